@@ -1,0 +1,72 @@
+// Reads signrelay.yaml: YAML → secret substitution → schema validation. Every problem is
+// reported by its path in the file (`limits.max_mail_bytes: expected a positive integer`),
+// all of them at once, so an operator fixes the file in one go.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { SignrelayError } from '../errors.ts';
+import { configSchema, type Config } from './schema.ts';
+import { resolveSecrets } from './resolve-secrets.ts';
+
+export interface LoadOptions {
+  /** Environment for `${VAR}` substitution (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * When false, a missing `${VAR}` or secret file becomes a placeholder instead of an
+   * error: for commands that never use secrets (`explain` with the example config).
+   */
+  requireSecrets?: boolean;
+}
+
+export function loadConfigFile(path: string, options: LoadOptions = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : String(code);
+    throw new SignrelayError('config', 'config_unreadable',
+      `cannot read the configuration ${path}: ${why}. Pass --config FILE or set SIGNRELAY_CONFIG.`, { cause: err });
+  }
+  return parseConfigText(text, path, options);
+}
+
+export function parseConfigText(text: string, source: string, options: LoadOptions = {}): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new SignrelayError('config', 'config_yaml', `${source}: not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SignrelayError('config', 'config_empty', `${source}: expected a YAML mapping with the sections mailboxes, smtp, provider, routes`);
+  }
+  const problems: string[] = [];
+  const resolved = resolveSecrets(raw, {
+    env: options.env ?? process.env,
+    requireSecrets: options.requireSecrets ?? true,
+    problem: (path, message) => problems.push(`${path}: ${message}`),
+  });
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  if (problems.length > 0) {
+    throw new SignrelayError('config', 'config_invalid',
+      `${source} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`);
+  }
+  return result.data!;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.join(', ');
+      return `${path === '(top level)' ? '' : `${path}: `}unknown setting${issue.keys.length > 1 ? 's' : ''} ${keys} (see config/signrelay.example.yaml)`;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return `${path}: required setting is missing`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+}

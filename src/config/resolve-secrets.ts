@@ -1,0 +1,52 @@
+// Secret substitution, before validation: `${VAR}` inside any string is replaced from the
+// environment, and a value `{file: PATH}` is replaced by the file's content (trailing
+// newline removed) — the shape systemd's LoadCredential= gives ($CREDENTIALS_DIRECTORY).
+import { readFileSync } from 'node:fs';
+
+export interface ResolveOptions {
+  env: NodeJS.ProcessEnv;
+  requireSecrets: boolean;
+  problem: (path: string, message: string) => void;
+}
+
+const VAR_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export function resolveSecrets(value: unknown, options: ResolveOptions, path: string[] = []): unknown {
+  if (typeof value === 'string') return substitute(value, options, path);
+  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, options, [...path, String(i)]));
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0]![0] === 'file') return readSecretFile(entries[0]![1], options, path);
+    return Object.fromEntries(entries.map(([k, v]) => [k, resolveSecrets(v, options, [...path, k])]));
+  }
+  return value;
+}
+
+function substitute(text: string, options: ResolveOptions, path: string[]): string {
+  return text.replace(VAR_RE, (_, name: string) => {
+    const found = options.env[name];
+    if (found !== undefined) return found;
+    if (options.requireSecrets) {
+      options.problem(path.join('.'), `environment variable ${name} is not set (export it, or put the value in the file)`);
+    }
+    return `unset-${name.toLowerCase()}`;
+  });
+}
+
+function readSecretFile(file: unknown, options: ResolveOptions, path: string[]): string | undefined {
+  const where = path.join('.');
+  if (typeof file !== 'string' || file === '') {
+    options.problem(where, 'expected {file: PATH} with the path of a file holding the secret');
+    return undefined;
+  }
+  const resolvedPath = substitute(file, options, path);
+  try {
+    return readFileSync(resolvedPath, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    if (options.requireSecrets) {
+      const code = (err as NodeJS.ErrnoException).code;
+      options.problem(where, `cannot read secret file ${resolvedPath} (${code === 'ENOENT' ? 'no such file' : code})`);
+    }
+    return `unreadable-secret-file`;
+  }
+}

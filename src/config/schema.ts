@@ -1,0 +1,143 @@
+// The configuration schema: the single source of truth for what signrelay.yaml may hold,
+// its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
+// an error path printed to the operator is exactly the path they edit.
+import { z } from 'zod';
+
+const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** An email address: deliberately simple, the mail server has the last word. */
+const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
+const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL_RE, { error: 'expected an email address like name@corp.example' });
+
+/** `First Last <email>` as in request mails; parsed later by the intake parser. */
+const signerLine = () => nonEmpty('a signer like "First Last <first.last@corp.example>"');
+
+const imapAccount = z.strictObject({
+  host: nonEmpty('the IMAP server host name'),
+  port: port().default(993),
+  /** true: implicit TLS (port 993); false: plain connection upgraded with STARTTLS when offered. */
+  tls: z.boolean().default(true),
+  /** Verify the server certificate. Turn off only for a test server you control. */
+  tls_verify: z.boolean().default(true),
+  user: nonEmpty('the IMAP login name'),
+  password: nonEmpty('the IMAP password (inline, ${ENV_VAR} or {file: PATH})'),
+});
+
+const requestMailbox = imapAccount.extend({
+  folder: nonEmpty('a folder name').default('INBOX'),
+  processed_folder: nonEmpty('a folder name').default('Processed'),
+  rejected_folder: nonEmpty('a folder name').default('Rejected'),
+  /** The request address; `local+route@domain` selects a route. */
+  address: email(),
+});
+
+const returnMailbox = z.strictObject({
+  /** Base return address; the token goes after a `+`: returns+TOKEN@corp.example. */
+  address: email(),
+});
+
+const smtp = z.strictObject({
+  host: nonEmpty('the SMTP server host name'),
+  port: port().default(587),
+  /** true: implicit TLS (465); false: STARTTLS when offered (587/25). */
+  tls: z.boolean().default(false),
+  tls_verify: z.boolean().default(true),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  /** From address of replies; must not be the request address's own route. */
+  from: nonEmpty('a From address like "signrelay <sign@corp.example>"'),
+});
+
+const provider = z.strictObject({
+  type: z.literal('secured-signing', { error: 'expected "secured-signing" (the only provider so far)' }).default('secured-signing'),
+  /** `sandbox`, `production`, or a base URL ending in /web (the API version is appended). */
+  environment: z.union([z.enum(['sandbox', 'production']), z.url({ error: 'expected sandbox, production or an http(s) URL' })], {
+    error: 'expected sandbox, production or an http(s) URL',
+  }).default('sandbox'),
+  /** OAuth2 host override; derived from the API host (api. → www.) when absent. */
+  oauth_url: z.url().optional(),
+  api_key: nonEmpty('the Secured Signing API key'),
+  api_secret: nonEmpty('the Secured Signing API secret'),
+  /** Keys created since 2016 use OAuth2 bearer tokens; false = the "without OAuth" variant. */
+  oauth: z.boolean().default(true),
+  /** Initial refresh token (from `signrelay authorize`); rotated tokens are kept in the database. */
+  refresh_token: z.string().optional(),
+  /** The domain or callback URL registered with the API key. */
+  referer: z.url({ error: 'expected the URL registered with the API key, e.g. https://corp.example' }),
+  /** Letter of the completion-recipient tag: [!Recipient.C,…] (C = completion, unconfirmed). */
+  recipient_letter: z.string().regex(/^[A-Z]$/, { error: 'expected one capital letter, e.g. C' }).default('C'),
+  timeout_seconds: positiveInt().default(60),
+});
+
+const route = z.strictObject({
+  /** ServiceNow table for record numbers without a known prefix. */
+  table: z.string().optional(),
+  /** Signers when the mail names none, in signing order. */
+  signers: z.array(signerLine()).default([]),
+  due_days: positiveInt().default(14),
+  /** Who may send requests: addresses or `*@domain` patterns. Empty = anyone. */
+  allowed_senders: z.array(nonEmpty('an address or *@domain')).default([]),
+  /** Whether a request must name a ServiceNow record. */
+  require_record: z.boolean().default(true),
+});
+
+const stamping = z.strictObject({
+  mode: z.enum(['signature-page', 'overlay'], { error: 'expected signature-page or overlay' }).default('signature-page'),
+  overlay: z.strictObject({
+    /** 1-based page number; negative counts from the end (-1 = last page). */
+    page: z.int({ error: 'expected a page number (1 = first, -1 = last)' }).refine((n) => n !== 0, { error: 'expected a page number (1 = first, -1 = last)' }).default(-1),
+    /** Points from the left / bottom edge of the page (72 points = 1 inch). */
+    x: z.number().nonnegative().default(72),
+    y: z.number().nonnegative().default(72),
+    /** Vertical distance between tags, in points. */
+    line_height: z.number().positive().default(18),
+  }).default({ page: -1, x: 72, y: 72, line_height: 18 }),
+  font_size: z.number({ error: 'expected a font size in points' }).min(4).max(48).default(10),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: 'expected a colour like #000000' }).default('#000000'),
+});
+
+const limits = z.strictObject({
+  max_mail_bytes: positiveInt().default(25 * 1024 * 1024),
+  max_pdf_bytes: positiveInt().default(20 * 1024 * 1024),
+  max_pages: positiveInt().default(500),
+  max_signers: positiveInt().default(20),
+  max_documents: positiveInt().default(10),
+});
+
+const storage = z.strictObject({
+  data_dir: nonEmpty('a directory path').default('/var/lib/signrelay'),
+});
+
+const log = z.strictObject({
+  level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** json: one JSON object a line (journald); text: readable; auto: text on a terminal. */
+  format: z.enum(['json', 'text', 'auto']).default('auto'),
+});
+
+export const configSchema = z.strictObject({
+  mailboxes: z.strictObject({
+    requests: requestMailbox,
+    returns: returnMailbox,
+  }),
+  smtp,
+  provider,
+  routes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'route names are lower-case letters, digits, - and _' }), route)
+    .refine((r) => 'default' in r, { error: 'expected a route named "default"' }),
+  /** Record-number prefix → ServiceNow table, e.g. RITM: sc_req_item. */
+  records: z.record(z.string().regex(/^[A-Z]{2,8}$/, { error: 'prefixes are 2-8 capital letters' }), nonEmpty('a table name')).default({}),
+  stamping: stamping.default(stamping.parse({})),
+  limits: limits.default(limits.parse({})),
+  storage: storage.default(storage.parse({})),
+  log: log.default(log.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type RouteConfig = Config['routes'][string];
+export type StampingConfig = Config['stamping'];
+export type LimitsConfig = Config['limits'];
+export type ProviderConfig = Config['provider'];
+export type ImapAccountConfig = z.infer<typeof imapAccount>;
+export type RequestMailboxConfig = Config['mailboxes']['requests'];
+export type SmtpConfig = Config['smtp'];
