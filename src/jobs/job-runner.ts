@@ -1,0 +1,131 @@
+// Runs the durable jobs of the `jobs` table: picks due rows, calls the handler for their
+// kind, and records the result. Transient failures are retried with backoff; permanent,
+// auth and input failures (and running out of attempts) fail the job and tell the
+// handler's `onGiveUp` so the request becomes `failed` — visible and retryable, never lost.
+import { describeError, isSignrelayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Db } from '../store/open-database.ts';
+import { dueJobs, failJob, finishJob, nextJobTime, retryJob, type JobKind, type JobRow } from '../store/jobs.ts';
+import { JOB_MAX_ATTEMPTS, retryDelayMs } from './retry-delay.ts';
+
+export interface JobHandler {
+  run(job: JobRow): Promise<void>;
+  /** Called once when the job is given up; records the failure on the request. */
+  onGiveUp?(job: JobRow, reason: string): void;
+}
+
+export interface JobRunnerOptions {
+  db: Db;
+  handlers: Record<JobKind, JobHandler>;
+  logger: Logger;
+  now?: () => Date;
+  maxAttempts?: number;
+  /** Longest sleep between looks at the table (a safety net behind `poke`). */
+  idleCheckMs?: number;
+  retryBaseMs?: number;
+}
+
+export interface JobRunner {
+  /** Something was enqueued: look now. */
+  poke(): void;
+  /** Finish the job in hand, then stop. */
+  stop(): Promise<void>;
+  /** Resolves when no job is due now (for tests and `demo`). */
+  idle(): Promise<void>;
+}
+
+export function startJobRunner(options: JobRunnerOptions): JobRunner {
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? JOB_MAX_ATTEMPTS;
+  const idleCheckMs = options.idleCheckMs ?? 30_000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const schedule = (): void => {
+    if (stopped) return;
+    clearTimeout(timer);
+    const next = nextJobTime(options.db);
+    const wait = next ? Math.max(0, Math.min(idleCheckMs, next.getTime() - now().getTime())) : idleCheckMs;
+    timer = setTimeout(poke, wait);
+    if (!next || next.getTime() > now().getTime()) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  };
+
+  const runOne = async (job: JobRow): Promise<void> => {
+    const handler = options.handlers[job.kind];
+    const log = options.logger.child({ job: job.kind, jobId: job.id, requestId: job.requestId ?? undefined });
+    try {
+      await handler.run(job);
+      finishJob(options.db, job.id, now());
+      log.info('job done', { attempt: job.attempts + 1 });
+    } catch (err) {
+      const message = describeError(err);
+      const kind = isSignrelayError(err) ? err.kind : 'transient';
+      const attempt = job.attempts + 1;
+      if (kind === 'transient' && attempt < maxAttempts) {
+        const retryAfterSeconds = isSignrelayError(err) ? err.retryAfterSeconds : undefined;
+        const delay = retryDelayMs(attempt, { retryAfterSeconds, baseMs: options.retryBaseMs });
+        retryJob(options.db, job.id, message, new Date(now().getTime() + delay), now());
+        log.warn('job failed, will retry', { attempt, retryInMs: delay, error: message });
+        return;
+      }
+      const reason = kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message;
+      failJob(options.db, job.id, reason, now());
+      log.error('job failed for good', { attempt, kind, error: message });
+      try {
+        handler.onGiveUp?.(job, reason);
+      } catch (giveUpErr) {
+        log.error('recording the failure failed', { error: describeError(giveUpErr) });
+      }
+    }
+  };
+
+  const pass = async (): Promise<void> => {
+    do {
+      again = false;
+      for (const job of dueJobs(options.db, now())) {
+        if (stopped) return;
+        await runOne(job);
+      }
+    } while (again && !stopped);
+  };
+
+  function poke(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((err: unknown) => {
+        options.logger.error('job runner pass failed', { error: describeError(err) });
+      })
+      .finally(() => {
+        running = undefined;
+        schedule();
+      });
+  }
+
+  queueMicrotask(poke);
+  return {
+    poke,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      idleWaiters.forEach((w) => w());
+    },
+    idle() {
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve);
+        poke();
+      });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The audit trail: one row per state transition, external effect (intent and result) or
+// note. Rows are never updated or deleted; retention purges blobs, not the trail.
+import type { Db } from './open-database.ts';
+import type { RequestState } from './request-states.ts';
+
+export interface NewEvent {
+  requestId: string | null;
+  kind: 'transition' | 'effect' | 'note' | 'mail';
+  fromState?: RequestState;
+  toState?: RequestState;
+  detail?: Record<string, unknown> | undefined;
+}
+
+export interface EventRow extends NewEvent {
+  id: number;
+  at: string;
+}
+
+export function addEvent(db: Db, event: NewEvent, now: Date): void {
+  db.prepare('INSERT INTO events (request_id, at, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+    event.requestId, now.toISOString(), event.kind, event.fromState ?? null, event.toState ?? null,
+    event.detail === undefined ? null : JSON.stringify(event.detail));
+}
+
+export function listEvents(db: Db, requestId: string): EventRow[] {
+  const rows = db.prepare('SELECT * FROM events WHERE request_id = ? ORDER BY id').all(requestId) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: r.id as number,
+    at: r.at as string,
+    requestId: r.request_id as string | null,
+    kind: r.kind as NewEvent['kind'],
+    fromState: (r.from_state as RequestState | null) ?? undefined,
+    toState: (r.to_state as RequestState | null) ?? undefined,
+    detail: r.detail ? (JSON.parse(r.detail as string) as Record<string, unknown>) : undefined,
+  }));
+}
+
+/** Whether an effect's intent (or result) was recorded for this request, e.g. 'send'. */
+export function hasEffect(db: Db, requestId: string, effect: string, phase: 'intent' | 'done'): boolean {
+  const row = db.prepare(`SELECT 1 FROM events WHERE request_id = ? AND kind = 'effect'
+      AND json_extract(detail, '$.effect') = ? AND json_extract(detail, '$.phase') = ? LIMIT 1`).get(requestId, effect, phase);
+  return row !== undefined;
+}

@@ -1,0 +1,75 @@
+// Durable jobs: every external side effect (provider upload/send, reply mail) is a row
+// here before it is attempted. A job is retried with backoff until it succeeds, fails
+// permanently, or runs out of attempts; a restart simply picks up the due rows.
+import type { Db } from './open-database.ts';
+
+export type JobKind = 'submit' | 'reply';
+export type JobState = 'pending' | 'done' | 'failed';
+
+export interface JobRow {
+  id: number;
+  kind: JobKind;
+  requestId: string | null;
+  payload: Record<string, unknown>;
+  state: JobState;
+  attempts: number;
+  runAt: string;
+  lastError: string | null;
+}
+
+export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | null; payload?: Record<string, unknown>; runAt?: Date }, now: Date): number {
+  const at = now.toISOString();
+  const result = db.prepare('INSERT INTO jobs (kind, request_id, payload, run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(job.kind, job.requestId ?? null, JSON.stringify(job.payload ?? {}), (job.runAt ?? now).toISOString(), at, at);
+  return Number(result.lastInsertRowid);
+}
+
+export function dueJobs(db: Db, now: Date, limit = 20): JobRow[] {
+  const rows = db.prepare("SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?")
+    .all(now.toISOString(), limit) as Array<Record<string, unknown>>;
+  return rows.map(toJobRow);
+}
+
+/** When the next pending job is due, to sleep until then. */
+export function nextJobTime(db: Db): Date | undefined {
+  const row = db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null };
+  return row.at ? new Date(row.at) : undefined;
+}
+
+export function finishJob(db: Db, id: number, now: Date): void {
+  db.prepare("UPDATE jobs SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+}
+
+export function retryJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
+  db.prepare('UPDATE jobs SET attempts = attempts + 1, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
+    .run(error, runAt.toISOString(), now.toISOString(), id);
+}
+
+export function failJob(db: Db, id: number, error: string, now: Date): void {
+  db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?")
+    .run(error, now.toISOString(), id);
+}
+
+export function countJobs(db: Db): Record<JobState, number> {
+  const rows = db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>;
+  const counts: Record<JobState, number> = { pending: 0, done: 0, failed: 0 };
+  for (const r of rows) counts[r.state] = r.n;
+  return counts;
+}
+
+export function jobsForRequest(db: Db, requestId: string): JobRow[] {
+  return (db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id').all(requestId) as Array<Record<string, unknown>>).map(toJobRow);
+}
+
+function toJobRow(r: Record<string, unknown>): JobRow {
+  return {
+    id: r.id as number,
+    kind: r.kind as JobKind,
+    requestId: (r.request_id as string | null) ?? null,
+    payload: JSON.parse(r.payload as string) as Record<string, unknown>,
+    state: r.state as JobState,
+    attempts: r.attempts as number,
+    runAt: r.run_at as string,
+    lastError: (r.last_error as string | null) ?? null,
+  };
+}

@@ -1,0 +1,66 @@
+// The mail we have dealt with, keyed by mailbox + UIDVALIDITY + UID, with the Message-ID
+// as a second key (a UIDVALIDITY change renumbers everything). A row means "outcome
+// committed"; `moved_at` says the mail has left the watched folder.
+import type { Db } from './open-database.ts';
+
+export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate';
+
+export interface MessageKey {
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+}
+
+export interface MessageRow extends MessageKey {
+  messageId: string | null;
+  outcome: MessageOutcome;
+  reason: string;
+  folder: string;
+  requestId: string | null;
+  seenAt: string;
+  movedAt: string | null;
+}
+
+export function findMessage(db: Db, key: MessageKey): MessageRow | undefined {
+  const row = db.prepare('SELECT * FROM messages WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
+    .get(key.mailbox, key.uidValidity, key.uid) as Record<string, unknown> | undefined;
+  return row ? toRow(row) : undefined;
+}
+
+/** The first outcome recorded for this Message-ID in this mailbox, if any. */
+export function findMessageById(db: Db, mailbox: string, messageId: string): MessageRow | undefined {
+  const row = db.prepare("SELECT * FROM messages WHERE mailbox = ? AND message_id = ? AND outcome != 'duplicate' ORDER BY seen_at LIMIT 1")
+    .get(mailbox, messageId) as Record<string, unknown> | undefined;
+  return row ? toRow(row) : undefined;
+}
+
+export function recordMessage(db: Db, row: Omit<MessageRow, 'seenAt' | 'movedAt'>, now: Date): void {
+  db.prepare(`INSERT INTO messages (mailbox, uid_validity, uid, message_id, outcome, reason, folder, request_id, seen_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.mailbox, row.uidValidity, row.uid, row.messageId, row.outcome,
+    row.reason, row.folder, row.requestId, now.toISOString());
+}
+
+export function markMoved(db: Db, key: MessageKey, now: Date): void {
+  db.prepare('UPDATE messages SET moved_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
+    .run(now.toISOString(), key.mailbox, key.uidValidity, key.uid);
+}
+
+export function countMessagesByOutcome(db: Db, mailbox: string): Record<string, number> {
+  const rows = db.prepare('SELECT outcome, count(*) AS n FROM messages WHERE mailbox = ? GROUP BY outcome').all(mailbox) as Array<{ outcome: string; n: number }>;
+  return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+}
+
+function toRow(r: Record<string, unknown>): MessageRow {
+  return {
+    mailbox: r.mailbox as string,
+    uidValidity: r.uid_validity as string,
+    uid: r.uid as number,
+    messageId: (r.message_id as string | null) ?? null,
+    outcome: r.outcome as MessageOutcome,
+    reason: r.reason as string,
+    folder: r.folder as string,
+    requestId: (r.request_id as string | null) ?? null,
+    seenAt: r.seen_at as string,
+    movedAt: (r.moved_at as string | null) ?? null,
+  };
+}

@@ -1,0 +1,57 @@
+// Opens the SQLite database in the data directory (WAL, foreign keys, busy timeout) and
+// applies the numbered migrations in src/store/migrations/ that it has not seen yet, each
+// in its own transaction. The data dir is private to the service (0700, files 0600).
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignrelayError } from '../errors.ts';
+
+export type Db = Database.Database;
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+const BUSY_TIMEOUT_MS = 5_000;
+
+export function openDatabase(dataDir: string): Db {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+  } catch (err) {
+    throw new SignrelayError('config', 'data_dir_unwritable',
+      `storage.data_dir ${dataDir} cannot be created or used (${(err as NodeJS.ErrnoException).code}): create it and give the signrelay user write access`, { cause: err });
+  }
+  const file = join(dataDir, 'signrelay.db');
+  const db = new Database(file);
+  chmodSync(file, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  migrate(db);
+  return db;
+}
+
+/** An in-memory database with the real migrations, for tests and `explain`. */
+export function openMemoryDatabase(): Db {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  let count = 0;
+  for (const file of files) {
+    const version = Number(file.slice(0, 4));
+    if (applied.has(version)) continue;
+    const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, new Date().toISOString());
+    })();
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,45 @@
+// The request state machine of DESIGN.md, as data: which states exist and which moves
+// between them are allowed. Pure; the repository refuses any other move.
+
+export type RequestState =
+  | 'received' // the mail was accepted; documents stored
+  | 'stamped' // smart tags stamped into every document
+  | 'uploaded' // every document is at the provider
+  | 'sent' // the provider invited the signers
+  | 'completed' // the provider reports the document signed
+  | 'delivered' // the signed document is on the ServiceNow record
+  | 'rejected' // the request mail was refused (requester told why)
+  | 'declined' // a signer declined
+  | 'expired' // the due date passed unsigned
+  | 'failed'; // given up after retries; visible and retryable by an operator
+
+export const REQUEST_STATES: readonly RequestState[] = [
+  'received', 'stamped', 'uploaded', 'sent', 'completed', 'delivered', 'rejected', 'declined', 'expired', 'failed',
+];
+
+const NEXT: Record<RequestState, readonly RequestState[]> = {
+  received: ['stamped', 'rejected', 'failed'],
+  stamped: ['uploaded', 'failed'],
+  uploaded: ['sent', 'failed'],
+  sent: ['completed', 'declined', 'expired', 'failed'],
+  completed: ['delivered', 'failed'],
+  delivered: [],
+  rejected: [],
+  declined: [],
+  expired: [],
+  // An operator's retry puts a failed request back where its work resumes.
+  failed: ['stamped', 'uploaded', 'sent', 'completed'],
+};
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** States in which the request is still waiting for the provider or for delivery. */
+export function isOpen(state: RequestState): boolean {
+  return state === 'sent' || state === 'completed';
+}
+
+export function isFinal(state: RequestState): boolean {
+  return NEXT[state].length === 0;
+}

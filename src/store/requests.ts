@@ -1,0 +1,145 @@
+// Requests and their documents in SQLite. Every state change goes through `transition`,
+// which checks the state machine and writes the audit event in the same transaction.
+import { randomBytes } from 'node:crypto';
+import type { Signer } from '../signer.ts';
+import { SignrelayError } from '../errors.ts';
+import type { Db } from './open-database.ts';
+import { canTransition, type RequestState } from './request-states.ts';
+import { addEvent } from './events.ts';
+
+export interface RequestRow {
+  id: string;
+  token: string;
+  state: RequestState;
+  route: string;
+  provider: string;
+  requester: string;
+  subject: string;
+  messageId: string | null;
+  recordNumber: string | null;
+  recordTable: string | null;
+  recordSysId: string | null;
+  watermark: string | null;
+  signers: Signer[];
+  dueDate: string;
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DocumentRow {
+  requestId: string;
+  seq: number;
+  fileName: string;
+  uploadName: string | null;
+  originalSha256: string;
+  stampedSha256: string | null;
+  providerRef: string | null;
+}
+
+export interface NewRequest {
+  token: string;
+  state: 'received' | 'rejected';
+  route: string;
+  provider: string;
+  requester: string;
+  subject: string;
+  messageId: string | null;
+  record: { number?: string; table?: string; sysId?: string; watermark?: string } | null;
+  signers: Signer[];
+  dueDate: string;
+  reason?: string;
+  documents: Array<{ fileName: string; originalSha256: string }>;
+}
+
+export function newRequestId(): string {
+  return `r_${randomBytes(6).toString('hex')}`;
+}
+
+export function insertRequest(db: Db, input: NewRequest, now: Date): string {
+  const id = newRequestId();
+  const at = now.toISOString();
+  db.prepare(`INSERT INTO requests (id, token, state, route, provider, requester, subject, message_id,
+      record_number, record_table, record_sys_id, watermark, signers_json, due_date, reason, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    id, input.token, input.state, input.route, input.provider, input.requester, input.subject, input.messageId,
+    input.record?.number ?? null, input.record?.table ?? null, input.record?.sysId ?? null, input.record?.watermark ?? null,
+    JSON.stringify(input.signers), input.dueDate, input.reason ?? null, at, at);
+  const insertDoc = db.prepare('INSERT INTO documents (request_id, seq, file_name, original_sha256) VALUES (?, ?, ?, ?)');
+  input.documents.forEach((doc, i) => insertDoc.run(id, i + 1, doc.fileName, doc.originalSha256));
+  addEvent(db, { requestId: id, kind: 'transition', toState: input.state, detail: input.reason ? { reason: input.reason } : undefined }, now);
+  return id;
+}
+
+/** Moves a request to `to`; throws if the state machine does not allow it. */
+export function transition(db: Db, id: string, to: RequestState, now: Date, detail?: { reason?: string; [k: string]: unknown }): void {
+  const row = db.prepare('SELECT state FROM requests WHERE id = ?').get(id) as { state: RequestState } | undefined;
+  if (!row) throw new SignrelayError('permanent', 'request_unknown', `request ${id} does not exist`);
+  if (!canTransition(row.state, to)) {
+    throw new SignrelayError('permanent', 'bad_transition', `request ${id} cannot go from ${row.state} to ${to}`);
+  }
+  db.prepare('UPDATE requests SET state = ?, reason = COALESCE(?, reason), updated_at = ? WHERE id = ?')
+    .run(to, detail?.reason ?? null, now.toISOString(), id);
+  addEvent(db, { requestId: id, kind: 'transition', fromState: row.state, toState: to, detail }, now);
+}
+
+export function getRequest(db: Db, id: string): RequestRow | undefined {
+  const row = db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+  return row ? toRequestRow(row) : undefined;
+}
+
+export function getRequestByToken(db: Db, token: string): RequestRow | undefined {
+  const row = db.prepare('SELECT * FROM requests WHERE token = ?').get(token) as Record<string, unknown> | undefined;
+  return row ? toRequestRow(row) : undefined;
+}
+
+export function listRequests(db: Db, filter: { state?: RequestState; limit?: number } = {}): RequestRow[] {
+  const rows = filter.state
+    ? db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at DESC LIMIT ?').all(filter.state, filter.limit ?? 1000)
+    : db.prepare('SELECT * FROM requests ORDER BY created_at DESC LIMIT ?').all(filter.limit ?? 1000);
+  return (rows as Array<Record<string, unknown>>).map(toRequestRow);
+}
+
+export function getDocuments(db: Db, requestId: string): DocumentRow[] {
+  const rows = db.prepare('SELECT * FROM documents WHERE request_id = ? ORDER BY seq').all(requestId) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    requestId: r.request_id as string,
+    seq: r.seq as number,
+    fileName: r.file_name as string,
+    uploadName: (r.upload_name as string | null) ?? null,
+    originalSha256: r.original_sha256 as string,
+    stampedSha256: (r.stamped_sha256 as string | null) ?? null,
+    providerRef: (r.provider_ref as string | null) ?? null,
+  }));
+}
+
+export function setDocumentStamped(db: Db, requestId: string, seq: number, stampedSha256: string, uploadName: string): void {
+  db.prepare('UPDATE documents SET stamped_sha256 = ?, upload_name = ? WHERE request_id = ? AND seq = ?')
+    .run(stampedSha256, uploadName, requestId, seq);
+}
+
+export function setDocumentReference(db: Db, requestId: string, seq: number, providerRef: string): void {
+  db.prepare('UPDATE documents SET provider_ref = ? WHERE request_id = ? AND seq = ?').run(providerRef, requestId, seq);
+}
+
+function toRequestRow(r: Record<string, unknown>): RequestRow {
+  return {
+    id: r.id as string,
+    token: r.token as string,
+    state: r.state as RequestState,
+    route: r.route as string,
+    provider: r.provider as string,
+    requester: r.requester as string,
+    subject: r.subject as string,
+    messageId: (r.message_id as string | null) ?? null,
+    recordNumber: (r.record_number as string | null) ?? null,
+    recordTable: (r.record_table as string | null) ?? null,
+    recordSysId: (r.record_sys_id as string | null) ?? null,
+    watermark: (r.watermark as string | null) ?? null,
+    signers: JSON.parse(r.signers_json as string) as Signer[],
+    dueDate: r.due_date as string,
+    reason: (r.reason as string | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
