@@ -49,7 +49,7 @@ export function parseConfigText(text: string, source: string, options: LoadOptio
     problem: (path, message) => problems.push(`${path}: ${message}`),
   });
   const result = configSchema.safeParse(resolved);
-  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  if (!result.success) problems.push(...formatIssues(result.error.issues, resolved));
   if (problems.length > 0) {
     throw new SignrelayError('config', 'config_invalid',
       `${source} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`);
@@ -57,16 +57,28 @@ export function parseConfigText(text: string, source: string, options: LoadOptio
   return result.data!;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   return issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(top level)';
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.join(', ');
       return `${path === '(top level)' ? '' : `${path}: `}unknown setting${issue.keys.length > 1 ? 's' : ''} ${keys} (see config/signrelay.example.yaml)`;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
       return `${path}: required setting is missing`;
+    }
+    if (issue.code === 'invalid_key') {
+      return `${path}: ${issue.issues.map((i) => i.message).join('; ')}`;
     }
     return `${path}: ${issue.message}`;
   });
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
+import { SignrelayError } from '../../src/errors.ts';
+
+const EXAMPLE = 'config/signrelay.example.yaml';
+const ENV = {
+  SIGNRELAY_IMAP_PASSWORD: 'imap-pw', SIGNRELAY_SMTP_PASSWORD: 'smtp-pw',
+  SIGNRELAY_SS_API_KEY: 'key', SIGNRELAY_SS_API_SECRET: 'secret',
+};
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = ENV): string {
+  try {
+    parseConfigText(text, 'test.yaml', { env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(SignrelayError);
+    expect((err as SignrelayError).kind).toBe('config');
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+const minimal = (extra = '') => `
+mailboxes:
+  requests: {host: imap.example.com, user: u, password: p, address: sign@corp.example}
+  returns: {address: returns@corp.example}
+smtp: {host: smtp.example.com, from: sign@corp.example}
+provider: {api_key: k, api_secret: s, referer: https://corp.example}
+routes: {default: {}}
+${extra}`;
+
+describe('loadConfigFile', () => {
+  it('loads the example config with its defaults and substituted secrets', () => {
+    const config = loadConfigFile(EXAMPLE, { env: ENV });
+    expect(config.mailboxes.requests.password).toBe('imap-pw');
+    expect(config.provider.api_secret).toBe('secret');
+    expect(config.limits.max_mail_bytes).toBe(26214400);
+    expect(config.routes.hr?.due_days).toBe(7);
+    expect(config.records.RITM).toBe('sc_req_item');
+    expect(config.stamping.mode).toBe('signature-page');
+  });
+
+  it('names every missing environment variable by the setting that uses it', () => {
+    const message = (() => { try { loadConfigFile(EXAMPLE, { env: {} }); } catch (e) { return (e as Error).message; } return ''; })();
+    expect(message).toContain('mailboxes.requests.password: environment variable SIGNRELAY_IMAP_PASSWORD is not set');
+    expect(message).toContain('provider.api_secret: environment variable SIGNRELAY_SS_API_SECRET is not set');
+  });
+
+  it('accepts missing secrets as placeholders when told to (explain)', () => {
+    const config = loadConfigFile(EXAMPLE, { env: {}, requireSecrets: false });
+    expect(config.routes.default?.allowed_senders).toEqual(['*@corp.example']);
+  });
+
+  it('reads {file: PATH} secrets, trimming the final newline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'pw'), 'from-file\n');
+    const config = parseConfigText(minimal().replace('password: p', `password: {file: ${join(dir, 'pw')}}`), 't.yaml', { env: {} });
+    expect(config.mailboxes.requests.password).toBe('from-file');
+  });
+
+  it('says which file could not be read and how to choose another', () => {
+    expect(() => loadConfigFile('/nonexistent/signrelay.yaml')).toThrow(/cannot read the configuration \/nonexistent\/signrelay.yaml: the file does not exist.*--config/);
+  });
+
+  it.each([
+    ['limits:\n  max_mail_bytes: -5', 'limits.max_mail_bytes: expected a positive integer'],
+    ['limits:\n  max_mail_bytes: 1.5', 'limits.max_mail_bytes: expected a positive integer'],
+    ['stamping:\n  mode: sideways', 'stamping.mode: expected signature-page or overlay'],
+    ['stamping:\n  color: red', 'stamping.color: expected a colour like #000000'],
+    ['bogus: 1', 'unknown setting bogus'],
+    ['records:\n  ritm: sc_req_item', 'records.ritm: prefixes are 2-8 capital letters'],
+  ])('reports %j by its path', (extra, expected) => {
+    expect(problemsOf(minimal(extra))).toContain(expected);
+  });
+
+  it('reports every problem at once, with paths', () => {
+    const message = problemsOf('mailboxes:\n  requests: {host: h, port: 99999, user: u, password: p, address: nope}\n  returns: {address: r@x.example}\nrouter: {}\n');
+    expect(message).toContain('mailboxes.requests.port: expected a port number (1-65535)');
+    expect(message).toContain('mailboxes.requests.address: expected an email address');
+    expect(message).toContain('smtp: required setting is missing');
+    expect(message).toContain('unknown setting router');
+    expect(message).not.toMatch(/at .*\.ts:\d+/); // no stack trace in the text
+  });
+
+  it('requires a default route', () => {
+    expect(problemsOf(minimal().replace('routes: {default: {}}', 'routes: {hr: {}}'))).toContain('routes: expected a route named "default"');
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    expect(problemsOf('mailboxes:\n  requests: [\n')).toMatch(/not valid YAML at line \d+/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { SignrelayError } from '../../src/errors.ts';
+import { startJobRunner } from '../../src/jobs/job-runner.ts';
+import { retryDelayMs } from '../../src/jobs/retry-delay.ts';
+import { silentLogger } from '../../src/log.ts';
+import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
+import { openMemoryDatabase } from '../../src/store/open-database.ts';
+import { insertRequest } from '../../src/store/requests.ts';
+
+describe('retryDelayMs', () => {
+  it.each([
+    [1, 0, 2_500], [1, 1, 5_000], [2, 1, 10_000], [3, 0, 10_000], [20, 1, 30 * 60_000],
+  ])('attempt %i with random %f waits %i ms', (attempt, r, expected) => {
+    expect(retryDelayMs(attempt, { random: () => r })).toBe(expected);
+  });
+
+  it('never waits less than Retry-After', () => {
+    expect(retryDelayMs(1, { random: () => 0, retryAfterSeconds: 120 })).toBe(120_000);
+  });
+});
+
+describe('the job runner', () => {
+  const request = () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, {
+      token: 't', state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
+      record: null, signers: [], dueDate: '2026-12-01', documents: [],
+    }, new Date());
+    return { db, id };
+  };
+
+  it('retries transient failures and finishes the job once it succeeds', async () => {
+    const { db, id } = request();
+    let calls = 0;
+    const runner = startJobRunner({
+      db, logger: silentLogger(), retryBaseMs: 1,
+      handlers: {
+        submit: { async run() { calls++; if (calls < 3) throw new SignrelayError('transient', 'net', 'connection reset'); } },
+        reply: { async run() { throw new Error('unexpected'); } },
+      },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('done');
+    await runner.stop();
+    expect(calls).toBe(3);
+    expect(jobsForRequest(db, id)[0]?.attempts).toBe(3);
+  });
+
+  it('gives up at once on a permanent failure and says why', async () => {
+    const { db, id } = request();
+    const givenUp: string[] = [];
+    const runner = startJobRunner({
+      db, logger: silentLogger(),
+      handlers: {
+        submit: { async run() { throw new SignrelayError('permanent', 'bad', 'the provider refused the document'); }, onGiveUp: (_job, reason) => givenUp.push(reason) },
+        reply: { async run() {} },
+      },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('failed');
+    await runner.stop();
+    expect(givenUp).toEqual(['the provider refused the document']);
+    expect(jobsForRequest(db, id)[0]?.lastError).toBe('the provider refused the document');
+  });
+
+  it('gives up on transient failures after the maximum attempts', async () => {
+    const { db, id } = request();
+    const runner = startJobRunner({
+      db, logger: silentLogger(), retryBaseMs: 1, maxAttempts: 3,
+      handlers: { submit: { async run() { throw new SignrelayError('transient', 'net', 'timeout'); } }, reply: { async run() {} } },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('failed');
+    await runner.stop();
+    expect(jobsForRequest(db, id)[0]).toMatchObject({ attempts: 3, lastError: 'gave up after 3 attempts: timeout' });
+  });
+});

@@ -1,0 +1,121 @@
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BlobStore, sha256 } from '../../src/store/blobs.ts';
+import { hasEffect, listEvents, addEvent } from '../../src/store/events.ts';
+import { dueJobs, enqueueJob, failJob, finishJob, retryJob } from '../../src/store/jobs.ts';
+import { findMessage, findMessageById, markMoved, recordMessage } from '../../src/store/messages.ts';
+import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
+import { migrate, openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
+import { canTransition, isFinal, REQUEST_STATES } from '../../src/store/request-states.ts';
+import { getDocuments, getRequest, getRequestByToken, insertRequest, listRequests, transition, type NewRequest } from '../../src/store/requests.ts';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const sample: NewRequest = {
+  token: 'tok123', state: 'received', route: 'default', provider: 'secured-signing', requester: 'hr@corp.example',
+  subject: 'RITM0010001 contract', messageId: '<m1@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' },
+  signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }], dueDate: '2026-12-07',
+  documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
+};
+
+describe('the request state machine', () => {
+  it.each([
+    ['received', 'stamped', true], ['stamped', 'uploaded', true], ['uploaded', 'sent', true], ['sent', 'completed', true],
+    ['completed', 'delivered', true], ['sent', 'declined', true], ['failed', 'uploaded', true],
+    ['received', 'sent', false], ['delivered', 'failed', false], ['sent', 'stamped', false], ['rejected', 'received', false],
+  ] as const)('%s → %s allowed: %s', (from, to, allowed) => {
+    expect(canTransition(from, to)).toBe(allowed);
+  });
+
+  it('has final states with no way out', () => {
+    expect(REQUEST_STATES.filter(isFinal)).toEqual(['delivered', 'rejected', 'declined', 'expired']);
+  });
+
+  it('records an audit event per transition and refuses illegal moves', () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, sample, now);
+    transition(db, id, 'stamped', now);
+    transition(db, id, 'uploaded', now);
+    expect(() => transition(db, id, 'delivered', now)).toThrow(/cannot go from uploaded to delivered/);
+    expect(getRequest(db, id)?.state).toBe('uploaded');
+    expect(listEvents(db, id).map((e) => [e.fromState ?? null, e.toState])).toEqual([[null, 'received'], ['received', 'stamped'], ['stamped', 'uploaded']]);
+  });
+});
+
+describe('repositories', () => {
+  it('round-trips requests and documents', () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, sample, now);
+    const row = getRequestByToken(db, 'tok123');
+    expect(row).toMatchObject({ id, route: 'default', recordNumber: 'RITM0010001', signers: sample.signers, dueDate: '2026-12-07' });
+    expect(getDocuments(db, id)).toEqual([expect.objectContaining({ seq: 1, fileName: 'contract.pdf', providerRef: null })]);
+    expect(listRequests(db, { state: 'received' }).map((r) => r.id)).toEqual([id]);
+    expect(listRequests(db, { state: 'sent' })).toEqual([]);
+  });
+
+  it('keys messages by mailbox+UIDVALIDITY+UID and by Message-ID', () => {
+    const db = openMemoryDatabase();
+    const key = { mailbox: 'requests', uidValidity: '17', uid: 4 };
+    recordMessage(db, { ...key, messageId: '<a@x>', outcome: 'rejected', reason: 'no PDF', folder: 'Rejected', requestId: null }, now);
+    expect(findMessage(db, key)?.outcome).toBe('rejected');
+    expect(findMessage(db, { ...key, uidValidity: '18' })).toBeUndefined();
+    expect(findMessageById(db, 'requests', '<a@x>')?.uid).toBe(4);
+    expect(() => recordMessage(db, { ...key, messageId: null, outcome: 'ignored', reason: 'x', folder: 'Rejected', requestId: null }, now)).toThrow(/UNIQUE/);
+    markMoved(db, key, now);
+    expect(findMessage(db, key)?.movedAt).toBe(now.toISOString());
+  });
+
+  it('hands out due jobs in order and keeps failures', () => {
+    const db = openMemoryDatabase();
+    const a = enqueueJob(db, { kind: 'reply', payload: { to: 'x' } }, now);
+    const b = enqueueJob(db, { kind: 'submit', runAt: new Date(now.getTime() + 60_000) }, now);
+    expect(dueJobs(db, now).map((j) => j.id)).toEqual([a]);
+    retryJob(db, a, 'smtp down', new Date(now.getTime() + 120_000), now);
+    expect(dueJobs(db, new Date(now.getTime() + 61_000)).map((j) => j.id)).toEqual([b]);
+    finishJob(db, b, now);
+    failJob(db, a, 'gave up', now);
+    expect(dueJobs(db, new Date(now.getTime() + 10 * 60_000))).toEqual([]);
+  });
+
+  it('finds recorded effect intents', () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, sample, now);
+    expect(hasEffect(db, id, 'send', 'intent')).toBe(false);
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: 'send', phase: 'intent' } }, now);
+    expect(hasEffect(db, id, 'send', 'intent')).toBe(true);
+    expect(hasEffect(db, id, 'send', 'done')).toBe(false);
+  });
+
+  it('persists rotated OAuth tokens', () => {
+    const db = openMemoryDatabase();
+    expect(loadToken(db, 'secured-signing')).toBeNull();
+    saveToken(db, 'secured-signing', { accessToken: 'a1', refreshToken: 'r1', expiresAt: 5 }, now);
+    saveToken(db, 'secured-signing', { accessToken: 'a2', refreshToken: 'r2', expiresAt: 9 }, now);
+    expect(loadToken(db, 'secured-signing')).toMatchObject({ accessToken: 'a2', refreshToken: 'r2', expiresAt: 9 });
+  });
+});
+
+describe('the data directory', () => {
+  it('is private, in WAL mode, and migrations apply once', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sr-')), 'data');
+    const db = openDatabase(dir);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'signrelay.db')).mode & 0o777).toBe(0o600);
+    expect(migrate(db)).toBe(0);
+    db.close();
+    expect(migrate(openDatabase(dir))).toBe(0);
+  });
+
+  it('stores blobs by sha256, atomically and once', () => {
+    const blobs = new BlobStore(mkdtempSync(join(tmpdir(), 'sr-')));
+    const bytes = Buffer.from('%PDF-1.7 hello');
+    const hash = blobs.put(bytes);
+    expect(hash).toBe(sha256(bytes));
+    expect(blobs.put(bytes)).toBe(hash);
+    expect(blobs.get(hash).equals(bytes)).toBe(true);
+    expect(statSync(blobs.pathOf(hash)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(blobs.dir, hash.slice(0, 2)))).toEqual([`${hash}.pdf`]); // no temp files left
+  });
+});
