@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// signrelay's command line: parses the command name and hands the rest to the command's
+// module. Expected failures (SignrelayError) print one clear line and exit non-zero;
+// only a bug prints a stack trace.
+import { isSignrelayError } from './errors.ts';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const io = { stdout: process.stdout, stderr: process.stderr };
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run the daemon (watch the request mailbox, submit requests)',
+    run: async (args) => (await import('./commands/run.ts')).runDaemonCommand(args, io),
+  },
+  stamp: {
+    summary: 'stamp smart tags into a PDF exactly as the daemon would',
+    run: async (args) => (await import('./commands/stamp.ts')).runStampCommand(args, io),
+  },
+  explain: {
+    summary: 'say what the daemon would do with a mail (.eml), doing nothing',
+    run: async (args) => (await import('./commands/explain.ts')).runExplainCommand(args, io),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: signrelay <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'options common to commands that read the configuration:',
+    '  --config FILE   the configuration (default: $SIGNRELAY_CONFIG, then /etc/signrelay/signrelay.yaml)',
+    '',
+    "run 'signrelay <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    const pkg = (await import('../package.json', { with: { type: 'json' } })).default;
+    process.stdout.write(`signrelay ${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`signrelay: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (isSignrelayError(err)) {
+      process.stderr.write(`signrelay: ${err.message}\n`);
+    } else {
+      process.stderr.write(`signrelay: unexpected error (a bug — please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

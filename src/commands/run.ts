@@ -1,0 +1,50 @@
+// `signrelay run`: load the configuration, start the daemon, and stop it on SIGTERM or
+// SIGINT — the first signal lets in-flight work finish and closes IMAP; a second forces.
+import { parseArgs } from 'node:util';
+import { configPath } from '../config/config-path.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { startDaemon } from '../daemon.ts';
+import { createLogger } from '../log.ts';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export async function runDaemonCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT.\n');
+    return 0;
+  }
+  const config = loadConfigFile(configPath(values.config));
+  const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
+  const daemon = startDaemon({ config, logger });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn('second signal: exiting now', { signal });
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info('stopping: finishing work in hand', { signal });
+      daemon.stop().then(() => resolve(0), (err: unknown) => {
+        logger.error('error while stopping', { error: String(err) });
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** Every secret value in the configuration, for the logger to mask. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.mailboxes.requests.password, config.smtp.password, config.provider.api_key,
+    config.provider.api_secret, config.provider.refresh_token,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

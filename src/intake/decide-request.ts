@@ -1,0 +1,71 @@
+// What to do with one request mail, decided without side effects: the mail parser's
+// verdict, then a look inside each PDF (encrypted, damaged, too long, tags already there)
+// and the signer check that needs it. Shared by the daemon and `signrelay explain`, so
+// `explain` says exactly what the daemon would do.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { describeError, isSignrelayError } from '../errors.ts';
+import { inspectPdf, type PdfFacts } from '../pdf/inspect-pdf.ts';
+import { parseRequestMail } from './parse-request.ts';
+import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
+
+export type RequestDecision =
+  | Exclude<MailDecision, { action: 'request' }>
+  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[] };
+
+export async function parseMailSource(source: Buffer): Promise<ParsedMail> {
+  return simpleParser(source, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+}
+
+export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date): Promise<RequestDecision> {
+  const decision = await parseRequestMail(mail, policy, now);
+  if (decision.action !== 'request') return decision;
+  const { draft } = decision;
+  const problems: string[] = [];
+  const pdfs: PdfFacts[] = [];
+  for (const doc of draft.documents) {
+    try {
+      pdfs.push(await inspectPdf(doc.bytes, { maxPages: policy.limits.max_pages, maxPdfBytes: policy.limits.max_pdf_bytes, fileName: doc.fileName }));
+    } catch (err) {
+      if (!isSignrelayError(err) || err.kind !== 'input') throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length === 0 && draft.signers.length === 0 && !pdfs.some((p) => p.hasSignTags)) {
+    problems.push('no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order');
+  }
+  if (problems.length > 0) return { action: 'reject', reason: problems.join('\n'), reply: true };
+  return { action: 'request', reason: decision.reason, reply: false, draft, pdfs };
+}
+
+/**
+ * Parses and decides in one step. Deciding is deterministic, so a mail that makes the
+ * parser throw would throw again on every retry: it is rejected (without a reply — we may
+ * not even know who sent it) instead of being retried forever.
+ */
+export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
+  let mail: ParsedMail | undefined;
+  try {
+    mail = await parseMailSource(source);
+    return { mail, decision: await decideRequest(mail, policy, now) };
+  } catch (err) {
+    return { mail, decision: { action: 'reject', reply: false, reason: `the mail could not be read (${describeError(err)})` } };
+  }
+}
+
+/**
+ * A mail over `limits.max_mail_bytes` is never downloaded or parsed whole: it is decided
+ * from its headers alone — ignored if automatic (a bounce), else rejected with a reply
+ * (unless its sender may not use the route).
+ */
+export async function decideOversize(headers: Buffer, size: number, policy: IntakePolicy, now: Date): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
+  const { mail, decision } = await decideFromSource(headers, policy, now);
+  if (decision.action === 'ignore') return { mail, decision };
+  const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
+  return {
+    mail,
+    decision: {
+      action: 'reject', reply: mail !== undefined && (decision.action !== 'reject' || decision.reply),
+      reason: `the mail is ${mb(size)} MB; the limit is ${mb(policy.limits.max_mail_bytes)} MB: send a smaller PDF (compress it, or split it into parts)`,
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// The slice of the configuration the request parser needs, and the addresses signrelay
+// itself sends from (mail from those is never treated as a request).
+import type { Config } from '../config/schema.ts';
+import type { IntakePolicy } from './types.ts';
+
+export function intakePolicyFrom(config: Config): IntakePolicy {
+  const fromAddress = /<([^>]+)>/.exec(config.smtp.from)?.[1] ?? config.smtp.from;
+  return {
+    requestAddress: config.mailboxes.requests.address,
+    ownAddresses: [fromAddress.trim().toLowerCase(), config.mailboxes.returns.address.toLowerCase()],
+    routes: config.routes,
+    records: config.records,
+    limits: config.limits,
+  };
+}

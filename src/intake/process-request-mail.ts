@@ -1,0 +1,141 @@
+// The request watcher's handler: one mail in, one committed outcome out. It decides
+// (decide-request), stamps the PDFs, and then — in ONE SQLite transaction — records the
+// request, its documents, the submit or reply job and the mail's key. Only after that
+// commit does the watcher move the mail out of the folder, so a crash at any point either
+// leaves the mail to be handled again or finds its outcome already recorded.
+import type { ParsedMail } from 'mailparser';
+import type { Config } from '../config/schema.ts';
+import { isSignrelayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
+import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
+import { stampedFileName, stampPdf } from '../pdf/stamp-pdf.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import { enqueueJob } from '../store/jobs.ts';
+import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
+import type { Db } from '../store/open-database.ts';
+import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
+import { composeRejectionReply } from './compose-reply.ts';
+import { decideFromSource, decideOversize, type RequestDecision } from './decide-request.ts';
+import type { IntakePolicy } from './types.ts';
+
+export const REQUESTS_MAILBOX = 'requests';
+
+export interface RequestIntakeDeps {
+  db: Db;
+  blobs: BlobStore;
+  config: Config;
+  policy: IntakePolicy;
+  logger: Logger;
+  providerName: string;
+  now?: () => Date;
+  /** Called after a job was committed, to wake the job runner. */
+  jobsQueued?: () => void;
+}
+
+export function createRequestMailHandler(deps: RequestIntakeDeps): (message: WatchedMessage) => Promise<WatcherOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const folders = deps.config.mailboxes.requests;
+
+  return async (message) => {
+    const key = keyOf(message);
+    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid });
+
+    // Seen before (a crash between commit and move, or a failed move): just move it.
+    const known = findMessage(deps.db, key);
+    if (known) return { moveTo: known.folder };
+    if (message.messageId) {
+      const earlier = findMessageById(deps.db, REQUESTS_MAILBOX, message.messageId);
+      if (earlier) {
+        recordMessage(deps.db, { ...key, messageId: message.messageId, outcome: 'duplicate', reason: `same Message-ID as the mail of ${earlier.seenAt}`, folder: earlier.folder, requestId: earlier.requestId }, now());
+        log.info('duplicate request mail', { messageId: message.messageId, requestId: earlier.requestId });
+        return { moveTo: earlier.folder };
+      }
+    }
+
+    // Never download an oversize mail: decide from its headers alone.
+    const decided = message.size > deps.config.limits.max_mail_bytes
+      ? await decideOversize(await message.fetchHeaders(), message.size, deps.policy, now())
+      : await decideFromSource(await message.fetchSource(), deps.policy, now());
+    const mail = decided.mail;
+    let decision = decided.decision;
+
+    if (decision.action === 'request' && mail) {
+      try {
+        return await commitRequest(message, decision);
+      } catch (err) {
+        // pdf-lib can refuse a PDF that passed inspection: that is the requester's to fix.
+        if (!isSignrelayError(err) || err.kind !== 'input') throw err;
+        decision = { action: 'reject', reason: err.message, reply: true };
+      }
+    }
+    return commitRejection(message, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
+  };
+
+  async function commitRequest(message: WatchedMessage, decision: Extract<RequestDecision, { action: 'request' }>): Promise<WatcherOutcome> {
+    const { draft } = decision;
+    const { token, stamped } = await stampAll(decision);
+    // Blobs first: content-addressed, so a crash before the commit leaves only an orphan file.
+    const originals = draft.documents.map((d) => deps.blobs.put(d.bytes));
+    const stampedHashes = stamped.map((s) => deps.blobs.put(s.bytes));
+    const at = now();
+    const requestId = deps.db.transaction(() => {
+      const id = insertRequest(deps.db, {
+        token, state: 'received', route: draft.route, provider: deps.providerName, requester: draft.requester,
+        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, dueDate: draft.due,
+        documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
+      }, at);
+      stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
+      transition(deps.db, id, 'stamped', at);
+      enqueueJob(deps.db, { kind: 'submit', requestId: id }, at);
+      recordMessage(deps.db, { ...keyOf(message), messageId: message.messageId ?? draft.messageId, outcome: 'request', reason: decision.reason, folder: folders.processed_folder, requestId: id }, at);
+      return id;
+    })();
+    deps.logger.info('request accepted', { uid: message.uid, requestId, route: draft.route, record: draft.record?.number, signers: draft.signers.length, documents: draft.documents.length });
+    deps.jobsQueued?.();
+    return { moveTo: folders.processed_folder };
+  }
+
+  async function stampAll(decision: Extract<RequestDecision, { action: 'request' }>) {
+    const token = newRequestToken();
+    const { draft } = decision;
+    const address = returnAddress(deps.config.mailboxes.returns.address, token);
+    const stamped = [];
+    for (const doc of draft.documents) {
+      const bytes = await stampPdf(doc.bytes, {
+        token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signers,
+        request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
+        stamping: deps.config.stamping,
+      });
+      stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, token) });
+    }
+    return { token, stamped };
+  }
+
+  function commitRejection(message: WatchedMessage, mail: ParsedMail | undefined, decision: Exclude<RequestDecision, { action: 'request' }>, log: Logger): WatcherOutcome {
+    const at = now();
+    const reply = decision.action === 'reject' && decision.reply && mail !== undefined;
+    const messageId = message.messageId ?? mail?.messageId ?? null;
+    deps.db.transaction(() => {
+      let requestId: string | null = null;
+      if (decision.action === 'reject') {
+        requestId = insertRequest(deps.db, {
+          token: newRequestToken(), state: 'rejected', route: '', provider: deps.providerName,
+          requester: mail?.replyTo?.value[0]?.address ?? mail?.from?.value[0]?.address ?? message.envelopeFrom ?? '',
+          subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason: decision.reason, documents: [],
+        }, at);
+      }
+      if (reply) {
+        enqueueJob(deps.db, { kind: 'reply', requestId, payload: { message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from) } }, at);
+      }
+      recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
+    })();
+    log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason: decision.reason, reply });
+    if (reply) deps.jobsQueued?.();
+    return { moveTo: folders.rejected_folder };
+  }
+}
+
+function keyOf(message: WatchedMessage) {
+  return { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+}

@@ -1,0 +1,92 @@
+// The `submit` job: upload every stamped document, then send them for signing. Each
+// external effect is recorded as an intent before it happens and as done after, in the
+// same transaction as the state change; a retry after a crash skips what is done and, for
+// a send whose intent has no result, asks the provider whether it happened before sending.
+import { describeError, SignrelayError } from '../errors.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import type { Logger } from '../log.ts';
+import type { SigningProvider } from '../providers/provider.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import { addEvent, hasEffect } from '../store/events.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest, setDocumentReference, transition } from '../store/requests.ts';
+
+export interface SubmitDeps {
+  db: Db;
+  blobs: BlobStore;
+  provider: SigningProvider;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function createSubmitHandler(deps: SubmitDeps): JobHandler {
+  const now = deps.now ?? (() => new Date());
+
+  const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
+    addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
+
+  async function upload(requestId: string): Promise<void> {
+    const request = getRequest(deps.db, requestId)!;
+    for (const doc of getDocuments(deps.db, requestId)) {
+      if (doc.providerRef) continue;
+      if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${requestId}: document ${doc.seq} was never stamped`);
+      effect(requestId, 'upload', 'intent', { seq: doc.seq });
+      const { reference } = await deps.provider.upload({
+        fileName: doc.uploadName, bytes: deps.blobs.get(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
+      });
+      deps.db.transaction(() => {
+        setDocumentReference(deps.db, requestId, doc.seq, reference);
+        effect(requestId, 'upload', 'done', { seq: doc.seq, reference });
+      })();
+      deps.logger.info('document uploaded', { requestId, seq: doc.seq, reference });
+    }
+    transition(deps.db, requestId, 'uploaded', now());
+  }
+
+  async function send(requestId: string): Promise<void> {
+    const request = getRequest(deps.db, requestId)!;
+    const references = getDocuments(deps.db, requestId).map((d) => d.providerRef!);
+    if (hasEffect(deps.db, requestId, 'send', 'intent')) {
+      // A send was attempted and its outcome is unknown: ask before sending again.
+      const status = await deps.provider.status(references[0]!);
+      if (status.sent) {
+        deps.db.transaction(() => {
+          effect(requestId, 'send', 'done', { resolvedBy: 'status', providerStatus: status.raw });
+          transition(deps.db, requestId, 'sent', now());
+        })();
+        deps.logger.info('earlier send confirmed by the provider', { requestId });
+        return;
+      }
+    }
+    effect(requestId, 'send', 'intent', { references });
+    const record = request.recordNumber ?? request.recordSysId ?? request.subject;
+    await deps.provider.send({
+      documentReferences: references,
+      dueAt: new Date(`${request.dueDate}T23:59:59Z`),
+      signers: request.signers,
+      packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
+    });
+    deps.db.transaction(() => {
+      effect(requestId, 'send', 'done', { references });
+      transition(deps.db, requestId, 'sent', now());
+    })();
+    deps.logger.info('request sent for signing', { requestId, references });
+  }
+
+  return {
+    async run(job) {
+      const requestId = job.requestId!;
+      const request = getRequest(deps.db, requestId);
+      if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
+      if (request.state === 'stamped') await upload(requestId);
+      if (getRequest(deps.db, requestId)!.state === 'uploaded') await send(requestId);
+    },
+    onGiveUp(job, reason) {
+      const requestId = job.requestId!;
+      const request = getRequest(deps.db, requestId);
+      if (!request || request.state === 'sent' || request.state === 'failed') return;
+      transition(deps.db, requestId, 'failed', now(), { reason: `submitting to the provider failed: ${reason}` });
+      deps.logger.error('request failed', { requestId, reason: describeError(reason) });
+    },
+  };
+}

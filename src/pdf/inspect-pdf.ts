@@ -1,0 +1,84 @@
+// Decides whether a received PDF can be stamped and sent, and what is already in it. Every
+// refusal is a SignrelayError of kind 'input' whose message tells the requester what to
+// do; the checks run cheapest first (size, header, encryption) so a bad file costs little.
+import { PDFDocument } from 'pdf-lib';
+import { SignrelayError } from '../errors.ts';
+import { extractPdfText } from './extract-text.ts';
+
+export interface PdfLimits {
+  maxPages: number;
+  maxPdfBytes: number;
+}
+
+export interface PdfFacts {
+  pages: number;
+  /** Always false: an encrypted PDF is refused. Kept so the facts can be logged whole. */
+  encrypted: boolean;
+  hasSignTags: boolean;
+  signTagCount: number;
+  hasRecipientTag: boolean;
+}
+
+// The spec lets a PDF header start anywhere in the first 1024 bytes.
+const HEADER_WINDOW = 1024;
+// The trailer (or cross-reference stream dictionary) of an encrypted file names its
+// encryption dictionary: `/Encrypt 12 0 R` or an inline `/Encrypt <<…>>`.
+const ENCRYPT_ENTRY_RE = /\/Encrypt\s*(?:\d+\s+\d+\s+R|<<)/;
+
+export function hasEncryptEntry(bytes: Uint8Array): boolean {
+  // latin1 keeps one character per byte, so the regex sees the raw syntax.
+  return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}
+
+export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, fileName = 'the PDF'): Promise<PdfFacts> {
+  const damaged = (code: string, cause?: unknown) =>
+    new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
+
+  if (bytes.byteLength > limits.maxPdfBytes) {
+    throw new SignrelayError('input', 'pdf-too-large',
+      `${fileName} is ${megabytes(bytes.byteLength)} MB, more than the ${megabytes(limits.maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
+  }
+  const head = Buffer.from(bytes.subarray(0, HEADER_WINDOW)).toString('latin1');
+  if (!head.includes('%PDF-')) throw damaged('pdf-not-a-pdf');
+  // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
+  // and pdf.js opens owner-password-only files silently: look at the trailer ourselves.
+  if (hasEncryptEntry(bytes)) {
+    throw new SignrelayError('input', 'pdf-encrypted', `${fileName} is password-protected: send an unprotected copy`);
+  }
+
+  let pages: number;
+  try {
+    // throwOnInvalidObject: a broken object is a damaged file (and pdf-lib would otherwise
+    // print to the console, outside our logger).
+    const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
+    if (doc.isEncrypted) throw new SignrelayError('input', 'pdf-encrypted', `${fileName} is password-protected: send an unprotected copy`);
+    pages = doc.getPageCount();
+  } catch (err) {
+    if (err instanceof SignrelayError) throw err;
+    throw damaged('pdf-damaged', err);
+  }
+  if (pages === 0) throw damaged('pdf-no-pages');
+  if (pages > limits.maxPages) {
+    throw new SignrelayError('input', 'pdf-too-many-pages',
+      `${fileName} has ${pages} pages, more than the ${limits.maxPages} signrelay accepts: split it into smaller documents and resend`);
+  }
+
+  let text: string;
+  try {
+    text = (await extractPdfText(bytes)).join('\n');
+  } catch (err) {
+    throw damaged('pdf-damaged', err);
+  }
+  const signTagCount = text.match(/\[!Sign\./g)?.length ?? 0;
+  return {
+    pages,
+    encrypted: false,
+    hasSignTags: signTagCount > 0,
+    signTagCount,
+    hasRecipientTag: text.includes('[!Recipient.'),
+  };
+}
