@@ -7,18 +7,20 @@ import { isEmailAddress, type Signer } from '../signer.ts';
 import { isRequestToken, REQUEST_TOKEN_PATTERN } from './request-token.ts';
 import { isTagScriptCodePoint, tagNameFor, type CanDraw } from './tag-name.ts';
 
+export { isRequestToken, newRequestToken } from './request-token.ts';
+
 /** The name on the completion-recipient tag: the daemon's own return mailbox. */
 export const RETURN_RECIPIENT_NAME = { firstName: 'signrelay', lastName: 'Returns' } as const;
 
 /** An address goes into a tag verbatim, so it must be a plain, printable address. */
 function tagEmail(email: string, canDraw: CanDraw): string {
   if (!isEmailAddress(email) || /[,[\]\p{C}]/u.test(email)) {
-    throw new SignrelayError('input', 'signer-email-invalid', `"${email}" is not a usable email address: write it as first.last@corp.example`);
+    throw new SignrelayError('input', 'signer_email_invalid', `"${email}" is not a usable email address: write it as first.last@corp.example`);
   }
   for (const ch of email) {
     const cp = ch.codePointAt(0)!;
     if (!isTagScriptCodePoint(cp) || !canDraw(cp)) {
-      throw new SignrelayError('input', 'signer-email-unprintable', `the address ${email} cannot be printed into a signature tag: use a plain address like first.last@corp.example`);
+      throw new SignrelayError('input', 'signer_email_unprintable', `the address ${email} cannot be printed into a signature tag: use a plain address like first.last@corp.example`);
     }
   }
   return email;
@@ -39,7 +41,7 @@ export function recipientTag(
   canDraw: CanDraw = isTagScriptCodePoint,
 ): string {
   if (!/^[A-Z]$/.test(letter)) {
-    throw new SignrelayError('config', 'recipient-letter-invalid', `provider.recipient_letter must be one capital letter (e.g. C), not "${letter}"`);
+    throw new SignrelayError('config', 'recipient_letter_invalid', `provider.recipient_letter must be one capital letter (e.g. C), not "${letter}"`);
   }
   const name = tagNameFor({ ...who, email: address }, canDraw);
   return `[!Recipient.${letter},${name.firstName},${name.lastName},${tagEmail(address, canDraw)}]`;
@@ -50,10 +52,10 @@ export function returnAddress(base: string, token: string): string {
   if (!isRequestToken(token)) throw new RangeError(`not a request token: "${token}"`);
   const at = base.lastIndexOf('@');
   if (!isEmailAddress(base) || at < 1) {
-    throw new SignrelayError('config', 'return-address-invalid', `mailboxes.returns.address must be an address like returns@corp.example, not "${base}"`);
+    throw new SignrelayError('config', 'return_address_invalid', `mailboxes.returns.address must be an address like returns@corp.example, not "${base}"`);
   }
   if (base.slice(0, at).includes('+')) {
-    throw new SignrelayError('config', 'return-address-has-plus', `mailboxes.returns.address must not contain "+" (signrelay adds +TOKEN itself): "${base}"`);
+    throw new SignrelayError('config', 'return_address_has_plus', `mailboxes.returns.address must not contain "+" (signrelay adds +TOKEN itself): "${base}"`);
   }
   return `${base.slice(0, at)}+${token}${base.slice(at)}`;
 }

@@ -8,6 +8,8 @@ import { extractPdfText } from './extract-text.ts';
 export interface PdfLimits {
   maxPages: number;
   maxPdfBytes: number;
+  /** Names the file in messages ("contract.pdf could not be read…"); default "the PDF". */
+  fileName?: string;
 }
 
 export interface PdfFacts {
@@ -22,7 +24,9 @@ export interface PdfFacts {
 // The spec lets a PDF header start anywhere in the first 1024 bytes.
 const HEADER_WINDOW = 1024;
 // The trailer (or cross-reference stream dictionary) of an encrypted file names its
-// encryption dictionary: `/Encrypt 12 0 R` or an inline `/Encrypt <<…>>`.
+// encryption dictionary: `/Encrypt 12 0 R` or an inline `/Encrypt <<…>>`. Searched in the
+// raw bytes, because parsers disagree on encrypted files; the words "/Encrypt" in page text
+// do not match (they are not followed by a reference), and content streams are compressed.
 const ENCRYPT_ENTRY_RE = /\/Encrypt\s*(?:\d+\s+\d+\s+R|<<)/;
 
 export function hasEncryptEntry(bytes: Uint8Array): boolean {
@@ -30,40 +34,46 @@ export function hasEncryptEntry(bytes: Uint8Array): boolean {
   return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
+/** The requester-facing refusals shared with stamp-pdf.ts, which re-checks what it loads. */
+export function encryptedPdfError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_encrypted', `${fileName} is password-protected: send an unprotected copy`);
+}
+
+export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {
+  return new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
+}
+
 function megabytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
 
-export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, fileName = 'the PDF'): Promise<PdfFacts> {
-  const damaged = (code: string, cause?: unknown) =>
-    new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
-
+export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
+  const fileName = limits.fileName ?? 'the PDF';
+  const damaged = (code: string, cause?: unknown) => unreadablePdfError(fileName, code, cause);
   if (bytes.byteLength > limits.maxPdfBytes) {
-    throw new SignrelayError('input', 'pdf-too-large',
+    throw new SignrelayError('input', 'pdf_too_large',
       `${fileName} is ${megabytes(bytes.byteLength)} MB, more than the ${megabytes(limits.maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
   }
   const head = Buffer.from(bytes.subarray(0, HEADER_WINDOW)).toString('latin1');
-  if (!head.includes('%PDF-')) throw damaged('pdf-not-a-pdf');
+  if (!head.includes('%PDF-')) throw damaged('pdf_not_a_pdf');
   // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
   // and pdf.js opens owner-password-only files silently: look at the trailer ourselves.
-  if (hasEncryptEntry(bytes)) {
-    throw new SignrelayError('input', 'pdf-encrypted', `${fileName} is password-protected: send an unprotected copy`);
-  }
+  if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
 
   let pages: number;
   try {
     // throwOnInvalidObject: a broken object is a damaged file (and pdf-lib would otherwise
     // print to the console, outside our logger).
     const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
-    if (doc.isEncrypted) throw new SignrelayError('input', 'pdf-encrypted', `${fileName} is password-protected: send an unprotected copy`);
+    if (doc.isEncrypted) throw encryptedPdfError(fileName);
     pages = doc.getPageCount();
   } catch (err) {
     if (err instanceof SignrelayError) throw err;
-    throw damaged('pdf-damaged', err);
+    throw damaged('pdf_damaged', err);
   }
-  if (pages === 0) throw damaged('pdf-no-pages');
+  if (pages === 0) throw damaged('pdf_no_pages');
   if (pages > limits.maxPages) {
-    throw new SignrelayError('input', 'pdf-too-many-pages',
+    throw new SignrelayError('input', 'pdf_too_many_pages',
       `${fileName} has ${pages} pages, more than the ${limits.maxPages} signrelay accepts: split it into smaller documents and resend`);
   }
 
@@ -71,7 +81,7 @@ export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, fileName 
   try {
     text = (await extractPdfText(bytes)).join('\n');
   } catch (err) {
-    throw damaged('pdf-damaged', err);
+    throw damaged('pdf_damaged', err);
   }
   const signTagCount = text.match(/\[!Sign\./g)?.length ?? 0;
   return {

@@ -1,0 +1,156 @@
+// Signature-page mode: pages appended after the document listing the request, each signer
+// with their tag and room to sign, and the completion-recipient tag. Appended pages never
+// cover the requester's content. They take the last page's size (as it is displayed, i.e.
+// rotation applied), or A4 when that page is too small to hold a readable layout; when
+// the content does not fit one page it continues on another.
+import { PageSizes, rgb, type PDFDocument, type PDFPage } from 'pdf-lib';
+import type { TagFonts } from './tag-font.ts';
+import { printable } from './tag-font.ts';
+import { fitTagSize, type TagStyle } from './draw-tags.ts';
+
+export interface SignaturePageDetails {
+  /** The document's file name as the requester sent it. */
+  fileName?: string;
+  /** The request mail's subject. */
+  subject?: string;
+  title?: string;
+  record?: string;
+  requester?: string;
+  route?: string;
+  /** Already formatted for people, e.g. 2026-12-24. */
+  due?: string;
+}
+
+export interface SignaturePageContent {
+  details: SignaturePageDetails;
+  token: string;
+  /** Empty when the document carries its own [!Sign.] tags. */
+  signers: ReadonlyArray<{ name: string; email: string; tag: string }>;
+  recipientTag: string;
+}
+
+const MIN_PAGE_SIDE = 300;
+const TEXT = rgb(0, 0, 0);
+const MUTED = rgb(0.35, 0.35, 0.35);
+
+interface Layout {
+  doc: PDFDocument;
+  fonts: TagFonts;
+  size: [number, number];
+  margin: number;
+  fontSize: number;
+  page: PDFPage;
+  y: number;
+}
+
+function pageSize(doc: PDFDocument): [number, number] {
+  const last = doc.getPage(doc.getPageCount() - 1);
+  const { width, height } = last.getSize();
+  const quarterTurn = Math.abs(last.getRotation().angle) % 180 === 90;
+  const [w, h] = quarterTurn ? [height, width] : [width, height];
+  return w < MIN_PAGE_SIDE || h < MIN_PAGE_SIDE ? PageSizes.A4 : [w, h];
+}
+
+function newPage(layout: Layout, continued: boolean): void {
+  layout.page = layout.doc.addPage(layout.size);
+  layout.y = layout.size[1] - layout.margin;
+  heading(layout, continued ? 'Signatures (continued)' : 'Signatures', 1.6);
+}
+
+/** Moves down by `height`, starting a new page first when that would cross the margin. */
+function advance(layout: Layout, height: number): void {
+  if (layout.y - height < layout.margin) newPage(layout, true);
+  layout.y -= height;
+}
+
+function heading(layout: Layout, text: string, scale = 1.2): void {
+  const size = layout.fontSize * scale;
+  // A section heading gets air above it; the page heading sits at the top margin.
+  const gap = scale < 1.5 ? layout.fontSize : 0;
+  advance(layout, size * 1.6 + gap);
+  layout.page.drawText(text, { x: layout.margin, y: layout.y, size, font: layout.fonts.bold, color: TEXT });
+}
+
+/** Word-wraps display text (never tags) to the page width. */
+function wrap(layout: Layout, text: string, width: number, size: number): string[] {
+  const font = layout.fonts.regular;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of printable(text).split(' ').filter(Boolean)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (font.widthOfTextAtSize(candidate, size) <= width || !line) line = candidate;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  // A single word wider than the page: cut it by characters.
+  return lines.flatMap((l) => {
+    const parts: string[] = [];
+    let rest = l;
+    while (font.widthOfTextAtSize(rest, size) > width && rest.length > 1) {
+      let cut = rest.length - 1;
+      while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) cut--;
+      parts.push(rest.slice(0, cut));
+      rest = rest.slice(cut);
+    }
+    return [...parts, rest];
+  });
+}
+
+function paragraph(layout: Layout, text: string, options: { indent?: number; scale?: number; color?: typeof TEXT } = {}): void {
+  const size = layout.fontSize * (options.scale ?? 1);
+  const x = layout.margin + (options.indent ?? 0);
+  for (const line of wrap(layout, text, layout.size[0] - layout.margin - x, size)) {
+    advance(layout, size * 1.45);
+    layout.page.drawText(line, { x, y: layout.y, size, font: layout.fonts.regular, color: options.color ?? TEXT });
+  }
+}
+
+function tagLine(layout: Layout, tag: string, style: TagStyle, indent: number): void {
+  const x = layout.margin + indent;
+  const size = fitTagSize(style.font, tag, layout.size[0] - layout.margin - x, style.fontSize);
+  advance(layout, size * 1.8);
+  layout.page.drawText(tag, { x, y: layout.y, size, font: style.font, color: style.color });
+}
+
+function details(layout: Layout, content: SignaturePageContent): void {
+  const d = content.details;
+  const rows: Array<[string, string | undefined]> = [
+    ['Document', d.fileName], ['Title', d.title], ['Subject', d.subject], ['Record', d.record], ['Requested by', d.requester],
+    ['Route', d.route], ['Sign by', d.due], ['Reference', content.token],
+  ];
+  const labelWidth = Math.max(...rows.map(([label]) => layout.fonts.bold.widthOfTextAtSize(label, layout.fontSize))) + layout.fontSize;
+  for (const [label, value] of rows) {
+    if (!value) continue;
+    advance(layout, layout.fontSize * 1.45);
+    layout.page.drawText(label, { x: layout.margin, y: layout.y, size: layout.fontSize, font: layout.fonts.bold, color: TEXT });
+    layout.y += layout.fontSize * 1.45; // the value's first line shares the label's baseline
+    paragraph(layout, value, { indent: labelWidth });
+  }
+}
+
+export function drawSignaturePages(doc: PDFDocument, content: SignaturePageContent, fonts: TagFonts, tagStyle: TagStyle): void {
+  const size = pageSize(doc);
+  const layout: Layout = { doc, fonts, size, margin: Math.min(72, Math.max(36, size[0] * 0.1)), fontSize: Math.min(tagStyle.fontSize, 14), page: undefined!, y: 0 };
+  newPage(layout, false);
+  paragraph(layout, 'This page was added for electronic signing. The signing service turns each bracketed tag into a place to sign; please leave the tags as they are.', { scale: 0.9, color: MUTED });
+  advance(layout, layout.fontSize);
+  details(layout, content);
+
+  heading(layout, 'Signers');
+  if (content.signers.length === 0) paragraph(layout, 'The places to sign are marked in the document itself.');
+  const signatureRoom = Math.max(48, layout.fontSize * 4);
+  content.signers.forEach((signer, i) => {
+    // Keep a signer's line, tag and signing room together on one page.
+    if (layout.y - (layout.fontSize * 4 + signatureRoom) < layout.margin) newPage(layout, true);
+    paragraph(layout, `${i + 1}. ${signer.name} <${signer.email}>`);
+    tagLine(layout, signer.tag, tagStyle, layout.fontSize);
+    advance(layout, signatureRoom);
+  });
+
+  heading(layout, 'Completed document');
+  paragraph(layout, 'The signed document is returned to signrelay, which files it with the request.');
+  tagLine(layout, content.recipientTag, tagStyle, 0);
+}

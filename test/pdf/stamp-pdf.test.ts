@@ -1,0 +1,216 @@
+// Stamping, checked from the outside: every tag must be found whole by pdf.js AND by
+// poppler's pdftotext, the original pages must keep their content streams, and the token
+// must come back out of the metadata.
+import { readFileSync } from 'node:fs';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, PDFString } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
+import { isSignrelayError } from '../../src/errors.ts';
+import { extractPdfText } from '../../src/pdf/extract-text.ts';
+import { readTokenFromPdf, stampPdf, stampTags, type StampInput } from '../../src/pdf/stamp-pdf.ts';
+import type { Signer } from '../../src/signer.ts';
+import { makePages, makePdf, REQUESTER_TAGS } from './make-pdf.ts';
+import { pdftotextBoxes, pdftotextPages } from './pdftotext.ts';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/pdf/${name}`, import.meta.url)));
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+const DEFAULT_STAMPING: StampingConfig = configSchema.shape.stamping.parse(undefined);
+const SIGNERS: Signer[] = [
+  { firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' },
+  { firstName: 'Bruno', lastName: 'Diaz', email: 'bruno.diaz@northwind.example' },
+];
+const SIGN_TAGS = ['[!Sign.1,Ann,Lee,ann.lee@corp.example]', '[!Sign.2,Bruno,Diaz,bruno.diaz@northwind.example]'];
+const RECIPIENT_TAG = `[!Recipient.C,signrelay,Returns,returns+${TOKEN}@corp.example]`;
+
+function input(overrides: Partial<StampInput> = {}, stamping: Partial<StampingConfig> = {}): StampInput {
+  return {
+    token: TOKEN,
+    returnAddress: `returns+${TOKEN}@corp.example`,
+    recipientLetter: 'C',
+    signers: SIGNERS,
+    request: { fileName: 'contract.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
+    stamping: { ...DEFAULT_STAMPING, ...stamping },
+    now: new Date('2026-02-01T10:00:00Z'),
+    ...overrides,
+  };
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+/** Both extractors, one string per page; every test checks tags against both. */
+async function texts(bytes: Uint8Array): Promise<{ pdfjs: string[]; poppler: string[] }> {
+  return { pdfjs: await extractPdfText(bytes), poppler: await pdftotextPages(bytes) };
+}
+
+/** The decoded-as-stored bytes of each content stream of each page. */
+async function contentStreams(bytes: Uint8Array): Promise<string[][]> {
+  const doc = await PDFDocument.load(bytes);
+  return doc.getPages().map((page) => {
+    const contents = page.node.get(PDFName.of('Contents'));
+    const refs = contents instanceof PDFArray ? contents.asArray() : [contents];
+    return refs.map((ref) => {
+      const stream = doc.context.lookup(ref as PDFRef);
+      return stream instanceof PDFRawStream ? Buffer.from(stream.contents).toString('latin1') : 'generated';
+    });
+  });
+}
+
+describe('stampPdf, signature-page mode', () => {
+  it('appends a page with every tag, found whole by pdf.js and by pdftotext', async () => {
+    const stamped = await stampPdf(fixture('sample-contract.pdf'), input());
+    const { pdfjs, poppler } = await texts(stamped);
+    expect(pdfjs).toHaveLength(3);
+    for (const pages of [pdfjs, poppler]) {
+      for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(pages[2]!, tag)).toBe(1);
+      expect(pages.slice(0, 2).join('')).not.toContain('[!');
+    }
+    expect(pdfjs[2]).toContain('RITM0010001');
+    expect(pdfjs[2]).toContain(TOKEN);
+  });
+
+  it('keeps the original pages\' content streams byte for byte', async () => {
+    const original = fixture('sample-contract.pdf');
+    const before = await contentStreams(original);
+    const after = await contentStreams(await stampPdf(original, input()));
+    expect(after.slice(0, 2)).toEqual(before);
+  });
+
+  it('gives the added page the size of the last page, as displayed', async () => {
+    const a5Landscape = await makePdf({ pages: [['one']], size: [595, 420] });
+    const rotated = await makePdf({ pages: [['one']], size: [612, 792], rotate: 90 });
+    for (const [bytes, size] of [[a5Landscape, { width: 595, height: 420 }], [rotated, { width: 792, height: 612 }]] as const) {
+      const doc = await PDFDocument.load(await stampPdf(bytes, input()));
+      expect(doc.getPage(doc.getPageCount() - 1).getSize()).toEqual(size);
+    }
+  });
+
+  it('continues on more pages for many signers, every tag whole and on a page', async () => {
+    const signers = Array.from({ length: 20 }, (_, i) => ({ firstName: `Signer${i + 1}`, lastName: 'Example', email: `signer${i + 1}@corp.example` }));
+    const stamped = await stampPdf(await makePages(1), input({ signers }));
+    const { pdfjs, poppler } = await texts(stamped);
+    expect(pdfjs.length).toBeGreaterThan(2);
+    for (const all of [pdfjs.join('\n'), poppler.join('\n')]) {
+      signers.forEach((s, i) => expect(count(all, `[!Sign.${i + 1},Signer${i + 1},Example,${s.email}]`)).toBe(1));
+      expect(count(all, RECIPIENT_TAG)).toBe(1);
+    }
+  });
+
+  it('shrinks a very long tag instead of wrapping it, and keeps it on the page', async () => {
+    const long: Signer = { firstName: 'Maximiliane Alexandra Konstantina', lastName: 'von Hohenzollern-Sigmaringen', email: `${'a'.repeat(60)}.very.long.mailbox@subdomain.corp.example` };
+    const stamped = await stampPdf(await makePages(1), input({ signers: [long] }));
+    const tag = stampTags(input({ signers: [long] }), false).signTags[0]!;
+    const { pdfjs, poppler } = await texts(stamped);
+    expect(pdfjs[1]).toContain(tag);
+    expect(poppler[1]!.replace(/ {2,}/g, ' ')).toContain(tag);
+    for (const box of await pdftotextBoxes(stamped)) {
+      expect(box.xMin).toBeGreaterThanOrEqual(0);
+      expect(box.xMax).toBeLessThanOrEqual(box.pageWidth);
+    }
+  });
+
+  it('prints Latin diacritics, Greek and ligature-prone names, and the derived name for CJK', async () => {
+    const signers: Signer[] = [
+      { firstName: 'Zoë', lastName: 'Ångström', email: 'zoe.angstrom@corp.example' },
+      { firstName: 'Ηλέκτρα', lastName: 'Παπαδοπούλου', email: 'electra@corp.example' },
+      { firstName: '山田', lastName: '太郎', email: 'taro.yamada@corp.example' },
+      { firstName: 'Griffin', lastName: 'Fläffle', email: 'griffin@corp.example' },
+    ];
+    const expected = [
+      '[!Sign.1,Zoë,Ångström,zoe.angstrom@corp.example]',
+      '[!Sign.2,Ηλέκτρα,Παπαδοπούλου,electra@corp.example]',
+      '[!Sign.3,Taro,Yamada,taro.yamada@corp.example]',
+      '[!Sign.4,Griffin,Fläffle,griffin@corp.example]',
+    ];
+    const stamped = await stampPdf(await makePages(1), input({ signers }));
+    expect(stampTags(input({ signers }), false).signTags).toEqual(expected);
+    const { pdfjs, poppler } = await texts(stamped);
+    for (const page of [pdfjs[1]!, poppler[1]!]) {
+      for (const tag of expected) expect(count(page.normalize('NFC'), tag)).toBe(1);
+      expect(page).not.toContain('山田');
+    }
+  });
+
+  it('stamps a PDF stored with object streams and a cross-reference stream', async () => {
+    const modern = await makePdf({ pages: [['Modern layout']], objectStreams: true });
+    expect(Buffer.from(modern).toString('latin1')).toContain('/ObjStm');
+    const { pdfjs, poppler } = await texts(await stampPdf(modern, input()));
+    for (const pages of [pdfjs, poppler]) {
+      expect(pages[0]).toContain('Modern layout');
+      for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(pages[1]!, tag)).toBe(1);
+    }
+  });
+
+  it('refuses a document with neither signers nor tags of its own', async () => {
+    await expect(stampPdf(await makePages(1), input({ signers: [] }))).rejects.toMatchObject({ kind: 'input', code: 'no_signers' });
+  });
+
+  it('refuses an encrypted PDF even when called without inspection', async () => {
+    await expect(stampPdf(fixture('encrypted-owner-only.pdf'), input())).rejects.toMatchObject({ kind: 'input', code: 'pdf_encrypted' });
+  });
+
+  it('refuses a return address that does not carry the token', async () => {
+    await expect(stampPdf(await makePages(1), input({ returnAddress: 'returns@corp.example' }))).rejects.toThrow(RangeError);
+  });
+});
+
+describe('stampPdf, overlay mode', () => {
+  it('draws the tags on the configured page without adding pages', async () => {
+    const stamped = await stampPdf(await makePages(3), input({}, { mode: 'overlay', overlay: { page: 2, x: 72, y: 72, line_height: 18 } }));
+    const { pdfjs, poppler } = await texts(stamped);
+    expect(pdfjs).toHaveLength(3);
+    for (const pages of [pdfjs, poppler]) {
+      for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(pages[1]!, tag)).toBe(1);
+      expect(pages[0]! + pages[2]!).not.toContain('[!');
+      expect(pages[1]).toContain('Page 2');
+    }
+  });
+
+  it.each([[-1, 2], [1, 0], [9, 2], [-9, 0]])('page %i of 3 means page index %i (clamped)', async (page, index) => {
+    const stamped = await stampPdf(await makePages(3), input({}, { mode: 'overlay', overlay: { page, x: 72, y: 72, line_height: 18 } }));
+    const pdfjs = await extractPdfText(stamped);
+    expect(pdfjs.findIndex((p) => p.includes(RECIPIENT_TAG))).toBe(index);
+  });
+
+  it('stacks the tags upward from y, first signer on top, at x', async () => {
+    const stamped = await stampPdf(await makePages(1), input({}, { mode: 'overlay', overlay: { page: 1, x: 100, y: 50, line_height: 20 } }));
+    const boxes = (await pdftotextBoxes(stamped)).filter((b) => b.word.startsWith('[!'));
+    expect(boxes.map((b) => b.word.slice(0, 7))).toEqual(['[!Sign.', '[!Sign.', '[!Recip']);
+    for (const box of boxes) expect(Math.round(box.xMin)).toBe(100);
+    // pdftotext measures from the top: the last tag's baseline is 50 pt above the bottom.
+    expect(boxes[2]!.pageHeight - boxes[2]!.yMax).toBeGreaterThan(45);
+    expect(boxes[2]!.pageHeight - boxes[2]!.yMax).toBeLessThan(50);
+    expect(Math.round(boxes[1]!.yMax - boxes[0]!.yMax)).toBe(20);
+  });
+
+  it('refuses a position whose tags would leave the page, as a config error', async () => {
+    const err = await stampPdf(await makePages(1), input({}, { mode: 'overlay', overlay: { page: 1, x: 72, y: 780, line_height: 18 } })).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.kind === 'config' && err.code === 'overlay_off_page').toBe(true);
+  });
+});
+
+describe('stampPdf, a PDF with the requester\'s own [!Sign.] tags', () => {
+  it.each(['signature-page', 'overlay'] as const)('%s: keeps them and adds only the recipient tag', async (mode) => {
+    const original = fixture('with-tags.pdf');
+    const stamped = await stampPdf(original, input({ hasSignTags: undefined }, { mode }));
+    const { pdfjs, poppler } = await texts(stamped);
+    expect(pdfjs).toHaveLength(mode === 'overlay' ? 2 : 3);
+    for (const all of [pdfjs.join('\n'), poppler.join('\n')]) {
+      for (const tag of REQUESTER_TAGS) expect(count(all, tag)).toBe(1);
+      expect(count(all, '[!Sign.')).toBe(2);
+      expect(count(all, '[!Recipient.')).toBe(1);
+      expect(count(all, RECIPIENT_TAG)).toBe(1);
+    }
+  });
+});
+
+describe('the token in the metadata', () => {
+  it('round-trips through readTokenFromPdf and keeps other keywords', async () => {
+    const stamped = await stampPdf(fixture('sample-contract.pdf'), input());
+    expect(await readTokenFromPdf(stamped)).toBe(TOKEN);
+    const doc = await PDFDocument.load(stamped);
+    expect(doc.getKeywords()).toBe(`contract services signrelay-token:${TOKEN}`);
+    expect(doc.getTitle()).toBe('Services Agreement');
+    const info = doc.context.lookup(doc.context.trailerInfo.Info, PDFDict);
+    expect(info.lookup(PDFName.of('SignrelayToken'), PDFString).decodeText()).toBe(TOKEN);
+  });
+});
