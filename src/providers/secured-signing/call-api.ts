@@ -1,0 +1,86 @@
+// One authenticated HTTP exchange with the Secured Signing API: fresh signature headers
+// for every attempt, the bearer token when OAuth2 is on (a 401 refreshes it once and the
+// call is retried once), a per-attempt timeout, and classification of every failure at
+// this boundary. client.ts says *what* to call; this file says *how*.
+import { signatureHeaders } from './auth-headers.ts';
+import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
+import type { TokenManager } from './oauth.ts';
+
+export interface ApiLogger {
+  debug(message: string, fields?: Record<string, unknown>): unknown;
+}
+
+export interface ApiContext {
+  apiBase: string;
+  apiKey: string;
+  apiSecret: string;
+  referer: string;
+  /** null for the "without OAuth" variant (signature headers only). */
+  tokens: TokenManager | null;
+  fetch: typeof fetch;
+  now: () => number;
+  timeoutMs: number;
+  logger?: ApiLogger | undefined;
+}
+
+export interface ApiCall {
+  /** Words for messages: "upload the document contract.pdf". */
+  operation: string;
+  method: 'GET' | 'POST';
+  /** Path below the versioned base, starting with "/". */
+  path: string;
+  json?: unknown;
+  form?: FormData;
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+}
+
+export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer> {
+  let bearer = ctx.tokens ? await ctx.tokens.accessToken() : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const answer = await attemptOnce(ctx, call, bearer);
+    if (answer.status === 401 && ctx.tokens && bearer !== undefined && attempt === 1) {
+      // "Session expired or invalid": the token died before its stated expiry (revoked,
+      // server restart, clock drift). Refresh once; a second 401 is a real auth failure.
+      ctx.logger?.debug('secured signing refused the access token; refreshing', { operation: call.operation });
+      bearer = await ctx.tokens.replaceRejected(bearer);
+      continue;
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      const secrets = [ctx.apiSecret, ...(bearer ? [bearer] : [])];
+      throw classifyHttpFailure(call.operation, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets });
+    }
+    return answer;
+  }
+}
+
+async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | undefined): Promise<ApiAnswer> {
+  const headers: Record<string, string> = {
+    ...signatureHeaders({ apiKey: ctx.apiKey, apiSecret: ctx.apiSecret, referer: ctx.referer, now: ctx.now() }),
+    Accept: 'application/json',
+  };
+  if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
+  let body: string | FormData | undefined;
+  if (call.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(call.json);
+  } else if (call.form) {
+    body = call.form; // fetch sets the multipart boundary itself
+  }
+  const started = Date.now();
+  try {
+    const response = await ctx.fetch(`${ctx.apiBase}${call.path}`, {
+      method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    ctx.logger?.debug('secured signing call', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
+    return { status: response.status, headers: response.headers, body: bytes };
+  } catch (err) {
+    ctx.logger?.debug('secured signing call failed', { method: call.method, path: call.path, ms: Date.now() - started });
+    throw classifyNetworkFailure(call.operation, err, ctx.timeoutMs / 1000);
+  }
+}

@@ -1,0 +1,108 @@
+// Turns a failed Secured Signing exchange into a SignrelayError whose kind tells the
+// caller what to do (SECURED-SIGNING.md "Errors"). Pure and table-tested: the decision
+// rests only on where the failure came from (no answer, or an HTTP status) — never on
+// guessing from message text. Messages name the operation and the remedy and never carry
+// a credential: the server's own message is masked against the known secrets.
+import { SignrelayError } from '../../errors.ts';
+
+export interface HttpFailure {
+  status: number;
+  /** Only `get` is used, so a Fetch `Headers` or a plain stand-in both work. */
+  headers: { get(name: string): string | null };
+  bodyText: string;
+}
+
+export interface ClassifyOptions {
+  /** Milliseconds since the epoch, for a Retry-After given as an HTTP date. */
+  now: number;
+  /** Values to mask if the server echoes them (API secret, tokens). */
+  secrets?: string[];
+}
+
+const MAX_SERVER_MESSAGE = 300;
+
+/** Retry-After as delta-seconds or an HTTP date → whole seconds from now (≥ 0). */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** ServiceStack `{ResponseStatus:{ErrorCode,Message}}`, or an OAuth `{error,error_description}`. */
+export function serverMessage(bodyText: string): { errorCode?: string; message?: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return {};
+  }
+  if (body === null || typeof body !== 'object') return {};
+  const record = body as Record<string, unknown>;
+  const status = record.ResponseStatus ?? record.responseStatus;
+  if (status !== null && typeof status === 'object') {
+    const s = status as Record<string, unknown>;
+    return { errorCode: stringOrUndefined(s.ErrorCode ?? s.errorCode), message: stringOrUndefined(s.Message ?? s.message) };
+  }
+  return { errorCode: stringOrUndefined(record.error), message: stringOrUndefined(record.error_description ?? record.message) };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function mask(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out.length > MAX_SERVER_MESSAGE ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
+}
+
+export function classifyHttpFailure(operation: string, failure: HttpFailure, options: ClassifyOptions): SignrelayError {
+  const { status } = failure;
+  const server = serverMessage(failure.bodyText);
+  const said = server.message ? `: ${mask(server.message, options.secrets ?? [])}` : '';
+  const what = `Secured Signing refused to ${operation} (HTTP ${status}${server.errorCode ? ` ${mask(server.errorCode, options.secrets ?? [])}` : ''})${said}`;
+
+  if (status === 429 || status === 503) {
+    const retryAfterSeconds = parseRetryAfter(failure.headers.get('retry-after'), options.now);
+    const when = retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`;
+    return new SignrelayError('transient', status === 429 ? 'provider_rate_limited' : 'provider_unavailable',
+      `${what}; the service is busy, will retry ${when}`, { retryAfterSeconds });
+  }
+  if (status >= 500) {
+    return new SignrelayError('transient', 'provider_server_error', `${what}; a fault on the service side, will retry`);
+  }
+  if (status === 401 || status === 403) {
+    return new SignrelayError('auth', 'provider_auth',
+      `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +
+      'and the server clock; if the refresh token expired or was revoked, re-run `signrelay authorize`');
+  }
+  if (status === 408) {
+    return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
+  }
+  if (status === 404) {
+    return new SignrelayError('permanent', 'provider_not_found', `${what}; the document is unknown to the service (deleted by its retention policy, or a wrong reference)`);
+  }
+  return new SignrelayError('permanent', 'provider_rejected', `${what}; the request will not succeed as it is`);
+}
+
+/** No HTTP answer at all: DNS, refused or reset connection, TLS, our own timeout. */
+export function classifyNetworkFailure(operation: string, err: unknown, timeoutSeconds?: number): SignrelayError {
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    const after = timeoutSeconds === undefined ? '' : ` after ${timeoutSeconds} s (provider.timeout_seconds)`;
+    return new SignrelayError('transient', 'provider_timeout', `Secured Signing did not answer to ${operation}${after}; will retry`, { cause: err });
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return new SignrelayError('transient', 'provider_unreachable',
+    `could not reach Secured Signing to ${operation} (${detail}); will retry — check the network and provider.environment`, { cause: err });
+}
+
+/** A 2xx whose body is not what the API documents. */
+export function badResponse(operation: string, problem: string, cause?: unknown): SignrelayError {
+  return new SignrelayError('transient', 'provider_bad_response', `Secured Signing answered oddly to ${operation}: ${problem}; will retry`, { cause });
+}

@@ -1,0 +1,237 @@
+// A local stand-in for the Secured Signing API v1.4 and its OAuth2 server, for tests and
+// `signrelay demo`. It enforces what the real service is documented to enforce (signature
+// headers, nonce reuse, clock skew, bearer expiry, required fields) and answers
+// ServiceStack-shaped errors, records every call, and can be told to fail on purpose.
+// Routing and recording live here; the rules live in the files next to it.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { header, HttpProblem, listenLocal, mediaType, parseFormBody, parseJsonBody, readBody, sendBytes, sendJson, sendRaw } from '../http-util.ts';
+import { DEFAULT_COMPLETION_FROM, defaultCompletionSubject, sendCompletionMails, type SentCompletionMail } from './completion-mail.ts';
+import { documentJson, Documents, serviceStackError, type SimDocument } from './documents.ts';
+import { OAuthServer } from './oauth-server.ts';
+import type { SmartTags } from './smart-tags.ts';
+import { checkSignature, NonceLedger } from './verify-signature.ts';
+
+export interface SecuredSigningSimulatorOptions {
+  apiKey: string;
+  apiSecret: string;
+  /** The URL registered with the key; requests must carry a Referer on the same host. */
+  referer: string;
+  /** Require bearer tokens (default true); false = the "without OAuth" variant. */
+  oauth?: boolean;
+  accessTokenLifetimeSeconds?: number; // default 30
+  /** A refresh token that is valid from the start. */
+  refreshToken?: string;
+  rotateRefreshTokens?: boolean; // default true
+  clockSkewSeconds?: number; // default 300
+  /** Where completion mails go; none = no mail is sent. */
+  smtp?: { host: string; port: number };
+  from?: string;
+  completionSubject?: (documentName: string) => string;
+  maxUploadBytes?: number; // default 20 MiB
+  documentsLeft?: number; // default 1000
+  now?: () => number;
+}
+
+export interface RecordedCall {
+  at: number;
+  method: string;
+  /** Full path, e.g. /web/v1.4/SmartTag/Send or /api/oauth2/token. */
+  path: string;
+  headers: Record<string, string>;
+  /** Parsed JSON or form fields (token requests included: this is a test tool). */
+  body?: unknown;
+  file?: { name: string; size: number; type: string };
+  tags?: SmartTags;
+  /** The answer's status; 0 until answered. */
+  status: number;
+  error?: string;
+}
+
+export interface FaultSpec {
+  status: number;
+  /** Seconds, or an HTTP date, sent as Retry-After. */
+  retryAfter?: number | string;
+  times?: number; // default 1
+  body?: unknown;
+}
+
+export interface SecuredSigningSimulator {
+  /** API base including the version: http://127.0.0.1:PORT/web/v1.4 */
+  url: string;
+  /** OAuth2 base: http://127.0.0.1:PORT/api/oauth2 */
+  oauthUrl: string;
+  port: number;
+  calls: RecordedCall[];
+  documents: Map<string, SimDocument>;
+  mails: SentCompletionMail[];
+  oauth: OAuthServer;
+  issueTokens(): { accessToken: string; refreshToken: string };
+  signNext(reference: string): SimDocument;
+  complete(reference: string): Promise<SentCompletionMail[]>;
+  decline(reference: string, reason: string): SimDocument;
+  expire(reference: string): SimDocument;
+  /** The next call(s) whose path (below the API base, or full) starts with `prefix` fail. */
+  failNext(prefix: string, fault: FaultSpec): void;
+  /** While on, successful JSON answers are cut short (invalid JSON). */
+  setMalformedJson(on: boolean): void;
+  close(): Promise<void>;
+}
+
+export const API_PREFIX = '/web/v1.4';
+export const OAUTH_PREFIX = '/api/oauth2';
+
+export async function startSecuredSigningSimulator(options: SecuredSigningSimulatorOptions): Promise<SecuredSigningSimulator> {
+  const now = options.now ?? Date.now;
+  const requireBearer = options.oauth ?? true;
+  const rules = { apiKey: options.apiKey, apiSecret: options.apiSecret, referer: options.referer, clockSkewSeconds: options.clockSkewSeconds ?? 300 };
+  const nonces = new NonceLedger();
+  const oauth = new OAuthServer({
+    apiKey: options.apiKey, apiSecret: options.apiSecret, now,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 30, rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+  });
+  if (options.refreshToken) oauth.addRefreshToken(options.refreshToken);
+  const documents = new Documents({ now, maxUploadBytes: options.maxUploadBytes ?? 20 * 1024 * 1024, documentsLeft: options.documentsLeft ?? 1000 });
+  const calls: RecordedCall[] = [];
+  const mails: SentCompletionMail[] = [];
+  const faults: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
+  let malformedJson = false;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    if (malformedJson && status < 300) sendRaw(res, status, JSON.stringify(body).slice(0, 12), 'application/json; charset=utf-8');
+    else sendJson(res, status, body);
+  };
+
+  async function routeApi(req: IncomingMessage, body: Buffer, path: string, call: RecordedCall, res: ServerResponse): Promise<void> {
+    const refusal = checkSignature((n) => header(req, n), rules, nonces, now())
+      ?? (requireBearer ? oauth.checkBearer(header(req, 'authorization')) : null);
+    if (refusal) throw serviceStackError(401, refusal.errorCode, refusal.message);
+    const [, first, second, third] = path.split('/').map(decodeURIComponent);
+    const route = `${req.method} /${first ?? ''}/${second ?? ''}`;
+    if (route === 'POST /Document/Uploader') {
+      if (mediaType(req) !== 'multipart/form-data') throw serviceStackError(400, 'ValidationException', 'Upload must be multipart/form-data');
+      const form = await parseFormBody(req, body).catch(() => {
+        throw serviceStackError(400, 'ValidationException', 'malformed multipart body');
+      });
+      const file = form.get('file');
+      if (file instanceof File) call.file = { name: file.name, size: file.size, type: file.type };
+      const doc = await documents.upload(form, third ?? null);
+      call.tags = doc.tags;
+      return json(res, 200, documentJson(doc));
+    }
+    if (route === 'POST /SmartTag/Send') {
+      if (mediaType(req) !== 'application/json') throw serviceStackError(400, 'ValidationException', 'SmartTag/Send expects a JSON body');
+      let request: unknown;
+      try {
+        request = parseJsonBody(body);
+      } catch {
+        throw serviceStackError(400, 'SerializationException', 'the JSON body could not be parsed');
+      }
+      call.body = request;
+      return json(res, 200, documents.send(request).map(documentJson));
+    }
+    if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
+    if (route === 'GET /Download/GetDocumentData' && third) {
+      const doc = documents.get(third);
+      const type = doc.name.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
+      return sendBytes(res, 200, documents.download(third), type, { 'Content-Disposition': `attachment; filename="${doc.name.replace(/"/g, '')}"` });
+    }
+    if (route === 'GET /Account/Info') return json(res, 200, documents.account());
+    throw serviceStackError(404, 'NotFound', `Handler for Request not found: ${req.method} ${path}`);
+  }
+
+  async function routeOAuth(req: IncomingMessage, body: Buffer, url: URL, call: RecordedCall, res: ServerResponse): Promise<void> {
+    const path = url.pathname.slice(OAUTH_PREFIX.length);
+    let answer;
+    if (req.method === 'GET' && path === '/authorize') {
+      answer = oauth.authorize(url.searchParams);
+    } else if (req.method === 'POST' && path === '/token') {
+      if (mediaType(req) !== 'application/x-www-form-urlencoded') {
+        answer = { status: 400, body: { error: 'invalid_request', error_description: 'the token request must be application/x-www-form-urlencoded' } };
+      } else {
+        const form = new URLSearchParams(body.toString('utf8'));
+        call.body = Object.fromEntries(form);
+        answer = oauth.token(form);
+      }
+    } else if (req.method === 'POST' && path === '/revoke') {
+      answer = oauth.revoke(header(req, 'authorization'));
+    } else {
+      answer = { status: 404, body: { error: 'not_found', error_description: `no OAuth endpoint ${req.method} ${url.pathname}` } };
+    }
+    if (answer.location) {
+      res.writeHead(answer.status, { Location: answer.location });
+      res.end();
+      return;
+    }
+    // Token answers go through json() too, so the malformed-JSON switch reaches them.
+    return json(res, answer.status, answer.body ?? {});
+  }
+
+  function takeFault(path: string, relative: string | null): FaultSpec | null {
+    const i = faults.findIndex((f) => path.startsWith(f.prefix) || (relative !== null && relative.startsWith(f.prefix)));
+    if (i < 0) return null;
+    const entry = faults[i]!;
+    if (--entry.left <= 0) faults.splice(i, 1);
+    return entry.fault;
+  }
+
+  const listening = await listenLocal((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+    const call: RecordedCall = { at: now(), method: req.method ?? 'GET', path: url.pathname, headers, status: 0 };
+    calls.push(call);
+    // Recorded as the head is written, so a test that saw the answer also sees the status.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+      call.status = args[0] as number;
+      return writeHead(...args);
+    };
+    const relative = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : null;
+    (async () => {
+      const body = await readBody(req);
+      const fault = takeFault(url.pathname, relative);
+      if (fault) {
+        const extra: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        return sendJson(res, fault.status, fault.body ?? { ResponseStatus: { ErrorCode: `Http${fault.status}`, Message: `Injected failure (HTTP ${fault.status})` } }, extra);
+      }
+      if (relative !== null) return routeApi(req, body, relative, call, res);
+      if (url.pathname.startsWith(`${OAUTH_PREFIX}/`)) return routeOAuth(req, body, url, call, res);
+      throw serviceStackError(404, 'NotFound', `Handler for Request not found: ${req.method} ${url.pathname}`);
+    })().catch((err: unknown) => {
+      call.error = err instanceof Error ? err.message : String(err);
+      if (res.headersSent) return res.destroy();
+      if (err instanceof HttpProblem) return sendJson(res, err.status, err.body);
+      sendJson(res, 500, { ResponseStatus: { ErrorCode: 'Exception', Message: 'An unhandled error occurred' } });
+    });
+  });
+
+  const base = `http://127.0.0.1:${listening.port}`;
+  return {
+    url: `${base}${API_PREFIX}`,
+    oauthUrl: `${base}${OAUTH_PREFIX}`,
+    port: listening.port,
+    calls,
+    documents: documents.byReference,
+    mails,
+    oauth,
+    issueTokens: () => oauth.issueTokens(),
+    signNext: (reference) => documents.signNext(reference),
+    async complete(reference) {
+      const doc = await documents.complete(reference);
+      if (!options.smtp) return [];
+      const sent = await sendCompletionMails(doc, {
+        smtp: options.smtp, from: options.from ?? DEFAULT_COMPLETION_FROM, subject: options.completionSubject ?? defaultCompletionSubject,
+      });
+      mails.push(...sent);
+      return sent;
+    },
+    decline: (reference, reason) => documents.decline(reference, reason),
+    expire: (reference) => documents.expire(reference),
+    failNext(prefix, fault) {
+      faults.push({ prefix, fault, left: fault.times ?? 1 });
+    },
+    setMalformedJson(on) {
+      malformedJson = on;
+    },
+    close: () => listening.close(),
+  };
+}

@@ -1,0 +1,55 @@
+// Finds Secured Signing smart tags in a document's text the way the simulator needs them
+// (SECURED-SIGNING.md "Smart tags"): `[!Sign.N,First,Last,email]` (also `Sign.N.F`) and
+// `[!Recipient.X,First,Last,email]`. Pure; other tag families are ignored, as is a tag
+// broken across lines — the real service reads one text run too.
+
+export interface SignTag {
+  kind: 'sign';
+  order: number;
+  firstName: string;
+  lastName: string;
+  email: string;
+  text: string;
+}
+
+export interface RecipientTag {
+  kind: 'recipient';
+  /** C = completion, N = notification (unconfirmed). */
+  letter: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  text: string;
+}
+
+export type SmartTag = SignTag | RecipientTag;
+
+export interface SmartTags {
+  /** Every sign tag in document order (a repeated order number repeats the signer). */
+  sign: SignTag[];
+  recipients: RecipientTag[];
+}
+
+const TAG_RE = /\[!(Sign|Recipient)\.([A-Za-z0-9]+(?:\.[A-Za-z0-9]+)?),([^,\]\n]*),([^,\]\n]*),([^,\]\s]+)\]/g;
+
+export function parseSmartTags(text: string): SmartTags {
+  const tags: SmartTags = { sign: [], recipients: [] };
+  for (const match of text.matchAll(TAG_RE)) {
+    const [whole, family, qualifier, first, last, email] = match as unknown as [string, string, string, string, string, string];
+    const base = { firstName: first.trim(), lastName: last.trim(), email: email.trim(), text: whole };
+    if (family === 'Sign') {
+      const order = Number(qualifier.split('.')[0]);
+      if (Number.isInteger(order) && order >= 1) tags.sign.push({ kind: 'sign', order, ...base });
+    } else {
+      tags.recipients.push({ kind: 'recipient', letter: qualifier, ...base });
+    }
+  }
+  return tags;
+}
+
+/** Sign tags in signing order, one per order number (a repeated tag is the same signer). */
+export function signersInOrder(tags: SmartTags): SignTag[] {
+  const byOrder = new Map<number, SignTag>();
+  for (const tag of tags.sign) if (!byOrder.has(tag.order)) byOrder.set(tag.order, tag);
+  return [...byOrder.values()].sort((a, b) => a.order - b.order);
+}
