@@ -2,6 +2,7 @@
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
 import { z } from 'zod';
+import { parseSigner } from '../signer.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
@@ -12,7 +13,8 @@ const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL_RE, { error: 'expected an email address like name@corp.example' });
 
 /** `First Last <email>` as in request mails; parsed later by the intake parser. */
-const signerLine = () => nonEmpty('a signer like "First Last <first.last@corp.example>"');
+const signerLine = () => nonEmpty('a signer like "First Last <first.last@corp.example>"')
+  .refine((text) => !('error' in parseSigner(text)), { error: 'expected a signer like "First Last <first.last@corp.example>"' });
 
 const imapAccount = z.strictObject({
   host: nonEmpty('the IMAP server host name'),

@@ -2,10 +2,11 @@
 // verdict, then a look inside each PDF (encrypted, damaged, too long, tags already there)
 // and the signer check that needs it. Shared by the daemon and `signrelay explain`, so
 // `explain` says exactly what the daemon would do.
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, type PdfFacts } from '../pdf/inspect-pdf.ts';
-import { parseRequestMail } from './parse-request.ts';
+import { joinProblems, parseRequestMail } from './parse-request.ts';
+import { readRequestMail } from './read-request-mail.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
 export type RequestDecision =
@@ -13,11 +14,11 @@ export type RequestDecision =
   | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[] };
 
 export async function parseMailSource(source: Buffer): Promise<ParsedMail> {
-  return simpleParser(source, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+  return readRequestMail(source);
 }
 
 export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date): Promise<RequestDecision> {
-  const decision = await parseRequestMail(mail, policy, now);
+  const decision = parseRequestMail(mail, policy, now);
   if (decision.action !== 'request') return decision;
   const { draft } = decision;
   const problems: string[] = [];
@@ -33,7 +34,7 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   if (problems.length === 0 && draft.signers.length === 0 && !pdfs.some((p) => p.hasSignTags)) {
     problems.push('no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order');
   }
-  if (problems.length > 0) return { action: 'reject', reason: problems.join('\n'), reply: true };
+  if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, reply: draft.noReplyReason === null };
   return { action: 'request', reason: decision.reason, reply: false, draft, pdfs };
 }
 
@@ -64,7 +65,7 @@ export async function decideOversize(headers: Buffer, size: number, policy: Inta
   return {
     mail,
     decision: {
-      action: 'reject', reply: mail !== undefined && (decision.action !== 'reject' || decision.reply),
+      action: 'reject', reply: mail !== undefined && (decision.action === 'request' ? decision.draft.noReplyReason === null : decision.reply),
       reason: `the mail is ${mb(size)} MB; the limit is ${mb(policy.limits.max_mail_bytes)} MB: send a smaller PDF (compress it, or split it into parts)`,
     },
   };

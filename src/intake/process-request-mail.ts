@@ -66,7 +66,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       } catch (err) {
         // pdf-lib can refuse a PDF that passed inspection: that is the requester's to fix.
         if (!isSignrelayError(err) || err.kind !== 'input') throw err;
-        decision = { action: 'reject', reason: err.message, reply: true };
+        decision = { action: 'reject', reason: err.message, reply: decision.draft.noReplyReason === null };
       }
     }
     return commitRejection(message, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
@@ -82,7 +82,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const requestId = deps.db.transaction(() => {
       const id = insertRequest(deps.db, {
         token, state: 'received', route: draft.route, provider: deps.providerName, requester: draft.requester,
-        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, dueDate: draft.due,
+        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: sendSigners(decision), dueDate: draft.due,
         documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
       }, at);
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
@@ -101,8 +101,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const { draft } = decision;
     const address = returnAddress(deps.config.mailboxes.returns.address, token);
     const stamped = [];
-    for (const doc of draft.documents) {
+    for (const [i, doc] of draft.documents.entries()) {
       const bytes = await stampPdf(doc.bytes, {
+        hasSignTags: decision.pdfs[i]?.hasSignTags,
         token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
         stamping: deps.config.stamping,
@@ -126,7 +127,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         }, at);
       }
       if (reply) {
-        enqueueJob(deps.db, { kind: 'reply', requestId, payload: { message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from) } }, at);
+        enqueueJob(deps.db, { kind: 'reply', requestId, payload: { message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) } }, at);
       }
       recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
     })();
@@ -134,6 +135,15 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     if (reply) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };
   }
+}
+
+/**
+ * The signers the provider is told about. A PDF the requester tagged already carries its
+ * own signers: then the tags alone decide (the provider would refuse a Signers list that
+ * does not match its tags), otherwise the real names go along with the tags.
+ */
+function sendSigners(decision: Extract<RequestDecision, { action: 'request' }>) {
+  return decision.pdfs.some((p) => p.hasSignTags) ? [] : decision.draft.signers;
 }
 
 function keyOf(message: WatchedMessage) {

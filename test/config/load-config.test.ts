@@ -84,6 +84,11 @@ describe('loadConfigFile', () => {
     expect(message).not.toMatch(/at .*\.ts:\d+/); // no stack trace in the text
   });
 
+  it('checks route default signers when loading, not when a requester meets them', () => {
+    expect(problemsOf(minimal().replace('routes: {default: {}}', 'routes: {default: {signers: ["Ann Lee <ann-at-example>"]}}')))
+      .toContain('routes.default.signers.0: expected a signer like "First Last <first.last@corp.example>"');
+  });
+
   it('requires a default route', () => {
     expect(problemsOf(minimal().replace('routes: {default: {}}', 'routes: {hr: {}}'))).toContain('routes: expected a route named "default"');
   });

@@ -1,0 +1,64 @@
+// The documents to sign: every attachment whose content is a PDF (`%PDF-` in the first
+// 1024 bytes, as PDF readers accept), whatever its name or declared type — Outlook and
+// scanners send PDFs as application/octet-stream, Apple Mail as inline parts. A part that
+// claims to be a PDF but is not one is reported, so a requester learns why it was refused.
+import type { Attachment } from 'mailparser';
+import type { LimitsConfig } from '../config/schema.ts';
+import { cleanFileName, safePdfFileName, uniqueFileNames } from './safe-file-name.ts';
+import type { Checked, MailDocument } from './types.ts';
+
+const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
+const PDF_SNIFF_BYTES = 1024;
+const PDF_TYPES = ['application/pdf', 'application/x-pdf', 'application/acrobat'];
+
+export type DocumentAttachment = Pick<Attachment, 'content' | 'contentType' | 'filename' | 'related'>;
+
+export function isPdfContent(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PDF_SNIFF_BYTES)).includes(PDF_MAGIC);
+}
+
+export function findDocuments(attachments: readonly DocumentAttachment[], limits: Pick<LimitsConfig, 'max_pdf_bytes' | 'max_documents'>): Checked<MailDocument[]> {
+  const problems: string[] = [];
+  const pdfs: DocumentAttachment[] = [];
+  const others: string[] = [];
+  for (const attachment of attachments) {
+    const content = attachment.content;
+    if (isPdfContent(content)) {
+      // The same file attached twice (or kept in a forward and attached again) is signed once.
+      if (!pdfs.some((p) => p.content.equals(content))) pdfs.push(attachment);
+    } else if (claimsPdf(attachment)) {
+      problems.push(`${cleanFileName(attachment.filename) || 'the PDF attachment'} is not a PDF file: save or export the document as PDF and attach that`);
+    } else if (!attachment.related && attachment.filename) {
+      others.push(cleanFileName(attachment.filename));
+    }
+  }
+
+  const names = uniqueFileNames(pdfs.map((p) => safePdfFileName(p.filename)));
+  const documents = pdfs.map((p, i) => ({ fileName: names[i]!, bytes: p.content }));
+  for (const doc of documents) {
+    if (doc.bytes.length > limits.max_pdf_bytes) {
+      problems.push(`${doc.fileName} is ${megabytes(doc.bytes.length)} MB but a PDF may be at most ${megabytes(limits.max_pdf_bytes)} MB: reduce its size (e.g. lower image quality) or split it`);
+    }
+  }
+  if (documents.length > limits.max_documents) {
+    problems.push(`${documents.length} PDFs are attached but a request may have at most ${limits.max_documents}: send the others in another mail`);
+  }
+  if (documents.length === 0 && problems.length === 0) problems.push(noDocumentProblem(others));
+  return { value: documents, problems };
+}
+
+function claimsPdf(attachment: DocumentAttachment): boolean {
+  return /\.pdf$/i.test(attachment.filename ?? '') || PDF_TYPES.includes(attachment.contentType.toLowerCase());
+}
+
+function noDocumentProblem(others: string[]): string {
+  const base = 'attach the document to be signed as a PDF file';
+  if (others.some((name) => name.toLowerCase() === 'winmail.dat')) {
+    return `${base} (Outlook packed the attachments into winmail.dat: send the mail as HTML or plain text, not Rich Text)`;
+  }
+  return others.length > 0 ? `${base} (the mail has no PDF, only ${others.join(', ')})` : base;
+}
+
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
+}

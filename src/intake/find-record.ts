@@ -1,0 +1,101 @@
+// Which ServiceNow record a request is for. Sources, most explicit first: a `Record:` line
+// (`Record: RITM0010001`, `Record: sc_req_item/<32-hex sys_id>`), else a record number in
+// the subject whose prefix is configured. Independently, a ServiceNow watermark in the body
+// (`Ref:MSG0000008_aLJc…`, older `Ref:MSG71528958`) is kept so the result can go back as a
+// reply the instance's inbound action files on the record; the last one counts, as there.
+import type { RouteConfig } from '../config/schema.ts';
+import { findDirectives } from './directive-lines.ts';
+import type { Checked, RecordRef } from './types.ts';
+
+const SYS_ID_RE = /^[0-9a-f]{32}$/i;
+const TABLE_RE = /^[a-z][a-z0-9_]*$/i;
+const NUMBER_RE = /^([A-Z]{2,8})(\d{6,12})$/i;
+/** Numbers with a configured prefix; any case, but whole words. */
+const SUBJECT_NUMBER_RE = /(?<![\p{L}\p{N}_])([A-Za-z]{2,8})(\d{6,12})(?![\p{L}\p{N}_])/gu;
+/** Number-like words with an unconfigured prefix: upper case and ServiceNow's 7+ digits only. */
+const UNKNOWN_NUMBER_RE = /(?<![\p{L}\p{N}_])([A-Z]{2,8})(\d{7,12})(?![\p{L}\p{N}_])/gu;
+const WATERMARK_RE = /(?<![\p{L}\p{N}])Ref:MSG\d+(?:_[A-Za-z0-9]+)?(?![A-Za-z0-9])/gu;
+
+export interface RecordSources {
+  subject: string;
+  /** The body as text (text part, or HTML converted). */
+  body: string;
+  /** The HTML part, searched for a watermark when the text has none. */
+  html: string | false;
+}
+
+export function findRecord(
+  sources: RecordSources,
+  records: Record<string, string>,
+  route: Pick<RouteConfig, 'table' | 'require_record'>,
+): Checked<RecordRef | null> {
+  const problems: string[] = [];
+  const known = Object.keys(records);
+  const record: RecordRef = {};
+
+  const lines = findDirectives(sources.body, 'record');
+  const distinct = [...new Map(lines.map((l) => [l.value.toLowerCase(), l])).values()];
+  const subjectNumbers = numbersIn(sources.subject, SUBJECT_NUMBER_RE).filter((n) => Object.hasOwn(records, prefixOf(n)));
+  const unknownNumbers = numbersIn(sources.subject, UNKNOWN_NUMBER_RE).filter((n) => !Object.hasOwn(records, prefixOf(n)));
+
+  if (distinct.length > 1) {
+    problems.push(`the mail has ${distinct.length} different Record: lines (${distinct.map((l) => l.value).join(', ')}): keep only one`);
+  } else if (distinct.length === 1) {
+    const parsed = parseRecordLine(distinct[0]!.value, records, route.table);
+    if (typeof parsed === 'string') problems.push(parsed);
+    else Object.assign(record, parsed);
+  } else if (subjectNumbers.length > 1) {
+    problems.push(`the subject names ${subjectNumbers.length} records (${subjectNumbers.join(', ')}): put only the number of the record to sign for in the subject`);
+  } else if (subjectNumbers.length === 1) {
+    Object.assign(record, { number: subjectNumbers[0]!, table: records[prefixOf(subjectNumbers[0]!)]! });
+  } else if (unknownNumbers.length === 1 && route.table) {
+    Object.assign(record, { number: unknownNumbers[0]!, table: route.table });
+  }
+
+  const watermark = lastWatermark(sources);
+  if (watermark) record.watermark = watermark;
+
+  const found = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
+  if (!found && problems.length === 0 && route.require_record) {
+    const example = `${known[0] ?? 'RITM'}0010001`;
+    const hint = unknownNumbers.length > 0 && known.length > 0
+      ? ` (${unknownNumbers.join(', ')} in the subject does not start with a known prefix: ${known.join(', ')})`
+      : '';
+    problems.push(`name the ServiceNow record${hint}: put its number, e.g. ${example}, in the subject, or a line Record: ${example} in the body`);
+  }
+  return { value: found ? record : null, problems };
+}
+
+/** `RITM0010001`, `sc_req_item/<sys_id>` or `sc_req_item/RITM0010001` → a record, or a problem. */
+function parseRecordLine(value: string, records: Record<string, string>, routeTable: string | undefined): RecordRef | string {
+  const [first = '', second, ...rest] = value.split('/').map((s) => s.trim());
+  const known = Object.keys(records);
+  const form = `write Record: ${known[0] ?? 'RITM'}0010001 or Record: <table>/<32-character sys_id>`;
+  if (second !== undefined && rest.length === 0 && TABLE_RE.test(first)) {
+    if (SYS_ID_RE.test(second)) return { table: first, sysId: second.toLowerCase() };
+    if (NUMBER_RE.test(second)) return { table: first, number: second.toUpperCase() };
+  }
+  if (second === undefined && NUMBER_RE.test(first)) {
+    const number = first.toUpperCase();
+    const table = records[prefixOf(number)] ?? routeTable;
+    if (table) return { number, table };
+    return `"Record: ${value}": ${prefixOf(number)} is not a known record prefix (known: ${known.join(', ') || 'none configured'}); ${form}`;
+  }
+  return `"Record: ${value}" is not a record number or table/sys_id: ${form}`;
+}
+
+function numbersIn(text: string, re: RegExp): string[] {
+  return [...new Set([...text.matchAll(re)].map((m) => m[0].toUpperCase()))];
+}
+
+function prefixOf(number: string): string {
+  return NUMBER_RE.exec(number)?.[1]?.toUpperCase() ?? '';
+}
+
+function lastWatermark(sources: RecordSources): string | undefined {
+  for (const text of [sources.body, sources.html || '', sources.subject]) {
+    const all = [...text.matchAll(WATERMARK_RE)];
+    if (all.length > 0) return all.at(-1)![0];
+  }
+  return undefined;
+}

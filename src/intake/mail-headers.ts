@@ -1,0 +1,95 @@
+// Header fields and addresses of a parsed mail. mailparser's header map reshapes fields
+// (List-* merged into "list", only the first of some fields kept), so envelope-ish and
+// marker fields are read from the raw header lines, the ground truth; address fields from
+// mailparser's parsed objects, which handle quoting and encoded words.
+import type { AddressObject, ParsedMail } from 'mailparser';
+
+export type MailHeaderLines = Pick<ParsedMail, 'headerLines'>;
+
+/** All values of a header field, unfolded and trimmed, in mail order (topmost first). */
+export function rawHeaderValues(mail: MailHeaderLines, name: string): string[] {
+  const key = name.toLowerCase();
+  return (mail.headerLines ?? [])
+    .filter((h) => h.key === key)
+    .map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+}
+
+export function hasHeader(mail: MailHeaderLines, name: string): boolean {
+  return rawHeaderValues(mail, name).length > 0;
+}
+
+/** Addresses of parsed address fields, groups flattened, in order. */
+export function addressesOf(field: AddressObject | AddressObject[] | undefined): string[] {
+  const out: string[] = [];
+  const visit = (entries: AddressObject['value']): void => {
+    for (const entry of entries) {
+      if (entry.address) out.push(entry.address.trim());
+      if (entry.group) visit(entry.group);
+    }
+  };
+  for (const object of field === undefined ? [] : Array.isArray(field) ? field : [field]) visit(object.value);
+  return out;
+}
+
+/** Addresses in a raw header value such as `Delivered-To: sign+hr@corp.example`. */
+export function addressesInText(text: string): string[] {
+  return [...text.matchAll(/[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g)].map((m) => m[0]);
+}
+
+/** `Name <a@b>` or `a@b` → `a@b`, lower case. */
+export function bareAddress(text: string): string {
+  const angle = /<([^<>]*)>\s*$/.exec(text);
+  return (angle ? angle[1]! : text).trim().toLowerCase();
+}
+
+export interface AddressParts {
+  /** Local part without a `+tag`, lower case. */
+  base: string;
+  /** The `+tag`, lower case; null when there is none. */
+  tag: string | null;
+  domain: string;
+}
+
+export function addressParts(address: string): AddressParts | null {
+  const bare = bareAddress(address);
+  const at = bare.lastIndexOf('@');
+  if (at <= 0 || at === bare.length - 1) return null;
+  const local = bare.slice(0, at);
+  const plus = local.indexOf('+');
+  return {
+    base: plus < 0 ? local : local.slice(0, plus),
+    tag: plus < 0 ? null : local.slice(plus + 1),
+    domain: bare.slice(at + 1),
+  };
+}
+
+/** True when both addresses are the same mailbox, ignoring case and any `+tag`. */
+export function sameMailbox(a: string, b: string): boolean {
+  const pa = addressParts(a);
+  const pb = addressParts(b);
+  return pa !== null && pb !== null && pa.base === pb.base && pa.domain === pb.domain;
+}
+
+/** The facts of a mail that a draft or a reply needs, whatever the parse result. */
+export interface MailFacts {
+  /** First From address, lower case; null when the mail has none. */
+  sender: string | null;
+  /** First Reply-To address, else the sender. */
+  requester: string | null;
+  subject: string;
+  messageId: string | null;
+  references: string[];
+}
+
+export function mailFacts(mail: Pick<ParsedMail, 'from' | 'replyTo' | 'subject' | 'messageId' | 'references'>): MailFacts {
+  const sender = addressesOf(mail.from)[0]?.toLowerCase() ?? null;
+  const replyTo = addressesOf(mail.replyTo)[0]?.toLowerCase() ?? null;
+  const references = mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
+  return {
+    sender,
+    requester: replyTo ?? sender,
+    subject: (mail.subject ?? '').trim(),
+    messageId: mail.messageId ?? null,
+    references,
+  };
+}

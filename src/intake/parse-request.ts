@@ -1,0 +1,85 @@
+// A request mail → a decision: ignore it, reject it (with or without a reply), or a draft
+// request. Pure and synchronous: the raw mail is parsed (and forwards opened) beforehand by
+// read-request-mail.ts; `now` is a parameter. Every problem the requester can fix is
+// collected, so one reply lists them all.
+import type { ParsedMail } from 'mailparser';
+import { classifyAutomaticMail } from './classify-automatic-mail.ts';
+import { findDocuments } from './find-documents.ts';
+import { findRecord } from './find-record.ts';
+import { requestBodyText } from './html-to-text.ts';
+import { mailFacts, sameMailbox, type MailFacts } from './mail-headers.ts';
+import { parseDue } from './parse-due.ts';
+import { parseSigners } from './parse-signers.ts';
+import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
+import { isSenderAllowed, isSenderAllowedAnywhere } from './sender-allowed.ts';
+import type { IntakePolicy, MailDecision } from './types.ts';
+
+export type RequestMail = Pick<
+  ParsedMail,
+  'headerLines' | 'headers' | 'from' | 'replyTo' | 'to' | 'cc' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'
+>;
+
+export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: Date): MailDecision {
+  const automatic = classifyAutomaticMail(mail, policy.ownAddresses, policy.requestAddress);
+  if (automatic?.kind === 'ignore') return { action: 'ignore', reason: automatic.reason, reply: false };
+  const noReplyReason = automatic?.reason ?? null;
+  const facts = mailFacts(mail);
+  const sender = facts.sender;
+  if (sender === null) return reject(['the mail has no From address: send it from a mailbox that can receive replies'], false);
+
+  const match = routeFromAddress(mail, policy.requestAddress);
+  const route = Object.hasOwn(policy.routes, match.route) ? policy.routes[match.route] : undefined;
+  if (!route) {
+    // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
+    const reply = canReply(facts, policy, noReplyReason) && isSenderAllowedAnywhere(sender, policy.routes);
+    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], reply);
+  }
+  if (!isSenderAllowed(sender, route.allowed_senders)) {
+    return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], false);
+  }
+
+  const body = requestBodyText(mail);
+  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route);
+  const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
+  const due = parseDue(body, route.due_days, now);
+  const documents = findDocuments(mail.attachments ?? [], policy.limits);
+  const problems = [...documents.problems, ...record.problems, ...signers.problems, ...due.problems];
+  if (problems.length > 0 || due.value === null || facts.requester === null) {
+    return reject(problems, canReply(facts, policy, noReplyReason));
+  }
+
+  return {
+    action: 'request',
+    reason: `request for route "${match.route}" with ${documents.value.length} document(s)`,
+    reply: false,
+    draft: {
+      route: match.route,
+      record: record.value,
+      signers: signers.value.signers,
+      signersFrom: signers.value.from,
+      due: due.value,
+      documents: documents.value,
+      requester: facts.requester,
+      messageId: facts.messageId,
+      subject: facts.subject,
+      references: facts.references,
+      noReplyReason,
+    },
+  };
+}
+
+/** One problem as it is; several as a short list, one a line. */
+export function joinProblems(problems: readonly string[]): string {
+  return problems.length === 1 ? problems[0]! : problems.map((p) => `- ${p}`).join('\n');
+}
+
+function reject(problems: string[], reply: boolean): MailDecision {
+  return { action: 'reject', reason: joinProblems(problems), problems, reply };
+}
+
+/** A reply needs someone to go to who is not signrelay itself, and a mail that allows one. */
+function canReply(facts: MailFacts, policy: IntakePolicy, noReplyReason: string | null): boolean {
+  if (noReplyReason !== null || facts.requester === null) return false;
+  const own = [policy.requestAddress, ...policy.ownAddresses];
+  return !own.some((address) => sameMailbox(facts.requester!, address));
+}

@@ -1,0 +1,97 @@
+// Who signs, in which order: `Signer:` lines in the mail (`Signer 1:`, `Signer 2:` ordered
+// by number), else the route's default signers, else none (the PDF may carry its own tags;
+// the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
+// command read them alike.
+import { parseSigner, type Signer } from '../signer.ts';
+import { findDirectives, type Directive } from './directive-lines.ts';
+import type { Checked, SignersFrom } from './types.ts';
+
+export interface SignerDefaults {
+  /** Route name, for messages. */
+  name: string;
+  /** The route's `signers`, `First Last <email>` each. */
+  signers: readonly string[];
+}
+
+export function parseSigners(body: string, route: SignerDefaults, maxSigners: number): Checked<{ signers: Signer[]; from: SignersFrom }> {
+  const lines = findDirectives(body, 'signer');
+  if (lines.length > 0) return checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
+  if (route.signers.length > 0) {
+    const defaults = route.signers.map((value): Directive => ({ number: null, value, line: value, quoted: false }));
+    const checked = checkSigners(defaults, maxSigners, 'route', (d) => `default signer "${d.value}" of route "${route.name}"`);
+    // The requester cannot fix the configuration, but can name the signers instead.
+    const problems = checked.problems.map((p) => `${p} (the signrelay operator must fix this; meanwhile name the signers with Signer: lines)`);
+    return { value: checked.value, problems };
+  }
+  return { value: { signers: [], from: 'none' }, problems: [] };
+}
+
+/** Numbered lines in number order first, then unnumbered ones as written. */
+function orderLines(lines: Directive[]): Directive[] {
+  const numbered = lines.filter((l) => l.number !== null).sort((a, b) => a.number! - b.number!);
+  return [...numbered, ...lines.filter((l) => l.number === null)];
+}
+
+function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom, describe: (d: Directive) => string): Checked<{ signers: Signer[]; from: SignersFrom }> {
+  const problems: string[] = [];
+  const signers: Signer[] = [];
+  const seenNumbers = new Set<number>();
+  const seenEmails = new Set<string>();
+  for (const line of lines) {
+    if (line.number !== null) {
+      if (seenNumbers.has(line.number)) problems.push(`two lines say "Signer ${line.number}:": give each signer its own number`);
+      seenNumbers.add(line.number);
+    }
+    const parsed = parseOneSigner(line.value);
+    if (typeof parsed === 'string') {
+      problems.push(`${describe(line)} ${parsed}`);
+      continue;
+    }
+    const key = parsed.email.toLowerCase();
+    if (seenEmails.has(key)) problems.push(`${parsed.email} is named twice as a signer: name each signer once`);
+    seenEmails.add(key);
+    signers.push(parsed);
+  }
+  if (signers.length > maxSigners) {
+    problems.push(`${signers.length} signers are named but a request may have at most ${maxSigners}: split the signing into several requests`);
+  }
+  return { value: { signers, from }, problems };
+}
+
+/** A signer, or what is wrong with the line (completing "the line "…" …"). */
+function parseOneSigner(value: string): Signer | string {
+  const parsed = parseSigner(value);
+  if ('error' in parsed) {
+    return value === ''
+      ? 'names nobody: write Signer: First Last <first.last@example.com>'
+      : 'has no valid email address: write it as Signer: First Last <first.last@example.com>';
+  }
+  const name = `${parsed.firstName} ${parsed.lastName}`;
+  // parseSigner takes the last <…> as the address, so "A <a@x>, B <b@x>" would be one signer.
+  if (/[<>@]/.test(name)) return 'names more than one person: put each signer on a line of its own';
+  return withNames(parsed);
+}
+
+/**
+ * Fills missing names from the address's local part: words split at `.`, `_` and `-`
+ * (a `+tag` dropped), each capitalised; the last word is the last name, the rest the
+ * first name. `ann.lee@` → Ann Lee; `Ann <a.lee@…>` → Ann Lee; `jdoe@` → first name
+ * "Jdoe" and an empty last name (nothing to derive it from).
+ */
+export function withNames(signer: Signer): Signer {
+  if (signer.firstName !== '' && signer.lastName !== '') return signer;
+  const derived = nameFromAddress(signer.email);
+  if (signer.firstName === '' && signer.lastName === '') return { ...signer, ...derived };
+  if (signer.lastName === '' && derived.lastName !== '') return { ...signer, lastName: derived.lastName };
+  if (signer.firstName === '') return { ...signer, firstName: derived.firstName };
+  return signer;
+}
+
+export function nameFromAddress(email: string): { firstName: string; lastName: string } {
+  const local = email.slice(0, email.lastIndexOf('@')).split('+')[0]!;
+  const words = local.split(/[._-]+/).filter((w) => /\p{L}/u.test(w))
+    .map((w) => w.charAt(0).toLocaleUpperCase() + w.slice(1));
+  if (words.length === 0) return { firstName: local, lastName: '' };
+  if (words.length === 1) return { firstName: words[0]!, lastName: '' };
+  return { firstName: words.slice(0, -1).join(' '), lastName: words.at(-1)! };
+}

@@ -1,0 +1,50 @@
+// Raw request mail → ParsedMail, with forwarded messages opened. The one async step of
+// intake: mailparser parses asynchronously, and a mail forwarded "as attachment" carries
+// its PDFs inside a message/rfc822 part. Unpacking it here keeps `parseRequestMail`
+// synchronous and pure.
+import { simpleParser, type Attachment, type ParsedMail, type SimpleParserOptions } from 'mailparser';
+
+/** Forwards of forwards are opened this deep; deeper ones stay packed (and are ignored). */
+export const MAX_FORWARD_DEPTH = 3;
+
+const PARSE_OPTIONS: SimpleParserOptions & { ignoreEmbedded: boolean } = {
+  // Inline images need not be copied into the HTML as data: URLs.
+  keepCidLinks: true,
+  // mailparser's conversion wraps lines at 80 columns; see html-to-text.ts.
+  skipHtmlToText: true,
+  // Passed on to mailsplit: keep every message/rfc822 part packed, opened below. Left to
+  // mailparser, an inline message inside an inline message made it drop every part after
+  // them (mailparser 3.9.31) — PDFs included.
+  ignoreEmbedded: true,
+};
+
+export async function readRequestMail(raw: Buffer | string): Promise<ParsedMail> {
+  return expandForwardedMessages(await simpleParser(raw, PARSE_OPTIONS));
+}
+
+/**
+ * Replaces each attached message/rfc822 part by the attachments inside it (recursively),
+ * so PDFs in a forwarded mail count as the mail's own. The forwarded text is not used:
+ * the request language is read from what the forwarder wrote.
+ * A part mailparser cannot read stays as it was.
+ */
+export async function expandForwardedMessages(mail: ParsedMail, depth = MAX_FORWARD_DEPTH): Promise<ParsedMail> {
+  return { ...mail, attachments: await expandAttachments(mail.attachments, depth) };
+}
+
+async function expandAttachments(attachments: Attachment[], depth: number): Promise<Attachment[]> {
+  const out: Attachment[] = [];
+  for (const attachment of attachments) {
+    if (depth <= 0 || attachment.contentType.toLowerCase() !== 'message/rfc822') {
+      out.push(attachment);
+      continue;
+    }
+    try {
+      const inner = await simpleParser(attachment.content, PARSE_OPTIONS);
+      out.push(...(await expandAttachments(inner.attachments, depth - 1)));
+    } catch {
+      out.push(attachment);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+// Who may send requests to a route: its `allowed_senders`, exact addresses or `*@domain`
+// patterns, compared without regard to case. An empty list lets anyone in.
+import type { RouteConfig } from '../config/schema.ts';
+import { bareAddress } from './mail-headers.ts';
+
+export function isSenderAllowed(sender: string, allowedSenders: readonly string[]): boolean {
+  if (allowedSenders.length === 0) return true;
+  const address = bareAddress(sender);
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  return allowedSenders.some((pattern) => {
+    const p = pattern.trim().toLowerCase();
+    return p.startsWith('*@') ? domain === p.slice(2) : address === p;
+  });
+}
+
+/** Whether any route accepts this sender: decides if an unknown-route mail deserves a reply. */
+export function isSenderAllowedAnywhere(sender: string, routes: Record<string, RouteConfig>): boolean {
+  return Object.values(routes).some((route) => isSenderAllowed(sender, route.allowed_senders));
+}

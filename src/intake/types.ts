@@ -1,0 +1,73 @@
+// The shapes the intake parser works with: the policy it applies (from config), what it
+// makes of a request mail, and the decision it hands to the daemon. Types only, so every
+// intake module and its callers can share them without importing each other.
+import type { RouteConfig, LimitsConfig } from '../config/schema.ts';
+import type { Signer } from '../signer.ts';
+
+export interface IntakePolicy {
+  /** The request address, e.g. sign@corp.example; `sign+hr@corp.example` selects route hr. */
+  requestAddress: string;
+  /** Addresses signrelay sends from (SMTP From, return address): never accepted, never answered. */
+  ownAddresses: string[];
+  routes: Record<string, RouteConfig>;
+  /** Record-number prefix → ServiceNow table, e.g. RITM → sc_req_item. */
+  records: Record<string, string>;
+  limits: LimitsConfig;
+}
+
+export interface RecordRef {
+  /** Record number, upper case, e.g. RITM0010001. */
+  number?: string;
+  /** ServiceNow table, when known from the prefix, a `Record:` line or the route. */
+  table?: string;
+  /** 32-hex sys_id from a `Record: table/sys_id` line. */
+  sysId?: string;
+  /** ServiceNow watermark exactly as it must go back into a reply body, e.g. `Ref:MSG0000008_aLJc…`. */
+  watermark?: string;
+}
+
+export interface MailDocument {
+  /** Safe file name (basename, no control characters, ends in .pdf, unique in the request). */
+  fileName: string;
+  bytes: Buffer;
+}
+
+export type SignersFrom = 'mail' | 'route' | 'none';
+
+export interface RequestDraft {
+  route: string;
+  record: RecordRef | null;
+  /** In signing order. Empty when signersFrom is 'none' (the PDF may carry its own tags). */
+  signers: Signer[];
+  signersFrom: SignersFrom;
+  /** YYYY-MM-DD, UTC. */
+  due: string;
+  documents: MailDocument[];
+  /** Where a reply goes: first Reply-To address, else From. */
+  requester: string;
+  messageId: string | null;
+  subject: string;
+  references: string[];
+  /**
+   * Why this mail must not be answered automatically although it is processed (RFC 3834:
+   * machine-generated, e.g. a ServiceNow notification with `Auto-Submitted: auto-generated`),
+   * or null when a rejection may be replied to. Later rejections must honour it.
+   */
+  noReplyReason: string | null;
+}
+
+export type MailDecision =
+  /** Bounces, auto-replies, lists, our own mail: moved to Rejected, never answered. */
+  | { action: 'ignore'; reason: string; reply: false }
+  /**
+   * A bad request. reply=false when the sender is not allowed or the mail is machine-generated.
+   * `reason` lists every problem (one a line, `- ` each, when several); `problems` has them apart.
+   */
+  | { action: 'reject'; reason: string; problems?: string[]; reply: boolean }
+  | { action: 'request'; reason: string; reply: false; draft: RequestDraft };
+
+/** A parsing step's result: a value plus the problems the requester must fix. */
+export interface Checked<T> {
+  value: T;
+  problems: string[];
+}

@@ -1,0 +1,88 @@
+// The rejection reply: addressing, threading, loop protection and what it tells the requester.
+import { describe, expect, it } from 'vitest';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { composeRejectionReply, REQUEST_LANGUAGE_HELP, replySubject, requestLanguageHelp } from '../../src/intake/compose-reply.ts';
+import { findDirectives } from '../../src/intake/directive-lines.ts';
+import { parseRequestMail } from '../../src/intake/parse-request.ts';
+import { readRequestMail } from '../../src/intake/read-request-mail.ts';
+import { NOW, readFixture, testPolicy } from './intake-helpers.ts';
+
+const FROM = 'signrelay <signrelay@corp.example>';
+
+describe('composeRejectionReply', () => {
+  it('answers the Reply-To address, in the thread, marked as automatic', async () => {
+    const mail = await readFixture('many-problems.eml');
+    const reply = composeRejectionReply(mail, '- first problem\n- second problem', FROM);
+    expect(reply).toMatchObject({
+      from: FROM,
+      to: 'procurement@corp.example',
+      subject: 'Re: RITM0010007 and RITM0010008 agreements',
+      inReplyTo: '<CAE9m0+problems.1@mail.corp.example>',
+      references: ['<CAE9m0+first.0@mail.corp.example>', '<CAE9m0+earlier.0@mail.corp.example>', '<CAE9m0+problems.1@mail.corp.example>'],
+      headers: { 'Auto-Submitted': 'auto-replied', 'X-Signrelay': 'reply', 'X-Auto-Response-Suppress': 'All' },
+    });
+    expect(reply.replyTo).toBeUndefined();
+  });
+
+  it('answers From when there is no Reply-To, and threads on a mail without References', async () => {
+    const mail = await readFixture('fake-pdf.eml');
+    const reply = composeRejectionReply(mail, 'contract.pdf is not a PDF file: save it as PDF', FROM);
+    expect(reply.to).toBe('mark.otieno@corp.example');
+    expect(reply.references).toEqual(['<a1b2c3d4-e5f6-4711-8899-aabbccddeeff@corp.example>']);
+  });
+
+  it('says what was wrong, how to write a request, and which mail it answers', async () => {
+    const mail = await readFixture('fake-pdf.eml');
+    const text = String(composeRejectionReply(mail, 'contract.pdf is not a PDF file: save it as PDF', FROM, { requestAddress: 'sign@corp.example' }).text);
+    expect(text).toContain('\n- contract.pdf is not a PDF file: save it as PDF\n');
+    expect(text).toContain('send the mail again to sign@corp.example, with the PDF attached');
+    expect(text).toContain(requestLanguageHelp('sign@corp.example'));
+    expect(text).toContain('> Subject: Contract RITM0010005\n> Date: Thu, 12 Nov 2026 13:45:09 GMT');
+  });
+
+  it('sets Reply-To to the request address when given, so a corrected reply arrives', async () => {
+    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), 'x', FROM, { requestAddress: 'sign+hr@corp.example' });
+    expect(reply.replyTo).toBe('sign+hr@corp.example');
+    expect(String(reply.text)).toContain('To:         sign+hr@corp.example, or sign+ROUTE@corp.example');
+  });
+
+  it('refuses to compose a reply to nobody', () => {
+    expect(() => composeRejectionReply({ subject: 'x' }, 'reason', FROM)).toThrow(/neither Reply-To nor From/);
+  });
+
+  it('is ignored when it comes back to signrelay', async () => {
+    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), 'reason', FROM);
+    const raw = await new MailComposer({ ...reply, to: 'sign@corp.example' }).compile().build();
+    expect(parseRequestMail(await readRequestMail(raw), testPolicy({ ownAddresses: [] }), NOW)).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/X-Signrelay/) });
+  });
+});
+
+describe('replySubject', () => {
+  it.each([
+    ['Contract RITM0010001', 'Re: Contract RITM0010001'],
+    ['Re: Contract', 'Re: Contract'],
+    ['RE: re: Contract', 'Re: Contract'],
+    ['AW: Vertrag', 'Re: Vertrag'],
+    ['Re[2]: Contract', 'Re: Contract'],
+    ['Fwd: Lease', 'Re: Fwd: Lease'],
+    ['Regarding the contract', 'Re: Regarding the contract'],
+    ['', 'Re: your signature request'],
+  ])('%j → %j', (subject, reply) => {
+    expect(replySubject(subject)).toBe(reply);
+  });
+});
+
+describe('REQUEST_LANGUAGE_HELP', () => {
+  it('names every part of the request language', () => {
+    for (const word of ['sign+ROUTE@corp.example', 'RITM0010001', 'Signer 1:', 'Due: 2026-12-24', 'Due: 14d', 'Record:', 'PDF']) {
+      expect(REQUEST_LANGUAGE_HELP).toContain(word);
+    }
+  });
+
+  it('is never read as a request when quoted back', () => {
+    for (const keyword of ['signer', String.raw`due(?:\s+date)?`, 'record']) {
+      expect(findDirectives(REQUEST_LANGUAGE_HELP, keyword)).toEqual([]);
+      expect(findDirectives(REQUEST_LANGUAGE_HELP.replace(/^/gm, '> '), keyword)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,56 @@
+// Which ServiceNow record a mail names: Record: lines, subject numbers, watermarks.
+import { describe, expect, it } from 'vitest';
+import { findRecord, type RecordSources } from '../../src/intake/find-record.ts';
+import type { RecordRef } from '../../src/intake/types.ts';
+
+const RECORDS = { RITM: 'sc_req_item', HRC: 'sn_hr_core_case', INC: 'incident' };
+const SYS_ID = '9d385017c611228701d22104cc95c371';
+const required = { require_record: true };
+
+type Row = [label: string, sources: Partial<RecordSources>, route: { table?: string; require_record: boolean }, value: RecordRef | null, problem?: RegExp];
+
+const rows: Row[] = [
+  ['a number in the subject', { subject: 'Contract for RITM0010001' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
+  ['a lower-case number', { subject: 're: ritm0010001 contract' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
+  ['a number in brackets and before a colon', { subject: '[HRC0001234]: offer' }, required, { number: 'HRC0001234', table: 'sn_hr_core_case' }],
+  ['the same number twice', { subject: 'RITM0010001 / RITM0010001' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
+  ['two numbers', { subject: 'RITM0010001 and INC0012345' }, required, null, /^the subject names 2 records \(RITM0010001, INC0012345\): put only/],
+  ['a number inside a word does not count', { subject: 'ref_RITM0010001 and RITM0010001b' }, required, null, /^name the ServiceNow record: put its number, e\.g\. RITM0010001, in the subject/],
+  ['a Record: number line', { body: 'Record: INC0012345' }, required, { number: 'INC0012345', table: 'incident' }],
+  ['a Record: table/sys_id line', { body: `record: sc_req_item/${SYS_ID.toUpperCase()}` }, required, { table: 'sc_req_item', sysId: SYS_ID }],
+  ['a Record: table/number line', { body: 'Record: x_acme_case/CASE0001234' }, required, { table: 'x_acme_case', number: 'CASE0001234' }],
+  ['a Record: line wins over the subject', { subject: 'RITM0010002', body: 'Record: RITM0010001' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
+  ['two different Record: lines', { body: 'Record: RITM0010001\nRecord: RITM0010002' }, required, null, /2 different Record: lines \(RITM0010001, RITM0010002\): keep only one/],
+  ['an unknown prefix on a route with a table', { body: 'Record: CASE0001234' }, { table: 'x_case', require_record: true }, { number: 'CASE0001234', table: 'x_case' }],
+  ['an unknown prefix without a route table', { body: 'Record: CASE0001234' }, required, null, /CASE is not a known record prefix \(known: RITM, HRC, INC\)/],
+  ['a Record: line that is neither', { body: 'Record: the usual one' }, required, null, /"Record: the usual one" is not a record number or table\/sys_id: write Record: RITM0010001 or Record: <table>\/<32-character sys_id>/],
+  ['a short sys_id', { body: 'Record: sc_req_item/9d385017' }, required, null, /is not a record number or table\/sys_id/],
+  ['an unknown subject prefix taken with the route table', { subject: 'Sign CASE0001234 please' }, { table: 'x_case', require_record: true }, { number: 'CASE0001234', table: 'x_case' }],
+  ['an unknown subject prefix named in the hint', { subject: 'Sign CASE0001234 please' }, required, null, /^name the ServiceNow record \(CASE0001234 in the subject does not start with a known prefix: RITM, HRC, INC\)/],
+  ['a watermark', { body: 'Thanks\nRef:MSG0000008_aLJc130zDhCVuh3spXmt' }, required, { watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],
+  ['an old-style watermark', { body: 'Ref:MSG71528958' }, required, { watermark: 'Ref:MSG71528958' }],
+  ['the last watermark counts', { body: 'Ref:MSG0000001_first\n> Ref:MSG0000002_second\nRef:MSG71528958\n' }, required, { watermark: 'Ref:MSG71528958' }],
+  ['a number and a watermark', { subject: 'RITM0010003', body: '<div>Ref:MSG0000008_aLJc130zDhCVuh3spXmt</div>' }, required, { number: 'RITM0010003', table: 'sc_req_item', watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],
+  ['a watermark only in the HTML part', { html: '<span style="display:none">Ref:MSG0000008_aLJc130zDhCVuh3spXmt</span>' }, required, { watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],
+  ['nothing, record required', { subject: 'Please sign' }, required, null, /^name the ServiceNow record: put its number, e\.g\. RITM0010001, in the subject/],
+  ['nothing, record optional', { subject: 'Please sign' }, { require_record: false }, null],
+];
+
+describe('findRecord', () => {
+  it.each(rows)('%s', (_label, sources, route, value, problem) => {
+    const result = findRecord({ subject: '', body: '', html: false, ...sources }, RECORDS, route);
+    expect(result.value).toEqual(value);
+    if (problem) {
+      expect(result.problems).toHaveLength(1);
+      expect(result.problems[0]).toMatch(problem);
+    } else {
+      expect(result.problems).toEqual([]);
+    }
+  });
+
+  it('keeps the watermark even when the number is ambiguous', () => {
+    const result = findRecord({ subject: 'RITM0010001 RITM0010002', body: 'Ref:MSG71528958', html: false }, RECORDS, required);
+    expect(result.value).toEqual({ watermark: 'Ref:MSG71528958' });
+    expect(result.problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,50 @@
+// HTML bodies → the text the request language is read from.
+import { describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
+import { htmlToPlainText, requestBodyText } from '../../src/intake/html-to-text.ts';
+import { buildRaw } from './intake-helpers.ts';
+
+describe('htmlToPlainText', () => {
+  it.each([
+    ['paragraphs become lines', '<p>Hello</p><p>Signer: Ann</p>', 'Hello\n\nSigner: Ann'],
+    ['br and div', 'a<br>b<div>c</div>d', 'a\nb\nc\nd'],
+    ['entities', '<p>Signer: Ann Lee &lt;ann@x.example&gt; &amp; co&#46;&nbsp;&#x263A;</p>', 'Signer: Ann Lee <ann@x.example> & co. ☺'],
+    ['links keep their text', 'Signer: Ann &lt;<a href="mailto:ann@x.example">ann@x.example</a>&gt;', 'Signer: Ann <ann@x.example>'],
+    ['style, head, comments and Office conditionals go', '<head><title>t</title><style>p.MsoNormal{margin:0}</style></head><!--[if gte mso 9]><xml>x</xml><![endif]--><p class="MsoNormal">Due: 14d<o:p></o:p></p>', 'Due: 14d'],
+    ['source line breaks are spaces', '<p>Signer: Ann\n  Lee &lt;ann@x.example&gt;</p>', 'Signer: Ann Lee <ann@x.example>'],
+    ['unknown entities stay', 'a &bogus; b', 'a &bogus; b'],
+  ])('%s', (_label, html, text) => {
+    expect(htmlToPlainText(html)).toBe(text);
+  });
+});
+
+describe('requestBodyText', () => {
+  const longLine = 'Signer: Ηλέκτρα Παπαδοπούλου-Κωνσταντινίδου <ilektra.papadopoulou-konstantinidou@corp.example>';
+
+  it('prefers the text part', () => {
+    expect(requestBodyText({ text: 'from text', html: '<p>from html</p>', headers: new Map() })).toBe('from text');
+  });
+
+  it('converts HTML when there is no text part', () => {
+    expect(requestBodyText({ text: undefined, html: '<p>from html</p>', headers: new Map() })).toBe('from html');
+  });
+
+  it('does not use mailparser\'s wrapped text for an HTML-only mail', async () => {
+    const raw = await buildRaw({ html: `<p>Hello</p><p>${longLine.replace('<', '&lt;').replace('>', '&gt;')}</p>` });
+    const mail = await simpleParser(raw); // default options: mailparser converts and wraps
+    expect(mail.text).not.toContain(longLine);
+    expect(requestBodyText(mail).split('\n')).toContain(longLine);
+  });
+});
+
+describe('htmlToPlainText on hostile or broken HTML', () => {
+  it('keeps the body when a style element is not closed', () => {
+    expect(htmlToPlainText('<style>p{}<p>Signer: Ann</p>')).toContain('Signer: Ann');
+  });
+
+  it('stays fast on a body of unclosed tags and comments', () => {
+    const started = performance.now();
+    htmlToPlainText('<a'.repeat(200_000) + '<!--'.repeat(50_000) + '<style'.repeat(50_000));
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,45 @@
+// Due dates: the accepted forms, the route default, and what is refused.
+import { describe, expect, it } from 'vitest';
+import { parseDue } from '../../src/intake/parse-due.ts';
+
+const NOW = new Date('2026-11-03T10:00:00Z');
+
+describe('parseDue', () => {
+  it.each([
+    ['no Due: line → route default', 'Please sign', '2026-11-17'],
+    ['a date', 'Due: 2026-12-24', '2026-12-24'],
+    ['a date with one-digit parts', 'Due: 2027-1-5', '2027-01-05'],
+    ['a date with slashes', 'due: 2026/12/24', '2026-12-24'],
+    ['"Due date:"', 'Due date: 2026-12-24', '2026-12-24'],
+    ['today', 'Due: 2026-11-03', '2026-11-03'],
+    ['days, short', 'Due: 14d', '2026-11-17'],
+    ['days, long', 'Due: 14 days', '2026-11-17'],
+    ['one day', 'DUE: 1 day', '2026-11-04'],
+    ['weeks', 'Due: 2w', '2026-11-17'],
+    ['weeks, long', '- Due: 3 weeks', '2026-11-24'],
+    ['the same line twice', 'Due: 14d\nDue: 14D', '2026-11-17'],
+  ])('%s', (_label, body, due) => {
+    expect(parseDue(body, 14, NOW)).toEqual({ value: due, problems: [] });
+  });
+
+  it.each([
+    ['a past date', 'Due: 2026-10-01', /^the due date 2026-10-01 has passed \(today is 2026-11-03\): give a later date, or a number of days like Due: 14d$/],
+    ['an impossible date', 'Due: 2026-02-30', /^"Due: 2026-02-30" is not a calendar date: write Due: 2026-12-24 \(a date\) or Due: 14d \(days from today\)$/],
+    ['words', 'Due: next Friday', /^"Due: next Friday" is not a due date I understand: write Due: 2026-12-24/],
+    ['an American date', 'Due: 12/24/2026', /is not a due date I understand/],
+    ['zero days', 'Due: 0d', /leaves no time to sign/],
+    ['two different lines', 'Due: 14d\nDue: 2026-12-24', /2 different Due: lines \(14d, 2026-12-24\): keep only one/],
+  ])('refuses %s', (_label, body, problem) => {
+    const result = parseDue(body, 14, NOW);
+    expect(result.value).toBeNull();
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(problem);
+  });
+
+  it('counts in UTC, whatever the local evening says', () => {
+    // 23:30 in New York on 3 November is already 4 November in UTC.
+    const late = new Date('2026-11-03T23:30:00-05:00');
+    expect(parseDue('Due: 1d', 14, late).value).toBe('2026-11-05');
+    expect(parseDue('Due: 2026-11-03', 14, late).problems[0]).toMatch(/has passed \(today is 2026-11-04\)/);
+  });
+});

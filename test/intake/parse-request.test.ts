@@ -1,0 +1,87 @@
+// How parseRequestMail puts the parts together: all problems at once, route defaults,
+// and when a rejection may be answered.
+import { describe, expect, it } from 'vitest';
+import { parseRequestMail } from '../../src/intake/parse-request.ts';
+import { buildMail, NOW, requestMail, samplePdf, testPolicy } from './intake-helpers.ts';
+
+const policy = testPolicy();
+
+describe('parseRequestMail', () => {
+  it('collects every problem of a mail into one reason, documents first', async () => {
+    const mail = await buildMail({
+      subject: 'Two: RITM0010001 RITM0010002',
+      text: 'Signer: Ann <ann@corp>\nDue: yesterday',
+      attachments: [{ filename: 'scan.pdf', content: 'not a pdf' }],
+    });
+    const decision = parseRequestMail(mail, policy, NOW);
+    expect(decision).toMatchObject({ action: 'reject', reply: true });
+    if (decision.action !== 'reject') return;
+    expect(decision.problems).toEqual([
+      'scan.pdf is not a PDF file: save or export the document as PDF and attach that',
+      'the subject names 2 records (RITM0010001, RITM0010002): put only the number of the record to sign for in the subject',
+      'the line "Signer: Ann <ann@corp>" has no valid email address: write it as Signer: First Last <first.last@example.com>',
+      '"Due: yesterday" is not a due date I understand: write Due: 2026-12-24 (a date) or Due: 14d (days from today)',
+    ]);
+    expect(decision.reason).toBe(decision.problems!.map((p) => `- ${p}`).join('\n'));
+  });
+
+  it('gives a single problem as it is', async () => {
+    const decision = parseRequestMail(await buildMail({ text: 'Signer: Ann Lee <ann@corp.example>' }), policy, NOW);
+    expect(decision.reason).toBe('attach the document to be signed as a PDF file');
+  });
+
+  it('fills in route defaults: signers, due days, the table for unknown prefixes', async () => {
+    const mail = await requestMail('Please sign.', { to: 'sign+hr@corp.example', subject: 'Offer CASE0001234' });
+    const decision = parseRequestMail(mail, policy, NOW);
+    if (decision.action !== 'request') throw new Error(decision.reason);
+    expect(decision.draft).toMatchObject({
+      route: 'hr',
+      record: { number: 'CASE0001234', table: 'sn_hr_core_case' },
+      signers: [{ firstName: 'HR', lastName: 'Desk', email: 'hr.desk@corp.example' }],
+      signersFrom: 'route',
+      due: '2026-11-10',
+    });
+  });
+
+  it('leaves signers empty when neither mail nor route names any', async () => {
+    const decision = parseRequestMail(await requestMail('Tags are in the PDF.'), policy, NOW);
+    if (decision.action !== 'request') throw new Error(decision.reason);
+    expect(decision.draft).toMatchObject({ signers: [], signersFrom: 'none', due: '2026-11-17' });
+  });
+
+  it('asks for a record on a route that requires one', async () => {
+    const decision = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>', { subject: 'Please sign' }), policy, NOW);
+    expect(decision).toMatchObject({ action: 'reject', reply: true, reason: 'name the ServiceNow record: put its number, e.g. RITM0010001, in the subject, or a line Record: RITM0010001 in the body' });
+  });
+
+  it('refuses more documents than allowed', async () => {
+    const attachments = await Promise.all([1, 2, 3].map(async (n) => ({ filename: `part ${n}.pdf`, content: await samplePdf(n) })));
+    const decision = parseRequestMail(await buildMail({ text: '', attachments }), testPolicy({ limits: { ...policy.limits, max_documents: 2 } }), NOW);
+    expect(decision.reason).toBe('3 PDFs are attached but a request may have at most 2: send the others in another mail');
+  });
+
+  it('does not reply to signrelay itself when Reply-To names it', async () => {
+    const mail = await buildMail({ text: 'no pdf', replyTo: 'Signing <sign@corp.example>' });
+    expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'reject', reply: false });
+  });
+
+  it('rejects a mail without From, without a reply', async () => {
+    const mail = { ...(await requestMail('Signer: Ann Lee <ann@corp.example>')), from: undefined, replyTo: undefined };
+    expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'reject', reply: false, reason: expect.stringMatching(/no From address/) });
+  });
+
+  it('checks for machine mail before the sender', async () => {
+    const mail = await requestMail('', { from: 'MAILER-DAEMON@mx.partner.example', to: 'sign+hr@corp.example' });
+    expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'ignore' });
+  });
+
+  it('reads Signer lines from an HTML-only mail', async () => {
+    const mail = await buildMail({
+      html: '<div dir="ltr"><p>Signer 2: Bob Stone &lt;bob@partner.example&gt;</p><p>Signer 1: Ann Lee &lt;<a href="mailto:ann@corp.example">ann@corp.example</a>&gt;</p></div>',
+      attachments: [{ filename: 'c.pdf', content: await samplePdf() }],
+    });
+    const decision = parseRequestMail(mail, policy, NOW);
+    if (decision.action !== 'request') throw new Error(decision.reason);
+    expect(decision.draft.signers.map((s) => s.email)).toEqual(['ann@corp.example', 'bob@partner.example']);
+  });
+});

@@ -1,0 +1,99 @@
+// Signer lines, as mail clients mangle them, and the fall-backs when there are none.
+import { describe, expect, it } from 'vitest';
+import { nameFromAddress, parseSigners } from '../../src/intake/parse-signers.ts';
+
+const NO_DEFAULTS = { name: 'default', signers: [] };
+const show = (s: { firstName: string; lastName: string; email: string }) => `${s.firstName}|${s.lastName}|${s.email}`;
+
+const accepted: Array<[label: string, body: string, signers: string[]]> = [
+  ['one line', 'Signer: Ann Lee <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
+  ['numbered lines in number order', 'Signer 2: Bob Stone <bob@partner.example>\nSigner 1: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@partner.example']],
+  ['numbered before unnumbered', 'Signer: Cy Dee <cy@corp.example>\nSigner 1: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example', 'Cy|Dee|cy@corp.example']],
+  ['any case and spacing', 'SIGNER 1 : Ann Lee <ann@corp.example>\nsigner2: Bob Stone <bob@corp.example>', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@corp.example']],
+  ['bullets and list numbers', '- Signer: A One <a@x.example>\n• Signer: B Two <b@x.example>\n* Signer: C Three <c@x.example>\n1. Signer: D Four <d@x.example>\n·         Signer: E Five <e@x.example>', ['A|One|a@x.example', 'B|Two|b@x.example', 'C|Three|c@x.example', 'D|Four|d@x.example', 'E|Five|e@x.example']],
+  ['bold markers from HTML', '*Signer:* Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
+  ['a full-width colon', 'Signer：山田 太郎 <taro.yamada@corp.example>', ['山田|太郎|taro.yamada@corp.example']],
+  ['Outlook mailto noise', 'Signer: Ann Lee <ann@corp.example<mailto:ann@corp.example>>', ['Ann|Lee|ann@corp.example']],
+  ['"Last, First" form', 'Signer: "Lee, Ann" <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
+  ['a bare address', 'Signer: ann.lee@corp.example', ['Ann|Lee|ann.lee@corp.example']],
+  ['a first name only', 'Signer: Ann <a.lee@corp.example>', ['Ann|Lee|a.lee@corp.example']],
+  ['non-breaking spaces and a trailing comma', 'Signer:\u00a0Zoë\u00a0Ångström <zoe@corp.example>,', ['Zoë|Ångström|zoe@corp.example']],
+  ['quoted lines when nothing else', '> Signer: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
+  ['quoted lines lose to unquoted ones', 'Signer: Bob Stone <bob@corp.example>\n\n> Signer: Ann Lee <ann@corp.example>', ['Bob|Stone|bob@corp.example']],
+];
+
+describe('parseSigners: accepted forms', () => {
+  it.each(accepted)('%s', (_label, body, signers) => {
+    const result = parseSigners(body, NO_DEFAULTS, 20);
+    expect(result.problems).toEqual([]);
+    expect(result.value.from).toBe('mail');
+    expect(result.value.signers.map(show)).toEqual(signers);
+  });
+
+  it('reads "addr [mailto:addr]" as a bare address', () => {
+    expect(parseSigners('Signer: ann.lee@corp.example [mailto:ann.lee@corp.example]', NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Ann|Lee|ann.lee@corp.example']);
+  });
+
+  it('does not read other words that end in signer, or the plural', () => {
+    expect(parseSigners('Cosigner: Ann <ann@corp.example>\nSigners: Bob <bob@corp.example>', NO_DEFAULTS, 20).value).toEqual({ signers: [], from: 'none' });
+  });
+});
+
+const rejected: Array<[label: string, body: string, problem: RegExp]> = [
+  ['a bad address', 'Signer: Dana White <dana.white(at)partner.example>', /^the line "Signer: Dana White <dana\.white\(at\)partner\.example>" has no valid email address: write it as Signer: First Last <first\.last@example\.com>$/],
+  ['an empty line', 'Signer 1:', /^the line "Signer 1:" names nobody/],
+  ['two people on one line', 'Signer: Ann <ann@corp.example>, Bob <bob@corp.example>', /names more than one person: put each signer on a line of its own/],
+  ['a duplicate address', 'Signer: Ann Lee <ann@corp.example>\nSigner: A. Lee <ANN@corp.example>', /^ANN@corp\.example is named twice as a signer/],
+  ['a duplicate number', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 1: Bob Stone <bob@corp.example>', /two lines say "Signer 1:"/],
+];
+
+describe('parseSigners: problems', () => {
+  it.each(rejected)('%s', (_label, body, problem) => {
+    const result = parseSigners(body, NO_DEFAULTS, 20);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(problem);
+  });
+
+  it('refuses more signers than the limit', () => {
+    const body = ['a', 'b', 'c'].map((n) => `Signer: ${n.toUpperCase()} Person <${n}@corp.example>`).join('\n');
+    expect(parseSigners(body, NO_DEFAULTS, 2).problems).toEqual(['3 signers are named but a request may have at most 2: split the signing into several requests']);
+  });
+
+  it('collects every problem, not only the first', () => {
+    expect(parseSigners('Signer: x@\nSigner: y@\nSigner: Ann <ann@corp.example>\nSigner: Ann <ann@corp.example>', NO_DEFAULTS, 20).problems).toHaveLength(3);
+  });
+});
+
+describe('parseSigners: fall-backs', () => {
+  it('takes the route signers when the mail names none', () => {
+    const result = parseSigners('Please sign', { name: 'hr', signers: ['HR Desk <hr.desk@corp.example>', 'payroll@corp.example'] }, 20);
+    expect(result.value.from).toBe('route');
+    expect(result.value.signers.map(show)).toEqual(['HR|Desk|hr.desk@corp.example', 'Payroll||payroll@corp.example']);
+  });
+
+  it('prefers the mail over the route', () => {
+    expect(parseSigners('Signer: Ann Lee <ann@corp.example>', { name: 'hr', signers: ['HR Desk <hr@corp.example>'] }, 20).value.from).toBe('mail');
+  });
+
+  it('reports a broken route signer as the operator\'s to fix', () => {
+    const result = parseSigners('', { name: 'hr', signers: ['HR Desk <hr.desk at corp>'] }, 20);
+    expect(result.problems[0]).toMatch(/^default signer "HR Desk <hr\.desk at corp>" of route "hr" has no valid email address.*operator must fix this; meanwhile name the signers with Signer: lines/);
+  });
+
+  it('returns none when neither names a signer', () => {
+    expect(parseSigners('Please sign', NO_DEFAULTS, 20)).toEqual({ value: { signers: [], from: 'none' }, problems: [] });
+  });
+});
+
+describe('nameFromAddress', () => {
+  it.each([
+    ['ann.lee@corp.example', 'Ann', 'Lee'],
+    ['mary_jane.watson-parker@corp.example', 'Mary Jane Watson', 'Parker'],
+    ['ann.lee+contracts@corp.example', 'Ann', 'Lee'],
+    ['jdoe@corp.example', 'Jdoe', ''],
+    ['ann.mcleod2@corp.example', 'Ann', 'Mcleod2'],
+    ['12345@corp.example', '12345', ''],
+  ])('%s → %s %s', (email, first, last) => {
+    expect(nameFromAddress(email)).toEqual({ firstName: first, lastName: last });
+  });
+});
