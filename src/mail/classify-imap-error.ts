@@ -1,0 +1,91 @@
+// Turns whatever imapflow or Node's socket/TLS layer threw into a SignrelayError whose kind
+// decides what happens next (retry, operator alert) and whose message names the setting to
+// fix. Pure, table-tested; the password never reaches a message because nothing here reads it.
+import { SignrelayError, isSignrelayError } from '../errors.ts';
+
+export interface ImapErrorContext {
+  /** The config key under `mailboxes`, e.g. `requests`. */
+  mailbox: string;
+  host: string;
+  port: number;
+  user: string;
+  /** The folder involved, when the failure concerns one. */
+  folder?: string;
+}
+
+/** The fields of imapflow / Node errors that classification reads. */
+interface ErrorFields {
+  code?: unknown;
+  message?: unknown;
+  authenticationFailed?: unknown;
+  serverResponseCode?: unknown;
+  responseText?: unknown;
+  mailboxMissing?: unknown;
+  throttleReset?: unknown;
+  tlsFailed?: unknown;
+}
+
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA',
+]);
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH',
+  'ENETDOWN', 'EPIPE', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT',
+  'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'LockTimeout',
+  'ETHROTTLE', 'StateLogout',
+]);
+
+const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
+
+export function classifyImapError(err: unknown, context: ImapErrorContext): SignrelayError {
+  if (isSignrelayError(err)) return err;
+  const fields: ErrorFields = typeof err === 'object' && err !== null ? (err as ErrorFields) : {};
+  const code = typeof fields.code === 'string' ? fields.code : '';
+  const responseCode = typeof fields.serverResponseCode === 'string' ? fields.serverResponseCode.toUpperCase() : '';
+  const serverText = typeof fields.responseText === 'string' ? fields.responseText : '';
+  const detail = serverText || (typeof fields.message === 'string' ? fields.message.trim() : String(err));
+  const server = `${context.host}:${context.port}`;
+  const key = `mailboxes.${context.mailbox}`;
+
+  if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
+    return new SignrelayError('auth', 'imap_auth_failed',
+      `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
+      `Check ${key}.user and ${key}.password.`, { cause: err });
+  }
+  if (responseCode === 'PRIVACYREQUIRED') {
+    return new SignrelayError('config', 'imap_tls_required',
+      `The IMAP server ${server} only accepts logins over TLS. Set ${key}.tls: true (port 993).`, { cause: err });
+  }
+  if (CERTIFICATE_CODES.has(code) || /certificate/i.test(detail)) {
+    return new SignrelayError('config', 'imap_tls_verify',
+      `The certificate of the IMAP server ${server} could not be verified (${code || detail}). Fix the ` +
+      `server certificate, or set ${key}.tls_verify: false only for a server you control.`, { cause: err });
+  }
+  if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || fields.tlsFailed === true) {
+    return new SignrelayError('config', 'imap_tls_mismatch',
+      `TLS with the IMAP server ${server} failed (${code || detail}). Check ${key}.tls and ${key}.port ` +
+      `(tls: true goes with port 993, tls: false with port 143).`, { cause: err });
+  }
+  if (code === 'ENOTFOUND') {
+    return new SignrelayError('config', 'imap_host_unknown',
+      `The IMAP server name "${context.host}" does not resolve. Check ${key}.host.`, { cause: err });
+  }
+  if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT') {
+    const folder = context.folder ?? 'the folder';
+    return new SignrelayError('config', 'imap_folder_missing',
+      `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. Create it, or fix the ` +
+      `folder names under ${key}.`, { cause: err });
+  }
+  if (NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
+    const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;
+    return new SignrelayError('transient', 'imap_unavailable',
+      `The IMAP server ${server} is not reachable or dropped the connection (${code || responseCode}: ${detail}). ` +
+      'Retrying with backoff.', { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+  }
+  return new SignrelayError('transient', 'imap_error',
+    `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });
+}

@@ -1,0 +1,74 @@
+// Turns a nodemailer failure into a SignrelayError. Whether a failure is permanent is decided
+// by where it came from: only a real SMTP answer (5xx) is permanent; no answer at all
+// (connection, timeout) or a 4xx is transient; 535/534/530 is auth; an unverifiable
+// certificate is config. Pure; the password is scrubbed from every text as a last guard.
+import { SignrelayError, isSignrelayError } from '../errors.ts';
+
+export interface SmtpErrorContext {
+  host: string;
+  port: number;
+  user?: string | undefined;
+  /** Masked wherever it might appear. */
+  password?: string | undefined;
+}
+
+interface NodemailerErrorFields {
+  code?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+  message?: unknown;
+  command?: unknown;
+  /** Node's TLS code (e.g. DEPTH_ZERO_SELF_SIGNED_CERT) under nodemailer's ESOCKET. */
+  originalCode?: unknown;
+}
+
+const CERTIFICATE_RE = /certificate|self[- ]signed|unable[ _]to[ _](verify|get)|CERT|altnames/i;
+const AUTH_CODES = new Set([530, 534, 535, 538]);
+
+export function classifySmtpError(err: unknown, context: SmtpErrorContext): SignrelayError {
+  if (isSignrelayError(err)) return err;
+  const fields: NodemailerErrorFields = typeof err === 'object' && err !== null ? (err as NodemailerErrorFields) : {};
+  const code = typeof fields.code === 'string' ? fields.code : '';
+  const responseCode = typeof fields.responseCode === 'number' ? fields.responseCode : undefined;
+  const scrub = (text: string) =>
+    context.password && context.password.length >= 4 ? text.split(context.password).join('[redacted]') : text;
+  const answer = scrub(typeof fields.response === 'string' ? fields.response : '');
+  const detail = scrub(answer || (typeof fields.message === 'string' ? fields.message : String(err)));
+  const server = `${context.host}:${context.port}`;
+  const tlsCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
+
+  if (code === 'EAUTH' || (responseCode !== undefined && AUTH_CODES.has(responseCode))) {
+    return new SignrelayError('auth', 'smtp_auth_failed',
+      `The SMTP server ${server} refused the login${context.user ? ` of "${context.user}"` : ''} (${detail}). ` +
+      'Check smtp.user and smtp.password.', { cause: err });
+  }
+  if ((code === 'ESOCKET' || code === 'ETLS' || code === 'ECONNECTION') &&
+      (CERTIFICATE_RE.test(detail) || CERTIFICATE_RE.test(tlsCode))) {
+    return new SignrelayError('config', 'smtp_tls_verify',
+      `The certificate of the SMTP server ${server} could not be verified (${detail}). Fix the server ` +
+      'certificate, or set smtp.tls_verify: false only for a server you control.', { cause: err });
+  }
+  if (code === 'ETLS' || /wrong version number|ssl routines/i.test(detail)) {
+    return new SignrelayError('config', 'smtp_tls_mismatch',
+      `TLS with the SMTP server ${server} failed (${detail}). Check smtp.tls and smtp.port ` +
+      '(tls: true goes with port 465, tls: false with 587 or 25).', { cause: err });
+  }
+  if (code === 'EDNS' && /ENOTFOUND/.test(detail)) {
+    return new SignrelayError('config', 'smtp_host_unknown',
+      `The SMTP server name "${context.host}" does not resolve. Check smtp.host.`, { cause: err });
+  }
+  if (responseCode !== undefined && responseCode >= 500) {
+    return new SignrelayError('permanent', 'smtp_rejected',
+      `The SMTP server ${server} refused the message for good (${detail}).`, { cause: err });
+  }
+  if (code === 'EMESSAGE') {
+    return new SignrelayError('permanent', 'smtp_bad_message', `The mail could not be built: ${detail}`, { cause: err });
+  }
+  if (responseCode !== undefined && responseCode >= 400) {
+    return new SignrelayError('transient', 'smtp_deferred',
+      `The SMTP server ${server} asked to try again later (${detail}).`, { cause: err });
+  }
+  return new SignrelayError('transient', 'smtp_unavailable',
+    `The SMTP server ${server} could not be reached or dropped the connection (${code || 'error'}: ${detail}).`,
+    { cause: err });
+}

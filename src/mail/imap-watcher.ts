@@ -1,0 +1,222 @@
+// The supervised watcher for one IMAP folder: a new ImapFlow for every (re)connect, reconnect
+// backoff that resets only after a stable connection, per-folder UIDVALIDITY tracking, the
+// deferred-retry schedule, status for health checks and typed lifecycle events. The work on a
+// single connection lives in watch-session.ts / watch-pass.ts.
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'winston';
+import type { ImapAccountConfig } from '../config/schema.ts';
+import { SignrelayError, describeError } from '../errors.ts';
+import { classifyImapError } from './classify-imap-error.ts';
+import { createImapClient } from './imap-client.ts';
+import { createReconnectBackoff, type BackoffPolicy, type ReconnectBackoffOptions } from './reconnect-backoff.ts';
+import { createRetrySchedule, DEFAULT_MESSAGE_RETRY_POLICY } from './retry-schedule.ts';
+import { createTypedEvents, type Listener } from './typed-events.ts';
+import type { Guard } from './watch-pass.ts';
+import { openWatchSession, type WatchSession } from './watch-session.ts';
+import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
+
+export type { MessageOutcome, WatchedMessage } from './watched-message.ts';
+
+export const DEFAULT_LIVENESS_INTERVAL_MS = 60_000;
+
+export interface WatcherOptions {
+  /** The key under `mailboxes` (e.g. `requests`): names log fields and config hints. */
+  name: string;
+  account: ImapAccountConfig;
+  folder: string;
+  /** Created at every connect when missing (e.g. Processed, Rejected). */
+  ensureFolders: string[];
+  /** Must commit its outcome durably BEFORE answering `moveTo`. May be called again for a
+   *  message it already finished (a MOVE whose answer was lost): dedupe. */
+  handle(message: WatchedMessage): Promise<MessageOutcome>;
+  onMoved?(message: WatchedMessage, folder: string): void | Promise<void>;
+  onUidValidityChange?(folder: string, oldValue: string, newValue: string): void;
+  /** NOOP probe period while idle (default 60 s). */
+  livenessIntervalMs?: number;
+  /** How long the probe NOOP may take (default: the interval, at most 15 s). */
+  livenessTimeoutMs?: number;
+  /** Reconnect delays (default 1 s … 5 min, decorrelated jitter, reset after STABLE_CONNECTION_MS). */
+  reconnect?: ReconnectBackoffOptions;
+  /** Delays for messages answered with `retryLater` (default 30 s … 30 min, full jitter). */
+  messageRetry?: Partial<BackoffPolicy>;
+  logger: Logger;
+  createClient?: (account: ImapAccountConfig, logger: Logger) => ImapFlow;
+}
+
+export type WatcherState = 'connecting' | 'connected' | 'idle' | 'backoff' | 'stopped' | 'auth-error';
+
+export interface WatcherStatus {
+  state: WatcherState;
+  lastHeartbeatAt: Date | null;
+  lastError: SignrelayError | null;
+  lastErrorAt: Date | null;
+  /** Connection attempts after the first one. */
+  reconnects: number;
+  connectedSince: Date | null;
+  /** When the next connection attempt is due (state backoff / auth-error). */
+  nextAttemptAt: Date | null;
+  uidValidity: string | null;
+}
+
+export interface WatcherEvents {
+  connected: [info: { uidValidity: string; exists: number }];
+  disconnected: [info: { error: SignrelayError | null }];
+  processed: [message: WatchedMessage, folder: string];
+  deferred: [message: WatchedMessage, reason: string, retryInMs: number];
+  heartbeat: [at: Date];
+  error: [error: SignrelayError];
+}
+
+export interface ImapWatcher {
+  /** Graceful: no new passes, the message in hand is finished (and moved), LOGOUT, timers cleared. */
+  stop(): Promise<void>;
+  status(): WatcherStatus;
+  on<K extends keyof WatcherEvents>(event: K, listener: Listener<WatcherEvents[K]>): () => void;
+}
+
+export function startImapWatcher(options: WatcherOptions): ImapWatcher {
+  const logger = options.logger.child({ mailbox: options.name, folder: options.folder });
+  const events = createTypedEvents<WatcherEvents>((event, err) =>
+    logger.warn('watcher event listener failed', { event, error: describeError(err) }));
+  const backoff = createReconnectBackoff(options.reconnect);
+  const retries = createRetrySchedule({ ...DEFAULT_MESSAGE_RETRY_POLICY, ...options.messageRetry });
+  const uidValidities = new Map<string, string>();
+  const createClient = options.createClient ?? ((account, log) => createImapClient(account, log));
+  const livenessIntervalMs = options.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS;
+  const errorContext = { mailbox: options.name, host: options.account.host, port: options.account.port, user: options.account.user };
+  const status: WatcherStatus = {
+    state: 'connecting', lastHeartbeatAt: null, lastError: null, lastErrorAt: null, reconnects: 0,
+    connectedSince: null, nextAttemptAt: null, uidValidity: null,
+  };
+  let stopping = false;
+  let session: WatchSession | null = null;
+  let wake: (() => void) | null = null;
+
+  const report = (error: SignrelayError) => {
+    status.lastError = error;
+    status.lastErrorAt = new Date();
+    events.emit('error', error);
+  };
+
+  function noteUidValidity(client: ImapFlow): string {
+    if (!client.mailbox) {
+      throw new SignrelayError('transient', 'imap_not_selected', `The IMAP folder "${options.folder}" is not selected.`);
+    }
+    const value = client.mailbox.uidValidity.toString();
+    const folder = options.folder;
+    const previous = uidValidities.get(folder);
+    uidValidities.set(folder, value);
+    status.uidValidity = value;
+    if (previous !== undefined && previous !== value) {
+      // Stored UIDs mean nothing now; the handler dedupes by Message-ID.
+      retries.clear();
+      logger.warn('imap uidvalidity changed', { previous, current: value });
+      try {
+        options.onUidValidityChange?.(folder, previous, value);
+      } catch (err) {
+        logger.warn('onUidValidityChange callback failed', { error: describeError(err) });
+      }
+    }
+    return value;
+  }
+
+  async function createFolder(client: ImapFlow, folder: string, guard: Guard): Promise<void> {
+    try {
+      const result = await guard(client.mailboxCreate(folder));
+      if (result?.created) logger.info('imap folder created', { created: folder });
+    } catch (err) {
+      if (!client.usable) throw err;
+      const detail = classifyImapError(err, { ...errorContext, folder }).message;
+      throw new SignrelayError('config', 'imap_folder_create_failed',
+        `Could not create the IMAP folder "${folder}" (${detail}). Create it by hand, or fix the folder ` +
+        `names under mailboxes.${options.name}.`, { cause: err });
+    }
+  }
+
+  function startSession(): WatchSession {
+    const client = createClient(options.account, logger);
+    return openWatchSession(client, {
+      mailbox: options.name,
+      folder: options.folder,
+      ensureFolders: options.ensureFolders,
+      logger,
+      retries,
+      handle: options.handle,
+      onMoved: options.onMoved,
+      livenessIntervalMs,
+      livenessTimeoutMs: options.livenessTimeoutMs ?? Math.min(livenessIntervalMs, 15_000),
+      isStopping: () => stopping,
+      heartbeat() {
+        status.lastHeartbeatAt = new Date();
+        events.emit('heartbeat', status.lastHeartbeatAt);
+      },
+      setActivity(activity) {
+        if (!stopping) status.state = activity;
+      },
+      onReady(info) {
+        backoff.markConnected();
+        status.connectedSince = new Date();
+        status.state = 'connected';
+        logger.info('imap watcher connected', { ...info, reconnects: status.reconnects });
+        events.emit('connected', info);
+      },
+      noteUidValidity,
+      createFolder,
+      processed: (message, folder) => events.emit('processed', message, folder),
+      deferred: (message, reason, retryInMs) => events.emit('deferred', message, reason, retryInMs),
+      failed: report,
+    });
+  }
+
+  async function supervise(): Promise<void> {
+    while (!stopping) {
+      status.state = 'connecting';
+      session = startSession();
+      const endedWith = await session.ended;
+      session = null;
+      const wasConnected = status.connectedSince !== null;
+      status.connectedSince = null;
+      backoff.markDisconnected();
+      const error = endedWith === null ? null : classifyImapError(endedWith, { ...errorContext, folder: options.folder });
+      if (wasConnected) events.emit('disconnected', { error });
+      if (stopping) break;
+      const delay = backoff.nextDelayMs();
+      status.state = error?.kind === 'auth' ? 'auth-error' : 'backoff';
+      status.nextAttemptAt = new Date(Date.now() + delay);
+      if (error) {
+        logger.warn('imap watcher disconnected', { code: error.code, kind: error.kind, error: error.message, retryInMs: delay });
+        report(error);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+      status.nextAttemptAt = null;
+      if (!stopping) status.reconnects += 1;
+    }
+    status.state = 'stopped';
+  }
+
+  const running = supervise().catch((err) => {
+    logger.error('imap watcher crashed', { error: describeError(err) });
+    status.state = 'stopped';
+  });
+
+  return {
+    async stop() {
+      if (!stopping) {
+        stopping = true;
+        wake?.();
+        await session?.shutdown();
+      }
+      await running;
+      logger.info('imap watcher stopped');
+    },
+    status: () => ({ ...status }),
+    on: (event, listener) => events.on(event, listener),
+  };
+}

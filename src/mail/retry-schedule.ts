@@ -1,0 +1,74 @@
+// When a message the handler deferred (`retryLater`) is due again. Pure bookkeeping keyed by
+// UID within one UIDVALIDITY: passes skip a message until its time, the watcher arms one
+// timer for the earliest due time, and the delay grows per message so a message that keeps
+// failing never turns into a hot loop.
+import { computeBackoffDelay, type BackoffPolicy } from './reconnect-backoff.ts';
+
+export const DEFAULT_MESSAGE_RETRY_POLICY: BackoffPolicy = {
+  minDelayMs: 30_000,
+  maxDelayMs: 30 * 60_000,
+  jitter: 'full',
+};
+
+interface Entry {
+  attempts: number;
+  previousDelayMs: number;
+  dueAt: number;
+}
+
+export interface RetrySchedule {
+  /** Records a deferral of `uid`; returns the delay until it is due again. */
+  defer(uid: number, now: number): number;
+  /** Whether a pass may hand `uid` to the handler now (true when it was never deferred). */
+  isDue(uid: number, now: number): boolean;
+  attempts(uid: number): number;
+  /** The message left the folder (moved): forget it. */
+  forget(uid: number): void;
+  /** Forget every message that is no longer in the folder. */
+  retainOnly(uids: ReadonlySet<number>): void;
+  /** UIDs are meaningless after a UIDVALIDITY change: forget everything. */
+  clear(): void;
+  /** The earliest due time, or null when nothing is deferred. */
+  nextDueAt(): number | null;
+}
+
+export function createRetrySchedule(
+  policy: BackoffPolicy = DEFAULT_MESSAGE_RETRY_POLICY,
+  random: () => number = Math.random,
+): RetrySchedule {
+  const entries = new Map<number, Entry>();
+  return {
+    defer(uid, now) {
+      const entry = entries.get(uid) ?? { attempts: 0, previousDelayMs: policy.minDelayMs, dueAt: now };
+      entry.attempts += 1;
+      const delay = computeBackoffDelay(policy, entry.attempts, entry.previousDelayMs, random);
+      entry.previousDelayMs = delay;
+      entry.dueAt = now + delay;
+      entries.set(uid, entry);
+      return delay;
+    },
+    isDue(uid, now) {
+      const entry = entries.get(uid);
+      return entry === undefined || entry.dueAt <= now;
+    },
+    attempts(uid) {
+      return entries.get(uid)?.attempts ?? 0;
+    },
+    forget(uid) {
+      entries.delete(uid);
+    },
+    retainOnly(uids) {
+      for (const uid of entries.keys()) if (!uids.has(uid)) entries.delete(uid);
+    },
+    clear() {
+      entries.clear();
+    },
+    nextDueAt() {
+      let earliest: number | null = null;
+      for (const entry of entries.values()) {
+        if (earliest === null || entry.dueAt < earliest) earliest = entry.dueAt;
+      }
+      return earliest;
+    },
+  };
+}

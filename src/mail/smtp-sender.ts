@@ -1,0 +1,86 @@
+// Sends signrelay's own mail (replies to requesters) through the configured SMTP server.
+// Pooled, because smtp-server-like peers pause before their greeting; failures leave here
+// already classified (transient / permanent / auth / config) so the reply job can decide.
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { Logger } from 'winston';
+import type { SmtpConfig } from '../config/schema.ts';
+import { classifySmtpError } from './classify-smtp-error.ts';
+
+export interface SmtpSendResult {
+  messageId: string;
+  accepted: string[];
+  /** Recipients the server refused while it accepted others (all refused = an error). */
+  rejected: string[];
+  response: string;
+}
+
+export interface SmtpSender {
+  /** `from` defaults to `smtp.from`. */
+  send(message: SendMailOptions): Promise<SmtpSendResult>;
+  /** Connects (and logs in) once, to check the settings. */
+  verify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SmtpSenderOptions {
+  connectionTimeoutMs?: number;
+  greetingTimeoutMs?: number;
+  socketTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: SmtpSenderOptions = {}): SmtpSender {
+  const context = { host: smtp.host, port: smtp.port, user: smtp.user, password: smtp.password };
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    // tls: false = plain connection, upgraded with STARTTLS whenever the server offers it.
+    secure: smtp.tls,
+    tls: { rejectUnauthorized: smtp.tls_verify },
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    pool: true,
+    maxConnections: options.maxConnections ?? 2,
+    connectionTimeout: options.connectionTimeoutMs ?? 30_000,
+    greetingTimeout: options.greetingTimeoutMs ?? 30_000,
+    socketTimeout: options.socketTimeoutMs ?? 60_000,
+    logger: false,
+  });
+  let closed = false;
+
+  return {
+    async send(message) {
+      try {
+        const info = await transport.sendMail({ from: smtp.from, ...message });
+        const result: SmtpSendResult = {
+          messageId: String(info.messageId),
+          accepted: addresses(info.accepted),
+          rejected: addresses(info.rejected),
+          response: String(info.response ?? ''),
+        };
+        logger.debug('smtp mail sent', { messageId: result.messageId, accepted: result.accepted.length, rejected: result.rejected });
+        return result;
+      } catch (err) {
+        const error = classifySmtpError(err, context);
+        logger.debug('smtp send failed', { code: error.code, kind: error.kind, error: error.message });
+        throw error;
+      }
+    },
+    async verify() {
+      try {
+        await transport.verify();
+      } catch (err) {
+        throw classifySmtpError(err, context);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      transport.close();
+    },
+  };
+}
+
+function addresses(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((entry) => (typeof entry === 'string' ? entry : String((entry as { address?: unknown }).address ?? '')));
+}

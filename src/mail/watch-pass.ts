@@ -1,0 +1,151 @@
+// One pass over the watched folder: list every message still in it (each one is unfinished,
+// finished ones are moved out), hand them to the handler one by one and move each to the
+// folder the handler answered. Metadata is fetched into an array first because running an
+// IMAP command inside a fetch() iteration deadlocks imapflow.
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { Logger } from 'winston';
+import { SignrelayError, describeError } from '../errors.ts';
+import type { RetrySchedule } from './retry-schedule.ts';
+import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
+
+export type Guard = <T>(operation: Promise<T>) => Promise<T>;
+
+export interface PassContext {
+  mailbox: string;
+  folder: string;
+  logger: Logger;
+  retries: RetrySchedule;
+  handle(message: WatchedMessage): Promise<MessageOutcome>;
+  onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
+  heartbeat(): void;
+  isStopping(): boolean;
+  /** Records the selected folder's UIDVALIDITY (firing the change callback) and returns it. */
+  noteUidValidity(client: ImapFlow): string;
+  createFolder(client: ImapFlow, folder: string, guard: Guard): Promise<void>;
+  processed(message: WatchedMessage, folder: string): void;
+  deferred(message: WatchedMessage, reason: string, retryInMs: number): void;
+  failed(error: SignrelayError): void;
+}
+
+export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<void> {
+  const lock = await guard(client.getMailboxLock(ctx.folder));
+  try {
+    const uidValidity = ctx.noteUidValidity(client);
+    const count = client.mailbox ? client.mailbox.exists : 0;
+    const found = count === 0 ? [] : await guard(client.fetchAll('1:*', { uid: true, size: true, envelope: true }));
+    ctx.heartbeat();
+    found.sort((a, b) => a.uid - b.uid);
+    ctx.retries.retainOnly(new Set(found.map((m) => m.uid)));
+    for (const meta of found) {
+      if (ctx.isStopping()) break;
+      if (!ctx.retries.isDue(meta.uid, Date.now())) continue;
+      await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity));
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+interface MessageInHand {
+  message: WatchedMessage;
+  /** fetchSource() works only while this is true (the handler is running). */
+  setInHand(value: boolean): void;
+}
+
+function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: FetchMessageObject, uidValidity: string): MessageInHand {
+  let inHand = false;
+  const download = async (what: 'source' | 'headers'): Promise<Buffer> => {
+    if (!inHand) {
+      throw new SignrelayError('permanent', 'imap_source_outside_handler',
+        `Message UID ${meta.uid} was downloaded after its handler returned.`);
+    }
+    const fetched = await guard(client.fetchOne(String(meta.uid), { [what]: true }, { uid: true }));
+    const content = fetched ? fetched[what] : undefined;
+    if (!content) {
+      throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    }
+    ctx.heartbeat();
+    return content;
+  };
+  const sender = meta.envelope?.from?.[0]?.address;
+  const message: WatchedMessage = {
+    mailbox: ctx.mailbox,
+    folder: ctx.folder,
+    uidValidity,
+    uid: meta.uid,
+    size: meta.size ?? 0,
+    messageId: meta.envelope?.messageId ?? null,
+    ...(sender ? { envelopeFrom: sender } : {}),
+    fetchSource: () => download('source'),
+    fetchHeaders: () => download('headers'),
+  };
+  return { message, setInHand: (value) => (inHand = value) };
+}
+
+async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { message, setInHand }: MessageInHand): Promise<void> {
+  const log = ctx.logger.child({ uid: message.uid, messageId: message.messageId });
+  let outcome: MessageOutcome;
+  setInHand(true);
+  try {
+    outcome = await ctx.handle(message);
+  } catch (err) {
+    log.warn('mail handler failed; will retry', { error: describeError(err) });
+    outcome = { retryLater: `handler failed: ${describeError(err)}` };
+  } finally {
+    setInHand(false);
+  }
+  if ('retryLater' in outcome) {
+    defer(ctx, message, outcome.retryLater);
+    return;
+  }
+  if (outcome.moveTo === ctx.folder) {
+    // Moving into the watched folder itself would hand the same mail over again forever.
+    const error = new SignrelayError('config', 'imap_move_to_watched_folder',
+      `The handler asked to move UID ${message.uid} into the watched folder "${ctx.folder}" itself.`);
+    ctx.failed(error);
+    defer(ctx, message, error.message);
+    return;
+  }
+  if (!(await moveMessage(client, ctx, guard, message, outcome.moveTo))) return;
+  ctx.retries.forget(message.uid);
+  log.info('mail moved', { to: outcome.moveTo });
+  try {
+    await ctx.onMoved?.(message, outcome.moveTo);
+  } catch (err) {
+    log.warn('onMoved callback failed', { error: describeError(err) });
+  }
+  ctx.processed(message, outcome.moveTo);
+}
+
+/**
+ * UID MOVE; imapflow itself falls back to UID COPY + \Deleted + UID EXPUNGE (plain EXPUNGE
+ * without UIDPLUS) when MOVE is not advertised. It answers false instead of throwing, and the
+ * usual cause is a missing target folder: create it and try once more.
+ */
+async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, message: WatchedMessage, folder: string): Promise<boolean> {
+  const move = () => guard(client.messageMove(String(message.uid), folder, { uid: true }));
+  let moved = await move();
+  if (!moved && client.usable) {
+    try {
+      await ctx.createFolder(client, folder, guard);
+      moved = await move();
+    } catch (err) {
+      if (!client.usable) throw err;
+      ctx.logger.warn('could not create target folder', { to: folder, error: describeError(err) });
+    }
+  }
+  if (moved) return true;
+  const error = new SignrelayError('transient', 'imap_move_failed',
+    `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}".`);
+  // A dead connection: the next session's catch-up hands the message over again at once.
+  if (!client.usable) throw error;
+  ctx.failed(error);
+  defer(ctx, message, error.message);
+  return false;
+}
+
+function defer(ctx: PassContext, message: WatchedMessage, reason: string): void {
+  const retryInMs = ctx.retries.defer(message.uid, Date.now());
+  ctx.logger.info('mail deferred', { uid: message.uid, reason, retryInMs, attempts: ctx.retries.attempts(message.uid) });
+  ctx.deferred(message, reason, retryInMs);
+}

@@ -1,0 +1,184 @@
+// One connection's life for the IMAP watcher: connect, make sure the folders exist, open the
+// watched folder, catch up, then react to `exists` and deferred-retry timers until the
+// connection dies or the watcher stops. The supervisor (imap-watcher.ts) owns reconnects; this
+// file owns everything that happens on a single ImapFlow, which is never reused.
+import type { ImapFlow } from 'imapflow';
+import { SignrelayError, describeError } from '../errors.ts';
+import { runWatchPass, type PassContext } from './watch-pass.ts';
+
+export interface SessionContext extends PassContext {
+  ensureFolders: readonly string[];
+  livenessIntervalMs: number;
+  livenessTimeoutMs: number;
+  isStopping(): boolean;
+  setActivity(activity: 'connected' | 'idle'): void;
+  onReady(info: { uidValidity: string; exists: number }): void;
+}
+
+export interface WatchSession {
+  /** Resolves when the session is over: with the error that ended it, or null on shutdown. */
+  readonly ended: Promise<unknown>;
+  /** Graceful end: finish the message in hand, LOGOUT, clear timers. */
+  shutdown(): Promise<void>;
+}
+
+const LOGOUT_TIMEOUT_MS = 5_000;
+
+export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSession {
+  let over = false;
+  let ready = false;
+  let passLoop: Promise<void> | null = null;
+  let passRequested = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let probing = false;
+  let resolveEnded: (value: unknown) => void = () => {};
+  const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
+  let signalClosed: (err: unknown) => void = () => {};
+  const closedSignal = new Promise<never>((_, reject) => (signalClosed = reject));
+  closedSignal.catch(() => {});
+
+  /** Awaits an IMAP call, but gives up when the connection goes away (a pending command may never settle). */
+  const guard = <T>(operation: Promise<T>): Promise<T> => {
+    operation.catch(() => {});
+    return Promise.race([operation, closedSignal]);
+  };
+  const pass: PassContext = { ...ctx, isStopping: () => over || ctx.isStopping() };
+  const livenessTimer = setInterval(() => void probe(), ctx.livenessIntervalMs);
+
+  function end(err: unknown): void {
+    if (over) return;
+    over = true;
+    clearInterval(livenessTimer);
+    clearTimeout(retryTimer);
+    signalClosed(err ?? closedError());
+    try {
+      client.close();
+    } catch {
+      // already closed
+    }
+    resolveEnded(err);
+  }
+
+  client.on('error', (err: Error) => end(err));
+  // Deferred a tick: when connect() fails, imapflow closes before the rejection carrying the
+  // real reason (e.g. authentication failed) arrives, and that reason must win.
+  client.on('close', () => setImmediate(() => end(ctx.isStopping() ? null : closedError())));
+  client.on('response', () => ctx.heartbeat());
+  client.on('exists', (event) => {
+    ctx.heartbeat();
+    // Only the watched folder is ever selected; its path may differ in case from the config.
+    if (ready && event.count > event.prevCount) requestPass();
+  });
+
+  /** NOOP while idle: an IDLE connection can die silently and a deaf watcher is the worst failure. */
+  async function probe(): Promise<void> {
+    if (!ready || over || passLoop || probing) return;
+    probing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SignrelayError('transient', 'imap_liveness_timeout',
+        `The IMAP server did not answer a NOOP within ${ctx.livenessTimeoutMs} ms; reconnecting.`)), ctx.livenessTimeoutMs);
+    });
+    try {
+      await Promise.race([guard(client.noop()), timeout]);
+      if (!client.usable) throw closedError();
+      ctx.heartbeat();
+    } catch (err) {
+      ctx.logger.warn('imap liveness probe failed', { error: describeError(err) });
+      end(err);
+    } finally {
+      clearTimeout(timer);
+      probing = false;
+    }
+  }
+
+  function requestPass(): void {
+    if (over || ctx.isStopping()) return;
+    passRequested = true;
+    passLoop ??= drivePasses().finally(() => (passLoop = null));
+  }
+
+  /** One pass at a time; a pass requested while one runs makes exactly one more run after it. */
+  async function drivePasses(): Promise<void> {
+    try {
+      while (passRequested && !over && !ctx.isStopping()) {
+        passRequested = false;
+        ctx.setActivity('connected');
+        await runWatchPass(client, pass, guard);
+      }
+    } catch (err) {
+      end(err);
+      return;
+    }
+    if (over) return;
+    ctx.setActivity('idle');
+    armRetryTimer();
+  }
+
+  function armRetryTimer(): void {
+    clearTimeout(retryTimer);
+    const dueAt = ctx.retries.nextDueAt();
+    if (dueAt === null || over) return;
+    retryTimer = setTimeout(requestPass, Math.max(0, dueAt - Date.now()));
+  }
+
+  async function setUp(): Promise<void> {
+    await guard(client.connect());
+    await ensureFolders();
+    const lock = await guard(client.getMailboxLock(ctx.folder));
+    let info: { uidValidity: string; exists: number };
+    try {
+      info = { uidValidity: ctx.noteUidValidity(client), exists: client.mailbox ? client.mailbox.exists : 0 };
+    } finally {
+      lock.release();
+    }
+    if (over) return;
+    ready = true;
+    ctx.onReady(info);
+    // Catch-up: mail that arrived while we were away raised no `exists` event.
+    requestPass();
+  }
+
+  async function ensureFolders(): Promise<void> {
+    const wanted = [...new Set(ctx.ensureFolders)];
+    if (wanted.length === 0) return;
+    const listed = await guard(client.list());
+    const prefix = client.namespace?.prefix ?? '';
+    const exists = (folder: string) =>
+      listed.some((entry) => entry.path === folder || entry.path === prefix + folder ||
+        (folder.toUpperCase() === 'INBOX' && entry.path.toUpperCase() === 'INBOX'));
+    for (const folder of wanted) {
+      if (exists(folder)) continue;
+      await ctx.createFolder(client, folder, guard);
+    }
+  }
+
+  setUp().catch(end);
+
+  return {
+    ended,
+    async shutdown() {
+      if (!ready) {
+        end(null);
+        return;
+      }
+      clearTimeout(retryTimer);
+      await passLoop;
+      if (over) return;
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          guard(client.logout()),
+          new Promise((resolve) => (timer = setTimeout(resolve, LOGOUT_TIMEOUT_MS))),
+        ]).finally(() => clearTimeout(timer));
+      } catch {
+        // the connection is going away either way
+      }
+      end(null);
+    },
+  };
+}
+
+function closedError(): SignrelayError {
+  return new SignrelayError('transient', 'imap_connection_closed', 'The IMAP connection was closed; reconnecting.');
+}

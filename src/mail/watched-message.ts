@@ -1,0 +1,27 @@
+// The contract between the IMAP watcher and the code that handles a mail: what a message
+// looks like before it is downloaded, and what the handler answers. Its own file so the
+// watcher's parts and its callers share it without importing each other.
+
+export interface WatchedMessage {
+  /** The watcher name = the key under `mailboxes`, e.g. `requests`. */
+  mailbox: string;
+  folder: string;
+  /** UIDVALIDITY of the folder (imapflow gives a BigInt; a string is JSON- and SQLite-safe). */
+  uidValidity: string;
+  uid: number;
+  /** RFC822 size in bytes, known before download: reject oversize mail without fetchSource(). */
+  size: number;
+  messageId: string | null;
+  /** First address of the IMAP ENVELOPE From (the From header as parsed by the server). */
+  envelopeFrom?: string;
+  /** Downloads the full message. Only valid while the handler runs for this message. */
+  fetchSource(): Promise<Buffer>;
+  /** Downloads only the header block (e.g. to answer an oversize mail). Same validity. */
+  fetchHeaders(): Promise<Buffer>;
+}
+
+/**
+ * `moveTo`: the outcome is committed (SQLite) — move the message out of the watched folder.
+ * `retryLater`: leave it; the watcher hands it over again after a growing delay.
+ */
+export type MessageOutcome = { moveTo: string } | { retryLater: string };

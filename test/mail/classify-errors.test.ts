@@ -1,0 +1,65 @@
+// Error classification tables: error shapes as imapflow 2.1.2 and nodemailer actually
+// produce them (recorded against Dovecot and smtp-server) → kind, code and the setting the
+// message names.
+import { describe, expect, it } from 'vitest';
+import { SignrelayError } from '../../src/errors.ts';
+import { classifyImapError } from '../../src/mail/classify-imap-error.ts';
+import { classifySmtpError } from '../../src/mail/classify-smtp-error.ts';
+
+const imapContext = { mailbox: 'requests', host: 'imap.corp.example', port: 993, user: 'sign' };
+const err = (fields: Record<string, unknown>, message = 'failed') => Object.assign(new Error(message), fields);
+
+describe('classifyImapError', () => {
+  it.each([
+    ['login refused', err({ authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, 'Command failed'), 'auth', 'imap_auth_failed', 'mailboxes.requests.password'],
+    ['expired password', err({ serverResponseCode: 'EXPIRED', responseText: 'Password expired' }), 'auth', 'imap_auth_failed', 'mailboxes.requests.user'],
+    ['refused connection', err({ code: 'ECONNREFUSED' }, 'connect ECONNREFUSED'), 'transient', 'imap_unavailable', 'Retrying'],
+    ['greeting timeout', err({ code: 'GREETING_TIMEOUT' }), 'transient', 'imap_unavailable', 'imap.corp.example:993'],
+    ['connection lost', err({ code: 'NoConnection' }, 'Connection not available'), 'transient', 'imap_unavailable', 'NoConnection'],
+    ['self-signed certificate', err({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate'), 'config', 'imap_tls_verify', 'mailboxes.requests.tls_verify'],
+    ['certificate name mismatch', err({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'config', 'imap_tls_verify', 'tls_verify: false'],
+    ['TLS on a plain port', err({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, 'wrong version number'), 'config', 'imap_tls_mismatch', 'mailboxes.requests.port'],
+    ['unknown host', err({ code: 'ENOTFOUND' }), 'config', 'imap_host_unknown', 'mailboxes.requests.host'],
+    ['login needs TLS', err({ serverResponseCode: 'PRIVACYREQUIRED' }), 'config', 'imap_tls_required', 'mailboxes.requests.tls'],
+    ['missing folder', err({ mailboxMissing: true, serverResponseCode: 'NONEXISTENT' }), 'config', 'imap_folder_missing', '"INBOX"'],
+    ['anything else', new Error('odd'), 'transient', 'imap_error', 'odd'],
+  ])('%s → %s', (_name, error, kind, code, mentions) => {
+    const classified = classifyImapError(error, { ...imapContext, folder: 'INBOX' });
+    expect(classified).toBeInstanceOf(SignrelayError);
+    expect(classified).toMatchObject({ kind, code });
+    expect(classified.message).toContain(mentions);
+    expect(classified.cause).toBe(error);
+  });
+
+  it('passes a SignrelayError through and carries a throttle hint', () => {
+    const own = new SignrelayError('config', 'x', 'y');
+    expect(classifyImapError(own, imapContext)).toBe(own);
+    expect(classifyImapError(err({ code: 'ETHROTTLE', throttleReset: 2_500 }), imapContext).retryAfterSeconds).toBe(3);
+  });
+});
+
+describe('classifySmtpError', () => {
+  const context = { host: 'smtp.corp.example', port: 587, user: 'relay', password: 'hunter2-secret' };
+  it.each([
+    ['all recipients refused (550)', err({ code: 'EENVELOPE', responseCode: 550, response: '550 No such user' }), 'permanent', 'smtp_rejected', '550 No such user'],
+    ['recipient deferred (451)', err({ code: 'EENVELOPE', responseCode: 451, response: '451 Try later' }), 'transient', 'smtp_deferred', '451'],
+    ['login refused (535)', err({ code: 'EAUTH', responseCode: 535, response: '535 Authentication credentials invalid' }), 'auth', 'smtp_auth_failed', 'smtp.password'],
+    ['server down', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'ECONNREFUSED'],
+    ['timeout', err({ code: 'ETIMEDOUT' }, 'Greeting never received'), 'transient', 'smtp_unavailable', 'Greeting'],
+    ['self-signed certificate', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), 'config', 'smtp_tls_verify', 'smtp.tls_verify'],
+    ['untrusted chain (code only)', err({ code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'TLS failed'), 'config', 'smtp_tls_verify', 'tls_verify: false'],
+    ['TLS to a plain port', err({ code: 'ESOCKET' }, 'ssl3_get_record:wrong version number'), 'config', 'smtp_tls_mismatch', 'smtp.port'],
+    ['unknown host', err({ code: 'EDNS' }, 'getaddrinfo ENOTFOUND smtp.corp.example'), 'config', 'smtp_host_unknown', 'smtp.host'],
+    ['message cannot be built', err({ code: 'EMESSAGE' }, 'ENOENT attachment'), 'permanent', 'smtp_bad_message', 'ENOENT'],
+  ])('%s → %s', (_name, error, kind, code, mentions) => {
+    const classified = classifySmtpError(error, context);
+    expect(classified).toMatchObject({ kind, code });
+    expect(classified.message).toContain(mentions);
+  });
+
+  it('never repeats the password, even if the server echoes it', () => {
+    const classified = classifySmtpError(err({ code: 'EAUTH', responseCode: 535, response: '535 bad password hunter2-secret' }), context);
+    expect(classified.message).not.toContain('hunter2-secret');
+    expect(classified.message).toContain('[redacted]');
+  });
+});

@@ -1,0 +1,106 @@
+// The watcher when things go wrong on a real Dovecot: a server restart in the middle of
+// deliveries, a wrong password, and a server without the MOVE extension.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SignrelayError } from '../../src/errors.ts';
+import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { nextEvent, waitFor } from '../support/wait-for.ts';
+import { callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
+
+const PASSWORD = 'resilience-pass-8e2a';
+let dovecot: DovecotHandle;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: { restart: PASSWORD, locked: PASSWORD } });
+});
+afterEach(stopAllWatchers);
+afterAll(async () => dovecot?.stop());
+
+/** LMTP is refused while Dovecot is down: keep trying, as a real MTA would. */
+async function deliverPatiently(rcpt: string, raw: string): Promise<void> {
+  await waitFor(() => dovecot.deliver(rcpt, raw).then(() => true), { what: `delivery to ${rcpt}`, timeoutMs: 10_000, intervalMs: 50 });
+}
+
+describe('startImapWatcher resilience', () => {
+  it('reconnects with a new client after a Dovecot restart during deliveries and loses nothing', async () => {
+    const total = 12;
+    const { watcher, calls, clients } = watch(dovecot, 'restart', PASSWORD, { livenessIntervalMs: 500 });
+    await nextEvent((fn) => watcher.on('connected', fn), { what: 'the first connect' });
+    const disconnected = nextEvent<[{ error: SignrelayError | null }]>((fn) => watcher.on('disconnected', fn), { what: 'a disconnect', timeoutMs: 8_000 });
+    for (let n = 1; n <= 4; n++) await dovecot.deliver('restart@corp.example', testMail(`restart-${n}`));
+    await waitFor(() => calls.length >= 3, { what: 'a few mails handled before the restart', timeoutMs: 5_000 });
+    // The restart runs while the rest is being delivered; LMTP refuses while Dovecot is down.
+    const restarting = dovecot.restart();
+    for (let n = 5; n <= total; n++) await deliverPatiently('restart@corp.example', testMail(`restart-${n}`));
+    await restarting;
+    const [{ error }] = await disconnected;
+    expect(error).toMatchObject({ kind: 'transient' });
+
+    const expected = Array.from({ length: total }, (_, i) => `<restart-${i + 1}@test.example>`).sort();
+    await waitFor(async () => (await dovecot.list('restart', 'Processed')).length === total, {
+      what: `${total} mails in Processed`, timeoutMs: 10_000, describe: () => messageIds(calls),
+    });
+    expect(messageIds(await dovecot.list('restart', 'Processed'))).toEqual(expected);
+    expect(await dovecot.list('restart', 'INBOX')).toHaveLength(0);
+    // Every mail was handed over; at most the one in hand when the server died comes twice.
+    const counts = callCounts(calls);
+    expect([...counts.keys()].sort()).toEqual(expected);
+    expect([...counts.values()].filter((count) => count > 1).length).toBeLessThanOrEqual(1);
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(clients).size).toBe(clients.length);
+    expect(watcher.status().reconnects).toBeGreaterThanOrEqual(1);
+    await waitFor(() => watcher.status().state === 'idle', { what: 'the watcher idle again' });
+  });
+
+  it('reports a wrong password as auth-error and backs off instead of hammering the server', async () => {
+    const { watcher, clients } = watch(dovecot, 'locked', 'not-the-password-77', {
+      // Deterministic delays: 400, 800, 1600 ms, plus Dovecot's ~0.5 s per failed login (its
+      // per-IP auth penalty is off in the test config, so a hot loop would show).
+      reconnect: { minDelayMs: 400, maxDelayMs: 5_000, jitter: 'full', random: () => 0.999999 },
+    });
+    const [error] = await nextEvent<[SignrelayError]>((fn) => watcher.on('error', fn), { what: 'the auth error', timeoutMs: 3_000 });
+    expect(error).toMatchObject({ kind: 'auth', code: 'imap_auth_failed' });
+    expect(error.message).toContain('mailboxes.requests.password');
+    expect(error.message).not.toContain('not-the-password-77');
+    expect(watcher.status()).toMatchObject({ state: 'auth-error', connectedSince: null });
+    expect(watcher.status().nextAttemptAt).toBeInstanceOf(Date);
+    // A measurement window, not a synchronisation sleep: a hot loop would log in ~5 times.
+    const windowStart = clients.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const attemptsInWindow = clients.length - windowStart;
+    expect(attemptsInWindow).toBeGreaterThanOrEqual(1);
+    expect(attemptsInWindow).toBeLessThanOrEqual(3);
+    expect(watcher.status().reconnects).toBe(clients.length - 1);
+    const stopStarted = Date.now();
+    await watcher.stop();
+    expect(Date.now() - stopStarted).toBeLessThan(1_000);
+    expect(watcher.status().state).toBe('stopped');
+  });
+});
+
+describe('startImapWatcher without the MOVE extension', () => {
+  let noMove: DovecotHandle;
+  beforeAll(async () => {
+    noMove = await startDovecot({
+      users: { oldschool: PASSWORD },
+      extraConfig: 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN',
+    });
+  });
+  afterAll(async () => noMove?.stop());
+
+  it('moves by UID COPY + \\Deleted + UID EXPUNGE (imapflow\'s fallback) and touches no other message', async () => {
+    await noMove.deliver('oldschool@corp.example', testMail('keep-me'));
+    await noMove.deliver('oldschool@corp.example', testMail('move-me'));
+    const { calls, log } = watch(noMove, 'oldschool', PASSWORD, {
+      logLevel: 'debug',
+      decide: (message) => (message.messageId === '<move-me@test.example>' ? { moveTo: 'Processed' } : { retryLater: 'not yet' }),
+    });
+    await waitFor(async () => (await noMove.list('oldschool', 'Processed')).length === 1, { what: 'move-me in Processed', timeoutMs: 5_000 });
+    expect(messageIds(await noMove.list('oldschool', 'INBOX'))).toEqual(['<keep-me@test.example>']);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    const sent = log.entries.filter((entry) => entry.message === 'imapflow' && entry.src === 'c').map((entry) => String(entry.imapMsg));
+    expect(sent.some((line) => /UID COPY 2 Processed/.test(line))).toBe(true);
+    expect(sent.some((line) => /UID STORE 2 \+FLAGS.*\\Deleted/.test(line))).toBe(true);
+    expect(sent.some((line) => /UID EXPUNGE 2/.test(line))).toBe(true);
+    expect(sent.some((line) => /UID MOVE/.test(line))).toBe(false);
+  });
+});

@@ -1,0 +1,159 @@
+// The IMAP watcher on a real Dovecot: catch-up, IDLE, moves, deferred retries, folder
+// creation, UIDVALIDITY change, heartbeat and graceful stop. One Dovecot for the file, one
+// user per test so tests cannot see each other's mail.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { nextEvent, waitFor } from '../support/wait-for.ts';
+import { callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
+
+const PASSWORD = 'watcher-pass-4c1d';
+const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful'] as const;
+let dovecot: DovecotHandle;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: Object.fromEntries(USERS.map((user) => [user, PASSWORD])) });
+});
+afterEach(stopAllWatchers);
+afterAll(async () => dovecot?.stop());
+
+const inFolder = (user: string, folder: string) => dovecot.list(user, folder);
+
+describe('startImapWatcher', () => {
+  it('catches up on mail delivered before it started, then moves it where the handler said', async () => {
+    await dovecot.deliver('catchup@corp.example', testMail('early-1'), 'helen.officer@corp.example');
+    await dovecot.deliver('catchup+hr@corp.example', testMail('early-2', { subject: 'reject me' }));
+    const { watcher, calls } = watch(dovecot, 'catchup', PASSWORD, {
+      decide: (message) => ({ moveTo: message.messageId === '<early-2@test.example>' ? 'Rejected' : 'Processed' }),
+    });
+    await waitFor(async () => (await inFolder('catchup', 'INBOX')).length === 0, { what: 'INBOX emptied', timeoutMs: 5_000 });
+    expect(messageIds(await inFolder('catchup', 'Processed'))).toEqual(['<early-1@test.example>']);
+    expect(messageIds(await inFolder('catchup', 'Rejected'))).toEqual(['<early-2@test.example>']);
+    const first = calls[0]!;
+    expect(first).toMatchObject({ mailbox: 'requests', folder: 'INBOX', uid: 1, messageId: '<early-1@test.example>', envelopeFrom: 'helen.officer@corp.example' });
+    expect(first.uidValidity).toBe(await dovecot.uidValidity('catchup', 'INBOX'));
+    expect(first.size).toBeGreaterThan(testMail('early-1').length); // Dovecot added Return-Path/Received
+    await expect(first.fetchSource()).rejects.toMatchObject({ code: 'imap_source_outside_handler' });
+    expect(watcher.status()).toMatchObject({ state: 'idle', reconnects: 0, uidValidity: first.uidValidity });
+  });
+
+  it('handles mail delivered while idling (after Dovecot\'s ~0.5 s IDLE notice) and downloads it on request', async () => {
+    const sources: string[] = [];
+    const { watcher } = watch(dovecot, 'idle', PASSWORD, {
+      livenessIntervalMs: 30_000, // no NOOP polling: the notice must come from IDLE
+      decide: (_message, source) => {
+        sources.push(source.toString());
+        return { moveTo: 'Processed' };
+      },
+    });
+    await waitFor(() => watcher.status().state === 'idle', { what: 'the watcher to idle' });
+    const processed = nextEvent<[{ messageId: string | null }, string]>((fn) => watcher.on('processed', fn), { timeoutMs: 4_000, what: 'processed' });
+    const deliveredAt = Date.now();
+    await dovecot.deliver('idle@corp.example', testMail('live-1', { body: 'Please sign the attached.' }));
+    const [message, folder] = await processed;
+    expect(message.messageId).toBe('<live-1@test.example>');
+    expect(folder).toBe('Processed');
+    expect(Date.now() - deliveredAt).toBeLessThan(3_000);
+    expect(sources[0]).toContain('Please sign the attached.');
+    expect(sources[0]).toContain('Delivered-To: idle@corp.example');
+    expect(messageIds(await inFolder('idle', 'Processed'))).toEqual(['<live-1@test.example>']);
+  });
+
+  it('leaves a retryLater message in the folder and retries it with growing delays, without holding up others', async () => {
+    const attempts: number[] = [];
+    const { watcher, calls } = watch(dovecot, 'retry', PASSWORD, {
+      messageRetry: { minDelayMs: 300, maxDelayMs: 2_000, jitter: 'full' },
+      decide: (message) => {
+        if (message.messageId !== '<flaky@test.example>') return { moveTo: 'Processed' };
+        attempts.push(Date.now());
+        return attempts.length < 3 ? { retryLater: 'provider unavailable' } : { moveTo: 'Processed' };
+      },
+    });
+    const deferred = nextEvent<[{ uid: number }, string, number]>((fn) => watcher.on('deferred', fn), { what: 'the first deferral' });
+    await dovecot.deliver('retry@corp.example', testMail('flaky'));
+    const [, reason, retryInMs] = await deferred;
+    expect(reason).toBe('provider unavailable');
+    expect(retryInMs).toBeGreaterThanOrEqual(300);
+    expect(messageIds(await inFolder('retry', 'INBOX'))).toEqual(['<flaky@test.example>']);
+    // A new mail triggers a pass; the deferred one is skipped until due, the new one moves on.
+    await dovecot.deliver('retry@corp.example', testMail('steady'));
+    await waitFor(async () => messageIds(await inFolder('retry', 'Processed')).includes('<steady@test.example>'), { what: 'steady in Processed', timeoutMs: 3_000 });
+    await waitFor(async () => (await inFolder('retry', 'INBOX')).length === 0, { what: 'flaky moved at its third attempt', timeoutMs: 6_000 });
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(290);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(290);
+    expect(callCounts(calls).get('<steady@test.example>')).toBe(1);
+  });
+
+  it('creates missing folders at connect, and a handler-chosen folder on first use', async () => {
+    expect(await dovecot.folders('folders')).toEqual(['INBOX']);
+    const { watcher } = watch(dovecot, 'folders', PASSWORD, { decide: () => ({ moveTo: 'Unmatched' }) });
+    await nextEvent((fn) => watcher.on('connected', fn), { what: 'connected' });
+    expect((await dovecot.folders('folders')).sort()).toEqual(['INBOX', 'Processed', 'Rejected']);
+    await dovecot.deliver('folders@corp.example', testMail('odd-one'));
+    await waitFor(async () => (await inFolder('folders', 'Unmatched')).length === 1, { what: 'mail in the new Unmatched folder', timeoutMs: 4_000 });
+    expect(await inFolder('folders', 'INBOX')).toHaveLength(0);
+  });
+
+  it('refuses to move a message into the watched folder itself (that would loop forever)', async () => {
+    const { watcher } = watch(dovecot, 'selfmove', PASSWORD, { decide: () => ({ moveTo: 'INBOX' }) });
+    const failed = nextEvent<[{ code: string }]>((fn) => watcher.on('error', fn), { what: 'the refusal', timeoutMs: 4_000 });
+    await dovecot.deliver('selfmove@corp.example', testMail('boomerang'));
+    const [error] = await failed;
+    expect(error.code).toBe('imap_move_to_watched_folder');
+    expect(messageIds(await inFolder('selfmove', 'INBOX'))).toEqual(['<boomerang@test.example>']);
+  });
+
+  it('notices a UIDVALIDITY change, reports it and handles the mail that arrives after it', async () => {
+    const changes: Array<[string, string, string]> = [];
+    const { watcher, calls } = watch(dovecot, 'uidv', PASSWORD, {
+      livenessIntervalMs: 300,
+      onUidValidityChange: (folder, oldValue, newValue) => changes.push([folder, oldValue, newValue]),
+    });
+    await dovecot.deliver('uidv@corp.example', testMail('before-change'));
+    await waitFor(() => calls.length === 1, { what: 'the first mail handled', timeoutMs: 4_000 });
+    const { before, after } = await dovecot.recreateMailbox('uidv', 'INBOX');
+    expect(after).not.toBe(before);
+    await waitFor(() => changes.length === 1, { what: 'the UIDVALIDITY callback', timeoutMs: 5_000 });
+    expect(changes[0]).toEqual(['INBOX', before, after]);
+    await dovecot.deliver('uidv@corp.example', testMail('after-change'));
+    await waitFor(() => calls.some((call) => call.messageId === '<after-change@test.example>'), { what: 'the new mail handled', timeoutMs: 5_000 });
+    expect(calls.at(-1)!.uidValidity).toBe(after);
+    expect(watcher.status().uidValidity).toBe(after);
+  });
+
+  it('advances the heartbeat while idle (NOOP liveness probe)', async () => {
+    const { watcher } = watch(dovecot, 'heartbeat', PASSWORD, { livenessIntervalMs: 200 });
+    await waitFor(() => watcher.status().state === 'idle', { what: 'the watcher to idle' });
+    const first = watcher.status().lastHeartbeatAt!.getTime();
+    let beats = 0;
+    watcher.on('heartbeat', () => (beats += 1));
+    await waitFor(() => beats >= 3 && watcher.status().lastHeartbeatAt!.getTime() > first, { what: 'three more heartbeats', timeoutMs: 3_000 });
+    expect(watcher.status().state).toBe('idle');
+  });
+
+  it('stops gracefully: finishes and moves the message in hand, then logs out', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const { watcher } = watch(dovecot, 'graceful', PASSWORD, {
+      decide: async () => {
+        order.push('handler started');
+        await held;
+        order.push('handler finished');
+        return { moveTo: 'Processed' };
+      },
+    });
+    await dovecot.deliver('graceful@corp.example', testMail('in-hand'));
+    await waitFor(() => order.length === 1, { what: 'the handler to start', timeoutMs: 4_000 });
+    const stopped = watcher.stop().then(() => order.push('stop resolved'));
+    // Give a stop() that does not wait for the handler the chance to resolve too early.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    order.push('releasing');
+    release();
+    await stopped;
+    expect(order).toEqual(['handler started', 'releasing', 'handler finished', 'stop resolved']);
+    expect(watcher.status().state).toBe('stopped');
+    expect(messageIds(await inFolder('graceful', 'Processed'))).toEqual(['<in-hand@test.example>']);
+    await waitFor(() => /imap\(graceful\).*Disconnected: Logged out/.test(dovecot.log()), { what: 'a LOGOUT in the Dovecot log', timeoutMs: 2_000 });
+  });
+});

@@ -1,0 +1,109 @@
+// The SMTP sender against real SMTP servers (smtp-server): delivery, and every failure
+// class coming from a genuine SMTP answer or socket error.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SmtpConfig } from '../../src/config/schema.ts';
+import { SignrelayError } from '../../src/errors.ts';
+import { createSmtpSender, type SmtpSender } from '../../src/mail/smtp-sender.ts';
+import { createSelfSignedCert } from '../support/self-signed-cert.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { createTestLogger } from '../support/test-logger.ts';
+
+const PASSWORD = 'smtp-pass-never-logged-5d1e';
+const smtpConfig = (port: number, extra: Partial<SmtpConfig> = {}): SmtpConfig => ({
+  host: '127.0.0.1', port, tls: false, tls_verify: true, from: 'signrelay <sign@corp.example>', ...extra,
+});
+const reply = { to: 'helen.officer@corp.example', subject: 'Your request', text: 'Signed.' };
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function track(sender: SmtpSender): SmtpSender {
+  cleanup.push(() => sender.close());
+  return sender;
+}
+async function sink(options?: Parameters<typeof startSmtpSink>[0]): Promise<SmtpSink> {
+  const started = await startSmtpSink(options);
+  cleanup.push(() => started.close());
+  return started;
+}
+async function failure(promise: Promise<unknown>): Promise<SignrelayError> {
+  const error = await promise.then(() => undefined, (err: unknown) => err);
+  expect(error).toBeInstanceOf(SignrelayError);
+  return error as SignrelayError;
+}
+
+describe('createSmtpSender', () => {
+  it('sends through the pool with the configured From and reports the recipients', async () => {
+    const server = await sink();
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    await sender.verify();
+    const first = await sender.send({ ...reply, messageId: '<reply-1@corp.example>' });
+    const second = await sender.send({ ...reply, to: 'ann.lee@example.com' });
+    expect(first).toMatchObject({ messageId: '<reply-1@corp.example>', accepted: ['helen.officer@corp.example'], rejected: [] });
+    expect(second.accepted).toEqual(['ann.lee@example.com']);
+    const received = await server.waitFor(2, 2_000);
+    expect(received.envelope.rcptTo.map((r) => r.address)).toEqual(['ann.lee@example.com']);
+    expect(server.messages[0]!.envelope.mailFrom).toMatchObject({ address: 'sign@corp.example' });
+    expect(server.messages[0]!.parsed?.subject).toBe('Your request');
+  });
+
+  it('classifies a refused recipient as permanent and keeps partial refusals in the result', async () => {
+    const server = await sink({ refuseRecipient: (address) => (address.startsWith('gone') ? { code: 550, message: 'No such user here' } : undefined) });
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(sender.send({ ...reply, to: 'gone@corp.example' }));
+    expect(error).toMatchObject({ kind: 'permanent', code: 'smtp_rejected' });
+    expect(error.message).toContain('550 No such user here');
+    const partial = await sender.send({ ...reply, to: ['gone@corp.example', 'helen.officer@corp.example'] });
+    expect(partial).toMatchObject({ accepted: ['helen.officer@corp.example'], rejected: ['gone@corp.example'] });
+  });
+
+  it('classifies a 4xx recipient answer as transient', async () => {
+    const server = await sink({ refuseRecipient: () => ({ code: 451, message: 'Greylisted, try later' }) });
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    expect(await failure(sender.send(reply))).toMatchObject({ kind: 'transient', code: 'smtp_deferred' });
+  });
+
+  it('classifies a server that is down as transient', async () => {
+    const server = await startSmtpSink();
+    const port = server.port;
+    await server.close();
+    const sender = track(createSmtpSender(smtpConfig(port), createTestLogger().logger, { connectionTimeoutMs: 2_000 }));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_unavailable' });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('classifies a refused login (535) as auth without repeating the password anywhere', async () => {
+    const server = await sink({ auth: { user: 'relay', pass: 'the-right-one' } });
+    const { logger, text } = createTestLogger('debug');
+    const sender = track(createSmtpSender(smtpConfig(server.port, { user: 'relay', password: PASSWORD }), logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'auth', code: 'smtp_auth_failed' });
+    expect(error.message).toContain('smtp.password');
+    expect(error.message).not.toContain(PASSWORD);
+    expect(text()).not.toContain(PASSWORD);
+    await expect(sender.verify()).rejects.toMatchObject({ kind: 'auth' });
+  });
+
+  it('classifies an unverifiable certificate as config naming tls_verify, and sends with tls_verify: false', async () => {
+    const { key, cert } = createSelfSignedCert();
+    const server = new SMTPServer({ secure: true, key, cert, authOptional: true, logger: false, onData(stream, _session, done) {
+      stream.resume();
+      stream.on('end', () => done());
+    } });
+    server.on('error', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const port = (server.server.address() as AddressInfo).port;
+    const strict = track(createSmtpSender(smtpConfig(port, { tls: true }), createTestLogger().logger));
+    const error = await failure(strict.send(reply));
+    expect(error).toMatchObject({ kind: 'config', code: 'smtp_tls_verify' });
+    expect(error.message).toContain('smtp.tls_verify');
+    const relaxed = track(createSmtpSender(smtpConfig(port, { tls: true, tls_verify: false }), createTestLogger().logger));
+    expect((await relaxed.send(reply)).accepted).toEqual(['helen.officer@corp.example']);
+  });
+});

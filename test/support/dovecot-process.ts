@@ -1,0 +1,124 @@
+// Running Dovecot as a child process for tests: start in the foreground and wait for the
+// IMAP greeting, stop it the way a real restart would (sessions dropped), never leak it when
+// the test process dies, and small helpers (free ports, running doveadm).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './wait-for.ts';
+
+const DOVECOT = '/usr/sbin/dovecot';
+
+export async function spawnDovecot(conf: string, dir: string, imapPort: number): Promise<ChildProcess> {
+  const child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const watchdog = startWatchdog(child.pid!);
+  child.once('exit', () => watchdog.kill('SIGKILL'));
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${output}${readFileOr(join(dir, 'dovecot.log'))}`);
+    return greeting(imapPort);
+  }, { timeoutMs: 10_000, intervalMs: 20, what: `the Dovecot IMAP greeting on port ${imapPort}` });
+  return child;
+}
+
+/**
+ * Stops the master, then its former children. Measured: after SIGTERM the master exits but
+ * running imap processes are left behind and keep serving their clients, so a "restart"
+ * would not drop a single session; killing them is what a real server restart looks like.
+ */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const children = childPids(child.pid);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** PIDs whose parent is `pid` (Linux /proc). */
+function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …" — comm may contain spaces, so split after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * Stops Dovecot if this process dies without stop() (a crashed or killed test worker, a
+ * failing beforeAll): a shell blocks reading a pipe from us and gets EOF when we are gone.
+ * Unref'd so it never keeps a test process alive.
+ */
+function startWatchdog(pid: number): ChildProcess {
+  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -TERM "$1" 2>/dev/null', 'dovecot-watchdog', String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+/** True once the server says `* OK`. */
+function greeting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.once('data', (data) => {
+      socket.end('x LOGOUT\r\n');
+      resolve(data.toString().startsWith('* OK'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  })));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export function run(command: string, args: string[], input?: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))));
+    child.stdin.end(input ?? '');
+  });
+}
+
+export function readFileOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+

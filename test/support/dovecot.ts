@@ -1,0 +1,136 @@
+// A real Dovecot (IMAP + LMTP) per test file, from a config written into a fresh temp dir
+// (see shared/docs/MAIL-TESTING.md). Dovecot cannot bind port 0 and report it, so free
+// loopback ports are picked first and kept across restart(). Mail is delivered over LMTP;
+// folders are inspected and manipulated with doveadm, which works while IMAP is down too.
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { gidOf, renderDovecotConfig, uidOf } from './dovecot-config.ts';
+import { freePorts, readFileOr, run, spawnDovecot, terminate } from './dovecot-process.ts';
+
+const DOVEADM = 'doveadm';
+
+export interface StoredMessage {
+  uid: number;
+  size: number;
+  flags: string[];
+  raw: string;
+  /** Lower-case header name → first value (unfolded). */
+  headers: Record<string, string>;
+  messageId: string | null;
+  subject: string | null;
+}
+
+export interface DovecotHandle {
+  host: string;
+  imapPort: number;
+  lmtpPort: number;
+  dir: string;
+  /** Delivers over LMTP; `user+tag@domain` lands in `user`'s INBOX. A bare name gets @localhost. */
+  deliver(rcpt: string, raw: string | Buffer, from?: string): Promise<void>;
+  append(user: string, folder: string, raw: string | Buffer): Promise<void>;
+  list(user: string, folder: string): Promise<StoredMessage[]>;
+  folders(user: string): Promise<string[]>;
+  uidValidity(user: string, folder: string): Promise<string>;
+  /** Deletes and re-creates the folder (INBOX: expunges it and sets a new UIDVALIDITY). */
+  recreateMailbox(user: string, folder: string): Promise<{ before: string; after: string }>;
+  /** SIGTERM (drops every IMAP session), wait for exit, start again on the same ports and mail. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** Dovecot's own log so far. */
+  log(): string;
+}
+
+export async function startDovecot(options: { users: Record<string, string>; extraConfig?: string }): Promise<DovecotHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'signrelay-dovecot-'));
+  chmodSync(dir, 0o755);
+  const mailDir = join(dir, 'mail');
+  mkdirSync(mailDir);
+  const [imapPort, lmtpPort] = await freePorts(2);
+  const conf = join(dir, 'dovecot.conf');
+  const users = Object.entries(options.users).map(([name, password]) => `${name}:{PLAIN}${password}::::::`);
+  writeFileSync(join(dir, 'users'), `${users.join('\n')}\n`);
+  writeFileSync(conf, renderDovecotConfig({ dir, mailDir, imapPort: imapPort!, lmtpPort: lmtpPort!, extra: options.extraConfig ?? '' }));
+  if (process.getuid?.() === 0) chownSync(mailDir, uidOf('nobody'), gidOf('nogroup'));
+
+  let child = await spawnDovecot(conf, dir, imapPort!);
+  const doveadm = (args: string[], input?: string | Buffer) => run(DOVEADM, ['-c', conf, ...args], input);
+
+  const handle: DovecotHandle = {
+    host: '127.0.0.1',
+    imapPort: imapPort!,
+    lmtpPort: lmtpPort!,
+    dir,
+    async deliver(rcpt, raw, from = 'sender@example.com') {
+      const transport = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: lmtpPort! });
+      try {
+        await transport.sendMail({ envelope: { from, to: [rcpt.includes('@') ? rcpt : `${rcpt}@localhost`] }, raw });
+      } finally {
+        transport.close();
+      }
+    },
+    async append(user, folder, raw) {
+      if (!(await handle.folders(user)).includes(folder)) await doveadm(['mailbox', 'create', '-u', user, folder]);
+      await doveadm(['save', '-u', user, '-m', folder], raw);
+    },
+    async list(user, folder) {
+      const out = await doveadm(['-f', 'json', 'fetch', '-u', user, 'uid size.physical flags text', 'mailbox', folder]);
+      const rows = JSON.parse(out || '[]') as Array<Record<string, string>>;
+      return rows.map((row) => toStoredMessage(row)).sort((a, b) => a.uid - b.uid);
+    },
+    async folders(user) {
+      return (await doveadm(['mailbox', 'list', '-u', user])).split('\n').map((line) => line.trim()).filter(Boolean);
+    },
+    async uidValidity(user, folder) {
+      const out = await doveadm(['-f', 'json', 'mailbox', 'status', '-u', user, 'uidvalidity', folder]);
+      return (JSON.parse(out) as Array<{ uidvalidity: string }>)[0]!.uidvalidity;
+    },
+    async recreateMailbox(user, folder) {
+      const before = await handle.uidValidity(user, folder);
+      if (folder.toUpperCase() === 'INBOX') {
+        // INBOX cannot be deleted: empty it and give it a new UIDVALIDITY, which is what a
+        // server-side re-creation looks like to a client.
+        await doveadm(['expunge', '-u', user, 'mailbox', 'INBOX', 'all']);
+      } else {
+        await doveadm(['mailbox', 'delete', '-u', user, folder]);
+        await doveadm(['mailbox', 'create', '-u', user, folder]);
+      }
+      if ((await handle.uidValidity(user, folder)) === before || folder.toUpperCase() === 'INBOX') {
+        const next = Math.max(Number(before) + 1, Math.floor(Date.now() / 1000));
+        await doveadm(['mailbox', 'update', '-u', user, '--uid-validity', String(next), folder]);
+      }
+      return { before, after: await handle.uidValidity(user, folder) };
+    },
+    async restart() {
+      await terminate(child);
+      child = await spawnDovecot(conf, dir, imapPort!);
+    },
+    async stop() {
+      await terminate(child);
+      if (!process.env.KEEP_DOVECOT_DIR) rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => readFileOr(join(dir, 'dovecot.log')),
+  };
+  return handle;
+}
+
+function toStoredMessage(row: Record<string, string>): StoredMessage {
+  const raw = row.text ?? '';
+  const headerBlock = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const headers: Record<string, string> = {};
+  for (const line of headerBlock.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const match = /^([^:\s]+):\s*(.*)$/.exec(line);
+    if (match && !(match[1]!.toLowerCase() in headers)) headers[match[1]!.toLowerCase()] = match[2]!.trim();
+  }
+  return {
+    uid: Number(row.uid),
+    size: Number(row['size.physical']),
+    flags: (row.flags ?? '').split(' ').filter(Boolean),
+    raw,
+    headers,
+    messageId: headers['message-id'] ?? null,
+    subject: headers.subject ?? null,
+  };
+}
+

@@ -1,0 +1,68 @@
+// Waiting in tests: poll a condition until it holds or a deadline passes, then fail with a
+// message that says what was awaited and what was last seen. Tests wait for facts, never
+// sleep for a guessed time.
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** What is awaited, for the failure message: "3 mails in Processed". */
+  what?: string;
+  /** Describes the current state when the wait fails (e.g. the folder's contents). */
+  describe?: () => unknown;
+}
+
+/** Resolves with the first truthy value the predicate returns. */
+export async function waitFor<T>(
+  predicate: () => T | Promise<T>,
+  options: WaitOptions = {},
+): Promise<NonNullable<T>> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const intervalMs = options.intervalMs ?? 25;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await predicate();
+      if (value) return value as NonNullable<T>;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(1, deadline - Date.now()))));
+  }
+  const parts = [`Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a condition'}`];
+  if (lastError !== undefined) parts.push(`last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  if (options.describe) {
+    try {
+      parts.push(`state: ${JSON.stringify(await options.describe(), bigintSafe)}`);
+    } catch (err) {
+      parts.push(`state: <describe failed: ${String(err)}>`);
+    }
+  }
+  throw new Error(parts.join('; '));
+}
+
+/** Resolves with the arguments of the next matching event (subscribe before acting). */
+export function nextEvent<Args extends unknown[]>(
+  subscribe: (listener: (...args: Args) => void) => () => void,
+  options: { timeoutMs?: number; what?: string; where?: (...args: Args) => boolean } = {},
+): Promise<Args> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'an event'}`));
+    }, timeoutMs);
+    const unsubscribe = subscribe((...args) => {
+      if (options.where && !options.where(...args)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(args);
+    });
+  });
+}
+
+function bigintSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
