@@ -1,0 +1,107 @@
+// The request path end to end on real servers: mail delivered over LMTP to Dovecot →
+// signrelay's watcher → stamped → uploaded and sent to the Secured Signing simulator, or
+// rejected with exactly one reply (none for a bounce).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
+import { listEvents } from '../../src/store/events.ts';
+import { getDocuments, listRequests } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, startWorld, type World } from './world.ts';
+
+let world: World;
+
+beforeAll(async () => {
+  world = await startWorld();
+  world.startDaemon();
+}, 60_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+const inbox = () => world.dovecot.list('sign', 'INBOX');
+const sentRequests = () => listRequests(world.daemon!.db, { state: 'sent' });
+
+describe('a good request', () => {
+  it('ends `sent`, with a valid upload and send at the simulator, and the mail in Processed', async () => {
+    const pdf = await contractPdf();
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010001',
+      text: 'Hello,\n\nSigner: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>\nDue: 2099-01-31\n',
+      attachments: [{ filename: 'contract.pdf', content: pdf }],
+      messageId: '<good-1@corp.example>',
+    }));
+    await waitFor(() => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
+    const [request] = sentRequests();
+    expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default' });
+    const [doc] = getDocuments(world.daemon!.db, request!.id);
+    const stored = world.simulator.documents.get(doc!.providerRef!);
+    expect(stored?.tags.sign.map((t: { email: string }) => t.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
+    expect(stored?.tags.recipients.map((t: { email: string }) => t.email)).toEqual([`returns+${request!.token}@corp.example`]);
+    expect(doc!.uploadName).toContain(request!.token);
+    const sends = world.simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
+    expect(sends).toHaveLength(1);
+    expect(listEvents(world.daemon!.db, request!.id).map((e) => e.toState).filter(Boolean)).toEqual(['received', 'stamped', 'uploaded', 'sent']);
+    await waitFor(async () => (await world.dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
+    expect(await inbox()).toHaveLength(0);
+  });
+
+  it('takes the route from the plus-address and its default signers', async () => {
+    await world.dovecot.deliver('sign+hr@corp.example', await buildMail({
+      to: 'sign+hr@corp.example', subject: 'Offer letter HRC0001234', text: 'Please sign.',
+      attachments: [{ filename: 'offer.pdf', content: await contractPdf('Offer letter') }],
+    }));
+    await waitFor(() => sentRequests().some((r) => r.route === 'hr'), { timeoutMs: 15_000, what: 'the hr request to be sent' });
+    const hr = sentRequests().find((r) => r.route === 'hr')!;
+    expect(hr.signers).toEqual([{ firstName: 'Harriet', lastName: 'Ross', email: 'hr.director@corp.example' }]);
+    expect(hr.recordTable).toBe('sn_hr_core_case');
+  });
+});
+
+describe('bad mail', () => {
+  const cases: Array<[string, () => Promise<Buffer>]> = [
+    ['no PDF', async () => buildMail({ subject: 'RITM0010001 no pdf', text: 'Signer: Ann Lee <ann@example.com>' })],
+    ['a fake .pdf', async () => buildMail({ subject: 'RITM0010001 fake', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'contract.pdf', content: Buffer.from('MZ this is an exe') }] })],
+    ['a bad signer address', async () => buildMail({ subject: 'RITM0010001 bad signer', text: 'Signer: Ann Lee <ann-at-example>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] })],
+    ['no record', async () => buildMail({ subject: 'please sign', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] })],
+    ['an unknown route', async () => buildMail({ to: 'sign+nope@corp.example', subject: 'RITM0010001', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] })],
+  ];
+
+  it.each(cases)('%s ends in Rejected with exactly one reply', async (name, make) => {
+    const before = world.smtp.messages.length;
+    const rejectedBefore = (await world.dovecot.list('sign', 'Rejected')).length;
+    const raw = await make();
+    const original = await simpleParser(raw);
+    const rcpt = original.to && !Array.isArray(original.to) ? original.to.value[0]!.address! : 'sign@corp.example';
+    await world.dovecot.deliver(rcpt, raw);
+    await world.smtp.waitFor(before + 1, 15_000);
+    await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 5_000, what: `${name} in Rejected` });
+    const reply = await simpleParser(world.smtp.messages[before]!.raw);
+    expect(reply.inReplyTo).toBe(original.messageId);
+    expect(reply.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(world.smtp.messages[before]!.envelope.rcptTo.map((r: { address: string }) => r.address)).toEqual(['helen.officer@corp.example']);
+    // Give a duplicate reply the chance to show up before declaring there is none.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(world.smtp.messages.length).toBe(before + 1);
+  });
+
+  it('a bounce ends in Rejected without any reply', async () => {
+    const before = world.smtp.messages.length;
+    const rejectedBefore = (await world.dovecot.list('sign', 'Rejected')).length;
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>', subject: 'Undelivered Mail Returned to Sender', text: 'This is the mail system.',
+    }), '');
+    await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
+    await world.daemon!.jobs.idle();
+    expect(world.smtp.messages.length).toBe(before);
+  });
+});
+
+describe('secrets', () => {
+  it('never appear in the logs', () => {
+    const all = world.logs.join('');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).not.toContain(API_SECRET);
+    expect(all).not.toContain(IMAP_PASSWORD);
+  });
+});
