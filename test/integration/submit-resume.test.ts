@@ -1,0 +1,152 @@
+// Crash safety of the `submit` job: an upload or send that fails is retried without being
+// repeated, and a send whose outcome was lost (the process died after the provider
+// accepted it) is resolved by asking the provider, never by sending again.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSubmitHandler } from '../../src/intake/submit-request.ts';
+import { startJobRunner, type JobRunner } from '../../src/jobs/job-runner.ts';
+import { silentLogger } from '../../src/log.ts';
+import { stampPdf } from '../../src/pdf/stamp-pdf.ts';
+import type { SigningProvider } from '../../src/providers/provider.ts';
+import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
+import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import { BlobStore } from '../../src/store/blobs.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
+import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
+import { openDatabase, type Db } from '../../src/store/open-database.ts';
+import { getDocuments, getRequest, insertRequest, setDocumentStamped, transition } from '../../src/store/requests.ts';
+import { contractPdf } from './world.ts';
+import { configSchema } from '../../src/config/schema.ts';
+
+type Simulator = Awaited<ReturnType<typeof startSecuredSigningSimulator>>;
+let simulator: Simulator;
+let dataDir: string;
+let db: Db;
+let runner: JobRunner | undefined;
+
+beforeEach(async () => {
+  simulator = await startSecuredSigningSimulator({ apiKey: 'k-resume', apiSecret: 's-resume-secret', referer: 'https://corp.example', oauth: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'signrelay-resume-'));
+  db = openDatabase(dataDir);
+});
+
+afterEach(async () => {
+  await runner?.stop();
+  runner = undefined;
+  db.close();
+  await simulator.close();
+});
+
+function client(): SigningProvider {
+  const provider = configSchema.shape.provider.parse({
+    environment: simulator.url, oauth_url: simulator.oauthUrl, api_key: 'k-resume', api_secret: 's-resume-secret',
+    referer: 'https://corp.example', refresh_token: simulator.issueTokens().refreshToken,
+  });
+  return createSecuredSigningClient({
+    config: provider,
+    tokenStore: { load: () => loadToken(db, 'secured-signing'), save: (t) => saveToken(db, 'secured-signing', t, new Date()) },
+  });
+}
+
+async function stampedRequest(): Promise<string> {
+  const blobs = new BlobStore(dataDir);
+  const token = 'abcdefghijklmnopqrst';
+  const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }];
+  const original = await contractPdf();
+  const stamped = await stampPdf(original, {
+    token, returnAddress: `returns+${token}@corp.example`, recipientLetter: 'C', signers,
+    request: { record: 'RITM0010001' }, stamping: configSchema.shape.stamping.parse(undefined),
+  });
+  const now = new Date();
+  const id = insertRequest(db, {
+    token, state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen@corp.example', subject: 'RITM0010001',
+    messageId: null, record: { number: 'RITM0010001' }, signers, dueDate: '2099-01-31',
+    documents: [{ fileName: 'contract.pdf', originalSha256: blobs.put(original) }],
+  }, now);
+  setDocumentStamped(db, id, 1, blobs.put(stamped), `contract--signrelay-${token}.pdf`);
+  transition(db, id, 'stamped', now);
+  enqueueJob(db, { kind: 'submit', requestId: id }, now);
+  return id;
+}
+
+function run(provider: SigningProvider): JobRunner {
+  runner = startJobRunner({
+    db, logger: silentLogger(), retryBaseMs: 20,
+    handlers: {
+      submit: createSubmitHandler({ db, blobs: new BlobStore(dataDir), provider, logger: silentLogger() }),
+      reply: { async run() { throw new Error('no replies here'); } },
+    },
+  });
+  return runner;
+}
+
+const succeeded = (suffix: string) => simulator.calls.filter((c) => c.path.endsWith(suffix) && c.status === 200).length;
+
+describe('the submit job', () => {
+  it('retries a failed upload and a failed send, doing each once in the end', async () => {
+    const id = await stampedRequest();
+    simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 0 });
+    simulator.failNext('/SmartTag/Send', { status: 500 });
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    expect(succeeded('/Document/Uploader/abcdefghijklmnopqrst-1')).toBe(1);
+    expect(succeeded('/SmartTag/Send')).toBe(1);
+    expect(jobsForRequest(db, id)[0]).toMatchObject({ state: 'done', attempts: 3 });
+  });
+
+  it('after a crash that lost the send result, asks the provider instead of sending again', async () => {
+    const id = await stampedRequest();
+    const real = client();
+    let crashed = false;
+    // The provider accepts the send, then the process "dies" before recording it.
+    const crashingOnce: SigningProvider = {
+      ...real, name: real.name, usesTextTags: real.usesTextTags,
+      upload: (input) => real.upload(input),
+      status: (ref) => real.status(ref),
+      download: (ref) => real.download(ref),
+      accountInfo: () => real.accountInfo(),
+      async send(input) {
+        await real.send(input);
+        if (!crashed) {
+          crashed = true;
+          throw new Error('simulated crash after the provider accepted the send');
+        }
+      },
+    };
+    run(crashingOnce);
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    expect(succeeded('/SmartTag/Send')).toBe(1);
+    expect(simulator.calls.some((c) => c.path.includes('/Document/Status/'))).toBe(true);
+    const resolved = listEvents(db, id).find((e) => e.detail?.effect === 'send' && e.detail.phase === 'done');
+    expect(resolved?.detail).toMatchObject({ resolvedBy: 'status' });
+  });
+
+  it('resumes after a restart: a pending job on disk is picked up by a new runner', async () => {
+    const id = await stampedRequest();
+    simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 3600, times: 1 });
+    run(client());
+    await expect.poll(() => jobsForRequest(db, id)[0]?.attempts, { timeout: 10_000 }).toBe(1);
+    await runner!.stop();
+    db.close();
+    // "Restart": reopen the database; make the job due now (the operator's `retry` will do this).
+    db = openDatabase(dataDir);
+    db.prepare('UPDATE jobs SET run_at = ?').run(new Date(0).toISOString());
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    expect(succeeded('/Document/Uploader/abcdefghijklmnopqrst-1')).toBe(1);
+    expect(succeeded('/SmartTag/Send')).toBe(1);
+    expect(getDocuments(db, id)[0]?.providerRef).toBeTruthy();
+  });
+
+  it('fails the request, with the reason, when the provider refuses for good', async () => {
+    const id = await stampedRequest();
+    simulator.failNext('/SmartTag/Send', { status: 400, body: { ResponseStatus: { ErrorCode: 'BadRequest', Message: 'DueDate is required' } } });
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('failed');
+    expect(getRequest(db, id)?.reason).toContain('DueDate is required');
+    expect(succeeded('/SmartTag/Send')).toBe(0);
+  });
+});
