@@ -3,26 +3,21 @@
 // even after the mailbox was recreated with a new UIDVALIDITY — is never processed twice.
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { countMessagesByOutcome } from '../../src/store/messages.ts';
 import { listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { buildMail, contractPdf, startWorld, type World } from './world.ts';
+import { buildMail, contractPdf, useWorld } from './world.ts';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-  world.startDaemon();
-}, 60_000);
-afterAll(async () => world?.close());
+const getWorld = useWorld();
 
-const folderCount = async (folder: string) => (await world.dovecot.list('sign', folder)).length;
+const folderCount = async (folder: string) => (await getWorld().dovecot.list('sign', folder)).length;
 
 async function deliverAndGetReply(raw: Buffer): Promise<string> {
-  const before = world.smtp.messages.length;
-  await world.dovecot.deliver('sign@corp.example', raw);
-  await world.smtp.waitFor(before + 1, 15_000);
-  return (await simpleParser(world.smtp.messages[before]!.raw)).text ?? '';
+  const before = getWorld().smtp.messages.length;
+  await getWorld().dovecot.deliver('sign@corp.example', raw);
+  await getWorld().smtp.waitFor(before + 1, 15_000);
+  return (await simpleParser(getWorld().smtp.messages[before]!.raw)).text ?? '';
 }
 
 it('refuses an oversize mail with a reply naming the limit', async () => {
@@ -45,19 +40,19 @@ it('never processes the same mail twice, even after a UIDVALIDITY change', async
     subject: 'RITM0010007 once only', text: 'Signer: Ann Lee <ann@example.com>',
     attachments: [{ filename: 'c.pdf', content: await contractPdf() }], messageId: '<once-only@corp.example>',
   });
-  await world.dovecot.deliver('sign@corp.example', raw);
-  await waitFor(() => listRequests(world.daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the first request sent' });
+  await getWorld().dovecot.deliver('sign@corp.example', raw);
+  await waitFor(() => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the first request sent' });
 
   // The same mail shows up again (a restore, a re-delivery)…
-  await world.dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
+  await getWorld().dovecot.append('sign', 'INBOX', raw);
+  await waitFor(() => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
   // …and again after the mailbox was recreated (new UIDVALIDITY: every stored UID is void).
-  const { before, after } = await world.dovecot.recreateMailbox('sign', 'INBOX');
+  const { before, after } = await getWorld().dovecot.recreateMailbox('sign', 'INBOX');
   expect(after).not.toBe(before);
-  await world.dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === 2, { timeoutMs: 20_000, what: 'the second copy recorded as a duplicate' });
+  await getWorld().dovecot.append('sign', 'INBOX', raw);
+  await waitFor(() => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 2, { timeoutMs: 20_000, what: 'the second copy recorded as a duplicate' });
 
   await waitFor(async () => (await folderCount('INBOX')) === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
-  expect(listRequests(world.daemon!.db).filter((r) => r.subject.includes('once only'))).toHaveLength(1);
-  expect(world.simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
+  expect(listRequests(getWorld().daemon!.db).filter((r) => r.subject.includes('once only'))).toHaveLength(1);
+  expect(getWorld().simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
 }, 60_000);

@@ -1,31 +1,22 @@
 // The request path end to end on real servers: mail delivered over LMTP to Dovecot →
 // signrelay's watcher → stamped → uploaded and sent to the Secured Signing simulator, or
 // rejected with exactly one reply (none for a bounce).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { listEvents } from '../../src/store/events.ts';
 import { getDocuments, listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, startWorld, type World } from './world.ts';
+import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, useWorld } from './world.ts';
 
-let world: World;
+const getWorld = useWorld();
 
-beforeAll(async () => {
-  world = await startWorld();
-  world.startDaemon();
-}, 60_000);
-
-afterAll(async () => {
-  await world?.close();
-});
-
-const inbox = () => world.dovecot.list('sign', 'INBOX');
-const sentRequests = () => listRequests(world.daemon!.db, { state: 'sent' });
+const inbox = () => getWorld().dovecot.list('sign', 'INBOX');
+const sentRequests = () => listRequests(getWorld().daemon!.db, { state: 'sent' });
 
 describe('a good request', () => {
   it('ends `sent`, with a valid upload and send at the simulator, and the mail in Processed', async () => {
     const pdf = await contractPdf();
-    await world.dovecot.deliver('sign@corp.example', await buildMail({
+    await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       subject: 'Contract for RITM0010001',
       text: 'Hello,\n\nSigner: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>\nDue: 2099-01-31\n',
       attachments: [{ filename: 'contract.pdf', content: pdf }],
@@ -34,20 +25,20 @@ describe('a good request', () => {
     await waitFor(() => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
     const [request] = sentRequests();
     expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default' });
-    const [doc] = getDocuments(world.daemon!.db, request!.id);
-    const stored = world.simulator.documents.get(doc!.providerRef!);
+    const [doc] = getDocuments(getWorld().daemon!.db, request!.id);
+    const stored = getWorld().simulator.documents.get(doc!.providerRef!);
     expect(stored?.tags.sign.map((t: { email: string }) => t.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
     expect(stored?.tags.recipients.map((t: { email: string }) => t.email)).toEqual([`returns+${request!.token}@corp.example`]);
     expect(doc!.uploadName).toContain(request!.token);
-    const sends = world.simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
+    const sends = getWorld().simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
     expect(sends).toHaveLength(1);
-    expect(listEvents(world.daemon!.db, request!.id).map((e) => e.toState).filter(Boolean)).toEqual(['received', 'stamped', 'uploaded', 'sent']);
-    await waitFor(async () => (await world.dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
+    expect(listEvents(getWorld().daemon!.db, request!.id).map((e) => e.toState).filter(Boolean)).toEqual(['received', 'stamped', 'uploaded', 'sent']);
+    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
     expect(await inbox()).toHaveLength(0);
   });
 
   it('takes the route from the plus-address and its default signers', async () => {
-    await world.dovecot.deliver('sign+hr@corp.example', await buildMail({
+    await getWorld().dovecot.deliver('sign+hr@corp.example', await buildMail({
       to: 'sign+hr@corp.example', subject: 'Offer letter HRC0001234', text: 'Please sign.',
       attachments: [{ filename: 'offer.pdf', content: await contractPdf('Offer letter') }],
     }));
@@ -68,38 +59,38 @@ describe('bad mail', () => {
   ];
 
   it.each(cases)('%s ends in Rejected with exactly one reply', async (name, make) => {
-    const before = world.smtp.messages.length;
-    const rejectedBefore = (await world.dovecot.list('sign', 'Rejected')).length;
+    const before = getWorld().smtp.messages.length;
+    const rejectedBefore = (await getWorld().dovecot.list('sign', 'Rejected')).length;
     const raw = await make();
     const original = await simpleParser(raw);
     const rcpt = original.to && !Array.isArray(original.to) ? original.to.value[0]!.address! : 'sign@corp.example';
-    await world.dovecot.deliver(rcpt, raw);
-    await world.smtp.waitFor(before + 1, 15_000);
-    await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 5_000, what: `${name} in Rejected` });
-    const reply = await simpleParser(world.smtp.messages[before]!.raw);
+    await getWorld().dovecot.deliver(rcpt, raw);
+    await getWorld().smtp.waitFor(before + 1, 15_000);
+    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 5_000, what: `${name} in Rejected` });
+    const reply = await simpleParser(getWorld().smtp.messages[before]!.raw);
     expect(reply.inReplyTo).toBe(original.messageId);
     expect(reply.headers.get('auto-submitted')).toBe('auto-replied');
-    expect(world.smtp.messages[before]!.envelope.rcptTo.map((r: { address: string }) => r.address)).toEqual(['helen.officer@corp.example']);
+    expect(getWorld().smtp.messages[before]!.envelope.rcptTo.map((r: { address: string }) => r.address)).toEqual(['helen.officer@corp.example']);
     // Give a duplicate reply the chance to show up before declaring there is none.
     await new Promise((r) => setTimeout(r, 300));
-    expect(world.smtp.messages.length).toBe(before + 1);
+    expect(getWorld().smtp.messages.length).toBe(before + 1);
   });
 
   it('a bounce ends in Rejected without any reply', async () => {
-    const before = world.smtp.messages.length;
-    const rejectedBefore = (await world.dovecot.list('sign', 'Rejected')).length;
-    await world.dovecot.deliver('sign@corp.example', await buildMail({
+    const before = getWorld().smtp.messages.length;
+    const rejectedBefore = (await getWorld().dovecot.list('sign', 'Rejected')).length;
+    await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>', subject: 'Undelivered Mail Returned to Sender', text: 'This is the mail system.',
     }), '');
-    await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
-    await world.daemon!.jobs.idle();
-    expect(world.smtp.messages.length).toBe(before);
+    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
+    await getWorld().daemon!.jobs.idle();
+    expect(getWorld().smtp.messages.length).toBe(before);
   });
 });
 
 describe('secrets', () => {
   it('never appear in the logs', () => {
-    const all = world.logs.join('');
+    const all = getWorld().logs.join('');
     expect(all.length).toBeGreaterThan(0);
     expect(all).not.toContain(API_SECRET);
     expect(all).not.toContain(IMAP_PASSWORD);

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -111,4 +112,17 @@ export async function contractPdf(title = 'Contractor agreement'): Promise<Uint8
     page.drawText('The contractor agrees to the terms below.', { x: 72, y: 730, size: 11, font });
   }
   return doc.save();
+}
+
+/** Registers a world with a running daemon for the test file; returns its accessor. */
+export function useWorld(): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+    world.startDaemon();
+  }, 60_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+  return () => world!;
 }
