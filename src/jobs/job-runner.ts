@@ -1,7 +1,8 @@
 // Runs the durable jobs of the `jobs` table: picks due rows, calls the handler for their
-// kind, and records the result. Transient failures are retried with backoff; permanent,
-// auth and input failures (and running out of attempts) fail the job and tell the
-// handler's `onGiveUp` so the request becomes `failed` — visible and retryable, never lost.
+// kind, and records the result. Transient failures are retried with backoff, credential
+// failures slowly (an operator is fixing them); permanent and input failures, and running
+// out of attempts, fail the job and tell the handler's `onGiveUp` so the request becomes
+// `failed` — visible and retryable, never lost.
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/open-database.ts';
@@ -23,7 +24,11 @@ export interface JobRunnerOptions {
   /** Longest sleep between looks at the table (a safety net behind `poke`). */
   idleCheckMs?: number;
   retryBaseMs?: number;
+  /** Shortest wait after a credentials failure (default 5 minutes). */
+  authRetryMs?: number;
 }
+
+export const AUTH_RETRY_MS = 5 * 60_000;
 
 export interface JobRunner {
   /** Something was enqueued: look now. */
@@ -38,6 +43,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? JOB_MAX_ATTEMPTS;
   const idleCheckMs = options.idleCheckMs ?? 30_000;
+  const authRetryMs = options.authRetryMs ?? AUTH_RETRY_MS;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -68,11 +74,14 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       const message = describeError(err);
       const kind = isSignrelayError(err) ? err.kind : 'transient';
       const attempt = job.attempts + 1;
-      if (kind === 'transient' && attempt < maxAttempts) {
+      // Credentials an operator must fix are retried too, slowly: the work waits for the
+      // fix instead of failing every request that happens to be in the queue.
+      if ((kind === 'transient' || kind === 'auth') && attempt < maxAttempts) {
         const retryAfterSeconds = isSignrelayError(err) ? err.retryAfterSeconds : undefined;
-        const delay = retryDelayMs(attempt, { retryAfterSeconds, baseMs: options.retryBaseMs });
+        const delay = Math.max(retryDelayMs(attempt, { retryAfterSeconds, baseMs: options.retryBaseMs }), kind === 'auth' ? authRetryMs : 0);
         retryJob(options.db, job.id, message, new Date(now().getTime() + delay), now());
-        log.warn('job failed, will retry', { attempt, retryInMs: delay, error: message });
+        if (kind === 'auth') log.error('credentials refused; the job waits for the fix', { attempt, retryInMs: delay, error: message });
+        else log.warn('job failed, will retry', { attempt, retryInMs: delay, error: message });
         return;
       }
       const reason = kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message;

@@ -78,3 +78,26 @@ describe('the job runner', () => {
     expect(jobsForRequest(db, id)[0]).toMatchObject({ attempts: 3, lastError: 'gave up after 3 attempts: timeout' });
   });
 });
+
+describe('credential failures', () => {
+  it('are retried slowly instead of failing the request', async () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, {
+      token: 't2', state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
+      record: null, signers: [], dueDate: '2026-12-01', documents: [],
+    }, new Date());
+    const runner = startJobRunner({
+      db, logger: silentLogger(), authRetryMs: 60_000,
+      handlers: { submit: { async run() { throw new SignrelayError('auth', 'provider_auth', 'the API secret was refused: check provider.api_secret'); } }, reply: { async run() {} } },
+    });
+    const before = Date.now();
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.attempts, { timeout: 5_000 }).toBe(1);
+    await runner.stop();
+    const job = jobsForRequest(db, id)[0]!;
+    expect(job.state).toBe('pending');
+    expect(new Date(job.runAt).getTime() - before).toBeGreaterThanOrEqual(60_000);
+    expect(job.lastError).toContain('provider.api_secret');
+  });
+});
