@@ -20,6 +20,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'stamp smart tags into a PDF exactly as the daemon would',
     run: async (args) => (await import('./commands/stamp.ts')).runStampCommand(args, io),
   },
+  demo: {
+    summary: 'run the request path end to end on embedded servers (nothing to install or configure)',
+    run: async (args) => (await import('./commands/demo.ts')).runDemoCommand(args, io),
+  },
   explain: {
     summary: 'say what the daemon would do with a mail (.eml), doing nothing',
     run: async (args) => (await import('./commands/explain.ts')).runExplainCommand(args, io),
@@ -44,9 +48,14 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // A usage error: the usage goes to stderr, like every other error (stdout stays empty).
+    process.stderr.write(`${usage()}\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-V') {
     const pkg = (await import('../package.json', { with: { type: 'json' } })).default;

@@ -1,11 +1,11 @@
 // `signrelay explain MAIL.eml`: what the daemon would do with this mail, doing nothing.
 // Prints one JSON object; exits 0 for any mail, however broken (only a missing file or a
 // bad configuration is an error).
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_CONFIG_PATH } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import { SignrelayError } from '../errors.ts';
+import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
 import { formatSigner } from '../signer.ts';
@@ -14,7 +14,15 @@ import type { CommandIo } from './run.ts';
 const USAGE = 'usage: signrelay explain MAIL.eml [--config FILE]\n\nWithout --config, the example configuration\'s routes and limits are used.\n';
 
 export async function runExplainCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    // An unknown option is a usage problem, not a bug: no stack trace.
+    io.stderr.write(`signrelay explain: ${describeError(err)} (see --help)\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     io.stdout.write(USAGE);
     return 0;
@@ -26,13 +34,14 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
   const file = positionals[0]!;
   const config = loadConfigFile(values.config ?? EXAMPLE_CONFIG_PATH, { requireSecrets: false });
   const policy = intakePolicyFrom(config);
-  let size: number;
+  let raw: Buffer;
   try {
-    size = statSync(file).size;
+    // Inside the try: a directory or an unreadable file is the user's mistake, not a bug.
+    raw = readFileSync(file);
   } catch (err) {
-    throw new SignrelayError('input', 'mail_unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new SignrelayError('input', 'mail_unreadable', `cannot read ${file}: ${readProblem(err)}`, { cause: err });
   }
-  const raw = readFileSync(file);
+  const size = imapSize(raw);
   const { decision } = size > config.limits.max_mail_bytes
     ? await decideOversize(headerPart(raw), size, policy, now)
     : await decideFromSource(raw, policy, now);
@@ -58,6 +67,27 @@ export function explainJson(decision: RequestDecision): Record<string, unknown> 
       })),
     },
   };
+}
+
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a directory, not a mail file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return describeError(err);
+}
+
+/**
+ * The size the daemon compares with `limits.max_mail_bytes`: IMAP's RFC822.SIZE, which counts
+ * every line end as CRLF. A saved .eml usually has bare LF line ends, so its file size is
+ * smaller by one byte a line (about 1.3% for base64), enough to flip a mail near the limit.
+ */
+export function imapSize(raw: Buffer): number {
+  let bareLf = 0;
+  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) {
+    if (i === 0 || raw[i - 1] !== 0x0d) bareLf++;
+  }
+  return raw.length + bareLf;
 }
 
 /** The header block of a raw mail (up to the first empty line). */

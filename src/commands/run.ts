@@ -5,6 +5,7 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { startDaemon } from '../daemon.ts';
+import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 
 export interface CommandIo {
@@ -13,7 +14,14 @@ export interface CommandIo {
 }
 
 export async function runDaemonCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    // An unknown option or a stray argument is a usage problem, not a bug: no stack trace.
+    io.stderr.write(`signrelay run: ${describeError(err)} (see --help)\n`);
+    return 2;
+  }
   if (values.help) {
     io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT.\n');
     return 0;

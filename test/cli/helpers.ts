@@ -1,0 +1,198 @@
+// Running `signrelay` the way users do: `node src/cli.ts …` as a child process, with a
+// timeout, its exit code and both output streams captured. Long-running children (the
+// daemon) are tracked so a failing test still stops them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../support/wait-for.ts';
+
+export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+export const REPO = new URL('../../', import.meta.url).pathname;
+export const FIXTURES_MAIL = new URL('../../fixtures/mail/', import.meta.url).pathname;
+const FIXED_CLOCK = new URL('./fixed-clock.ts', import.meta.url).pathname;
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** The child's whole environment (default: PATH only, so nothing leaks in from the runner). */
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Freeze the child's clock at this instant (see fixed-clock.ts), for dates in fixtures. */
+  now?: string;
+}
+
+/** A bare environment: commands must work without any SIGNRELAY_* variable. */
+export function bareEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, ...extra };
+}
+
+function nodeArgs(args: string[], options: CliOptions): string[] {
+  return [...(options.now ? ['--import', FIXED_CLOCK] : []), CLI, ...args];
+}
+
+function childEnv(options: CliOptions): NodeJS.ProcessEnv {
+  const env = options.env ?? bareEnv();
+  return options.now ? { ...env, SIGNRELAY_TEST_NOW: options.now } : env;
+}
+
+/** Runs `signrelay ARGS` to completion; a child still running after the timeout is killed and fails the test. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs(args, options), { cwd: REPO, env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`signrelay ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A stack frame line (`    at foo (file:…)`): expected failures must never print one. */
+export const STACK_FRAME = /^\s+at\s/m;
+
+/** The lines of a text, without the trailing empty one. */
+export function linesOf(text: string): string[] {
+  return text.split('\n').filter((line, i, all) => !(i === all.length - 1 && line === ''));
+}
+
+/** One JSON log line of the daemon (winston's `format: json`). */
+export type LogLine = Record<string, unknown> & { message?: string; level?: string };
+
+export interface RunningCli {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the exit code and signal; never rejects. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first JSON log line whose `message` is `match` (or that `match` accepts). */
+  waitForLog(match: string | ((line: LogLine) => boolean), timeoutMs?: number): Promise<LogLine>;
+  logLines(): LogLine[];
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts a long-running `signrelay ARGS`; stop it with a signal, or with killAll() in afterAll. */
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, nodeArgs(args, options), { cwd: REPO, env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const watchdog = killWhenWeDie(child.pid!);
+  // Once the child is gone its pid may be reused: the watchdog must not outlive it.
+  child.once('exit', () => watchdog.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const logLines = () => linesOf(stdout).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    child,
+    get stdout() { return stdout; },
+    get stderr() { return stderr; },
+    exited,
+    logLines,
+    waitForLog(match, timeoutMs = 15_000) {
+      const accepts = typeof match === 'string' ? (line: LogLine) => line.message === match : match;
+      const what = typeof match === 'string' ? `the log line "${match}"` : 'a matching log line';
+      const seen = waitFor(() => logLines().find(accepts), { timeoutMs, what, describe: () => ({ stdout: stdout.slice(-2000), stderr }) });
+      // A daemon that exits will never print it: fail now, with what it said.
+      const died = exited.then(({ code, signal }) => logLines().find(accepts) ?? Promise.reject(
+        new Error(`signrelay exited (${code ?? signal}) before printing ${what}; stderr: ${stderr}`)));
+      return Promise.race([seen, died]);
+    },
+  };
+}
+
+/**
+ * A daemon must not outlive a test worker that crashes or is killed before afterAll: a
+ * shell blocks reading a pipe from us, gets EOF when we are gone, and kills the child.
+ * Unref'd, so it never keeps the test process alive (the same trick as Dovecot's watchdog).
+ */
+function killWhenWeDie(pid: number): ChildProcess {
+  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -KILL "$1" 2>/dev/null', 'signrelay-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+/** Kills every child startCli() started that is still alive (afterAll / finally). */
+export async function killAll(): Promise<void> {
+  const children = [...running];
+  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.kill('SIGKILL');
+  })));
+}
+
+/** Resolves with the exit, or with 'timeout' when the child is still running after `ms`. */
+export async function exitWithin(cli: RunningCli, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([cli.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface TempDir {
+  path: string;
+  file(name: string, content: string | Uint8Array): Promise<string>;
+  remove(): Promise<void>;
+}
+
+export async function tempDir(prefix = 'signrelay-cli-'): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return {
+    path,
+    async file(name, content) {
+      const file = join(path, name);
+      await writeFile(file, content);
+      return file;
+    },
+    remove: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A minimal valid configuration (no secrets needed by `explain`); `extra` is appended as
+ * more top-level YAML sections, so a test states only what it is about.
+ */
+export function minimalConfigYaml(extra: string, dataDir = '/nonexistent/signrelay-test'): string {
+  return `mailboxes:
+  requests: {host: imap.test.example, user: sign, password: not-used, address: sign@corp.example}
+  returns: {address: returns@corp.example}
+smtp: {host: smtp.test.example, from: "signrelay <sign@corp.example>"}
+provider: {api_key: k, api_secret: not-used, referer: https://corp.example}
+records: {RITM: sc_req_item, HRC: sn_hr_core_case, INC: incident}
+storage: {data_dir: ${dataDir}}
+${extra}`;
+}
