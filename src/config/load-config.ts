@@ -37,7 +37,7 @@ export function parseConfigText(text: string, source: string, options: LoadOptio
     raw = parseYaml(text);
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new SignrelayError('config', 'config_yaml', `${source}: not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new SignrelayError('config', 'config_yaml', `${source}: not valid YAML${where}: ${(err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '')}`, { cause: err });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SignrelayError('config', 'config_empty', `${source}: expected a YAML mapping with the sections mailboxes, smtp, provider, routes`);
