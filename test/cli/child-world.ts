@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { startSecuredSigningSimulator, type RecordedCall } from '../../src/sandbox/secured-signing/server.ts';
 import { startDovecot } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
-import { bareEnv, startCli, tempDir, type RunningCli } from './helpers.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { bareEnv, killAll, startCli, tempDir, type RunningCli } from './helpers.ts';
 
 export const API_KEY = 'cli-test-api-key-0042';
 export const API_SECRET = 'cli-api-secret-must-not-leak-5d1e';
@@ -79,4 +80,20 @@ log: {level: debug, format: json}
 function documentReferences(body: unknown): string[] {
   const references = (body as { DocumentReferences?: unknown } | undefined)?.DocumentReferences;
   return Array.isArray(references) ? references.map(String) : [];
+}
+
+/** How long a graceful stop may take: LOGOUT, the job in hand, closing the database. */
+export const STOP_WITHIN_MS = 5_000;
+
+/** Registers a child world for the test file (children killed first); returns its accessor. */
+export function useChildWorld(): () => ChildWorld {
+  let world: ChildWorld | undefined;
+  beforeAll(async () => {
+    world = await startChildWorld();
+  }, 60_000);
+  afterAll(async () => {
+    await killAll();
+    await world?.close();
+  });
+  return () => world!;
 }

@@ -2,36 +2,24 @@
 // the Secured Signing simulator: a request goes all the way to a send, SIGTERM stops the
 // daemon cleanly, a restart on the same data dir repeats nothing and loses nothing, and no
 // secret is ever printed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
-import { startChildWorld, type ChildWorld } from './child-world.ts';
-import { exitWithin, killAll, STACK_FRAME, type RunningCli } from './helpers.ts';
+import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
+import { exitWithin, STACK_FRAME, type RunningCli } from './helpers.ts';
 
-/** How long a graceful stop may take: LOGOUT, the job in hand, closing the database. */
-const STOP_WITHIN_MS = 5_000;
-
-let world: ChildWorld;
+const getWorld = useChildWorld();
 const daemons: RunningCli[] = [];
 
-beforeAll(async () => {
-  world = await startChildWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await killAll();
-  await world?.close();
-});
-
 async function startDaemon(): Promise<RunningCli> {
-  const daemon = world.startDaemon();
+  const daemon = getWorld().startDaemon();
   daemons.push(daemon);
   await daemon.waitForLog('imap watcher connected');
   return daemon;
 }
 
 async function deliverRequest(record: string): Promise<void> {
-  await world.dovecot.deliver('sign@corp.example', await buildMail({
+  await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
     subject: `Contract ${record}`,
     text: 'Hello,\n\nSigner: Ann Lee <ann.lee@example.com>\nDue: 30d\n',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf(record) }],
@@ -49,60 +37,60 @@ async function stopGracefully(daemon: RunningCli): Promise<void> {
   expect(daemon.stderr).toBe('');
 }
 
-const processedCount = async () => (await world.folder('Processed')).length;
+const processedCount = async () => (await getWorld().folder('Processed')).length;
 const processed = async (count: number) => {
   await waitFor(async () => (await processedCount()) === count, { timeoutMs: 20_000, what: `${count} mail(s) in Processed` });
 };
 
-const sendsOf = (reference: string) => world.sentReferences().filter((r) => r === reference).length;
+const sendsOf = (reference: string) => getWorld().sentReferences().filter((r) => r === reference).length;
 
 describe('signrelay run', () => {
   it('sends a request, exits 0 on SIGTERM, and after a restart sends only the new request', async () => {
     const first = await startDaemon();
     await deliverRequest('RITM0010001');
-    await waitFor(() => world.successfulSends().length === 1, {
-      timeoutMs: 20_000, what: 'a successful SmartTag/Send', describe: () => world.simulator.calls.map((c) => `${c.path} ${c.status}`),
+    await waitFor(() => getWorld().successfulSends().length === 1, {
+      timeoutMs: 20_000, what: 'a successful SmartTag/Send', describe: () => getWorld().simulator.calls.map((c) => `${c.path} ${c.status}`),
     });
     await processed(1);
     await stopGracefully(first);
-    const [firstReference] = world.sentReferences();
+    const [firstReference] = getWorld().sentReferences();
 
     const second = await startDaemon();
     await deliverRequest('RITM0010002');
     await processed(2);
-    await waitFor(() => world.successfulSends().length === 2, { timeoutMs: 20_000, what: 'the second request to be sent' });
+    await waitFor(() => getWorld().successfulSends().length === 2, { timeoutMs: 20_000, what: 'the second request to be sent' });
     await stopGracefully(second);
     // Both daemons are gone: nothing can be sent any more, so the counts are final.
-    const references = world.sentReferences();
+    const references = getWorld().sentReferences();
     expect(references).toHaveLength(2);
     expect(sendsOf(firstReference!)).toBe(1);
     expect(new Set(references).size).toBe(2);
-    expect(world.simulator.calls.filter((c) => c.path.includes('/Document/Uploader/') && c.status === 200)).toHaveLength(2);
-    expect(await world.folder('INBOX')).toHaveLength(0);
-    expect(world.smtp.messages).toHaveLength(0); // good requests get no reply
+    expect(getWorld().simulator.calls.filter((c) => c.path.includes('/Document/Uploader/') && c.status === 200)).toHaveLength(2);
+    expect(await getWorld().folder('INBOX')).toHaveLength(0);
+    expect(getWorld().smtp.messages).toHaveLength(0); // good requests get no reply
   }, 90_000);
 
   it('stops promptly while a send waits for its retry, and the next daemon sends it once', async () => {
-    const sendsBefore = world.successfulSends().length;
+    const sendsBefore = getWorld().successfulSends().length;
     const processedBefore = await processedCount();
-    world.simulator.failNext('/SmartTag/Send', { status: 503 });
+    getWorld().simulator.failNext('/SmartTag/Send', { status: 503 });
     const first = await startDaemon();
     await deliverRequest('RITM0010003');
     await first.waitForLog((l) => l.message === 'job failed, will retry' && l.job === 'submit', 20_000);
     await processed(processedBefore + 1);
     await stopGracefully(first);
-    expect(world.successfulSends()).toHaveLength(sendsBefore);
+    expect(getWorld().successfulSends()).toHaveLength(sendsBefore);
 
     const second = await startDaemon();
-    await waitFor(() => world.successfulSends().length === sendsBefore + 1, { timeoutMs: 20_000, what: 'the retried send after the restart' });
+    await waitFor(() => getWorld().successfulSends().length === sendsBefore + 1, { timeoutMs: 20_000, what: 'the retried send after the restart' });
     await stopGracefully(second);
-    const retried = world.sentReferences().at(-1)!;
+    const retried = getWorld().sentReferences().at(-1)!;
     expect(sendsOf(retried)).toBe(1);
-    expect(world.successfulSends()).toHaveLength(sendsBefore + 1);
+    expect(getWorld().successfulSends()).toHaveLength(sendsBefore + 1);
   }, 60_000);
 
   it('SIGTERM just as a request is accepted: exit 0, and across the restart it is sent exactly once', async () => {
-    const sendsBefore = world.successfulSends().length;
+    const sendsBefore = getWorld().successfulSends().length;
     const first = await startDaemon();
     await deliverRequest('RITM0010004');
     await first.waitForLog('request accepted', 20_000);
@@ -111,11 +99,11 @@ describe('signrelay run', () => {
     // starts at once and a graceful stop waits for it, so a wrong re-send would be counted).
     await stopGracefully(first);
     const second = await startDaemon();
-    await waitFor(() => world.successfulSends().length === sendsBefore + 1, { timeoutMs: 20_000, what: 'the accepted request to be sent' });
+    await waitFor(() => getWorld().successfulSends().length === sendsBefore + 1, { timeoutMs: 20_000, what: 'the accepted request to be sent' });
     await stopGracefully(second);
-    expect(world.successfulSends()).toHaveLength(sendsBefore + 1);
-    expect(sendsOf(world.sentReferences().at(-1)!)).toBe(1);
-    expect(await world.folder('INBOX')).toHaveLength(0);
+    expect(getWorld().successfulSends()).toHaveLength(sendsBefore + 1);
+    expect(sendsOf(getWorld().sentReferences().at(-1)!)).toBe(1);
+    expect(await getWorld().folder('INBOX')).toHaveLength(0);
   }, 60_000);
 
   it('never prints a secret, and prints no stack trace', () => {
@@ -123,7 +111,7 @@ describe('signrelay run', () => {
     for (const daemon of daemons) {
       const output = daemon.stdout + daemon.stderr;
       expect(daemon.logLines().length).toBeGreaterThan(10);
-      for (const secret of world.secrets) expect(output).not.toContain(secret);
+      for (const secret of getWorld().secrets) expect(output).not.toContain(secret);
       expect(output).not.toMatch(STACK_FRAME);
     }
   });

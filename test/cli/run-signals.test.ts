@@ -1,27 +1,16 @@
 // How `signrelay run` (a child process) stops when it has nothing to do: SIGTERM or SIGINT
 // while IDLE-ing on a real Dovecot, and SIGTERM while the request mailbox cannot be reached
 // (reconnect backoff). Each must exit 0 within a few seconds and say so in its log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePorts } from '../support/dovecot-process.ts';
-import { startChildWorld, type ChildWorld } from './child-world.ts';
-import { exitWithin, killAll, STACK_FRAME, type LogLine, type RunningCli } from './helpers.ts';
+import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
+import { exitWithin, STACK_FRAME, type LogLine, type RunningCli } from './helpers.ts';
 
-const STOP_WITHIN_MS = 5_000;
-
-let world: ChildWorld;
+const getWorld = useChildWorld();
 const daemons: RunningCli[] = [];
 
-beforeAll(async () => {
-  world = await startChildWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await killAll();
-  await world?.close();
-});
-
 function startDaemon(configFile?: string): RunningCli {
-  const daemon = world.startDaemon(configFile);
+  const daemon = getWorld().startDaemon(configFile);
   daemons.push(daemon);
   return daemon;
 }
@@ -57,7 +46,7 @@ describe('signrelay run stops cleanly when idle', () => {
 
   it('on SIGTERM while the IMAP server cannot be reached and it waits to reconnect', async () => {
     const [closedPort] = await freePorts(1);
-    const daemon = startDaemon(await world.configWithImapPort(closedPort!));
+    const daemon = startDaemon(await getWorld().configWithImapPort(closedPort!));
     const disconnected = await daemon.waitForLog('imap watcher disconnected');
     expect(disconnected.code).toBe('imap_unavailable');
     await expectStopsOn(daemon, 'SIGTERM');
@@ -66,7 +55,7 @@ describe('signrelay run stops cleanly when idle', () => {
   it('printed no secret and no stack trace in any of these runs', () => {
     expect(daemons.length).toBeGreaterThan(0);
     for (const daemon of daemons) {
-      for (const secret of world.secrets) expect(daemon.stdout + daemon.stderr).not.toContain(secret);
+      for (const secret of getWorld().secrets) expect(daemon.stdout + daemon.stderr).not.toContain(secret);
       expect(daemon.stderr).not.toMatch(STACK_FRAME);
     }
   });
