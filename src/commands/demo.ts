@@ -193,6 +193,7 @@ mailboxes:
   returns: {address: returns@corp.example}
 smtp: {host: ${q(world.smtp.host)}, port: ${world.smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
 provider: {environment: ${q(simulator.url)}, oauth_url: ${q(simulator.oauthUrl)}, api_key: demo-api-key, api_secret: "\${DEMO_SS_API_SECRET}", refresh_token: "\${DEMO_SS_REFRESH_TOKEN}", referer: ${REFERER}}
+servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: sc_req_item}

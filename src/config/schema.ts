@@ -35,9 +35,72 @@ const requestMailbox = imapAccount.extend({
   address: email(),
 });
 
+/**
+ * The return mailbox: where the provider mails completed documents. Its IMAP account is
+ * the request mailbox's unless `host`/`user`/`password` are given; `folder` defaults to
+ * INBOX (another account) — set it to a folder of the request account (e.g. a server-side
+ * rule files `returns+…` there) to share one mailbox.
+ */
 const returnMailbox = z.strictObject({
   /** Base return address; the token goes after a `+`: returns+TOKEN@corp.example. */
   address: email(),
+  host: z.string().min(1).optional(),
+  port: port().optional(),
+  tls: z.boolean().optional(),
+  tls_verify: z.boolean().optional(),
+  user: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  folder: nonEmpty('a folder name').default('INBOX'),
+  processed_folder: nonEmpty('a folder name').default('Completed'),
+  unmatched_folder: nonEmpty('a folder name').default('Unmatched'),
+});
+
+const completion = z.strictObject({
+  /** Who may send completion mails: addresses or *@domain. The document is still downloaded from the API. */
+  allowed_senders: z.array(nonEmpty('an address or *@domain')).default(['*@securedsigning.com', '*@dsx.co.nz']),
+  /** false (default): the signed PDF is downloaded from the provider; true: the mail's attachment is used. */
+  trust_attachment: z.boolean().default(false),
+});
+
+const servicenowAuth = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('basic'),
+    user: nonEmpty('the integration user name'),
+    password: nonEmpty('the integration user password'),
+  }),
+  z.strictObject({
+    type: z.literal('oauth'),
+    /** password: integration user + OAuth application; client_credentials: Washington DC and later. */
+    grant: z.enum(['password', 'client_credentials'], { error: 'expected password or client_credentials' }).default('password'),
+    client_id: nonEmpty('the OAuth application client id'),
+    client_secret: nonEmpty('the OAuth application client secret'),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+  }).refine((a) => a.grant !== 'password' || (a.user && a.password), { error: 'grant password needs user and password' }),
+], { error: 'expected type basic or oauth' });
+
+const servicenow = z.strictObject({
+  /** https://<instance>.service-now.com */
+  instance_url: z.url({ error: 'expected the instance URL, e.g. https://acme.service-now.com' }),
+  auth: servicenowAuth,
+  /** rest: Attachment API (default); email: mail the signed PDF to the instance's inbound address. */
+  delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).default('rest'),
+  /** Add a work note to the record after attaching (rest mode). */
+  work_note: z.boolean().default(true),
+  /** The instance's inbound address (email mode), e.g. acme@service-now.com. */
+  inbound_address: email().optional(),
+  /** First entry of glide.email.reply_subject_prefix (case-sensitive). */
+  reply_prefix: z.string().min(1).default('re:'),
+  /** glide.email.inbound.max_total_attachment_size_bytes: larger PDFs cannot go by mail. */
+  max_email_attachment_bytes: positiveInt().default(18874368),
+  timeout_seconds: positiveInt().default(60),
+}).refine((s) => s.delivery !== 'email' || s.inbound_address, { error: 'delivery email needs inbound_address', path: ['inbound_address'] });
+
+const alerts = z.strictObject({
+  /** Operator address for alerts (unmatched mail, undeliverable documents). Empty = log only. */
+  to: z.array(email()).default([]),
+  /** At most one alert mail per kind within this many minutes. */
+  min_interval_minutes: positiveInt().default(15),
 });
 
 const smtp = z.strictObject({
@@ -83,6 +146,10 @@ const route = z.strictObject({
   allowed_senders: z.array(nonEmpty('an address or *@domain')).default([]),
   /** Whether a request must name a ServiceNow record. */
   require_record: z.boolean().default(true),
+  /** Overrides servicenow.delivery for this route. */
+  delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).optional(),
+  /** Mail the requester when the signed document is on the record. */
+  notify_requester: z.boolean().default(false),
 });
 
 const stamping = z.strictObject({
@@ -125,6 +192,9 @@ export const configSchema = z.strictObject({
   }),
   smtp,
   provider,
+  completion: completion.default(completion.parse({})),
+  servicenow,
+  alerts: alerts.default(alerts.parse({})),
   routes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'route names are lower-case letters, digits, - and _' }), route)
     .refine((r) => 'default' in r, { error: 'expected a route named "default"' }),
   /** Record-number prefix → ServiceNow table, e.g. RITM: sc_req_item. */
@@ -143,3 +213,6 @@ export type ProviderConfig = Config['provider'];
 export type ImapAccountConfig = z.infer<typeof imapAccount>;
 export type RequestMailboxConfig = Config['mailboxes']['requests'];
 export type SmtpConfig = Config['smtp'];
+export type ServiceNowConfig = Config['servicenow'];
+export type ReturnMailboxConfig = Config['mailboxes']['returns'];
+export type CompletionConfig = Config['completion'];

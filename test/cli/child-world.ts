@@ -50,6 +50,7 @@ provider:
   api_secret: "\${TEST_SS_API_SECRET}"
   refresh_token: "\${TEST_SS_REFRESH_TOKEN}"
   referer: ${REFERER}
+servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: sc_req_item}

@@ -192,6 +192,7 @@ export function minimalConfigYaml(extra: string, dataDir = '/nonexistent/signrel
   returns: {address: returns@corp.example}
 smtp: {host: smtp.test.example, from: "signrelay <sign@corp.example>"}
 provider: {api_key: k, api_secret: not-used, referer: https://corp.example}
+servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
 records: {RITM: sc_req_item, HRC: sn_hr_core_case, INC: incident}
 storage: {data_dir: ${dataDir}}
 ${extra}`;

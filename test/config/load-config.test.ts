@@ -8,7 +8,7 @@ import { SignrelayError } from '../../src/errors.ts';
 const EXAMPLE = 'config/signrelay.example.yaml';
 const ENV = {
   SIGNRELAY_IMAP_PASSWORD: 'imap-pw', SIGNRELAY_SMTP_PASSWORD: 'smtp-pw',
-  SIGNRELAY_SS_API_KEY: 'key', SIGNRELAY_SS_API_SECRET: 'secret',
+  SIGNRELAY_SS_API_KEY: 'key', SIGNRELAY_SS_API_SECRET: 'secret', SIGNRELAY_SN_PASSWORD: 'sn-pw',
 };
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = ENV): string {
@@ -28,6 +28,7 @@ mailboxes:
   returns: {address: returns@corp.example}
 smtp: {host: smtp.example.com, from: sign@corp.example}
 provider: {api_key: k, api_secret: s, referer: https://corp.example}
+servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
 routes: {default: {}}
 ${extra}`;
 

@@ -44,6 +44,7 @@ mailboxes:
   returns: {address: returns@corp.example}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@corp.example>"}
 provider: {environment: "${simulator.url}", oauth_url: "${simulator.oauthUrl}", api_key: ${API_KEY}, api_secret: "\${SS_SECRET}", refresh_token: ${tokens.refreshToken}, referer: ${REFERER}}
+servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
   hr: {signers: ["Harriet Ross <hr.director@corp.example>"], due_days: 7, allowed_senders: ["*@corp.example"]}
