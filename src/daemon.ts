@@ -2,7 +2,7 @@
 // request watcher. Nothing here decides anything; it only connects the parts and stops
 // them in order (watcher first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
-import { createReplyHandler } from './intake/send-reply.ts';
+import { createMailHandler } from './jobs/send-mail.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
 import { createRequestMailHandler, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
@@ -54,7 +54,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     retryBaseMs: options.retryBaseMs,
     handlers: {
       submit: createSubmitHandler({ db, blobs, provider, logger: logger.child({ component: 'submit' }) }),
-      reply: createReplyHandler({ db, smtp, logger: logger.child({ component: 'reply' }) }),
+      mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
     },
   });
 

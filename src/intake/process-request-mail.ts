@@ -127,7 +127,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         }, at);
       }
       if (reply) {
-        enqueueJob(deps.db, { kind: 'reply', requestId, payload: { message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) } }, at);
+        enqueueJob(deps.db, { kind: 'mail', requestId, payload: { purpose: 'reply', message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) } }, at);
       }
       recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
     })();

@@ -3,7 +3,7 @@
 // permanently, or runs out of attempts; a restart simply picks up the due rows.
 import type { Db } from './open-database.ts';
 
-export type JobKind = 'submit' | 'reply';
+export type JobKind = 'submit' | 'complete' | 'mail';
 export type JobState = 'pending' | 'done' | 'failed';
 
 export interface JobRow {

@@ -77,7 +77,7 @@ function run(provider: SigningProvider): JobRunner {
     db, logger: silentLogger(), retryBaseMs: 20,
     handlers: {
       submit: createSubmitHandler({ db, blobs: new BlobStore(dataDir), provider, logger: silentLogger() }),
-      reply: { async run() { throw new Error('no replies here'); } },
+      mail: { async run() { throw new Error('no replies here'); } },
     },
   });
   return runner;

@@ -36,7 +36,7 @@ describe('the job runner', () => {
       db, logger: silentLogger(), retryBaseMs: 1,
       handlers: {
         submit: { async run() { calls++; if (calls < 3) throw new SignrelayError('transient', 'net', 'connection reset'); } },
-        reply: { async run() { throw new Error('unexpected'); } },
+        mail: { async run() { throw new Error('unexpected'); } },
       },
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
@@ -54,7 +54,7 @@ describe('the job runner', () => {
       db, logger: silentLogger(),
       handlers: {
         submit: { async run() { throw new SignrelayError('permanent', 'bad', 'the provider refused the document'); }, onGiveUp: (_job, reason) => givenUp.push(reason) },
-        reply: { async run() {} },
+        mail: { async run() {} },
       },
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
@@ -69,7 +69,7 @@ describe('the job runner', () => {
     const { db, id } = request();
     const runner = startJobRunner({
       db, logger: silentLogger(), retryBaseMs: 1, maxAttempts: 3,
-      handlers: { submit: { async run() { throw new SignrelayError('transient', 'net', 'timeout'); } }, reply: { async run() {} } },
+      handlers: { submit: { async run() { throw new SignrelayError('transient', 'net', 'timeout'); } }, mail: { async run() {} } },
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
     runner.poke();
@@ -88,7 +88,7 @@ describe('credential failures', () => {
     }, new Date());
     const runner = startJobRunner({
       db, logger: silentLogger(), authRetryMs: 60_000,
-      handlers: { submit: { async run() { throw new SignrelayError('auth', 'provider_auth', 'the API secret was refused: check provider.api_secret'); } }, reply: { async run() {} } },
+      handlers: { submit: { async run() { throw new SignrelayError('auth', 'provider_auth', 'the API secret was refused: check provider.api_secret'); } }, mail: { async run() {} } },
     });
     const before = Date.now();
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());

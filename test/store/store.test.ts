@@ -68,7 +68,7 @@ describe('repositories', () => {
 
   it('hands out due jobs in order and keeps failures', () => {
     const db = openMemoryDatabase();
-    const a = enqueueJob(db, { kind: 'reply', payload: { to: 'x' } }, now);
+    const a = enqueueJob(db, { kind: 'mail', payload: { to: 'x' } }, now);
     const b = enqueueJob(db, { kind: 'submit', runAt: new Date(now.getTime() + 60_000) }, now);
     expect(dueJobs(db, now).map((j) => j.id)).toEqual([a]);
     retryJob(db, a, 'smtp down', new Date(now.getTime() + 120_000), now);
