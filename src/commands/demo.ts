@@ -190,7 +190,7 @@ function writeConfig(paths: { dataDir: string; config: string }, world: MailWorl
   const text = `# Written by \`signrelay demo\` for its embedded servers; the secrets came from its environment.
 mailboxes:
   requests: {host: ${q(world.imap.host)}, port: ${world.imap.port}, tls: false, user: sign, password: "\${DEMO_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
-  returns: {address: returns@corp.example}
+  returns: {address: returns@corp.example, folder: Returns}
 smtp: {host: ${q(world.smtp.host)}, port: ${world.smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
 provider: {environment: ${q(simulator.url)}, oauth_url: ${q(simulator.oauthUrl)}, api_key: demo-api-key, api_secret: "\${DEMO_SS_API_SECRET}", refresh_token: "\${DEMO_SS_REFRESH_TOKEN}", referer: ${REFERER}}
 servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { SignrelayError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
 import { resolveSecrets } from './resolve-secrets.ts';
+import { sharesRequestFolder } from './return-account.ts';
 
 export interface LoadOptions {
   /** Environment for `${VAR}` substitution (default: process.env). */
@@ -50,6 +51,9 @@ export function parseConfigText(text: string, source: string, options: LoadOptio
   });
   const result = configSchema.safeParse(resolved);
   if (!result.success) problems.push(...formatIssues(result.error.issues, resolved));
+  if (result.success && sharesRequestFolder(result.data)) {
+    problems.push(`mailboxes.returns.folder: "${result.data.mailboxes.returns.folder}" is the request folder of the same account; give the return mailbox its own folder (e.g. Returns, filled by a server rule for ${result.data.mailboxes.returns.address.replace('@', '+…@')}) or its own account (host, user, password)`);
+  }
   if (problems.length > 0) {
     throw new SignrelayError('config', 'config_invalid',
       `${source} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`);

@@ -3,7 +3,7 @@
 // committed"; `moved_at` says the mail has left the watched folder.
 import type { Db } from './open-database.ts';
 
-export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate';
+export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'unmatched';
 
 export interface MessageKey {
   mailbox: string;

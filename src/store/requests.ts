@@ -35,6 +35,8 @@ export interface DocumentRow {
   originalSha256: string;
   stampedSha256: string | null;
   providerRef: string | null;
+  signedSha256: string | null;
+  attachmentSysId: string | null;
 }
 
 export interface NewRequest {
@@ -110,6 +112,8 @@ export function getDocuments(db: Db, requestId: string): DocumentRow[] {
     originalSha256: r.original_sha256 as string,
     stampedSha256: (r.stamped_sha256 as string | null) ?? null,
     providerRef: (r.provider_ref as string | null) ?? null,
+    signedSha256: (r.signed_sha256 as string | null) ?? null,
+    attachmentSysId: (r.attachment_sys_id as string | null) ?? null,
   }));
 }
 
@@ -120,6 +124,24 @@ export function setDocumentStamped(db: Db, requestId: string, seq: number, stamp
 
 export function setDocumentReference(db: Db, requestId: string, seq: number, providerRef: string): void {
   db.prepare('UPDATE documents SET provider_ref = ? WHERE request_id = ? AND seq = ?').run(providerRef, requestId, seq);
+}
+
+export function setDocumentSigned(db: Db, requestId: string, seq: number, signedSha256: string): void {
+  db.prepare('UPDATE documents SET signed_sha256 = ? WHERE request_id = ? AND seq = ?').run(signedSha256, requestId, seq);
+}
+
+export function setDocumentAttachment(db: Db, requestId: string, seq: number, attachmentSysId: string): void {
+  db.prepare('UPDATE documents SET attachment_sys_id = ? WHERE request_id = ? AND seq = ?').run(attachmentSysId, requestId, seq);
+}
+
+export function setRecordResolved(db: Db, requestId: string, record: { table: string; sysId: string }, now: Date): void {
+  db.prepare('UPDATE requests SET record_table = ?, record_sys_id = ?, updated_at = ? WHERE id = ?').run(record.table, record.sysId, now.toISOString(), requestId);
+}
+
+/** The request one of whose documents has this provider reference. */
+export function getRequestByDocumentReference(db: Db, providerRef: string): RequestRow | undefined {
+  const row = db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef) as Record<string, unknown> | undefined;
+  return row ? toRequestRow(row) : undefined;
 }
 
 function toRequestRow(r: Record<string, unknown>): RequestRow {

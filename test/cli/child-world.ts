@@ -41,7 +41,7 @@ export async function startChildWorld() {
   const configYaml = (imapPort: number) => `
 mailboxes:
   requests: {host: 127.0.0.1, port: ${imapPort}, tls: false, user: sign, password: "\${TEST_IMAP_PASSWORD}", address: sign@corp.example}
-  returns: {address: returns@corp.example}
+  returns: {address: returns@corp.example, folder: Returns}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@corp.example>"}
 provider:
   environment: "${simulator.url}"

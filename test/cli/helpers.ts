@@ -189,7 +189,7 @@ export async function tempDir(prefix = 'signrelay-cli-'): Promise<TempDir> {
 export function minimalConfigYaml(extra: string, dataDir = '/nonexistent/signrelay-test'): string {
   return `mailboxes:
   requests: {host: imap.test.example, user: sign, password: not-used, address: sign@corp.example}
-  returns: {address: returns@corp.example}
+  returns: {address: returns@corp.example, folder: Returns}
 smtp: {host: smtp.test.example, from: "signrelay <sign@corp.example>"}
 provider: {api_key: k, api_secret: not-used, referer: https://corp.example}
 servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}

@@ -25,7 +25,7 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = ENV): string {
 const minimal = (extra = '') => `
 mailboxes:
   requests: {host: imap.example.com, user: u, password: p, address: sign@corp.example}
-  returns: {address: returns@corp.example}
+  returns: {address: returns@corp.example, folder: Returns}
 smtp: {host: smtp.example.com, from: sign@corp.example}
 provider: {api_key: k, api_secret: s, referer: https://corp.example}
 servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
@@ -88,6 +88,12 @@ describe('loadConfigFile', () => {
   it('checks route default signers when loading, not when a requester meets them', () => {
     expect(problemsOf(minimal().replace('routes: {default: {}}', 'routes: {default: {signers: ["Ann Lee <ann-at-example>"]}}')))
       .toContain('routes.default.signers.0: expected a signer like "First Last <first.last@corp.example>"');
+  });
+
+  it('refuses a return mailbox that is the request folder of the same account', () => {
+    expect(problemsOf(minimal().replace('returns: {address: returns@corp.example, folder: Returns}', 'returns: {address: returns@corp.example}')))
+      .toContain('mailboxes.returns.folder: "INBOX" is the request folder of the same account');
+    expect(() => parseConfigText(minimal().replace('returns: {address: returns@corp.example, folder: Returns}', 'returns: {address: returns@corp.example, user: returns, password: p}'), 't.yaml', { env: {} })).not.toThrow();
   });
 
   it('requires a default route', () => {

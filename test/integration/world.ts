@@ -41,7 +41,7 @@ export async function startWorld(): Promise<World> {
   const config = parseConfigText(`
 mailboxes:
   requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${IMAP_PW}", address: sign@corp.example}
-  returns: {address: returns@corp.example}
+  returns: {address: returns@corp.example, user: returns, password: "\${IMAP_PW}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@corp.example>"}
 provider: {environment: "${simulator.url}", oauth_url: "${simulator.oauthUrl}", api_key: ${API_KEY}, api_secret: "\${SS_SECRET}", refresh_token: ${tokens.refreshToken}, referer: ${REFERER}}
 servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}

@@ -1,0 +1,55 @@
+// Operator alerts: always an audit event and a log line; a mail to `alerts.to` at most once
+// per kind within `alerts.min_interval_minutes` (the next one says how many were held
+// back), so an outage does not flood the operators' inbox.
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { addEvent } from '../store/events.ts';
+import { enqueueJob } from '../store/jobs.ts';
+import type { Db } from '../store/open-database.ts';
+
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider';
+
+export interface Alert {
+  kind: AlertKind;
+  requestId?: string | null;
+  subject: string;
+  text: string;
+}
+
+export interface AlertDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Records the alert and queues its mail when due. Returns whether a mail was queued. */
+export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
+  const { db, config } = deps;
+  const at = deps.now();
+  return db.transaction(() => {
+    addEvent(db, { requestId: alert.requestId ?? null, kind: 'note', detail: { alert: alert.kind, subject: alert.subject, text: alert.text } }, at);
+    deps.logger.warn('operator alert', { alert: alert.kind, requestId: alert.requestId ?? undefined, subject: alert.subject });
+    if (config.alerts.to.length === 0) return false;
+    const state = db.prepare('SELECT last_sent_at, suppressed FROM alert_state WHERE kind = ?').get(alert.kind) as { last_sent_at: string; suppressed: number } | undefined;
+    const intervalMs = config.alerts.min_interval_minutes * 60_000;
+    if (state && at.getTime() - new Date(state.last_sent_at).getTime() < intervalMs) {
+      db.prepare('UPDATE alert_state SET suppressed = suppressed + 1 WHERE kind = ?').run(alert.kind);
+      return false;
+    }
+    const held = state?.suppressed ?? 0;
+    db.prepare(`INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES (?, ?, 0)
+      ON CONFLICT(kind) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0`).run(alert.kind, at.toISOString());
+    const footer = held > 0 ? `\n\n${held} more alert(s) of this kind were held back since the last mail; see the audit trail.` : '';
+    enqueueJob(db, {
+      kind: 'mail', requestId: alert.requestId ?? null, payload: {
+        purpose: 'alert',
+        message: {
+          from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${alert.subject}`,
+          text: `${alert.text}${footer}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
+        },
+      },
+    }, at);
+    return true;
+  })();
+}

@@ -1,0 +1,115 @@
+// Puts a completed request's signed documents on its ServiceNow record: through the REST
+// Attachment API (default) or as a mail to the instance's inbound address. Every upload,
+// note and mail is an effect with an intent recorded before and a result after; after a
+// crash an upload whose result is unknown is looked for on the record (same name, same
+// sha256) before it is done again.
+import type { SendMailOptions } from 'nodemailer';
+import type { Config } from '../config/schema.ts';
+import { SignrelayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { MailSender } from '../jobs/send-mail.ts';
+import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import { addEvent, hasEffect } from '../store/events.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, setDocumentAttachment, setRecordResolved, type DocumentRow, type RequestRow } from '../store/requests.ts';
+
+/** The slice of the ServiceNow client delivery needs (the real client satisfies it). */
+export interface ServiceNowApi {
+  findRecord(table: string, number: string): Promise<{ table: string; sysId: string; number: string }>;
+  listAttachments(table: string, sysId: string, fileName?: string): Promise<Array<{ sysId: string; fileName: string; hash: string }>>;
+  uploadAttachment(input: { table: string; sysId: string; fileName: string; bytes: Uint8Array; contentType?: string }): Promise<{ sysId: string; hash: string }>;
+  addWorkNote(table: string, sysId: string, text: string): Promise<void>;
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  blobs: BlobStore;
+  config: Config;
+  servicenow: ServiceNowApi;
+  smtp: MailSender;
+  logger: Logger;
+  now: () => Date;
+}
+
+export function signedFileName(originalName: string): string {
+  return `${originalName.replace(/\.pdf$/i, '')}-signed.pdf`;
+}
+
+export function deliveryModeOf(config: Config, request: RequestRow): 'rest' | 'email' {
+  return config.routes[request.route]?.delivery ?? config.servicenow.delivery;
+}
+
+export function signedNote(request: RequestRow, documents: DocumentRow[]): string {
+  const signers = request.signers.map((s) => `${s.firstName} ${s.lastName}`.trim() || s.email).join(', ');
+  const refs = documents.map((d) => d.providerRef).join(', ');
+  return `Signed${signers ? ` by ${signers}` : ''} via Secured Signing (reference ${refs}); attached by signrelay, request ${request.id}.`;
+}
+
+export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
+  const documents = getDocuments(deps.db, request.id);
+  if (documents.some((d) => !d.signedSha256)) {
+    throw new SignrelayError('permanent', 'not_signed', `request ${request.id} has no signed copy of every document`);
+  }
+  if (deliveryModeOf(deps.config, request) === 'email') return deliverByEmail(deps, request, documents);
+  return deliverByRest(deps, request, documents);
+}
+
+const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
+  addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
+
+async function resolveRecord(deps: DeliveryDeps, request: RequestRow): Promise<{ table: string; sysId: string }> {
+  if (request.recordSysId && request.recordTable) return { table: request.recordTable, sysId: request.recordSysId };
+  const table = request.recordTable ?? deps.config.routes[request.route]?.table;
+  if (!request.recordNumber || !table) {
+    throw new SignrelayError('permanent', 'no_record', `request ${request.id} names no ServiceNow record to attach the signed document to`);
+  }
+  const found = await deps.servicenow.findRecord(table, request.recordNumber);
+  setRecordResolved(deps.db, request.id, found, deps.now());
+  return found;
+}
+
+async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
+  const record = await resolveRecord(deps, request);
+  for (const doc of documents) {
+    if (doc.attachmentSysId) continue;
+    const name = `attach-${doc.seq}`;
+    const fileName = signedFileName(doc.fileName);
+    if (hasEffect(deps.db, request.id, name, 'intent')) {
+      // An upload was attempted and its result is unknown: is it on the record already?
+      const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, fileName)).find((a) => a.hash === doc.signedSha256);
+      if (existing) {
+        deps.db.transaction(() => {
+          setDocumentAttachment(deps.db, request.id, doc.seq, existing.sysId);
+          effect(deps, request.id, name, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
+        })();
+        continue;
+      }
+    }
+    effect(deps, request.id, name, 'intent', { table: record.table, record: record.sysId, fileName });
+    const attachment = await deps.servicenow.uploadAttachment({ table: record.table, sysId: record.sysId, fileName, bytes: deps.blobs.get(doc.signedSha256!), contentType: 'application/pdf' });
+    deps.db.transaction(() => {
+      setDocumentAttachment(deps.db, request.id, doc.seq, attachment.sysId);
+      effect(deps, request.id, name, 'done', { attachment: attachment.sysId, hash: attachment.hash });
+    })();
+    deps.logger.info('signed document attached', { requestId: request.id, table: record.table, record: record.sysId, fileName });
+  }
+  if (deps.config.servicenow.work_note && !hasEffect(deps.db, request.id, 'work-note', 'done')) {
+    effect(deps, request.id, 'work-note', 'intent');
+    await deps.servicenow.addWorkNote(record.table, record.sysId, signedNote(request, documents));
+    effect(deps, request.id, 'work-note', 'done');
+  }
+}
+
+async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
+  if (hasEffect(deps.db, request.id, 'inbound-email', 'done')) return;
+  const message: SendMailOptions = composeInboundEmail({
+    requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
+    note: signedNote(request, documents), from: deps.config.smtp.from, servicenow: deps.config.servicenow,
+    documents: documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: deps.blobs.get(d.signedSha256!).length })),
+  });
+  effect(deps, request.id, 'inbound-email', 'intent', { to: message.to });
+  const sent = await deps.smtp.send(message);
+  effect(deps, request.id, 'inbound-email', 'done', { messageId: sent.messageId });
+  deps.logger.info('signed document mailed to the instance', { requestId: request.id, to: String(message.to) });
+}

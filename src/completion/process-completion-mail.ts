@@ -1,0 +1,136 @@
+// The return watcher's handler: a completion mail is only a trigger. It is checked
+// (sender allow-list), matched to a sent request (match-completion), and — in ONE SQLite
+// transaction with the mail's key — turned into a `complete` job that asks the provider
+// and downloads the authoritative copy. Unmatched or unauthentic mail goes to the
+// Unmatched folder with an audit event and an operator alert; a second completion mail
+// for a request already completed is recorded and filed, never delivered twice.
+import type { ParsedMail } from 'mailparser';
+import { raiseAlert } from '../alerts/raise-alert.ts';
+import type { Config } from '../config/schema.ts';
+import { describeError } from '../errors.ts';
+import { isPdfContent } from '../intake/find-documents.ts';
+import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../intake/mail-headers.ts';
+import { readRequestMail } from '../intake/read-request-mail.ts';
+import { isSenderAllowed } from '../intake/sender-allowed.ts';
+import type { Logger } from '../log.ts';
+import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/imap-watcher.ts';
+import { readTokenFromPdf, tokenFromFileName } from '../pdf/stamp-pdf.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import { addEvent } from '../store/events.ts';
+import { enqueueJob, jobsForRequest } from '../store/jobs.ts';
+import { findMessage, findMessageById, recordMessage, type MessageOutcome } from '../store/messages.ts';
+import type { Db } from '../store/open-database.ts';
+import { getRequestByDocumentReference, getRequestByToken, type RequestRow } from '../store/requests.ts';
+import { candidateReferences, matchCompletion, recipientTokens, type CompletionClues } from './match-completion.ts';
+
+export const RETURNS_MAILBOX = 'returns';
+
+export interface CompletionIntakeDeps {
+  db: Db;
+  blobs: BlobStore;
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  jobsQueued?: () => void;
+}
+
+export function createCompletionMailHandler(deps: CompletionIntakeDeps): (message: WatchedMessage) => Promise<WatcherOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const folders = deps.config.mailboxes.returns;
+
+  const file = (message: WatchedMessage, outcome: MessageOutcome, reason: string, folder: string, request: RequestRow | null, extra?: () => void): WatcherOutcome => {
+    deps.db.transaction(() => {
+      extra?.();
+      recordMessage(deps.db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid, messageId: message.messageId, outcome, reason, folder, requestId: request?.id ?? null }, now());
+    })();
+    deps.logger.info('completion mail filed', { uid: message.uid, outcome, reason, requestId: request?.id });
+    return { moveTo: folder };
+  };
+
+  const unmatched = (message: WatchedMessage, reason: string, request: RequestRow | null): WatcherOutcome => {
+    const outcome = file(message, 'unmatched', reason, folders.unmatched_folder, request, () => raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+      kind: 'unmatched', requestId: request?.id,
+      subject: 'a completion mail matched no open request',
+      text: `A mail in the return mailbox was filed in ${folders.unmatched_folder}: ${reason}.\nMessage-ID: ${message.messageId ?? '(none)'}\nNothing was delivered. If it belongs to a request, look it up with its token or reference.`,
+    }));
+    deps.jobsQueued?.();
+    return outcome;
+  };
+
+  return async (message) => {
+    const key = { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+    const known = findMessage(deps.db, key);
+    if (known) return { moveTo: known.folder };
+    if (message.messageId) {
+      const earlier = findMessageById(deps.db, RETURNS_MAILBOX, message.messageId);
+      if (earlier) return file(message, 'duplicate', `same Message-ID as the mail of ${earlier.seenAt}`, earlier.folder, null);
+    }
+
+    // An oversize mail is matched from its headers alone: the document comes from the API.
+    const oversize = message.size > deps.config.limits.max_mail_bytes;
+    let mail: ParsedMail;
+    try {
+      mail = await readRequestMail(oversize ? await message.fetchHeaders() : await message.fetchSource());
+    } catch (err) {
+      return unmatched(message, `the mail could not be read (${describeError(err)})`, null);
+    }
+
+    const sender = addressesOf(mail.from)[0] ?? '';
+    if (!isSenderAllowed(sender, deps.config.completion.allowed_senders)) {
+      return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
+    }
+
+    const clues = await cluesOf(mail, deps.config.mailboxes.returns.address);
+    const match = matchCompletion(clues, {
+      byToken: (token) => getRequestByToken(deps.db, token),
+      byReference: (reference) => getRequestByDocumentReference(deps.db, reference),
+    });
+    if (!match) return unmatched(message, 'no request token or document reference of a known request in it', null);
+    const { request, via } = match;
+
+    if (request.state === 'completed' || request.state === 'delivered') {
+      return file(message, 'duplicate', `request ${request.id} is already ${request.state}`, folders.processed_folder, request, () =>
+        addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', duplicate: true, via } }, now()));
+    }
+    if (request.state !== 'sent') {
+      return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
+    }
+
+    const attachments = deps.config.completion.trust_attachment && !oversize ? storeSignedAttachments(mail) : [];
+    const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
+      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, attachments: attachments.length } }, now());
+      const pending = jobsForRequest(deps.db, request.id).some((j) => j.kind === 'complete' && j.state === 'pending');
+      if (!pending) enqueueJob(deps.db, { kind: 'complete', requestId: request.id, payload: { attachments } }, now());
+    });
+    deps.jobsQueued?.();
+    return outcome;
+  };
+
+  function storeSignedAttachments(mail: ParsedMail): Array<{ fileName: string; sha256: string }> {
+    return mail.attachments
+      .filter((a) => isPdfContent(a.content))
+      .map((a) => ({ fileName: a.filename ?? 'signed.pdf', sha256: deps.blobs.put(a.content) }));
+  }
+}
+
+async function cluesOf(mail: ParsedMail, returnAddress: string): Promise<CompletionClues> {
+  const recipients = [
+    ...addressesOf(mail.to), ...addressesOf(mail.cc),
+    ...rawHeaderValues(mail, 'delivered-to').flatMap(addressesInText),
+    ...rawHeaderValues(mail, 'x-original-to').flatMap(addressesInText),
+  ].map(bareAddress);
+  const attachmentTokens: string[] = [];
+  for (const attachment of mail.attachments) {
+    const fromName = attachment.filename ? tokenFromFileName(attachment.filename) : undefined;
+    if (fromName) attachmentTokens.push(fromName);
+    if (isPdfContent(attachment.content)) {
+      const fromPdf = await readTokenFromPdf(attachment.content);
+      if (fromPdf) attachmentTokens.push(fromPdf);
+    }
+  }
+  return {
+    recipientTokens: recipientTokens(recipients, returnAddress),
+    references: candidateReferences(mail.subject, mail.text),
+    attachmentTokens,
+  };
+}

@@ -1,0 +1,22 @@
+// The IMAP account of the return mailbox: its own when `mailboxes.returns` names a host or
+// user, else the request mailbox's account (then `returns.folder` must be another folder).
+import type { Config, ImapAccountConfig } from './schema.ts';
+
+export function returnAccountOf(config: Config): ImapAccountConfig {
+  const { requests, returns } = config.mailboxes;
+  return {
+    host: returns.host ?? requests.host,
+    port: returns.port ?? (returns.host ? 993 : requests.port),
+    tls: returns.tls ?? (returns.host ? true : requests.tls),
+    tls_verify: returns.tls_verify ?? requests.tls_verify,
+    user: returns.user ?? requests.user,
+    password: returns.password ?? requests.password,
+  };
+}
+
+/** Both watchers on one folder would take each other's mail. */
+export function sharesRequestFolder(config: Config): boolean {
+  const account = returnAccountOf(config);
+  const { requests, returns } = config.mailboxes;
+  return account.host === requests.host && account.user === requests.user && returns.folder === requests.folder;
+}
