@@ -3,6 +3,11 @@
 // them in order (watcher first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
+import { createCompleteHandler } from './completion/complete-request.ts';
+import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
+import { returnAccountOf } from './config/return-account.ts';
+import { createServiceNowClient } from './servicenow/client.ts';
+import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
 import { createRequestMailHandler, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
@@ -22,6 +27,7 @@ export interface Daemon {
   blobs: BlobStore;
   jobs: JobRunner;
   requestWatcher: ImapWatcher;
+  returnWatcher: ImapWatcher;
   stop(): Promise<void>;
 }
 
@@ -30,6 +36,7 @@ export interface DaemonOptions {
   logger: Logger;
   /** Tests inject a provider; the daemon builds the configured one otherwise. */
   provider?: SigningProvider;
+  servicenow?: ServiceNowApi;
   livenessIntervalMs?: number;
   retryBaseMs?: number;
 }
@@ -47,14 +54,26 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'secured-signing' }),
   });
   const smtp = createSmtpSender(config.smtp, logger.child({ component: 'smtp' }));
+  const servicenow = options.servicenow ?? createServiceNowClient({
+    config: config.servicenow,
+    tokenStore: {
+      load: () => loadToken(db, 'servicenow'),
+      save: (token) => saveToken(db, 'servicenow', token, new Date()),
+    },
+    logger: logger.child({ component: 'servicenow' }),
+  });
+  // The job runner is created below; handlers that queue work poke it through this.
+  let jobs: JobRunner | undefined;
+  const jobsQueued = () => jobs?.poke();
 
-  const jobs = startJobRunner({
+  jobs = startJobRunner({
     db,
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     handlers: {
       submit: createSubmitHandler({ db, blobs, provider, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
+      complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
     },
   });
 
@@ -68,18 +87,30 @@ export function startDaemon(options: DaemonOptions): Daemon {
     livenessIntervalMs: options.livenessIntervalMs,
     handle: createRequestMailHandler({
       db, blobs, config, policy: intakePolicyFrom(config), providerName: provider.name,
-      logger: logger.child({ component: 'intake' }), jobsQueued: () => jobs.poke(),
+      logger: logger.child({ component: 'intake' }), jobsQueued,
     }),
     onMoved: (message) => markMoved(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
+  });
+
+  const returns = config.mailboxes.returns;
+  const returnWatcher = startImapWatcher({
+    name: RETURNS_MAILBOX,
+    account: returnAccountOf(config),
+    folder: returns.folder,
+    ensureFolders: [returns.folder, returns.processed_folder, returns.unmatched_folder],
+    logger: logger.child({ component: 'imap', mailbox: RETURNS_MAILBOX }),
+    livenessIntervalMs: options.livenessIntervalMs,
+    handle: createCompletionMailHandler({ db, blobs, config, logger: logger.child({ component: 'completion' }), jobsQueued }),
+    onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });
 
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
-    db, blobs, jobs, requestWatcher,
+    db, blobs, jobs: jobs!, requestWatcher, returnWatcher,
     async stop() {
-      await requestWatcher.stop();
-      await jobs.stop();
+      await Promise.all([requestWatcher.stop(), returnWatcher.stop()]);
+      await jobs!.stop();
       await smtp.close();
       db.close();
       logger.info('signrelay stopped');

@@ -7,10 +7,13 @@ import type { AddressInfo } from 'node:net';
 export class HttpProblem extends Error {
   readonly status: number;
   readonly body: unknown;
-  constructor(status: number, body: unknown, message = `HTTP ${status}`) {
+  /** Extra response headers (e.g. ServiceNow's `X-MFA_TOKEN` on a 401). */
+  readonly headers: Record<string, string>;
+  constructor(status: number, body: unknown, message = `HTTP ${status}`, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 }
 

@@ -11,19 +11,54 @@ import { parseConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
+import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 
 export const API_KEY = 'test-api-key-0001';
 export const API_SECRET = 'test-api-secret-do-not-log-7f3a';
 export const IMAP_PASSWORD = 'imap-pass-do-not-log-91c2';
+export const SN_PASSWORD = 'sn-pass-do-not-log-c0ffee';
+export const SN_USER = 'signrelay.integration';
+export const INSTANCE_ADDRESS = 'instance@service-now.com';
+export const ALERTS_TO = 'signrelay-admins@corp.example';
 export const REFERER = 'https://corp.example';
+
+/** Records the ServiceNow simulator holds in every world. */
+export const RECORDS = [
+  { table: 'sc_req_item', number: 'RITM0010001' },
+  { table: 'sc_req_item', number: 'RITM0010002' },
+  { table: 'sc_req_item', number: 'RITM0010003' },
+  { table: 'sc_req_item', number: 'RITM0010004' },
+  { table: 'sc_req_item', number: 'RITM0010005' },
+  { table: 'sc_req_item', number: 'RITM0010006' },
+  { table: 'sn_hr_core_case', number: 'HRC0001234' },
+  { table: 'incident', number: 'INC0012345' },
+];
+
+export interface WorldOptions {
+  /** The Secured Signing simulator mails completed documents (default true). */
+  completionMails?: boolean;
+  /** Extra YAML appended to the configuration (later keys win). */
+  configYaml?: string;
+  /** Tables the integration user may not write to (403). */
+  forbiddenTables?: string[];
+  /** ServiceNow authentication (default basic); oauth uses the password grant with short-lived tokens. */
+  servicenowAuth?: 'basic' | 'oauth';
+}
+
+export const SN_CLIENT_ID = 'signrelay-oauth-client';
+export const SN_CLIENT_SECRET = 'sn-client-secret-do-not-log-77';
 
 export interface World {
   dovecot: DovecotHandle;
+  /** The SMTP server everything mails through: it keeps every message and hands mail for local mailboxes to Dovecot. */
   smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   simulator: Awaited<ReturnType<typeof startSecuredSigningSimulator>>;
+  servicenow: Awaited<ReturnType<typeof startServiceNowSimulator>>;
   config: Config;
   daemon: Daemon | undefined;
   logs: string[];
@@ -32,10 +67,33 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
-  const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD } });
-  const smtp = await startSmtpSink();
-  const simulator = await startSecuredSigningSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true });
+/** Local mailboxes behind the relay: recipient → Dovecot user address (plus-tags kept). */
+function localRecipient(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  if (lower === INSTANCE_ADDRESS) return 'instance@service-now.com';
+  if (/^(sign|returns)(\+[^@]*)?@corp\.example$/.test(lower)) return lower;
+  return undefined;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD, instance: IMAP_PASSWORD } });
+  const smtp = await startSmtpSink({
+    async relay(message) {
+      for (const rcpt of message.envelope.rcptTo) {
+        const local = localRecipient(rcpt.address);
+        if (local) await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
+      }
+    },
+  });
+  const simulator = await startSecuredSigningSimulator({
+    apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true,
+    smtp: options.completionMails === false ? undefined : { host: '127.0.0.1', port: smtp.port },
+  });
+  const servicenow = await startServiceNowSimulator({
+    users: { [SN_USER]: SN_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
+    oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: 2,
+    inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
+  });
   const tokens = simulator.issueTokens();
   const dataDir = join(mkdtempSync(join(tmpdir(), 'signrelay-it-')), 'data');
   const config = parseConfigText(`
@@ -44,22 +102,26 @@ mailboxes:
   returns: {address: returns@corp.example, user: returns, password: "\${IMAP_PW}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@corp.example>"}
 provider: {environment: "${simulator.url}", oauth_url: "${simulator.oauthUrl}", api_key: ${API_KEY}, api_secret: "\${SS_SECRET}", refresh_token: ${tokens.refreshToken}, referer: ${REFERER}}
-servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
+servicenow: {instance_url: "${servicenow.url}", auth: ${options.servicenowAuth === 'oauth'
+    ? `{type: oauth, grant: password, client_id: ${SN_CLIENT_ID}, client_secret: "\${SN_SECRET}", user: ${SN_USER}, password: "\${SN_PW}"}`
+    : `{type: basic, user: ${SN_USER}, password: "\${SN_PW}"}`}, inbound_address: ${INSTANCE_ADDRESS}}
+alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
-  hr: {signers: ["Harriet Ross <hr.director@corp.example>"], due_days: 7, allowed_senders: ["*@corp.example"]}
-records: {RITM: sc_req_item, HRC: sn_hr_core_case}
+  hr: {signers: ["Harriet Ross <hr.director@corp.example>"], due_days: 7, allowed_senders: ["*@corp.example"], notify_requester: true}
+  mail: {delivery: email, allowed_senders: ["*@corp.example"]}
+records: {RITM: sc_req_item, HRC: sn_hr_core_case, INC: incident}
 limits: {max_mail_bytes: 2000000}
 storage: {data_dir: ${dataDir}}
-`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWORD, SS_SECRET: API_SECRET } });
+${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWORD, SS_SECRET: API_SECRET, SN_PW: SN_PASSWORD, SN_SECRET: SN_CLIENT_SECRET } });
 
   const logs: string[] = [];
   const world: World = {
-    dovecot, smtp, simulator, config, logs, daemon: undefined,
+    dovecot, smtp, simulator, servicenow, config, logs, daemon: undefined,
     startDaemon() {
       const stream = new PassThrough();
       stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-      const logger = createLogger({ level: 'debug', format: 'json', stream, secrets: [API_SECRET, IMAP_PASSWORD] });
+      const logger = createLogger({ level: 'debug', format: 'json', stream, secrets: [API_SECRET, IMAP_PASSWORD, SN_PASSWORD, SN_CLIENT_SECRET] });
       world.daemon = startDaemon({ config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50 });
       return world.daemon;
     },
@@ -69,6 +131,7 @@ storage: {data_dir: ${dataDir}}
     },
     async close() {
       await world.stopDaemon();
+      await servicenow.close();
       await simulator.close();
       await smtp.close();
       await dovecot.stop();
@@ -116,10 +179,10 @@ export async function contractPdf(title = 'Contractor agreement'): Promise<Uint8
 }
 
 /** Registers a world with a running daemon for the test file; returns its accessor. */
-export function useWorld(): () => World {
+export function useWorld(options: WorldOptions = {}): () => World {
   let world: World | undefined;
   beforeAll(async () => {
-    world = await startWorld();
+    world = await startWorld(options);
     world.startDaemon();
   }, 60_000);
   afterAll(async () => {
@@ -127,3 +190,19 @@ export function useWorld(): () => World {
   });
   return () => world!;
 }
+
+/** Mails a request for `record` and waits until it is sent; returns the request and its provider reference. */
+export async function sendRequest(world: World, record: string, extra: { to?: string; text?: string } = {}): Promise<{ request: RequestRow; reference: string }> {
+  await world.dovecot.deliver(extra.to ?? 'sign@corp.example', await buildMail({
+    to: extra.to, subject: `Contract for ${record}`,
+    text: extra.text ?? 'Signer: Ann Lee <ann.lee@example.com>',
+    attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+  }));
+  let request: RequestRow | undefined;
+  await waitFor(() => {
+    request = listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record);
+    return request !== undefined;
+  }, { timeoutMs: 15_000, what: `the request for ${record} to be sent` });
+  return { request: request!, reference: getDocuments(world.daemon!.db, request!.id)[0]!.providerRef! };
+}
+

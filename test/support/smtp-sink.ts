@@ -19,6 +19,11 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** Parse each message with mailparser into `parsed` (default true). */
   parse?: boolean;
+  /**
+   * Passes each accepted message on (e.g. into Dovecot over LMTP) before the SMTP answer:
+   * a relay, so a mail that was accepted has really arrived.
+   */
+  relay?: (message: SinkMessage) => Promise<void>;
 }
 
 export interface SmtpSink {
@@ -62,17 +67,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         const raw = Buffer.concat(chunks);
         const envelope = structuredClone(session.envelope);
         const message: SinkMessage = { envelope, raw };
-        if (options.parse === false) {
-          messages.push(message);
-          callback();
-          return;
-        }
-        simpleParser(raw).then((parsed) => {
-          message.parsed = parsed;
-        }, () => undefined).finally(() => {
-          messages.push(message);
-          callback();
-        });
+        const parsed = options.parse === false ? Promise.resolve() : simpleParser(raw).then((p) => { message.parsed = p; }, () => undefined);
+        parsed
+          .then(() => options.relay?.(message))
+          .then(() => {
+            messages.push(message);
+            callback();
+          }, (err: unknown) => callback(Object.assign(new Error(`relay failed: ${String(err)}`), { responseCode: 451 })));
       });
     },
   });

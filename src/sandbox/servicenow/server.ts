@@ -1,0 +1,207 @@
+// A local stand-in for a ServiceNow instance, for tests and `signrelay demo`. It enforces
+// what the documentation says the real one does (SERVICENOW.md): auth on every /api call
+// (basic or an unexpired bearer), form-only `/oauth_token.do`, a 403 per table, rate
+// limits with 429 + Retry-After, error bodies in ServiceNow's shape; it records every call,
+// can be told to fail on purpose, and — given a mailbox — runs an inbound email action.
+// Routing, auth and recording live here; the rules live in the files next to it.
+import type { IncomingMessage } from 'node:http';
+import { header, HttpProblem, listenLocal, mediaType, readBody, sendJson } from '../http-util.ts';
+import { newWatermark } from './classify-inbound.ts';
+import { startInboundProcessor, type InboundOptions, type InboundProcessor } from './inbound-email.ts';
+import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimRecord } from './instance.ts';
+import { SnOAuthServer } from './oauth-server.ts';
+import { RateLimiter, type RateLimitRule } from './rate-limit.ts';
+import { attachmentApi, tableApi } from './rest-api.ts';
+
+export interface ServiceNowSimulatorOptions {
+  /** Basic-auth users (and password-grant users): name → password. */
+  users?: Record<string, string>;
+  /** Users for whom the instance demands MFA: basic auth fails with `X-MFA_TOKEN: invalid`. */
+  mfaUsers?: string[];
+  /** OAuth applications: client_id → client_secret. */
+  oauthClients?: Record<string, string>;
+  accessTokenLifetimeSeconds?: number; // default 60
+  refreshTokenLifetimeSeconds?: number; // default 100 days
+  records?: SeedRecord[];
+  /** Tables the integration user may not touch (403); `sys_attachment` = no attachments at all. */
+  forbiddenTables?: string[];
+  rateLimit?: RateLimitRule;
+  inbound?: InboundOptions;
+  now?: () => number;
+}
+
+export interface RecordedCall {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** The authenticated user, once known. */
+  user?: string;
+  /** Parsed JSON or form fields, or a summary of what was stored (this is a test tool). */
+  body?: unknown;
+  /** The answer's status; 0 until answered. */
+  status: number;
+  error?: string;
+}
+
+export interface FaultSpec {
+  status: number;
+  /** Seconds (or an HTTP date) sent as Retry-After. */
+  retryAfter?: number | string;
+  times?: number; // default 1
+  /** Answer body; default ServiceNow's error shape. A 2xx status with a body injects an answer. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ServiceNowSimulator {
+  /** The instance URL: http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  records: SimRecord[];
+  attachments: Map<string, SimAttachment>;
+  calls: RecordedCall[];
+  addRecord(seed: SeedRecord): SimRecord;
+  /** The next call(s) whose path starts with `prefix` (e.g. /api/now/attachment) fail. */
+  failNext(prefix: string, fault: FaultSpec): void;
+  /** Kills every access token (and with `refresh`, every refresh token). */
+  revokeTokens(options?: { refresh?: boolean }): void;
+  /** A watermark the instance put in a notification about the record: `Ref:MSG…`. */
+  issueWatermark(table: string, sysId: string, options?: { legacy?: boolean }): string;
+  /** Remembers a Message-ID the instance sent about the record (In-Reply-To matching). */
+  registerSentMail(messageId: string, table: string, sysId: string): void;
+  /** Present when `inbound` was given. */
+  inbound: InboundProcessor | null;
+  close(): Promise<void>;
+}
+
+const UNAUTHENTICATED = (headers: Record<string, string> = {}) => snError(401, 'User Not Authenticated', 'Required to provide Auth information', headers);
+const DEFAULT_REFRESH_LIFETIME_SECONDS = 100 * 86_400;
+
+export async function startServiceNowSimulator(options: ServiceNowSimulatorOptions = {}): Promise<ServiceNowSimulator> {
+  const now = options.now ?? Date.now;
+  const users = options.users ?? {};
+  const mfaUsers = new Set(options.mfaUsers ?? []);
+  const instance = new SimInstance(now);
+  for (const seed of options.records ?? []) instance.addRecord(seed);
+  const oauth = new SnOAuthServer({
+    clients: options.oauthClients ?? {}, users, now,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 60,
+    refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? DEFAULT_REFRESH_LIFETIME_SECONDS,
+  });
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
+  const forbiddenTables = new Set(options.forbiddenTables ?? []);
+  const calls: RecordedCall[] = [];
+  const faults: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
+  const watermarks = new Map<string, string>();
+  const sentMails = new Map<string, string>();
+  let watermarkCounter = 0;
+
+  function authenticate(req: IncomingMessage): string {
+    const authorization = header(req, 'authorization') ?? '';
+    const basic = /^Basic\s+(\S+)$/i.exec(authorization);
+    if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const user = colon < 0 ? decoded : decoded.slice(0, colon);
+      if (mfaUsers.has(user)) throw UNAUTHENTICATED({ 'X-MFA_TOKEN': 'invalid' });
+      if (colon < 0 || users[user] === undefined || users[user] !== decoded.slice(colon + 1)) throw UNAUTHENTICATED();
+      return user;
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const user = bearer ? oauth.bearerUser(bearer[1]!) : null;
+    if (user === null) throw UNAUTHENTICATED();
+    return user;
+  }
+
+  function takeFault(path: string): FaultSpec | null {
+    const i = faults.findIndex((f) => path.startsWith(f.prefix));
+    if (i < 0) return null;
+    const entry = faults[i]!;
+    if (--entry.left <= 0) faults.splice(i, 1);
+    return entry.fault;
+  }
+
+  let base = '';
+  const listening = await listenLocal((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+    const call: RecordedCall = { at: now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, status: 0 };
+    calls.push(call);
+    // Recorded as the head is written, so a test that saw the answer also sees the status.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+    (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+      call.status = args[0] as number;
+      return writeHead(...args);
+    };
+    (async () => {
+      const body = await readBody(req);
+      const fault = takeFault(url.pathname);
+      if (fault) {
+        const extra: Record<string, string> = { ...fault.headers, ...(fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }) };
+        return sendJson(res, fault.status, fault.body ?? { error: { message: 'Injected failure', detail: `HTTP ${fault.status}` }, status: 'failure' }, extra);
+      }
+      if (url.pathname === '/oauth_token.do' && req.method === 'POST') {
+        const form = body.toString('utf8');
+        call.body = mediaType(req) === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(form)) : form;
+        const answer = oauth.token(mediaType(req), form);
+        return sendJson(res, answer.status, answer.body);
+      }
+      const [api, now_, kind, ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      if (api !== 'api') throw snError(400, 'Requested URI does not represent any resource', null);
+      call.user = authenticate(req);
+      if (now_ !== 'now' || (kind !== 'table' && kind !== 'attachment')) throw snError(400, 'Requested URI does not represent any resource', null);
+      const limited = limiter?.check(call.user, kind === 'table' ? 'Table API' : 'Attachment API', now());
+      if (limited) throw limited;
+      const ctx = { instance, base, user: call.user, forbiddenTables };
+      call.body = kind === 'table' ? await tableApi(ctx, req, url, body, res, rest) : await attachmentApi(ctx, req, url, body, res, rest);
+    })().catch((err: unknown) => {
+      call.error = err instanceof Error ? err.message : String(err);
+      if (res.headersSent) return res.destroy();
+      if (err instanceof HttpProblem) return sendJson(res, err.status, err.body, err.headers);
+      sendJson(res, 500, { error: { message: 'Internal server error', detail: call.error }, status: 'failure' });
+    });
+  });
+  base = `http://127.0.0.1:${listening.port}`;
+
+  const inbound = options.inbound
+    ? startInboundProcessor(options.inbound, instance, {
+      watermark: (mark) => watermarks.get(mark),
+      sentMail: (messageId) => sentMails.get(messageId.replace(/^<|>$/g, '')),
+    })
+    : null;
+
+  const recordOf = (table: string, sysId: string) => {
+    const record = instance.bySysId(sysId);
+    if (!record || !SimInstance.inTable(record, table)) throw new Error(`the simulator has no record ${table}/${sysId}`);
+    return record;
+  };
+
+  return {
+    url: base,
+    port: listening.port,
+    records: instance.records,
+    attachments: instance.attachments,
+    calls,
+    addRecord: (seed) => instance.addRecord(seed),
+    failNext(prefix, fault) {
+      faults.push({ prefix, fault, left: fault.times ?? 1 });
+    },
+    revokeTokens: (revoke) => oauth.revoke(revoke),
+    issueWatermark(table, sysId, issue = {}) {
+      const record = recordOf(table, sysId);
+      const mark = newWatermark(++watermarkCounter, issue.legacy);
+      watermarks.set(mark, record.sysId);
+      return `Ref:${mark}`;
+    },
+    registerSentMail(messageId, table, sysId) {
+      sentMails.set(messageId.replace(/^<|>$/g, ''), recordOf(table, sysId).sysId);
+    },
+    inbound,
+    async close() {
+      await inbound?.close();
+      await listening.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// One authenticated HTTP exchange with a ServiceNow instance: basic auth or an OAuth bearer
+// (a 401 replaces the token once and the call is retried once), JSON in and out, a
+// per-attempt timeout, and classification of every failure at this boundary. client.ts
+// says *what* to call; this file says *how*.
+import { classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
+import type { TokenManager } from './oauth.ts';
+import type { ServiceNowLogger } from './types.ts';
+
+export interface ApiContext {
+  /** The instance URL without a trailing slash. */
+  baseUrl: string;
+  /** `Basic …` for basic auth; null when OAuth tokens are used. */
+  basicAuthorization: string | null;
+  tokens: TokenManager | null;
+  /** Configured secrets to mask in messages (password, client secret). */
+  secrets: string[];
+  fetch: typeof fetch;
+  now: () => number;
+  timeoutMs: number;
+  logger?: ServiceNowLogger | undefined;
+}
+
+export interface ApiCall {
+  /** Words for messages: "attach contract-signed.pdf to RITM0010001". */
+  operation: string;
+  method: 'GET' | 'POST' | 'PATCH';
+  /** Path and query below the instance URL, starting with "/". */
+  path: string;
+  json?: unknown;
+  bytes?: { data: Uint8Array; contentType: string };
+  /** What a 403/404 means for this call. */
+  access?: AccessNeed;
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+}
+
+export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer> {
+  let bearer = ctx.tokens ? await ctx.tokens.accessToken() : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const answer = await attemptOnce(ctx, call, bearer);
+    if (answer.status === 401 && ctx.tokens && bearer !== undefined && attempt === 1) {
+      // The token died before its stated expiry (revoked, instance clone or restart,
+      // clock drift): replace it once; a second 401 is a real auth failure.
+      ctx.logger?.debug('servicenow refused the access token; replacing it', { operation: call.operation });
+      bearer = await ctx.tokens.replaceRejected(bearer);
+      continue;
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      throw classifyHttpFailure(call.operation, { status: answer.status, headers: answer.headers, bodyText: answer.bodyText }, {
+        now: ctx.now(), secrets: [...ctx.secrets, ...(bearer ? [bearer] : [])], auth: ctx.tokens ? 'oauth' : 'basic',
+        ...(call.access ? { access: call.access } : {}),
+      });
+    }
+    return answer;
+  }
+}
+
+async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | undefined): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
+  else if (ctx.basicAuthorization !== null) headers.Authorization = ctx.basicAuthorization;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (call.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(call.json);
+  } else if (call.bytes) {
+    headers['Content-Type'] = call.bytes.contentType;
+    body = call.bytes.data as Uint8Array<ArrayBuffer>;
+  }
+  const started = Date.now();
+  const fields = { method: call.method, path: call.path.split('?')[0] };
+  try {
+    const response = await ctx.fetch(`${ctx.baseUrl}${call.path}`, {
+      method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
+    const bodyText = await response.text();
+    ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });
+    return { status: response.status, headers: response.headers, bodyText };
+  } catch (err) {
+    ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
+    throw classifyNetworkFailure(call.operation, err, ctx.timeoutMs / 1000);
+  }
+}

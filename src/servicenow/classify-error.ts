@@ -1,0 +1,143 @@
+// Turns a failed ServiceNow exchange into a SignrelayError whose kind tells the caller what
+// to do (SERVICENOW.md "REST basics"). Pure and table-tested: the decision rests on where
+// the failure came from (no answer, or an HTTP status and its headers), never on message
+// text. Messages name the operation, the record and the setting or permission to fix, and
+// never carry a credential: ServiceNow's own words are masked against the known secrets.
+import { SignrelayError } from '../errors.ts';
+
+export interface HttpFailure {
+  status: number;
+  /** Only `get` is used, so a Fetch `Headers` or a plain stand-in both work. */
+  headers: { get(name: string): string | null };
+  bodyText: string;
+}
+
+/** What a 403/404 is about: "record RITM0010001 (sc_req_item)" and "read on sc_req_item". */
+export interface AccessNeed {
+  subject: string;
+  permission: string;
+}
+
+export interface ClassifyContext {
+  /** Milliseconds since the epoch, for Retry-After dates and X-RateLimit-Reset. */
+  now: number;
+  /** Values to mask if the server echoes them (passwords, client secret, tokens). */
+  secrets?: string[];
+  auth: 'basic' | 'oauth';
+  access?: AccessNeed;
+}
+
+/** A 429 without rate-limit headers means the instance's API semaphore queue is full. */
+export const QUEUE_FULL_WAIT_SECONDS = 30;
+const MAX_SERVER_MESSAGE = 300;
+
+/** Retry-After as delta-seconds or an HTTP date → whole seconds from now (≥ 0). */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** `{"error":{"message","detail"},"status":"failure"}`, or an OAuth `{error, error_description}`. */
+export function serviceNowMessage(bodyText: string): { message?: string; detail?: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return {};
+  }
+  if (body === null || typeof body !== 'object') return {};
+  const record = body as Record<string, unknown>;
+  if (record.error !== null && typeof record.error === 'object') {
+    const e = record.error as Record<string, unknown>;
+    return { message: text(e.message), detail: text(e.detail) };
+  }
+  return { message: text(record.error), detail: text(record.error_description) };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function mask(value: string, secrets: string[]): string {
+  let out = value;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out.length > MAX_SERVER_MESSAGE ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
+}
+
+function said(failure: HttpFailure, secrets: string[]): string {
+  const { message, detail } = serviceNowMessage(failure.bodyText);
+  const words = [message, detail && detail !== message ? detail : undefined].filter(Boolean).join(' — ');
+  return words ? `: ${mask(words, secrets)}` : '';
+}
+
+export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx: ClassifyContext): SignrelayError {
+  const { status } = failure;
+  const what = `ServiceNow refused to ${operation} (HTTP ${status}${said(failure, ctx.secrets ?? [])})`;
+
+  if (status === 429 || status === 503) {
+    const rule = failure.headers.get('x-ratelimit-rule');
+    let retryAfterSeconds = parseRetryAfter(failure.headers.get('retry-after'), ctx.now);
+    const reset = Number(failure.headers.get('x-ratelimit-reset') ?? NaN);
+    if (retryAfterSeconds === undefined && Number.isFinite(reset) && reset > 0) retryAfterSeconds = Math.max(0, Math.ceil(reset - ctx.now / 1000));
+    const queueFull = status === 429 && retryAfterSeconds === undefined && rule === null;
+    if (queueFull) retryAfterSeconds = QUEUE_FULL_WAIT_SECONDS;
+    const why = status === 503 ? 'the instance is unavailable'
+      : queueFull ? 'the instance\'s API request queue is full'
+        : `a rate-limit rule of the instance${rule ? ` (sys_rate_limit_rules ${rule})` : ''} was hit`;
+    const when = retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`;
+    return new SignrelayError('transient', status === 429 ? 'servicenow_rate_limited' : 'servicenow_unavailable',
+      `${what}; ${why}, will retry ${when}`, { retryAfterSeconds });
+  }
+  if (status >= 500) return new SignrelayError('transient', 'servicenow_server_error', `${what}; a fault on the instance, will retry`);
+  if (status === 408) return new SignrelayError('transient', 'servicenow_timeout', `${what}; will retry`);
+  if (status === 401) {
+    const mfa = (failure.headers.get('x-mfa_token') ?? '').toLowerCase() === 'invalid';
+    if (ctx.auth === 'oauth') {
+      return new SignrelayError('auth', 'servicenow_auth',
+        `${what} even with a freshly obtained OAuth access token: check servicenow.auth (client_id, client_secret, user, password), ` +
+        'that the OAuth application is active and the integration user is active and not locked out');
+    }
+    return new SignrelayError('auth', 'servicenow_auth',
+      `${what}: check servicenow.auth.user and servicenow.auth.password, and that the integration user is active and not locked out` +
+      (mfa ? '; the instance demands multi-factor authentication for this user (X-MFA_TOKEN: invalid): exempt the integration user from MFA or use servicenow.auth.type: oauth' : ''));
+  }
+  if (status === 403) {
+    const need = ctx.access
+      ? `the integration user lacks ${ctx.access.permission} for ${ctx.access.subject}`
+      : 'the integration user lacks a permission this needs';
+    return new SignrelayError('permanent', 'servicenow_forbidden',
+      `${what}; ${need}: grant it a role with that access (read on the record's table, create on sys_attachment, write on work_notes/comments)`);
+  }
+  if (status === 404) {
+    const subject = ctx.access?.subject ?? 'the record';
+    return new SignrelayError('permanent', 'servicenow_not_found',
+      `${what}; ${subject} does not exist or the integration user cannot see it (ACL)`);
+  }
+  if (status === 400) {
+    return new SignrelayError('permanent', 'servicenow_bad_request', `${what}; the instance rejected the request as it is`);
+  }
+  return new SignrelayError('permanent', 'servicenow_rejected', `${what}; the request will not succeed as it is`);
+}
+
+/** No HTTP answer at all: DNS, refused or reset connection, TLS, our own timeout. */
+export function classifyNetworkFailure(operation: string, err: unknown, timeoutSeconds?: number): SignrelayError {
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    const after = timeoutSeconds === undefined ? '' : ` within ${timeoutSeconds} s (servicenow.timeout_seconds)`;
+    return new SignrelayError('transient', 'servicenow_timeout', `ServiceNow did not answer to ${operation}${after}; will retry`, { cause: err });
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return new SignrelayError('transient', 'servicenow_unreachable',
+    `could not reach ServiceNow to ${operation} (${detail}); will retry — check the network and servicenow.instance_url`, { cause: err });
+}
+
+/** A 2xx whose body is not what the API documents (a hibernating instance answers HTML). */
+export function badResponse(operation: string, problem: string, cause?: unknown): SignrelayError {
+  return new SignrelayError('transient', 'servicenow_bad_response',
+    `ServiceNow answered oddly to ${operation}: ${problem}; will retry (is servicenow.instance_url the instance, and is it awake?)`, { cause });
+}

@@ -1,0 +1,60 @@
+// The ServiceNow client's public shapes (SERVICENOW.md): what completion and delivery code
+// import without pulling in the HTTP machinery. Values are already converted from
+// ServiceNow's all-strings JSON into numbers where they are numbers.
+import type { StoredToken } from '../store/oauth-tokens.ts';
+
+/** The name of the `oauth_tokens` row holding ServiceNow's OAuth2 tokens. */
+export const SERVICENOW_TOKEN_NAME = 'servicenow';
+
+export interface RecordRef {
+  /** The record's own table: its `sys_class_name` when the instance gave one (HR child tables). */
+  table: string;
+  sysId: string;
+  number: string;
+}
+
+export interface AttachmentInfo {
+  sysId: string;
+  fileName: string;
+  sizeBytes: number;
+  /** SHA-256 of the content, lower-case hex, as the Attachment API computes it. */
+  hash: string;
+  tableName: string;
+  tableSysId: string;
+}
+
+export interface UploadAttachmentInput {
+  table: string;
+  sysId: string;
+  fileName: string;
+  bytes: Uint8Array;
+  /** Default application/pdf. */
+  contentType?: string;
+}
+
+export type JournalField = 'work_notes' | 'comments';
+
+export interface ServiceNowClient {
+  /** number → record on `table` (or `task`); cached in memory. Not found / ambiguous = permanent. */
+  findRecord(table: string, number: string): Promise<RecordRef>;
+  /** For `Record: table/sys_id` requests. */
+  getRecord(table: string, sysId: string): Promise<RecordRef>;
+  /** Attachments of a record, optionally only those named `fileName`. */
+  listAttachments(table: string, sysId: string, fileName?: string): Promise<AttachmentInfo[]>;
+  uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;
+  /** A journal entry: `work_notes` (internal, default) or `comments` (customer-visible). */
+  addWorkNote(table: string, sysId: string, text: string, field?: JournalField): Promise<void>;
+}
+
+/** Bound to one row (SERVICENOW_TOKEN_NAME), e.g. `{ load: () => loadToken(db, name), save: (t) => saveToken(db, name, t, new Date()) }`. */
+export interface ServiceNowTokenStore {
+  load(): StoredToken | null | Promise<StoredToken | null>;
+  save(token: StoredToken): void | Promise<void>;
+}
+
+export interface ServiceNowLogger {
+  debug(message: string, fields?: Record<string, unknown>): unknown;
+  warn?(message: string, fields?: Record<string, unknown>): unknown;
+}
+
+export type { StoredToken };
