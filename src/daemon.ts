@@ -1,5 +1,5 @@
-// Wires the daemon together: database, provider client, SMTP, the job runner and the
-// request watcher. Nothing here decides anything; it only connects the parts and stops
+// Wires the daemon together: database, provider and ServiceNow clients, SMTP, the job
+// runner and the two watchers (requests, returns). Nothing here decides anything; it only connects the parts and stops
 // them in order (watcher first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
@@ -9,7 +9,8 @@ import { returnAccountOf } from './config/return-account.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
-import { createRequestMailHandler, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
+import { createRequestMailHandler, fileUnprocessableRequestMail, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
+import { withAttemptLimit } from './mail/with-attempt-limit.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
 import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
 import type { Logger } from './log.ts';
@@ -21,6 +22,7 @@ import { BlobStore } from './store/blobs.ts';
 import { markMoved } from './store/messages.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
+import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 
 export interface Daemon {
   db: Db;
@@ -44,6 +46,13 @@ export interface DaemonOptions {
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   const db = openDatabase(config.storage.data_dir);
+  let lock: DataDirLock;
+  try {
+    lock = lockDataDir(config.storage.data_dir);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const blobs = new BlobStore(config.storage.data_dir);
   const provider = options.provider ?? createSecuredSigningClient({
     config: config.provider,
@@ -71,13 +80,17 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     handlers: {
-      submit: createSubmitHandler({ db, blobs, provider, logger: logger.child({ component: 'submit' }) }),
+      submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
     },
   });
 
   const mailbox = config.mailboxes.requests;
+  const intakeDeps = {
+    db, blobs, config, policy: intakePolicyFrom(config), providerName: provider.name,
+    logger: logger.child({ component: 'intake' }), jobsQueued,
+  };
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,
     account: mailbox,
@@ -85,14 +98,15 @@ export function startDaemon(options: DaemonOptions): Daemon {
     ensureFolders: [mailbox.processed_folder, mailbox.rejected_folder],
     logger: logger.child({ component: 'imap', mailbox: REQUESTS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
-    handle: createRequestMailHandler({
-      db, blobs, config, policy: intakePolicyFrom(config), providerName: provider.name,
-      logger: logger.child({ component: 'intake' }), jobsQueued,
+    handle: withAttemptLimit(createRequestMailHandler(intakeDeps), {
+      db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
+      giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
     onMoved: (message) => markMoved(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });
 
   const returns = config.mailboxes.returns;
+  const completion = createCompletionMailHandler({ db, blobs, config, logger: logger.child({ component: 'completion' }), jobsQueued });
   const returnWatcher = startImapWatcher({
     name: RETURNS_MAILBOX,
     account: returnAccountOf(config),
@@ -100,7 +114,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     ensureFolders: [returns.folder, returns.processed_folder, returns.unmatched_folder],
     logger: logger.child({ component: 'imap', mailbox: RETURNS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
-    handle: createCompletionMailHandler({ db, blobs, config, logger: logger.child({ component: 'completion' }), jobsQueued }),
+    handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
     onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });
 
@@ -113,6 +127,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       await jobs!.stop();
       await smtp.close();
       db.close();
+      lock.release();
       logger.info('signrelay stopped');
     },
   };

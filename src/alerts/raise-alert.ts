@@ -4,10 +4,10 @@
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
-import { enqueueJob } from '../store/jobs.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Db } from '../store/open-database.ts';
 
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable';
 
 export interface Alert {
   kind: AlertKind;
@@ -41,13 +41,11 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
     db.prepare(`INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES (?, ?, 0)
       ON CONFLICT(kind) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0`).run(alert.kind, at.toISOString());
     const footer = held > 0 ? `\n\n${held} more alert(s) of this kind were held back since the last mail; see the audit trail.` : '';
-    enqueueJob(db, {
-      kind: 'mail', requestId: alert.requestId ?? null, payload: {
-        purpose: 'alert',
-        message: {
-          from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${alert.subject}`,
-          text: `${alert.text}${footer}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
-        },
+    enqueueMail(db, {
+      requestId: alert.requestId ?? null, purpose: 'alert',
+      message: {
+        from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${alert.subject}`,
+        text: `${alert.text}${footer}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
       },
     }, at);
     return true;

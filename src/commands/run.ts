@@ -5,6 +5,10 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { startDaemon } from '../daemon.ts';
+import { secretsOf } from '../config/secrets-of.ts';
+
+/** Re-exported for the demo, which masks the same secrets. */
+export { secretsOf };
 import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 
@@ -47,12 +51,4 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-}
-
-/** Every secret value in the configuration, for the logger to mask. */
-export function secretsOf(config: Config): string[] {
-  return [
-    config.mailboxes.requests.password, config.smtp.password, config.provider.api_key,
-    config.provider.api_secret, config.provider.refresh_token,
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

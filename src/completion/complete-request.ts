@@ -8,7 +8,7 @@ import { describeError, SignrelayError } from '../errors.ts';
 import { isPdfContent } from '../intake/find-documents.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { SigningProvider, DocumentStatus } from '../providers/provider.ts';
-import { enqueueJob } from '../store/jobs.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
 import { getDocuments, getRequest, setDocumentSigned, transition, type RequestRow } from '../store/requests.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
 import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
@@ -25,7 +25,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
 
   function notify(request: RequestRow, kind: NoticeKind, detail: string): void {
-    enqueueJob(deps.db, { kind: 'mail', requestId: request.id, payload: { purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from) } }, deps.now());
+    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from) }, deps.now());
   }
 
   async function collectSigned(request: RequestRow, attachments: Array<{ fileName: string; sha256: string }>): Promise<boolean> {

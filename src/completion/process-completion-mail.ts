@@ -34,7 +34,13 @@ export interface CompletionIntakeDeps {
   jobsQueued?: () => void;
 }
 
-export function createCompletionMailHandler(deps: CompletionIntakeDeps): (message: WatchedMessage) => Promise<WatcherOutcome> {
+export interface CompletionMailHandler {
+  handle(message: WatchedMessage): Promise<WatcherOutcome>;
+  /** Files a mail that could not be processed (see with-attempt-limit) as unmatched. */
+  giveUp(message: WatchedMessage, reason: string): WatcherOutcome;
+}
+
+export function createCompletionMailHandler(deps: CompletionIntakeDeps): CompletionMailHandler {
   const now = deps.now ?? (() => new Date());
   const folders = deps.config.mailboxes.returns;
 
@@ -57,7 +63,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): (messag
     return outcome;
   };
 
-  return async (message) => {
+  const handle = async (message: WatchedMessage): Promise<WatcherOutcome> => {
     const key = { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
     const known = findMessage(deps.db, key);
     if (known) return { moveTo: known.folder };
@@ -105,6 +111,8 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): (messag
     deps.jobsQueued?.();
     return outcome;
   };
+
+  return { handle, giveUp: (message, reason) => unmatched(message, reason, null) };
 
   function storeSignedAttachments(mail: ParsedMail): Array<{ fileName: string; sha256: string }> {
     return mail.attachments

@@ -127,7 +127,7 @@ const provider = z.strictObject({
   api_secret: nonEmpty('the Secured Signing API secret'),
   /** Keys created since 2016 use OAuth2 bearer tokens; false = the "without OAuth" variant. */
   oauth: z.boolean().default(true),
-  /** Initial refresh token (from `signrelay authorize`); rotated tokens are kept in the database. */
+  /** Refresh token from the OAuth2 authorization-code flow; rotated tokens are kept in the database, and a new value here replaces them. */
   refresh_token: z.string().optional(),
   /** The domain or callback URL registered with the API key. */
   referer: z.url({ error: 'expected the URL registered with the API key, e.g. https://corp.example' }),

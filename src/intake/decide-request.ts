@@ -13,10 +13,6 @@ export type RequestDecision =
   | Exclude<MailDecision, { action: 'request' }>
   | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[] };
 
-export async function parseMailSource(source: Buffer): Promise<ParsedMail> {
-  return readRequestMail(source);
-}
-
 export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date): Promise<RequestDecision> {
   const decision = parseRequestMail(mail, policy, now);
   if (decision.action !== 'request') return decision;
@@ -39,18 +35,20 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
 }
 
 /**
- * Parses and decides in one step. Deciding is deterministic, so a mail that makes the
- * parser throw would throw again on every retry: it is rejected (without a reply — we may
- * not even know who sent it) instead of being retried forever.
+ * Parses and decides in one step. A mail the MIME parser cannot read would fail the same
+ * way on every retry: it is rejected (without a reply — we may not even know who sent it)
+ * instead of being retried.
  */
 export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
-  let mail: ParsedMail | undefined;
+  let mail: ParsedMail;
   try {
-    mail = await parseMailSource(source);
-    return { mail, decision: await decideRequest(mail, policy, now) };
+    mail = await readRequestMail(source);
   } catch (err) {
-    return { mail, decision: { action: 'reject', reply: false, reason: `the mail could not be read (${describeError(err)})` } };
+    return { mail: undefined, decision: { action: 'reject', reply: false, reason: `the mail could not be read (${describeError(err)})` } };
   }
+  // Anything thrown past this point is not the mail's fault: the watcher retries it, a
+  // limited number of times (with-attempt-limit).
+  return { mail, decision: await decideRequest(mail, policy, now) };
 }
 
 /**

@@ -5,12 +5,14 @@
 // leaves the mail to be handled again or finds its outcome already recorded.
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
+import { raiseAlert } from '../alerts/raise-alert.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
 import { stampedFileName, stampPdf } from '../pdf/stamp-pdf.ts';
-import type { BlobStore } from '../store/blobs.ts';
+import { sha256, type BlobStore } from '../store/blobs.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
@@ -44,35 +46,45 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     // Seen before (a crash between commit and move, or a failed move): just move it.
     const known = findMessage(deps.db, key);
     if (known) return { moveTo: known.folder };
-    if (message.messageId) {
-      const earlier = findMessageById(deps.db, REQUESTS_MAILBOX, message.messageId);
-      if (earlier) {
-        recordMessage(deps.db, { ...key, messageId: message.messageId, outcome: 'duplicate', reason: `same Message-ID as the mail of ${earlier.seenAt}`, folder: earlier.folder, requestId: earlier.requestId }, now());
-        log.info('duplicate request mail', { messageId: message.messageId, requestId: earlier.requestId });
-        return { moveTo: earlier.folder };
-      }
-    }
+    const duplicate = (messageId: string | null): WatcherOutcome | undefined => {
+      const earlier = messageId ? findMessageById(deps.db, REQUESTS_MAILBOX, messageId) : undefined;
+      if (!earlier) return undefined;
+      recordMessage(deps.db, { ...key, messageId, outcome: 'duplicate', reason: `same mail (${messageId}) as the one of ${earlier.seenAt}`, folder: earlier.folder, requestId: earlier.requestId }, now());
+      log.info('duplicate request mail', { messageId, requestId: earlier.requestId });
+      return { moveTo: earlier.folder };
+    };
+    const seen = duplicate(message.messageId);
+    if (seen) return seen;
 
     // Never download an oversize mail: decide from its headers alone.
-    const decided = message.size > deps.config.limits.max_mail_bytes
-      ? await decideOversize(await message.fetchHeaders(), message.size, deps.policy, now())
-      : await decideFromSource(await message.fetchSource(), deps.policy, now());
+    const oversize = message.size > deps.config.limits.max_mail_bytes;
+    const source = oversize ? await message.fetchHeaders() : await message.fetchSource();
+    // A mail without a Message-ID is known by its content, so a copy of it (after a
+    // UIDVALIDITY change, say) is still recognised.
+    const messageId = message.messageId ?? (oversize ? null : `<sha256.${sha256(source)}@signrelay.invalid>`);
+    if (!message.messageId) {
+      const copy = duplicate(messageId);
+      if (copy) return copy;
+    }
+    const decided = oversize
+      ? await decideOversize(source, message.size, deps.policy, now())
+      : await decideFromSource(source, deps.policy, now());
     const mail = decided.mail;
     let decision = decided.decision;
 
     if (decision.action === 'request' && mail) {
       try {
-        return await commitRequest(message, decision);
+        return await commitRequest(message, messageId, decision);
       } catch (err) {
         // pdf-lib can refuse a PDF that passed inspection: that is the requester's to fix.
         if (!isSignrelayError(err) || err.kind !== 'input') throw err;
         decision = { action: 'reject', reason: err.message, reply: decision.draft.noReplyReason === null };
       }
     }
-    return commitRejection(message, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
+    return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
   };
 
-  async function commitRequest(message: WatchedMessage, decision: Extract<RequestDecision, { action: 'request' }>): Promise<WatcherOutcome> {
+  async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>): Promise<WatcherOutcome> {
     const { draft } = decision;
     const { token, stamped } = await stampAll(decision);
     // Blobs first: content-addressed, so a crash before the commit leaves only an orphan file.
@@ -88,7 +100,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
       transition(deps.db, id, 'stamped', at);
       enqueueJob(deps.db, { kind: 'submit', requestId: id }, at);
-      recordMessage(deps.db, { ...keyOf(message), messageId: message.messageId ?? draft.messageId, outcome: 'request', reason: decision.reason, folder: folders.processed_folder, requestId: id }, at);
+      recordMessage(deps.db, { ...keyOf(message), messageId: messageId ?? draft.messageId, outcome: 'request', reason: decision.reason, folder: folders.processed_folder, requestId: id }, at);
       return id;
     })();
     deps.logger.info('request accepted', { uid: message.uid, requestId, route: draft.route, record: draft.record?.number, signers: draft.signers.length, documents: draft.documents.length });
@@ -102,21 +114,31 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const address = returnAddress(deps.config.mailboxes.returns.address, token);
     const stamped = [];
     for (const [i, doc] of draft.documents.entries()) {
-      const bytes = await stampPdf(doc.bytes, {
+      const input = {
         hasSignTags: decision.pdfs[i]?.hasSignTags,
         token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
         stamping: deps.config.stamping,
-      });
+      };
+      let bytes: Uint8Array;
+      try {
+        bytes = await stampPdf(doc.bytes, input);
+      } catch (err) {
+        // The configured overlay position does not fit this document's page: a signature
+        // page always fits, and the requester should not pay for the configuration.
+        if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
+        deps.logger.warn('overlay does not fit this PDF; appending a signature page instead', { fileName: doc.fileName, error: err.message });
+        bytes = await stampPdf(doc.bytes, { ...input, stamping: { ...input.stamping, mode: 'signature-page' } });
+      }
       stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, token) });
     }
     return { token, stamped };
   }
 
-  function commitRejection(message: WatchedMessage, mail: ParsedMail | undefined, decision: Exclude<RequestDecision, { action: 'request' }>, log: Logger): WatcherOutcome {
+  function commitRejection(message: WatchedMessage, knownId: string | null, mail: ParsedMail | undefined, decision: Exclude<RequestDecision, { action: 'request' }>, log: Logger): WatcherOutcome {
     const at = now();
     const reply = decision.action === 'reject' && decision.reply && mail !== undefined;
-    const messageId = message.messageId ?? mail?.messageId ?? null;
+    const messageId = knownId ?? mail?.messageId ?? null;
     deps.db.transaction(() => {
       let requestId: string | null = null;
       if (decision.action === 'reject') {
@@ -127,7 +149,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         }, at);
       }
       if (reply) {
-        enqueueJob(deps.db, { kind: 'mail', requestId, payload: { purpose: 'reply', message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) } }, at);
+        enqueueMail(deps.db, { requestId, purpose: 'reply', message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) }, at);
       }
       recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
     })();
@@ -144,6 +166,21 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
  */
 function sendSigners(decision: Extract<RequestDecision, { action: 'request' }>) {
   return decision.pdfs.some((p) => p.hasSignTags) ? [] : decision.draft.signers;
+}
+
+/** Files a request mail that could not be processed (see with-attempt-limit): Rejected, no reply, an alert. */
+export function fileUnprocessableRequestMail(deps: RequestIntakeDeps, message: WatchedMessage, reason: string): WatcherOutcome {
+  const now = deps.now ?? (() => new Date());
+  const folder = deps.config.mailboxes.requests.rejected_folder;
+  deps.db.transaction(() => {
+    recordMessage(deps.db, { ...keyOf(message), messageId: null, outcome: 'rejected', reason, folder, requestId: null }, now());
+    raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+      kind: 'unprocessable', subject: 'a request mail could not be processed',
+      text: `A mail in the request mailbox (UID ${message.uid}, Message-ID ${message.messageId ?? 'none'}) was moved to ${folder} without a reply: ${reason}.\nLook at it there; the requester was not told.`,
+    });
+  })();
+  deps.jobsQueued?.();
+  return { moveTo: folder };
 }
 
 function keyOf(message: WatchedMessage) {

@@ -2,7 +2,11 @@
 // external effect is recorded as an intent before it happens and as done after, in the
 // same transaction as the state change; a retry after a crash skips what is done and, for
 // a send whose intent has no result, asks the provider whether it happened before sending.
-import { describeError, SignrelayError } from '../errors.ts';
+import { raiseAlert } from '../alerts/raise-alert.ts';
+import { composeRequesterNotice } from '../completion/compose-notices.ts';
+import type { Config } from '../config/schema.ts';
+import { SignrelayError } from '../errors.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
@@ -13,6 +17,8 @@ import { getDocuments, getRequest, setDocumentReference, transition } from '../s
 
 export interface SubmitDeps {
   db: Db;
+  config: Config;
+  jobsQueued?: () => void;
   blobs: BlobStore;
   provider: SigningProvider;
   logger: Logger;
@@ -85,8 +91,17 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const requestId = job.requestId!;
       const request = getRequest(deps.db, requestId);
       if (!request || request.state === 'sent' || request.state === 'failed') return;
-      transition(deps.db, requestId, 'failed', now(), { reason: `submitting to the provider failed: ${reason}` });
-      deps.logger.error('request failed', { requestId, reason: describeError(reason) });
+      const why = `submitting to the provider failed: ${reason}`;
+      deps.db.transaction(() => {
+        transition(deps.db, requestId, 'failed', now(), { reason: why });
+        enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+          kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,
+          text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to Secured Signing: ${reason}\nThe stamped PDF is kept; fix the cause and retry the request.`,
+        });
+      })();
+      deps.jobsQueued?.();
+      deps.logger.error('request failed', { requestId, reason: why });
     },
   };
 }

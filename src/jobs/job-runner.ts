@@ -30,6 +30,7 @@ export interface JobRunnerOptions {
 }
 
 export const AUTH_RETRY_MS = 5 * 60_000;
+const FAILED_PASS_PAUSE_MS = 5_000;
 
 export interface JobRunner {
   /** Something was enqueued: look now. */
@@ -77,9 +78,9 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       const message = describeError(err);
       const kind = isSignrelayError(err) ? err.kind : 'transient';
       const attempt = job.attempts + 1;
-      // Credentials an operator must fix are retried too, slowly: the work waits for the
-      // fix instead of failing every request that happens to be in the queue.
-      if ((kind === 'transient' || kind === 'auth') && attempt < maxAttempts) {
+      // Credentials an operator must fix are retried slowly and without limit: the work
+      // waits for the fix instead of failing every request that happens to be queued.
+      if (kind === 'auth' || (kind === 'transient' && attempt < maxAttempts)) {
         const retryAfterSeconds = isSignrelayError(err) ? err.retryAfterSeconds : undefined;
         const delay = Math.max(retryDelayMs(attempt, { retryAfterSeconds, baseMs: options.retryBaseMs }), kind === 'auth' ? authRetryMs : 0);
         retryJob(options.db, job.id, message, new Date(now().getTime() + delay), now());
@@ -115,12 +116,14 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       return;
     }
     running = pass()
-      .catch((err: unknown) => {
+      .then(() => schedule(), (err: unknown) => {
+        // The table itself failed (database error): look again after a pause, not at once.
         options.logger.error('job runner pass failed', { error: describeError(err) });
+        clearTimeout(timer);
+        timer = setTimeout(poke, FAILED_PASS_PAUSE_MS);
       })
       .finally(() => {
         running = undefined;
-        schedule();
       });
   }
 

@@ -1,9 +1,11 @@
 // The `mail` job: sends one stored mail through SMTP — a rejection reply, a notice to a
 // requester, an operator alert, or a signed document for the instance's inbound email.
-// The mail (with its Message-ID) is fixed when the job is created, so if a crash repeats
-// a send after the server accepted it, the receiving side sees the same message twice
-// and can tell (mail clients and ServiceNow's inbound processing dedupe by content/ID).
+// The mail, Message-ID included, is fixed when the job is queued (enqueueMail), so if a
+// crash repeats a send after the server accepted it, the receiver gets the same message
+// again and can tell.
+import { randomBytes } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
+import { enqueueJob } from '../store/jobs.ts';
 import type { JobHandler } from './job-runner.ts';
 import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
@@ -30,4 +32,16 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
       deps.logger.info('mail sent', { purpose, requestId: job.requestId ?? undefined, to: String(message.to) });
     },
   };
+}
+
+/**
+ * Queues a mail. Its Message-ID is fixed here, once, so a retry after the server accepted
+ * the mail but before we recorded it repeats the same message, which receivers recognise.
+ */
+export function enqueueMail(db: Db, input: { requestId: string | null; purpose: MailPurpose; message: SendMailOptions }, now: Date): number {
+  const from = typeof input.message.from === 'string' ? input.message.from : '';
+  const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'signrelay.invalid';
+  const message = { ...input.message, messageId: input.message.messageId ?? `<signrelay.${input.purpose}.${randomBytes(8).toString('hex')}@${domain}>` };
+  const payload: MailJobPayload = { purpose: input.purpose, message };
+  return enqueueJob(db, { kind: 'mail', requestId: input.requestId, payload: payload as unknown as Record<string, unknown> }, now);
 }

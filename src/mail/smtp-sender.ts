@@ -1,6 +1,6 @@
-// Sends signrelay's own mail (replies to requesters) through the configured SMTP server.
+// Sends signrelay's own mail (replies, notices, alerts, deliveries) through the configured SMTP server.
 // Pooled, because smtp-server-like peers pause before their greeting; failures leave here
-// already classified (transient / permanent / auth / config) so the reply job can decide.
+// already classified (transient / permanent / auth / config) so the mail job can decide.
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';

@@ -1,4 +1,4 @@
-// Durable jobs: every external side effect (provider upload/send, reply mail) is a row
+// Durable jobs: every external side effect (provider upload/send, delivery, any mail) is a row
 // here before it is attempted. A job is retried with backoff until it succeeds, fails
 // permanently, or runs out of attempts; a restart simply picks up the due rows.
 import type { Db } from './open-database.ts';

@@ -20,14 +20,19 @@ export function openDatabase(dataDir: string): Db {
       `storage.data_dir ${dataDir} cannot be created or used (${(err as NodeJS.ErrnoException).code}): create it and give the signrelay user write access`, { cause: err });
   }
   const file = join(dataDir, 'signrelay.db');
-  const db = new Database(file);
-  chmodSync(file, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  migrate(db);
-  return db;
+  try {
+    const db = new Database(file);
+    chmodSync(file, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+    return db;
+  } catch (err) {
+    throw new SignrelayError('config', 'database_unusable',
+      `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
+  }
 }
 
 /** An in-memory database with the real migrations, for tests and `explain`. */

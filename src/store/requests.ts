@@ -75,6 +75,11 @@ export function insertRequest(db: Db, input: NewRequest, now: Date): string {
 
 /** Moves a request to `to`; throws if the state machine does not allow it. */
 export function transition(db: Db, id: string, to: RequestState, now: Date, detail?: { reason?: string; [k: string]: unknown }): void {
+  // One transaction (a savepoint inside a caller's): the state and its audit event together.
+  db.transaction(() => transitionNow(db, id, to, now, detail))();
+}
+
+function transitionNow(db: Db, id: string, to: RequestState, now: Date, detail?: { reason?: string; [k: string]: unknown }): void {
   const row = db.prepare('SELECT state FROM requests WHERE id = ?').get(id) as { state: RequestState } | undefined;
   if (!row) throw new SignrelayError('permanent', 'request_unknown', `request ${id} does not exist`);
   if (!canTransition(row.state, to)) {

@@ -56,3 +56,16 @@ it('never processes the same mail twice, even after a UIDVALIDITY change', async
   expect(listRequests(getWorld().daemon!.db).filter((r) => r.subject.includes('once only'))).toHaveLength(1);
   expect(getWorld().simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
 }, 60_000);
+
+it('recognises a mail without a Message-ID by its content', async () => {
+  const world = getWorld();
+  const withId = await buildMail({ subject: 'RITM0010008 no id', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] });
+  const raw = Buffer.from(withId.toString('latin1').replace(/^Message-ID: .*\r\n/im, ''), 'latin1');
+  expect(raw.toString('latin1')).not.toMatch(/^Message-ID:/im);
+  await world.dovecot.append('sign', 'INBOX', raw);
+  await waitFor(() => listRequests(world.daemon!.db).some((r) => r.subject.includes('RITM0010008')), { timeoutMs: 15_000, what: 'the request' });
+  const duplicatesBefore = countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0;
+  await world.dovecot.append('sign', 'INBOX', raw);
+  await waitFor(() => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === duplicatesBefore + 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
+  expect(listRequests(world.daemon!.db).filter((r) => r.subject.includes('RITM0010008'))).toHaveLength(1);
+}, 40_000);

@@ -21,6 +21,15 @@ import { getDocuments, getRequest, insertRequest, setDocumentStamped, transition
 import { contractPdf } from './world.ts';
 import { configSchema } from '../../src/config/schema.ts';
 
+const CONFIG = configSchema.parse({
+  mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
+  smtp: { host: 'h', from: 'signrelay <sign@corp.example>' },
+  provider: { api_key: 'k', api_secret: 's', referer: 'https://corp.example' },
+  servicenow: { instance_url: 'https://acme.service-now.com', auth: { type: 'basic', user: 'u', password: 'p' } },
+  alerts: { to: ['admins@corp.example'] },
+  routes: { default: {} },
+});
+
 type Simulator = Awaited<ReturnType<typeof startSecuredSigningSimulator>>;
 let simulator: Simulator;
 let dataDir: string;
@@ -76,7 +85,7 @@ function run(provider: SigningProvider): JobRunner {
   runner = startJobRunner({
     db, logger: silentLogger(), retryBaseMs: 20,
     handlers: {
-      submit: createSubmitHandler({ db, blobs: new BlobStore(dataDir), provider, logger: silentLogger() }),
+      submit: createSubmitHandler({ db, blobs: new BlobStore(dataDir), config: CONFIG, provider, logger: silentLogger() }),
       mail: { async run() { throw new Error('no replies here'); } },
     },
   });
@@ -148,5 +157,9 @@ describe('the submit job', () => {
     await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('failed');
     expect(getRequest(db, id)?.reason).toContain('DueDate is required');
     expect(succeeded('/SmartTag/Send')).toBe(0);
+    // Nobody is left in the dark: the requester gets a notice, the operators an alert.
+    const mails = jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => j.payload as { purpose: string; message: { to: unknown; subject: string } });
+    expect(mails.map((m) => [m.purpose, m.message.to])).toEqual([['notice', 'helen@corp.example'], ['alert', ['admins@corp.example']]]);
+    expect(mails[0]!.message.subject).toMatch(/Not sent for signature/);
   });
 });

@@ -144,12 +144,29 @@ describe('OAuth2', () => {
     expect(sim.oauth.isRefreshTokenValid(initial.refreshToken)).toBe(true);
   });
 
-  it('a dead refresh token is an auth error that says to re-authorize', async () => {
+  it('a dead refresh token is an auth error that says how to replace it', async () => {
     const { client } = await setup({}, { refresh_token: 'never-issued' });
     const err = await caught(client.accountInfo());
     expect(err).toMatchObject({ kind: 'auth', code: 'provider_token_refused' });
-    expect(err.message).toContain('signrelay authorize');
+    expect(err.message).toContain('put a new one in provider.refresh_token');
     expect(err.message).not.toContain('never-issued');
+  });
+
+  it('a new provider.refresh_token replaces a dead stored chain; an unchanged one does not', async () => {
+    const { sim, store, clock } = await setup();
+    const fresh = sim.issueTokens();
+    const deadChain = { accessToken: null, refreshToken: 'dead-rotated-token', expiresAt: null, seed: 'sha-of-an-older-config-token' };
+    store.token = { ...deadChain };
+    const client = createSecuredSigningClient({ config: providerConfig(sim, { refresh_token: fresh.refreshToken }), tokenStore: store, now: clock.now });
+    await client.accountInfo();
+    expect(store.token!.seed).toMatch(/^[0-9a-f]{64}$/);
+    // The chain now started from this config token: the rotated stored token is used from here on.
+    const rotated = store.token!.refreshToken;
+    store.token = { ...store.token!, accessToken: null, expiresAt: null };
+    const again = createSecuredSigningClient({ config: providerConfig(sim, { refresh_token: fresh.refreshToken }), tokenStore: store, now: clock.now });
+    await again.accountInfo();
+    const lastGrant = tokenCalls(sim).at(-1)!.body as Record<string, string>;
+    expect(lastGrant.refresh_token).toBe(rotated);
   });
 
   it('no refresh token at all is an auth error', async () => {

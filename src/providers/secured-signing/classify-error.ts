@@ -77,7 +77,7 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +
-      'and the server clock; if the refresh token expired or was revoked, re-run `signrelay authorize`');
+      'and the server clock; if the refresh token expired or was revoked, put a new one in provider.refresh_token and restart');
   }
   if (status === 408) {
     return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);

@@ -3,6 +3,7 @@
 // `signrelay authorize`. One refresh at a time — concurrent callers share the promise —
 // and the store is re-read first, so a token another caller just saved is used rather
 // than spending the refresh token twice (a rotated one is single-use).
+import { createHash } from 'node:crypto';
 import { SignrelayError } from '../../errors.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure, serverMessage } from './classify-error.ts';
 
@@ -13,6 +14,8 @@ export interface StoredToken {
   /** Milliseconds since the epoch. */
   expiresAt: number | null;
   scope?: string | null;
+  /** sha256 of the configured refresh token this chain started from (see `refresh`). */
+  seed?: string | null;
 }
 
 export interface TokenStore {
@@ -25,7 +28,7 @@ export interface TokenManagerOptions {
   apiKey: string;
   apiSecret: string;
   store: TokenStore;
-  /** From provider.refresh_token; used only while the store holds none. */
+  /** From provider.refresh_token; used while the store holds none, and when it changed since the stored chain began. */
   initialRefreshToken?: string | undefined;
   fetch: typeof fetch;
   now: () => number;
@@ -77,7 +80,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const { errorCode } = serverMessage(bodyText);
         throw new SignrelayError('auth', 'provider_token_refused',
           `Secured Signing refused to ${operation} (HTTP ${response.status}${errorCode ? ` ${errorCode}` : ''}): ` +
-          'check provider.api_key and provider.api_secret; if the refresh token expired or was revoked, re-run `signrelay authorize`');
+          'check provider.api_key and provider.api_secret; if the refresh token expired or was revoked, put a new one in provider.refresh_token and restart');
       }
       throw classifyHttpFailure(operation, { status: response.status, headers: response.headers, bodyText }, { now: options.now(), secrets });
     }
@@ -97,6 +100,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previous?.refreshToken ?? null,
       expiresAt: options.now() + seconds * 1000,
       scope: typeof body.scope === 'string' ? body.scope : previous?.scope ?? null,
+      seed: previous?.seed ?? null,
     };
     await options.store.save(token);
     current = token;
@@ -109,14 +113,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       current = stored;
       return stored.accessToken;
     }
-    const refreshToken = stored?.refreshToken ?? options.initialRefreshToken;
+    // A refresh token put in the configuration after the stored chain began is the
+    // operator's fix for a dead chain: it wins over the stored (rotated) one.
+    const seed = options.initialRefreshToken ? createHash('sha256').update(options.initialRefreshToken).digest('hex') : null;
+    const fromConfig = seed !== null && (!stored?.refreshToken || stored.seed !== seed);
+    const refreshToken = fromConfig ? options.initialRefreshToken : stored?.refreshToken;
     if (!refreshToken) {
       throw new SignrelayError('auth', 'provider_not_authorized',
-        'Secured Signing needs an OAuth2 refresh token and none is stored: run `signrelay authorize` (or set provider.refresh_token)');
+        'Secured Signing needs an OAuth2 refresh token and none is stored: set provider.refresh_token (from the authorization-code flow of your API key) and restart');
     }
     const token = await requestToken('refresh the OAuth2 access token', {
       grant_type: 'refresh_token', refresh_token: refreshToken, client_id: options.apiKey, client_secret: options.apiSecret,
-    }, stored ?? { accessToken: null, refreshToken, expiresAt: null });
+    }, fromConfig ? { accessToken: null, refreshToken, expiresAt: null, seed } : stored!);
     return token.accessToken!;
   }
 

@@ -63,7 +63,7 @@ CREATE INDEX messages_message_id ON messages(mailbox, message_id);
 
 CREATE TABLE jobs (
   id              INTEGER PRIMARY KEY,
-  kind            TEXT NOT NULL,              -- 'submit' | 'reply' | …
+  kind            TEXT NOT NULL,              -- 'submit' | 'complete' | 'mail'
   request_id      TEXT REFERENCES requests(id),
   payload         TEXT NOT NULL DEFAULT '{}', -- JSON
   state           TEXT NOT NULL DEFAULT 'pending', -- 'pending' | 'done' | 'failed'

@@ -1,0 +1,18 @@
+// Every secret value in a loaded configuration, for the logger to mask wherever it
+// appears. Kept beside the schema: a new secret setting must be added here too (a test
+// walks the schema for setting names that look secret and checks they are listed).
+import type { Config } from './schema.ts';
+
+export function secretsOf(config: Config): string[] {
+  const auth = config.servicenow.auth;
+  return [
+    config.mailboxes.requests.password,
+    config.mailboxes.returns.password,
+    config.smtp.password,
+    config.provider.api_key,
+    config.provider.api_secret,
+    config.provider.refresh_token,
+    auth.password,
+    auth.type === 'oauth' ? auth.client_secret : undefined,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

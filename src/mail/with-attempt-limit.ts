@@ -1,0 +1,57 @@
+// Wraps a watcher's handler so that no mail can block its folder for ever: every attempt
+// is counted on disk before it starts (a mail that crashes the process counts too), and a
+// mail whose processing failed more than `maxAttempts` times is filed by `giveUp` — moved
+// out with its reason recorded and an operator alerted. Failures of the infrastructure
+// (database busy, disk full, network) never count: that mail waits for the fix.
+import { describeError, isSignrelayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { countAttempt, recordAttemptFailure, type FailureKind } from '../store/message-attempts.ts';
+import { findMessage } from '../store/messages.ts';
+import type { Db } from '../store/open-database.ts';
+import type { MessageOutcome, WatchedMessage } from './imap-watcher.ts';
+
+export const MAX_MESSAGE_ATTEMPTS = 5;
+
+export interface AttemptLimitOptions {
+  db: Db;
+  mailbox: string;
+  logger: Logger;
+  maxAttempts?: number;
+  now?: () => Date;
+  /** Files a mail that cannot be processed; must commit its outcome before returning. */
+  giveUp(message: WatchedMessage, reason: string): MessageOutcome;
+}
+
+export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<MessageOutcome>, options: AttemptLimitOptions): (message: WatchedMessage) => Promise<MessageOutcome> {
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? MAX_MESSAGE_ATTEMPTS;
+  return async (message) => {
+    const key = { mailbox: options.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    const known = findMessage(options.db, key);
+    if (known) return { moveTo: known.folder };
+    const attempt = countAttempt(options.db, key, now());
+    if (attempt.attempts > maxAttempts && attempt.lastErrorKind !== 'infrastructure') {
+      const why = attempt.lastError ?? 'the process stopped while handling it';
+      options.logger.error('giving up on a mail', { uid: message.uid, attempts: attempt.attempts - 1, error: why });
+      return options.giveUp(message, `it could not be processed in ${attempt.attempts - 1} attempts (${why})`);
+    }
+    try {
+      return await handle(message);
+    } catch (err) {
+      try {
+        recordAttemptFailure(options.db, key, describeError(err), failureKind(err), now());
+      } catch {
+        // The database itself is failing: the watcher retries the mail later anyway.
+      }
+      throw err;
+    }
+  };
+}
+
+const INFRASTRUCTURE_CODES = /^(SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)|ENOSPC|EIO|EMFILE|ENFILE|EDQUOT|EROFS|ECONNRESET|ETIMEDOUT|EPIPE|NoConnection)/;
+
+export function failureKind(err: unknown): FailureKind {
+  if (isSignrelayError(err)) return err.kind === 'transient' || err.kind === 'auth' ? 'infrastructure' : 'processing';
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && INFRASTRUCTURE_CODES.test(code) ? 'infrastructure' : 'processing';
+}

@@ -1,0 +1,27 @@
+// Per-mail attempt counts (see migration 0003). Infrastructure failures — a busy or full
+// disk, the network — are retried without limit; only failures of the mail's own
+// processing (and crashes) count towards giving up.
+import type { Db } from './open-database.ts';
+import type { MessageKey } from './messages.ts';
+
+export type FailureKind = 'infrastructure' | 'processing';
+
+export interface AttemptRow {
+  attempts: number;
+  lastError: string | null;
+  lastErrorKind: FailureKind | null;
+}
+
+/** Counts one more attempt and returns the row as it now stands. */
+export function countAttempt(db: Db, key: MessageKey, now: Date): AttemptRow {
+  db.prepare(`INSERT INTO message_attempts (mailbox, uid_validity, uid, attempts, updated_at) VALUES (?, ?, ?, 1, ?)
+    ON CONFLICT DO UPDATE SET attempts = attempts + 1, updated_at = excluded.updated_at`).run(key.mailbox, key.uidValidity, key.uid, now.toISOString());
+  const row = db.prepare('SELECT attempts, last_error, last_error_kind FROM message_attempts WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
+    .get(key.mailbox, key.uidValidity, key.uid) as { attempts: number; last_error: string | null; last_error_kind: FailureKind | null };
+  return { attempts: row.attempts, lastError: row.last_error, lastErrorKind: row.last_error_kind };
+}
+
+export function recordAttemptFailure(db: Db, key: MessageKey, error: string, kind: FailureKind, now: Date): void {
+  db.prepare('UPDATE message_attempts SET last_error = ?, last_error_kind = ?, updated_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
+    .run(error, kind, now.toISOString(), key.mailbox, key.uidValidity, key.uid);
+}
