@@ -15,6 +15,9 @@ import type { Guard } from './watch-pass.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 
+/** How long a reconnect waits for the dead session's handler to finish. */
+const HANDLER_SETTLE_LIMIT_MS = 60_000;
+
 export type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 
 export const DEFAULT_LIVENESS_INTERVAL_MS = 60_000;
@@ -173,6 +176,9 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       status.state = 'connecting';
       session = startSession();
       const endedWith = await session.ended;
+      // A handler of the dead session may still be committing its mail: let it finish
+      // before a new session could hand the same mail to a second handler.
+      await session.settled(HANDLER_SETTLE_LIMIT_MS);
       session = null;
       const wasConnected = status.connectedSince !== null;
       status.connectedSince = null;

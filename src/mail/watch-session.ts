@@ -20,6 +20,12 @@ export interface WatchSession {
   readonly ended: Promise<unknown>;
   /** Graceful end: finish the message in hand, LOGOUT, clear timers. */
   shutdown(): Promise<void>;
+  /**
+   * Resolves when no handler of this session is running any more (at most `limitMs`
+   * later): after the connection died, its handler may still be committing a mail, and a
+   * new session must not hand the same mail over meanwhile.
+   */
+  settled(limitMs: number): Promise<void>;
 }
 
 const LOGOUT_TIMEOUT_MS = 5_000;
@@ -157,6 +163,12 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
 
   return {
     ended,
+    async settled(limitMs) {
+      if (!passLoop) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([passLoop.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+      clearTimeout(timer);
+    },
     async shutdown() {
       if (!ready) {
         end(null);
