@@ -54,6 +54,21 @@ describe('declined and expired documents', () => {
   });
 });
 
+describe('a route with notify_requester', () => {
+  it('mails the requester once the signed document is on the record', async () => {
+    const world = getWorld();
+    const { request, reference } = await sendRequest(world, 'HRC0001235', { to: 'sign+hr@corp.example', text: 'Please sign' });
+    await world.simulator.complete(reference);
+    const before = world.smtp.messages.length;
+    await mailReturn(world, request.token, 'contract has been signed');
+    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    const notice = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example'), 10_000);
+    const parsed = await simpleParser(notice.raw);
+    expect(parsed.subject).toMatch(/^Signed: /);
+    expect(parsed.text).toMatch(/signed and attached to HRC0001235/);
+  });
+});
+
 describe('the email delivery mode', () => {
   it('mails the signed PDF to the instance, whose inbound action attaches it to the record', async () => {
     const world = getWorld();

@@ -36,6 +36,7 @@ export const RECORDS = [
   { table: 'sc_req_item', number: 'RITM0010005' },
   { table: 'sc_req_item', number: 'RITM0010006' },
   { table: 'sn_hr_core_case', number: 'HRC0001234' },
+  { table: 'sn_hr_core_case', number: 'HRC0001235' },
   { table: 'incident', number: 'INC0012345' },
 ];
 
