@@ -1,9 +1,11 @@
-// `signrelay demo`: the request path end to end on this machine, with nothing to install or
-// configure. It starts an embedded mail world (in-memory IMAP + SMTP) and the Secured
-// Signing simulator on loopback, configures the real daemon against them through the real
-// configuration loader, mails it one good request and one without a PDF, and prints each
-// step as the daemon records it (see sandbox/demo-observer.ts: nothing is scripted).
-// Everything it wrote stays in a temporary directory unless --clean.
+// `signrelay demo`: the whole loop end to end on this machine, with nothing to install or
+// configure. It starts an embedded mail world (in-memory IMAP + SMTP), the Secured Signing
+// simulator and the ServiceNow simulator on loopback, configures the real daemon against
+// them through the real configuration loader, mails it a request, lets the simulator sign
+// it (which mails the completed document back to the return address), and then a mail
+// without a PDF; it prints each step as the daemon and the simulators record it (see
+// sandbox/demo-observer.ts: nothing is scripted). Everything it wrote stays in a temporary
+// directory unless --clean.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -16,31 +18,43 @@ import type { Config } from '../config/schema.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { DemoIncomplete, followMail, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
+import { DemoIncomplete, followCompletion, followMail, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import { startMailWorld, type MailWorld } from '../sandbox/mail-world.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../sandbox/secured-signing/server.ts';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
 import { getDocuments, listRequests } from '../store/requests.ts';
 import { secretsOf, type CommandIo } from './run.ts';
 
+const RECORD_NUMBER = 'RITM0010001';
+const RECORD_TABLE = 'sc_req_item';
+
 const USAGE = `usage: signrelay demo [--clean]
 
-Runs signrelay's request path end to end, on this machine only: an in-memory IMAP server
-holding the request mailbox sign@corp.example, an SMTP server in front of it, and the
-Secured Signing simulator, all on 127.0.0.1. The real daemon is configured against them
-through the real configuration loader; then a request mail (a contract PDF, two signers)
-and a mail without a PDF are sent to it. Each step is printed as the daemon records it in
-its SQLite database, with the time since the start.
+Runs signrelay's whole loop end to end, on this machine only: an in-memory IMAP server
+holding the request mailbox sign@corp.example (and its Returns folder, where mail for
+returns+TOKEN@corp.example is filed), an SMTP server in front of it, the Secured Signing
+simulator and the ServiceNow simulator (record ${RECORD_NUMBER} in ${RECORD_TABLE}), all on
+127.0.0.1. The real daemon is configured against them through the real configuration
+loader. A request mail (a contract PDF, two signers) is sent to it; once it is out for
+signing the simulator signs it and mails the completed document to the return address;
+the daemon matches that mail, downloads the signed copy and attaches it to the record.
+Then a mail without a PDF is sent, which must be answered. Each step is printed as the
+daemon and the simulators record it, with the time since the start.
 
-The database, the PDFs, the configuration used and the daemon's log are kept in a new
-directory under ${tmpdir()} (its path is printed).
+The database, the PDFs (the signed one too), the configuration used and the daemon's log
+are kept in a new directory under ${tmpdir()} (its path is printed).
 
   --clean      delete that directory at the end
   -h, --help   this text
 
-Exit status: 0 when both mails ended as expected within 30 s, 1 otherwise.
+Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,
+within 30 s; 1 otherwise.
 `;
 
 const DEADLINE_MS = 30_000;
+const SN_USER = 'signrelay.integration';
+const RETURN_ADDRESS = 'returns@corp.example';
+const RETURNS_FOLDER = 'Returns';
 const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 const REQUESTER = 'Helen Officer <helen.officer@corp.example>';
 const REQUEST_ADDRESS = 'sign@corp.example';
@@ -63,6 +77,7 @@ Helen
 interface Running {
   world?: MailWorld;
   simulator?: SecuredSigningSimulator;
+  servicenow?: ServiceNowSimulator;
   daemon?: Daemon;
   logger?: Logger;
   log?: WriteStream;
@@ -84,36 +99,40 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 
   const t0 = Date.now();
   const out = (line = '') => io.stdout.write(`${line}\n`);
+  const seconds = (at: number) => `${((at - t0) / 1000).toFixed(2)}s`;
   const step = (at: number, headline: string, details: string[] = []) => {
-    out(`${`${((at - t0) / 1000).toFixed(2)}s`.padStart(7)}  ${headline}`);
+    out(`${seconds(at).padStart(7)}  ${headline}`);
     for (const d of details) out(`${DETAIL_INDENT}${d}`);
   };
   const root = mkdtempSync(join(tmpdir(), 'signrelay-demo-'));
   const paths = { root, dataDir: join(root, 'data'), config: join(root, 'signrelay.yaml'), log: join(root, 'signrelay.log') };
   const running: Running = {};
   let failure: DemoIncomplete | null = null;
-  let stampedPdf: string | undefined;
+  let pdfs: { stamped?: string; signed?: string; onRecord?: string } = {};
 
-  out('signrelay demo: a request mail through the whole request path, on this machine only');
-  out('(in-memory IMAP and SMTP, the Secured Signing simulator, and the real daemon on 127.0.0.1)');
+  out('signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
+  out('on this machine only (in-memory IMAP and SMTP, the Secured Signing and ServiceNow simulators, and the');
+  out('real daemon, all on 127.0.0.1)');
   out();
   try {
-    await run(running, paths, step, out);
+    await run(running, paths, step, out, (at) => seconds(at.getTime()));
   } catch (err) {
     if (!(err instanceof DemoIncomplete)) throw err;
     failure = err;
   } finally {
     // Read before the daemon closes its database.
-    stampedPdf = running.daemon ? stampedPdfPath(running.daemon) : undefined;
+    pdfs = running.daemon ? pdfPaths(running.daemon, running.servicenow) : {};
     await stopAll(running, io);
   }
-  step(Date.now(), 'stopped the daemon, the simulator and the mail servers');
+  step(Date.now(), 'stopped the daemon, the simulators and the mail servers');
   out();
   out(clean ? `Files: ${root} was deleted (--clean).` : `Files (kept; delete them with: rm -rf ${root})`);
   if (!clean) {
     out(`  data dir      ${paths.dataDir}`);
     out(`  database      ${join(paths.dataDir, 'signrelay.db')}`);
-    out(`  stamped PDF   ${stampedPdf ?? '(none was stamped)'}`);
+    out(`  stamped PDF   ${pdfs.stamped ?? '(none was stamped)'}`);
+    out(`  signed PDF    ${pdfs.signed ?? '(none was signed)'}`);
+    if (pdfs.onRecord) out(`                ${pdfs.onRecord}`);
     out(`  daemon log    ${paths.log}`);
     out(`  config used   ${paths.config}`);
   } else {
@@ -122,61 +141,83 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
   out();
   if (failure) {
     const why = failure.timedOut ? `did not complete within ${DEADLINE_MS / 1000} s` : 'went wrong';
-    io.stderr.write(`signrelay demo: the request path ${why}: ${failure.message}${clean ? '' : ` (see ${paths.log})`}\n`);
+    const message = failure.message.replace(/\s*\n\s*/g, ' ');
+    io.stderr.write(`signrelay demo: the loop ${why}: ${message}${clean ? '' : ` (see ${paths.log})`}\n`);
     return 1;
   }
   out(`Done in ${((Date.now() - t0) / 1000).toFixed(1)} s. Every step above was read back from the daemon's SQLite audit trail,`);
-  out('the simulator\'s call log and the mail servers; nothing was scripted.');
+  out('the simulators\' call logs and records, and the mail servers; nothing was scripted.');
   return 0;
 }
 
 type Step = (at: number, headline: string, details?: string[]) => void;
 
-async function run(running: Running, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void): Promise<void> {
-  const secrets = { imap: randomSecret(), apiSecret: randomSecret() };
-  const world = running.world = await startMailWorld({ users: { sign: secrets.imap } });
+async function run(running: Running, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string): Promise<void> {
+  const secrets = { imap: randomSecret(), apiSecret: randomSecret(), servicenow: randomSecret() };
+  // hoodiecrow has ONE store for every login: the return mailbox is a folder of the request
+  // account, and the mail world files returns+TOKEN@ mail into it, as a Sieve rule would.
+  const world = running.world = await startMailWorld({ users: { sign: secrets.imap }, folders: { returns: RETURNS_FOLDER } });
   const simulator = running.simulator = await startSecuredSigningSimulator({
     apiKey: 'demo-api-key', apiSecret: secrets.apiSecret, referer: REFERER, oauth: true, smtp: world.smtp,
   });
+  const servicenow = running.servicenow = await startServiceNowSimulator({
+    users: { [SN_USER]: secrets.servicenow },
+    records: [{ table: RECORD_TABLE, number: RECORD_NUMBER, fields: { short_description: 'Onboard a contractor' } }],
+  });
   step(Date.now(), 'servers up:', [
-    `IMAP ${world.imap.host}:${world.imap.port} (in memory, the request mailbox), SMTP ${world.smtp.host}:${world.smtp.port}`,
+    `IMAP ${world.imap.host}:${world.imap.port} (in memory: INBOX = the request mailbox, ${RETURNS_FOLDER} = the return mailbox), SMTP ${world.smtp.host}:${world.smtp.port}`,
     `Secured Signing simulator ${simulator.url}`,
+    `ServiceNow simulator ${servicenow.url}: ${servicenow.records.map((r) => `${r.number} (${r.table}, ${r.attachments.length} attachments)`).join(', ')}`,
   ]);
   const transport = nodemailer.createTransport({ host: world.smtp.host, port: world.smtp.port, secure: false, ignoreTLS: true });
   try {
     // The first mail waits in the INBOX before the daemon starts: it finds it when it
-    // connects. The second one arrives while the daemon is watching (IMAP IDLE).
+    // connects. The others arrive while the daemon is watching (IMAP IDLE).
     const pdf = readFileSync(SAMPLE_PDF);
     out();
     out('1. A request: Helen mails a contract and names two signers');
-    previewMail(out, 'Contractor agreement for RITM0010001', REQUEST_BODY, `sample-contract.pdf (${pdf.length} bytes)`);
+    previewMail(out, `Contractor agreement for ${RECORD_NUMBER}`, REQUEST_BODY, `sample-contract.pdf (${pdf.length} bytes)`);
     const good = await send(transport, world, step, {
-      subject: 'Contractor agreement for RITM0010001', text: REQUEST_BODY,
+      subject: `Contractor agreement for ${RECORD_NUMBER}`, text: REQUEST_BODY,
       attachments: [{ filename: 'sample-contract.pdf', content: pdf, contentType: 'application/pdf' }],
     }, 'sent');
 
-    const config = writeConfig(paths, world, simulator, secrets);
+    const config = writeConfig(paths, world, simulator, servicenow, secrets);
     running.log = createWriteStream(paths.log, { mode: 0o600 });
     running.log.on('error', () => undefined); // a late log line after close must not crash the demo
     running.logger = createLogger({ level: config.log.level, format: config.log.format, stream: running.log, secrets: secretsOf(config) });
     const daemon = running.daemon = startDaemon({ config, logger: running.logger });
     const deadline = Date.now() + DEADLINE_MS;
     const moves: DemoSources['moves'] = [];
-    daemon.requestWatcher.on('processed', (message, folder) => moves.push({ at: Date.now(), messageId: message.messageId, folder }));
+    daemon.requestWatcher.on('processed', (message, folder) => moves.push({ at: Date.now(), watcher: 'requests', messageId: message.messageId, folder }));
+    daemon.returnWatcher.on('processed', (message, folder) => moves.push({ at: Date.now(), watcher: 'returns', messageId: message.messageId, folder }));
     step(Date.now(), `daemon started with ${paths.config}`);
-    const connected = await waitForConnection(daemon, deadline);
-    step(connected.at, `daemon connected to IMAP as sign: ${connected.exists} mail${connected.exists === 1 ? '' : 's'} waiting in INBOX`);
+    // The request watcher's connection is the step; the completion watcher's, made at the
+    // same moment, is told with it (printing it later could put the times out of order).
+    const [requests, returns] = await waitForConnections(daemon, deadline);
+    step(requests.at, `daemon connected to IMAP as sign: ${mails(requests.exists)} waiting in INBOX`, [
+      `its completion watcher connected ${returns.at >= requests.at ? `${returns.at - requests.at} ms later` : `${requests.at - returns.at} ms earlier`}: ${mails(returns.exists)} waiting in ${RETURNS_FOLDER}`,
+    ]);
 
-    const sources: DemoSources = { daemon, simulator, world, moves };
+    const sources: DemoSources = { daemon, simulator, servicenow, world, moves };
     const print = (fact: Fact) => step(fact.at, fact.headline, fact.details);
-    await followMail(sources, good, { deadline, print });
+    const sent = await followMail(sources, good, { deadline, print });
 
-    const idle = await waitForIdle(world, daemon, deadline);
-    step(idle.getTime(), 'daemon waiting for new mail in IMAP IDLE');
+    // Printed when seen, with since when: an IDLE can begin before the last step printed (the
+    // watcher idles while the submit job is still talking to the simulator).
+    const [inboxIdle, returnsIdle] = await waitForIdle(world, daemon, ['INBOX', RETURNS_FOLDER], deadline);
+    step(Date.now(), `daemon waiting for new mail in IMAP IDLE on INBOX (requests, since ${since(inboxIdle!)}) and ${RETURNS_FOLDER} (completions, since ${since(returnsIdle!)})`);
 
     out();
-    out('2. A mistake: the same kind of mail, but the PDF was forgotten');
+    out('2. The signers sign: the Secured Signing simulator plays Ann and Bob, and mails the completed document');
+    out('   to the return address the stamped PDF named; signrelay takes it from there');
+    const completion = await completeAtSimulator(simulator, world, daemon, sent.requestId, step);
+    await followCompletion(sources, { requestId: sent.requestId, messageId: completion.messageId, afterEventId: sent.lastEventId }, { deadline, print });
+
+    out();
+    out('3. A mistake: the same kind of mail, but the PDF was forgotten');
     previewMail(out, 'Contractor agreement for RITM0010002', REQUEST_BODY, 'nothing');
+    await waitForIdle(world, daemon, ['INBOX'], deadline);
     const bad = await send(transport, world, step, { subject: 'Contractor agreement for RITM0010002', text: REQUEST_BODY }, 'rejected');
     await followMail(sources, bad, { deadline, print });
   } finally {
@@ -184,54 +225,105 @@ async function run(running: Running, paths: { dataDir: string; config: string; l
   }
 }
 
-function writeConfig(paths: { dataDir: string; config: string }, world: MailWorld, simulator: SecuredSigningSimulator, secrets: { imap: string; apiSecret: string }): Config {
+/**
+ * Has the simulator sign every document of the request (as its signers would) and reports
+ * what it did and where its completion mail was delivered; returns that mail's Message-ID.
+ */
+async function completeAtSimulator(simulator: SecuredSigningSimulator, world: MailWorld, daemon: Daemon, requestId: string, step: Step): Promise<{ messageId: string }> {
+  const references = getDocuments(daemon.db, requestId).map((d) => d.providerRef).filter((r) => r !== null);
+  if (references.length === 0) throw new DemoIncomplete(`request ${requestId} was sent, but no Secured Signing reference is recorded for it`, false);
+  const before = world.deliveries.length;
+  let messageId: string | undefined;
+  for (const reference of references) {
+    const mails = await simulator.complete(reference);
+    const doc = simulator.documents.get(reference)!;
+    const signedAt = doc.lastSignedDate ? Date.parse(doc.lastSignedDate) : Date.now();
+    step(signedAt, `simulator: ${doc.signers.map((s) => `${s.FirstName} ${s.LastName}`).join(' and ')} signed; document ${reference} is "${doc.status}"`, [
+      `signed copy: ${doc.signedBytes?.length ?? 0} bytes (the upload with a "Signed by" page added), served by Download/GetDocumentData`,
+      ...mails.map((m) => `completion mail from ${m.from} to ${m.to}: "${m.subject}", attached ${m.attachmentName}`),
+    ]);
+    if (mails.length === 0) throw new DemoIncomplete(`the simulator sent no completion mail for ${reference} (no [!Recipient] tag in the document it received)`, false);
+    messageId ??= mails[0]!.messageId;
+  }
+  // The SMTP server answers 250 only after the mail is filed, so the delivery is recorded now.
+  const delivered = world.deliveries.slice(before);
+  if (delivered.length === 0) throw new DemoIncomplete('the completion mail was accepted over SMTP but not filed into the return mailbox', false);
+  for (const d of delivered) step(d.at.getTime(), `completion mail delivered to ${d.to} (IMAP ${d.folder}, UID ${d.uid})`);
+  return { messageId: messageId! };
+}
+
+function writeConfig(
+  paths: { dataDir: string; config: string }, world: MailWorld, simulator: SecuredSigningSimulator, servicenow: ServiceNowSimulator,
+  secrets: { imap: string; apiSecret: string; servicenow: string },
+): Config {
   const q = (value: string | number) => JSON.stringify(String(value));
   // Secrets stay out of the file, as in production: `${VAR}` resolved from the environment.
   const text = `# Written by \`signrelay demo\` for its embedded servers; the secrets came from its environment.
 mailboxes:
   requests: {host: ${q(world.imap.host)}, port: ${world.imap.port}, tls: false, user: sign, password: "\${DEMO_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
-  returns: {address: returns@corp.example, folder: Returns}
+  # The return mailbox: a folder of the same account (the in-memory IMAP server has one store).
+  returns: {address: ${RETURN_ADDRESS}, folder: ${RETURNS_FOLDER}}
 smtp: {host: ${q(world.smtp.host)}, port: ${world.smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
 provider: {environment: ${q(simulator.url)}, oauth_url: ${q(simulator.oauthUrl)}, api_key: demo-api-key, api_secret: "\${DEMO_SS_API_SECRET}", refresh_token: "\${DEMO_SS_REFRESH_TOKEN}", referer: ${REFERER}}
-servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
+servicenow: {instance_url: ${q(servicenow.url)}, auth: {type: basic, user: ${SN_USER}, password: "\${DEMO_SN_PASSWORD}"}, delivery: rest}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
-records: {RITM: sc_req_item}
+records: {RITM: ${RECORD_TABLE}}
 storage: {data_dir: ${q(paths.dataDir)}}
 log: {level: debug, format: json}
 `;
   writeFileSync(paths.config, text, { mode: 0o600 });
-  const env = { DEMO_IMAP_PASSWORD: secrets.imap, DEMO_SS_API_SECRET: secrets.apiSecret, DEMO_SS_REFRESH_TOKEN: simulator.issueTokens().refreshToken };
+  const env = {
+    DEMO_IMAP_PASSWORD: secrets.imap, DEMO_SS_API_SECRET: secrets.apiSecret, DEMO_SS_REFRESH_TOKEN: simulator.issueTokens().refreshToken,
+    DEMO_SN_PASSWORD: secrets.servicenow,
+  };
   return parseConfigText(text, paths.config, { env });
 }
 
-async function waitForConnection(daemon: Daemon, deadline: number): Promise<{ at: number; exists: number }> {
-  let stop = () => {};
-  const connected = new Promise<{ at: number; exists: number }>((resolve) => {
-    stop = daemon.requestWatcher.on('connected', (info) => resolve({ at: Date.now(), exists: info.exists }));
-  });
+interface Connected {
+  at: number;
+  exists: number;
+}
+
+/** Waits until both watchers have connected to IMAP: [request watcher, completion watcher]. */
+async function waitForConnections(daemon: Daemon, deadline: number): Promise<[Connected, Connected]> {
+  const watchers = [daemon.requestWatcher, daemon.returnWatcher] as const;
+  const stops: Array<() => void> = [];
+  const seen = [false, false];
+  const connected = watchers.map((watcher, i) => new Promise<Connected>((resolve) => {
+    stops.push(watcher.on('connected', (info) => {
+      seen[i] = true;
+      resolve({ at: Date.now(), exists: info.exists });
+    }));
+  }));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = daemon.requestWatcher.status().lastError;
-      reject(new DemoIncomplete(`still waiting for the daemon to connect to IMAP${error ? ` (${error.message})` : ''}`, true));
+      const waiting = watchers.map((w, i) => seen[i] ? null : `${i === 0 ? 'requests' : 'returns'}: ${w.status().lastError?.message ?? 'no error yet'}`).filter((w) => w !== null);
+      reject(new DemoIncomplete(`still waiting for the daemon to connect to IMAP (${waiting.join('; ')})`, true));
     }, Math.max(0, deadline - Date.now()));
   });
   try {
-    return await Promise.race([connected, timeout]);
+    const [requests, returns] = await Promise.race([Promise.all(connected), timeout]);
+    return [requests!, returns!];
   } finally {
     clearTimeout(timer);
-    stop();
+    for (const stop of stops) stop();
   }
 }
 
-/** Waits until the daemon's IMAP connection is in IDLE, as the IMAP server sees it. */
-async function waitForIdle(world: MailWorld, daemon: Daemon, deadline: number): Promise<Date> {
+function mails(n: number): string {
+  return `${n} mail${n === 1 ? '' : 's'}`;
+}
+
+/** Waits until the daemon's IMAP connections are in IDLE on each of `folders`, as the IMAP server sees it; returns since when each is. */
+async function waitForIdle(world: MailWorld, daemon: Daemon, folders: string[], deadline: number): Promise<Date[]> {
   for (;;) {
-    const since = world.imapIdleSince();
-    if (since) return since;
+    const since = folders.map((f) => world.imapIdleSince(f));
+    if (since.every((d) => d !== null)) return since;
     if (Date.now() > deadline) {
-      throw new DemoIncomplete(`still waiting for the daemon to enter IMAP IDLE (watcher state: ${daemon.requestWatcher.status().state})`, true);
+      const states = `requests: ${daemon.requestWatcher.status().state}, returns: ${daemon.returnWatcher.status().state}`;
+      throw new DemoIncomplete(`still waiting for the daemon to enter IMAP IDLE on ${folders.filter((_, i) => !since[i]).join(' and ')} (watchers: ${states})`, true);
     }
     await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
   }
@@ -261,19 +353,31 @@ function previewMail(out: (line?: string) => void, subject: string, body: string
   for (const line of body.split('\n').filter((l) => /^(Signer \d|Due):/.test(l))) out(`     | ${line}`);
 }
 
-function stampedPdfPath(daemon: Daemon): string | undefined {
+/**
+ * The blob files of the sample request's stamped and signed PDFs, as its documents record
+ * them, and whether the record's attachment is the signed one (the simulator keeps it in memory).
+ */
+function pdfPaths(daemon: Daemon, servicenow: ServiceNowSimulator | undefined): { stamped?: string; signed?: string; onRecord?: string } {
   for (const request of listRequests(daemon.db)) {
-    const hash = getDocuments(daemon.db, request.id).find((d) => d.stampedSha256)?.stampedSha256;
-    if (hash) return daemon.blobs.pathOf(hash);
+    const doc = getDocuments(daemon.db, request.id).find((d) => d.stampedSha256);
+    if (!doc) continue;
+    const signed = doc.signedSha256 ?? undefined;
+    const record = servicenow?.records.find((r) => r.number === request.recordNumber);
+    const attachment = record?.attachments.find((a) => a.sysId === doc.attachmentSysId);
+    const onRecord = attachment && signed
+      ? `(${attachment.hash === signed ? 'the same bytes as' : 'NOT the same bytes as'} ${attachment.fileName} on ${record!.number}, which the ServiceNow simulator kept in memory)`
+      : undefined;
+    return { stamped: daemon.blobs.pathOf(doc.stampedSha256!), signed: signed && daemon.blobs.pathOf(signed), onRecord };
   }
-  return undefined;
+  return {};
 }
 
 /** Stops whatever was started, each part even when another one fails to stop. */
 async function stopAll(running: Running, io: CommandIo): Promise<void> {
   const parts: Array<[string, (() => Promise<void>) | undefined]> = [
     ['the daemon', running.daemon && (() => running.daemon!.stop())],
-    ['the simulator', running.simulator && (() => running.simulator!.close())],
+    ['the Secured Signing simulator', running.simulator && (() => running.simulator!.close())],
+    ['the ServiceNow simulator', running.servicenow && (() => running.servicenow!.close())],
     ['the mail servers', running.world && (() => running.world!.close())],
   ];
   for (const [name, stop] of parts) {

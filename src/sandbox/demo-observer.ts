@@ -1,16 +1,22 @@
 // What `signrelay demo` prints, read back from what really happened: the daemon's SQLite
-// audit trail (requests, events, documents, jobs), the stamped PDF's text layer, the
-// Secured Signing simulator's call log, the request watcher's moves and the mail outbox. Nothing
-// here is scripted: a step is printed when its record appears, at the time it records, and
-// the demo fails (with what it was still waiting for) when a record never appears.
+// audit trail (requests, events, documents, jobs, mail outcomes), the PDFs in its blob store,
+// the Secured Signing simulator's call log and documents, the ServiceNow simulator's records
+// (attachments, journal), the watchers' moves and the mail outbox. Nothing here is scripted:
+// a step is printed when its record appears, at the time it records, and the demo fails
+// (with what it was still waiting for) when a record never appears or says something else.
+import { createHash } from 'node:crypto';
+import { RETURNS_MAILBOX } from '../completion/process-completion-mail.ts';
 import type { Daemon } from '../daemon.ts';
 import { extractPdfText } from '../pdf/extract-text.ts';
 import { listEvents, type EventRow } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';
-import { getDocuments, listRequests, type RequestRow } from '../store/requests.ts';
+import { findMessageById } from '../store/messages.ts';
+import { getDocuments, getRequest, listRequests, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import type { MailWorld } from './mail-world.ts';
 import type { SecuredSigningSimulator } from './secured-signing/server.ts';
 import { parseSmartTags } from './secured-signing/smart-tags.ts';
+import type { ServiceNowSimulator } from './servicenow/server.ts';
+import type { SimAttachment, SimRecord } from './servicenow/instance.ts';
 
 const POLL_INTERVAL_MS = 30;
 const REPLY_PREVIEW_LINES = 5;
@@ -26,9 +32,10 @@ export interface Fact {
 export interface DemoSources {
   daemon: Daemon;
   simulator: SecuredSigningSimulator;
+  servicenow: ServiceNowSimulator;
   world: MailWorld;
-  /** The request watcher's moves, as it reported them. */
-  moves: Array<{ at: number; messageId: string | null; folder: string }>;
+  /** The watchers' moves, as they reported them. */
+  moves: Array<{ at: number; watcher: 'requests' | 'returns'; messageId: string | null; folder: string }>;
 }
 
 /** A mail already delivered to the request mailbox (its delivery is the caller's to report). */
@@ -36,6 +43,20 @@ export interface ObservedMail {
   messageId: string;
   /** How the mail should end: a request sent for signing, or a rejection with a reply. */
   expect: 'sent' | 'rejected';
+}
+
+/** The completion mail the simulator sent for a request that was sent for signing. */
+export interface ObservedCompletion {
+  requestId: string;
+  /** The completion mail's Message-ID, as the simulator sent it. */
+  messageId: string;
+  /** The request's audit events up to this id were printed already (see followMail). */
+  afterEventId: number;
+}
+
+export interface FollowOptions {
+  deadline: number;
+  print(fact: Fact): void;
 }
 
 /** The demo did not complete: the message says what went wrong or what was still awaited. */
@@ -57,16 +78,27 @@ interface Observation {
   waitingFor: string;
 }
 
-/** Prints each new fact about `mail` in time order until it ends as expected, fails, or the deadline passes. */
-export async function followMail(sources: DemoSources, mail: ObservedMail, options: { deadline: number; print(fact: Fact): void }): Promise<void> {
+/** Renders a fact once (some read PDFs) and hands out the same one on every poll. */
+type FactMaker = (key: string, make: () => Fact | Promise<Fact>) => Promise<Fact>;
+
+/** Prints each new fact in time order until the observation is done, fails, or the deadline passes. */
+async function follow(observe: (fact: FactMaker) => Observation, options: FollowOptions): Promise<void> {
   const printed = new Set<string>();
   const cache = new Map<string, Promise<Fact>>();
+  const fact: FactMaker = (key, make) => {
+    let made = cache.get(key);
+    if (!made) {
+      made = Promise.resolve().then(make);
+      cache.set(key, made);
+    }
+    return made;
+  };
   for (;;) {
-    const seen = observe(sources, mail, cache);
+    const seen = observe(fact);
     const facts = await Promise.all(seen.facts);
-    for (const fact of facts.filter((f) => !printed.has(f.key)).sort((a, b) => a.at - b.at)) {
-      printed.add(fact.key);
-      options.print(fact);
+    for (const f of facts.filter((f) => !printed.has(f.key)).sort((a, b) => a.at - b.at)) {
+      printed.add(f.key);
+      options.print(f);
     }
     if (seen.failure) throw new DemoIncomplete(seen.failure, false);
     if (seen.done) return;
@@ -75,30 +107,45 @@ export async function followMail(sources: DemoSources, mail: ObservedMail, optio
   }
 }
 
-function observe(sources: DemoSources, mail: ObservedMail, cache: Map<string, Promise<Fact>>): Observation {
+/**
+ * Prints each new fact about a request mail until it ends as expected (sent for signing, or
+ * rejected with a reply); returns its request and the last audit event printed for it.
+ */
+export async function followMail(sources: DemoSources, mail: ObservedMail, options: FollowOptions): Promise<{ requestId: string; lastEventId: number }> {
+  let last = { requestId: '', lastEventId: 0 };
+  await follow((fact) => {
+    const seen = observeMail(sources, mail, fact);
+    if (seen.request) last = { requestId: seen.request.id, lastEventId: seen.lastEventId };
+    return seen;
+  }, options);
+  return last;
+}
+
+/**
+ * Prints each new fact about a request whose completion mail was sent — the mail matched,
+ * the signed copy downloaded, attached to the record with a work note, the request
+ * delivered and the mail filed — until all of that happened, or something else did.
+ */
+export async function followCompletion(sources: DemoSources, completion: ObservedCompletion, options: FollowOptions): Promise<void> {
+  await follow((fact) => observeCompletion(sources, completion, fact), options);
+}
+
+function observeMail(sources: DemoSources, mail: ObservedMail, fact: FactMaker): Observation & { request?: RequestRow; lastEventId: number } {
   const { daemon } = sources;
-  /** Facts are rendered once (the stamped one reads a PDF) and reused on every poll. */
-  const fact = (key: string, make: () => Fact | Promise<Fact>): Promise<Fact> => {
-    let made = cache.get(key);
-    if (!made) {
-      made = Promise.resolve(make());
-      cache.set(key, made);
-    }
-    return made;
-  };
   const facts: Array<Promise<Fact>> = [];
-  const moved = sources.moves.find((m) => m.messageId === mail.messageId);
+  const moved = sources.moves.find((m) => m.watcher === 'requests' && m.messageId === mail.messageId);
   if (moved) facts.push(fact('moved', () => ({ key: 'moved', at: moved.at, headline: `mail moved to ${moved.folder}`, details: [] })));
 
   const request = listRequests(daemon.db).find((r) => r.messageId === mail.messageId);
   if (!request) {
     // The outcome is committed before the move, so a moved mail without a request was ignored.
-    if (moved) return { facts, done: false, failure: `the daemon moved the mail to ${moved.folder} without a request (ignored: see the log)`, waitingFor: '' };
+    if (moved) return { facts, done: false, failure: `the daemon moved the mail to ${moved.folder} without a request (ignored: see the log)`, waitingFor: '', lastEventId: 0 };
     const imapError = daemon.requestWatcher.status().lastError;
-    return { facts, done: false, failure: null, waitingFor: `the daemon to take the mail from the INBOX${imapError ? ` (IMAP: ${imapError.message})` : ''}` };
+    return { facts, done: false, failure: null, waitingFor: `the daemon to take the mail from the INBOX${imapError ? ` (IMAP: ${imapError.message})` : ''}`, lastEventId: 0 };
   }
   let replied = false;
-  for (const event of listEvents(daemon.db, request.id)) {
+  const events = listEvents(daemon.db, request.id);
+  for (const event of events) {
     const key = `event-${event.id}`;
     if (event.kind === 'mail' && event.detail?.sent === 'reply') {
       replied = true;
@@ -109,14 +156,158 @@ function observe(sources: DemoSources, mail: ObservedMail, cache: Map<string, Pr
   }
 
   const state = request.state;
+  const seen = { facts, request, lastEventId: events.at(-1)?.id ?? 0 };
   if (mail.expect === 'sent' && (state === 'rejected' || state === 'failed')) {
-    return { facts, done: false, failure: `the sample request ended "${state}": ${request.reason ?? 'no reason recorded'}`, waitingFor: '' };
+    return { ...seen, done: false, failure: `the sample request ended "${state}": ${request.reason ?? 'no reason recorded'}`, waitingFor: '' };
   }
   if (mail.expect === 'rejected' && state !== 'rejected') {
-    return { facts, done: false, failure: `the mail without a PDF was accepted as a request (state "${state}"); it should have been rejected`, waitingFor: '' };
+    return { ...seen, done: false, failure: `the mail without a PDF was accepted as a request (state "${state}"); it should have been rejected`, waitingFor: '' };
   }
   const done = mail.expect === 'sent' ? state === 'sent' && moved !== undefined : replied && moved !== undefined;
-  return { facts, done, failure: null, waitingFor: waitingFor(sources, request, replied) };
+  return { ...seen, done, failure: null, waitingFor: waitingFor(sources, request, replied) };
+}
+
+function observeCompletion(sources: DemoSources, completion: ObservedCompletion, fact: FactMaker): Observation {
+  const { daemon } = sources;
+  const returns = daemon.returnWatcher;
+  const facts: Array<Promise<Fact>> = [];
+  const request = getRequest(daemon.db, completion.requestId);
+  if (!request) return { facts, done: false, failure: `request ${completion.requestId} is gone from the database`, waitingFor: '' };
+
+  const moved = sources.moves.find((m) => m.watcher === 'returns' && m.messageId === completion.messageId);
+  const filed = findMessageById(daemon.db, RETURNS_MAILBOX, completion.messageId);
+  if (moved) facts.push(fact('moved', () => ({ key: 'moved', at: moved.at, headline: `completion mail moved to ${moved.folder}`, details: [] })));
+  if (filed && filed.outcome !== 'completion') {
+    return { facts, done: false, failure: `the completion mail was filed as "${filed.outcome}" in ${filed.folder}: ${filed.reason}`, waitingFor: '' };
+  }
+
+  let matched = false;
+  for (const event of listEvents(daemon.db, request.id).filter((e) => e.id > completion.afterEventId)) {
+    const key = `event-${event.id}`;
+    const detail = event.detail ?? {};
+    if (event.kind === 'mail' && detail.received === 'completion') {
+      matched = true;
+      facts.push(fact(key, () => matchedFact(key, event, request, sources)));
+    } else if (event.kind === 'transition' && event.toState === 'completed') {
+      facts.push(fact(key, () => signedCopyFact(key, event, request, sources)));
+    } else if (event.kind === 'effect' && detail.phase === 'done' && String(detail.effect).startsWith('attach-')) {
+      const attachment = sources.servicenow.attachments.get(String(detail.attachment));
+      const problem = attachmentProblem(attachment, request, sources);
+      if (problem) return { facts, done: false, failure: problem, waitingFor: '' };
+      facts.push(fact(key, () => attachedFact(key, event, attachment!, sources)));
+    } else if (event.kind === 'effect' && detail.phase === 'done' && detail.effect === 'work-note') {
+      facts.push(fact(key, () => workNoteFact(key, event, request, sources)));
+    } else if (event.kind === 'transition' || event.kind === 'note') {
+      facts.push(fact(key, () => transitionFact(key, event, request, sources)));
+    }
+  }
+
+  if (request.state !== 'sent' && request.state !== 'completed' && request.state !== 'delivered') {
+    return { facts, done: false, failure: `request ${request.id} ended "${request.state}": ${request.reason ?? 'no reason recorded'}`, waitingFor: '' };
+  }
+  const done = request.state === 'delivered' && moved !== undefined;
+  const next = !matched ? 'the completion watcher to take the mail from its folder'
+    : request.state === 'sent' ? 'the complete job to download the signed copy from the simulator'
+      : request.state === 'completed' ? `the signed copy to be attached to ${request.recordNumber ?? 'the record'}`
+        : 'the completion mail to be moved to its folder';
+  const lastError = jobsForRequest(daemon.db, request.id).map((j) => j.lastError).filter(Boolean).pop();
+  const watcherError = returns.status().lastError;
+  const because = lastError ? `; last job error: ${lastError}` : watcherError ? `; IMAP: ${watcherError.message}` : '';
+  return { facts, done, failure: null, waitingFor: `${next} (request ${request.id} is "${request.state}"${because})` };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The simulator's signed copy of a document: what its API serves (Download/GetDocumentData). */
+function apiCopyOf(doc: DocumentRow, { simulator }: DemoSources): Uint8Array | undefined {
+  return doc.providerRef ? simulator.documents.get(doc.providerRef)?.signedBytes : undefined;
+}
+
+function recordOf(attachment: SimAttachment, { servicenow }: DemoSources): SimRecord | undefined {
+  return servicenow.records.find((r) => r.sysId === attachment.tableSysId);
+}
+
+/** What is wrong with an attachment the daemon says it made, if anything: the record's copy must be the API's. */
+function attachmentProblem(attachment: SimAttachment | undefined, request: RequestRow, sources: DemoSources): string | null {
+  if (!attachment) return `the daemon recorded an attachment for request ${request.id} that the ServiceNow simulator does not have`;
+  const record = recordOf(attachment, sources);
+  if (!record || record.number !== request.recordNumber) {
+    return `${attachment.fileName} was attached to ${record?.number ?? 'an unknown record'}, not to ${request.recordNumber ?? 'the request\'s record'}`;
+  }
+  const copies = getDocuments(sources.daemon.db, request.id).map((d) => apiCopyOf(d, sources)).filter((c) => c !== undefined);
+  if (!copies.some((c) => sha256(c) === attachment.hash)) {
+    return `${attachment.fileName} on ${record.number} (sha256 ${attachment.hash}) is not the simulator's signed copy`;
+  }
+  return null;
+}
+
+function matchedFact(key: string, event: EventRow, request: RequestRow, { daemon }: DemoSources): Fact {
+  const via = String(event.detail?.via ?? '?');
+  const job = jobsForRequest(daemon.db, request.id).find((j) => j.kind === 'complete');
+  const how: Record<string, string> = {
+    'recipient-token': `the address it came to carries request ${request.id}'s token ${request.token}`,
+    'document-reference': `it names the Secured Signing reference of request ${request.id}`,
+    'attachment-token': `its attachment carries request ${request.id}'s token ${request.token}`,
+  };
+  const source = event.detail?.attachments ? 'the mail\'s PDF is kept (completion.trust_attachment)' : 'the signed copy will come from the API, not from the mail';
+  return {
+    key, at: Date.parse(event.at),
+    headline: `completion mail matched to request ${request.id} by ${via}`,
+    details: [...(how[via] ? [how[via]] : []), `${job ? `queued job "complete" #${job.id}; ` : ''}${source}`],
+  };
+}
+
+async function signedCopyFact(key: string, event: EventRow, request: RequestRow, sources: DemoSources): Promise<Fact> {
+  const { daemon, simulator } = sources;
+  const fromApi = event.detail?.source !== 'mail attachment';
+  const details: string[] = [];
+  const calls: string[] = [];
+  for (const doc of getDocuments(daemon.db, request.id)) {
+    if (!doc.signedSha256) continue;
+    const call = simulator.calls.find((c) => c.method === 'GET' && c.path.endsWith(`/Download/GetDocumentData/${doc.providerRef}`));
+    if (call) calls.push(`GET ${call.path} → ${call.status}`);
+    const bytes = daemon.blobs.get(doc.signedSha256);
+    const apiCopy = apiCopyOf(doc, sources);
+    const same = apiCopy === undefined ? 'the simulator has no signed copy' : sha256(apiCopy) === doc.signedSha256 ? '= the simulator\'s signed copy' : 'DIFFERS from the simulator\'s signed copy';
+    details.push(`${doc.fileName}: ${bytes.length} bytes, sha256 ${doc.signedSha256} (${same})`);
+    const pages = await extractPdfText(bytes);
+    const before = (await extractPdfText(daemon.blobs.get(doc.stampedSha256 ?? doc.originalSha256))).length;
+    const added = pages.slice(before);
+    details.push(`${before} page${before === 1 ? '' : 's'} sent → ${pages.length} signed; the simulator's added page${added.length === 1 ? '' : 's'}:`);
+    added.forEach((text, i) => {
+      for (const line of text.split('\n').map((l) => l.trim()).filter((l) => /^(Signing certificate|Signed by)/.test(l))) details.push(`  page ${before + i + 1}  ${line}`);
+    });
+  }
+  return {
+    key, at: Date.parse(event.at),
+    headline: fromApi ? `downloaded the signed copy from the API: ${calls.join(', ') || '(no download call seen at the simulator)'}` : 'took the signed copy from the completion mail (completion.trust_attachment)',
+    details,
+  };
+}
+
+function attachedFact(key: string, event: EventRow, attachment: SimAttachment, sources: DemoSources): Fact {
+  const record = recordOf(attachment, sources)!;
+  const call = sources.servicenow.calls.find((c) => c.method === 'POST' && c.path === '/api/now/attachment/file'
+    && c.query.file_name === attachment.fileName && c.query.table_sys_id === record.sysId && c.status === 201);
+  return {
+    key, at: Date.parse(event.at),
+    headline: `attached to ${record.number} (${record.table}): ${attachment.fileName}`,
+    details: [
+      ...(call ? [`ServiceNow simulator: POST ${call.path} → ${call.status} as ${call.user ?? '?'}`] : []),
+      `sys_attachment ${attachment.sysId}: ${attachment.sizeBytes} bytes, ${attachment.contentType}`,
+      `sha256 ${attachment.hash} (= the API's signed copy)`,
+    ],
+  };
+}
+
+function workNoteFact(key: string, event: EventRow, request: RequestRow, { servicenow }: DemoSources): Fact {
+  const record = servicenow.records.find((r) => r.number === request.recordNumber);
+  const note = record?.journal.filter((j) => j.field === 'work_notes' && j.value.includes(request.id)).at(-1);
+  return {
+    key, at: Date.parse(event.at),
+    headline: note ? `work note on ${record!.number} by ${note.by}:` : `work note recorded as added (not found on ${request.recordNumber ?? 'the record'} at the simulator)`,
+    details: note ? note.value.split('\n').map((l) => `| ${l}`.trimEnd()) : [],
+  };
 }
 
 function waitingFor(sources: DemoSources, request: RequestRow, replied: boolean): string {
@@ -149,11 +340,16 @@ async function transitionFact(key: string, event: EventRow, request: RequestRow,
       return { ...base, ...uploadedFact(request, sources) };
     case 'sent':
       return { ...base, ...sentFact(request, sources) };
+    case 'delivered':
+      return { ...base, headline: `delivered: request ${request.id} is done, the signed PDF is on ${request.recordNumber ?? 'its record'}`, details: [] };
     case 'rejected':
       return { ...base, headline: `rejected (request ${request.id}):`, details: (request.reason ?? 'no reason recorded').split('\n') };
     case 'failed':
       return { ...base, headline: `FAILED (request ${request.id}):`, details: (String(event.detail?.reason ?? request.reason ?? '')).split('\n') };
     default:
+      if (event.kind === 'note' && typeof event.detail?.alert === 'string') {
+        return { ...base, headline: `operator alert (${event.detail.alert}): ${String(event.detail.subject ?? '')}`, details: [] };
+      }
       return { ...base, headline: event.kind === 'note' ? `note: ${JSON.stringify(event.detail ?? {})}` : `request ${request.id}: ${event.fromState ?? '∅'} → ${event.toState}`, details: [] };
   }
 }

@@ -1,9 +1,11 @@
 // The demo's mail world on loopback, with nothing to install: an in-memory IMAP server that
-// holds the request mailbox, and an SMTP server in front of it playing the MTA. Mail for a
-// local user (`sign@corp.example`, `sign+hr@corp.example`) is appended to the IMAP INBOX
-// with the Return-Path and Delivered-To headers a real delivery agent (Dovecot LMTP) writes,
-// so plus-address routes work as in production. Everything else — replies to requesters,
-// completion mails for `returns+TOKEN@…` — is kept in an in-memory outbox one can wait on.
+// holds the mailboxes, and an SMTP server in front of it playing the MTA. Mail for a local
+// user (`sign@corp.example`, `sign+hr@corp.example`) is appended to the IMAP INBOX, and mail
+// for a local address given a folder (`returns+TOKEN@corp.example` → `Returns`) is filed into
+// that folder of the same store — each copy with the Return-Path and Delivered-To headers a
+// real delivery agent (Dovecot LMTP) writes, so plus-address routes and return tokens work
+// as in production. Everything else — replies to requesters, alerts — is kept in an
+// in-memory outbox one can wait on.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
@@ -19,6 +21,13 @@ export interface MailWorldOptions {
    * in practice this is one mailbox (e.g. `{ sign: password }`).
    */
   users: Record<string, string>;
+  /**
+   * Further local addresses, each filed into a folder of that same store: local part →
+   * folder (top level, created at start). `{ returns: 'Returns' }` files mail for
+   * `returns@domain` and `returns+TOKEN@domain` into `Returns` — the demo's return mailbox,
+   * a folder of the request account (hoodiecrow cannot give it an account of its own).
+   */
+  folders?: Record<string, string>;
   /** The domain whose users' mail is delivered locally (default corp.example). */
   domain?: string;
 }
@@ -40,7 +49,10 @@ export interface Delivery {
   at: Date;
   /** The envelope recipient, as written into Delivered-To. */
   to: string;
-  folder: 'INBOX';
+  /** The envelope sender, as written into Return-Path ('' for a null sender). */
+  from: string;
+  /** Where it was filed: INBOX for a user, the configured folder for a `folders` address. */
+  folder: string;
   uid: number;
 }
 
@@ -50,34 +62,44 @@ export interface MailWorld {
   outbox: Outbox;
   /** Every local delivery into the IMAP store, in order. */
   deliveries: Delivery[];
-  /** Since when an IMAP client has been waiting in IDLE (new mail reaches it at once); null if none is. */
-  imapIdleSince(): Date | null;
+  /**
+   * Since when an IMAP client has been waiting in IDLE (new mail reaches it at once); null if
+   * none is. With `folder`, only a client idling on that folder counts.
+   */
+  imapIdleSince(folder?: string): Date | null;
   close(): Promise<void>;
 }
 
 export async function startMailWorld(options: MailWorldOptions): Promise<MailWorld> {
   const domain = (options.domain ?? DEFAULT_MAIL_DOMAIN).toLowerCase();
-  const users = new Set(Object.keys(options.users).map((u) => u.toLowerCase()));
-  const imap = await startMemoryImapServer({ users: options.users });
+  const local = new Map<string, string>(Object.keys(options.users).map((u) => [u.toLowerCase(), 'INBOX']));
+  for (const [name, folder] of Object.entries(options.folders ?? {})) {
+    if (local.has(name.toLowerCase())) throw new Error(`mail world: ${name} is an IMAP user already; its mail goes to the INBOX`);
+    local.set(name.toLowerCase(), folder);
+  }
+  const imap = await startMemoryImapServer({ users: options.users, folders: Object.values(options.folders ?? {}) });
   const outbox = createOutbox();
   const deliveries: Delivery[] = [];
 
-  const isLocal = (address: string): boolean => {
+  /** The folder a recipient's mail is filed into; undefined when it is not local. */
+  const folderOf = (address: string): string | undefined => {
     const at = address.lastIndexOf('@');
-    const user = address.slice(0, at).split('+')[0]!.toLowerCase();
-    return at > 0 && address.slice(at + 1).toLowerCase() === domain && users.has(user);
+    if (at <= 0 || address.slice(at + 1).toLowerCase() !== domain) return undefined;
+    return local.get(address.slice(0, at).split('+')[0]!.toLowerCase());
   };
 
   async function accept(data: Buffer, envelope: SMTPServerEnvelope): Promise<void> {
     const mailFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
     const rcptTo = envelope.rcptTo.map((r) => r.address);
     // One copy per local recipient, each naming its own recipient, as an MDA delivers.
-    for (const to of rcptTo.filter(isLocal)) {
+    for (const to of rcptTo) {
+      const folder = folderOf(to);
+      if (folder === undefined) continue;
       const trace = Buffer.from(`Return-Path: <${mailFrom}>\r\nDelivered-To: ${to}\r\n`, 'utf8');
-      const uid = imap.append('INBOX', Buffer.concat([trace, data]));
-      deliveries.push({ at: new Date(), to, folder: 'INBOX', uid });
+      const uid = imap.append(folder, Buffer.concat([trace, data]));
+      deliveries.push({ at: new Date(), to, from: mailFrom, folder, uid });
     }
-    const remote = rcptTo.filter((r) => !isLocal(r));
+    const remote = rcptTo.filter((r) => folderOf(r) === undefined);
     if (remote.length > 0) {
       outbox.add({ at: new Date(), envelope: { mailFrom, rcptTo: remote }, raw: data, parsed: await simpleParser(data) });
     }
@@ -123,7 +145,7 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
     smtp: { host: address, port },
     outbox,
     deliveries,
-    imapIdleSince: () => imap.idleSince(),
+    imapIdleSince: (folder) => imap.idleSince(folder),
     async close() {
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
       await imap.close();

@@ -27,6 +27,8 @@ interface HoodiecrowMailbox {
 
 interface HoodiecrowConnection {
   socket: Socket | null;
+  /** The SELECTed folder, false when none is. */
+  selectedMailbox: HoodiecrowMailbox | false;
   /** Set while a command (IDLE) takes the client's next line. */
   inputHandler: false | ((line: string) => void);
 }
@@ -50,17 +52,31 @@ export interface MemoryImapServer {
   port: number;
   /** Stores a message in a folder and notifies IDLE/selected clients (EXISTS); returns its UID. */
   append(folder: string, raw: Buffer): number;
-  /** Since when a client has been waiting in IMAP IDLE (the earliest, if several); null if none is. */
-  idleSince(): Date | null;
+  /**
+   * Since when a client has been waiting in IMAP IDLE (the earliest, if several); null if none
+   * is. With `folder`, only clients idling with that folder selected count.
+   */
+  idleSince(folder?: string): Date | null;
   close(): Promise<void>;
 }
 
-export async function startMemoryImapServer(options: { users: Record<string, string> }): Promise<MemoryImapServer> {
+export interface MemoryImapServerOptions {
+  /** Logins: user → password. They all see the same store. */
+  users: Record<string, string>;
+  /** Top-level folders that exist from the start, besides INBOX (e.g. `Returns`), so mail can be filed there at once. */
+  folders?: string[];
+}
+
+export async function startMemoryImapServer(options: MemoryImapServerOptions): Promise<MemoryImapServer> {
   const createHoodiecrow = createRequire(import.meta.url)('hoodiecrow-imap') as CreateHoodiecrow;
+  const folders = [...new Set(options.folders ?? [])];
+  for (const folder of folders) {
+    if (folder.toUpperCase() === 'INBOX' || folder.includes('/') || folder === '') throw new Error(`the in-memory IMAP server cannot pre-create the folder "${folder}" (top-level names other than INBOX only)`);
+  }
   const imap = createHoodiecrow({
     plugins: PLUGINS,
     users: Object.fromEntries(Object.entries(options.users).map(([user, password]) => [user, { password }])),
-    storage: { INBOX: { messages: [] }, '': { separator: '/', folders: {} } },
+    storage: { INBOX: { messages: [] }, '': { separator: '/', folders: Object.fromEntries(folders.map((f) => [f, { messages: [] }])) } },
   });
   const sockets = new Set<Socket>();
   imap.server.on('connection', (socket: Socket) => {
@@ -89,8 +105,8 @@ export async function startMemoryImapServer(options: { users: Record<string, str
     append(folder, raw) {
       return imap.appendMessage(mailbox(folder), [], new Date(), raw.toString('binary')).message.uid;
     },
-    idleSince() {
-      const times = [...idling.values()];
+    idleSince(folder) {
+      const times = [...idling.values()].filter((i) => folder === undefined || sameFolder(i.folder, folder)).map((i) => i.since);
       return times.length === 0 ? null : new Date(Math.min(...times));
     },
     close() {
@@ -111,15 +127,15 @@ export async function startMemoryImapServer(options: { users: Record<string, str
  * client's next line (DONE), so a connection is idling from the IDLE command until that line
  * or until its socket closes.
  */
-function trackIdle(imap: HoodiecrowServer): Map<HoodiecrowConnection, number> {
-  const idling = new Map<HoodiecrowConnection, number>();
+function trackIdle(imap: HoodiecrowServer): Map<HoodiecrowConnection, { since: number; folder: string | null }> {
+  const idling = new Map<HoodiecrowConnection, { since: number; folder: string | null }>();
   const idle = imap.getCommandHandler('IDLE');
   if (!idle) throw new Error('hoodiecrow-imap was started without its IDLE plugin');
   imap.setCommandHandler('IDLE', (connection, parsed, data, done) => {
     idle(connection, parsed, data, done);
     const takeLine = connection.inputHandler;
     if (!takeLine) return; // refused (not logged in, bad arguments)
-    idling.set(connection, Date.now());
+    idling.set(connection, { since: Date.now(), folder: connection.selectedMailbox ? connection.selectedMailbox.path : null });
     connection.socket?.once('close', () => idling.delete(connection));
     connection.inputHandler = (line) => {
       idling.delete(connection);
@@ -127,4 +143,10 @@ function trackIdle(imap: HoodiecrowServer): Map<HoodiecrowConnection, number> {
     };
   });
   return idling;
+}
+
+/** IMAP folder names compare exactly, except INBOX, which is case-insensitive. */
+function sameFolder(a: string | null, b: string): boolean {
+  if (a === null) return false;
+  return a.toUpperCase() === 'INBOX' ? b.toUpperCase() === 'INBOX' : a === b;
 }

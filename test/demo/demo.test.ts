@@ -1,7 +1,9 @@
 // `signrelay demo` as the user runs it (`npm run demo` = `node src/cli.ts demo`): a child
-// process, its exit status and what it prints — the steps in the order they happened, read
-// back from the daemon's records, and a stamped PDF that really is where it says.
+// process, its exit status and what it prints — the steps of the whole loop in the order they
+// happened, read back from the daemon's records and the simulators, and a stamped and a
+// signed PDF that really are where it says.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,41 +43,64 @@ function demoRoot(stdout: string): string {
 }
 
 describe('signrelay demo', () => {
-  it('runs the request path end to end and prints each step in order, with its time', async () => {
+  it('runs the whole loop end to end and prints each step in order, with its time', async () => {
     const { code, stdout, stderr } = await runCli(['demo']);
     const root = demoRoot(stdout);
     expect(stderr).toBe('');
     expect(code, stdout).toBe(0);
 
+    const at = String.raw`^ +\d+\.\d\ds {2}`;
+    const step = (text: string, flags = 'm') => new RegExp(`${at}${text}`, flags);
     const steps = [
-      /^ +\d+\.\d\ds {2}request mail delivered to sign@corp\.example \(IMAP INBOX, UID 1\)$/m,
-      /^ +\d+\.\d\ds {2}daemon connected to IMAP as sign: 1 mail waiting in INBOX$/m,
-      /^ +\d+\.\d\ds {2}accepted as request r_[0-9a-f]+: route default, record RITM0010001 \(sc_req_item\)/m,
-      /^ +\d+\.\d\ds {2}stamped: sample-contract--signrelay-[a-z0-9]+\.pdf$/m,
+      // 1. the request path
+      step(String.raw`request mail delivered to sign@corp\.example \(IMAP INBOX, UID 1\)$`),
+      step(String.raw`daemon connected to IMAP as sign: 1 mail waiting in INBOX\n +its completion watcher connected \d+ ms (later|earlier): 0 mails waiting in Returns$`),
+      step(String.raw`accepted as request r_[0-9a-f]+: route default, record RITM0010001 \(sc_req_item\)`),
+      step(String.raw`stamped: sample-contract--signrelay-[a-z0-9]+\.pdf$`),
       /\[!Sign\.1,Ann,Lee,ann\.lee@example\.com\]/,
       /\[!Sign\.2,Bob,Stone,bob\.stone@corp\.example\]/,
       /\[!Recipient\.C,signrelay,Returns,returns\+[a-z0-9]+@corp\.example\]/,
-      /^ +\d+\.\d\ds {2}mail moved to Processed$/m,
-      /^ +\d+\.\d\ds {2}uploaded: Secured Signing reference \S+$/m,
-      /^ +\d+\.\d\ds {2}sent for signing: SmartTag\/Send accepted by the simulator \(HTTP 200\)$/m,
+      step('mail moved to Processed$'),
+      step(String.raw`uploaded: Secured Signing reference \S+$`),
+      step(String.raw`sent for signing: SmartTag\/Send accepted by the simulator \(HTTP 200\)$`),
       /invitation to Ann Lee <ann\.lee@example\.com>/,
-      /^ +\d+\.\d\ds {2}request mail delivered to sign@corp\.example \(IMAP INBOX, UID 2\)$/m,
-      /^ +\d+\.\d\ds {2}rejected \(request r_[0-9a-f]+\):\n +attach the document to be signed as a PDF file$/m,
-      /^ +\d+\.\d\ds {2}mail moved to Rejected$/m,
-      /^ +\d+\.\d\ds {2}reply sent to helen\.officer@corp\.example: "Re: Contractor agreement for RITM0010002"$/m,
+      step(String.raw`daemon waiting for new mail in IMAP IDLE on INBOX \(requests, since \d+\.\d\ds\) and Returns \(completions, since \d+\.\d\ds\)$`),
+      // 2. the completion path
+      step(String.raw`simulator: Ann Lee and Bob Stone signed; document \S+ is "Complete"$`),
+      /completion mail from Secured Signing <noreply@securedsigning\.com> to returns\+[a-z0-9]+@corp\.example/,
+      step(String.raw`completion mail delivered to returns\+[a-z0-9]+@corp\.example \(IMAP Returns, UID 1\)$`),
+      step(String.raw`completion mail matched to request r_[0-9a-f]+ by recipient-token$`),
+      step(String.raw`downloaded the signed copy from the API: GET /web/v1\.4/Download/GetDocumentData/\S+ → 200$`),
+      /sample-contract\.pdf: \d+ bytes, sha256 [0-9a-f]{64} \(= the simulator's signed copy\)/,
+      /page 4 {2}Signed by Ann Lee <ann\.lee@example\.com>/,
+      step(String.raw`attached to RITM0010001 \(sc_req_item\): sample-contract-signed\.pdf$`),
+      /ServiceNow simulator: POST \/api\/now\/attachment\/file → 201 as signrelay\.integration/,
+      /^ +sha256 [0-9a-f]{64} \(= the API's signed copy\)$/m,
+      step(String.raw`work note on RITM0010001 by signrelay\.integration:\n +\| Signed by Ann Lee, Bob Stone via Secured Signing \(reference \S+\); attached by signrelay, request r_[0-9a-f]+\.$`),
+      step(String.raw`delivered: request r_[0-9a-f]+ is done, the signed PDF is on RITM0010001$`),
+      // 3. the mistake
+      step(String.raw`request mail delivered to sign@corp\.example \(IMAP INBOX, UID 2\)$`),
+      step(String.raw`rejected \(request r_[0-9a-f]+\):\n +attach the document to be signed as a PDF file$`),
+      step('mail moved to Rejected$'),
+      step(String.raw`reply sent to helen\.officer@corp\.example: "Re: Contractor agreement for RITM0010002"$`),
       /\| signrelay could not start a signature request from your mail:/,
       /^Done in \d+\.\d s\./m,
     ];
     let from = 0;
-    for (const step of steps) {
-      const found = step.exec(stdout.slice(from));
-      expect(found, `${step} after offset ${from} in:\n${stdout}`).not.toBeNull();
+    for (const expected of steps) {
+      const found = expected.exec(stdout.slice(from));
+      expect(found, `${expected} after offset ${from} in:\n${stdout}`).not.toBeNull();
       from += found!.index + found![0].length;
     }
+    // Filing the completion mail races with the download: it is printed, in its time order, somewhere after the match.
+    const matched = stdout.search(step('completion mail matched'));
+    const filed = stdout.search(step('completion mail moved to Completed$'));
+    expect(filed, stdout).toBeGreaterThan(matched);
+    expect(filed, stdout).toBeLessThan(stdout.search(/^3\. A mistake/m));
 
     // The printed times are offsets from the start and never go backwards.
     const times = [...stdout.matchAll(/^ +(\d+\.\d\d)s {2}/gm)].map((m) => Number(m[1]));
-    expect(times.length).toBeGreaterThan(10);
+    expect(times.length).toBeGreaterThan(20);
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
     // The stamped PDF is where the demo says, inside its directory, and carries the tags.
@@ -86,7 +111,29 @@ describe('signrelay demo', () => {
     const text = (await extractPdfText(readFileSync(stamped!))).join('\n');
     expect(text).toContain('[!Sign.1,Ann,Lee,ann.lee@example.com]');
     expect(text).toMatch(/\[!Recipient\.C,signrelay,Returns,returns\+[a-z0-9]+@corp\.example\]/);
+
+    // The signed PDF is the simulator's signed copy: the stamped pages plus its "signed" page,
+    // and the very bytes the record got (the attachment's sha256 is the file's).
+    const signed = /^ {2}signed PDF +(\S+\.pdf)$/m.exec(stdout)?.[1];
+    expect(signed, stdout).toBeDefined();
+    expect(signed!.startsWith(`${root}/`)).toBe(true);
+    const signedBytes = readFileSync(signed!);
+    expect(signedBytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const signedPages = await extractPdfText(signedBytes);
+    expect(signedPages).toHaveLength((await extractPdfText(readFileSync(stamped!))).length + 1);
+    expect(signedPages.at(-1)).toContain('Signing certificate (Secured Signing simulator)');
+    expect(signedPages.at(-1)).toContain('Signed by Ann Lee <ann.lee@example.com>');
+    expect(signedPages.at(-1)).toContain('Signed by Bob Stone <bob.stone@corp.example>');
+    const fileHash = createHash('sha256').update(signedBytes).digest('hex');
+    const attachedHash = /^ +sha256 ([0-9a-f]{64}) \(= the API's signed copy\)$/m.exec(stdout)?.[1];
+    expect(attachedHash, stdout).toBe(fileHash);
+    expect(stdout).toContain(`sha256 ${fileHash} (= the simulator's signed copy)`);
+
     for (const file of ['data/signrelay.db', 'signrelay.log', 'signrelay.yaml']) expect(existsSync(`${root}/${file}`), file).toBe(true);
+    // The demo's configuration: the return mailbox is a folder of the request account; REST delivery with basic auth.
+    const yaml = readFileSync(`${root}/signrelay.yaml`, 'utf8');
+    expect(yaml).toMatch(/returns: \{address: returns@corp\.example, folder: Returns\}/);
+    expect(yaml).toMatch(/servicenow: \{instance_url: "http:\/\/127\.0\.0\.1:\d+", auth: \{type: basic, user: signrelay\.integration, password: "\$\{DEMO_SN_PASSWORD\}"\}, delivery: rest\}/);
   }, DEMO_TIMEOUT_MS + 5_000);
 
   it('--clean deletes its directory at the end', async () => {
@@ -101,7 +148,7 @@ describe('signrelay demo', () => {
     const help = await runCli(['demo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: signrelay demo \[--clean\]/);
-    expect(help.stdout).toContain('Exit status: 0 when both mails ended as expected within 30 s, 1 otherwise.');
+    expect(help.stdout).toContain('Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,\nwithin 30 s; 1 otherwise.');
     const bad = await runCli(['demo', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("signrelay demo: Unknown option '--bogus'");
