@@ -3,6 +3,7 @@
 // the failure came from (no answer, or an HTTP status and its headers), never on message
 // text. Messages name the operation, the record and the setting or permission to fix, and
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
+import { parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
 
 export interface HttpFailure {
@@ -30,15 +31,6 @@ export interface ClassifyContext {
 /** A 429 without rate-limit headers means the instance's API semaphore queue is full. */
 export const QUEUE_FULL_WAIT_SECONDS = 30;
 const MAX_SERVER_MESSAGE = 300;
-
-/** Retry-After as delta-seconds or an HTTP date → whole seconds from now (≥ 0). */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 /** `{"error":{"message","detail"},"status":"failure"}`, or an OAuth `{error, error_description}`. */
 export function serviceNowMessage(bodyText: string): { message?: string; detail?: string } {
@@ -141,3 +133,5 @@ export function badResponse(operation: string, problem: string, cause?: unknown)
   return new SignrelayError('transient', 'servicenow_bad_response',
     `ServiceNow answered oddly to ${operation}: ${problem}; will retry (is servicenow.instance_url the instance, and is it awake?)`, { cause });
 }
+
+export { parseRetryAfter };

@@ -6,6 +6,7 @@
 // needed. One refresh at a time: concurrent callers share the promise, and the store is
 // re-read first so a token another caller just saved is used.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
+import { tokenFromResponse } from '../http/oauth-token-response.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure, mask, serviceNowMessage } from './classify-error.ts';
 import type { ServiceNowTokenStore, StoredToken } from './types.ts';
 
@@ -81,23 +82,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       throw classifyHttpFailure(operation, { status: response.status, headers: response.headers, bodyText }, { now: options.now(), secrets: allSecrets, auth: 'oauth' });
     }
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(bodyText) as Record<string, unknown>;
-    } catch (err) {
-      throw badResponse(operation, 'the token response is not JSON', err);
-    }
-    if (typeof body.access_token !== 'string' || body.access_token === '') throw badResponse(operation, 'the token response has no access_token');
-    const lifetime = Number(body.expires_in);
-    const seconds = Number.isFinite(lifetime) && lifetime > 0 ? lifetime : DEFAULT_LIFETIME_SECONDS;
-    const token: StoredToken = {
-      accessToken: body.access_token,
-      // A refresh answer without refresh_token means the old one stays valid;
-      // client_credentials gives none (the grant simply runs again).
-      refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previous?.refreshToken ?? null,
-      expiresAt: options.now() + seconds * 1000,
-      scope: typeof body.scope === 'string' ? body.scope : previous?.scope ?? null,
-    };
+    // client_credentials gives no refresh token: the grant simply runs again.
+    const parsed = tokenFromResponse(bodyText, previous, options.now(), DEFAULT_LIFETIME_SECONDS);
+    if (!parsed.ok) throw badResponse(operation, parsed.problem, parsed.cause);
+    const token = parsed.token;
     await options.store.save(token);
     current = token;
     return token;

@@ -3,6 +3,7 @@
 // rests only on where the failure came from (no answer, or an HTTP status) — never on
 // guessing from message text. Messages name the operation and the remedy and never carry
 // a credential: the server's own message is masked against the known secrets.
+import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
 
 export interface HttpFailure {
@@ -20,16 +21,6 @@ export interface ClassifyOptions {
 }
 
 const MAX_SERVER_MESSAGE = 300;
-
-/** Retry-After as delta-seconds or an HTTP date → whole seconds from now (≥ 0). */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 /** ServiceStack `{ResponseStatus:{ErrorCode,Message}}`, or an OAuth `{error,error_description}`. */
 export function serverMessage(bodyText: string): { errorCode?: string; message?: string } {
@@ -106,3 +97,5 @@ export function classifyNetworkFailure(operation: string, err: unknown, timeoutS
 export function badResponse(operation: string, problem: string, cause?: unknown): SignrelayError {
   return new SignrelayError('transient', 'provider_bad_response', `Secured Signing answered oddly to ${operation}: ${problem}; will retry`, { cause });
 }
+
+export { parseRetryAfter };

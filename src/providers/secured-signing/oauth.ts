@@ -5,6 +5,7 @@
 // than spending the refresh token twice (a rotated one is single-use).
 import { createHash } from 'node:crypto';
 import { SignrelayError } from '../../errors.ts';
+import { tokenFromResponse } from '../../http/oauth-token-response.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure, serverMessage } from './classify-error.ts';
 
 /** Shaped like the store's row so `loadToken`/`saveToken` plug in directly. */
@@ -84,24 +85,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       throw classifyHttpFailure(operation, { status: response.status, headers: response.headers, bodyText }, { now: options.now(), secrets });
     }
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(bodyText) as Record<string, unknown>;
-    } catch (err) {
-      throw badResponse(operation, 'the token response is not JSON', err);
-    }
-    if (typeof body.access_token !== 'string' || body.access_token === '') throw badResponse(operation, 'the token response has no access_token');
-    // expires_in arrives as a string ("86400") from this service.
-    const lifetime = Number(body.expires_in);
-    const seconds = Number.isFinite(lifetime) && lifetime > 0 ? lifetime : DEFAULT_LIFETIME_SECONDS;
-    const token: StoredToken = {
-      accessToken: body.access_token,
-      // No refresh_token in a refresh response means the old one stays valid.
-      refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : previous?.refreshToken ?? null,
-      expiresAt: options.now() + seconds * 1000,
-      scope: typeof body.scope === 'string' ? body.scope : previous?.scope ?? null,
-      seed: previous?.seed ?? null,
-    };
+    const parsed = tokenFromResponse(bodyText, previous, options.now(), DEFAULT_LIFETIME_SECONDS);
+    if (!parsed.ok) throw badResponse(operation, parsed.problem, parsed.cause);
+    const token = parsed.token;
     await options.store.save(token);
     current = token;
     return token;
