@@ -1,6 +1,6 @@
 // Wires the daemon together: database, provider and ServiceNow clients, SMTP, the job
-// runner and the two watchers (requests, returns). Nothing here decides anything; it only connects the parts and stops
-// them in order (watcher first, so no new work starts; then jobs; then the database).
+// runner, the scheduler and the two watchers (requests, returns). Nothing here decides anything; it only connects the parts and stops
+// them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
@@ -23,6 +23,8 @@ import { markMoved } from './store/messages.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
+import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
+import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 
 export interface Daemon {
   db: Db;
@@ -30,6 +32,7 @@ export interface Daemon {
   jobs: JobRunner;
   requestWatcher: ImapWatcher;
   returnWatcher: ImapWatcher;
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -118,12 +121,17 @@ export function startDaemon(options: DaemonOptions): Daemon {
     onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });
 
+  const scheduler = startScheduler({
+    db, logger: logger.child({ component: 'scheduler' }),
+    tasks: createSchedulerTasks({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'scheduler' }) }),
+  });
+
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
-    db, blobs, jobs: jobs!, requestWatcher, returnWatcher,
+    db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler,
     async stop() {
-      await Promise.all([requestWatcher.stop(), returnWatcher.stop()]);
+      await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();
       await smtp.close();
       db.close();

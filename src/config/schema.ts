@@ -150,6 +150,8 @@ const route = z.strictObject({
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).optional(),
   /** Mail the requester when the signed document is on the record. */
   notify_requester: z.boolean().default(false),
+  /** Days before the due date when the signers who have not signed get one reminder (Document/SendReminder); 0 = none. */
+  reminder_days_before: z.int({ error: 'expected a whole number of days (0 = no reminder)' }).min(0, { error: 'expected a whole number of days (0 = no reminder)' }).default(2),
 });
 
 const stamping = z.strictObject({
@@ -179,6 +181,17 @@ const storage = z.strictObject({
   data_dir: nonEmpty('a directory path').default('/var/lib/signrelay'),
 });
 
+const schedule = z.strictObject({
+  /** Minutes between checks of sent requests with the provider (the sweep behind completion mails). */
+  reconcile_minutes: positiveInt().default(15),
+  /** A document Complete at the provider with no completion mail this long after it was sent is delivered anyway. */
+  completion_grace_minutes: positiveInt().default(30),
+  retention: z.strictObject({
+    /** The PDFs of finished requests (delivered, declined, expired, rejected) are deleted after this many days; the audit trail stays. */
+    days: positiveInt().default(90),
+  }).default({ days: 90 }),
+});
+
 const log = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** json: one JSON object a line (journald); text: readable; auto: text on a terminal. */
@@ -202,6 +215,7 @@ export const configSchema = z.strictObject({
   stamping: stamping.default(stamping.parse({})),
   limits: limits.default(limits.parse({})),
   storage: storage.default(storage.parse({})),
+  schedule: schedule.default(schedule.parse({})),
   log: log.default(log.parse({})),
 });
 
@@ -216,3 +230,4 @@ export type SmtpConfig = Config['smtp'];
 export type ServiceNowConfig = Config['servicenow'];
 export type ReturnMailboxConfig = Config['mailboxes']['returns'];
 export type CompletionConfig = Config['completion'];
+export type ScheduleConfig = Config['schedule'];

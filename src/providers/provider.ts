@@ -58,5 +58,7 @@ export interface SigningProvider {
   send(input: SendInput): Promise<void>;
   status(reference: string): Promise<DocumentStatus>;
   download(reference: string): Promise<Uint8Array>;
+  /** Asks the provider to remind the signers of a sent document who have not signed yet. */
+  sendReminder(reference: string): Promise<void>;
   accountInfo(): Promise<AccountInfo>;
 }

@@ -1,6 +1,6 @@
 // The Secured Signing implementation of SigningProvider (SECURED-SIGNING.md "Endpoints
 // used"): upload a tagged PDF, send it with SmartTag/Send, poll its status, download the
-// signed copy, read the account. Request mechanics (signatures, OAuth, timeouts, error
+// signed copy, remind the signers, read the account. Request mechanics (signatures, OAuth, timeouts, error
 // classes) live in call-api.ts; this file only knows the endpoints and their JSON.
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SigningProvider, UploadInput } from '../provider.ts';
@@ -112,6 +112,13 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       const answer = await callApi(ctx, { operation, method: 'GET', path: `/Download/GetDocumentData/${segment(reference)}` });
       if (answer.body.length === 0) throw badResponse(operation, 'the document is empty');
       return answer.body;
+    },
+
+    async sendReminder(reference: string) {
+      // The body is UNCONFIRMED: the endpoint is listed by the API, its fields are not
+      // documented; {"DocumentReference": …} follows the naming of the other calls. The
+      // answer's shape is unknown too, so only the status matters.
+      await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference } });
     },
 
     async accountInfo(): Promise<AccountInfo> {

@@ -1,6 +1,6 @@
 // The simulator's documents and the API operations on them: upload (smart tags read from
 // the PDF text with pdfjs, like the real service), SmartTag/Send with the checks the real
-// service makes, status, download, account info, and the test-driven lifecycle
+// service makes, status, download, reminders, account info, and the test-driven lifecycle
 // (sign, complete, decline, expire). Answers are ServiceStack-shaped Document objects.
 import { randomBytes } from 'node:crypto';
 import { extractPdfText } from '../../pdf/extract-text.ts';
@@ -35,6 +35,8 @@ export interface SimDocument {
   packageReference?: string;
   lastSignedDate?: string;
   signedBytes?: Uint8Array;
+  /** When Document/SendReminder was answered for it (ms since the epoch). */
+  reminders: number[];
 }
 
 export const ACCEPTED_EXTENSIONS = ['pdf', 'doc', 'docx', 'odt', 'rtf', 'xls', 'xlsx', 'ods'];
@@ -95,7 +97,7 @@ export class Documents {
     }
     const doc: SimDocument = {
       reference: ref(), name: file.name, clientReference, bytes, text, tags: parseSmartTags(text),
-      status: 'NotStart', sent: false, signers: [],
+      status: 'NotStart', sent: false, signers: [], reminders: [],
     };
     this.byReference.set(doc.reference, doc);
     return doc;
@@ -144,6 +146,20 @@ export class Documents {
       });
     }
     return docs;
+  }
+
+  /** Document/SendReminder: only a document out for signing can be reminded of. */
+  remind(body: unknown): SimDocument {
+    const request = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (typeof request.DocumentReference !== 'string' || request.DocumentReference === '') {
+      throw serviceStackError(400, 'ValidationException', 'DocumentReference is required');
+    }
+    const doc = this.get(request.DocumentReference);
+    if (!doc.sent || ['Complete', 'Declined', 'Expired', 'Rejected'].includes(doc.status)) {
+      throw serviceStackError(400, 'InvalidOperation', `Document ${doc.reference} is not waiting for signatures (${doc.status})`);
+    }
+    doc.reminders.push(this.options.now());
+    return doc;
   }
 
   account(): Record<string, unknown> {

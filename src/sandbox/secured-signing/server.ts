@@ -129,6 +129,18 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       call.body = request;
       return json(res, 200, documents.send(request).map(documentJson));
     }
+    if (route === 'POST /Document/SendReminder') {
+      // The real body and answer are unconfirmed (see the client); this accepts what the client sends.
+      if (mediaType(req) !== 'application/json') throw serviceStackError(400, 'ValidationException', 'SendReminder expects a JSON body');
+      let request: unknown;
+      try {
+        request = parseJsonBody(body);
+      } catch {
+        throw serviceStackError(400, 'SerializationException', 'the JSON body could not be parsed');
+      }
+      call.body = request;
+      return json(res, 200, documentJson(documents.remind(request)));
+    }
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
     if (route === 'GET /Download/GetDocumentData' && third) {
       const doc = documents.get(third);

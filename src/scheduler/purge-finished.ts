@@ -1,0 +1,59 @@
+// The `retention` task: deletes the PDF files (originals, stamped and signed copies, mail
+// attachments kept for trust_attachment) of finished requests older than retention.days,
+// and records a `purged` note. The request rows and the audit trail stay. Files first,
+// then the note: a crash in between only means the next run deletes nothing and notes it.
+import { rmSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import type { Db } from '../store/open-database.ts';
+import { blobNamedElsewhere, blobsOfRequest, listPurgeableRequests, recordPurged } from '../store/retention.ts';
+import type { PeriodicTask } from './scheduler.ts';
+
+/** Retention is counted in days; once a day is enough. */
+export const RETENTION_INTERVAL_MS = 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+
+export interface RetentionDeps {
+  db: Db;
+  blobs: BlobStore;
+  config: Config;
+  logger: Logger;
+}
+
+export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
+  const days = deps.config.schedule.retention.days;
+  return {
+    name: 'retention',
+    intervalMs: RETENTION_INTERVAL_MS,
+    async run({ now, signal }) {
+      const counts = { requests: 0, files: 0 };
+      const problems: string[] = [];
+      const cutoff = new Date(now().getTime() - days * DAY_MS);
+      for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
+        if (signal.aborted) break;
+        try {
+          const deleted: string[] = [];
+          const kept: string[] = [];
+          for (const hash of blobsOfRequest(deps.db, requestId)) {
+            if (blobNamedElsewhere(deps.db, hash, requestId)) {
+              kept.push(hash);
+              continue;
+            }
+            // force: a file already gone (an earlier interrupted purge) is not an error.
+            rmSync(deps.blobs.pathOf(hash), { force: true });
+            deleted.push(hash);
+          }
+          recordPurged(deps.db, requestId, { deleted, kept, retentionDays: days }, now());
+          counts.requests++;
+          counts.files += deleted.length;
+        } catch (err) {
+          problems.push(`request ${requestId}: ${describeError(err)}`);
+          deps.logger.warn('retention could not purge a request', { requestId, error: describeError(err) });
+        }
+      }
+      return { counts, problems };
+    },
+  };
+}

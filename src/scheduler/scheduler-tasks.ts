@@ -1,0 +1,30 @@
+// The daemon's periodic tasks, built from the configuration: what daemon.ts hands to the
+// scheduler. Its own file so the daemon's wiring stays one line and tests can build the
+// same set.
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import type { SigningProvider } from '../providers/provider.ts';
+import type { BlobStore } from '../store/blobs.ts';
+import type { Db } from '../store/open-database.ts';
+import { createRetentionTask } from './purge-finished.ts';
+import { createReconcileTask } from './reconcile-sent-requests.ts';
+import type { PeriodicTask } from './scheduler.ts';
+import { createRemindersTask } from './send-reminders.ts';
+
+export interface SchedulerTaskDeps {
+  db: Db;
+  blobs: BlobStore;
+  config: Config;
+  provider: SigningProvider;
+  logger: Logger;
+  jobsQueued?: () => void;
+}
+
+export function createSchedulerTasks(deps: SchedulerTaskDeps): PeriodicTask[] {
+  const logger = (task: string) => deps.logger.child({ task });
+  return [
+    createReconcileTask({ ...deps, logger: logger('reconcile') }),
+    createRemindersTask({ ...deps, logger: logger('reminders') }),
+    createRetentionTask({ ...deps, logger: logger('retention') }),
+  ];
+}

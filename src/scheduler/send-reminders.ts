@@ -1,0 +1,72 @@
+// The `reminders` task: once per document, the route's reminder_days_before days before
+// the due date, ask the provider to remind the signers who have not signed yet
+// (Document/SendReminder) — if the provider still says it is being signed. Each call has an intent and a result in the audit trail, so a
+// reminder is never sent twice across runs and restarts; a transient failure is tried
+// again on the next run, a permanent one is not.
+import type { Config } from '../config/schema.ts';
+import { describeError, isSignrelayError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { SigningProvider } from '../providers/provider.ts';
+import type { Db } from '../store/open-database.ts';
+import { lastReminderState, recordReminder } from '../store/reminder-effects.ts';
+import { getDocuments } from '../store/requests.ts';
+import { listSentRequests } from '../store/sent-requests.ts';
+import { reminderVerdict } from './reminder-due.ts';
+import type { PeriodicTask } from './scheduler.ts';
+
+/** Reminders are due by the day; looking every hour is precise enough. */
+export const REMINDERS_INTERVAL_MS = 60 * 60_000;
+
+export interface RemindersDeps {
+  db: Db;
+  config: Config;
+  provider: SigningProvider;
+  logger: Logger;
+}
+
+export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
+  const daysBeforeOf = (route: string): number =>
+    (deps.config.routes[route] ?? deps.config.routes.default)?.reminder_days_before ?? 0;
+
+  return {
+    name: 'reminders',
+    intervalMs: REMINDERS_INTERVAL_MS,
+    async run({ now, signal }) {
+      const counts = { sent: 0 };
+      const problems: string[] = [];
+      for (const { request, sentAt, completePending } of listSentRequests(deps.db)) {
+        if (signal.aborted) break;
+        if (completePending) continue; // being completed: nobody needs reminding
+        if (!reminderVerdict({ dueDate: request.dueDate, sentAt }, daysBeforeOf(request.route), now()).due) continue;
+        for (const doc of getDocuments(deps.db, request.id)) {
+          if (!doc.providerRef) continue;
+          const last = lastReminderState(deps.db, request.id, doc.seq);
+          // An intent without a result: the process died during the call. It may have gone out.
+          if (last && !(last.phase === 'failed' && last.retry)) continue;
+          const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef };
+          try {
+            // Signed, declined or expired since the last look: nobody to remind (reconcile takes it from here).
+            if ((await deps.provider.status(doc.providerRef)).phase !== 'in-progress') continue;
+          } catch (err) {
+            problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
+            continue;
+          }
+          recordReminder(deps.db, { ...effect, phase: 'intent' }, now());
+          try {
+            await deps.provider.sendReminder(doc.providerRef);
+          } catch (err) {
+            const retry = !isSignrelayError(err) || err.kind === 'transient' || err.kind === 'auth';
+            recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());
+            problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
+            deps.logger.warn('reminder failed', { requestId: request.id, reference: doc.providerRef, retry, error: describeError(err) });
+            continue;
+          }
+          recordReminder(deps.db, { ...effect, phase: 'done' }, now());
+          counts.sent++;
+          deps.logger.info('reminder sent', { requestId: request.id, reference: doc.providerRef });
+        }
+      }
+      return { counts, problems };
+    },
+  };
+}

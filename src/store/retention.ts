@@ -1,0 +1,47 @@
+// What retention may purge: the blobs of finished requests (delivered, declined, expired,
+// rejected) whose last transition is older than the cutoff, not purged yet, with no job
+// still pending. Blobs are content-addressed, so one file can belong to several requests
+// (the same PDF sent twice): a blob another unpurged request still names is kept.
+import { addEvent } from './events.ts';
+import type { Db } from './open-database.ts';
+
+export const FINISHED_STATES = ['delivered', 'declined', 'expired', 'rejected'] as const;
+
+const PURGED = "json_extract(e.detail, '$.purged') = 1";
+const SHA256_RE = /\b[0-9a-f]{64}\b/g;
+
+export function listPurgeableRequests(db: Db, cutoff: Date): string[] {
+  const rows = db.prepare(`SELECT r.id FROM requests r
+    WHERE r.state IN (${FINISHED_STATES.map(() => '?').join(', ')})
+      AND (SELECT max(e.at) FROM events e WHERE e.request_id = r.id AND e.kind = 'transition') <= ?
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'note' AND ${PURGED})
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND j.state = 'pending')
+    ORDER BY r.created_at, r.id`).all(...FINISHED_STATES, cutoff.toISOString()) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}
+
+/** Every blob the request names: its documents' PDFs and any kept in its jobs (mail attachments). */
+export function blobsOfRequest(db: Db, requestId: string): string[] {
+  const hashes = new Set<string>();
+  const docs = db.prepare('SELECT original_sha256, stamped_sha256, signed_sha256 FROM documents WHERE request_id = ?').all(requestId) as Array<Record<string, string | null>>;
+  for (const doc of docs) for (const hash of Object.values(doc)) if (hash) hashes.add(hash);
+  const jobs = db.prepare('SELECT payload FROM jobs WHERE request_id = ?').all(requestId) as Array<{ payload: string }>;
+  for (const job of jobs) for (const match of job.payload.matchAll(SHA256_RE)) hashes.add(match[0]);
+  return [...hashes];
+}
+
+/** Whether a request other than `requestId`, not purged itself, still names the blob. */
+export function blobNamedElsewhere(db: Db, hash: string, requestId: string): boolean {
+  const row = db.prepare(`SELECT 1 FROM requests r
+    WHERE r.id != ?
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'note' AND ${PURGED})
+      AND (EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id AND ? IN (d.original_sha256, d.stamped_sha256, d.signed_sha256))
+        OR EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND instr(j.payload, ?) > 0))
+    LIMIT 1`).get(requestId, hash, hash);
+  return row !== undefined;
+}
+
+/** The audit event that says the request's files are gone (the request and its trail stay). */
+export function recordPurged(db: Db, requestId: string, detail: { deleted: string[]; kept: string[]; retentionDays: number }, now: Date): void {
+  addEvent(db, { requestId, kind: 'note', detail: { purged: true, ...detail } }, now);
+}

@@ -1,0 +1,100 @@
+// Reminders against the Secured Signing simulator: one Document/SendReminder per document
+// N days before the due date — not earlier, never twice across runs and restarts, none
+// for a route that turned them off; a transient failure is tried again, a call whose
+// outcome was lost in a crash is not.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listEvents } from '../../src/store/events.ts';
+import { recordReminder } from '../../src/store/reminder-effects.ts';
+import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
+import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
+
+const DUE = '2030-06-30'; // due at 2030-06-30T23:59:59Z; the reminder is due from 2030-06-28T23:59:59Z
+const SENT_AT = new Date('2030-06-10T09:00:00Z');
+const REMIND_AT = new Date('2030-06-28T23:59:59Z');
+let world: SchedulerWorld;
+
+beforeEach(async () => {
+  world = await startSchedulerWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const reminderCalls = () => world.simulator.calls.filter((c) => c.path.endsWith('/Document/SendReminder'));
+
+describe('the reminders task', () => {
+  it('reminds once, N days before the due date, across runs and a restart', async () => {
+    const { id, reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    const quiet = await world.sentRequest(SENT_AT, { dueDate: DUE, route: 'quiet' });
+
+    world.clock.now = later(REMIND_AT, -2 * 60 * MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(reminderCalls()).toEqual([]);
+
+    world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
+    await scheduler.tick();
+    expect(reminderCalls().map((c) => [c.status, c.body])).toEqual([[200, { DocumentReference: reference }]]);
+    expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
+    expect(world.simulator.documents.get(quiet.reference)?.reminders).toEqual([]);
+    expect(listEvents(world.db, id).filter((e) => e.detail?.effect === 'reminder').map((e) => e.detail?.phase)).toEqual(['intent', 'done']);
+
+    world.clock.now = later(REMIND_AT, 70 * MINUTE_MS);
+    await scheduler.tick();
+    await world.restart();
+    world.clock.now = later(REMIND_AT, 5 * 60 * MINUTE_MS);
+    await world.startScheduler().idle();
+    expect(listScheduleRuns(world.db).find((r) => r.task === 'reminders')).toMatchObject({ outcome: 'ok', startedAt: world.clock.now.toISOString() });
+    expect(reminderCalls()).toHaveLength(1);
+  });
+
+  it('tries a transient failure again on the next run, and sends it once', async () => {
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.simulator.failNext('/Document/SendReminder', { status: 503 });
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(listScheduleRuns(world.db).find((r) => r.task === 'reminders')).toMatchObject({ outcome: 'failed' });
+    expect(world.simulator.documents.get(reference)?.reminders).toEqual([]);
+
+    world.clock.now = later(REMIND_AT, 62 * MINUTE_MS);
+    await scheduler.tick();
+    world.clock.now = later(REMIND_AT, 124 * MINUTE_MS);
+    await scheduler.tick();
+    expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
+    expect(reminderCalls().map((c) => c.status)).toEqual([503, 200]);
+  });
+
+  it('never repeats a reminder whose outcome a crash lost', async () => {
+    const { id, reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    // The process died after recording the intent: the reminder may have gone out.
+    recordReminder(world.db, { requestId: id, seq: 1, reference, phase: 'intent' }, later(REMIND_AT, MINUTE_MS));
+    world.clock.now = later(REMIND_AT, DAY_MS / 2);
+    await world.startScheduler().idle();
+    expect(reminderCalls()).toEqual([]);
+  });
+
+  it('reminds nobody of a document the provider already has signed', async () => {
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    await world.simulator.complete(reference);
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    await world.startScheduler().idle();
+    expect(reminderCalls()).toEqual([]);
+    expect(listScheduleRuns(world.db).find((r) => r.task === 'reminders')).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('the simulator refuses a reminder for a document that is not out for signing', async () => {
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.simulator.decline(reference, 'No');
+    await expect(world.provider.sendReminder(reference)).rejects.toMatchObject({ kind: 'permanent' });
+    await expect(world.provider.sendReminder('no-such-document')).rejects.toMatchObject({ kind: 'permanent' });
+    expect(reminderCalls().map((c) => c.status)).toEqual([400, 404]);
+  });
+
+  it('sends no reminder when the request was sent inside the reminder window', async () => {
+    await world.sentRequest(later(REMIND_AT, MINUTE_MS), { dueDate: DUE });
+    world.clock.now = later(REMIND_AT, 2 * 60 * MINUTE_MS);
+    await world.startScheduler().idle();
+    expect(reminderCalls()).toEqual([]);
+  });
+});

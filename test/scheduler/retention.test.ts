@@ -1,0 +1,103 @@
+// Retention on a real data directory: the PDF files of a request finished more than
+// retention.days ago are deleted, its row and audit trail stay (plus a `purged` note);
+// recent and open requests keep their files, and so does a file another request shares.
+import { existsSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contractPdf } from '../integration/world.ts';
+import type { BlobStore } from '../../src/store/blobs.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { enqueueJob } from '../../src/store/jobs.ts';
+import type { Db } from '../../src/store/open-database.ts';
+import { getRequest, insertRequest, setDocumentSigned, setDocumentStamped, transition } from '../../src/store/requests.ts';
+import type { RequestState } from '../../src/store/request-states.ts';
+import { DAY_MS, later, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
+
+const T0 = new Date('2030-01-01T12:00:00Z');
+let world: SchedulerWorld;
+
+beforeEach(async () => {
+  world = await startSchedulerWorld({ retention: { days: 90 } });
+});
+afterEach(async () => {
+  await world.close();
+});
+
+const PATHS: Record<'delivered' | 'declined' | 'sent', RequestState[]> = {
+  delivered: ['stamped', 'uploaded', 'sent', 'completed', 'delivered'],
+  declined: ['stamped', 'uploaded', 'sent', 'declined'],
+  sent: ['stamped', 'uploaded', 'sent'],
+};
+
+/** A request walked through the state machine to `to` at `at`, with its files in the blob store. */
+function requestIn(db: Db, blobs: BlobStore, to: keyof typeof PATHS, at: Date, files: { original: Uint8Array; stamped: Uint8Array; signed?: Uint8Array }): { id: string; hashes: string[] } {
+  const id = insertRequest(db, {
+    token: `tok${Math.random().toString(36).slice(2, 12)}`, state: 'received', route: 'default', provider: 'secured-signing',
+    requester: 'helen@corp.example', subject: 'RITM0010001', messageId: null, record: { number: 'RITM0010001' },
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }], dueDate: '2030-02-01',
+    documents: [{ fileName: 'contract.pdf', originalSha256: blobs.put(files.original) }],
+  }, at);
+  const hashes = [blobs.put(files.original), blobs.put(files.stamped)];
+  setDocumentStamped(db, id, 1, hashes[1]!, 'contract--signrelay-x.pdf');
+  for (const state of PATHS[to]) {
+    if (state === 'completed' && files.signed) {
+      hashes.push(blobs.put(files.signed));
+      setDocumentSigned(db, id, 1, hashes[2]!);
+    }
+    transition(db, id, state, at);
+  }
+  return { id, hashes };
+}
+
+const pdf = (title: string) => contractPdf(title).then((b) => Buffer.from(b));
+
+describe('the retention task', () => {
+  it('deletes the files of old finished requests and keeps the request, its trail and shared files', async () => {
+    const { db, blobs } = world;
+    const shared = await pdf('Shared original');
+    const old = requestIn(db, blobs, 'delivered', T0, { original: shared, stamped: await pdf('old stamped'), signed: await pdf('old signed') });
+    // The trust_attachment copy of the completion mail is the old request's too.
+    const mailCopy = blobs.put(await pdf('mail attachment'));
+    enqueueJob(db, { kind: 'complete', requestId: old.id, payload: { attachments: [{ fileName: 'signed.pdf', sha256: mailCopy }] } }, T0);
+    db.prepare("UPDATE jobs SET state = 'done'").run();
+    const declined = requestIn(db, blobs, 'declined', T0, { original: await pdf('declined'), stamped: await pdf('declined stamped') });
+    const recent = requestIn(db, blobs, 'delivered', later(T0, 60 * DAY_MS), { original: await pdf('recent'), stamped: await pdf('recent stamped'), signed: await pdf('recent signed') });
+    const open = requestIn(db, blobs, 'sent', T0, { original: shared, stamped: await pdf('open stamped') });
+    const trailBefore = listEvents(db, old.id);
+
+    world.clock.now = later(T0, 91 * DAY_MS);
+    await world.startScheduler().idle();
+
+    const [sharedHash, ...ownHashes] = old.hashes;
+    for (const hash of [...ownHashes, mailCopy, ...declined.hashes]) expect(existsSync(blobs.pathOf(hash)), hash).toBe(false);
+    for (const hash of [sharedHash!, ...recent.hashes, ...open.hashes]) expect(existsSync(blobs.pathOf(hash)), hash).toBe(true);
+
+    expect(getRequest(db, old.id)).toMatchObject({ state: 'delivered' });
+    const trail = listEvents(db, old.id);
+    expect(trail.slice(0, trailBefore.length)).toEqual(trailBefore);
+    expect(trail.slice(trailBefore.length)).toMatchObject([{
+      kind: 'note', at: world.clock.now.toISOString(),
+      detail: { purged: true, retentionDays: 90, kept: [sharedHash], deleted: expect.arrayContaining([...ownHashes, mailCopy]) },
+    }]);
+    expect(listEvents(db, recent.id).some((e) => e.detail?.purged)).toBe(false);
+    expect(listEvents(db, open.id).some((e) => e.detail?.purged)).toBe(false);
+
+    // The next day's run purges nothing twice; once the open request is finished and old, the shared file goes too.
+    transition(db, open.id, 'declined', later(T0, DAY_MS));
+    world.clock.now = later(T0, 92 * DAY_MS);
+    await world.restart();
+    await world.startScheduler().idle();
+    expect(listEvents(world.db, old.id).filter((e) => e.detail?.purged)).toHaveLength(1);
+    expect(existsSync(blobs.pathOf(sharedHash!))).toBe(false);
+    expect(existsSync(blobs.pathOf(recent.hashes[0]!))).toBe(true);
+  });
+
+  it('leaves a finished request alone while a job of it is still pending', async () => {
+    const { db, blobs } = world;
+    const old = requestIn(db, blobs, 'delivered', T0, { original: await pdf('pending'), stamped: await pdf('pending stamped'), signed: await pdf('pending signed') });
+    enqueueJob(db, { kind: 'mail', requestId: old.id, payload: { purpose: 'notice' } }, T0);
+    world.clock.now = later(T0, 100 * DAY_MS);
+    await world.startScheduler().idle();
+    for (const hash of old.hashes) expect(existsSync(blobs.pathOf(hash))).toBe(true);
+    expect(listEvents(db, old.id).some((e) => e.detail?.purged)).toBe(false);
+  });
+});
