@@ -85,6 +85,10 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       let request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
       const attachments = (job.payload.attachments as Array<{ fileName: string; sha256: string }> | undefined) ?? [];
+      if (request.state === 'stamped' || request.state === 'uploaded') {
+        // A completion mail overtook the submit job (it is resolving a send whose answer was lost).
+        throw new SignrelayError('transient', 'not_sent_yet', `request ${requestId} is ${request.state}: waiting for its send to be confirmed`, { retryAfterSeconds: 5 });
+      }
       if (request.state === 'sent' && !(await collectSigned(request, attachments))) return;
       request = getRequest(deps.db, requestId)!;
       if (request.state !== 'completed') return;

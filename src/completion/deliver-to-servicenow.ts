@@ -94,7 +94,9 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     })();
     deps.logger.info('signed document attached', { requestId: request.id, table: record.table, record: record.sysId, fileName });
   }
-  if (deps.config.servicenow.work_note && !hasEffect(deps.db, request.id, 'work-note', 'done')) {
+  // A note whose PATCH may have happened before a crash is not added again: a missing note
+  // is better than a doubled one, and the attachment (checked above) is what matters.
+  if (deps.config.servicenow.work_note && !hasEffect(deps.db, request.id, 'work-note', 'intent')) {
     effect(deps, request.id, 'work-note', 'intent');
     await deps.servicenow.addWorkNote(record.table, record.sysId, signedNote(request, documents));
     effect(deps, request.id, 'work-note', 'done');

@@ -98,7 +98,9 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return file(message, 'duplicate', `request ${request.id} is already ${request.state}`, folders.processed_folder, request, () =>
         addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', duplicate: true, via } }, now()));
     }
-    if (request.state !== 'sent') {
+    // `stamped`/`uploaded`: the send may have happened and its answer been lost in a crash;
+    // the submit job is resolving it. The complete job waits for it (not_sent_yet).
+    if (request.state !== 'sent' && request.state !== 'uploaded' && request.state !== 'stamped') {
       return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
     }
 

@@ -11,6 +11,8 @@ import type { Db } from '../store/open-database.ts';
 import type { MessageOutcome, WatchedMessage } from './imap-watcher.ts';
 
 export const MAX_MESSAGE_ATTEMPTS = 5;
+/** Attempts cut short by the process dying count against maxAttempts × this. */
+export const UNEXPLAINED_ATTEMPTS_FACTOR = 4;
 
 export interface AttemptLimitOptions {
   db: Db;
@@ -30,7 +32,11 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
     const known = findMessage(options.db, key);
     if (known) return { moveTo: known.folder };
     const attempt = countAttempt(options.db, key, now());
-    if (attempt.attempts > maxAttempts && attempt.lastErrorKind !== 'infrastructure') {
+    // An attempt that ended with no recorded error was cut short by the process dying —
+    // often for reasons that are not this mail's (OOM killer, power, deploys): those count
+    // only at a much higher limit.
+    const limit = attempt.lastErrorKind === 'processing' ? maxAttempts : maxAttempts * UNEXPLAINED_ATTEMPTS_FACTOR;
+    if (attempt.attempts > limit && attempt.lastErrorKind !== 'infrastructure') {
       const why = attempt.lastError ?? 'the process stopped while handling it';
       options.logger.error('giving up on a mail', { uid: message.uid, attempts: attempt.attempts - 1, error: why });
       return options.giveUp(message, `it could not be processed in ${attempt.attempts - 1} attempts (${why})`);

@@ -41,11 +41,12 @@ describe('withAttemptLimit', () => {
     expect(givenUp).toEqual([]);
   });
 
-  it('counts an attempt that never finished (the process died) as a failure', async () => {
+  it('counts attempts that never finished (the process died), at a higher limit', async () => {
     const db = openMemoryDatabase();
     const givenUp: string[] = [];
     const never = withAttemptLimit(() => new Promise(() => {}), { db, mailbox: 'requests', logger: silentLogger(), maxAttempts: 1, giveUp: (_m, r) => { givenUp.push(r); return { moveTo: 'Rejected' }; } });
-    void never(message); // "crashes" mid-way: nothing recorded but the attempt
+    // "Crashes" mid-way four times (maxAttempts 1 × 4): nothing recorded but the attempts.
+    for (let i = 0; i < 4; i++) void never(message);
     const after = withAttemptLimit(async () => ({ moveTo: 'Processed' }), { db, mailbox: 'requests', logger: silentLogger(), maxAttempts: 1, giveUp: (_m, r) => { givenUp.push(r); return { moveTo: 'Rejected' }; } });
     expect(await after(message)).toEqual({ moveTo: 'Rejected' });
     expect(givenUp[0]).toMatch(/the process stopped while handling it/);

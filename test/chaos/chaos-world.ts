@@ -1,0 +1,278 @@
+// The world a chaos run kills the daemon in: a real Dovecot (IMAP + LMTP) with the `sign`
+// and `returns` accounts, an SMTP server that keeps every mail and relays mail for those
+// accounts into Dovecot, the Secured Signing simulator (completion mails on, through that
+// relay to returns+TOKEN@corp.example) and the ServiceNow simulator (one record per
+// request, REST delivery). They all live in this process and keep their state while the
+// daemon — `node src/cli.ts run --config FILE`, a child process with its secrets in the
+// environment — is killed and started again on the same data dir.
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { tapEffects, type EffectTap } from './effect-tap.ts';
+
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+const REPO = new URL('../../', import.meta.url).pathname;
+
+export const API_KEY = 'chaos-api-key-0007';
+export const API_SECRET = 'chaos-api-secret-never-logged-41d9';
+export const IMAP_PASSWORD = 'chaos-imap-pass-never-logged-0b7e';
+export const SN_USER = 'signrelay.integration';
+export const SN_PASSWORD = 'chaos-sn-pass-never-logged-9c1f';
+export const REFERER = 'https://corp.example';
+export const REQUESTER = 'helen.officer@corp.example';
+export const ALERTS_TO = 'signrelay-admins@corp.example';
+export const REQUEST_ADDRESS = 'sign@corp.example';
+export const RECORD_TABLE = 'sc_req_item';
+
+export interface ChaosWorldOptions {
+  /** How many records (one per request) the ServiceNow simulator holds. */
+  records: number;
+  /** Lifetime of the simulator's OAuth access tokens (the daemon refreshes 60 s before expiry). */
+  accessTokenLifetimeSeconds: number;
+  /** Where the temp dir goes (default: the OS temp dir). */
+  baseDir?: string;
+}
+
+export interface DaemonExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One `signrelay run` child; its stdout and stderr go to `logFile`. */
+export interface DaemonProcess {
+  /** 1 for the first daemon, 2 for the first restart, … */
+  index: number;
+  pid: number;
+  startedAt: number;
+  logFile: string;
+  /** Whether the data dir held a pid file of a dead process when this one was started. */
+  foundStaleLock: boolean;
+  exited: Promise<DaemonExit>;
+  running(): boolean;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export interface ChaosWorld {
+  dir: string;
+  dataDir: string;
+  configFile: string;
+  dovecot: DovecotHandle;
+  smtp: SmtpSink;
+  simulator: SecuredSigningSimulator;
+  servicenow: ServiceNowSimulator;
+  tap: EffectTap;
+  /** The record numbers, one per request: RITM0020001, … */
+  records: string[];
+  /** The daemons started so far, in order. */
+  daemons: DaemonProcess[];
+  current(): DaemonProcess | undefined;
+  startDaemon(): DaemonProcess;
+  /** The daemon's database, read-only (never written from here); undefined until it exists. */
+  database(): Database.Database | undefined;
+  /** Every secret the daemon is given; none may appear in its output. */
+  secrets: string[];
+  close(options?: { keepDir?: boolean }): Promise<void>;
+}
+
+/** Local mailboxes behind the relay; everything else is only kept by the SMTP server. */
+function localRecipient(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  return /^(sign|returns)(\+[^@]*)?@corp\.example$/.test(lower) ? lower : undefined;
+}
+
+export function recordNumber(i: number): string {
+  return `RITM${String(20001 + i).padStart(7, '0')}`;
+}
+
+export async function startChaosWorld(options: ChaosWorldOptions): Promise<ChaosWorld> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Best effort: the rest still has to be stopped.
+      }
+    }
+  };
+  try {
+    const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), 'signrelay-chaos-'));
+    const dataDir = join(dir, 'data');
+    const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD } });
+    cleanups.push(() => dovecot.stop());
+    const smtp = await startSmtpSink({
+      parse: false,
+      async relay(message) {
+        for (const rcpt of message.envelope.rcptTo) {
+          const local = localRecipient(rcpt.address);
+          if (local) await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
+        }
+      },
+    });
+    cleanups.push(() => smtp.close());
+    const simulator = await startSecuredSigningSimulator({
+      apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true,
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
+      smtp: { host: '127.0.0.1', port: smtp.port },
+    });
+    cleanups.push(() => simulator.close());
+    const records = Array.from({ length: options.records }, (_, i) => recordNumber(i));
+    const servicenow = await startServiceNowSimulator({
+      users: { [SN_USER]: SN_PASSWORD },
+      records: records.map((number) => ({ table: RECORD_TABLE, number })),
+    });
+    cleanups.push(() => servicenow.close());
+    const tap = tapEffects(simulator.calls, servicenow.calls);
+    const { refreshToken } = simulator.issueTokens();
+
+    const configFile = join(dir, 'signrelay.yaml');
+    writeFileSync(configFile, `
+mailboxes:
+  requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${CHAOS_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
+  returns: {address: returns@corp.example, host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: returns, password: "\${CHAOS_IMAP_PASSWORD}"}
+smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
+provider:
+  environment: "${simulator.url}"
+  oauth_url: "${simulator.oauthUrl}"
+  api_key: ${API_KEY}
+  api_secret: "\${CHAOS_SS_API_SECRET}"
+  refresh_token: "\${CHAOS_SS_REFRESH_TOKEN}"
+  referer: ${REFERER}
+servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}}
+alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
+routes:
+  default: {allowed_senders: ["*@corp.example"]}
+records: {RITM: ${RECORD_TABLE}}
+storage: {data_dir: ${dataDir}}
+log: {level: info, format: json}
+`);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SS_API_SECRET: API_SECRET,
+      CHAOS_SS_REFRESH_TOKEN: refreshToken, CHAOS_SN_PASSWORD: SN_PASSWORD,
+    };
+
+    const daemons: DaemonProcess[] = [];
+    cleanups.push(async () => {
+      await Promise.all(daemons.filter((d) => d.running()).map((d) => {
+        d.kill('SIGKILL');
+        return d.exited;
+      }));
+    });
+    let db: Database.Database | undefined;
+    cleanups.push(() => {
+      db?.close();
+    });
+
+    const world: ChaosWorld = {
+      dir, dataDir, configFile, dovecot, smtp, simulator, servicenow, tap, records, daemons,
+      secrets: [API_SECRET, IMAP_PASSWORD, SN_PASSWORD, refreshToken],
+      current: () => daemons.at(-1),
+      startDaemon() {
+        if (daemons.some((d) => d.running())) throw new Error('a daemon is still running');
+        const daemon = spawnDaemon(daemons.length + 1, dir, dataDir, configFile, env);
+        daemons.push(daemon);
+        return daemon;
+      },
+      database() {
+        if (db) return db;
+        const file = join(dataDir, 'signrelay.db');
+        if (!existsSync(file)) return undefined;
+        try {
+          db = new Database(file, { readonly: true, fileMustExist: true });
+          db.pragma('busy_timeout = 2000');
+          // Tables appear with the first migration; until then, look again later.
+          db.prepare('SELECT 1 FROM requests LIMIT 1').get();
+          return db;
+        } catch {
+          db?.close();
+          db = undefined;
+          return undefined;
+        }
+      },
+      async close(closeOptions = {}) {
+        await closeAll();
+        if (!closeOptions.keepDir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return world;
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function spawnDaemon(index: number, dir: string, dataDir: string, configFile: string, env: NodeJS.ProcessEnv): DaemonProcess {
+  const logFile = join(dir, `daemon-${String(index).padStart(3, '0')}.log`);
+  const pidFile = join(dataDir, 'signrelay.pid');
+  const foundStaleLock = existsSync(pidFile);
+  // Output goes straight to a file: nothing is buffered in this process, nothing is lost at SIGKILL.
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [CLI, 'run', '--config', configFile], { cwd: REPO, env, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  const watchdog = killWhenWeDie(child.pid!);
+  let alive = true;
+  const exited = new Promise<DaemonExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      alive = false;
+      watchdog.kill('SIGKILL');
+      resolve({ code, signal });
+    });
+  });
+  return {
+    index, pid: child.pid!, startedAt: Date.now(), logFile, foundStaleLock, exited,
+    running: () => alive,
+    kill(signal) {
+      if (alive) child.kill(signal);
+    },
+  };
+}
+
+/**
+ * A daemon must not outlive this process (a crashed test worker, a ^C'd bench): a shell
+ * blocks reading a pipe from us, gets EOF when we are gone, and kills the child.
+ */
+function killWhenWeDie(pid: number): ChildProcess {
+  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -KILL "$1" 2>/dev/null', 'signrelay-chaos-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin!.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+  return watchdog;
+}
+
+/** A request mail for `record`: one unique two-page PDF, one signer, due in 30 days. */
+export async function requestMail(record: string, messageId: string): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: `Helen Officer <${REQUESTER}>`,
+    to: REQUEST_ADDRESS,
+    subject: `Contract for ${record}`,
+    text: 'Hello,\n\nplease get this signed.\n\nSigner: Ann Lee <ann.lee@example.com>\nDue: 30d\n',
+    messageId,
+    attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf(`Contract ${record}`)), contentType: 'application/pdf' }],
+  });
+  return composer.compile().build();
+}
+
+async function contractPdf(title: string): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let n = 1; n <= 2; n++) {
+    const page = doc.addPage([595, 842]);
+    page.drawText(`${title} - page ${n}`, { x: 72, y: 760, size: 16, font });
+    page.drawText('The contractor agrees to the terms below.', { x: 72, y: 730, size: 11, font });
+  }
+  return doc.save();
+}

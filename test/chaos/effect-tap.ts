@@ -1,0 +1,88 @@
+// Kills timed to the worst moment: the instant a simulator has carried out an external
+// effect (an upload, a send, a ServiceNow attachment…) and writes its answer — before the
+// daemon can read that answer and record the result. What is left on disk is exactly "an
+// intent without a result", which the daemon must resolve by asking the remote side.
+//
+// The simulators record every call in a plain array and set `status` on the recorded call
+// as the response head is written. This wraps that array's push() so the status
+// assignment runs a hook synchronously; no simulator code changes.
+
+/** The external effects a kill can be timed to. */
+export type EffectKind = 'upload' | 'send' | 'token' | 'attach' | 'note';
+
+export const EFFECT_KINDS: readonly EffectKind[] = ['upload', 'send', 'token', 'attach', 'note'];
+
+export interface ObservedCall {
+  method: string;
+  path: string;
+  status: number;
+  /** The parsed request body, when the simulator keeps it (SmartTag/Send does). */
+  body?: unknown;
+}
+
+export interface EffectTap {
+  /** Runs `action` synchronously when the next successful answer to `kind` is written. Returns a cancel function. */
+  once(kind: EffectKind, action: (call: ObservedCall) => void): () => void;
+  /** How many successful answers of each kind were seen. */
+  counts(): Record<EffectKind, number>;
+}
+
+function kindOf(side: 'provider' | 'servicenow', call: ObservedCall, status: number): EffectKind | null {
+  if (side === 'provider') {
+    if (status !== 200 || call.method !== 'POST') return null;
+    if (call.path.includes('/Document/Uploader')) return 'upload';
+    if (call.path.endsWith('/SmartTag/Send')) return 'send';
+    if (call.path.endsWith('/oauth2/token')) return 'token';
+    return null;
+  }
+  if (status === 201 && call.method === 'POST' && call.path.startsWith('/api/now/attachment/')) return 'attach';
+  if (status === 200 && (call.method === 'PATCH' || call.method === 'PUT') && call.path.startsWith('/api/now/table/')) return 'note';
+  return null;
+}
+
+export function tapEffects(providerCalls: ObservedCall[], servicenowCalls: ObservedCall[]): EffectTap {
+  const waiting: Array<{ kind: EffectKind; action: (call: ObservedCall) => void }> = [];
+  const seen: Record<EffectKind, number> = { upload: 0, send: 0, token: 0, attach: 0, note: 0 };
+
+  const fire = (kind: EffectKind, call: ObservedCall) => {
+    seen[kind]++;
+    const i = waiting.findIndex((w) => w.kind === kind);
+    if (i < 0) return;
+    const [entry] = waiting.splice(i, 1);
+    entry!.action(call);
+  };
+
+  const instrument = (side: 'provider' | 'servicenow', calls: ObservedCall[]) => {
+    const push = calls.push.bind(calls);
+    calls.push = (...items: ObservedCall[]): number => {
+      for (const call of items) {
+        let status = call.status;
+        Object.defineProperty(call, 'status', {
+          configurable: true,
+          enumerable: true,
+          get: () => status,
+          set: (value: number) => {
+            status = value;
+            const kind = kindOf(side, call, value);
+            if (kind) fire(kind, call);
+          },
+        });
+      }
+      return push(...items);
+    };
+  };
+  instrument('provider', providerCalls);
+  instrument('servicenow', servicenowCalls);
+
+  return {
+    once(kind, action) {
+      const entry = { kind, action };
+      waiting.push(entry);
+      return () => {
+        const i = waiting.indexOf(entry);
+        if (i >= 0) waiting.splice(i, 1);
+      };
+    },
+    counts: () => ({ ...seen }),
+  };
+}
