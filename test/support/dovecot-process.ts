@@ -110,6 +110,9 @@ export function run(command: string, args: string[], input?: string | Buffer): P
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))));
+    // A command that does not read its input (or exits first) closes the pipe: the exit
+    // code tells what happened, an EPIPE on our side must not become an unhandled error.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }
