@@ -25,6 +25,8 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'input') throw err;
       problems.push(err.message);
+      // It used up the worker's time limit (20 s): ten such PDFs must not hold the folder for minutes.
+      if (err.code === 'pdf_too_complex') break;
     }
   }
   if (problems.length === 0 && draft.signers.length === 0 && !pdfs.some((p) => p.hasSignTags)) {

@@ -69,8 +69,14 @@ function parseOneSigner(value: string): Signer | string {
   const name = `${parsed.firstName} ${parsed.lastName}`;
   // parseSigner takes the last <…> as the address, so "A <a@x>, B <b@x>" would be one signer.
   if (/[<>@]/.test(name)) return 'names more than one person: put each signer on a line of its own';
+  // A name garbled by a wrong or missing charset ("J\ufffdrgen", the mail parser's
+  // replacement for bytes that are not UTF-8) would reach the tags and the provider as it
+  // is: the name from the address is better than a wrong one.
+  if (name.includes(REPLACEMENT_CHARACTER)) return withNames({ firstName: '', lastName: '', email: parsed.email });
   return withNames(parsed);
 }
+
+const REPLACEMENT_CHARACTER = '\ufffd';
 
 /**
  * Fills missing names from the address's local part: words split at `.`, `_` and `-`

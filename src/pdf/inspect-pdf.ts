@@ -1,15 +1,25 @@
 // Decides whether a received PDF can be stamped and sent, and what is already in it. Every
 // refusal is a SignrelayError of kind 'input' whose message tells the requester what to
-// do; the checks run cheapest first (size, header, encryption) so a bad file costs little.
+// do; the checks run cheapest first (size, header, encryption, how much the streams unpack
+// to) so a bad file costs little. The parsing runs in a worker process with time and memory
+// limits (run-pdf-worker.ts): a PDF is the one input an attacker shapes freely.
 import { PDFDocument } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
+import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
+import { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
+import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
+
+export { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
+export { MAX_INFLATED_BYTES } from './measure-inflated-size.ts';
 
 export interface PdfLimits {
   maxPages: number;
   maxPdfBytes: number;
   /** Names the file in messages ("contract.pdf could not be read…"); default "the PDF". */
   fileName?: string;
+  /** What the streams may unpack to in all (default MAX_INFLATED_BYTES). */
+  maxInflatedBytes?: number;
 }
 
 export interface PdfFacts {
@@ -34,31 +44,40 @@ export function hasEncryptEntry(bytes: Uint8Array): boolean {
   return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
-/** The requester-facing refusals shared with stamp-pdf.ts, which re-checks what it loads. */
-export function encryptedPdfError(fileName = 'the PDF'): SignrelayError {
-  return new SignrelayError('input', 'pdf_encrypted', `${fileName} is password-protected: send an unprotected copy`);
-}
-
-export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {
-  return new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
-}
-
 function megabytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
 
-export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
+function tooLargeError(bytes: Uint8Array, limits: PdfLimits): SignrelayError {
+  return new SignrelayError('input', 'pdf_too_large',
+    `${limits.fileName ?? 'the PDF'} is ${megabytes(bytes.byteLength)} MB, more than the ${megabytes(limits.maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
+}
+
+/**
+ * Inspects the PDF in the worker process: a file that takes longer than the time limit or
+ * more memory than the heap limit is refused as too complex (pdf_too_complex) and the
+ * worker is killed. `worker` overrides the limits (tests).
+ */
+export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, worker: Partial<PdfWorkerLimits> = {}): Promise<PdfFacts> {
+  // Checked here too, so an oversize file is not even copied to the worker.
+  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargeError(bytes, limits);
+  return runPdfTask({ op: 'inspect', bytes, limits }, limits.fileName, worker);
+}
+
+/** The same checks in this process, without time or memory limits: for the worker itself and for tests. */
+export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
   const fileName = limits.fileName ?? 'the PDF';
   const damaged = (code: string, cause?: unknown) => unreadablePdfError(fileName, code, cause);
-  if (bytes.byteLength > limits.maxPdfBytes) {
-    throw new SignrelayError('input', 'pdf_too_large',
-      `${fileName} is ${megabytes(bytes.byteLength)} MB, more than the ${megabytes(limits.maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
-  }
+  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargeError(bytes, limits);
   const head = Buffer.from(bytes.subarray(0, HEADER_WINDOW)).toString('latin1');
   if (!head.includes('%PDF-')) throw damaged('pdf_not_a_pdf');
   // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
   // and pdf.js opens owner-password-only files silently: look at the trailer ourselves.
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
+  const maxInflated = limits.maxInflatedBytes ?? MAX_INFLATED_BYTES;
+  if ((await measureInflatedSize(bytes, maxInflated)) > maxInflated) {
+    throw tooComplexPdfError(fileName, `its compressed content unpacks to more than ${Math.round(maxInflated / (1024 * 1024))} MB`);
+  }
 
   let pages: number;
   try {

@@ -1,11 +1,15 @@
 // The request token outside the return address: in the uploaded file's name and in the PDF
 // metadata, so a completed document can still be matched when the plus-address is lost
 // (DESIGN.md "Matching a completed document"). Writing happens while stamping; reading is
-// for the completion path and must never throw on a document it cannot make sense of.
+// for the completion path and must never throw on a document it cannot make sense of. The
+// reading runs in the PDF worker (run-pdf-worker.ts): a completion mail's PDF is input from
+// outside too, and a hostile one must not stall the daemon.
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { PDFDict, PDFName, PDFString, type PDFDocument } from 'pdf-lib';
 import { extractPdfText } from './extract-text.ts';
+import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { isRequestToken, REQUEST_TOKEN_PATTERN } from './request-token.ts';
+import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
 
 /** Custom document-information key carrying the token. */
 export const TOKEN_INFO_KEY = 'SignrelayToken';
@@ -48,10 +52,21 @@ async function tokenFromMetadata(bytes: Uint8Array): Promise<string | undefined>
 /**
  * The token of a document signrelay stamped: metadata first, then the text layer (the
  * return address in the recipient tag, or the signature page's "Reference"). Undefined
- * when none is found or the file cannot be read.
+ * when none is found or the file cannot be read — also when reading it hits the worker's
+ * time or memory limit.
  */
-export async function readTokenFromPdf(bytes: Uint8Array): Promise<string | undefined> {
+export async function readTokenFromPdf(bytes: Uint8Array, worker: Partial<PdfWorkerLimits> = {}): Promise<string | undefined> {
   try {
+    return await runPdfTask<string | undefined>({ op: 'token', bytes }, undefined, worker);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same in this process, without limits: for the worker itself. */
+export async function readTokenFromPdfInProcess(bytes: Uint8Array): Promise<string | undefined> {
+  try {
+    if ((await measureInflatedSize(bytes, MAX_INFLATED_BYTES)) > MAX_INFLATED_BYTES) return undefined;
     const fromMetadata = await tokenFromMetadata(bytes);
     if (fromMetadata) return fromMetadata;
     const text = (await extractPdfText(bytes)).join('\n');

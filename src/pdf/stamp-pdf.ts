@@ -9,6 +9,10 @@
 // the recipient tag is placed — on an appended page in signature-page mode (listing the
 // request, saying the places to sign are in the document), at the configured position in
 // overlay mode. So the placement mode means the same thing with or without existing tags.
+//
+// Stamping loads the whole document with pdf-lib (which unpacks object streams) and, when
+// the caller does not know whether the PDF has tags, reads its text layer: it runs in the
+// PDF worker under the same limits as inspection (run-pdf-worker.ts).
 import { PDFDocument } from 'pdf-lib';
 import type { StampingConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
@@ -17,8 +21,10 @@ import { recipientTag, RETURN_RECIPIENT_NAME, signTag, tokenFromReturnAddress } 
 import { drawSignaturePages, type SignaturePageDetails } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor } from './draw-tags.ts';
 import { extractPdfText } from './extract-text.ts';
-import { encryptedPdfError, hasEncryptEntry, unreadablePdfError } from './inspect-pdf.ts';
+import { hasEncryptEntry } from './inspect-pdf.ts';
+import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
+import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
 import { embedTagFonts, nameInTags, tagFontCanDraw } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
 
@@ -66,10 +72,21 @@ function displayName(name: TagName): string {
   return [name.firstName, name.lastName].filter((part) => part !== EMPTY_NAME_PART).join(' ');
 }
 
-export async function stampPdf(bytes: Uint8Array, input: StampInput): Promise<Uint8Array> {
+/** Stamps in the PDF worker; a PDF that takes too long or too much memory is refused as too complex. */
+export async function stampPdf(bytes: Uint8Array, input: StampInput, worker: Partial<PdfWorkerLimits> = {}): Promise<Uint8Array> {
+  checkToken(input);
+  return runPdfTask({ op: 'stamp', bytes, input }, input.request.fileName, worker);
+}
+
+function checkToken(input: StampInput): void {
   if (tokenFromReturnAddress(input.returnAddress) !== input.token) {
     throw new RangeError(`return address ${input.returnAddress} does not carry token ${input.token}`);
   }
+}
+
+/** The same in this process, without limits: for the worker itself and for tests. */
+export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): Promise<Uint8Array> {
+  checkToken(input);
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   let doc: PDFDocument;

@@ -1,0 +1,21 @@
+// The requester-facing refusals of a PDF, shared by inspection, stamping and the worker
+// that runs them: each is a SignrelayError of kind 'input' whose message says what to do.
+// Their own file so the worker runner can raise them without importing the parsers.
+import { SignrelayError } from '../errors.ts';
+
+export function encryptedPdfError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_encrypted', `${fileName} is password-protected: send an unprotected copy`);
+}
+
+export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {
+  return new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
+}
+
+/**
+ * A PDF that would take the parsers too long or too much memory: a hostile file, or a
+ * pathological export. `why` names the limit that was hit ("more than 20 s to read").
+ */
+export function tooComplexPdfError(fileName = 'the PDF', why: string, cause?: unknown): SignrelayError {
+  return new SignrelayError('input', 'pdf_too_complex',
+    `${fileName} could not be read in time: it is too complex (${why}); send a simpler PDF (print it to PDF again)`, { cause });
+}

@@ -1,0 +1,98 @@
+// The worker process PDFs are parsed in (started by run-pdf-worker.ts): it runs one task at
+// a time — inspect, stamp or read a token — and answers with the result or the error,
+// flattened so it survives the trip between processes. The time and heap limits are applied
+// from outside; the allocation cap (cap-allocations.ts) is installed here, before any
+// parser is loaded. It ends itself when the daemon goes away.
+import { Worker } from 'node:worker_threads';
+import { describeError, isSignrelayError } from '../errors.ts';
+import { capAllocations } from './cap-allocations.ts';
+import { tooComplexPdfError } from './pdf-errors.ts';
+import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './run-pdf-worker.ts';
+
+const WATCHDOG_INTERVAL_MS = 500;
+
+const cap = capAllocations(Number.POSITIVE_INFINITY);
+
+// The daemon kills a worker past its time limit — unless the daemon itself was killed
+// (SIGKILL, OOM). A parser in a loop never lets this process's event loop see the IPC
+// channel close, nor any timer fire: a small thread of its own watches instead, and kills
+// the process when its parent is gone or a task outlives its deadline.
+const watchdog = new Worker(`
+  const { parentPort, workerData } = require('node:worker_threads');
+  let deadline = null;
+  parentPort.on('message', (ms) => { deadline = ms === null ? null : Date.now() + ms; });
+  setInterval(() => {
+    if (process.ppid !== workerData.parent || (deadline !== null && Date.now() > deadline)) process.kill(process.pid, 'SIGKILL');
+  }, ${WATCHDOG_INTERVAL_MS});
+`, { eval: true, workerData: { parent: daemonPid() }, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+watchdog.unref();
+
+/** The daemon names itself when it starts the worker: by now it may already be gone (and the parent another process). */
+function daemonPid(): number {
+  const named = Number(process.argv[2]);
+  return Number.isInteger(named) && named > 0 ? named : process.ppid;
+}
+
+// Listening before the parsers load: a message that arrived with no listener would be lost.
+const queue: PdfTaskMessage[] = [];
+let busy = false;
+process.on('message', (message: PdfTaskMessage) => {
+  queue.push(message);
+  void drain();
+});
+process.on('disconnect', () => process.exit(0));
+
+// Loaded after the cap is in place, so nothing the parsers allocate escapes it.
+const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts')]);
+
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  try {
+    for (let message = queue.shift(); message; message = queue.shift()) {
+      const reply = await run(message);
+      await new Promise<void>((resolve) => process.send!(reply, undefined, {}, () => resolve()));
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+async function run({ id, task, maxBufferBytes, selfDeadlineMs }: PdfTaskMessage): Promise<PdfTaskReply> {
+  cap.setMaxBytes(maxBufferBytes);
+  cap.takeRefused();
+  watchdog.postMessage(selfDeadlineMs);
+  let result: unknown;
+  let failure: unknown;
+  try {
+    result = await runTask(task);
+  } catch (err) {
+    failure = err;
+  } finally {
+    watchdog.postMessage(null);
+  }
+  // pdf.js carries on past many errors, so a refused allocation may not have surfaced as
+  // one: whatever the outcome, a stream that needed a buffer over the cap is a refusal.
+  const refused = cap.takeRefused();
+  if (refused !== undefined) {
+    const fileName = task.op === 'inspect' ? task.limits.fileName : task.op === 'stamp' ? task.input.request.fileName : undefined;
+    failure = tooComplexPdfError(fileName, `reading it needs more than ${Math.round(maxBufferBytes / (1024 * 1024))} MB at once`, failure);
+  }
+  if (failure !== undefined) return { id, ok: false, error: serialize(failure) };
+  return { id, ok: true, value: result };
+}
+
+async function runTask(task: PdfTask): Promise<unknown> {
+  const [{ inspectPdfInProcess }, { stampPdfInProcess }, { readTokenFromPdfInProcess }] = await parsers;
+  switch (task.op) {
+    case 'inspect': return inspectPdfInProcess(task.bytes, task.limits);
+    case 'stamp': return stampPdfInProcess(task.bytes, task.input);
+    case 'token': return readTokenFromPdfInProcess(task.bytes);
+  }
+}
+
+function serialize(err: unknown): SerializedError {
+  if (isSignrelayError(err)) return { name: err.name, message: err.message, kind: err.kind, code: err.code, cause: err.cause === undefined ? undefined : describeError(err.cause) };
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}

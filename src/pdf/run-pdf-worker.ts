@@ -1,0 +1,236 @@
+// Runs PDF parsing (inspection, stamping, the completion path's token lookup) in a worker
+// process with a wall-clock time limit, a heap limit and a cap on single buffers, because
+// the parsers are pure JS running on input an attacker shapes: a few KB of nested forms
+// keep pdf.js busy for hours, a page of tiny objects fills any heap, a zip bomb unpacks to
+// gigabytes. On timeout or out-of-memory the worker is killed and the PDF is refused as too
+// complex (pdf_too_complex, an input error: the requester gets one reply and the mail is
+// never retried). Any other failure of the worker is a processing failure, retried by the
+// watcher a limited number of times.
+//
+// A process, not a worker thread: a worker thread's `resourceLimits` do not contain every
+// out-of-memory — when one array or string grows past the limit, V8 aborts the whole
+// process (nodejs/node#47224). A PDF whose content is one array of 30 million numbers did
+// exactly that to the daemon. A worker process dies alone.
+//
+// One worker is kept for the next task while it is healthy, so a mail does not pay the
+// ~300 ms start-up (Node, pdf.js and pdf-lib) per PDF; it is ended after IDLE_MS unused or
+// after any limit was hit, and never keeps the daemon alive while idle.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SignrelayError, type ErrorKind } from '../errors.ts';
+import type { PdfLimits } from './inspect-pdf.ts';
+import { tooComplexPdfError } from './pdf-errors.ts';
+import type { StampInput } from './stamp-pdf.ts';
+
+export interface PdfWorkerLimits {
+  /** Wall-clock time a task may take, start-up of a fresh worker included. */
+  timeoutMs: number;
+  /** The worker's JS heap (V8 old generation, --max-old-space-size). */
+  maxHeapMb: number;
+  /** The largest single buffer the parsers may allocate (typed arrays live outside the heap). */
+  maxBufferBytes: number;
+}
+
+/** The limits every PDF is parsed under (measured: see the README's "Hostile input"). */
+export const PDF_WORKER_LIMITS: Readonly<PdfWorkerLimits> = Object.freeze({
+  timeoutMs: 20_000,
+  maxHeapMb: 256,
+  maxBufferBytes: 64 * 1024 * 1024,
+});
+
+/** An idle worker is ended after this long. */
+export const IDLE_MS = 10_000;
+/**
+ * Workers at once; more tasks wait in line. One: the daemon handles one mail at a time, and
+ * a worker at its limits peaks at ~2.5 times its heap limit (one array's growth), so this
+ * bounds what PDFs can cost the machine.
+ */
+const MAX_WORKERS = 1;
+/** A worker whose daemon died (SIGKILL) ends itself this long after its time limit. */
+const SELF_DEADLINE_GRACE_MS = 5_000;
+/** How much of a dying worker's stderr is kept to say why it died. */
+const STDERR_TAIL_CHARS = 2_000;
+
+export type PdfTask =
+  | { op: 'inspect'; bytes: Uint8Array; limits: PdfLimits }
+  | { op: 'stamp'; bytes: Uint8Array; input: StampInput }
+  | { op: 'token'; bytes: Uint8Array };
+
+export interface PdfTaskMessage {
+  id: number;
+  task: PdfTask;
+  maxBufferBytes: number;
+  /** The worker ends itself this long after the task started, should the daemon be gone and unable to kill it. */
+  selfDeadlineMs: number;
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  kind?: ErrorKind;
+  code?: string;
+  cause?: string | undefined;
+  stack?: string | undefined;
+}
+
+export type PdfTaskReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+
+const WORKER_PATH = fileURLToPath(new URL('./pdf-worker.ts', import.meta.url));
+
+let defaults: PdfWorkerLimits = { ...PDF_WORKER_LIMITS };
+
+/**
+ * Changes the limits every later task runs under when it names none, and returns the
+ * previous ones. For tests that drive the whole daemon: a spinning PDF is then refused in
+ * seconds, not 20 s.
+ */
+export function setPdfWorkerLimits(limits: Partial<PdfWorkerLimits>): PdfWorkerLimits {
+  const previous = defaults;
+  defaults = { ...defaults, ...limits };
+  return previous;
+}
+
+interface PooledWorker {
+  child: ChildProcess;
+  maxHeapMb: number;
+  stderrTail: string;
+  idleTimer?: NodeJS.Timeout | undefined;
+}
+
+const idle: PooledWorker[] = [];
+let running = 0;
+const waiting: Array<() => void> = [];
+let nextId = 1;
+
+/** Runs one task in a worker under the limits; the caller's bytes stay intact. */
+export async function runPdfTask<T>(task: PdfTask, fileName: string | undefined, overrides: Partial<PdfWorkerLimits> = {}): Promise<T> {
+  const limits = { ...defaults, ...overrides };
+  while (running >= MAX_WORKERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await runInWorker<T>(task, fileName, limits);
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+function startWorker(maxHeapMb: number): PooledWorker {
+  // Type stripping must be on in the worker as it is here (Node 22 needs the flag).
+  const inherited = process.execArgv.filter((flag) => /^--(experimental-strip-types|experimental-transform-types|no-warnings)$/.test(flag));
+  const child = fork(WORKER_PATH, [String(process.pid)], {
+    execArgv: [...inherited, `--max-old-space-size=${maxHeapMb}`],
+    serialization: 'advanced',
+    // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '' };
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => (pooled.stderrTail = (pooled.stderrTail + text).slice(-STDERR_TAIL_CHARS)));
+  // A worker that cannot be started (or dies while idle) must not crash the daemon.
+  child.on('error', () => {});
+  child.on('exit', () => dropIdle(pooled));
+  return pooled;
+}
+
+function takeWorker(maxHeapMb: number): PooledWorker {
+  const at = idle.findIndex((w) => w.maxHeapMb === maxHeapMb && w.child.connected);
+  if (at < 0) return startWorker(maxHeapMb);
+  const [pooled] = idle.splice(at, 1);
+  clearTimeout(pooled!.idleTimer);
+  setRef(pooled!, true);
+  return pooled!;
+}
+
+function returnWorker(pooled: PooledWorker): void {
+  if (idle.length >= MAX_WORKERS || !pooled.child.connected) {
+    pooled.child.kill('SIGKILL');
+    return;
+  }
+  setRef(pooled, false);
+  pooled.idleTimer = setTimeout(() => {
+    dropIdle(pooled);
+    pooled.child.kill('SIGKILL');
+  }, IDLE_MS);
+  pooled.idleTimer.unref();
+  idle.push(pooled);
+}
+
+function dropIdle(pooled: PooledWorker): void {
+  clearTimeout(pooled.idleTimer);
+  const at = idle.indexOf(pooled);
+  if (at >= 0) idle.splice(at, 1);
+}
+
+/** An idle worker must not keep the daemon (or `signrelay explain`) from exiting. */
+function setRef(pooled: PooledWorker, ref: boolean): void {
+  const handles = [pooled.child, pooled.child.channel, pooled.child.stderr] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+  for (const handle of handles) {
+    if (ref) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
+function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: PdfWorkerLimits): Promise<T> {
+  const pooled = takeWorker(limits.maxHeapMb);
+  const { child } = pooled;
+  const id = nextId++;
+  const message: PdfTaskMessage = {
+    id, task, maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * task.bytes.byteLength), selfDeadlineMs: limits.timeoutMs + SELF_DEADLINE_GRACE_MS,
+  };
+
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: { value: T } | { error: unknown }, reuse: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      if (reuse) returnWorker(pooled);
+      else child.kill('SIGKILL');
+      if ('value' in outcome) resolve(outcome.value);
+      else reject(outcome.error);
+    };
+    const timer = setTimeout(() => {
+      settle({ error: tooComplexPdfError(fileName, `reading it takes more than ${seconds(limits.timeoutMs)}`) }, false);
+    }, limits.timeoutMs);
+    const onMessage = (reply: PdfTaskReply) => {
+      if (reply.id !== id) return;
+      if (reply.ok) settle({ value: reply.value as T }, true);
+      else settle({ error: deserialize(reply.error) }, true);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      // V8 aborts a process whose heap is full (SIGABRT, or exit code 134 through a shell).
+      if (signal === 'SIGABRT' || code === 134 || /heap out of memory/i.test(pooled.stderrTail)) {
+        settle({ error: tooComplexPdfError(fileName, `reading it needs more than ${limits.maxHeapMb} MB of memory`) }, false);
+        return;
+      }
+      const why = signal ? `signal ${signal}` : `exit code ${code}`;
+      const tail = pooled.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${tail ? `: ${tail}` : ''}`) }, false);
+    };
+    const onError = (err: Error) => settle({ error: new Error(`the PDF worker failed: ${err.message}`, { cause: err }) }, false);
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+    child.on('error', onError);
+    child.send(message, (err) => {
+      if (err) onError(err);
+    });
+  });
+}
+
+function deserialize(error: SerializedError): Error {
+  if (error.kind !== undefined && error.code !== undefined) {
+    return new SignrelayError(error.kind, error.code, error.message, error.cause === undefined ? {} : { cause: new Error(error.cause) });
+  }
+  const Type = ({ RangeError, TypeError, SyntaxError } as Record<string, ErrorConstructor>)[error.name] ?? Error;
+  const err = new Type(error.message);
+  if (error.stack) err.stack = error.stack;
+  return err;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,118 @@
+// The integration world for hostile mail: the usual world (real Dovecot, SMTP sink,
+// simulators, the real daemon), with tighter limits so oversize input stays cheap to build,
+// a shorter PDF time limit so a spinning PDF costs seconds, and a byte-counting TCP proxy
+// between the daemon and Dovecot's IMAP port — the honest way to show a mail was never
+// downloaded. Plus lookups: which folders hold a Message-ID (doveadm), and its outcome row.
+import { execFile } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { setPdfWorkerLimits, type PdfWorkerLimits } from '../../src/pdf/run-pdf-worker.ts';
+import { countJobs } from '../../src/store/jobs.ts';
+import { findMessageById, type MessageRow } from '../../src/store/messages.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { startWorld, type World } from '../integration/world.ts';
+import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
+
+export const HOSTILE_LIMITS = { max_mail_bytes: 6_000_000, max_pdf_bytes: 3_000_000, max_pages: 50 } as const;
+/**
+ * The PDF worker's limits in this world: a spinning PDF is cut off after 10 s instead of 20.
+ * The heap limit stays 256 MB; the heap-filling PDF reaches it in 1–2 s, well before.
+ */
+export const HOSTILE_PDF_LIMITS: Partial<PdfWorkerLimits> = { timeoutMs: 10_000 };
+
+export interface ByteCounter {
+  port: number;
+  /** Bytes Dovecot has sent to the daemon so far. */
+  downloaded(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to `targetPort` that counts what the server sends. */
+export async function startCountingProxy(targetPort: number): Promise<ByteCounter> {
+  let downloaded = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    upstream.on('data', (chunk: Buffer) => (downloaded += chunk.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  return {
+    port: address.port,
+    downloaded: () => downloaded,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface HostileWorld {
+  world: World;
+  imap: ByteCounter;
+  dataDir: string;
+}
+
+export function useHostileWorld(): () => HostileWorld {
+  let hostile: HostileWorld | undefined;
+  let previousPdfLimits: PdfWorkerLimits | undefined;
+  beforeAll(async () => {
+    const world = await startWorld();
+    const imap = await startCountingProxy(world.dovecot.imapPort);
+    // The configuration object is the daemon's only input: set before it starts.
+    world.config.mailboxes.requests.port = imap.port;
+    Object.assign(world.config.limits, HOSTILE_LIMITS);
+    previousPdfLimits = setPdfWorkerLimits(HOSTILE_PDF_LIMITS);
+    world.startDaemon();
+    hostile = { world, imap, dataDir: world.config.storage.data_dir };
+  }, 60_000);
+  afterAll(async () => {
+    await hostile?.world.close();
+    await hostile?.imap.close();
+    if (previousPdfLimits) setPdfWorkerLimits(previousPdfLimits);
+  });
+  return () => hostile!;
+}
+
+/** The folders of user `sign` holding a mail with this Message-ID (one entry per copy). */
+export async function foldersHolding(world: World, messageId: string): Promise<string[]> {
+  const conf = join(world.dovecot.dir, 'dovecot.conf');
+  const { stdout: out } = await promisify(execFile)('doveadm', ['-c', conf, '-f', 'json', 'fetch', '-u', 'sign', 'mailbox', 'header', 'message-id', messageId]);
+  return (JSON.parse(out || '[]') as Array<{ mailbox: string }>).map((row) => row.mailbox).sort();
+}
+
+/** Waits until the mail's outcome is committed and it has been moved out of the watched folder. */
+export async function waitUntilFiled(world: World, messageId: string, timeoutMs: number): Promise<MessageRow> {
+  return waitFor(() => {
+    const row = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
+    return row?.movedAt ? row : undefined;
+  }, { timeoutMs, what: `${messageId} filed and moved`, describe: () => world.logs.slice(-5) });
+}
+
+/** Waits until no job is pending (replies sent, requests submitted). */
+export async function waitUntilJobsSettle(world: World): Promise<void> {
+  await waitFor(() => countJobs(world.daemon!.db).pending === 0, { timeoutMs: 15_000, what: 'no pending jobs', describe: () => countJobs(world.daemon!.db) });
+}
+
+/** Every file under `dir`, relative to it. */
+export function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const relative = prefix ? `${prefix}/${name}` : name;
+    return statSync(path).isDirectory() ? [`${relative}/`, ...filesUnder(path, relative)] : [relative];
+  });
+}

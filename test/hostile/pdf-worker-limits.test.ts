@@ -1,0 +1,191 @@
+// The PDF worker's limits, from the outside: a PDF that spins is refused when the time
+// limit runs out, one that fills the heap when the heap limit is hit (and only the worker
+// process dies — one array past the limit used to abort the whole daemon), zip bombs before
+// or while they unpack: each as pdf_too_complex with the requester-facing wording, within
+// its limit, with the worker's memory measured. Controls show that a limit, not luck,
+// refused them.
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { SignrelayError } from '../../src/errors.ts';
+import { inspectPdf, inspectPdfInProcess, type PdfLimits } from '../../src/pdf/inspect-pdf.ts';
+import { PDF_WORKER_LIMITS, setPdfWorkerLimits } from '../../src/pdf/run-pdf-worker.ts';
+import { readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/stamp-pdf.ts';
+import { flateBombPdf, hugeArrayPdf, manyObjectsPdf, plainPdf } from './make-hostile-pdf.ts';
+import { measureMemory, type MemoryPeaks } from './measure-memory.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/hostile/${name}`, import.meta.url));
+const LIMITS: PdfLimits = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
+const TOO_COMPLEX = /^contract\.pdf could not be read in time: it is too complex \((.+)\); send a simpler PDF \(print it to PDF again\)$/;
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+
+interface Refusal {
+  error: SignrelayError;
+  /** What the message says was too much ("reading it takes more than 1.5 s"). */
+  why: string | undefined;
+  ms: number;
+  memory: MemoryPeaks;
+}
+
+/** Runs `work`, which must be refused with an input error; how long it took and what memory it used. */
+async function refusal(work: () => Promise<unknown>): Promise<Refusal> {
+  const started = Date.now();
+  const { result, peaks } = await measureMemory(work);
+  const ms = Date.now() - started;
+  if (result.status === 'fulfilled') throw new Error('the PDF was accepted');
+  if (!(result.reason instanceof SignrelayError)) throw result.reason;
+  return { error: result.reason, why: TOO_COMPLEX.exec(result.reason.message)?.[1], ms, memory: peaks };
+}
+
+function stampInput(overrides: Partial<StampInput> = {}): StampInput {
+  return {
+    token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C',
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
+    request: { fileName: 'contract.pdf' }, stamping: configSchema.shape.stamping.parse(undefined), ...overrides,
+  };
+}
+
+describe('the time limit', () => {
+  it('refuses a PDF that keeps the parser busy (2^40 nested form drawings) when the limit runs out', async () => {
+    const r = await refusal(() => inspectPdf(fixture('form-fan-out.pdf'), LIMITS, { timeoutMs: 1_500 }));
+    expect([r.error.kind, r.error.code]).toEqual(['input', 'pdf_too_complex']);
+    expect(r.error.message).toMatch(TOO_COMPLEX);
+    expect(r.why).toBe('reading it takes more than 1.5 s');
+    expect(r.ms).toBeGreaterThanOrEqual(1_450);
+    expect(r.ms).toBeLessThan(4_000);
+  });
+
+  it('reads the next PDF normally after a worker was killed', async () => {
+    await expect(inspectPdf(fixture('form-fan-out.pdf'), LIMITS, { timeoutMs: 500 })).rejects.toMatchObject({ code: 'pdf_too_complex' });
+    expect(await inspectPdf(plainPdf('After the storm'), LIMITS)).toMatchObject({ pages: 1, hasSignTags: false });
+  });
+
+  it('applies to stamping too (a PDF whose text layer is read to look for tags)', async () => {
+    const r = await refusal(() => stampPdf(fixture('form-fan-out.pdf'), stampInput(), { timeoutMs: 1_500 }));
+    expect(r.error.code).toBe('pdf_too_complex');
+    expect(r.why).toBe('reading it takes more than 1.5 s');
+    expect(r.ms).toBeLessThan(4_000);
+  });
+
+  it('makes the completion path\'s token lookup give up (no token) instead of hanging', async () => {
+    const started = Date.now();
+    expect(await readTokenFromPdf(fixture('form-fan-out.pdf'), { timeoutMs: 1_000 })).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(3_500);
+  });
+
+  it('is 20 s by default', () => {
+    expect(PDF_WORKER_LIMITS.timeoutMs).toBe(20_000);
+  });
+});
+
+describe('the heap limit', () => {
+  // A time limit far away, so that only the heap limit can refuse these, however busy the machine.
+  const NO_HURRY = { timeoutMs: 60_000 };
+
+  it('refuses a PDF whose content is one array of 3 million empty dictionaries (22 KB)', async () => {
+    const bomb = await hugeArrayPdf(3_000_000);
+    expect(bomb.length).toBeLessThan(30_000);
+    const r = await refusal(() => inspectPdf(bomb, LIMITS, NO_HURRY));
+    expect(r.why).toBe('reading it needs more than 256 MB of memory');
+  }, 90_000);
+
+  it('refuses one array of 30 million numbers (59 KB), and the daemon lives on', async () => {
+    // In a worker thread this aborted the whole process: V8 cannot grow one array past a
+    // thread's heap limit (nodejs/node#47224), and this test never reported.
+    const r = await refusal(async () => inspectPdf(await hugeArrayPdf(30_000_000, '0'), LIMITS, NO_HURRY));
+    expect(r.why).toBe('reading it needs more than 256 MB of memory');
+    expect(r.memory.selfGrowthMb).toBeLessThan(100);
+  }, 90_000);
+
+  it('refuses a PDF whose many objects fill a smaller heap', async () => {
+    const r = await refusal(() => inspectPdf(manyObjectsPdf(40_000), LIMITS, { ...NO_HURRY, maxHeapMb: 32 }));
+    expect(r.why).toBe('reading it needs more than 32 MB of memory');
+  }, 90_000);
+
+  it('is what refused them: smaller versions are read under the default 256 MB', async () => {
+    expect(PDF_WORKER_LIMITS.maxHeapMb).toBe(256);
+    expect(await inspectPdf(await hugeArrayPdf(100_000), LIMITS, NO_HURRY)).toMatchObject({ pages: 1 });
+    expect(await inspectPdf(manyObjectsPdf(40_000), LIMITS, NO_HURRY)).toMatchObject({ pages: 1 });
+  }, 90_000);
+});
+
+describe('zip bombs', () => {
+  // Workers are reused per heap limit, and a used one keeps its RSS: a limit of its own
+  // gives each of these a fresh worker, so the peak measured is this file's alone.
+  let heap = 250;
+  const fresh = () => ({ maxHeapMb: heap++ });
+
+  it('a Flate stream that unpacks to 1 GiB is refused before any parser reads it', async () => {
+    const bomb = await flateBombPdf(2 ** 30);
+    expect(bomb.length).toBeLessThan(1.5 * 1024 * 1024);
+    const r = await refusal(() => inspectPdf(bomb, LIMITS, fresh()));
+    expect(r.why).toBe('its compressed content unpacks to more than 128 MB');
+    // Well before the time limit: the count stops at the budget, no parser runs.
+    expect(r.ms).toBeLessThan(10_000);
+    // pdf.js alone grew the process by 1.4 GB on the same file.
+    expect(r.memory.childPeakMb).toBeLessThan(300);
+    expect(r.memory.selfGrowthMb).toBeLessThan(100);
+  });
+
+  it('a twice-deflated stream (10 GiB in 17 KB) is followed through both layers', async () => {
+    const r = await refusal(() => inspectPdf(fixture('flate-bomb-10gib.pdf'), LIMITS, fresh()));
+    expect(r.why).toBe('its compressed content unpacks to more than 128 MB');
+    expect(r.memory.childPeakMb).toBeLessThan(300);
+  });
+
+  it('a bomb whose dictionary claims to be an image (not measured) meets the allocation cap', async () => {
+    const r = await refusal(() => inspectPdf(fixture('flate-bomb-posing-as-image.pdf'), LIMITS, fresh()));
+    expect(r.why).toBe('reading it needs more than 64 MB at once');
+    expect(r.ms).toBeLessThan(10_000);
+    expect(r.memory.childPeakMb).toBeLessThan(400);
+  });
+});
+
+describe('parser traps that fail fast as damaged files', () => {
+  it.each([
+    ['page-tree-loop.pdf', 'a page tree that contains itself'],
+    ['nested-arrays.pdf', '20 000 nested arrays'],
+    ['objstm-huge-count.pdf', 'an object stream claiming 100 million objects'],
+  ])('%s (%s)', async (name) => {
+    const r = await refusal(() => inspectPdf(fixture(name), LIMITS));
+    expect(r.error.code).toBe('pdf_damaged');
+    expect(r.error.message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
+    expect(r.ms).toBeLessThan(5_000);
+  });
+});
+
+describe('the worker and the in-process path agree', () => {
+  it.each([
+    ['a plain PDF', () => plainPdf('Same facts')],
+    ['a PDF with the requester\'s own tags', () => readFileSync(new URL('../../fixtures/pdf/with-tags.pdf', import.meta.url))],
+  ])('%s', async (_name, make) => {
+    const bytes = make();
+    expect(await inspectPdf(bytes, LIMITS)).toEqual(await inspectPdfInProcess(bytes, LIMITS));
+  });
+
+  it('PDFs given at once are parsed one after another, each answered for itself', async () => {
+    const answers = await Promise.allSettled([inspectPdf(plainPdf('one'), LIMITS), inspectPdf(plainPdf().subarray(0, 100), LIMITS), stampPdf(plainPdf('three'), stampInput())]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((answers[2] as PromiseFulfilledResult<Uint8Array>).value.subarray(0, 5)).toEqual(new Uint8Array(Buffer.from('%PDF-')));
+  });
+
+  it('errors keep their class, kind and code across the process boundary', async () => {
+    const err = await inspectPdf(plainPdf().subarray(0, 200), LIMITS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SignrelayError);
+    expect(err).toMatchObject({ kind: 'input', code: 'pdf_damaged' });
+    await expect(stampPdf(plainPdf(), stampInput({ returnAddress: 'returns@corp.example' }))).rejects.toThrow(RangeError);
+  });
+});
+
+describe('setPdfWorkerLimits', () => {
+  afterEach(() => {
+    setPdfWorkerLimits(PDF_WORKER_LIMITS);
+  });
+
+  it('changes the limits of calls that name none (how the daemon tests shorten the wait)', async () => {
+    const previous = setPdfWorkerLimits({ timeoutMs: 700 });
+    expect(previous.timeoutMs).toBe(20_000);
+    const r = await refusal(() => inspectPdf(fixture('form-fan-out.pdf'), LIMITS));
+    expect(r.why).toBe('reading it takes more than 0.7 s');
+  });
+});

@@ -1,0 +1,44 @@
+// A daemon killed with SIGKILL cannot kill its PDF worker, and a parser in a loop never lets
+// the worker notice that its IPC channel closed: the worker's watchdog thread must end it.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.ts';
+
+function childrenOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Running: exists and is not a zombie waiting to be reaped. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+it('a PDF worker busy with a spinning PDF ends itself when its daemon is SIGKILLed', async () => {
+  const daemon = spawn(process.execPath, [fileURLToPath(new URL('./parse-forever.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve) => daemon.stdout.once('data', () => resolve()));
+    const worker = await waitFor(() => childrenOf(daemon.pid!)[0], { timeoutMs: 5_000, what: 'the PDF worker started' });
+    // Let it get stuck in the parser.
+    await waitFor(() => /^State:\s+R/m.test(readFileSync(`/proc/${worker}/status`, 'latin1')), { timeoutMs: 5_000, what: 'the worker busy' });
+    daemon.kill('SIGKILL');
+    await waitFor(() => !isRunning(worker), {
+      timeoutMs: 5_000, what: `worker ${worker} gone after its daemon was killed`,
+      describe: () => [readFileSync(`/proc/${worker}/status`, 'latin1').split('\n').filter((l) => /^(State|PPid|Threads)/.test(l)), readdirSync(`/proc/${worker}/task`).map((t) => readFileSync(`/proc/${worker}/task/${t}/comm`, 'latin1').trim())],
+    });
+  } finally {
+    daemon.kill('SIGKILL');
+  }
+});
