@@ -12,6 +12,7 @@
 //   --token-lifetime 3600                     provider access-token lifetime, s (30 = refresh on every call)
 //   --settle-timeout 120000                   how long the last daemon may take, ms
 //   --status-blip                             after a kill timed to a send, one Document/Status answers 503
+//   --fail-notes N                            the first N work-note PATCHes at ServiceNow answer 503
 //   --keep                                    keep the temp dir (daemon logs, data dir) even when all is well
 import { parseArgs } from 'node:util';
 import { EFFECT_KINDS, type EffectKind } from '../test/chaos/effect-tap.ts';
@@ -36,12 +37,12 @@ async function main(): Promise<number> {
     options: {
       requests: { type: 'string' }, kills: { type: 'string' }, seed: { type: 'string' },
       targets: { type: 'string' }, 'targeted-share': { type: 'string' }, uptime: { type: 'string' },
-      'token-lifetime': { type: 'string' }, 'settle-timeout': { type: 'string' }, keep: { type: 'boolean' }, 'status-blip': { type: 'boolean' },
+      'token-lifetime': { type: 'string' }, 'settle-timeout': { type: 'string' }, keep: { type: 'boolean' }, 'status-blip': { type: 'boolean' }, 'fail-notes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: node bench/chaos.ts [--requests N] [--kills K] [--seed S] [--targets LIST] [--targeted-share P] [--uptime MIN-MAX] [--token-lifetime S] [--settle-timeout MS] [--status-blip] [--keep]\n');
+    process.stdout.write('usage: node bench/chaos.ts [--requests N] [--kills K] [--seed S] [--targets LIST] [--targeted-share P] [--uptime MIN-MAX] [--token-lifetime S] [--settle-timeout MS] [--status-blip] [--fail-notes N] [--keep]\n');
     return 0;
   }
   const targets = values.targets?.split(',').map((t) => t.trim()).filter(Boolean) as EffectKind[] | undefined;
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
     accessTokenLifetimeSeconds: positive(values['token-lifetime'], 3_600, 'token-lifetime'),
     settleTimeoutMs: positive(values['settle-timeout'], Math.max(60_000, requests * 1_000), 'settle-timeout'),
     statusBlipAfterSendKill: values['status-blip'] ?? false,
+    failNotes: positive(values['fail-notes'], 0, 'fail-notes'),
     keepDir: values.keep ? 'always' : 'on-trouble',
     log: (line) => process.stdout.write(`${line}\n`),
   });

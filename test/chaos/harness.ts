@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { recordNumber, requestMail, startChaosWorld, type ChaosWorld, type DaemonExit, type DaemonProcess } from './chaos-world.ts';
 import type { EffectKind } from './effect-tap.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
-import { DIED_WHILE_HANDLING, verifyWorld, type Tally } from './verify.ts';
+import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, verifyWorld, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
   requests: number;
@@ -33,6 +33,8 @@ export interface ChaosOptions {
    * daemon knows the send happened.
    */
   statusBlipAfterSendKill?: boolean;
+  /** The first N work-note PATCHes at ServiceNow answer 503 (a transient refusal: nothing applied). */
+  failNotes?: number;
   /** How long a signer takes after a document was sent, ms. */
   signDelayMs?: [number, number];
   /** Gap between request mails, ms (default: spread over about 60 % of the kill phase). */
@@ -92,6 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const world = await startChaosWorld({ records: options.requests, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3_600 });
   let report: ChaosReport | undefined;
   try {
+    if (options.failNotes) world.servicenow.failNext('/api/now/table/sc_req_item/', { status: 503, times: options.failNotes });
     const messageIds = world.records.map((_, i) => `<chaos-${seed}-${i + 1}@corp.example>`);
     const mails: Buffer[] = [];
     for (const [i, id] of messageIds.entries()) mails.push(await requestMail(recordNumber(i), id));
@@ -332,9 +335,9 @@ export function describeReport(report: ChaosReport): string[] {
   for (const k of report.killLog) modes.set(k.mode, (modes.get(k.mode) ?? 0) + 1);
   const lines = [
     `seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start`,
-    `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ')}; stale pid file taken over ${report.lockTakeovers} time(s)`,
+    `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
     `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}`,
-    `most attempts at one mail ${report.maxMailAttempts} (given up after 5${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token refreshes ${report.tokenRefreshes}`,
+    `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token refreshes ${report.tokenRefreshes}`,
   ];
   const errors = Object.entries(report.errorLines);
   if (errors.length > 0) lines.push(`daemon error lines: ${errors.map(([m, n]) => `${n}× ${m}`).join('; ')}`);
