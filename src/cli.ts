@@ -28,6 +28,18 @@ const COMMANDS: Record<string, Command> = {
     summary: 'say what the daemon would do with a mail (.eml), doing nothing',
     run: async (args) => (await import('./commands/explain.ts')).runExplainCommand(args, io),
   },
+  status: {
+    summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
+    run: async (args) => (await import('./commands/status.ts')).runStatusCommand(args, io),
+  },
+  requests: {
+    summary: 'list the latest requests [--state STATE]',
+    run: async (args) => (await import('./commands/requests.ts')).runRequestsCommand(args, io),
+  },
+  show: {
+    summary: 'one request and its timeline (by request id or record number)',
+    run: async (args) => (await import('./commands/show.ts')).runShowCommand(args, io),
+  },
 };
 
 function usage(): string {

@@ -25,6 +25,8 @@ import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
+import { startStatusReporter } from './operate/status-reporter.ts';
+import pkg from '../package.json' with { type: 'json' };
 
 export interface Daemon {
   db: Db;
@@ -126,6 +128,11 @@ export function startDaemon(options: DaemonOptions): Daemon {
     tasks: createSchedulerTasks({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'scheduler' }) }),
   });
 
+  const statusReporter = startStatusReporter({
+    db, watchers: { [REQUESTS_MAILBOX]: requestWatcher, [RETURNS_MAILBOX]: returnWatcher }, version: pkg.version,
+    logger: logger.child({ component: 'status' }),
+  });
+
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
@@ -133,6 +140,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     async stop() {
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();
+      statusReporter.stop();
       await smtp.close();
       db.close();
       lock.release();

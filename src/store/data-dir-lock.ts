@@ -38,6 +38,17 @@ export function lockDataDir(dataDir: string): DataDirLock {
   throw new SignrelayError('config', 'data_dir_in_use', `cannot take the lock ${file} in storage.data_dir`);
 }
 
+/** The pid of the running process that holds the data dir, if one does (for `status`). */
+export function lockHolder(dataDir: string): number | undefined {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(join(dataDir, 'signrelay.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(holder) && holder > 0 && isRunning(holder) ? holder : undefined;
+}
+
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -1,0 +1,44 @@
+// `signrelay requests [--state S]`: the latest requests, newest first, as an aligned table
+// (or JSON lines' worth of objects with --json).
+import { parseCommand } from '../operate/command-args.ts';
+import { formatTable, shortTime } from '../operate/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
+import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
+import { listRequests } from '../store/requests.ts';
+import type { CommandIo } from './run.ts';
+
+const USAGE = `usage: signrelay requests [--state STATE] [--limit N] [--json] [--config FILE]
+
+The latest requests, newest first (default: 50). STATE is one of
+${REQUEST_STATES.join(', ')}.
+`;
+
+export async function runRequestsCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand('requests', args, { state: { type: 'string' }, limit: { type: 'string' } }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { state, limit } = parsed.values;
+  if (state !== undefined && !REQUEST_STATES.includes(state as RequestState)) {
+    io.stderr.write(`signrelay requests: --state ${state} is not a state; use one of ${REQUEST_STATES.join(', ')}\n`);
+    return 2;
+  }
+  const max = limit === undefined ? 50 : Number(limit);
+  if (!Number.isInteger(max) || max < 1) {
+    io.stderr.write(`signrelay requests: --limit ${limit} is not a positive whole number\n`);
+    return 2;
+  }
+  const db = openStateReadOnly(loadOperatorConfig(parsed.values.config));
+  try {
+    const rows = listRequests(db, { state: state as RequestState | undefined, limit: max });
+    if (parsed.values.json) {
+      io.stdout.write(`${JSON.stringify(rows.map(({ token: _token, ...row }) => row), null, 2)}\n`);
+    } else if (rows.length === 0) {
+      io.stdout.write(state ? `no ${state} requests\n` : 'no requests yet\n');
+    } else {
+      io.stdout.write(`${formatTable(['ID', 'STATE', 'CREATED (UTC)', 'ROUTE', 'RECORD', 'REQUESTER', 'SIGNERS', 'DUE', 'REASON'],
+        rows.map((r) => [r.id, r.state, shortTime(r.createdAt), r.route, r.recordNumber, r.requester, r.signers.length, r.dueDate, r.reason]))}\n`);
+    }
+  } finally {
+    db.close();
+  }
+  return 0;
+}

@@ -1,0 +1,78 @@
+// `signrelay show ID`: one request — who asked, for which record, its documents, its jobs
+// and its timeline from the audit trail. ID is a request id (r_…) or a record number; a
+// record with several requests lists them.
+import { parseCommand } from '../operate/command-args.ts';
+import { describeEvent } from '../operate/describe-event.ts';
+import { formatTable, shortTime } from '../operate/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
+import { SignrelayError } from '../errors.ts';
+import { listEvents } from '../store/events.ts';
+import { jobsForRequest } from '../store/jobs.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
+import { formatSigner } from '../signer.ts';
+import type { CommandIo } from './run.ts';
+
+const USAGE = `usage: signrelay show ID [--json] [--config FILE]
+
+One request and its timeline. ID is a request id (r_…) or a record number (RITM0010001).
+`;
+
+function findRequests(db: Db, id: string): RequestRow[] {
+  const byId = getRequest(db, id);
+  if (byId) return [byId];
+  const ids = db.prepare('SELECT id FROM requests WHERE record_number = ? COLLATE NOCASE ORDER BY created_at').all(id) as Array<{ id: string }>;
+  return ids.map((r) => getRequest(db, r.id)!);
+}
+
+export async function runShowCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand('show', args, {}, USAGE, io, { min: 1, max: 1 });
+  if (typeof parsed === 'number') return parsed;
+  const id = parsed.positionals[0]!;
+  const db = openStateReadOnly(loadOperatorConfig(parsed.values.config));
+  try {
+    const found = findRequests(db, id);
+    if (found.length === 0) {
+      throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number)`);
+    }
+    if (found.length > 1) {
+      io.stdout.write(`${found.length} requests for ${id}; show one by its id:\n${formatTable(['ID', 'STATE', 'CREATED (UTC)'], found.map((r) => [r.id, r.state, shortTime(r.createdAt)]))}\n`);
+      return 0;
+    }
+    const request = found[0]!;
+    const details = { request, documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
+    io.stdout.write(parsed.values.json ? `${JSON.stringify(details, null, 2)}\n` : formatRequest(details));
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
+  const r = d.request;
+  const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value ?? '-'}`;
+  const lines = [
+    field('request', r.id),
+    field('state', r.reason ? `${r.state} (${r.reason})` : r.state),
+    field('record', [r.recordTable, r.recordNumber].filter(Boolean).join(' ') || null),
+    field('requester', r.requester),
+    field('subject', r.subject || null),
+    field('route', `${r.route} (provider ${r.provider})`),
+    field('signers', r.signers.map(formatSigner).join('; ')),
+    field('due', r.dueDate),
+    field('token', r.token),
+    field('created', `${shortTime(r.createdAt)} UTC, updated ${shortTime(r.updatedAt)} UTC`),
+    '',
+    formatTable(['DOC', 'FILE', 'PROVIDER REF', 'SIGNED', 'ATTACHMENT'],
+      d.documents.map((doc) => [doc.seq, doc.fileName, doc.providerRef, doc.signedSha256 ? 'yes' : 'no', doc.attachmentSysId])),
+  ];
+  if (d.jobs.length > 0) {
+    lines.push('', formatTable(['JOB', 'KIND', 'STATE', 'ATTEMPTS', 'NEXT RUN (UTC)', 'LAST ERROR'],
+      d.jobs.map((j) => [j.id, j.kind, j.state, j.attempts, j.state === 'pending' ? shortTime(j.runAt) : null, j.lastError])));
+  }
+  lines.push('', formatTable(['TIME (UTC)', 'EVENT', 'DETAIL'], d.events.map((e) => {
+    const line = describeEvent(e);
+    return [shortTime(line.at), line.what, line.detail];
+  })));
+  return `${lines.join('\n')}\n`;
+}

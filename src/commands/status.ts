@@ -1,0 +1,75 @@
+// `signrelay status`: is the daemon running, are both watchers connected and hearing from
+// their servers, how long is the queue, how many requests are in each state, and when did
+// the scheduled tasks last run. Exit 0 when healthy, 1 when not (for scripts and
+// monitoring), 2 on a usage mistake.
+import { assessHealth, type Health } from '../operate/assess-health.ts';
+import { parseCommand } from '../operate/command-args.ts';
+import { ago, formatTable, shortTime } from '../operate/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
+import { STATUS_INTERVAL_MS } from '../operate/status-reporter.ts';
+import { DEFAULT_LIVENESS_INTERVAL_MS } from '../mail/imap-watcher.ts';
+import { lockHolder } from '../store/data-dir-lock.ts';
+import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
+import { readServiceStatus } from '../store/service-status.ts';
+import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
+import type { RequestState } from '../store/request-states.ts';
+import type { CommandIo } from './run.ts';
+
+const USAGE = `usage: signrelay status [--json] [--config FILE]
+
+Whether the daemon is running and healthy: both IMAP watchers, the job queue, requests by
+state, the scheduled tasks. Exit 0 when healthy, 1 when not.
+`;
+
+export const WATCHERS = ['requests', 'returns'] as const;
+
+export interface StatusReport extends Health {
+  queue: QueueSummary;
+  requests: Record<RequestState, number>;
+  scheduler: ScheduleRunRow[];
+}
+
+/** The limits `status` (and the health endpoint) judge by. */
+export const HEALTH_LIMITS = {
+  staleAfterMs: 3 * STATUS_INTERVAL_MS,
+  heartbeatMaxAgeMs: 3 * DEFAULT_LIVENESS_INTERVAL_MS,
+  queueMaxDelayMs: 10 * 60_000,
+};
+
+export async function runStatusCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
+  const parsed = parseCommand('status', args, {}, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const config = loadOperatorConfig(parsed.values.config);
+  const db = openStateReadOnly(config);
+  let report: StatusReport;
+  try {
+    const queue = queueSummary(db, now);
+    const health = assessHealth({ now, pid: lockHolder(config.storage.data_dir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS });
+    report = { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db) };
+  } finally {
+    db.close();
+  }
+  io.stdout.write(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, now));
+  return report.healthy ? 0 : 1;
+}
+
+export function formatStatus(report: StatusReport, now: Date): string {
+  const { daemon, queue } = report;
+  const lines = [
+    `signrelay: ${report.healthy ? 'healthy' : 'NOT HEALTHY'}`,
+    `daemon:    ${daemon.running ? `running, pid ${daemon.pid}${daemon.startedAt ? `, since ${shortTime(daemon.startedAt)} UTC` : ''}${daemon.version ? `, version ${daemon.version}` : ''}` : 'not running'}`,
+    '',
+    formatTable(['WATCHER', 'STATE', 'HEARD FROM SERVER', 'RECONNECTS', 'LAST ERROR'],
+      report.watchers.map((w) => [w.name, w.state, w.heartbeatAgeMs === null ? null : `${ago(w.heartbeatAgeMs)} ago`, w.reconnects, w.lastError])),
+    '',
+    `queue:     ${queue.pending} pending (${queue.due} due${queue.oldestDueAt ? `, oldest for ${ago(now.getTime() - Date.parse(queue.oldestDueAt))}` : ''}), ${queue.retrying} retrying, ${queue.failed} given up`,
+    ...(queue.lastError ? [`           latest error: ${queue.lastError}`] : []),
+    `requests:  ${Object.entries(report.requests).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet'}`,
+  ];
+  if (report.scheduler.length > 0) {
+    lines.push('', formatTable(['TASK', 'LAST RUN (UTC)', 'OUTCOME', 'ERROR'],
+      report.scheduler.map((r) => [r.task, shortTime(r.startedAt), r.outcome, r.error])));
+  }
+  if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${p}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,83 @@
+// Whether signrelay is healthy, from what the daemon last reported (service_status), the
+// pid file and the job queue. Pure: `status`, the health endpoint and the systemd watchdog
+// all judge by these rules. A watcher is healthy when it is connected and has heard from
+// its server recently; a daemon whose reports stopped is hung even if its pid lives.
+import type { QueueSummary } from '../store/status-queries.ts';
+import type { ServiceStatusRow } from '../store/service-status.ts';
+
+export interface HealthInput {
+  now: Date;
+  /** The live process holding the data dir, if any. */
+  pid: number | undefined;
+  rows: ServiceStatusRow[];
+  queue: QueueSummary;
+  /** The watchers that must be there ('requests', 'returns'). */
+  watchers: readonly string[];
+  /** A report older than this means the daemon is not reporting (hung or stopped). */
+  staleAfterMs: number;
+  /** A watcher that has heard nothing from its server for this long is deaf. */
+  heartbeatMaxAgeMs: number;
+  /** A due job waiting longer than this means the queue is stuck. */
+  queueMaxDelayMs: number;
+}
+
+export interface WatcherHealth {
+  name: string;
+  state: string;
+  healthy: boolean;
+  heartbeatAgeMs: number | null;
+  reconnects: number;
+  lastError: string | null;
+}
+
+export interface Health {
+  healthy: boolean;
+  daemon: { running: boolean; pid: number | null; startedAt: string | null; version: string | null; reportAgeMs: number | null };
+  watchers: WatcherHealth[];
+  /** One line per problem, written for the operator, with what to look at. */
+  problems: string[];
+}
+
+const CONNECTED = new Set(['connected', 'idle']);
+const age = (now: Date, iso: unknown) => (typeof iso === 'string' ? Math.max(0, now.getTime() - Date.parse(iso)) : null);
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+export function assessHealth(input: HealthInput): Health {
+  const problems: string[] = [];
+  const byName = new Map(input.rows.map((r) => [r.component, r]));
+  const daemonRow = byName.get('daemon');
+  const reportAgeMs = daemonRow ? age(input.now, daemonRow.updatedAt) : null;
+  const running = input.pid !== undefined;
+  if (!running) problems.push('the daemon is not running (no live process holds the data dir): start it with `systemctl start signrelay`');
+  else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
+    problems.push(`the daemon (pid ${input.pid}) has not reported for ${reportAgeMs === null ? 'ever' : seconds(reportAgeMs)}: it may be hung; see its log`);
+  }
+  const reporting = running && reportAgeMs !== null && reportAgeMs <= input.staleAfterMs;
+  const watchers = input.watchers.map((name): WatcherHealth => {
+    const row = byName.get(name);
+    const heartbeatAgeMs = row ? age(input.now, row.detail.lastHeartbeatAt) : null;
+    const lastError = row && typeof row.detail.lastError === 'string' ? row.detail.lastError : null;
+    const connected = row !== undefined && CONNECTED.has(row.state);
+    const fresh = heartbeatAgeMs !== null && heartbeatAgeMs <= input.heartbeatMaxAgeMs;
+    const healthy = reporting && connected && fresh;
+    if (reporting && !connected) problems.push(`the ${name} watcher is ${row?.state ?? 'not started'}${lastError ? `: ${lastError}` : ''}`);
+    else if (reporting && !fresh) problems.push(`the ${name} watcher has heard nothing from its IMAP server for ${heartbeatAgeMs === null ? 'ever' : seconds(heartbeatAgeMs)}`);
+    return { name, state: reporting ? (row?.state ?? 'unknown') : 'unknown', healthy, heartbeatAgeMs, reconnects: Number(row?.detail.reconnects ?? 0), lastError };
+  });
+  const oldestDueMs = age(input.now, input.queue.oldestDueAt);
+  if (running && oldestDueMs !== null && oldestDueMs > input.queueMaxDelayMs) {
+    problems.push(`the job queue is behind: a job has been due for ${seconds(oldestDueMs)}${input.queue.lastError ? ` (latest error: ${input.queue.lastError})` : ''}`);
+  }
+  return {
+    healthy: problems.length === 0,
+    daemon: {
+      running,
+      pid: input.pid ?? null,
+      startedAt: typeof daemonRow?.detail.startedAt === 'string' ? daemonRow.detail.startedAt : null,
+      version: typeof daemonRow?.detail.version === 'string' ? daemonRow.detail.version : null,
+      reportAgeMs,
+    },
+    watchers,
+    problems,
+  };
+}

@@ -1,0 +1,40 @@
+// One audit event as a line of a request's timeline (`signrelay show`): what happened, in
+// words, and the rest of its detail. Pure.
+import type { EventRow } from '../store/events.ts';
+
+export interface TimelineLine {
+  at: string;
+  what: string;
+  detail: string;
+}
+
+/** Detail fields already said in `what`. */
+const SAID = new Set(['effect', 'phase', 'reason', 'sent', 'received']);
+
+function rest(detail: Record<string, unknown> | undefined): string {
+  if (!detail) return '';
+  return Object.entries(detail)
+    .filter(([k, v]) => !SAID.has(k) && v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+export function describeEvent(event: EventRow): TimelineLine {
+  const d = event.detail ?? {};
+  const reason = typeof d.reason === 'string' ? `: ${d.reason}` : '';
+  let what: string;
+  switch (event.kind) {
+    case 'transition':
+      what = event.fromState ? `${event.fromState} → ${event.toState}${reason}` : `${event.toState}${reason}`;
+      break;
+    case 'effect':
+      what = `${String(d.effect ?? 'effect')} ${String(d.phase ?? '')}`.trim() + reason;
+      break;
+    case 'mail':
+      what = d.sent ? `mail sent (${String(d.sent)})` : d.received ? `mail received (${String(d.received)})` : 'mail';
+      break;
+    default:
+      what = `${event.kind}${reason}`;
+  }
+  return { at: event.at, what, detail: rest(d) };
+}

@@ -1,0 +1,30 @@
+// Aligned plain-text tables for people (`requests`, `status`, `show`): a header row, then
+// one row per item, columns separated by two spaces and padded to the widest cell; the last
+// column is not padded, so no line ends in spaces. Pure.
+
+/** Cells are shown as given; null and undefined as "-". */
+export type Cell = string | number | null | undefined;
+
+const show = (cell: Cell): string => (cell === null || cell === undefined || cell === '' ? '-' : String(cell));
+
+export function formatTable(headers: readonly string[], rows: readonly Cell[][]): string {
+  const text = [headers.map(String), ...rows.map((row) => headers.map((_, i) => show(row[i])))];
+  const widths = headers.map((_, i) => Math.max(...text.map((row) => [...row[i]!].length)));
+  return text
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  '))
+    .join('\n');
+}
+
+/** "2026-11-23 11:02:05" from an ISO timestamp, in UTC (the database's clock). */
+export function shortTime(iso: string | null | undefined): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '-';
+}
+
+/** "5 s", "3 min", "2 h", "4 d": how long ago, for heartbeat ages and queue waits. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7_200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3_600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}

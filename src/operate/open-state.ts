@@ -1,0 +1,42 @@
+// Opens the daemon's database for the operator commands (`status`, `requests`, `show`),
+// which run beside the daemon as another process. Only storage.data_dir is needed, so
+// secrets are not resolved (an operator's shell lacks the service's credentials). Reads
+// open the database read-only; a missing or unreadable one gets a message with the fix.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { configPath } from '../config/config-path.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import type { Config } from '../config/schema.ts';
+import { SignrelayError } from '../errors.ts';
+import type { Db } from '../store/open-database.ts';
+
+export function loadOperatorConfig(flag: string | undefined): Config {
+  return loadConfigFile(configPath(flag), { requireSecrets: false });
+}
+
+export function openStateReadOnly(config: Config): Db {
+  const dataDir = config.storage.data_dir;
+  const file = join(dataDir, 'signrelay.db');
+  if (!existsSync(file)) {
+    throw new SignrelayError('config', 'no_database',
+      `there is no signrelay database in storage.data_dir ${dataDir}: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)`);
+  }
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    db.prepare('SELECT 1 FROM service_status LIMIT 1').get();
+    return db;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || /permission|readonly/i.test((err as Error).message)) {
+      throw new SignrelayError('config', 'database_unreadable',
+        `cannot read ${file}: run the command as the service's user (e.g. sudo -u signrelay signrelay …)`, { cause: err });
+    }
+    if (/no such table/.test((err as Error).message)) {
+      throw new SignrelayError('config', 'database_old',
+        `the database in ${dataDir} is from an older signrelay: start the daemon once (it upgrades the database), then try again`, { cause: err });
+    }
+    throw new SignrelayError('config', 'database_unusable', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}

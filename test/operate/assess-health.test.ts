@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { assessHealth, type HealthInput } from '../../src/operate/assess-health.ts';
+import { formatTable } from '../../src/operate/format-table.ts';
+import { describeEvent } from '../../src/operate/describe-event.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const before = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
+const watcher = (name: string, state: string, heardSecondsAgo: number | null, extra: Record<string, unknown> = {}) => ({
+  component: name, state, updatedAt: before(2),
+  detail: { lastHeartbeatAt: heardSecondsAgo === null ? null : before(heardSecondsAgo), reconnects: 0, lastError: null, ...extra },
+});
+const healthy = (): HealthInput => ({
+  now: NOW, pid: 4242, watchers: ['requests', 'returns'],
+  rows: [
+    { component: 'daemon', state: 'running', updatedAt: before(3), detail: { pid: 4242, startedAt: before(600), version: '0.1.0' } },
+    watcher('requests', 'idle', 20), watcher('returns', 'connected', 40),
+  ],
+  queue: { pending: 2, due: 1, oldestDueAt: before(30), retrying: 0, lastError: null, failed: 0 },
+  staleAfterMs: 30_000, heartbeatMaxAgeMs: 180_000, queueMaxDelayMs: 600_000,
+});
+
+describe('assessHealth', () => {
+  it('a running, reporting daemon with both watchers hearing from their servers is healthy', () => {
+    const health = assessHealth(healthy());
+    expect(health).toMatchObject({ healthy: true, problems: [], daemon: { running: true, pid: 4242, version: '0.1.0' } });
+    expect(health.watchers.map((w) => [w.name, w.state, w.healthy, w.heartbeatAgeMs])).toEqual([['requests', 'idle', true, 20_000], ['returns', 'connected', true, 40_000]]);
+  });
+
+  it.each([
+    ['no live process holds the data dir', (i: HealthInput) => ({ ...i, pid: undefined }), /^the daemon is not running/],
+    ['the daemon stopped reporting (hung)', (i: HealthInput) => ({ ...i, rows: i.rows.map((r) => r.component === 'daemon' ? { ...r, updatedAt: before(31) } : r) }), /^the daemon \(pid 4242\) has not reported for 31 s: it may be hung/],
+    ['a watcher in auth-error', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!, watcher('requests', 'auth-error', 20, { lastError: 'IMAP login refused: check mailboxes.requests.password' }), i.rows[2]!] }), /^the requests watcher is auth-error: IMAP login refused: check mailboxes\.requests\.password$/],
+    ['a deaf watcher (connected, nothing heard for too long)', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!, i.rows[1]!, watcher('returns', 'idle', 181)] }), /^the returns watcher has heard nothing from its IMAP server for 181 s$/],
+    ['a watcher that never reported', (i: HealthInput) => ({ ...i, rows: i.rows.slice(0, 2) }), /^the returns watcher is not started$/],
+    ['a queue that is behind', (i: HealthInput) => ({ ...i, queue: { ...i.queue, oldestDueAt: before(601), lastError: 'Secured Signing answered 503' } }), /^the job queue is behind: a job has been due for 601 s \(latest error: Secured Signing answered 503\)$/],
+  ])('unhealthy when %s', (_, change, problem) => {
+    const health = assessHealth(change(healthy()));
+    expect(health.healthy).toBe(false);
+    expect(health.problems).toHaveLength(1);
+    expect(health.problems[0]).toMatch(problem);
+  });
+
+  it('does not blame the watchers of a daemon that is not running (their last report is history)', () => {
+    const health = assessHealth({ ...healthy(), pid: undefined });
+    expect(health.watchers.every((w) => !w.healthy && w.state === 'unknown')).toBe(true);
+    expect(health.problems).toHaveLength(1);
+  });
+});
+
+describe('formatTable', () => {
+  it('pads every column but the last to its widest cell and shows empty cells as "-"', () => {
+    expect(formatTable(['ID', 'STATE', 'REASON'], [['r_1', 'sent', null], ['r_22', 'rejected', 'no PDF']])).toBe(
+      'ID    STATE     REASON\n' +
+      'r_1   sent      -\n' +
+      'r_22  rejected  no PDF');
+  });
+
+  it('counts code points, not UTF-16 units, so names outside the BMP do not shift the columns', () => {
+    // U+1D49C (mathematical script A) is one character but two UTF-16 units.
+    expect(formatTable(['NAME', 'X'], [['\u{1D49C}nn', 1], ['Ann', 2]])).toBe('NAME  X\n\u{1D49C}nn   1\nAnn   2');
+  });
+});
+
+describe('describeEvent', () => {
+  const event = (e: Partial<Parameters<typeof describeEvent>[0]>) => describeEvent({ id: 1, at: NOW.toISOString(), requestId: 'r_1', kind: 'note', ...e });
+  it.each([
+    [{ kind: 'transition' as const, toState: 'received' as const }, 'received', ''],
+    [{ kind: 'transition' as const, fromState: 'sent' as const, toState: 'failed' as const, detail: { reason: 'ServiceNow refused: 403' } }, 'sent → failed: ServiceNow refused: 403', ''],
+    [{ kind: 'effect' as const, detail: { effect: 'attachment', phase: 'done', sysId: 'abc' } }, 'attachment done', 'sysId=abc'],
+    [{ kind: 'mail' as const, detail: { sent: 'reply', to: ['a@corp.example'] } }, 'mail sent (reply)', 'to=["a@corp.example"]'],
+    [{ kind: 'note' as const, detail: { purged: true } }, 'note', 'purged=true'],
+  ])('%o → %s', (e, what, detail) => {
+    expect(event(e)).toMatchObject({ what, detail });
+  });
+});
