@@ -11,6 +11,9 @@ import { secretsOf } from '../config/secrets-of.ts';
 export { secretsOf };
 import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { DEFAULT_LIVENESS_INTERVAL_MS } from '../mail/imap-watcher.ts';
+import { createSystemdNotifier } from '../operate/sd-notify.ts';
+import { startWatchdog } from '../operate/watchdog.ts';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -33,6 +36,13 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const config = loadConfigFile(configPath(values.config));
   const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
   const daemon = startDaemon({ config, logger });
+  // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive, STOPPING.
+  const watchdog = startWatchdog({
+    notifier: createSystemdNotifier(logger.child({ component: 'systemd' })),
+    watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher },
+    logger: logger.child({ component: 'systemd' }),
+    maxSilenceMs: 3 * DEFAULT_LIVENESS_INTERVAL_MS,
+  });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -43,6 +53,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
       }
       stopping = true;
       logger.info('stopping: finishing work in hand', { signal });
+      watchdog.stop();
       daemon.stop().then(() => resolve(0), (err: unknown) => {
         logger.error('error while stopping', { error: String(err) });
         resolve(1);

@@ -1,0 +1,46 @@
+// deploy/signrelay.service: systemd itself accepts it, and it has what the README promises
+// (notify + watchdog, a dedicated user, a private state dir, credentials, hardening).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const UNIT = new URL('../../deploy/signrelay.service', import.meta.url).pathname;
+
+/** The unit's [Service] settings (the last value of each key wins, as in systemd). */
+function serviceSettings(): Map<string, string> {
+  const settings = new Map<string, string>();
+  let section = '';
+  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
+    const header = /^\[(\w+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    const setting = /^(\w+)=(.*)$/.exec(line);
+    if (setting && section === 'Service') settings.set(setting[1]!, setting[2]!);
+  }
+  return settings;
+}
+
+describe('deploy/signrelay.service', () => {
+  it('passes systemd-analyze verify', async () => {
+    const { stdout, stderr } = await promisify(execFile)('systemd-analyze', ['verify', UNIT]);
+    expect(`${stdout}${stderr}`).toBe('');
+  });
+
+  it('runs `signrelay run` as a notify service with a watchdog, a dedicated user, its state dir and credentials', () => {
+    const s = serviceSettings();
+    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --config /etc/signrelay/signrelay.yaml');
+    expect(Object.fromEntries(['Type', 'NotifyAccess', 'User', 'StateDirectory', 'StateDirectoryMode', 'Restart', 'UMask'].map((k) => [k, s.get(k)]))).toEqual({
+      Type: 'notify', NotifyAccess: 'all', User: 'signrelay', StateDirectory: 'signrelay', StateDirectoryMode: '0700', Restart: 'on-failure', UMask: '0077',
+    });
+    expect(s.get('WatchdogSec')).toMatch(/^\d+(min|s)$/);
+    expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials');
+  });
+
+  it('is hardened: read-only system, no new privileges, private /tmp and devices, no capabilities', () => {
+    const s = serviceSettings();
+    for (const [key, value] of Object.entries({
+      ProtectSystem: 'strict', NoNewPrivileges: 'yes', PrivateTmp: 'yes', PrivateDevices: 'yes', ProtectHome: 'yes',
+      CapabilityBoundingSet: '', RestrictAddressFamilies: 'AF_UNIX AF_INET AF_INET6',
+    })) expect(s.get(key), key).toBe(value);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { SignrelayError } from '../../src/errors.ts';
+import type { WatcherStatus } from '../../src/mail/imap-watcher.ts';
+import type { SystemdNotifier } from '../../src/operate/sd-notify.ts';
+import { startWatchdog, watcherAlive } from '../../src/operate/watchdog.ts';
+import { createTestLogger } from '../support/test-logger.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
+const status = (s: Partial<WatcherStatus>): WatcherStatus => ({
+  state: 'idle', lastHeartbeatAt: ago(5), lastError: null, lastErrorAt: null, reconnects: 0, connectedSince: ago(600), nextAttemptAt: null, uidValidity: '1', ...s,
+});
+const refused = new SignrelayError('auth', 'imap_auth', 'the IMAP server refused the login: check mailboxes.requests.password');
+
+describe('watcherAlive', () => {
+  it.each([
+    ['idle, heard from the server 5 s ago', status({}), true, 'idle, heard 5 s ago'],
+    ['connected just now, nothing heard yet', status({ state: 'connected', lastHeartbeatAt: null, connectedSince: ago(2) }), true, 'connected, heard 2 s ago'],
+    ['idle but silent for 200 s (deaf)', status({ lastHeartbeatAt: ago(200) }), false, 'idle but nothing heard from the server for 200 s'],
+    ['waiting out a backoff, next attempt in the future', status({ state: 'backoff', nextAttemptAt: new Date(NOW.getTime() + 30_000), lastError: refused }), true, 'backoff: the IMAP server refused the login: check mailboxes.requests.password'],
+    ['in auth-error, next attempt 10 s overdue (still trying)', status({ state: 'auth-error', nextAttemptAt: ago(10) }), true, 'auth-error'],
+    ['a backoff whose next attempt is 300 s overdue (stuck loop)', status({ state: 'backoff', nextAttemptAt: ago(300) }), false, 'backoff, its next attempt 300 s overdue'],
+    ['stopped', status({ state: 'stopped' }), false, 'stopped'],
+  ])('%s', (_, s, alive, summary) => {
+    expect(watcherAlive(s, NOW, 180_000)).toEqual({ alive, summary });
+  });
+});
+
+function recordingNotifier(intervalMs: number): SystemdNotifier & { sent: Array<Record<string, string>> } {
+  const sent: Array<Record<string, string>> = [];
+  return { enabled: true, watchdogIntervalMs: intervalMs, sent, notify: (s) => sent.push(s), close: () => sent.push({ closed: '1' }) };
+}
+
+describe('startWatchdog', () => {
+  it('says READY, pings only while every watcher is alive, complains once, and says STOPPING', async () => {
+    const notifier = recordingNotifier(10);
+    const { logger, entries } = createTestLogger();
+    let returns = status({});
+    const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => NOW, watchers: { requests: { status: () => status({}) }, returns: { status: () => returns } } });
+    expect(notifier.sent[0]).toEqual({ READY: '1', STATUS: 'started' });
+    await waitFor(() => notifier.sent.some((s) => s.WATCHDOG === '1'), { timeoutMs: 2_000, what: 'a ping' });
+    expect(notifier.sent.find((s) => s.WATCHDOG)).toEqual({ WATCHDOG: '1', STATUS: 'requests idle, heard 5 s ago; returns idle, heard 5 s ago' });
+
+    returns = status({ lastHeartbeatAt: ago(400), connectedSince: ago(900) });
+    const before = notifier.sent.length;
+    await waitFor(() => notifier.sent.length >= before + 3, { timeoutMs: 2_000, what: 'three checks' });
+    const after = notifier.sent.slice(before + 1);
+    expect(after.every((s) => s.WATCHDOG === undefined)).toBe(true);
+    expect(after[0]).toEqual({ STATUS: 'not pinging the watchdog: requests idle, heard 5 s ago; returns idle but nothing heard from the server for 400 s' });
+    expect(entries.filter((e) => e.level === 'error').map((e) => e.message)).toEqual(['a watcher is stuck: not pinging the systemd watchdog, which will restart the service']);
+
+    watchdog.stop();
+    expect(notifier.sent.slice(-2)).toEqual([{ STOPPING: '1', STATUS: 'stopping' }, { closed: '1' }]);
+    const count = notifier.sent.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(notifier.sent.length).toBe(count);
+  });
+});
