@@ -1,6 +1,5 @@
 // The notify protocol against a real unix datagram socket (a perl receiver stands in for
 // systemd: Node cannot receive unix datagrams either).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSystemdNotifier, watchdogIntervalMs } from '../../src/operate/sd-notify.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const RECEIVER = String.raw`
-use strict; use Socket; $| = 1;
-my $path = $ARGV[0]; (my $bind = $path) =~ s/^@/\0/;
-socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
-bind($s, pack_sockaddr_un($bind)) or die "bind: $!";
-print "listening\n";
-while (1) { my $m; recv($s, $m, 4096, 0); $m =~ s/\n/|/g; print "$m\n"; }
-`;
+import { listenForNotifications } from '../support/notify-socket.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,12 +15,9 @@ afterEach(async () => {
 });
 
 async function receiver(path: string) {
-  const child = spawn('perl', ['-e', RECEIVER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(async () => { child.kill('SIGKILL'); });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  await waitFor(() => out.includes('listening\n'), { timeoutMs: 5_000, what: 'the receiver' });
-  return { messages: () => out.split('\n').slice(1).filter(Boolean) };
+  const socket = await listenForNotifications(path);
+  cleanups.push(socket.close);
+  return socket;
 }
 
 describe('createSystemdNotifier', () => {

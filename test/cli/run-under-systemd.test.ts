@@ -1,0 +1,35 @@
+// `signrelay run` as systemd starts it (Type=notify, WatchdogSec): READY once running,
+// WATCHDOG=1 with both watchers in the STATUS while they are alive, STOPPING on SIGTERM.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.ts';
+import { listenForNotifications } from '../support/notify-socket.ts';
+import { STOP_WITHIN_MS, useChildWorld, IMAP_PASSWORD, API_SECRET } from './child-world.ts';
+import { bareEnv, exitWithin, startCli } from './helpers.ts';
+
+const getWorld = useChildWorld();
+
+it('tells systemd it is ready, pings the watchdog while both watchers are alive, and says it is stopping', async () => {
+  const world = getWorld();
+  const dir = await mkdtemp(join(tmpdir(), 'notify-'));
+  const systemd = await listenForNotifications(join(dir, 'notify.sock'));
+  try {
+    const daemon = startCli(['run', '--config', world.configFile], {
+      env: bareEnv({
+        TEST_IMAP_PASSWORD: IMAP_PASSWORD, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: world.simulator.issueTokens().refreshToken,
+        NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '1000000',
+      }),
+    });
+    await waitFor(() => systemd.messages().some((m) => m.startsWith('WATCHDOG=1')), { timeoutMs: 20_000, what: 'a watchdog ping', describe: systemd.messages });
+    expect(systemd.messages()[0]).toBe('READY=1|STATUS=started');
+    expect(systemd.messages().find((m) => m.startsWith('WATCHDOG=1'))).toMatch(/^WATCHDOG=1\|STATUS=requests (idle|connected), heard \d+ s ago; returns (idle|connected), heard \d+ s ago$/);
+    daemon.child.kill('SIGTERM');
+    expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
+    await waitFor(() => systemd.messages().includes('STOPPING=1|STATUS=stopping'), { timeoutMs: 2_000, what: 'STOPPING', describe: systemd.messages });
+  } finally {
+    await systemd.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 40_000);
