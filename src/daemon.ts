@@ -3,6 +3,7 @@
 // them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
+import { raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
 import { returnAccountOf } from './config/return-account.ts';
@@ -26,6 +27,7 @@ import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 import { startStatusReporter } from './operate/status-reporter.ts';
+import { createDaemonMetrics, type DaemonMetrics } from './operate/daemon-metrics.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface Daemon {
@@ -35,6 +37,7 @@ export interface Daemon {
   requestWatcher: ImapWatcher;
   returnWatcher: ImapWatcher;
   scheduler: Scheduler;
+  metrics: DaemonMetrics;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
     tokenStore: {
       load: () => loadToken(db, 'secured-signing'),
       save: (token) => saveToken(db, 'secured-signing', token, new Date()),
+      lockedOut: (notice) => {
+        raiseAlert({ db, config, logger, now: () => new Date() }, { kind: 'credentials', ...notice });
+        jobsQueued();
+      },
     },
     logger: logger.child({ component: 'secured-signing' }),
   });
@@ -80,8 +87,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
   let jobs: JobRunner | undefined;
   const jobsQueued = () => jobs?.poke();
 
+  // Filled in once the watchers exist; the metrics read them only when scraped.
+  const watchers: Record<string, ImapWatcher> = {};
+  const metrics = createDaemonMetrics({ db, watchers });
   jobs = startJobRunner({
     db,
+    onAttempt: (kind, outcome, code) => metrics.jobAttempt(kind, outcome, code),
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     handlers: {
@@ -128,15 +139,16 @@ export function startDaemon(options: DaemonOptions): Daemon {
     tasks: createSchedulerTasks({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'scheduler' }) }),
   });
 
+  Object.assign(watchers, { [REQUESTS_MAILBOX]: requestWatcher, [RETURNS_MAILBOX]: returnWatcher });
   const statusReporter = startStatusReporter({
-    db, watchers: { [REQUESTS_MAILBOX]: requestWatcher, [RETURNS_MAILBOX]: returnWatcher }, version: pkg.version,
+    db, watchers, version: pkg.version,
     logger: logger.child({ component: 'status' }),
   });
 
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
-    db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler,
+    db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics,
     async stop() {
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();

@@ -11,7 +11,8 @@ import { secretsOf } from '../config/secrets-of.ts';
 export { secretsOf };
 import { describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { DEFAULT_LIVENESS_INTERVAL_MS } from '../mail/imap-watcher.ts';
+import { HEALTH_LIMITS } from '../operate/health-limits.ts';
+import { startObservabilityServer, type ObservabilityServer } from '../operate/observability-server.ts';
 import { createSystemdNotifier } from '../operate/sd-notify.ts';
 import { startWatchdog } from '../operate/watchdog.ts';
 
@@ -36,12 +37,24 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const config = loadConfigFile(configPath(values.config));
   const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
   const daemon = startDaemon({ config, logger });
+  let endpoint: ObservabilityServer | undefined;
+  if (config.observability.listen) {
+    try {
+      endpoint = await startObservabilityServer({
+        listen: config.observability.listen, db: daemon.db, metrics: daemon.metrics, limits: HEALTH_LIMITS,
+        watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher }, logger: logger.child({ component: 'http' }),
+      });
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+  }
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive, STOPPING.
   const watchdog = startWatchdog({
     notifier: createSystemdNotifier(logger.child({ component: 'systemd' })),
     watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher },
     logger: logger.child({ component: 'systemd' }),
-    maxSilenceMs: 3 * DEFAULT_LIVENESS_INTERVAL_MS,
+    maxSilenceMs: HEALTH_LIMITS.heartbeatMaxAgeMs,
   });
 
   return new Promise<number>((resolve) => {
@@ -54,7 +67,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
       stopping = true;
       logger.info('stopping: finishing work in hand', { signal });
       watchdog.stop();
-      daemon.stop().then(() => resolve(0), (err: unknown) => {
+      Promise.all([endpoint?.close(), daemon.stop()]).then(() => resolve(0), (err: unknown) => {
         logger.error('error while stopping', { error: String(err) });
         resolve(1);
       });

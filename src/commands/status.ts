@@ -6,8 +6,7 @@ import { assessHealth, type Health } from '../operate/assess-health.ts';
 import { parseCommand } from '../operate/command-args.ts';
 import { ago, formatTable, shortTime } from '../operate/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
-import { STATUS_INTERVAL_MS } from '../operate/status-reporter.ts';
-import { DEFAULT_LIVENESS_INTERVAL_MS } from '../mail/imap-watcher.ts';
+import { HEALTH_LIMITS } from '../operate/health-limits.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
@@ -28,13 +27,6 @@ export interface StatusReport extends Health {
   requests: Record<RequestState, number>;
   scheduler: ScheduleRunRow[];
 }
-
-/** The limits `status` (and the health endpoint) judge by. */
-export const HEALTH_LIMITS = {
-  staleAfterMs: 3 * STATUS_INTERVAL_MS,
-  heartbeatMaxAgeMs: 3 * DEFAULT_LIVENESS_INTERVAL_MS,
-  queueMaxDelayMs: 10 * 60_000,
-};
 
 export async function runStatusCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
   const parsed = parseCommand('status', args, {}, USAGE, io);

@@ -3,6 +3,7 @@
 // an error path printed to the operator is exactly the path they edit.
 import { z } from 'zod';
 import { parseSigner } from '../signer.ts';
+import { parseListenAddress } from './listen-address.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
@@ -198,6 +199,14 @@ const log = z.strictObject({
   format: z.enum(['json', 'text', 'auto']).default('auto'),
 });
 
+const observability = z.strictObject({
+  /** HOST:PORT of the /healthz and /metrics endpoint, loopback only; absent: no endpoint. */
+  listen: nonEmpty('HOST:PORT, e.g. 127.0.0.1:9464').superRefine((text, ctx) => {
+    const parsed = parseListenAddress(text);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  }).optional(),
+});
+
 export const configSchema = z.strictObject({
   mailboxes: z.strictObject({
     requests: requestMailbox,
@@ -217,6 +226,7 @@ export const configSchema = z.strictObject({
   storage: storage.default(storage.parse({})),
   schedule: schedule.default(schedule.parse({})),
   log: log.default(log.parse({})),
+  observability: observability.default({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

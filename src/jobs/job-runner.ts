@@ -27,6 +27,8 @@ export interface JobRunnerOptions {
   retryBaseMs?: number;
   /** Shortest wait after a credentials failure (default 5 minutes). */
   authRetryMs?: number;
+  /** Told the outcome of every attempt (metrics); `code` is the error's, when it failed. */
+  onAttempt?: (kind: JobKind, outcome: 'done' | 'retry' | 'failed', code?: string) => void;
 }
 
 export const AUTH_RETRY_MS = 5 * 60_000;
@@ -74,10 +76,12 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       await handler.run(job);
       finishJob(options.db, job.id, now());
       log.info('job done', { attempt: job.attempts + 1 });
+      options.onAttempt?.(job.kind, 'done');
     } catch (err) {
       const message = describeError(err);
       const kind = isSignrelayError(err) ? err.kind : 'transient';
       const attempt = job.attempts + 1;
+      const code = isSignrelayError(err) ? err.code : 'unexpected';
       // Credentials an operator must fix are retried slowly and without limit: the work
       // waits for the fix instead of failing every request that happens to be queued.
       if (kind === 'auth' || (kind === 'transient' && attempt < maxAttempts)) {
@@ -86,11 +90,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
         retryJob(options.db, job.id, message, new Date(now().getTime() + delay), now());
         if (kind === 'auth') log.error('credentials refused; the job waits for the fix', { attempt, retryInMs: delay, error: message });
         else log.warn('job failed, will retry', { attempt, retryInMs: delay, error: message });
+        options.onAttempt?.(job.kind, 'retry', code);
         return;
       }
       const reason = kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message;
       failJob(options.db, job.id, reason, now());
       log.error('job failed for good', { attempt, kind, error: message });
+      options.onAttempt?.(job.kind, 'failed', code);
       try {
         handler.onGiveUp?.(job, reason);
       } catch (giveUpErr) {

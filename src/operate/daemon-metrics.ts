@@ -1,0 +1,93 @@
+// What `/metrics` reports. Gauges are read from the database at scrape time (requests by
+// state, the queue) and from the watchers (connected, heartbeat age, reconnects); counters
+// live in this process (job outcomes, errors by service) and, like every Prometheus
+// counter, start again at zero when the process does. Stage latencies are histograms fed
+// from the audit trail: each scrape reads only the transitions written since the last one.
+import type { ImapWatcher } from '../mail/imap-watcher.ts';
+import type { Db } from '../store/open-database.ts';
+import { countRequestsByState, queueSummary } from '../store/status-queries.ts';
+import { Histogram, type HistogramFamily, type MetricFamily } from './prometheus.ts';
+
+/** Seconds: 1 s … 30 days (signing takes days; submit and delivery take seconds). */
+export const STAGE_BUCKETS = [1, 5, 15, 60, 300, 900, 3_600, 14_400, 86_400, 259_200, 604_800, 2_592_000] as const;
+
+/** Each stage: the state it ends in, and the state it starts from. */
+const STAGES = {
+  submit: { from: 'received', to: 'sent' },
+  signing: { from: 'sent', to: 'completed' },
+  delivery: { from: 'completed', to: 'delivered' },
+} as const;
+
+export type JobOutcome = 'done' | 'retry' | 'failed';
+
+export interface DaemonMetrics {
+  /** The job runner reports every attempt; `code` is the SignrelayError code of a failure. */
+  jobAttempt(kind: string, outcome: JobOutcome, code?: string): void;
+  collect(): Array<MetricFamily | HistogramFamily>;
+}
+
+/** provider_timeout → provider, servicenow_forbidden → servicenow, smtp_… → smtp. */
+export function serviceOf(code: string): string {
+  const prefix = code.split('_')[0]!;
+  return ['provider', 'servicenow', 'smtp', 'imap'].includes(prefix) ? prefix : 'other';
+}
+
+const inc = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+const split = (key: string) => key.split('\u0000');
+
+export function createDaemonMetrics(options: { db: Db; watchers: Record<string, Pick<ImapWatcher, 'status'>>; now?: () => Date }): DaemonMetrics {
+  const { db } = options;
+  const now = options.now ?? (() => new Date());
+  const attempts = new Map<string, number>();
+  const errors = new Map<string, number>();
+  const stages = new Map(Object.keys(STAGES).map((s) => [s, new Histogram(STAGE_BUCKETS)]));
+  let lastEventId = (db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+  const newTransitions = db.prepare(`SELECT e.id, e.to_state AS state, e.at,
+      (SELECT max(p.at) FROM events p WHERE p.request_id = e.request_id AND p.kind = 'transition' AND p.id < e.id
+        AND p.to_state = CASE e.to_state ${Object.values(STAGES).map((s) => `WHEN '${s.to}' THEN '${s.from}'`).join(' ')} END) AS started
+    FROM events e WHERE e.id > ? AND e.kind = 'transition' AND e.to_state IN (${Object.values(STAGES).map((s) => `'${s.to}'`).join(', ')})
+    ORDER BY e.id`);
+
+  const readStages = () => {
+    for (const row of newTransitions.all(lastEventId) as Array<{ id: number; state: string; at: string; started: string | null }>) {
+      lastEventId = row.id;
+      const stage = Object.entries(STAGES).find(([, s]) => s.to === row.state)?.[0];
+      if (stage && row.started) stages.get(stage)!.observe(Math.max(0, (Date.parse(row.at) - Date.parse(row.started)) / 1000));
+    }
+  };
+
+  return {
+    jobAttempt(kind, outcome, code) {
+      inc(attempts, `${kind}\u0000${outcome}`);
+      if (code) inc(errors, `${serviceOf(code)}\u0000${code}`);
+    },
+    collect() {
+      readStages();
+      const at = now();
+      const queue = queueSummary(db, at);
+      const watchers = Object.entries(options.watchers).map(([mailbox, w]) => ({ mailbox, status: w.status() }));
+      return [
+        { name: 'signrelay_requests', help: 'Requests by state.', type: 'gauge',
+          samples: Object.entries(countRequestsByState(db)).map(([state, value]) => ({ labels: { state }, value })) },
+        { name: 'signrelay_jobs_pending', help: 'Jobs not finished yet (due or waiting for a retry).', type: 'gauge', samples: [{ value: queue.pending }] },
+        { name: 'signrelay_jobs_due', help: 'Jobs due now.', type: 'gauge', samples: [{ value: queue.due }] },
+        { name: 'signrelay_jobs_failed', help: 'Jobs given up (their requests are failed).', type: 'gauge', samples: [{ value: queue.failed }] },
+        { name: 'signrelay_oldest_due_job_age_seconds', help: 'How long the oldest due job has waited (0 when none).', type: 'gauge',
+          samples: [{ value: queue.oldestDueAt ? Math.max(0, (at.getTime() - Date.parse(queue.oldestDueAt)) / 1000) : 0 }] },
+        { name: 'signrelay_job_attempts_total', help: 'Job attempts by kind and outcome (done, retry, failed).', type: 'counter',
+          samples: [...attempts].map(([key, value]) => { const [kind, outcome] = split(key); return { labels: { kind: kind!, outcome: outcome! }, value }; }) },
+        { name: 'signrelay_errors_total', help: 'Failed job attempts by outside system and error code.', type: 'counter',
+          samples: [...errors].map(([key, value]) => { const [service, code] = split(key); return { labels: { service: service!, code: code! }, value }; }) },
+        { name: 'signrelay_imap_connected', help: 'Whether the watcher is connected (1) or not (0).', type: 'gauge',
+          samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.state === 'connected' || w.status.state === 'idle' ? 1 : 0 })) },
+        { name: 'signrelay_imap_heartbeat_age_seconds', help: 'Seconds since the watcher last heard from its IMAP server.', type: 'gauge',
+          samples: watchers.filter((w) => w.status.lastHeartbeatAt).map((w) => ({ labels: { mailbox: w.mailbox }, value: (at.getTime() - w.status.lastHeartbeatAt!.getTime()) / 1000 })) },
+        { name: 'signrelay_imap_reconnects_total', help: 'IMAP connection attempts after the first.', type: 'counter',
+          samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.reconnects })) },
+        { name: 'signrelay_stage_duration_seconds', help: 'Time per stage: submit (mail received to signers invited), signing (invited to signed), delivery (signed to on the record).',
+          type: 'histogram', buckets: STAGE_BUCKETS,
+          series: [...stages].map(([stage, h]) => ({ labels: { stage }, counts: h.counts, sum: h.sum, count: h.count })) },
+      ];
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The optional loopback HTTP endpoint (`observability.listen`): GET /healthz answers 200 or
+// 503 with the same verdict as `signrelay status` plus a database write check, GET /metrics
+// the Prometheus text format. Nothing else; no secrets in either.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WatcherStatus } from '../mail/imap-watcher.ts';
+import type { Logger } from '../log.ts';
+import { parseListenAddress } from '../config/listen-address.ts';
+import { describeError, SignrelayError } from '../errors.ts';
+import type { Db } from '../store/open-database.ts';
+import { queueSummary } from '../store/status-queries.ts';
+import { assessHealth, type Health } from './assess-health.ts';
+import type { DaemonMetrics } from './daemon-metrics.ts';
+import { renderPrometheus } from './prometheus.ts';
+import { watcherDetail } from './status-reporter.ts';
+
+export interface HealthLimits {
+  staleAfterMs: number;
+  heartbeatMaxAgeMs: number;
+  queueMaxDelayMs: number;
+}
+
+export interface ObservabilityServer {
+  /** host:port actually bound (port 0 in the config picks a free one). */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Whether the database takes a write lock now (a full disk or a stuck lock says no). */
+function databaseWritable(db: Db): string | null {
+  try {
+    db.prepare('BEGIN IMMEDIATE').run();
+    db.prepare('ROLLBACK').run();
+    return null;
+  } catch (err) {
+    return describeError(err);
+  }
+}
+
+export function healthNow(db: Db, watchers: Record<string, { status(): WatcherStatus }>, limits: HealthLimits, now = new Date()): Health & { database: { writable: boolean; error: string | null }; oldestDueJobAgeSeconds: number } {
+  const queue = queueSummary(db, now);
+  const rows = [
+    { component: 'daemon', state: 'running', detail: {}, updatedAt: now.toISOString() },
+    ...Object.entries(watchers).map(([name, w]) => {
+      const s = w.status();
+      return { component: name, state: s.state, detail: watcherDetail(s), updatedAt: now.toISOString() };
+    }),
+  ];
+  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits });
+  const dbError = databaseWritable(db);
+  if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
+  return {
+    ...health,
+    healthy: health.healthy && dbError === null,
+    database: { writable: dbError === null, error: dbError },
+    oldestDueJobAgeSeconds: queue.oldestDueAt ? Math.round((now.getTime() - Date.parse(queue.oldestDueAt)) / 1000) : 0,
+  };
+}
+
+export async function startObservabilityServer(options: {
+  listen: string;
+  db: Db;
+  watchers: Record<string, { status(): WatcherStatus }>;
+  metrics: DaemonMetrics;
+  limits: HealthLimits;
+  logger: Logger;
+}): Promise<ObservabilityServer> {
+  const parsed = parseListenAddress(options.listen);
+  if ('problem' in parsed) throw new SignrelayError('config', 'observability_listen', `observability.listen: ${parsed.problem}`);
+  const { host, port } = parsed;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/healthz' && path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    try {
+      if (path === '/healthz') {
+        const health = healthNow(options.db, options.watchers, options.limits);
+        res.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(`${JSON.stringify(health)}\n`);
+      } else {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(options.metrics.collect()));
+      }
+    } catch (err) {
+      options.logger.warn('observability endpoint failed', { path, error: describeError(err) });
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${describeError(err)}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new SignrelayError('config', 'observability_listen',
+      `observability.listen: cannot listen on ${options.listen} (${err.code}): pick a free port`, { cause: err })));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  options.logger.info('observability endpoint listening', { address });
+  return {
+    address,
+    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
