@@ -28,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'say what the daemon would do with a mail (.eml), doing nothing',
     run: async (args) => (await import('./commands/explain.ts')).runExplainCommand(args, io),
   },
+  init: {
+    summary: 'write a commented configuration from a few answers (flags or prompts)',
+    run: async (args) => (await import('./commands/init.ts')).runInitCommand(args, io),
+  },
   status: {
     summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
     run: async (args) => (await import('./commands/status.ts')).runStatusCommand(args, io),

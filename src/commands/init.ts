@@ -1,0 +1,158 @@
+// `signrelay init`: writes a commented configuration from a few answers — flags for
+// scripts, prompts on a terminal (or with --prompt) for whatever the flags left out. Never
+// overwrites a file without --force, never writes a secret (the file refers to credential
+// files or environment variables, and init says which to create), and never writes a file
+// the daemon would refuse.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
+import { parseConfigText } from '../config/load-config.ts';
+import { SignrelayError } from '../errors.ts';
+import { buildConfig, CREDENTIALS_SOURCE_DIR, SECRETS, type InitAnswers } from '../operate/build-config.ts';
+import { parseCommand } from '../operate/command-args.ts';
+import type { CommandIo } from './run.ts';
+
+interface Question {
+  flag: string;
+  ask: string;
+  /** The default, from the answers so far; undefined = required. */
+  fallback?: (a: Partial<Record<string, string>>) => string | undefined;
+  check?: (value: string) => string | undefined;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const domainOf = (a: Partial<Record<string, string>>) => a['request-address']?.split('@')[1];
+
+const QUESTIONS: Question[] = [
+  { flag: 'request-address', ask: 'Address requesters mail PDFs to', check: (v) => (EMAIL.test(v) ? undefined : 'expected an email address like sign@corp.example') },
+  { flag: 'imap-host', ask: 'IMAP server of that mailbox' },
+  { flag: 'smtp-host', ask: 'SMTP server for replies', fallback: (a) => a['imap-host'] },
+  { flag: 'provider-environment', ask: 'Secured Signing environment (sandbox, production or a base URL)', fallback: () => 'sandbox' },
+  { flag: 'provider-api-key', ask: 'Secured Signing API key' },
+  { flag: 'referer', ask: 'Referer registered with the API key', fallback: (a) => (domainOf(a) ? `https://${domainOf(a)}` : undefined) },
+  { flag: 'servicenow-instance', ask: 'ServiceNow instance URL', check: (v) => (/^https?:\/\/[^/\s]+\/?$/.test(v) ? undefined : 'expected a URL like https://acme.service-now.com') },
+  { flag: 'servicenow-user', ask: 'ServiceNow integration user', fallback: () => 'signrelay.integration' },
+  { flag: 'allowed-senders', ask: 'Who may send requests (comma-separated addresses or *@domain)', fallback: (a) => (domainOf(a) ? `*@${domainOf(a)}` : undefined) },
+  { flag: 'alerts-to', ask: 'Operator alert addresses (comma-separated, empty for none)', fallback: () => '' },
+  { flag: 'data-dir', ask: 'Data directory', fallback: () => '/var/lib/signrelay' },
+];
+
+const USAGE = `usage: signrelay init [--output FILE] [--force] [--prompt] [--secrets credentials|env] [--FLAG VALUE …]
+
+Writes a commented configuration (default: ${DEFAULT_CONFIG_PATH}). Answers come from
+flags; on a terminal (or with --prompt) the missing ones are asked for. Secrets are never
+written: the file refers to credential files (--secrets credentials, for the systemd unit)
+or environment variables (--secrets env).
+
+flags:
+${QUESTIONS.map((q) => `  --${q.flag.padEnd(22)}${q.ask}${q.fallback ? '' : ' (required)'}`).join('\n')}
+`;
+
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+export async function runInitCommand(args: string[], io: CommandIo & { stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } ): Promise<number> {
+  const options = Object.fromEntries([
+    ...QUESTIONS.map((q) => [q.flag, { type: 'string' as const }]),
+    ['output', { type: 'string' as const }], ['force', { type: 'boolean' as const }], ['prompt', { type: 'boolean' as const }], ['secrets', { type: 'string' as const }],
+  ]);
+  const parsed = parseCommand('init', args, options, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const secrets = (values.secrets ?? 'credentials') as string;
+  if (secrets !== 'credentials' && secrets !== 'env') {
+    io.stderr.write('signrelay init: --secrets is credentials or env\n');
+    return 2;
+  }
+  const stdin = io.stdin ?? process.stdin;
+  const prompt = values.prompt === true || stdin.isTTY === true;
+  const answers: Partial<Record<string, string>> = {};
+  // Lines are read through the iterator, which buffers them: piped answers arrive all at
+  // once, and rl.question() would drop those that come before their question.
+  const rl = prompt ? createInterface({ input: stdin, terminal: false }) : undefined;
+  const lines = rl?.[Symbol.asyncIterator]();
+  let inputEnded = false;
+  try {
+    for (const q of QUESTIONS) {
+      const given = values[q.flag];
+      const fallback = q.fallback?.(answers);
+      let value = typeof given === 'string' ? given : undefined;
+      while (value === undefined && lines && !inputEnded) {
+        io.stderr.write(`${q.ask}${fallback ? ` [${fallback}]` : ''}: `);
+        const next = await lines.next();
+        if (next.done) {
+          inputEnded = true; // what is still missing is reported below
+          io.stderr.write('\n');
+          break;
+        }
+        const typed = next.value.trim();
+        const candidate = typed === '' ? fallback : typed;
+        const problem = candidate === undefined ? 'an answer is needed' : q.check?.(candidate);
+        if (problem) io.stderr.write(`  ${problem}\n`);
+        else value = candidate;
+      }
+      value ??= fallback;
+      if (value === undefined) continue;
+      const problem = q.check?.(value);
+      if (problem) {
+        io.stderr.write(`signrelay init: --${q.flag} ${value}: ${problem}\n`);
+        return 2;
+      }
+      answers[q.flag] = value;
+    }
+  } finally {
+    rl?.close();
+  }
+  const missing = QUESTIONS.filter((q) => answers[q.flag] === undefined && !q.fallback).map((q) => `--${q.flag}`);
+  if (missing.length > 0) {
+    io.stderr.write(`signrelay init: missing ${missing.join(', ')} (give them as flags, or run on a terminal to be asked)\n`);
+    return 2;
+  }
+  const output = (values.output as string | undefined) ?? DEFAULT_CONFIG_PATH;
+  const text = buildConfig({
+    requestAddress: answers['request-address']!, imapHost: answers['imap-host']!, smtpHost: answers['smtp-host']!,
+    servicenowInstance: answers['servicenow-instance']!.replace(/\/$/, ''), servicenowUser: answers['servicenow-user']!,
+    providerEnvironment: answers['provider-environment']!, providerApiKey: answers['provider-api-key']!, referer: answers.referer!,
+    allowedSenders: list(answers['allowed-senders']!), alertsTo: list(answers['alerts-to']!), dataDir: answers['data-dir']!,
+    secrets: secrets as InitAnswers['secrets'],
+  });
+  // What the daemon would refuse is not written (a bad answer shows up here, by its setting).
+  parseConfigText(text, output, { requireSecrets: false });
+  writeConfig(output, text, values.force === true);
+  io.stdout.write(nextSteps(output, secrets as InitAnswers['secrets']));
+  return 0;
+}
+
+function writeConfig(output: string, text: string, force: boolean): void {
+  try {
+    mkdirSync(dirname(output), { recursive: true });
+    if (force) {
+      const temp = `${output}.${process.pid}.tmp`;
+      writeFileSync(temp, text, { mode: 0o640 });
+      renameSync(temp, output);
+    } else {
+      writeFileSync(output, text, { mode: 0o640, flag: 'wx' });
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new SignrelayError('config', 'config_exists', `${output} already exists: signrelay init never overwrites a configuration; pass --force to replace it, or --output FILE`);
+    }
+    throw new SignrelayError('config', 'config_unwritable', `cannot write ${output} (${code}): run as root for /etc/signrelay, or pass --output FILE`, { cause: err });
+  }
+}
+
+function nextSteps(output: string, secrets: InitAnswers['secrets']): string {
+  const put = secrets === 'credentials'
+    ? [`1. Put each secret in its own file in ${CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
+    : ['1. Set these environment variables for the service:', ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`)];
+  return [
+    `wrote ${output}`,
+    '',
+    'Next:',
+    ...put,
+    `2. Check everything: signrelay check --config ${output}`,
+    '3. Start the service: systemctl enable --now signrelay',
+    '',
+  ].join('\n');
+}

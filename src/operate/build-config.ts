@@ -1,0 +1,65 @@
+// The configuration `signrelay init` writes: the commented example (config/signrelay.example.yaml)
+// with the answers filled in, so every setting keeps its explanation. Secrets are never
+// written: each becomes a reference to a systemd credential (or an environment variable),
+// and the caller tells the operator which files to create. Pure apart from reading the
+// template.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { EXAMPLE_CONFIG_PATH } from '../config/config-path.ts';
+
+export interface InitAnswers {
+  requestAddress: string;
+  imapHost: string;
+  smtpHost: string;
+  servicenowInstance: string;
+  servicenowUser: string;
+  providerEnvironment: string;
+  providerApiKey: string;
+  referer: string;
+  allowedSenders: string[];
+  alertsTo: string[];
+  dataDir: string;
+  /** credentials: systemd LoadCredential files; env: environment variables. */
+  secrets: 'credentials' | 'env';
+}
+
+/** The secrets the configuration refers to: its path, the credential file name, the variable. */
+export const SECRETS = [
+  { path: ['mailboxes', 'requests', 'password'], file: 'imap-password', env: 'SIGNRELAY_IMAP_PASSWORD', what: 'the request mailbox password' },
+  { path: ['smtp', 'password'], file: 'smtp-password', env: 'SIGNRELAY_SMTP_PASSWORD', what: 'the SMTP password' },
+  { path: ['provider', 'api_secret'], file: 'ss-api-secret', env: 'SIGNRELAY_SS_API_SECRET', what: 'the Secured Signing API secret' },
+  { path: ['servicenow', 'auth', 'password'], file: 'servicenow-password', env: 'SIGNRELAY_SN_PASSWORD', what: 'the ServiceNow integration user password' },
+] as const;
+
+/** Where LoadCredential=signrelay:/etc/signrelay/credentials puts a file (deploy/signrelay.service). */
+export const CREDENTIALS_SOURCE_DIR = '/etc/signrelay/credentials';
+const credentialRef = (file: string) => `\${CREDENTIALS_DIRECTORY}/signrelay_${file}`;
+
+export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')): string {
+  const doc = parseDocument(template);
+  const domain = answers.requestAddress.split('@')[1]!;
+  const set = (path: readonly string[], value: unknown) => doc.setIn(path, doc.createNode(value, { flow: Array.isArray(value) || typeof value === 'object' }));
+  set(['mailboxes', 'requests', 'host'], answers.imapHost);
+  set(['mailboxes', 'requests', 'user'], answers.requestAddress);
+  set(['mailboxes', 'requests', 'address'], answers.requestAddress);
+  set(['mailboxes', 'returns', 'address'], `signrelay-returns@${domain}`);
+  set(['smtp', 'host'], answers.smtpHost);
+  set(['smtp', 'user'], answers.requestAddress);
+  set(['smtp', 'from'], `signrelay <${answers.requestAddress}>`);
+  set(['provider', 'environment'], answers.providerEnvironment);
+  set(['provider', 'api_key'], answers.providerApiKey);
+  set(['provider', 'referer'], answers.referer);
+  set(['servicenow', 'instance_url'], answers.servicenowInstance);
+  set(['servicenow', 'auth', 'user'], answers.servicenowUser);
+  set(['alerts', 'to'], answers.alertsTo);
+  set(['routes', 'default', 'allowed_senders'], answers.allowedSenders);
+  doc.deleteIn(['routes', 'hr']); // the example's second route names an example person
+  set(['storage', 'data_dir'], answers.dataDir);
+  for (const secret of SECRETS) {
+    set(secret.path, answers.secrets === 'credentials' ? { file: credentialRef(secret.file) } : `\${${secret.env}}`);
+  }
+  // The example's first line calls it "the commented reference": this file is not.
+  const [, ...rest] = (doc.commentBefore ?? '').split('\n');
+  doc.commentBefore = [` signrelay configuration for ${answers.requestAddress}, written by \`signrelay init\`.`, ...rest].join('\n');
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,106 @@
+// `signrelay init` as an admin runs it: flags (scripts) or piped answers (--prompt); the
+// file it writes is the commented example with the answers in, secrets only by reference,
+// and a file the daemon accepts.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../src/config/load-config.ts';
+import { CLI, REPO, bareEnv, linesOf, runCli, STACK_FRAME, tempDir } from './helpers.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => { dir = await tempDir('signrelay-init-'); });
+afterAll(async () => { await dir.remove(); });
+
+const FLAGS = ['--request-address', 'sign@acme.example', '--imap-host', 'imap.acme.example', '--provider-api-key', 'KEY-123', '--servicenow-instance', 'https://acme.service-now.com/'];
+
+/** Runs init with ANSWERS piped to stdin (for --prompt). */
+function initWithInput(args: string[], answers: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'init', ...args], { cwd: REPO, env: bareEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(answers);
+  });
+}
+
+describe('signrelay init', () => {
+  it('writes the commented configuration from flags, with secrets as credential references, that the daemon accepts', async () => {
+    const output = join(dir.path, 'etc', 'signrelay.yaml');
+    const r = await runCli(['init', '--output', output, ...FLAGS]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(linesOf(r.stdout)[0]).toBe(`wrote ${output}`);
+    expect(r.stdout).toMatch(/^ {5}imap-password {9}the request mailbox password$/m);
+    expect(r.stdout).toContain(`signrelay check --config ${output}`);
+    expect((await stat(output)).mode & 0o777).toBe(0o640);
+
+    const text = await readFile(output, 'utf8');
+    expect(text).toMatch(/^# signrelay configuration for sign@acme\.example, written by `signrelay init`\.$/m);
+    expect(text).toContain('# Routes: sign@corp.example is route "default"'); // the explanations stay
+    expect(text).toContain('password: { file: "${CREDENTIALS_DIRECTORY}/signrelay_imap-password" }');
+    expect(text).not.toMatch(/Harriet|hr\.director/);
+
+    const secrets = Object.fromEntries(['imap-password', 'smtp-password', 'ss-api-secret', 'servicenow-password'].map((f) => [f, `secret-${f}`]));
+    for (const [file, value] of Object.entries(secrets)) await writeFile(join(dir.path, `signrelay_${file}`), `${value}\n`);
+    const config = loadConfigFile(output, { env: { CREDENTIALS_DIRECTORY: dir.path } });
+    expect(config.mailboxes.requests).toMatchObject({ host: 'imap.acme.example', user: 'sign@acme.example', address: 'sign@acme.example', password: 'secret-imap-password' });
+    expect(config.mailboxes.returns.address).toBe('signrelay-returns@acme.example');
+    expect(config.smtp).toMatchObject({ host: 'imap.acme.example', from: 'signrelay <sign@acme.example>', password: 'secret-smtp-password' });
+    expect(config.provider).toMatchObject({ environment: 'sandbox', api_key: 'KEY-123', api_secret: 'secret-ss-api-secret', referer: 'https://acme.example' });
+    expect(config.servicenow).toMatchObject({ instance_url: 'https://acme.service-now.com', auth: { type: 'basic', user: 'signrelay.integration', password: 'secret-servicenow-password' } });
+    expect(Object.keys(config.routes)).toEqual(['default']);
+    expect(config.routes.default!.allowed_senders).toEqual(['*@acme.example']);
+    expect(config.alerts.to).toEqual([]);
+  });
+
+  it('never overwrites without --force', async () => {
+    const output = join(dir.path, 'existing.yaml');
+    await writeFile(output, 'mine: true\n');
+    const refused = await runCli(['init', '--output', output, ...FLAGS]);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe(`signrelay: ${output} already exists: signrelay init never overwrites a configuration; pass --force to replace it, or --output FILE\n`);
+    expect(await readFile(output, 'utf8')).toBe('mine: true\n');
+    expect((await runCli(['init', '--output', output, '--force', ...FLAGS])).code).toBe(0);
+    expect(await readFile(output, 'utf8')).toContain('imap.acme.example');
+  });
+
+  it('without a terminal, names the missing answers and writes nothing', async () => {
+    const output = join(dir.path, 'missing.yaml');
+    const r = await runCli(['init', '--output', output, '--request-address', 'sign@acme.example']);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe('signrelay init: missing --imap-host, --provider-api-key, --servicenow-instance (give them as flags, or run on a terminal to be asked)\n');
+    await expect(stat(output)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a bad answer given as a flag, naming it', async () => {
+    const r = await runCli(['init', '--output', join(dir.path, 'bad.yaml'), ...FLAGS, '--request-address', 'not-an-address']);
+    expect(r).toMatchObject({ code: 2, stderr: 'signrelay init: --request-address not-an-address: expected an email address like sign@corp.example\n' });
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('--prompt asks for what the flags left out, offers defaults, asks again after a bad answer', async () => {
+    const output = join(dir.path, 'prompted.yaml');
+    // address, IMAP host, SMTP (default), environment (default), API key, referer (default), a bad URL, the URL, then defaults
+    const r = await initWithInput(['--prompt', '--output', output, '--secrets', 'env', '--alerts-to', 'ops@acme.example'], 'sign@acme.example\nimap.acme.example\n\n\nKEY-9\n\nnot a url\nhttps://acme.service-now.com\n\n\n\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('SMTP server for replies [imap.acme.example]: ');
+    expect(r.stderr).toContain('ServiceNow instance URL:   expected a URL like https://acme.service-now.com\nServiceNow instance URL: ');
+    expect(r.stderr).not.toContain('Operator alert addresses'); // given as a flag
+    expect(r.stdout).toMatch(/^ {5}SIGNRELAY_IMAP_PASSWORD {3}the request mailbox password$/m);
+    const config = loadConfigFile(output, { requireSecrets: false });
+    expect(config.provider.api_key).toBe('KEY-9');
+    expect(config.alerts.to).toEqual(['ops@acme.example']);
+    expect(await readFile(output, 'utf8')).toContain('password: ${SIGNRELAY_IMAP_PASSWORD}');
+  });
+
+  it('--prompt whose input ends early: says what is missing, exit 2, nothing written', async () => {
+    const output = join(dir.path, 'ended.yaml');
+    const r = await initWithInput(['--prompt', '--output', output], 'sign@acme.example\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/signrelay init: missing --imap-host, --provider-api-key, --servicenow-instance/);
+    await expect(stat(output)).rejects.toThrow(/ENOENT/);
+  });
+});
