@@ -1,20 +1,18 @@
 // `signrelay run`: load the configuration, start the daemon, and stop it on SIGTERM or
 // SIGINT — the first signal lets in-flight work finish and closes IMAP; a second forces.
+// SIGHUP reloads the configuration and its credentials (running-service.ts).
 import { parseArgs } from 'node:util';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import type { Config } from '../config/schema.ts';
-import { startDaemon } from '../daemon.ts';
 import { secretsOf } from '../config/secrets-of.ts';
+import { describeError } from '../errors.ts';
+import { HEALTH_LIMITS } from '../operate/health-limits.ts';
+import { startService } from '../operate/running-service.ts';
+import { createSystemdNotifier } from '../operate/sd-notify.ts';
+import { startWatchdog } from '../operate/watchdog.ts';
 
 /** Re-exported for the demo, which masks the same secrets. */
 export { secretsOf };
-import { describeError } from '../errors.ts';
-import { createLogger } from '../log.ts';
-import { HEALTH_LIMITS } from '../operate/health-limits.ts';
-import { startObservabilityServer, type ObservabilityServer } from '../operate/observability-server.ts';
-import { createSystemdNotifier } from '../operate/sd-notify.ts';
-import { startWatchdog } from '../operate/watchdog.ts';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -31,48 +29,65 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     return 2;
   }
   if (values.help) {
-    io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT.\n');
+    io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT; SIGHUP reloads the configuration and credentials.\n');
     return 0;
   }
-  const config = loadConfigFile(configPath(values.config));
-  const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
-  const daemon = startDaemon({ config, logger });
-  let endpoint: ObservabilityServer | undefined;
-  if (config.observability.listen) {
-    try {
-      endpoint = await startObservabilityServer({
-        listen: config.observability.listen, db: daemon.db, metrics: daemon.metrics, limits: HEALTH_LIMITS,
-        watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher }, logger: logger.child({ component: 'http' }),
-      });
-    } catch (err) {
-      await daemon.stop();
-      throw err;
-    }
-  }
-  // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive, STOPPING.
+  const file = configPath(values.config);
+  const service = await startService(loadConfigFile(file));
+  const systemdLog = () => service.logger.child({ component: 'systemd' });
+  const notifier = createSystemdNotifier(systemdLog());
+  // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
+  // (those of the daemon running now, across reloads), STOPPING.
   const watchdog = startWatchdog({
-    notifier: createSystemdNotifier(logger.child({ component: 'systemd' })),
-    watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher },
-    logger: logger.child({ component: 'systemd' }),
+    notifier,
+    watchers: { requests: { status: () => service.daemon.requestWatcher.status() }, returns: { status: () => service.daemon.returnWatcher.status() } },
+    logger: systemdLog(),
     maxSilenceMs: HEALTH_LIMITS.heartbeatMaxAgeMs,
   });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    // Reloads run one at a time; a SIGHUP during one asks for one more after it.
+    let reloading: Promise<void> | undefined;
+    let reloadAgain = false;
+    const reload = () => {
+      if (stopping) return;
+      if (reloading) {
+        reloadAgain = true;
+        return;
+      }
+      notifier.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
+      reloading = service.reload(() => loadConfigFile(file)).then(() => {
+        notifier.notify({ READY: '1', STATUS: 'running' });
+        reloading = undefined;
+        if (reloadAgain) {
+          reloadAgain = false;
+          reload();
+        }
+      }, (err: unknown) => {
+        // Neither the new nor the previous configuration starts (a disk or database failure):
+        // exit, so that systemd restarts the service and the operator sees why.
+        service.logger.error('no configuration could be started after the reload; exiting', { error: describeError(err) });
+        stopping = true;
+        watchdog.stop();
+        resolve(1);
+      });
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
-        logger.warn('second signal: exiting now', { signal });
+        service.logger.warn('second signal: exiting now', { signal });
         process.exit(130);
       }
       stopping = true;
-      logger.info('stopping: finishing work in hand', { signal });
+      service.logger.info('stopping: finishing work in hand', { signal });
       watchdog.stop();
-      Promise.all([endpoint?.close(), daemon.stop()]).then(() => resolve(0), (err: unknown) => {
-        logger.error('error while stopping', { error: String(err) });
+      Promise.resolve(reloading).then(() => service.stop()).then(() => resolve(0), (err: unknown) => {
+        service.logger.error('error while stopping', { error: String(err) });
         resolve(1);
       });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', reload);
   });
 }

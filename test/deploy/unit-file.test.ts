@@ -32,6 +32,7 @@ describe('deploy/signrelay.service', () => {
     expect(Object.fromEntries(['Type', 'NotifyAccess', 'User', 'StateDirectory', 'StateDirectoryMode', 'Restart', 'UMask'].map((k) => [k, s.get(k)]))).toEqual({
       Type: 'notify', NotifyAccess: 'all', User: 'signrelay', StateDirectory: 'signrelay', StateDirectoryMode: '0700', Restart: 'on-failure', UMask: '0077',
     });
+    expect(s.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(s.get('WatchdogSec')).toMatch(/^\d+(min|s)$/);
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials');
   });

@@ -1,0 +1,87 @@
+// The running service behind `signrelay run`: the daemon and its optional HTTP endpoint,
+// started from one configuration, and replaced as a whole on a reload (SIGHUP). A reload
+// reads and validates the new configuration first — a broken file changes nothing — then
+// stops the current daemon gracefully (the job and mails in hand are finished; everything
+// else is durable in the database) and starts one with the new configuration. If that
+// fails, the previous configuration is started again.
+import type { Config } from '../config/schema.ts';
+import { secretsOf } from '../config/secrets-of.ts';
+import { startDaemon, type Daemon } from '../daemon.ts';
+import { describeError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { HEALTH_LIMITS } from './health-limits.ts';
+import { startObservabilityServer, type ObservabilityServer } from './observability-server.ts';
+
+export interface RunningService {
+  readonly daemon: Daemon;
+  readonly logger: Logger;
+  /** Loads the configuration again and restarts on it; resolves false when it was refused. */
+  reload(load: () => Config): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+interface Parts {
+  config: Config;
+  logger: Logger;
+  daemon: Daemon;
+  endpoint: ObservabilityServer | undefined;
+}
+
+/** Masks the secrets of every configuration seen so far: a rotated-out secret stays masked. */
+function loggerFor(config: Config, earlier: string[]): { logger: Logger; secrets: string[] } {
+  const secrets = [...new Set([...earlier, ...secretsOf(config)])];
+  return { logger: createLogger({ level: config.log.level, format: config.log.format, secrets }), secrets };
+}
+
+async function startParts(config: Config, logger: Logger): Promise<Parts> {
+  const daemon = startDaemon({ config, logger });
+  let endpoint: ObservabilityServer | undefined;
+  if (config.observability.listen) {
+    try {
+      endpoint = await startObservabilityServer({
+        listen: config.observability.listen, db: daemon.db, metrics: daemon.metrics, limits: HEALTH_LIMITS,
+        watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher }, logger: logger.child({ component: 'http' }),
+      });
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+  }
+  return { config, logger, daemon, endpoint };
+}
+
+async function stopParts(parts: Parts): Promise<void> {
+  await Promise.all([parts.endpoint?.close(), parts.daemon.stop()]);
+}
+
+export async function startService(config: Config): Promise<RunningService> {
+  let { logger, secrets } = loggerFor(config, []);
+  let parts = await startParts(config, logger);
+  return {
+    get daemon() { return parts.daemon; },
+    get logger() { return parts.logger; },
+    async reload(load) {
+      let next: Config;
+      try {
+        next = load();
+      } catch (err) {
+        parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
+        return false;
+      }
+      const previous = parts;
+      ({ logger, secrets } = loggerFor(next, secrets));
+      previous.logger.info('reloading the configuration: finishing work in hand, then restarting on the new one');
+      await stopParts(previous);
+      try {
+        parts = await startParts(next, logger);
+        logger.info('configuration reloaded');
+        return true;
+      } catch (err) {
+        logger.error('the new configuration could not start; starting the previous one again', { error: describeError(err) });
+        parts = await startParts(previous.config, previous.logger);
+        return false;
+      }
+    },
+    stop: () => stopParts(parts),
+  };
+}
