@@ -32,6 +32,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write a commented configuration from a few answers (flags or prompts)',
     run: async (args) => (await import('./commands/init.ts')).runInitCommand(args, io),
   },
+  check: {
+    summary: 'check the configuration, mailboxes, SMTP, Secured Signing and ServiceNow: ✓ or ✗ with the fix',
+    run: async (args) => (await import('./commands/check.ts')).runCheckCommand(args, io),
+  },
   status: {
     summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
     run: async (args) => (await import('./commands/status.ts')).runStatusCommand(args, io),

@@ -1,0 +1,49 @@
+// `signrelay check`: a checklist of everything the daemon needs — the configuration, the
+// data directory, the mailboxes and their folders, SMTP, Secured Signing and ServiceNow —
+// each ✓ or ✗ with the fix. Exit 0 when all pass, 1 otherwise. Run it after every change of
+// configuration or credentials, before `systemctl reload signrelay`.
+import { configPath } from '../config/config-path.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import { secretsOf } from '../config/secrets-of.ts';
+import type { Config } from '../config/schema.ts';
+import { createLogger, maskSecrets } from '../log.ts';
+import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../operate/checklist.ts';
+import { mailCheckItems } from '../operate/check-mail.ts';
+import { storageCheckItem } from '../operate/check-storage.ts';
+import { parseCommand } from '../operate/command-args.ts';
+import type { CommandIo } from './run.ts';
+
+const USAGE = `usage: signrelay check [--json] [--config FILE]
+
+Checks the configuration, the data directory, IMAP (login and every folder), SMTP,
+Secured Signing and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
+everything passes, 1 otherwise.
+`;
+
+export async function runCheckCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand('check', args, {}, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const file = configPath(parsed.values.config);
+  let config: Config | undefined;
+  // A server may echo what it was sent: every configured secret is masked in the output.
+  const mask = (text: string) => maskSecrets(text, config ? secretsOf(config) : []);
+  const print = (line: CheckLine) => { if (!parsed.values.json) io.stdout.write(`${mask(formatCheckLine(line))}\n`); };
+  const lines: CheckLine[] = [];
+  try {
+    config = loadConfigFile(file);
+    lines.push({ title: 'configuration', ok: true, detail: file });
+  } catch (err) {
+    lines.push({ title: 'configuration', ok: false, detail: (err as Error).message, fix: 'correct the settings named above; nothing else can be checked until the configuration is valid' });
+  }
+  lines.forEach(print);
+  if (lines[0]!.ok) {
+    // Library chatter stays out of the checklist: only errors, masked, on stderr.
+    const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
+    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger)];
+    lines.push(...(await runChecklist(items, print)));
+  }
+  const failures = lines.filter((l) => !l.ok).length;
+  if (parsed.values.json) io.stdout.write(`${mask(JSON.stringify({ ok: failures === 0, checks: lines }, null, 2))}\n`);
+  else io.stdout.write(failures === 0 ? '\nall checks passed\n' : `\n${failures} check(s) failed\n`);
+  return failures === 0 ? 0 : 1;
+}

@@ -1,0 +1,48 @@
+// The storage item of `signrelay check`: the data directory exists (or can be created),
+// belongs to us and is writable, and the database in it (if any) takes a write lock.
+import Database from 'better-sqlite3';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CheckItem } from './checklist.ts';
+
+export function storageCheckItem(dataDir: string): CheckItem {
+  return {
+    title: 'data directory',
+    async run() {
+      const setting = 'storage.data_dir';
+      if (!existsSync(dataDir)) {
+        const parent = dirname(dataDir);
+        try {
+          accessSync(parent, constants.W_OK);
+          return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) at start` };
+        } catch {
+          return { ok: false, detail: `${dataDir} does not exist and ${parent} is not writable`, fix: `create ${dataDir} owned by the signrelay user (the systemd unit's StateDirectory= does), or change ${setting}` };
+        }
+      }
+      try {
+        accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
+      } catch {
+        return { ok: false, detail: `${dataDir} is not writable by this user`, fix: `run check as the service's user (sudo -u signrelay signrelay check), or give it ${dataDir}` };
+      }
+      const mode = statSync(dataDir).mode & 0o777;
+      const file = join(dataDir, 'signrelay.db');
+      if (existsSync(file)) {
+        try {
+          const db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+          try {
+            db.prepare('BEGIN IMMEDIATE').run();
+            db.prepare('ROLLBACK').run();
+          } finally {
+            db.close();
+          }
+        } catch (err) {
+          return { ok: false, detail: `the database ${file} cannot be written: ${(err as Error).message}`, fix: 'check the disk space and the file\'s owner (the signrelay user)' };
+        }
+      }
+      return {
+        ok: true,
+        detail: `${dataDir} is writable${mode === 0o700 ? '' : ` (mode ${mode.toString(8)}; signrelay sets 0700 at start)`}${existsSync(file) ? ', database writable' : ', no database yet'}`,
+      };
+    },
+  };
+}

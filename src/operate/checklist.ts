@@ -1,0 +1,46 @@
+// `signrelay check`'s checklist: each item is one question about the installation ("can
+// signrelay log in to the request mailbox?"), answered ✓ or ✗ with the fix. Items run in
+// order; an item can say that later ones make no sense without it (no configuration, no
+// IMAP login → no folder checks). Never changes anything outside signrelay.
+export interface CheckResult {
+  ok: boolean;
+  /** What was found: "logged in as sign@corp.example", "plan Business, 480 documents left". */
+  detail: string;
+  /** For ✗: what to do, naming the setting. */
+  fix?: string;
+}
+
+export interface CheckItem {
+  title: string;
+  run(): Promise<CheckResult | CheckResult[]>;
+}
+
+export interface CheckLine extends CheckResult {
+  title: string;
+}
+
+const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instanceof Error ? err.message : String(err) });
+
+export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine) => void): Promise<CheckLine[]> {
+  const lines: CheckLine[] = [];
+  for (const item of items) {
+    let results: CheckResult[];
+    try {
+      const result = await item.run();
+      results = Array.isArray(result) ? result : [result];
+    } catch (err) {
+      results = [failed(err)];
+    }
+    for (const r of results) {
+      const line = { title: item.title, ...r };
+      lines.push(line);
+      onLine(line);
+    }
+  }
+  return lines;
+}
+
+export function formatCheckLine(line: CheckLine): string {
+  const head = `${line.ok ? '✓' : '✗'} ${line.title}${line.detail ? `: ${line.detail}` : ''}`;
+  return line.fix ? `${head}\n    fix: ${line.fix}` : head;
+}

@@ -1,0 +1,77 @@
+// `signrelay check` against a real Dovecot and SMTP server: ✓ for what works, ✗ with the fix
+// for what does not, exit 1 on any ✗, and no secret printed either way.
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
+import { bareEnv, linesOf, runCli, STACK_FRAME } from './helpers.ts';
+
+const getWorld = useChildWorld();
+const env = (imapPassword = IMAP_PASSWORD) => bareEnv({ TEST_IMAP_PASSWORD: imapPassword, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: 'unused-refresh-token' });
+
+async function variant(name: string, change: (yaml: string) => string): Promise<string> {
+  const file = `${getWorld().configFile}.${name}.yaml`;
+  await writeFile(file, change(await readFile(getWorld().configFile, 'utf8')));
+  return file;
+}
+
+const check = (file: string, e = env()) => runCli(['check', '--config', file], { env: e });
+
+describe('signrelay check', () => {
+  it('passes against working servers: login, every folder, SMTP', async () => {
+    const r = await check(getWorld().configFile);
+    expect(r.stderr).toBe('');
+    const lines = linesOf(r.stdout);
+    expect(lines[0]).toBe(`✓ configuration: ${getWorld().configFile}`);
+    expect(lines).toContain(`✓ IMAP request mailbox: logged in to 127.0.0.1:${getWorld().dovecot.imapPort} as sign`);
+    expect(lines).toContain('✓ IMAP request mailbox: folder INBOX (mailboxes.requests.folder): 0 mail(s)');
+    expect(lines).toContain('✓ IMAP request mailbox: folder Rejected (mailboxes.requests.rejected_folder) does not exist yet; signrelay creates it at start');
+    expect(lines).toContain('✓ IMAP request mailbox: folder Unmatched (mailboxes.returns.unmatched_folder) does not exist yet; signrelay creates it at start');
+    expect(lines.some((l) => /^✓ data directory: .* does not exist yet; signrelay creates it \(mode 0700\) at start$/.test(l))).toBe(true);
+    expect(lines).toContain(`✓ SMTP: 127.0.0.1:${getWorld().smtp.port} answered (no login configured)`);
+    expect(lines.at(-1)).toBe('all checks passed');
+    expect(r.code).toBe(0);
+  });
+
+  it('a wrong IMAP password: ✗ naming the settings, exit 1, the password never printed', async () => {
+    const wrong = 'wrong-imap-pass-must-not-print-31';
+    const r = await check(getWorld().configFile, env(wrong));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗ IMAP request mailbox: The IMAP server 127\.0\.0\.1:\d+ refused the login of "sign" .*mailboxes\.requests\.user and mailboxes\.requests\.password/m);
+    expect(r.stdout).toMatch(/^✓ SMTP/m); // the other checks still run
+    expect(linesOf(r.stdout).at(-1)).toBe('1 check(s) failed');
+    expect(r.stdout + r.stderr).not.toContain(wrong);
+    expect(r.stdout).not.toMatch(STACK_FRAME);
+  });
+
+  it('a watched folder that does not exist: ✗ with the fix', async () => {
+    const file = await variant('nofolder', (y) => y.replace('address: sign@corp.example}', 'address: sign@corp.example, folder: Incoming}'));
+    const r = await check(file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ IMAP request mailbox: folder Incoming (mailboxes.requests.folder) does not exist\n    fix: create the folder Incoming in the mailbox, or set mailboxes.requests.folder to the folder mail arrives in');
+  });
+
+  it('SMTP not answering: ✗ naming host and port', async () => {
+    const file = await variant('nosmtp', (y) => y.replace(/smtp: \{host: 127\.0\.0\.1, port: \d+/, 'smtp: {host: 127.0.0.1, port: 1'));
+    const r = await check(file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗ SMTP: .*127\.0\.0\.1:1/m);
+  });
+
+  it('an invalid configuration: ✗ with every problem, nothing else checked', async () => {
+    const file = await variant('invalid', (y) => y.replace('records: {RITM: sc_req_item}', 'records: {RITM: sc_req_item}\nlimits: {max_mail_bytes: -1}'));
+    const r = await check(file);
+    expect(r.code).toBe(1);
+    const lines = linesOf(r.stdout);
+    expect(lines[0]).toMatch(/^✗ configuration: .* has a problem:$/);
+    expect(r.stdout).toContain('limits.max_mail_bytes: expected a positive integer');
+    expect(r.stdout).not.toMatch(/IMAP|SMTP/);
+    expect(lines.at(-1)).toBe('1 check(s) failed');
+  });
+
+  it('--json: the same checks for scripts', async () => {
+    const r = await runCli(['check', '--json', '--config', getWorld().configFile], { env: env() });
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ title: string; ok: boolean; detail: string }> };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.title)).toEqual(expect.arrayContaining(['configuration', 'data directory', 'IMAP request mailbox', 'SMTP']));
+  });
+});
