@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
 import { parseConfigText } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
-import { buildConfig, CREDENTIALS_SOURCE_DIR, SECRETS, type InitAnswers } from '../operate/build-config.ts';
+import { CREDENTIALS_SOURCE_DIR } from '../config/resolve-secrets.ts';
+import { buildConfig, SECRETS, type InitAnswers } from '../operate/build-config.ts';
 import { parseCommand } from '../operate/command-args.ts';
 import type { CommandIo } from './run.ts';
 

@@ -1,7 +1,14 @@
 // Secret substitution, before validation: `${VAR}` inside any string is replaced from the
-// environment, and a value `{file: PATH}` is replaced by the file's content (trailing
-// newline removed) — the shape systemd's LoadCredential= gives ($CREDENTIALS_DIRECTORY).
-import { readFileSync } from 'node:fs';
+// environment, a value `{file: PATH}` is replaced by the file's content (trailing newline
+// removed), and `{credential: NAME}` by a systemd credential: under the service (with
+// LoadCredential=signrelay:/etc/signrelay/credentials) it is $CREDENTIALS_DIRECTORY/
+// signrelay_NAME; anywhere else — `signrelay check` run by an operator — the source file
+// /etc/signrelay/credentials/NAME itself, so both read the same secret.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where the unit's LoadCredential= takes the credentials from (deploy/signrelay.service). */
+export const CREDENTIALS_SOURCE_DIR = '/etc/signrelay/credentials';
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
@@ -17,6 +24,7 @@ export function resolveSecrets(value: unknown, options: ResolveOptions, path: st
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 1 && entries[0]![0] === 'file') return readSecretFile(entries[0]![1], options, path);
+    if (entries.length === 1 && entries[0]![0] === 'credential') return readCredential(entries[0]![1], options, path);
     return Object.fromEntries(entries.map(([k, v]) => [k, resolveSecrets(v, options, [...path, k])]));
   }
   return value;
@@ -49,4 +57,24 @@ function readSecretFile(file: unknown, options: ResolveOptions, path: string[]):
     }
     return `unreadable-secret-file`;
   }
+}
+
+const CREDENTIAL_NAME_RE = /^[A-Za-z0-9_.-]+$/;
+
+/** The file a credential is read from: the service's copy when systemd gave us one, else its source. */
+export function credentialPath(name: string, env: NodeJS.ProcessEnv, sourceDir = CREDENTIALS_SOURCE_DIR): string {
+  const loaded = env.CREDENTIALS_DIRECTORY;
+  if (loaded) {
+    const viaDirectory = join(loaded, `signrelay_${name}`);
+    return existsSync(viaDirectory) ? viaDirectory : join(loaded, name);
+  }
+  return join(env.SIGNRELAY_CREDENTIALS_SOURCE ?? sourceDir, name);
+}
+
+function readCredential(name: unknown, options: ResolveOptions, path: string[]): string | undefined {
+  if (typeof name !== 'string' || !CREDENTIAL_NAME_RE.test(name)) {
+    options.problem(path.join('.'), 'expected {credential: NAME} with the name of a credential file (letters, digits, ., -, _)');
+    return undefined;
+  }
+  return readSecretFile(credentialPath(name, options.env), options, path);
 }

@@ -31,9 +31,6 @@ export const SECRETS = [
   { path: ['servicenow', 'auth', 'password'], file: 'servicenow-password', env: 'SIGNRELAY_SN_PASSWORD', what: 'the ServiceNow integration user password' },
 ] as const;
 
-/** Where LoadCredential=signrelay:/etc/signrelay/credentials puts a file (deploy/signrelay.service). */
-export const CREDENTIALS_SOURCE_DIR = '/etc/signrelay/credentials';
-const credentialRef = (file: string) => `\${CREDENTIALS_DIRECTORY}/signrelay_${file}`;
 
 export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')): string {
   const doc = parseDocument(template);
@@ -56,7 +53,7 @@ export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPL
   doc.deleteIn(['routes', 'hr']); // the example's second route names an example person
   set(['storage', 'data_dir'], answers.dataDir);
   for (const secret of SECRETS) {
-    set(secret.path, answers.secrets === 'credentials' ? { file: credentialRef(secret.file) } : `\${${secret.env}}`);
+    set(secret.path, answers.secrets === 'credentials' ? { credential: secret.file } : `\${${secret.env}}`);
   }
   // The example's first line calls it "the commented reference": this file is not.
   const [, ...rest] = (doc.commentBefore ?? '').split('\n');

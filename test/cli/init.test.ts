@@ -1,7 +1,7 @@
 // `signrelay init` as an admin runs it: flags (scripts) or piped answers (--prompt); the
 // file it writes is the commented example with the answers in, secrets only by reference,
 // and a file the daemon accepts.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,12 +40,18 @@ describe('signrelay init', () => {
     const text = await readFile(output, 'utf8');
     expect(text).toMatch(/^# signrelay configuration for sign@acme\.example, written by `signrelay init`\.$/m);
     expect(text).toContain('# Routes: sign@corp.example is route "default"'); // the explanations stay
-    expect(text).toContain('password: { file: "${CREDENTIALS_DIRECTORY}/signrelay_imap-password" }');
+    expect(text).toContain('password: { credential: imap-password }');
     expect(text).not.toMatch(/Harriet|hr\.director/);
 
     const secrets = Object.fromEntries(['imap-password', 'smtp-password', 'ss-api-secret', 'servicenow-password'].map((f) => [f, `secret-${f}`]));
+    // As systemd hands them to the service (LoadCredential=signrelay:DIR names them signrelay_NAME)…
     for (const [file, value] of Object.entries(secrets)) await writeFile(join(dir.path, `signrelay_${file}`), `${value}\n`);
     const config = loadConfigFile(output, { env: { CREDENTIALS_DIRECTORY: dir.path } });
+    // …and as an operator's `signrelay check` reads them, from the source directory.
+    const source = join(dir.path, 'source');
+    await mkdir(source);
+    for (const [file, value] of Object.entries(secrets)) await writeFile(join(source, file), value);
+    expect(loadConfigFile(output, { env: { SIGNRELAY_CREDENTIALS_SOURCE: source } }).smtp.password).toBe('secret-smtp-password');
     expect(config.mailboxes.requests).toMatchObject({ host: 'imap.acme.example', user: 'sign@acme.example', address: 'sign@acme.example', password: 'secret-imap-password' });
     expect(config.mailboxes.returns.address).toBe('signrelay-returns@acme.example');
     expect(config.smtp).toMatchObject({ host: 'imap.acme.example', from: 'signrelay <sign@acme.example>', password: 'secret-smtp-password' });

@@ -61,6 +61,20 @@ describe('loadConfigFile', () => {
     expect(config.mailboxes.requests.password).toBe('from-file');
   });
 
+  it('reads {credential: NAME} from systemd\'s copy under the service, else from the source directory', () => {
+    const loaded = mkdtempSync(join(tmpdir(), 'creds-loaded-'));
+    const source = mkdtempSync(join(tmpdir(), 'creds-source-'));
+    writeFileSync(join(loaded, 'signrelay_imap-password'), 'from-systemd\n');
+    writeFileSync(join(source, 'imap-password'), 'from-source\n');
+    const text = minimal().replace('password: p', 'password: {credential: imap-password}');
+    expect(parseConfigText(text, 't.yaml', { env: { CREDENTIALS_DIRECTORY: loaded } }).mailboxes.requests.password).toBe('from-systemd');
+    expect(parseConfigText(text, 't.yaml', { env: { SIGNRELAY_CREDENTIALS_SOURCE: source } }).mailboxes.requests.password).toBe('from-source');
+    expect(() => parseConfigText(text, 't.yaml', { env: { SIGNRELAY_CREDENTIALS_SOURCE: join(source, 'none') } }))
+      .toThrow(`mailboxes.requests.password: cannot read secret file ${join(source, 'none', 'imap-password')} (no such file)`);
+    expect(() => parseConfigText(minimal().replace('password: p', 'password: {credential: ../etc/shadow}'), 't.yaml', { env: {} }))
+      .toThrow('mailboxes.requests.password: expected {credential: NAME} with the name of a credential file');
+  });
+
   it('says which file could not be read and how to choose another', () => {
     expect(() => loadConfigFile('/nonexistent/signrelay.yaml')).toThrow(/cannot read the configuration \/nonexistent\/signrelay.yaml: the file does not exist.*--config/);
   });
