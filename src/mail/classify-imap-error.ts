@@ -11,6 +11,8 @@ export interface ImapErrorContext {
   user: string;
   /** The folder involved, when the failure concerns one. */
   folder?: string;
+  /** The setting that names `folder` when it is the watched one (e.g. `mailboxes.requests.folder`). */
+  folderSetting?: string;
 }
 
 /** The fields of imapflow / Node errors that classification reads. */
@@ -54,16 +56,27 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
-      `Check ${key}.user and ${key}.password.`, { cause: err });
+      `Put the account's current login and password in ${key}.user and ${key}.password and restart signrelay; ` +
+      'until then it retries with backoff.', { cause: err });
   }
   if (responseCode === 'PRIVACYREQUIRED') {
     return new SignrelayError('config', 'imap_tls_required',
       `The IMAP server ${server} only accepts logins over TLS. Set ${key}.tls: true (port 993).`, { cause: err });
   }
   if (CERTIFICATE_CODES.has(code) || /certificate/i.test(detail)) {
+    // Node appends its own hint after a ';' (--use-system-ca); ours below is the one to follow.
+    const summary = detail.split(';')[0]!.trim();
+    const reason = code && code !== summary ? `${code}: ${summary}` : summary;
+    const optOut = `or, only for a server you control, set ${key}.tls_verify: false`;
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+      return new SignrelayError('config', 'imap_tls_verify',
+        `The certificate of the IMAP server ${server} is not issued for "${context.host}" (${reason}). Set ` +
+        `${key}.host to a name the certificate is issued for, ${optOut}.`, { cause: err });
+    }
     return new SignrelayError('config', 'imap_tls_verify',
-      `The certificate of the IMAP server ${server} could not be verified (${code || detail}). Fix the ` +
-      `server certificate, or set ${key}.tls_verify: false only for a server you control.`, { cause: err });
+      `The certificate of the IMAP server ${server} could not be verified (${reason}). If it comes from your ` +
+      'own certificate authority, trust that CA: start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ' +
+      `${optOut}.`, { cause: err });
   }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || fields.tlsFailed === true) {
     return new SignrelayError('config', 'imap_tls_mismatch',
@@ -76,9 +89,11 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   }
   if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT') {
     const folder = context.folder ?? 'the folder';
+    const fix = context.folderSetting
+      ? `Create it on the server, or set ${context.folderSetting} to a folder that exists (e.g. INBOX).`
+      : `Create it, or fix the folder names under ${key}.`;
     return new SignrelayError('config', 'imap_folder_missing',
-      `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. Create it, or fix the ` +
-      `folder names under ${key}.`, { cause: err });
+      `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. ${fix}`, { cause: err });
   }
   if (NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
     const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;

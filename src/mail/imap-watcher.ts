@@ -21,6 +21,17 @@ const HANDLER_SETTLE_LIMIT_MS = 60_000;
 export type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 
 export const DEFAULT_LIVENESS_INTERVAL_MS = 60_000;
+export const MAX_LIVENESS_TIMEOUT_MS = 15_000;
+
+/**
+ * How long the liveness NOOP may take: at most half the interval. A connection that dies right
+ * after a probe answered is noticed when the next probe times out, interval + timeout later, so
+ * this keeps detection within 1.5 intervals and leaves the other half for the reconnect — a
+ * dead connection is replaced within 2× the interval (measured in test/faults/).
+ */
+export function livenessTimeoutFor(intervalMs: number, requestedMs = MAX_LIVENESS_TIMEOUT_MS): number {
+  return Math.max(1, Math.min(requestedMs, Math.floor(intervalMs / 2)));
+}
 
 export interface WatcherOptions {
   /** The key under `mailboxes` (e.g. `requests`): names log fields and config hints. */
@@ -36,7 +47,7 @@ export interface WatcherOptions {
   onUidValidityChange?(folder: string, oldValue: string, newValue: string): void;
   /** NOOP probe period while idle (default 60 s). */
   livenessIntervalMs?: number;
-  /** How long the probe NOOP may take (default: the interval, at most 15 s). */
+  /** How long the probe NOOP may take (default 15 s; never more than half the interval, see livenessTimeoutFor). */
   livenessTimeoutMs?: number;
   /** Reconnect delays (default 1 s … 5 min, decorrelated jitter, reset after STABLE_CONNECTION_MS). */
   reconnect?: ReconnectBackoffOptions;
@@ -87,6 +98,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   const createClient = options.createClient ?? ((account, log) => createImapClient(account, log));
   const livenessIntervalMs = options.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS;
   const errorContext = { mailbox: options.name, host: options.account.host, port: options.account.port, user: options.account.user };
+  const watchedFolderContext = { ...errorContext, folder: options.folder, folderSetting: `mailboxes.${options.name}.folder` };
   const status: WatcherStatus = {
     state: 'connecting', lastHeartbeatAt: null, lastError: null, lastErrorAt: null, reconnects: 0,
     connectedSince: null, nextAttemptAt: null, uidValidity: null,
@@ -147,7 +159,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       handle: options.handle,
       onMoved: options.onMoved,
       livenessIntervalMs,
-      livenessTimeoutMs: options.livenessTimeoutMs ?? Math.min(livenessIntervalMs, 15_000),
+      livenessTimeoutMs: livenessTimeoutFor(livenessIntervalMs, options.livenessTimeoutMs),
       isStopping: () => stopping,
       heartbeat() {
         status.lastHeartbeatAt = new Date();
@@ -183,14 +195,16 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       const wasConnected = status.connectedSince !== null;
       status.connectedSince = null;
       backoff.markDisconnected();
-      const error = endedWith === null ? null : classifyImapError(endedWith, { ...errorContext, folder: options.folder });
+      const error = endedWith === null ? null : classifyImapError(endedWith, watchedFolderContext);
       if (wasConnected) events.emit('disconnected', { error });
       if (stopping) break;
       const delay = backoff.nextDelayMs();
       status.state = error?.kind === 'auth' ? 'auth-error' : 'backoff';
       status.nextAttemptAt = new Date(Date.now() + delay);
       if (error) {
-        logger.warn('imap watcher disconnected', { code: error.code, kind: error.kind, error: error.message, retryInMs: delay });
+        // Wrong settings need the operator; a dropped connection heals by itself.
+        const level = error.kind === 'auth' || error.kind === 'config' ? 'error' : 'warn';
+        logger.log(level, 'imap watcher disconnected', { code: error.code, kind: error.kind, error: error.message, retryInMs: delay });
         report(error);
       }
       await new Promise<void>((resolve) => {

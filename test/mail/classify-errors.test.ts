@@ -17,7 +17,9 @@ describe('classifyImapError', () => {
     ['greeting timeout', err({ code: 'GREETING_TIMEOUT' }), 'transient', 'imap_unavailable', 'imap.corp.example:993'],
     ['connection lost', err({ code: 'NoConnection' }, 'Connection not available'), 'transient', 'imap_unavailable', 'NoConnection'],
     ['self-signed certificate', err({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate'), 'config', 'imap_tls_verify', 'mailboxes.requests.tls_verify'],
+    ['private CA', err({ code: 'SELF_SIGNED_CERT_IN_CHAIN' }, 'self-signed certificate in certificate chain'), 'config', 'imap_tls_verify', 'NODE_EXTRA_CA_CERTS=/path/to/ca.pem'],
     ['certificate name mismatch', err({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'config', 'imap_tls_verify', 'tls_verify: false'],
+    ['certificate for another name', err({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, "Hostname/IP does not match certificate's altnames"), 'config', 'imap_tls_verify', 'Set mailboxes.requests.host to a name the certificate is issued for'],
     ['TLS on a plain port', err({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, 'wrong version number'), 'config', 'imap_tls_mismatch', 'mailboxes.requests.port'],
     ['unknown host', err({ code: 'ENOTFOUND' }), 'config', 'imap_host_unknown', 'mailboxes.requests.host'],
     ['login needs TLS', err({ serverResponseCode: 'PRIVACYREQUIRED' }), 'config', 'imap_tls_required', 'mailboxes.requests.tls'],
@@ -29,6 +31,21 @@ describe('classifyImapError', () => {
     expect(classified).toMatchObject({ kind, code });
     expect(classified.message).toContain(mentions);
     expect(classified.cause).toBe(error);
+  });
+
+  it('names the setting of the watched folder when that is the one missing', () => {
+    const missing = err({ mailboxMissing: true, serverResponseCode: 'NONEXISTENT' });
+    const classified = classifyImapError(missing, { ...imapContext, folder: 'Sign/In', folderSetting: 'mailboxes.requests.folder' });
+    expect(classified).toMatchObject({ kind: 'config', code: 'imap_folder_missing' });
+    expect(classified.message).toBe('The IMAP folder "Sign/In" does not exist for sign on imap.corp.example:993. ' +
+      'Create it on the server, or set mailboxes.requests.folder to a folder that exists (e.g. INBOX).');
+  });
+
+  it("keeps Node's own hint out of a certificate error: the fix it names is ours", () => {
+    const classified = classifyImapError(err({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+      'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), imapContext);
+    expect(classified.message).toContain('(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate)');
+    expect(classified.message).not.toContain('--use-system-ca');
   });
 
   it('passes a SignrelayError through and carries a throttle hint', () => {

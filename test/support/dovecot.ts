@@ -2,7 +2,7 @@
 // (see shared/docs/MAIL-TESTING.md). Dovecot cannot bind port 0 and report it, so free
 // loopback ports are picked first and kept across restart(). Mail is delivered over LMTP;
 // folders are inspected and manipulated with doveadm, which works while IMAP is down too.
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -35,6 +35,8 @@ export interface DovecotHandle {
   uidValidity(user: string, folder: string): Promise<string>;
   /** Deletes and re-creates the folder (INBOX: expunges it and sets a new UIDVALIDITY). */
   recreateMailbox(user: string, folder: string): Promise<{ before: string; after: string }>;
+  /** Changes a user's password; Dovecot re-reads its passwd-file on the next login. */
+  setPassword(user: string, password: string): void;
   /** SIGTERM (drops every IMAP session), wait for exit, start again on the same ports and mail. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -49,8 +51,13 @@ export async function startDovecot(options: { users: Record<string, string>; ext
   mkdirSync(mailDir);
   const [imapPort, lmtpPort] = await freePorts(2);
   const conf = join(dir, 'dovecot.conf');
-  const users = Object.entries(options.users).map(([name, password]) => `${name}:{PLAIN}${password}::::::`);
-  writeFileSync(join(dir, 'users'), `${users.join('\n')}\n`);
+  const users = { ...options.users };
+  const writeUsers = () => {
+    // A new file (rename) so Dovecot sees the change even within the same second.
+    writeFileSync(join(dir, 'users.new'), Object.entries(users).map(([name, password]) => `${name}:{PLAIN}${password}::::::\n`).join(''));
+    renameSync(join(dir, 'users.new'), join(dir, 'users'));
+  };
+  writeUsers();
   writeFileSync(conf, renderDovecotConfig({ dir, mailDir, imapPort: imapPort!, lmtpPort: lmtpPort!, extra: options.extraConfig ?? '' }));
   if (process.getuid?.() === 0) chownSync(mailDir, uidOf('nobody'), gidOf('nogroup'));
 
@@ -101,6 +108,10 @@ export async function startDovecot(options: { users: Record<string, string>; ext
         await doveadm(['mailbox', 'update', '-u', user, '--uid-validity', String(next), folder]);
       }
       return { before, after: await handle.uidValidity(user, folder) };
+    },
+    setPassword(user, password) {
+      users[user] = password;
+      writeUsers();
     },
     async restart() {
       await terminate(child);

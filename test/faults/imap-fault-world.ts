@@ -1,0 +1,87 @@
+// Shared by the daemon-level IMAP fault tests: a world whose request mailbox connects through a
+// TCP proxy (the return mailbox stays direct, so the proxy sees only the request watcher), the
+// daemon's JSON log read back, and the check that failed attempts back off, each logged once.
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { LogEntry } from '../support/test-logger.ts';
+import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../support/tcp-proxy.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { startWorld, type World } from '../integration/world.ts';
+
+/** The promised minimum pause between reconnect attempts (README: Reliability). */
+export const MIN_PAUSE_MS = 1_000;
+/** A stack frame line, raw or inside a JSON string. */
+const STACK_FRAME = /(^|\n)\s+at\s\S/;
+
+export interface ProxiedWorld {
+  world: World;
+  proxy: TcpProxy;
+}
+
+export interface ProxiedWorldOptions extends Pick<TcpProxyOptions, 'tls'> {
+  /** Changes the world (config, Dovecot) before the daemon starts. */
+  prepare?(world: World): void;
+  /** Start the daemon in beforeAll (default true). */
+  startDaemon?: boolean;
+}
+
+/** Registers a proxied world for the test file; returns its accessor. */
+export function useProxiedWorld(options: ProxiedWorldOptions = {}): () => ProxiedWorld {
+  let proxied: ProxiedWorld | undefined;
+  beforeAll(async () => {
+    const world = await startWorld();
+    const proxy = await startTcpProxy({ target: { host: world.dovecot.host, port: world.dovecot.imapPort }, tls: options.tls });
+    proxied = { world, proxy };
+    world.config.mailboxes.returns.port = world.dovecot.imapPort;
+    world.config.mailboxes.requests.port = proxy.port;
+    options.prepare?.(world);
+    if (options.startDaemon !== false) world.startDaemon();
+  }, 30_000);
+  afterAll(async () => {
+    await proxied?.world.close();
+    await proxied?.proxy.close();
+  });
+  return () => proxied!;
+}
+
+export function daemonLog(world: World): LogEntry[] {
+  return world.logs.join('').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as LogEntry);
+}
+
+/** The watcher's log line for each failed connection of a mailbox. */
+export function connectionFailures(world: World, mailbox: string): LogEntry[] {
+  return daemonLog(world).filter((entry) => entry.message === 'imap watcher disconnected' && entry.mailbox === mailbox);
+}
+
+/** Waits for the request watcher's first failed connection and returns its log line. */
+export async function firstRequestFailure(world: World): Promise<LogEntry> {
+  return waitFor(() => connectionFailures(world, 'requests')[0], { what: 'a failed request connection in the daemon log', timeoutMs: 10_000 });
+}
+
+/** Log lines that carry a stack trace (none may). */
+export function linesWithStackTraces(world: World): LogEntry[] {
+  return daemonLog(world).filter((entry) => 'stack' in entry || Object.values(entry).some((value) => typeof value === 'string' && STACK_FRAME.test(value)));
+}
+
+/**
+ * Watches the failing request watcher for `windowMs` (a measurement window, not a
+ * synchronisation sleep), then checks what the proxy saw: at least the minimum reconnect delay
+ * between one attempt closing and the next opening (a hot loop reconnects at once), so at most
+ * one attempt a second; one identical log line per attempt, with no stack trace.
+ */
+export async function expectBackoff({ world, proxy }: ProxiedWorld, windowMs: number): Promise<{ attempts: number }> {
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  // Between two attempts, with none in flight at the proxy, every attempt so far is logged.
+  await waitFor(() => world.daemon!.requestWatcher.status().nextAttemptAt !== null &&
+    proxy.connections.every((connection) => connection.closedAt !== null), { what: 'the request watcher between two attempts', timeoutMs: 10_000 });
+  const { connections } = proxy;
+  const pauses = connections.slice(1).map((connection, i) => connection.openedAt - connections[i]!.closedAt!);
+  expect(pauses.length).toBeGreaterThanOrEqual(1);
+  for (const pause of pauses) expect(pause).toBeGreaterThanOrEqual(MIN_PAUSE_MS - 20);
+  expect(connections.length).toBeLessThanOrEqual(1 + (Date.now() - connections[0]!.openedAt) / MIN_PAUSE_MS);
+  const failures = connectionFailures(world, 'requests');
+  expect(failures).toHaveLength(connections.length);
+  expect(new Set(failures.map((entry) => entry.error)).size).toBe(1);
+  expect(failures.every((entry) => typeof entry.retryInMs === 'number' && entry.retryInMs >= MIN_PAUSE_MS)).toBe(true);
+  expect(linesWithStackTraces(world)).toEqual([]);
+  return { attempts: connections.length };
+}
