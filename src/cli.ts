@@ -32,6 +32,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write a commented configuration from a few answers (flags or prompts)',
     run: async (args) => (await import('./commands/init.ts')).runInitCommand(args, io),
   },
+  authorize: {
+    summary: 'get Secured Signing OAuth2 tokens (authorization-code flow in a browser) and store them',
+    run: async (args) => (await import('./commands/authorize.ts')).runAuthorizeCommand(args, io),
+  },
   check: {
     summary: 'check the configuration, mailboxes, SMTP, Secured Signing and ServiceNow: ✓ or ✗ with the fix',
     run: async (args) => (await import('./commands/check.ts')).runCheckCommand(args, io),

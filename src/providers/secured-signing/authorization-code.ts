@@ -1,0 +1,73 @@
+// The OAuth2 authorization-code flow of Secured Signing (seed 001), the pure parts and the
+// one exchange: the authorize URL with a random `state`, reading the code back from the
+// redirect (checking `state` — a redirect we did not ask for is refused), and trading the
+// code for the first access and refresh tokens.
+import { randomBytes } from 'node:crypto';
+import { tokenFromResponse } from '../../http/oauth-token-response.ts';
+import { SignrelayError } from '../../errors.ts';
+import type { StoredToken } from '../../store/oauth-tokens.ts';
+
+/** Scopes signrelay uses: SmartTag (upload, send), Basic (status, download, reminders), Account (check). */
+export const DEFAULT_SCOPE = 'Basic SmartTag Account';
+
+export function newState(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function authorizeUrl(oauthBase: string, input: { apiKey: string; redirectUri: string; scope: string; state: string }): string {
+  const url = new URL(`${oauthBase}/authorize`);
+  url.search = new URLSearchParams({ response_type: 'code', client_id: input.apiKey, redirect_uri: input.redirectUri, scope: input.scope, state: input.state }).toString();
+  return url.href;
+}
+
+export type RedirectResult = { code: string } | { problem: string };
+
+/** The code from the URL Secured Signing redirected the browser to, if it is ours. */
+export function codeFromRedirect(redirected: string, expectedState: string): RedirectResult {
+  let url: URL;
+  try {
+    url = new URL(redirected.trim());
+  } catch {
+    return { problem: 'that is not a URL: paste the whole address from the browser\'s address bar' };
+  }
+  const error = url.searchParams.get('error');
+  if (error) return { problem: `Secured Signing refused the authorization: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}` };
+  if (url.searchParams.get('state') !== expectedState) {
+    return { problem: 'the redirect does not carry the state of this authorization (an old or forged link): open the URL printed above and try again' };
+  }
+  const code = url.searchParams.get('code');
+  return code ? { code } : { problem: 'the redirect carries no code' };
+}
+
+export async function exchangeCode(input: {
+  oauthBase: string; apiKey: string; apiSecret: string; redirectUri: string; code: string; now: number; fetch?: typeof fetch;
+}): Promise<StoredToken> {
+  const doFetch = input.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${input.oauthBase}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: input.code, client_id: input.apiKey, client_secret: input.apiSecret, redirect_uri: input.redirectUri }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (err) {
+    throw new SignrelayError('transient', 'provider_unreachable', `cannot reach Secured Signing at ${input.oauthBase}/token (${(err as Error).cause ? String(((err as Error).cause as Error).message ?? '') : (err as Error).message}): check provider.environment / provider.oauth_url and the network`, { cause: err });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let said = '';
+    try {
+      const body = JSON.parse(text) as { error?: string; error_description?: string };
+      said = [body.error, body.error_description].filter(Boolean).join(': ');
+    } catch {
+      said = `HTTP ${response.status}`;
+    }
+    throw new SignrelayError('auth', 'provider_code_refused',
+      `Secured Signing refused to exchange the authorization code (${said}): check provider.api_key and provider.api_secret, that the redirect URI is the one registered with the key, and authorize again (a code works once, for a few minutes)`);
+  }
+  const answer = tokenFromResponse(text, null, input.now, 86_400);
+  if (!answer.ok) throw new SignrelayError('transient', 'provider_bad_response', `Secured Signing's token answer is unusable: ${answer.problem}`);
+  if (!answer.token.refreshToken) throw new SignrelayError('auth', 'provider_no_refresh_token', 'Secured Signing granted no refresh token: check that the API key has OAuth2 enabled');
+  return { ...answer.token, obtainedAt: input.now };
+}

@@ -1,0 +1,114 @@
+// `signrelay authorize` against the Secured Signing simulator's OAuth2 server, with the test
+// as the browser: the redirect to a loopback listener, a pasted redirect address, a forged
+// redirect refused by its state, and a refused code exchange.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadToken } from '../../src/store/oauth-tokens.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
+import { bareEnv, CLI, REPO, STACK_FRAME } from './helpers.ts';
+
+const getWorld = useChildWorld();
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function authorize(args: string[], apiSecret = API_SECRET) {
+  const child = spawn(process.execPath, [CLI, 'authorize', '--config', getWorld().configFile, ...args], {
+    cwd: REPO, env: bareEnv({ TEST_IMAP_PASSWORD: IMAP_PASSWORD, TEST_SS_API_SECRET: apiSecret, TEST_SS_REFRESH_TOKEN: 'configured-refresh-token' }),
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child, exited,
+    get stdout() { return stdout; },
+    get stderr() { return stderr; },
+    /** The authorize URL, once printed. */
+    url: async () => {
+      await waitFor(() => /^ {2}http\S+$/m.test(stdout), { timeoutMs: 15_000, what: 'the authorize URL', describe: () => ({ stdout, stderr }) });
+      return /^ {2}(http\S+)$/m.exec(stdout)![1]!;
+    },
+  };
+}
+
+/** What the browser does: follow the authorize URL (the simulator approves at once) to its redirect. */
+async function signIn(url: string): Promise<string> {
+  const answer = await fetch(url, { redirect: 'manual' });
+  expect(answer.status).toBe(302);
+  return answer.headers.get('location')!;
+}
+
+function storedToken() {
+  const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });
+  try {
+    return loadToken(db, 'secured-signing');
+  } finally {
+    db.close();
+  }
+}
+
+describe('signrelay authorize', () => {
+  it('receives the redirect on a loopback listener, refuses a forged one, stores tokens the provider accepts', async () => {
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/callback`;
+    const run = authorize(['--redirect-uri', redirectUri]);
+    const url = new URL(await run.url());
+    expect(url.origin + url.pathname).toBe(`${getWorld().simulator.oauthUrl}/authorize`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: 'code', redirect_uri: redirectUri, scope: 'Basic SmartTag Account' });
+    expect(url.searchParams.get('state')).toMatch(/^[0-9a-f]{32}$/);
+
+    const forged = await fetch(`${redirectUri}?code=stolen&state=0123`);
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toMatch(/does not carry the state of this authorization/);
+
+    const location = await signIn(url.href);
+    expect(location.startsWith(`${redirectUri}?`)).toBe(true);
+    const landing = await fetch(location);
+    expect(await landing.text()).toBe('signrelay is authorized. You can close this tab.\n');
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toMatch(/^authorized: scope "Basic SmartTag Account"; tokens stored in /m);
+    expect(run.stderr).toMatch(/^refused a redirect: the redirect does not carry the state/m);
+
+    const token = storedToken();
+    expect(token?.refreshToken).toBeTruthy();
+    expect(getWorld().simulator.oauth.checkBearer(`Bearer ${token!.accessToken}`)).toBeNull();
+    // Started from the configured refresh token, so the daemon keeps this chain.
+    expect(token!.seed).toMatch(/^[0-9a-f]{64}$/);
+    for (const secret of [API_SECRET, token!.refreshToken!, token!.accessToken!]) expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+
+  it('takes the redirect address pasted from a browser elsewhere (a registered https callback)', async () => {
+    const redirectUri = 'https://corp.example/signrelay/callback';
+    const run = authorize(['--redirect-uri', redirectUri]);
+    const location = await signIn(await run.url());
+    run.child.stdin.write('https://corp.example/signrelay/callback?code=x&state=not-ours\n');
+    await waitFor(() => run.stderr.includes('does not carry the state'), { timeoutMs: 5_000, what: 'the refusal of a wrong paste' });
+    run.child.stdin.write(`${location}\n`);
+    expect(await run.exited).toBe(0);
+    expect(storedToken()?.accessToken).toBeTruthy();
+  });
+
+  it('a refused code exchange (wrong API secret): one clear line naming the settings, exit 1', async () => {
+    const port = await freePort();
+    const run = authorize(['--redirect-uri', `http://127.0.0.1:${port}/callback`], 'not-the-api-secret-xyz');
+    await fetch(await signIn(await run.url()));
+    expect(await run.exited).toBe(1);
+    expect(run.stderr).toMatch(/^signrelay: Secured Signing refused to exchange the authorization code \(invalid_client: client_id or client_secret is wrong\): check provider\.api_key and provider\.api_secret/m);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    expect(run.stderr).not.toContain('not-the-api-secret-xyz');
+  });
+});
