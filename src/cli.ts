@@ -40,6 +40,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check the configuration, mailboxes, SMTP, Secured Signing and ServiceNow: ✓ or ✗ with the fix',
     run: async (args) => (await import('./commands/check.ts')).runCheckCommand(args, io),
   },
+  retry: {
+    summary: 'put a failed request back to the step it failed at and queue that step again',
+    run: async (args) => (await import('./commands/retry.ts')).runRetryCommand(args, io),
+  },
   status: {
     summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
     run: async (args) => (await import('./commands/status.ts')).runStatusCommand(args, io),

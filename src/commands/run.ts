@@ -89,5 +89,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     process.on('SIGHUP', reload);
+    // `signrelay retry` queued work from another process: look at the job table now.
+    process.on('SIGUSR2', () => service.daemon.jobs.poke());
   });
 }

@@ -28,7 +28,7 @@ const NEXT: Record<RequestState, readonly RequestState[]> = {
   declined: [],
   expired: [],
   // An operator's retry puts a failed request back where its work resumes.
-  failed: ['stamped', 'uploaded', 'sent', 'completed'],
+  failed: ['received', 'stamped', 'uploaded', 'sent', 'completed'],
 };
 
 export function canTransition(from: RequestState, to: RequestState): boolean {

@@ -1,0 +1,64 @@
+// `signrelay retry ID`: a failed request goes back to the state it failed from and its
+// job is queued again (retry-plan.ts), in one transaction with an audit event; a running
+// daemon is told at once (SIGUSR2) instead of finding the job at its next look.
+import { parseCommand } from '../operate/command-args.ts';
+import { loadOperatorConfig } from '../operate/open-state.ts';
+import { retryPlan } from '../operate/retry-plan.ts';
+import { SignrelayError } from '../errors.ts';
+import { lockHolder } from '../store/data-dir-lock.ts';
+import { addEvent, listEvents } from '../store/events.ts';
+import { enqueueJob } from '../store/jobs.ts';
+import { openDatabase } from '../store/open-database.ts';
+import { getRequest, transition } from '../store/requests.ts';
+import type { CommandIo } from './run.ts';
+import { readFileSync } from 'node:fs';
+
+/** A pid file can outlive its process and the pid be reused: only a signrelay gets the signal. */
+function isSignrelay(pid: number): boolean {
+  try {
+    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const USAGE = `usage: signrelay retry ID [--config FILE]
+
+Puts a failed request back to the step it failed at and queues that step again; what was
+already done (upload, send, attachment) is not repeated. Fix the cause first (see
+\`signrelay show ID\`).
+`;
+
+export async function runRetryCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand('retry', args, {}, USAGE, io, { min: 1, max: 1 });
+  if (typeof parsed === 'number') return parsed;
+  const id = parsed.positionals[0]!;
+  const config = loadOperatorConfig(parsed.values.config);
+  const db = openDatabase(config.storage.data_dir);
+  let plan;
+  try {
+    plan = db.transaction(() => {
+      const request = getRequest(db, id);
+      if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --state failed\`)`);
+      const p = retryPlan(request, listEvents(db, id));
+      if (!p.ok) throw new SignrelayError('input', 'not_retryable', p.problem);
+      const now = new Date();
+      transition(db, id, p.backTo, now, { retriedBy: 'operator' });
+      enqueueJob(db, { kind: p.job, requestId: id, payload: p.payload }, now);
+      addEvent(db, { requestId: id, kind: 'note', detail: { retry: p.job } }, now);
+      return p;
+    }).immediate();
+  } finally {
+    db.close();
+  }
+  const pid = lockHolder(config.storage.data_dir);
+  if (pid !== undefined && isSignrelay(pid)) {
+    try {
+      process.kill(pid, 'SIGUSR2');
+    } catch {
+      // Not ours to signal (another user): the daemon finds the job within 30 s anyway.
+    }
+  }
+  io.stdout.write(`request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+  return 0;
+}

@@ -1,0 +1,26 @@
+// What `signrelay retry` does with a failed request: it goes back to the state it failed
+// from, and the job that works from that state is queued again — `submit` before the
+// signers were invited, `complete` after. Every effect already recorded (upload, send,
+// attachment) is found in the audit trail by those jobs and not repeated. Pure.
+import type { EventRow } from '../store/events.ts';
+import type { JobKind } from '../store/jobs.ts';
+import type { RequestState } from '../store/request-states.ts';
+
+export type RetryPlan =
+  | { ok: true; backTo: RequestState; job: JobKind; payload: Record<string, unknown> }
+  | { ok: false; problem: string };
+
+const JOB_FOR: Partial<Record<RequestState, JobKind>> = {
+  received: 'submit', stamped: 'submit', uploaded: 'submit', sent: 'complete', completed: 'complete',
+};
+
+export function retryPlan(request: { id: string; state: RequestState }, events: readonly EventRow[]): RetryPlan {
+  if (request.state !== 'failed') {
+    return { ok: false, problem: `request ${request.id} is ${request.state}, not failed: only a failed request can be retried` };
+  }
+  const failure = [...events].reverse().find((e) => e.kind === 'transition' && e.toState === 'failed');
+  const from = failure?.fromState;
+  const job = from ? JOB_FOR[from] : undefined;
+  if (!from || !job) return { ok: false, problem: `request ${request.id} failed from ${from ?? 'an unknown state'}; there is no step to retry` };
+  return { ok: true, backTo: from, job, payload: job === 'complete' ? { attachments: [], source: 'retry' } : {} };
+}

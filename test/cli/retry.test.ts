@@ -1,0 +1,71 @@
+// `signrelay retry ID` beside a running daemon: a request that failed at the send (the
+// provider refused it for good) goes back to `uploaded`, the daemon is told at once, and
+// the document is sent — uploaded once, sent once.
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { waitFor } from '../support/wait-for.ts';
+import { buildMail, contractPdf } from '../integration/world.ts';
+import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
+import { bareEnv, exitWithin, linesOf, runCli } from './helpers.ts';
+import { retryPlan } from '../../src/operate/retry-plan.ts';
+
+const getWorld = useChildWorld();
+const operator = (args: string[]) => runCli([...args, '--config', getWorld().configFile], { env: bareEnv() });
+
+function stateOf(id: string): string {
+  const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT state FROM requests WHERE id = ?').get(id) as { state: string }).state;
+  } finally {
+    db.close();
+  }
+}
+
+describe('signrelay retry', () => {
+  it('resumes a request that failed at the send, without uploading again', async () => {
+    const world = getWorld();
+    world.simulator.failNext('/SmartTag/Send', { status: 400, body: { ResponseStatus: { ErrorCode: 'ArgumentException', Message: 'signer limit reached' } } });
+    const daemon = world.startDaemon();
+    await daemon.waitForLog('imap watcher connected');
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract RITM0010021', text: 'Signer: Ann Lee <ann.lee@example.com>\n',
+      attachments: [{ filename: 'contract.pdf', content: await contractPdf('RITM0010021') }], messageId: '<retry-1@corp.example>',
+    }));
+    const failed = async () => linesOf((await operator(['requests', '--state', 'failed'])).stdout);
+    await waitFor(async () => (await failed()).length === 2, { timeoutMs: 20_000, what: 'a failed request' });
+    const id = (await failed())[1]!.split(/\s+/)[0]!;
+    expect((await operator(['show', id])).stdout).toMatch(/^state: +failed \(submitting to the provider failed: .*signer limit reached/m);
+    const uploads = () => world.simulator.calls.filter((c) => c.path.includes('/Document/Uploader') && c.status === 200).length;
+    expect(uploads()).toBe(1);
+
+    const retry = await operator(['retry', id]);
+    expect(retry.stderr).toBe('');
+    expect(retry.stdout).toBe(`request ${id} is uploaded again; its submit job is queued for the daemon (pid ${daemon.child.pid})\n`);
+    // SIGUSR2 wakes the runner: well before its 30 s look at the table.
+    await waitFor(() => stateOf(id) === 'sent', { timeoutMs: 10_000, what: 'the retried send' });
+    expect(uploads()).toBe(1);
+    expect(world.successfulSends()).toHaveLength(1);
+    expect((await operator(['show', id])).stdout).toMatch(/failed → uploaded/);
+
+    const again = await operator(['retry', id]);
+    expect(again).toMatchObject({ code: 1, stdout: '' });
+    expect(again.stderr).toBe(`signrelay: request ${id} is sent, not failed: only a failed request can be retried\n`);
+    daemon.child.kill('SIGTERM');
+    expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});
+
+describe('retryPlan', () => {
+  const failedFrom = (from: 'received' | 'stamped' | 'uploaded' | 'sent' | 'completed' | 'rejected') =>
+    [{ id: 1, at: '', requestId: 'r_1', kind: 'transition' as const, toState: 'received' as const }, { id: 2, at: '', requestId: 'r_1', kind: 'transition' as const, fromState: from, toState: 'failed' as const }];
+  it.each([
+    ['uploaded', 'submit'], ['stamped', 'submit'], ['received', 'submit'], ['sent', 'complete'], ['completed', 'complete'],
+  ] as const)('failed from %s → back to it, %s job', (from, job) => {
+    expect(retryPlan({ id: 'r_1', state: 'failed' }, failedFrom(from))).toMatchObject({ ok: true, backTo: from, job });
+  });
+  it('refuses a request that is not failed, or whose failure has no step to retry', () => {
+    expect(retryPlan({ id: 'r_1', state: 'sent' }, [])).toEqual({ ok: false, problem: 'request r_1 is sent, not failed: only a failed request can be retried' });
+    expect(retryPlan({ id: 'r_1', state: 'failed' }, [])).toMatchObject({ ok: false });
+  });
+});
