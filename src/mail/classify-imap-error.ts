@@ -2,6 +2,7 @@
 // decides what happens next (retry, operator alert) and whose message names the setting to
 // fix. Pure, table-tested; the password never reaches a message because nothing here reads it.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
+import { CERTIFICATE_CODES } from '../tls-errors.ts';
 
 export interface ImapErrorContext {
   /** The config key under `mailboxes`, e.g. `requests`. */
@@ -27,13 +28,6 @@ interface ErrorFields {
   tlsFailed?: unknown;
 }
 
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA',
-]);
-
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH',
   'ENETDOWN', 'EPIPE', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT',
@@ -56,7 +50,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
-      `Put the account's current login and password in ${key}.user and ${key}.password and restart signrelay; ` +
+      `Put the account's current login and password in ${key}.user and ${key}.password and reload signrelay (systemctl reload signrelay); ` +
       'until then it retries with backoff.', { cause: err });
   }
   if (responseCode === 'PRIVACYREQUIRED') {

@@ -1,7 +1,10 @@
 // Small helpers the sandbox's HTTP simulators share (node:http, no framework): read a
 // body with a size cap, parse JSON / form-urlencoded / multipart (through the Fetch
-// Request parser built into Node), and answer JSON. Only the simulators use this.
+// Request parser built into Node), answer JSON, listen over http or https, and inject
+// the faults a real service or the network between shows (a status, a call that never
+// answers, a garbled answer, a reset mid-upload). Only the simulators use this.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export class HttpProblem extends Error {
@@ -69,14 +72,20 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 export interface Listening {
-  server: Server;
+  server: Server | TlsServer;
   port: number;
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 and a free port; close() also drops idle keep-alive sockets. */
-export async function listenLocal(handler: RequestListener): Promise<Listening> {
-  const server = createServer(handler);
+/** A certificate to serve https with (PEM); none = plain http. */
+export interface ServeTls {
+  key: Buffer | string;
+  cert: Buffer | string;
+}
+
+/** Listens on 127.0.0.1 and a free port; close() also drops idle keep-alive sockets (and hung calls). */
+export async function listenLocal(handler: RequestListener, tls?: ServeTls): Promise<Listening> {
+  const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -91,5 +100,114 @@ export async function listenLocal(handler: RequestListener): Promise<Listening> 
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();
     }),
+  };
+}
+
+/** The fault injected into the next call(s) to a path (`failNext`); `times` defaults to 1. */
+export type FaultSpec = StatusFault | HangFault | MalformedFault | ResetFault;
+
+/** An HTTP error answer; the call is not carried out. A 2xx status with a body injects an answer. */
+export interface StatusFault {
+  kind?: 'status';
+  status: number;
+  /** Seconds, or an HTTP date, sent as Retry-After. */
+  retryAfter?: number | string;
+  /** Answer body; default the service's error shape. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  times?: number;
+}
+
+/** The call is carried out, and its answer never comes (a stalled proxy or server). */
+export interface HangFault {
+  kind: 'hang';
+  times?: number;
+}
+
+/**
+ * The call is carried out, and its answer arrives as a 200 that is not the API's JSON:
+ * `html` (default) a proxy's or login page, `truncated` the real JSON cut in half.
+ */
+export interface MalformedFault {
+  kind: 'malformed';
+  body?: 'html' | 'truncated';
+  times?: number;
+}
+
+/** The connection is reset after `afterBytes` (default 1) of the request body: the call is not carried out. */
+export interface ResetFault {
+  kind: 'reset';
+  afterBytes?: number;
+  times?: number;
+}
+
+/** Pending faults by path prefix, each used `times` times, first added first. */
+export class FaultQueue {
+  private readonly entries: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
+
+  add(prefix: string, fault: FaultSpec): void {
+    this.entries.push({ prefix, fault, left: fault.times ?? 1 });
+  }
+
+  /** The fault for a call whose path (in any of its spellings) starts with a queued prefix. */
+  take(...paths: Array<string | null>): FaultSpec | null {
+    const i = this.entries.findIndex((e) => paths.some((p) => p !== null && p.startsWith(e.prefix)));
+    if (i < 0) return null;
+    const entry = this.entries[i]!;
+    if (--entry.left <= 0) this.entries.splice(i, 1);
+    return entry.fault;
+  }
+}
+
+const PROXY_PAGE = '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body><h1>Service unavailable</h1>' +
+  '<p>The proxy could not read a valid answer from the upstream server.</p></body></html>';
+
+/**
+ * Handles a call the way `fault` says. Returns true when the fault has taken the call
+ * over (answered it, or reset it); false when the caller should carry it out, which for
+ * `hang` and `malformed` it does with the answer withheld or garbled on the way out.
+ * `errorBody` is the service's own error shape for a status fault.
+ */
+export function injectFault(req: IncomingMessage, res: ServerResponse, fault: FaultSpec, errorBody: (status: number) => unknown): boolean {
+  if (fault.kind === 'reset') {
+    resetMidBody(req, fault.afterBytes ?? 1);
+    return true;
+  }
+  if (fault.kind === 'hang' || fault.kind === 'malformed') {
+    spoilAnswer(res, fault);
+    return false;
+  }
+  const extra = { ...fault.headers, ...(fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }) };
+  // The whole request is read first, as a real service would before answering.
+  readBody(req).then(() => sendJson(res, fault.status, fault.body ?? errorBody(fault.status), extra), () => res.destroy());
+  return true;
+}
+
+/** Reads the request until `afterBytes` have come (or it ended), then resets the TCP connection. */
+function resetMidBody(req: IncomingMessage, afterBytes: number): void {
+  let seen = 0;
+  const reset = () => {
+    if (!req.socket.destroyed) req.socket.resetAndDestroy();
+  };
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen >= afterBytes) reset();
+  });
+  req.on('end', reset);
+}
+
+/** Lets the handler run, then withholds its answer (hang) or sends a 200 that is not its JSON (malformed). */
+function spoilAnswer(res: ServerResponse, fault: HangFault | MalformedFault): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string | number>) => ServerResponse;
+  const end = res.end.bind(res) as (chunk?: string | Buffer) => ServerResponse;
+  (res as { writeHead: unknown }).writeHead = () => res;
+  (res as { write: unknown }).write = () => true;
+  (res as { end: unknown }).end = (chunk?: unknown) => {
+    if (fault.kind === 'hang') return res;
+    const whole = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
+    const truncated = fault.body === 'truncated';
+    const text = truncated ? whole.slice(0, Math.max(1, Math.floor(whole.length / 2))) : PROXY_PAGE;
+    writeHead(200, { 'Content-Type': truncated ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    return end(text);
   };
 }

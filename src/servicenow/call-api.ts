@@ -1,7 +1,8 @@
 // One authenticated HTTP exchange with a ServiceNow instance: basic auth or an OAuth bearer
 // (a 401 replaces the token once and the call is retried once), JSON in and out, a
-// per-attempt timeout, and classification of every failure at this boundary. client.ts
-// says *what* to call; this file says *how*.
+// per-attempt timeout that covers the answer's body too (a hung call cannot hold the
+// serial job runner), and classification of every failure at this boundary, naming the
+// endpoint. client.ts says *what* to call; this file says *how*.
 import { classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 import type { ServiceNowLogger } from './types.ts';
@@ -30,18 +31,23 @@ export interface ApiCall {
   bytes?: { data: Uint8Array; contentType: string };
   /** What a 403/404 means for this call. */
   access?: AccessNeed;
+  /** The call changes something (attachment, note): a lost answer leaves its outcome unknown. */
+  effect?: boolean;
 }
 
 export interface ApiAnswer {
   status: number;
   headers: Headers;
   bodyText: string;
+  /** The operation and endpoint, for messages: "attach x.pdf to … (POST /api/now/attachment/file)". */
+  what: string;
 }
 
 export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer> {
   let bearer = ctx.tokens ? await ctx.tokens.accessToken() : undefined;
+  const what = `${call.operation} (${call.method} ${call.path.split('?')[0]})`;
   for (let attempt = 1; ; attempt++) {
-    const answer = await attemptOnce(ctx, call, bearer);
+    const answer = await attemptOnce(ctx, call, what, bearer);
     if (answer.status === 401 && ctx.tokens && bearer !== undefined && attempt === 1) {
       // The token died before its stated expiry (revoked, instance clone or restart,
       // clock drift): replace it once; a second 401 is a real auth failure.
@@ -50,7 +56,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
       continue;
     }
     if (answer.status < 200 || answer.status >= 300) {
-      throw classifyHttpFailure(call.operation, { status: answer.status, headers: answer.headers, bodyText: answer.bodyText }, {
+      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: answer.bodyText }, {
         now: ctx.now(), secrets: [...ctx.secrets, ...(bearer ? [bearer] : [])], auth: ctx.tokens ? 'oauth' : 'basic',
         ...(call.access ? { access: call.access } : {}),
       });
@@ -59,7 +65,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
   }
 }
 
-async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | undefined): Promise<ApiAnswer> {
+async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer: string | undefined): Promise<ApiAnswer> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   else if (ctx.basicAuthorization !== null) headers.Authorization = ctx.basicAuthorization;
@@ -79,9 +85,9 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | unde
     });
     const bodyText = await response.text();
     ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });
-    return { status: response.status, headers: response.headers, bodyText };
+    return { status: response.status, headers: response.headers, bodyText, what };
   } catch (err) {
     ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
-    throw classifyNetworkFailure(call.operation, err, ctx.timeoutMs / 1000);
+    throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
   }
 }

@@ -3,6 +3,8 @@
 // the failure came from (no answer, or an HTTP status and its headers), never on message
 // text. Messages name the operation, the record and the setting or permission to fix, and
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
+import { failuresOf, type ServiceNames } from '../http/network-failure.ts';
+import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
 
@@ -30,7 +32,6 @@ export interface ClassifyContext {
 
 /** A 429 without rate-limit headers means the instance's API semaphore queue is full. */
 export const QUEUE_FULL_WAIT_SECONDS = 30;
-const MAX_SERVER_MESSAGE = 300;
 
 /** `{"error":{"message","detail"},"status":"failure"}`, or an OAuth `{error, error_description}`. */
 export function serviceNowMessage(bodyText: string): { message?: string; detail?: string } {
@@ -53,11 +54,6 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-export function mask(value: string, secrets: string[]): string {
-  let out = value;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.length > MAX_SERVER_MESSAGE ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
-}
 
 function said(failure: HttpFailure, secrets: string[]): string {
   const { message, detail } = serviceNowMessage(failure.bodyText);
@@ -114,24 +110,13 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx
   return new SignrelayError('permanent', 'servicenow_rejected', `${what}; the request will not succeed as it is`);
 }
 
-/** No HTTP answer at all: DNS, refused or reset connection, TLS, our own timeout. */
-export function classifyNetworkFailure(operation: string, err: unknown, timeoutSeconds?: number): SignrelayError {
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    const after = timeoutSeconds === undefined ? '' : ` within ${timeoutSeconds} s (servicenow.timeout_seconds)`;
-    return new SignrelayError('transient', 'servicenow_timeout', `ServiceNow did not answer to ${operation}${after}; will retry`, { cause: err });
-  }
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = (cause as { code?: unknown } | null)?.code;
-  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
-  return new SignrelayError('transient', 'servicenow_unreachable',
-    `could not reach ServiceNow to ${operation} (${detail}); will retry — check the network and servicenow.instance_url`, { cause: err });
-}
+export const SERVICENOW: ServiceNames = {
+  service: 'ServiceNow', codePrefix: 'servicenow', section: 'servicenow', urlSetting: 'servicenow.instance_url',
+  // A hibernating developer instance, or a wrong URL, answers with a page.
+  badAnswerHint: '(is servicenow.instance_url the instance, and is it awake?)',
+};
 
-/** A 2xx whose body is not what the API documents (a hibernating instance answers HTML). */
-export function badResponse(operation: string, problem: string, cause?: unknown): SignrelayError {
-  return new SignrelayError('transient', 'servicenow_bad_response',
-    `ServiceNow answered oddly to ${operation}: ${problem}; will retry (is servicenow.instance_url the instance, and is it awake?)`, { cause });
-}
+/** No HTTP answer (classifyNetworkFailure), or a 2xx that is not what the API documents (badResponse). */
+export const { classifyNetworkFailure, badResponse } = failuresOf(SERVICENOW);
 
-export { parseRetryAfter };
+export { mask, parseRetryAfter };

@@ -39,7 +39,7 @@ describe('classifyHttpFailure', () => {
   it('tells the operator what to check on 401', () => {
     const err = classifyHttpFailure('upload the document c.pdf', failure(401, ss('Session expired or invalid', 'TokenException')), { now: NOW });
     expect(err.message).toMatch(/api_key.*api_secret.*referer/);
-    expect(err.message).toContain('put a new one in provider.refresh_token');
+    expect(err.message).toContain('run `signrelay authorize`');
   });
 
   it('masks secrets the server echoes', () => {

@@ -35,7 +35,7 @@ export function untaggedPdf(): Promise<Uint8Array> {
 export function providerConfig(sim: { url: string; oauthUrl: string }, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
   return {
     type: 'secured-signing', environment: sim.url, oauth_url: sim.oauthUrl, api_key: API_KEY, api_secret: API_SECRET,
-    oauth: true, referer: REFERER, recipient_letter: 'C', timeout_seconds: 10, ...overrides,
+    oauth: true, referer: REFERER, recipient_letter: 'C', timeout_seconds: 10, tls_verify: true, ...overrides,
   };
 }
 

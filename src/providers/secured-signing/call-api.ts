@@ -1,7 +1,8 @@
 // One authenticated HTTP exchange with the Secured Signing API: fresh signature headers
 // for every attempt, the bearer token when OAuth2 is on (a 401 refreshes it once and the
-// call is retried once), a per-attempt timeout, and classification of every failure at
-// this boundary. client.ts says *what* to call; this file says *how*.
+// call is retried once), a per-attempt timeout that covers the answer's body too (a hung
+// call cannot hold the serial job runner), and classification of every failure at this
+// boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
 import { signatureHeaders } from './auth-headers.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
@@ -26,23 +27,33 @@ export interface ApiContext {
 export interface ApiCall {
   /** Words for messages: "upload the document contract.pdf". */
   operation: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Path below the versioned base, starting with "/". */
   path: string;
   json?: unknown;
   form?: FormData;
+  /** The call changes something (upload, send): a lost answer leaves its outcome unknown. */
+  effect?: boolean;
 }
 
 export interface ApiAnswer {
   status: number;
   headers: Headers;
   body: Uint8Array;
+  /** The operation and endpoint, for messages: "upload the document x.pdf (POST /Document/Uploader)". */
+  what: string;
+}
+
+/** The endpoint without the identifiers in its path: /Document/Status/REF → /Document/Status. */
+export function endpointOf(call: Pick<ApiCall, 'method' | 'path'>): string {
+  return `${call.method} ${call.path.split('?')[0]!.split('/').slice(0, 3).join('/')}`;
 }
 
 export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer> {
   let bearer = ctx.tokens ? await ctx.tokens.accessToken() : undefined;
+  const what = `${call.operation} (${endpointOf(call)})`;
   for (let attempt = 1; ; attempt++) {
-    const answer = await attemptOnce(ctx, call, bearer);
+    const answer = await attemptOnce(ctx, call, what, bearer);
     if (answer.status === 401 && ctx.tokens && bearer !== undefined && attempt === 1) {
       // "Session expired or invalid": the token died before its stated expiry (revoked,
       // server restart, clock drift). Refresh once; a second 401 is a real auth failure.
@@ -51,14 +62,14 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
       continue;
     }
     if (answer.status < 200 || answer.status >= 300) {
-      const secrets = [ctx.apiSecret, ...(bearer ? [bearer] : [])];
-      throw classifyHttpFailure(call.operation, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets });
+      const secrets = [ctx.apiKey, ctx.apiSecret, ...(bearer ? [bearer] : [])];
+      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets });
     }
     return answer;
   }
 }
 
-async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | undefined): Promise<ApiAnswer> {
+async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer: string | undefined): Promise<ApiAnswer> {
   const headers: Record<string, string> = {
     ...signatureHeaders({ apiKey: ctx.apiKey, apiSecret: ctx.apiSecret, referer: ctx.referer, now: ctx.now() }),
     Accept: 'application/json',
@@ -78,9 +89,9 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, bearer: string | unde
     });
     const bytes = new Uint8Array(await response.arrayBuffer());
     ctx.logger?.debug('secured signing call', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
-    return { status: response.status, headers: response.headers, body: bytes };
+    return { status: response.status, headers: response.headers, body: bytes, what };
   } catch (err) {
     ctx.logger?.debug('secured signing call failed', { method: call.method, path: call.path, ms: Date.now() - started });
-    throw classifyNetworkFailure(call.operation, err, ctx.timeoutMs / 1000);
+    throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
   }
 }

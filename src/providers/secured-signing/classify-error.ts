@@ -3,6 +3,8 @@
 // rests only on where the failure came from (no answer, or an HTTP status) — never on
 // guessing from message text. Messages name the operation and the remedy and never carry
 // a credential: the server's own message is masked against the known secrets.
+import { failuresOf, type ServiceNames } from '../../http/network-failure.ts';
+import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
 
@@ -20,7 +22,6 @@ export interface ClassifyOptions {
   secrets?: string[];
 }
 
-const MAX_SERVER_MESSAGE = 300;
 
 /** ServiceStack `{ResponseStatus:{ErrorCode,Message}}`, or an OAuth `{error,error_description}`. */
 export function serverMessage(bodyText: string): { errorCode?: string; message?: string } {
@@ -44,11 +45,6 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function mask(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.length > MAX_SERVER_MESSAGE ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
-}
 
 export function classifyHttpFailure(operation: string, failure: HttpFailure, options: ClassifyOptions): SignrelayError {
   const { status } = failure;
@@ -68,7 +64,7 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +
-      'and the server clock; if the refresh token expired or was revoked, put a new one in provider.refresh_token and restart');
+      'and the server clock; if the refresh token expired or was revoked, run `signrelay authorize`');
   }
   if (status === 408) {
     return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
@@ -79,23 +75,11 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
   return new SignrelayError('permanent', 'provider_rejected', `${what}; the request will not succeed as it is`);
 }
 
-/** No HTTP answer at all: DNS, refused or reset connection, TLS, our own timeout. */
-export function classifyNetworkFailure(operation: string, err: unknown, timeoutSeconds?: number): SignrelayError {
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    const after = timeoutSeconds === undefined ? '' : ` after ${timeoutSeconds} s (provider.timeout_seconds)`;
-    return new SignrelayError('transient', 'provider_timeout', `Secured Signing did not answer to ${operation}${after}; will retry`, { cause: err });
-  }
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = (cause as { code?: unknown } | null)?.code;
-  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
-  return new SignrelayError('transient', 'provider_unreachable',
-    `could not reach Secured Signing to ${operation} (${detail}); will retry — check the network and provider.environment`, { cause: err });
-}
+export const SECURED_SIGNING: ServiceNames = {
+  service: 'Secured Signing', codePrefix: 'provider', section: 'provider', urlSetting: 'provider.environment (and provider.oauth_url)',
+};
 
-/** A 2xx whose body is not what the API documents. */
-export function badResponse(operation: string, problem: string, cause?: unknown): SignrelayError {
-  return new SignrelayError('transient', 'provider_bad_response', `Secured Signing answered oddly to ${operation}: ${problem}; will retry`, { cause });
-}
+/** No HTTP answer (classifyNetworkFailure), or a 2xx that is not what the API documents (badResponse). */
+export const { classifyNetworkFailure, badResponse } = failuresOf(SECURED_SIGNING);
 
 export { parseRetryAfter };

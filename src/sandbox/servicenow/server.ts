@@ -5,7 +5,7 @@
 // can be told to fail on purpose, and — given a mailbox — runs an inbound email action.
 // Routing, auth and recording live here; the rules live in the files next to it.
 import type { IncomingMessage } from 'node:http';
-import { header, HttpProblem, listenLocal, mediaType, readBody, sendJson } from '../http-util.ts';
+import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, sendJson, type FaultSpec, type ServeTls } from '../http-util.ts';
 import { newWatermark } from './classify-inbound.ts';
 import { startInboundProcessor, type InboundOptions, type InboundProcessor } from './inbound-email.ts';
 import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimRecord } from './instance.ts';
@@ -28,6 +28,8 @@ export interface ServiceNowSimulatorOptions {
   rateLimit?: RateLimitRule;
   inbound?: InboundOptions;
   now?: () => number;
+  /** Serve https with this certificate (TLS tests); default plain http. */
+  tls?: ServeTls;
 }
 
 export interface RecordedCall {
@@ -43,17 +45,11 @@ export interface RecordedCall {
   /** The answer's status; 0 until answered. */
   status: number;
   error?: string;
+  /** The kind of fault injected into this call, if any. */
+  fault?: string;
 }
 
-export interface FaultSpec {
-  status: number;
-  /** Seconds (or an HTTP date) sent as Retry-After. */
-  retryAfter?: number | string;
-  times?: number; // default 1
-  /** Answer body; default ServiceNow's error shape. A 2xx status with a body injects an answer. */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { FaultSpec };
 
 export interface ServiceNowSimulator {
   /** The instance URL: http://127.0.0.1:PORT */
@@ -63,7 +59,11 @@ export interface ServiceNowSimulator {
   attachments: Map<string, SimAttachment>;
   calls: RecordedCall[];
   addRecord(seed: SeedRecord): SimRecord;
-  /** The next call(s) whose path starts with `prefix` (e.g. /api/now/attachment) fail. */
+  /**
+   * The next call(s) whose path starts with `prefix` (e.g. /api/now/attachment) fail: with
+   * a status, or `hang` / `malformed` (carried out, answer withheld or garbled), or
+   * `reset` (connection reset mid-body, not carried out).
+   */
   failNext(prefix: string, fault: FaultSpec): void;
   /** Kills every access token (and with `refresh`, every refresh token). */
   revokeTokens(options?: { refresh?: boolean }): void;
@@ -93,7 +93,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
   const forbiddenTables = new Set(options.forbiddenTables ?? []);
   const calls: RecordedCall[] = [];
-  const faults: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
+  const faults = new FaultQueue();
   const watermarks = new Map<string, string>();
   const sentMails = new Map<string, string>();
   let watermarkCounter = 0;
@@ -115,13 +115,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     return user;
   }
 
-  function takeFault(path: string): FaultSpec | null {
-    const i = faults.findIndex((f) => path.startsWith(f.prefix));
-    if (i < 0) return null;
-    const entry = faults[i]!;
-    if (--entry.left <= 0) faults.splice(i, 1);
-    return entry.fault;
-  }
+  const injectedError = (status: number) => ({ error: { message: 'Injected failure', detail: `HTTP ${status}` }, status: 'failure' });
 
   let base = '';
   const listening = await listenLocal((req, res) => {
@@ -135,13 +129,11 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       call.status = args[0] as number;
       return writeHead(...args);
     };
+    const fault = faults.take(url.pathname);
+    if (fault) call.fault = fault.kind ?? 'status';
+    if (fault && injectFault(req, res, fault, injectedError)) return;
     (async () => {
       const body = await readBody(req);
-      const fault = takeFault(url.pathname);
-      if (fault) {
-        const extra: Record<string, string> = { ...fault.headers, ...(fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }) };
-        return sendJson(res, fault.status, fault.body ?? { error: { message: 'Injected failure', detail: `HTTP ${fault.status}` }, status: 'failure' }, extra);
-      }
       if (url.pathname === '/oauth_token.do' && req.method === 'POST') {
         const form = body.toString('utf8');
         call.body = mediaType(req) === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(form)) : form;
@@ -162,8 +154,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       if (err instanceof HttpProblem) return sendJson(res, err.status, err.body, err.headers);
       sendJson(res, 500, { error: { message: 'Internal server error', detail: call.error }, status: 'failure' });
     });
-  });
-  base = `http://127.0.0.1:${listening.port}`;
+  }, options.tls);
+  base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${listening.port}`;
 
   const inbound = options.inbound
     ? startInboundProcessor(options.inbound, instance, {
@@ -185,9 +177,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     attachments: instance.attachments,
     calls,
     addRecord: (seed) => instance.addRecord(seed),
-    failNext(prefix, fault) {
-      faults.push({ prefix, fault, left: fault.times ?? 1 });
-    },
+    failNext: (prefix, fault) => faults.add(prefix, fault),
     revokeTokens: (revoke) => oauth.revoke(revoke),
     issueWatermark(table, sysId, issue = {}) {
       const record = recordOf(table, sysId);

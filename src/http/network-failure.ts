@@ -1,0 +1,106 @@
+// A call to an HTTP API that got no usable answer — our timeout, a refused or reset
+// connection, a certificate that does not verify — turned into a SignrelayError, the same
+// way for every service (Secured Signing, ServiceNow). Pure and table-tested. The kind
+// decides what happens next: a blip is `transient` (the job retries), a certificate is
+// `config` (an operator must act; retrying sooner would not help). Messages name the
+// service, the call and the setting to look at; never a secret, never a stack.
+import { SignrelayError } from '../errors.ts';
+import { CERTIFICATE_CODES } from '../tls-errors.ts';
+
+/** How one service is named in messages, codes and settings. */
+export interface ServiceNames {
+  /** "Secured Signing" */
+  service: string;
+  /** Code prefix: "provider" → provider_timeout. */
+  codePrefix: string;
+  /** The config section holding timeout_seconds, ca_file and tls_verify: "provider". */
+  section: string;
+  /** The setting(s) holding the address: "provider.environment". */
+  urlSetting: string;
+  /** Said after a bad answer: what to check when the service answers other than its API. */
+  badAnswerHint?: string;
+}
+
+export interface NetworkFailureContext {
+  /** Seconds the call was given (its timeout_seconds). */
+  timeoutSeconds?: number | undefined;
+  /** The call may have taken effect when its answer was lost (an upload, a send, an attachment). */
+  effect?: boolean | undefined;
+}
+
+/** The connection broke after it was made: the request may have reached the service. (undici's own
+ * header/body timeouts, 300 s, come first only when timeout_seconds is longer.) */
+const CONNECTION_LOST_CODES = new Set([
+  'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** A TLS handshake that failed for a reason other than the certificate (http vs https, protocol). */
+const TLS_PROTOCOL_RE = /^ERR_SSL_|^EPROTO$/;
+
+/** The innermost code in a fetch error's cause chain ("fetch failed" → SocketError → …). */
+function errorCode(err: unknown): { code: string; message: string } {
+  let code = '';
+  let message = '';
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string') code = c;
+    if (e instanceof Error && e.message) message = e.message;
+  }
+  return { code, message: message || String(err) };
+}
+
+export function classifyNetworkFailure(names: ServiceNames, operation: string, err: unknown, context: NetworkFailureContext = {}): SignrelayError {
+  const { service, codePrefix, section, urlSetting } = names;
+  const unknown = context.effect ? '; whether it was done is unknown' : '';
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    const within = context.timeoutSeconds === undefined ? '' : ` within ${context.timeoutSeconds} s (${section}.timeout_seconds)`;
+    return new SignrelayError('transient', `${codePrefix}_timeout`, `${service} did not answer to ${operation}${within}${unknown}; will retry`, { cause: err });
+  }
+  const { code, message } = errorCode(err);
+  if (CERTIFICATE_CODES.has(code)) {
+    const hostWrong = code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH';
+    const fix = hostWrong
+      ? `the certificate is for another host name: check ${urlSetting}`
+      : `if a private CA signs it (an internal CA, a TLS-inspecting proxy), trust that CA with ${section}.ca_file: /path/ca.pem ` +
+        `(or start signrelay with NODE_EXTRA_CA_CERTS=/path/ca.pem); otherwise check ${urlSetting}`;
+    return new SignrelayError('config', `${codePrefix}_tls_verify`,
+      `the certificate of ${service} could not be verified (${code}) to ${operation}: ${fix}. ` +
+      'The work waits and is tried again; a changed setting takes effect when signrelay restarts', { cause: err });
+  }
+  if (TLS_PROTOCOL_RE.test(code)) {
+    return new SignrelayError('config', `${codePrefix}_tls_failed`,
+      `TLS with ${service} failed (${code}) to ${operation}: check that ${urlSetting} has the right scheme (https) and port`, { cause: err });
+  }
+  if (CONNECTION_LOST_CODES.has(code)) {
+    return new SignrelayError('transient', `${codePrefix}_connection_lost`,
+      `the connection to ${service} broke (${code}) while trying to ${operation}${unknown}; will retry`, { cause: err });
+  }
+  return new SignrelayError('transient', `${codePrefix}_unreachable`,
+    `could not reach ${service} (${code || message}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause: err });
+}
+
+/** A 2xx whose body is not what the API documents; for an `effect` call, its outcome is unknown. */
+export function badAnswer(names: ServiceNames, operation: string, problem: string, cause?: unknown, context: NetworkFailureContext = {}): SignrelayError {
+  const unknown = context.effect ? '; whether it was done is unknown' : '';
+  const hint = names.badAnswerHint ? ` ${names.badAnswerHint}` : '';
+  return new SignrelayError('transient', `${names.codePrefix}_bad_response`, `${names.service} answered oddly to ${operation}: ${problem}${unknown}; will retry${hint}`, { cause });
+}
+
+/** The two classifiers bound to one service, with the signatures its client and token manager call. */
+export function failuresOf(names: ServiceNames) {
+  return {
+    /** No HTTP answer at all: DNS, refused or reset connection, TLS, our own timeout. */
+    classifyNetworkFailure: (operation: string, err: unknown, timeoutSeconds?: number, context: { effect?: boolean | undefined } = {}) =>
+      classifyNetworkFailure(names, operation, err, { ...context, timeoutSeconds }),
+    badResponse: (operation: string, problem: string, cause?: unknown, context: { effect?: boolean } = {}) =>
+      badAnswer(names, operation, problem, cause, context),
+  };
+}
+
+/** What a 2xx body that should have been JSON was instead, for a bad-response message. */
+export function notJsonProblem(contentType: string | null): string {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/html') return 'the body is an HTML page, not JSON (a proxy\'s or login page?)';
+  return `the body is not valid JSON${type ? ` (${type})` : ''}`;
+}
