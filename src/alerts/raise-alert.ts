@@ -7,7 +7,8 @@ import { addEvent } from '../store/events.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Db } from '../store/open-database.ts';
 
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable';
+/** `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones). */
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials';
 
 export interface Alert {
   kind: AlertKind;

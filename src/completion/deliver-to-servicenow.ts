@@ -2,15 +2,17 @@
 // Attachment API (default) or as a mail to the instance's inbound address. Every upload,
 // note and mail is an effect with an intent recorded before and a result after; after a
 // crash an upload whose result is unknown is looked for on the record (same name, same
-// sha256) before it is done again.
+// sha256), and a work note in the record's journal (it names the request), before it is
+// done again. A note the instance refused (an HTTP error answer: nothing was applied) is
+// recorded as failed and simply tried again.
 import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/schema.ts';
-import { SignrelayError } from '../errors.ts';
+import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, hasEffect } from '../store/events.ts';
+import { addEvent, hasEffect, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, setRecordResolved, type DocumentRow, type RequestRow } from '../store/requests.ts';
 
@@ -20,6 +22,7 @@ export interface ServiceNowApi {
   listAttachments(table: string, sysId: string, fileName?: string): Promise<Array<{ sysId: string; fileName: string; hash: string }>>;
   uploadAttachment(input: { table: string; sysId: string; fileName: string; bytes: Uint8Array; contentType?: string }): Promise<{ sysId: string; hash: string }>;
   addWorkNote(table: string, sysId: string, text: string): Promise<void>;
+  findJournalEntries(table: string, sysId: string, field: 'work_notes', containing: string): Promise<Array<{ sysId: string; value: string }>>;
 }
 
 export interface DeliveryDeps {
@@ -40,11 +43,24 @@ export function deliveryModeOf(config: Config, request: RequestRow): 'rest' | 'e
   return config.routes[request.route]?.delivery ?? config.servicenow.delivery;
 }
 
+/** The words in a work note that name its request: how a note is found in the journal again. */
+export function noteMarker(request: Pick<RequestRow, 'id'>): string {
+  return `signrelay, request ${request.id}`;
+}
+
 export function signedNote(request: RequestRow, documents: DocumentRow[]): string {
   const signers = request.signers.map((s) => `${s.firstName} ${s.lastName}`.trim() || s.email).join(', ');
   const refs = documents.map((d) => d.providerRef).join(', ');
-  return `Signed${signers ? ` by ${signers}` : ''} via Secured Signing (reference ${refs}); attached by signrelay, request ${request.id}.`;
+  return `Signed${signers ? ` by ${signers}` : ''} via Secured Signing (reference ${refs}); attached by ${noteMarker(request)}.`;
 }
+
+/** Codes of an HTTP error answer: the instance refused the call, so nothing was applied. Anything
+ *  else (no answer, a timeout, a 500, a garbled 2xx) leaves the outcome unknown. */
+const REFUSED = new Set([
+  'servicenow_rate_limited', 'servicenow_unavailable', 'servicenow_auth', 'servicenow_forbidden',
+  'servicenow_not_found', 'servicenow_bad_request', 'servicenow_rejected',
+]);
+const NOTE = 'work-note';
 
 export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
   const documents = getDocuments(deps.db, request.id);
@@ -55,7 +71,8 @@ export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRo
   return deliverByRest(deps, request, documents);
 }
 
-const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
+type Phase = 'intent' | 'done' | 'failed' | 'skipped';
+const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}) =>
   addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
 
 async function resolveRecord(deps: DeliveryDeps, request: RequestRow): Promise<{ table: string; sysId: string }> {
@@ -94,13 +111,49 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     })();
     deps.logger.info('signed document attached', { requestId: request.id, table: record.table, record: record.sysId, fileName });
   }
-  // A note whose PATCH may have happened before a crash is not added again: a missing note
-  // is better than a doubled one, and the attachment (checked above) is what matters.
-  if (deps.config.servicenow.work_note && !hasEffect(deps.db, request.id, 'work-note', 'intent')) {
-    effect(deps, request.id, 'work-note', 'intent');
-    await deps.servicenow.addWorkNote(record.table, record.sysId, signedNote(request, documents));
-    effect(deps, request.id, 'work-note', 'done');
+  if (deps.config.servicenow.work_note) await addNoteOnce(deps, request, record, signedNote(request, documents));
+}
+
+/** The phases recorded for one of a request's effects, in order. */
+function phasesOf(deps: DeliveryDeps, requestId: string, name: string): Phase[] {
+  return listEvents(deps.db, requestId)
+    .filter((e) => e.kind === 'effect' && e.detail?.effect === name)
+    .map((e) => e.detail!.phase as Phase);
+}
+
+/** The work note, exactly once: an unknown outcome is settled from the journal before another PATCH. */
+async function addNoteOnce(deps: DeliveryDeps, request: RequestRow, record: { table: string; sysId: string }, text: string): Promise<void> {
+  const phases = phasesOf(deps, request.id, NOTE);
+  if (phases.includes('done') || phases.includes('skipped')) return;
+  if (phases.at(-1) === 'intent' && (await settledFromJournal(deps, request, record))) return;
+  effect(deps, request.id, NOTE, 'intent');
+  try {
+    await deps.servicenow.addWorkNote(record.table, record.sysId, text);
+  } catch (err) {
+    if (isSignrelayError(err) && REFUSED.has(err.code)) effect(deps, request.id, NOTE, 'failed', { code: err.code });
+    throw err;
   }
+  effect(deps, request.id, NOTE, 'done');
+}
+
+/** A PATCH whose outcome is unknown (the process died, the answer was lost): is the note in the journal? */
+async function settledFromJournal(deps: DeliveryDeps, request: RequestRow, record: { table: string; sysId: string }): Promise<boolean> {
+  let found: Array<{ sysId: string }>;
+  try {
+    found = await deps.servicenow.findJournalEntries(record.table, record.sysId, 'work_notes', noteMarker(request));
+  } catch (err) {
+    if (!isSignrelayError(err) || err.kind !== 'permanent') throw err; // retried with the job
+    // The journal cannot be read (no read on sys_journal_field): at most once — a missing
+    // note is better than a doubled one, and the attachment (checked above) is what matters.
+    deps.logger.warn('a work note may already be on the record and its journal cannot be read: not adding it again', {
+      requestId: request.id, record: record.sysId, error: describeError(err),
+    });
+    effect(deps, request.id, NOTE, 'skipped', { reason: describeError(err) });
+    return true;
+  }
+  if (found.length === 0) return false;
+  effect(deps, request.id, NOTE, 'done', { entry: found[0]!.sysId, resolvedBy: 'journal' });
+  return true;
 }
 
 async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {

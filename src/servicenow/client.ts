@@ -1,15 +1,19 @@
 // The ServiceNow REST client signrelay delivers with (SERVICENOW.md "Find the record",
 // "Attach the file"): number → record through the Table API (checked and cached), the
 // Attachment API to list and upload, and a journal PATCH for work notes. Request mechanics
-// (auth, token refresh, timeouts, error classes) live in call-api.ts; this file only knows
-// the endpoints, their JSON, and what each failure means for the operator.
+// (auth, token refresh, timeouts, error classes) live in call-api.ts, TLS trust in
+// http/trusting-fetch.ts; this file knows the endpoints, their JSON, what each failure
+// means for the operator, and which calls change something (an attachment, a note: a lost
+// answer leaves their outcome unknown, for the caller to resolve).
 import { createHash } from 'node:crypto';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
 import { callApi, type ApiAnswer, type ApiContext } from './call-api.ts';
+import { notJsonProblem } from '../http/network-failure.ts';
+import { trustingFetch } from '../http/trusting-fetch.ts';
 import { badResponse } from './classify-error.ts';
 import { createTokenManager } from './oauth.ts';
-import type { AttachmentInfo, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore } from './types.ts';
+import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore } from './types.ts';
 
 export interface ServiceNowClientOptions {
   config: ServiceNowConfig;
@@ -27,14 +31,15 @@ const PAGE_SIZE = 100;
 /** Characters that would change an encoded query (`^` joins conditions, `=` compares). */
 const QUERY_UNSAFE = /[\^=\r\n]/;
 
-function parseResult(operation: string, answer: ApiAnswer): unknown {
+/** The answer's `result`; anything else is a bad response — for an `effect` call, one whose outcome is unknown. */
+function parseResult(answer: ApiAnswer, effect = false): unknown {
   let body: unknown;
   try {
     body = JSON.parse(answer.bodyText);
   } catch (err) {
-    throw badResponse(operation, 'the body is not JSON', err);
+    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err, { effect });
   }
-  if (body === null || typeof body !== 'object' || !('result' in body)) throw badResponse(operation, 'no "result" in the answer');
+  if (body === null || typeof body !== 'object' || !('result' in body)) throw badResponse(answer.what, 'no "result" in the answer', undefined, { effect });
   return (body as { result: unknown }).result;
 }
 
@@ -69,7 +74,7 @@ const enc = encodeURIComponent;
 export function createServiceNowClient(options: ServiceNowClientOptions): ServiceNowClient {
   const { config } = options;
   const baseUrl = config.instance_url.replace(/\/+$/, '');
-  const fetchFn = options.fetch ?? globalThis.fetch;
+  const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'servicenow');
   const now = options.now ?? Date.now;
   const timeoutMs = config.timeout_seconds * 1000;
   const auth = config.auth;
@@ -102,7 +107,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       operation, method: 'GET', path: `/api/now/table/${enc(table)}?${query}`,
       access: { subject: `table ${table}`, permission: `read on ${table}` },
     });
-    const result = parseResult(operation, answer);
+    const result = parseResult(answer);
     if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
     const rows = result.map((row) => recordRef(operation, row, table));
     // The instance ignores query parts it cannot use and returns other records: only an
@@ -131,7 +136,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       operation, method: 'GET', path: `/api/now/table/${enc(table)}/${enc(sysId)}?sysparm_fields=${enc(RECORD_FIELDS)}&sysparm_exclude_reference_link=true`,
       access: { subject: `record ${table}/${sysId}`, permission: `read on ${table}` },
     });
-    return recordRef(operation, parseResult(operation, answer), table);
+    return recordRef(operation, parseResult(answer), table);
   }
 
   async function listAttachments(table: string, sysId: string, fileName?: string): Promise<AttachmentInfo[]> {
@@ -145,7 +150,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
         path: `/api/now/attachment?sysparm_query=${enc(conditions.join('^'))}&sysparm_limit=${PAGE_SIZE}&sysparm_offset=${offset}`,
         access: { subject: `record ${table}/${sysId}`, permission: `read on sys_attachment and on ${table}` },
       });
-      const result = parseResult(operation, answer);
+      const result = parseResult(answer);
       if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
       found.push(...result.map((row) => attachmentInfo(operation, row)));
       const total = Number(answer.headers.get('x-total-count') ?? NaN);
@@ -162,8 +167,9 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       operation, method: 'POST', path: `/api/now/attachment/file?${query}`,
       bytes: { data: input.bytes, contentType: input.contentType ?? 'application/pdf' },
       access: { subject: `record ${input.table}/${input.sysId}`, permission: `create on sys_attachment (and read on ${input.table})` },
+      effect: true,
     });
-    const info = attachmentInfo(operation, parseResult(operation, answer));
+    const info = attachmentInfo(operation, parseResult(answer, true));
     const local = createHash('sha256').update(input.bytes).digest('hex');
     if (info.hash !== '' && info.hash !== local) {
       // Not thrown: the attachment exists now, and a retry would only add another copy.
@@ -178,9 +184,25 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       operation, method: 'PATCH', path: `/api/now/table/${enc(table)}/${enc(sysId)}?sysparm_fields=sys_id`,
       json: { [journal]: text },
       access: { subject: `record ${table}/${sysId}`, permission: `write on ${table}.${journal}` },
+      effect: true,
     });
-    parseResult(operation, answer);
+    parseResult(answer, true);
   }
 
-  return { findRecord, getRecord, listAttachments, uploadAttachment, addWorkNote };
+  async function findJournalEntries(table: string, sysId: string, journal: JournalField, containing: string): Promise<JournalEntryInfo[]> {
+    const operation = `read the ${journal} of ${table}/${sysId}`;
+    const conditions = [`element_id=${sysId}`, `element=${journal}`, ...(QUERY_UNSAFE.test(containing) ? [] : [`valueLIKE${containing}`])];
+    const answer = await callApi(ctx, {
+      operation, method: 'GET',
+      path: `/api/now/table/sys_journal_field?sysparm_query=${enc(conditions.join('^'))}&sysparm_fields=${enc('sys_id,element,element_id,value')}&sysparm_limit=${PAGE_SIZE}`,
+      access: { subject: `the journal of ${table}/${sysId}`, permission: 'read on sys_journal_field (the audit_viewer role, or a read ACL for the integration user)' },
+    });
+    const result = parseResult(answer);
+    if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
+    const entries = result.map((row: Record<string, unknown>) => ({ sysId: field(row, 'sys_id'), element: field(row, 'element'), elementId: field(row, 'element_id'), value: field(row, 'value') }));
+    // Filtered here too: a query part the instance ignores must not pass another entry off as ours.
+    return entries.filter((e) => e.elementId === sysId && e.element === journal && e.value.includes(containing));
+  }
+
+  return { findRecord, getRecord, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
 }

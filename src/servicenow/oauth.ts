@@ -7,6 +7,7 @@
 // re-read first so a token another caller just saved is used.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { tokenFromResponse } from '../http/oauth-token-response.ts';
+import { isUsable, MAX_EARLY_REFRESH_MS } from '../store/oauth-tokens.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure, mask, serviceNowMessage } from './classify-error.ts';
 import type { ServiceNowTokenStore, StoredToken } from './types.ts';
 
@@ -22,7 +23,7 @@ export interface TokenManagerOptions {
   fetch: typeof fetch;
   now: () => number;
   timeoutMs: number;
-  /** Refresh this long before the stated expiry. */
+  /** Refresh at most this long before the stated expiry (and at most a quarter of the lifetime). */
   earlyRefreshMs?: number;
 }
 
@@ -33,19 +34,16 @@ export interface TokenManager {
   replaceRejected(rejected: string): Promise<string>;
 }
 
-/** Short, because tokens in tests live a minute; real ones live 30 minutes. */
-export const EARLY_REFRESH_MS = 30_000;
 /** ServiceNow's default access-token lifetime, when a response states none. */
 const DEFAULT_LIFETIME_SECONDS = 1800;
 
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
-  const margin = options.earlyRefreshMs ?? EARLY_REFRESH_MS;
+  const maxMargin = options.earlyRefreshMs ?? MAX_EARLY_REFRESH_MS;
   const secrets = [options.clientSecret, options.password].filter((v): v is string => !!v);
   let current: StoredToken | null = null;
   let refreshing: Promise<string> | null = null;
 
-  const usable = (t: StoredToken | null, rejected?: string): t is StoredToken & { accessToken: string } =>
-    !!t?.accessToken && t.accessToken !== rejected && t.expiresAt !== null && t.expiresAt - margin > options.now();
+  const usable = (t: StoredToken | null, rejected?: string) => isUsable(t, options.now(), { rejected, maxMarginMs: maxMargin });
 
   function refusal(operation: string, status: number, bodyText: string, grant: string): SignrelayError {
     const { message, detail } = serviceNowMessage(bodyText);
@@ -85,7 +83,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // client_credentials gives no refresh token: the grant simply runs again.
     const parsed = tokenFromResponse(bodyText, previous, options.now(), DEFAULT_LIFETIME_SECONDS);
     if (!parsed.ok) throw badResponse(operation, parsed.problem, parsed.cause);
-    const token = parsed.token;
+    const token: StoredToken = { ...parsed.token, obtainedAt: options.now() };
     await options.store.save(token);
     current = token;
     return token;

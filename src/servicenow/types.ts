@@ -34,6 +34,14 @@ export interface UploadAttachmentInput {
 
 export type JournalField = 'work_notes' | 'comments';
 
+/** One sys_journal_field row: a work note or comment on the record `elementId`. */
+export interface JournalEntryInfo {
+  sysId: string;
+  element: string;
+  elementId: string;
+  value: string;
+}
+
 export interface ServiceNowClient {
   /** number → record on `table` (or `task`); cached in memory. Not found / ambiguous = permanent. */
   findRecord(table: string, number: string): Promise<RecordRef>;
@@ -44,6 +52,8 @@ export interface ServiceNowClient {
   uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;
   /** A journal entry: `work_notes` (internal, default) or `comments` (customer-visible). */
   addWorkNote(table: string, sysId: string, text: string, field?: JournalField): Promise<void>;
+  /** The record's journal entries of `field` whose text contains `containing` (needs read on sys_journal_field). */
+  findJournalEntries(table: string, sysId: string, field: JournalField, containing: string): Promise<JournalEntryInfo[]>;
 }
 
 /** Bound to one row (SERVICENOW_TOKEN_NAME), e.g. `{ load: () => loadToken(db, name), save: (t) => saveToken(db, name, t, new Date()) }`. */

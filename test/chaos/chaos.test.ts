@@ -5,6 +5,8 @@
 // file), while 50 requests arrive and get signed. At the end every request is on its
 // record exactly once, was sent exactly once, and every mail is in exactly one folder.
 // The seed is printed; CHAOS_SEED=S replays the plan. `npm run chaos` runs a bigger one.
+// A second run kills the daemon at a Secured Signing token answer: the rotated refresh token
+// is lost with it, a limitation no client can fix, and the operator alert must say exactly that.
 import { describe, expect, it } from 'vitest';
 import { describeReport, runChaos, type ChaosOptions, type ChaosReport } from './harness.ts';
 import { randomSeed } from './prng.ts';
@@ -45,4 +47,14 @@ describe('crash safety under SIGKILL', () => {
     expect({ lost: report.lost - report.lostToAttemptLimit, duplicateSends: report.duplicateSends, duplicateAttachments: report.duplicateAttachments }, summary)
       .toEqual({ lost: 0, duplicateSends: 0, duplicateAttachments: 0 });
   }, 120_000);
+
+  it('a kill at a refresh-token rotation: the work waits and the operator alert names the spent token and the fix', async () => {
+    // Long enough an uptime that the kill comes at the first token answer, not at the fallback moment.
+    const { report, summary } = await chaos({ requests: 2, kills: 1, seed, targets: ['token'], targetedShare: 1, uptimeMs: [8_000, 10_000], settleTimeoutMs: 30_000, keepDir: 'on-failure', log });
+    expect(report.killLog.map((k) => k.mode), summary).toEqual(['effect:token']);
+    expect(report.problems, summary).toEqual([]);
+    // verify.ts recognised the lock-out only because the alert named the spent token (sha256 prefix), what was lost and provider.refresh_token.
+    expect(report.lockoutAlert, summary).toMatch(/sha256 [0-9a-f]{12}….*was never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and reload signrelay\)/s);
+    expect({ lost: report.lost, lostToLockout: report.lostToLockout, duplicateSends: report.duplicateSends }, summary).toEqual({ lost: 2, lostToLockout: 2, duplicateSends: 0 });
+  }, 90_000);
 });

@@ -5,12 +5,13 @@
 // its result is lost to the daemon). In the end the daemon runs undisturbed until every
 // request is delivered (or a deadline passes) and everything that happened is counted
 // from the remote sides — see verify.ts. Used by test/chaos/chaos.test.ts and bench/chaos.ts.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordNumber, requestMail, startChaosWorld, type ChaosWorld, type DaemonExit, type DaemonProcess } from './chaos-world.ts';
 import type { EffectKind } from './effect-tap.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
-import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, verifyWorld, type Tally } from './verify.ts';
+import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
   requests: number;
@@ -55,6 +56,8 @@ export interface KillRecord {
   uptimeMs: number;
   /** For a kill timed to a send: the document references whose send result the daemon lost. */
   references?: string[];
+  /** For a kill timed to a token answer: sha256 of the refresh token it spent (rotated away, its successor lost). */
+  spentRefreshToken?: string;
 }
 
 export interface ChaosReport extends Tally {
@@ -125,18 +128,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await delivery.done;
     log(`chaos: all ${mails.length} mails delivered; the last daemon runs undisturbed — ${progress(world)}`);
 
+    const lostRefreshes = killLog.flatMap((k) => (k.spentRefreshToken ? [k.spentRefreshToken] : []));
     const last = world.startDaemon();
     const settleStart = Date.now();
-    const settled = await settle(world, signer, options.requests, settleTimeoutMs, last);
+    const outcome = await settle(world, signer, options.requests, settleTimeoutMs, last, lostRefreshes);
+    const settled = outcome !== 'unsettled';
     const settledMs = settled ? Date.now() - settleStart : null;
     const unsettled = last.running() ? `not settled within ${settleTimeoutMs} ms` : `the last daemon exited before everything was delivered`;
-    log(settled ? `chaos: settled ${settledMs} ms after the last start` : `chaos: ${unsettled} — ${progress(world)}`);
+    log(outcome === 'settled' ? `chaos: settled ${settledMs} ms after the last start`
+      : outcome === 'locked-out' ? `chaos: locked out ${settledMs} ms after the last start (a refresh token's rotation was lost to a kill; the operator was alerted) — ${progress(world)}`
+        : `chaos: ${unsettled} — ${progress(world)}`);
     const stop = await stopGracefully(last);
     if (stop) unexpectedExits.push(stop);
     signer.stop();
     if (last.running()) unexpectedExits.push(`daemon #${last.index} still running`);
 
-    const tally = await verifyWorld(world, messageIds);
+    const tally = await verifyWorld(world, messageIds, lostRefreshes);
     tally.problems.unshift(...unexpectedExits.map((e) => `unexpected exit: ${e}`), ...signer.errors.map((e) => `signer: ${e}`));
     if (!settled) tally.problems.unshift(`${unsettled}: ${progress(world)}`);
     report = {
@@ -179,9 +186,10 @@ async function killOnce(world: ChaosWorld, daemon: DaemonProcess, prng: Prng, pl
         // Synchronously, while the simulator is writing its answer: the daemon never reads it.
         daemon.kill('SIGKILL');
         clearTimeout(timer);
-        const sent = (call.body as { DocumentReferences?: unknown } | undefined)?.DocumentReferences;
-        const references = effect === 'send' && Array.isArray(sent) ? sent.map(String) : undefined;
-        resolve({ daemon: daemon.index, mode: `effect:${effect}`, uptimeMs: Date.now() - daemon.startedAt, references });
+        const body = call.body as { DocumentReferences?: unknown; refresh_token?: unknown } | undefined;
+        const references = effect === 'send' && Array.isArray(body?.DocumentReferences) ? body.DocumentReferences.map(String) : undefined;
+        const spent = effect === 'token' && typeof body?.refresh_token === 'string' ? createHash('sha256').update(body.refresh_token).digest('hex') : undefined;
+        resolve({ daemon: daemon.index, mode: `effect:${effect}`, uptimeMs: Date.now() - daemon.startedAt, references, ...(spent ? { spentRefreshToken: spent } : {}) });
       });
     }
     // A daemon that dies by itself ends its life too (reported by the caller).
@@ -241,8 +249,13 @@ function deliverAll(world: ChaosWorld, mails: Buffer[], gapMs: number): { done: 
   return { done };
 }
 
-/** Waits until every request is delivered, no job is pending and both watched folders are empty. */
-async function settle(world: ChaosWorld, signer: Signer, requests: number, timeoutMs: number, daemon: DaemonProcess): Promise<boolean> {
+/**
+ * Waits until every request is delivered, no job is pending and both watched folders are
+ * empty — or, after a kill at a refresh-token rotation, until the daemon is visibly locked
+ * out: every request mail taken in, the rest waiting on the lost refresh, the operator alerted.
+ */
+async function settle(world: ChaosWorld, signer: Signer, requests: number, timeoutMs: number, daemon: DaemonProcess,
+  lostRefreshes: string[]): Promise<'settled' | 'locked-out' | 'unsettled'> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && daemon.running()) {
     const db = world.database();
@@ -254,16 +267,22 @@ async function settle(world: ChaosWorld, signer: Signer, requests: number, timeo
         const givenUp = (db.prepare('SELECT count(*) AS n FROM messages WHERE reason LIKE ?').get(`%${DIED_WHILE_HANDLING}%`) as { n: number }).n;
         const pending = (db.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'pending'").get() as { n: number }).n;
         const unsent = [...world.simulator.documents.values()].some((d) => d.sent && d.status !== 'Complete');
-        if (delivered + givenUp >= requests && pending === 0 && !unsent
-          && (await world.dovecot.list('sign', 'INBOX')).length === 0
-          && (await world.dovecot.list('returns', 'INBOX')).length === 0) return true;
+        const inboxesEmpty = async () => (await world.dovecot.list('sign', 'INBOX')).length === 0 && (await world.dovecot.list('returns', 'INBOX')).length === 0;
+        if (delivered + givenUp >= requests && pending === 0 && !unsent && (await inboxesEmpty())) return 'settled';
+        if (lostRefreshes.length > 0 && lockedOut(world, db, requests - delivered - givenUp, lostRefreshes) && (await inboxesEmpty())) return 'locked-out';
       } catch {
         // The daemon is mid-write or mid-start: look again.
       }
     }
     await sleep(250);
   }
-  return false;
+  return 'unsettled';
+}
+
+/** Every request not delivered waits on the lost refresh, and the lock-out alert was mailed. */
+function lockedOut(world: ChaosWorld, db: NonNullable<ReturnType<ChaosWorld['database']>>, undelivered: number, lostRefreshes: string[]): boolean {
+  const alerted = world.smtp.messages.some((m) => m.raw.toString('utf8').replace(/\r?\n[ \t]+/g, ' ').includes(LOCKOUT_SUBJECT));
+  return alerted && undelivered > 0 && stalledJobs(db, (error) => namesLostRefresh(error, lostRefreshes)).size >= undelivered;
 }
 
 function watchersConnected(daemon: DaemonProcess): number {
@@ -339,6 +358,7 @@ export function describeReport(report: ChaosReport): string[] {
     `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token refreshes ${report.tokenRefreshes}`,
   ];
+  if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);
   const errors = Object.entries(report.errorLines);
   if (errors.length > 0) lines.push(`daemon error lines: ${errors.map(([m, n]) => `${n}× ${m}`).join('; ')}`);
   for (const k of report.knownIssues) lines.push(`KNOWN BUG: ${k}`);

@@ -86,19 +86,19 @@ describe('round trip', () => {
 
 describe('OAuth2', () => {
   it('refreshes before expiry and persists the rotated refresh token', async () => {
-    const { sim, client, store, clock, initial } = await setup({ accessTokenLifetimeSeconds: 120 });
+    const { sim, client, store, clock, initial } = await setup({ accessTokenLifetimeSeconds: 600 });
     await client.accountInfo();
     expect(tokenCalls(sim)).toHaveLength(1);
     const first = store.token!;
     expect(first.refreshToken).not.toBe(initial.refreshToken);
     expect(sim.oauth.isRefreshTokenValid(initial.refreshToken)).toBe(false);
     expect(sim.oauth.isRefreshTokenValid(first.refreshToken!)).toBe(true);
-    expect(first.expiresAt).toBe(clock.now() + 120_000);
+    expect(first.expiresAt).toBe(clock.now() + 600_000);
 
-    clock.advance(30_000);
+    clock.advance(530_000);
     await client.accountInfo();
-    expect(tokenCalls(sim)).toHaveLength(1); // still well inside its lifetime
-    clock.advance(40_000); // 50 s left: inside the 60 s early-refresh margin
+    expect(tokenCalls(sim)).toHaveLength(1); // 70 s left: still outside the margin
+    clock.advance(20_000); // 50 s left: inside the 60 s early-refresh margin
     await client.accountInfo();
     expect(tokenCalls(sim)).toHaveLength(2);
     expect(store.token!.refreshToken).not.toBe(first.refreshToken);
@@ -148,7 +148,7 @@ describe('OAuth2', () => {
     const { client } = await setup({}, { refresh_token: 'never-issued' });
     const err = await caught(client.accountInfo());
     expect(err).toMatchObject({ kind: 'auth', code: 'provider_token_refused' });
-    expect(err.message).toContain('put a new one in provider.refresh_token');
+    expect(err.message).toContain('run `signrelay authorize`');
     expect(err.message).not.toContain('never-issued');
   });
 

@@ -2,6 +2,9 @@
 // logged in), token (authorization_code and refresh_token grants, form-urlencoded only,
 // `expires_in` as a string, refresh tokens rotated and the old one invalidated), revoke,
 // and the bearer check the API runs before every call ("Session expired or invalid").
+// Invalidating a spent refresh token at once, with no grace period, is an assumption:
+// SECURED-SIGNING.md says a refresh answer may carry a new refresh token, not what becomes
+// of the old one. It is the worst case, the one signrelay has to survive (and report).
 import { randomBytes } from 'node:crypto';
 import type { AuthRefusal } from './verify-signature.ts';
 

@@ -1,7 +1,8 @@
 // The simulated instance's data: task records (each with a table and a sys_class_name, so
-// a child-table HR case is found through its parent or `task`), their journals, and
-// sys_attachment rows with real bytes and SHA-256 hashes. The Table and Attachment APIs
-// and the inbound email action all act on this one store; tests inspect it directly.
+// a child-table HR case is found through its parent or `task`), their journals (the
+// sys_journal_field rows behind work_notes and comments), and sys_attachment rows with real
+// bytes and SHA-256 hashes. The Table and Attachment APIs and the inbound email action all
+// act on this one store; tests inspect it directly.
 import { createHash, randomBytes } from 'node:crypto';
 import { HttpProblem } from '../http-util.ts';
 
@@ -16,6 +17,8 @@ export interface SeedRecord {
 }
 
 export interface JournalEntry {
+  /** Its sys_journal_field row. */
+  sysId: string;
   field: 'work_notes' | 'comments';
   value: string;
   at: number;
@@ -61,16 +64,40 @@ export function glideDateTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 }
 
-/** Conditions of an encoded query. Only `field=value` is understood; anything else is
- *  silently ignored, as the instance does — which is why callers must check what comes back. */
-export function parseEncodedQuery(query: string | null): Array<[string, string]> {
+/** One condition of an encoded query: `field=value`, `field!=value`, `fieldLIKEvalue`, … */
+export interface QueryCondition {
+  field: string;
+  operator: '=' | '!=' | 'LIKE' | 'STARTSWITH' | 'ENDSWITH';
+  value: string;
+}
+
+/** Conditions of an encoded query (`^` = and). Parts it does not understand are silently
+ *  ignored, as the instance does — which is why callers must check what comes back. */
+export function parseEncodedQuery(query: string | null): QueryCondition[] {
   if (!query) return [];
-  const out: Array<[string, string]> = [];
+  const out: QueryCondition[] = [];
   for (const part of query.split('^')) {
-    const match = /^([a-z_][a-z0-9_.]*)=(.*)$/i.exec(part);
-    if (match) out.push([match[1]!, match[2]!]);
+    const match = /^([a-z_][a-z0-9_.]*)(!=|=|LIKE|STARTSWITH|ENDSWITH)(.*)$/.exec(part);
+    if (match) out.push({ field: match[1]!, operator: match[2] as QueryCondition['operator'], value: match[3]! });
   }
   return out;
+}
+
+/** Whether a row (every value a string) meets every condition; a field the row lacks is ignored.
+ *  Text comparisons other than `=` ignore case, as the instance's database does. */
+export function meetsQuery(row: Record<string, string>, conditions: QueryCondition[]): boolean {
+  return conditions.every(({ field, operator, value }) => {
+    const actual = row[field];
+    if (actual === undefined) return true; // unknown field: ignored
+    const [a, v] = [actual.toLowerCase(), value.toLowerCase()];
+    switch (operator) {
+      case '=': return actual === value;
+      case '!=': return actual !== value;
+      case 'LIKE': return a.includes(v);
+      case 'STARTSWITH': return a.startsWith(v);
+      case 'ENDSWITH': return a.endsWith(v);
+    }
+  });
 }
 
 export class SimInstance {
@@ -113,16 +140,21 @@ export class SimInstance {
   }
 
   query(table: string, query: string | null): SimRecord[] {
-    const conditions = parseEncodedQuery(query);
-    return this.records.filter((r) => SimInstance.inTable(r, table) && conditions.every(([name, value]) => {
-      const row = this.row(r);
-      if (!(name in row) && name !== 'number') return true; // unknown field: ignored
-      return name === 'number' ? r.number.toUpperCase() === value.toUpperCase() : row[name] === value;
-    }));
+    // Numbers compare without regard to case (the database's collation).
+    const conditions = parseEncodedQuery(query).map((c) => (c.field === 'number' ? { ...c, value: c.value.toUpperCase() } : c));
+    return this.records.filter((r) => SimInstance.inTable(r, table) && meetsQuery({ ...this.row(r), number: r.number.toUpperCase() }, conditions));
   }
 
   addJournal(record: SimRecord, field: JournalEntry['field'], value: string, by: string): void {
-    record.journal.push({ field, value, at: this.now(), by });
+    record.journal.push({ sysId: newSysId(), field, value, at: this.now(), by });
+  }
+
+  /** sys_journal_field rows (every record's journal) meeting the query, oldest first. */
+  journalRows(query: string | null): Array<{ record: SimRecord; row: Record<string, string> }> {
+    const conditions = parseEncodedQuery(query);
+    return this.records
+      .flatMap((record) => record.journal.map((entry) => ({ record, row: journalRow(record, entry) })))
+      .filter(({ row }) => meetsQuery(row, conditions));
   }
 
   attach(record: SimRecord, input: { tableName: string; fileName: string; contentType: string; bytes: Buffer; by: string }): SimAttachment {
@@ -138,11 +170,17 @@ export class SimInstance {
 
   listAttachments(query: string | null): SimAttachment[] {
     const conditions = parseEncodedQuery(query);
-    return [...this.attachments.values()].filter((a) => conditions.every(([name, value]) => {
-      const row = attachmentRow(a, '');
-      return !(name in row) || row[name] === value;
-    }));
+    return [...this.attachments.values()].filter((a) => meetsQuery(attachmentRow(a, ''), conditions));
   }
+}
+
+/** A sys_journal_field row as the Table API shows it: `element_id` is the record, `name` its table. */
+export function journalRow(record: SimRecord, entry: JournalEntry): Record<string, string> {
+  const on = glideDateTime(entry.at);
+  return {
+    sys_id: entry.sysId, element: entry.field, element_id: record.sysId, name: record.sysClassName, value: entry.value,
+    sys_created_on: on, sys_created_by: entry.by, sys_tags: '',
+  };
 }
 
 /** The Attachment API's JSON for one sys_attachment row (all strings). */

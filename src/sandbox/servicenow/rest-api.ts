@@ -1,10 +1,14 @@
 // The simulator's Table API and Attachment API handlers (SERVICENOW.md "Find the record",
 // "Attach the file"), once the caller is authenticated: query by number, read and PATCH a
-// record (journal fields), upload raw or multipart, list with X-Total-Count, download.
-// Answers follow the documented shapes: every value a string, 201 + Location on upload.
+// record (journal fields), query the journal itself (sys_journal_field), upload raw or
+// multipart, list with X-Total-Count, download. Answers follow the documented shapes:
+// every value a string, 201 + Location on upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, mediaType, parseFormBody, parseJsonBody, sendBytes, sendJson } from '../http-util.ts';
 import { attachmentRow, NOT_FOUND, SimInstance, snError, type SimRecord } from './instance.ts';
+
+/** The table behind every journal field (work_notes, comments): `element_id` = the record. */
+export const JOURNAL_TABLE = 'sys_journal_field';
 
 export interface RestContext {
   instance: SimInstance;
@@ -44,6 +48,7 @@ export async function tableApi(ctx: RestContext, req: IncomingMessage, url: URL,
   if (!table || parts.length > 2) throw snError(400, 'Requested URI does not represent any resource', null);
   forbid(ctx, [table], req.method === 'GET' ? 'Read' : 'Write');
   const fields = url.searchParams.get('sysparm_fields');
+  if (table === JOURNAL_TABLE && req.method === 'GET') return journalApi(ctx, url, res, sysId, fields);
   if (req.method === 'GET' && sysId === undefined) {
     const { limit, offset } = limitOf(url);
     const found = ctx.instance.query(table, url.searchParams.get('sysparm_query'));
@@ -73,6 +78,26 @@ export async function tableApi(ctx: RestContext, req: IncomingMessage, url: URL,
   }
   sendJson(res, 200, { result: pick(ctx.instance.row(record), fields) });
   return update;
+}
+
+/**
+ * `GET /api/now/table/sys_journal_field[/{sys_id}]`. Reading the table needs its own read
+ * ACL (on a real instance: admin, the audit_viewer role, or a custom ACL) — a 403 here when
+ * `forbiddenTables` names it; entries of records the user may not read are left out, as a
+ * row-level ACL leaves them out.
+ */
+function journalApi(ctx: RestContext, url: URL, res: ServerResponse, sysId: string | undefined, fields: string | null): unknown {
+  const visible = ctx.instance.journalRows(url.searchParams.get('sysparm_query'))
+    .filter(({ record }) => !ctx.forbiddenTables.has(record.table) && !ctx.forbiddenTables.has(record.sysClassName))
+    .map(({ row }) => row);
+  if (sysId !== undefined) {
+    const row = visible.find((r) => r.sys_id === sysId);
+    if (!row) throw NOT_FOUND();
+    return sendJson(res, 200, { result: pick(row, fields) });
+  }
+  const { limit, offset } = limitOf(url);
+  sendJson(res, 200, { result: visible.slice(offset, offset + limit).map((r) => pick(r, fields)) }, { 'X-Total-Count': String(visible.length) });
+  return { matched: visible.length };
 }
 
 function attachTo(ctx: RestContext, tableName: string | null, tableSysId: string | null, fileName: string | null, contentType: string, bytes: Buffer) {
