@@ -1,13 +1,18 @@
 // Runs the durable jobs of the `jobs` table: picks due rows, calls the handler for their
-// kind, and records the result. Transient failures are retried with backoff, credential
-// failures slowly (an operator is fixing them); permanent and input failures, and running
-// out of attempts, fail the job and tell the handler's `onGiveUp` so the request becomes
-// `failed` — visible and retryable, never lost.
+// kind, and records the result. What a failure leads to is job-failure-policy.ts: transient
+// failures are retried with backoff; credentials or settings an operator must fix, and our
+// own infrastructure being down (SMTP server, data dir), make the job wait without using up
+// attempts; permanent and input failures, and running out of attempts, fail the job and
+// tell the handler's `onGiveUp` so the request becomes `failed` — visible and retryable.
+// A job that succeeded but could not be recorded (database busy or full) is remembered and
+// recorded first thing, so its effect is not repeated while this process lives.
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/open-database.ts';
-import { dueJobs, failJob, finishJob, nextJobTime, retryJob, type JobKind, type JobRow } from '../store/jobs.ts';
-import { JOB_MAX_ATTEMPTS, retryDelayMs } from './retry-delay.ts';
+import { dueJobs, failJob, finishJob, nextJobTime, retryJob, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
+import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
+import { decideJobFailure } from './job-failure-policy.ts';
+import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
 
 export interface JobHandler {
   run(job: JobRow): Promise<void>;
@@ -25,14 +30,16 @@ export interface JobRunnerOptions {
   /** Longest sleep between looks at the table (a safety net behind `poke`). */
   idleCheckMs?: number;
   retryBaseMs?: number;
-  /** Shortest wait after a credentials failure (default 5 minutes). */
+  /** Shortest wait after a failure an operator must fix: credentials, settings (default 5 minutes). */
   authRetryMs?: number;
   /** Told the outcome of every attempt (metrics); `code` is the error's, when it failed. */
   onAttempt?: (kind: JobKind, outcome: 'done' | 'retry' | 'failed', code?: string) => void;
 }
 
 export const AUTH_RETRY_MS = 5 * 60_000;
+/** After a pass failed (the database itself), the pause before the next doubles up to the max. */
 const FAILED_PASS_PAUSE_MS = 5_000;
+const FAILED_PASS_MAX_PAUSE_MS = 5 * 60_000;
 
 export interface JobRunner {
   /** Something was enqueued: look now. */
@@ -53,6 +60,10 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   let running: Promise<void> | undefined;
   let again = false;
   let idleWaiters: Array<() => void> = [];
+  let failedPasses = 0;
+  // Jobs whose handler succeeded but whose `done` could not be written yet.
+  const unrecorded = new Set<number>();
+  const storage = storageContextOf(options.db);
 
   const schedule = (): void => {
     if (stopped) return;
@@ -72,40 +83,64 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       run: () => Promise.reject(new SignrelayError('permanent', 'no_job_handler', `no handler for jobs of kind ${job.kind}`)),
     };
     const log = options.logger.child({ job: job.kind, jobId: job.id, requestId: job.requestId ?? undefined });
+    let failure: unknown;
     try {
       await handler.run(job);
-      finishJob(options.db, job.id, now());
+    } catch (err) {
+      failure = storageFailure(err, storage) ?? err;
+    }
+    if (failure === undefined) {
+      recordDone(job);
       log.info('job done', { attempt: job.attempts + 1 });
       options.onAttempt?.(job.kind, 'done');
+      return;
+    }
+    const message = describeError(failure);
+    const code = isSignrelayError(failure) ? failure.code : 'unexpected';
+    const verdict = decideJobFailure({
+      error: failure, attempts: job.attempts, ageMs: Math.max(0, now().getTime() - Date.parse(job.createdAt)) || 0, maxAttempts,
+      retryBaseMs: options.retryBaseMs, operatorRetryMs: authRetryMs,
+    });
+    const runAt = (delayMs: number) => new Date(now().getTime() + delayMs);
+    if (verdict.action === 'wait') {
+      waitJob(options.db, job.id, message, runAt(verdict.delayMs), now());
+      const fields = { code, retryInMs: verdict.delayMs, error: message };
+      if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
+      else log.warn('the job waits for a service it needs', fields);
+      options.onAttempt?.(job.kind, 'retry', code);
+      return;
+    }
+    if (verdict.action === 'retry') {
+      retryJob(options.db, job.id, message, runAt(verdict.delayMs), now());
+      log.warn('job failed, will retry', { attempt: job.attempts + 1, retryInMs: verdict.delayMs, error: message });
+      options.onAttempt?.(job.kind, 'retry', code);
+      return;
+    }
+    failJob(options.db, job.id, verdict.reason, now());
+    log.error('job failed for good', { attempt: job.attempts + 1, kind: isSignrelayError(failure) ? failure.kind : 'transient', error: message });
+    options.onAttempt?.(job.kind, 'failed', code);
+    try {
+      handler.onGiveUp?.(job, verdict.reason);
+    } catch (giveUpErr) {
+      log.error('recording the failure failed', { error: describeError(giveUpErr) });
+    }
+  };
+
+  /** The effect happened: record it, or remember it until the database takes it. */
+  const recordDone = (job: JobRow): void => {
+    try {
+      finishJob(options.db, job.id, now());
     } catch (err) {
-      const message = describeError(err);
-      const kind = isSignrelayError(err) ? err.kind : 'transient';
-      const attempt = job.attempts + 1;
-      const code = isSignrelayError(err) ? err.code : 'unexpected';
-      // Credentials an operator must fix are retried slowly and without limit: the work
-      // waits for the fix instead of failing every request that happens to be queued.
-      if (kind === 'auth' || (kind === 'transient' && attempt < maxAttempts)) {
-        const retryAfterSeconds = isSignrelayError(err) ? err.retryAfterSeconds : undefined;
-        const delay = Math.max(retryDelayMs(attempt, { retryAfterSeconds, baseMs: options.retryBaseMs }), kind === 'auth' ? authRetryMs : 0);
-        retryJob(options.db, job.id, message, new Date(now().getTime() + delay), now());
-        if (kind === 'auth') log.error('credentials refused; the job waits for the fix', { attempt, retryInMs: delay, error: message });
-        else log.warn('job failed, will retry', { attempt, retryInMs: delay, error: message });
-        options.onAttempt?.(job.kind, 'retry', code);
-        return;
-      }
-      const reason = kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message;
-      failJob(options.db, job.id, reason, now());
-      log.error('job failed for good', { attempt, kind, error: message });
-      options.onAttempt?.(job.kind, 'failed', code);
-      try {
-        handler.onGiveUp?.(job, reason);
-      } catch (giveUpErr) {
-        log.error('recording the failure failed', { error: describeError(giveUpErr) });
-      }
+      unrecorded.add(job.id);
+      throw storageFailure(err, storage) ?? err;
     }
   };
 
   const pass = async (): Promise<void> => {
+    for (const id of unrecorded) {
+      finishJob(options.db, id, now());
+      unrecorded.delete(id);
+    }
     do {
       again = false;
       for (const job of dueJobs(options.db, now())) {
@@ -122,11 +157,15 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       return;
     }
     running = pass()
-      .then(() => schedule(), (err: unknown) => {
-        // The table itself failed (database error): look again after a pause, not at once.
-        options.logger.error('job runner pass failed', { error: describeError(err) });
+      .then(() => {
+        failedPasses = 0;
+        schedule();
+      }, (err: unknown) => {
+        // The table itself failed (database busy, disk full): look again after a growing pause.
+        const pauseMs = Math.min(FAILED_PASS_MAX_PAUSE_MS, FAILED_PASS_PAUSE_MS * 2 ** failedPasses++);
+        options.logger.error('job runner pass failed', { error: describeError(storageFailure(err, storage) ?? err), retryInMs: pauseMs, unrecordedDone: unrecorded.size || undefined });
         clearTimeout(timer);
-        timer = setTimeout(poke, FAILED_PASS_PAUSE_MS);
+        timer = setTimeout(poke, pauseMs);
       })
       .finally(() => {
         running = undefined;
@@ -140,6 +179,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       stopped = true;
       clearTimeout(timer);
       await running;
+      for (const id of unrecorded) {
+        try {
+          finishJob(options.db, id, now());
+        } catch (err) {
+          options.logger.error('a job that was done could not be recorded; it runs again after the restart', { jobId: id, error: describeError(storageFailure(err, storage) ?? err) });
+        }
+      }
       idleWaiters.forEach((w) => w());
     },
     idle() {

@@ -44,9 +44,18 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
   }
   if ((code === 'ESOCKET' || code === 'ETLS' || code === 'ECONNECTION') &&
       (CERTIFICATE_RE.test(detail) || CERTIFICATE_RE.test(tlsCode))) {
+    // Node appends its own hint after a ';' (--use-system-ca); ours is the one to follow.
+    const summary = detail.split(';')[0]!.trim();
+    const reason = tlsCode && tlsCode !== summary ? `${tlsCode}: ${summary}` : summary;
+    const optOut = 'or, only for a server you control, set smtp.tls_verify: false; then restart signrelay. Mail waits until then.';
+    if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || tlsCode === 'HOSTNAME_MISMATCH') {
+      return new SignrelayError('config', 'smtp_tls_verify',
+        `The certificate of the SMTP server ${server} is not issued for "${context.host}" (${reason}). Set smtp.host ` +
+        `to a name the certificate is issued for, ${optOut}`, { cause: err });
+    }
     return new SignrelayError('config', 'smtp_tls_verify',
-      `The certificate of the SMTP server ${server} could not be verified (${detail}). Fix the server ` +
-      'certificate, or set smtp.tls_verify: false only for a server you control.', { cause: err });
+      `The certificate of the SMTP server ${server} could not be verified (${reason}). If it comes from your own ` +
+      `certificate authority, trust that CA: start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ${optOut}`, { cause: err });
   }
   if (code === 'ETLS' || /wrong version number|ssl routines/i.test(detail)) {
     return new SignrelayError('config', 'smtp_tls_mismatch',
@@ -69,6 +78,7 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
       `The SMTP server ${server} asked to try again later (${detail}).`, { cause: err });
   }
   return new SignrelayError('transient', 'smtp_unavailable',
-    `The SMTP server ${server} could not be reached or dropped the connection (${code || 'error'}: ${detail}).`,
+    `The SMTP server ${server} could not be reached or dropped the connection (${code || 'error'}: ${detail}). ` +
+    'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port.',
     { cause: err });
 }

@@ -2,12 +2,14 @@
 // is counted on disk before it starts (a mail that crashes the process counts too), and a
 // mail whose processing failed more than `maxAttempts` times is filed by `giveUp` — moved
 // out with its reason recorded and an operator alerted. Failures of the infrastructure
-// (database busy, disk full, network) never count: that mail waits for the fix.
+// (database busy, disk full, network) never count: that mail waits for the fix, and a
+// failure of the data directory is reported as one clear error naming it.
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { countAttempt, recordAttemptFailure, type FailureKind } from '../store/message-attempts.ts';
+import { countAttempt, recordAttemptFailure, type AttemptRow, type FailureKind } from '../store/message-attempts.ts';
 import { findMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
+import { isStorageFailure, storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import type { MessageOutcome, WatchedMessage } from './imap-watcher.ts';
 
 export const MAX_MESSAGE_ATTEMPTS = 5;
@@ -27,16 +29,23 @@ export interface AttemptLimitOptions {
 export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<MessageOutcome>, options: AttemptLimitOptions): (message: WatchedMessage) => Promise<MessageOutcome> {
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? MAX_MESSAGE_ATTEMPTS;
+  const storage = storageContextOf(options.db);
   return async (message) => {
     const key = { mailbox: options.mailbox, uidValidity: message.uidValidity, uid: message.uid };
-    const known = findMessage(options.db, key);
-    if (known) return { moveTo: known.folder };
-    const attempt = countAttempt(options.db, key, now());
+    let attempt: AttemptRow;
+    try {
+      const known = findMessage(options.db, key);
+      if (known) return { moveTo: known.folder };
+      attempt = countAttempt(options.db, key, now());
+    } catch (err) {
+      // Nothing was counted: the database is failing, not this mail.
+      throw storageFailure(err, storage) ?? err;
+    }
     // An attempt that ended with no recorded error was cut short by the process dying —
     // often for reasons that are not this mail's (OOM killer, power, deploys): those count
-    // only at a much higher limit.
+    // only at a much higher limit. Infrastructure failures took their attempts back.
     const limit = attempt.lastErrorKind === 'processing' ? maxAttempts : maxAttempts * UNEXPLAINED_ATTEMPTS_FACTOR;
-    if (attempt.attempts > limit && attempt.lastErrorKind !== 'infrastructure') {
+    if (attempt.attempts > limit) {
       const why = attempt.lastError ?? 'the process stopped while handling it';
       options.logger.error('giving up on a mail', { uid: message.uid, attempts: attempt.attempts - 1, error: why });
       return options.giveUp(message, `it could not be processed in ${attempt.attempts - 1} attempts (${why})`);
@@ -44,20 +53,23 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
     try {
       return await handle(message);
     } catch (err) {
+      const failure = storageFailure(err, storage) ?? err;
       try {
-        recordAttemptFailure(options.db, key, describeError(err), failureKind(err), now());
+        recordAttemptFailure(options.db, key, describeError(failure), failureKind(failure), now());
       } catch {
         // The database itself is failing: the watcher retries the mail later anyway.
       }
-      throw err;
+      throw failure;
     }
   };
 }
 
-const INFRASTRUCTURE_CODES = /^(SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)|ENOSPC|EIO|EMFILE|ENFILE|EDQUOT|EROFS|ECONNRESET|ETIMEDOUT|EPIPE|NoConnection)/;
+const NETWORK_CODES = /^(ECONNRESET|ETIMEDOUT|EPIPE|NoConnection)/;
 
+/** Whose failure it was: the mail's own (`processing`), or what it needs (`infrastructure`, incl. settings an operator must fix). */
 export function failureKind(err: unknown): FailureKind {
-  if (isSignrelayError(err)) return err.kind === 'transient' || err.kind === 'auth' ? 'infrastructure' : 'processing';
+  if (isSignrelayError(err)) return err.kind === 'transient' || err.kind === 'auth' || err.kind === 'config' ? 'infrastructure' : 'processing';
+  if (isStorageFailure(err)) return 'infrastructure';
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && INFRASTRUCTURE_CODES.test(code) ? 'infrastructure' : 'processing';
+  return typeof code === 'string' && NETWORK_CODES.test(code) ? 'infrastructure' : 'processing';
 }

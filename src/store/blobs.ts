@@ -2,8 +2,13 @@
 // same bytes twice is a no-op). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+
+export interface BlobStoreOptions {
+  /** Opens a new temp file for writing (tests put a full device behind it). */
+  openForWrite?: (path: string) => number;
+}
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -11,9 +16,11 @@ export function sha256(bytes: Uint8Array): string {
 
 export class BlobStore {
   readonly dir: string;
+  readonly #openForWrite: (path: string) => number;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: BlobStoreOptions = {}) {
     this.dir = join(dataDir, 'blobs');
+    this.#openForWrite = options.openForWrite ?? ((path) => openSync(path, 'w', 0o600));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -30,13 +37,16 @@ export class BlobStore {
     const dir = join(this.dir, hash.slice(0, 2));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temp = join(dir, `.${hash}.${randomBytes(4).toString('hex')}.tmp`);
-    const fd = openSync(temp, 'w', 0o600);
+    const fd = this.#openForWrite(temp);
     try {
-      writeSync(fd, bytes);
+      // A nearly full disk accepts part of a write without an error: write the rest, and
+      // the disk's ENOSPC comes with the next call instead of a truncated blob.
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
       fsyncSync(fd);
     } catch (err) {
+      // A full disk (ENOSPC) lands here: leave nothing behind, and report the write's error.
       closeSync(fd);
-      unlinkSync(temp);
+      rmSync(temp, { force: true });
       throw err;
     }
     closeSync(fd);

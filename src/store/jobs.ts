@@ -3,7 +3,7 @@
 // permanently, or runs out of attempts; a restart simply picks up the due rows.
 import type { Db } from './open-database.ts';
 
-export type JobKind = 'submit' | 'complete' | 'mail';
+export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel';
 export type JobState = 'pending' | 'done' | 'failed';
 
 export interface JobRow {
@@ -15,6 +15,7 @@ export interface JobRow {
   attempts: number;
   runAt: string;
   lastError: string | null;
+  createdAt: string;
 }
 
 export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | null; payload?: Record<string, unknown>; runAt?: Date }, now: Date): number {
@@ -45,6 +46,19 @@ export function retryJob(db: Db, id: number, error: string, runAt: Date, now: Da
     .run(error, runAt.toISOString(), now.toISOString(), id);
 }
 
+/** Like retryJob, but the attempt is not counted: the job waits for a fix outside it. */
+export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
+  db.prepare('UPDATE jobs SET last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
+    .run(error, runAt.toISOString(), now.toISOString(), id);
+}
+
+/** Makes pending jobs of `kind` that have failed before due now (what they waited for is back). */
+export function releaseFailedJobs(db: Db, kind: JobKind, now: Date): number {
+  const at = now.toISOString();
+  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND state = 'pending' AND last_error IS NOT NULL AND run_at > ?")
+    .run(at, at, kind, at).changes;
+}
+
 export function failJob(db: Db, id: number, error: string, now: Date): void {
   db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?")
     .run(error, now.toISOString(), id);
@@ -71,5 +85,6 @@ function toJobRow(r: Record<string, unknown>): JobRow {
     attempts: r.attempts as number,
     runAt: r.run_at as string,
     lastError: (r.last_error as string | null) ?? null,
+    createdAt: r.created_at as string,
   };
 }

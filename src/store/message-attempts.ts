@@ -1,6 +1,6 @@
-// Per-mail attempt counts (see migration 0003). Infrastructure failures — a busy or full
-// disk, the network — are retried without limit; only failures of the mail's own
-// processing (and crashes) count towards giving up.
+// Per-mail attempt counts (see migration 0003). Each attempt is counted before it starts;
+// an infrastructure failure — a busy or full disk, the network — takes its attempt back,
+// so only failures of the mail's own processing (and crashes) count towards giving up.
 import type { Db } from './open-database.ts';
 import type { MessageKey } from './messages.ts';
 
@@ -21,7 +21,10 @@ export function countAttempt(db: Db, key: MessageKey, now: Date): AttemptRow {
   return { attempts: row.attempts, lastError: row.last_error, lastErrorKind: row.last_error_kind };
 }
 
+/** Records how the attempt failed; an infrastructure failure takes its attempt back (it never counts). */
 export function recordAttemptFailure(db: Db, key: MessageKey, error: string, kind: FailureKind, now: Date): void {
-  db.prepare('UPDATE message_attempts SET last_error = ?, last_error_kind = ?, updated_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .run(error, kind, now.toISOString(), key.mailbox, key.uidValidity, key.uid);
+  const uncount = kind === 'infrastructure' ? 1 : 0;
+  db.prepare(`UPDATE message_attempts SET attempts = max(0, attempts - ?), last_error = ?, last_error_kind = ?, updated_at = ?
+    WHERE mailbox = ? AND uid_validity = ? AND uid = ?`)
+    .run(uncount, error, kind, now.toISOString(), key.mailbox, key.uidValidity, key.uid);
 }

@@ -11,7 +11,7 @@ export type Db = Database.Database;
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 const BUSY_TIMEOUT_MS = 5_000;
 
-export function openDatabase(dataDir: string): Db {
+export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number | undefined } = {}): Db {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
@@ -26,7 +26,7 @@ export function openDatabase(dataDir: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     migrate(db);
     return db;
   } catch (err) {

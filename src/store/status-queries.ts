@@ -30,7 +30,7 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
       sum(state = 'pending') AS pending,
       sum(state = 'pending' AND run_at <= ?) AS due,
       min(CASE WHEN state = 'pending' AND run_at <= ? THEN run_at END) AS oldest,
-      sum(state = 'pending' AND attempts > 0) AS retrying,
+      sum(state = 'pending' AND (attempts > 0 OR last_error IS NOT NULL)) AS retrying,
       sum(state = 'failed') AS failed
     FROM jobs`).get(at, at) as Record<string, number | string | null>;
   const last = db.prepare("SELECT last_error FROM jobs WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1")

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { startDaemon, type Daemon } from '../../src/daemon.ts';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -63,7 +63,8 @@ export interface World {
   config: Config;
   daemon: Daemon | undefined;
   logs: string[];
-  startDaemon(): Daemon;
+  /** Starts the daemon with `world.config` (a test may replace it to restart with other settings). */
+  startDaemon(options?: Partial<Omit<DaemonOptions, 'config' | 'logger'>>): Daemon;
   stopDaemon(): Promise<void>;
   close(): Promise<void>;
 }
@@ -119,11 +120,11 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
   const logs: string[] = [];
   const world: World = {
     dovecot, smtp, simulator, servicenow, config, logs, daemon: undefined,
-    startDaemon() {
+    startDaemon(options = {}) {
       const stream = new PassThrough();
       stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
       const logger = createLogger({ level: 'debug', format: 'json', stream, secrets: [API_SECRET, IMAP_PASSWORD, SN_PASSWORD, SN_CLIENT_SECRET] });
-      world.daemon = startDaemon({ config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50 });
+      world.daemon = startDaemon({ config: world.config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50, ...options });
       return world.daemon;
     },
     async stopDaemon() {

@@ -62,8 +62,11 @@ describe('classifySmtpError', () => {
     ['recipient deferred (451)', err({ code: 'EENVELOPE', responseCode: 451, response: '451 Try later' }), 'transient', 'smtp_deferred', '451'],
     ['login refused (535)', err({ code: 'EAUTH', responseCode: 535, response: '535 Authentication credentials invalid' }), 'auth', 'smtp_auth_failed', 'smtp.password'],
     ['server down', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'ECONNREFUSED'],
+    ['server down: the settings to check', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'smtp.host and smtp.port'],
     ['timeout', err({ code: 'ETIMEDOUT' }, 'Greeting never received'), 'transient', 'smtp_unavailable', 'Greeting'],
     ['self-signed certificate', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), 'config', 'smtp_tls_verify', 'smtp.tls_verify'],
+    ['self-signed certificate: the CA fix', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate'), 'config', 'smtp_tls_verify', 'NODE_EXTRA_CA_CERTS=/path/to/ca.pem'],
+    ['certificate for another host', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID' }, "Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: "), 'config', 'smtp_tls_verify', 'Set smtp.host to a name the certificate is issued for'],
     ['untrusted chain (code only)', err({ code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'TLS failed'), 'config', 'smtp_tls_verify', 'tls_verify: false'],
     ['TLS to a plain port', err({ code: 'ESOCKET' }, 'ssl3_get_record:wrong version number'), 'config', 'smtp_tls_mismatch', 'smtp.port'],
     ['unknown host', err({ code: 'EDNS' }, 'getaddrinfo ENOTFOUND smtp.corp.example'), 'config', 'smtp_host_unknown', 'smtp.host'],
@@ -72,6 +75,15 @@ describe('classifySmtpError', () => {
     const classified = classifySmtpError(error, context);
     expect(classified).toMatchObject({ kind, code });
     expect(classified.message).toContain(mentions);
+  });
+
+  it("gives our advice for an untrusted certificate, not Node's", () => {
+    const classified = classifySmtpError(err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' },
+      'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), context);
+    expect(classified.message).toBe('The certificate of the SMTP server smtp.corp.example:587 could not be verified ' +
+      '(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate). If it comes from your own certificate authority, trust that CA: ' +
+      'start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; or, only for a server you control, set smtp.tls_verify: false; ' +
+      'then restart signrelay. Mail waits until then.');
   });
 
   it('never repeats the password, even if the server echoes it', () => {

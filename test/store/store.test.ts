@@ -29,7 +29,7 @@ describe('the request state machine', () => {
   });
 
   it('has final states with no way out', () => {
-    expect(REQUEST_STATES.filter(isFinal)).toEqual(['delivered', 'rejected', 'declined', 'expired']);
+    expect(REQUEST_STATES.filter(isFinal)).toEqual(['delivered', 'rejected', 'declined', 'expired', 'cancelled']);
   });
 
   it('records an audit event per transition and refuses illegal moves', () => {

@@ -1,0 +1,52 @@
+// What the job runner does with a failed attempt — pure, so the rules read as a table.
+// - `wait`: the job cannot succeed until something outside it is fixed: credentials or
+//   settings an operator must correct, or a service of our own that is down (the SMTP
+//   server). It waits without limit and the attempt is not counted, so a long outage
+//   never uses up the attempts a later, real failure is entitled to.
+// - `retry`: a transient failure of the remote side; counted, with backoff.
+// - `fail`: permanent, bad input, or out of attempts.
+import { describeError, isSignrelayError } from '../errors.ts';
+import { STORAGE_FAILURE_CODES } from '../store/storage-failure.ts';
+import { retryDelayMs, waitDelayMs } from './retry-delay.ts';
+
+/**
+ * Failures that mean "our own infrastructure is down", whatever the job: the work waits for
+ * it instead of being given up (a reply must not be lost to an SMTP outage or a full disk).
+ */
+export const WAIT_FOR_INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set(['smtp_unavailable', ...STORAGE_FAILURE_CODES]);
+
+export type JobFailureVerdict =
+  | { action: 'wait'; for: 'operator' | 'infrastructure'; delayMs: number }
+  | { action: 'retry'; delayMs: number }
+  | { action: 'fail'; reason: string };
+
+export interface JobFailureInput {
+  error: unknown;
+  /** Counted attempts before this one. */
+  attempts: number;
+  /** How long the job has existed: waits back off by it, as they are not counted. */
+  ageMs: number;
+  maxAttempts: number;
+  retryBaseMs?: number | undefined;
+  /** Shortest wait for an operator's fix. */
+  operatorRetryMs: number;
+  random?: () => number;
+}
+
+export function decideJobFailure(input: JobFailureInput): JobFailureVerdict {
+  const { error } = input;
+  const kind = isSignrelayError(error) ? error.kind : 'transient';
+  const delay = { retryAfterSeconds: isSignrelayError(error) ? error.retryAfterSeconds : undefined, baseMs: input.retryBaseMs, random: input.random };
+  if (kind === 'auth' || kind === 'config') {
+    return { action: 'wait', for: 'operator', delayMs: Math.max(waitDelayMs(input.ageMs, delay), input.operatorRetryMs) };
+  }
+  if (isSignrelayError(error) && WAIT_FOR_INFRASTRUCTURE_CODES.has(error.code)) {
+    return { action: 'wait', for: 'infrastructure', delayMs: waitDelayMs(input.ageMs, delay) };
+  }
+  const attempt = input.attempts + 1;
+  if (kind === 'transient' && attempt < input.maxAttempts) {
+    return { action: 'retry', delayMs: retryDelayMs(attempt, delay) };
+  }
+  const message = describeError(error);
+  return { action: 'fail', reason: kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message };
+}

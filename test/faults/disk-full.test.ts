@@ -1,0 +1,117 @@
+// Disk full, through the whole daemon: a request mail that arrives while the data directory
+// cannot take more stays in INBOX, uncounted; the daemon keeps running and says, without a
+// stack, that storage.data_dir is full; once there is room again the mail is processed
+// exactly once. Two real sources of "full":
+// - the database cannot grow: SQLite's own SQLITE_FULL, from PRAGMA max_page_count on the
+//   daemon's connection (runs everywhere);
+// - the filesystem is full: a small tmpfs under the data dir, filled up (ENOSPC from the
+//   kernel to SQLite and the blob store). Where this machine may not mount (an unprivileged
+//   CI container), the blob store's temp file is put on /dev/full instead — the kernel's
+//   ENOSPC all the same, for the blob write only.
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect, it } from 'vitest';
+import { BlobStore, sha256 } from '../../src/store/blobs.ts';
+import type { LogEntry } from '../support/test-logger.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { buildMail, contractPdf } from '../integration/world.ts';
+import { daemonLog, linesWithStackTraces } from './imap-fault-world.ts';
+import { fillUp, mountTmpfs, removeFiller, unmountTmpfs } from './disk-tmpfs.ts';
+import { countedAttemptsOfWaitingMail, expectProcessedOnce, inFolder, storageFaultDaemon, useStorageFaultWorld, waitForIdle } from './storage-fault-checks.ts';
+
+const CAN_MOUNT = ((): boolean => {
+  const probe = mkdtempSync(join(tmpdir(), 'signrelay-tmpfs-probe-'));
+  const mounted = mountTmpfs(probe, 1 << 20);
+  if (mounted) unmountTmpfs(probe);
+  rmSync(probe, { recursive: true, force: true });
+  return mounted;
+})();
+
+const mounts: string[] = [];
+const getWorld = useStorageFaultWorld(() => mounts.forEach(unmountTmpfs));
+
+async function deliverRequest(record: string, messageId: string, subject = `Contract for ${record}`): Promise<void> {
+  await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
+    subject, text: 'Signer: Ann Lee <ann.lee@example.com>', messageId,
+    attachments: [{ filename: 'contract.pdf', content: await contractPdf(`Contract ${record}`) }],
+  }));
+}
+
+/** The watcher's line for the held-back mail, once the storage failure hit it. */
+async function storageFailure(since: number): Promise<LogEntry> {
+  return waitFor(() => daemonLog(getWorld()).slice(since).find((e) => e.message === 'mail handler failed; will retry'),
+    { timeoutMs: 20_000, what: 'the mail handler failing on the full data dir' });
+}
+
+async function expectHeldBack(line: LogEntry, dataDir: string, cause: RegExp): Promise<void> {
+  const world = getWorld();
+  expect(line).toMatchObject({ level: 'warn', mailbox: 'requests' });
+  expect(line.error).toContain(`storage.data_dir ${dataDir} is full: free space on its filesystem`);
+  expect(line.error).toMatch(cause);
+  expect(await inFolder(world, 'INBOX')).toHaveLength(1);
+  expect(countedAttemptsOfWaitingMail(world)).toBe(0);
+}
+
+it('holds a mail while the database cannot grow (SQLITE_FULL), then processes it once', async () => {
+  const world = getWorld();
+  const { db } = world.daemon!;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const freePages = db.pragma('freelist_count', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  expect(db.pragma(`max_page_count = ${pages}`, { simple: true })).toBe(pages);
+  // A subject longer than the free pages hold: the request row needs pages the file cannot get.
+  const longSubject = `Contract for RITM0010005 ${'with a long story '.repeat(Math.ceil(((freePages + 2) * pageSize) / 18))}`;
+  const since = daemonLog(world).length;
+  await deliverRequest('RITM0010005', '<db-full-1@corp.example>', longSubject);
+  const line = await storageFailure(since);
+  await expectHeldBack(line, world.config.storage.data_dir, /\(SQLITE_FULL: database or disk is full\)/);
+
+  db.pragma('max_page_count = 1073741823');
+  await expectProcessedOnce(world, { record: 'RITM0010005', messageId: '<db-full-1@corp.example>' });
+  expect(linesWithStackTraces(world)).toEqual([]);
+});
+
+it(`holds a mail while the data dir's filesystem is full (ENOSPC, ${CAN_MOUNT ? 'a filled-up tmpfs' : 'the blob store on /dev/full'}), then processes it once`, async () => {
+  // A fresh data dir for this case: on a small tmpfs when we may mount one.
+  const world = getWorld();
+  await world.stopDaemon();
+  const dataDir = join(dirname(world.config.storage.data_dir), 'data-full');
+  world.config.storage.data_dir = dataDir;
+  // The old data dir kept the rotated OAuth refresh token; a new one starts from a fresh token.
+  world.config.provider.refresh_token = world.simulator.issueTokens().refreshToken;
+  let full = false;
+  let clear: () => void;
+  if (CAN_MOUNT) {
+    expect(mountTmpfs(dataDir, 16 << 20)).toBe(true);
+    mounts.push(dataDir);
+    world.startDaemon(storageFaultDaemon);
+    const filler = fillUp(dataDir);
+    clear = () => removeFiller(filler);
+  } else {
+    const blobs = new BlobStore(dataDir, {
+      openForWrite: (path) => {
+        if (full) symlinkSync('/dev/full', path);
+        return openSync(path, 'w', 0o600);
+      },
+    });
+    full = true;
+    world.startDaemon({ ...storageFaultDaemon, blobs });
+    clear = () => { full = false; };
+  }
+  await waitForIdle(world);
+
+  const since = daemonLog(world).length;
+  await deliverRequest('RITM0010006', '<disk-full-1@corp.example>');
+  const line = await storageFailure(since);
+  await expectHeldBack(line, dataDir, /\((ENOSPC: no space left on device, write|SQLITE_FULL: database or disk is full)/);
+  expect(world.daemon!.requestWatcher.status().state).not.toBe('stopped');
+
+  clear();
+  await expectProcessedOnce(world, { record: 'RITM0010006', messageId: '<disk-full-1@corp.example>' });
+  expect(linesWithStackTraces(world)).toEqual([]);
+  // Whatever the full disk refused left no truncated or stray file among the PDFs.
+  const stored = readdirSync(world.daemon!.blobs.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  expect(stored.length).toBeGreaterThanOrEqual(2);
+  for (const file of stored) expect(`${sha256(readFileSync(join(file.parentPath, file.name)))}.pdf`).toBe(file.name);
+});

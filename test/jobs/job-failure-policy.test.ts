@@ -1,0 +1,47 @@
+// The job runner's verdict on a failed attempt, as a table: who has to act decides whether
+// the job waits (uncounted), retries (counted) or fails.
+import { describe, expect, it } from 'vitest';
+import { SignrelayError } from '../../src/errors.ts';
+import { decideJobFailure, type JobFailureVerdict } from '../../src/jobs/job-failure-policy.ts';
+import { waitDelayMs } from '../../src/jobs/retry-delay.ts';
+
+const HOUR = 3_600_000;
+const base = { maxAttempts: 3, retryBaseMs: 1_000, operatorRetryMs: 300_000, random: () => 1 };
+const failure = (kind: SignrelayError['kind'], code: string, retryAfterSeconds?: number) =>
+  new SignrelayError(kind, code, `${code} happened`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+
+describe('decideJobFailure', () => {
+  it.each<[string, unknown, number, number, JobFailureVerdict]>([
+    ['SMTP server down, fresh job', failure('transient', 'smtp_unavailable'), 0, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
+    ['SMTP server down for an hour, many tries', failure('transient', 'smtp_unavailable'), 50, HOUR, { action: 'wait', for: 'infrastructure', delayMs: 30 * 60_000 }],
+    ['data dir full', failure('transient', 'storage_full'), 2, 10_000, { action: 'wait', for: 'infrastructure', delayMs: 10_000 }],
+    ['database locked', failure('transient', 'storage_busy'), 2, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
+    ['credentials refused', failure('auth', 'provider_auth'), 0, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
+    ['certificate not trusted', failure('config', 'smtp_tls_verify'), 7, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
+    ['operator fix pending for hours', failure('config', 'smtp_tls_verify'), 7, 4 * HOUR, { action: 'wait', for: 'operator', delayMs: 30 * 60_000 }],
+    ['provider 503, first time', failure('transient', 'provider_unavailable'), 0, 0, { action: 'retry', delayMs: 1_000 }],
+    ['provider 429 with Retry-After', failure('transient', 'provider_throttled', 90), 1, 0, { action: 'retry', delayMs: 90_000 }],
+    ['an unexpected throw counts as transient', new TypeError('x is undefined'), 0, 0, { action: 'retry', delayMs: 1_000 }],
+    ['provider 503, out of attempts', failure('transient', 'provider_unavailable'), 2, 0, { action: 'fail', reason: 'gave up after 3 attempts: provider_unavailable happened' }],
+    ['refused for good', failure('permanent', 'provider_rejected'), 0, 0, { action: 'fail', reason: 'provider_rejected happened' }],
+    ['bad input', failure('input', 'pdf_damaged'), 0, 0, { action: 'fail', reason: 'pdf_damaged happened' }],
+  ])('%s', (_name, error, attempts, ageMs, verdict) => {
+    expect(decideJobFailure({ ...base, error, attempts, ageMs })).toEqual(verdict);
+  });
+
+  it('keeps waiting however many attempts were counted before the outage', () => {
+    expect(decideJobFailure({ ...base, error: failure('transient', 'smtp_unavailable'), attempts: 99, ageMs: 0 }).action).toBe('wait');
+  });
+});
+
+describe('waitDelayMs', () => {
+  it.each([
+    [0, 0, 500], [0, 1, 1_000], [4_000, 0, 2_000], [4_000, 1, 4_000], [10 * HOUR, 1, 30 * 60_000],
+  ])('a job %i ms old, random %f, waits %i ms', (ageMs, r, expected) => {
+    expect(waitDelayMs(ageMs, { baseMs: 1_000, random: () => r })).toBe(expected);
+  });
+
+  it('never waits less than Retry-After', () => {
+    expect(waitDelayMs(0, { baseMs: 1_000, random: () => 0, retryAfterSeconds: 60 })).toBe(60_000);
+  });
+});

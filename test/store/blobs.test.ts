@@ -1,0 +1,57 @@
+// The blob store when the disk will not take a file: it reports the kernel's error, stores
+// nothing and leaves no temp file — never a truncated blob under a hash it does not match.
+// Real kernel errors: /dev/full behind the temp file (ENOSPC), and a file-size limit on a
+// child process, which makes the kernel accept only part of a write (a short write).
+import { mkdtempSync, openSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlobStore, sha256 } from '../../src/store/blobs.ts';
+import { runNodeScript } from '../support/node-script.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'signrelay-blobs-'));
+  dirs.push(dir);
+  return dir;
+}
+/** Every file under the blob directory, temp files included. */
+const filesIn = (store: BlobStore) => readdirSync(store.dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+
+describe('BlobStore.put on a full disk', () => {
+  it('throws ENOSPC, stores nothing and leaves no temp file; stores the bytes once the disk has room', () => {
+    const dir = dataDir();
+    let full = true;
+    // The temp file is a link to /dev/full, whose every write the kernel refuses with ENOSPC.
+    const store = new BlobStore(dir, {
+      openForWrite: (path) => {
+        if (full) symlinkSync('/dev/full', path);
+        return openSync(path, 'w', 0o600);
+      },
+    });
+    const bytes = Buffer.alloc(100_000, 7);
+    expect(() => store.put(bytes)).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+    expect(filesIn(store)).toEqual([]);
+    expect(store.has(sha256(bytes))).toBe(false);
+    full = false;
+    expect(store.put(bytes)).toBe(sha256(bytes));
+    expect(sha256(store.get(sha256(bytes)))).toBe(sha256(bytes));
+  });
+
+  it('does not store the part of a file the kernel took before refusing the rest', async () => {
+    const dir = dataDir();
+    // A 16 KiB file-size limit (SIGXFSZ ignored): the kernel takes 16 KiB of the write, then EFBIG.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      import { BlobStore } from './src/store/blobs.ts';
+      const store = new BlobStore(${JSON.stringify(dir)});
+      let outcome;
+      try { store.put(Buffer.alloc(200_000, 7)); outcome = 'stored'; } catch (err) { outcome = err.code; }
+      console.log(JSON.stringify({ outcome, files: readdirSync(store.dir, { recursive: true }).filter((f) => f.endsWith('.pdf') || f.endsWith('.tmp')) }));`;
+    const stdout = await runNodeScript(script, { shellPrefix: "trap '' XFSZ; ulimit -f 16" });
+    expect(JSON.parse(stdout)).toEqual({ outcome: 'EFBIG', files: [] });
+  });
+});
