@@ -1,6 +1,7 @@
 // The winston root logger. Secrets are redacted here, at the root, so no call site can
 // leak one: values of secret-looking fields are replaced, and every secret value known
-// from the configuration is masked wherever it appears in a message or field.
+// from the configuration is masked wherever it appears in a message or field — also
+// base64-encoded (basic auth), and any Basic/Bearer credential (maskSecrets).
 import winston from 'winston';
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|authorization|api_?key|signature|cookie/i;
@@ -19,7 +20,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  // Longest first: a secret that contains another is masked whole.
+  const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length);
   const redact = winston.format((info) => redactRecord(info, secrets) as winston.Logform.TransformableInfo)();
   const useJson = options.format === 'json' || (options.format !== 'text' && !process.stdout.isTTY);
   const format = winston.format.combine(
@@ -52,10 +54,33 @@ export function redactRecord(value: unknown, secrets: string[], key = ''): unkno
   return value;
 }
 
-export function maskSecrets(text: string, secrets: string[]): string {
+/**
+ * `text` with every known secret replaced — as it is, and inside a base64 run that decodes
+ * to something containing it (HTTP basic credentials base64(user:password), SASL PLAIN
+ * base64(\0user\0password): the password alone would not be found in them) — and with the
+ * credential of any `Basic …` / `Bearer …` authorization replaced, whether known or not
+ * (an access token obtained at run time is not in the configuration). Shared by the logger
+ * and by the HTTP clients' error messages (http/mask-secrets.ts), which end up in the database.
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  const known = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
   let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  for (const s of known) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  out = out.replace(AUTHORIZATION_RE, (_match, scheme: string) => `${scheme} ${REDACTED}`);
+  if (known.length > 0) out = out.replace(BASE64_RUN_RE, (run) => (decodesToSecret(run, known) ? REDACTED : run));
   return out;
+}
+
+/** Shorter values would mask ordinary words; no configured secret is that short. */
+const MIN_SECRET_LENGTH = 4;
+/** An authorization credential: at least 8 characters with a digit or +/= in them (a real one always has), so "Bearer tokens" stays. */
+const AUTHORIZATION_RE = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/=])[A-Za-z0-9._~+/-]{8,}=*/gi;
+/** Runs that could be base64 (either alphabet) of something at least a short secret long. */
+const BASE64_RUN_RE = /[A-Za-z0-9+/_-]{8,}={0,2}/g;
+
+function decodesToSecret(run: string, secrets: readonly string[]): boolean {
+  const decoded = Buffer.from(run, 'base64').toString('latin1');
+  return secrets.some((s) => decoded.includes(s));
 }
 
 /** A logger that drops everything, for commands and tests that need one. */

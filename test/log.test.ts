@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.ts';
+import { createLogger, maskSecrets } from '../src/log.ts';
 
 describe('the logger', () => {
   it('redacts secret fields and known secret values everywhere', async () => {
@@ -16,5 +16,28 @@ describe('the logger', () => {
     expect(line).not.toContain('zzz');
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(parsed).toMatchObject({ message: 'login with [redacted] failed', password: '[redacted]', user: 'bob', nested: { apiSecret: '[redacted]', note: 'has [redacted] inside' } });
+  });
+});
+
+describe('maskSecrets', () => {
+  const SECRETS = ['sn-pass-91c2', 'client-secret-77'];
+  const b64 = (text: string, encoding: BufferEncoding = 'base64') => Buffer.from(text).toString(encoding);
+
+  it.each([
+    ['a secret as it is', 'login with sn-pass-91c2 refused', 'login with [redacted] refused'],
+    ['basic auth: base64 of user:password', `Authorization: Basic ${b64('signrelay:sn-pass-91c2')}`, 'Authorization: Basic [redacted]'],
+    ['base64 of user:password without the scheme', `credential ${b64('signrelay:sn-pass-91c2')} refused`, 'credential [redacted] refused'],
+    ['SASL PLAIN', `AUTHENTICATE PLAIN ${b64('\0sign\0client-secret-77')}`, 'AUTHENTICATE PLAIN [redacted]'],
+    ['base64url without padding', `token=${b64('client-secret-77', 'base64url')}`, 'token=[redacted]'],
+    ['a bearer token nobody configured', 'sent Bearer eyJhbGciOi.J9xYz-42_a and failed', 'sent Bearer [redacted] and failed'],
+    ['a basic credential of unknown users', 'Basic dXNlcjpwdw== was refused', 'Basic [redacted] was refused'],
+    ['words after Basic or Bearer', 'Bearer tokens expire; Basic authentication is off', 'Bearer tokens expire; Basic authentication is off'],
+    ['base64 of something else', `hash ${b64('an ordinary value')} stays`, `hash ${b64('an ordinary value')} stays`],
+  ])('%s', (_name, text, expected) => {
+    expect(maskSecrets(text, SECRETS)).toBe(expected);
+  });
+
+  it('ignores values too short to be secrets', () => {
+    expect(maskSecrets('a bc def', ['a', 'bc', 'def'])).toBe('a bc def');
   });
 });

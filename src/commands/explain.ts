@@ -50,7 +50,9 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
 }
 
 export function explainJson(decision: RequestDecision): Record<string, unknown> {
-  const base = { action: decision.action, reason: decision.reason, reply: decision.reply };
+  // The authentication verdict when intake.authentication (or the route) asked for one.
+  const authentication = decision.action === 'ignore' ? undefined : decision.authentication;
+  const base = { action: decision.action, reason: decision.reason, reply: decision.reply, ...(authentication ? { authentication } : {}) };
   if (decision.action !== 'request') return { ...base, request: null };
   const { draft, pdfs } = decision;
   return {

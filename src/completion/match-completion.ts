@@ -1,7 +1,11 @@
-// Which request a completion mail belongs to — pure, in the order of DESIGN.md: the token
-// in a recipient address (returns+TOKEN@…), then a provider document reference in the
-// subject or body, then the token in an attachment's file name or PDF metadata. The
-// caller looks clues up in the database and judges the request's state.
+// Which request a completion mail belongs to — pure. The clues, in the order of DESIGN.md:
+// the token in a recipient address (returns+TOKEN@…), a provider document reference in the
+// subject or body, the token in an attachment's file name or PDF metadata. Every clue is
+// looked up, not just the first that matches: a mail whose clues name two different
+// requests (A's token in the address, B's reference in the body or B's token in the PDF)
+// is a conflict, never a match — otherwise the order of the clues would decide which
+// record a document lands on. The caller looks clues up in the database and judges the
+// request's state.
 import { tokenFromReturnAddress } from '../pdf/build-tags.ts';
 
 export type MatchVia = 'recipient-token' | 'document-reference' | 'attachment-token';
@@ -17,21 +21,42 @@ export interface MatchLookup<R> {
   byReference(reference: string): R | undefined;
 }
 
-export function matchCompletion<R>(clues: CompletionClues, lookup: MatchLookup<R>): { request: R; via: MatchVia } | undefined {
-  for (const token of clues.recipientTokens) {
-    const request = lookup.byToken(token);
-    if (request) return { request, via: 'recipient-token' };
-  }
-  for (const reference of clues.references) {
-    const request = lookup.byReference(reference);
-    if (request) return { request, via: 'document-reference' };
-  }
-  for (const token of clues.attachmentTokens) {
-    const request = lookup.byToken(token);
-    if (request) return { request, via: 'attachment-token' };
-  }
-  return undefined;
+export interface MatchHit<R> {
+  request: R;
+  /** The first (most trusted) kind of clue that named this request. */
+  via: MatchVia;
 }
+
+export type CompletionMatch<R> =
+  | { kind: 'none' }
+  | { kind: 'matched'; request: R; via: MatchVia }
+  /** Clues naming different requests: one hit per request, in clue order. */
+  | { kind: 'conflict'; hits: MatchHit<R>[] };
+
+export function matchCompletion<R extends { id: string }>(clues: CompletionClues, lookup: MatchLookup<R>): CompletionMatch<R> {
+  const hits: MatchHit<R>[] = [];
+  const add = (request: R | undefined, via: MatchVia) => {
+    if (request && !hits.some((h) => h.request.id === request.id)) hits.push({ request, via });
+  };
+  for (const token of clues.recipientTokens) add(lookup.byToken(token), 'recipient-token');
+  for (const reference of clues.references) add(lookup.byReference(reference), 'document-reference');
+  for (const token of clues.attachmentTokens) add(lookup.byToken(token), 'attachment-token');
+  if (hits.length === 0) return { kind: 'none' };
+  if (hits.length > 1) return { kind: 'conflict', hits };
+  return { kind: 'matched', ...hits[0]! };
+}
+
+/** The recorded reason of a conflict: which clue named which request. */
+export function describeConflict(hits: ReadonlyArray<MatchHit<{ id: string }>>): string {
+  const named = hits.map((h) => `request ${h.request.id} by ${CLUE_WORDS[h.via]}`).join(', ');
+  return `it names more than one request (${named}): nothing was delivered, since the mail cannot say which record the document belongs on`;
+}
+
+const CLUE_WORDS: Record<MatchVia, string> = {
+  'recipient-token': 'the token in its recipient address',
+  'document-reference': 'a document reference in its subject or body',
+  'attachment-token': 'the token in an attachment\'s name or PDF metadata',
+};
 
 /**
  * Tokens from the recipient headers (To, Cc, Delivered-To, X-Original-To) whose address is
@@ -50,17 +75,20 @@ export function recipientTokens(addresses: readonly string[], returnAddress: str
   return tokens;
 }
 
-const REFERENCE_RE = /\b[A-Za-z0-9]{10,40}\b/g;
+// The format of a reference is unconfirmed (the known ones are 16 letters and digits, like
+// gBeueUBEgsG5wnzI): `-` and `_` (base64url) are allowed inside, or such a reference would
+// never be found.
+const REFERENCE_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{10,40}(?![A-Za-z0-9_-])/g;
 const MAX_REFERENCE_CANDIDATES = 200;
 
 /** Words that could be a provider document reference, to be looked up (most are not). */
 export function candidateReferences(...texts: Array<string | undefined>): string[] {
   const found = new Set<string>();
   for (const text of texts) {
-    for (const match of (text ?? '').matchAll(REFERENCE_RE)) {
-      // A reference mixes letters and digits or cases; plain words are not worth a lookup.
-      if (/^[a-z]+$/.test(match[0]) || /^[A-Z]+$/.test(match[0])) continue;
-      found.add(match[0]);
+    for (const [word] of (text ?? '').matchAll(REFERENCE_RE)) {
+      // A reference has digits or mixes cases; plain (or hyphenated) words are not worth a lookup.
+      if (!/\d/.test(word) && !(/[a-z]/.test(word) && /[A-Z]/.test(word))) continue;
+      found.add(word);
       if (found.size >= MAX_REFERENCE_CANDIDATES) return [...found];
     }
   }

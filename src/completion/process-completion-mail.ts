@@ -2,8 +2,10 @@
 // (sender allow-list), matched to a sent request (match-completion), and — in ONE SQLite
 // transaction with the mail's key — turned into a `complete` job that asks the provider
 // and downloads the authoritative copy. Unmatched or unauthentic mail goes to the
-// Unmatched folder with an audit event and an operator alert; a second completion mail
-// for a request already completed is recorded and filed, never delivered twice.
+// Unmatched folder with an audit event and an operator alert — so does a mail whose clues
+// name two different requests (a token is bound to its own request: it cannot carry
+// another's document); a second completion mail for a request already completed is
+// recorded and filed, never delivered twice.
 import type { ParsedMail } from 'mailparser';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
@@ -21,7 +23,7 @@ import { enqueueJob, jobsForRequest } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage, type MessageOutcome } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequestByDocumentReference, getRequestByToken, type RequestRow } from '../store/requests.ts';
-import { candidateReferences, matchCompletion, recipientTokens, type CompletionClues } from './match-completion.ts';
+import { candidateReferences, describeConflict, matchCompletion, recipientTokens, type CompletionClues } from './match-completion.ts';
 
 export const RETURNS_MAILBOX = 'returns';
 
@@ -53,12 +55,15 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     return { moveTo: folder };
   };
 
-  const unmatched = (message: WatchedMessage, reason: string, request: RequestRow | null): WatcherOutcome => {
-    const outcome = file(message, 'unmatched', reason, folders.unmatched_folder, request, () => raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
-      kind: 'unmatched', requestId: request?.id,
-      subject: 'a completion mail matched no open request',
-      text: `A mail in the return mailbox was filed in ${folders.unmatched_folder}: ${reason}.\nMessage-ID: ${message.messageId ?? '(none)'}\nNothing was delivered. If it belongs to a request, look it up with its token or reference.`,
-    }));
+  const unmatched = (message: WatchedMessage, reason: string, request: RequestRow | null, also?: { subject: string; record: () => void }): WatcherOutcome => {
+    const outcome = file(message, 'unmatched', reason, folders.unmatched_folder, request, () => {
+      also?.record();
+      raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+        kind: 'unmatched', requestId: request?.id,
+        subject: also?.subject ?? 'a completion mail matched no open request',
+        text: `A mail in the return mailbox was filed in ${folders.unmatched_folder}: ${reason}.\nMessage-ID: ${message.messageId ?? '(none)'}\nNothing was delivered. If it belongs to a request, look it up with its token or reference.`,
+      });
+    });
     deps.jobsQueued?.();
     return outcome;
   };
@@ -91,7 +96,15 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       byToken: (token) => getRequestByToken(deps.db, token),
       byReference: (reference) => getRequestByDocumentReference(deps.db, reference),
     });
-    if (!match) return unmatched(message, 'no request token or document reference of a known request in it', null);
+    if (match.kind === 'none') return unmatched(message, 'no request token or document reference of a known request in it', null);
+    if (match.kind === 'conflict') {
+      // Forged or garbled: whichever clue came first must not decide which record gets a document.
+      const reason = describeConflict(match.hits);
+      return unmatched(message, reason, null, {
+        subject: 'a completion mail names more than one request',
+        record: () => match.hits.forEach((hit) => addEvent(deps.db, { requestId: hit.request.id, kind: 'mail', detail: { received: 'completion', conflict: true, via: hit.via, reason } }, now())),
+      });
+    }
     const { request, via } = match;
 
     if (request.state === 'completed' || request.state === 'delivered') {

@@ -5,13 +5,14 @@
 import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, type PdfFacts } from '../pdf/inspect-pdf.ts';
+import type { AuthenticationVerdict } from './check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
 import { readRequestMail } from './read-request-mail.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
 export type RequestDecision =
   | Exclude<MailDecision, { action: 'request' }>
-  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[] };
+  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[]; authentication?: AuthenticationVerdict };
 
 export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date): Promise<RequestDecision> {
   const decision = parseRequestMail(mail, policy, now);
@@ -33,7 +34,7 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     problems.push('no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order');
   }
   if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, reply: draft.noReplyReason === null };
-  return { action: 'request', reason: decision.reason, reply: false, draft, pdfs };
+  return { action: 'request', reason: decision.reason, reply: false, draft, pdfs, authentication: decision.authentication };
 }
 
 /**
@@ -60,7 +61,8 @@ export async function decideFromSource(source: Buffer, policy: IntakePolicy, now
  */
 export async function decideOversize(headers: Buffer, size: number, policy: IntakePolicy, now: Date): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
   const { mail, decision } = await decideFromSource(headers, policy, now);
-  if (decision.action === 'ignore') return { mail, decision };
+  // Ignored, or unauthenticated (never answered, and the reason an operator needs to see).
+  if (decision.action === 'ignore' || (decision.action === 'reject' && decision.authentication)) return { mail, decision };
   const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
   return {
     mail,

@@ -11,5 +11,9 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
     routes: config.routes,
     records: config.records,
     limits: config.limits,
+    authentication: {
+      require: config.intake.authentication.require,
+      trustedAuthservIds: config.intake.authentication.trusted_authserv_ids.map((id) => id.toLowerCase()),
+    },
   };
 }

@@ -12,6 +12,8 @@ import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
 import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from './sender-allowed.ts';
+import { authenticateSender } from './sender-authenticated.ts';
+import type { AuthenticationVerdict } from './check-authentication.ts';
 import type { IntakePolicy, MailDecision } from './types.ts';
 
 export type RequestMail = Pick<
@@ -30,6 +32,8 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const match = routeFromAddress(mail, policy.requestAddress);
   const route = Object.hasOwn(policy.routes, match.route) ? policy.routes[match.route] : undefined;
   if (!route) {
+    const unknownRouteAuth = authenticateSender(mail, sender, policy, match.route);
+    if (unknownRouteAuth?.problem) return unauthenticated(unknownRouteAuth.verdict, unknownRouteAuth.problem);
     // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
     const reply = canReply(facts, policy, noReplyReason) && isSenderAllowedAnywhere(sender, policy.routes);
     return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], reply);
@@ -37,6 +41,9 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   if (!isSenderAllowed(sender, route.allowed_senders)) {
     return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], false);
   }
+  // Never answered: a reply to a forged From would be backscatter.
+  const authentication = authenticateSender(mail, sender, policy, match.route, route);
+  if (authentication?.problem) return unauthenticated(authentication.verdict, authentication.problem);
 
   const body = requestBodyText(mail);
   const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route);
@@ -52,6 +59,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
     action: 'request',
     reason: `request for route "${match.route}" with ${documents.value.length} document(s)`,
     reply: false,
+    authentication: authentication?.verdict,
     draft: {
       route: match.route,
       record: record.value,
@@ -75,6 +83,10 @@ export function joinProblems(problems: readonly string[]): string {
 
 function reject(problems: string[], reply: boolean): MailDecision {
   return { action: 'reject', reason: joinProblems(problems), problems, reply };
+}
+
+function unauthenticated(authentication: AuthenticationVerdict, problem: string): MailDecision {
+  return { action: 'reject', reason: problem, problems: [problem], reply: false, authentication };
 }
 
 /** A reply needs someone to go to who is not signrelay itself, and a mail that allows one. */

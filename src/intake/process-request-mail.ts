@@ -153,7 +153,12 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       }
       recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
     })();
-    log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason: decision.reason, reply });
+    if (decision.action === 'reject' && decision.authentication) {
+      // Forged, or the border MTA could not vouch for it: the operator should know, the sender is not told.
+      log.warn('request mail failed the authentication requirement; moved to Rejected without a reply', { reason: decision.reason, messageId });
+    } else {
+      log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason: decision.reason, reply });
+    }
     if (reply) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };
   }

@@ -3,6 +3,7 @@
 // intake module and its callers can share them without importing each other.
 import type { RouteConfig, LimitsConfig } from '../config/schema.ts';
 import type { Signer } from '../signer.ts';
+import type { AuthenticationRequirement, AuthenticationVerdict } from './check-authentication.ts';
 
 export interface IntakePolicy {
   /** The request address, e.g. sign@corp.example; `sign+hr@corp.example` selects route hr. */
@@ -13,6 +14,11 @@ export interface IntakePolicy {
   /** Record-number prefix → ServiceNow table, e.g. RITM → sc_req_item. */
   records: Record<string, string>;
   limits: LimitsConfig;
+  /**
+   * intake.authentication: the methods every request must pass (a route's
+   * `require_authentication` overrides them) and whose Authentication-Results count.
+   */
+  authentication: AuthenticationRequirement;
 }
 
 export interface RecordRef {
@@ -62,9 +68,10 @@ export type MailDecision =
   /**
    * A bad request. reply=false when the sender is not allowed or the mail is machine-generated.
    * `reason` lists every problem (one a line, `- ` each, when several); `problems` has them apart.
+   * `authentication` is there when a requirement applied: on a reject, only when it failed.
    */
-  | { action: 'reject'; reason: string; problems?: string[]; reply: boolean }
-  | { action: 'request'; reason: string; reply: false; draft: RequestDraft };
+  | { action: 'reject'; reason: string; problems?: string[]; reply: boolean; authentication?: AuthenticationVerdict }
+  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; authentication?: AuthenticationVerdict };
 
 /** A parsing step's result: a value plus the problems the requester must fix. */
 export interface Checked<T> {

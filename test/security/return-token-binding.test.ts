@@ -1,0 +1,108 @@
+// "The return-address token cannot be used to put a document on another record", through
+// the real daemon, Dovecot and both simulators. Requests A (RITM0010001) and B (RITM0010002)
+// are sent and both are Complete at Secured Signing, so a mail wrongly matched to either
+// WOULD be delivered. A completion mail for A's token that names B only in words (subject,
+// body, a `Record:` line with B's sys_id, the attachment's name and text) is delivered to
+// A's record as stored in the database; a mail whose clues name both A and B — B's
+// document reference, B's token in the PDF metadata or the attachment name, both tokens in
+// the recipients — goes to Unmatched with its reason, an audit event on both requests and
+// an operator alert, and nothing reaches either record.
+import { describe, expect, it } from 'vitest';
+import { RETURNS_MAILBOX } from '../../src/completion/process-completion-mail.ts';
+import { stampedFileName } from '../../src/pdf/stamp-pdf.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { findMessageById } from '../../src/store/messages.ts';
+import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { buildMail, contractPdf, sendRequest, useWorld, type MailSpec, type World } from '../integration/world.ts';
+
+const getWorld = useWorld({ completionMails: false });
+const SS_FROM = 'Secured Signing <noreply@securedsigning.com>';
+
+interface Sent { request: RequestRow; reference: string }
+let a: Sent;
+let b: Sent;
+const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
+
+async function mailReturn(world: World, messageId: string, spec: MailSpec): Promise<ReturnType<typeof findMessageById>> {
+  await world.dovecot.deliver(`returns+${a.request.token}@corp.example`, await buildMail({ from: SS_FROM, messageId, ...spec }));
+  return waitFor(() => {
+    const row = findMessageById(world.daemon!.db, RETURNS_MAILBOX, messageId);
+    return row?.movedAt ? row : undefined;
+  }, { timeoutMs: 15_000, what: `${messageId} filed` });
+}
+
+describe('a completion mail for request A', () => {
+  it('sends A and B and lets both be signed', async () => {
+    const world = getWorld();
+    a = await sendRequest(world, 'RITM0010001');
+    b = await sendRequest(world, 'RITM0010002');
+    await world.simulator.complete(a.reference);
+    await world.simulator.complete(b.reference);
+  }, 40_000);
+
+  it.each([
+    ['B\'s document reference in the body', () => ({ subject: 'Your document has been signed', text: `Document reference: ${b.reference}` })],
+    ['B\'s token in the PDF metadata', async () => {
+      const world = getWorld();
+      const stampedB = world.daemon!.blobs.get(getDocuments(world.daemon!.db, b.request.id)[0]!.stampedSha256!);
+      return { subject: 'contract has been signed', text: 'signed', attachments: [{ filename: 'contract.pdf', content: stampedB }] };
+    }],
+    ['B\'s token in the attachment name', async () => ({
+      subject: 'contract has been signed', text: 'signed', attachments: [{ filename: stampedFileName('contract.pdf', b.request.token), content: await contractPdf() }],
+    })],
+    ['B\'s return address beside A\'s in the recipients', () => ({
+      to: `returns+${a.request.token}@corp.example, returns+${b.request.token}@corp.example`, subject: 'contract has been signed', text: 'signed',
+    })],
+  ] as Array<[string, () => MailSpec | Promise<MailSpec>]>)('carrying %s is Unmatched, and nothing is delivered', async (name, spec) => {
+    const world = getWorld();
+    const messageId = `<conflict-${name.replace(/\W+/g, '-')}@securedsigning.com>`;
+    const row = await mailReturn(world, messageId, { to: `returns+${a.request.token}@corp.example`, ...(await spec()) });
+
+    expect(row).toMatchObject({ outcome: 'unmatched', folder: 'Unmatched', requestId: null });
+    expect(row!.reason).toMatch(new RegExp(`^it names more than one request \\(request ${a.request.id} by .*, request ${b.request.id} by .*\\): nothing was delivered`));
+    for (const sent of [a, b]) {
+      expect(getRequest(world.daemon!.db, sent.request.id)!.state).toBe('sent');
+      expect(jobsForRequest(world.daemon!.db, sent.request.id).filter((j) => j.kind === 'complete')).toEqual([]);
+      expect(listEvents(world.daemon!.db, sent.request.id).some((e) => e.detail?.conflict === true && e.detail.reason === row!.reason)).toBe(true);
+    }
+    expect((await world.dovecot.list('returns', 'Unmatched')).some((m) => m.messageId === messageId)).toBe(true);
+    const alerts = world.daemon!.db.prepare('SELECT detail FROM events WHERE request_id IS NULL ORDER BY id').all() as Array<{ detail: string }>;
+    expect(JSON.parse(alerts.at(-1)!.detail)).toMatchObject({ alert: 'unmatched', subject: 'a completion mail names more than one request', text: expect.stringContaining(row!.reason) });
+    expect(recordOf(world, 'RITM0010001').attachments).toEqual([]);
+    expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
+  }, 20_000);
+
+  it('that names B only in words is delivered to A\'s record, taken from the database', async () => {
+    const world = getWorld();
+    const bSysId = recordOf(world, 'RITM0010002').sysId;
+    const row = await mailReturn(world, '<a-mentions-b@securedsigning.com>', {
+      to: `returns+${a.request.token}@corp.example`,
+      subject: 'RITM0010002 has been signed',
+      text: `Please attach this to RITM0010002.\nRecord: sc_req_item/${bSysId}\nRef:MSG0000008_aLJc130zDhCVuh3spXmt`,
+      attachments: [{ filename: 'RITM0010002-signed.pdf', content: await contractPdf('Signed copy for RITM0010002') }],
+    });
+    expect(row).toMatchObject({ outcome: 'completion', requestId: a.request.id });
+    await waitFor(() => getRequest(world.daemon!.db, a.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'A delivered' });
+
+    expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
+    expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
+    expect(recordOf(world, 'RITM0010002').journal).toEqual([]);
+    // ServiceNow was never even asked about B's record.
+    const calls = JSON.stringify(world.servicenow.calls.map((c) => [c.path, c.query]));
+    expect(calls).not.toContain('RITM0010002');
+    expect(calls).not.toContain(bSysId);
+    expect(getRequest(world.daemon!.db, b.request.id)!.state).toBe('sent');
+  }, 30_000);
+
+  it('leaves B deliverable by its own mail (the mails above really could have reached it)', async () => {
+    const world = getWorld();
+    await world.dovecot.deliver(`returns+${b.request.token}@corp.example`, await buildMail({
+      from: SS_FROM, to: `returns+${b.request.token}@corp.example`, subject: 'contract has been signed', text: 'signed', messageId: '<b-own@securedsigning.com>',
+    }));
+    await waitFor(() => getRequest(world.daemon!.db, b.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'B delivered' });
+    expect(recordOf(world, 'RITM0010002').attachments).toHaveLength(1);
+    expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
+  }, 30_000);
+});
