@@ -1,5 +1,7 @@
 // The IMAP account of the return mailbox: its own when `mailboxes.returns` names a host or
 // user, else the request mailbox's account (then `returns.folder` must be another folder).
+// Its login: `returns.auth` when given; else its own `password` when given; else whatever
+// the request account logs in with (its password, or its OAuth2 credentials).
 import type { Config, ImapAccountConfig } from './schema.ts';
 
 export function returnAccountOf(config: Config): ImapAccountConfig {
@@ -11,6 +13,7 @@ export function returnAccountOf(config: Config): ImapAccountConfig {
     tls_verify: returns.tls_verify ?? requests.tls_verify,
     user: returns.user ?? requests.user,
     password: returns.password ?? requests.password,
+    auth: returns.auth ?? (returns.password !== undefined ? { type: 'password' } : requests.auth),
   };
 }
 

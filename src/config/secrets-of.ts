@@ -5,10 +5,13 @@ import type { Config } from './schema.ts';
 
 export function secretsOf(config: Config): string[] {
   const auth = config.servicenow.auth;
+  const mailAuth = [config.mailboxes.requests.auth, config.mailboxes.returns.auth, config.smtp.auth]
+    .flatMap((a) => (a?.type === 'oauth2' ? [a.client_secret, a.refresh_token] : []));
   return [
     config.mailboxes.requests.password,
     config.mailboxes.returns.password,
     config.smtp.password,
+    ...mailAuth,
     config.provider.api_key,
     config.provider.api_secret,
     config.provider.refresh_token,

@@ -4,8 +4,10 @@
 import { ImapFlow, type Logger as ImapFlowLogger } from 'imapflow';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
-import { describeError } from '../errors.ts';
-import { classifyImapError } from './classify-imap-error.ts';
+import { describeError, type SignrelayError } from '../errors.ts';
+import { classifyImapError, type ImapErrorContext } from './classify-imap-error.ts';
+import { loginRefused } from './mail-oauth-messages.ts';
+import type { MailTokenSource } from './mail-oauth-token.ts';
 
 /** No socket traffic for this long while a command is in flight = dead connection. */
 export const IMAP_SOCKET_TIMEOUT_MS = 2 * 60_000;
@@ -23,6 +25,8 @@ export const IMAP_GREETING_TIMEOUT_MS = 16_000;
 export interface ImapClientOptions {
   /** Bridge imapflow's protocol log to winston at debug. Default: when debug is enabled. */
   protocolLog?: boolean;
+  /** An OAuth2 access token: log in with XOAUTH2 (or OAUTHBEARER, when the server prefers it) instead of the password. */
+  accessToken?: string | undefined;
 }
 
 export function createImapClient(
@@ -31,13 +35,18 @@ export function createImapClient(
   options: ImapClientOptions = {},
 ): ImapFlow {
   const protocolLog = options.protocolLog ?? logger.isDebugEnabled();
+  const { accessToken } = options;
+  // What a server might echo: the password, or the token and the XOAUTH2 SASL string carrying it.
+  const secrets = accessToken === undefined
+    ? [account.password ?? '']
+    : [accessToken, Buffer.from(`user=${account.user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64')];
   return new ImapFlow({
     host: account.host,
     port: account.port,
     secure: account.tls,
     tls: { rejectUnauthorized: account.tls_verify },
-    auth: { user: account.user, pass: account.password },
-    logger: protocolLog ? bridgeLogger(logger, account.password) : false,
+    auth: accessToken === undefined ? { user: account.user, pass: account.password ?? '' } : { user: account.user, accessToken },
+    logger: protocolLog ? bridgeLogger(logger, secrets) : false,
     clientInfo: { name: 'signrelay' },
     connectionTimeout: IMAP_CONNECTION_TIMEOUT_MS,
     greetingTimeout: IMAP_GREETING_TIMEOUT_MS,
@@ -49,32 +58,42 @@ export function createImapClient(
 
 /**
  * Creates a client, attaches a throw-away `error` listener (an unhandled 'error' event would
- * crash the process) and connects; failures come back classified. For one-shot use such as
+ * crash the process) and connects; failures come back classified. With a token source (auth
+ * type oauth2) it first gets an access token and logs in with it. For one-shot use such as
  * `signrelay check`; the watcher manages its own clients.
  */
 export async function connectImapClient(
   account: ImapAccountConfig,
   mailbox: string,
   logger: Logger,
+  tokenSource?: MailTokenSource,
 ): Promise<ImapFlow> {
-  const client = createImapClient(account, logger);
+  const accessToken = tokenSource ? (await tokenSource.accessToken()).value : undefined;
+  const client = createImapClient(account, logger, { accessToken });
   client.on('error', (err: Error) => logger.debug('imap client error', { mailbox, error: describeError(err) }));
   try {
     await client.connect();
     return client;
   } catch (err) {
     client.close();
-    throw classifyImapError(err, { mailbox, host: account.host, port: account.port, user: account.user });
+    throw classifyImapLoginError(err, { mailbox, host: account.host, port: account.port, user: account.user }, tokenSource);
   }
+}
+
+/** classifyImapError, with a refused XOAUTH2 login explained for the token's provider (the password is not the problem). */
+export function classifyImapLoginError(err: unknown, context: ImapErrorContext, tokenSource: MailTokenSource | undefined): SignrelayError {
+  const error = classifyImapError(err, context);
+  if (!tokenSource || error.code !== 'imap_auth_failed') return error;
+  return loginRefused(tokenSource, { protocol: 'IMAP', server: `${context.host}:${context.port}`, user: context.user }, err);
 }
 
 /**
  * imapflow logs objects `{ msg, cid, src, err, … }` at trace…fatal. All of it is protocol
  * detail, so everything goes to winston's debug level under a fixed message. imapflow already
- * masks credentials; the password is still scrubbed from strings in case a server echoes it.
+ * masks credentials; the password (or access token) is still scrubbed from strings in case a server echoes it.
  */
-function bridgeLogger(logger: Logger, password: string): ImapFlowLogger {
-  const scrub = (value: string) => (password.length >= 4 ? value.split(password).join('[redacted]') : value);
+function bridgeLogger(logger: Logger, secrets: string[]): ImapFlowLogger {
+  const scrub = (value: string) => secrets.reduce((text, secret) => (secret.length >= 4 ? text.split(secret).join('[redacted]') : text), value);
   const write = (level: string) => (entry: unknown) => {
     const fields: Record<string, unknown> = { imapLevel: level };
     if (typeof entry === 'object' && entry !== null) {

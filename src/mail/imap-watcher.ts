@@ -1,13 +1,16 @@
-// The supervised watcher for one IMAP folder: a new ImapFlow for every (re)connect, reconnect
-// backoff that resets only after a stable connection, per-folder UIDVALIDITY tracking, the
-// deferred-retry schedule, status for health checks and typed lifecycle events. The work on a
-// single connection lives in watch-session.ts / watch-pass.ts.
+// The supervised watcher for one IMAP folder: a new ImapFlow for every (re)connect — with an
+// OAuth2 account, logged in with an access token fetched just before (fresh enough to
+// outlive the login; a token the server refused is replaced) — reconnect backoff that resets
+// only after a stable connection, per-folder UIDVALIDITY tracking, the deferred-retry
+// schedule, status for health checks and typed lifecycle events. The work on a single
+// connection lives in watch-session.ts / watch-pass.ts.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import { classifyImapError } from './classify-imap-error.ts';
-import { createImapClient } from './imap-client.ts';
+import { classifyImapLoginError, createImapClient, type ImapClientOptions } from './imap-client.ts';
+import type { MailTokenSource } from './mail-oauth-token.ts';
 import { createReconnectBackoff, type BackoffPolicy, type ReconnectBackoffOptions } from './reconnect-backoff.ts';
 import { createRetrySchedule, DEFAULT_MESSAGE_RETRY_POLICY } from './retry-schedule.ts';
 import { createTypedEvents, type Listener } from './typed-events.ts';
@@ -54,7 +57,9 @@ export interface WatcherOptions {
   /** Delays for messages answered with `retryLater` (default 30 s … 30 min, full jitter). */
   messageRetry?: Partial<BackoffPolicy>;
   logger: Logger;
-  createClient?: (account: ImapAccountConfig, logger: Logger) => ImapFlow;
+  /** Auth type oauth2: where the access token for each new connection comes from. */
+  tokenSource?: MailTokenSource | undefined;
+  createClient?: (account: ImapAccountConfig, logger: Logger, options?: ImapClientOptions) => ImapFlow;
 }
 
 export type WatcherState = 'connecting' | 'connected' | 'idle' | 'backoff' | 'stopped' | 'auth-error';
@@ -95,7 +100,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   const backoff = createReconnectBackoff(options.reconnect);
   const retries = createRetrySchedule({ ...DEFAULT_MESSAGE_RETRY_POLICY, ...options.messageRetry });
   const uidValidities = new Map<string, string>();
-  const createClient = options.createClient ?? ((account, log) => createImapClient(account, log));
+  const createClient = options.createClient ?? ((account, log, clientOptions) => createImapClient(account, log, clientOptions));
   const livenessIntervalMs = options.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS;
   const errorContext = { mailbox: options.name, host: options.account.host, port: options.account.port, user: options.account.user };
   const watchedFolderContext = { ...errorContext, folder: options.folder, folderSetting: `mailboxes.${options.name}.folder` };
@@ -106,6 +111,8 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   let stopping = false;
   let session: WatchSession | null = null;
   let wake: (() => void) | null = null;
+  let signalStop: () => void = () => {};
+  const stopped = new Promise<null>((resolve) => (signalStop = () => resolve(null)));
 
   const report = (error: SignrelayError) => {
     status.lastError = error;
@@ -148,8 +155,20 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     }
   }
 
-  function startSession(): WatchSession {
-    const client = createClient(options.account, logger);
+  /**
+   * The access token for the next connection (none for a password account); null when the
+   * watcher stopped meanwhile. `rejected`: the server refused this token last time.
+   */
+  async function accessTokenFor(rejected: string | undefined): Promise<string | undefined | null> {
+    if (!options.tokenSource) return undefined;
+    const pending = options.tokenSource.accessToken({ rejected });
+    pending.catch(() => {}); // a request still under way when the watcher stops fails unheard
+    const token = await Promise.race([pending, stopped]);
+    return token === null ? null : token.value;
+  }
+
+  function startSession(accessToken: string | undefined): WatchSession {
+    const client = createClient(options.account, logger, { accessToken });
     return openWatchSession(client, {
       mailbox: options.name,
       folder: options.folder,
@@ -183,19 +202,36 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     });
   }
 
+  /** One connection: get the token, connect, run until it ends. Resolves with what ended it (null: stopped). */
+  async function connectOnce(rejected: string | undefined): Promise<{ endedWith: unknown; accessToken: string | undefined }> {
+    let accessToken: string | undefined | null;
+    try {
+      accessToken = await accessTokenFor(rejected);
+    } catch (err) {
+      // The token endpoint refused or failed: like a failed connect, it waits out the backoff.
+      return { endedWith: err, accessToken: undefined };
+    }
+    if (accessToken === null || stopping) return { endedWith: null, accessToken: undefined };
+    session = startSession(accessToken);
+    const endedWith = await session.ended;
+    // A handler of the dead session may still be committing its mail: let it finish
+    // before a new session could hand the same mail to a second handler.
+    await session.settled(HANDLER_SETTLE_LIMIT_MS);
+    session = null;
+    return { endedWith, accessToken };
+  }
+
   async function supervise(): Promise<void> {
+    let rejected: string | undefined;
     while (!stopping) {
       status.state = 'connecting';
-      session = startSession();
-      const endedWith = await session.ended;
-      // A handler of the dead session may still be committing its mail: let it finish
-      // before a new session could hand the same mail to a second handler.
-      await session.settled(HANDLER_SETTLE_LIMIT_MS);
-      session = null;
+      const { endedWith, accessToken } = await connectOnce(rejected);
       const wasConnected = status.connectedSince !== null;
       status.connectedSince = null;
       backoff.markDisconnected();
-      const error = endedWith === null ? null : classifyImapError(endedWith, watchedFolderContext);
+      const error = endedWith === null ? null : classifyImapLoginError(endedWith, watchedFolderContext, options.tokenSource);
+      // A token the server refused is not offered again (it may have been revoked early).
+      rejected = error?.kind === 'auth' && accessToken !== undefined ? accessToken : undefined;
       if (wasConnected) events.emit('disconnected', { error });
       if (stopping) break;
       const delay = backoff.nextDelayMs();
@@ -230,6 +266,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     async stop() {
       if (!stopping) {
         stopping = true;
+        signalStop();
         wake?.();
         await session?.shutdown();
       }

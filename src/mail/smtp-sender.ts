@@ -5,6 +5,8 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';
 import { classifySmtpError } from './classify-smtp-error.ts';
+import type { MailTokenSource } from './mail-oauth-token.ts';
+import { smtpOauth } from './smtp-oauth.ts';
 
 export interface SmtpSendResult {
   messageId: string;
@@ -27,17 +29,21 @@ export interface SmtpSenderOptions {
   greetingTimeoutMs?: number;
   socketTimeoutMs?: number;
   maxConnections?: number;
+  /** smtp.auth type oauth2: log in with XOAUTH2 and access tokens from here. */
+  tokenSource?: MailTokenSource | undefined;
 }
 
 export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: SmtpSenderOptions = {}): SmtpSender {
   const context = { host: smtp.host, port: smtp.port, user: smtp.user, password: smtp.password };
+  const oauth = options.tokenSource ? smtpOauth(smtp, options.tokenSource) : undefined;
+  const classify = (err: unknown) => (oauth ? oauth.classify(err, context) : classifySmtpError(err, context));
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     // tls: false = plain connection, upgraded with STARTTLS whenever the server offers it.
     secure: smtp.tls,
     tls: { rejectUnauthorized: smtp.tls_verify },
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    ...(oauth ? { auth: oauth.auth } : smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
     pool: true,
     maxConnections: options.maxConnections ?? 2,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,
@@ -60,7 +66,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
         logger.debug('smtp mail sent', { messageId: result.messageId, accepted: result.accepted.length, rejected: result.rejected });
         return result;
       } catch (err) {
-        const error = classifySmtpError(err, context);
+        const error = classify(err);
         logger.debug('smtp send failed', { code: error.code, kind: error.kind, error: error.message });
         throw error;
       }
@@ -69,7 +75,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
       try {
         await transport.verify();
       } catch (err) {
-        throw classifySmtpError(err, context);
+        throw classify(err);
       }
     },
     async close() {

@@ -1,11 +1,19 @@
 // The mail items of `signrelay check`: IMAP login and every folder signrelay uses, for the
-// request account and (when it has its own) the return account; SMTP login.
+// request account and (when it has its own) the return account; SMTP login. OAuth2
+// accounts log in with a token obtained for the check itself, so new credentials are
+// really tried before a reload (a refresh token Google renews is saved for the daemon).
+import Database from 'better-sqlite3';
 import type { ImapFlow } from 'imapflow';
-import type { Config, ImapAccountConfig } from '../config/schema.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config, ImapAccountConfig, MailAuthConfig } from '../config/schema.ts';
 import { returnAccountOf } from '../config/return-account.ts';
 import type { Logger } from '../log.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
+import { createMailTokenSources, type MailTokenSources } from '../mail/mail-oauth-sources.ts';
+import { memoryTokenStore, type MailTokenSource, type MailTokenStore } from '../mail/mail-oauth-token.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
+import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
 interface FolderUse {
@@ -31,18 +39,24 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
   return results;
 }
 
-function imapItem(title: string, key: string, account: ImapAccountConfig, uses: FolderUse[], logger: Logger): CheckItem {
+/** " (XOAUTH2, microsoft)" for an OAuth2 login; nothing for a password. */
+function howLoggedIn(auth: MailAuthConfig | undefined): string {
+  return auth?.type === 'oauth2' ? ` (XOAUTH2, ${auth.provider})` : '';
+}
+
+function imapItem(title: string, key: string, account: ImapAccountConfig, uses: FolderUse[], logger: Logger, tokenSource: MailTokenSource | undefined): CheckItem {
   return {
     title,
     async run() {
       let client: ImapFlow;
       try {
-        client = await connectImapClient(account, key, logger);
+        client = await connectImapClient(account, key, logger, tokenSource);
       } catch (err) {
         return { ok: false, detail: (err as Error).message };
       }
       try {
-        return [{ ok: true, detail: `logged in to ${account.host}:${account.port} as ${account.user}` }, ...(await folderResults(client, uses))];
+        const login = { ok: true, detail: `logged in to ${account.host}:${account.port} as ${account.user}${howLoggedIn(account.auth)}` };
+        return [login, ...(await folderResults(client, uses))];
       } finally {
         await client.logout().catch(() => client.close());
       }
@@ -50,7 +64,43 @@ function imapItem(title: string, key: string, account: ImapAccountConfig, uses: 
   };
 }
 
-export function mailCheckItems(config: Config, logger: Logger): CheckItem[] {
+/**
+ * Tokens for the check: the stored chain (a Google refresh token may have been renewed
+ * since it was configured) but never a stored access token — the check must obtain one
+ * with the credentials as configured now. What the check obtains is saved for the daemon.
+ * Without a database (or one this user cannot open): memory.
+ */
+export function checkTokenStore(dataDir: string): MailTokenStore {
+  const file = join(dataDir, 'signrelay.db');
+  const memory = memoryTokenStore();
+  const withDb = <T>(use: (db: Database.Database) => T): T | undefined => {
+    if (!existsSync(file)) return undefined;
+    try {
+      const db = new Database(file, { fileMustExist: true, timeout: 5_000 });
+      try {
+        return use(db);
+      } finally {
+        db.close();
+      }
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    load(name) {
+      const obtained = memory.load(name);
+      if (obtained) return obtained;
+      const stored = withDb((db) => loadToken(db, name)) ?? null;
+      return stored && { ...stored, accessToken: null };
+    },
+    save(name, token) {
+      memory.save(name, token);
+      withDb((db) => saveToken(db, name, token, new Date()));
+    },
+  };
+}
+
+export function mailCheckItems(config: Config, logger: Logger, tokens: MailTokenSources = createMailTokenSources(config, { store: checkTokenStore(config.storage.data_dir) })): CheckItem[] {
   const requests = config.mailboxes.requests;
   const returns = config.mailboxes.returns;
   const returnAccount = returnAccountOf(config);
@@ -66,15 +116,16 @@ export function mailCheckItems(config: Config, logger: Logger): CheckItem[] {
     { folder: requests.rejected_folder, setting: 'mailboxes.requests.rejected_folder', watched: false },
     ...(ownReturnAccount ? [] : returnFolders),
   ];
-  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger)];
-  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger));
+  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger, tokens.requests)];
+  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger, tokens.returns));
   items.push({
     title: 'SMTP',
     async run() {
-      const smtp = createSmtpSender(config.smtp, logger, { connectionTimeoutMs: 15_000, greetingTimeoutMs: 15_000 });
+      const smtp = createSmtpSender(config.smtp, logger, { connectionTimeoutMs: 15_000, greetingTimeoutMs: 15_000, tokenSource: tokens.smtp });
       try {
         await smtp.verify();
-        return { ok: true, detail: `${config.smtp.host}:${config.smtp.port}${config.smtp.user ? ` accepted the login of ${config.smtp.user}` : ' answered (no login configured)'}` };
+        const login = config.smtp.user ? ` accepted the login of ${config.smtp.user}${howLoggedIn(config.smtp.auth)}` : ' answered (no login configured)';
+        return { ok: true, detail: `${config.smtp.host}:${config.smtp.port}${login}` };
       } catch (err) {
         return { ok: false, detail: (err as Error).message };
       } finally {

@@ -1,11 +1,15 @@
 // The SMTP sender against real SMTP servers (smtp-server): delivery, and every failure
 // class coming from a genuine SMTP answer or socket error.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmtpConfig } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { createSmtpSender, type SmtpSender } from '../../src/mail/smtp-sender.ts';
+import { runNodeScript } from '../support/node-script.ts';
 import { createSelfSignedCert } from '../support/self-signed-cert.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { createTestLogger } from '../support/test-logger.ts';
@@ -105,5 +109,42 @@ describe('createSmtpSender', () => {
     expect(error.message).toContain('smtp.tls_verify');
     const relaxed = track(createSmtpSender(smtpConfig(port, { tls: true, tls_verify: false }), createTestLogger().logger));
     expect((await relaxed.send(reply)).accepted).toEqual(['helen.officer@corp.example']);
+  });
+
+  it('verifies the certificate after STARTTLS too (tls: false upgrades when offered)', async () => {
+    const server = await sink({ tls: createSelfSignedCert() });
+    const strict = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(strict.send(reply));
+    expect(error).toMatchObject({ kind: 'config', code: 'smtp_tls_verify' });
+    expect(error.message).toContain('NODE_EXTRA_CA_CERTS');
+    expect(server.messages).toHaveLength(0);
+    const relaxed = track(createSmtpSender(smtpConfig(server.port, { tls_verify: false }), createTestLogger().logger));
+    await relaxed.send(reply);
+    expect(server.messages).toHaveLength(1);
+  });
+
+  it('trusts a private CA given in NODE_EXTRA_CA_CERTS, with tls_verify left on', async () => {
+    const cert = createSelfSignedCert('smtp.test', '127.0.0.1');
+    const server = await sink({ tls: cert });
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-ca-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'ca.pem'), cert.cert);
+    // The sender the daemon uses, in a fresh Node: it reads the variable only at its start.
+    const script = `
+      import { createSmtpSender } from './src/mail/smtp-sender.ts';
+      import { silentLogger } from './src/log.ts';
+      const sender = createSmtpSender(${JSON.stringify(smtpConfig(server.port))}, silentLogger());
+      try {
+        await sender.send(${JSON.stringify(reply)});
+        console.log('sent');
+      } catch (err) {
+        console.log(err.code);
+      } finally {
+        await sender.close();
+      }`;
+    const { NODE_EXTRA_CA_CERTS: _unset, ...env } = process.env;
+    expect(await runNodeScript(script, { env })).toBe('smtp_tls_verify');
+    expect(await runNodeScript(script, { env: { ...env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } })).toBe('sent');
+    expect(server.messages).toHaveLength(1);
   });
 });

@@ -11,6 +11,48 @@ export interface DovecotConfigInput {
   lmtpPort: number;
   /** Appended verbatim (e.g. an imap_capability override). */
   extra: string;
+  /** XOAUTH2 logins for these users, checked by the oauth2 passdb (see oauth2PassdbArgs). */
+  oauth2?: { users: string[]; argsFile(user: string): string };
+}
+
+/** What an oauth2 passdb asks about a token: RFC 7662 introspection, POSTed (`token=…`). */
+export interface DovecotOauth2Input {
+  introspectionUrl: string;
+  /** Dovecot's own credentials at the introspection endpoint. */
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * The args file of one oauth2 passdb (dovecot-oauth2.conf.ext). The answer must say
+ * `"active": true` and name the login user in `email` (Dovecot compares it, lower-cased,
+ * with the XOAUTH2 user); anything else refuses the login.
+ */
+export function oauth2PassdbArgs(p: DovecotOauth2Input): string {
+  return `introspection_mode = post
+introspection_url = ${p.introspectionUrl}
+client_id = ${p.clientId}
+client_secret = ${p.clientSecret}
+username_attribute = email
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+`;
+}
+
+/**
+ * One oauth2 passdb per user: Dovecot does not send the login name to the introspection
+ * endpoint, so each user gets its own endpoint URL (username_filter picks the passdb); the
+ * password passdb keeps PLAIN and LOGIN.
+ */
+function oauth2Passdbs(oauth2: NonNullable<DovecotConfigInput['oauth2']>): string {
+  return oauth2.users.map((user) => `passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  username_filter = ${user}
+  args = ${oauth2.argsFile(user)}
+}
+`).join('');
 }
 
 let instances = 0;
@@ -31,7 +73,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${p.oauth2 ? ' xoauth2' : ''}
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:${p.mailDir}/%n
@@ -43,9 +85,9 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%n ${p.dir}/users
+${p.oauth2 ? '  mechanisms = plain login\n' : ''}  args = scheme=PLAIN username_format=%n ${p.dir}/users
 }
-userdb {
+${p.oauth2 ? oauth2Passdbs(p.oauth2) : ''}userdb {
   driver = passwd-file
   args = username_format=%n ${p.dir}/users
 }

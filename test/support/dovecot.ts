@@ -6,7 +6,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { gidOf, renderDovecotConfig, uidOf } from './dovecot-config.ts';
+import { gidOf, oauth2PassdbArgs, renderDovecotConfig, uidOf, type DovecotOauth2Input } from './dovecot-config.ts';
 import { freePorts, readFileOr, run, spawnDovecot, terminate } from './dovecot-process.ts';
 
 const DOVEADM = 'doveadm';
@@ -44,7 +44,15 @@ export interface DovecotHandle {
   log(): string;
 }
 
-export async function startDovecot(options: { users: Record<string, string>; extraConfig?: string }): Promise<DovecotHandle> {
+export interface DovecotOptions {
+  /** Password users: name → password. */
+  users: Record<string, string>;
+  extraConfig?: string;
+  /** XOAUTH2 for these users (they must be in `users` too, for their mail): user → how its tokens are checked. */
+  oauth2?: Record<string, DovecotOauth2Input>;
+}
+
+export async function startDovecot(options: DovecotOptions): Promise<DovecotHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'signrelay-dovecot-'));
   chmodSync(dir, 0o755);
   const mailDir = join(dir, 'mail');
@@ -58,7 +66,13 @@ export async function startDovecot(options: { users: Record<string, string>; ext
     renameSync(join(dir, 'users.new'), join(dir, 'users'));
   };
   writeUsers();
-  writeFileSync(conf, renderDovecotConfig({ dir, mailDir, imapPort: imapPort!, lmtpPort: lmtpPort!, extra: options.extraConfig ?? '' }));
+  const oauth2Users = Object.keys(options.oauth2 ?? {});
+  const argsFile = (user: string) => join(dir, `oauth2-${user}.conf.ext`);
+  for (const user of oauth2Users) writeFileSync(argsFile(user), oauth2PassdbArgs(options.oauth2![user]!));
+  writeFileSync(conf, renderDovecotConfig({
+    dir, mailDir, imapPort: imapPort!, lmtpPort: lmtpPort!, extra: options.extraConfig ?? '',
+    ...(oauth2Users.length > 0 ? { oauth2: { users: oauth2Users, argsFile } } : {}),
+  }));
   if (process.getuid?.() === 0) chownSync(mailDir, uidOf('nobody'), gidOf('nogroup'));
 
   let child = await spawnDovecot(conf, dir, imapPort!);

@@ -1,8 +1,9 @@
 // An SMTP server that keeps what it is sent, for tests of what signrelay mails out. Real
-// smtp-server (no TLS, loopback, free port); it can refuse recipients or demand a login so
-// the sender's error classification meets genuine SMTP answers.
+// smtp-server (loopback, free port; plain, or STARTTLS with a given certificate); it can
+// refuse recipients or demand a login so the sender's error classification meets genuine
+// SMTP answers, and it can be stopped and started again on the same port (an outage).
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope } from 'smtp-server';
 import { waitFor } from './wait-for.ts';
 
@@ -24,6 +25,10 @@ export interface SmtpSinkOptions {
    * a relay, so a mail that was accepted has really arrived.
    */
   relay?: (message: SinkMessage) => Promise<void>;
+  /** Offer STARTTLS with this certificate (clients that upgrade must trust it). */
+  tls?: { key: Buffer; cert: Buffer };
+  /** Require AUTH XOAUTH2: true when the bearer token lets `user` send (e.g. the mail-oauth simulator's verdict). */
+  xoauth2?: (user: string, accessToken: string) => boolean;
 }
 
 export interface SmtpSink {
@@ -31,20 +36,33 @@ export interface SmtpSink {
   messages: SinkMessage[];
   /** Waits until `count` messages arrived, or one matches the predicate; returns it. */
   waitFor(countOrPredicate: number | ((message: SinkMessage) => boolean), timeoutMs?: number): Promise<SinkMessage>;
+  /** The server goes down: open connections are dropped, new ones refused. */
+  stop(): Promise<void>;
+  /** Back up on the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
-  const server = new SMTPServer({
+  // A closed SMTPServer answers 421 for good: an outage ends with a fresh one on the same port.
+  const createServer = () => new SMTPServer({
     secure: false,
-    disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
-    authOptional: !options.auth,
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.auth || options.xoauth2 ? [] : ['AUTH'])],
+    authOptional: !options.auth && !options.xoauth2,
+    ...(options.xoauth2 ? { authMethods: ['XOAUTH2', ...(options.auth ? ['PLAIN', 'LOGIN'] : [])] } : {}),
     allowInsecureAuth: true,
     logger: false,
     // Pooled clients keep their connection open; do not make close() wait 30 s for them.
     closeTimeout: 200,
     onAuth(auth, _session, callback) {
+      if (auth.method === 'XOAUTH2') {
+        // A refused token gets the XOAUTH2 error challenge (334 + JSON), as Gmail and Exchange answer.
+        if (options.xoauth2?.(auth.username ?? '', auth.accessToken ?? '')) callback(null, { user: auth.username });
+        else callback(null, { data: { status: '401', schemes: 'bearer' } });
+        return;
+      }
       if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
         return;
@@ -77,12 +95,30 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
+  let server = createServer();
+  // Open connections, so that stop() is an outage (connections drop) rather than a polite 421.
+  const sockets = new Set<Socket>();
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      resolve();
+    });
   });
-  server.on('error', () => undefined);
+  await listen(0);
   const port = (server.server.address() as AddressInfo).port;
+  let listening = true;
+  const stop = () => new Promise<void>((resolve) => {
+    if (!listening) return resolve();
+    listening = false;
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  });
 
   return {
     port,
@@ -94,6 +130,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         : messages.find(countOrPredicate));
       return waitFor(found, { timeoutMs, what, describe: () => messages.map((m) => m.envelope) });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop,
+    async start() {
+      if (listening) return;
+      server = createServer();
+      await listen(port);
+      listening = true;
+    },
+    close: stop,
   };
 }
