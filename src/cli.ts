@@ -44,6 +44,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'put a failed request back to the step it failed at and queue that step again',
     run: async (args) => (await import('./commands/retry.ts')).runRetryCommand(args, io),
   },
+  cancel: {
+    summary: 'withdraw a request that is not signed yet (at the provider, with a note on the record)',
+    run: async (args) => (await import('./commands/cancel.ts')).runCancelCommand(args, io),
+  },
   status: {
     summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
     run: async (args) => (await import('./commands/status.ts')).runStatusCommand(args, io),

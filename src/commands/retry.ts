@@ -5,22 +5,12 @@ import { parseCommand } from '../operate/command-args.ts';
 import { loadOperatorConfig } from '../operate/open-state.ts';
 import { retryPlan } from '../operate/retry-plan.ts';
 import { SignrelayError } from '../errors.ts';
-import { lockHolder } from '../store/data-dir-lock.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { getRequest, transition } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';
-import { readFileSync } from 'node:fs';
-
-/** A pid file can outlive its process and the pid be reused: only a signrelay gets the signal. */
-function isSignrelay(pid: number): boolean {
-  try {
-    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+import { wakeDaemon } from '../operate/wake-daemon.ts';
 
 const USAGE = `usage: signrelay retry ID [--config FILE]
 
@@ -51,14 +41,7 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   } finally {
     db.close();
   }
-  const pid = lockHolder(config.storage.data_dir);
-  if (pid !== undefined && isSignrelay(pid)) {
-    try {
-      process.kill(pid, 'SIGUSR2');
-    } catch {
-      // Not ours to signal (another user): the daemon finds the job within 30 s anyway.
-    }
-  }
+  const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(`request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

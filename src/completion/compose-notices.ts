@@ -4,7 +4,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { RequestRow } from '../store/requests.ts';
 
-export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed';
+export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
 
 export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string): SendMailOptions {
   const record = request.recordNumber ?? (request.recordSysId ? `${request.recordTable}/${request.recordSysId}` : 'the record');
@@ -13,12 +13,14 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
     declined: `Not signed (declined): ${request.subject || record}`,
     expired: `Not signed (expired): ${request.subject || record}`,
     failed: `Not sent for signature: ${request.subject || record}`,
+    cancelled: `Signature request withdrawn: ${request.subject || record}`,
   };
   const bodies: Record<NoticeKind, string> = {
     delivered: `The document you sent for signature is signed and attached to ${record}.`,
     declined: `The document you sent for signature was declined, so nothing was attached to ${record}.`,
     expired: `The document you sent for signature was not signed by its due date (${request.dueDate}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
     failed: `Your request could not be sent for signature; the signrelay administrators have been told and can retry it.`,
+    cancelled: `The signrelay administrators withdrew your signature request: the signers can no longer sign it, and nothing will be attached to ${record}.`,
   };
   return {
     from,

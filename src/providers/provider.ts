@@ -60,5 +60,7 @@ export interface SigningProvider {
   download(reference: string): Promise<Uint8Array>;
   /** Asks the provider to remind the signers of a sent document who have not signed yet. */
   sendReminder(reference: string): Promise<void>;
+  /** Withdraws a document from signing (the signers can no longer sign it); one the provider no longer knows counts as withdrawn. */
+  cancel(reference: string): Promise<void>;
   accountInfo(): Promise<AccountInfo>;
 }

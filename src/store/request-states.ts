@@ -11,24 +11,26 @@ export type RequestState =
   | 'rejected' // the request mail was refused (requester told why)
   | 'declined' // a signer declined
   | 'expired' // the due date passed unsigned
-  | 'failed'; // given up after retries; visible and retryable by an operator
+  | 'failed' // given up after retries; visible and retryable by an operator
+  | 'cancelled'; // withdrawn by an operator (`signrelay cancel`)
 
 export const REQUEST_STATES: readonly RequestState[] = [
-  'received', 'stamped', 'uploaded', 'sent', 'completed', 'delivered', 'rejected', 'declined', 'expired', 'failed',
+  'received', 'stamped', 'uploaded', 'sent', 'completed', 'delivered', 'rejected', 'declined', 'expired', 'failed', 'cancelled',
 ];
 
 const NEXT: Record<RequestState, readonly RequestState[]> = {
-  received: ['stamped', 'rejected', 'failed'],
-  stamped: ['uploaded', 'failed'],
-  uploaded: ['sent', 'failed'],
-  sent: ['completed', 'declined', 'expired', 'failed'],
+  received: ['stamped', 'rejected', 'failed', 'cancelled'],
+  stamped: ['uploaded', 'failed', 'cancelled'],
+  uploaded: ['sent', 'failed', 'cancelled'],
+  sent: ['completed', 'declined', 'expired', 'failed', 'cancelled'],
   completed: ['delivered', 'failed'],
   delivered: [],
   rejected: [],
   declined: [],
   expired: [],
   // An operator's retry puts a failed request back where its work resumes.
-  failed: ['received', 'stamped', 'uploaded', 'sent', 'completed'],
+  failed: ['received', 'stamped', 'uploaded', 'sent', 'completed', 'cancelled'],
+  cancelled: [],
 };
 
 export function canTransition(from: RequestState, to: RequestState): boolean {

@@ -1,11 +1,11 @@
 // What retention may purge: the blobs of finished requests (delivered, declined, expired,
-// rejected) whose last transition is older than the cutoff, not purged yet, with no job
+// rejected, cancelled) whose last transition is older than the cutoff, not purged yet, with no job
 // still pending. Blobs are content-addressed, so one file can belong to several requests
 // (the same PDF sent twice): a blob another unpurged request still names is kept.
 import { addEvent } from './events.ts';
 import type { Db } from './open-database.ts';
 
-export const FINISHED_STATES = ['delivered', 'declined', 'expired', 'rejected'] as const;
+export const FINISHED_STATES = ['delivered', 'declined', 'expired', 'rejected', 'cancelled'] as const;
 
 const PURGED = "json_extract(e.detail, '$.purged') = 1";
 const SHA256_RE = /\b[0-9a-f]{64}\b/g;

@@ -88,7 +88,7 @@ describe('operator command mistakes', () => {
     expect(unknown.stderr).toMatch(/^signrelay: no request r_000000000000 \(give a request id/);
     const badState = await operator(['requests', '--state', 'lost']);
     expect(badState).toMatchObject({ code: 2, stdout: '' });
-    expect(badState.stderr).toBe('signrelay requests: --state lost is not a state; use one of received, stamped, uploaded, sent, completed, delivered, rejected, declined, expired, failed\n');
+    expect(badState.stderr).toBe('signrelay requests: --state lost is not a state; use one of received, stamped, uploaded, sent, completed, delivered, rejected, declined, expired, failed, cancelled\n');
     const badLimit = await operator(['requests', '--limit', '0']);
     expect(badLimit).toMatchObject({ code: 2 });
     const noId = await operator(['show']);

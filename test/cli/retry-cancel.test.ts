@@ -1,6 +1,7 @@
-// `signrelay retry ID` beside a running daemon: a request that failed at the send (the
-// provider refused it for good) goes back to `uploaded`, the daemon is told at once, and
-// the document is sent — uploaded once, sent once.
+// `signrelay retry ID` and `signrelay cancel ID` beside a running daemon. Retry: a request
+// that failed at the send (the provider refused it for good) goes back to `uploaded`, the
+// daemon is told at once, and the document is sent — uploaded once, sent once. Cancel: the
+// sent document is withdrawn at the provider by the daemon, woken at once.
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -22,8 +23,8 @@ function stateOf(id: string): string {
   }
 }
 
-describe('signrelay retry', () => {
-  it('resumes a request that failed at the send, without uploading again', async () => {
+describe('signrelay retry and cancel', () => {
+  it('resumes a request that failed at the send without uploading again, then withdraws it', async () => {
     const world = getWorld();
     world.simulator.failNext('/SmartTag/Send', { status: 400, body: { ResponseStatus: { ErrorCode: 'ArgumentException', Message: 'signer limit reached' } } });
     const daemon = world.startDaemon();
@@ -51,6 +52,16 @@ describe('signrelay retry', () => {
     const again = await operator(['retry', id]);
     expect(again).toMatchObject({ code: 1, stdout: '' });
     expect(again.stderr).toBe(`signrelay: request ${id} is sent, not failed: only a failed request can be retried\n`);
+
+    // Now withdraw it: the daemon does it at once (SIGUSR2), the provider forgets the document.
+    const reference = world.sentReferences()[0]!;
+    const cancel = await operator(['cancel', id, '--reason', 'sent by mistake']);
+    expect(cancel.stdout).toBe(`request ${id}: cancellation queued for the daemon (pid ${daemon.child.pid})\n`);
+    await waitFor(() => stateOf(id) === 'cancelled', { timeoutMs: 10_000, what: 'the cancellation' });
+    await waitFor(() => !world.simulator.documents.has(reference), { timeoutMs: 10_000, what: 'the withdrawal at the provider' });
+    expect((await operator(['show', id])).stdout).toMatch(/^state: +cancelled \(cancelled by an operator: sent by mistake\)$/m);
+    const twice = await operator(['cancel', id]);
+    expect(twice).toMatchObject({ code: 1, stderr: `signrelay: request ${id} cannot be cancelled: it is cancelled\n` });
     daemon.child.kill('SIGTERM');
     expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
   }, 60_000);

@@ -1,11 +1,16 @@
 // The Secured Signing implementation of SigningProvider (SECURED-SIGNING.md "Endpoints
 // used"): upload a tagged PDF, send it with SmartTag/Send, poll its status, download the
-// signed copy, remind the signers, read the account. Request mechanics (signatures, OAuth, timeouts, error
-// classes) live in call-api.ts; this file only knows the endpoints and their JSON.
+// signed copy, remind the signers, read the account. Request mechanics (signatures, OAuth,
+// timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
+// file knows the endpoints, their JSON, and which calls change something (upload, send,
+// reminder: a lost answer leaves their outcome unknown, for the caller to resolve).
 import type { ProviderConfig } from '../../config/schema.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
 import { badResponse } from './classify-error.ts';
+import { isSignrelayError } from '../../errors.ts';
+import { notJsonProblem } from '../../http/network-failure.ts';
+import { trustingFetch } from '../../http/trusting-fetch.ts';
 import { documentStatusFrom } from './document-status.ts';
 import { resolveEndpoints } from './endpoints.ts';
 import { createTokenManager, type TokenManager, type TokenStore } from './oauth.ts';
@@ -34,11 +39,12 @@ const CONTENT_TYPES: Record<string, string> = {
 /** MaxUploadSize's unit is undocumented (unconfirmed): small numbers are read as MiB. */
 const MAX_UPLOAD_MIB_THRESHOLD = 1024;
 
-function parseJson(operation: string, answer: ApiAnswer): unknown {
+/** The answer's JSON; anything else is a bad response — for an `effect` call, one whose outcome is unknown. */
+function parseJson(answer: ApiAnswer, effect = false): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(answer.body));
   } catch (err) {
-    throw badResponse(operation, 'the body is not JSON', err);
+    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err, { effect });
   }
 }
 
@@ -53,7 +59,7 @@ function segment(value: string): string {
 export function createSecuredSigningClient(options: SecuredSigningClientOptions): SecuredSigningClient {
   const { config } = options;
   const endpoints = resolveEndpoints(config);
-  const fetchFn = options.fetch ?? globalThis.fetch;
+  const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'provider');
   const now = options.now ?? Date.now;
   const timeoutMs = config.timeout_seconds * 1000;
   const tokens = config.oauth
@@ -77,9 +83,9 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       const extension = input.fileName.split('.').pop()?.toLowerCase() ?? '';
       const form = new FormData();
       form.append('file', new Blob([input.bytes as Uint8Array<ArrayBuffer>], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
-      const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, form });
-      const doc = parseJson(operation, answer) as { Reference?: unknown } | null;
-      if (typeof doc?.Reference !== 'string' || doc.Reference === '') throw badResponse(operation, 'no document Reference in the answer');
+      const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, form, effect: true });
+      const doc = parseJson(answer, true) as { Reference?: unknown } | null;
+      if (typeof doc?.Reference !== 'string' || doc.Reference === '') throw badResponse(answer.what, 'no document Reference in the answer', undefined, { effect: true });
       return { reference: doc.Reference };
     },
 
@@ -97,20 +103,20 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       if (input.signers.length > 0) {
         body.Signers = input.signers.map((s) => ({ FirstName: s.firstName, LastName: s.lastName, Email: s.email }));
       }
-      const answer = await callApi(ctx, { operation, method: 'POST', path: '/SmartTag/Send', json: body });
-      if (!Array.isArray(parseJson(operation, answer))) throw badResponse(operation, 'expected a list of documents');
+      const answer = await callApi(ctx, { operation, method: 'POST', path: '/SmartTag/Send', json: body, effect: true });
+      if (!Array.isArray(parseJson(answer, true))) throw badResponse(answer.what, 'expected a list of documents', undefined, { effect: true });
     },
 
     async status(reference: string): Promise<DocumentStatus> {
       const operation = `read the status of document ${reference}`;
       const answer = await callApi(ctx, { operation, method: 'GET', path: `/Document/Status/${segment(reference)}` });
-      return documentStatusFrom(parseJson(operation, answer), reference);
+      return documentStatusFrom(parseJson(answer), reference);
     },
 
     async download(reference: string) {
       const operation = `download document ${reference}`;
       const answer = await callApi(ctx, { operation, method: 'GET', path: `/Download/GetDocumentData/${segment(reference)}` });
-      if (answer.body.length === 0) throw badResponse(operation, 'the document is empty');
+      if (answer.body.length === 0) throw badResponse(answer.what, 'the document is empty');
       return answer.body;
     },
 
@@ -118,13 +124,25 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       // The body is UNCONFIRMED: the endpoint is listed by the API, its fields are not
       // documented; {"DocumentReference": …} follows the naming of the other calls. The
       // answer's shape is unknown too, so only the status matters.
-      await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference } });
+      await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference }, effect: true });
+    },
+
+    async cancel(reference: string) {
+      // DELETE /Document/{ref} is listed by the API (SECURED-SIGNING.md); its answer's shape
+      // is not documented, so only the status matters. A document the service no longer
+      // knows (404: deleted already, or by its retention) is withdrawn as far as we care.
+      try {
+        await callApi(ctx, { operation: `withdraw document ${reference} from signing`, method: 'DELETE', path: `/Document/${segment(reference)}`, effect: true });
+      } catch (err) {
+        if (isSignrelayError(err) && err.code === 'provider_not_found') return;
+        throw err;
+      }
     },
 
     async accountInfo(): Promise<AccountInfo> {
       const operation = 'read the account information';
       const answer = await callApi(ctx, { operation, method: 'GET', path: '/Account/Info' });
-      const raw = parseJson(operation, answer);
+      const raw = parseJson(answer);
       const info = (raw ?? {}) as Record<string, unknown>;
       const maxUpload = typeof info.MaxUploadSize === 'number' ? info.MaxUploadSize : undefined;
       return {

@@ -195,6 +195,18 @@ export class Documents {
     return doc;
   }
 
+  /**
+   * DELETE /Document/{ref}: the document is withdrawn — gone from the account, so its
+   * signers can no longer sign it and its status is 404 from now on. A completed document
+   * is refused (an assumption: the API does not say; a signed contract is not withdrawn).
+   */
+  remove(reference: string): SimDocument {
+    const doc = this.get(reference);
+    if (doc.status === 'Completed') throw serviceStackError(400, 'ValidationException', `Document ${reference} is completed and cannot be deleted`);
+    this.byReference.delete(reference);
+    return doc;
+  }
+
   decline(reference: string, reason: string): SimDocument {
     const doc = this.sentDocument(reference);
     const who = doc.signers.find((s) => !s.HasSigned);

@@ -4,7 +4,7 @@
 // ServiceStack-shaped errors, records every call, and can be told to fail on purpose.
 // Routing and recording live here; the rules live in the files next to it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { header, HttpProblem, listenLocal, mediaType, parseFormBody, parseJsonBody, readBody, sendBytes, sendJson, sendRaw } from '../http-util.ts';
+import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, parseFormBody, parseJsonBody, readBody, sendBytes, sendJson, sendRaw, type FaultSpec, type ServeTls } from '../http-util.ts';
 import { DEFAULT_COMPLETION_FROM, defaultCompletionSubject, sendCompletionMails, type SentCompletionMail } from './completion-mail.ts';
 import { documentJson, Documents, serviceStackError, type SimDocument } from './documents.ts';
 import { OAuthServer } from './oauth-server.ts';
@@ -30,6 +30,8 @@ export interface SecuredSigningSimulatorOptions {
   maxUploadBytes?: number; // default 20 MiB
   documentsLeft?: number; // default 1000
   now?: () => number;
+  /** Serve https with this certificate (TLS tests); default plain http. */
+  tls?: ServeTls;
 }
 
 export interface RecordedCall {
@@ -45,15 +47,11 @@ export interface RecordedCall {
   /** The answer's status; 0 until answered. */
   status: number;
   error?: string;
+  /** The kind of fault injected into this call, if any. */
+  fault?: string;
 }
 
-export interface FaultSpec {
-  status: number;
-  /** Seconds, or an HTTP date, sent as Retry-After. */
-  retryAfter?: number | string;
-  times?: number; // default 1
-  body?: unknown;
-}
+export type { FaultSpec };
 
 export interface SecuredSigningSimulator {
   /** API base including the version: http://127.0.0.1:PORT/web/v1.4 */
@@ -70,7 +68,11 @@ export interface SecuredSigningSimulator {
   complete(reference: string): Promise<SentCompletionMail[]>;
   decline(reference: string, reason: string): SimDocument;
   expire(reference: string): SimDocument;
-  /** The next call(s) whose path (below the API base, or full) starts with `prefix` fail. */
+  /**
+   * The next call(s) whose path (below the API base, or full) starts with `prefix` fail:
+   * with a status, or `hang` / `malformed` (carried out, answer withheld or garbled), or
+   * `reset` (connection reset mid-body, not carried out).
+   */
   failNext(prefix: string, fault: FaultSpec): void;
   /** While on, successful JSON answers are cut short (invalid JSON). */
   setMalformedJson(on: boolean): void;
@@ -93,7 +95,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
   const documents = new Documents({ now, maxUploadBytes: options.maxUploadBytes ?? 20 * 1024 * 1024, documentsLeft: options.documentsLeft ?? 1000 });
   const calls: RecordedCall[] = [];
   const mails: SentCompletionMail[] = [];
-  const faults: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
+  const faults = new FaultQueue();
   let malformedJson = false;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -142,6 +144,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       return json(res, 200, documentJson(documents.remind(request)));
     }
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
+    if (req.method === 'DELETE' && first === 'Document' && second && !third) return json(res, 200, documentJson(documents.remove(second)));
     if (route === 'GET /Download/GetDocumentData' && third) {
       const doc = documents.get(third);
       const type = doc.name.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
@@ -178,13 +181,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     return json(res, answer.status, answer.body ?? {});
   }
 
-  function takeFault(path: string, relative: string | null): FaultSpec | null {
-    const i = faults.findIndex((f) => path.startsWith(f.prefix) || (relative !== null && relative.startsWith(f.prefix)));
-    if (i < 0) return null;
-    const entry = faults[i]!;
-    if (--entry.left <= 0) faults.splice(i, 1);
-    return entry.fault;
-  }
+  const injectedError = (status: number) => ({ ResponseStatus: { ErrorCode: `Http${status}`, Message: `Injected failure (HTTP ${status})` } });
 
   const listening = await listenLocal((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -198,13 +195,11 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       return writeHead(...args);
     };
     const relative = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : null;
+    const fault = faults.take(url.pathname, relative);
+    if (fault) call.fault = fault.kind ?? 'status';
+    if (fault && injectFault(req, res, fault, injectedError)) return;
     (async () => {
       const body = await readBody(req);
-      const fault = takeFault(url.pathname, relative);
-      if (fault) {
-        const extra: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-        return sendJson(res, fault.status, fault.body ?? { ResponseStatus: { ErrorCode: `Http${fault.status}`, Message: `Injected failure (HTTP ${fault.status})` } }, extra);
-      }
       if (relative !== null) return routeApi(req, body, relative, call, res);
       if (url.pathname.startsWith(`${OAUTH_PREFIX}/`)) return routeOAuth(req, body, url, call, res);
       throw serviceStackError(404, 'NotFound', `Handler for Request not found: ${req.method} ${url.pathname}`);
@@ -214,9 +209,9 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       if (err instanceof HttpProblem) return sendJson(res, err.status, err.body);
       sendJson(res, 500, { ResponseStatus: { ErrorCode: 'Exception', Message: 'An unhandled error occurred' } });
     });
-  });
+  }, options.tls);
 
-  const base = `http://127.0.0.1:${listening.port}`;
+  const base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${listening.port}`;
   return {
     url: `${base}${API_PREFIX}`,
     oauthUrl: `${base}${OAUTH_PREFIX}`,
@@ -238,9 +233,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     },
     decline: (reference, reason) => documents.decline(reference, reason),
     expire: (reference) => documents.expire(reference),
-    failNext(prefix, fault) {
-      faults.push({ prefix, fault, left: fault.times ?? 1 });
-    },
+    failNext: (prefix, fault) => faults.add(prefix, fault),
     setMalformedJson(on) {
       malformedJson = on;
     },

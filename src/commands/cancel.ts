@@ -1,0 +1,33 @@
+// `signrelay cancel ID [--reason TEXT]`: queues the `cancel` job (cancel-request.ts) for the
+// daemon — withdraw the documents at the provider, a note on the record, a notice to the
+// requester — and wakes it. Refused for requests already signed or finished.
+import { queueCancel } from '../operate/cancel-request.ts';
+import { parseCommand } from '../operate/command-args.ts';
+import { loadOperatorConfig } from '../operate/open-state.ts';
+import { wakeDaemon } from '../operate/wake-daemon.ts';
+import { openDatabase } from '../store/open-database.ts';
+import type { CommandIo } from './run.ts';
+
+const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--config FILE]
+
+Withdraws a request that is not signed yet: its documents are withdrawn at Secured Signing
+(the signers can no longer sign), the record gets a work note, the requester a notice.
+The running daemon does it at once; a stopped one when it starts.
+`;
+
+export async function runCancelCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand('cancel', args, { reason: { type: 'string' } }, USAGE, io, { min: 1, max: 1 });
+  if (typeof parsed === 'number') return parsed;
+  const id = parsed.positionals[0]!;
+  const reason = (parsed.values as { reason?: string }).reason ?? '';
+  const config = loadOperatorConfig(parsed.values.config);
+  const db = openDatabase(config.storage.data_dir);
+  try {
+    queueCancel(db, id, reason, new Date());
+  } finally {
+    db.close();
+  }
+  const pid = wakeDaemon(config.storage.data_dir);
+  io.stdout.write(`request ${id}: cancellation queued${pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+  return 0;
+}

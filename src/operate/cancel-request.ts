@@ -1,0 +1,86 @@
+// The `cancel` job, queued by `signrelay cancel`: the request becomes `cancelled` (so no
+// later job sends, delivers or reminds), every document at the provider is withdrawn (an
+// intent and a result per document, so a restart never withdraws twice or forgets one),
+// the record gets a work note and the requester a notice. Run by the daemon's serial job
+// runner, so it never races a submit job that is uploading or sending.
+import type { Config } from '../config/schema.ts';
+import { composeRequesterNotice } from '../completion/compose-notices.ts';
+import type { ServiceNowApi } from '../completion/deliver-to-servicenow.ts';
+import { describeError, SignrelayError } from '../errors.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
+import type { Logger } from '../log.ts';
+import type { SigningProvider } from '../providers/provider.ts';
+import { addEvent, hasEffect } from '../store/events.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest, transition, type RequestRow } from '../store/requests.ts';
+import { canTransition } from '../store/request-states.ts';
+import { enqueueJob } from '../store/jobs.ts';
+
+export interface CancelDeps {
+  db: Db;
+  config: Config;
+  provider: SigningProvider;
+  servicenow: ServiceNowApi;
+  logger: Logger;
+  now: () => Date;
+}
+
+export function createCancelHandler(deps: CancelDeps): JobHandler {
+  const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
+    addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
+
+  async function noteOnRecord(request: RequestRow, reason: string): Promise<void> {
+    const table = request.recordTable ?? deps.config.routes[request.route]?.table;
+    if (!request.recordNumber || !table || hasEffect(deps.db, request.id, 'cancel-note', 'intent')) return;
+    effect(request.id, 'cancel-note', 'intent');
+    try {
+      const record = request.recordSysId ? { table, sysId: request.recordSysId } : await deps.servicenow.findRecord(table, request.recordNumber);
+      await deps.servicenow.addWorkNote(record.table, record.sysId, `Signature request withdrawn by the signrelay administrators (signrelay ${request.id}).${reason ? ` ${reason}` : ''}`);
+      effect(request.id, 'cancel-note', 'done');
+    } catch (err) {
+      // Best effort, like the notes for declines: the requester is told either way.
+      deps.logger.warn('could not note the cancellation on the record', { requestId: request.id, error: describeError(err) });
+    }
+  }
+
+  return {
+    async run(job) {
+      const requestId = job.requestId!;
+      const reason = typeof job.payload.reason === 'string' ? job.payload.reason : '';
+      const request = getRequest(deps.db, requestId);
+      if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
+      if (request.state !== 'cancelled') {
+        if (!canTransition(request.state, 'cancelled')) {
+          throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} is ${request.state} and can no longer be cancelled`);
+        }
+        deps.db.transaction(() => {
+          transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled by an operator: ${reason}` : 'cancelled by an operator' });
+          enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', reason, deps.config.smtp.from) }, deps.now());
+        })();
+      }
+      for (const doc of getDocuments(deps.db, requestId)) {
+        if (!doc.providerRef || hasEffect(deps.db, requestId, `withdraw-${doc.seq}`, 'done')) continue;
+        effect(requestId, `withdraw-${doc.seq}`, 'intent', { reference: doc.providerRef });
+        await deps.provider.cancel(doc.providerRef);
+        effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
+        deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
+      }
+      await noteOnRecord(request, reason);
+    },
+  };
+}
+
+/** What `signrelay cancel` does: queue the job (refusing what cannot be cancelled), in one transaction. */
+export function queueCancel(db: Db, id: string, reason: string, now: Date): void {
+  db.transaction(() => {
+    const request = getRequest(db, id);
+    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests\`)`);
+    if (!canTransition(request.state, 'cancelled')) {
+      const why = request.state === 'completed' ? 'it is signed already and is being delivered' : `it is ${request.state}`;
+      throw new SignrelayError('input', 'not_cancellable', `request ${id} cannot be cancelled: ${why}`);
+    }
+    enqueueJob(db, { kind: 'cancel', requestId: id, payload: reason ? { reason } : {} }, now);
+    addEvent(db, { requestId: id, kind: 'note', detail: { cancelRequested: true, ...(reason ? { reason } : {}) } }, now);
+  }).immediate();
+}
