@@ -15,11 +15,13 @@ import { withAttemptLimit } from './mail/with-attempt-limit.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
 import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
 import type { Logger } from './log.ts';
-import { startImapWatcher, type ImapWatcher } from './mail/imap-watcher.ts';
+import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/imap-watcher.ts';
 import { createSmtpSender } from './mail/smtp-sender.ts';
+import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
 import { createSecuredSigningClient } from './providers/secured-signing/client.ts';
 import { BlobStore } from './store/blobs.ts';
+import { releaseFailedJobs } from './store/jobs.ts';
 import { markMoved } from './store/messages.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
@@ -28,6 +30,7 @@ import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 import { startStatusReporter } from './operate/status-reporter.ts';
 import { createDaemonMetrics, type DaemonMetrics } from './operate/daemon-metrics.ts';
+import { createCancelHandler } from './operate/cancel-request.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface Daemon {
@@ -49,11 +52,17 @@ export interface DaemonOptions {
   servicenow?: ServiceNowApi;
   livenessIntervalMs?: number;
   retryBaseMs?: number;
+  /** How long a write waits for another process's lock on the database (tests shorten it; default 5 s). */
+  busyTimeoutMs?: number;
+  /** Tests put a full disk behind the blob store; the daemon opens its own otherwise. */
+  blobs?: BlobStore;
+  /** Delays for mails the watchers retry (tests shorten them; default 30 s … 30 min). */
+  messageRetry?: WatcherOptions['messageRetry'];
 }
 
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
-  const db = openDatabase(config.storage.data_dir);
+  const db = openDatabase(config.storage.data_dir, { busyTimeoutMs: options.busyTimeoutMs });
   let lock: DataDirLock;
   try {
     lock = lockDataDir(config.storage.data_dir);
@@ -61,7 +70,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     db.close();
     throw err;
   }
-  const blobs = new BlobStore(config.storage.data_dir);
+  const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
   const provider = options.provider ?? createSecuredSigningClient({
     config: config.provider,
     tokenStore: {
@@ -74,7 +83,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
     },
     logger: logger.child({ component: 'secured-signing' }),
   });
-  const smtp = createSmtpSender(config.smtp, logger.child({ component: 'smtp' }));
+  // XOAUTH2 accounts: access tokens kept in the database (mail:requests, …), renewed before they expire.
+  const mailTokens = createMailTokenSources(config, { store: { load: (name) => loadToken(db, name), save: (name, token) => saveToken(db, name, token, new Date()) } });
+  const smtp = createSmtpSender(config.smtp, logger.child({ component: 'smtp' }), { tokenSource: mailTokens.smtp });
   const servicenow = options.servicenow ?? createServiceNowClient({
     config: config.servicenow,
     tokenStore: {
@@ -90,6 +101,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // Filled in once the watchers exist; the metrics read them only when scraped.
   const watchers: Record<string, ImapWatcher> = {};
   const metrics = createDaemonMetrics({ db, watchers });
+  // Mail that waited for the SMTP server (down, or its settings being fixed) is tried at
+  // once after a restart instead of at its backoff time.
+  const waitingMail = releaseFailedJobs(db, 'mail', new Date());
+  if (waitingMail > 0) logger.info('mail that waited is tried again now', { mails: waitingMail });
   jobs = startJobRunner({
     db,
     onAttempt: (kind, outcome, code) => metrics.jobAttempt(kind, outcome, code),
@@ -99,6 +114,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
+      cancel: createCancelHandler({ db, config, provider, servicenow, now: () => new Date(), logger: logger.child({ component: 'cancel' }) }),
     },
   });
 
@@ -110,10 +126,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,
     account: mailbox,
+    tokenSource: mailTokens.requests,
     folder: mailbox.folder,
     ensureFolders: [mailbox.processed_folder, mailbox.rejected_folder],
     logger: logger.child({ component: 'imap', mailbox: REQUESTS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
+    messageRetry: options.messageRetry,
     handle: withAttemptLimit(createRequestMailHandler(intakeDeps), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
@@ -126,10 +144,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const returnWatcher = startImapWatcher({
     name: RETURNS_MAILBOX,
     account: returnAccountOf(config),
+    tokenSource: mailTokens.returns,
     folder: returns.folder,
     ensureFolders: [returns.folder, returns.processed_folder, returns.unmatched_folder],
     logger: logger.child({ component: 'imap', mailbox: RETURNS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
+    messageRetry: options.messageRetry,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
     onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });

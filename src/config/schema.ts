@@ -2,11 +2,14 @@
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
 import { z } from 'zod';
+import { AUTH_METHODS } from '../intake/check-authentication.ts';
 import { parseSigner } from '../signer.ts';
 import { parseListenAddress } from './listen-address.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
+/** Seconds an HTTP call may take: capped, as the job runner is serial (and a huge value would overflow the timer). */
+const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up every job behind it' }).default(60);
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
 /** An email address: deliberately simple, the mail server has the last word. */
@@ -17,6 +20,51 @@ const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL
 const signerLine = () => nonEmpty('a signer like "First Last <first.last@corp.example>"')
   .refine((text) => !('error' in parseSigner(text)), { error: 'expected a signer like "First Last <first.last@corp.example>"' });
 
+/**
+ * How signrelay logs in to a mail account (IMAP or SMTP): with the account's `password`
+ * (the default), or with XOAUTH2 and an access token it obtains itself — Microsoft 365
+ * app-only (client credentials of an app registration in `tenant`) or Google (the
+ * mailbox user's `refresh_token`). Tokens are kept in the database and renewed before
+ * they expire.
+ */
+const mailOauth2 = z.strictObject({
+  type: z.literal('oauth2'),
+  provider: z.enum(['microsoft', 'google'], { error: 'expected microsoft or google' }),
+  /** Microsoft: the directory (tenant) id or a verified domain of the tenant. */
+  tenant: nonEmpty('the Microsoft Entra tenant id or domain').optional(),
+  client_id: nonEmpty('the OAuth client (application) id'),
+  client_secret: nonEmpty('the OAuth client secret'),
+  /** Google: the mailbox user's refresh token (scope https://mail.google.com/). */
+  refresh_token: nonEmpty('the refresh token').optional(),
+  /** Microsoft: default https://outlook.office365.com/.default (a sovereign cloud has its own). */
+  scope: nonEmpty('an OAuth scope').optional(),
+  /** The token endpoint, when not the provider's public one (a sovereign cloud, a test simulator). */
+  token_url: z.url({ error: 'expected the http(s) URL of the token endpoint' }).optional(),
+  /** A PEM file of CA certificates trusted for the token endpoint besides the usual ones (a TLS-inspecting proxy). */
+  ca_file: nonEmpty('the path of a PEM file').optional(),
+}).superRefine((a, ctx) => {
+  if (a.provider === 'microsoft' && !a.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'provider microsoft needs tenant: the directory (tenant) id of the app registration' });
+  if (a.provider === 'google' && !a.refresh_token) ctx.addIssue({ code: 'custom', path: ['refresh_token'], message: 'provider google needs refresh_token: the mailbox user\'s refresh token with the scope https://mail.google.com/' });
+  if (a.provider === 'google' && a.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'tenant is for provider microsoft: remove it' });
+  if (a.provider === 'microsoft' && a.refresh_token) ctx.addIssue({ code: 'custom', path: ['refresh_token'], message: 'provider microsoft uses client credentials, not a refresh token: remove it' });
+});
+
+const mailAuth = z.discriminatedUnion('type', [z.strictObject({ type: z.literal('password') }), mailOauth2], {
+  error: 'expected {type: password} or {type: oauth2, provider: microsoft|google, …}',
+});
+
+/** `password` goes with auth type password (required there, unless `optional`) and never with oauth2. */
+function passwordFitsAuth(what: string, optional = false) {
+  return (account: { password?: string | undefined; auth?: { type: string } | undefined }, ctx: z.RefinementCtx) => {
+    if (account.auth?.type === 'oauth2' && account.password !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'not used with auth type oauth2: remove it' });
+    }
+    if ((account.auth?.type ?? 'password') === 'password' && account.password === undefined && !optional) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: `expected ${what} (inline, \${ENV_VAR} or {file: PATH}), or auth: {type: oauth2, …}` });
+    }
+  };
+}
+
 const imapAccount = z.strictObject({
   host: nonEmpty('the IMAP server host name'),
   port: port().default(993),
@@ -25,7 +73,9 @@ const imapAccount = z.strictObject({
   /** Verify the server certificate. Turn off only for a test server you control. */
   tls_verify: z.boolean().default(true),
   user: nonEmpty('the IMAP login name'),
-  password: nonEmpty('the IMAP password (inline, ${ENV_VAR} or {file: PATH})'),
+  /** Required with auth type password (the default). */
+  password: nonEmpty('the IMAP password (inline, ${ENV_VAR} or {file: PATH})').optional(),
+  auth: mailAuth.default({ type: 'password' }),
 });
 
 const requestMailbox = imapAccount.extend({
@@ -34,7 +84,7 @@ const requestMailbox = imapAccount.extend({
   rejected_folder: nonEmpty('a folder name').default('Rejected'),
   /** The request address; `local+route@domain` selects a route. */
   address: email(),
-});
+}).superRefine(passwordFitsAuth('the IMAP password'));
 
 /**
  * The return mailbox: where the provider mails completed documents. Its IMAP account is
@@ -51,16 +101,34 @@ const returnMailbox = z.strictObject({
   tls_verify: z.boolean().optional(),
   user: z.string().min(1).optional(),
   password: z.string().min(1).optional(),
+  /** Default: the request account's auth (its password, unless `password` is given here). */
+  auth: mailAuth.optional(),
   folder: nonEmpty('a folder name').default('INBOX'),
   processed_folder: nonEmpty('a folder name').default('Completed'),
   unmatched_folder: nonEmpty('a folder name').default('Unmatched'),
-});
+}).superRefine((r, ctx) => passwordFitsAuth('the IMAP password', r.auth === undefined)(r, ctx));
 
 const completion = z.strictObject({
   /** Who may send completion mails: addresses or *@domain. The document is still downloaded from the API. */
   allowed_senders: z.array(nonEmpty('an address or *@domain')).default(['*@securedsigning.com', '*@dsx.co.nz']),
   /** false (default): the signed PDF is downloaded from the provider; true: the mail's attachment is used. */
   trust_attachment: z.boolean().default(false),
+});
+
+const authMethods = () => z.array(z.enum(AUTH_METHODS, { error: 'expected dmarc, dkim or spf' }));
+
+/**
+ * Request mails: an optional requirement that the organisation's own border MTA vouched
+ * for the sender (Authentication-Results, RFC 8601). A mail that fails is filed in
+ * Rejected without a reply (its From may be forged) and logged as a warning.
+ */
+const intake = z.strictObject({
+  authentication: z.strictObject({
+    /** Methods that must all pass, aligned with the From domain: dmarc, dkim, spf. [] = not checked. */
+    require: authMethods().default([]),
+    /** authserv-ids of your border MTA; Authentication-Results with any other id (or none) are ignored. */
+    trusted_authserv_ids: z.array(nonEmpty('an authserv-id, e.g. mx.corp.example')).default([]),
+  }).default({ require: [], trusted_authserv_ids: [] }),
 });
 
 const servicenowAuth = z.discriminatedUnion('type', [
@@ -94,7 +162,12 @@ const servicenow = z.strictObject({
   reply_prefix: z.string().min(1).default('re:'),
   /** glide.email.inbound.max_total_attachment_size_bytes: larger PDFs cannot go by mail. */
   max_email_attachment_bytes: positiveInt().default(18874368),
-  timeout_seconds: positiveInt().default(60),
+  /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
+  timeout_seconds: httpTimeout(),
+  /** Verify the instance's certificate; false only for a test instance you control (ca_file trusts a private CA instead). */
+  tls_verify: z.boolean().default(true),
+  /** A PEM file of CA certificates trusted for the instance besides the usual ones (a private CA, a TLS-inspecting proxy). */
+  ca_file: nonEmpty('the path of a PEM file').optional(),
 }).refine((s) => s.delivery !== 'email' || s.inbound_address, { error: 'delivery email needs inbound_address', path: ['inbound_address'] });
 
 const alerts = z.strictObject({
@@ -110,10 +183,15 @@ const smtp = z.strictObject({
   /** true: implicit TLS (465); false: STARTTLS when offered (587/25). */
   tls: z.boolean().default(false),
   tls_verify: z.boolean().default(true),
+  /** Without a user signrelay sends without logging in. */
   user: z.string().optional(),
   password: z.string().optional(),
+  auth: mailAuth.default({ type: 'password' }),
   /** From address of replies; must not be the request address's own route. */
   from: nonEmpty('a From address like "signrelay <sign@corp.example>"'),
+}).superRefine((s, ctx) => {
+  passwordFitsAuth('the SMTP password', true)(s, ctx);
+  if (s.auth.type === 'oauth2' && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'auth type oauth2 needs user: the mailbox signrelay sends as' });
 });
 
 const provider = z.strictObject({
@@ -134,7 +212,12 @@ const provider = z.strictObject({
   referer: z.url({ error: 'expected the URL registered with the API key, e.g. https://corp.example' }),
   /** Letter of the completion-recipient tag: [!Recipient.C,…] (C = completion, unconfirmed). */
   recipient_letter: z.string().regex(/^[A-Z]$/, { error: 'expected one capital letter, e.g. C' }).default('C'),
-  timeout_seconds: positiveInt().default(60),
+  /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
+  timeout_seconds: httpTimeout(),
+  /** Verify the service's certificate; false only for a test service you control (ca_file trusts a private CA instead). */
+  tls_verify: z.boolean().default(true),
+  /** A PEM file of CA certificates trusted for the API and OAuth hosts besides the usual ones (a private CA, a TLS-inspecting proxy). */
+  ca_file: nonEmpty('the path of a PEM file').optional(),
 });
 
 const route = z.strictObject({
@@ -145,6 +228,8 @@ const route = z.strictObject({
   due_days: positiveInt().default(14),
   /** Who may send requests: addresses or `*@domain` patterns. Empty = anyone. */
   allowed_senders: z.array(nonEmpty('an address or *@domain')).default([]),
+  /** Overrides intake.authentication.require for this route ([] = not checked). */
+  require_authentication: authMethods().optional(),
   /** Whether a request must name a ServiceNow record. */
   require_record: z.boolean().default(true),
   /** Overrides servicenow.delivery for this route. */
@@ -214,6 +299,7 @@ export const configSchema = z.strictObject({
   }),
   smtp,
   provider,
+  intake: intake.default(intake.parse({})),
   completion: completion.default(completion.parse({})),
   servicenow,
   alerts: alerts.default(alerts.parse({})),
@@ -227,6 +313,10 @@ export const configSchema = z.strictObject({
   schedule: schedule.default(schedule.parse({})),
   log: log.default(log.parse({})),
   observability: observability.default({}),
+}).refine((c) => c.intake.authentication.trusted_authserv_ids.length > 0
+  || [c.intake.authentication.require, ...Object.values(c.routes).map((r) => r.require_authentication ?? [])].every((methods) => methods.length === 0), {
+  error: 'name the authserv-id your border MTA writes in Authentication-Results (e.g. mx.corp.example): without one no mail can pass intake.authentication.require or a route\'s require_authentication',
+  path: ['intake', 'authentication', 'trusted_authserv_ids'],
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -234,10 +324,15 @@ export type RouteConfig = Config['routes'][string];
 export type StampingConfig = Config['stamping'];
 export type LimitsConfig = Config['limits'];
 export type ProviderConfig = Config['provider'];
-export type ImapAccountConfig = z.infer<typeof imapAccount>;
+/** An IMAP account; without `auth` it logs in with its password. */
+export type ImapAccountConfig = Omit<z.infer<typeof imapAccount>, 'auth'> & { auth?: MailAuthConfig | undefined };
+export type MailAuthConfig = z.infer<typeof mailAuth>;
+export type MailOauth2Config = z.infer<typeof mailOauth2>;
 export type RequestMailboxConfig = Config['mailboxes']['requests'];
-export type SmtpConfig = Config['smtp'];
+/** Without `auth` it logs in with user/password (or not at all without a user). */
+export type SmtpConfig = Omit<Config['smtp'], 'auth'> & { auth?: MailAuthConfig | undefined };
 export type ServiceNowConfig = Config['servicenow'];
 export type ReturnMailboxConfig = Config['mailboxes']['returns'];
 export type CompletionConfig = Config['completion'];
+export type IntakeConfig = Config['intake'];
 export type ScheduleConfig = Config['schedule'];

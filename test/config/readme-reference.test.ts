@@ -1,0 +1,45 @@
+// The README's configuration table is checked against the schema, like the example file:
+// every setting must be named (as `key`) in the row of its section, so the reference a
+// reader sees cannot fall behind the code.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { schemaPaths, type Def } from './schema-paths.ts';
+
+/** The configuration table's rows: section (first cell, without backticks) → the row's text. */
+function configurationRows(): Map<string, string> {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const match = /^\| `([a-z_.A-Z]+)` \|(.*)\|$/.exec(line);
+    if (match) rows.set(match[1]!, match[2]!);
+  }
+  return rows;
+}
+
+describe('README configuration reference', () => {
+  const rows = configurationRows();
+  const leaves = (def: Def, prefix: string[]) => {
+    const all = schemaPaths(def, prefix, []);
+    return all.filter((path) => !all.some((other) => other.startsWith(`${path}.`)));
+  };
+
+  it('names every setting in the row of its section', () => {
+    const paths = [
+      ...leaves(configSchema._zod.def as unknown as Def, []),
+      ...leaves(configSchema.shape.routes._zod.def.valueType._zod.def as unknown as Def, ['routes', 'NAME']),
+    ];
+    const missing = paths.filter((path) => {
+      // A map's own row (`records`, `routes.NAME`) is its documentation.
+      if ([...rows.keys()].some((row) => row === path || row.startsWith(`${path}.`))) return false;
+      // The row of the longest section that contains the setting: `mailboxes.requests`, `servicenow`, `routes.NAME`.
+      const section = [...rows.keys()].filter((row) => path.startsWith(`${row}.`)).sort((a, b) => b.length - a.length)[0];
+      if (section === undefined) return true;
+      const rest = path.slice(section.length + 1);
+      const row = rows.get(section)!;
+      return !row.includes(`\`${rest}\``) && !row.includes(`\`${rest.split('.').at(-1)}\``);
+    });
+    expect(missing).toEqual([]);
+  });
+});
