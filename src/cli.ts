@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the request path end to end on embedded servers (nothing to install or configure)',
     run: async (args) => (await import('./commands/demo.ts')).runDemoCommand(args, io),
   },
+  sandbox: {
+    summary: 'keep the demo\'s embedded servers running, with a configuration for check and run',
+    run: async (args) => (await import('./commands/sandbox.ts')).runSandboxCommand(args, io),
+  },
   explain: {
     summary: 'say what the daemon would do with a mail (.eml), doing nothing',
     run: async (args) => (await import('./commands/explain.ts')).runExplainCommand(args, io),

@@ -10,6 +10,8 @@ import { createLogger, maskSecrets } from '../log.ts';
 import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../operate/checklist.ts';
 import { mailCheckItems } from '../operate/check-mail.ts';
 import { storageCheckItem } from '../operate/check-storage.ts';
+import { serviceCheckItems } from '../operate/check-services.ts';
+import { openDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../operate/command-args.ts';
 import type { CommandIo } from './run.ts';
 
@@ -39,7 +41,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   if (lines[0]!.ok) {
     // Library chatter stays out of the checklist: only errors, masked, on stderr.
     const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
-    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger)];
+    const openDb = () => openDatabase(config!.storage.data_dir);
+    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger)];
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;

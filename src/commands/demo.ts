@@ -19,14 +19,15 @@ import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { DemoIncomplete, followCompletion, followMail, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
-import { startMailWorld, type MailWorld } from '../sandbox/mail-world.ts';
-import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../sandbox/secured-signing/server.ts';
-import { startServiceNowSimulator, type ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
+import type { MailWorld } from '../sandbox/mail-world.ts';
+import { SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
+import type { SecuredSigningSimulator } from '../sandbox/secured-signing/server.ts';
+import type { ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
 import { getDocuments, listRequests } from '../store/requests.ts';
 import { secretsOf, type CommandIo } from './run.ts';
 
-const RECORD_NUMBER = 'RITM0010001';
-const RECORD_TABLE = 'sc_req_item';
+const RECORD_NUMBER = SANDBOX.recordNumber;
+const RECORD_TABLE = SANDBOX.recordTable;
 
 const USAGE = `usage: signrelay demo [--clean]
 
@@ -52,13 +53,10 @@ within 30 s; 1 otherwise.
 `;
 
 const DEADLINE_MS = 30_000;
-const SN_USER = 'signrelay.integration';
-const RETURN_ADDRESS = 'returns@corp.example';
-const RETURNS_FOLDER = 'Returns';
+const RETURNS_FOLDER = SANDBOX.returnsFolder;
 const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 const REQUESTER = 'Helen Officer <helen.officer@corp.example>';
-const REQUEST_ADDRESS = 'sign@corp.example';
-const REFERER = 'https://corp.example';
+const REQUEST_ADDRESS = SANDBOX.requestAddress;
 const DETAIL_INDENT = ' '.repeat(11);
 const IDLE_POLL_MS = 20;
 
@@ -153,17 +151,9 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 type Step = (at: number, headline: string, details?: string[]) => void;
 
 async function run(running: Running, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string): Promise<void> {
-  const secrets = { imap: randomSecret(), apiSecret: randomSecret(), servicenow: randomSecret() };
-  // hoodiecrow has ONE store for every login: the return mailbox is a folder of the request
-  // account, and the mail world files returns+TOKEN@ mail into it, as a Sieve rule would.
-  const world = running.world = await startMailWorld({ users: { sign: secrets.imap }, folders: { returns: RETURNS_FOLDER } });
-  const simulator = running.simulator = await startSecuredSigningSimulator({
-    apiKey: 'demo-api-key', apiSecret: secrets.apiSecret, referer: REFERER, oauth: true, smtp: world.smtp,
-  });
-  const servicenow = running.servicenow = await startServiceNowSimulator({
-    users: { [SN_USER]: secrets.servicenow },
-    records: [{ table: RECORD_TABLE, number: RECORD_NUMBER, fields: { short_description: 'Onboard a contractor' } }],
-  });
+  const servers = await startSandboxServers();
+  const { world, simulator, servicenow } = servers;
+  Object.assign(running, { world, simulator, servicenow });
   step(Date.now(), 'servers up:', [
     `IMAP ${world.imap.host}:${world.imap.port} (in memory: INBOX = the request mailbox, ${RETURNS_FOLDER} = the return mailbox), SMTP ${world.smtp.host}:${world.smtp.port}`,
     `Secured Signing simulator ${simulator.url}`,
@@ -182,7 +172,7 @@ async function run(running: Running, paths: { dataDir: string; config: string; l
       attachments: [{ filename: 'sample-contract.pdf', content: pdf, contentType: 'application/pdf' }],
     }, 'sent');
 
-    const config = writeConfig(paths, world, simulator, servicenow, secrets);
+    const config = writeConfig(paths, servers);
     running.log = createWriteStream(paths.log, { mode: 0o600 });
     running.log.on('error', () => undefined); // a late log line after close must not crash the demo
     running.logger = createLogger({ level: config.log.level, format: config.log.format, stream: running.log, secrets: secretsOf(config) });
@@ -252,31 +242,14 @@ async function completeAtSimulator(simulator: SecuredSigningSimulator, world: Ma
   return { messageId: messageId! };
 }
 
-function writeConfig(
-  paths: { dataDir: string; config: string }, world: MailWorld, simulator: SecuredSigningSimulator, servicenow: ServiceNowSimulator,
-  secrets: { imap: string; apiSecret: string; servicenow: string },
-): Config {
-  const q = (value: string | number) => JSON.stringify(String(value));
+function writeConfig(paths: { dataDir: string; config: string }, servers: SandboxServers): Config {
   // Secrets stay out of the file, as in production: `${VAR}` resolved from the environment.
-  const text = `# Written by \`signrelay demo\` for its embedded servers; the secrets came from its environment.
-mailboxes:
-  requests: {host: ${q(world.imap.host)}, port: ${world.imap.port}, tls: false, user: sign, password: "\${DEMO_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
-  # The return mailbox: a folder of the same account (the in-memory IMAP server has one store).
-  returns: {address: ${RETURN_ADDRESS}, folder: ${RETURNS_FOLDER}}
-smtp: {host: ${q(world.smtp.host)}, port: ${world.smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
-provider: {environment: ${q(simulator.url)}, oauth_url: ${q(simulator.oauthUrl)}, api_key: demo-api-key, api_secret: "\${DEMO_SS_API_SECRET}", refresh_token: "\${DEMO_SS_REFRESH_TOKEN}", referer: ${REFERER}}
-servicenow: {instance_url: ${q(servicenow.url)}, auth: {type: basic, user: ${SN_USER}, password: "\${DEMO_SN_PASSWORD}"}, delivery: rest}
-routes:
-  default: {allowed_senders: ["*@corp.example"]}
-records: {RITM: ${RECORD_TABLE}}
-storage: {data_dir: ${q(paths.dataDir)}}
-log: {level: debug, format: json}
-`;
+  const text = sandboxConfigText(servers, paths.dataDir, {
+    imapPassword: '"${DEMO_IMAP_PASSWORD}"', apiSecret: '"${DEMO_SS_API_SECRET}"', refreshToken: '"${DEMO_SS_REFRESH_TOKEN}"', servicenowPassword: '"${DEMO_SN_PASSWORD}"',
+  }, '# Written by `signrelay demo` for its embedded servers; the secrets came from its environment.');
   writeFileSync(paths.config, text, { mode: 0o600 });
-  const env = {
-    DEMO_IMAP_PASSWORD: secrets.imap, DEMO_SS_API_SECRET: secrets.apiSecret, DEMO_SS_REFRESH_TOKEN: simulator.issueTokens().refreshToken,
-    DEMO_SN_PASSWORD: secrets.servicenow,
-  };
+  const { secrets } = servers;
+  const env = { DEMO_IMAP_PASSWORD: secrets.imapPassword, DEMO_SS_API_SECRET: secrets.apiSecret, DEMO_SS_REFRESH_TOKEN: secrets.refreshToken, DEMO_SN_PASSWORD: secrets.servicenowPassword };
   return parseConfigText(text, paths.config, { env });
 }
 
@@ -374,19 +347,13 @@ function pdfPaths(daemon: Daemon, servicenow: ServiceNowSimulator | undefined): 
 
 /** Stops whatever was started, each part even when another one fails to stop. */
 async function stopAll(running: Running, io: CommandIo): Promise<void> {
-  const parts: Array<[string, (() => Promise<void>) | undefined]> = [
-    ['the daemon', running.daemon && (() => running.daemon!.stop())],
-    ['the Secured Signing simulator', running.simulator && (() => running.simulator!.close())],
-    ['the ServiceNow simulator', running.servicenow && (() => running.servicenow!.close())],
-    ['the mail servers', running.world && (() => running.world!.close())],
-  ];
-  for (const [name, stop] of parts) {
-    try {
-      await stop?.();
-    } catch (err) {
-      io.stderr.write(`signrelay demo: could not stop ${name} cleanly: ${describeError(err)}\n`);
-    }
+  const complain = (name: string, err: unknown) => io.stderr.write(`signrelay demo: could not stop ${name} cleanly: ${describeError(err)}\n`);
+  try {
+    await running.daemon?.stop();
+  } catch (err) {
+    complain('the daemon', err);
   }
+  await stopSandboxServers(running, complain);
   if (running.logger) {
     const finished = once(running.logger, 'finish');
     running.logger.end();
@@ -398,6 +365,3 @@ async function stopAll(running: Running, io: CommandIo): Promise<void> {
   }
 }
 
-function randomSecret(): string {
-  return randomBytes(18).toString('base64url');
-}

@@ -130,6 +130,12 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return matches[0]!;
   }
 
+  async function probeRead(table: string): Promise<void> {
+    const path = table === 'sys_attachment' ? '/api/now/attachment?sysparm_limit=1' : `/api/now/table/${enc(table)}?sysparm_limit=1&sysparm_fields=sys_id`;
+    const answer = await callApi(ctx, { operation: `read ${table}`, method: 'GET', path, access: { subject: `table ${table}`, permission: `read on ${table}` } });
+    if (!Array.isArray(parseResult(answer))) throw badResponse(`read ${table}`, '"result" is not a list');
+  }
+
   async function getRecord(table: string, sysId: string): Promise<RecordRef> {
     const operation = `read record ${table}/${sysId}`;
     const answer = await callApi(ctx, {
@@ -204,5 +210,5 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return entries.filter((e) => e.elementId === sysId && e.element === journal && e.value.includes(containing));
   }
 
-  return { findRecord, getRecord, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
+  return { findRecord, getRecord, probeRead, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
 }

@@ -52,6 +52,12 @@ export interface ServiceNowClient {
   uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;
   /** A journal entry: `work_notes` (internal, default) or `comments` (customer-visible). */
   addWorkNote(table: string, sysId: string, text: string, field?: JournalField): Promise<void>;
+  /**
+   * Reads one row of `table` (`sys_attachment` for the attachment API's own table), to
+   * check access: resolves when the integration user may read it, throws the classified
+   * error (403 names the permission) when not. For `signrelay check`.
+   */
+  probeRead(table: string): Promise<void>;
   /** The record's journal entries of `field` whose text contains `containing` (needs read on sys_journal_field). */
   findJournalEntries(table: string, sysId: string, field: JournalField, containing: string): Promise<JournalEntryInfo[]>;
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { linesOf, REPO, runCli, STACK_FRAME } from './helpers.ts';
 
-const COMMANDS = ['run', 'stamp', 'explain', 'init', 'authorize', 'check', 'status', 'requests', 'show', 'retry', 'cancel'];
+const COMMANDS = ['run', 'stamp', 'explain', 'sandbox', 'init', 'authorize', 'check', 'status', 'requests', 'show', 'retry', 'cancel'];
 
 describe('signrelay (no command)', () => {
   it('--help lists every command on stdout and exits 0', async () => {

@@ -6,7 +6,7 @@ import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, linesOf, runCli, STACK_FRAME } from './helpers.ts';
 
 const getWorld = useChildWorld();
-const env = (imapPassword = IMAP_PASSWORD) => bareEnv({ TEST_IMAP_PASSWORD: imapPassword, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: 'unused-refresh-token' });
+const env = (imapPassword = IMAP_PASSWORD) => bareEnv({ TEST_IMAP_PASSWORD: imapPassword, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: getWorld().simulator.issueTokens().refreshToken });
 
 async function variant(name: string, change: (yaml: string) => string): Promise<string> {
   const file = `${getWorld().configFile}.${name}.yaml`;
@@ -17,7 +17,7 @@ async function variant(name: string, change: (yaml: string) => string): Promise<
 const check = (file: string, e = env()) => runCli(['check', '--config', file], { env: e });
 
 describe('signrelay check', () => {
-  it('passes against working servers: login, every folder, SMTP', async () => {
+  it('passes against working servers: login, every folder, SMTP, Secured Signing, ServiceNow', async () => {
     const r = await check(getWorld().configFile);
     expect(r.stderr).toBe('');
     const lines = linesOf(r.stdout);
@@ -28,6 +28,8 @@ describe('signrelay check', () => {
     expect(lines).toContain('✓ IMAP request mailbox: folder Unmatched (mailboxes.returns.unmatched_folder) does not exist yet; signrelay creates it at start');
     expect(lines.some((l) => /^✓ data directory: .* does not exist yet; signrelay creates it \(mode 0700\) at start$/.test(l))).toBe(true);
     expect(lines).toContain(`✓ SMTP: 127.0.0.1:${getWorld().smtp.port} answered (no login configured)`);
+    expect(lines.some((l) => /^✓ Secured Signing: signature and OAuth token accepted/.test(l))).toBe(true);
+    expect(lines).toContain('✓ ServiceNow: signrelay.integration may read sc_req_item');
     expect(lines.at(-1)).toBe('all checks passed');
     expect(r.code).toBe(0);
   });
@@ -48,6 +50,22 @@ describe('signrelay check', () => {
     const r = await check(file);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✗ IMAP request mailbox: folder Incoming (mailboxes.requests.folder) does not exist\n    fix: create the folder Incoming in the mailbox, or set mailboxes.requests.folder to the folder mail arrives in');
+  });
+
+  it('ServiceNow refusing the login, and a table the user may not read: ✗ naming the setting and the permission', async () => {
+    const wrong = await check(await variant('snpass', (y) => y.replace(/password: cli-sn-pass-plain-in-the-test-config/, 'password: wrong-sn-password-77')));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/^✗ ServiceNow: .*servicenow\.auth/m);
+    expect(wrong.stdout.match(/^✗ ServiceNow/gm)).toHaveLength(1); // a refused login is said once, not per table
+    expect(wrong.stdout).not.toContain('wrong-sn-password-77');
+    getWorld().servicenow.forbidTable('sc_req_item');
+    try {
+      const forbidden = await check(getWorld().configFile);
+      expect(forbidden.code).toBe(1);
+      expect(forbidden.stdout).toMatch(/^✗ ServiceNow: .*read on sc_req_item/m);
+    } finally {
+      getWorld().servicenow.allowTable('sc_req_item');
+    }
   });
 
   it('SMTP not answering: ✗ naming host and port', async () => {

@@ -1,9 +1,10 @@
 // The servers around a daemon that runs as a CHILD process: a real Dovecot (IMAP + LMTP),
-// an SMTP sink and the Secured Signing simulator, plus a YAML configuration file in a temp
+// an SMTP sink, the Secured Signing and ServiceNow simulators, plus a YAML configuration file in a temp
 // dir that points at them, with the secrets left to environment variables — the way an
 // operator runs `signrelay run --config FILE` under systemd.
 import { join } from 'node:path';
 import { startSecuredSigningSimulator, type RecordedCall } from '../../src/sandbox/secured-signing/server.ts';
+import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { startDovecot } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -13,6 +14,7 @@ export const API_KEY = 'cli-test-api-key-0042';
 export const API_SECRET = 'cli-api-secret-must-not-leak-5d1e';
 export const IMAP_PASSWORD = 'cli-imap-pass-must-not-leak-a7b3';
 export const REFERER = 'https://corp.example';
+export const SN_PASSWORD = 'cli-sn-pass-plain-in-the-test-config';
 
 export type ChildWorld = Awaited<ReturnType<typeof startChildWorld>>;
 
@@ -36,6 +38,7 @@ export async function startChildWorld() {
   const dovecot = await started(startDovecot({ users: { sign: IMAP_PASSWORD } }), (d) => d.stop());
   const smtp = await started(startSmtpSink(), (s) => s.close());
   const simulator = await started(startSecuredSigningSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true }), (s) => s.close());
+  const servicenow = await started(startServiceNowSimulator({ users: { 'signrelay.integration': SN_PASSWORD } }), (s) => s.close());
   const { refreshToken } = simulator.issueTokens();
   const dataDir = join(dir.path, 'data');
   const configYaml = (imapPort: number) => `
@@ -50,7 +53,7 @@ provider:
   api_secret: "\${TEST_SS_API_SECRET}"
   refresh_token: "\${TEST_SS_REFRESH_TOKEN}"
   referer: ${REFERER}
-servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, user: signrelay.integration, password: not-used}}
+servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: signrelay.integration, password: ${SN_PASSWORD}}}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: sc_req_item}
@@ -64,7 +67,7 @@ log: {level: debug, format: json}
     simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
 
   return {
-    dovecot, smtp, simulator, dataDir, configFile,
+    dovecot, smtp, simulator, servicenow, dataDir, configFile,
     /** Every secret the daemon is given (and the IMAP AUTH=PLAIN blob); none may ever be printed. */
     secrets: [API_SECRET, IMAP_PASSWORD, refreshToken, Buffer.from(`\0sign\0${IMAP_PASSWORD}`).toString('base64')],
     startDaemon: (file = configFile): RunningCli => startCli(['run', '--config', file], { env }),

@@ -202,7 +202,7 @@ export class Documents {
    */
   remove(reference: string): SimDocument {
     const doc = this.get(reference);
-    if (doc.status === 'Completed') throw serviceStackError(400, 'ValidationException', `Document ${reference} is completed and cannot be deleted`);
+    if (doc.status === 'Complete') throw serviceStackError(400, 'ValidationException', `Document ${reference} is complete and cannot be deleted`);
     this.byReference.delete(reference);
     return doc;
   }

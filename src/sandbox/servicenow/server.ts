@@ -65,6 +65,9 @@ export interface ServiceNowSimulator {
    * `reset` (connection reset mid-body, not carried out).
    */
   failNext(prefix: string, fault: FaultSpec): void;
+  /** From now on the integration user may not touch `table` (403), as with `forbiddenTables`; `allowTable` undoes it. */
+  forbidTable(table: string): void;
+  allowTable(table: string): void;
   /** Kills every access token (and with `refresh`, every refresh token). */
   revokeTokens(options?: { refresh?: boolean }): void;
   /** A watermark the instance put in a notification about the record: `Ref:MSG…`. */
@@ -178,6 +181,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     calls,
     addRecord: (seed) => instance.addRecord(seed),
     failNext: (prefix, fault) => faults.add(prefix, fault),
+    forbidTable: (table) => { forbiddenTables.add(table); },
+    allowTable: (table) => { forbiddenTables.delete(table); },
     revokeTokens: (revoke) => oauth.revoke(revoke),
     issueWatermark(table, sysId, issue = {}) {
       const record = recordOf(table, sysId);

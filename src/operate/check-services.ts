@@ -1,0 +1,79 @@
+// The outside-service items of `signrelay check`. Secured Signing: the API signature and
+// the OAuth token are good (Account/Info: plan, documents left). ServiceNow: the login, read
+// access to every table a route or record prefix can deliver to, and to attachments.
+//
+// Tokens: an OAuth refresh at Secured Signing rotates the refresh token, so check uses the
+// daemon's token store (the database in storage.data_dir, created if the daemon has not run
+// yet — systemd's StateDirectory= hands it to the service user at start) and keeps what it
+// obtains. It reads; it never sends, attaches or notes anything.
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { createSecuredSigningClient } from '../providers/secured-signing/client.ts';
+import { createServiceNowClient } from '../servicenow/client.ts';
+import { SERVICENOW_TOKEN_NAME } from '../servicenow/types.ts';
+import { loadToken, saveToken } from '../store/oauth-tokens.ts';
+import type { Db } from '../store/open-database.ts';
+import type { CheckItem, CheckResult } from './checklist.ts';
+
+const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instanceof Error ? err.message : String(err) });
+
+function tokenStore(db: Db, name: string) {
+  return { load: () => loadToken(db, name), save: (token: Parameters<typeof saveToken>[2]) => saveToken(db, name, token, new Date()) };
+}
+
+/** The tables signrelay may deliver to: each route's `table` and every record prefix's. */
+export function deliveryTables(config: Config): string[] {
+  const tables = [...Object.values(config.routes).map((r) => r.table), ...Object.values(config.records)];
+  return [...new Set(tables.filter((t): t is string => typeof t === 'string' && t !== ''))].sort();
+}
+
+export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logger): CheckItem[] {
+  return [
+    {
+      title: 'Secured Signing',
+      async run() {
+        const db = openDb();
+        try {
+          const client = createSecuredSigningClient({ config: config.provider, tokenStore: tokenStore(db, 'secured-signing'), logger });
+          const info = await client.accountInfo();
+          const facts = [info.plan && `plan ${info.plan}`, info.documentsLeft !== undefined && `${info.documentsLeft} documents left`].filter(Boolean);
+          return { ok: true, detail: `${config.provider.oauth ? 'signature and OAuth token accepted' : 'signature accepted'}${facts.length ? ` (${facts.join(', ')})` : ''}` };
+        } catch (err) {
+          return failed(err);
+        } finally {
+          db.close();
+        }
+      },
+    },
+    {
+      title: 'ServiceNow',
+      async run() {
+        const db = openDb();
+        const client = createServiceNowClient({ config: config.servicenow, tokenStore: tokenStore(db, SERVICENOW_TOKEN_NAME), logger });
+        const results: CheckResult[] = [];
+        const auth = config.servicenow.auth;
+        const who = auth.type === 'oauth' ? `OAuth client ${auth.client_id}${auth.user ? ` as ${auth.user}` : ''}` : auth.user;
+        try {
+          for (const table of [...deliveryTables(config), 'sys_attachment']) {
+            try {
+              await client.probeRead(table);
+              results.push({
+                ok: true,
+                detail: table === 'sys_attachment'
+                  ? `${who} may read attachments (whether it may add them is only known at the first delivery: check its create ACL on sys_attachment)`
+                  : `${who} may read ${table}`,
+              });
+            } catch (err) {
+              results.push(failed(err));
+              // A refused login fails every table alike: once is enough.
+              if ((err as { kind?: string }).kind === 'auth' || (err as { kind?: string }).kind === 'config') break;
+            }
+          }
+        } finally {
+          db.close();
+        }
+        return results;
+      },
+    },
+  ];
+}

@@ -1,0 +1,48 @@
+// The README's path for a new user, against the simulators: `signrelay sandbox` in one
+// terminal, `signrelay check` against its configuration in another — all ✓ — then
+// `signrelay run` on it: a mailed request is sent, signed by the simulator after a moment,
+// and delivered to the record, which `status` and `show` then tell.
+import nodemailer from 'nodemailer';
+import { afterAll, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.ts';
+import { contractPdf } from '../integration/world.ts';
+import { bareEnv, exitWithin, killAll, linesOf, runCli, startCli } from './helpers.ts';
+
+afterAll(killAll);
+
+it('check is all green against the sandbox, and the daemon runs the whole loop on it', async () => {
+  const sandbox = startCli(['sandbox', '--sign-after', '1']);
+  await waitFor(() => /^ {2}configuration +(\S+)$/m.test(sandbox.stdout), { timeoutMs: 20_000, what: 'the sandbox', describe: () => sandbox.stderr });
+  const config = /^ {2}configuration +(\S+)$/m.exec(sandbox.stdout)![1]!;
+  const smtpPort = Number(/^ {2}SMTP +127\.0\.0\.1:(\d+)/m.exec(sandbox.stdout)![1]);
+
+  const check = await runCli(['check', '--config', config], { env: bareEnv() });
+  expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);
+  expect(check.code).toBe(0);
+  const lines = linesOf(check.stdout);
+  expect(lines.filter((l) => l.startsWith('✗'))).toEqual([]);
+  expect(lines.some((l) => /^✓ Secured Signing: signature and OAuth token accepted \(plan \S+, \d+ documents left\)$/.test(l))).toBe(true);
+  expect(lines).toContain('✓ ServiceNow: signrelay.integration may read sc_req_item');
+  expect(lines.some((l) => l.startsWith('✓ ServiceNow: signrelay.integration may read attachments'))).toBe(true);
+
+  const daemon = startCli(['run', '--config', config], { env: bareEnv() });
+  await daemon.waitForLog('imap watcher connected');
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+  await transport.sendMail({
+    from: 'Helen Officer <helen.officer@corp.example>', to: 'sign@corp.example', subject: 'Contract RITM0010001',
+    text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf('RITM0010001')) }],
+  });
+  transport.close();
+  const delivered = async () => (await runCli(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
+  await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
+  const status = await runCli(['status', '--config', config], { env: bareEnv() });
+  expect(status.stdout).toMatch(/^requests: +delivered 1$/m);
+  expect(status.code).toBe(0);
+
+  daemon.child.kill('SIGTERM');
+  expect(await exitWithin(daemon, 10_000)).toEqual({ code: 0, signal: null });
+  sandbox.child.kill('SIGINT');
+  expect(await exitWithin(sandbox, 10_000)).toEqual({ code: 0, signal: null });
+  expect(sandbox.stdout).toMatch(/^signed \S+ at the simulator; its completion mail went to the return address$/m);
+}, 90_000);
+
