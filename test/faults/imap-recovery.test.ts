@@ -20,7 +20,8 @@ it('logs in again once the configured password is valid on the server again', as
   const { watcher } = watch(dovecot, 'rotated', PASSWORD);
   await waitFor(() => watcher.status().state === 'auth-error', { what: 'the auth error' });
   expect(watcher.status().lastError).toMatchObject({ code: 'imap_auth_failed' });
-  const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login after the fix' });
+  // Generous: under load a failed login alone takes Dovecot up to a second or two, then the backoff.
+  const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login after the fix', timeoutMs: 20_000 });
   dovecot.setPassword('rotated', PASSWORD);
   await connected;
   await dovecot.deliver('rotated@corp.example', testMail('after-the-fix'));
@@ -34,7 +35,7 @@ it('opens the watched folder once it exists, and files into the folder it create
   await waitFor(() => watcher.status().lastError?.code === 'imap_folder_missing', { what: 'the missing folder reported' });
   expect(watcher.status().lastError?.message).toContain('set mailboxes.requests.folder to a folder that exists');
   expect(await dovecot.folders('folders')).toContain('Signing/Done');
-  const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the connect after the fix' });
+  const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the connect after the fix', timeoutMs: 20_000 });
   await dovecot.append('folders', 'Signing/Incoming', testMail('waiting-in-the-new-folder'));
   await connected;
   await waitFor(async () => (await dovecot.list('folders', 'Signing/Done')).length === 1, { what: 'the mail in Signing/Done' });
