@@ -65,8 +65,9 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
               });
             } catch (err) {
               results.push(failed(err));
-              // A refused login fails every table alike: once is enough.
-              if ((err as { kind?: string }).kind === 'auth' || (err as { kind?: string }).kind === 'config') break;
+              // Only a refusal is about this table; a refused login or an unreachable
+              // instance fails every table alike: once is enough.
+              if ((err as { kind?: string }).kind !== 'permanent') break;
             }
           }
         } finally {

@@ -10,8 +10,10 @@ export type RetryPlan =
   | { ok: true; backTo: RequestState; job: JobKind; payload: Record<string, unknown> }
   | { ok: false; problem: string };
 
+// Not `received`: intake stamps in the same transaction that records the request, so no
+// job ever works on a received request; one that failed there must be mailed again.
 const JOB_FOR: Partial<Record<RequestState, JobKind>> = {
-  received: 'submit', stamped: 'submit', uploaded: 'submit', sent: 'complete', completed: 'complete',
+  stamped: 'submit', uploaded: 'submit', sent: 'complete', completed: 'complete',
 };
 
 export function retryPlan(request: { id: string; state: RequestState }, events: readonly EventRow[]): RetryPlan {

@@ -29,7 +29,7 @@ const NEXT: Record<RequestState, readonly RequestState[]> = {
   declined: [],
   expired: [],
   // An operator's retry puts a failed request back where its work resumes.
-  failed: ['received', 'stamped', 'uploaded', 'sent', 'completed', 'cancelled'],
+  failed: ['stamped', 'uploaded', 'sent', 'completed', 'cancelled'],
   cancelled: [],
 };
 

@@ -71,12 +71,13 @@ describe('retryPlan', () => {
   const failedFrom = (from: 'received' | 'stamped' | 'uploaded' | 'sent' | 'completed' | 'rejected') =>
     [{ id: 1, at: '', requestId: 'r_1', kind: 'transition' as const, toState: 'received' as const }, { id: 2, at: '', requestId: 'r_1', kind: 'transition' as const, fromState: from, toState: 'failed' as const }];
   it.each([
-    ['uploaded', 'submit'], ['stamped', 'submit'], ['received', 'submit'], ['sent', 'complete'], ['completed', 'complete'],
+    ['uploaded', 'submit'], ['stamped', 'submit'], ['sent', 'complete'], ['completed', 'complete'],
   ] as const)('failed from %s → back to it, %s job', (from, job) => {
     expect(retryPlan({ id: 'r_1', state: 'failed' }, failedFrom(from))).toMatchObject({ ok: true, backTo: from, job });
   });
   it('refuses a request that is not failed, or whose failure has no step to retry', () => {
     expect(retryPlan({ id: 'r_1', state: 'sent' }, [])).toEqual({ ok: false, problem: 'request r_1 is sent, not failed: only a failed request can be retried' });
     expect(retryPlan({ id: 'r_1', state: 'failed' }, [])).toMatchObject({ ok: false });
+    expect(retryPlan({ id: 'r_1', state: 'failed' }, failedFrom('received'))).toEqual({ ok: false, problem: 'request r_1 failed from received; there is no step to retry' });
   });
 });
