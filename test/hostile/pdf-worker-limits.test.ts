@@ -1,9 +1,9 @@
 // The PDF worker's limits, from the outside: a PDF that spins is refused when the time
 // limit runs out, one that fills the heap when the heap limit is hit (and only the worker
 // process dies — one array past the limit used to abort the whole daemon), zip bombs before
-// or while they unpack: each as pdf_too_complex with the requester-facing wording, within
-// its limit, with the worker's memory measured. Controls show that a limit, not luck,
-// refused them.
+// or while they unpack: each as pdf_too_complex with the requester-facing wording and the
+// limit that refused it. Controls show that a limit, not luck, refused them. How fast and in
+// how much memory is measured by `npm run bench` (bench/hostile-pdf.ts), not here.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
@@ -12,7 +12,6 @@ import { inspectPdf, inspectPdfInProcess, type PdfLimits } from '../../src/pdf/i
 import { PDF_WORKER_LIMITS, setPdfWorkerLimits } from '../../src/pdf/run-pdf-worker.ts';
 import { readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/stamp-pdf.ts';
 import { flateBombPdf, hugeArrayPdf, manyObjectsPdf, plainPdf } from './make-hostile-pdf.ts';
-import { measureMemory, type MemoryPeaks } from './measure-memory.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/hostile/${name}`, import.meta.url));
 const LIMITS: PdfLimits = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
@@ -24,17 +23,18 @@ interface Refusal {
   /** What the message says was too much ("reading it takes more than 1.5 s"). */
   why: string | undefined;
   ms: number;
-  memory: MemoryPeaks;
 }
 
-/** Runs `work`, which must be refused with an input error; how long it took and what memory it used. */
+/** Runs `work`, which must be refused with a SignrelayError; the error and how long it took. */
 async function refusal(work: () => Promise<unknown>): Promise<Refusal> {
   const started = Date.now();
-  const { result, peaks } = await measureMemory(work);
-  const ms = Date.now() - started;
-  if (result.status === 'fulfilled') throw new Error('the PDF was accepted');
-  if (!(result.reason instanceof SignrelayError)) throw result.reason;
-  return { error: result.reason, why: TOO_COMPLEX.exec(result.reason.message)?.[1], ms, memory: peaks };
+  try {
+    await work();
+  } catch (err) {
+    if (!(err instanceof SignrelayError)) throw err;
+    return { error: err, why: TOO_COMPLEX.exec(err.message)?.[1], ms: Date.now() - started };
+  }
+  throw new Error('the PDF was accepted');
 }
 
 function stampInput(overrides: Partial<StampInput> = {}): StampInput {
@@ -51,8 +51,7 @@ describe('the time limit', () => {
     expect([r.error.kind, r.error.code]).toEqual(['input', 'pdf_too_complex']);
     expect(r.error.message).toMatch(TOO_COMPLEX);
     expect(r.why).toBe('reading it takes more than 1.5 s');
-    expect(r.ms).toBeGreaterThanOrEqual(1_450);
-    expect(r.ms).toBeLessThan(4_000);
+    expect(r.ms).toBeGreaterThanOrEqual(1_450); // the limit ran out: it was not refused for another reason
   });
 
   it('reads the next PDF normally after a worker was killed', async () => {
@@ -64,13 +63,10 @@ describe('the time limit', () => {
     const r = await refusal(() => stampPdf(fixture('form-fan-out.pdf'), stampInput(), { timeoutMs: 1_500 }));
     expect(r.error.code).toBe('pdf_too_complex');
     expect(r.why).toBe('reading it takes more than 1.5 s');
-    expect(r.ms).toBeLessThan(4_000);
   });
 
   it('makes the completion path\'s token lookup give up (no token) instead of hanging', async () => {
-    const started = Date.now();
     expect(await readTokenFromPdf(fixture('form-fan-out.pdf'), { timeoutMs: 1_000 })).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(3_500);
   });
 
   it('is 20 s by default', () => {
@@ -94,7 +90,6 @@ describe('the heap limit', () => {
     // thread's heap limit (nodejs/node#47224), and this test never reported.
     const r = await refusal(async () => inspectPdf(await hugeArrayPdf(30_000_000, '0'), LIMITS, NO_HURRY));
     expect(r.why).toBe('reading it needs more than 256 MB of memory');
-    expect(r.memory.selfGrowthMb).toBeLessThan(100);
   }, 90_000);
 
   it('refuses a PDF whose many objects fill a smaller heap', async () => {
@@ -119,25 +114,19 @@ describe('zip bombs', () => {
     const bomb = await flateBombPdf(2 ** 30);
     expect(bomb.length).toBeLessThan(1.5 * 1024 * 1024);
     const r = await refusal(() => inspectPdf(bomb, LIMITS, fresh()));
+    // Counted and stopped at the budget before any parser reads it (pdf.js alone grew the
+    // process by 1.4 GB on the same file).
     expect(r.why).toBe('its compressed content unpacks to more than 128 MB');
-    // Well before the time limit: the count stops at the budget, no parser runs.
-    expect(r.ms).toBeLessThan(10_000);
-    // pdf.js alone grew the process by 1.4 GB on the same file.
-    expect(r.memory.childPeakMb).toBeLessThan(300);
-    expect(r.memory.selfGrowthMb).toBeLessThan(100);
   });
 
   it('a twice-deflated stream (10 GiB in 17 KB) is followed through both layers', async () => {
     const r = await refusal(() => inspectPdf(fixture('flate-bomb-10gib.pdf'), LIMITS, fresh()));
     expect(r.why).toBe('its compressed content unpacks to more than 128 MB');
-    expect(r.memory.childPeakMb).toBeLessThan(300);
   });
 
   it('a bomb whose dictionary claims to be an image (not measured) meets the allocation cap', async () => {
     const r = await refusal(() => inspectPdf(fixture('flate-bomb-posing-as-image.pdf'), LIMITS, fresh()));
     expect(r.why).toBe('reading it needs more than 64 MB at once');
-    expect(r.ms).toBeLessThan(10_000);
-    expect(r.memory.childPeakMb).toBeLessThan(400);
   });
 });
 
@@ -150,7 +139,6 @@ describe('parser traps that fail fast as damaged files', () => {
     const r = await refusal(() => inspectPdf(fixture(name), LIMITS));
     expect(r.error.code).toBe('pdf_damaged');
     expect(r.error.message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
-    expect(r.ms).toBeLessThan(5_000);
   });
 });
 

@@ -2,7 +2,7 @@
 // (see shared/docs/MAIL-TESTING.md). Dovecot cannot bind port 0 and report it, so free
 // loopback ports are picked first and kept across restart(). Mail is delivered over LMTP;
 // folders are inspected and manipulated with doveadm, which works while IMAP is down too.
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, utimesSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -60,9 +60,14 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
   const [imapPort, lmtpPort] = await freePorts(2);
   const conf = join(dir, 'dovecot.conf');
   const users = { ...options.users };
+  // Dovecot reloads a passwd-file when its mtime (whole seconds) or size changed — not its
+  // inode: a new password of the same length written within the same second as the last
+  // version would go unseen. So every version gets an mtime a second past the one before.
+  let usersMtime = 0;
   const writeUsers = () => {
-    // A new file (rename) so Dovecot sees the change even within the same second.
     writeFileSync(join(dir, 'users.new'), Object.entries(users).map(([name, password]) => `${name}:{PLAIN}${password}::::::\n`).join(''));
+    usersMtime = Math.max(Math.floor(Date.now() / 1000), usersMtime + 1);
+    utimesSync(join(dir, 'users.new'), usersMtime, usersMtime);
     renameSync(join(dir, 'users.new'), join(dir, 'users'));
   };
   writeUsers();
