@@ -8,7 +8,7 @@ import { wakeDaemon } from '../operate/wake-daemon.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
 
-const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--config FILE]
+const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--json] [--config FILE]
 
 Withdraws a request that is not signed yet: its documents are withdrawn at Secured Signing
 (the signers can no longer sign), the record gets a work note, the requester a notice.
@@ -28,6 +28,8 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
     db.close();
   }
   const pid = wakeDaemon(config.storage.data_dir);
-  io.stdout.write(`request ${id}: cancellation queued${pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+  io.stdout.write(parsed.values.json
+    ? `${JSON.stringify({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`
+    : `request ${id}: cancellation queued${pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

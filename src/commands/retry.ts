@@ -12,7 +12,7 @@ import { getRequest, transition } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';
 import { wakeDaemon } from '../operate/wake-daemon.ts';
 
-const USAGE = `usage: signrelay retry ID [--config FILE]
+const USAGE = `usage: signrelay retry ID [--json] [--config FILE]
 
 Puts a failed request back to the step it failed at and queues that step again; what was
 already done (upload, send, attachment) is not repeated. Fix the cause first (see
@@ -42,6 +42,8 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
     db.close();
   }
   const pid = wakeDaemon(config.storage.data_dir);
-  io.stdout.write(`request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+  io.stdout.write(parsed.values.json
+    ? `${JSON.stringify({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null })}\n`
+    : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }
