@@ -7,6 +7,7 @@ import { failuresOf, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
+import { jsonObject, textField } from '../http/json-fields.ts';
 
 export interface HttpFailure {
   status: number;
@@ -35,23 +36,13 @@ export const QUEUE_FULL_WAIT_SECONDS = 30;
 
 /** `{"error":{"message","detail"},"status":"failure"}`, or an OAuth `{error, error_description}`. */
 export function serviceNowMessage(bodyText: string): { message?: string; detail?: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    return {};
-  }
-  if (body === null || typeof body !== 'object') return {};
-  const record = body as Record<string, unknown>;
+  const record = jsonObject(bodyText);
+  if (!record) return {};
   if (record.error !== null && typeof record.error === 'object') {
     const e = record.error as Record<string, unknown>;
-    return { message: text(e.message), detail: text(e.detail) };
+    return { message: textField(e.message), detail: textField(e.detail) };
   }
-  return { message: text(record.error), detail: text(record.error_description) };
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return { message: textField(record.error), detail: textField(record.error_description) };
 }
 
 

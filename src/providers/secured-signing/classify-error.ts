@@ -7,6 +7,7 @@ import { failuresOf, type ServiceNames } from '../../http/network-failure.ts';
 import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
+import { jsonObject, textField } from '../../http/json-fields.ts';
 
 export interface HttpFailure {
   status: number;
@@ -25,24 +26,14 @@ export interface ClassifyOptions {
 
 /** ServiceStack `{ResponseStatus:{ErrorCode,Message}}`, or an OAuth `{error,error_description}`. */
 export function serverMessage(bodyText: string): { errorCode?: string; message?: string } {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    return {};
-  }
-  if (body === null || typeof body !== 'object') return {};
-  const record = body as Record<string, unknown>;
+  const record = jsonObject(bodyText);
+  if (!record) return {};
   const status = record.ResponseStatus ?? record.responseStatus;
   if (status !== null && typeof status === 'object') {
     const s = status as Record<string, unknown>;
-    return { errorCode: stringOrUndefined(s.ErrorCode ?? s.errorCode), message: stringOrUndefined(s.Message ?? s.message) };
+    return { errorCode: textField(s.ErrorCode ?? s.errorCode), message: textField(s.Message ?? s.message) };
   }
-  return { errorCode: stringOrUndefined(record.error), message: stringOrUndefined(record.error_description ?? record.message) };
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return { errorCode: textField(record.error), message: textField(record.error_description ?? record.message) };
 }
 
 

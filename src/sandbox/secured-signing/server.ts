@@ -120,29 +120,19 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       call.tags = doc.tags;
       return json(res, 200, documentJson(doc));
     }
-    if (route === 'POST /SmartTag/Send') {
-      if (mediaType(req) !== 'application/json') throw serviceStackError(400, 'ValidationException', 'SmartTag/Send expects a JSON body');
-      let request: unknown;
+    /** The JSON body of a POST, as the service demands it (and recorded for the tests). */
+    const jsonRequest = (operation: string): unknown => {
+      if (mediaType(req) !== 'application/json') throw serviceStackError(400, 'ValidationException', `${operation} expects a JSON body`);
       try {
-        request = parseJsonBody(body);
+        call.body = parseJsonBody(body);
       } catch {
         throw serviceStackError(400, 'SerializationException', 'the JSON body could not be parsed');
       }
-      call.body = request;
-      return json(res, 200, documents.send(request).map(documentJson));
-    }
-    if (route === 'POST /Document/SendReminder') {
-      // The real body and answer are unconfirmed (see the client); this accepts what the client sends.
-      if (mediaType(req) !== 'application/json') throw serviceStackError(400, 'ValidationException', 'SendReminder expects a JSON body');
-      let request: unknown;
-      try {
-        request = parseJsonBody(body);
-      } catch {
-        throw serviceStackError(400, 'SerializationException', 'the JSON body could not be parsed');
-      }
-      call.body = request;
-      return json(res, 200, documentJson(documents.remind(request)));
-    }
+      return call.body;
+    };
+    if (route === 'POST /SmartTag/Send') return json(res, 200, documents.send(jsonRequest('SmartTag/Send')).map(documentJson));
+    // The real body and answer of SendReminder are unconfirmed (see the client); this accepts what the client sends.
+    if (route === 'POST /Document/SendReminder') return json(res, 200, documentJson(documents.remind(jsonRequest('SendReminder'))));
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
     if (req.method === 'DELETE' && first === 'Document' && second && !third) return json(res, 200, documentJson(documents.remove(second)));
     if (route === 'GET /Download/GetDocumentData' && third) {
