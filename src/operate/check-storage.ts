@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeLockProblem } from '../store/open-database.ts';
 import type { CheckItem } from './checklist.ts';
 
 export function storageCheckItem(dataDir: string): CheckItem {
@@ -27,17 +28,18 @@ export function storageCheckItem(dataDir: string): CheckItem {
       const mode = statSync(dataDir).mode & 0o777;
       const file = join(dataDir, 'signrelay.db');
       if (existsSync(file)) {
+        let problem: string | null;
         try {
           const db = new Database(file, { fileMustExist: true, timeout: 5_000 });
           try {
-            db.prepare('BEGIN IMMEDIATE').run();
-            db.prepare('ROLLBACK').run();
+            problem = writeLockProblem(db);
           } finally {
             db.close();
           }
         } catch (err) {
-          return { ok: false, detail: `the database ${file} cannot be written: ${(err as Error).message}`, fix: 'check the disk space and the file\'s owner (the signrelay user)' };
+          problem = (err as Error).message;
         }
+        if (problem) return { ok: false, detail: `the database ${file} cannot be written: ${problem}`, fix: 'check the disk space and the file\'s owner (the signrelay user)' };
       }
       return {
         ok: true,

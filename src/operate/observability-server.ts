@@ -7,7 +7,7 @@ import type { WatcherStatus } from '../mail/imap-watcher.ts';
 import type { Logger } from '../log.ts';
 import { parseListenAddress } from '../config/listen-address.ts';
 import { describeError, SignrelayError } from '../errors.ts';
-import type { Db } from '../store/open-database.ts';
+import { writeLockProblem, type Db } from '../store/open-database.ts';
 import { queueSummary } from '../store/status-queries.ts';
 import { assessHealth, type Health } from './assess-health.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
@@ -26,17 +26,6 @@ export interface ObservabilityServer {
   close(): Promise<void>;
 }
 
-/** Whether the database takes a write lock now (a full disk or a stuck lock says no). */
-function databaseWritable(db: Db): string | null {
-  try {
-    db.prepare('BEGIN IMMEDIATE').run();
-    db.prepare('ROLLBACK').run();
-    return null;
-  } catch (err) {
-    return describeError(err);
-  }
-}
-
 export function healthNow(db: Db, watchers: Record<string, { status(): WatcherStatus }>, limits: HealthLimits, now = new Date()): Health & { database: { writable: boolean; error: string | null }; oldestDueJobAgeSeconds: number } {
   const queue = queueSummary(db, now);
   const rows = [
@@ -47,7 +36,7 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
     }),
   ];
   const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits });
-  const dbError = databaseWritable(db);
+  const dbError = writeLockProblem(db);
   if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
   return {
     ...health,

@@ -60,3 +60,14 @@ export function migrate(db: Db): number {
   }
   return count;
 }
+
+/** Why the database does not take a write lock now (a full disk, a stuck lock), or null when it does. For health checks. */
+export function writeLockProblem(db: Db): string | null {
+  try {
+    db.prepare('BEGIN IMMEDIATE').run();
+    db.prepare('ROLLBACK').run();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
