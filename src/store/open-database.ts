@@ -2,7 +2,7 @@
 // applies the numbered migrations in src/store/migrations/ that it has not seen yet, each
 // in its own transaction. The data dir is private to the service (0700, files 0600).
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 
@@ -28,10 +28,26 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     migrate(db);
+    keepOwner(dataDir, file);
     return db;
   } catch (err) {
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
+  }
+}
+
+/**
+ * An operator command run as root (`retry`, `cancel`, `check`, `authorize`) on the service's
+ * data dir must not leave root-owned database files behind (SQLite creates `-wal`/`-shm`):
+ * the daemon, running as the dir's owner, could then no longer open them. They are handed
+ * to the data dir's owner.
+ */
+function keepOwner(dataDir: string, file: string): void {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = statSync(dataDir);
+  if (uid === 0) return;
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chownSync(path, uid, gid);
   }
 }
 
