@@ -28,7 +28,13 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
     async run(job) {
       const { purpose, message } = job.payload as unknown as MailJobPayload;
       const result = await deps.smtp.send(message);
-      addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId } }, now());
+      try {
+        addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId } }, now());
+      } catch (err) {
+        // The mail is out: a failed audit line (database busy or full) must not fail the job,
+        // which would send it again.
+        deps.logger.warn('mail sent, but its audit line could not be written', { purpose, requestId: job.requestId ?? undefined, error: err instanceof Error ? err.message : String(err) });
+      }
       deps.logger.info('mail sent', { purpose, requestId: job.requestId ?? undefined, to: String(message.to) });
     },
   };
