@@ -49,11 +49,15 @@ export function lockHolder(dataDir: string): number | undefined {
   return Number.isInteger(holder) && holder > 0 && isRunning(holder) ? holder : undefined;
 }
 
+/**
+ * Whether `pid` is a live signrelay. After a crash or a reboot the pid in the file may belong
+ * to an unrelated process (root's, even: kill(pid, 0) then says EPERM), which must not keep
+ * the daemon from starting: its command line must be signrelay's.
+ */
 function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
   }
 }
