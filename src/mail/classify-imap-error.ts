@@ -28,7 +28,8 @@ interface ErrorFields {
   tlsFailed?: unknown;
 }
 
-const NETWORK_CODES = new Set([
+/** Codes of a connection that failed or dropped (Node's and imapflow's): not the mail's fault. */
+export const IMAP_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH',
   'ENETDOWN', 'EPIPE', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT',
   'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'LockTimeout',
@@ -89,7 +90,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
     return new SignrelayError('config', 'imap_folder_missing',
       `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. ${fix}`, { cause: err });
   }
-  if (NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
+  if (IMAP_NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
     const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;
     return new SignrelayError('transient', 'imap_unavailable',
       `The IMAP server ${server} is not reachable or dropped the connection (${code || responseCode}: ${detail}). ` +

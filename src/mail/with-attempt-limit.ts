@@ -11,6 +11,7 @@ import { findMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { isStorageFailure, storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import type { MessageOutcome, WatchedMessage } from './imap-watcher.ts';
+import { IMAP_NETWORK_CODES } from './classify-imap-error.ts';
 
 export const MAX_MESSAGE_ATTEMPTS = 5;
 /** Attempts cut short by the process dying count against maxAttempts × this. */
@@ -64,12 +65,11 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
   };
 }
 
-const NETWORK_CODES = /^(ECONNRESET|ETIMEDOUT|EPIPE|NoConnection)/;
 
 /** Whose failure it was: the mail's own (`processing`), or what it needs (`infrastructure`, incl. settings an operator must fix). */
 export function failureKind(err: unknown): FailureKind {
   if (isSignrelayError(err)) return err.kind === 'transient' || err.kind === 'auth' || err.kind === 'config' ? 'infrastructure' : 'processing';
   if (isStorageFailure(err)) return 'infrastructure';
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NETWORK_CODES.test(code) ? 'infrastructure' : 'processing';
+  return typeof code === 'string' && IMAP_NETWORK_CODES.has(code) ? 'infrastructure' : 'processing';
 }
