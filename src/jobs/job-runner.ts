@@ -165,7 +165,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
         const pauseMs = Math.min(FAILED_PASS_MAX_PAUSE_MS, FAILED_PASS_PAUSE_MS * 2 ** failedPasses++);
         options.logger.error('job runner pass failed', { error: describeError(storageFailure(err, storage) ?? err), retryInMs: pauseMs, unrecordedDone: unrecorded.size || undefined });
         clearTimeout(timer);
-        timer = setTimeout(poke, pauseMs);
+        if (!stopped) timer = setTimeout(poke, pauseMs);
       })
       .finally(() => {
         running = undefined;
