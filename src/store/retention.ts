@@ -4,8 +4,10 @@
 // (the same PDF sent twice): a blob another unpurged request still names is kept.
 import { addEvent } from './events.ts';
 import type { Db } from './open-database.ts';
+import { isFinal, REQUEST_STATES } from './request-states.ts';
 
-export const FINISHED_STATES = ['delivered', 'declined', 'expired', 'rejected', 'cancelled'] as const;
+/** The final states of the request state machine (failed is not: it can be retried). */
+const FINISHED_STATES = REQUEST_STATES.filter(isFinal);
 
 const PURGED = "json_extract(e.detail, '$.purged') = 1";
 const SHA256_RE = /\b[0-9a-f]{64}\b/g;
