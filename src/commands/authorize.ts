@@ -15,6 +15,7 @@ import { parseCommand } from '../operate/command-args.ts';
 import { authorizeUrl, codeFromRedirect, DEFAULT_SCOPE, exchangeCode, newState } from '../providers/secured-signing/authorization-code.ts';
 import { oauthBaseUrl } from '../providers/secured-signing/endpoints.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
+import { trustingFetch } from '../http/trusting-fetch.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
 
@@ -125,7 +126,10 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
     waiting.close();
   }
   const now = Date.now();
-  const token = await exchangeCode({ oauthBase, apiKey: provider.api_key, apiSecret: provider.api_secret, redirectUri, code, now });
+  const token = await exchangeCode({
+    oauthBase, apiKey: provider.api_key, apiSecret: provider.api_secret, redirectUri, code, now,
+    fetch: trustingFetch(fetch, provider, 'provider'), timeoutMs: provider.timeout_seconds * 1000,
+  });
   const db = openDatabase(config.storage.data_dir);
   try {
     // The chain starts from the configured refresh token, if there is one, so the daemon

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { tokenFromResponse } from '../../http/oauth-token-response.ts';
 import { SignrelayError } from '../../errors.ts';
 import type { StoredToken } from '../../store/oauth-tokens.ts';
+import { classifyNetworkFailure } from './classify-error.ts';
 
 /** Scopes signrelay uses: SmartTag (upload, send), Basic (status, download, reminders), Account (check). */
 export const DEFAULT_SCOPE = 'Basic SmartTag Account';
@@ -40,21 +41,25 @@ export function codeFromRedirect(redirected: string, expectedState: string): Red
 }
 
 export async function exchangeCode(input: {
-  oauthBase: string; apiKey: string; apiSecret: string; redirectUri: string; code: string; now: number; fetch?: typeof fetch;
+  oauthBase: string; apiKey: string; apiSecret: string; redirectUri: string; code: string; now: number;
+  /** The provider's fetch (trustingFetch: provider.ca_file / tls_verify apply here too). */
+  fetch: typeof fetch;
+  timeoutMs: number;
 }): Promise<StoredToken> {
-  const doFetch = input.fetch ?? fetch;
   let response: Response;
+  let text: string;
   try {
-    response = await doFetch(`${input.oauthBase}/token`, {
+    response = await input.fetch(`${input.oauthBase}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: input.code, client_id: input.apiKey, client_secret: input.apiSecret, redirect_uri: input.redirectUri }),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(input.timeoutMs),
     });
+    text = await response.text();
   } catch (err) {
-    throw new SignrelayError('transient', 'provider_unreachable', `cannot reach Secured Signing at ${input.oauthBase}/token (${(err as Error).cause ? String(((err as Error).cause as Error).message ?? '') : (err as Error).message}): check provider.environment / provider.oauth_url and the network`, { cause: err });
+    // No answer (or half of one): the network classifier names the cause — a certificate to trust, a host, a timeout.
+    throw classifyNetworkFailure('exchange the authorization code (POST /api/oauth2/token)', err, input.timeoutMs / 1000);
   }
-  const text = await response.text();
   if (!response.ok) {
     let said = '';
     try {
