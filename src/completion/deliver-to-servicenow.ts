@@ -5,7 +5,9 @@
 // sha256), and a work note in the record's journal (it names the request), before it is
 // done again. A note the instance refused (an HTTP error answer: nothing was applied) is
 // recorded as failed and simply tried again.
+import { statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
+import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -156,15 +158,43 @@ async function settledFromJournal(deps: DeliveryDeps, request: RequestRow, recor
   return true;
 }
 
+/** The SMTP server refused, or was never reached: the mail did not go out, trying again is safe. */
+function nothingSent(err: unknown): boolean {
+  if (!isSignrelayError(err)) return false;
+  if (err.code !== 'smtp_unavailable') return true;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNECTION' || code === 'EDNS';
+}
+
+/**
+ * The signed PDFs mailed to the instance, at most once: a mail whose outcome was lost (the
+ * process died, the connection dropped after DATA) may have reached the instance, which
+ * would attach it again — it is not sent twice; the operator is asked to look instead.
+ */
 async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
-  if (hasEffect(deps.db, request.id, 'inbound-email', 'done')) return;
+  const last = phasesOf(deps, request.id, 'inbound-email').at(-1);
+  if (last === 'done' || last === 'skipped') return;
+  if (last === 'intent') {
+    effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
+    raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+      kind: 'undeliverable', requestId: request.id, subject: `check ${request.recordNumber ?? 'the record'} for the signed document of request ${request.id}`,
+      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${documents.map((d) => signedFileName(d.fileName)).join(', ')} by hand if not.`,
+    });
+    return;
+  }
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
     note: signedNote(request, documents), from: deps.config.smtp.from, servicenow: deps.config.servicenow,
-    documents: documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: deps.blobs.get(d.signedSha256!).length })),
+    documents: documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size })),
   });
   effect(deps, request.id, 'inbound-email', 'intent', { to: message.to });
-  const sent = await deps.smtp.send(message);
+  let sent;
+  try {
+    sent = await deps.smtp.send(message);
+  } catch (err) {
+    if (nothingSent(err)) effect(deps, request.id, 'inbound-email', 'failed', { error: describeError(err) });
+    throw err;
+  }
   effect(deps, request.id, 'inbound-email', 'done', { messageId: sent.messageId });
   deps.logger.info('signed document mailed to the instance', { requestId: request.id, to: String(message.to) });
 }

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverToServiceNow, type DeliveryDeps, type ServiceNowApi } from '../../src/completion/deliver-to-servicenow.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/log.ts';
+import { SignrelayError } from '../../src/errors.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { createServiceNowClient } from '../../src/servicenow/client.ts';
 import { BlobStore } from '../../src/store/blobs.ts';
@@ -149,5 +150,36 @@ describe('the work note of a REST delivery', () => {
     expect(patches(s)).toHaveLength(1);
     expect(notePhases(s)).toEqual(['intent', 'skipped']);
     expect(String(listEvents(s.deps.db, s.requestId).at(-1)!.detail!.reason)).toMatch(/HTTP 403.*read on sys_journal_field/);
+  });
+});
+
+describe('the email delivery mode, at most once', () => {
+  const emailDeps = (s: Setup, send: (m: unknown) => Promise<unknown>): DeliveryDeps => ({
+    ...s.deps,
+    config: { ...s.deps.config, servicenow: { ...s.deps.config.servicenow, delivery: 'email', inbound_address: 'acme@service-now.com' } },
+    smtp: { send } as unknown as DeliveryDeps['smtp'],
+  });
+  const mailPhases = (s: Setup) => listEvents(s.deps.db, s.requestId)
+    .filter((e) => e.kind === 'effect' && e.detail?.effect === 'inbound-email').map((e) => e.detail!.phase);
+  const smtpError = (causeCode: string) => Object.assign(new SignrelayError('transient', 'smtp_unavailable', `The SMTP server h:25 could not be reached or dropped the connection (${causeCode})`, { cause: Object.assign(new Error('x'), { code: causeCode }) }));
+
+  it('a server that was never reached: recorded as failed, and the retry sends it once', async () => {
+    const s = setup = await start();
+    const sent: unknown[] = [];
+    await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(smtpError('ECONNECTION'))), getRequest(s.deps.db, s.requestId)!));
+    await deliverToServiceNow(emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); }), getRequest(s.deps.db, s.requestId)!);
+    expect(sent).toHaveLength(1);
+    expect(mailPhases(s)).toEqual(['intent', 'failed', 'intent', 'done']);
+  });
+
+  it('a connection that dropped after the mail may have gone: never sent again, the operator is asked to check the record', async () => {
+    const s = setup = await start();
+    const sent: unknown[] = [];
+    await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(smtpError('ETIMEDOUT'))), getRequest(s.deps.db, s.requestId)!));
+    await deliverToServiceNow(emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); }), getRequest(s.deps.db, s.requestId)!);
+    expect(sent).toHaveLength(0);
+    expect(mailPhases(s)).toEqual(['intent', 'skipped']);
+    const alert = listEvents(s.deps.db, s.requestId).find((e) => e.detail?.alert === 'undeliverable');
+    expect(String(alert?.detail?.text)).toMatch(/whether the mail went out is unknown.*check that RITM0010001 has it/);
   });
 });
