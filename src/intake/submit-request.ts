@@ -92,12 +92,18 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const request = getRequest(deps.db, requestId);
       if (!request || request.state === 'sent' || request.state === 'failed') return;
       const why = `submitting to the provider failed: ${reason}`;
+      // A send whose outcome was never learnt may have invited the signers: the requester is
+      // not told "not sent" then, and the operator is told to look before retrying.
+      const sendUnknown = hasEffect(deps.db, requestId, 'send', 'intent') && !hasEffect(deps.db, requestId, 'send', 'done');
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'failed', now(), { reason: why });
-        enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());
+        if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
           kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,
-          text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to Secured Signing: ${reason}\nThe stamped PDF is kept; fix the cause and retry the request.`,
+          text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to Secured Signing: ${reason}\n` +
+            (sendUnknown
+              ? 'Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. `signrelay retry` asks Secured Signing before sending again.'
+              : 'The stamped PDF is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();
