@@ -4,7 +4,7 @@
 // (sender-allowed.ts): the allow-list says who may ask, this says it really is them.
 import type { RouteConfig } from '../config/schema.ts';
 import { checkAuthentication, describeFailure, type AuthenticationVerdict } from './check-authentication.ts';
-import { rawHeaderValues, type MailHeaderLines } from './mail-headers.ts';
+import { addressParts, rawHeaderValues, type MailHeaderLines } from './mail-headers.ts';
 import type { IntakePolicy } from './types.ts';
 
 export interface SenderAuthentication {
@@ -17,7 +17,7 @@ export interface SenderAuthentication {
 export function authenticateSender(mail: MailHeaderLines, sender: string, policy: IntakePolicy, routeName: string, route?: RouteConfig): SenderAuthentication | undefined {
   const require = route?.require_authentication ?? policy.authentication.require;
   if (require.length === 0) return undefined;
-  const fromDomain = domainOf(sender);
+  const fromDomain = addressParts(sender)?.domain.toLowerCase() ?? null;
   const verdict = checkAuthentication(rawHeaderValues(mail, 'authentication-results'), fromDomain, { ...policy.authentication, require });
   if (verdict.passed) return { verdict, problem: null };
   const setting = route?.require_authentication ? `routes.${routeName}.require_authentication` : 'intake.authentication.require';
@@ -25,9 +25,4 @@ export function authenticateSender(mail: MailHeaderLines, sender: string, policy
     verdict,
     problem: `${sender} is not authenticated as ${setting} (${require.join(', ')}) requires: ${describeFailure(verdict, fromDomain)}; filed without a reply, since the From may be forged`,
   };
-}
-
-function domainOf(address: string): string | null {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? null : address.slice(at + 1).toLowerCase();
 }

@@ -10,6 +10,7 @@ import { extractPdfText } from './extract-text.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { isRequestToken, REQUEST_TOKEN_PATTERN } from './request-token.ts';
 import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
+import { isSignrelayError } from '../errors.ts';
 
 /** Custom document-information key carrying the token. */
 export const TOKEN_INFO_KEY = 'SignrelayToken';
@@ -53,13 +54,15 @@ async function tokenFromMetadata(bytes: Uint8Array): Promise<string | undefined>
  * The token of a document signrelay stamped: metadata first, then the text layer (the
  * return address in the recipient tag, or the signature page's "Reference"). Undefined
  * when none is found or the file cannot be read — also when reading it hits the worker's
- * time or memory limit.
+ * time or memory limit (an input error). A failure of the worker itself (it could not be
+ * started, it crashed) is thrown: the mail is tried again, not matched with a clue missing.
  */
 export async function readTokenFromPdf(bytes: Uint8Array, worker: Partial<PdfWorkerLimits> = {}): Promise<string | undefined> {
   try {
     return await runPdfTask<string | undefined>({ op: 'token', bytes }, undefined, worker);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isSignrelayError(err) && err.kind === 'input') return undefined;
+    throw err;
   }
 }
 
