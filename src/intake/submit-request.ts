@@ -5,13 +5,13 @@
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { composeRequesterNotice } from '../completion/compose-notices.ts';
 import type { Config } from '../config/schema.ts';
-import { SignrelayError } from '../errors.ts';
+import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, hasEffect } from '../store/events.ts';
+import { addEvent, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, setDocumentReference, transition } from '../store/requests.ts';
 
@@ -28,7 +28,7 @@ export interface SubmitDeps {
 export function createSubmitHandler(deps: SubmitDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
 
-  const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
+  const effect = (requestId: string, name: string, phase: 'intent' | 'done' | 'failed', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
 
   async function upload(requestId: string): Promise<void> {
@@ -66,12 +66,19 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     }
     effect(requestId, 'send', 'intent', { references });
     const record = request.recordNumber ?? request.recordSysId ?? request.subject;
-    await deps.provider.send({
-      documentReferences: references,
-      dueAt: new Date(`${request.dueDate}T23:59:59Z`),
-      signers: request.signers,
-      packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
-    });
+    try {
+      await deps.provider.send({
+        documentReferences: references,
+        dueAt: new Date(`${request.dueDate}T23:59:59Z`),
+        signers: request.signers,
+        packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
+      });
+    } catch (err) {
+      // An answer that refuses (or settings that never let it leave) sent nothing: the
+      // outcome is known. A timeout, a dropped connection or a 5xx leaves it unknown.
+      if (isSignrelayError(err) && err.kind !== 'transient') effect(requestId, 'send', 'failed', { error: err.code });
+      throw err;
+    }
     deps.db.transaction(() => {
       effect(requestId, 'send', 'done', { references });
       transition(deps.db, requestId, 'sent', now());
@@ -94,7 +101,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const why = `submitting to the provider failed: ${reason}`;
       // A send whose outcome was never learnt may have invited the signers: the requester is
       // not told "not sent" then, and the operator is told to look before retrying.
-      const sendUnknown = hasEffect(deps.db, requestId, 'send', 'intent') && !hasEffect(deps.db, requestId, 'send', 'done');
+      const sendUnknown = lastEffectPhase(deps.db, requestId, 'send') === 'intent';
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'failed', now(), { reason: why });
         if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());

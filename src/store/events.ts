@@ -41,3 +41,10 @@ export function hasEffect(db: Db, requestId: string, effect: string, phase: 'int
       AND json_extract(detail, '$.effect') = ? AND json_extract(detail, '$.phase') = ? LIMIT 1`).get(requestId, effect, phase);
   return row !== undefined;
 }
+
+/** The phase last recorded for an effect of this request ('intent', 'done', 'failed', …), if any. */
+export function lastEffectPhase(db: Db, requestId: string, effect: string): string | undefined {
+  const row = db.prepare(`SELECT json_extract(detail, '$.phase') AS phase FROM events WHERE request_id = ? AND kind = 'effect'
+      AND json_extract(detail, '$.effect') = ? ORDER BY id DESC LIMIT 1`).get(requestId, effect) as { phase: string } | undefined;
+  return row?.phase;
+}

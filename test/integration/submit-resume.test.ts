@@ -13,7 +13,7 @@ import type { SigningProvider } from '../../src/providers/provider.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { BlobStore } from '../../src/store/blobs.ts';
-import { listEvents } from '../../src/store/events.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
 import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
 import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
@@ -161,5 +161,18 @@ describe('the submit job', () => {
     const mails = jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => j.payload as { purpose: string; message: { to: unknown; subject: string } });
     expect(mails.map((m) => [m.purpose, m.message.to])).toEqual([['notice', 'helen@corp.example'], ['alert', ['admins@corp.example']]]);
     expect(mails[0]!.message.subject).toMatch(/Not sent for signature/);
+  });
+
+  it('given up while its send\'s outcome is unknown: the requester is not told "not sent", the alert says the signers may have been invited', async () => {
+    const id = await stampedRequest();
+    const handler = createSubmitHandler({ db, blobs: new BlobStore(dataDir), config: CONFIG, provider: client(), logger: silentLogger() });
+    // The send was tried and never answered (a timeout, 12 times over): its intent stands alone.
+    transition(db, id, 'uploaded', new Date());
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: 'send', phase: 'intent', references: ['REF'] } }, new Date());
+    handler.onGiveUp!(jobsForRequest(db, id).find((j) => j.kind === 'submit')!, 'gave up after 12 attempts: Secured Signing did not answer');
+    expect(getRequest(db, id)?.state).toBe('failed');
+    const mails = jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => j.payload as { purpose: string; message: { text: string } });
+    expect(mails.map((m) => m.purpose)).toEqual(['alert']);
+    expect(mails[0]!.message.text).toMatch(/Whether the send went through is unknown.*the signers may have been invited\. The requester was not told/s);
   });
 });
