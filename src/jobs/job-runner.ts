@@ -103,16 +103,18 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     });
     const runAt = (delayMs: number) => new Date(now().getTime() + delayMs);
     if (verdict.action === 'wait') {
-      waitJob(options.db, job.id, message, runAt(verdict.delayMs), now());
-      const fields = { code, retryInMs: verdict.delayMs, error: message };
+      const at = runAt(verdict.delayMs);
+      waitJob(options.db, job.id, message, at, now());
+      const fields = { code, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message };
       if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
       else log.warn('the job waits for a service it needs', fields);
       options.onAttempt?.(job.kind, 'retry', code);
       return;
     }
     if (verdict.action === 'retry') {
-      retryJob(options.db, job.id, message, runAt(verdict.delayMs), now());
-      log.warn('job failed, will retry', { attempt: job.attempts + 1, retryInMs: verdict.delayMs, error: message });
+      const at = runAt(verdict.delayMs);
+      retryJob(options.db, job.id, message, at, now());
+      log.warn('job failed, will retry', { attempt: job.attempts + 1, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message });
       options.onAttempt?.(job.kind, 'retry', code);
       return;
     }
