@@ -156,7 +156,7 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       signers: cmd.signers,
       request: { fileName },
       stamping,
-      hasSignTags: facts.hasSignTags,
+      ownTags: facts.tags,
     };
     const stamped = await stampPdf(bytes, input);
     try {

@@ -5,9 +5,12 @@
 import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, type PdfFacts } from '../pdf/inspect-pdf.ts';
+import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
+import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
 import { readRequestMail } from './read-request-mail.ts';
+import type { Signer } from '../signer.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
 export type RequestDecision =
@@ -30,11 +33,53 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
       if (err.code === 'pdf_too_complex') break;
     }
   }
-  if (problems.length === 0 && draft.signers.length === 0 && !pdfs.some((p) => p.hasSignTags)) {
-    problems.push('no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order');
-  }
+  if (problems.length === 0) problems.push(...signerProblems(draft, pdfs, policy));
   if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, reply: draft.noReplyReason === null };
-  return { action: 'request', reason: decision.reason, reply: false, draft, pdfs, authentication: decision.authentication };
+  const own = pdfs.flatMap((p) => p.ownSigners);
+  // The document's own tags decide: the request lists (and every notice and note names) those signers.
+  const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;
+  return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, authentication: decision.authentication };
+}
+
+/**
+ * Who signs, once the PDFs are known: the mail's or the route's signers for documents
+ * without tags of their own, a prepared document's own sign tags when nobody else names
+ * signers — never a mix, and never a recipient or other tag the document brought along.
+ */
+function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePolicy): string[] {
+  const other = otherSigners(draft);
+  const problems = draft.documents.flatMap((doc, i) => ownTagProblems(doc.fileName, pdfs[i]?.tags ?? [], other));
+  if (problems.length > 0) return problems;
+  const tagged = draft.documents.filter((_, i) => pdfs[i]?.hasSignTags);
+  const untagged = draft.documents.filter((_, i) => !pdfs[i]?.hasSignTags);
+  if (tagged.length > 0 && untagged.length > 0) {
+    return [`${tagged[0]!.fileName} names its own signers in signature tags but ${untagged[0]!.fileName} has none: send documents with their own tags in a mail of their own`];
+  }
+  if (draft.signers.length === 0 && tagged.length === 0) {
+    return ['no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order'];
+  }
+  const own = distinctSigners(pdfs.flatMap((p) => p.ownSigners));
+  if (own.length > policy.limits.max_signers) {
+    return [`the documents name ${own.length} signers in their tags but a request may have at most ${policy.limits.max_signers}: split the signing into several requests`];
+  }
+  return [];
+}
+
+function otherSigners(draft: RequestDraft): OtherSigners | null {
+  if (draft.signersFrom === 'mail') {
+    return { source: 'your mail', signers: draft.signers, useTagsFix: 'To have the document\'s signers sign, send it again without Signer: lines' };
+  }
+  if (draft.signersFrom === 'route') {
+    return { source: `route "${draft.route}" (its default signers)`, signers: draft.signers, useTagsFix: 'To have the document\'s signers sign, send it to a route without default signers' };
+  }
+  return null;
+}
+
+/** Signers in order, each address once (several documents may name the same people). */
+function distinctSigners(signers: OwnSigner[]): Signer[] {
+  const seen = new Set<string>();
+  return signers.filter((s) => !seen.has(s.email.toLowerCase()) && seen.add(s.email.toLowerCase()))
+    .map(({ firstName, lastName, email }) => ({ firstName, lastName, email }));
 }
 
 /**

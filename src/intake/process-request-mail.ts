@@ -94,7 +94,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const requestId = deps.db.transaction(() => {
       const id = insertRequest(deps.db, {
         token, state: 'received', route: draft.route, provider: deps.providerName, requester: draft.requester,
-        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: sendSigners(decision), dueDate: draft.due,
+        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due,
         documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
       }, at);
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
@@ -115,8 +115,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const stamped = [];
     for (const [i, doc] of draft.documents.entries()) {
       const input = {
-        hasSignTags: decision.pdfs[i]?.hasSignTags,
-        token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signers,
+        ownTags: decision.pdfs[i]?.tags,
+        // A document's own tags name its signers: none are drawn besides.
+        token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
         stamping: deps.config.stamping,
       };
@@ -162,15 +163,6 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     if (reply) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };
   }
-}
-
-/**
- * The signers the provider is told about. A PDF the requester tagged already carries its
- * own signers: then the tags alone decide (the provider would refuse a Signers list that
- * does not match its tags), otherwise the real names go along with the tags.
- */
-function sendSigners(decision: Extract<RequestDecision, { action: 'request' }>) {
-  return decision.pdfs.some((p) => p.hasSignTags) ? [] : decision.draft.signers;
 }
 
 /** Files a request mail that could not be processed (see with-attempt-limit): Rejected, no reply, an alert. */

@@ -70,7 +70,8 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       await deps.provider.send({
         documentReferences: references,
         dueAt: new Date(`${request.dueDate}T23:59:59Z`),
-        signers: request.signers,
+        // A prepared document's own tags name its signers: the provider reads them there.
+        signers: request.signersFrom === 'pdf' ? [] : request.signers,
         packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
       });
     } catch (err) {

@@ -38,12 +38,13 @@ export interface MailDocument {
   bytes: Buffer;
 }
 
-export type SignersFrom = 'mail' | 'route' | 'none';
+export type { SignersFrom } from '../store/requests.ts';
+import type { SignersFrom } from '../store/requests.ts';
 
 export interface RequestDraft {
   route: string;
   record: RecordRef | null;
-  /** In signing order. Empty when signersFrom is 'none' (the PDF may carry its own tags). */
+  /** In signing order. Empty when signersFrom is 'none'; with 'pdf', the documents' own sign tags' signers. */
   signers: Signer[];
   signersFrom: SignersFrom;
   /** YYYY-MM-DD, UTC. */

@@ -7,7 +7,9 @@ import { PageSizes, rgb, type PDFDocument, type PDFPage } from 'pdf-lib';
 import type { TagFonts } from './tag-font.ts';
 import { printable } from './tag-font.ts';
 import { fitTagSize, type TagStyle } from './draw-tags.ts';
+import { pageText } from './page-text.ts';
 
+/** Every value here is outside text: drawn only through pageText, never able to form a tag. */
 export interface SignaturePageDetails {
   /** The document's file name as the requester sent it. */
   fileName?: string;
@@ -71,12 +73,12 @@ function heading(layout: Layout, text: string, scale = 1.2): void {
   layout.page.drawText(text, { x: layout.margin, y: layout.y, size, font: layout.fonts.bold, color: TEXT });
 }
 
-/** Word-wraps display text (never tags) to the page width. */
+/** Word-wraps display text (never tags) to the page width; the text can form no tag (page-text.ts). */
 function wrap(layout: Layout, text: string, width: number, size: number): string[] {
   const font = layout.fonts.regular;
   const lines: string[] = [];
   let line = '';
-  for (const word of printable(text).split(' ').filter(Boolean)) {
+  for (const word of printable(pageText(text)).split(' ').filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
     if (font.widthOfTextAtSize(candidate, size) <= width || !line) line = candidate;
     else {

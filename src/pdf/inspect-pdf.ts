@@ -6,6 +6,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
+import { findTags, ownSigners, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
@@ -29,6 +30,10 @@ export interface PdfFacts {
   hasSignTags: boolean;
   signTagCount: number;
   hasRecipientTag: boolean;
+  /** Everything in its text a signing service could take for a tag (find-tags.ts), in order. */
+  tags: FoundTag[];
+  /** The signers its own well-formed [!Sign.N,…] tags name, in signing order. */
+  ownSigners: OwnSigner[];
 }
 
 // The spec lets a PDF header start anywhere in the first 1024 bytes.
@@ -102,12 +107,17 @@ export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits):
   } catch (err) {
     throw damaged('pdf_damaged', err);
   }
-  const signTagCount = text.match(/\[!Sign\./g)?.length ?? 0;
+  return { pages, encrypted: false, ...tagFacts(findTags(text)) };
+}
+
+/** What a document's own tags amount to. */
+export function tagFacts(tags: FoundTag[]): Omit<PdfFacts, 'pages' | 'encrypted'> {
+  const signTagCount = tags.filter((t) => t.family === 'sign').length;
   return {
-    pages,
-    encrypted: false,
     hasSignTags: signTagCount > 0,
     signTagCount,
-    hasRecipientTag: text.includes('[!Recipient.'),
+    hasRecipientTag: tags.some((t) => t.family === 'recipient'),
+    tags,
+    ownSigners: ownSigners(tags),
   };
 }

@@ -4,15 +4,20 @@
 // original pages' content streams are kept as they are: pages are only appended
 // (signature-page mode) or given extra content streams (overlay mode).
 //
-// A PDF that already contains [!Sign. tags is sent as the requester prepared it: its tags
-// are kept, no signer tags are added (the signers given are ignored for tagging) and only
-// the recipient tag is placed — on an appended page in signature-page mode (listing the
-// request, saying the places to sign are in the document), at the configured position in
-// overlay mode. So the placement mode means the same thing with or without existing tags.
+// A PDF that already contains [!Sign. tags is sent as the requester prepared it — only when
+// no signers are given besides: its tags decide who signs and only the recipient tag is
+// placed, on an appended page in signature-page mode (listing the request, saying the
+// places to sign are in the document), at the configured position in overlay mode. Any
+// other tag of its own (a completion recipient, another family) is refused (own-tag-rules.ts).
 //
-// Stamping loads the whole document with pdf-lib (which unpacks object streams) and, when
-// the caller does not know whether the PDF has tags, reads its text layer: it runs in the
-// PDF worker under the same limits as inspection (run-pdf-worker.ts).
+// After saving, the stamped PDF's text is read back and must hold exactly the tags written
+// here plus the document's own sign tags — nothing else that a signing service could read
+// as a tag, whatever a subject, a file name or the document itself carried. Otherwise it is
+// refused, never sent.
+//
+// Stamping loads the whole document with pdf-lib (which unpacks object streams) and reads
+// its text layer: it runs in the PDF worker under the same limits as inspection
+// (run-pdf-worker.ts).
 import { PDFDocument } from 'pdf-lib';
 import type { StampingConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
@@ -21,12 +26,15 @@ import { recipientTag, RETURN_RECIPIENT_NAME, signTag, tokenFromReturnAddress } 
 import { drawSignaturePages, type SignaturePageDetails } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor } from './draw-tags.ts';
 import { extractPdfText } from './extract-text.ts';
+import { findTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry } from './inspect-pdf.ts';
+import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
 import { embedTagFonts, nameInTags, tagFontCanDraw } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
+import { quoteOutside } from '../outside-text.ts';
 
 export type { SignaturePageDetails } from './draw-signature-page.ts';
 export { readTokenFromPdf, stampedFileName, tokenFromFileName } from './pdf-token.ts';
@@ -39,13 +47,13 @@ export interface StampInput {
   recipientLetter: string;
   /** Name on the recipient tag; RETURN_RECIPIENT_NAME when absent. */
   recipientName?: { firstName: string; lastName: string };
-  /** In signing order. Ignored for tagging when the PDF has its own [!Sign.] tags. */
+  /** In signing order; empty when the PDF has its own [!Sign.] tags. */
   signers: readonly Signer[];
   /** What the signature page shows about the request. */
   request: SignaturePageDetails;
   stamping: StampingConfig;
-  /** inspectPdf's finding; when absent the text layer is read again to find out. */
-  hasSignTags?: boolean;
+  /** The tags inspectPdf found in the document (PdfFacts.tags); when absent the text layer is read again. */
+  ownTags?: FoundTag[];
   /** Modification date written to the metadata (tests pin it). */
   now?: Date;
 }
@@ -97,7 +105,10 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   }
   if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
 
-  const hasSignTags = input.hasSignTags ?? (await extractPdfText(bytes)).some((page) => page.includes('[!Sign.'));
+  const ownTags = input.ownTags ?? findTags((await extractPdfText(bytes)).join('\n'));
+  const problems = ownTagProblems(fileName ?? 'the PDF', ownTags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
+  if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
+  const hasSignTags = ownTags.some((t) => t.family === 'sign');
   if (!hasSignTags && input.signers.length === 0) {
     throw new SignrelayError('input', 'no_signers',
       'the request names no signer and the PDF has no [!Sign.…] tags: add a line like "Signer: First Last <first.last@corp.example>"');
@@ -116,5 +127,21 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
-  return doc.save({ useObjectStreams: false });
+  const stamped = await doc.save({ useObjectStreams: false });
+  const written = [...tags.signTags, tags.recipientTag].map((tag) => findTags(tag)[0]!.text);
+  await checkStampedTags(stamped, fileName ?? 'the PDF', [...ownTags.map((t) => t.text), ...written]);
+  return stamped;
+}
+
+/** The stamped PDF's text holds exactly the expected tags, or it is refused. */
+async function checkStampedTags(stamped: Uint8Array, fileName: string, expected: string[]): Promise<void> {
+  const found = findTags((await extractPdfText(stamped)).join('\n')).map((t) => t.text);
+  const { unexpected, missing } = tagDifference(found, expected);
+  if (unexpected.length === 0 && missing.length === 0) return;
+  const what = [
+    ...(unexpected.length > 0 ? [`tags signrelay did not write (${unexpected.slice(0, 3).map((t) => quoteOutside(t, 80)).join(', ')})`] : []),
+    ...(missing.length > 0 ? [`not every tag signrelay wrote (${missing.length} unreadable)`] : []),
+  ].join(' and ');
+  throw new SignrelayError('input', 'stamped_tags_mismatch',
+    `${fileName} could not be prepared for signing safely: once stamped, its text would hold ${what}, so it was not sent. Check the document for text that looks like a signing tag, remove it, and send it again`);
 }

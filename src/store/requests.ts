@@ -2,6 +2,9 @@
 // which checks the state machine and writes the audit event in the same transaction.
 import { randomBytes } from 'node:crypto';
 import type { Signer } from '../signer.ts';
+
+/** Where a request's signers came from: Signer lines, the route's defaults, the documents' own tags. */
+export type SignersFrom = 'mail' | 'route' | 'pdf' | 'none';
 import { SignrelayError } from '../errors.ts';
 import type { Db } from './open-database.ts';
 import { canTransition, type RequestState } from './request-states.ts';
@@ -21,6 +24,8 @@ export interface RequestRow {
   recordSysId: string | null;
   watermark: string | null;
   signers: Signer[];
+  /** Where the signers came from; 'pdf': the documents' own tags (the provider reads them there). */
+  signersFrom: SignersFrom;
   dueDate: string;
   reason: string | null;
   createdAt: string;
@@ -49,6 +54,7 @@ export interface NewRequest {
   messageId: string | null;
   record: { number?: string; table?: string; sysId?: string; watermark?: string } | null;
   signers: Signer[];
+  signersFrom?: SignersFrom;
   dueDate: string;
   reason?: string;
   documents: Array<{ fileName: string; originalSha256: string }>;
@@ -62,11 +68,11 @@ export function insertRequest(db: Db, input: NewRequest, now: Date): string {
   const id = newRequestId();
   const at = now.toISOString();
   db.prepare(`INSERT INTO requests (id, token, state, route, provider, requester, subject, message_id,
-      record_number, record_table, record_sys_id, watermark, signers_json, due_date, reason, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      record_number, record_table, record_sys_id, watermark, signers_json, signers_from, due_date, reason, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
     id, input.token, input.state, input.route, input.provider, input.requester, input.subject, input.messageId,
     input.record?.number ?? null, input.record?.table ?? null, input.record?.sysId ?? null, input.record?.watermark ?? null,
-    JSON.stringify(input.signers), input.dueDate, input.reason ?? null, at, at);
+    JSON.stringify(input.signers), input.signersFrom ?? 'none', input.dueDate, input.reason ?? null, at, at);
   const insertDoc = db.prepare('INSERT INTO documents (request_id, seq, file_name, original_sha256) VALUES (?, ?, ?, ?)');
   input.documents.forEach((doc, i) => insertDoc.run(id, i + 1, doc.fileName, doc.originalSha256));
   addEvent(db, { requestId: id, kind: 'transition', toState: input.state, detail: input.reason ? { reason: input.reason } : undefined }, now);
@@ -164,6 +170,7 @@ function toRequestRow(r: Record<string, unknown>): RequestRow {
     recordSysId: (r.record_sys_id as string | null) ?? null,
     watermark: (r.watermark as string | null) ?? null,
     signers: JSON.parse(r.signers_json as string) as Signer[],
+    signersFrom: r.signers_from as SignersFrom,
     dueDate: r.due_date as string,
     reason: (r.reason as string | null) ?? null,
     createdAt: r.created_at as string,

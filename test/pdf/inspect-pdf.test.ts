@@ -22,19 +22,34 @@ async function refusal(bytes: Uint8Array, limits: PdfLimits = LIMITS): Promise<S
 describe('inspectPdf: what is in a readable PDF', () => {
   it('reports pages and no tags for the sample contract', async () => {
     expect(await inspectPdf(fixture('sample-contract.pdf'), LIMITS)).toEqual({
-      pages: 2, encrypted: false, hasSignTags: false, signTagCount: 0, hasRecipientTag: false,
+      pages: 2, encrypted: false, hasSignTags: false, signTagCount: 0, hasRecipientTag: false, tags: [], ownSigners: [],
     });
   });
 
   it('finds the requester\'s own [!Sign.] tags', async () => {
-    expect(await inspectPdf(fixture('with-tags.pdf'), LIMITS)).toEqual({
-      pages: 2, encrypted: false, hasSignTags: true, signTagCount: 2, hasRecipientTag: false,
-    });
+    const facts = await inspectPdf(fixture('with-tags.pdf'), LIMITS);
+    expect(facts).toMatchObject({ pages: 2, encrypted: false, hasSignTags: true, signTagCount: 2, hasRecipientTag: false });
+    expect(facts.tags.map((t) => t.family)).toEqual(['sign', 'sign']);
+    expect(facts.ownSigners.map((s) => s.order)).toEqual([1, 2]);
   });
 
   it('finds a recipient tag', async () => {
     const bytes = await makePdf({ pages: [['[!Recipient.C,Ops,Desk,ops@corp.example]']] });
     expect(await inspectPdf(bytes, LIMITS)).toMatchObject({ hasSignTags: false, hasRecipientTag: true });
+  });
+
+  it('finds tags however they are written: any case, spaced, split over lines, other families', async () => {
+    const bytes = await makePdf({ pages: [
+      ['[ ! recipient . C , Eve , Evil , eve@attacker.example ]', '[!Sign.3,Mal,Lory,mal@attacker.example]'],
+      ['See [', '!SIGN.4,Split,Line,split@attacker.example]', '[! Witness.1,W,X,w@attacker.example]'],
+    ] });
+    const facts = await inspectPdf(bytes, LIMITS);
+    expect(facts.tags.map((t) => t.family)).toEqual(['recipient', 'sign', 'sign', 'witness']);
+    expect(facts).toMatchObject({ hasRecipientTag: true, hasSignTags: true, signTagCount: 2 });
+    expect(facts.ownSigners).toEqual([
+      { order: 3, firstName: 'Mal', lastName: 'Lory', email: 'mal@attacker.example' },
+      { order: 4, firstName: 'Split', lastName: 'Line', email: 'split@attacker.example' },
+    ]);
   });
 
   it('accepts exactly the page and byte limits', async () => {

@@ -191,7 +191,7 @@ describe('stampPdf, overlay mode', () => {
 describe('stampPdf, a PDF with the requester\'s own [!Sign.] tags', () => {
   it.each(['signature-page', 'overlay'] as const)('%s: keeps them and adds only the recipient tag', async (mode) => {
     const original = fixture('with-tags.pdf');
-    const stamped = await stampPdf(original, input({ hasSignTags: undefined }, { mode }));
+    const stamped = await stampPdf(original, input({ signers: [] }, { mode }));
     const { pdfjs, poppler } = await texts(stamped);
     expect(pdfjs).toHaveLength(mode === 'overlay' ? 2 : 3);
     for (const all of [pdfjs.join('\n'), poppler.join('\n')]) {

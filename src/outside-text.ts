@@ -1,0 +1,19 @@
+// Text that came from outside (a mail, a PDF, a provider) and is quoted back somewhere —
+// a reply, a problem message, a log line — is quoted on one line and cut to a bound, so no
+// sender decides how much of their text signrelay repeats or how it is laid out.
+
+/** Line breaks and other control or format characters become one space; trimmed. */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
+}
+
+/** At most `max` characters (code points), with `…` when cut. */
+export function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('').trimEnd()}…`;
+}
+
+/** `oneLine` then `cut`: the usual way to quote outside text. */
+export function quoteOutside(text: string, max: number): string {
+  return cut(oneLine(text), max);
+}

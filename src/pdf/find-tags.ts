@@ -1,0 +1,90 @@
+// Every piece of text in a document that a signing service could take for a smart tag,
+// found as leniently as any reader might: after NFKC (fullwidth `［！` is `[!`), with
+// invisible format characters dropped, `[` and `!` apart by spaces or a line break, the
+// family name in any case and even spread over lines. Pure: the text comes from
+// extract-text.ts.
+//
+// Two uses, one scanner, so they cannot disagree: inspection lists the tags a received PDF
+// already carries (its own signers, or tags that must never be sent), and stamping checks
+// that the stamped PDF holds exactly the tags signrelay wrote (stamp-pdf.ts).
+import type { Signer } from '../signer.ts';
+
+export interface FoundTag {
+  /** The family, lower case, spaces removed: `sign`, `recipient`, … (`[!NOTE]` → `note`). */
+  family: string;
+  /** The tag as a reader would take it: spaces around `[ ! . , ]` and line breaks removed. */
+  text: string;
+}
+
+export interface OwnSigner extends Signer {
+  /** N of `[!Sign.N,…]`. */
+  order: number;
+}
+
+/** How far a tag may run before its `]`: an unterminated `[!` is still reported, cut here. */
+const MAX_TAG_CHARS = 300;
+const FORMAT_CHARS_RE = /\p{Cf}/gu;
+const TAG_START_RE = /\[\s*!\s*(?=\p{L})/gu;
+const FAMILY_RE = /^\[!((?:\p{L}\s*)+)/u;
+const SIGN_RE = /^\[!sign\.(\d{1,3})(?:\.[a-z0-9]+)?,([^,\]]*),([^,\]]*),([^,\]]+)\]$/i;
+
+/** The text a tag scanner sees: what a reader would see once normalised. */
+export function tagScanText(text: string): string {
+  return text.normalize('NFKC').replace(FORMAT_CHARS_RE, '');
+}
+
+/** Every tag-like sequence, in document order. */
+export function findTags(text: string): FoundTag[] {
+  const scan = tagScanText(text);
+  const tags: FoundTag[] = [];
+  for (const start of scan.matchAll(TAG_START_RE)) {
+    const from = start.index;
+    const close = scan.indexOf(']', from);
+    const raw = close >= 0 && close - from < MAX_TAG_CHARS ? scan.slice(from, close + 1) : scan.slice(from, from + MAX_TAG_CHARS);
+    const text = normaliseTag(raw);
+    const family = FAMILY_RE.exec(text)?.[1]?.replace(/\s+/g, '').toLowerCase() ?? '';
+    tags.push({ family, text });
+  }
+  return tags;
+}
+
+/** `[ ! Sign . 1 , Ann , Lee ,\n a@b ]` → `[!Sign.1,Ann,Lee,a@b]`; spaces inside a name stay. */
+function normaliseTag(raw: string): string {
+  return raw.replace(/\s+/g, ' ').replace(/ ?([[\]!.,]) ?/g, '$1').trim();
+}
+
+/** A sign tag's signer, or undefined when it is not a well-formed `[!Sign.N,First,Last,email]`. */
+export function signTagSigner(tag: FoundTag): OwnSigner | undefined {
+  if (tag.family !== 'sign') return undefined;
+  const match = SIGN_RE.exec(tag.text);
+  if (!match) return undefined;
+  const [, order, firstName, lastName, email] = match as unknown as [string, string, string, string, string];
+  return { order: Number(order), firstName: firstName.trim(), lastName: lastName.trim(), email: email.trim() };
+}
+
+/** The signers a document's own sign tags name, in signing order, each order once. */
+export function ownSigners(tags: readonly FoundTag[]): OwnSigner[] {
+  const byOrder = new Map<number, OwnSigner>();
+  for (const tag of tags) {
+    const signer = signTagSigner(tag);
+    if (signer && !byOrder.has(signer.order)) byOrder.set(signer.order, signer);
+  }
+  return [...byOrder.values()].sort((a, b) => a.order - b.order);
+}
+
+/**
+ * Whether two lists hold the same tags, as many times each (order aside: a text layer's
+ * order depends on where things are drawn). Empty when they do; else what differs.
+ */
+export function tagDifference(found: readonly string[], expected: readonly string[]): { unexpected: string[]; missing: string[] } {
+  const left = new Map<string, number>();
+  for (const text of expected) left.set(text, (left.get(text) ?? 0) + 1);
+  const unexpected: string[] = [];
+  for (const text of found) {
+    const n = left.get(text) ?? 0;
+    if (n > 0) left.set(text, n - 1);
+    else unexpected.push(text);
+  }
+  const missing = [...left.entries()].flatMap(([text, n]) => Array<string>(n).fill(text));
+  return { unexpected, missing };
+}

@@ -1,0 +1,59 @@
+// Which of a received PDF's own tags signrelay may send, as problems the requester can fix.
+// Pure. A document prepared with its own [!Sign.N,…] tags is sent as prepared — when nobody
+// else names signers; a completion-recipient tag or any other tag family in it never is:
+// the signed copy would go to, or the signing involve, someone signrelay did not choose.
+// Such text is often hidden (white, 2 pt): the messages say so.
+import { quoteOutside } from '../outside-text.ts';
+import { formatSigner, type Signer } from '../signer.ts';
+import { signTagSigner, type FoundTag, type OwnSigner } from './find-tags.ts';
+
+const SHOWN_TAG_CHARS = 80;
+const HIDDEN = 'it may be hidden, as white or tiny text';
+
+/** Who else names signers for this document: "your mail" with its Signer lines, or a route's defaults. */
+export interface OtherSigners {
+  source: string;
+  signers: readonly Signer[];
+  /** How to send the document's own signers instead. */
+  useTagsFix: string;
+}
+
+export function ownTagProblems(fileName: string, tags: readonly FoundTag[], other: OtherSigners | null): string[] {
+  const problems: string[] = [];
+  const recipients = tags.filter((t) => t.family === 'recipient');
+  if (recipients.length > 0) {
+    problems.push(`${fileName} contains its own completion-recipient tag (${shown(recipients)}), which would send the signed copy to an address signrelay did not choose: ` +
+      `signrelay never sends such a document. Remove the tag (${HIDDEN}) and send the document again`);
+  }
+  const others = tags.filter((t) => t.family !== 'recipient' && t.family !== 'sign');
+  if (others.length > 0) {
+    problems.push(`${fileName} contains text a signing service would read as a tag (${shown(others)}): signrelay sends only [!Sign.N,…] tags in a prepared document. ` +
+      `Remove that text (${HIDDEN}) and send the document again`);
+  }
+  const unreadable = tags.filter((t) => t.family === 'sign' && signTagSigner(t) === undefined);
+  if (unreadable.length > 0) {
+    problems.push(`${fileName} contains a signature tag signrelay cannot read (${shown(unreadable)}): write it as [!Sign.1,First,Last,first.last@example.com] on one line, or remove it`);
+  }
+  const own = tags.filter((t) => t.family === 'sign');
+  if (own.length > 0 && other && other.signers.length > 0) {
+    const signers = ownSignersOf(own);
+    problems.push(`${fileName} names its own signers in signature tags (${listSigners(signers)}) and ${other.source} names signers too (${listSigners(other.signers)}): ` +
+      `signrelay will not choose between them. ${other.useTagsFix}; to have the other signers sign, send a copy of the document without the tags (${HIDDEN})`);
+  }
+  return problems;
+}
+
+function ownSignersOf(tags: readonly FoundTag[]): OwnSigner[] {
+  return tags.map(signTagSigner).filter((s): s is OwnSigner => s !== undefined);
+}
+
+/** `1. Ann Lee <ann@x>, 2. …` — names and addresses as the document or mail gave them, cut. */
+export function listSigners(signers: readonly Signer[]): string {
+  const shownSigners = signers.slice(0, 5).map((s, i) => `${'order' in s ? (s as OwnSigner).order : i + 1}. ${quoteOutside(formatSigner(s), SHOWN_TAG_CHARS)}`);
+  return signers.length > 5 ? `${shownSigners.join(', ')} and ${signers.length - 5} more` : shownSigners.join(', ');
+}
+
+function shown(tags: readonly FoundTag[]): string {
+  const first = tags.slice(0, 3).map((t) => quoteOutside(t.text, SHOWN_TAG_CHARS));
+  return tags.length > 3 ? `${first.join(', ')} and ${tags.length - 3} more` : first.join(', ');
+}
