@@ -4,6 +4,7 @@
 import { queueCancel } from '../operate/cancel-request.ts';
 import { parseCommand } from '../operate/command-args.ts';
 import { loadOperatorConfig } from '../operate/open-state.ts';
+import { jsonForTerminal } from '../operate/terminal-text.ts';
 import { wakeDaemon } from '../operate/wake-daemon.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
@@ -29,7 +30,7 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   }
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
-    ? `${JSON.stringify({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`
+    ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`
     : `request ${id}: cancellation queued${pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

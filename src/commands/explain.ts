@@ -8,6 +8,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
+import { jsonForTerminal } from '../operate/terminal-text.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 
@@ -45,7 +46,8 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
   const { decision } = size > config.limits.max_mail_bytes
     ? await decideOversize(headerPart(raw), size, policy, now)
     : await decideFromSource(raw, policy, now);
-  io.stdout.write(`${JSON.stringify(explainJson(decision), null, 2)}\n`);
+  // The mail's own words (signers, file names, reasons) must not reach the terminal raw.
+  io.stdout.write(`${jsonForTerminal(explainJson(decision), 2)}\n`);
   return 0;
 }
 

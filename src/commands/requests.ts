@@ -3,6 +3,7 @@
 import { parseCommand } from '../operate/command-args.ts';
 import { formatTable, shortTime } from '../operate/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
+import { jsonForTerminal } from '../operate/terminal-text.ts';
 import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
 import { listRequests } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';
@@ -30,7 +31,7 @@ export async function runRequestsCommand(args: string[], io: CommandIo): Promise
   try {
     const rows = listRequests(db, { state: state as RequestState | undefined, limit: max });
     if (parsed.values.json) {
-      io.stdout.write(`${JSON.stringify(rows.map(({ token: _token, ...row }) => row), null, 2)}\n`);
+      io.stdout.write(`${jsonForTerminal(rows.map(({ token: _token, ...row }) => row), 2)}\n`);
     } else if (rows.length === 0) {
       io.stdout.write(state ? `no ${state} requests\n` : 'no requests yet\n');
     } else {

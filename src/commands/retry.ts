@@ -4,6 +4,7 @@
 import { parseCommand } from '../operate/command-args.ts';
 import { loadOperatorConfig } from '../operate/open-state.ts';
 import { retryPlan } from '../operate/retry-plan.ts';
+import { jsonForTerminal } from '../operate/terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
@@ -43,7 +44,7 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   }
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
-    ? `${JSON.stringify({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null })}\n`
+    ? `${jsonForTerminal({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null })}\n`
     : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

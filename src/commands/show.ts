@@ -5,6 +5,7 @@ import { parseCommand } from '../operate/command-args.ts';
 import { describeEvent } from '../operate/describe-event.ts';
 import { formatTable, shortTime } from '../operate/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
+import { escapeForTerminal, jsonForTerminal } from '../operate/terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';
@@ -41,7 +42,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
     }
     const request = found[0]!;
     const details = { request, documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
-    io.stdout.write(parsed.values.json ? `${JSON.stringify(details, null, 2)}\n` : formatRequest(details));
+    io.stdout.write(parsed.values.json ? `${jsonForTerminal(details, 2)}\n` : formatRequest(details));
     return 0;
   } finally {
     db.close();
@@ -50,7 +51,8 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
 
 function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
   const r = d.request;
-  const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value ?? '-'}`;
+  // Values are the mail's and the provider's words: escaped, so each stays on its line.
+  const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value === null ? '-' : escapeForTerminal(value)}`;
   const lines = [
     field('request', r.id),
     field('state', r.reason ? `${r.state} (${r.reason})` : r.state),

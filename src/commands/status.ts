@@ -7,6 +7,7 @@ import { parseCommand } from '../operate/command-args.ts';
 import { ago, formatTable, shortTime } from '../operate/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
 import { HEALTH_LIMITS } from '../operate/health-limits.ts';
+import { escapeForTerminal, jsonForTerminal } from '../operate/terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
@@ -41,7 +42,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   } finally {
     db.close();
   }
-  io.stdout.write(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, now));
+  io.stdout.write(parsed.values.json ? `${jsonForTerminal(report, 2)}\n` : formatStatus(report, now));
   return report.healthy ? 0 : 1;
 }
 
@@ -55,13 +56,14 @@ export function formatStatus(report: StatusReport, now: Date): string {
       report.watchers.map((w) => [w.name, w.state, w.heartbeatAgeMs === null ? null : `${ago(w.heartbeatAgeMs)} ago`, w.reconnects, w.lastError])),
     '',
     `queue:     ${queue.pending} pending (${queue.due} due${queue.oldestDueAt ? `, oldest for ${ago(now.getTime() - Date.parse(queue.oldestDueAt))}` : ''}), ${queue.retrying} retrying, ${queue.failed} given up`,
-    ...(queue.lastError ? [`           latest error: ${queue.lastError}`] : []),
+    // Errors and problems quote servers and providers: escaped, like every table cell.
+    ...(queue.lastError ? [`           latest error: ${escapeForTerminal(queue.lastError)}`] : []),
     `requests:  ${Object.entries(report.requests).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet'}`,
   ];
   if (report.scheduler.length > 0) {
     lines.push('', formatTable(['TASK', 'LAST RUN (UTC)', 'OUTCOME', 'ERROR'],
       report.scheduler.map((r) => [r.task, shortTime(r.startedAt), r.outcome, r.error])));
   }
-  if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${p}`));
+  if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${escapeForTerminal(p)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -1,11 +1,15 @@
 // Aligned plain-text tables for people (`requests`, `status`, `show`): a header row, then
 // one row per item, columns separated by two spaces and padded to the widest cell; the last
 // column is not padded, so no line ends in spaces. Pure.
+import { escapeForTerminal } from './terminal-text.ts';
 
-/** Cells are shown as given; null and undefined as "-". */
+/** Cells are shown as given, escaped; null and undefined as "-". */
 export type Cell = string | number | null | undefined;
 
-const show = (cell: Cell): string => (cell === null || cell === undefined || cell === '' ? '-' : String(cell));
+// A cell is one line of visible text: cells carry outside text (requesters, file names,
+// errors), and a raw CR or escape sequence in one would redraw the table. Widths are
+// measured on the escaped text, so the columns stay aligned.
+const show = (cell: Cell): string => (cell === null || cell === undefined || cell === '' ? '-' : escapeForTerminal(String(cell)));
 
 export function formatTable(headers: readonly string[], rows: readonly Cell[][]): string {
   const text = [headers.map(String), ...rows.map((row) => headers.map((_, i) => show(row[i])))];

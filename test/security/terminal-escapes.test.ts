@@ -1,0 +1,128 @@
+// "Outside text cannot drive the operator's terminal": a request mail whose subject,
+// sender address and signer name carry terminal controls (a window-title OSC, colours, the
+// one-byte CSI U+009B, a right-to-left override), sent through Dovecot to the real daemon,
+// and a provider error message carrying a carriage return and an escape sequence. `show`,
+// `requests` and `status` (called as the CLI calls them, on the daemon's database) must
+// print none of those characters raw, in text or in --json, and must show them as escapes.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRequestsCommand } from '../../src/commands/requests.ts';
+import { runShowCommand } from '../../src/commands/show.ts';
+import { runStatusCommand } from '../../src/commands/status.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { listRequests, type RequestRow } from '../../src/store/requests.ts';
+import { minimalConfigYaml, tempDir, type TempDir } from '../cli/helpers.ts';
+import { buildMail, contractPdf, useWorld } from '../integration/world.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const getWorld = useWorld();
+
+// Stated as the characters themselves (not derived from the module under test). A newline
+// is allowed only as the output's own line break, so it is checked apart (line shapes).
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+const SUBJECT = 'Offer \x1b]0;pwned\x07 \x1b[31mRED \u009b2J RITM0010001';
+const SUBJECT_SHOWN = String.raw`Offer \x1b]0;pwned\x07 \x1b[31mRED \x9b2J RITM0010001`;
+// The address parser drops the ESC from the quoted local part but keeps the override.
+const FROM = 'Helen Officer <"helen.\x1b[31mofficer\u202e"@corp.example>';
+const REQUESTER = '"helen.[31mofficer\u202e"@corp.example';
+const REQUESTER_SHOWN = String.raw`"helen.[31mofficer\u202e"@corp.example`;
+const SIGNER_SHOWN = String.raw`Ann \x1b[8m\u202eLee\x9b <ann.lee@example.com>`;
+// Provider text: mail headers lose a CR on the way (the encoder folds it to a space), an
+// API answer does not.
+const PROVIDER_MESSAGE = 'busy\r\x1b[2K\x1b[32mall good\u2028\u009d';
+const PROVIDER_SHOWN = String.raw`busy\r\x1b[2K\x1b[32mall good\u2028\x9d`;
+
+let dir: TempDir;
+let configFile: string;
+let request: RequestRow;
+
+async function operator(run: (args: string[], io: { stdout: Writable; stderr: Writable }) => Promise<number>, args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) => new Writable({ write(chunk: Buffer, _encoding, done) { append(chunk.toString()); done(); } });
+  const code = await run([...args, '--config', configFile], { stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  const world = getWorld();
+  dir = await tempDir('signrelay-escapes-');
+  configFile = await dir.file('operator.yaml', minimalConfigYaml('routes: {default: {allowed_senders: ["*@corp.example"]}}', world.config.storage.data_dir));
+  // The first upload is refused as busy, with hostile text, for an hour: the submit job
+  // stays pending with that error, which `show` and `status` report.
+  world.simulator.failNext('/Document/Uploader', {
+    status: 503, retryAfter: 3600, body: { ResponseStatus: { ErrorCode: 'Busy', Message: PROVIDER_MESSAGE } },
+  });
+  await world.dovecot.deliver('sign@corp.example', await buildMail({
+    from: FROM,
+    subject: SUBJECT,
+    text: 'Signer: Ann \x1b[8m\u202eLee\u009b <ann.lee@example.com>\nDue: 30d\n',
+    attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+  }));
+  request = await waitFor(() => listRequests(getWorld().daemon!.db, {}).find((r) => r.recordNumber === 'RITM0010001'),
+    { timeoutMs: 15_000, what: 'the request for RITM0010001' });
+  await waitFor(() => jobsForRequest(getWorld().daemon!.db, request.id).some((j) => j.state === 'pending' && j.lastError?.includes('all good')),
+    { timeoutMs: 15_000, what: 'the submit job to be retrying with the provider\'s message' });
+}, 40_000);
+
+afterAll(async () => {
+  await dir?.remove();
+});
+
+describe('outside text in the operator commands', () => {
+  it('reaches the database as sent (so the commands really are given hostile text)', () => {
+    expect(request.subject).toBe(SUBJECT);
+    expect(request.requester).toBe(REQUESTER);
+    expect(request.signers[0]).toMatchObject({ firstName: 'Ann', lastName: '\x1b[8m\u202eLee\u009b', email: 'ann.lee@example.com' });
+  });
+
+  it('show prints it escaped, each field on its own line', async () => {
+    const show = await operator(runShowCommand, [request.id]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).not.toMatch(RAW_CONTROL);
+    expect(show.stdout).toContain(`\nsubject:   ${SUBJECT_SHOWN}\n`);
+    expect(show.stdout).toContain(`\nrequester: ${REQUESTER_SHOWN}\n`);
+    expect(show.stdout).toContain(`\nsigners:   ${SIGNER_SHOWN}\n`);
+    // The job's error is one table row, ending in the provider's words, escaped.
+    expect(show.stdout).toMatch(new RegExp(`^\\d+ +submit +pending +1 +\\S+ \\S+ +.*${escapeRegExp(PROVIDER_SHOWN)}`, 'm'));
+  });
+
+  it('requests keeps its table aligned with the escaped requester', async () => {
+    const list = await operator(runRequestsCommand, []);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).not.toMatch(RAW_CONTROL);
+    const [header, row, ...more] = list.stdout.trimEnd().split('\n');
+    expect(more).toEqual([]);
+    expect(row).toContain(`  ${REQUESTER_SHOWN}  `);
+    // The column after REQUESTER starts where its header does.
+    expect(row!.indexOf('  1  ') + 2).toBe(header!.indexOf('SIGNERS'));
+  });
+
+  it('status prints the provider\'s error escaped', async () => {
+    const status = await operator(runStatusCommand, []);
+    expect(status.stdout).not.toMatch(RAW_CONTROL);
+    expect(status.stdout).toContain(PROVIDER_SHOWN);
+  });
+
+  it('--json escapes them too, and parses back to the same text', async () => {
+    const outputs = [
+      await operator(runShowCommand, [request.id, '--json']),
+      await operator(runRequestsCommand, ['--json']),
+      await operator(runStatusCommand, ['--json']),
+    ];
+    for (const { stdout } of outputs) {
+      expect(stdout).not.toMatch(RAW_CONTROL);
+      expect(() => JSON.parse(stdout)).not.toThrow();
+    }
+    const [show, list, status] = outputs.map((o) => o.stdout);
+    expect(show).toContain(String.raw`RED \u009b2J`);
+    expect((JSON.parse(show!) as { request: RequestRow }).request.subject).toBe(SUBJECT);
+    expect((JSON.parse(list!) as RequestRow[])[0]!.requester).toBe(REQUESTER);
+    expect((JSON.parse(status!) as { queue: { lastError: string } }).queue.lastError).toContain(PROVIDER_MESSAGE);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
