@@ -214,3 +214,35 @@ describe('the token in the metadata', () => {
     expect(info.lookup(PDFName.of('SignrelayToken'), PDFString).decodeText()).toBe(TOKEN);
   });
 });
+
+describe('stampPdf, tags it did not write', () => {
+  const injected = { fileName: '[!Sign.3,Mallory,Evil,mallory@attacker.example].pdf', subject: 'Offer [!Recipient.C,Evil,Person,evil@attacker.example]' };
+
+  it('draws a subject and a file name that carry tags as plain text: the stamped text holds exactly its own tags', async () => {
+    const stamped = await stampPdf(fixture('sample-contract.pdf'), input({ request: { ...input().request, ...injected } }));
+    const { pdfjs, poppler } = await texts(stamped);
+    for (const all of [pdfjs.join('\n'), poppler.join('\n')]) {
+      expect(count(all, '[!')).toBe(3);
+      expect(all).toContain('(!Recipient.C,Evil,Person,evil@attacker.example)');
+    }
+  });
+
+  it('refuses a PDF whose own recipient tag the caller did not know of: the check after stamping catches it', async () => {
+    const withRecipient = await makePdf({ pages: [['Terms.', '[!Recipient.C,Eve,Evil,eve@attacker.example]']] });
+    const err = await stampPdf(withRecipient, input({ ownTags: [] })).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
+    expect((err as Error).message).toContain('tags signrelay did not write ([!Recipient.C,Eve,Evil,eve@attacker.example])');
+  });
+
+  it('refuses the PDF\'s own recipient tag when it reads the text itself', async () => {
+    const withRecipient = await makePdf({ pages: [['[!Recipient.C,Eve,Evil,eve@attacker.example]']] });
+    const err = await stampPdf(withRecipient, input()).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.kind === 'input' && err.code === 'pdf_own_tags').toBe(true);
+  });
+
+  it('refuses own [!Sign] tags beside given signers', async () => {
+    const err = await stampPdf(fixture('with-tags.pdf'), input()).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.code === 'pdf_own_tags').toBe(true);
+    expect((err as Error).message).toContain('names its own signers in signature tags');
+  });
+});

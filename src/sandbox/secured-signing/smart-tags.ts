@@ -1,7 +1,10 @@
 // Finds Secured Signing smart tags in a document's text the way the simulator needs them
 // (SECURED-SIGNING.md "Smart tags"): `[!Sign.N,First,Last,email]` (also `Sign.N.F`) and
-// `[!Recipient.X,First,Last,email]`. Pure; other tag families are ignored, as is a tag
-// broken across lines — the real service reads one text run too.
+// `[!Recipient.X,First,Last,email]`. Pure; other tag families are ignored. How leniently
+// the real service reads (case, spaces, line breaks, fullwidth forms) is unconfirmed: the
+// simulator assumes the worst for signrelay and reads as leniently as signrelay's own
+// scanner (find-tags.ts) — so a tag that slips into what signrelay uploads takes effect here.
+import { findTags } from '../../pdf/find-tags.ts';
 
 export interface SignTag {
   kind: 'sign';
@@ -30,18 +33,20 @@ export interface SmartTags {
   recipients: RecipientTag[];
 }
 
-const TAG_RE = /\[!(Sign|Recipient)\.([A-Za-z0-9]+(?:\.[A-Za-z0-9]+)?),([^,\]\n]*),([^,\]\n]*),([^,\]\s]+)\]/g;
+const TAG_RE = /^\[!(sign|recipient)\.([a-z0-9]+(?:\.[a-z0-9]+)?),([^,\]]*),([^,\]]*),([^,\]\s]+)\]$/i;
 
 export function parseSmartTags(text: string): SmartTags {
   const tags: SmartTags = { sign: [], recipients: [] };
-  for (const match of text.matchAll(TAG_RE)) {
+  for (const found of findTags(text)) {
+    const match = TAG_RE.exec(found.text);
+    if (!match) continue;
     const [whole, family, qualifier, first, last, email] = match as unknown as [string, string, string, string, string, string];
     const base = { firstName: first.trim(), lastName: last.trim(), email: email.trim(), text: whole };
-    if (family === 'Sign') {
+    if (family.toLowerCase() === 'sign') {
       const order = Number(qualifier.split('.')[0]);
       if (Number.isInteger(order) && order >= 1) tags.sign.push({ kind: 'sign', order, ...base });
     } else {
-      tags.recipients.push({ kind: 'recipient', letter: qualifier, ...base });
+      tags.recipients.push({ kind: 'recipient', letter: qualifier.toUpperCase(), ...base });
     }
   }
   return tags;
