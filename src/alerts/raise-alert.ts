@@ -7,8 +7,11 @@ import { addEvent } from '../store/events.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Db } from '../store/open-database.ts';
 
-/** `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones). */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials';
+/**
+ * `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones).
+ * `replies`: rejection replies to one address hit limits.max_replies_per_hour (a flood, perhaps forged).
+ */
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies';
 
 export interface Alert {
   kind: AlertKind;

@@ -54,7 +54,9 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
 export function explainJson(decision: RequestDecision): Record<string, unknown> {
   // The authentication verdict when intake.authentication (or the route) asked for one.
   const authentication = decision.action === 'ignore' ? undefined : decision.authentication;
-  const base = { action: decision.action, reason: decision.reason, reply: decision.reply, ...(authentication ? { authentication } : {}) };
+  // Who a reply would go to, and why not the Reply-To when it was passed over (reply-address.ts).
+  const replyTo = decision.action === 'reject' && decision.reply ? { replyTo: decision.replyTo ?? null, ...(decision.replyNote ? { replyNote: decision.replyNote } : {}) } : {};
+  const base = { action: decision.action, reason: decision.reason, reply: decision.reply, ...replyTo, ...(authentication ? { authentication } : {}) };
   if (decision.action !== 'request') return { ...base, request: null };
   const { draft, pdfs } = decision;
   return {
@@ -66,6 +68,7 @@ export function explainJson(decision: RequestDecision): Record<string, unknown> 
       signersFrom: draft.signersFrom,
       due: draft.due,
       requester: draft.requester,
+      ...(draft.requesterNote ? { requesterNote: draft.requesterNote } : {}),
       documents: draft.documents.map((d, i) => ({
         name: d.fileName, bytes: d.bytes.length, pages: pdfs[i]?.pages, existingSignTags: pdfs[i]?.signTagCount ?? 0,
       })),

@@ -261,6 +261,8 @@ const limits = z.strictObject({
   max_pages: positiveInt().default(500),
   max_signers: positiveInt().default(20),
   max_documents: positiveInt().default(10),
+  /** Rejection replies to one address within an hour; more are not sent (a forged From cannot make signrelay a mail cannon). */
+  max_replies_per_hour: positiveInt().default(5),
 });
 
 const storage = z.strictObject({

@@ -1,12 +1,20 @@
 // The one reply a rejected requester gets: what was wrong, how to fix it, a reminder of the
 // request language, and enough of the original to recognise it. Marked as an automatic
 // reply (RFC 3834) and with our own header so neither side answers it again.
+//
+// Nothing from the mail comes back unbounded: the subject is cut (and its links defused)
+// in the reply's subject and in the quote, each problem is one line of bounded length, and
+// at most MAX_PROBLEMS are listed, with a count of the rest. Who it goes to was decided
+// before (reply-address.ts).
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
-import { SignrelayError } from '../errors.ts';
-import { mailFacts } from './mail-headers.ts';
+import { quoteOutside } from '../outside-text.ts';
 
-export type OriginalMail = Pick<ParsedMail, 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'date'>;
+export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
+
+export const MAX_PROBLEMS = 5;
+const MAX_PROBLEM_CHARS = 300;
+const MAX_SUBJECT_CHARS = 80;
 
 export const EXAMPLE_REQUEST_ADDRESS = 'sign@corp.example';
 
@@ -32,29 +40,30 @@ export function requestLanguageHelp(requestAddress: string = EXAMPLE_REQUEST_ADD
 export const REQUEST_LANGUAGE_HELP = requestLanguageHelp();
 
 export interface RejectionReplyOptions {
+  /** Who the reply goes to (reply-address.ts decided). */
+  to: string;
   /** The request address to name in the help text and to set as Reply-To, so a reply with the fix arrives. */
   requestAddress?: string;
 }
 
-export function composeRejectionReply(original: OriginalMail, reason: string, from: string, options: RejectionReplyOptions = {}): SendMailOptions {
-  const facts = mailFacts(original);
-  if (facts.requester === null) {
-    throw new SignrelayError('input', 'no-requester', 'cannot reply: the mail has neither Reply-To nor From');
-  }
-  const references = [...new Set([...facts.references, ...(facts.messageId ? [facts.messageId] : [])])];
+export function composeRejectionReply(original: OriginalMail, problems: readonly string[], from: string, options: RejectionReplyOptions): SendMailOptions {
+  const subject = quotedSubject(original.subject ?? '');
+  const messageId = original.messageId ?? null;
+  const earlier = original.references === undefined ? [] : Array.isArray(original.references) ? original.references : [original.references];
+  const references = [...new Set([...earlier, ...(messageId ? [messageId] : [])])].slice(-10);
   const text = [
     'Hello,',
     '',
     'signrelay could not start a signature request from your mail:',
     '',
-    ...problemLines(reason),
+    ...problemLines(problems),
     '',
     `Please fix this and send the mail again${options.requestAddress ? ` to ${options.requestAddress}` : ''}, with the PDF attached.`,
     '',
     requestLanguageHelp(options.requestAddress),
     '',
     'Your mail:',
-    `> Subject: ${facts.subject || '(no subject)'}`,
+    `> Subject: ${subject || '(no subject)'}`,
     ...(original.date ? [`> Date: ${original.date.toUTCString()}`] : []),
     '',
     '-- ',
@@ -63,10 +72,10 @@ export function composeRejectionReply(original: OriginalMail, reason: string, fr
   ].join('\n');
   return {
     from,
-    to: facts.requester,
+    to: options.to,
     ...(options.requestAddress ? { replyTo: options.requestAddress } : {}),
-    subject: replySubject(facts.subject),
-    ...(facts.messageId ? { inReplyTo: facts.messageId } : {}),
+    subject: replySubject(subject),
+    ...(messageId ? { inReplyTo: messageId } : {}),
     ...(references.length > 0 ? { references } : {}),
     headers: {
       'Auto-Submitted': 'auto-replied',
@@ -83,7 +92,14 @@ export function replySubject(subject: string): string {
   return `Re: ${bare || 'your signature request'}`;
 }
 
-/** The reason as a list: each problem on a `- ` line. */
-function problemLines(reason: string): string[] {
-  return reason.split('\n').filter((l) => l.trim() !== '').map((l) => (l.startsWith('- ') ? l : `- ${l}`));
+/** Each problem on one `- ` line, bounded, at most MAX_PROBLEMS of them. */
+function problemLines(problems: readonly string[]): string[] {
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `- ${quoteOutside(p, MAX_PROBLEM_CHARS)}`);
+  const rest = problems.length - shown.length;
+  return rest > 0 ? [...shown, `- and ${rest} more problem${rest === 1 ? '' : 's'}: fix these first, then send the mail again`] : shown;
+}
+
+/** A subject as it may be quoted back: one line, cut, links defused (`https://x` → `https[:]//x`, `www.` → `www[.]`). */
+export function quotedSubject(subject: string): string {
+  return quoteOutside(subject.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\bwww\./gi, 'www[.]'), MAX_SUBJECT_CHARS);
 }

@@ -34,11 +34,16 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     }
   }
   if (problems.length === 0) problems.push(...signerProblems(draft, pdfs, policy));
-  if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, reply: draft.noReplyReason === null };
+  if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, ...replyOf(draft) };
   const own = pdfs.flatMap((p) => p.ownSigners);
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
   const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;
   return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, authentication: decision.authentication };
+}
+
+/** A rejection of a parsed request is answered like the request would have been. */
+export function replyOf(draft: RequestDraft): { reply: boolean; replyTo?: string; replyNote?: string | null } {
+  return draft.noReplyReason === null ? { reply: true, replyTo: draft.requester, replyNote: draft.requesterNote } : { reply: false };
 }
 
 /**
@@ -109,10 +114,11 @@ export async function decideOversize(headers: Buffer, size: number, policy: Inta
   // Ignored, or unauthenticated (never answered, and the reason an operator needs to see).
   if (decision.action === 'ignore' || (decision.action === 'reject' && decision.authentication)) return { mail, decision };
   const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
+  const answer = decision.action === 'request' ? replyOf(decision.draft) : { reply: decision.reply, replyTo: decision.replyTo, replyNote: decision.replyNote };
   return {
     mail,
     decision: {
-      action: 'reject', reply: mail !== undefined && (decision.action === 'request' ? decision.draft.noReplyReason === null : decision.reply),
+      action: 'reject', ...(mail !== undefined ? answer : { reply: false }),
       reason: `the mail is ${mb(size)} MB; the limit is ${mb(policy.limits.max_mail_bytes)} MB: send a smaller PDF (compress it, or split it into parts)`,
     },
   };

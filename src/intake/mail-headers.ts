@@ -69,27 +69,3 @@ export function sameMailbox(a: string, b: string): boolean {
   const pb = addressParts(b);
   return pa !== null && pb !== null && pa.base === pb.base && pa.domain === pb.domain;
 }
-
-/** The facts of a mail that a draft or a reply needs, whatever the parse result. */
-export interface MailFacts {
-  /** First From address, lower case; null when the mail has none. */
-  sender: string | null;
-  /** First Reply-To address, else the sender. */
-  requester: string | null;
-  subject: string;
-  messageId: string | null;
-  references: string[];
-}
-
-export function mailFacts(mail: Pick<ParsedMail, 'from' | 'replyTo' | 'subject' | 'messageId' | 'references'>): MailFacts {
-  const sender = addressesOf(mail.from)[0]?.toLowerCase() ?? null;
-  const replyTo = addressesOf(mail.replyTo)[0]?.toLowerCase() ?? null;
-  const references = mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
-  return {
-    sender,
-    requester: replyTo ?? sender,
-    subject: (mail.subject ?? '').trim(),
-    messageId: mail.messageId ?? null,
-    references,
-  };
-}

@@ -7,10 +7,11 @@ import { classifyAutomaticMail } from './classify-automatic-mail.ts';
 import { findDocuments } from './find-documents.ts';
 import { findRecord } from './find-record.ts';
 import { requestBodyText } from './html-to-text.ts';
-import { mailFacts, sameMailbox, type MailFacts } from './mail-headers.ts';
+import { mailFacts } from './mail-facts.ts';
 import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
 import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
+import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from './sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
@@ -26,8 +27,10 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   if (automatic?.kind === 'ignore') return { action: 'ignore', reason: automatic.reason, reply: false };
   const noReplyReason = automatic?.reason ?? null;
   const facts = mailFacts(mail);
+  // An address that is not what it shows (or a second From) is a disguise: never answered.
+  if (facts.addressProblem !== null) return reject([`${facts.addressProblem}: filed without a reply`], null);
   const sender = facts.sender;
-  if (sender === null) return reject(['the mail has no From address: send it from a mailbox that can receive replies'], false);
+  if (sender === null) return reject(['the mail has no From address: send it from a mailbox that can receive replies'], null);
 
   const match = routeFromAddress(mail, policy.requestAddress);
   const route = Object.hasOwn(policy.routes, match.route) ? policy.routes[match.route] : undefined;
@@ -35,15 +38,22 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
     const unknownRouteAuth = authenticateSender(mail, sender, policy, match.route);
     if (unknownRouteAuth?.problem) return unauthenticated(unknownRouteAuth.verdict, unknownRouteAuth.problem);
     // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
-    const reply = canReply(facts, policy, noReplyReason) && isSenderAllowedAnywhere(sender, policy.routes);
-    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], reply);
+    const answer = chooseReplyAddress(facts, {
+      allowed: (address) => isSenderAllowedAnywhere(address, policy.routes), allowedSetting: 'any route\'s allowed_senders',
+      authenticated: policy.authentication.require.length > 0, ownAddresses: ownOf(policy),
+    });
+    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason));
   }
   if (!isSenderAllowed(sender, route.allowed_senders)) {
-    return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], false);
+    return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], null);
   }
   // Never answered: a reply to a forged From would be backscatter.
   const authentication = authenticateSender(mail, sender, policy, match.route, route);
   if (authentication?.problem) return unauthenticated(authentication.verdict, authentication.problem);
+  const answer = chooseReplyAddress(facts, {
+    allowed: (address) => isSenderAllowed(address, route.allowed_senders), allowedSetting: `routes.${match.route}.allowed_senders`,
+    authenticated: (route.require_authentication ?? policy.authentication.require).length > 0, ownAddresses: ownOf(policy),
+  });
 
   const body = requestBodyText(mail);
   const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route);
@@ -51,8 +61,8 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
   const problems = [...documents.problems, ...record.problems, ...signers.problems, ...due.problems];
-  if (problems.length > 0 || due.value === null || facts.requester === null) {
-    return reject(problems, canReply(facts, policy, noReplyReason));
+  if (problems.length > 0 || due.value === null || answer.to === null) {
+    return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason));
   }
 
   return {
@@ -67,7 +77,8 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
       signersFrom: signers.value.from,
       due: due.value,
       documents: documents.value,
-      requester: facts.requester,
+      requester: answer.to,
+      requesterNote: answer.note,
       messageId: facts.messageId,
       subject: facts.subject,
       references: facts.references,
@@ -81,17 +92,20 @@ export function joinProblems(problems: readonly string[]): string {
   return problems.length === 1 ? problems[0]! : problems.map((p) => `- ${p}`).join('\n');
 }
 
-function reject(problems: string[], reply: boolean): MailDecision {
-  return { action: 'reject', reason: joinProblems(problems), problems, reply };
+/** A rejection, answered when `to` is an address that may be answered. */
+function reject(problems: string[], to: { to: string; note: string | null } | null): MailDecision {
+  return { action: 'reject', reason: joinProblems(problems), problems, reply: to !== null, ...(to ? { replyTo: to.to, replyNote: to.note } : {}) };
 }
 
 function unauthenticated(authentication: AuthenticationVerdict, problem: string): MailDecision {
   return { action: 'reject', reason: problem, problems: [problem], reply: false, authentication };
 }
 
-/** A reply needs someone to go to who is not signrelay itself, and a mail that allows one. */
-function canReply(facts: MailFacts, policy: IntakePolicy, noReplyReason: string | null): boolean {
-  if (noReplyReason !== null || facts.requester === null) return false;
-  const own = [policy.requestAddress, ...policy.ownAddresses];
-  return !own.some((address) => sameMailbox(facts.requester!, address));
+/** Who a rejection goes to: nobody for a mail that must not be answered automatically (RFC 3834). */
+function replyable(answer: ReplyAddress, noReplyReason: string | null): { to: string; note: string | null } | null {
+  return noReplyReason === null && answer.to !== null ? { to: answer.to, note: answer.note } : null;
+}
+
+function ownOf(policy: IntakePolicy): string[] {
+  return [policy.requestAddress, ...policy.ownAddresses];
 }

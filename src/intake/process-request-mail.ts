@@ -13,12 +13,13 @@ import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/i
 import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
 import { stampedFileName, stampPdf } from '../pdf/stamp-pdf.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
-import { enqueueJob } from '../store/jobs.ts';
+import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
 import { composeRejectionReply } from './compose-reply.ts';
-import { decideFromSource, decideOversize, type RequestDecision } from './decide-request.ts';
+import { mailFacts } from './mail-facts.ts';
+import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
 import type { IntakePolicy } from './types.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
@@ -78,7 +79,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       } catch (err) {
         // pdf-lib can refuse a PDF that passed inspection: that is the requester's to fix.
         if (!isSignrelayError(err) || err.kind !== 'input') throw err;
-        decision = { action: 'reject', reason: err.message, reply: decision.draft.noReplyReason === null };
+        decision = { action: 'reject', reason: err.message, problems: err.message.split('\n'), ...replyOf(decision.draft) };
       }
     }
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
@@ -138,27 +139,41 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
 
   function commitRejection(message: WatchedMessage, knownId: string | null, mail: ParsedMail | undefined, decision: Exclude<RequestDecision, { action: 'request' }>, log: Logger): WatcherOutcome {
     const at = now();
-    const reply = decision.action === 'reject' && decision.reply && mail !== undefined;
+    const replyTo = decision.action === 'reject' && decision.reply && mail !== undefined ? decision.replyTo : undefined;
     const messageId = knownId ?? mail?.messageId ?? null;
+    let reply = false;
+    let reason = decision.reason;
     deps.db.transaction(() => {
+      // Counted and queued in one transaction: the limit holds however fast the mails come.
+      const limit = deps.config.limits.max_replies_per_hour;
+      if (replyTo && countRepliesTo(deps.db, replyTo, new Date(at.getTime() - 3_600_000)) >= limit) {
+        reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+          kind: 'replies', subject: `replies to ${replyTo} held back`,
+          text: `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`,
+        });
+      } else {
+        reply = replyTo !== undefined;
+      }
       let requestId: string | null = null;
       if (decision.action === 'reject') {
         requestId = insertRequest(deps.db, {
           token: newRequestToken(), state: 'rejected', route: '', provider: deps.providerName,
-          requester: mail?.replyTo?.value[0]?.address ?? mail?.from?.value[0]?.address ?? message.envelopeFrom ?? '',
-          subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason: decision.reason, documents: [],
+          requester: replyTo ?? (mail ? mailFacts(mail).sender : null) ?? message.envelopeFrom ?? '',
+          subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason, documents: [],
         }, at);
       }
       if (reply) {
-        enqueueMail(deps.db, { requestId, purpose: 'reply', message: composeRejectionReply(mail!, decision.reason, deps.config.smtp.from, { requestAddress: deps.config.mailboxes.requests.address }) }, at);
+        const composed = composeRejectionReply(mail!, (decision.action === 'reject' && decision.problems) || [decision.reason], deps.config.smtp.from, { to: replyTo!, requestAddress: deps.config.mailboxes.requests.address });
+        enqueueMail(deps.db, { requestId, purpose: 'reply', message: composed }, at);
       }
-      recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason: decision.reason, folder: folders.rejected_folder, requestId }, at);
+      recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason, folder: folders.rejected_folder, requestId }, at);
     })();
     if (decision.action === 'reject' && decision.authentication) {
       // Forged, or the border MTA could not vouch for it: the operator should know, the sender is not told.
       log.warn('request mail failed the authentication requirement; moved to Rejected without a reply', { reason: decision.reason, messageId });
     } else {
-      log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason: decision.reason, reply });
+      log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason, reply, to: reply ? replyTo : undefined });
     }
     if (reply) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };

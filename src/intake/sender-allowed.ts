@@ -1,15 +1,20 @@
 // Who may send requests to a route: its `allowed_senders`, exact addresses or `*@domain`
-// patterns, compared without regard to case. An empty list lets anyone in.
+// patterns, compared without regard to case and in ASCII (IDNA) form on both sides — the
+// sender as it came in the header (mail-address.ts), a pattern such as `*@münchen.de` as
+// `*@xn--mnchen-3ya.de`. An empty list lets anyone in.
+import { domainToASCII } from 'node:url';
 import type { RouteConfig } from '../config/schema.ts';
+import { asciiAddress } from './mail-address.ts';
 import { bareAddress } from './mail-headers.ts';
 
 export function isSenderAllowed(sender: string, allowedSenders: readonly string[]): boolean {
   if (allowedSenders.length === 0) return true;
-  const address = bareAddress(sender);
+  const address = asciiAddress(bareAddress(sender));
+  if (address === null) return false;
   const domain = address.slice(address.lastIndexOf('@') + 1);
   return allowedSenders.some((pattern) => {
     const p = pattern.trim().toLowerCase();
-    return p.startsWith('*@') ? domain === p.slice(2) : address === p;
+    return p.startsWith('*@') ? domain === domainToASCII(p.slice(2)) : address === asciiAddress(p);
   });
 }
 

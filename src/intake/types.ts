@@ -50,8 +50,10 @@ export interface RequestDraft {
   /** YYYY-MM-DD, UTC. */
   due: string;
   documents: MailDocument[];
-  /** Where a reply goes: first Reply-To address, else From. */
+  /** Where replies and notices go: the Reply-To when it may send requests itself, else the From (reply-address.ts). */
   requester: string;
+  /** Why the Reply-To was not taken, when there was one; null otherwise. */
+  requesterNote: string | null;
   messageId: string | null;
   subject: string;
   references: string[];
@@ -71,7 +73,11 @@ export type MailDecision =
    * `reason` lists every problem (one a line, `- ` each, when several); `problems` has them apart.
    * `authentication` is there when a requirement applied: on a reject, only when it failed.
    */
-  | { action: 'reject'; reason: string; problems?: string[]; reply: boolean; authentication?: AuthenticationVerdict }
+  | {
+    action: 'reject'; reason: string; problems?: string[]; reply: boolean; authentication?: AuthenticationVerdict;
+    /** Who the reply goes to, when reply is true (reply-address.ts); replyNote says why not the Reply-To. */
+    replyTo?: string; replyNote?: string | null;
+  }
   | { action: 'request'; reason: string; reply: false; draft: RequestDraft; authentication?: AuthenticationVerdict };
 
 /** A parsing step's result: a value plus the problems the requester must fix. */

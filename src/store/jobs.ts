@@ -88,3 +88,10 @@ function toJobRow(r: Record<string, unknown>): JobRow {
     createdAt: r.created_at as string,
   };
 }
+
+/** Rejection replies queued to this address since `since`: the limit on replies to one address. */
+export function countRepliesTo(db: Db, address: string, since: Date): number {
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = 'reply'
+    AND lower(json_extract(payload, '$.message.to')) = ? AND created_at >= ?`).get(address.toLowerCase(), since.toISOString()) as { n: number };
+  return row.n;
+}

@@ -37,7 +37,8 @@ async function explainFile(file: string, ...args: string[]): Promise<Explained> 
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const answer = JSON.parse(r.stdout) as Explained;
-  expect(Object.keys(answer)).toEqual(['action', 'reason', 'reply', 'request']);
+  // A reply names who it would go to (replyTo), and only a reply does.
+  expect(Object.keys(answer)).toEqual(['action', 'reason', 'reply', ...(answer.reply ? ['replyTo'] : []), 'request']);
   return answer;
 }
 

@@ -10,9 +10,9 @@ import { NOW, readFixture, testPolicy } from './intake-helpers.ts';
 const FROM = 'signrelay <signrelay@corp.example>';
 
 describe('composeRejectionReply', () => {
-  it('answers the Reply-To address, in the thread, marked as automatic', async () => {
+  it('answers the address it is given, in the thread, marked as automatic', async () => {
     const mail = await readFixture('many-problems.eml');
-    const reply = composeRejectionReply(mail, '- first problem\n- second problem', FROM);
+    const reply = composeRejectionReply(mail, ['first problem', 'second problem'], FROM, { to: 'procurement@corp.example' });
     expect(reply).toMatchObject({
       from: FROM,
       to: 'procurement@corp.example',
@@ -24,16 +24,32 @@ describe('composeRejectionReply', () => {
     expect(reply.replyTo).toBeUndefined();
   });
 
-  it('answers From when there is no Reply-To, and threads on a mail without References', async () => {
+  it('threads on a mail without References', async () => {
     const mail = await readFixture('fake-pdf.eml');
-    const reply = composeRejectionReply(mail, 'contract.pdf is not a PDF file: save it as PDF', FROM);
-    expect(reply.to).toBe('mark.otieno@corp.example');
+    const reply = composeRejectionReply(mail, ['contract.pdf is not a PDF file: save it as PDF'], FROM, { to: 'mark.otieno@corp.example' });
     expect(reply.references).toEqual(['<a1b2c3d4-e5f6-4711-8899-aabbccddeeff@corp.example>']);
+  });
+
+  it('quotes nothing unbounded: the subject cut and its links defused, each problem one bounded line, at most five', () => {
+    const subject = `URGENT verify your payroll at https://evil.example/login and www.evil.example ${'x'.repeat(5_000)}`;
+    const problems = Array.from({ length: 12 }, (_, i) => `problem ${i + 1}: ${'y'.repeat(1_000)}\r\nInjected: line`);
+    const reply = composeRejectionReply({ subject, messageId: '<m@x>' }, problems, FROM, { to: 'a@corp.example' });
+    const text = String(reply.text);
+    expect(String(reply.subject).length).toBeLessThanOrEqual(84);
+    expect(reply.subject).toContain('https[:]//evil.example');
+    expect(text).not.toContain('https://evil');
+    expect(text).not.toContain('www.evil');
+    expect(text).not.toMatch(/^Injected:/m);
+    const listed = text.split('\n').filter((l) => l.startsWith('- '));
+    expect(listed).toHaveLength(6);
+    expect(listed.at(-1)).toBe('- and 7 more problems: fix these first, then send the mail again');
+    expect(Math.max(...listed.map((l) => l.length))).toBeLessThanOrEqual(302);
+    expect(text.length).toBeLessThan(4_000);
   });
 
   it('says what was wrong, how to write a request, and which mail it answers', async () => {
     const mail = await readFixture('fake-pdf.eml');
-    const text = String(composeRejectionReply(mail, 'contract.pdf is not a PDF file: save it as PDF', FROM, { requestAddress: 'sign@corp.example' }).text);
+    const text = String(composeRejectionReply(mail, ['contract.pdf is not a PDF file: save it as PDF'], FROM, { to: 'mark.otieno@corp.example', requestAddress: 'sign@corp.example' }).text);
     expect(text).toContain('\n- contract.pdf is not a PDF file: save it as PDF\n');
     expect(text).toContain('send the mail again to sign@corp.example, with the PDF attached');
     expect(text).toContain(requestLanguageHelp('sign@corp.example'));
@@ -41,17 +57,13 @@ describe('composeRejectionReply', () => {
   });
 
   it('sets Reply-To to the request address when given, so a corrected reply arrives', async () => {
-    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), 'x', FROM, { requestAddress: 'sign+hr@corp.example' });
+    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), ['x'], FROM, { to: 'mark.otieno@corp.example', requestAddress: 'sign+hr@corp.example' });
     expect(reply.replyTo).toBe('sign+hr@corp.example');
     expect(String(reply.text)).toContain('To:         sign+hr@corp.example, or sign+ROUTE@corp.example');
   });
 
-  it('refuses to compose a reply to nobody', () => {
-    expect(() => composeRejectionReply({ subject: 'x' }, 'reason', FROM)).toThrow(/neither Reply-To nor From/);
-  });
-
   it('is ignored when it comes back to signrelay', async () => {
-    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), 'reason', FROM);
+    const reply = composeRejectionReply(await readFixture('fake-pdf.eml'), ['reason'], FROM, { to: 'mark.otieno@corp.example' });
     const raw = await new MailComposer({ ...reply, to: 'sign@corp.example' }).compile().build();
     expect(parseRequestMail(await readRequestMail(raw), testPolicy({ ownAddresses: [] }), NOW)).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/X-Signrelay/) });
   });

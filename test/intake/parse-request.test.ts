@@ -60,13 +60,17 @@ describe('parseRequestMail', () => {
     expect(decision.reason).toBe('3 PDFs are attached but a request may have at most 2: send the others in another mail');
   });
 
-  it('does not reply to signrelay itself when Reply-To names it', async () => {
+  it('does not reply to signrelay itself when Reply-To names it: the From is answered', async () => {
     const mail = await buildMail({ text: 'no pdf', replyTo: 'Signing <sign@corp.example>' });
-    expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'reject', reply: false });
+    expect(parseRequestMail(mail, policy, NOW)).toMatchObject({
+      action: 'reject', reply: true, replyTo: 'ann.lee@corp.example',
+      replyNote: 'not the Reply-To: sign@corp.example is signrelay\'s own address; the From is answered',
+    });
   });
 
   it('rejects a mail without From, without a reply', async () => {
-    const mail = { ...(await requestMail('Signer: Ann Lee <ann@corp.example>')), from: undefined, replyTo: undefined };
+    const parsed = await requestMail('Signer: Ann Lee <ann@corp.example>');
+    const mail = { ...parsed, from: undefined, replyTo: undefined, headerLines: parsed.headerLines.filter((h) => h.key !== 'from' && h.key !== 'reply-to') };
     expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'reject', reply: false, reason: expect.stringMatching(/no From address/) });
   });
 

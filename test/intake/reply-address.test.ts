@@ -1,0 +1,68 @@
+// Who a reply goes to: the Reply-To only when it could have sent the request itself, and
+// addresses read as they came — never what a decoder makes of them.
+import { describe, expect, it } from 'vitest';
+import { asciiAddress, headerAddresses } from '../../src/intake/mail-address.ts';
+import { parseRequestMail } from '../../src/intake/parse-request.ts';
+import { readRequestMail } from '../../src/intake/read-request-mail.ts';
+import { chooseReplyAddress, type ReplyAddressRules } from '../../src/intake/reply-address.ts';
+import { isSenderAllowed } from '../../src/intake/sender-allowed.ts';
+import { NOW, testPolicy } from './intake-helpers.ts';
+
+const corpOnly: ReplyAddressRules = {
+  allowed: (a) => isSenderAllowed(a, ['*@corp.example']), allowedSetting: 'routes.default.allowed_senders', authenticated: false,
+  ownAddresses: ['sign@corp.example', 'returns@corp.example'],
+};
+
+describe('chooseReplyAddress', () => {
+  it.each([
+    ['an allowed Reply-To is answered', { sender: 'pay@corp.example', replyTo: 'team@corp.example' }, corpOnly, 'team@corp.example', null],
+    ['a Reply-To outside the allow-list is passed over for the From', { sender: 'pay@corp.example', replyTo: 'victim@third.example' }, corpOnly, 'pay@corp.example',
+      'not the Reply-To: victim@third.example is not allowed by routes.default.allowed_senders; the From is answered'],
+    ['with authentication required, a Reply-To outside the From domain is passed over', { sender: 'pay@corp.example', replyTo: 'victim@third.example' },
+      { ...corpOnly, allowed: () => true, authenticated: true }, 'pay@corp.example', 'not the Reply-To: victim@third.example is not in the authenticated From domain; the From is answered'],
+    ['with authentication required, a Reply-To in a subdomain of the From\'s is answered', { sender: 'pay@corp.example', replyTo: 'team@hr.corp.example' },
+      { ...corpOnly, authenticated: true, allowed: () => true }, 'team@hr.corp.example', null],
+    ['signrelay\'s own address is never answered', { sender: 'pay@corp.example', replyTo: 'sign+hr@corp.example' }, corpOnly, 'pay@corp.example',
+      'not the Reply-To: sign+hr@corp.example is signrelay\'s own address; the From is answered'],
+    ['nobody, when neither may be', { sender: 'x@third.example', replyTo: 'y@third.example' }, corpOnly, null,
+      'y@third.example is not allowed by routes.default.allowed_senders; x@third.example is not allowed by routes.default.allowed_senders'],
+  ])('%s', (_, facts, rules, to, note) => {
+    expect(chooseReplyAddress(facts, rules)).toEqual({ to, note });
+  });
+});
+
+describe('addresses as they came', () => {
+  const raw = async (headers: string) => readRequestMail(Buffer.from(`${headers}\r\nTo: sign@corp.example\r\nSubject: x\r\n\r\nbody\r\n`));
+
+  it('refuses an address whose punycode domain decodes to another (x@xn--corp-.xn--example- shows as x@corp.example)', async () => {
+    const mail = await raw('From: Payroll <x@xn--corp-.xn--example->');
+    expect(mail.from?.value[0]?.address).toBe('x@corp.example');
+    expect(headerAddresses(mail, 'from')).toEqual({ addresses: [], problem: 'the From address x@xn--corp-.xn--example- is not a usable address' });
+    const decision = parseRequestMail(mail, testPolicy({ routes: { default: { ...testPolicy().routes.default!, allowed_senders: ['*@corp.example'] } } }), NOW);
+    expect(decision).toMatchObject({ action: 'reject', reply: false, reason: expect.stringContaining('filed without a reply') });
+  });
+
+  it('refuses a From made of an encoded word that decodes to an address', async () => {
+    expect(headerAddresses(await raw('From: =?utf-8?b?PGV2aWxAY29ycC5leGFtcGxlPg==?='), 'from').problem).toContain('decodes to other addresses (evil@corp.example)');
+  });
+
+  it('refuses two From fields (mailparser shows the last one)', async () => {
+    expect(headerAddresses(await raw('From: a@corp.example\r\nFrom: b@evil.example'), 'from').problem).toBe('the mail has 2 From fields');
+  });
+
+  it('keeps a real internationalised domain, compared in ASCII form on both sides', async () => {
+    const mail = await raw('From: Jörg <joerg@xn--mnchen-3ya.de>\r\nReply-To: team@münchen.de');
+    expect(headerAddresses(mail, 'from')).toEqual({ addresses: ['joerg@xn--mnchen-3ya.de'], problem: null });
+    expect(headerAddresses(mail, 'reply-to')).toEqual({ addresses: ['team@xn--mnchen-3ya.de'], problem: null });
+    expect(isSenderAllowed('joerg@xn--mnchen-3ya.de', ['*@münchen.de'])).toBe(true);
+    expect(isSenderAllowed('joerg@münchen.de', ['*@xn--mnchen-3ya.de'])).toBe(true);
+  });
+
+  it.each([
+    ['Ann@Corp.Example', 'ann@corp.example'],
+    ['a@xn--corp-', null],
+    ['no-at-sign', null],
+  ])('asciiAddress(%j) = %j', (address, ascii) => {
+    expect(asciiAddress(address)).toBe(ascii);
+  });
+});
