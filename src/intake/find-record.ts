@@ -28,6 +28,8 @@ export function findRecord(
   sources: RecordSources,
   records: Record<string, string>,
   route: Pick<RouteConfig, 'table' | 'require_record'>,
+  /** The tables a `Record: table/…` line may name: those of `records` and the routes' `table` (default: `records`' and this route's). */
+  tables: readonly string[] = [...Object.values(records), ...(route.table ? [route.table] : [])],
 ): Checked<RecordRef | null> {
   const problems: string[] = [];
   const known = Object.keys(records);
@@ -41,7 +43,7 @@ export function findRecord(
   if (distinct.length > 1) {
     problems.push(`the mail has ${distinct.length} different Record: lines (${distinct.map((l) => l.value).join(', ')}): keep only one`);
   } else if (distinct.length === 1) {
-    const parsed = parseRecordLine(distinct[0]!.value, records, route.table);
+    const parsed = parseRecordLine(distinct[0]!.value, records, route.table, tables);
     if (typeof parsed === 'string') problems.push(parsed);
     else Object.assign(record, parsed);
   } else if (subjectNumbers.length > 1) {
@@ -66,14 +68,22 @@ export function findRecord(
   return { value: found ? record : null, problems };
 }
 
-/** `RITM0010001`, `sc_req_item/<sys_id>` or `sc_req_item/RITM0010001` → a record, or a problem. */
-function parseRecordLine(value: string, records: Record<string, string>, routeTable: string | undefined): RecordRef | string {
+/**
+ * `RITM0010001`, `sc_req_item/<sys_id>` or `sc_req_item/RITM0010001` → a record, or a
+ * problem. A table must be one signrelay delivers to: a requester cannot have a signed
+ * document filed on `sys_user` or any other table the integration user happens to reach.
+ */
+function parseRecordLine(value: string, records: Record<string, string>, routeTable: string | undefined, tables: readonly string[]): RecordRef | string {
   const [first = '', second, ...rest] = value.split('/').map((s) => s.trim());
   const known = Object.keys(records);
   const form = `write Record: ${known[0] ?? 'RITM'}0010001 or Record: <table>/<32-character sys_id>`;
+  if (second !== undefined && rest.length === 0 && TABLE_RE.test(first) && !tables.includes(first.toLowerCase())) {
+    const allowed = [...new Set(tables)];
+    return `"Record: ${value}": signrelay files documents only on ${allowed.length > 0 ? allowed.join(', ') : 'the tables its operator configured'}, not on ${first}; name a record of one of those`;
+  }
   if (second !== undefined && rest.length === 0 && TABLE_RE.test(first)) {
-    if (SYS_ID_RE.test(second)) return { table: first, sysId: second.toLowerCase() };
-    if (NUMBER_RE.test(second)) return { table: first, number: second.toUpperCase() };
+    if (SYS_ID_RE.test(second)) return { table: first.toLowerCase(), sysId: second.toLowerCase() };
+    if (NUMBER_RE.test(second)) return { table: first.toLowerCase(), number: second.toUpperCase() };
   }
   if (second === undefined && NUMBER_RE.test(first)) {
     const number = first.toUpperCase();

@@ -56,7 +56,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   });
 
   const body = requestBodyText(mail);
-  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route);
+  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy));
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
@@ -104,6 +104,11 @@ function unauthenticated(authentication: AuthenticationVerdict, problem: string)
 /** Who a rejection goes to: nobody for a mail that must not be answered automatically (RFC 3834). */
 function replyable(answer: ReplyAddress, noReplyReason: string | null): { to: string; note: string | null } | null {
   return noReplyReason === null && answer.to !== null ? { to: answer.to, note: answer.note } : null;
+}
+
+/** The tables signrelay delivers to: those of `records` and every route's `table`. */
+function deliveryTables(policy: IntakePolicy): string[] {
+  return [...Object.values(policy.records), ...Object.values(policy.routes).flatMap((r) => (r.table ? [r.table] : []))].map((t) => t.toLowerCase());
 }
 
 function ownOf(policy: IntakePolicy): string[] {
