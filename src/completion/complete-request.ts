@@ -12,6 +12,7 @@ import { enqueueMail } from '../jobs/send-mail.ts';
 import { getDocuments, getRequest, setDocumentSigned, transition, type RequestRow } from '../store/requests.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
 import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
+import { refusalDetail, refusalNote } from './record-notes.ts';
 
 /** How long to wait before asking again when the mail came before the provider says Complete. */
 export const NOT_COMPLETE_RECHECK_SECONDS = 60;
@@ -36,8 +37,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const refused = statuses.find((s) => s.phase === 'declined' || s.phase === 'rejected' || s.phase === 'expired');
     if (refused) {
       const to = refused.phase === 'expired' ? 'expired' : 'declined';
-      const reasons = refused.signers.map((s) => s.declinedReason).filter(Boolean);
-      const detail = `The provider reports "${refused.raw}" for document ${refused.reference}${reasons.length ? `: ${reasons.join('; ')}` : ''}.`;
+      const detail = refusalDetail(refused);
       deps.db.transaction(() => {
         transition(deps.db, request.id, to, deps.now(), { reason: detail });
         notify(request, to, detail);
@@ -67,13 +67,13 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   }
 
   /** A note on the record that nothing will be attached (best effort: the requester is told anyway). */
-  async function noteRefusal(request: RequestRow, to: string, detail: string): Promise<void> {
+  async function noteRefusal(request: RequestRow, to: 'declined' | 'expired', detail: string): Promise<void> {
     if (deliveryModeOf(deps.config, request) !== 'rest' || !request.recordNumber) return;
     try {
       const table = request.recordTable ?? deps.config.routes[request.route]?.table;
       if (!table) return;
       const record = request.recordSysId ? { table, sysId: request.recordSysId } : await deps.servicenow.findRecord(table, request.recordNumber);
-      await deps.servicenow.addWorkNote(record.table, record.sysId, `Signature request ${to} (signrelay ${request.id}). ${detail}`);
+      await deps.servicenow.addWorkNote(record.table, record.sysId, refusalNote(request, to, detail));
     } catch (err) {
       deps.logger.warn('could not note the outcome on the record', { requestId: request.id, error: describeError(err) });
     }

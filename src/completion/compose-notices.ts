@@ -1,34 +1,50 @@
 // Mails to the requester about the outcome of their request, pure: the signed document is
-// on the record, a signer declined, the request expired, or it could not be sent at all. Automatic (RFC 3834) and
-// marked as ours, so nothing answers them and intake never takes them for a request.
+// on the record, a signer declined, the request expired, or it could not be sent at all.
+// Automatic (RFC 3834) and marked as ours, so nothing answers them and intake never takes
+// them for a request. They name the request's signers. Every outside value in them — the
+// request's subject, the signers, the detail (a provider's decline reason, an operator's
+// cancel reason) — is one inert, bounded line (record-text.ts): a requester may be a
+// ServiceNow instance, where the notice becomes a comment on the record, and a subject
+// must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
+import { recordPeople, recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
 
+/** How much of the request's subject a notice's subject repeats. */
+const MAX_SUBJECT_CHARS = 150;
+/** The detail is our own sentence with bounded values in it (a reason of up to 500 characters). */
+const MAX_DETAIL_CHARS = 1_000;
+
 export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string): SendMailOptions {
-  const record = request.recordNumber ?? (request.recordSysId ? `${request.recordTable}/${request.recordSysId}` : 'the record');
+  const record = recordValue(request.recordNumber ?? (request.recordSysId ? `${request.recordTable}/${request.recordSysId}` : 'the record'));
+  const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || record;
   const subjects: Record<NoticeKind, string> = {
-    delivered: `Signed: ${request.subject || record}`,
-    declined: `Not signed (declined): ${request.subject || record}`,
-    expired: `Not signed (expired): ${request.subject || record}`,
-    failed: `Not sent for signature: ${request.subject || record}`,
-    cancelled: `Signature request withdrawn: ${request.subject || record}`,
+    delivered: `Signed: ${about}`,
+    declined: `Not signed (declined): ${about}`,
+    expired: `Not signed (expired): ${about}`,
+    failed: `Not sent for signature: ${about}`,
+    cancelled: `Signature request withdrawn: ${about}`,
   };
   const bodies: Record<NoticeKind, string> = {
     delivered: `The document you sent for signature is signed and attached to ${record}.`,
     declined: `The document you sent for signature was declined, so nothing was attached to ${record}.`,
-    expired: `The document you sent for signature was not signed by its due date (${request.dueDate}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
+    expired: `The document you sent for signature was not signed by its due date (${recordValue(request.dueDate)}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
     failed: `Your request could not be sent for signature; the signrelay administrators have been told and can retry it.`,
     cancelled: `The signrelay administrators withdrew your signature request: the signers can no longer sign it, and nothing will be attached to ${record}.`,
   };
+  const said = recordValue(detail, MAX_DETAIL_CHARS);
+  const signers = recordPeople(request.signers);
+  // The request mail's Message-ID is outside text too: one that could break a header is left out.
+  const inReplyTo = request.messageId && /^[^\s\p{C}]+$/u.test(request.messageId) ? request.messageId : undefined;
   return {
     from,
     to: request.requester,
     subject: subjects[kind],
-    inReplyTo: request.messageId ?? undefined,
-    references: request.messageId ? [request.messageId] : undefined,
+    inReplyTo,
+    references: inReplyTo ? [inReplyTo] : undefined,
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
-    text: `Hello,\n\n${bodies[kind]}\n${detail ? `\n${detail}\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
+    text: `Hello,\n\n${bodies[kind]}\n${said ? `\n${said}\n` : ''}${signers ? `\nSigners: ${signers}.\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };
 }

@@ -13,10 +13,15 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
+import { recordValue } from '../servicenow/record-text.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, hasEffect, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, setRecordResolved, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { noteMarker, signedNote } from './record-notes.ts';
+
+/** As long as a stored file name may be (intake's safe-file-name). */
+const MAX_FILE_NAME_CHARS = 120;
 
 /** The slice of the ServiceNow client delivery needs (the real client satisfies it). */
 export interface ServiceNowApi {
@@ -37,23 +42,13 @@ export interface DeliveryDeps {
   now: () => Date;
 }
 
+/** The signed copy's name on the record: the request's file name (outside text, made inert) + "-signed". */
 export function signedFileName(originalName: string): string {
-  return `${originalName.replace(/\.pdf$/i, '')}-signed.pdf`;
+  return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}-signed.pdf`;
 }
 
 export function deliveryModeOf(config: Config, request: RequestRow): 'rest' | 'email' {
   return config.routes[request.route]?.delivery ?? config.servicenow.delivery;
-}
-
-/** The words in a work note that name its request: how a note is found in the journal again. */
-export function noteMarker(request: Pick<RequestRow, 'id'>): string {
-  return `signrelay, request ${request.id}`;
-}
-
-export function signedNote(request: RequestRow, documents: DocumentRow[]): string {
-  const signers = request.signers.map((s) => `${s.firstName} ${s.lastName}`.trim() || s.email).join(', ');
-  const refs = documents.map((d) => d.providerRef).join(', ');
-  return `Signed${signers ? ` by ${signers}` : ''} via Secured Signing (reference ${refs}); attached by ${noteMarker(request)}.`;
 }
 
 /** Codes of an HTTP error answer: the instance refused the call, so nothing was applied. Anything

@@ -1,10 +1,13 @@
 // The `cancel` job, queued by `signrelay cancel`: the request becomes `cancelled` (so no
 // later job sends, delivers or reminds), every document at the provider is withdrawn (an
 // intent and a result per document, so a restart never withdraws twice or forgets one),
-// the record gets a work note and the requester a notice. Run by the daemon's serial job
-// runner, so it never races a submit job that is uploading or sending.
+// the record gets a work note and the requester a notice (the reason in both is made inert
+// and bounded, like any outside text on a record: record-notes.ts). Run by the daemon's
+// serial job runner, so it never races a submit job that is uploading or sending.
 import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../completion/compose-notices.ts';
+import { withdrawnNote } from '../completion/record-notes.ts';
+import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
 import type { ServiceNowApi } from '../completion/deliver-to-servicenow.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -36,7 +39,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     effect(request.id, 'cancel-note', 'intent');
     try {
       const record = request.recordSysId ? { table, sysId: request.recordSysId } : await deps.servicenow.findRecord(table, request.recordNumber);
-      await deps.servicenow.addWorkNote(record.table, record.sysId, `Signature request withdrawn by the signrelay administrators (signrelay ${request.id}).${reason ? ` ${reason}` : ''}`);
+      await deps.servicenow.addWorkNote(record.table, record.sysId, withdrawnNote(request, reason));
       effect(request.id, 'cancel-note', 'done');
     } catch (err) {
       // Best effort, like the notes for declines: the requester is told either way.
@@ -56,7 +59,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         }
         deps.db.transaction(() => {
           transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled by an operator: ${reason}` : 'cancelled by an operator' });
-          enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', reason, deps.config.smtp.from) }, deps.now());
+          enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
         })();
       }
       for (const doc of getDocuments(deps.db, requestId)) {

@@ -28,7 +28,7 @@ describe('a completed document', () => {
     const apiCopy = world.simulator.documents.get(reference)!.signedBytes!;
     expect(attachments[0]!.hash).toBe(sha256(apiCopy));
     expect(world.simulator.calls.some((c) => c.path.endsWith(`/Download/GetDocumentData/${reference}`))).toBe(true);
-    expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n')).toMatch(/Signed by Ann Lee via Secured Signing/);
+    expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n')).toMatch(/Signed by Ann Lee <ann\.lee@example\.com> via Secured Signing/);
     await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length === 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
   });
 

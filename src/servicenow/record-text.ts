@@ -1,0 +1,52 @@
+// Outside text made safe to write to a ServiceNow record — pure. A value someone else
+// chose (a provider's decline reason, a signer's name or address, a request's subject or
+// file name, an operator's cancel reason) is put into our own notes as ONE inert, bounded
+// line:
+// - `[` `]` `<` `>` become parentheses: ServiceNow renders `[code]…[/code]` in a journal
+//   entry as HTML where glide.ui.security.allow_codetag is on (a decline reason carrying
+//   `[code]<img src=x onerror=…>[/code]` ran script in the record's activity stream), and
+//   stores mentions as `@[sys_id:name]`. Any case, any spaces inside the brackets: none
+//   survive.
+// - an `@` that starts a word becomes `(at)`: a mention. An `@` inside a word — an email
+//   address — stays readable.
+// - line breaks of every kind (CR, LF, NEL, U+2028/2029, VT, FF), other control and
+//   direction-override characters collapse to one space: a value cannot start a line of its
+//   own ("Signed by CEO") or add blank lines.
+// - the length is bounded (with an ellipsis): a 5,000-character reason does not become a
+//   5,000-character note.
+// Our own template text around the values keeps its structure; only the values pass here.
+import { cut, oneLine } from '../outside-text.ts';
+
+/** The longest an outside value may be in a note (an ellipsis included). */
+export const MAX_RECORD_VALUE_CHARS = 200;
+/** A reason (decline, cancel) says more than a name, and is worth the room. */
+export const MAX_RECORD_REASON_CHARS = 500;
+
+const BRACKETS: Record<string, string> = { '[': '(', ']': ')', '<': '(', '>': ')' };
+// An @ not preceded by a character that can stand before it in an address's local part.
+const WORD_INITIAL_AT = /(?<![\p{L}\p{N}._%+-])@/gu;
+
+/** One inert line of at most `maxChars` characters (code points), for a note on a record. */
+export function recordValue(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
+  const inert = oneLine((text ?? '').normalize('NFC'))
+    .replace(/[[\]<>]/g, (bracket) => BRACKETS[bracket]!)
+    .replace(WORD_INITIAL_AT, '(at)');
+  return cut(inert, maxChars);
+}
+
+/** "Ann Lee <ann.lee@example.com>": the name and address inert, the brackets ours. */
+export function recordPerson(person: { firstName: string; lastName: string; email: string }): string {
+  const name = recordValue(`${person.firstName} ${person.lastName}`);
+  const email = recordValue(person.email);
+  return name ? `${name} <${email}>` : email;
+}
+
+/** The longest list of people a note names; the rest are counted. */
+export const MAX_RECORD_PEOPLE = 20;
+
+/** "Ann Lee <…>, Bob Stone <…>" — at most MAX_RECORD_PEOPLE, then "and N more". */
+export function recordPeople(people: ReadonlyArray<{ firstName: string; lastName: string; email: string }>): string {
+  const named = people.slice(0, MAX_RECORD_PEOPLE).map(recordPerson).join(', ');
+  const more = people.length - MAX_RECORD_PEOPLE;
+  return more > 0 ? `${named} and ${more} more` : named;
+}

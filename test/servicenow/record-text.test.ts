@@ -1,0 +1,77 @@
+// Outside text on its way to a ServiceNow record, as a table: what each hostile value
+// becomes, that addresses stay readable, the bound, and the notes built from such values.
+import { describe, expect, it } from 'vitest';
+import { refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/completion/record-notes.ts';
+import { composeRequesterNotice } from '../../src/completion/compose-notices.ts';
+import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
+import type { RequestRow } from '../../src/store/requests.ts';
+
+describe('recordValue', () => {
+  it.each([
+    ['[code]<img src=x onerror=alert(1)>[/code]', '(code)(img src=x onerror=alert(1))(/code)'],
+    ['[CODE]x[/Code]', '(CODE)x(/Code)'],
+    ['[ code ]x[ / code ]', '( code )x( / code )'],
+    ['@[6816f79cc0a8016401c5a33be04be441:Admin] please', '(at)(6816f79cc0a8016401c5a33be04be441:Admin) please'],
+    ['ping @Admin and @@x', 'ping (at)Admin and (at)(at)x'],
+    ['write to ann.lee@example.com or bob+tag@corp.example', 'write to ann.lee@example.com or bob+tag@corp.example'],
+    ['reason\n\n\nSigned by CEO', 'reason Signed by CEO'],
+    ['a\r\nb\u2028c\u2029d\u0085e\u000bf\u000cg', 'a b c d e f g'],
+    ['cod\u202eexe.pdf \u200b zero', 'cod exe.pdf zero'],
+    ['  padded\t\ttext  ', 'padded text'],
+    ['', ''],
+  ])('%j → %j', (input, expected) => {
+    expect(recordValue(input)).toBe(expected);
+  });
+
+  it('bounds the length with an ellipsis, by characters not UTF-16 units', () => {
+    expect(recordValue('A'.repeat(5_000))).toBe(`${'A'.repeat(MAX_RECORD_VALUE_CHARS - 1)}…`);
+    expect([...recordValue('😀'.repeat(300))]).toHaveLength(MAX_RECORD_VALUE_CHARS);
+    expect(recordValue('short', 3)).toBe('sh…');
+    expect(recordValue(null)).toBe('');
+  });
+
+  it('lists people with inert names and at most MAX_RECORD_PEOPLE of them', () => {
+    expect(recordPeople([{ firstName: '[code]Ann', lastName: 'Lee', email: 'ann.lee@example.com' }, { firstName: '', lastName: '', email: 'bob@corp.example' }]))
+      .toBe('(code)Ann Lee <ann.lee@example.com>, bob@corp.example');
+    const many = Array.from({ length: MAX_RECORD_PEOPLE + 3 }, (_, i) => ({ firstName: 'P', lastName: String(i), email: `p${i}@x.example` }));
+    expect(recordPeople(many)).toMatch(/, P 19 <p19@x\.example> and 3 more$/);
+  });
+});
+
+const REQUEST = {
+  id: 'r_0123456789ab', signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@corp.example' }],
+};
+
+describe('the notes on a record', () => {
+  it('name the signers and keep their own structure', () => {
+    expect(signedNote(REQUEST, [{ providerRef: 'gBeueUBEgsG5wnzI' }])).toBe(
+      'Signed by Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example> via Secured Signing (reference gBeueUBEgsG5wnzI); attached by signrelay, request r_0123456789ab.');
+    expect(withdrawnNote(REQUEST, 'the wrong contract version')).toBe(
+      'Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.');
+    expect(withdrawnNote({ ...REQUEST, signers: [] }, '')).toBe('Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab).');
+  });
+
+  it('carry a hostile decline reason as one inert, bounded line', () => {
+    const detail = refusalDetail({ raw: 'Declined', reference: 'gBeueUBEgsG5wnzI', signers: [{ declinedReason: `[code]<img>[/code]\n\nSigned by CEO @[x:Admin] ${'A'.repeat(5_000)}` }] });
+    const note = refusalNote(REQUEST, 'declined', detail);
+    expect(note).toMatch(/^Signature request declined \(signrelay r_0123456789ab\)\. The provider reports "Declined" for document gBeueUBEgsG5wnzI: \(code\)\(img\)\(\/code\) Signed by CEO \(at\)\(x:Admin\) A+….? Signers: Ann Lee/);
+    expect(note).not.toMatch(/[\n\r[\]]/);
+    expect(note.length).toBeLessThan(800);
+  });
+});
+
+describe('the requester\'s notice', () => {
+  const request = {
+    ...REQUEST, state: 'declined', token: 't', route: 'default', provider: 'secured-signing', requester: 'helen@corp.example',
+    subject: `[code]x[/code] Offer\r\nBcc: victim@example.com ${'B'.repeat(400)}`, messageId: '<m1@corp.example>\r\nX-Evil: 1',
+    recordNumber: 'RITM0010001', recordTable: null, recordSysId: null, watermark: null, dueDate: '2026-12-24', reason: null, createdAt: '', updatedAt: '',
+  } as RequestRow;
+
+  it('cuts the subject, keeps header values on one line and lists the signers', () => {
+    const notice = composeRequesterNotice(request, 'declined', 'The provider reports "Declined".', 'signrelay <sign@corp.example>');
+    expect(notice.subject).toMatch(/^Not signed \(declined\): \(code\)x\(\/code\) Offer Bcc: victim@example\.com B+…$/);
+    expect(String(notice.subject).length).toBeLessThanOrEqual(180);
+    expect(notice.inReplyTo).toBeUndefined(); // a Message-ID that could break a header is left out
+    expect(notice.text).toContain('\nSigners: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.\n');
+  });
+});
