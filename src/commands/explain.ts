@@ -69,6 +69,7 @@ export function explainJson(decision: RequestDecision): Record<string, unknown> 
       due: draft.due,
       requester: draft.requester,
       ...(draft.requesterNote ? { requesterNote: draft.requesterNote } : {}),
+      ...(draft.ignoredWatermark ? { ignoredWatermark: `${draft.ignoredWatermark}: not from the instance's own senders (servicenow.senders)` } : {}),
       documents: draft.documents.map((d, i) => ({
         name: d.fileName, bytes: d.bytes.length, pages: pdfs[i]?.pages, existingSignTags: pdfs[i]?.signTagCount ?? 0,
       })),

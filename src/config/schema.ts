@@ -158,6 +158,11 @@ const servicenow = z.strictObject({
   work_note: z.boolean().default(true),
   /** The instance's inbound address (email mode), e.g. acme@service-now.com. */
   inbound_address: email().optional(),
+  /**
+   * The addresses the instance sends its notifications from (addresses or *@domain): only a
+   * request from one of them may carry a watermark. Default: inbound_address.
+   */
+  senders: z.array(nonEmpty('an address or *@domain')).optional(),
   /** First entry of glide.email.reply_subject_prefix (case-sensitive). */
   reply_prefix: z.string().min(1).default('re:'),
   /** glide.email.inbound.max_total_attachment_size_bytes: larger PDFs cannot go by mail. */

@@ -3,6 +3,9 @@
 // the subject whose prefix is configured. Independently, a ServiceNow watermark in the body
 // (`Ref:MSG0000008_aLJc…`, older `Ref:MSG71528958`) is kept so the result can go back as a
 // reply the instance's inbound action files on the record; the last one counts, as there.
+// The instance files such a reply by its watermark before anything else, so a watermark is
+// kept only from the instance's own mail (`watermarkTrusted`): anyone else could paste
+// another record's.
 import type { RouteConfig } from '../config/schema.ts';
 import { findDirectives } from './directive-lines.ts';
 import type { Checked, RecordRef } from './types.ts';
@@ -30,7 +33,9 @@ export function findRecord(
   route: Pick<RouteConfig, 'table' | 'require_record'>,
   /** The tables a `Record: table/…` line may name: those of `records` and the routes' `table` (default: `records`' and this route's). */
   tables: readonly string[] = [...Object.values(records), ...(route.table ? [route.table] : [])],
-): Checked<RecordRef | null> {
+  /** Whether the mail comes from the instance itself (servicenow.senders): only then is a watermark kept. */
+  watermarkTrusted = true,
+): Checked<RecordRef | null> & { ignoredWatermark?: string } {
   const problems: string[] = [];
   const known = Object.keys(records);
   const record: RecordRef = {};
@@ -55,7 +60,7 @@ export function findRecord(
   }
 
   const watermark = lastWatermark(sources);
-  if (watermark) record.watermark = watermark;
+  if (watermark && watermarkTrusted) record.watermark = watermark;
 
   const found = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
   if (!found && problems.length === 0 && route.require_record) {
@@ -65,7 +70,7 @@ export function findRecord(
       : '';
     problems.push(`name the ServiceNow record${hint}: put its number, e.g. ${example}, in the subject, or a line Record: ${example} in the body`);
   }
-  return { value: found ? record : null, problems };
+  return { value: found ? record : null, problems, ...(watermark && !watermarkTrusted ? { ignoredWatermark: watermark } : {}) };
 }
 
 /**

@@ -10,6 +10,7 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
     ownAddresses: [fromAddress.trim().toLowerCase(), config.mailboxes.returns.address.toLowerCase()],
     routes: config.routes,
     records: config.records,
+    instanceSenders: config.servicenow.senders ?? (config.servicenow.inbound_address ? [config.servicenow.inbound_address] : []),
     limits: config.limits,
     authentication: {
       require: config.intake.authentication.require,

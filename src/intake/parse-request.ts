@@ -56,7 +56,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   });
 
   const body = requestBodyText(mail);
-  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy));
+  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), isSenderAllowed(sender, policy.instanceSenders) && policy.instanceSenders.length > 0);
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
@@ -79,6 +79,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
       documents: documents.value,
       requester: answer.to,
       requesterNote: answer.note,
+      ignoredWatermark: record.ignoredWatermark ?? null,
       messageId: facts.messageId,
       subject: facts.subject,
       references: facts.references,

@@ -13,6 +13,8 @@ export interface IntakePolicy {
   routes: Record<string, RouteConfig>;
   /** Record-number prefix → ServiceNow table, e.g. RITM → sc_req_item. */
   records: Record<string, string>;
+  /** servicenow.senders: the instance's own notification senders, whose mail alone may carry a watermark. */
+  instanceSenders: string[];
   limits: LimitsConfig;
   /**
    * intake.authentication: the methods every request must pass (a route's
@@ -54,6 +56,8 @@ export interface RequestDraft {
   requester: string;
   /** Why the Reply-To was not taken, when there was one; null otherwise. */
   requesterNote: string | null;
+  /** A watermark the mail carried but not from the instance's own senders (servicenow.senders): not used. */
+  ignoredWatermark: string | null;
   messageId: string | null;
   subject: string;
   references: string[];

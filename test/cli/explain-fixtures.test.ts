@@ -118,13 +118,16 @@ describe('explain with the example configuration (no --config, no environment)',
 describe('explain --config FILE: the route defaults of that file apply', () => {
   let dir: TempDir;
   let config: string;
+  let withoutSenders: string;
 
   beforeAll(async () => {
     dir = await tempDir();
-    config = await dir.file('routes.yaml', minimalConfigYaml(`routes:
+    const yaml = minimalConfigYaml(`routes:
   default: {signers: ["Pat Lee <pat.lee@corp.example>"], due_days: 3}
   hr: {signers: ["Harriet Ross <hr.director@corp.example>"], due_days: 7, require_record: false}
-`));
+`);
+    withoutSenders = await dir.file('no-senders.yaml', yaml);
+    config = await dir.file('routes.yaml', yaml.replace('servicenow: {', 'servicenow: {senders: ["corp@service-now.com"], '));
   });
   afterAll(async () => {
     await dir?.remove();
@@ -149,6 +152,16 @@ describe('explain --config FILE: the route defaults of that file apply', () => {
       signers: ['Priya Nair <priya.nair@corp.example>', 'Supplier Contracts <contracts@supplier.example>'],
       documents: [{ name: 'supplier_agreement.pdf', pages: 1 }],
     });
+  });
+
+  it('the same notification\'s watermark is not kept when its sender is not one of servicenow.senders', async () => {
+    const a = await explain(fixture('servicenow-notification.eml'), '--config', withoutSenders);
+    expect(a).toMatchObject({ action: 'request', reply: false });
+    expect(a.request).toMatchObject({
+      record: { number: 'RITM0010003', table: 'sc_req_item' },
+      ignoredWatermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt: not from the instance\'s own senders (servicenow.senders)',
+    });
+    expect((a.request as { record: object }).record).not.toHaveProperty('watermark');
   });
 
   it('a mail without a Due: line gets the route\'s due_days (3 here, not 14)', async () => {
