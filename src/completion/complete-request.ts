@@ -2,25 +2,38 @@
 // download the authoritative signed copy of every document (or, with
 // completion.trust_attachment, take the mail's), then deliver it to ServiceNow. Declined,
 // expired or rejected → one mail to the requester and a note on the record. Still being
-// signed → look again later. Giving up makes the request `failed` and alerts an operator.
+// signed → a few rechecks (a genuine mail may come a moment before the provider's status
+// turns), then the job ends with the request still `sent`: a completion mail's From is
+// forgeable and every signer can read the token, so a trigger the provider does not confirm
+// must never fail the request — reconciliation carries it, and a later mail triggers again.
+// Giving up for any other reason makes the request `failed` and alerts an operator.
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { isPdfContent } from '../intake/find-documents.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
+import type { JobRow } from '../store/jobs.ts';
 import type { SigningProvider, DocumentStatus } from '../providers/provider.ts';
+import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
+import { checksSinceTrigger } from '../store/completion-triggers.ts';
+import { addEvent } from '../store/events.ts';
 import { getDocuments, getRequest, setDocumentSigned, transition, type RequestRow } from '../store/requests.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
 import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { refusalDetail, refusalNote } from './record-notes.ts';
 
-/** How long to wait before asking again when the mail came before the provider says Complete. */
-export const NOT_COMPLETE_RECHECK_SECONDS = 60;
+/**
+ * How often the provider is asked after a completion mail before the mail's claim counts as
+ * unconfirmed. With the job runner's backoff (5 s base, doubling) that is about two minutes.
+ */
+export const NOT_COMPLETE_CHECKS = 6;
 
 export interface CompleteDeps extends DeliveryDeps {
   provider: SigningProvider;
   jobsQueued?: () => void;
 }
+
+type Collected = 'completed' | 'refused' | 'unconfirmed';
 
 export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
@@ -29,7 +42,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from) }, deps.now());
   }
 
-  async function collectSigned(request: RequestRow, attachments: Array<{ fileName: string; sha256: string }>): Promise<boolean> {
+  async function collectSigned(job: JobRow, request: RequestRow, attachments: Array<{ fileName: string; sha256: string }>): Promise<Collected> {
     const documents = getDocuments(deps.db, request.id);
     const statuses: DocumentStatus[] = [];
     for (const doc of documents) statuses.push(await deps.provider.status(doc.providerRef!));
@@ -44,13 +57,10 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
         raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${to}`, text: detail });
       })();
       await noteRefusal(request, to, detail);
-      return false;
+      return 'refused';
     }
     const pending = statuses.find((s) => s.phase !== 'completed');
-    if (pending) {
-      throw new SignrelayError('transient', 'not_complete_yet',
-        `request ${request.id}: the provider reports "${pending.raw}" for document ${pending.reference}; checking again later`, { retryAfterSeconds: NOT_COMPLETE_RECHECK_SECONDS });
-    }
+    if (pending) return notCompleteYet(job, request, pending);
 
     for (const [i, doc] of documents.entries()) {
       if (doc.signedSha256) continue;
@@ -63,7 +73,26 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       setDocumentSigned(deps.db, request.id, doc.seq, deps.blobs.put(bytes));
     }
     transition(deps.db, request.id, 'completed', deps.now(), { source: deps.config.completion.trust_attachment ? 'mail attachment' : 'provider download' });
-    return true;
+    return 'completed';
+  }
+
+  /** Asks again a few times; then the trigger's claim is recorded as unconfirmed and the job ends. */
+  function notCompleteYet(job: JobRow, request: RequestRow, pending: DocumentStatus): Collected {
+    const checks = checksSinceTrigger(deps.db, job.id, job.attempts) + 1;
+    // Never into the runner's last attempt: giving up would fail the request (onGiveUp).
+    if (checks < NOT_COMPLETE_CHECKS && job.attempts + 1 < JOB_MAX_ATTEMPTS) {
+      throw new SignrelayError('transient', 'not_complete_yet',
+        `request ${request.id}: the provider reports "${pending.raw}" for document ${pending.reference}; checking again later`);
+    }
+    const reason = `the completion mail's claim was not confirmed by the provider: it still reports "${pending.raw}" for document ${pending.reference} after ${checks} checks; the request stays sent and reconciliation looks after it`;
+    addEvent(deps.db, {
+      requestId: request.id, kind: 'note',
+      detail: { completionUnconfirmed: true, reference: pending.reference, providerStatus: pending.raw, checks, source: job.payload.source ?? 'mail', reason },
+    }, deps.now());
+    deps.logger.warn('a completion trigger was not confirmed by the provider; the request stays sent', {
+      requestId: request.id, reference: pending.reference, providerStatus: pending.raw, checks,
+    });
+    return 'unconfirmed';
   }
 
   /** A note on the record that nothing will be attached (best effort: the requester is told anyway). */
@@ -89,7 +118,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
         // A completion mail overtook the submit job (it is resolving a send whose answer was lost).
         throw new SignrelayError('transient', 'not_sent_yet', `request ${requestId} is ${request.state}: waiting for its send to be confirmed`, { retryAfterSeconds: 5 });
       }
-      if (request.state === 'sent' && !(await collectSigned(request, attachments))) return;
+      if (request.state === 'sent' && (await collectSigned(job, request, attachments)) !== 'completed') return;
       request = getRequest(deps.db, requestId)!;
       if (request.state !== 'completed') return;
       await deliverToServiceNow(deps, request);

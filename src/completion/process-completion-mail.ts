@@ -1,7 +1,8 @@
 // The return watcher's handler: a completion mail is only a trigger. It is checked
 // (sender allow-list), matched to a sent request (match-completion), and — in ONE SQLite
 // transaction with the mail's key — turned into a `complete` job that asks the provider
-// and downloads the authoritative copy. Unmatched or unauthentic mail goes to the
+// and downloads the authoritative copy (or, when one is pending, handed to that job and
+// made due now, with the PDFs it carried for completion.trust_attachment). Unmatched or unauthentic mail goes to the
 // Unmatched folder with an audit event and an operator alert — so does a mail whose clues
 // name two different requests (a token is bound to its own request: it cannot carry
 // another's document); a second completion mail for a request already completed is
@@ -14,18 +15,21 @@ import { isPdfContent } from '../intake/find-documents.ts';
 import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../intake/mail-headers.ts';
 import { readRequestMail } from '../intake/read-request-mail.ts';
 import { isSenderAllowed } from '../intake/sender-allowed.ts';
+import { cleanFileName } from '../intake/safe-file-name.ts';
 import type { Logger } from '../log.ts';
 import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/imap-watcher.ts';
 import { readTokenFromPdf, tokenFromFileName } from '../pdf/stamp-pdf.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent } from '../store/events.ts';
-import { enqueueJob, jobsForRequest } from '../store/jobs.ts';
+import { queueCompletionTrigger, type MailedPdf } from '../store/completion-triggers.ts';
 import { findMessage, findMessageById, recordMessage, type MessageOutcome } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequestByDocumentReference, getRequestByToken, type RequestRow } from '../store/requests.ts';
 import { candidateReferences, describeConflict, matchCompletion, recipientTokens, type CompletionClues } from './match-completion.ts';
 
 export const RETURNS_MAILBOX = 'returns';
+/** PDFs kept from one completion mail (trust_attachment): a mail of a thousand PDFs is not a thousand checks. */
+const MAX_PDFS_PER_MAIL = 10;
 
 export interface CompletionIntakeDeps {
   db: Db;
@@ -119,9 +123,9 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
 
     const attachments = deps.config.completion.trust_attachment && !oversize ? storeSignedAttachments(mail) : [];
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
-      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, attachments: attachments.length } }, now());
-      const pending = jobsForRequest(deps.db, request.id).some((j) => j.kind === 'complete' && j.state === 'pending');
-      if (!pending) enqueueJob(deps.db, { kind: 'complete', requestId: request.id, payload: { attachments } }, now());
+      // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.
+      const trigger = queueCompletionTrigger(deps.db, request.id, attachments, now());
+      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, attachments: attachments.length, pdfs: attachments, trigger } }, now());
     });
     deps.jobsQueued?.();
     return outcome;
@@ -129,10 +133,11 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
 
   return { handle, giveUp: (message, reason) => unmatched(message, reason, null) };
 
-  function storeSignedAttachments(mail: ParsedMail): Array<{ fileName: string; sha256: string }> {
+  function storeSignedAttachments(mail: ParsedMail): MailedPdf[] {
     return mail.attachments
       .filter((a) => isPdfContent(a.content))
-      .map((a) => ({ fileName: a.filename ?? 'signed.pdf', sha256: deps.blobs.put(a.content) }));
+      .slice(0, MAX_PDFS_PER_MAIL)
+      .map((a) => ({ fileName: cleanFileName(a.filename) || 'signed.pdf', sha256: deps.blobs.put(a.content) }));
   }
 }
 
