@@ -1,12 +1,13 @@
 // The `complete` job: what the provider says decides the outcome, not the mail. Complete →
-// download the authoritative signed copy of every document (or, with
-// completion.trust_attachment, take the mail's), then deliver it to ServiceNow. Declined,
-// expired or rejected → one mail to the requester and a note on the record. Still being
-// signed → a few rechecks (a genuine mail may come a moment before the provider's status
-// turns), then the job ends with the request still `sent`: a completion mail's From is
-// forgeable and every signer can read the token, so a trigger the provider does not confirm
-// must never fail the request — reconciliation carries it, and a later mail triggers again.
-// Giving up for any other reason makes the request `failed` and alerts an operator.
+// the signed copy of every document (downloaded, or with completion.trust_attachment a
+// mailed PDF that verifies against what was sent: choose-signed-copy.ts), then delivery to
+// ServiceNow. Declined, expired or rejected → one mail to the requester and a note on the
+// record. Still being signed → a few rechecks (a genuine mail may come a moment before the
+// provider's status turns), then the job ends with the request still `sent`: a completion
+// mail's From is forgeable and every signer can read the token, so a trigger the provider
+// does not confirm must never fail the request — reconciliation carries it, and a later
+// mail triggers again. Giving up for any other reason makes the request `failed` and
+// alerts an operator.
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { isPdfContent } from '../intake/find-documents.ts';
@@ -17,7 +18,8 @@ import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
 import { addEvent } from '../store/events.ts';
-import { getDocuments, getRequest, setDocumentSigned, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { chooseSignedCopy } from './choose-signed-copy.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
 import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { refusalDetail, refusalNote } from './record-notes.ts';
@@ -42,7 +44,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from) }, deps.now());
   }
 
-  async function collectSigned(job: JobRow, request: RequestRow, attachments: Array<{ fileName: string; sha256: string }>): Promise<Collected> {
+  async function collectSigned(job: JobRow, request: RequestRow): Promise<Collected> {
     const documents = getDocuments(deps.db, request.id);
     const statuses: DocumentStatus[] = [];
     for (const doc of documents) statuses.push(await deps.provider.status(doc.providerRef!));
@@ -62,17 +64,12 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const pending = statuses.find((s) => s.phase !== 'completed');
     if (pending) return notCompleteYet(job, request, pending);
 
-    for (const [i, doc] of documents.entries()) {
+    const sources: string[] = [];
+    for (const doc of documents) {
       if (doc.signedSha256) continue;
-      // With trust_attachment, the mail's PDF stands in for the download (same order as the documents).
-      const trusted = deps.config.completion.trust_attachment ? attachments[i] : undefined;
-      const bytes = trusted ? deps.blobs.get(trusted.sha256) : await deps.provider.download(doc.providerRef!);
-      if (!isPdfContent(bytes)) {
-        throw new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`);
-      }
-      setDocumentSigned(deps.db, request.id, doc.seq, deps.blobs.put(bytes));
+      sources.push(await takeSignedCopy(request, doc));
     }
-    transition(deps.db, request.id, 'completed', deps.now(), { source: deps.config.completion.trust_attachment ? 'mail attachment' : 'provider download' });
+    transition(deps.db, request.id, 'completed', deps.now(), { source: [...new Set(sources)].join(', ') || 'earlier run' });
     return 'completed';
   }
 
@@ -95,6 +92,24 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     return 'unconfirmed';
   }
 
+  /** One document's signed copy, stored and recorded with where it came from. Returns that source. */
+  async function takeSignedCopy(request: RequestRow, doc: DocumentRow): Promise<string> {
+    const source = await chooseSignedCopy(deps, request, doc);
+    const bytes = source.from === 'mail attachment' ? deps.blobs.get(source.sha256) : await deps.provider.download(doc.providerRef!);
+    if (!isPdfContent(bytes)) {
+      throw new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`);
+    }
+    const sha256 = deps.blobs.put(bytes);
+    deps.db.transaction(() => {
+      setDocumentSigned(deps.db, request.id, doc.seq, sha256);
+      addEvent(deps.db, {
+        requestId: request.id, kind: 'note',
+        detail: { signedCopy: doc.seq, source: source.from, sha256, ...(source.from === 'provider download' ? { why: source.why } : {}), checked: source.checked },
+      }, deps.now());
+    })();
+    return source.from;
+  }
+
   /** A note on the record that nothing will be attached (best effort: the requester is told anyway). */
   async function noteRefusal(request: RequestRow, to: 'declined' | 'expired', detail: string): Promise<void> {
     if (deliveryModeOf(deps.config, request) !== 'rest' || !request.recordNumber) return;
@@ -113,12 +128,11 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       const requestId = job.requestId!;
       let request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
-      const attachments = (job.payload.attachments as Array<{ fileName: string; sha256: string }> | undefined) ?? [];
       if (request.state === 'stamped' || request.state === 'uploaded') {
         // A completion mail overtook the submit job (it is resolving a send whose answer was lost).
         throw new SignrelayError('transient', 'not_sent_yet', `request ${requestId} is ${request.state}: waiting for its send to be confirmed`, { retryAfterSeconds: 5 });
       }
-      if (request.state === 'sent' && (await collectSigned(job, request, attachments)) !== 'completed') return;
+      if (request.state === 'sent' && (await collectSigned(job, request)) !== 'completed') return;
       request = getRequest(deps.db, requestId)!;
       if (request.state !== 'completed') return;
       await deliverToServiceNow(deps, request);

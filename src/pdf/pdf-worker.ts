@@ -1,8 +1,9 @@
 // The worker process PDFs are parsed in (started by run-pdf-worker.ts): it runs one task at
-// a time — inspect, stamp or read a token — and answers with the result or the error,
-// flattened so it survives the trip between processes. The time and heap limits are applied
-// from outside; the allocation cap (cap-allocations.ts) is installed here, before any
-// parser is loaded. It ends itself when the daemon goes away.
+// a time — inspect, stamp, read a token or check a completion mail's copy against what was
+// sent — and answers with the result or the error, flattened so it survives the trip
+// between processes. The time and heap limits are applied from outside; the allocation
+// cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
+// when the daemon goes away.
 import { Worker } from 'node:worker_threads';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
@@ -44,6 +45,7 @@ process.on('disconnect', () => process.exit(0));
 
 // Loaded after the cap is in place, so nothing the parsers allocate escapes it.
 const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts')]);
+const verifier = import('./verify-signed-copy.ts');
 
 async function drain(): Promise<void> {
   if (busy) return;
@@ -88,6 +90,7 @@ async function runTask(task: PdfTask): Promise<unknown> {
     case 'inspect': return inspectPdfInProcess(task.bytes, task.limits);
     case 'stamp': return stampPdfInProcess(task.bytes, task.input);
     case 'token': return readTokenFromPdfInProcess(task.bytes);
+    case 'verify-signed': return (await verifier).verifySignedCopyInProcess(task.bytes, task.sent);
   }
 }
 

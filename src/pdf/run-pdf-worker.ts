@@ -1,11 +1,11 @@
-// Runs PDF parsing (inspection, stamping, the completion path's token lookup) in a worker
-// process with a wall-clock time limit, a heap limit and a cap on single buffers, because
-// the parsers are pure JS running on input an attacker shapes: a few KB of nested forms
-// keep pdf.js busy for hours, a page of tiny objects fills any heap, a zip bomb unpacks to
-// gigabytes. On timeout or out-of-memory the worker is killed and the PDF is refused as too
-// complex (pdf_too_complex, an input error: the requester gets one reply and the mail is
-// never retried). Any other failure of the worker is a processing failure, retried by the
-// watcher a limited number of times.
+// Runs PDF parsing (inspection, stamping, the completion path's token lookup and
+// signed-copy check) in a worker process with a wall-clock time limit, a heap limit and a
+// cap on single buffers, because the parsers are pure JS running on input an attacker
+// shapes: a few KB of nested forms keep pdf.js busy for hours, a page of tiny objects fills
+// any heap, a zip bomb unpacks to gigabytes. On timeout or out-of-memory the worker is
+// killed and the PDF is refused as too complex (pdf_too_complex, an input error: the
+// requester gets one reply and the mail is never retried). Any other failure of the worker
+// is a processing failure, retried by the watcher a limited number of times.
 //
 // A process, not a worker thread: a worker thread's `resourceLimits` do not contain every
 // out-of-memory — when one array or string grows past the limit, V8 aborts the whole
@@ -21,6 +21,7 @@ import { SignrelayError, type ErrorKind } from '../errors.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
 import type { StampInput } from './stamp-pdf.ts';
+import type { SentCopy } from './verify-signed-copy.ts';
 
 export interface PdfWorkerLimits {
   /** Wall-clock time a task may take, start-up of a fresh worker included. */
@@ -54,7 +55,8 @@ const STDERR_TAIL_CHARS = 2_000;
 export type PdfTask =
   | { op: 'inspect'; bytes: Uint8Array; limits: PdfLimits }
   | { op: 'stamp'; bytes: Uint8Array; input: StampInput }
-  | { op: 'token'; bytes: Uint8Array };
+  | { op: 'token'; bytes: Uint8Array }
+  | { op: 'verify-signed'; bytes: Uint8Array; sent: SentCopy };
 
 export interface PdfTaskMessage {
   id: number;

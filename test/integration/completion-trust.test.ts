@@ -1,11 +1,12 @@
 // completion.trust_attachment: the documented switch that takes the signed PDF from the
 // completion mail instead of downloading it — the mail's bytes reach the record and the
-// API is not asked for the document.
+// API is not asked for the document, when they verify against the document that was sent
+// (test/security/trusted-attachment.test.ts: forged ones do not).
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { getRequest } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { buildMail, contractPdf, sendRequest, useWorld } from './world.ts';
+import { buildMail, sendRequest, useWorld } from './world.ts';
 
 const getWorld = useWorld({ completionMails: false, configYaml: 'completion: {trust_attachment: true}' });
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -14,7 +15,7 @@ it('attaches the PDF from the completion mail when the attachment is trusted', a
   const world = getWorld();
   const { request, reference } = await sendRequest(world, 'RITM0010001');
   await world.simulator.complete(reference);
-  const fromMail = await contractPdf('Signed copy as mailed');
+  const fromMail = world.simulator.documents.get(reference)!.signedBytes!;
   await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
     from: 'Secured Signing <noreply@securedsigning.com>', to: `returns+${request.token}@corp.example`, subject: 'contract has been signed',
     text: 'signed', attachments: [{ filename: 'contract.pdf', content: fromMail }],
