@@ -9,8 +9,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/operate/cancel-request.ts';
-import { getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { getDocuments } from '../../src/store/requests.ts';
+import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, useWorld, type World } from '../integration/world.ts';
 
