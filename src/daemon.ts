@@ -11,6 +11,7 @@ import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
 import { createRequestMailHandler, fileUnprocessableRequestMail, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
+import type { WatermarkLookup } from './intake/check-watermark.ts';
 import { withAttemptLimit } from './mail/with-attempt-limit.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
 import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
@@ -49,7 +50,7 @@ export interface DaemonOptions {
   logger: Logger;
   /** Tests inject a provider; the daemon builds the configured one otherwise. */
   provider?: SigningProvider;
-  servicenow?: ServiceNowApi;
+  servicenow?: ServiceNowApi & WatermarkLookup;
   livenessIntervalMs?: number;
   retryBaseMs?: number;
   /** How long a write waits for another process's lock on the database (tests shorten it; default 5 s). */
@@ -121,7 +122,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const mailbox = config.mailboxes.requests;
   const intakeDeps = {
     db, blobs, config, policy: intakePolicyFrom(config), providerName: provider.name,
-    logger: logger.child({ component: 'intake' }), jobsQueued,
+    logger: logger.child({ component: 'intake' }), jobsQueued, watermarks: servicenow,
   };
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,

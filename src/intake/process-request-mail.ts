@@ -17,6 +17,7 @@ import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
+import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
@@ -25,6 +26,8 @@ import type { IntakePolicy } from './types.ts';
 export const REQUESTS_MAILBOX = 'requests';
 
 export interface RequestIntakeDeps {
+  /** Asks the instance which record a watermark belongs to (check-watermark.ts). */
+  watermarks?: WatermarkLookup;
   db: Db;
   blobs: BlobStore;
   config: Config;
@@ -72,6 +75,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       : await decideFromSource(source, deps.policy, now());
     const mail = decided.mail;
     let decision = decided.decision;
+    if (decision.action === 'request') decision = await settleWatermark(decision, log);
 
     if (decision.action === 'request' && mail) {
       try {
@@ -84,6 +88,22 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     }
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
   };
+
+  /** A watermark that names another record than the mail does is refused; one that cannot be checked is dropped. */
+  async function settleWatermark(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): Promise<RequestDecision> {
+    const { draft } = decision;
+    const delivery = deps.config.routes[draft.route]?.delivery ?? deps.config.servicenow.delivery;
+    const check = await checkWatermark(draft, delivery, deps.watermarks);
+    if (check.kind === 'conflict') {
+      log.warn('request names one record and carries another record\'s watermark', { record: draft.record?.number ?? draft.record?.sysId, watermark: draft.record?.watermark });
+      return { action: 'reject', reason: check.problem, problems: [check.problem], ...replyOf(draft) };
+    }
+    if (check.kind === 'dropped') {
+      log.warn('watermark not used: the named record decides', { watermark: draft.record?.watermark, why: check.why });
+      return { ...decision, draft: check.draft };
+    }
+    return decision;
+  }
 
   async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>): Promise<WatcherOutcome> {
     const { draft } = decision;

@@ -13,7 +13,7 @@ import { notJsonProblem } from '../http/network-failure.ts';
 import { trustingFetch } from '../http/trusting-fetch.ts';
 import { badResponse } from './classify-error.ts';
 import { createTokenManager } from './oauth.ts';
-import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore } from './types.ts';
+import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore, WatermarkInfo } from './types.ts';
 
 export interface ServiceNowClientOptions {
   config: ServiceNowConfig;
@@ -145,6 +145,25 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return recordRef(operation, parseResult(answer), table);
   }
 
+  async function findWatermark(watermark: string): Promise<WatermarkInfo | null> {
+    const number = watermark.replace(/^Ref:/, '');
+    const operation = `look up the watermark ${watermark}`;
+    if (QUERY_UNSAFE.test(number) || number.trim() === '') {
+      throw new SignrelayError('permanent', 'servicenow_bad_watermark', `"${watermark}" is not a watermark (it would change the ServiceNow query)`);
+    }
+    const query = `sysparm_query=${enc(`number=${number}`)}&sysparm_fields=${enc('number,source_table,source_id')}&sysparm_limit=2&sysparm_exclude_reference_link=true`;
+    const answer = await callApi(ctx, {
+      operation, method: 'GET', path: `/api/now/table/sys_watermark?${query}`,
+      access: { subject: 'table sys_watermark', permission: 'read on sys_watermark' },
+    });
+    const result = parseResult(answer);
+    if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
+    const rows = result.filter((row): row is Record<string, unknown> => row !== null && typeof row === 'object' && field(row as Record<string, unknown>, 'number') === number);
+    if (rows.length !== 1) return null;
+    const found = { table: field(rows[0]!, 'source_table'), sysId: field(rows[0]!, 'source_id') };
+    return found.table && found.sysId ? found : null;
+  }
+
   async function listAttachments(table: string, sysId: string, fileName?: string): Promise<AttachmentInfo[]> {
     const operation = `list the attachments of ${table}/${sysId}`;
     const conditions = [`table_sys_id=${sysId}`];
@@ -210,5 +229,5 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return entries.filter((e) => e.elementId === sysId && e.element === journal && e.value.includes(containing));
   }
 
-  return { findRecord, getRecord, probeRead, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
+  return { findRecord, getRecord, findWatermark, probeRead, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
 }

@@ -42,11 +42,22 @@ export interface JournalEntryInfo {
   value: string;
 }
 
+/** The record a watermark belongs to. */
+export interface WatermarkInfo {
+  table: string;
+  sysId: string;
+}
+
 export interface ServiceNowClient {
   /** number → record on `table` (or `task`); cached in memory. Not found / ambiguous = permanent. */
   findRecord(table: string, number: string): Promise<RecordRef>;
   /** For `Record: table/sys_id` requests. */
   getRecord(table: string, sysId: string): Promise<RecordRef>;
+  /**
+   * The record a watermark (`Ref:MSG…`) was issued for, from sys_watermark; null when the
+   * instance knows no such watermark (or not exactly one). Access refused = permanent.
+   */
+  findWatermark(watermark: string): Promise<WatermarkInfo | null>;
   /** Attachments of a record, optionally only those named `fileName`. */
   listAttachments(table: string, sysId: string, fileName?: string): Promise<AttachmentInfo[]>;
   uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;

@@ -111,7 +111,7 @@ alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
   hr: {signers: ["Harriet Ross <hr.director@corp.example>"], due_days: 7, allowed_senders: ["*@corp.example"], notify_requester: true}
-  mail: {delivery: email, allowed_senders: ["*@corp.example"]}
+  mail: {delivery: email, allowed_senders: ["*@corp.example", "${INSTANCE_ADDRESS}"]}
 records: {RITM: sc_req_item, HRC: sn_hr_core_case, INC: incident}
 limits: {max_mail_bytes: 2000000}
 storage: {data_dir: ${dataDir}}

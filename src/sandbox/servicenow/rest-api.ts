@@ -9,12 +9,20 @@ import { attachmentRow, NOT_FOUND, SimInstance, snError, type SimRecord } from '
 
 /** The table behind every journal field (work_notes, comments): `element_id` = the record. */
 export const JOURNAL_TABLE = 'sys_journal_field';
+/**
+ * The watermarks the instance issued, each naming the record its notification was about
+ * (`number` = the watermark without `Ref:`, `source_table`/`source_id` = the record). The
+ * real table's fields are unconfirmed (README "Unconfirmed").
+ */
+export const WATERMARK_TABLE = 'sys_watermark';
 
 export interface RestContext {
   instance: SimInstance;
   base: string;
   user: string;
   forbiddenTables: ReadonlySet<string>;
+  /** Watermark (without `Ref:`) → the sys_id of the record it was issued for. */
+  watermarks: ReadonlyMap<string, string>;
 }
 
 const DEFAULT_LIMIT = 10000;
@@ -42,6 +50,19 @@ function recordIn(ctx: RestContext, table: string, sysId: string): SimRecord {
   return record;
 }
 
+/** `GET /api/now/table/sys_watermark?sysparm_query=number=MSG…`: the record a watermark was issued for. */
+function watermarkApi(ctx: RestContext, url: URL, res: ServerResponse, fields: string | null): unknown {
+  const query = url.searchParams.get('sysparm_query') ?? '';
+  const number = /^number=([^^]*)$/.exec(query)?.[1];
+  if (query !== '' && number === undefined) throw snError(400, 'Invalid query', `the simulator reads sys_watermark by number= only, not "${query}"`);
+  const rows = [...ctx.watermarks.entries()]
+    .filter(([mark]) => number === undefined || mark === number)
+    .map(([mark, sysId]) => ({ sys_id: Buffer.from(mark).toString('hex').slice(0, 32).padEnd(32, '0'), number: mark, source_table: ctx.instance.bySysId(sysId)?.table ?? '', source_id: sysId }));
+  const { limit, offset } = limitOf(url);
+  sendJson(res, 200, { result: rows.slice(offset, offset + limit).map((r) => pick(r, fields)) }, { 'X-Total-Count': String(rows.length) });
+  return { matched: rows.length };
+}
+
 /** `/api/now/table/{table}[/{sys_id}]` */
 export async function tableApi(ctx: RestContext, req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse, parts: string[]): Promise<unknown> {
   const [table, sysId] = parts;
@@ -49,6 +70,7 @@ export async function tableApi(ctx: RestContext, req: IncomingMessage, url: URL,
   forbid(ctx, [table], req.method === 'GET' ? 'Read' : 'Write');
   const fields = url.searchParams.get('sysparm_fields');
   if (table === JOURNAL_TABLE && req.method === 'GET') return journalApi(ctx, url, res, sysId, fields);
+  if (table === WATERMARK_TABLE && req.method === 'GET' && sysId === undefined) return watermarkApi(ctx, url, res, fields);
   if (req.method === 'GET' && sysId === undefined) {
     const { limit, offset } = limitOf(url);
     const found = ctx.instance.query(table, url.searchParams.get('sysparm_query'));

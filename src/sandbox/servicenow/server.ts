@@ -149,7 +149,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       if (now_ !== 'now' || (kind !== 'table' && kind !== 'attachment')) throw snError(400, 'Requested URI does not represent any resource', null);
       const limited = limiter?.check(call.user, kind === 'table' ? 'Table API' : 'Attachment API', now());
       if (limited) throw limited;
-      const ctx = { instance, base, user: call.user, forbiddenTables };
+      const ctx = { instance, base, user: call.user, forbiddenTables, watermarks };
       call.body = kind === 'table' ? await tableApi(ctx, req, url, body, res, rest) : await attachmentApi(ctx, req, url, body, res, rest);
     })().catch((err: unknown) => {
       call.error = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,49 @@
+// A request that names its record AND carries the instance's watermark, on a route that
+// delivers by email: the instance files the signed document by the watermark before
+// anything else, so the two must be the same record. The instance is asked which record
+// the watermark was issued for (sys_watermark); another record → the request is refused,
+// before anything is stamped or sent. When the instance cannot say (no such watermark, no
+// read access, not reachable), the watermark is dropped: the named record then decides
+// (`re: NUMBER` in the subject), which cannot be another record.
+import { describeError } from '../errors.ts';
+import type { RecordRef as NamedRecord, RequestDraft } from './types.ts';
+
+export interface WatermarkLookup {
+  findWatermark(watermark: string): Promise<{ table: string; sysId: string } | null>;
+  findRecord(table: string, number: string): Promise<{ table: string; sysId: string }>;
+}
+
+export type WatermarkCheck =
+  | { kind: 'kept' | 'not-needed' }
+  | { kind: 'dropped'; draft: RequestDraft; why: string }
+  | { kind: 'conflict'; problem: string };
+
+export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'email', lookup: WatermarkLookup | undefined): Promise<WatermarkCheck> {
+  const record = draft.record;
+  const mark = record?.watermark;
+  // REST delivery never uses the watermark; alone, it is the only name of the record.
+  if (!record || !mark || delivery !== 'email' || (!record.number && !record.sysId)) return { kind: 'not-needed' };
+  const named = record.number ?? `${record.table}/${record.sysId}`;
+  const drop = (why: string): WatermarkCheck => ({ kind: 'dropped', why, draft: { ...draft, record: withoutWatermark(record) } });
+  if (!lookup) return drop('the instance cannot be asked which record it belongs to');
+  let marked: { table: string; sysId: string } | null;
+  let target: { table: string; sysId: string };
+  try {
+    marked = await lookup.findWatermark(mark);
+    if (marked === null) return drop('the instance knows no such watermark');
+    target = record.sysId ? { table: record.table ?? marked.table, sysId: record.sysId } : await lookup.findRecord(record.table!, record.number!);
+  } catch (err) {
+    return drop(`it could not be checked with the instance (${describeError(err)})`);
+  }
+  if (marked.sysId === target.sysId) return { kind: 'kept' };
+  return {
+    kind: 'conflict',
+    problem: `the mail names ${named}, but its ServiceNow watermark ${mark} belongs to another record (${marked.table}/${marked.sysId}), where the instance would file the signed document: ` +
+      'name one record — send it again from that record\'s own notification, or without the other record\'s watermark',
+  };
+}
+
+function withoutWatermark(record: NamedRecord): NamedRecord {
+  const { watermark: _dropped, ...rest } = record;
+  return rest;
+}
