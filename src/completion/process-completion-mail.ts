@@ -14,6 +14,7 @@ import { describeError } from '../errors.ts';
 import { isPdfContent } from '../intake/find-documents.ts';
 import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../intake/mail-headers.ts';
 import { readRequestMail } from '../intake/read-request-mail.ts';
+import { headerAddresses } from '../intake/mail-address.ts';
 import { isSenderAllowed } from '../intake/sender-allowed.ts';
 import { cleanFileName } from '../intake/safe-file-name.ts';
 import type { Logger } from '../log.ts';
@@ -90,7 +91,10 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return unmatched(message, `the mail could not be read (${describeError(err)})`, null);
     }
 
-    const sender = addressesOf(mail.from)[0] ?? '';
+    // The From as it came: a decoded look-alike (x@xn--securedsigning-.com) must not pass.
+    const from = headerAddresses(mail, 'from');
+    if (from.problem !== null) return unmatched(message, `${from.problem}: not a sender signrelay can check`, null);
+    const sender = from.addresses[0] ?? '';
     if (!isSenderAllowed(sender, deps.config.completion.allowed_senders)) {
       return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
     }

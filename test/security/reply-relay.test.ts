@@ -11,7 +11,9 @@ import { runExplainCommand } from '../../src/commands/explain.ts';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { buildMail, contractPdf, useWorld, type MailSpec, type World } from '../integration/world.ts';
+import { RETURNS_MAILBOX } from '../../src/completion/process-completion-mail.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { buildMail, contractPdf, sendRequest, useWorld, type MailSpec, type World } from '../integration/world.ts';
 
 const getWorld = useWorld({ completionMails: false });
 const PHISH = 'Payroll update: confirm your bank details at https://payroll-corp.evil.example/login today';
@@ -89,6 +91,22 @@ describe('who may send', () => {
     await world.daemon!.jobs.idle();
     expect(world.smtp.messages.filter((m) => m.parsed?.inReplyTo === '<idn-spoof@corp.example>')).toEqual([]);
   }, 30_000);
+
+  it('a completion mail from a look-alike whose punycode only decodes to securedsigning.com goes to Unmatched', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010006');
+    await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
+      from: 'Secured Signing <noreply@xn--securedsigning-.com>', to: `returns+${request.token}@corp.example`,
+      subject: 'contract has been signed', text: 'signed', messageId: '<idn-completion@evil.example>',
+    }));
+    const row = await waitFor(() => {
+      const found = findMessageById(world.daemon!.db, RETURNS_MAILBOX, '<idn-completion@evil.example>');
+      return found?.movedAt ? found : undefined;
+    }, { timeoutMs: 20_000, what: 'the completion mail filed' });
+    expect(row).toMatchObject({ folder: 'Unmatched', outcome: 'unmatched' });
+    expect(row.reason).toContain('noreply@xn--securedsigning-.com is not a usable address');
+    expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'complete')).toEqual([]);
+  }, 40_000);
 
   it('a Record: line naming a table signrelay does not deliver to is refused with a reply saying which it does', async () => {
     const world = getWorld();
