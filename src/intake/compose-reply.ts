@@ -13,7 +13,7 @@ import { quoteOutside } from '../outside-text.ts';
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
 
 export const MAX_PROBLEMS = 5;
-const MAX_PROBLEM_CHARS = 300;
+const MAX_PROBLEM_CHARS = 1000;
 const MAX_SUBJECT_CHARS = 80;
 
 export const EXAMPLE_REQUEST_ADDRESS = 'sign@corp.example';

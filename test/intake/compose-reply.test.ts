@@ -43,8 +43,8 @@ describe('composeRejectionReply', () => {
     const listed = text.split('\n').filter((l) => l.startsWith('- '));
     expect(listed).toHaveLength(6);
     expect(listed.at(-1)).toBe('- and 7 more problems: fix these first, then send the mail again');
-    expect(Math.max(...listed.map((l) => l.length))).toBeLessThanOrEqual(302);
-    expect(text.length).toBeLessThan(4_000);
+    expect(Math.max(...listed.map((l) => l.length))).toBeLessThanOrEqual(1002);
+    expect(text.length).toBeLessThan(7_000);
   });
 
   it('says what was wrong, how to write a request, and which mail it answers', async () => {
