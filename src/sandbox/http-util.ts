@@ -71,6 +71,35 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** What every simulator records of a call it was sent (this is a test tool: bodies and secrets included). */
+export interface RecordedHttpCall {
+  at: number;
+  method: string;
+  /** The full path, without the query. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** The parsed body (JSON, form fields) or a summary of what was stored. */
+  body?: unknown;
+  /** The answer's status; 0 until answered. */
+  status: number;
+  error?: string;
+  /** The kind of fault injected into this call, if any. */
+  fault?: string;
+}
+
+/** Starts recording a call; its status is filled in as the head is written, so a test that saw the answer sees it too. */
+export function recordCall(req: IncomingMessage, res: ServerResponse, url: URL, at: number): RecordedHttpCall {
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+  const call: RecordedHttpCall = { at, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, status: 0 };
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+    call.status = args[0] as number;
+    return writeHead(...args);
+  };
+  return call;
+}
+
 export interface Listening {
   server: Server | TlsServer;
   port: number;

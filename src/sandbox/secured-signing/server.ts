@@ -4,7 +4,7 @@
 // ServiceStack-shaped errors, records every call, and can be told to fail on purpose.
 // Routing and recording live here; the rules live in the files next to it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, parseFormBody, parseJsonBody, readBody, sendBytes, sendJson, sendRaw, type FaultSpec, type ServeTls } from '../http-util.ts';
+import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, parseFormBody, parseJsonBody, readBody, recordCall, sendBytes, sendJson, sendRaw, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
 import { DEFAULT_COMPLETION_FROM, defaultCompletionSubject, sendCompletionMails, type SentCompletionMail } from './completion-mail.ts';
 import { documentJson, Documents, serviceStackError, type SimDocument } from './documents.ts';
 import { OAuthServer } from './oauth-server.ts';
@@ -34,21 +34,10 @@ export interface SecuredSigningSimulatorOptions {
   tls?: ServeTls;
 }
 
-export interface RecordedCall {
-  at: number;
-  method: string;
-  /** Full path, e.g. /web/v1.4/SmartTag/Send or /api/oauth2/token. */
-  path: string;
-  headers: Record<string, string>;
-  /** Parsed JSON or form fields (token requests included: this is a test tool). */
-  body?: unknown;
+/** A call as recorded (path e.g. /web/v1.4/SmartTag/Send or /api/oauth2/token), with the uploaded file and its tags. */
+export interface RecordedCall extends RecordedHttpCall {
   file?: { name: string; size: number; type: string };
   tags?: SmartTags;
-  /** The answer's status; 0 until answered. */
-  status: number;
-  error?: string;
-  /** The kind of fault injected into this call, if any. */
-  fault?: string;
 }
 
 export type { FaultSpec };
@@ -175,15 +164,8 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
 
   const listening = await listenLocal((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-    const call: RecordedCall = { at: now(), method: req.method ?? 'GET', path: url.pathname, headers, status: 0 };
+    const call: RecordedCall = recordCall(req, res, url, now());
     calls.push(call);
-    // Recorded as the head is written, so a test that saw the answer also sees the status.
-    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-    (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
-      call.status = args[0] as number;
-      return writeHead(...args);
-    };
     const relative = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : null;
     const fault = faults.take(url.pathname, relative);
     if (fault) call.fault = fault.kind ?? 'status';

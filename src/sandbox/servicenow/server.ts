@@ -5,7 +5,7 @@
 // can be told to fail on purpose, and — given a mailbox — runs an inbound email action.
 // Routing, auth and recording live here; the rules live in the files next to it.
 import type { IncomingMessage } from 'node:http';
-import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, sendJson, type FaultSpec, type ServeTls } from '../http-util.ts';
+import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, recordCall, sendJson, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
 import { newWatermark } from './classify-inbound.ts';
 import { startInboundProcessor, type InboundOptions, type InboundProcessor } from './inbound-email.ts';
 import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimRecord } from './instance.ts';
@@ -32,21 +32,9 @@ export interface ServiceNowSimulatorOptions {
   tls?: ServeTls;
 }
 
-export interface RecordedCall {
-  at: number;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
+export interface RecordedCall extends RecordedHttpCall {
   /** The authenticated user, once known. */
   user?: string;
-  /** Parsed JSON or form fields, or a summary of what was stored (this is a test tool). */
-  body?: unknown;
-  /** The answer's status; 0 until answered. */
-  status: number;
-  error?: string;
-  /** The kind of fault injected into this call, if any. */
-  fault?: string;
 }
 
 export type { FaultSpec };
@@ -123,15 +111,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   let base = '';
   const listening = await listenLocal((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
-    const call: RecordedCall = { at: now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, status: 0 };
+    const call: RecordedCall = recordCall(req, res, url, now());
     calls.push(call);
-    // Recorded as the head is written, so a test that saw the answer also sees the status.
-    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
-    (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
-      call.status = args[0] as number;
-      return writeHead(...args);
-    };
     const fault = faults.take(url.pathname);
     if (fault) call.fault = fault.kind ?? 'status';
     if (fault && injectFault(req, res, fault, injectedError)) return;
