@@ -5,8 +5,13 @@
 // paths, signing order by dependsOnTasks, results only once signed), sends the orders'
 // notifications (EMAIL over SMTP, SMS recorded, URL only when enabled), records every
 // call, and can be told to fail on purpose. Routing, auth and recording live here; the
-// rules live in the files next to it. Where the sources are silent each file says what
-// it chose ("unconfirmed").
+// rules live in the files next to it. Where the sources (the Sign API guide, the OpenAPI
+// reference's excerpts, the signicat-net SDK, two public clients) are silent, each file
+// says what it chose, marked "unconfirmed": token errors (token-server.ts), status codes
+// and not-yet-available results (api-routes.ts), upload refusals (session-documents.ts),
+// validation rules and wording (validate-order.ts, validate-notifications.ts, field-checks.ts),
+// error bodies (problems.ts), invitation timing, rejection and deletion (orders.ts),
+// archive URIs (order-json.ts), notification delivery (notifications.ts), ids (ids.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, recordCall, sendJson, sendRaw, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
 import { routeApi, type ApiContext } from './api-routes.ts';
