@@ -1,15 +1,18 @@
 // The OAuth2 authorization-code flow of Secured Signing (seed 001), the pure parts and the
 // one exchange: the authorize URL with a random `state`, reading the code back from the
 // redirect (checking `state` — a redirect we did not ask for is refused), and trading the
-// code for the first access and refresh tokens.
+// code for the first access and refresh tokens at the token endpoint oauth.ts refreshes at.
 import { randomBytes } from 'node:crypto';
-import { tokenFromResponse } from '../../http/oauth-token-response.ts';
 import { SignrelayError } from '../../errors.ts';
+import { maskSecrets } from '../../http/mask-secrets.ts';
+import { requestToken } from '../../http/token-endpoint.ts';
 import type { StoredToken } from '../../store/oauth-tokens.ts';
-import { classifyNetworkFailure } from './classify-error.ts';
+import { securedSigningTokenEndpoint } from './token-endpoint.ts';
 
 /** Scopes signrelay uses: SmartTag (upload, send), Basic (status, download, reminders), Account (check). */
 export const DEFAULT_SCOPE = 'Basic SmartTag Account';
+
+const EXCHANGE = 'exchange the authorization code (POST /api/oauth2/token)';
 
 export function newState(): string {
   return randomBytes(16).toString('hex');
@@ -46,33 +49,14 @@ export async function exchangeCode(input: {
   fetch: typeof fetch;
   timeoutMs: number;
 }): Promise<StoredToken> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await input.fetch(`${input.oauthBase}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: input.code, client_id: input.apiKey, client_secret: input.apiSecret, redirect_uri: input.redirectUri }),
-      signal: AbortSignal.timeout(input.timeoutMs),
-    });
-    text = await response.text();
-  } catch (err) {
-    // No answer (or half of one): the network classifier names the cause — a certificate to trust, a host, a timeout.
-    throw classifyNetworkFailure('exchange the authorization code (POST /api/oauth2/token)', err, input.timeoutMs / 1000);
-  }
-  if (!response.ok) {
-    let said = '';
-    try {
-      const body = JSON.parse(text) as { error?: string; error_description?: string };
-      said = [body.error, body.error_description].filter(Boolean).join(': ');
-    } catch {
-      said = `HTTP ${response.status}`;
-    }
+  const endpoint = securedSigningTokenEndpoint({ ...input, now: () => input.now });
+  const answer = await requestToken(endpoint, EXCHANGE, { grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri }, null);
+  if (!answer.ok) {
+    const { error, description, status } = answer.refusal;
+    const said = error ? maskSecrets([error, description].filter(Boolean).join(': '), [input.apiSecret, input.code]) : `HTTP ${status}`;
     throw new SignrelayError('auth', 'provider_code_refused',
       `Secured Signing refused to exchange the authorization code (${said}): check provider.api_key and provider.api_secret, that the redirect URI is the one registered with the key, and authorize again (a code works once, for a few minutes)`);
   }
-  const answer = tokenFromResponse(text, null, input.now, 86_400);
-  if (!answer.ok) throw new SignrelayError('transient', 'provider_bad_response', `Secured Signing's token answer is unusable: ${answer.problem}`);
   if (!answer.token.refreshToken) throw new SignrelayError('auth', 'provider_no_refresh_token', 'Secured Signing granted no refresh token: check that the API key has OAuth2 enabled');
-  return { ...answer.token, obtainedAt: input.now };
+  return answer.token;
 }
