@@ -3,13 +3,14 @@
 // client_credentials grant (Washington DC+, access token only). A stored refresh token is
 // used first; when the instance refuses it (expired after its 100 days, revoked) the
 // configured grant runs again — signrelay holds those credentials, so no operator step is
-// needed. One refresh at a time: concurrent callers share the promise, and the store is
-// re-read first so a token another caller just saved is used.
+// needed. The mechanics (one request at a time, the store re-read first, early renewal,
+// saved before use, a refused token replaced once) are the shared token manager's.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
-import { tokenFromResponse } from '../http/oauth-token-response.ts';
-import { isUsable, MAX_EARLY_REFRESH_MS } from '../store/oauth-tokens.ts';
-import { badResponse, classifyHttpFailure, classifyNetworkFailure, mask, serviceNowMessage } from './classify-error.ts';
-import type { ServiceNowTokenStore, StoredToken } from './types.ts';
+import { clientCredentialsGrant, passwordGrant, refreshTokenGrant } from '../http/oauth-grants.ts';
+import { namedFailures, type TokenEndpoint, type TokenRefusal } from '../http/token-endpoint.ts';
+import { createTokenManager as createManager, type TokenManager as Manager, type TokenStrategy } from '../http/token-manager.ts';
+import { classifyHttpFailure, mask, SERVICENOW, serviceNowMessage } from './classify-error.ts';
+import type { ServiceNowTokenStore } from './types.ts';
 
 export interface TokenManagerOptions {
   /** {instance}/oauth_token.do */
@@ -23,118 +24,54 @@ export interface TokenManagerOptions {
   fetch: typeof fetch;
   now: () => number;
   timeoutMs: number;
-  /** Refresh at most this long before the stated expiry (and at most a quarter of the lifetime). */
-  earlyRefreshMs?: number;
 }
 
-export interface TokenManager {
-  /** A token valid for at least the early-refresh margin; refreshes or re-grants when needed. */
-  accessToken(): Promise<string>;
-  /** The instance refused `rejected` (401): get a different one unless someone already did. */
-  replaceRejected(rejected: string): Promise<string>;
-}
+export type TokenManager = Pick<Manager, 'accessToken' | 'replaceRejected'>;
 
 /** ServiceNow's default access-token lifetime, when a response states none. */
 const DEFAULT_LIFETIME_SECONDS = 1800;
 
+/** oauth_token.do answers 401 {"error":"server_error","error_description":"access_denied"} for wrong credentials and dead refresh tokens alike. */
+function refused(grant: TokenManagerOptions['grant'], operation: string, refusal: TokenRefusal, secrets: string[]): SignrelayError {
+  const { message, detail } = serviceNowMessage(refusal.bodyText);
+  const words = [message, detail].filter(Boolean).join(' ');
+  const fix = grant === 'client_credentials'
+    ? 'check servicenow.auth.client_id and servicenow.auth.client_secret, that the OAuth application allows the client_credentials grant ' +
+      '(glide.oauth.inbound.client.credential.grant_type.enabled) and has an OAuth Application User'
+    : 'check servicenow.auth.client_id, servicenow.auth.client_secret, servicenow.auth.user and servicenow.auth.password, ' +
+      'and that the integration user is active and not locked out';
+  return new SignrelayError('auth', 'servicenow_token_refused',
+    `ServiceNow refused to ${operation} (HTTP ${refusal.status}${words ? `: ${mask(words, secrets)}` : ''}): ${fix}`);
+}
+
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
-  const maxMargin = options.earlyRefreshMs ?? MAX_EARLY_REFRESH_MS;
-  const secrets = [options.clientSecret, options.password].filter((v): v is string => !!v);
-  let current: StoredToken | null = null;
-  let refreshing: Promise<string> | null = null;
-
-  const usable = (t: StoredToken | null, rejected?: string) => isUsable(t, options.now(), { rejected, maxMarginMs: maxMargin });
-
-  function refusal(operation: string, status: number, bodyText: string, grant: string): SignrelayError {
-    const { message, detail } = serviceNowMessage(bodyText);
-    const words = [message, detail].filter(Boolean).join(' ');
-    const fix = grant === 'client_credentials'
-      ? 'check servicenow.auth.client_id and servicenow.auth.client_secret, that the OAuth application allows the client_credentials grant ' +
-        '(glide.oauth.inbound.client.credential.grant_type.enabled) and has an OAuth Application User'
-      : 'check servicenow.auth.client_id, servicenow.auth.client_secret, servicenow.auth.user and servicenow.auth.password, ' +
-        'and that the integration user is active and not locked out';
-    return new SignrelayError('auth', 'servicenow_token_refused',
-      `ServiceNow refused to ${operation} (HTTP ${status}${words ? `: ${mask(words, secrets)}` : ''}): ${fix}`);
-  }
-
-  async function requestToken(operation: string, form: Record<string, string>, previous: StoredToken | null): Promise<StoredToken> {
-    const allSecrets = [...secrets, form.refresh_token].filter((v): v is string => !!v);
-    let response: Response;
-    let bodyText: string;
-    try {
-      response = await options.fetch(options.tokenUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams(form).toString(),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-      bodyText = await response.text();
-    } catch (err) {
-      throw classifyNetworkFailure(operation, err, options.timeoutMs / 1000);
-    }
-    if (!response.ok) {
-      // oauth_token.do answers 401 {"error":"server_error","error_description":"access_denied"}
-      // for wrong credentials and dead refresh tokens alike: for an operator, not a retry.
-      if (response.status === 400 || response.status === 401 || response.status === 403) {
-        throw refusal(operation, response.status, bodyText, form.grant_type ?? '');
-      }
-      throw classifyHttpFailure(operation, { status: response.status, headers: response.headers, bodyText }, { now: options.now(), secrets: allSecrets, auth: 'oauth' });
-    }
-    // client_credentials gives no refresh token: the grant simply runs again.
-    const parsed = tokenFromResponse(bodyText, previous, options.now(), DEFAULT_LIFETIME_SECONDS);
-    if (!parsed.ok) throw badResponse(operation, parsed.problem, parsed.cause);
-    const token: StoredToken = { ...parsed.token, obtainedAt: options.now() };
-    await options.store.save(token);
-    current = token;
-    return token;
-  }
-
-  function grant(): Promise<StoredToken> {
-    const client = { client_id: options.clientId, client_secret: options.clientSecret };
-    if (options.grant === 'client_credentials') {
-      return requestToken('obtain an OAuth access token (client_credentials grant)', { grant_type: 'client_credentials', ...client }, null);
-    }
-    return requestToken('obtain an OAuth access token (password grant)', {
-      grant_type: 'password', ...client, username: options.user ?? '', password: options.password ?? '',
-    }, null);
-  }
-
-  async function obtain(rejected?: string): Promise<string> {
-    const stored = await options.store.load();
-    if (usable(stored, rejected)) {
-      current = stored;
-      return stored.accessToken;
-    }
-    if (stored?.refreshToken) {
-      try {
-        const token = await requestToken('refresh the OAuth access token', {
-          grant_type: 'refresh_token', refresh_token: stored.refreshToken, client_id: options.clientId, client_secret: options.clientSecret,
-        }, stored);
-        return token.accessToken!;
-      } catch (err) {
-        // A refused refresh token (expired, revoked, another client's) is replaced by a new
-        // grant; a network or server failure is not, or one outage would burn the grant too.
-        if (!isSignrelayError(err) || err.kind !== 'auth') throw err;
-      }
-    }
-    return (await grant()).accessToken!;
-  }
-
-  function singleFlight(rejected?: string): Promise<string> {
-    refreshing ??= obtain(rejected).finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  }
-
-  return {
-    async accessToken() {
-      if (usable(current)) return current.accessToken;
-      return singleFlight();
-    },
-    async replaceRejected(rejected) {
-      if (usable(current, rejected)) return current.accessToken;
-      return singleFlight(rejected);
+  const endpoint: TokenEndpoint = {
+    url: options.tokenUrl, clientId: options.clientId, clientSecret: options.clientSecret, clientAuth: 'form',
+    fetch: options.fetch, timeoutMs: options.timeoutMs, now: options.now, defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
+    secrets: [options.password].filter((v): v is string => !!v),
+    failures: {
+      ...namedFailures(SERVICENOW, options.timeoutMs / 1000),
+      refused: (operation, refusal, secrets) => refused(options.grant, operation, refusal, secrets),
+      failed: (operation, answer, secrets) => classifyHttpFailure(operation, answer, { now: options.now(), secrets, auth: 'oauth' }),
     },
   };
+  const configured = options.grant === 'client_credentials'
+    ? clientCredentialsGrant(endpoint, { operation: 'obtain an OAuth access token (client_credentials grant)' })
+    : passwordGrant(endpoint, { operation: 'obtain an OAuth access token (password grant)', username: options.user ?? '', password: options.password ?? '' });
+  const refresh = refreshTokenGrant(endpoint, { operation: 'refresh the OAuth access token' });
+  const strategy: TokenStrategy = {
+    async obtain(stored, io) {
+      if (stored?.refreshToken) {
+        try {
+          return await refresh.obtain(stored, io);
+        } catch (err) {
+          // A refused refresh token (expired, revoked, another client's) is replaced by a new
+          // grant; a network or server failure is not, or one outage would burn the grant too.
+          if (!isSignrelayError(err) || err.kind !== 'auth') throw err;
+        }
+      }
+      return configured.obtain(stored, io);
+    },
+  };
+  return createManager({ strategy, store: options.store, now: options.now });
 }

@@ -1,6 +1,7 @@
 // The ServiceNow client's public shapes (SERVICENOW.md): what completion and delivery code
 // import without pulling in the HTTP machinery. Values are already converted from
 // ServiceNow's all-strings JSON into numbers where they are numbers.
+import type { TokenStore } from '../http/token-manager.ts';
 import type { StoredToken } from '../store/oauth-tokens.ts';
 
 /** The name of the `oauth_tokens` row holding ServiceNow's OAuth2 tokens. */
@@ -74,10 +75,7 @@ export interface ServiceNowClient {
 }
 
 /** Bound to one row (SERVICENOW_TOKEN_NAME), e.g. `{ load: () => loadToken(db, name), save: (t) => saveToken(db, name, t, new Date()) }`. */
-export interface ServiceNowTokenStore {
-  load(): StoredToken | null | Promise<StoredToken | null>;
-  save(token: StoredToken): void | Promise<void>;
-}
+export type ServiceNowTokenStore = TokenStore;
 
 export interface ServiceNowLogger {
   debug(message: string, fields?: Record<string, unknown>): unknown;
