@@ -5,6 +5,7 @@
 // it; the provider's own words are shown masked and cut short. Pure.
 import { SignrelayError } from '../errors.ts';
 import { maskSecrets } from '../http/mask-secrets.ts';
+import type { TokenRefusal as EndpointRefusal } from '../http/token-endpoint.ts';
 
 export type MailOauthProvider = 'microsoft' | 'google';
 
@@ -15,12 +16,8 @@ export interface TokenOrigin {
   settings: readonly string[];
 }
 
-export interface TokenRefusal {
-  status: number;
-  /** The OAuth `error` (invalid_client, invalid_grant, …), when the answer had one. */
-  error: string | undefined;
-  description: string | undefined;
-}
+/** What the token endpoint said when it refused (http/token-endpoint.ts reads it). */
+type TokenRefusal = Pick<EndpointRefusal, 'status' | 'error' | 'description'>;
 
 const AFTER_FIX = 'signrelay cannot log in to the mailbox until then and tries again with backoff; ' +
   'a changed setting takes effect on restart (or systemctl reload signrelay)';

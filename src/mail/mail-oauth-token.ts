@@ -1,22 +1,25 @@
 // Access tokens for XOAUTH2 mail login (IMAP and SMTP), from one `auth: {type: oauth2}`
 // setting: Microsoft 365 app-only (client credentials grant, scope
 // https://outlook.office365.com/.default) or Google (refresh-token grant). A token is
-// kept — in memory and in the database — and handed out until it is due for renewal
-// (min(60 s, a quarter of its lifetime) before it expires), so every new connection logs
-// in with a token that outlives its login. One request to the token endpoint at a time;
-// concurrent callers share it. A refresh token Google hands back is saved before the new
-// access token is used. A refusal is an operator's matter (named settings, no retry loop
-// here: the caller's backoff decides when to ask again). Never logs or returns a secret in
-// a message.
+// kept — in memory and in the database — and handed out until it is due for renewal, so
+// every new connection logs in with a token that outlives its login. The mechanics (one
+// request at a time, early renewal, saved before use — a refresh token Google rotates
+// exists nowhere else —, a refused token replaced once) are the shared token manager's
+// (http/token-manager.ts); what is mail's own is here: which grant, which row (per set of
+// credentials), and messages that name the settings to fix. A refusal is an operator's
+// matter (no retry loop here: the caller's backoff decides when to ask again). Never logs
+// or returns a secret in a message.
 import { createHash } from 'node:crypto';
 import type { MailOauth2Config } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
 import { maskSecrets } from '../http/mask-secrets.ts';
 import { badAnswer, classifyNetworkFailure, type ServiceNames } from '../http/network-failure.ts';
-import { tokenFromResponse } from '../http/oauth-token-response.ts';
+import { clientCredentialsGrant, refreshTokenGrant } from '../http/oauth-grants.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
+import type { TokenEndpoint } from '../http/token-endpoint.ts';
+import { createTokenManager, type AccessToken, type TokenStrategy } from '../http/token-manager.ts';
 import { trustingFetch } from '../http/trusting-fetch.ts';
-import { isUsable, refreshDueAt, type StoredToken } from '../store/oauth-tokens.ts';
+import type { StoredToken } from '../store/oauth-tokens.ts';
 import { PROVIDER_NAMES, tokenEndpointFailed, tokenRefused, type MailOauthProvider, type TokenOrigin } from './mail-oauth-messages.ts';
 
 export const MICROSOFT_EXCHANGE_SCOPE = 'https://outlook.office365.com/.default';
@@ -34,11 +37,8 @@ export interface MailTokenStore {
   save(name: string, token: StoredToken): void;
 }
 
-export interface MailAccessToken {
-  value: string;
-  /** When the token is due for renewal (ms since the epoch): a later connection asks again. */
-  renewAt: number;
-}
+/** The token and when it is due for renewal: a later connection asks again. */
+export type MailAccessToken = AccessToken;
 
 export interface MailTokenSource extends TokenOrigin {
   clientId: string;
@@ -67,130 +67,61 @@ export function credentialsSeed(auth: MailOauth2Config): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-interface TokenRequest {
-  url: string;
-  form: Record<string, string>;
-  /** What the answer's token is stored over: keeps the refresh token when the answer has none. */
-  previous: StoredToken | null;
+/** The endpoint of `auth`'s provider, its failures worded for the settings that hold `auth`. */
+function mailTokenEndpoint(auth: MailOauth2Config, origin: TokenOrigin, fetchFn: typeof fetch, now: () => number, timeoutMs: number): TokenEndpoint {
+  const section = origin.settings[0]!;
+  const names: ServiceNames = { service: PROVIDER_NAMES[origin.provider], codePrefix: 'mail_oauth', section, urlSetting: `${section}.token_url` };
+  const microsoft = auth.provider === 'microsoft';
+  return {
+    url: auth.token_url ?? (microsoft ? microsoftTokenUrl(auth.tenant ?? '') : GOOGLE_TOKEN_URL),
+    clientId: auth.client_id, clientSecret: auth.client_secret, clientAuth: 'form',
+    fetch: fetchFn, timeoutMs, now, defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
+    failures: {
+      network(operation, err, secrets) {
+        const failure = classifyNetworkFailure(names, operation, err, {});
+        return new SignrelayError(failure.kind, failure.code, maskSecrets(failure.message, secrets));
+      },
+      // A 4xx without an OAuth error is not the provider speaking: the URL is wrong.
+      refused: (_operation, refusal, secrets) => (refusal.error ? tokenRefused(origin, refusal, secrets) : tokenEndpointFailed(origin, refusal.status, undefined)),
+      failed: (_operation, answer) => tokenEndpointFailed(origin, answer.status, parseRetryAfter(answer.headers.get('retry-after'), now())),
+      badAnswer: (operation, problem) => badAnswer(names, operation, problem),
+    },
+  };
 }
 
-function tokenRequest(auth: MailOauth2Config, stored: StoredToken | null): TokenRequest {
-  const client = { client_id: auth.client_id, client_secret: auth.client_secret };
-  if (auth.provider === 'microsoft') {
-    return {
-      url: auth.token_url ?? microsoftTokenUrl(auth.tenant ?? ''),
-      form: { grant_type: 'client_credentials', ...client, scope: auth.scope ?? MICROSOFT_EXCHANGE_SCOPE },
-      previous: null,
-    };
-  }
-  // The chain's latest refresh token (Google may hand back a new one), else the configured one.
-  const refreshToken = stored?.refreshToken ?? auth.refresh_token ?? '';
-  return {
-    url: auth.token_url ?? GOOGLE_TOKEN_URL,
-    form: { grant_type: 'refresh_token', ...client, refresh_token: refreshToken },
-    previous: { accessToken: null, refreshToken, expiresAt: null },
-  };
+/** Microsoft: client credentials with the Exchange Online scope; Google: the refresh-token grant. */
+function mailGrant(auth: MailOauth2Config, operation: string, endpoint: TokenEndpoint): TokenStrategy {
+  return auth.provider === 'microsoft'
+    ? clientCredentialsGrant(endpoint, { operation, scope: auth.scope ?? MICROSOFT_EXCHANGE_SCOPE })
+    : refreshTokenGrant(endpoint, { operation, configured: auth.refresh_token });
 }
 
 export function createMailTokenSource(options: MailTokenSourceOptions): MailTokenSource {
   const { auth, name, store } = options;
   const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? TOKEN_TIMEOUT_MS;
   const origin: TokenOrigin = { provider: auth.provider as MailOauthProvider, settings: options.settings };
   const section = options.settings[0]!;
-  const names: ServiceNames = { service: PROVIDER_NAMES[origin.provider], codePrefix: 'mail_oauth', section, urlSetting: `${section}.token_url` };
   const seed = credentialsSeed(auth);
-  let doFetch: typeof fetch | undefined;
-  let current: StoredToken | null = null;
-  let inFlight: Promise<StoredToken> | null = null;
-  /** The last token a mail server refused: nobody gets it again. */
-  let refused: string | undefined;
-
-  function usable(token: StoredToken | null, rejected?: string): token is StoredToken & { accessToken: string } {
-    return isUsable(token, now(), { rejected }) && token.accessToken !== refused;
-  }
-  const handOut = (token: StoredToken & { accessToken: string }): MailAccessToken =>
-    ({ value: token.accessToken, renewAt: refreshDueAt(token) ?? now() });
-
-  /** The stored token of these very credentials (a row from other settings is ignored). */
-  function loadOwn(): StoredToken | null {
-    const stored = store.load(name);
-    return stored && stored.seed === seed ? stored : null;
-  }
-
   const operation = `obtain an access token for ${section}`;
-
-  async function post(request: TokenRequest, secrets: string[]): Promise<{ status: number; headers: Headers; bodyText: string }> {
-    // The TLS settings are read (and a bad ca_file reported) at the first request, not at start.
-    doFetch ??= trustingFetch(options.fetch ?? fetch, { tls_verify: true, ca_file: auth.ca_file }, section);
-    try {
-      const response = await doFetch(request.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams(request.form).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      return { status: response.status, headers: response.headers, bodyText: await response.text() };
-    } catch (err) {
-      const failure = classifyNetworkFailure(names, operation, err, {});
-      throw new SignrelayError(failure.kind, failure.code, maskSecrets(failure.message, secrets));
-    }
-  }
-
-  async function obtain(rejected: string | undefined): Promise<StoredToken> {
-    const stored = loadOwn();
-    if (usable(stored, rejected)) return stored;
-    const request = tokenRequest(auth, stored);
-    const secrets = [auth.client_secret, request.form.refresh_token].filter((v): v is string => !!v);
-    const answer = await post(request, secrets);
-    if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
-      const body = parseJson(answer.bodyText);
-      const error = typeof body?.error === 'string' ? body.error : undefined;
-      const description = typeof body?.error_description === 'string' ? body.error_description : undefined;
-      if (error) throw tokenRefused(origin, { status: answer.status, error, description }, secrets);
-    }
-    if (answer.status < 200 || answer.status > 299) {
-      throw tokenEndpointFailed(origin, answer.status, parseRetryAfter(answer.headers.get('retry-after'), now()));
-    }
-    const parsed = tokenFromResponse(answer.bodyText, request.previous, now(), DEFAULT_LIFETIME_SECONDS);
-    if (!parsed.ok) throw badAnswer(names, operation, parsed.problem);
-    const token: StoredToken = { ...parsed.token, seed, obtainedAt: now() };
-    // Saved before use: a refresh token Google just rotated exists nowhere else.
-    store.save(name, token);
-    return token;
-  }
-
-  return {
-    ...origin,
-    clientId: auth.client_id,
-    async accessToken(request = {}) {
-      const { rejected } = request;
-      if (rejected !== undefined) refused = rejected;
-      for (;;) {
-        if (usable(current, rejected)) return handOut(current);
-        if (!inFlight) {
-          inFlight = obtain(rejected).finally(() => (inFlight = null));
-          current = await inFlight;
-          if (!usable(current, rejected)) {
-            throw new SignrelayError('transient', 'mail_oauth_short_lived',
-              `${PROVIDER_NAMES[origin.provider]} issued an access token for ${section} that expires at once; will retry`);
-          }
-          return handOut(current);
-        }
-        // Someone else's request is under way: its token is ours too (unless it is the rejected one).
-        current = await inFlight;
-      }
+  // The TLS settings are read (and a bad ca_file reported) at the first request, not at start.
+  const grantOf = () => mailGrant(auth, operation, mailTokenEndpoint(auth, origin,
+    trustingFetch(options.fetch ?? fetch, { tls_verify: true, ca_file: auth.ca_file }, section), now, options.timeoutMs ?? TOKEN_TIMEOUT_MS));
+  let grant: TokenStrategy | undefined;
+  const tokens = createTokenManager({
+    // Only the row of these very credentials: one saved under other settings is another chain.
+    store: {
+      load: () => {
+        const stored = store.load(name);
+        return stored?.seed === seed ? stored : null;
+      },
+      save: (token) => store.save(name, { ...token, seed }),
     },
-  };
-}
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+    strategy: { obtain: (stored, io) => (grant ??= grantOf()).obtain(stored, io) },
+    now,
+    unusable: () => new SignrelayError('transient', 'mail_oauth_short_lived',
+      `${PROVIDER_NAMES[origin.provider]} issued an access token for ${section} that expires at once; will retry`),
+  });
+  return { ...origin, clientId: auth.client_id, accessToken: (request = {}) => tokens.token(request.rejected) };
 }
 
 /** A store that forgets on exit, for one-off checks where no database is at hand. */
