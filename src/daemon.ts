@@ -20,7 +20,7 @@ import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/
 import { createSmtpSender } from './mail/smtp-sender.ts';
 import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
-import { createSecuredSigningClient } from './providers/secured-signing/client.ts';
+import { createProvider } from './providers/create-provider.ts';
 import { BlobStore } from './store/blobs.ts';
 import { releaseFailedJobs } from './store/jobs.ts';
 import { markMoved } from './store/messages.ts';
@@ -72,17 +72,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
     throw err;
   }
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
-  const provider = options.provider ?? createSecuredSigningClient({
-    config: config.provider,
-    tokenStore: {
-      load: () => loadToken(db, 'secured-signing'),
-      save: (token) => saveToken(db, 'secured-signing', token, new Date()),
-      lockedOut: (notice) => {
-        raiseAlert({ db, config, logger, now: () => new Date() }, { kind: 'credentials', ...notice });
-        jobsQueued();
-      },
+  const provider = options.provider ?? createProvider(config.provider, {
+    db, logger,
+    lockedOut: (notice) => {
+      raiseAlert({ db, config, logger, now: () => new Date() }, { kind: 'credentials', ...notice });
+      jobsQueued();
     },
-    logger: logger.child({ component: 'secured-signing' }),
   });
   // XOAUTH2 accounts: access tokens kept in the database (mail:requests, …), renewed before they expire.
   const mailTokens = createMailTokenSources(config, { store: { load: (name) => loadToken(db, name), save: (name, token) => saveToken(db, name, token, new Date()) } });
@@ -121,7 +116,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   const mailbox = config.mailboxes.requests;
   const intakeDeps = {
-    db, blobs, config, policy: intakePolicyFrom(config), providerName: provider.name,
+    db, blobs, config, policy: intakePolicyFrom(config), provider,
     logger: logger.child({ component: 'intake' }), jobsQueued, watermarks: servicenow,
   };
   const requestWatcher = startImapWatcher({

@@ -5,17 +5,14 @@
 // or a registered callback on another host). `state` is checked, the code is exchanged,
 // and the tokens are stored in the data directory, where the daemon picks them up at its
 // next token refresh.
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
 import { parseCommand } from '../operate/command-args.ts';
-import { authorizeUrl, codeFromRedirect, DEFAULT_SCOPE, exchangeCode, newState } from '../providers/secured-signing/authorization-code.ts';
-import { oauthBaseUrl } from '../providers/secured-signing/endpoints.ts';
+import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
-import { trustingFetch } from '../http/trusting-fetch.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
 
@@ -104,19 +101,16 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
     return 2;
   }
   const config = loadConfigFile(configPath(parsed.values.config));
-  const provider = config.provider;
-  if (!provider.oauth) {
-    throw new SignrelayError('config', 'provider_without_oauth', 'provider.oauth is false (an API key without OAuth2): there is nothing to authorize');
-  }
-  const oauthBase = oauthBaseUrl(provider);
+  const flow = authorizationFlow(config.provider);
+  if ('nothing' in flow) throw new SignrelayError('config', 'provider_without_oauth', flow.nothing);
   const state = newState();
   const waiting = await waitForCode(redirectUri, state, io, timeoutSeconds * 1000);
   let code: string;
   try {
     io.stdout.write([
-      'Open this address in a browser and sign in to Secured Signing as the account signrelay sends from:',
+      `Open this address in a browser and sign in to ${flow.displayName} as the account signrelay sends from:`,
       '',
-      `  ${authorizeUrl(oauthBase, { apiKey: provider.api_key, redirectUri, scope: values.scope ?? DEFAULT_SCOPE, state })}`,
+      `  ${flow.authorizeUrl({ redirectUri, scope: values.scope ?? DEFAULT_SCOPE, state })}`,
       '',
       `Waiting for the redirect to ${redirectUri} — or paste the address the browser ends on here.`,
       '',
@@ -126,16 +120,10 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
     waiting.close();
   }
   const now = Date.now();
-  const token = await exchangeCode({
-    oauthBase, apiKey: provider.api_key, apiSecret: provider.api_secret, redirectUri, code, now,
-    fetch: trustingFetch(fetch, provider, 'provider'), timeoutMs: provider.timeout_seconds * 1000,
-  });
+  const token = await flow.exchange({ code, redirectUri, now });
   const db = openDatabase(config.storage.data_dir);
   try {
-    // The chain starts from the configured refresh token, if there is one, so the daemon
-    // keeps this one instead of going back to the configured token (see oauth.ts).
-    const seed = provider.refresh_token ? createHash('sha256').update(provider.refresh_token).digest('hex') : null;
-    saveToken(db, 'secured-signing', { ...token, seed }, new Date(now));
+    saveToken(db, flow.tokenName, token, new Date(now));
   } finally {
     db.close();
   }

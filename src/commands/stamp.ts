@@ -3,6 +3,8 @@
 // fonts without a mailbox. Without --config the schema's defaults are used. Every expected
 // failure is ONE line on stderr: exit 2 for a usage problem, 1 for a file that cannot be
 // stamped.
+import { defaultProviderTraits, providerTraits } from '../providers/provider-traits.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -39,6 +41,13 @@ interface Settings {
   maxPdfBytes: number;
   returnBase: string;
   recipientLetter: string;
+  /** Whether the provider reads smart tags (provider-traits.ts). */
+  textTags: boolean;
+}
+
+function tagSettings(traits: ProviderTraits): Pick<Settings, 'recipientLetter' | 'textTags'> {
+  const tags = traits.capabilities.textTags;
+  return { recipientLetter: tags ? tags.recipientLetter : 'C', textTags: tags !== false };
 }
 
 function settingsFrom(configPath: string | undefined): Settings {
@@ -49,7 +58,7 @@ function settingsFrom(configPath: string | undefined): Settings {
       maxPages: limits.max_pages,
       maxPdfBytes: limits.max_pdf_bytes,
       returnBase: DEFAULT_RETURN_ADDRESS,
-      recipientLetter: configSchema.shape.provider.shape.recipient_letter.parse(undefined),
+      ...tagSettings(defaultProviderTraits()),
     };
   }
   const config = loadConfigFile(configPath, { requireSecrets: false });
@@ -58,7 +67,7 @@ function settingsFrom(configPath: string | undefined): Settings {
     maxPages: config.limits.max_pages,
     maxPdfBytes: config.limits.max_pdf_bytes,
     returnBase: config.mailboxes.returns.address,
-    recipientLetter: config.provider.recipient_letter,
+    ...tagSettings(providerTraits(config.provider)),
   };
 }
 
@@ -153,6 +162,7 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       token,
       returnAddress: returnAddress(cmd.address ?? settings.returnBase, token),
       recipientLetter: settings.recipientLetter,
+      textTags: settings.textTags,
       signers: cmd.signers,
       request: { fileName },
       stamping,

@@ -18,7 +18,7 @@ import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
 import { addEvent } from '../store/events.ts';
-import { getDocuments, getRequest, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { chooseSignedCopy } from './choose-signed-copy.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
 import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
@@ -47,7 +47,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   async function collectSigned(job: JobRow, request: RequestRow): Promise<Collected> {
     const documents = getDocuments(deps.db, request.id);
     const statuses: DocumentStatus[] = [];
-    for (const doc of documents) statuses.push(await deps.provider.status(doc.providerRef!));
+    for (const doc of documents) statuses.push(await deps.provider.status(sentDocumentOf(request, doc)));
 
     const refused = statuses.find((s) => s.phase === 'declined' || s.phase === 'rejected' || s.phase === 'expired');
     if (refused) {
@@ -95,7 +95,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   /** One document's signed copy, stored and recorded with where it came from. Returns that source. */
   async function takeSignedCopy(request: RequestRow, doc: DocumentRow): Promise<string> {
     const source = await chooseSignedCopy(deps, request, doc);
-    const bytes = source.from === 'mail attachment' ? deps.blobs.get(source.sha256) : await deps.provider.download(doc.providerRef!);
+    const bytes = source.from === 'mail attachment' ? deps.blobs.get(source.sha256) : await deps.provider.download(sentDocumentOf(request, doc));
     if (!isPdfContent(bytes)) {
       throw new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`);
     }

@@ -16,6 +16,7 @@ import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../i
 import { readRequestMail } from '../intake/read-request-mail.ts';
 import { headerAddresses } from '../intake/mail-address.ts';
 import { isSenderAllowed } from '../intake/sender-allowed.ts';
+import { completionSenders } from '../providers/provider-traits.ts';
 import { cleanFileName } from '../intake/safe-file-name.ts';
 import type { Logger } from '../log.ts';
 import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/imap-watcher.ts';
@@ -95,7 +96,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     const from = headerAddresses(mail, 'from');
     if (from.problem !== null) return unmatched(message, `${from.problem}: not a sender signrelay can check`, null);
     const sender = from.addresses[0] ?? '';
-    if (!isSenderAllowed(sender, deps.config.completion.allowed_senders)) {
+    if (!isSenderAllowed(sender, completionSenders(deps.config))) {
       return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
     }
 

@@ -5,6 +5,7 @@
 // note is our own sentence with inert, bounded values in it, never markup, a mention or
 // a line someone else wrote.
 import { MAX_RECORD_REASON_CHARS, recordPeople, recordValue } from '../servicenow/record-text.ts';
+import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** The words in a work note that name its request: how a note is found in the journal again. */
@@ -12,10 +13,10 @@ export function noteMarker(request: Pick<RequestRow, 'id'>): string {
   return `signrelay, request ${request.id}`;
 }
 
-export function signedNote(request: Pick<RequestRow, 'id' | 'signers'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+export function signedNote(request: Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrderId'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
   const signers = recordPeople(request.signers);
-  const refs = documents.map((d) => recordValue(d.providerRef)).join(', ');
-  return `Signed${signers ? ` by ${signers}` : ''} via Secured Signing (reference ${refs}); attached by ${noteMarker(request)}.`;
+  const refs = request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
+  return `Signed${signers ? ` by ${signers}` : ''} via ${providerDisplayName(request.provider)} (${refs}); attached by ${noteMarker(request)}.`;
 }
 
 /**

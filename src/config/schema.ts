@@ -109,8 +109,8 @@ const returnMailbox = z.strictObject({
 }).superRefine((r, ctx) => passwordFitsAuth('the IMAP password', r.auth === undefined)(r, ctx));
 
 const completion = z.strictObject({
-  /** Who may send completion mails: addresses or *@domain. The document is still downloaded from the API. */
-  allowed_senders: z.array(nonEmpty('an address or *@domain')).default(['*@securedsigning.com', '*@dsx.co.nz']),
+  /** Who may send completion mails: addresses or *@domain; default: the provider's own senders. The document is still downloaded from the API. */
+  allowed_senders: z.array(nonEmpty('an address or *@domain')).optional(),
   /** false (default): the signed PDF is downloaded from the provider; true: the mail's attachment is used. */
   trust_attachment: z.boolean().default(false),
 });
@@ -199,8 +199,9 @@ const smtp = z.strictObject({
   if (s.auth.type === 'oauth2' && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'auth type oauth2 needs user: the mailbox signrelay sends as' });
 });
 
-const provider = z.strictObject({
-  type: z.literal('secured-signing', { error: 'expected "secured-signing" (the only provider so far)' }).default('secured-signing'),
+/** Secured Signing (SECURED-SIGNING.md): smart tags in the document, one reference per document. */
+const securedSigningProvider = z.strictObject({
+  type: z.literal('secured-signing'),
   /** `sandbox`, `production`, or a base URL ending in /web (the API version is appended). */
   environment: z.union([z.enum(['sandbox', 'production']), z.url({ error: 'expected sandbox, production or an http(s) URL' })], {
     error: 'expected sandbox, production or an http(s) URL',
@@ -225,6 +226,53 @@ const provider = z.strictObject({
   ca_file: nonEmpty('the path of a PEM file').optional(),
 });
 
+/** How a Signicat signer proves who they are: a method name and its kind (SIGNICAT.md). */
+const signatureMethod = z.strictObject({
+  name: nonEmpty('a signature method name, e.g. nbid-sign'),
+  type: z.enum(['AUTHENTICATION_BASED', 'SIGNED_STATEMENT', 'THIRD_PARTY'], { error: 'expected AUTHENTICATION_BASED, SIGNED_STATEMENT or THIRD_PARTY' }),
+});
+const signatureMethods = () => z.array(signatureMethod).min(1, { error: 'expected at least one signature method, e.g. [{name: nbid-sign, type: SIGNED_STATEMENT}]' });
+/** A language of Signicat's signing interface (the seed's list). */
+const signicatLanguage = () => z.enum(['ca', 'da', 'nl', 'en', 'et', 'fo', 'fi', 'fr', 'de', 'kl', 'it', 'nb', 'nn', 'es', 'sv'], {
+  error: 'expected a language Signicat offers: ca, da, nl, en, et, fo, fi, fr, de, kl, it, nb, nn, es or sv',
+});
+
+/** Signicat Sign API v1 (SIGNICAT.md, seed 004): an order of tasks, one per signer; no text tags. */
+const signicatProvider = z.strictObject({
+  type: z.literal('signicat'),
+  /** The Sign API base: new platform https://api.signicat.com/enterprise/sign, old https://<env>.signicat.com/sign. */
+  base_url: z.url({ error: 'expected the Sign API base URL, e.g. https://api.signicat.com/enterprise/sign' }).default('https://api.signicat.com/enterprise/sign'),
+  /** The OIDC token endpoint: new platform …/auth/open/connect/token, old https://<env>.signicat.com/oidc/token. */
+  token_url: z.url({ error: 'expected the OIDC token URL, e.g. https://api.signicat.com/auth/open/connect/token' }).default('https://api.signicat.com/auth/open/connect/token'),
+  client_id: nonEmpty('the Signicat client id'),
+  client_secret: nonEmpty('the Signicat client secret'),
+  /** How the client authenticates at the token endpoint: form (new platform) or basic (old platform). */
+  client_auth: z.enum(['form', 'basic'], { error: 'expected form or basic' }).default('form'),
+  scope: nonEmpty('an OAuth scope').default('signicat-api'),
+  /** How signers sign, unless a route names its own (routes.NAME.signature_methods). */
+  signature_methods: signatureMethods(),
+  /** The signing interface's language, unless a route names its own. */
+  language: signicatLanguage().default('en'),
+  /** Days until Signicat deletes the order after its last task ended (1-30). */
+  days_until_deletion: z.int({ error: 'expected a number of days from 1 to 30' }).min(1, { error: 'expected a number of days from 1 to 30' }).max(30, { error: 'expected a number of days from 1 to 30' }).default(30),
+  /** pades: one PAdES package per document (always used when a request has several signers); none: each task's result. */
+  packaging: z.enum(['none', 'pades'], { error: 'expected none or pades' }).default('none'),
+  /** Keep the signed result in Signicat's archive and download it from there. */
+  send_result_to_archive: z.boolean().default(false),
+  /** The sender of the notification mails Signicat sends (the signers' invitations, the completion notice to signrelay). */
+  notification_sender: email().optional(),
+  /** Each HTTP call, answer included. */
+  timeout_seconds: httpTimeout(),
+  tls_verify: z.boolean().default(true),
+  ca_file: nonEmpty('the path of a PEM file').optional(),
+});
+
+/** The e-signature provider; `type` chooses it, and each type has only its own settings. Without `type`: secured-signing. */
+const provider = z.preprocess(
+  (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) && !('type' in value) ? { ...value, type: 'secured-signing' } : value),
+  z.discriminatedUnion('type', [securedSigningProvider, signicatProvider], { error: 'expected type secured-signing or signicat' }),
+);
+
 const route = z.strictObject({
   /** ServiceNow table for record numbers without a known prefix. */
   table: z.string().optional(),
@@ -239,6 +287,10 @@ const route = z.strictObject({
   require_record: z.boolean().default(true),
   /** Overrides servicenow.delivery for this route. */
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).optional(),
+  /** Signicat: how this route's signers sign (overrides provider.signature_methods). */
+  signature_methods: signatureMethods().optional(),
+  /** Signicat: the signing interface's language for this route (overrides provider.language). */
+  language: signicatLanguage().optional(),
   /** Mail the requester when the signed document is on the record. */
   notify_requester: z.boolean().default(false),
   /** Days before the due date when the signers who have not signed get one reminder (Document/SendReminder); 0 = none. */
@@ -331,6 +383,8 @@ export type RouteConfig = Config['routes'][string];
 export type StampingConfig = Config['stamping'];
 export type LimitsConfig = Config['limits'];
 export type ProviderConfig = Config['provider'];
+export type SecuredSigningConfig = Extract<ProviderConfig, { type: 'secured-signing' }>;
+export type SignicatConfig = Extract<ProviderConfig, { type: 'signicat' }>;
 /** An IMAP account; without `auth` it logs in with its password. */
 export type ImapAccountConfig = Omit<z.infer<typeof imapAccount>, 'auth'> & { auth?: MailAuthConfig | undefined };
 export type MailAuthConfig = z.infer<typeof mailAuth>;

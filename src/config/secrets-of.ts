@@ -12,9 +12,9 @@ export function secretsOf(config: Config): string[] {
     config.mailboxes.returns.password,
     config.smtp.password,
     ...mailAuth,
-    config.provider.api_key,
-    config.provider.api_secret,
-    config.provider.refresh_token,
+    ...(config.provider.type === 'signicat'
+      ? [config.provider.client_secret]
+      : [config.provider.api_key, config.provider.api_secret, config.provider.refresh_token]),
     auth.password,
     auth.type === 'oauth' ? auth.client_secret : undefined,
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);

@@ -35,11 +35,13 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   }
   if (problems.length === 0) problems.push(...signerProblems(draft, pdfs, policy));
   if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, ...replyOf(draft) };
-  const own = pdfs.flatMap((p) => p.ownSigners);
+  const own = policy.textTags ? pdfs.flatMap((p) => p.ownSigners) : [];
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
   const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;
   return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, authentication: decision.authentication };
 }
+
+const NO_SIGNER = 'no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order';
 
 /** A rejection of a parsed request is answered like the request would have been. */
 export function replyOf(draft: RequestDraft): { reply: boolean; replyTo?: string; replyNote?: string | null } {
@@ -52,6 +54,8 @@ export function replyOf(draft: RequestDraft): { reply: boolean; replyTo?: string
  * signers — never a mix, and never a recipient or other tag the document brought along.
  */
 function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePolicy): string[] {
+  // A provider that reads no tags: a PDF's tag-like text is plain text, the mail or route names the signers.
+  if (!policy.textTags) return draft.signers.length > 0 ? [] : [NO_SIGNER];
   const other = otherSigners(draft);
   const problems = draft.documents.flatMap((doc, i) => ownTagProblems(doc.fileName, pdfs[i]?.tags ?? [], other));
   if (problems.length > 0) return problems;
@@ -61,7 +65,7 @@ function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePol
     return [`${tagged[0]!.fileName} names its own signers in signature tags but ${untagged[0]!.fileName} has none: send documents with their own tags in a mail of their own`];
   }
   if (draft.signers.length === 0 && tagged.length === 0) {
-    return ['no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order'];
+    return [NO_SIGNER];
   }
   const own = distinctSigners(pdfs.flatMap((p) => p.ownSigners));
   if (own.length > policy.limits.max_signers) {

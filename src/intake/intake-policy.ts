@@ -1,6 +1,7 @@
 // The slice of the configuration the request parser needs, and the addresses signrelay
 // itself sends from (mail from those is never treated as a request).
 import type { Config } from '../config/schema.ts';
+import { providerTraits } from '../providers/provider-traits.ts';
 import type { IntakePolicy } from './types.ts';
 
 export function intakePolicyFrom(config: Config): IntakePolicy {
@@ -10,6 +11,7 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
     ownAddresses: [fromAddress.trim().toLowerCase(), config.mailboxes.returns.address.toLowerCase()],
     routes: config.routes,
     records: config.records,
+    textTags: providerTraits(config.provider).capabilities.textTags !== false,
     instanceSenders: config.servicenow.senders ?? (config.servicenow.inbound_address ? [config.servicenow.inbound_address] : []),
     limits: config.limits,
     authentication: {

@@ -21,6 +21,7 @@ import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
@@ -33,7 +34,8 @@ export interface RequestIntakeDeps {
   config: Config;
   policy: IntakePolicy;
   logger: Logger;
-  providerName: string;
+  /** What the provider is: its name is stored with each request, its capabilities decide the stamping. */
+  provider: ProviderTraits;
   now?: () => Date;
   /** Called after a job was committed, to wake the job runner. */
   jobsQueued?: () => void;
@@ -114,7 +116,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const at = now();
     const requestId = deps.db.transaction(() => {
       const id = insertRequest(deps.db, {
-        token, state: 'received', route: draft.route, provider: deps.providerName, requester: draft.requester,
+        token, state: 'received', route: draft.route, provider: deps.provider.name, requester: draft.requester,
         subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due,
         documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
       }, at);
@@ -133,12 +135,13 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const token = newRequestToken();
     const { draft } = decision;
     const address = returnAddress(deps.config.mailboxes.returns.address, token);
+    const tags = deps.provider.capabilities.textTags;
     const stamped = [];
     for (const [i, doc] of draft.documents.entries()) {
       const input = {
         ownTags: decision.pdfs[i]?.tags,
         // A document's own tags name its signers: none are drawn besides.
-        token, returnAddress: address, recipientLetter: deps.config.provider.recipient_letter, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
+        token, returnAddress: address, recipientLetter: tags ? tags.recipientLetter : 'C', textTags: tags !== false, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
         stamping: deps.config.stamping,
       };
@@ -178,7 +181,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       let requestId: string | null = null;
       if (decision.action === 'reject') {
         requestId = insertRequest(deps.db, {
-          token: newRequestToken(), state: 'rejected', route: '', provider: deps.providerName,
+          token: newRequestToken(), state: 'rejected', route: '', provider: deps.provider.name,
           requester: replyTo ?? (mail ? mailFacts(mail).sender : null) ?? message.envelopeFrom ?? '',
           subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason, documents: [],
         }, at);

@@ -9,11 +9,12 @@ import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
-import type { SigningProvider } from '../providers/provider.ts';
+import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, hasEffect, lastEffectPhase } from '../store/events.ts';
+import { addEvent, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, setDocumentReference, transition } from '../store/requests.ts';
+import { getDocuments, getRequest, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { returnAddress } from '../pdf/build-tags.ts';
 
 export interface SubmitDeps {
   db: Db;
@@ -25,54 +26,90 @@ export interface SubmitDeps {
   now?: () => Date;
 }
 
+/** An upload older than the provider's upload lifetime less this is renewed before a send. */
+const UPLOAD_RENEW_MARGIN_MS = 5 * 60_000;
+
 export function createSubmitHandler(deps: SubmitDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
 
   const effect = (requestId: string, name: string, phase: 'intent' | 'done' | 'failed', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
 
+  async function uploadOne(request: RequestRow, doc: DocumentRow): Promise<void> {
+    if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${request.id}: document ${doc.seq} was never stamped`);
+    effect(request.id, 'upload', 'intent', { seq: doc.seq });
+    const { reference } = await deps.provider.upload({
+      fileName: doc.uploadName, bytes: deps.blobs.get(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
+    });
+    deps.db.transaction(() => {
+      setDocumentReference(deps.db, request.id, doc.seq, reference);
+      effect(request.id, 'upload', 'done', { seq: doc.seq, reference });
+    })();
+    deps.logger.info('document uploaded', { requestId: request.id, seq: doc.seq, reference });
+  }
+
   async function upload(requestId: string): Promise<void> {
     const request = getRequest(deps.db, requestId)!;
     for (const doc of getDocuments(deps.db, requestId)) {
-      if (doc.providerRef) continue;
-      if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${requestId}: document ${doc.seq} was never stamped`);
-      effect(requestId, 'upload', 'intent', { seq: doc.seq });
-      const { reference } = await deps.provider.upload({
-        fileName: doc.uploadName, bytes: deps.blobs.get(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
-      });
-      deps.db.transaction(() => {
-        setDocumentReference(deps.db, requestId, doc.seq, reference);
-        effect(requestId, 'upload', 'done', { seq: doc.seq, reference });
-      })();
-      deps.logger.info('document uploaded', { requestId, seq: doc.seq, reference });
+      if (!doc.providerRef) await uploadOne(request, doc);
     }
     transition(deps.db, requestId, 'uploaded', now());
   }
 
+  /**
+   * A provider that keeps uploads only for a while (Signicat: 30 minutes) would refuse, or
+   * lose, an order on a document it deleted: one uploaded too long ago — the submit resumed
+   * after a crash, a backoff, credentials being fixed — is uploaded again first.
+   */
+  async function renewExpiredUploads(request: RequestRow): Promise<void> {
+    const lifetime = deps.provider.capabilities.uploadLifetimeMs;
+    if (lifetime === null) return;
+    const uploadedAt = new Map<number, number>();
+    for (const event of listEvents(deps.db, request.id)) {
+      if (event.kind === 'effect' && event.detail?.effect === 'upload' && event.detail.phase === 'done') uploadedAt.set(event.detail.seq as number, Date.parse(event.at));
+    }
+    for (const doc of getDocuments(deps.db, request.id)) {
+      const at = uploadedAt.get(doc.seq);
+      if (at === undefined || now().getTime() - at > lifetime - UPLOAD_RENEW_MARGIN_MS) await uploadOne(request, doc);
+    }
+  }
+
   async function send(requestId: string): Promise<void> {
-    const request = getRequest(deps.db, requestId)!;
-    const references = getDocuments(deps.db, requestId).map((d) => d.providerRef!);
+    let request = getRequest(deps.db, requestId)!;
+    const sendInput = () => {
+      const references = getDocuments(deps.db, requestId).map((d) => d.providerRef!);
+      return { documentReferences: references, token: request.token };
+    };
     if (hasEffect(deps.db, requestId, 'send', 'intent')) {
       // A send was attempted and its outcome is unknown: ask before sending again.
-      const status = await deps.provider.status(references[0]!);
-      if (status.sent) {
+      const found = await deps.provider.findSent(sendInput());
+      if (found) {
         deps.db.transaction(() => {
-          effect(requestId, 'send', 'done', { resolvedBy: 'status', providerStatus: status.raw });
+          setSendResult(deps.db, requestId, found);
+          effect(requestId, 'send', 'done', { resolvedBy: 'status', orderId: found.orderId ?? undefined });
           transition(deps.db, requestId, 'sent', now());
         })();
         deps.logger.info('earlier send confirmed by the provider', { requestId });
         return;
       }
     }
-    effect(requestId, 'send', 'intent', { references });
+    await renewExpiredUploads(request);
+    request = getRequest(deps.db, requestId)!;
+    const { documentReferences } = sendInput();
+    effect(requestId, 'send', 'intent', { references: documentReferences });
     const record = request.recordNumber ?? request.recordSysId ?? request.subject;
+    const route = deps.config.routes[request.route];
+    let result: SendResult;
     try {
-      await deps.provider.send({
-        documentReferences: references,
+      result = await deps.provider.send({
+        documentReferences,
+        token: request.token,
+        returnAddress: returnAddress(deps.config.mailboxes.returns.address, request.token),
         dueAt: new Date(`${request.dueDate}T23:59:59Z`),
         // A prepared document's own tags name its signers: the provider reads them there.
         signers: request.signersFrom === 'pdf' ? [] : request.signers,
         packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
+        route: { signatureMethods: route?.signature_methods, language: route?.language },
       });
     } catch (err) {
       // An answer that refuses (or settings that never let it leave) sent nothing: the
@@ -81,10 +118,11 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       throw err;
     }
     deps.db.transaction(() => {
-      effect(requestId, 'send', 'done', { references });
+      setSendResult(deps.db, requestId, result);
+      effect(requestId, 'send', 'done', { references: documentReferences, orderId: result.orderId ?? undefined });
       transition(deps.db, requestId, 'sent', now());
     })();
-    deps.logger.info('request sent for signing', { requestId, references });
+    deps.logger.info('request sent for signing', { requestId, references: documentReferences, orderId: result.orderId ?? undefined });
   }
 
   return {
@@ -108,9 +146,9 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
         if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
           kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,
-          text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to Secured Signing: ${reason}\n` +
+          text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to ${deps.provider.displayName}: ${reason}\n` +
             (sendUnknown
-              ? 'Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. `signrelay retry` asks Secured Signing before sending again.'
+              ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`signrelay retry\` asks ${deps.provider.displayName} before sending again.`
               : 'The stamped PDF is kept; fix the cause and retry the request.'),
         });
       })();

@@ -13,6 +13,8 @@ export interface IntakePolicy {
   routes: Record<string, RouteConfig>;
   /** Record-number prefix → ServiceNow table, e.g. RITM → sc_req_item. */
   records: Record<string, string>;
+  /** Whether the provider reads smart tags: only then do a PDF's own tags matter (own-tag-rules.ts). */
+  textTags: boolean;
   /** servicenow.senders: the instance's own notification senders, whose mail alone may carry a watermark. */
   instanceSenders: string[];
   limits: LimitsConfig;

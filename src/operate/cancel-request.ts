@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import { addEvent, hasEffect } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
@@ -64,8 +64,13 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       }
       for (const doc of getDocuments(deps.db, requestId)) {
         if (!doc.providerRef || hasEffect(deps.db, requestId, `withdraw-${doc.seq}`, 'done')) continue;
+        if (!deps.provider.capabilities.cancel) {
+          // The request is cancelled here and on the record; the provider cannot be told.
+          deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: its signers can still sign it, and the result will not be delivered`, { requestId, reference: doc.providerRef });
+          break;
+        }
         effect(requestId, `withdraw-${doc.seq}`, 'intent', { reference: doc.providerRef });
-        await deps.provider.cancel(doc.providerRef);
+        await deps.provider.cancel(sentDocumentOf(request, doc));
         effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
         deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
       }

@@ -8,7 +8,8 @@
 // obtains. It reads; it never sends, attaches or notes anything.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { createSecuredSigningClient } from '../providers/secured-signing/client.ts';
+import { createProvider } from '../providers/create-provider.ts';
+import { providerTraits } from '../providers/provider-traits.ts';
 import { createServiceNowClient } from '../servicenow/client.ts';
 import { SERVICENOW_TOKEN_NAME } from '../servicenow/types.ts';
 import { loadToken, saveToken } from '../store/oauth-tokens.ts';
@@ -27,17 +28,23 @@ export function deliveryTables(config: Config): string[] {
   return [...new Set(tables.filter((t): t is string => typeof t === 'string' && t !== ''))].sort();
 }
 
+/** What a successful account call proves about the provider's credentials. */
+function credentialsAccepted(config: Config): string {
+  if (config.provider.type === 'signicat') return 'client credentials and token accepted';
+  return config.provider.oauth ? 'signature and OAuth token accepted' : 'signature accepted';
+}
+
 export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logger): CheckItem[] {
   return [
     {
-      title: 'Secured Signing',
+      title: providerTraits(config.provider).displayName,
       async run() {
         const db = openDb();
         try {
-          const client = createSecuredSigningClient({ config: config.provider, tokenStore: tokenStore(db, 'secured-signing'), logger });
-          const info = await client.accountInfo();
+          const provider = createProvider(config.provider, { db, logger });
+          const info = await provider.accountInfo();
           const facts = [info.plan && `plan ${info.plan}`, info.documentsLeft !== undefined && `${info.documentsLeft} documents left`].filter(Boolean);
-          return { ok: true, detail: `${config.provider.oauth ? 'signature and OAuth token accepted' : 'signature accepted'}${facts.length ? ` (${facts.join(', ')})` : ''}` };
+          return { ok: true, detail: `${credentialsAccepted(config)}${facts.length ? ` (${facts.join(', ')})` : ''}` };
         } catch (err) {
           return failed(err);
         } finally {

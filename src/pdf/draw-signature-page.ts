@@ -26,9 +26,10 @@ export interface SignaturePageDetails {
 export interface SignaturePageContent {
   details: SignaturePageDetails;
   token: string;
-  /** Empty when the document carries its own [!Sign.] tags. */
-  signers: ReadonlyArray<{ name: string; email: string; tag: string }>;
-  recipientTag: string;
+  /** Empty when the document carries its own [!Sign.] tags; without `tag` for a provider that reads none. */
+  signers: ReadonlyArray<{ name: string; email: string; tag?: string }>;
+  /** null for a provider that reads no tags. */
+  recipientTag: string | null;
 }
 
 const MIN_PAGE_SIDE = 300;
@@ -137,7 +138,9 @@ export function drawSignaturePages(doc: PDFDocument, content: SignaturePageConte
   const size = pageSize(doc);
   const layout: Layout = { doc, fonts, size, margin: Math.min(72, Math.max(36, size[0] * 0.1)), fontSize: Math.min(tagStyle.fontSize, 14), page: undefined!, y: 0 };
   newPage(layout, false);
-  paragraph(layout, 'This page was added for electronic signing. The signing service turns each bracketed tag into a place to sign; please leave the tags as they are.', { scale: 0.9, color: MUTED });
+  paragraph(layout, content.recipientTag
+    ? 'This page was added for electronic signing. The signing service turns each bracketed tag into a place to sign; please leave the tags as they are.'
+    : 'This page was added for electronic signing: it lists who is asked to sign, in order. The signing service shows each signer where to sign.', { scale: 0.9, color: MUTED });
   advance(layout, layout.fontSize);
   details(layout, content);
 
@@ -148,11 +151,11 @@ export function drawSignaturePages(doc: PDFDocument, content: SignaturePageConte
     // Keep a signer's line, tag and signing room together on one page.
     if (layout.y - (layout.fontSize * 4 + signatureRoom) < layout.margin) newPage(layout, true);
     paragraph(layout, `${i + 1}. ${signer.name} <${signer.email}>`);
-    tagLine(layout, signer.tag, tagStyle, layout.fontSize);
+    if (signer.tag) tagLine(layout, signer.tag, tagStyle, layout.fontSize);
     advance(layout, signatureRoom);
   });
 
   heading(layout, 'Completed document');
   paragraph(layout, 'The signed document is returned to signrelay, which files it with the request.');
-  tagLine(layout, content.recipientTag, tagStyle, 0);
+  if (content.recipientTag) tagLine(layout, content.recipientTag, tagStyle, 0);
 }

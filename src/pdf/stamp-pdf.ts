@@ -24,7 +24,7 @@ import { SignrelayError } from '../errors.ts';
 import type { Signer } from '../signer.ts';
 import { recipientTag, RETURN_RECIPIENT_NAME, signTag, tokenFromReturnAddress } from './build-tags.ts';
 import { drawSignaturePages, type SignaturePageDetails } from './draw-signature-page.ts';
-import { drawOverlayTags, parseColor } from './draw-tags.ts';
+import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { extractPdfText } from './extract-text.ts';
 import { findTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry } from './inspect-pdf.ts';
@@ -32,7 +32,7 @@ import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
-import { embedTagFonts, nameInTags, tagFontCanDraw } from './tag-font.ts';
+import { embedTagFonts, nameInTags, tagFontCanDraw, type TagFonts } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
 import { quoteOutside } from '../outside-text.ts';
 
@@ -45,6 +45,12 @@ export interface StampInput {
   returnAddress: string;
   /** provider.recipient_letter, e.g. "C". */
   recipientLetter: string;
+  /**
+   * Whether the provider reads smart tags (default true). When false (Signicat: who signs
+   * is in the order), the signature page lists the signers without tags, in signature-page
+   * mode whatever `stamping.mode` says, and nothing in the text is a tag of ours.
+   */
+  textTags?: boolean;
   /** Name on the recipient tag; RETURN_RECIPIENT_NAME when absent. */
   recipientName?: { firstName: string; lastName: string };
   /** In signing order; empty when the PDF has its own [!Sign.] tags. */
@@ -106,6 +112,10 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
 
   const ownTags = input.ownTags ?? findTags((await extractPdfText(bytes)).join('\n'));
+  const fonts = await embedTagFonts(doc);
+  const tagStyle = { font: fonts.regular, fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
+  if (input.textTags === false) return stampWithoutTags(doc, input, ownTags, fonts, tagStyle);
+
   const problems = ownTagProblems(fileName ?? 'the PDF', ownTags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
   if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
   const hasSignTags = ownTags.some((t) => t.family === 'sign');
@@ -114,9 +124,6 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
       'the request names no signer and the PDF has no [!Sign.…] tags: add a line like "Signer: First Last <first.last@corp.example>"');
   }
   const tags = stampTags(input, hasSignTags);
-
-  const fonts = await embedTagFonts(doc);
-  const tagStyle = { font: fonts.regular, fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.stamping.mode === 'overlay') {
     drawOverlayTags(doc, [...tags.signTags, tags.recipientTag], input.stamping.overlay, tagStyle);
   } else {
@@ -124,12 +131,31 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
     drawSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, fonts, tagStyle);
   }
 
+  const written = [...tags.signTags, tags.recipientTag].map((tag) => findTags(tag)[0]!.text);
+  return finish(doc, input, [...ownTags.map((t) => t.text), ...written]);
+}
+
+/**
+ * For a provider without text tags: the signature page lists who signs and where the
+ * document goes, with no tag, and the document's own tag-like text stays plain text (the
+ * provider does not read it) — the check after saving still proves nothing was added.
+ */
+async function stampWithoutTags(doc: PDFDocument, input: StampInput, ownTags: FoundTag[], fonts: TagFonts, tagStyle: TagStyle): Promise<Uint8Array> {
+  if (input.signers.length === 0) {
+    throw new SignrelayError('input', 'no_signers', 'the request names no signer: add a line like "Signer: First Last <first.last@corp.example>"');
+  }
+  const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
+  drawSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, fonts, tagStyle);
+  return finish(doc, input, ownTags.map((t) => t.text));
+}
+
+/** The token in the metadata, saved, and the saved text checked against the tags expected. */
+async function finish(doc: PDFDocument, input: StampInput, expectedTags: string[]): Promise<Uint8Array> {
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false });
-  const written = [...tags.signTags, tags.recipientTag].map((tag) => findTags(tag)[0]!.text);
-  await checkStampedTags(stamped, fileName ?? 'the PDF', [...ownTags.map((t) => t.text), ...written]);
+  await checkStampedTags(stamped, input.request.fileName ?? 'the PDF', expectedTags);
   return stamped;
 }
 

@@ -1,9 +1,47 @@
-// The provider interface: what signrelay needs from an e-signature service. Secured Signing
-// implements it now; Signicat (orders and tasks instead of smart tags) will later, so
-// nothing here assumes text tags or one reference per document.
+// The provider seam: what signrelay needs from an e-signature service, and what the
+// services differ in — as capabilities the rest of the code asks about, never as
+// `if (type === …)`. Secured Signing (documents placed by smart tags in their text, one
+// reference per document) and Signicat (an order of tasks, one per signer; no text tags)
+// both fit. Only src/providers/ and src/sandbox/ may name a provider's own module (a test
+// checks it); everything else holds a SigningProvider made by create-provider.ts.
 import type { Signer } from '../signer.ts';
 
 export type ProviderName = 'secured-signing' | 'signicat';
+
+export interface ProviderCapabilities {
+  /**
+   * Signers are placed by `[!Sign…]` / `[!Recipient…]` tags in the document text, with
+   * this completion-recipient letter. When false, stamping draws the visible signature
+   * page without tags (who signs is in the order).
+   */
+  textTags: false | { recipientLetter: string };
+  /** How a completed signing is learned: a mail to the return address, polling the status (the scheduler), or both. */
+  completion: { mail: boolean; polling: boolean };
+  /**
+   * How long an uploaded document stays usable before a send (Signicat's session storage:
+   * 30 minutes); null: until sent. A send resuming later uploads again first.
+   */
+  uploadLifetimeMs: number | null;
+  /** Whether the provider can remind the signers, extend the due date, withdraw a sent request. */
+  remind: boolean;
+  extend: boolean;
+  cancel: boolean;
+}
+
+/** What a provider is, apart from what it does: fixed for its type. */
+export interface ProviderTraits {
+  name: ProviderName;
+  /** For messages and work notes: "Secured Signing", "Signicat". */
+  displayName: string;
+  capabilities: ProviderCapabilities;
+  /** completion.allowed_senders when the configuration names none. */
+  defaultCompletionSenders: readonly string[];
+  /**
+   * The shape of a reference the provider writes into its mails (a document reference, an
+   * order id): the completion matcher looks up the words of a mail that have it. Global.
+   */
+  referencePattern: RegExp;
+}
 
 export interface UploadInput {
   /** File name as the provider and the signers will see it; carries the request token. */
@@ -18,10 +56,37 @@ export interface SendInput {
   documentReferences: string[];
   /** When signing must be done (UTC). */
   dueAt: Date;
-  /** Signers in order; a provider that reads tags may ignore them. */
+  /** Signers in order; a provider that reads tags may ignore them (empty: the document's own tags name them). */
   signers: Signer[];
-  /** A name for the package/order, e.g. "RITM0010001 – contract.pdf". */
+  /** A name for the package/order, e.g. "RITM0010001 (signrelay r_…)". */
   packageName: string;
+  /** The request's token: the order's client reference, and the return address's +TOKEN. */
+  token: string;
+  /** The return address for this request (returns+TOKEN@…): where a completion notice is mailed. */
+  returnAddress: string;
+  /** Route-level settings a provider may use (Signicat: signature methods, language). */
+  route: { signatureMethods?: ReadonlyArray<{ name: string; type: string }> | undefined; language?: string | undefined };
+}
+
+/** Per document, what the provider needs later (status, download, reminder, withdrawal); opaque to the rest. */
+export type KeptDocument = Record<string, unknown>;
+
+/** What a send created and must be kept, in the same transaction as the `sent` state. */
+export interface SendResult {
+  /** The provider's order (Signicat); null where a send creates none worth keeping (Secured Signing's package). */
+  orderId: string | null;
+  /** One per signer, in order (Signicat tasks); empty where the provider has none. */
+  tasks: Array<{ id: string; signer: string }>;
+  /** Per document, in order: what the provider needs to act on it later (null: the reference alone will do). */
+  documents: Array<KeptDocument | null>;
+}
+
+/** A sent document as the provider needs it: its reference and what its send kept. */
+export interface SentDocument {
+  reference: string;
+  kept: KeptDocument | null;
+  /** The request's order id, when the provider made one. */
+  orderId: string | null;
 }
 
 /** A provider's document status, normalised. `raw` keeps the provider's own word. */
@@ -32,6 +97,7 @@ export type DocumentPhase =
   | 'declined'
   | 'expired'
   | 'rejected'
+  | 'withdrawn' // deleted or cancelled at the provider
   | 'unknown';
 
 export interface DocumentStatus {
@@ -50,17 +116,20 @@ export interface AccountInfo {
   raw: unknown;
 }
 
-export interface SigningProvider {
-  readonly name: ProviderName;
-  /** True when signers are placed by tags in the document text (Secured Signing). */
-  readonly usesTextTags: boolean;
+export interface SigningProvider extends ProviderTraits {
   upload(input: UploadInput): Promise<{ reference: string }>;
-  send(input: SendInput): Promise<void>;
-  status(reference: string): Promise<DocumentStatus>;
-  download(reference: string): Promise<Uint8Array>;
-  /** Asks the provider to remind the signers of a sent document who have not signed yet. */
-  sendReminder(reference: string): Promise<void>;
-  /** Withdraws a document from signing (the signers can no longer sign it); one the provider no longer knows counts as withdrawn. */
-  cancel(reference: string): Promise<void>;
+  send(input: SendInput): Promise<SendResult>;
+  /**
+   * A send whose answer was lost (a crash, a dropped connection): did it happen? The send's
+   * result when the provider shows it did, null when it shows it did not. Throws when the
+   * provider cannot tell (then nothing is sent again: an operator decides).
+   */
+  findSent(input: Omit<SendInput, 'dueAt' | 'signers' | 'packageName' | 'route' | 'returnAddress'>): Promise<SendResult | null>;
+  status(document: SentDocument): Promise<DocumentStatus>;
+  download(document: SentDocument): Promise<Uint8Array>;
+  /** Asks the provider to remind the signers of a sent document who have not signed yet (capabilities.remind). */
+  sendReminder(document: SentDocument): Promise<void>;
+  /** Withdraws a document from signing (capabilities.cancel); one the provider no longer knows counts as withdrawn. */
+  cancel(document: SentDocument): Promise<void>;
   accountInfo(): Promise<AccountInfo>;
 }

@@ -8,7 +8,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments } from '../store/requests.ts';
+import { getDocuments, sentDocumentOf } from '../store/requests.ts';
 import { listSentRequests, queueCompleteJob } from '../store/sent-requests.ts';
 import { decideReconcile } from './reconcile-decision.ts';
 import type { PeriodicTask } from './scheduler.ts';
@@ -36,7 +36,7 @@ export function createReconcileTask(deps: ReconcileDeps): PeriodicTask {
         const statuses: DocumentStatus[] = [];
         try {
           for (const doc of getDocuments(deps.db, request.id)) {
-            if (doc.providerRef) statuses.push(await deps.provider.status(doc.providerRef));
+            if (doc.providerRef) statuses.push(await deps.provider.status(sentDocumentOf(request, doc)));
           }
         } catch (err) {
           problems.push(`request ${request.id}: ${describeError(err)}`);

@@ -9,7 +9,7 @@ import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { lastReminderState, recordReminder } from '../store/reminder-effects.ts';
-import { getDocuments } from '../store/requests.ts';
+import { getDocuments, sentDocumentOf } from '../store/requests.ts';
 import { listSentRequests } from '../store/sent-requests.ts';
 import { reminderVerdict } from './reminder-due.ts';
 import type { PeriodicTask } from './scheduler.ts';
@@ -34,6 +34,8 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
     async run({ now, signal }) {
       const counts = { sent: 0 };
       const problems: string[] = [];
+      // A provider that cannot remind (Signicat's reminders are notifications set at order time).
+      if (!deps.provider.capabilities.remind) return { counts, problems };
       for (const { request, sentAt, completePending } of listSentRequests(deps.db)) {
         if (signal.aborted) break;
         if (completePending) continue; // being completed: nobody needs reminding
@@ -46,14 +48,14 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef };
           try {
             // Signed, declined or expired since the last look: nobody to remind (reconcile takes it from here).
-            if ((await deps.provider.status(doc.providerRef)).phase !== 'in-progress') continue;
+            if ((await deps.provider.status(sentDocumentOf(request, doc))).phase !== 'in-progress') continue;
           } catch (err) {
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             continue;
           }
           recordReminder(deps.db, { ...effect, phase: 'intent' }, now());
           try {
-            await deps.provider.sendReminder(doc.providerRef);
+            await deps.provider.sendReminder(sentDocumentOf(request, doc));
           } catch (err) {
             const retry = !isSignrelayError(err) || err.kind === 'transient' || err.kind === 'auth';
             recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());

@@ -23,6 +23,10 @@ export interface RequestRow {
   recordTable: string | null;
   recordSysId: string | null;
   watermark: string | null;
+  /** The provider's order (Signicat), kept when it was sent; null otherwise. */
+  providerOrderId: string | null;
+  /** The order's tasks, one per signer (Signicat); [] otherwise. */
+  providerTasks: Array<{ id: string; signer: string }>;
   signers: Signer[];
   /** Where the signers came from; 'pdf': the documents' own tags (the provider reads them there). */
   signersFrom: SignersFrom;
@@ -40,6 +44,8 @@ export interface DocumentRow {
   originalSha256: string;
   stampedSha256: string | null;
   providerRef: string | null;
+  /** What the provider's send kept for this document (provider.ts KeptDocument). */
+  providerKept: Record<string, unknown> | null;
   signedSha256: string | null;
   attachmentSysId: string | null;
 }
@@ -123,6 +129,7 @@ export function getDocuments(db: Db, requestId: string): DocumentRow[] {
     originalSha256: r.original_sha256 as string,
     stampedSha256: (r.stamped_sha256 as string | null) ?? null,
     providerRef: (r.provider_ref as string | null) ?? null,
+    providerKept: r.provider_kept ? JSON.parse(r.provider_kept as string) as Record<string, unknown> : null,
     signedSha256: (r.signed_sha256 as string | null) ?? null,
     attachmentSysId: (r.attachment_sys_id as string | null) ?? null,
   }));
@@ -149,9 +156,23 @@ export function setRecordResolved(db: Db, requestId: string, record: { table: st
   db.prepare('UPDATE requests SET record_table = ?, record_sys_id = ?, updated_at = ? WHERE id = ?').run(record.table, record.sysId, now.toISOString(), requestId);
 }
 
-/** The request one of whose documents has this provider reference. */
+/** What a send created (provider.ts SendResult): kept with the request and its documents. Call inside the transaction that makes it `sent`. */
+export function setSendResult(db: Db, requestId: string, result: { orderId: string | null; tasks: Array<{ id: string; signer: string }>; documents: Array<Record<string, unknown> | null> }): void {
+  db.prepare('UPDATE requests SET provider_order_id = ?, provider_tasks = ? WHERE id = ?')
+    .run(result.orderId, result.tasks.length > 0 ? JSON.stringify(result.tasks) : null, requestId);
+  const keep = db.prepare('UPDATE documents SET provider_kept = ? WHERE request_id = ? AND seq = ?');
+  result.documents.forEach((kept, i) => keep.run(kept ? JSON.stringify(kept) : null, requestId, i + 1));
+}
+
+/** A sent document as its provider needs it (provider.ts SentDocument). */
+export function sentDocumentOf(request: Pick<RequestRow, 'providerOrderId'>, doc: Pick<DocumentRow, 'providerRef' | 'providerKept'>): { reference: string; kept: Record<string, unknown> | null; orderId: string | null } {
+  return { reference: doc.providerRef ?? '', kept: doc.providerKept, orderId: request.providerOrderId };
+}
+
+/** The request one of whose documents has this provider reference, or whose provider order it is. */
 export function getRequestByDocumentReference(db: Db, providerRef: string): RequestRow | undefined {
-  const row = db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef) as Record<string, unknown> | undefined;
+  const row = (db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef)
+    ?? db.prepare('SELECT * FROM requests WHERE provider_order_id = ? LIMIT 1').get(providerRef)) as Record<string, unknown> | undefined;
   return row ? toRequestRow(row) : undefined;
 }
 
@@ -169,6 +190,8 @@ function toRequestRow(r: Record<string, unknown>): RequestRow {
     recordTable: (r.record_table as string | null) ?? null,
     recordSysId: (r.record_sys_id as string | null) ?? null,
     watermark: (r.watermark as string | null) ?? null,
+    providerOrderId: (r.provider_order_id as string | null) ?? null,
+    providerTasks: r.provider_tasks ? JSON.parse(r.provider_tasks as string) as Array<{ id: string; signer: string }> : [],
     signers: JSON.parse(r.signers_json as string) as Signer[],
     signersFrom: r.signers_from as SignersFrom,
     dueDate: r.due_date as string,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load-config.ts';
 import { CLI, REPO, bareEnv, linesOf, runCli, STACK_FRAME, tempDir } from './helpers.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => { dir = await tempDir('signrelay-init-'); });
@@ -97,7 +98,7 @@ describe('signrelay init', () => {
     expect(r.stderr).not.toContain('Operator alert addresses'); // given as a flag
     expect(r.stdout).toMatch(/^ {5}SIGNRELAY_IMAP_PASSWORD {3}the request mailbox password$/m);
     const config = loadConfigFile(output, { requireSecrets: false });
-    expect(config.provider.api_key).toBe('KEY-9');
+    expect(securedSigningOf(config).api_key).toBe('KEY-9');
     expect(config.alerts.to).toEqual(['ops@acme.example']);
     expect(await readFile(output, 'utf8')).toContain('password: ${SIGNRELAY_IMAP_PASSWORD}');
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
 import { SignrelayError } from '../../src/errors.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 const EXAMPLE = 'config/signrelay.example.yaml';
 const ENV = {
@@ -36,7 +37,7 @@ describe('loadConfigFile', () => {
   it('loads the example config with its defaults and substituted secrets', () => {
     const config = loadConfigFile(EXAMPLE, { env: ENV });
     expect(config.mailboxes.requests.password).toBe('imap-pw');
-    expect(config.provider.api_secret).toBe('secret');
+    expect(securedSigningOf(config).api_secret).toBe('secret');
     expect(config.limits.max_mail_bytes).toBe(26214400);
     expect(config.routes.hr?.due_days).toBe(7);
     expect(config.records.RITM).toBe('sc_req_item');

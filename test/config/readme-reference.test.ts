@@ -21,7 +21,8 @@ function configurationRows(): Map<string, string> {
 describe('README configuration reference', () => {
   const rows = configurationRows();
   const leaves = (def: Def, prefix: string[]) => {
-    const all = schemaPaths(def, prefix, []);
+    // The provider's types each get their settings named; the mail and ServiceNow `auth` unions have sections of their own.
+    const all = schemaPaths(def, prefix, [], (path) => path === 'provider');
     return all.filter((path) => !all.some((other) => other.startsWith(`${path}.`)));
   };
 

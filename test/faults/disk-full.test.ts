@@ -19,6 +19,7 @@ import { buildMail, contractPdf } from '../integration/world.ts';
 import { daemonLog, linesWithStackTraces } from './imap-fault-world.ts';
 import { fillUp, mountTmpfs, removeFiller, unmountTmpfs } from './disk-tmpfs.ts';
 import { countedAttemptsOfWaitingMail, expectProcessedOnce, inFolder, storageFaultDaemon, useStorageFaultWorld, waitForIdle } from './storage-fault-checks.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 const CAN_MOUNT = ((): boolean => {
   const probe = mkdtempSync(join(tmpdir(), 'signrelay-tmpfs-probe-'));
@@ -79,7 +80,7 @@ it(`holds a mail while the data dir's filesystem is full (ENOSPC, ${CAN_MOUNT ? 
   const dataDir = join(dirname(world.config.storage.data_dir), 'data-full');
   world.config.storage.data_dir = dataDir;
   // The old data dir kept the rotated OAuth refresh token; a new one starts from a fresh token.
-  world.config.provider.refresh_token = world.simulator.issueTokens().refreshToken;
+  securedSigningOf(world.config).refresh_token = world.simulator.issueTokens().refreshToken;
   let full = false;
   let clear: () => void;
   if (CAN_MOUNT) {

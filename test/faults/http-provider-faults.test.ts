@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
-import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, taggedPdf } from '../sandbox/fixtures.ts';
+import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf } from '../sandbox/fixtures.ts';
 
 let sim: SecuredSigningSimulator | undefined;
 afterEach(async () => {
@@ -28,7 +28,7 @@ async function setup(timeoutSeconds = 10) {
 }
 
 const caught = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: SignrelayError) => err);
-const sendInput = (reference: string) => ({ documentReferences: [reference], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] });
+const sendInput = (reference: string) => sendOf([reference]);
 
 /** What the operator may see must hold neither the API secret, nor a token, nor a stack. */
 function expectClean(err: SignrelayError, store: ReturnType<typeof memoryTokenStore>): void {
@@ -59,7 +59,7 @@ describe('a call that never answers', () => {
     expectClean(err, store);
     // The outcome is unknown to the client, not to the service: this is what the submit job's retry asks.
     expect(sim.documents.get(reference)!.sent).toBe(true);
-    expect(await client.status(reference)).toMatchObject({ sent: true });
+    expect(await client.status(sentDoc(reference))).toMatchObject({ sent: true });
   });
 
   it('the OAuth token call has the same timeout', async () => {
@@ -100,11 +100,11 @@ describe('a 200 that is not the API\'s JSON', () => {
     const { sim, client } = await setup();
     const { reference } = await client.upload({ fileName: 'contract.pdf', bytes: await taggedPdf(), clientReference: 'tok-1' });
     sim.failNext('/Document/Status', { kind: 'malformed', body: 'truncated' });
-    const err = await caught(client.status(reference));
+    const err = await caught(client.status(sentDoc(reference)));
     expect(err).toMatchObject({ kind: 'transient', code: 'provider_bad_response' });
     expect(err.message).toMatch(/read the status of document .* \(GET \/Document\/Status\)/);
     expect(err.message).not.toMatch(/unknown/);
-    expect(await client.status(reference)).toMatchObject({ reference, sent: false });
+    expect(await client.status(sentDoc(reference))).toMatchObject({ reference, sent: false });
   });
 });
 

@@ -20,6 +20,7 @@ import { openDatabase, type Db } from '../../src/store/open-database.ts';
 import { getDocuments, getRequest, insertRequest, setDocumentStamped, transition } from '../../src/store/requests.ts';
 import { contractPdf } from './world.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 const CONFIG = configSchema.parse({
   mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
@@ -50,10 +51,10 @@ afterEach(async () => {
 });
 
 function client(): SigningProvider {
-  const provider = configSchema.shape.provider.parse({
+  const provider = securedSigningOf({ provider: configSchema.shape.provider.parse({
     environment: simulator.url, oauth_url: simulator.oauthUrl, api_key: 'k-resume', api_secret: 's-resume-secret',
     referer: 'https://corp.example', refresh_token: simulator.issueTokens().refreshToken,
-  });
+  }) });
   return createSecuredSigningClient({
     config: provider,
     tokenStore: { load: () => loadToken(db, 'secured-signing'), save: (t) => saveToken(db, 'secured-signing', t, new Date()) },
@@ -112,17 +113,14 @@ describe('the submit job', () => {
     let crashed = false;
     // The provider accepts the send, then the process "dies" before recording it.
     const crashingOnce: SigningProvider = {
-      ...real, name: real.name, usesTextTags: real.usesTextTags,
-      upload: (input) => real.upload(input),
-      status: (ref) => real.status(ref),
-      download: (ref) => real.download(ref),
-      accountInfo: () => real.accountInfo(),
+      ...real,
       async send(input) {
-        await real.send(input);
+        const result = await real.send(input);
         if (!crashed) {
           crashed = true;
           throw new Error('simulated crash after the provider accepted the send');
         }
+        return result;
       },
     };
     run(crashingOnce);

@@ -5,7 +5,7 @@ import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator, type SecuredSigningSimulatorOptions } from '../../src/sandbox/secured-signing/server.ts';
 import type { SignrelayError } from '../../src/errors.ts';
-import { API_KEY, API_SECRET, REFERER, manualClock, memoryTokenStore, providerConfig, taggedPdf, untaggedPdf } from '../sandbox/fixtures.ts';
+import { API_KEY, API_SECRET, REFERER, manualClock, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf, untaggedPdf } from '../sandbox/fixtures.ts';
 
 let sim: SecuredSigningSimulator | undefined;
 afterEach(async () => {
@@ -33,11 +33,11 @@ describe('round trip', () => {
     const original = await taggedPdf();
     const { reference } = await upload(client, original);
     expect(sim.documents.get(reference)).toMatchObject({ name: 'contract-tok123.pdf', clientReference: 'tok123-1' });
-    expect(await client.status(reference)).toMatchObject({ reference, phase: 'uploaded', raw: 'NotStart', sent: false });
+    expect(await client.status(sentDoc(reference))).toMatchObject({ reference, phase: 'uploaded', raw: 'NotStart', sent: false });
 
     const dueAt = new Date(Date.now() + 14 * 86_400_000);
     await client.send({
-      documentReferences: [reference], dueAt, packageName: 'RITM0010001 – contract',
+      ...sendOf([reference]), dueAt, packageName: 'RITM0010001 – contract',
       signers: [{ firstName: 'Ånn', lastName: 'Lée', email: 'ann.lee@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@example.com' }],
     });
     const send = sim.calls.find((c) => c.path.endsWith('/SmartTag/Send'))!;
@@ -45,15 +45,15 @@ describe('round trip', () => {
       DocumentReferences: [reference], DueDate: dueAt.toISOString().replace(/\.\d{3}Z$/, 'Z'), GMT: '0', PackageName: 'RITM0010001 – contract',
       Signers: [{ FirstName: 'Ånn', LastName: 'Lée', Email: 'ann.lee@example.com' }, { FirstName: 'Bob', LastName: 'Stone', Email: 'bob.stone@example.com' }],
     });
-    const sent = await client.status(reference);
+    const sent = await client.status(sentDoc(reference));
     expect(sent).toMatchObject({ phase: 'in-progress', sent: true });
     expect(sent.signers.map((s) => s.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
 
     sim.signNext(reference);
-    expect(await client.status(reference)).toMatchObject({ phase: 'in-progress', raw: '1 of 2 Signed' });
+    expect(await client.status(sentDoc(reference))).toMatchObject({ phase: 'in-progress', raw: '1 of 2 Signed' });
     await sim.complete(reference);
-    expect(await client.status(reference)).toMatchObject({ phase: 'completed', raw: 'Complete' });
-    const signed = await client.download(reference);
+    expect(await client.status(sentDoc(reference))).toMatchObject({ phase: 'completed', raw: 'Complete' });
+    const signed = await client.download(sentDoc(reference));
     expect(Buffer.from(signed).equals(Buffer.from(original))).toBe(false);
     expect((await extractPdfText(signed)).join('\n')).toContain('Signed by Ånn Lée <ann.lee@example.com>');
   });
@@ -61,7 +61,7 @@ describe('round trip', () => {
   it('omits Signers when the request names none (the tags stand)', async () => {
     const { sim, client } = await setup();
     const { reference } = await upload(client);
-    await client.send({ documentReferences: [reference], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] });
+    await client.send(sendOf([reference]));
     expect(sim.calls.find((c) => c.path.endsWith('/SmartTag/Send'))!.body).not.toHaveProperty('Signers');
     expect(sim.documents.get(reference)!.signers.map((s) => s.FirstName)).toEqual(['Ann', 'Bob']);
   });
@@ -186,13 +186,13 @@ describe('failures', () => {
   it('500 is transient', async () => {
     const { sim, client } = await setup();
     sim.failNext('/SmartTag/Send', { status: 500 });
-    const err = await caught(client.send({ documentReferences: ['x'], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] }));
+    const err = await caught(client.send(sendOf(['x'])));
     expect(err).toMatchObject({ kind: 'transient', code: 'provider_server_error' });
   });
 
   it('an unknown reference is a permanent 404', async () => {
     const { client } = await setup();
-    const err = await caught(client.status('no-such-ref'));
+    const err = await caught(client.status(sentDoc('no-such-ref')));
     expect(err).toMatchObject({ kind: 'permanent', code: 'provider_not_found' });
     expect(err.message).toContain('please check reference');
   });
@@ -200,7 +200,7 @@ describe('failures', () => {
   it('an untagged document is refused for good, with the reason', async () => {
     const { client } = await setup();
     const { reference } = await upload(client, await untaggedPdf());
-    const err = await caught(client.send({ documentReferences: [reference], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] }));
+    const err = await caught(client.send(sendOf([reference])));
     expect(err).toMatchObject({ kind: 'permanent', code: 'provider_rejected' });
     expect(err.message).toContain('[!Sign.');
   });
@@ -240,8 +240,8 @@ describe('without OAuth', () => {
   it('works on signature headers alone and sends no Authorization', async () => {
     const { sim, client } = await setup({ oauth: false }, { oauth: false });
     const { reference } = await upload(client);
-    await client.send({ documentReferences: [reference], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] });
-    expect(await client.status(reference)).toMatchObject({ sent: true });
+    await client.send(sendOf([reference]));
+    expect(await client.status(sentDoc(reference))).toMatchObject({ sent: true });
     expect(tokenCalls(sim)).toHaveLength(0);
     expect(sim.calls.every((c) => c.headers.authorization === undefined)).toBe(true);
   });

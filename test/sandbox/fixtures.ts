@@ -2,8 +2,9 @@
 // with pdf-lib (tags as real text, so the simulator's pdfjs reading finds them), a
 // provider configuration pointing at a simulator, a token store in memory, and a clock.
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { ProviderConfig } from '../../src/config/schema.ts';
+import type { SecuredSigningConfig } from '../../src/config/schema.ts';
 import type { StoredToken, TokenStore } from '../../src/providers/secured-signing/oauth.ts';
+import type { SendInput, SentDocument } from '../../src/providers/provider.ts';
 
 export const API_KEY = 'sim-api-key-0001';
 export const API_SECRET = 'sim-secret-never-show-9b7e41';
@@ -32,7 +33,7 @@ export function untaggedPdf(): Promise<Uint8Array> {
   return pdfWithLines(['No tags on this page.']);
 }
 
-export function providerConfig(sim: { url: string; oauthUrl: string }, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+export function providerConfig(sim: { url: string; oauthUrl: string }, overrides: Partial<SecuredSigningConfig> = {}): SecuredSigningConfig {
   return {
     type: 'secured-signing', environment: sim.url, oauth_url: sim.oauthUrl, api_key: API_KEY, api_secret: API_SECRET,
     oauth: true, referer: REFERER, recipient_letter: 'C', timeout_seconds: 10, tls_verify: true, ...overrides,
@@ -61,4 +62,17 @@ export function memoryTokenStore(initial: StoredToken | null = null): MemoryToke
 export function manualClock(start = Date.now()): { now: () => number; advance(ms: number): void } {
   let t = start;
   return { now: () => t, advance: (ms) => { t += ms; } };
+}
+
+/** A document as a provider's status/download/remind/cancel take it (provider.ts SentDocument). */
+export function sentDoc(reference: string): SentDocument {
+  return { reference, kept: null, orderId: null };
+}
+
+/** A send of these documents with nothing else to say: no signers (the tags decide), due tomorrow. */
+export function sendOf(documentReferences: string[], extra: Partial<SendInput> = {}): SendInput {
+  return {
+    documentReferences, dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [],
+    token: 'k7q2mzx4bd5fh6jn3wpa', returnAddress: 'returns+k7q2mzx4bd5fh6jn3wpa@corp.example', route: {}, ...extra,
+  };
 }

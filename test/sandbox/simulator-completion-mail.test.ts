@@ -6,7 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
-import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, taggedPdf } from './fixtures.ts';
+import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf } from './fixtures.ts';
 
 interface Received { rcptTo: string[]; raw: Buffer }
 const received: Received[] = [];
@@ -39,7 +39,7 @@ describe('complete()', () => {
   it('mails the signed PDF to the [!Recipient…] address', async () => {
     const client = createSecuredSigningClient({ config: providerConfig(sim, { oauth: false }), tokenStore: memoryTokenStore() });
     const { reference } = await client.upload({ fileName: 'contract-tok123.pdf', bytes: await taggedPdf(), clientReference: 'tok123-1' });
-    await client.send({ documentReferences: [reference], dueAt: new Date(Date.now() + 86_400_000), packageName: 'p', signers: [] });
+    await client.send(sendOf([reference]));
 
     const mails = await sim.complete(reference);
     expect(mails).toEqual([expect.objectContaining({ reference, to: 'returns+tok123@corp.example', subject: 'contract-tok123.pdf has been signed' })]);
@@ -53,7 +53,7 @@ describe('complete()', () => {
     const attachment = mail.attachments[0]!;
     expect(attachment.filename).toBe('contract-tok123.pdf');
     expect(attachment.contentType).toBe('application/pdf');
-    expect(Buffer.from(attachment.content).equals(Buffer.from(await client.download(reference)))).toBe(true);
+    expect(Buffer.from(attachment.content).equals(Buffer.from(await client.download(sentDoc(reference))))).toBe(true);
     expect(sim.mails).toHaveLength(1);
   });
 });

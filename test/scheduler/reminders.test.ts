@@ -7,6 +7,7 @@ import { listEvents } from '../../src/store/events.ts';
 import { recordReminder } from '../../src/store/reminder-effects.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
 import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
+import { sentDoc } from '../sandbox/fixtures.ts';
 
 const DUE = '2030-06-30'; // due at 2030-06-30T23:59:59Z; the reminder is due from 2030-06-28T23:59:59Z
 const SENT_AT = new Date('2030-06-10T09:00:00Z');
@@ -86,8 +87,8 @@ describe('the reminders task', () => {
   it('the simulator refuses a reminder for a document that is not out for signing', async () => {
     const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     world.simulator.decline(reference, 'No');
-    await expect(world.provider.sendReminder(reference)).rejects.toMatchObject({ kind: 'permanent' });
-    await expect(world.provider.sendReminder('no-such-document')).rejects.toMatchObject({ kind: 'permanent' });
+    await expect(world.provider.sendReminder(sentDoc(reference))).rejects.toMatchObject({ kind: 'permanent' });
+    await expect(world.provider.sendReminder(sentDoc('no-such-document'))).rejects.toMatchObject({ kind: 'permanent' });
     expect(reminderCalls().map((c) => c.status)).toEqual([400, 404]);
   });
 

@@ -21,6 +21,7 @@ import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
 import { getDocuments, getRequest, insertRequest, setDocumentStamped, transition } from '../../src/store/requests.ts';
 import { contractPdf } from '../integration/world.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 const API_KEY = 'k-scheduler';
 const API_SECRET = 's-scheduler-secret';
@@ -71,9 +72,9 @@ export async function startSchedulerWorld(schedule: Record<string, unknown> = {}
     blobs: new BlobStore(dataDir),
     clock: { now: new Date() },
     provider: createSecuredSigningClient({
-      config: configSchema.shape.provider.parse({
+      config: securedSigningOf({ provider: configSchema.shape.provider.parse({
         environment: simulator.url, oauth_url: simulator.oauthUrl, api_key: API_KEY, api_secret: API_SECRET, referer: REFERER, refresh_token: refreshToken,
-      }),
+      }) }),
       tokenStore: { load: () => loadToken(world.db, 'secured-signing'), save: (t) => saveToken(world.db, 'secured-signing', t, new Date()) },
     }),
 

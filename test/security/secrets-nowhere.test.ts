@@ -33,6 +33,7 @@ import {
 } from '../integration/world.ts';
 import { looseModes } from './loose-modes.ts';
 import { credentialNeedles, needlesFor, scanDatabase, scanDirectory, scanText, wireCredentials, type Needle } from './secret-scan.ts';
+import { securedSigningOf } from '../support/provider-config.ts';
 
 const SMTP_USER = 'signrelay-smtp';
 const SMTP_PASSWORD = 'smtp-pass+do/not&log%5e1d';
@@ -136,7 +137,7 @@ describe('afterwards, no secret is found', () => {
   beforeAll(() => {
     const configured: Array<[string, string | undefined]> = [
       ['IMAP password (requests and returns accounts)', IMAP_PASSWORD], ['SMTP password', SMTP_PASSWORD],
-      ['Secured Signing API key', API_KEY], ['Secured Signing API secret', API_SECRET], ['Secured Signing refresh token (configured)', config.provider.refresh_token],
+      ['Secured Signing API key', API_KEY], ['Secured Signing API secret', API_SECRET], ['Secured Signing refresh token (configured)', securedSigningOf(config).refresh_token],
       ['ServiceNow password', SN_PASSWORD], ['ServiceNow client secret', SN_CLIENT_SECRET],
     ];
     // Every secret the configuration has must be among them: a new secret setting cannot be forgotten here.

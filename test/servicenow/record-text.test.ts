@@ -39,7 +39,7 @@ describe('recordValue', () => {
 });
 
 const REQUEST = {
-  id: 'r_0123456789ab', signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@corp.example' }],
+  id: 'r_0123456789ab', provider: 'secured-signing', providerOrderId: null, signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@corp.example' }],
 };
 
 describe('the notes on a record', () => {

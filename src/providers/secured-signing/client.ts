@@ -4,8 +4,8 @@
 // timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
 // file knows the endpoints, their JSON, and which calls change something (upload, send,
 // reminder: a lost answer leaves their outcome unknown, for the caller to resolve).
-import type { ProviderConfig } from '../../config/schema.ts';
-import type { AccountInfo, DocumentStatus, SendInput, SigningProvider, UploadInput } from '../provider.ts';
+import type { SecuredSigningConfig } from '../../config/schema.ts';
+import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
 import { badResponse } from './classify-error.ts';
 import { isSignrelayError } from '../../errors.ts';
@@ -14,9 +14,10 @@ import { trustingFetch } from '../../http/trusting-fetch.ts';
 import { documentStatusFrom } from './document-status.ts';
 import { resolveEndpoints } from './endpoints.ts';
 import { createTokenManager, type TokenManager, type TokenStore } from './oauth.ts';
+import { securedSigningTraits } from './traits.ts';
 
 export interface SecuredSigningClientOptions {
-  config: ProviderConfig;
+  config: SecuredSigningConfig;
   /** Where OAuth2 tokens are kept; a rotated refresh token must survive a restart. */
   tokenStore: TokenStore;
   fetch?: typeof fetch;
@@ -73,9 +74,14 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
     tokens, fetch: fetchFn, now, timeoutMs, logger: options.logger,
   };
 
+  async function status(reference: string): Promise<DocumentStatus> {
+    const operation = `read the status of document ${reference}`;
+    const answer = await callApi(ctx, { operation, method: 'GET', path: `/Document/Status/${segment(reference)}` });
+    return documentStatusFrom(parseJson(answer), reference);
+  }
+
   return {
-    name: 'secured-signing',
-    usesTextTags: true,
+    ...securedSigningTraits(config),
     tokens,
 
     async upload(input: UploadInput) {
@@ -89,7 +95,7 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       return { reference: doc.Reference };
     },
 
-    async send(input: SendInput) {
+    async send(input: SendInput): Promise<SendResult> {
       const operation = `send ${input.documentReferences.join(', ')} for signing`;
       const body: Record<string, unknown> = {
         DocumentReferences: input.documentReferences,
@@ -105,29 +111,33 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       }
       const answer = await callApi(ctx, { operation, method: 'POST', path: '/SmartTag/Send', json: body, effect: true });
       if (!Array.isArray(parseJson(answer, true))) throw badResponse(answer.what, 'expected a list of documents', undefined, { effect: true });
+      // The package is not needed later: every call names a document by its reference.
+      return { orderId: null, tasks: [], documents: input.documentReferences.map(() => null) };
     },
 
-    async status(reference: string): Promise<DocumentStatus> {
-      const operation = `read the status of document ${reference}`;
-      const answer = await callApi(ctx, { operation, method: 'GET', path: `/Document/Status/${segment(reference)}` });
-      return documentStatusFrom(parseJson(answer), reference);
+    async findSent(input) {
+      // A document with signers, or a status past NotStart, was sent (unconfirmed: README).
+      const first = await status(input.documentReferences[0]!);
+      return first.sent ? { orderId: null, tasks: [], documents: input.documentReferences.map(() => null) } : null;
     },
 
-    async download(reference: string) {
+    status: (document: SentDocument) => status(document.reference),
+
+    async download({ reference }: SentDocument) {
       const operation = `download document ${reference}`;
       const answer = await callApi(ctx, { operation, method: 'GET', path: `/Download/GetDocumentData/${segment(reference)}` });
       if (answer.body.length === 0) throw badResponse(answer.what, 'the document is empty');
       return answer.body;
     },
 
-    async sendReminder(reference: string) {
+    async sendReminder({ reference }: SentDocument) {
       // The body is UNCONFIRMED: the endpoint is listed by the API, its fields are not
       // documented; {"DocumentReference": …} follows the naming of the other calls. The
       // answer's shape is unknown too, so only the status matters.
       await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference }, effect: true });
     },
 
-    async cancel(reference: string) {
+    async cancel({ reference }: SentDocument) {
       // DELETE /Document/{ref} is listed by the API (SECURED-SIGNING.md); its answer's shape
       // is not documented, so only the status matters. A document the service no longer
       // knows (404: deleted already, or by its retention) is withdrawn as far as we care.

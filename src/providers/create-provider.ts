@@ -1,0 +1,35 @@
+// The one place a provider is made from the configuration: the daemon, `check`, `cancel`,
+// the scheduler and the demo hold only the SigningProvider it returns. Its OAuth tokens
+// are kept in the daemon's database under the provider's name (a rotated refresh token
+// must survive a restart).
+import type { ProviderConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { loadToken, saveToken } from '../store/oauth-tokens.ts';
+import type { Db } from '../store/open-database.ts';
+import type { SigningProvider } from './provider.ts';
+import { createSecuredSigningClient } from './secured-signing/client.ts';
+import { SignrelayError } from '../errors.ts';
+
+export interface ProviderDeps {
+  /** Where tokens are kept (the oauth_tokens row named after the provider). */
+  db: Db;
+  logger: Logger;
+  /** Told when the provider refuses signrelay's credentials for good (an operator must act). */
+  lockedOut?: (notice: { subject: string; text: string }) => void;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export function createProvider(config: ProviderConfig, deps: ProviderDeps): SigningProvider {
+  const tokenStore = (name: string) => ({
+    load: () => loadToken(deps.db, name),
+    save: (token: Parameters<typeof saveToken>[2]) => saveToken(deps.db, name, token, new Date()),
+  });
+  const common = { fetch: deps.fetch, now: deps.now };
+  if (config.type === 'signicat') {
+    throw new SignrelayError('config', 'provider_unsupported', 'provider.type: signicat is not wired in yet');
+  }
+  return createSecuredSigningClient({
+    config, tokenStore: { ...tokenStore('secured-signing'), lockedOut: deps.lockedOut }, logger: deps.logger.child({ component: 'secured-signing' }), ...common,
+  });
+}

@@ -1,0 +1,29 @@
+// What Signicat is, apart from its API (SIGNICAT.md): no text tags — who signs is in the
+// order, one task per signer; completion learned from the COMPLETED notification it mails
+// to the return address and from polling the tasks' status (the backstop for a lost mail);
+// order ids as they appear in its notification mails (`${orderId}`).
+import type { ProviderTraits } from '../provider.ts';
+
+/** Its notification mails' sender is unconfirmed: signicat.com and its subdomains. */
+export const SIGNICAT_SENDERS = ['*@signicat.com', '*@mail.signicat.com'] as const;
+
+// Order ids are GUIDs in the SDK and short strings in the seed (unconfirmed): letters,
+// digits and `-`, 8 to 64 characters.
+const ORDER_ID_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9][A-Za-z0-9_-]{7,63}(?![A-Za-z0-9_-])/g;
+
+export function signicatTraits(): ProviderTraits {
+  return {
+    name: 'signicat',
+    displayName: 'Signicat',
+    capabilities: {
+      textTags: false,
+      completion: { mail: true, polling: true },
+      uploadLifetimeMs: 30 * 60_000,
+      remind: false,
+      extend: false,
+      cancel: true,
+    },
+    defaultCompletionSenders: SIGNICAT_SENDERS,
+    referencePattern: ORDER_ID_RE,
+  };
+}
