@@ -5,7 +5,12 @@ export interface Signer {
   firstName: string;
   lastName: string;
   email: string;
+  /** A mobile number in +CC form (+4791234567), for providers that invite by SMS too (Signicat). */
+  mobile?: string;
 }
+
+/** +CC then the number: the only phone format Signicat accepts (seed 004), E.164's length. */
+const MOBILE_RE = /^\+[1-9]\d{6,14}$/;
 
 const ADDRESS_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 
@@ -14,11 +19,22 @@ export function isEmailAddress(text: string): boolean {
 }
 
 /**
- * Parses `First Last <email>`, `"Last, First" <email>` or a bare `email`.
- * The last word of the name is the last name; a bare address gives empty names, which
- * the caller may fill from the address's local part. Returns an error string otherwise.
+ * Parses `First Last <email>`, `"Last, First" <email>` or a bare `email`, each optionally
+ * followed by a mobile number in +CC form (`Ann Lee <ann@x> +47 912 34 567`; spaces,
+ * dashes and dots inside it are dropped). The last word of the name is the last name; a
+ * bare address gives empty names, which the caller may fill from the address's local part.
+ * Returns an error string otherwise.
  */
 export function parseSigner(text: string): Signer | { error: string } {
+  const phone = /\s+(\+?[\d(][\d\s().-]{5,}\d)\s*$/.exec(text.trim());
+  if (phone) {
+    const mobile = phone[1]!.replace(/[\s().-]/g, '');
+    if (!MOBILE_RE.test(mobile)) {
+      return { error: `"${phone[1]}" is not a mobile number in +CC form: write the country code first, e.g. +4791234567` };
+    }
+    const rest = parseSigner(text.trim().slice(0, phone.index));
+    return 'error' in rest ? rest : { ...rest, mobile };
+  }
   const trimmed = text.trim();
   const angle = /^(.*?)<([^<>]+)>\s*$/.exec(trimmed);
   const name = (angle ? angle[1]! : '').trim().replace(/^"(.*)"$/, '$1').trim();
@@ -36,5 +52,6 @@ export function parseSigner(text: string): Signer | { error: string } {
 
 export function formatSigner(signer: Signer): string {
   const name = [signer.firstName, signer.lastName].filter(Boolean).join(' ');
-  return name ? `${name} <${signer.email}>` : signer.email;
+  const address = name ? `${name} <${signer.email}>` : signer.email;
+  return signer.mobile ? `${address} ${signer.mobile}` : address;
 }

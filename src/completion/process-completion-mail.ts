@@ -32,6 +32,8 @@ import { candidateReferences, describeConflict, matchCompletion, recipientTokens
 export const RETURNS_MAILBOX = 'returns';
 /** PDFs kept from one completion mail (trust_attachment): a mail of a thousand PDFs is not a thousand checks. */
 const MAX_PDFS_PER_MAIL = 10;
+/** Reference-like words of a mail kept with its event: how a lost send's order is found again (Signicat's order notice). */
+const MAX_KEPT_REFERENCES = 20;
 
 export interface CompletionIntakeDeps {
   db: Db;
@@ -130,7 +132,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
       // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.
       const trigger = queueCompletionTrigger(deps.db, request.id, attachments, now());
-      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, attachments: attachments.length, pdfs: attachments, trigger } }, now());
+      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES), attachments: attachments.length, pdfs: attachments, trigger } }, now());
     });
     deps.jobsQueued?.();
     return outcome;

@@ -62,9 +62,9 @@ function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom,
 function parseOneSigner(value: string): Signer | string {
   const parsed = parseSigner(value);
   if ('error' in parsed) {
-    return value === ''
-      ? 'names nobody: write Signer: First Last <first.last@example.com>'
-      : 'has no valid email address: write it as Signer: First Last <first.last@example.com>';
+    if (value === '') return 'names nobody: write Signer: First Last <first.last@example.com>';
+    if (parsed.error.includes('+CC')) return `has a mobile number signrelay cannot use: ${parsed.error.replace(/^"[^"]*" /, 'it ')}`;
+    return 'has no valid email address: write it as Signer: First Last <first.last@example.com>';
   }
   const name = `${parsed.firstName} ${parsed.lastName}`;
   // parseSigner takes the last <…> as the address, so "A <a@x>, B <b@x>" would be one signer.
@@ -72,7 +72,7 @@ function parseOneSigner(value: string): Signer | string {
   // A name garbled by a wrong or missing charset ("J\ufffdrgen", the mail parser's
   // replacement for bytes that are not UTF-8) would reach the tags and the provider as it
   // is: the name from the address is better than a wrong one.
-  if (name.includes(REPLACEMENT_CHARACTER)) return withNames({ firstName: '', lastName: '', email: parsed.email });
+  if (name.includes(REPLACEMENT_CHARACTER)) return withNames({ firstName: '', lastName: '', email: parsed.email, ...(parsed.mobile ? { mobile: parsed.mobile } : {}) });
   return withNames(parsed);
 }
 

@@ -26,6 +26,12 @@ export interface SubmitDeps {
   now?: () => Date;
 }
 
+/**
+ * How long a send whose answer was lost waits for the provider's own notice of it before it
+ * is taken as not done (Signicat: the order's CREATED notice to the return address).
+ */
+const SEND_NOTICE_WAIT_MS = 15 * 60_000;
+
 /** An upload older than the provider's upload lifetime less this is renewed before a send. */
 const UPLOAD_RENEW_MARGIN_MS = 5 * 60_000;
 
@@ -74,15 +80,33 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     }
   }
 
+  /** When the last send was attempted, if one was and its outcome is unknown. */
+  function lastSendIntentAt(requestId: string): number | undefined {
+    const sends = listEvents(deps.db, requestId).filter((e) => e.kind === 'effect' && e.detail?.effect === 'send');
+    const last = sends.at(-1);
+    return last?.detail?.phase === 'intent' ? Date.parse(last.at) : undefined;
+  }
+
+  /** References the provider's mails to this request's return address carried (an order's notice names its id). */
+  function announcedReferences(requestId: string): string[] {
+    const words = listEvents(deps.db, requestId)
+      .filter((e) => e.kind === 'mail' && e.detail?.received === 'completion' && Array.isArray(e.detail.references))
+      .flatMap((e) => e.detail!.references as string[]);
+    return [...new Set(words)];
+  }
+
   async function send(requestId: string): Promise<void> {
     let request = getRequest(deps.db, requestId)!;
     const sendInput = () => {
       const references = getDocuments(deps.db, requestId).map((d) => d.providerRef!);
       return { documentReferences: references, token: request.token };
     };
-    if (hasEffect(deps.db, requestId, 'send', 'intent')) {
+    const intentAt = lastSendIntentAt(requestId);
+    if (intentAt !== undefined) {
       // A send was attempted and its outcome is unknown: ask before sending again.
-      const found = await deps.provider.findSent(sendInput());
+      const found = await deps.provider.findSent({
+        ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting: now().getTime() - intentAt < SEND_NOTICE_WAIT_MS,
+      });
       if (found) {
         deps.db.transaction(() => {
           setSendResult(deps.db, requestId, found);

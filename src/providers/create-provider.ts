@@ -8,7 +8,7 @@ import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { Db } from '../store/open-database.ts';
 import type { SigningProvider } from './provider.ts';
 import { createSecuredSigningClient } from './secured-signing/client.ts';
-import { SignrelayError } from '../errors.ts';
+import { createSignicatClient } from './signicat/client.ts';
 
 export interface ProviderDeps {
   /** Where tokens are kept (the oauth_tokens row named after the provider). */
@@ -27,7 +27,7 @@ export function createProvider(config: ProviderConfig, deps: ProviderDeps): Sign
   });
   const common = { fetch: deps.fetch, now: deps.now };
   if (config.type === 'signicat') {
-    throw new SignrelayError('config', 'provider_unsupported', 'provider.type: signicat is not wired in yet');
+    return createSignicatClient({ config, tokenStore: tokenStore('signicat'), logger: deps.logger.child({ component: 'signicat' }), ...common });
   }
   return createSecuredSigningClient({
     config, tokenStore: { ...tokenStore('secured-signing'), lockedOut: deps.lockedOut }, logger: deps.logger.child({ component: 'secured-signing' }), ...common,

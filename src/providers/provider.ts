@@ -116,6 +116,16 @@ export interface AccountInfo {
   raw: unknown;
 }
 
+/** What is known of a send whose answer was lost. */
+export interface FindSentInput {
+  documentReferences: string[];
+  token: string;
+  /** Words of the provider's mails to the request's return address that may be its order id (Signicat's order notice). */
+  announcedOrderIds?: string[];
+  /** The send was attempted recently: a notice of it may still be on its way. */
+  stillWaiting?: boolean;
+}
+
 export interface SigningProvider extends ProviderTraits {
   upload(input: UploadInput): Promise<{ reference: string }>;
   send(input: SendInput): Promise<SendResult>;
@@ -124,7 +134,7 @@ export interface SigningProvider extends ProviderTraits {
    * result when the provider shows it did, null when it shows it did not. Throws when the
    * provider cannot tell (then nothing is sent again: an operator decides).
    */
-  findSent(input: Omit<SendInput, 'dueAt' | 'signers' | 'packageName' | 'route' | 'returnAddress'>): Promise<SendResult | null>;
+  findSent(input: FindSentInput): Promise<SendResult | null>;
   status(document: SentDocument): Promise<DocumentStatus>;
   download(document: SentDocument): Promise<Uint8Array>;
   /** Asks the provider to remind the signers of a sent document who have not signed yet (capabilities.remind). */

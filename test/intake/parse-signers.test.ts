@@ -97,3 +97,25 @@ describe('nameFromAddress', () => {
     expect(nameFromAddress(email)).toEqual({ firstName: first, lastName: last });
   });
 });
+
+describe('a signer\'s mobile number', () => {
+  it.each([
+    ['Signer: Ann Lee <ann.lee@example.com> +4791234567', '+4791234567'],
+    ['Signer: Ann Lee <ann.lee@example.com> +47 912 34 567', '+4791234567'],
+    ['Signer: Ann Lee <ann.lee@example.com> +44 (20) 7946-0958', '+442079460958'],
+  ])('%j keeps %s', (line, mobile) => {
+    const result = parseSigners(line, { name: 'default', signers: [] }, 20);
+    expect(result.problems).toEqual([]);
+    expect(result.value.signers).toEqual([{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com', mobile }]);
+  });
+
+  it.each([
+    'Signer: Ann Lee <ann.lee@example.com> 0791234567',
+    'Signer: Ann Lee <ann.lee@example.com> 0047 91234567',
+    'Signer: Ann Lee <ann.lee@example.com> +0 1234567',
+  ])('%j is refused with the +CC form named', (line) => {
+    const result = parseSigners(line, { name: 'default', signers: [] }, 20);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(/has a mobile number signrelay cannot use: it is not a mobile number in \+CC form: write the country code first, e\.g\. \+4791234567$/);
+  });
+});

@@ -1,0 +1,246 @@
+// The Signicat Sign API v1 implementation of SigningProvider (SIGNICAT.md, seed 004):
+// upload each stamped PDF to session storage, create one signing order for the request
+// (order-body.ts), read its tasks' status, download the signed result (the task's, or the
+// PAdES package's, or the archived copy), withdraw the order. Tokens: OIDC client
+// credentials through the shared token manager. Request mechanics live in call-api.ts.
+//
+// A send whose answer was lost is found again through the order's own notice: the first
+// task's CREATED notification mails `${orderId}` to the request's return address, the
+// completion watcher keeps what it says, and `findSent` asks Signicat about those order ids
+// (each must carry the request's token as its client reference). The Sign API cannot list
+// orders by client reference, so without such a notice nothing is sent again until it came
+// or the wait for it ran out.
+import type { SignicatConfig } from '../../config/schema.ts';
+import { SignrelayError } from '../../errors.ts';
+import { jsonObject, textField } from '../../http/json-fields.ts';
+import { notJsonProblem } from '../../http/network-failure.ts';
+import { clientCredentialsGrant } from '../../http/oauth-grants.ts';
+import { namedFailures, type TokenEndpoint } from '../../http/token-endpoint.ts';
+import { createTokenManager, type TokenStore } from '../../http/token-manager.ts';
+import { trustingFetch } from '../../http/trusting-fetch.ts';
+import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningProvider, UploadInput } from '../provider.ts';
+import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
+import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
+import { orderBody, type SignicatDocument } from './order-body.ts';
+import { documentStatusOf, type TaskState } from './order-status.ts';
+import { signicatTraits } from './traits.ts';
+
+export interface SignicatClientOptions {
+  config: SignicatConfig;
+  tokenStore?: TokenStore;
+  fetch?: typeof fetch;
+  now?: () => number;
+  logger?: ApiLogger;
+}
+
+/** When a token answer states no lifetime (unconfirmed): short enough to be safe. */
+const DEFAULT_LIFETIME_SECONDS = 600;
+
+function json(answer: ApiAnswer, effect = false): Record<string, unknown> {
+  const body = jsonObject(new TextDecoder().decode(answer.body));
+  if (!body) throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), undefined, { effect });
+  return body;
+}
+
+const segment = encodeURIComponent;
+
+function keptOf(document: SentDocument): SignicatDocument {
+  const kept = document.kept as SignicatDocument | null;
+  if (!document.orderId || !kept || typeof kept.documentId !== 'string' || !Array.isArray(kept.tasks)) {
+    throw new SignrelayError('permanent', 'provider_not_sent', `document ${document.reference} has no Signicat order recorded: it was never sent`);
+  }
+  return kept;
+}
+
+export function createSignicatClient(options: SignicatClientOptions): SigningProvider {
+  const { config } = options;
+  const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'provider');
+  const now = options.now ?? Date.now;
+  const timeoutMs = config.timeout_seconds * 1000;
+  const endpoint: TokenEndpoint = {
+    url: config.token_url, clientId: config.client_id, clientSecret: config.client_secret, clientAuth: config.client_auth,
+    fetch: fetchFn, timeoutMs, now, defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
+    failures: {
+      ...namedFailures(SIGNICAT, config.timeout_seconds),
+      refused: (operation, refusal, secrets) => tokenRefused(operation, refusal, secrets),
+      failed: (operation, answer, secrets) => classifyHttpFailure(operation, answer, { now: now(), secrets }),
+    },
+  };
+  const tokens = createTokenManager({
+    strategy: clientCredentialsGrant(endpoint, { operation: 'obtain an access token (client_credentials grant)', scope: config.scope }),
+    store: options.tokenStore, now,
+  });
+  const ctx: ApiContext = {
+    baseUrl: config.base_url.replace(/\/+$/, ''), tokens, secrets: [config.client_secret], fetch: fetchFn, now, timeoutMs, logger: options.logger,
+  };
+  const baseOrigin = new URL(ctx.baseUrl).origin;
+
+  /** A URI from an answer, followed only under the configured base: the bearer token goes nowhere else. */
+  function ownUri(uri: string, what: string): string {
+    let url: URL;
+    try {
+      url = new URL(uri, `${ctx.baseUrl}/`);
+    } catch {
+      throw badResponse(what, `"${uri}" is not a URI`);
+    }
+    if (url.origin !== baseOrigin) throw badResponse(what, `the result is at ${url.origin}, not under provider.base_url: not followed`);
+    return url.href;
+  }
+
+  async function taskStates(orderId: string, kept: SignicatDocument): Promise<Array<TaskState & { documents: unknown[] }>> {
+    const states = [];
+    for (const task of kept.tasks) {
+      const answer = await callApi(ctx, { operation: `read the status of task ${task.id} of order ${orderId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.id)}/status` });
+      const body = json(answer);
+      states.push({ taskId: task.id, signer: task.signer, status: textField(body.taskStatus) ?? 'UNKNOWN', documents: Array.isArray(body.documents) ? body.documents : [] });
+    }
+    return states;
+  }
+
+  async function packagingStatus(orderId: string, packagingTaskId: string): Promise<Record<string, unknown>> {
+    const answer = await callApi(ctx, {
+      operation: `read the status of package ${packagingTaskId} of order ${orderId}`, method: 'GET',
+      path: `/orders/${segment(orderId)}/packaging-tasks/${segment(packagingTaskId)}/status`,
+    });
+    return json(answer);
+  }
+
+  /** The reason a signer gave, from the task's events (TASK_REJECTED carries it), when Signicat keeps one. */
+  async function rejectionReason(orderId: string, taskId: string): Promise<string | undefined> {
+    try {
+      const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
+      const events = JSON.parse(new TextDecoder().decode(answer.body)) as unknown;
+      if (!Array.isArray(events)) return undefined;
+      const rejected = events.find((e) => (e as { eventType?: unknown })?.eventType === 'TASK_REJECTED') as { data?: unknown } | undefined;
+      return typeof rejected?.data === 'string' ? rejected.data : undefined;
+    } catch {
+      return undefined; // the reason is a courtesy; the status is what counts
+    }
+  }
+
+  async function download(bytesAt: string, what: string): Promise<Uint8Array> {
+    const answer = await callApi(ctx, { operation: what, method: 'GET', path: ownUri(bytesAt, what) });
+    if (answer.body.length === 0) throw badResponse(answer.what, 'the signed document is empty');
+    return answer.body;
+  }
+
+  return {
+    ...signicatTraits(),
+
+    async upload(input: UploadInput) {
+      const answer = await callApi(ctx, { operation: `upload the document ${input.fileName}`, method: 'POST', path: '/documents', pdf: input.bytes, effect: true });
+      const documentId = textField(json(answer, true).documentId);
+      if (!documentId) throw badResponse(answer.what, 'no documentId in the answer', undefined, { effect: true });
+      return { reference: documentId };
+    },
+
+    async send(input: SendInput): Promise<SendResult> {
+      if (input.signers.length === 0) {
+        throw new SignrelayError('permanent', 'provider_no_signers', 'Signicat needs the signers named: a Signicat order has one task per signer, and Signicat reads no tags');
+      }
+      const { body, documents } = orderBody(input, config, now());
+      const answer = await callApi(ctx, { operation: `create the signing order for ${input.packageName}`, method: 'POST', path: '/orders', json: body, effect: true });
+      const order = json(answer, true);
+      const orderId = textField(order.id);
+      if (!orderId) throw badResponse(answer.what, 'no order id in the answer', undefined, { effect: true });
+      // The signing links in the answer (tasks[].signingUrl) are the signers' secrets: not kept, not logged.
+      return { orderId, tasks: documents[0]?.tasks ?? [], documents };
+    },
+
+    async findSent(input) {
+      for (const orderId of input.announcedOrderIds ?? []) {
+        let order: Record<string, unknown>;
+        try {
+          order = json(await callApi(ctx, { operation: `read signing order ${orderId}`, method: 'GET', path: `/orders/${segment(orderId)}` }));
+        } catch (err) {
+          if ((err as { code?: string }).code === 'provider_not_found') continue; // a forged or mistyped notice
+          throw err;
+        }
+        // Only an order made for this request counts: a notice's order id is outside text.
+        if (textField(order.clientReference) !== input.token) continue;
+        const tasks = (Array.isArray(order.tasks) ? order.tasks : []) as Array<Record<string, unknown>>;
+        const rebuilt = orderBody({ ...input, signers: [], dueAt: new Date(0), packageName: '', returnAddress: '', route: {} }, config, now());
+        const documentIds = rebuilt.documents.map((d) => d.documentId);
+        const taskList = tasks.map((t) => ({ id: textField(t.id) ?? '', signer: signerOf(t) }));
+        const packaged = Array.isArray(order.packagingTasks) && order.packagingTasks.length > 0;
+        return {
+          orderId, tasks: taskList,
+          documents: documentIds.map((documentId, k) => ({ documentId, tasks: taskList, ...(packaged ? { packagingTaskId: `package-${k + 1}` } : {}) })),
+        };
+      }
+      if (input.stillWaiting) {
+        throw new SignrelayError('transient', 'provider_send_unconfirmed',
+          `whether the signing order for ${input.token} was created is not known yet: waiting for Signicat's order notice at the return address`, { retryAfterSeconds: 60 });
+      }
+      return null;
+    },
+
+    async status(document: SentDocument): Promise<DocumentStatus> {
+      const kept = keptOf(document);
+      const orderId = document.orderId!;
+      const tasks = await taskStates(orderId, kept);
+      const packaging = kept.packagingTaskId && tasks.every((t) => t.status === 'COMPLETED')
+        ? textField((await packagingStatus(orderId, kept.packagingTaskId)).packagingTaskStatus) ?? 'UNKNOWN'
+        : kept.packagingTaskId ? 'CREATED' : null;
+      const status = documentStatusOf(document.reference, tasks, packaging);
+      const rejected = tasks.find((t) => t.status === 'REJECTED');
+      if (rejected) {
+        const reason = await rejectionReason(orderId, rejected.taskId);
+        status.signers = status.signers.map((s) => (s.email === rejected.signer && reason ? { ...s, declinedReason: reason } : s));
+      }
+      return status;
+    },
+
+    async download(document: SentDocument) {
+      const kept = keptOf(document);
+      const orderId = document.orderId!;
+      if (kept.packagingTaskId) {
+        const packaging = await packagingStatus(orderId, kept.packagingTaskId);
+        const uri = textField(packaging.packagingTaskResultUri);
+        if (textField(packaging.packagingTaskStatus) !== 'COMPLETED' || !uri) {
+          throw new SignrelayError('transient', 'not_complete_yet', `the PAdES package of order ${orderId} is ${textField(packaging.packagingTaskStatus) ?? 'not ready'}; checking again later`, { retryAfterSeconds: 60 });
+        }
+        return download(uri, `download the signed package of order ${orderId}`);
+      }
+      const [task] = await taskStates(orderId, { ...kept, tasks: kept.tasks.slice(-1) });
+      const entry = (task?.documents ?? []).find((d) => textField((d as Record<string, unknown>)?.id) === kept.documentId) as Record<string, unknown> | undefined;
+      const uri = textField(entry?.resultUri);
+      if (!uri) throw new SignrelayError('transient', 'not_complete_yet', `the result of ${kept.documentId} in order ${orderId} is not ready; checking again later`, { retryAfterSeconds: 60 });
+      return download(uri, `download the signed ${kept.documentId} of order ${orderId}`);
+    },
+
+    async sendReminder() {
+      // capabilities.remind is false: Signicat reminds through notifications set when the order is made.
+      throw new SignrelayError('permanent', 'provider_cannot_remind', 'Signicat orders cannot be reminded of after they are made');
+    },
+
+    async cancel(document: SentDocument) {
+      if (!document.orderId) return; // never sent: nothing to withdraw
+      try {
+        await callApi(ctx, { operation: `withdraw signing order ${document.orderId}`, method: 'DELETE', path: `/orders/${segment(document.orderId)}`, effect: true });
+      } catch (err) {
+        // Deleted already (another document of the order, or by its days until deletion).
+        if ((err as { code?: string }).code === 'provider_not_found') return;
+        throw err;
+      }
+    },
+
+    async accountInfo(): Promise<AccountInfo> {
+      // The Sign API has no account endpoint: a token, and an authorised 404 for a document
+      // that cannot exist, prove the client id, secret, scope and base URL.
+      try {
+        await callApi(ctx, { operation: 'check access to the Sign API', method: 'GET', path: '/documents/signrelay-check-0000' });
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'provider_not_found') throw err;
+      }
+      return { raw: null };
+    },
+  };
+}
+
+/** The signer a task was made for, as the order echoes it: the invitation's recipient. */
+function signerOf(task: Record<string, unknown>): string {
+  const notifications = Array.isArray(task.notifications) ? task.notifications as Array<Record<string, unknown>> : [];
+  const invite = notifications.find((n) => typeof n.id === 'string' && n.id.startsWith('invite-'));
+  return textField(invite?.recipient) ?? '';
+}

@@ -1,0 +1,26 @@
+// A document's status from its order's task statuses (and its package's), pure. The Sign
+// API reports per task (one per signer): CREATED, COMPLETED, REJECTED, EXPIRED, DELETED;
+// a PAdES package: CREATED, COMPLETED, FAILED.
+import type { DocumentStatus } from '../provider.ts';
+
+export interface TaskState {
+  taskId: string;
+  signer: string;
+  status: string;
+}
+
+export function documentStatusOf(reference: string, tasks: readonly TaskState[], packaging: string | null): DocumentStatus {
+  const signers = tasks.map((t) => ({ email: t.signer, hasSigned: t.status === 'COMPLETED' }));
+  const done = tasks.filter((t) => t.status === 'COMPLETED').length;
+  const base = { reference, sent: true, signers };
+  const withStatus = (status: string) => tasks.find((t) => t.status === status);
+  if (withStatus('DELETED')) return { ...base, phase: 'withdrawn', raw: 'DELETED' };
+  const rejected = withStatus('REJECTED');
+  if (rejected) return { ...base, phase: 'declined', raw: `REJECTED by ${rejected.signer}` };
+  const expired = withStatus('EXPIRED');
+  if (expired) return { ...base, phase: 'expired', raw: 'EXPIRED' };
+  if (done < tasks.length) return { ...base, phase: 'in-progress', raw: `${done} of ${tasks.length} tasks COMPLETED` };
+  if (packaging === 'FAILED') return { ...base, phase: 'rejected', raw: 'signed, but the PAdES packaging FAILED' };
+  if (packaging !== null && packaging !== 'COMPLETED') return { ...base, phase: 'in-progress', raw: `signed; packaging ${packaging}` };
+  return { ...base, phase: 'completed', raw: 'COMPLETED' };
+}

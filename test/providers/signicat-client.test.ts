@@ -1,0 +1,163 @@
+// The Signicat provider against the Signicat simulator over real HTTP and real SMTP: the
+// order it creates (one task per signer, in order; invitations with the signing link; the
+// notices to the return address), the statuses it reads, the signed copy it downloads
+// (one PAdES file per document with several signers), a decline with its reason, a
+// withdrawal, a lost send found again through the order's notice, and the operator's
+// errors (refused credentials, a refused order) without secrets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, type SignicatConfig } from '../../src/config/schema.ts';
+import { extractPdfText } from '../../src/pdf/extract-text.ts';
+import type { SendInput, SentDocument, SigningProvider } from '../../src/providers/provider.ts';
+import { createSignicatClient } from '../../src/providers/signicat/client.ts';
+import { startSignicatSimulator, type SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { contractPdf } from '../integration/world.ts';
+
+const CLIENT_ID = 'signrelay-client';
+const CLIENT_SECRET = 'signicat-secret-do-not-log-5e1';
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+const RETURN_ADDRESS = `returns+${TOKEN}@corp.example`;
+const ANN = { firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com', mobile: '+4791234567' };
+const BOB = { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@example.com' };
+
+let sim: SignicatSimulator;
+let smtp: SmtpSink;
+
+function config(overrides: Record<string, unknown> = {}): SignicatConfig {
+  const parsed = configSchema.shape.provider.parse({
+    type: 'signicat', base_url: sim.url, token_url: sim.tokenUrl, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
+    signature_methods: [{ name: 'nbid-sign', type: 'SIGNED_STATEMENT' }], timeout_seconds: 5, ...overrides,
+  });
+  if (parsed.type !== 'signicat') throw new Error('not a signicat config');
+  return parsed;
+}
+
+const client = (overrides: Record<string, unknown> = {}): SigningProvider => createSignicatClient({ config: config(overrides) });
+
+function sendInput(references: string[], signers = [ANN, BOB]): SendInput {
+  return {
+    documentReferences: references, dueAt: new Date(Date.now() + 10 * 86_400_000), signers, packageName: 'RITM0010001 (signrelay r_1)',
+    token: TOKEN, returnAddress: RETURN_ADDRESS, route: {},
+  };
+}
+
+async function sent(provider: SigningProvider, signers = [ANN, BOB]): Promise<{ orderId: string; documents: SentDocument[] }> {
+  const { reference } = await provider.upload({ fileName: 'contract--signrelay-x.pdf', bytes: await contractPdf(), clientReference: `${TOKEN}-1` });
+  const result = await provider.send(sendInput([reference], signers));
+  return { orderId: result.orderId!, documents: result.documents.map((kept) => ({ reference, kept, orderId: result.orderId })) };
+}
+
+beforeAll(async () => {
+  smtp = await startSmtpSink();
+  sim = await startSignicatSimulator({ clients: { [CLIENT_ID]: { secret: CLIENT_SECRET } }, smtp: { host: '127.0.0.1', port: smtp.port } });
+});
+afterAll(async () => {
+  await sim.close();
+  await smtp.close();
+});
+
+describe('the Signicat provider', () => {
+  it('creates one order: a task per signer in order, every document signed, invitations with the link, notices to the return address', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    const order = sim.orders.get(orderId)!;
+    const body = sim.calls.find((c) => c.method === 'POST' && c.path.endsWith('/orders') && c.status === 201)!.body as Record<string, any>;
+    expect(body.clientReference).toBe(TOKEN);
+    expect(body.tasks.map((t: any) => [t.id, t.dependsOnTasks ?? []])).toEqual([['signer-1', []], ['signer-2', ['signer-1']]]);
+    expect(body.tasks[0].signatureMethods).toEqual([{ name: 'nbid-sign', type: 'SIGNED_STATEMENT' }]);
+    expect(body.tasks[0].language).toBe('en');
+    expect(body.tasks[0].daysToLive).toBe(10);
+    expect(body.tasks[0].documents).toEqual([expect.objectContaining({ id: 'doc-1', action: 'SIGN', source: 'SESSION', documentRef: documents[0]!.reference })]);
+    expect(body.packagingTasks).toEqual([expect.objectContaining({ id: 'package-1', method: 'pades' })]);
+    expect(body.notifications).toEqual([expect.objectContaining({ type: 'EMAIL', recipient: RETURN_ADDRESS })]);
+    expect(documents[0]!.kept).toEqual({ documentId: 'doc-1', packagingTaskId: 'package-1', tasks: [{ id: 'signer-1', signer: ANN.email }, { id: 'signer-2', signer: BOB.email }] });
+
+    await sim.settled();
+    const invite = await smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === ANN.email), 10_000);
+    expect(invite.parsed!.subject).toBe('Please sign: RITM0010001 (signrelay r_1)');
+    expect(invite.parsed!.text).toContain(order.tasks[0]!.signingUrl);
+    const notice = await smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === RETURN_ADDRESS), 10_000);
+    expect(notice.parsed!.subject).toBe(`Signing order ${orderId} created`);
+    expect(notice.parsed!.text).toContain(TOKEN);
+    expect(notice.parsed!.text).not.toContain(order.tasks[0]!.signingUrl);
+    // Ann gave a mobile number: she is invited by SMS too; Bob is not.
+    expect(sim.notifications.filter((n) => n.channel === 'SMS').map((n) => n.to)).toEqual(['+4791234567']);
+  });
+
+  it('reads the order as in progress until everyone signed and the package is made, then downloads one signed PDF', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'in-progress', raw: '0 of 2 tasks COMPLETED', sent: true });
+    await sim.signTask(orderId, 'signer-1');
+    expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'in-progress', signers: [{ email: ANN.email, hasSigned: true }, { email: BOB.email, hasSigned: false }] });
+    await expect(provider.download(documents[0]!)).rejects.toMatchObject({ kind: 'transient', code: 'not_complete_yet' });
+    await sim.signTask(orderId, 'signer-2');
+    expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'completed', raw: 'COMPLETED' });
+    // The simulator's signing page names each signer by the address they were invited at.
+    const text = (await extractPdfText(await provider.download(documents[0]!))).join('\n');
+    expect(text).toContain(ANN.email);
+    expect(text).toContain(BOB.email);
+  });
+
+  it('a single signer without packaging: the task\'s own result', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider, [BOB]);
+    expect(documents[0]!.kept).not.toHaveProperty('packagingTaskId');
+    await sim.signAll(orderId);
+    expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'completed' });
+    expect((await extractPdfText(await provider.download(documents[0]!))).join('\n')).toContain(BOB.email);
+  });
+
+  it('a rejection is a decline, with the signer and the reason they gave', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await sim.rejectTask(orderId, 'signer-1', 'wrong salary figure');
+    expect(await provider.status(documents[0]!)).toMatchObject({
+      phase: 'declined', raw: `REJECTED by ${ANN.email}`, signers: [{ email: ANN.email, hasSigned: false, declinedReason: 'wrong salary figure' }, { email: BOB.email }],
+    });
+  });
+
+  it('withdraws the order once, and a second withdrawal of the same order is fine', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await provider.cancel(documents[0]!);
+    await provider.cancel(documents[0]!);
+    expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'withdrawn', raw: 'DELETED' });
+    expect(sim.calls.filter((c) => c.method === 'DELETE' && c.path.endsWith(`/orders/${orderId}`)).map((c) => c.status)).toEqual([204, 404]);
+  });
+
+  it('finds a lost send again only through an order that carries the request\'s token, and waits for the notice while it may come', async () => {
+    const provider = client();
+    const { orderId } = await sent(provider);
+    const other = await client().send({ ...sendInput([(await provider.upload({ fileName: 'x.pdf', bytes: await contractPdf(), clientReference: 'x' })).reference]), token: 'othertokenothertoken' });
+    const base = { documentReferences: ['ignored'], token: TOKEN };
+    expect(await provider.findSent({ ...base, announcedOrderIds: ['no-such-order-0000', other.orderId!, orderId, TOKEN] })).toMatchObject({
+      orderId, tasks: [{ id: 'signer-1', signer: ANN.email }, { id: 'signer-2', signer: BOB.email }],
+      documents: [{ documentId: 'doc-1', packagingTaskId: 'package-1' }],
+    });
+    await expect(provider.findSent({ ...base, announcedOrderIds: [other.orderId!], stillWaiting: true })).rejects.toMatchObject({ kind: 'transient', code: 'provider_send_unconfirmed' });
+    expect(await provider.findSent({ ...base, announcedOrderIds: [], stillWaiting: false })).toBeNull();
+  });
+
+  it('renews a bearer token Signicat stopped accepting, once', async () => {
+    const provider = client();
+    await sent(provider);
+    sim.revokeTokens();
+    await expect(sent(provider)).resolves.toMatchObject({ orderId: expect.any(String) });
+  });
+
+  it('names the settings when the token endpoint refuses the client, and shows no secret', async () => {
+    const err = await client({ client_secret: 'wrong-secret-also-secret' }).upload({ fileName: 'x.pdf', bytes: await contractPdf(), clientReference: 'x' }).catch((e: unknown) => e) as Error;
+    expect(err).toMatchObject({ kind: 'auth', code: 'provider_token_refused' });
+    expect(err.message).toMatch(/^Signicat refused to obtain an access token \(client_credentials grant\) \(HTTP 401: .*\): check provider\.client_id, provider\.client_secret, provider\.client_auth/);
+    expect(err.message).not.toContain('wrong-secret-also-secret');
+  });
+
+  it('says which fields Signicat refused in an order, by their paths', async () => {
+    // A method Signicat does not offer this client is refused by the service, not the schema.
+    sim.failNext('/orders', { status: 400, body: { type: 'about:blank', title: 'Constraint Violation', status: 400, violations: [{ propertyPath: 'tasks[0].signatureMethods[0].name', message: 'unknown signature method nbid-sign' }] } });
+    const err = await sent(client()).catch((e: unknown) => e) as Error;
+    expect(err).toMatchObject({ kind: 'permanent', code: 'provider_rejected' });
+    expect(err.message).toBe('Signicat refused to create the signing order for RITM0010001 (signrelay r_1) (POST /orders) (HTTP 400): Constraint Violation: tasks[0].signatureMethods[0].name: unknown signature method nbid-sign; the request will not succeed as it is');
+  });
+});
