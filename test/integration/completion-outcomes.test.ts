@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { getRequest } from '../../src/store/requests.ts';
+import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
 
 // The simulator completes documents without mailing: each test sends the mail it needs.
-const getWorld = useWorld({ completionMails: false });
+const getSecuredSigningWorld = useWorld({ completionMails: false });
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
 const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
@@ -23,7 +24,7 @@ async function mailReturn(world: World, token: string, subject: string, attachme
 
 describe('authenticity', () => {
   it('a forged signed PDF in the mail loses to the API copy', async () => {
-    const world = getWorld();
+    const world = getSecuredSigningWorld();
     const { request, reference } = await sendRequest(world, 'RITM0010004');
     await world.simulator.complete(reference);
     const forged = await contractPdf('Forged terms');
@@ -35,49 +36,58 @@ describe('authenticity', () => {
   });
 });
 
-describe('declined and expired documents', () => {
-  it.each([
-    ['declined', (w: World, ref: string) => w.simulator.decline(ref, 'The salary is wrong'), /declined/, 'HRC0001234'],
-    ['expired', (w: World, ref: string) => w.simulator.expire(ref), /not signed by its due date/, 'RITM0010006'],
-  ] as const)('%s: one mail to the requester and a note on the record, nothing attached', async (state, act, noticeText, record) => {
-    const world = getWorld();
-    const { request, reference } = await sendRequest(world, record, record.startsWith('HRC') ? { to: 'sign+hr@corp.example', text: 'Please sign' } : {});
-    act(world, reference);
-    const before = world.smtp.messages.length;
-    await mailReturn(world, request.token, `contract has been ${state}`);
-    await waitFor(() => stateOf(world, request.id) === state, { timeoutMs: 20_000, what: `the request ${state}` });
-    const notice = await world.smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example') && world.smtp.messages.indexOf(m) >= before, 10_000);
-    expect((await simpleParser(notice.raw)).text).toMatch(noticeText);
-    await waitFor(() => recordOf(world, record).journal.some((j) => j.value.includes(`Signature request ${state}`)), { timeoutMs: 10_000, what: 'the note on the record' });
-    expect(recordOf(world, record).attachments).toHaveLength(0);
-    if (state === 'declined') expect((await simpleParser(notice.raw)).text).toMatch(/The salary is wrong/);
-  });
+/** The request as the simulator knows it (what signrelay stored when it sent it). */
+const simulated = (world: World, request: RequestRow) => ({
+  providerOrderId: getRequest(world.daemon!.db, request.id)!.providerOrderId, references: getDocuments(world.daemon!.db, request.id).map((d) => d.providerRef!),
 });
 
-describe('a route with notify_requester', () => {
-  it('mails the requester once the signed document is on the record', async () => {
+// Once per provider. Secured Signing completes without mailing here (its mail is sent by the
+// test, as it would arrive); Signicat mails its own notices, as the order tells it to.
+describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) => {
+  const getWorld = useWorld({ provider, completionMails: false });
+  /** The provider's mail to the return address, where it does not send one by itself here. */
+  const notice = async (world: World, token: string, subject: string) => {
+    if (provider === 'secured-signing') await mailReturn(world, token, subject);
+  };
+
+  it.each([
+    ['declined', (w: World, r: RequestRow) => w.signing.decline(simulated(w, r), 'The salary is wrong'), /declined/, 'HRC0001234'],
+    ['expired', (w: World, r: RequestRow) => w.signing.expire(simulated(w, r)), /not signed by its due date/, 'RITM0010006'],
+  ] as const)('%s: one mail to the requester and a note on the record, nothing attached', async (state, act, noticeText, record) => {
     const world = getWorld();
-    const { request, reference } = await sendRequest(world, 'HRC0001235', { to: 'sign+hr@corp.example', text: 'Please sign' });
-    await world.simulator.complete(reference);
+    const { request } = await sendRequest(world, record, record.startsWith('HRC') ? { to: 'sign+hr@corp.example', text: 'Please sign' } : {});
     const before = world.smtp.messages.length;
-    await mailReturn(world, request.token, 'contract has been signed');
+    await act(world, request);
+    await notice(world, request.token, `contract has been ${state}`);
+    await waitFor(() => stateOf(world, request.id) === state, { timeoutMs: 20_000, what: `the request ${state}` });
+    const requesterNotice = await world.smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example') && world.smtp.messages.indexOf(m) >= before, 10_000);
+    expect((await simpleParser(requesterNotice.raw)).text).toMatch(noticeText);
+    await waitFor(() => recordOf(world, record).journal.some((j) => j.value.includes(`Signature request ${state}`)), { timeoutMs: 10_000, what: 'the note on the record' });
+    expect(recordOf(world, record).attachments).toHaveLength(0);
+    if (state === 'declined') expect((await simpleParser(requesterNotice.raw)).text).toMatch(/The salary is wrong/);
+  });
+
+  it('a route with notify_requester mails the requester once the signed document is on the record', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'HRC0001235', { to: 'sign+hr@corp.example', text: 'Please sign' });
+    await world.signing.signAll(simulated(world, request));
+    const before = world.smtp.messages.length;
+    await notice(world, request.token, 'contract has been signed');
     await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
-    const notice = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example'), 10_000);
-    const parsed = await simpleParser(notice.raw);
+    const delivered = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example'), 10_000);
+    const parsed = await simpleParser(delivered.raw);
     expect(parsed.subject).toMatch(/^Signed: /);
     expect(parsed.text).toMatch(/signed and attached to HRC0001235/);
   });
-});
 
-describe('the email delivery mode', () => {
-  it('mails the signed PDF to the instance, whose inbound action attaches it to the record', async () => {
+  it('the email delivery mode mails the signed PDF to the instance, whose inbound action attaches it to the record', async () => {
     const world = getWorld();
-    const { request, reference } = await sendRequest(world, 'RITM0010005', { to: 'sign+mail@corp.example' });
-    await world.simulator.complete(reference);
-    await mailReturn(world, request.token, 'contract has been signed');
+    const { request } = await sendRequest(world, 'RITM0010005', { to: 'sign+mail@corp.example' });
+    await world.signing.signAll(simulated(world, request));
+    await notice(world, request.token, 'contract has been signed');
     await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered by mail' });
     await waitFor(() => recordOf(world, 'RITM0010005').attachments.length === 1, { timeoutMs: 15_000, what: 'the inbound action to attach it' });
-    expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(world.simulator.documents.get(reference)!.signedBytes!) });
+    expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)) });
     const processed = await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'RITM0010005', 10_000);
     expect(processed.classification).toBe('reply');
   });

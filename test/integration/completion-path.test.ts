@@ -5,50 +5,71 @@
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { getRequest } from '../../src/store/requests.ts';
+import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { ALERTS_TO, buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
 
-const getWorld = useWorld();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
 const attachmentsOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!.attachments;
+/** The request as the simulator knows it (what signrelay stored when it sent it). */
+const simulated = (world: World, request: RequestRow) => ({
+  providerOrderId: getRequest(world.daemon!.db, request.id)!.providerOrderId, references: getDocuments(world.daemon!.db, request.id).map((d) => d.providerRef!),
+});
 
-describe('a completed document', () => {
-  it('is downloaded from the API and attached to the record, with a work note', async () => {
+// The completion path runs once per provider: the provider mails the return address, the
+// mail only triggers, the API's copy lands on the record once.
+describe.each(PROVIDER_NAMES)('%s: a completed document', (provider) => {
+  const getWorld = useWorld({ provider });
+
+  it('is downloaded from the API and attached to the record, with a work note naming the provider', async () => {
     const world = getWorld();
-    const { request, reference } = await sendRequest(world, 'RITM0010001');
-    const [mail] = await world.simulator.complete(reference);
-    expect(mail?.to).toBe(`returns+${request.token}@corp.example`);
+    const { request } = await sendRequest(world, 'RITM0010001');
+    const downloads = world.signing.counts().downloads;
+    await world.signing.signAll(simulated(world, request));
     await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
 
     const attachments = attachmentsOf(world, 'RITM0010001');
     expect(attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
-    const apiCopy = world.simulator.documents.get(reference)!.signedBytes!;
-    expect(attachments[0]!.hash).toBe(sha256(apiCopy));
-    expect(world.simulator.calls.some((c) => c.path.endsWith(`/Download/GetDocumentData/${reference}`))).toBe(true);
-    expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n')).toMatch(/Signed by Ann Lee <ann\.lee@example\.com> via Secured Signing/);
-    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length === 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
+    expect(attachments[0]!.hash).toBe(sha256(await world.signing.signedCopy(simulated(world, request), 0)));
+    expect(world.signing.counts().downloads).toBeGreaterThan(downloads);
+    expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n'))
+      .toMatch(new RegExp(`Signed by Ann Lee <ann\\.lee@example\\.com> via ${world.signing.displayName}`));
+    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length >= 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
   });
 
   it('a second completion mail is recorded and filed, never delivered twice', async () => {
     const world = getWorld();
-    const { request, reference } = await sendRequest(world, 'RITM0010002');
-    await world.simulator.complete(reference);
+    const { request } = await sendRequest(world, 'RITM0010002');
+    await world.signing.signAll(simulated(world, request));
     await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
-    // Secured Signing sends the same kind of mail again (another Message-ID).
+    const completed = (await world.dovecot.list('returns', 'Completed')).length;
+    // The provider's kind of mail again (another Message-ID), from its own sender.
+    const sender = provider === 'signicat' ? 'Signicat <noreply@signicat.com>' : 'Secured Signing <noreply@securedsigning.com>';
     await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
-      from: 'Secured Signing <noreply@securedsigning.com>', to: `returns+${request.token}@corp.example`, subject: 'contract has been signed',
-      text: 'Your document has been signed.', attachments: [{ filename: 'contract.pdf', content: world.simulator.documents.get(reference)!.signedBytes! }],
+      from: sender, to: `returns+${request.token}@corp.example`, subject: 'contract has been signed', text: 'Your document has been signed.',
     }));
-    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length === 3, { timeoutMs: 10_000, what: 'the second mail in Completed' });
+    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length === completed + 1, { timeoutMs: 10_000, what: 'the second mail in Completed' });
     await world.daemon!.jobs.idle();
     expect(attachmentsOf(world, 'RITM0010002')).toHaveLength(1);
   });
 });
 
-describe('mail that must not deliver anything', () => {
+describe('with Secured Signing', () => {
+  const getWorld = useWorld();
+
+  it('the completion mail is addressed to the request\'s return address', async () => {
+    const world = getWorld();
+    const { request, reference } = await sendRequest(world, 'RITM0010004');
+    const [mail] = await world.simulator.complete(reference);
+    expect(mail?.to).toBe(`returns+${request.token}@corp.example`);
+    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    expect(world.simulator.calls.some((c) => c.path.endsWith(`/Download/GetDocumentData/${reference}`))).toBe(true);
+  });
+
+
   it('an unknown token goes to Unmatched and alerts the operator', async () => {
     const world = getWorld();
     const alertsBefore = world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO)).length;

@@ -6,15 +6,17 @@ import { simpleParser } from 'mailparser';
 import { listEvents } from '../../src/store/events.ts';
 import { getDocuments, listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, useWorld } from './world.ts';
+import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, useWorld, type World } from './world.ts';
 
-const getWorld = useWorld();
+const inbox = (world: World) => world.dovecot.list('sign', 'INBOX');
 
-const inbox = () => getWorld().dovecot.list('sign', 'INBOX');
-const sentRequests = () => listRequests(getWorld().daemon!.db, { state: 'sent' });
+// The request path runs once per provider: the same mail, the same guarantees.
+describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
+  const getWorld = useWorld({ provider });
+  const sentRequests = () => listRequests(getWorld().daemon!.db, { state: 'sent' });
 
-describe('a good request', () => {
-  it('ends `sent`, with a valid upload and send at the simulator, and the mail in Processed', async () => {
+  it('ends `sent`: uploaded and sent once, the provider asked for the signers in order and to return it to signrelay; the mail in Processed', async () => {
     const pdf = await contractPdf();
     await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       subject: 'Contract for RITM0010001',
@@ -24,17 +26,16 @@ describe('a good request', () => {
     }));
     await waitFor(() => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
     const [request] = sentRequests();
-    expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default' });
-    const [doc] = getDocuments(getWorld().daemon!.db, request!.id);
-    const stored = getWorld().simulator.documents.get(doc!.providerRef!);
-    expect(stored?.tags.sign.map((t: { email: string }) => t.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
-    expect(stored?.tags.recipients.map((t: { email: string }) => t.email)).toEqual([`returns+${request!.token}@corp.example`]);
-    expect(doc!.uploadName).toContain(request!.token);
-    const sends = getWorld().simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
-    expect(sends).toHaveLength(1);
+    expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default', provider });
+    const docs = getDocuments(getWorld().daemon!.db, request!.id);
+    expect(docs[0]!.uploadName).toContain(request!.token);
+    expect(getWorld().signing.asked({ providerOrderId: request!.providerOrderId, references: docs.map((d) => d.providerRef!) })).toEqual({
+      signers: ['ann.lee@example.com', 'bob.stone@example.com'], returnAddresses: [`returns+${request!.token}@corp.example`],
+    });
+    expect(getWorld().signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
     expect(listEvents(getWorld().daemon!.db, request!.id).map((e) => e.toState).filter(Boolean)).toEqual(['received', 'stamped', 'uploaded', 'sent']);
     await waitFor(async () => (await getWorld().dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
-    expect(await inbox()).toHaveLength(0);
+    expect(await inbox(getWorld())).toHaveLength(0);
   });
 
   it('takes the route from the plus-address and its default signers', async () => {
@@ -49,7 +50,21 @@ describe('a good request', () => {
   });
 });
 
-describe('bad mail', () => {
+describe('with Secured Signing', () => {
+  const getWorld = useWorld();
+
+  it('stamps one [!Sign] tag per signer and the return tag with the token, as the simulator reads them', async () => {
+    await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010002', text: 'Signer: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>',
+      attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+    }));
+    await waitFor(() => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
+    const [request] = listRequests(getWorld().daemon!.db, { state: 'sent' });
+    const stored = getWorld().simulator.documents.get(getDocuments(getWorld().daemon!.db, request!.id)[0]!.providerRef!);
+    expect(stored?.tags.sign.map((t: { email: string }) => t.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
+    expect(stored?.tags.recipients.map((t: { email: string }) => t.email)).toEqual([`returns+${request!.token}@corp.example`]);
+  });
+
   const cases: Array<[string, () => Promise<Buffer>]> = [
     ['no PDF', async () => buildMail({ subject: 'RITM0010001 no pdf', text: 'Signer: Ann Lee <ann@example.com>' })],
     ['a fake .pdf', async () => buildMail({ subject: 'RITM0010001 fake', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'contract.pdf', content: Buffer.from('MZ this is an exe') }] })],
@@ -86,10 +101,8 @@ describe('bad mail', () => {
     await getWorld().daemon!.jobs.idle();
     expect(getWorld().smtp.messages.length).toBe(before);
   });
-});
 
-describe('secrets', () => {
-  it('never appear in the logs', () => {
+  it('never writes a secret to the logs', () => {
     const all = getWorld().logs.join('');
     expect(all.length).toBeGreaterThan(0);
     expect(all).not.toContain(API_SECRET);

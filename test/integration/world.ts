@@ -13,7 +13,9 @@ import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.t
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import type { ProviderName } from '../../src/providers/provider.ts';
+import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
 import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
@@ -41,7 +43,9 @@ export const RECORDS = [
 ];
 
 export interface WorldOptions {
-  /** The Secured Signing simulator mails completed documents (default true). */
+  /** Which provider's simulator signrelay is configured for (default secured-signing). */
+  provider?: ProviderName;
+  /** The Secured Signing simulator mails completed documents (default true). Signicat always mails its notices. */
   completionMails?: boolean;
   /** Extra YAML appended to the configuration (later keys win). */
   configYaml?: string;
@@ -58,7 +62,10 @@ export interface World {
   dovecot: DovecotHandle;
   /** The SMTP server everything mails through: it keeps every message and hands mail for local mailboxes to Dovecot. */
   smtp: Awaited<ReturnType<typeof startSmtpSink>>;
-  simulator: Awaited<ReturnType<typeof startSecuredSigningSimulator>>;
+  /** The signing side, whichever provider: plays the signers, counts the effects. */
+  signing: SimulatedProvider;
+  /** The Secured Signing simulator itself, for tests about Secured Signing (throws in another provider's world). */
+  simulator: SecuredSigningSimulator;
   servicenow: Awaited<ReturnType<typeof startServiceNowSimulator>>;
   config: Config;
   daemon: Daemon | undefined;
@@ -87,23 +94,23 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       }
     },
   });
-  const simulator = await startSecuredSigningSimulator({
-    apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true,
-    smtp: options.completionMails === false ? undefined : { host: '127.0.0.1', port: smtp.port },
+  const providerName = options.provider ?? 'secured-signing';
+  const signing = await startSimulatedProvider(providerName, {
+    apiKey: API_KEY, secret: API_SECRET, referer: REFERER,
+    smtp: options.completionMails === false && providerName === 'secured-signing' ? undefined : { host: '127.0.0.1', port: smtp.port },
   });
   const servicenow = await startServiceNowSimulator({
     users: { [SN_USER]: SN_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
     oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: 2,
     inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
   });
-  const tokens = simulator.issueTokens();
   const dataDir = join(mkdtempSync(join(tmpdir(), 'signrelay-it-')), 'data');
   const config = parseConfigText(`
 mailboxes:
   requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${IMAP_PW}", address: sign@corp.example}
   returns: {address: returns@corp.example, user: returns, password: "\${IMAP_PW}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@corp.example>"}
-provider: {environment: "${simulator.url}", oauth_url: "${simulator.oauthUrl}", api_key: ${API_KEY}, api_secret: "\${SS_SECRET}", refresh_token: ${tokens.refreshToken}, referer: ${REFERER}}
+provider: ${signing.configYaml('"${SS_SECRET}"')}
 servicenow: {instance_url: "${servicenow.url}", auth: ${options.servicenowAuth === 'oauth'
     ? `{type: oauth, grant: password, client_id: ${SN_CLIENT_ID}, client_secret: "\${SN_SECRET}", user: ${SN_USER}, password: "\${SN_PW}"}`
     : `{type: basic, user: ${SN_USER}, password: "\${SN_PW}"}`}, inbound_address: ${INSTANCE_ADDRESS}}
@@ -119,7 +126,11 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
 
   const logs: string[] = [];
   const world: World = {
-    dovecot, smtp, simulator, servicenow, config, logs, daemon: undefined,
+    dovecot, smtp, signing, servicenow, config, logs, daemon: undefined,
+    get simulator(): SecuredSigningSimulator {
+      if (!signing.securedSigning) throw new Error(`this test needs the Secured Signing world, not ${signing.name}'s`);
+      return signing.securedSigning;
+    },
     startDaemon(options = {}) {
       const stream = new PassThrough();
       stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
@@ -134,7 +145,7 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
     async close() {
       await world.stopDaemon();
       await servicenow.close();
-      await simulator.close();
+      await signing.close();
       await smtp.close();
       await dovecot.stop();
     },
