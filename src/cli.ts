@@ -37,11 +37,11 @@ const COMMANDS: Record<string, Command> = {
     run: async (args) => (await import('./commands/init.ts')).runInitCommand(args, io),
   },
   authorize: {
-    summary: 'get Secured Signing OAuth2 tokens (authorization-code flow in a browser) and store them',
+    summary: 'get Secured Signing OAuth2 tokens (authorization-code flow in a browser) and store them; nothing to do for Signicat',
     run: async (args) => (await import('./commands/authorize.ts')).runAuthorizeCommand(args, io),
   },
   check: {
-    summary: 'check the configuration, mailboxes, SMTP, Secured Signing and ServiceNow: ✓ or ✗ with the fix',
+    summary: 'check the configuration, mailboxes, SMTP, the signing provider and ServiceNow: ✓ or ✗ with the fix',
     run: async (args) => (await import('./commands/check.ts')).runCheckCommand(args, io),
   },
   retry: {

@@ -21,7 +21,7 @@ export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 const USAGE = `usage: signrelay authorize [--redirect-uri URI] [--scope "S …"] [--timeout SECONDS] [--config FILE]
 
 Gets Secured Signing OAuth2 tokens for provider.api_key and stores them in the data
-directory. Open the printed URL in a browser and sign in as the account signrelay sends
+directory (with provider.type signicat there is nothing to authorize: client credentials). Open the printed URL in a browser and sign in as the account signrelay sends
 from. The redirect URI must be one registered with the API key (default
 ${DEFAULT_REDIRECT_URI}: signrelay listens there; if the browser runs elsewhere, paste the
 address it ends on). Default scope: "${DEFAULT_SCOPE}".

@@ -11,8 +11,9 @@ import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--json] [--config FILE]
 
-Withdraws a request that is not signed yet: its documents are withdrawn at Secured Signing
-(the signers can no longer sign), the record gets a work note, the requester a notice.
+Withdraws a request that is not signed yet: it is withdrawn at the provider (Secured
+Signing: each document; Signicat: the order — the signers can no longer sign), the record
+gets a work note, the requester a notice.
 The running daemon does it at once; a stopped one when it starts.
 `;
 

@@ -1,5 +1,5 @@
 // `signrelay check`: a checklist of everything the daemon needs — the configuration, the
-// data directory, the mailboxes and their folders, SMTP, Secured Signing and ServiceNow —
+// data directory, the mailboxes and their folders, SMTP, the signing provider and ServiceNow —
 // each ✓ or ✗ with the fix. Exit 0 when all pass, 1 otherwise. Run it after every change of
 // configuration or credentials, before `systemctl reload signrelay`.
 import { configPath } from '../config/config-path.ts';
@@ -18,7 +18,7 @@ import type { CommandIo } from './run.ts';
 const USAGE = `usage: signrelay check [--json] [--config FILE]
 
 Checks the configuration, the data directory, IMAP (login and every folder), SMTP,
-Secured Signing and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
+the signing provider (Secured Signing or Signicat) and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
 everything passes, 1 otherwise.
 `;
 
