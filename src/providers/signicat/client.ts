@@ -170,7 +170,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       }
       if (input.stillWaiting) {
         throw new SignrelayError('transient', 'provider_send_unconfirmed',
-          `whether the signing order for ${input.token} was created is not known yet: waiting for Signicat's order notice at the return address`, { retryAfterSeconds: 60 });
+          `whether the signing order for ${input.token} was created is not known yet: waiting for Signicat's order notice at the return address`, { retryAfterSeconds: 10 });
       }
       return null;
     },
