@@ -1,14 +1,13 @@
 // HTML body → plain text, for mails without a text part. mailparser's own conversion is not
 // used: it wraps lines at 80 characters (splitting a long `Signer:` line in two) and skips
 // HTML that is not the root part (an HTML-only mail with an attachment gets no text at all).
-// Only what the request language needs: block elements become line breaks, entities decode.
+// Only what the request language needs: block elements become line breaks, and every HTML
+// entity decodes the way a browser decodes it (the `entities` package, which htmlparser2 —
+// under mailparser's own html-to-text — decodes with: `J&uuml;rgen` is Jürgen).
+import { decodeHTML } from 'entities';
 import type { ParsedMail } from 'mailparser';
 
 const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|article|header|footer|dt|dd';
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', bull: '•', middot: '·',
-  laquo: '«', raquo: '»', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', hellip: '…',
-};
 
 // Tag patterns stop at the next `<`, and skipped sections are cut with indexOf: a hostile
 // body full of unclosed `<` or `<!--` must not make the regular expressions quadratic.
@@ -17,8 +16,8 @@ export function htmlToPlainText(html: string): string {
     .replace(/\s+/g, ' ')
     .replace(new RegExp(`<\\/?(?:${BLOCK_TAGS})\\b[^<>]*>`, 'gi'), '\n')
     .replace(/<[^<>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, decodeEntity)
     .split('\n')
+    .map(decodeHTML)
     .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
@@ -46,14 +45,6 @@ function dropSections(html: string): string {
     opening.lastIndex = from;
   }
   return out + html.slice(from);
-}
-
-function decodeEntity(entity: string, body: string): string {
-  if (body[0] === '#') {
-    const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-  }
-  return NAMED_ENTITIES[body.toLowerCase()] ?? entity;
 }
 
 /**

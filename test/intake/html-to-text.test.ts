@@ -48,3 +48,19 @@ describe('htmlToPlainText on hostile or broken HTML', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('entities', () => {
+  it.each([
+    ['<p>Signer: J&uuml;rgen M&uuml;ller &lt;j@x.de&gt;</p>', 'Signer: Jürgen Müller <j@x.de>'],
+    ['<p>Signer: Zo&euml; &Aring;ngstr&ouml;m &lt;zoe@x.de&gt;</p>', 'Signer: Zoë Ångström <zoe@x.de>'],
+    ['<p>Signer: &#74;&#x00FC;rgen &#x4E2D;&#25991; &lt;j@x.de&gt;</p>', 'Signer: Jürgen 中文 <j@x.de>'],
+    ['<p>Due:&nbsp;14d &mdash; thanks &amp; regards</p>', 'Due: 14d — thanks & regards'],
+    ['<p>&amp;lt;not a tag&amp;gt; &unknownentity;</p>', '&lt;not a tag&gt; &unknownentity;'],
+  ])('%j → %j', (html, text) => {
+    expect(htmlToPlainText(html)).toBe(text);
+  });
+
+  it('a decoded `<` cannot open a tag: entities decode after the tags are gone', () => {
+    expect(htmlToPlainText('<p>&lt;p&gt;Signer: Ann &lt;ann@x.de&gt;</p>')).toBe('<p>Signer: Ann <ann@x.de>');
+  });
+});

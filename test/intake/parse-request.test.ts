@@ -88,4 +88,14 @@ describe('parseRequestMail', () => {
     if (decision.action !== 'request') throw new Error(decision.reason);
     expect(decision.draft.signers.map((s) => s.email)).toEqual(['ann@corp.example', 'bob@partner.example']);
   });
+
+  it('decodes every HTML entity in an HTML-only mail\'s names', async () => {
+    const mail = await buildMail({
+      html: '<p>Signer: J&uuml;rgen M&uuml;ller &lt;j@partner.example&gt;</p><p>Signer: &#x00C9;lodie Fa&#231;on &lt;e@partner.example&gt;</p>',
+      attachments: [{ filename: 'c.pdf', content: await samplePdf() }],
+    });
+    const decision = parseRequestMail(mail, policy, NOW);
+    if (decision.action !== 'request') throw new Error(decision.reason);
+    expect(decision.draft.signers.map((s) => `${s.firstName} ${s.lastName}`)).toEqual(['Jürgen Müller', 'Élodie Façon']);
+  });
 });
