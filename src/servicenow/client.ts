@@ -1,10 +1,11 @@
 // The ServiceNow REST client signrelay delivers with (SERVICENOW.md "Find the record",
 // "Attach the file"): number → record through the Table API (checked and cached), the
-// Attachment API to list and upload, and a journal PATCH for work notes. Request mechanics
-// (auth, token refresh, timeouts, error classes) live in call-api.ts, TLS trust in
-// http/trusting-fetch.ts; this file knows the endpoints, their JSON, what each failure
-// means for the operator, and which calls change something (an attachment, a note: a lost
-// answer leaves their outcome unknown, for the caller to resolve).
+// Attachment API to list and upload, a journal PATCH for work notes and a field PATCH for
+// servicenow.status_field. Request mechanics (auth, token refresh, timeouts, error
+// classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this file knows the
+// endpoints, their JSON, what each failure means for the operator, and which calls change
+// something (an attachment, a note, a field: a lost answer leaves their outcome unknown,
+// for the caller to resolve).
 import { createHash } from 'node:crypto';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
@@ -214,6 +215,39 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     parseResult(answer, true);
   }
 
+  /**
+   * Sets one field of a record and returns once the instance shows it stored. A field the
+   * user may not write, or that the table lacks, is left out of a PATCH silently (200, the
+   * old value back): that is a refusal naming the permission, not a success.
+   */
+  async function setField(table: string, sysId: string, name: string, value: string): Promise<void> {
+    const operation = `set ${name} of ${table}/${sysId} to "${value}"`;
+    const answer = await callApi(ctx, {
+      operation, method: 'PATCH', path: `/api/now/table/${enc(table)}/${enc(sysId)}?sysparm_fields=${enc(name)}&sysparm_exclude_reference_link=true`,
+      json: { [name]: value },
+      access: { subject: `record ${table}/${sysId}`, permission: `write on ${table}.${name}` },
+      effect: true,
+    });
+    const result = parseResult(answer, true);
+    const stored = result !== null && typeof result === 'object' && name in result ? field(result as Record<string, unknown>, name) : undefined;
+    if (stored !== value) {
+      throw new SignrelayError('permanent', 'servicenow_field_not_stored',
+        `ServiceNow did not store ${name} on ${table}/${sysId} (it answered ${stored === undefined ? 'without the field' : `"${stored}"`}): ` +
+        `the integration user lacks write on ${table}.${name}, or ${table} has no field ${name} (servicenow.status_field)`);
+    }
+  }
+
+  /** One field of a record as stored now; undefined when the instance shows no such field. */
+  async function readField(table: string, sysId: string, name: string): Promise<string | undefined> {
+    const answer = await callApi(ctx, {
+      operation: `read ${name} of ${table}/${sysId}`, method: 'GET',
+      path: `/api/now/table/${enc(table)}/${enc(sysId)}?sysparm_fields=${enc(name)}&sysparm_exclude_reference_link=true`,
+      access: { subject: `record ${table}/${sysId}`, permission: `read on ${table}.${name}` },
+    });
+    const result = parseResult(answer);
+    return result !== null && typeof result === 'object' && name in result ? field(result as Record<string, unknown>, name) : undefined;
+  }
+
   async function findJournalEntries(table: string, sysId: string, journal: JournalField, containing: string): Promise<JournalEntryInfo[]> {
     const operation = `read the ${journal} of ${table}/${sysId}`;
     const conditions = [`element_id=${sysId}`, `element=${journal}`, ...(QUERY_UNSAFE.test(containing) ? [] : [`valueLIKE${containing}`])];
@@ -229,5 +263,5 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return entries.filter((e) => e.elementId === sysId && e.element === journal && e.value.includes(containing));
   }
 
-  return { findRecord, getRecord, findWatermark, probeRead, listAttachments, uploadAttachment, addWorkNote, findJournalEntries };
+  return { findRecord, getRecord, findWatermark, probeRead, listAttachments, uploadAttachment, addWorkNote, setField, readField, findJournalEntries };
 }

@@ -64,6 +64,10 @@ export interface ServiceNowClient {
   uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;
   /** A journal entry: `work_notes` (internal, default) or `comments` (customer-visible). */
   addWorkNote(table: string, sysId: string, text: string, field?: JournalField): Promise<void>;
+  /** Sets one field (servicenow.status_field); a value the instance did not store is a permanent refusal naming the permission. */
+  setField(table: string, sysId: string, field: string, value: string): Promise<void>;
+  /** One field as stored now (undefined: no such field, or not readable). */
+  readField(table: string, sysId: string, field: string): Promise<string | undefined>;
   /**
    * Reads one row of `table` (`sys_attachment` for the attachment API's own table), to
    * check access: resolves when the integration user may read it, throws the classified

@@ -1,8 +1,9 @@
 // The simulator's Table API and Attachment API handlers (SERVICENOW.md "Find the record",
 // "Attach the file"), once the caller is authenticated: query by number, read and PATCH a
-// record (journal fields), query the journal itself (sys_journal_field), upload raw or
-// multipart, list with X-Total-Count, download. Answers follow the documented shapes:
-// every value a string, 201 + Location on upload.
+// record (journal fields and plain fields, with write ACLs per table and per field), query
+// the journal itself (sys_journal_field), upload raw or multipart, list with X-Total-Count,
+// download. Answers follow the documented shapes: every value a string, 201 + Location on
+// upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, mediaType, parseFormBody, parseJsonBody, sendBytes, sendJson } from '../http-util.ts';
 import { attachmentRow, NOT_FOUND, SimInstance, snError, type SimRecord } from './instance.ts';
@@ -21,6 +22,12 @@ export interface RestContext {
   base: string;
   user: string;
   forbiddenTables: ReadonlySet<string>;
+  /**
+   * Write ACLs that fail: `table` (a PATCH is refused with 403, reading still works) or
+   * `table.field` (the field is left out of a PATCH silently — 200 with the old value — as an
+   * instance does with a field-level write ACL).
+   */
+  writeDenied: ReadonlySet<string>;
   /** Watermark (without `Ref:`) → the sys_id of the record it was issued for. */
   watermarks: ReadonlyMap<string, string>;
 }
@@ -90,7 +97,10 @@ export async function tableApi(ctx: RestContext, req: IncomingMessage, url: URL,
     throw snError(400, 'Exception while reading request', 'The payload is not valid JSON.');
   }
   if (update === null || typeof update !== 'object' || Array.isArray(update)) throw snError(400, 'Exception while reading request', 'Expected a JSON object');
+  const tables = [record.table, record.sysClassName];
+  if (tables.some((t) => ctx.writeDenied.has(t))) throw snError(403, 'Operation Failed', 'ACL Exception Update Failed due to security constraints');
   for (const [name, value] of Object.entries(update as Record<string, unknown>)) {
+    if (tables.some((t) => ctx.writeDenied.has(`${t}.${name}`))) continue; // a field-level write ACL: dropped without a word
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     if (name === 'work_notes' || name === 'comments') {
       if (text.trim() !== '') ctx.instance.addJournal(record, name, text, ctx.user);

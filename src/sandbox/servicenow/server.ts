@@ -1,8 +1,9 @@
 // A local stand-in for a ServiceNow instance, for tests and `signrelay demo`. It enforces
 // what the documentation says the real one does (SERVICENOW.md): auth on every /api call
-// (basic or an unexpired bearer), form-only `/oauth_token.do`, a 403 per table, rate
-// limits with 429 + Retry-After, error bodies in ServiceNow's shape; it records every call,
-// can be told to fail on purpose, and — given a mailbox — runs an inbound email action.
+// (basic or an unexpired bearer), form-only `/oauth_token.do`, a 403 per table, write ACLs
+// (a table's: 403; a field's: the field dropped silently), rate limits with 429 +
+// Retry-After, error bodies in ServiceNow's shape; it records every call, can be told to
+// fail on purpose, and — given a mailbox — runs an inbound email action.
 // Routing, auth and recording live here; the rules live in the files next to it.
 import type { IncomingMessage } from 'node:http';
 import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, recordCall, sendJson, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
@@ -25,6 +26,8 @@ export interface ServiceNowSimulatorOptions {
   records?: SeedRecord[];
   /** Tables the integration user may not touch (403); `sys_attachment` = no attachments at all. */
   forbiddenTables?: string[];
+  /** Write ACLs that fail: `table` (PATCH → 403, reads work) or `table.field` (the field silently not stored). */
+  writeDenied?: string[];
   rateLimit?: RateLimitRule;
   inbound?: InboundOptions;
   now?: () => number;
@@ -56,6 +59,9 @@ export interface ServiceNowSimulator {
   /** From now on the integration user may not touch `table` (403), as with `forbiddenTables`; `allowTable` undoes it. */
   forbidTable(table: string): void;
   allowTable(table: string): void;
+  /** From now on writing `table` (403) or `table.field` (silently not stored) fails, as with `writeDenied`; `allowWrite` undoes it. */
+  denyWrite(target: string): void;
+  allowWrite(target: string): void;
   /** Kills every access token (and with `refresh`, every refresh token). */
   revokeTokens(options?: { refresh?: boolean }): void;
   /** A watermark the instance put in a notification about the record: `Ref:MSG…`. */
@@ -83,6 +89,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   });
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
   const forbiddenTables = new Set(options.forbiddenTables ?? []);
+  const writeDenied = new Set(options.writeDenied ?? []);
   const calls: RecordedCall[] = [];
   const faults = new FaultQueue();
   const watermarks = new Map<string, string>();
@@ -130,7 +137,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       if (now_ !== 'now' || (kind !== 'table' && kind !== 'attachment')) throw snError(400, 'Requested URI does not represent any resource', null);
       const limited = limiter?.check(call.user, kind === 'table' ? 'Table API' : 'Attachment API', now());
       if (limited) throw limited;
-      const ctx = { instance, base, user: call.user, forbiddenTables, watermarks };
+      const ctx = { instance, base, user: call.user, forbiddenTables, writeDenied, watermarks };
       call.body = kind === 'table' ? await tableApi(ctx, req, url, body, res, rest) : await attachmentApi(ctx, req, url, body, res, rest);
     })().catch((err: unknown) => {
       call.error = err instanceof Error ? err.message : String(err);
@@ -164,6 +171,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     failNext: (prefix, fault) => faults.add(prefix, fault),
     forbidTable: (table) => { forbiddenTables.add(table); },
     allowTable: (table) => { forbiddenTables.delete(table); },
+    denyWrite: (target) => { writeDenied.add(target); },
+    allowWrite: (target) => { writeDenied.delete(target); },
     revokeTokens: (revoke) => oauth.revoke(revoke),
     issueWatermark(table, sysId, issue = {}) {
       const record = recordOf(table, sysId);
