@@ -5,6 +5,7 @@ import type { Config } from './config/schema.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
+import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
 import { returnAccountOf } from './config/return-account.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
@@ -110,7 +111,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
       submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
-      cancel: createCancelHandler({ db, config, provider, servicenow, now: () => new Date(), logger: logger.child({ component: 'cancel' }) }),
+      cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }) }),
+      record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
     },
   });
 

@@ -10,8 +10,9 @@ import type { Db } from '../store/open-database.ts';
 /**
  * `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones).
  * `replies`: rejection replies to one address hit limits.max_replies_per_hour (a flood, perhaps forged).
+ * `record`: the instance refused a work note or the status field for good (a permission to grant).
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record';
 
 export interface Alert {
   kind: AlertKind;

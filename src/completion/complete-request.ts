@@ -7,9 +7,10 @@
 // mail's From is forgeable and every signer can read the token, so a trigger the provider
 // does not confirm must never fail the request — reconciliation carries it, and a later
 // mail triggers again. Giving up for any other reason makes the request `failed` and
-// alerts an operator.
+// alerts an operator. Each outcome queues its record update (note, status field) in the
+// transaction that records it (queue-record-update.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
-import { describeError, SignrelayError } from '../errors.ts';
+import { SignrelayError } from '../errors.ts';
 import { isPdfContent } from '../intake/find-documents.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
@@ -21,8 +22,9 @@ import { addEvent } from '../store/events.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { chooseSignedCopy } from './choose-signed-copy.ts';
 import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
-import { deliverToServiceNow, deliveryModeOf, type DeliveryDeps } from './deliver-to-servicenow.ts';
-import { refusalDetail, refusalNote } from './record-notes.ts';
+import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
+import { queueRecordUpdate } from './queue-record-update.ts';
+import { declinedBy, refusalDetail } from './record-notes.ts';
 
 /**
  * How often the provider is asked after a completion mail before the mail's claim counts as
@@ -57,8 +59,8 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
         transition(deps.db, request.id, to, deps.now(), { reason: detail });
         notify(request, to, detail);
         raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${to}`, text: detail });
+        queueRecordUpdate(deps.db, deps.config, request.id, { event: to, detail, by: declinedBy(request, refused) }, deps.now());
       })();
-      await noteRefusal(request, to, detail);
       return 'refused';
     }
     const pending = statuses.find((s) => s.phase !== 'completed');
@@ -110,19 +112,6 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     return source.from;
   }
 
-  /** A note on the record that nothing will be attached (best effort: the requester is told anyway). */
-  async function noteRefusal(request: RequestRow, to: 'declined' | 'expired', detail: string): Promise<void> {
-    if (deliveryModeOf(deps.config, request) !== 'rest' || !request.recordNumber) return;
-    try {
-      const table = request.recordTable ?? deps.config.routes[request.route]?.table;
-      if (!table) return;
-      const record = request.recordSysId ? { table, sysId: request.recordSysId } : await deps.servicenow.findRecord(table, request.recordNumber);
-      await deps.servicenow.addWorkNote(record.table, record.sysId, refusalNote(request, to, detail));
-    } catch (err) {
-      deps.logger.warn('could not note the outcome on the record', { requestId: request.id, error: describeError(err) });
-    }
-  }
-
   return {
     async run(job) {
       const requestId = job.requestId!;
@@ -139,6 +128,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'delivered', deps.now());
         if (deps.config.routes[request!.route]?.notify_requester) notify(request!, 'delivered', '');
+        queueRecordUpdate(deps.db, deps.config, requestId, { event: 'signed' }, deps.now());
       })();
       deps.jobsQueued?.();
       deps.logger.info('request delivered', { requestId });
@@ -147,7 +137,10 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       const request = getRequest(deps.db, job.requestId!);
       if (!request || request.state === 'failed' || request.state === 'delivered') return;
       deps.db.transaction(() => {
-        if (request.state === 'sent' || request.state === 'completed') transition(deps.db, request.id, 'failed', deps.now(), { reason });
+        if (request.state === 'sent' || request.state === 'completed') {
+          transition(deps.db, request.id, 'failed', deps.now(), { reason });
+          queueRecordUpdate(deps.db, deps.config, request.id, { event: 'failed', reason }, deps.now());
+        }
         raiseAlert(alertDeps, {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} could not be delivered to ${request.recordNumber ?? 'its record'}`,

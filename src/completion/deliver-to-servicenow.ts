@@ -2,9 +2,9 @@
 // Attachment API (default) or as a mail to the instance's inbound address. Every upload,
 // note and mail is an effect with an intent recorded before and a result after; after a
 // crash an upload whose result is unknown is looked for on the record (same name, same
-// sha256), and a work note in the record's journal (it names the request), before it is
-// done again. A note the instance refused (an HTTP error answer: nothing was applied) is
-// recorded as failed and simply tried again.
+// sha256), and the work note in the record's journal (it names the request), before it is
+// done again (record-effects.ts). A note the instance refuses for good (403: no write on
+// the table) is an operator alert, and the signed document is delivered all the same.
 import { statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
 import { raiseAlert } from '../alerts/raise-alert.ts';
@@ -15,21 +15,19 @@ import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, hasEffect, listEvents } from '../store/events.ts';
+import { hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, setDocumentAttachment, setRecordResolved, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, type RecordApi } from './record-effects.ts';
 import { noteMarker, signedNote } from './record-notes.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
 
 /** The slice of the ServiceNow client delivery needs (the real client satisfies it). */
-export interface ServiceNowApi {
-  findRecord(table: string, number: string): Promise<{ table: string; sysId: string; number: string }>;
+export interface ServiceNowApi extends RecordApi {
   listAttachments(table: string, sysId: string, fileName?: string): Promise<Array<{ sysId: string; fileName: string; hash: string }>>;
   uploadAttachment(input: { table: string; sysId: string; fileName: string; bytes: Uint8Array; contentType?: string }): Promise<{ sysId: string; hash: string }>;
-  addWorkNote(table: string, sysId: string, text: string): Promise<void>;
-  findJournalEntries(table: string, sysId: string, field: 'work_notes', containing: string): Promise<Array<{ sysId: string; value: string }>>;
 }
 
 export interface DeliveryDeps {
@@ -51,14 +49,6 @@ export function deliveryModeOf(config: Config, request: RequestRow): 'rest' | 'e
   return config.routes[request.route]?.delivery ?? config.servicenow.delivery;
 }
 
-/** Codes of an HTTP error answer: the instance refused the call, so nothing was applied. Anything
- *  else (no answer, a timeout, a 500, a garbled 2xx) leaves the outcome unknown. */
-const REFUSED = new Set([
-  'servicenow_rate_limited', 'servicenow_unavailable', 'servicenow_auth', 'servicenow_forbidden',
-  'servicenow_not_found', 'servicenow_bad_request', 'servicenow_rejected',
-]);
-const NOTE = 'work-note';
-
 export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
   const documents = getDocuments(deps.db, request.id);
   if (documents.some((d) => !d.signedSha256)) {
@@ -70,18 +60,7 @@ export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRo
 
 type Phase = 'intent' | 'done' | 'failed' | 'skipped';
 const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}) =>
-  addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
-
-async function resolveRecord(deps: DeliveryDeps, request: RequestRow): Promise<{ table: string; sysId: string }> {
-  if (request.recordSysId && request.recordTable) return { table: request.recordTable, sysId: request.recordSysId };
-  const table = request.recordTable ?? deps.config.routes[request.route]?.table;
-  if (!request.recordNumber || !table) {
-    throw new SignrelayError('permanent', 'no_record', `request ${request.id} names no ServiceNow record to attach the signed document to`);
-  }
-  const found = await deps.servicenow.findRecord(table, request.recordNumber);
-  setRecordResolved(deps.db, request.id, found, deps.now());
-  return found;
-}
+  recordEffect(deps, requestId, name, phase, detail);
 
 async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
   const record = await resolveRecord(deps, request);
@@ -108,49 +87,9 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     })();
     deps.logger.info('signed document attached', { requestId: request.id, table: record.table, record: record.sysId, fileName });
   }
-  if (deps.config.servicenow.work_note) await addNoteOnce(deps, request, record, signedNote(request, documents));
-}
-
-/** The phases recorded for one of a request's effects, in order. */
-function phasesOf(deps: DeliveryDeps, requestId: string, name: string): Phase[] {
-  return listEvents(deps.db, requestId)
-    .filter((e) => e.kind === 'effect' && e.detail?.effect === name)
-    .map((e) => e.detail!.phase as Phase);
-}
-
-/** The work note, exactly once: an unknown outcome is settled from the journal before another PATCH. */
-async function addNoteOnce(deps: DeliveryDeps, request: RequestRow, record: { table: string; sysId: string }, text: string): Promise<void> {
-  const phases = phasesOf(deps, request.id, NOTE);
-  if (phases.includes('done') || phases.includes('skipped')) return;
-  if (phases.at(-1) === 'intent' && (await settledFromJournal(deps, request, record))) return;
-  effect(deps, request.id, NOTE, 'intent');
-  try {
-    await deps.servicenow.addWorkNote(record.table, record.sysId, text);
-  } catch (err) {
-    if (isSignrelayError(err) && REFUSED.has(err.code)) effect(deps, request.id, NOTE, 'failed', { code: err.code });
-    throw err;
-  }
-  effect(deps, request.id, NOTE, 'done');
-}
-
-/** A PATCH whose outcome is unknown (the process died, the answer was lost): is the note in the journal? */
-async function settledFromJournal(deps: DeliveryDeps, request: RequestRow, record: { table: string; sysId: string }): Promise<boolean> {
-  let found: Array<{ sysId: string }>;
-  try {
-    found = await deps.servicenow.findJournalEntries(record.table, record.sysId, 'work_notes', noteMarker(request));
-  } catch (err) {
-    if (!isSignrelayError(err) || err.kind !== 'permanent') throw err; // retried with the job
-    // The journal cannot be read (no read on sys_journal_field): at most once — a missing
-    // note is better than a doubled one, and the attachment (checked above) is what matters.
-    deps.logger.warn('a work note may already be on the record and its journal cannot be read: not adding it again', {
-      requestId: request.id, record: record.sysId, error: describeError(err),
-    });
-    effect(deps, request.id, NOTE, 'skipped', { reason: describeError(err) });
-    return true;
-  }
-  if (found.length === 0) return false;
-  effect(deps, request.id, NOTE, 'done', { entry: found[0]!.sysId, resolvedBy: 'journal' });
-  return true;
+  if (!deps.config.servicenow.work_note) return;
+  const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNote(request, documents) });
+  if (refused) alertRefusals(deps, request, [refused]);
 }
 
 /** The SMTP server refused, or was never reached: the mail did not go out, trying again is safe. */
@@ -167,7 +106,7 @@ function nothingSent(err: unknown): boolean {
  * would attach it again — it is not sent twice; the operator is asked to look instead.
  */
 async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
-  const last = phasesOf(deps, request.id, 'inbound-email').at(-1);
+  const last = lastEffectPhase(deps.db, request.id, 'inbound-email');
   if (last === 'done' || last === 'skipped') return;
   if (last === 'intent') {
     effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });

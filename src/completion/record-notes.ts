@@ -1,22 +1,75 @@
-// The work notes signrelay writes on a record, pure: signed (also the body of the mail to
-// the instance in email mode), refused (declined, expired) and withdrawn. Each names its
-// request and the request's signers. Every outside value in them — signer names and
-// addresses, provider references and words, reasons — goes through record-text.ts, so a
-// note is our own sentence with inert, bounded values in it, never markup, a mention or
-// a line someone else wrote.
+// The work notes signrelay writes on a record, pure: sent, reminded, refused (declined,
+// expired), withdrawn, failed and signed (also the body of the mail to the instance in
+// email mode). Each names its request and the request's signers. Every outside value in
+// them — signer names and addresses, provider references and words, reasons — goes through
+// record-text.ts, so a note is our own sentence with inert, bounded values in it, never
+// markup, a mention or a line someone else wrote. A signing link never appears: it is the
+// signer's secret, and signrelay does not keep one.
 import { MAX_RECORD_REASON_CHARS, recordPeople, recordValue } from '../servicenow/record-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
+import type { Signer } from '../signer.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
-/** The words in a work note that name its request: how a note is found in the journal again. */
+/** What a record update reports: one per transition (or reminder) the record hears of. */
+export type RecordEvent = 'sent' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed';
+
+/** The value `servicenow.status_field` takes at each transition (a reminder changes nothing). */
+export type RecordStatus = Exclude<RecordEvent, 'reminded'>;
+
+/** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
   return `signrelay, request ${request.id}`;
 }
 
-export function signedNote(request: Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrderId'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+/**
+ * The words that end every other note: the request, the event and the update's number (its
+ * job), so each note is found in the journal again, and none is a prefix of another (the
+ * closing parenthesis) or contains the signed note's marker.
+ */
+export function updateMarker(requestId: string, event: RecordEvent, update: number): string {
+  return `(signrelay ${requestId}, ${event} #${update})`;
+}
+
+/** What happened, with what its note says beyond the request itself. */
+export type RecordUpdate =
+  | { event: 'sent' | 'signed' }
+  | { event: 'reminded'; seq: number }
+  | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
+  | { event: 'cancelled' | 'failed'; reason: string };
+
+/** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
+export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
+  switch (update.event) {
+    case 'sent': return sentNote(request, documents);
+    case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null });
+    case 'declined':
+    case 'expired': return refusalNote(request, update.event, update.detail, update.by);
+    case 'cancelled': return withdrawnNote(request, update.reason);
+    case 'failed': return failedNote(request, update.reason);
+    case 'signed': return null;
+  }
+}
+
+type NamedRequest = Pick<RequestRow, 'id' | 'signers'>;
+type SentRequest = Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrderId'>;
+
+export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
   const signers = recordPeople(request.signers);
-  const refs = request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
-  return `Signed${signers ? ` by ${signers}` : ''} via ${providerDisplayName(request.provider)} (${refs}); attached by ${noteMarker(request)}.`;
+  return `Sent for signature${signers ? ` to ${signers}` : ''} via ${providerDisplayName(request.provider)}, due ${recordValue(request.dueDate)}, ${providerReferences(request, documents)}.`;
+}
+
+export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>): string {
+  return `Reminder sent via ${providerDisplayName(request.provider)} to the signers who have not signed yet (${providerReferences(request, [document])}).${signersSentence(request)}`;
+}
+
+export function signedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+  const signers = recordPeople(request.signers);
+  return `Signed${signers ? ` by ${signers}` : ''} via ${providerDisplayName(request.provider)} (${providerReferences(request, documents)}); attached by ${noteMarker(request)}.`;
+}
+
+/** "order 123…" (a provider that makes one) or "reference A, B" (one per document). */
+function providerReferences(request: Pick<RequestRow, 'providerOrderId'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+  return request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
 }
 
 /**
@@ -30,13 +83,29 @@ export function refusalDetail(status: { raw: string; reference: string; signers:
   return `The provider reports "${recordValue(status.raw)}" for document ${recordValue(status.reference)}${said}.`;
 }
 
-export function refusalNote(request: Pick<RequestRow, 'id' | 'signers'>, outcome: 'declined' | 'expired', detail: string): string {
-  return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${signersSentence(request)}`;
+/**
+ * The signers who declined, as the provider names them (those who gave a reason): by the
+ * request's own names where the address matches, else by address alone.
+ */
+export function declinedBy(request: Pick<RequestRow, 'signers'>, status: { signers: ReadonlyArray<{ email: string; declinedReason?: string | undefined }> }): Signer[] {
+  return status.signers
+    .filter((s) => s.declinedReason && s.declinedReason.trim() !== '')
+    .map((s) => request.signers.find((r) => r.email.toLowerCase() === s.email.toLowerCase()) ?? { firstName: '', lastName: '', email: s.email });
 }
 
-export function withdrawnNote(request: Pick<RequestRow, 'id' | 'signers'>, reason: string): string {
+export function refusalNote(request: NamedRequest, outcome: 'declined' | 'expired', detail: string, by: Signer[] = []): string {
+  const who = by.length ? ` Declined by ${recordPeople(by)}.` : '';
+  return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${who}${signersSentence(request)}`;
+}
+
+export function withdrawnNote(request: NamedRequest, reason: string): string {
   const said = recordValue(reason, MAX_RECORD_REASON_CHARS);
   return `Signature request withdrawn by the signrelay administrators (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${signersSentence(request)}`;
+}
+
+/** signrelay gave up: `reason` is ours, but quotes what a service answered — made inert like any outside value. */
+export function failedNote(request: NamedRequest, reason: string): string {
+  return `Signature request failed (signrelay ${request.id}): ${sentence(recordValue(reason, MAX_RECORD_REASON_CHARS))} The signrelay administrators were alerted.${signersSentence(request)}`;
 }
 
 /** " Signers: Ann Lee <…>, Bob Stone <…>." or nothing. */

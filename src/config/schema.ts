@@ -154,8 +154,16 @@ const servicenow = z.strictObject({
   auth: servicenowAuth,
   /** rest: Attachment API (default); email: mail the signed PDF to the instance's inbound address. */
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).default('rest'),
-  /** Add a work note to the record after attaching (rest mode). */
+  /** Work notes on the record (rest mode): sent, reminders, declined/expired/cancelled/failed, signed. */
   work_note: z.boolean().default(true),
+  /**
+   * A field of the record (e.g. u_signature_status) set to the request's state at each
+   * transition: sent, declined, expired, cancelled, failed, signed (rest mode). None: not set.
+   */
+  status_field: z.string({ error: 'expected a field name like u_signature_status' })
+    .regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a field name like u_signature_status (lower-case letters, digits and _)' })
+    .refine((name) => !['work_notes', 'comments', 'number'].includes(name) && !name.startsWith('sys_'), { error: 'expected a field of your own, like u_signature_status, not a journal or system field' })
+    .optional(),
   /** The instance's inbound address (email mode), e.g. acme@service-now.com. */
   inbound_address: email().optional(),
   /**

@@ -4,6 +4,7 @@
 // a send whose intent has no result, asks the provider whether it happened before sending.
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { composeRequesterNotice } from '../completion/compose-notices.ts';
+import { queueRecordUpdate } from '../completion/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
@@ -112,6 +113,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           setSendResult(deps.db, requestId, found);
           effect(requestId, 'send', 'done', { resolvedBy: 'status', orderId: found.orderId ?? undefined });
           transition(deps.db, requestId, 'sent', now());
+          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
         })();
         deps.logger.info('earlier send confirmed by the provider', { requestId });
         return;
@@ -145,6 +147,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       setSendResult(deps.db, requestId, result);
       effect(requestId, 'send', 'done', { references: documentReferences, orderId: result.orderId ?? undefined });
       transition(deps.db, requestId, 'sent', now());
+      queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
     })();
     deps.logger.info('request sent for signing', { requestId, references: documentReferences, orderId: result.orderId ?? undefined });
   }
@@ -167,6 +170,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const sendUnknown = lastEffectPhase(deps.db, requestId, 'send') === 'intent';
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'failed', now(), { reason: why });
+        queueRecordUpdate(deps.db, deps.config, requestId, { event: 'failed', reason: why }, now());
         if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from) }, now());
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
           kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,

@@ -1,22 +1,22 @@
 // The `cancel` job, queued by `signrelay cancel`: the request becomes `cancelled` (so no
 // later job sends, delivers or reminds), every document at the provider is withdrawn (an
 // intent and a result per document, so a restart never withdraws twice or forgets one),
-// the record gets a work note and the requester a notice (the reason in both is made inert
+// the record gets a work note (and the status field `cancelled`) through a `record` job
+// queued with the transition, and the requester a notice (the reason in both is made inert
 // and bounded, like any outside text on a record: record-notes.ts). Run by the daemon's
 // serial job runner, so it never races a submit job that is uploading or sending.
 import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../completion/compose-notices.ts';
-import { withdrawnNote } from '../completion/record-notes.ts';
+import { queueRecordUpdate } from '../completion/queue-record-update.ts';
 import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
-import type { ServiceNowApi } from '../completion/deliver-to-servicenow.ts';
-import { describeError, SignrelayError } from '../errors.ts';
+import { SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import { addEvent, hasEffect } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, transition } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
@@ -24,7 +24,6 @@ export interface CancelDeps {
   db: Db;
   config: Config;
   provider: SigningProvider;
-  servicenow: ServiceNowApi;
   logger: Logger;
   now: () => Date;
 }
@@ -32,20 +31,6 @@ export interface CancelDeps {
 export function createCancelHandler(deps: CancelDeps): JobHandler {
   const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
-
-  async function noteOnRecord(request: RequestRow, reason: string): Promise<void> {
-    const table = request.recordTable ?? deps.config.routes[request.route]?.table;
-    if (!request.recordNumber || !table || hasEffect(deps.db, request.id, 'cancel-note', 'intent')) return;
-    effect(request.id, 'cancel-note', 'intent');
-    try {
-      const record = request.recordSysId ? { table, sysId: request.recordSysId } : await deps.servicenow.findRecord(table, request.recordNumber);
-      await deps.servicenow.addWorkNote(record.table, record.sysId, withdrawnNote(request, reason));
-      effect(request.id, 'cancel-note', 'done');
-    } catch (err) {
-      // Best effort, like the notes for declines: the requester is told either way.
-      deps.logger.warn('could not note the cancellation on the record', { requestId: request.id, error: describeError(err) });
-    }
-  }
 
   return {
     async run(job) {
@@ -60,6 +45,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         deps.db.transaction(() => {
           transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled by an operator: ${reason}` : 'cancelled by an operator' });
           enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
+          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason }, deps.now());
         })();
       }
       for (const doc of getDocuments(deps.db, requestId)) {
@@ -74,7 +60,6 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
         deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
       }
-      await noteOnRecord(request, reason);
     },
   };
 }

@@ -2,7 +2,9 @@
 // the due date, ask the provider to remind the signers who have not signed yet
 // (Document/SendReminder) — if the provider still says it is being signed. Each call has an intent and a result in the audit trail, so a
 // reminder is never sent twice across runs and restarts; a transient failure is tried
-// again on the next run, a permanent one is not.
+// again on the next run, a permanent one is not. A reminder sent is noted on the record:
+// its `record` job is queued with the result.
+import { queueRecordUpdate } from '../completion/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -22,6 +24,8 @@ export interface RemindersDeps {
   config: Config;
   provider: SigningProvider;
   logger: Logger;
+  /** Pokes the job runner: a reminder's note waits for no idle check. */
+  jobsQueued?: () => void;
 }
 
 export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
@@ -63,7 +67,11 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             deps.logger.warn('reminder failed', { requestId: request.id, reference: doc.providerRef, retry, error: describeError(err) });
             continue;
           }
-          recordReminder(deps.db, { ...effect, phase: 'done' }, now());
+          deps.db.transaction(() => {
+            recordReminder(deps.db, { ...effect, phase: 'done' }, now());
+            queueRecordUpdate(deps.db, deps.config, request.id, { event: 'reminded', seq: doc.seq }, now());
+          })();
+          deps.jobsQueued?.();
           counts.sent++;
           deps.logger.info('reminder sent', { requestId: request.id, reference: doc.providerRef });
         }

@@ -3,7 +3,8 @@
 // permanently, or runs out of attempts; a restart simply picks up the due rows.
 import type { Db } from './open-database.ts';
 
-export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel';
+/** `record`: a note and/or the status field on the request's ServiceNow record (completion/update-record.ts). */
+export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel' | 'record';
 export type JobState = 'pending' | 'done' | 'failed';
 
 export interface JobRow {

@@ -69,8 +69,11 @@ const lastErrorOf = (record: string, kind: string) => {
 };
 const echo = (...values: string[]) => values.join(' / ');
 
-async function signedAndMailed(record: string): Promise<RequestRow> {
+/** `beforeSigning` (a fault to inject) runs once the record heard the request was sent, so the fault meets the delivery. */
+async function signedAndMailed(record: string, beforeSigning = () => {}): Promise<RequestRow> {
   const { request, reference } = await sendRequest(world, record);
+  await waitFor(() => world.servicenow.records.find((r) => r.number === record)!.journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
+  beforeSigning();
   await world.simulator.complete(reference); // its completion mail goes to returns+TOKEN@
   return request;
 }
@@ -97,8 +100,7 @@ describe('with known secrets, the main flows', () => {
 
   it('log and store ServiceNow refusing basic auth', async () => {
     const basic = Buffer.from(`${SN_USER}:${SN_PASSWORD}`).toString('base64');
-    world.servicenow.failNext('/api/now/table', { status: 401, body: { error: { message: 'User Not Authenticated', detail: `Authorization: Basic ${basic} ${echo(SN_PASSWORD)}` }, status: 'failure' } });
-    await signedAndMailed('RITM0010004');
+    await signedAndMailed('RITM0010004', () => world.servicenow.failNext('/api/now/table', { status: 401, body: { error: { message: 'User Not Authenticated', detail: `Authorization: Basic ${basic} ${echo(SN_PASSWORD)}` }, status: 'failure' } }));
     await waitFor(() => lastErrorOf('RITM0010004', 'complete'), { timeoutMs: 20_000, what: 'the refused delivery recorded' });
   }, 30_000);
 
@@ -113,9 +115,8 @@ describe('with known secrets, the main flows', () => {
   }, 30_000);
 
   it('refresh the ServiceNow token, then log, store and alert a refused attachment (403)', async () => {
-    world.servicenow.failNext('/api/now/table', { status: 403, body: { error: { message: 'Operation Failed', detail: `ACL denied ${echo(SN_USER, SN_PASSWORD, SN_CLIENT_SECRET)}` }, status: 'failure' } });
     const alerts = world.smtp.messages.length;
-    const request = await signedAndMailed('RITM0010006');
+    const request = await signedAndMailed('RITM0010006', () => world.servicenow.failNext('/api/now/attachment/file', { status: 403, body: { error: { message: 'Operation Failed', detail: `ACL denied ${echo(SN_USER, SN_PASSWORD, SN_CLIENT_SECRET)}` }, status: 'failure' } }));
     await waitFor(() => getRequest(db(), request.id)?.state === 'failed', { timeoutMs: 20_000, what: 'RITM0010006 failed' });
     await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= alerts && m.envelope.rcptTo.some((r) => r.address === ALERTS_TO), 10_000);
     // The access token (2 s) was due by now: refreshed with the refresh token, not a new password grant.
@@ -124,9 +125,10 @@ describe('with known secrets, the main flows', () => {
   }, 30_000);
 
   it('log and store ServiceNow refusing the OAuth client', async () => {
-    world.servicenow.revokeTokens({ refresh: true });
-    world.servicenow.failNext('/oauth_token.do', { status: 401, times: 4, body: { error: 'access_denied', error_description: `client ${echo(SN_CLIENT_ID, SN_CLIENT_SECRET, SN_PASSWORD)} refused` } });
-    const request = await signedAndMailed('INC0012345');
+    const request = await signedAndMailed('INC0012345', () => {
+      world.servicenow.revokeTokens({ refresh: true });
+      world.servicenow.failNext('/oauth_token.do', { status: 401, times: 4, body: { error: 'access_denied', error_description: `client ${echo(SN_CLIENT_ID, SN_CLIENT_SECRET, SN_PASSWORD)} refused` } });
+    });
     await waitFor(() => jobsForRequest(db(), request.id).find((j) => j.kind === 'complete' && j.lastError), { timeoutMs: 20_000, what: 'the refused token request recorded' });
   }, 30_000);
 });

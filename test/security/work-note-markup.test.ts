@@ -79,7 +79,7 @@ describe('outside text on the way to a record', () => {
     const before = world.smtp.messages.length;
     await mailCompletion(world, request);
     await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
-    const note = await waitFor(() => recordOf(world, 'RITM0010001').journal.find((j) => j.field === 'work_notes'), { timeoutMs: 15_000, what: 'the work note' });
+    const note = await waitFor(() => recordOf(world, 'RITM0010001').journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request declined')), { timeoutMs: 15_000, what: 'the work note' });
 
     expectInert(note.value);
     expect(note.value.length).toBeLessThanOrEqual(MAX_NOTE_CHARS);
@@ -87,6 +87,7 @@ describe('outside text on the way to a record', () => {
     expect(note.value).toContain('Signed by CEO'); // the reason is still there to read, as text inside the line
     expect(note.value).toContain('ann.lee@example.com'); // the signers are named
     expect(note.value).toContain('…');
+    for (const other of recordOf(world, 'RITM0010001').journal) expectInert(other.value); // the sent note names the hostile signer too
 
     const notice = await noticeTo(world, request.requester, before, /declined/);
     expectNotice(notice);
@@ -100,7 +101,7 @@ describe('outside text on the way to a record', () => {
     await mailCompletion(world, request);
     await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const record = recordOf(world, 'RITM0010002');
-    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes'), { timeoutMs: 10_000, what: 'the work note' });
+    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signed by')), { timeoutMs: 10_000, what: 'the work note' });
 
     expectInert(note.value);
     expect(note.value).toMatch(/^Signed by .*ann\.lee@example\.com.* via Secured Signing/);
@@ -116,7 +117,7 @@ describe('outside text on the way to a record', () => {
     queueCancel(world.daemon!.db, request.id, HOSTILE_REASON, new Date());
     world.daemon!.jobs.poke();
     const record = recordOf(world, 'RITM0010003');
-    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes'), { timeoutMs: 15_000, what: 'the cancel note' });
+    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request withdrawn')), { timeoutMs: 15_000, what: 'the cancel note' });
 
     expectInert(note.value);
     expect(note.value.length).toBeLessThanOrEqual(MAX_NOTE_CHARS);

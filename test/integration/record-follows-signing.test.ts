@@ -1,0 +1,154 @@
+// The record follows the signing, once per provider, through the whole daemon (Dovecot,
+// the provider's and the ServiceNow simulator): a work note naming the signers in order,
+// the due date, the provider and its reference when the request is sent; a note for a
+// decline (who, and the reason made inert), an expiry, a withdrawal, a failure given up on,
+// a reminder (where the provider reminds); the status field set at each transition — each
+// exactly once; no signing link on the record or in the log. A route that delivers by
+// email makes no REST call for the record.
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { queueCancel } from '../../src/operate/cancel-request.ts';
+import { createProvider } from '../../src/providers/create-provider.ts';
+import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { createRemindersTask } from '../../src/scheduler/send-reminders.ts';
+import { getRequest, listRequests } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { buildMail, contractPdf, sendRequest, type World } from './world.ts';
+import { dayFromNow, notesOf, providerNotice, recordOf, signAndDeliver, signicatOf, simulated, statusOf, statusValues, useRecordWorld } from './record-world.ts';
+
+const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
+const TWO_SIGNERS = 'Signer 1: Ann Lee <ann.lee@example.com>\nSigner 2: Bob Stone <bob.stone@corp.example>';
+const SIGNERS_NAMED = 'Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Waits for the record's note that starts with `start`, and checks there is exactly one. */
+async function noteStarting(world: World, record: string, start: string): Promise<string> {
+  const note = await waitFor(() => notesOf(world, record).find((n) => n.startsWith(start)), { timeoutMs: 15_000, what: `the note "${start}…" on ${record}`, describe: () => notesOf(world, record) });
+  expect(notesOf(world, record).filter((n) => n.startsWith(start))).toHaveLength(1);
+  return note;
+}
+
+const statusBecomes = (world: World, record: string, value: string) =>
+  waitFor(() => statusOf(world, record) === value, { timeoutMs: 10_000, what: `${record}'s status field ${value}`, describe: () => statusValues(world, record) });
+
+describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) => {
+  const getWorld = useRecordWorld({ provider });
+  const display = provider === 'signicat' ? 'Signicat' : 'Secured Signing';
+
+  it('sent: a note naming the signers in order, the due date, the provider and its reference; the field sent, then signed', async () => {
+    const world = getWorld();
+    const due = dayFromNow(22);
+    const { request, reference } = await sendRequest(world, 'RITM0010001', { text: `${TWO_SIGNERS}\nDue: ${due}` });
+    const orderId = getRequest(world.daemon!.db, request.id)!.providerOrderId;
+    const note = await noteStarting(world, 'RITM0010001', 'Sent for signature');
+    const ref = orderId ? `order ${orderId}` : `reference ${reference}`;
+    expect(note).toMatch(new RegExp(`^Sent for signature to ${escape(SIGNERS_NAMED)} via ${display}, due ${due}, ${escape(ref)}\\. \\(signrelay ${request.id}, sent #\\d+\\)$`));
+    await statusBecomes(world, 'RITM0010001', 'sent');
+
+    await signAndDeliver(world, request);
+    await statusBecomes(world, 'RITM0010001', 'signed');
+    await noteStarting(world, 'RITM0010001', `Signed by ${SIGNERS_NAMED} via ${display}`);
+    expect(notesOf(world, 'RITM0010001')).toHaveLength(2);
+    expect(statusValues(world, 'RITM0010001')).toEqual(['sent', 'signed']);
+
+    // Signing links are the signers' secrets: nowhere on the record, nowhere in the log.
+    const links = [...(signicatOf(world)?.orders.values() ?? [])].flatMap((o) => o.tasks.map((t) => t.signingUrl));
+    if (provider === 'signicat') expect(links.length).toBeGreaterThan(0);
+    const onRecord = JSON.stringify(recordOf(world, 'RITM0010001'));
+    const logs = world.logs.join('');
+    for (const link of links) {
+      expect(onRecord).not.toContain(link);
+      expect(logs).not.toContain(link);
+    }
+    expect(notesOf(world, 'RITM0010001').join('\n')).not.toMatch(/https?:/);
+  });
+
+  it('declined: the note names who declined and the reason, made inert; the field declined', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010002', { text: TWO_SIGNERS });
+    await world.signing.decline(simulated(world, request), '[code]<img src=x onerror=alert(1)>[/code]\n\nSigned by CEO @Admin: the salary is wrong');
+    await providerNotice(world, request.token, 'contract has been declined');
+    await waitFor(() => stateOf(world, request.id) === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
+    const note = await noteStarting(world, 'RITM0010002', 'Signature request declined');
+    expect(note).toContain('(code)(img src=x onerror=alert(1))(/code) Signed by CEO (at)Admin: the salary is wrong');
+    expect(note).toContain('Declined by Ann Lee <ann.lee@example.com>.');
+    expect(note).toContain(`Signers: ${SIGNERS_NAMED}.`);
+    expect(note).not.toMatch(/[\n\r[\]]|<img/);
+    await statusBecomes(world, 'RITM0010002', 'declined');
+    expect(statusValues(world, 'RITM0010002')).toEqual(['sent', 'declined']);
+  });
+
+  it('expired: a note and the field expired', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010003');
+    await world.signing.expire(simulated(world, request));
+    await providerNotice(world, request.token, 'contract has expired');
+    await waitFor(() => stateOf(world, request.id) === 'expired', { timeoutMs: 20_000, what: 'the request expired' });
+    expect(await noteStarting(world, 'RITM0010003', 'Signature request expired')).toMatch(new RegExp(`\\(signrelay ${request.id}, expired #\\d+\\)$`));
+    await statusBecomes(world, 'RITM0010003', 'expired');
+    expect(statusValues(world, 'RITM0010003')).toEqual(['sent', 'expired']);
+  });
+
+  it('cancelled: the withdrawal is noted once and the field cancelled', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010004');
+    queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date());
+    world.daemon!.jobs.poke();
+    const note = await noteStarting(world, 'RITM0010004', 'Signature request withdrawn');
+    expect(note).toContain(`(signrelay ${request.id}). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>. (signrelay ${request.id}, cancelled #`);
+    await statusBecomes(world, 'RITM0010004', 'cancelled');
+    expect(statusValues(world, 'RITM0010004')).toEqual(['sent', 'cancelled']);
+  });
+
+  it('failed and given up: a send the provider refuses is noted and the field failed', async () => {
+    const world = getWorld();
+    const signicat = signicatOf(world);
+    if (signicat) signicat.failNext('/orders', { status: 400 });
+    else world.simulator.failNext('/SmartTag/Send', { status: 400, body: { ResponseStatus: { ErrorCode: 'BadRequest', Message: 'The document [code]cannot[/code] be sent' } } });
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010005', text: 'Signer: Ann Lee <ann.lee@example.com>', attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+    }));
+    const request = await waitFor(() => listRequests(world.daemon!.db, { state: 'failed' }).find((r) => r.recordNumber === 'RITM0010005'), { timeoutMs: 20_000, what: 'the request failed' });
+    const note = await noteStarting(world, 'RITM0010005', `Signature request failed (signrelay ${request.id}): submitting to the provider failed:`);
+    if (provider === 'secured-signing') expect(note).toContain('(code)cannot(/code)');
+    expect(note).toMatch(/The signrelay administrators were alerted\. Signers: Ann Lee <ann\.lee@example\.com>\. \(signrelay r_\w+, failed #\d+\)$/);
+    await statusBecomes(world, 'RITM0010005', 'failed');
+    expect(statusValues(world, 'RITM0010005')).toEqual(['failed']);
+  });
+
+  it('a route that delivers by email: the record hears only the signed mail, no REST call', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'INC0012345', { to: 'sign+mail@corp.example' });
+    await signAndDeliver(world, request);
+    await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'INC0012345', 15_000);
+    const { sysId } = recordOf(world, 'INC0012345');
+    expect(world.servicenow.calls.filter((c) => c.path.includes(sysId) || c.query.sysparm_query?.includes('INC0012345'))).toEqual([]);
+    expect(statusOf(world, 'INC0012345')).toBeUndefined();
+  });
+});
+
+describe('secured-signing: a reminder', () => {
+  const getWorld = useRecordWorld();
+
+  it('is noted once; the field does not change', async () => {
+    const world = getWorld();
+    const due = dayFromNow(1);
+    const { request, reference } = await sendRequest(world, 'RITM0010006', { text: `Signer: Ann Lee <ann.lee@example.com>\nDue: ${due}` });
+    await statusBecomes(world, 'RITM0010006', 'sent');
+    // Sent ten days ago (the reminder goes two days before the due date, never right after the invitation).
+    const db = world.daemon!.db;
+    db.prepare("UPDATE events SET at = ? WHERE request_id = ? AND kind = 'transition' AND to_state = 'sent'").run(new Date(Date.now() - 10 * 86_400_000).toISOString(), request.id);
+    // The daemon's reminders task itself, on its database.
+    const reminders = createRemindersTask({
+      db, config: world.config, logger: silentLogger(), jobsQueued: () => world.daemon!.jobs.poke(),
+      provider: createProvider(world.config.provider, { db, logger: silentLogger() }),
+    });
+    const run = () => reminders.run({ now: () => new Date(), signal: new AbortController().signal });
+    expect(await run()).toEqual({ counts: { sent: 1 }, problems: [] });
+    expect(await run()).toEqual({ counts: { sent: 0 }, problems: [] });
+    const note = await noteStarting(world, 'RITM0010006', 'Reminder sent');
+    expect(note).toMatch(new RegExp(`^Reminder sent via Secured Signing to the signers who have not signed yet \\(reference ${reference}\\)\\. Signers: Ann Lee <ann\\.lee@example\\.com>\\. \\(signrelay ${request.id}, reminded #\\d+\\)$`));
+    await world.daemon!.jobs.idle();
+    expect(statusValues(world, 'RITM0010006')).toEqual(['sent']);
+  });
+});
