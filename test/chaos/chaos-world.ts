@@ -2,7 +2,7 @@
 // and `returns` accounts, an SMTP server that keeps every mail and relays mail for those
 // accounts into Dovecot, the Secured Signing simulator (completion mails on, through that
 // relay to returns+TOKEN@corp.example) and the ServiceNow simulator (one record per
-// request, REST delivery). They all live in this process and keep their state while the
+// request, REST delivery, work notes and the status field u_signature_status). They all live in this process and keep their state while the
 // daemon — `node src/cli.ts run --config FILE`, a child process with its secrets in the
 // environment — is killed and started again on the same data dir.
 import Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sa
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { tapEffects, type EffectTap } from './effect-tap.ts';
+import { STATUS_FIELD } from './verify-record-updates.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -145,7 +146,7 @@ provider:
   api_secret: "\${CHAOS_SS_API_SECRET}"
   refresh_token: "\${CHAOS_SS_REFRESH_TOKEN}"
   referer: ${REFERER}
-servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}}
+servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}

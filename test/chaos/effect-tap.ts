@@ -7,7 +7,7 @@
 // as the response head is written. This wraps that array's push() so the status
 // assignment runs a hook synchronously; no simulator code changes.
 
-/** The external effects a kill can be timed to. */
+/** The external effects a kill can be timed to (`note`: any PATCH of a record — a work note or the status field). */
 export type EffectKind = 'upload' | 'send' | 'token' | 'attach' | 'note';
 
 export const EFFECT_KINDS: readonly EffectKind[] = ['upload', 'send', 'token', 'attach', 'note'];

@@ -34,7 +34,7 @@ export interface ChaosOptions {
    * daemon knows the send happened.
    */
   statusBlipAfterSendKill?: boolean;
-  /** The first N work-note PATCHes at ServiceNow answer 503 (a transient refusal: nothing applied). */
+  /** The first N record PATCHes at ServiceNow (work notes, the status field) answer 503 (a transient refusal: nothing applied). */
   failNotes?: number;
   /** How long a signer takes after a document was sent, ms. */
   signDelayMs?: [number, number];
@@ -355,7 +355,7 @@ export function describeReport(report: ChaosReport): string[] {
   const lines = [
     `seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
-    `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}`,
+    `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token refreshes ${report.tokenRefreshes}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);

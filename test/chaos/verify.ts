@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { MAX_MESSAGE_ATTEMPTS, UNEXPLAINED_ATTEMPTS_FACTOR } from '../../src/mail/with-attempt-limit.ts';
 import { ALERTS_TO, REQUEST_ADDRESS, type ChaosWorld } from './chaos-world.ts';
+import { verifyRecordUpdates } from './verify-record-updates.ts';
 
 export interface Tally {
   /** Requests whose record did not get the signed copy. */
@@ -15,8 +16,10 @@ export interface Tally {
   duplicateSends: number;
   /** Attachments beyond one per record. */
   duplicateAttachments: number;
-  /** Work notes beyond one per record. */
+  /** Work notes beyond one per event (sent, signed) on a record. */
   duplicateNotes: number;
+  /** Status-field updates beyond one per transition on a record. */
+  duplicateFieldUpdates: number;
   /** Mails the daemon sent (replies, notices, alerts): none are due for good requests. */
   daemonMails: number;
   /** Uploads that were never sent (the documented gap: an upload whose answer was lost is repeated). */
@@ -118,10 +121,12 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
 
   const db = world.database();
 
-  // --- ServiceNow: exactly one attachment per record, the simulator's signed copy; one work note.
+  // --- ServiceNow: exactly one attachment per record, the simulator's signed copy; each
+  // note and status-field update exactly once (verify-record-updates.ts).
   let delivered = 0;
   let duplicateAttachments = 0;
   let duplicateNotes = 0;
+  let duplicateFieldUpdates = 0;
   for (const record of world.servicenow.records) {
     if (!records.has(record.number)) continue;
     const reference = referenceOf.get(record.number);
@@ -138,18 +143,11 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
       if (expected === undefined || a.hash !== expected) problems.push(`${record.number}: attachment ${a.fileName} is not the simulator's signed copy`);
       if (a.fileName !== 'contract-signed.pdf') problems.push(`${record.number}: attachment named ${a.fileName}`);
     }
-    const notes = record.journal.filter((j) => j.field === 'work_notes');
-    if (notes.length > 1) {
-      duplicateNotes += notes.length - 1;
-      problems.push(`${record.number}: ${notes.length} work notes`);
-    }
-    if (good.length > 0 && notes.length === 0) {
-      // Exactly once since bug 5's fix: a refused PATCH is retried, an unknown outcome is settled from the journal.
-      const refused = world.servicenow.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/${record.sysId}`) && c.status >= 400);
-      const why = refused.length > 0 ? ` (its PATCH was refused: HTTP ${refused.map((c) => c.status).join(', ')})`
-        : noteIntentWithoutResult(db, record.number) ? ' (the daemon died between the note\'s intent and its result)' : '';
-      problems.push(`${record.number}: attached but no work note${why}`);
-    }
+    // Exactly once since bug 5's fix: a refused PATCH is retried, an unknown outcome is settled (journal, field read back).
+    const updates = verifyRecordUpdates(record, world.servicenow.calls, db, good.length > 0);
+    duplicateNotes += updates.duplicateNotes;
+    duplicateFieldUpdates += updates.duplicateFieldUpdates;
+    problems.push(...updates.problems);
   }
   const lost = world.records.length - delivered;
 
@@ -234,7 +232,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   }
 
   return {
-    lost, duplicateSends, duplicateAttachments, duplicateNotes, daemonMails: daemonMails.length, orphanUploads, delivered,
+    lost, duplicateSends, duplicateAttachments, duplicateNotes, duplicateFieldUpdates, daemonMails: daemonMails.length, orphanUploads, delivered,
     lostToAttemptLimit: [...givenUpRecords.keys()].filter((r) => !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length,
     maxMailAttempts, tokenRefreshes: world.tap.counts().token, problems, knownIssues,
     lostToLockout: lockout ? world.records.filter((r) => lockout.stalledRecords.has(r) && !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length : 0,
@@ -261,13 +259,6 @@ async function recognizeLockout(db: Database.Database, daemonMails: ChaosWorld['
   const stalled = stalledJobs(db, (error) => namesLostRefresh(error, lostRefreshes));
   if (!alert || stalled.size === 0) return null;
   return { alert, stalled: new Set(stalled.keys()), stalledRecords: new Set(stalled.values()) };
-}
-
-function noteIntentWithoutResult(db: Database.Database | undefined, record: string): boolean {
-  if (!db) return false;
-  const phases = db.prepare(`SELECT json_extract(e.detail, '$.phase') AS phase FROM events e JOIN requests r ON r.id = e.request_id
-      WHERE r.record_number = ? AND e.kind = 'effect' AND json_extract(e.detail, '$.effect') = 'work-note'`).all(record) as Array<{ phase: string }>;
-  return phases.some((p) => p.phase === 'intent') && !phases.some((p) => p.phase === 'done');
 }
 
 function databaseProblems(db: Database.Database, records: string[], givenUp: ReadonlyMap<string, 'requests' | 'returns'>, lockedOut: ReadonlySet<string>): string[] {

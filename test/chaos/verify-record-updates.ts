@@ -1,0 +1,90 @@
+// What each record heard, counted from the ServiceNow simulator's own records: every work
+// note by the event it reports, every status-field update that reached the instance (a
+// PATCH carried out — answered, or answered to a daemon that was killed before it could
+// read it). A delivered request's record must have exactly one `sent` note and one `signed`
+// note, and the field set to `sent` then `signed`, once each; a note or a field update
+// missing or doubled is a problem. The one update the daemon may skip on purpose — a field
+// value overtaken by a newer one while it waited out a retry (`superseded` in its audit
+// trail) — is taken from its database. Read-only.
+import type Database from 'better-sqlite3';
+import type { SimRecord } from '../../src/sandbox/servicenow/instance.ts';
+import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
+
+/** The status field the chaos world configures. */
+export const STATUS_FIELD = 'u_signature_status';
+
+/** A note's event, by the words it starts with (src/completion/record-notes.ts). */
+const NOTE_EVENTS: Array<[string, RegExp]> = [['sent', /^Sent for signature /], ['signed', /^Signed by /]];
+
+export interface RecordUpdateTally {
+  /** Notes beyond one per event. */
+  duplicateNotes: number;
+  /** Field updates beyond one per transition. */
+  duplicateFieldUpdates: number;
+  problems: string[];
+}
+
+/**
+ * @param delivered whether the record got the signed copy (only then is every update due;
+ *   a record still waiting is checked for doubles alone)
+ */
+export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean): RecordUpdateTally {
+  const problems: string[] = [];
+  const notes = record.journal.filter((j) => j.field === 'work_notes').map((j) => j.value);
+  let duplicateNotes = 0;
+  for (const [event, pattern] of NOTE_EVENTS) {
+    const n = notes.filter((note) => pattern.test(note)).length;
+    if (n > 1) {
+      duplicateNotes += n - 1;
+      problems.push(`${record.number}: ${n} "${event}" work notes`);
+    }
+    if (n === 0 && delivered) problems.push(`${record.number}: no "${event}" work note${whyMissing(record, calls, db, event === 'signed' ? 'work-note' : 'record-note-')}`);
+  }
+  for (const other of notes.filter((note) => !NOTE_EVENTS.some(([, pattern]) => pattern.test(note)))) {
+    problems.push(`${record.number}: an unexpected work note: ${other.slice(0, 120)}`);
+  }
+
+  const values = fieldUpdates(record, calls);
+  const expected = ['sent', 'signed'].filter((value) => !superseded(db, record.number, value));
+  let duplicateFieldUpdates = 0;
+  for (const value of new Set(values)) {
+    const n = values.filter((v) => v === value).length;
+    if (n > 1) {
+      duplicateFieldUpdates += n - 1;
+      problems.push(`${record.number}: ${STATUS_FIELD} set to "${value}" ${n} times`);
+    }
+  }
+  const once = values.filter((v, i) => values.indexOf(v) === i);
+  if (delivered && once.join(',') !== expected.join(',')) {
+    problems.push(`${record.number}: ${STATUS_FIELD} was set to [${values.join(', ')}], not [${expected.join(', ')}]${whyMissing(record, calls, db, 'record-field-')}`);
+  }
+  if (delivered && record.fields[STATUS_FIELD] !== 'signed') problems.push(`${record.number}: ${STATUS_FIELD} is "${record.fields[STATUS_FIELD] ?? ''}", not "signed"`);
+  return { duplicateNotes, duplicateFieldUpdates, problems };
+}
+
+/** The values the status field was PATCHed with and the instance carried out (not refused, not reset), in order. */
+function fieldUpdates(record: SimRecord, calls: readonly RecordedCall[]): string[] {
+  return calls
+    .filter((c) => c.method === 'PATCH' && c.path.endsWith(`/${record.sysId}`) && c.fault !== 'reset' && (c.status === 0 || c.status < 400)
+      && typeof c.body === 'object' && c.body !== null && STATUS_FIELD in c.body)
+    .map((c) => String((c.body as Record<string, unknown>)[STATUS_FIELD]));
+}
+
+/** Whether the daemon recorded this record's `value` update as overtaken by a newer one. */
+function superseded(db: Database.Database | undefined, recordNumber: string, value: string): boolean {
+  if (!db) return false;
+  const row = db.prepare(`SELECT 1 FROM events e JOIN requests r ON r.id = e.request_id JOIN jobs j ON j.request_id = r.id
+      WHERE r.record_number = ? AND e.kind = 'effect' AND json_extract(e.detail, '$.phase') = 'superseded'
+        AND json_extract(e.detail, '$.effect') = 'record-field-' || j.id AND json_extract(j.payload, '$.status') = ? LIMIT 1`).get(recordNumber, value);
+  return row !== undefined;
+}
+
+/** Where the record's missing update stopped: refused PATCHes, or an intent the daemon never settled. */
+function whyMissing(record: SimRecord, calls: readonly RecordedCall[], db: Database.Database | undefined, effect: string): string {
+  const refused = calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/${record.sysId}`) && c.status >= 400);
+  if (refused.length > 0) return ` (PATCHes refused: HTTP ${refused.map((c) => c.status).join(', ')})`;
+  if (!db) return '';
+  const phases = db.prepare(`SELECT json_extract(e.detail, '$.phase') AS phase FROM events e JOIN requests r ON r.id = e.request_id
+      WHERE r.record_number = ? AND e.kind = 'effect' AND json_extract(e.detail, '$.effect') LIKE ? ORDER BY e.id`).all(record.number, `${effect}%`) as Array<{ phase: string }>;
+  return phases.length > 0 ? ` (the daemon recorded: ${phases.map((p) => p.phase).join(' → ')})` : '';
+}
