@@ -63,6 +63,14 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       })();
       return 'refused';
     }
+    // Deleted at the provider (by hand, or after its days until deletion): nothing will be
+    // signed or delivered; the request fails and an operator is told, as for a document the
+    // provider no longer knows.
+    const withdrawn = statuses.find((s) => s.phase === 'withdrawn');
+    if (withdrawn) {
+      throw new SignrelayError('permanent', 'provider_withdrawn',
+        `request ${request.id}: the provider reports document ${withdrawn.reference} withdrawn (${withdrawn.raw}) although signrelay did not cancel it: it was deleted at the provider, so nothing can be signed or delivered`);
+    }
     const pending = statuses.find((s) => s.phase !== 'completed');
     if (pending) return notCompleteYet(job, request, pending);
 

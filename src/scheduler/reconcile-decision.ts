@@ -7,7 +7,7 @@ import type { DocumentPhase, DocumentStatus } from '../providers/provider.ts';
 export type RefusalPhase = Extract<DocumentPhase, 'declined' | 'expired' | 'rejected'>;
 
 export type ReconcileDecision =
-  | { action: 'complete'; why: 'completed' | RefusalPhase; reference: string; raw: string }
+  | { action: 'complete'; why: 'completed' | 'withdrawn' | RefusalPhase; reference: string; raw: string }
   | { action: 'wait'; why: 'in-progress' | 'grace'; reference?: string; raw?: string };
 
 const REFUSALS: readonly DocumentPhase[] = ['declined', 'expired', 'rejected'];
@@ -15,6 +15,9 @@ const REFUSALS: readonly DocumentPhase[] = ['declined', 'expired', 'rejected'];
 export function decideReconcile(statuses: readonly DocumentStatus[], sentAt: Date, graceMs: number, now: Date): ReconcileDecision {
   const refused = statuses.find((s) => REFUSALS.includes(s.phase));
   if (refused) return { action: 'complete', why: refused.phase as RefusalPhase, reference: refused.reference, raw: refused.raw };
+  // Deleted at the provider: the complete job fails it with an alert, rather than waiting for ever.
+  const withdrawn = statuses.find((s) => s.phase === 'withdrawn');
+  if (withdrawn) return { action: 'complete', why: 'withdrawn', reference: withdrawn.reference, raw: withdrawn.raw };
   const pending = statuses.find((s) => s.phase !== 'completed');
   if (pending || statuses.length === 0) return { action: 'wait', why: 'in-progress', reference: pending?.reference, raw: pending?.raw };
   const last = statuses.at(-1)!;

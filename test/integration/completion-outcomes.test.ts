@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
@@ -90,5 +91,26 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
     expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)) });
     const processed = await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'RITM0010005', 10_000);
     expect(processed.classification).toBe('reply');
+  });
+});
+
+describe('signicat: an order deleted at Signicat', () => {
+  const getWorld = useWorld({ provider: 'signicat' });
+
+  it('fails the request with an alert when the next trigger finds it deleted, instead of waiting for ever', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010003');
+    const { providerOrderId } = getRequest(world.daemon!.db, request.id)!;
+    // Deleted by hand at Signicat, through its API.
+    const signicat = (world.signing as { signicat?: SignicatSimulator }).signicat!;
+    const deleted = await fetch(`${signicat.url}/orders/${providerOrderId}`, { method: 'DELETE', headers: { Authorization: `Bearer ${signicat.issueToken('simulated-signicat-client')}` } });
+    expect(deleted.status).toBe(204);
+    // Any trigger (a notice, reconciliation) makes the complete job ask Signicat.
+    await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
+      from: 'Signicat <noreply@signicat.com>', to: `returns+${request.token}@corp.example`, subject: `Signing order ${providerOrderId}`, text: 'notice',
+    }));
+    await waitFor(() => stateOf(world, request.id) === 'failed', { timeoutMs: 20_000, what: 'the request failed' });
+    expect(getRequest(world.daemon!.db, request.id)!.reason).toMatch(/withdrawn \(DELETED\) although signrelay did not cancel it/);
+    expect(recordOf(world, 'RITM0010003').attachments).toHaveLength(0);
   });
 });

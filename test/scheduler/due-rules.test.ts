@@ -57,6 +57,7 @@ describe('decideReconcile (grace 30 minutes)', () => {
     ['declined just now (no grace for refusals)', [status('A', 'declined', 'Declined')], MIN, { action: 'complete', why: 'declined', reference: 'A', raw: 'Declined' }],
     ['expired', [status('A', 'in-progress', 'InProgress'), status('B', 'expired', 'Expired')], MIN, { action: 'complete', why: 'expired', reference: 'B', raw: 'Expired' }],
     ['rejected', [status('A', 'rejected', 'Rejected')], MIN, { action: 'complete', why: 'rejected', reference: 'A', raw: 'Rejected' }],
+    ['withdrawn at the provider (not by signrelay)', [status('A', 'in-progress', '1 of 2'), status('B', 'withdrawn', 'DELETED')], MIN, { action: 'complete', why: 'withdrawn', reference: 'B', raw: 'DELETED' }],
     ['unknown status', [status('A', 'unknown', 'Filling')], 60 * MIN, { action: 'wait', why: 'in-progress', reference: 'A', raw: 'Filling' }],
     ['no documents', [], 60 * MIN, { action: 'wait', why: 'in-progress', reference: undefined, raw: undefined }],
   ])('%s', (_what, statuses, sentMsAgo, expected) => {
