@@ -1,11 +1,13 @@
 // `signrelay demo`: the whole loop end to end on this machine, with nothing to install or
-// configure. It starts an embedded mail world (in-memory IMAP + SMTP), the Secured Signing
-// simulator and the ServiceNow simulator on loopback, configures the real daemon against
-// them through the real configuration loader, mails it a request, lets the simulator sign
-// it (which mails the completed document back to the return address), and then a mail
-// without a PDF; it prints each step as the daemon and the simulators record it (see
-// sandbox/demo-observer.ts: nothing is scripted). Everything it wrote stays in a temporary
-// directory unless --clean.
+// configure. It starts an embedded mail world (in-memory IMAP + SMTP), the chosen signing
+// provider's simulator (Secured Signing, or Signicat with --provider signicat) and the
+// ServiceNow simulator on loopback, configures the real daemon against them through the
+// real configuration loader, mails it a request, lets the simulator sign it (the provider
+// then mails the return address: Secured Signing the completed document, Signicat its
+// notice of the completed order), and then a mail without a PDF; it prints each step as
+// the daemon and the simulators record it (see sandbox/demo-observer.ts: nothing is
+// scripted, and what is the provider's own is told in its words by the simulated
+// provider's story). Everything it wrote stays in a temporary directory unless --clean.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -18,35 +20,39 @@ import type { Config } from '../config/schema.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { DemoIncomplete, followCompletion, followMail, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
+import type { ProviderName } from '../providers/provider.ts';
+import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import type { MailWorld } from '../sandbox/mail-world.ts';
-import { SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
-import type { SecuredSigningSimulator } from '../sandbox/secured-signing/server.ts';
+import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
 import type { ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
-import { getDocuments, listRequests } from '../store/requests.ts';
+import { PROVIDER_NAMES, providerOption, type SimulatedProvider } from '../sandbox/simulated-provider.ts';
+import { getDocuments, getRequest, listRequests } from '../store/requests.ts';
 import { secretsOf, type CommandIo } from './run.ts';
 
 const RECORD_NUMBER = SANDBOX.recordNumber;
 const RECORD_TABLE = SANDBOX.recordTable;
 
-const USAGE = `usage: signrelay demo [--clean]
+const USAGE = `usage: signrelay demo [--clean] [--provider NAME]
 
 Runs signrelay's whole loop end to end, on this machine only: an in-memory IMAP server
 holding the request mailbox sign@corp.example (and its Returns folder, where mail for
-returns+TOKEN@corp.example is filed), an SMTP server in front of it, the Secured Signing
-simulator and the ServiceNow simulator (record ${RECORD_NUMBER} in ${RECORD_TABLE}), all on
-127.0.0.1. The real daemon is configured against them through the real configuration
-loader. A request mail (a contract PDF, two signers) is sent to it; once it is out for
-signing the simulator signs it and mails the completed document to the return address;
-the daemon matches that mail, downloads the signed copy and attaches it to the record.
-Then a mail without a PDF is sent, which must be answered. Each step is printed as the
-daemon and the simulators record it, with the time since the start.
+returns+TOKEN@corp.example is filed), an SMTP server in front of it, the signing
+provider's simulator and the ServiceNow simulator (record ${RECORD_NUMBER} in ${RECORD_TABLE}),
+all on 127.0.0.1. The real daemon is configured against them through the real
+configuration loader. A request mail (a contract PDF, two signers) is sent to it; once it
+is out for signing the simulator signs it and the provider mails the return address
+(Secured Signing the completed document; Signicat, which also mails the signers their
+invitations, its notice of the completed order); the daemon matches that mail, downloads
+the signed copy and attaches it to the record. Then a mail without a PDF is sent, which
+must be answered. Each step is printed as the daemon and the simulators record it, with
+the time since the start.
 
 The database, the PDFs (the signed one too), the configuration used and the daemon's log
 are kept in a new directory under ${tmpdir()} (its path is printed).
 
-  --clean      delete that directory at the end
-  -h, --help   this text
+  --clean            delete that directory at the end
+  --provider NAME    the signing provider to simulate: ${PROVIDER_NAMES.join(' (default) or ')}
+  -h, --help         this text
 
 Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,
 within 30 s; 1 otherwise.
@@ -74,7 +80,7 @@ Helen
 
 interface Running {
   world?: MailWorld;
-  simulator?: SecuredSigningSimulator;
+  signing?: SimulatedProvider;
   servicenow?: ServiceNowSimulator;
   daemon?: Daemon;
   logger?: Logger;
@@ -83,13 +89,20 @@ interface Running {
 
 export async function runDemoCommand(args: string[], io: CommandIo): Promise<number> {
   let clean = false;
+  let provider: ProviderName;
   try {
-    const { values } = parseArgs({ args, options: { clean: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({ args, options: { clean: { type: 'boolean' }, provider: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) {
       io.stdout.write(USAGE);
       return 0;
     }
     clean = values.clean ?? false;
+    const chosen = providerOption(values.provider);
+    if ('problem' in chosen) {
+      io.stderr.write(`signrelay demo: ${chosen.problem} (see --help)\n`);
+      return 2;
+    }
+    provider = chosen.name;
   } catch (err) {
     io.stderr.write(`signrelay demo: ${describeError(err)} (see --help)\n`);
     return 2;
@@ -108,12 +121,14 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
   let failure: DemoIncomplete | null = null;
   let pdfs: { stamped?: string; signed?: string; onRecord?: string } = {};
 
+  const servers = await startSandboxServers(provider);
+  Object.assign(running, { world: servers.world, signing: servers.signing, servicenow: servers.servicenow });
   out('signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
-  out('on this machine only (in-memory IMAP and SMTP, the Secured Signing and ServiceNow simulators, and the');
+  out(`on this machine only (in-memory IMAP and SMTP, the ${servers.signing.displayName} and ServiceNow simulators, and the`);
   out('real daemon, all on 127.0.0.1)');
   out();
   try {
-    await run(running, paths, step, out, (at) => seconds(at.getTime()));
+    await run(running, servers, paths, step, out, (at) => seconds(at.getTime()));
   } catch (err) {
     if (!(err instanceof DemoIncomplete)) throw err;
     failure = err;
@@ -150,13 +165,11 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 
 type Step = (at: number, headline: string, details?: string[]) => void;
 
-async function run(running: Running, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string): Promise<void> {
-  const servers = await startSandboxServers();
-  const { world, simulator, servicenow } = servers;
-  Object.assign(running, { world, simulator, servicenow });
+async function run(running: Running, servers: SandboxServers, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string): Promise<void> {
+  const { world, signing, servicenow } = servers;
   step(Date.now(), 'servers up:', [
     `IMAP ${world.imap.host}:${world.imap.port} (in memory: INBOX = the request mailbox, ${RETURNS_FOLDER} = the return mailbox), SMTP ${world.smtp.host}:${world.smtp.port}`,
-    `Secured Signing simulator ${simulator.url}`,
+    `${signing.displayName} simulator ${signing.url}`,
     `ServiceNow simulator ${servicenow.url}: ${servicenow.records.map((r) => `${r.number} (${r.table}, ${r.attachments.length} attachments)`).join(', ')}`,
   ]);
   const transport = nodemailer.createTransport({ host: world.smtp.host, port: world.smtp.port, secure: false, ignoreTLS: true });
@@ -189,7 +202,7 @@ async function run(running: Running, paths: { dataDir: string; config: string; l
       `its completion watcher connected ${returns.at >= requests.at ? `${returns.at - requests.at} ms later` : `${requests.at - returns.at} ms earlier`}: ${mails(returns.exists)} waiting in ${RETURNS_FOLDER}`,
     ]);
 
-    const sources: DemoSources = { daemon, simulator, servicenow, world, moves };
+    const sources: DemoSources = { daemon, signing, servicenow, world, moves };
     const print = (fact: Fact) => step(fact.at, fact.headline, fact.details);
     const sent = await followMail(sources, good, { deadline, print });
 
@@ -199,9 +212,10 @@ async function run(running: Running, paths: { dataDir: string; config: string; l
     step(Date.now(), `daemon waiting for new mail in IMAP IDLE on INBOX (requests, since ${since(inboxIdle!)}) and ${RETURNS_FOLDER} (completions, since ${since(returnsIdle!)})`);
 
     out();
-    out('2. The signers sign: the Secured Signing simulator plays Ann and Bob, and mails the completed document');
-    out('   to the return address the stamped PDF named; signrelay takes it from there');
-    const completion = await completeAtSimulator(simulator, world, daemon, sent.requestId, step);
+    const [intro, more] = signing.story.signingIntro('Ann and Bob');
+    out(`2. ${intro}`);
+    out(`   ${more}`);
+    const completion = await completeAtSimulator(signing, world, daemon, sent.requestId, step);
     await followCompletion(sources, { requestId: sent.requestId, messageId: completion.messageId, afterEventId: sent.lastEventId }, { deadline, print });
 
     out();
@@ -216,40 +230,34 @@ async function run(running: Running, paths: { dataDir: string; config: string; l
 }
 
 /**
- * Has the simulator sign every document of the request (as its signers would) and reports
- * what it did and where its completion mail was delivered; returns that mail's Message-ID.
+ * Has the simulator's signers sign the request (as its signers would) and reports what
+ * happened there, in the provider's words, and where the mail that tells signrelay was
+ * delivered; returns that mail's Message-ID.
  */
-async function completeAtSimulator(simulator: SecuredSigningSimulator, world: MailWorld, daemon: Daemon, requestId: string, step: Step): Promise<{ messageId: string }> {
-  const references = getDocuments(daemon.db, requestId).map((d) => d.providerRef).filter((r) => r !== null);
-  if (references.length === 0) throw new DemoIncomplete(`request ${requestId} was sent, but no Secured Signing reference is recorded for it`, false);
+async function completeAtSimulator(signing: SimulatedProvider, world: MailWorld, daemon: Daemon, requestId: string, step: Step): Promise<{ messageId: string }> {
+  const request = getRequest(daemon.db, requestId);
+  const simulated = request && simulatedRequest(daemon, request);
+  if (!simulated || simulated.references.length === 0 || simulated.references.includes('')) throw new DemoIncomplete(`request ${requestId} was sent, but no ${signing.displayName} reference is recorded for it`, false);
   const before = world.deliveries.length;
-  let messageId: string | undefined;
-  for (const reference of references) {
-    const mails = await simulator.complete(reference);
-    const doc = simulator.documents.get(reference)!;
-    const signedAt = doc.lastSignedDate ? Date.parse(doc.lastSignedDate) : Date.now();
-    step(signedAt, `simulator: ${doc.signers.map((s) => `${s.FirstName} ${s.LastName}`).join(' and ')} signed; document ${reference} is "${doc.status}"`, [
-      `signed copy: ${doc.signedBytes?.length ?? 0} bytes (the upload with a "Signed by" page added), served by Download/GetDocumentData`,
-      ...mails.map((m) => `completion mail from ${m.from} to ${m.to}: "${m.subject}", attached ${m.attachmentName}`),
-    ]);
-    if (mails.length === 0) throw new DemoIncomplete(`the simulator sent no completion mail for ${reference} (no [!Recipient] tag in the document it received)`, false);
-    messageId ??= mails[0]!.messageId;
-  }
+  const since = Date.now();
+  await signing.signAll(simulated);
+  const { steps, completion } = signing.story.signed(simulated, since);
+  for (const told of steps) step(told.at, told.headline, told.details);
+  if ('problem' in completion) throw new DemoIncomplete(completion.problem, false);
   // The SMTP server answers 250 only after the mail is filed, so the delivery is recorded now.
   const delivered = world.deliveries.slice(before);
   if (delivered.length === 0) throw new DemoIncomplete('the completion mail was accepted over SMTP but not filed into the return mailbox', false);
   for (const d of delivered) step(d.at.getTime(), `completion mail delivered to ${d.to} (IMAP ${d.folder}, UID ${d.uid})`);
-  return { messageId: messageId! };
+  return { messageId: completion.messageId };
 }
 
 function writeConfig(paths: { dataDir: string; config: string }, servers: SandboxServers): Config {
   // Secrets stay out of the file, as in production: `${VAR}` resolved from the environment.
-  const text = sandboxConfigText(servers, paths.dataDir, {
-    imapPassword: '"${DEMO_IMAP_PASSWORD}"', apiSecret: '"${DEMO_SS_API_SECRET}"', refreshToken: '"${DEMO_SS_REFRESH_TOKEN}"', servicenowPassword: '"${DEMO_SN_PASSWORD}"',
-  }, '# Written by `signrelay demo` for its embedded servers; the secrets came from its environment.');
+  const variable = (name: string) => `DEMO_${name.toUpperCase().replace(/-/g, '_')}`;
+  const text = sandboxConfigText(servers, paths.dataDir, (name) => `"\${${variable(name)}}"`,
+    '# Written by `signrelay demo` for its embedded servers; the secrets came from its environment.');
   writeFileSync(paths.config, text, { mode: 0o600 });
-  const { secrets } = servers;
-  const env = { DEMO_IMAP_PASSWORD: secrets.imapPassword, DEMO_SS_API_SECRET: secrets.apiSecret, DEMO_SS_REFRESH_TOKEN: secrets.refreshToken, DEMO_SN_PASSWORD: secrets.servicenowPassword };
+  const env = Object.fromEntries(Object.entries(allSecrets(servers)).map(([name, value]) => [variable(name), value]));
   return parseConfigText(text, paths.config, { env });
 }
 

@@ -1,7 +1,8 @@
 // What `signrelay demo` prints, read back from what really happened: the daemon's SQLite
 // audit trail (requests, events, documents, jobs, mail outcomes), the PDFs in its blob store,
-// the Secured Signing simulator's call log and documents, the ServiceNow simulator's records
-// (attachments, journal), the watchers' moves and the mail outbox. Nothing here is scripted:
+// the signing provider's simulator (told in its words by its story: provider-story.ts), the
+// ServiceNow simulator's records (attachments, journal), the watchers' moves and the mail
+// world (deliveries, outbox). Nothing here is scripted:
 // a step is printed when its record appears, at the time it records, and the demo fails
 // (with what it was still waiting for) when a record never appears or says something else.
 import { createHash } from 'node:crypto';
@@ -11,12 +12,12 @@ import { extractPdfText } from '../pdf/extract-text.ts';
 import { listEvents, type EventRow } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';
 import { findMessageById } from '../store/messages.ts';
-import { getDocuments, getRequest, listRequests, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, listRequests, type RequestRow } from '../store/requests.ts';
 import type { MailWorld } from './mail-world.ts';
-import type { SecuredSigningSimulator } from './secured-signing/server.ts';
-import { parseSmartTags } from './secured-signing/smart-tags.ts';
+import { providerMailFacts } from './provider-mail-facts.ts';
 import type { ServiceNowSimulator } from './servicenow/server.ts';
 import type { SimAttachment, SimRecord } from './servicenow/instance.ts';
+import type { SimulatedProvider, SimulatedRequest } from './simulated-provider.ts';
 
 const POLL_INTERVAL_MS = 30;
 const REPLY_PREVIEW_LINES = 5;
@@ -31,7 +32,7 @@ export interface Fact {
 
 export interface DemoSources {
   daemon: Daemon;
-  simulator: SecuredSigningSimulator;
+  signing: SimulatedProvider;
   servicenow: ServiceNowSimulator;
   world: MailWorld;
   /** The watchers' moves, as they reported them. */
@@ -73,13 +74,15 @@ export class DemoIncomplete extends Error {
 
 interface Observation {
   facts: Array<Promise<Fact>>;
+  /** Print nothing new yet: something that happened earlier than what is seen is still on its way (a mail being sent). */
+  hold?: boolean;
   done: boolean;
   failure: string | null;
   waitingFor: string;
 }
 
 /** Renders a fact once (some read PDFs) and hands out the same one on every poll. */
-type FactMaker = (key: string, make: () => Fact | Promise<Fact>) => Promise<Fact>;
+export type FactMaker = (key: string, make: () => Fact | Promise<Fact>) => Promise<Fact>;
 
 /** Prints each new fact in time order until the observation is done, fails, or the deadline passes. */
 async function follow(observe: (fact: FactMaker) => Observation, options: FollowOptions): Promise<void> {
@@ -95,7 +98,7 @@ async function follow(observe: (fact: FactMaker) => Observation, options: Follow
   };
   for (;;) {
     const seen = observe(fact);
-    const facts = await Promise.all(seen.facts);
+    const facts = seen.hold && !seen.failure ? [] : await Promise.all(seen.facts);
     for (const f of facts.filter((f) => !printed.has(f.key)).sort((a, b) => a.at - b.at)) {
       printed.add(f.key);
       options.print(f);
@@ -155,16 +158,23 @@ function observeMail(sources: DemoSources, mail: ObservedMail, fact: FactMaker):
     }
   }
 
+  // What the provider mailed for the request so far: invitations, and notices to the return address, which the daemon files.
+  const mails = providerMailFacts(sources, request, simulatedRequest(daemon, request), fact);
+  facts.push(...mails.facts);
+
   const state = request.state;
-  const seen = { facts, request, lastEventId: events.at(-1)?.id ?? 0 };
+  const seen = { facts, request, lastEventId: events.at(-1)?.id ?? 0, hold: mails.mailing };
   if (mail.expect === 'sent' && (state === 'rejected' || state === 'failed')) {
     return { ...seen, done: false, failure: `the sample request ended "${state}": ${request.reason ?? 'no reason recorded'}`, waitingFor: '' };
   }
   if (mail.expect === 'rejected' && state !== 'rejected') {
     return { ...seen, done: false, failure: `the mail without a PDF was accepted as a request (state "${state}"); it should have been rejected`, waitingFor: '' };
   }
-  const done = mail.expect === 'sent' ? state === 'sent' && moved !== undefined : replied && moved !== undefined;
-  return { ...seen, done, failure: null, waitingFor: waitingFor(sources, request, replied) };
+  if (mails.failure) return { ...seen, done: false, failure: mails.failure, waitingFor: '' };
+  const sentAndTold = state === 'sent' && moved !== undefined && !mails.mailing && mails.unfiled === null;
+  const done = mail.expect === 'sent' ? sentAndTold : replied && moved !== undefined;
+  const next = state === 'sent' && moved && mails.unfiled ? `${mails.unfiled} (request ${request.id} is "sent")` : waitingFor(sources, request, replied);
+  return { ...seen, done, failure: null, waitingFor: next };
 }
 
 function observeCompletion(sources: DemoSources, completion: ObservedCompletion, fact: FactMaker): Observation {
@@ -218,9 +228,9 @@ function observeCompletion(sources: DemoSources, completion: ObservedCompletion,
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** The simulator's signed copy of a document: what its API serves (Download/GetDocumentData). */
-function apiCopyOf(doc: DocumentRow, { simulator }: DemoSources): Uint8Array | undefined {
-  return doc.providerRef ? simulator.documents.get(doc.providerRef)?.signedBytes : undefined;
+/** A request as the simulator knows it: what the daemon stored when it sent it. */
+export function simulatedRequest(daemon: Daemon, request: RequestRow): SimulatedRequest {
+  return { providerOrderId: request.providerOrderId, references: getDocuments(daemon.db, request.id).map((d) => d.providerRef ?? '') };
 }
 
 function recordOf(attachment: SimAttachment, { servicenow }: DemoSources): SimRecord | undefined {
@@ -234,19 +244,20 @@ function attachmentProblem(attachment: SimAttachment | undefined, request: Reque
   if (!record || record.number !== request.recordNumber) {
     return `${attachment.fileName} was attached to ${record?.number ?? 'an unknown record'}, not to ${request.recordNumber ?? 'the request\'s record'}`;
   }
-  const copies = getDocuments(sources.daemon.db, request.id).map((d) => apiCopyOf(d, sources)).filter((c) => c !== undefined);
+  const simulated = simulatedRequest(sources.daemon, request);
+  const copies = simulated.references.map((_, i) => sources.signing.story.servedCopy(simulated, i)).filter((c) => c !== undefined);
   if (!copies.some((c) => sha256(c) === attachment.hash)) {
     return `${attachment.fileName} on ${record.number} (sha256 ${attachment.hash}) is not the simulator's signed copy`;
   }
   return null;
 }
 
-function matchedFact(key: string, event: EventRow, request: RequestRow, { daemon }: DemoSources): Fact {
+function matchedFact(key: string, event: EventRow, request: RequestRow, { daemon, signing }: DemoSources): Fact {
   const via = String(event.detail?.via ?? '?');
   const job = jobsForRequest(daemon.db, request.id).find((j) => j.kind === 'complete');
   const how: Record<string, string> = {
     'recipient-token': `the address it came to carries request ${request.id}'s token ${request.token}`,
-    'document-reference': `it names the Secured Signing reference of request ${request.id}`,
+    'document-reference': `it names ${signing.story.referenceName} of request ${request.id}`,
     'attachment-token': `its attachment carries request ${request.id}'s token ${request.token}`,
   };
   const source = event.detail?.attachments ? 'the mail\'s PDF is kept (completion.trust_attachment)' : 'the signed copy will come from the API, not from the mail';
@@ -258,16 +269,16 @@ function matchedFact(key: string, event: EventRow, request: RequestRow, { daemon
 }
 
 async function signedCopyFact(key: string, event: EventRow, request: RequestRow, sources: DemoSources): Promise<Fact> {
-  const { daemon, simulator } = sources;
+  const { daemon, signing } = sources;
   const fromApi = event.detail?.source !== 'mail attachment';
   const details: string[] = [];
   const calls: string[] = [];
-  for (const doc of getDocuments(daemon.db, request.id)) {
+  const simulated = simulatedRequest(daemon, request);
+  for (const [index, doc] of getDocuments(daemon.db, request.id).entries()) {
     if (!doc.signedSha256) continue;
-    const call = simulator.calls.find((c) => c.method === 'GET' && c.path.endsWith(`/Download/GetDocumentData/${doc.providerRef}`));
-    if (call) calls.push(`GET ${call.path} → ${call.status}`);
+    calls.push(...signing.story.downloads(simulated, index));
     const bytes = daemon.blobs.get(doc.signedSha256);
-    const apiCopy = apiCopyOf(doc, sources);
+    const apiCopy = signing.story.servedCopy(simulated, index);
     const same = apiCopy === undefined ? 'the simulator has no signed copy' : sha256(apiCopy) === doc.signedSha256 ? '= the simulator\'s signed copy' : 'DIFFERS from the simulator\'s signed copy';
     details.push(`${doc.fileName}: ${bytes.length} bytes, sha256 ${doc.signedSha256} (${same})`);
     const pages = await extractPdfText(bytes);
@@ -312,8 +323,8 @@ function workNoteFact(key: string, event: EventRow, request: RequestRow, { servi
 
 function waitingFor(sources: DemoSources, request: RequestRow, replied: boolean): string {
   const next: Record<string, string> = {
-    received: 'the PDF to be stamped', stamped: 'the upload to the Secured Signing simulator',
-    uploaded: 'SmartTag/Send at the simulator', sent: 'the mail to be moved to Processed',
+    received: 'the PDF to be stamped', stamped: sources.signing.story.waitingFor.upload,
+    uploaded: sources.signing.story.waitingFor.send, sent: 'the mail to be moved to Processed',
     rejected: replied ? 'the mail to be moved to Rejected' : 'the rejection reply to be sent',
   };
   const what = next[request.state] ?? 'the request to move on';
@@ -337,9 +348,9 @@ async function transitionFact(key: string, event: EventRow, request: RequestRow,
     case 'stamped':
       return { ...base, ...(await stampedFact(request, sources)) };
     case 'uploaded':
-      return { ...base, ...uploadedFact(request, sources) };
+      return { ...base, ...sources.signing.story.uploaded(getDocuments(sources.daemon.db, request.id).map((d) => ({ reference: d.providerRef, uploadName: d.uploadName }))) };
     case 'sent':
-      return { ...base, ...sentFact(request, sources) };
+      return { ...base, ...sources.signing.story.sent(simulatedRequest(sources.daemon, request)) };
     case 'delivered':
       return { ...base, headline: `delivered: request ${request.id} is done, the signed PDF is on ${request.recordNumber ?? 'its record'}`, details: [] };
     case 'rejected':
@@ -354,7 +365,7 @@ async function transitionFact(key: string, event: EventRow, request: RequestRow,
   }
 }
 
-async function stampedFact(request: RequestRow, { daemon }: DemoSources): Promise<Pick<Fact, 'headline' | 'details'>> {
+async function stampedFact(request: RequestRow, { daemon, signing }: DemoSources): Promise<Pick<Fact, 'headline' | 'details'>> {
   const details: string[] = [];
   const names: string[] = [];
   for (const doc of getDocuments(daemon.db, request.id)) {
@@ -362,42 +373,11 @@ async function stampedFact(request: RequestRow, { daemon }: DemoSources): Promis
     names.push(doc.uploadName ?? doc.fileName);
     const before = (await extractPdfText(daemon.blobs.get(doc.originalSha256))).length;
     const pages = await extractPdfText(daemon.blobs.get(doc.stampedSha256));
-    details.push(`${doc.fileName}: ${before} page${before === 1 ? '' : 's'} → ${pages.length}; smart tags in the stamped PDF's text:`);
-    pages.forEach((text, i) => {
-      const tags = parseSmartTags(text);
-      for (const tag of [...tags.sign, ...tags.recipients]) details.push(`  page ${i + 1}  ${tag.text}`);
-    });
+    const stamp = signing.story.stampedText(pages, before);
+    details.push(`${doc.fileName}: ${before} page${before === 1 ? '' : 's'} → ${pages.length}; ${stamp.label}:`);
+    for (const line of stamp.lines) details.push(`  ${line}`);
   }
   return { headline: `stamped: ${names.join(', ')}`, details };
-}
-
-function uploadedFact(request: RequestRow, { daemon, simulator }: DemoSources): Pick<Fact, 'headline' | 'details'> {
-  const docs = getDocuments(daemon.db, request.id);
-  const details: string[] = [];
-  const token = simulator.calls.find((c) => c.path.endsWith('/oauth2/token'));
-  if (token) details.push(`simulator: POST ${token.path} → ${token.status} (access token from the refresh token)`);
-  for (const doc of docs) {
-    const call = simulator.calls.find((c) => c.file?.name === doc.uploadName && c.status === 200);
-    if (!call) continue;
-    const tags = call.tags ? `; tags it read: ${call.tags.sign.length} × [!Sign], ${call.tags.recipients.length} × [!Recipient]` : '';
-    details.push(`simulator: POST ${call.path} → ${call.status} (${call.file!.size} bytes)${tags}`);
-  }
-  return { headline: `uploaded: Secured Signing reference ${docs.map((d) => d.providerRef ?? '?').join(', ')}`, details };
-}
-
-function sentFact(request: RequestRow, { daemon, simulator }: DemoSources): Pick<Fact, 'headline' | 'details'> {
-  const references = getDocuments(daemon.db, request.id).map((d) => d.providerRef ?? '');
-  const call = simulator.calls.find((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200
-    && JSON.stringify((c.body as { DocumentReferences?: unknown })?.DocumentReferences) === JSON.stringify(references));
-  const details: string[] = [];
-  for (const reference of references) {
-    const doc = simulator.documents.get(reference);
-    if (!doc) continue;
-    details.push(`simulator: document ${reference} is "${doc.status}", due ${doc.dueDate ?? '?'}`);
-    for (const s of doc.signers) details.push(`  invitation to ${s.FirstName} ${s.LastName} <${s.Email}> (${s.SignedStatus})`);
-  }
-  const accepted = call ? `SmartTag/Send accepted by the simulator (HTTP ${call.status})` : 'recorded as sent (no SmartTag/Send call seen at the simulator)';
-  return { headline: `sent for signing: ${accepted}`, details };
 }
 
 function replyFact(key: string, event: EventRow, { world }: DemoSources, mail: ObservedMail): Fact {

@@ -1,48 +1,72 @@
 // The README's path for a new user, against the simulators: `signrelay sandbox` in one
 // terminal, `signrelay check` against its configuration in another — all ✓ — then
 // `signrelay run` on it: a mailed request is sent, signed by the simulator after a moment,
-// and delivered to the record, which `status` and `show` then tell.
+// and delivered to the record, which `status` and `show` then tell. Once per provider:
+// `--provider signicat` writes Signicat's provider block (its client secret a file beside
+// the others), and check proves those credentials.
 import nodemailer from 'nodemailer';
-import { afterAll, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { contractPdf } from '../integration/world.ts';
 import { bareEnv, exitWithin, killAll, linesOf, runCli, startCli } from './helpers.ts';
 
 afterAll(killAll);
 
-it('check is all green against the sandbox, and the daemon runs the whole loop on it', async () => {
-  const sandbox = startCli(['sandbox', '--sign-after', '1']);
-  await waitFor(() => /^ {2}configuration +(\S+)$/m.test(sandbox.stdout), { timeoutMs: 20_000, what: 'the sandbox', describe: () => sandbox.stderr });
-  const config = /^ {2}configuration +(\S+)$/m.exec(sandbox.stdout)![1]!;
-  const smtpPort = Number(/^ {2}SMTP +127\.0\.0\.1:(\d+)/m.exec(sandbox.stdout)![1]);
+const PROVIDERS = [
+  { provider: 'secured-signing', args: [], accepted: /^✓ Secured Signing: signature and OAuth token accepted \(plan \S+, \d+ documents left\)$/, secret: 'ss-api-secret' },
+  { provider: 'signicat', args: ['--provider', 'signicat'], accepted: /^✓ Signicat: client credentials and token accepted$/, secret: 'signicat-client-secret' },
+];
 
-  const check = await runCli(['check', '--config', config], { env: bareEnv() });
-  expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);
-  expect(check.code).toBe(0);
-  const lines = linesOf(check.stdout);
-  expect(lines.filter((l) => l.startsWith('✗'))).toEqual([]);
-  expect(lines.some((l) => /^✓ Secured Signing: signature and OAuth token accepted \(plan \S+, \d+ documents left\)$/.test(l))).toBe(true);
-  expect(lines).toContain('✓ ServiceNow: signrelay.integration may read sc_req_item');
-  expect(lines.some((l) => l.startsWith('✓ ServiceNow: signrelay.integration may read attachments'))).toBe(true);
+describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accepted, secret }) => {
+  it('check is all green against the sandbox, and the daemon runs the whole loop on it', async () => {
+    const sandbox = startCli(['sandbox', ...args, '--sign-after', '1']);
+    await waitFor(() => /^ {2}configuration +(\S+)$/m.test(sandbox.stdout), { timeoutMs: 20_000, what: 'the sandbox', describe: () => sandbox.stderr });
+    const config = /^ {2}configuration +(\S+)$/m.exec(sandbox.stdout)![1]!;
+    const smtpPort = Number(/^ {2}SMTP +127\.0\.0\.1:(\d+)/m.exec(sandbox.stdout)![1]);
+    // The provider block is the chosen provider's, its secret in a file of secrets/ like the others.
+    const yaml = readFileSync(config, 'utf8');
+    const secretFile = `${dirname(config)}/secrets/${secret}`;
+    expect(yaml).toContain(`{file: ${JSON.stringify(secretFile)}}`);
+    expect(/^provider: \{type: signicat,/m.test(yaml)).toBe(provider === 'signicat');
 
-  const daemon = startCli(['run', '--config', config], { env: bareEnv() });
-  await daemon.waitForLog('imap watcher connected');
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
-  await transport.sendMail({
-    from: 'Helen Officer <helen.officer@corp.example>', to: 'sign@corp.example', subject: 'Contract RITM0010001',
-    text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf('RITM0010001')) }],
-  });
-  transport.close();
-  const delivered = async () => (await runCli(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
-  await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
-  const status = await runCli(['status', '--config', config], { env: bareEnv() });
-  expect(status.stdout).toMatch(/^requests: +delivered 1$/m);
-  expect(status.code).toBe(0);
+    const check = await runCli(['check', '--config', config], { env: bareEnv() });
+    expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);
+    expect(check.code).toBe(0);
+    const lines = linesOf(check.stdout);
+    expect(lines.filter((l) => l.startsWith('✗'))).toEqual([]);
+    expect(lines.some((l) => accepted.test(l)), check.stdout).toBe(true);
+    expect(lines).toContain('✓ ServiceNow: signrelay.integration may read sc_req_item');
+    expect(lines.some((l) => l.startsWith('✓ ServiceNow: signrelay.integration may read attachments'))).toBe(true);
 
-  daemon.child.kill('SIGTERM');
-  expect(await exitWithin(daemon, 10_000)).toEqual({ code: 0, signal: null });
-  sandbox.child.kill('SIGINT');
-  expect(await exitWithin(sandbox, 10_000)).toEqual({ code: 0, signal: null });
-  expect(sandbox.stdout).toMatch(/^signed \S+ at the simulator; its completion mail went to the return address$/m);
-}, 90_000);
+    const daemon = startCli(['run', '--config', config], { env: bareEnv() });
+    await daemon.waitForLog('imap watcher connected');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+    await transport.sendMail({
+      from: 'Helen Officer <helen.officer@corp.example>', to: 'sign@corp.example', subject: 'Contract RITM0010001',
+      text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf('RITM0010001')) }],
+    });
+    transport.close();
+    const delivered = async () => (await runCli(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
+    await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
+    const status = await runCli(['status', '--config', config], { env: bareEnv() });
+    expect(status.stdout).toMatch(/^requests: +delivered 1$/m);
+    expect(status.code).toBe(0);
+
+    daemon.child.kill('SIGTERM');
+    expect(await exitWithin(daemon, 10_000)).toEqual({ code: 0, signal: null });
+    sandbox.child.kill('SIGINT');
+    expect(await exitWithin(sandbox, 10_000)).toEqual({ code: 0, signal: null });
+    expect(sandbox.stdout).toMatch(/^signed \S+ at the simulator; its completion mail went to the return address$/m);
+  }, 90_000);
+});
+
+it('--provider names a provider it can simulate', async () => {
+  const unknown = await runCli(['sandbox', '--provider', 'docusign']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toBe('signrelay sandbox: --provider is secured-signing or signicat, not "docusign" (see --help)\n');
+  const help = await runCli(['sandbox', '--help']);
+  expect(help.stdout).toMatch(/^usage: signrelay sandbox \[--provider NAME\]/);
+});
 

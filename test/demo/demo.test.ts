@@ -2,45 +2,11 @@
 // process, its exit status and what it prints — the steps of the whole loop in the order they
 // happened, read back from the daemon's records and the simulators, and a stamped and a
 // signed PDF that really are where it says.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const DEMO_TIMEOUT_MS = 40_000;
-const leftovers: string[] = [];
-
-afterAll(() => {
-  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
-});
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEMO_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** The temporary directory the demo reports, remembered for clean-up. */
-function demoRoot(stdout: string): string {
-  const root = /delete them with: rm -rf (\S+)\)|Files: (\S+) was deleted/.exec(stdout);
-  expect(root, stdout).not.toBeNull();
-  const dir = root![1] ?? root![2]!;
-  leftovers.push(dir);
-  return dir;
-}
+import { DEMO_TIMEOUT_MS, demoRoot, expectInOrder, expectTimesInOrder, runCli, step } from './demo-cli.ts';
 
 describe('signrelay demo', () => {
   it('runs the whole loop end to end and prints each step in order, with its time', async () => {
@@ -49,8 +15,6 @@ describe('signrelay demo', () => {
     expect(stderr).toBe('');
     expect(code, stdout).toBe(0);
 
-    const at = String.raw`^ +\d+\.\d\ds {2}`;
-    const step = (text: string, flags = 'm') => new RegExp(`${at}${text}`, flags);
     const steps = [
       // 1. the request path
       step(String.raw`request mail delivered to sign@corp\.example \(IMAP INBOX, UID 1\)$`),
@@ -86,12 +50,7 @@ describe('signrelay demo', () => {
       /\| signrelay could not start a signature request from your mail:/,
       /^Done in \d+\.\d s\./m,
     ];
-    let from = 0;
-    for (const expected of steps) {
-      const found = expected.exec(stdout.slice(from));
-      expect(found, `${expected} after offset ${from} in:\n${stdout}`).not.toBeNull();
-      from += found!.index + found![0].length;
-    }
+    expectInOrder(stdout, steps);
     // Filing the completion mail races with the download: it is printed, in its time order, somewhere after the match.
     const matched = stdout.search(step('completion mail matched'));
     const filed = stdout.search(step('completion mail moved to Completed$'));
@@ -99,9 +58,7 @@ describe('signrelay demo', () => {
     expect(filed, stdout).toBeLessThan(stdout.search(/^3\. A mistake/m));
 
     // The printed times are offsets from the start and never go backwards.
-    const times = [...stdout.matchAll(/^ +(\d+\.\d\d)s {2}/gm)].map((m) => Number(m[1]));
-    expect(times.length).toBeGreaterThan(20);
-    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(expectTimesInOrder(stdout)).toBeGreaterThan(20);
 
     // The stamped PDF is where the demo says, inside its directory, and carries the tags.
     const stamped = /^ {2}stamped PDF +(\S+\.pdf)$/m.exec(stdout)?.[1];
@@ -144,7 +101,7 @@ describe('signrelay demo', () => {
     expect(existsSync(root)).toBe(false);
   }, DEMO_TIMEOUT_MS + 5_000);
 
-  it('--help explains, an unknown option is a usage error', async () => {
+  it('--help explains, an unknown option or provider is a usage error', async () => {
     const help = await runCli(['demo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: signrelay demo \[--clean\]/);
@@ -153,5 +110,10 @@ describe('signrelay demo', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("signrelay demo: Unknown option '--bogus'");
     expect(bad.stdout).toBe('');
+    expect(help.stdout).toMatch(/--provider NAME +the signing provider to simulate: secured-signing \(default\) or signicat/);
+    const unknown = await runCli(['demo', '--provider', 'docusign']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('signrelay demo: --provider is secured-signing or signicat, not "docusign" (see --help)\n');
+    expect(unknown.stdout).toBe('');
   });
 });
