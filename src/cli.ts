@@ -2,6 +2,7 @@
 // signrelay's command line: parses the command name and hands the rest to the command's
 // module. Expected failures (SignrelayError) print one clear line and exit non-zero;
 // only a bug prints a stack trace.
+import { instanceOf } from './config/instance.ts';
 import { isSignrelayError } from './errors.ts';
 
 interface Command {
@@ -66,6 +67,25 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/**
+ * `--name NAME` (or `--name=NAME`), for any command: the instance's configuration and
+ * credentials become the defaults every command already reads ($SIGNRELAY_CONFIG,
+ * $SIGNRELAY_CREDENTIALS_SOURCE; an explicit --config still wins), and $SIGNRELAY_INSTANCE
+ * tells `init` where to write.
+ */
+function selectInstance(args: string[]): { args: string[] } | { problem: string } {
+  const at = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
+  if (at < 0) return { args };
+  const value = args[at] === '--name' ? args[at + 1] : args[at]!.slice('--name='.length);
+  if (value === undefined) return { problem: '--name needs an instance name, e.g. --name hr' };
+  const instance = instanceOf(value);
+  if ('problem' in instance) return instance;
+  process.env.SIGNRELAY_CONFIG = instance.configPath;
+  process.env.SIGNRELAY_CREDENTIALS_SOURCE ??= instance.credentialsDir;
+  process.env.SIGNRELAY_INSTANCE = instance.name;
+  return { args: args.filter((_, i) => i !== at && !(args[at] === '--name' && i === at + 1)) };
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -77,6 +97,8 @@ function usage(): string {
     '',
     'options common to commands that read the configuration:',
     '  --config FILE   the configuration (default: $SIGNRELAY_CONFIG, then /etc/signrelay/signrelay.yaml)',
+    '  --name NAME     the instance NAME of signrelay@NAME.service: /etc/signrelay/NAME.yaml, its secrets in',
+    '                  /etc/signrelay/credentials/NAME/ (with init: writes that file, data dir /var/lib/signrelay/NAME)',
     '',
     "run 'signrelay <command> --help' for a command's options.",
   ].join('\n');
@@ -103,7 +125,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`signrelay: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
-  return command.run(rest);
+  const selected = selectInstance(rest);
+  if ('problem' in selected) {
+    process.stderr.write(`signrelay ${name}: ${selected.problem}\n`);
+    return 2;
+  }
+  return command.run(selected.args);
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
+import { instanceOf, type Instance } from '../config/instance.ts';
 import { parseConfigText } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
 import { CREDENTIALS_SOURCE_DIR } from '../config/resolve-secrets.ts';
@@ -36,12 +37,21 @@ const QUESTIONS: Question[] = [
   { flag: 'servicenow-user', ask: 'ServiceNow integration user', fallback: () => 'signrelay.integration' },
   { flag: 'allowed-senders', ask: 'Who may send requests (comma-separated addresses or *@domain)', fallback: (a) => (domainOf(a) ? `*@${domainOf(a)}` : undefined) },
   { flag: 'alerts-to', ask: 'Operator alert addresses (comma-separated, empty for none)', fallback: () => '' },
-  { flag: 'data-dir', ask: 'Data directory', fallback: () => '/var/lib/signrelay' },
+  { flag: 'data-dir', ask: 'Data directory', fallback: () => instance()?.dataDir ?? '/var/lib/signrelay' },
 ];
 
-const USAGE = `usage: signrelay init [--output FILE] [--force] [--prompt] [--secrets credentials|env] [--FLAG VALUE …]
+/** The instance `--name NAME` chose (cli.ts): its file, data dir and credentials are the defaults. */
+function instance(): Instance | undefined {
+  const name = process.env.SIGNRELAY_INSTANCE;
+  const chosen = name ? instanceOf(name) : undefined;
+  return chosen && !('problem' in chosen) ? chosen : undefined;
+}
 
-Writes a commented configuration (default: ${DEFAULT_CONFIG_PATH}). Answers come from
+const USAGE = `usage: signrelay init [--name NAME] [--output FILE] [--force] [--prompt] [--secrets credentials|env] [--FLAG VALUE …]
+
+Writes a commented configuration (default: ${DEFAULT_CONFIG_PATH}; with --name NAME,
+/etc/signrelay/NAME.yaml for signrelay@NAME.service, data dir /var/lib/signrelay/NAME,
+secrets in /etc/signrelay/credentials/NAME/). Answers come from
 flags; on a terminal (or with --prompt) the missing ones are asked for. Secrets are never
 written: the file refers to credential files (--secrets credentials, for the systemd unit)
 or environment variables (--secrets env).
@@ -109,7 +119,7 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
     io.stderr.write(`signrelay init: missing ${missing.join(', ')} (give them as flags, or run on a terminal to be asked)\n`);
     return 2;
   }
-  const output = (values.output as string | undefined) ?? DEFAULT_CONFIG_PATH;
+  const output = (values.output as string | undefined) ?? instance()?.configPath ?? DEFAULT_CONFIG_PATH;
   const text = buildConfig({
     requestAddress: answers['request-address']!, imapHost: answers['imap-host']!, smtpHost: answers['smtp-host']!,
     servicenowInstance: answers['servicenow-instance']!.replace(/\/$/, ''), servicenowUser: answers['servicenow-user']!,
@@ -144,16 +154,17 @@ function writeConfig(output: string, text: string, force: boolean): void {
 }
 
 function nextSteps(output: string, secrets: InitAnswers['secrets']): string {
+  const chosen = instance();
   const put = secrets === 'credentials'
-    ? [`1. Put each secret in its own file in ${CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
+    ? [`1. Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
     : ['1. Set these environment variables for the service:', ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`)];
   return [
     `wrote ${output}`,
     '',
     'Next:',
     ...put,
-    `2. Check everything: signrelay check --config ${output}`,
-    '3. Start the service: systemctl enable --now signrelay',
+    `2. Check everything: signrelay check ${chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`}`,
+    `3. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,
     '',
   ].join('\n');
 }

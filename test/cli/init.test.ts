@@ -111,3 +111,31 @@ describe('signrelay init', () => {
     await expect(stat(output)).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () => {
+  it('init --name writes the instance\'s defaults: its data dir, its credentials dir, its unit', async () => {
+    const output = join(dir.path, 'hr.yaml');
+    const r = await runCli(['init', '--name', 'hr', '--output', output, ...FLAGS]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(securedSigningOf(loadConfigFile(output, { requireSecrets: false })).api_key).toBe('KEY-123');
+    expect(loadConfigFile(output, { requireSecrets: false }).storage.data_dir).toBe('/var/lib/signrelay/hr');
+    expect(r.stdout).toContain('Put each secret in its own file in /etc/signrelay/credentials/hr/');
+    expect(r.stdout).toContain('systemctl enable --now signrelay@hr');
+  });
+
+  it.each(['status', 'check', 'requests'])('%s --name hr reads /etc/signrelay/hr.yaml; an explicit --config still wins', async (command) => {
+    const byName = await runCli([command, '--name', 'hr']);
+    expect(byName.code).not.toBe(0);
+    expect(`${byName.stdout}${byName.stderr}`).toContain('/etc/signrelay/hr.yaml');
+    const explicit = await runCli([command, '--name', 'hr', '--config', join(dir.path, 'nowhere.yaml')]);
+    expect(`${explicit.stdout}${explicit.stderr}`).toContain(join(dir.path, 'nowhere.yaml'));
+    expect(`${explicit.stdout}${explicit.stderr}`).not.toContain('/etc/signrelay/hr.yaml');
+  });
+
+  it('refuses a name systemd or a file name could not carry, in one line', async () => {
+    const r = await runCli(['status', '--name', '../etc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('signrelay status: --name "../etc": an instance name is lower-case letters, digits, - and _ (e.g. hr, procurement)\n');
+  });
+});

@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const UNIT = new URL('../../deploy/signrelay.service', import.meta.url).pathname;
+const TEMPLATE = new URL('../../deploy/signrelay@.service', import.meta.url).pathname;
 
 /** The unit's [Service] settings (the last value of each key wins, as in systemd). */
-function serviceSettings(): Map<string, string> {
+function serviceSettings(unit = UNIT): Map<string, string> {
   const settings = new Map<string, string>();
   let section = '';
-  for (const line of readFileSync(UNIT, 'utf8').split('\n')) {
+  for (const line of readFileSync(unit, 'utf8').split('\n')) {
     const header = /^\[(\w+)\]$/.exec(line);
     if (header) section = header[1]!;
     const setting = /^(\w+)=(.*)$/.exec(line);
@@ -43,5 +44,27 @@ describe('deploy/signrelay.service', () => {
       ProtectSystem: 'strict', NoNewPrivileges: 'yes', PrivateTmp: 'yes', PrivateDevices: 'yes', ProtectHome: 'yes',
       CapabilityBoundingSet: '', RestrictAddressFamilies: 'AF_UNIX AF_INET AF_INET6',
     })) expect(s.get(key), key).toBe(value);
+  });
+});
+
+describe('deploy/signrelay@.service (one signrelay per mailbox: signrelay@NAME)', () => {
+  it('passes systemd-analyze verify, as the template and as an instance', async () => {
+    const { stdout, stderr } = await promisify(execFile)('systemd-analyze', ['verify', TEMPLATE]);
+    expect(`${stdout}${stderr}`).toBe('');
+  });
+
+  it('runs instance NAME from /etc/signrelay/NAME.yaml with its own state dir and credentials', () => {
+    const s = serviceSettings(TEMPLATE);
+    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --config /etc/signrelay/%i.yaml');
+    expect(s.get('StateDirectory')).toBe('signrelay/%i');
+    expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials/%i');
+  });
+
+  it('has every other setting of signrelay.service, the hardening included', () => {
+    const single = serviceSettings();
+    const template = serviceSettings(TEMPLATE);
+    const differs = ['ExecStart', 'StateDirectory', 'LoadCredential'];
+    expect([...template.keys()].sort()).toEqual([...single.keys()].sort());
+    for (const [key, value] of single) if (!differs.includes(key)) expect(template.get(key), key).toBe(value);
   });
 });
