@@ -75,17 +75,18 @@ export function recipientTokens(addresses: readonly string[], returnAddress: str
   return tokens;
 }
 
-// The format of a reference is unconfirmed (the known ones are 16 letters and digits, like
-// gBeueUBEgsG5wnzI): `-` and `_` (base64url) are allowed inside, or such a reference would
-// never be found.
-const REFERENCE_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{10,40}(?![A-Za-z0-9_-])/g;
 const MAX_REFERENCE_CANDIDATES = 200;
 
-/** Words that could be a provider document reference, to be looked up (most are not). */
-export function candidateReferences(...texts: Array<string | undefined>): string[] {
+/**
+ * Words that could be one of the provider's references (a document reference, an order id),
+ * to be looked up (most are not). `pattern` is the provider's shape of a reference
+ * (ProviderTraits.referencePattern, global): Secured Signing's are 10-40 characters,
+ * Signicat's order ids up to 64.
+ */
+export function candidateReferences(pattern: RegExp, ...texts: Array<string | undefined>): string[] {
   const found = new Set<string>();
   for (const text of texts) {
-    for (const [word] of (text ?? '').matchAll(REFERENCE_RE)) {
+    for (const [word] of (text ?? '').matchAll(pattern)) {
       // A reference has digits or mixes cases; plain (or hyphenated) words are not worth a lookup.
       if (!/\d/.test(word) && !(/[a-z]/.test(word) && /[A-Z]/.test(word))) continue;
       found.add(word);

@@ -16,7 +16,7 @@ import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../i
 import { readRequestMail } from '../intake/read-request-mail.ts';
 import { headerAddresses } from '../intake/mail-address.ts';
 import { isSenderAllowed } from '../intake/sender-allowed.ts';
-import { completionSenders } from '../providers/provider-traits.ts';
+import { completionSenders, providerTraits } from '../providers/provider-traits.ts';
 import { cleanFileName } from '../intake/safe-file-name.ts';
 import type { Logger } from '../log.ts';
 import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/imap-watcher.ts';
@@ -53,6 +53,7 @@ export interface CompletionMailHandler {
 export function createCompletionMailHandler(deps: CompletionIntakeDeps): CompletionMailHandler {
   const now = deps.now ?? (() => new Date());
   const folders = deps.config.mailboxes.returns;
+  const traits = providerTraits(deps.config.provider);
 
   const file = (message: WatchedMessage, outcome: MessageOutcome, reason: string, folder: string, request: RequestRow | null, extra?: () => void): WatcherOutcome => {
     deps.db.transaction(() => {
@@ -102,7 +103,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
     }
 
-    const clues = await cluesOf(mail, deps.config.mailboxes.returns.address);
+    const clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
     const match = matchCompletion(clues, {
       byToken: (token) => getRequestByToken(deps.db, token),
       byReference: (reference) => getRequestByDocumentReference(deps.db, reference),
@@ -128,6 +129,11 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
     }
 
+    if (traits.isProgressNotice(mail.subject ?? '')) {
+      // Progress, not an end: kept for the order id it names (a lost send is found by it), nothing to ask the provider yet.
+      return file(message, 'notice', `a progress notice of request ${request.id}, matched by ${via}`, folders.processed_folder, request, () =>
+        addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'notice', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES) } }, now()));
+    }
     const attachments = deps.config.completion.trust_attachment && !oversize ? storeSignedAttachments(mail) : [];
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
       // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.
@@ -148,7 +154,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
   }
 }
 
-async function cluesOf(mail: ParsedMail, returnAddress: string): Promise<CompletionClues> {
+async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern: RegExp): Promise<CompletionClues> {
   const recipients = [
     ...addressesOf(mail.to), ...addressesOf(mail.cc),
     ...rawHeaderValues(mail, 'delivered-to').flatMap(addressesInText),
@@ -165,7 +171,7 @@ async function cluesOf(mail: ParsedMail, returnAddress: string): Promise<Complet
   }
   return {
     recipientTokens: recipientTokens(recipients, returnAddress),
-    references: candidateReferences(mail.subject, mail.text),
+    references: candidateReferences(referencePattern, mail.subject, mail.text),
     attachmentTokens,
   };
 }

@@ -91,7 +91,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
   /** References the provider's mails to this request's return address carried (an order's notice names its id). */
   function announcedReferences(requestId: string): string[] {
     const words = listEvents(deps.db, requestId)
-      .filter((e) => e.kind === 'mail' && e.detail?.received === 'completion' && Array.isArray(e.detail.references))
+      .filter((e) => e.kind === 'mail' && (e.detail?.received === 'notice' || e.detail?.received === 'completion') && Array.isArray(e.detail.references))
       .flatMap((e) => e.detail!.references as string[]);
     return [...new Set(words)];
   }

@@ -41,6 +41,12 @@ export interface ProviderTraits {
    * order id): the completion matcher looks up the words of a mail that have it. Global.
    */
   referencePattern: RegExp;
+  /**
+   * Whether a mail from the provider to a return address only reports progress (Signicat's
+   * "order created" notice) rather than an end of the signing: it is kept for the references
+   * it names (how a lost send is found again) and triggers nothing.
+   */
+  isProgressNotice(subject: string): boolean;
 }
 
 export interface UploadInput {

@@ -41,8 +41,8 @@ export function providerMailFacts(sources: DemoSources, request: RequestRow, sim
     if (delivery) told(`${key}-delivered`, delivery.at.getTime(), `${mail.noun} delivered to ${delivery.to} (IMAP ${delivery.folder}, UID ${delivery.uid})`);
     const filed = findMessageById(daemon.db, RETURNS_MAILBOX, mail.messageId);
     if (filed) {
-      if (filed.outcome !== 'completion') seen.failure ??= `${signing.displayName}'s ${mail.noun} was filed as "${filed.outcome}" in ${filed.folder}: ${filed.reason}`;
-      else told(`${key}-filed`, Date.parse(filed.seenAt), takenBy(mail, filed.reason, request, sources));
+      if (filed.outcome !== 'completion' && filed.outcome !== 'notice') seen.failure ??= `${signing.displayName}'s ${mail.noun} was filed as "${filed.outcome}" in ${filed.folder}: ${filed.reason}`;
+      else told(`${key}-filed`, Date.parse(filed.seenAt), takenBy(mail, filed, request, sources));
     }
     const moved = sources.moves.find((m) => m.watcher === 'returns' && m.messageId === mail.messageId);
     if (moved) told(`${key}-moved`, moved.at, `${mail.noun} moved to ${moved.folder}`);
@@ -51,6 +51,9 @@ export function providerMailFacts(sources: DemoSources, request: RequestRow, sim
   return seen;
 }
 
-function takenBy(mail: ProviderMail, reason: string, request: RequestRow, { signing }: DemoSources): string {
-  return `${mail.noun} taken by the completion watcher (${reason}): request ${request.id}'s complete job asks ${signing.displayName} whether everyone has signed`;
+function takenBy(mail: ProviderMail, filed: { outcome: string; reason: string }, request: RequestRow, { signing }: DemoSources): string {
+  if (filed.outcome === 'notice') {
+    return `${mail.noun} taken by the completion watcher (${filed.reason}): kept for the order id it names, nothing to ask ${signing.displayName} yet`;
+  }
+  return `${mail.noun} taken by the completion watcher (${filed.reason}): request ${request.id}'s complete job asks ${signing.displayName} whether everyone has signed`;
 }

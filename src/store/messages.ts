@@ -3,7 +3,8 @@
 // committed"; `moved_at` says the mail has left the watched folder.
 import type { Db } from './open-database.ts';
 
-export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'unmatched';
+/** `notice`: a provider's mail about progress (Signicat's "order created"), kept for what it names, no trigger. */
+export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'notice' | 'unmatched';
 
 export interface MessageKey {
   mailbox: string;

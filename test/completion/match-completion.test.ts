@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { candidateReferences, describeConflict, matchCompletion, recipientTokens } from '../../src/completion/match-completion.ts';
+import { securedSigningTraits } from '../../src/providers/secured-signing/traits.ts';
+import { signicatTraits } from '../../src/providers/signicat/traits.ts';
+
+const SS = securedSigningTraits({ recipient_letter: 'C' }).referencePattern;
+const SIGNICAT = signicatTraits().referencePattern;
 
 const TOKEN = 'abcdefghijklmnopqrst';
 const OTHER = 'zyxwvutsrqponmlkjihg';
@@ -20,15 +25,21 @@ describe('recipientTokens', () => {
 
 describe('candidateReferences', () => {
   it('keeps mixed words that could be references and skips plain words', () => {
-    expect(candidateReferences('Contract gBeueUBEgsG5wnzI has been signed', 'Reference: AB12CD34EF56\nthankyouverymuch EVERYTHINGDONE'))
+    expect(candidateReferences(SS, 'Contract gBeueUBEgsG5wnzI has been signed', 'Reference: AB12CD34EF56\nthankyouverymuch EVERYTHINGDONE'))
       .toEqual(['gBeueUBEgsG5wnzI', 'AB12CD34EF56']);
   });
   it('keeps references with - and _ (base64url) whole, and skips hyphenated words', () => {
-    expect(candidateReferences('Document a-Bc_12dE3fGh-iJ signed', 'a well-known-sentence, (Ab_cd-EF-gh) and x_y'))
+    expect(candidateReferences(SS, 'Document a-Bc_12dE3fGh-iJ signed', 'a well-known-sentence, (Ab_cd-EF-gh) and x_y'))
       .toEqual(['a-Bc_12dE3fGh-iJ', 'Ab_cd-EF-gh']);
   });
   it('caps the number of lookups', () => {
-    expect(candidateReferences(Array.from({ length: 500 }, (_, i) => `Ref${String(i).padStart(8, '0')}`).join(' '))).toHaveLength(200);
+    expect(candidateReferences(SS, Array.from({ length: 500 }, (_, i) => `Ref${String(i).padStart(8, '0')}`).join(' '))).toHaveLength(200);
+  });
+  it('takes the provider\'s shape of a reference: a Signicat order id is longer than any Secured Signing reference', () => {
+    const orderId = `ord_${'Ab3'.repeat(18)}`; // 58 characters
+    const subject = `Signing order ${orderId} completed`;
+    expect(candidateReferences(SIGNICAT, subject)).toEqual([orderId]);
+    expect(candidateReferences(SS, subject)).toEqual([]);
   });
 });
 

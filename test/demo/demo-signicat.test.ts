@@ -45,7 +45,7 @@ it('runs the whole loop with Signicat and tells it in Signicat\'s words', async 
   expectInOrder(stdout.slice(0, signing), [
     step(String.raw`Signicat mailed its notice from noreply@signicat\.com to ${returns}: "Signing order ${order} created"$`),
     step(String.raw`notice delivered to ${returns} \(IMAP Returns, UID 1\)$`),
-    step(String.raw`notice taken by the completion watcher \(matched request r_[0-9a-f]+ by recipient-token\)`),
+    step(String.raw`notice taken by the completion watcher \(a progress notice of request r_[0-9a-f]+, matched by recipient-token\): kept for the order id it names, nothing to ask Signicat yet`),
     step('notice moved to Completed$'),
     step(String.raw`daemon waiting for new mail in IMAP IDLE on INBOX`),
   ]);

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -94,8 +96,20 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
   });
 });
 
-describe('signicat: an order deleted at Signicat', () => {
+describe('signicat: notices that are not the end', () => {
   const getWorld = useWorld({ provider: 'signicat' });
+
+  it('the order\'s creation notice is kept for its order id and triggers nothing', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010002');
+    const { providerOrderId } = getRequest(world.daemon!.db, request.id)!;
+    const notice = await waitFor(() => world.daemon!.db.prepare("SELECT * FROM messages WHERE mailbox = 'returns' AND request_id = ?").get(request.id) as { outcome: string; reason: string } | undefined,
+      { timeoutMs: 15_000, what: 'the creation notice filed' });
+    expect(notice).toMatchObject({ outcome: 'notice', reason: `a progress notice of request ${request.id}, matched by recipient-token` });
+    expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'complete')).toEqual([]);
+    const kept = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.received === 'notice');
+    expect(kept?.detail?.references).toContain(providerOrderId);
+  });
 
   it('fails the request with an alert when the next trigger finds it deleted, instead of waiting for ever', async () => {
     const world = getWorld();

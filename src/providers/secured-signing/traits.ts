@@ -26,5 +26,7 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
     },
     defaultCompletionSenders: SECURED_SIGNING_SENDERS,
     referencePattern: REFERENCE_RE,
+    // Its only mail to the return address is the completed document.
+    isProgressNotice: () => false,
   };
 }

@@ -11,6 +11,9 @@ export const SIGNICAT_SENDERS = ['*@signicat.com', '*@mail.signicat.com'] as con
 // digits and `-`, 8 to 64 characters.
 const ORDER_ID_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9][A-Za-z0-9_-]{7,63}(?![A-Za-z0-9_-])/g;
 
+/** The subject of the order's creation notice (order-body.ts ORDER_CREATED_HEADER, filled in). */
+const CREATED_NOTICE_RE = /^Signing order \S+ created$/;
+
 export function signicatTraits(): ProviderTraits {
   return {
     name: 'signicat',
@@ -25,5 +28,6 @@ export function signicatTraits(): ProviderTraits {
     },
     defaultCompletionSenders: SIGNICAT_SENDERS,
     referencePattern: ORDER_ID_RE,
+    isProgressNotice: (subject) => CREATED_NOTICE_RE.test(subject.trim()),
   };
 }
