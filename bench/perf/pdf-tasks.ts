@@ -1,0 +1,36 @@
+// The PDF work the bench times in its own process: pdf-lib's bare load + addPage +
+// drawText + save (the yardstick), and the daemon's own in-process functions for the work
+// its PDF worker does per request PDF — inspect, then stamp with the tags inspection found,
+// as process-request-mail.ts calls them. The daemon's imports are all in this file: when
+// those functions are renamed or split, adjust them here.
+import { PDFDocument } from 'pdf-lib';
+import { newRequestToken, returnAddress } from '../../src/pdf/build-tags.ts';
+import { inspectPdfInProcess } from '../../src/pdf/inspect-pdf.ts';
+import { stampPdfInProcess } from '../../src/pdf/stamp-pdf.ts';
+import type { CorpusPdf } from './corpus.ts';
+
+/** pdf-lib's own rate: load, add a page, draw a line of text, save. */
+export async function barePdfLib(pdf: CorpusPdf): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(pdf.bytes, { updateMetadata: false });
+  doc.addPage().drawText('Signer: Ann Lee <ann.lee@example.com>', { x: 72, y: 720, size: 10 });
+  return doc.save();
+}
+
+const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024 };
+
+export type PdfFacts = Awaited<ReturnType<typeof inspectPdfInProcess>>;
+
+export async function inspectInProcess(pdf: CorpusPdf): Promise<PdfFacts> {
+  return inspectPdfInProcess(pdf.bytes, { ...LIMITS, fileName: pdf.name });
+}
+
+/** A stamp as the daemon makes it for a request of the bench (one signer, signature page, the default stamping settings), given what inspection found. */
+export async function stampInProcess(pdf: CorpusPdf, facts: PdfFacts): Promise<Uint8Array> {
+  const token = newRequestToken();
+  return stampPdfInProcess(pdf.bytes, {
+    token, returnAddress: returnAddress('returns@corp.example', token), recipientLetter: 'C', ownTags: facts.tags,
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }],
+    request: { record: 'RITM0090001', route: 'default', due: '2026-12-24', requester: 'helen.officer@corp.example', subject: `Please sign: ${pdf.name} for RITM0090001`, fileName: pdf.name },
+    stamping: { mode: 'signature-page', overlay: { page: -1, x: 72, y: 72, line_height: 18 }, font_size: 10, color: '#000000' },
+  });
+}

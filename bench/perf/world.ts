@@ -1,0 +1,189 @@
+// The bench's world: a real Dovecot (IMAP + LMTP, accounts `sign` and `returns`, process
+// titles on so a session's IDLE shows in `ps`), an SMTP server relaying the simulators'
+// mail for those accounts into Dovecot, the Secured Signing and ServiceNow simulators, all
+// in this process, and `signrelay run` children started on a fresh data dir each, their
+// secrets in the environment (the config refers to them as ${VAR}; nothing prints them).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { startDovecot, type DovecotHandle } from '../../test/support/dovecot.ts';
+import { run } from '../../test/support/dovecot-process.ts';
+import { startSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.ts';
+import { REQUEST_ADDRESS, REQUESTER } from './corpus.ts';
+import { spawnDaemon, type Daemon } from './daemon-process.ts';
+import { emptyObserved, onAnswer, type Observed } from './sim-tap.ts';
+
+const IMAP_PASSWORD = 'bench-imap-pass-never-printed-5c2e';
+const SN_USER = 'signrelay.integration';
+const SN_PASSWORD = 'bench-sn-pass-never-printed-81ad';
+const SS_API_KEY = 'bench-api-key-0011';
+const SS_API_SECRET = 'bench-api-secret-never-printed-3f70';
+const RECORD_TABLE = 'sc_req_item';
+/** Above the 20 MB PDF's mail (base64: ~27.5 MB): the bench measures speed, not today's default of 25 MiB. */
+const MAX_MAIL_BYTES = 40 * 1024 * 1024;
+
+export interface BenchWorld {
+  dir: string;
+  dovecot: DovecotHandle;
+  smtp: SmtpSink;
+  ss: SecuredSigningSimulator;
+  sn: ServiceNowSimulator;
+  observed: Observed;
+  /** A new record at ServiceNow, for one request: RITM0100001, … */
+  newRecord(): string;
+  /** A daemon on a fresh data dir named `name` (its log: DIR/NAME.log). */
+  startDaemon(name: string): Daemon;
+  /** Empties the mailboxes (INBOX and the folders the daemon files into) between sections. */
+  emptyMailboxes(): Promise<void>;
+  /** Drops the documents' and attachments' bytes the simulators keep (a long run would hold gigabytes). */
+  dropStoredBytes(): void;
+  close(keepDir: boolean): Promise<void>;
+}
+
+function localRecipient(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  return /^(sign|returns)(\+[^@]*)?@corp\.example$/.test(lower) ? lower : undefined;
+}
+
+export async function startWorld(): Promise<BenchWorld> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Best effort: the rest still has to be stopped.
+      }
+    }
+  };
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-perf-'));
+    const observed = emptyObserved();
+    const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD }, extraConfig: 'verbose_proctitle = yes\n' });
+    cleanups.push(() => dovecot.stop());
+    const smtp = await startSmtpSink({
+      parse: false,
+      async relay(message) {
+        for (const rcpt of message.envelope.rcptTo) {
+          const local = localRecipient(rcpt.address);
+          if (local) {
+            await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
+            if (local.startsWith('returns')) observed.completionsDelivered.set(local, Date.now());
+          } else if (rcpt.address.toLowerCase() === REQUESTER) {
+            observed.repliesToRequester.push(/^Subject: (.*)$/m.exec(message.raw.subarray(0, 8192).toString('latin1'))?.[1] ?? '(no subject)');
+          }
+        }
+        // Nothing here reads the kept mails: keep none (completion mails carry whole PDFs).
+        smtp.messages.length = 0;
+      },
+    });
+    cleanups.push(() => smtp.close());
+    const ss = await startSecuredSigningSimulator({
+      apiKey: SS_API_KEY, apiSecret: SS_API_SECRET, referer: 'https://corp.example', oauth: true,
+      accessTokenLifetimeSeconds: 3_600, documentsLeft: 1_000_000, smtp: { host: '127.0.0.1', port: smtp.port },
+    });
+    cleanups.push(() => ss.close());
+    const sn = await startServiceNowSimulator({ users: { [SN_USER]: SN_PASSWORD } });
+    cleanups.push(() => sn.close());
+    tapSimulators(ss, sn, observed);
+
+    const daemons: Daemon[] = [];
+    cleanups.push(async () => {
+      await Promise.all(daemons.map((d) => d.stop(5_000)));
+    });
+    let records = 0;
+    const world: BenchWorld = {
+      dir, dovecot, smtp, ss, sn, observed,
+      newRecord() {
+        const number = `RITM${String(100_001 + records++).padStart(7, '0')}`;
+        sn.addRecord({ table: RECORD_TABLE, number });
+        return number;
+      },
+      startDaemon(name) {
+        const dataDir = join(dir, name);
+        mkdirSync(dataDir);
+        const configFile = join(dir, `${name}.yaml`);
+        writeFileSync(configFile, configYaml({ dovecot, smtp, ss, sn, dataDir }));
+        // Each daemon its own refresh token: the simulator rotates them, and a fresh data dir knows only the configured one.
+        const { refreshToken } = ss.issueTokens();
+        const env = { PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken };
+        const daemon = spawnDaemon(configFile, join(dir, `${name}.log`), env);
+        daemons.push(daemon);
+        return daemon;
+      },
+      async emptyMailboxes() {
+        const conf = join(dovecot.dir, 'dovecot.conf');
+        const folders = { sign: ['INBOX', 'Processed', 'Rejected'], returns: ['INBOX', 'Completed', 'Unmatched'] };
+        for (const [user, names] of Object.entries(folders)) {
+          for (const folder of names) await run('doveadm', ['-c', conf, 'expunge', '-u', user, 'mailbox', folder, 'all']).catch(() => undefined);
+        }
+      },
+      dropStoredBytes() {
+        const empty = new Uint8Array(0);
+        for (const doc of ss.documents.values()) {
+          // Only what nobody will ask for again: a completed document whose copy reached its record.
+          if (doc.status !== 'Complete' || !observed.attachments.has(/\b(RITM\d+)\b/.exec(doc.packageName ?? '')?.[1] ?? '')) continue;
+          doc.bytes = empty;
+          doc.signedBytes = empty;
+          doc.text = '';
+        }
+        for (const attachment of sn.attachments.values()) attachment.bytes = Buffer.alloc(0);
+      },
+      async close(keepDir) {
+        await closeAll();
+        if (!keepDir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return world;
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function configYaml(w: { dovecot: DovecotHandle; smtp: SmtpSink; ss: SecuredSigningSimulator; sn: ServiceNowSimulator; dataDir: string }): string {
+  const imap = `host: 127.0.0.1, port: ${w.dovecot.imapPort}, tls: false, password: "\${BENCH_IMAP_PASSWORD}"`;
+  return `# written by bench/perf/world.ts
+mailboxes:
+  requests: {${imap}, user: sign, address: ${REQUEST_ADDRESS}}
+  returns: {${imap}, user: returns, address: returns@corp.example}
+smtp: {host: 127.0.0.1, port: ${w.smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
+provider: {environment: "${w.ss.url}", oauth_url: "${w.ss.oauthUrl}", api_key: ${SS_API_KEY}, api_secret: "\${BENCH_SS_API_SECRET}", refresh_token: "\${BENCH_SS_REFRESH_TOKEN}", referer: https://corp.example}
+servicenow: {instance_url: "${w.sn.url}", auth: {type: basic, user: ${SN_USER}, password: "\${BENCH_SN_PASSWORD}"}}
+alerts: {to: [signrelay-admins@corp.example], min_interval_minutes: 1}
+routes:
+  default: {allowed_senders: ["*@corp.example"]}
+records: {RITM: ${RECORD_TABLE}}
+limits: {max_mail_bytes: ${MAX_MAIL_BYTES}}
+storage: {data_dir: ${w.dataDir}}
+log: {level: info, format: json}
+`;
+}
+
+function tapSimulators(ss: SecuredSigningSimulator, sn: ServiceNowSimulator, observed: Observed): void {
+  onAnswer(ss.calls, (call, status) => {
+    if (status >= 400) observed.failures.push(`${call.method} ${call.path} ${status} ${call.error ?? ''}`.trim());
+    if (status !== 200) return;
+    if (call.method === 'POST' && call.path.includes('/Document/Uploader') && call.file) observed.uploads.set(call.file.name, call.at);
+    if (call.method === 'GET' && call.path.includes('/Download/GetDocumentData/')) {
+      const reference = decodeURIComponent(call.path.split('/').at(-1) ?? '');
+      if (!observed.downloads.has(reference)) observed.downloads.set(reference, call.at);
+    }
+    if (call.method === 'POST' && call.path.endsWith('/SmartTag/Send')) {
+      const body = call.body as { PackageName?: unknown; DocumentReferences?: unknown } | undefined;
+      const record = /\b(RITM\d+)\b/.exec(String(body?.PackageName))?.[1];
+      const references = Array.isArray(body?.DocumentReferences) ? body.DocumentReferences.map(String) : [];
+      if (record && !observed.sends.has(record)) observed.sends.set(record, { at: call.at, references });
+    }
+  });
+  onAnswer(sn.calls, (call, status) => {
+    if (status >= 400) observed.failures.push(`${call.method} ${call.path} ${status} ${call.error ?? ''}`.trim());
+    if (status !== 201 || call.method !== 'POST' || !call.path.startsWith('/api/now/attachment/')) return;
+    // The attachment was stored just before its answer: the newest one is this call's.
+    const attachment = [...sn.attachments.values()].at(-1);
+    const record = sn.records.find((r) => r.sysId === attachment?.tableSysId)?.number;
+    if (record && !observed.attachments.has(record)) observed.attachments.set(record, Date.now());
+  });
+}
