@@ -23,7 +23,7 @@ export interface BenchContext {
 const USERS = ['sign', 'returns'];
 const READY_TIMEOUT_MS = 60_000;
 
-export async function freshDaemon(ctx: BenchContext, name: string): Promise<{ daemon: Daemon; readyMs: number }> {
+export async function freshDaemon(ctx: Pick<BenchContext, 'world' | 'dovecotMaster'>, name: string): Promise<{ daemon: Daemon; readyMs: number }> {
   await ctx.world.emptyMailboxes();
   const sessions = imapSessionReader(ctx.dovecotMaster);
   const closedBy = Date.now() + 15_000;

@@ -59,14 +59,15 @@ export async function releaseStaged(world: BenchWorld): Promise<{ releasedAt: nu
 
 /**
  * Waits until every record was sent, or nothing new was sent for `quietMs` (the daemon
- * is stuck or done with what it will do); returns the records not sent.
+ * is stuck or done with what it will do), or the `deadline` (ms since the epoch) passed;
+ * returns the records not sent.
  */
-export async function awaitSends(world: BenchWorld, records: string[], quietMs = 30_000): Promise<string[]> {
+export async function awaitSends(world: BenchWorld, records: string[], quietMs = 30_000, deadline = Number.POSITIVE_INFINITY): Promise<string[]> {
   let lastCount = -1;
   let lastChange = Date.now();
   for (;;) {
     const missing = records.filter((r) => !world.observed.sends.has(r));
-    if (missing.length === 0) return [];
+    if (missing.length === 0 || Date.now() > deadline) return missing;
     if (missing.length !== lastCount) {
       lastCount = missing.length;
       lastChange = Date.now();
@@ -75,6 +76,12 @@ export async function awaitSends(world: BenchWorld, records: string[], quietMs =
     }
     await sleep(25);
   }
+}
+
+/** The slowest requests, for a note: "sourcecode113.pdf 5.20s, …". */
+export function slowest(delivered: Delivered[], latencies: number[], count = 3): string {
+  return delivered.map((d, i) => ({ pdf: d.pdf, ms: latencies[i]! })).sort((a, b) => b.ms - a.ms).slice(0, count)
+    .map((x) => `${x.pdf} ${Number.isFinite(x.ms) ? `${(x.ms / 1000).toFixed(2)}s` : 'never'}`).join(', ');
 }
 
 /** Delivery → SmartTag/Send received, ms; Infinity for a request never sent. */
@@ -92,8 +99,8 @@ export function uploadLatencies(world: BenchWorld, delivered: Delivered[]): numb
 }
 
 /** Says what became of requests not sent. */
-export function describeMissing(world: BenchWorld, missing: string[]): string {
+export function describeMissing(world: BenchWorld, missing: string[], within = ''): string {
   if (missing.length === 0) return '';
   const refused = world.observed.repliesToRequester.filter((s) => missing.some((r) => s.includes(r))).length;
-  return `${missing.length} not sent (${refused} refused with a reply; e.g. ${missing.slice(0, 3).join(', ')})`;
+  return `${missing.length} not sent${within} (${refused} refused with a reply; e.g. ${missing.slice(0, 3).join(', ')})`;
 }

@@ -35,8 +35,8 @@ export interface BenchWorld {
   newRecord(): string;
   /** A daemon on a fresh data dir named `name` (its log: DIR/NAME.log). */
   startDaemon(name: string): Daemon;
-  /** Empties the mailboxes (INBOX and the folders the daemon files into) between sections. */
-  emptyMailboxes(): Promise<void>;
+  /** Empties the mailboxes between sections; `filedOnly`: only the folders the daemon files into (a long run's housekeeping). */
+  emptyMailboxes(filedOnly?: boolean): Promise<void>;
   /** Drops the documents' and attachments' bytes the simulators keep (a long run would hold gigabytes). */
   dropStoredBytes(): void;
   close(keepDir: boolean): Promise<void>;
@@ -113,11 +113,11 @@ export async function startWorld(): Promise<BenchWorld> {
         daemons.push(daemon);
         return daemon;
       },
-      async emptyMailboxes() {
+      async emptyMailboxes(filedOnly = false) {
         const conf = join(dovecot.dir, 'dovecot.conf');
         const folders = { sign: ['INBOX', 'Processed', 'Rejected'], returns: ['INBOX', 'Completed', 'Unmatched'] };
         for (const [user, names] of Object.entries(folders)) {
-          for (const folder of names) await run('doveadm', ['-c', conf, 'expunge', '-u', user, 'mailbox', folder, 'all']).catch(() => undefined);
+          for (const folder of names.filter((f) => !filedOnly || f !== 'INBOX')) await run('doveadm', ['-c', conf, 'expunge', '-u', user, 'mailbox', folder, 'all']).catch(() => undefined);
         }
       },
       dropStoredBytes() {

@@ -7,7 +7,7 @@ import { freshDaemon, type BenchContext } from '../context.ts';
 import { roundRobin } from '../corpus.ts';
 import { atMost } from '../figures.ts';
 import { startSampler, sampleTree } from '../proc-memory.ts';
-import { awaitSends, buildMails, deliverPaced, deliverRequest, describeMissing, intakeLatencies, uploadLatencies } from '../requests.ts';
+import { awaitSends, buildMails, deliverPaced, deliverRequest, describeMissing, intakeLatencies, slowest, uploadLatencies } from '../requests.ts';
 import { megabytes, median, percentile, seconds, sleep } from '../stats.ts';
 
 const SPACING_MS = 1_500;
@@ -29,9 +29,9 @@ export async function intakeSection(ctx: BenchContext): Promise<void> {
     const missing = await awaitSends(world, delivered.map((d) => d.record));
     const samples = sampler.stop();
     const latencies = intakeLatencies(world, delivered);
-    const note = describeMissing(world, missing) || undefined;
+    const note = [describeMissing(world, missing), `slowest: ${slowest(delivered, latencies)}`].filter(Boolean).join('; ');
     book.add({ key: 'intake.p50', label: `intake p50, warm (${count} mails, one every ${SPACING_MS / 1000} s)`, value: percentile(latencies, 50), format: seconds, ...atMost(700, seconds), note });
-    book.add({ key: 'intake.p95', label: 'intake p95, warm', value: percentile(latencies, 95), format: seconds, ...atMost(1_000, seconds), note });
+    book.add({ key: 'intake.p95', label: 'intake p95, warm', value: percentile(latencies, 95), format: seconds, ...atMost(1_000, seconds) });
     const uploads = uploadLatencies(world, delivered);
     book.add({ key: 'intake.upload.p50', label: 'of which delivered -> stamped PDF uploaded, p50 (the rest is the upload answer and SmartTag/Send)', value: percentile(uploads, 50), format: seconds });
     book.add({ key: 'memory.steady.rss', label: 'RSS during the warm run, sum over the tree: median (peak in the note)', value: median(samples.map((s) => s.rss)), format: megabytes, note: `peak ${megabytes(Math.max(...samples.map((s) => s.rss)))}` });
