@@ -1,26 +1,23 @@
 // Timestamps of what the simulators receive, taken in this process: each simulator records
-// its calls in an array and sets `status` on a call as its answer head is written; the
-// push() of that array is wrapped so that setting a status runs `onAnswer` at once. The
-// call's `at` is when its request arrived; the answer's moment is Date.now() in the hook.
+// its calls in an array, with `at` when the request arrived, and sets `status` on a call as
+// its answer head is written. A poll every 5 ms hands each answered call to `onAnswered`
+// once, with the moment it was seen answered (at most ~5 ms late).
 import type { RecordedHttpCall } from '../../src/sandbox/http-util.ts';
 
-export function onAnswer<C extends RecordedHttpCall>(calls: C[], hook: (call: C, status: number) => void): void {
-  const push = calls.push.bind(calls);
-  calls.push = (...items: C[]): number => {
-    for (const call of items) {
-      let status = call.status;
-      Object.defineProperty(call, 'status', {
-        configurable: true,
-        enumerable: true,
-        get: () => status,
-        set: (value: number) => {
-          status = value;
-          hook(call, value);
-        },
-      });
-    }
-    return push(...items);
-  };
+export function pollAnswers<C extends RecordedHttpCall>(calls: C[], onAnswered: (call: C, answeredAt: number) => void): () => void {
+  let next = 0;
+  let waiting: C[] = [];
+  const timer = setInterval(() => {
+    waiting.push(...calls.slice(next));
+    next = calls.length;
+    const now = Date.now();
+    waiting = waiting.filter((call) => {
+      if (call.status === 0) return true;
+      onAnswered(call, now);
+      return false;
+    });
+  }, 5);
+  return () => clearInterval(timer);
 }
 
 /** What the bench reads off the simulators, by record number and by document. */

@@ -13,7 +13,7 @@ import { run } from '../../test/support/dovecot-process.ts';
 import { startSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.ts';
 import { REQUEST_ADDRESS, REQUESTER } from './corpus.ts';
 import { spawnDaemon, type Daemon } from './daemon-process.ts';
-import { emptyObserved, onAnswer, type Observed } from './sim-tap.ts';
+import { emptyObserved, pollAnswers, type Observed } from './sim-tap.ts';
 
 const IMAP_PASSWORD = 'bench-imap-pass-never-printed-5c2e';
 const SN_USER = 'signrelay.integration';
@@ -42,21 +42,14 @@ export interface BenchWorld {
   close(keepDir: boolean): Promise<void>;
 }
 
-function localRecipient(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  return /^(sign|returns)(\+[^@]*)?@corp\.example$/.test(lower) ? lower : undefined;
-}
+/** The addresses Dovecot holds mail for (plus-addresses included); all other mail is dropped. */
+const LOCAL_RECIPIENT = /^(sign|returns)(\+[^@]*)?@corp\.example$/;
 
 export async function startWorld(): Promise<BenchWorld> {
-  const cleanups: Array<() => Promise<void> | void> = [];
+  // Stopped last-started first, each whatever the one before did.
+  const cleanups: Array<() => unknown> = [];
   const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Best effort: the rest still has to be stopped.
-      }
-    }
+    while (cleanups.length > 0) await Promise.resolve().then(cleanups.pop()).catch(() => undefined);
   };
   try {
     const dir = mkdtempSync(join(tmpdir(), 'signrelay-perf-'));
@@ -67,11 +60,11 @@ export async function startWorld(): Promise<BenchWorld> {
       parse: false,
       async relay(message) {
         for (const rcpt of message.envelope.rcptTo) {
-          const local = localRecipient(rcpt.address);
-          if (local) {
+          const local = rcpt.address.toLowerCase();
+          if (LOCAL_RECIPIENT.test(local)) {
             await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
             if (local.startsWith('returns')) observed.completionsDelivered.set(local, Date.now());
-          } else if (rcpt.address.toLowerCase() === REQUESTER) {
+          } else if (local === REQUESTER) {
             observed.repliesToRequester.push(/^Subject: (.*)$/m.exec(message.raw.subarray(0, 8192).toString('latin1'))?.[1] ?? '(no subject)');
           }
         }
@@ -87,7 +80,7 @@ export async function startWorld(): Promise<BenchWorld> {
     cleanups.push(() => ss.close());
     const sn = await startServiceNowSimulator({ users: { [SN_USER]: SN_PASSWORD } });
     cleanups.push(() => sn.close());
-    tapSimulators(ss, sn, observed);
+    cleanups.push(tapSimulators(ss, sn, observed));
 
     const daemons: Daemon[] = [];
     cleanups.push(async () => {
@@ -162,8 +155,10 @@ log: {level: info, format: json}
 `;
 }
 
-function tapSimulators(ss: SecuredSigningSimulator, sn: ServiceNowSimulator, observed: Observed): void {
-  onAnswer(ss.calls, (call, status) => {
+/** Starts reading the simulators' calls into `observed`; returns the function that stops it. */
+function tapSimulators(ss: SecuredSigningSimulator, sn: ServiceNowSimulator, observed: Observed): () => void {
+  const stopSs = pollAnswers(ss.calls, (call) => {
+    const status = call.status;
     if (status >= 400) observed.failures.push(`${call.method} ${call.path} ${status} ${call.error ?? ''}`.trim());
     if (status !== 200) return;
     if (call.method === 'POST' && call.path.includes('/Document/Uploader') && call.file) observed.uploads.set(call.file.name, call.at);
@@ -178,12 +173,17 @@ function tapSimulators(ss: SecuredSigningSimulator, sn: ServiceNowSimulator, obs
       if (record && !observed.sends.has(record)) observed.sends.set(record, { at: call.at, references });
     }
   });
-  onAnswer(sn.calls, (call, status) => {
-    if (status >= 400) observed.failures.push(`${call.method} ${call.path} ${status} ${call.error ?? ''}`.trim());
-    if (status !== 201 || call.method !== 'POST' || !call.path.startsWith('/api/now/attachment/')) return;
-    // The attachment was stored just before its answer: the newest one is this call's.
-    const attachment = [...sn.attachments.values()].at(-1);
-    const record = sn.records.find((r) => r.sysId === attachment?.tableSysId)?.number;
-    if (record && !observed.attachments.has(record)) observed.attachments.set(record, Date.now());
+  const stopSn = pollAnswers(sn.calls, (call, answeredAt) => {
+    if (call.status >= 400) observed.failures.push(`${call.method} ${call.path} ${call.status} ${call.error ?? ''}`.trim());
+    if (call.status !== 201 || call.method !== 'POST' || !call.path.startsWith('/api/now/attachment/')) return;
+    // POST /api/now/attachment/file names the record in its query (the multipart upload: the newest attachment of that name).
+    const file = (call.body as { file?: { name?: string } } | undefined)?.file?.name;
+    const sysId = call.query.table_sys_id ?? [...sn.attachments.values()].findLast((a) => a.fileName === file)?.tableSysId;
+    const record = sn.records.find((r) => r.sysId === sysId)?.number;
+    if (record && !observed.attachments.has(record)) observed.attachments.set(record, answeredAt);
   });
+  return () => {
+    stopSs();
+    stopSn();
+  };
 }
