@@ -5,7 +5,7 @@
 // Prints one line per case and exits 1 when a target is missed.
 import { readFileSync } from 'node:fs';
 import { SignrelayError } from '../src/errors.ts';
-import { inspectPdf, type PdfLimits } from '../src/pdf/inspect-pdf.ts';
+import { inspectPdf, type PdfLimits } from '../src/pdf/pdf-tasks.ts';
 import { flateBombPdf, hugeArrayPdf } from '../test/hostile/make-hostile-pdf.ts';
 import { measureMemory } from '../test/hostile/measure-memory.ts';
 

@@ -2,6 +2,7 @@
 // runner, the scheduler and the two watchers (requests, returns). Nothing here decides anything; it only connects the parts and stops
 // them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
+import { configWarnings } from './config/config-warnings.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
@@ -18,6 +19,7 @@ import { intakePolicyFrom } from './intake/intake-policy.ts';
 import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
 import type { Logger } from './log.ts';
 import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/imap-watcher.ts';
+import { startPdfPool, stopPdfPool } from './pdf/pdf-pool.ts';
 import { createSmtpSender } from './mail/smtp-sender.ts';
 import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
@@ -73,6 +75,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     throw err;
   }
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
+  // Warm PDF workers from the start: the first mail of a quiet day is as fast as any other.
+  startPdfPool({ workers: config.concurrency.pdf_workers });
   const provider = options.provider ?? createProvider(config.provider, {
     db, logger,
     lockedOut: (notice) => {
@@ -107,6 +111,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     onAttempt: (kind, outcome, code) => metrics.jobAttempt(kind, outcome, code),
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
+    concurrency: config.concurrency.jobs,
     handlers: {
       submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
@@ -130,6 +135,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'imap', mailbox: REQUESTS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
     messageRetry: options.messageRetry,
+    // As many mails in hand as PDF workers: each spends most of its time in one.
+    concurrency: config.concurrency.pdf_workers,
     handle: withAttemptLimit(createRequestMailHandler(intakeDeps), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
@@ -163,6 +170,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'status' }),
   });
 
+  for (const warning of configWarnings(config)) logger.warn('configuration warning', { warning });
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
@@ -170,6 +178,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     async stop() {
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();
+      stopPdfPool();
       statusReporter.stop();
       await smtp.close();
       db.close();

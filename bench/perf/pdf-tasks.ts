@@ -7,6 +7,7 @@ import { PDFDocument } from 'pdf-lib';
 import { newRequestToken, returnAddress } from '../../src/pdf/build-tags.ts';
 import { inspectPdfInProcess } from '../../src/pdf/inspect-pdf.ts';
 import { stampPdfInProcess } from '../../src/pdf/stamp-pdf.ts';
+import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import type { CorpusPdf } from './corpus.ts';
 
 /** pdf-lib's own rate: load, add a page, draw a line of text, save. */
@@ -18,17 +19,15 @@ export async function barePdfLib(pdf: CorpusPdf): Promise<Uint8Array> {
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024 };
 
-export type PdfFacts = Awaited<ReturnType<typeof inspectPdfInProcess>>;
-
-export async function inspectInProcess(pdf: CorpusPdf): Promise<PdfFacts> {
+export async function inspectInProcess(pdf: CorpusPdf): Promise<Awaited<ReturnType<typeof inspectPdfInProcess>>> {
   return inspectPdfInProcess(pdf.bytes, { ...LIMITS, fileName: pdf.name });
 }
 
-/** A stamp as the daemon makes it for a request of the bench (one signer, signature page, the default stamping settings), given what inspection found. */
-export async function stampInProcess(pdf: CorpusPdf, facts: PdfFacts): Promise<Uint8Array> {
+/** A stamp as the daemon makes it for a request of the bench (one signer, signature page, the default stamping settings). */
+export async function stampInProcess(pdf: CorpusPdf, ownText: StampInput['ownText']): Promise<Uint8Array> {
   const token = newRequestToken();
   return stampPdfInProcess(pdf.bytes, {
-    token, returnAddress: returnAddress('returns@corp.example', token), recipientLetter: 'C', ownTags: facts.tags,
+    token, returnAddress: returnAddress('returns@corp.example', token), recipientLetter: 'C', ownText,
     signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }],
     request: { record: 'RITM0090001', route: 'default', due: '2026-12-24', requester: 'helen.officer@corp.example', subject: `Please sign: ${pdf.name} for RITM0090001`, fileName: pdf.name },
     stamping: { mode: 'signature-page', overlay: { page: -1, x: 72, y: 72, line_height: 18 }, font_size: 10, color: '#000000' },

@@ -3,6 +3,7 @@
 // each ✓ or ✗ with the fix. Exit 0 when all pass, 1 otherwise. Run it after every change of
 // configuration or credentials, before `systemctl reload signrelay`.
 import { configPath } from '../config/config-path.ts';
+import { configWarnings } from '../config/config-warnings.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import type { Config } from '../config/schema.ts';
@@ -33,7 +34,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   const lines: CheckLine[] = [];
   try {
     config = loadConfigFile(file);
-    lines.push({ title: 'configuration', ok: true, detail: file });
+    const warnings = configWarnings(config);
+    lines.push({ title: 'configuration', ok: true, detail: file, ...(warnings.length > 0 ? { warnings } : {}) });
   } catch (err) {
     lines.push({ title: 'configuration', ok: false, detail: (err as Error).message, fix: 'correct the settings named above; nothing else can be checked until the configuration is valid' });
   }

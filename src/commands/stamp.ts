@@ -13,8 +13,9 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { configSchema, type StampingConfig } from '../config/schema.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
-import { inspectPdf } from '../pdf/inspect-pdf.ts';
-import { stampedFileName, stampPdf, stampTags } from '../pdf/stamp-pdf.ts';
+import { inspectPdf, stampPdf } from '../pdf/pdf-tasks.ts';
+import { stampTags } from '../pdf/stamp-tags.ts';
+import { stampedFileName } from '../pdf/token-places.ts';
 import { isEmailAddress, parseSigner, type Signer } from '../signer.ts';
 
 export interface StampCommandIo {
@@ -166,7 +167,7 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       signers: cmd.signers,
       request: { fileName },
       stamping,
-      ownTags: facts.tags,
+      ownText: { pages: facts.pages, tags: facts.tags, tail: facts.tail },
     };
     const stamped = await stampPdf(bytes, input);
     try {

@@ -9,7 +9,7 @@
 // taken and why are recorded with the copy.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { verifySignedCopy, type SignedCopyVerdict } from '../pdf/verify-signed-copy.ts';
+import { verifySignedCopy, type SignedCopyVerdict } from '../pdf/pdf-tasks.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { mailedPdfs, type MailedPdf } from '../store/completion-triggers.ts';
 import type { Db } from '../store/open-database.ts';

@@ -20,7 +20,8 @@ import { completionSenders, providerTraits } from '../providers/provider-traits.
 import { cleanFileName } from '../intake/safe-file-name.ts';
 import type { Logger } from '../log.ts';
 import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/imap-watcher.ts';
-import { readTokenFromPdf, tokenFromFileName } from '../pdf/stamp-pdf.ts';
+import { readTokenFromPdf } from '../pdf/pdf-tasks.ts';
+import { tokenFromFileName } from '../pdf/token-places.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent } from '../store/events.ts';
 import { queueCompletionTrigger, type MailedPdf } from '../store/completion-triggers.ts';
@@ -154,23 +155,30 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
   }
 }
 
+/**
+ * Every clue of the mail (match-completion.ts). A PDF is opened for the token in its
+ * metadata only when the recipient address carries none: the address already decides then,
+ * and reading a large signed PDF would cost more than the rest of the mail (the file names
+ * and the text are still read, so a mail naming two requests is still caught).
+ */
 async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern: RegExp): Promise<CompletionClues> {
   const recipients = [
     ...addressesOf(mail.to), ...addressesOf(mail.cc),
     ...rawHeaderValues(mail, 'delivered-to').flatMap(addressesInText),
     ...rawHeaderValues(mail, 'x-original-to').flatMap(addressesInText),
   ].map(bareAddress);
+  const byAddress = recipientTokens(recipients, returnAddress);
   const attachmentTokens: string[] = [];
   for (const attachment of mail.attachments) {
     const fromName = attachment.filename ? tokenFromFileName(attachment.filename) : undefined;
     if (fromName) attachmentTokens.push(fromName);
-    if (isPdfContent(attachment.content)) {
+    if (byAddress.length === 0 && isPdfContent(attachment.content)) {
       const fromPdf = await readTokenFromPdf(attachment.content);
       if (fromPdf) attachmentTokens.push(fromPdf);
     }
   }
   return {
-    recipientTokens: recipientTokens(recipients, returnAddress),
+    recipientTokens: byAddress,
     references: candidateReferences(referencePattern, mail.subject, mail.text),
     attachmentTokens,
   };

@@ -1,6 +1,7 @@
 // The configuration schema: the single source of truth for what signrelay.yaml may hold,
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { AUTH_METHODS } from '../intake/check-authentication.ts';
 import { parseSigner } from '../signer.ts';
@@ -320,14 +321,34 @@ const stamping = z.strictObject({
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: 'expected a colour like #000000' }).default('#000000'),
 });
 
+/**
+ * The size of a mail that carries one PDF of `pdfBytes`: base64 makes 3 bytes 4 characters,
+ * in lines of 76 plus CRLF, and the headers, the text and the MIME parts want room besides.
+ */
+export function mailBytesFor(pdfBytes: number): number {
+  return Math.ceil(((pdfBytes * 4) / 3) * (78 / 76)) + MAIL_OVERHEAD_BYTES;
+}
+const MAIL_OVERHEAD_BYTES = 1024 * 1024;
+
 const limits = z.strictObject({
-  max_mail_bytes: positiveInt().default(25 * 1024 * 1024),
+  /** Default: what a mail with one PDF of max_pdf_bytes needs (mailBytesFor), so max_pdf_bytes applies at its stated value. */
+  max_mail_bytes: positiveInt().optional(),
   max_pdf_bytes: positiveInt().default(20 * 1024 * 1024),
   max_pages: positiveInt().default(500),
   max_signers: positiveInt().default(20),
   max_documents: positiveInt().default(10),
   /** Rejection replies to one address within an hour; more are not sent (a forged From cannot make signrelay a mail cannon). */
   max_replies_per_hour: positiveInt().default(5),
+}).transform((l) => ({ ...l, max_mail_bytes: l.max_mail_bytes ?? mailBytesFor(l.max_pdf_bytes) }));
+
+const concurrency = z.strictObject({
+  /** PDF worker processes kept warm; PDFs are inspected and stamped this many at once. Default: one per core. */
+  pdf_workers: positiveInt().max(64).default(availableParallelism()),
+  /**
+   * Jobs at once — uploads and sends to the provider, downloads, deliveries to ServiceNow,
+   * mails — never two of one request; a 429 from the provider holds its calls back.
+   */
+  jobs: positiveInt().max(64).default(4),
 });
 
 const storage = z.strictObject({
@@ -376,6 +397,7 @@ export const configSchema = z.strictObject({
   records: z.record(z.string().regex(/^[A-Z]{2,8}$/, { error: 'prefixes are 2-8 capital letters' }), nonEmpty('a table name')).default({}),
   stamping: stamping.default(stamping.parse({})),
   limits: limits.default(limits.parse({})),
+  concurrency: concurrency.default(concurrency.parse({})),
   storage: storage.default(storage.parse({})),
   schedule: schedule.default(schedule.parse({})),
   log: log.default(log.parse({})),
@@ -390,6 +412,7 @@ export type Config = z.infer<typeof configSchema>;
 export type RouteConfig = Config['routes'][string];
 export type StampingConfig = Config['stamping'];
 export type LimitsConfig = Config['limits'];
+export type ConcurrencyConfig = Config['concurrency'];
 export type ProviderConfig = Config['provider'];
 export type SecuredSigningConfig = Extract<ProviderConfig, { type: 'secured-signing' }>;
 export type SignicatConfig = Extract<ProviderConfig, { type: 'signicat' }>;

@@ -4,7 +4,7 @@
 // `explain` says exactly what the daemon would do.
 import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
-import { inspectPdf, type PdfFacts } from '../pdf/inspect-pdf.ts';
+import { inspectPdf, type PdfFacts } from '../pdf/pdf-tasks.ts';
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
 import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';

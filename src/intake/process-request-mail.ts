@@ -9,9 +9,11 @@ import { raiseAlert } from '../alerts/raise-alert.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
+import { createPerKeyLock } from '../mail/per-key-lock.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
-import { stampedFileName, stampPdf } from '../pdf/stamp-pdf.ts';
+import { stampPdf } from '../pdf/pdf-tasks.ts';
+import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
 import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
@@ -45,21 +47,18 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
   const now = deps.now ?? (() => new Date());
   const folders = deps.config.mailboxes.requests;
 
-  return async (message) => {
+  // Mails are handled several at once (the watcher's concurrency); copies of one are not.
+  const sameMail = createPerKeyLock();
+  return (message) => sameMail.run(message.messageId, () => handle(message));
+
+  async function handle(message: WatchedMessage): Promise<WatcherOutcome> {
     const key = keyOf(message);
     const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid });
 
     // Seen before (a crash between commit and move, or a failed move): just move it.
     const known = findMessage(deps.db, key);
     if (known) return { moveTo: known.folder };
-    const duplicate = (messageId: string | null): WatcherOutcome | undefined => {
-      const earlier = messageId ? findMessageById(deps.db, REQUESTS_MAILBOX, messageId) : undefined;
-      if (!earlier) return undefined;
-      recordMessage(deps.db, { ...key, messageId, outcome: 'duplicate', reason: `same mail (${messageId}) as the one of ${earlier.seenAt}`, folder: earlier.folder, requestId: earlier.requestId }, now());
-      log.info('duplicate request mail', { messageId, requestId: earlier.requestId });
-      return { moveTo: earlier.folder };
-    };
-    const seen = duplicate(message.messageId);
+    const seen = duplicateOf(message, message.messageId, log);
     if (seen) return seen;
 
     // Never download an oversize mail: decide from its headers alone.
@@ -68,10 +67,20 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     // A mail without a Message-ID is known by its content, so a copy of it (after a
     // UIDVALIDITY change, say) is still recognised.
     const messageId = message.messageId ?? (oversize ? null : `<sha256.${sha256(source)}@signrelay.invalid>`);
-    if (!message.messageId) {
-      const copy = duplicate(messageId);
-      if (copy) return copy;
-    }
+    if (message.messageId) return decideAndCommit(message, messageId, source, oversize, log);
+    return sameMail.run(messageId, async () => duplicateOf(message, messageId, log) ?? decideAndCommit(message, messageId, source, oversize, log));
+  }
+
+  /** A mail whose Message-ID was seen before is filed where the first one went. */
+  function duplicateOf(message: WatchedMessage, messageId: string | null, log: Logger): WatcherOutcome | undefined {
+    const earlier = messageId ? findMessageById(deps.db, REQUESTS_MAILBOX, messageId) : undefined;
+    if (!earlier) return undefined;
+    recordMessage(deps.db, { ...keyOf(message), messageId, outcome: 'duplicate', reason: `same mail (${messageId}) as the one of ${earlier.seenAt}`, folder: earlier.folder, requestId: earlier.requestId }, now());
+    log.info('duplicate request mail', { messageId, requestId: earlier.requestId });
+    return { moveTo: earlier.folder };
+  }
+
+  async function decideAndCommit(message: WatchedMessage, messageId: string | null, source: Buffer, oversize: boolean, log: Logger): Promise<WatcherOutcome> {
     const decided = oversize
       ? await decideOversize(source, message.size, deps.policy, now())
       : await decideFromSource(source, deps.policy, now());
@@ -89,7 +98,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       }
     }
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
-  };
+  }
 
   /** A watermark that names another record than the mail does is refused; one that cannot be checked is dropped. */
   async function settleWatermark(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): Promise<RequestDecision> {
@@ -138,8 +147,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const tags = deps.provider.capabilities.textTags;
     const stamped = [];
     for (const [i, doc] of draft.documents.entries()) {
+      const facts = decision.pdfs[i];
       const input = {
-        ownTags: decision.pdfs[i]?.tags,
+        ownText: facts && { pages: facts.pages, tags: facts.tags, tail: facts.tail },
         // A document's own tags name its signers: none are drawn besides.
         token, returnAddress: address, recipientLetter: tags ? tags.recipientLetter : 'C', textTags: tags !== false, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },

@@ -6,6 +6,10 @@
 // tell the handler's `onGiveUp` so the request becomes `failed` — visible and retryable.
 // A job that succeeded but could not be recorded (database busy or full) is remembered and
 // recorded first thing, so its effect is not repeated while this process lives.
+//
+// Up to `concurrency` jobs run at once, never two of one request: a request's effects
+// happen in the order its jobs were queued, exactly as when they ran one by one. When the
+// provider answers 429 (rate limited), no provider job starts before its Retry-After.
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/open-database.ts';
@@ -34,7 +38,16 @@ export interface JobRunnerOptions {
   authRetryMs?: number;
   /** Told the outcome of every attempt (metrics); `code` is the error's, when it failed. */
   onAttempt?: (kind: JobKind, outcome: 'done' | 'retry' | 'failed', code?: string) => void;
+  /** Jobs at once (default 1); two jobs of one request never run together. */
+  concurrency?: number;
 }
+
+/** The kinds of job that call the signing provider: a 429 from it holds them all back. */
+const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel']);
+/** A 429 without a Retry-After holds provider jobs back this long. */
+const RATE_LIMIT_PAUSE_MS = 5_000;
+/** Due jobs looked at per round: enough that jobs of busy requests do not hide startable ones. */
+const DUE_WINDOW = 200;
 
 export const AUTH_RETRY_MS = 5 * 60_000;
 /** After a pass failed (the database itself), the pause before the next doubles up to the max. */
@@ -55,10 +68,14 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const maxAttempts = options.maxAttempts ?? JOB_MAX_ATTEMPTS;
   const idleCheckMs = options.idleCheckMs ?? 30_000;
   const authRetryMs = options.authRetryMs ?? AUTH_RETRY_MS;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let again = false;
+  /** Wakes a pass that waits on its jobs: something was enqueued. */
+  let wake: (() => void) | undefined;
+  /** No provider job starts before this (a 429's Retry-After). */
+  let providerPausedUntil = 0;
   let idleWaiters: Array<() => void> = [];
   let failedPasses = 0;
   // Jobs whose handler succeeded but whose `done` could not be written yet.
@@ -69,7 +86,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     if (stopped) return;
     clearTimeout(timer);
     const next = nextJobTime(options.db);
-    const wait = next ? Math.max(0, Math.min(idleCheckMs, next.getTime() - now().getTime())) : idleCheckMs;
+    const nextAt = next ? Math.max(next.getTime(), providerPausedUntil) : undefined;
+    const wait = nextAt ? Math.max(0, Math.min(idleCheckMs, nextAt - now().getTime())) : idleCheckMs;
     timer = setTimeout(poke, wait);
     if (!next || next.getTime() > now().getTime()) {
       const waiters = idleWaiters;
@@ -97,6 +115,10 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     }
     const message = describeError(failure);
     const code = isSignrelayError(failure) ? failure.code : 'unexpected';
+    if (code === 'provider_rate_limited') {
+      const pauseMs = isSignrelayError(failure) && failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : RATE_LIMIT_PAUSE_MS;
+      providerPausedUntil = Math.max(providerPausedUntil, now().getTime() + pauseMs);
+    }
     const verdict = decideJobFailure({
       error: failure, attempts: job.attempts, ageMs: Math.max(0, now().getTime() - Date.parse(job.createdAt)) || 0, maxAttempts,
       retryBaseMs: options.retryBaseMs, operatorRetryMs: authRetryMs,
@@ -138,24 +160,46 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     }
   };
 
+  /** Runs due jobs, up to `concurrency` at once and one per request, until none can start and none runs. */
   const pass = async (): Promise<void> => {
     for (const id of unrecorded) {
       finishJob(options.db, id, now());
       unrecorded.delete(id);
     }
-    do {
-      again = false;
-      for (const job of dueJobs(options.db, now())) {
-        if (stopped) return;
-        await runOne(job);
+    const active = new Map<number, { requestId: string | null; done: Promise<void> }>();
+    // A job whose `done` could not be written fails the pass, even when a wake settled the race first.
+    let tableFailure: { error: unknown } | undefined;
+    try {
+      while (!stopped) {
+        if (tableFailure) throw tableFailure.error;
+        const busy = new Set([...active.values()].map((a) => a.requestId).filter((id) => id !== null));
+        const providerPaused = providerPausedUntil > now().getTime();
+        for (const job of active.size < concurrency ? dueJobs(options.db, now(), DUE_WINDOW) : []) {
+          if (active.size >= concurrency) break;
+          if (active.has(job.id) || unrecorded.has(job.id) || (job.requestId !== null && busy.has(job.requestId))) continue;
+          if (providerPaused && PROVIDER_JOBS.has(job.kind)) continue;
+          if (job.requestId !== null) busy.add(job.requestId);
+          const done = runOne(job)
+            .catch((error: unknown) => { tableFailure ??= { error }; })
+            .finally(() => active.delete(job.id));
+          active.set(job.id, { requestId: job.requestId, done });
+        }
+        if (active.size === 0) return;
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        await Promise.race([...[...active.values()].map((a) => a.done), woken]);
+        wake = undefined;
       }
-    } while (again && !stopped);
+    } finally {
+      // Stopping, or the table failed: the jobs in hand finish (and are recorded) first.
+      await Promise.allSettled([...active.values()].map((a) => a.done));
+    }
+    if (tableFailure) throw tableFailure.error;
   };
 
   function poke(): void {
     if (stopped) return;
     if (running) {
-      again = true;
+      wake?.();
       return;
     }
     running = pass()

@@ -56,6 +56,8 @@ export interface WatcherOptions {
   reconnect?: ReconnectBackoffOptions;
   /** Delays for messages answered with `retryLater` (default 30 s … 30 min, full jitter). */
   messageRetry?: Partial<BackoffPolicy>;
+  /** Messages handled at once (default 1); the handler must then cope with two copies of one mail at once. */
+  concurrency?: number;
   logger: Logger;
   /** Auth type oauth2: where the access token for each new connection comes from. */
   tokenSource?: MailTokenSource | undefined;
@@ -177,6 +179,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       retries,
       handle: options.handle,
       onMoved: options.onMoved,
+      concurrency: Math.max(1, options.concurrency ?? 1),
       livenessIntervalMs,
       livenessTimeoutMs: livenessTimeoutFor(livenessIntervalMs, options.livenessTimeoutMs),
       isStopping: () => stopping,

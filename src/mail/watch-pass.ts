@@ -1,7 +1,9 @@
 // One pass over the watched folder: list every message still in it (each one is unfinished,
-// finished ones are moved out), hand them to the handler one by one and move each to the
-// folder the handler answered. Metadata is fetched into an array first because running an
-// IMAP command inside a fetch() iteration deadlocks imapflow.
+// finished ones are moved out), hand them to the handler — `concurrency` at once, in UID
+// order — and move each to the folder the handler answered as soon as it answered. The
+// IMAP commands of messages in hand at once (downloads, moves) queue on the one connection.
+// Metadata is fetched into an array first because running an IMAP command inside a fetch()
+// iteration deadlocks imapflow.
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
@@ -16,6 +18,8 @@ export interface PassContext {
   logger: Logger;
   retries: RetrySchedule;
   handle(message: WatchedMessage): Promise<MessageOutcome>;
+  /** Messages in hand at once. */
+  concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
   heartbeat(): void;
   isStopping(): boolean;
@@ -36,11 +40,16 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     ctx.heartbeat();
     found.sort((a, b) => a.uid - b.uid);
     ctx.retries.retainOnly(new Set(found.map((m) => m.uid)));
-    for (const meta of found) {
-      if (ctx.isStopping()) break;
-      if (!ctx.retries.isDue(meta.uid, Date.now())) continue;
-      await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity));
-    }
+    const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, Date.now()));
+    const lane = async () => {
+      for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {
+        await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity));
+      }
+    };
+    // A lane that failed (the connection died) ends the pass once the others put down their message.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, lane));
+    const failed = lanes.find((l) => l.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     lock.release();
   }

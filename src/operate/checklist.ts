@@ -8,6 +8,8 @@ export interface CheckResult {
   detail: string;
   /** For ✗: what to do, naming the setting. */
   fix?: string;
+  /** For ✓: something that works but should be looked at (settings that work against each other). */
+  warnings?: string[];
 }
 
 export interface CheckItem {
@@ -42,5 +44,6 @@ export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine)
 
 export function formatCheckLine(line: CheckLine): string {
   const head = `${line.ok ? '✓' : '✗'} ${line.title}${line.detail ? `: ${line.detail}` : ''}`;
-  return line.fix ? `${head}\n    fix: ${line.fix}` : head;
+  const notes = (line.warnings ?? []).map((w) => `\n    warning: ${w}`).join('');
+  return line.fix ? `${head}${notes}\n    fix: ${line.fix}` : `${head}${notes}`;
 }

@@ -1,8 +1,8 @@
 // Signature-page mode: pages appended after the document listing the request, each signer
 // with their tag and room to sign, and the completion-recipient tag. Appended pages never
-// cover the requester's content. They take the last page's size (as it is displayed, i.e.
-// rotation applied), or A4 when that page is too small to hold a readable layout; when
-// the content does not fit one page it continues on another.
+// cover the requester's content. They take the document's last page's size (as it is
+// displayed, i.e. rotation applied), or A4 when that page is too small to hold a readable
+// layout; when the content does not fit one page it continues on another.
 import { PageSizes, rgb, type PDFDocument, type PDFPage } from 'pdf-lib';
 import type { TagFonts } from './tag-font.ts';
 import { printable } from './tag-font.ts';
@@ -46,7 +46,8 @@ interface Layout {
   y: number;
 }
 
-function pageSize(doc: PDFDocument): [number, number] {
+/** The appended pages' size: the document's last page as displayed, or A4 when that is too small. */
+export function signaturePageSize(doc: PDFDocument): [number, number] {
   const last = doc.getPage(doc.getPageCount() - 1);
   const { width, height } = last.getSize();
   const quarterTurn = Math.abs(last.getRotation().angle) % 180 === 90;
@@ -134,8 +135,8 @@ function details(layout: Layout, content: SignaturePageContent): void {
   }
 }
 
-export function drawSignaturePages(doc: PDFDocument, content: SignaturePageContent, fonts: TagFonts, tagStyle: TagStyle): void {
-  const size = pageSize(doc);
+/** Adds the signature pages to `doc` (stamp-pdf.ts draws them in a document of their own), `size` each (signaturePageSize). */
+export function drawSignaturePages(doc: PDFDocument, content: SignaturePageContent, fonts: TagFonts, tagStyle: TagStyle, size: [number, number]): void {
   const layout: Layout = { doc, fonts, size, margin: Math.min(72, Math.max(36, size[0] * 0.1)), fontSize: Math.min(tagStyle.fontSize, 14), page: undefined!, y: 0 };
   newPage(layout, false);
   paragraph(layout, content.recipientTag

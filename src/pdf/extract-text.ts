@@ -11,6 +11,8 @@ GlobalWorkerOptions.workerSrc = createRequire(import.meta.url).resolve('pdfjs-di
 export interface PdfTextOptions {
   /** Password for encrypted PDFs; absent = fail on encryption. */
   password?: string;
+  /** Told the page count before any page is read; may throw to stop there (a page limit). */
+  onPageCount?: (pages: number) => void;
 }
 
 export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions = {}): Promise<string[]> {
@@ -24,6 +26,7 @@ export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions 
   });
   try {
     const doc = await task.promise;
+    options.onPageCount?.(doc.numPages);
     const pages: string[] = [];
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);

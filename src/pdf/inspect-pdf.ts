@@ -2,14 +2,12 @@
 // refusal is a SignrelayError of kind 'input' whose message tells the requester what to
 // do; the checks run cheapest first (size, header, encryption, how much the streams unpack
 // to) so a bad file costs little. The parsing runs in a worker process with time and memory
-// limits (run-pdf-worker.ts): a PDF is the one input an attacker shapes freely.
-import { PDFDocument } from 'pdf-lib';
+// limits (pdf-tasks.ts inspectPdf, pdf-pool.ts): a PDF is the one input an attacker shapes freely.
 import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
-import { findTags, ownSigners, type FoundTag, type OwnSigner } from './find-tags.ts';
+import { findTags, ownSigners, textTail, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
-import { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
-import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
+import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, unreadablePdfError } from './pdf-errors.ts';
 
 export { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
 export { MAX_INFLATED_BYTES } from './measure-inflated-size.ts';
@@ -34,6 +32,8 @@ export interface PdfFacts {
   tags: FoundTag[];
   /** The signers its own well-formed [!Sign.N,…] tags name, in signing order. */
   ownSigners: OwnSigner[];
+  /** The end of its text (textTail): stamping checks that no tag runs on from it into the pages it appends. */
+  tail: string;
 }
 
 // The spec lets a PDF header start anywhere in the first 1024 bytes.
@@ -49,31 +49,11 @@ export function hasEncryptEntry(bytes: Uint8Array): boolean {
   return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
-function megabytes(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(1);
-}
-
-function tooLargeError(bytes: Uint8Array, limits: PdfLimits): SignrelayError {
-  return new SignrelayError('input', 'pdf_too_large',
-    `${limits.fileName ?? 'the PDF'} is ${megabytes(bytes.byteLength)} MB, more than the ${megabytes(limits.maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
-}
-
-/**
- * Inspects the PDF in the worker process: a file that takes longer than the time limit or
- * more memory than the heap limit is refused as too complex (pdf_too_complex) and the
- * worker is killed. `worker` overrides the limits (tests).
- */
-export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, worker: Partial<PdfWorkerLimits> = {}): Promise<PdfFacts> {
-  // Checked here too, so an oversize file is not even copied to the worker.
-  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargeError(bytes, limits);
-  return runPdfTask({ op: 'inspect', bytes, limits }, limits.fileName, worker);
-}
-
-/** The same checks in this process, without time or memory limits: for the worker itself and for tests. */
+/** Inspects in this process, without time or memory limits: the PDF worker's side of pdf-tasks.ts inspectPdf, and tests. */
 export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
   const fileName = limits.fileName ?? 'the PDF';
   const damaged = (code: string, cause?: unknown) => unreadablePdfError(fileName, code, cause);
-  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargeError(bytes, limits);
+  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargePdfError(bytes.byteLength, limits.maxPdfBytes, limits.fileName);
   const head = Buffer.from(bytes.subarray(0, HEADER_WINDOW)).toString('latin1');
   if (!head.includes('%PDF-')) throw damaged('pdf_not_a_pdf');
   // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
@@ -84,34 +64,31 @@ export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits):
     throw tooComplexPdfError(fileName, `its compressed content unpacks to more than ${Math.round(maxInflated / (1024 * 1024))} MB`);
   }
 
-  let pages: number;
-  try {
-    // throwOnInvalidObject: a broken object is a damaged file (and pdf-lib would otherwise
-    // print to the console, outside our logger).
-    const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: true });
-    if (doc.isEncrypted) throw encryptedPdfError(fileName);
-    pages = doc.getPageCount();
-  } catch (err) {
-    if (err instanceof SignrelayError) throw err;
-    throw damaged('pdf_damaged', err);
-  }
-  if (pages === 0) throw damaged('pdf_no_pages');
-  if (pages > limits.maxPages) {
-    throw new SignrelayError('input', 'pdf_too_many_pages',
-      `${fileName} has ${pages} pages, more than the ${limits.maxPages} signrelay accepts: split it into smaller documents and resend`);
-  }
-
+  // The page count and the text in one pass of pdf.js; pdf-lib, which stamping loads the
+  // document with, refuses what it cannot read then (the same reply to the requester).
+  let pages = 0;
+  const countPages = (count: number) => {
+    pages = count;
+    if (count === 0) throw damaged('pdf_no_pages');
+    if (count > limits.maxPages) {
+      throw new SignrelayError('input', 'pdf_too_many_pages',
+        `${fileName} has ${count} pages, more than the ${limits.maxPages} signrelay accepts: split it into smaller documents and resend`);
+    }
+  };
   let text: string;
   try {
-    text = (await extractPdfText(bytes)).join('\n');
+    text = (await extractPdfText(bytes, { onPageCount: countPages })).join('\n');
   } catch (err) {
+    if (err instanceof SignrelayError) throw err;
+    // pdf.js names a password it was not given: encrypted (the trailer check above saw no /Encrypt entry it recognised).
+    if (err instanceof Error && err.name === 'PasswordException') throw encryptedPdfError(fileName);
     throw damaged('pdf_damaged', err);
   }
-  return { pages, encrypted: false, ...tagFacts(findTags(text)) };
+  return { pages, encrypted: false, ...tagFacts(findTags(text)), tail: textTail(text) };
 }
 
 /** What a document's own tags amount to. */
-export function tagFacts(tags: FoundTag[]): Omit<PdfFacts, 'pages' | 'encrypted'> {
+export function tagFacts(tags: FoundTag[]): Omit<PdfFacts, 'pages' | 'encrypted' | 'tail'> {
   const signTagCount = tags.filter((t) => t.family === 'sign').length;
   return {
     hasSignTags: signTagCount > 0,

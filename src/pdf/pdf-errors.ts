@@ -19,3 +19,12 @@ export function tooComplexPdfError(fileName = 'the PDF', why: string, cause?: un
   return new SignrelayError('input', 'pdf_too_complex',
     `${fileName} could not be read in time: it is too complex (${why}); send a simpler PDF (print it to PDF again)`, { cause });
 }
+
+export function tooLargePdfError(bytes: number, maxPdfBytes: number, fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_too_large',
+    `${fileName} is ${megabytes(bytes)} MB, more than the ${megabytes(maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}

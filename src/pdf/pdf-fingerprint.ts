@@ -10,7 +10,7 @@ import {
   decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFStream, PDFString,
   type PDFContext, type PDFObject, type PDFPageLeaf,
 } from 'pdf-lib';
-import { TOKEN_INFO_KEY, TOKEN_KEYWORD_PREFIX } from './pdf-token.ts';
+import { TOKEN_INFO_KEY, TOKEN_KEYWORD_PREFIX } from './token-places.ts';
 import { isRequestToken, REQUEST_TOKEN_PATTERN } from './request-token.ts';
 import type { PageFingerprint, PdfFingerprint } from './signed-copy-check.ts';
 

@@ -1,4 +1,4 @@
-// The worker process PDFs are parsed in (started by run-pdf-worker.ts): it runs one task at
+// The worker process PDFs are parsed in (started by pdf-pool.ts): it runs one task at
 // a time — inspect, stamp, read a token or check a completion mail's copy against what was
 // sent — and answers with the result or the error, flattened so it survives the trip
 // between processes. The time and heap limits are applied from outside; the allocation
@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
-import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './run-pdf-worker.ts';
+import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
 const WATCHDOG_INTERVAL_MS = 500;
 
@@ -80,8 +80,9 @@ async function run({ id, task, maxBufferBytes, selfDeadlineMs }: PdfTaskMessage)
     const fileName = task.op === 'inspect' ? task.limits.fileName : task.op === 'stamp' ? task.input.request.fileName : undefined;
     failure = tooComplexPdfError(fileName, `reading it needs more than ${Math.round(maxBufferBytes / (1024 * 1024))} MB at once`, failure);
   }
-  if (failure !== undefined) return { id, ok: false, error: serialize(failure) };
-  return { id, ok: true, value: result };
+  const rss = process.memoryUsage.rss();
+  if (failure !== undefined) return { id, rss, ok: false, error: serialize(failure) };
+  return { id, rss, ok: true, value: result };
 }
 
 async function runTask(task: PdfTask): Promise<unknown> {

@@ -1,4 +1,5 @@
-// Stamping: PDF bytes in, stamped PDF bytes out, no other I/O. Adds the smart tags the
+// Stamping: PDF bytes in, stamped PDF bytes out, no other I/O; it runs in the PDF worker
+// (pdf-tasks.ts stampPdf) under the same limits as inspection. Adds the smart tags the
 // signing service reads (one [!Sign.N,…] per signer and the [!Recipient.C,…] return tag),
 // and the request token in the metadata (the upload name comes from stampedFileName). The
 // original pages' content streams are kept as they are: pages are only appended
@@ -10,97 +11,45 @@
 // places to sign are in the document), at the configured position in overlay mode. Any
 // other tag of its own (a completion recipient, another family) is refused (own-tag-rules.ts).
 //
-// After saving, the stamped PDF's text is read back and must hold exactly the tags written
-// here plus the document's own sign tags — nothing else that a signing service could read
-// as a tag, whatever a subject, a file name or the document itself carried. Otherwise it is
-// refused, never sent.
+// Whatever a subject, a file name or the document carried, the stamped PDF's text must hold
+// exactly the tags written here plus the document's own sign tags — nothing else a signing
+// service could read as a tag. Otherwise it is refused, never sent. Signature pages are
+// drawn as a document of their own, read back with pdf.js, and only those very bytes are
+// appended: with the document's own text already read by inspection (its tags, and its
+// tail, where a tag could start that runs on into the appended pages), that proves the
+// stamped text without reading the whole document a second time. The whole stamped text is
+// read back when that proof does not hold: in overlay mode (tags drawn on the document's
+// own page), and when pdf-lib, which rewrites the file, counts other pages than pdf.js did
+// (a malformed file the two parsers read differently could show other text once rewritten).
 //
-// Stamping loads the whole document with pdf-lib (which unpacks object streams) and reads
-// its text layer: it runs in the PDF worker under the same limits as inspection
-// (run-pdf-worker.ts).
+// Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
+// (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
 import { PDFDocument } from 'pdf-lib';
-import type { StampingConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
-import type { Signer } from '../signer.ts';
-import { recipientTag, RETURN_RECIPIENT_NAME, signTag, tokenFromReturnAddress } from './build-tags.ts';
-import { drawSignaturePages, type SignaturePageDetails } from './draw-signature-page.ts';
+import { drawSignaturePages, signaturePageSize, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
+import { embedTagFonts, fontFor, isStandardFontEncodingError, type FontChoice } from './embed-fonts.ts';
 import { extractPdfText } from './extract-text.ts';
-import { findTags, tagDifference, type FoundTag } from './find-tags.ts';
+import { findTags, tagDifference, textTail } from './find-tags.ts';
 import { hasEncryptEntry } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
-import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
-import { embedTagFonts, nameInTags, tagFontCanDraw, type TagFonts } from './tag-font.ts';
+import { checkStampToken, stampTags, type OwnText, type StampInput } from './stamp-tags.ts';
+import { nameInTags } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type { SignaturePageDetails } from './draw-signature-page.ts';
-export { readTokenFromPdf, stampedFileName, tokenFromFileName } from './pdf-token.ts';
-
-export interface StampInput {
-  token: string;
-  /** The full return address, token included: returns+TOKEN@corp.example. */
-  returnAddress: string;
-  /** provider.recipient_letter, e.g. "C". */
-  recipientLetter: string;
-  /**
-   * Whether the provider reads smart tags (default true). When false (Signicat: who signs
-   * is in the order), the signature page lists the signers without tags, in signature-page
-   * mode whatever `stamping.mode` says, and nothing in the text is a tag of ours.
-   */
-  textTags?: boolean;
-  /** Name on the recipient tag; RETURN_RECIPIENT_NAME when absent. */
-  recipientName?: { firstName: string; lastName: string };
-  /** In signing order; empty when the PDF has its own [!Sign.] tags. */
-  signers: readonly Signer[];
-  /** What the signature page shows about the request. */
-  request: SignaturePageDetails;
-  stamping: StampingConfig;
-  /** The tags inspectPdf found in the document (PdfFacts.tags); when absent the text layer is read again. */
-  ownTags?: FoundTag[];
-  /** Modification date written to the metadata (tests pin it). */
-  now?: Date;
-}
-
-export interface StampTags {
-  /** One per signer, in order; empty when the PDF has its own tags. */
-  signTags: string[];
-  /** The names the tags use (see tag-name.ts), parallel to signTags. */
-  names: TagName[];
-  recipientTag: string;
-}
-
-/** The tags a stamp will carry, exactly as drawn (throws on an unusable signer address). */
-export function stampTags(input: Pick<StampInput, 'signers' | 'returnAddress' | 'recipientLetter' | 'recipientName'>, hasSignTags: boolean): StampTags {
-  const signers = hasSignTags ? [] : input.signers;
-  return {
-    signTags: signers.map((signer, i) => signTag(i + 1, signer, tagFontCanDraw)),
-    names: signers.map((signer) => nameInTags(signer)),
-    recipientTag: recipientTag(input.recipientLetter, input.recipientName ?? RETURN_RECIPIENT_NAME, input.returnAddress, tagFontCanDraw),
-  };
-}
+export type { StampInput } from './stamp-tags.ts';
 
 function displayName(name: TagName): string {
   return [name.firstName, name.lastName].filter((part) => part !== EMPTY_NAME_PART).join(' ');
 }
 
-/** Stamps in the PDF worker; a PDF that takes too long or too much memory is refused as too complex. */
-export async function stampPdf(bytes: Uint8Array, input: StampInput, worker: Partial<PdfWorkerLimits> = {}): Promise<Uint8Array> {
-  checkToken(input);
-  return runPdfTask({ op: 'stamp', bytes, input }, input.request.fileName, worker);
-}
-
-function checkToken(input: StampInput): void {
-  if (tokenFromReturnAddress(input.returnAddress) !== input.token) {
-    throw new RangeError(`return address ${input.returnAddress} does not carry token ${input.token}`);
-  }
-}
-
-/** The same in this process, without limits: for the worker itself and for tests. */
+/** Stamps in this process, without limits: the PDF worker's side of pdf-tasks.ts stampPdf, and tests. */
 export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): Promise<Uint8Array> {
-  checkToken(input);
+  checkStampToken(input);
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   let doc: PDFDocument;
@@ -111,57 +60,88 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   }
   if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
 
-  const ownTags = input.ownTags ?? findTags((await extractPdfText(bytes)).join('\n'));
-  const fonts = await embedTagFonts(doc);
-  const tagStyle = { font: fonts.regular, fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
-  if (input.textTags === false) return stampWithoutTags(doc, input, ownTags, fonts, tagStyle);
+  const own = input.ownText ?? (await readOwnText(bytes));
+  const readBack = input.stamping.mode === 'overlay' || own.pages !== doc.getPageCount();
+  const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
+  if (input.textTags === false) {
+    if (input.signers.length === 0) {
+      throw new SignrelayError('input', 'no_signers', 'the request names no signer: add a line like "Signer: First Last <first.last@corp.example>"');
+    }
+    // The signers are listed without tags, and the document's own tag-like text stays plain
+    // text (the provider reads none): the check proves nothing was added.
+    const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
+    await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, own, [], style, fileName);
+    return finish(doc, input, readBack && own.tags.map((t) => t.text));
+  }
 
-  const problems = ownTagProblems(fileName ?? 'the PDF', ownTags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
+  const problems = ownTagProblems(fileName ?? 'the PDF', own.tags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
   if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
-  const hasSignTags = ownTags.some((t) => t.family === 'sign');
+  const hasSignTags = own.tags.some((t) => t.family === 'sign');
   if (!hasSignTags && input.signers.length === 0) {
     throw new SignrelayError('input', 'no_signers',
       'the request names no signer and the PDF has no [!Sign.…] tags: add a line like "Signer: First Last <first.last@corp.example>"');
   }
   const tags = stampTags(input, hasSignTags);
+  const drawn = [...tags.signTags, tags.recipientTag];
+  const written = drawn.map((tag) => findTags(tag)[0]!.text);
+  const expected = readBack && [...own.tags.map((t) => t.text), ...written];
   if (input.stamping.mode === 'overlay') {
-    drawOverlayTags(doc, [...tags.signTags, tags.recipientTag], input.stamping.overlay, tagStyle);
-  } else {
-    const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
-    drawSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, fonts, tagStyle);
+    const fonts = await embedTagFonts(doc, await fontFor(drawn));
+    drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
+    return finish(doc, input, expected);
   }
+  const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
+  await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, own, written, style, fileName);
+  return finish(doc, input, expected);
+}
 
-  const written = [...tags.signTags, tags.recipientTag].map((tag) => findTags(tag)[0]!.text);
-  return finish(doc, input, [...ownTags.map((t) => t.text), ...written]);
+/** The document's own tags and tail, read from its text layer (when inspection did not hand them over). */
+async function readOwnText(bytes: Uint8Array): Promise<OwnText> {
+  const pages = await extractPdfText(bytes);
+  const text = pages.join('\n');
+  return { pages: pages.length, tags: findTags(text), tail: textTail(text) };
 }
 
 /**
- * For a provider without text tags: the signature page lists who signs and where the
- * document goes, with no tag, and the document's own tag-like text stays plain text (the
- * provider does not read it) — the check after saving still proves nothing was added.
+ * Draws the signature pages as a document of their own (Helvetica first, DejaVu Sans when
+ * a text needs it), checks the text a reader gets from exactly those bytes — after the
+ * document's own tail, so a tag running on from the document is caught — and appends them.
  */
-async function stampWithoutTags(doc: PDFDocument, input: StampInput, ownTags: FoundTag[], fonts: TagFonts, tagStyle: TagStyle): Promise<Uint8Array> {
-  if (input.signers.length === 0) {
-    throw new SignrelayError('input', 'no_signers', 'the request names no signer: add a line like "Signer: First Last <first.last@corp.example>"');
+async function appendSignaturePages(doc: PDFDocument, content: SignaturePageContent, own: OwnText, written: readonly string[], style: Omit<TagStyle, 'font'>, fileName: string | undefined): Promise<void> {
+  const size = signaturePageSize(doc);
+  let sheetBytes: Uint8Array;
+  try {
+    sheetBytes = await drawSheet(content, size, 'standard', style);
+  } catch (err) {
+    if (!isStandardFontEncodingError(err)) throw err;
+    sheetBytes = await drawSheet(content, size, 'unicode', style);
   }
-  const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
-  drawSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, fonts, tagStyle);
-  return finish(doc, input, ownTags.map((t) => t.text));
+  const sheetText = (await extractPdfText(sheetBytes)).join('\n');
+  checkTags(`${own.tail}\n${sheetText}`, [...findTags(own.tail).map((t) => t.text), ...written], fileName);
+  const sheet = await PDFDocument.load(sheetBytes);
+  for (const page of await doc.copyPages(sheet, sheet.getPageIndices())) doc.addPage(page);
 }
 
-/** The token in the metadata, saved, and the saved text checked against the tags expected. */
-async function finish(doc: PDFDocument, input: StampInput, expectedTags: string[]): Promise<Uint8Array> {
+async function drawSheet(content: SignaturePageContent, size: [number, number], choice: FontChoice, style: Omit<TagStyle, 'font'>): Promise<Uint8Array> {
+  const sheet = await PDFDocument.create({ updateMetadata: false });
+  const fonts = await embedTagFonts(sheet, choice);
+  drawSignaturePages(sheet, content, fonts, { ...style, font: fonts.regular }, size);
+  return sheet.save({ useObjectStreams: false });
+}
+
+/** The token in the metadata, saved, and — given the tags it must hold — the whole stamped text read back. */
+async function finish(doc: PDFDocument, input: StampInput, expected: readonly string[] | false): Promise<Uint8Array> {
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false });
-  await checkStampedTags(stamped, input.request.fileName ?? 'the PDF', expectedTags);
+  if (expected) checkTags((await extractPdfText(stamped)).join('\n'), expected, input.request.fileName);
   return stamped;
 }
 
-/** The stamped PDF's text holds exactly the expected tags, or it is refused. */
-async function checkStampedTags(stamped: Uint8Array, fileName: string, expected: string[]): Promise<void> {
-  const found = findTags((await extractPdfText(stamped)).join('\n')).map((t) => t.text);
+/** The text holds exactly the expected tags, or the stamp is refused. */
+function checkTags(text: string, expected: readonly string[], fileName = 'the PDF'): void {
+  const found = findTags(text).map((t) => t.text);
   const { unexpected, missing } = tagDifference(found, expected);
   if (unexpected.length === 0 && missing.length === 0) return;
   const what = [

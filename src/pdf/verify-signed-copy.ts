@@ -1,13 +1,11 @@
 // Checks a completion mail's PDF against the document that was sent (signed-copy-check.ts),
-// in the PDF worker under its limits (run-pdf-worker.ts): the PDF is hostile input — its
-// From is forgeable — and reading it must not stall or crash the daemon. Anything that
-// keeps the check from being made (a PDF that cannot be read, one too complex for the
-// worker's limits) is a copy that did not verify, with the reason; only a failure of the
-// worker itself is thrown, for the job to try again.
-import { describeError, isSignrelayError } from '../errors.ts';
+// in the PDF worker under its limits (pdf-tasks.ts verifySignedCopy): the PDF is hostile
+// input — its From is forgeable — and reading it must not stall or crash the daemon.
+// Anything that keeps the check from being made (a PDF that cannot be read, too much to
+// unpack) is a copy that did not verify, with the reason.
+import { describeError } from '../errors.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { fingerprintPdf } from './pdf-fingerprint.ts';
-import { runPdfTask, type PdfWorkerLimits } from './run-pdf-worker.ts';
 import { checkSignedCopy, type SignedCopyVerdict } from './signed-copy-check.ts';
 
 export type { SignedCopyVerdict } from './signed-copy-check.ts';
@@ -19,16 +17,7 @@ export interface SentCopy {
   token: string;
 }
 
-export async function verifySignedCopy(candidate: Uint8Array, sent: SentCopy, worker: Partial<PdfWorkerLimits> = {}): Promise<SignedCopyVerdict> {
-  try {
-    return await runPdfTask<SignedCopyVerdict>({ op: 'verify-signed', bytes: candidate, sent }, undefined, worker);
-  } catch (err) {
-    if (isSignrelayError(err) && err.kind === 'input') return { verified: false, problem: describeError(err) };
-    throw err;
-  }
-}
-
-/** The same in this process, without limits: for the worker itself and for tests. */
+/** Checks in this process, without limits: the PDF worker's side of pdf-tasks.ts verifySignedCopy, and tests. */
 export async function verifySignedCopyInProcess(candidate: Uint8Array, sent: SentCopy): Promise<SignedCopyVerdict> {
   let original, stamped;
   try {

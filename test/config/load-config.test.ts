@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
+import { mailBytesFor } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
 
@@ -38,7 +39,7 @@ describe('loadConfigFile', () => {
     const config = loadConfigFile(EXAMPLE, { env: ENV });
     expect(config.mailboxes.requests.password).toBe('imap-pw');
     expect(securedSigningOf(config).api_secret).toBe('secret');
-    expect(config.limits.max_mail_bytes).toBe(26214400);
+    expect(config.limits.max_mail_bytes).toBe(mailBytesFor(config.limits.max_pdf_bytes));
     expect(config.routes.hr?.due_days).toBe(7);
     expect(config.records.RITM).toBe('sc_req_item');
     expect(config.stamping.mode).toBe('signature-page');

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { setPdfWorkerLimits, type PdfWorkerLimits } from '../../src/pdf/run-pdf-worker.ts';
+import { setPdfWorkerLimits, type PdfWorkerLimits } from '../../src/pdf/pdf-pool.ts';
 import { countJobs } from '../../src/store/jobs.ts';
 import { findMessageById, type MessageRow } from '../../src/store/messages.ts';
 import { waitFor } from '../support/wait-for.ts';

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
-import { inspectPdf, inspectPdfInProcess, type PdfLimits } from '../../src/pdf/inspect-pdf.ts';
-import { PDF_WORKER_LIMITS, setPdfWorkerLimits } from '../../src/pdf/run-pdf-worker.ts';
-import { readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/stamp-pdf.ts';
+import { inspectPdfInProcess, type PdfLimits } from '../../src/pdf/inspect-pdf.ts';
+import { PDF_WORKER_LIMITS, setPdfWorkerLimits } from '../../src/pdf/pdf-pool.ts';
+import { inspectPdf, readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/pdf-tasks.ts';
 import { flateBombPdf, hugeArrayPdf, manyObjectsPdf, plainPdf } from './make-hostile-pdf.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/hostile/${name}`, import.meta.url));
@@ -92,8 +92,8 @@ describe('the heap limit', () => {
     expect(r.why).toBe('reading it needs more than 256 MB of memory');
   }, 90_000);
 
-  it('refuses a PDF whose many objects fill a smaller heap', async () => {
-    const r = await refusal(() => inspectPdf(manyObjectsPdf(40_000), LIMITS, { ...NO_HURRY, maxHeapMb: 32 }));
+  it('refuses a PDF whose many objects fill a smaller heap (pdf-lib, stamping, loads every object)', async () => {
+    const r = await refusal(() => stampPdf(manyObjectsPdf(40_000), stampInput(), { ...NO_HURRY, maxHeapMb: 32 }));
     expect(r.why).toBe('reading it needs more than 32 MB of memory');
   }, 90_000);
 
@@ -130,13 +130,14 @@ describe('zip bombs', () => {
   });
 });
 
-describe('parser traps that fail fast as damaged files', () => {
+describe('parser traps that fail fast as damaged files, on the daemon\'s path (inspected, then stamped)', () => {
   it.each([
     ['page-tree-loop.pdf', 'a page tree that contains itself'],
     ['nested-arrays.pdf', '20 000 nested arrays'],
     ['objstm-huge-count.pdf', 'an object stream claiming 100 million objects'],
   ])('%s (%s)', async (name) => {
-    const r = await refusal(() => inspectPdf(fixture(name), LIMITS));
+    const bytes = fixture(name);
+    const r = await refusal(async () => stampPdf(bytes, stampInput({ ownText: await inspectPdf(bytes, LIMITS) })));
     expect(r.error.code).toBe('pdf_damaged');
     expect(r.error.message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
   });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSubmitHandler } from '../../src/intake/submit-request.ts';
 import { startJobRunner, type JobRunner } from '../../src/jobs/job-runner.ts';
 import { silentLogger } from '../../src/log.ts';
-import { stampPdf } from '../../src/pdf/stamp-pdf.ts';
+import { stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { SigningProvider } from '../../src/providers/provider.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';

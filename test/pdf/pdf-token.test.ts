@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { readTokenFromPdf, stampedFileName, tokenFromFileName, writeTokenMetadata } from '../../src/pdf/pdf-token.ts';
+import { readTokenFromPdf } from '../../src/pdf/pdf-tasks.ts';
+import { writeTokenMetadata } from '../../src/pdf/pdf-token.ts';
+import { stampedFileName, tokenFromFileName } from '../../src/pdf/token-places.ts';
 import { makePdf } from './make-pdf.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';

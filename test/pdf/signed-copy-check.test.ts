@@ -5,10 +5,11 @@
 import { PDFDict, PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
-import { TOKEN_INFO_KEY } from '../../src/pdf/pdf-token.ts';
+import { TOKEN_INFO_KEY } from '../../src/pdf/token-places.ts';
 import { checkSignedCopy, type PageFingerprint, type PdfFingerprint } from '../../src/pdf/signed-copy-check.ts';
 import { stampPdfInProcess, type StampInput } from '../../src/pdf/stamp-pdf.ts';
-import { verifySignedCopy, verifySignedCopyInProcess } from '../../src/pdf/verify-signed-copy.ts';
+import { verifySignedCopy } from '../../src/pdf/pdf-tasks.ts';
+import { verifySignedCopyInProcess } from '../../src/pdf/verify-signed-copy.ts';
 import { appendSignedPage } from '../../src/sandbox/secured-signing/signed-copy.ts';
 import { makePdf } from './make-pdf.ts';
 
@@ -54,7 +55,7 @@ async function stamp(original: Uint8Array, stamping: Partial<StampingConfig> = {
   const input: StampInput = {
     token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C', signers: SIGNERS,
     request: { fileName: 'contract.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
-    stamping: { ...STAMPING, ...stamping }, ownTags: [], now: new Date('2026-02-01T10:00:00Z'),
+    stamping: { ...STAMPING, ...stamping }, ownText: { pages: 1, tags: [], tail: '' }, now: new Date('2026-02-01T10:00:00Z'),
   };
   return stampPdfInProcess(original, input);
 }

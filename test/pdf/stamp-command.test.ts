@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runStampCommand } from '../../src/commands/stamp.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
-import { readTokenFromPdf } from '../../src/pdf/stamp-pdf.ts';
+import { readTokenFromPdf } from '../../src/pdf/pdf-tasks.ts';
 import { REQUESTER_TAGS } from './make-pdf.ts';
 
 const FIXTURES = new URL('../../fixtures/pdf/', import.meta.url);

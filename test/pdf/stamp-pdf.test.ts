@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
 import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
-import { readTokenFromPdf, stampPdf, stampTags, type StampInput } from '../../src/pdf/stamp-pdf.ts';
+import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import { stampTags, type StampInput } from '../../src/pdf/stamp-tags.ts';
 import type { Signer } from '../../src/signer.ts';
 import { makePages, makePdf, REQUESTER_TAGS } from './make-pdf.ts';
 import { pdftotextBoxes, pdftotextPages } from './pdftotext.ts';
@@ -227,11 +228,26 @@ describe('stampPdf, tags it did not write', () => {
     }
   });
 
-  it('refuses a PDF whose own recipient tag the caller did not know of: the check after stamping catches it', async () => {
+  it('reads the whole stamped text back when pdf-lib counts other pages than inspection did, and refuses a tag it finds there', async () => {
+    // The parsers disagreeing on a file is what makes inspection's reading unsafe to build on:
+    // here the caller's facts (one page more, no tags) stand for such a file.
     const withRecipient = await makePdf({ pages: [['Terms.', '[!Recipient.C,Eve,Evil,eve@attacker.example]']] });
-    const err = await stampPdf(withRecipient, input({ ownTags: [] })).catch((e: unknown) => e);
+    const err = await stampPdf(withRecipient, input({ ownText: { pages: 2, tags: [], tail: '' } })).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
     expect((err as Error).message).toContain('tags signrelay did not write ([!Recipient.C,Eve,Evil,eve@attacker.example])');
+  });
+
+  it('refuses a tag that the document starts on its last page and the signature page would complete', async () => {
+    // Signicat reads no tags, so the document's own tag-like text is not refused as such; an
+    // unterminated one at its very end would run on into the appended page's text.
+    const open = await makePdf({ pages: [['Terms.', '[!Sign.1,Eve,Evil,eve@attacker.example']] });
+    const facts = await inspectPdf(open, { maxPages: 10, maxPdfBytes: 1e7 });
+    expect(facts.tail.endsWith('[!Sign.1,Eve,Evil,eve@attacker.example')).toBe(true);
+    const err = await stampPdf(open, input({ textTags: false, ownText: facts })).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
+    // A closed tag in the same place is the document's own text, left as it is.
+    const closed = await makePdf({ pages: [['Terms.', '[!Sign.1,Eve,Evil,eve@attacker.example]']] });
+    await expect(stampPdf(closed, input({ textTags: false, ownText: await inspectPdf(closed, { maxPages: 10, maxPdfBytes: 1e7 }) }))).resolves.toBeInstanceOf(Uint8Array);
   });
 
   it('refuses the PDF\'s own recipient tag when it reads the text itself', async () => {
@@ -244,5 +260,17 @@ describe('stampPdf, tags it did not write', () => {
     const err = await stampPdf(fixture('with-tags.pdf'), input()).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'pdf_own_tags').toBe(true);
     expect((err as Error).message).toContain('names its own signers in signature tags');
+  });
+});
+
+describe('stampPdf: a file pdf.js reads but pdf-lib cannot', () => {
+  it('is refused as damaged, in the words inspection uses (a PDF cut just before its end)', async () => {
+    const bytes = fixture('sample-contract.pdf');
+    const cut = bytes.subarray(0, bytes.byteLength - 30);
+    const facts = await inspectPdf(cut, { maxPages: 10, maxPdfBytes: 1e7, fileName: 'contract.pdf' });
+    expect(facts.pages).toBe(2);
+    const err = await stampPdf(cut, input({ ownText: facts, request: { fileName: 'contract.pdf' } })).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && [err.kind, err.code]).toEqual(['input', 'pdf_damaged']);
+    expect((err as Error).message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
   });
 });

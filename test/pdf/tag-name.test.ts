@@ -1,9 +1,12 @@
 // Names in tags against the real stamping font: what DejaVu Sans can print is kept, the
 // rest falls back to the address; and no ligatures reach the text layer.
+import { readFileSync } from 'node:fs';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { signTag } from '../../src/pdf/build-tags.ts';
-import { embedTagFonts, nameInTags, printable, tagFontCanDraw } from '../../src/pdf/tag-font.ts';
+import { embedTagFonts } from '../../src/pdf/embed-fonts.ts';
+import { fontCoverage } from '../../src/pdf/font-coverage.ts';
+import { nameInTags, printable, TAG_FONT_PATHS, tagFontCanDraw } from '../../src/pdf/tag-font.ts';
 import { nameFromEmail, sanitiseNamePart } from '../../src/pdf/tag-name.ts';
 
 describe('sanitiseNamePart', () => {
@@ -50,6 +53,19 @@ describe('printable (display text on the signature page)', () => {
   it('keeps what the font draws and marks the rest', () => {
     expect(printable('Vertrag Müller – Ηλέκτρα')).toBe('Vertrag Müller – Ηλέκτρα');
     expect(printable('契約 contract\nnext')).toBe('?? contract next');
+  });
+});
+
+describe('fontCoverage (the tag font\'s cmap, read without a font library)', () => {
+  it.each([['regular', TAG_FONT_PATHS.regular], ['bold', TAG_FONT_PATHS.bold]])('%s: exactly the code points fontkit maps to a glyph', async (_name, path) => {
+    const bytes = readFileSync(path);
+    const font = (await import('@pdf-lib/fontkit')).default.create(bytes) as unknown as { characterSet: number[]; glyphForCodePoint(c: number): { id: number } };
+    const withGlyph = font.characterSet.filter((c) => font.glyphForCodePoint(c).id !== 0).sort((a, b) => a - b);
+    expect([...fontCoverage(bytes)].sort((a, b) => a - b)).toEqual(withGlyph);
+    expect(withGlyph.length).toBeGreaterThan(5_000);
+  });
+  it('refuses a file without a cmap table', () => {
+    expect(() => fontCoverage(new Uint8Array(12))).toThrow(/no cmap table/);
   });
 });
 

@@ -9,7 +9,7 @@ import { configSchema, type Config } from '../../src/config/schema.ts';
 import { createSubmitHandler } from '../../src/intake/submit-request.ts';
 import { silentLogger } from '../../src/log.ts';
 import { newRequestToken } from '../../src/pdf/request-token.ts';
-import { stampPdf } from '../../src/pdf/stamp-pdf.ts';
+import { stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { SigningProvider } from '../../src/providers/provider.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';

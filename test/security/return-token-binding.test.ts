@@ -4,12 +4,16 @@
 // WOULD be delivered. A completion mail for A's token that names B only in words (subject,
 // body, a `Record:` line with B's sys_id, the attachment's name and text) is delivered to
 // A's record as stored in the database; a mail whose clues name both A and B — B's
-// document reference, B's token in the PDF metadata or the attachment name, both tokens in
-// the recipients — goes to Unmatched with its reason, an audit event on both requests and
-// an operator alert, and nothing reaches either record.
+// document reference, B's token in the attachment name, both tokens in the recipients, or —
+// when the recipient address carries no token, the one case in which the PDF is opened for
+// one — A's reference beside B's token in the PDF metadata — goes to Unmatched with its
+// reason, an audit event on both requests and an operator alert, and nothing reaches either
+// record. (With A's token in the address the PDF is not opened: the address decides, the
+// signed copy comes from the API, and a mailed copy is only ever used once it verified as
+// A's own document.)
 import { describe, expect, it } from 'vitest';
 import { RETURNS_MAILBOX } from '../../src/completion/process-completion-mail.ts';
-import { stampedFileName } from '../../src/pdf/stamp-pdf.ts';
+import { stampedFileName } from '../../src/pdf/token-places.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { findMessageById } from '../../src/store/messages.ts';
@@ -25,8 +29,8 @@ let a: Sent;
 let b: Sent;
 const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
 
-async function mailReturn(world: World, messageId: string, spec: MailSpec): Promise<ReturnType<typeof findMessageById>> {
-  await world.dovecot.deliver(`returns+${a.request.token}@corp.example`, await buildMail({ from: SS_FROM, messageId, ...spec }));
+async function mailReturn(world: World, messageId: string, spec: MailSpec, envelope = `returns+${a.request.token}@corp.example`): Promise<ReturnType<typeof findMessageById>> {
+  await world.dovecot.deliver(envelope, await buildMail({ from: SS_FROM, messageId, ...spec }));
   return waitFor(() => {
     const row = findMessageById(world.daemon!.db, RETURNS_MAILBOX, messageId);
     return row?.movedAt ? row : undefined;
@@ -48,10 +52,10 @@ describe('a completion mail for request A', () => {
 
   it.each([
     ['B\'s document reference in the body', () => ({ subject: 'Your document has been signed', text: `Document reference: ${b.reference}` })],
-    ['B\'s token in the PDF metadata', async () => {
+    ['A\'s reference and B\'s token in the PDF metadata, to the bare return address', async () => {
       const world = getWorld();
       const stampedB = world.daemon!.blobs.get(getDocuments(world.daemon!.db, b.request.id)[0]!.stampedSha256!);
-      return { subject: 'contract has been signed', text: 'signed', attachments: [{ filename: 'contract.pdf', content: stampedB }] };
+      return { to: 'returns@corp.example', envelope: 'returns@corp.example', subject: 'contract has been signed', text: `Document reference: ${a.reference}`, attachments: [{ filename: 'contract.pdf', content: stampedB }] };
     }],
     ['B\'s token in the attachment name', async () => ({
       subject: 'contract has been signed', text: 'signed', attachments: [{ filename: stampedFileName('contract.pdf', b.request.token), content: await contractPdf() }],
@@ -59,10 +63,11 @@ describe('a completion mail for request A', () => {
     ['B\'s return address beside A\'s in the recipients', () => ({
       to: `returns+${a.request.token}@corp.example, returns+${b.request.token}@corp.example`, subject: 'contract has been signed', text: 'signed',
     })],
-  ] as Array<[string, () => MailSpec | Promise<MailSpec>]>)('carrying %s is Unmatched, and nothing is delivered', async (name, spec) => {
+  ] as Array<[string, () => (MailSpec & { envelope?: string }) | Promise<MailSpec & { envelope?: string }>]>)('carrying %s is Unmatched, and nothing is delivered', async (name, spec) => {
     const world = getWorld();
     const messageId = `<conflict-${name.replace(/\W+/g, '-')}@securedsigning.com>`;
-    const row = await mailReturn(world, messageId, { to: `returns+${a.request.token}@corp.example`, ...(await spec()) });
+    const { envelope, ...mail } = await spec();
+    const row = await mailReturn(world, messageId, { to: `returns+${a.request.token}@corp.example`, ...mail }, envelope);
 
     expect(row).toMatchObject({ outcome: 'unmatched', folder: 'Unmatched', requestId: null });
     expect(row!.reason).toMatch(new RegExp(`^it names more than one request \\(request ${a.request.id} by .*, request ${b.request.id} by .*\\): nothing was delivered`));

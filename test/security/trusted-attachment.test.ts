@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { PDFDict, PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { defaultCompletionSubject, DEFAULT_COMPLETION_FROM, sendCompletionMails } from '../../src/sandbox/secured-signing/completion-mail.ts';
-import { TOKEN_INFO_KEY } from '../../src/pdf/pdf-token.ts';
+import { TOKEN_INFO_KEY } from '../../src/pdf/token-places.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { getRequest } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';

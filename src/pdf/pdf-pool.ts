@@ -1,5 +1,5 @@
 // Runs PDF parsing (inspection, stamping, the completion path's token lookup and
-// signed-copy check) in a worker process with a wall-clock time limit, a heap limit and a
+// signed-copy check) in worker processes with a wall-clock time limit, a heap limit and a
 // cap on single buffers, because the parsers are pure JS running on input an attacker
 // shapes: a few KB of nested forms keep pdf.js busy for hours, a page of tiny objects fills
 // any heap, a zip bomb unpacks to gigabytes. On timeout or out-of-memory the worker is
@@ -7,15 +7,26 @@
 // requester gets one reply and the mail is never retried). Any other failure of the worker
 // is a processing failure, retried by the watcher a limited number of times.
 //
-// A process, not a worker thread: a worker thread's `resourceLimits` do not contain every
+// Processes, not worker threads: a worker thread's `resourceLimits` do not contain every
 // out-of-memory — when one array or string grows past the limit, V8 aborts the whole
 // process (nodejs/node#47224). A PDF whose content is one array of 30 million numbers did
 // exactly that to the daemon. A worker process dies alone.
 //
-// One worker is kept for the next task while it is healthy, so a mail does not pay the
-// ~300 ms start-up (Node, pdf.js and pdf-lib) per PDF; it is ended after IDLE_MS unused or
-// after any limit was hit, and never keeps the daemon alive while idle.
+// A pool of our own rather than a library's (workerpool has process workers): a task's
+// answer must say WHY a worker died (its heap, from its stderr; its time; a buffer over the
+// cap) because that decides between "refuse the PDF" and "try the mail again", a task may
+// ask for other limits than the pool's (tests, the bench), and replies carry PDFs, so the
+// IPC channel uses structured clone rather than JSON.
+//
+// Two modes. The daemon calls startPdfPool(): `workers` processes (default: one per core)
+// are started at once and kept warm — the parsers loaded, ready for the first mail of a
+// quiet morning — each replaced as soon as it dies or is killed at a limit, and recycled
+// after `maxTasksPerWorker` tasks or once its memory grew past `maxWorkerRssMb` (parsers
+// keep caches, and a heap that grew for one large PDF is not given back). Without it (the
+// CLI's `stamp` and `explain`, tests), workers start on demand and end after IDLE_MS unused.
+// Either way, an idle worker never keeps a process alive.
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SignrelayError, type ErrorKind } from '../errors.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
@@ -39,14 +50,26 @@ export const PDF_WORKER_LIMITS: Readonly<PdfWorkerLimits> = Object.freeze({
   maxBufferBytes: 64 * 1024 * 1024,
 });
 
-/** An idle worker is ended after this long. */
+export interface PdfPoolSettings {
+  /**
+   * Workers at once; more tasks wait in line. A worker at its limits peaks at ~2.5 times
+   * its heap limit (one array's growth), so this also bounds what PDFs can cost the machine.
+   */
+  workers: number;
+  /** A worker is replaced after this many tasks. */
+  maxTasksPerWorker: number;
+  /** A worker whose resident memory is above this after a task is replaced. */
+  maxWorkerRssMb: number;
+}
+
+export const DEFAULT_POOL: Readonly<PdfPoolSettings> = Object.freeze({
+  workers: availableParallelism(),
+  maxTasksPerWorker: 200,
+  maxWorkerRssMb: 320,
+});
+
+/** Without startPdfPool, an idle worker is ended after this long. */
 export const IDLE_MS = 10_000;
-/**
- * Workers at once; more tasks wait in line. One: the daemon handles one mail at a time, and
- * a worker at its limits peaks at ~2.5 times its heap limit (one array's growth), so this
- * bounds what PDFs can cost the machine.
- */
-const MAX_WORKERS = 1;
 /** A worker whose daemon died (SIGKILL) ends itself this long after its time limit. */
 const SELF_DEADLINE_GRACE_MS = 5_000;
 /** How much of a dying worker's stderr is kept to say why it died. */
@@ -75,44 +98,72 @@ export interface SerializedError {
   stack?: string | undefined;
 }
 
-export type PdfTaskReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+/** `rss`: the worker's resident memory after the task, for recycling. */
+export type PdfTaskReply = { id: number; rss: number } & ({ ok: true; value: unknown } | { ok: false; error: SerializedError });
 
 const WORKER_PATH = fileURLToPath(new URL('./pdf-worker.ts', import.meta.url));
 
 let defaults: PdfWorkerLimits = { ...PDF_WORKER_LIMITS };
+let pool: PdfPoolSettings = { ...DEFAULT_POOL };
+let warm = false;
 
 /**
  * Changes the limits every later task runs under when it names none, and returns the
  * previous ones. For tests that drive the whole daemon: a spinning PDF is then refused in
- * seconds, not 20 s.
+ * seconds, not 20 s. Idle workers started under other limits are replaced.
  */
 export function setPdfWorkerLimits(limits: Partial<PdfWorkerLimits>): PdfWorkerLimits {
   const previous = defaults;
   defaults = { ...defaults, ...limits };
+  if (warm) replenish();
   return previous;
+}
+
+/** Keeps `settings.workers` workers started and ready until stopPdfPool() (the daemon). */
+export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
+  pool = { ...DEFAULT_POOL, ...settings };
+  warm = true;
+  for (const worker of idle) clearTimeout(worker.idleTimer);
+  replenish();
+  waiting.splice(0).forEach((wake) => wake());
+}
+
+/** Ends the idle workers and returns to starting them on demand. */
+export function stopPdfPool(): void {
+  warm = false;
+  for (const worker of idle.splice(0)) stopWorker(worker);
+}
+
+/** What the pool is doing (metrics and tests). */
+export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number } {
+  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal };
 }
 
 interface PooledWorker {
   child: ChildProcess;
   maxHeapMb: number;
   stderrTail: string;
+  tasks: number;
   idleTimer?: NodeJS.Timeout | undefined;
 }
 
 const idle: PooledWorker[] = [];
 let running = 0;
+let startedTotal = 0;
 const waiting: Array<() => void> = [];
 let nextId = 1;
 
 /** Runs one task in a worker under the limits; the caller's bytes stay intact. */
 export async function runPdfTask<T>(task: PdfTask, fileName: string | undefined, overrides: Partial<PdfWorkerLimits> = {}): Promise<T> {
   const limits = { ...defaults, ...overrides };
-  while (running >= MAX_WORKERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  while (running >= pool.workers) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
     return await runInWorker<T>(task, fileName, limits);
   } finally {
     running--;
+    // A worker that died or was worn out is replaced now, before the next task takes one.
+    if (warm) replenish();
     waiting.shift()?.();
   }
 }
@@ -126,13 +177,31 @@ function startWorker(maxHeapMb: number): PooledWorker {
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '' };
+  startedTotal++;
+  const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0 };
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => (pooled.stderrTail = (pooled.stderrTail + text).slice(-STDERR_TAIL_CHARS)));
   // A worker that cannot be started (or dies while idle) must not crash the daemon.
   child.on('error', () => {});
-  child.on('exit', () => dropIdle(pooled));
+  child.on('exit', () => {
+    if (dropIdle(pooled) && warm) replenish();
+  });
   return pooled;
+}
+
+/** Warm pool: idle workers under other limits are replaced, and missing ones started. */
+function replenish(): void {
+  for (const worker of [...idle]) {
+    if (worker.maxHeapMb !== defaults.maxHeapMb) {
+      dropIdle(worker);
+      stopWorker(worker);
+    }
+  }
+  while (warm && idle.length + running < pool.workers) {
+    const worker = startWorker(defaults.maxHeapMb);
+    setRef(worker, false);
+    idle.push(worker);
+  }
 }
 
 function takeWorker(maxHeapMb: number): PooledWorker {
@@ -144,24 +213,36 @@ function takeWorker(maxHeapMb: number): PooledWorker {
   return pooled!;
 }
 
-function returnWorker(pooled: PooledWorker): void {
-  if (idle.length >= MAX_WORKERS || !pooled.child.connected) {
-    pooled.child.kill('SIGKILL');
+function returnWorker(pooled: PooledWorker, rss: number): void {
+  pooled.tasks++;
+  const worn = pooled.tasks >= pool.maxTasksPerWorker || rss > pool.maxWorkerRssMb * 1024 * 1024;
+  const unwanted = pooled.maxHeapMb !== defaults.maxHeapMb || idle.length + running > pool.workers;
+  if (worn || unwanted || !pooled.child.connected) {
+    stopWorker(pooled);
     return;
   }
   setRef(pooled, false);
-  pooled.idleTimer = setTimeout(() => {
-    dropIdle(pooled);
-    pooled.child.kill('SIGKILL');
-  }, IDLE_MS);
-  pooled.idleTimer.unref();
+  if (!warm) {
+    pooled.idleTimer = setTimeout(() => {
+      dropIdle(pooled);
+      stopWorker(pooled);
+    }, IDLE_MS);
+    pooled.idleTimer.unref();
+  }
   idle.push(pooled);
 }
 
-function dropIdle(pooled: PooledWorker): void {
+/** Ends a worker that is not running a task: it exits when its channel closes; SIGKILL if it must go at once. */
+function stopWorker(pooled: PooledWorker): void {
+  clearTimeout(pooled.idleTimer);
+  pooled.child.kill('SIGKILL');
+}
+
+function dropIdle(pooled: PooledWorker): boolean {
   clearTimeout(pooled.idleTimer);
   const at = idle.indexOf(pooled);
   if (at >= 0) idle.splice(at, 1);
+  return at >= 0;
 }
 
 /** An idle worker must not keep the daemon (or `signrelay explain`) from exiting. */
@@ -183,37 +264,37 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
 
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const settle = (outcome: { value: T } | { error: unknown }, reuse: boolean) => {
+    const settle = (outcome: { value: T } | { error: unknown }, rss: number | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
       child.off('error', onError);
-      if (reuse) returnWorker(pooled);
+      if (rss !== null) returnWorker(pooled, rss);
       else child.kill('SIGKILL');
       if ('value' in outcome) resolve(outcome.value);
       else reject(outcome.error);
     };
     const timer = setTimeout(() => {
-      settle({ error: tooComplexPdfError(fileName, `reading it takes more than ${seconds(limits.timeoutMs)}`) }, false);
+      settle({ error: tooComplexPdfError(fileName, `reading it takes more than ${seconds(limits.timeoutMs)}`) }, null);
     }, limits.timeoutMs);
     const onMessage = (reply: PdfTaskReply) => {
       if (reply.id !== id) return;
-      if (reply.ok) settle({ value: reply.value as T }, true);
-      else settle({ error: deserialize(reply.error) }, true);
+      if (reply.ok) settle({ value: reply.value as T }, reply.rss);
+      else settle({ error: deserialize(reply.error) }, reply.rss);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       // V8 aborts a process whose heap is full (SIGABRT, or exit code 134 through a shell).
       if (signal === 'SIGABRT' || code === 134 || /heap out of memory/i.test(pooled.stderrTail)) {
-        settle({ error: tooComplexPdfError(fileName, `reading it needs more than ${limits.maxHeapMb} MB of memory`) }, false);
+        settle({ error: tooComplexPdfError(fileName, `reading it needs more than ${limits.maxHeapMb} MB of memory`) }, null);
         return;
       }
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = pooled.stderrTail.trim().split('\n').slice(-3).join(' | ');
-      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${tail ? `: ${tail}` : ''}`) }, false);
+      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${tail ? `: ${tail}` : ''}`) }, null);
     };
-    const onError = (err: Error) => settle({ error: new Error(`the PDF worker failed: ${err.message}`, { cause: err }) }, false);
+    const onError = (err: Error) => settle({ error: new Error(`the PDF worker failed: ${err.message}`, { cause: err }) }, null);
     child.on('message', onMessage);
     child.on('exit', onExit);
     child.on('error', onError);

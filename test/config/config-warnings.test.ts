@@ -1,0 +1,38 @@
+// max_mail_bytes follows max_pdf_bytes: a mail carrying the largest PDF signrelay accepts is
+// never refused as too large a mail — measured on a mail composed the way mail clients do —
+// and a max_mail_bytes set below that is named, with the PDF size it really allows.
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../src/config/config-warnings.ts';
+import { parseConfigText } from '../../src/config/load-config.ts';
+import { mailBytesFor } from '../../src/config/schema.ts';
+import { minimalConfigYaml } from '../cli/helpers.ts';
+
+const configWith = (limits: string) => parseConfigText(minimalConfigYaml(`routes: {default: {}}\nlimits: ${limits}`), 't.yaml', { env: {} });
+
+describe('limits.max_mail_bytes', () => {
+  it('defaults to what a mail with one max_pdf_bytes PDF needs', () => {
+    expect(configWith('{}').limits.max_mail_bytes).toBe(mailBytesFor(20 * 1024 * 1024));
+    expect(configWith('{max_pdf_bytes: 1048576}').limits.max_mail_bytes).toBe(mailBytesFor(1024 * 1024));
+    expect(configWarnings(configWith('{}'))).toEqual([]);
+  });
+
+  it.each([1024 * 1024, 20 * 1024 * 1024])('holds a real mail carrying a %i-byte PDF, with a subject, text and a long file name', async (pdfBytes) => {
+    const pdf = Buffer.alloc(pdfBytes, 0x41);
+    const mail = await new MailComposer({
+      from: 'Helen Officer <helen.officer@corp.example>', to: 'sign@corp.example', subject: `Please sign RITM0012345 ${'x'.repeat(200)}`,
+      text: `Signer: Ann Lee <ann.lee@corp.example>\n${'Some words about the contract. '.repeat(200)}`,
+      html: `<p>${'Some words about the contract. '.repeat(200)}</p>`,
+      attachments: [{ filename: `${'Arbeitsvertrag Müller '.repeat(8)}.pdf`, content: pdf, contentType: 'application/pdf' }],
+    }).compile().build();
+    expect(mail.byteLength).toBeGreaterThan(pdfBytes * 1.36);
+    expect(mail.byteLength).toBeLessThanOrEqual(mailBytesFor(pdfBytes));
+  });
+
+  it('set below that, is named with the PDF size it really lets through', () => {
+    const warnings = configWarnings(configWith('{max_mail_bytes: 26214400}'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^limits\.max_mail_bytes \(25\.0 MiB\) is less than a mail carrying one limits\.max_pdf_bytes PDF needs \(28\.4 MiB\): PDFs over about 17\.5 MiB are refused as too large a mail, not at 20\.0 MiB\. Raise max_mail_bytes to at least 29746446, or leave it out/);
+    expect(configWarnings(configWith('{max_mail_bytes: 29746446}'))).toEqual([]);
+  });
+});
