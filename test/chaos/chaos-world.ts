@@ -1,41 +1,42 @@
 // The world a chaos run kills the daemon in: a real Dovecot (IMAP + LMTP) with the `sign`
 // and `returns` accounts, an SMTP server that keeps every mail and relays mail for those
-// accounts into Dovecot, the Secured Signing simulator (completion mails on, through that
-// relay to returns+TOKEN@corp.example) and the ServiceNow simulator (one record per
-// request, REST delivery, work notes and the status field u_signature_status). They all live in this process and keep their state while the
-// daemon — `node src/cli.ts run --config FILE`, a child process with its secrets in the
-// environment — is killed and started again on the same data dir.
+// accounts into Dovecot, the signing provider's simulator — Secured Signing's or
+// Signicat's (provider-side.ts), mailing returns+TOKEN@corp.example through that relay —
+// and the ServiceNow simulator (one record per request, REST delivery, work notes and the
+// status field u_signature_status). They all live in this process and keep their state
+// while the daemon — `node src/cli.ts run --config FILE`, a child process with its
+// secrets in the environment — is killed and started again on the same data dir.
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
+import type { ProviderName } from '../../src/providers/provider.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { tapEffects, type EffectTap } from './effect-tap.ts';
+import { startProviderSide, type ProviderSide } from './provider-side.ts';
 import { STATUS_FIELD } from './verify-record-updates.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const REPO = new URL('../../', import.meta.url).pathname;
 
-export const API_KEY = 'chaos-api-key-0007';
-export const API_SECRET = 'chaos-api-secret-never-logged-41d9';
 export const IMAP_PASSWORD = 'chaos-imap-pass-never-logged-0b7e';
 export const SN_USER = 'signrelay.integration';
 export const SN_PASSWORD = 'chaos-sn-pass-never-logged-9c1f';
-export const REFERER = 'https://corp.example';
 export const REQUESTER = 'helen.officer@corp.example';
 export const ALERTS_TO = 'signrelay-admins@corp.example';
 export const REQUEST_ADDRESS = 'sign@corp.example';
 export const RECORD_TABLE = 'sc_req_item';
 
 export interface ChaosWorldOptions {
+  /** The signing provider the daemon is configured for (default secured-signing). */
+  provider?: ProviderName;
   /** How many records (one per request) the ServiceNow simulator holds. */
   records: number;
-  /** Lifetime of the simulator's OAuth access tokens (the daemon refreshes 60 s before expiry). */
+  /** Secured Signing: lifetime of the simulator's OAuth access tokens (the daemon refreshes min(60 s, a quarter of it) before expiry). */
   accessTokenLifetimeSeconds: number;
   /** Where the temp dir goes (default: the OS temp dir). */
   baseDir?: string;
@@ -66,7 +67,8 @@ export interface ChaosWorld {
   configFile: string;
   dovecot: DovecotHandle;
   smtp: SmtpSink;
-  simulator: SecuredSigningSimulator;
+  /** The signing provider's side: its simulator, signers, effects and what it counts. */
+  provider: ProviderSide;
   servicenow: ServiceNowSimulator;
   tap: EffectTap;
   /** The record numbers, one per request: RITM0020001, … */
@@ -118,20 +120,17 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
       },
     });
     cleanups.push(() => smtp.close());
-    const simulator = await startSecuredSigningSimulator({
-      apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true,
-      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
-      smtp: { host: '127.0.0.1', port: smtp.port },
+    const provider = await startProviderSide(options.provider ?? 'secured-signing', {
+      smtp: { host: '127.0.0.1', port: smtp.port }, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
     });
-    cleanups.push(() => simulator.close());
+    cleanups.push(() => provider.close());
     const records = Array.from({ length: options.records }, (_, i) => recordNumber(i));
     const servicenow = await startServiceNowSimulator({
       users: { [SN_USER]: SN_PASSWORD },
       records: records.map((number) => ({ table: RECORD_TABLE, number })),
     });
     cleanups.push(() => servicenow.close());
-    const tap = tapEffects(simulator.calls, servicenow.calls);
-    const { refreshToken } = simulator.issueTokens();
+    const tap = tapEffects(provider, servicenow.calls);
 
     const configFile = join(dir, 'signrelay.yaml');
     writeFileSync(configFile, `
@@ -139,13 +138,7 @@ mailboxes:
   requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${CHAOS_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
   returns: {address: returns@corp.example, host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: returns, password: "\${CHAOS_IMAP_PASSWORD}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
-provider:
-  environment: "${simulator.url}"
-  oauth_url: "${simulator.oauthUrl}"
-  api_key: ${API_KEY}
-  api_secret: "\${CHAOS_SS_API_SECRET}"
-  refresh_token: "\${CHAOS_SS_REFRESH_TOKEN}"
-  referer: ${REFERER}
+provider: ${provider.configYaml}
 servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
@@ -156,8 +149,7 @@ log: {level: info, format: json}
 `);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SS_API_SECRET: API_SECRET,
-      CHAOS_SS_REFRESH_TOKEN: refreshToken, CHAOS_SN_PASSWORD: SN_PASSWORD,
+      CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SN_PASSWORD: SN_PASSWORD, ...provider.env,
     };
 
     const daemons: DaemonProcess[] = [];
@@ -173,8 +165,8 @@ log: {level: info, format: json}
     });
 
     const world: ChaosWorld = {
-      dir, dataDir, configFile, dovecot, smtp, simulator, servicenow, tap, records, daemons,
-      secrets: [API_SECRET, IMAP_PASSWORD, SN_PASSWORD, refreshToken],
+      dir, dataDir, configFile, dovecot, smtp, provider, servicenow, tap, records, daemons,
+      secrets: [IMAP_PASSWORD, SN_PASSWORD, ...provider.secrets],
       current: () => daemons.at(-1),
       startDaemon() {
         if (daemons.some((d) => d.running())) throw new Error('a daemon is still running');

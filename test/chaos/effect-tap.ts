@@ -1,5 +1,6 @@
 // Kills timed to the worst moment: the instant a simulator has carried out an external
-// effect (an upload, a send, a ServiceNow attachment…) and writes its answer — before the
+// effect (an upload, a send, a token answer — each provider's own, see provider-side.ts —,
+// a ServiceNow attachment or record update) and writes its answer — before the
 // daemon can read that answer and record the result. What is left on disk is exactly "an
 // intent without a result", which the daemon must resolve by asking the remote side.
 //
@@ -7,7 +8,13 @@
 // as the response head is written. This wraps that array's push() so the status
 // assignment runs a hook synchronously; no simulator code changes.
 
-/** The external effects a kill can be timed to (`note`: any PATCH of a record — a work note or the status field). */
+/**
+ * The external effects a kill can be timed to. At the provider: `upload`, `send`, `token`
+ * (Secured Signing: Document/Uploader, SmartTag/Send, the OAuth token answered 200 — a
+ * refresh that rotates the refresh token; Signicat: POST …/documents and …/orders answered
+ * 201, the client-credentials token answered 200). At ServiceNow: `attach`, and `note` —
+ * any PATCH of a record, a work note or the status field.
+ */
 export type EffectKind = 'upload' | 'send' | 'token' | 'attach' | 'note';
 
 export const EFFECT_KINDS: readonly EffectKind[] = ['upload', 'send', 'token', 'attach', 'note'];
@@ -27,20 +34,16 @@ export interface EffectTap {
   counts(): Record<EffectKind, number>;
 }
 
-function kindOf(side: 'provider' | 'servicenow', call: ObservedCall, status: number): EffectKind | null {
-  if (side === 'provider') {
-    if (status !== 200 || call.method !== 'POST') return null;
-    if (call.path.includes('/Document/Uploader')) return 'upload';
-    if (call.path.endsWith('/SmartTag/Send')) return 'send';
-    if (call.path.endsWith('/oauth2/token')) return 'token';
-    return null;
-  }
+/** The effect a successful answer of the provider carries out (provider-side.ts: each provider's paths and statuses), or null. */
+export type ProviderEffectOf = (call: ObservedCall, status: number) => EffectKind | null;
+
+function servicenowEffectOf(call: ObservedCall, status: number): EffectKind | null {
   if (status === 201 && call.method === 'POST' && call.path.startsWith('/api/now/attachment/')) return 'attach';
   if (status === 200 && (call.method === 'PATCH' || call.method === 'PUT') && call.path.startsWith('/api/now/table/')) return 'note';
   return null;
 }
 
-export function tapEffects(providerCalls: ObservedCall[], servicenowCalls: ObservedCall[]): EffectTap {
+export function tapEffects(provider: { calls: ObservedCall[]; effectOf: ProviderEffectOf }, servicenowCalls: ObservedCall[]): EffectTap {
   const waiting: Array<{ kind: EffectKind; action: (call: ObservedCall) => void }> = [];
   const seen: Record<EffectKind, number> = { upload: 0, send: 0, token: 0, attach: 0, note: 0 };
 
@@ -52,7 +55,7 @@ export function tapEffects(providerCalls: ObservedCall[], servicenowCalls: Obser
     entry!.action(call);
   };
 
-  const instrument = (side: 'provider' | 'servicenow', calls: ObservedCall[]) => {
+  const instrument = (calls: ObservedCall[], effectOf: ProviderEffectOf) => {
     const push = calls.push.bind(calls);
     calls.push = (...items: ObservedCall[]): number => {
       for (const call of items) {
@@ -63,7 +66,7 @@ export function tapEffects(providerCalls: ObservedCall[], servicenowCalls: Obser
           get: () => status,
           set: (value: number) => {
             status = value;
-            const kind = kindOf(side, call, value);
+            const kind = effectOf(call, value);
             if (kind) fire(kind, call);
           },
         });
@@ -71,8 +74,8 @@ export function tapEffects(providerCalls: ObservedCall[], servicenowCalls: Obser
       return push(...items);
     };
   };
-  instrument('provider', providerCalls);
-  instrument('servicenow', servicenowCalls);
+  instrument(provider.calls, provider.effectOf);
+  instrument(servicenowCalls, servicenowEffectOf);
 
   return {
     once(kind, action) {

@@ -1,19 +1,26 @@
 // The chaos run: N request mails are delivered while `signrelay run` (a child process) is
 // killed with SIGKILL at least K times and started again on the same data dir; signers
-// "sign" at the simulator as soon as a document was sent there. Kills come at random
-// moments, some of them timed to the instant a simulator answers an external effect (so
-// its result is lost to the daemon). In the end the daemon runs undisturbed until every
-// request is delivered (or a deadline passes) and everything that happened is counted
-// from the remote sides — see verify.ts. Used by test/chaos/chaos.test.ts and bench/chaos.ts.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+// "sign" at the provider's simulator (Secured Signing's or Signicat's) some time after a
+// request was sent there. Kills come at random moments, some of them timed to the instant
+// a simulator answers an external effect (so its result is lost to the daemon). In the end
+// the daemon runs undisturbed until every request is delivered — failing only when nothing
+// has moved for a stall window (stall-clock.ts), not on a wall-clock budget — and
+// everything that happened is counted from the remote sides — see verify.ts. Used by
+// test/chaos/chaos.test.ts and bench/chaos.ts.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProviderName } from '../../src/providers/provider.ts';
+import type { SimulatedRequest } from '../../src/sandbox/simulated-provider.ts';
 import { recordNumber, requestMail, startChaosWorld, type ChaosWorld, type DaemonExit, type DaemonProcess } from './chaos-world.ts';
-import type { EffectKind } from './effect-tap.ts';
+import { EFFECT_KINDS, type EffectKind } from './effect-tap.ts';
+import type { KillFacts } from './provider-side.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
+import { startStallClock } from './stall-clock.ts';
 import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
+  /** The signing provider the daemon is configured for (default secured-signing). */
+  provider?: ProviderName;
   requests: number;
   /** SIGKILLs during the run (at least this many; each followed by a restart). */
   kills: number;
@@ -29,9 +36,17 @@ export interface ChaosOptions {
   /** The effects a timed kill may pick (default: upload, send, attach). */
   targets?: EffectKind[];
   /**
-   * After a kill timed to a send, the provider's next Document/Status answers 503 once (a
-   * short outage as the daemon comes back), so the completion mail is read before the
-   * daemon knows the send happened.
+   * How long past its random moment a timed kill waits for its effect before it falls back
+   * to that moment, ms (default 2 000). A timed kill's moment counts from when the daemon is
+   * up (both IMAP watchers connected), not from its start: on a busy machine start-up alone
+   * can outlast the uptime, and effects come only after it. Random kills count from the start.
+   */
+  effectWaitMs?: number;
+  /**
+   * After a kill timed to a send, the provider's next look-up of what was sent answers 503
+   * once (Secured Signing: Document/Status of the document; Signicat: the order) — a short
+   * outage as the daemon comes back, so the completion mail is read before the daemon
+   * knows the send happened.
    */
   statusBlipAfterSendKill?: boolean;
   /** The first N record PATCHes at ServiceNow (work notes, the status field) answer 503 (a transient refusal: nothing applied). */
@@ -40,27 +55,31 @@ export interface ChaosOptions {
   signDelayMs?: [number, number];
   /** Gap between request mails, ms (default: spread over about 60 % of the kill phase). */
   deliveryGapMs?: number;
-  /** How long the undisturbed daemon may take at the end to deliver everything. */
-  settleTimeoutMs?: number;
-  /** Access-token lifetime at the provider simulator (s). */
+  /**
+   * The stall window, ms (default 30 000): the undisturbed daemon at the end — and the
+   * last one's graceful stop — fail only when nothing has moved for this long (a request
+   * taken in or moved on, a job queued or done, a mail filed or moved, an effect at a
+   * simulator, a signature, a mail sent); time a pending job waits out its retry does not count.
+   */
+  stallWindowMs?: number;
+  /** An absolute cap on the settle phase however it moves, ms (default 10 minutes, or 3 s a request if more). */
+  settleCapMs?: number;
+  /** Secured Signing: access-token lifetime at its simulator (s). */
   accessTokenLifetimeSeconds?: number;
   /** Keep the temp dir (daemon logs, data dir): always, never, on a problem, or on a problem or a known bug. */
   keepDir?: 'always' | 'never' | 'on-failure' | 'on-trouble';
   log?: (line: string) => void;
 }
 
-export interface KillRecord {
+export interface KillRecord extends KillFacts {
   daemon: number;
   /** When it was killed; `exited`: it died by itself first (not a kill; reported as a problem). */
   mode: 'random' | 'early' | `effect:${EffectKind}` | `fallback:${EffectKind}` | 'exited';
   uptimeMs: number;
-  /** For a kill timed to a send: the document references whose send result the daemon lost. */
-  references?: string[];
-  /** For a kill timed to a token answer: sha256 of the refresh token it spent (rotated away, its successor lost). */
-  spentRefreshToken?: string;
 }
 
 export interface ChaosReport extends Tally {
+  provider: ProviderName;
   seed: number;
   requests: number;
   kills: number;
@@ -70,6 +89,8 @@ export interface ChaosReport extends Tally {
   /** Daemons that exited on their own during the kill phase (a crash, or a refused start). */
   unexpectedExits: string[];
   settledMs: number | null;
+  /** Why the settle phase gave up (no progress for the stall window, or the cap), when it did. */
+  unsettled: string | null;
   durationMs: number;
   /** Error-level log lines of all daemons, by message, with counts. */
   errorLines: Record<string, number>;
@@ -78,8 +99,13 @@ export interface ChaosReport extends Tally {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export const DEFAULT_STALL_WINDOW_MS = 30_000;
+/** The default cap on the settle phase for `requests` requests. */
+export const defaultSettleCapMs = (requests: number) => Math.max(10 * 60_000, requests * 3_000);
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const seed = options.seed ?? randomSeed();
+  const provider = options.provider ?? 'secured-signing';
   const log = options.log ?? (() => undefined);
   // The daemon's cold start (Node, type stripping, pdf.js, the first IMAP logins) takes ~2.5 s.
   const uptime = options.uptimeMs ?? [2_000, 6_000];
@@ -87,14 +113,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const earlyShare = options.earlyShare ?? 0.15;
   const targetedShare = options.targetedShare ?? 0.5;
   const targets = options.targets ?? ['upload', 'send', 'attach'];
+  const effectWaitMs = options.effectWaitMs ?? 2_000;
   const signDelay = options.signDelayMs ?? [0, 1_500];
-  const settleTimeoutMs = options.settleTimeoutMs ?? 60_000;
+  const stallWindowMs = options.stallWindowMs ?? DEFAULT_STALL_WINDOW_MS;
+  const settleCapMs = options.settleCapMs ?? defaultSettleCapMs(options.requests);
   const startedAt = Date.now();
   const killPrng = createPrng(seed);
   const signPrng = createPrng(seed ^ 0x9e3779b9);
 
-  log(`chaos: seed ${seed} (replay the plan with --seed ${seed}), ${options.requests} requests, ${options.kills} kills`);
-  const world = await startChaosWorld({ records: options.requests, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3_600 });
+  log(`chaos: ${provider}, seed ${seed} (replay the plan with --seed ${seed}), ${options.requests} requests, ${options.kills} kills`);
+  const world = await startChaosWorld({ provider, records: options.requests, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3_600 });
   let report: ChaosReport | undefined;
   try {
     if (options.failNotes) world.servicenow.failNext('/api/now/table/sc_req_item/', { status: 503, times: options.failNotes });
@@ -114,10 +142,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // A daemon that dies by itself is no kill; a crash loop still ends (after 3 K lives).
     for (let life = 1; kills < options.kills && life <= 3 * options.kills; life++) {
       const daemon = world.startDaemon();
-      const kill = await killOnce(world, daemon, killPrng, { uptime, earlyShare, targetedShare, targets });
-      if (options.statusBlipAfterSendKill) {
-        for (const ref of kill.references ?? []) world.simulator.failNext(`/Document/Status/${ref}`, { status: 503 });
-      }
+      const kill = await killOnce(world, daemon, killPrng, { uptime, earlyShare, targetedShare, targets, effectWaitMs });
+      if (options.statusBlipAfterSendKill && kill.mode === 'effect:send') world.provider.stumbleAfterSendKill(kill);
       killLog.push(kill);
       const exit = await daemon.exited;
       if (kill.mode === 'exited' || exit.signal !== 'SIGKILL') unexpectedExits.push(describeExit(daemon, exit));
@@ -131,26 +157,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const lostRefreshes = killLog.flatMap((k) => (k.spentRefreshToken ? [k.spentRefreshToken] : []));
     const last = world.startDaemon();
     const settleStart = Date.now();
-    const outcome = await settle(world, signer, options.requests, settleTimeoutMs, last, lostRefreshes);
-    const settled = outcome !== 'unsettled';
+    const outcome = await settle(world, signer, options.requests, { stallWindowMs, settleCapMs }, last, lostRefreshes);
+    const settled = outcome.kind !== 'unsettled';
     const settledMs = settled ? Date.now() - settleStart : null;
-    const unsettled = last.running() ? `not settled within ${settleTimeoutMs} ms` : `the last daemon exited before everything was delivered`;
-    log(outcome === 'settled' ? `chaos: settled ${settledMs} ms after the last start`
-      : outcome === 'locked-out' ? `chaos: locked out ${settledMs} ms after the last start (a refresh token's rotation was lost to a kill; the operator was alerted) — ${progress(world)}`
+    const unsettled = outcome.kind !== 'unsettled' ? null
+      : last.running() ? `not settled: ${outcome.why}` : `the last daemon exited before everything was delivered`;
+    log(outcome.kind === 'settled' ? `chaos: settled ${settledMs} ms after the last start`
+      : outcome.kind === 'locked-out' ? `chaos: locked out ${settledMs} ms after the last start (a refresh token's rotation was lost to a kill; the operator was alerted) — ${progress(world)}`
         : `chaos: ${unsettled} — ${progress(world)}`);
-    const stop = await stopGracefully(last);
+    const stop = await stopGracefully(last, stallWindowMs);
     if (stop) unexpectedExits.push(stop);
     signer.stop();
     if (last.running()) unexpectedExits.push(`daemon #${last.index} still running`);
 
     const tally = await verifyWorld(world, messageIds, lostRefreshes);
     tally.problems.unshift(...unexpectedExits.map((e) => `unexpected exit: ${e}`), ...signer.errors.map((e) => `signer: ${e}`));
-    if (!settled) tally.problems.unshift(`${unsettled}: ${progress(world)}`);
+    if (unsettled) tally.problems.unshift(`${unsettled}: ${progress(world)}`);
     report = {
       ...tally,
-      seed, requests: options.requests, kills, killLog,
+      provider, seed, requests: options.requests, kills, killLog,
       lockTakeovers: world.daemons.filter((d) => d.foundStaleLock).length,
-      unexpectedExits, settledMs, durationMs: Date.now() - startedAt,
+      unexpectedExits, settledMs, unsettled, durationMs: Date.now() - startedAt,
       errorLines: errorLinesOf(world.daemons), dir: null,
     };
     return report;
@@ -166,71 +193,92 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 /** One daemon life: a random moment, or the answer to an effect (with a random fallback). */
 async function killOnce(world: ChaosWorld, daemon: DaemonProcess, prng: Prng, plan: {
-  uptime: [number, number]; earlyShare: number; targetedShare: number; targets: EffectKind[];
+  uptime: [number, number]; earlyShare: number; targetedShare: number; targets: EffectKind[]; effectWaitMs: number;
 }): Promise<KillRecord> {
   const targeted = plan.targets.length > 0 && prng.chance(plan.targetedShare);
   const effect = targeted ? prng.pick(plan.targets) : undefined;
   const early = !targeted && prng.chance(plan.earlyShare);
   const delay = early ? prng.int(50, 800) : prng.int(plan.uptime[0], plan.uptime[1]);
-  // A timed kill waits a little longer for its effect before falling back to a random moment.
-  const wait = effect ? delay + 2_000 : delay;
-  const record = await new Promise<KillRecord>((resolve) => {
+  return new Promise<KillRecord>((resolve) => {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
     let cancel = () => undefined as void;
-    const timer = setTimeout(() => {
+    const finish = (record: KillRecord) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
       cancel();
+      resolve(record);
+    };
+    const atMoment = () => {
       daemon.kill('SIGKILL');
-      resolve({ daemon: daemon.index, mode: effect ? `fallback:${effect}` : early ? 'early' : 'random', uptimeMs: Date.now() - daemon.startedAt });
-    }, wait);
+      finish({ daemon: daemon.index, mode: effect ? `fallback:${effect}` : early ? 'early' : 'random', uptimeMs: Date.now() - daemon.startedAt });
+    };
     if (effect) {
       cancel = world.tap.once(effect, (call) => {
         // Synchronously, while the simulator is writing its answer: the daemon never reads it.
         daemon.kill('SIGKILL');
-        clearTimeout(timer);
-        const body = call.body as { DocumentReferences?: unknown; refresh_token?: unknown } | undefined;
-        const references = effect === 'send' && Array.isArray(body?.DocumentReferences) ? body.DocumentReferences.map(String) : undefined;
-        const spent = effect === 'token' && typeof body?.refresh_token === 'string' ? createHash('sha256').update(body.refresh_token).digest('hex') : undefined;
-        resolve({ daemon: daemon.index, mode: `effect:${effect}`, uptimeMs: Date.now() - daemon.startedAt, references, ...(spent ? { spentRefreshToken: spent } : {}) });
+        finish({ daemon: daemon.index, mode: `effect:${effect}`, uptimeMs: Date.now() - daemon.startedAt, ...world.provider.killFacts(effect, call) });
       });
+      // Effects come only once the daemon is up, which takes what it takes on a busy machine: the
+      // fallback moment counts from then, and waits a little longer for the effect.
+      void untilReady(daemon).then(() => {
+        if (!done) timer = setTimeout(atMoment, delay + plan.effectWaitMs);
+      });
+    } else {
+      timer = setTimeout(atMoment, delay);
     }
     // A daemon that dies by itself ends its life too (reported by the caller).
-    void daemon.exited.then(() => {
-      clearTimeout(timer);
-      cancel();
-      resolve({ daemon: daemon.index, mode: 'exited', uptimeMs: Date.now() - daemon.startedAt });
-    });
+    void daemon.exited.then(() => finish({ daemon: daemon.index, mode: 'exited', uptimeMs: Date.now() - daemon.startedAt }));
   });
-  return record;
+}
+
+/** Resolves once the daemon has connected both IMAP watchers (or exited, or a minute passed: a daemon that cannot start is reported elsewhere). */
+async function untilReady(daemon: DaemonProcess): Promise<void> {
+  const giveUpAt = Date.now() + 60_000;
+  while (daemon.running() && watchersConnected(daemon) < 2 && Date.now() < giveUpAt) await sleep(100);
 }
 
 interface Signer {
-  /** Documents sent at the simulator that are not complete yet (or whose mail is on its way). */
+  /** Requests being signed now (their signatures and mails on their way). */
   outstanding(): number;
+  /** Requests signed so far. */
+  signed(): number;
   errors: string[];
   stop(): void;
 }
 
-/** Completes each document at the simulator some time after it was sent there (its mail goes to the return address). */
+/**
+ * Plays the signers through the simulated provider: every sent request still open to its
+ * signers (`unsigned()`) is signed in full some time later (the provider mails the return address).
+ */
 function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number]): Signer {
   const scheduled = new Set<string>();
   let busy = 0;
+  let signed = 0;
   const errors: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const sign = (key: string, request: SimulatedRequest) => {
+    world.provider.signAll(request)
+      .then(() => signed++)
+      .catch((err: unknown) => errors.push(`signing ${key}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => busy--);
+  };
   const interval = setInterval(() => {
-    for (const doc of world.simulator.documents.values()) {
-      if (!doc.sent || scheduled.has(doc.reference)) continue;
-      scheduled.add(doc.reference);
+    for (const { key, request } of world.provider.unsigned()) {
+      if (scheduled.has(key)) continue;
+      scheduled.add(key);
       busy++;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        world.simulator.complete(doc.reference)
-          .catch((err: unknown) => errors.push(`completing ${doc.reference}: ${err instanceof Error ? err.message : String(err)}`))
-          .finally(() => busy--);
+        sign(key, request);
       }, prng.int(delay[0], delay[1]));
       timers.add(timer);
     }
   }, 50);
   return {
     outstanding: () => busy,
+    signed: () => signed,
     errors,
     stop() {
       clearInterval(interval);
@@ -249,15 +297,22 @@ function deliverAll(world: ChaosWorld, mails: Buffer[], gapMs: number): { done: 
   return { done };
 }
 
+type SettleOutcome = { kind: 'settled' | 'locked-out' } | { kind: 'unsettled'; why: string };
+
 /**
- * Waits until every request is delivered, no job is pending and both watched folders are
- * empty — or, after a kill at a refresh-token rotation, until the daemon is visibly locked
- * out: every request mail taken in, the rest waiting on the lost refresh, the operator alerted.
+ * Waits until every request is delivered, no job is pending, nothing is open at the
+ * provider and both watched folders are empty — or, after a kill at a refresh-token
+ * rotation, until the daemon is visibly locked out: every request mail taken in, the rest
+ * waiting on the lost refresh, the operator alerted. Gives up when nothing has moved for
+ * the stall window (stall-clock.ts), or at the cap.
  */
-async function settle(world: ChaosWorld, signer: Signer, requests: number, timeoutMs: number, daemon: DaemonProcess,
-  lostRefreshes: string[]): Promise<'settled' | 'locked-out' | 'unsettled'> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && daemon.running()) {
+async function settle(world: ChaosWorld, signer: Signer, requests: number, limits: { stallWindowMs: number; settleCapMs: number }, daemon: DaemonProcess,
+  lostRefreshes: string[]): Promise<SettleOutcome> {
+  const clock = startStallClock(limits.stallWindowMs, limits.settleCapMs);
+  while (daemon.running()) {
+    const now = progressMark(world, signer);
+    clock.observe(now.mark, now.nextDueAt);
+    if (clock.verdict() !== 'moving') return { kind: 'unsettled', why: clock.describe() };
     const db = world.database();
     // Settled only once this daemon looked at both folders itself (and has its signal handlers).
     if (db && signer.outstanding() === 0 && watchersConnected(daemon) >= 2) {
@@ -266,17 +321,45 @@ async function settle(world: ChaosWorld, signer: Signer, requests: number, timeo
         // A request or completion mail given up after kills (known bug 4) will not be delivered: it is finished too.
         const givenUp = (db.prepare('SELECT count(*) AS n FROM messages WHERE reason LIKE ?').get(`%${DIED_WHILE_HANDLING}%`) as { n: number }).n;
         const pending = (db.prepare("SELECT count(*) AS n FROM jobs WHERE state = 'pending'").get() as { n: number }).n;
-        const unsent = [...world.simulator.documents.values()].some((d) => d.sent && d.status !== 'Complete');
-        const inboxesEmpty = async () => (await world.dovecot.list('sign', 'INBOX')).length === 0 && (await world.dovecot.list('returns', 'INBOX')).length === 0;
-        if (delivered + givenUp >= requests && pending === 0 && !unsent && (await inboxesEmpty())) return 'settled';
-        if (lostRefreshes.length > 0 && lockedOut(world, db, requests - delivered - givenUp, lostRefreshes) && (await inboxesEmpty())) return 'locked-out';
+        const open = world.provider.unsigned().length > 0;
+        const inboxesEmpty = async () => {
+          await world.provider.quiet(); // no provider mail still on its way
+          return (await world.dovecot.list('sign', 'INBOX')).length === 0 && (await world.dovecot.list('returns', 'INBOX')).length === 0;
+        };
+        if (delivered + givenUp >= requests && pending === 0 && !open && (await inboxesEmpty())) return { kind: 'settled' };
+        if (lostRefreshes.length > 0 && lockedOut(world, db, requests - delivered - givenUp, lostRefreshes) && (await inboxesEmpty())) return { kind: 'locked-out' };
       } catch {
         // The daemon is mid-write or mid-start: look again.
       }
     }
     await sleep(250);
   }
-  return 'unsettled';
+  return { kind: 'unsettled', why: 'the daemon exited' };
+}
+
+/**
+ * Where the work stands, as one string that changes whenever it moves forward: the
+ * requests by state, the jobs by state, the mails recorded and moved (the database), and
+ * the effects answered, requests sent, signatures and mails (the simulators). Retries that
+ * fail again move none of these. Also when the next pending job is due.
+ */
+function progressMark(world: ChaosWorld, signer: Signer): { mark: string | undefined; nextDueAt?: number } {
+  const effects = world.tap.counts();
+  const outside = [...EFFECT_KINDS.filter((k) => k !== 'token').map((k) => effects[k]), world.provider.sentCount(), signer.signed(), world.smtp.messages.length].join(',');
+  const db = world.database();
+  if (!db) return { mark: `no database; ${outside}` };
+  try {
+    const counts = (sql: string) => (db.prepare(sql).all() as Array<Record<string, unknown>>).map((r) => Object.values(r).join(':')).join(',');
+    const inside = [
+      counts('SELECT state, count(*) FROM requests GROUP BY state ORDER BY state'),
+      counts('SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state'),
+      counts('SELECT count(*), count(moved_at) FROM messages'),
+    ].join('; ');
+    const next = (db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null }).at;
+    return { mark: `${inside}; ${outside}`, ...(next ? { nextDueAt: Date.parse(next) } : {}) };
+  } catch {
+    return { mark: undefined }; // busy: nothing learned this time
+  }
 }
 
 /** Every request not delivered waits on the lost refresh, and the lock-out alert was mailed. */
@@ -289,17 +372,21 @@ function watchersConnected(daemon: DaemonProcess): number {
   return readFileSync(daemon.logFile, 'utf8').split('\n').filter((line) => line.includes('"message":"imap watcher connected"')).length;
 }
 
-async function stopGracefully(daemon: DaemonProcess): Promise<string | undefined> {
+/** SIGTERM, then wait for the exit while the daemon's log still grows (stopping takes what it takes on a busy machine). */
+async function stopGracefully(daemon: DaemonProcess, stallWindowMs: number): Promise<string | undefined> {
   if (!daemon.running()) return describeExit(daemon, await daemon.exited);
   daemon.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)));
-  const exit = await Promise.race([daemon.exited, timeout]);
-  clearTimeout(timer);
-  if (exit === 'timeout') {
-    daemon.kill('SIGKILL');
-    await daemon.exited;
-    return `daemon #${daemon.index} did not stop within 10 s of SIGTERM`;
+  const clock = startStallClock(stallWindowMs, 5 * 60_000);
+  let exit: DaemonExit | undefined;
+  void daemon.exited.then((e) => (exit = e));
+  while (!exit) {
+    clock.observe(String(statSync(daemon.logFile).size));
+    if (clock.verdict() !== 'moving') {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+      return `daemon #${daemon.index} did not stop after SIGTERM: ${clock.describe()}`;
+    }
+    await Promise.race([daemon.exited, sleep(100)]);
   }
   return exit.code === 0 ? undefined : describeExit(daemon, exit);
 }
@@ -311,7 +398,7 @@ function describeExit(daemon: DaemonProcess, exit: DaemonExit): string {
 
 function progress(world: ChaosWorld): string {
   const db = world.database();
-  const sent = [...world.simulator.documents.values()].filter((d) => d.sent).length;
+  const sent = world.provider.sentCount();
   const attached = world.servicenow.records.filter((r) => r.attachments.length > 0).length;
   let states = 'no database yet';
   if (db) {
@@ -353,10 +440,10 @@ export function describeReport(report: ChaosReport): string[] {
   const modes = new Map<string, number>();
   for (const k of report.killLog) modes.set(k.mode, (modes.get(k.mode) ?? 0) + 1);
   const lines = [
-    `seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start`,
+    `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
-    `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}`,
-    `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token refreshes ${report.tokenRefreshes}`,
+    `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
+    `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);
   const errors = Object.entries(report.errorLines);

@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { MAX_MESSAGE_ATTEMPTS, UNEXPLAINED_ATTEMPTS_FACTOR } from '../../src/mail/with-attempt-limit.ts';
 import { ALERTS_TO, REQUEST_ADDRESS, type ChaosWorld } from './chaos-world.ts';
+import type { ProviderMail } from './provider-side.ts';
 import { verifyRecordUpdates } from './verify-record-updates.ts';
 
 export interface Tally {
   /** Requests whose record did not get the signed copy. */
   lost: number;
-  /** Successful SmartTag/Send calls beyond one per request, plus sends refused as "already sent". */
+  /** Successful sends beyond one per request (Secured Signing: SmartTag/Send; Signicat: orders per token), plus sends refused as "already sent". */
   duplicateSends: number;
   /** Attachments beyond one per record. */
   duplicateAttachments: number;
@@ -22,7 +23,15 @@ export interface Tally {
   duplicateFieldUpdates: number;
   /** Mails the daemon sent (replies, notices, alerts): none are due for good requests. */
   daemonMails: number;
-  /** Uploads that were never sent (the documented gap: an upload whose answer was lost is repeated). */
+  /** The provider's mails to the return address, by how the daemon must file them (Signicat: one `notice` per order, its creation). */
+  providerMails: Record<ProviderMail['outcome'], number>;
+  /**
+   * Of the notices: those that reached the return mailbox after their order's completion
+   * notice and were read once the request was delivered — filed as `duplicate` ("already
+   * delivered"), which process-completion-mail.ts does for any mail of a finished request.
+   */
+  lateNotices: number;
+  /** Uploads no send used (the documented gap: an upload whose answer was lost is repeated; Signicat: session documents in no order). */
   orphanUploads: number;
   delivered: number;
   /**
@@ -32,7 +41,7 @@ export interface Tally {
   lostToAttemptLimit: number;
   /** The most attempts counted at one mail (given up after GIVE_UP_AFTER attempts cut short by the process dying). */
   maxMailAttempts: number;
-  /** OAuth refreshes at the provider (each rotates the refresh token: a kill in between locks the daemon out). */
+  /** Token answers at the provider (Secured Signing: refreshes, each rotating the refresh token — a kill in between locks the daemon out; Signicat: client-credentials tokens). */
   tokenRefreshes: number;
   /**
    * Of `lost`: requests stalled because a kill between a refresh-token rotation and saving
@@ -62,11 +71,6 @@ export const LOCKOUT_SUBJECT = 'Secured Signing refused the refresh token';
 const GIVE_UP_ALERT = { requests: 'a request mail could not be processed', returns: 'a completion mail matched no open request' } as const;
 const normalizeId = (id: string | null | undefined) => (id ?? '').trim().toLowerCase();
 
-interface SendBody {
-  DocumentReferences?: unknown;
-  PackageName?: unknown;
-}
-
 /**
  * Whether `text` names one of the refresh tokens a kill cut off (`sha256 <prefix>…`: the
  * daemon's words for a refresh whose answer was lost), what was lost, and the fix.
@@ -84,53 +88,36 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   const problems: string[] = [];
   const knownIssues: string[] = [];
   const records = new Set(world.records);
-  const sim = world.simulator;
-
-  // --- Secured Signing: one successful send per request, nothing refused as already sent.
-  const sendCalls = sim.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/SmartTag/Send'));
-  const sendsByRecord = new Map<string, number>();
-  const referenceOf = new Map<string, string>(); // record → the sent document reference
-  const sentReferences = new Map<string, number>();
-  for (const call of sendCalls.filter((c) => c.status === 200)) {
-    const body = (call.body ?? {}) as SendBody;
-    const record = /\b(RITM\d+)\b/.exec(String(body.PackageName ?? ''))?.[1];
-    const references = Array.isArray(body.DocumentReferences) ? body.DocumentReferences.map(String) : [];
-    for (const ref of references) sentReferences.set(ref, (sentReferences.get(ref) ?? 0) + 1);
-    if (!record || !records.has(record)) {
-      problems.push(`a successful send names no known record: package ${String(body.PackageName)}`);
-      continue;
-    }
-    sendsByRecord.set(record, (sendsByRecord.get(record) ?? 0) + 1);
-    if (references[0]) referenceOf.set(record, references[0]);
-  }
-  let duplicateSends = 0;
-  for (const [record, n] of sendsByRecord) {
-    if (n > 1) {
-      duplicateSends += n - 1;
-      problems.push(`${record}: ${n} successful SmartTag/Send calls`);
-    }
-  }
-  const refused = sendCalls.filter((c) => c.status >= 400 && /already been sent/.test(c.error ?? ''));
-  if (refused.length > 0) {
-    duplicateSends += refused.length;
-    problems.push(`${refused.length} SmartTag/Send call(s) refused because the document had already been sent`);
-  }
-  const otherSendFailures = sendCalls.filter((c) => c.status >= 400 && !/already been sent/.test(c.error ?? ''));
-  for (const c of otherSendFailures) problems.push(`a SmartTag/Send failed: HTTP ${c.status} ${c.error ?? ''}`);
-  const orphanUploads = [...sim.documents.values()].filter((d) => !d.sent).length;
-
+  const provider = world.provider;
   const db = world.database();
+  const recordOfToken = tokenRecords(db);
 
-  // --- ServiceNow: exactly one attachment per record, the simulator's signed copy; each
-  // note and status-field update exactly once (verify-record-updates.ts).
+  // --- The provider: one successful send per request (Secured Signing: SmartTag/Send answered;
+  // Signicat: an order whose clientReference is the request's token), none refused as already sent.
+  const sends = provider.sends(recordOfToken);
+  problems.push(...sends.problems);
+  let duplicateSends = sends.refusedAsSent;
+  for (const [record, sent] of sends.sent) {
+    if (!records.has(record)) problems.push(`a successful send for an unknown record ${record}`);
+    if (sent.length > 1) {
+      duplicateSends += sent.length - 1;
+      problems.push(`${record}: ${sent.length} successful sends (${provider.displayName})`);
+    }
+  }
+  const orphanUploads = provider.orphanUploads();
+  const providerMails = provider.mails(recordOfToken, sends.sent);
+  problems.push(...providerMails.problems);
+
+  // --- ServiceNow: exactly one attachment per record, the provider's signed copy (as its API
+  // serves it); each note and status-field update exactly once (verify-record-updates.ts).
   let delivered = 0;
   let duplicateAttachments = 0;
   let duplicateNotes = 0;
   let duplicateFieldUpdates = 0;
   for (const record of world.servicenow.records) {
     if (!records.has(record.number)) continue;
-    const reference = referenceOf.get(record.number);
-    const signed = reference ? sim.documents.get(reference)?.signedBytes : undefined;
+    const request = sends.sent.get(record.number)?.[0];
+    const signed = request ? await provider.signedCopy(request) : undefined;
     const expected = signed ? sha256(signed) : undefined;
     const attachments = record.attachments;
     if (attachments.length > 1) {
@@ -140,7 +127,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     const good = attachments.filter((a) => expected !== undefined && a.hash === expected);
     if (good.length > 0) delivered++;
     for (const a of attachments) {
-      if (expected === undefined || a.hash !== expected) problems.push(`${record.number}: attachment ${a.fileName} is not the simulator's signed copy`);
+      if (expected === undefined || a.hash !== expected) problems.push(`${record.number}: attachment ${a.fileName} is not the provider's signed copy`);
       if (a.fileName !== 'contract-signed.pdf') problems.push(`${record.number}: attachment named ${a.fileName}`);
     }
     // Exactly once since bug 5's fix: a refused PATCH is retried, an unknown outcome is settled (journal, field read back).
@@ -164,8 +151,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
       .all(`%${DIED_WHILE_HANDLING}%`) as Array<{ mailbox: string; n: number }>;
     const countOf = (mailbox: string) => rows.find((r) => r.mailbox === mailbox)?.n ?? 0;
     const requestRecord = new Map(requestMessageIds.map((id, i) => [normalizeId(id), world.records[i]!]));
-    const recordOfReference = new Map([...referenceOf].map(([record, ref]) => [ref, record]));
-    const completionRecord = new Map(sim.mails.map((m) => [normalizeId(m.messageId), recordOfReference.get(m.reference) ?? '?']));
+    const completionRecord = new Map(providerMails.mails.map((m) => [normalizeId(m.messageId), m.record ?? '?']));
     for (const [mailbox, folder, recordOf] of [
       ['requests', sign.get('Rejected'), requestRecord],
       ['returns', returns.get('Unmatched'), completionRecord],
@@ -197,9 +183,13 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
 
   // --- The daemon's own account (read-only).
   let maxMailAttempts = 0;
+  let lateNotices = 0;
   if (!db) problems.push('the daemon never created its database');
   else {
     problems.push(...databaseProblems(db, world.records, givenUpRecords, lockout?.stalled ?? new Set()));
+    const outcomes = mailOutcomeProblems(db, requestMessageIds, providerMails.mails, new Set(givenUp.keys()));
+    problems.push(...outcomes.problems);
+    lateNotices = outcomes.lateNotices;
     maxMailAttempts = (db.prepare('SELECT coalesce(max(attempts), 0) AS n FROM message_attempts').get() as { n: number }).n;
   }
 
@@ -209,10 +199,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     if (left.length > 0) problems.push(`${left.length} mail(s) left in ${user}/${watched}`);
   }
   problems.push(...placement('sign', sign, requestMessageIds, (id) => (givenUp.has(id) ? 'Rejected' : 'Processed')));
-  problems.push(...placement('returns', returns, sim.mails.map((m) => m.messageId), (id) => (givenUp.has(id) ? 'Unmatched' : 'Completed')));
-  const completionsPerReference = new Map<string, number>();
-  for (const m of sim.mails) completionsPerReference.set(m.reference, (completionsPerReference.get(m.reference) ?? 0) + 1);
-  for (const [ref, n] of completionsPerReference) if (n > 1) problems.push(`the simulator mailed ${n} completion mails for ${ref}`);
+  problems.push(...placement('returns', returns, providerMails.mails.map((m) => m.messageId), (id) => (givenUp.has(id) ? 'Unmatched' : 'Completed')));
 
   // --- Mail the daemon sent: replies, notices and alerts. Good requests get none.
   const toleratedAlerts: string[] = [...new Set(givenUpRecords.values())].map((mailbox) => GIVE_UP_ALERT[mailbox]);
@@ -233,6 +220,8 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
 
   return {
     lost, duplicateSends, duplicateAttachments, duplicateNotes, duplicateFieldUpdates, daemonMails: daemonMails.length, orphanUploads, delivered,
+    lateNotices,
+    providerMails: { completion: providerMails.mails.filter((m) => m.outcome === 'completion').length, notice: providerMails.mails.filter((m) => m.outcome === 'notice').length },
     lostToAttemptLimit: [...givenUpRecords.keys()].filter((r) => !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length,
     maxMailAttempts, tokenRefreshes: world.tap.counts().token, problems, knownIssues,
     lostToLockout: lockout ? world.records.filter((r) => lockout.stalledRecords.has(r) && !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length : 0,
@@ -279,12 +268,51 @@ function databaseProblems(db: Database.Database, records: string[], givenUp: Rea
   for (const [record] of byRecord) if (!records.includes(record)) problems.push(`a request for an unknown record ${record}`);
   const jobs = db.prepare("SELECT id, kind, request_id AS requestId, state, attempts, last_error AS lastError FROM jobs WHERE state != 'done'").all() as Array<Record<string, unknown>>;
   for (const j of jobs) if (!(j.state === 'pending' && lockedOut.has(String(j.requestId)))) problems.push(`job ${String(j.id)} (${String(j.kind)}, ${String(j.requestId)}) is ${String(j.state)} after ${String(j.attempts)} attempt(s): ${String(j.lastError)}`);
-  const messages = db.prepare("SELECT mailbox, outcome, reason FROM messages WHERE outcome NOT IN ('request', 'completion')").all() as Array<{ mailbox: string; outcome: string; reason: string }>;
-  for (const m of messages) {
-    if ([...givenUp.values()].includes(m.mailbox as 'requests' | 'returns') && m.reason.includes(DIED_WHILE_HANDLING)) continue; // the known issue
-    problems.push(`a ${m.mailbox} mail was recorded as ${m.outcome}: ${m.reason}`);
-  }
   return problems;
+}
+
+/** Why process-completion-mail.ts files a mail of a request that is finished already. */
+const ALREADY_FINISHED = /^request \S+ is already (completed|delivered)$/;
+
+/**
+ * How the daemon recorded each mail (`messages`): every request mail once as `request`;
+ * every mail of the provider to the return address once, as what it is — a `completion`,
+ * or (Signicat's order creation) a `notice`; nothing else at all. A notice that arrived
+ * after its order's completion and was read once the request was finished is filed as a
+ * `duplicate` of a finished request: accepted, and counted (`lateNotices`) — mail keeps no
+ * order, and nothing is lost or done twice by it. A mail given up after kills (known bug
+ * 4, `givenUp`: normalized Message-IDs) is the known issue's.
+ */
+function mailOutcomeProblems(db: Database.Database, requestMessageIds: readonly string[], providerMails: readonly ProviderMail[], givenUp: ReadonlySet<string>): { problems: string[]; lateNotices: number } {
+  const problems: string[] = [];
+  let lateNotices = 0;
+  const expected = new Map<string, { mailbox: string; outcome: string }>();
+  for (const id of requestMessageIds) expected.set(`requests ${normalizeId(id)}`, { mailbox: 'requests', outcome: 'request' });
+  for (const m of providerMails) expected.set(`returns ${normalizeId(m.messageId)}`, { mailbox: 'returns', outcome: m.outcome });
+  const rows = db.prepare('SELECT mailbox, message_id AS messageId, outcome, reason FROM messages').all() as Array<{ mailbox: string; messageId: string | null; outcome: string; reason: string }>;
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const id = normalizeId(row.messageId);
+    const key = `${row.mailbox} ${id}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    if (givenUp.has(id) && row.reason.includes(DIED_WHILE_HANDLING)) continue; // the known issue
+    const want = expected.get(key);
+    if (!want) problems.push(`a ${row.mailbox} mail nobody sent (${row.messageId ?? 'no Message-ID'}) was recorded as ${row.outcome}: ${row.reason}`);
+    else if (want.outcome === 'notice' && row.outcome === 'duplicate' && ALREADY_FINISHED.test(row.reason)) lateNotices++;
+    else if (row.outcome !== want.outcome) problems.push(`a ${row.mailbox} mail (${row.messageId}) was recorded as ${row.outcome}, not ${want.outcome}: ${row.reason}`);
+  }
+  for (const [key, want] of expected) {
+    const n = seen.get(key) ?? 0;
+    if (n !== 1 && !givenUp.has(key.slice(key.indexOf(' ') + 1))) problems.push(`a ${want.mailbox} mail (${key.slice(key.indexOf(' ') + 1)}, a ${want.outcome}) was recorded ${n} times, not once`);
+  }
+  return { problems, lateNotices };
+}
+
+/** The record of each request token, from the daemon's database (Signicat's orders carry the token as their client reference). */
+function tokenRecords(db: Database.Database | undefined): (token: string) => string | undefined {
+  const rows = db ? db.prepare('SELECT token, record_number AS record FROM requests').all() as Array<{ token: string; record: string | null }> : [];
+  const byToken = new Map(rows.map((r) => [r.token, r.record ?? undefined]));
+  return (token) => byToken.get(token);
 }
 
 /** The request's last few audit events, to say where it stopped. */
