@@ -40,6 +40,9 @@ export interface ChaosOptions {
    * to that moment, ms (default 2 000). A timed kill's moment counts from when the daemon is
    * up (both IMAP watchers connected), not from its start: on a busy machine start-up alone
    * can outlast the uptime, and effects come only after it. Random kills count from the start.
+   * `Infinity`: never fall back to a moment — the kill waits for its effect as long as the
+   * world keeps moving (the progress mark, the stall window), however slow the machine; only
+   * a stall ends the wait (mode `fallback:…`, which a caller that needs the effect rejects).
    */
   effectWaitMs?: number;
   /**
@@ -142,7 +145,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // A daemon that dies by itself is no kill; a crash loop still ends (after 3 K lives).
     for (let life = 1; kills < options.kills && life <= 3 * options.kills; life++) {
       const daemon = world.startDaemon();
-      const kill = await killOnce(world, daemon, killPrng, { uptime, earlyShare, targetedShare, targets, effectWaitMs });
+      const kill = await killOnce(world, daemon, killPrng, {
+        uptime, earlyShare, targetedShare, targets, effectWaitMs, stallWindowMs, progress: () => progressMark(world, signer),
+      });
       if (options.statusBlipAfterSendKill && kill.mode === 'effect:send') world.provider.stumbleAfterSendKill(kill);
       killLog.push(kill);
       const exit = await daemon.exited;
@@ -191,9 +196,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-/** One daemon life: a random moment, or the answer to an effect (with a random fallback). */
+/**
+ * One daemon life: a random moment, or the answer to an effect (with a random fallback — or,
+ * with `effectWaitMs` Infinity, none: the effect or a stall of the whole world).
+ */
 async function killOnce(world: ChaosWorld, daemon: DaemonProcess, prng: Prng, plan: {
   uptime: [number, number]; earlyShare: number; targetedShare: number; targets: EffectKind[]; effectWaitMs: number;
+  stallWindowMs: number; progress: () => { mark: string | undefined; nextDueAt?: number };
 }): Promise<KillRecord> {
   const targeted = plan.targets.length > 0 && prng.chance(plan.targetedShare);
   const effect = targeted ? prng.pick(plan.targets) : undefined;
@@ -222,8 +231,21 @@ async function killOnce(world: ChaosWorld, daemon: DaemonProcess, prng: Prng, pl
       });
       // Effects come only once the daemon is up, which takes what it takes on a busy machine: the
       // fallback moment counts from then, and waits a little longer for the effect.
-      void untilReady(daemon).then(() => {
-        if (!done) timer = setTimeout(atMoment, delay + plan.effectWaitMs);
+      void untilReady(daemon).then(async () => {
+        if (done) return;
+        if (Number.isFinite(plan.effectWaitMs)) {
+          timer = setTimeout(atMoment, delay + plan.effectWaitMs);
+          return;
+        }
+        // No moment to fall back to: wait for the effect while anything moves (note that
+        // setTimeout cannot take Infinity — it would fire at once).
+        const clock = startStallClock(plan.stallWindowMs, Number.POSITIVE_INFINITY);
+        while (!done) {
+          const now = plan.progress();
+          clock.observe(now.mark, now.nextDueAt);
+          if (clock.verdict() !== 'moving') return atMoment();
+          await sleep(250);
+        }
       });
     } else {
       timer = setTimeout(atMoment, delay);
