@@ -20,6 +20,7 @@ import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
 import type { Logger } from './log.ts';
 import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/imap-watcher.ts';
 import { startPdfPool, stopPdfPool } from './pdf/pdf-pool.ts';
+import { warmMailParser } from './intake/read-request-mail.ts';
 import { createSmtpSender } from './mail/smtp-sender.ts';
 import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
@@ -142,6 +143,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
     onMoved: (message) => markMoved(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
+  });
+
+  // The mail parser is loaded just after the first login, once IDLE is under way, not before it.
+  const stopWarming = requestWatcher.on('connected', () => {
+    stopWarming();
+    setTimeout(() => void warmMailParser().catch(() => undefined), 250).unref();
   });
 
   const returns = config.mailboxes.returns;

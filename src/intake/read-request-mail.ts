@@ -2,7 +2,21 @@
 // intake: mailparser parses asynchronously, and a mail forwarded "as attachment" carries
 // its PDFs inside a message/rfc822 part. Unpacking it here keeps `parseRequestMail`
 // synchronous and pure.
-import { simpleParser, type Attachment, type ParsedMail, type SimpleParserOptions } from 'mailparser';
+import type { Attachment, ParsedMail, SimpleParserOptions } from 'mailparser';
+
+// mailparser (with its HTML and charset tables) is loaded on first use, not at start-up:
+// the daemon is in IDLE sooner, and `warmMailParser()` loads it once it is.
+let parser: Promise<typeof import('mailparser')> | undefined;
+const mailparser = () => (parser ??= import('mailparser'));
+
+/** Loads the mail parser ahead of the first mail (the daemon calls it once its watchers are up). */
+export async function warmMailParser(): Promise<void> {
+  await mailparser();
+}
+
+async function simpleParser(raw: Buffer | string, options: SimpleParserOptions): Promise<ParsedMail> {
+  return (await mailparser()).simpleParser(raw, options);
+}
 
 /** Forwards of forwards are opened this deep; deeper ones stay packed (and are ignored). */
 export const MAX_FORWARD_DEPTH = 3;

@@ -1,7 +1,7 @@
 // Sends signrelay's own mail (replies, notices, alerts, deliveries) through the configured SMTP server.
 // Pooled, because smtp-server-like peers pause before their greeting; failures leave here
 // already classified (transient / permanent / auth / config) so the mail job can decide.
-import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';
 import { classifySmtpError } from './classify-smtp-error.ts';
@@ -37,7 +37,8 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
   const context = { host: smtp.host, port: smtp.port, user: smtp.user, password: smtp.password };
   const oauth = options.tokenSource ? smtpOauth(smtp, options.tokenSource) : undefined;
   const classify = (err: unknown) => (oauth ? oauth.classify(err, context) : classifySmtpError(err, context));
-  const transport = nodemailer.createTransport({
+  // nodemailer is loaded with the first mail to send, not at start-up.
+  const createTransport = async (): Promise<Transporter> => (await import('nodemailer')).default.createTransport({
     host: smtp.host,
     port: smtp.port,
     // tls: false = plain connection, upgraded with STARTTLS whenever the server offers it.
@@ -51,12 +52,14 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
     socketTimeout: options.socketTimeoutMs ?? 60_000,
     logger: false,
   });
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () => (transport ??= createTransport());
   let closed = false;
 
   return {
     async send(message) {
       try {
-        const info = await transport.sendMail({ from: smtp.from, ...message });
+        const info = await (await transporter()).sendMail({ from: smtp.from, ...message });
         const result: SmtpSendResult = {
           messageId: String(info.messageId),
           accepted: addresses(info.accepted),
@@ -73,7 +76,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
     },
     async verify() {
       try {
-        await transport.verify();
+        await (await transporter()).verify();
       } catch (err) {
         throw classify(err);
       }
@@ -81,7 +84,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
     async close() {
       if (closed) return;
       closed = true;
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }

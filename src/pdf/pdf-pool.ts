@@ -18,13 +18,16 @@
 // ask for other limits than the pool's (tests, the bench), and replies carry PDFs, so the
 // IPC channel uses structured clone rather than JSON.
 //
-// Two modes. The daemon calls startPdfPool(): `workers` processes (default: one per core)
-// are started at once and kept warm — the parsers loaded, ready for the first mail of a
-// quiet morning — each replaced as soon as it dies or is killed at a limit, and recycled
-// after `maxTasksPerWorker` tasks or once its memory grew past `maxWorkerRssMb` (parsers
-// keep caches, and a heap that grew for one large PDF is not given back). Without it (the
-// CLI's `stamp` and `explain`, tests), workers start on demand and end after IDLE_MS unused.
-// Either way, an idle worker never keeps a process alive.
+// Two modes. The daemon calls startPdfPool(): `minWorkers` processes (default one) are
+// started at once and kept warm — the parsers loaded, ready for the first mail of a quiet
+// morning — and while tasks run, one more is kept ready, up to `workers` (default: one per
+// core). Each is replaced as soon as it dies or is killed at a limit, and recycled after
+// `maxTasksPerWorker` tasks or once its memory grew past `maxWorkerRssMb` (parsers keep
+// caches, and a heap that grew for one large PDF is not given back). After `idleMs` without
+// a task the workers above `minWorkers` end, and a warm worker that has worked is replaced
+// by a fresh one: a quiet daemon goes back to the memory it started with. Without
+// startPdfPool (the CLI's `stamp` and `explain`, tests), workers start on demand and end
+// after IDLE_MS unused. Either way, an idle worker never keeps a process alive.
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +59,10 @@ export interface PdfPoolSettings {
    * its heap limit (one array's growth), so this also bounds what PDFs can cost the machine.
    */
   workers: number;
+  /** Workers kept started and ready while nothing happens. */
+  minWorkers: number;
+  /** A warm worker this long without a task ends (above minWorkers) or is replaced by a fresh one. */
+  idleMs: number;
   /** A worker is replaced after this many tasks. */
   maxTasksPerWorker: number;
   /** A worker whose resident memory is above this after a task is replaced. */
@@ -64,6 +71,8 @@ export interface PdfPoolSettings {
 
 export const DEFAULT_POOL: Readonly<PdfPoolSettings> = Object.freeze({
   workers: availableParallelism(),
+  minWorkers: 1,
+  idleMs: 30_000,
   maxTasksPerWorker: 200,
   maxWorkerRssMb: 320,
 });
@@ -119,9 +128,10 @@ export function setPdfWorkerLimits(limits: Partial<PdfWorkerLimits>): PdfWorkerL
   return previous;
 }
 
-/** Keeps `settings.workers` workers started and ready until stopPdfPool() (the daemon). */
+/** Keeps workers started and ready until stopPdfPool() (the daemon). */
 export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
   pool = { ...DEFAULT_POOL, ...settings };
+  pool.minWorkers = Math.min(pool.minWorkers, pool.workers);
   warm = true;
   for (const worker of idle) clearTimeout(worker.idleTimer);
   replenish();
@@ -135,8 +145,9 @@ export function stopPdfPool(): void {
 }
 
 /** What the pool is doing (metrics and tests). */
-export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number } {
-  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal };
+export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number; pids: number[] } {
+  const pids = idle.map((w) => w.child.pid).filter((pid) => pid !== undefined);
+  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal, pids };
 }
 
 interface PooledWorker {
@@ -189,7 +200,10 @@ function startWorker(maxHeapMb: number): PooledWorker {
   return pooled;
 }
 
-/** Warm pool: idle workers under other limits are replaced, and missing ones started. */
+/**
+ * Warm pool: idle workers under other limits are replaced, and missing ones started —
+ * minWorkers, and while tasks run one ready for the next (up to `workers`).
+ */
 function replenish(): void {
   for (const worker of [...idle]) {
     if (worker.maxHeapMb !== defaults.maxHeapMb) {
@@ -197,11 +211,26 @@ function replenish(): void {
       stopWorker(worker);
     }
   }
-  while (warm && idle.length + running < pool.workers) {
+  const wanted = Math.min(pool.workers, Math.max(pool.minWorkers, running > 0 ? running + 1 : 0));
+  while (warm && idle.length + running < wanted) {
     const worker = startWorker(defaults.maxHeapMb);
     setRef(worker, false);
     idle.push(worker);
+    armIdleTimer(worker);
   }
+}
+
+/** A warm worker unused for idleMs: ended if more than minWorkers are up, else replaced by a fresh one if it has worked. */
+function armIdleTimer(pooled: PooledWorker): void {
+  clearTimeout(pooled.idleTimer);
+  pooled.idleTimer = setTimeout(() => {
+    if (!warm || !dropIdle(pooled)) return;
+    const surplus = idle.length + running >= pool.minWorkers;
+    if (surplus || pooled.tasks > 0) stopWorker(pooled);
+    else idle.push(pooled);
+    replenish();
+  }, warm ? pool.idleMs : IDLE_MS);
+  pooled.idleTimer.unref();
 }
 
 function takeWorker(maxHeapMb: number): PooledWorker {
@@ -222,14 +251,16 @@ function returnWorker(pooled: PooledWorker, rss: number): void {
     return;
   }
   setRef(pooled, false);
-  if (!warm) {
-    pooled.idleTimer = setTimeout(() => {
-      dropIdle(pooled);
-      stopWorker(pooled);
-    }, IDLE_MS);
-    pooled.idleTimer.unref();
-  }
   idle.push(pooled);
+  if (warm) {
+    armIdleTimer(pooled);
+    return;
+  }
+  pooled.idleTimer = setTimeout(() => {
+    dropIdle(pooled);
+    stopWorker(pooled);
+  }, IDLE_MS);
+  pooled.idleTimer.unref();
 }
 
 /** Ends a worker that is not running a task: it exits when its channel closes; SIGKILL if it must go at once. */
@@ -256,6 +287,8 @@ function setRef(pooled: PooledWorker, ref: boolean): void {
 
 function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: PdfWorkerLimits): Promise<T> {
   const pooled = takeWorker(limits.maxHeapMb);
+  // One more ready for the next task while this one runs (warm pool, below its size).
+  if (warm) replenish();
   const { child } = pooled;
   const id = nextId++;
   const message: PdfTaskMessage = {

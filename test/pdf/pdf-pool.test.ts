@@ -1,0 +1,116 @@
+// The daemon's warm PDF worker pool (pdf-pool.ts), from the outside: workers started before
+// the first task, one kept ready beside a running task up to the pool's size, the extra
+// ones ended and a worker that worked replaced by a fresh one after the idle time, a worker
+// that dies (idle or in a task) replaced at once with the task answered, and recycling
+// after N tasks or past the memory limit. Waits are on the pool's own status, not on time.
+import { afterEach, describe, expect, it } from 'vitest';
+import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
+import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
+import { plainPdf } from '../hostile/make-hostile-pdf.ts';
+
+const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
+const WAIT = { timeout: 60_000, interval: 20 };
+
+afterEach(() => {
+  stopPdfPool();
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function inspect(): Promise<number> {
+  const facts = await inspectPdf(await plainPdf(), LIMITS);
+  return facts.pages;
+}
+
+describe('the warm PDF worker pool', () => {
+  it('has a worker started before the first task, and keeps one more ready while a task runs', async () => {
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
+    expect(pdfPoolStatus()).toMatchObject({ warm: true, idle: 1, busy: 0, started: expect.any(Number) });
+    const before = pdfPoolStatus().started;
+    const running = inspect();
+    // The task took the warm worker; a second one was started for the next task.
+    await expect.poll(() => pdfPoolStatus().busy, WAIT).toBe(1);
+    expect(pdfPoolStatus().idle).toBe(1);
+    expect(pdfPoolStatus().started).toBe(before + 1);
+    expect(await running).toBe(1);
+    expect(pdfPoolStatus()).toMatchObject({ busy: 0, idle: 2 });
+  });
+
+  it('never starts more than its size, and answers every task', async () => {
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
+    const pages = await Promise.all(Array.from({ length: 6 }, () => inspect()));
+    expect(pages).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(pdfPoolStatus().idle).toBe(2);
+  });
+
+  it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 300 });
+    await Promise.all([inspect(), inspect()]);
+    const worked = pdfPoolStatus().pids;
+    expect(worked).toHaveLength(2);
+    await expect.poll(() => pdfPoolStatus().pids.filter((pid) => worked.includes(pid)), WAIT).toEqual([]);
+    expect(pdfPoolStatus().idle).toBe(1);
+    await expect.poll(() => worked.filter(alive), WAIT).toEqual([]);
+    // The fresh worker, never used, stays.
+    const fresh = pdfPoolStatus().pids;
+    await inspect();
+    expect(fresh.every(alive)).toBe(true);
+  });
+
+  it('replaces an idle worker that dies at once', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [first] = pdfPoolStatus().pids;
+    process.kill(first!, 'SIGKILL');
+    await expect.poll(() => pdfPoolStatus().pids, WAIT).not.toContain(first);
+    expect(pdfPoolStatus().idle).toBe(1);
+    expect(await inspect()).toBe(1);
+  });
+
+  it('answers a task whose worker is killed under it, and the next task is read normally', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [worker] = pdfPoolStatus().pids;
+    const task = inspect();
+    await expect.poll(() => pdfPoolStatus().busy, WAIT).toBe(1);
+    process.kill(worker!, 'SIGKILL');
+    // Killed while reading the task or before it arrived: either way an answer, not a hang.
+    await expect(task).rejects.toThrow(/^the PDF worker (stopped \(signal SIGKILL\) before it answered|failed: write EPIPE)/);
+    expect(await inspect()).toBe(1);
+    await expect.poll(() => pdfPoolStatus().idle, WAIT).toBe(1);
+  });
+
+  it('recycles a worker after maxTasksPerWorker tasks', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000, maxTasksPerWorker: 2 });
+    const [first] = pdfPoolStatus().pids;
+    await inspect();
+    expect(pdfPoolStatus().pids).toEqual([first]);
+    await inspect();
+    expect(pdfPoolStatus().pids).not.toContain(first);
+    expect(pdfPoolStatus().idle).toBe(1);
+  });
+
+  it('recycles a worker whose memory grew past maxWorkerRssMb', async () => {
+    // Every worker is above 1 MB: each task's worker is replaced after it.
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000, maxWorkerRssMb: 1 });
+    const started = pdfPoolStatus().started;
+    await inspect();
+    await inspect();
+    expect(pdfPoolStatus().started).toBe(started + 2);
+    expect(pdfPoolStatus().idle).toBe(1);
+  });
+
+  it('ends its workers when stopped', async () => {
+    startPdfPool({ workers: 2, minWorkers: 2, idleMs: 60_000 });
+    const pids = pdfPoolStatus().pids;
+    expect(pids).toHaveLength(2);
+    stopPdfPool();
+    expect(pdfPoolStatus()).toMatchObject({ warm: false, idle: 0 });
+    await expect.poll(() => pids.filter(alive), WAIT).toEqual([]);
+  });
+});
