@@ -1,4 +1,5 @@
-// The settings paths of the schema, shared by the checks of the example file and the README.
+// The settings paths of the schema, shared by the checks of the example file and of the
+// configuration reference (docs/configuration.md).
 export interface Def {
   type: string;
   shape?: Record<string, { _zod: { def: Def } }>;
