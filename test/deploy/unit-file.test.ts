@@ -1,4 +1,4 @@
-// deploy/signrelay.service: systemd itself accepts it, and it has what the README promises
+// deploy/signrelay.service: systemd itself accepts it, and it has what docs/operations.md promises
 // (notify + watchdog, a dedicated user, a private state dir, credentials, hardening).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';

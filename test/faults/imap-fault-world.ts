@@ -7,7 +7,7 @@ import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../support/t
 import { waitFor } from '../support/wait-for.ts';
 import { startWorld, type World } from '../integration/world.ts';
 
-/** The promised minimum pause between reconnect attempts (README: Reliability). */
+/** The promised minimum pause between reconnect attempts (docs/reliability.md). */
 export const MIN_PAUSE_MS = 1_000;
 /** A stack frame line, raw or inside a JSON string. */
 const STACK_FRAME = /(^|\n)\s+at\s\S/;
