@@ -20,7 +20,7 @@ import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
 import type { Logger } from './log.ts';
 import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/imap-watcher.ts';
 import { startPdfPool, stopPdfPool } from './pdf/pdf-pool.ts';
-import { warmMailParser } from './intake/read-request-mail.ts';
+import { warmMailParser } from './message/read-request-mail.ts';
 import { createSmtpSender } from './mail/smtp-sender.ts';
 import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
@@ -33,9 +33,9 @@ import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
-import { startStatusReporter } from './operate/status-reporter.ts';
-import { createDaemonMetrics, type DaemonMetrics } from './operate/daemon-metrics.ts';
-import { createCancelHandler } from './operate/cancel-request.ts';
+import { startStatusReporter } from './health/status-reporter.ts';
+import { createDaemonMetrics, type DaemonMetrics } from './health/daemon-metrics.ts';
+import { createCancelHandler } from './completion/cancel-request.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface Daemon {

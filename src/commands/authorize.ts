@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
-import { parseCommand } from '../operate/command-args.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
 import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
 import { openDatabase } from '../store/open-database.ts';

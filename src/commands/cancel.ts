@@ -1,11 +1,11 @@
 // `signrelay cancel ID [--reason TEXT]`: queues the `cancel` job (cancel-request.ts) for the
 // daemon — withdraw the documents at the provider, a note on the record, a notice to the
 // requester — and wakes it. Refused for requests already signed or finished.
-import { queueCancel } from '../operate/cancel-request.ts';
-import { parseCommand } from '../operate/command-args.ts';
-import { loadOperatorConfig } from '../operate/open-state.ts';
-import { jsonForTerminal } from '../operate/terminal-text.ts';
-import { wakeDaemon } from '../operate/wake-daemon.ts';
+import { queueCancel } from '../completion/cancel-request.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
+import { loadOperatorConfig } from '../cli-io/open-state.ts';
+import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { wakeDaemon } from '../service/wake-daemon.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
 

@@ -8,12 +8,12 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger, maskSecrets } from '../log.ts';
-import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../operate/checklist.ts';
-import { mailCheckItems } from '../operate/check-mail.ts';
-import { storageCheckItem } from '../operate/check-storage.ts';
-import { serviceCheckItems } from '../operate/check-services.ts';
+import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../checks/checklist.ts';
+import { mailCheckItems } from '../checks/check-mail.ts';
+import { storageCheckItem } from '../checks/check-storage.ts';
+import { serviceCheckItems } from '../checks/check-services.ts';
 import { openDatabase } from '../store/open-database.ts';
-import { parseCommand } from '../operate/command-args.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay check [--json] [--config FILE]

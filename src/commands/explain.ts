@@ -8,7 +8,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
-import { jsonForTerminal } from '../operate/terminal-text.ts';
+import { jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 

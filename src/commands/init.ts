@@ -11,8 +11,8 @@ import { instanceOf, type Instance } from '../config/instance.ts';
 import { parseConfigText } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
 import { CREDENTIALS_SOURCE_DIR } from '../config/resolve-secrets.ts';
-import { buildConfig, SECRETS, type InitAnswers } from '../operate/build-config.ts';
-import { parseCommand } from '../operate/command-args.ts';
+import { buildConfig, SECRETS, type InitAnswers } from '../cli-io/build-config.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
 interface Question {

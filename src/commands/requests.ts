@@ -1,9 +1,9 @@
 // `signrelay requests [--state S]`: the latest requests, newest first, as an aligned table
 // (or JSON lines' worth of objects with --json).
-import { parseCommand } from '../operate/command-args.ts';
-import { formatTable, shortTime } from '../operate/format-table.ts';
-import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
-import { jsonForTerminal } from '../operate/terminal-text.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
+import { formatTable, shortTime } from '../cli-io/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
+import { jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
 import { listRequests } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';

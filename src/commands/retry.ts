@@ -1,17 +1,17 @@
 // `signrelay retry ID`: a failed request goes back to the state it failed from and its
 // job is queued again (retry-plan.ts), in one transaction with an audit event; a running
 // daemon is told at once (SIGUSR2) instead of finding the job at its next look.
-import { parseCommand } from '../operate/command-args.ts';
-import { loadOperatorConfig } from '../operate/open-state.ts';
-import { retryPlan } from '../operate/retry-plan.ts';
-import { jsonForTerminal } from '../operate/terminal-text.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
+import { loadOperatorConfig } from '../cli-io/open-state.ts';
+import { retryPlan } from '../cli-io/retry-plan.ts';
+import { jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { getRequest, transition } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';
-import { wakeDaemon } from '../operate/wake-daemon.ts';
+import { wakeDaemon } from '../service/wake-daemon.ts';
 
 const USAGE = `usage: signrelay retry ID [--json] [--config FILE]
 

@@ -6,18 +6,17 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { describeError } from '../errors.ts';
-import { HEALTH_LIMITS } from '../operate/health-limits.ts';
-import { startService } from '../operate/running-service.ts';
-import { createSystemdNotifier } from '../operate/sd-notify.ts';
-import { startWatchdog } from '../operate/watchdog.ts';
+import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { startService } from '../service/running-service.ts';
+import { createSystemdNotifier } from '../service/sd-notify.ts';
+import { startWatchdog } from '../service/watchdog.ts';
 
 /** Re-exported for the demo, which masks the same secrets. */
 export { secretsOf };
 
-export interface CommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { CommandIo } from '../cli-io/command-io.ts';
+
+export type { CommandIo };
 
 export async function runDaemonCommand(args: string[], io: CommandIo): Promise<number> {
   let values;

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeError } from '../errors.ts';
-import { parseCommand } from '../operate/command-args.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
 import { PROVIDER_NAMES, providerOption } from '../sandbox/simulated-provider.ts';
 import type { CommandIo } from './run.ts';

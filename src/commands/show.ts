@@ -1,11 +1,11 @@
 // `signrelay show ID`: one request — who asked, for which record, its documents, its jobs
 // and its timeline from the audit trail. ID is a request id (r_…) or a record number; a
 // record with several requests lists them.
-import { parseCommand } from '../operate/command-args.ts';
-import { describeEvent } from '../operate/describe-event.ts';
-import { formatTable, shortTime } from '../operate/format-table.ts';
-import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
-import { escapeForTerminal, jsonForTerminal } from '../operate/terminal-text.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
+import { describeEvent } from '../cli-io/describe-event.ts';
+import { formatTable, shortTime } from '../cli-io/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
+import { escapeForTerminal, jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';

@@ -2,12 +2,12 @@
 // their servers, how long is the queue, how many requests are in each state, and when did
 // the scheduled tasks last run. Exit 0 when healthy, 1 when not (for scripts and
 // monitoring), 2 on a usage mistake.
-import { assessHealth, type Health } from '../operate/assess-health.ts';
-import { parseCommand } from '../operate/command-args.ts';
-import { ago, formatTable, shortTime } from '../operate/format-table.ts';
-import { loadOperatorConfig, openStateReadOnly } from '../operate/open-state.ts';
-import { HEALTH_LIMITS } from '../operate/health-limits.ts';
-import { escapeForTerminal, jsonForTerminal } from '../operate/terminal-text.ts';
+import { assessHealth, type Health } from '../health/assess-health.ts';
+import { parseCommand } from '../cli-io/command-args.ts';
+import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
+import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
+import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { escapeForTerminal, jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';

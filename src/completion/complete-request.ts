@@ -11,7 +11,7 @@
 // transaction that records it (queue-record-update.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
-import { isPdfContent } from '../intake/find-documents.ts';
+import { isPdfContent } from '../pdf/is-pdf.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import type { SigningProvider, DocumentStatus } from '../providers/provider.ts';
@@ -21,10 +21,10 @@ import { checksSinceTrigger } from '../store/completion-triggers.ts';
 import { addEvent } from '../store/events.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { chooseSignedCopy } from './choose-signed-copy.ts';
-import { composeRequesterNotice, type NoticeKind } from './compose-notices.ts';
+import { composeRequesterNotice, type NoticeKind } from '../notices/compose-notices.ts';
 import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
-import { queueRecordUpdate } from './queue-record-update.ts';
-import { declinedBy, refusalDetail } from './record-notes.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
+import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
 
 /**
  * How often the provider is asked after a completion mail before the mail's claim counts as

@@ -18,8 +18,9 @@ import type { BlobStore } from '../store/blobs.ts';
 import { hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, type RecordApi } from './record-effects.ts';
-import { noteMarker, signedNote } from './record-notes.ts';
+import { noteMarker, signedNote } from '../notices/record-notes.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
@@ -45,9 +46,6 @@ export function signedFileName(originalName: string): string {
   return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}-signed.pdf`;
 }
 
-export function deliveryModeOf(config: Config, request: RequestRow): 'rest' | 'email' {
-  return config.routes[request.route]?.delivery ?? config.servicenow.delivery;
-}
 
 export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
   const documents = getDocuments(deps.db, request.id);

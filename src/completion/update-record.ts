@@ -12,7 +12,7 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { getRequest } from '../store/requests.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, setFieldOnce, type RecordDeps, type RecordRef } from './record-effects.ts';
-import { updateMarker, type RecordEvent } from './record-notes.ts';
+import { updateMarker, type RecordEvent } from '../notices/record-notes.ts';
 
 const EVENTS: readonly RecordEvent[] = ['sent', 'reminded', 'declined', 'expired', 'cancelled', 'failed', 'signed'];
 

@@ -3,7 +3,7 @@
 // an error path printed to the operator is exactly the path they edit.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { AUTH_METHODS } from '../intake/check-authentication.ts';
+import { AUTH_METHODS } from './auth-methods.ts';
 import { parseSigner } from '../signer.ts';
 import { parseListenAddress } from './listen-address.ts';
 

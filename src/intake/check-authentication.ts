@@ -16,9 +16,10 @@
 // (a signature by corp.example counts for mail.corp.example; one by a sibling,
 // hr.corp.example for it.corp.example, does not — stricter than DMARC, never looser).
 import { parseAuthenticationResults, type AuthResult } from './authentication-results.ts';
+import { AUTH_METHODS, type AuthMethod } from '../config/auth-methods.ts';
 
-export const AUTH_METHODS = ['dmarc', 'dkim', 'spf'] as const;
-export type AuthMethod = (typeof AUTH_METHODS)[number];
+export { AUTH_METHODS, type AuthMethod };
+
 
 export interface AuthenticationRequirement {
   /** Methods that must all pass; empty = no requirement. */

@@ -6,7 +6,7 @@
 // - no-reply: machine-generated but possibly a real request (notification systems, bulk
 //   senders). Processed; a rejection is logged and moved, never mailed back.
 import type { ParsedMail } from 'mailparser';
-import { addressesOf, addressParts, bareAddress, hasHeader, rawHeaderValues, sameMailbox } from './mail-headers.ts';
+import { addressesOf, addressParts, bareAddress, hasHeader, rawHeaderValues, sameMailbox } from '../message/mail-headers.ts';
 
 export type AutomaticMail = { kind: 'ignore' | 'no-reply'; reason: string };
 

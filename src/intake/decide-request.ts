@@ -9,7 +9,7 @@ import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
 import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
-import { readRequestMail } from './read-request-mail.ts';
+import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 

@@ -4,18 +4,15 @@
 // claims to be a PDF but is not one is reported, so a requester learns why it was refused.
 import type { Attachment } from 'mailparser';
 import type { LimitsConfig } from '../config/schema.ts';
-import { cleanFileName, safePdfFileName, uniqueFileNames } from './safe-file-name.ts';
+import { cleanFileName, safePdfFileName, uniqueFileNames } from '../message/safe-file-name.ts';
+import { isPdfContent } from '../pdf/is-pdf.ts';
 import type { Checked, MailDocument } from './types.ts';
 
-const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
-const PDF_SNIFF_BYTES = 1024;
+export { isPdfContent };
+
 const PDF_TYPES = ['application/pdf', 'application/x-pdf', 'application/acrobat'];
 
 export type DocumentAttachment = Pick<Attachment, 'content' | 'contentType' | 'filename' | 'related'>;
-
-export function isPdfContent(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PDF_SNIFF_BYTES)).includes(PDF_MAGIC);
-}
 
 export function findDocuments(attachments: readonly DocumentAttachment[], limits: Pick<LimitsConfig, 'max_pdf_bytes' | 'max_documents'>): Checked<MailDocument[]> {
   const problems: string[] = [];

@@ -2,7 +2,7 @@
 // Addresses as they came (mail-address.ts), so an allow-list is checked against the
 // address that is really there.
 import type { ParsedMail } from 'mailparser';
-import { headerAddresses } from './mail-address.ts';
+import { headerAddresses } from '../message/mail-address.ts';
 
 export interface MailFacts {
   /** First From address, ASCII form, lower case; null when the mail has none or it cannot be trusted. */

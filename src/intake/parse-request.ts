@@ -12,7 +12,7 @@ import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
 import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
 import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
-import { isSenderAllowed, isSenderAllowedAnywhere } from './sender-allowed.ts';
+import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
 import type { IntakePolicy, MailDecision } from './types.ts';

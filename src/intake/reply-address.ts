@@ -7,7 +7,7 @@
 // else the From is answered; never signrelay's own addresses. Pure.
 import { isAligned } from './check-authentication.ts';
 import type { MailFacts } from './mail-facts.ts';
-import { addressParts, sameMailbox } from './mail-headers.ts';
+import { addressParts, sameMailbox } from '../message/mail-headers.ts';
 
 export interface ReplyAddressRules {
   /** Whether an address may send requests here (the route's allow-list; any route's for an unknown route). */

@@ -3,7 +3,7 @@
 // delivery (Delivered-To, X-Original-To) come first because they name the address this
 // copy was delivered for; To and Cc are the fallback when the server adds neither.
 import type { ParsedMail } from 'mailparser';
-import { addressesInText, addressesOf, addressParts, rawHeaderValues } from './mail-headers.ts';
+import { addressesInText, addressesOf, addressParts, rawHeaderValues } from '../message/mail-headers.ts';
 
 export const DEFAULT_ROUTE = 'default';
 const ENVELOPE_HEADERS = ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to'];

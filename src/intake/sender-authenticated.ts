@@ -4,7 +4,7 @@
 // (sender-allowed.ts): the allow-list says who may ask, this says it really is them.
 import type { RouteConfig } from '../config/schema.ts';
 import { checkAuthentication, describeFailure, type AuthenticationVerdict } from './check-authentication.ts';
-import { addressParts, rawHeaderValues, type MailHeaderLines } from './mail-headers.ts';
+import { addressParts, rawHeaderValues, type MailHeaderLines } from '../message/mail-headers.ts';
 import type { IntakePolicy } from './types.ts';
 
 export interface SenderAuthentication {

@@ -3,8 +3,8 @@
 // same transaction as the state change; a retry after a crash skips what is done and, for
 // a send whose intent has no result, asks the provider whether it happened before sending.
 import { raiseAlert } from '../alerts/raise-alert.ts';
-import { composeRequesterNotice } from '../completion/compose-notices.ts';
-import { queueRecordUpdate } from '../completion/queue-record-update.ts';
+import { composeRequesterNotice } from '../notices/compose-notices.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';

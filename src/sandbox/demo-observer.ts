@@ -14,30 +14,17 @@ import { jobsForRequest } from '../store/jobs.ts';
 import { findMessageById } from '../store/messages.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../store/requests.ts';
 import type { MailWorld } from './mail-world.ts';
+import type { DemoSources, Fact, FactMaker } from './demo-facts.ts';
 import { providerMailFacts } from './provider-mail-facts.ts';
+
+export type { DemoSources, Fact, FactMaker } from './demo-facts.ts';
 import type { ServiceNowSimulator } from './servicenow/server.ts';
 import type { SimAttachment, SimRecord } from './servicenow/instance.ts';
-import type { SimulatedProvider, SimulatedRequest } from './simulated-provider.ts';
+import type { SimulatedProvider } from './simulated-provider-types.ts';
+import type { SimulatedRequest } from './simulated-request.ts';
 
 const POLL_INTERVAL_MS = 30;
 const REPLY_PREVIEW_LINES = 5;
-
-/** One printed step: when it happened, a headline and indented details. */
-export interface Fact {
-  key: string;
-  at: number;
-  headline: string;
-  details: string[];
-}
-
-export interface DemoSources {
-  daemon: Daemon;
-  signing: SimulatedProvider;
-  servicenow: ServiceNowSimulator;
-  world: MailWorld;
-  /** The watchers' moves, as they reported them. */
-  moves: Array<{ at: number; watcher: 'requests' | 'returns'; messageId: string | null; folder: string }>;
-}
 
 /** A mail already delivered to the request mailbox (its delivery is the caller's to report). */
 export interface ObservedMail {
@@ -81,8 +68,6 @@ interface Observation {
   waitingFor: string;
 }
 
-/** Renders a fact once (some read PDFs) and hands out the same one on every poll. */
-export type FactMaker = (key: string, make: () => Fact | Promise<Fact>) => Promise<Fact>;
 
 /** Prints each new fact in time order until the observation is done, fails, or the deadline passes. */
 async function follow(observe: (fact: FactMaker) => Observation, options: FollowOptions): Promise<void> {

@@ -7,9 +7,9 @@
 import { RETURNS_MAILBOX } from '../completion/process-completion-mail.ts';
 import { findMessageById } from '../store/messages.ts';
 import type { RequestRow } from '../store/requests.ts';
-import type { DemoSources, Fact, FactMaker } from './demo-observer.ts';
+import type { DemoSources, Fact, FactMaker } from './demo-facts.ts';
 import type { ProviderMail } from './provider-story.ts';
-import type { SimulatedRequest } from './simulated-provider.ts';
+import type { SimulatedRequest } from './simulated-request.ts';
 
 export interface ProviderMailFacts {
   facts: Array<Promise<Fact>>;

@@ -5,7 +5,7 @@
 // signing order of tasks, invitations and notices, PAdES package). Each simulated provider
 // reads those facts from its simulator's records (calls, documents, orders, mails sent), so
 // the observer (demo-observer.ts) never asks which provider it is watching.
-import type { SimulatedRequest } from './simulated-provider.ts';
+import type { SimulatedRequest } from './simulated-request.ts';
 
 /** A step as the demo prints it: a headline and indented details. */
 export interface Told {

@@ -5,7 +5,7 @@
 // signatures, and the call that downloaded it. A signing link is a bearer secret (whoever
 // has it can sign): an invitation is told by who it went to and its subject, never its text.
 import { callLine, type CompletionMail, type ProviderMail, type ProviderStory, type ToldAt } from './provider-story.ts';
-import type { SimulatedRequest } from './simulated-provider.ts';
+import type { SimulatedRequest } from './simulated-request.ts';
 import type { SentNotification } from './signicat/notifications.ts';
 import type { SimOrder, SimTask } from './signicat/orders.ts';
 import { LEGACY_TOKEN_PATH, TOKEN_PATH, type SignicatSimulator } from './signicat/server.ts';

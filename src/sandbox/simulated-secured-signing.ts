@@ -4,7 +4,7 @@
 import { securedSigningStory } from './secured-signing-story.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from './secured-signing/server.ts';
 import { randomSecret, secretWriter } from './secret-writer.ts';
-import type { SimulatedProvider, SimulatedProviderOptions } from './simulated-provider.ts';
+import type { SimulatedProvider, SimulatedProviderOptions } from './simulated-provider-types.ts';
 
 const q = (value: string) => JSON.stringify(value);
 /** Statuses after which nobody signs a document any more. */

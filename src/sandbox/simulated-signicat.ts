@@ -5,7 +5,8 @@
 import { signicatStory } from './signicat-story.ts';
 import { startSignicatSimulator, type SignicatSimulator } from './signicat/server.ts';
 import { randomSecret, secretWriter } from './secret-writer.ts';
-import type { SimulatedProvider, SimulatedProviderOptions, SimulatedRequest } from './simulated-provider.ts';
+import type { SimulatedProvider, SimulatedProviderOptions } from './simulated-provider-types.ts';
+import type { SimulatedRequest } from './simulated-request.ts';
 
 const q = (value: string) => JSON.stringify(value);
 export const SIMULATED_CLIENT_ID = 'simulated-signicat-client';

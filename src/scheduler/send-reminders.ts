@@ -4,7 +4,7 @@
 // reminder is never sent twice across runs and restarts; a transient failure is tried
 // again on the next run, a permanent one is not. A reminder sent is noted on the record:
 // its `record` job is queued with the result.
-import { queueRecordUpdate } from '../completion/queue-record-update.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';

@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { bareEnv, exitWithin, linesOf, runCli } from './helpers.ts';
-import { retryPlan } from '../../src/operate/retry-plan.ts';
+import { retryPlan } from '../../src/cli-io/retry-plan.ts';
 
 const getWorld = useChildWorld();
 const operator = (args: string[]) => runCli([...args, '--config', getWorld().configFile], { env: bareEnv() });

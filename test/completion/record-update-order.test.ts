@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { queueRecordUpdate } from '../../src/completion/queue-record-update.ts';
+import { queueRecordUpdate } from '../../src/notices/queue-record-update.ts';
 import { createRecordUpdateHandler } from '../../src/completion/update-record.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/log.ts';

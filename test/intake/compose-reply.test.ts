@@ -4,7 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { composeRejectionReply, REQUEST_LANGUAGE_HELP, replySubject, requestLanguageHelp } from '../../src/intake/compose-reply.ts';
 import { findDirectives } from '../../src/intake/directive-lines.ts';
 import { parseRequestMail } from '../../src/intake/parse-request.ts';
-import { readRequestMail } from '../../src/intake/read-request-mail.ts';
+import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { NOW, readFixture, testPolicy } from './intake-helpers.ts';
 
 const FROM = 'signrelay <signrelay@corp.example>';

@@ -1,7 +1,7 @@
 // PDFs by content, safe names, and the document limits.
 import { describe, expect, it } from 'vitest';
 import { findDocuments, isPdfContent, type DocumentAttachment } from '../../src/intake/find-documents.ts';
-import { MAX_FILE_NAME_CHARS, safePdfFileName, uniqueFileNames } from '../../src/intake/safe-file-name.ts';
+import { MAX_FILE_NAME_CHARS, safePdfFileName, uniqueFileNames } from '../../src/message/safe-file-name.ts';
 import { samplePdf } from './intake-helpers.ts';
 
 const LIMITS = { max_pdf_bytes: 20 * 1024 * 1024, max_documents: 10 };

@@ -5,7 +5,7 @@ import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { RouteConfig } from '../../src/config/schema.ts';
-import { readRequestMail } from '../../src/intake/read-request-mail.ts';
+import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import type { IntakePolicy } from '../../src/intake/types.ts';
 
 export const NOW = new Date('2026-11-03T10:00:00Z');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SendMailOptions } from 'nodemailer';
 import { parseRequestMail } from '../../src/intake/parse-request.ts';
 import { routeAddress, routeFromAddress } from '../../src/intake/route-from-address.ts';
-import { isSenderAllowed } from '../../src/intake/sender-allowed.ts';
+import { isSenderAllowed } from '../../src/message/sender-allowed.ts';
 import { buildMail, NOW, requestMail, testPolicy } from './intake-helpers.ts';
 
 const REQUEST = 'sign@corp.example';

@@ -3,7 +3,7 @@
 // cancel withdraws nothing twice; a signed request cannot be cancelled.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { queueCancel } from '../../src/operate/cancel-request.ts';
+import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { getRequest } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { sendRequest, useWorld, type World } from './world.ts';

@@ -7,7 +7,7 @@
 // email makes no REST call for the record.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
-import { queueCancel } from '../../src/operate/cancel-request.ts';
+import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { createProvider } from '../../src/providers/create-provider.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { createRemindersTask } from '../../src/scheduler/send-reminders.ts';

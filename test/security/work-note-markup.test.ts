@@ -8,7 +8,7 @@
 // must carry none of it raw, and each outside value is cut short.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { queueCancel } from '../../src/operate/cancel-request.ts';
+import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, useWorld, type World } from '../integration/world.ts';

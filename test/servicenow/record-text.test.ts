@@ -1,8 +1,8 @@
 // Outside text on its way to a ServiceNow record, as a table: what each hostile value
 // becomes, that addresses stay readable, the bound, and the notes built from such values.
 import { describe, expect, it } from 'vitest';
-import { refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/completion/record-notes.ts';
-import { composeRequesterNotice } from '../../src/completion/compose-notices.ts';
+import { refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
+import { composeRequesterNotice } from '../../src/notices/compose-notices.ts';
 import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
 import type { RequestRow } from '../../src/store/requests.ts';
 

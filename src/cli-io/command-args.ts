@@ -3,7 +3,7 @@
 // usage problem, not a bug: no stack trace).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { describeError } from '../errors.ts';
-import type { CommandIo } from '../commands/run.ts';
+import type { CommandIo } from './command-io.ts';
 
 const COMMON = {
   config: { type: 'string' },

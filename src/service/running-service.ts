@@ -9,8 +9,8 @@ import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { HEALTH_LIMITS } from './health-limits.ts';
-import { startObservabilityServer, type ObservabilityServer } from './observability-server.ts';
+import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { startObservabilityServer, type ObservabilityServer } from '../health/observability-server.ts';
 
 export interface RunningService {
   readonly daemon: Daemon;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assessHealth, type HealthInput } from '../../src/operate/assess-health.ts';
-import { formatTable } from '../../src/operate/format-table.ts';
-import { describeEvent } from '../../src/operate/describe-event.ts';
+import { assessHealth, type HealthInput } from '../../src/health/assess-health.ts';
+import { formatTable } from '../../src/cli-io/format-table.ts';
+import { describeEvent } from '../../src/cli-io/describe-event.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const before = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();

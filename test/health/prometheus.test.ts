@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, renderPrometheus } from '../../src/operate/prometheus.ts';
+import { Histogram, renderPrometheus } from '../../src/health/prometheus.ts';
 import { parseListenAddress } from '../../src/config/listen-address.ts';
 
 describe('renderPrometheus', () => {

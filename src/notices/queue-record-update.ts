@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
-import { deliveryModeOf } from './deliver-to-servicenow.ts';
+import { deliveryModeOf } from './delivery-mode.ts';
 import { noteFor, type RecordUpdate } from './record-notes.ts';
 
 /** Call inside the transaction that records the event. Returns whether a job was queued. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable } from '../../src/operate/format-table.ts';
-import { escapeForTerminal, jsonForTerminal } from '../../src/operate/terminal-text.ts';
+import { formatTable } from '../../src/cli-io/format-table.ts';
+import { escapeForTerminal, jsonForTerminal } from '../../src/cli-io/terminal-text.ts';
 
 describe('escapeForTerminal', () => {
   it.each([

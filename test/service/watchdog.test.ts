@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SignrelayError } from '../../src/errors.ts';
 import type { WatcherStatus } from '../../src/mail/imap-watcher.ts';
-import type { SystemdNotifier } from '../../src/operate/sd-notify.ts';
-import { startWatchdog, watcherAlive } from '../../src/operate/watchdog.ts';
+import type { SystemdNotifier } from '../../src/service/sd-notify.ts';
+import { startWatchdog, watcherAlive } from '../../src/service/watchdog.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSystemdNotifier, watchdogIntervalMs } from '../../src/operate/sd-notify.ts';
+import { createSystemdNotifier, watchdogIntervalMs } from '../../src/service/sd-notify.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { listenForNotifications } from '../support/notify-socket.ts';

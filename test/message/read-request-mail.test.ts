@@ -1,8 +1,8 @@
 // Forwarded mails: PDFs inside attached messages count as the mail's own.
 import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { expandForwardedMessages, readRequestMail } from '../../src/intake/read-request-mail.ts';
-import { buildRaw, fixtureBytes, samplePdf } from './intake-helpers.ts';
+import { expandForwardedMessages, readRequestMail } from '../../src/message/read-request-mail.ts';
+import { buildRaw, fixtureBytes, samplePdf } from '../intake/intake-helpers.ts';
 
 describe('readRequestMail', () => {
   it('opens a message/rfc822 attachment and takes its attachments', async () => {

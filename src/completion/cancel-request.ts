@@ -6,8 +6,8 @@
 // and bounded, like any outside text on a record: record-notes.ts). Run by the daemon's
 // serial job runner, so it never races a submit job that is uploading or sending.
 import type { Config } from '../config/schema.ts';
-import { composeRequesterNotice } from '../completion/compose-notices.ts';
-import { queueRecordUpdate } from '../completion/queue-record-update.ts';
+import { composeRequesterNotice } from '../notices/compose-notices.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
 import { SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';

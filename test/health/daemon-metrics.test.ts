@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDaemonMetrics, serviceOf } from '../../src/operate/daemon-metrics.ts';
-import { renderPrometheus } from '../../src/operate/prometheus.ts';
+import { createDaemonMetrics, serviceOf } from '../../src/health/daemon-metrics.ts';
+import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
