@@ -39,14 +39,23 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
   let probing = false;
   let resolveEnded: (value: unknown) => void = () => {};
   const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
-  let signalClosed: (err: unknown) => void = () => {};
-  const closedSignal = new Promise<never>((_, reject) => (signalClosed = reject));
-  closedSignal.catch(() => {});
+  /** Why the connection went away, once it has; and the guarded calls still waiting, to be told. */
+  let closedReason: { error: unknown } | undefined;
+  const waitingCalls = new Set<(err: unknown) => void>();
 
-  /** Awaits an IMAP call, but gives up when the connection goes away (a pending command may never settle). */
+  /**
+   * Awaits an IMAP call, but gives up when the connection goes away (a pending command may
+   * never settle). Not Promise.race with one promise that lives as long as the session: each
+   * race leaves a reaction on it that holds the call's result — every fetched mail's source
+   * stayed in memory until the session ended (the daemon grew by each mail's size).
+   */
   const guard = <T>(operation: Promise<T>): Promise<T> => {
     operation.catch(() => {});
-    return Promise.race([operation, closedSignal]);
+    if (closedReason) return Promise.reject(closedReason.error);
+    return new Promise<T>((resolve, reject) => {
+      waitingCalls.add(reject);
+      operation.then(resolve, reject).finally(() => waitingCalls.delete(reject));
+    });
   };
   const pass: PassContext = { ...ctx, isStopping: () => over || ctx.isStopping() };
   const livenessTimer = setInterval(() => void probe(), ctx.livenessIntervalMs);
@@ -56,7 +65,9 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     over = true;
     clearInterval(livenessTimer);
     clearTimeout(retryTimer);
-    signalClosed(err ?? closedError());
+    closedReason = { error: err ?? closedError() };
+    for (const reject of waitingCalls) reject(closedReason.error);
+    waitingCalls.clear();
     try {
       client.close();
     } catch {
