@@ -4,6 +4,7 @@
 // counter, start again at zero when the process does. Stage latencies are histograms fed
 // from the audit trail: each scrape reads only the transitions written since the last one.
 import type { ImapWatcher } from '../mail/imap-watcher.ts';
+import { pdfPoolStatus } from '../pdf/pdf-pool.ts';
 import type { Db } from '../store/open-database.ts';
 import { countRequestsByState, queueSummary } from '../store/status-queries.ts';
 import { Histogram, type HistogramFamily, type MetricFamily } from './prometheus.ts';
@@ -84,10 +85,24 @@ export function createDaemonMetrics(options: { db: Db; watchers: Record<string, 
           samples: watchers.filter((w) => w.status.lastHeartbeatAt).map((w) => ({ labels: { mailbox: w.mailbox }, value: (at.getTime() - w.status.lastHeartbeatAt!.getTime()) / 1000 })) },
         { name: 'signrelay_imap_reconnects_total', help: 'IMAP connection attempts after the first.', type: 'counter',
           samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.reconnects })) },
+        ...memoryFamilies(),
         { name: 'signrelay_stage_duration_seconds', help: 'Time per stage: submit (mail received to signers invited), signing (invited to signed), delivery (signed to on the record).',
           type: 'histogram', buckets: STAGE_BUCKETS,
           series: [...stages].map(([stage, h]) => ({ labels: { stage }, counts: h.counts, sum: h.sum, count: h.count })) },
       ];
     },
   };
+}
+
+/** The main process's memory (the PDF workers are recycled by the pool past their limit) and the PDF pool's workers. */
+function memoryFamilies(): MetricFamily[] {
+  const memory = process.memoryUsage();
+  const pool = pdfPoolStatus();
+  return [
+    { name: 'signrelay_process_memory_bytes', help: 'The main process\'s memory: resident (rss), JS heap in use (heap), outside the heap (external: buffers and native objects).', type: 'gauge',
+      samples: [{ labels: { kind: 'rss' }, value: memory.rss }, { labels: { kind: 'heap' }, value: memory.heapUsed }, { labels: { kind: 'external' }, value: memory.external }] },
+    { name: 'signrelay_pdf_workers', help: 'PDF worker processes: idle (started and ready) or busy (reading a PDF).', type: 'gauge',
+      samples: [{ labels: { state: 'idle' }, value: pool.idle }, { labels: { state: 'busy' }, value: pool.busy }] },
+    { name: 'signrelay_pdf_tasks_waiting', help: 'PDF tasks waiting for a worker (all concurrency.pdf_workers busy).', type: 'gauge', samples: [{ value: pool.waiting }] },
+  ];
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDaemonMetrics, serviceOf } from '../../src/health/daemon-metrics.ts';
 import { renderPrometheus } from '../../src/health/prometheus.ts';
+import { startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
@@ -70,6 +71,24 @@ describe('createDaemonMetrics', () => {
     expect(text).toContain('signrelay_jobs_pending 2');
     expect(text).toContain('signrelay_jobs_due 1');
     expect(text).toContain('signrelay_oldest_due_job_age_seconds 60');
+  });
+
+  it('reports the main process\'s memory and the PDF pool\'s workers as they are', async () => {
+    const metrics = createDaemonMetrics({ db: openMemoryDatabase(), watchers: {}, now: () => at(100) });
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    let text = renderPrometheus(metrics.collect());
+    expect(value(text, 'signrelay_process_memory_bytes{kind="rss"}')).toBeGreaterThan(value(text, 'signrelay_process_memory_bytes{kind="heap"}'));
+    expect(value(text, 'signrelay_process_memory_bytes{kind="external"}')).toBeGreaterThan(0);
+    expect(text).toContain('signrelay_pdf_workers{state="idle"} 0');
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
+    try {
+      text = renderPrometheus(metrics.collect());
+      expect(text).toContain('signrelay_pdf_workers{state="idle"} 1');
+      expect(text).toContain('signrelay_pdf_workers{state="busy"} 0');
+      expect(text).toContain('signrelay_pdf_tasks_waiting 0');
+    } finally {
+      stopPdfPool();
+    }
   });
 
   it.each([['provider_timeout', 'provider'], ['servicenow_server_error', 'servicenow'], ['smtp_unreachable', 'smtp'], ['pdf_too_complex', 'other'], ['unexpected', 'other']])('%s is an error of %s', (code, service) => {
