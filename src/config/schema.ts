@@ -270,6 +270,11 @@ const signicatProvider = z.strictObject({
   send_result_to_archive: z.boolean().default(false),
   /** The sender of the notification mails Signicat sends (the signers' invitations, the completion notice to signrelay). */
   notification_sender: email().optional(),
+  /**
+   * A send whose answer was lost waits this long for the order's creation notice before it is
+   * taken as not done and sent again (only time signrelay was up and reading the return mailbox counts).
+   */
+  send_notice_wait_seconds: positiveInt().max(86_400, { error: 'expected at most 86400 seconds (a day)' }).default(900),
   /** Each HTTP call, answer included. */
   timeout_seconds: httpTimeout(),
   tls_verify: z.boolean().default(true),

@@ -29,15 +29,23 @@ export interface SubmitDeps {
 
 /**
  * How long a send whose answer was lost waits for the provider's own notice of it before it
- * is taken as not done (Signicat: the order's CREATED notice to the return address).
+ * is taken as not done (Signicat: the order's CREATED notice to the return address,
+ * `provider.send_notice_wait_seconds`). Only time this process has been up counts: a notice
+ * that arrived while signrelay was down is still unread in the return mailbox at the
+ * restart, and the job runner starts before the watchers — counting from the send alone,
+ * a restart after a longer outage would send a second order before reading the first one's notice.
  */
-const SEND_NOTICE_WAIT_MS = 15 * 60_000;
+function sendNoticeWaitMs(config: Config): number {
+  return (config.provider.type === 'signicat' ? config.provider.send_notice_wait_seconds : 15 * 60) * 1000;
+}
 
 /** An upload older than the provider's upload lifetime less this is renewed before a send. */
 const UPLOAD_RENEW_MARGIN_MS = 5 * 60_000;
 
 export function createSubmitHandler(deps: SubmitDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
+  /** When this process started reading the return mailbox (about when it made this handler). */
+  const startedAt = now().getTime();
 
   const effect = (requestId: string, name: string, phase: 'intent' | 'done' | 'failed', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
@@ -105,8 +113,9 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     const intentAt = lastSendIntentAt(requestId);
     if (intentAt !== undefined) {
       // A send was attempted and its outcome is unknown: ask before sending again.
+      const waitingSince = Math.max(intentAt, startedAt);
       const found = await deps.provider.findSent({
-        ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting: now().getTime() - intentAt < SEND_NOTICE_WAIT_MS,
+        ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting: now().getTime() - waitingSince < sendNoticeWaitMs(deps.config),
       });
       if (found) {
         deps.db.transaction(() => {

@@ -2,12 +2,13 @@
 // - `wait`: the job cannot succeed until something outside it is fixed: credentials or
 //   settings an operator must correct, or a service of our own that is down (the SMTP
 //   server). It waits without limit and the attempt is not counted, so a long outage
-//   never uses up the attempts a later, real failure is entitled to.
+//   never uses up the attempts a later, real failure is entitled to. Also a wait the
+//   handler itself schedules (SCHEDULED_WAIT_CODES): asked again when it says, uncounted.
 // - `retry`: a transient failure of the remote side; counted, with backoff.
 // - `fail`: permanent, bad input, or out of attempts.
 import { describeError, isSignrelayError } from '../errors.ts';
 import { STORAGE_FAILURE_CODES } from '../store/storage-failure.ts';
-import { retryDelayMs, waitDelayMs } from './retry-delay.ts';
+import { JOB_BASE_DELAY_MS, retryDelayMs, waitDelayMs } from './retry-delay.ts';
 
 /**
  * Failures that mean "our own infrastructure is down", whatever the job: the work waits for
@@ -15,8 +16,18 @@ import { retryDelayMs, waitDelayMs } from './retry-delay.ts';
  */
 export const WAIT_FOR_INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set(['smtp_unavailable', ...STORAGE_FAILURE_CODES]);
 
+/**
+ * Transient failures that are a wait with an end the handler knows, not a fault: the job
+ * asks again when the error says (its Retry-After, else the base delay), and the attempt is
+ * not counted. Signicat's lost send waiting for its order's creation notice
+ * (provider.send_notice_wait_seconds; the handler stops waiting once that has passed) must
+ * neither back off exponentially past the wait's end nor use up the attempts the send
+ * itself may need after it.
+ */
+export const SCHEDULED_WAIT_CODES: ReadonlySet<string> = new Set(['provider_send_unconfirmed']);
+
 export type JobFailureVerdict =
-  | { action: 'wait'; for: 'operator' | 'infrastructure'; delayMs: number }
+  | { action: 'wait'; for: 'operator' | 'infrastructure' | 'scheduled'; delayMs: number }
   | { action: 'retry'; delayMs: number }
   | { action: 'fail'; reason: string };
 
@@ -39,6 +50,9 @@ export function decideJobFailure(input: JobFailureInput): JobFailureVerdict {
   const delay = { retryAfterSeconds: isSignrelayError(error) ? error.retryAfterSeconds : undefined, baseMs: input.retryBaseMs, random: input.random };
   if (kind === 'auth' || kind === 'config') {
     return { action: 'wait', for: 'operator', delayMs: Math.max(waitDelayMs(input.ageMs, delay), input.operatorRetryMs) };
+  }
+  if (isSignrelayError(error) && SCHEDULED_WAIT_CODES.has(error.code)) {
+    return { action: 'wait', for: 'scheduled', delayMs: error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : input.retryBaseMs ?? JOB_BASE_DELAY_MS };
   }
   if (isSignrelayError(error) && WAIT_FOR_INFRASTRUCTURE_CODES.has(error.code)) {
     return { action: 'wait', for: 'infrastructure', delayMs: waitDelayMs(input.ageMs, delay) };

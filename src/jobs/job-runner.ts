@@ -129,6 +129,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       waitJob(options.db, job.id, message, at, now());
       const fields = { code, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message };
       if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
+      else if (verdict.for === 'scheduled') log.info('the job waits, as it asked to', fields);
       else log.warn('the job waits for a service it needs', fields);
       options.onAttempt?.(job.kind, 'retry', code);
       return;

@@ -29,7 +29,7 @@ describe('provider', () => {
     expect(load('{type: signicat, client_id: c, client_secret: s, signature_methods: [{name: nbid-sign, type: SIGNED_STATEMENT}]}').provider).toEqual({
       type: 'signicat', base_url: 'https://api.signicat.com/enterprise/sign', token_url: 'https://api.signicat.com/auth/open/connect/token',
       client_id: 'c', client_secret: 's', client_auth: 'form', scope: 'signicat-api', signature_methods: [{ name: 'nbid-sign', type: 'SIGNED_STATEMENT' }],
-      language: 'en', days_until_deletion: 30, packaging: 'none', send_result_to_archive: false, timeout_seconds: 60, tls_verify: true,
+      language: 'en', days_until_deletion: 30, packaging: 'none', send_result_to_archive: false, send_notice_wait_seconds: 900, timeout_seconds: 60, tls_verify: true,
     });
   });
 

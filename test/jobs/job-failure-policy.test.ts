@@ -19,6 +19,8 @@ describe('decideJobFailure', () => {
     ['credentials refused', failure('auth', 'provider_auth'), 0, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
     ['certificate not trusted', failure('config', 'smtp_tls_verify'), 7, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
     ['operator fix pending for hours', failure('config', 'smtp_tls_verify'), 7, 4 * HOUR, { action: 'wait', for: 'operator', delayMs: 30 * 60_000 }],
+    ['a lost send waiting for its notice, asked again as it says', failure('transient', 'provider_send_unconfirmed', 10), 9, HOUR, { action: 'wait', for: 'scheduled', delayMs: 10_000 }],
+    ['a scheduled wait without a Retry-After: the base delay', failure('transient', 'provider_send_unconfirmed'), 2, 0, { action: 'wait', for: 'scheduled', delayMs: 1_000 }],
     ['provider 503, first time', failure('transient', 'provider_unavailable'), 0, 0, { action: 'retry', delayMs: 1_000 }],
     ['provider 429 with Retry-After', failure('transient', 'provider_throttled', 90), 1, 0, { action: 'retry', delayMs: 90_000 }],
     ['an unexpected throw counts as transient', new TypeError('x is undefined'), 0, 0, { action: 'retry', delayMs: 1_000 }],
