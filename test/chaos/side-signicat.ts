@@ -12,6 +12,16 @@ import { startSimulatedProvider, type SimulatedRequest } from '../../src/sandbox
 import type { ProviderMail, ProviderSide, ProviderSideOptions, SendTally } from './provider-side.ts';
 
 export const SIGNICAT_CLIENT_SECRET = 'chaos-signicat-secret-never-logged-5e27';
+/**
+ * provider.send_notice_wait_seconds in the chaos world (default 900). A kill between the
+ * send's intent and the order's creation leaves a send no notice will ever confirm: the
+ * daemon waits this long (of its own uptime) before it creates the order after all — with
+ * the default the run would wait 15 minutes. Every notice here reaches the return mailbox
+ * within milliseconds of its order, so a minute of a daemon's life is ample to read it, even
+ * on a loaded machine where start-up alone takes seconds; a second order for a request
+ * would still be caught as a duplicate.
+ */
+export const CHAOS_SEND_NOTICE_WAIT_SECONDS = 60;
 /** The return address's notifications by what triggered them (order-body.ts): how the daemon files each. */
 const OUTCOME_OF_TRIGGER: Record<string, ProviderMail['outcome']> = { CREATED: 'notice', ORDER_COMPLETED: 'completion' };
 
@@ -26,7 +36,7 @@ export async function signicatSide(options: ProviderSideOptions): Promise<Provid
 
   return {
     name: 'signicat', displayName: signing.displayName,
-    configYaml: signing.configYaml(() => '"${CHAOS_SIGNICAT_CLIENT_SECRET}"'),
+    configYaml: withSetting(signing.configYaml(() => '"${CHAOS_SIGNICAT_CLIENT_SECRET}"'), `send_notice_wait_seconds: ${CHAOS_SEND_NOTICE_WAIT_SECONDS}`),
     env: { CHAOS_SIGNICAT_CLIENT_SECRET: signing.secret },
     secrets: Object.values(signing.secrets),
     calls: sim.calls,
@@ -92,4 +102,10 @@ export async function signicatSide(options: ProviderSideOptions): Promise<Provid
     },
     close: () => signing.close(),
   };
+}
+
+/** One more setting in a flow mapping (`{type: signicat, …}`). */
+function withSetting(flowMapping: string, setting: string): string {
+  if (!/^\{.*\}$/s.test(flowMapping.trim())) throw new Error(`expected the provider settings as a flow mapping, got ${flowMapping}`);
+  return `${flowMapping.trim().slice(0, -1)}, ${setting}}`;
 }
