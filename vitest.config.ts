@@ -1,12 +1,22 @@
 import { defineConfig } from 'vitest/config';
+import { testKinds } from './test/support/test-kinds.ts';
+
+// Three projects (test/support/test-kinds.ts decides which file goes where, from its imports):
+// `unit` (pure, in memory: `npm run test:unit`, seconds), `integration` (Dovecot, the SMTP
+// server, the simulators, the daemon in process, the PDF workers) and `slow` (chaos, hostile
+// PDFs, the CLI and the demo end to end). `npm test` runs all three.
+const kinds = testKinds(import.meta.dirname);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start their own Dovecot/SMTP servers on free ports; keep files in
     // parallel but cap workers for the 2-core CI machine.
     maxWorkers: 2,
+    projects: (['unit', 'integration', 'slow'] as const).map((name) => ({
+      extends: true,
+      test: { name, include: kinds[name] },
+    })),
   },
 });
