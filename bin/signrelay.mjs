@@ -3,11 +3,14 @@
 // line what is missing instead of a stack trace. signrelay is TypeScript run directly by
 // Node (type stripping: on by default since Node 22.18 and in Node 24; behind a flag from
 // 22.12). On an older Node it tells what to install; on 22.12–22.17 it starts itself
-// again with the flag.
+// again with the flag. An installed package has no src/ but the JavaScript built from it
+// (dist/, made by `npm pack`): that runs as it is.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const built = new URL('../dist/cli.js', import.meta.url);
 const [major, minor] = process.versions.node.split('.').map(Number);
 
 if (major < 22 || (major === 22 && minor < 12)) {
@@ -16,7 +19,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
-if (process.features.typescript) {
+if (!existsSync(cli)) {
+  await import(built.href);
+} else if (process.features.typescript) {
   await import(cli);
 } else {
   const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...process.argv.slice(2)], { stdio: 'inherit' });

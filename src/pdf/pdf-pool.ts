@@ -110,7 +110,8 @@ export interface SerializedError {
 /** `rss`: the worker's resident memory after the task, for recycling. */
 export type PdfTaskReply = { id: number; rss: number } & ({ ok: true; value: unknown } | { ok: false; error: SerializedError });
 
-const WORKER_PATH = fileURLToPath(new URL('./pdf-worker.ts', import.meta.url));
+// pdf-worker.ts beside this file in the sources, pdf-worker.js in the built package (dist/).
+const WORKER_PATH = fileURLToPath(new URL(`./pdf-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 let defaults: PdfWorkerLimits = { ...PDF_WORKER_LIMITS };
 let pool: PdfPoolSettings = { ...DEFAULT_POOL };

@@ -1,7 +1,7 @@
 // Which vitest project a test file belongs to (vitest.config.ts), read from what it imports
 // rather than from a list kept by hand:
 // - slow: the folders of long end-to-end runs (chaos under SIGKILL, hostile PDFs, the CLI
-//   and the demo as child processes);
+//   and the demo as child processes, the package packed and installed);
 // - integration: a file that reaches — through its own imports, the helpers' and src's,
 //   type-only imports aside — something that talks to another process or the network
 //   (child processes, sockets, HTTP, the IMAP and SMTP libraries, the PDF worker pool);
@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 export type TestKind = 'unit' | 'integration' | 'slow';
 
-const SLOW_FOLDERS = ['chaos', 'hostile', 'cli', 'demo'];
+const SLOW_FOLDERS = ['chaos', 'hostile', 'cli', 'demo', 'package'];
 /** Bare imports that mean "another process or the network". */
 const OUTSIDE = new Set([
   'node:child_process', 'child_process', 'node:net', 'net', 'node:http', 'http', 'node:https', 'https', 'node:tls', 'tls', 'node:dgram',
