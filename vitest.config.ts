@@ -9,8 +9,10 @@ const kinds = testKinds(import.meta.dirname);
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: a deadline only ends a test that is stuck, and a busy box must not fail one that is slow.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    expect: { poll: { timeout: 60_000 } },
     // Integration tests start their own Dovecot/SMTP servers on free ports; keep files in
     // parallel but cap workers for the 2-core CI machine.
     maxWorkers: 2,

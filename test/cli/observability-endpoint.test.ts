@@ -50,7 +50,7 @@ describe('observability.listen', () => {
 
     daemon.child.kill('SIGTERM');
     expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a non-loopback address when the configuration is read, naming the setting', async () => {
     const daemon = startCli(['run', '--config', await configWith('0.0.0.0:9464')], { env: env() });

@@ -78,7 +78,7 @@ describe('the operator commands beside a running daemon', () => {
     expect(stopped.stdout).toMatch(/^signrelay: NOT HEALTHY\n/);
     expect(stopped.stdout).toMatch(/^daemon: +not running$/m);
     expect(stopped.stdout).toMatch(/✗ the daemon is not running/);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('operator command mistakes', () => {

@@ -64,7 +64,7 @@ describe('signrelay retry and cancel', () => {
     expect(twice).toMatchObject({ code: 1, stderr: `signrelay: request ${id} cannot be cancelled: it is cancelled\n` });
     daemon.child.kill('SIGTERM');
     expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('retryPlan', () => {

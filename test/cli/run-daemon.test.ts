@@ -68,7 +68,7 @@ describe('signrelay run', () => {
     expect(getWorld().simulator.calls.filter((c) => c.path.includes('/Document/Uploader/') && c.status === 200)).toHaveLength(2);
     expect(await getWorld().folder('INBOX')).toHaveLength(0);
     expect(getWorld().smtp.messages).toHaveLength(0); // good requests get no reply
-  }, 90_000);
+  }, 180_000);
 
   it('stops promptly while a send waits for its retry, and the next daemon sends it once', async () => {
     const sendsBefore = getWorld().successfulSends().length;
@@ -87,7 +87,7 @@ describe('signrelay run', () => {
     const retried = getWorld().sentReferences().at(-1)!;
     expect(sendsOf(retried)).toBe(1);
     expect(getWorld().successfulSends()).toHaveLength(sendsBefore + 1);
-  }, 60_000);
+  }, 180_000);
 
   it('SIGTERM just as a request is accepted: exit 0, and across the restart it is sent exactly once', async () => {
     const sendsBefore = getWorld().successfulSends().length;
@@ -104,7 +104,7 @@ describe('signrelay run', () => {
     expect(getWorld().successfulSends()).toHaveLength(sendsBefore + 1);
     expect(sendsOf(getWorld().sentReferences().at(-1)!)).toBe(1);
     expect(await getWorld().folder('INBOX')).toHaveLength(0);
-  }, 60_000);
+  }, 180_000);
 
   it('never prints a secret, and prints no stack trace', () => {
     expect(daemons.length).toBeGreaterThan(0);

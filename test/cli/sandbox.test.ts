@@ -59,7 +59,7 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     sandbox.child.kill('SIGINT');
     expect(await exitWithin(sandbox, 10_000)).toEqual({ code: 0, signal: null });
     expect(sandbox.stdout).toMatch(/^signed \S+ at the simulator; its completion mail went to the return address$/m);
-  }, 90_000);
+  }, 180_000);
 });
 
 it('--provider names a provider it can simulate', async () => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   world.config.provider.timeout_seconds = 3;
   world.config.servicenow.timeout_seconds = 3;
   world.startDaemon();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await world?.close();
 });

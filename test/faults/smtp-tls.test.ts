@@ -21,7 +21,7 @@ beforeAll(async () => {
   tlsSmtp = await startSmtpSink({ tls: createSelfSignedCert() });
   // tls: false = STARTTLS when offered, which this server does.
   world.config.smtp.port = tlsSmtp.port;
-}, 30_000);
+}, 180_000);
 afterAll(async () => {
   await world?.close();
   await tlsSmtp?.close();

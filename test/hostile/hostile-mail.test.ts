@@ -144,7 +144,7 @@ describe('each hostile mail ends in exactly one folder, with its reason and at m
   // one by one, and each case waits for its own.
   beforeAll(async () => {
     for (const c of CASES) await getHostile().world.dovecot.deliver('sign@corp.example', await c.mail(c.id), senderOf(c.id));
-  }, 60_000);
+  }, 180_000);
 
   it.each(CASES)('$id: $what', async (c) => {
     const { world } = getHostile();
@@ -164,7 +164,7 @@ describe('each hostile mail ends in exactly one folder, with its reason and at m
       expect(reply.envelope.rcptTo.map((r) => r.address)).toEqual([senderOf(c.id)]);
       expect(reply.raw.toString('latin1')).toMatch(new RegExp(`^In-Reply-To: ${messageIdOf(c.id)}`, 'mi'));
     }
-  }, 70_000);
+  }, 180_000);
 });
 
 describe('a 50 MB mail', () => {
@@ -185,7 +185,7 @@ describe('a 50 MB mail', () => {
     expect(await foldersHolding(world, messageIdOf(id))).toEqual(['Rejected']);
     await waitUntilJobsSettle(world);
     expect(repliesTo(id)).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('after all of it', () => {

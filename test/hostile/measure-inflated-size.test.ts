@@ -34,11 +34,10 @@ describe('measureInflatedSize', () => {
 
   it('stops a 1 GiB bomb as soon as the budget is spent', async () => {
     const bomb = await flateBombPdf(2 ** 30);
-    const started = Date.now();
     const counted = await measureInflatedSize(bomb, 8 * MIB);
+    // It stopped within a megabyte of the budget, not after the gigabyte (how fast: npm run bench).
     expect(counted).toBeGreaterThan(8 * MIB);
     expect(counted).toBeLessThan(9 * MIB);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('is not fooled by the word "stream" in a string or name', async () => {

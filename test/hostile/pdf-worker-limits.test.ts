@@ -83,25 +83,25 @@ describe('the heap limit', () => {
     expect(bomb.length).toBeLessThan(30_000);
     const r = await refusal(() => inspectPdf(bomb, LIMITS, NO_HURRY));
     expect(r.why).toBe('reading it needs more than 256 MB of memory');
-  }, 90_000);
+  }, 180_000);
 
   it('refuses one array of 30 million numbers (59 KB), and the daemon lives on', async () => {
     // In a worker thread this aborted the whole process: V8 cannot grow one array past a
     // thread's heap limit (nodejs/node#47224), and this test never reported.
     const r = await refusal(async () => inspectPdf(await hugeArrayPdf(30_000_000, '0'), LIMITS, NO_HURRY));
     expect(r.why).toBe('reading it needs more than 256 MB of memory');
-  }, 90_000);
+  }, 180_000);
 
   it('refuses a PDF whose many objects fill a smaller heap (pdf-lib, stamping, loads every object)', async () => {
     const r = await refusal(() => stampPdf(manyObjectsPdf(40_000), stampInput(), { ...NO_HURRY, maxHeapMb: 32 }));
     expect(r.why).toBe('reading it needs more than 32 MB of memory');
-  }, 90_000);
+  }, 180_000);
 
   it('is what refused them: smaller versions are read under the default 256 MB', async () => {
     expect(PDF_WORKER_LIMITS.maxHeapMb).toBe(256);
     expect(await inspectPdf(await hugeArrayPdf(100_000), LIMITS, NO_HURRY)).toMatchObject({ pages: 1 });
     expect(await inspectPdf(manyObjectsPdf(40_000), LIMITS, NO_HURRY)).toMatchObject({ pages: 1 });
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('zip bombs', () => {

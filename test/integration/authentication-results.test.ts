@@ -73,7 +73,7 @@ it.each([
     const { decision } = await decideFromSource(raw, intakePolicyFrom(world.config), new Date());
     expect(explainJson(decision)).toMatchObject({ action: 'reject', reply: false, reason, authentication: { passed: false } });
   }
-}, 30_000);
+}, 180_000);
 
 it('answers none of them, while a genuine mistake is answered', async () => {
   const world = getWorld();

@@ -25,4 +25,4 @@ it('loses nothing and does nothing twice across a Dovecot restart', async () => 
   await waitFor(async () => (await getWorld().dovecot.list('sign', 'Processed')).length === total, { timeoutMs: 10_000, what: 'all mail in Processed' });
   expect(await getWorld().dovecot.list('sign', 'INBOX')).toHaveLength(0);
   expect(getWorld().daemon!.requestWatcher.status().reconnects).toBeGreaterThanOrEqual(1);
-}, 90_000);
+}, 180_000);

@@ -55,7 +55,7 @@ it('never processes the same mail twice, even after a UIDVALIDITY change', async
   await waitFor(async () => (await folderCount('INBOX')) === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
   expect(listRequests(getWorld().daemon!.db).filter((r) => r.subject.includes('once only'))).toHaveLength(1);
   expect(getWorld().simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
-}, 60_000);
+}, 180_000);
 
 it('recognises a mail without a Message-ID by its content', async () => {
   const world = getWorld();
@@ -68,4 +68,4 @@ it('recognises a mail without a Message-ID by its content', async () => {
   await world.dovecot.append('sign', 'INBOX', raw);
   await waitFor(() => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === duplicatesBefore + 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
   expect(listRequests(world.daemon!.db).filter((r) => r.subject.includes('RITM0010008'))).toHaveLength(1);
-}, 40_000);
+}, 180_000);

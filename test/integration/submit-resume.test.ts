@@ -101,7 +101,7 @@ describe('the submit job', () => {
     simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 0 });
     simulator.failNext('/SmartTag/Send', { status: 500 });
     run(client());
-    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
     expect(succeeded('/Document/Uploader/abcdefghijklmnopqrst-1')).toBe(1);
     expect(succeeded('/SmartTag/Send')).toBe(1);
     expect(jobsForRequest(db, id)[0]).toMatchObject({ state: 'done', attempts: 3 });
@@ -124,7 +124,7 @@ describe('the submit job', () => {
       },
     };
     run(crashingOnce);
-    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
     expect(succeeded('/SmartTag/Send')).toBe(1);
     expect(simulator.calls.some((c) => c.path.includes('/Document/Status/'))).toBe(true);
     const resolved = listEvents(db, id).find((e) => e.detail?.effect === 'send' && e.detail.phase === 'done');
@@ -135,14 +135,14 @@ describe('the submit job', () => {
     const id = await stampedRequest();
     simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 3600, times: 1 });
     run(client());
-    await expect.poll(() => jobsForRequest(db, id)[0]?.attempts, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => jobsForRequest(db, id)[0]?.attempts, { timeout: 60_000 }).toBe(1);
     await runner!.stop();
     db.close();
     // "Restart": reopen the database; make the job due now (the operator's `retry` will do this).
     db = openDatabase(dataDir);
     db.prepare('UPDATE jobs SET run_at = ?').run(new Date(0).toISOString());
     run(client());
-    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('sent');
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
     expect(succeeded('/Document/Uploader/abcdefghijklmnopqrst-1')).toBe(1);
     expect(succeeded('/SmartTag/Send')).toBe(1);
     expect(getDocuments(db, id)[0]?.providerRef).toBeTruthy();
@@ -152,7 +152,7 @@ describe('the submit job', () => {
     const id = await stampedRequest();
     simulator.failNext('/SmartTag/Send', { status: 400, body: { ResponseStatus: { ErrorCode: 'BadRequest', Message: 'DueDate is required' } } });
     run(client());
-    await expect.poll(() => getRequest(db, id)?.state, { timeout: 10_000 }).toBe('failed');
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('failed');
     expect(getRequest(db, id)?.reason).toContain('DueDate is required');
     expect(succeeded('/SmartTag/Send')).toBe(0);
     // Nobody is left in the dark: the requester gets a notice, the operators an alert.

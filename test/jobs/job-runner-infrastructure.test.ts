@@ -56,7 +56,7 @@ describe('a job whose SMTP server is down', () => {
     }));
     enqueueJob(db, { kind: 'mail', requestId }, new Date());
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, requestId)[0]?.state, { timeout: 5_000 }).toBe('done');
+    await expect.poll(() => jobsForRequest(db, requestId)[0]?.state, { timeout: 60_000 }).toBe('done');
     // Four waits (more than maxAttempts) and one counted retry, then the send: 2 counted attempts.
     expect(calls).toBe(6);
     expect(jobsForRequest(db, requestId)[0]?.attempts).toBe(2);
@@ -85,7 +85,7 @@ describe('a job done while another process holds the database', () => {
     }));
     enqueueJob(db, { kind: 'mail', requestId }, new Date());
     runner.poke();
-    await expect.poll(() => entries.find((e) => e.message === 'job runner pass failed'), { timeout: 5_000 }).toBeTruthy();
+    await expect.poll(() => entries.find((e) => e.message === 'job runner pass failed'), { timeout: 60_000 }).toBeTruthy();
     const failed = entries.find((e) => e.message === 'job runner pass failed')!;
     expect(failed.error).toContain(`storage.data_dir ${dataDir} is locked`);
     expect(failed.error).toContain('SQLITE_BUSY');
@@ -94,7 +94,7 @@ describe('a job done while another process holds the database', () => {
 
     other.exec('ROLLBACK');
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, requestId)[0]?.state, { timeout: 5_000 }).toBe('done');
+    await expect.poll(() => jobsForRequest(db, requestId)[0]?.state, { timeout: 60_000 }).toBe('done');
     await runner.idle();
     expect(calls).toBe(1);
     expect(jobsForRequest(db, requestId)[0]?.attempts).toBe(1);

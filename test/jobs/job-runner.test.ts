@@ -41,7 +41,7 @@ describe('the job runner', () => {
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('done');
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('done');
     await runner.stop();
     expect(calls).toBe(3);
     expect(jobsForRequest(db, id)[0]?.attempts).toBe(3);
@@ -59,7 +59,7 @@ describe('the job runner', () => {
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('failed');
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('failed');
     await runner.stop();
     expect(givenUp).toEqual(['the provider refused the document']);
     expect(jobsForRequest(db, id)[0]?.lastError).toBe('the provider refused the document');
@@ -73,7 +73,7 @@ describe('the job runner', () => {
     });
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 5_000 }).toBe('failed');
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('failed');
     await runner.stop();
     expect(jobsForRequest(db, id)[0]).toMatchObject({ attempts: 3, lastError: 'gave up after 3 attempts: timeout' });
   });
@@ -93,7 +93,7 @@ describe('credential failures', () => {
     const before = Date.now();
     enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
     runner.poke();
-    await expect.poll(() => jobsForRequest(db, id)[0]?.lastError, { timeout: 5_000 }).toContain('provider.api_secret');
+    await expect.poll(() => jobsForRequest(db, id)[0]?.lastError, { timeout: 60_000 }).toContain('provider.api_secret');
     await runner.stop();
     const job = jobsForRequest(db, id)[0]!;
     expect(job.state).toBe('pending');

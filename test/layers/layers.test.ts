@@ -36,7 +36,7 @@ afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true
 describe('the layers', () => {
   it('hold in src/', async () => {
     expect(await violations(ROOT, 250)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('catch a cycle, an import upwards or sideways, the sandbox used by the daemon, and a module only tests use', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'signrelay-layers-'));
@@ -65,5 +65,5 @@ describe('the layers', () => {
       'sandbox-only-from-its-commands: src/daemon.ts -> src/sandbox/sim.ts',
       'no-test-helper-in-src: src/store/only-tests-use-me.ts -> src/store/only-tests-use-me.ts',
     ]));
-  }, 120_000);
+  }, 180_000);
 });

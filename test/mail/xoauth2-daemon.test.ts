@@ -82,7 +82,7 @@ storage: {data_dir: ${join(dir, 'data')}}
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   daemon = startDaemon({ config, logger: createLogger({ level: 'debug', format: 'json', stream, secrets: secretsOf(config) }), livenessIntervalMs: 2_000, retryBaseMs: 50 });
-}, 30_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.stop();

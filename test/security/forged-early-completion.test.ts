@@ -57,4 +57,4 @@ it('a forged completion mail while the document is in progress leaves the reques
   await world.daemon!.jobs.idle();
   expect(completeJobs().map((j) => j.state)).toEqual(['done', 'done']);
   expect(record.attachments).toHaveLength(1);
-}, 90_000);
+}, 180_000);

@@ -40,7 +40,7 @@ describe('replies', () => {
     expect(reply.parsed!.subject).not.toContain('https://');
     expect(reply.parsed!.text).not.toContain('https://payroll-corp.evil.example');
     expect(reply.parsed!.subject!.length).toBeLessThanOrEqual(84);
-  }, 30_000);
+  }, 180_000);
 
   it('to one address stop at limits.max_replies_per_hour, with an alert; every mail is still filed once', async () => {
     const world = getWorld();
@@ -61,7 +61,7 @@ describe('replies', () => {
     expect(alerts.length).toBe(held.length);
     expect(JSON.parse(alerts[0]!.detail).subject).toBe('replies to payroll@corp.example held back');
     expect(world.config.limits.max_replies_per_hour).toBe(limit);
-  }, 90_000);
+  }, 180_000);
 
   it('explain says who a reply would go to, and why not the Reply-To', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'signrelay-explain-')), 'relay.eml');
@@ -90,7 +90,7 @@ describe('who may send', () => {
     expect(world.simulator.documents.size).toBe(uploads);
     await world.daemon!.jobs.idle();
     expect(world.smtp.messages.filter((m) => m.parsed?.inReplyTo === '<idn-spoof@corp.example>')).toEqual([]);
-  }, 30_000);
+  }, 180_000);
 
   it('a completion mail from a look-alike whose punycode only decodes to securedsigning.com goes to Unmatched', async () => {
     const world = getWorld();
@@ -106,7 +106,7 @@ describe('who may send', () => {
     expect(row).toMatchObject({ folder: 'Unmatched', outcome: 'unmatched' });
     expect(row.reason).toContain('noreply@xn--securedsigning-.com is not a usable address');
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'complete')).toEqual([]);
-  }, 40_000);
+  }, 180_000);
 
   it('a Record: line naming a table signrelay does not deliver to is refused with a reply saying which it does', async () => {
     const world = getWorld();
@@ -119,5 +119,5 @@ describe('who may send', () => {
     const reply = await world.smtp.waitFor((m) => m.parsed?.inReplyTo === '<sys-user@corp.example>', 15_000);
     expect(reply.parsed!.text).toContain('signrelay files documents only on sc_req_item, sn_hr_core_case, incident, not on sys_user');
     expect(world.simulator.documents.size).toBe(uploads);
-  }, 30_000);
+  }, 180_000);
 });

@@ -48,7 +48,7 @@ describe('a completion mail for request A', () => {
     for (const record of ['RITM0010001', 'RITM0010002']) {
       await waitFor(() => recordOf(world, record).journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
     }
-  }, 40_000);
+  }, 180_000);
 
   it.each([
     ['B\'s document reference in the body', () => ({ subject: 'Your document has been signed', text: `Document reference: ${b.reference}` })],
@@ -84,7 +84,7 @@ describe('a completion mail for request A', () => {
     expect(alerts).toEqual([expect.objectContaining({ subject: 'a completion mail names more than one request' })]);
     expect(recordOf(world, 'RITM0010001').attachments).toEqual([]);
     expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
-  }, 20_000);
+  }, 180_000);
 
   it('that names B only in words is delivered to A\'s record, taken from the database', async () => {
     const world = getWorld();
@@ -108,7 +108,7 @@ describe('a completion mail for request A', () => {
     expect(calls).not.toContain('RITM0010002');
     expect(calls).not.toContain(bSysId);
     expect(getRequest(world.daemon!.db, b.request.id)!.state).toBe('sent');
-  }, 30_000);
+  }, 180_000);
 
   it('leaves B deliverable by its own mail (the mails above really could have reached it)', async () => {
     const world = getWorld();
@@ -118,5 +118,5 @@ describe('a completion mail for request A', () => {
     await waitFor(() => getRequest(world.daemon!.db, b.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'B delivered' });
     expect(recordOf(world, 'RITM0010002').attachments).toHaveLength(1);
     expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
-  }, 30_000);
+  }, 180_000);
 });

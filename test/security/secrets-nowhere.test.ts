@@ -56,7 +56,7 @@ beforeAll(async () => {
   world = await startWorld();
   // An SMTP login too (the sink offers no AUTH, so nodemailer keeps it to itself; it is still a configured secret).
   startProductionLikeDaemon({ ...world.config, smtp: { ...world.config.smtp, user: SMTP_USER, password: SMTP_PASSWORD } });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await world?.close();
 });
@@ -82,7 +82,7 @@ describe('with known secrets, the main flows', () => {
   it('deliver a request (Secured Signing refresh token spent and rotated)', async () => {
     const request = await signedAndMailed('RITM0010001');
     await waitFor(() => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010001 delivered' });
-  }, 30_000);
+  }, 180_000);
 
   it('answer a rejected request', async () => {
     const before = world.smtp.messages.length;
@@ -96,13 +96,13 @@ describe('with known secrets, the main flows', () => {
     world.simulator.failNext('/Document/Uploader', { status: 401, times: 2, body });
     await world.dovecot.deliver('sign@corp.example', await buildMail({ subject: 'Contract for RITM0010003', text: 'Signer: Ann Lee <ann.lee@example.com>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] }));
     await waitFor(() => lastErrorOf('RITM0010003', 'submit'), { timeoutMs: 15_000, what: 'the refused upload recorded' });
-  }, 20_000);
+  }, 180_000);
 
   it('log and store ServiceNow refusing basic auth', async () => {
     const basic = Buffer.from(`${SN_USER}:${SN_PASSWORD}`).toString('base64');
     await signedAndMailed('RITM0010004', () => world.servicenow.failNext('/api/now/table', { status: 401, body: { error: { message: 'User Not Authenticated', detail: `Authorization: Basic ${basic} ${echo(SN_PASSWORD)}` }, status: 'failure' } }));
     await waitFor(() => lastErrorOf('RITM0010004', 'complete'), { timeoutMs: 20_000, what: 'the refused delivery recorded' });
-  }, 30_000);
+  }, 180_000);
 
   it('deliver with ServiceNow OAuth after a restart (password grant)', async () => {
     await world.stopDaemon();
@@ -112,7 +112,7 @@ describe('with known secrets, the main flows', () => {
     });
     const request = await signedAndMailed('RITM0010005');
     await waitFor(() => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010005 delivered' });
-  }, 30_000);
+  }, 180_000);
 
   it('refresh the ServiceNow token, then log, store and alert a refused attachment (403)', async () => {
     const alerts = world.smtp.messages.length;
@@ -122,7 +122,7 @@ describe('with known secrets, the main flows', () => {
     // The access token (2 s) was due by now: refreshed with the refresh token, not a new password grant.
     const grants = world.servicenow.calls.filter((c) => c.path === '/oauth_token.do' && c.status === 200).map((c) => (c.body as Record<string, string>).grant_type);
     expect(grants).toEqual(expect.arrayContaining(['password', 'refresh_token']));
-  }, 30_000);
+  }, 180_000);
 
   it('log and store ServiceNow refusing the OAuth client', async () => {
     const request = await signedAndMailed('INC0012345', () => {
@@ -130,7 +130,7 @@ describe('with known secrets, the main flows', () => {
       world.servicenow.failNext('/oauth_token.do', { status: 401, times: 4, body: { error: 'access_denied', error_description: `client ${echo(SN_CLIENT_ID, SN_CLIENT_SECRET, SN_PASSWORD)} refused` } });
     });
     await waitFor(() => jobsForRequest(db(), request.id).find((j) => j.kind === 'complete' && j.lastError), { timeoutMs: 20_000, what: 'the refused token request recorded' });
-  }, 30_000);
+  }, 180_000);
 });
 
 describe('afterwards, no secret is found', () => {

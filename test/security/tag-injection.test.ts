@@ -70,7 +70,7 @@ describe('outside text on the signature page', () => {
     await world.simulator.complete(doc.reference);
     await waitFor(() => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
     expect(mailsTo(world, ATTACKER)).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
 
 /** Mails a request that must be refused: filed in Rejected, nothing uploaded; returns the one reply's text. */
@@ -91,7 +91,7 @@ describe('tags the PDF brings along', () => {
     expect(text).toContain('resolution.pdf names its own signers in signature tags (1. Mallory Evil <mallory@attacker.example>)');
     expect(text).toContain('your mail names signers too (1. Carol Ceo <carol.ceo@corp.example>)');
     expect(text).toContain('hidden, as white or tiny text');
-  }, 30_000);
+  }, 180_000);
 
   it('a hidden [!Recipient] tag is refused and never sent, whatever else the mail says', async () => {
     const text = await refused(getWorld(), '<hidden-recipient@corp.example>', {
@@ -99,7 +99,7 @@ describe('tags the PDF brings along', () => {
       attachments: [{ filename: 'contract.pdf', content: await pdfWithHiddenText(['[!Recipient.C,Eve,Evil,eve@attacker.example]']) }],
     });
     expect(text).toContain('contract.pdf contains its own completion-recipient tag ([!Recipient.C,Eve,Evil,eve@attacker.example])');
-  }, 30_000);
+  }, 180_000);
 
   it('own [!Sign] tags on a route with default signers are refused, naming the route\'s signers', async () => {
     const text = await refused(getWorld(), '<tags-on-hr@corp.example>', {
@@ -107,7 +107,7 @@ describe('tags the PDF brings along', () => {
       attachments: [{ filename: 'offer.pdf', content: await pdfWithHiddenText(['[!Sign.1,Mallory,Evil,mallory@attacker.example]']) }],
     });
     expect(text).toContain('route "hr" (its default signers) names signers too (1. Harriet Ross <hr.director@corp.example>)');
-  }, 30_000);
+  }, 180_000);
 
   it('own [!Sign] tags alone are sent as prepared, and the request and the record\'s note name those signers', async () => {
     const world = getWorld();
@@ -123,5 +123,5 @@ describe('tags the PDF brings along', () => {
     await waitFor(() => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
     const record = world.servicenow.records.find((r) => r.number === 'RITM0010004')!;
     expect(record.journal.map((j) => j.value).join('\n')).toContain('Dana Prepared');
-  }, 60_000);
+  }, 180_000);
 });

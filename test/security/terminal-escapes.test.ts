@@ -64,7 +64,7 @@ beforeAll(async () => {
     { timeoutMs: 15_000, what: 'the request for RITM0010001' });
   await waitFor(() => jobsForRequest(getWorld().daemon!.db, request.id).some((j) => j.state === 'pending' && j.lastError?.includes('all good')),
     { timeoutMs: 15_000, what: 'the submit job to be retrying with the provider\'s message' });
-}, 40_000);
+}, 180_000);
 
 afterAll(async () => {
   await dir?.remove();

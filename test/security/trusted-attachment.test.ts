@@ -69,7 +69,7 @@ describe('completion.trust_attachment', () => {
     const chosen = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.signedCopy === 1);
     expect(chosen?.detail).toMatchObject({ source: 'mail attachment', sha256: sha256(signed) });
     expect(JSON.stringify(chosen?.detail)).toContain(sha256(forged)); // the forged copy was looked at, and refused
-  }, 90_000);
+  }, 180_000);
 
   it.each([
     ['another PDF', 'RITM0010002', () => contractPdf('Forged terms'), /token/],
@@ -92,5 +92,5 @@ describe('completion.trust_attachment', () => {
       expect(chosen?.detail).toMatchObject({ source: 'provider download', why: expect.stringMatching(/did not verify/) });
       expect(JSON.stringify(chosen?.detail)).toMatch(why);
       expect(world.logs.join('')).not.toMatch(/"stack"|\n\s+at /);
-    }, 60_000);
+    }, 180_000);
 });

@@ -54,7 +54,7 @@ describe('watermarks', () => {
     await signAndDeliver(world, request!.id, 'RITM0010001');
     expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
     expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('the instance\'s notification naming one record with another record\'s watermark is refused before anything is sent', async () => {
     const world = getWorld();
@@ -66,7 +66,7 @@ describe('watermarks', () => {
     expect(row.folder).toBe('Rejected');
     expect(row.reason).toMatch(/^the mail names RITM0010003, but its ServiceNow watermark Ref:MSG\S+ belongs to another record \(sc_req_item\/[0-9a-f]{32}\)/);
     expect(world.simulator.documents.size).toBe(uploads);
-  }, 30_000);
+  }, 180_000);
 
   it('the instance\'s notification whose watermark belongs to the record it names is delivered by that watermark', async () => {
     const world = getWorld();
@@ -79,5 +79,5 @@ describe('watermarks', () => {
     expect(request!.watermark).toBe(own);
     await signAndDeliver(world, request!.id, 'RITM0010005');
     expect(recordOf(world, 'RITM0010005').attachments).toHaveLength(1);
-  }, 60_000);
+  }, 180_000);
 });

@@ -92,7 +92,7 @@ describe('outside text on the way to a record', () => {
     const notice = await noticeTo(world, request.requester, before, /declined/);
     expectNotice(notice);
     expect(notice.text).toContain('Signed by CEO');
-  }, 60_000);
+  }, 180_000);
 
   it('a delivered request\'s note and attachment name carry the signer, subject and file name inert', async () => {
     const world = getWorld();
@@ -108,7 +108,7 @@ describe('outside text on the way to a record', () => {
     expect(record.attachments).toHaveLength(1);
     expectInert(record.attachments[0]!.fileName);
     expect(record.attachments[0]!.fileName).toMatch(/-signed\.pdf$/);
-  }, 60_000);
+  }, 180_000);
 
   it('a cancel reason is inert and bounded in the note and the notice', async () => {
     const world = getWorld();
@@ -125,5 +125,5 @@ describe('outside text on the way to a record', () => {
     expect(note.value).toContain('ann.lee@example.com');
 
     expectNotice(await noticeTo(world, request.requester, before, /withdrawn/));
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,6 +1,12 @@
 // Waiting in tests: poll a condition until it holds or a deadline passes, then fail with a
 // message that says what was awaited and what was last seen. Tests wait for facts, never
-// sleep for a guessed time.
+// sleep for a guessed time. The deadline only ends a wait for something that is not coming:
+// a fact that does come ends the wait at once, however slow the machine. So no wait gives up
+// before MIN_WAIT_MS — a busy 2-core box (a suite running beside) must not fail a test that
+// is merely slow — whatever shorter timeoutMs a caller names.
+
+/** The shortest deadline of any wait (a caller's timeoutMs may only lengthen it). */
+export const MIN_WAIT_MS = 60_000;
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -16,7 +22,7 @@ export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   options: WaitOptions = {},
 ): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = Math.max(options.timeoutMs ?? 0, MIN_WAIT_MS);
   const intervalMs = options.intervalMs ?? 25;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -48,7 +54,7 @@ export function nextEvent<Args extends unknown[]>(
   subscribe: (listener: (...args: Args) => void) => () => void,
   options: { timeoutMs?: number; what?: string; where?: (...args: Args) => boolean } = {},
 ): Promise<Args> {
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = Math.max(options.timeoutMs ?? 0, MIN_WAIT_MS);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
