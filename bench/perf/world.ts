@@ -21,8 +21,6 @@ const SN_PASSWORD = 'bench-sn-pass-never-printed-81ad';
 const SS_API_KEY = 'bench-api-key-0011';
 const SS_API_SECRET = 'bench-api-secret-never-printed-3f70';
 const RECORD_TABLE = 'sc_req_item';
-/** Above the 20 MB PDF's mail (base64: ~27.5 MB): the bench measures speed, not today's default of 25 MiB. */
-const MAX_MAIL_BYTES = 40 * 1024 * 1024;
 
 export interface BenchWorld {
   dir: string;
@@ -149,7 +147,6 @@ alerts: {to: [signrelay-admins@corp.example], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: ${RECORD_TABLE}}
-limits: {max_mail_bytes: ${MAX_MAIL_BYTES}}
 storage: {data_dir: ${w.dataDir}}
 log: {level: info, format: json}
 `;
