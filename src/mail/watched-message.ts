@@ -18,6 +18,12 @@ export interface WatchedMessage {
   fetchSource(): Promise<Buffer>;
   /** Downloads only the header block (e.g. to answer an oversize mail). Same validity. */
   fetchHeaders(): Promise<Buffer>;
+  /**
+   * Downloads the message without its attachments' bytes (mail-outline.ts): the header, the
+   * text parts, and each other part's MIME header with an empty body. A message of one part
+   * is downloaded whole. Same validity.
+   */
+  fetchOutline(): Promise<Buffer>;
 }
 
 /**

@@ -10,7 +10,7 @@
 // reason, an audit event on both requests and an operator alert, and nothing reaches either
 // record. (With A's token in the address the PDF is not opened: the address decides, the
 // signed copy comes from the API, and a mailed copy is only ever used once it verified as
-// A's own document.)
+// A's own document.) A large mail, read without its attachments' bytes, is caught the same way.
 import { describe, expect, it } from 'vitest';
 import { RETURNS_MAILBOX } from '../../src/completion/process-completion-mail.ts';
 import { stampedFileName } from '../../src/pdf/token-places.ts';
@@ -27,6 +27,8 @@ const SS_FROM = 'Secured Signing <noreply@securedsigning.com>';
 interface Sent { request: RequestRow; reference: string }
 let a: Sent;
 let b: Sent;
+/** A PDF-looking file of 400 KB: its mail is over the size above which completion mail is read without its attachments. */
+const largePdf = () => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(400_000, 'x'), Buffer.from('\n%%EOF\n')]);
 const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
 
 async function mailReturn(world: World, messageId: string, spec: MailSpec, envelope = `returns+${a.request.token}@corp.example`): Promise<ReturnType<typeof findMessageById>> {
@@ -60,6 +62,13 @@ describe('a completion mail for request A', () => {
     ['B\'s token in the attachment name', async () => ({
       subject: 'contract has been signed', text: 'signed', attachments: [{ filename: stampedFileName('contract.pdf', b.request.token), content: await contractPdf() }],
     })],
+    // A large mail is read without its attachments' bytes (fetchOutline): its text and file names still count.
+    ['B\'s document reference in the body of a mail with a 400 KB PDF', () => ({
+      subject: 'Your document has been signed', text: `Document reference: ${b.reference}`, attachments: [{ filename: 'contract.pdf', content: largePdf() }],
+    })],
+    ['B\'s token in the name of a 400 KB attached PDF', () => ({
+      subject: 'contract has been signed', text: 'signed', attachments: [{ filename: stampedFileName('contract.pdf', b.request.token), content: largePdf() }],
+    })],
     ['B\'s return address beside A\'s in the recipients', () => ({
       to: `returns+${a.request.token}@corp.example, returns+${b.request.token}@corp.example`, subject: 'contract has been signed', text: 'signed',
     })],
@@ -70,6 +79,9 @@ describe('a completion mail for request A', () => {
     const row = await mailReturn(world, messageId, { to: `returns+${a.request.token}@corp.example`, ...mail }, envelope);
 
     expect(row).toMatchObject({ outcome: 'unmatched', folder: 'Unmatched', requestId: null });
+    // A large mail was read without its PDF's bytes, and its clues still counted.
+    const reads = world.logs.flatMap((line) => line.split('\n')).filter((line) => line.includes('"completion mail read"') && line.includes(messageId));
+    expect(reads.map((line) => (JSON.parse(line) as { read: string }).read)).toEqual([name.includes('400 KB') ? 'outline' : 'whole']);
     expect(row!.reason).toMatch(new RegExp(`^it names more than one request \\(request ${a.request.id} by .*, request ${b.request.id} by .*\\): nothing was delivered`));
     for (const sent of [a, b]) {
       expect(getRequest(world.daemon!.db, sent.request.id)!.state).toBe('sent');
@@ -77,10 +89,10 @@ describe('a completion mail for request A', () => {
       expect(listEvents(world.daemon!.db, sent.request.id).some((e) => e.detail?.conflict === true && e.detail.reason === row!.reason)).toBe(true);
     }
     expect((await world.dovecot.list('returns', 'Unmatched')).some((m) => m.messageId === messageId)).toBe(true);
-    // The alert for this mail, wherever it is among the events (its mail's `sent` event may come after it).
+    // The alert for this mail (its reason and Message-ID), wherever it is among the events (its mail's `sent` event may come after it).
     const alerts = (world.daemon!.db.prepare('SELECT detail FROM events WHERE request_id IS NULL ORDER BY id').all() as Array<{ detail: string }>)
       .map((e) => JSON.parse(e.detail) as Record<string, unknown>)
-      .filter((d) => d.alert === 'unmatched' && typeof d.text === 'string' && d.text.includes(row!.reason));
+      .filter((d) => d.alert === 'unmatched' && typeof d.text === 'string' && d.text.includes(row!.reason) && d.text.includes(messageId));
     expect(alerts).toEqual([expect.objectContaining({ subject: 'a completion mail names more than one request' })]);
     expect(recordOf(world, 'RITM0010001').attachments).toEqual([]);
     expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);

@@ -1,0 +1,65 @@
+// A large mail without its attachments' bytes: the full header, every text part as it came,
+// and each other part's MIME header with an empty body — so a parser still sees the subject,
+// the recipients, the text and every attachment's name and type. Built from what IMAP serves
+// without downloading the whole message (BODYSTRUCTURE, then BODY[n.MIME] and the text
+// parts' BODY[n]). The completion watcher reads a mail with a 20 MB signed PDF this way when
+// the PDF's bytes are not needed. Pure: the structure and the fetched pieces in, bytes out.
+import type { MessageStructureObject } from 'imapflow';
+
+/** The pieces to fetch: each leaf's MIME header, and the body of each text leaf. */
+export function outlineParts(structure: MessageStructureObject): { mime: string[]; bodies: string[] } {
+  const leaves = leavesOf(structure);
+  return {
+    mime: leaves.map((leaf) => `${leaf.part}.MIME`),
+    bodies: leaves.filter(isTextLeaf).map((leaf) => leaf.part!),
+  };
+}
+
+/** Whether the structure is one the outline can stand for (a multipart; a single part is fetched whole). */
+export function canOutline(structure: MessageStructureObject | undefined): structure is MessageStructureObject {
+  return structure !== undefined && structure.type.toLowerCase().startsWith('multipart/') && leavesOf(structure).length > 0;
+}
+
+/**
+ * The outline as a message: the header (its Content-Type replaced by a multipart/mixed of our
+ * boundary), then each leaf in order — its MIME header, and its body if it is text.
+ */
+export function buildOutline(header: Buffer, structure: MessageStructureObject, pieces: Map<string, Buffer>, boundary: string): Buffer {
+  const top = withoutContentType(header.toString('latin1'));
+  const chunks = [`${top}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`];
+  for (const leaf of leavesOf(structure)) {
+    const mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
+    const body = isTextLeaf(leaf) ? pieces.get(leaf.part!)?.toString('latin1') ?? '' : '';
+    chunks.push(`--${boundary}\r\n${mime.replace(/(\r?\n)*$/, '\r\n\r\n')}${body}\r\n`);
+  }
+  chunks.push(`--${boundary}--\r\n`);
+  return Buffer.from(chunks.join(''), 'latin1');
+}
+
+/** The parts with content of their own, in order (multiparts opened; an attached message is one leaf). */
+function leavesOf(node: MessageStructureObject): MessageStructureObject[] {
+  if (node.childNodes && node.type.toLowerCase().startsWith('multipart/')) return node.childNodes.flatMap(leavesOf);
+  return node.part ? [node] : [];
+}
+
+/** Text a reader sees: text/plain or text/html not marked as an attachment. */
+function isTextLeaf(leaf: MessageStructureObject): boolean {
+  const type = leaf.type.toLowerCase();
+  return (type === 'text/plain' || type === 'text/html') && leaf.disposition?.toLowerCase() !== 'attachment';
+}
+
+/** The header block without Content-Type and Content-Transfer-Encoding (folded lines included), ending in one CRLF. */
+function withoutContentType(header: string): string {
+  const lines = header.replace(/(\r?\n)+$/, '').split(/\r?\n/);
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of lines) {
+    if (/^[ \t]/.test(line)) {
+      if (!skipping) kept.push(line);
+      continue;
+    }
+    skipping = /^(content-type|content-transfer-encoding)\s*:/i.test(line);
+    if (!skipping) kept.push(line);
+  }
+  return `${kept.join('\r\n')}\r\n`;
+}

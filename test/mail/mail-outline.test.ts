@@ -1,0 +1,75 @@
+// A large mail read without its attachments' bytes (mail-outline.ts, the watcher's
+// fetchOutline): on a real Dovecot, a completion-like mail with a text part, an HTML part and
+// a 600 KB PDF comes back as a few KB that still carry the subject, the recipients, both text
+// parts and the PDF's name and type — and a mail of one part comes back whole.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readRequestMail } from '../../src/message/read-request-mail.ts';
+import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { stopAllWatchers, watch } from './watcher-harness.ts';
+import type { WatchedMessage } from '../../src/mail/watched-message.ts';
+
+const PASSWORD = 'outline-pass-51a9';
+let dovecot: DovecotHandle;
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ users: { outline: PASSWORD } });
+});
+afterEach(stopAllWatchers);
+afterAll(async () => dovecot?.stop());
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(600_000, 'x'), Buffer.from('\n%%EOF\n')]);
+
+function completionMail(id: string): string {
+  const base64 = PDF.toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [
+    'From: noreply@securedsigning.com', 'To: returns+k7q2mzx4bd5fh6jn3wpa@corp.example', `Message-ID: <${id}@test.example>`,
+    'Subject: Document signed: contract.pdf (ref ABC1234567)', 'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed;', ' boundary="outer"', '',
+    '--outer', 'Content-Type: multipart/alternative; boundary="inner"', '',
+    '--inner', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
+    'Your document ABC1234567 was signed by J=C3=BCrgen.', '',
+    '--inner', 'Content-Type: text/html; charset=utf-8', '', '<p>Your document <b>ABC1234567</b> was signed.</p>', '',
+    '--inner--', '',
+    '--outer', 'Content-Type: application/pdf; name="contract-signed.pdf"', 'Content-Disposition: attachment; filename="contract-signed.pdf"',
+    'Content-Transfer-Encoding: base64', '', base64, '--outer--', '',
+  ].join('\r\n');
+}
+
+async function outlines(mails: string[]): Promise<Array<{ message: WatchedMessage; outline: Buffer }>> {
+  const seen: Array<{ message: WatchedMessage; outline: Buffer }> = [];
+  watch(dovecot, 'outline', PASSWORD, {
+    decide: async (message) => {
+      seen.push({ message, outline: await message.fetchOutline() });
+      return { moveTo: 'Processed' };
+    },
+  });
+  for (const mail of mails) await dovecot.deliver('outline@corp.example', mail);
+  await waitFor(() => seen.length === mails.length, { what: `${mails.length} mails outlined` });
+  return seen;
+}
+
+describe('fetchOutline', () => {
+  it('reads a mail with a large PDF as its header, its text parts and the PDF\'s name, without the PDF', async () => {
+    const { message, outline } = (await outlines([completionMail('big')]))[0]!;
+    expect(message.size).toBeGreaterThan(800_000);
+    expect(outline.length).toBeLessThan(5_000);
+    const mail = await readRequestMail(outline);
+    expect(mail.subject).toBe('Document signed: contract.pdf (ref ABC1234567)');
+    expect(mail.messageId).toBe('<big@test.example>');
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : undefined).toBe('returns+k7q2mzx4bd5fh6jn3wpa@corp.example');
+    expect(mail.text).toContain('Your document ABC1234567 was signed by Jürgen.');
+    expect(mail.html).toContain('<b>ABC1234567</b>');
+    expect(mail.attachments.map((a) => ({ name: a.filename, type: a.contentType, bytes: a.content.length }))).toEqual([
+      { name: 'contract-signed.pdf', type: 'application/pdf', bytes: 0 },
+    ]);
+  });
+
+  it('reads a mail of one part whole', async () => {
+    const plain = ['From: a@corp.example', 'To: outline@corp.example', 'Message-ID: <plain@test.example>', 'Subject: plain', '', 'Just text, ref ABC1234567.', ''].join('\r\n');
+    const { outline } = (await outlines([plain]))[0]!;
+    const mail = await readRequestMail(outline);
+    expect(mail.text).toContain('Just text, ref ABC1234567.');
+    expect(outline.toString()).toContain('Subject: plain');
+  });
+});
