@@ -4,7 +4,8 @@
 // IMAP commands of messages in hand at once (downloads, moves) queue on the one connection.
 // Metadata is fetched into an array first because running an IMAP command inside a fetch()
 // iteration deadlocks imapflow.
-import type { FetchMessageObject, ImapFlow, MessageStructureObject } from 'imapflow';
+import { randomUUID } from 'node:crypto';
+import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
 import { buildOutline, canOutline, outlineParts } from './mail-outline.ts';
@@ -64,41 +65,31 @@ interface MessageInHand {
 
 function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: FetchMessageObject, uidValidity: string): MessageInHand {
   let inHand = false;
-  function download(what: 'source' | 'headers'): Promise<Buffer>;
-  function download(what: 'structure'): Promise<Buffer | { headers: Buffer; bodyStructure: MessageStructureObject }>;
-  async function download(what: 'source' | 'headers' | 'structure'): Promise<Buffer | { headers: Buffer; bodyStructure: MessageStructureObject }> {
+  /** One FETCH of this message while its handler runs; a message no longer there is a transient failure. */
+  const fetch = async (query: FetchQueryObject): Promise<FetchMessageObject> => {
     if (!inHand) {
       throw new SignrelayError('permanent', 'imap_source_outside_handler',
         `Message UID ${meta.uid} was downloaded after its handler returned.`);
     }
-    if (what === 'structure') {
-      const shape = await guard(client.fetchOne(String(meta.uid), { headers: true, bodyStructure: true }, { uid: true }));
-      if (!shape || !shape.headers) {
-        throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
-      }
-      // One part (or nothing to leave out): the whole message.
-      if (!canOutline(shape.bodyStructure)) return download('source');
-      return { headers: shape.headers, bodyStructure: shape.bodyStructure };
-    }
-    const fetched = await guard(client.fetchOne(String(meta.uid), { [what]: true }, { uid: true }));
-    const content = fetched ? fetched[what] : undefined;
-    if (!content) {
-      throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
-    }
+    const fetched = await guard(client.fetchOne(String(meta.uid), query, { uid: true }));
+    if (!fetched) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
     ctx.heartbeat();
+    return fetched;
+  };
+  const download = async (what: 'source' | 'headers'): Promise<Buffer> => {
+    const content = (await fetch({ [what]: true }))[what];
+    if (!content) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
     return content;
   };
   const outline = async (): Promise<Buffer> => {
-    const shape = await download('structure');
-    if (!('bodyStructure' in shape)) return shape;
-    const { mime, bodies } = outlineParts(shape.bodyStructure);
-    const fetched = await guard(client.fetchOne(String(meta.uid), { bodyParts: [...mime, ...bodies] }, { uid: true }));
-    if (!fetched || !fetched.bodyParts) {
-      throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
-    }
-    ctx.heartbeat();
-    const pieces = new Map([...fetched.bodyParts].map(([key, value]) => [key.toUpperCase(), value]));
-    return buildOutline(shape.headers, shape.bodyStructure, pieces, `signrelay-outline-${meta.uid}`);
+    const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
+    // One part (or nothing to leave out): the whole message.
+    if (!headers || !canOutline(bodyStructure)) return download('source');
+    const { mime, bodies } = outlineParts(bodyStructure);
+    const { bodyParts } = await fetch({ bodyParts: [...mime, ...bodies] });
+    const pieces = new Map([...(bodyParts ?? [])].map(([key, value]) => [key.toUpperCase(), value]));
+    // A boundary the sender cannot know, so no line of a text part can end a part early or start one.
+    return buildOutline(headers, bodyStructure, pieces, `signrelay-outline-${randomUUID()}`);
   };
   const sender = meta.envelope?.from?.[0]?.address;
   const message: WatchedMessage = {

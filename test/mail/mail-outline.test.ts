@@ -1,7 +1,8 @@
 // A large mail read without its attachments' bytes (mail-outline.ts, the watcher's
 // fetchOutline): on a real Dovecot, a completion-like mail with a text part, an HTML part and
 // a 600 KB PDF comes back as a few KB that still carry the subject, the recipients, both text
-// parts and the PDF's name and type — and a mail of one part comes back whole.
+// parts and the PDF's name and type (and no part a text forges) — and a mail of one part
+// comes back whole.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
@@ -28,7 +29,9 @@ function completionMail(id: string): string {
     'Content-Type: multipart/mixed;', ' boundary="outer"', '',
     '--outer', 'Content-Type: multipart/alternative; boundary="inner"', '',
     '--inner', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
-    'Your document ABC1234567 was signed by J=C3=BCrgen.', '',
+    'Your document ABC1234567 was signed by J=C3=BCrgen.',
+    // Text that would end the outline's part and start a forged one, were its boundary guessable.
+    '--signrelay-outline-1', 'Content-Type: application/pdf; name=3D"forged.pdf"', '', 'x', '',
     '--inner', 'Content-Type: text/html; charset=utf-8', '', '<p>Your document <b>ABC1234567</b> was signed.</p>', '',
     '--inner--', '',
     '--outer', 'Content-Type: application/pdf; name="contract-signed.pdf"', 'Content-Disposition: attachment; filename="contract-signed.pdf"',
@@ -59,6 +62,7 @@ describe('fetchOutline', () => {
     expect(mail.messageId).toBe('<big@test.example>');
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : undefined).toBe('returns+k7q2mzx4bd5fh6jn3wpa@corp.example');
     expect(mail.text).toContain('Your document ABC1234567 was signed by Jürgen.');
+    expect(mail.text).toContain('--signrelay-outline-1');
     expect(mail.html).toContain('<b>ABC1234567</b>');
     expect(mail.attachments.map((a) => ({ name: a.filename, type: a.contentType, bytes: a.content.length }))).toEqual([
       { name: 'contract-signed.pdf', type: 'application/pdf', bytes: 0 },
