@@ -335,6 +335,11 @@ export function mailBytesFor(pdfBytes: number): number {
 }
 const MAIL_OVERHEAD_BYTES = 1024 * 1024;
 
+/** The largest PDF a mail of `mailBytes` can carry: mailBytesFor's inverse. */
+export function pdfBytesFor(mailBytes: number): number {
+  return Math.max(0, Math.floor(((mailBytes - MAIL_OVERHEAD_BYTES) * 3 * 76) / (4 * 78)));
+}
+
 const limits = z.strictObject({
   /** Default: what a mail with one PDF of max_pdf_bytes needs (mailBytesFor), so max_pdf_bytes applies at its stated value. */
   max_mail_bytes: positiveInt().optional(),
