@@ -1,23 +1,37 @@
+// What a watcher downloads and what it keeps, on a real Dovecot.
+//
 // A large mail read without its attachments' bytes (mail-outline.ts, the watcher's
-// fetchOutline): on a real Dovecot, a completion-like mail with a text part, an HTML part and
+// fetchOutline): a completion-like mail with a text part, an HTML part and
 // a 600 KB PDF comes back as a few KB that still carry the subject, the recipients, both text
 // parts and the PDF's name and type (and no part a text forges) — and a mail of one part
 // comes back whole.
+//
+// A watcher keeps nothing of a mail once it is filed: each mail's source, downloaded for its
+// handler, is garbage as soon as the handler is done — while the IMAP session goes on. (It
+// was not: every guarded IMAP call left a reaction holding its result on a promise that lived
+// as long as the session, so a daemon grew by the size of every mail it read.) Checked with
+// weak references and V8's collector.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { stopAllWatchers, watch } from './watcher-harness.ts';
-import type { WatchedMessage } from '../../src/mail/watched-message.ts';
+import { stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
-const PASSWORD = 'outline-pass-51a9';
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const PASSWORD = 'downloads-pass-51a9';
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
-  dovecot = await startDovecot({ users: { outline: PASSWORD } });
+  dovecot = await startDovecot({ users: { outline: PASSWORD, memory: PASSWORD } });
 });
 afterEach(stopAllWatchers);
 afterAll(async () => dovecot?.stop());
+
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(600_000, 'x'), Buffer.from('\n%%EOF\n')]);
 
@@ -75,5 +89,27 @@ describe('fetchOutline', () => {
     const mail = await readRequestMail(outline);
     expect(mail.text).toContain('Just text, ref ABC1234567.');
     expect(outline.toString()).toContain('Subject: plain');
+  });
+});
+
+
+describe('a watcher\'s memory', () => {
+  it('holds no downloaded mail after its handler is done, with the session still open', async () => {
+    const sources: Array<WeakRef<Buffer>> = [];
+    const { watcher } = watch(dovecot, 'memory', PASSWORD, {
+      decide: (_message, source) => {
+        sources.push(new WeakRef(source));
+        return { moveTo: 'Processed' };
+      },
+    });
+    const body = 'x'.repeat(76).concat('\r\n').repeat(4_000); // ~300 KB each
+    for (let n = 1; n <= 4; n++) await dovecot.deliver('memory@corp.example', testMail(`big-${n}`, { body }));
+    await waitFor(async () => sources.length === 4 && (await dovecot.list('memory', 'INBOX')).length === 0, { what: 'all four mails filed', timeoutMs: 60_000 });
+    expect(watcher.status().state).not.toBe('stopped');
+    for (let round = 0; round < 5 && sources.some((ref) => ref.deref()); round++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(sources.map((ref) => (ref.deref() ? 'kept' : 'freed'))).toEqual(['freed', 'freed', 'freed', 'freed']);
   });
 });
