@@ -167,7 +167,7 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       signers: cmd.signers,
       request: { fileName },
       stamping,
-      ownText: { pages: facts.pages, tags: facts.tags, tail: facts.tail },
+      ownText: facts,
     };
     const stamped = await stampPdf(bytes, input);
     try {

@@ -149,7 +149,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     for (const [i, doc] of draft.documents.entries()) {
       const facts = decision.pdfs[i];
       const input = {
-        ownText: facts && { pages: facts.pages, tags: facts.tags, tail: facts.tail },
+        ownText: facts,
         // A document's own tags name its signers: none are drawn besides.
         token, returnAddress: address, recipientLetter: tags ? tags.recipientLetter : 'C', textTags: tags !== false, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
         request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },

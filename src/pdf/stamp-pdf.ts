@@ -61,7 +61,6 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
 
   const own = input.ownText ?? (await readOwnText(bytes));
-  const readBack = input.stamping.mode === 'overlay' || own.pages !== doc.getPageCount();
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {
     if (input.signers.length === 0) {
@@ -71,7 +70,7 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
     // text (the provider reads none): the check proves nothing was added.
     const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
     await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, own, [], style, fileName);
-    return finish(doc, input, readBack && own.tags.map((t) => t.text));
+    return finish(doc, input, own.tags.map((t) => t.text));
   }
 
   const problems = ownTagProblems(fileName ?? 'the PDF', own.tags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
@@ -84,7 +83,7 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   const tags = stampTags(input, hasSignTags);
   const drawn = [...tags.signTags, tags.recipientTag];
   const written = drawn.map((tag) => findTags(tag)[0]!.text);
-  const expected = readBack && [...own.tags.map((t) => t.text), ...written];
+  const expected = [...own.tags.map((t) => t.text), ...written];
   if (input.stamping.mode === 'overlay') {
     const fonts = await embedTagFonts(doc, await fontFor(drawn));
     drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
@@ -99,7 +98,7 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
 async function readOwnText(bytes: Uint8Array): Promise<OwnText> {
   const pages = await extractPdfText(bytes);
   const text = pages.join('\n');
-  return { pages: pages.length, tags: findTags(text), tail: textTail(text) };
+  return { tags: findTags(text), tail: textTail(text) };
 }
 
 /**
@@ -129,13 +128,19 @@ async function drawSheet(content: SignaturePageContent, size: [number, number], 
   return sheet.save({ useObjectStreams: false });
 }
 
-/** The token in the metadata, saved, and — given the tags it must hold — the whole stamped text read back. */
-async function finish(doc: PDFDocument, input: StampInput, expected: readonly string[] | false): Promise<Uint8Array> {
+/**
+ * The token in the metadata, saved, and the whole stamped text read back: it must hold exactly
+ * the document's own tags and ours. Always — inspection read the original with pdf.js, but the
+ * stamped file is pdf-lib's rewrite of it, and a file can read one way to one and another way
+ * to the other (an object defined twice: pdf.js takes the one the table names, pdf-lib the
+ * last), so only the bytes that are sent can be trusted.
+ */
+async function finish(doc: PDFDocument, input: StampInput, expected: readonly string[]): Promise<Uint8Array> {
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false });
-  if (expected) checkTags((await extractPdfText(stamped)).join('\n'), expected, input.request.fileName);
+  checkTags((await extractPdfText(stamped)).join('\n'), expected, input.request.fileName);
   return stamped;
 }
 

@@ -228,11 +228,11 @@ describe('stampPdf, tags it did not write', () => {
     }
   });
 
-  it('reads the whole stamped text back when pdf-lib counts other pages than inspection did, and refuses a tag it finds there', async () => {
+  it('reads the whole stamped text back, and refuses a tag there that inspection did not name', async () => {
     // The parsers disagreeing on a file is what makes inspection's reading unsafe to build on:
-    // here the caller's facts (one page more, no tags) stand for such a file.
+    // here the caller's facts (no tags) stand for such a file (two-readings.test.ts has a real one).
     const withRecipient = await makePdf({ pages: [['Terms.', '[!Recipient.C,Eve,Evil,eve@attacker.example]']] });
-    const err = await stampPdf(withRecipient, input({ ownText: { pages: 2, tags: [], tail: '' } })).catch((e: unknown) => e);
+    const err = await stampPdf(withRecipient, input({ ownText: { tags: [], tail: '' } })).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
     expect((err as Error).message).toContain('tags signrelay did not write ([!Recipient.C,Eve,Evil,eve@attacker.example])');
   });
