@@ -134,7 +134,7 @@ export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
   pool = { ...DEFAULT_POOL, ...settings };
   pool.minWorkers = Math.min(pool.minWorkers, pool.workers);
   warm = true;
-  for (const worker of idle) clearTimeout(worker.idleTimer);
+  for (const worker of idle) armIdleTimer(worker);
   replenish();
   waiting.splice(0).forEach((wake) => wake());
 }
@@ -142,6 +142,8 @@ export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
 /** Ends the idle workers and returns to starting them on demand. */
 export function stopPdfPool(): void {
   warm = false;
+  clearTimeout(replenishTimer);
+  startFailures = 0;
   for (const worker of idle.splice(0)) stopWorker(worker);
 }
 
@@ -153,6 +155,7 @@ export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number;
 
 interface PooledWorker {
   child: ChildProcess;
+  startedAt: number;
   maxHeapMb: number;
   stderrTail: string;
   tasks: number;
@@ -164,6 +167,12 @@ let running = 0;
 let startedTotal = 0;
 const waiting: Array<() => void> = [];
 let nextId = 1;
+/** Warm workers in a row that died before their first task; their replacement waits longer each time. */
+let startFailures = 0;
+let replenishTimer: NodeJS.Timeout | undefined;
+const START_GRACE_MS = 5_000;
+const FIRST_RESTART_PAUSE_MS = 250;
+const MAX_RESTART_PAUSE_MS = 30_000;
 
 /** Runs one task in a worker under the limits; the caller's bytes stay intact. */
 export async function runPdfTask<T>(task: PdfTask, fileName: string | undefined, overrides: Partial<PdfWorkerLimits> = {}): Promise<T> {
@@ -190,13 +199,25 @@ function startWorker(maxHeapMb: number): PooledWorker {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   startedTotal++;
-  const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0 };
+  const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0, startedAt: Date.now() };
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => (pooled.stderrTail = (pooled.stderrTail + text).slice(-STDERR_TAIL_CHARS)));
   // A worker that cannot be started (or dies while idle) must not crash the daemon.
   child.on('error', () => {});
-  child.on('exit', () => {
-    if (dropIdle(pooled) && warm) replenish();
+  child.on('exit', (_code, signal) => {
+    if (!dropIdle(pooled) || !warm) return;
+    // A worker that ends by itself before its first task, soon after its start, cannot start
+    // (a broken install, a bad flag): try again after a growing pause, not in a tight loop.
+    // One killed (the OOM killer, an operator) is replaced at once.
+    const couldNotStart = signal === null && pooled.tasks === 0 && Date.now() - pooled.startedAt < START_GRACE_MS;
+    startFailures = couldNotStart ? startFailures + 1 : 0;
+    if (startFailures === 0) {
+      replenish();
+      return;
+    }
+    clearTimeout(replenishTimer);
+    replenishTimer = setTimeout(replenish, Math.min(MAX_RESTART_PAUSE_MS, FIRST_RESTART_PAUSE_MS * 2 ** (startFailures - 1)));
+    replenishTimer.unref();
   });
   return pooled;
 }
@@ -245,6 +266,7 @@ function takeWorker(maxHeapMb: number): PooledWorker {
 
 function returnWorker(pooled: PooledWorker, rss: number): void {
   pooled.tasks++;
+  startFailures = 0;
   const worn = pooled.tasks >= pool.maxTasksPerWorker || rss > pool.maxWorkerRssMb * 1024 * 1024;
   const unwanted = pooled.maxHeapMb !== defaults.maxHeapMb || idle.length + running > pool.workers;
   if (worn || unwanted || !pooled.child.connected) {

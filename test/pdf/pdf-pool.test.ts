@@ -2,7 +2,10 @@
 // the first task, one kept ready beside a running task up to the pool's size, the extra
 // ones ended and a worker that worked replaced by a fresh one after the idle time, a worker
 // that dies (idle or in a task) replaced at once with the task answered, and recycling
-// after N tasks or past the memory limit. Waits are on the pool's own status, not on time.
+// after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause. Waits are on the pool's own status, not on time.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
 import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
@@ -103,6 +106,28 @@ describe('the warm PDF worker pool', () => {
     await inspect();
     expect(pdfPoolStatus().started).toBe(started + 2);
     expect(pdfPoolStatus().idle).toBe(1);
+  });
+
+  it('restarts a worker that cannot start after a growing pause, not in a tight loop', async () => {
+    // Every worker dies as it starts (as a broken install or a bad Node flag would make it).
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-pool-'));
+    const dies = join(dir, 'dies.cjs');
+    writeFileSync(dies, 'process.exit(1);\n');
+    const options = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `${options ?? ''} --require ${dies}`.trim();
+    try {
+      const startedAt = Date.now();
+      const before = pdfPoolStatus().started;
+      startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+      await expect.poll(() => pdfPoolStatus().started - before, WAIT).toBeGreaterThanOrEqual(5);
+      // Pauses of 0.25, 0.5, 1 and 2 s between the five starts: a tight loop takes a fraction of that.
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3_500);
+    } finally {
+      stopPdfPool();
+      if (options === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = options;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends its workers when stopped', async () => {
