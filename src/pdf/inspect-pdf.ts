@@ -8,6 +8,7 @@ import { extractPdfText } from './extract-text.ts';
 import { findTags, ownSigners, textTail, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, unreadablePdfError } from './pdf-errors.ts';
+import { isPdfContent } from './is-pdf.ts';
 
 export { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
 export { MAX_INFLATED_BYTES } from './measure-inflated-size.ts';
@@ -36,8 +37,6 @@ export interface PdfFacts {
   tail: string;
 }
 
-// The spec lets a PDF header start anywhere in the first 1024 bytes.
-const HEADER_WINDOW = 1024;
 // The trailer (or cross-reference stream dictionary) of an encrypted file names its
 // encryption dictionary: `/Encrypt 12 0 R` or an inline `/Encrypt <<…>>`. Searched in the
 // raw bytes, because parsers disagree on encrypted files; the words "/Encrypt" in page text
@@ -54,8 +53,7 @@ export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits):
   const fileName = limits.fileName ?? 'the PDF';
   const damaged = (code: string, cause?: unknown) => unreadablePdfError(fileName, code, cause);
   if (bytes.byteLength > limits.maxPdfBytes) throw tooLargePdfError(bytes.byteLength, limits.maxPdfBytes, limits.fileName);
-  const head = Buffer.from(bytes.subarray(0, HEADER_WINDOW)).toString('latin1');
-  if (!head.includes('%PDF-')) throw damaged('pdf_not_a_pdf');
+  if (!isPdfContent(bytes)) throw damaged('pdf_not_a_pdf');
   // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
   // and pdf.js opens owner-password-only files silently: look at the trailer ourselves.
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);

@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { SignrelayError, type ErrorKind } from '../errors.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
-import type { StampInput } from './stamp-pdf.ts';
+import type { StampInput } from './stamp-tags.ts';
 import type { SentCopy } from './verify-signed-copy.ts';
 
 export interface PdfWorkerLimits {

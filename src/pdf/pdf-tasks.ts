@@ -15,7 +15,6 @@ import type { SentCopy } from './verify-signed-copy.ts';
 export type { PdfFacts, PdfLimits } from './inspect-pdf.ts';
 export type { SignedCopyVerdict } from './signed-copy-check.ts';
 export type { StampInput } from './stamp-tags.ts';
-export type { SentCopy } from './verify-signed-copy.ts';
 
 /**
  * What a received PDF is (inspect-pdf.ts): a file that takes longer than the time limit or

@@ -40,7 +40,6 @@ import { nameInTags } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
 import { quoteOutside } from '../outside-text.ts';
 
-export type { SignaturePageDetails } from './draw-signature-page.ts';
 export type { StampInput } from './stamp-tags.ts';
 
 function displayName(name: TagName): string {
