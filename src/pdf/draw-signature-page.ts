@@ -135,7 +135,19 @@ function details(layout: Layout, content: SignaturePageContent): void {
   }
 }
 
-/** Adds the signature pages to `doc` (stamp-pdf.ts draws them in a document of their own), `size` each (signaturePageSize). */
+/**
+ * Every text the pages draw, as they draw it (their own wording aside, which is ASCII): what
+ * a font must be able to draw (embed-fonts.ts fontFor).
+ */
+export function signaturePageTexts(content: SignaturePageContent): string[] {
+  const shown = [...Object.values(content.details), content.token, ...content.signers.map((s) => `${s.name} <${s.email}>`)]
+    .filter((value): value is string => typeof value === 'string')
+    .map((value) => printable(pageText(value)));
+  const tags = [...content.signers.flatMap((s) => (s.tag ? [s.tag] : [])), ...(content.recipientTag ? [content.recipientTag] : [])];
+  return [...shown, ...tags];
+}
+
+/** Adds the signature pages to `doc`, `size` each (signaturePageSize). */
 export function drawSignaturePages(doc: PDFDocument, content: SignaturePageContent, fonts: TagFonts, tagStyle: TagStyle, size: [number, number]): void {
   const layout: Layout = { doc, fonts, size, margin: Math.min(72, Math.max(36, size[0] * 0.1)), fontSize: Math.min(tagStyle.fontSize, 14), page: undefined!, y: 0 };
   newPage(layout, false);

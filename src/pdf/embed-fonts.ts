@@ -39,11 +39,3 @@ export async function fontFor(texts: readonly string[]): Promise<FontChoice> {
   const drawable = await standardCharacters;
   return texts.every((text) => Array.from(text).every((ch) => drawable.has(ch.codePointAt(0)!))) ? 'standard' : 'unicode';
 }
-
-/**
- * Whether drawing failed only because a standard font cannot encode a character (pdf-lib:
- * `WinAnsi cannot encode "ő" (0x151)`): the caller draws again with the Unicode font.
- */
-export function isStandardFontEncodingError(err: unknown): boolean {
-  return err instanceof Error && /cannot encode "/.test(err.message);
-}

@@ -33,15 +33,6 @@ export function tagScanText(text: string): string {
   return text.normalize('NFKC').replace(FORMAT_CHARS_RE, '');
 }
 
-/**
- * The end of a text that matters for what follows it: a tag starting earlier is cut before
- * the text ends (MAX_TAG_CHARS), so only one starting here can run on into text appended
- * after it. Scanning `textTail(a) + b` finds every tag `a + b` has that touches b.
- */
-export function textTail(text: string): string {
-  return tagScanText(text).slice(-MAX_TAG_CHARS);
-}
-
 /** Every tag-like sequence, in document order. */
 export function findTags(text: string): FoundTag[] {
   const scan = tagScanText(text);

@@ -5,7 +5,7 @@
 // limits (pdf-tasks.ts inspectPdf, pdf-pool.ts): a PDF is the one input an attacker shapes freely.
 import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
-import { findTags, ownSigners, textTail, type FoundTag, type OwnSigner } from './find-tags.ts';
+import { findTags, ownSigners, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
 import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, unreadablePdfError } from './pdf-errors.ts';
 import { isPdfContent } from './is-pdf.ts';
@@ -33,8 +33,6 @@ export interface PdfFacts {
   tags: FoundTag[];
   /** The signers its own well-formed [!Sign.N,…] tags name, in signing order. */
   ownSigners: OwnSigner[];
-  /** The end of its text (textTail): stamping checks that no tag runs on from it into the pages it appends. */
-  tail: string;
 }
 
 // The trailer (or cross-reference stream dictionary) of an encrypted file names its
@@ -82,11 +80,11 @@ export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits):
     if (err instanceof Error && err.name === 'PasswordException') throw encryptedPdfError(fileName);
     throw damaged('pdf_damaged', err);
   }
-  return { pages, encrypted: false, ...tagFacts(findTags(text)), tail: textTail(text) };
+  return { pages, encrypted: false, ...tagFacts(findTags(text)) };
 }
 
 /** What a document's own tags amount to. */
-export function tagFacts(tags: FoundTag[]): Omit<PdfFacts, 'pages' | 'encrypted' | 'tail'> {
+export function tagFacts(tags: FoundTag[]): Omit<PdfFacts, 'pages' | 'encrypted'> {
   const signTagCount = tags.filter((t) => t.family === 'sign').length;
   return {
     hasSignTags: signTagCount > 0,

@@ -13,29 +13,27 @@
 //
 // Whatever a subject, a file name or the document carried, the stamped PDF's text must hold
 // exactly the tags written here plus the document's own sign tags — nothing else a signing
-// service could read as a tag. Otherwise it is refused, never sent. Signature pages are
-// drawn as a document of their own, read back with pdf.js, and only those very bytes are
-// appended: with the document's own text already read by inspection (its tags, and its
-// tail, where a tag could start that runs on into the appended pages), that proves the
-// stamped text without reading the whole document a second time. The whole stamped text is
-// read back when that proof does not hold: in overlay mode (tags drawn on the document's
-// own page), and when pdf-lib, which rewrites the file, counts other pages than pdf.js did
-// (a malformed file the two parsers read differently could show other text once rewritten).
+// service could read as a tag. Otherwise it is refused, never sent. That is proven on the
+// bytes that are sent: the whole stamped file's text is read back (finish). Nothing short of
+// that is sound — inspection read the original with pdf.js, but the stamped file is pdf-lib's
+// rewrite of it, and a file can read one way to one parser and another way to the other
+// (test/pdf/two-readings.test.ts) — and, since it is read back whole, nothing else is: the
+// signature pages are drawn straight into the document.
 //
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
 import { PDFDocument } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
-import { drawSignaturePages, signaturePageSize, type SignaturePageContent } from './draw-signature-page.ts';
+import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
-import { embedTagFonts, fontFor, isStandardFontEncodingError, type FontChoice } from './embed-fonts.ts';
+import { embedTagFonts, fontFor } from './embed-fonts.ts';
 import { extractPdfText } from './extract-text.ts';
-import { findTags, tagDifference, textTail } from './find-tags.ts';
+import { findTags, tagDifference } from './find-tags.ts';
 import { hasEncryptEntry } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
-import { checkStampToken, stampTags, type OwnText, type StampInput } from './stamp-tags.ts';
+import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
 import { nameInTags } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
 import { quoteOutside } from '../outside-text.ts';
@@ -51,15 +49,10 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
   checkStampToken(input);
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
-  let doc: PDFDocument;
-  try {
-    doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
-  } catch (err) {
-    throw unreadablePdfError(fileName, 'pdf_damaged', err);
-  }
+  const doc = await loadDocument(bytes, fileName);
   if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
 
-  const own = input.ownText ?? (await readOwnText(bytes));
+  const ownTags = input.ownText?.tags ?? findTags((await extractPdfText(bytes)).join('\n'));
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {
     if (input.signers.length === 0) {
@@ -68,63 +61,43 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
     // The signers are listed without tags, and the document's own tag-like text stays plain
     // text (the provider reads none): the check proves nothing was added.
     const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
-    await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, own, [], style, fileName);
-    return finish(doc, input, own.tags.map((t) => t.text));
+    await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, style);
+    return finish(doc, input, ownTags.map((t) => t.text));
   }
 
-  const problems = ownTagProblems(fileName ?? 'the PDF', own.tags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
+  const problems = ownTagProblems(fileName ?? 'the PDF', ownTags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
   if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
-  const hasSignTags = own.tags.some((t) => t.family === 'sign');
+  const hasSignTags = ownTags.some((t) => t.family === 'sign');
   if (!hasSignTags && input.signers.length === 0) {
     throw new SignrelayError('input', 'no_signers',
       'the request names no signer and the PDF has no [!Sign.…] tags: add a line like "Signer: First Last <first.last@corp.example>"');
   }
   const tags = stampTags(input, hasSignTags);
   const drawn = [...tags.signTags, tags.recipientTag];
-  const written = drawn.map((tag) => findTags(tag)[0]!.text);
-  const expected = [...own.tags.map((t) => t.text), ...written];
+  const expected = [...ownTags.map((t) => t.text), ...drawn.map((tag) => findTags(tag)[0]!.text)];
   if (input.stamping.mode === 'overlay') {
     const fonts = await embedTagFonts(doc, await fontFor(drawn));
     drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
     return finish(doc, input, expected);
   }
   const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
-  await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, own, written, style, fileName);
+  await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, style);
   return finish(doc, input, expected);
 }
 
-/** The document's own tags and tail, read from its text layer (when inspection did not hand them over). */
-async function readOwnText(bytes: Uint8Array): Promise<OwnText> {
-  const pages = await extractPdfText(bytes);
-  const text = pages.join('\n');
-  return { tags: findTags(text), tail: textTail(text) };
-}
-
-/**
- * Draws the signature pages as a document of their own (Helvetica first, DejaVu Sans when
- * a text needs it), checks the text a reader gets from exactly those bytes — after the
- * document's own tail, so a tag running on from the document is caught — and appends them.
- */
-async function appendSignaturePages(doc: PDFDocument, content: SignaturePageContent, own: OwnText, written: readonly string[], style: Omit<TagStyle, 'font'>, fileName: string | undefined): Promise<void> {
-  const size = signaturePageSize(doc);
-  let sheetBytes: Uint8Array;
+async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
-    sheetBytes = await drawSheet(content, size, 'standard', style);
+    return await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
   } catch (err) {
-    if (!isStandardFontEncodingError(err)) throw err;
-    sheetBytes = await drawSheet(content, size, 'unicode', style);
+    throw unreadablePdfError(fileName, 'pdf_damaged', err);
   }
-  const sheetText = (await extractPdfText(sheetBytes)).join('\n');
-  checkTags(`${own.tail}\n${sheetText}`, [...findTags(own.tail).map((t) => t.text), ...written], fileName);
-  const sheet = await PDFDocument.load(sheetBytes);
-  for (const page of await doc.copyPages(sheet, sheet.getPageIndices())) doc.addPage(page);
 }
 
-async function drawSheet(content: SignaturePageContent, size: [number, number], choice: FontChoice, style: Omit<TagStyle, 'font'>): Promise<Uint8Array> {
-  const sheet = await PDFDocument.create({ updateMetadata: false });
-  const fonts = await embedTagFonts(sheet, choice);
-  drawSignaturePages(sheet, content, fonts, { ...style, font: fonts.regular }, size);
-  return sheet.save({ useObjectStreams: false });
+/** Draws the signature pages in Helvetica when it can draw every text on them, in DejaVu Sans otherwise. */
+async function appendSignaturePages(doc: PDFDocument, content: SignaturePageContent, style: Omit<TagStyle, 'font'>): Promise<void> {
+  const size = signaturePageSize(doc);
+  const fonts = await embedTagFonts(doc, await fontFor(signaturePageTexts(content)));
+  drawSignaturePages(doc, content, fonts, { ...style, font: fonts.regular }, size);
 }
 
 /**

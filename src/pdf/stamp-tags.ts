@@ -9,12 +9,10 @@ import type { FoundTag } from './find-tags.ts';
 import { nameInTags, tagFontCanDraw } from './tag-font.ts';
 import type { TagName } from './tag-name.ts';
 
-/** What inspection read in a document's text layer (PdfFacts.tags and .tail). */
+/** What inspection read in a document's text layer (PdfFacts.tags). */
 export interface OwnText {
   /** Everything in it a signing service could take for a tag. */
   tags: FoundTag[];
-  /** The end of its text, long enough to hold any tag that could run on into an appended page. */
-  tail: string;
 }
 
 export interface StampInput {

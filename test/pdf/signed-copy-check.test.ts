@@ -55,7 +55,7 @@ async function stamp(original: Uint8Array, stamping: Partial<StampingConfig> = {
   const input: StampInput = {
     token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C', signers: SIGNERS,
     request: { fileName: 'contract.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
-    stamping: { ...STAMPING, ...stamping }, ownText: { tags: [], tail: '' }, now: new Date('2026-02-01T10:00:00Z'),
+    stamping: { ...STAMPING, ...stamping }, ownText: { tags: [] }, now: new Date('2026-02-01T10:00:00Z'),
   };
   return stampPdfInProcess(original, input);
 }

@@ -131,6 +131,18 @@ describe('stampPdf, signature-page mode', () => {
     }
   });
 
+  it('draws the signature page in the Unicode font when outside text needs it only once normalised', async () => {
+    // "½" is Latin-1, but the page draws text normalised (NFKC: "1⁄2", with U+2044, which
+    // Helvetica's encoding lacks): the font is chosen for the text as drawn, not as received.
+    const request = { fileName: 'Vertrag ½.pdf', subject: 'Договор для Дмитрия', requester: 'pat@corp.example' };
+    const stamped = await stampPdf(await makePages(1), input({ request }));
+    const { pdfjs } = await texts(stamped);
+    const page = pdfjs[1]!.normalize('NFC');
+    expect(page).toContain('1⁄2');
+    expect(page).toContain('Договор для Дмитрия');
+    for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(page, tag)).toBe(1);
+  });
+
   it('stamps a PDF stored with object streams and a cross-reference stream', async () => {
     const modern = await makePdf({ pages: [['Modern layout']], objectStreams: true });
     expect(Buffer.from(modern).toString('latin1')).toContain('/ObjStm');
@@ -232,7 +244,7 @@ describe('stampPdf, tags it did not write', () => {
     // The parsers disagreeing on a file is what makes inspection's reading unsafe to build on:
     // here the caller's facts (no tags) stand for such a file (two-readings.test.ts has a real one).
     const withRecipient = await makePdf({ pages: [['Terms.', '[!Recipient.C,Eve,Evil,eve@attacker.example]']] });
-    const err = await stampPdf(withRecipient, input({ ownText: { tags: [], tail: '' } })).catch((e: unknown) => e);
+    const err = await stampPdf(withRecipient, input({ ownText: { tags: [] } })).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
     expect((err as Error).message).toContain('tags signrelay did not write ([!Recipient.C,Eve,Evil,eve@attacker.example])');
   });
@@ -242,7 +254,6 @@ describe('stampPdf, tags it did not write', () => {
     // unterminated one at its very end would run on into the appended page's text.
     const open = await makePdf({ pages: [['Terms.', '[!Sign.1,Eve,Evil,eve@attacker.example']] });
     const facts = await inspectPdf(open, { maxPages: 10, maxPdfBytes: 1e7 });
-    expect(facts.tail.endsWith('[!Sign.1,Eve,Evil,eve@attacker.example')).toBe(true);
     const err = await stampPdf(open, input({ textTags: false, ownText: facts })).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'stamped_tags_mismatch').toBe(true);
     // A closed tag in the same place is the document's own text, left as it is.
