@@ -12,7 +12,7 @@ import type { Db } from '../store/open-database.ts';
 import { listScheduleRuns, markInterruptedRuns, recordRunEnd, recordRunStart, type RunOutcome } from '../store/schedule-runs.ts';
 import { dueVerdict, type DueReason } from './due-tasks.ts';
 
-export type TaskName = 'reconcile' | 'reminders' | 'retention';
+export type TaskName = 'reconcile' | 'reminders' | 'retention' | 'credentials';
 
 export interface TaskContext {
   now: () => Date;
