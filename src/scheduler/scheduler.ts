@@ -1,4 +1,4 @@
-// Runs the periodic tasks (reconcile, reminders, retention). node-cron is only the
+// Runs the periodic tasks (reconcile, reminders, retention, credentials). node-cron is only the
 // heartbeat: every minute it asks "what is due?", and the answer comes from each task's
 // last run in SQLite (due-tasks.ts) — so a run missed while the daemon was down is
 // noticed at start, and intervals need not divide an hour. A task still running when the
