@@ -35,7 +35,8 @@ export function fingerprintsOf(config: Config, options: { create: boolean }): Se
 export function reviewCredentials(deps: CredentialReviewDeps): { secrets: number; overdue: number; alerted: number } {
   const { db, config, logger } = deps;
   const now = deps.now();
-  const seen = fingerprintsOf(config, { create: true })!;
+  const seen = fingerprintsOf(config, { create: true });
+  if (!seen) throw new Error(`the credential fingerprint key in ${config.storage.data_dir} could not be made`);
   const { rotated } = recordSeenSecrets(db, seen, now);
   for (const setting of rotated) logger.info('credential changed: its age starts again', { setting });
   const maxAgeDays = config.credentials.max_age_days;

@@ -7,18 +7,23 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SignrelayError } from '../errors.ts';
 
 export const FINGERPRINT_KEY_FILE = 'credential-fingerprint.key';
 const KEY_BYTES = 32;
 
-/** The key, created when `create` and missing; undefined when missing (or unreadable) and not to be created. */
+/**
+ * The key; when missing or damaged, made anew if `create` (the daemon), else undefined (a
+ * reader such as `check`). A key that exists but cannot be read is an error naming the fix.
+ */
 export function fingerprintKey(dataDir: string, options: { create: boolean }): Buffer | undefined {
   const file = join(dataDir, FINGERPRINT_KEY_FILE);
   const existing = readKey(file);
-  if (existing || !options.create) return existing;
+  if (existing?.length === KEY_BYTES) return existing;
+  if (!options.create) return undefined;
   try {
-    // `wx`: two processes starting at once keep the first one's key.
-    writeFileSync(file, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600 });
+    // `wx`: two processes starting at once keep the first one's key; a damaged one is replaced.
+    writeFileSync(file, randomBytes(KEY_BYTES), { flag: existing ? 'w' : 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
@@ -27,9 +32,11 @@ export function fingerprintKey(dataDir: string, options: { create: boolean }): B
 
 function readKey(file: string): Buffer | undefined {
   try {
-    const key = readFileSync(file);
-    return key.length === KEY_BYTES ? key : undefined;
-  } catch {
-    return undefined;
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new SignrelayError('config', 'data_dir_unwritable',
+      `cannot read ${file} (${code}), the key of the credential fingerprints in storage.data_dir: run the command as the service's user (sudo -u signrelay …)`, { cause: err });
   }
 }

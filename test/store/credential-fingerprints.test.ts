@@ -3,7 +3,7 @@
 // once (0600) and only by the daemon, and /metrics reads the ages from the table labelled
 // by setting only.
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,10 +50,19 @@ describe('fingerprintKey', () => {
     expect(readFileSync(join(dir, FINGERPRINT_KEY_FILE))).toEqual(key);
   });
 
-  it('a damaged key file is not used', () => {
+  it('a damaged key file is not used, and the daemon replaces it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'signrelay-key-'));
     writeFileSync(join(dir, FINGERPRINT_KEY_FILE), 'short');
     expect(fingerprintKey(dir, { create: false })).toBeUndefined();
+    const key = fingerprintKey(dir, { create: true })!;
+    expect(key).toHaveLength(32);
+    expect(fingerprintKey(dir, { create: false })).toEqual(key);
+  });
+
+  it('a key that cannot be read is an error naming the fix, not "no key"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-key-'));
+    mkdirSync(join(dir, FINGERPRINT_KEY_FILE)); // EISDIR: unreadable whoever runs the test (root reads a 0000 file)
+    expect(() => fingerprintKey(dir, { create: false })).toThrow(/cannot read .*credential-fingerprint\.key \(EISDIR\).*run the command as the service's user/);
   });
 });
 
