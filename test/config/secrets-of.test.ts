@@ -50,4 +50,16 @@ describe('secretsOf', () => {
     ]);
     expect(settings.filter((s) => !s.rotated).map((s) => s.setting)).toEqual(['provider.refresh_token']);
   });
+
+  it('follows the Signicat client secret and a mail account\'s OAuth2 client secret', () => {
+    const text = yaml('{type: oauth, grant: client_credentials, client_id: c, client_secret: s-client}')
+      .replace('provider: {api_key: s-key, api_secret: s-secret, refresh_token: s-refresh, referer: https://corp.example}',
+        'provider: {type: signicat, client_id: c, client_secret: s-signicat, signature_methods: [{name: nbid-sign, type: SIGNED_STATEMENT}]}')
+      .replace('requests: {host: h, user: u, password: s-imap,', 'requests: {host: h, user: u, auth: {type: oauth2, provider: microsoft, tenant: t, client_id: c, client_secret: s-m365},');
+    const settings = secretSettings(parseConfigText(text, 't.yaml'));
+    expect(settings.filter((s) => s.rotated).map((s) => [s.setting, s.value]).sort()).toEqual([
+      ['mailboxes.requests.auth.client_secret', 's-m365'], ['mailboxes.returns.password', 's-returns'], ['provider.client_secret', 's-signicat'],
+      ['servicenow.auth.client_secret', 's-client'], ['smtp.password', 's-smtp'],
+    ]);
+  });
 });
