@@ -23,6 +23,8 @@ export interface CredentialReviewDeps {
   config: Config;
   logger: Logger;
   now: () => Date;
+  /** Pokes the job runner: an alert mail was queued. */
+  jobsQueued?: () => void;
 }
 
 /** The rotated secrets of a configuration, fingerprinted with the installation's key (created if missing when `create`). */
@@ -54,6 +56,7 @@ export function reviewCredentials(deps: CredentialReviewDeps): { secrets: number
     markCredentialsAlerted(db, due.map((a) => a.setting), now);
     return true;
   })();
+  if (marked && config.alerts.to.length > 0) deps.jobsQueued?.();
   return { secrets: seen.length, overdue: overdue.length, alerted: marked ? due.length : 0 };
 }
 
