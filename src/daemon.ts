@@ -5,6 +5,7 @@ import type { Config } from './config/schema.ts';
 import { configWarnings } from './config/config-warnings.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { raiseAlert } from './alerts/raise-alert.ts';
+import { describeError } from './errors.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -33,6 +34,7 @@ import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
+import { reviewCredentials } from './scheduler/review-credentials.ts';
 import { startStatusReporter } from './health/status-reporter.ts';
 import { createDaemonMetrics, type DaemonMetrics } from './health/daemon-metrics.ts';
 import { createCancelHandler } from './completion/cancel-request.ts';
@@ -166,6 +168,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
     onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
   });
 
+  // Every start (a reload too) records the secrets it was given: a rotated one starts its age
+  // again. A failure here is worth a log line, not a daemon that does not start.
+  try {
+    reviewCredentials({ db, config, jobsQueued, logger: logger.child({ component: 'credentials' }), now: () => new Date() });
+  } catch (err) {
+    logger.error('credential ages could not be recorded', { error: describeError(err) });
+  }
   const scheduler = startScheduler({
     db, logger: logger.child({ component: 'scheduler' }),
     tasks: createSchedulerTasks({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'scheduler' }) }),

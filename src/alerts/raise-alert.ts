@@ -11,8 +11,9 @@ import type { Db } from '../store/open-database.ts';
  * `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones).
  * `replies`: rejection replies to one address hit limits.max_replies_per_hour (a flood, perhaps forged).
  * `record`: the instance refused a work note or the status field for good (a permission to grant).
+ * `credential-age`: a secret is unchanged for longer than credentials.max_age_days (once per value; a kind of its own so a lockout's alert never holds it back).
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age';
 
 export interface Alert {
   kind: AlertKind;

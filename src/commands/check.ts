@@ -12,6 +12,7 @@ import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '.
 import { mailCheckItems } from '../checks/check-mail.ts';
 import { storageCheckItem } from '../checks/check-storage.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
+import { credentialCheckItem } from '../checks/check-credentials.ts';
 import { openDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
@@ -20,7 +21,7 @@ const USAGE = `usage: signrelay check [--json] [--config FILE]
 
 Checks the configuration, the data directory, IMAP (login and every folder), SMTP,
 the signing provider (Secured Signing or Signicat) and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
-everything passes, 1 otherwise.
+everything passes, 1 otherwise. Warns about secrets older than credentials.max_age_days.
 `;
 
 export async function runCheckCommand(args: string[], io: CommandIo): Promise<number> {
@@ -44,7 +45,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     // Library chatter stays out of the checklist: only errors, masked, on stderr.
     const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
     const openDb = () => openDatabase(config!.storage.data_dir);
-    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger)];
+    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger), credentialCheckItem(config!, openDb)];
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;

@@ -13,12 +13,15 @@ import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts
 import { readServiceStatus } from '../store/service-status.ts';
 import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
 import type { RequestState } from '../store/request-states.ts';
+import { credentialAges, overdueWarning, type CredentialAge } from '../config/credential-age.ts';
+import { listCredentialRows } from '../store/credential-fingerprints.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay status [--json] [--config FILE]
 
 Whether the daemon is running and healthy: both IMAP watchers, the job queue, requests by
-state, the scheduled tasks. Exit 0 when healthy, 1 when not.
+state, the scheduled tasks, and the age of each secret (a warning past
+credentials.max_age_days; not a health problem). Exit 0 when healthy, 1 when not.
 `;
 
 export const WATCHERS = ['requests', 'returns'] as const;
@@ -27,6 +30,8 @@ export interface StatusReport extends Health {
   queue: QueueSummary;
   requests: Record<RequestState, number>;
   scheduler: ScheduleRunRow[];
+  /** The secrets the daemon runs with, by setting (never their values or fingerprints), and those due for rotation. */
+  credentials: { maxAgeDays: number; ages: CredentialAge[]; warnings: string[] };
 }
 
 export async function runStatusCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
@@ -38,7 +43,10 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   try {
     const queue = queueSummary(db, now);
     const health = assessHealth({ now, pid: lockHolder(config.storage.data_dir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS });
-    report = { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db) };
+    const maxAgeDays = config.credentials.max_age_days;
+    const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
+    const credentials = { maxAgeDays, ages, warnings: ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays)) };
+    report = { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db), credentials };
   } finally {
     db.close();
   }
@@ -64,6 +72,12 @@ export function formatStatus(report: StatusReport, now: Date): string {
     lines.push('', formatTable(['TASK', 'LAST RUN (UTC)', 'OUTCOME', 'ERROR'],
       report.scheduler.map((r) => [r.task, shortTime(r.startedAt), r.outcome, r.error])));
   }
+  const { credentials } = report;
+  if (credentials.ages.length > 0) {
+    lines.push('', formatTable(['SECRET', 'FIRST SEEN (UTC)', 'AGE'],
+      credentials.ages.map((a) => [a.setting, shortTime(a.firstSeenAt), `${a.ageDays} d${a.overdue ? ` (over ${credentials.maxAgeDays})` : ''}`])));
+  }
+  if (credentials.warnings.length > 0) lines.push('', 'warnings:', ...credentials.warnings.map((w) => `  ! ${w}`));
   if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${escapeForTerminal(p)}`));
   return `${lines.join('\n')}\n`;
 }

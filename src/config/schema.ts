@@ -191,6 +191,11 @@ const alerts = z.strictObject({
   min_interval_minutes: positiveInt().default(15),
 });
 
+const credentials = z.strictObject({
+  /** A secret first seen longer ago than this is due for rotation: check, status, /metrics and one alert say so (docs/credentials.md). */
+  max_age_days: positiveInt().default(90),
+});
+
 const smtp = z.strictObject({
   host: nonEmpty('the SMTP server host name'),
   port: port().default(587),
@@ -401,6 +406,7 @@ export const configSchema = z.strictObject({
   completion: completion.default(completion.parse({})),
   servicenow,
   alerts: alerts.default(alerts.parse({})),
+  credentials: credentials.default(credentials.parse({})),
   routes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'route names are lower-case letters, digits, - and _' }), route)
     .refine((r) => 'default' in r, { error: 'expected a route named "default"' }),
   /** Record-number prefix → ServiceNow table, e.g. RITM: sc_req_item. */

@@ -7,6 +7,8 @@ import type { ImapWatcher } from '../mail/imap-watcher.ts';
 import { pdfPoolStatus } from '../pdf/pdf-pool.ts';
 import type { Db } from '../store/open-database.ts';
 import { countRequestsByState, queueSummary } from '../store/status-queries.ts';
+import { listCredentialRows } from '../store/credential-fingerprints.ts';
+import { ageMsOf } from '../config/credential-age.ts';
 import { Histogram, type HistogramFamily, type MetricFamily } from './prometheus.ts';
 
 /** Seconds: 1 s … 30 days (signing takes days; submit and delivery take seconds). */
@@ -85,6 +87,9 @@ export function createDaemonMetrics(options: { db: Db; watchers: Record<string, 
           samples: watchers.filter((w) => w.status.lastHeartbeatAt).map((w) => ({ labels: { mailbox: w.mailbox }, value: (at.getTime() - w.status.lastHeartbeatAt!.getTime()) / 1000 })) },
         { name: 'signrelay_imap_reconnects_total', help: 'IMAP connection attempts after the first.', type: 'counter',
           samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.reconnects })) },
+        // Labelled by setting only: a fingerprint would tell a watcher when a secret changed hands.
+        { name: 'signrelay_credential_age_seconds', help: 'Seconds since signrelay first saw the current value of each secret setting (a rotation starts it again); due for rotation past credentials.max_age_days.', type: 'gauge',
+          samples: listCredentialRows(db).map((r) => ({ labels: { setting: r.setting }, value: Math.floor(ageMsOf(r.firstSeenAt, at) / 1000) })) },
         ...memoryFamilies(),
         { name: 'signrelay_stage_duration_seconds', help: 'Time per stage: submit (mail received to signers invited), signing (invited to signed), delivery (signed to on the record).',
           type: 'histogram', buckets: STAGE_BUCKETS,

@@ -10,6 +10,7 @@ import { createRetentionTask } from './purge-finished.ts';
 import { createReconcileTask } from './reconcile-sent-requests.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { createRemindersTask } from './send-reminders.ts';
+import { createCredentialsTask } from './review-credentials.ts';
 
 export interface SchedulerTaskDeps {
   db: Db;
@@ -26,5 +27,6 @@ export function createSchedulerTasks(deps: SchedulerTaskDeps): PeriodicTask[] {
     createReconcileTask({ ...deps, logger: logger('reconcile') }),
     createRemindersTask({ ...deps, logger: logger('reminders') }),
     createRetentionTask({ ...deps, logger: logger('retention') }),
+    createCredentialsTask({ ...deps, logger: logger('credentials') }),
   ];
 }

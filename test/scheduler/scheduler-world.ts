@@ -62,7 +62,9 @@ export interface SchedulerWorld {
 export async function startSchedulerWorld(schedule: Record<string, unknown> = {}): Promise<SchedulerWorld> {
   const simulator = await startSecuredSigningSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'signrelay-scheduler-'));
-  const config = testConfig(schedule);
+  const defaults = testConfig(schedule);
+  // The data dir is the world's: the credentials task keeps its fingerprint key there.
+  const config: Config = { ...defaults, storage: { ...defaults.storage, data_dir: dataDir } };
   const refreshToken = simulator.issueTokens().refreshToken;
   let scheduler: Scheduler | undefined;
 
