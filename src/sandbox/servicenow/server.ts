@@ -15,7 +15,7 @@ import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimReco
 import { SnOAuthServer } from './oauth-server.ts';
 import { RateLimiter, type RateLimitRule } from './rate-limit.ts';
 import { attachmentApi, tableApi } from './rest-api.ts';
-import { invokeUiAction, type NotificationMailOptions, type SentNotification } from './ui-action.ts';
+import { uiActionApi, type NotificationMailOptions, type SentNotification } from './ui-action.ts';
 import type { UpdateSetDefinitions } from './update-set.ts';
 
 export interface ServiceNowSimulatorOptions {
@@ -158,21 +158,15 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       if (api !== 'api') throw snError(400, 'Requested URI does not represent any resource', null);
       call.user = authenticate(req);
       if (now_ === 'now' && kind === 'ui' && rest[0] === 'ui_action' && rest.length === 2) {
-        if (req.method !== 'POST') throw snError(405, 'Method not Supported', `${req.method} is not supported on a UI action`);
-        const updateSet = options.updateSet;
-        if (!updateSet) throw snError(400, 'Requested URI does not represent any resource', 'no update set with UI actions was imported');
-        const table = url.searchParams.get('sysparm_table');
-        const sysId = url.searchParams.get('sysparm_sys_id');
-        if (!table || !sysId) throw snError(400, 'Invalid parameter', 'Missing parameter: sysparm_table and sysparm_sys_id name the record');
-        if (forbiddenTables.has(table)) throw snError(403, 'Operation Failed', 'ACL Exception Read Failed due to security constraints');
-        const sent = await invokeUiAction({
-          definitions: updateSet.definitions, instance, user: call.user, roles: options.roles?.[call.user] ?? [], mail: updateSet.mail, now,
+        if (!options.updateSet) throw snError(400, 'Requested URI does not represent any resource', 'no update set with UI actions was imported');
+        const { definitions, mail } = options.updateSet;
+        const sent = await uiActionApi({
+          definitions, instance, user: call.user, roles: options.roles?.[call.user] ?? [], mail, now, forbiddenTables,
           issueWatermark: (record) => issueWatermark(record.sysId),
           registerSentMail: (messageId, record) => sentMails.set(messageId.replace(/^<|>$/g, ''), record.sysId),
-        }, rest[1]!, table, sysId);
+        }, req, url, res, rest[1]!);
         notifications.push(...sent);
-        sendJson(res, 200, { result: { action: rest[1], table, sys_id: sysId, notifications: sent.map((m) => ({ name: m.notification, to: m.to.join(','), message_id: m.messageId })) } });
-        call.body = { table, sysId };
+        call.body = { notifications: sent.length };
         return;
       }
       if (now_ !== 'now' || (kind !== 'table' && kind !== 'attachment')) throw snError(400, 'Requested URI does not represent any resource', null);

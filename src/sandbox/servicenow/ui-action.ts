@@ -9,7 +9,9 @@
 // record's attachments when "Include attachments" is on. The instance does this through its
 // event queue a few seconds later; the simulator does it before it answers, so a caller
 // knows the mail is on its way when the call returns.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import nodemailer from 'nodemailer';
+import { sendJson } from '../http-util.ts';
 import { snError, SimInstance, type SimRecord } from './instance.ts';
 import { renderNotification, type RecordValues } from './render-notification.ts';
 import type { NotificationDefinition, UiActionDefinition, UpdateSetDefinitions } from './update-set.ts';
@@ -40,6 +42,8 @@ export interface UiActionContext {
   user: string;
   roles: readonly string[];
   mail: NotificationMailOptions;
+  /** Tables the caller may not read (the server's forbiddenTables). */
+  forbiddenTables: ReadonlySet<string>;
   now(): number;
   issueWatermark(record: SimRecord): string;
   registerSentMail(messageId: string, record: SimRecord): void;
@@ -54,6 +58,21 @@ function valuesOf(record: SimRecord): RecordValues {
 
 /** A UI action or notification on a table applies to its records and to those of the tables extending it. */
 const onTable = (record: SimRecord, table: string) => SimInstance.inTable(record, table);
+
+/**
+ * `POST /api/now/ui/ui_action/{sys_id}?sysparm_table=…&sysparm_sys_id=…`, authenticated: the
+ * simulator's stand-in for the agent's click. Answers 200 with the notifications sent.
+ */
+export async function uiActionApi(ctx: UiActionContext, req: IncomingMessage, url: URL, res: ServerResponse, actionSysId: string): Promise<SentNotification[]> {
+  if (req.method !== 'POST') throw snError(405, 'Method not Supported', `${req.method} is not supported on a UI action`);
+  const table = url.searchParams.get('sysparm_table');
+  const sysId = url.searchParams.get('sysparm_sys_id');
+  if (!table || !sysId) throw snError(400, 'Invalid parameter', 'Missing parameter: sysparm_table and sysparm_sys_id name the record');
+  if (ctx.forbiddenTables.has(table)) throw snError(403, 'Operation Failed', 'ACL Exception Read Failed due to security constraints');
+  const sent = await invokeUiAction(ctx, actionSysId, table, sysId);
+  sendJson(res, 200, { result: { action: actionSysId, table, sys_id: sysId, notifications: sent.map((m) => ({ name: m.notification, to: m.to.join(','), message_id: m.messageId })) } });
+  return sent;
+}
 
 /** Carries out the UI action `actionSysId` on the record; returns the notification mails sent. */
 export async function invokeUiAction(ctx: UiActionContext, actionSysId: string, table: string, sysId: string): Promise<SentNotification[]> {
