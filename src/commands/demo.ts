@@ -21,6 +21,7 @@ import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { ProviderName } from '../providers/provider.ts';
+import { startOnRecord } from '../sandbox/demo-from-servicenow.ts';
 import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import type { MailWorld } from '../sandbox/mail-world.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
@@ -32,7 +33,7 @@ import { secretsOf, type CommandIo } from './run.ts';
 const RECORD_NUMBER = SANDBOX.recordNumber;
 const RECORD_TABLE = SANDBOX.recordTable;
 
-const USAGE = `usage: signrelay demo [--clean] [--provider NAME]
+const USAGE = `usage: signrelay demo [--clean] [--provider NAME] [--from-servicenow]
 
 Runs signrelay's whole loop end to end, on this machine only: an in-memory IMAP server
 holding the request mailbox sign@corp.example (and its Returns folder, where mail for
@@ -44,14 +45,20 @@ is out for signing the simulator signs it and the provider mails the return addr
 (Secured Signing the completed document; Signicat, which also mails the signers their
 invitations, its notice of the completed order); the daemon matches that mail, downloads
 the signed copy and attaches it to the record. Then a mail without a PDF is sent, which
-must be answered. Each step is printed as the daemon and the simulators record it, with
-the time since the start.
+must be answered. With --from-servicenow the request starts on the record instead: an agent
+attaches the contract to ${RECORD_NUMBER} and clicks "Send for signature", the UI action of
+the update set in deploy/servicenow/ (imported into the ServiceNow simulator), whose
+notification mails the PDF to sign@corp.example with a Signer line for the record's
+requested-for user and the instance's watermark; the signed PDF ends on the same record
+(no mistaken mail follows: the exit status asks only that it got there). Each step is
+printed as the daemon and the simulators record it, with the time since the start.
 
 The database, the PDFs (the signed one too), the configuration used and the daemon's log
 are kept in a new directory under ${tmpdir()} (its path is printed).
 
   --clean            delete that directory at the end
   --provider NAME    the signing provider to simulate: ${PROVIDER_NAMES.join(' (default) or ')}
+  --from-servicenow  start on the record (the update set's UI action), not with a mail
   -h, --help         this text
 
 Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,
@@ -89,14 +96,16 @@ interface Running {
 
 export async function runDemoCommand(args: string[], io: CommandIo): Promise<number> {
   let clean = false;
+  let fromServicenow = false;
   let provider: ProviderName;
   try {
-    const { values } = parseArgs({ args, options: { clean: { type: 'boolean' }, provider: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({ args, options: { clean: { type: 'boolean' }, provider: { type: 'string' }, 'from-servicenow': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     if (values.help) {
       io.stdout.write(USAGE);
       return 0;
     }
     clean = values.clean ?? false;
+    fromServicenow = values['from-servicenow'] ?? false;
     const chosen = providerOption(values.provider);
     if ('problem' in chosen) {
       io.stderr.write(`signrelay demo: ${chosen.problem} (see --help)\n`);
@@ -123,12 +132,14 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 
   const servers = await startSandboxServers(provider);
   Object.assign(running, { world: servers.world, signing: servers.signing, servicenow: servers.servicenow });
-  out('signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
+  out(fromServicenow
+    ? 'signrelay demo: a request started on a ServiceNow record through the whole loop, back to the signed PDF on that record,'
+    : 'signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
   out(`on this machine only (in-memory IMAP and SMTP, the ${servers.signing.displayName} and ServiceNow simulators, and the`);
   out('real daemon, all on 127.0.0.1)');
   out();
   try {
-    await run(running, servers, paths, step, out, (at) => seconds(at.getTime()));
+    await run(running, servers, paths, step, out, (at) => seconds(at.getTime()), fromServicenow);
   } catch (err) {
     if (!(err instanceof DemoIncomplete)) throw err;
     failure = err;
@@ -165,7 +176,7 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 
 type Step = (at: number, headline: string, details?: string[]) => void;
 
-async function run(running: Running, servers: SandboxServers, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string): Promise<void> {
+async function run(running: Running, servers: SandboxServers, paths: { dataDir: string; config: string; log: string }, step: Step, out: (line?: string) => void, since: (at: Date) => string, fromServicenow: boolean): Promise<void> {
   const { world, signing, servicenow } = servers;
   step(Date.now(), 'servers up:', [
     `IMAP ${world.imap.host}:${world.imap.port} (in memory: INBOX = the request mailbox, ${RETURNS_FOLDER} = the return mailbox), SMTP ${world.smtp.host}:${world.smtp.port}`,
@@ -178,12 +189,22 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     // connects. The others arrive while the daemon is watching (IMAP IDLE).
     const pdf = readFileSync(SAMPLE_PDF);
     out();
-    out('1. A request: Helen mails a contract and names two signers');
-    previewMail(out, `Contractor agreement for ${RECORD_NUMBER}`, REQUEST_BODY, `sample-contract.pdf (${pdf.length} bytes)`);
-    const good = await send(transport, world, step, {
-      subject: `Contractor agreement for ${RECORD_NUMBER}`, text: REQUEST_BODY,
-      attachments: [{ filename: 'sample-contract.pdf', content: pdf, contentType: 'application/pdf' }],
-    }, 'sent');
+    let good: ObservedMail;
+    if (fromServicenow) {
+      out(`1. On the record: an agent attaches a contract to ${RECORD_NUMBER} and clicks "Send for signature"`);
+      out('   (the UI action of deploy/servicenow/signrelay-update-set.xml, imported into the ServiceNow simulator)');
+      good = await startOnRecord({
+        servicenow, world, step, agent: { user: SANDBOX.agentUser, password: servers.secrets.agentPassword },
+        record: { table: RECORD_TABLE, number: RECORD_NUMBER }, pdf: { fileName: 'sample-contract.pdf', bytes: pdf },
+      });
+    } else {
+      out('1. A request: Helen mails a contract and names two signers');
+      previewMail(out, `Contractor agreement for ${RECORD_NUMBER}`, REQUEST_BODY, `sample-contract.pdf (${pdf.length} bytes)`);
+      good = await send(transport, world, step, {
+        subject: `Contractor agreement for ${RECORD_NUMBER}`, text: REQUEST_BODY,
+        attachments: [{ filename: 'sample-contract.pdf', content: pdf, contentType: 'application/pdf' }],
+      }, 'sent');
+    }
 
     const config = writeConfig(paths, servers);
     running.log = createWriteStream(paths.log, { mode: 0o600 });
@@ -212,11 +233,12 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     step(Date.now(), `daemon waiting for new mail in IMAP IDLE on INBOX (requests, since ${since(inboxIdle!)}) and ${RETURNS_FOLDER} (completions, since ${since(returnsIdle!)})`);
 
     out();
-    const [intro, more] = signing.story.signingIntro('Ann and Bob');
+    const [intro, more] = signing.story.signingIntro(fromServicenow ? 'Ann' : 'Ann and Bob');
     out(`2. ${intro}`);
     out(`   ${more}`);
     const completion = await completeAtSimulator(signing, world, daemon, sent.requestId, step);
     await followCompletion(sources, { requestId: sent.requestId, messageId: completion.messageId, afterEventId: sent.lastEventId }, { deadline, print });
+    if (fromServicenow) return; // the mistake below is a mail's; this loop began and ended on the record
 
     out();
     out('3. A mistake: the same kind of mail, but the PDF was forgotten');

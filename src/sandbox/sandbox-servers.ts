@@ -8,6 +8,8 @@ import type { ProviderName } from '../providers/provider.ts';
 import { startMailWorld, type MailWorld } from './mail-world.ts';
 import { randomSecret } from './secret-writer.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator } from './servicenow/server.ts';
+import { readUpdateSet, SHIPPED_UPDATE_SET } from './servicenow/update-set.ts';
+import { readFileSync } from 'node:fs';
 import { startSimulatedProvider, type SimulatedProvider } from './simulated-provider.ts';
 
 export const SANDBOX = {
@@ -19,12 +21,18 @@ export const SANDBOX = {
   servicenowUser: 'signrelay.integration',
   recordNumber: 'RITM0010001',
   recordTable: 'sc_req_item',
+  /** The instance's notification sender; the default route takes requests from it. */
+  instanceAddress: 'corp@service-now.com',
+  /** An agent who may click the imported update set's "Send for signature" (role itil). */
+  agentUser: 'agent.alice',
 } as const;
 
 /** The secrets of the mail and ServiceNow side; the provider's are `signing.secrets`. */
 export interface SandboxSecrets {
   imapPassword: string;
   servicenowPassword: string;
+  /** The agent's, for the ServiceNow simulator's API (not signrelay's: it is in no configuration). */
+  agentPassword: string;
 }
 
 export interface SandboxServers {
@@ -41,7 +49,7 @@ export function allSecrets(servers: SandboxServers): Record<string, string> {
 
 /** Starts the servers one by one; whatever started is stopped again if a later one fails. */
 export async function startSandboxServers(provider: ProviderName): Promise<SandboxServers> {
-  const secrets = { imapPassword: randomSecret(), servicenowPassword: randomSecret() };
+  const secrets = { imapPassword: randomSecret(), servicenowPassword: randomSecret(), agentPassword: randomSecret() };
   // hoodiecrow has ONE store for every login: the return mailbox is a folder of the request
   // account, and the mail world files returns+TOKEN@ mail into it, as a Sieve rule would.
   const world = await startMailWorld({ users: { sign: secrets.imapPassword }, folders: { returns: SANDBOX.returnsFolder } });
@@ -49,8 +57,14 @@ export async function startSandboxServers(provider: ProviderName): Promise<Sandb
   try {
     signing = await startSimulatedProvider(provider, { apiKey: SANDBOX.apiKey, referer: SANDBOX.referer, smtp: world.smtp });
     const servicenow = await startServiceNowSimulator({
-      users: { [SANDBOX.servicenowUser]: secrets.servicenowPassword },
-      records: [{ table: SANDBOX.recordTable, number: SANDBOX.recordNumber, fields: { short_description: 'Onboard a contractor' } }],
+      users: { [SANDBOX.servicenowUser]: secrets.servicenowPassword, [SANDBOX.agentUser]: secrets.agentPassword },
+      roles: { [SANDBOX.agentUser]: ['itil'] },
+      records: [{
+        table: SANDBOX.recordTable, number: SANDBOX.recordNumber,
+        fields: { short_description: 'Onboard a contractor', requested_for: 'a8f98bb0eb32010045e1a5115206fe3a', 'requested_for.name': 'Ann Lee', 'requested_for.email': 'ann.lee@example.com' },
+      }],
+      // The update set an admin imports (deploy/servicenow/): its "Send for signature" mails the record's PDF to signrelay.
+      updateSet: { definitions: readUpdateSet(readFileSync(SHIPPED_UPDATE_SET, 'utf8')), mail: { smtp: world.smtp, from: `ServiceNow <${SANDBOX.instanceAddress}>` } },
     });
     return { world, signing, servicenow, secrets };
   } catch (err) {
@@ -76,7 +90,7 @@ smtp: {host: ${q(world.smtp.host)}, port: ${world.smtp.port}, tls: false, from: 
 provider: ${signing.configYaml(ref)}
 servicenow: {instance_url: ${q(servicenow.url)}, auth: {type: basic, user: ${SANDBOX.servicenowUser}, password: ${ref('sn-password')}}, delivery: rest}
 routes:
-  default: {allowed_senders: ["*@corp.example"]}
+  default: {allowed_senders: ["*@corp.example", ${SANDBOX.instanceAddress}]}
 records: {RITM: ${SANDBOX.recordTable}}
 storage: {data_dir: ${q(dataDir)}}
 log: {level: debug, format: json}

@@ -17,6 +17,8 @@ import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
 import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { readUpdateSet, SHIPPED_UPDATE_SET } from '../../src/sandbox/servicenow/update-set.ts';
+import { readFileSync } from 'node:fs';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 
@@ -28,6 +30,9 @@ export const SN_USER = 'signrelay.integration';
 export const INSTANCE_ADDRESS = 'instance@service-now.com';
 export const ALERTS_TO = 'signrelay-admins@corp.example';
 export const REFERER = 'https://corp.example';
+/** An agent who may click the update set's UI actions (roles itil and sn_hr_core.case_writer). */
+export const AGENT_USER = 'agent.alice';
+export const AGENT_PASSWORD = 'agent-pass-do-not-log-5e11';
 
 /** Records the ServiceNow simulator holds in every world. */
 export const RECORDS = [
@@ -53,6 +58,8 @@ export interface WorldOptions {
   forbiddenTables?: string[];
   /** ServiceNow authentication (default basic); oauth uses the password grant with short-lived tokens. */
   servicenowAuth?: 'basic' | 'oauth';
+  /** The ServiceNow simulator imports deploy/servicenow's update set and mails its notifications (from INSTANCE_ADDRESS). */
+  updateSet?: boolean;
 }
 
 export const SN_CLIENT_ID = 'signrelay-oauth-client';
@@ -100,7 +107,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     smtp: options.completionMails === false && providerName === 'secured-signing' ? undefined : { host: '127.0.0.1', port: smtp.port },
   });
   const servicenow = await startServiceNowSimulator({
-    users: { [SN_USER]: SN_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
+    users: { [SN_USER]: SN_PASSWORD, [AGENT_USER]: AGENT_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
+    roles: { [AGENT_USER]: ['itil', 'sn_hr_core.case_writer'] },
+    ...(options.updateSet ? {
+      updateSet: { definitions: readUpdateSet(readFileSync(SHIPPED_UPDATE_SET, 'utf8')), mail: { smtp: { host: '127.0.0.1', port: smtp.port }, from: `ServiceNow <${INSTANCE_ADDRESS}>` } },
+    } : {}),
     oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: 2,
     inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
   });

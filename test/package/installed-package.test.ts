@@ -27,7 +27,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the installed package', () => {
   it('holds the built JavaScript and what it reads, not the sources or the tests', () => {
     expect(readdirSync(dir)).toContain(tarball.split('/').at(-1));
-    expect(files).toEqual(expect.arrayContaining(['bin/signrelay.mjs', 'dist/cli.js', 'dist/pdf/pdf-worker.js', 'dist/store/migrations/0001_init.sql', 'config/signrelay.example.yaml', 'fixtures/pdf/sample-contract.pdf', 'package.json', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/signrelay.mjs', 'dist/cli.js', 'dist/pdf/pdf-worker.js', 'dist/store/migrations/0001_init.sql', 'config/signrelay.example.yaml', 'fixtures/pdf/sample-contract.pdf', 'deploy/servicenow/signrelay-update-set.xml', 'package.json', 'README.md']));
     expect(files.filter((f) => /^(src|test|bench)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
   });
 

@@ -3,7 +3,9 @@
 // (basic or an unexpired bearer), form-only `/oauth_token.do`, a 403 per table, write ACLs
 // (a table's: 403; a field's: the field dropped silently), rate limits with 429 +
 // Retry-After, error bodies in ServiceNow's shape; it records every call, can be told to
-// fail on purpose, and — given a mailbox — runs an inbound email action.
+// fail on purpose, and — given a mailbox — runs an inbound email action. Given the update
+// set signrelay ships, its UI action can be clicked through the API (ui-action.ts), and the
+// notification it triggers is mailed as the instance would mail it.
 // Routing, auth and recording live here; the rules live in the files next to it.
 import type { IncomingMessage } from 'node:http';
 import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, recordCall, sendJson, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
@@ -13,6 +15,8 @@ import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimReco
 import { SnOAuthServer } from './oauth-server.ts';
 import { RateLimiter, type RateLimitRule } from './rate-limit.ts';
 import { attachmentApi, tableApi } from './rest-api.ts';
+import { uiActionApi, type NotificationMailOptions, type SentNotification } from './ui-action.ts';
+import type { UpdateSetDefinitions } from './update-set.ts';
 
 export interface ServiceNowSimulatorOptions {
   /** Basic-auth users (and password-grant users): name → password. */
@@ -30,6 +34,13 @@ export interface ServiceNowSimulatorOptions {
   writeDenied?: string[];
   rateLimit?: RateLimitRule;
   inbound?: InboundOptions;
+  /**
+   * An imported update set (readUpdateSet) and how the instance mails its notifications:
+   * its UI actions can then be clicked with `POST /api/now/ui/ui_action/{sys_id}`.
+   */
+  updateSet?: { definitions: UpdateSetDefinitions; mail: NotificationMailOptions };
+  /** Users' roles (a UI action's condition may need one); `admin` has them all. */
+  roles?: Record<string, string[]>;
   now?: () => number;
   /** Serve https with this certificate (TLS tests); default plain http. */
   tls?: ServeTls;
@@ -70,6 +81,12 @@ export interface ServiceNowSimulator {
   registerSentMail(messageId: string, table: string, sysId: string): void;
   /** Present when `inbound` was given. */
   inbound: InboundProcessor | null;
+  /** The imported update set, when one was given. */
+  updateSet: UpdateSetDefinitions | null;
+  /** Every notification mail the instance sent, in order. */
+  notifications: SentNotification[];
+  /** Attaches a file to a record as a user does in the form (no API call recorded). */
+  attachFile(table: string, sysId: string, file: { fileName: string; contentType: string; bytes: Buffer }, by?: string): SimAttachment;
   close(): Promise<void>;
 }
 
@@ -94,7 +111,13 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   const faults = new FaultQueue();
   const watermarks = new Map<string, string>();
   const sentMails = new Map<string, string>();
+  const notifications: SentNotification[] = [];
   let watermarkCounter = 0;
+  const issueWatermark = (sysId: string, legacy?: boolean) => {
+    const mark = newWatermark(++watermarkCounter, legacy);
+    watermarks.set(mark, sysId);
+    return `Ref:${mark}`;
+  };
 
   function authenticate(req: IncomingMessage): string {
     const authorization = header(req, 'authorization') ?? '';
@@ -134,6 +157,18 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       const [api, now_, kind, ...rest] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       if (api !== 'api') throw snError(400, 'Requested URI does not represent any resource', null);
       call.user = authenticate(req);
+      if (now_ === 'now' && kind === 'ui' && rest[0] === 'ui_action' && rest.length === 2) {
+        if (!options.updateSet) throw snError(400, 'Requested URI does not represent any resource', 'no update set with UI actions was imported');
+        const { definitions, mail } = options.updateSet;
+        const sent = await uiActionApi({
+          definitions, instance, user: call.user, roles: options.roles?.[call.user] ?? [], mail, now, forbiddenTables,
+          issueWatermark: (record) => issueWatermark(record.sysId),
+          registerSentMail: (messageId, record) => sentMails.set(messageId.replace(/^<|>$/g, ''), record.sysId),
+        }, req, url, res, rest[1]!);
+        notifications.push(...sent);
+        call.body = { notifications: sent.length };
+        return;
+      }
       if (now_ !== 'now' || (kind !== 'table' && kind !== 'attachment')) throw snError(400, 'Requested URI does not represent any resource', null);
       const limited = limiter?.check(call.user, kind === 'table' ? 'Table API' : 'Attachment API', now());
       if (limited) throw limited;
@@ -174,16 +209,14 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     denyWrite: (target) => { writeDenied.add(target); },
     allowWrite: (target) => { writeDenied.delete(target); },
     revokeTokens: (revoke) => oauth.revoke(revoke),
-    issueWatermark(table, sysId, issue = {}) {
-      const record = recordOf(table, sysId);
-      const mark = newWatermark(++watermarkCounter, issue.legacy);
-      watermarks.set(mark, record.sysId);
-      return `Ref:${mark}`;
-    },
+    issueWatermark: (table, sysId, issue = {}) => issueWatermark(recordOf(table, sysId).sysId, issue.legacy),
     registerSentMail(messageId, table, sysId) {
       sentMails.set(messageId.replace(/^<|>$/g, ''), recordOf(table, sysId).sysId);
     },
     inbound,
+    updateSet: options.updateSet?.definitions ?? null,
+    notifications,
+    attachFile: (table, sysId, file, by = 'admin') => instance.attach(recordOf(table, sysId), { tableName: table, ...file, by }),
     async close() {
       await inbound?.close();
       await listening.close();
