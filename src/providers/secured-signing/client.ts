@@ -163,7 +163,7 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
         .filter((c): c is { CertificateReference: string; SigningDate?: unknown } => typeof c?.CertificateReference === 'string' && c.CertificateReference !== '')
         .sort((a, b) => String(a.SigningDate ?? '').localeCompare(String(b.SigningDate ?? ''))).pop();
       if (!newest) {
-        throw new SignrelayError('transient', 'certificate_not_ready', `Secured Signing has no completion certificate for document ${reference} yet`, { retryAfterSeconds: 30 });
+        throw new SignrelayError('transient', 'certificate_not_ready', `Secured Signing has no completion certificate for document ${reference} yet`);
       }
       const answer = await callApi(ctx, { operation: `download the completion certificate of document ${reference}`, method: 'GET', path: `/Download/SigningCompletionCertificate/${segment(newest.CertificateReference)}` });
       if (!isPdfContent(answer.body)) throw badResponse(answer.what, 'the certificate is not a PDF');

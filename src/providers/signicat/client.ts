@@ -220,7 +220,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       const orderId = document.orderId!;
       const tasks = await taskStates(orderId, kept);
       const open = tasks.find((t) => t.status !== 'COMPLETED');
-      if (open) throw new SignrelayError('transient', 'certificate_not_ready', `task ${open.taskId} of order ${orderId} is ${open.status}: its signing events are not complete yet`, { retryAfterSeconds: 30 });
+      if (open) throw new SignrelayError('transient', 'certificate_not_ready', `task ${open.taskId} of order ${orderId} is ${open.status}: its signing events are not complete yet`);
       const evidence = [];
       for (const task of tasks) {
         const answer = await callApi(ctx, { operation: `read the events of task ${task.taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.taskId)}/events` });
