@@ -144,7 +144,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
     raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
       kind: 'undeliverable', requestId: request.id, subject: `check ${request.recordNumber ?? 'the record'} for the signed document of request ${request.id}`,
-      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${documents.map((d) => signedFileName(d.fileName)).join(', ')} by hand if not.`,
+      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${[...documents.map((d) => signedFileName(d.fileName)), ...certificatesOf(documents).map((c) => c.fileName)].join(', ')} by hand if not.`,
     });
     return;
   }
