@@ -76,7 +76,7 @@ export const API_PREFIX = '/web/v1.4';
  * Which scope the document calls (status, download, reminder, withdrawal, certificate) need
  * is not documented: Basic here, the narrower reading of "information about your account".
  */
-export function scopeOf(route: string): 'Basic' | 'SmartTag' {
+function scopeOf(route: string): 'Basic' | 'SmartTag' {
   return route === 'POST /SmartTag/Send' || route === 'POST /Document/Uploader' ? 'SmartTag' : 'Basic';
 }
 
