@@ -8,7 +8,8 @@
 // does not confirm must never fail the request — reconciliation carries it, and a later
 // mail triggers again. Giving up for any other reason makes the request `failed` and
 // alerts an operator. Each outcome queues its record update (note, status field) in the
-// transaction that records it (queue-record-update.ts).
+// transaction that records it (queue-record-update.ts). With servicenow.attach_certificate
+// the provider's evidence is taken before delivery too (collect-certificates.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
 import { isPdfContent } from '../pdf/is-pdf.ts';
@@ -21,6 +22,7 @@ import { checksSinceTrigger } from '../store/completion-triggers.ts';
 import { addEvent } from '../store/events.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { chooseSignedCopy } from './choose-signed-copy.ts';
+import { collectCertificates } from './collect-certificates.ts';
 import { composeRequesterNotice, type NoticeKind } from '../notices/compose-notices.ts';
 import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
@@ -132,6 +134,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       if (request.state === 'sent' && (await collectSigned(job, request)) !== 'completed') return;
       request = getRequest(deps.db, requestId)!;
       if (request.state !== 'completed') return;
+      await collectCertificates(deps, job, request);
       await deliverToServiceNow(deps, request);
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'delivered', deps.now());

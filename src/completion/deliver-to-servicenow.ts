@@ -1,5 +1,6 @@
-// Puts a completed request's signed documents on its ServiceNow record: through the REST
-// Attachment API (default) or as a mail to the instance's inbound address. Every upload,
+// Puts a completed request's signed documents on its ServiceNow record — and beside them
+// the provider's certificates when they were taken (collect-certificates.ts) — through the
+// REST Attachment API (default) or as a mail to the instance's inbound address. Every upload,
 // note and mail is an effect with an intent recorded before and a result after; after a
 // crash an upload whose result is unknown is looked for on the record (same name, same
 // sha256), and the work note in the record's journal (it names the request), before it is
@@ -19,7 +20,7 @@ import { hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
-import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, type RecordApi } from './record-effects.ts';
+import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
@@ -43,7 +44,19 @@ export interface DeliveryDeps {
 
 /** The signed copy's name on the record: the request's file name (outside text, made inert) + "-signed". */
 export function signedFileName(originalName: string): string {
-  return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}-signed.pdf`;
+  return fileNameOnRecord(originalName, '-signed.pdf');
+}
+
+/** A file about a document on the record: its name (outside text, made inert) + our suffix ("-certificate.pdf"). */
+export function fileNameOnRecord(originalName: string, suffix: string): string {
+  return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}${suffix}`;
+}
+
+/** The documents' certificates taken for the record (collect-certificates.ts), with their names there. */
+function certificatesOf(documents: DocumentRow[]): Array<{ seq: number; fileName: string; sha256: string; contentType: string }> {
+  return documents.flatMap((d) => (d.certificate && 'sha256' in d.certificate
+    ? [{ seq: d.seq, fileName: fileNameOnRecord(d.fileName, d.certificate.fileSuffix), sha256: d.certificate.sha256, contentType: d.certificate.contentType }]
+    : []));
 }
 
 
@@ -60,30 +73,51 @@ type Phase = 'intent' | 'done' | 'failed' | 'skipped';
 const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}) =>
   recordEffect(deps, requestId, name, phase, detail);
 
+interface FileForRecord {
+  /** The effect's name in the audit trail: attach-N (the signed copy), certificate-N. */
+  effect: string;
+  fileName: string;
+  sha256: string;
+  contentType: string;
+}
+
+/**
+ * One file on the record, exactly once: an upload attempted whose result is unknown is
+ * looked for on the record (same name, same sha256) before it is made again. `settle`
+ * runs in the transaction that records the result.
+ */
+async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
+  if (hasEffect(deps.db, request.id, file.effect, 'intent')) {
+    const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
+    if (existing) {
+      deps.db.transaction(() => {
+        settle(existing.sysId);
+        effect(deps, request.id, file.effect, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
+      })();
+      return;
+    }
+  }
+  effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
+  const attachment = await deps.servicenow.uploadAttachment({ table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.get(file.sha256), contentType: file.contentType });
+  deps.db.transaction(() => {
+    settle(attachment.sysId);
+    effect(deps, request.id, file.effect, 'done', { attachment: attachment.sysId, hash: attachment.hash });
+  })();
+  deps.logger.info('file attached to the record', { requestId: request.id, table: record.table, record: record.sysId, fileName: file.fileName });
+}
+
 async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
   const record = await resolveRecord(deps, request);
   for (const doc of documents) {
     if (doc.attachmentSysId) continue;
-    const name = `attach-${doc.seq}`;
-    const fileName = signedFileName(doc.fileName);
-    if (hasEffect(deps.db, request.id, name, 'intent')) {
-      // An upload was attempted and its result is unknown: is it on the record already?
-      const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, fileName)).find((a) => a.hash === doc.signedSha256);
-      if (existing) {
-        deps.db.transaction(() => {
-          setDocumentAttachment(deps.db, request.id, doc.seq, existing.sysId);
-          effect(deps, request.id, name, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
-        })();
-        continue;
-      }
-    }
-    effect(deps, request.id, name, 'intent', { table: record.table, record: record.sysId, fileName });
-    const attachment = await deps.servicenow.uploadAttachment({ table: record.table, sysId: record.sysId, fileName, bytes: deps.blobs.get(doc.signedSha256!), contentType: 'application/pdf' });
-    deps.db.transaction(() => {
-      setDocumentAttachment(deps.db, request.id, doc.seq, attachment.sysId);
-      effect(deps, request.id, name, 'done', { attachment: attachment.sysId, hash: attachment.hash });
-    })();
-    deps.logger.info('signed document attached', { requestId: request.id, table: record.table, record: record.sysId, fileName });
+    await attachOnce(deps, request, record, { effect: `attach-${doc.seq}`, fileName: signedFileName(doc.fileName), sha256: doc.signedSha256!, contentType: 'application/pdf' },
+      (sysId) => setDocumentAttachment(deps.db, request.id, doc.seq, sysId));
+  }
+  // Beside each signed copy, its certificate when one was taken (servicenow.attach_certificate).
+  for (const certificate of certificatesOf(documents)) {
+    const name = `certificate-${certificate.seq}`;
+    if (lastEffectPhase(deps.db, request.id, name) === 'done') continue;
+    await attachOnce(deps, request, record, { ...certificate, effect: name });
   }
   if (!deps.config.servicenow.work_note) return;
   const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNote(request, documents) });
@@ -110,16 +144,21 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
     raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
       kind: 'undeliverable', requestId: request.id, subject: `check ${request.recordNumber ?? 'the record'} for the signed document of request ${request.id}`,
-      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${documents.map((d) => signedFileName(d.fileName)).join(', ')} by hand if not.`,
+      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${[...documents.map((d) => signedFileName(d.fileName)), ...certificatesOf(documents).map((c) => c.fileName)].join(', ')} by hand if not.`,
     });
     return;
   }
+  const certificates = certificatesOf(documents);
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
     note: signedNote(request, documents), from: deps.config.smtp.from, servicenow: deps.config.servicenow,
-    documents: documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size })),
+    documents: [
+      ...documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size })),
+      // The certificates ride in the same mail: one mail, one outcome, attached together.
+      ...certificates.map((c) => ({ fileName: c.fileName, path: deps.blobs.pathOf(c.sha256), sizeBytes: statSync(deps.blobs.pathOf(c.sha256)).size, contentType: c.contentType })),
+    ],
   });
-  effect(deps, request.id, 'inbound-email', 'intent', { to: message.to });
+  effect(deps, request.id, 'inbound-email', 'intent', { to: message.to, ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}) });
   let sent;
   try {
     sent = await deps.smtp.send(message);

@@ -165,6 +165,12 @@ const servicenow = z.strictObject({
     .regex(/^[a-z][a-z0-9_]*$/, { error: 'expected a field name like u_signature_status (lower-case letters, digits and _)' })
     .refine((name) => !['work_notes', 'comments', 'number'].includes(name) && !name.startsWith('sys_'), { error: 'expected a field of your own, like u_signature_status, not a journal or system field' })
     .optional(),
+  /**
+   * Attach the provider's evidence of the signing beside the signed PDF (both modes): Secured
+   * Signing's signing completion certificate (PDF), Signicat's task events (JSON). Off by
+   * default: a second file on every record is a change the record's owners should choose.
+   */
+  attach_certificate: z.boolean().default(false),
   /** The instance's inbound address (email mode), e.g. acme@service-now.com. */
   inbound_address: email().optional(),
   /**

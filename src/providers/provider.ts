@@ -26,6 +26,8 @@ export interface ProviderCapabilities {
   remind: boolean;
   extend: boolean;
   cancel: boolean;
+  /** Whether the provider keeps evidence of a completed signing that `downloadCertificate` fetches (servicenow.attach_certificate). */
+  certificate: boolean;
 }
 
 /** What a provider is, apart from what it does: fixed for its type. */
@@ -115,6 +117,14 @@ export interface DocumentStatus {
   signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string }>;
 }
 
+/** A completed document's evidence as the provider offers it, to attach beside the signed copy. */
+export interface SigningCertificate {
+  bytes: Uint8Array;
+  contentType: 'application/pdf' | 'application/json';
+  /** Ends the file name on the record after the document's own name: "-certificate.pdf". */
+  fileSuffix: string;
+}
+
 export interface AccountInfo {
   plan?: string;
   documentsLeft?: number;
@@ -148,4 +158,9 @@ export interface SigningProvider extends ProviderTraits {
   /** Withdraws a document from signing (capabilities.cancel); one the provider no longer knows counts as withdrawn. */
   cancel(document: SentDocument): Promise<void>;
   accountInfo(): Promise<AccountInfo>;
+  /**
+   * The completion certificate / audit trail of a completed document (capabilities.certificate).
+   * Throws `certificate_not_ready` (transient) while the provider has none yet.
+   */
+  downloadCertificate(document: SentDocument): Promise<SigningCertificate>;
 }

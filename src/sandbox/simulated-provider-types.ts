@@ -27,6 +27,12 @@ export interface SimulatedProvider {
   mailsRefusals: boolean;
   /** The signed copy of a document as the API serves it. */
   signedCopy(request: SimulatedRequest, index: number): Promise<Uint8Array>;
+  /**
+   * Why `bytes` is not the document's evidence as the provider's API serves it (Secured
+   * Signing: its completion certificate; Signicat: every task's events, as signrelay
+   * gathers them), or null when it is.
+   */
+  certificateProblem(request: SimulatedRequest, index: number, bytes: Uint8Array): Promise<string | null>;
   /** Successful calls that must happen once per document (uploads) or once per request (sends), and downloads. */
   counts(): { uploads: number; sends: number; downloads: number };
   /** Sent requests whose signers have not all signed, nor declined, nor run out of time (the sandbox signs them); `key` names one. */

@@ -42,6 +42,11 @@ export async function simulatedSecuredSigning(options: SimulatedProviderOptions)
       if (!doc?.signedBytes) throw new Error(`simulator: document ${request.references[index]} is not signed`);
       return doc.signedBytes;
     },
+    async certificateProblem(request, index, bytes) {
+      const certificate = sim.documents.get(request.references[index]!)?.certificate;
+      if (!certificate) return `document ${request.references[index]} has no completion certificate`;
+      return Buffer.from(certificate.bytes).equals(Buffer.from(bytes)) ? null : 'not the document\'s completion certificate';
+    },
     counts: () => ({ uploads: ok('/Document/Uploader') + sim.calls.filter((c) => c.path.includes('/Document/Uploader/') && c.status === 200).length, sends: ok('/SmartTag/Send'), downloads: sim.calls.filter((c) => c.path.includes('/Download/GetDocumentData/') && c.status === 200).length }),
     // Each document is sent and signed on its own: a document is a request here.
     unsigned: () => [...sim.documents.values()]

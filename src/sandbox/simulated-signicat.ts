@@ -61,6 +61,25 @@ export async function simulatedSignicat(options: SimulatedProviderOptions): Prom
         ? `/orders/${order.id}/packaging-tasks/package-${index + 1}/result`
         : `/orders/${order.id}/tasks/${order.tasks.at(-1)!.spec.id}/documents/doc-${index + 1}/result`);
     },
+    async certificateProblem(request, index, bytes) {
+      // signrelay's JSON must hold, per task, exactly the events the API serves that are not about another document.
+      const order = orderOf(request);
+      const documentId = `doc-${index + 1}`;
+      let evidence: { orderId?: unknown; documentId?: unknown; tasks?: Array<{ taskId?: unknown; events?: unknown }> };
+      try {
+        evidence = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof evidence;
+      } catch {
+        return 'not JSON';
+      }
+      if (evidence.orderId !== order.id || evidence.documentId !== documentId) return `names order ${String(evidence.orderId)} / ${String(evidence.documentId)}, not ${order.id} / ${documentId}`;
+      for (const task of order.tasks) {
+        const served = JSON.parse(Buffer.from(await apiGet(`/orders/${order.id}/tasks/${task.spec.id}/events`)).toString('utf8')) as Array<{ eventType: string; data?: string }>;
+        const expected = served.filter((e) => !e.eventType.startsWith('DOCUMENT_') || e.data === documentId);
+        const got = evidence.tasks?.find((t) => t.taskId === task.spec.id)?.events;
+        if (JSON.stringify(got) !== JSON.stringify(expected)) return `the events of task ${task.spec.id} differ from the API's`;
+      }
+      return evidence.tasks?.length === order.tasks.length ? null : `${evidence.tasks?.length ?? 0} tasks, not ${order.tasks.length}`;
+    },
     counts: () => ({
       uploads: counted('POST', /\/documents$/, 201),
       sends: counted('POST', /\/orders$/, 201),

@@ -14,7 +14,8 @@ export interface InboundEmailInput {
   /** The request mail's Message-ID: a reply to a mail the instance sent also matches. */
   requestMessageId: string | null;
   note: string;
-  documents: Array<{ fileName: string; path: string; sizeBytes: number }>;
+  /** The signed PDFs, and the provider's certificates beside them (contentType: PDF unless named). */
+  documents: Array<{ fileName: string; path: string; sizeBytes: number; contentType?: string }>;
   from: string;
   servicenow: ServiceNowConfig;
 }
@@ -45,6 +46,6 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
     headers: { 'X-Signrelay': 'delivery' },
     // The watermark goes last: the instance uses the last one it finds.
     text: `${input.note}\n${input.watermark ? `\n${input.watermark}\n` : ''}`,
-    attachments: input.documents.map((d) => ({ filename: d.fileName, path: d.path, contentType: 'application/pdf' })),
+    attachments: input.documents.map((d) => ({ filename: d.fileName, path: d.path, contentType: d.contentType ?? 'application/pdf' })),
   };
 }

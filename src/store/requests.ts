@@ -48,7 +48,12 @@ export interface DocumentRow {
   providerKept: Record<string, unknown> | null;
   signedSha256: string | null;
   attachmentSysId: string | null;
+  /** The provider's evidence of the signing (servicenow.attach_certificate), once taken. */
+  certificate: StoredCertificate | null;
 }
+
+/** A certificate kept as a blob, or why the provider offered none. */
+export type StoredCertificate = { sha256: string; contentType: string; fileSuffix: string } | { unavailable: string };
 
 export interface NewRequest {
   token: string;
@@ -132,6 +137,7 @@ export function getDocuments(db: Db, requestId: string): DocumentRow[] {
     providerKept: r.provider_kept ? JSON.parse(r.provider_kept as string) as Record<string, unknown> : null,
     signedSha256: (r.signed_sha256 as string | null) ?? null,
     attachmentSysId: (r.attachment_sys_id as string | null) ?? null,
+    certificate: r.certificate ? JSON.parse(r.certificate as string) as StoredCertificate : null,
   }));
 }
 
@@ -146,6 +152,10 @@ export function setDocumentReference(db: Db, requestId: string, seq: number, pro
 
 export function setDocumentSigned(db: Db, requestId: string, seq: number, signedSha256: string): void {
   db.prepare('UPDATE documents SET signed_sha256 = ? WHERE request_id = ? AND seq = ?').run(signedSha256, requestId, seq);
+}
+
+export function setDocumentCertificate(db: Db, requestId: string, seq: number, certificate: StoredCertificate): void {
+  db.prepare('UPDATE documents SET certificate = ? WHERE request_id = ? AND seq = ?').run(JSON.stringify(certificate), requestId, seq);
 }
 
 export function setDocumentAttachment(db: Db, requestId: string, seq: number, attachmentSysId: string): void {

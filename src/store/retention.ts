@@ -22,10 +22,10 @@ export function listPurgeableRequests(db: Db, cutoff: Date): string[] {
   return rows.map((r) => r.id);
 }
 
-/** Every blob the request names: its documents' PDFs and any kept in its jobs (mail attachments). */
+/** Every blob the request names: its documents' PDFs and certificates, and any kept in its jobs (mail attachments). */
 export function blobsOfRequest(db: Db, requestId: string): string[] {
   const hashes = new Set<string>();
-  const docs = db.prepare('SELECT original_sha256, stamped_sha256, signed_sha256 FROM documents WHERE request_id = ?').all(requestId) as Array<Record<string, string | null>>;
+  const docs = db.prepare("SELECT original_sha256, stamped_sha256, signed_sha256, json_extract(certificate, '$.sha256') AS certificate_sha256 FROM documents WHERE request_id = ?").all(requestId) as Array<Record<string, string | null>>;
   for (const doc of docs) for (const hash of Object.values(doc)) if (hash) hashes.add(hash);
   const jobs = db.prepare('SELECT payload FROM jobs WHERE request_id = ?').all(requestId) as Array<{ payload: string }>;
   for (const job of jobs) for (const match of job.payload.matchAll(SHA256_RE)) hashes.add(match[0]);
@@ -37,7 +37,7 @@ export function blobNamedElsewhere(db: Db, hash: string, requestId: string): boo
   const row = db.prepare(`SELECT 1 FROM requests r
     WHERE r.id != ?
       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'note' AND ${PURGED})
-      AND (EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id AND ? IN (d.original_sha256, d.stamped_sha256, d.signed_sha256))
+      AND (EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id AND ? IN (d.original_sha256, d.stamped_sha256, d.signed_sha256, json_extract(d.certificate, '$.sha256')))
         OR EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND instr(j.payload, ?) > 0))
     LIMIT 1`).get(requestId, hash, hash);
   return row !== undefined;

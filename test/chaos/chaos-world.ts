@@ -40,6 +40,8 @@ export interface ChaosWorldOptions {
   accessTokenLifetimeSeconds: number;
   /** Where the temp dir goes (default: the OS temp dir). */
   baseDir?: string;
+  /** servicenow.attach_certificate: the provider's evidence beside each signed copy. */
+  attachCertificate?: boolean;
 }
 
 export interface DaemonExit {
@@ -73,6 +75,8 @@ export interface ChaosWorld {
   tap: EffectTap;
   /** The record numbers, one per request: RITM0020001, … */
   records: string[];
+  /** Whether the daemon attaches the provider's certificate beside each signed copy. */
+  attachCertificate: boolean;
   /** The daemons started so far, in order. */
   daemons: DaemonProcess[];
   current(): DaemonProcess | undefined;
@@ -139,7 +143,7 @@ mailboxes:
   returns: {address: returns@corp.example, host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: returns, password: "\${CHAOS_IMAP_PASSWORD}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
 provider: ${provider.configYaml}
-servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}}
+servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}, attach_certificate: ${options.attachCertificate === true}}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}
@@ -165,7 +169,7 @@ log: {level: info, format: json}
     });
 
     const world: ChaosWorld = {
-      dir, dataDir, configFile, dovecot, smtp, provider, servicenow, tap, records, daemons,
+      dir, dataDir, configFile, dovecot, smtp, provider, servicenow, tap, records, daemons, attachCertificate: options.attachCertificate === true,
       secrets: [IMAP_PASSWORD, SN_PASSWORD, ...provider.secrets],
       current: () => daemons.at(-1),
       startDaemon() {

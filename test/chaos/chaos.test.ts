@@ -5,7 +5,8 @@
 // file), while 50 requests arrive and get signed at Secured Signing. At the end every
 // request is on its record exactly once, was sent exactly once, and every mail is in
 // exactly one folder. The same with Signicat as the provider (24 requests, 6 kills): one
-// order per request, its creation notice filed as a notice. The seed is printed;
+// order per request, its creation notice filed as a notice. Both attach the provider's
+// certificate beside each signed copy, which must also be there exactly once. The seed is printed;
 // CHAOS_SEED=S replays the plan. `npm run chaos` runs a bigger one.
 // A third run kills the daemon at a Secured Signing token answer: the rotated refresh token
 // is lost with it, a limitation no client can fix, and the operator alert must say exactly that.
@@ -35,6 +36,8 @@ const SUITE: ChaosOptions = {
   requests: 50,
   kills: 10,
   seed,
+  // Each record also gets the provider's certificate beside the signed copy, exactly once (kills timed to `attach` hit it too).
+  attachCertificate: true,
   uptimeMs: [2_500, 6_000],
   settleCapMs: 180_000,
   keepDir: 'on-failure',
@@ -56,6 +59,7 @@ describe('crash safety under SIGKILL', () => {
     // KNOWN BUG lines but tolerated here, so the suite is not flaky; `npm run chaos` fails on them.
     expect({ lost: report.lost - report.lostToAttemptLimit, duplicateSends: report.duplicateSends, duplicateAttachments: report.duplicateAttachments }, summary)
       .toEqual({ lost: 0, duplicateSends: 0, duplicateAttachments: 0 });
+    expect({ certificates: report.certificates, duplicateCertificates: report.duplicateCertificates }, summary).toEqual({ certificates: report.delivered, duplicateCertificates: 0 });
   }, SUITE_TIMEOUT_MS);
 
   it(`Signicat: ${SIGNICAT.requests} requests, ${SIGNICAT.kills} kills (seed ${seed}): one order per request, each delivered once, every notice filed once`, async () => {
@@ -66,6 +70,7 @@ describe('crash safety under SIGKILL', () => {
     expect(report.problems, summary).toEqual([]);
     expect({ lost: report.lost - report.lostToAttemptLimit, duplicateSends: report.duplicateSends, duplicateAttachments: report.duplicateAttachments }, summary)
       .toEqual({ lost: 0, duplicateSends: 0, duplicateAttachments: 0 });
+    expect({ certificates: report.certificates, duplicateCertificates: report.duplicateCertificates }, summary).toEqual({ certificates: report.delivered, duplicateCertificates: 0 });
     // Every order mailed its creation notice and, once signed, its completion; the daemon filed exactly those (verify.ts).
     expect(report.providerMails, summary).toEqual({ notice: SIGNICAT.requests, completion: SIGNICAT.requests });
   }, SIGNICAT_TIMEOUT_MS);

@@ -67,6 +67,8 @@ export interface ChaosOptions {
   stallWindowMs?: number;
   /** An absolute cap on the settle phase however it moves, ms (default 10 minutes, or 3 s a request if more). */
   settleCapMs?: number;
+  /** servicenow.attach_certificate: each record must also get the provider's certificate, exactly once (default false). */
+  attachCertificate?: boolean;
   /** Secured Signing: access-token lifetime at its simulator (s). */
   accessTokenLifetimeSeconds?: number;
   /** Keep the temp dir (daemon logs, data dir): always, never, on a problem, or on a problem or a known bug. */
@@ -125,7 +127,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const signPrng = createPrng(seed ^ 0x9e3779b9);
 
   log(`chaos: ${provider}, seed ${seed} (replay the plan with --seed ${seed}), ${options.requests} requests, ${options.kills} kills`);
-  const world = await startChaosWorld({ provider, records: options.requests, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3_600 });
+  const world = await startChaosWorld({ provider, records: options.requests, accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3_600, attachCertificate: options.attachCertificate });
   let report: ChaosReport | undefined;
   try {
     if (options.failNotes) world.servicenow.failNext('/api/now/table/sc_req_item/', { status: 503, times: options.failNotes });
@@ -464,7 +466,7 @@ export function describeReport(report: ChaosReport): string[] {
   const lines = [
     `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
-    `delivered ${report.delivered}/${report.requests}; duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
+    `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);

@@ -54,6 +54,10 @@ export interface ProviderSide {
   unsigned(): Array<{ key: string; request: SimulatedRequest }>;
   /** Every signer signs; the provider mails the return address as it would (awaited). */
   signAll(request: SimulatedRequest): Promise<void>;
+  /** The name the provider's evidence of the (only) document gets on the record with servicenow.attach_certificate. */
+  certificateName: string;
+  /** Why `bytes` is not that document's evidence as the provider's API serves it, or null when it is. */
+  certificateProblem(request: SimulatedRequest, bytes: Uint8Array): Promise<string | null>;
   /** The signed copy of the request's (only) document as the provider serves it, once signed. */
   signedCopy(request: SimulatedRequest): Promise<Uint8Array | undefined>;
   killFacts(kind: EffectKind, call: ObservedCall): KillFacts;

@@ -54,6 +54,12 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
       for (const reference of request.references) await sim.complete(reference);
     },
     signedCopy: async (request) => sim.documents.get(request.references[0] ?? '')?.signedBytes,
+    certificateName: 'contract-certificate.pdf',
+    async certificateProblem(request, bytes) {
+      const certificate = sim.documents.get(request.references[0] ?? '')?.certificate;
+      if (!certificate) return 'the document has no completion certificate at the simulator';
+      return Buffer.from(certificate.bytes).equals(Buffer.from(bytes)) ? null : 'not the document\'s completion certificate';
+    },
     killFacts(kind, call) {
       // The body is parsed before the answer is written: the kill sees what was sent.
       if (kind === 'send') return { references: referencesOf(call.body) };

@@ -50,6 +50,8 @@ export async function signicatSide(options: ProviderSideOptions): Promise<Provid
     unsigned: () => signing.unsigned(),
     signAll: (request) => signing.signAll(request),
     signedCopy: (request) => signing.signedCopy(request, 0).catch(() => undefined),
+    certificateName: 'contract-signing-events.json',
+    certificateProblem: (request, bytes) => signing.certificateProblem(request, 0, bytes),
     killFacts(kind) {
       // The order is stored before its answer is written, and nothing runs in between: the newest order is this answer's.
       const newest = [...sim.orders.values()].at(-1);

@@ -15,8 +15,12 @@ export interface Tally {
   lost: number;
   /** Successful sends beyond one per request (Secured Signing: SmartTag/Send; Signicat: orders per token), plus sends refused as "already sent". */
   duplicateSends: number;
-  /** Attachments beyond one per record. */
+  /** Signed copies attached beyond one per record. */
   duplicateAttachments: number;
+  /** Records with exactly one certificate, the provider's (servicenow.attach_certificate; 0 when off). */
+  certificates: number;
+  /** Certificates attached beyond one per record. */
+  duplicateCertificates: number;
   /** Work notes beyond one per event (sent, signed) on a record. */
   duplicateNotes: number;
   /** Status-field updates beyond one per transition on a record. */
@@ -112,6 +116,8 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   // serves it); each note and status-field update exactly once (verify-record-updates.ts).
   let delivered = 0;
   let duplicateAttachments = 0;
+  let certificates = 0;
+  let duplicateCertificates = 0;
   let duplicateNotes = 0;
   let duplicateFieldUpdates = 0;
   for (const record of world.servicenow.records) {
@@ -119,7 +125,19 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     const request = sends.sent.get(record.number)?.[0];
     const signed = request ? await provider.signedCopy(request) : undefined;
     const expected = signed ? sha256(signed) : undefined;
-    const attachments = record.attachments;
+    // The certificate beside it, when the daemon attaches one: exactly one per delivered record, the provider's.
+    const certificateFiles = record.attachments.filter((a) => a.fileName === provider.certificateName);
+    const attachments = record.attachments.filter((a) => a.fileName !== provider.certificateName);
+    if (!world.attachCertificate && certificateFiles.length > 0) problems.push(`${record.number}: a certificate attached with servicenow.attach_certificate off`);
+    if (certificateFiles.length > 1) {
+      duplicateCertificates += certificateFiles.length - 1;
+      problems.push(`${record.number}: ${certificateFiles.length} certificates (${provider.certificateName})`);
+    }
+    for (const c of certificateFiles) {
+      const problem = request ? await provider.certificateProblem(request, c.bytes) : 'no send for it at the provider';
+      if (problem) problems.push(`${record.number}: certificate ${c.fileName}: ${problem}`);
+    }
+    if (certificateFiles.length === 1) certificates++;
     if (attachments.length > 1) {
       duplicateAttachments += attachments.length - 1;
       problems.push(`${record.number}: ${attachments.length} attachments (${attachments.map((a) => a.fileName).join(', ')})`);
@@ -131,6 +149,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
       if (a.fileName !== 'contract-signed.pdf') problems.push(`${record.number}: attachment named ${a.fileName}`);
     }
     // Exactly once since bug 5's fix: a refused PATCH is retried, an unknown outcome is settled (journal, field read back).
+    if (world.attachCertificate && good.length > 0 && certificateFiles.length === 0) problems.push(`${record.number}: signed copy delivered, no certificate beside it`);
     const updates = verifyRecordUpdates(record, world.servicenow.calls, db, good.length > 0);
     duplicateNotes += updates.duplicateNotes;
     duplicateFieldUpdates += updates.duplicateFieldUpdates;
@@ -219,7 +238,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   }
 
   return {
-    lost, duplicateSends, duplicateAttachments, duplicateNotes, duplicateFieldUpdates, daemonMails: daemonMails.length, orphanUploads, delivered,
+    lost, duplicateSends, duplicateAttachments, certificates, duplicateCertificates, duplicateNotes, duplicateFieldUpdates, daemonMails: daemonMails.length, orphanUploads, delivered,
     lateNotices,
     providerMails: { completion: providerMails.mails.filter((m) => m.outcome === 'completion').length, notice: providerMails.mails.filter((m) => m.outcome === 'notice').length },
     lostToAttemptLimit: [...givenUpRecords.keys()].filter((r) => !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length,

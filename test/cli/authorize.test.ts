@@ -68,7 +68,7 @@ describe('signrelay authorize', () => {
     const run = authorize(['--redirect-uri', redirectUri]);
     const url = new URL(await run.url());
     expect(url.origin + url.pathname).toBe(`${getWorld().simulator.oauthUrl}/authorize`);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: 'code', redirect_uri: redirectUri, scope: 'Basic SmartTag Account' });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: 'code', redirect_uri: redirectUri, scope: 'Basic SmartTag' });
     expect(url.searchParams.get('state')).toMatch(/^[0-9a-f]{32}$/);
 
     const forged = await fetch(`${redirectUri}?code=stolen&state=0123`);
@@ -80,12 +80,15 @@ describe('signrelay authorize', () => {
     const landing = await fetch(location);
     expect(await landing.text()).toBe('signrelay is authorized. You can close this tab.\n');
     expect(await run.exited).toBe(0);
-    expect(run.stdout).toMatch(/^authorized: scope "Basic SmartTag Account"; tokens stored in /m);
+    expect(run.stdout).toMatch(/^authorized: scope "Basic SmartTag"; tokens stored in /m);
     expect(run.stderr).toMatch(/^refused a redirect: the redirect does not carry the state/m);
 
     const token = storedToken();
     expect(token?.refreshToken).toBeTruthy();
     expect(getWorld().simulator.oauth.checkBearer(`Bearer ${token!.accessToken}`)).toBeNull();
+    // Least privilege: exactly what signrelay calls need (Account/Info is Basic), no Account management.
+    for (const scope of ['Basic', 'SmartTag']) expect(getWorld().simulator.oauth.checkScope(`Bearer ${token!.accessToken}`, scope)).toBeNull();
+    expect(getWorld().simulator.oauth.checkScope(`Bearer ${token!.accessToken}`, 'Account')).not.toBeNull();
     // Started from the configured refresh token, so the daemon keeps this chain.
     expect(token!.seed).toMatch(/^[0-9a-f]{64}$/);
     for (const secret of [API_SECRET, token!.refreshToken!, token!.accessToken!]) expect(run.stdout + run.stderr).not.toContain(secret);

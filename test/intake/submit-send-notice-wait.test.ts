@@ -81,6 +81,7 @@ function provider(asked: FindSentInput[]): SigningProvider {
     download: () => Promise.reject(new Error('not used')),
     sendReminder: () => Promise.reject(new Error('not used')),
     cancel: () => Promise.reject(new Error('not used')),
+    downloadCertificate: () => Promise.reject(new Error('not used')),
     accountInfo: () => Promise.reject(new Error('not used')),
   } as SigningProvider;
 }

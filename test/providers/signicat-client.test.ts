@@ -117,6 +117,27 @@ describe('the Signicat provider', () => {
     });
   });
 
+  it('the evidence of a document: not before every task is COMPLETED; then every task\'s events about it, rebuilt as plain JSON', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await sim.signTask(orderId, 'signer-1');
+    await expect(provider.downloadCertificate(documents[0]!)).rejects.toMatchObject({ kind: 'transient', code: 'certificate_not_ready' });
+    await sim.signTask(orderId, 'signer-2');
+    // What the service says is outside text: extra fields and another document's events must not reach the record.
+    const events = sim.orders.get(orderId)!.tasks[1]!.events as unknown as Array<Record<string, unknown>>;
+    events.push({ eventType: 'DOCUMENT_SIGNED', eventTime: '2030-01-01T00:00:00Z', data: 'doc-9' });
+    events.push({ eventType: 'TASK_COMPLETED', eventTime: '2030-01-01T00:00:00Z', signingUrl: 'https://sign.example/secret-link', html: '<img src=x onerror=alert(1)>' });
+    events.push({ eventType: 42, data: 'not an event' });
+    const certificate = await provider.downloadCertificate(documents[0]!);
+    expect(certificate).toMatchObject({ contentType: 'application/json', fileSuffix: '-signing-events.json' });
+    const text = new TextDecoder().decode(certificate.bytes);
+    const evidence = JSON.parse(text) as { orderId: string; documentId: string; tasks: Array<{ taskId: string; signer: string; status: string; events: Array<Record<string, unknown>> }> };
+    expect(evidence).toMatchObject({ orderId, documentId: 'doc-1', tasks: [{ taskId: 'signer-1', signer: ANN.email, status: 'COMPLETED' }, { taskId: 'signer-2', signer: BOB.email, status: 'COMPLETED' }] });
+    expect(evidence.tasks[0]!.events.map((e) => e.eventType)).toEqual(expect.arrayContaining(['TASK_CREATED', 'DOCUMENT_SIGNED', 'TASK_COMPLETED']));
+    for (const e of evidence.tasks.flatMap((t) => t.events)) expect(Object.keys(e).every((k) => ['eventType', 'eventTime', 'data'].includes(k))).toBe(true);
+    expect(text).not.toMatch(/doc-9|secret-link|onerror|not an event/);
+  });
+
   it('withdraws the order once, and a second withdrawal of the same order is fine', async () => {
     const provider = client();
     const { orderId, documents } = await sent(provider);

@@ -1,6 +1,7 @@
 // Retention on a real data directory: the PDF files of a request finished more than
 // retention.days ago are deleted, its row and audit trail stay (plus a `purged` note);
 // recent and open requests keep their files, and so does a file another request shares.
+// A provider's certificate kept beside a signed copy is one of the request's files.
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contractPdf } from '../integration/world.ts';
@@ -8,7 +9,7 @@ import type { BlobStore } from '../../src/store/blobs.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import type { Db } from '../../src/store/open-database.ts';
-import { getRequest, insertRequest, setDocumentSigned, setDocumentStamped, transition } from '../../src/store/requests.ts';
+import { getRequest, insertRequest, setDocumentCertificate, setDocumentSigned, setDocumentStamped, transition } from '../../src/store/requests.ts';
 import type { RequestState } from '../../src/store/request-states.ts';
 import { DAY_MS, later, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 
@@ -29,7 +30,7 @@ const PATHS: Record<'delivered' | 'declined' | 'sent', RequestState[]> = {
 };
 
 /** A request walked through the state machine to `to` at `at`, with its files in the blob store. */
-function requestIn(db: Db, blobs: BlobStore, to: keyof typeof PATHS, at: Date, files: { original: Uint8Array; stamped: Uint8Array; signed?: Uint8Array }): { id: string; hashes: string[] } {
+function requestIn(db: Db, blobs: BlobStore, to: keyof typeof PATHS, at: Date, files: { original: Uint8Array; stamped: Uint8Array; signed?: Uint8Array; certificate?: Uint8Array }): { id: string; hashes: string[] } {
   const id = insertRequest(db, {
     token: `tok${Math.random().toString(36).slice(2, 12)}`, state: 'received', route: 'default', provider: 'secured-signing',
     requester: 'helen@corp.example', subject: 'RITM0010001', messageId: null, record: { number: 'RITM0010001' },
@@ -43,6 +44,11 @@ function requestIn(db: Db, blobs: BlobStore, to: keyof typeof PATHS, at: Date, f
       hashes.push(blobs.put(files.signed));
       setDocumentSigned(db, id, 1, hashes[2]!);
     }
+    if (state === 'completed' && files.certificate) {
+      const sha256 = blobs.put(files.certificate);
+      hashes.push(sha256);
+      setDocumentCertificate(db, id, 1, { sha256, contentType: 'application/pdf', fileSuffix: '-certificate.pdf' });
+    }
     transition(db, id, state, at);
   }
   return { id, hashes };
@@ -54,13 +60,13 @@ describe('the retention task', () => {
   it('deletes the files of old finished requests and keeps the request, its trail and shared files', async () => {
     const { db, blobs } = world;
     const shared = await pdf('Shared original');
-    const old = requestIn(db, blobs, 'delivered', T0, { original: shared, stamped: await pdf('old stamped'), signed: await pdf('old signed') });
+    const old = requestIn(db, blobs, 'delivered', T0, { original: shared, stamped: await pdf('old stamped'), signed: await pdf('old signed'), certificate: await pdf('old certificate') });
     // The trust_attachment copy of the completion mail is the old request's too.
     const mailCopy = blobs.put(await pdf('mail attachment'));
     enqueueJob(db, { kind: 'complete', requestId: old.id, payload: { attachments: [{ fileName: 'signed.pdf', sha256: mailCopy }] } }, T0);
     db.prepare("UPDATE jobs SET state = 'done'").run();
     const declined = requestIn(db, blobs, 'declined', T0, { original: await pdf('declined'), stamped: await pdf('declined stamped') });
-    const recent = requestIn(db, blobs, 'delivered', later(T0, 60 * DAY_MS), { original: await pdf('recent'), stamped: await pdf('recent stamped'), signed: await pdf('recent signed') });
+    const recent = requestIn(db, blobs, 'delivered', later(T0, 60 * DAY_MS), { original: await pdf('recent'), stamped: await pdf('recent stamped'), signed: await pdf('recent signed'), certificate: await pdf('recent certificate') });
     const open = requestIn(db, blobs, 'sent', T0, { original: shared, stamped: await pdf('open stamped') });
     const trailBefore = listEvents(db, old.id);
 

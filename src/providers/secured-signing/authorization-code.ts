@@ -9,8 +9,12 @@ import { requestToken } from '../../http/token-endpoint.ts';
 import type { StoredToken } from '../../store/oauth-tokens.ts';
 import { securedSigningTokenEndpoint } from './token-endpoint.ts';
 
-/** Scopes signrelay uses: SmartTag (upload, send), Basic (status, download, reminders), Account (check). */
-export const DEFAULT_SCOPE = 'Basic SmartTag Account';
+/**
+ * The scopes signrelay uses, and no more: SmartTag (upload, SmartTag/Send), Basic (account
+ * information — Account/Info for `check`, seed 001: "Basic to get account details" — and
+ * the document calls). `Account` is account management (settings): nothing signrelay does.
+ */
+export const DEFAULT_SCOPE = 'Basic SmartTag';
 
 const EXCHANGE = 'exchange the authorization code (POST /api/oauth2/token)';
 

@@ -52,6 +52,11 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
   if (status >= 500) {
     return new SignrelayError('transient', 'provider_server_error', `${what}; a fault on the service side, will retry`);
   }
+  if (status === 403 && /scope/i.test(`${server.errorCode ?? ''} ${server.message ?? ''}`)) {
+    // The token was granted fewer scopes than the call needs (a refresh token authorized by hand, or with --scope).
+    return new SignrelayError('auth', 'provider_auth',
+      `${what}; the authorization lacks a scope signrelay needs: run \`signrelay authorize\` again (it asks for Basic SmartTag)`);
+  }
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +

@@ -1,14 +1,15 @@
 // The Secured Signing implementation of SigningProvider (SECURED-SIGNING.md "Endpoints
 // used"): upload a tagged PDF, send it with SmartTag/Send, poll its status, download the
-// signed copy, remind the signers, read the account. Request mechanics (signatures, OAuth,
+// signed copy and its completion certificate, remind the signers, withdraw, read the account. Request mechanics (signatures, OAuth,
 // timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
 // file knows the endpoints, their JSON, and which calls change something (upload, send,
 // reminder: a lost answer leaves their outcome unknown, for the caller to resolve).
 import type { SecuredSigningConfig } from '../../config/schema.ts';
-import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningProvider, UploadInput } from '../provider.ts';
+import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
 import { badResponse } from './classify-error.ts';
-import { isSignrelayError } from '../../errors.ts';
+import { isSignrelayError, SignrelayError } from '../../errors.ts';
+import { isPdfContent } from '../../pdf/is-pdf.ts';
 import { notJsonProblem } from '../../http/network-failure.ts';
 import { trustingFetch } from '../../http/trusting-fetch.ts';
 import { documentStatusFrom } from './document-status.ts';
@@ -141,12 +142,32 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       // DELETE /Document/{ref} is listed by the API (SECURED-SIGNING.md); its answer's shape
       // is not documented, so only the status matters. A document the service no longer
       // knows (404: deleted already, or by its retention) is withdrawn as far as we care.
+      // RemoveFromPackage is required (the SDK's DeleteRequest): true withdraws this document
+      // alone, so each call does what it names; the request's other documents get their own call.
       try {
-        await callApi(ctx, { operation: `withdraw document ${reference} from signing`, method: 'DELETE', path: `/Document/${segment(reference)}`, effect: true });
+        await callApi(ctx, { operation: `withdraw document ${reference} from signing`, method: 'DELETE', path: `/Document/${segment(reference)}?RemoveFromPackage=true`, effect: true });
       } catch (err) {
         if (isSignrelayError(err) && err.code === 'provider_not_found') return;
         throw err;
       }
+    },
+
+    async downloadCertificate({ reference }: SentDocument): Promise<SigningCertificate> {
+      // Two calls (the SDK): the certificates' metadata, then the newest one's file. The
+      // file's format is unconfirmed; a PDF is what the service calls a certificate, and
+      // anything else is refused rather than put on a record under a .pdf name.
+      const listed = await callApi(ctx, { operation: `list the completion certificates of document ${reference}`, method: 'GET', path: `/Document/SigningCompletionCertificate/${segment(reference)}` });
+      const list = parseJson(listed);
+      if (!Array.isArray(list)) throw badResponse(listed.what, 'expected a list of certificates');
+      const newest = list
+        .filter((c): c is { CertificateReference: string; SigningDate?: unknown } => typeof c?.CertificateReference === 'string' && c.CertificateReference !== '')
+        .sort((a, b) => String(a.SigningDate ?? '').localeCompare(String(b.SigningDate ?? ''))).pop();
+      if (!newest) {
+        throw new SignrelayError('transient', 'certificate_not_ready', `Secured Signing has no completion certificate for document ${reference} yet`);
+      }
+      const answer = await callApi(ctx, { operation: `download the completion certificate of document ${reference}`, method: 'GET', path: `/Download/SigningCompletionCertificate/${segment(newest.CertificateReference)}` });
+      if (!isPdfContent(answer.body)) throw badResponse(answer.what, 'the certificate is not a PDF');
+      return { bytes: answer.body, contentType: 'application/pdf', fileSuffix: '-certificate.pdf' };
     },
 
     async accountInfo(): Promise<AccountInfo> {

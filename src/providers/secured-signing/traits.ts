@@ -23,6 +23,7 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
       remind: true,
       extend: false,
       cancel: true,
+      certificate: true,
     },
     defaultCompletionSenders: SECURED_SIGNING_SENDERS,
     referencePattern: REFERENCE_RE,

@@ -1,7 +1,8 @@
 // The Signicat Sign API v1 implementation of SigningProvider (SIGNICAT.md, seed 004):
 // upload each stamped PDF to session storage, create one signing order for the request
 // (order-body.ts), read its tasks' status, download the signed result (the task's, or the
-// PAdES package's, or the archived copy), withdraw the order. Tokens: OIDC client
+// PAdES package's, or the archived copy), the tasks' events as a document's evidence,
+// withdraw the order. Tokens: OIDC client
 // credentials through the shared token manager. Request mechanics live in call-api.ts.
 //
 // A send whose answer was lost is found again through the order's own notice: the first
@@ -18,7 +19,7 @@ import { clientCredentialsGrant } from '../../http/oauth-grants.ts';
 import { namedFailures, type TokenEndpoint } from '../../http/token-endpoint.ts';
 import { createTokenManager, type TokenStore } from '../../http/token-manager.ts';
 import { trustingFetch } from '../../http/trusting-fetch.ts';
-import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningProvider, UploadInput } from '../provider.ts';
+import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
 import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
 import { orderBody, type SignicatDocument } from './order-body.ts';
@@ -209,6 +210,28 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       return download(uri, `download the signed ${kept.documentId} of order ${orderId}`);
     },
 
+    async downloadCertificate(document: SentDocument): Promise<SigningCertificate> {
+      // Signicat issues no completion certificate. Its audit trail is each task's events
+      // (GET …/tasks/{t}/events: created, notified, viewed, signed, completed, with times);
+      // the evidence of a document is every task's events that concern the task or this
+      // document, taken once every task is COMPLETED. Rebuilt field by field as JSON, so
+      // what reaches the record is data, whatever the answer held.
+      const kept = keptOf(document);
+      const orderId = document.orderId!;
+      const tasks = await taskStates(orderId, kept);
+      const open = tasks.find((t) => t.status !== 'COMPLETED');
+      if (open) throw new SignrelayError('transient', 'certificate_not_ready', `task ${open.taskId} of order ${orderId} is ${open.status}: its signing events are not complete yet`);
+      const evidence = [];
+      for (const task of tasks) {
+        const answer = await callApi(ctx, { operation: `read the events of task ${task.taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.taskId)}/events` });
+        const events = JSON.parse(new TextDecoder().decode(answer.body)) as unknown;
+        if (!Array.isArray(events)) throw badResponse(answer.what, 'expected a list of events');
+        evidence.push({ taskId: task.taskId, signer: task.signer, status: task.status, events: events.flatMap((e) => eventOf(e, kept.documentId)) });
+      }
+      const json = JSON.stringify({ provider: 'Signicat', orderId, documentId: kept.documentId, tasks: evidence }, null, 2);
+      return { bytes: new TextEncoder().encode(`${json}\n`), contentType: 'application/json', fileSuffix: '-signing-events.json' };
+    },
+
     async sendReminder() {
       // capabilities.remind is false: Signicat reminds through notifications set when the order is made.
       throw new SignrelayError('permanent', 'provider_cannot_remind', 'Signicat orders cannot be reminded of after they are made');
@@ -236,6 +259,16 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       return { raw: null };
     },
   };
+}
+
+/** One event as evidence (type, time, data), or none: not an event, or about another document of the order. */
+function eventOf(event: unknown, documentId: string): Array<{ eventType: string; eventTime: string | null; data?: string }> {
+  const e = (event ?? {}) as Record<string, unknown>;
+  const eventType = textField(e.eventType);
+  if (!eventType) return [];
+  const data = textField(e.data);
+  if (eventType.startsWith('DOCUMENT_') && data !== documentId) return [];
+  return [{ eventType, eventTime: textField(e.eventTime) ?? null, ...(data !== undefined ? { data } : {}) }];
 }
 
 /** The signer a task was made for, as the order echoes it: the invitation's recipient. */

@@ -25,6 +25,7 @@ export function signicatTraits(): ProviderTraits {
       remind: false,
       extend: false,
       cancel: true,
+      certificate: true,
     },
     defaultCompletionSenders: SIGNICAT_SENDERS,
     referencePattern: ORDER_ID_RE,

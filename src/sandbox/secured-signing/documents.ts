@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { extractPdfText } from '../../pdf/extract-text.ts';
 import { HttpProblem } from '../http-util.ts';
-import { appendSignedPage } from './signed-copy.ts';
+import { appendSignedPage, completionCertificate } from './signed-copy.ts';
 import { parseSmartTags, signersInOrder, type SmartTags } from './smart-tags.ts';
 
 export interface SimSigner {
@@ -37,6 +37,8 @@ export interface SimDocument {
   signedBytes?: Uint8Array;
   /** When Document/SendReminder was answered for it (ms since the epoch). */
   reminders: number[];
+  /** The signing completion certificate, made when the document completes. */
+  certificate?: { reference: string; bytes: Uint8Array; signingDate: string };
 }
 
 export const ACCEPTED_EXTENSIONS = ['pdf', 'doc', 'docx', 'odt', 'rtf', 'xls', 'xlsx', 'ods'];
@@ -190,20 +192,46 @@ export class Documents {
     const doc = this.sentDocument(reference);
     for (const signer of doc.signers) Object.assign(signer, { HasSigned: true, SignedStatus: 'Complete' });
     doc.lastSignedDate = new Date(this.options.now()).toISOString();
-    doc.signedBytes = await appendSignedPage(doc.bytes, { name: doc.name, reference: doc.reference, signers: doc.signers, signedAt: this.options.now() });
+    const facts = { name: doc.name, reference: doc.reference, signers: doc.signers, signedAt: this.options.now() };
+    doc.signedBytes = await appendSignedPage(doc.bytes, facts);
+    doc.certificate = { reference: ref(), bytes: await completionCertificate(facts), signingDate: new Date(facts.signedAt).toISOString() };
     doc.status = 'Complete';
     return doc;
+  }
+
+  /**
+   * GET /Document/SigningCompletionCertificate/{ref}: the certificates' metadata
+   * (SigningCompletionCertificateResponse in the SDK). A document that is not completed
+   * has none: an empty list, which the SDK's own sample guards against (`certificates?.Any()`);
+   * an unknown document is a 404 like every document call.
+   */
+  certificates(reference: string): Array<Record<string, unknown>> {
+    const doc = this.get(reference);
+    if (doc.status !== 'Complete' || !doc.certificate) return [];
+    const { reference: certificateReference, signingDate } = doc.certificate;
+    return [{ CertificateReference: certificateReference, SigningDate: signingDate, Status: 'Complete', DownloadURL: null }];
+  }
+
+  /** GET /Download/SigningCompletionCertificate/{certificate reference}: the certificate's PDF. */
+  certificateBytes(certificateReference: string): Uint8Array {
+    for (const doc of this.byReference.values()) {
+      if (doc.certificate?.reference === certificateReference) return doc.certificate.bytes;
+    }
+    throw serviceStackError(404, 'NotFound', `Signing completion certificate not found, please check reference ${certificateReference}`);
   }
 
   /**
    * DELETE /Document/{ref}: the document is withdrawn — gone from the account, so its
    * signers can no longer sign it and its status is 404 from now on. A completed document
    * is refused (an assumption: the API does not say; a signed contract is not withdrawn).
+   * `removeFromPackage` (required, server.ts) decides whether the rest of its package goes too.
    */
-  remove(reference: string): SimDocument {
+  remove(reference: string, removeFromPackage: boolean): SimDocument {
     const doc = this.get(reference);
     if (doc.status === 'Complete') throw serviceStackError(400, 'ValidationException', `Document ${reference} is complete and cannot be deleted`);
-    this.byReference.delete(reference);
+    // false: the whole package goes (every document sent with this one); true: this document alone.
+    const gone = removeFromPackage || !doc.packageReference ? [doc] : [...this.byReference.values()].filter((d) => d.packageReference === doc.packageReference);
+    for (const d of gone) this.byReference.delete(d.reference);
     return doc;
   }
 

@@ -75,6 +75,18 @@ export class OAuthServer {
     return null;
   }
 
+  /**
+   * Whether a valid bearer token was granted `scope` (scopes are case-sensitive, space-
+   * separated: seed 001). The status and error code of the real refusal are unconfirmed;
+   * a token without the scope is a 403, the usual answer for a missing OAuth2 scope.
+   */
+  checkScope(authorization: string | undefined, scope: string): AuthRefusal | null {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const granted = (this.access.get(match?.[1] ?? '')?.scope ?? '').split(/\s+/);
+    if (granted.includes(scope)) return null;
+    return { errorCode: 'InsufficientScope', message: `The access token was not granted the ${scope} scope this call needs` };
+  }
+
   authorize(query: URLSearchParams): OAuthAnswer {
     const redirectUri = query.get('redirect_uri') ?? '';
     if (query.get('client_id') !== this.options.apiKey) return oauthError(400, 'invalid_client', 'unknown client_id');

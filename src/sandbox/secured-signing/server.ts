@@ -69,6 +69,29 @@ export interface SecuredSigningSimulator {
 }
 
 export const API_PREFIX = '/web/v1.4';
+
+/**
+ * The OAuth2 scope a call needs. Seed 001: `Basic` fetches account information (plan,
+ * status: Account/Info), `SmartTag` sends documents with smart tags (upload, SmartTag/Send).
+ * Which scope the document calls (status, download, reminder, withdrawal, certificate) need
+ * is not documented: Basic here, the narrower reading of "information about your account".
+ */
+function scopeOf(route: string): 'Basic' | 'SmartTag' {
+  return route === 'POST /SmartTag/Send' || route === 'POST /Document/Uploader' ? 'SmartTag' : 'Basic';
+}
+
+/**
+ * DELETE /Document/{ref}'s `RemoveFromPackage` (query, boolean), marked required in the
+ * SDK's request type: true takes this document out of its package, false deletes the
+ * whole package. Missing or not a boolean: the 400 a ServiceStack service gives.
+ */
+function removeFromPackage(query: URLSearchParams): boolean {
+  const value = query.get('RemoveFromPackage')?.toLowerCase();
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw serviceStackError(400, 'ValidationException', value === undefined
+    ? "'RemoveFromPackage' is required: true removes this document from its package, false deletes the whole package"
+    : `'RemoveFromPackage' must be true or false, not "${query.get('RemoveFromPackage')}"`);
+}
 export const OAUTH_PREFIX = '/api/oauth2';
 
 export async function startSecuredSigningSimulator(options: SecuredSigningSimulatorOptions): Promise<SecuredSigningSimulator> {
@@ -92,12 +115,14 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     else sendJson(res, status, body);
   };
 
-  async function routeApi(req: IncomingMessage, body: Buffer, path: string, call: RecordedCall, res: ServerResponse): Promise<void> {
+  async function routeApi(req: IncomingMessage, body: Buffer, path: string, query: URLSearchParams, call: RecordedCall, res: ServerResponse): Promise<void> {
     const refusal = checkSignature((n) => header(req, n), rules, nonces, now())
       ?? (requireBearer ? oauth.checkBearer(header(req, 'authorization')) : null);
     if (refusal) throw serviceStackError(401, refusal.errorCode, refusal.message);
     const [, first, second, third] = path.split('/').map(decodeURIComponent);
     const route = `${req.method} /${first ?? ''}/${second ?? ''}`;
+    const missingScope = requireBearer ? oauth.checkScope(header(req, 'authorization'), scopeOf(route)) : null;
+    if (missingScope) throw serviceStackError(403, missingScope.errorCode, missingScope.message);
     if (route === 'POST /Document/Uploader') {
       if (mediaType(req) !== 'multipart/form-data') throw serviceStackError(400, 'ValidationException', 'Upload must be multipart/form-data');
       const form = await parseFormBody(req, body).catch(() => {
@@ -123,7 +148,11 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     // The real body and answer of SendReminder are unconfirmed (see the client); this accepts what the client sends.
     if (route === 'POST /Document/SendReminder') return json(res, 200, documentJson(documents.remind(jsonRequest('SendReminder'))));
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
-    if (req.method === 'DELETE' && first === 'Document' && second && !third) return json(res, 200, documentJson(documents.remove(second)));
+    if (req.method === 'DELETE' && first === 'Document' && second && !third) return json(res, 200, documentJson(documents.remove(second, removeFromPackage(query))));
+    if (route === 'GET /Document/SigningCompletionCertificate' && third) return json(res, 200, documents.certificates(third));
+    if (route === 'GET /Download/SigningCompletionCertificate' && third) {
+      return sendBytes(res, 200, documents.certificateBytes(third), 'application/pdf', { 'Content-Disposition': 'attachment; filename="SigningCompletionCertificate.pdf"' });
+    }
     if (route === 'GET /Download/GetDocumentData' && third) {
       const doc = documents.get(third);
       const type = doc.name.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream';
@@ -172,7 +201,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     if (fault && injectFault(req, res, fault, injectedError)) return;
     (async () => {
       const body = await readBody(req);
-      if (relative !== null) return routeApi(req, body, relative, call, res);
+      if (relative !== null) return routeApi(req, body, relative, url.searchParams, call, res);
       if (url.pathname.startsWith(`${OAUTH_PREFIX}/`)) return routeOAuth(req, body, url, call, res);
       throw serviceStackError(404, 'NotFound', `Handler for Request not found: ${req.method} ${url.pathname}`);
     })().catch((err: unknown) => {

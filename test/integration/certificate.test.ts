@@ -1,0 +1,138 @@
+// Evidence on the record, once per provider, through the whole daemon (Dovecot, the
+// provider's and the ServiceNow simulator): with servicenow.attach_certificate the
+// provider's evidence of the signing — Secured Signing's completion certificate, Signicat's
+// task events — lands beside the signed PDF exactly once, by REST and by the instance's
+// inbound email; a restart after the certificate's upload was recorded and carried out,
+// but its answer never read, attaches nothing twice; with the setting off the provider is
+// not even asked. A completion certificate the provider never makes is delivered without,
+// with one operator alert.
+import { createHash } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
+import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
+import { lastEffectPhase, listEvents } from '../../src/store/events.ts';
+import { getRequest } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { ALERTS_TO, INSTANCE_ADDRESS, sendRequest, type World } from './world.ts';
+import { providerNotice, recordOf, signAndDeliver, signicatOf, simulated, useRecordWorld } from './record-world.ts';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const CERTIFICATE_NAME = { 'secured-signing': 'contract-certificate.pdf', signicat: 'contract-signing-events.json' } as const;
+
+/** Runs `action` when the first call matching `matches` reaches the ServiceNow simulator, before it is handled (its fault taken). */
+function onFirstCall(calls: RecordedCall[], matches: (call: RecordedCall) => boolean, action: () => void): void {
+  const push = calls.push.bind(calls);
+  let fired = false;
+  calls.push = (...items: RecordedCall[]) => {
+    for (const call of items) {
+      if (!fired && matches(call)) {
+        fired = true;
+        action();
+      }
+    }
+    return push(...items);
+  };
+}
+
+const uploadsNamed = (world: World, fileName: string) =>
+  world.servicenow.calls.filter((c) => c.method === 'POST' && c.path === '/api/now/attachment/file' && c.query.file_name === fileName);
+
+/** Restarts the world's daemon with servicenow settings changed. */
+async function restartWith(world: World, servicenow: Record<string, unknown>): Promise<void> {
+  await world.stopDaemon();
+  world.config = configSchema.parse({ ...world.config, servicenow: { ...world.config.servicenow, ...servicenow } });
+  world.startDaemon();
+}
+
+describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (provider) => {
+  const getWorld = useRecordWorld({ provider, servicenow: { attach_certificate: true, timeout_seconds: 2 } });
+  const certificateName = CERTIFICATE_NAME[provider];
+
+  it('by REST: the signed PDF and the provider\'s evidence, each attached once', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010001');
+    await signAndDeliver(world, request);
+    const attachments = recordOf(world, 'RITM0010001').attachments;
+    expect(attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf', certificateName]);
+    expect(attachments[0]!.hash).toBe(sha256(await world.signing.signedCopy(simulated(world, request), 0)));
+    expect(await world.signing.certificateProblem(simulated(world, request), 0, attachments[1]!.bytes)).toBeNull();
+    expect(attachments[1]!.contentType).toBe(provider === 'signicat' ? 'application/json' : 'application/pdf');
+    const phases = listEvents(world.daemon!.db, request.id).filter((e) => e.detail?.effect === 'certificate-1').map((e) => e.detail?.phase);
+    expect(phases).toEqual(['intent', 'done']);
+  });
+
+  it('by inbound email: one mail to the instance carries both, and its inbound action attaches both', async () => {
+    const world = getWorld();
+    const before = world.smtp.messages.length;
+    const { request } = await sendRequest(world, 'RITM0010002', { to: 'sign+mail@corp.example' });
+    await signAndDeliver(world, request);
+    await waitFor(() => recordOf(world, 'RITM0010002').attachments.length === 2, { timeoutMs: 15_000, what: 'the inbound action to attach both', describe: () => recordOf(world, 'RITM0010002').attachments.map((a) => a.fileName) });
+    const toInstance = world.smtp.messages.slice(before).filter((m) => m.envelope.rcptTo.some((r) => r.address === INSTANCE_ADDRESS));
+    expect(toInstance).toHaveLength(1);
+    expect((await simpleParser(toInstance[0]!.raw)).attachments.map((a) => a.filename)).toEqual(['contract-signed.pdf', certificateName]);
+    const certificate = recordOf(world, 'RITM0010002').attachments.find((a) => a.fileName === certificateName)!;
+    expect(await world.signing.certificateProblem(simulated(world, request), 0, certificate.bytes)).toBeNull();
+  });
+
+  it('a restart after the certificate\'s upload was recorded and carried out, its answer never read: found on the record, not attached again', async () => {
+    const world = getWorld();
+    // The certificate's upload reaches the instance and is carried out; its answer never comes.
+    onFirstCall(world.servicenow.calls, (c) => c.method === 'POST' && c.query.file_name === certificateName,
+      () => world.servicenow.failNext('/api/now/attachment/file', { kind: 'hang' }));
+    const { request } = await sendRequest(world, 'RITM0010003');
+    await world.signing.signAll(simulated(world, request));
+    await providerNotice(world, request.token, 'contract has been signed');
+    await waitFor(() => recordOf(world, 'RITM0010003').attachments.some((a) => a.fileName === certificateName), { timeoutMs: 20_000, what: 'the certificate carried out at the instance' });
+    expect(lastEffectPhase(world.daemon!.db, request.id, 'certificate-1')).toBe('intent');
+
+    await restartWith(world, {}); // the stop waits out the hanging upload (its timeout): the outcome stays unknown
+    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered after the restart' });
+    expect(recordOf(world, 'RITM0010003').attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf', certificateName]);
+    expect(uploadsNamed(world, certificateName).filter((c) => c.query.table_sys_id === recordOf(world, 'RITM0010003').sysId)).toHaveLength(1);
+    const done = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.effect === 'certificate-1' && e.detail?.phase === 'done');
+    expect(done?.detail).toMatchObject({ resolvedBy: 'attachment list' });
+  });
+
+  it('with the setting off: the signed PDF alone, and the provider is not asked for a certificate', async () => {
+    const world = getWorld();
+    await restartWith(world, { attach_certificate: false });
+    try {
+      const { request, reference } = await sendRequest(world, 'RITM0010004');
+      await signAndDeliver(world, request);
+      const orderId = getRequest(world.daemon!.db, request.id)!.providerOrderId;
+      const askedForEvidence = provider === 'signicat'
+        ? signicatOf(world)!.calls.filter((c) => c.path.startsWith(`/orders/${orderId}/`) && c.path.endsWith('/events'))
+        : world.simulator.calls.filter((c) => c.path.endsWith(`/Document/SigningCompletionCertificate/${reference}`));
+      expect(askedForEvidence).toEqual([]);
+      expect(recordOf(world, 'RITM0010004').attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
+      expect(listEvents(world.daemon!.db, request.id).some((e) => e.detail?.certificate !== undefined || String(e.detail?.effect).startsWith('certificate'))).toBe(false);
+      expect(getRequest(world.daemon!.db, request.id)!.state).toBe('delivered');
+    } finally {
+      await restartWith(world, { attach_certificate: true });
+    }
+  });
+});
+
+describe('secured-signing: a completed document without a certificate', () => {
+  const getWorld = useRecordWorld({ servicenow: { attach_certificate: true } });
+
+  it('is asked for a few times, then delivered without it, with one operator alert', async () => {
+    const world = getWorld();
+    const { request, reference } = await sendRequest(world, 'RITM0010005');
+    await world.simulator.complete(reference);
+    world.simulator.documents.get(reference)!.certificate = undefined; // the service never made one
+    const alertsBefore = world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO)).length;
+    await providerNotice(world, request.token, 'contract has been signed');
+    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered without a certificate' });
+    expect(recordOf(world, 'RITM0010005').attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
+    const asked = world.simulator.calls.filter((c) => c.path.endsWith(`/Document/SigningCompletionCertificate/${reference}`));
+    expect(asked.length).toBe(4);
+    const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
+    await waitFor(() => alerts().length === alertsBefore + 1, { timeoutMs: 10_000, what: 'one alert' });
+    const alert = await simpleParser(alerts().at(-1)!.raw);
+    expect(alert.subject).toBe(`[signrelay] no Secured Signing certificate for RITM0010005 (request ${request.id})`);
+    expect(alert.text).toMatch(/servicenow\.attach_certificate is on, but Secured Signing gave no completion certificate for contract\.pdf/);
+  });
+});
