@@ -148,17 +148,25 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     });
     return;
   }
-  const certificates = certificatesOf(documents);
+  const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size }));
+  // The certificates ride in the same mail (one mail, one outcome, attached together) — those
+  // that fit beside the signed copies: a certificate never costs the record its signed PDF.
+  const { fitting: certificates, leftOut } = certificatesThatFit(
+    certificatesOf(documents).map((c) => ({ ...c, path: deps.blobs.pathOf(c.sha256), sizeBytes: statSync(deps.blobs.pathOf(c.sha256)).size })),
+    deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
+  );
+  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => c.fileName).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes): it is kept by signrelay and at the provider.`;
+  if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
-    note: signedNote(request, documents), from: deps.config.smtp.from, servicenow: deps.config.servicenow,
-    documents: [
-      ...documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size })),
-      // The certificates ride in the same mail: one mail, one outcome, attached together.
-      ...certificates.map((c) => ({ fileName: c.fileName, path: deps.blobs.pathOf(c.sha256), sizeBytes: statSync(deps.blobs.pathOf(c.sha256)).size, contentType: c.contentType })),
-    ],
+    note: `${signedNote(request, documents)}${leftOutNote}`, from: deps.config.smtp.from, servicenow: deps.config.servicenow,
+    documents: [...signed, ...certificates],
   });
-  effect(deps, request.id, 'inbound-email', 'intent', { to: message.to, ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}) });
+  effect(deps, request.id, 'inbound-email', 'intent', {
+    to: message.to,
+    ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
+    ...(leftOut.length > 0 ? { certificatesLeftOut: leftOut.map((c) => c.fileName) } : {}),
+  });
   let sent;
   try {
     sent = await deps.smtp.send(message);
@@ -168,4 +176,20 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   }
   effect(deps, request.id, 'inbound-email', 'done', { messageId: sent.messageId });
   deps.logger.info('signed document mailed to the instance', { requestId: request.id, to: String(message.to) });
+}
+
+/** The certificates that fit, in order, in `room` bytes of a mail to the instance; the rest left out. */
+export function certificatesThatFit<T extends { sizeBytes: number }>(certificates: T[], room: number): { fitting: T[]; leftOut: T[] } {
+  const fitting: T[] = [];
+  const leftOut: T[] = [];
+  let left = room;
+  for (const certificate of certificates) {
+    if (certificate.sizeBytes <= left) {
+      fitting.push(certificate);
+      left -= certificate.sizeBytes;
+    } else {
+      leftOut.push(certificate);
+    }
+  }
+  return { fitting, leftOut };
 }

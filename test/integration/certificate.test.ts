@@ -76,6 +76,27 @@ describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (prov
     expect(await world.signing.certificateProblem(simulated(world, request), 0, certificate.bytes)).toBeNull();
   });
 
+  it('by inbound email, a certificate that does not fit beside the signed PDF is left out, said in the note: the signed PDF still arrives', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010006', { to: 'sign+mail@corp.example' });
+    await world.signing.signAll(simulated(world, request));
+    // Room for the signed copy and not one byte more.
+    const signedBytes = (await world.signing.signedCopy(simulated(world, request), 0)).byteLength;
+    const limit = world.config.servicenow.max_email_attachment_bytes;
+    await restartWith(world, { max_email_attachment_bytes: signedBytes });
+    const before = world.smtp.messages.length;
+    await providerNotice(world, request.token, 'contract has been signed');
+    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    const toInstance = world.smtp.messages.slice(before).filter((m) => m.envelope.rcptTo.some((r) => r.address === INSTANCE_ADDRESS));
+    expect(toInstance).toHaveLength(1);
+    const mail = await simpleParser(toInstance[0]!.raw);
+    expect(mail.attachments.map((a) => a.filename)).toEqual(['contract-signed.pdf']);
+    expect(mail.text).toContain(`${certificateName} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes)`);
+    const intent = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.effect === 'inbound-email' && e.detail?.phase === 'intent');
+    expect(intent?.detail).toMatchObject({ certificatesLeftOut: [certificateName] });
+    await restartWith(world, { max_email_attachment_bytes: limit });
+  });
+
   it('a restart after the certificate\'s upload was recorded and carried out, its answer never read: found on the record, not attached again', async () => {
     const world = getWorld();
     // The certificate's upload reaches the instance and is carried out; its answer never comes.
