@@ -54,6 +54,8 @@ export interface ProviderSide {
   unsigned(): Array<{ key: string; request: SimulatedRequest }>;
   /** Every signer signs; the provider mails the return address as it would (awaited). */
   signAll(request: SimulatedRequest): Promise<void>;
+  /** The next signer signs (the last one's signature completes the request, and the provider mails as it would); resolves whether everyone has signed now. */
+  signNext(request: SimulatedRequest): Promise<boolean>;
   /** The signed copy of the request's (only) document as the provider serves it, once signed. */
   signedCopy(request: SimulatedRequest): Promise<Uint8Array | undefined>;
   killFacts(kind: EffectKind, call: ObservedCall): KillFacts;

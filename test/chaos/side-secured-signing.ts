@@ -53,6 +53,10 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
     async signAll(request) {
       for (const reference of request.references) await sim.complete(reference);
     },
+    async signNext(request) {
+      for (const reference of request.references) await sim.signOne(reference);
+      return request.references.every((reference) => sim.documents.get(reference)?.status === 'Complete');
+    },
     signedCopy: async (request) => sim.documents.get(request.references[0] ?? '')?.signedBytes,
     killFacts(kind, call) {
       // The body is parsed before the answer is written: the kill sees what was sent.

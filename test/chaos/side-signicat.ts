@@ -49,6 +49,7 @@ export async function signicatSide(options: ProviderSideOptions): Promise<Provid
     },
     unsigned: () => signing.unsigned(),
     signAll: (request) => signing.signAll(request),
+    signNext: async (request) => (await signing.signNext(request)) === (sim.orders.get(request.providerOrderId ?? '')?.tasks.length ?? 0),
     signedCopy: (request) => signing.signedCopy(request, 0).catch(() => undefined),
     killFacts(kind) {
       // The order is stored before its answer is written, and nothing runs in between: the newest order is this answer's.
