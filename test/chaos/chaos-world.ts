@@ -130,7 +130,7 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
       records: records.map((number) => ({ table: RECORD_TABLE, number })),
     });
     cleanups.push(() => servicenow.close());
-    const tap = tapEffects(provider, servicenow.calls);
+    const tap = tapEffects(provider, servicenow.calls, (path) => servicenow.records.find((r) => path.includes(r.sysId))?.journal.filter((j) => j.field === 'work_notes').map((j) => j.value) ?? []);
 
     const configFile = join(dir, 'signrelay.yaml');
     writeFileSync(configFile, `
