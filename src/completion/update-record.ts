@@ -14,7 +14,7 @@ import { getRequest } from '../store/requests.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, setFieldOnce, type RecordDeps, type RecordRef } from './record-effects.ts';
 import { updateMarker, type RecordEvent } from '../notices/record-notes.ts';
 
-const EVENTS: readonly RecordEvent[] = ['sent', 'reminded', 'declined', 'expired', 'cancelled', 'failed', 'signed'];
+const EVENTS: readonly RecordEvent[] = ['sent', 'progress', 'reminded', 'declined', 'expired', 'cancelled', 'failed', 'signed'];
 
 interface Payload {
   event: RecordEvent;
@@ -36,6 +36,12 @@ export function createRecordUpdateHandler(deps: RecordDeps): JobHandler {
       const request = getRequest(deps.db, job.requestId!);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${job.requestId} does not exist`);
       const { event, note, status } = payloadOf(job);
+      if (event === 'progress' && (request.state === 'completed' || request.state === 'delivered')) {
+        // A signer's note that waited out a retry while the request completed: the signed
+        // note names every signer and is not followed by a "signed, k of n" (queue-signer-progress.ts).
+        recordEffect(deps, request.id, `record-note-${job.id}`, 'superseded', { by: 'signed' });
+        return;
+      }
       let record: RecordRef;
       try {
         record = await resolveRecord(deps, request);

@@ -1,5 +1,5 @@
-// The work notes signrelay writes on a record, pure: sent, reminded, refused (declined,
-// expired), withdrawn, failed and signed (also the body of the mail to the instance in
+// The work notes signrelay writes on a record, pure: sent, a signer's signature (progress),
+// reminded, refused (declined, expired), withdrawn, failed and signed (also the body of the mail to the instance in
 // email mode). Each names its request and the request's signers. Every outside value in
 // them — signer names and addresses, provider references and words, reasons — goes through
 // record-text.ts, so a note is our own sentence with inert, bounded values in it, never
@@ -8,13 +8,17 @@
 import { MAX_RECORD_REASON_CHARS, recordPeople, recordValue } from '../servicenow/record-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { Signer } from '../signer.ts';
+import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed';
 
-/** The value `servicenow.status_field` takes at each transition (a reminder changes nothing). */
-export type RecordStatus = Exclude<RecordEvent, 'reminded'>;
+/** The value `servicenow.status_field` takes at each transition (a reminder or one signer's signature changes nothing). */
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress'>;
+
+/** Events that are no transition of the request: they leave `servicenow.status_field` alone. */
+export const NO_STATUS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress']);
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -33,6 +37,8 @@ export function updateMarker(requestId: string, event: RecordEvent, update: numb
 /** What happened, with what its note says beyond the request itself. */
 export type RecordUpdate =
   | { event: 'sent' | 'signed' }
+  /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far. */
+  | { event: 'progress'; position: number; count: number }
   | { event: 'reminded'; seq: number }
   | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
   | { event: 'cancelled' | 'failed'; reason: string };
@@ -41,6 +47,7 @@ export type RecordUpdate =
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
   switch (update.event) {
     case 'sent': return sentNote(request, documents);
+    case 'progress': return progressNote(request, update.position, update.count);
     case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null });
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by);
@@ -56,6 +63,18 @@ type SentRequest = Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrd
 export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
   const signers = recordPeople(request.signers);
   return `Sent for signature${signers ? ` to ${signers}` : ''} via ${providerDisplayName(request.provider)}, due ${recordValue(request.dueDate)}, ${providerReferences(request, documents)}.`;
+}
+
+/**
+ * "Ann Lee signed, 1 of 2 (ann.lee@example.com)." — the person is the request's stored
+ * signer (never the provider's text), inert; no signer at that place: no note.
+ */
+export function progressNote(request: Pick<RequestRow, 'signers'>, position: number, count: number): string | null {
+  const signer = request.signers[position];
+  if (!signer) return null;
+  const line = signedLine(signer, count, request.signers.length);
+  const named = recordValue(`${signer.firstName} ${signer.lastName}`) !== '';
+  return named ? `${line} (${recordValue(signer.email)}).` : `${line}.`;
 }
 
 export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>): string {

@@ -17,6 +17,12 @@ export interface SimulatedProvider {
   configYaml(secretRef: SecretRef): string;
   /** Every signer signs every document; the provider mails the return address as it would. */
   signAll(request: SimulatedRequest): Promise<void>;
+  /**
+   * The next signer in signing order signs every document — one person at a time, as the
+   * provider's status then reports it; the last one completes the request (the provider
+   * mails as it would). Resolves with how many signers have signed now.
+   */
+  signNext(request: SimulatedRequest): Promise<number>;
   /** The first signer who has not signed declines, with a reason. */
   decline(request: SimulatedRequest, reason: string): Promise<void>;
   /** The request's time runs out. */

@@ -26,6 +26,10 @@ export async function simulatedSecuredSigning(options: SimulatedProviderOptions)
     async signAll(request) {
       for (const reference of request.references) await sim.complete(reference);
     },
+    async signNext(request) {
+      for (const reference of request.references) await sim.signOne(reference);
+      return sim.documents.get(request.references[0]!)?.signers.filter((s) => s.HasSigned).length ?? 0;
+    },
     async decline(request, reason) {
       sim.decline(request.references[0]!, reason);
     },

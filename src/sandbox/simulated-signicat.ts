@@ -36,6 +36,14 @@ export async function simulatedSignicat(options: SimulatedProviderOptions): Prom
     async signAll(request) {
       await sim.signAll(orderOf(request).id);
     },
+    async signNext(request) {
+      const order = orderOf(request);
+      // The first task still to sign: signTask refuses it while a task it depends on is not COMPLETED.
+      const next = order.tasks.find((t) => t.status === 'CREATED');
+      if (!next) throw new Error(`simulator: order ${order.id} has nobody left to sign`);
+      await sim.signTask(order.id, next.spec.id);
+      return order.tasks.filter((t) => t.status === 'COMPLETED').length;
+    },
     async decline(request, reason) {
       const order = orderOf(request);
       const next = order.tasks.find((t) => t.status === 'CREATED');

@@ -134,7 +134,7 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
       records: records.map((number) => ({ table: RECORD_TABLE, number })),
     });
     cleanups.push(() => servicenow.close());
-    const tap = tapEffects(provider, servicenow.calls);
+    const tap = tapEffects(provider, servicenow.calls, (path) => servicenow.records.find((r) => path.includes(r.sysId))?.journal.filter((j) => j.field === 'work_notes').map((j) => j.value) ?? []);
 
     const configFile = join(dir, 'signrelay.yaml');
     writeFileSync(configFile, `
@@ -149,6 +149,7 @@ routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: ${RECORD_TABLE}}
 storage: {data_dir: ${dataDir}}
+schedule: {reconcile_minutes: 1}
 log: {level: info, format: json}
 `);
     const env: NodeJS.ProcessEnv = {
@@ -249,13 +250,13 @@ function killWhenWeDie(pid: number): ChildProcess {
   return watchdog;
 }
 
-/** A request mail for `record`: one unique two-page PDF, one signer, due in 30 days. */
+/** A request mail for `record`: one unique two-page PDF, two signers (one after the other), due in 30 days. */
 export async function requestMail(record: string, messageId: string): Promise<Buffer> {
   const composer = new MailComposer({
     from: `Helen Officer <${REQUESTER}>`,
     to: REQUEST_ADDRESS,
     subject: `Contract for ${record}`,
-    text: 'Hello,\n\nplease get this signed.\n\nSigner: Ann Lee <ann.lee@example.com>\nDue: 30d\n',
+    text: 'Hello,\n\nplease get this signed.\n\nSigner 1: Ann Lee <ann.lee@example.com>\nSigner 2: Bob Ray <bob.ray@corp.example>\nDue: 30d\n',
     messageId,
     attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf(`Contract ${record}`)), contentType: 'application/pdf' }],
   });

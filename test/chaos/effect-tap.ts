@@ -13,11 +13,15 @@
  * (Secured Signing: Document/Uploader, SmartTag/Send, the OAuth token answered 200 — a
  * refresh that rotates the refresh token; Signicat: POST …/documents and …/orders answered
  * 201, the client-credentials token answered 200). At ServiceNow: `attach`, and `note` —
- * any PATCH of a record, a work note or the status field.
+ * any PATCH of a record, a work note or the status field —, and of those `signer-note`:
+ * a signer's "signed, k of n" note alone.
  */
-export type EffectKind = 'upload' | 'send' | 'token' | 'attach' | 'note';
+export type EffectKind = 'upload' | 'send' | 'token' | 'attach' | 'note' | 'signer-note';
 
-export const EFFECT_KINDS: readonly EffectKind[] = ['upload', 'send', 'token', 'attach', 'note'];
+export const EFFECT_KINDS: readonly EffectKind[] = ['upload', 'send', 'token', 'attach', 'note', 'signer-note'];
+
+/** The marker a signer's note ends with (src/completion/update-record.ts, event `progress`). */
+const SIGNER_NOTE = /, progress #\d+\)$/;
 
 export interface ObservedCall {
   method: string;
@@ -43,9 +47,14 @@ function servicenowEffectOf(call: ObservedCall, status: number): EffectKind | nu
   return null;
 }
 
-export function tapEffects(provider: { calls: ObservedCall[]; effectOf: ProviderEffectOf }, servicenowCalls: ObservedCall[]): EffectTap {
+/**
+ * @param notesAt the work notes of the record a ServiceNow call's path names, oldest first
+ *   (the simulator adds a note before it answers, and records the call's body only after):
+ *   a note PATCH that added a signer's note is a `signer-note` too.
+ */
+export function tapEffects(provider: { calls: ObservedCall[]; effectOf: ProviderEffectOf }, servicenowCalls: ObservedCall[], notesAt: (path: string) => readonly string[] = () => []): EffectTap {
   const waiting: Array<{ kind: EffectKind; action: (call: ObservedCall) => void }> = [];
-  const seen: Record<EffectKind, number> = { upload: 0, send: 0, token: 0, attach: 0, note: 0 };
+  const seen: Record<EffectKind, number> = { upload: 0, send: 0, token: 0, attach: 0, note: 0, 'signer-note': 0 };
 
   const fire = (kind: EffectKind, call: ObservedCall) => {
     seen[kind]++;
@@ -55,11 +64,12 @@ export function tapEffects(provider: { calls: ObservedCall[]; effectOf: Provider
     entry!.action(call);
   };
 
-  const instrument = (calls: ObservedCall[], effectOf: ProviderEffectOf) => {
+  const instrument = (calls: ObservedCall[], effectOf: ProviderEffectOf, notes?: (path: string) => readonly string[]) => {
     const push = calls.push.bind(calls);
     calls.push = (...items: ObservedCall[]): number => {
       for (const call of items) {
         let status = call.status;
+        const notesBefore = notes?.(call.path).length ?? 0;
         Object.defineProperty(call, 'status', {
           configurable: true,
           enumerable: true,
@@ -68,6 +78,8 @@ export function tapEffects(provider: { calls: ObservedCall[]; effectOf: Provider
             status = value;
             const kind = effectOf(call, value);
             if (kind) fire(kind, call);
+            const added = kind === 'note' && notes ? notes(call.path).slice(notesBefore) : [];
+            if (added.some((note) => SIGNER_NOTE.test(note))) fire('signer-note', call);
           },
         });
       }
@@ -75,7 +87,7 @@ export function tapEffects(provider: { calls: ObservedCall[]; effectOf: Provider
     };
   };
   instrument(provider.calls, provider.effectOf);
-  instrument(servicenowCalls, servicenowEffectOf);
+  instrument(servicenowCalls, servicenowEffectOf, notesAt);
 
   return {
     once(kind, action) {

@@ -56,6 +56,12 @@ export interface ChaosOptions {
   failNotes?: number;
   /** How long a signer takes after a document was sent, ms. */
   signDelayMs?: [number, number];
+  /**
+   * How long each next signer takes after the one before, ms (default 1 000–12 000): the
+   * request's signers sign one at a time, so reconciliation passes in between note each
+   * signature (every daemon start runs one that is due: `reconcile_minutes: 1`).
+   */
+  signGapMs?: [number, number];
   /** Gap between request mails, ms (default: spread over about 60 % of the kill phase). */
   deliveryGapMs?: number;
   /**
@@ -120,6 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const targets = options.targets ?? ['upload', 'send', 'attach'];
   const effectWaitMs = options.effectWaitMs ?? 2_000;
   const signDelay = options.signDelayMs ?? [0, 1_500];
+  const signGap = options.signGapMs ?? [1_000, 12_000];
   const stallWindowMs = options.stallWindowMs ?? DEFAULT_STALL_WINDOW_MS;
   const settleCapMs = options.settleCapMs ?? defaultSettleCapMs(options.requests);
   const startedAt = Date.now();
@@ -138,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const meanCycle = (uptime[0] + uptime[1]) / 2 + (downtime[0] + downtime[1]) / 2 + 700;
     const gap = options.deliveryGapMs ?? Math.max(20, Math.round((0.6 * options.kills * meanCycle) / options.requests));
-    const signer = startSigner(world, signPrng, signDelay);
+    const signer = startSigner(world, signPrng, signDelay, signGap);
     const delivery = deliverAll(world, mails, gap);
 
     const killLog: KillRecord[] = [];
@@ -266,7 +273,7 @@ async function untilReady(daemon: DaemonProcess): Promise<void> {
 interface Signer {
   /** Requests being signed now (their signatures and mails on their way). */
   outstanding(): number;
-  /** Requests signed so far. */
+  /** Signatures so far (one signer of one request each). */
   signed(): number;
   errors: string[];
   stop(): void;
@@ -274,30 +281,40 @@ interface Signer {
 
 /**
  * Plays the signers through the simulated provider: every sent request still open to its
- * signers (`unsigned()`) is signed in full some time later (the provider mails the return address).
+ * signers (`unsigned()`) is signed some time later, one signer at a time with a gap
+ * between them; the last signature completes it (the provider mails the return address).
  */
-function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number]): Signer {
+function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap: [number, number]): Signer {
   const scheduled = new Set<string>();
   let busy = 0;
   let signed = 0;
   const errors: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, then: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      then();
+    }, ms);
+    timers.add(timer);
+  };
   const sign = (key: string, request: SimulatedRequest) => {
-    world.provider.signAll(request)
-      .then(() => signed++)
-      .catch((err: unknown) => errors.push(`signing ${key}: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => busy--);
+    world.provider.signNext(request)
+      .then((done) => {
+        signed++;
+        if (done) busy--;
+        else later(prng.int(gap[0], gap[1]), () => sign(key, request));
+      })
+      .catch((err: unknown) => {
+        errors.push(`signing ${key}: ${err instanceof Error ? err.message : String(err)}`);
+        busy--;
+      });
   };
   const interval = setInterval(() => {
     for (const { key, request } of world.provider.unsigned()) {
       if (scheduled.has(key)) continue;
       scheduled.add(key);
       busy++;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        sign(key, request);
-      }, prng.int(delay[0], delay[1]));
-      timers.add(timer);
+      later(prng.int(delay[0], delay[1]), () => sign(key, request));
     }
   }, 50);
   return {
@@ -466,7 +483,7 @@ export function describeReport(report: ChaosReport): string[] {
   const lines = [
     `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
-    `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
+    `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; signer notes ${report.signerNotes}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);

@@ -58,6 +58,8 @@ export interface ProviderSide {
   certificateName: string;
   /** Why `bytes` is not that document's evidence as the provider's API serves it, or null when it is. */
   certificateProblem(request: SimulatedRequest, bytes: Uint8Array): Promise<string | null>;
+  /** The next signer signs (the last one's signature completes the request, and the provider mails as it would); resolves whether everyone has signed now. */
+  signNext(request: SimulatedRequest): Promise<boolean>;
   /** The signed copy of the request's (only) document as the provider serves it, once signed. */
   signedCopy(request: SimulatedRequest): Promise<Uint8Array | undefined>;
   killFacts(kind: EffectKind, call: ObservedCall): KillFacts;

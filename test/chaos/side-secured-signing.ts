@@ -53,6 +53,10 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
     async signAll(request) {
       for (const reference of request.references) await sim.complete(reference);
     },
+    async signNext(request) {
+      for (const reference of request.references) await sim.signOne(reference);
+      return request.references.every((reference) => sim.documents.get(reference)?.status === 'Complete');
+    },
     signedCopy: async (request) => sim.documents.get(request.references[0] ?? '')?.signedBytes,
     certificateName: 'contract-certificate.pdf',
     async certificateProblem(request, bytes) {

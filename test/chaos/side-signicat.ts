@@ -49,6 +49,7 @@ export async function signicatSide(options: ProviderSideOptions): Promise<Provid
     },
     unsigned: () => signing.unsigned(),
     signAll: (request) => signing.signAll(request),
+    signNext: async (request) => (await signing.signNext(request)) === (sim.orders.get(request.providerOrderId ?? '')?.tasks.length ?? 0),
     signedCopy: (request) => signing.signedCopy(request, 0).catch(() => undefined),
     certificateName: 'contract-signing-events.json',
     certificateProblem: (request, bytes) => signing.certificateProblem(request, 0, bytes),

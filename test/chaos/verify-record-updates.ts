@@ -3,7 +3,10 @@
 // PATCH carried out — answered, or answered to a daemon that was killed before it could
 // read it). A delivered request's record must have exactly one `sent` note and one `signed`
 // note, and the field set to `sent` then `signed`, once each; a note or a field update
-// missing or doubled is a problem. The one update the daemon may skip on purpose — a field
+// missing or doubled is a problem. Each signer's "signed, k of n" note (reconciliation)
+// comes at most once, in signing order, before the signed note — exactly as many as the
+// daemon queued (one per signer it recorded in signer_notes), less those it folded into
+// the signed note (`superseded`): none lost, none doubled. The one update the daemon may skip on purpose — a field
 // value overtaken by a newer one while it waited out a retry (`superseded` in its audit
 // trail) — is taken from its database. Read-only.
 import type Database from 'better-sqlite3';
@@ -21,6 +24,8 @@ export interface RecordUpdateTally {
   duplicateNotes: number;
   /** Field updates beyond one per transition. */
   duplicateFieldUpdates: number;
+  /** Per-signer "signed, k of n" notes on the record. */
+  signerNotes: number;
   problems: string[];
 }
 
@@ -40,7 +45,10 @@ export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedC
     }
     if (n === 0 && delivered) problems.push(`${record.number}: no "${event}" work note${whyMissing(record, calls, db, event === 'signed' ? 'work-note' : 'record-note-')}`);
   }
-  for (const other of notes.filter((note) => !NOTE_EVENTS.some(([, pattern]) => pattern.test(note)))) {
+  const progress = verifyProgressNotes(record, notes, calls, db, delivered);
+  duplicateNotes += progress.duplicateNotes;
+  problems.push(...progress.problems);
+  for (const other of notes.filter((note) => !NOTE_EVENTS.some(([, pattern]) => pattern.test(note)) && !PROGRESS_NOTE.test(note))) {
     problems.push(`${record.number}: an unexpected work note: ${other.slice(0, 120)}`);
   }
 
@@ -59,7 +67,7 @@ export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedC
     problems.push(`${record.number}: ${STATUS_FIELD} was set to [${values.join(', ')}], not [${expected.join(', ')}]${whyMissing(record, calls, db, 'record-field-')}`);
   }
   if (delivered && record.fields[STATUS_FIELD] !== 'signed') problems.push(`${record.number}: ${STATUS_FIELD} is "${record.fields[STATUS_FIELD] ?? ''}", not "signed"`);
-  return { duplicateNotes, duplicateFieldUpdates, problems };
+  return { duplicateNotes, duplicateFieldUpdates, signerNotes: progress.signerNotes, problems };
 }
 
 /** The values the status field was PATCHed with and the instance carried out (not refused, not reset), in order. */
@@ -87,4 +95,39 @@ function whyMissing(record: SimRecord, calls: readonly RecordedCall[], db: Datab
   const phases = db.prepare(`SELECT json_extract(e.detail, '$.phase') AS phase FROM events e JOIN requests r ON r.id = e.request_id
       WHERE r.record_number = ? AND e.kind = 'effect' AND json_extract(e.detail, '$.effect') LIKE ? ORDER BY e.id`).all(record.number, `${effect}%`) as Array<{ phase: string }>;
   return phases.length > 0 ? ` (the daemon recorded: ${phases.map((p) => p.phase).join(' → ')})` : '';
+}
+
+/** A signer's note (record-notes.ts progressNote + the update marker): who, k of n. */
+const PROGRESS_NOTE = /^(.*) signed, (\d+) of (\d+) .*\(signrelay \S+, progress #\d+\)$/;
+
+/**
+ * The per-signer notes of one record: each signer (by the words before "signed") at most
+ * once, counts 1, 2, … in journal order, all before the signed note; and on a delivered
+ * record exactly the notes the daemon queued and did not fold.
+ */
+function verifyProgressNotes(record: SimRecord, notes: readonly string[], calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean): { duplicateNotes: number; signerNotes: number; problems: string[] } {
+  const problems: string[] = [];
+  const progress = notes.map((note, at) => ({ at, match: PROGRESS_NOTE.exec(note) })).filter((p) => p.match !== null);
+  const who = progress.map((p) => p.match![1]!);
+  const duplicateNotes = who.length - new Set(who).size;
+  for (const name of new Set(who)) {
+    const n = who.filter((w) => w === name).length;
+    if (n > 1) problems.push(`${record.number}: ${n} "${name} signed" work notes`);
+  }
+  const counts = progress.map((p) => Number(p.match![2]));
+  if (counts.some((k, i) => k !== i + 1)) problems.push(`${record.number}: signer notes count ${counts.join(', ')}, not 1, 2, … in order`);
+  const signedAt = notes.findIndex((note) => /^Signed by /.test(note));
+  if (signedAt >= 0 && progress.some((p) => p.at > signedAt)) problems.push(`${record.number}: a signer's note after the signed note`);
+  if (db && delivered) {
+    const jobs = db.prepare(`SELECT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'effect'
+          AND json_extract(e.detail, '$.effect') = 'record-note-' || j.id AND json_extract(e.detail, '$.phase') = 'superseded') AS folded
+        FROM jobs j JOIN requests r ON r.id = j.request_id
+        WHERE r.record_number = ? AND j.kind = 'record' AND json_extract(j.payload, '$.event') = 'progress'`).all(record.number) as Array<{ folded: number }>;
+    const due = jobs.filter((j) => j.folded === 0).length;
+    const noted = (db.prepare('SELECT count(*) AS n FROM signer_notes s JOIN requests r ON r.id = s.request_id WHERE r.record_number = ?').get(record.number) as { n: number }).n;
+    // REST delivery with work notes: every signer recorded as noted has exactly one note queued.
+    if (jobs.length !== noted) problems.push(`${record.number}: ${jobs.length} signer note(s) queued for ${noted} signer(s) recorded as noted`);
+    if (progress.length !== due) problems.push(`${record.number}: ${progress.length} signer note(s) on the record, ${due} queued and not folded${whyMissing(record, calls, db, 'record-note-')}`);
+  }
+  return { duplicateNotes, signerNotes: progress.length, problems };
 }

@@ -25,6 +25,8 @@ export interface Tally {
   duplicateNotes: number;
   /** Status-field updates beyond one per transition on a record. */
   duplicateFieldUpdates: number;
+  /** Per-signer "signed, k of n" notes on the records (each checked once, in order, before the signed note). */
+  signerNotes: number;
   /** Mails the daemon sent (replies, notices, alerts): none are due for good requests. */
   daemonMails: number;
   /** The provider's mails to the return address, by how the daemon must file them (Signicat: one `notice` per order, its creation). */
@@ -120,6 +122,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   let duplicateCertificates = 0;
   let duplicateNotes = 0;
   let duplicateFieldUpdates = 0;
+  let signerNotes = 0;
   for (const record of world.servicenow.records) {
     if (!records.has(record.number)) continue;
     const request = sends.sent.get(record.number)?.[0];
@@ -153,6 +156,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     const updates = verifyRecordUpdates(record, world.servicenow.calls, db, good.length > 0);
     duplicateNotes += updates.duplicateNotes;
     duplicateFieldUpdates += updates.duplicateFieldUpdates;
+    signerNotes += updates.signerNotes;
     problems.push(...updates.problems);
   }
   const lost = world.records.length - delivered;
@@ -238,7 +242,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   }
 
   return {
-    lost, duplicateSends, duplicateAttachments, certificates, duplicateCertificates, duplicateNotes, duplicateFieldUpdates, daemonMails: daemonMails.length, orphanUploads, delivered,
+    lost, duplicateSends, duplicateAttachments, certificates, duplicateCertificates, duplicateNotes, duplicateFieldUpdates, signerNotes, daemonMails: daemonMails.length, orphanUploads, delivered,
     lateNotices,
     providerMails: { completion: providerMails.mails.filter((m) => m.outcome === 'completion').length, notice: providerMails.mails.filter((m) => m.outcome === 'notice').length },
     lostToAttemptLimit: [...givenUpRecords.keys()].filter((r) => !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length,

@@ -148,6 +148,22 @@ describe('status, download and lifecycle', () => {
     expect((await extractPdfText(after.bytes)).at(-1)).toContain('Signed by Bob Stone <bob.stone@example.com>');
   });
 
+  it('one signer at a time: each shows in the status as it signs, the last completes, and nobody signs a finished document', async () => {
+    const ref = await uploaded();
+    await api('POST', '/SmartTag/Send', { json: { DocumentReferences: [ref], DueDate: due(), GMT: '0' } });
+    expect(await sim.signOne(ref)).toEqual([]);
+    expect((await api('GET', `/Document/Status/${ref}`)).body).toMatchObject({
+      Status: '1 of 2 Signed', Signers: [expect.objectContaining({ Email: 'ann.lee@example.com', HasSigned: true }), expect.objectContaining({ Email: 'bob.stone@example.com', HasSigned: false })],
+    });
+    await sim.signOne(ref);
+    expect((await api('GET', `/Document/Status/${ref}`)).body).toMatchObject({ Status: 'Complete', Signers: [expect.objectContaining({ HasSigned: true }), expect.objectContaining({ HasSigned: true })] });
+    await expect(sim.signOne(ref)).rejects.toThrow(/is Complete: nobody can sign it/);
+    const declined = await uploaded();
+    await api('POST', '/SmartTag/Send', { json: { DocumentReferences: [declined], DueDate: due(), GMT: '0' } });
+    sim.decline(declined, 'no');
+    expect(() => sim.signNext(declined)).toThrow(/is Declined/);
+  });
+
   it('decline and expire set the status', async () => {
     const a = await uploaded();
     const b = await uploaded();

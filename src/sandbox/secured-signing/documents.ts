@@ -177,11 +177,16 @@ export class Documents {
     return doc.signedBytes ?? doc.bytes;
   }
 
-  /** The next signer signs: "1 of 2 Signed". */
+  /**
+   * The next signer in signing order signs: "1 of 2 Signed". Nobody signs a document that
+   * is complete, declined or expired, or whose signers have all signed.
+   */
   signNext(reference: string): SimDocument {
     const doc = this.sentDocument(reference);
+    if (['Complete', 'Declined', 'Expired', 'Rejected'].includes(doc.status)) throw new Error(`simulator: document ${reference} is ${doc.status}: nobody can sign it`);
     const next = doc.signers.find((s) => !s.HasSigned);
-    if (next) Object.assign(next, { HasSigned: true, SignedStatus: 'Signed' });
+    if (!next) throw new Error(`simulator: every signer of document ${reference} has signed`);
+    Object.assign(next, { HasSigned: true, SignedStatus: 'Signed' });
     doc.lastSignedDate = new Date(this.options.now()).toISOString();
     doc.status = `${doc.signers.filter((s) => s.HasSigned).length} of ${doc.signers.length} Signed`;
     return doc;

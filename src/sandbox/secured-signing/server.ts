@@ -54,6 +54,12 @@ export interface SecuredSigningSimulator {
   oauth: OAuthServer;
   issueTokens(): { accessToken: string; refreshToken: string };
   signNext(reference: string): SimDocument;
+  /**
+   * One signer signs, in signing order, as a person does: the last one's signature
+   * completes the document (Complete, the signed copy, the completion mail), the others'
+   * leave it "k of n Signed". Resolves with the completion mails sent (none before the last).
+   */
+  signOne(reference: string): Promise<SentCompletionMail[]>;
   complete(reference: string): Promise<SentCompletionMail[]>;
   decline(reference: string, reason: string): SimDocument;
   expire(reference: string): SimDocument;
@@ -213,7 +219,7 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
   }, options.tls);
 
   const base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${listening.port}`;
-  return {
+  const simulator: SecuredSigningSimulator = {
     url: `${base}${API_PREFIX}`,
     oauthUrl: `${base}${OAUTH_PREFIX}`,
     port: listening.port,
@@ -223,6 +229,12 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     oauth,
     issueTokens: () => oauth.issueTokens(),
     signNext: (reference) => documents.signNext(reference),
+    async signOne(reference) {
+      const doc = documents.get(reference);
+      const last = doc.signers.filter((signer) => !signer.HasSigned).length === 1;
+      documents.signNext(reference); // refuses a document nobody can sign any more
+      return last ? simulator.complete(reference) : [];
+    },
     async complete(reference) {
       const doc = await documents.complete(reference);
       if (!options.smtp) return [];
@@ -240,4 +252,5 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     },
     close: () => listening.close(),
   };
+  return simulator;
 }
