@@ -73,6 +73,14 @@ export interface DaemonEventMap {
 }
 
 export type DaemonEvents = TypedEvents<DaemonEventMap>;
+
+export const DAEMON_EVENT_NAMES = ['request', 'job', 'mail', 'watcher', 'scheduler'] as const satisfies ReadonlyArray<keyof DaemonEventMap>;
+
+/** Calls `listener` after every event, whatever it is (a watcher of the whole: the demo, tests); returns the unsubscribe. */
+export function onAnyEvent(events: Pick<DaemonEvents, 'on'>, listener: () => void): () => void {
+  const stops = DAEMON_EVENT_NAMES.map((name) => events.on(name, listener));
+  return () => stops.forEach((stop) => stop());
+}
 /** What a part that only tells needs. */
 export type DaemonEventSink = Pick<DaemonEvents, 'emit'>;
 
