@@ -12,7 +12,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
@@ -211,11 +211,8 @@ export async function sendRequest(world: World, record: string, extra: { to?: st
     text: extra.text ?? 'Signer: Ann Lee <ann.lee@example.com>',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
   }));
-  let request: RequestRow | undefined;
-  await waitFor(() => {
-    request = listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record);
-    return request !== undefined;
-  }, { timeoutMs: 15_000, what: `the request for ${record} to be sent` });
-  return { request: request!, reference: getDocuments(world.daemon!.db, request!.id)[0]!.providerRef! };
+  const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
+    { what: `the request for ${record} to be sent` });
+  return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
 
