@@ -22,7 +22,7 @@ it('logs a clear error naming the setting, without a stack trace, and backs off 
   expect(first.error).toMatch(/refused the login of "sign" \(server said: .+\)\. Put the account's current login and password in mailboxes\.requests\.user and mailboxes\.requests\.password/);
   expect(world.daemon!.requestWatcher.status().state).toBe('auth-error');
 
-  const { attempts } = await expectBackoff(get(), 4_000);
+  const { attempts } = await expectBackoff(get(), 3);
   // Each attempt reached Dovecot as one failed login: never a second try on one connection.
   await waitFor(() => failedLoginsAtDovecot('sign') === attempts, {
     what: `${attempts} failed logins in Dovecot's log`, timeoutMs: 3_000, describe: () => failedLoginsAtDovecot('sign'),

@@ -56,6 +56,8 @@ export interface WorldOptions {
 }
 
 export const SN_CLIENT_ID = 'signrelay-oauth-client';
+/** How long the ServiceNow simulator's access tokens live here. */
+export const SN_TOKEN_LIFETIME_S = 2;
 export const SN_CLIENT_SECRET = 'sn-client-secret-do-not-log-77';
 
 export interface World {
@@ -101,7 +103,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   });
   const servicenow = await startServiceNowSimulator({
     users: { [SN_USER]: SN_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
-    oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: 2,
+    oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: SN_TOKEN_LIFETIME_S,
     inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
   });
   const dataDir = join(mkdtempSync(join(tmpdir(), 'signrelay-it-')), 'data');
