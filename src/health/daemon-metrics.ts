@@ -2,8 +2,8 @@
 // state, the queue) and from the watchers (connected, heartbeat age, reconnects); counters
 // live in this process (job outcomes, errors by service) and, like every Prometheus
 // counter, start again at zero when the process does; job outcomes are heard from the
-// daemon's events (`job`). Stage latencies are histograms fed
-// from the audit trail: each scrape reads only the transitions written since the last one.
+// daemon's events (`job`). Stage latencies are histograms fed from the audit trail: each
+// scrape reads only the transitions written since the last one.
 import type { ImapWatcher } from '../mail/imap-watcher.ts';
 import { pdfPoolStatus } from '../pdf/pdf-pool.ts';
 import type { DaemonEvents } from '../store/daemon-events.ts';
