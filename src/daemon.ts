@@ -3,9 +3,9 @@
 // them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { configWarnings } from './config/config-warnings.ts';
+import { describeError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { raiseAlert } from './alerts/raise-alert.ts';
-import { describeError } from './errors.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -28,7 +28,8 @@ import type { SigningProvider } from './providers/provider.ts';
 import { createProvider } from './providers/create-provider.ts';
 import { BlobStore } from './store/blobs.ts';
 import { releaseFailedJobs } from './store/jobs.ts';
-import { markMoved } from './store/messages.ts';
+import { createDaemonEvents, type DaemonEvents } from './store/daemon-events.ts';
+import { markFiled } from './store/mail-filed.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
@@ -48,6 +49,8 @@ export interface Daemon {
   returnWatcher: ImapWatcher;
   scheduler: Scheduler;
   metrics: DaemonMetrics;
+  /** What happens, as it happens: requests' transitions, job attempts, mail filed, watchers, scheduled runs. */
+  events: DaemonEvents;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     db.close();
     throw err;
   }
+  const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
   // Warm PDF workers from the start: the first mail of a quiet day is as fast as any other.
   startPdfPool({ workers: config.concurrency.pdf_workers });
@@ -104,14 +108,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   // Filled in once the watchers exist; the metrics read them only when scraped.
   const watchers: Record<string, ImapWatcher> = {};
-  const metrics = createDaemonMetrics({ db, watchers });
+  const metrics = createDaemonMetrics({ db, events, watchers });
   // Mail that waited for the SMTP server (down, or its settings being fixed) is tried at
   // once after a restart instead of at its backoff time.
   const waitingMail = releaseFailedJobs(db, 'mail', new Date());
   if (waitingMail > 0) logger.info('mail that waited is tried again now', { mails: waitingMail });
   jobs = startJobRunner({
     db,
-    onAttempt: (kind, outcome, code) => metrics.jobAttempt(kind, outcome, code),
+    events,
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     concurrency: config.concurrency.jobs,
@@ -144,7 +148,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
-    onMoved: (message) => markMoved(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
+    onMoved: (message, folder) => markFiled(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
+    events,
   });
 
   // The mail parser is loaded just after the first login, once IDLE is under way, not before it.
@@ -165,7 +170,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     livenessIntervalMs: options.livenessIntervalMs,
     messageRetry: options.messageRetry,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
-    onMoved: (message) => markMoved(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, new Date()),
+    onMoved: (message, folder) => markFiled(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
+    events,
   });
 
   // Every start (a reload too) records the secrets it was given: a rotated one starts its age
@@ -179,6 +185,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     db, logger: logger.child({ component: 'scheduler' }),
     tasks: createSchedulerTasks({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'scheduler' }) }),
   });
+  scheduler.events.on('run:end', (task, outcome, error) => events.emit('scheduler', { task, outcome, error }));
 
   Object.assign(watchers, { [REQUESTS_MAILBOX]: requestWatcher, [RETURNS_MAILBOX]: returnWatcher });
   const statusReporter = startStatusReporter({
@@ -190,7 +197,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
-    db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics,
+    db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics, events,
     async stop() {
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();

@@ -213,8 +213,8 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     const daemon = running.daemon = startDaemon({ config, logger: running.logger });
     const deadline = Date.now() + DEADLINE_MS;
     const moves: DemoSources['moves'] = [];
-    daemon.requestWatcher.on('processed', (message, folder) => moves.push({ at: Date.now(), watcher: 'requests', messageId: message.messageId, folder }));
-    daemon.returnWatcher.on('processed', (message, folder) => moves.push({ at: Date.now(), watcher: 'returns', messageId: message.messageId, folder }));
+    // Heard before the observer hears the same event (listeners run in order).
+    daemon.events.on('mail', (filed) => moves.push({ at: Date.now(), watcher: filed.mailbox === 'requests' ? 'requests' : 'returns', messageId: filed.messageId, folder: filed.folder }));
     step(Date.now(), `daemon started with ${paths.config}`);
     // The request watcher's connection is the step; the completion watcher's, made at the
     // same moment, is told with it (printing it later could put the times out of order).

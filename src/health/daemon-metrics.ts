@@ -1,10 +1,12 @@
 // What `/metrics` reports. Gauges are read from the database at scrape time (requests by
 // state, the queue) and from the watchers (connected, heartbeat age, reconnects); counters
 // live in this process (job outcomes, errors by service) and, like every Prometheus
-// counter, start again at zero when the process does. Stage latencies are histograms fed
-// from the audit trail: each scrape reads only the transitions written since the last one.
+// counter, start again at zero when the process does; job outcomes are heard from the
+// daemon's events (`job`). Stage latencies are histograms fed from the audit trail: each
+// scrape reads only the transitions written since the last one.
 import type { ImapWatcher } from '../mail/imap-watcher.ts';
 import { pdfPoolStatus } from '../pdf/pdf-pool.ts';
+import type { DaemonEvents } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
 import { countRequestsByState, queueSummary } from '../store/status-queries.ts';
 import { listCredentialRows } from '../store/credential-fingerprints.ts';
@@ -21,11 +23,7 @@ const STAGES = {
   delivery: { from: 'completed', to: 'delivered' },
 } as const;
 
-export type JobOutcome = 'done' | 'retry' | 'failed';
-
 export interface DaemonMetrics {
-  /** The job runner reports every attempt; `code` is the SignrelayError code of a failure. */
-  jobAttempt(kind: string, outcome: JobOutcome, code?: string): void;
   collect(): Array<MetricFamily | HistogramFamily>;
 }
 
@@ -38,7 +36,7 @@ export function serviceOf(code: string): string {
 const inc = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 const split = (key: string) => key.split('\u0000');
 
-export function createDaemonMetrics(options: { db: Db; watchers: Record<string, Pick<ImapWatcher, 'status'>>; now?: () => Date }): DaemonMetrics {
+export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents, 'on'>; watchers: Record<string, Pick<ImapWatcher, 'status'>>; now?: () => Date }): DaemonMetrics {
   const { db } = options;
   const now = options.now ?? (() => new Date());
   const attempts = new Map<string, number>();
@@ -59,11 +57,13 @@ export function createDaemonMetrics(options: { db: Db; watchers: Record<string, 
     }
   };
 
+  // Every attempt the job runner records; `code` is the SignrelayError code of a failure.
+  options.events.on('job', ({ kind, outcome, code }) => {
+    inc(attempts, `${kind}\u0000${outcome}`);
+    if (code) inc(errors, `${serviceOf(code)}\u0000${code}`);
+  });
+
   return {
-    jobAttempt(kind, outcome, code) {
-      inc(attempts, `${kind}\u0000${outcome}`);
-      if (code) inc(errors, `${serviceOf(code)}\u0000${code}`);
-    },
     collect() {
       readStages();
       const at = now();

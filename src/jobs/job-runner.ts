@@ -12,6 +12,7 @@
 // provider answers 429 (rate limited), no provider job starts before its Retry-After.
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { DaemonEventSink, JobAttempt } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
 import { dueJobs, failJob, finishJob, nextJobTime, retryJob, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
@@ -36,8 +37,8 @@ export interface JobRunnerOptions {
   retryBaseMs?: number;
   /** Shortest wait after a failure an operator must fix: credentials, settings (default 5 minutes). */
   authRetryMs?: number;
-  /** Told the outcome of every attempt (metrics); `code` is the error's, when it failed. */
-  onAttempt?: (kind: JobKind, outcome: 'done' | 'retry' | 'failed', code?: string) => void;
+  /** Told the outcome of every attempt, once it is recorded (`job`; the metrics count them). */
+  events?: DaemonEventSink;
   /** Jobs at once (default 1); two jobs of one request never run together. */
   concurrency?: number;
 }
@@ -107,10 +108,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     } catch (err) {
       failure = storageFailure(err, storage) ?? err;
     }
+    const told = (outcome: JobAttempt['outcome'], code?: string) => options.events?.emit('job', {
+      jobId: job.id, kind: job.kind, requestId: job.requestId, attempt: job.attempts + 1, outcome, ...(code !== undefined ? { code } : {}),
+    });
     if (failure === undefined) {
       recordDone(job);
       log.info('job done', { attempt: job.attempts + 1 });
-      options.onAttempt?.(job.kind, 'done');
+      told('done');
       return;
     }
     const message = describeError(failure);
@@ -131,19 +135,19 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
       else if (verdict.for === 'scheduled') log.info('the job waits, as it asked to', fields);
       else log.warn('the job waits for a service it needs', fields);
-      options.onAttempt?.(job.kind, 'retry', code);
+      told('retry', code);
       return;
     }
     if (verdict.action === 'retry') {
       const at = runAt(verdict.delayMs);
       retryJob(options.db, job.id, message, at, now());
       log.warn('job failed, will retry', { attempt: job.attempts + 1, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message });
-      options.onAttempt?.(job.kind, 'retry', code);
+      told('retry', code);
       return;
     }
     failJob(options.db, job.id, verdict.reason, now());
     log.error('job failed for good', { attempt: job.attempts + 1, kind: isSignrelayError(failure) ? failure.kind : 'transient', error: message });
-    options.onAttempt?.(job.kind, 'failed', code);
+    told('failed', code);
     try {
       handler.onGiveUp?.(job, verdict.reason);
     } catch (giveUpErr) {

@@ -8,12 +8,13 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
 import { SignrelayError, describeError } from '../errors.ts';
+import type { DaemonEventSink, WatcherPhase } from '../store/daemon-events.ts';
 import { classifyImapError } from './classify-imap-error.ts';
 import { classifyImapLoginError, createImapClient, type ImapClientOptions } from './imap-client.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 import { createReconnectBackoff, type BackoffPolicy, type ReconnectBackoffOptions } from './reconnect-backoff.ts';
 import { createRetrySchedule, DEFAULT_MESSAGE_RETRY_POLICY } from './retry-schedule.ts';
-import { createTypedEvents, type Listener } from './typed-events.ts';
+import { createTypedEvents, type Listener } from '../typed-events.ts';
 import type { Guard } from './watch-pass.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
@@ -62,9 +63,16 @@ export interface WatcherOptions {
   /** Auth type oauth2: where the access token for each new connection comes from. */
   tokenSource?: MailTokenSource | undefined;
   createClient?: (account: ImapAccountConfig, logger: Logger, options?: ImapClientOptions) => ImapFlow;
+  /** Told each change of state (`watcher`, as `name`). */
+  events?: DaemonEventSink;
 }
 
 export type WatcherState = 'connecting' | 'connected' | 'idle' | 'backoff' | 'stopped' | 'auth-error';
+
+/** How the daemon's events tell a state: connecting is not told (it ends connected, or reconnecting). */
+const PHASES: Record<WatcherState, WatcherPhase | null> = {
+  connecting: null, connected: 'connected', idle: 'idle', backoff: 'reconnecting', 'auth-error': 'reconnecting', stopped: 'stopped',
+};
 
 export interface WatcherStatus {
   state: WatcherState;
@@ -115,6 +123,13 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   let wake: (() => void) | null = null;
   let signalStop: () => void = () => {};
   const stopped = new Promise<null>((resolve) => (signalStop = () => resolve(null)));
+
+  const setState = (state: WatcherState, error?: SignrelayError | null) => {
+    if (status.state === state) return;
+    status.state = state;
+    const phase = PHASES[state];
+    if (phase) options.events?.emit('watcher', { mailbox: options.name, state: phase, ...(error ? { code: error.code } : {}) });
+  };
 
   const report = (error: SignrelayError) => {
     status.lastError = error;
@@ -188,12 +203,12 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
         events.emit('heartbeat', status.lastHeartbeatAt);
       },
       setActivity(activity) {
-        if (!stopping) status.state = activity;
+        if (!stopping) setState(activity);
       },
       onReady(info) {
         backoff.markConnected();
         status.connectedSince = new Date();
-        status.state = 'connected';
+        setState('connected');
         logger.info('imap watcher connected', { ...info, reconnects: status.reconnects });
         events.emit('connected', info);
       },
@@ -227,7 +242,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   async function supervise(): Promise<void> {
     let rejected: string | undefined;
     while (!stopping) {
-      status.state = 'connecting';
+      setState('connecting');
       const { endedWith, accessToken } = await connectOnce(rejected);
       const wasConnected = status.connectedSince !== null;
       status.connectedSince = null;
@@ -238,7 +253,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       if (wasConnected) events.emit('disconnected', { error });
       if (stopping) break;
       const delay = backoff.nextDelayMs();
-      status.state = error?.kind === 'auth' ? 'auth-error' : 'backoff';
+      setState(error?.kind === 'auth' ? 'auth-error' : 'backoff', error);
       status.nextAttemptAt = new Date(Date.now() + delay);
       if (error) {
         // Wrong settings need the operator; a dropped connection heals by itself.
@@ -257,12 +272,12 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       status.nextAttemptAt = null;
       if (!stopping) status.reconnects += 1;
     }
-    status.state = 'stopped';
+    setState('stopped');
   }
 
   const running = supervise().catch((err) => {
     logger.error('imap watcher crashed', { error: describeError(err) });
-    status.state = 'stopped';
+    setState('stopped');
   });
 
   return {

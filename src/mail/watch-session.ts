@@ -186,6 +186,8 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
         return;
       }
       clearTimeout(retryTimer);
+      // The mail in hand is finished (and moved) before the connection is closed.
+      if (passLoop) ctx.logger.info('imap watcher stopping: finishing the mail in hand first');
       await passLoop;
       if (over) return;
       try {

@@ -17,7 +17,7 @@ export interface DemoSources {
   signing: SimulatedProvider;
   servicenow: ServiceNowSimulator;
   world: MailWorld;
-  /** The watchers' moves, as they reported them. */
+  /** The mails the watchers filed, as daemon.events told them. */
   moves: Array<{ at: number; watcher: 'requests' | 'returns'; messageId: string | null; folder: string }>;
 }
 

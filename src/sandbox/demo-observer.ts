@@ -5,10 +5,12 @@
 // world (deliveries, outbox). Nothing here is scripted:
 // a step is printed when its record appears, at the time it records, and the demo fails
 // (with what it was still waiting for) when a record never appears or says something else.
+// It looks again at each of the daemon's events (daemon.events), not on a timer.
 import { createHash } from 'node:crypto';
 import { RETURNS_MAILBOX } from '../completion/process-completion-mail.ts';
 import type { Daemon } from '../daemon.ts';
 import { extractPdfText } from '../pdf/extract-text.ts';
+import { onAnyEvent, type DaemonEvents } from '../store/daemon-events.ts';
 import { listEvents, type EventRow } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';
 import { findMessageById } from '../store/messages.ts';
@@ -23,7 +25,6 @@ import type { SimAttachment, SimRecord } from './servicenow/instance.ts';
 import type { SimulatedProvider } from './simulated-provider-types.ts';
 import type { SimulatedRequest } from './simulated-request.ts';
 
-const POLL_INTERVAL_MS = 30;
 const REPLY_PREVIEW_LINES = 5;
 
 /** A mail already delivered to the request mailbox (its delivery is the caller's to report). */
@@ -69,8 +70,43 @@ interface Observation {
 }
 
 
-/** Prints each new fact in time order until the observation is done, fails, or the deadline passes. */
-async function follow(observe: (fact: FactMaker) => Observation, options: FollowOptions): Promise<void> {
+/**
+ * Counts the daemon's events; `next(seen)` resolves at the first one after the `seen`-th (at
+ * once if it came already), when `also` settles, or at the deadline, whichever is first.
+ */
+function eventsSeen(events: Pick<DaemonEvents, 'on'>) {
+  let count = 0;
+  let wake = () => {};
+  const stop = onAnyEvent(events, () => {
+    count += 1;
+    wake();
+  });
+  return {
+    count: () => count,
+    next(seen: number, deadline: number, also?: Promise<unknown>): Promise<void> {
+      if (count > seen) return Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+        ...(also ? [also.then(() => undefined, () => undefined)] : []),
+      ]).finally(() => {
+        clearTimeout(timer);
+        wake = () => {};
+      });
+    },
+    stop,
+  };
+}
+
+/**
+ * Prints each new fact in time order until the observation is done, fails, or the deadline
+ * passes; looks again after each daemon event (and, while the provider is still mailing,
+ * once its mails are out).
+ */
+async function follow(sources: DemoSources, observe: (fact: FactMaker) => Observation, options: FollowOptions): Promise<void> {
   const printed = new Set<string>();
   const cache = new Map<string, Promise<Fact>>();
   const fact: FactMaker = (key, make) => {
@@ -81,17 +117,24 @@ async function follow(observe: (fact: FactMaker) => Observation, options: Follow
     }
     return made;
   };
-  for (;;) {
-    const seen = observe(fact);
-    const facts = seen.hold && !seen.failure ? [] : await Promise.all(seen.facts);
-    for (const f of facts.filter((f) => !printed.has(f.key)).sort((a, b) => a.at - b.at)) {
-      printed.add(f.key);
-      options.print(f);
+  const events = eventsSeen(sources.daemon.events);
+  try {
+    for (;;) {
+      // Counted before looking: an event while the facts are rendered is a reason to look again.
+      const before = events.count();
+      const seen = observe(fact);
+      const facts = seen.hold && !seen.failure ? [] : await Promise.all(seen.facts);
+      for (const f of facts.filter((f) => !printed.has(f.key)).sort((a, b) => a.at - b.at)) {
+        printed.add(f.key);
+        options.print(f);
+      }
+      if (seen.failure) throw new DemoIncomplete(seen.failure, false);
+      if (seen.done) return;
+      if (Date.now() > options.deadline) throw new DemoIncomplete(`still waiting for ${seen.waitingFor}`, true);
+      await events.next(before, options.deadline, seen.hold ? sources.signing.story.mailed() : undefined);
     }
-    if (seen.failure) throw new DemoIncomplete(seen.failure, false);
-    if (seen.done) return;
-    if (Date.now() > options.deadline) throw new DemoIncomplete(`still waiting for ${seen.waitingFor}`, true);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  } finally {
+    events.stop();
   }
 }
 
@@ -101,7 +144,7 @@ async function follow(observe: (fact: FactMaker) => Observation, options: Follow
  */
 export async function followMail(sources: DemoSources, mail: ObservedMail, options: FollowOptions): Promise<{ requestId: string; lastEventId: number }> {
   let last = { requestId: '', lastEventId: 0 };
-  await follow((fact) => {
+  await follow(sources, (fact) => {
     const seen = observeMail(sources, mail, fact);
     if (seen.request) last = { requestId: seen.request.id, lastEventId: seen.lastEventId };
     return seen;
@@ -115,7 +158,7 @@ export async function followMail(sources: DemoSources, mail: ObservedMail, optio
  * delivered and the mail filed — until all of that happened, or something else did.
  */
 export async function followCompletion(sources: DemoSources, completion: ObservedCompletion, options: FollowOptions): Promise<void> {
-  await follow((fact) => observeCompletion(sources, completion, fact), options);
+  await follow(sources, (fact) => observeCompletion(sources, completion, fact), options);
 }
 
 function observeMail(sources: DemoSources, mail: ObservedMail, fact: FactMaker): Observation & { request?: RequestRow; lastEventId: number } {

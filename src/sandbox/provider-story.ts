@@ -47,6 +47,8 @@ export interface ProviderStory {
   mails(request: SimulatedRequest): ProviderMail[];
   /** Whether a mail the provider owes the request right now is still being sent. */
   mailing(request: SimulatedRequest): boolean;
+  /** Resolves once the mails being sent now are out (so `mailing` has turned false). */
+  mailed(): Promise<void>;
   /** The demo's signing part introduced: who the simulator plays (`who`), and what it will mail signrelay; two lines. */
   signingIntro(who: string): string[];
   /** After signAll: what happened at the simulator since `since`, oldest first, and the mail that tells signrelay. */

@@ -56,6 +56,7 @@ export function securedSigningStory(sim: SecuredSigningSimulator): ProviderStory
       at: signedAt(reference), to: m.to, toSignrelay: true, noun: 'completion mail', messageId: m.messageId, told: told(m),
     }))),
     mailing: () => false,
+    mailed: () => Promise.resolve(),
 
     signingIntro: (who) => [
       `The signers sign: the Secured Signing simulator plays ${who}, and mails the completed document`,

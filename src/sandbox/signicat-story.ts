@@ -127,6 +127,8 @@ export function signicatStory(sim: SignicatSimulator): ProviderStory {
           && !sent.some((m) => m.taskId === t.id && m.notificationId === n.id && m.trigger === 'CREATED')));
     },
 
+    mailed: () => sim.settled(),
+
     signingIntro: (who) => [
       `The signers sign: the Signicat simulator plays ${who}, one task after the other as the order says, and`,
       'mails Signicat\'s notice of the completed order to the return address; signrelay takes it from there',

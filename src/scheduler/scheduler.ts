@@ -7,7 +7,7 @@
 import cron from 'node-cron';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { createTypedEvents, type TypedEvents } from '../mail/typed-events.ts';
+import { createTypedEvents, type TypedEvents } from '../typed-events.ts';
 import type { Db } from '../store/open-database.ts';
 import { listScheduleRuns, markInterruptedRuns, recordRunEnd, recordRunStart, type RunOutcome } from '../store/schedule-runs.ts';
 import { dueVerdict, type DueReason } from './due-tasks.ts';

@@ -1,5 +1,6 @@
 // The audit trail: one row per state transition, external effect (intent and result) or
 // note. Rows are never updated or deleted; retention purges blobs, not the trail.
+import { announce } from './daemon-events.ts';
 import type { Db } from './open-database.ts';
 import type { RequestState } from './request-states.ts';
 
@@ -17,9 +18,17 @@ export interface EventRow extends NewEvent {
 }
 
 export function addEvent(db: Db, event: NewEvent, now: Date): void {
-  db.prepare('INSERT INTO events (request_id, at, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+  const { lastInsertRowid: id } = db.prepare('INSERT INTO events (request_id, at, kind, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
     event.requestId, now.toISOString(), event.kind, event.fromState ?? null, event.toState ?? null,
     event.detail === undefined ? null : JSON.stringify(event.detail));
+  const { requestId, toState } = event;
+  if (event.kind !== 'transition' || requestId === null || toState === undefined) return;
+  const reason = typeof event.detail?.reason === 'string' ? event.detail.reason : undefined;
+  announce(db, {
+    // The same row, still there: the transaction that wrote it was committed.
+    committed: () => db.prepare('SELECT 1 FROM events WHERE id = ? AND request_id = ? AND to_state = ? AND at = ?').get(id, requestId, toState, now.toISOString()) !== undefined,
+    tell: (events) => events.emit('request', { requestId, from: event.fromState ?? null, to: toState, at: now, ...(reason !== undefined ? { reason } : {}) }),
+  });
 }
 
 export function listEvents(db: Db, requestId: string): EventRow[] {

@@ -41,9 +41,11 @@ export function recordMessage(db: Db, row: Omit<MessageRow, 'seenAt' | 'movedAt'
     row.reason, row.folder, row.requestId, now.toISOString());
 }
 
-export function markMoved(db: Db, key: MessageKey, now: Date): void {
-  db.prepare('UPDATE messages SET moved_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .run(now.toISOString(), key.mailbox, key.uidValidity, key.uid);
+/** Records that the mail left its watched folder; returns its row (none when its outcome was never recorded). */
+export function markMoved(db: Db, key: MessageKey, now: Date): MessageRow | undefined {
+  const row = db.prepare('UPDATE messages SET moved_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ? RETURNING *')
+    .get(now.toISOString(), key.mailbox, key.uidValidity, key.uid) as Record<string, unknown> | undefined;
+  return row ? toRow(row) : undefined;
 }
 
 export function countMessagesByOutcome(db: Db, mailbox: string): Record<string, number> {

@@ -7,7 +7,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/store/events.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { ALERTS_TO, sendRequest, type World } from '../integration/world.ts';
 import { notesOf, recordOf, signAndDeliver, STATUS_FIELD, statusOf, statusPatches, useRecordWorld } from '../integration/record-world.ts';
 
@@ -24,7 +24,7 @@ describe('refused for good', () => {
     try {
       const before = world.smtp.messages.length;
       const { request } = await sendRequest(world, 'RITM0010001');
-      const [alert] = await waitFor(() => (alertsOf(world, request.id).length === 1 ? alertsOf(world, request.id) : undefined), { timeoutMs: 10_000, what: 'the alert' });
+      const [alert] = await waitUntil(world.daemon!.events, () => (alertsOf(world, request.id).length === 1 ? alertsOf(world, request.id) : undefined), { timeoutMs: 10_000, what: 'the alert' });
       expect(alert).toMatch(/HTTP 403.*the integration user lacks write on sc_req_item\.work_notes/);
       expect(alert).toMatch(/the integration user lacks write on sc_req_item\.u_signature_status/);
       const mail = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === ALERTS_TO), 10_000);
@@ -33,7 +33,7 @@ describe('refused for good', () => {
       await signAndDeliver(world, request);
       expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
       // The signed note (with the delivery), then the field `signed` (its own update): one alert each.
-      await waitFor(() => alertsOf(world, request.id).length === 3, { timeoutMs: 10_000, what: 'the signed note\'s and field\'s alerts' });
+      await waitUntil(world.daemon!.events, () => alertsOf(world, request.id).length === 3, { timeoutMs: 10_000, what: 'the signed note\'s and field\'s alerts' });
       expect(alertsOf(world, request.id).slice(1)).toEqual([
         expect.stringMatching(/lacks write on sc_req_item\.work_notes/), expect.stringMatching(/lacks write on sc_req_item\.u_signature_status/),
       ]);
@@ -56,11 +56,11 @@ describe('refused for good', () => {
     world.servicenow.denyWrite(`sc_req_item.${STATUS_FIELD}`);
     try {
       const { request } = await sendRequest(world, 'RITM0010002');
-      const [alert] = await waitFor(() => (alertsOf(world, request.id).length === 1 ? alertsOf(world, request.id) : undefined), { timeoutMs: 10_000, what: 'the alert' });
+      const [alert] = await waitUntil(world.daemon!.events, () => (alertsOf(world, request.id).length === 1 ? alertsOf(world, request.id) : undefined), { timeoutMs: 10_000, what: 'the alert' });
       expect(alert).toMatch(/did not store u_signature_status on sc_req_item\/\w+.*lacks write on sc_req_item\.u_signature_status, or sc_req_item has no field u_signature_status \(servicenow\.status_field\)/);
       await signAndDeliver(world, request);
-      await waitFor(() => notesOf(world, 'RITM0010002').length === 2, { timeoutMs: 10_000, what: 'the sent and signed notes' });
-      await waitFor(() => alertsOf(world, request.id).length === 2, { timeoutMs: 10_000, what: 'the second refusal' });
+      await waitUntil(world.daemon!.events, () => notesOf(world, 'RITM0010002').length === 2, { timeoutMs: 10_000, what: 'the sent and signed notes' });
+      await waitUntil(world.daemon!.events, () => alertsOf(world, request.id).length === 2, { timeoutMs: 10_000, what: 'the second refusal' });
       expect(statusOf(world, 'RITM0010002')).toBeUndefined();
     } finally {
       world.servicenow.allowWrite(`sc_req_item.${STATUS_FIELD}`);
@@ -74,7 +74,7 @@ describe('exactly once when an answer is lost', () => {
     const record = recordOf(world, 'RITM0010003');
     world.servicenow.failNext(`/api/now/table/sc_req_item/${record.sysId}`, { kind: 'hang', times: 2 });
     const { request } = await sendRequest(world, 'RITM0010003');
-    await waitFor(() => statusOf(world, 'RITM0010003') === 'sent' && effectsOf(world, request.id, 'record-field-').some((d) => d.phase === 'done'), { timeoutMs: 15_000, what: 'the field settled' });
+    await waitUntil(world.daemon!.events, () => statusOf(world, 'RITM0010003') === 'sent' && effectsOf(world, request.id, 'record-field-').some((d) => d.phase === 'done'), { timeoutMs: 15_000, what: 'the field settled' });
     expect(world.servicenow.calls.filter((c) => c.path.endsWith(record.sysId) && c.fault === 'hang').map((c) => c.method)).toEqual(['PATCH', 'PATCH']);
     expect(notesOf(world, 'RITM0010003')).toHaveLength(1);
     expect(statusPatches(world, 'RITM0010003')).toHaveLength(1);
@@ -87,9 +87,9 @@ describe('exactly once when an answer is lost', () => {
     const record = recordOf(world, 'RITM0010004');
     world.servicenow.failNext(`/api/now/table/sc_req_item/${record.sysId}`, { kind: 'reset', times: 2 });
     const { request } = await sendRequest(world, 'RITM0010004');
-    await waitFor(() => statusOf(world, 'RITM0010004') === 'sent' && notesOf(world, 'RITM0010004').length === 1, { timeoutMs: 15_000, what: 'the note and the field' });
+    await waitUntil(world.daemon!.events, () => statusOf(world, 'RITM0010004') === 'sent' && notesOf(world, 'RITM0010004').length === 1, { timeoutMs: 15_000, what: 'the note and the field' });
     await signAndDeliver(world, request);
-    await waitFor(() => statusOf(world, 'RITM0010004') === 'signed', { timeoutMs: 10_000, what: 'the field signed' });
+    await waitUntil(world.daemon!.events, () => statusOf(world, 'RITM0010004') === 'signed', { timeoutMs: 10_000, what: 'the field signed' });
     expect(notesOf(world, 'RITM0010004')).toHaveLength(2);
     expect(statusPatches(world, 'RITM0010004').map((c) => (c.body as Record<string, string>)[STATUS_FIELD])).toEqual(['sent', 'signed']);
     // Each reset left an intent with no result: the journal was read each time before the next PATCH.

@@ -5,6 +5,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailWorld, type MailWorld } from '../../src/sandbox/mail-world.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const PASSWORD = 'mail-world-test-pass';
 let world: MailWorld;
@@ -101,8 +102,7 @@ describe('startMailWorld with folders', () => {
     try {
       await client.mailboxOpen('Returns');
       const idling = client.idle();
-      const deadline = Date.now() + 5_000;
-      while (!filing.imapIdleSince('Returns') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(() => filing.imapIdleSince('Returns'), { what: 'the server to see the client in IDLE on Returns' });
       expect(filing.imapIdleSince('Returns')).toBeInstanceOf(Date);
       expect(filing.imapIdleSince('INBOX')).toBeNull();
       expect(filing.imapIdleSince()).toEqual(filing.imapIdleSince('Returns'));

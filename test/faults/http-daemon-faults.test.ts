@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/store/events.ts';
 import { getRequest } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { API_SECRET, SN_PASSWORD, sendRequest, startWorld, type World } from '../integration/world.ts';
 
 let world: World;
@@ -31,7 +31,7 @@ const doneEffect = (requestId: string, effect: string) =>
 async function deliver(record: string): Promise<{ id: string; token: string }> {
   const { request, reference } = await sendRequest(world, record);
   await world.simulator.complete(reference);
-  await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', {
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', {
     timeoutMs: 30_000, what: `${record} delivered`, describe: () => getRequest(world.daemon!.db, request.id),
   });
   return { id: request.id, token: request.token };

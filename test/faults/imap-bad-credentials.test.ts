@@ -3,6 +3,7 @@
 // and the fix (no stack trace), and the attempts back off (counted at Dovecot and timed at a
 // proxy). Recovering once the password is valid again: imap-recovery.test.ts.
 import { expect, it } from 'vitest';
+import { waitForEvent } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { IMAP_PASSWORD } from '../integration/world.ts';
 import { connectionFailures, expectBackoff, firstRequestFailure, useProxiedWorld } from './imap-fault-world.ts';
@@ -21,8 +22,10 @@ it('logs a clear error naming the setting, without a stack trace, and backs off 
   expect(first).toMatchObject({ level: 'error', code: 'imap_auth_failed', kind: 'auth', component: 'imap' });
   expect(first.error).toMatch(/refused the login of "sign" \(server said: .+\)\. Put the account's current login and password in mailboxes\.requests\.user and mailboxes\.requests\.password/);
   expect(world.daemon!.requestWatcher.status().state).toBe('auth-error');
+  // daemon.events tells it too: the request watcher is reconnecting, and why.
+  await waitForEvent(world.daemon!.events, 'watcher', (w) => w.mailbox === 'requests' && w.state === 'reconnecting' && w.code === 'imap_auth_failed', { what: 'the watcher reconnecting after imap_auth_failed' });
 
-  const { attempts } = await expectBackoff(get(), 4_000);
+  const { attempts } = await expectBackoff(get(), 3);
   // Each attempt reached Dovecot as one failed login: never a second try on one connection.
   await waitFor(() => failedLoginsAtDovecot('sign') === attempts, {
     what: `${attempts} failed logins in Dovecot's log`, timeoutMs: 3_000, describe: () => failedLoginsAtDovecot('sign'),

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { LogEntry } from '../support/test-logger.ts';
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../support/tcp-proxy.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { startWorld, type World } from '../integration/world.ts';
 
@@ -63,13 +64,13 @@ export function linesWithStackTraces(world: World): LogEntry[] {
 }
 
 /**
- * Watches the failing request watcher for `windowMs` (a measurement window, not a
- * synchronisation sleep), then checks what the proxy saw: at least the minimum reconnect delay
+ * Watches the failing request watcher for `attempts` connection attempts (each failure is a
+ * `watcher` event), then checks what the proxy saw: at least the minimum reconnect delay
  * between one attempt closing and the next opening (a hot loop reconnects at once), so at most
  * one attempt a second; one identical log line per attempt, with no stack trace.
  */
-export async function expectBackoff({ world, proxy }: ProxiedWorld, windowMs: number): Promise<{ attempts: number }> {
-  await new Promise((resolve) => setTimeout(resolve, windowMs));
+export async function expectBackoff({ world, proxy }: ProxiedWorld, attempts: number): Promise<{ attempts: number }> {
+  await waitUntil(world.daemon!.events, () => proxy.connections.length >= attempts, { what: `${attempts} connection attempts`, describe: () => proxy.connections.length });
   // Between two attempts, with none in flight at the proxy, every attempt so far is logged.
   await waitFor(() => world.daemon!.requestWatcher.status().nextAttemptAt !== null &&
     proxy.connections.every((connection) => connection.closedAt !== null), { what: 'the request watcher between two attempts', timeoutMs: 10_000 });

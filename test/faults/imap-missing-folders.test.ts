@@ -28,7 +28,7 @@ it('reports a missing watched folder once per attempt, naming the setting and th
   expect(first).toMatchObject({ level: 'error', code: 'imap_folder_missing', kind: 'config' });
   expect(first.error).toBe(`The IMAP folder "Signing/Incoming" does not exist for sign on 127.0.0.1:${proxy.port}. ` +
     'Create it on the server, or set mailboxes.requests.folder to a folder that exists (e.g. INBOX).');
-  const { attempts } = await expectBackoff(get(), 4_000);
+  const { attempts } = await expectBackoff(get(), 3);
   // Nothing else at warn or above from that mailbox: the one line per attempt is all.
   expect(world.logs.join('').split('\n').filter((line) => /"mailbox":"requests"/.test(line) && /"level":"(warn|error)"/.test(line))).toHaveLength(attempts);
   expect(world.daemon!.requestWatcher.status().state).toBe('backoff');

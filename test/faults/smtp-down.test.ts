@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { findMessageById } from '../../src/store/messages.ts';
 import type { LogEntry } from '../support/test-logger.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, useWorld, type World } from '../integration/world.ts';
 import { daemonLog, linesWithStackTraces } from './imap-fault-world.ts';
@@ -28,7 +29,7 @@ it('queues the reply, waits for the server with backoff (also across a restart),
   }));
 
   // Filed at once, outcome committed, the reply a durable job: nothing waits on SMTP here.
-  await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === 1, { timeoutMs: 15_000, what: 'the request in Rejected' });
+  await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('sign', 'Rejected')).length === 1, { timeoutMs: 15_000, what: 'the request in Rejected' });
   expect(await world.dovecot.list('sign', 'INBOX')).toHaveLength(0);
   expect(findMessageById(world.daemon!.db, 'requests', REQUEST_ID)).toMatchObject({ outcome: 'rejected', folder: 'Rejected' });
   await waitFor(() => waits(world).length >= 3, { timeoutMs: 10_000, what: 'three tries of the reply', describe: () => mailJobs(world) });
@@ -61,7 +62,7 @@ it('queues the reply, waits for the server with backoff (also across a restart),
 
   await world.smtp.start();
   await world.smtp.waitFor((m) => m.parsed?.inReplyTo === REQUEST_ID, 15_000);
-  await waitFor(() => mailJobs(world)[0]?.state === 'done', { what: 'the mail job done' });
+  await waitUntil(world.daemon!.events, () => mailJobs(world)[0]?.state === 'done', { what: 'the mail job done' });
   await world.daemon!.jobs.idle();
   expect(repliesTo(world, REQUEST_ID)).toHaveLength(1);
   expect(mailJobs(world)).toHaveLength(1);

@@ -7,6 +7,7 @@ import type { DaemonOptions } from '../../src/daemon.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getDocuments, listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { startWorld, type World } from '../integration/world.ts';
 
 /** The watcher retries a deferred mail within a second or two instead of 30 s … 30 min. */
@@ -50,8 +51,8 @@ export function countedAttemptsOfWaitingMail(world: World): number {
 export async function expectProcessedOnce(world: World, mail: { record: string; messageId: string }): Promise<void> {
   const db = world.daemon!.db;
   const sent = () => listRequests(db, { state: 'sent' }).filter((r) => r.recordNumber === mail.record);
-  await waitFor(() => sent().length > 0, { timeoutMs: 20_000, what: `the request for ${mail.record} to be sent` });
-  await waitFor(async () => (await inFolder(world, 'INBOX')).length === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
+  await waitUntil(world.daemon!.events, () => sent().length > 0, { timeoutMs: 20_000, what: `the request for ${mail.record} to be sent` });
+  await waitUntil(world.daemon!.events, async () => (await inFolder(world, 'INBOX')).length === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
   expect(sent()).toHaveLength(1);
   const row = findMessageById(db, 'requests', mail.messageId)!;
   expect(row).toMatchObject({ outcome: 'request', folder: 'Processed' });

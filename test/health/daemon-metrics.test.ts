@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDaemonMetrics, serviceOf } from '../../src/health/daemon-metrics.ts';
 import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
+import { createDaemonEvents, type JobAttempt } from '../../src/store/daemon-events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
@@ -18,6 +19,8 @@ function newRequest(db: ReturnType<typeof openMemoryDatabase>, token: string, cr
   }, createdAt);
 }
 
+const eventsOf = (db: ReturnType<typeof openMemoryDatabase>) => createDaemonEvents(db, (_event, err) => { throw err; });
+
 const idle: WatcherStatus = { state: 'idle', lastHeartbeatAt: at(95), lastError: null, lastErrorAt: null, reconnects: 2, connectedSince: at(0), nextAttemptAt: null, uidValidity: '1' };
 
 describe('createDaemonMetrics', () => {
@@ -26,7 +29,7 @@ describe('createDaemonMetrics', () => {
     // Before the metrics exist: history, not counted (counters start at zero with the process).
     const old = newRequest(db, 'old', at(-1000));
     for (const s of ['stamped', 'uploaded', 'sent'] as const) transition(db, old, s, at(-990));
-    const metrics = createDaemonMetrics({ db, watchers: { requests: { status: () => idle } }, now: () => at(100) });
+    const metrics = createDaemonMetrics({ db, events: eventsOf(db), watchers: { requests: { status: () => idle } }, now: () => at(100) });
 
     const r = newRequest(db, 'new', at(0));
     transition(db, r, 'stamped', at(1));
@@ -55,11 +58,14 @@ describe('createDaemonMetrics', () => {
 
   it('counts job attempts by outcome and errors by outside system, and reads the queue', () => {
     const db = openMemoryDatabase();
-    const metrics = createDaemonMetrics({ db, watchers: {}, now: () => at(100) });
-    metrics.jobAttempt('submit', 'retry', 'provider_timeout');
-    metrics.jobAttempt('submit', 'retry', 'provider_timeout');
-    metrics.jobAttempt('submit', 'done');
-    metrics.jobAttempt('complete', 'failed', 'servicenow_forbidden');
+    const events = eventsOf(db);
+    const metrics = createDaemonMetrics({ db, events, watchers: {}, now: () => at(100) });
+    const attempt = (kind: JobAttempt['kind'], outcome: JobAttempt['outcome'], code?: string) =>
+      events.emit('job', { jobId: 1, kind, requestId: null, attempt: 1, outcome, ...(code ? { code } : {}) });
+    attempt('submit', 'retry', 'provider_timeout');
+    attempt('submit', 'retry', 'provider_timeout');
+    attempt('submit', 'done');
+    attempt('complete', 'failed', 'servicenow_forbidden');
     enqueueJob(db, { kind: 'mail', runAt: at(40) }, at(40));
     enqueueJob(db, { kind: 'mail', runAt: at(500) }, at(40));
     const text = renderPrometheus(metrics.collect());
@@ -74,7 +80,8 @@ describe('createDaemonMetrics', () => {
   });
 
   it('reports the main process\'s memory and the PDF pool\'s workers as they are', async () => {
-    const metrics = createDaemonMetrics({ db: openMemoryDatabase(), watchers: {}, now: () => at(100) });
+    const db = openMemoryDatabase();
+    const metrics = createDaemonMetrics({ db, events: eventsOf(db), watchers: {}, now: () => at(100) });
     const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
     let text = renderPrometheus(metrics.collect());
     expect(value(text, 'signrelay_process_memory_bytes{kind="rss"}')).toBeGreaterThan(value(text, 'signrelay_process_memory_bytes{kind="heap"}'));

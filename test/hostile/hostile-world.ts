@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { setPdfWorkerLimits, type PdfWorkerLimits } from '../../src/pdf/pdf-pool.ts';
 import { countJobs } from '../../src/store/jobs.ts';
 import { findMessageById, type MessageRow } from '../../src/store/messages.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { startWorld, type World } from '../integration/world.ts';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 
@@ -97,7 +97,7 @@ export async function foldersHolding(world: World, messageId: string): Promise<s
 
 /** Waits until the mail's outcome is committed and it has been moved out of the watched folder. */
 export async function waitUntilFiled(world: World, messageId: string, timeoutMs: number): Promise<MessageRow> {
-  return waitFor(() => {
+  return waitUntil(world.daemon!.events, () => {
     const row = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
     return row?.movedAt ? row : undefined;
   }, { timeoutMs, what: `${messageId} filed and moved`, describe: () => world.logs.slice(-5) });
@@ -105,7 +105,7 @@ export async function waitUntilFiled(world: World, messageId: string, timeoutMs:
 
 /** Waits until no job is pending (replies sent, requests submitted). */
 export async function waitUntilJobsSettle(world: World): Promise<void> {
-  await waitFor(() => countJobs(world.daemon!.db).pending === 0, { timeoutMs: 15_000, what: 'no pending jobs', describe: () => countJobs(world.daemon!.db) });
+  await waitUntil(world.daemon!.events, () => countJobs(world.daemon!.db).pending === 0, { timeoutMs: 15_000, what: 'no pending jobs', describe: () => countJobs(world.daemon!.db) });
 }
 
 /** Every file under `dir`, relative to it. */

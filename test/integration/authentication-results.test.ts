@@ -11,7 +11,7 @@ import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getRequest, listRequests } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld } from './world.ts';
 
 const getWorld = useWorld({ configYaml: 'intake: {authentication: {require: [dmarc], trusted_authserv_ids: [MX.corp.example]}}' });
@@ -32,7 +32,7 @@ async function request(messageId: string, from: string, authResults: string[], r
 
 async function filed(messageId: string) {
   const world = getWorld();
-  return waitFor(() => {
+  return waitUntil(getWorld().daemon!.events, () => {
     const row = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
     return row?.movedAt ? row : undefined;
   }, { timeoutMs: 15_000, what: `${messageId} filed and moved` });
@@ -41,7 +41,7 @@ async function filed(messageId: string) {
 it('sends a request the border MTA vouched for', async () => {
   const world = getWorld();
   await world.dovecot.deliver('sign@corp.example', await request('<genuine@corp.example>', 'Helen Officer <helen.officer@corp.example>', [BORDER_PASS, FORGED_PASS.replace('pass', 'fail')], 'RITM0010001'));
-  await waitFor(() => listRequests(world.daemon!.db, { state: 'sent' }).some((r) => r.recordNumber === 'RITM0010001'), { timeoutMs: 15_000, what: 'the genuine request sent' });
+  await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).some((r) => r.recordNumber === 'RITM0010001'), { timeoutMs: 15_000, what: 'the genuine request sent' });
   expect((await filed('<genuine@corp.example>')).folder).toBe('Processed');
 });
 

@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { getRequest } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { sendRequest, useWorld, type World } from './world.ts';
 
 const getWorld = useWorld({ completionMails: false });
@@ -19,10 +19,10 @@ describe('cancelling a request', () => {
     const before = world.smtp.messages.length;
     queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date());
     world.daemon!.jobs.poke();
-    await waitFor(() => stateOf(world, request.id) === 'cancelled' && deletes(world, reference).length === 1, { timeoutMs: 15_000, what: 'the withdrawal' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'cancelled' && deletes(world, reference).length === 1, { timeoutMs: 15_000, what: 'the withdrawal' });
     expect(world.simulator.documents.has(reference)).toBe(false); // the signers can no longer sign
     const record = world.servicenow.records.find((r) => r.number === 'RITM0010003')!;
-    await waitFor(() => record.journal.some((j) => j.field === 'work_notes' && j.value.includes(`Signature request withdrawn by the signrelay administrators (signrelay ${request.id}). the wrong contract version`)), { timeoutMs: 10_000, what: 'the note' });
+    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.field === 'work_notes' && j.value.includes(`Signature request withdrawn by the signrelay administrators (signrelay ${request.id}). the wrong contract version`)), { timeoutMs: 10_000, what: 'the note' });
     const notice = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === request.requester), 10_000);
     const parsed = await simpleParser(notice.raw);
     expect(parsed.subject).toMatch(/^Signature request withdrawn: /);

@@ -3,9 +3,11 @@
 // with an alert naming the permission, and an expired OAuth token is refreshed.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { loadToken } from '../../src/store/oauth-tokens.ts';
 import { getRequest } from '../../src/store/requests.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { ALERTS_TO, sendRequest, useWorld, type World } from './world.ts';
+import { ALERTS_TO, SN_TOKEN_LIFETIME_S, sendRequest, useWorld, type World } from './world.ts';
 
 const getWorld = useWorld({ forbiddenTables: ['incident'], servicenowAuth: 'oauth' });
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
@@ -20,7 +22,7 @@ describe('ServiceNow faults during delivery', () => {
     const { request, reference } = await sendRequest(world, record);
     world.servicenow.failNext('/api/now/attachment/file', { ...fault, times: 2 });
     await world.simulator.complete(reference);
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the request delivered despite the faults' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the request delivered despite the faults' });
     expect(recordOf(world, record).attachments).toHaveLength(1);
   });
 
@@ -28,7 +30,7 @@ describe('ServiceNow faults during delivery', () => {
     const world = getWorld();
     const { request, reference } = await sendRequest(world, 'INC0012345');
     await world.simulator.complete(reference);
-    await waitFor(() => stateOf(world, request.id) === 'failed', { timeoutMs: 20_000, what: 'the request failed' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'failed', { timeoutMs: 20_000, what: 'the request failed' });
     expect(getRequest(world.daemon!.db, request.id)!.reason).toMatch(/incident/);
     const alert = await world.smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO), 10_000);
     const text = (await simpleParser(alert.raw)).text ?? '';
@@ -40,11 +42,13 @@ describe('ServiceNow faults during delivery', () => {
   it('an expired OAuth access token is refreshed and the delivery goes on', async () => {
     const world = getWorld();
     const grantsBefore = world.servicenow.calls.filter((c) => c.path === '/oauth_token.do').length;
-    // Access tokens live 2 s here: the earlier deliveries' token has expired by now.
-    await new Promise((r) => setTimeout(r, 2_100)); // lets the token expire; nothing to wait for instead
+    // Access tokens live SN_TOKEN_LIFETIME_S here: wait until the one the earlier deliveries used has expired at the simulator.
+    const used = loadToken(world.daemon!.db, 'servicenow');
+    expect(used?.obtainedAt).toEqual(expect.any(Number));
+    await waitFor(() => Date.now() > used!.obtainedAt! + SN_TOKEN_LIFETIME_S * 1000, { what: 'the access token to expire' });
     const { request, reference } = await sendRequest(world, 'RITM0010003');
     await world.simulator.complete(reference);
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     expect(world.servicenow.calls.filter((c) => c.path === '/oauth_token.do').length).toBeGreaterThan(grantsBefore);
     expect(world.logs.join('')).not.toContain('sn-client-secret-do-not-log-77');
   });

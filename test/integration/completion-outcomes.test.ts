@@ -10,6 +10,7 @@ import { jobsForRequest } from '../../src/store/jobs.ts';
 import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
 
 // The simulator completes documents without mailing: each test sends the mail it needs.
@@ -32,7 +33,7 @@ describe('authenticity', () => {
     await world.simulator.complete(reference);
     const forged = await contractPdf('Forged terms');
     await mailReturn(world, request.token, 'contract has been signed', forged);
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const [attachment] = recordOf(world, 'RITM0010004').attachments;
     expect(attachment!.hash).toBe(sha256(world.simulator.documents.get(reference)!.signedBytes!));
     expect(attachment!.hash).not.toBe(sha256(forged));
@@ -62,10 +63,10 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
     const before = world.smtp.messages.length;
     await act(world, request);
     await notice(world, request.token, `contract has been ${state}`);
-    await waitFor(() => stateOf(world, request.id) === state, { timeoutMs: 20_000, what: `the request ${state}` });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === state, { timeoutMs: 20_000, what: `the request ${state}` });
     const requesterNotice = await world.smtp.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example') && world.smtp.messages.indexOf(m) >= before, 10_000);
     expect((await simpleParser(requesterNotice.raw)).text).toMatch(noticeText);
-    await waitFor(() => recordOf(world, record).journal.some((j) => j.value.includes(`Signature request ${state}`)), { timeoutMs: 10_000, what: 'the note on the record' });
+    await waitUntil(world.daemon!.events, () => recordOf(world, record).journal.some((j) => j.value.includes(`Signature request ${state}`)), { timeoutMs: 10_000, what: 'the note on the record' });
     expect(recordOf(world, record).attachments).toHaveLength(0);
     if (state === 'declined') expect((await simpleParser(requesterNotice.raw)).text).toMatch(/The salary is wrong/);
   });
@@ -76,7 +77,7 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
     await world.signing.signAll(simulated(world, request));
     const before = world.smtp.messages.length;
     await notice(world, request.token, 'contract has been signed');
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const delivered = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example'), 10_000);
     const parsed = await simpleParser(delivered.raw);
     expect(parsed.subject).toMatch(/^Signed: /);
@@ -88,7 +89,7 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
     const { request } = await sendRequest(world, 'RITM0010005', { to: 'sign+mail@corp.example' });
     await world.signing.signAll(simulated(world, request));
     await notice(world, request.token, 'contract has been signed');
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered by mail' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered by mail' });
     await waitFor(() => recordOf(world, 'RITM0010005').attachments.length === 1, { timeoutMs: 15_000, what: 'the inbound action to attach it' });
     expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)) });
     const processed = await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'RITM0010005', 10_000);
@@ -103,7 +104,7 @@ describe('signicat: notices that are not the end', () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010002');
     const { providerOrderId } = getRequest(world.daemon!.db, request.id)!;
-    const notice = await waitFor(() => world.daemon!.db.prepare("SELECT * FROM messages WHERE mailbox = 'returns' AND request_id = ?").get(request.id) as { outcome: string; reason: string } | undefined,
+    const notice = await waitUntil(world.daemon!.events, () => world.daemon!.db.prepare("SELECT * FROM messages WHERE mailbox = 'returns' AND request_id = ?").get(request.id) as { outcome: string; reason: string } | undefined,
       { timeoutMs: 15_000, what: 'the creation notice filed' });
     expect(notice).toMatchObject({ outcome: 'notice', reason: `a progress notice of request ${request.id}, matched by recipient-token` });
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'complete')).toEqual([]);
@@ -123,7 +124,7 @@ describe('signicat: notices that are not the end', () => {
     await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
       from: 'Signicat <noreply@signicat.com>', to: `returns+${request.token}@corp.example`, subject: `Signing order ${providerOrderId}`, text: 'notice',
     }));
-    await waitFor(() => stateOf(world, request.id) === 'failed', { timeoutMs: 20_000, what: 'the request failed' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'failed', { timeoutMs: 20_000, what: 'the request failed' });
     expect(getRequest(world.daemon!.db, request.id)!.reason).toMatch(/withdrawn \(DELETED\) although signrelay did not cancel it/);
     expect(recordOf(world, 'RITM0010003').attachments).toHaveLength(0);
   });

@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { ALERTS_TO, buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -29,7 +29,7 @@ describe.each(PROVIDER_NAMES)('%s: a completed document', (provider) => {
     const { request } = await sendRequest(world, 'RITM0010001');
     const downloads = world.signing.counts().downloads;
     await world.signing.signAll(simulated(world, request));
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
 
     const attachments = attachmentsOf(world, 'RITM0010001');
     expect(attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
@@ -37,21 +37,21 @@ describe.each(PROVIDER_NAMES)('%s: a completed document', (provider) => {
     expect(world.signing.counts().downloads).toBeGreaterThan(downloads);
     expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n'))
       .toMatch(new RegExp(`Signed by Ann Lee <ann\\.lee@example\\.com> via ${world.signing.displayName}`));
-    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length >= 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
+    await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Completed')).length >= 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
   });
 
   it('a second completion mail is recorded and filed, never delivered twice', async () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010002');
     await world.signing.signAll(simulated(world, request));
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const completed = (await world.dovecot.list('returns', 'Completed')).length;
     // The provider's kind of mail again (another Message-ID), from its own sender.
     const sender = provider === 'signicat' ? 'Signicat <noreply@signicat.com>' : 'Secured Signing <noreply@securedsigning.com>';
     await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
       from: sender, to: `returns+${request.token}@corp.example`, subject: 'contract has been signed', text: 'Your document has been signed.',
     }));
-    await waitFor(async () => (await world.dovecot.list('returns', 'Completed')).length === completed + 1, { timeoutMs: 10_000, what: 'the second mail in Completed' });
+    await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Completed')).length === completed + 1, { timeoutMs: 10_000, what: 'the second mail in Completed' });
     await world.daemon!.jobs.idle();
     expect(attachmentsOf(world, 'RITM0010002')).toHaveLength(1);
   });
@@ -65,7 +65,7 @@ describe('with Secured Signing', () => {
     const { request, reference } = await sendRequest(world, 'RITM0010004');
     const [mail] = await world.simulator.complete(reference);
     expect(mail?.to).toBe(`returns+${request.token}@corp.example`);
-    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     expect(world.simulator.calls.some((c) => c.path.endsWith(`/Download/GetDocumentData/${reference}`))).toBe(true);
   });
 
@@ -76,9 +76,9 @@ describe('with Secured Signing', () => {
     await world.dovecot.deliver('returns+aaaaaaaaaaaaaaaaaaaa@corp.example', await buildMail({
       from: 'Secured Signing <noreply@securedsigning.com>', to: 'returns+aaaaaaaaaaaaaaaaaaaa@corp.example', subject: 'something has been signed', text: 'signed',
     }));
-    await waitFor(async () => (await world.dovecot.list('returns', 'Unmatched')).length === 1, { timeoutMs: 10_000, what: 'the mail in Unmatched' });
+    await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Unmatched')).length === 1, { timeoutMs: 10_000, what: 'the mail in Unmatched' });
     const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
-    await waitFor(() => alerts().length === alertsBefore + 1, { timeoutMs: 10_000, what: 'one alert mail' });
+    await waitUntil(world.daemon!.events, () => alerts().length === alertsBefore + 1, { timeoutMs: 10_000, what: 'one alert mail' });
     const alert = alerts().at(-1)!;
     expect((await simpleParser(alert.raw)).text).toMatch(/no request token or document reference/);
   });
@@ -90,7 +90,7 @@ describe('with Secured Signing', () => {
       from: 'Mallory <mallory@evil.example>', to: `returns+${request.token}@corp.example`, subject: 'signed', text: `Reference ${reference}`,
       attachments: [{ filename: 'contract.pdf', content: await contractPdf('Forged') }],
     }));
-    await waitFor(async () => (await world.dovecot.list('returns', 'Unmatched')).length === 2, { timeoutMs: 10_000, what: 'the forged mail in Unmatched' });
+    await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Unmatched')).length === 2, { timeoutMs: 10_000, what: 'the forged mail in Unmatched' });
     await world.daemon!.jobs.idle();
     expect(stateOf(world, request.id)).toBe('sent');
     expect(attachmentsOf(world, 'RITM0010003')).toHaveLength(0);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { getRequest } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, sendRequest, useWorld } from './world.ts';
 
 const getWorld = useWorld({ completionMails: false, configYaml: 'completion: {trust_attachment: true}' });
@@ -20,7 +20,7 @@ it('attaches the PDF from the completion mail when the attachment is trusted', a
     from: 'Secured Signing <noreply@securedsigning.com>', to: `returns+${request.token}@corp.example`, subject: 'contract has been signed',
     text: 'signed', attachments: [{ filename: 'contract.pdf', content: fromMail }],
   }));
-  await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
   const [attachment] = world.servicenow.records.find((r) => r.number === 'RITM0010001')!.attachments;
   expect(attachment!.hash).toBe(sha256(fromMail));
   expect(world.simulator.calls.some((c) => c.path.includes('/Download/GetDocumentData/'))).toBe(false);

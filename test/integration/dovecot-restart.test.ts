@@ -2,7 +2,7 @@
 // client, catches up, and every request is handled exactly once.
 import { expect, it } from 'vitest';
 import { listRequests } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld } from './world.ts';
 
 const getWorld = useWorld();
@@ -18,11 +18,11 @@ it('loses nothing and does nothing twice across a Dovecot restart', async () => 
     if (n === 5) await getWorld().dovecot.restart();
     await getWorld().dovecot.deliver('sign@corp.example', await mail(n));
   }
-  await waitFor(() => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === total, { timeoutMs: 60_000, what: `${total} requests sent` });
+  await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === total, { timeoutMs: 60_000, what: `${total} requests sent` });
   expect(listRequests(getWorld().daemon!.db)).toHaveLength(total);
   const sends = getWorld().simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
   expect(sends).toHaveLength(total);
-  await waitFor(async () => (await getWorld().dovecot.list('sign', 'Processed')).length === total, { timeoutMs: 10_000, what: 'all mail in Processed' });
+  await waitUntil(getWorld().daemon!.events, async () => (await getWorld().dovecot.list('sign', 'Processed')).length === total, { timeoutMs: 10_000, what: 'all mail in Processed' });
   expect(await getWorld().dovecot.list('sign', 'INBOX')).toHaveLength(0);
   expect(getWorld().daemon!.requestWatcher.status().reconnects).toBeGreaterThanOrEqual(1);
 }, 180_000);

@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { expect, it } from 'vitest';
 import { countMessagesByOutcome } from '../../src/store/messages.ts';
 import { listRequests } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld } from './world.ts';
 
 const getWorld = useWorld();
@@ -24,7 +24,7 @@ it('refuses an oversize mail with a reply naming the limit', async () => {
   const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2_200_000, 0x41)]);
   const text = await deliverAndGetReply(await buildMail({ subject: 'RITM0010001 big', text: 'Signer: Ann Lee <ann@example.com>', attachments: [{ filename: 'big.pdf', content: big }] }));
   expect(text).toMatch(/the mail is 2\.9 MB; the limit is 1\.9 MB: send a smaller PDF/);
-  await waitFor(async () => (await folderCount('Rejected')) === 1, { timeoutMs: 5_000, what: 'the big mail in Rejected' });
+  await waitUntil(getWorld().daemon!.events, async () => (await folderCount('Rejected')) === 1, { timeoutMs: 5_000, what: 'the big mail in Rejected' });
 });
 
 it('refuses a password-protected PDF and says to send an unprotected copy', async () => {
@@ -41,18 +41,18 @@ it('never processes the same mail twice, even after a UIDVALIDITY change', async
     attachments: [{ filename: 'c.pdf', content: await contractPdf() }], messageId: '<once-only@corp.example>',
   });
   await getWorld().dovecot.deliver('sign@corp.example', raw);
-  await waitFor(() => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the first request sent' });
+  await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the first request sent' });
 
   // The same mail shows up again (a restore, a re-delivery)…
   await getWorld().dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
+  await waitUntil(getWorld().daemon!.events, () => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
   // …and again after the mailbox was recreated (new UIDVALIDITY: every stored UID is void).
   const { before, after } = await getWorld().dovecot.recreateMailbox('sign', 'INBOX');
   expect(after).not.toBe(before);
   await getWorld().dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 2, { timeoutMs: 20_000, what: 'the second copy recorded as a duplicate' });
+  await waitUntil(getWorld().daemon!.events, () => (countMessagesByOutcome(getWorld().daemon!.db, 'requests').duplicate ?? 0) === 2, { timeoutMs: 20_000, what: 'the second copy recorded as a duplicate' });
 
-  await waitFor(async () => (await folderCount('INBOX')) === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
+  await waitUntil(getWorld().daemon!.events, async () => (await folderCount('INBOX')) === 0, { timeoutMs: 5_000, what: 'INBOX empty' });
   expect(listRequests(getWorld().daemon!.db).filter((r) => r.subject.includes('once only'))).toHaveLength(1);
   expect(getWorld().simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
 }, 180_000);
@@ -63,9 +63,9 @@ it('recognises a mail without a Message-ID by its content', async () => {
   const raw = Buffer.from(withId.toString('latin1').replace(/^Message-ID: .*\r\n/im, ''), 'latin1');
   expect(raw.toString('latin1')).not.toMatch(/^Message-ID:/im);
   await world.dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => listRequests(world.daemon!.db).some((r) => r.subject.includes('RITM0010008')), { timeoutMs: 15_000, what: 'the request' });
+  await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db).some((r) => r.subject.includes('RITM0010008')), { timeoutMs: 15_000, what: 'the request' });
   const duplicatesBefore = countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0;
   await world.dovecot.append('sign', 'INBOX', raw);
-  await waitFor(() => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === duplicatesBefore + 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
+  await waitUntil(world.daemon!.events, () => (countMessagesByOutcome(world.daemon!.db, 'requests').duplicate ?? 0) === duplicatesBefore + 1, { timeoutMs: 15_000, what: 'the copy recorded as a duplicate' });
   expect(listRequests(world.daemon!.db).filter((r) => r.subject.includes('RITM0010008'))).toHaveLength(1);
 }, 180_000);

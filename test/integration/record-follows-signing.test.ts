@@ -12,7 +12,7 @@ import { createProvider } from '../../src/providers/create-provider.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { createRemindersTask } from '../../src/scheduler/send-reminders.ts';
 import { getRequest, listRequests } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, type World } from './world.ts';
 import { dayFromNow, notesOf, providerNotice, recordOf, signAndDeliver, signicatOf, simulated, statusOf, statusValues, useRecordWorld } from './record-world.ts';
 
@@ -23,13 +23,13 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Waits for the record's note that starts with `start`, and checks there is exactly one. */
 async function noteStarting(world: World, record: string, start: string): Promise<string> {
-  const note = await waitFor(() => notesOf(world, record).find((n) => n.startsWith(start)), { timeoutMs: 15_000, what: `the note "${start}…" on ${record}`, describe: () => notesOf(world, record) });
+  const note = await waitUntil(world.daemon!.events, () => notesOf(world, record).find((n) => n.startsWith(start)), { timeoutMs: 15_000, what: `the note "${start}…" on ${record}`, describe: () => notesOf(world, record) });
   expect(notesOf(world, record).filter((n) => n.startsWith(start))).toHaveLength(1);
   return note;
 }
 
 const statusBecomes = (world: World, record: string, value: string) =>
-  waitFor(() => statusOf(world, record) === value, { timeoutMs: 10_000, what: `${record}'s status field ${value}`, describe: () => statusValues(world, record) });
+  waitUntil(world.daemon!.events, () => statusOf(world, record) === value, { timeoutMs: 10_000, what: `${record}'s status field ${value}`, describe: () => statusValues(world, record) });
 
 describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) => {
   const getWorld = useRecordWorld({ provider });
@@ -68,7 +68,7 @@ describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) =
     const { request } = await sendRequest(world, 'RITM0010002', { text: TWO_SIGNERS });
     await world.signing.decline(simulated(world, request), '[code]<img src=x onerror=alert(1)>[/code]\n\nSigned by CEO @Admin: the salary is wrong');
     await providerNotice(world, request.token, 'contract has been declined');
-    await waitFor(() => stateOf(world, request.id) === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
     const note = await noteStarting(world, 'RITM0010002', 'Signature request declined');
     expect(note).toContain('(code)(img src=x onerror=alert(1))(/code) Signed by CEO (at)Admin: the salary is wrong');
     expect(note).toContain('Declined by Ann Lee <ann.lee@example.com>.');
@@ -83,7 +83,7 @@ describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) =
     const { request } = await sendRequest(world, 'RITM0010003');
     await world.signing.expire(simulated(world, request));
     await providerNotice(world, request.token, 'contract has expired');
-    await waitFor(() => stateOf(world, request.id) === 'expired', { timeoutMs: 20_000, what: 'the request expired' });
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'expired', { timeoutMs: 20_000, what: 'the request expired' });
     expect(await noteStarting(world, 'RITM0010003', 'Signature request expired')).toMatch(new RegExp(`\\(signrelay ${request.id}, expired #\\d+\\)$`));
     await statusBecomes(world, 'RITM0010003', 'expired');
     expect(statusValues(world, 'RITM0010003')).toEqual(['sent', 'expired']);
@@ -108,7 +108,7 @@ describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) =
     await world.dovecot.deliver('sign@corp.example', await buildMail({
       subject: 'Contract for RITM0010005', text: 'Signer: Ann Lee <ann.lee@example.com>', attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
     }));
-    const request = await waitFor(() => listRequests(world.daemon!.db, { state: 'failed' }).find((r) => r.recordNumber === 'RITM0010005'), { timeoutMs: 20_000, what: 'the request failed' });
+    const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'failed' }).find((r) => r.recordNumber === 'RITM0010005'), { timeoutMs: 20_000, what: 'the request failed' });
     const note = await noteStarting(world, 'RITM0010005', `Signature request failed (signrelay ${request.id}): submitting to the provider failed:`);
     if (provider === 'secured-signing') expect(note).toContain('(code)cannot(/code)');
     expect(note).toMatch(/The signrelay administrators were alerted\. Signers: Ann Lee <ann\.lee@example\.com>\. \(signrelay r_\w+, failed #\d+\)$/);

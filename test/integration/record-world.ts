@@ -3,7 +3,7 @@
 // read off the ServiceNow simulator: a record's work notes, the status field's value, and
 // every PATCH that set it.
 import { afterAll, beforeAll } from 'vitest';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
 import type { SimulatedRequest } from '../../src/sandbox/simulated-provider.ts';
@@ -74,5 +74,5 @@ export function signicatOf(world: World): SignicatSimulator | undefined {
 export async function signAndDeliver(world: World, request: Pick<RequestRow, 'id' | 'token'>): Promise<void> {
   await world.signing.signAll(simulated(world, request));
   await providerNotice(world, request.token, 'contract has been signed');
-  await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered', describe: () => getRequest(world.daemon!.db, request.id) });
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered', describe: () => getRequest(world.daemon!.db, request.id) });
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { listEvents } from '../../src/store/events.ts';
 import { getDocuments, listRequests } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { API_SECRET, IMAP_PASSWORD, buildMail, contractPdf, useWorld, type World } from './world.ts';
 
@@ -24,7 +24,7 @@ describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
       attachments: [{ filename: 'contract.pdf', content: pdf }],
       messageId: '<good-1@corp.example>',
     }));
-    await waitFor(() => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
+    await waitUntil(getWorld().daemon!.events, () => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
     const [request] = sentRequests();
     expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default', provider });
     const docs = getDocuments(getWorld().daemon!.db, request!.id);
@@ -34,7 +34,7 @@ describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
     });
     expect(getWorld().signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
     expect(listEvents(getWorld().daemon!.db, request!.id).map((e) => e.toState).filter(Boolean)).toEqual(['received', 'stamped', 'uploaded', 'sent']);
-    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
+    await waitUntil(getWorld().daemon!.events, async () => (await getWorld().dovecot.list('sign', 'Processed')).length === 1, { timeoutMs: 5_000, what: 'the mail in Processed' });
     expect(await inbox(getWorld())).toHaveLength(0);
   });
 
@@ -43,7 +43,7 @@ describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
       to: 'sign+hr@corp.example', subject: 'Offer letter HRC0001234', text: 'Please sign.',
       attachments: [{ filename: 'offer.pdf', content: await contractPdf('Offer letter') }],
     }));
-    await waitFor(() => sentRequests().some((r) => r.route === 'hr'), { timeoutMs: 15_000, what: 'the hr request to be sent' });
+    await waitUntil(getWorld().daemon!.events, () => sentRequests().some((r) => r.route === 'hr'), { timeoutMs: 15_000, what: 'the hr request to be sent' });
     const hr = sentRequests().find((r) => r.route === 'hr')!;
     expect(hr.signers).toEqual([{ firstName: 'Harriet', lastName: 'Ross', email: 'hr.director@corp.example' }]);
     expect(hr.recordTable).toBe('sn_hr_core_case');
@@ -58,7 +58,7 @@ describe('with Secured Signing', () => {
       subject: 'Contract for RITM0010002', text: 'Signer: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>',
       attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
     }));
-    await waitFor(() => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
+    await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
     const [request] = listRequests(getWorld().daemon!.db, { state: 'sent' });
     const stored = getWorld().simulator.documents.get(getDocuments(getWorld().daemon!.db, request!.id)[0]!.providerRef!);
     expect(stored?.tags.sign.map((t: { email: string }) => t.email)).toEqual(['ann.lee@example.com', 'bob.stone@example.com']);
@@ -81,13 +81,13 @@ describe('with Secured Signing', () => {
     const rcpt = original.to && !Array.isArray(original.to) ? original.to.value[0]!.address! : 'sign@corp.example';
     await getWorld().dovecot.deliver(rcpt, raw);
     await getWorld().smtp.waitFor(before + 1, 15_000);
-    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 5_000, what: `${name} in Rejected` });
+    await waitUntil(getWorld().daemon!.events, async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 5_000, what: `${name} in Rejected` });
     const reply = await simpleParser(getWorld().smtp.messages[before]!.raw);
     expect(reply.inReplyTo).toBe(original.messageId);
     expect(reply.headers.get('auto-submitted')).toBe('auto-replied');
     expect(getWorld().smtp.messages[before]!.envelope.rcptTo.map((r: { address: string }) => r.address)).toEqual(['helen.officer@corp.example']);
-    // Give a duplicate reply the chance to show up before declaring there is none.
-    await new Promise((r) => setTimeout(r, 300));
+    // A duplicate reply would be another mail job: none is left to run.
+    await getWorld().daemon!.jobs.idle();
     expect(getWorld().smtp.messages.length).toBe(before + 1);
   });
 
@@ -97,7 +97,7 @@ describe('with Secured Signing', () => {
     await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>', subject: 'Undelivered Mail Returned to Sender', text: 'This is the mail system.',
     }), '');
-    await waitFor(async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
+    await waitUntil(getWorld().daemon!.events, async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
     await getWorld().daemon!.jobs.idle();
     expect(getWorld().smtp.messages.length).toBe(before);
   });

@@ -12,7 +12,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
@@ -63,6 +63,8 @@ export interface WorldOptions {
 }
 
 export const SN_CLIENT_ID = 'signrelay-oauth-client';
+/** How long the ServiceNow simulator's access tokens live here. */
+export const SN_TOKEN_LIFETIME_S = 2;
 export const SN_CLIENT_SECRET = 'sn-client-secret-do-not-log-77';
 
 export interface World {
@@ -112,7 +114,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.updateSet ? {
       updateSet: { definitions: readUpdateSet(readFileSync(SHIPPED_UPDATE_SET, 'utf8')), mail: { smtp: { host: '127.0.0.1', port: smtp.port }, from: `ServiceNow <${INSTANCE_ADDRESS}>` } },
     } : {}),
-    oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: 2,
+    oauthClients: { [SN_CLIENT_ID]: SN_CLIENT_SECRET }, accessTokenLifetimeSeconds: SN_TOKEN_LIFETIME_S,
     inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
   });
   const dataDir = join(mkdtempSync(join(tmpdir(), 'signrelay-it-')), 'data');
@@ -222,11 +224,8 @@ export async function sendRequest(world: World, record: string, extra: { to?: st
     text: extra.text ?? 'Signer: Ann Lee <ann.lee@example.com>',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
   }));
-  let request: RequestRow | undefined;
-  await waitFor(() => {
-    request = listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record);
-    return request !== undefined;
-  }, { timeoutMs: 15_000, what: `the request for ${record} to be sent` });
-  return { request: request!, reference: getDocuments(world.daemon!.db, request!.id)[0]!.providerRef! };
+  const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
+    { what: `the request for ${record} to be sent` });
+  return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
 

@@ -136,7 +136,7 @@ describe('startImapWatcher', () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
-    const { watcher } = watch(dovecot, 'graceful', PASSWORD, {
+    const { watcher, log } = watch(dovecot, 'graceful', PASSWORD, {
       decide: async () => {
         order.push('handler started');
         await held;
@@ -147,8 +147,9 @@ describe('startImapWatcher', () => {
     await dovecot.deliver('graceful@corp.example', testMail('in-hand'));
     await waitFor(() => order.length === 1, { what: 'the handler to start', timeoutMs: 4_000 });
     const stopped = watcher.stop().then(() => order.push('stop resolved'));
-    // Give a stop() that does not wait for the handler the chance to resolve too early.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // stop() has reached its wait for the mail in hand (and said so), and has not resolved.
+    await waitFor(() => log.entries.some((e) => e.message === 'imap watcher stopping: finishing the mail in hand first'), { what: 'stop() waiting for the mail in hand' });
+    expect(order).toEqual(['handler started']);
     order.push('releasing');
     release();
     await stopped;

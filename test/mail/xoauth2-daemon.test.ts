@@ -21,7 +21,7 @@ import { bareEnv, linesOf, runCli, STACK_FRAME } from '../cli/helpers.ts';
 import { buildMail } from '../integration/world.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 
 const TENANT = 'contoso-daemon';
 const MS_SECRET = 'ms-daemon-secret-do-not-log-2c4e';
@@ -100,7 +100,7 @@ function allSecrets(): string[] {
 
 describe('the daemon with XOAUTH2 mail accounts', () => {
   it('watches both mailboxes over XOAUTH2 and sends its reply over XOAUTH2', async () => {
-    await waitFor(() => ['connected', 'idle'].includes(daemon!.requestWatcher.status().state) && ['connected', 'idle'].includes(daemon!.returnWatcher.status().state), {
+    await waitUntil(daemon!.events, () => ['connected', 'idle'].includes(daemon!.requestWatcher.status().state) && ['connected', 'idle'].includes(daemon!.returnWatcher.status().state), {
       what: 'both watchers connected', timeoutMs: 10_000, describe: () => [daemon!.requestWatcher.status(), daemon!.returnWatcher.status()],
     });
     expect(dovecot.log()).toMatch(/Login: user=<sign>, method=XOAUTH2/);
@@ -109,7 +109,7 @@ describe('the daemon with XOAUTH2 mail accounts', () => {
     await dovecot.deliver('sign@corp.example', await buildMail({ subject: 'RITM0010001 no pdf', text: 'Signer: Ann Lee <ann@example.com>' }));
     const reply = await sink.waitFor((m) => m.envelope.rcptTo.some((r) => r.address === 'helen.officer@corp.example'), 15_000);
     expect(reply.parsed?.inReplyTo).toBeTruthy();
-    await waitFor(async () => (await dovecot.list('sign', 'Rejected')).length === 1, { what: 'the request mail in Rejected' });
+    await waitUntil(daemon!.events, async () => (await dovecot.list('sign', 'Rejected')).length === 1, { what: 'the request mail in Rejected' });
   });
 
   it('keeps one token for the request and return accounts (same app) and saves the refresh token Google rotated', () => {

@@ -11,7 +11,7 @@ import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getRequest } from '../../src/store/requests.ts';
 import { listSentRequests } from '../../src/store/sent-requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, useWorld } from '../integration/world.ts';
 
 // The simulator mails the genuine completion itself when the document is completed.
@@ -30,7 +30,7 @@ it('a forged completion mail while the document is in progress leaves the reques
 
   // The job the forged mail queued ends — done, not failed — after its rechecks.
   const completeJobs = () => jobsForRequest(db(), request.id).filter((j) => j.kind === 'complete');
-  const [job] = await waitFor(() => {
+  const [job] = await waitUntil(world.daemon!.events, () => {
     const jobs = completeJobs();
     return jobs.length === 1 && jobs[0]!.state !== 'pending' ? jobs : undefined;
   }, { timeoutMs: 30_000, what: 'the forged mail\'s complete job to end', describe: completeJobs });
@@ -50,7 +50,7 @@ it('a forged completion mail while the document is in progress leaves the reques
 
   // Now the signers really finish: the simulator's own completion mail delivers the signed copy, once.
   await world.simulator.complete(reference);
-  await waitFor(() => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 30_000, what: 'the request delivered' });
+  await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 30_000, what: 'the request delivered' });
   const record = world.servicenow.records.find((r) => r.number === 'RITM0010001')!;
   expect(record.attachments).toHaveLength(1);
   expect(record.attachments[0]!.hash).toBe(sha256(world.simulator.documents.get(reference)!.signedBytes!));

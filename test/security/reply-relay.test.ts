@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runExplainCommand } from '../../src/commands/explain.ts';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { findMessageById } from '../../src/store/messages.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { RETURNS_MAILBOX } from '../../src/completion/process-completion-mail.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type MailSpec, type World } from '../integration/world.ts';
@@ -20,7 +20,7 @@ const PHISH = 'Payroll update: confirm your bank details at https://payroll-corp
 
 async function filed(world: World, messageId: string, spec: MailSpec) {
   await world.dovecot.deliver('sign@corp.example', await buildMail({ messageId, ...spec }));
-  return waitFor(() => {
+  return waitUntil(world.daemon!.events, () => {
     const row = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
     return row?.movedAt ? row : undefined;
   }, { timeoutMs: 20_000, what: `${messageId} filed` });
@@ -48,7 +48,7 @@ describe('replies', () => {
     const limit = 5; // the default of limits.max_replies_per_hour
     const ids = Array.from({ length: limit + 6 }, (_, i) => `<flood-${i}@corp.example>`);
     for (const [i, id] of ids.entries()) await world.dovecot.deliver('sign@corp.example', await buildMail({ messageId: id, ...relayAttempt(i + 2) }));
-    await waitFor(() => ids.every((id) => findMessageById(world.daemon!.db, REQUESTS_MAILBOX, id)?.movedAt), { timeoutMs: 60_000, what: 'every flood mail filed' });
+    await waitUntil(world.daemon!.events, () => ids.every((id) => findMessageById(world.daemon!.db, REQUESTS_MAILBOX, id)?.movedAt), { timeoutMs: 60_000, what: 'every flood mail filed' });
     await world.daemon!.jobs.idle();
 
     // The first test's reply counts too: the limit is per address per hour.
@@ -99,7 +99,7 @@ describe('who may send', () => {
       from: 'Secured Signing <noreply@xn--securedsigning-.com>', to: `returns+${request.token}@corp.example`,
       subject: 'contract has been signed', text: 'signed', messageId: '<idn-completion@evil.example>',
     }));
-    const row = await waitFor(() => {
+    const row = await waitUntil(world.daemon!.events, () => {
       const found = findMessageById(world.daemon!.db, RETURNS_MAILBOX, '<idn-completion@evil.example>');
       return found?.movedAt ? found : undefined;
     }, { timeoutMs: 20_000, what: 'the completion mail filed' });

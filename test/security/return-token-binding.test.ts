@@ -18,7 +18,7 @@ import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type MailSpec, type World } from '../integration/world.ts';
 
 const getWorld = useWorld({ completionMails: false });
@@ -33,7 +33,7 @@ const recordOf = (world: World, number: string) => world.servicenow.records.find
 
 async function mailReturn(world: World, messageId: string, spec: MailSpec, envelope = `returns+${a.request.token}@corp.example`): Promise<ReturnType<typeof findMessageById>> {
   await world.dovecot.deliver(envelope, await buildMail({ from: SS_FROM, messageId, ...spec }));
-  return waitFor(() => {
+  return waitUntil(world.daemon!.events, () => {
     const row = findMessageById(world.daemon!.db, RETURNS_MAILBOX, messageId);
     return row?.movedAt ? row : undefined;
   }, { timeoutMs: 15_000, what: `${messageId} filed` });
@@ -48,7 +48,7 @@ describe('a completion mail for request A', () => {
     await world.simulator.complete(b.reference);
     // Each record hears it was sent (its own update): wait for that, so the mails below are all that touch them.
     for (const record of ['RITM0010001', 'RITM0010002']) {
-      await waitFor(() => recordOf(world, record).journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
+      await waitUntil(world.daemon!.events, () => recordOf(world, record).journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
     }
   }, 180_000);
 
@@ -110,7 +110,7 @@ describe('a completion mail for request A', () => {
       attachments: [{ filename: 'RITM0010002-signed.pdf', content: await contractPdf('Signed copy for RITM0010002') }],
     });
     expect(row).toMatchObject({ outcome: 'completion', requestId: a.request.id });
-    await waitFor(() => getRequest(world.daemon!.db, a.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'A delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, a.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'A delivered' });
 
     expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
     expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
@@ -127,7 +127,7 @@ describe('a completion mail for request A', () => {
     await world.dovecot.deliver(`returns+${b.request.token}@corp.example`, await buildMail({
       from: SS_FROM, to: `returns+${b.request.token}@corp.example`, subject: 'contract has been signed', text: 'signed', messageId: '<b-own@securedsigning.com>',
     }));
-    await waitFor(() => getRequest(world.daemon!.db, b.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'B delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, b.request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'B delivered' });
     expect(recordOf(world, 'RITM0010002').attachments).toHaveLength(1);
     expect(recordOf(world, 'RITM0010001').attachments).toHaveLength(1);
   }, 180_000);

@@ -26,7 +26,7 @@ import { startDaemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import {
   ALERTS_TO, API_KEY, API_SECRET, IMAP_PASSWORD, SN_CLIENT_ID, SN_CLIENT_SECRET, SN_PASSWORD, SN_USER,
   buildMail, contractPdf, sendRequest, startWorld, type World,
@@ -72,7 +72,7 @@ const echo = (...values: string[]) => values.join(' / ');
 /** `beforeSigning` (a fault to inject) runs once the record heard the request was sent, so the fault meets the delivery. */
 async function signedAndMailed(record: string, beforeSigning = () => {}): Promise<RequestRow> {
   const { request, reference } = await sendRequest(world, record);
-  await waitFor(() => world.servicenow.records.find((r) => r.number === record)!.journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
+  await waitUntil(world.daemon!.events, () => world.servicenow.records.find((r) => r.number === record)!.journal.some((j) => j.value.startsWith('Sent for signature')), { timeoutMs: 10_000, what: `${record}'s sent note` });
   beforeSigning();
   await world.simulator.complete(reference); // its completion mail goes to returns+TOKEN@
   return request;
@@ -81,7 +81,7 @@ async function signedAndMailed(record: string, beforeSigning = () => {}): Promis
 describe('with known secrets, the main flows', () => {
   it('deliver a request (Secured Signing refresh token spent and rotated)', async () => {
     const request = await signedAndMailed('RITM0010001');
-    await waitFor(() => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010001 delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010001 delivered' });
   }, 180_000);
 
   it('answer a rejected request', async () => {
@@ -95,13 +95,13 @@ describe('with known secrets, the main flows', () => {
     const body = { ResponseStatus: { ErrorCode: 'Unauthorized', Message: `Invalid credentials ${echo(API_KEY, API_SECRET)}` } };
     world.simulator.failNext('/Document/Uploader', { status: 401, times: 2, body });
     await world.dovecot.deliver('sign@corp.example', await buildMail({ subject: 'Contract for RITM0010003', text: 'Signer: Ann Lee <ann.lee@example.com>', attachments: [{ filename: 'c.pdf', content: await contractPdf() }] }));
-    await waitFor(() => lastErrorOf('RITM0010003', 'submit'), { timeoutMs: 15_000, what: 'the refused upload recorded' });
+    await waitUntil(world.daemon!.events, () => lastErrorOf('RITM0010003', 'submit'), { timeoutMs: 15_000, what: 'the refused upload recorded' });
   }, 180_000);
 
   it('log and store ServiceNow refusing basic auth', async () => {
     const basic = Buffer.from(`${SN_USER}:${SN_PASSWORD}`).toString('base64');
     await signedAndMailed('RITM0010004', () => world.servicenow.failNext('/api/now/table', { status: 401, body: { error: { message: 'User Not Authenticated', detail: `Authorization: Basic ${basic} ${echo(SN_PASSWORD)}` }, status: 'failure' } }));
-    await waitFor(() => lastErrorOf('RITM0010004', 'complete'), { timeoutMs: 20_000, what: 'the refused delivery recorded' });
+    await waitUntil(world.daemon!.events, () => lastErrorOf('RITM0010004', 'complete'), { timeoutMs: 20_000, what: 'the refused delivery recorded' });
   }, 180_000);
 
   it('deliver with ServiceNow OAuth after a restart (password grant)', async () => {
@@ -111,13 +111,13 @@ describe('with known secrets, the main flows', () => {
       servicenow: { ...config.servicenow, auth: { type: 'oauth', grant: 'password', client_id: SN_CLIENT_ID, client_secret: SN_CLIENT_SECRET, user: SN_USER, password: SN_PASSWORD } },
     });
     const request = await signedAndMailed('RITM0010005');
-    await waitFor(() => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010005 delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'RITM0010005 delivered' });
   }, 180_000);
 
   it('refresh the ServiceNow token, then log, store and alert a refused attachment (403)', async () => {
     const alerts = world.smtp.messages.length;
     const request = await signedAndMailed('RITM0010006', () => world.servicenow.failNext('/api/now/attachment/file', { status: 403, body: { error: { message: 'Operation Failed', detail: `ACL denied ${echo(SN_USER, SN_PASSWORD, SN_CLIENT_SECRET)}` }, status: 'failure' } }));
-    await waitFor(() => getRequest(db(), request.id)?.state === 'failed', { timeoutMs: 20_000, what: 'RITM0010006 failed' });
+    await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'failed', { timeoutMs: 20_000, what: 'RITM0010006 failed' });
     await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= alerts && m.envelope.rcptTo.some((r) => r.address === ALERTS_TO), 10_000);
     // The access token (2 s) was due by now: refreshed with the refresh token, not a new password grant.
     const grants = world.servicenow.calls.filter((c) => c.path === '/oauth_token.do' && c.status === 200).map((c) => (c.body as Record<string, string>).grant_type);
@@ -129,7 +129,7 @@ describe('with known secrets, the main flows', () => {
       world.servicenow.revokeTokens({ refresh: true });
       world.servicenow.failNext('/oauth_token.do', { status: 401, times: 4, body: { error: 'access_denied', error_description: `client ${echo(SN_CLIENT_ID, SN_CLIENT_SECRET, SN_PASSWORD)} refused` } });
     });
-    await waitFor(() => jobsForRequest(db(), request.id).find((j) => j.kind === 'complete' && j.lastError), { timeoutMs: 20_000, what: 'the refused token request recorded' });
+    await waitUntil(world.daemon!.events, () => jobsForRequest(db(), request.id).find((j) => j.kind === 'complete' && j.lastError), { timeoutMs: 20_000, what: 'the refused token request recorded' });
   }, 180_000);
 });
 

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld, type MailSpec, type World } from '../integration/world.ts';
 
 const getWorld = useWorld();
@@ -31,7 +31,7 @@ async function pdfWithHiddenText(hidden: string[]): Promise<Uint8Array> {
 /** Mails a request and waits until it is filed; returns the message row and its request. */
 async function request(world: World, messageId: string, spec: MailSpec): Promise<{ folder: string; request: RequestRow | undefined }> {
   await world.dovecot.deliver(spec.to ?? 'sign@corp.example', await buildMail({ messageId, ...spec }));
-  const row = await waitFor(() => {
+  const row = await waitUntil(world.daemon!.events, () => {
     const found = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
     return found?.movedAt ? found : undefined;
   }, { timeoutMs: 20_000, what: `${messageId} filed` });
@@ -39,7 +39,7 @@ async function request(world: World, messageId: string, spec: MailSpec): Promise
 }
 
 async function sentDocument(world: World, requestId: string) {
-  const sent = await waitFor(() => getRequest(world.daemon!.db, requestId)?.state === 'sent', { timeoutMs: 20_000, what: `${requestId} sent` });
+  const sent = await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, requestId)?.state === 'sent', { timeoutMs: 20_000, what: `${requestId} sent` });
   expect(sent).toBe(true);
   return world.simulator.documents.get(getDocuments(world.daemon!.db, requestId)[0]!.providerRef!)!;
 }
@@ -68,7 +68,7 @@ describe('outside text on the signature page', () => {
 
     // Signed: the completed document goes to signrelay's return address only.
     await world.simulator.complete(doc.reference);
-    await waitFor(() => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
     expect(mailsTo(world, ATTACKER)).toEqual([]);
   }, 180_000);
 });
@@ -120,7 +120,7 @@ describe('tags the PDF brings along', () => {
     const doc = await sentDocument(world, row!.id);
     expect(doc.signers.map((s) => s.Email)).toEqual(['dana.prepared@example.com']);
     await world.simulator.complete(doc.reference);
-    await waitFor(() => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, row!.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
     const record = world.servicenow.records.find((r) => r.number === 'RITM0010004')!;
     expect(record.journal.map((j) => j.value).join('\n')).toContain('Dana Prepared');
   }, 180_000);

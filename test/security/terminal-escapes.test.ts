@@ -13,7 +13,7 @@ import { jobsForRequest } from '../../src/store/jobs.ts';
 import { listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { minimalConfigYaml, tempDir, type TempDir } from '../cli/helpers.ts';
 import { buildMail, contractPdf, useWorld } from '../integration/world.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 
 const getWorld = useWorld();
 
@@ -60,9 +60,9 @@ beforeAll(async () => {
     text: 'Signer: Ann \x1b[8m\u202eLee\u009b <ann.lee@example.com>\nDue: 30d\n',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
   }));
-  request = await waitFor(() => listRequests(getWorld().daemon!.db, {}).find((r) => r.recordNumber === 'RITM0010001'),
+  request = await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, {}).find((r) => r.recordNumber === 'RITM0010001'),
     { timeoutMs: 15_000, what: 'the request for RITM0010001' });
-  await waitFor(() => jobsForRequest(getWorld().daemon!.db, request.id).some((j) => j.state === 'pending' && j.lastError?.includes('all good')),
+  await waitUntil(getWorld().daemon!.events, () => jobsForRequest(getWorld().daemon!.db, request.id).some((j) => j.state === 'pending' && j.lastError?.includes('all good')),
     { timeoutMs: 15_000, what: 'the submit job to be retrying with the provider\'s message' });
 }, 180_000);
 

@@ -13,7 +13,7 @@ import { defaultCompletionSubject, DEFAULT_COMPLETION_FROM, sendCompletionMails 
 import { TOKEN_INFO_KEY } from '../../src/pdf/token-places.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { getRequest } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type World } from '../integration/world.ts';
 
 const getWorld = useWorld({ completionMails: false, configYaml: 'completion: {trust_attachment: true}' });
@@ -57,11 +57,11 @@ describe('completion.trust_attachment', () => {
     const forged = await contractPdf('Forged terms');
     await forge(world, request.token, 'early', forged);
     // Its job asks the provider, which says the document is still being signed, and ends.
-    await waitFor(() => listEvents(world.daemon!.db, request.id).some((e) => e.detail?.completionUnconfirmed === true), { timeoutMs: 30_000, what: 'the forged mail\'s claim unconfirmed' });
+    await waitUntil(world.daemon!.events, () => listEvents(world.daemon!.db, request.id).some((e) => e.detail?.completionUnconfirmed === true), { timeoutMs: 30_000, what: 'the forged mail\'s claim unconfirmed' });
 
     await world.simulator.complete(reference);
     await genuineMail(world, reference);
-    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 40_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 40_000, what: 'the request delivered' });
 
     const signed = world.simulator.documents.get(reference)!.signedBytes!;
     expect(recordOf(world, 'RITM0010001').attachments.map((a) => a.hash)).toEqual([sha256(signed)]);
@@ -84,7 +84,7 @@ describe('completion.trust_attachment', () => {
       const doc = world.simulator.documents.get(reference)!;
       const forged = await make(doc.bytes, doc.signedBytes!);
       await forge(world, request.token, name.replace(/\W+/g, '-'), forged);
-      await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 40_000, what: 'the request delivered' });
+      await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 40_000, what: 'the request delivered' });
 
       expect(recordOf(world, record).attachments.map((a) => a.hash)).toEqual([sha256(doc.signedBytes!)]);
       expect(downloads(world, reference)).toHaveLength(1);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getDocuments, getRequest } from '../../src/store/requests.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, INSTANCE_ADDRESS, useWorld, type MailSpec, type World } from '../integration/world.ts';
 
@@ -20,7 +21,7 @@ async function mailRequest(world: World, messageId: string, spec: MailSpec) {
     messageId, to: 'sign+mail@corp.example', text: 'Signer: Ann Lee <ann.lee@example.com>',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }], ...spec,
   }));
-  const row = await waitFor(() => {
+  const row = await waitUntil(world.daemon!.events, () => {
     const found = findMessageById(world.daemon!.db, REQUESTS_MAILBOX, messageId);
     return found?.movedAt ? found : undefined;
   }, { timeoutMs: 20_000, what: `${messageId} filed` });
@@ -29,13 +30,14 @@ async function mailRequest(world: World, messageId: string, spec: MailSpec) {
 
 /** Signs the request's document and waits until the instance has filed the mailed signed copy. */
 async function signAndDeliver(world: World, requestId: string, number: string): Promise<void> {
-  await waitFor(() => getRequest(world.daemon!.db, requestId)?.state === 'sent', { timeoutMs: 20_000, what: 'sent' });
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, requestId)?.state === 'sent', { timeoutMs: 20_000, what: 'sent' });
   await world.simulator.complete(getDocuments(world.daemon!.db, requestId)[0]!.providerRef!);
   await world.dovecot.deliver(`returns+${getRequest(world.daemon!.db, requestId)!.token}@corp.example`, await buildMail({
     from: 'Secured Signing <noreply@securedsigning.com>', to: `returns+${getRequest(world.daemon!.db, requestId)!.token}@corp.example`,
     subject: 'contract has been signed', text: 'signed',
   }));
-  await waitFor(() => getRequest(world.daemon!.db, requestId)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, requestId)?.state === 'delivered', { timeoutMs: 20_000, what: 'delivered' });
+  // The instance's inbound action files it (the simulator polls its mailbox): no daemon event tells it.
   await waitFor(() => recordOf(world, number).attachments.length > 0, {
     timeoutMs: 20_000, what: `the instance filing the signed copy on ${number}`,
     describe: () => world.servicenow.records.filter((r) => r.attachments.length > 0).map((r) => r.number),

@@ -10,7 +10,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld, type World } from '../integration/world.ts';
 
 const getWorld = useWorld({ completionMails: false });
@@ -48,7 +48,7 @@ async function requestFor(world: World, record: string): Promise<{ request: Requ
     subject: `${HOSTILE_SUBJECT} ${record}`, text: HOSTILE_SIGNER,
     attachments: [{ filename: HOSTILE_FILE, content: await contractPdf() }],
   }));
-  const request = await waitFor(() => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
+  const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
     { timeoutMs: 20_000, what: `the request for ${record} sent`, describe: () => listRequests(world.daemon!.db).map((r) => [r.state, r.subject, r.reason]) });
   return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
@@ -78,8 +78,8 @@ describe('outside text on the way to a record', () => {
     world.simulator.decline(reference, HOSTILE_REASON);
     const before = world.smtp.messages.length;
     await mailCompletion(world, request);
-    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
-    const note = await waitFor(() => recordOf(world, 'RITM0010001').journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request declined')), { timeoutMs: 15_000, what: 'the work note' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'declined', { timeoutMs: 20_000, what: 'the request declined' });
+    const note = await waitUntil(world.daemon!.events, () => recordOf(world, 'RITM0010001').journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request declined')), { timeoutMs: 15_000, what: 'the work note' });
 
     expectInert(note.value);
     expect(note.value.length).toBeLessThanOrEqual(MAX_NOTE_CHARS);
@@ -99,9 +99,9 @@ describe('outside text on the way to a record', () => {
     const { request, reference } = await requestFor(world, 'RITM0010002');
     await world.simulator.complete(reference);
     await mailCompletion(world, request);
-    await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const record = recordOf(world, 'RITM0010002');
-    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signed by')), { timeoutMs: 10_000, what: 'the work note' });
+    const note = await waitUntil(world.daemon!.events, () => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signed by')), { timeoutMs: 10_000, what: 'the work note' });
 
     expectInert(note.value);
     expect(note.value).toMatch(/^Signed by .*ann\.lee@example\.com.* via Secured Signing/);
@@ -117,7 +117,7 @@ describe('outside text on the way to a record', () => {
     queueCancel(world.daemon!.db, request.id, HOSTILE_REASON, new Date());
     world.daemon!.jobs.poke();
     const record = recordOf(world, 'RITM0010003');
-    const note = await waitFor(() => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request withdrawn')), { timeoutMs: 15_000, what: 'the cancel note' });
+    const note = await waitUntil(world.daemon!.events, () => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request withdrawn')), { timeoutMs: 15_000, what: 'the cancel note' });
 
     expectInert(note.value);
     expect(note.value.length).toBeLessThanOrEqual(MAX_NOTE_CHARS);

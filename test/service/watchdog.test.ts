@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SignrelayError } from '../../src/errors.ts';
 import type { WatcherStatus } from '../../src/mail/imap-watcher.ts';
 import type { SystemdNotifier } from '../../src/service/sd-notify.ts';
@@ -34,26 +34,31 @@ function recordingNotifier(intervalMs: number): SystemdNotifier & { sent: Array<
 
 describe('startWatchdog', () => {
   it('says READY, pings only while every watcher is alive, complains once, and says STOPPING', async () => {
+    // The watchdog's clock is in the test's hands: each check happens when the test says, none after stop().
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
     const notifier = recordingNotifier(10);
     const { logger, entries } = createTestLogger();
     let returns = status({});
     const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => NOW, watchers: { requests: { status: () => status({}) }, returns: { status: () => returns } } });
     expect(notifier.sent[0]).toEqual({ READY: '1', STATUS: 'started' });
-    await waitFor(() => notifier.sent.some((s) => s.WATCHDOG === '1'), { timeoutMs: 2_000, what: 'a ping' });
+    vi.advanceTimersByTime(10);
     expect(notifier.sent.find((s) => s.WATCHDOG)).toEqual({ WATCHDOG: '1', STATUS: 'requests idle, heard 5 s ago; returns idle, heard 5 s ago' });
 
     returns = status({ lastHeartbeatAt: ago(400), connectedSince: ago(900) });
     const before = notifier.sent.length;
-    await waitFor(() => notifier.sent.length >= before + 3, { timeoutMs: 2_000, what: 'three checks' });
-    const after = notifier.sent.slice(before + 1);
+    vi.advanceTimersByTime(30);
+    expect(notifier.sent).toHaveLength(before + 3);
+    const after = notifier.sent.slice(before);
     expect(after.every((s) => s.WATCHDOG === undefined)).toBe(true);
     expect(after[0]).toEqual({ STATUS: 'not pinging the watchdog: requests idle, heard 5 s ago; returns idle but nothing heard from the server for 400 s' });
+    await waitFor(() => entries.some((e) => e.level === 'error'), { what: 'the complaint in the log' });
     expect(entries.filter((e) => e.level === 'error').map((e) => e.message)).toEqual(['a watcher is stuck: not pinging the systemd watchdog, which will restart the service']);
 
     watchdog.stop();
     expect(notifier.sent.slice(-2)).toEqual([{ STOPPING: '1', STATUS: 'stopping' }, { closed: '1' }]);
     const count = notifier.sent.length;
-    await new Promise((r) => setTimeout(r, 50));
+    vi.advanceTimersByTime(1_000);
     expect(notifier.sent.length).toBe(count);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDaemonMetrics } from '../../src/health/daemon-metrics.ts';
+import { createDaemonEvents } from '../../src/store/daemon-events.ts';
 import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { listCredentialRows, markCredentialsAlerted, recordSeenSecrets } from '../../src/store/credential-fingerprints.ts';
 import { FINGERPRINT_KEY_FILE, fingerprintKey } from '../../src/store/fingerprint-key.ts';
@@ -70,7 +71,7 @@ describe('the credential age on /metrics', () => {
   it('a gauge per setting, in seconds, with no other label', () => {
     const db = openMemoryDatabase();
     recordSeenSecrets(db, [{ setting: 'provider.api_secret', fingerprint: 'fingerprint-not-on-metrics' }], T0);
-    const metrics = createDaemonMetrics({ db, watchers: {}, now: () => T1 });
+    const metrics = createDaemonMetrics({ db, events: createDaemonEvents(db, (_event, err) => { throw err; }), watchers: {}, now: () => T1 });
     const text = renderPrometheus(metrics.collect());
     expect(text).toContain(`signrelay_credential_age_seconds{setting="provider.api_secret"} ${31 * 86_400}`);
     expect(text).not.toContain('fingerprint-not-on-metrics');
