@@ -56,6 +56,7 @@ async function expectHeldBack(line: LogEntry, dataDir: string, cause: RegExp): P
 
 it('holds a mail while the database cannot grow (SQLITE_FULL), then processes it once', async () => {
   const world = getWorld();
+  await waitForIdle(world);
   const { db } = world.daemon!;
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   const freePages = db.pragma('freelist_count', { simple: true }) as number;

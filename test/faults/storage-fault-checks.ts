@@ -35,8 +35,17 @@ export function useStorageFaultWorld(after?: () => void): () => World {
   return () => world!;
 }
 
+/**
+ * The daemon settled after its start: the request watcher in IDLE, the scheduler's catch-up
+ * runs ended and the job runner idle — nothing else writing to the database while a test
+ * fills it up (a catch-up run could take the last free pages between a mail's attempt being
+ * counted and taken back).
+ */
 export async function waitForIdle(world: World): Promise<void> {
-  await waitFor(() => world.daemon!.requestWatcher.status().state === 'idle', { timeoutMs: 15_000, what: 'the request watcher idle' });
+  const daemon = world.daemon!;
+  await waitFor(() => daemon.requestWatcher.status().state === 'idle', { timeoutMs: 15_000, what: 'the request watcher idle' });
+  await daemon.scheduler.idle();
+  await daemon.jobs.idle();
 }
 
 export const inFolder = (world: World, folder: string) => world.dovecot.list('sign', folder);
