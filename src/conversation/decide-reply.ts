@@ -17,6 +17,7 @@ import type { IntakePolicy } from '../intake/types.ts';
 import { bareAddress } from '../message/mail-headers.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
+import { recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';
 import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
 
@@ -76,7 +77,7 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
     case 'none':
       return refuse('signrelay found no command on the first line of your reply.');
     case 'unknown':
-      return refuse(`The first line of your reply, "${command.line}", is not a command signrelay can carry out: ${command.problem}.`);
+      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.`);
     case 'status':
       return { ...base, action: 'carry-out', reason: `status of request ${request.id}, asked by ${sender}`, answer: null };
     case 'cancel':

@@ -44,7 +44,8 @@ export function parseReplyCommand(text: string): ReplyCommand {
 
 function parseLine(line: string): ReplyCommand {
   // `*cancel*` (bold from an HTML reply), `Cancel:`, `STATUS.` — the word, then the rest.
-  const m = /^[*_]*([A-Za-z]+)[*_]*(?:\s*[:.!]+)?(?:\s+(.*))?$/.exec(line);
+  // `s`: a line separator (U+2028) inside the line is part of the reason, not its end.
+  const m = /^[*_]*([A-Za-z]+)[*_]*(?:\s*[:.!]+)?(?:\s+(.*))?$/s.exec(line);
   const word = m?.[1]?.toLowerCase();
   const rest = (m?.[2] ?? '').trim();
   switch (word) {
