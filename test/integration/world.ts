@@ -12,6 +12,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import { waitFor } from '../support/wait-for.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
@@ -216,6 +217,8 @@ export async function sendRequest(world: World, record: string, extra: { to?: st
     request = listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record);
     return request !== undefined;
   }, { timeoutMs: 15_000, what: `the request for ${record} to be sent` });
+  // Its acknowledgement is queued with the `sent` state: once it is out, a test that counts mails from here counts only its own.
+  await waitFor(() => !jobsForRequest(world.daemon!.db, request!.id).some((j) => j.kind === 'mail' && j.state === 'pending'), { timeoutMs: 15_000, what: `the acknowledgement of ${record} sent` });
   return { request: request!, reference: getDocuments(world.daemon!.db, request!.id)[0]!.providerRef! };
 }
 
