@@ -46,14 +46,17 @@ export interface SendOptions {
   headers?: Record<string, string>;
 }
 
+let requests = 0;
+
 /** Mails a request for `record` and waits until it is sent (or ends otherwise); returns it. */
 export async function sendFor(world: World, record: string, options: SendOptions = {}): Promise<RequestRow> {
+  const messageId = `<request.${++requests}.${Date.now()}@corp.example>`;
   await world.dovecot.deliver(options.to ?? 'sign@corp.example', await buildMail({
-    to: options.to, subject: `Contract for ${record}`, headers: options.headers,
+    to: options.to, subject: `Contract for ${record}`, headers: options.headers, messageId,
     text: options.text ?? 'Signer 1: Ann Lee <ann.lee@example.com>\nSigner 2: Bob Stone <bob.stone@corp.example>',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
   }));
-  return waitFor(() => listRequests(world.daemon!.db).find((r) => r.recordNumber === record && r.state !== 'received' && r.state !== 'stamped' && r.state !== 'uploaded'),
+  return waitFor(() => listRequests(world.daemon!.db).find((r) => r.messageId === messageId && r.state !== 'received' && r.state !== 'stamped' && r.state !== 'uploaded'),
     { timeoutMs: 20_000, what: `the request for ${record} to be sent` });
 }
 
@@ -78,15 +81,21 @@ export interface ReplySpec {
 
 let replies = 0;
 
+/** A reply to the acknowledgement as the requester's mail client writes it: to its Reply-To, threaded to it. */
+export async function buildReply(ack: SinkMessage, spec: ReplySpec): Promise<Buffer> {
+  const ackId = ack.parsed!.messageId!;
+  return buildMail({
+    from: spec.from ?? `Helen Officer <${REQUESTER}>`, to: spec.to ?? String(ack.parsed!.replyTo!.value[0]!.address), subject: `Re: ${ack.parsed!.subject}`,
+    messageId: spec.messageId ?? `<reply.${++replies}.${Date.now()}@corp.example>`,
+    text: spec.text, html: spec.html, headers: { 'In-Reply-To': ackId, References: ackId, ...spec.headers },
+  });
+}
+
 /** Delivers a reply to the acknowledgement; returns its Message-ID and raw bytes (to deliver again). */
 export async function reply(world: World, ack: SinkMessage, spec: ReplySpec): Promise<{ messageId: string; raw: Buffer; to: string }> {
   const to = spec.to ?? String(ack.parsed!.replyTo!.value[0]!.address);
   const messageId = spec.messageId ?? `<reply.${++replies}.${Date.now()}@corp.example>`;
-  const ackId = ack.parsed!.messageId!;
-  const raw = await buildMail({
-    from: spec.from ?? `Helen Officer <${REQUESTER}>`, to, subject: `Re: ${ack.parsed!.subject}`, messageId,
-    text: spec.text, html: spec.html, headers: { 'In-Reply-To': ackId, References: ackId, ...spec.headers },
-  });
+  const raw = await buildReply(ack, { ...spec, to, messageId });
   await world.dovecot.deliver(to, raw);
   return { messageId, raw, to };
 }

@@ -5,13 +5,19 @@
 // copy of a reply does nothing twice; a stranger's or a forged reply changes nothing and is
 // not answered; a command the state does not allow, or one signrelay does not know, is
 // answered and changes nothing; hostile text in a reason is inert on the record and in the answer.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runExplainCommand } from '../../src/commands/explain.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { getAcknowledgement, listReplyCommands } from '../../src/store/conversation.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getDocuments, getRequest } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { acknowledgementOf, acknowledgementsOf, answersTo, answerTo, DKIM_PASS, filed, reply, REQUESTER, sendFor, stateOf, useConversationWorld } from './conversation-world.ts';
+import { acknowledgementOf, acknowledgementsOf, answersTo, answerTo, buildReply, DKIM_PASS, filed, reply, REQUESTER, sendFor, stateOf, useConversationWorld } from './conversation-world.ts';
 import { dayFromNow, notesOf, signAndDeliver, signicatOf, statusValues } from './record-world.ts';
 import type { World } from './world.ts';
 
@@ -183,5 +189,34 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     await world.daemon!.jobs.idle();
     expect(stateOf(world, request.id)).toBe('delivered');
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'cancel')).toHaveLength(0);
+  });
+
+  it('explain shows the decision for a reply: which request, which command, allowed or not and why', async () => {
+    const world = getWorld();
+    const request = await sendFor(world, 'RITM0010002', { text: 'Signer: Ann Lee <ann.lee@example.com>' });
+    const ack = await acknowledgementOf(world, request);
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-explain-reply-'));
+    const configFile = join(dir, 'signrelay.yaml');
+    writeFileSync(configFile, stringify(world.config));
+    const explain = async (spec: Parameters<typeof buildReply>[1]) => {
+      const file = join(dir, `${Math.random().toString(36).slice(2)}.eml`);
+      writeFileSync(file, await buildReply(ack, spec));
+      let text = '';
+      const out = new PassThrough().on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      expect(await runExplainCommand(['--config', configFile, file], { stdout: out, stderr: new PassThrough() })).toBe(0);
+      return JSON.parse(text);
+    };
+    expect(await explain({ text: 'Cancel wrong [version]' })).toMatchObject({
+      action: 'reply', reason: `cancel request ${request.id}, asked by ${REQUESTER}`,
+      reply: { request: { id: request.id, state: 'sent', record: 'RITM0010002' }, command: 'cancel', reason: 'wrong [version]', allowed: true, decision: 'carried out and answered', answerTo: REQUESTER },
+    });
+    expect(await explain({ from: 'Mallory <mallory@evil.example>', text: 'cancel' })).toMatchObject({
+      action: 'reply', reply: { request: { id: request.id }, allowed: false, decision: 'filed without an answer, nothing changed', answerTo: null },
+      reason: expect.stringContaining(`mallory@evil.example may not act on request ${request.id}`),
+    });
+    expect(await explain({ text: 'extend 7d' })).toMatchObject({ reply: { command: 'extend', allowed: true, decision: 'answered, nothing changed' }, reason: expect.stringContaining('cannot move the due date') });
+    // Explaining changes nothing.
+    expect(listReplyCommands(world.daemon!.db, request.id)).toHaveLength(0);
+    expect(stateOf(world, request.id)).toBe('sent');
   });
 });
