@@ -12,7 +12,7 @@ import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
 import { SignrelayError } from '../errors.ts';
-import { finishReplyCommand, getReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
+import { findReplyCommand, finishReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
 import { addEvent, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, sentDocumentOf, type RequestRow } from '../store/requests.ts';
@@ -119,7 +119,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
   return {
     async run(job) {
       const payload = payloadOf(job.payload);
-      const command = getReplyCommand(db, payload.reply);
+      const command = findReplyCommand(db, { id: payload.reply });
       if (!command) throw new SignrelayError('permanent', 'reply_unknown', `reply command ${payload.reply} does not exist`);
       if (command.doneAt !== null) return;
       const request = getRequest(db, job.requestId!);
@@ -130,7 +130,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     },
     onGiveUp(job, reason) {
       const payload = payloadOf(job.payload);
-      const command = getReplyCommand(db, payload.reply);
+      const command = findReplyCommand(db, { id: payload.reply });
       const request = job.requestId ? getRequest(db, job.requestId) : undefined;
       if (!command || !request || command.doneAt !== null) return;
       finish(command, request, payload, `signrelay could not ask ${deps.provider.displayName} (${recordValue(reason)}), so nothing was done: try again later.`);

@@ -5,6 +5,7 @@
 // (record-text.ts); the reply's subject is quoted bounded, links defused (compose-reply.ts).
 import type { SendMailOptions } from 'nodemailer';
 import { quotedSubject, replySubject } from '../intake/compose-reply.ts';
+import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
 import { recordLabel, replyCommandsHelp, threadableId } from '../notices/compose-acknowledgement.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { recordValue } from '../servicenow/record-text.ts';
@@ -35,9 +36,7 @@ export function composeAnswer(reply: AnsweredReply, said: string, request: Reque
     `Request ${request.id}, record ${recordLabel(request)}, due ${recordValue(request.dueDate)}.`,
     ...(options.withHelp ? ['', ...replyCommandsHelp(provider)] : []),
     '',
-    '-- ',
-    'signrelay (automatic reply)',
-    '',
+    ...automaticSignature(),
   ].join('\n');
   return {
     from: options.from,
@@ -47,7 +46,7 @@ export function composeAnswer(reply: AnsweredReply, said: string, request: Reque
     messageId: options.messageId,
     ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length > 0 ? { references } : {}),
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Signrelay': 'answer' },
+    headers: automaticReplyHeaders('answer'),
     text,
   };
 }

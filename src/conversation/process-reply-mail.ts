@@ -59,7 +59,7 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: request?.id });
     const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
     const outcome = deps.db.transaction((): { folder: string; duplicate: boolean; reason: string } => {
-      const earlier = findReplyCommand(deps.db, mailKey);
+      const earlier = findReplyCommand(deps.db, { mailKey });
       if (earlier) {
         const firstFolder = earlier.outcome === 'ignored' ? folders.rejected_folder : folders.processed_folder;
         recordMessage(deps.db, { ...keyOf(message), messageId: mailKey, outcome: 'duplicate', reason: `same reply (${mailKey}) as the one of ${earlier.createdAt}: nothing done again`, folder: firstFolder, requestId: earlier.requestId }, at);

@@ -7,6 +7,7 @@
 // is one inert, bounded line (record-text.ts), as in every notice.
 import type { SendMailOptions } from 'nodemailer';
 import type { ProviderTraits } from '../providers/provider.ts';
+import { automaticReplyHeaders, automaticSignature } from './automatic-reply.ts';
 import { recordPerson, recordValue } from '../servicenow/record-text.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
@@ -72,9 +73,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     ...replyCommandsHelp(provider),
     '',
-    '-- ',
-    'signrelay (automatic message)',
-    '',
+    ...automaticSignature('signrelay (automatic message)'),
   ].join('\n');
   return {
     from: addresses.from,
@@ -83,7 +82,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     subject: `Sent for signature: ${about}`,
     messageId: addresses.messageId,
     ...(inReplyTo ? { inReplyTo, references: [inReplyTo] } : {}),
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Signrelay': 'acknowledgement' },
+    headers: automaticReplyHeaders('acknowledgement'),
     text,
   };
 }

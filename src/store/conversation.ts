@@ -66,13 +66,9 @@ export function recordReplyCommand(db: Db, row: NewReplyCommand, now: Date): num
   return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
 }
 
-export function getReplyCommand(db: Db, id: number): ReplyCommandRow | undefined {
-  const row = db.prepare('SELECT * FROM reply_commands WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-  return row ? toRow(row) : undefined;
-}
-
-export function findReplyCommand(db: Db, mailKey: string): ReplyCommandRow | undefined {
-  const row = db.prepare('SELECT * FROM reply_commands WHERE mail_key = ?').get(mailKey) as Record<string, unknown> | undefined;
+/** A reply's row, by its id (a job's payload) or by the reply's key (is this mail known?). */
+export function findReplyCommand(db: Db, by: { id: number } | { mailKey: string }): ReplyCommandRow | undefined {
+  const row = ('id' in by ? db.prepare('SELECT * FROM reply_commands WHERE id = ?').get(by.id) : db.prepare('SELECT * FROM reply_commands WHERE mail_key = ?').get(by.mailKey)) as Record<string, unknown> | undefined;
   return row ? toRow(row) : undefined;
 }
 
