@@ -116,7 +116,8 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const ack = await acknowledgementOf(world, request);
     const byDate = await reply(world, ack, { text: `Extend ${dayFromNow(40)}` });
     expect((await answerTo(world, byDate.messageId)).parsed!.text).toContain(`${display} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}. Nothing was changed.`);
-    const byDays = await reply(world, ack, { text: 'extend 7d' });
+    // Written to the plain request address: found by its In-Reply-To, the acknowledgement's Message-ID.
+    const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
     expect((await answerTo(world, byDays.messageId)).parsed!.text).toContain(`so it stays ${request.dueDate}.`);
     const earlier = await reply(world, ack, { text: 'extend 2020-01-01' });
     expect((await answerTo(world, earlier.messageId)).parsed!.text).toContain(`2020-01-01 is not later than the current due date ${request.dueDate}`);
@@ -162,6 +163,9 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const ack = await acknowledgementOf(world, request);
     const stranger = await reply(world, ack, { from: 'Mallory <mallory@evil.example>', text: 'cancel', headers: { 'Authentication-Results': 'mx.corp.example; dkim=pass header.d=evil.example' } });
     const forged = await reply(world, ack, { text: 'cancel', headers: { 'Authentication-Results': 'mx.corp.example; dkim=fail header.d=corp.example' } });
+    // An out-of-office answer to the acknowledgement, from the requester: automatic, never a command, never answered.
+    const away = await reply(world, ack, { text: 'cancel', headers: { 'Auto-Submitted': 'auto-replied', 'Authentication-Results': DKIM_PASS } });
+    expect(await filed(world, away.messageId)).toMatchObject({ outcome: 'rejected', folder: 'Rejected', reason: expect.stringContaining('automatic mail (an automatic reply (Auto-Submitted: auto-replied))') });
     const strangerFiled = await filed(world, stranger.messageId);
     const forgedFiled = await filed(world, forged.messageId);
     expect(strangerFiled).toMatchObject({ outcome: 'rejected', folder: 'Rejected' });
@@ -171,7 +175,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     await world.daemon!.jobs.idle();
     expect(stateOf(world, request.id)).toBe('sent');
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'cancel')).toHaveLength(0);
-    expect([...answersTo(world, stranger.messageId), ...answersTo(world, forged.messageId)]).toHaveLength(0);
+    expect([...answersTo(world, stranger.messageId), ...answersTo(world, forged.messageId), ...answersTo(world, away.messageId)]).toHaveLength(0);
   });
 
   it('cancel after completion, and an unknown command: answered clearly, nothing changes', async () => {
