@@ -9,6 +9,7 @@ const LAYERS = [
   ['alerts', 'mail', 'providers', 'servicenow'], // one module per outside system, and operator alerts
   ['message', 'notices', 'health'], // reading a received mail; what the requester and the record are told; health and metrics
   ['intake', 'completion', 'scheduler'], // the flows: a request in, a signing out, the clock
+  ['conversation'], // the requester's replies to an acknowledgement: commands carried out through the flows
   ['daemon.ts'], // the daemon that wires the flows
   ['service', 'checks', 'cli-io'], // the service's systemd side; `check`; the CLI's input and output
   ['sandbox'], // the simulators and the demo's world

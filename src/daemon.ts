@@ -39,6 +39,8 @@ import { reviewCredentials } from './scheduler/review-credentials.ts';
 import { startStatusReporter } from './health/status-reporter.ts';
 import { createDaemonMetrics, type DaemonMetrics } from './health/daemon-metrics.ts';
 import { createCancelHandler } from './completion/cancel-request.ts';
+import { createCommandHandler } from './conversation/carry-out-command.ts';
+import { withReplyCommands } from './conversation/process-reply-mail.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 export interface Daemon {
@@ -125,6 +127,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
       cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }) }),
       record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
+      command: createCommandHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'conversation' }) }),
     },
   });
 
@@ -144,7 +147,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     messageRetry: options.messageRetry,
     // As many mails in hand as PDF workers: each spends most of its time in one.
     concurrency: config.concurrency.pdf_workers,
-    handle: withAttemptLimit(createRequestMailHandler(intakeDeps), {
+    // Replies to acknowledgements (commands) are taken first; every other mail is a request.
+    handle: withAttemptLimit(withReplyCommands({ ...intakeDeps, logger: logger.child({ component: 'conversation' }) }, createRequestMailHandler(intakeDeps)), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),

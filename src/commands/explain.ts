@@ -9,10 +9,15 @@ import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
 import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { openStateReadOnly } from '../cli-io/open-state.ts';
+import type { Config } from '../config/schema.ts';
+import { explainReply } from '../conversation/explain-reply.ts';
+import { replyKeys } from '../intake/conversation-address.ts';
+import { readRequestMail } from '../message/read-request-mail.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 
-const USAGE = 'usage: signrelay explain MAIL.eml [--config FILE]\n\nWithout --config, the example configuration\'s routes and limits are used.\n';
+const USAGE = 'usage: signrelay explain MAIL.eml [--config FILE]\n\nWithout --config, the example configuration\'s routes and limits are used.\nA reply to an acknowledgement is looked up in the daemon\'s database (storage.data_dir, read-only): which request, which command, allowed or not and why.\n';
 
 export async function runExplainCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
   let parsed;
@@ -41,6 +46,12 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
     raw = readFileSync(file);
   } catch (err) {
     throw new SignrelayError('input', 'mail_unreadable', `cannot read ${file}: ${readProblem(err)}`, { cause: err });
+  }
+  // A reply to an acknowledgement is explained as the daemon would take it (its command), on the daemon's database.
+  const reply = await explainAsReply(raw, config, now);
+  if (reply) {
+    io.stdout.write(`${jsonForTerminal(reply, 2)}\n`);
+    return 0;
   }
   const size = imapSize(raw);
   const { decision } = size > config.limits.max_mail_bytes
@@ -75,6 +86,31 @@ export function explainJson(decision: RequestDecision): Record<string, unknown> 
       })),
     },
   };
+}
+
+/** The reply's explanation, or undefined for a mail that names no request's reply address or acknowledgement. */
+async function explainAsReply(raw: Buffer, config: Config, now: Date): Promise<Record<string, unknown> | undefined> {
+  let head;
+  try {
+    head = await readRequestMail(headerPart(raw));
+  } catch {
+    return undefined; // unreadable: the request explanation says so
+  }
+  const keys = replyKeys(head, config.mailboxes.requests.address);
+  if (keys.tokens.length === 0 && keys.messageIds.length === 0) return undefined;
+  let db;
+  try {
+    db = openStateReadOnly(config);
+  } catch (err) {
+    // Written to a request's reply address, but there is no database to find the request in.
+    if (keys.tokens.length === 0) return undefined;
+    return { action: 'reply', reason: `a reply to request token ${keys.tokens[0]}, which cannot be looked up: ${describeError(err)}`, reply: { request: null } };
+  }
+  try {
+    return explainReply(db, config, await readRequestMail(raw), now);
+  } finally {
+    db.close();
+  }
 }
 
 function readProblem(err: unknown): string {

@@ -36,6 +36,9 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     async run(job) {
       const requestId = job.requestId!;
       const reason = typeof job.payload.reason === 'string' ? job.payload.reason : '';
+      // Set by a requester's `cancel` reply (conversation/): who asked, and that they were answered already.
+      const by = typeof job.payload.by === 'string' ? job.payload.by : undefined;
+      const answered = job.payload.answered === true;
       const request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
       if (request.state !== 'cancelled') {
@@ -43,9 +46,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
           throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} is ${request.state} and can no longer be cancelled`);
         }
         deps.db.transaction(() => {
-          transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled by an operator: ${reason}` : 'cancelled by an operator' });
-          enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
-          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason }, deps.now());
+          const who = by ? `by ${by} (a reply to the acknowledgement)` : 'by an operator';
+          transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled ${who}: ${reason}` : `cancelled ${who}` });
+          if (!answered) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
+          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by }, deps.now());
         })();
       }
       for (const doc of getDocuments(deps.db, requestId)) {

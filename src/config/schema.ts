@@ -318,6 +318,8 @@ const route = z.strictObject({
   language: signicatLanguage().optional(),
   /** Mail the requester when the signed document is on the record. */
   notify_requester: z.boolean().default(false),
+  /** Mail the requester an acknowledgement when the request is sent (record, signers, due date, reference, reply commands). */
+  acknowledge: z.boolean().default(true),
   /** Days before the due date when the signers who have not signed get one reminder (Document/SendReminder); 0 = none. */
   reminder_days_before: z.int({ error: 'expected a whole number of days (0 = no reminder)' }).min(0, { error: 'expected a whole number of days (0 = no reminder)' }).default(2),
 });

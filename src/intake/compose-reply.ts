@@ -8,6 +8,7 @@
 // before (reply-address.ts).
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
+import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
@@ -66,9 +67,7 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
     `> Subject: ${subject || '(no subject)'}`,
     ...(original.date ? [`> Date: ${original.date.toUTCString()}`] : []),
     '',
-    '-- ',
-    'signrelay (automatic reply)',
-    '',
+    ...automaticSignature(),
   ].join('\n');
   return {
     from,
@@ -77,11 +76,7 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
     subject: replySubject(subject),
     ...(messageId ? { inReplyTo: messageId } : {}),
     ...(references.length > 0 ? { references } : {}),
-    headers: {
-      'Auto-Submitted': 'auto-replied',
-      'X-Auto-Response-Suppress': 'All',
-      'X-Signrelay': 'reply',
-    },
+    headers: automaticReplyHeaders('reply'),
     text,
   };
 }

@@ -17,6 +17,7 @@ import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
 import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
+import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
 import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
 import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
@@ -132,6 +133,8 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
       transition(deps.db, id, 'stamped', at);
       enqueueJob(deps.db, { kind: 'submit', requestId: id }, at);
+      // Whether the requester may get the acknowledgement when it is sent: known only here (RFC 3834 headers).
+      noteReplyPolicy(deps.db, id, draft.noReplyReason);
       recordMessage(deps.db, { ...keyOf(message), messageId: messageId ?? draft.messageId, outcome: 'request', reason: decision.reason, folder: folders.processed_folder, requestId: id }, at);
       return id;
     })();

@@ -16,6 +16,7 @@ import { addEvent, hasEffect, lastEffectPhase, listEvents } from '../store/event
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
+import { queueAcknowledgement } from './queue-acknowledgement.ts';
 
 export interface SubmitDeps {
   db: Db;
@@ -123,6 +124,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           effect(requestId, 'send', 'done', { resolvedBy: 'status', orderId: found.orderId ?? undefined });
           transition(deps.db, requestId, 'sent', now());
           queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
+          queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
         })();
         deps.logger.info('earlier send confirmed by the provider', { requestId });
         return;
@@ -157,6 +159,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       effect(requestId, 'send', 'done', { references: documentReferences, orderId: result.orderId ?? undefined });
       transition(deps.db, requestId, 'sent', now());
       queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
+      queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
     })();
     deps.logger.info('request sent for signing', { requestId, references: documentReferences, orderId: result.orderId ?? undefined });
   }

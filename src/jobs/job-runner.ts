@@ -44,7 +44,7 @@ export interface JobRunnerOptions {
 }
 
 /** The kinds of job that call the signing provider: a 429 from it holds them all back. */
-const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel']);
+const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel', 'command']);
 /** A 429 without a Retry-After holds provider jobs back this long. */
 const RATE_LIMIT_PAUSE_MS = 5_000;
 /** Due jobs looked at per round: enough that jobs of busy requests do not hide startable ones. */

@@ -11,7 +11,8 @@ import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 
-export type MailPurpose = 'reply' | 'notice' | 'alert' | 'delivery';
+/** `acknowledgement`: a sent request's acknowledgement; `answer`: the answer to a reply command (docs/request-mails.md). */
+export type MailPurpose = 'reply' | 'notice' | 'alert' | 'delivery' | 'acknowledgement' | 'answer';
 
 export interface MailSender {
   send(message: SendMailOptions): Promise<{ messageId: string }>;
@@ -45,9 +46,13 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
  * the mail but before we recorded it repeats the same message, which receivers recognise.
  */
 export function enqueueMail(db: Db, input: { requestId: string | null; purpose: MailPurpose; message: SendMailOptions }, now: Date): number {
-  const from = typeof input.message.from === 'string' ? input.message.from : '';
-  const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'signrelay.invalid';
-  const message = { ...input.message, messageId: input.message.messageId ?? `<signrelay.${input.purpose}.${randomBytes(8).toString('hex')}@${domain}>` };
+  const message = { ...input.message, messageId: input.message.messageId ?? newMessageId(input.purpose, input.message.from) };
   const payload: MailJobPayload = { purpose: input.purpose, message };
   return enqueueJob(db, { kind: 'mail', requestId: input.requestId, payload: payload as unknown as Record<string, unknown> }, now);
+}
+
+/** A fresh Message-ID in the sender's domain, for a mail whose Message-ID must be known before it is queued (a reply finds it by it). */
+export function newMessageId(purpose: MailPurpose, from: SendMailOptions['from']): string {
+  const domain = /@([^>\s]+)/.exec(typeof from === 'string' ? from : '')?.[1] ?? 'signrelay.invalid';
+  return `<signrelay.${purpose}.${randomBytes(8).toString('hex')}@${domain}>`;
 }

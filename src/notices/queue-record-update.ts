@@ -11,15 +11,15 @@ import { enqueueJob } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from './delivery-mode.ts';
-import { NO_STATUS_EVENTS, noteFor, type RecordUpdate } from './record-notes.ts';
+import { noteFor, STATELESS_EVENTS, type RecordUpdate } from './record-notes.ts';
 
 /** Call inside the transaction that records the event. Returns whether a job was queued. */
 export function queueRecordUpdate(db: Db, config: Config, requestId: string, update: RecordUpdate, now: Date): boolean {
   const request = getRequest(db, requestId);
   if (!request || !reachableByRest(config, request)) return false;
   const note = config.servicenow.work_note ? noteFor(update, request, getDocuments(db, requestId)) : null;
-  // A reminder, or one signer's signature, changes nothing about the request's state.
-  const status = config.servicenow.status_field && !NO_STATUS_EVENTS.has(update.event) ? update.event : null;
+  // A reminder, one signer's signature or a requester's question changes nothing about the request's state.
+  const status = config.servicenow.status_field && !STATELESS_EVENTS.has(update.event) ? update.event : null;
   if (note === null && status === null) return false;
   enqueueJob(db, { kind: 'record', requestId, payload: { event: update.event, ...(note !== null ? { note } : {}), ...(status !== null ? { status } : {}) } }, now);
   return true;

@@ -12,13 +12,13 @@ import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked';
 
-/** The value `servicenow.status_field` takes at each transition (a reminder or one signer's signature changes nothing). */
-export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress'>;
+/** Events that change nothing about the request's state: a reminder, one signer's signature, a requester's question by reply (`asked`). */
+export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress', 'asked']);
 
-/** Events that are no transition of the request: they leave `servicenow.status_field` alone. */
-export const NO_STATUS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress']);
+/** The value `servicenow.status_field` takes at each transition (a reminder, a signature or a question changes nothing). */
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress' | 'asked'>;
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -39,19 +39,25 @@ export type RecordUpdate =
   | { event: 'sent' | 'signed' }
   /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far. */
   | { event: 'progress'; position: number; count: number }
-  | { event: 'reminded'; seq: number }
+  /** `by`: the address that asked for it by a reply (reply commands), not the schedule. */
+  | { event: 'reminded'; seq: number; by?: string }
   | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
-  | { event: 'cancelled' | 'failed'; reason: string };
+  /** `by`: the address that cancelled by a reply; an operator's `signrelay cancel` otherwise. */
+  | { event: 'cancelled'; reason: string; by?: string }
+  | { event: 'failed'; reason: string }
+  /** A requester asked by reply (`status`): who asked, and what they were told (our sentence with inert values). */
+  | { event: 'asked'; by: string; said: string };
 
 /** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
   switch (update.event) {
     case 'sent': return sentNote(request, documents);
     case 'progress': return progressNote(request, update.position, update.count);
-    case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null });
+    case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null }, update.by);
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by);
-    case 'cancelled': return withdrawnNote(request, update.reason);
+    case 'cancelled': return withdrawnNote(request, update.reason, update.by);
+    case 'asked': return `Status asked by ${recordValue(update.by)} by a reply to the acknowledgement (signrelay ${request.id}): ${update.said}`;
     case 'failed': return failedNote(request, update.reason);
     case 'signed': return null;
   }
@@ -77,8 +83,9 @@ export function progressNote(request: Pick<RequestRow, 'signers'>, position: num
   return named ? `${line} (${recordValue(signer.email)}).` : `${line}.`;
 }
 
-export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>): string {
-  return `Reminder sent via ${providerDisplayName(request.provider)} to the signers who have not signed yet (${providerReferences(request, [document])}).${signersSentence(request)}`;
+export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>, by?: string): string {
+  const asked = by ? `, as ${recordValue(by)} asked by a reply` : '';
+  return `Reminder sent via ${providerDisplayName(request.provider)} to the signers who have not signed yet${asked} (${providerReferences(request, [document])}).${signersSentence(request)}`;
 }
 
 export function signedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
@@ -117,9 +124,10 @@ export function refusalNote(request: NamedRequest, outcome: 'declined' | 'expire
   return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${who}${signersSentence(request)}`;
 }
 
-export function withdrawnNote(request: NamedRequest, reason: string): string {
+export function withdrawnNote(request: NamedRequest, reason: string, by?: string): string {
   const said = recordValue(reason, MAX_RECORD_REASON_CHARS);
-  return `Signature request withdrawn by the signrelay administrators (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${signersSentence(request)}`;
+  const who = by ? `${recordValue(by)} by a reply to the acknowledgement` : 'the signrelay administrators';
+  return `Signature request withdrawn by ${who} (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${signersSentence(request)}`;
 }
 
 /** signrelay gave up: `reason` is ours, but quotes what a service answered — made inert like any outside value. */

@@ -18,6 +18,7 @@ import { getDocuments, getRequest, listRequests, type RequestRow } from '../stor
 import type { MailWorld } from './mail-world.ts';
 import type { DemoSources, Fact, FactMaker } from './demo-facts.ts';
 import { providerMailFacts } from './provider-mail-facts.ts';
+import { acknowledgementFact, acknowledgementPending } from './acknowledgement-fact.ts';
 
 export type { DemoSources, Fact, FactMaker } from './demo-facts.ts';
 import type { ServiceNowSimulator } from './servicenow/server.ts';
@@ -181,6 +182,8 @@ function observeMail(sources: DemoSources, mail: ObservedMail, fact: FactMaker):
     if (event.kind === 'mail' && event.detail?.sent === 'reply') {
       replied = true;
       facts.push(fact(key, () => replyFact(key, event, sources, mail)));
+    } else if (event.kind === 'mail' && event.detail?.sent === 'acknowledgement') {
+      facts.push(fact(key, () => acknowledgementFact(key, event, sources, mail.messageId)));
     } else if (event.kind === 'transition' || event.kind === 'note') {
       facts.push(fact(key, () => transitionFact(key, event, request, sources)));
     }
@@ -199,7 +202,7 @@ function observeMail(sources: DemoSources, mail: ObservedMail, fact: FactMaker):
     return { ...seen, done: false, failure: `the mail without a PDF was accepted as a request (state "${state}"); it should have been rejected`, waitingFor: '' };
   }
   if (mails.failure) return { ...seen, done: false, failure: mails.failure, waitingFor: '' };
-  const sentAndTold = state === 'sent' && moved !== undefined && !mails.mailing && mails.unfiled === null;
+  const sentAndTold = state === 'sent' && moved !== undefined && !mails.mailing && mails.unfiled === null && !acknowledgementPending(daemon.db, request.id);
   const done = mail.expect === 'sent' ? sentAndTold : replied && moved !== undefined;
   const next = state === 'sent' && moved && mails.unfiled ? `${mails.unfiled} (request ${request.id} is "sent")` : waitingFor(sources, request, replied);
   return { ...seen, done, failure: null, waitingFor: next };

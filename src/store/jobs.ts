@@ -4,7 +4,8 @@
 import type { Db } from './open-database.ts';
 
 /** `record`: a note and/or the status field on the request's ServiceNow record (completion/update-record.ts). */
-export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel' | 'record';
+/** `command`: a requester's reply command that asks the provider (conversation/carry-out-command.ts). */
+export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel' | 'record' | 'command';
 export type JobState = 'pending' | 'done' | 'failed';
 
 export interface JobRow {
@@ -90,9 +91,12 @@ function toJobRow(r: Record<string, unknown>): JobRow {
   };
 }
 
-/** Rejection replies queued to this address since `since`: the limit on replies to one address. */
-export function countRepliesTo(db: Db, address: string, since: Date): number {
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = 'reply'
-    AND lower(json_extract(payload, '$.message.to')) = ? AND created_at >= ?`).get(address.toLowerCase(), since.toISOString()) as { n: number };
+/**
+ * Automatic mails of one purpose (rejection replies by default; acknowledgements; answers to
+ * reply commands) queued to this address since `since`: the limit on replies to one address.
+ */
+export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): number {
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = ?
+    AND lower(json_extract(payload, '$.message.to')) = ? AND created_at >= ?`).get(purpose, address.toLowerCase(), since.toISOString()) as { n: number };
   return row.n;
 }

@@ -4,7 +4,8 @@
 import type { Db } from './open-database.ts';
 
 /** `notice`: a provider's mail about progress (Signicat's "order created"), kept for what it names, no trigger. */
-export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'notice' | 'unmatched';
+/** `reply`: a reply to an acknowledgement that carried a command or was answered (conversation/). */
+export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'notice' | 'unmatched' | 'reply';
 
 export interface MessageKey {
   mailbox: string;

@@ -224,12 +224,21 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   problems.push(...placement('sign', sign, requestMessageIds, (id) => (givenUp.has(id) ? 'Rejected' : 'Processed')));
   problems.push(...placement('returns', returns, providerMails.mails.map((m) => m.messageId), (id) => (givenUp.has(id) ? 'Unmatched' : 'Completed')));
 
-  // --- Mail the daemon sent: replies, notices and alerts. Good requests get none.
+  // --- Mail the daemon sent: replies, notices and alerts. Good requests get none but their
+  // acknowledgement (docs/request-mails.md), at most once each, whatever the kills.
   const toleratedAlerts: string[] = [...new Set(givenUpRecords.values())].map((mailbox) => GIVE_UP_ALERT[mailbox]);
   if (lockout) toleratedAlerts.push(LOCKOUT_SUBJECT);
+  const acknowledged = new Set<string>();
   for (const m of daemonMails) {
-    const subject = /^subject:\s*(.*)$/im.exec(m.raw.toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '')?.[1] ?? '(no subject)';
+    const head = m.raw.toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
+    const subject = /^subject:\s*(.*)$/im.exec(head)?.[1] ?? '(no subject)';
     if (toleratedAlerts.some((alert) => subject.includes(alert))) continue; // the known issue's alert
+    if (/^x-signrelay:\s*acknowledgement\s*$/im.test(head)) {
+      const about = /^in-reply-to:\s*(\S+)/im.exec(head)?.[1] ?? '(none)';
+      if (acknowledged.has(about)) problems.push(`the request ${about} was acknowledged twice`);
+      acknowledged.add(about);
+      continue;
+    }
     problems.push(`the daemon mailed ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: "${subject}"`);
   }
 

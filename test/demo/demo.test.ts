@@ -28,6 +28,7 @@ describe('signrelay demo', () => {
       step(String.raw`uploaded: Secured Signing reference \S+$`),
       step(String.raw`sent for signing: SmartTag\/Send accepted by the simulator \(HTTP 200\)$`),
       /invitation to Ann Lee <ann\.lee@example\.com>/,
+      step(String.raw`acknowledgement sent to helen\.officer@corp\.example: "Sent for signature: Contractor agreement for RITM0010001" \(reply cancel, remind, extend or status to it\)\n +\| Record: +RITM0010001$`),
       step(String.raw`daemon waiting for new mail in IMAP IDLE on INBOX \(requests, since \d+\.\d\ds\) and Returns \(completions, since \d+\.\d\ds\)$`),
       // 2. the completion path
       step(String.raw`simulator: Ann Lee and Bob Stone signed; document \S+ is "Complete"$`),

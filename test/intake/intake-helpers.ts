@@ -10,7 +10,7 @@ import type { IntakePolicy } from '../../src/intake/types.ts';
 
 export const NOW = new Date('2026-11-03T10:00:00Z');
 
-const route = (r: Partial<RouteConfig>): RouteConfig => ({ signers: [], due_days: 14, allowed_senders: [], require_record: true, notify_requester: false, reminder_days_before: 2, ...r });
+const route = (r: Partial<RouteConfig>): RouteConfig => ({ signers: [], due_days: 14, allowed_senders: [], require_record: true, notify_requester: false, acknowledge: true, reminder_days_before: 2, ...r });
 
 export function testPolicy(overrides: Partial<IntakePolicy> = {}): IntakePolicy {
   return {

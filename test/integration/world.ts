@@ -13,6 +13,7 @@ import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.t
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
@@ -226,6 +227,9 @@ export async function sendRequest(world: World, record: string, extra: { to?: st
   }));
   const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
     { what: `the request for ${record} to be sent` });
+  // Its acknowledgement is queued with the `sent` state: once it is out, a test that counts mails from here counts only its own.
+  await waitUntil(world.daemon!.events, () => !jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'mail' && j.state === 'pending'),
+    { what: `the acknowledgement of ${record} sent` });
   return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
 

@@ -9,6 +9,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld, type World } from '../integration/world.ts';
@@ -50,6 +51,8 @@ async function requestFor(world: World, record: string): Promise<{ request: Requ
   }));
   const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record),
     { timeoutMs: 20_000, what: `the request for ${record} sent`, describe: () => listRequests(world.daemon!.db).map((r) => [r.state, r.subject, r.reason]) });
+  // The acknowledgement goes out after the send: counted mails from here are the test's own.
+  await waitUntil(world.daemon!.events, () => !jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'mail' && j.state === 'pending'), { timeoutMs: 15_000, what: `the acknowledgement of ${record} sent` });
   return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
 
@@ -109,6 +112,18 @@ describe('outside text on the way to a record', () => {
     expectInert(record.attachments[0]!.fileName);
     expect(record.attachments[0]!.fileName).toMatch(/-signed\.pdf$/);
   }, 180_000);
+
+  it('the acknowledgement names the subject, file and signer inert', async () => {
+    const world = getWorld();
+    const { request } = await requestFor(world, 'RITM0010004');
+    const ack = world.smtp.messages.find((m) => m.parsed?.headers.get('x-signrelay') === 'acknowledgement' && m.parsed.text?.includes(request.id))!;
+    expectInert(ack.parsed!.subject!);
+    // The body is laid out by us (blank lines, our own brackets around addresses); each value in it is inert.
+    for (const line of ack.parsed!.text!.split('\n')) {
+      expect(line).not.toMatch(/\[\s*\/?\s*code\s*\]|<img|@\[/i);
+    }
+    expect(ack.parsed!.text).toContain('(CODE)contract(code) (at)(sysid_Admin).pdf');
+  });
 
   it('a cancel reason is inert and bounded in the note and the notice', async () => {
     const world = getWorld();

@@ -1,0 +1,140 @@
+// The `command` job: a reply command that asks the provider — `remind` (the signers who have
+// not signed yet) or `status` (who has signed) — carried out once and answered once. A
+// reminder has an intent and a result per document in the audit trail (effect
+// `reply-reminder-N-SEQ`): a retry after a crash skips a document whose call may have gone
+// out (a missing reminder is better than two). The record's note and the answer are queued
+// in the transaction that marks the command done; a command already done does nothing.
+import type { Config } from '../config/schema.ts';
+import { describeError } from '../errors.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import type { Logger } from '../log.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
+import { recordValue } from '../servicenow/record-text.ts';
+import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
+import { SignrelayError } from '../errors.ts';
+import { findReplyCommand, finishReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
+import { addEvent, lastEffectPhase } from '../store/events.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest, sentDocumentOf, type RequestRow } from '../store/requests.ts';
+import type { AnsweredReply } from './compose-answer.ts';
+import { queueAnswer } from './queue-answer.ts';
+import { signingProgress } from './signing-progress.ts';
+
+export interface CommandDeps {
+  db: Db;
+  config: Config;
+  provider: SigningProvider;
+  logger: Logger;
+  now: () => Date;
+  jobsQueued?: () => void;
+}
+
+interface CommandPayload {
+  reply: number;
+  answerTo: string | null;
+  replyMail: AnsweredReply;
+}
+
+function payloadOf(payload: Record<string, unknown>): CommandPayload {
+  const references = Array.isArray(payload.references) ? payload.references.filter((r): r is string => typeof r === 'string') : [];
+  return {
+    reply: Number(payload.reply),
+    answerTo: typeof payload.answerTo === 'string' ? payload.answerTo : null,
+    replyMail: { subject: typeof payload.subject === 'string' ? payload.subject : null, messageId: typeof payload.messageId === 'string' ? payload.messageId : null, references },
+  };
+}
+
+export function createCommandHandler(deps: CommandDeps): JobHandler {
+  const { db } = deps;
+
+  /** The answer and the command's end, in one transaction (with the record's note when given). */
+  function finish(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload, said: string, record?: () => void): void {
+    db.transaction(() => {
+      record?.();
+      const messageId = payload.answerTo === null ? null
+        : queueAnswer(db, deps.config, deps.provider, request, { reply: payload.replyMail, to: payload.answerTo, said, withHelp: false }, deps.now());
+      finishReplyCommand(db, command.id, messageId, deps.now());
+    })();
+    deps.jobsQueued?.();
+  }
+
+  async function statuses(request: RequestRow): Promise<DocumentStatus[]> {
+    const found: DocumentStatus[] = [];
+    for (const doc of getDocuments(db, request.id)) if (doc.providerRef) found.push(await deps.provider.status(sentDocumentOf(request, doc)));
+    return found;
+  }
+
+  async function status(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
+    if (request.state !== 'sent') {
+      finish(command, request, payload, `Request ${request.id} is ${request.state}: ${request.state === 'delivered' ? 'the signed document is on the record' : 'it is no longer out for signature'}.`);
+      return;
+    }
+    const progress = signingProgress(request.signers, await statuses(request));
+    finish(command, request, payload, progress, () => {
+      queueRecordUpdate(db, deps.config, request.id, { event: 'asked', by: command.sender ?? payload.answerTo ?? '', said: progress }, deps.now());
+    });
+  }
+
+  async function remind(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
+    if (request.state !== 'sent') {
+      finish(command, request, payload, `Request ${request.id} is ${request.state} now: nobody was reminded.`);
+      return;
+    }
+    const outcomes: string[] = [];
+    let waiting: DocumentStatus[] = [];
+    for (const doc of getDocuments(db, request.id)) {
+      if (!doc.providerRef) continue;
+      const effect = `reply-reminder-${command.id}-${doc.seq}`;
+      const phase = lastEffectPhase(db, request.id, effect);
+      if (phase === 'done') { outcomes.push('sent'); continue; }
+      // An intent without a result: the process died during the call, which may have gone out.
+      if (phase === 'intent') { outcomes.push('unknown'); continue; }
+      const document = sentDocumentOf(request, doc);
+      const current = await deps.provider.status(document);
+      if (current.phase !== 'in-progress') { outcomes.push('nobody'); continue; }
+      waiting = [...waiting, current];
+      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference: doc.providerRef } }, deps.now());
+      try {
+        await deps.provider.sendReminder(document);
+      } catch (err) {
+        addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
+        throw err;
+      }
+      db.transaction(() => {
+        addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef } }, deps.now());
+        queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', seq: doc.seq, by: command.sender ?? undefined }, deps.now());
+      })();
+      outcomes.push('sent');
+      deps.logger.info('reminder sent on request by reply', { requestId: request.id, reference: doc.providerRef });
+    }
+    const progress = waiting.length > 0 ? ` ${signingProgress(request.signers, waiting)}` : '';
+    const said = outcomes.includes('sent')
+      ? `${deps.provider.displayName} reminded the signers who have not signed yet.${progress}`
+      : outcomes.includes('unknown')
+        ? `Whether ${deps.provider.displayName} sent the reminder is not known (signrelay stopped during the call); it is not sent twice.`
+        : 'Nobody was reminded: the provider no longer has the document out for signature.';
+    finish(command, request, payload, said);
+  }
+
+  return {
+    async run(job) {
+      const payload = payloadOf(job.payload);
+      const command = findReplyCommand(db, { id: payload.reply });
+      if (!command) throw new SignrelayError('permanent', 'reply_unknown', `reply command ${payload.reply} does not exist`);
+      if (command.doneAt !== null) return;
+      const request = getRequest(db, job.requestId!);
+      if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${job.requestId} does not exist`);
+      if (command.command === 'remind') await remind(command, request, payload);
+      else if (command.command === 'status') await status(command, request, payload);
+      else throw new SignrelayError('permanent', 'reply_command_unknown', `reply command ${command.id} is "${command.command}": not one a job carries out`);
+    },
+    onGiveUp(job, reason) {
+      const payload = payloadOf(job.payload);
+      const command = findReplyCommand(db, { id: payload.reply });
+      const request = job.requestId ? getRequest(db, job.requestId) : undefined;
+      if (!command || !request || command.doneAt !== null) return;
+      finish(command, request, payload, `signrelay could not ask ${deps.provider.displayName} (${recordValue(reason)}), so nothing was done: try again later.`);
+      deps.logger.warn('reply command given up', { requestId: request.id, command: command.command, reason });
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// What to do with a reply to an acknowledgement, decided without side effects — shared by the
+// daemon and `signrelay explain`. The same rules as a request (docs/security.md): automatic
+// mail (RFC 3834) is never acted on or answered; a From that is not what it shows, a sender
+// who is neither the requester nor allowed by the route's `allowed_senders`, or one failing
+// the route's authentication requirement changes nothing and gets no answer (answering a
+// stranger or a forged From would make signrelay a relay). An allowed sender gets one
+// answer: what was done, or why nothing was (no command, an unknown one, a state that does
+// not allow it, a provider that cannot).
+import type { ParsedMail } from 'mailparser';
+import type { AuthenticationVerdict } from '../intake/check-authentication.ts';
+import { classifyAutomaticMail } from '../intake/classify-automatic-mail.ts';
+import { requestBodyText } from '../intake/html-to-text.ts';
+import { mailFacts } from '../intake/mail-facts.ts';
+import { chooseReplyAddress } from '../intake/reply-address.ts';
+import { authenticateSender } from '../intake/sender-authenticated.ts';
+import type { IntakePolicy } from '../intake/types.ts';
+import { bareAddress } from '../message/mail-headers.ts';
+import { isSenderAllowed } from '../message/sender-allowed.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
+import { recordValue } from '../servicenow/record-text.ts';
+import type { RequestRow } from '../store/requests.ts';
+import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
+
+export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'>;
+
+export interface ReplyDecision {
+  /** carry-out: the command is done (cancel queued at once; remind, status by a job); answer: only answered; ignore: filed, no answer. */
+  action: 'carry-out' | 'answer' | 'ignore';
+  requestId: string | null;
+  command: ReplyCommand;
+  sender: string | null;
+  /** Why, for the mail's filing and `explain`. */
+  reason: string;
+  /** Who is answered; null for `ignore`. */
+  answerTo: string | null;
+  /** For `answer`: what it says (our sentence with inert values); the job's for a command carried out. */
+  answer: string | null;
+  /** For extend: the due date asked for, resolved. */
+  due?: string;
+  authentication?: AuthenticationVerdict;
+}
+
+export function decideReply(mail: ReplyMail, request: RequestRow | undefined, policy: IntakePolicy, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, now: Date): ReplyDecision {
+  const ignore = (reason: string, extra: Partial<ReplyDecision> = {}): ReplyDecision => ({
+    action: 'ignore', requestId: request?.id ?? null, command: { name: 'none' }, sender: null, reason, answerTo: null, answer: null, ...extra,
+  });
+  const automatic = classifyAutomaticMail(mail, policy.ownAddresses, policy.requestAddress);
+  if (automatic) return ignore(`a reply that is automatic mail (${automatic.reason}): no command is taken from it, and it is not answered`);
+  const facts = mailFacts(mail);
+  if (facts.addressProblem !== null) return ignore(`${facts.addressProblem}: filed without an answer`);
+  const sender = facts.sender;
+  if (sender === null) return ignore('the reply has no From address: filed without an answer');
+  if (!request) return ignore('a reply to a request signrelay does not know (its token or acknowledgement is not in the database): filed without an answer', { sender });
+
+  const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
+  const routeList = route?.allowed_senders ?? [];
+  // An empty allow-list lets anyone send requests, not act on someone else's: then only the requester may.
+  const mayAct = (address: string) => bareAddress(address) === bareAddress(request.requester) || (routeList.length > 0 && isSenderAllowed(address, routeList));
+  const setting = `routes.${request.route}.allowed_senders`;
+  if (!mayAct(sender)) {
+    return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester})${routeList.length > 0 ? ` or an address ${setting} allows` : ''} may; filed without an answer`, { sender });
+  }
+  const authentication = authenticateSender(mail, sender, policy, request.route, route);
+  if (authentication?.problem) return ignore(authentication.problem, { sender, authentication: authentication.verdict });
+  const answer = chooseReplyAddress(facts, {
+    allowed: mayAct, allowedSetting: `the requester or ${setting}`,
+    authenticated: (route?.require_authentication ?? policy.authentication.require).length > 0,
+    ownAddresses: [policy.requestAddress, ...policy.ownAddresses],
+  });
+  if (answer.to === null) return ignore(`nobody may be answered: ${answer.note ?? 'no address'}`, { sender });
+
+  const command = parseReplyCommand(requestBodyText(mail));
+  const base = { requestId: request.id, command, sender, answerTo: answer.to, ...(authentication ? { authentication: authentication.verdict } : {}) };
+  const refuse = (why: string): ReplyDecision => ({ ...base, action: 'answer', reason: why, answer: `${why} Nothing was changed.` });
+  const state = request.state;
+  switch (command.name) {
+    case 'none':
+      return refuse('signrelay found no command on the first line of your reply.');
+    case 'unknown':
+      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.`);
+    case 'status':
+      return { ...base, action: 'carry-out', reason: `status of request ${request.id}, asked by ${sender}`, answer: null };
+    case 'cancel':
+    case 'remind':
+    case 'extend': {
+      if (state !== 'sent') return refuse(`Request ${request.id} cannot be ${PAST[command.name]}: ${stateWords(state)}.`);
+      if (command.name === 'cancel') {
+        if (!provider.capabilities.cancel) return refuse(`${provider.displayName} cannot withdraw a sent request, so signrelay does not cancel it.`);
+        return { ...base, action: 'carry-out', reason: `cancel request ${request.id}, asked by ${sender}`, answer: null };
+      }
+      if (command.name === 'remind') {
+        if (!provider.capabilities.remind) return refuse(`${provider.displayName} cannot send reminders on request (its reminders are set when a request is sent).`);
+        return { ...base, action: 'carry-out', reason: `remind the signers of request ${request.id}, asked by ${sender}`, answer: null };
+      }
+      const due = 'date' in command.until ? command.until.date : addDays(request.dueDate, command.until.days);
+      const today = now.toISOString().slice(0, 10);
+      if (due <= request.dueDate) return { ...refuse(`${due} is not later than the current due date ${request.dueDate}: extend moves the due date later.`), due };
+      if (due <= today) return { ...refuse(`${due} is not after today (${today}).`), due };
+      // Neither provider's API, as signrelay knows it, moves a sent document's due date (provider.ts capabilities.extend).
+      if (!provider.capabilities.extend) return { ...refuse(`${provider.displayName} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}.`), due };
+      return { ...refuse(`moving the due date is not supported yet, so it stays ${request.dueDate}.`), due };
+    }
+  }
+}
+
+const PAST = { cancel: 'cancelled', remind: 'reminded', extend: 'extended' } as const;
+
+function stateWords(state: RequestRow['state']): string {
+  switch (state) {
+    case 'completed': return 'it is signed already and is being delivered';
+    case 'delivered': return 'it is signed and on the record';
+    case 'cancelled': return 'it was withdrawn';
+    case 'failed': return 'it failed and waits for the signrelay administrators';
+    case 'declined': return 'a signer declined it';
+    case 'expired': return 'its due date passed';
+    default: return `it is not out for signature (it is ${state})`;
+  }
+}
+
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

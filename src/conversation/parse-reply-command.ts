@@ -1,0 +1,80 @@
+// A reply's command, pure: the first non-empty line of the reply's own text — above any
+// quoted text, a quote header ("On … wrote:", "-----Original Message-----", "From: …") or a
+// signature ("-- ") — is one of `cancel [reason]`, `remind`, `extend YYYY-MM-DD | Nd`,
+// `status`, in any case, with any spacing and a trailing colon or full stop. Anything else is
+// `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
+// above the quote). The date of `extend` is checked as a calendar date here; whether it is
+// late enough is decided against the request (decide-reply.ts).
+import { quoteOutside } from '../outside-text.ts';
+
+export type ReplyCommand =
+  | { name: 'cancel'; reason: string }
+  | { name: 'remind' }
+  | { name: 'status' }
+  | { name: 'extend'; until: { date: string } | { days: number } }
+  | { name: 'unknown'; line: string; problem: string }
+  | { name: 'none' };
+
+/** How much of a cancel reason is kept (the record's bound for a reason). */
+export const MAX_REASON_CHARS = 500;
+/** How much of an unknown first line an answer quotes. */
+const MAX_LINE_CHARS = 80;
+
+const QUOTE_HEADERS = [
+  /^on\s.+\bwrote\s*:?$/i, // Gmail, Apple Mail, Thunderbird
+  /^-{2,}\s*original message\s*-{2,}$/i, // Outlook
+  /^-{2,}\s*forwarded message\s*-{2,}$/i,
+  /^(from|von|de|van)\s*:\s*\S/i, // Outlook's header block
+  /^_{8,}$/, // Outlook on the web's rule above the quote
+  /^(?:wrote|schrieb|a écrit)\s*:$/i,
+];
+const SIGNATURE = /^--\s*$/;
+/** Spaces mail clients put where a space is: no-break, zero-width, byte-order mark. */
+const ODD_SPACES = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
+
+export function parseReplyCommand(text: string): ReplyCommand {
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const line = raw.replace(ODD_SPACES, ' ').trim();
+    if (line === '') continue;
+    if (line.startsWith('>') || SIGNATURE.test(line) || QUOTE_HEADERS.some((re) => re.test(line))) return { name: 'none' };
+    return parseLine(line);
+  }
+  return { name: 'none' };
+}
+
+function parseLine(line: string): ReplyCommand {
+  // `*cancel*` (bold from an HTML reply), `Cancel:`, `STATUS.` — the word, then the rest.
+  // `s`: a line separator (U+2028) inside the line is part of the reason, not its end.
+  const m = /^[*_]*([A-Za-z]+)[*_]*(?:\s*[:.!]+)?(?:\s+(.*))?$/s.exec(line);
+  const word = m?.[1]?.toLowerCase();
+  const rest = (m?.[2] ?? '').trim();
+  switch (word) {
+    case 'cancel':
+      return { name: 'cancel', reason: quoteOutside(rest, MAX_REASON_CHARS) };
+    case 'remind':
+      return { name: 'remind' };
+    case 'status':
+      return { name: 'status' };
+    case 'extend':
+      return parseExtend(rest, line);
+    default:
+      return { name: 'unknown', line: quoteOutside(line, MAX_LINE_CHARS), problem: 'it is not a command signrelay knows' };
+  }
+}
+
+function parseExtend(argument: string, line: string): ReplyCommand {
+  const value = argument.replace(/[.!]+$/, '').trim();
+  const relative = /^(?:by\s+)?(\d{1,3})\s*(d|days?|w|weeks?)$/i.exec(value);
+  if (relative) {
+    const days = Number(relative[1]) * (relative[2]!.toLowerCase().startsWith('w') ? 7 : 1);
+    if (days > 0) return { name: 'extend', until: { days } };
+  }
+  const date = /^(?:to\s+)?(\d{4})-(\d{1,2})-(\d{1,2})$/i.exec(value);
+  if (date) {
+    const iso = `${date[1]}-${date[2]!.padStart(2, '0')}-${date[3]!.padStart(2, '0')}`;
+    const parsed = new Date(`${iso}T00:00:00Z`);
+    if (!Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === iso) return { name: 'extend', until: { date: iso } };
+    return { name: 'unknown', line: quoteOutside(line, MAX_LINE_CHARS), problem: `${iso} is not a calendar date` };
+  }
+  return { name: 'unknown', line: quoteOutside(line, MAX_LINE_CHARS), problem: 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)' };
+}

@@ -1,0 +1,136 @@
+// The request mailbox's replies to acknowledgements: a mail sent to the request's reply
+// address (sign+TOKEN@…), or whose In-Reply-To/References name an acknowledgement or an
+// answer, is a reply; every other mail goes on to request intake unchanged. One reply, one
+// committed outcome: the reply's row (keyed on its Message-ID, else a hash of its content)
+// is written in the ONE transaction that queues what the command does and the answer, and
+// files the mail — so a copy of the reply, or the same mail seen again after a crash, finds
+// it and does nothing twice. Only then does the watcher move the mail.
+import type { Config } from '../config/schema.ts';
+import { replyKeys } from '../intake/conversation-address.ts';
+import { REQUESTS_MAILBOX } from '../intake/process-request-mail.ts';
+import type { IntakePolicy } from '../intake/types.ts';
+import type { Logger } from '../log.ts';
+import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
+import { readRequestMail } from '../message/read-request-mail.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
+import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
+import { sha256 } from '../store/blobs.ts';
+import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds } from '../store/conversation.ts';
+import { addEvent } from '../store/events.ts';
+import { enqueueJob } from '../store/jobs.ts';
+import { findMessage, recordMessage } from '../store/messages.ts';
+import type { Db } from '../store/open-database.ts';
+import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
+import { decideReply, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
+import { answersHeldBack, queueAnswer } from './queue-answer.ts';
+
+export interface ReplyDeps {
+  db: Db;
+  config: Config;
+  policy: IntakePolicy;
+  provider: ProviderTraits;
+  logger: Logger;
+  now?: () => Date;
+  jobsQueued?: () => void;
+}
+
+export type MailHandler = (message: WatchedMessage) => Promise<WatcherOutcome>;
+
+/** Wraps the request mailbox's handler: replies are taken here, everything else is handed on. */
+export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailHandler {
+  const now = deps.now ?? (() => new Date());
+  const folders = deps.config.mailboxes.requests;
+  return async (message) => {
+    // Seen before: the request handler moves it where its outcome said.
+    if (findMessage(deps.db, keyOf(message))) return requests(message);
+    const head = await readRequestMail(await message.fetchHeaders());
+    const found = findRepliedRequest(deps.db, head, deps.config.mailboxes.requests.address);
+    if (!found) return requests(message);
+    // The text parts without the attachments' bytes: a command is read from the text alone.
+    const outline = await message.fetchOutline();
+    const mail = await readRequestMail(outline);
+    const mailKey = mail.messageId ?? `<sha256.${sha256(outline)}@signrelay.invalid>`;
+    const decision = decideReply(mail, found.request, deps.policy, deps.provider, now());
+    return commit(message, mail, mailKey, found.request, decision);
+  };
+
+  function commit(message: WatchedMessage, mail: ReplyMail, mailKey: string, request: RequestRow | undefined, decision: ReplyDecision): WatcherOutcome {
+    const at = now();
+    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: request?.id });
+    const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
+    const outcome = deps.db.transaction((): { folder: string; duplicate: boolean; reason: string } => {
+      const earlier = findReplyCommand(deps.db, { mailKey });
+      if (earlier) {
+        const firstFolder = earlier.outcome === 'ignored' ? folders.rejected_folder : folders.processed_folder;
+        recordMessage(deps.db, { ...keyOf(message), messageId: mailKey, outcome: 'duplicate', reason: `same reply (${mailKey}) as the one of ${earlier.createdAt}: nothing done again`, folder: firstFolder, requestId: earlier.requestId }, at);
+        return { folder: firstFolder, duplicate: true, reason: earlier.reason };
+      }
+      let answerTo = decision.answerTo;
+      let reason = decision.reason;
+      if (answerTo !== null && answersHeldBack(deps.db, deps.config, answerTo, at)) {
+        reason = `${reason} (not answered: ${deps.config.limits.max_replies_per_hour} answers went to ${answerTo} within the hour, limits.max_replies_per_hour)`;
+        answerTo = null;
+      }
+      const outcomeOf = { 'carry-out': 'queued', answer: 'refused', ignore: 'ignored' } as const;
+      const argument = decision.command.name === 'cancel' ? decision.command.reason : decision.due ?? null;
+      const id = recordReplyCommand(deps.db, {
+        mailKey, requestId: request?.id ?? null, sender: decision.sender, command: decision.command.name, argument,
+        outcome: outcomeOf[decision.action], reason, answerTo, answerMessageId: null,
+      }, at)!;
+      if (request && decision.action !== 'ignore') carryOut(id, mail, request, decision, answerTo, at);
+      recordMessage(deps.db, { ...keyOf(message), messageId: mailKey, outcome: decision.action === 'ignore' ? 'rejected' : 'reply', reason, folder, requestId: request?.id ?? null }, at);
+      return { folder, duplicate: false, reason };
+    })();
+    if (outcome.duplicate) {
+      log.info('duplicate reply: nothing done again', { messageId: mailKey });
+    } else if (decision.action === 'ignore') {
+      log.warn('reply not acted on and not answered', { reason: outcome.reason, sender: decision.sender });
+    } else {
+      log.info('reply command', { command: decision.command.name, action: decision.action, sender: decision.sender });
+      deps.jobsQueued?.();
+    }
+    return { moveTo: outcome.folder };
+  }
+
+  /** Inside the reply's transaction: the command's jobs and, where it is answered at once, its answer. */
+  function carryOut(id: number, mail: ReplyMail, request: RequestRow, decision: ReplyDecision, answerTo: string | null, at: Date): void {
+    const reply = { subject: mail.subject ?? null, messageId: mail.messageId ?? null, references: referencesOf(mail) };
+    const answer = (said: string, withHelp: boolean) => {
+      const messageId = answerTo === null ? null : queueAnswer(deps.db, deps.config, deps.provider, request, { reply, to: answerTo, said, withHelp }, at);
+      finishReplyCommand(deps.db, id, messageId, at);
+    };
+    if (decision.action === 'answer') return answer(decision.answer!, true);
+    const { command } = decision;
+    if (command.name === 'cancel') {
+      // The operator's cancel job (cancel-request.ts) withdraws it; `by` words the note, `answered` spares a second mail.
+      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true } }, at);
+      addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { cancelRequested: true, by: decision.sender, reply: id, ...(command.reason ? { reason: command.reason } : {}) } }, at);
+      const said = recordValue(command.reason, MAX_RECORD_REASON_CHARS);
+      return answer(`Request ${request.id} is withdrawn: ${deps.provider.displayName} is told to withdraw it, so the signers can no longer sign it, and the record gets a note.${said ? ` Your reason: "${said}".` : ''}`, false);
+    }
+    // remind, status: the provider is asked by a job, which answers with what it learnt.
+    enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references } }, at);
+  }
+}
+
+/** The request a mail replies to: by the token of its reply address, else by the acknowledgement or answer it names. */
+export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0], requestAddress: string): { request: RequestRow | undefined; by: string } | undefined {
+  const keys = replyKeys(mail, requestAddress);
+  for (const token of keys.tokens) {
+    const request = getRequestByToken(db, token);
+    if (request) return { request, by: `the token in its address (${token})` };
+  }
+  const requestId = requestOfMessageIds(db, keys.messageIds);
+  if (requestId) return { request: getRequest(db, requestId), by: 'In-Reply-To/References naming the acknowledgement' };
+  // Written to a request's reply address whose request is gone: a reply still, never a request.
+  if (keys.tokens.length > 0) return { request: undefined, by: `the token in its address (${keys.tokens[0]})` };
+  return undefined;
+}
+
+function referencesOf(mail: Pick<ReplyMail, 'references'>): string[] {
+  return mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
+}
+
+function keyOf(message: WatchedMessage) {
+  return { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+}

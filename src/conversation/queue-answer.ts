@@ -1,0 +1,34 @@
+// Queues the answer to a reply command, inside the transaction that records what the command
+// did: at most `limits.max_replies_per_hour` answers go to one address within the hour (a
+// flood of replies, forged or not, cannot make signrelay a mail cannon). Returns the
+// answer's Message-ID (a reply to the answer finds the request by it), or null when the
+// limit held it back.
+import type { Config } from '../config/schema.ts';
+import { conversationAddress } from '../intake/conversation-address.ts';
+import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
+import { countRepliesTo } from '../store/jobs.ts';
+import type { Db } from '../store/open-database.ts';
+import type { RequestRow } from '../store/requests.ts';
+import { composeAnswer, type AnsweredReply } from './compose-answer.ts';
+
+export interface AnswerInput {
+  reply: AnsweredReply;
+  to: string;
+  said: string;
+  withHelp: boolean;
+}
+
+export function queueAnswer(db: Db, config: Config, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, request: RequestRow, input: AnswerInput, now: Date): string | null {
+  if (answersHeldBack(db, config, input.to, now)) return null;
+  const messageId = newMessageId('answer', config.smtp.from);
+  const message = composeAnswer(input.reply, input.said, request, provider, {
+    from: config.smtp.from, to: input.to, replyTo: conversationAddress(config.mailboxes.requests.address, request.token), messageId, withHelp: input.withHelp,
+  });
+  enqueueMail(db, { requestId: request.id, purpose: 'answer', message }, now);
+  return messageId;
+}
+
+export function answersHeldBack(db: Db, config: Config, to: string, now: Date): boolean {
+  return countRepliesTo(db, to, new Date(now.getTime() - 3_600_000), 'answer') >= config.limits.max_replies_per_hour;
+}

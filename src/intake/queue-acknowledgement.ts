@@ -1,0 +1,52 @@
+// Queues the acknowledgement of a request that was just sent, inside the transaction of its
+// `sent` state (submit-request.ts): the state and the mail are committed together, and the
+// acknowledgements row (one per request, migration 0010) makes it once across every retry
+// and restart. Nobody is acknowledged who must not be mailed automatically: a request mail
+// that was itself automatic (RFC 3834 — a ServiceNow notification carries
+// `Auto-Submitted: auto-generated`, decided at intake), the instance's own senders
+// (servicenow.senders), a route with `acknowledge: false`, or an address that had
+// `limits.max_replies_per_hour` acknowledgements within the hour. Why none was sent is kept.
+import type { Config } from '../config/schema.ts';
+import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
+import { isSenderAllowed } from '../message/sender-allowed.ts';
+import { composeAcknowledgement } from '../notices/compose-acknowledgement.ts';
+import type { ProviderTraits } from '../providers/provider.ts';
+import { getAcknowledgement, settleAcknowledgement } from '../store/conversation.ts';
+import { countRepliesTo } from '../store/jobs.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest } from '../store/requests.ts';
+import { conversationAddress } from './conversation-address.ts';
+import { intakePolicyFrom } from './intake-policy.ts';
+
+/** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. */
+export function queueAcknowledgement(db: Db, config: Config, provider: ProviderTraits, requestId: string, now: Date): boolean {
+  const ack = getAcknowledgement(db, requestId);
+  // A request from before the conversation existed, or one decided already (a resumed send).
+  if (!ack || ack.messageId !== null || ack.skipped !== null) return false;
+  const request = getRequest(db, requestId)!;
+  const why = skipReason(db, config, request.route, request.requester, ack.noReplyReason, now);
+  if (why !== null) {
+    settleAcknowledgement(db, requestId, { skipped: why }, now);
+    return false;
+  }
+  const messageId = newMessageId('acknowledgement', config.smtp.from);
+  const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
+    from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, request.token), messageId,
+  });
+  enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
+  settleAcknowledgement(db, requestId, { messageId }, now);
+  return true;
+}
+
+function skipReason(db: Db, config: Config, routeName: string, requester: string, noReplyReason: string | null, now: Date): string | null {
+  if (noReplyReason !== null) return `the request mail is not answered automatically: ${noReplyReason}`;
+  const route = Object.hasOwn(config.routes, routeName) ? config.routes[routeName] : undefined;
+  if (route && !route.acknowledge) return `routes.${routeName}.acknowledge is false`;
+  const policy = intakePolicyFrom(config);
+  if (policy.instanceSenders.length > 0 && isSenderAllowed(requester, policy.instanceSenders)) return `${requester} is the ServiceNow instance (servicenow.senders)`;
+  const limit = config.limits.max_replies_per_hour;
+  if (countRepliesTo(db, requester, new Date(now.getTime() - 3_600_000), 'acknowledgement') >= limit) {
+    return `${limit} acknowledgements went to ${requester} within the hour (limits.max_replies_per_hour)`;
+  }
+  return null;
+}

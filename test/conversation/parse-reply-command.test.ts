@@ -1,0 +1,65 @@
+// The reply command parser: the first non-empty line above quoted text, in any case and
+// spacing; quoted text, quote headers and signatures are never read as a command; an HTML-only
+// reply is read through the same HTML-to-text conversion as a request.
+import { describe, expect, it } from 'vitest';
+import { requestBodyText } from '../../src/intake/html-to-text.ts';
+import { parseReplyCommand, MAX_REASON_CHARS } from '../../src/conversation/parse-reply-command.ts';
+
+describe('parseReplyCommand', () => {
+  it.each([
+    ['status', { name: 'status' }],
+    ['  STATUS  ', { name: 'status' }],
+    ['\n\n\tStatus.\n> cancel', { name: 'status' }],
+    ['Remind', { name: 'remind' }],
+    ['remind please', { name: 'remind' }],
+    ['*remind*', { name: 'remind' }],
+    ['cancel', { name: 'cancel', reason: '' }],
+    ['Cancel: wrong   version\nThanks, Helen', { name: 'cancel', reason: 'wrong version' }],
+    ['CANCEL the contract changed\r\n\r\n-- \r\nHelen', { name: 'cancel', reason: 'the contract changed' }],
+    ['cancel a\u2028b', { name: 'cancel', reason: 'a b' }],
+    ['\u00a0cancel\u00a0too late', { name: 'cancel', reason: 'too late' }],
+    ['extend 2026-12-24', { name: 'extend', until: { date: '2026-12-24' } }],
+    ['Extend to 2026-1-5.', { name: 'extend', until: { date: '2026-01-05' } }],
+    ['extend 7d', { name: 'extend', until: { days: 7 } }],
+    ['extend 10 days', { name: 'extend', until: { days: 10 } }],
+    ['extend by 2 weeks', { name: 'extend', until: { days: 14 } }],
+  ])('%j → %j', (text, expected) => {
+    expect(parseReplyCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['', 'none'],
+    ['\n  \n', 'none'],
+    ['> status\n> remind', 'none'],
+    ['On Tue, 3 Dec 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> status', 'none'],
+    ['-----Original Message-----\nFrom: signrelay\nstatus', 'none'],
+    ['From: signrelay <sign@corp.example>\nSent: Tuesday\nstatus', 'none'],
+    ['-- \nstatus', 'none'],
+  ])('no command above the quote or signature: %j', (text, name) => {
+    expect(parseReplyCommand(text).name).toBe(name);
+  });
+
+  it.each([
+    ['please sign faster', 'it is not a command signrelay knows'],
+    ['cancellation please', 'it is not a command signrelay knows'],
+    ['extend', 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)'],
+    ['extend soon', 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)'],
+    ['extend 0d', 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)'],
+    ['extend 2026-02-30', '2026-02-30 is not a calendar date'],
+  ])('unknown: %j', (text, problem) => {
+    expect(parseReplyCommand(text)).toMatchObject({ name: 'unknown', problem });
+  });
+
+  it('quotes an unknown line on one bounded line, and bounds a reason', () => {
+    const unknown = parseReplyCommand(`${'x'.repeat(500)}`);
+    expect(unknown.name === 'unknown' && Array.from(unknown.line).length).toBe(80);
+    const cancel = parseReplyCommand(`cancel ${'y'.repeat(2_000)}`);
+    expect(cancel.name === 'cancel' && Array.from(cancel.reason).length).toBe(MAX_REASON_CHARS);
+  });
+
+  it('reads an HTML-only reply above its quote', () => {
+    const html = '<html><body><div dir="ltr">Cancel&nbsp;<b>wrong</b> signer</div><br><div class="gmail_quote"><div>On Tue, signrelay wrote:</div><blockquote>status</blockquote></div></body></html>';
+    const text = requestBodyText({ text: undefined, html, headers: new Map([['content-type', { value: 'text/html', params: {} }]]) } as never);
+    expect(parseReplyCommand(text)).toEqual({ name: 'cancel', reason: 'wrong signer' });
+  });
+});

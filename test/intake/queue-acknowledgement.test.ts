@@ -1,0 +1,79 @@
+// The acknowledgement is decided once per request, inside the `sent` transaction: a second
+// call (a resumed send, a restart) queues nothing more; a request mail that was automatic, a
+// route with acknowledge: false, the instance's own sender and the hourly limit get none,
+// each with its reason recorded. On the real migrations, in memory.
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
+import { loadConfigFile } from '../../src/config/load-config.ts';
+import { configSchema, type Config } from '../../src/config/schema.ts';
+import { queueAcknowledgement } from '../../src/intake/queue-acknowledgement.ts';
+import { providerTraits } from '../../src/providers/provider-traits.ts';
+import { getAcknowledgement, noteReplyPolicy } from '../../src/store/conversation.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
+import { insertRequest } from '../../src/store/requests.ts';
+
+const NOW = new Date('2026-11-03T10:00:00Z');
+const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
+const config: Config = configSchema.parse({
+  ...base,
+  servicenow: { ...base.servicenow, senders: ['instance@service-now.com'] },
+  routes: { ...base.routes, quiet: { acknowledge: false } },
+  limits: { ...base.limits, max_replies_per_hour: 2 },
+});
+const traits = providerTraits(config.provider);
+
+let n = 0;
+function request(db: Db, options: { requester?: string; route?: string; noReplyReason?: string | null } = {}): string {
+  const id = insertRequest(db, {
+    token: `${'a'.repeat(19)}${'bcdefghijklmnopqrstuvwxyz'[n++]}`, state: 'received', route: options.route ?? 'default', provider: traits.name,
+    requester: options.requester ?? 'helen.officer@corp.example', subject: 'Contract for RITM0010001', messageId: `<req.${n}@corp.example>`,
+    record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2026-11-17', documents: [],
+  }, NOW);
+  noteReplyPolicy(db, id, options.noReplyReason ?? null);
+  return id;
+}
+
+const acknowledgementJobs = (db: Db, id: string) => jobsForRequest(db, id).filter((j) => j.kind === 'mail' && j.payload.purpose === 'acknowledgement');
+
+describe('queueAcknowledgement', () => {
+  it('queues one acknowledgement, threaded, with the token reply address; a second call queues nothing', () => {
+    const db = openMemoryDatabase();
+    const id = request(db);
+    expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(true);
+    expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(false);
+    const jobs = acknowledgementJobs(db, id);
+    expect(jobs).toHaveLength(1);
+    const message = jobs[0]!.payload.message as Record<string, unknown>;
+    expect(message).toMatchObject({ to: 'helen.officer@corp.example', inReplyTo: `<req.${n}@corp.example>`, headers: { 'Auto-Submitted': 'auto-replied' } });
+    expect(message.replyTo).toMatch(/^sign\+a{19}[b-z]@corp\.example$/);
+    expect(getAcknowledgement(db, id)!.messageId).toBe(message.messageId);
+  });
+
+  it.each([
+    ['an automatic request mail', { noReplyReason: 'machine-generated mail (Auto-Submitted: auto-generated)' }, 'the request mail is not answered automatically: machine-generated mail (Auto-Submitted: auto-generated)'],
+    ['a route with acknowledge: false', { route: 'quiet' }, 'routes.quiet.acknowledge is false'],
+    ['the instance\'s own sender', { requester: 'instance@service-now.com' }, 'instance@service-now.com is the ServiceNow instance (servicenow.senders)'],
+  ])('none for %s, with the reason kept', (_, options, why) => {
+    const db = openMemoryDatabase();
+    const id = request(db, options);
+    expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(false);
+    expect(acknowledgementJobs(db, id)).toHaveLength(0);
+    expect(getAcknowledgement(db, id)).toMatchObject({ messageId: null, skipped: why });
+  });
+
+  it('at most limits.max_replies_per_hour to one address within the hour', () => {
+    const db = openMemoryDatabase();
+    const ids = [request(db), request(db), request(db)];
+    expect(ids.map((id) => queueAcknowledgement(db, config, traits, id, NOW))).toEqual([true, true, false]);
+    expect(getAcknowledgement(db, ids[2]!)!.skipped).toBe('2 acknowledgements went to helen.officer@corp.example within the hour (limits.max_replies_per_hour)');
+  });
+
+  it('nothing for a request from before acknowledgements existed (no row)', () => {
+    const db = openMemoryDatabase();
+    const id = request(db);
+    db.prepare('DELETE FROM acknowledgements WHERE request_id = ?').run(id);
+    expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(false);
+    expect(acknowledgementJobs(db, id)).toHaveLength(0);
+  });
+});
