@@ -18,7 +18,7 @@ import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, sentDocumentOf, type RequestRow } from '../store/requests.ts';
 import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
-import { signingProgress } from './signing-progress.ts';
+import { describeSignerProgress } from '../notices/signer-progress.ts';
 
 export interface CommandDeps {
   db: Db;
@@ -69,7 +69,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       finish(command, request, payload, `Request ${request.id} is ${request.state}: ${request.state === 'delivered' ? 'the signed document is on the record' : 'it is no longer out for signature'}.`);
       return;
     }
-    const progress = signingProgress(request.signers, await statuses(request));
+    const progress = progressSentence(request.signers, await statuses(request));
     finish(command, request, payload, progress, () => {
       queueRecordUpdate(db, deps.config, request.id, { event: 'asked', by: command.sender ?? payload.answerTo ?? '', said: progress }, deps.now());
     });
@@ -107,7 +107,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       outcomes.push('sent');
       deps.logger.info('reminder sent on request by reply', { requestId: request.id, reference: doc.providerRef });
     }
-    const progress = waiting.length > 0 ? ` ${signingProgress(request.signers, waiting)}` : '';
+    const progress = waiting.length > 0 ? ` ${progressSentence(request.signers, waiting)}` : '';
     const said = outcomes.includes('sent')
       ? `${deps.provider.displayName} reminded the signers who have not signed yet.${progress}`
       : outcomes.includes('unknown')
@@ -137,4 +137,10 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       deps.logger.warn('reply command given up', { requestId: request.id, command: command.command, reason });
     },
   };
+}
+
+/** The same lines as reconciliation's notes (signer-progress.ts), as one sentence: "Ann Lee signed, 1 of 2; Bob Stone has not signed yet." */
+function progressSentence(signers: RequestRow['signers'], statuses: DocumentStatus[]): string {
+  const lines = describeSignerProgress(signers, statuses);
+  return lines.length === 0 ? 'The request names no signers.' : `${lines.join('; ')}.`;
 }

@@ -77,11 +77,11 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     else world.simulator.signNext(getDocuments(world.daemon!.db, request.id)[0]!.providerRef!);
     const { messageId } = await reply(world, ack, { text: '  STATUS \n\n> Sent for signature: quoted text\n' });
     const answer = await answerTo(world, messageId);
-    expect(answer.parsed!.text).toContain('Ann Lee signed, 1 of 2; waiting for Bob Stone.');
+    expect(answer.parsed!.text).toContain('Ann Lee signed, 1 of 2; Bob Stone has not signed yet.');
     expect(answer.parsed!.headers.get('auto-submitted')).toBe('auto-replied');
     expect(answer.parsed!.replyTo!.value[0]!.address).toBe(`sign+${request.token}@corp.example`);
     await waitFor(() => notesStarting(world, 'RITM0010004', 'Status asked by').length === 1, { timeoutMs: 15_000, what: 'the status note', describe: () => notesOf(world, 'RITM0010004') });
-    expect(notesStarting(world, 'RITM0010004', 'Status asked by')[0]).toContain(`Status asked by ${REQUESTER} by a reply to the acknowledgement (signrelay ${request.id}): Ann Lee signed, 1 of 2; waiting for Bob Stone.`);
+    expect(notesStarting(world, 'RITM0010004', 'Status asked by')[0]).toContain(`Status asked by ${REQUESTER} by a reply to the acknowledgement (signrelay ${request.id}): Ann Lee signed, 1 of 2; Bob Stone has not signed yet.`);
     expect((await filed(world, messageId)).folder).toBe('Processed');
     // A question changes nothing about the state: the status field was set once, at the send.
     await world.daemon!.jobs.idle();
