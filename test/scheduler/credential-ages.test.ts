@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { secretsOf } from '../../src/config/secrets-of.ts';
+import { credentialCheckItem } from '../../src/checks/check-credentials.ts';
+import type { CheckResult } from '../../src/checks/checklist.ts';
 import { reviewCredentials } from '../../src/scheduler/review-credentials.ts';
 import { listCredentialRows } from '../../src/store/credential-fingerprints.ts';
 import { FINGERPRINT_KEY_FILE } from '../../src/store/fingerprint-key.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
 import { createTestLogger, type TestLogger } from '../support/test-logger.ts';
 import { DAY_MS, later, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 
@@ -137,6 +140,19 @@ describe('the credential review', () => {
     startReview(later(T0, 110 * DAY_MS));
     expect(alertMails()).toHaveLength(1);
     expect(log.entries.filter((e) => e.message === 'credential due for rotation' && e.setting === 'provider.api_secret').at(-1)).toMatchObject({ ageDays: 110 });
+  });
+
+  it('check: a value the daemon ran with before, put back in the credential file, shows its age, not "new"', async () => {
+    const now = Date.now();
+    startReview(new Date(now - 100 * DAY_MS));
+    const rotated: Config = { ...world.config, provider: { ...world.config.provider, api_secret: 'api-secret-rotated' } as Config['provider'] };
+    startReview(new Date(now - DAY_MS), rotated);
+    // The operator undoes the rotation in the credential file and runs `signrelay check`.
+    const result = await credentialCheckItem(world.config, () => openDatabase(world.dataDir)).run() as CheckResult;
+    expect(result.detail).toBe('4 secret(s) as the daemon recorded them, the oldest 100 days old (credentials.max_age_days: 90)');
+    expect(result.warnings).toContain('provider.api_secret has not changed for 100 days, longer than credentials.max_age_days (90): rotate it (docs/credentials.md#secured-signing-api-key-and-secret)');
+    const checkedRotated = await credentialCheckItem(rotated, () => openDatabase(world.dataDir)).run() as CheckResult;
+    expect(checkedRotated.warnings).not.toContainEqual(expect.stringMatching(/^provider\.api_secret/));
   });
 
   it('a damaged fingerprint key is replaced with a warning naming the file: every age starts again', () => {

@@ -15,7 +15,7 @@ export function securedSigningTokenName(apiKey: string): string {
   return `${SHARED_TOKEN_NAME}:${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 
-/** The token store of one API key: its own row; while it has none, the shared row of an older installation (the first save moves it). */
+/** The token store of one API key: its own row; while it has none, the shared row of an older installation (left in place: a daemon on another key may still read it). */
 export function securedSigningTokenStore(db: Db, apiKey: string): { load(): StoredToken | null; save(token: StoredToken): void } {
   const name = securedSigningTokenName(apiKey);
   return {
