@@ -40,9 +40,7 @@ export function ensureFingerprintKey(dataDir: string): EnsuredKey {
   writeFileSync(temporary, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600 });
   try {
     if (existing) renameSync(temporary, file);
-    else linkSync(temporary, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    else linkOrRename(temporary, file);
   } finally {
     rmSync(temporary, { force: true }); // gone already after a rename
   }
@@ -52,6 +50,18 @@ export function ensureFingerprintKey(dataDir: string): EnsuredKey {
       `${file}, the key of the credential fingerprints in storage.data_dir, holds ${key?.length ?? 0} bytes instead of ${KEY_BYTES} and could not be replaced: remove it and start signrelay again (every secret's age then starts again)`);
   }
   return { key, file, replacedDamaged: existing !== undefined };
+}
+
+/** Puts a new file in place unless one appeared meanwhile; where hard links are not supported, by renaming. */
+function linkOrRename(temporary: string, file: string): void {
+  try {
+    linkSync(temporary, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') renameSync(temporary, file);
+    else throw err;
+  }
 }
 
 function readKey(file: string): Buffer | undefined {
