@@ -181,7 +181,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // Every start (a reload too) records the secrets it was given: a rotated one starts its age
   // again. A failure here is worth a log line, not a daemon that does not start.
   try {
-    reviewCredentials({ db, config, jobsQueued, logger: logger.child({ component: 'credentials' }), now: () => new Date() });
+    reviewCredentials({ db, config, jobsQueued, logger: logger.child({ component: 'credentials' }), now: () => new Date() }, { atStart: true });
   } catch (err) {
     logger.error('credential ages could not be recorded', { error: describeError(err) });
   }

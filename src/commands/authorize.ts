@@ -3,8 +3,9 @@
 // browser; the redirect comes back either to a listener on this machine (the default
 // redirect URI is on loopback) or as the address pasted from the browser (an SSH session,
 // or a registered callback on another host). `state` is checked, the code is exchanged,
-// and the tokens are stored in the data directory, where the daemon picks them up at its
-// next token refresh.
+// and the tokens are stored in the data directory under the configured API key, where a
+// daemon running with that key picks them up at its next token refresh. A daemon still on
+// the old key of a rotation keeps the old key's tokens until it is reloaded.
 import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { configPath } from '../config/config-path.ts';
@@ -129,7 +130,7 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   }
   io.stdout.write([
     `authorized: scope "${token.scope ?? '(not stated)'}"; tokens stored in ${config.storage.data_dir}`,
-    'A running daemon uses them at its next token refresh; `systemctl reload signrelay` makes it now.',
+    'They belong to provider.api_key: a daemon running with that key uses them at its next token refresh; one still running with another key (a rotation) keeps that key\'s tokens until `systemctl reload signrelay`.',
     '',
   ].join('\n'));
   return 0;

@@ -55,16 +55,22 @@ export function overdueWarning(age: CredentialAge, maxAgeDays: number): string {
   return `${age.setting} has not changed for ${age.ageDays} days, longer than ${MAX_AGE_SETTING} (${maxAgeDays}): rotate it (${rotationSection(age.setting)})`;
 }
 
-/** A setting whose value is not the one recorded: check tests it before the daemon starts using it. */
+/** A setting's value as `check` finds it: recorded by the daemon (now or before: it keeps that age), or new. */
 export interface RecordedComparison {
   setting: string;
-  /** recorded: the value the daemon recorded; new: a value the daemon has not seen (rotated, or never run with it). */
+  /** recorded: a value the daemon ran with (its current one, or an earlier one gone back to); new: a value the daemon has not seen (rotated, or never run with it). */
   state: 'recorded' | 'new';
 }
 
+/** Compares the configuration's values with every value the daemon recorded, by setting and fingerprint. */
 export function compareWithRecorded(current: ReadonlyArray<{ setting: string; fingerprint: string }>, recorded: ReadonlyArray<{ setting: string; fingerprint: string }>): RecordedComparison[] {
-  const bySetting = new Map(recorded.map((r) => [r.setting, r.fingerprint]));
-  return current.map((c) => ({ setting: c.setting, state: bySetting.get(c.setting) === c.fingerprint ? 'recorded' : 'new' }));
+  const known = new Set(recorded.map(valueKey));
+  return current.map((c) => ({ setting: c.setting, state: known.has(valueKey(c)) ? 'recorded' : 'new' }));
+}
+
+/** One setting's one value, as a key. */
+export function valueKey(v: { setting: string; fingerprint: string }): string {
+  return `${v.setting}\u0000${v.fingerprint}`;
 }
 
 /** The operator alert for the secrets that just passed their age. */

@@ -8,13 +8,14 @@ import { trustingFetch } from '../http/trusting-fetch.ts';
 import type { StoredToken } from '../store/oauth-tokens.ts';
 import { authorizeUrl, codeFromRedirect, DEFAULT_SCOPE, exchangeCode, newState, type RedirectResult } from './secured-signing/authorization-code.ts';
 import { oauthBaseUrl } from './secured-signing/endpoints.ts';
+import { securedSigningTokenName } from './secured-signing/token-row.ts';
 
 export { codeFromRedirect, DEFAULT_SCOPE as DEFAULT_AUTHORIZATION_SCOPE, newState, type RedirectResult };
 
 export interface AuthorizationFlow {
   /** "Secured Signing": who the operator signs in to. */
   displayName: string;
-  /** The oauth_tokens row the daemon reads. */
+  /** The oauth_tokens row the daemon reads: the API key's own, so a new key's tokens do not replace the old key's. */
   tokenName: string;
   authorizeUrl(input: { redirectUri: string; scope: string; state: string }): string;
   /** Trades the code for the first tokens, ready to store (with the chain's seed). */
@@ -30,7 +31,7 @@ export function authorizationFlow(config: ProviderConfig): AuthorizationFlow | {
   const oauthBase = oauthBaseUrl(config);
   return {
     displayName: 'Secured Signing',
-    tokenName: 'secured-signing',
+    tokenName: securedSigningTokenName(config.api_key),
     authorizeUrl: (input) => authorizeUrl(oauthBase, { apiKey: config.api_key, ...input }),
     async exchange({ code, redirectUri, now }) {
       const token = await exchangeCode({

@@ -1,17 +1,18 @@
 // The one place a provider is made from the configuration: the daemon, `check`, `cancel`,
 // the scheduler and the demo hold only the SigningProvider it returns. Its OAuth tokens
-// are kept in the daemon's database under the provider's name (a rotated refresh token
-// must survive a restart).
+// are kept in the daemon's database (a rotated refresh token must survive a restart):
+// Signicat's under its name, Secured Signing's per API key (secured-signing/token-row.ts).
 import type { ProviderConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { Db } from '../store/open-database.ts';
 import type { SigningProvider } from './provider.ts';
 import { createSecuredSigningClient } from './secured-signing/client.ts';
+import { securedSigningTokenStore } from './secured-signing/token-row.ts';
 import { createSignicatClient } from './signicat/client.ts';
 
 export interface ProviderDeps {
-  /** Where tokens are kept (the oauth_tokens row named after the provider). */
+  /** Where tokens are kept (oauth_tokens). */
   db: Db;
   logger: Logger;
   /** Told when the provider refuses signrelay's credentials for good (an operator must act). */
@@ -21,15 +22,15 @@ export interface ProviderDeps {
 }
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): SigningProvider {
-  const tokenStore = (name: string) => ({
-    load: () => loadToken(deps.db, name),
-    save: (token: Parameters<typeof saveToken>[2]) => saveToken(deps.db, name, token, new Date()),
-  });
   const common = { fetch: deps.fetch, now: deps.now };
   if (config.type === 'signicat') {
-    return createSignicatClient({ config, tokenStore: tokenStore('signicat'), logger: deps.logger.child({ component: 'signicat' }), ...common });
+    const tokenStore = {
+      load: () => loadToken(deps.db, 'signicat'),
+      save: (token: Parameters<typeof saveToken>[2]) => saveToken(deps.db, 'signicat', token, new Date()),
+    };
+    return createSignicatClient({ config, tokenStore, logger: deps.logger.child({ component: 'signicat' }), ...common });
   }
   return createSecuredSigningClient({
-    config, tokenStore: { ...tokenStore('secured-signing'), lockedOut: deps.lockedOut }, logger: deps.logger.child({ component: 'secured-signing' }), ...common,
+    config, tokenStore: { ...securedSigningTokenStore(deps.db, config.api_key), lockedOut: deps.lockedOut }, logger: deps.logger.child({ component: 'secured-signing' }), ...common,
   });
 }

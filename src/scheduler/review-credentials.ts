@@ -2,21 +2,27 @@
 // and when it was first seen, never the value) and tells the operators, once per secret
 // value, when one has been unchanged for longer than credentials.max_age_days. It runs at
 // every start — a reload is a start, so a rotated secret starts its age at once — and as
-// the daily `credentials` task, so a daemon that runs for months still notices the day a
+// the hourly `credentials` task, so a daemon that runs for months still notices the day a
 // secret passes its age.
 import { credentialAges, overdueAlert, overdueWarning } from '../config/credential-age.ts';
-import { fingerprintSecret } from '../config/credential-fingerprint.ts';
+import { fingerprintsOf } from '../config/credential-fingerprint.ts';
 import type { Config } from '../config/schema.ts';
-import { secretSettings } from '../config/secret-settings.ts';
-import { raiseAlert } from '../alerts/raise-alert.ts';
+import { alertMailHeldUntil, raiseAlert } from '../alerts/raise-alert.ts';
 import type { Logger } from '../log.ts';
-import { listCredentialRows, markCredentialsAlerted, recordSeenSecrets, type SeenSecret } from '../store/credential-fingerprints.ts';
-import { fingerprintKey } from '../store/fingerprint-key.ts';
+import { listCredentialRows, markCredentialsAlerted, recordSeenSecrets } from '../store/credential-fingerprints.ts';
+import { ensureFingerprintKey } from '../store/fingerprint-key.ts';
 import type { Db } from '../store/open-database.ts';
 import type { PeriodicTask } from './scheduler.ts';
 
-/** Ages are counted in days; once a day is enough (and every start). */
-export const CREDENTIALS_INTERVAL_MS = 24 * 60 * 60_000;
+/**
+ * Hourly, though ages are counted in days: an alert that alerts.min_interval_minutes holds
+ * back (another credential-age mail just went) is not raised — raised, it would be counted
+ * as held back and the mail would announce itself as "1 more alert" — but waits, and the
+ * next run sends it, within an hour of the interval's end rather than a day. A run costs a
+ * few HMACs and row updates; it logs the overdue secrets only at start and with an alert,
+ * not every hour.
+ */
+export const CREDENTIALS_INTERVAL_MS = 60 * 60_000;
 
 export interface CredentialReviewDeps {
   db: Db;
@@ -27,37 +33,47 @@ export interface CredentialReviewDeps {
   jobsQueued?: () => void;
 }
 
-/** The rotated secrets of a configuration, fingerprinted with the installation's key (created if missing when `create`). */
-export function fingerprintsOf(config: Config, options: { create: boolean }): SeenSecret[] | undefined {
-  const key = fingerprintKey(config.storage.data_dir, options);
-  if (!key) return undefined;
-  return secretSettings(config).filter((s) => s.rotated).map((s) => ({ setting: s.setting, fingerprint: fingerprintSecret(key, s.setting, s.value) }));
+export interface CredentialReview {
+  secrets: number;
+  overdue: number;
+  alerted: number;
 }
 
-export function reviewCredentials(deps: CredentialReviewDeps): { secrets: number; overdue: number; alerted: number } {
+/** `atStart`: the daemon is starting (or reloading): every overdue secret is logged, not only those alerted about now. */
+export function reviewCredentials(deps: CredentialReviewDeps, options: { atStart: boolean } = { atStart: true }): CredentialReview {
   const { db, config, logger } = deps;
   const now = deps.now();
-  const seen = fingerprintsOf(config, { create: true });
-  if (!seen) throw new Error(`the credential fingerprint key in ${config.storage.data_dir} could not be made`);
-  const { rotated } = recordSeenSecrets(db, seen, now);
+  const { key, file, replacedDamaged } = ensureFingerprintKey(config.storage.data_dir);
+  if (replacedDamaged) logger.warn('the credential fingerprint key was damaged and is replaced: every secret\'s age starts again from now', { file });
+  const seen = fingerprintsOf(config, key);
+  const { rotated, resumed } = recordSeenSecrets(db, seen, now);
   for (const setting of rotated) logger.info('credential changed: its age starts again', { setting });
+  for (const setting of resumed) logger.info('credential back to a value seen before: it keeps its age', { setting });
   const maxAgeDays = config.credentials.max_age_days;
-  const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
+  const rows = listCredentialRows(db);
+  const ages = credentialAges(rows, now, maxAgeDays);
   const overdue = ages.filter((a) => a.overdue);
-  for (const age of overdue) logger.warn('credential due for rotation', { setting: age.setting, ageDays: age.ageDays, warning: overdueWarning(age, maxAgeDays) });
   const due = overdue.filter((a) => a.alertDue);
-  if (due.length === 0) return { secrets: seen.length, overdue: overdue.length, alerted: 0 };
-  // The alert and its record in one transaction: a crash sends it either once or not at
-  // all (and then the next review sends it). Held back by alerts.min_interval_minutes, it
-  // is not marked, so the next review tries again; with no alerts.to there is nothing to wait for.
-  const marked = db.transaction(() => {
-    const mailed = raiseAlert({ db, config, logger, now: deps.now }, { kind: 'credential-age', ...overdueAlert(due, maxAgeDays) });
-    if (!mailed && config.alerts.to.length > 0) return false;
-    markCredentialsAlerted(db, due.map((a) => a.setting), now);
-    return true;
+  for (const age of options.atStart ? overdue : due) logger.warn('credential due for rotation', { setting: age.setting, ageDays: age.ageDays, warning: overdueWarning(age, maxAgeDays) });
+  const result = { secrets: seen.length, overdue: overdue.length, alerted: 0 };
+  if (due.length === 0) return result;
+  const mailed = db.transaction(() => {
+    const heldUntil = config.alerts.to.length > 0 ? alertMailHeldUntil(deps, 'credential-age', now) : null;
+    if (heldUntil) {
+      logger.info('credential alert waits for alerts.min_interval_minutes', { settings: due.map((a) => a.setting).join(', '), until: heldUntil.toISOString() });
+      return undefined;
+    }
+    // The alert and its mark in one transaction: a crash sends it either once or not at
+    // all (and then the next review sends it). With no alerts.to it is logged, and marked
+    // so that it is logged once.
+    const queued = raiseAlert({ db, config, logger, now: deps.now }, { kind: 'credential-age', ...overdueAlert(due, maxAgeDays) });
+    const fingerprintOf = new Map(rows.map((r) => [r.setting, r.fingerprint]));
+    markCredentialsAlerted(db, due.map((a) => ({ setting: a.setting, fingerprint: fingerprintOf.get(a.setting)! })), now);
+    return queued;
   })();
-  if (marked && config.alerts.to.length > 0) deps.jobsQueued?.();
-  return { secrets: seen.length, overdue: overdue.length, alerted: marked ? due.length : 0 };
+  if (mailed === undefined) return result;
+  if (mailed) deps.jobsQueued?.();
+  return { ...result, alerted: due.length };
 }
 
 export function createCredentialsTask(deps: Omit<CredentialReviewDeps, 'now'>): PeriodicTask {
@@ -65,7 +81,7 @@ export function createCredentialsTask(deps: Omit<CredentialReviewDeps, 'now'>): 
     name: 'credentials',
     intervalMs: CREDENTIALS_INTERVAL_MS,
     async run({ now }) {
-      return { counts: reviewCredentials({ ...deps, now }), problems: [] };
+      return { counts: { ...reviewCredentials({ ...deps, now }, { atStart: false }) }, problems: [] };
     },
   };
 }

@@ -6,9 +6,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { securedSigningTokenName } from '../../src/providers/secured-signing/token-row.ts';
 import { loadToken } from '../../src/store/oauth-tokens.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
+import { API_KEY, API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, CLI, REPO, STACK_FRAME } from './helpers.ts';
 
 const getWorld = useChildWorld();
@@ -55,7 +56,7 @@ async function signIn(url: string): Promise<string> {
 function storedToken() {
   const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });
   try {
-    return loadToken(db, 'secured-signing');
+    return loadToken(db, securedSigningTokenName(API_KEY));
   } finally {
     db.close();
   }

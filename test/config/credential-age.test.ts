@@ -83,6 +83,13 @@ describe('compareWithRecorded', () => {
       { setting: 'smtp.password', state: 'recorded' }, { setting: 'provider.api_secret', state: 'new' }, { setting: 'provider.api_key', state: 'new' },
     ]);
   });
+
+  it('a value the daemon ran with before and not now (a rotation being undone) is recorded: it keeps its age', () => {
+    const history = [{ setting: 'provider.api_secret', fingerprint: 'old' }, { setting: 'provider.api_secret', fingerprint: 'now' }];
+    expect(compareWithRecorded([{ setting: 'provider.api_secret', fingerprint: 'old' }], history)).toEqual([{ setting: 'provider.api_secret', state: 'recorded' }]);
+    // The same fingerprint under another setting is another value.
+    expect(compareWithRecorded([{ setting: 'smtp.password', fingerprint: 'old' }], history)).toEqual([{ setting: 'smtp.password', state: 'new' }]);
+  });
 });
 
 describe('fingerprintSecret', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { authorizationFlow } from '../../src/providers/authorization.ts';
+import { securedSigningTokenName } from '../../src/providers/secured-signing/token-row.ts';
 
 const provider = (value: Record<string, unknown>) => configSchema.shape.provider.parse(value);
 const SS = { api_key: 'k', api_secret: 's', referer: 'https://corp.example', environment: 'https://api.example/web' };
@@ -13,7 +14,7 @@ describe('authorizationFlow', () => {
     if ('nothing' in flow) throw new Error(flow.nothing);
     const url = new URL(flow.authorizeUrl({ redirectUri: 'http://127.0.0.1:8765/callback', scope: 'Basic SmartTag', state: 'st8' }));
     expect(Object.fromEntries(url.searchParams)).toEqual({ response_type: 'code', client_id: 'k', redirect_uri: 'http://127.0.0.1:8765/callback', scope: 'Basic SmartTag', state: 'st8' });
-    expect(flow.tokenName).toBe('secured-signing');
+    expect(flow.tokenName).toBe(securedSigningTokenName('k')); // the key's own row: a rotation's new key does not replace the old key's tokens
   });
 
   it.each([

@@ -1,17 +1,21 @@
 // The credential review on a real data directory, with the scheduler's injected clock:
-// what the daemon does at each start (reviewCredentials) and what the daily `credentials`
+// what the daemon does at each start (reviewCredentials) and what the hourly `credentials`
 // task does. A secret that passes credentials.max_age_days is alerted about exactly once —
 // not again by later runs or a restart — a rotated secret starts its age again and is
-// alerted about again when it ages in turn, and neither a secret nor its fingerprint is
-// written anywhere but the fingerprint table.
-import { statSync } from 'node:fs';
+// alerted about again when it ages in turn, a value gone back to keeps its age and its
+// alert, and neither a secret nor its fingerprint is written anywhere but the fingerprint
+// table.
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { secretsOf } from '../../src/config/secrets-of.ts';
+import { credentialCheckItem } from '../../src/checks/check-credentials.ts';
+import type { CheckResult } from '../../src/checks/checklist.ts';
 import { reviewCredentials } from '../../src/scheduler/review-credentials.ts';
 import { listCredentialRows } from '../../src/store/credential-fingerprints.ts';
 import { FINGERPRINT_KEY_FILE } from '../../src/store/fingerprint-key.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
 import { createTestLogger, type TestLogger } from '../support/test-logger.ts';
 import { DAY_MS, later, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 
@@ -97,17 +101,69 @@ describe('the credential review', () => {
     expect(mails[1]!.subject).toBe('[signrelay] credentials due for rotation: mailboxes.requests.password');
   });
 
-  it('an alert held back by alerts.min_interval_minutes is sent by a later review', () => {
+  it('an alert alerts.min_interval_minutes would hold back waits, uncounted, and goes as itself when the interval ends', async () => {
     startReview(T0);
     const due = later(T0, 95 * DAY_MS);
-    // Another credential-age alert was just mailed (the interval is per kind).
+    // Another credential-age alert was just mailed (the interval is per kind; 15 minutes here).
     world.db.prepare("INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES ('credential-age', ?, 0)").run(due.toISOString());
-    startReview(due);
+    world.clock.now = due;
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
     expect(alertMails()).toEqual([]);
     expect(listCredentialRows(world.db).every((r) => r.alertedAt === null)).toBe(true);
-    startReview(later(due, DAY_MS));
+    expect((world.db.prepare("SELECT suppressed FROM alert_state WHERE kind = 'credential-age'").get() as { suppressed: number }).suppressed).toBe(0);
+    expect(log.entries.filter((e) => e.message === 'operator alert')).toEqual([]);
+
+    // The next run after the interval — the hourly one, not tomorrow's — sends it.
+    world.clock.now = later(due, HOUR_MS);
+    await scheduler.tick();
+    const mails = alertMails();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe(`[signrelay] credentials due for rotation: ${ROTATED.join(', ')}`);
+    expect(mails[0]!.text).not.toContain('held back');
+    expect(listCredentialRows(world.db).every((r) => r.alertedAt === later(due, HOUR_MS).toISOString())).toBe(true);
+  });
+
+  it('a rotation undone — or a reload whose new configuration fails, restarting the previous one — keeps the old value\'s age and alert', () => {
+    startReview(T0);
+    const alertedAt = later(T0, 100 * DAY_MS);
+    startReview(alertedAt);
     expect(alertMails()).toHaveLength(1);
-    expect(alertMails()[0]!.text).toContain('1 more alert(s) of this kind were held back');
+    const rotated: Config = { ...world.config, provider: { ...world.config.provider, api_secret: 'api-secret-rotated' } as Config['provider'] };
+    // The reload reviews the new configuration, then the previous one is started again.
+    startReview(later(T0, 101 * DAY_MS), rotated);
+    startReview(later(T0, 101 * DAY_MS + HOUR_MS));
+    const secret = listCredentialRows(world.db).find((r) => r.setting === 'provider.api_secret')!;
+    expect(secret).toMatchObject({ firstSeenAt: T0.toISOString(), alertedAt: alertedAt.toISOString() });
+    expect(log.entries.filter((e) => e.message === 'credential back to a value seen before: it keeps its age').map((e) => e.setting)).toEqual(['provider.api_secret']);
+    // Still overdue (the same secret), and not alerted about again.
+    startReview(later(T0, 110 * DAY_MS));
+    expect(alertMails()).toHaveLength(1);
+    expect(log.entries.filter((e) => e.message === 'credential due for rotation' && e.setting === 'provider.api_secret').at(-1)).toMatchObject({ ageDays: 110 });
+  });
+
+  it('check: a value the daemon ran with before, put back in the credential file, shows its age, not "new"', async () => {
+    const now = Date.now();
+    startReview(new Date(now - 100 * DAY_MS));
+    const rotated: Config = { ...world.config, provider: { ...world.config.provider, api_secret: 'api-secret-rotated' } as Config['provider'] };
+    startReview(new Date(now - DAY_MS), rotated);
+    // The operator undoes the rotation in the credential file and runs `signrelay check`.
+    const result = await credentialCheckItem(world.config, () => openDatabase(world.dataDir)).run() as CheckResult;
+    expect(result.detail).toBe('4 secret(s) as the daemon recorded them, the oldest 100 days old (credentials.max_age_days: 90)');
+    expect(result.warnings).toContain('provider.api_secret has not changed for 100 days, longer than credentials.max_age_days (90): rotate it (docs/credentials.md#secured-signing-api-key-and-secret)');
+    const checkedRotated = await credentialCheckItem(rotated, () => openDatabase(world.dataDir)).run() as CheckResult;
+    expect(checkedRotated.warnings).not.toContainEqual(expect.stringMatching(/^provider\.api_secret/));
+  });
+
+  it('a damaged fingerprint key is replaced with a warning naming the file: every age starts again', () => {
+    startReview(T0);
+    const file = join(world.dataDir, FINGERPRINT_KEY_FILE);
+    writeFileSync(file, 'damaged');
+    startReview(later(T0, 10 * DAY_MS));
+    expect(log.entries.filter((e) => e.level === 'warn' && e.message === 'the credential fingerprint key was damaged and is replaced: every secret\'s age starts again from now'))
+      .toEqual([expect.objectContaining({ file })]);
+    expect(statSync(file).size).toBe(32);
+    expect(listCredentialRows(world.db).map((r) => r.firstSeenAt)).toEqual(ROTATED.map(() => later(T0, 10 * DAY_MS).toISOString()));
   });
 
   it('without alerts.to the alert is logged once, not at every review', () => {
