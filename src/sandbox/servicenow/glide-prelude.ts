@@ -3,7 +3,8 @@
 //   values  the record's fields (dot-walked ones as `field.subfield`), for `current`
 //   roles   the user's roles, for gs.hasRole (admin has them all)
 //   tables  rows of other tables (sys_attachment), for GlideAggregate
-//   email   origemail, subject, body_text, for an inbound action's `email`
+//   email   origemail, subject, body_text, for an inbound action's `email` (its `logger`
+//           and `classifier` exist and do nothing)
 // and what a script leaves behind: `__printed` (template.print), `__journal` (work_notes
 // and comments written by current.update()), `__missingRoles` (roles gs.hasRole lacked).
 // Only what the shipped scripts call exists: a script calling anything else fails here as it
@@ -39,6 +40,8 @@ var template = { print: function (text) { __printed += String(text); } };
 var email = __input.email || {};
 var email_action = {};
 var event = {};
+var logger = { log: function () {}, logWarning: function () {}, logError: function () {} };
+var classifier = {};
 function GlideAggregate(table) {
   var rows = (__input.tables || {})[table];
   if (!rows) throw new Error('GlideAggregate: the simulator holds no table ' + table);
