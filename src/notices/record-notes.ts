@@ -1,6 +1,6 @@
 // The work notes signrelay writes on a record, pure: sent, a signer's signature (progress),
 // reminded, refused (declined, expired), withdrawn, failed and signed (also the body of the mail to the instance in
-// email mode). Each names its request and the request's signers. Every outside value in
+// email mode), and a request started from the record that signrelay refused (not sent). Each names its request and the request's signers. Every outside value in
 // them — signer names and addresses, provider references and words, reasons — goes through
 // record-text.ts, so a note is our own sentence with inert, bounded values in it, never
 // markup, a mention or a line someone else wrote. A signing link never appears: it is the
@@ -12,13 +12,14 @@ import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'not-sent';
 
 /** The value `servicenow.status_field` takes at each transition (a reminder or one signer's signature changes nothing). */
-export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress'>;
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress' | 'not-sent'>;
 
 /** Events that are no transition of the request: they leave `servicenow.status_field` alone. */
-export const NO_STATUS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress']);
+// A request refused before it was sent leaves the field as it was: it never started.
+export const NO_STATUS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress', 'not-sent']);
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -41,7 +42,7 @@ export type RecordUpdate =
   | { event: 'progress'; position: number; count: number }
   | { event: 'reminded'; seq: number }
   | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
-  | { event: 'cancelled' | 'failed'; reason: string };
+  | { event: 'cancelled' | 'failed' | 'not-sent'; reason: string };
 
 /** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
@@ -53,6 +54,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'expired': return refusalNote(request, update.event, update.detail, update.by);
     case 'cancelled': return withdrawnNote(request, update.reason);
     case 'failed': return failedNote(request, update.reason);
+    case 'not-sent': return notSentNote(request, update.reason);
     case 'signed': return null;
   }
 }
@@ -125,6 +127,11 @@ export function withdrawnNote(request: NamedRequest, reason: string): string {
 /** signrelay gave up: `reason` is ours, but quotes what a service answered — made inert like any outside value. */
 export function failedNote(request: NamedRequest, reason: string): string {
   return `Signature request failed (signrelay ${request.id}): ${sentence(recordValue(reason, MAX_RECORD_REASON_CHARS))} The signrelay administrators were alerted.${signersSentence(request)}`;
+}
+
+/** A request started from the record (its notification) that signrelay refused: `reason` quotes the mail's own text — made inert. */
+export function notSentNote(request: Pick<RequestRow, 'id'>, reason: string): string {
+  return `The document could not be sent for signature (signrelay ${request.id}): ${sentence(recordValue(reason, MAX_RECORD_REASON_CHARS))} The signrelay administrators were alerted.`;
 }
 
 /** " Signers: Ann Lee <…>, Bob Stone <…>." or nothing. */
