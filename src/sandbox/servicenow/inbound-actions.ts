@@ -3,8 +3,9 @@
 // type whose target table holds the record is tried — its `from` (a user name) and
 // `required_roles` are checked against the sender, the user whose email is the mail's From
 // address (none matched: the guest, who has no role), then its condition script is run; the
-// first that passes runs its script and, with stop_processing, ends the search. With no
-// action that passes, the instance skips the mail: nothing is attached, nothing written.
+// first that passes runs its script (the shipped actions stop processing there; the
+// simulator runs no second one). With no action that passes, the instance skips the mail:
+// nothing is attached, nothing written.
 import { runGlideScript } from './glide-sandbox.ts';
 import { SimInstance, type SimRecord } from './instance.ts';
 import type { InboundActionDefinition } from './update-set.ts';
