@@ -8,6 +8,7 @@
 // nothing is attached, nothing written.
 import { runGlideScript } from './glide-sandbox.ts';
 import { SimInstance, type SimRecord } from './instance.ts';
+import { recordValuesOf } from './render-notification.ts';
 import type { InboundActionDefinition } from './update-set.ts';
 
 export interface InboundActionsContext {
@@ -31,16 +32,12 @@ export interface InboundActionRun {
   journal: Array<['work_notes' | 'comments', string]>;
 }
 
-function recordValues(record: SimRecord): Record<string, string> {
-  return { ...record.fields, number: record.number, sys_id: record.sysId, sys_class_name: record.sysClassName };
-}
-
 /** Runs the first inbound action that takes the mail; `skipped` says why none did. */
 export function runInboundActions(mail: InboundMailSeen, record: SimRecord, ctx: InboundActionsContext): { ran: InboundActionRun } | { skipped: string } {
   const sender = ctx.userByEmail(mail.from);
   const roles = sender?.roles ?? [];
   const includes = [...ctx.scriptIncludes.values()].join('\n');
-  const input = { values: recordValues(record), roles, email: { origemail: mail.from, subject: mail.subject, body_text: mail.text } };
+  const input = { values: recordValuesOf(record), roles, email: { origemail: mail.from, subject: mail.subject, body_text: mail.text } };
   const tried: string[] = [];
   const candidates = ctx.actions
     .filter((a) => a.active && a.type === mail.classification && SimInstance.inTable(record, a.table))

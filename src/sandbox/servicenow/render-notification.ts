@@ -22,6 +22,11 @@ export interface RenderContext {
 
 const VARIABLE = /\$\{\s*([^}]*?)\s*\}/g;
 
+/** A record's values as a script or notification sees them: its fields (dot-walked ones included), number, sys_id, class. */
+export function recordValuesOf(record: { fields: Record<string, string>; number: string; sysId: string; sysClassName: string }): RecordValues {
+  return { ...record.fields, number: record.number, sys_id: record.sysId, sys_class_name: record.sysClassName };
+}
+
 /** Runs a sys_script_email script for the record; returns what it printed. */
 export function runMailScript(script: string, values: RecordValues): string {
   return String(runGlideScript(script, { values }, '__printed'));

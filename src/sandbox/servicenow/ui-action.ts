@@ -15,7 +15,7 @@ import nodemailer from 'nodemailer';
 import { sendJson } from '../http-util.ts';
 import { snError, SimInstance, type SimRecord } from './instance.ts';
 import { runGlideScript } from './glide-sandbox.ts';
-import { renderNotification, type RecordValues } from './render-notification.ts';
+import { recordValuesOf, renderNotification } from './render-notification.ts';
 import type { NotificationDefinition, UiActionDefinition, UpdateSetDefinitions } from './update-set.ts';
 
 export interface NotificationMailOptions {
@@ -52,11 +52,6 @@ export interface UiActionContext {
 }
 
 const NOT_AVAILABLE = (detail: string) => snError(403, 'Operation Failed', detail);
-
-/** The record's values as a notification sees them: its fields (dot-walked ones included), number, sys_id. */
-function valuesOf(record: SimRecord): RecordValues {
-  return { ...record.fields, number: record.number, sys_id: record.sysId, sys_class_name: record.sysClassName };
-}
 
 /** A UI action or notification on a table applies to its records and to those of the tables extending it. */
 const onTable = (record: SimRecord, table: string) => SimInstance.inTable(record, table);
@@ -96,7 +91,7 @@ function refuseUnlessShown(action: UiActionDefinition, record: SimRecord, ctx: U
   // Each `&&` part on its own, in order, so the refusal names the part that is false.
   const includes = [...ctx.definitions.scriptIncludes.values()].join('\n');
   const input = {
-    values: valuesOf(record), roles: ctx.roles,
+    values: recordValuesOf(record), roles: ctx.roles,
     tables: { sys_attachment: record.attachments.map((a) => ({ table_name: record.sysClassName, table_sys_id: record.sysId, content_type: a.contentType, file_name: a.fileName })) },
   };
   for (const part of action.condition.split('&&').map((p) => p.trim()).filter(Boolean)) {
@@ -110,7 +105,7 @@ function refuseUnlessShown(action: UiActionDefinition, record: SimRecord, ctx: U
 async function send(notification: NotificationDefinition, record: SimRecord, ctx: UiActionContext): Promise<SentNotification> {
   let watermark = '';
   const { subject, text } = renderNotification(notification, {
-    values: valuesOf(record), mailScripts: ctx.definitions.mailScripts,
+    values: recordValuesOf(record), mailScripts: ctx.definitions.mailScripts,
     watermark: () => (watermark ||= ctx.issueWatermark(record)),
   });
   const attachments = notification.includeAttachments ? record.attachments : [];
