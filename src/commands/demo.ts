@@ -21,7 +21,7 @@ import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { ProviderName } from '../providers/provider.ts';
-import { startOnRecord } from '../sandbox/demo-from-servicenow.ts';
+import { FROM_SERVICENOW_TITLE, startOnRecord } from '../sandbox/demo-from-servicenow.ts';
 import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import type { MailWorld } from '../sandbox/mail-world.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
@@ -132,9 +132,7 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
 
   const servers = await startSandboxServers(provider);
   Object.assign(running, { world: servers.world, signing: servers.signing, servicenow: servers.servicenow });
-  out(fromServicenow
-    ? 'signrelay demo: a request started on a ServiceNow record through the whole loop, back to the signed PDF on that record,'
-    : 'signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
+  out(fromServicenow ? FROM_SERVICENOW_TITLE : 'signrelay demo: a request mail through the whole loop, from the mail to the signed PDF on the record,');
   out(`on this machine only (in-memory IMAP and SMTP, the ${servers.signing.displayName} and ServiceNow simulators, and the`);
   out('real daemon, all on 127.0.0.1)');
   out();
@@ -191,10 +189,8 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     out();
     let good: ObservedMail;
     if (fromServicenow) {
-      out(`1. On the record: an agent attaches a contract to ${RECORD_NUMBER} and clicks "Send for signature"`);
-      out('   (the UI action of deploy/servicenow/signrelay-update-set.xml, imported into the ServiceNow simulator)');
       good = await startOnRecord({
-        servicenow, world, step, agent: { user: SANDBOX.agentUser, password: servers.secrets.agentPassword },
+        servicenow, world, step, out, agent: { user: SANDBOX.agentUser, password: servers.secrets.agentPassword },
         record: { table: RECORD_TABLE, number: RECORD_NUMBER }, pdf: { fileName: 'sample-contract.pdf', bytes: pdf },
       });
     } else {

@@ -28,6 +28,8 @@ ready for \`signrelay check --config DIR/signrelay.yaml\` and \`signrelay run â€
 `;
 
 const SIGN_POLL_MS = 500;
+/** In DIR/secrets/: the ServiceNow simulator's agent (SANDBOX.agentUser), who may click "Send for signature". */
+const AGENT_PASSWORD_FILE = 'servicenow-agent-password';
 
 export async function runSandboxCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand('sandbox', args, { provider: { type: 'string' }, dir: { type: 'string' }, 'sign-after': { type: 'string' } }, USAGE, io);
@@ -48,6 +50,9 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
   const secretsDir = join(dir, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   for (const [name, value] of Object.entries(allSecrets(servers))) writeFileSync(join(secretsDir, name), `${value}\n`, { mode: 0o600 });
+  // Not signrelay's (no configuration names it): the agent's, to click "Send for signature" by hand.
+  const agentPasswordFile = join(secretsDir, AGENT_PASSWORD_FILE);
+  writeFileSync(agentPasswordFile, `${servers.secrets.agentPassword}\n`, { mode: 0o600 });
   const config = join(dir, 'signrelay.yaml');
   const fileRef = (name: string) => `{file: ${JSON.stringify(join(secretsDir, name))}}`;
   writeFileSync(config, sandboxConfigText(servers, join(dir, 'data'), fileRef, '# Written by `signrelay sandbox` for its embedded servers (secrets in secrets/).'), { mode: 0o600 });
@@ -59,6 +64,7 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     `  SMTP             ${world.smtp.host}:${world.smtp.port} (mail to ${SANDBOX.requestAddress} lands in INBOX)`,
     `  ${signing.displayName.padEnd(16)} ${signing.url} (simulator${signAfter > 0 ? `; signs sent requests after ${signAfter} s` : ''})`,
     `  ServiceNow       ${servicenow.url} (simulator; record ${SANDBOX.recordNumber} in ${SANDBOX.recordTable})`,
+    `  agent            ${SANDBOX.agentUser}, password in ${agentPasswordFile} (attach one PDF to the record, then "Send for signature": docs/servicenow.md)`,
     `  configuration    ${config}`,
     '',
     'Try, in another terminal:',

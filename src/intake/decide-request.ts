@@ -34,7 +34,7 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     }
   }
   if (problems.length === 0) problems.push(...signerProblems(draft, pdfs, policy));
-  if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, ...replyOf(draft) };
+  if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, ...replyOf(draft), record: draft.record };
   const own = policy.textTags ? pdfs.flatMap((p) => p.ownSigners) : [];
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
   const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;

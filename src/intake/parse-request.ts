@@ -15,7 +15,7 @@ import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
-import type { IntakePolicy, MailDecision } from './types.ts';
+import type { IntakePolicy, MailDecision, RecordRef } from './types.ts';
 
 export type RequestMail = Pick<
   ParsedMail,
@@ -62,7 +62,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
   const problems = [...documents.problems, ...record.problems, ...signers.problems, ...due.problems];
   if (problems.length > 0 || due.value === null || answer.to === null) {
-    return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason));
+    return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason), record.value);
   }
 
   return {
@@ -93,9 +93,9 @@ export function joinProblems(problems: readonly string[]): string {
   return problems.length === 1 ? problems[0]! : problems.map((p) => `- ${p}`).join('\n');
 }
 
-/** A rejection, answered when `to` is an address that may be answered. */
-function reject(problems: string[], to: { to: string; note: string | null } | null): MailDecision {
-  return { action: 'reject', reason: joinProblems(problems), problems, reply: to !== null, ...(to ? { replyTo: to.to, replyNote: to.note } : {}) };
+/** A rejection, answered when `to` is an address that may be answered; `record`, when the mail named one. */
+function reject(problems: string[], to: { to: string; note: string | null } | null, record: RecordRef | null = null): MailDecision {
+  return { action: 'reject', reason: joinProblems(problems), problems, reply: to !== null, ...(to ? { replyTo: to.to, replyNote: to.note } : {}), ...(record ? { record } : {}) };
 }
 
 function unauthenticated(authentication: AuthenticationVerdict, problem: string): MailDecision {

@@ -26,6 +26,7 @@ import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
+import { reportRefusalOnRecord } from './refusal-on-record.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 
@@ -178,6 +179,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const replyTo = decision.action === 'reject' && decision.reply && mail !== undefined ? decision.replyTo : undefined;
     const messageId = knownId ?? mail?.messageId ?? null;
     let reply = false;
+    let onRecord = false;
     let reason = decision.reason;
     deps.db.transaction(() => {
       // Counted and queued in one transaction: the limit holds however fast the mails come.
@@ -198,6 +200,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
           requester: replyTo ?? (mail ? mailFacts(mail).sender : null) ?? message.envelopeFrom ?? '',
           subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason, documents: [],
         }, at);
+        onRecord = reportRefusalOnRecord({ db: deps.db, config: deps.config, logger: deps.logger, now, policy: deps.policy }, mail, decision, requestId, at);
       }
       if (reply) {
         const composed = composeRejectionReply(mail!, (decision.action === 'reject' && decision.problems) || [decision.reason], deps.config.smtp.from, { to: replyTo!, requestAddress: deps.config.mailboxes.requests.address });
@@ -211,7 +214,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     } else {
       log.info(decision.action === 'reject' ? 'request rejected' : 'mail ignored', { reason, reply, to: reply ? replyTo : undefined });
     }
-    if (reply) deps.jobsQueued?.();
+    if (reply || onRecord) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };
   }
 }

@@ -83,6 +83,8 @@ export type MailDecision =
     action: 'reject'; reason: string; problems?: string[]; reply: boolean; authentication?: AuthenticationVerdict;
     /** Who the reply goes to, when reply is true (reply-address.ts); replyNote says why not the Reply-To. */
     replyTo?: string; replyNote?: string | null;
+    /** The record the mail names, when it got that far (refusal-on-record.ts notes the refusal there). */
+    record?: RecordRef | null;
   }
   | { action: 'request'; reason: string; reply: false; draft: RequestDraft; authentication?: AuthenticationVerdict };
 

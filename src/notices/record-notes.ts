@@ -1,6 +1,6 @@
 // The work notes signrelay writes on a record, pure: sent, a signer's signature (progress),
 // reminded, refused (declined, expired), withdrawn, failed and signed (also the body of the mail to the instance in
-// email mode). Each names its request and the request's signers. Every outside value in
+// email mode), and a request started from the record that signrelay refused (not sent). Each names its request and the request's signers. Every outside value in
 // them — signer names and addresses, provider references and words, reasons — goes through
 // record-text.ts, so a note is our own sentence with inert, bounded values in it, never
 // markup, a mention or a line someone else wrote. A signing link never appears: it is the
@@ -12,13 +12,17 @@ import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent';
 
-/** Events that change nothing about the request's state: a reminder, one signer's signature, a requester's question by reply (`asked`). */
-export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress', 'asked']);
+/**
+ * Events that change nothing about the request's state, so they leave `servicenow.status_field`
+ * alone: a reminder, one signer's signature, a requester's question by reply (`asked`), and a
+ * request refused before it was sent (`not-sent`: it never started).
+ */
+export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress', 'asked', 'not-sent']);
 
-/** The value `servicenow.status_field` takes at each transition (a reminder, a signature or a question changes nothing). */
-export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress' | 'asked'>;
+/** The value `servicenow.status_field` takes at each transition. */
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress' | 'asked' | 'not-sent'>;
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -44,7 +48,7 @@ export type RecordUpdate =
   | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
   /** `by`: the address that cancelled by a reply; an operator's `signrelay cancel` otherwise. */
   | { event: 'cancelled'; reason: string; by?: string }
-  | { event: 'failed'; reason: string }
+  | { event: 'failed' | 'not-sent'; reason: string }
   /** A requester asked by reply (`status`): who asked, and what they were told (our sentence with inert values). */
   | { event: 'asked'; by: string; said: string };
 
@@ -59,6 +63,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'cancelled': return withdrawnNote(request, update.reason, update.by);
     case 'asked': return `Status asked by ${recordValue(update.by)} by a reply to the acknowledgement (signrelay ${request.id}): ${update.said}`;
     case 'failed': return failedNote(request, update.reason);
+    case 'not-sent': return notSentNote(request, update.reason);
     case 'signed': return null;
   }
 }
@@ -133,6 +138,11 @@ export function withdrawnNote(request: NamedRequest, reason: string, by?: string
 /** signrelay gave up: `reason` is ours, but quotes what a service answered — made inert like any outside value. */
 export function failedNote(request: NamedRequest, reason: string): string {
   return `Signature request failed (signrelay ${request.id}): ${sentence(recordValue(reason, MAX_RECORD_REASON_CHARS))} The signrelay administrators were alerted.${signersSentence(request)}`;
+}
+
+/** A request started from the record (its notification) that signrelay refused: `reason` quotes the mail's own text — made inert. */
+export function notSentNote(request: Pick<RequestRow, 'id'>, reason: string): string {
+  return `The document could not be sent for signature (signrelay ${request.id}): ${sentence(recordValue(reason, MAX_RECORD_REASON_CHARS))} The signrelay administrators were alerted.`;
 }
 
 /** " Signers: Ann Lee <…>, Bob Stone <…>." or nothing. */

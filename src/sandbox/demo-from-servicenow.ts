@@ -16,13 +16,20 @@ export interface StartOnRecord {
   record: { table: string; number: string };
   pdf: { fileName: string; bytes: Buffer };
   step(at: number, headline: string, details?: string[]): void;
+  /** Prints a line of the demo's narration. */
+  out(line?: string): void;
 }
+
+/** The demo's opening line for this loop. */
+export const FROM_SERVICENOW_TITLE = 'signrelay demo: a request started on a ServiceNow record through the whole loop, back to the signed PDF on that record,';
 
 const BODY_LINES = /^(Record|Signer( \d+)?|Due):|^Ref:MSG/;
 
 /** Attaches the PDF and clicks the UI action as the agent; returns the notification mail, delivered to the INBOX. */
 export async function startOnRecord(start: StartOnRecord): Promise<ObservedMail> {
-  const { servicenow, world, agent, step } = start;
+  const { servicenow, world, agent, step, out } = start;
+  out(`1. On the record: an agent attaches a contract to ${start.record.number} and clicks "Send for signature"`);
+  out('   (the UI action of deploy/servicenow/signrelay-update-set.xml, imported into the ServiceNow simulator)');
   const record = servicenow.records.find((r) => r.number === start.record.number && r.table === start.record.table);
   const action = servicenow.updateSet?.uiActions.find((a) => a.table === start.record.table);
   if (!record || !action) throw new DemoIncomplete(`the ServiceNow simulator has no record ${start.record.number} or no "Send for signature" on ${start.record.table}`, false);

@@ -166,6 +166,12 @@ export function setRecordResolved(db: Db, requestId: string, record: { table: st
   db.prepare('UPDATE requests SET record_table = ?, record_sys_id = ?, updated_at = ? WHERE id = ?').run(record.table, record.sysId, now.toISOString(), requestId);
 }
 
+/** A rejected request's route and record, once it is known that the record should hear of the refusal (refusal-on-record.ts). */
+export function setRejectedRecord(db: Db, requestId: string, route: string, record: { number?: string; table?: string; sysId?: string; watermark?: string }, now: Date): void {
+  db.prepare("UPDATE requests SET route = ?, record_number = ?, record_table = ?, record_sys_id = ?, watermark = ?, updated_at = ? WHERE id = ? AND state = 'rejected'")
+    .run(route, record.number ?? null, record.table ?? null, record.sysId ?? null, record.watermark ?? null, now.toISOString(), requestId);
+}
+
 /** What a send created (provider.ts SendResult): kept with the request and its documents. Call inside the transaction that makes it `sent`. */
 export function setSendResult(db: Db, requestId: string, result: { orderId: string | null; tasks: Array<{ id: string; signer: string }>; documents: Array<Record<string, unknown> | null> }): void {
   db.prepare('UPDATE requests SET provider_order_id = ?, provider_tasks = ? WHERE id = ?')

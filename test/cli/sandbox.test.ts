@@ -30,6 +30,14 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     const secretFile = `${dirname(config)}/secrets/${secret}`;
     expect(yaml).toContain(`{file: ${JSON.stringify(secretFile)}}`);
     expect(/^provider: \{type: signicat,/m.test(yaml)).toBe(provider === 'signicat');
+    // The agent who clicks "Send for signature" by hand: the password file it names is the simulator's.
+    const agentFile = /^ {2}agent +agent\.alice, password in (\S+) /m.exec(sandbox.stdout)?.[1];
+    expect(agentFile).toBe(`${dirname(config)}/secrets/servicenow-agent-password`);
+    const snUrl = /^ {2}ServiceNow +(\S+)/m.exec(sandbox.stdout)![1]!;
+    const asAgent = await fetch(`${snUrl}/api/now/table/sc_req_item?sysparm_limit=1`, {
+      headers: { Authorization: `Basic ${Buffer.from(`agent.alice:${readFileSync(agentFile!, 'utf8').trim()}`).toString('base64')}`, Accept: 'application/json' },
+    });
+    expect(asAgent.status).toBe(200);
 
     const check = await runCli(['check', '--config', config], { env: bareEnv() });
     expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);

@@ -17,7 +17,7 @@ describe('signrelay demo --from-servicenow', () => {
       /^1\. On the record: an agent attaches a contract to RITM0010001 and clicks "Send for signature"$/m,
       step(String.raw`agent\.alice attached sample-contract\.pdf to RITM0010001 \(sc_req_item\)\n +ServiceNow simulator: POST /api/now/attachment/file → 201`),
       step(String.raw`agent\.alice clicked "Send for signature" on RITM0010001: the UI action queued signrelay\.send_for_signature$`),
-      /POST \/api\/now\/ui\/ui_action\/[0-9a-f]{32} → 200 as agent\.alice \(condition: gs\.hasRole\('itil'\) && current\.hasAttachments\(\)\)/,
+      /POST \/api\/now\/ui\/ui_action\/[0-9a-f]{32} → 200 as agent\.alice \(condition: gs\.hasRole\('itil'\) && signrelay\.onePdf\(current\) && signrelay\.notInSigning\(current\)\)/,
       /notification "signrelay: Send for signature \(sc_req_item\)" sent from ServiceNow <corp@service-now\.com> to sign@corp\.example: "Signature request RITM0010001"/,
       /Auto-Submitted: auto-generated; attached: sample-contract\.pdf/,
       /\| Signer: Ann Lee <ann\.lee@example\.com>\n +\| Ref:MSG\d{7}_[A-Za-z0-9]{20}$/m,

@@ -26,7 +26,7 @@ describe('the shipped update set', () => {
     expect(setId).toMatch(/^[0-9a-f]{32}$/);
 
     const rows = childrenNamed(root, 'sys_update_xml');
-    expect(rows.length).toBe(8);
+    expect(rows.length).toBe(9);
     expect(root.children).toHaveLength(rows.length + 1);
     const ids = new Set<string>();
     for (const row of rows) {
@@ -50,13 +50,17 @@ describe('the shipped update set', () => {
   it('holds the UI action on each table, the event it fires, the notification, its mail script and the inbound actions', () => {
     const set = readUpdateSet(xml);
     expect(set.rows.map((r) => r.recordTable).sort()).toEqual([
-      'sys_script_email', 'sys_ui_action', 'sys_ui_action', 'sysevent_email_action', 'sysevent_email_action',
+      'sys_script_email', 'sys_script_include', 'sys_ui_action', 'sys_ui_action', 'sysevent_email_action', 'sysevent_email_action',
       'sysevent_in_email_action', 'sysevent_in_email_action', 'sysevent_register',
     ]);
     expect(set.events).toEqual([{ name: 'signrelay.send_for_signature', table: 'task' }]);
-    expect(set.uiActions.map((a) => [a.table, a.name, a.active, a.needsAttachments, a.event])).toEqual(
-      TABLES.map((t) => [t, 'Send for signature', true, true, 'signrelay.send_for_signature']));
-    expect(set.uiActions.map((a) => a.requiredRoles)).toEqual([['itil'], ['sn_hr_core.case_writer']]);
+    expect(set.uiActions.map((a) => [a.table, a.name, a.active, a.event])).toEqual(
+      TABLES.map((t) => [t, 'Send for signature', true, 'signrelay.send_for_signature']));
+    expect(set.uiActions.map((a) => a.condition)).toEqual(['itil', 'sn_hr_core.case_writer'].map((role) =>
+      `gs.hasRole('${role}') && signrelay.onePdf(current) && signrelay.notInSigning(current)`));
+    expect([...set.scriptIncludes.keys()]).toEqual(['signrelay']);
+    // signrelay notes a refused request on the record (refusal-on-record.ts): the agent is told where to look.
+    expect(xml.match(/if it cannot be sent, a work note here says why\./g)).toHaveLength(2);
     expect(set.notifications.map((n) => [n.table, n.recipients])).toEqual([['sc_req_item', ['sign@corp.example']], ['sn_hr_core_case', ['sign+hr@corp.example']]]);
     for (const n of set.notifications) {
       expect(n).toMatchObject({ active: true, includeAttachments: true, event: 'signrelay.send_for_signature', omitWatermark: false });
@@ -67,6 +71,15 @@ describe('the shipped update set', () => {
     expect([...set.mailScripts.keys()]).toEqual(['signrelay_signer_lines']);
     expect(set.inboundActions.map((a) => [a.table, a.type, a.active])).toEqual(TABLES.map((t) => [t, 'reply', true]));
     for (const a of set.inboundActions) expect(a.script).toContain('current.update()');
+  });
+
+  it('lets only signrelay\'s sender put a file on a record by mail, and writes nothing of the mail where a customer sees it', () => {
+    for (const a of readUpdateSet(xml).inboundActions) {
+      expect(a.requiredRoles).toEqual(['signrelay_delivery']);
+      expect(a.conditionScript).toContain("email.origemail.toLowerCase() == 'sign@corp.example'");
+      expect(a.script).toContain("current.work_notes = 'Signed document received from signrelay.';");
+      expect(a.script).not.toMatch(/current\.comments|email\.(body|origemail|subject)/);
+    }
   });
 });
 
@@ -102,12 +115,29 @@ describe('the reader is strict', () => {
     ['a payload that is not a record', (s: string) => s.replace('<record_update table="sys_ui_action">', '<record_update table="sys_script">'), /must hold exactly one <sys_script> record/],
     ['a row without its table', (s: string) => s.replace(/<table>sc_req_item<\/table>\n<target_name>Send/, '<target_name>Send'), /has no <table>/],
     ['a second update set', (s: string) => s.replace('</unload>', `${/<sys_remote_update_set[\s\S]*?<\/sys_remote_update_set>/.exec(s)![0]}</unload>`), /expected one <sys_remote_update_set>, found 2/],
-    ['a condition the simulator cannot carry out', (s: string) => s.replace("gs.hasRole('itil') &amp;&amp; current.hasAttachments()", 'current.state == 3'), /the simulator carries out only/],
+    ['a notification using a mail script it does not hold', (s: string) => s.replace('${mail_script:signrelay_signer_lines}\n${watermark}</message_text><name>signrelay: Send for signature (sc_req_item)', '${mail_script:signrelay_other}\n${watermark}</message_text><name>signrelay: Send for signature (sc_req_item)'), /uses the mail script signrelay_other, which the update set does not hold/],
+    ['an inbound action without a target table', (s: string) => s.replace('<target_table>sc_req_item</target_table>', '<target_table/>'), /has no target_table/],
     ['a notification on an unregistered event', (s: string) => s.replace('<event_name>signrelay.send_for_signature</event_name><event_parm_1>', '<event_name>other.event</event_name><event_parm_1>'), /uses the event other\.event, which it does not register/],
   ])('refuses %s', (_what, change, error) => {
     const changed = change(xml);
     expect(changed).not.toBe(xml);
     expect(() => readUpdateSet(changed)).toThrow(UpdateSetError);
     expect(() => readUpdateSet(changed)).toThrow(error);
+  });
+});
+
+describe('the mail-script sandbox', () => {
+  it('gives a script no way out to the host: no host object, no code from strings', () => {
+    for (const escape of [
+      "template.print(typeof current.getValue.constructor('return process')())",
+      "template.print(typeof this.constructor.constructor('return process')())",
+      "template.print(typeof eval('process'))",
+    ]) expect(() => runMailScript(escape, { requested_for: 'u1' })).toThrow(/the script (failed|threw)/);
+    expect(runMailScript("template.print(typeof process + ' ' + typeof require + ' ' + typeof globalThis.setTimeout)", {})).toBe('undefined undefined undefined');
+  });
+
+  it('stops a busy loop and a microtask loop at its timeout', () => {
+    expect(() => runMailScript('for (;;) {}', {})).toThrow(/timed out/);
+    expect(() => runMailScript('Promise.resolve().then(function loop() { return Promise.resolve().then(loop); });', {})).toThrow(/timed out/);
   });
 });

@@ -13,7 +13,7 @@ import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { AGENT_PASSWORD, AGENT_USER, contractPdf, INSTANCE_ADDRESS, SN_PASSWORD, SN_USER, startWorld, type World } from './world.ts';
+import { AGENT_PASSWORD, AGENT_USER, ALERTS_TO, contractPdf, DELIVERY_USER, INSTANCE_ADDRESS, SN_PASSWORD, SN_USER, startWorld, type World } from './world.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 let world: World;
@@ -108,6 +108,9 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     await world.signing.signAll(simulated(request));
     const filed = await world.servicenow.inbound!.waitFor((m) => m.record?.number === 'HRC0020001' && m.attached.length > 0, 60_000);
     expect(filed.matchedBy).toBe('watermark');
+    // Filed by the update set's own inbound action (signrelay's address, its user's role), which writes only its fixed note.
+    expect(filed.action).toBe('signrelay: signed document (sn_hr_core_case)');
+    expect(record.journal.filter((j) => j.by === DELIVERY_USER).map((j) => [j.field, j.value])).toEqual([['work_notes', 'Signed document received from signrelay.']]);
     const signed = sha256(await world.signing.signedCopy(simulated(request), 0));
     await waitFor(() => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     expect(record.attachments.filter((a) => a.hash === signed)).toHaveLength(1);
@@ -131,6 +134,23 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     expect(tags.filter((t) => !/^\[!Sign\.1,[^,]*,[^,]*,ann\.lee@example\.com\]$/.test(t) && !/^\[!Recipient\.C,signrelay,Returns,returns\+[a-z0-9]+@corp\.example\]$/.test(t))).toEqual([]);
     expect(text).not.toContain('eve@evil.example');
     expect(world.signing.asked(simulated(request))).toEqual({ signers: ['ann.lee@example.com'], returnAddresses: [expect.stringMatching(/^returns\+[a-z0-9]+@corp\.example$/)] });
+  }, 180_000);
+
+  it('refused by signrelay (no usable signer on the record): one alert and one work note saying why, nothing sent to the provider', async () => {
+    const { record } = await recordWithPdf('sc_req_item', 'RITM0020005', { requested_for: 'g7h8', 'requested_for.name': 'Nobody', 'requested_for.email': 'not an address' });
+    const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO) && (m.parsed?.subject ?? '').includes('RITM0020005'));
+    const counts = world.signing.counts();
+    expect((await click(record)).status).toBe(200);
+    const isNote = (j: { field: string; value: string }) => j.field === 'work_notes' && j.value.startsWith('The document could not be sent for signature');
+    const note = await waitFor(() => record.journal.find(isNote), { timeoutMs: 20_000, what: 'the work note on RITM0020005', describe: () => record.journal });
+    expect(note.value).toContain('no signer is named');
+    await waitFor(() => alerts().length > 0, { timeoutMs: 20_000, what: 'the operator alert' });
+    await world.daemon!.jobs.idle();
+    expect(record.journal.filter(isNote)).toHaveLength(1);
+    expect(alerts()).toHaveLength(1);
+    expect(listRequests(world.daemon!.db).filter((r) => r.recordNumber === 'RITM0020005').map((r) => r.state)).toEqual(['rejected']);
+    expect(world.signing.counts()).toEqual(counts);
+    expect(record.attachments).toHaveLength(1);
   }, 180_000);
 
   it('is refused as the instance refuses it: without the role, without an attachment, without credentials', async () => {

@@ -34,6 +34,8 @@ export const REFERER = 'https://corp.example';
 /** An agent who may click the update set's UI actions (roles itil and sn_hr_core.case_writer). */
 export const AGENT_USER = 'agent.alice';
 export const AGENT_PASSWORD = 'agent-pass-do-not-log-5e11';
+/** The sys_user whose email is signrelay's From address (sign@corp.example): role signrelay_delivery. */
+export const DELIVERY_USER = 'signrelay.delivery';
 
 /** Records the ServiceNow simulator holds in every world. */
 export const RECORDS = [
@@ -111,7 +113,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   });
   const servicenow = await startServiceNowSimulator({
     users: { [SN_USER]: SN_PASSWORD, [AGENT_USER]: AGENT_PASSWORD }, records: RECORDS, forbiddenTables: options.forbiddenTables,
-    roles: { [AGENT_USER]: ['itil', 'sn_hr_core.case_writer'] },
+    // signrelay's From address is a user's email, the one user with the role the update
+    // set's inbound actions require (docs/servicenow.md).
+    roles: { [AGENT_USER]: ['itil', 'sn_hr_core.case_writer'], [DELIVERY_USER]: ['signrelay_delivery'] },
+    userEmails: { [AGENT_USER]: 'agent.alice@corp.example', [DELIVERY_USER]: 'sign@corp.example' },
     ...(options.updateSet ? {
       updateSet: { definitions: readUpdateSet(readFileSync(SHIPPED_UPDATE_SET, 'utf8')), mail: { smtp: { host: '127.0.0.1', port: smtp.port }, from: `ServiceNow <${INSTANCE_ADDRESS}>` } },
     } : {}),

@@ -71,11 +71,11 @@ describe('the simulator\'s Send for signature', () => {
   });
 
   it.each([
-    ['the requested item\'s action on an HR case', () => actionOn('sc_req_item'), 'sn_hr_core_case', 403, /is on sc_req_item, not on sn_hr_core_case/],
-    ['an unknown UI action', () => '0'.repeat(32), 'sc_req_item', 404, /no UI action/],
-    ['no record named', () => actionOn('sc_req_item'), null, 400, /sysparm_table and sysparm_sys_id/],
-  ])('refuses %s', async (_what, action, table, status, detail) => {
-    const record = withPdf(table ?? 'sc_req_item', `RITM00400${Math.floor(Math.random() * 90 + 10)}`, {});
+    ['the requested item\'s action on an HR case', () => actionOn('sc_req_item'), 'sn_hr_core_case', 'RITM0040011', 403, /is on sc_req_item, not on sn_hr_core_case/],
+    ['an unknown UI action', () => '0'.repeat(32), 'sc_req_item', 'RITM0040012', 404, /no UI action/],
+    ['no record named', () => actionOn('sc_req_item'), null, 'RITM0040013', 400, /sysparm_table and sysparm_sys_id/],
+  ])('refuses %s', async (_what, action, table, number, status, detail) => {
+    const record = withPdf(table ?? 'sc_req_item', number, {});
     const before = sn.notifications.length;
     const answer = await click(action(), table ? `?sysparm_table=${table}&sysparm_sys_id=${record.sysId}` : '');
     expect(answer.status).toBe(status);
@@ -90,5 +90,45 @@ describe('the simulator\'s Send for signature', () => {
     const answer = await click(actionOn('sc_req_item'), query, { user: 'hr.only', password: 'hr-pw-0093' });
     expect(answer.status).toBe(403);
     expect(JSON.stringify(await answer.json())).toContain('needs the role itil');
+  });
+
+  // The notification mails every attachment of the record to the signer: the button shows
+  // only on a record with one attachment, a PDF (the script include's GlideAggregate count).
+  it.each([
+    ['a second PDF', { fileName: 'other.pdf', contentType: 'application/pdf', bytes: Buffer.from('%PDF-1.7 other') }, 'RITM0030021'],
+    ['a spreadsheet beside the PDF', { fileName: 'salaries.xlsx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes: Buffer.from('PK salaries') }, 'RITM0030022'],
+  ])('is not there on a record with %s', async (_what, extra, number) => {
+    const record = withPdf('sc_req_item', number, { requested_for: 'u1', 'requested_for.name': 'Ann Lee', 'requested_for.email': 'ann.lee@example.com' });
+    sn.attachFile('sc_req_item', record.sysId, extra);
+    const before = sn.notifications.length;
+    const answer = await click(actionOn('sc_req_item'), `?sysparm_table=sc_req_item&sysparm_sys_id=${record.sysId}`);
+    expect(answer.status).toBe(403);
+    expect(JSON.stringify(await answer.json())).toContain('signrelay.onePdf(current) is false');
+    expect(sn.notifications).toHaveLength(before);
+  });
+
+  it('is not there on a record with no attachment, or one that is not a PDF', async () => {
+    const bare = sn.addRecord({ table: 'sc_req_item', number: 'RITM0030023', fields: {} });
+    const notPdf = sn.addRecord({ table: 'sc_req_item', number: 'RITM0030024', fields: {} });
+    sn.attachFile('sc_req_item', notPdf.sysId, { fileName: 'note.txt', contentType: 'text/plain', bytes: Buffer.from('hello') });
+    for (const record of [bare, notPdf]) {
+      expect((await click(actionOn('sc_req_item'), `?sysparm_table=sc_req_item&sysparm_sys_id=${record.sysId}`)).status).toBe(403);
+    }
+  });
+
+  it('is not there a second time while the record\'s signing is open (status field sent) or done (signed)', async () => {
+    const record = withPdf('sc_req_item', 'RITM0030025', { requested_for: 'u1', 'requested_for.name': 'Ann Lee', 'requested_for.email': 'ann.lee@example.com' });
+    const query = `?sysparm_table=sc_req_item&sysparm_sys_id=${record.sysId}`;
+    expect((await click(actionOn('sc_req_item'), query)).status).toBe(200);
+    const sent = sn.notifications.length;
+    for (const status of ['sent', 'signed']) {
+      record.fields.u_signature_status = status; // what signrelay writes with servicenow.status_field
+      const again = await click(actionOn('sc_req_item'), query);
+      expect(again.status).toBe(403);
+      expect(JSON.stringify(await again.json())).toContain('signrelay.notInSigning(current) is false');
+    }
+    expect(sn.notifications).toHaveLength(sent);
+    record.fields.u_signature_status = 'declined'; // a round that ended unsigned: the agent may send again
+    expect((await click(actionOn('sc_req_item'), query)).status).toBe(200);
   });
 });

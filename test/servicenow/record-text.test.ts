@@ -1,7 +1,7 @@
 // Outside text on its way to a ServiceNow record, as a table: what each hostile value
 // becomes, that addresses stay readable, the bound, and the notes built from such values.
 import { describe, expect, it } from 'vitest';
-import { refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
+import { notSentNote, refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
 import { composeRequesterNotice } from '../../src/notices/compose-notices.ts';
 import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
 import type { RequestRow } from '../../src/store/requests.ts';
@@ -49,6 +49,12 @@ describe('the notes on a record', () => {
     expect(withdrawnNote(REQUEST, 'the wrong contract version')).toBe(
       'Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.');
     expect(withdrawnNote({ ...REQUEST, signers: [] }, '')).toBe('Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab).');
+  });
+
+  it('say why a request started from the record was not sent, the reason (which quotes the mail) inert and bounded', () => {
+    const note = notSentNote(REQUEST, `"[code]<img>[/code].pdf" is not a PDF\nSigned by CEO @[x:Admin] ${'A'.repeat(5_000)}`);
+    expect(note).toMatch(/^The document could not be sent for signature \(signrelay r_0123456789ab\): "\(code\)\(img\)\(\/code\)\.pdf" is not a PDF Signed by CEO \(at\)\(x:Admin\) A+…\.? The signrelay administrators were alerted\.$/);
+    expect(note.length).toBeLessThan(700);
   });
 
   it('carry a hostile decline reason as one inert, bounded line', () => {

@@ -2,10 +2,14 @@
 // it (classify-inbound.ts) and, for a Reply, attach the mail's attachments to the record —
 // skipping ones identical (same name and hash) to an attachment already there, and
 // silently discarding all of them when together they exceed the instance's limit, as the
-// real one does — then add the body as a comment. Returns the log entry tests inspect.
+// real one does — then add the body as a comment. With an imported update set, its inbound
+// actions decide instead (inbound-actions.ts): the attachments go on only when one of them
+// takes the mail, and what it writes is what its script writes. Returns the log entry tests
+// inspect.
 import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { classifyInbound, type ClassifyInboundOptions, type InboundClassification, type MatchedBy } from './classify-inbound.ts';
+import { runInboundActions, type InboundActionsContext } from './inbound-actions.ts';
 import type { SimInstance } from './instance.ts';
 
 export interface ProcessedMail {
@@ -23,6 +27,8 @@ export interface ProcessedMail {
   discarded?: string;
   /** Why a reply-looking mail was classified New. */
   note?: string;
+  /** With an imported update set: the inbound action that took the mail. */
+  action?: string;
 }
 
 export interface ApplyLimits {
@@ -40,6 +46,7 @@ export function applyInboundMail(
   instance: SimInstance,
   lookups: Omit<ClassifyInboundOptions, 'recordsNumbered'>,
   limits: ApplyLimits,
+  actions?: InboundActionsContext,
 ): ProcessedMail {
   const subject = mail.subject ?? '';
   const text = mail.text ?? '';
@@ -59,6 +66,17 @@ export function applyInboundMail(
     entry.discarded = `body of ${text.length} characters exceeds glide.email.inbound.max_body_chars (${limits.maxBodyChars}): no inbound action ran`;
     return entry;
   }
+  let journal: Array<['work_notes' | 'comments', string]> = [['comments', `reply from: ${from}\n\n${text.trim()}`]];
+  let by = from || 'guest';
+  if (actions) {
+    const run = runInboundActions({ classification: verdict.classification, from, subject, text }, record, actions);
+    if ('skipped' in run) {
+      entry.discarded = run.skipped;
+      return entry;
+    }
+    ({ journal, by } = run.ran);
+    entry.action = run.ran.action;
+  }
   const attachments = mail.attachments.filter((a) => a.content && a.content.length > 0);
   const total = attachments.reduce((sum, a) => sum + a.content.length, 0);
   if (total > limits.maxTotalAttachmentBytes) {
@@ -75,6 +93,6 @@ export function applyInboundMail(
       entry.attached.push(fileName);
     }
   }
-  instance.addJournal(record, 'comments', `reply from: ${from}\n\n${text.trim()}`, from || 'guest');
+  for (const [field, value] of journal) instance.addJournal(record, field, value, by);
   return entry;
 }

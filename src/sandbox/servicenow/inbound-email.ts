@@ -8,6 +8,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { applyInboundMail, DEFAULT_MAX_BODY_CHARS, DEFAULT_MAX_TOTAL_ATTACHMENT_BYTES, type ProcessedMail } from './apply-inbound-mail.ts';
 import { DEFAULT_FORWARD_PREFIXES, DEFAULT_REPLY_PREFIXES, type ClassifyInboundOptions } from './classify-inbound.ts';
+import type { InboundActionsContext } from './inbound-actions.ts';
 import type { SimInstance } from './instance.ts';
 
 export interface InboundOptions {
@@ -39,7 +40,8 @@ type Lookups = Pick<ClassifyInboundOptions, 'watermark' | 'sentMail'>;
 
 const DEFAULT_WAIT_MS = 10_000;
 
-export function startInboundProcessor(options: InboundOptions, instance: SimInstance, lookups: Lookups): InboundProcessor {
+/** `actions`: the imported update set's inbound actions; without one, the default action (attach, comment). */
+export function startInboundProcessor(options: InboundOptions, instance: SimInstance, lookups: Lookups, actions?: InboundActionsContext): InboundProcessor {
   const folder = options.folder ?? 'INBOX';
   const processedFolder = options.processedFolder ?? 'Processed';
   const limits = {
@@ -97,7 +99,7 @@ export function startInboundProcessor(options: InboundOptions, instance: SimInst
       for (const { uid, source } of mails) {
         let entry: ProcessedMail | null = null;
         try {
-          entry = applyInboundMail(await simpleParser(source), instance, classify, limits);
+          entry = applyInboundMail(await simpleParser(source), instance, classify, limits, actions);
         } catch (err) {
           note(`mail uid ${uid}`, err); // still filed away, or it would be read on every pass
         }

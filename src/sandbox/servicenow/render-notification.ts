@@ -4,10 +4,10 @@
 // update set writes its Signer lines with a mail script), `${mail_script:NAME}` runs that
 // mail script, `${watermark}` is the record's watermark, and without one in the body the
 // watermark is added at the end unless the notification omits it. Mail scripts are the
-// update set's own JavaScript, run in a fresh V8 context with the few Glide calls they use
-// (current.isValidField/getValue/getElement, template.print): the script tested is the one
-// an admin imports, not a copy of it.
-import { runInNewContext } from 'node:vm';
+// update set's own JavaScript, run in a fresh context (glide-sandbox.ts) with the few Glide
+// calls they use (current.isValidField/getValue/getElement, template.print): the script
+// tested is the one an admin imports, not a copy of it.
+import { runGlideScript } from './glide-sandbox.ts';
 import type { NotificationDefinition } from './update-set.ts';
 
 /** A record's values by field name; dot-walked values under `field.subfield` (e.g. requested_for.email). */
@@ -20,21 +20,16 @@ export interface RenderContext {
   watermark(): string;
 }
 
-const MAIL_SCRIPT_TIMEOUT_MS = 1_000;
 const VARIABLE = /\$\{\s*([^}]*?)\s*\}/g;
+
+/** A record's values as a script or notification sees them: its fields (dot-walked ones included), number, sys_id, class. */
+export function recordValuesOf(record: { fields: Record<string, string>; number: string; sysId: string; sysClassName: string }): RecordValues {
+  return { ...record.fields, number: record.number, sys_id: record.sysId, sys_class_name: record.sysClassName };
+}
 
 /** Runs a sys_script_email script for the record; returns what it printed. */
 export function runMailScript(script: string, values: RecordValues): string {
-  let printed = '';
-  const element = (path: string) => ({ toString: () => values[path] ?? '' });
-  const current = {
-    isValidField: (field: string) => Object.keys(values).some((key) => key === field || key.startsWith(`${field}.`)),
-    getValue: (field: string) => values[field] ?? null,
-    getElement: element,
-  };
-  const template = { print: (text: unknown) => { printed += String(text); } };
-  runInNewContext(script, { current, template, email: {}, email_action: {}, event: {} }, { timeout: MAIL_SCRIPT_TIMEOUT_MS });
-  return printed;
+  return String(runGlideScript(script, { values }, '__printed'));
 }
 
 function substitute(text: string, context: RenderContext, allowScripts: boolean): { text: string; watermarked: boolean } {

@@ -41,6 +41,8 @@ export interface ServiceNowSimulatorOptions {
   updateSet?: { definitions: UpdateSetDefinitions; mail: NotificationMailOptions };
   /** Users' roles (a UI action's condition may need one); `admin` has them all. */
   roles?: Record<string, string[]>;
+  /** Users' email addresses (sys_user.email): an inbound mail's sender is the user with its From address. */
+  userEmails?: Record<string, string>;
   now?: () => number;
   /** Serve https with this certificate (TLS tests); default plain http. */
   tls?: ServeTls;
@@ -187,7 +189,13 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     ? startInboundProcessor(options.inbound, instance, {
       watermark: (mark) => watermarks.get(mark),
       sentMail: (messageId) => sentMails.get(messageId.replace(/^<|>$/g, '')),
-    })
+    }, options.updateSet ? {
+      actions: options.updateSet.definitions.inboundActions, scriptIncludes: options.updateSet.definitions.scriptIncludes,
+      userByEmail: (address) => {
+        const user = Object.entries(options.userEmails ?? {}).find(([, email]) => email.toLowerCase() === address.toLowerCase())?.[0];
+        return user === undefined ? undefined : { user, roles: options.roles?.[user] ?? [] };
+      },
+    } : undefined)
     : null;
 
   const recordOf = (table: string, sysId: string) => {

@@ -1,7 +1,8 @@
 // What the simulated instance does when an agent clicks a UI action from the imported update
 // set on a record (update-set.ts): the action must exist, be active, sit on the record's
-// table (or a parent of it) and its condition must hold for the agent and the record (the
-// roles, attachments present) — else the button is not there, and the call is refused as the
+// table (or a parent of it) and its condition — the update set's own JavaScript, with its
+// script includes, run for the agent's roles and the record (its fields, its sys_attachment
+// rows) — must be true; else the button is not there, and the call is refused as the
 // instance refuses an action it does not show. Its script queues the event; each active
 // notification on that event and the record's table is rendered (render-notification.ts) and
 // mailed over SMTP as the instance's notifications are: from the instance's sender,
@@ -13,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import nodemailer from 'nodemailer';
 import { sendJson } from '../http-util.ts';
 import { snError, SimInstance, type SimRecord } from './instance.ts';
-import { renderNotification, type RecordValues } from './render-notification.ts';
+import { runGlideScript } from './glide-sandbox.ts';
+import { recordValuesOf, renderNotification } from './render-notification.ts';
 import type { NotificationDefinition, UiActionDefinition, UpdateSetDefinitions } from './update-set.ts';
 
 export interface NotificationMailOptions {
@@ -51,11 +53,6 @@ export interface UiActionContext {
 
 const NOT_AVAILABLE = (detail: string) => snError(403, 'Operation Failed', detail);
 
-/** The record's values as a notification sees them: its fields (dot-walked ones included), number, sys_id. */
-function valuesOf(record: SimRecord): RecordValues {
-  return { ...record.fields, number: record.number, sys_id: record.sysId, sys_class_name: record.sysClassName };
-}
-
 /** A UI action or notification on a table applies to its records and to those of the tables extending it. */
 const onTable = (record: SimRecord, table: string) => SimInstance.inTable(record, table);
 
@@ -91,15 +88,24 @@ export async function invokeUiAction(ctx: UiActionContext, actionSysId: string, 
 function refuseUnlessShown(action: UiActionDefinition, record: SimRecord, ctx: UiActionContext): void {
   if (!action.active) throw NOT_AVAILABLE(`the UI action "${action.name}" is not active`);
   if (!onTable(record, action.table)) throw NOT_AVAILABLE(`the UI action "${action.name}" is on ${action.table}, not on ${record.sysClassName}`);
-  const missing = action.requiredRoles.filter((role) => !ctx.roles.includes(role) && !ctx.roles.includes('admin'));
-  if (missing.length > 0) throw NOT_AVAILABLE(`the UI action "${action.name}" is not available to ${ctx.user}: its condition needs the role ${missing.join(', ')}`);
-  if (action.needsAttachments && record.attachments.length === 0) throw NOT_AVAILABLE(`the UI action "${action.name}" is not available on ${record.number}: the record has no attachment`);
+  // Each `&&` part on its own, in order, so the refusal names the part that is false.
+  const includes = [...ctx.definitions.scriptIncludes.values()].join('\n');
+  const input = {
+    values: recordValuesOf(record), roles: ctx.roles,
+    tables: { sys_attachment: record.attachments.map((a) => ({ table_name: record.sysClassName, table_sys_id: record.sysId, content_type: a.contentType, file_name: a.fileName })) },
+  };
+  for (const part of action.condition.split('&&').map((p) => p.trim()).filter(Boolean)) {
+    const [holds, missing] = runGlideScript(`${includes}\nvar __holds = Boolean(${part});`, input, '[__holds, __missingRoles]') as [boolean, string[]];
+    if (holds) continue;
+    if (missing.length > 0) throw NOT_AVAILABLE(`the UI action "${action.name}" is not available to ${ctx.user}: its condition needs the role ${missing.join(', ')}`);
+    throw NOT_AVAILABLE(`the UI action "${action.name}" is not available on ${record.number}: its condition ${part} is false`);
+  }
 }
 
 async function send(notification: NotificationDefinition, record: SimRecord, ctx: UiActionContext): Promise<SentNotification> {
   let watermark = '';
   const { subject, text } = renderNotification(notification, {
-    values: valuesOf(record), mailScripts: ctx.definitions.mailScripts,
+    values: recordValuesOf(record), mailScripts: ctx.definitions.mailScripts,
     watermark: () => (watermark ||= ctx.issueWatermark(record)),
   });
   const attachments = notification.includeAttachments ? record.attachments : [];

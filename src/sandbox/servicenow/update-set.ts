@@ -2,10 +2,11 @@
 // an instance's importer sees it — an `unload` with one sys_remote_update_set and
 // sys_update_xml rows, each carrying a record as XML in its payload — and returns the
 // definitions the simulated instance acts on: UI actions, registered events, notifications,
-// mail scripts and inbound email actions. Strict: a row without its fields, a payload that
-// is not one record of its table, a UI action condition or script the simulator cannot
-// carry out faithfully, or a notification on an unregistered event is an error naming the
-// row, so a broken update set fails here and not silently on an instance.
+// mail scripts, script includes and inbound email actions. Strict: a row without its fields,
+// a payload that is not one record of its table, a UI action script the simulator cannot
+// carry out faithfully, a notification on an unregistered event or using a mail script the
+// set does not hold is an error naming the row, so a broken update set fails here and not
+// silently on an instance. Conditions and scripts are run, not parsed (glide-sandbox.ts).
 import { childrenNamed, childText, parseXml, type XmlElement } from './xml-tree.ts';
 
 export interface UiActionDefinition {
@@ -14,9 +15,7 @@ export interface UiActionDefinition {
   actionName: string;
   table: string;
   active: boolean;
-  /** The condition, read as the roles it requires and whether the record must have attachments. */
-  requiredRoles: string[];
-  needsAttachments: boolean;
+  /** Server-side JavaScript, run for the agent and the record (ui-action.ts): the button shows when it is true. */
   condition: string;
   /** The event its script queues (gs.eventQueue). */
   event: string;
@@ -43,11 +42,19 @@ export interface NotificationDefinition {
 export interface InboundActionDefinition {
   sysId: string;
   name: string;
+  /** target_table: the action runs only for a mail filed on a record of this table (or one extending it). */
   table: string;
+  /** reply, new or forward: the classification it acts on. */
   type: string;
   active: boolean;
+  order: number;
+  /** from: a user name the sender must be; empty, anyone. */
+  from: string;
+  /** required_roles: the sender (the user whose email is the From address) must hold one. */
+  requiredRoles: string[];
   conditionScript: string;
   script: string;
+  stopProcessing: boolean;
 }
 
 export interface UpdateSetDefinitions {
@@ -60,6 +67,8 @@ export interface UpdateSetDefinitions {
   notifications: NotificationDefinition[];
   /** sys_script_email: name → script. */
   mailScripts: Map<string, string>;
+  /** sys_script_include: name → script, available to every condition and script. */
+  scriptIncludes: Map<string, string>;
   inboundActions: InboundActionDefinition[];
 }
 
@@ -71,7 +80,7 @@ export class UpdateSetError extends Error {
 }
 
 const ROW_FIELDS = ['name', 'type', 'table', 'action', 'remote_update_set', 'payload'] as const;
-const ROLE_CONDITION = /^gs\.hasRole\('([\w.]+)'\)$/;
+const MAIL_SCRIPT_USE = /\$\{\s*mail_script:([^}\s]+)\s*\}/g;
 const EVENT_QUEUE = /gs\.eventQueue\('([\w.]+)',\s*current\b/g;
 
 const bool = (record: XmlElement, field: string) => childText(record, field) === 'true';
@@ -95,21 +104,13 @@ function payloadRecord(rowName: string, payload: string): { table: string; recor
 
 function uiAction(rowName: string, record: XmlElement): UiActionDefinition {
   const condition = childText(record, 'condition');
-  const requiredRoles: string[] = [];
-  let needsAttachments = false;
-  for (const part of condition.split('&&').map((p) => p.trim()).filter(Boolean)) {
-    const role = ROLE_CONDITION.exec(part);
-    if (role) requiredRoles.push(role[1]!);
-    else if (part === 'current.hasAttachments()') needsAttachments = true;
-    else throw new UpdateSetError(`the condition of ${rowName} has "${part}": the simulator carries out only gs.hasRole('…') and current.hasAttachments(), joined by &&`);
-  }
   const script = childText(record, 'script');
   const events = [...script.matchAll(EVENT_QUEUE)].map((m) => m[1]!);
   if (events.length !== 1) throw new UpdateSetError(`the script of ${rowName} must queue exactly one event with gs.eventQueue('…', current, …); it queues ${events.length}`);
   if (bool(record, 'client')) throw new UpdateSetError(`${rowName} is a client-side UI action: the simulator runs server-side ones only`);
   return {
     sysId: childText(record, 'sys_id'), name: childText(record, 'name'), actionName: childText(record, 'action_name'), table: childText(record, 'table'),
-    active: bool(record, 'active'), requiredRoles, needsAttachments, condition, event: events[0]!,
+    active: bool(record, 'active'), condition, event: events[0]!,
   };
 }
 
@@ -121,6 +122,17 @@ function notification(rowName: string, record: XmlElement): NotificationDefiniti
     active: bool(record, 'active'), includeAttachments: bool(record, 'include_attachments'), subject: childText(record, 'subject'),
     text: childText(record, 'message_text'), recipients: childText(record, 'recipient_users').split(',').map((r) => r.trim()).filter(Boolean),
     from: childText(record, 'from'), omitWatermark: bool(record, 'omit_watermark'),
+  };
+}
+
+function inboundAction(rowName: string, record: XmlElement): InboundActionDefinition {
+  const table = childText(record, 'target_table');
+  if (!table) throw new UpdateSetError(`${rowName} has no target_table`);
+  return {
+    sysId: childText(record, 'sys_id'), name: childText(record, 'name'), table, type: childText(record, 'type'),
+    active: bool(record, 'active'), order: Number(childText(record, 'order') || '100'), from: childText(record, 'from'),
+    requiredRoles: childText(record, 'required_roles').split(',').map((r) => r.trim()).filter(Boolean),
+    conditionScript: childText(record, 'condition_script'), script: childText(record, 'script'), stopProcessing: bool(record, 'stop_processing'),
   };
 }
 
@@ -138,7 +150,7 @@ export function readUpdateSet(xml: string): UpdateSetDefinitions {
   const set = sets[0]!;
   const definitions: UpdateSetDefinitions = {
     name: childText(set, 'name'), sysId: childText(set, 'sys_id'), rows: [],
-    uiActions: [], events: [], notifications: [], mailScripts: new Map(), inboundActions: [],
+    uiActions: [], events: [], notifications: [], mailScripts: new Map(), scriptIncludes: new Map(), inboundActions: [],
   };
   if (!definitions.name || !definitions.sysId) throw new UpdateSetError('the sys_remote_update_set has no name or sys_id');
   const unknown = root.children.filter((c) => c.name !== 'sys_remote_update_set' && c.name !== 'sys_update_xml');
@@ -159,12 +171,8 @@ export function readUpdateSet(xml: string): UpdateSetDefinitions {
       case 'sysevent_register': definitions.events.push({ name: childText(record, 'event_name'), table: childText(record, 'table') }); break;
       case 'sysevent_email_action': definitions.notifications.push(notification(rowName, record)); break;
       case 'sys_script_email': definitions.mailScripts.set(childText(record, 'name'), childText(record, 'script')); break;
-      case 'sysevent_in_email_action':
-        definitions.inboundActions.push({
-          sysId: childText(record, 'sys_id'), name: childText(record, 'name'), table: childText(record, 'table'), type: childText(record, 'type'),
-          active: bool(record, 'active'), conditionScript: childText(record, 'condition_script'), script: childText(record, 'script'),
-        });
-        break;
+      case 'sys_script_include': definitions.scriptIncludes.set(childText(record, 'name'), childText(record, 'script')); break;
+      case 'sysevent_in_email_action': definitions.inboundActions.push(inboundAction(rowName, record)); break;
       default: throw new UpdateSetError(`${rowName} holds a ${table} record, which the simulator does not know`);
     }
   }
@@ -172,6 +180,11 @@ export function readUpdateSet(xml: string): UpdateSetDefinitions {
   const registered = new Set(definitions.events.map((e) => e.name));
   for (const used of [...definitions.uiActions, ...definitions.notifications]) {
     if (!registered.has(used.event)) throw new UpdateSetError(`"${used.name}" uses the event ${used.event}, which it does not register`);
+  }
+  for (const n of definitions.notifications) {
+    for (const [, name] of `${n.subject}\n${n.text}`.matchAll(MAIL_SCRIPT_USE)) {
+      if (!definitions.mailScripts.has(name!)) throw new UpdateSetError(`"${n.name}" uses the mail script ${name}, which the update set does not hold`);
+    }
   }
   return definitions;
 }
