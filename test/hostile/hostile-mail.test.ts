@@ -135,7 +135,13 @@ function attemptsOf(row: MessageRow): number {
   return attempt?.attempts ?? 0;
 }
 
-function repliesTo(id: string) {
+/** Mails signrelay sent the sender of case `id`: rejection replies (`reply`) or acknowledgements of a request sent for signing. */
+function mailsTo(id: string, kind: 'reply' | 'acknowledgement' = 'reply') {
+  const marked = new RegExp(`^X-Signrelay: ${kind}\\r?$`, 'mi');
+  return getHostile().world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === senderOf(id)) && marked.test(m.raw.toString('latin1')));
+}
+
+function allMailsTo(id: string) {
   return getHostile().world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === senderOf(id)));
 }
 
@@ -158,8 +164,11 @@ describe('each hostile mail ends in exactly one folder, with its reason and at m
     c.check?.(row.requestId);
 
     await waitUntilJobsSettle(world);
-    const replies = repliesTo(c.id);
-    expect(replies).toHaveLength(c.replies);
+    expect(mailsTo(c.id, 'reply')).toHaveLength(c.replies);
+    // A request sent for signing is acknowledged once; nothing else reaches the sender.
+    expect(mailsTo(c.id, 'acknowledgement')).toHaveLength(c.outcome === 'request' ? 1 : 0);
+    const replies = allMailsTo(c.id);
+    expect(replies).toHaveLength(c.replies + (c.outcome === 'request' ? 1 : 0));
     for (const reply of replies) {
       expect(reply.envelope.rcptTo.map((r) => r.address)).toEqual([senderOf(c.id)]);
       expect(reply.raw.toString('latin1')).toMatch(new RegExp(`^In-Reply-To: ${messageIdOf(c.id)}`, 'mi'));
@@ -184,7 +193,7 @@ describe('a 50 MB mail', () => {
     expect(attemptsOf(row)).toBe(1);
     expect(await foldersHolding(world, messageIdOf(id))).toEqual(['Rejected']);
     await waitUntilJobsSettle(world);
-    expect(repliesTo(id)).toHaveLength(1);
+    expect(mailsTo(id)).toHaveLength(1);
   }, 180_000);
 });
 
@@ -194,7 +203,7 @@ describe('after all of it', () => {
     // The data dir's parent was created empty for this world.
     expect(readdirSync(dirname(dataDir))).toEqual(['data']);
     for (const file of filesUnder(dataDir)) {
-      expect(file).toMatch(/^(signrelay\.db(-wal|-shm)?|signrelay\.pid|blobs\/|blobs\/[0-9a-f]{2}\/|blobs\/[0-9a-f]{2}\/[0-9a-f]{64}\.pdf)$/);
+      expect(file).toMatch(/^(signrelay\.db(-wal|-shm)?|signrelay\.pid|credential-fingerprint\.key|blobs\/|blobs\/[0-9a-f]{2}\/|blobs\/[0-9a-f]{2}\/[0-9a-f]{64}\.pdf)$/);
     }
     for (const base of [dataDir, resolve(dataDir, 'blobs'), process.cwd(), '/']) {
       expect(existsSync(resolve(base, '../../etc/passwd.pdf'))).toBe(false);
