@@ -50,6 +50,10 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(text).toContain(`${display}: ${reference}`);
     expect(text).toMatch(/1\. Ann Lee <ann\.lee@example\.com>\n {2}2\. Bob Stone <bob\.stone@corp\.example>/);
     for (const command of ['cancel REASON', 'remind', 'extend DATE', 'status']) expect(text).toContain(`  ${command}`);
+    // Said on the command's own line where the provider cannot move a due date (Signicat), not where it can.
+    const extendLine = text.split('\n').find((line) => line.startsWith('  extend DATE'))!;
+    if (provider === 'signicat') expect(extendLine).toContain('(Signicat cannot move a due date: you will be told so)');
+    else expect(extendLine).not.toContain('cannot');
     expect(getAcknowledgement(world.daemon!.db, request.id)!.messageId).toBe(parsed!.messageId);
     // Once: the mail jobs of the request hold one acknowledgement, whatever the runner does next.
     await world.daemon!.jobs.idle();
