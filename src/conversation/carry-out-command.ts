@@ -62,6 +62,26 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     deps.jobsQueued?.();
   }
 
+  /** Each sent document of the request, with what an earlier run of this command did to it (effect `reply-NAME-COMMAND-SEQ`). */
+  function documentEffects(request: RequestRow, name: 'reminder' | 'extend', command: ReplyCommandRow) {
+    return getDocuments(db, request.id).flatMap((doc) => {
+      if (!doc.providerRef) return [];
+      const effect = `reply-${name}-${command.id}-${doc.seq}`;
+      return [{ doc: { ...doc, providerRef: doc.providerRef }, effect, phase: lastEffectPhase(db, request.id, effect), document: sentDocumentOf(request, doc) }];
+    });
+  }
+
+  /** The provider call, its intent recorded before it and its failure after; its result is the caller's, with what it reports. */
+  async function callOnce(request: RequestRow, effect: string, reference: string, detail: Record<string, unknown>, call: () => Promise<void>): Promise<void> {
+    addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference, ...detail } }, deps.now());
+    try {
+      await call();
+    } catch (err) {
+      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
+      throw err;
+    }
+  }
+
   async function statuses(request: RequestRow): Promise<DocumentStatus[]> {
     const found: DocumentStatus[] = [];
     for (const doc of getDocuments(db, request.id)) if (doc.providerRef) found.push(await deps.provider.status(sentDocumentOf(request, doc)));
@@ -86,24 +106,14 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const outcomes: string[] = [];
     let waiting: DocumentStatus[] = [];
-    for (const doc of getDocuments(db, request.id)) {
-      if (!doc.providerRef) continue;
-      const effect = `reply-reminder-${command.id}-${doc.seq}`;
-      const phase = lastEffectPhase(db, request.id, effect);
+    for (const { doc, effect, phase, document } of documentEffects(request, 'reminder', command)) {
       if (phase === 'done') { outcomes.push('sent'); continue; }
       // An intent without a result: the process died during the call, which may have gone out.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
-      const document = sentDocumentOf(request, doc);
       const current = await deps.provider.status(document);
       if (current.phase !== 'in-progress') { outcomes.push('nobody'); continue; }
       waiting = [...waiting, current];
-      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference: doc.providerRef } }, deps.now());
-      try {
-        await deps.provider.sendReminder(document);
-      } catch (err) {
-        addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
-        throw err;
-      }
+      await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
       db.transaction(() => {
         addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef } }, deps.now());
         queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', seq: doc.seq, by: command.sender ?? undefined }, deps.now());
@@ -139,23 +149,13 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       pendingDone?.();
       pendingDone = null;
     };
-    for (const doc of getDocuments(db, request.id)) {
-      if (!doc.providerRef) continue;
-      const effect = `reply-extend-${command.id}-${doc.seq}`;
-      const phase = lastEffectPhase(db, request.id, effect);
+    for (const { doc, effect, phase, document } of documentEffects(request, 'extend', command)) {
       if (phase === 'done') { outcomes.push('moved'); continue; }
       // An intent without a result: the process died during the call, which may have moved it.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
-      const document = sentDocumentOf(request, doc);
       try {
         if ((await deps.provider.status(document)).phase !== 'in-progress') { outcomes.push('nobody'); continue; }
-        addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference: doc.providerRef, dueDate: due } }, deps.now());
-        try {
-          await deps.provider.extend(document, dueMomentOf(due));
-        } catch (err) {
-          addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
-          throw err;
-        }
+        await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMomentOf(due)));
       } catch (err) {
         flush();
         throw err;
