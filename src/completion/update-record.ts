@@ -14,7 +14,7 @@ import { getRequest } from '../store/requests.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, setFieldOnce, type RecordDeps, type RecordRef } from './record-effects.ts';
 import { updateMarker, type RecordEvent } from '../notices/record-notes.ts';
 
-const EVENTS: readonly RecordEvent[] = ['sent', 'progress', 'reminded', 'declined', 'expired', 'cancelled', 'failed', 'signed', 'asked', 'not-sent'];
+const EVENTS: readonly RecordEvent[] = ['sent', 'progress', 'reminded', 'extended', 'declined', 'expired', 'cancelled', 'failed', 'signed', 'asked', 'not-sent'];
 
 interface Payload {
   event: RecordEvent;

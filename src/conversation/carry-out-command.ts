@@ -1,9 +1,12 @@
 // The `command` job: a reply command that asks the provider — `remind` (the signers who have
-// not signed yet) or `status` (who has signed) — carried out once and answered once. A
-// reminder has an intent and a result per document in the audit trail (effect
-// `reply-reminder-N-SEQ`): a retry after a crash skips a document whose call may have gone
-// out (a missing reminder is better than two). The record's note and the answer are queued
-// in the transaction that marks the command done; a command already done does nothing.
+// not signed yet), `extend` (a later due date) or `status` (who has signed) — carried out
+// once and answered once. A reminder or an extension has an intent and a result per document
+// in the audit trail (effects `reply-reminder-N-SEQ`, `reply-extend-N-SEQ`): a retry after a
+// crash skips a document whose call may have gone out (a missing reminder is better than
+// two; a due date whose move is unknown is said to be unknown, not asked for again). The
+// record's note and the answer are queued in the transaction that marks the command done
+// (for extend, with the last call's result and the request's new due date); a command
+// already done does nothing.
 import type { Config } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -15,7 +18,8 @@ import { SignrelayError } from '../errors.ts';
 import { findReplyCommand, finishReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
 import { addEvent, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, sentDocumentOf, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, setDueDate, type RequestRow } from '../store/requests.ts';
+import { dueMomentOf } from '../scheduler/reminder-due.ts';
 import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
 import { describeSignerProgress } from '../notices/signer-progress.ts';
@@ -58,6 +62,26 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     deps.jobsQueued?.();
   }
 
+  /** Each sent document of the request, with what an earlier run of this command did to it (effect `reply-NAME-COMMAND-SEQ`). */
+  function documentEffects(request: RequestRow, name: 'reminder' | 'extend', command: ReplyCommandRow) {
+    return getDocuments(db, request.id).flatMap((doc) => {
+      if (!doc.providerRef) return [];
+      const effect = `reply-${name}-${command.id}-${doc.seq}`;
+      return [{ doc: { ...doc, providerRef: doc.providerRef }, effect, phase: lastEffectPhase(db, request.id, effect), document: sentDocumentOf(request, doc) }];
+    });
+  }
+
+  /** The provider call, its intent recorded before it and its failure after; its result is the caller's, with what it reports. */
+  async function callOnce(request: RequestRow, effect: string, reference: string, detail: Record<string, unknown>, call: () => Promise<void>): Promise<void> {
+    addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference, ...detail } }, deps.now());
+    try {
+      await call();
+    } catch (err) {
+      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
+      throw err;
+    }
+  }
+
   async function statuses(request: RequestRow): Promise<DocumentStatus[]> {
     const found: DocumentStatus[] = [];
     for (const doc of getDocuments(db, request.id)) if (doc.providerRef) found.push(await deps.provider.status(sentDocumentOf(request, doc)));
@@ -82,24 +106,14 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const outcomes: string[] = [];
     let waiting: DocumentStatus[] = [];
-    for (const doc of getDocuments(db, request.id)) {
-      if (!doc.providerRef) continue;
-      const effect = `reply-reminder-${command.id}-${doc.seq}`;
-      const phase = lastEffectPhase(db, request.id, effect);
+    for (const { doc, effect, phase, document } of documentEffects(request, 'reminder', command)) {
       if (phase === 'done') { outcomes.push('sent'); continue; }
       // An intent without a result: the process died during the call, which may have gone out.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
-      const document = sentDocumentOf(request, doc);
       const current = await deps.provider.status(document);
       if (current.phase !== 'in-progress') { outcomes.push('nobody'); continue; }
       waiting = [...waiting, current];
-      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference: doc.providerRef } }, deps.now());
-      try {
-        await deps.provider.sendReminder(document);
-      } catch (err) {
-        addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
-        throw err;
-      }
+      await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
       db.transaction(() => {
         addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef } }, deps.now());
         queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', seq: doc.seq, by: command.sender ?? undefined }, deps.now());
@@ -116,6 +130,57 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     finish(command, request, payload, said);
   }
 
+  async function extend(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
+    const due = command.argument ?? '';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SignrelayError('permanent', 'reply_extend_no_date', `reply command ${command.id} (extend) holds no due date`);
+    if (request.state !== 'sent') {
+      finish(command, request, payload, `Request ${request.id} is ${request.state} now: its due date stays ${request.dueDate}.`);
+      return;
+    }
+    // Two replies asking for the same date (or an earlier one) before either was carried out.
+    if (due <= request.dueDate) {
+      finish(command, request, payload, `The due date of request ${request.id} is ${request.dueDate} already, not earlier than ${due}: nothing was changed.`);
+      return;
+    }
+    const outcomes: Array<'moved' | 'unknown' | 'nobody'> = [];
+    // The last call's result waits for the transaction that moves the request's due date.
+    let pendingDone: (() => void) | null = null;
+    const flush = () => {
+      pendingDone?.();
+      pendingDone = null;
+    };
+    for (const { doc, effect, phase, document } of documentEffects(request, 'extend', command)) {
+      if (phase === 'done') { outcomes.push('moved'); continue; }
+      // An intent without a result: the process died during the call, which may have moved it.
+      if (phase === 'intent') { outcomes.push('unknown'); continue; }
+      try {
+        if ((await deps.provider.status(document)).phase !== 'in-progress') { outcomes.push('nobody'); continue; }
+        await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMomentOf(due)));
+      } catch (err) {
+        flush();
+        throw err;
+      }
+      flush();
+      pendingDone = () => addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef, dueDate: due } }, deps.now());
+      outcomes.push('moved');
+      deps.logger.info('due date moved by reply', { requestId: request.id, reference: doc.providerRef, dueDate: due });
+    }
+    const name = deps.provider.displayName;
+    if (outcomes.includes('unknown')) {
+      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`, flush);
+      return;
+    }
+    if (!outcomes.includes('moved')) {
+      finish(command, request, payload, `The due date stays ${request.dueDate}: ${name} no longer has the document out for signature.`, flush);
+      return;
+    }
+    finish(command, request, payload, `${name} moved the due date of request ${request.id} from ${request.dueDate} to ${due}.`, () => {
+      flush();
+      setDueDate(db, request.id, due, deps.now());
+      queueRecordUpdate(db, deps.config, request.id, { event: 'extended', from: request.dueDate, to: due, by: command.sender ?? payload.answerTo ?? '' }, deps.now());
+    });
+  }
+
   return {
     async run(job) {
       const payload = payloadOf(job.payload);
@@ -125,6 +190,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const request = getRequest(db, job.requestId!);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${job.requestId} does not exist`);
       if (command.command === 'remind') await remind(command, request, payload);
+      else if (command.command === 'extend') await extend(command, request, payload);
       else if (command.command === 'status') await status(command, request, payload);
       else throw new SignrelayError('permanent', 'reply_command_unknown', `reply command ${command.id} is "${command.command}": not one a job carries out`);
     },

@@ -24,7 +24,7 @@ import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
 export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'>;
 
 export interface ReplyDecision {
-  /** carry-out: the command is done (cancel queued at once; remind, status by a job); answer: only answered; ignore: filed, no answer. */
+  /** carry-out: the command is done (cancel queued at once; remind, extend, status by a job); answer: only answered; ignore: filed, no answer. */
   action: 'carry-out' | 'answer' | 'ignore';
   requestId: string | null;
   command: ReplyCommand;
@@ -96,9 +96,9 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
       const today = now.toISOString().slice(0, 10);
       if (due <= request.dueDate) return { ...refuse(`${due} is not later than the current due date ${request.dueDate}: extend moves the due date later.`), due };
       if (due <= today) return { ...refuse(`${due} is not after today (${today}).`), due };
-      // Neither provider's API, as signrelay knows it, moves a sent document's due date (provider.ts capabilities.extend).
+      // Signicat's tasks get their days to live when the order is made (provider.ts capabilities.extend).
       if (!provider.capabilities.extend) return { ...refuse(`${provider.displayName} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}.`), due };
-      return { ...refuse(`moving the due date is not supported yet, so it stays ${request.dueDate}.`), due };
+      return { ...base, action: 'carry-out', reason: `move the due date of request ${request.id} from ${request.dueDate} to ${due}, asked by ${sender}`, answer: null, due };
     }
   }
 }

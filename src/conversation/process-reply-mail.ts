@@ -108,7 +108,7 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
       const said = recordValue(command.reason, MAX_RECORD_REASON_CHARS);
       return answer(`Request ${request.id} is withdrawn: ${deps.provider.displayName} is told to withdraw it, so the signers can no longer sign it, and the record gets a note.${said ? ` Your reason: "${said}".` : ''}`, false);
     }
-    // remind, status: the provider is asked by a job, which answers with what it learnt.
+    // remind, extend, status: the provider is asked by a job, which answers with what it learnt.
     enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references } }, at);
   }
 }

@@ -1,5 +1,5 @@
 // The work notes signrelay writes on a record, pure: sent, a signer's signature (progress),
-// reminded, refused (declined, expired), withdrawn, failed and signed (also the body of the mail to the instance in
+// reminded, a moved due date (extended), refused (declined, expired), withdrawn, failed and signed (also the body of the mail to the instance in
 // email mode), and a request started from the record that signrelay refused (not sent). Each names its request and the request's signers. Every outside value in
 // them — signer names and addresses, provider references and words, reasons — goes through
 // record-text.ts, so a note is our own sentence with inert, bounded values in it, never
@@ -12,17 +12,17 @@ import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'extended' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent';
 
 /**
  * Events that change nothing about the request's state, so they leave `servicenow.status_field`
- * alone: a reminder, one signer's signature, a requester's question by reply (`asked`), and a
- * request refused before it was sent (`not-sent`: it never started).
+ * alone: a reminder, a moved due date, one signer's signature, a requester's question by reply
+ * (`asked`), and a request refused before it was sent (`not-sent`: it never started).
  */
-export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'progress', 'asked', 'not-sent']);
+export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'extended', 'progress', 'asked', 'not-sent']);
 
 /** The value `servicenow.status_field` takes at each transition. */
-export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'progress' | 'asked' | 'not-sent'>;
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'extended' | 'progress' | 'asked' | 'not-sent'>;
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -45,6 +45,8 @@ export type RecordUpdate =
   | { event: 'progress'; position: number; count: number }
   /** `by`: the address that asked for it by a reply (reply commands), not the schedule. */
   | { event: 'reminded'; seq: number; by?: string }
+  /** The provider moved the due date `from` → `to` (YYYY-MM-DD), as `by` asked by a reply. */
+  | { event: 'extended'; from: string; to: string; by: string }
   | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
   /** `by`: the address that cancelled by a reply; an operator's `signrelay cancel` otherwise. */
   | { event: 'cancelled'; reason: string; by?: string }
@@ -58,6 +60,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'sent': return sentNote(request, documents);
     case 'progress': return progressNote(request, update.position, update.count);
     case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null }, update.by);
+    case 'extended': return extendedNote(request, documents, update.from, update.to, update.by);
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by);
     case 'cancelled': return withdrawnNote(request, update.reason, update.by);
@@ -91,6 +94,11 @@ export function progressNote(request: Pick<RequestRow, 'signers'>, position: num
 export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>, by?: string): string {
   const asked = by ? `, as ${recordValue(by)} asked by a reply` : '';
   return `Reminder sent via ${providerDisplayName(request.provider)} to the signers who have not signed yet${asked} (${providerReferences(request, [document])}).${signersSentence(request)}`;
+}
+
+/** "Due date moved from A to B, as X asked by a reply (…)". */
+export function extendedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>, from: string, to: string, by: string): string {
+  return `Due date moved from ${recordValue(from)} to ${recordValue(to)}, as ${recordValue(by)} asked by a reply (${providerDisplayName(request.provider)}, ${providerReferences(request, documents)}; signrelay ${request.id}).${signersSentence(request)}`;
 }
 
 export function signedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {

@@ -155,6 +155,11 @@ export interface SigningProvider extends ProviderTraits {
   download(document: SentDocument): Promise<Uint8Array>;
   /** Asks the provider to remind the signers of a sent document who have not signed yet (capabilities.remind). */
   sendReminder(document: SentDocument): Promise<void>;
+  /**
+   * Moves the due date of a sent document that is still out for signing (capabilities.extend).
+   * `dueAt` is the new due moment, UTC (the end of the due day, as the send gave it).
+   */
+  extend(document: SentDocument, dueAt: Date): Promise<void>;
   /** Withdraws a document from signing (capabilities.cancel); one the provider no longer knows counts as withdrawn. */
   cancel(document: SentDocument): Promise<void>;
   accountInfo(): Promise<AccountInfo>;

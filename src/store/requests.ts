@@ -166,6 +166,11 @@ export function setRecordResolved(db: Db, requestId: string, record: { table: st
   db.prepare('UPDATE requests SET record_table = ?, record_sys_id = ?, updated_at = ? WHERE id = ?').run(record.table, record.sysId, now.toISOString(), requestId);
 }
 
+/** The provider moved the request's due date (a reply's `extend`): reminders and notices read the new one. */
+export function setDueDate(db: Db, requestId: string, dueDate: string, now: Date): void {
+  db.prepare('UPDATE requests SET due_date = ?, updated_at = ? WHERE id = ?').run(dueDate, now.toISOString(), requestId);
+}
+
 /** A rejected request's route and record, once it is known that the record should hear of the refusal (refusal-on-record.ts). */
 export function setRejectedRecord(db: Db, requestId: string, route: string, record: { number?: string; table?: string; sysId?: string; watermark?: string }, now: Date): void {
   db.prepare("UPDATE requests SET route = ?, record_number = ?, record_table = ?, record_sys_id = ?, watermark = ?, updated_at = ? WHERE id = ? AND state = 'rejected'")

@@ -80,6 +80,7 @@ function provider(asked: FindSentInput[]): SigningProvider {
     status: () => Promise.reject(new Error('not used')),
     download: () => Promise.reject(new Error('not used')),
     sendReminder: () => Promise.reject(new Error('not used')),
+    extend: () => Promise.reject(new Error('not used')),
     cancel: () => Promise.reject(new Error('not used')),
     downloadCertificate: () => Promise.reject(new Error('not used')),
     accountInfo: () => Promise.reject(new Error('not used')),

@@ -50,6 +50,10 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(text).toContain(`${display}: ${reference}`);
     expect(text).toMatch(/1\. Ann Lee <ann\.lee@example\.com>\n {2}2\. Bob Stone <bob\.stone@corp\.example>/);
     for (const command of ['cancel REASON', 'remind', 'extend DATE', 'status']) expect(text).toContain(`  ${command}`);
+    // Said on the command's own line where the provider cannot move a due date (Signicat), not where it can.
+    const extendLine = text.split('\n').find((line) => line.startsWith('  extend DATE'))!;
+    if (provider === 'signicat') expect(extendLine).toContain('(Signicat cannot move a due date: you will be told so)');
+    else expect(extendLine).not.toContain('cannot');
     expect(getAcknowledgement(world.daemon!.db, request.id)!.messageId).toBe(parsed!.messageId);
     // Once: the mail jobs of the request hold one acknowledgement, whatever the runner does next.
     await world.daemon!.jobs.idle();
@@ -110,19 +114,59 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(stateOf(world, request.id)).toBe('sent');
   });
 
-  it('extend (a date, and a number of days): answered that the provider cannot; the due date stays', async () => {
+  it('extend: carried out once where the provider moves the due date (a copy of the reply does nothing twice), refused clearly where it cannot; an earlier date changes nothing', async () => {
     const world = getWorld();
     const request = await sendFor(world, 'RITM0010006');
     const ack = await acknowledgementOf(world, request);
-    const byDate = await reply(world, ack, { text: `Extend ${dayFromNow(40)}` });
-    expect((await answerTo(world, byDate.messageId)).parsed!.text).toContain(`${display} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}. Nothing was changed.`);
-    // Written to the plain request address: found by its In-Reply-To, the acknowledgement's Message-ID.
-    const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
-    expect((await answerTo(world, byDays.messageId)).parsed!.text).toContain(`so it stays ${request.dueDate}.`);
-    const earlier = await reply(world, ack, { text: 'extend 2020-01-01' });
-    expect((await answerTo(world, earlier.messageId)).parsed!.text).toContain(`2020-01-01 is not later than the current due date ${request.dueDate}`);
-    expect(getRequest(world.daemon!.db, request.id)!.dueDate).toBe(request.dueDate);
-    expect(listReplyCommands(world.daemon!.db, request.id).map((c) => [c.command, c.outcome])).toEqual([['extend', 'refused'], ['extend', 'refused'], ['extend', 'refused']]);
+    const db = world.daemon!.db;
+    const later = dayFromNow(40);
+    const weekAfter = new Date(Date.parse(`${later}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+    const movedNotes = () => notesStarting(world, 'RITM0010006', 'Due date moved');
+    const byDate = await reply(world, ack, { text: `Extend ${later}` });
+    await world.dovecot.deliver(byDate.to, byDate.raw);
+    await waitFor(() => (db.prepare("SELECT count(*) AS n FROM messages WHERE mailbox = 'requests' AND message_id = ? AND moved_at IS NOT NULL").get(byDate.messageId) as { n: number }).n === 2,
+      { timeoutMs: 20_000, what: 'both copies of the reply filed' });
+    const first = (await answerTo(world, byDate.messageId)).parsed!.text!;
+    if (provider === 'secured-signing') {
+      const reference = getDocuments(db, request.id)[0]!.providerRef!;
+      const extendCalls = () => world.simulator.calls.filter((c) => c.path.endsWith('/Document/Extend'));
+      expect(first).toContain(`Secured Signing moved the due date of request ${request.id} from ${request.dueDate} to ${later}.`);
+      expect(getRequest(db, request.id)!.dueDate).toBe(later);
+      expect(world.simulator.documents.get(reference)!.dueDate).toBe(`${later}T23:59:59.000Z`);
+      const note = await waitFor(() => movedNotes()[0], { timeoutMs: 15_000, what: 'the due date note', describe: () => notesOf(world, 'RITM0010006') });
+      expect(note).toContain(`Due date moved from ${request.dueDate} to ${later}, as ${REQUESTER} asked by a reply (Secured Signing, reference ${reference}; signrelay ${request.id}).`);
+      // Written to the plain request address: found by its In-Reply-To, the acknowledgement's Message-ID.
+      const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
+      expect((await answerTo(world, byDays.messageId)).parsed!.text).toContain(`from ${later} to ${weekAfter}.`);
+      expect(world.simulator.documents.get(reference)!.dueDate).toBe(`${weekAfter}T23:59:59.000Z`);
+      await waitFor(() => movedNotes().length === 2, { timeoutMs: 15_000, what: 'the second due date note', describe: () => notesOf(world, 'RITM0010006') });
+      // Earlier than the current due date (though after today), or long past: refused, nothing changed.
+      for (const text of [`extend ${later}`, 'extend 2020-01-01']) {
+        const earlier = await reply(world, ack, { text });
+        expect((await answerTo(world, earlier.messageId)).parsed!.text).toContain(`is not later than the current due date ${weekAfter}: extend moves the due date later. Nothing was changed.`);
+      }
+      await world.daemon!.jobs.idle();
+      expect(extendCalls().map((c) => (c.body as { DueDate: string }).DueDate)).toEqual([`${later}T23:59:59Z`, `${weekAfter}T23:59:59Z`]);
+      expect(world.simulator.documents.get(reference)!.extensions).toHaveLength(2);
+      expect(getRequest(db, request.id)!.dueDate).toBe(weekAfter);
+      expect(movedNotes()).toHaveLength(2);
+      expect(listReplyCommands(db, request.id).map((c) => [c.command, c.outcome, c.argument])).toEqual([
+        ['extend', 'queued', later], ['extend', 'queued', weekAfter], ['extend', 'refused', later], ['extend', 'refused', '2020-01-01']]);
+    } else {
+      expect(first).toContain(`Signicat cannot move the due date of a sent request through its API, so it stays ${request.dueDate}. Nothing was changed.`);
+      const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
+      expect((await answerTo(world, byDays.messageId)).parsed!.text).toContain(`so it stays ${request.dueDate}.`);
+      const earlier = await reply(world, ack, { text: 'extend 2020-01-01' });
+      expect((await answerTo(world, earlier.messageId)).parsed!.text).toContain(`2020-01-01 is not later than the current due date ${request.dueDate}`);
+      await world.daemon!.jobs.idle();
+      expect(getRequest(db, request.id)!.dueDate).toBe(request.dueDate);
+      expect(movedNotes()).toHaveLength(0);
+      expect(listReplyCommands(db, request.id).map((c) => [c.command, c.outcome])).toEqual([['extend', 'refused'], ['extend', 'refused'], ['extend', 'refused']]);
+    }
+    // One answer to the reply delivered twice; the request stays out for signature and its status field is untouched.
+    expect(answersTo(world, byDate.messageId)).toHaveLength(1);
+    expect(stateOf(world, request.id)).toBe('sent');
+    expect(statusValues(world, 'RITM0010006')).toEqual(['sent']);
   });
 
   it('cancel with a hostile reason, delivered twice: withdrawn once, answered once, the reason inert on the record and in the answer', async () => {
@@ -218,7 +262,9 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
       action: 'reply', reply: { request: { id: request.id }, allowed: false, decision: 'filed without an answer, nothing changed', answerTo: null },
       reason: expect.stringContaining(`mallory@evil.example may not act on request ${request.id}`),
     });
-    expect(await explain({ text: 'extend 7d' })).toMatchObject({ reply: { command: 'extend', allowed: true, decision: 'answered, nothing changed' }, reason: expect.stringContaining('cannot move the due date') });
+    expect(await explain({ text: 'extend 7d' })).toMatchObject(provider === 'secured-signing'
+      ? { reply: { command: 'extend', allowed: true, decision: 'carried out and answered' }, reason: expect.stringContaining(`move the due date of request ${request.id} from ${request.dueDate} to `) }
+      : { reply: { command: 'extend', allowed: true, decision: 'answered, nothing changed' }, reason: expect.stringContaining('cannot move the due date') });
     // Explaining changes nothing.
     expect(listReplyCommands(world.daemon!.db, request.id)).toHaveLength(0);
     expect(stateOf(world, request.id)).toBe('sent');

@@ -147,6 +147,15 @@ describe('the Signicat provider', () => {
     expect(sim.calls.filter((c) => c.method === 'DELETE' && c.path.endsWith(`/orders/${orderId}`)).map((c) => c.status)).toEqual([204, 404]);
   });
 
+  it('cannot move a due date: capabilities.extend is off, and a call anyway is a clear programming error that asks Signicat nothing', async () => {
+    const provider = client();
+    expect(provider.capabilities.extend).toBe(false);
+    const { documents } = await sent(provider);
+    const before = sim.calls.length;
+    await expect(provider.extend(documents[0]!, new Date(Date.now() + 30 * 86_400_000))).rejects.toMatchObject({ kind: 'permanent', code: 'provider_cannot_extend' });
+    expect(sim.calls.length).toBe(before);
+  });
+
   it('finds a lost send again only through an order that carries the request\'s token, and waits for the notice while it may come', async () => {
     const provider = client();
     const { orderId } = await sent(provider);

@@ -1,7 +1,7 @@
 // Outside text on its way to a ServiceNow record, as a table: what each hostile value
 // becomes, that addresses stay readable, the bound, and the notes built from such values.
 import { describe, expect, it } from 'vitest';
-import { notSentNote, refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
+import { extendedNote, notSentNote, refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
 import { composeRequesterNotice } from '../../src/notices/compose-notices.ts';
 import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
 import type { RequestRow } from '../../src/store/requests.ts';
@@ -49,6 +49,14 @@ describe('the notes on a record', () => {
     expect(withdrawnNote(REQUEST, 'the wrong contract version')).toBe(
       'Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.');
     expect(withdrawnNote({ ...REQUEST, signers: [] }, '')).toBe('Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab).');
+  });
+
+  it('say a due date moved, with a hostile requester address inert', () => {
+    expect(extendedNote(REQUEST, [{ providerRef: 'gBeueUBEgsG5wnzI' }], '2026-11-17', '2026-12-01', 'helen.officer@corp.example')).toBe(
+      'Due date moved from 2026-11-17 to 2026-12-01, as helen.officer@corp.example asked by a reply (Secured Signing, reference gBeueUBEgsG5wnzI; signrelay r_0123456789ab). Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.');
+    const note = extendedNote(REQUEST, [{ providerRef: 'gBeueUBEgsG5wnzI' }], '2026-11-17', '2026-12-01', '"[code]<img>[/code]\nSigned by CEO" @[x:Admin]@evil.example');
+    expect(note).toContain('as "(code)(img)(/code) Signed by CEO" (at)(x:Admin)(at)evil.example asked by a reply');
+    expect(note).not.toMatch(/[\n\r[\]]/);
   });
 
   it('say why a request started from the record was not sent, the reason (which quotes the mail) inert and bounded', () => {

@@ -1,9 +1,9 @@
 // The Secured Signing implementation of SigningProvider (SECURED-SIGNING.md "Endpoints
 // used"): upload a tagged PDF, send it with SmartTag/Send, poll its status, download the
-// signed copy and its completion certificate, remind the signers, withdraw, read the account. Request mechanics (signatures, OAuth,
-// timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
+// signed copy and its completion certificate, remind the signers, move the due date,
+// withdraw, read the account. Request mechanics (signatures, OAuth, timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
 // file knows the endpoints, their JSON, and which calls change something (upload, send,
-// reminder: a lost answer leaves their outcome unknown, for the caller to resolve).
+// reminder, extend: a lost answer leaves their outcome unknown, for the caller to resolve).
 import type { SecuredSigningConfig } from '../../config/schema.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
@@ -136,6 +136,17 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       // documented; {"DocumentReference": …} follows the naming of the other calls. The
       // answer's shape is unknown too, so only the status matters.
       await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference }, effect: true });
+    },
+
+    async extend({ reference }: SentDocument, dueAt: Date) {
+      // The SDK's ExtendRequest: DocumentReference and DueDate required, GMT optional (the
+      // offset, as SmartTag/Send takes it: "0" with a UTC DueDate). It returns the Document;
+      // only the status matters here, as for SendReminder. The service's refusal of a
+      // document no longer in progress is unconfirmed (docs/secured-signing.md).
+      await callApi(ctx, {
+        operation: `move the due date of document ${reference}`, method: 'POST', path: '/Document/Extend',
+        json: { DocumentReference: reference, DueDate: isoSeconds(dueAt), GMT: '0' }, effect: true,
+      });
     },
 
     async cancel({ reference }: SentDocument) {

@@ -21,7 +21,7 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
       completion: { mail: true, polling: true },
       uploadLifetimeMs: null,
       remind: true,
-      extend: false,
+      extend: true, // POST /Document/Extend (the SDK's ExtendRequest)
       cancel: true,
       certificate: true,
     },

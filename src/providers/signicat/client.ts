@@ -237,6 +237,12 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       throw new SignrelayError('permanent', 'provider_cannot_remind', 'Signicat orders cannot be reminded of after they are made');
     },
 
+    async extend() {
+      // capabilities.extend is false: a task's daysToLive is set when the order is made, and
+      // the API as signrelay knows it (SIGNICAT.md) has no call that changes it afterwards.
+      throw new SignrelayError('permanent', 'provider_cannot_extend', 'Signicat orders cannot have their due date moved after they are made (capabilities.extend is false: a caller must not ask)');
+    },
+
     async cancel(document: SentDocument) {
       if (!document.orderId) return; // never sent: nothing to withdraw
       try {

@@ -1,6 +1,6 @@
 // The simulator's documents and the API operations on them: upload (smart tags read from
 // the PDF text with pdfjs, like the real service), SmartTag/Send with the checks the real
-// service makes, status, download, reminders, account info, and the test-driven lifecycle
+// service makes, status, download, reminders, due-date extensions, account info, and the test-driven lifecycle
 // (sign, complete, decline, expire). Answers are ServiceStack-shaped Document objects.
 import { randomBytes } from 'node:crypto';
 import { extractPdfText } from '../../pdf/extract-text.ts';
@@ -37,6 +37,8 @@ export interface SimDocument {
   signedBytes?: Uint8Array;
   /** When Document/SendReminder was answered for it (ms since the epoch). */
   reminders: number[];
+  /** The due dates Document/Extend set, in order (ISO 8601 UTC). */
+  extensions: string[];
   /** The signing completion certificate, made when the document completes. */
   certificate?: { reference: string; bytes: Uint8Array; signingDate: string };
 }
@@ -99,7 +101,7 @@ export class Documents {
     }
     const doc: SimDocument = {
       reference: ref(), name: file.name, clientReference, bytes, text, tags: parseSmartTags(text),
-      status: 'NotStart', sent: false, signers: [], reminders: [],
+      status: 'NotStart', sent: false, signers: [], reminders: [], extensions: [],
     };
     this.byReference.set(doc.reference, doc);
     return doc;
@@ -161,6 +163,31 @@ export class Documents {
       throw serviceStackError(400, 'InvalidOperation', `Document ${doc.reference} is not waiting for signatures (${doc.status})`);
     }
     doc.reminders.push(this.options.now());
+    return doc;
+  }
+
+  /**
+   * Document/Extend (the SDK's ExtendRequest: DocumentReference and DueDate required, GMT
+   * optional): a document out for signing gets a later due date. What the service answers
+   * for a document that is not (never sent, complete, declined, expired) or a due date not
+   * in the future is unconfirmed: the 400 SmartTag/Send gives for a bad DueDate.
+   */
+  extend(body: unknown): SimDocument {
+    const request = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    if (typeof request.DocumentReference !== 'string' || request.DocumentReference === '') {
+      throw serviceStackError(400, 'ValidationException', 'DocumentReference is required');
+    }
+    if (typeof request.DueDate !== 'string' || request.DueDate.trim() === '') throw serviceStackError(400, 'ValidationException', 'DueDate is required');
+    const gmt = typeof request.GMT === 'string' ? request.GMT : '0';
+    const due = parseDueDate(request.DueDate, Number(gmt) || 0);
+    if (Number.isNaN(due)) throw serviceStackError(400, 'ValidationException', `DueDate "${request.DueDate}" is not a date`);
+    const doc = this.get(request.DocumentReference);
+    if (!doc.sent || ['Complete', 'Declined', 'Expired', 'Rejected'].includes(doc.status)) {
+      throw serviceStackError(400, 'InvalidOperation', `Document ${doc.reference} is not waiting for signatures (${doc.status}): its due date cannot be extended`);
+    }
+    if (due <= this.options.now()) throw serviceStackError(400, 'ValidationException', 'DueDate must be in the future');
+    Object.assign(doc, { dueDate: new Date(due).toISOString(), gmt });
+    doc.extensions.push(doc.dueDate!);
     return doc;
   }
 

@@ -79,7 +79,7 @@ export const API_PREFIX = '/web/v1.4';
 /**
  * The OAuth2 scope a call needs. Seed 001: `Basic` fetches account information (plan,
  * status: Account/Info), `SmartTag` sends documents with smart tags (upload, SmartTag/Send).
- * Which scope the document calls (status, download, reminder, withdrawal, certificate) need
+ * Which scope the document calls (status, download, reminder, extension, withdrawal, certificate) need
  * is not documented: Basic here, the narrower reading of "information about your account".
  */
 function scopeOf(route: string): 'Basic' | 'SmartTag' {
@@ -153,6 +153,8 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     if (route === 'POST /SmartTag/Send') return json(res, 200, documents.send(jsonRequest('SmartTag/Send')).map(documentJson));
     // The real body and answer of SendReminder are unconfirmed (see the client); this accepts what the client sends.
     if (route === 'POST /Document/SendReminder') return json(res, 200, documentJson(documents.remind(jsonRequest('SendReminder'))));
+    // Extend's fields are the SDK's ExtendRequest; its refusals are unconfirmed (documents.ts).
+    if (route === 'POST /Document/Extend') return json(res, 200, documentJson(documents.extend(jsonRequest('Extend'))));
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
     if (req.method === 'DELETE' && first === 'Document' && second && !third) return json(res, 200, documentJson(documents.remove(second, removeFromPackage(query))));
     if (route === 'GET /Document/SigningCompletionCertificate' && third) return json(res, 200, documents.certificates(third));

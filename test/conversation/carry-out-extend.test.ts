@@ -1,0 +1,96 @@
+// The `command` job's extend: the provider is asked once per document, the request's due date,
+// the record's note and the answer are committed together; a call whose outcome a crash left
+// unknown (an intent without a result) is not made again, and the answer says so; a document
+// no longer out for signing, or a due date already as late, changes nothing.
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
+import { loadConfigFile } from '../../src/config/load-config.ts';
+import { createCommandHandler } from '../../src/conversation/carry-out-command.ts';
+import type { DocumentPhase, SentDocument, SigningProvider } from '../../src/providers/provider.ts';
+import { providerTraits } from '../../src/providers/provider-traits.ts';
+import { findReplyCommand, recordReplyCommand } from '../../src/store/conversation.ts';
+import { addEvent } from '../../src/store/events.ts';
+import { jobsForRequest, type JobRow } from '../../src/store/jobs.ts';
+import { openMemoryDatabase } from '../../src/store/open-database.ts';
+import { getRequest, insertRequest, setDocumentReference, transition } from '../../src/store/requests.ts';
+import { createTestLogger } from '../support/test-logger.ts';
+
+const NOW = new Date('2026-11-03T10:00:00Z');
+const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
+const REQUESTER = 'helen.officer@corp.example';
+
+function setUp(phase: DocumentPhase = 'in-progress') {
+  const db = openMemoryDatabase();
+  const id = insertRequest(db, {
+    token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
+    subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
+    documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
+  }, NOW);
+  for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
+  setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
+  const calls: Array<{ reference: string; dueAt: string }> = [];
+  const provider = {
+    ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
+    status: async (document: SentDocument) => ({ reference: document.reference, phase, raw: phase, sent: true, signers: [] }),
+    extend: async (document: SentDocument, dueAt: Date) => {
+      calls.push({ reference: document.reference, dueAt: dueAt.toISOString() });
+    },
+  } as unknown as SigningProvider;
+  const handler = createCommandHandler({ db, config, provider, logger: createTestLogger().logger, now: () => NOW });
+  const command = (due: string) => {
+    const reply = recordReplyCommand(db, {
+      mailKey: `<reply.${due}@corp.example>`, requestId: id, sender: REQUESTER, command: 'extend', argument: due,
+      outcome: 'queued', reason: 'extend', answerTo: REQUESTER, answerMessageId: null,
+    }, NOW)!;
+    const job = { id: reply, kind: 'command', requestId: id, payload: { reply, answerTo: REQUESTER, subject: 'Re: Sent', messageId: '<r@corp.example>', references: [] } } as unknown as JobRow;
+    return { reply, run: () => handler.run(job) };
+  };
+  const answers = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => String((j.payload.message as { text: string }).text));
+  const records = () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => j.payload);
+  return { db, id, calls, command, answers, records };
+}
+
+describe('extend by reply (the command job)', () => {
+  it('asks the provider once, moves the due date, queues one note and one answer; a second run does nothing', async () => {
+    const { db, id, calls, command, answers, records } = setUp();
+    const { reply, run } = command('2026-12-01');
+    await run();
+    await run();
+    expect(calls).toEqual([{ reference: 'gBeueUBEgsG5wnzI', dueAt: '2026-12-01T23:59:59.000Z' }]);
+    expect(getRequest(db, id)!.dueDate).toBe('2026-12-01');
+    expect(findReplyCommand(db, { id: reply })!.doneAt).not.toBeNull();
+    expect(answers()).toHaveLength(1);
+    expect(answers()[0]).toContain(`Secured Signing moved the due date of request ${id} from 2026-11-17 to 2026-12-01.`);
+    const notes = records();
+    expect(notes).toHaveLength(1);
+    // A moved due date leaves servicenow.status_field alone.
+    expect(notes[0]).toMatchObject({ event: 'extended', note: expect.stringContaining(`Due date moved from 2026-11-17 to 2026-12-01, as ${REQUESTER} asked by a reply`) });
+    expect(notes[0]).not.toHaveProperty('status');
+  });
+
+  it('does not ask again after a crash during the call: the answer says it is not known, the due date stays', async () => {
+    const { db, id, calls, command, answers, records } = setUp();
+    const { reply, run } = command('2026-12-01');
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: `reply-extend-${reply}-1`, phase: 'intent', reference: 'gBeueUBEgsG5wnzI' } }, NOW);
+    await run();
+    expect(calls).toEqual([]);
+    expect(answers()[0]).toContain('Whether Secured Signing moved the due date to 2026-12-01 is not known (signrelay stopped during the call); it is not asked again');
+    expect(getRequest(db, id)!.dueDate).toBe('2026-11-17');
+    expect(records()).toEqual([]);
+  });
+
+  it('changes nothing for a document no longer out for signing, or a due date already as late', async () => {
+    const signed = setUp('completed');
+    await signed.command('2026-12-01').run();
+    expect(signed.calls).toEqual([]);
+    expect(signed.answers()[0]).toContain('The due date stays 2026-11-17: Secured Signing no longer has the document out for signature.');
+    expect(getRequest(signed.db, signed.id)!.dueDate).toBe('2026-11-17');
+
+    const twice = setUp();
+    await twice.command('2026-12-01').run();
+    await twice.command('2026-11-30').run();
+    expect(twice.calls).toHaveLength(1);
+    expect(twice.answers()[1]).toContain('is 2026-12-01 already, not earlier than 2026-11-30: nothing was changed.');
+    expect(twice.records()).toHaveLength(1);
+  });
+});
