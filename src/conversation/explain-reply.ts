@@ -13,7 +13,7 @@ import { findRepliedRequest } from './process-reply-mail.ts';
 export function explainReply(db: Db, config: Config, mail: ReplyMail & ReplyHeaders, now: Date): Record<string, unknown> | undefined {
   const found = findRepliedRequest(db, mail, config.mailboxes.requests.address);
   if (!found) return undefined;
-  const decision = decideReply(mail, found.request, intakePolicyFrom(config), providerTraits(config.provider), now);
+  const decision = decideReply(mail, found, intakePolicyFrom(config), providerTraits(config.provider), now);
   const { command } = decision;
   return {
     action: 'reply',

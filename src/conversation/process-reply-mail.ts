@@ -1,12 +1,15 @@
-// The request mailbox's replies to acknowledgements: a mail sent to the request's reply
-// address (sign+TOKEN@…), or whose In-Reply-To/References name an acknowledgement or an
-// answer, is a reply; every other mail goes on to request intake unchanged. One reply, one
-// committed outcome: the reply's row (keyed on its Message-ID, else a hash of its content)
+// The request mailbox's replies to acknowledgements: a mail sent to an acknowledgement's reply
+// address (sign+SECRET@…), or whose In-Reply-To/References name an acknowledgement or an
+// answer, is a reply; so, to be filed and never taken for a request, is a mail to a request's
+// token address (sign+TOKEN@…, no reply: decide-reply.ts). Every other mail goes on to
+// request intake unchanged. One reply, one
+// committed outcome: the reply's row (keyed on its Message-ID, else a hash of what its writer wrote)
 // is written in the ONE transaction that queues what the command does and the answer, and
 // files the mail — so a copy of the reply, or the same mail seen again after a crash, finds
 // it and does nothing twice. Only then does the watcher move the mail.
+import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
-import { replyKeys } from '../intake/conversation-address.ts';
+import { referencesOf, replyKeys } from '../intake/conversation-address.ts';
 import { REQUESTS_MAILBOX } from '../intake/process-request-mail.ts';
 import type { IntakePolicy } from '../intake/types.ts';
 import type { Logger } from '../log.ts';
@@ -15,13 +18,13 @@ import { readRequestMail } from '../message/read-request-mail.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
 import { sha256 } from '../store/blobs.ts';
-import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds } from '../store/conversation.ts';
+import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds, requestOfReplySecret } from '../store/conversation.ts';
 import { addEvent } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { findMessage, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
-import { decideReply, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
+import { decideReply, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
 import { answersHeldBack, queueAnswer } from './queue-answer.ts';
 
 export interface ReplyDeps {
@@ -49,8 +52,8 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     // The text parts without the attachments' bytes: a command is read from the text alone.
     const outline = await message.fetchOutline();
     const mail = await readRequestMail(outline);
-    const mailKey = mail.messageId ?? `<sha256.${sha256(outline)}@signrelay.invalid>`;
-    const decision = decideReply(mail, found.request, deps.policy, deps.provider, now());
+    const mailKey = mail.messageId ?? contentKey(mail);
+    const decision = decideReply(mail, found, deps.policy, deps.provider, now());
     return commit(message, mail, mailKey, found.request, decision);
   };
 
@@ -113,22 +116,39 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
   }
 }
 
-/** The request a mail replies to: by the token of its reply address, else by the acknowledgement or answer it names. */
-export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0], requestAddress: string): { request: RequestRow | undefined; by: string } | undefined {
+/**
+ * The request a mail replies to: by the reply secret of its address, else by the
+ * acknowledgement or answer its In-Reply-To/References name — never by the request token,
+ * which every signer sees: a mail to sign+TOKEN@ is found as `via: 'token'` only to be
+ * filed (never a request, never a command).
+ */
+export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0], requestAddress: string): RepliedRequest | undefined {
   const keys = replyKeys(mail, requestAddress);
-  for (const token of keys.tokens) {
-    const request = getRequestByToken(db, token);
-    if (request) return { request, by: `the token in its address (${token})` };
+  for (const secret of keys.secrets) {
+    const requestId = requestOfReplySecret(db, secret);
+    if (requestId) return { request: getRequest(db, requestId), via: 'secret', by: 'the reply secret in its address (the acknowledgement\'s Reply-To)' };
   }
   const requestId = requestOfMessageIds(db, keys.messageIds);
-  if (requestId) return { request: getRequest(db, requestId), by: 'In-Reply-To/References naming the acknowledgement' };
-  // Written to a request's reply address whose request is gone: a reply still, never a request.
-  if (keys.tokens.length > 0) return { request: undefined, by: `the token in its address (${keys.tokens[0]})` };
+  if (requestId) return { request: getRequest(db, requestId), via: 'message-id', by: 'In-Reply-To/References naming the acknowledgement or an answer' };
+  // Written to a reply address that no acknowledgement has: a reply still, never a request.
+  if (keys.secrets.length > 0) return { request: undefined, via: 'secret', by: 'a reply secret in its address that no acknowledgement has' };
+  if (keys.tokens.length > 0) return { request: getRequestByToken(db, keys.tokens[0]!), via: 'token', by: `the request token in its address (${keys.tokens[0]})` };
   return undefined;
 }
 
-function referencesOf(mail: Pick<ReplyMail, 'references'>): string[] {
-  return mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
+/**
+ * A reply without a Message-ID is known by what its writer wrote — From, To, Cc, Date,
+ * Subject and the text above any quote — never by the fetched bytes: a copy delivered twice
+ * differs in its Received/Delivered-To lines, and a multipart outline in its boundary.
+ */
+function contentKey(mail: ParsedMail): string {
+  const ownText = (mail.text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('>')).slice(0, 20);
+  const fields = [mail.from?.text ?? '', addressText(mail.to), addressText(mail.cc), mail.date?.toISOString() ?? '', mail.subject ?? '', ...ownText];
+  return `<sha256.${sha256(Buffer.from(JSON.stringify(fields)))}@signrelay.invalid>`;
+}
+
+function addressText(field: ParsedMail['to']): string {
+  return field === undefined ? '' : (Array.isArray(field) ? field : [field]).map((a) => a.text).join(', ');
 }
 
 function keyOf(message: WatchedMessage) {

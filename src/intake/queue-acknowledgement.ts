@@ -15,7 +15,7 @@ import { getAcknowledgement, settleAcknowledgement } from '../store/conversation
 import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest } from '../store/requests.ts';
-import { conversationAddress } from './conversation-address.ts';
+import { conversationAddress, newReplySecret } from './conversation-address.ts';
 import { intakePolicyFrom } from './intake-policy.ts';
 
 /** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. */
@@ -29,12 +29,14 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
     settleAcknowledgement(db, requestId, { skipped: why }, now);
     return false;
   }
+  // Both random, neither derived from the request token (which every signer sees): a reply is matched by one of them.
   const messageId = newMessageId('acknowledgement', config.smtp.from);
+  const replySecret = newReplySecret();
   const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
-    from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, request.token), messageId,
+    from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, replySecret), messageId,
   });
   enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
-  settleAcknowledgement(db, requestId, { messageId }, now);
+  settleAcknowledgement(db, requestId, { messageId, replySecret }, now);
   return true;
 }
 

@@ -2,7 +2,7 @@
 // record, the signers in signing order, the due date, the provider and its reference, and
 // the commands they may answer with (one line each, saying where this provider cannot do
 // one). Threaded to the request mail, marked as an automatic reply (RFC 3834) and as ours,
-// with a Reply-To that carries the request's token (intake/conversation-address.ts), so a
+// with a Reply-To that carries the acknowledgement's reply secret (intake/conversation-address.ts), so a
 // reply finds its request. Every outside value in it — subject, record, names, references —
 // is one inert, bounded line (record-text.ts), as in every notice.
 import type { SendMailOptions } from 'nodemailer';
