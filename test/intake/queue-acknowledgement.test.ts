@@ -37,7 +37,7 @@ function request(db: Db, options: { requester?: string; route?: string; noReplyR
 const acknowledgementJobs = (db: Db, id: string) => jobsForRequest(db, id).filter((j) => j.kind === 'mail' && j.payload.purpose === 'acknowledgement');
 
 describe('queueAcknowledgement', () => {
-  it('queues one acknowledgement, threaded, with the token reply address; a second call queues nothing', () => {
+  it('queues one acknowledgement, threaded, with its own secret reply address (never the token); a second call queues nothing', () => {
     const db = openMemoryDatabase();
     const id = request(db);
     expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(true);
@@ -46,8 +46,10 @@ describe('queueAcknowledgement', () => {
     expect(jobs).toHaveLength(1);
     const message = jobs[0]!.payload.message as Record<string, unknown>;
     expect(message).toMatchObject({ to: 'helen.officer@corp.example', inReplyTo: `<req.${n}@corp.example>`, headers: { 'Auto-Submitted': 'auto-replied' } });
-    expect(message.replyTo).toMatch(/^sign\+a{19}[b-z]@corp\.example$/);
-    expect(getAcknowledgement(db, id)!.messageId).toBe(message.messageId);
+    const ack = getAcknowledgement(db, id)!;
+    expect(ack.replySecret).toMatch(/^[a-z2-7]{32}$/);
+    expect(message.replyTo).toBe(`sign+${ack.replySecret}@corp.example`);
+    expect(ack.messageId).toBe(message.messageId);
   });
 
   it.each([
