@@ -123,7 +123,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
 
 const PAST = { cancel: 'cancelled', remind: 'reminded', extend: 'extended' } as const;
 
-function stateWords(state: RequestRow['state']): string {
+export function stateWords(state: RequestRow['state']): string {
   switch (state) {
     case 'completed': return 'it is signed already and is being delivered';
     case 'delivered': return 'it is signed and on the record';

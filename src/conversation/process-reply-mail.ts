@@ -9,14 +9,14 @@
 // it and does nothing twice. Only then does the watcher move the mail.
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
-import { referencesOf, replyKeys } from '../intake/conversation-address.ts';
+import { replyKeys } from '../intake/conversation-address.ts';
+import { messageIdList } from '../message/mail-headers.ts';
 import { REQUESTS_MAILBOX } from '../intake/process-request-mail.ts';
 import type { IntakePolicy } from '../intake/types.ts';
 import type { Logger } from '../log.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
-import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
 import { sha256 } from '../store/blobs.ts';
 import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds, requestOfReplySecret } from '../store/conversation.ts';
 import { addEvent } from '../store/events.ts';
@@ -53,15 +53,18 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     const outline = await message.fetchOutline();
     const mail = await readRequestMail(outline);
     const mailKey = mail.messageId ?? contentKey(mail);
-    const decision = decideReply(mail, found, deps.policy, deps.provider, now());
-    return commit(message, mail, mailKey, found.request, decision);
+    return commit(message, mail, mailKey, found);
   };
 
-  function commit(message: WatchedMessage, mail: ReplyMail, mailKey: string, request: RequestRow | undefined, decision: ReplyDecision): WatcherOutcome {
+  function commit(message: WatchedMessage, mail: ReplyMail, mailKey: string, found: RepliedRequest): WatcherOutcome {
     const at = now();
-    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: request?.id });
-    const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
+    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: found.request?.id });
+    let decision!: ReplyDecision;
     const outcome = deps.db.transaction((): { folder: string; duplicate: boolean; reason: string } => {
+      // Decided on the request as it is now: the IMAP fetches above gave a completion time to commit.
+      const request = found.request ? getRequest(deps.db, found.request.id) : undefined;
+      decision = decideReply(mail, { ...found, request }, deps.policy, deps.provider, at);
+      const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
       const earlier = findReplyCommand(deps.db, { mailKey });
       if (earlier) {
         const firstFolder = earlier.outcome === 'ignored' ? folders.rejected_folder : folders.processed_folder;
@@ -97,22 +100,23 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
 
   /** Inside the reply's transaction: the command's jobs and, where it is answered at once, its answer. */
   function carryOut(id: number, mail: ReplyMail, request: RequestRow, decision: ReplyDecision, answerTo: string | null, at: Date): void {
-    const reply = { subject: mail.subject ?? null, messageId: mail.messageId ?? null, references: referencesOf(mail) };
+    const reply = { subject: mail.subject ?? null, messageId: mail.messageId ?? null, references: messageIdList(mail.references) };
     const answer = (said: string, withHelp: boolean) => {
       const messageId = answerTo === null ? null : queueAnswer(deps.db, deps.config, deps.provider, request, { reply, to: answerTo, said, withHelp }, at);
       finishReplyCommand(deps.db, id, messageId, at);
     };
     if (decision.action === 'answer') return answer(decision.answer!, true);
     const { command } = decision;
+    const answerLater = { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references };
     if (command.name === 'cancel') {
       // The operator's cancel job (cancel-request.ts) withdraws it; `by` words the note, `answered` spares a second mail.
-      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true } }, at);
+      // It answers in the transaction of what really happened (answer-cancel.ts): withdrawn, or what the request became first.
+      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true, ...answerLater } }, at);
       addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { cancelRequested: true, by: decision.sender, reply: id, ...(command.reason ? { reason: command.reason } : {}) } }, at);
-      const said = recordValue(command.reason, MAX_RECORD_REASON_CHARS);
-      return answer(`Request ${request.id} is withdrawn: ${deps.provider.displayName} is told to withdraw it, so the signers can no longer sign it, and the record gets a note.${said ? ` Your reason: "${said}".` : ''}`, false);
+      return;
     }
     // remind, extend, status: the provider is asked by a job, which answers with what it learnt.
-    enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references } }, at);
+    enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: answerLater }, at);
   }
 }
 
