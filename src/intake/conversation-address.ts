@@ -19,7 +19,7 @@
 // characters, so neither is mistaken for a route's `+tag` (the config's own short words).
 import type { ParsedMail } from 'mailparser';
 import { isRequestToken, randomBase32 } from '../pdf/request-token.ts';
-import { addressesInText, addressesOf, addressParts, rawHeaderValues } from '../message/mail-headers.ts';
+import { addressesInText, addressesOf, addressParts, messageIdList, rawHeaderValues } from '../message/mail-headers.ts';
 
 const RECIPIENT_HEADERS = ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to'];
 
@@ -63,11 +63,7 @@ export function replyKeys(mail: ReplyHeaders, requestAddress: string): ReplyKeys
     if (SECRET_RE.test(parts.tag)) secrets.add(parts.tag);
     else if (isRequestToken(parts.tag)) tokens.add(parts.tag);
   }
-  const messageIds = [...new Set([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...referencesOf(mail).reverse()])].filter((id) => id.length <= 998);
+  const messageIds = [...new Set([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...messageIdList(mail.references).reverse()])].filter((id) => id.length <= 998);
   return { secrets: [...secrets], tokens: [...tokens], messageIds };
 }
 
-/** A mail's References as a list, oldest first (the parser gives a string for one, an array for more). */
-export function referencesOf(mail: Pick<ParsedMail, 'references'>): string[] {
-  return mail.references === undefined ? [] : Array.isArray(mail.references) ? [...mail.references] : [mail.references];
-}
