@@ -90,9 +90,9 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
   const state = request.state;
   switch (command.name) {
     case 'none':
-      return refuse('signrelay found no command on the first line of your reply.');
+      return refuse(`signrelay found no command on the first line of your reply.${newRequestHint(mail, policy)}`);
     case 'unknown':
-      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.`);
+      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.${newRequestHint(mail, policy)}`);
     case 'status':
       return { ...base, action: 'carry-out', reason: `status of request ${request.id}, asked by ${sender}`, answer: null };
     case 'cancel':
@@ -119,6 +119,12 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       return { ...base, action: 'carry-out', reason: `move the due date of request ${request.id} from ${request.dueDate} to ${due}, asked by ${sender}`, answer: null, due };
     }
   }
+}
+
+/** A reply that carries a PDF was most likely meant as a new request: say where one goes. */
+function newRequestHint(mail: ReplyMail, policy: IntakePolicy): string {
+  const pdf = (mail.attachments ?? []).some((a) => a.contentType?.toLowerCase() === 'application/pdf' || /\.pdf$/i.test(a.filename ?? ''));
+  return pdf ? ` A reply to an acknowledgement is never a new request, so its PDF was not sent for signature: send the document as a new mail to ${policy.requestAddress}.` : '';
 }
 
 const PAST = { cancel: 'cancelled', remind: 'reminded', extend: 'extended' } as const;

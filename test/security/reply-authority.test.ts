@@ -125,3 +125,18 @@ describe('a reply without a Message-ID delivered twice', () => {
     expect(jobsForRequest(db, id).filter((j) => j.kind === 'command')).toHaveLength(1);
   });
 });
+
+describe('a reply carrying a PDF', () => {
+  it('is told that a reply is never a new request and where to send the document', async () => {
+    const db = openMemoryDatabase();
+    const { secret } = sentRequest(db, 'cdefghijklmnopqrstuv');
+    const raw = `From: ${REQUESTER}\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: Contract\r\nMessage-ID: <pdf@corp.example>\r\nMIME-Version: 1.0\r\n`
+      + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhere is the new version\r\n'
+      + '--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="v2.pdf"\r\n\r\n--b--\r\n';
+    const decision = await decide(db, raw);
+    expect(decision.action).toBe('answer');
+    expect(decision.answer).toContain(`never a new request, so its PDF was not sent for signature: send the document as a new mail to ${config.mailboxes.requests.address}.`);
+    // Without a PDF, no such hint.
+    expect((await decide(db, mailFrom(REQUESTER, `sign+${secret}@corp.example`, 'hello'))).answer).not.toContain('new request');
+  });
+});
