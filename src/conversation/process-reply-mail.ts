@@ -52,7 +52,7 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     // The text parts without the attachments' bytes: a command is read from the text alone.
     const outline = await message.fetchOutline();
     const mail = await readRequestMail(outline);
-    const mailKey = mail.messageId ?? contentKey(mail);
+    const mailKey = replyMailKey(mail);
     return commit(message, mail, mailKey, found);
   };
 
@@ -140,12 +140,19 @@ export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0]
   return undefined;
 }
 
+/** The key a reply is recorded under (its row in reply_commands): its Message-ID, else what its writer wrote. */
+export function replyMailKey(mail: ReplyKeyFields): string {
+  return mail.messageId ?? contentKey(mail);
+}
+
+type ReplyKeyFields = Pick<ParsedMail, 'messageId' | 'from' | 'to' | 'cc' | 'date' | 'subject' | 'text'>;
+
 /**
  * A reply without a Message-ID is known by what its writer wrote — From, To, Cc, Date,
  * Subject and the text above any quote — never by the fetched bytes: a copy delivered twice
  * differs in its Received/Delivered-To lines, and a multipart outline in its boundary.
  */
-function contentKey(mail: ParsedMail): string {
+function contentKey(mail: ReplyKeyFields): string {
   const ownText = (mail.text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('>')).slice(0, 20);
   const fields = [mail.from?.text ?? '', addressText(mail.to), addressText(mail.cc), mail.date?.toISOString() ?? '', mail.subject ?? '', ...ownText];
   return `<sha256.${sha256(Buffer.from(JSON.stringify(fields)))}@signrelay.invalid>`;
