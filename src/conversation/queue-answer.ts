@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.ts';
 import { conversationAddress } from '../intake/conversation-address.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
+import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { getAcknowledgement } from '../store/conversation.ts';
 import { countRepliesTo } from '../store/jobs.ts';
@@ -27,6 +28,7 @@ export function queueAnswer(db: Db, config: Config, provider: Pick<ProviderTrait
   const secret = getAcknowledgement(db, request.id)?.replySecret;
   const message = composeAnswer(input.reply, input.said, request, provider, {
     from: config.smtp.from, to: input.to, replyTo: secret ? conversationAddress(config.mailboxes.requests.address, secret) : config.mailboxes.requests.address, messageId, withHelp: input.withHelp,
+    recordNotes: recordGetsNotes(config, request),
   });
   enqueueMail(db, { requestId: request.id, purpose: 'answer', message }, now);
   return messageId;

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
 import { composeAcknowledgement } from '../notices/compose-acknowledgement.ts';
+import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { getAcknowledgement, settleAcknowledgement } from '../store/conversation.ts';
 import { countRepliesTo } from '../store/jobs.ts';
@@ -34,6 +35,7 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
   const replySecret = newReplySecret();
   const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
     from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, replySecret), messageId,
+    recordNotes: recordGetsNotes(config, request),
   });
   enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
   settleAcknowledgement(db, requestId, { messageId, replySecret }, now);

@@ -18,7 +18,7 @@ const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: fals
 const config: Config = configSchema.parse({
   ...base,
   servicenow: { ...base.servicenow, senders: ['instance@service-now.com'] },
-  routes: { ...base.routes, quiet: { acknowledge: false } },
+  routes: { ...base.routes, quiet: { acknowledge: false }, mailed: { delivery: 'email' } },
   limits: { ...base.limits, max_replies_per_hour: 2 },
 });
 const traits = providerTraits(config.provider);
@@ -77,5 +77,17 @@ describe('queueAcknowledgement', () => {
     db.prepare('DELETE FROM acknowledgements WHERE request_id = ?').run(id);
     expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(false);
     expect(acknowledgementJobs(db, id)).toHaveLength(0);
+  });
+
+  it('promises a note on the record only where signrelay writes one (not with email delivery)', () => {
+    const db = openMemoryDatabase();
+    const text = (id: string) => {
+      expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(true);
+      return String((acknowledgementJobs(db, id)[0]!.payload.message as { text: string }).text);
+    };
+    expect(text(request(db))).toContain('the signers can no longer sign, the record gets a note');
+    const mailed = text(request(db, { route: 'mailed', requester: 'other@corp.example' }));
+    expect(mailed).toContain('withdraw the request: the signers can no longer sign');
+    expect(mailed).not.toContain('note');
   });
 });
