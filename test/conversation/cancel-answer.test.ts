@@ -9,35 +9,23 @@ import { createCancelHandler } from '../../src/completion/cancel-request.ts';
 import { cancelReplyAnswerer } from '../../src/conversation/answer-cancel.ts';
 import { withReplyCommands } from '../../src/conversation/process-reply-mail.ts';
 import { intakePolicyFrom } from '../../src/intake/intake-policy.ts';
-import { queueAcknowledgement } from '../../src/intake/queue-acknowledgement.ts';
 import { silentLogger } from '../../src/log.ts';
-import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import type { SigningProvider } from '../../src/providers/provider.ts';
-import { getAcknowledgement, listReplyCommands, noteReplyPolicy } from '../../src/store/conversation.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
+import { listReplyCommands } from '../../src/store/conversation.ts';
 import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
-import { getRequest, insertRequest, transition } from '../../src/store/requests.ts';
+import { getRequest, transition } from '../../src/store/requests.ts';
+import { NOW, REQUESTER, sentRequest, watched } from './sent-request.ts';
 
-const NOW = new Date('2026-11-03T10:00:00Z');
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const traits = providerTraits(config.provider);
-const REQUESTER = 'helen.officer@corp.example';
 
 function setUp(beforeCommit?: (db: Db, id: string) => void) {
   const db = openMemoryDatabase();
-  const id = insertRequest(db, {
-    token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: traits.name, requester: REQUESTER,
-    subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001' }, signers: [], dueDate: '2026-11-17', documents: [],
-  }, NOW);
-  db.prepare("UPDATE requests SET state = 'sent' WHERE id = ?").run(id);
-  noteReplyPolicy(db, id, null);
-  queueAcknowledgement(db, config, traits, id, NOW);
-  const secret = getAcknowledgement(db, id)!.replySecret!;
+  const { id, secret } = sentRequest(db, config, 'abcdefghijklmnopqrst');
   const raw = Buffer.from(`From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nMessage-ID: <cancel@corp.example>\r\n\r\ncancel wrong version\r\n`);
-  const message: WatchedMessage = { mailbox: 'requests', folder: 'INBOX', uidValidity: '1', uid: 1, size: raw.length, messageId: null,
-    fetchSource: async () => raw, fetchHeaders: async () => raw,
-    fetchOutline: async () => { beforeCommit?.(db, id); return raw; } };
+  const message = watched(raw, 1, () => beforeCommit?.(db, id));
   const handler = withReplyCommands({ db, config, policy: intakePolicyFrom(config), provider: traits, logger: silentLogger(), now: () => NOW },
     async () => { throw new Error('taken for a request'); });
   // The request has no document at the provider yet: nothing to withdraw, the state and the answer are what is tested.

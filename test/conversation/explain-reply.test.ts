@@ -10,30 +10,20 @@ import { explainReply } from '../../src/conversation/explain-reply.ts';
 import { withReplyCommands } from '../../src/conversation/process-reply-mail.ts';
 import { queueAnswer } from '../../src/conversation/queue-answer.ts';
 import { intakePolicyFrom } from '../../src/intake/intake-policy.ts';
-import { queueAcknowledgement } from '../../src/intake/queue-acknowledgement.ts';
 import { silentLogger } from '../../src/log.ts';
-import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
-import { getAcknowledgement, noteReplyPolicy } from '../../src/store/conversation.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
-import { getRequest, insertRequest } from '../../src/store/requests.ts';
+import { getRequest } from '../../src/store/requests.ts';
+import { NOW, REQUESTER, sentRequest, watched } from './sent-request.ts';
 
-const NOW = new Date('2026-11-03T10:00:00Z');
 const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const config = configSchema.parse({ ...base, limits: { ...base.limits, max_replies_per_hour: 1 } });
 const traits = providerTraits(config.provider);
-const REQUESTER = 'helen.officer@corp.example';
 
 function setUp() {
   const db = openMemoryDatabase();
-  const id = insertRequest(db, {
-    token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: traits.name, requester: REQUESTER,
-    subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001' }, signers: [], dueDate: '2026-11-17', documents: [],
-  }, NOW);
-  db.prepare("UPDATE requests SET state = 'sent' WHERE id = ?").run(id);
-  noteReplyPolicy(db, id, null);
-  queueAcknowledgement(db, config, traits, id, NOW);
-  const raw = (messageId: string) => Buffer.from(`From: Helen <${REQUESTER}>\r\nTo: sign+${getAcknowledgement(db, id)!.replySecret}@corp.example\r\nSubject: Re: x\r\nMessage-ID: ${messageId}\r\n\r\nstatus\r\n`);
+  const { id, secret } = sentRequest(db, config, 'abcdefghijklmnopqrst');
+  const raw = (messageId: string) => Buffer.from(`From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nMessage-ID: ${messageId}\r\n\r\nstatus\r\n`);
   return { db, id, raw };
 }
 
@@ -43,9 +33,7 @@ describe('explain for a reply', () => {
     const bytes = raw('<status@corp.example>');
     expect(explainReply(db, config, await simpleParser(bytes), NOW)).toMatchObject({ reply: { command: 'status', allowed: true, answerTo: REQUESTER } });
     const handler = withReplyCommands({ db, config, policy: intakePolicyFrom(config), provider: traits, logger: silentLogger(), now: () => NOW }, async () => { throw new Error('taken for a request'); });
-    const message: WatchedMessage = { mailbox: 'requests', folder: 'INBOX', uidValidity: '1', uid: 1, size: bytes.length, messageId: null,
-      fetchSource: async () => bytes, fetchHeaders: async () => bytes, fetchOutline: async () => bytes };
-    await handler(message);
+    await handler(watched(bytes));
     const explained = explainReply(db, config, await simpleParser(bytes), NOW)!;
     expect(explained.reason).toMatch(/^this reply was recorded already \(.+, queued: status of request .+\): the daemon does nothing again and does not answer again$/);
     expect(explained).toMatchObject({ reply: { answerTo: null, recorded: { outcome: 'queued', command: 'status' } } });

@@ -13,31 +13,15 @@ import type { Config } from '../../src/config/schema.ts';
 import { decideReply } from '../../src/conversation/decide-reply.ts';
 import { findRepliedRequest, withReplyCommands } from '../../src/conversation/process-reply-mail.ts';
 import { intakePolicyFrom } from '../../src/intake/intake-policy.ts';
-import { queueAcknowledgement } from '../../src/intake/queue-acknowledgement.ts';
 import { silentLogger } from '../../src/log.ts';
-import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
-import { getAcknowledgement, noteReplyPolicy } from '../../src/store/conversation.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
-import { insertRequest } from '../../src/store/requests.ts';
+import { NOW, REQUESTER, sentRequest as sentWithAcknowledgement, watched } from '../conversation/sent-request.ts';
 
-const NOW = new Date('2026-11-03T10:00:00Z');
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
-const REQUESTER = 'helen.officer@corp.example';
 
-/** A sent request with its acknowledgement queued: its token, its reply secret and its acknowledgement's Message-ID. */
-function sentRequest(db: Db, token: string) {
-  const id = insertRequest(db, {
-    token, state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
-    subject: 'Contract', messageId: `<req-${token}@corp.example>`, record: { number: 'RITM0010001' }, signers: [], dueDate: '2026-11-17', documents: [],
-  }, NOW);
-  db.prepare("UPDATE requests SET state = 'sent' WHERE id = ?").run(id);
-  noteReplyPolicy(db, id, null);
-  expect(queueAcknowledgement(db, config, providerTraits(config.provider), id, NOW)).toBe(true);
-  const ack = getAcknowledgement(db, id)!;
-  return { id, secret: ack.replySecret!, ackId: ack.messageId! };
-}
+const sentRequest = (db: Db, token: string) => sentWithAcknowledgement(db, config, token);
 
 async function decide(db: Db, raw: string, cfg: Config = config) {
   const mail = await simpleParser(raw);
@@ -113,12 +97,11 @@ describe('a reply without a Message-ID delivered twice', () => {
     const { id, secret } = sentRequest(db, 'bcdefghijklmnopqrstu');
     const handler = withReplyCommands({ db, config, policy: intakePolicyFrom(config), provider: providerTraits(config.provider), logger: silentLogger(), now: () => NOW },
       async () => { throw new Error('taken for a request'); });
-    const copy = (uid: number, hop: string, boundary: string): WatchedMessage => {
+    const copy = (uid: number, hop: string, boundary: string) => {
       const raw = Buffer.from(`Received: from ${hop} by mx.corp.example\r\nDelivered-To: sign+${secret}@corp.example\r\n`
         + `From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nDate: Tue, 03 Nov 2026 10:00:00 +0000\r\n`
         + `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n--${boundary}\r\nContent-Type: text/plain\r\n\r\nremind\r\n--${boundary}--\r\n`);
-      return { mailbox: 'requests', folder: 'INBOX', uidValidity: '1', uid, size: raw.length, messageId: null,
-        fetchSource: async () => raw, fetchHeaders: async () => raw, fetchOutline: async () => raw };
+      return watched(raw, uid);
     };
     await handler(copy(1, 'relay-a', 'b1'));
     await handler(copy(2, 'relay-b', 'b2'));
