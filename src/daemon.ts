@@ -39,6 +39,7 @@ import { reviewCredentials } from './scheduler/review-credentials.ts';
 import { startStatusReporter } from './health/status-reporter.ts';
 import { createDaemonMetrics, type DaemonMetrics } from './health/daemon-metrics.ts';
 import { createCancelHandler } from './completion/cancel-request.ts';
+import { cancelReplyAnswerer } from './conversation/answer-cancel.ts';
 import { createCommandHandler } from './conversation/carry-out-command.ts';
 import { withReplyCommands } from './conversation/process-reply-mail.ts';
 import pkg from '../package.json' with { type: 'json' };
@@ -125,7 +126,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
-      cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }) }),
+      cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider) }),
       record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
       command: createCommandHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'conversation' }) }),
     },

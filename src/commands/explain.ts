@@ -97,14 +97,15 @@ async function explainAsReply(raw: Buffer, config: Config, now: Date): Promise<R
     return undefined; // unreadable: the request explanation says so
   }
   const keys = replyKeys(head, config.mailboxes.requests.address);
-  if (keys.tokens.length === 0 && keys.messageIds.length === 0) return undefined;
+  if (keys.secrets.length === 0 && keys.tokens.length === 0 && keys.messageIds.length === 0) return undefined;
   let db;
   try {
     db = openStateReadOnly(config);
   } catch (err) {
     // Written to a request's reply address, but there is no database to find the request in.
-    if (keys.tokens.length === 0) return undefined;
-    return { action: 'reply', reason: `a reply to request token ${keys.tokens[0]}, which cannot be looked up: ${describeError(err)}`, reply: { request: null } };
+    if (keys.secrets.length > 0) return { action: 'reply', reason: `a reply to an acknowledgement's reply address, which cannot be looked up: ${describeError(err)}`, reply: { request: null } };
+    if (keys.tokens.length > 0) return { action: 'reply', reason: `a mail to request token ${keys.tokens[0]}'s address: not a reply command and not a request`, reply: { request: null } };
+    return undefined;
   }
   try {
     return explainReply(db, config, await readRequestMail(raw), now);

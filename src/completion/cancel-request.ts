@@ -16,9 +16,12 @@ import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import { addEvent, hasEffect } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, sentDocumentOf, transition } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
+
+/** What the request became, for the requester whose `cancel` reply queued the job (conversation/answer-cancel.ts). */
+export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { gaveUp: string };
 
 export interface CancelDeps {
   db: Db;
@@ -26,6 +29,8 @@ export interface CancelDeps {
   provider: SigningProvider;
   logger: Logger;
   now: () => Date;
+  /** Answers a `cancel` reply inside the transaction of its outcome (the conversation is a layer above). */
+  answerReply?: (payload: Record<string, unknown>, request: RequestRow, outcome: CancelOutcome, now: Date) => void;
 }
 
 export function createCancelHandler(deps: CancelDeps): JobHandler {
@@ -43,13 +48,20 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
       if (request.state !== 'cancelled') {
         if (!canTransition(request.state, 'cancelled')) {
+          // A requester's reply lost a race (a completion came first): they are told what it became.
+          if (answered && deps.answerReply) {
+            deps.db.transaction(() => deps.answerReply!(job.payload, request, { notCancellable: true }, deps.now()))();
+            deps.logger.info('cancel by reply refused: the request moved on first', { requestId, state: request.state });
+            return;
+          }
           throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} is ${request.state} and can no longer be cancelled`);
         }
         deps.db.transaction(() => {
           const who = by ? `by ${by} (a reply to the acknowledgement)` : 'by an operator';
           transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled ${who}: ${reason}` : `cancelled ${who}` });
           if (!answered) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
-          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by }, deps.now());
+          const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by }, deps.now());
+          deps.answerReply?.(job.payload, getRequest(deps.db, requestId)!, { cancelled: true, noted }, deps.now());
         })();
       }
       for (const doc of getDocuments(deps.db, requestId)) {
@@ -64,6 +76,11 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
         deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
       }
+    },
+    onGiveUp(job, reason) {
+      // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
+      const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
+      if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
     },
   };
 }

@@ -308,6 +308,8 @@ const route = z.strictObject({
   allowed_senders: z.array(nonEmpty('an address or *@domain')).default([]),
   /** Overrides intake.authentication.require for this route ([] = not checked). */
   require_authentication: authMethods().optional(),
+  /** Who besides the requester may act on a request by replying to its acknowledgement: addresses or `*@domain`. Empty = the requester only. */
+  reply_commands_from: z.array(nonEmpty('an address or *@domain')).optional(),
   /** Whether a request must name a ServiceNow record. */
   require_record: z.boolean().default(true),
   /** Overrides servicenow.delivery for this route. */

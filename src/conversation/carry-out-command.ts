@@ -8,13 +8,13 @@
 // (for extend, with the last call's result and the request's new due date); a command
 // already done does nothing.
 import type { Config } from '../config/schema.ts';
-import { describeError } from '../errors.ts';
+import { describeError, SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { recordValue } from '../servicenow/record-text.ts';
+import { messageIdList } from '../message/mail-headers.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
-import { SignrelayError } from '../errors.ts';
 import { findReplyCommand, finishReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
 import { addEvent, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
@@ -33,18 +33,18 @@ export interface CommandDeps {
   jobsQueued?: () => void;
 }
 
-interface CommandPayload {
+export interface CommandPayload {
   reply: number;
   answerTo: string | null;
   replyMail: AnsweredReply;
 }
 
-function payloadOf(payload: Record<string, unknown>): CommandPayload {
-  const references = Array.isArray(payload.references) ? payload.references.filter((r): r is string => typeof r === 'string') : [];
+/** A reply job's payload (this job's and the cancel job's): the reply's row and what its answer needs. */
+export function payloadOf(payload: Record<string, unknown>): CommandPayload {
   return {
     reply: Number(payload.reply),
     answerTo: typeof payload.answerTo === 'string' ? payload.answerTo : null,
-    replyMail: { subject: typeof payload.subject === 'string' ? payload.subject : null, messageId: typeof payload.messageId === 'string' ? payload.messageId : null, references },
+    replyMail: { subject: typeof payload.subject === 'string' ? payload.subject : null, messageId: typeof payload.messageId === 'string' ? payload.messageId : null, references: messageIdList(payload.references) },
   };
 }
 

@@ -25,7 +25,7 @@ export interface AnswerAddresses {
   messageId: string;
 }
 
-export function composeAnswer(reply: AnsweredReply, said: string, request: RequestRow, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, options: AnswerAddresses & { withHelp: boolean }): SendMailOptions {
+export function composeAnswer(reply: AnsweredReply, said: string, request: RequestRow, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, options: AnswerAddresses & { withHelp: boolean; recordNotes: boolean }): SendMailOptions {
   const inReplyTo = threadableId(reply.messageId);
   const references = [...new Set([...reply.references.filter((r) => threadableId(r) !== undefined), ...(inReplyTo ? [inReplyTo] : [])])].slice(-10);
   const text = [
@@ -34,7 +34,7 @@ export function composeAnswer(reply: AnsweredReply, said: string, request: Reque
     said,
     '',
     `Request ${request.id}, record ${recordLabel(request)}, due ${recordValue(request.dueDate)}.`,
-    ...(options.withHelp ? ['', ...replyCommandsHelp(provider)] : []),
+    ...(options.withHelp ? ['', ...replyCommandsHelp(provider, options.recordNotes)] : []),
     '',
     ...automaticSignature(),
   ].join('\n');

@@ -1,9 +1,13 @@
 // What to do with a reply to an acknowledgement, decided without side effects — shared by the
 // daemon and `signrelay explain`. The same rules as a request (docs/security.md): automatic
 // mail (RFC 3834) is never acted on or answered; a From that is not what it shows, a sender
-// who is neither the requester nor allowed by the route's `allowed_senders`, or one failing
-// the route's authentication requirement changes nothing and gets no answer (answering a
-// stranger or a forged From would make signrelay a relay). An allowed sender gets one
+// who is neither the requester nor allowed by the route's `reply_commands_from` (an explicit
+// opt-in: `allowed_senders` says who may send requests, not who may act on someone else's),
+// or one failing the route's authentication requirement changes nothing and gets no answer
+// (answering a stranger or a forged From would make signrelay a relay). A mail to the
+// request token's address is no reply: the token is in the PDF every signer gets. Where no
+// authentication is required, From proves nothing, so `cancel` (the one command that cannot
+// be undone) is taken only from a reply to the secret address only the requester was sent. An allowed sender gets one
 // answer: what was done, or why nothing was (no command, an unknown one, a state that does
 // not allow it, a provider that cannot).
 import type { ParsedMail } from 'mailparser';
@@ -23,6 +27,13 @@ import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
 
 export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'>;
 
+/** The request a reply was matched to, and how (process-reply-mail.ts findRepliedRequest). */
+export interface RepliedRequest {
+  request: RequestRow | undefined;
+  via: 'secret' | 'message-id' | 'token';
+  by: string;
+}
+
 export interface ReplyDecision {
   /** carry-out: the command is done (cancel queued at once; remind, extend, status by a job); answer: only answered; ignore: filed, no answer. */
   action: 'carry-out' | 'answer' | 'ignore';
@@ -40,7 +51,8 @@ export interface ReplyDecision {
   authentication?: AuthenticationVerdict;
 }
 
-export function decideReply(mail: ReplyMail, request: RequestRow | undefined, policy: IntakePolicy, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, now: Date): ReplyDecision {
+export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: IntakePolicy, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, now: Date): ReplyDecision {
+  const { request } = found;
   const ignore = (reason: string, extra: Partial<ReplyDecision> = {}): ReplyDecision => ({
     action: 'ignore', requestId: request?.id ?? null, command: { name: 'none' }, sender: null, reason, answerTo: null, answer: null, ...extra,
   });
@@ -50,21 +62,24 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
   if (facts.addressProblem !== null) return ignore(`${facts.addressProblem}: filed without an answer`);
   const sender = facts.sender;
   if (sender === null) return ignore('the reply has no From address: filed without an answer');
+  if (found.via === 'token') {
+    return ignore(`a mail to a request token's address (${found.by}) is neither a request nor a reply command: the token is printed in the PDF every signer gets, so it proves nothing; commands are taken only as replies to the acknowledgement; filed without an answer, nothing changed`, { sender });
+  }
   if (!request) return ignore('a reply to a request signrelay does not know (its token or acknowledgement is not in the database): filed without an answer', { sender });
 
   const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
-  const routeList = route?.allowed_senders ?? [];
-  // An empty allow-list lets anyone send requests, not act on someone else's: then only the requester may.
+  const routeList = route?.reply_commands_from ?? [];
   const mayAct = (address: string) => bareAddress(address) === bareAddress(request.requester) || (routeList.length > 0 && isSenderAllowed(address, routeList));
-  const setting = `routes.${request.route}.allowed_senders`;
+  const setting = `routes.${request.route}.reply_commands_from`;
   if (!mayAct(sender)) {
-    return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester})${routeList.length > 0 ? ` or an address ${setting} allows` : ''} may; filed without an answer`, { sender });
+    return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester}) or an address ${setting} lists may${routeList.length === 0 ? ` (it lists none)` : ''}; filed without an answer`, { sender });
   }
   const authentication = authenticateSender(mail, sender, policy, request.route, route);
   if (authentication?.problem) return ignore(authentication.problem, { sender, authentication: authentication.verdict });
+  const authenticated = (route?.require_authentication ?? policy.authentication.require).length > 0;
   const answer = chooseReplyAddress(facts, {
     allowed: mayAct, allowedSetting: `the requester or ${setting}`,
-    authenticated: (route?.require_authentication ?? policy.authentication.require).length > 0,
+    authenticated,
     ownAddresses: [policy.requestAddress, ...policy.ownAddresses],
   });
   if (answer.to === null) return ignore(`nobody may be answered: ${answer.note ?? 'no address'}`, { sender });
@@ -75,9 +90,9 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
   const state = request.state;
   switch (command.name) {
     case 'none':
-      return refuse('signrelay found no command on the first line of your reply.');
+      return refuse(`signrelay found no command on the first line of your reply.${newRequestHint(mail, policy)}`);
     case 'unknown':
-      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.`);
+      return refuse(`The first line of your reply, "${recordValue(command.line)}", is not a command signrelay can carry out: ${command.problem}.${newRequestHint(mail, policy)}`);
     case 'status':
       return { ...base, action: 'carry-out', reason: `status of request ${request.id}, asked by ${sender}`, answer: null };
     case 'cancel':
@@ -86,6 +101,9 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
       if (state !== 'sent') return refuse(`Request ${request.id} cannot be ${PAST[command.name]}: ${stateWords(state)}.`);
       if (command.name === 'cancel') {
         if (!provider.capabilities.cancel) return refuse(`${provider.displayName} cannot withdraw a sent request, so signrelay does not cancel it.`);
+        if (!authenticated && found.via !== 'secret') {
+          return refuse(`signrelay cancels by reply only when the reply is sent to the acknowledgement's reply address (its Reply-To), since route ${request.route} does not require authentication (routes.${request.route}.require_authentication): reply to the acknowledgement itself, or ask the signrelay administrators.`);
+        }
         return { ...base, action: 'carry-out', reason: `cancel request ${request.id}, asked by ${sender}`, answer: null };
       }
       if (command.name === 'remind') {
@@ -103,9 +121,15 @@ export function decideReply(mail: ReplyMail, request: RequestRow | undefined, po
   }
 }
 
+/** A reply that carries a PDF was most likely meant as a new request: say where one goes. */
+function newRequestHint(mail: ReplyMail, policy: IntakePolicy): string {
+  const pdf = (mail.attachments ?? []).some((a) => a.contentType?.toLowerCase() === 'application/pdf' || /\.pdf$/i.test(a.filename ?? ''));
+  return pdf ? ` A reply to an acknowledgement is never a new request, so its PDF was not sent for signature: send the document as a new mail to ${policy.requestAddress}.` : '';
+}
+
 const PAST = { cancel: 'cancelled', remind: 'reminded', extend: 'extended' } as const;
 
-function stateWords(state: RequestRow['state']): string {
+export function stateWords(state: RequestRow['state']): string {
   switch (state) {
     case 'completed': return 'it is signed already and is being delivered';
     case 'delivered': return 'it is signed and on the record';

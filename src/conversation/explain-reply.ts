@@ -1,23 +1,31 @@
 // `signrelay explain` for a reply to an acknowledgement: which request it answers (and how it
 // was matched), which command its first line carries, and whether the sender may act on it
 // and why — the decision the daemon would take (decide-reply.ts), on the daemon's database
-// read-only. Undefined when the mail is not such a reply (then it is explained as a request).
+// read-only — and whether the daemon has recorded this reply already (then it does nothing
+// again) or would hold its answer back (limits.max_replies_per_hour). Undefined when the mail
+// is not such a reply (then it is explained as a request).
+import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
-import type { ReplyHeaders } from '../intake/conversation-address.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import type { Db } from '../store/open-database.ts';
-import { decideReply, type ReplyMail } from './decide-reply.ts';
-import { findRepliedRequest } from './process-reply-mail.ts';
+import { findReplyCommand } from '../store/conversation.ts';
+import { decideReply } from './decide-reply.ts';
+import { findRepliedRequest, replyMailKey } from './process-reply-mail.ts';
+import { answersHeldBack } from './queue-answer.ts';
 
-export function explainReply(db: Db, config: Config, mail: ReplyMail & ReplyHeaders, now: Date): Record<string, unknown> | undefined {
+export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date): Record<string, unknown> | undefined {
   const found = findRepliedRequest(db, mail, config.mailboxes.requests.address);
   if (!found) return undefined;
-  const decision = decideReply(mail, found.request, intakePolicyFrom(config), providerTraits(config.provider), now);
+  const decision = decideReply(mail, found, intakePolicyFrom(config), providerTraits(config.provider), now);
   const { command } = decision;
+  const earlier = findReplyCommand(db, { mailKey: replyMailKey(mail) });
+  const heldBack = !earlier && decision.answerTo !== null && answersHeldBack(db, config, decision.answerTo, now);
   return {
     action: 'reply',
-    reason: decision.reason,
+    reason: earlier
+      ? `this reply was recorded already (${earlier.createdAt}, ${earlier.outcome}: ${earlier.reason}): the daemon does nothing again and does not answer again`
+      : heldBack ? `${decision.reason} (not answered: ${config.limits.max_replies_per_hour} answers went to ${decision.answerTo} within the hour, limits.max_replies_per_hour)` : decision.reason,
     reply: {
       request: found.request ? { id: found.request.id, state: found.request.state, record: found.request.recordNumber ?? found.request.recordSysId, requester: found.request.requester } : null,
       matchedBy: found.by,
@@ -28,7 +36,9 @@ export function explainReply(db: Db, config: Config, mail: ReplyMail & ReplyHead
       sender: decision.sender,
       allowed: decision.action !== 'ignore',
       decision: { 'carry-out': 'carried out and answered', answer: 'answered, nothing changed', ignore: 'filed without an answer, nothing changed' }[decision.action],
-      answerTo: decision.answerTo,
+      answerTo: earlier || heldBack ? null : decision.answerTo,
+      ...(earlier ? { recorded: { at: earlier.createdAt, outcome: earlier.outcome, command: earlier.command, answered: earlier.answerMessageId !== null } } : {}),
+      ...(heldBack ? { answerHeldBack: `limits.max_replies_per_hour (${config.limits.max_replies_per_hour}) answers went to ${decision.answerTo} within the hour` } : {}),
       ...(decision.authentication ? { authentication: decision.authentication } : {}),
     },
   };

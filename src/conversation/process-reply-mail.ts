@@ -1,27 +1,30 @@
-// The request mailbox's replies to acknowledgements: a mail sent to the request's reply
-// address (sign+TOKEN@…), or whose In-Reply-To/References name an acknowledgement or an
-// answer, is a reply; every other mail goes on to request intake unchanged. One reply, one
-// committed outcome: the reply's row (keyed on its Message-ID, else a hash of its content)
+// The request mailbox's replies to acknowledgements: a mail sent to an acknowledgement's reply
+// address (sign+SECRET@…), or whose In-Reply-To/References name an acknowledgement or an
+// answer, is a reply; so, to be filed and never taken for a request, is a mail to a request's
+// token address (sign+TOKEN@…, no reply: decide-reply.ts). Every other mail goes on to
+// request intake unchanged. One reply, one
+// committed outcome: the reply's row (keyed on its Message-ID, else a hash of what its writer wrote)
 // is written in the ONE transaction that queues what the command does and the answer, and
 // files the mail — so a copy of the reply, or the same mail seen again after a crash, finds
 // it and does nothing twice. Only then does the watcher move the mail.
+import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { replyKeys } from '../intake/conversation-address.ts';
+import { messageIdList } from '../message/mail-headers.ts';
 import { REQUESTS_MAILBOX } from '../intake/process-request-mail.ts';
 import type { IntakePolicy } from '../intake/types.ts';
 import type { Logger } from '../log.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
-import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
 import { sha256 } from '../store/blobs.ts';
-import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds } from '../store/conversation.ts';
+import { findReplyCommand, finishReplyCommand, recordReplyCommand, requestOfMessageIds, requestOfReplySecret } from '../store/conversation.ts';
 import { addEvent } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { findMessage, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
-import { decideReply, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
+import { decideReply, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
 import { answersHeldBack, queueAnswer } from './queue-answer.ts';
 
 export interface ReplyDeps {
@@ -49,16 +52,19 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     // The text parts without the attachments' bytes: a command is read from the text alone.
     const outline = await message.fetchOutline();
     const mail = await readRequestMail(outline);
-    const mailKey = mail.messageId ?? `<sha256.${sha256(outline)}@signrelay.invalid>`;
-    const decision = decideReply(mail, found.request, deps.policy, deps.provider, now());
-    return commit(message, mail, mailKey, found.request, decision);
+    const mailKey = replyMailKey(mail);
+    return commit(message, mail, mailKey, found);
   };
 
-  function commit(message: WatchedMessage, mail: ReplyMail, mailKey: string, request: RequestRow | undefined, decision: ReplyDecision): WatcherOutcome {
+  function commit(message: WatchedMessage, mail: ReplyMail, mailKey: string, found: RepliedRequest): WatcherOutcome {
     const at = now();
-    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: request?.id });
-    const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
+    const log = deps.logger.child({ mailbox: REQUESTS_MAILBOX, uid: message.uid, requestId: found.request?.id });
+    let decision!: ReplyDecision;
     const outcome = deps.db.transaction((): { folder: string; duplicate: boolean; reason: string } => {
+      // Decided on the request as it is now: the IMAP fetches above gave a completion time to commit.
+      const request = found.request ? getRequest(deps.db, found.request.id) : undefined;
+      decision = decideReply(mail, { ...found, request }, deps.policy, deps.provider, at);
+      const folder = decision.action === 'ignore' ? folders.rejected_folder : folders.processed_folder;
       const earlier = findReplyCommand(deps.db, { mailKey });
       if (earlier) {
         const firstFolder = earlier.outcome === 'ignored' ? folders.rejected_folder : folders.processed_folder;
@@ -94,41 +100,66 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
 
   /** Inside the reply's transaction: the command's jobs and, where it is answered at once, its answer. */
   function carryOut(id: number, mail: ReplyMail, request: RequestRow, decision: ReplyDecision, answerTo: string | null, at: Date): void {
-    const reply = { subject: mail.subject ?? null, messageId: mail.messageId ?? null, references: referencesOf(mail) };
+    const reply = { subject: mail.subject ?? null, messageId: mail.messageId ?? null, references: messageIdList(mail.references) };
     const answer = (said: string, withHelp: boolean) => {
       const messageId = answerTo === null ? null : queueAnswer(deps.db, deps.config, deps.provider, request, { reply, to: answerTo, said, withHelp }, at);
       finishReplyCommand(deps.db, id, messageId, at);
     };
     if (decision.action === 'answer') return answer(decision.answer!, true);
     const { command } = decision;
+    const answerLater = { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references };
     if (command.name === 'cancel') {
       // The operator's cancel job (cancel-request.ts) withdraws it; `by` words the note, `answered` spares a second mail.
-      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true } }, at);
+      // It answers in the transaction of what really happened (answer-cancel.ts): withdrawn, or what the request became first.
+      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true, ...answerLater } }, at);
       addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { cancelRequested: true, by: decision.sender, reply: id, ...(command.reason ? { reason: command.reason } : {}) } }, at);
-      const said = recordValue(command.reason, MAX_RECORD_REASON_CHARS);
-      return answer(`Request ${request.id} is withdrawn: ${deps.provider.displayName} is told to withdraw it, so the signers can no longer sign it, and the record gets a note.${said ? ` Your reason: "${said}".` : ''}`, false);
+      return;
     }
     // remind, extend, status: the provider is asked by a job, which answers with what it learnt.
-    enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: { reply: id, answerTo, subject: reply.subject, messageId: reply.messageId, references: reply.references } }, at);
+    enqueueJob(deps.db, { kind: 'command', requestId: request.id, payload: answerLater }, at);
   }
 }
 
-/** The request a mail replies to: by the token of its reply address, else by the acknowledgement or answer it names. */
-export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0], requestAddress: string): { request: RequestRow | undefined; by: string } | undefined {
+/**
+ * The request a mail replies to: by the reply secret of its address, else by the
+ * acknowledgement or answer its In-Reply-To/References name — never by the request token,
+ * which every signer sees: a mail to sign+TOKEN@ is found as `via: 'token'` only to be
+ * filed (never a request, never a command).
+ */
+export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0], requestAddress: string): RepliedRequest | undefined {
   const keys = replyKeys(mail, requestAddress);
-  for (const token of keys.tokens) {
-    const request = getRequestByToken(db, token);
-    if (request) return { request, by: `the token in its address (${token})` };
+  for (const secret of keys.secrets) {
+    const requestId = requestOfReplySecret(db, secret);
+    if (requestId) return { request: getRequest(db, requestId), via: 'secret', by: 'the reply secret in its address (the acknowledgement\'s Reply-To)' };
   }
   const requestId = requestOfMessageIds(db, keys.messageIds);
-  if (requestId) return { request: getRequest(db, requestId), by: 'In-Reply-To/References naming the acknowledgement' };
-  // Written to a request's reply address whose request is gone: a reply still, never a request.
-  if (keys.tokens.length > 0) return { request: undefined, by: `the token in its address (${keys.tokens[0]})` };
+  if (requestId) return { request: getRequest(db, requestId), via: 'message-id', by: 'In-Reply-To/References naming the acknowledgement or an answer' };
+  // Written to a reply address that no acknowledgement has: a reply still, never a request.
+  if (keys.secrets.length > 0) return { request: undefined, via: 'secret', by: 'a reply secret in its address that no acknowledgement has' };
+  if (keys.tokens.length > 0) return { request: getRequestByToken(db, keys.tokens[0]!), via: 'token', by: `the request token in its address (${keys.tokens[0]})` };
   return undefined;
 }
 
-function referencesOf(mail: Pick<ReplyMail, 'references'>): string[] {
-  return mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references];
+/** The key a reply is recorded under (its row in reply_commands): its Message-ID, else what its writer wrote. */
+export function replyMailKey(mail: ReplyKeyFields): string {
+  return mail.messageId ?? contentKey(mail);
+}
+
+type ReplyKeyFields = Pick<ParsedMail, 'messageId' | 'from' | 'to' | 'cc' | 'date' | 'subject' | 'text'>;
+
+/**
+ * A reply without a Message-ID is known by what its writer wrote — From, To, Cc, Date,
+ * Subject and the text above any quote — never by the fetched bytes: a copy delivered twice
+ * differs in its Received/Delivered-To lines, and a multipart outline in its boundary.
+ */
+function contentKey(mail: ReplyKeyFields): string {
+  const ownText = (mail.text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('>')).slice(0, 20);
+  const fields = [mail.from?.text ?? '', addressText(mail.to), addressText(mail.cc), mail.date?.toISOString() ?? '', mail.subject ?? '', ...ownText];
+  return `<sha256.${sha256(Buffer.from(JSON.stringify(fields)))}@signrelay.invalid>`;
+}
+
+function addressText(field: ParsedMail['to']): string {
+  return field === undefined ? '' : (Array.isArray(field) ? field : [field]).map((a) => a.text).join(', ');
 }
 
 function keyOf(message: WatchedMessage) {

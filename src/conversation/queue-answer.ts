@@ -6,7 +6,9 @@
 import type { Config } from '../config/schema.ts';
 import { conversationAddress } from '../intake/conversation-address.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
+import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
+import { getAcknowledgement } from '../store/conversation.ts';
 import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import type { RequestRow } from '../store/requests.ts';
@@ -22,8 +24,11 @@ export interface AnswerInput {
 export function queueAnswer(db: Db, config: Config, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, request: RequestRow, input: AnswerInput, now: Date): string | null {
   if (answersHeldBack(db, config, input.to, now)) return null;
   const messageId = newMessageId('answer', config.smtp.from);
+  // The conversation's secret address; without one (never acknowledged) a reply finds the request by this answer's Message-ID.
+  const secret = getAcknowledgement(db, request.id)?.replySecret;
   const message = composeAnswer(input.reply, input.said, request, provider, {
-    from: config.smtp.from, to: input.to, replyTo: conversationAddress(config.mailboxes.requests.address, request.token), messageId, withHelp: input.withHelp,
+    from: config.smtp.from, to: input.to, replyTo: secret ? conversationAddress(config.mailboxes.requests.address, secret) : config.mailboxes.requests.address, messageId, withHelp: input.withHelp,
+    recordNotes: recordGetsNotes(config, request),
   });
   enqueueMail(db, { requestId: request.id, purpose: 'answer', message }, now);
   return messageId;

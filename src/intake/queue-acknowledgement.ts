@@ -10,12 +10,13 @@ import type { Config } from '../config/schema.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
 import { composeAcknowledgement } from '../notices/compose-acknowledgement.ts';
+import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { getAcknowledgement, settleAcknowledgement } from '../store/conversation.ts';
 import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest } from '../store/requests.ts';
-import { conversationAddress } from './conversation-address.ts';
+import { conversationAddress, newReplySecret } from './conversation-address.ts';
 import { intakePolicyFrom } from './intake-policy.ts';
 
 /** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. */
@@ -29,12 +30,15 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
     settleAcknowledgement(db, requestId, { skipped: why }, now);
     return false;
   }
+  // Both random, neither derived from the request token (which every signer sees): a reply is matched by one of them.
   const messageId = newMessageId('acknowledgement', config.smtp.from);
+  const replySecret = newReplySecret();
   const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
-    from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, request.token), messageId,
+    from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, replySecret), messageId,
+    recordNotes: recordGetsNotes(config, request),
   });
   enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
-  settleAcknowledgement(db, requestId, { messageId }, now);
+  settleAcknowledgement(db, requestId, { messageId, replySecret }, now);
   return true;
 }
 

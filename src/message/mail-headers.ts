@@ -69,3 +69,9 @@ export function sameMailbox(a: string, b: string): boolean {
   const pb = addressParts(b);
   return pa !== null && pb !== null && pa.base === pb.base && pa.domain === pb.domain;
 }
+
+/** A References/In-Reply-To list as the parser gives it (one string, or several) or as a job's payload holds it: the strings, in order. */
+export function messageIdList(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
+}

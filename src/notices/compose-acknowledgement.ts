@@ -2,7 +2,7 @@
 // record, the signers in signing order, the due date, the provider and its reference, and
 // the commands they may answer with (one line each, saying where this provider cannot do
 // one). Threaded to the request mail, marked as an automatic reply (RFC 3834) and as ours,
-// with a Reply-To that carries the request's token (intake/conversation-address.ts), so a
+// with a Reply-To that carries the acknowledgement's reply secret (intake/conversation-address.ts), so a
 // reply finds its request. Every outside value in it — subject, record, names, references —
 // is one inert, bounded line (record-text.ts), as in every notice.
 import type { SendMailOptions } from 'nodemailer';
@@ -16,12 +16,12 @@ const MAX_SUBJECT_CHARS = 150;
 /** The longest list of signers written out; the rest are counted. */
 const MAX_SIGNERS_LISTED = 20;
 
-/** The reply commands, one line each, with what this provider cannot do said on its line. */
-export function replyCommandsHelp(provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>): string[] {
+/** The reply commands, one line each, with what this provider cannot do said on its line; `recordNotes`: whether signrelay writes notes on this request's record. */
+export function replyCommandsHelp(provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, recordNotes: boolean): string[] {
   const cannot = (what: string) => ` (${provider.displayName} cannot ${what}: you will be told so)`;
   return [
     'Reply to this mail with one of these on the first line (the rest of your reply is not read):',
-    `  cancel REASON     withdraw the request: the signers can no longer sign, the record gets a note${provider.capabilities.cancel ? '' : cannot('withdraw a sent request')}`,
+    `  cancel REASON     withdraw the request: the signers can no longer sign${recordNotes ? ', the record gets a note' : ''}${provider.capabilities.cancel ? '' : cannot('withdraw a sent request')}`,
     `  remind            remind the signers who have not signed yet${provider.capabilities.remind ? '' : cannot('send reminders on request')}`,
     `  extend DATE       move the due date to DATE (2026-12-24), or by a number of days (extend 7d)${provider.capabilities.extend ? '' : cannot('move a due date')}`,
     '  status            who has signed so far',
@@ -45,10 +45,12 @@ export function threadableId(messageId: string | null | undefined): string | und
 
 export interface AcknowledgementAddresses {
   from: string;
-  /** The request's reply address (sign+TOKEN@…). */
+  /** The acknowledgement's reply address (sign+SECRET@…). */
   replyTo: string;
   /** Fixed before queueing: a reply's In-Reply-To finds the request by it. */
   messageId: string;
+  /** Whether signrelay writes notes on the request's record (queue-record-update.ts recordGetsNotes). */
+  recordNotes: boolean;
 }
 
 export function composeAcknowledgement(request: RequestRow, documents: ReadonlyArray<Pick<DocumentRow, 'providerRef' | 'fileName'>>, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, addresses: AcknowledgementAddresses): SendMailOptions {
@@ -71,7 +73,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     ...signers,
     ...(more > 0 ? [`  and ${more} more`] : []),
     '',
-    ...replyCommandsHelp(provider),
+    ...replyCommandsHelp(provider, addresses.recordNotes),
     '',
     ...automaticSignature('signrelay (automatic message)'),
   ].join('\n');

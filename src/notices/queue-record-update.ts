@@ -25,6 +25,11 @@ export function queueRecordUpdate(db: Db, config: Config, requestId: string, upd
   return true;
 }
 
+/** Whether an event of this request gets a work note on its record (what mails to the requester may promise). */
+export function recordGetsNotes(config: Config, request: RequestRow): boolean {
+  return config.servicenow.work_note && reachableByRest(config, request);
+}
+
 /** A REST route, and a record the request names well enough to be found. */
 function reachableByRest(config: Config, request: RequestRow): boolean {
   if (deliveryModeOf(config, request) !== 'rest') return false;

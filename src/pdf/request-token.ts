@@ -16,11 +16,15 @@ export const REQUEST_TOKEN_PATTERN = `[a-z2-7]{${REQUEST_TOKEN_LENGTH}}`;
 const TOKEN_RE = new RegExp(`^${REQUEST_TOKEN_PATTERN}$`);
 
 export function newRequestToken(): string {
+  return randomBase32(REQUEST_TOKEN_LENGTH);
+}
+
+/** `length` random base32 characters (5 random bits each), from crypto.randomBytes. */
+export function randomBase32(length: number): string {
   // One byte per character; 256 is a multiple of 32, so `byte & 31` is uniform.
-  const bytes = randomBytes(REQUEST_TOKEN_LENGTH);
-  let token = '';
-  for (const byte of bytes) token += BASE32_ALPHABET[byte & 31];
-  return token;
+  let text = '';
+  for (const byte of randomBytes(length)) text += BASE32_ALPHABET[byte & 31];
+  return text;
 }
 
 /** Exactly a token as `newRequestToken` makes it (lower-case; callers lower-case found text). */

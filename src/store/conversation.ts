@@ -8,6 +8,7 @@ export interface AcknowledgementRow {
   requestId: string;
   noReplyReason: string | null;
   messageId: string | null;
+  replySecret: string | null;
   skipped: string | null;
 }
 
@@ -18,13 +19,19 @@ export function noteReplyPolicy(db: Db, requestId: string, noReplyReason: string
 
 export function getAcknowledgement(db: Db, requestId: string): AcknowledgementRow | undefined {
   const row = db.prepare('SELECT * FROM acknowledgements WHERE request_id = ?').get(requestId) as Record<string, string | null> | undefined;
-  return row ? { requestId: row.request_id!, noReplyReason: row.no_reply_reason ?? null, messageId: row.message_id ?? null, skipped: row.skipped ?? null } : undefined;
+  return row ? { requestId: row.request_id!, noReplyReason: row.no_reply_reason ?? null, messageId: row.message_id ?? null, replySecret: row.reply_secret ?? null, skipped: row.skipped ?? null } : undefined;
 }
 
 /** The acknowledgement was queued (messageId) or deliberately not (skipped): either way, decided once. */
-export function settleAcknowledgement(db: Db, requestId: string, outcome: { messageId: string } | { skipped: string }, now: Date): void {
-  db.prepare('UPDATE acknowledgements SET message_id = ?, skipped = ?, decided_at = ? WHERE request_id = ?')
-    .run('messageId' in outcome ? outcome.messageId : null, 'skipped' in outcome ? outcome.skipped : null, now.toISOString(), requestId);
+export function settleAcknowledgement(db: Db, requestId: string, outcome: { messageId: string; replySecret: string } | { skipped: string }, now: Date): void {
+  const sent = 'messageId' in outcome ? outcome : null;
+  db.prepare('UPDATE acknowledgements SET message_id = ?, reply_secret = ?, skipped = ?, decided_at = ? WHERE request_id = ?')
+    .run(sent?.messageId ?? null, sent?.replySecret ?? null, 'skipped' in outcome ? outcome.skipped : null, now.toISOString(), requestId);
+}
+
+/** The request whose acknowledgement's Reply-To carries this secret. */
+export function requestOfReplySecret(db: Db, secret: string): string | undefined {
+  return (db.prepare('SELECT request_id FROM acknowledgements WHERE reply_secret = ?').get(secret) as { request_id: string } | undefined)?.request_id;
 }
 
 /** The request whose acknowledgement, or an answer to one of its replies, has one of these Message-IDs. */

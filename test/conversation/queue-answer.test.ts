@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
 import { loadConfigFile } from '../../src/config/load-config.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { noteReplyPolicy, settleAcknowledgement } from '../../src/store/conversation.ts';
 import { queueAnswer } from '../../src/conversation/queue-answer.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
@@ -23,6 +24,8 @@ describe('queueAnswer', () => {
       subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001' }, signers: [], dueDate: '2026-11-17', documents: [],
     }, NOW);
     const request = getRequest(db, id)!;
+    noteReplyPolicy(db, id, null);
+    settleAcknowledgement(db, id, { messageId: '<ack@corp.example>', replySecret: 's'.repeat(32) }, NOW);
     const reply = { subject: 'RE: Re: Sent for signature: Contract https://evil.example', messageId: '<reply@corp.example>', references: ['<ack@corp.example>', 'bad id\r\nBcc: x@evil.example'] };
     const answer = (to: string) => queueAnswer(db, config, traits, request, { reply, to, said: 'Done.', withHelp: false }, NOW);
     expect(answer('helen.officer@corp.example')).toMatch(/^<signrelay\.answer\.[0-9a-f]{16}@/);
@@ -31,7 +34,7 @@ describe('queueAnswer', () => {
     expect(answer('other@corp.example')).not.toBeNull();
     const message = jobsForRequest(db, id)[0]!.payload.message as Record<string, unknown>;
     expect(message).toMatchObject({
-      to: 'helen.officer@corp.example', replyTo: 'sign+abcdefghijklmnopqrst@corp.example', inReplyTo: '<reply@corp.example>',
+      to: 'helen.officer@corp.example', replyTo: `sign+${'s'.repeat(32)}@corp.example`, inReplyTo: '<reply@corp.example>',
       references: ['<ack@corp.example>', '<reply@corp.example>'], subject: 'Re: Sent for signature: Contract https[:]//evil.example',
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Signrelay': 'answer' },
     });

@@ -18,7 +18,7 @@ const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: fals
 const config: Config = configSchema.parse({
   ...base,
   servicenow: { ...base.servicenow, senders: ['instance@service-now.com'] },
-  routes: { ...base.routes, quiet: { acknowledge: false } },
+  routes: { ...base.routes, quiet: { acknowledge: false }, mailed: { delivery: 'email' } },
   limits: { ...base.limits, max_replies_per_hour: 2 },
 });
 const traits = providerTraits(config.provider);
@@ -37,7 +37,7 @@ function request(db: Db, options: { requester?: string; route?: string; noReplyR
 const acknowledgementJobs = (db: Db, id: string) => jobsForRequest(db, id).filter((j) => j.kind === 'mail' && j.payload.purpose === 'acknowledgement');
 
 describe('queueAcknowledgement', () => {
-  it('queues one acknowledgement, threaded, with the token reply address; a second call queues nothing', () => {
+  it('queues one acknowledgement, threaded, with its own secret reply address (never the token); a second call queues nothing', () => {
     const db = openMemoryDatabase();
     const id = request(db);
     expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(true);
@@ -46,8 +46,10 @@ describe('queueAcknowledgement', () => {
     expect(jobs).toHaveLength(1);
     const message = jobs[0]!.payload.message as Record<string, unknown>;
     expect(message).toMatchObject({ to: 'helen.officer@corp.example', inReplyTo: `<req.${n}@corp.example>`, headers: { 'Auto-Submitted': 'auto-replied' } });
-    expect(message.replyTo).toMatch(/^sign\+a{19}[b-z]@corp\.example$/);
-    expect(getAcknowledgement(db, id)!.messageId).toBe(message.messageId);
+    const ack = getAcknowledgement(db, id)!;
+    expect(ack.replySecret).toMatch(/^[a-z2-7]{32}$/);
+    expect(message.replyTo).toBe(`sign+${ack.replySecret}@corp.example`);
+    expect(ack.messageId).toBe(message.messageId);
   });
 
   it.each([
@@ -75,5 +77,17 @@ describe('queueAcknowledgement', () => {
     db.prepare('DELETE FROM acknowledgements WHERE request_id = ?').run(id);
     expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(false);
     expect(acknowledgementJobs(db, id)).toHaveLength(0);
+  });
+
+  it('promises a note on the record only where signrelay writes one (not with email delivery)', () => {
+    const db = openMemoryDatabase();
+    const text = (id: string) => {
+      expect(queueAcknowledgement(db, config, traits, id, NOW)).toBe(true);
+      return String((acknowledgementJobs(db, id)[0]!.payload.message as { text: string }).text);
+    };
+    expect(text(request(db))).toContain('the signers can no longer sign, the record gets a note');
+    const mailed = text(request(db, { route: 'mailed', requester: 'other@corp.example' }));
+    expect(mailed).toContain('withdraw the request: the signers can no longer sign');
+    expect(mailed).not.toContain('note');
   });
 });

@@ -1,7 +1,7 @@
 // The requester's conversation, through the whole daemon (Dovecot, the SMTP relay, each
 // provider's simulator, the ServiceNow simulator): one acknowledgement when a request is sent
 // (none to an automatic mail or a route that turns it off), threaded, with a Reply-To that
-// carries the request's token; each reply command carried out once and answered once; a
+// carries its own random reply secret (never the request token, which signers see); each reply command carried out once and answered once; a
 // copy of a reply does nothing twice; a stranger's or a forged reply changes nothing and is
 // not answered; a command the state does not allow, or one signrelay does not know, is
 // answered and changes nothing; hostile text in a reason is inert on the record and in the answer.
@@ -40,7 +40,9 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(parsed!.inReplyTo).toBe(request.messageId);
     expect(parsed!.references).toBe(request.messageId);
     expect(parsed!.headers.get('auto-submitted')).toBe('auto-replied');
-    expect(parsed!.replyTo!.value[0]!.address).toBe(`sign+${request.token}@corp.example`);
+    const secret = getAcknowledgement(world.daemon!.db, request.id)!.replySecret!;
+    expect(secret).toMatch(/^[a-z2-7]{32}$/);
+    expect(parsed!.replyTo!.value[0]!.address).toBe(`sign+${secret}@corp.example`);
     expect(parsed!.subject).toBe('Sent for signature: Contract for RITM0010001');
     const text = parsed!.text!;
     const sent = getRequest(world.daemon!.db, request.id)!;
@@ -83,7 +85,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const answer = await answerTo(world, messageId);
     expect(answer.parsed!.text).toContain('Ann Lee signed, 1 of 2; Bob Stone has not signed yet.');
     expect(answer.parsed!.headers.get('auto-submitted')).toBe('auto-replied');
-    expect(answer.parsed!.replyTo!.value[0]!.address).toBe(`sign+${request.token}@corp.example`);
+    expect(answer.parsed!.replyTo!.value[0]!.address).toBe(ack.parsed!.replyTo!.value[0]!.address);
     await waitFor(() => notesStarting(world, 'RITM0010004', 'Status asked by').length === 1, { timeoutMs: 15_000, what: 'the status note', describe: () => notesOf(world, 'RITM0010004') });
     expect(notesStarting(world, 'RITM0010004', 'Status asked by')[0]).toContain(`Status asked by ${REQUESTER} by a reply to the acknowledgement (signrelay ${request.id}): Ann Lee signed, 1 of 2; Bob Stone has not signed yet.`);
     expect((await filed(world, messageId)).folder).toBe('Processed');
@@ -209,6 +211,9 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const forged = await reply(world, ack, { text: 'cancel', headers: { 'Authentication-Results': 'mx.corp.example; dkim=fail header.d=corp.example' } });
     // An out-of-office answer to the acknowledgement, from the requester: automatic, never a command, never answered.
     const away = await reply(world, ack, { text: 'cancel', headers: { 'Auto-Submitted': 'auto-replied', 'Authentication-Results': DKIM_PASS } });
+    // The request token is in the PDF every signer gets: a mail to sign+TOKEN@ is no command, even showing the requester's authenticated From.
+    const byToken = await reply(world, ack, { to: `sign+${request.token}@corp.example`, text: 'cancel', headers: { 'In-Reply-To': '<elsewhere@corp.example>', References: '<elsewhere@corp.example>', 'Authentication-Results': DKIM_PASS } });
+    expect(await filed(world, byToken.messageId)).toMatchObject({ outcome: 'rejected', folder: 'Rejected', reason: expect.stringContaining('neither a request nor a reply command') });
     expect(await filed(world, away.messageId)).toMatchObject({ outcome: 'rejected', folder: 'Rejected', reason: expect.stringContaining('automatic mail (an automatic reply (Auto-Submitted: auto-replied))') });
     const strangerFiled = await filed(world, stranger.messageId);
     const forgedFiled = await filed(world, forged.messageId);
@@ -219,7 +224,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     await world.daemon!.jobs.idle();
     expect(stateOf(world, request.id)).toBe('sent');
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'cancel')).toHaveLength(0);
-    expect([...answersTo(world, stranger.messageId), ...answersTo(world, forged.messageId), ...answersTo(world, away.messageId)]).toHaveLength(0);
+    expect([...answersTo(world, stranger.messageId), ...answersTo(world, forged.messageId), ...answersTo(world, away.messageId), ...answersTo(world, byToken.messageId)]).toHaveLength(0);
   });
 
   it('cancel after completion, and an unknown command: answered clearly, nothing changes', async () => {
