@@ -14,18 +14,22 @@ export class SignrelayError extends Error {
   readonly code: string;
   /** Seconds the remote side asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
+  /** A call that changes something may have been carried out although its answer was lost
+   * (a timeout or a broken connection after the request went out): a retry could do it twice. */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     kind: ErrorKind,
     code: string,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; outcomeUnknown?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'SignrelayError';
     this.kind = kind;
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 
@@ -37,4 +41,9 @@ export function isSignrelayError(err: unknown): err is SignrelayError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** The call may have taken effect: the caller must not repeat it, nor record it as refused. */
+export function isOutcomeUnknown(err: unknown): boolean {
+  return err instanceof SignrelayError && err.outcomeUnknown;
 }

@@ -2,19 +2,22 @@
 // from the provider once the request is completed and before delivery, stored as a blob
 // like the signed copy (so delivery attaches the very bytes it recorded, and a restart
 // compares the record's attachments with them), and recorded per document. A provider
-// that has none yet is asked again on the job's next few attempts; one that has none at
-// all, or refuses for good, is recorded as unavailable with one operator alert — the
-// signed document is delivered all the same: the evidence never holds it up for good.
+// that has none yet, or fails to give it (an outage, a garbled answer), is asked again on
+// the job's next attempts, each failed check recorded per document; after a few, or when
+// it refuses for good, the certificate is recorded as unavailable with one operator
+// alert — the signed document is delivered all the same: the evidence never holds it up.
+// Only credentials or settings (the operator must act; the job waits) stop it for now.
 import { raiseAlert } from '../alerts/raise-alert.ts';
-import { describeError, isSignrelayError } from '../errors.ts';
+import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
+import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent } from '../store/events.ts';
+import { addEvent, listEvents } from '../store/events.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { getDocuments, sentDocumentOf, setDocumentCertificate, type RequestRow } from '../store/requests.ts';
 import type { DeliveryDeps } from './deliver-to-servicenow.ts';
 
-/** Attempts of the job on which a certificate the provider has not made yet is asked for (with the runner's backoff, about a minute). */
+/** Checks of one document's certificate that may fail before it is given up (with the runner's backoff, about a minute). */
 export const CERTIFICATE_CHECKS = 4;
 
 export interface CertificateDeps extends DeliveryDeps {
@@ -41,11 +44,18 @@ export async function collectCertificates(deps: CertificateDeps, job: JobRow, re
       })();
       continue;
     } catch (err) {
-      if (!isSignrelayError(err)) throw err;
-      const notYet = err.code === 'certificate_not_ready' && job.attempts + 1 < CERTIFICATE_CHECKS;
-      if (err.kind !== 'permanent' && err.code !== 'certificate_not_ready') throw err; // retried, or waits for the operator (credentials)
-      if (notYet) throw err;
-      unavailable = describeError(err);
+      // Credentials or settings: the job waits for the operator without spending its attempts.
+      if (isSignrelayError(err) && (err.kind === 'auth' || err.kind === 'config')) throw err;
+      const error = describeError(err);
+      addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { certificateCheck: doc.seq, error } }, deps.now());
+      const checks = failedChecks(deps, request.id, doc.seq);
+      // Never into the runner's last attempt: giving up would fail the request with its signed PDF.
+      const again = !(isSignrelayError(err) && err.kind === 'permanent') && checks < CERTIFICATE_CHECKS && job.attempts + 1 < JOB_MAX_ATTEMPTS;
+      if (again) {
+        throw isSignrelayError(err) && err.kind === 'transient' ? err
+          : new SignrelayError('transient', 'certificate_check_failed', `the certificate of ${doc.fileName} could not be taken (${error}); checking again later`, { cause: err });
+      }
+      unavailable = checks > 1 ? `${error} (after ${checks} checks)` : error;
     }
     deps.db.transaction(() => {
       setDocumentCertificate(deps.db, request.id, doc.seq, { unavailable });
@@ -59,4 +69,9 @@ export async function collectCertificates(deps: CertificateDeps, job: JobRow, re
     })();
     deps.logger.warn('no completion certificate from the provider; delivering without it', { requestId: request.id, document: doc.seq, reason: unavailable });
   }
+}
+
+/** How many times this document's certificate was asked for and not given (its `certificateCheck` notes). */
+function failedChecks(deps: Pick<CertificateDeps, 'db'>, requestId: string, seq: number): number {
+  return listEvents(deps.db, requestId).filter((e) => e.kind === 'note' && e.detail?.certificateCheck === seq).length;
 }

@@ -8,7 +8,7 @@
 // (for extend, with the last call's result and the request's new due date); a command
 // already done does nothing.
 import type { Config } from '../config/schema.ts';
-import { describeError, SignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
@@ -71,12 +71,15 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     });
   }
 
-  /** The provider call, its intent recorded before it and its failure after; its result is the caller's, with what it reports. */
+  /** The provider call, its intent recorded before it and its refusal after; its result is the caller's, with what it reports.
+   * A call whose answer was lost (timeout, broken connection) may have been carried out: its intent stays
+   * standing, unrecorded as failed, so the job's retry reads it as unknown and does not call again. */
   async function callOnce(request: RequestRow, effect: string, reference: string, detail: Record<string, unknown>, call: () => Promise<void>): Promise<void> {
     addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'intent', reference, ...detail } }, deps.now());
     try {
       await call();
     } catch (err) {
+      if (isOutcomeUnknown(err)) throw err;
       addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'failed', error: describeError(err) } }, deps.now());
       throw err;
     }
@@ -125,7 +128,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     const said = outcomes.includes('sent')
       ? `${deps.provider.displayName} reminded the signers who have not signed yet.${progress}`
       : outcomes.includes('unknown')
-        ? `Whether ${deps.provider.displayName} sent the reminder is not known (signrelay stopped during the call); it is not sent twice.`
+        ? `Whether ${deps.provider.displayName} sent the reminder is not known (its answer was lost, or signrelay stopped during the call); it is not sent twice.`
         : 'Nobody was reminded: the provider no longer has the document out for signature.';
     finish(command, request, payload, said);
   }
@@ -167,7 +170,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const name = deps.provider.displayName;
     if (outcomes.includes('unknown')) {
-      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`, flush);
+      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (its answer was lost, or signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`, flush);
       return;
     }
     if (!outcomes.includes('moved')) {

@@ -52,10 +52,13 @@ function errorCode(err: unknown): { code: string; message: string } {
 export function classifyNetworkFailure(names: ServiceNames, operation: string, err: unknown, context: NetworkFailureContext = {}): SignrelayError {
   const { service, codePrefix, section, urlSetting } = names;
   const unknown = context.effect ? '; whether it was done is unknown' : '';
+  // Only a timeout or a broken connection can lose the answer to a request that arrived; a
+  // refused connection, DNS or TLS failure means it never reached the service.
+  const lost = { cause: err, outcomeUnknown: context.effect === true };
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
     const within = context.timeoutSeconds === undefined ? '' : ` within ${context.timeoutSeconds} s (${section}.timeout_seconds)`;
-    return new SignrelayError('transient', `${codePrefix}_timeout`, `${service} did not answer to ${operation}${within}${unknown}; will retry`, { cause: err });
+    return new SignrelayError('transient', `${codePrefix}_timeout`, `${service} did not answer to ${operation}${within}${unknown}; will retry`, lost);
   }
   const { code, message } = errorCode(err);
   if (CERTIFICATE_CODES.has(code)) {
@@ -74,7 +77,7 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, e
   }
   if (CONNECTION_LOST_CODES.has(code)) {
     return new SignrelayError('transient', `${codePrefix}_connection_lost`,
-      `the connection to ${service} broke (${code}) while trying to ${operation}${unknown}; will retry`, { cause: err });
+      `the connection to ${service} broke (${code}) while trying to ${operation}${unknown}; will retry`, lost);
   }
   return new SignrelayError('transient', `${codePrefix}_unreachable`,
     `could not reach ${service} (${code || message}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause: err });
@@ -84,7 +87,7 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, e
 export function badAnswer(names: ServiceNames, operation: string, problem: string, cause?: unknown, context: NetworkFailureContext = {}): SignrelayError {
   const unknown = context.effect ? '; whether it was done is unknown' : '';
   const hint = names.badAnswerHint ? ` ${names.badAnswerHint}` : '';
-  return new SignrelayError('transient', `${names.codePrefix}_bad_response`, `${names.service} answered oddly to ${operation}: ${problem}${unknown}; will retry${hint}`, { cause });
+  return new SignrelayError('transient', `${names.codePrefix}_bad_response`, `${names.service} answered oddly to ${operation}: ${problem}${unknown}; will retry${hint}`, { cause, outcomeUnknown: context.effect === true });
 }
 
 /** The two classifiers bound to one service, with the signatures its client and token manager call. */

@@ -133,7 +133,7 @@ export async function listenLocal(handler: RequestListener, tls?: ServeTls): Pro
 }
 
 /** The fault injected into the next call(s) to a path (`failNext`); `times` defaults to 1. */
-export type FaultSpec = StatusFault | HangFault | MalformedFault | ResetFault;
+export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault;
 
 /** An HTTP error answer; the call is not carried out. A 2xx status with a body injects an answer. */
 export interface StatusFault {
@@ -150,6 +150,12 @@ export interface StatusFault {
 /** The call is carried out, and its answer never comes (a stalled proxy or server). */
 export interface HangFault {
   kind: 'hang';
+  times?: number;
+}
+
+/** The call is carried out, and the connection is reset instead of its answer (a crashed proxy or server). */
+export interface DropFault {
+  kind: 'drop';
   times?: number;
 }
 
@@ -202,7 +208,7 @@ export function injectFault(req: IncomingMessage, res: ServerResponse, fault: Fa
     resetMidBody(req, fault.afterBytes ?? 1);
     return true;
   }
-  if (fault.kind === 'hang' || fault.kind === 'malformed') {
+  if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed') {
     spoilAnswer(res, fault);
     return false;
   }
@@ -225,14 +231,18 @@ function resetMidBody(req: IncomingMessage, afterBytes: number): void {
   req.on('end', reset);
 }
 
-/** Lets the handler run, then withholds its answer (hang) or sends a 200 that is not its JSON (malformed). */
-function spoilAnswer(res: ServerResponse, fault: HangFault | MalformedFault): void {
+/** Lets the handler run, then withholds its answer (hang), resets the connection instead (drop) or sends a 200 that is not its JSON (malformed). */
+function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | MalformedFault): void {
   const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string | number>) => ServerResponse;
   const end = res.end.bind(res) as (chunk?: string | Buffer) => ServerResponse;
   (res as { writeHead: unknown }).writeHead = () => res;
   (res as { write: unknown }).write = () => true;
   (res as { end: unknown }).end = (chunk?: unknown) => {
     if (fault.kind === 'hang') return res;
+    if (fault.kind === 'drop') {
+      if (!res.socket?.destroyed) res.socket?.resetAndDestroy();
+      return res;
+    }
     const whole = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
     const truncated = fault.body === 'truncated';
     const text = truncated ? whole.slice(0, Math.max(1, Math.floor(whole.length / 2))) : PROXY_PAGE;

@@ -6,7 +6,7 @@
 // its `record` job is queued with the result.
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
-import { describeError, isSignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
@@ -61,7 +61,8 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           try {
             await deps.provider.sendReminder(sentDocumentOf(request, doc));
           } catch (err) {
-            const retry = !isSignrelayError(err) || err.kind === 'transient' || err.kind === 'auth';
+            // A reminder whose answer was lost may have gone out: not tried again (one missing beats two).
+            const retry = !isOutcomeUnknown(err) && (!isSignrelayError(err) || err.kind === 'transient' || err.kind === 'auth');
             recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             deps.logger.warn('reminder failed', { requestId: request.id, reference: doc.providerRef, retry, error: describeError(err) });

@@ -16,7 +16,7 @@ import { EFFECT_KINDS, type EffectKind } from './effect-tap.ts';
 import type { KillFacts } from './provider-side.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
 import { startStallClock } from './stall-clock.ts';
-import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type Tally } from './verify.ts';
+import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type SigningTimeline, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
   /** The signing provider the daemon is configured for (default secured-signing). */
@@ -151,6 +151,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const killLog: KillRecord[] = [];
     const unexpectedExits: string[] = [];
     let kills = 0;
+    /** Where in the provider's call log each killed daemon had died. */
+    const deaths: number[] = [];
     // A daemon that dies by itself is no kill; a crash loop still ends (after 3 K lives).
     for (let life = 1; kills < options.kills && life <= 3 * options.kills; life++) {
       const daemon = world.startDaemon();
@@ -160,6 +162,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (options.statusBlipAfterSendKill && kill.mode === 'effect:send') world.provider.stumbleAfterSendKill(kill);
       killLog.push(kill);
       const exit = await daemon.exited;
+      deaths.push(world.provider.calls.length);
       if (kill.mode === 'exited' || exit.signal !== 'SIGKILL') unexpectedExits.push(describeExit(daemon, exit));
       else kills++;
       log(`chaos: kill ${kills}/${options.kills} ${kill.mode} after ${kill.uptimeMs} ms (daemon #${daemon.index}) — ${progress(world)}`);
@@ -184,7 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     signer.stop();
     if (last.running()) unexpectedExits.push(`daemon #${last.index} still running`);
 
-    const tally = await verifyWorld(world, messageIds, lostRefreshes);
+    const tally = await verifyWorld(world, messageIds, lostRefreshes, { signatures: signer.timeline, deaths });
     tally.problems.unshift(...unexpectedExits.map((e) => `unexpected exit: ${e}`), ...signer.errors.map((e) => `signer: ${e}`));
     if (unsettled) tally.problems.unshift(`${unsettled}: ${progress(world)}`);
     report = {
@@ -276,6 +279,8 @@ interface Signer {
   /** Signatures so far (one signer of one request each). */
   signed(): number;
   errors: string[];
+  /** Per request, where in the provider's call log each signature began and ended (verify.ts: which signatures a status call saw). */
+  timeline: SigningTimeline['signatures'];
   stop(): void;
 }
 
@@ -297,9 +302,14 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
     }, ms);
     timers.add(timer);
   };
+  const timeline: SigningTimeline['signatures'] = new Map();
   const sign = (key: string, request: SimulatedRequest) => {
+    const marks = timeline.get(key) ?? { request, before: [], after: [] };
+    timeline.set(key, marks);
+    marks.before.push(world.provider.calls.length);
     world.provider.signNext(request)
       .then((done) => {
+        marks.after.push(world.provider.calls.length);
         signed++;
         if (done) busy--;
         else later(prng.int(gap[0], gap[1]), () => sign(key, request));
@@ -321,6 +331,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
     outstanding: () => busy,
     signed: () => signed,
     errors,
+    timeline,
     stop() {
       clearInterval(interval);
       for (const t of timers) clearTimeout(t);

@@ -6,12 +6,15 @@
 // missing or doubled is a problem. Each signer's "signed, k of n" note (reconciliation)
 // comes at most once, in signing order, before the signed note — exactly as many as the
 // daemon queued (one per signer it recorded in signer_notes), less those it folded into
-// the signed note (`superseded`): none lost, none doubled. The one update the daemon may skip on purpose — a field
+// the signed note (`superseded`): none lost, none doubled — and, by name, every signer it
+// recorded as noted has their note on the record or folded. The one update the daemon may skip on purpose — a field
 // value overtaken by a newer one while it waited out a retry (`superseded` in its audit
 // trail) — is taken from its database. Read-only.
 import type Database from 'better-sqlite3';
 import type { SimRecord } from '../../src/sandbox/servicenow/instance.ts';
 import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
+import { signerName } from '../../src/notices/signer-progress.ts';
+import type { Signer } from '../../src/signer.ts';
 
 /** The status field the chaos world configures. */
 export const STATUS_FIELD = 'u_signature_status';
@@ -33,7 +36,7 @@ export interface RecordUpdateTally {
  * @param delivered whether the record got the signed copy (only then is every update due;
  *   a record still waiting is checked for doubles alone)
  */
-export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean): RecordUpdateTally {
+export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean, seenSigners: readonly number[] = []): RecordUpdateTally {
   const problems: string[] = [];
   const notes = record.journal.filter((j) => j.field === 'work_notes').map((j) => j.value);
   let duplicateNotes = 0;
@@ -45,7 +48,7 @@ export function verifyRecordUpdates(record: SimRecord, calls: readonly RecordedC
     }
     if (n === 0 && delivered) problems.push(`${record.number}: no "${event}" work note${whyMissing(record, calls, db, event === 'signed' ? 'work-note' : 'record-note-')}`);
   }
-  const progress = verifyProgressNotes(record, notes, calls, db, delivered);
+  const progress = verifyProgressNotes(record, notes, calls, db, delivered, seenSigners);
   duplicateNotes += progress.duplicateNotes;
   problems.push(...progress.problems);
   for (const other of notes.filter((note) => !NOTE_EVENTS.some(([, pattern]) => pattern.test(note)) && !PROGRESS_NOTE.test(note))) {
@@ -105,7 +108,7 @@ const PROGRESS_NOTE = /^(.*) signed, (\d+) of (\d+) .*\(signrelay \S+, progress 
  * once, counts 1, 2, … in journal order, all before the signed note; and on a delivered
  * record exactly the notes the daemon queued and did not fold.
  */
-function verifyProgressNotes(record: SimRecord, notes: readonly string[], calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean): { duplicateNotes: number; signerNotes: number; problems: string[] } {
+function verifyProgressNotes(record: SimRecord, notes: readonly string[], calls: readonly RecordedCall[], db: Database.Database | undefined, delivered: boolean, seenSigners: readonly number[]): { duplicateNotes: number; signerNotes: number; problems: string[] } {
   const problems: string[] = [];
   const progress = notes.map((note, at) => ({ at, match: PROGRESS_NOTE.exec(note) })).filter((p) => p.match !== null);
   const who = progress.map((p) => p.match![1]!);
@@ -128,6 +131,28 @@ function verifyProgressNotes(record: SimRecord, notes: readonly string[], calls:
     // REST delivery with work notes: every signer recorded as noted has exactly one note queued.
     if (jobs.length !== noted) problems.push(`${record.number}: ${jobs.length} signer note(s) queued for ${noted} signer(s) recorded as noted`);
     if (progress.length !== due) problems.push(`${record.number}: ${progress.length} signer note(s) on the record, ${due} queued and not folded${whyMissing(record, calls, db, 'record-note-')}`);
+    // By name, not only by count: each signer recorded as noted is named by a note on the record, or their note was folded into the signed note.
+    const notedByName = notedSigners(db, record.number);
+    for (const name of notedByName) {
+      if (!name.folded && !who.includes(name.name)) problems.push(`${record.number}: ${name.name} is recorded as noted, and no "${name.name} signed" note reached the record${whyMissing(record, calls, db, 'record-note-')}`);
+    }
+    // From the provider's side: a signature a status read saw before the request completed is noted (or folded), never lost.
+    for (const position of seenSigners) {
+      if (!notedByName.some((n) => n.position === position)) problems.push(`${record.number}: signer #${position + 1} signed, a status read at the provider saw it before the last signature, and the daemon never noted it`);
+    }
   }
   return { duplicateNotes, signerNotes: progress.length, problems };
+}
+
+/** Each signer the daemon recorded as noted (signer_notes), by the name a note gives them, and whether each note queued for them was folded into the signed note. */
+function notedSigners(db: Database.Database, recordNumber: string): Array<{ position: number; name: string; folded: boolean }> {
+  const rows = db.prepare(`SELECT s.position, r.signers_json AS signers,
+        NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND j.kind = 'record' AND json_extract(j.payload, '$.event') = 'progress'
+          AND json_extract(j.payload, '$.position') = s.position AND NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'effect'
+            AND json_extract(e.detail, '$.effect') = 'record-note-' || j.id AND json_extract(e.detail, '$.phase') = 'superseded')) AS folded
+      FROM signer_notes s JOIN requests r ON r.id = s.request_id WHERE r.record_number = ?`).all(recordNumber) as Array<{ position: number; signers: string; folded: number }>;
+  return rows.map((r) => {
+    const signer = (JSON.parse(r.signers) as Signer[])[r.position];
+    return { position: r.position, name: signer ? signerName(signer) : `signer #${r.position + 1}`, folded: r.folded === 1 };
+  });
 }

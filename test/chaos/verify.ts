@@ -8,6 +8,8 @@ import { simpleParser } from 'mailparser';
 import { MAX_MESSAGE_ATTEMPTS, UNEXPLAINED_ATTEMPTS_FACTOR } from '../../src/mail/with-attempt-limit.ts';
 import { ALERTS_TO, REQUEST_ADDRESS, type ChaosWorld } from './chaos-world.ts';
 import type { ProviderMail } from './provider-side.ts';
+import type { ObservedCall } from './effect-tap.ts';
+import type { SimulatedRequest } from '../../src/sandbox/simulated-provider.ts';
 import { verifyRecordUpdates } from './verify-record-updates.ts';
 
 export interface Tally {
@@ -90,7 +92,7 @@ export function namesLostRefresh(text: string, lostRefreshes: readonly string[])
  * @param lostRefreshes sha256 of every refresh token whose token-endpoint answer a kill cut
  *   off (the provider rotated it; the daemon never saw the new one).
  */
-export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[], lostRefreshes: readonly string[] = []): Promise<Tally> {
+export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[], lostRefreshes: readonly string[] = [], signing?: SigningTimeline): Promise<Tally> {
   const problems: string[] = [];
   const knownIssues: string[] = [];
   const records = new Set(world.records);
@@ -153,7 +155,9 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     }
     // Exactly once since bug 5's fix: a refused PATCH is retried, an unknown outcome is settled (journal, field read back).
     if (world.attachCertificate && good.length > 0 && certificateFiles.length === 0) problems.push(`${record.number}: signed copy delivered, no certificate beside it`);
-    const updates = verifyRecordUpdates(record, world.servicenow.calls, db, good.length > 0);
+    const signatures = request && signing ? [...signing.signatures.values()].find((t) => sameRequest(t.request, request)) : undefined;
+    const seen = signatures && signing ? seenSignatures(signatures, world.provider.calls, signing.deaths) : [];
+    const updates = verifyRecordUpdates(record, world.servicenow.calls, db, good.length > 0, seen);
     duplicateNotes += updates.duplicateNotes;
     duplicateFieldUpdates += updates.duplicateFieldUpdates;
     signerNotes += updates.signerNotes;
@@ -234,12 +238,21 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     const subject = /^subject:\s*(.*)$/im.exec(head)?.[1] ?? '(no subject)';
     if (toleratedAlerts.some((alert) => subject.includes(alert))) continue; // the known issue's alert
     if (/^x-signrelay:\s*acknowledgement\s*$/im.test(head)) {
-      const about = /^in-reply-to:\s*(\S+)/im.exec(head)?.[1] ?? '(none)';
+      const about = normalizeId(/^in-reply-to:\s*(\S+)/im.exec(head)?.[1] ?? '(none)');
       if (acknowledged.has(about)) problems.push(`the request ${about} was acknowledged twice`);
       acknowledged.add(about);
       continue;
     }
     problems.push(`the daemon mailed ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: "${subject}"`);
+  }
+  // At least once too: every request sent at the provider (its own account) or by the daemon's
+  // trail gets its acknowledgement, unless the daemon recorded why it skipped it (a route
+  // setting, the hourly limit). A kill between `sent` and the mail must not lose it.
+  const skippedAcknowledgements = db ? acknowledgementsSkipped(db) : new Map<string, string>();
+  const sentRecords = new Set([...sends.sent.keys(), ...(db ? recordsSent(db) : [])]);
+  for (const [i, record] of world.records.entries()) {
+    if (!sentRecords.has(record) || lockout?.stalledRecords.has(record) || skippedAcknowledgements.has(record)) continue;
+    if (!acknowledged.has(normalizeId(requestMessageIds[i]))) problems.push(`${record}: sent, and its requester never got the acknowledgement (none recorded as skipped)`);
   }
 
   // --- No secret in any daemon output.
@@ -259,6 +272,57 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
     lostToLockout: lockout ? world.records.filter((r) => lockout.stalledRecords.has(r) && !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length : 0,
     lockoutAlert: lockout?.alert ?? null,
   };
+}
+
+/** The provider-side timeline of the signing: indexes into the provider's call log. */
+export interface SigningTimeline {
+  /** Per request: where each signature (in signing order) began and ended. */
+  signatures: Map<string, { request: SimulatedRequest; before: number[]; after: number[] }>;
+  /** Where each killed daemon had died. */
+  deaths: number[];
+}
+
+const sameRequest = (a: SimulatedRequest, b: SimulatedRequest) => a.providerOrderId === b.providerOrderId && a.references.join() === b.references.join();
+
+/** A status read of this request at the provider (Secured Signing: Document/Status; Signicat: the order or a task). */
+function isStatusCall(call: ObservedCall, request: SimulatedRequest): boolean {
+  if (call.method !== 'GET' || call.status !== 200) return false;
+  if (request.references.some((ref) => call.path.endsWith(`/Document/Status/${ref}`))) return true;
+  const order = request.providerOrderId;
+  return order !== null && (call.path.endsWith(`/orders/${order}`) || (call.path.includes(`/orders/${order}/tasks/`) && !call.path.endsWith('/events')));
+}
+
+/**
+ * The signers (0-based, in signing order) whose signature a status read saw before the last
+ * signer signed, by a daemon that lived on until after that last signature: reconciliation
+ * must have noted each (a note on the record, or one folded into the signed note).
+ */
+function seenSignatures(timeline: { request: SimulatedRequest; before: number[]; after: number[] }, calls: readonly ObservedCall[], deaths: readonly number[]): number[] {
+  const last = timeline.before.length - 1;
+  if (last < 1 || timeline.after.length <= last) return [];
+  const seen: number[] = [];
+  for (let k = 0; k < last; k++) {
+    for (let c = timeline.after[k]!; c < timeline.before[last]!; c++) {
+      if (!isStatusCall(calls[c]!, timeline.request)) continue;
+      if (deaths.some((d) => d > c && d <= timeline.after[last]!)) continue; // killed before it could note it
+      seen.push(k);
+      break;
+    }
+  }
+  return seen;
+}
+
+/** Records whose request reached `sent` by the daemon's trail. */
+function recordsSent(db: Database.Database): string[] {
+  return (db.prepare(`SELECT DISTINCT r.record_number AS record FROM events e JOIN requests r ON r.id = e.request_id
+      WHERE e.kind = 'transition' AND e.to_state = 'sent' AND r.record_number IS NOT NULL`).all() as Array<{ record: string }>).map((r) => r.record);
+}
+
+/** Records whose acknowledgement the daemon decided not to send, with why. */
+function acknowledgementsSkipped(db: Database.Database): Map<string, string> {
+  const rows = db.prepare(`SELECT r.record_number AS record, a.skipped FROM acknowledgements a JOIN requests r ON r.id = a.request_id
+      WHERE a.skipped IS NOT NULL AND r.record_number IS NOT NULL`).all() as Array<{ record: string; skipped: string }>;
+  return new Map(rows.map((r) => [r.record, r.skipped]));
 }
 
 /** Requests (id → record) that are not delivered and have a pending job whose last error matches. */

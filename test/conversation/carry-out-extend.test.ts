@@ -9,7 +9,8 @@ import { createCommandHandler } from '../../src/conversation/carry-out-command.t
 import type { DocumentPhase, SentDocument, SigningProvider } from '../../src/providers/provider.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import { findReplyCommand, recordReplyCommand } from '../../src/store/conversation.ts';
-import { addEvent } from '../../src/store/events.ts';
+import { SignrelayError } from '../../src/errors.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
 import { jobsForRequest, type JobRow } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { getRequest, insertRequest, setDocumentReference, transition } from '../../src/store/requests.ts';
@@ -29,11 +30,16 @@ function setUp(phase: DocumentPhase = 'in-progress') {
   for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
   setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
   const calls: Array<{ reference: string; dueAt: string }> = [];
+  /** Errors the next extend calls throw after they are carried out (or refused, for a refusal). */
+  const failures: SignrelayError[] = [];
   const provider = {
     ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
     status: async (document: SentDocument) => ({ reference: document.reference, phase, raw: phase, sent: true, signers: [] }),
     extend: async (document: SentDocument, dueAt: Date) => {
+      const failure = failures.shift();
+      if (failure?.kind === 'permanent') throw failure; // refused: nothing was done
       calls.push({ reference: document.reference, dueAt: dueAt.toISOString() });
+      if (failure) throw failure; // carried out, its answer lost
     },
   } as unknown as SigningProvider;
   const handler = createCommandHandler({ db, config, provider, logger: createTestLogger().logger, now: () => NOW });
@@ -47,7 +53,7 @@ function setUp(phase: DocumentPhase = 'in-progress') {
   };
   const answers = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => String((j.payload.message as { text: string }).text));
   const records = () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => j.payload);
-  return { db, id, calls, command, answers, records };
+  return { db, id, calls, failures, command, answers, records };
 }
 
 describe('extend by reply (the command job)', () => {
@@ -74,9 +80,33 @@ describe('extend by reply (the command job)', () => {
     addEvent(db, { requestId: id, kind: 'effect', detail: { effect: `reply-extend-${reply}-1`, phase: 'intent', reference: 'gBeueUBEgsG5wnzI' } }, NOW);
     await run();
     expect(calls).toEqual([]);
-    expect(answers()[0]).toContain('Whether Secured Signing moved the due date to 2026-12-01 is not known (signrelay stopped during the call); it is not asked again');
+    expect(answers()[0]).toContain('Whether Secured Signing moved the due date to 2026-12-01 is not known (its answer was lost, or signrelay stopped during the call); it is not asked again');
     expect(getRequest(db, id)!.dueDate).toBe('2026-11-17');
     expect(records()).toEqual([]);
+  });
+
+  it('does not ask again when the call\'s answer was lost (a timeout, a dropped connection): no `failed`, the answer says it is not known', async () => {
+    const { db, id, calls, failures, command, answers } = setUp();
+    const { reply, run } = command('2026-12-01');
+    failures.push(new SignrelayError('transient', 'provider_connection_lost', 'the connection broke; whether it was done is unknown', { outcomeUnknown: true }));
+    await expect(run()).rejects.toMatchObject({ outcomeUnknown: true });
+    const phases = () => listEvents(db, id).filter((e) => e.detail?.effect === `reply-extend-${reply}-1`).map((e) => e.detail?.phase);
+    expect(phases()).toEqual(['intent']);
+    await run(); // the job's retry
+    expect(calls).toHaveLength(1);
+    expect(answers()[0]).toContain('Whether Secured Signing moved the due date to 2026-12-01 is not known');
+    expect(getRequest(db, id)!.dueDate).toBe('2026-11-17');
+  });
+
+  it('records `failed` when the provider refused, and a retry asks again', async () => {
+    const { db, id, calls, failures, command, answers } = setUp();
+    const { reply, run } = command('2026-12-01');
+    failures.push(new SignrelayError('permanent', 'provider_refused', 'Secured Signing refused the extension'));
+    await expect(run()).rejects.toMatchObject({ code: 'provider_refused' });
+    expect(listEvents(db, id).filter((e) => e.detail?.effect === `reply-extend-${reply}-1`).map((e) => e.detail?.phase)).toEqual(['intent', 'failed']);
+    await run();
+    expect(calls).toHaveLength(1);
+    expect(answers()[0]).toContain('moved the due date');
   });
 
   it('changes nothing for a document no longer out for signing, or a due date already as late', async () => {

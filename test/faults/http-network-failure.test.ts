@@ -44,6 +44,14 @@ describe.each([
     // A refused connection never reached the service: nothing can have happened.
     expect(classifyNetworkFailure(names, OPERATION, fetchFailed('ECONNREFUSED'), { effect: true }).message).not.toMatch(/unknown/);
   });
+
+  it('marks the outcome unknown (a retry could repeat it) only for a lost answer to a call that changes something', () => {
+    expect(classifyNetworkFailure(names, OPERATION, timeout(), { effect: true }).outcomeUnknown).toBe(true);
+    expect(classifyNetworkFailure(names, OPERATION, fetchFailed('ECONNRESET'), { effect: true }).outcomeUnknown).toBe(true);
+    expect(classifyNetworkFailure(names, OPERATION, timeout(), { effect: false }).outcomeUnknown).toBe(false);
+    expect(classifyNetworkFailure(names, OPERATION, fetchFailed('ECONNREFUSED'), { effect: true }).outcomeUnknown).toBe(false);
+    expect(classifyNetworkFailure(names, OPERATION, fetchFailed('DEPTH_ZERO_SELF_SIGNED_CERT'), { effect: true }).outcomeUnknown).toBe(false);
+  });
 });
 
 describe('notJsonProblem', () => {

@@ -4,8 +4,8 @@
 // task events — lands beside the signed PDF exactly once, by REST and by the instance's
 // inbound email; a restart after the certificate's upload was recorded and carried out,
 // but its answer never read, attaches nothing twice; with the setting off the provider is
-// not even asked. A completion certificate the provider never makes is delivered without,
-// with one operator alert.
+// not even asked. A completion certificate the provider never makes, or evidence it answers
+// with garbage or 500s every time, is delivered without, with one operator alert.
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
@@ -155,5 +155,34 @@ describe('secured-signing: a completed document without a certificate', () => {
     const alert = await simpleParser(alerts().at(-1)!.raw);
     expect(alert.subject).toBe(`[signrelay] no Secured Signing certificate for RITM0010005 (request ${request.id})`);
     expect(alert.text).toMatch(/servicenow\.attach_certificate is on, but Secured Signing gave no completion certificate for contract\.pdf/);
+  });
+});
+
+describe('signicat: task events that cannot be read never hold up the signed PDF', () => {
+  const getWorld = useRecordWorld({ provider: 'signicat', servicenow: { attach_certificate: true } });
+
+  it.each([
+    ['garbage (an HTML page) for the events', 'RITM0010001', { kind: 'malformed', times: 50 }],
+    ['HTTP 500 for the events', 'RITM0010002', { status: 500, times: 50 }],
+  ] as const)('answered with %s every time: the signed PDF is delivered without evidence, with one operator alert', async (_name, record, fault) => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, record);
+    const sent = getRequest(world.daemon!.db, request.id)!;
+    const eventsPath = `/orders/${sent.providerOrderId}/tasks/${sent.providerTasks[0]!.id}/events`;
+    signicatOf(world)!.failNext(eventsPath, { ...fault });
+    const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO) && (m.parsed?.subject ?? '').includes(`request ${request.id}`));
+    await signAndDeliver(world, request);
+    expect(recordOf(world, record).attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
+    const db = world.daemon!.db;
+    // Four checks, counted per document from the trail (not the job's attempts, which include the waits for completion).
+    expect(listEvents(db, request.id).filter((e) => e.detail?.certificateCheck === 1)).toHaveLength(4);
+    expect(signicatOf(world)!.calls.filter((c) => c.path.endsWith(eventsPath))).toHaveLength(4);
+    expect(listEvents(db, request.id).find((e) => e.detail?.certificate === 1)?.detail?.unavailable).toMatch(/after 4 checks/);
+    // One alert raised (its mail is held back within alerts.min_interval_minutes after the other case's).
+    await world.daemon!.jobs.idle();
+    const raised = listEvents(db, request.id).filter((e) => e.detail?.alert === 'undeliverable');
+    expect(raised.map((e) => e.detail?.subject)).toEqual([`no Signicat certificate for ${record} (request ${request.id})`]);
+    expect(alerts().length).toBeLessThanOrEqual(1);
+    expect(getRequest(db, request.id)!.state).toBe('delivered');
   });
 });

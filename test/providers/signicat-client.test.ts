@@ -138,6 +138,15 @@ describe('the Signicat provider', () => {
     expect(text).not.toMatch(/doc-9|secret-link|onerror|not an event/);
   });
 
+  it('a garbled events answer is a bad response (transient, the call named), never a SyntaxError', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await sim.signTask(orderId, 'signer-1');
+    await sim.signTask(orderId, 'signer-2');
+    sim.failNext(`/orders/${orderId}/tasks/signer-1/events`, { kind: 'malformed' });
+    await expect(provider.downloadCertificate(documents[0]!)).rejects.toMatchObject({ name: 'SignrelayError', kind: 'transient', code: 'provider_bad_response', message: expect.stringMatching(/read the events of task signer-1.*HTML page/) });
+  });
+
   it('withdraws the order once, and a second withdrawal of the same order is fine', async () => {
     const provider = client();
     const { orderId, documents } = await sent(provider);

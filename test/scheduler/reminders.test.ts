@@ -75,6 +75,18 @@ describe('the reminders task', () => {
     expect(reminderCalls()).toEqual([]);
   });
 
+  it('never repeats a reminder whose answer was lost after the provider sent it', async () => {
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.simulator.failNext('/Document/SendReminder', { kind: 'drop' });
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    world.clock.now = later(REMIND_AT, 62 * MINUTE_MS);
+    await scheduler.tick();
+    expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
+    expect(reminderCalls()).toHaveLength(1);
+  });
+
   it('reminds nobody of a document the provider already has signed', async () => {
     const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     await world.simulator.complete(reference);

@@ -43,6 +43,18 @@ function json(answer: ApiAnswer, effect = false): Record<string, unknown> {
   return body;
 }
 
+/** A 2xx body that must be a JSON list; anything else is a bad response, never a SyntaxError. */
+function jsonList(answer: ApiAnswer, problem: string): unknown[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(answer.body));
+  } catch (err) {
+    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err);
+  }
+  if (!Array.isArray(value)) throw badResponse(answer.what, problem);
+  return value;
+}
+
 const segment = encodeURIComponent;
 
 function keptOf(document: SentDocument): SignicatDocument {
@@ -110,8 +122,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
   async function rejectionReason(orderId: string, taskId: string): Promise<string | undefined> {
     try {
       const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
-      const events = JSON.parse(new TextDecoder().decode(answer.body)) as unknown;
-      if (!Array.isArray(events)) return undefined;
+      const events = jsonList(answer, 'expected a list of events');
       const rejected = events.find((e) => (e as { eventType?: unknown })?.eventType === 'TASK_REJECTED') as { data?: unknown } | undefined;
       return typeof rejected?.data === 'string' ? rejected.data : undefined;
     } catch {
@@ -224,8 +235,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       const evidence = [];
       for (const task of tasks) {
         const answer = await callApi(ctx, { operation: `read the events of task ${task.taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.taskId)}/events` });
-        const events = JSON.parse(new TextDecoder().decode(answer.body)) as unknown;
-        if (!Array.isArray(events)) throw badResponse(answer.what, 'expected a list of events');
+        const events = jsonList(answer, 'expected a list of events');
         evidence.push({ taskId: task.taskId, signer: task.signer, status: task.status, events: events.flatMap((e) => eventOf(e, kept.documentId)) });
       }
       const json = JSON.stringify({ provider: 'Signicat', orderId, documentId: kept.documentId, tasks: evidence }, null, 2);
