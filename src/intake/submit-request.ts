@@ -5,8 +5,9 @@
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
+import { queueSignerProgress, readStatuses } from '../notices/queue-signer-progress.ts';
 import type { Config } from '../config/schema.ts';
-import { isSignrelayError, SignrelayError } from '../errors.ts';
+import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
@@ -105,6 +106,21 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     return [...new Set(words)];
   }
 
+  /**
+   * A send confirmed after a crash may be minutes old: whoever signed meanwhile is noted now
+   * (queue-signer-progress.ts), not left to a reconciliation that may come only after the
+   * last signature and fold them into the signed note. A failed read changes nothing:
+   * reconciliation asks again.
+   */
+  async function noteEarlySignatures(requestId: string): Promise<void> {
+    try {
+      const statuses = await readStatuses(deps.db, deps.provider, getRequest(deps.db, requestId)!);
+      if (queueSignerProgress(deps.db, deps.config, requestId, statuses, now()) > 0) deps.jobsQueued?.();
+    } catch (err) {
+      deps.logger.warn('could not read who has signed the confirmed send yet; reconciliation will', { requestId, error: describeError(err) });
+    }
+  }
+
   async function send(requestId: string): Promise<void> {
     let request = getRequest(deps.db, requestId)!;
     const sendInput = () => {
@@ -127,6 +143,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
         })();
         deps.logger.info('earlier send confirmed by the provider', { requestId });
+        await noteEarlySignatures(requestId);
         return;
       }
     }

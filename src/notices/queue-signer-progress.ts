@@ -11,9 +11,10 @@
 // "signed" note is written after it (update-record.ts folds a progress note still queued
 // when the request has completed meanwhile).
 import type { Config } from '../config/schema.ts';
+import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { jobsForRequest } from '../store/jobs.ts';
-import { getRequest } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, type RequestRow } from '../store/requests.ts';
 import { notedSigners, recordSignerNoted } from '../store/signer-notes.ts';
 import { queueRecordUpdate } from './queue-record-update.ts';
 import { newlySigned, signerProgress, type ProviderSigners } from './signer-progress.ts';
@@ -33,4 +34,13 @@ export function queueSignerProgress(db: Db, config: Config, requestId: string, s
     }
     return fresh.length;
   })();
+}
+
+/** What the provider says now of each of the request's sent documents (one status read each, in order). */
+export async function readStatuses(db: Db, provider: Pick<SigningProvider, 'status'>, request: RequestRow): Promise<DocumentStatus[]> {
+  const statuses: DocumentStatus[] = [];
+  for (const doc of getDocuments(db, request.id)) {
+    if (doc.providerRef) statuses.push(await provider.status(sentDocumentOf(request, doc)));
+  }
+  return statuses;
 }

@@ -9,8 +9,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
-import { queueSignerProgress } from '../notices/queue-signer-progress.ts';
-import { getDocuments, sentDocumentOf } from '../store/requests.ts';
+import { queueSignerProgress, readStatuses } from '../notices/queue-signer-progress.ts';
 import { listSentRequests, queueCompleteJob } from '../store/sent-requests.ts';
 import { decideReconcile } from './reconcile-decision.ts';
 import type { PeriodicTask } from './scheduler.ts';
@@ -35,11 +34,9 @@ export function createReconcileTask(deps: ReconcileDeps): PeriodicTask {
         if (signal.aborted) break;
         if (completePending) continue; // a completion mail (or an earlier run) already queued it
         counts.checked++;
-        const statuses: DocumentStatus[] = [];
+        let statuses: DocumentStatus[];
         try {
-          for (const doc of getDocuments(deps.db, request.id)) {
-            if (doc.providerRef) statuses.push(await deps.provider.status(sentDocumentOf(request, doc)));
-          }
+          statuses = await readStatuses(deps.db, deps.provider, request);
         } catch (err) {
           problems.push(`request ${request.id}: ${describeError(err)}`);
           deps.logger.warn('reconcile could not read a status', { requestId: request.id, error: describeError(err) });

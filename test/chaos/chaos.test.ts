@@ -60,8 +60,8 @@ describe('crash safety under SIGKILL', () => {
     expect({ lost: report.lost - report.lostToAttemptLimit, duplicateSends: report.duplicateSends, duplicateAttachments: report.duplicateAttachments }, summary)
       .toEqual({ lost: 0, duplicateSends: 0, duplicateAttachments: 0 });
     expect({ certificates: report.certificates, duplicateCertificates: report.duplicateCertificates }, summary).toEqual({ certificates: report.delivered, duplicateCertificates: 0 });
-    // Signers sign seconds apart and each restart runs a due reconciliation: some signatures
-    // are noted on their own (4 to 14 of the 100 signatures in the runs seen), each checked exactly once (verify-record-updates.ts).
+    // The first requests' second signers wait for the daemon's look after the first
+    // (lookBetweenSignatures): some signatures are noted on their own, each checked exactly once (verify-record-updates.ts).
     expect(report.signerNotes, summary).toBeGreaterThan(0);
   }, SUITE_TIMEOUT_MS);
 

@@ -10,13 +10,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProviderName } from '../../src/providers/provider.ts';
+import { DUE_SLACK_MS } from '../../src/scheduler/due-tasks.ts';
 import type { SimulatedRequest } from '../../src/sandbox/simulated-provider.ts';
 import { recordNumber, requestMail, startChaosWorld, type ChaosWorld, type DaemonExit, type DaemonProcess } from './chaos-world.ts';
 import { EFFECT_KINDS, type EffectKind } from './effect-tap.ts';
 import type { KillFacts } from './provider-side.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
 import { startStallClock } from './stall-clock.ts';
-import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type SigningTimeline, type Tally } from './verify.ts';
+import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, isStatusCall, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type SigningTimeline, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
   /** The signing provider the daemon is configured for (default secured-signing). */
@@ -62,6 +63,12 @@ export interface ChaosOptions {
    * signature (every daemon start runs one that is due: `reconcile_minutes: 1`).
    */
   signGapMs?: [number, number];
+  /**
+   * The first N requests to be signed (default 3) hold their second signature until the
+   * daemon has read their status after the first: a reconciliation pass has seen a signer
+   * who signed alone, so each run notes signatures one by one, whatever the machine's pace.
+   */
+  lookBetweenSignatures?: number;
   /** Gap between request mails, ms (default: spread over about 60 % of the kill phase). */
   deliveryGapMs?: number;
   /**
@@ -145,7 +152,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const meanCycle = (uptime[0] + uptime[1]) / 2 + (downtime[0] + downtime[1]) / 2 + 700;
     const gap = options.deliveryGapMs ?? Math.max(20, Math.round((0.6 * options.kills * meanCycle) / options.requests));
-    const signer = startSigner(world, signPrng, signDelay, signGap);
+    const signer = startSigner(world, signPrng, signDelay, signGap, options.lookBetweenSignatures ?? 3);
     const delivery = deliverAll(world, mails, gap);
 
     const killLog: KillRecord[] = [];
@@ -153,6 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let kills = 0;
     /** Where in the provider's call log each killed daemon had died. */
     const deaths: number[] = [];
+    const mailDeaths: number[] = [];
     // A daemon that dies by itself is no kill; a crash loop still ends (after 3 K lives).
     for (let life = 1; kills < options.kills && life <= 3 * options.kills; life++) {
       const daemon = world.startDaemon();
@@ -163,6 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       killLog.push(kill);
       const exit = await daemon.exited;
       deaths.push(world.provider.calls.length);
+      mailDeaths.push(world.smtp.messages.length);
       if (kill.mode === 'exited' || exit.signal !== 'SIGKILL') unexpectedExits.push(describeExit(daemon, exit));
       else kills++;
       log(`chaos: kill ${kills}/${options.kills} ${kill.mode} after ${kill.uptimeMs} ms (daemon #${daemon.index}) — ${progress(world)}`);
@@ -187,7 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     signer.stop();
     if (last.running()) unexpectedExits.push(`daemon #${last.index} still running`);
 
-    const tally = await verifyWorld(world, messageIds, lostRefreshes, { signatures: signer.timeline, deaths });
+    const tally = await verifyWorld(world, messageIds, lostRefreshes, { signatures: signer.timeline, deaths, mailDeaths });
     tally.problems.unshift(...unexpectedExits.map((e) => `unexpected exit: ${e}`), ...signer.errors.map((e) => `signer: ${e}`));
     if (unsettled) tally.problems.unshift(`${unsettled}: ${progress(world)}`);
     report = {
@@ -281,6 +290,8 @@ interface Signer {
   errors: string[];
   /** Per request, where in the provider's call log each signature began and ended (verify.ts: which signatures a status call saw). */
   timeline: SigningTimeline['signatures'];
+  /** Requests whose next signature waits for the daemon to read their status (lookBetweenSignatures). */
+  holding(): number;
   stop(): void;
 }
 
@@ -289,8 +300,11 @@ interface Signer {
  * signers (`unsigned()`) is signed some time later, one signer at a time with a gap
  * between them; the last signature completes it (the provider mails the return address).
  */
-function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap: [number, number]): Signer {
+function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap: [number, number], lookFirst: number): Signer {
   const scheduled = new Set<string>();
+  /** The requests that wait for a look between signatures, and where in the call log each wait began. */
+  const looked = new Set<string>();
+  const holding = new Map<string, { request: SimulatedRequest; since: number }>();
   let busy = 0;
   let signed = 0;
   const errors: string[] = [];
@@ -312,6 +326,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
         marks.after.push(world.provider.calls.length);
         signed++;
         if (done) busy--;
+        else if (looked.has(key) && marks.after.length === 1) holding.set(key, { request, since: world.provider.calls.length });
         else later(prng.int(gap[0], gap[1]), () => sign(key, request));
       })
       .catch((err: unknown) => {
@@ -320,9 +335,15 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
       });
   };
   const interval = setInterval(() => {
+    for (const [key, { request, since }] of holding) {
+      if (!world.provider.calls.slice(since).some((call) => isStatusCall(call, request))) continue;
+      holding.delete(key);
+      later(prng.int(gap[0], gap[1]), () => sign(key, request));
+    }
     for (const { key, request } of world.provider.unsigned()) {
       if (scheduled.has(key)) continue;
       scheduled.add(key);
+      if (looked.size < lookFirst) looked.add(key);
       busy++;
       later(prng.int(delay[0], delay[1]), () => sign(key, request));
     }
@@ -332,6 +353,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
     signed: () => signed,
     errors,
     timeline,
+    holding: () => holding.size,
     stop() {
       clearInterval(interval);
       for (const t of timers) clearTimeout(t);
@@ -408,10 +430,22 @@ function progressMark(world: ChaosWorld, signer: Signer): { mark: string | undef
       counts('SELECT count(*), count(moved_at) FROM messages'),
     ].join('; ');
     const next = (db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null }).at;
-    return { mark: `${inside}; ${outside}`, ...(next ? { nextDueAt: Date.parse(next) } : {}) };
+    const due = [next ? Date.parse(next) : 0, signer.holding() > 0 ? nextReconcileAt(db) : 0];
+    return { mark: `${inside}; ${outside}`, ...(Math.max(...due) > 0 ? { nextDueAt: Math.max(...due) } : {}) };
   } catch {
     return { mark: undefined }; // busy: nothing learned this time
   }
+}
+
+/**
+ * When the undisturbed daemon's next reconciliation comes at the latest: due 30 s before its
+ * minute is up (due-tasks.ts, DUE_SLACK_MS), started on the scheduler's next minute tick.
+ */
+function nextReconcileAt(db: NonNullable<ReturnType<ChaosWorld['database']>>): number {
+  const last = (db.prepare("SELECT started_at AS at FROM schedule_runs WHERE task = 'reconcile'").get() as { at: string } | undefined)?.at;
+  if (!last) return 0;
+  const due = Date.parse(last) + 60_000 - DUE_SLACK_MS;
+  return Math.ceil(due / 60_000) * 60_000 + 5_000;
 }
 
 /** Every request not delivered waits on the lost refresh, and the lock-out alert was mailed. */
@@ -494,7 +528,7 @@ export function describeReport(report: ChaosReport): string[] {
   const lines = [
     `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
-    `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; signer notes ${report.signerNotes}; daemon mails ${report.daemonMails}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
+    `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; signer notes ${report.signerNotes}; daemon mails ${report.daemonMails}${report.repeatedMails ? ` (${report.repeatedMails} handed over again after a kill: the same message)` : ''}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);

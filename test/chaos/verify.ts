@@ -31,6 +31,8 @@ export interface Tally {
   signerNotes: number;
   /** Mails the daemon sent (replies, notices, alerts): none are due for good requests. */
   daemonMails: number;
+  /** Of them: the same acknowledgement handed to the SMTP server again after a kill cut off its record. */
+  repeatedMails: number;
   /** The provider's mails to the return address, by how the daemon must file them (Signicat: one `notice` per order, its creation). */
   providerMails: Record<ProviderMail['outcome'], number>;
   /**
@@ -232,15 +234,24 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   // acknowledgement (docs/request-mails.md), at most once each, whatever the kills.
   const toleratedAlerts: string[] = [...new Set(givenUpRecords.values())].map((mailbox) => GIVE_UP_ALERT[mailbox]);
   if (lockout) toleratedAlerts.push(LOCKOUT_SUBJECT);
-  const acknowledged = new Set<string>();
+  const acknowledged = new Map<string, { at: number; messageId: string }>();
+  let repeatedMails = 0;
   for (const m of daemonMails) {
     const head = m.raw.toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
     const subject = /^subject:\s*(.*)$/im.exec(head)?.[1] ?? '(no subject)';
     if (toleratedAlerts.some((alert) => subject.includes(alert))) continue; // the known issue's alert
     if (/^x-signrelay:\s*acknowledgement\s*$/im.test(head)) {
       const about = normalizeId(/^in-reply-to:\s*(\S+)/im.exec(head)?.[1] ?? '(none)');
-      if (acknowledged.has(about)) problems.push(`the request ${about} was acknowledged twice`);
-      acknowledged.add(about);
+      const messageId = normalizeId(/^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '(none)');
+      const at = world.smtp.messages.indexOf(m);
+      const first = acknowledged.get(about);
+      if (!first) acknowledged.set(about, { at, messageId });
+      // SMTP hands a mail over at least once (docs/reliability.md): a kill after the server
+      // took it and before the daemon recorded that hands the identical message (its
+      // Message-ID fixed when queued) over again. A repeat without a kill in between, or
+      // a different message, is a second acknowledgement.
+      else if (first.messageId === messageId && (signing?.mailDeaths ?? []).some((d) => d > first.at && d <= at)) repeatedMails++;
+      else problems.push(`the request ${about} was acknowledged twice${first.messageId === messageId ? ' (the same message, with no kill between the two)' : ''}`);
       continue;
     }
     problems.push(`the daemon mailed ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: "${subject}"`);
@@ -264,7 +275,7 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
   }
 
   return {
-    lost, duplicateSends, duplicateAttachments, certificates, duplicateCertificates, duplicateNotes, duplicateFieldUpdates, signerNotes, daemonMails: daemonMails.length, orphanUploads, delivered,
+    lost, duplicateSends, duplicateAttachments, certificates, duplicateCertificates, duplicateNotes, duplicateFieldUpdates, signerNotes, daemonMails: daemonMails.length, repeatedMails, orphanUploads, delivered,
     lateNotices,
     providerMails: { completion: providerMails.mails.filter((m) => m.outcome === 'completion').length, notice: providerMails.mails.filter((m) => m.outcome === 'notice').length },
     lostToAttemptLimit: [...givenUpRecords.keys()].filter((r) => !world.servicenow.records.some((x) => x.number === r && x.attachments.length > 0)).length,
@@ -280,12 +291,14 @@ export interface SigningTimeline {
   signatures: Map<string, { request: SimulatedRequest; before: number[]; after: number[] }>;
   /** Where each killed daemon had died. */
   deaths: number[];
+  /** Where each killed daemon had died in the SMTP server's log (world.smtp.messages). */
+  mailDeaths: number[];
 }
 
 const sameRequest = (a: SimulatedRequest, b: SimulatedRequest) => a.providerOrderId === b.providerOrderId && a.references.join() === b.references.join();
 
 /** A status read of this request at the provider (Secured Signing: Document/Status; Signicat: the order or a task). */
-function isStatusCall(call: ObservedCall, request: SimulatedRequest): boolean {
+export function isStatusCall(call: ObservedCall, request: SimulatedRequest): boolean {
   if (call.method !== 'GET' || call.status !== 200) return false;
   if (request.references.some((ref) => call.path.endsWith(`/Document/Status/${ref}`))) return true;
   const order = request.providerOrderId;

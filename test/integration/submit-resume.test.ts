@@ -61,10 +61,9 @@ function client(): SigningProvider {
   });
 }
 
-async function stampedRequest(): Promise<string> {
+async function stampedRequest(signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }]): Promise<string> {
   const blobs = new BlobStore(dataDir);
   const token = 'abcdefghijklmnopqrst';
-  const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }];
   const original = await contractPdf();
   const stamped = await stampPdf(original, {
     token, returnAddress: `returns+${token}@corp.example`, recipientLetter: 'C', signers,
@@ -129,6 +128,30 @@ describe('the submit job', () => {
     expect(simulator.calls.some((c) => c.path.includes('/Document/Status/'))).toBe(true);
     const resolved = listEvents(db, id).find((e) => e.detail?.effect === 'send' && e.detail.phase === 'done');
     expect(resolved?.detail).toMatchObject({ resolvedBy: 'status' });
+  });
+
+  it('a send confirmed after the crash notes at once whoever signed meanwhile, once', async () => {
+    const id = await stampedRequest([{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, { firstName: 'Bob', lastName: 'Ray', email: 'bob@example.com' }]);
+    const real = client();
+    let crashed = false;
+    const crashingOnce: SigningProvider = {
+      ...real,
+      async send(input) {
+        const result = await real.send(input);
+        if (!crashed) {
+          crashed = true;
+          // The first signer signs while the process is down.
+          simulator.signNext(getDocuments(db, id)[0]!.providerRef!);
+          throw new Error('simulated crash after the provider accepted the send');
+        }
+        return result;
+      },
+    };
+    run(crashingOnce);
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
+    // In the transaction after the send's: by the time the job is done, Ann is noted, Bob not.
+    await expect.poll(() => jobsForRequest(db, id).find((j) => j.kind === 'submit')?.state, { timeout: 60_000 }).toBe('done');
+    expect(db.prepare('SELECT position FROM signer_notes WHERE request_id = ?').all(id)).toEqual([{ position: 0 }]);
   });
 
   it('resumes after a restart: a pending job on disk is picked up by a new runner', async () => {
