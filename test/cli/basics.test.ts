@@ -1,7 +1,10 @@
-// The command line itself, run as `node src/cli.ts …`: help, usage errors, the version.
+// The command line itself, run as `node src/cli.ts …`: help, usage errors, the version —
+// what reaches the shell. Each command's own --help and option errors come from the same
+// dispatch, run in process (in-process.ts): 24 child processes would prove nothing more.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { linesOf, REPO, runCli, STACK_FRAME } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 const COMMANDS = ['run', 'stamp', 'explain', 'sandbox', 'init', 'authorize', 'check', 'status', 'requests', 'show', 'retry', 'cancel'];
 
@@ -45,13 +48,13 @@ describe('signrelay (no command)', () => {
 
 describe('each command', () => {
   it.each(COMMANDS)('%s --help prints its own usage and exits 0', async (command) => {
-    const r = await runCli([command, '--help']);
+    const r = await runInProcess([command, '--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(new RegExp(`^usage: signrelay ${command}\\b`));
   });
 
   it.each(COMMANDS)('%s with an unknown option: one line on stderr, exit 2, no stack trace', async (command) => {
-    const r = await runCli([command, '--no-such-option']);
+    const r = await runInProcess([command, '--no-such-option']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(linesOf(r.stderr)).toHaveLength(1);
@@ -59,7 +62,7 @@ describe('each command', () => {
   });
 
   it('run with a stray argument: one line on stderr, exit 2', async () => {
-    const r = await runCli(['run', 'signrelay.yaml']);
+    const r = await runInProcess(['run', 'signrelay.yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^signrelay run: Unexpected argument 'signrelay\.yaml'.*\(see --help\)\n$/);
   });

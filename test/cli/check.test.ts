@@ -1,9 +1,11 @@
 // `signrelay check` against a real Dovecot and SMTP server: ✓ for what works, ✗ with the fix
-// for what does not, exit 1 on any ✗, and no secret printed either way.
+// for what does not, exit 1 on any ✗, and no secret printed either way. Run in process
+// (in-process.ts): the servers are real, the command returns.
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
-import { bareEnv, linesOf, runCli, STACK_FRAME } from './helpers.ts';
+import { bareEnv, linesOf, STACK_FRAME } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 const getWorld = useChildWorld();
 const env = (imapPassword = IMAP_PASSWORD) => bareEnv({ TEST_IMAP_PASSWORD: imapPassword, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: getWorld().simulator.issueTokens().refreshToken });
@@ -14,7 +16,7 @@ async function variant(name: string, change: (yaml: string) => string): Promise<
   return file;
 }
 
-const check = (file: string, e = env()) => runCli(['check', '--config', file], { env: e });
+const check = (file: string, e = env()) => runInProcess(['check', '--config', file], { env: e });
 
 describe('signrelay check', () => {
   it('passes against working servers: login, every folder, SMTP, Secured Signing, ServiceNow', async () => {
@@ -87,7 +89,7 @@ describe('signrelay check', () => {
   });
 
   it('--json: the same checks for scripts', async () => {
-    const r = await runCli(['check', '--json', '--config', getWorld().configFile], { env: env() });
+    const r = await runInProcess(['check', '--json', '--config', getWorld().configFile], { env: env() });
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ title: string; ok: boolean; detail: string }> };
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.title)).toEqual(expect.arrayContaining(['configuration', 'data directory', 'IMAP request mailbox', 'SMTP']));

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMail, contractPdf } from '../integration/world.ts';
-import { linesOf, minimalConfigYaml, runCli, STACK_FRAME, tempDir, type TempDir } from './helpers.ts';
+import { linesOf, minimalConfigYaml, STACK_FRAME, tempDir, type TempDir } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 let dir: TempDir;
 /** A configuration that refuses mails over 1 MB (the example allows 25 MiB). */
@@ -33,7 +34,7 @@ interface Explained {
 }
 
 async function explainFile(file: string, ...args: string[]): Promise<Explained> {
-  const r = await runCli(['explain', file, ...args]);
+  const r = await runInProcess(['explain', file, ...args]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const answer = JSON.parse(r.stdout) as Explained;
@@ -123,20 +124,20 @@ describe('explain errors: one line on stderr, no stack trace', () => {
   };
 
   it('a missing mail file', async () => {
-    expectOneLine(await runCli(['explain', `${dir.path}/no-such.eml`]), /^signrelay: cannot read \S+\/no-such\.eml: no such file\n$/);
+    expectOneLine(await runInProcess(['explain', `${dir.path}/no-such.eml`]), /^signrelay: cannot read \S+\/no-such\.eml: no such file\n$/);
   });
 
   it('a directory instead of a mail file', async () => {
-    expectOneLine(await runCli(['explain', dir.path]), /^signrelay: cannot read \S+: it is a directory, not a mail file\n$/);
+    expectOneLine(await runInProcess(['explain', dir.path]), /^signrelay: cannot read \S+: it is a directory, not a mail file\n$/);
   });
 
   it('a missing --config file', async () => {
-    expectOneLine(await runCli(['explain', await dir.file('ok.eml', ''), '--config', `${dir.path}/nope.yaml`]),
+    expectOneLine(await runInProcess(['explain', await dir.file('ok.eml', ''), '--config', `${dir.path}/nope.yaml`]),
       /^signrelay: cannot read the configuration \S+\/nope\.yaml: the file does not exist\. /);
   });
 
   it('no mail file named: the explain usage, exit 2', async () => {
-    const r = await runCli(['explain']);
+    const r = await runInProcess(['explain']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^signrelay explain: name one mail file \(\.eml\)\nusage: signrelay explain MAIL\.eml/);
   });

@@ -1,10 +1,11 @@
-// `signrelay explain MAIL.eml` on the hand-written fixtures, run as a child process with no
-// environment variables: the JSON answer's shape and the facts that matter, first with the
-// example configuration (the default), then with a test configuration's route defaults.
-// Fixtures carry absolute dates, so the child's clock is fixed (see fixed-clock.ts).
+// `signrelay explain MAIL.eml` on the hand-written fixtures, run in process (in-process.ts)
+// with no environment variables: the JSON answer's shape and the facts that matter, first
+// with the example configuration (the default), then with a test configuration's route
+// defaults. Fixtures carry absolute dates, so the clock is fixed while the command runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMail, contractPdf } from '../integration/world.ts';
-import { FIXTURES_MAIL, minimalConfigYaml, runCli, tempDir, type TempDir } from './helpers.ts';
+import { FIXTURES_MAIL, minimalConfigYaml, tempDir, type TempDir } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 const NOW = '2026-11-20T12:00:00Z';
 
@@ -24,7 +25,7 @@ interface Explained {
 }
 
 async function explain(file: string, ...args: string[]): Promise<Explained> {
-  const r = await runCli(['explain', file, ...args], { now: NOW });
+  const r = await runInProcess(['explain', file, ...args], { now: NOW });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const answer = JSON.parse(r.stdout) as Explained;
@@ -109,7 +110,7 @@ describe('explain with the example configuration (no --config, no environment)',
   it('uses the real clock without a fixed one: due is today + the route\'s due_days', async () => {
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const before = day(14);
-    const r = await runCli(['explain', fixture('thunderbird-forward-attachment.eml')]);
+    const r = await runInProcess(['explain', fixture('thunderbird-forward-attachment.eml')]);
     expect(r.code).toBe(0);
     expect([before, day(14)]).toContain((JSON.parse(r.stdout) as Explained).request?.due);
   });

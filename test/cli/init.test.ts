@@ -1,12 +1,13 @@
 // `signrelay init` as an admin runs it: flags (scripts) or piped answers (--prompt); the
 // file it writes is the commented example with the answers in, secrets only by reference,
-// and a file the daemon accepts.
+// and a file the daemon accepts. Run in process (in-process.ts): it writes a file and returns.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load-config.ts';
-import { CLI, REPO, bareEnv, linesOf, runCli, STACK_FRAME, tempDir } from './helpers.ts';
+import { linesOf, STACK_FRAME, tempDir } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -17,21 +18,13 @@ const FLAGS = ['--request-address', 'sign@acme.example', '--imap-host', 'imap.ac
 
 /** Runs init with ANSWERS piped to stdin (for --prompt). */
 function initWithInput(args: string[], answers: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'init', ...args], { cwd: REPO, env: bareEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(answers);
-  });
+  return runInProcess(['init', ...args], { stdin: Readable.from([answers]) });
 }
 
 describe('signrelay init', () => {
   it('writes the commented configuration from flags, with secrets as credential references, that the daemon accepts', async () => {
     const output = join(dir.path, 'etc', 'signrelay.yaml');
-    const r = await runCli(['init', '--output', output, ...FLAGS]);
+    const r = await runInProcess(['init', '--output', output, ...FLAGS]);
     expect(r.code, r.stderr).toBe(0);
     expect(linesOf(r.stdout)[0]).toBe(`wrote ${output}`);
     expect(r.stdout).toMatch(/^ {5}imap-password {9}the request mailbox password$/m);
@@ -66,24 +59,24 @@ describe('signrelay init', () => {
   it('never overwrites without --force', async () => {
     const output = join(dir.path, 'existing.yaml');
     await writeFile(output, 'mine: true\n');
-    const refused = await runCli(['init', '--output', output, ...FLAGS]);
+    const refused = await runInProcess(['init', '--output', output, ...FLAGS]);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toBe(`signrelay: ${output} already exists: signrelay init never overwrites a configuration; pass --force to replace it, or --output FILE\n`);
     expect(await readFile(output, 'utf8')).toBe('mine: true\n');
-    expect((await runCli(['init', '--output', output, '--force', ...FLAGS])).code).toBe(0);
+    expect((await runInProcess(['init', '--output', output, '--force', ...FLAGS])).code).toBe(0);
     expect(await readFile(output, 'utf8')).toContain('imap.acme.example');
   });
 
   it('without a terminal, names the missing answers and writes nothing', async () => {
     const output = join(dir.path, 'missing.yaml');
-    const r = await runCli(['init', '--output', output, '--request-address', 'sign@acme.example']);
+    const r = await runInProcess(['init', '--output', output, '--request-address', 'sign@acme.example']);
     expect(r).toMatchObject({ code: 2, stdout: '' });
     expect(r.stderr).toBe('signrelay init: missing --imap-host, --provider-api-key, --servicenow-instance (give them as flags, or run on a terminal to be asked)\n');
     await expect(stat(output)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses a bad answer given as a flag, naming it', async () => {
-    const r = await runCli(['init', '--output', join(dir.path, 'bad.yaml'), ...FLAGS, '--request-address', 'not-an-address']);
+    const r = await runInProcess(['init', '--output', join(dir.path, 'bad.yaml'), ...FLAGS, '--request-address', 'not-an-address']);
     expect(r).toMatchObject({ code: 2, stderr: 'signrelay init: --request-address not-an-address: expected an email address like sign@corp.example\n' });
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
@@ -115,7 +108,7 @@ describe('signrelay init', () => {
 describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () => {
   it('init --name writes the instance\'s defaults: its data dir, its credentials dir, its unit', async () => {
     const output = join(dir.path, 'hr.yaml');
-    const r = await runCli(['init', '--name', 'hr', '--output', output, ...FLAGS]);
+    const r = await runInProcess(['init', '--name', 'hr', '--output', output, ...FLAGS]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(securedSigningOf(loadConfigFile(output, { requireSecrets: false })).api_key).toBe('KEY-123');
@@ -125,16 +118,16 @@ describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () =
   });
 
   it.each(['status', 'check', 'requests'])('%s --name hr reads /etc/signrelay/hr.yaml; an explicit --config still wins', async (command) => {
-    const byName = await runCli([command, '--name', 'hr']);
+    const byName = await runInProcess([command, '--name', 'hr']);
     expect(byName.code).not.toBe(0);
     expect(`${byName.stdout}${byName.stderr}`).toContain('/etc/signrelay/hr.yaml');
-    const explicit = await runCli([command, '--name', 'hr', '--config', join(dir.path, 'nowhere.yaml')]);
+    const explicit = await runInProcess([command, '--name', 'hr', '--config', join(dir.path, 'nowhere.yaml')]);
     expect(`${explicit.stdout}${explicit.stderr}`).toContain(join(dir.path, 'nowhere.yaml'));
     expect(`${explicit.stdout}${explicit.stderr}`).not.toContain('/etc/signrelay/hr.yaml');
   });
 
   it('refuses a name systemd or a file name could not carry, in one line', async () => {
-    const r = await runCli(['status', '--name', '../etc']);
+    const r = await runInProcess(['status', '--name', '../etc']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('signrelay status: --name "../etc": an instance name is lower-case letters, digits, - and _ (e.g. hr, procurement)\n');
   });
