@@ -1,15 +1,16 @@
-// `signrelay status`, `requests` and `show` as an operator runs them: another process,
-// beside a running daemon (a child process against Dovecot and the simulator), reading its
-// database. The config's secrets are deliberately NOT in the environment: these commands
+// `signrelay status`, `requests` and `show` as an operator runs them: another process than
+// the daemon (the test's, in-process.ts), beside a running daemon (a child process against
+// Dovecot and the simulator), reading its database. The config's secrets are deliberately NOT in the environment: these commands
 // must not need them.
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
-import { bareEnv, exitWithin, linesOf, runCli, STACK_FRAME } from './helpers.ts';
+import { bareEnv, exitWithin, linesOf, STACK_FRAME } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 const getWorld = useChildWorld();
-const operator = (args: string[]) => runCli([...args, '--config', getWorld().configFile], { env: bareEnv() });
+const operator = (args: string[]) => runInProcess([...args, '--config', getWorld().configFile], { env: bareEnv() });
 
 describe('the operator commands beside a running daemon', () => {
   it('status, requests and show tell the truth, in tables and in JSON, and status fails once the daemon stops', async () => {
@@ -104,7 +105,7 @@ describe('operator command mistakes', () => {
     const { readFile, writeFile } = await import('node:fs/promises');
     const file = `${other}.empty.yaml`;
     await writeFile(file, (await readFile(other, 'utf8')).replace(/data_dir: [^}]*/, `data_dir: ${world.dataDir}-never-used`));
-    const r = await runCli(['status', '--config', file], { env: bareEnv() });
+    const r = await runInProcess(['status', '--config', file], { env: bareEnv() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`signrelay: there is no signrelay database in storage.data_dir ${world.dataDir}-never-used: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)\n`);
   });

@@ -9,10 +9,11 @@ import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { bareEnv, exitWithin, linesOf, runCli } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 import { retryPlan } from '../../src/cli-io/retry-plan.ts';
 
 const getWorld = useChildWorld();
-const operator = (args: string[]) => runCli([...args, '--config', getWorld().configFile], { env: bareEnv() });
+const operator = (args: string[]) => runInProcess([...args, '--config', getWorld().configFile], { env: bareEnv() });
 
 function stateOf(id: string): string {
   const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { contractPdf } from '../integration/world.ts';
 import { bareEnv, exitWithin, killAll, linesOf, runCli, startCli } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 afterAll(killAll);
 
@@ -39,7 +40,7 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     });
     expect(asAgent.status).toBe(200);
 
-    const check = await runCli(['check', '--config', config], { env: bareEnv() });
+    const check = await runInProcess(['check', '--config', config], { env: bareEnv() });
     expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);
     expect(check.code).toBe(0);
     const lines = linesOf(check.stdout);
@@ -56,9 +57,9 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
       text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf('RITM0010001')) }],
     });
     transport.close();
-    const delivered = async () => (await runCli(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
+    const delivered = async () => (await runInProcess(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
     await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
-    const status = await runCli(['status', '--config', config], { env: bareEnv() });
+    const status = await runInProcess(['status', '--config', config], { env: bareEnv() });
     expect(status.stdout).toMatch(/^requests: +delivered 1$/m);
     expect(status.code).toBe(0);
 
