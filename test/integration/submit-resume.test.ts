@@ -92,6 +92,22 @@ function run(provider: SigningProvider): JobRunner {
   return runner;
 }
 
+/** The provider accepts the first send, then the process "dies" before recording it (`meanwhile` happens while it is down). */
+function crashingOnceAfterSend(meanwhile: () => void = () => {}): SigningProvider {
+  const real = client();
+  let crashed = false;
+  return {
+    ...real,
+    async send(input) {
+      const result = await real.send(input);
+      if (crashed) return result;
+      crashed = true;
+      meanwhile();
+      throw new Error('simulated crash after the provider accepted the send');
+    },
+  };
+}
+
 const succeeded = (suffix: string) => simulator.calls.filter((c) => c.path.endsWith(suffix) && c.status === 200).length;
 
 describe('the submit job', () => {
@@ -108,21 +124,7 @@ describe('the submit job', () => {
 
   it('after a crash that lost the send result, asks the provider instead of sending again', async () => {
     const id = await stampedRequest();
-    const real = client();
-    let crashed = false;
-    // The provider accepts the send, then the process "dies" before recording it.
-    const crashingOnce: SigningProvider = {
-      ...real,
-      async send(input) {
-        const result = await real.send(input);
-        if (!crashed) {
-          crashed = true;
-          throw new Error('simulated crash after the provider accepted the send');
-        }
-        return result;
-      },
-    };
-    run(crashingOnce);
+    run(crashingOnceAfterSend());
     await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
     expect(succeeded('/SmartTag/Send')).toBe(1);
     expect(simulator.calls.some((c) => c.path.includes('/Document/Status/'))).toBe(true);
@@ -132,22 +134,8 @@ describe('the submit job', () => {
 
   it('a send confirmed after the crash notes at once whoever signed meanwhile, once', async () => {
     const id = await stampedRequest([{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, { firstName: 'Bob', lastName: 'Ray', email: 'bob@example.com' }]);
-    const real = client();
-    let crashed = false;
-    const crashingOnce: SigningProvider = {
-      ...real,
-      async send(input) {
-        const result = await real.send(input);
-        if (!crashed) {
-          crashed = true;
-          // The first signer signs while the process is down.
-          simulator.signNext(getDocuments(db, id)[0]!.providerRef!);
-          throw new Error('simulated crash after the provider accepted the send');
-        }
-        return result;
-      },
-    };
-    run(crashingOnce);
+    // The first signer signs while the process is down.
+    run(crashingOnceAfterSend(() => simulator.signNext(getDocuments(db, id)[0]!.providerRef!)));
     await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
     // In the transaction after the send's: by the time the job is done, Ann is noted, Bob not.
     await expect.poll(() => jobsForRequest(db, id).find((j) => j.kind === 'submit')?.state, { timeout: 60_000 }).toBe('done');
