@@ -22,12 +22,14 @@ export function openStateReadOnly(config: Config): Db {
     throw new SignrelayError('config', 'no_database',
       `there is no signrelay database in storage.data_dir ${dataDir}: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)`);
   }
+  let db: Db | undefined;
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     db.prepare('SELECT 1 FROM service_status LIMIT 1').get();
     return db;
   } catch (err) {
+    db?.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || /permission|readonly/i.test((err as Error).message)) {
       throw new SignrelayError('config', 'database_unreadable',

@@ -1,4 +1,5 @@
-// Reconciliation's per-signer notes: each signer the provider now reports as signed, and
+// Per-signer notes, from reconciliation and from the status read that confirms a send whose
+// answer a crash lost (submit-request.ts): each signer the provider now reports as signed, and
 // whose note was not queued before, gets one "Ann Lee signed, 1 of 2" note on the record —
 // its `record` job queued in the same transaction that records the signer as noted
 // (signer_notes, migration 0011), so a crash anywhere neither queues a note twice nor

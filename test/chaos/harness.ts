@@ -171,11 +171,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       killLog.push(kill);
       const exit = await daemon.exited;
       deaths.push(world.provider.calls.length);
-      mailDeaths.push(world.smtp.messages.length);
       if (kill.mode === 'exited' || exit.signal !== 'SIGKILL') unexpectedExits.push(describeExit(daemon, exit));
       else kills++;
       log(`chaos: kill ${kills}/${options.kills} ${kill.mode} after ${kill.uptimeMs} ms (daemon #${daemon.index}) — ${progress(world)}`);
       await sleep(killPrng.int(downtime[0], downtime[1]));
+      // Taken after the downtime, not at the exit: bytes the dead daemon had written may
+      // still reach the SMTP sink after its exit is seen; no daemon runs in between.
+      mailDeaths.push(world.smtp.messages.length);
     }
     await delivery.done;
     log(`chaos: all ${mails.length} mails delivered; the last daemon runs undisturbed — ${progress(world)}`);
@@ -304,7 +306,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
   const scheduled = new Set<string>();
   /** The requests that wait for a look between signatures, and where in the call log each wait began. */
   const looked = new Set<string>();
-  const holding = new Map<string, { request: SimulatedRequest; since: number }>();
+  const holding = new Map<string, { request: SimulatedRequest; since: number; heldAt: number }>();
   let busy = 0;
   let signed = 0;
   const errors: string[] = [];
@@ -326,7 +328,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
         marks.after.push(world.provider.calls.length);
         signed++;
         if (done) busy--;
-        else if (looked.has(key) && marks.after.length === 1) holding.set(key, { request, since: world.provider.calls.length });
+        else if (looked.has(key) && marks.after.length === 1) holding.set(key, { request, since: world.provider.calls.length, heldAt: Date.now() });
         else later(prng.int(gap[0], gap[1]), () => sign(key, request));
       })
       .catch((err: unknown) => {
@@ -335,8 +337,12 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
       });
   };
   const interval = setInterval(() => {
-    for (const [key, { request, since }] of holding) {
-      if (!world.provider.calls.slice(since).some((call) => isStatusCall(call, request))) continue;
+    for (const [key, { request, since, heldAt }] of holding) {
+      // A look comes with the next reconciliation, at most ~1.5 min away whatever the load. A
+      // request nobody will look at (its send never confirmed, a lock-out's 401s) is let go
+      // after three intervals so the run can end, and may then end without a note of its own.
+      const looked = world.provider.calls.slice(since).some((call) => isStatusCall(call, request));
+      if (!looked && Date.now() - heldAt < HOLD_LIMIT_MS) continue;
       holding.delete(key);
       later(prng.int(gap[0], gap[1]), () => sign(key, request));
     }
@@ -436,6 +442,9 @@ function progressMark(world: ChaosWorld, signer: Signer): { mark: string | undef
     return { mark: undefined }; // busy: nothing learned this time
   }
 }
+
+/** How long a second signature waits for the daemon's look at most (lookBetweenSignatures): three reconciliation intervals. */
+const HOLD_LIMIT_MS = 180_000;
 
 /**
  * When the undisturbed daemon's next reconciliation comes at the latest: due 30 s before its

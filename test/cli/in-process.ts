@@ -1,5 +1,5 @@
 // Running a `signrelay` command in the test's own process (src/commands/dispatch.ts), for
-// commands that do their work and return — explain, init, stamp — where a child process
+// commands that do their work and return — explain, init, check, the operator commands — where a child process
 // would prove nothing that test/cli/basics.test.ts does not (the launcher, the exit code
 // reaching the shell, signals). The same CliResult as runCli, from the same dispatch the
 // command line uses: one line for an expected failure, a stack trace only for a bug.
