@@ -1,15 +1,12 @@
 -- The requester's conversation (docs/request-mails.md "Acknowledgement and reply commands").
 -- acknowledgements: per request, whether its requester may be mailed automatically (decided
 -- at intake, where the request mail's RFC 3834 headers are known) and, once queued in the
--- transaction of the `sent` state, the acknowledgement's Message-ID and its reply secret (the
--- +tag of its Reply-To, 32 random base32 characters, never derived from the request token,
--- which every signer sees) — how a reply finds the request. One row per request: never two
--- acknowledgements.
+-- transaction of the `sent` state, the acknowledgement's Message-ID — how a reply's
+-- In-Reply-To finds the request. One row per request: never two acknowledgements.
 CREATE TABLE acknowledgements (
   request_id      TEXT PRIMARY KEY REFERENCES requests(id),
   no_reply_reason TEXT,                       -- why the requester is never mailed automatically; NULL: it may be
   message_id      TEXT UNIQUE,                -- the acknowledgement's Message-ID, once queued
-  reply_secret    TEXT UNIQUE,                -- the +tag of its Reply-To (sign+SECRET@), once queued
   skipped         TEXT,                       -- why none was sent although one was due (route setting, limit)
   decided_at      TEXT                        -- when it was queued or skipped
 );

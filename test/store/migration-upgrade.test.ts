@@ -1,0 +1,28 @@
+// A database made by an earlier release keeps working: migrations it applied are never read
+// again, so a later change to the schema is a migration of its own. Here: a database that
+// stopped at 0012 (acknowledgements without their reply secret, as 0010 shipped) gets the
+// column and its unique index from 0013, and keeps its rows.
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { migrate } from '../../src/store/open-database.ts';
+
+const DIR = new URL('../../src/store/migrations/', import.meta.url);
+
+describe('migrations on a database of an earlier release', () => {
+  it('adds the acknowledgement reply secret to a database that applied 0010 as shipped', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const file of readdirSync(DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort()) {
+      if (Number(file.slice(0, 4)) > 12) continue;
+      db.exec(readFileSync(new URL(file, DIR), 'utf8'));
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(Number(file.slice(0, 4)), file, '2026-12-01T00:00:00Z');
+    }
+    const columns = () => (db.prepare('PRAGMA table_info(acknowledgements)').all() as Array<{ name: string }>).map((c) => c.name);
+    expect(columns()).not.toContain('reply_secret');
+    expect(migrate(db)).toBeGreaterThanOrEqual(1);
+    expect(columns()).toContain('reply_secret');
+    const unique = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'acknowledgements' AND sql LIKE '%reply_secret%'").get() as { sql: string } | undefined;
+    expect(unique?.sql).toMatch(/UNIQUE INDEX/);
+  });
+});
