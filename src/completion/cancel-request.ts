@@ -63,6 +63,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
           const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by }, deps.now());
           deps.answerReply?.(job.payload, getRequest(deps.db, requestId)!, { cancelled: true, noted }, deps.now());
         })();
+      } else if (answered && deps.answerReply) {
+        // Cancelled already by someone else (an operator, an earlier reply): this reply is
+        // still answered. Its own retry finds its reply answered and adds nothing.
+        deps.db.transaction(() => deps.answerReply!(job.payload, request, { notCancellable: true }, deps.now()))();
       }
       for (const doc of getDocuments(deps.db, requestId)) {
         if (!doc.providerRef || hasEffect(deps.db, requestId, `withdraw-${doc.seq}`, 'done')) continue;

@@ -60,6 +60,17 @@ describe('the answer to a cancel reply', () => {
     expect(t.answers()).toEqual([expect.stringContaining(`Request ${t.id} could not be withdrawn: it is signed already and is being delivered. Nothing was changed.`)]);
   });
 
+  it('is answered when the request was cancelled by someone else before the job ran', async () => {
+    const t = setUp();
+    await t.run();
+    transition(t.db, t.id, 'cancelled', NOW, { reason: 'cancelled by an operator' });
+    await t.cancel.run(t.cancelJob()!);
+    expect(t.answers()).toEqual([expect.stringContaining(`Request ${t.id} could not be withdrawn`)]);
+    expect(listReplyCommands(t.db, t.id)[0]!.doneAt).not.toBeNull();
+    await t.cancel.run(t.cancelJob()!);
+    expect(t.answers()).toHaveLength(1);
+  });
+
   it('is decided on the request as it is when the reply is committed, not as it was before the IMAP fetches', async () => {
     const t = setUp((db, id) => transition(db, id, 'completed', NOW));
     await t.run();
