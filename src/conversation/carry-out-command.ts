@@ -23,6 +23,7 @@ import { dueMomentOf } from '../scheduler/reminder-due.ts';
 import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
 import { describeSignerProgress } from '../notices/signer-progress.ts';
+import { readStatuses } from '../notices/queue-signer-progress.ts';
 
 export interface CommandDeps {
   db: Db;
@@ -85,18 +86,12 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
   }
 
-  async function statuses(request: RequestRow): Promise<DocumentStatus[]> {
-    const found: DocumentStatus[] = [];
-    for (const doc of getDocuments(db, request.id)) if (doc.providerRef) found.push(await deps.provider.status(sentDocumentOf(request, doc)));
-    return found;
-  }
-
   async function status(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
     if (request.state !== 'sent') {
       finish(command, request, payload, `Request ${request.id} is ${request.state}: ${request.state === 'delivered' ? 'the signed document is on the record' : 'it is no longer out for signature'}.`);
       return;
     }
-    const progress = progressSentence(request.signers, await statuses(request));
+    const progress = progressSentence(request.signers, await readStatuses(db, deps.provider, request));
     finish(command, request, payload, progress, () => {
       queueRecordUpdate(db, deps.config, request.id, { event: 'asked', by: command.sender ?? payload.answerTo ?? '', said: progress }, deps.now());
     });
