@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
-import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
@@ -69,7 +69,7 @@ export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRo
   return deliverByRest(deps, request, documents);
 }
 
-type Phase = 'intent' | 'done' | 'failed' | 'skipped';
+type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused';
 const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}) =>
   recordEffect(deps, requestId, name, phase, detail);
 
@@ -114,14 +114,26 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
       (sysId) => setDocumentAttachment(deps.db, request.id, doc.seq, sysId));
   }
   // Beside each signed copy, its certificate when one was taken (servicenow.attach_certificate).
+  // The evidence never holds the signed copy back: an upload the instance refuses for good
+  // (a file type it does not take) is recorded, told to the operator, and not tried again.
+  const refusals: SignrelayError[] = [];
   for (const certificate of certificatesOf(documents)) {
     const name = `certificate-${certificate.seq}`;
-    if (lastEffectPhase(deps.db, request.id, name) === 'done') continue;
-    await attachOnce(deps, request, record, { ...certificate, effect: name });
+    const last = lastEffectPhase(deps.db, request.id, name);
+    if (last === 'done' || last === 'refused') continue;
+    try {
+      await attachOnce(deps, request, record, { ...certificate, effect: name });
+    } catch (err) {
+      if (!isSignrelayError(err) || err.kind !== 'permanent' || isOutcomeUnknown(err)) throw err;
+      effect(deps, request.id, name, 'refused', { code: err.code, error: err.message });
+      refusals.push(err);
+    }
   }
-  if (!deps.config.servicenow.work_note) return;
-  const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNote(request, documents) });
-  if (refused) alertRefusals(deps, request, [refused]);
+  if (deps.config.servicenow.work_note) {
+    const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNote(request, documents) });
+    if (refused) refusals.push(refused);
+  }
+  alertRefusals(deps, request, refusals);
 }
 
 /** The SMTP server refused, or was never reached: the mail did not go out, trying again is safe. */

@@ -164,7 +164,7 @@ export function alertRefusals(deps: Pick<RecordDeps, 'db' | 'config' | 'logger' 
   raiseAlert(deps, {
     kind: 'record', requestId: request.id,
     subject: `ServiceNow refused signrelay's update of ${record} (request ${request.id})`,
-    text: `ServiceNow refused a work note or the status field on ${record} for request ${request.id}, for good:\n` +
+    text: `ServiceNow refused a work note, the status field or a certificate beside the signed copy on ${record} for request ${request.id}, for good:\n` +
       `${refusals.map((r) => `- ${r.message}`).join('\n')}\n` +
       'Nothing else waits for it: a signed document is still attached and the request goes on. Give the integration user the permission named above; ' +
       'later updates of the record will use it (this one is not made again).',

@@ -97,6 +97,21 @@ describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (prov
     await restartWith(world, { max_email_attachment_bytes: limit });
   });
 
+  it('an upload the instance refuses for good (a file type it does not take): the signed PDF delivered, the note written, one alert', async () => {
+    const world = getWorld();
+    onFirstCall(world.servicenow.calls, (c) => c.method === 'POST' && c.query.file_name === certificateName,
+      () => world.servicenow.failNext('/api/now/attachment/file', { status: 415 }));
+    const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
+    const alertsBefore = alerts().length;
+    const { request } = await sendRequest(world, 'RITM0010005');
+    await signAndDeliver(world, request);
+    expect(recordOf(world, 'RITM0010005').attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
+    expect(lastEffectPhase(world.daemon!.db, request.id, 'certificate-1')).toBe('refused');
+    expect(lastEffectPhase(world.daemon!.db, request.id, 'work-note')).toBe('done');
+    await waitFor(() => alerts().length === alertsBefore + 1, { timeoutMs: 10_000, what: 'one alert' });
+    expect((await simpleParser(alerts().at(-1)!.raw)).text).toContain('a certificate beside the signed copy');
+  });
+
   it('a restart after the certificate\'s upload was recorded and carried out, its answer never read: found on the record, not attached again', async () => {
     const world = getWorld();
     // The certificate's upload reaches the instance and is carried out; its answer never comes.
