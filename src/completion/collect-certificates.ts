@@ -60,8 +60,9 @@ export async function collectCertificates(deps: CertificateDeps, job: JobRow, re
     deps.db.transaction(() => {
       setDocumentCertificate(deps.db, request.id, doc.seq, { unavailable });
       addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { certificate: doc.seq, unavailable } }, deps.now());
+      // A kind of its own: a missing certificate must not hold back the alert for a signed document that could not be delivered.
       raiseAlert(deps, {
-        kind: 'undeliverable', requestId: request.id,
+        kind: 'certificate', requestId: request.id,
         subject: `no ${deps.provider.displayName} certificate for ${request.recordNumber ?? 'the record'} (request ${request.id})`,
         text: `servicenow.attach_certificate is on, but ${deps.provider.displayName} gave no completion certificate for ${doc.fileName} of request ${request.id}: ${unavailable}\n` +
           'The signed document is delivered without it. Download the certificate from the provider by hand if the record needs it.',

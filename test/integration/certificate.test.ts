@@ -195,7 +195,7 @@ describe('signicat: task events that cannot be read never hold up the signed PDF
     expect(listEvents(db, request.id).find((e) => e.detail?.certificate === 1)?.detail?.unavailable).toMatch(/after 4 checks/);
     // One alert raised (its mail is held back within alerts.min_interval_minutes after the other case's).
     await world.daemon!.jobs.idle();
-    const raised = listEvents(db, request.id).filter((e) => e.detail?.alert === 'undeliverable');
+    const raised = listEvents(db, request.id).filter((e) => e.detail?.alert === 'certificate');
     expect(raised.map((e) => e.detail?.subject)).toEqual([`no Signicat certificate for ${record} (request ${request.id})`]);
     expect(alerts().length).toBeLessThanOrEqual(1);
     expect(getRequest(db, request.id)!.state).toBe('delivered');
