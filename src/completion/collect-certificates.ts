@@ -18,7 +18,7 @@ import { getDocuments, sentDocumentOf, setDocumentCertificate, type RequestRow }
 import type { DeliveryDeps } from './deliver-to-servicenow.ts';
 
 /** Checks of one document's certificate that may fail before it is given up (with the runner's backoff, about a minute). */
-export const CERTIFICATE_CHECKS = 4;
+const CERTIFICATE_CHECKS = 4;
 
 export interface CertificateDeps extends DeliveryDeps {
   provider: SigningProvider;
@@ -26,7 +26,7 @@ export interface CertificateDeps extends DeliveryDeps {
 }
 
 /** Whether this request's record gets certificates: the setting, and a provider that has them. */
-export function wantsCertificates(deps: Pick<CertificateDeps, 'config' | 'provider'>): boolean {
+function wantsCertificates(deps: Pick<CertificateDeps, 'config' | 'provider'>): boolean {
   return deps.config.servicenow.attach_certificate && deps.provider.capabilities.certificate;
 }
 

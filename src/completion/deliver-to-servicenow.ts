@@ -48,7 +48,7 @@ export function signedFileName(originalName: string): string {
 }
 
 /** A file about a document on the record: its name (outside text, made inert) + our suffix ("-certificate.pdf"). */
-export function fileNameOnRecord(originalName: string, suffix: string): string {
+function fileNameOnRecord(originalName: string, suffix: string): string {
   return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}${suffix}`;
 }
 
@@ -191,7 +191,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
 }
 
 /** The certificates that fit, in order, in `room` bytes of a mail to the instance; the rest left out. */
-export function certificatesThatFit<T extends { sizeBytes: number }>(certificates: T[], room: number): { fitting: T[]; leftOut: T[] } {
+function certificatesThatFit<T extends { sizeBytes: number }>(certificates: T[], room: number): { fitting: T[]; leftOut: T[] } {
   const fitting: T[] = [];
   const leftOut: T[] = [];
   let left = room;

@@ -34,7 +34,7 @@ export interface CommandDeps {
   jobsQueued?: () => void;
 }
 
-export interface CommandPayload {
+interface CommandPayload {
   reply: number;
   answerTo: string | null;
   replyMail: AnsweredReply;

@@ -74,7 +74,7 @@ export interface DaemonEventMap {
 
 export type DaemonEvents = TypedEvents<DaemonEventMap>;
 
-export const DAEMON_EVENT_NAMES = ['request', 'job', 'mail', 'watcher', 'scheduler'] as const satisfies ReadonlyArray<keyof DaemonEventMap>;
+const DAEMON_EVENT_NAMES = ['request', 'job', 'mail', 'watcher', 'scheduler'] as const satisfies ReadonlyArray<keyof DaemonEventMap>;
 
 /** Calls `listener` after every event, whatever it is (a watcher of the whole: the demo, tests); returns the unsubscribe. */
 export function onAnyEvent(events: Pick<DaemonEvents, 'on'>, listener: () => void): () => void {
