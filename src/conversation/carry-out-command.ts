@@ -141,39 +141,28 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       return;
     }
     const outcomes: Array<'moved' | 'unknown' | 'nobody'> = [];
-    // The last call's result waits for the transaction that moves the request's due date.
-    let pendingDone: (() => void) | null = null;
-    const flush = () => {
-      pendingDone?.();
-      pendingDone = null;
-    };
     for (const { doc, effect, phase, document } of documentEffects(request, 'extend', command)) {
       if (phase === 'done') { outcomes.push('moved'); continue; }
       // An intent without a result: the process died during the call, which may have moved it.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
-      try {
-        if ((await deps.provider.status(document)).phase !== 'in-progress') { outcomes.push('nobody'); continue; }
-        await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMomentOf(due)));
-      } catch (err) {
-        flush();
-        throw err;
-      }
-      flush();
-      pendingDone = () => addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef, dueDate: due } }, deps.now());
+      if ((await deps.provider.status(document)).phase !== 'in-progress') { outcomes.push('nobody'); continue; }
+      await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMomentOf(due)));
+      // Recorded at once: a crash before the answer leaves every move `done`, and the retry
+      // moves the request's due date and answers, as this run would have.
+      addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef, dueDate: due } }, deps.now());
       outcomes.push('moved');
       deps.logger.info('due date moved by reply', { requestId: request.id, reference: doc.providerRef, dueDate: due });
     }
     const name = deps.provider.displayName;
     if (outcomes.includes('unknown')) {
-      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (its answer was lost, or signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`, flush);
+      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (its answer was lost, or signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`);
       return;
     }
     if (!outcomes.includes('moved')) {
-      finish(command, request, payload, `The due date stays ${request.dueDate}: ${name} no longer has the document out for signature.`, flush);
+      finish(command, request, payload, `The due date stays ${request.dueDate}: ${name} no longer has the document out for signature.`);
       return;
     }
     finish(command, request, payload, `${name} moved the due date of request ${request.id} from ${request.dueDate} to ${due}.`, () => {
-      flush();
       setDueDate(db, request.id, due, deps.now());
       queueRecordUpdate(db, deps.config, request.id, { event: 'extended', from: request.dueDate, to: due, by: command.sender ?? payload.answerTo ?? '' }, deps.now());
     });

@@ -85,6 +85,20 @@ describe('extend by reply (the command job)', () => {
     expect(records()).toEqual([]);
   });
 
+  it('after a crash between the provider\'s answer and the answer mail: not asked again, the due date moved, answered once', async () => {
+    const { db, id, calls, command, answers, records } = setUp();
+    const { run, reply } = command('2026-12-01');
+    // What a run leaves when it dies right after recording the move: intent and done, nothing else.
+    for (const phase of ['intent', 'done'] as const) {
+      addEvent(db, { requestId: id, kind: 'effect', detail: { effect: `reply-extend-${reply}-1`, phase, reference: 'gBeueUBEgsG5wnzI', dueDate: '2026-12-01' } }, NOW);
+    }
+    await run();
+    expect(calls).toEqual([]);
+    expect(getRequest(db, id)!.dueDate).toBe('2026-12-01');
+    expect(answers()).toEqual([expect.stringContaining(`Secured Signing moved the due date of request ${id} from 2026-11-17 to 2026-12-01.`)]);
+    expect(records()).toHaveLength(1);
+  });
+
   it('does not ask again when the call\'s answer was lost (a timeout, a dropped connection): no `failed`, the answer says it is not known', async () => {
     const { db, id, calls, failures, command, answers } = setUp();
     const { reply, run } = command('2026-12-01');
