@@ -18,6 +18,7 @@ import { realWorldPdfs, roundRobin } from './perf/corpus.ts';
 import { onInterrupt } from './perf/interrupt.ts';
 import { startSigner, type Signer } from './perf/soak-signer.ts';
 import { curveAt, startCurve } from './perf/soak-curve.ts';
+import { freePort, type HeapFigures } from './perf/process-metrics.ts';
 import { awaitSends, deliverRequest, intakeLatencies, type Delivered } from './perf/requests.ts';
 import { megabytes, percentile, seconds, sleep } from './perf/stats.ts';
 import { startWorld } from './perf/world.ts';
@@ -39,8 +40,9 @@ async function main(): Promise<number> {
   let signer: Signer | undefined;
   try {
     const corpus = realWorldPdfs();
-    const { daemon } = await freshDaemon({ world, dovecotMaster: dovecotMaster(world.dovecot.dir) }, 'soak');
-    const curve = startCurve(daemon.pid, () => world.observed.sends.size);
+    const metricsPort = await freePort();
+    const { daemon } = await freshDaemon({ world, dovecotMaster: dovecotMaster(world.dovecot.dir) }, 'soak', metricsPort);
+    const curve = startCurve(daemon.pid, () => world.observed.sends.size, metricsPort);
     signer = startSigner(world);
     const delivered: Delivered[] = [];
     const started = Date.now();
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
       const sent = world.observed.sends.size;
       if (sent - reported >= 100) {
         reported = sent;
-        out(`  ${sent} sent, ${signer.attached()} attached, ${(sent / ((Date.now() - started) / 1000)).toFixed(1)}/s, main RSS ${megabytes(curve.latest().mainRss)}`);
+        out(`  ${sent} sent, ${signer.attached()} attached, ${(sent / ((Date.now() - started) / 1000)).toFixed(1)}/s, main RSS ${megabytes(curve.latest().mainRss)}${heapNow(curve.latest().heap)}`);
       }
       if (sent - housekept >= 200) {
         housekept = sent;
@@ -70,11 +72,12 @@ async function main(): Promise<number> {
     const minutes = (Date.now() - started) / 60_000;
     const latencies = intakeLatencies(world, delivered);
     out(`\n${world.observed.sends.size} sent (${missing.length} not), ${signer.attached()} signed copies attached, in ${minutes.toFixed(1)} min; intake p50 ${seconds(percentile(latencies, 50))} p95 ${seconds(percentile(latencies, 95))}`);
-    out('mails sent   main RSS   tree RSS   tree PSS');
+    out('mails sent   main RSS   tree RSS   tree PSS   JS heap used / reserved   external (buffers)');
     const points = [0.1, 0.25, 0.5, 0.75, 1].map((share) => Math.round(share * total));
     for (const count of points) {
       const at = curveAt(samples, count);
-      out(`${String(count).padStart(10)}   ${megabytes(at.mainRss).padStart(8)}   ${megabytes(at.rss).padStart(8)}   ${megabytes(at.pss).padStart(8)}`);
+      const heap = at.heap ? `   ${`${megabytes(at.heap.heap)} / ${megabytes(at.heap.heapTotal)}`.padStart(23)}   ${megabytes(at.heap.external)} (${megabytes(at.heap.arrayBuffers)})` : '';
+      out(`${String(count).padStart(10)}   ${megabytes(at.mainRss).padStart(8)}   ${megabytes(at.rss).padStart(8)}   ${megabytes(at.pss).padStart(8)}${heap}`);
     }
     const first = curveAt(samples, points[0]!).mainRss;
     const last = curveAt(samples, total).mainRss;
@@ -88,6 +91,10 @@ async function main(): Promise<number> {
     await world.close(keep);
     if (keep) out(`kept: ${world.dir}`);
   }
+}
+
+function heapNow(heap: HeapFigures | undefined): string {
+  return heap ? ` (JS heap ${megabytes(heap.heap)} of ${megabytes(heap.heapTotal)}, external ${megabytes(heap.external)})` : '';
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {

@@ -31,8 +31,8 @@ export interface BenchWorld {
   observed: Observed;
   /** A new record at ServiceNow, for one request: RITM0100001, … */
   newRecord(): string;
-  /** A daemon on a fresh data dir named `name` (its log: DIR/NAME.log). */
-  startDaemon(name: string): Daemon;
+  /** A daemon on a fresh data dir named `name` (its log: DIR/NAME.log); with `metricsPort`, its /metrics on that loopback port. */
+  startDaemon(name: string, metricsPort?: number): Daemon;
   /** Empties the mailboxes between sections; `filedOnly`: only the folders the daemon files into (a long run's housekeeping). */
   emptyMailboxes(filedOnly?: boolean): Promise<void>;
   /** Drops the documents' and attachments' bytes the simulators keep (a long run would hold gigabytes). */
@@ -92,11 +92,11 @@ export async function startWorld(): Promise<BenchWorld> {
         sn.addRecord({ table: RECORD_TABLE, number });
         return number;
       },
-      startDaemon(name) {
+      startDaemon(name, metricsPort) {
         const dataDir = join(dir, name);
         mkdirSync(dataDir);
         const configFile = join(dir, `${name}.yaml`);
-        writeFileSync(configFile, configYaml({ dovecot, smtp, ss, sn, dataDir }));
+        writeFileSync(configFile, configYaml({ dovecot, smtp, ss, sn, dataDir, metricsPort }));
         // Each daemon its own refresh token: the simulator rotates them, and a fresh data dir knows only the configured one.
         const { refreshToken } = ss.issueTokens();
         const env = { PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken };
@@ -134,7 +134,7 @@ export async function startWorld(): Promise<BenchWorld> {
   }
 }
 
-function configYaml(w: { dovecot: DovecotHandle; smtp: SmtpSink; ss: SecuredSigningSimulator; sn: ServiceNowSimulator; dataDir: string }): string {
+function configYaml(w: { dovecot: DovecotHandle; smtp: SmtpSink; ss: SecuredSigningSimulator; sn: ServiceNowSimulator; dataDir: string; metricsPort: number | undefined }): string {
   const imap = `host: 127.0.0.1, port: ${w.dovecot.imapPort}, tls: false, password: "\${BENCH_IMAP_PASSWORD}"`;
   return `# written by bench/perf/world.ts
 mailboxes:
@@ -149,7 +149,7 @@ routes:
 records: {RITM: ${RECORD_TABLE}}
 storage: {data_dir: ${w.dataDir}}
 log: {level: info, format: json}
-`;
+${w.metricsPort === undefined ? '' : `observability: {listen: "127.0.0.1:${w.metricsPort}"}\n`}`;
 }
 
 /** Starts reading the simulators' calls into `observed`; returns the function that stops it. */

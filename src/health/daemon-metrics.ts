@@ -104,8 +104,11 @@ function memoryFamilies(): MetricFamily[] {
   const memory = process.memoryUsage();
   const pool = pdfPoolStatus();
   return [
-    { name: 'signrelay_process_memory_bytes', help: 'The main process\'s memory: resident (rss), JS heap in use (heap), outside the heap (external: buffers and native objects).', type: 'gauge',
-      samples: [{ labels: { kind: 'rss' }, value: memory.rss }, { labels: { kind: 'heap' }, value: memory.heapUsed }, { labels: { kind: 'external' }, value: memory.external }] },
+    { name: 'signrelay_process_memory_bytes', help: 'The main process\'s memory: resident (rss), JS heap in use (heap) and reserved (heap_total), outside the heap (external: buffers and native objects; array_buffers: the buffers alone).', type: 'gauge',
+      samples: [
+        { labels: { kind: 'rss' }, value: memory.rss }, { labels: { kind: 'heap' }, value: memory.heapUsed }, { labels: { kind: 'heap_total' }, value: memory.heapTotal },
+        { labels: { kind: 'external' }, value: memory.external }, { labels: { kind: 'array_buffers' }, value: memory.arrayBuffers },
+      ] },
     { name: 'signrelay_pdf_workers', help: 'PDF worker processes: idle (started and ready) or busy (reading a PDF).', type: 'gauge',
       samples: [{ labels: { state: 'idle' }, value: pool.idle }, { labels: { state: 'busy' }, value: pool.busy }] },
     { name: 'signrelay_pdf_tasks_waiting', help: 'PDF tasks waiting for a worker (all concurrency.pdf_workers busy).', type: 'gauge', samples: [{ value: pool.waiting }] },

@@ -86,6 +86,8 @@ describe('createDaemonMetrics', () => {
     let text = renderPrometheus(metrics.collect());
     expect(value(text, 'signrelay_process_memory_bytes{kind="rss"}')).toBeGreaterThan(value(text, 'signrelay_process_memory_bytes{kind="heap"}'));
     expect(value(text, 'signrelay_process_memory_bytes{kind="external"}')).toBeGreaterThan(0);
+    expect(value(text, 'signrelay_process_memory_bytes{kind="heap_total"}')).toBeGreaterThanOrEqual(value(text, 'signrelay_process_memory_bytes{kind="heap"}'));
+    expect(value(text, 'signrelay_process_memory_bytes{kind="array_buffers"}')).toBeLessThanOrEqual(value(text, 'signrelay_process_memory_bytes{kind="external"}'));
     expect(text).toContain('signrelay_pdf_workers{state="idle"} 0');
     startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
     try {
