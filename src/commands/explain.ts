@@ -8,6 +8,8 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
+import { planStamps } from '../intake/stamp-plan.ts';
+import { providerTraits } from '../providers/provider-traits.ts';
 import { jsonForTerminal } from '../cli-io/terminal-text.ts';
 import { openStateReadOnly } from '../cli-io/open-state.ts';
 import type { Config } from '../config/schema.ts';
@@ -56,7 +58,7 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
   const size = imapSize(raw);
   const { decision } = size > config.limits.max_mail_bytes
     ? await decideOversize(headerPart(raw), size, policy, now)
-    : await decideFromSource(raw, policy, now);
+    : await decideFromSource(raw, policy, now, planStamps(config, providerTraits(config.provider).capabilities.textTags));
   // The mail's own words (signers, file names, reasons) must not reach the terminal raw.
   io.stdout.write(`${jsonForTerminal(explainJson(decision), 2)}\n`);
   return 0;

@@ -4,28 +4,48 @@
 // `explain` says exactly what the daemon would do.
 import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
-import { inspectPdf, type PdfFacts } from '../pdf/pdf-tasks.ts';
+import { inspectPdf, preparePdf, type PdfFacts, type PdfLimits, type PreparedPdf, type StampInput } from '../pdf/pdf-tasks.ts';
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
 import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from './check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';
+import type { StampPlan } from './stamp-plan.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
+
+/** A document stamped while it was inspected, with what it was stamped with (stamp-plan.ts). */
+export interface PreparedStamp {
+  input: StampInput;
+  bytes: Uint8Array;
+}
 
 export type RequestDecision =
   | Exclude<MailDecision, { action: 'request' }>
-  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[]; authentication?: AuthenticationVerdict };
+  | {
+    action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[]; authentication?: AuthenticationVerdict;
+    /** Per document, the stamp made while deciding (with a plan), if any. */
+    prepared: Array<PreparedStamp | undefined>;
+  };
 
-export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date): Promise<RequestDecision> {
+/**
+ * With a stamp plan each document is stamped as it is inspected, in one task, and its own
+ * tags are read in the stamped file (prepare-pdf.ts); without one it is only inspected.
+ */
+export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now: Date, plan?: StampPlan): Promise<RequestDecision> {
   const decision = parseRequestMail(mail, policy, now);
   if (decision.action !== 'request') return decision;
   const { draft } = decision;
   const problems: string[] = [];
   const pdfs: PdfFacts[] = [];
-  for (const doc of draft.documents) {
+  const prepared: Array<PreparedStamp | undefined> = [];
+  for (const [i, doc] of draft.documents.entries()) {
+    const limits = { maxPages: policy.limits.max_pages, maxPdfBytes: policy.limits.max_pdf_bytes, fileName: doc.fileName };
     try {
-      pdfs.push(await inspectPdf(doc.bytes, { maxPages: policy.limits.max_pages, maxPdfBytes: policy.limits.max_pdf_bytes, fileName: doc.fileName }));
+      const input = plan?.inputFor(draft, i);
+      const made = input ? await prepareOrInspect(doc.bytes, limits, input) : { facts: await inspectPdf(doc.bytes, limits) };
+      pdfs.push(made.facts);
+      prepared.push(input && made.stamped ? { input, bytes: made.stamped } : undefined);
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'input') throw err;
       problems.push(err.message);
@@ -38,7 +58,17 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   const own = policy.textTags ? pdfs.flatMap((p) => p.ownSigners) : [];
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
   const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;
-  return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, authentication: decision.authentication };
+  return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, prepared, authentication: decision.authentication };
+}
+
+/** Inspected and stamped; only inspected when the configured overlay does not fit the page (stamping falls back to a signature page later, and says so). */
+async function prepareOrInspect(bytes: Uint8Array, limits: PdfLimits, input: StampInput): Promise<PreparedPdf> {
+  try {
+    return await preparePdf(bytes, limits, input);
+  } catch (err) {
+    if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
+    return { facts: await inspectPdf(bytes, limits) };
+  }
 }
 
 const NO_SIGNER = 'no signer is named: add one line per signer to the mail, e.g. "Signer: Ann Lee <ann.lee@example.com>", in signing order';
@@ -96,7 +126,7 @@ function distinctSigners(signers: OwnSigner[]): Signer[] {
  * way on every retry: it is rejected (without a reply — we may not even know who sent it)
  * instead of being retried.
  */
-export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
+export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date, plan?: StampPlan): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
   let mail: ParsedMail;
   try {
     mail = await readRequestMail(source);
@@ -105,7 +135,7 @@ export async function decideFromSource(source: Buffer, policy: IntakePolicy, now
   }
   // Anything thrown past this point is not the mail's fault: the watcher retries it, a
   // limited number of times (with-attempt-limit).
-  return { mail, decision: await decideRequest(mail, policy, now) };
+  return { mail, decision: await decideRequest(mail, policy, now, plan) };
 }
 
 /**

@@ -1,5 +1,5 @@
 // The request watcher's handler: one mail in, one committed outcome out. It decides
-// (decide-request), stamps the PDFs, and then — in ONE SQLite transaction — records the
+// (decide-request, which stamps each PDF as it inspects it — stamp-plan.ts), and then — in ONE SQLite transaction — records the
 // request, its documents, the submit or reply job and the mail's key. Only after that
 // commit does the watcher move the mail out of the folder, so a crash at any point either
 // leaves the mail to be handled again or finds its outcome already recorded.
@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { createPerKeyLock } from '../mail/per-key-lock.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
-import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
+import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
@@ -27,6 +27,7 @@ import { decideFromSource, decideOversize, replyOf, type RequestDecision } from 
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
+import { planStamps, sameStamp, type StampPlan } from './stamp-plan.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 
@@ -83,16 +84,17 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
   }
 
   async function decideAndCommit(message: WatchedMessage, messageId: string | null, source: Buffer, oversize: boolean, log: Logger): Promise<WatcherOutcome> {
+    const plan = planStamps(deps.config, deps.provider.capabilities.textTags);
     const decided = oversize
       ? await decideOversize(source, message.size, deps.policy, now())
-      : await decideFromSource(source, deps.policy, now());
+      : await decideFromSource(source, deps.policy, now(), plan);
     const mail = decided.mail;
     let decision = decided.decision;
     if (decision.action === 'request') decision = await settleWatermark(decision, log);
 
     if (decision.action === 'request' && mail) {
       try {
-        return await commitRequest(message, messageId, decision);
+        return await commitRequest(message, messageId, decision, plan);
       } catch (err) {
         // pdf-lib can refuse a PDF that passed inspection: that is the requester's to fix.
         if (!isSignrelayError(err) || err.kind !== 'input') throw err;
@@ -118,9 +120,10 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     return decision;
   }
 
-  async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>): Promise<WatcherOutcome> {
+  async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>, plan: StampPlan): Promise<WatcherOutcome> {
     const { draft } = decision;
-    const { token, stamped } = await stampAll(decision);
+    const { token } = plan;
+    const stamped = await stampAll(decision, plan);
     // Blobs first: content-addressed, so a crash before the commit leaves only an orphan file.
     const originals = draft.documents.map((d) => deps.blobs.put(d.bytes));
     const stampedHashes = stamped.map((s) => deps.blobs.put(s.bytes));
@@ -144,34 +147,30 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     return { moveTo: folders.processed_folder };
   }
 
-  async function stampAll(decision: Extract<RequestDecision, { action: 'request' }>) {
-    const token = newRequestToken();
+  /** Each document's stamp: the one made while deciding when the plan still asks for it, else made now. */
+  async function stampAll(decision: Extract<RequestDecision, { action: 'request' }>, plan: StampPlan) {
     const { draft } = decision;
-    const address = returnAddress(deps.config.mailboxes.returns.address, token);
-    const tags = deps.provider.capabilities.textTags;
     const stamped = [];
     for (const [i, doc] of draft.documents.entries()) {
-      const facts = decision.pdfs[i];
-      const input = {
-        ownText: facts,
-        // A document's own tags name its signers: none are drawn besides.
-        token, returnAddress: address, recipientLetter: tags ? tags.recipientLetter : 'C', textTags: tags !== false, signers: draft.signersFrom === 'pdf' ? [] : draft.signers,
-        request: { record: draft.record?.number ?? draft.record?.sysId, route: draft.route, due: draft.due, requester: draft.requester, subject: draft.subject, fileName: doc.fileName },
-        stamping: deps.config.stamping,
-      };
+      const input = { ...plan.inputFor(draft, i), ownText: decision.pdfs[i] };
+      const made = decision.prepared[i];
       let bytes: Uint8Array;
-      try {
-        bytes = await stampPdf(doc.bytes, input);
-      } catch (err) {
-        // The configured overlay position does not fit this document's page: a signature
-        // page always fits, and the requester should not pay for the configuration.
-        if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
-        deps.logger.warn('overlay does not fit this PDF; appending a signature page instead', { fileName: doc.fileName, error: err.message });
-        bytes = await stampPdf(doc.bytes, { ...input, stamping: { ...input.stamping, mode: 'signature-page' } });
+      if (made && sameStamp(made.input, input)) {
+        bytes = made.bytes;
+      } else {
+        try {
+          bytes = await stampPdf(doc.bytes, input);
+        } catch (err) {
+          // The configured overlay position does not fit this document's page: a signature
+          // page always fits, and the requester should not pay for the configuration.
+          if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
+          deps.logger.warn('overlay does not fit this PDF; appending a signature page instead', { fileName: doc.fileName, error: err.message });
+          bytes = await stampPdf(doc.bytes, { ...input, stamping: { ...input.stamping, mode: 'signature-page' } });
+        }
       }
-      stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, token) });
+      stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, plan.token) });
     }
-    return { token, stamped };
+    return stamped;
   }
 
   function commitRejection(message: WatchedMessage, knownId: string | null, mail: ParsedMail | undefined, decision: Exclude<RequestDecision, { action: 'request' }>, log: Logger): WatcherOutcome {

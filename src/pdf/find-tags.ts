@@ -77,14 +77,20 @@ export function ownSigners(tags: readonly FoundTag[]): OwnSigner[] {
  * order depends on where things are drawn). Empty when they do; else what differs.
  */
 export function tagDifference(found: readonly string[], expected: readonly string[]): { unexpected: string[]; missing: string[] } {
-  const left = new Map<string, number>();
-  for (const text of expected) left.set(text, (left.get(text) ?? 0) + 1);
-  const unexpected: string[] = [];
-  for (const text of found) {
-    const n = left.get(text) ?? 0;
-    if (n > 0) left.set(text, n - 1);
-    else unexpected.push(text);
+  const { left, missing } = subtractTags(found.map((text) => ({ family: '', text })), expected);
+  return { unexpected: left.map((t) => t.text), missing };
+}
+
+/** The tags found once each of `remove` is taken out (as many times as it is listed), and those of `remove` that were not there. */
+export function subtractTags(found: readonly FoundTag[], remove: readonly string[]): { left: FoundTag[]; missing: string[] } {
+  const counts = new Map<string, number>();
+  for (const text of remove) counts.set(text, (counts.get(text) ?? 0) + 1);
+  const left: FoundTag[] = [];
+  for (const tag of found) {
+    const n = counts.get(tag.text) ?? 0;
+    if (n > 0) counts.set(tag.text, n - 1);
+    else left.push(tag);
   }
-  const missing = [...left.entries()].flatMap(([text, n]) => Array<string>(n).fill(text));
-  return { unexpected, missing };
+  const missing = [...counts.entries()].flatMap(([text, n]) => Array<string>(n).fill(text));
+  return { left, missing };
 }

@@ -7,7 +7,7 @@ import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
 import { findTags, ownSigners, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
-import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
 import { isPdfContent } from './is-pdf.ts';
 
 export { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
@@ -46,12 +46,15 @@ export function hasEncryptEntry(bytes: Uint8Array): boolean {
   return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
-/** Inspects in this process, without time or memory limits: the PDF worker's side of pdf-tasks.ts inspectPdf, and tests. */
-export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
+/**
+ * The checks made before any parser sees the file, cheapest first: its size, that it is a
+ * PDF, that it is not encrypted, what its streams unpack to. Shared with preparation
+ * (prepare-pdf.ts), which goes on to stamp.
+ */
+export async function checkBeforeParsing(bytes: Uint8Array, limits: PdfLimits): Promise<void> {
   const fileName = limits.fileName ?? 'the PDF';
-  const damaged = (code: string, cause?: unknown) => unreadablePdfError(fileName, code, cause);
   if (bytes.byteLength > limits.maxPdfBytes) throw tooLargePdfError(bytes.byteLength, limits.maxPdfBytes, limits.fileName);
-  if (!isPdfContent(bytes)) throw damaged('pdf_not_a_pdf');
+  if (!isPdfContent(bytes)) throw unreadablePdfError(fileName, 'pdf_not_a_pdf');
   // pdf-lib half-loads many encrypted files (and fails on others with unrelated errors),
   // and pdf.js opens owner-password-only files silently: look at the trailer ourselves.
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
@@ -59,28 +62,36 @@ export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits):
   if ((await measureInflatedSize(bytes, maxInflated)) > maxInflated) {
     throw tooComplexPdfError(fileName, `its compressed content unpacks to more than ${Math.round(maxInflated / (1024 * 1024))} MB`);
   }
+}
+
+/** Inspects in this process, without time or memory limits: the PDF worker's side of pdf-tasks.ts inspectPdf, and tests. */
+export async function inspectPdfInProcess(bytes: Uint8Array, limits: PdfLimits): Promise<PdfFacts> {
+  const fileName = limits.fileName ?? 'the PDF';
+  await checkBeforeParsing(bytes, limits);
 
   // The page count and the text in one pass of pdf.js; pdf-lib, which stamping loads the
   // document with, refuses what it cannot read then (the same reply to the requester).
   let pages = 0;
   const countPages = (count: number) => {
     pages = count;
-    if (count === 0) throw damaged('pdf_no_pages');
-    if (count > limits.maxPages) {
-      throw new SignrelayError('input', 'pdf_too_many_pages',
-        `${fileName} has ${count} pages, more than the ${limits.maxPages} signrelay accepts: split it into smaller documents and resend`);
-    }
+    if (count === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
+    if (count > limits.maxPages) throw tooManyPagesError(fileName, count, limits.maxPages);
   };
   let text: string;
   try {
     text = (await extractPdfText(bytes, { onPageCount: countPages })).join('\n');
   } catch (err) {
-    if (err instanceof SignrelayError) throw err;
-    // pdf.js names a password it was not given: encrypted (the trailer check above saw no /Encrypt entry it recognised).
-    if (err instanceof Error && err.name === 'PasswordException') throw encryptedPdfError(fileName);
-    throw damaged('pdf_damaged', err);
+    throw pdfJsRefusal(err, fileName);
   }
   return { pages, encrypted: false, ...tagFacts(findTags(text)) };
+}
+
+/** What pdf.js failing to read a file tells the requester. */
+export function pdfJsRefusal(err: unknown, fileName: string | undefined): SignrelayError {
+  if (err instanceof SignrelayError) return err;
+  // pdf.js names a password it was not given: encrypted (the trailer check saw no /Encrypt entry it recognised).
+  if (err instanceof Error && err.name === 'PasswordException') return encryptedPdfError(fileName);
+  return unreadablePdfError(fileName, 'pdf_damaged', err);
 }
 
 /** What a document's own tags amount to. */

@@ -25,6 +25,11 @@ export function tooLargePdfError(bytes: number, maxPdfBytes: number, fileName = 
     `${fileName} is ${megabytes(bytes)} MB, more than the ${megabytes(maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
 }
 
+export function tooManyPagesError(fileName = 'the PDF', pages: number, maxPages: number): SignrelayError {
+  return new SignrelayError('input', 'pdf_too_many_pages',
+    `${fileName} has ${pages} pages, more than the ${maxPages} signrelay accepts: split it into smaller documents and resend`);
+}
+
 function megabytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }

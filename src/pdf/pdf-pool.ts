@@ -87,6 +87,7 @@ const STDERR_TAIL_CHARS = 2_000;
 export type PdfTask =
   | { op: 'inspect'; bytes: Uint8Array; limits: PdfLimits }
   | { op: 'stamp'; bytes: Uint8Array; input: StampInput }
+  | { op: 'prepare'; bytes: Uint8Array; limits: PdfLimits; input: StampInput }
   | { op: 'token'; bytes: Uint8Array }
   | { op: 'verify-signed'; bytes: Uint8Array; sent: SentCopy };
 

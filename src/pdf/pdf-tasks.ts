@@ -1,11 +1,12 @@
 // What the daemon asks of PDFs, each answered in the PDF worker pool (pdf-pool.ts) under
-// its time, heap and buffer limits: inspect a received PDF, stamp it, read a completed
+// its time, heap and buffer limits: inspect a received PDF, stamp it (or both at once), read a completed
 // document's token, check a completion mail's copy against what was sent. This module is
 // the daemon's only door to the parsers: it imports none of them (pdf-lib, pdf.js and
 // fontkit cost ~1 s and ~100 MB to load), and cheap refusals — a file over the size limit,
 // a stamp without its token — are made here, before anything is copied to a worker.
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { PdfFacts, PdfLimits } from './inspect-pdf.ts';
+import type { PreparedPdf } from './prepare-pdf.ts';
 import { tooLargePdfError } from './pdf-errors.ts';
 import { runPdfTask, type PdfWorkerLimits } from './pdf-pool.ts';
 import type { SignedCopyVerdict } from './signed-copy-check.ts';
@@ -13,6 +14,7 @@ import { checkStampToken, type StampInput } from './stamp-tags.ts';
 import type { SentCopy } from './verify-signed-copy.ts';
 
 export type { PdfFacts, PdfLimits } from './inspect-pdf.ts';
+export type { PreparedPdf } from './prepare-pdf.ts';
 export type { SignedCopyVerdict } from './signed-copy-check.ts';
 export type { StampInput } from './stamp-tags.ts';
 
@@ -24,6 +26,18 @@ export type { StampInput } from './stamp-tags.ts';
 export async function inspectPdf(bytes: Uint8Array, limits: PdfLimits, worker: Partial<PdfWorkerLimits> = {}): Promise<PdfFacts> {
   if (bytes.byteLength > limits.maxPdfBytes) throw tooLargePdfError(bytes.byteLength, limits.maxPdfBytes, limits.fileName);
   return runPdfTask({ op: 'inspect', bytes, limits }, limits.fileName, worker);
+}
+
+/**
+ * What a received PDF is and its stamp, in one task (prepare-pdf.ts): the facts are those of
+ * inspectPdf, read in the stamped file; the stamp was made taking the document to carry its
+ * own sign tags exactly when `input` names no signers — the caller uses it only when the
+ * facts agree and its input is the one it would stamp with.
+ */
+export async function preparePdf(bytes: Uint8Array, limits: PdfLimits, input: StampInput, worker: Partial<PdfWorkerLimits> = {}): Promise<PreparedPdf> {
+  if (bytes.byteLength > limits.maxPdfBytes) throw tooLargePdfError(bytes.byteLength, limits.maxPdfBytes, limits.fileName);
+  checkStampToken(input);
+  return runPdfTask({ op: 'prepare', bytes, limits, input }, limits.fileName, worker);
 }
 
 /** The stamped PDF (stamp-pdf.ts); one too complex for the limits is refused like in inspection. */

@@ -1,5 +1,5 @@
 // The worker process PDFs are parsed in (started by pdf-pool.ts): it runs one task at
-// a time — inspect, stamp, read a token or check a completion mail's copy against what was
+// a time — inspect, stamp, both at once (prepare), read a token or check a completion mail's copy against what was
 // sent — and answers with the result or the error, flattened so it survives the trip
 // between processes. The time and heap limits are applied from outside; the allocation
 // cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
@@ -44,7 +44,7 @@ process.on('message', (message: PdfTaskMessage) => {
 process.on('disconnect', () => process.exit(0));
 
 // Loaded after the cap is in place, so nothing the parsers allocate escapes it.
-const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts')]);
+const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts'), import('./prepare-pdf.ts')]);
 const verifier = import('./verify-signed-copy.ts');
 
 async function drain(): Promise<void> {
@@ -77,7 +77,7 @@ async function run({ id, task, maxBufferBytes, selfDeadlineMs }: PdfTaskMessage)
   // one: whatever the outcome, a stream that needed a buffer over the cap is a refusal.
   const refused = cap.takeRefused();
   if (refused !== undefined) {
-    const fileName = task.op === 'inspect' ? task.limits.fileName : task.op === 'stamp' ? task.input.request.fileName : undefined;
+    const fileName = task.op === 'inspect' || task.op === 'prepare' ? task.limits.fileName : task.op === 'stamp' ? task.input.request.fileName : undefined;
     failure = tooComplexPdfError(fileName, `reading it needs more than ${Math.round(maxBufferBytes / (1024 * 1024))} MB at once`, failure);
   }
   const rss = process.memoryUsage.rss();
@@ -86,10 +86,11 @@ async function run({ id, task, maxBufferBytes, selfDeadlineMs }: PdfTaskMessage)
 }
 
 async function runTask(task: PdfTask): Promise<unknown> {
-  const [{ inspectPdfInProcess }, { stampPdfInProcess }, { readTokenFromPdfInProcess }] = await parsers;
+  const [{ inspectPdfInProcess }, { stampPdfInProcess }, { readTokenFromPdfInProcess }, { preparePdfInProcess }] = await parsers;
   switch (task.op) {
     case 'inspect': return inspectPdfInProcess(task.bytes, task.limits);
     case 'stamp': return stampPdfInProcess(task.bytes, task.input);
+    case 'prepare': return preparePdfInProcess(task.bytes, task.limits, task.input);
     case 'token': return readTokenFromPdfInProcess(task.bytes);
     case 'verify-signed': return (await verifier).verifySignedCopyInProcess(task.bytes, task.sent);
   }

@@ -28,10 +28,10 @@ import { drawSignaturePages, signaturePageSize, signaturePageTexts, type Signatu
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
 import { extractPdfText } from './extract-text.ts';
-import { findTags, tagDifference } from './find-tags.ts';
-import { hasEncryptEntry } from './inspect-pdf.ts';
+import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
+import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
 import { nameInTags } from './tag-font.ts';
@@ -46,13 +46,53 @@ function displayName(name: TagName): string {
 
 /** Stamps in this process, without limits: the PDF worker's side of pdf-tasks.ts stampPdf, and tests. */
 export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): Promise<Uint8Array> {
+  const own = input.ownText?.tags ?? findTags((await readText(bytes, input.request.fileName)).join('\n'));
+  return (await stampDocument(bytes, input, own)).bytes;
+}
+
+/** A stamped document, and what its own text holds besides what signrelay drew. */
+export interface StampedPdf {
+  bytes: Uint8Array;
+  /** The original's page count. */
+  pages: number;
+  /** The document's own tags, read in the stamped file. */
+  ownTags: FoundTag[];
+}
+
+/**
+ * Stamps a document whose text has not been read, and reads its own tags in the stamped
+ * file (prepare-pdf.ts): one pass of pdf.js instead of two. The document is taken to carry
+ * its own sign tags exactly when no signers are given; the caller judges the tags found
+ * (own-tag-rules.ts), so nothing here refuses them. What is the document's and what is
+ * ours is told apart where it cannot be confused: the appended signature pages must hold
+ * exactly the tags drawn on them — request details, names and file names are outside text
+ * — and the original's pages hold the document's own; in overlay mode only tags are drawn,
+ * and each must be found.
+ */
+export async function stampUnreadPdfInProcess(bytes: Uint8Array, input: StampInput, maxPages = Number.POSITIVE_INFINITY): Promise<StampedPdf> {
+  return stampDocument(bytes, input, undefined, maxPages);
+}
+
+async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages = Number.POSITIVE_INFINITY): Promise<StampedPdf> {
   checkStampToken(input);
+  try {
+    return await stampLoaded(bytes, input, known, maxPages);
+  } catch (err) {
+    // pdf-lib may be the first parser to see the file (prepare-pdf.ts), and what it cannot
+    // walk (a page tree that contains itself overflows its stack) is the file's fault.
+    if (err instanceof SignrelayError) throw err;
+    throw unreadablePdfError(input.request.fileName, 'pdf_damaged', err);
+  }
+}
+
+async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages: number): Promise<StampedPdf> {
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
-  if (doc.getPageCount() === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
+  const pages = doc.getPageCount();
+  if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
+  if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
 
-  const ownTags = input.ownText?.tags ?? findTags((await extractPdfText(bytes)).join('\n'));
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {
     if (input.signers.length === 0) {
@@ -62,27 +102,29 @@ export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): P
     // text (the provider reads none): the check proves nothing was added.
     const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
     await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, style);
-    return finish(doc, input, ownTags.map((t) => t.text));
+    return finish(doc, input, { pages, known, drawn: [] });
   }
 
-  const problems = ownTagProblems(fileName ?? 'the PDF', ownTags, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
-  if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
-  const hasSignTags = ownTags.some((t) => t.family === 'sign');
+  if (known !== undefined) {
+    const problems = ownTagProblems(fileName ?? 'the PDF', known, { source: 'the request', signers: input.signers, useTagsFix: 'To have the document\'s signers sign, name no signers' });
+    if (problems.length > 0) throw new SignrelayError('input', 'pdf_own_tags', problems.join('\n'));
+  }
+  const hasSignTags = known !== undefined ? known.some((t) => t.family === 'sign') : input.signers.length === 0;
   if (!hasSignTags && input.signers.length === 0) {
     throw new SignrelayError('input', 'no_signers',
       'the request names no signer and the PDF has no [!Sign.…] tags: add a line like "Signer: First Last <first.last@corp.example>"');
   }
   const tags = stampTags(input, hasSignTags);
   const drawn = [...tags.signTags, tags.recipientTag];
-  const expected = [...ownTags.map((t) => t.text), ...drawn.map((tag) => findTags(tag)[0]!.text)];
+  const drawnTexts = drawn.map((tag) => findTags(tag)[0]!.text);
   if (input.stamping.mode === 'overlay') {
     const fonts = await embedTagFonts(doc, await fontFor(drawn));
     drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
-    return finish(doc, input, expected);
+    return finish(doc, input, { pages, known, drawn: drawnTexts });
   }
   const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
   await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, style);
-  return finish(doc, input, expected);
+  return finish(doc, input, { pages, known, drawn: drawnTexts });
 }
 
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
@@ -105,26 +147,65 @@ async function appendSignaturePages(doc: PDFDocument, content: SignaturePageCont
  * the document's own tags and ours. Always — inspection read the original with pdf.js, but the
  * stamped file is pdf-lib's rewrite of it, and a file can read one way to one and another way
  * to the other (an object defined twice: pdf.js takes the one the table names, pdf-lib the
- * last), so only the bytes that are sent can be trusted.
+ * last), so only the bytes that are sent can be trusted. When the document's own tags are not
+ * known yet they are read here, in the pages that are the document's (stampUnreadPdfInProcess).
  */
-async function finish(doc: PDFDocument, input: StampInput, expected: readonly string[]): Promise<Uint8Array> {
+async function finish(doc: PDFDocument, input: StampInput, tags: { pages: number; known: FoundTag[] | undefined; drawn: readonly string[] }): Promise<StampedPdf> {
+  const fileName = input.request.fileName;
+  const total = doc.getPageCount();
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false });
-  checkTags((await extractPdfText(stamped)).join('\n'), expected, input.request.fileName);
-  return stamped;
+  const texts = await readText(stamped, fileName, (count) => {
+    // The pages are told apart by number below: both parsers must count the same ones.
+    if (count !== total) throw mismatchError(fileName, `${count} pages to one reader and ${total} to another`);
+  });
+  const own = tags.known ?? ownTagsOf(texts, tags, fileName);
+  checkTags(texts.join('\n'), [...own.map((t) => t.text), ...tags.drawn], fileName);
+  return { bytes: stamped, pages: tags.pages, ownTags: own };
+}
+
+/** The document's own tags in a stamped file whose original text was not read (see stampUnreadPdfInProcess). */
+function ownTagsOf(texts: readonly string[], tags: { pages: number; drawn: readonly string[] }, fileName: string | undefined): FoundTag[] {
+  if (texts.length === tags.pages) {
+    // Overlay: only tags were drawn, on the document's own pages; each must be there.
+    const { left, missing } = subtractTags(findTags(texts.join('\n')), tags.drawn);
+    if (missing.length > 0) throw mismatchError(fileName, `not every tag signrelay wrote (${missing.length} unreadable)`);
+    return left;
+  }
+  // Signature pages: what is on them is ours and must be exactly what was drawn (checkTags
+  // then holds the whole text to the document's tags plus ours, across the pages' seam).
+  const ours = findTags(texts.slice(tags.pages).join('\n')).map((t) => t.text);
+  const { unexpected, missing } = tagDifference(ours, tags.drawn);
+  if (unexpected.length > 0 || missing.length > 0) throw mismatchError(fileName, describeDifference(unexpected, missing));
+  return findTags(texts.slice(0, tags.pages).join('\n'));
+}
+
+/** The text of each page; what pdf.js cannot read is a refusal, never a retry. */
+async function readText(bytes: Uint8Array, fileName: string | undefined, onPageCount?: (pages: number) => void): Promise<string[]> {
+  try {
+    return await extractPdfText(bytes, { onPageCount });
+  } catch (err) {
+    throw pdfJsRefusal(err, fileName);
+  }
 }
 
 /** The text holds exactly the expected tags, or the stamp is refused. */
-function checkTags(text: string, expected: readonly string[], fileName = 'the PDF'): void {
+function checkTags(text: string, expected: readonly string[], fileName: string | undefined): void {
   const found = findTags(text).map((t) => t.text);
   const { unexpected, missing } = tagDifference(found, expected);
-  if (unexpected.length === 0 && missing.length === 0) return;
-  const what = [
+  if (unexpected.length > 0 || missing.length > 0) throw mismatchError(fileName, describeDifference(unexpected, missing));
+}
+
+function describeDifference(unexpected: readonly string[], missing: readonly string[]): string {
+  return [
     ...(unexpected.length > 0 ? [`tags signrelay did not write (${unexpected.slice(0, 3).map((t) => quoteOutside(t, 80)).join(', ')})`] : []),
     ...(missing.length > 0 ? [`not every tag signrelay wrote (${missing.length} unreadable)`] : []),
   ].join(' and ');
-  throw new SignrelayError('input', 'stamped_tags_mismatch',
+}
+
+function mismatchError(fileName = 'the PDF', what: string): SignrelayError {
+  return new SignrelayError('input', 'stamped_tags_mismatch',
     `${fileName} could not be prepared for signing safely: once stamped, its text would hold ${what}, so it was not sent. Check the document for text that looks like a signing tag, remove it, and send it again`);
 }

@@ -10,7 +10,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { inspectPdfInProcess, type PdfLimits } from '../../src/pdf/inspect-pdf.ts';
 import { PDF_WORKER_LIMITS, setPdfWorkerLimits } from '../../src/pdf/pdf-pool.ts';
-import { inspectPdf, readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/pdf-tasks.ts';
+import { inspectPdf, preparePdf, readTokenFromPdf, stampPdf, type StampInput } from '../../src/pdf/pdf-tasks.ts';
 import { flateBombPdf, hugeArrayPdf, manyObjectsPdf, plainPdf } from './make-hostile-pdf.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/hostile/${name}`, import.meta.url));
@@ -130,16 +130,23 @@ describe('zip bombs', () => {
   });
 });
 
-describe('parser traps that fail fast as damaged files, on the daemon\'s path (inspected, then stamped)', () => {
-  it.each([
+describe('parser traps that fail fast as damaged files', () => {
+  const traps = [
     ['page-tree-loop.pdf', 'a page tree that contains itself'],
     ['nested-arrays.pdf', '20 000 nested arrays'],
     ['objstm-huge-count.pdf', 'an object stream claiming 100 million objects'],
-  ])('%s (%s)', async (name) => {
+  ];
+  const DAMAGED = 'contract.pdf could not be read as a PDF (it may be damaged): export it again and resend';
+
+  it.each(traps)('on the daemon\'s path, stamped as inspected, pdf-lib first: %s (%s)', async (name) => {
+    const r = await refusal(() => preparePdf(fixture(name), LIMITS, stampInput()));
+    expect(r.error).toMatchObject({ code: 'pdf_damaged', message: DAMAGED });
+  });
+
+  it.each(traps)('inspected, then stamped (signrelay stamp), pdf.js first: %s (%s)', async (name) => {
     const bytes = fixture(name);
     const r = await refusal(async () => stampPdf(bytes, stampInput({ ownText: await inspectPdf(bytes, LIMITS) })));
-    expect(r.error.code).toBe('pdf_damaged');
-    expect(r.error.message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
+    expect(r.error).toMatchObject({ code: 'pdf_damaged', message: DAMAGED });
   });
 });
 

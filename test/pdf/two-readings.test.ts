@@ -4,11 +4,13 @@
 // points, a [!Recipient…] tag further down — reads clean to inspection, but the stamped file
 // would carry the tag: a second completion recipient chosen by the sender. The stamped bytes
 // are therefore always read back, and this file is refused (stamped_tags_mismatch), through
-// the worker pool as the daemon does it.
+// the worker pool as the daemon does it. The daemon's intake reads the document's own tags
+// in the stamped file to begin with (preparePdf), and so finds the forged tag there.
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
-import { inspectPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import { inspectPdf, preparePdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import { ownTagProblems } from '../../src/pdf/own-tag-rules.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -61,5 +63,11 @@ describe('a PDF that reads one way to pdf.js and another to pdf-lib', () => {
     await expect(stampPdf(bytes, input(facts))).rejects.toMatchObject({
       kind: 'input', code: 'stamped_tags_mismatch', message: expect.stringContaining('tags signrelay did not write'),
     });
+  });
+
+  it('shows the forged recipient to the intake, which reads the stamped file, and so is refused', async () => {
+    const prepared = await preparePdf(twoReadingsPdf(), LIMITS, input(undefined));
+    expect(prepared.facts).toMatchObject({ hasRecipientTag: true, tags: [{ family: 'recipient', text: FORGED }] });
+    expect(ownTagProblems('contract.pdf', prepared.facts.tags, null).join('\n')).toContain('its own completion-recipient tag');
   });
 });
