@@ -11,6 +11,7 @@ import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sa
 import { startDovecot, type DovecotHandle } from '../../test/support/dovecot.ts';
 import { run } from '../../test/support/dovecot-process.ts';
 import { startSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.ts';
+import { unitEnvironment } from '../../test/support/unit-environment.ts';
 import { REQUEST_ADDRESS, REQUESTER } from './corpus.ts';
 import { spawnDaemon, type Daemon } from './daemon-process.ts';
 import { emptyObserved, pollAnswers, type Observed } from './sim-tap.ts';
@@ -99,7 +100,8 @@ export async function startWorld(): Promise<BenchWorld> {
         writeFileSync(configFile, configYaml({ dovecot, smtp, ss, sn, dataDir, metricsPort }));
         // Each daemon its own refresh token: the simulator rotates them, and a fresh data dir knows only the configured one.
         const { refreshToken } = ss.issueTokens();
-        const env = { PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken };
+        // The environment the service unit gives it (glibc's allocator settings), as the service runs.
+        const env = { ...unitEnvironment(), PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken };
         const daemon = spawnDaemon(configFile, join(dir, `${name}.log`), env);
         daemons.push(daemon);
         return daemon;

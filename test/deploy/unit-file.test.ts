@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { MALLOC_SETTINGS } from '../../src/native-memory.ts';
+import { unitEnvironment } from '../support/unit-environment.ts';
 
 const UNIT = new URL('../../deploy/signrelay.service', import.meta.url).pathname;
 const TEMPLATE = new URL('../../deploy/signrelay@.service', import.meta.url).pathname;
@@ -36,6 +38,11 @@ describe('deploy/signrelay.service', () => {
     expect(s.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(s.get('WatchdogSec')).toMatch(/^\d+(min|s)$/);
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials');
+  });
+
+  it('sets glibc\'s allocator as src/native-memory.ts says (the PDF workers get the same)', () => {
+    expect(unitEnvironment(UNIT)).toEqual(MALLOC_SETTINGS);
+    expect(unitEnvironment(TEMPLATE)).toEqual(MALLOC_SETTINGS);
   });
 
   it('is hardened: read-only system, no new privileges, private /tmp and devices, no capabilities', () => {

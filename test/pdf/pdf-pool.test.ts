@@ -3,12 +3,13 @@
 // ones ended and a worker that worked replaced by a fresh one after the idle time, a worker
 // that dies (idle or in a task) replaced at once with the task answered, and recycling
 // after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause. Waits are on the pool's own status, not on time.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
 import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
+import { MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
@@ -51,6 +52,14 @@ describe('the warm PDF worker pool', () => {
     const pages = await Promise.all(Array.from({ length: 6 }, () => inspect()));
     expect(pages).toEqual([1, 1, 1, 1, 1, 1]);
     expect(pdfPoolStatus().idle).toBe(2);
+  });
+
+  it('starts its workers with glibc\'s allocator set as the service unit sets it (native-memory.ts)', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    await inspect();
+    const [pid] = pdfPoolStatus().pids;
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(MALLOC_SETTINGS)) expect(environ).toContain(`${name}=${value}`);
   });
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
