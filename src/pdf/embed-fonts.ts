@@ -22,7 +22,11 @@ export async function embedTagFonts(doc: PDFDocument, choice: FontChoice = 'unic
     fontkit: module.default,
     regular: readFileSync(TAG_FONT_PATHS.regular),
     bold: readFileSync(TAG_FONT_PATHS.bold),
-  }));
+  })).catch((err: unknown) => {
+    // A failed read (too many open files, say) is tried again by the next stamp, not kept.
+    unicodeFonts = undefined;
+    throw err;
+  });
   const { fontkit, regular, bold } = await unicodeFonts;
   doc.registerFontkit(fontkit as Parameters<PDFDocument['registerFontkit']>[0]);
   const options = { subset: true, features: NO_LIGATURES };

@@ -13,6 +13,8 @@ export interface PdfTextOptions {
   password?: string;
   /** Told the page count before any page is read; may throw to stop there (a page limit). */
   onPageCount?: (pages: number) => void;
+  /** Told each page's object ("12 0"), in reading order. */
+  onPageRef?: (ref: string) => void;
 }
 
 export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions = {}): Promise<string[]> {
@@ -30,6 +32,7 @@ export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions 
     const pages: string[] = [];
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
+      if (options.onPageRef) options.onPageRef(page.ref ? `${page.ref.num} ${page.ref.gen}` : '');
       const content = await page.getTextContent();
       const parts: string[] = [];
       for (const item of content.items) {

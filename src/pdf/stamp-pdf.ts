@@ -75,14 +75,7 @@ export async function stampUnreadPdfInProcess(bytes: Uint8Array, input: StampInp
 
 async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages = Number.POSITIVE_INFINITY): Promise<StampedPdf> {
   checkStampToken(input);
-  try {
-    return await stampLoaded(bytes, input, known, maxPages);
-  } catch (err) {
-    // pdf-lib may be the first parser to see the file (prepare-pdf.ts), and what it cannot
-    // walk (a page tree that contains itself overflows its stack) is the file's fault.
-    if (err instanceof SignrelayError) throw err;
-    throw unreadablePdfError(input.request.fileName, 'pdf_damaged', err);
-  }
+  return stampLoaded(bytes, input, known, maxPages);
 }
 
 async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages: number): Promise<StampedPdf> {
@@ -90,6 +83,7 @@ async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
   const pages = doc.getPageCount();
+  const original = pageRefs(doc);
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
 
@@ -102,7 +96,7 @@ async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag
     // text (the provider reads none): the check proves nothing was added.
     const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
     await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, style);
-    return finish(doc, input, { pages, known, drawn: [] });
+    return finish(doc, input, { original, known, drawn: [] });
   }
 
   if (known !== undefined) {
@@ -120,16 +114,23 @@ async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag
   if (input.stamping.mode === 'overlay') {
     const fonts = await embedTagFonts(doc, await fontFor(drawn));
     drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
-    return finish(doc, input, { pages, known, drawn: drawnTexts });
+    return finish(doc, input, { original, known, drawn: drawnTexts });
   }
   const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
   await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, style);
-  return finish(doc, input, { pages, known, drawn: drawnTexts });
+  return finish(doc, input, { original, known, drawn: drawnTexts });
 }
 
+/**
+ * The document, its page tree walked: pdf-lib may be the first parser to see the file
+ * (prepare-pdf.ts), and what it cannot load or walk (a page tree that contains itself
+ * overflows its stack) is the file's fault. Past this point a failure is ours, and retried.
+ */
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
-    return await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    for (const page of doc.getPages()) page.getSize();
+    return doc;
   } catch (err) {
     throw unreadablePdfError(fileName, 'pdf_damaged', err);
   }
@@ -150,20 +151,29 @@ async function appendSignaturePages(doc: PDFDocument, content: SignaturePageCont
  * last), so only the bytes that are sent can be trusted. When the document's own tags are not
  * known yet they are read here, in the pages that are the document's (stampUnreadPdfInProcess).
  */
-async function finish(doc: PDFDocument, input: StampInput, tags: { pages: number; known: FoundTag[] | undefined; drawn: readonly string[] }): Promise<StampedPdf> {
+async function finish(doc: PDFDocument, input: StampInput, tags: { original: readonly string[]; known: FoundTag[] | undefined; drawn: readonly string[] }): Promise<StampedPdf> {
   const fileName = input.request.fileName;
-  const total = doc.getPageCount();
+  const pages = tags.original.length;
+  // The pages are told apart by place below, the original's first, then ours: pdf-lib must
+  // have put ours at the end (it places a page by the /Count entries the file supplies), and
+  // pdf.js must read the same pages in the same order.
+  const written = pageRefs(doc);
+  if (tags.original.some((ref, i) => written[i] !== ref)) throw pagesMismatchError(fileName);
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false });
-  const texts = await readText(stamped, fileName, (count) => {
-    // The pages are told apart by number below: both parsers must count the same ones.
-    if (count !== total) throw mismatchError(fileName, `${count} pages to one reader and ${total} to another`);
-  });
-  const own = tags.known ?? ownTagsOf(texts, tags, fileName);
+  const read: string[] = [];
+  const texts = await readText(stamped, fileName, (ref) => read.push(ref));
+  if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
+  const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   checkTags(texts.join('\n'), [...own.map((t) => t.text), ...tags.drawn], fileName);
-  return { bytes: stamped, pages: tags.pages, ownTags: own };
+  return { bytes: stamped, pages, ownTags: own };
+}
+
+/** Each page's object, "12 0", in pdf-lib's order. */
+function pageRefs(doc: PDFDocument): string[] {
+  return doc.getPages().map((page) => `${page.ref.objectNumber} ${page.ref.generationNumber}`);
 }
 
 /** The document's own tags in a stamped file whose original text was not read (see stampUnreadPdfInProcess). */
@@ -183,9 +193,9 @@ function ownTagsOf(texts: readonly string[], tags: { pages: number; drawn: reado
 }
 
 /** The text of each page; what pdf.js cannot read is a refusal, never a retry. */
-async function readText(bytes: Uint8Array, fileName: string | undefined, onPageCount?: (pages: number) => void): Promise<string[]> {
+async function readText(bytes: Uint8Array, fileName: string | undefined, onPageRef?: (ref: string) => void): Promise<string[]> {
   try {
-    return await extractPdfText(bytes, { onPageCount });
+    return await extractPdfText(bytes, { onPageRef });
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
   }
@@ -203,6 +213,11 @@ function describeDifference(unexpected: readonly string[], missing: readonly str
     ...(unexpected.length > 0 ? [`tags signrelay did not write (${unexpected.slice(0, 3).map((t) => quoteOutside(t, 80)).join(', ')})`] : []),
     ...(missing.length > 0 ? [`not every tag signrelay wrote (${missing.length} unreadable)`] : []),
   ].join(' and ');
+}
+
+function pagesMismatchError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'stamped_pages_mismatch',
+    `${fileName} could not be prepared for signing safely: its page tree reads differently to different PDF readers, so it was not sent. Print or export it to PDF again and resend`);
 }
 
 function mismatchError(fileName = 'the PDF', what: string): SignrelayError {

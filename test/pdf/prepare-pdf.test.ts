@@ -9,6 +9,25 @@ import { findTags } from '../../src/pdf/find-tags.ts';
 import { inspectPdf, preparePdf } from '../../src/pdf/pdf-tasks.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { makeContract, makePages, makePdf, makeTaggedContract, REQUESTER_TAGS } from './make-pdf.ts';
+import { assemblePdf, streamObject } from '../hostile/make-hostile-pdf.ts';
+
+/**
+ * Three pages whose page tree lies in a /Count: node A holds one page and claims three.
+ * pdf-lib walks /Kids (p1, p2, p3) but places a new page by the counts — right after A, not
+ * at the end — and pdf.js finds pages by the counts too.
+ */
+function lyingCountPdf(): Buffer {
+  const font = '/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>';
+  const page = (parent: number, content: number) => `<< /Type /Page /Parent ${parent} 0 R /MediaBox [0 0 595 842] ${font} /Contents ${content} 0 R >>`;
+  const text = (words: string) => streamObject('', Buffer.from(`BT /F1 12 Tf 72 760 Td (${words}) Tj ET`, 'latin1'));
+  return assemblePdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R 5 0 R 6 0 R] /Count 3 >>',
+    '<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 3 >>',
+    page(3, 7), page(2, 8), page(2, 9),
+    text('Page one'), text('Page two'), text('Page three'),
+  ]);
+}
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
 const RECIPIENT_TAG = `[!Recipient.C,signrelay,Returns,returns+${TOKEN}@corp.example]`;
@@ -71,5 +90,11 @@ describe('preparePdf: inspection and stamp in one task', () => {
     const prepared = await preparePdf(await makeContract(), LIMITS, input({ textTags: false, signers: [] }));
     expect(prepared.stamped).toBeUndefined();
     expect(prepared.facts.pages).toBe(2);
+  });
+
+  it('refuses a page tree whose counts put the signature page elsewhere than at the end', async () => {
+    await expect(preparePdf(lyingCountPdf(), LIMITS, input())).rejects.toMatchObject({
+      kind: 'input', code: 'stamped_pages_mismatch', message: expect.stringContaining('reads differently to different PDF readers'),
+    });
   });
 });
