@@ -75,15 +75,11 @@ export async function stampUnreadPdfInProcess(bytes: Uint8Array, input: StampInp
 
 async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages = Number.POSITIVE_INFINITY): Promise<StampedPdf> {
   checkStampToken(input);
-  return stampLoaded(bytes, input, known, maxPages);
-}
-
-async function stampLoaded(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages: number): Promise<StampedPdf> {
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
-  const pages = doc.getPageCount();
   const original = pageRefs(doc);
+  const pages = original.length;
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
 
