@@ -1,11 +1,13 @@
-// How glibc's allocator is set for signrelay's processes. Left to its defaults, a
-// long-running Node process that passes large buffers around (mails, PDFs) grows its
-// resident memory outside V8's heap with every mail: each thread that allocates (V8's
-// compiler and GC helpers, libuv's pool) gets an arena of its own, up to eight per core,
-// and freed memory stays mapped in them; and once a large block is freed, glibc raises its
-// mmap threshold, so later large buffers come from those arenas instead of being unmapped
-// when freed. The soak (bench/soak.ts) measured the main process at 320 MB after 200 mails
-// and 394 MB after 2,000 with the defaults, its JS heap at ~40 MB throughout.
+// How glibc's allocator is set for signrelay's processes. A long-running Node process that
+// passes large buffers around (mails, PDFs) grows its resident memory outside V8's heap, and
+// two of glibc's defaults are known to feed that: each thread that allocates (V8's compiler
+// and GC helpers, libuv's pool) gets an arena of its own, up to eight per core, and freed
+// memory stays mapped in them; and once a large block is freed, glibc raises its mmap
+// threshold, so later large buffers come from those arenas instead of being unmapped when
+// freed. The soak (bench/soak.ts) measured the main process at 322 MB after 200 mails and
+// 394 MB after 2,000 with the defaults (its JS heap at ~40 MB throughout), and 233 MB to
+// 316–335 MB with these settings: lower throughout, though still growing
+// (docs/performance.md).
 //
 // The settings are read when a process starts, so they are set where processes are
 // started: the systemd units (Environment=, checked against this by
