@@ -1,27 +1,13 @@
 // deploy/signrelay.service: systemd itself accepts it, and it has what docs/operations.md promises
 // (notify + watchdog, a dedicated user, a private state dir, credentials, hardening).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MALLOC_SETTINGS } from '../../src/native-memory.ts';
-import { unitEnvironment } from '../support/unit-environment.ts';
+import { serviceSettings, unitEnvironment } from '../support/unit-environment.ts';
 
 const UNIT = new URL('../../deploy/signrelay.service', import.meta.url).pathname;
 const TEMPLATE = new URL('../../deploy/signrelay@.service', import.meta.url).pathname;
-
-/** The unit's [Service] settings (the last value of each key wins, as in systemd). */
-function serviceSettings(unit = UNIT): Map<string, string> {
-  const settings = new Map<string, string>();
-  let section = '';
-  for (const line of readFileSync(unit, 'utf8').split('\n')) {
-    const header = /^\[(\w+)\]$/.exec(line);
-    if (header) section = header[1]!;
-    const setting = /^(\w+)=(.*)$/.exec(line);
-    if (setting && section === 'Service') settings.set(setting[1]!, setting[2]!);
-  }
-  return settings;
-}
 
 describe('deploy/signrelay.service', () => {
   it('passes systemd-analyze verify', async () => {
