@@ -36,8 +36,14 @@ describe('startImapWatcher resilience', () => {
     expect(error).toMatchObject({ kind: 'transient' });
 
     const expected = Array.from({ length: total }, (_, i) => `<restart-${i + 1}@test.example>`).sort();
-    await waitFor(async () => (await dovecot.list('restart', 'Processed')).length === total, {
-      what: `${total} mails in Processed`, timeoutMs: 10_000, describe: () => messageIds(calls),
+    // On a timeout, say where the missing mail is: still in INBOX (the watcher missed it) or
+    // nowhere (the server lost a delivery it had accepted while stopping).
+    let inbox: Array<string | null> = [];
+    await waitFor(async () => {
+      inbox = messageIds(await dovecot.list('restart', 'INBOX'));
+      return (await dovecot.list('restart', 'Processed')).length === total;
+    }, {
+      what: `${total} mails in Processed`, timeoutMs: 10_000, describe: () => `handed over ${JSON.stringify(messageIds(calls))}; in INBOX ${JSON.stringify(inbox)}`,
     });
     expect(messageIds(await dovecot.list('restart', 'Processed'))).toEqual(expected);
     expect(await dovecot.list('restart', 'INBOX')).toHaveLength(0);
