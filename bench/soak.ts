@@ -11,6 +11,8 @@
 //   --ahead K      at most K delivered and not yet sent (default 10)
 //   --quick        --mails 300
 //   --keep         keep the temp dir (daemon log, data dir)
+//   --env K=V      set K=V in the daemon's environment, on top of the service unit's (repeatable;
+//                  e.g. --env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 to try jemalloc)
 import { parseArgs } from 'node:util';
 import { dovecotMaster } from './perf/imap-sessions.ts';
 import { freshDaemon } from './perf/context.ts';
@@ -26,14 +28,16 @@ import { startWorld } from './perf/world.ts';
 const GROWTH_LIMIT = 1.2;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { mails: { type: 'string' }, rate: { type: 'string' }, ahead: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { mails: { type: 'string' }, rate: { type: 'string' }, ahead: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' }, env: { type: 'string', multiple: true } } });
   const total = Number(values.mails ?? (values.quick ? 300 : 2_000));
   const rate = Number(values.rate ?? 5);
   const ahead = Number(values.ahead ?? 10);
   if (!(total >= 20) || !(rate > 0) || !(ahead >= 1)) throw new Error('--mails must be at least 20, --rate and --ahead positive');
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const keep = values.keep ?? false;
+  const extraEnv = daemonEnv(values.env ?? []);
   out(`soak: ${total} request mails at up to ${rate}/s (at most ${ahead} waiting), each signed a second after it is sent; the daemon's main-process RSS every 2 s`);
+  if (Object.keys(extraEnv).length > 0) out(`daemon environment added: ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   const world = await startWorld();
   onInterrupt(() => world.close(keep));
@@ -41,7 +45,7 @@ async function main(): Promise<number> {
   try {
     const corpus = realWorldPdfs();
     const metricsPort = await freePort();
-    const { daemon } = await freshDaemon({ world, dovecotMaster: dovecotMaster(world.dovecot.dir) }, 'soak', metricsPort);
+    const { daemon } = await freshDaemon({ world, dovecotMaster: dovecotMaster(world.dovecot.dir) }, 'soak', metricsPort, extraEnv);
     const curve = startCurve(daemon.pid, () => world.observed.sends.size, metricsPort);
     signer = startSigner(world);
     const delivered: Delivered[] = [];
@@ -91,6 +95,16 @@ async function main(): Promise<number> {
     await world.close(keep);
     if (keep) out(`kept: ${world.dir}`);
   }
+}
+
+function daemonEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env takes KEY=VALUE, not "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
 }
 
 function heapNow(heap: HeapFigures | undefined): string {

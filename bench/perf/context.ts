@@ -23,7 +23,7 @@ export interface BenchContext {
 const USERS = ['sign', 'returns'];
 const READY_TIMEOUT_MS = 60_000;
 
-export async function freshDaemon(ctx: Pick<BenchContext, 'world' | 'dovecotMaster'>, name: string, metricsPort?: number): Promise<{ daemon: Daemon; readyMs: number }> {
+export async function freshDaemon(ctx: Pick<BenchContext, 'world' | 'dovecotMaster'>, name: string, metricsPort?: number, extraEnv?: Record<string, string>): Promise<{ daemon: Daemon; readyMs: number }> {
   await ctx.world.emptyMailboxes();
   const sessions = imapSessionReader(ctx.dovecotMaster);
   const closedBy = Date.now() + 15_000;
@@ -31,7 +31,7 @@ export async function freshDaemon(ctx: Pick<BenchContext, 'world' | 'dovecotMast
     if (Date.now() > closedBy) throw new Error('the previous daemon\'s IMAP sessions are still open after 15 s');
     await sleep(20);
   }
-  const daemon = ctx.world.startDaemon(name, metricsPort);
+  const daemon = ctx.world.startDaemon(name, metricsPort, extraEnv);
   for (;;) {
     if (allIdle(sessions(), USERS)) return { daemon, readyMs: Date.now() - daemon.spawnedAt };
     if (!daemon.running()) throw new Error(`the daemon exited before both watchers were in IDLE (log: ${daemon.logFile})`);

@@ -32,8 +32,11 @@ export interface BenchWorld {
   observed: Observed;
   /** A new record at ServiceNow, for one request: RITM0100001, … */
   newRecord(): string;
-  /** A daemon on a fresh data dir named `name` (its log: DIR/NAME.log); with `metricsPort`, its /metrics on that loopback port. */
-  startDaemon(name: string, metricsPort?: number): Daemon;
+  /**
+   * A daemon on a fresh data dir named `name` (its log: DIR/NAME.log); with `metricsPort`, its
+   * /metrics on that loopback port; `extraEnv` on top of the unit's environment (e.g. another allocator).
+   */
+  startDaemon(name: string, metricsPort?: number, extraEnv?: Record<string, string>): Daemon;
   /** Empties the mailboxes between sections; `filedOnly`: only the folders the daemon files into (a long run's housekeeping). */
   emptyMailboxes(filedOnly?: boolean): Promise<void>;
   /** Drops the documents' and attachments' bytes the simulators keep (a long run would hold gigabytes). */
@@ -93,7 +96,7 @@ export async function startWorld(): Promise<BenchWorld> {
         sn.addRecord({ table: RECORD_TABLE, number });
         return number;
       },
-      startDaemon(name, metricsPort) {
+      startDaemon(name, metricsPort, extraEnv = {}) {
         const dataDir = join(dir, name);
         mkdirSync(dataDir);
         const configFile = join(dir, `${name}.yaml`);
@@ -101,7 +104,7 @@ export async function startWorld(): Promise<BenchWorld> {
         // Each daemon its own refresh token: the simulator rotates them, and a fresh data dir knows only the configured one.
         const { refreshToken } = ss.issueTokens();
         // The environment the service unit gives it (glibc's allocator settings), as the service runs.
-        const env = { ...unitEnvironment(), PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken };
+        const env = { ...unitEnvironment(), PATH: process.env.PATH, BENCH_IMAP_PASSWORD: IMAP_PASSWORD, BENCH_SN_PASSWORD: SN_PASSWORD, BENCH_SS_API_SECRET: SS_API_SECRET, BENCH_SS_REFRESH_TOKEN: refreshToken, ...extraEnv };
         const daemon = spawnDaemon(configFile, join(dir, `${name}.log`), env);
         daemons.push(daemon);
         return daemon;
