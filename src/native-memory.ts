@@ -1,29 +1,54 @@
-// How glibc's allocator is set for signrelay's processes. A long-running Node process that
-// passes large buffers around (mails, PDFs) grows its resident memory outside V8's heap, and
-// two of glibc's defaults are known to feed that: each thread that allocates (V8's compiler
-// and GC helpers, libuv's pool) gets an arena of its own, up to eight per core, and freed
-// memory stays mapped in them; and once a large block is freed, glibc raises its mmap
-// threshold, so later large buffers come from those arenas instead of being unmapped when
-// freed. The soak (bench/soak.ts) measured the main process at 322 MB after 200 mails and
-// 394 MB after 2,000 with the defaults (its JS heap at ~40 MB throughout), and 233 MB to
-// 316–335 MB with these settings: lower throughout, though still growing
-// (docs/performance.md).
+// How the allocator is set for signrelay's processes. A long-running Node process that
+// passes large buffers around (mails, PDFs) grows its resident memory outside V8's heap.
+// The soak (bench/soak.ts, 2,000 mails) placed it: with glibc's malloc the main arena
+// ([heap] in /proc/PID/smaps) grew from 27 to 93 MB while the JS heap in use stayed at
+// ~40 MB, and the main process from 236 MB after 200 mails to 306 MB (1.29x); glibc keeps
+// freed memory in its arenas in pieces it cannot give back. With jemalloc preloaded in the
+// main process it went from 252 to 273 MB (1.08x) and levelled off.
 //
-// The settings are read when a process starts, so they are set where processes are
-// started: the systemd units (Environment=, checked against this by
+// So the systemd units preload jemalloc (Debian's libjemalloc2) into the daemon, and the
+// PDF pool starts its workers *without* it: pdf-lib and pdf.js ran 13-45 % slower on it
+// (bench/perf.ts, its in-process section), and a worker's growth does not matter, the pool
+// recycles workers. The workers get glibc's malloc set for large buffers instead, which is
+// also what the daemon falls back to where jemalloc is not installed:
+// - two arenas, whatever the number of threads or cores (each thread that allocates —
+//   V8's compiler and GC helpers, libuv's pool — would get one of its own, up to eight per core);
+// - blocks over 128 KiB mapped on their own and given back when freed, at a fixed
+//   threshold (once a large block is freed glibc raises it, and later large buffers stay in
+//   its arenas after they are freed);
+// - free memory at the top of an arena over 128 KiB given back.
+//
+// These are read when a process starts, so they are set where processes are started: the
+// systemd units (Environment=, checked against SERVICE_ENVIRONMENT by
 // test/deploy/unit-file.test.ts) and the PDF pool's workers. Settings already in the
 // environment win.
 export const MALLOC_SETTINGS: Readonly<Record<string, string>> = {
-  // Two arenas, whatever the number of threads or cores.
   MALLOC_ARENA_MAX: '2',
-  // Blocks over 128 KiB are mapped on their own and given back when freed; a fixed
-  // threshold keeps glibc from raising it.
   MALLOC_MMAP_THRESHOLD_: '131072',
-  // Free memory at the top of an arena over 128 KiB is given back.
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
-/** `env` with the settings it does not name. */
-export function withMallocSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...MALLOC_SETTINGS, ...env };
+/** jemalloc by its soname: the dynamic loader finds it where the distribution put it. */
+export const JEMALLOC = 'libjemalloc.so.2';
+
+/** What the systemd units set: jemalloc for the daemon, glibc's settings for its workers and as the fallback. */
+export const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = { LD_PRELOAD: JEMALLOC, ...MALLOC_SETTINGS };
+
+/** A PDF worker's environment: `env` without jemalloc in LD_PRELOAD (other preloads stay), with glibc's settings it does not name. */
+export function workerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { LD_PRELOAD, ...rest } = env;
+  // ld.so takes a list separated by spaces or colons.
+  const kept = (LD_PRELOAD ?? '').split(/[\s:]+/).filter((lib) => lib !== '' && !/^libjemalloc\.so/.test(lib.slice(lib.lastIndexOf('/') + 1)));
+  return { ...MALLOC_SETTINGS, ...rest, ...(kept.length > 0 ? { LD_PRELOAD: kept.join(' ') } : {}) };
+}
+
+/**
+ * When LD_PRELOAD names jemalloc but the process does not have it mapped (`maps`: the text of
+ * /proc/self/maps), what to tell the operator; otherwise undefined. ld.so says it only once,
+ * on stderr, and goes on with glibc's malloc.
+ */
+export function jemallocMissing(env: NodeJS.ProcessEnv, maps: string): string | undefined {
+  const named = (env.LD_PRELOAD ?? '').split(/[\s:]+/).some((lib) => /^libjemalloc\.so/.test(lib.slice(lib.lastIndexOf('/') + 1)));
+  if (!named || /\/libjemalloc\.so[^\s/]*$/m.test(maps)) return undefined;
+  return `LD_PRELOAD names jemalloc but it is not loaded, so memory grows more over time (docs/performance.md): install it (Debian: apt-get install libjemalloc2) or remove LD_PRELOAD=${JEMALLOC} from the unit's Environment=`;
 }

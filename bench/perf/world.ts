@@ -3,6 +3,7 @@
 // mail for those accounts into Dovecot, the Secured Signing and ServiceNow simulators, all
 // in this process, and `signrelay run` children started on a fresh data dir each, their
 // secrets in the environment (the config refers to them as ${VAR}; nothing prints them).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,17 @@ export interface BenchWorld {
 /** The addresses Dovecot holds mail for (plus-addresses included); all other mail is dropped. */
 const LOCAL_RECIPIENT = /^(sign|returns)(\+[^@]*)?@corp\.example$/;
 
+/** Whether the dynamic loader knows jemalloc, which the unit preloads into the daemon (src/native-memory.ts). */
+function jemallocInstalled(): boolean {
+  try {
+    return execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }).includes('libjemalloc.so.2');
+  } catch {
+    return false;
+  }
+}
+
 export async function startWorld(): Promise<BenchWorld> {
+  if (!jemallocInstalled()) process.stderr.write('bench: jemalloc is not installed (apt-get install libjemalloc2): the daemons run on glibc\'s malloc, not as the service unit runs them\n');
   // Stopped last-started first, each whatever the one before did.
   const cleanups: Array<() => unknown> = [];
   const closeAll = async () => {

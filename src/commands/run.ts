@@ -1,12 +1,14 @@
 // `signrelay run`: load the configuration, start the daemon, and stop it on SIGTERM or
 // SIGINT — the first signal lets in-flight work finish and closes IMAP; a second forces.
 // SIGHUP reloads the configuration and its credentials (running-service.ts).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { describeError } from '../errors.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { jemallocMissing } from '../native-memory.ts';
 import { startService } from '../service/running-service.ts';
 import { createSystemdNotifier } from '../service/sd-notify.ts';
 import { startWatchdog } from '../service/watchdog.ts';
@@ -34,6 +36,9 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const file = configPath(values.config);
   const service = await startService(loadConfigFile(file));
   const systemdLog = () => service.logger.child({ component: 'systemd' });
+  // ld.so said so once on stderr, if at all; say it in the log, with the fix.
+  const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
+  if (allocator) systemdLog().warn(allocator);
   const notifier = createSystemdNotifier(systemdLog());
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
   // (those of the daemon running now, across reloads), STOPPING.

@@ -32,7 +32,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SignrelayError, type ErrorKind } from '../errors.ts';
-import { withMallocSettings } from '../native-memory.ts';
+import { workerEnvironment } from '../native-memory.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -196,8 +196,8 @@ function startWorker(maxHeapMb: number): PooledWorker {
   const inherited = process.execArgv.filter((flag) => /^--(experimental-strip-types|experimental-transform-types|no-warnings)$/.test(flag));
   const child = fork(WORKER_PATH, [String(process.pid)], {
     execArgv: [...inherited, `--max-old-space-size=${maxHeapMb}`],
-    // glibc's allocator as the service's unit sets it (native-memory.ts), however the daemon was started.
-    env: withMallocSettings(process.env),
+    // glibc's allocator set for large buffers, jemalloc left to the daemon (native-memory.ts says why), however the daemon was started.
+    env: workerEnvironment(process.env),
     serialization: 'advanced',
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MALLOC_SETTINGS } from '../../src/native-memory.ts';
+import { SERVICE_ENVIRONMENT } from '../../src/native-memory.ts';
 import { serviceSettings, unitEnvironment } from '../support/unit-environment.ts';
 
 const UNIT = new URL('../../deploy/signrelay.service', import.meta.url).pathname;
@@ -26,9 +26,9 @@ describe('deploy/signrelay.service', () => {
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials');
   });
 
-  it('sets glibc\'s allocator as src/native-memory.ts says (the PDF workers get the same)', () => {
-    expect(unitEnvironment(UNIT)).toEqual(MALLOC_SETTINGS);
-    expect(unitEnvironment(TEMPLATE)).toEqual(MALLOC_SETTINGS);
+  it('sets the allocator as src/native-memory.ts says (jemalloc for the daemon, glibc\'s settings for its workers)', () => {
+    expect(unitEnvironment(UNIT)).toEqual(SERVICE_ENVIRONMENT);
+    expect(unitEnvironment(TEMPLATE)).toEqual(SERVICE_ENVIRONMENT);
   });
 
   it('is hardened: read-only system, no new privileges, private /tmp and devices, no capabilities', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
 import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
-import { MALLOC_SETTINGS } from '../../src/native-memory.ts';
+import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
@@ -54,12 +54,22 @@ describe('the warm PDF worker pool', () => {
     expect(pdfPoolStatus().idle).toBe(2);
   });
 
-  it('starts its workers with glibc\'s allocator set as the service unit sets it (native-memory.ts)', async () => {
-    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
-    await inspect();
+  it('starts its workers with glibc\'s allocator set, and without the jemalloc the service unit preloads into the daemon (native-memory.ts)', async () => {
+    const preload = process.env.LD_PRELOAD;
+    // As under the unit: the daemon has jemalloc in LD_PRELOAD (whether or not this machine has it installed).
+    process.env.LD_PRELOAD = `${JEMALLOC}`;
+    try {
+      startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+      await inspect();
+    } finally {
+      if (preload === undefined) delete process.env.LD_PRELOAD;
+      else process.env.LD_PRELOAD = preload;
+    }
     const [pid] = pdfPoolStatus().pids;
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     for (const [name, value] of Object.entries(MALLOC_SETTINGS)) expect(environ).toContain(`${name}=${value}`);
+    expect(environ.filter((entry) => entry.startsWith('LD_PRELOAD='))).toEqual(preload ? [`LD_PRELOAD=${preload}`] : []);
+    expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toMatch(/libjemalloc/);
   });
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
