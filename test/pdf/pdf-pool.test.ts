@@ -54,7 +54,7 @@ describe('the warm PDF worker pool', () => {
     expect(pdfPoolStatus().idle).toBe(2);
   });
 
-  it('starts its workers with glibc\'s allocator set, and without the jemalloc the service unit preloads into the daemon (native-memory.ts)', async () => {
+  it('starts its workers with glibc\'s allocator set, without the jemalloc the service unit preloads into the daemon (native-memory.ts), and with a small young generation', async () => {
     const preload = process.env.LD_PRELOAD;
     // As under the unit: the daemon has jemalloc in LD_PRELOAD (whether or not this machine has it installed).
     process.env.LD_PRELOAD = `${JEMALLOC}`;
@@ -70,6 +70,8 @@ describe('the warm PDF worker pool', () => {
     for (const [name, value] of Object.entries(MALLOC_SETTINGS)) expect(environ).toContain(`${name}=${value}`);
     expect(environ.filter((entry) => entry.startsWith('LD_PRELOAD='))).toEqual(preload ? [`LD_PRELOAD=${preload}`] : []);
     expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toMatch(/libjemalloc/);
+    // A young generation kept small: a burst would otherwise leave tens of MB of it resident.
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
   });
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
