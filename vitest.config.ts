@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/support/longest-first.ts';
 import { testKinds } from './test/support/test-kinds.ts';
 
 // Three projects (test/support/test-kinds.ts decides which file goes where, from its imports):
@@ -23,6 +24,8 @@ export default defineConfig({
     // Integration tests start their own Dovecot/SMTP servers on free ports; keep files in
     // parallel but cap workers for the 2-core CI machine.
     maxWorkers: 2,
+    // One queue for all three projects, longest files first (test/support/longest-first.ts).
+    sequence: { sequencer: LongestFirst },
     projects: (['unit', 'integration', 'slow'] as const).map((name) => ({
       extends: true,
       test: { name, include: kinds[name] },

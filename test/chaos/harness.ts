@@ -6,7 +6,7 @@
 // the daemon runs undisturbed until every request is delivered — failing only when nothing
 // has moved for a stall window (stall-clock.ts), not on a wall-clock budget — and
 // everything that happened is counted from the remote sides — see verify.ts. Used by
-// test/chaos/chaos.test.ts and bench/chaos.ts.
+// the suite's chaos tests (test/chaos/suite-runs.ts) and bench/chaos.ts.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProviderName } from '../../src/providers/provider.ts';

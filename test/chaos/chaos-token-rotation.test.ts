@@ -1,0 +1,17 @@
+// A kill at a Secured Signing refresh-token rotation: the rotated token is lost with the daemon,
+// a limitation no client can fix, and the operator alert must say exactly that (suite-runs.ts).
+import { describe, expect, it } from 'vitest';
+import { chaos, log, seed } from './suite-runs.ts';
+
+describe('crash safety under SIGKILL', () => {
+  it('a kill at a refresh-token rotation: the work waits and the operator alert names the spent token and the fix', async () => {
+    // The kill waits for the first token answer as long as the daemon keeps moving, however busy the
+    // machine — never for a clock moment (effectWaitMs Infinity); only a stall would end the wait (fallback:token, rejected below).
+    const { report, summary } = await chaos({ requests: 2, kills: 1, seed, targets: ['token'], targetedShare: 1, effectWaitMs: Number.POSITIVE_INFINITY, settleCapMs: 60_000, keepDir: 'on-failure', log });
+    expect(report.killLog.map((k) => k.mode), summary).toEqual(['effect:token']);
+    expect(report.problems, summary).toEqual([]);
+    // verify.ts recognised the lock-out only because the alert named the spent token (sha256 prefix), what was lost and provider.refresh_token.
+    expect(report.lockoutAlert, summary).toMatch(/sha256 [0-9a-f]{12}….*was never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and reload signrelay\)/s);
+    expect({ lost: report.lost, lostToLockout: report.lostToLockout, duplicateSends: report.duplicateSends }, summary).toEqual({ lost: 2, lostToLockout: 2, duplicateSends: 0 });
+  }, 180_000);
+});
