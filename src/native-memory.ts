@@ -34,11 +34,15 @@ export const JEMALLOC = 'libjemalloc.so.2';
 /** What the systemd units set: jemalloc for the daemon, glibc's settings for its workers and as the fallback. */
 export const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = { LD_PRELOAD: JEMALLOC, ...MALLOC_SETTINGS };
 
+/** The libraries LD_PRELOAD names (ld.so takes a list separated by spaces or colons). */
+const preloads = (env: NodeJS.ProcessEnv) => (env.LD_PRELOAD ?? '').split(/[\s:]+/).filter((lib) => lib !== '');
+/** Whether a preloaded library, by soname or path, is jemalloc. */
+const isJemalloc = (lib: string) => /^libjemalloc\.so/.test(lib.slice(lib.lastIndexOf('/') + 1));
+
 /** A PDF worker's environment: `env` without jemalloc in LD_PRELOAD (other preloads stay), with glibc's settings it does not name. */
 export function workerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { LD_PRELOAD, ...rest } = env;
-  // ld.so takes a list separated by spaces or colons.
-  const kept = (LD_PRELOAD ?? '').split(/[\s:]+/).filter((lib) => lib !== '' && !/^libjemalloc\.so/.test(lib.slice(lib.lastIndexOf('/') + 1)));
+  const { LD_PRELOAD: _preload, ...rest } = env;
+  const kept = preloads(env).filter((lib) => !isJemalloc(lib));
   return { ...MALLOC_SETTINGS, ...rest, ...(kept.length > 0 ? { LD_PRELOAD: kept.join(' ') } : {}) };
 }
 
@@ -48,7 +52,6 @@ export function workerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * on stderr, and goes on with glibc's malloc.
  */
 export function jemallocMissing(env: NodeJS.ProcessEnv, maps: string): string | undefined {
-  const named = (env.LD_PRELOAD ?? '').split(/[\s:]+/).some((lib) => /^libjemalloc\.so/.test(lib.slice(lib.lastIndexOf('/') + 1)));
-  if (!named || /\/libjemalloc\.so[^\s/]*$/m.test(maps)) return undefined;
+  if (!preloads(env).some(isJemalloc) || /\/libjemalloc\.so[^\s/]*$/m.test(maps)) return undefined;
   return `LD_PRELOAD names jemalloc but it is not loaded, so memory grows more over time (docs/performance.md): install it (Debian: apt-get install libjemalloc2) or remove LD_PRELOAD=${JEMALLOC} from the unit's Environment=`;
 }
