@@ -4,7 +4,7 @@
 // ([heap] in /proc/PID/smaps) grew from 27 to 93 MB while the JS heap in use stayed at
 // ~40 MB, and the main process from 236 MB after 200 mails to 306 MB (1.29x); glibc keeps
 // freed memory in its arenas in pieces it cannot give back. With jemalloc preloaded in the
-// main process it went from 252 to 273 MB (1.08x) and levelled off.
+// main process it went from 232 to 266 MB (1.15x) at the same pace.
 //
 // So the systemd units preload jemalloc (Debian's libjemalloc2) into the daemon, and the
 // PDF pool starts its workers *without* it: pdf-lib and pdf.js ran 13-45 % slower on it
