@@ -37,13 +37,15 @@ describe('startImapWatcher resilience', () => {
 
     const expected = Array.from({ length: total }, (_, i) => `<restart-${i + 1}@test.example>`).sort();
     // On a timeout, say where the missing mail is: still in INBOX (the watcher missed it) or
-    // nowhere (the server lost a delivery it had accepted while stopping).
+    // nowhere (the server lost a delivery it had accepted while stopping). Each look is two
+    // doveadm processes reading whole folders: every 250 ms, not the default 25 ms, so the
+    // wait does not load the machine it waits on.
     let inbox: Array<string | null> = [];
     await waitFor(async () => {
       inbox = messageIds(await dovecot.list('restart', 'INBOX'));
       return (await dovecot.list('restart', 'Processed')).length === total;
     }, {
-      what: `${total} mails in Processed`, timeoutMs: 10_000, describe: () => `handed over ${JSON.stringify(messageIds(calls))}; in INBOX ${JSON.stringify(inbox)}`,
+      what: `${total} mails in Processed`, timeoutMs: 10_000, intervalMs: 250, describe: () => `handed over ${JSON.stringify(messageIds(calls))}; in INBOX ${JSON.stringify(inbox)}`,
     });
     expect(messageIds(await dovecot.list('restart', 'Processed'))).toEqual(expected);
     expect(await dovecot.list('restart', 'INBOX')).toHaveLength(0);
