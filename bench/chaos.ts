@@ -26,12 +26,12 @@ import { parseArgs } from 'node:util';
 import { providerOption } from '../src/sandbox/simulated-provider.ts';
 import { EFFECT_KINDS, type EffectKind } from '../test/chaos/effect-tap.ts';
 import { DEFAULT_STALL_WINDOW_MS, defaultSettleCapMs, describeReport, runChaos } from '../test/chaos/harness.ts';
+import { readOptions, UsageError } from './perf/usage-error.ts';
 
 const USAGE = 'usage: node bench/chaos.ts [--provider secured-signing|signicat] [--requests N] [--kills K] [--seed S] [--targets LIST] [--targeted-share P] '
   + '[--uptime MIN-MAX] [--token-lifetime S] [--settle-timeout MS] [--settle-cap MS] [--status-blip] [--fail-notes N] [--certificate] [--keep]\n'
   + '  --settle-timeout is the stall window: the run fails when nothing has moved for that long.\n';
 
-class UsageError extends Error {}
 
 function range(text: string | undefined, fallback: [number, number]): [number, number] {
   if (!text) return fallback;
@@ -101,14 +101,8 @@ function options() {
 }
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = options();
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`chaos: ${err.message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = readOptions('chaos', USAGE, options);
+  if (!parsed) return 2;
   if (parsed.help) {
     process.stdout.write(USAGE);
     return 0;

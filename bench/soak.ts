@@ -24,18 +24,32 @@ import { freePort, type HeapFigures } from './perf/process-metrics.ts';
 import { awaitSends, deliverRequest, intakeLatencies, type Delivered } from './perf/requests.ts';
 import { megabytes, percentile, seconds, sleep } from './perf/stats.ts';
 import { startWorld } from './perf/world.ts';
+import { readOptions, UsageError } from './perf/usage-error.ts';
+import { assignments } from '../test/support/unit-environment.ts';
 
 const GROWTH_LIMIT = 1.2;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { mails: { type: 'string' }, rate: { type: 'string' }, ahead: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' }, env: { type: 'string', multiple: true } } });
+const USAGE = 'usage: node bench/soak.ts [--mails N | --quick] [--rate R] [--ahead K] [--keep] [--env K=V]…\n';
+
+function options() {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { mails: { type: 'string' }, rate: { type: 'string' }, ahead: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' }, env: { type: 'string', multiple: true } } }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const total = Number(values.mails ?? (values.quick ? 300 : 2_000));
   const rate = Number(values.rate ?? 5);
   const ahead = Number(values.ahead ?? 10);
-  if (!(total >= 20) || !(rate > 0) || !(ahead >= 1)) throw new Error('--mails must be at least 20, --rate and --ahead positive');
+  if (!(total >= 20) || !(rate > 0) || !(ahead >= 1)) throw new UsageError('--mails must be at least 20, --rate and --ahead positive');
+  return { total, rate, ahead, keep: values.keep ?? false, extraEnv: daemonEnv(values.env ?? []) };
+}
+
+async function main(): Promise<number> {
+  const parsed = readOptions('soak', USAGE, options);
+  if (!parsed) return 2;
+  const { total, rate, ahead, keep, extraEnv } = parsed;
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const keep = values.keep ?? false;
-  const extraEnv = daemonEnv(values.env ?? []);
   out(`soak: ${total} request mails at up to ${rate}/s (at most ${ahead} waiting), each signed a second after it is sent; the daemon's main-process RSS every 2 s`);
   if (Object.keys(extraEnv).length > 0) out(`daemon environment added: ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
@@ -98,12 +112,8 @@ async function main(): Promise<number> {
 }
 
 function daemonEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`--env takes KEY=VALUE, not "${pair}"`);
-    env[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+  const { env, invalid } = assignments(pairs);
+  if (invalid.length > 0) throw new UsageError(`--env takes KEY=VALUE, not "${invalid[0]}"`);
   return env;
 }
 

@@ -25,13 +25,18 @@ export function serviceSettings(unit = SERVICE_UNIT): Map<string, string> {
 }
 
 export function unitEnvironment(unit = SERVICE_UNIT): Record<string, string> {
+  const lists = serviceLines(unit).filter(([key]) => key === 'Environment').map(([, value]) => value.trim().split(/\s+/));
+  return assignments(lists.flat()).env;
+}
+
+/** NAME=VALUE pairs as an environment (a later NAME wins), and the pairs that are not one. */
+export function assignments(pairs: readonly string[]): { env: Record<string, string>; invalid: string[] } {
   const env: Record<string, string> = {};
-  for (const [key, value] of serviceLines(unit)) {
-    if (key !== 'Environment') continue;
-    for (const pair of value.trim().split(/\s+/)) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
+  const invalid: string[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    else invalid.push(pair);
   }
-  return env;
+  return { env, invalid };
 }
