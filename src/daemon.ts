@@ -29,7 +29,7 @@ import { createProvider } from './providers/create-provider.ts';
 import { BlobStore } from './store/blobs.ts';
 import { releaseFailedJobs } from './store/jobs.ts';
 import { createDaemonEvents, type DaemonEvents } from './store/daemon-events.ts';
-import { markFiled } from './store/mail-filed.ts';
+import { fileDeparted, markFiled } from './store/mail-filed.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
@@ -137,6 +137,15 @@ export function startDaemon(options: DaemonOptions): Daemon {
     db, blobs, config, policy: intakePolicyFrom(config), provider,
     logger: logger.child({ component: 'intake' }), jobsQueued, watermarks: servicenow,
   };
+  /** A watcher's mail leaving its folder, recorded: moved, or found gone after a move whose answer was lost. */
+  const filingOf = (name: string): Pick<WatcherOptions, 'onMoved' | 'onListed'> => ({
+    onMoved: (message, folder) => markFiled(db, { mailbox: name, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
+    onListed(uidValidity, present) {
+      for (const row of fileDeparted(db, name, uidValidity, present, new Date())) {
+        logger.info('mail left its folder by a move whose answer was lost; recorded as filed', { mailbox: name, uid: row.uid, messageId: row.messageId, folder: row.folder });
+      }
+    },
+  });
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,
     account: mailbox,
@@ -153,7 +162,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
-    onMoved: (message, folder) => markFiled(db, { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
+    ...filingOf(REQUESTS_MAILBOX),
     events,
   });
 
@@ -175,7 +184,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     livenessIntervalMs: options.livenessIntervalMs,
     messageRetry: options.messageRetry,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
-    onMoved: (message, folder) => markFiled(db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
+    ...filingOf(RETURNS_MAILBOX),
     events,
   });
 

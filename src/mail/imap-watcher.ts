@@ -48,6 +48,12 @@ export interface WatcherOptions {
    *  message it already finished (a MOVE whose answer was lost): dedupe. */
   handle(message: WatchedMessage): Promise<MessageOutcome>;
   onMoved?(message: WatchedMessage, folder: string): void | Promise<void>;
+  /**
+   * The UIDs in the watched folder at the start of each pass (a reconnect's catch-up first),
+   * before any of them is handed over and after every handler of an earlier pass answered: a
+   * mail handled but missing from them left by a MOVE whose answer was lost.
+   */
+  onListed?(uidValidity: string, present: ReadonlySet<number>): void;
   onUidValidityChange?(folder: string, oldValue: string, newValue: string): void;
   /** NOOP probe period while idle (default 60 s). */
   livenessIntervalMs?: number;
@@ -194,6 +200,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       retries,
       handle: options.handle,
       onMoved: options.onMoved,
+      onListed: options.onListed,
       concurrency: Math.max(1, options.concurrency ?? 1),
       livenessIntervalMs,
       livenessTimeoutMs: livenessTimeoutFor(livenessIntervalMs, options.livenessTimeoutMs),

@@ -23,6 +23,8 @@ export interface PassContext {
   /** Messages in hand at once. */
   concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
+  /** Told the UIDs in the folder at the start of each pass, before any is handed over. */
+  onListed?: ((uidValidity: string, present: ReadonlySet<number>) => void) | undefined;
   heartbeat(): void;
   isStopping(): boolean;
   /** Records the selected folder's UIDVALIDITY (firing the change callback) and returns it. */
@@ -41,7 +43,13 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     const found = count === 0 ? [] : await guard(client.fetchAll('1:*', { uid: true, size: true, envelope: true }));
     ctx.heartbeat();
     found.sort((a, b) => a.uid - b.uid);
-    ctx.retries.retainOnly(new Set(found.map((m) => m.uid)));
+    const present = new Set(found.map((m) => m.uid));
+    ctx.retries.retainOnly(present);
+    try {
+      ctx.onListed?.(uidValidity, present);
+    } catch (err) {
+      ctx.logger.warn('onListed callback failed', { error: describeError(err) });
+    }
     const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, Date.now()));
     const lane = async () => {
       for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {

@@ -49,6 +49,13 @@ export function markMoved(db: Db, key: MessageKey, now: Date): MessageRow | unde
   return row ? toRow(row) : undefined;
 }
 
+/** The mails of one folder generation whose outcome is committed but whose move is not confirmed. */
+export function listUnmoved(db: Db, mailbox: string, uidValidity: string): MessageRow[] {
+  const rows = db.prepare('SELECT * FROM messages WHERE mailbox = ? AND uid_validity = ? AND moved_at IS NULL')
+    .all(mailbox, uidValidity) as Array<Record<string, unknown>>;
+  return rows.map(toRow);
+}
+
 export function countMessagesByOutcome(db: Db, mailbox: string): Record<string, number> {
   const rows = db.prepare('SELECT outcome, count(*) AS n FROM messages WHERE mailbox = ? GROUP BY outcome').all(mailbox) as Array<{ outcome: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));

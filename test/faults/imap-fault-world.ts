@@ -18,7 +18,7 @@ export interface ProxiedWorld {
   proxy: TcpProxy;
 }
 
-export interface ProxiedWorldOptions extends Pick<TcpProxyOptions, 'tls'> {
+export interface ProxiedWorldOptions extends Pick<TcpProxyOptions, 'tls' | 'tap'> {
   /** Changes the world (config, Dovecot) before the daemon starts. */
   prepare?(world: World): void;
   /** Start the daemon in beforeAll (default true). */
@@ -30,7 +30,7 @@ export function useProxiedWorld(options: ProxiedWorldOptions = {}): () => Proxie
   let proxied: ProxiedWorld | undefined;
   beforeAll(async () => {
     const world = await startWorld();
-    const proxy = await startTcpProxy({ target: { host: world.dovecot.host, port: world.dovecot.imapPort }, tls: options.tls });
+    const proxy = await startTcpProxy({ target: { host: world.dovecot.host, port: world.dovecot.imapPort }, tls: options.tls, tap: options.tap });
     proxied = { world, proxy };
     world.config.mailboxes.returns.port = world.dovecot.imapPort;
     world.config.mailboxes.requests.port = proxy.port;

@@ -8,8 +8,8 @@ import { startJobRunner } from '../../src/jobs/job-runner.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createDaemonEvents, type DaemonEventMap } from '../../src/store/daemon-events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
-import { markFiled } from '../../src/store/mail-filed.ts';
-import { recordMessage } from '../../src/store/messages.ts';
+import { fileDeparted, markFiled } from '../../src/store/mail-filed.ts';
+import { findMessage, recordMessage } from '../../src/store/messages.ts';
 import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
 import { waitForEvent } from '../support/wait-for-event.ts';
@@ -82,6 +82,33 @@ describe('the daemon events the store tells', () => {
     // A mail whose outcome was never recorded is not told as filed.
     markFiled(db, { ...key, uid: 43 }, 'Rejected', at(2));
     expect(heard).toHaveLength(1);
+  });
+
+  it('files a handled mail gone from its folder (a MOVE whose answer was lost), and no other', () => {
+    const { db, heard } = listening();
+    const mail = (uid: number, uidValidity = '7') => ({ mailbox: 'requests', uidValidity, uid });
+    const record = (key: ReturnType<typeof mail>, folder: string) =>
+      recordMessage(db, { ...key, messageId: `<m${key.uid}-${key.uidValidity}@x.example>`, outcome: 'request', reason: 'ok', folder, requestId: null }, at(0));
+    record(mail(1), 'Processed'); // moved, answer lost: gone
+    record(mail(2), 'Rejected'); // moved, answer lost: gone
+    record(mail(3), 'Processed'); // handled, not moved yet: still in the folder
+    record(mail(4), 'Processed');
+    markFiled(db, mail(4), 'Processed', at(1)); // moved and confirmed
+    record(mail(1, '6'), 'Processed'); // a folder generation of old: its UIDs mean nothing now
+    heard.length = 0;
+
+    const filed = fileDeparted(db, 'requests', '7', new Set([3, 9]), at(5));
+    expect(filed.map((row) => [row.uid, row.folder])).toEqual([[1, 'Processed'], [2, 'Rejected']]);
+    expect(heard.map(([, event]) => event)).toEqual([
+      expect.objectContaining({ messageId: '<m1-7@x.example>', folder: 'Processed' }),
+      expect.objectContaining({ messageId: '<m2-7@x.example>', folder: 'Rejected' }),
+    ]);
+    expect(findMessage(db, mail(1))?.movedAt).toBe(at(5).toISOString());
+    expect(findMessage(db, mail(3))?.movedAt).toBeNull();
+    expect(findMessage(db, mail(4))?.movedAt).toBe(at(1).toISOString());
+    expect(findMessage(db, mail(1, '6'))?.movedAt).toBeNull();
+    // Filed once: the next pass finds nothing more to file.
+    expect(fileDeparted(db, 'requests', '7', new Set([3]), at(6))).toEqual([]);
   });
 
   it('tells nothing on a database the daemon did not bind (an operator command\'s)', async () => {

@@ -31,18 +31,22 @@ export interface TcpProxy {
   connections: ProxyConnection[];
   /** Freezes the connections open now (later ones pass); returns Date.now() at the freeze. */
   freeze(): number;
+  /** Closes the connections open now, frozen or not, at both ends: a server gone mid-command. */
+  sever(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy> {
   const connections: ProxyConnection[] = [];
   const sockets = new Set<net.Socket>();
+  const ends = new Map<ProxyConnection, readonly net.Socket[]>();
 
   const accept = (client: net.Socket) => {
     const connection: ProxyConnection = { openedAt: Date.now(), frozen: false, closedAt: null };
     connections.push(connection);
     const upstream = net.connect(options.target.port, options.target.host);
     sockets.add(client).add(upstream);
+    ends.set(connection, [client, upstream]);
     const finish = () => {
       sockets.delete(client);
       sockets.delete(upstream);
@@ -78,6 +82,13 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     freeze() {
       for (const connection of connections) if (connection.closedAt === null) connection.frozen = true;
       return Date.now();
+    },
+    sever() {
+      for (const connection of connections) {
+        if (connection.closedAt !== null) continue;
+        connection.frozen = false;
+        for (const socket of ends.get(connection) ?? []) socket.destroy();
+      }
     },
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
