@@ -20,6 +20,13 @@ export function tooComplexPdfError(fileName = 'the PDF', why: string, cause?: un
     `${fileName} could not be read in time: it is too complex (${why}); send a simpler PDF (print it to PDF again)`, { cause });
 }
 
+/** The PDF worker got too little CPU time to finish: the machine's fault, and the mail is tried again. */
+export function starvedPdfWorkerError(fileName = 'the PDF', used: { ownMs: number; wallMs: number }): SignrelayError {
+  return new SignrelayError('transient', 'pdf_worker_starved',
+    `${fileName} was not read: in ${(used.wallMs / 1000).toFixed(1)} s the PDF worker got a CPU for only ${(used.ownMs / 1000).toFixed(1)} s, ` +
+    'the machine is too busy; it is tried again later');
+}
+
 export function tooLargePdfError(bytes: number, maxPdfBytes: number, fileName = 'the PDF'): SignrelayError {
   return new SignrelayError('input', 'pdf_too_large',
     `${fileName} is ${megabytes(bytes)} MB, more than the ${megabytes(maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);

@@ -1,11 +1,14 @@
 // Runs PDF parsing (inspection, stamping, the completion path's token lookup and
-// signed-copy check) in worker processes with a wall-clock time limit, a heap limit and a
+// signed-copy check) in worker processes with a time limit (on the worker's own time, not
+// its wait for a CPU: task-deadline.ts), a heap limit and a
 // cap on single buffers, because the parsers are pure JS running on input an attacker
 // shapes: a few KB of nested forms keep pdf.js busy for hours, a page of tiny objects fills
 // any heap, a zip bomb unpacks to gigabytes. On timeout or out-of-memory the worker is
 // killed and the PDF is refused as too complex (pdf_too_complex, an input error: the
-// requester gets one reply and the mail is never retried). Any other failure of the worker
-// is a processing failure, retried by the watcher a limited number of times.
+// requester gets one reply and the mail is never retried). A task starved of CPU on a busy
+// machine is the machine's fault (pdf_worker_starved, transient: tried again, its attempt
+// given back). Any other failure of the worker is a processing failure, retried by the
+// watcher a limited number of times.
 //
 // Processes, not worker threads: a worker thread's `resourceLimits` do not contain every
 // out-of-memory — when one array or string grows past the limit, V8 aborts the whole
@@ -34,12 +37,18 @@ import { fileURLToPath } from 'node:url';
 import { SignrelayError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
-import { tooComplexPdfError } from './pdf-errors.ts';
+import { starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
 import type { SentCopy } from './verify-signed-copy.ts';
 
 export interface PdfWorkerLimits {
-  /** Wall-clock time a task may take, start-up of a fresh worker included. */
+  /**
+   * Time a task may take, start-up of a fresh worker included: its worker's CPU time and time
+   * asleep, not the time it waited for a CPU (task-deadline.ts). A task that waited so long it
+   * could not use it within STARVED_AFTER_LIMITS times this is given up as the machine's
+   * fault, and retried.
+   */
   timeoutMs: number;
   /** The worker's JS heap (V8 old generation, --max-old-space-size). */
   maxHeapMb: number;
@@ -80,7 +89,9 @@ export const DEFAULT_POOL: Readonly<PdfPoolSettings> = Object.freeze({
 
 /** Without startPdfPool, an idle worker is ended after this long. */
 export const IDLE_MS = 10_000;
-/** A worker whose daemon died (SIGKILL) ends itself this long after its time limit. */
+/** A task under its limit is given up as starved of CPU after this many times the limit on the clock. */
+export const STARVED_AFTER_LIMITS = 6;
+/** A worker whose daemon died (SIGKILL) ends itself this long after a task is given up as starved. */
 const SELF_DEADLINE_GRACE_MS = 5_000;
 /** How much of a dying worker's stderr is kept to say why it died. */
 const STDERR_TAIL_CHARS = 2_000;
@@ -325,8 +336,9 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
   if (warm) replenish();
   const { child } = pooled;
   const id = nextId++;
+  const starvedAfterMs = STARVED_AFTER_LIMITS * limits.timeoutMs;
   const message: PdfTaskMessage = {
-    id, task, maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * task.bytes.byteLength), selfDeadlineMs: limits.timeoutMs + SELF_DEADLINE_GRACE_MS,
+    id, task, maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * task.bytes.byteLength), selfDeadlineMs: starvedAfterMs + SELF_DEADLINE_GRACE_MS,
   };
 
   return new Promise<T>((resolve, reject) => {
@@ -334,7 +346,7 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
     const settle = (outcome: { value: T } | { error: unknown }, rss: number | null) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      stopWatch();
       child.off('message', onMessage);
       child.off('exit', onExit);
       child.off('error', onError);
@@ -343,9 +355,12 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       if ('value' in outcome) resolve(outcome.value);
       else reject(outcome.error);
     };
-    const timer = setTimeout(() => {
-      settle({ error: tooComplexPdfError(fileName, `reading it takes more than ${seconds(limits.timeoutMs)}`) }, null);
-    }, limits.timeoutMs);
+    const stopWatch = watchTaskDeadline({
+      limitMs: limits.timeoutMs, starvedAfterMs,
+      sample: () => (child.pid === undefined ? null : sampleWorker(child.pid)),
+      onOverLimit: () => settle({ error: tooComplexPdfError(fileName, `reading it takes more than ${seconds(limits.timeoutMs)}`) }, null),
+      onStarved: (used) => settle({ error: starvedPdfWorkerError(fileName, used) }, null),
+    });
     const onMessage = (reply: PdfTaskReply) => {
       if (reply.id !== id) return;
       if (reply.ok) settle({ value: reply.value as T }, reply.rss);

@@ -2,14 +2,17 @@
 // the first task, one kept ready beside a running task up to the pool's size, the extra
 // ones ended and a worker that worked replaced by a fresh one after the idle time, a worker
 // that dies (idle or in a task) replaced at once with the task answered, and recycling
-// after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause. Waits are on the pool's own status, not on time.
+// after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause; a task's time
+// limit does not count the worker's wait for a CPU, and a hang is refused. Waits are on the pool's own status, not on time.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
 import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
+import { sampleWorker } from '../../src/pdf/task-deadline.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
@@ -149,6 +152,38 @@ describe('the warm PDF worker pool', () => {
       else process.env.NODE_OPTIONS = options;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('does not count its wait for a CPU against a task: one starved of CPU is given up as the machine\'s fault (tried again), not refused', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [worker] = pdfPoolStatus().pids;
+    expect(sampleWorker(worker!)).toEqual({ cpuMs: expect.any(Number), asleep: expect.any(Boolean) });
+    // The worker shares one core with two busy processes, at the lowest priority: it gets
+    // under 1 % of the core, and waits for it nearly all the time.
+    const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      for (const pid of [worker!, ...hogs.map((hog) => hog.pid!)]) execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+      setPriority(worker!, 19);
+      const error = await inspectPdf(await plainPdf(), LIMITS, { timeoutMs: 300 }).then(() => null, (err: unknown) => err);
+      expect(error).toMatchObject({ kind: 'transient', code: 'pdf_worker_starved' });
+      expect((error as Error).message).toMatch(/^contract\.pdf was not read: in \d+\.\d s the PDF worker got a CPU for only 0\.\d s, the machine is too busy; it is tried again later$/);
+    } finally {
+      for (const hog of hogs) hog.kill('SIGKILL');
+    }
+    // The starved worker was ended and a fresh one reads the next PDF.
+    await expect.poll(() => alive(worker!), WAIT).toBe(false);
+    expect(await inspect()).toBe(1);
+  });
+
+  it('refuses a task whose worker neither runs nor waits for a CPU (hangs) once its time is up', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [worker] = pdfPoolStatus().pids;
+    process.kill(worker!, 'SIGSTOP');
+    const error = await inspectPdf(await plainPdf(), LIMITS, { timeoutMs: 500 }).then(() => null, (err: unknown) => err);
+    expect(error).toMatchObject({ kind: 'input', code: 'pdf_too_complex' });
+    expect((error as Error).message).toContain('reading it takes more than 0.5 s');
+    await expect.poll(() => alive(worker!), WAIT).toBe(false);
+    expect(sampleWorker(worker!)).toBeNull();
   });
 
   it('ends its workers when stopped', async () => {

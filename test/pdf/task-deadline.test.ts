@@ -1,0 +1,84 @@
+// When a PDF task is over its limit (task-deadline.ts): the time counted is the worker's own —
+// CPU time, and time seen asleep — never its wait for a CPU, so a task slowed by a busy
+// machine is not refused as "too complex", a spinning or hanging one is, and one starved of
+// CPU for several times its limit is given up as the machine's fault. Timers are faked; the
+// worker's samples are told by the test.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SAMPLE_MS, watchTaskDeadline, type WorkerSample } from '../../src/pdf/task-deadline.ts';
+
+const LIMIT = 1_000;
+const STARVED_AFTER = 6_000;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A watch of a worker whose state the test sets; what it decided, in order. */
+function watch(initial: WorkerSample | null) {
+  let worker = initial;
+  const decided: string[] = [];
+  const cancel = watchTaskDeadline({
+    limitMs: LIMIT, starvedAfterMs: STARVED_AFTER, sample: () => worker,
+    onOverLimit: () => decided.push(`over limit at ${Date.now()}`),
+    onStarved: ({ ownMs, wallMs }) => decided.push(`starved: own ${ownMs} ms in ${wallMs} ms`),
+  });
+  /** Lets `ms` pass, the worker using `cpuShare` of it on a CPU (the rest waiting for one, unless asleep). */
+  const pass = (ms: number, how: { cpuShare?: number; asleep?: boolean } = {}) => {
+    for (let t = 0; t < ms; t += SAMPLE_MS) {
+      worker = worker && { cpuMs: worker.cpuMs + SAMPLE_MS * (how.cpuShare ?? 0), asleep: how.asleep ?? false };
+      vi.advanceTimersByTime(SAMPLE_MS);
+    }
+  };
+  return { decided, cancel, pass };
+}
+
+describe('the PDF task deadline', () => {
+  it('refuses a task that spent its limit on a CPU', () => {
+    vi.setSystemTime(0);
+    const { decided, pass } = watch({ cpuMs: 5_000, asleep: false });
+    pass(LIMIT - SAMPLE_MS, { cpuShare: 1 });
+    expect(decided).toEqual([]);
+    pass(SAMPLE_MS, { cpuShare: 1 });
+    expect(decided).toEqual([`over limit at ${LIMIT}`]);
+  });
+
+  it('refuses a task whose worker sleeps its limit away (a parser awaiting what never comes)', () => {
+    vi.setSystemTime(0);
+    const { decided, pass } = watch({ cpuMs: 0, asleep: true });
+    pass(LIMIT / 2, { cpuShare: 0.2 });
+    pass(LIMIT, { asleep: true });
+    expect(decided).toEqual([`over limit at ${LIMIT / 2 + 0.9 * LIMIT}`]);
+  });
+
+  it('does not count the time the worker waited for a CPU: a task slowed to a tenth runs on', () => {
+    const { decided, pass } = watch({ cpuMs: 0, asleep: false });
+    pass(5 * LIMIT, { cpuShare: 0.1 });
+    expect(decided).toEqual([]);
+  });
+
+  it('gives a task up as starved when it could not use its limit before STARVED_AFTER passed', () => {
+    const { decided, pass } = watch({ cpuMs: 0, asleep: false });
+    pass(2 * STARVED_AFTER, { cpuShare: 0.1 });
+    expect(decided).toEqual([`starved: own ${STARVED_AFTER * 0.1} ms in ${STARVED_AFTER} ms`]);
+  });
+
+  it('decides nothing once cancelled (the task answered)', () => {
+    const { decided, cancel, pass } = watch({ cpuMs: 0, asleep: false });
+    pass(LIMIT / 2, { cpuShare: 1 });
+    cancel();
+    pass(2 * STARVED_AFTER, { cpuShare: 1 });
+    expect(decided).toEqual([]);
+  });
+
+  it('falls back to the clock where /proc does not tell', () => {
+    vi.setSystemTime(0);
+    const { decided } = watch(null);
+    vi.advanceTimersByTime(LIMIT - 1);
+    expect(decided).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(decided).toEqual([`over limit at ${LIMIT}`]);
+  });
+});
