@@ -69,8 +69,8 @@ export function sampleTree(root: number): MemorySample {
 
 export interface MemorySampler {
   samples: MemorySample[];
-  /** The largest tree RSS and the largest tree PSS sampled between `from` and `to` (NaN: none). */
-  peak(from?: number, to?: number): { rss: number; pss: number };
+  /** The largest tree RSS, tree PSS and main-process RSS sampled between `from` and `to` (NaN: none). */
+  peak(from?: number, to?: number): { rss: number; pss: number; mainRss: number };
   stop(): MemorySample[];
 }
 
@@ -86,8 +86,8 @@ export function startSampler(root: number, intervalMs = 100): MemorySampler {
     samples,
     peak(from = 0, to = Number.POSITIVE_INFINITY) {
       const inside = samples.filter((s) => s.at >= from && s.at <= to);
-      if (inside.length === 0) return { rss: Number.NaN, pss: Number.NaN };
-      return { rss: Math.max(...inside.map((s) => s.rss)), pss: Math.max(...inside.map((s) => s.pss)) };
+      if (inside.length === 0) return { rss: Number.NaN, pss: Number.NaN, mainRss: Number.NaN };
+      return { rss: Math.max(...inside.map((s) => s.rss)), pss: Math.max(...inside.map((s) => s.pss)), mainRss: Math.max(...inside.map((s) => s.mainRss)) };
     },
     stop() {
       clearInterval(timer);

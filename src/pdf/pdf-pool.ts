@@ -34,10 +34,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SignrelayError, type ErrorKind } from '../errors.ts';
+import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
 import type { SentCopy } from './verify-signed-copy.ts';
@@ -109,6 +110,8 @@ export interface PdfTaskMessage {
   maxBufferBytes: number;
   /** The worker ends itself this long after the task started, should the daemon be gone and unable to kill it. */
   selfDeadlineMs: number;
+  /** Where the worker writes the large byte arrays of its answer (spill-bytes.ts). */
+  spillDir: string;
 }
 
 export interface SerializedError {
@@ -180,6 +183,8 @@ let running = 0;
 let startedTotal = 0;
 const waiting: Array<() => void> = [];
 let nextId = 1;
+/** Large byte arrays go to and from the workers as files here (spill-bytes.ts). */
+const spill = spillDirectory();
 /** Warm workers in a row that died before their first task; their replacement waits longer each time. */
 let startFailures = 0;
 let replenishTimer: NodeJS.Timeout | undefined;
@@ -337,9 +342,7 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
   const { child } = pooled;
   const id = nextId++;
   const starvedAfterMs = STARVED_AFTER_LIMITS * limits.timeoutMs;
-  const message: PdfTaskMessage = {
-    id, task, maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * task.bytes.byteLength), selfDeadlineMs: starvedAfterMs + SELF_DEADLINE_GRACE_MS,
-  };
+  const files = `task-${id}`;
 
   return new Promise<T>((resolve, reject) => {
     let settled = false;
@@ -350,6 +353,7 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       child.off('message', onMessage);
       child.off('exit', onExit);
       child.off('error', onError);
+      spill.remove(files);
       if (rss !== null) returnWorker(pooled, rss);
       else child.kill('SIGKILL');
       if ('value' in outcome) resolve(outcome.value);
@@ -363,8 +367,18 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
     });
     const onMessage = (reply: PdfTaskReply) => {
       if (reply.id !== id) return;
-      if (reply.ok) settle({ value: reply.value as T }, reply.rss);
-      else settle({ error: deserialize(reply.error) }, reply.rss);
+      if (!reply.ok) {
+        settle({ error: deserialize(reply.error) }, reply.rss);
+        return;
+      }
+      let value: T;
+      try {
+        value = unspillBytes(reply.value as T);
+      } catch (err) {
+        settle({ error: new Error(`the PDF worker's answer could not be read: ${describeError(err)}`, { cause: err }) }, reply.rss);
+        return;
+      }
+      settle({ value }, reply.rss);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       // V8 aborts a process whose heap is full (SIGABRT, or exit code 134 through a shell).
@@ -380,6 +394,16 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
     child.on('message', onMessage);
     child.on('exit', onExit);
     child.on('error', onError);
+    let message: PdfTaskMessage;
+    try {
+      message = {
+        id, task: spillBytes(task, spill.path, `${files}-in`), spillDir: spill.path(),
+        maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largestBytes(task)), selfDeadlineMs: starvedAfterMs + SELF_DEADLINE_GRACE_MS,
+      };
+    } catch (err) {
+      settle({ error: new Error(`the PDF could not be handed to its worker: ${describeError(err)}`, { cause: err }) }, 0);
+      return;
+    }
     child.send(message, (err) => {
       if (err) onError(err);
     });

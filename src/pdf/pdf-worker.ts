@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
+import { spillBytes, unspillBytes } from './spill-bytes.ts';
 import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
 const WATCHDOG_INTERVAL_MS = 500;
@@ -60,14 +61,15 @@ async function drain(): Promise<void> {
   }
 }
 
-async function run({ id, task, maxBufferBytes, selfDeadlineMs }: PdfTaskMessage): Promise<PdfTaskReply> {
+async function run({ id, task, maxBufferBytes, selfDeadlineMs, spillDir }: PdfTaskMessage): Promise<PdfTaskReply> {
   cap.setMaxBytes(maxBufferBytes);
   cap.takeRefused();
   watchdog.postMessage(selfDeadlineMs);
   let result: unknown;
   let failure: unknown;
   try {
-    result = await runTask(task);
+    // Large arrays come as files, and go back as files (spill-bytes.ts).
+    result = spillBytes(await runTask(unspillBytes(task)), () => spillDir, `task-${id}-out`);
   } catch (err) {
     failure = err;
   } finally {

@@ -5,17 +5,48 @@
 // after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause; a task's time
 // limit does not count the worker's wait for a CPU, and a hang is refused. Waits are on the pool's own status, not on time.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { inspectPdf } from '../../src/pdf/pdf-tasks.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import { SPILL_MIN_BYTES } from '../../src/pdf/spill-bytes.ts';
+import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { sampleWorker } from '../../src/pdf/task-deadline.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+/** This file's own temporary directory: the pool's spill directory is made in it (each test file runs in a process of its own). */
+const SPILL_TMP = mkdtempSync(join(tmpdir(), 'pdf-pool-test-'));
+process.env.TMPDIR = SPILL_TMP;
+afterAll(() => rmSync(SPILL_TMP, { recursive: true, force: true }));
+
+function stampInput(): StampInput {
+  return {
+    token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C',
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
+    request: { fileName: 'scan.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
+    stamping: configSchema.shape.stamping.parse(undefined),
+  };
+}
+
+/** A one-page PDF about `bytes` long: an unfiltered image of random bytes, as a scan would be. */
+async function pdfWithImage(bytes: number): Promise<Uint8Array> {
+  const { PDFDocument, drawObject } = await import('pdf-lib');
+  const doc = await PDFDocument.create();
+  const side = Math.ceil(Math.sqrt(bytes / 3));
+  const image = doc.context.register(doc.context.stream(randomBytes(side * side * 3), {
+    Type: 'XObject', Subtype: 'Image', Width: side, Height: side, ColorSpace: 'DeviceRGB', BitsPerComponent: 8,
+  }));
+  const page = doc.addPage([595, 842]);
+  page.pushOperators(drawObject(page.node.newXObject('Scan', image)));
+  return doc.save();
+}
 const WAIT = { timeout: 60_000, interval: 20 };
 
 afterEach(() => {
@@ -184,6 +215,26 @@ describe('the warm PDF worker pool', () => {
     expect((error as Error).message).toContain('reading it takes more than 0.5 s');
     await expect.poll(() => alive(worker!), WAIT).toBe(false);
     expect(sampleWorker(worker!)).toBeNull();
+  });
+
+  it('hands a large PDF to its worker and takes the stamped one back as files, and leaves none behind', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    expect(await inspect()).toBe(1);
+    // The spill directory (spill-bytes.ts) is under this file's own TMPDIR; watch what passes through it.
+    const [dir, ...more] = readdirSync(SPILL_TMP).filter((name) => name.startsWith('signrelay-pdf-'));
+    expect(more).toEqual([]);
+    const seen = new Set<string>();
+    const watcher = watch(join(SPILL_TMP, dir!), (_event, name) => name && seen.add(name.replace(/^task-\d+-/, 'task-N-')));
+    try {
+      const big = await pdfWithImage(SPILL_MIN_BYTES + 100_000);
+      const stamped = await stampPdf(big, stampInput());
+      expect(stamped.byteLength).toBeGreaterThan(big.byteLength);
+      expect(await readTokenFromPdf(stamped)).toBe(TOKEN);
+      await expect.poll(() => [...seen].sort(), WAIT).toEqual(['task-N-in-0', 'task-N-out-0']);
+    } finally {
+      watcher.close();
+    }
+    expect(readdirSync(join(SPILL_TMP, dir!))).toEqual([]);
   });
 
   it('ends its workers when stopped', async () => {

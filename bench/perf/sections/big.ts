@@ -38,6 +38,7 @@ export async function bigSection(ctx: BenchContext): Promise<void> {
     book.add({ key: 'big.intake', label: 'intake of the 20 MB PDF', value: Math.max(...intake), format: seconds, note });
     book.add({ key: 'big.completion', label: 'completion of the 20 MB PDF', value: completion.length < runs ? Number.POSITIVE_INFINITY : Math.max(...completion), format: seconds, ...atMost(1_000, seconds) });
     book.add({ key: 'memory.big.rss', label: 'RSS peak around the 20 MB PDF, sum over the tree — the verdict', value: peak.rss, format: megabytes, ...atMost(400e6, megabytes) });
+    book.add({ key: 'memory.big.main-rss', label: 'RSS peak of the daemon\'s main process alone, same samples (shown, not judged)', value: peak.mainRss, format: megabytes });
     book.add({ key: 'memory.big.pss', label: 'PSS peak around the 20 MB PDF (shown, not judged)', value: peak.pss, format: megabytes });
   } finally {
     sampler.stop();

@@ -1,0 +1,99 @@
+// Large byte arrays travel between the daemon and a PDF worker as files, not through the IPC
+// channel: structured clone over the pipe copies an array into a serialisation buffer on one
+// side and gathers and copies it again on the other, and a 20 MB PDF sent and stamped cost
+// the daemon ~100 MB at its peak for each task (three such arrays for a signed copy's check).
+// A file costs the reader one buffer of the file's size. The files live in one private
+// directory (mkdtemp: mode 0700), are named after the task, and the daemon removes them when
+// the task is over, whatever its outcome (pdf-pool.ts).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Arrays from this size on go by file. */
+export const SPILL_MIN_BYTES = 1024 * 1024;
+
+/** What stands in for an array in a message: the file holding its bytes. */
+interface SpilledBytes {
+  spilledBytes: string;
+}
+
+const isSpilled = (value: unknown): value is SpilledBytes =>
+  typeof value === 'object' && value !== null && typeof (value as SpilledBytes).spilledBytes === 'string' && Object.keys(value).length === 1;
+
+/**
+ * A copy of `value` (plain objects and arrays, as messages are) with every byte array of at
+ * least SPILL_MIN_BYTES written to `dir` as `${prefix}-N` and replaced by its file's name.
+ */
+export function spillBytes<T>(value: T, dir: () => string, prefix: string): T {
+  let n = 0;
+  const walk = (item: unknown): unknown => {
+    if (item instanceof Uint8Array) {
+      if (item.byteLength < SPILL_MIN_BYTES) return item;
+      const file = join(dir(), `${prefix}-${n++}`);
+      writeFileSync(file, item);
+      return { spilledBytes: file } satisfies SpilledBytes;
+    }
+    if (Array.isArray(item)) return item.map(walk);
+    if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
+      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
+    }
+    return item;
+  };
+  return walk(value) as T;
+}
+
+/** `value` with each spilled array read back from its file (the files stay: their owner removes them). */
+export function unspillBytes<T>(value: T): T {
+  const walk = (item: unknown): unknown => {
+    if (isSpilled(item)) {
+      // A plain Uint8Array, as structured clone would have given.
+      const file = readFileSync(item.spilledBytes);
+      return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+    }
+    if (Array.isArray(item)) return item.map(walk);
+    if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
+      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
+    }
+    return item;
+  };
+  return walk(value) as T;
+}
+
+/** The size of the largest byte array in `value`. */
+export function largestBytes(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return Math.max(0, ...value.map(largestBytes));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Math.max(0, ...Object.values(value).map(largestBytes));
+  }
+  return 0;
+}
+
+/**
+ * The directory spilled files go to, made when first needed and removed when the process
+ * exits (under SIGKILL it stays, holding at most the files of the tasks then running; the
+ * service's PrivateTmp= goes with the service). `remove` deletes one task's files.
+ */
+export function spillDirectory(): { path(): string; remove(prefix: string): void; close(): void } {
+  let dir: string | undefined;
+  const close = () => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  };
+  return {
+    path() {
+      if (dir === undefined) {
+        dir = mkdtempSync(join(tmpdir(), 'signrelay-pdf-'));
+        process.once('exit', close);
+      }
+      return dir;
+    },
+    remove(prefix) {
+      if (dir === undefined) return;
+      for (const file of readdirSync(dir)) {
+        if (file.startsWith(`${prefix}-`)) rmSync(join(dir, file), { force: true });
+      }
+    },
+    close,
+  };
+}
