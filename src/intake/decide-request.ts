@@ -126,10 +126,10 @@ function distinctSigners(signers: OwnSigner[]): Signer[] {
  * way on every retry: it is rejected (without a reply — we may not even know who sent it)
  * instead of being retried.
  */
-export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date, plan?: StampPlan): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
+export async function decideFromSource(source: Buffer, policy: IntakePolicy, now: Date, plan?: StampPlan, parts?: ReadonlyMap<string, Buffer>): Promise<{ mail: ParsedMail | undefined; decision: RequestDecision }> {
   let mail: ParsedMail;
   try {
-    mail = await readRequestMail(source);
+    mail = await readRequestMail(source, parts);
   } catch (err) {
     return { mail: undefined, decision: { action: 'reject', reply: false, reason: `the mail could not be read (${describeError(err)})` } };
   }

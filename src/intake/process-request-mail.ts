@@ -30,6 +30,8 @@ import { reportRefusalOnRecord } from './refusal-on-record.ts';
 import { planStamps, sameStamp, type StampPlan } from './stamp-plan.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
+/** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
+export const READ_IN_PARTS_ABOVE_BYTES = 4 * 1024 * 1024;
 
 export interface RequestIntakeDeps {
   /** Asks the instance which record a watermark belongs to (check-watermark.ts). */
@@ -66,12 +68,20 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
 
     // Never download an oversize mail: decide from its headers alone.
     const oversize = message.size > deps.config.limits.max_mail_bytes;
+    // A large mail is read in parts, each attachment on its own: never the whole mail in
+    // memory, nor its base64 through the parser. (A mail without a Message-ID is known by its
+    // whole content — see below — so it is read whole.)
+    if (!oversize && message.messageId !== null && message.size > READ_IN_PARTS_ABOVE_BYTES) {
+      const { outline, parts } = await message.fetchInParts();
+      log.debug('request mail read in parts', { size: message.size, parts: parts.size });
+      return decideAndCommit(message, message.messageId, { source: outline, parts }, false, log);
+    }
     const source = oversize ? await message.fetchHeaders() : await message.fetchSource();
     // A mail without a Message-ID is known by its content, so a copy of it (after a
     // UIDVALIDITY change, say) is still recognised.
     const messageId = message.messageId ?? (oversize ? null : `<sha256.${sha256(source)}@signrelay.invalid>`);
-    if (message.messageId) return decideAndCommit(message, messageId, source, oversize, log);
-    return sameMail.run(messageId, async () => duplicateOf(message, messageId, log) ?? decideAndCommit(message, messageId, source, oversize, log));
+    if (message.messageId) return decideAndCommit(message, messageId, { source }, oversize, log);
+    return sameMail.run(messageId, async () => duplicateOf(message, messageId, log) ?? decideAndCommit(message, messageId, { source }, oversize, log));
   }
 
   /** A mail whose Message-ID was seen before is filed where the first one went. */
@@ -83,11 +93,11 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     return { moveTo: earlier.folder };
   }
 
-  async function decideAndCommit(message: WatchedMessage, messageId: string | null, source: Buffer, oversize: boolean, log: Logger): Promise<WatcherOutcome> {
+  async function decideAndCommit(message: WatchedMessage, messageId: string | null, { source, parts }: { source: Buffer; parts?: Map<string, Buffer> }, oversize: boolean, log: Logger): Promise<WatcherOutcome> {
     const plan = planStamps(deps.config, deps.provider.capabilities.textTags);
     const decided = oversize
       ? await decideOversize(source, message.size, deps.policy, now())
-      : await decideFromSource(source, deps.policy, now(), plan);
+      : await decideFromSource(source, deps.policy, now(), plan, parts);
     const mail = decided.mail;
     let decision = decided.decision;
     if (decision.action === 'request') decision = await settleWatermark(decision, log);

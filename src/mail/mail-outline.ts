@@ -3,7 +3,9 @@
 // the recipients, the text and every attachment's name and type. Built from what IMAP serves
 // without downloading the whole message (BODYSTRUCTURE, then BODY[n.MIME] and the text
 // parts' BODY[n]). The completion watcher reads a mail with a 20 MB signed PDF this way when
-// the PDF's bytes are not needed. Pure: the structure and the fetched pieces in, bytes out.
+// the PDF's bytes are not needed; the request watcher reads a large request this way with
+// each attachment downloaded on its own and a placeholder in its place. Pure: the structure
+// and the fetched pieces in, bytes out.
 import type { MessageStructureObject } from 'imapflow';
 
 /** The pieces to fetch: each leaf's MIME header, and the body of each text leaf. */
@@ -20,16 +22,28 @@ export function canOutline(structure: MessageStructureObject | undefined): struc
   return structure !== undefined && structure.type.toLowerCase().startsWith('multipart/') && leavesOf(structure).length > 0;
 }
 
+/** The leaves that are not text a reader sees (attachments, inline images, attached messages): their part numbers. */
+export function otherParts(structure: MessageStructureObject): string[] {
+  return leavesOf(structure).filter((leaf) => !isTextLeaf(leaf)).map((leaf) => leaf.part!);
+}
+
 /**
  * The outline as a message: the header (its Content-Type replaced by a multipart/mixed of our
- * boundary), then each leaf in order — its MIME header, and its body if it is text.
+ * boundary), then each leaf in order — its MIME header, and its body if it is text. A leaf
+ * named in `stand` (part → text) has that text as its body, unencoded: a placeholder for
+ * bytes fetched on their own, which the reader puts in its place (read-request-mail.ts).
  */
-export function buildOutline(header: Buffer, structure: MessageStructureObject, pieces: Map<string, Buffer>, boundary: string): Buffer {
-  const top = withoutContentType(header.toString('latin1'));
+export function buildOutline(header: Buffer, structure: MessageStructureObject, pieces: Map<string, Buffer>, boundary: string, stand = new Map<string, string>()): Buffer {
+  const top = withoutHeaders(header.toString('latin1'), /^(content-type|content-transfer-encoding)\s*:/i);
   const chunks = [`${top}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`];
   for (const leaf of leavesOf(structure)) {
-    const mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
-    const body = isTextLeaf(leaf) ? pieces.get(leaf.part!)?.toString('latin1') ?? '' : '';
+    let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
+    let body = isTextLeaf(leaf) ? pieces.get(leaf.part!)?.toString('latin1') ?? '' : '';
+    const placeholder = stand.get(leaf.part!);
+    if (placeholder !== undefined) {
+      mime = `${withoutHeaders(mime, /^content-transfer-encoding\s*:/i)}Content-Transfer-Encoding: 7bit\r\n`;
+      body = placeholder;
+    }
     chunks.push(`--${boundary}\r\n${mime.replace(/(\r?\n)*$/, '\r\n\r\n')}${body}\r\n`);
   }
   chunks.push(`--${boundary}--\r\n`);
@@ -48,8 +62,8 @@ function isTextLeaf(leaf: MessageStructureObject): boolean {
   return (type === 'text/plain' || type === 'text/html') && leaf.disposition?.toLowerCase() !== 'attachment';
 }
 
-/** The header block without Content-Type and Content-Transfer-Encoding (folded lines included), ending in one CRLF. */
-function withoutContentType(header: string): string {
+/** The header block without the fields `drop` matches (folded lines included), ending in one CRLF. */
+function withoutHeaders(header: string, drop: RegExp): string {
   const lines = header.replace(/(\r?\n)+$/, '').split(/\r?\n/);
   const kept: string[] = [];
   let skipping = false;
@@ -58,7 +72,7 @@ function withoutContentType(header: string): string {
       if (!skipping) kept.push(line);
       continue;
     }
-    skipping = /^(content-type|content-transfer-encoding)\s*:/i.test(line);
+    skipping = drop.test(line);
     if (!skipping) kept.push(line);
   }
   return `${kept.join('\r\n')}\r\n`;

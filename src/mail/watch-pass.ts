@@ -8,9 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
-import { buildOutline, canOutline, outlineParts } from './mail-outline.ts';
+import { buildOutline, canOutline, otherParts, outlineParts } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
-import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
+import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
+
+/** How much of a part one FETCH asks for when a part is downloaded on its own. */
+const PART_CHUNK_BYTES = 1024 * 1024;
 
 export type Guard = <T>(operation: Promise<T>) => Promise<T>;
 
@@ -99,6 +102,32 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     // A boundary the sender cannot know, so no line of a text part can end a part early or start one.
     return buildOutline(headers, bodyStructure, pieces, `signrelay-outline-${randomUUID()}`);
   };
+  /** One part, decoded (imapflow's download: partial FETCHes of PART_CHUNK_BYTES, decoded as they come). */
+  const downloadPart = async (part: string): Promise<Buffer> => {
+    if (!inHand) throw new SignrelayError('permanent', 'imap_source_outside_handler', `Message UID ${meta.uid} was downloaded after its handler returned.`);
+    const { content } = await guard(client.download(String(meta.uid), part, { uid: true, chunkSize: PART_CHUNK_BYTES }));
+    if (!content) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    const chunks: Buffer[] = [];
+    await guard(new Promise<void>((resolve, reject) => {
+      content.on('data', (chunk: Buffer) => chunks.push(chunk));
+      content.once('end', resolve);
+      content.once('error', reject);
+    }));
+    ctx.heartbeat();
+    return Buffer.concat(chunks);
+  };
+  const inParts = async (): Promise<MessageInParts> => {
+    const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
+    if (!headers || !canOutline(bodyStructure)) return { outline: await download('source'), parts: new Map() };
+    const { mime, bodies } = outlineParts(bodyStructure);
+    const { bodyParts } = await fetch({ bodyParts: [...mime, ...bodies] });
+    const pieces = new Map([...(bodyParts ?? [])].map(([key, value]) => [key.toUpperCase(), value]));
+    const nonce = randomUUID();
+    const stand = new Map(otherParts(bodyStructure).map((part) => [part, `signrelay-part-${nonce}-${part}`]));
+    const parts = new Map<string, Buffer>();
+    for (const [part, placeholder] of stand) parts.set(placeholder, await downloadPart(part));
+    return { outline: buildOutline(headers, bodyStructure, pieces, `signrelay-outline-${nonce}`, stand), parts };
+  };
   const sender = meta.envelope?.from?.[0]?.address;
   const message: WatchedMessage = {
     mailbox: ctx.mailbox,
@@ -111,6 +140,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     fetchSource: () => download('source'),
     fetchHeaders: () => download('headers'),
     fetchOutline: outline,
+    fetchInParts: inParts,
   };
   return { message, setInHand: (value) => (inHand = value) };
 }

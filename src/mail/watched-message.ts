@@ -24,6 +24,19 @@ export interface WatchedMessage {
    * is downloaded whole. Same validity.
    */
   fetchOutline(): Promise<Buffer>;
+  /**
+   * Downloads the message in pieces, never whole: the outline, with each part that is not
+   * text downloaded on its own and decoded, and a placeholder standing in the outline's body
+   * of that part (a text no sender can guess). A message of one part is downloaded whole.
+   * Same validity.
+   */
+  fetchInParts(): Promise<MessageInParts>;
+}
+
+export interface MessageInParts {
+  outline: Buffer;
+  /** Placeholder → the part's decoded bytes. */
+  parts: Map<string, Buffer>;
 }
 
 /**

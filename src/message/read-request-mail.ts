@@ -32,8 +32,22 @@ const PARSE_OPTIONS: SimpleParserOptions & { ignoreEmbedded: boolean } = {
   ignoreEmbedded: true,
 };
 
-export async function readRequestMail(raw: Buffer | string): Promise<ParsedMail> {
-  return expandForwardedMessages(await simpleParser(raw, PARSE_OPTIONS));
+/**
+ * `parts`: a mail read in parts (WatchedMessage.fetchInParts) — each attachment whose content
+ * is one of its placeholders gets the part's bytes instead, before forwarded messages are
+ * opened.
+ */
+export async function readRequestMail(raw: Buffer | string, parts?: ReadonlyMap<string, Buffer>): Promise<ParsedMail> {
+  const mail = await simpleParser(raw, PARSE_OPTIONS);
+  return expandForwardedMessages(parts && parts.size > 0 ? withParts(mail, parts) : mail);
+}
+
+function withParts(mail: ParsedMail, parts: ReadonlyMap<string, Buffer>): ParsedMail {
+  const attachments = mail.attachments.map((attachment) => {
+    const bytes = attachment.content.length < 200 ? parts.get(attachment.content.toString('latin1')) : undefined;
+    return bytes ? { ...attachment, content: bytes, size: bytes.length } : attachment;
+  });
+  return { ...mail, attachments };
 }
 
 /**

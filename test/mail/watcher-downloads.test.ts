@@ -4,7 +4,8 @@
 // fetchOutline): a completion-like mail with a text part, an HTML part and
 // a 600 KB PDF comes back as a few KB that still carry the subject, the recipients, both text
 // parts and the PDF's name and type (and no part a text forges) — and a mail of one part
-// comes back whole.
+// comes back whole. A large request read in parts (fetchInParts): the same outline, with each
+// attachment downloaded on its own, decoded, and put back in its place by the reader.
 //
 // A watcher keeps nothing of a mail once it is filed: each mail's source, downloaded for its
 // handler, is garbage as soon as the handler is done — while the IMAP session goes on. (It
@@ -92,6 +93,36 @@ describe('fetchOutline', () => {
   });
 });
 
+describe('fetchInParts', () => {
+  /** The mail above, with a text file attached that names a placeholder it cannot know. */
+  const withGuess = (id: string) => completionMail(id).replace('--outer--', [
+    '--outer', 'Content-Type: text/plain; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"', '',
+    'signrelay-part-00000000-0000-0000-0000-000000000000-2', '--outer--',
+  ].join('\r\n'));
+
+  it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
+    const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
+    watch(dovecot, 'outline', PASSWORD, {
+      decide: async (message) => {
+        seen.push(await message.fetchInParts());
+        return { moveTo: 'Processed' };
+      },
+    });
+    await dovecot.deliver('outline@corp.example', withGuess('parts'));
+    const { outline, parts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
+    expect(outline.length).toBeLessThan(5_000);
+    expect([...parts.values()].map((bytes) => bytes.length).sort((a, b) => a - b)).toEqual([53, PDF.length]);
+    const mail = await readRequestMail(outline, parts);
+    expect(mail.subject).toBe('Document signed: contract.pdf (ref ABC1234567)');
+    expect(mail.text).toContain('Your document ABC1234567 was signed by Jürgen.');
+    expect(mail.attachments.map((a) => ({ name: a.filename, type: a.contentType, bytes: a.content.length }))).toEqual([
+      { name: 'contract-signed.pdf', type: 'application/pdf', bytes: PDF.length },
+      { name: 'notes.txt', type: 'text/plain', bytes: 53 },
+    ]);
+    expect(mail.attachments[0]!.content.equals(PDF)).toBe(true);
+    expect(mail.attachments[1]!.content.toString()).toBe('signrelay-part-00000000-0000-0000-0000-000000000000-2');
+  });
+});
 
 describe('a watcher\'s memory', () => {
   it('holds no downloaded mail after its handler is done, with the session still open', async () => {

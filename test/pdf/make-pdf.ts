@@ -1,8 +1,9 @@
 // Test PDFs built with pdf-lib: plain documents of any size and page count, documents with
 // the requester's own smart tags, and the realistic contract the committed fixtures come
 // from (make-fixtures.ts). Helvetica only, so the tests' own PDFs never depend on the
-// stamping font.
-import { degrees, PDFDocument, PageSizes, StandardFonts } from 'pdf-lib';
+// stamping font. And a scan-like PDF of a given size.
+import { randomBytes } from 'node:crypto';
+import { degrees, drawObject, PDFDocument, PageSizes, StandardFonts } from 'pdf-lib';
 
 /** Fixed dates keep generated files byte-stable (committed fixtures stay unchanged). */
 const FIXED_DATE = new Date('2026-01-15T09:00:00Z');
@@ -90,4 +91,16 @@ export function makeTaggedContract(): Promise<Uint8Array> {
   page2.splice(9, 1, REQUESTER_TAGS[0]!);
   page2.splice(13, 1, REQUESTER_TAGS[1]!);
   return makePdf({ pages: [CONTRACT_PAGE_1, page2], title: 'Services Agreement (tagged)' });
+}
+
+/** A one-page PDF about `bytes` long: an unfiltered image of random bytes, as a scan would be (nothing to compress away). */
+export async function scannedPdf(bytes: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const side = Math.ceil(Math.sqrt(bytes / 3));
+  const image = doc.context.register(doc.context.stream(randomBytes(side * side * 3), {
+    Type: 'XObject', Subtype: 'Image', Width: side, Height: side, ColorSpace: 'DeviceRGB', BitsPerComponent: 8,
+  }));
+  const page = doc.addPage([595, 842]);
+  page.pushOperators(drawObject(page.node.newXObject('Scan', image)));
+  return doc.save();
 }

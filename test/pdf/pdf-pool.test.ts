@@ -5,7 +5,6 @@
 // after N tasks or past the memory limit; a worker that cannot start is retried after a growing pause; a task's time
 // limit does not count the worker's wait for a CPU, and a hang is refused. Waits are on the pool's own status, not on time.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool
 import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { sampleWorker } from '../../src/pdf/task-deadline.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
+import { scannedPdf } from './make-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -35,18 +35,6 @@ function stampInput(): StampInput {
   };
 }
 
-/** A one-page PDF about `bytes` long: an unfiltered image of random bytes, as a scan would be. */
-async function pdfWithImage(bytes: number): Promise<Uint8Array> {
-  const { PDFDocument, drawObject } = await import('pdf-lib');
-  const doc = await PDFDocument.create();
-  const side = Math.ceil(Math.sqrt(bytes / 3));
-  const image = doc.context.register(doc.context.stream(randomBytes(side * side * 3), {
-    Type: 'XObject', Subtype: 'Image', Width: side, Height: side, ColorSpace: 'DeviceRGB', BitsPerComponent: 8,
-  }));
-  const page = doc.addPage([595, 842]);
-  page.pushOperators(drawObject(page.node.newXObject('Scan', image)));
-  return doc.save();
-}
 const WAIT = { timeout: 60_000, interval: 20 };
 
 afterEach(() => {
@@ -226,7 +214,7 @@ describe('the warm PDF worker pool', () => {
     const seen = new Set<string>();
     const watcher = watch(join(SPILL_TMP, dir!), (_event, name) => name && seen.add(name.replace(/^task-\d+-/, 'task-N-')));
     try {
-      const big = await pdfWithImage(SPILL_MIN_BYTES + 100_000);
+      const big = await scannedPdf(SPILL_MIN_BYTES + 100_000);
       const stamped = await stampPdf(big, stampInput());
       expect(stamped.byteLength).toBeGreaterThan(big.byteLength);
       expect(await readTokenFromPdf(stamped)).toBe(TOKEN);
