@@ -54,7 +54,8 @@ export interface ProviderTraits {
 export interface UploadInput {
   /** File name as the provider and the signers will see it; carries the request token. */
   fileName: string;
-  bytes: Uint8Array;
+  /** The document: bytes, or a Blob — a file on disk (fs.openAsBlob) is read as it is sent, never held whole. */
+  bytes: Uint8Array | Blob;
   /** Our reference for this document (request token + document number), echoed back. */
   clientReference: string;
 }

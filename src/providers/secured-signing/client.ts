@@ -89,7 +89,8 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       const operation = `upload the document ${input.fileName}`;
       const extension = input.fileName.split('.').pop()?.toLowerCase() ?? '';
       const form = new FormData();
-      form.append('file', new Blob([input.bytes as Uint8Array<ArrayBuffer>], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
+      // A Blob of a Blob refers to it: a file-backed document is still read only as it is sent.
+      form.append('file', new Blob([input.bytes as Uint8Array<ArrayBuffer> | Blob], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
       const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, form, effect: true });
       const doc = parseJson(answer, true) as { Reference?: unknown } | null;
       if (typeof doc?.Reference !== 'string' || doc.Reference === '') throw badResponse(answer.what, 'no document Reference in the answer', undefined, { effect: true });

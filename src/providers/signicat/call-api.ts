@@ -27,7 +27,7 @@ export interface ApiCall {
   /** Path below the base ("/orders/…"), or an absolute URL the API handed out under the base (a resultUri). */
   path: string;
   json?: unknown;
-  pdf?: Uint8Array;
+  pdf?: Uint8Array | Blob;
   /** The call changes something (an upload, an order): a lost answer leaves its outcome unknown. */
   effect?: boolean;
 }
@@ -66,13 +66,13 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
 
 async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer: string): Promise<ApiAnswer> {
   const headers: Record<string, string> = { Authorization: `Bearer ${bearer}`, Accept: 'application/json' };
-  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | Blob | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.pdf) {
     headers['Content-Type'] = 'application/pdf';
-    body = call.pdf as Uint8Array<ArrayBuffer>;
+    body = call.pdf as Uint8Array<ArrayBuffer> | Blob;
   }
   const url = /^https?:\/\//.test(call.path) ? call.path : `${ctx.baseUrl}${call.path}`;
   const started = Date.now();
