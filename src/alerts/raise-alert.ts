@@ -37,11 +37,12 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
     addEvent(db, { requestId: alert.requestId ?? null, kind: 'note', detail: { alert: alert.kind, subject: alert.subject, text: alert.text } }, at);
     deps.logger.warn('operator alert', { alert: alert.kind, requestId: alert.requestId ?? undefined, subject: alert.subject });
     if (config.alerts.to.length === 0) return false;
-    if (alertMailHeldUntil(deps, alert.kind, at)) {
+    const state = alertState(db, alert.kind);
+    if (heldUntil(state, config, at)) {
       db.prepare('UPDATE alert_state SET suppressed = suppressed + 1 WHERE kind = ?').run(alert.kind);
       return false;
     }
-    const held = (db.prepare('SELECT suppressed FROM alert_state WHERE kind = ?').get(alert.kind) as { suppressed: number } | undefined)?.suppressed ?? 0;
+    const held = state?.suppressed ?? 0;
     db.prepare(`INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES (?, ?, 0)
       ON CONFLICT(kind) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0`).run(alert.kind, at.toISOString());
     const footer = held > 0 ? `\n\n${held} more alert(s) of this kind were held back since the last mail; see the audit trail.` : '';
@@ -62,8 +63,20 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
  * then than have it counted as held back (the credential review: the same alert, later).
  */
 export function alertMailHeldUntil(deps: Pick<AlertDeps, 'db' | 'config'>, kind: AlertKind, at: Date): Date | null {
-  const state = deps.db.prepare('SELECT last_sent_at FROM alert_state WHERE kind = ?').get(kind) as { last_sent_at: string } | undefined;
+  return heldUntil(alertState(deps.db, kind), deps.config, at);
+}
+
+interface AlertState {
+  last_sent_at: string;
+  suppressed: number;
+}
+
+function alertState(db: Db, kind: AlertKind): AlertState | undefined {
+  return db.prepare('SELECT last_sent_at, suppressed FROM alert_state WHERE kind = ?').get(kind) as AlertState | undefined;
+}
+
+function heldUntil(state: AlertState | undefined, config: Config, at: Date): Date | null {
   if (!state) return null;
-  const until = Date.parse(state.last_sent_at) + deps.config.alerts.min_interval_minutes * 60_000;
+  const until = Date.parse(state.last_sent_at) + config.alerts.min_interval_minutes * 60_000;
   return until > at.getTime() ? new Date(until) : null;
 }
