@@ -12,7 +12,7 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, listEvents } from '../store/events.ts';
+import { addEvent, countEventsWith } from '../store/events.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { getDocuments, sentDocumentOf, setDocumentCertificate, type RequestRow } from '../store/requests.ts';
 import type { DeliveryDeps } from './deliver-to-servicenow.ts';
@@ -74,5 +74,5 @@ export async function collectCertificates(deps: CertificateDeps, job: JobRow, re
 
 /** How many times this document's certificate was asked for and not given (its `certificateCheck` notes). */
 function failedChecks(deps: Pick<CertificateDeps, 'db'>, requestId: string, seq: number): number {
-  return listEvents(deps.db, requestId).filter((e) => e.kind === 'note' && e.detail?.certificateCheck === seq).length;
+  return countEventsWith(deps.db, requestId, 'note', 'certificateCheck', seq);
 }

@@ -31,6 +31,14 @@ export function addEvent(db: Db, event: NewEvent, now: Date): void {
   });
 }
 
+/** How many of a request's events of `kind` have `field` = `value` in their detail (counted by SQLite, the trail not read). */
+export function countEventsWith(db: Db, requestId: string, kind: NewEvent['kind'], field: string, value: string | number): number {
+  if (!/^\w+$/.test(field)) throw new Error(`not a detail field name: ${field}`);
+  const row = db.prepare(`SELECT count(*) AS n FROM events WHERE request_id = ? AND kind = ? AND json_extract(detail, '$.${field}') = ?`)
+    .get(requestId, kind, value) as { n: number };
+  return row.n;
+}
+
 export function listEvents(db: Db, requestId: string): EventRow[] {
   const rows = db.prepare('SELECT * FROM events WHERE request_id = ? ORDER BY id').all(requestId) as Array<Record<string, unknown>>;
   return rows.map((r) => ({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BlobStore, sha256 } from '../../src/store/blobs.ts';
-import { hasEffect, listEvents, addEvent } from '../../src/store/events.ts';
+import { hasEffect, listEvents, addEvent, countEventsWith } from '../../src/store/events.ts';
 import { dueJobs, enqueueJob, failJob, finishJob, retryJob } from '../../src/store/jobs.ts';
 import { findMessage, findMessageById, markMoved, recordMessage } from '../../src/store/messages.ts';
 import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
@@ -52,6 +52,21 @@ describe('repositories', () => {
     expect(getDocuments(db, id)).toEqual([expect.objectContaining({ seq: 1, fileName: 'contract.pdf', providerRef: null })]);
     expect(listRequests(db, { state: 'received' }).map((r) => r.id)).toEqual([id]);
     expect(listRequests(db, { state: 'sent' })).toEqual([]);
+  });
+
+  it('counts a request\'s events by a field of their detail, in SQL', () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, sample, now);
+    const other = insertRequest(db, { ...sample, token: 'tok456' }, now);
+    for (const [requestId, kind, detail] of [
+      [id, 'note', { certificateCheck: 1 }], [id, 'note', { certificateCheck: 1 }], [id, 'note', { certificateCheck: 2 }],
+      [id, 'effect', { certificateCheck: 1 }], [other, 'note', { certificateCheck: 1 }], [id, 'note', { certificateCheck: '1' }],
+    ] as const) addEvent(db, { requestId, kind, detail }, now);
+    expect(countEventsWith(db, id, 'note', 'certificateCheck', 1)).toBe(2);
+    expect(countEventsWith(db, id, 'note', 'certificateCheck', 2)).toBe(1);
+    expect(countEventsWith(db, id, 'note', 'certificateCheck', '1')).toBe(1);
+    expect(countEventsWith(db, id, 'note', 'certificateCheck', 3)).toBe(0);
+    expect(() => countEventsWith(db, id, 'note', "x') OR 1=1 --", 1)).toThrow(/not a detail field name/);
   });
 
   it('keys messages by mailbox+UIDVALIDITY+UID and by Message-ID', () => {
