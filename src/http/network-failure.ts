@@ -107,3 +107,12 @@ export function notJsonProblem(contentType: string | null): string {
   if (type === 'text/html') return 'the body is an HTML page, not JSON (a proxy\'s or login page?)';
   return `the body is not valid JSON${type ? ` (${type})` : ''}`;
 }
+
+/** A 2xx body parsed as JSON; one that is not JSON is `bad`'s error (a bad response), never a SyntaxError. */
+export function jsonBody(answer: { body: Uint8Array; headers: Headers }, bad: (problem: string, cause: unknown) => Error): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(answer.body));
+  } catch (err) {
+    throw bad(notJsonProblem(answer.headers.get('content-type')), err);
+  }
+}

@@ -10,7 +10,7 @@ import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call
 import { badResponse } from './classify-error.ts';
 import { isSignrelayError, SignrelayError } from '../../errors.ts';
 import { isPdfContent } from '../../pdf/is-pdf.ts';
-import { notJsonProblem } from '../../http/network-failure.ts';
+import { jsonBody } from '../../http/network-failure.ts';
 import { trustingFetch } from '../../http/trusting-fetch.ts';
 import { documentStatusFrom } from './document-status.ts';
 import { resolveEndpoints } from './endpoints.ts';
@@ -43,11 +43,7 @@ const MAX_UPLOAD_MIB_THRESHOLD = 1024;
 
 /** The answer's JSON; anything else is a bad response — for an `effect` call, one whose outcome is unknown. */
 function parseJson(answer: ApiAnswer, effect = false): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(answer.body));
-  } catch (err) {
-    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err, { effect });
-  }
+  return jsonBody(answer, (problem, cause) => badResponse(answer.what, problem, cause, { effect }));
 }
 
 function isoSeconds(date: Date): string {

@@ -14,7 +14,7 @@
 import type { SignicatConfig } from '../../config/schema.ts';
 import { SignrelayError } from '../../errors.ts';
 import { jsonObject, textField } from '../../http/json-fields.ts';
-import { notJsonProblem } from '../../http/network-failure.ts';
+import { jsonBody, notJsonProblem } from '../../http/network-failure.ts';
 import { clientCredentialsGrant } from '../../http/oauth-grants.ts';
 import { namedFailures, type TokenEndpoint } from '../../http/token-endpoint.ts';
 import { createTokenManager, type TokenStore } from '../../http/token-manager.ts';
@@ -45,12 +45,7 @@ function json(answer: ApiAnswer, effect = false): Record<string, unknown> {
 
 /** A 2xx body that must be a JSON list; anything else is a bad response, never a SyntaxError. */
 function jsonList(answer: ApiAnswer, problem: string): unknown[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(answer.body));
-  } catch (err) {
-    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err);
-  }
+  const value = jsonBody(answer, (notJson, cause) => badResponse(answer.what, notJson, cause));
   if (!Array.isArray(value)) throw badResponse(answer.what, problem);
   return value;
 }
