@@ -6,7 +6,7 @@
 // sha256), and the work note in the record's journal (it names the request), before it is
 // done again (record-effects.ts). A note the instance refuses for good (403: no write on
 // the table) is an operator alert, and the signed document is delivered all the same.
-import { statSync } from 'node:fs';
+import { openAsBlob, statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordValue } from '../servicenow/record-text.ts';
+import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
@@ -29,7 +30,7 @@ const MAX_FILE_NAME_CHARS = 120;
 /** The slice of the ServiceNow client delivery needs (the real client satisfies it). */
 export interface ServiceNowApi extends RecordApi {
   listAttachments(table: string, sysId: string, fileName?: string): Promise<Array<{ sysId: string; fileName: string; hash: string }>>;
-  uploadAttachment(input: { table: string; sysId: string; fileName: string; bytes: Uint8Array; contentType?: string }): Promise<{ sysId: string; hash: string }>;
+  uploadAttachment(input: UploadAttachmentInput): Promise<{ sysId: string; hash: string }>;
 }
 
 export interface DeliveryDeps {
@@ -98,7 +99,10 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
     }
   }
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
-  const attachment = await deps.servicenow.uploadAttachment({ table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.get(file.sha256), contentType: file.contentType });
+  // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
+  const attachment = await deps.servicenow.uploadAttachment({
+    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: await openAsBlob(deps.blobs.pathOf(file.sha256)), sha256: file.sha256, contentType: file.contentType,
+  });
   deps.db.transaction(() => {
     settle(attachment.sysId);
     effect(deps, request.id, file.effect, 'done', { attachment: attachment.sysId, hash: attachment.hash });

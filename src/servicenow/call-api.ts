@@ -28,7 +28,7 @@ export interface ApiCall {
   /** Path and query below the instance URL, starting with "/". */
   path: string;
   json?: unknown;
-  bytes?: { data: Uint8Array; contentType: string };
+  bytes?: { data: Uint8Array | Blob; contentType: string };
   /** What a 403/404 means for this call. */
   access?: AccessNeed;
   /** The call changes something (attachment, note): a lost answer leaves its outcome unknown. */
@@ -69,13 +69,13 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   else if (ctx.basicAuthorization !== null) headers.Authorization = ctx.basicAuthorization;
-  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | Blob | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.bytes) {
     headers['Content-Type'] = call.bytes.contentType;
-    body = call.bytes.data as Uint8Array<ArrayBuffer>;
+    body = call.bytes.data as Uint8Array<ArrayBuffer> | Blob;
   }
   const started = Date.now();
   const fields = { method: call.method, path: call.path.split('?')[0] };

@@ -14,7 +14,7 @@ import { notJsonProblem } from '../http/network-failure.ts';
 import { trustingFetch } from '../http/trusting-fetch.ts';
 import { badResponse } from './classify-error.ts';
 import { createTokenManager } from './oauth.ts';
-import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore, WatermarkInfo } from './types.ts';
+import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore, UploadAttachmentInput, WatermarkInfo } from './types.ts';
 
 export interface ServiceNowClientOptions {
   config: ServiceNowConfig;
@@ -186,7 +186,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return found.filter((a) => a.tableSysId === sysId && (fileName === undefined || a.fileName === fileName));
   }
 
-  async function uploadAttachment(input: { table: string; sysId: string; fileName: string; bytes: Uint8Array; contentType?: string }): Promise<AttachmentInfo> {
+  async function uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo> {
     const operation = `attach ${input.fileName} to ${input.table}/${input.sysId}`;
     const query = `table_name=${enc(input.table)}&table_sys_id=${enc(input.sysId)}&file_name=${enc(input.fileName)}`;
     const answer = await callApi(ctx, {
@@ -196,8 +196,8 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       effect: true,
     });
     const info = attachmentInfo(operation, parseResult(answer, true));
-    const local = createHash('sha256').update(input.bytes).digest('hex');
-    if (info.hash !== '' && info.hash !== local) {
+    const local = input.sha256 ?? (input.bytes instanceof Uint8Array ? createHash('sha256').update(input.bytes).digest('hex') : undefined);
+    if (info.hash !== '' && local !== undefined && info.hash !== local) {
       // Not thrown: the attachment exists now, and a retry would only add another copy.
       options.logger?.warn?.('servicenow stored an attachment whose hash differs from ours', { attachment: info.sysId, ours: local, theirs: info.hash });
     }

@@ -28,7 +28,10 @@ export interface UploadAttachmentInput {
   table: string;
   sysId: string;
   fileName: string;
-  bytes: Uint8Array;
+  /** The file: bytes, or a Blob — a file on disk (fs.openAsBlob) is read as it is sent, never held whole. */
+  bytes: Uint8Array | Blob;
+  /** The file's SHA-256 when known (a blob store file is named by it), to compare with the instance's hash without reading the file. */
+  sha256?: string;
   /** Default application/pdf. */
   contentType?: string;
 }

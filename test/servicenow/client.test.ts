@@ -2,6 +2,9 @@
 // (and refusing to guess), attaching with a hash that allows the idempotency check, work
 // notes, and how each failure the instance can answer reaches the caller.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator, type ServiceNowSimulatorOptions } from '../../src/sandbox/servicenow/server.ts';
@@ -121,6 +124,31 @@ describe('attachments and notes', () => {
     expect(listed.some((a) => a.hash === sha256(bytes))).toBe(true);
     expect((await client.listAttachments(ref.table, ref.sysId)).map((a) => a.fileName).sort()).toEqual(['contract-signed.pdf', 'other.pdf']);
     expect(Buffer.from(sim.attachments.get(uploaded.sysId)!.bytes).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('uploads a file on disk as it reads it, and compares the instance\'s hash with the one it was given', async () => {
+    const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const clock = manualClock();
+    sim = await startServiceNowSimulator({ users: { [SN_USER]: SN_PASSWORD }, records: SEED, now: clock.now });
+    const client = createServiceNowClient({
+      config: snConfig(sim.url, basicAuth(SN_PASSWORD)), tokenStore: memoryTokenStore(), now: clock.now,
+      logger: { debug: () => undefined, warn: (message: string, fields?: Record<string, unknown>) => warnings.push({ message, fields }) },
+    });
+    const ref = await client.findRecord('sc_req_item', 'RITM0010001');
+    const dir = mkdtempSync(join(tmpdir(), 'sn-upload-'));
+    try {
+      const bytes = pdf('signed on disk');
+      writeFileSync(join(dir, 'signed.pdf'), bytes);
+      const uploaded = await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'disk.pdf', bytes: await openAsBlob(join(dir, 'signed.pdf')), sha256: sha256(bytes) });
+      expect(uploaded).toMatchObject({ sizeBytes: bytes.length, hash: sha256(bytes) });
+      expect(Buffer.from(sim.attachments.get(uploaded.sysId)!.bytes).equals(Buffer.from(bytes))).toBe(true);
+      expect(warnings).toEqual([]);
+      // A file that is not what its name says: the instance's hash differs, and it is said.
+      await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'odd.pdf', bytes: await openAsBlob(join(dir, 'signed.pdf')), sha256: 'f'.repeat(64) });
+      expect(warnings).toEqual([expect.objectContaining({ message: 'servicenow stored an attachment whose hash differs from ours', fields: expect.objectContaining({ ours: 'f'.repeat(64), theirs: sha256(bytes) }) })]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('adds a work note, or a customer-visible comment', async () => {
