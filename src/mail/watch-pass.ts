@@ -92,15 +92,20 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     if (!content) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
     return content;
   };
-  const outline = async (): Promise<Buffer> => {
+  /** What an outline is built from; null for a message of one part (or nothing to leave out), read whole. */
+  const outlineInput = async () => {
     const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
-    // One part (or nothing to leave out): the whole message.
-    if (!headers || !canOutline(bodyStructure)) return download('source');
+    if (!headers || !canOutline(bodyStructure)) return null;
     const { mime, bodies } = outlineParts(bodyStructure);
     const { bodyParts } = await fetch({ bodyParts: [...mime, ...bodies] });
     const pieces = new Map([...(bodyParts ?? [])].map(([key, value]) => [key.toUpperCase(), value]));
-    // A boundary the sender cannot know, so no line of a text part can end a part early or start one.
-    return buildOutline(headers, bodyStructure, pieces, `signrelay-outline-${randomUUID()}`);
+    // A nonce the sender cannot know: no line of a text part can end a part early or start one, nor name a placeholder.
+    return { headers, bodyStructure, pieces, nonce: randomUUID() };
+  };
+  const outline = async (): Promise<Buffer> => {
+    const input = await outlineInput();
+    if (!input) return download('source');
+    return buildOutline(input.headers, input.bodyStructure, input.pieces, `signrelay-outline-${input.nonce}`);
   };
   /** One part, decoded (imapflow's download: partial FETCHes of PART_CHUNK_BYTES, decoded as they come). */
   const downloadPart = async (part: string): Promise<Buffer> => {
@@ -117,16 +122,12 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     return Buffer.concat(chunks);
   };
   const inParts = async (): Promise<MessageInParts> => {
-    const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
-    if (!headers || !canOutline(bodyStructure)) return { outline: await download('source'), parts: new Map() };
-    const { mime, bodies } = outlineParts(bodyStructure);
-    const { bodyParts } = await fetch({ bodyParts: [...mime, ...bodies] });
-    const pieces = new Map([...(bodyParts ?? [])].map(([key, value]) => [key.toUpperCase(), value]));
-    const nonce = randomUUID();
-    const stand = new Map(otherParts(bodyStructure).map((part) => [part, `signrelay-part-${nonce}-${part}`]));
+    const input = await outlineInput();
+    if (!input) return { outline: await download('source'), parts: new Map() };
+    const stand = new Map(otherParts(input.bodyStructure).map((part) => [part, `signrelay-part-${input.nonce}-${part}`]));
     const parts = new Map<string, Buffer>();
     for (const [part, placeholder] of stand) parts.set(placeholder, await downloadPart(part));
-    return { outline: buildOutline(headers, bodyStructure, pieces, `signrelay-outline-${nonce}`, stand), parts };
+    return { outline: buildOutline(input.headers, input.bodyStructure, input.pieces, `signrelay-outline-${input.nonce}`, stand), parts };
   };
   const sender = meta.envelope?.from?.[0]?.address;
   const message: WatchedMessage = {
