@@ -11,7 +11,7 @@ const QUIET_MS = 3_000;
 export async function readySection(ctx: BenchContext): Promise<void> {
   const runs = ctx.quick ? 2 : 5;
   const readies: number[] = [];
-  const idle = { rss: [] as number[], pss: [] as number[] };
+  const idle = { rss: [] as number[], pss: [] as number[], mainRss: [] as number[] };
   for (let i = 1; i <= runs; i++) {
     const { daemon, readyMs } = await freshDaemon(ctx, `ready-${i}`);
     readies.push(readyMs);
@@ -23,9 +23,11 @@ export async function readySection(ctx: BenchContext): Promise<void> {
     }
     idle.rss.push(median(samples.map((s) => s.rss)));
     idle.pss.push(median(samples.map((s) => s.pss)));
+    idle.mainRss.push(median(samples.map((s) => s.mainRss)));
     await daemon.stop();
   }
   ctx.book.add({ key: 'ready', label: `spawn -> both watchers in IDLE (median of ${runs} fresh daemons)`, value: median(readies), format: seconds, ...atMost(1_000, seconds), note: `runs ${readies.map(seconds).join(' ')}` });
   ctx.book.add({ key: 'memory.idle.rss', label: `RSS idle, sum over the daemon's process tree, ${QUIET_MS / 1000} s after ready (median of ${runs}) — the verdict`, value: median(idle.rss), format: megabytes, ...atMost(120e6, megabytes) });
   ctx.book.add({ key: 'memory.idle.pss', label: 'PSS idle, same samples (shown, not judged)', value: median(idle.pss), format: megabytes });
+  ctx.book.add({ key: 'memory.idle.main-rss', label: 'RSS idle of the daemon\'s main process alone, same samples (shown, not judged)', value: median(idle.mainRss), format: megabytes });
 }
