@@ -8,12 +8,17 @@
 // and the fetched pieces in, bytes out.
 import type { MessageStructureObject } from 'imapflow';
 
-/** The pieces to fetch: each leaf's MIME header, and the body of each text leaf. */
-export function outlineParts(structure: MessageStructureObject): { mime: string[]; bodies: string[] } {
+/**
+ * The pieces to fetch: each leaf's MIME header, and the body of each text leaf — with
+ * `textAttachments`, of every text/* leaf, attached or not (read in parts: a text file keeps
+ * its bytes as they came, where a part downloaded on its own would be converted to UTF-8).
+ */
+export function outlineParts(structure: MessageStructureObject, options: { textAttachments?: boolean } = {}): { mime: string[]; bodies: string[] } {
   const leaves = leavesOf(structure);
+  const withBody = options.textAttachments ? isText : isTextLeaf;
   return {
     mime: leaves.map((leaf) => `${leaf.part}.MIME`),
-    bodies: leaves.filter(isTextLeaf).map((leaf) => leaf.part!),
+    bodies: leaves.filter(withBody).map((leaf) => leaf.part!),
   };
 }
 
@@ -22,9 +27,9 @@ export function canOutline(structure: MessageStructureObject | undefined): struc
   return structure !== undefined && structure.type.toLowerCase().startsWith('multipart/') && leavesOf(structure).length > 0;
 }
 
-/** The leaves that are not text a reader sees (attachments, inline images, attached messages): their part numbers. */
+/** The leaves that are not text/* (attachments, inline images, attached messages): their part numbers. */
 export function otherParts(structure: MessageStructureObject): string[] {
-  return leavesOf(structure).filter((leaf) => !isTextLeaf(leaf)).map((leaf) => leaf.part!);
+  return leavesOf(structure).filter((leaf) => !isText(leaf)).map((leaf) => leaf.part!);
 }
 
 /**
@@ -38,7 +43,8 @@ export function buildOutline(header: Buffer, structure: MessageStructureObject, 
   const chunks = [`${top}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`];
   for (const leaf of leavesOf(structure)) {
     let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
-    let body = isTextLeaf(leaf) ? pieces.get(leaf.part!)?.toString('latin1') ?? '' : '';
+    // A body fetched (outlineParts) is kept as it came; any other is left empty.
+    let body = pieces.get(leaf.part!)?.toString('latin1') ?? '';
     const placeholder = stand.get(leaf.part!);
     if (placeholder !== undefined) {
       mime = `${withoutHeaders(mime, /^content-transfer-encoding\s*:/i)}Content-Transfer-Encoding: 7bit\r\n`;
@@ -54,6 +60,10 @@ export function buildOutline(header: Buffer, structure: MessageStructureObject, 
 function leavesOf(node: MessageStructureObject): MessageStructureObject[] {
   if (node.childNodes && node.type.toLowerCase().startsWith('multipart/')) return node.childNodes.flatMap(leavesOf);
   return node.part ? [node] : [];
+}
+
+function isText(leaf: MessageStructureObject): boolean {
+  return leaf.type.toLowerCase().startsWith('text/');
 }
 
 /** Text a reader sees: text/plain or text/html not marked as an attachment. */

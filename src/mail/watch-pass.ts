@@ -93,10 +93,10 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     return content;
   };
   /** What an outline is built from; null for a message of one part (or nothing to leave out), read whole. */
-  const outlineInput = async () => {
+  const outlineInput = async (options: { textAttachments?: boolean } = {}) => {
     const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
     if (!headers || !canOutline(bodyStructure)) return null;
-    const { mime, bodies } = outlineParts(bodyStructure);
+    const { mime, bodies } = outlineParts(bodyStructure, options);
     const { bodyParts } = await fetch({ bodyParts: [...mime, ...bodies] });
     const pieces = new Map([...(bodyParts ?? [])].map(([key, value]) => [key.toUpperCase(), value]));
     // A nonce the sender cannot know: no line of a text part can end a part early or start one, nor name a placeholder.
@@ -122,7 +122,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     return Buffer.concat(chunks);
   };
   const inParts = async (): Promise<MessageInParts> => {
-    const input = await outlineInput();
+    const input = await outlineInput({ textAttachments: true });
     if (!input) return { outline: await download('source'), parts: new Map() };
     const stand = new Map(otherParts(input.bodyStructure).map((part) => [part, `signrelay-part-${input.nonce}-${part}`]));
     const parts = new Map<string, Buffer>();
