@@ -2,7 +2,7 @@
 // drawText + save (the yardstick), and the daemon's own in-process functions for the work
 // its PDF worker does per request PDF — inspection and stamp in one task, as decide-request.ts
 // asks for it — and, to compare, the two tasks that work once was: inspect, then stamp with
-// the tags inspection found (what `signrelay stamp` still does). The daemon's imports are all in this file: when
+// the tags inspection found (what `signrelay stamp` did too, until it took the one task). The daemon's imports are all in this file: when
 // those functions are renamed or split, adjust them here.
 import { PDFDocument } from 'pdf-lib';
 import { newRequestToken, returnAddress } from '../../src/pdf/build-tags.ts';

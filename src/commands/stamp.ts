@@ -13,7 +13,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { configSchema, type StampingConfig } from '../config/schema.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { newRequestToken, returnAddress } from '../pdf/build-tags.ts';
-import { inspectPdf, stampPdf } from '../pdf/pdf-tasks.ts';
+import { preparePdf, stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampTags } from '../pdf/stamp-tags.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { isEmailAddress, parseSigner, type Signer } from '../signer.ts';
@@ -154,10 +154,6 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       return fail(1, `cannot read ${cmd.input}: ${fileProblem(err)}`);
     }
     const fileName = basename(cmd.input);
-    const facts = await inspectPdf(bytes, { maxPages: settings.maxPages, maxPdfBytes: settings.maxPdfBytes, fileName });
-    if (!facts.hasSignTags && cmd.signers.length === 0) {
-      throw new UsageError(`give at least one --signer "First Last <email>" (${fileName} has no [!Sign.] tags of its own)`);
-    }
     const token = newRequestToken();
     const input = {
       token,
@@ -167,9 +163,19 @@ export async function runStampCommand(args: string[], io: StampCommandIo): Promi
       signers: cmd.signers,
       request: { fileName },
       stamping,
-      ownText: facts,
     };
-    const stamped = await stampPdf(bytes, input);
+    // Inspected and stamped in one task, as the daemon does (prepare-pdf.ts): on the guess that
+    // the document carries its own sign tags exactly when no signer is named.
+    const prepared = await preparePdf(bytes, { maxPages: settings.maxPages, maxPdfBytes: settings.maxPdfBytes, fileName }, input);
+    const { facts } = prepared;
+    if (!facts.hasSignTags && cmd.signers.length === 0) {
+      throw new UsageError(`give at least one --signer "First Last <email>" (${fileName} has no [!Sign.] tags of its own)`);
+    }
+    // A wrong guess (signers named for a document with its own sign tags): the stamp with the
+    // tags known says why it cannot be.
+    const stamped = prepared.stamped && facts.hasSignTags === (cmd.signers.length === 0)
+      ? prepared.stamped
+      : await stampPdf(bytes, { ...input, ownText: facts });
     try {
       await writeFileAtomic(cmd.output, stamped);
     } catch (err) {
