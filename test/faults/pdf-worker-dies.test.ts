@@ -2,10 +2,11 @@
 // request's task (killed: an OOM killer, an operator). The mail is deferred with the
 // worker's death as its reason — one attempt of its five counted, no reply to the requester
 // — and handled on its next attempt by a fresh worker: one request, one upload, one send.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pdfPoolStatus } from '../../src/pdf/pdf-pool.ts';
 import { listRequests } from '../../src/store/requests.ts';
+import { childPids } from '../support/child-pids.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf, startWorld, type World } from '../integration/world.ts';
@@ -19,13 +20,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => world?.close());
 
-/** This process's PDF workers (pdf-pool.ts forks them), from /proc. */
+/** This process's PDF workers (pdf-pool.ts forks them). */
 function pdfWorkers(): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+  return childPids(process.pid).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pdf-worker');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pdf-worker');
     } catch {
       return false;
     }

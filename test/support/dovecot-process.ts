@@ -2,9 +2,10 @@
 // IMAP greeting, stop it the way a real restart would (sessions dropped), never leak it when
 // the test process dies, and small helpers (free ports, running doveadm).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { childPids } from './child-pids.ts';
 import { waitFor } from './wait-for.ts';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -43,23 +44,6 @@ export async function terminate(child: ChildProcess): Promise<void> {
       // already gone
     }
   }
-}
-
-/** PIDs whose parent is `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // "pid (comm) state ppid …" — comm may contain spaces, so split after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
 }
 
 /**
