@@ -21,52 +21,53 @@ const isSpilled = (value: unknown): value is SpilledBytes =>
   typeof value === 'object' && value !== null && typeof (value as SpilledBytes).spilledBytes === 'string' && Object.keys(value).length === 1;
 
 /**
- * A copy of `value` (plain objects and arrays, as messages are) with every byte array of at
- * least SPILL_MIN_BYTES written to `dir` as `${prefix}-N` and replaced by its file's name.
+ * A copy of `value` (plain objects and arrays, as messages are) in which each item `swap`
+ * answers for is replaced by its answer; the walk goes into the rest.
  */
-export function spillBytes<T>(value: T, dir: () => string, prefix: string): T {
-  let n = 0;
+function replaceItems(value: unknown, swap: (item: unknown) => unknown): unknown {
   const walk = (item: unknown): unknown => {
-    if (item instanceof Uint8Array) {
-      if (item.byteLength < SPILL_MIN_BYTES) return item;
-      const file = join(dir(), `${prefix}-${n++}`);
-      writeFileSync(file, item);
-      return { spilledBytes: file } satisfies SpilledBytes;
-    }
+    const swapped = swap(item);
+    if (swapped !== undefined) return swapped;
     if (Array.isArray(item)) return item.map(walk);
     if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
       return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
     }
     return item;
   };
-  return walk(value) as T;
+  return walk(value);
+}
+
+/** A copy of `value` with every byte array of at least SPILL_MIN_BYTES written to `dir` as `${prefix}-N` and replaced by its file's name. */
+export function spillBytes<T>(value: T, dir: () => string, prefix: string): T {
+  let n = 0;
+  return replaceItems(value, (item) => {
+    if (!(item instanceof Uint8Array)) return undefined;
+    if (item.byteLength < SPILL_MIN_BYTES) return item;
+    const file = join(dir(), `${prefix}-${n++}`);
+    writeFileSync(file, item);
+    return { spilledBytes: file } satisfies SpilledBytes;
+  }) as T;
 }
 
 /** `value` with each spilled array read back from its file (the files stay: their owner removes them). */
 export function unspillBytes<T>(value: T): T {
-  const walk = (item: unknown): unknown => {
-    if (isSpilled(item)) {
-      // A plain Uint8Array, as structured clone would have given.
-      const file = readFileSync(item.spilledBytes);
-      return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
-    }
-    if (Array.isArray(item)) return item.map(walk);
-    if (typeof item === 'object' && item !== null && Object.getPrototypeOf(item) === Object.prototype) {
-      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
-    }
-    return item;
-  };
-  return walk(value) as T;
+  return replaceItems(value, (item) => {
+    if (!isSpilled(item)) return undefined;
+    // A plain Uint8Array, as structured clone would have given.
+    const file = readFileSync(item.spilledBytes);
+    return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+  }) as T;
 }
 
 /** The size of the largest byte array in `value`. */
 export function largestBytes(value: unknown): number {
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (Array.isArray(value)) return Math.max(0, ...value.map(largestBytes));
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Math.max(0, ...Object.values(value).map(largestBytes));
-  }
-  return 0;
+  let largest = 0;
+  replaceItems(value, (item) => {
+    if (!(item instanceof Uint8Array)) return undefined;
+    largest = Math.max(largest, item.byteLength);
+    return item;
+  });
+  return largest;
 }
 
 /**
