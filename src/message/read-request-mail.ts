@@ -43,8 +43,10 @@ export async function readRequestMail(raw: Buffer | string, parts?: ReadonlyMap<
 }
 
 function withParts(mail: ParsedMail, parts: ReadonlyMap<string, Buffer>): ParsedMail {
+  // Only content as short as a placeholder can be one: a large attachment is never made a string.
+  const longest = Math.max(...[...parts.keys()].map((placeholder) => placeholder.length));
   const attachments = mail.attachments.map((attachment) => {
-    const bytes = attachment.content.length < 200 ? parts.get(attachment.content.toString('latin1')) : undefined;
+    const bytes = attachment.content.length <= longest ? parts.get(attachment.content.toString('latin1')) : undefined;
     return bytes ? { ...attachment, content: bytes, size: bytes.length } : attachment;
   });
   return { ...mail, attachments };
