@@ -4,8 +4,9 @@
 // the daemon ~100 MB at its peak for each task (three such arrays for a signed copy's check).
 // A file costs the reader one buffer of the file's size. The files live in one private
 // directory (mkdtemp: mode 0700), are named after the task, and the daemon removes them when
-// the task is over, whatever its outcome (pdf-pool.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// the task is over, whatever its outcome (pdf-pool.ts); a daemon that was killed leaves its
+// directory for the next one to remove.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,12 +71,16 @@ export function largestBytes(value: unknown): number {
   return largest;
 }
 
+/** A spill directory's name: the daemon's PID, so a later daemon can tell whose it was. */
+const SPILL_DIR_RE = /^signrelay-pdf-(\d+)-/;
+
 /**
- * The directory spilled files go to, made when first needed and removed when the process
- * exits (under SIGKILL it stays, holding at most the files of the tasks then running; the
- * service's PrivateTmp= goes with the service). `remove` deletes one task's files.
+ * The directory spilled files go to, made when first needed (again, should something have
+ * removed it — a /tmp cleaner) and removed when the process exits. Under SIGKILL it stays,
+ * holding at most the files of the tasks then running: the next daemon to make its own
+ * removes the directories of daemons no longer running. `remove` deletes one task's files.
  */
-export function spillDirectory(): { path(): string; remove(prefix: string): void; close(): void } {
+export function spillDirectory(root?: string): { path(): string; remove(prefix: string): void; close(): void } {
   let dir: string | undefined;
   const close = () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -83,18 +88,52 @@ export function spillDirectory(): { path(): string; remove(prefix: string): void
   };
   return {
     path() {
+      if (dir !== undefined && existsSync(dir)) return dir;
+      // The root is read when first needed, not when the pool module loads (TMPDIR may be set later).
+      const parent = root ?? tmpdir();
       if (dir === undefined) {
-        dir = mkdtempSync(join(tmpdir(), 'signrelay-pdf-'));
+        removeDeadDaemonsDirs(parent);
         process.once('exit', close);
       }
+      dir = mkdtempSync(join(parent, `signrelay-pdf-${process.pid}-`));
       return dir;
     },
     remove(prefix) {
-      if (dir === undefined) return;
+      if (dir === undefined || !existsSync(dir)) return;
       for (const file of readdirSync(dir)) {
         if (file.startsWith(`${prefix}-`)) rmSync(join(dir, file), { force: true });
       }
     },
     close,
   };
+}
+
+/** Removes the spill directories, in `root`, of this user's daemons that are no longer running. */
+export function removeDeadDaemonsDirs(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(SPILL_DIR_RE.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isRunning(pid)) continue;
+    const path = join(root, name);
+    try {
+      if (statSync(path).uid === process.getuid?.()) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove: it is left as it is.
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }

@@ -2,7 +2,8 @@
 // message, each array of SPILL_MIN_BYTES or more is written out and stands as its file's
 // name, smaller ones and everything else stay as they are, and reading back gives the same
 // bytes; one task's files are removed without touching another's.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,5 +66,27 @@ describe('spilling byte arrays to files', () => {
     expect(readdirSync(dir)).toEqual(['task-10-in-0']);
     spill.close();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('removes the directories of daemons no longer running, and makes its own again when it is gone', () => {
+    const root = tempDir();
+    // A process that has ended: its PID is free (and not taken again within this test).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const live = process.ppid;
+    for (const name of [`signrelay-pdf-${dead}-aaaaaa`, `signrelay-pdf-${live}-bbbbbb`, 'signrelay-pdf-notapid', 'other']) {
+      mkdirSync(join(root, name));
+      writeFileSync(join(root, name, 'task-1-in-0'), 'x');
+    }
+    const spill = spillDirectory(root);
+    const dir = spill.path();
+    expect(dir.startsWith(join(root, `signrelay-pdf-${process.pid}-`))).toBe(true);
+    expect(readdirSync(root).sort()).toEqual([`signrelay-pdf-${live}-bbbbbb`, 'signrelay-pdf-notapid', 'other', dir.slice(root.length + 1)].sort());
+
+    rmSync(dir, { recursive: true });
+    spill.remove('task-1');
+    const again = spill.path();
+    expect(existsSync(again)).toBe(true);
+    spill.close();
+    expect(existsSync(again)).toBe(false);
   });
 });
