@@ -21,6 +21,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     expect: { poll: { timeout: 60_000 } },
+    // One TMPDIR for the run, removed at its end (after the compile cache above was placed).
+    globalSetup: ['./test/support/run-tmpdir.ts'],
     // Files run in parallel, each with its own Dovecot/SMTP servers on free ports. Most of a
     // file's time is waiting (Dovecot's IDLE notice, a daemon's start, a job's retry), not
     // CPU: on 2 cores, 2 files at once kept 1.3 cores busy (7.9 min), 4 kept 1.7 busy

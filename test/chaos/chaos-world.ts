@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { bareEnv } from '../cli/helpers.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { tapEffects, type EffectTap } from './effect-tap.ts';
@@ -153,10 +154,7 @@ storage: {data_dir: ${dataDir}}
 schedule: {reconcile_minutes: 1}
 log: {level: info, format: json}
 `);
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SN_PASSWORD: SN_PASSWORD, ...provider.env,
-    };
+    const env = bareEnv({ CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SN_PASSWORD: SN_PASSWORD, ...provider.env });
 
     const daemons: DaemonProcess[] = [];
     cleanups.push(async () => {

@@ -29,11 +29,12 @@ export interface CliOptions {
 
 /**
  * A bare environment: commands must work without any SIGNRELAY_* variable. Node's compile
- * cache (vitest.config.ts) is passed on: it changes how fast a child starts, nothing else.
+ * cache and the run's TMPDIR (vitest.config.ts) are passed on: they change how fast a child
+ * starts and where its temporary files go, nothing else.
  */
 export function bareEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const cache = process.env.NODE_COMPILE_CACHE;
-  return { PATH: process.env.PATH, ...(cache ? { NODE_COMPILE_CACHE: cache } : {}), ...extra };
+  const passed = Object.entries({ NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE, TMPDIR: process.env.TMPDIR }).filter(([, value]) => value);
+  return { PATH: process.env.PATH, ...Object.fromEntries(passed), ...extra };
 }
 
 function nodeArgs(args: string[], options: CliOptions): string[] {
