@@ -32,6 +32,7 @@ import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tag
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
+import { LOAD_WITHOUT_PAUSES, SAVE_WITHOUT_PAUSES } from './pdf-lib-pace.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
 import { nameInTags } from './tag-font.ts';
@@ -124,7 +125,7 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
  */
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
-    const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true, ...LOAD_WITHOUT_PAUSES });
     for (const page of doc.getPages()) page.getSize();
     return doc;
   } catch (err) {
@@ -158,7 +159,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
-  const stamped = await doc.save({ useObjectStreams: false });
+  const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
   const texts = await readText(stamped, fileName, (ref) => read.push(ref));
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
