@@ -23,7 +23,7 @@
 //
 // Two modes. The daemon calls startPdfPool(): `minWorkers` processes (default one) are
 // started at once and kept warm — the parsers loaded, ready for the first mail of a quiet
-// morning — and while tasks run, one more is kept ready, up to `workers` (default: one per
+// morning — and more are started when a task finds none idle, up to `workers` (default: one per
 // core). Each is replaced as soon as it dies or is killed at a limit, and recycled after
 // `maxTasksPerWorker` tasks or once its memory grew past `maxWorkerRssMb` (parsers keep
 // caches, and a heap that grew for one large PDF is not given back). After `idleMs` without
@@ -251,7 +251,9 @@ function startWorker(maxHeapMb: number): PooledWorker {
 
 /**
  * Warm pool: idle workers under other limits are replaced, and missing ones started —
- * minWorkers, and while tasks run one ready for the next (up to `workers`).
+ * minWorkers, and one for each running task (a task finding none idle starts its own, up to
+ * `workers`): no spare is started beside a busy worker — for a single mail, the usual case,
+ * it cost ~100 MB and a start-up's CPU taken from the task it stood beside.
  */
 function replenish(): void {
   for (const worker of [...idle]) {
@@ -260,7 +262,7 @@ function replenish(): void {
       stopWorker(worker);
     }
   }
-  const wanted = Math.min(pool.workers, Math.max(pool.minWorkers, running > 0 ? running + 1 : 0));
+  const wanted = Math.min(pool.workers, Math.max(pool.minWorkers, running));
   while (warm && idle.length + running < wanted) {
     const worker = startWorker(defaults.maxHeapMb);
     setRef(worker, false);
@@ -337,8 +339,6 @@ function setRef(pooled: PooledWorker, ref: boolean): void {
 
 function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: PdfWorkerLimits): Promise<T> {
   const pooled = takeWorker(limits.maxHeapMb);
-  // One more ready for the next task while this one runs (warm pool, below its size).
-  if (warm) replenish();
   const { child } = pooled;
   const id = nextId++;
   const starvedAfterMs = STARVED_AFTER_LIMITS * limits.timeoutMs;
