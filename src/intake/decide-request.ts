@@ -11,13 +11,15 @@ import type { AuthenticationVerdict } from './check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';
-import type { StampPlan } from './stamp-plan.ts';
+import { onSignaturePage, type StampPlan } from './stamp-plan.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
 /** A document stamped while it was inspected, with what it was stamped with (stamp-plan.ts). */
 export interface PreparedStamp {
   input: StampInput;
   bytes: Uint8Array;
+  /** Why the configured overlay did not fit, when `input` is the signature page standing in for it. */
+  overlayRefused?: string;
 }
 
 export type RequestDecision =
@@ -43,9 +45,9 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     const limits = { maxPages: policy.limits.max_pages, maxPdfBytes: policy.limits.max_pdf_bytes, fileName: doc.fileName };
     try {
       const input = plan?.inputFor(draft, i);
-      const made = input ? await prepareOrInspect(doc.bytes, limits, input) : { facts: await inspectPdf(doc.bytes, limits) };
+      const made = input ? await prepareOrFallBack(doc.bytes, limits, input) : { facts: await inspectPdf(doc.bytes, limits) };
       pdfs.push(made.facts);
-      prepared.push(input && made.stamped ? { input, bytes: made.stamped } : undefined);
+      prepared.push('input' in made && made.stamped ? { input: made.input, bytes: made.stamped, ...(made.overlayRefused ? { overlayRefused: made.overlayRefused } : {}) } : undefined);
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'input') throw err;
       problems.push(err.message);
@@ -61,13 +63,18 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, prepared, authentication: decision.authentication };
 }
 
-/** Inspected and stamped; only inspected when the configured overlay does not fit the page (stamping falls back to a signature page later, and says so). */
-async function prepareOrInspect(bytes: Uint8Array, limits: PdfLimits, input: StampInput): Promise<PreparedPdf> {
+/**
+ * Inspected and stamped in one task; when the configured overlay does not fit the page, with
+ * a signature page instead (a second task, not four: committing the request uses this stamp
+ * and says why it is not the overlay).
+ */
+async function prepareOrFallBack(bytes: Uint8Array, limits: PdfLimits, input: StampInput): Promise<PreparedPdf & { input: StampInput; overlayRefused?: string }> {
   try {
-    return await preparePdf(bytes, limits, input);
+    return { ...(await preparePdf(bytes, limits, input)), input };
   } catch (err) {
     if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
-    return { facts: await inspectPdf(bytes, limits) };
+    const fallback = onSignaturePage(input);
+    return { ...(await preparePdf(bytes, limits, fallback)), input: fallback, overlayRefused: err.message };
   }
 }
 

@@ -27,7 +27,7 @@ import { decideFromSource, decideOversize, replyOf, type RequestDecision } from 
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
-import { planStamps, sameStamp, type StampPlan } from './stamp-plan.ts';
+import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
@@ -164,18 +164,20 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     for (const [i, doc] of draft.documents.entries()) {
       const input = { ...plan.inputFor(draft, i), ownText: decision.pdfs[i] };
       const made = decision.prepared[i];
+      // The configured overlay position may not fit this document's page: a signature page
+      // always fits, and the requester should not pay for the configuration.
+      const overlayRefused = (error: string) => deps.logger.warn('overlay does not fit this PDF; appending a signature page instead', { fileName: doc.fileName, error });
       let bytes: Uint8Array;
-      if (made && sameStamp(made.input, input)) {
+      if (made && stampServes(made, input)) {
         bytes = made.bytes;
+        if (made.overlayRefused) overlayRefused(made.overlayRefused);
       } else {
         try {
           bytes = await stampPdf(doc.bytes, input);
         } catch (err) {
-          // The configured overlay position does not fit this document's page: a signature
-          // page always fits, and the requester should not pay for the configuration.
           if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
-          deps.logger.warn('overlay does not fit this PDF; appending a signature page instead', { fileName: doc.fileName, error: err.message });
-          bytes = await stampPdf(doc.bytes, { ...input, stamping: { ...input.stamping, mode: 'signature-page' } });
+          overlayRefused(err.message);
+          bytes = await stampPdf(doc.bytes, onSignaturePage(input));
         }
       }
       stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, plan.token) });

@@ -33,6 +33,19 @@ export function planStamps(config: Pick<Config, 'mailboxes' | 'stamping'>, textT
   };
 }
 
+/** The stamp that stands in for an overlay that does not fit the document's page: a signature page always fits. */
+export function onSignaturePage(input: StampInput): StampInput {
+  return { ...input, stamping: { ...input.stamping, mode: 'signature-page' } };
+}
+
+/**
+ * Whether a stamp made while deciding serves `wanted`: the same one or, when the overlay
+ * did not fit that document (`overlayRefused`), the signature page standing in for it.
+ */
+export function stampServes(made: { input: StampInput; overlayRefused?: string }, wanted: StampInput): boolean {
+  return sameStamp(made.input, made.overlayRefused === undefined ? wanted : onSignaturePage(wanted));
+}
+
 /** Whether a stamp made with `made` is the one `wanted` asks for (what either knew of the document's own text aside). */
 export function sameStamp(made: StampInput, wanted: StampInput): boolean {
   const drawn = ({ ownText: _own, ...rest }: StampInput) => JSON.stringify(rest);

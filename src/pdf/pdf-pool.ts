@@ -164,9 +164,9 @@ export function stopPdfPool(): void {
 }
 
 /** What the pool is doing (metrics and tests). */
-export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number; pids: number[] } {
+export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number; tasks: number; pids: number[] } {
   const pids = idle.map((w) => w.child.pid).filter((pid) => pid !== undefined);
-  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal, pids };
+  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal, tasks: nextId - 1, pids };
 }
 
 interface PooledWorker {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { tokenFromReturnAddress } from '../../src/pdf/build-tags.ts';
-import { planStamps, sameStamp } from '../../src/intake/stamp-plan.ts';
+import { onSignaturePage, planStamps, sameStamp, stampServes } from '../../src/intake/stamp-plan.ts';
 import type { RequestDraft } from '../../src/intake/types.ts';
 
 const config = {
@@ -46,5 +46,25 @@ describe('sameStamp', () => {
     expect(sameStamp(made, plan.inputFor(draft({ record: { number: 'RITM0010002' } }), 0))).toBe(false);
     expect(sameStamp(made, plan.inputFor(draft({ signers: [{ ...ANN, email: 'ann@corp.example' }] }), 0))).toBe(false);
     expect(sameStamp(made, planStamps(config, { recipientLetter: 'C' }).inputFor(draft(), 0))).toBe(false);
+  });
+});
+
+describe('stampServes', () => {
+  const overlay = { ...config, stamping: { ...config.stamping, mode: 'overlay' as const } };
+  const plan = planStamps(overlay, { recipientLetter: 'C' });
+  const wanted = plan.inputFor(draft(), 0);
+
+  it('takes the stamp made while deciding when it is the one wanted', () => {
+    expect(stampServes({ input: wanted }, wanted)).toBe(true);
+    expect(stampServes({ input: wanted }, plan.inputFor(draft({ record: { number: 'RITM0010002' } }), 0))).toBe(false);
+  });
+
+  it('takes the signature page made because the overlay did not fit, for the overlay wanted, and nothing else', () => {
+    const fallback = onSignaturePage(wanted);
+    expect(fallback.stamping.mode).toBe('signature-page');
+    expect(stampServes({ input: fallback, overlayRefused: 'off the page' }, wanted)).toBe(true);
+    // Without the overlay's refusal a signature page is not the overlay asked for.
+    expect(stampServes({ input: fallback }, wanted)).toBe(false);
+    expect(stampServes({ input: fallback, overlayRefused: 'off the page' }, plan.inputFor(draft({ record: { number: 'RITM0010002' } }), 0))).toBe(false);
   });
 });
