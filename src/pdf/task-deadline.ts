@@ -1,9 +1,11 @@
 // When a PDF task has run too long. A hostile PDF makes its parser spin (or hang), and the
 // task is refused once it has spent its limit — but on a busy machine a worker that waits
 // for a core is slow, not its PDF complex, and refusing that PDF would refuse a good
-// document for a passing cause. So the time counted is the worker's own: the CPU time it
-// used (/proc/PID/stat) plus the time it was seen asleep (a parser awaiting what never comes),
-// sampled every SAMPLE_MS — never the time it was runnable but waiting for a core. A task
+// document for a passing cause. So the time counted is the worker's own: the CPU time its
+// main thread used (/proc/PID/task/PID/stat: the parser runs there; V8's GC and compiler
+// threads working beside it would count the same second twice) plus the time it was seen
+// asleep (a parser awaiting what never comes), sampled every SAMPLE_MS — never the time it
+// was runnable but waiting for a core, and never more than the clock's time. A task
 // that gets too little CPU to finish within several times its limit is given up as the
 // machine's fault, and the mail tried again later. Where /proc cannot be read the clock is
 // all there is. (/proc/PID/schedstat's run-queue wait would say it directly, but the kernel
@@ -16,16 +18,16 @@ export const SAMPLE_MS = 100;
 const TICKS_PER_SECOND = 100;
 
 export interface WorkerSample {
-  /** CPU time (user + system, every thread) the process used so far, ms. */
+  /** CPU time (user + system) the process's main thread used so far, ms. */
   cpuMs: number;
   /** Its main thread is asleep (or stopped), not running or waiting for a CPU. */
   asleep: boolean;
 }
 
-/** A process's CPU time and whether it sleeps (/proc/PID/stat); null when /proc does not tell. */
+/** A process's main thread: its CPU time and whether it sleeps (/proc/PID/task/PID/stat); null when /proc does not tell. */
 export function sampleWorker(pid: number): WorkerSample | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the
     // last ')' are fixed: the state first, utime and stime the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -67,7 +69,9 @@ export function watchTaskDeadline(deadline: TaskDeadline): () => void {
     if (sample?.asleep) asleepMs += now - lookedAt;
     lookedAt = now;
     // Unreadable now (the process is going away: its exit is the pool's to tell): the clock.
-    const ownMs = sample === null ? wallMs : sample.cpuMs - first.cpuMs + asleepMs;
+    // Never more than the clock: CPU ticks and sampled sleep are coarse, and the limit must
+    // not run out before it has on the clock.
+    const ownMs = sample === null ? wallMs : Math.min(wallMs, sample.cpuMs - first.cpuMs + asleepMs);
     if (ownMs >= deadline.limitMs) {
       clearInterval(timer);
       deadline.onOverLimit();

@@ -74,9 +74,13 @@ describe('the warm PDF worker pool', () => {
 
   it('never starts more than its size, and answers every task', async () => {
     startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
-    const pages = await Promise.all(Array.from({ length: 6 }, () => inspect()));
-    expect(pages).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(pdfPoolStatus().idle).toBe(2);
+    const bytes = await plainPdf();
+    const before = pdfPoolStatus().started;
+    // Six asked for at once: two take a worker each (one started for the second), four wait in line.
+    const tasks = Array.from({ length: 6 }, () => inspectPdf(bytes, LIMITS));
+    expect(pdfPoolStatus()).toMatchObject({ busy: 2, waiting: 4, started: before + 1 });
+    expect((await Promise.all(tasks)).map((facts) => facts.pages)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(pdfPoolStatus()).toMatchObject({ busy: 0, idle: 2 });
   });
 
   it('starts its workers with glibc\'s allocator set, without the jemalloc the service unit preloads into the daemon (native-memory.ts), and with a small young generation', async () => {
@@ -101,7 +105,9 @@ describe('the warm PDF worker pool', () => {
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
     startPdfPool({ workers: 2, minWorkers: 1, idleMs: 300 });
-    await Promise.all([inspect(), inspect()]);
+    // Both asked for at once (each takes its worker as it is asked for): two workers work.
+    const bytes = await plainPdf();
+    await Promise.all([inspectPdf(bytes, LIMITS), inspectPdf(bytes, LIMITS)]);
     const worked = pdfPoolStatus().pids;
     expect(worked).toHaveLength(2);
     await expect.poll(() => pdfPoolStatus().pids.filter((pid) => worked.includes(pid)), WAIT).toEqual([]);

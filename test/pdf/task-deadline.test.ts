@@ -53,6 +53,16 @@ describe('the PDF task deadline', () => {
     expect(decided).toEqual([`over limit at ${LIMIT / 2 + 0.9 * LIMIT}`]);
   });
 
+  it('never runs out before the limit has passed on the clock, however fast CPU time is counted', () => {
+    vi.setSystemTime(0);
+    // CPU time counted twice as fast as the clock (threads working beside each other, coarse ticks).
+    const { decided, pass } = watch({ cpuMs: 0, asleep: false });
+    pass(LIMIT - SAMPLE_MS, { cpuShare: 2 });
+    expect(decided).toEqual([]);
+    pass(SAMPLE_MS, { cpuShare: 2 });
+    expect(decided).toEqual([`over limit at ${LIMIT}`]);
+  });
+
   it('does not count the time the worker waited for a CPU: a task slowed to a tenth runs on', () => {
     const { decided, pass } = watch({ cpuMs: 0, asleep: false });
     pass(5 * LIMIT, { cpuShare: 0.1 });
