@@ -6,7 +6,7 @@
 // sha256), and the work note in the record's journal (it names the request), before it is
 // done again (record-effects.ts). A note the instance refuses for good (403: no write on
 // the table) is an operator alert, and the signed document is delivered all the same.
-import { openAsBlob, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
@@ -101,7 +101,7 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
   const attachment = await deps.servicenow.uploadAttachment({
-    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: await openAsBlob(deps.blobs.pathOf(file.sha256)), sha256: file.sha256, contentType: file.contentType,
+    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: await deps.blobs.openBlob(file.sha256), sha256: file.sha256, contentType: file.contentType,
   });
   deps.db.transaction(() => {
     settle(attachment.sysId);

@@ -2,7 +2,6 @@
 // external effect is recorded as an intent before it happens and as done after, in the
 // same transaction as the state change; a retry after a crash skips what is done and, for
 // a send whose intent has no result, asks the provider whether it happened before sending.
-import { openAsBlob } from 'node:fs';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
@@ -58,7 +57,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     effect(request.id, 'upload', 'intent', { seq: doc.seq });
     // Sent from the blob store's file as it is read: a 20 MB PDF is never in memory for it.
     const { reference } = await deps.provider.upload({
-      fileName: doc.uploadName, bytes: await openAsBlob(deps.blobs.pathOf(doc.stampedSha256)), clientReference: `${request.token}-${doc.seq}`,
+      fileName: doc.uploadName, bytes: await deps.blobs.openBlob(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
     });
     deps.db.transaction(() => {
       setDocumentReference(deps.db, request.id, doc.seq, reference);

@@ -2,7 +2,7 @@
 // same bytes twice is a no-op). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openAsBlob, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BlobStoreOptions {
@@ -58,6 +58,11 @@ export class BlobStore {
 
   get(hash: string): Buffer {
     return readFileSync(this.pathOf(hash));
+  }
+
+  /** The file as a Blob, read only as it is consumed (an upload sends it as it reads it): never held whole. */
+  openBlob(hash: string): Promise<Blob> {
+    return openAsBlob(this.pathOf(hash));
   }
 
   has(hash: string): boolean {
