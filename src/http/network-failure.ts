@@ -108,10 +108,10 @@ export function notJsonProblem(contentType: string | null): string {
   return `the body is not valid JSON${type ? ` (${type})` : ''}`;
 }
 
-/** A 2xx body parsed as JSON; one that is not JSON is `bad`'s error (a bad response), never a SyntaxError. */
-export function jsonBody(answer: { body: Uint8Array; headers: Headers }, bad: (problem: string, cause: unknown) => Error): unknown {
+/** A 2xx body (bytes, or text already decoded) parsed as JSON; one that is not JSON is `bad`'s error (a bad response), never a SyntaxError. */
+export function jsonBody(answer: { headers: Headers } & ({ body: Uint8Array } | { bodyText: string }), bad: (problem: string, cause: unknown) => Error): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(answer.body));
+    return JSON.parse('bodyText' in answer ? answer.bodyText : new TextDecoder().decode(answer.body));
   } catch (err) {
     throw bad(notJsonProblem(answer.headers.get('content-type')), err);
   }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
 import { callApi, type ApiAnswer, type ApiContext } from './call-api.ts';
-import { notJsonProblem } from '../http/network-failure.ts';
+import { jsonBody } from '../http/network-failure.ts';
 import { trustingFetch } from '../http/trusting-fetch.ts';
 import { badResponse } from './classify-error.ts';
 import { createTokenManager } from './oauth.ts';
@@ -34,12 +34,7 @@ const QUERY_UNSAFE = /[\^=\r\n]/;
 
 /** The answer's `result`; anything else is a bad response — for an `effect` call, one whose outcome is unknown. */
 function parseResult(answer: ApiAnswer, effect = false): unknown {
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.bodyText);
-  } catch (err) {
-    throw badResponse(answer.what, notJsonProblem(answer.headers.get('content-type')), err, { effect });
-  }
+  const body = jsonBody(answer, (problem, cause) => badResponse(answer.what, problem, cause, { effect }));
   if (body === null || typeof body !== 'object' || !('result' in body)) throw badResponse(answer.what, 'no "result" in the answer', undefined, { effect });
   return (body as { result: unknown }).result;
 }
