@@ -76,20 +76,22 @@ interface MessageInHand {
 
 function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: FetchMessageObject, uidValidity: string): MessageInHand {
   let inHand = false;
-  /** One FETCH of this message while its handler runs; a message no longer there is a transient failure. */
+  // A message is read only while its handler runs; one no longer there is a transient failure.
+  const mustBeInHand = () => {
+    if (!inHand) throw new SignrelayError('permanent', 'imap_source_outside_handler', `Message UID ${meta.uid} was downloaded after its handler returned.`);
+  };
+  const gone = () => new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+  /** One FETCH of this message. */
   const fetch = async (query: FetchQueryObject): Promise<FetchMessageObject> => {
-    if (!inHand) {
-      throw new SignrelayError('permanent', 'imap_source_outside_handler',
-        `Message UID ${meta.uid} was downloaded after its handler returned.`);
-    }
+    mustBeInHand();
     const fetched = await guard(client.fetchOne(String(meta.uid), query, { uid: true }));
-    if (!fetched) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    if (!fetched) throw gone();
     ctx.heartbeat();
     return fetched;
   };
   const download = async (what: 'source' | 'headers'): Promise<Buffer> => {
     const content = (await fetch({ [what]: true }))[what];
-    if (!content) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    if (!content) throw gone();
     return content;
   };
   /** What an outline is built from; null for a message of one part (or nothing to leave out), read whole. */
@@ -109,9 +111,9 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   };
   /** One part, decoded (imapflow's download: partial FETCHes of PART_CHUNK_BYTES, decoded as they come). */
   const downloadPart = async (part: string): Promise<Buffer> => {
-    if (!inHand) throw new SignrelayError('permanent', 'imap_source_outside_handler', `Message UID ${meta.uid} was downloaded after its handler returned.`);
+    mustBeInHand();
     const { content } = await guard(client.download(String(meta.uid), part, { uid: true, chunkSize: PART_CHUNK_BYTES }));
-    if (!content) throw new SignrelayError('transient', 'imap_message_gone', `Message UID ${meta.uid} is no longer in folder "${ctx.folder}".`);
+    if (!content) throw gone();
     const chunks: Buffer[] = [];
     await guard(new Promise<void>((resolve, reject) => {
       content.on('data', (chunk: Buffer) => chunks.push(chunk));
