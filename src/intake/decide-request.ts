@@ -45,9 +45,9 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
     const limits = { maxPages: policy.limits.max_pages, maxPdfBytes: policy.limits.max_pdf_bytes, fileName: doc.fileName };
     try {
       const input = plan?.inputFor(draft, i);
-      const made = input ? await prepareOrFallBack(doc.bytes, limits, input) : { facts: await inspectPdf(doc.bytes, limits) };
-      pdfs.push(made.facts);
-      prepared.push('input' in made && made.stamped ? { input: made.input, bytes: made.stamped, ...(made.overlayRefused ? { overlayRefused: made.overlayRefused } : {}) } : undefined);
+      const made = input ? await prepareOrFallBack(doc.bytes, limits, input) : undefined;
+      pdfs.push(made ? made.facts : await inspectPdf(doc.bytes, limits));
+      prepared.push(made?.stamped ? { input: made.input, bytes: made.stamped, ...(made.overlayRefused ? { overlayRefused: made.overlayRefused } : {}) } : undefined);
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'input') throw err;
       problems.push(err.message);
