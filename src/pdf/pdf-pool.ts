@@ -155,9 +155,10 @@ export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
   waiting.splice(0).forEach((wake) => wake());
 }
 
-/** Ends the idle workers and returns to starting them on demand. */
+/** Ends the idle workers and returns to starting them on demand, with the default settings. */
 export function stopPdfPool(): void {
   warm = false;
+  pool = { ...DEFAULT_POOL };
   clearTimeout(replenishTimer);
   startFailures = 0;
   for (const worker of idle.splice(0)) stopWorker(worker);

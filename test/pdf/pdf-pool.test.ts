@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import { SPILL_MIN_BYTES } from '../../src/pdf/spill-bytes.ts';
@@ -21,10 +21,6 @@ import { scannedPdf } from './make-pdf.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
-/** This file's own temporary directory: the pool's spill directory is made in it (each test file runs in a process of its own). */
-const SPILL_TMP = mkdtempSync(join(tmpdir(), 'pdf-pool-test-'));
-process.env.TMPDIR = SPILL_TMP;
-afterAll(() => rmSync(SPILL_TMP, { recursive: true, force: true }));
 
 function stampInput(): StampInput {
   return {
@@ -217,11 +213,11 @@ describe('the warm PDF worker pool', () => {
   it('hands a large PDF to its worker and takes the stamped one back as files, and leaves none behind', async () => {
     startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
     expect(await inspect()).toBe(1);
-    // The spill directory (spill-bytes.ts) is under this file's own TMPDIR; watch what passes through it.
-    const [dir, ...more] = readdirSync(SPILL_TMP).filter((name) => name.startsWith('signrelay-pdf-'));
+    // The spill directory (spill-bytes.ts) is this process's, under the run's TMPDIR; watch what passes through it.
+    const [dir, ...more] = readdirSync(tmpdir()).filter((name) => name.startsWith(`signrelay-pdf-${process.pid}-`));
     expect(more).toEqual([]);
     const seen = new Set<string>();
-    const watcher = watch(join(SPILL_TMP, dir!), (_event, name) => name && seen.add(name.replace(/^task-\d+-/, 'task-N-')));
+    const watcher = watch(join(tmpdir(), dir!), (_event, name) => name && seen.add(name.replace(/^task-\d+-/, 'task-N-')));
     try {
       const big = await scannedPdf(SPILL_MIN_BYTES + 100_000);
       const stamped = await stampPdf(big, stampInput());
@@ -231,7 +227,7 @@ describe('the warm PDF worker pool', () => {
     } finally {
       watcher.close();
     }
-    expect(readdirSync(join(SPILL_TMP, dir!))).toEqual([]);
+    expect(readdirSync(join(tmpdir(), dir!))).toEqual([]);
   });
 
   it('ends its workers when stopped', async () => {
