@@ -30,7 +30,10 @@
 // a task the workers above `minWorkers` end, and a warm worker that has worked is replaced
 // by a fresh one: a quiet daemon goes back to the memory it started with. Without
 // startPdfPool (the CLI's `stamp` and `explain`, tests), workers start on demand and end
-// after IDLE_MS unused. Either way, an idle worker never keeps a process alive.
+// after IDLE_MS unused. stopPdfPool() returns to that mode without ending the idle workers,
+// so a daemon started again in the same process (a reload) takes them as they are, parsers
+// loaded; endIdlePdfWorkers() ends them at once. Either way, an idle worker never keeps a
+// process alive.
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -155,12 +158,17 @@ export function startPdfPool(settings: Partial<PdfPoolSettings> = {}): void {
   waiting.splice(0).forEach((wake) => wake());
 }
 
-/** Ends the idle workers and returns to starting them on demand, with the default settings. */
+/** Returns to starting workers on demand, with the default settings; the idle ones end after IDLE_MS unless a task (or a new startPdfPool) takes them. */
 export function stopPdfPool(): void {
   warm = false;
   pool = { ...DEFAULT_POOL };
   clearTimeout(replenishTimer);
   startFailures = 0;
+  for (const worker of idle) armIdleTimer(worker);
+}
+
+/** Ends the idle workers now (the daemon's process is about to exit; a test wants a clean pool). */
+export function endIdlePdfWorkers(): void {
   for (const worker of idle.splice(0)) stopWorker(worker);
 }
 
@@ -272,11 +280,18 @@ function replenish(): void {
   }
 }
 
-/** A warm worker unused for idleMs: ended if more than minWorkers are up, else replaced by a fresh one if it has worked. */
+/**
+ * A worker unused for idleMs (warm) or IDLE_MS (on demand): on demand, ended; warm, ended if
+ * more than minWorkers are up, else replaced by a fresh one if it has worked.
+ */
 function armIdleTimer(pooled: PooledWorker): void {
   clearTimeout(pooled.idleTimer);
   pooled.idleTimer = setTimeout(() => {
-    if (!warm || !dropIdle(pooled)) return;
+    if (!dropIdle(pooled)) return;
+    if (!warm) {
+      stopWorker(pooled);
+      return;
+    }
     const surplus = idle.length + running >= pool.minWorkers;
     if (surplus || pooled.tasks > 0) stopWorker(pooled);
     else idle.push(pooled);
@@ -305,15 +320,7 @@ function returnWorker(pooled: PooledWorker, rss: number): void {
   }
   setRef(pooled, false);
   idle.push(pooled);
-  if (warm) {
-    armIdleTimer(pooled);
-    return;
-  }
-  pooled.idleTimer = setTimeout(() => {
-    dropIdle(pooled);
-    stopWorker(pooled);
-  }, IDLE_MS);
-  pooled.idleTimer.unref();
+  armIdleTimer(pooled);
 }
 
 /** Ends a worker that is not running a task: it exits when its channel closes; SIGKILL if it must go at once. */

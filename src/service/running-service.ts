@@ -3,13 +3,15 @@
 // reads and validates the new configuration first — a broken file changes nothing — then
 // stops the current daemon gracefully (the job and mails in hand are finished; everything
 // else is durable in the database) and starts one with the new configuration. If that
-// fails, the previous configuration is started again.
+// fails, the previous configuration is started again. The PDF workers outlive a reload's
+// stop (the new daemon takes them, parsers loaded) and end with the service.
 import type { Config } from '../config/schema.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { endIdlePdfWorkers } from '../pdf/pdf-pool.ts';
 import { startObservabilityServer, type ObservabilityServer } from '../health/observability-server.ts';
 
 export interface RunningService {
@@ -82,6 +84,9 @@ export async function startService(config: Config): Promise<RunningService> {
         return false;
       }
     },
-    stop: () => stopParts(parts),
+    async stop() {
+      await stopParts(parts);
+      endIdlePdfWorkers();
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDaemonMetrics, serviceOf } from '../../src/health/daemon-metrics.ts';
 import { renderPrometheus } from '../../src/health/prometheus.ts';
-import { startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
+import { endIdlePdfWorkers, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { createDaemonEvents, type JobAttempt } from '../../src/store/daemon-events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
@@ -97,6 +97,7 @@ describe('createDaemonMetrics', () => {
       expect(text).toContain('signrelay_pdf_tasks_waiting 0');
     } finally {
       stopPdfPool();
+      endIdlePdfWorkers();
     }
   });
 

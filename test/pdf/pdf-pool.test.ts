@@ -13,7 +13,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import { SPILL_MIN_BYTES } from '../../src/pdf/spill-bytes.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
-import { pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
+import { endIdlePdfWorkers, IDLE_MS, pdfPoolStatus, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { sampleWorker } from '../../src/pdf/task-deadline.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
@@ -35,6 +35,7 @@ const WAIT = { timeout: 60_000, interval: 20 };
 
 afterEach(() => {
   stopPdfPool();
+  endIdlePdfWorkers();
 });
 
 const alive = (pid: number): boolean => {
@@ -100,12 +101,16 @@ describe('the warm PDF worker pool', () => {
   });
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {
-    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 300 });
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 60_000 });
     // Both asked for at once (each takes its worker as it is asked for): two workers work.
     const bytes = await plainPdf();
     await Promise.all([inspectPdf(bytes, LIMITS), inspectPdf(bytes, LIMITS)]);
     const worked = pdfPoolStatus().pids;
     expect(worked).toHaveLength(2);
+    // The idle time made short only now (a pool started again takes its idle workers and
+    // their time afresh): one task finishing long before the other on a busy machine must
+    // not have ended its worker before both are counted.
+    startPdfPool({ workers: 2, minWorkers: 1, idleMs: 300 });
     await expect.poll(() => pdfPoolStatus().pids.filter((pid) => worked.includes(pid)), WAIT).toEqual([]);
     expect(pdfPoolStatus().idle).toBe(1);
     await expect.poll(() => worked.filter(alive), WAIT).toEqual([]);
@@ -230,12 +235,30 @@ describe('the warm PDF worker pool', () => {
     expect(readdirSync(join(tmpdir(), dir!))).toEqual([]);
   });
 
-  it('ends its workers when stopped', async () => {
+  it('leaves its idle workers to a pool started again (a reload), and ends them when asked', async () => {
     startPdfPool({ workers: 2, minWorkers: 2, idleMs: 60_000 });
     const pids = pdfPoolStatus().pids;
+    const started = pdfPoolStatus().started;
     expect(pids).toHaveLength(2);
     stopPdfPool();
+    expect(pdfPoolStatus()).toMatchObject({ warm: false, idle: 2, pids });
+    startPdfPool({ workers: 2, minWorkers: 2, idleMs: 60_000 });
+    expect(pdfPoolStatus()).toMatchObject({ warm: true, idle: 2, pids, started });
+    expect(await inspect()).toBe(1);
+    stopPdfPool();
+    endIdlePdfWorkers();
     expect(pdfPoolStatus()).toMatchObject({ warm: false, idle: 0 });
     await expect.poll(() => pids.filter(alive), WAIT).toEqual([]);
+  });
+
+  it('ends a worker left idle by a stop once IDLE_MS has passed without a task', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [pid] = pdfPoolStatus().pids;
+    stopPdfPool();
+    const stoppedAt = Date.now();
+    expect(pdfPoolStatus()).toMatchObject({ idle: 1, pids: [pid] });
+    await expect.poll(() => alive(pid!), WAIT).toBe(false);
+    expect(pdfPoolStatus().idle).toBe(0);
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(IDLE_MS);
   });
 });
