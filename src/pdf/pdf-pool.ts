@@ -50,19 +50,25 @@ export interface PdfWorkerLimits {
   /**
    * Time a task may take, start-up of a fresh worker included: its worker's CPU time and time
    * asleep, not the time it waited for a CPU (task-deadline.ts). A task that waited so long it
-   * could not use it within STARVED_AFTER_LIMITS times this is given up as the machine's
+   * could not use it within `starvedAfterLimits` times this is given up as the machine's
    * fault, and retried.
    */
   timeoutMs: number;
+  /** How many times timeoutMs, on the clock, a task may wait for its CPU (STARVED_AFTER_LIMITS; Infinity: as long as it takes). */
+  starvedAfterLimits: number;
   /** The worker's JS heap (V8 old generation, --max-old-space-size). */
   maxHeapMb: number;
   /** The largest single buffer the parsers may allocate (typed arrays live outside the heap). */
   maxBufferBytes: number;
 }
 
+/** A task under its limit is given up as starved of CPU after this many times the limit on the clock. */
+export const STARVED_AFTER_LIMITS = 6;
+
 /** The limits every PDF is parsed under (measured: see the README's "Hostile input"). */
 export const PDF_WORKER_LIMITS: Readonly<PdfWorkerLimits> = Object.freeze({
   timeoutMs: 20_000,
+  starvedAfterLimits: STARVED_AFTER_LIMITS,
   maxHeapMb: 256,
   maxBufferBytes: 64 * 1024 * 1024,
 });
@@ -93,8 +99,6 @@ export const DEFAULT_POOL: Readonly<PdfPoolSettings> = Object.freeze({
 
 /** Without startPdfPool, an idle worker is ended after this long. */
 export const IDLE_MS = 10_000;
-/** A task under its limit is given up as starved of CPU after this many times the limit on the clock. */
-export const STARVED_AFTER_LIMITS = 6;
 /** A worker whose daemon died (SIGKILL) ends itself this long after a task is given up as starved. */
 const SELF_DEADLINE_GRACE_MS = 5_000;
 /** How much of a dying worker's stderr is kept to say why it died. */
@@ -349,7 +353,7 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
   const pooled = takeWorker(limits.maxHeapMb);
   const { child } = pooled;
   const id = nextId++;
-  const starvedAfterMs = STARVED_AFTER_LIMITS * limits.timeoutMs;
+  const starvedAfterMs = limits.starvedAfterLimits * limits.timeoutMs;
   const files = `task-${id}`;
 
   return new Promise<T>((resolve, reject) => {
