@@ -1,6 +1,6 @@
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { suiteCompileCache } from './test/support/compile-cache.ts';
 import { LongestFirst } from './test/support/longest-first.ts';
 import { testKinds } from './test/support/test-kinds.ts';
 
@@ -10,10 +10,8 @@ import { testKinds } from './test/support/test-kinds.ts';
 // PDFs, the CLI and the demo end to end). `npm test` runs all three.
 const kinds = testKinds(import.meta.dirname);
 
-// The suite starts `node src/cli.ts` a hundred times or more (the CLI, the demo, the chaos
-// daemon, PDF workers): V8's compile cache, shared by all of them, saves each start ~0.5 s
-// of compiling the same modules. Children inherit it (test/cli/helpers.ts bareEnv passes it on).
-process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'signrelay-test-compile-cache');
+// V8's compile cache, shared by every process the suite starts (test/support/compile-cache.ts).
+process.env.NODE_COMPILE_CACHE ??= suiteCompileCache();
 
 export default defineConfig({
   test: {
