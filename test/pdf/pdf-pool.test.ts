@@ -18,6 +18,7 @@ import { JEMALLOC, MALLOC_SETTINGS } from '../../src/native-memory.ts';
 import { sampleWorker } from '../../src/pdf/task-deadline.ts';
 import { plainPdf } from '../hostile/make-hostile-pdf.ts';
 import { scannedPdf } from './make-pdf.ts';
+import { isAlive as alive } from '../support/child-pids.ts';
 
 const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -37,15 +38,6 @@ afterEach(() => {
   stopPdfPool();
   endIdlePdfWorkers();
 });
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function inspect(): Promise<number> {
   const facts = await inspectPdf(await plainPdf(), LIMITS);

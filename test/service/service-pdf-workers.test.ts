@@ -5,21 +5,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pdfPoolStatus } from '../../src/pdf/pdf-pool.ts';
 import { startService } from '../../src/service/running-service.ts';
 import { startWorld, type World } from '../integration/world.ts';
+import { isAlive as alive } from '../support/child-pids.ts';
 
 let world: World;
 beforeAll(async () => {
   world = await startWorld();
 });
 afterAll(async () => world?.close());
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 it('keeps its warm PDF worker across a reload, and ends it when the service stops', async () => {
   const service = await startService(world.config);

@@ -18,3 +18,13 @@ export function childPids(pid: number): number[] {
   }
   return found;
 }
+
+/** Whether a process with this PID is still there (a zombie counts until it is reaped). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
