@@ -41,6 +41,7 @@ import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { guardAgainstOrphan } from './orphan-guard.ts';
 import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -99,8 +100,6 @@ export const DEFAULT_POOL: Readonly<PdfPoolSettings> = Object.freeze({
 
 /** Without startPdfPool, an idle worker is ended after this long. */
 export const IDLE_MS = 10_000;
-/** A worker whose daemon died (SIGKILL) ends itself this long after a task is given up as starved. */
-const SELF_DEADLINE_GRACE_MS = 5_000;
 /** How much of a dying worker's stderr is kept to say why it died. */
 const STDERR_TAIL_CHARS = 2_000;
 
@@ -115,8 +114,6 @@ export interface PdfTaskMessage {
   id: number;
   task: PdfTask;
   maxBufferBytes: number;
-  /** The worker ends itself this long after the task started, should the daemon be gone and unable to kill it. */
-  selfDeadlineMs: number;
   /** Where the worker writes the large byte arrays of its answer (spill-bytes.ts). */
   spillDir: string;
 }
@@ -230,7 +227,7 @@ export async function runPdfTask<T>(task: PdfTask, fileName: string | undefined,
 function startWorker(maxHeapMb: number): PooledWorker {
   // Type stripping must be on in the worker as it is here (Node 22 needs the flag).
   const inherited = process.execArgv.filter((flag) => /^--(experimental-strip-types|experimental-transform-types|no-warnings)$/.test(flag));
-  const child = fork(WORKER_PATH, [String(process.pid)], {
+  const child = fork(WORKER_PATH, [], {
     execArgv: [...inherited, `--max-old-space-size=${maxHeapMb}`, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`],
     // glibc's allocator set for large buffers, jemalloc left to the daemon (native-memory.ts says why), however the daemon was started.
     env: workerEnvironment(process.env),
@@ -238,6 +235,9 @@ function startWorker(maxHeapMb: number): PooledWorker {
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  // Killed when the daemon is gone (orphan-guard.ts); ended here when the worker is.
+  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid);
+  child.once('exit', () => guard?.kill('SIGKILL'));
   startedTotal++;
   const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0, startedAt: Date.now() };
   child.stderr?.setEncoding('utf8');
@@ -410,7 +410,7 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
     try {
       message = {
         id, task: spillBytes(task, spill.path, `${files}-in`), spillDir: spill.path(),
-        maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largestBytes(task)), selfDeadlineMs: starvedAfterMs + SELF_DEADLINE_GRACE_MS,
+        maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largestBytes(task)),
       };
     } catch (err) {
       settle({ error: new Error(`the PDF could not be handed to its worker: ${describeError(err)}`, { cause: err }) }, 0);

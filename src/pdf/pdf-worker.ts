@@ -3,37 +3,15 @@
 // sent — and answers with the result or the error, flattened so it survives the trip
 // between processes. The time and heap limits are applied from outside; the allocation
 // cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
-// when the daemon goes away.
-import { Worker } from 'node:worker_threads';
+// when the daemon goes away; if a parser in a loop keeps it from noticing, its guard
+// (orphan-guard.ts) kills it.
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
 import { spillBytes, unspillBytes } from './spill-bytes.ts';
 import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
-const WATCHDOG_INTERVAL_MS = 500;
-
 const cap = capAllocations(Number.POSITIVE_INFINITY);
-
-// The daemon kills a worker past its time limit — unless the daemon itself was killed
-// (SIGKILL, OOM). A parser in a loop never lets this process's event loop see the IPC
-// channel close, nor any timer fire: a small thread of its own watches instead, and kills
-// the process when its parent is gone or a task outlives its deadline.
-const watchdog = new Worker(`
-  const { parentPort, workerData } = require('node:worker_threads');
-  let deadline = null;
-  parentPort.on('message', (ms) => { deadline = ms === null ? null : Date.now() + ms; });
-  setInterval(() => {
-    if (process.ppid !== workerData.parent || (deadline !== null && Date.now() > deadline)) process.kill(process.pid, 'SIGKILL');
-  }, ${WATCHDOG_INTERVAL_MS});
-`, { eval: true, workerData: { parent: daemonPid() }, resourceLimits: { maxOldGenerationSizeMb: 16 } });
-watchdog.unref();
-
-/** The daemon names itself when it starts the worker: by now it may already be gone (and the parent another process). */
-function daemonPid(): number {
-  const named = Number(process.argv[2]);
-  return Number.isInteger(named) && named > 0 ? named : process.ppid;
-}
 
 // Listening before the parsers load: a message that arrived with no listener would be lost.
 const queue: PdfTaskMessage[] = [];
@@ -61,10 +39,9 @@ async function drain(): Promise<void> {
   }
 }
 
-async function run({ id, task, maxBufferBytes, selfDeadlineMs, spillDir }: PdfTaskMessage): Promise<PdfTaskReply> {
+async function run({ id, task, maxBufferBytes, spillDir }: PdfTaskMessage): Promise<PdfTaskReply> {
   cap.setMaxBytes(maxBufferBytes);
   cap.takeRefused();
-  watchdog.postMessage(selfDeadlineMs);
   let result: unknown;
   let failure: unknown;
   try {
@@ -72,8 +49,6 @@ async function run({ id, task, maxBufferBytes, selfDeadlineMs, spillDir }: PdfTa
     result = spillBytes(await runTask(unspillBytes(task)), () => spillDir, `task-${id}-out`);
   } catch (err) {
     failure = err;
-  } finally {
-    watchdog.postMessage(null);
   }
   // pdf.js carries on past many errors, so a refused allocation may not have surfaced as
   // one: whatever the outcome, a stream that needed a buffer over the cap is a refusal.

@@ -1,5 +1,6 @@
 // A daemon killed with SIGKILL cannot kill its PDF worker, and a parser in a loop never lets
-// the worker notice that its IPC channel closed: the worker's watchdog thread must end it.
+// the worker notice that its IPC channel closed: the worker's guard (orphan-guard.ts) must end
+// it, and then end itself.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,10 @@ it('a PDF worker busy with a spinning PDF ends itself when its daemon is SIGKILL
   const daemon = spawn(process.execPath, [fileURLToPath(new URL('./parse-forever.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve) => daemon.stdout.once('data', () => resolve()));
-    const worker = await waitFor(() => childrenOf(daemon.pid!)[0], { timeoutMs: 5_000, what: 'the PDF worker started' });
+    const isWorker = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('pdf-worker');
+    const worker = await waitFor(() => childrenOf(daemon.pid!).find(isWorker), { timeoutMs: 5_000, what: 'the PDF worker started' });
+    const guard = childrenOf(daemon.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('signrelay-pdf-guard'));
+    expect(guard).toBeDefined();
     // Let it get stuck in the parser.
     await waitFor(() => /^State:\s+R/m.test(readFileSync(`/proc/${worker}/status`, 'latin1')), { timeoutMs: 5_000, what: 'the worker busy' });
     daemon.kill('SIGKILL');
@@ -38,6 +42,7 @@ it('a PDF worker busy with a spinning PDF ends itself when its daemon is SIGKILL
       timeoutMs: 5_000, what: `worker ${worker} gone after its daemon was killed`,
       describe: () => [readFileSync(`/proc/${worker}/status`, 'latin1').split('\n').filter((l) => /^(State|PPid|Threads)/.test(l)), readdirSync(`/proc/${worker}/task`).map((t) => readFileSync(`/proc/${worker}/task/${t}/comm`, 'latin1').trim())],
     });
+    await waitFor(() => !isRunning(guard!), { timeoutMs: 5_000, what: `the guard ${guard} gone after the worker` });
   } finally {
     daemon.kill('SIGKILL');
   }
