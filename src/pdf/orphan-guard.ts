@@ -5,7 +5,10 @@
 // gone, however it went, the kernel closes that end, the read returns, and the shell kills the
 // worker. It costs ~1 MB; the watchdog thread inside the worker it replaced cost ~19 MB (a
 // thread of its own has a whole Node environment). The daemon ends the guard when the worker
-// exits, so the guard never kills a PID the system has since given to another process.
+// exits, so a guard whose worker is gone does not linger to kill its PID once the system has
+// given it to another process. (When the daemon and its idle workers end together, the
+// guard's kill comes within milliseconds of the worker's exit, far too soon for a PID to be
+// given out again.)
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const GUARD = 'read _ ; kill -KILL "$1" 2>/dev/null';
