@@ -3,7 +3,8 @@
 // value, when one has been unchanged for longer than credentials.max_age_days. It runs at
 // every start — a reload is a start, so a rotated secret starts its age at once — and as
 // the hourly `credentials` task, so a daemon that runs for months still notices the day a
-// secret passes its age.
+// secret passes its age. The review at a start is recorded as the task's run: the scheduler
+// started just after it does not review again (and warn a second time) when the task was due.
 import { credentialAges, overdueAlert, overdueWarning } from '../config/credential-age.ts';
 import { fingerprintsOf } from '../config/credential-fingerprint.ts';
 import type { Config } from '../config/schema.ts';
@@ -12,7 +13,8 @@ import type { Logger } from '../log.ts';
 import { listCredentialRows, markCredentialsAlerted, recordSeenSecrets } from '../store/credential-fingerprints.ts';
 import { ensureFingerprintKey } from '../store/fingerprint-key.ts';
 import type { Db } from '../store/open-database.ts';
-import type { PeriodicTask } from './scheduler.ts';
+import { recordRunEnd, recordRunStart } from '../store/schedule-runs.ts';
+import type { PeriodicTask, TaskName } from './scheduler.ts';
 
 /**
  * Hourly, though ages are counted in days: an alert that alerts.min_interval_minutes holds
@@ -39,10 +41,24 @@ export interface CredentialReview {
   alerted: number;
 }
 
-/** `atStart`: the daemon is starting (or reloading): every overdue secret is logged, not only those alerted about now. */
+const TASK: TaskName = 'credentials';
+
+/**
+ * `atStart`: the daemon is starting (or reloading): every overdue secret is logged, not only
+ * those alerted about now, and the review is recorded as the hourly task's run.
+ */
 export function reviewCredentials(deps: CredentialReviewDeps, options: { atStart: boolean } = { atStart: true }): CredentialReview {
-  const { db, config, logger } = deps;
   const now = deps.now();
+  const review = reviewAt(deps, now, options.atStart);
+  if (options.atStart) {
+    recordRunStart(deps.db, TASK, now);
+    recordRunEnd(deps.db, TASK, 'ok', null, deps.now());
+  }
+  return review;
+}
+
+function reviewAt(deps: CredentialReviewDeps, now: Date, atStart: boolean): CredentialReview {
+  const { db, config, logger } = deps;
   const { key, file, replacedDamaged } = ensureFingerprintKey(config.storage.data_dir);
   if (replacedDamaged) logger.warn('the credential fingerprint key was damaged and is replaced: every secret\'s age starts again from now', { file });
   const seen = fingerprintsOf(config, key);
@@ -54,7 +70,7 @@ export function reviewCredentials(deps: CredentialReviewDeps, options: { atStart
   const ages = credentialAges(rows, now, maxAgeDays);
   const overdue = ages.filter((a) => a.overdue);
   const due = overdue.filter((a) => a.alertDue);
-  for (const age of options.atStart ? overdue : due) logger.warn('credential due for rotation', { setting: age.setting, ageDays: age.ageDays, warning: overdueWarning(age, maxAgeDays) });
+  for (const age of atStart ? overdue : due) logger.warn('credential due for rotation', { setting: age.setting, ageDays: age.ageDays, warning: overdueWarning(age, maxAgeDays) });
   const result = { secrets: seen.length, overdue: overdue.length, alerted: 0 };
   if (due.length === 0) return result;
   const mailed = db.transaction(() => {
@@ -78,7 +94,7 @@ export function reviewCredentials(deps: CredentialReviewDeps, options: { atStart
 
 export function createCredentialsTask(deps: Omit<CredentialReviewDeps, 'now'>): PeriodicTask {
   return {
-    name: 'credentials',
+    name: TASK,
     intervalMs: CREDENTIALS_INTERVAL_MS,
     async run({ now }) {
       return { counts: { ...reviewCredentials({ ...deps, now }, { atStart: false }) }, problems: [] };

@@ -101,6 +101,25 @@ describe('the credential review', () => {
     expect(mails[1]!.subject).toBe('[signrelay] credentials due for rotation: mailboxes.requests.password');
   });
 
+  it('a start\'s review is the hourly task\'s run: the scheduler started after it does not review and warn again', async () => {
+    startReview(T0);
+    const due = later(T0, 95 * DAY_MS);
+    // Held back (another credential-age alert just went), so nothing is marked alerted: a second review would warn again.
+    world.db.prepare("INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES ('credential-age', ?, 0)").run(due.toISOString());
+    startReview(due);
+    expect(log.entries.filter((e) => e.message === 'credential due for rotation')).toHaveLength(ROTATED.length);
+    const lastRun = () => world.db.prepare("SELECT started_at, outcome FROM schedule_runs WHERE task = 'credentials'").get();
+    expect(lastRun()).toEqual({ started_at: due.toISOString(), outcome: 'ok' });
+    world.clock.now = later(due, 60_000);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(lastRun()).toEqual({ started_at: due.toISOString(), outcome: 'ok' });
+    // The hourly run after it comes an hour after the start's review, and sends the alert held back.
+    world.clock.now = later(due, HOUR_MS);
+    await scheduler.tick();
+    expect(alertMails()).toHaveLength(1);
+  });
+
   it('an alert alerts.min_interval_minutes would hold back waits, uncounted, and goes as itself when the interval ends', async () => {
     startReview(T0);
     const due = later(T0, 95 * DAY_MS);
