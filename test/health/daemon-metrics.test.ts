@@ -80,6 +80,7 @@ describe('createDaemonMetrics', () => {
   });
 
   it('reports the main process\'s memory and the PDF pool\'s workers as they are', async () => {
+    endIdlePdfWorkers(); // none left by the file before
     const db = openMemoryDatabase();
     const metrics = createDaemonMetrics({ db, events: eventsOf(db), watchers: {}, now: () => at(100) });
     const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);

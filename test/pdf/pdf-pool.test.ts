@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import { SPILL_MIN_BYTES } from '../../src/pdf/spill-bytes.ts';
@@ -34,6 +34,10 @@ function stampInput(): StampInput {
 
 const WAIT = { timeout: 60_000, interval: 20 };
 
+// Each test starts with no worker: none left by the file before (file-hygiene.ts leaves them), none by the test before.
+beforeEach(() => {
+  endIdlePdfWorkers();
+});
 afterEach(() => {
   stopPdfPool();
   endIdlePdfWorkers();

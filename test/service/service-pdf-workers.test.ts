@@ -2,7 +2,7 @@
 // starts one on the new configuration, and the new daemon takes the warm worker as it is —
 // the same process, parsers loaded, nothing started again. The service's own stop ends it.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pdfPoolStatus } from '../../src/pdf/pdf-pool.ts';
+import { endIdlePdfWorkers, pdfPoolStatus } from '../../src/pdf/pdf-pool.ts';
 import { startService } from '../../src/service/running-service.ts';
 import { startWorld, type World } from '../integration/world.ts';
 import { isAlive as alive } from '../support/child-pids.ts';
@@ -14,6 +14,7 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 it('keeps its warm PDF worker across a reload, and ends it when the service stops', async () => {
+  endIdlePdfWorkers(); // none left by the file before
   const service = await startService(world.config);
   const [warm] = pdfPoolStatus().pids;
   expect(warm).toBeDefined();
