@@ -3,6 +3,7 @@
 // kills it when we are gone (a crash, ^C). stop() is the graceful SIGTERM, then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
 const LAUNCHER = new URL('../../bin/signrelay.mjs', import.meta.url).pathname;
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -27,11 +28,7 @@ export function spawnDaemon(configFile: string, logFile: string, env: NodeJS.Pro
   } finally {
     closeSync(fd);
   }
-  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -KILL "$1" 2>/dev/null', 'signrelay-bench-watchdog', String(child.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin!.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+  const watchdog = guardAgainstOrphan(child.pid!, 'signrelay-bench-watchdog');
   let alive = true;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {

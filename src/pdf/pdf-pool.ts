@@ -39,9 +39,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
+import { guardAgainstOrphan } from '../orphan-guard.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
 import { starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
-import { guardAgainstOrphan } from './orphan-guard.ts';
 import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -235,8 +235,8 @@ function startWorker(maxHeapMb: number): PooledWorker {
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  // Killed when the daemon is gone (orphan-guard.ts); ended here when the worker is.
-  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid);
+  // Killed when the daemon is gone (src/orphan-guard.ts); ended here when the worker is.
+  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid, 'signrelay-pdf-guard');
   child.once('exit', () => guard?.kill('SIGKILL'));
   startedTotal++;
   const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0, startedAt: Date.now() };

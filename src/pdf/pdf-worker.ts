@@ -4,7 +4,7 @@
 // between processes. The time and heap limits are applied from outside; the allocation
 // cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
 // when the daemon goes away; if a parser in a loop keeps it from noticing, its guard
-// (orphan-guard.ts) kills it.
+// (src/orphan-guard.ts) kills it.
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';

@@ -20,6 +20,7 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { tapEffects, type EffectTap } from './effect-tap.ts';
 import { startProviderSide, type ProviderSide } from './provider-side.ts';
 import { STATUS_FIELD } from './verify-record-updates.ts';
+import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -218,7 +219,8 @@ function spawnDaemon(index: number, dir: string, dataDir: string, configFile: st
   } finally {
     closeSync(fd);
   }
-  const watchdog = killWhenWeDie(child.pid!);
+  // A daemon must not outlive this process (a crashed test worker, a ^C'd bench).
+  const watchdog = guardAgainstOrphan(child.pid!, 'signrelay-chaos-watchdog');
   let alive = true;
   const exited = new Promise<DaemonExit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -234,19 +236,6 @@ function spawnDaemon(index: number, dir: string, dataDir: string, configFile: st
       if (alive) child.kill(signal);
     },
   };
-}
-
-/**
- * A daemon must not outlive this process (a crashed test worker, a ^C'd bench): a shell
- * blocks reading a pipe from us, gets EOF when we are gone, and kills the child.
- */
-function killWhenWeDie(pid: number): ChildProcess {
-  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -KILL "$1" 2>/dev/null', 'signrelay-chaos-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin!.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
-  return watchdog;
 }
 
 /** A request mail for `record`: one unique two-page PDF, two signers (one after the other), due in 30 days. */

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait-for.ts';
+import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
 export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 export const REPO = new URL('../../', import.meta.url).pathname;
@@ -98,7 +99,8 @@ const running = new Set<ChildProcess>();
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, nodeArgs(args, options), { cwd: REPO, env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  const watchdog = killWhenWeDie(child.pid!);
+  // A daemon must not outlive a test worker that crashes or is killed before afterAll.
+  const watchdog = guardAgainstOrphan(child.pid!, 'signrelay-watchdog');
   // Once the child is gone its pid may be reused: the watchdog must not outlive it.
   child.once('exit', () => watchdog.kill('SIGKILL'));
   let stdout = '';
@@ -134,18 +136,6 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
       return Promise.race([seen, died]);
     },
   };
-}
-
-/**
- * A daemon must not outlive a test worker that crashes or is killed before afterAll: a
- * shell blocks reading a pipe from us, gets EOF when we are gone, and kills the child.
- * Unref'd, so it never keeps the test process alive (the same trick as Dovecot's watchdog).
- */
-function killWhenWeDie(pid: number): ChildProcess {
-  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -KILL "$1" 2>/dev/null', 'signrelay-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 /** Kills every child startCli() started that is still alive (afterAll / finally). */

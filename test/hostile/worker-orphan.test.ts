@@ -1,5 +1,5 @@
 // A daemon killed with SIGKILL cannot kill its PDF worker, and a parser in a loop never lets
-// the worker notice that its IPC channel closed: the worker's guard (orphan-guard.ts) must end
+// the worker notice that its IPC channel closed: the worker's guard (src/orphan-guard.ts) must end
 // it, and then end itself.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { childPids } from './child-pids.ts';
 import { waitFor } from './wait-for.ts';
+import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
 const DOVECOT = '/usr/sbin/dovecot';
 
@@ -15,7 +16,8 @@ export async function spawnDovecot(conf: string, dir: string, imapPort: number):
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const watchdog = startWatchdog(child.pid!);
+  // Dovecot is stopped if this process dies without stop() (a crashed test worker, a failing beforeAll).
+  const watchdog = guardAgainstOrphan(child.pid!, 'dovecot-watchdog', 'TERM');
   child.once('exit', () => watchdog.kill('SIGKILL'));
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${output}${readFileOr(join(dir, 'dovecot.log'))}`);
@@ -44,20 +46,6 @@ export async function terminate(child: ChildProcess): Promise<void> {
       // already gone
     }
   }
-}
-
-/**
- * Stops Dovecot if this process dies without stop() (a crashed or killed test worker, a
- * failing beforeAll): a shell blocks reading a pipe from us and gets EOF when we are gone.
- * Unref'd so it never keeps a test process alive.
- */
-function startWatchdog(pid: number): ChildProcess {
-  const watchdog = spawn('/bin/sh', ['-c', 'read _ ; kill -TERM "$1" 2>/dev/null', 'dovecot-watchdog', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }
 
 /** True once the server says `* OK`. */
