@@ -12,7 +12,7 @@
 // the provider's evidence is taken before delivery too (collect-certificates.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
-import { isPdfContent } from '../pdf/is-pdf.ts';
+import { pdfChunks } from '../pdf/is-pdf.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import type { SigningProvider, DocumentStatus } from '../providers/provider.ts';
@@ -107,11 +107,12 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   /** One document's signed copy, stored and recorded with where it came from. Returns that source. */
   async function takeSignedCopy(request: RequestRow, doc: DocumentRow): Promise<string> {
     const source = await chooseSignedCopy(deps, request, doc);
-    const bytes = source.from === 'mail attachment' ? deps.blobs.get(source.sha256) : await deps.provider.download(sentDocumentOf(request, doc));
-    if (!isPdfContent(bytes)) {
-      throw new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`);
-    }
-    const sha256 = deps.blobs.put(bytes);
+    // A mailed copy was stored when its mail was read, and verified against what was sent;
+    // a download is stored as it arrives.
+    const sha256 = source.from === 'mail attachment' ? source.sha256 : await deps.blobs.putStream(pdfChunks(
+      await deps.provider.download(sentDocumentOf(request, doc)),
+      () => new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`),
+    ));
     deps.db.transaction(() => {
       setDocumentSigned(deps.db, request.id, doc.seq, sha256);
       addEvent(deps.db, {

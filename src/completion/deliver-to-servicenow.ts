@@ -6,7 +6,6 @@
 // sha256), and the work note in the record's journal (it names the request), before it is
 // done again (record-effects.ts). A note the instance refuses for good (403: no write on
 // the table) is an operator alert, and the signed document is delivered all the same.
-import { statSync } from 'node:fs';
 import type { SendMailOptions } from 'nodemailer';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
@@ -101,7 +100,7 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
   const attachment = await deps.servicenow.uploadAttachment({
-    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: await deps.blobs.openBlob(file.sha256), sha256: file.sha256, contentType: file.contentType,
+    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.file(file.sha256), sha256: file.sha256, contentType: file.contentType,
   });
   deps.db.transaction(() => {
     settle(attachment.sysId);
@@ -164,11 +163,15 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     });
     return;
   }
-  const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), path: deps.blobs.pathOf(d.signedSha256!), sizeBytes: statSync(deps.blobs.pathOf(d.signedSha256!)).size }));
+  const stored = (sha256: string) => {
+    const file = deps.blobs.file(sha256);
+    return { path: file.path, sizeBytes: file.size };
+  };
+  const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), ...stored(d.signedSha256!) }));
   // The certificates ride in the same mail (one mail, one outcome, attached together) — those
   // that fit beside the signed copies: a certificate never costs the record its signed PDF.
   const { fitting: certificates, leftOut } = certificatesThatFit(
-    certificatesOf(documents).map((c) => ({ ...c, path: deps.blobs.pathOf(c.sha256), sizeBytes: statSync(deps.blobs.pathOf(c.sha256)).size })),
+    certificatesOf(documents).map((c) => ({ ...c, ...stored(c.sha256) })),
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
   );
   const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => c.fileName).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes): it is kept by signrelay and at the provider.`;

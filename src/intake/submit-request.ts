@@ -57,7 +57,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     effect(request.id, 'upload', 'intent', { seq: doc.seq });
     // Sent from the blob store's file as it is read: a 20 MB PDF is never in memory for it.
     const { reference } = await deps.provider.upload({
-      fileName: doc.uploadName, bytes: await deps.blobs.openBlob(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
+      fileName: doc.uploadName, bytes: deps.blobs.file(doc.stampedSha256), clientReference: `${request.token}-${doc.seq}`,
     });
     deps.db.transaction(() => {
       setDocumentReference(deps.db, request.id, doc.seq, reference);

@@ -4,6 +4,7 @@
 // reference per document) and Signicat (an order of tasks, one per signer; no text tags)
 // both fit. Only src/providers/ and src/sandbox/ may name a provider's own module (a test
 // checks it); everything else holds a SigningProvider made by create-provider.ts.
+import type { Payload } from '../http/streamed-bodies.ts';
 import type { Signer } from '../signer.ts';
 
 export type ProviderName = 'secured-signing' | 'signicat';
@@ -54,8 +55,8 @@ export interface ProviderTraits {
 export interface UploadInput {
   /** File name as the provider and the signers will see it; carries the request token. */
   fileName: string;
-  /** The document: bytes, or a Blob — a file on disk (fs.openAsBlob) is read as it is sent, never held whole. */
-  bytes: Uint8Array | Blob;
+  /** The document: bytes, or a file on disk (a blob store file), read as it is sent, never held whole. */
+  bytes: Payload;
   /** Our reference for this document (request token + document number), echoed back. */
   clientReference: string;
 }
@@ -153,7 +154,12 @@ export interface SigningProvider extends ProviderTraits {
    */
   findSent(input: FindSentInput): Promise<SendResult | null>;
   status(document: SentDocument): Promise<DocumentStatus>;
-  download(document: SentDocument): Promise<Uint8Array>;
+  /**
+   * The signed copy, as it arrives: the caller stores it as it comes (BlobStore.putStream),
+   * never holding it whole. A failure on the way is thrown from the iteration, classified as
+   * the call's own would be; an empty answer is a transient bad answer.
+   */
+  download(document: SentDocument): Promise<AsyncIterable<Uint8Array>>;
   /** Asks the provider to remind the signers of a sent document who have not signed yet (capabilities.remind). */
   sendReminder(document: SentDocument): Promise<void>;
   /**

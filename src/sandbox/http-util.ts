@@ -133,7 +133,7 @@ export async function listenLocal(handler: RequestListener, tls?: ServeTls): Pro
 }
 
 /** The fault injected into the next call(s) to a path (`failNext`); `times` defaults to 1. */
-export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault;
+export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault | CutFault;
 
 /** An HTTP error answer; the call is not carried out. A 2xx status with a body injects an answer. */
 export interface StatusFault {
@@ -176,6 +176,17 @@ export interface ResetFault {
   times?: number;
 }
 
+/**
+ * The call is carried out, and its answer breaks off after `afterBytes` (default: half) of
+ * its body: the headers promise the whole length, then the connection closes (a proxy or
+ * server that died mid-download).
+ */
+export interface CutFault {
+  kind: 'cut';
+  afterBytes?: number;
+  times?: number;
+}
+
 /** Pending faults by path prefix, each used `times` times, first added first. */
 export class FaultQueue {
   private readonly entries: Array<{ prefix: string; fault: FaultSpec; left: number }> = [];
@@ -208,7 +219,7 @@ export function injectFault(req: IncomingMessage, res: ServerResponse, fault: Fa
     resetMidBody(req, fault.afterBytes ?? 1);
     return true;
   }
-  if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed') {
+  if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed' || fault.kind === 'cut') {
     spoilAnswer(res, fault);
     return false;
   }
@@ -231,14 +242,28 @@ function resetMidBody(req: IncomingMessage, afterBytes: number): void {
   req.on('end', reset);
 }
 
-/** Lets the handler run, then withholds its answer (hang), resets the connection instead (drop) or sends a 200 that is not its JSON (malformed). */
-function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | MalformedFault): void {
+/**
+ * Lets the handler run, then withholds its answer (hang), resets the connection instead
+ * (drop), sends a 200 that is not its JSON (malformed) or breaks its body off (cut).
+ */
+function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | MalformedFault | CutFault): void {
   const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string | number>) => ServerResponse;
+  const write = res.write.bind(res) as (chunk: Buffer, done: () => void) => boolean;
   const end = res.end.bind(res) as (chunk?: string | Buffer) => ServerResponse;
-  (res as { writeHead: unknown }).writeHead = () => res;
+  let head: [number, Record<string, string | number>] = [200, {}];
+  (res as { writeHead: unknown }).writeHead = (status: number, headers: Record<string, string | number> = {}) => {
+    head = [status, headers];
+    return res;
+  };
   (res as { write: unknown }).write = () => true;
   (res as { end: unknown }).end = (chunk?: unknown) => {
     if (fault.kind === 'hang') return res;
+    if (fault.kind === 'cut') {
+      const body = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from((chunk ?? new Uint8Array(0)) as Uint8Array);
+      writeHead(...head);
+      write(body.subarray(0, fault.afterBytes ?? Math.floor(body.length / 2)), () => res.socket?.destroy());
+      return res;
+    }
     if (fault.kind === 'drop') {
       if (!res.socket?.destroyed) res.socket?.resetAndDestroy();
       return res;

@@ -3,6 +3,7 @@
 // per-attempt timeout that covers the answer's body too (a hung call cannot hold the
 // serial job runner), and classification of every failure at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
+import { payloadBody, type Payload } from '../http/streamed-bodies.ts';
 import { classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 import type { ServiceNowLogger } from './types.ts';
@@ -28,7 +29,7 @@ export interface ApiCall {
   /** Path and query below the instance URL, starting with "/". */
   path: string;
   json?: unknown;
-  bytes?: { data: Uint8Array | Blob; contentType: string };
+  bytes?: { data: Payload; contentType: string };
   /** What a 403/404 means for this call. */
   access?: AccessNeed;
   /** The call changes something (attachment, note): a lost answer leaves its outcome unknown. */
@@ -69,19 +70,22 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   else if (ctx.basicAuthorization !== null) headers.Authorization = ctx.basicAuthorization;
-  let body: string | Uint8Array<ArrayBuffer> | Blob | undefined;
+  let body: RequestInit['body'];
+  let duplex: 'half' | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.bytes) {
     headers['Content-Type'] = call.bytes.contentType;
-    body = call.bytes.data as Uint8Array<ArrayBuffer> | Blob;
+    const payload = payloadBody(call.bytes.data);
+    headers['Content-Length'] = String(payload.length);
+    ({ body, duplex } = payload);
   }
   const started = Date.now();
   const fields = { method: call.method, path: call.path.split('?')[0] };
   try {
     const response = await ctx.fetch(`${ctx.baseUrl}${call.path}`, {
-      method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs),
+      method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     const bodyText = await response.text();
     ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });

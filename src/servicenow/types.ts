@@ -1,6 +1,7 @@
 // The ServiceNow client's public shapes (SERVICENOW.md): what completion and delivery code
 // import without pulling in the HTTP machinery. Values are already converted from
 // ServiceNow's all-strings JSON into numbers where they are numbers.
+import type { Payload } from '../http/streamed-bodies.ts';
 import type { TokenStore } from '../http/token-manager.ts';
 import type { StoredToken } from '../store/oauth-tokens.ts';
 
@@ -28,8 +29,8 @@ export interface UploadAttachmentInput {
   table: string;
   sysId: string;
   fileName: string;
-  /** The file: bytes, or a Blob — a file on disk (fs.openAsBlob) is read as it is sent, never held whole. */
-  bytes: Uint8Array | Blob;
+  /** The file: bytes, or a file on disk (a blob store file), read as it is sent, never held whole. */
+  bytes: Payload;
   /** The file's SHA-256 when known (a blob store file is named by it), to compare with the instance's hash without reading the file. */
   sha256?: string;
   /** Default application/pdf. */

@@ -2,12 +2,18 @@
 // same bytes twice is a no-op). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openAsBlob, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BlobStoreOptions {
   /** Opens a new temp file for writing (tests put a full device behind it). */
   openForWrite?: (path: string) => number;
+}
+
+/** A stored file, to send as it is read (src/http/file-body.ts): never held whole. */
+export interface StoredFile {
+  path: string;
+  size: number;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -32,27 +38,44 @@ export class BlobStore {
   /** Stores the bytes and returns their sha256. */
   put(bytes: Uint8Array): string {
     const hash = sha256(bytes);
-    const target = this.pathOf(hash);
-    if (existsSync(target)) return hash;
-    const dir = join(this.dir, hash.slice(0, 2));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `.${hash}.${randomBytes(4).toString('hex')}.tmp`);
+    if (this.has(hash)) return hash;
+    const temp = this.#tempFile(join(this.dir, hash.slice(0, 2)), hash);
     const fd = this.#openForWrite(temp);
     try {
-      // A nearly full disk accepts part of a write without an error: write the rest, and
-      // the disk's ENOSPC comes with the next call instead of a truncated blob.
-      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+      writeAll(fd, bytes);
       fsyncSync(fd);
     } catch (err) {
-      // A full disk (ENOSPC) lands here: leave nothing behind, and report the write's error.
-      closeSync(fd);
-      rmSync(temp, { force: true });
+      discard(fd, temp);
       throw err;
     }
     closeSync(fd);
-    renameSync(temp, target);
-    const dirFd = openSync(dir, 'r');
-    try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+    this.#commit(temp, hash);
+    return hash;
+  }
+
+  /**
+   * Stores what `chunks` yields as it comes — a download is written and hashed as it
+   * arrives, never held whole — and returns its sha256. When `chunks` throws (a dropped
+   * connection, a check of the content), nothing is stored and its error is thrown.
+   */
+  async putStream(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+    const temp = this.#tempFile(this.dir, 'incoming');
+    const hasher = createHash('sha256');
+    const fd = this.#openForWrite(temp);
+    try {
+      for await (const chunk of chunks) {
+        hasher.update(chunk);
+        writeAll(fd, chunk);
+      }
+      fsyncSync(fd);
+    } catch (err) {
+      discard(fd, temp);
+      throw err;
+    }
+    closeSync(fd);
+    const hash = hasher.digest('hex');
+    if (this.has(hash)) rmSync(temp, { force: true });
+    else this.#commit(temp, hash);
     return hash;
   }
 
@@ -60,12 +83,42 @@ export class BlobStore {
     return readFileSync(this.pathOf(hash));
   }
 
-  /** The file as a Blob, read only as it is consumed (an upload sends it as it reads it): never held whole. */
-  openBlob(hash: string): Promise<Blob> {
-    return openAsBlob(this.pathOf(hash));
+  /** The stored file, to be read as it is sent (an upload, an attachment): never held whole. */
+  file(hash: string): StoredFile {
+    const path = this.pathOf(hash);
+    return { path, size: statSync(path).size };
   }
 
   has(hash: string): boolean {
     return existsSync(this.pathOf(hash));
   }
+
+  #tempFile(dir: string, name: string): string {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+  }
+
+  /** Moves a written temp file to its hash's name and makes the rename durable. */
+  #commit(temp: string, hash: string): void {
+    const target = this.pathOf(hash);
+    const dir = join(this.dir, hash.slice(0, 2));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    renameSync(temp, target);
+    const dirFd = openSync(dir, 'r');
+    try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+  }
+}
+
+/** A write failed (ENOSPC: a full disk): the temp file goes, so no truncated blob is left behind. */
+function discard(fd: number, temp: string): void {
+  closeSync(fd);
+  rmSync(temp, { force: true });
+}
+
+/**
+ * A nearly full disk accepts part of a write without an error: write the rest, and the
+ * disk's ENOSPC comes with the next call instead of a truncated blob.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
 }

@@ -1,13 +1,17 @@
 // The Secured Signing client against the simulator misbehaving the way a real service, or
 // the network in between, does: a call that never answers, a 200 that is not the API's
-// JSON, a connection reset mid-upload. Each ends, within the call's timeout, in a transient
+// JSON, a connection reset mid-upload, a download that breaks off. Each ends, within the call's timeout, in a transient
 // error that names the service and the endpoint and says when the effect may have happened
 // — and the simulator shows whether it did, which is what the job's retry must go by.
 import { PDFDocument } from 'pdf-lib';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
+import { BlobStore } from '../../src/store/blobs.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf } from '../sandbox/fixtures.ts';
 
@@ -122,5 +126,29 @@ describe('a connection reset mid-upload', () => {
 
     const { reference } = await client.upload({ fileName: 'contract.pdf', bytes, clientReference: 'tok-1' });
     expect([...sim.documents.keys()]).toEqual([reference]);
+  });
+});
+
+describe('a download that breaks off', () => {
+  it('is transient, names the download, and stores nothing: the retry stores the whole copy', async () => {
+    const { sim, client, store } = await setup();
+    const { reference } = await client.upload({ fileName: 'contract.pdf', bytes: await largeTaggedPdf(), clientReference: 'tok-1' });
+    await client.send(sendInput(reference));
+    await sim.complete(reference);
+    const blobs = new BlobStore(mkdtempSync(join(tmpdir(), 'signrelay-cut-')));
+    try {
+      sim.failNext('/Download/GetDocumentData', { kind: 'cut', afterBytes: 256 * 1024 });
+      const err = await caught(blobs.putStream(await client.download(sentDoc(reference))));
+      expect(err).toMatchObject({ kind: 'transient', code: 'provider_connection_lost' });
+      expect(err.message).toMatch(/while trying to download document \S+ \(GET \/Download\/GetDocumentData\); will retry$/);
+      expectClean(err, store);
+      expect(readdirSync(blobs.dir, { recursive: true })).toEqual([]);
+
+      const sha256 = await blobs.putStream(await client.download(sentDoc(reference)));
+      expect(sha256).toBe(createHash('sha256').update(sim.documents.get(reference)!.signedBytes!).digest('hex'));
+      expect(readdirSync(blobs.dir, { recursive: true }).filter((f) => String(f).endsWith('.pdf'))).toHaveLength(1);
+    } finally {
+      rmSync(join(blobs.dir, '..'), { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import { createSecuredSigningClient } from '../../src/providers/secured-signing/
 import { startSecuredSigningSimulator, type SecuredSigningSimulator, type SecuredSigningSimulatorOptions } from '../../src/sandbox/secured-signing/server.ts';
 import type { SignrelayError } from '../../src/errors.ts';
 import { API_KEY, API_SECRET, REFERER, manualClock, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf, untaggedPdf } from '../sandbox/fixtures.ts';
+import { bytesOf } from '../support/chunks.ts';
 
 let sim: SecuredSigningSimulator | undefined;
 afterEach(async () => {
@@ -53,7 +54,7 @@ describe('round trip', () => {
     expect(await client.status(sentDoc(reference))).toMatchObject({ phase: 'in-progress', raw: '1 of 2 Signed' });
     await sim.complete(reference);
     expect(await client.status(sentDoc(reference))).toMatchObject({ phase: 'completed', raw: 'Complete' });
-    const signed = await client.download(sentDoc(reference));
+    const signed = await bytesOf(client.download(sentDoc(reference)));
     expect(Buffer.from(signed).equals(Buffer.from(original))).toBe(false);
     expect((await extractPdfText(signed)).join('\n')).toContain('Signed by Ånn Lée <ann.lee@example.com>');
   });

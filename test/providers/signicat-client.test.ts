@@ -12,6 +12,7 @@ import { createSignicatClient } from '../../src/providers/signicat/client.ts';
 import { startSignicatSimulator, type SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { contractPdf } from '../integration/world.ts';
+import { bytesOf } from '../support/chunks.ts';
 
 const CLIENT_ID = 'signrelay-client';
 const CLIENT_SECRET = 'signicat-secret-do-not-log-5e1';
@@ -94,7 +95,7 @@ describe('the Signicat provider', () => {
     await sim.signTask(orderId, 'signer-2');
     expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'completed', raw: 'COMPLETED' });
     // The simulator's signing page names each signer by the address they were invited at.
-    const text = (await extractPdfText(await provider.download(documents[0]!))).join('\n');
+    const text = (await extractPdfText(await bytesOf(provider.download(documents[0]!)))).join('\n');
     expect(text).toContain(ANN.email);
     expect(text).toContain(BOB.email);
   });
@@ -105,7 +106,7 @@ describe('the Signicat provider', () => {
     expect(documents[0]!.kept).not.toHaveProperty('packagingTaskId');
     await sim.signAll(orderId);
     expect(await provider.status(documents[0]!)).toMatchObject({ phase: 'completed' });
-    expect((await extractPdfText(await provider.download(documents[0]!))).join('\n')).toContain(BOB.email);
+    expect((await extractPdfText(await bytesOf(provider.download(documents[0]!)))).join('\n')).toContain(BOB.email);
   });
 
   it('a rejection is a decline, with the signer and the reason they gave', async () => {

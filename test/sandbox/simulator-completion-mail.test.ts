@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf } from './fixtures.ts';
+import { bytesOf } from '../support/chunks.ts';
 
 interface Received { rcptTo: string[]; raw: Buffer }
 const received: Received[] = [];
@@ -53,7 +54,7 @@ describe('complete()', () => {
     const attachment = mail.attachments[0]!;
     expect(attachment.filename).toBe('contract-tok123.pdf');
     expect(attachment.contentType).toBe('application/pdf');
-    expect(Buffer.from(attachment.content).equals(Buffer.from(await client.download(sentDoc(reference))))).toBe(true);
+    expect(Buffer.from(attachment.content).equals(await bytesOf(client.download(sentDoc(reference))))).toBe(true);
     expect(sim.mails).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // (and refusing to guess), attaching with a hash that allows the idempotency check, work
 // notes, and how each failure the instance can answer reaches the caller.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,12 +139,12 @@ describe('attachments and notes', () => {
     try {
       const bytes = pdf('signed on disk');
       writeFileSync(join(dir, 'signed.pdf'), bytes);
-      const uploaded = await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'disk.pdf', bytes: await openAsBlob(join(dir, 'signed.pdf')), sha256: sha256(bytes) });
+      const uploaded = await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'disk.pdf', bytes: { path: join(dir, 'signed.pdf'), size: bytes.length }, sha256: sha256(bytes) });
       expect(uploaded).toMatchObject({ sizeBytes: bytes.length, hash: sha256(bytes) });
       expect(Buffer.from(sim.attachments.get(uploaded.sysId)!.bytes).equals(Buffer.from(bytes))).toBe(true);
       expect(warnings).toEqual([]);
       // A file that is not what its name says: the instance's hash differs, and it is said.
-      await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'odd.pdf', bytes: await openAsBlob(join(dir, 'signed.pdf')), sha256: 'f'.repeat(64) });
+      await client.uploadAttachment({ table: ref.table, sysId: ref.sysId, fileName: 'odd.pdf', bytes: { path: join(dir, 'signed.pdf'), size: bytes.length }, sha256: 'f'.repeat(64) });
       expect(warnings).toEqual([expect.objectContaining({ message: 'servicenow stored an attachment whose hash differs from ours', fields: expect.objectContaining({ ours: 'f'.repeat(64), theirs: sha256(bytes) }) })]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

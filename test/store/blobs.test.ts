@@ -55,3 +55,39 @@ describe('BlobStore.put on a full disk', () => {
     expect(JSON.parse(stdout)).toEqual({ outcome: 'EFBIG', files: [] });
   });
 });
+
+/** The bytes in chunks of `size`, yielded one by one as a download's arrive; `fail` thrown after `failAfter` chunks. */
+async function* chunked(bytes: Uint8Array, size: number, fail?: { after: number; error: Error }): AsyncGenerator<Uint8Array> {
+  for (let at = 0, n = 0; at < bytes.length; at += size, n++) {
+    if (fail && n === fail.after) throw fail.error;
+    yield bytes.subarray(at, at + size);
+  }
+}
+
+describe('BlobStore.putStream', () => {
+  it('stores the chunks as they come, under the same name put gives the whole bytes, once', async () => {
+    const store = new BlobStore(dataDir());
+    const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const hash = await store.putStream(chunked(bytes, 64 * 1024));
+    expect(hash).toBe(sha256(bytes));
+    expect(store.get(hash).equals(bytes)).toBe(true);
+    expect(store.file(hash)).toEqual({ path: store.pathOf(hash), size: bytes.length });
+    expect(await store.putStream(chunked(bytes, 1000))).toBe(hash);
+    expect(store.put(bytes)).toBe(hash);
+    expect(filesIn(store)).toEqual([`${hash}.pdf`]);
+  });
+
+  it('stores nothing and leaves no temp file when the chunks fail on the way, and throws their error', async () => {
+    const store = new BlobStore(dataDir());
+    const bytes = Buffer.alloc(300_000, 3);
+    const dropped = new Error('the connection dropped');
+    await expect(store.putStream(chunked(bytes, 64 * 1024, { after: 2, error: dropped }))).rejects.toBe(dropped);
+    expect(filesIn(store)).toEqual([]);
+  });
+
+  it('on a full disk throws ENOSPC and leaves no temp file', async () => {
+    const store = new BlobStore(dataDir(), { openForWrite: (path) => (symlinkSync('/dev/full', path), openSync(path, 'w', 0o600)) });
+    await expect(store.putStream(chunked(Buffer.alloc(100_000, 7), 10_000))).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(filesIn(store)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 // call is retried once), a per-attempt timeout that covers the answer's body too (a hung
 // call cannot hold the serial job runner), and classification of every failure at this
 // boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
+import { answerChunks } from '../../http/streamed-bodies.ts';
 import { signatureHeaders } from './auth-headers.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
@@ -34,12 +35,16 @@ export interface ApiCall {
   form?: FormData;
   /** The call changes something (upload, send): a lost answer leaves its outcome unknown. */
   effect?: boolean;
+  /** A 2xx answer's body is left to arrive as `chunks` (a download), not read here. */
+  streamed?: boolean;
 }
 
 export interface ApiAnswer {
   status: number;
   headers: Headers;
+  /** Empty for a `streamed` call's 2xx answer: its body is `chunks`. */
   body: Uint8Array;
+  chunks?: AsyncIterable<Uint8Array>;
   /** The operation and endpoint, for messages: "upload the document x.pdf (POST /Document/Uploader)". */
   what: string;
 }
@@ -87,6 +92,11 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     const response = await ctx.fetch(`${ctx.apiBase}${call.path}`, {
       method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs),
     });
+    if (call.streamed && response.ok) {
+      ctx.logger?.debug('secured signing call answered; its body follows', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
+      const chunks = answerChunks(response.body, (err) => classifyNetworkFailure(what, err, ctx.timeoutMs / 1000));
+      return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
+    }
     const bytes = new Uint8Array(await response.arrayBuffer());
     ctx.logger?.debug('secured signing call', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
     return { status: response.status, headers: response.headers, body: bytes, what };

@@ -4,6 +4,7 @@
 // withdraw, read the account. Request mechanics (signatures, OAuth, timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
 // file knows the endpoints, their JSON, and which calls change something (upload, send,
 // reminder, extend: a lost answer leaves their outcome unknown, for the caller to resolve).
+import { openAsBlob } from 'node:fs';
 import type { SecuredSigningConfig } from '../../config/schema.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
@@ -11,6 +12,7 @@ import { badResponse } from './classify-error.ts';
 import { isSignrelayError, SignrelayError } from '../../errors.ts';
 import { isPdfContent } from '../../pdf/is-pdf.ts';
 import { jsonBody } from '../../http/network-failure.ts';
+import { nonEmpty } from '../../http/streamed-bodies.ts';
 import { trustingFetch } from '../../http/trusting-fetch.ts';
 import { documentStatusFrom } from './document-status.ts';
 import { resolveEndpoints } from './endpoints.ts';
@@ -85,8 +87,9 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       const operation = `upload the document ${input.fileName}`;
       const extension = input.fileName.split('.').pop()?.toLowerCase() ?? '';
       const form = new FormData();
-      // A Blob of a Blob refers to it: a file-backed document is still read only as it is sent.
-      form.append('file', new Blob([input.bytes as Uint8Array<ArrayBuffer> | Blob], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
+      // A Blob of a file refers to it: a stored document is read only as it is sent.
+      const file = input.bytes instanceof Uint8Array ? input.bytes as Uint8Array<ArrayBuffer> : await openAsBlob(input.bytes.path);
+      form.append('file', new Blob([file], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
       const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, form, effect: true });
       const doc = parseJson(answer, true) as { Reference?: unknown } | null;
       if (typeof doc?.Reference !== 'string' || doc.Reference === '') throw badResponse(answer.what, 'no document Reference in the answer', undefined, { effect: true });
@@ -123,9 +126,8 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
 
     async download({ reference }: SentDocument) {
       const operation = `download document ${reference}`;
-      const answer = await callApi(ctx, { operation, method: 'GET', path: `/Download/GetDocumentData/${segment(reference)}` });
-      if (answer.body.length === 0) throw badResponse(answer.what, 'the document is empty');
-      return answer.body;
+      const answer = await callApi(ctx, { operation, method: 'GET', path: `/Download/GetDocumentData/${segment(reference)}`, streamed: true });
+      return nonEmpty(answer.chunks!, () => badResponse(answer.what, 'the document is empty'));
     },
 
     async sendReminder({ reference }: SentDocument) {

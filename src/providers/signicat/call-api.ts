@@ -2,6 +2,7 @@
 // manager (a 401 replaces it once and the call is retried once), a per-attempt timeout that
 // covers the answer's body too, and every failure classified at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
+import { answerChunks, payloadBody, type Payload } from '../../http/streamed-bodies.ts';
 import type { TokenManager } from '../../http/token-manager.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 
@@ -27,15 +28,19 @@ export interface ApiCall {
   /** Path below the base ("/orders/…"), or an absolute URL the API handed out under the base (a resultUri). */
   path: string;
   json?: unknown;
-  pdf?: Uint8Array | Blob;
+  pdf?: Payload;
   /** The call changes something (an upload, an order): a lost answer leaves its outcome unknown. */
   effect?: boolean;
+  /** A 2xx answer's body is left to arrive as `chunks` (a download), not read here. */
+  streamed?: boolean;
 }
 
 export interface ApiAnswer {
   status: number;
   headers: Headers;
+  /** Empty for a `streamed` call's 2xx answer: its body is `chunks`. */
   body: Uint8Array;
+  chunks?: AsyncIterable<Uint8Array>;
   what: string;
 }
 
@@ -66,18 +71,26 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
 
 async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer: string): Promise<ApiAnswer> {
   const headers: Record<string, string> = { Authorization: `Bearer ${bearer}`, Accept: 'application/json' };
-  let body: string | Uint8Array<ArrayBuffer> | Blob | undefined;
+  let body: RequestInit['body'];
+  let duplex: 'half' | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
   } else if (call.pdf) {
     headers['Content-Type'] = 'application/pdf';
-    body = call.pdf as Uint8Array<ArrayBuffer> | Blob;
+    const payload = payloadBody(call.pdf);
+    headers['Content-Length'] = String(payload.length);
+    ({ body, duplex } = payload);
   }
   const url = /^https?:\/\//.test(call.path) ? call.path : `${ctx.baseUrl}${call.path}`;
   const started = Date.now();
   try {
-    const response = await ctx.fetch(url, { method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs) });
+    const response = await ctx.fetch(url, { method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs) });
+    if (call.streamed && response.ok) {
+      ctx.logger?.debug('signicat call answered; its body follows', { method: call.method, endpoint: endpointOf(call), status: response.status, ms: Date.now() - started });
+      const chunks = answerChunks(response.body, (err) => classifyNetworkFailure(what, err, ctx.timeoutMs / 1000));
+      return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
+    }
     const bytes = new Uint8Array(await response.arrayBuffer());
     ctx.logger?.debug('signicat call', { method: call.method, endpoint: endpointOf(call), status: response.status, ms: Date.now() - started });
     return { status: response.status, headers: response.headers, body: bytes, what };

@@ -15,6 +15,7 @@ import type { SignicatConfig } from '../../config/schema.ts';
 import { SignrelayError } from '../../errors.ts';
 import { jsonObject, textField } from '../../http/json-fields.ts';
 import { jsonBody, notJsonProblem } from '../../http/network-failure.ts';
+import { nonEmpty } from '../../http/streamed-bodies.ts';
 import { clientCredentialsGrant } from '../../http/oauth-grants.ts';
 import { namedFailures, type TokenEndpoint } from '../../http/token-endpoint.ts';
 import { createTokenManager, type TokenStore } from '../../http/token-manager.ts';
@@ -125,10 +126,9 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
     }
   }
 
-  async function download(bytesAt: string, what: string): Promise<Uint8Array> {
-    const answer = await callApi(ctx, { operation: what, method: 'GET', path: ownUri(bytesAt, what) });
-    if (answer.body.length === 0) throw badResponse(answer.what, 'the signed document is empty');
-    return answer.body;
+  async function download(bytesAt: string, what: string): Promise<AsyncIterable<Uint8Array>> {
+    const answer = await callApi(ctx, { operation: what, method: 'GET', path: ownUri(bytesAt, what), streamed: true });
+    return nonEmpty(answer.chunks!, () => badResponse(answer.what, 'the signed document is empty'));
   }
 
   return {

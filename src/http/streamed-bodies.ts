@@ -1,0 +1,65 @@
+// Large bodies that pass through the daemon without being held whole: a file on disk sent
+// as it is read, and an answer's body taken as it arrives. For a 20 MB signed copy that is
+// 20–40 MB less at the peak, and less time: undici sends a file-backed Blob 64 KiB at a
+// time through a web stream, and gathers an answer into one buffer before it is stored.
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+
+/** A file on disk to send as a request's body (a blob store file). */
+export interface FileOnDisk {
+  path: string;
+  size: number;
+}
+
+/** What a request sends: bytes in memory, or a file read as it is sent. */
+export type Payload = Uint8Array | FileOnDisk;
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * fetch's `body` (and `duplex`) for a payload, and its length. A file is opened anew for
+ * each call, so a retried call sends it whole again; its length is told up front
+ * (Content-Length), as for bytes, never chunked.
+ */
+export function payloadBody(payload: Payload): { body: RequestInit['body']; length: number; duplex?: 'half' } {
+  if (payload instanceof Uint8Array) return { body: payload as Uint8Array<ArrayBuffer>, length: payload.byteLength };
+  const stream = Readable.toWeb(createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
+  return { body: stream, length: payload.size, duplex: 'half' };
+}
+
+/**
+ * An answer's body as it arrives. A failure while it arrives (the connection dropped, the
+ * call's timeout, which covers the body) is thrown as `classify` makes it; a consumer that
+ * stops early (its own check failed, the disk is full) cancels the rest of the body.
+ */
+export async function* answerChunks(body: ReadableStream<Uint8Array> | null, classify: (err: unknown) => Error): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read().catch((err: unknown) => {
+        done = true;
+        throw classify(err);
+      });
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** The chunks as they come; at their end, `empty()` is thrown when none held a byte (an API's empty 200). */
+export async function* nonEmpty(chunks: AsyncIterable<Uint8Array>, empty: () => Error): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    yield chunk;
+  }
+  if (bytes === 0) throw empty();
+}
