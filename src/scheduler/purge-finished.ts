@@ -2,6 +2,7 @@
 // attachments kept for trust_attachment) of finished requests older than retention.days,
 // and records a `purged` note. The request rows and the audit trail stay. Files first,
 // then the note: a crash in between only means the next run deletes nothing and notes it.
+// It also removes the blob store's temp files that a crash left a day ago or more.
 import { rmSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
@@ -28,7 +29,7 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
     name: 'retention',
     intervalMs: RETENTION_INTERVAL_MS,
     async run({ now, signal }) {
-      const counts = { requests: 0, files: 0 };
+      const counts = { requests: 0, files: 0, abandonedTemps: 0 };
       const problems: string[] = [];
       const cutoff = new Date(now().getTime() - days * DAY_MS);
       for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
@@ -52,6 +53,11 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
           problems.push(`request ${requestId}: ${describeError(err)}`);
           deps.logger.warn('retention could not purge a request', { requestId, error: describeError(err) });
         }
+      }
+      try {
+        counts.abandonedTemps = deps.blobs.removeAbandonedTemps(new Date(now().getTime() - DAY_MS));
+      } catch (err) {
+        problems.push(`abandoned temp files: ${describeError(err)}`);
       }
       return { counts, problems };
     },

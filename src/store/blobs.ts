@@ -2,7 +2,7 @@
 // same bytes twice is a no-op). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface BlobStoreOptions {
@@ -91,6 +91,23 @@ export class BlobStore {
 
   has(hash: string): boolean {
     return existsSync(this.pathOf(hash));
+  }
+
+  /**
+   * Removes the temp files of writes whose process died (not touched since `before`): a
+   * crash in the middle of a download leaves one as large as the file. Returns how many.
+   */
+  removeAbandonedTemps(before: Date): number {
+    let removed = 0;
+    for (const entry of readdirSync(this.dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.tmp')) continue;
+      const path = join(entry.parentPath, entry.name);
+      const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+      if (modified === undefined || modified >= before.getTime()) continue;
+      rmSync(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   #tempFile(dir: string, name: string): string {

@@ -1,8 +1,10 @@
 // Retention on a real data directory: the PDF files of a request finished more than
 // retention.days ago are deleted, its row and audit trail stay (plus a `purged` note);
 // recent and open requests keep their files, and so does a file another request shares.
-// A provider's certificate kept beside a signed copy is one of the request's files.
-import { existsSync } from 'node:fs';
+// A provider's certificate kept beside a signed copy is one of the request's files. Temp
+// files of writes a crash cut short go once a day old.
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contractPdf } from '../integration/world.ts';
 import type { BlobStore } from '../../src/store/blobs.ts';
@@ -105,5 +107,29 @@ describe('the retention task', () => {
     await world.startScheduler().idle();
     for (const hash of old.hashes) expect(existsSync(blobs.pathOf(hash))).toBe(true);
     expect(listEvents(db, old.id).some((e) => e.detail?.purged)).toBe(false);
+  });
+});
+
+describe('the retention task and the temp files a crash left', () => {
+  it('removes those untouched for a day, and leaves a write that may still be going on', async () => {
+    const { blobs } = world;
+    world.clock.now = later(T0, DAY_MS);
+    const temp = (name: string, age: number) => {
+      const path = join(blobs.dir, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, 'part of a download');
+      const at = later(world.clock.now, -age);
+      utimesSync(path, at, at);
+      return path;
+    };
+    const abandoned = [temp('.incoming.0a1b2c3d.tmp', DAY_MS + 60_000), temp(`ab/.${'ab'.repeat(32)}.01234567.tmp`, 3 * DAY_MS)];
+    const current = temp('.incoming.89abcdef.tmp', 60 * 60_000);
+    const kept = blobs.put(await pdf('kept'));
+    utimesSync(blobs.pathOf(kept), T0, T0);
+
+    await world.startScheduler().idle();
+    for (const path of abandoned) expect(existsSync(path), path).toBe(false);
+    expect(existsSync(current)).toBe(true);
+    expect(existsSync(blobs.pathOf(kept))).toBe(true);
   });
 });
