@@ -2,6 +2,7 @@
 // as it is read, and an answer's body taken as it arrives. For a 20 MB signed copy that is
 // 20–40 MB less at the peak, and less time: undici sends a file-backed Blob 64 KiB at a
 // time through a web stream, and gathers an answer into one buffer before it is stored.
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
@@ -26,6 +27,45 @@ export function payloadBody(payload: Payload): { body: RequestInit['body']; leng
   const stream = Readable.toWeb(createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
   return { body: stream, length: payload.size, duplex: 'half' };
 }
+
+/** One file of a multipart/form-data upload. */
+export interface FilePart {
+  field: string;
+  fileName: string;
+  contentType: string;
+  payload: Payload;
+}
+
+/**
+ * A multipart/form-data body of one file, as FormData sends it, with the file read as it is
+ * sent and the whole length told up front. (FormData takes a file only as a Blob, and
+ * undici reads a file-backed Blob 64 KiB at a time through a web stream: ~0.45 s of the
+ * daemon's CPU for a 20 MB upload.) Built anew for each call, so a retried call sends it
+ * whole again. The names are escaped as FormData escapes them: `"`, CR and LF
+ * percent-encoded, so no name can end its header line or its quoted string.
+ */
+export function multipartBody(part: FilePart): { body: RequestInit['body']; length: number; duplex: 'half'; contentType: string } {
+  const boundary = `----signrelay-${randomBytes(16).toString('hex')}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(part.field)}"; filename="${escapeName(part.fileName)}"\r\n`
+    + `Content-Type: ${part.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const { payload } = part;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield head;
+    if (payload instanceof Uint8Array) yield payload;
+    else yield* createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
+    yield tail;
+  }
+  const size = payload instanceof Uint8Array ? payload.byteLength : payload.size;
+  return {
+    body: Readable.toWeb(Readable.from(chunks(), { objectMode: false })) as ReadableStream<Uint8Array>,
+    length: head.length + size + tail.length,
+    duplex: 'half',
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+const escapeName = (name: string): string => name.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 
 /**
  * An answer's body as it arrives. A failure while it arrives (the connection dropped, the

@@ -1,6 +1,6 @@
 // Large bodies through fetch without holding them whole, against a real HTTP server on
 // loopback: a file sent as it is read, with its length told up front and whole again on a
-// retry; an answer taken as it arrives, its failure classified, the rest cancelled when
+// retry, alone or as the one file of a form; an answer taken as it arrives, its failure classified, the rest cancelled when
 // the consumer stops.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerChunks, payloadBody } from '../../src/http/streamed-bodies.ts';
+import { answerChunks, multipartBody, payloadBody } from '../../src/http/streamed-bodies.ts';
 
 let server: Server | undefined;
 const dirs: string[] = [];
@@ -52,6 +52,41 @@ describe('payloadBody', () => {
     expect(received.map((r) => ({ ...r, body: r.body.equals(bytes) }))).toEqual([
       { length: String(bytes.length), chunked: false, body: true },
       { length: String(bytes.length), chunked: false, body: true },
+    ]);
+  });
+});
+
+describe('multipartBody', () => {
+  it('is what a form parser reads as the one file, from bytes or from disk, whatever its name holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-multipart-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'stamped.pdf'), bytes);
+    const received: Array<{ length: number; declared: string | undefined; names: string[]; file: { name: string; type: string; same: boolean } }> = [];
+    const url = await serve((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => void (async () => {
+        const body = Buffer.concat(parts);
+        const form = await new Request('http://parser.invalid/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body }).formData();
+        const file = form.get('file') as File;
+        received.push({
+          length: body.length, declared: req.headers['content-length'], names: [...form.keys()],
+          file: { name: file.name, type: file.type, same: Buffer.from(await file.arrayBuffer()).equals(bytes) },
+        });
+        res.end('ok');
+      })().catch((err: unknown) => res.writeHead(400).end(String(err))));
+    });
+    const hostile = 'Vertrag "Müller"\r\nContent-Type: text/html\r\n\r\nx.pdf';
+    for (const payload of [bytes, { path: join(dir, 'stamped.pdf'), size: bytes.length }]) {
+      const multipart = multipartBody({ field: 'file', fileName: hostile, contentType: 'application/pdf', payload });
+      const answer = await fetch(url, { method: 'POST', body: multipart.body, duplex: multipart.duplex, headers: { 'Content-Type': multipart.contentType, 'Content-Length': String(multipart.length) } });
+      expect(await answer.text()).toBe('ok');
+    }
+    // The parser undoes the escapes: the name arrives as it was, and it ended no header line.
+    const expected = { names: ['file'], file: { name: hostile, type: 'application/pdf', same: true } };
+    expect(received).toEqual([
+      { length: expect.any(Number), declared: String(received[0]!.length), ...expected },
+      { length: received[0]!.length, declared: String(received[0]!.length), ...expected },
     ]);
   });
 });

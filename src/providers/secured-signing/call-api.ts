@@ -3,7 +3,7 @@
 // call is retried once), a per-attempt timeout that covers the answer's body too (a hung
 // call cannot hold the serial job runner), and classification of every failure at this
 // boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks } from '../../http/streamed-bodies.ts';
+import { answerChunks, multipartBody, type FilePart } from '../../http/streamed-bodies.ts';
 import { signatureHeaders } from './auth-headers.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
@@ -32,7 +32,8 @@ export interface ApiCall {
   /** Path below the versioned base, starting with "/". */
   path: string;
   json?: unknown;
-  form?: FormData;
+  /** A multipart/form-data upload of one file. */
+  file?: FilePart;
   /** The call changes something (upload, send): a lost answer leaves its outcome unknown. */
   effect?: boolean;
   /** A 2xx answer's body is left to arrive as `chunks` (a download), not read here. */
@@ -80,17 +81,21 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     Accept: 'application/json',
   };
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
-  let body: string | FormData | undefined;
+  let body: RequestInit['body'];
+  let duplex: 'half' | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
-  } else if (call.form) {
-    body = call.form; // fetch sets the multipart boundary itself
+  } else if (call.file) {
+    const multipart = multipartBody(call.file);
+    headers['Content-Type'] = multipart.contentType;
+    headers['Content-Length'] = String(multipart.length);
+    ({ body, duplex } = multipart);
   }
   const started = Date.now();
   try {
     const response = await ctx.fetch(`${ctx.apiBase}${call.path}`, {
-      method: call.method, headers, body, signal: AbortSignal.timeout(ctx.timeoutMs),
+      method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     if (call.streamed && response.ok) {
       ctx.logger?.debug('secured signing call answered; its body follows', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });

@@ -4,7 +4,6 @@
 // withdraw, read the account. Request mechanics (signatures, OAuth, timeouts, error classes) live in call-api.ts, TLS trust in http/trusting-fetch.ts; this
 // file knows the endpoints, their JSON, and which calls change something (upload, send,
 // reminder, extend: a lost answer leaves their outcome unknown, for the caller to resolve).
-import { openAsBlob } from 'node:fs';
 import type { SecuredSigningConfig } from '../../config/schema.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
@@ -86,11 +85,8 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
     async upload(input: UploadInput) {
       const operation = `upload the document ${input.fileName}`;
       const extension = input.fileName.split('.').pop()?.toLowerCase() ?? '';
-      const form = new FormData();
-      // A Blob of a file refers to it: a stored document is read only as it is sent.
-      const file = input.bytes instanceof Uint8Array ? input.bytes as Uint8Array<ArrayBuffer> : await openAsBlob(input.bytes.path);
-      form.append('file', new Blob([file], { type: CONTENT_TYPES[extension] ?? 'application/octet-stream' }), input.fileName);
-      const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, form, effect: true });
+      const file = { field: 'file', fileName: input.fileName, contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', payload: input.bytes };
+      const answer = await callApi(ctx, { operation, method: 'POST', path: `/Document/Uploader/${segment(input.clientReference)}`, file, effect: true });
       const doc = parseJson(answer, true) as { Reference?: unknown } | null;
       if (typeof doc?.Reference !== 'string' || doc.Reference === '') throw badResponse(answer.what, 'no document Reference in the answer', undefined, { effect: true });
       return { reference: doc.Reference };
