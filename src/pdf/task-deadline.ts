@@ -2,15 +2,16 @@
 // task is refused once it has spent its limit — but on a busy machine a worker that waits
 // for a core is slow, not its PDF complex, and refusing that PDF would refuse a good
 // document for a passing cause. So the time counted is the worker's own: the CPU time its
-// main thread used (/proc/PID/task/PID/stat: the parser runs there; V8's GC and compiler
-// threads working beside it would count the same second twice) plus the time it was seen
-// asleep (a parser awaiting what never comes), sampled every SAMPLE_MS — never the time it
-// was runnable but waiting for a core, and never more than the clock's time. A task
+// main thread and libuv's pool used (/proc/PID/task/*/stat: the parser runs on the first,
+// zlib on the second; V8's GC and compiler threads working beside them would count the
+// same second twice) plus the time they were all seen asleep (a parser awaiting what never
+// comes), sampled every SAMPLE_MS — never the time one was runnable but waiting for a
+// core, and never more than the clock's time. A task
 // that gets too little CPU to finish within several times its limit is given up as the
 // machine's fault, and the mail tried again later. Where /proc cannot be read the clock is
 // all there is. (/proc/PID/schedstat's run-queue wait would say it directly, but the kernel
 // adds a wait up only once it is over: a worker waiting still looks as if it is not.)
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** How often a running task's worker is looked at. */
 export const SAMPLE_MS = 100;
@@ -18,22 +19,66 @@ export const SAMPLE_MS = 100;
 const TICKS_PER_SECOND = 100;
 
 export interface WorkerSample {
-  /** CPU time (user + system) the process's main thread used so far, ms. */
+  /** CPU time (user + system) the worker's own threads used so far, ms (workerSampleOf). */
   cpuMs: number;
-  /** Its main thread is asleep (or stopped), not running or waiting for a CPU. */
+  /** They are all asleep (or stopped): none running or waiting for a CPU. */
   asleep: boolean;
 }
 
-/** A process's main thread: its CPU time and whether it sleeps (/proc/PID/task/PID/stat); null when /proc does not tell. */
+/** One thread of a process, as /proc/PID/task/TID/stat tells it. */
+export interface ThreadStat {
+  tid: number;
+  /** The thread's name: "node" for the main thread, "libuv-worker" for libuv's pool, "V8Worker" and others for V8's. */
+  comm: string;
+  /** R running or waiting for a CPU; S, D and the rest not. */
+  state: string;
+  cpuMs: number;
+}
+
+/**
+ * The worker's own work among its threads: its main thread, where the parser runs, and
+ * libuv's pool ("libuv-worker"), where zlib inflates the large streams the main thread
+ * awaits (measure-inflated-size.ts). Asleep only when all of them are: a main thread that
+ * awaits an inflate still running, or still waiting for a core, is not idle — counted as
+ * asleep, a busy machine's slow inflate was refused as a "too complex" PDF (the hostile
+ * suite's zip bombs, with `yes` and eight test files beside it). V8's own threads (GC,
+ * compiler) are left out: they work beside the main thread and would count its seconds twice.
+ */
+export function workerSampleOf(pid: number, threads: readonly ThreadStat[]): WorkerSample | null {
+  const own = threads.filter((t) => t.tid === pid || t.comm === 'libuv-worker');
+  if (!own.some((t) => t.tid === pid)) return null;
+  return { cpuMs: own.reduce((sum, t) => sum + t.cpuMs, 0), asleep: own.every((t) => t.state !== 'R') };
+}
+
+/** One thread's stat line, parsed; null when it is not one. */
+export function parseThreadStat(tid: number, stat: string): ThreadStat | null {
+  // "tid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the
+  // last ')' are fixed: the state first, utime and stime the 12th and 13th.
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const fields = stat.slice(close + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) return null;
+  return { tid, comm: stat.slice(open + 1, close), state: fields[0] ?? '', cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+/** A worker process now (workerSampleOf its threads in /proc); null when /proc does not tell. */
 export function sampleWorker(pid: number): WorkerSample | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the
-    // last ')' are fixed: the state first, utime and stime the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    if (!Number.isFinite(ticks)) return null;
-    return { cpuMs: (ticks * 1000) / TICKS_PER_SECOND, asleep: fields[0] !== 'R' };
+    const threads: ThreadStat[] = [];
+    for (const name of readdirSync(`/proc/${pid}/task`)) {
+      const tid = Number(name);
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // a thread that ended between the listing and the read
+      }
+      const thread = parseThreadStat(tid, stat);
+      if (thread) threads.push(thread);
+    }
+    return workerSampleOf(pid, threads);
   } catch {
     return null;
   }

@@ -2,9 +2,9 @@
 // CPU time, and time seen asleep — never its wait for a CPU, so a task slowed by a busy
 // machine is not refused as "too complex", a spinning or hanging one is, and one starved of
 // CPU for several times its limit is given up as the machine's fault. Timers are faked; the
-// worker's samples are told by the test.
+// worker's samples are told by the test. Its own threads are its main thread and libuv's pool.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SAMPLE_MS, watchTaskDeadline, type WorkerSample } from '../../src/pdf/task-deadline.ts';
+import { parseThreadStat, SAMPLE_MS, watchTaskDeadline, workerSampleOf, type ThreadStat, type WorkerSample } from '../../src/pdf/task-deadline.ts';
 
 const LIMIT = 1_000;
 const STARVED_AFTER = 6_000;
@@ -82,5 +82,30 @@ describe('the PDF task deadline', () => {
     expect(decided).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(decided).toEqual([`over limit at ${LIMIT}`]);
+  });
+});
+
+describe('the worker\'s own threads (workerSampleOf, parseThreadStat)', () => {
+  const PID = 4242;
+  const thread = (tid: number, comm: string, state: string, cpuMs: number): ThreadStat => ({ tid, comm, state, cpuMs });
+
+  it('counts the main thread and libuv\'s pool, not V8\'s threads', () => {
+    const threads = [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'S', 1_200), thread(4244, 'libuv-worker', 'S', 0), thread(4245, 'V8Worker', 'R', 5_000), thread(4246, 'SignalInspector', 'S', 10)];
+    expect(workerSampleOf(PID, threads)).toEqual({ cpuMs: 1_500, asleep: true });
+  });
+
+  it('is not asleep while the main thread awaits an inflate that runs, or waits for a core, in libuv\'s pool', () => {
+    expect(workerSampleOf(PID, [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'R', 1_200)])).toEqual({ cpuMs: 1_500, asleep: false });
+    expect(workerSampleOf(PID, [thread(PID, 'MainThread', 'R', 300), thread(4243, 'libuv-worker', 'S', 0)])).toEqual({ cpuMs: 300, asleep: false });
+  });
+
+  it('tells nothing without the main thread (the process is going away)', () => {
+    expect(workerSampleOf(PID, [thread(4243, 'libuv-worker', 'R', 1_200)])).toBeNull();
+  });
+
+  it('reads a stat line whose name holds spaces and parentheses', () => {
+    const stat = `${PID} (a (b) c) R 1 2 3 4 5 6 7 8 9 10 120 35 0 0`;
+    expect(parseThreadStat(PID, stat)).toEqual({ tid: PID, comm: 'a (b) c', state: 'R', cpuMs: 1_550 });
+    expect(parseThreadStat(PID, 'garbage')).toBeNull();
   });
 });
