@@ -294,6 +294,8 @@ interface Signer {
   timeline: SigningTimeline['signatures'];
   /** Requests whose next signature waits for the daemon to read their status (lookBetweenSignatures). */
   holding(): number;
+  /** When the signer lets the earliest held request go whatever the daemon did (HOLD_LIMIT_MS after it was held); 0 when none is held. */
+  releaseAt(): number;
   stop(): void;
 }
 
@@ -360,6 +362,7 @@ function startSigner(world: ChaosWorld, prng: Prng, delay: [number, number], gap
     errors,
     timeline,
     holding: () => holding.size,
+    releaseAt: () => (holding.size === 0 ? 0 : Math.min(...[...holding.values()].map((h) => h.heldAt + HOLD_LIMIT_MS))),
     stop() {
       clearInterval(interval);
       for (const t of timers) clearTimeout(t);
@@ -436,7 +439,10 @@ function progressMark(world: ChaosWorld, signer: Signer): { mark: string | undef
       counts('SELECT count(*), count(moved_at) FROM messages'),
     ].join('; ');
     const next = (db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null }).at;
-    const due = [next ? Date.parse(next) : 0, signer.holding() > 0 ? nextReconcileAt(db) : 0];
+    // A held request moves at the daemon's next look (its reconciliation) or, at the latest,
+    // when the signer lets it go: a reconciliation that did not look at it (a status call
+    // that failed, a late run on a loaded box) is no stall before then.
+    const due = [next ? Date.parse(next) : 0, signer.holding() > 0 ? Math.max(nextReconcileAt(db), signer.releaseAt()) : 0];
     return { mark: `${inside}; ${outside}`, ...(Math.max(...due) > 0 ? { nextDueAt: Math.max(...due) } : {}) };
   } catch {
     return { mark: undefined }; // busy: nothing learned this time
