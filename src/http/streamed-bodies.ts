@@ -17,15 +17,25 @@ export type Payload = Uint8Array | FileOnDisk;
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
-/**
- * fetch's `body` (and `duplex`) for a payload, and its length. A file is opened anew for
- * each call, so a retried call sends it whole again; its length is told up front
- * (Content-Length), as for bytes, never chunked.
- */
-export function payloadBody(payload: Payload): { body: RequestInit['body']; length: number; duplex?: 'half' } {
-  if (payload instanceof Uint8Array) return { body: payload as Uint8Array<ArrayBuffer>, length: payload.byteLength };
-  const stream = Readable.toWeb(createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
-  return { body: stream, length: payload.size, duplex: 'half' };
+/** A request's body for fetch, and its length (sent as Content-Length, never chunked). */
+export interface RequestBody {
+  body: RequestInit['body'];
+  length: number;
+  duplex?: 'half';
+  /**
+   * Closes the file it reads, once the call is over. A service that answers before reading
+   * the body (a 401 for an expired token, a 413) leaves it open otherwise: undici does not
+   * cancel a request's body when the answer comes first, and each such call kept a file
+   * descriptor of the daemon's.
+   */
+  close(): void;
+}
+
+/** A file is opened anew for each call, so a retried call sends it whole again. */
+export function payloadBody(payload: Payload): RequestBody {
+  if (payload instanceof Uint8Array) return { body: payload as Uint8Array<ArrayBuffer>, length: payload.byteLength, close: () => undefined };
+  const file = createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
+  return { body: Readable.toWeb(file) as ReadableStream<Uint8Array>, length: payload.size, duplex: 'half', close: () => file.destroy() };
 }
 
 /** One file of a multipart/form-data upload. */
@@ -44,24 +54,30 @@ export interface FilePart {
  * whole again. The names are escaped as FormData escapes them: `"`, CR and LF
  * percent-encoded, so no name can end its header line or its quoted string.
  */
-export function multipartBody(part: FilePart): { body: RequestInit['body']; length: number; duplex: 'half'; contentType: string } {
+export function multipartBody(part: FilePart): RequestBody & { contentType: string } {
   const boundary = `----signrelay-${randomBytes(16).toString('hex')}`;
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(part.field)}"; filename="${escapeName(part.fileName)}"\r\n`
     + `Content-Type: ${part.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const { payload } = part;
+  const file = payload instanceof Uint8Array ? null : createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
   async function* chunks(): AsyncGenerator<Uint8Array> {
     yield head;
     if (payload instanceof Uint8Array) yield payload;
-    else yield* createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
+    else yield* file!;
     yield tail;
   }
   const size = payload instanceof Uint8Array ? payload.byteLength : payload.size;
+  const body = Readable.from(chunks(), { objectMode: false });
   return {
-    body: Readable.toWeb(Readable.from(chunks(), { objectMode: false })) as ReadableStream<Uint8Array>,
+    body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
     length: head.length + size + tail.length,
     duplex: 'half',
     contentType: `multipart/form-data; boundary=${boundary}`,
+    close: () => {
+      body.destroy();
+      file?.destroy();
+    },
   };
 }
 

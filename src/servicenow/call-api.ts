@@ -3,7 +3,7 @@
 // per-attempt timeout that covers the answer's body too (a hung call cannot hold the
 // serial job runner), and classification of every failure at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { payloadBody, type Payload } from '../http/streamed-bodies.ts';
+import { payloadBody, type Payload, type RequestBody } from '../http/streamed-bodies.ts';
 import { classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 import type { ServiceNowLogger } from './types.ts';
@@ -71,7 +71,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   else if (ctx.basicAuthorization !== null) headers.Authorization = ctx.basicAuthorization;
   let body: RequestInit['body'];
-  let duplex: 'half' | undefined;
+  let sent: RequestBody | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
@@ -79,13 +79,14 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     headers['Content-Type'] = call.bytes.contentType;
     const payload = payloadBody(call.bytes.data);
     headers['Content-Length'] = String(payload.length);
-    ({ body, duplex } = payload);
+    sent = payload;
+    body = payload.body;
   }
   const started = Date.now();
   const fields = { method: call.method, path: call.path.split('?')[0] };
   try {
     const response = await ctx.fetch(`${ctx.baseUrl}${call.path}`, {
-      method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
+      method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     const bodyText = await response.text();
     ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });
@@ -93,5 +94,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   } catch (err) {
     ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
+  } finally {
+    sent?.close(); // the file it read, if the answer came first
   }
 }

@@ -2,7 +2,9 @@
 // (and refusing to guess), attaching with a hash that allows the idempotency check, work
 // notes, and how each failure the instance can answer reaches the caller.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -249,5 +251,41 @@ describe('failures', () => {
     const { sim, client } = await setup();
     sim.failNext('/api/now/table', { status: 200, body: 'Your instance is hibernating' });
     expect(await caught(client.findRecord('incident', 'INC0012345'))).toMatchObject({ kind: 'transient', code: 'servicenow_bad_response' });
+  });
+});
+
+/** This process's file descriptors open on `path`. */
+function descriptorsOn(path: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed while we looked
+    }
+  });
+}
+
+describe('a file sent to an instance that answers before reading it', () => {
+  it('is closed once the call is over (undici leaves an unread body open)', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'User Not Authenticated' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'sn-early-'));
+    try {
+      const path = join(dir, 'signed.pdf');
+      writeFileSync(path, Buffer.alloc(8 * 1024 * 1024, 0x20));
+      const client = createServiceNowClient({ config: snConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, basicAuth(SN_PASSWORD)), tokenStore: memoryTokenStore() });
+      for (let call = 0; call < 3; call++) {
+        await expect(client.uploadAttachment({ table: 'sc_req_item', sysId: 'a'.repeat(32), fileName: 'signed.pdf', bytes: { path, size: 8 * 1024 * 1024 } })).rejects.toMatchObject({ kind: 'auth' });
+      }
+      // Closing a read stream is asynchronous: wait for it (unclosed, they stay open for good).
+      await expect.poll(() => descriptorsOn(path), { timeout: 30_000, interval: 20 }).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
 // call is retried once), a per-attempt timeout that covers the answer's body too (a hung
 // call cannot hold the serial job runner), and classification of every failure at this
 // boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, multipartBody, type FilePart } from '../../http/streamed-bodies.ts';
+import { answerChunks, multipartBody, type FilePart, type RequestBody } from '../../http/streamed-bodies.ts';
 import { signatureHeaders } from './auth-headers.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
@@ -82,7 +82,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   };
   if (bearer !== undefined) headers.Authorization = `Bearer ${bearer}`;
   let body: RequestInit['body'];
-  let duplex: 'half' | undefined;
+  let sent: RequestBody | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
@@ -90,12 +90,13 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     const multipart = multipartBody(call.file);
     headers['Content-Type'] = multipart.contentType;
     headers['Content-Length'] = String(multipart.length);
-    ({ body, duplex } = multipart);
+    sent = multipart;
+    body = multipart.body;
   }
   const started = Date.now();
   try {
     const response = await ctx.fetch(`${ctx.apiBase}${call.path}`, {
-      method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
+      method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     if (call.streamed && response.ok) {
       ctx.logger?.debug('secured signing call answered; its body follows', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
@@ -108,5 +109,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   } catch (err) {
     ctx.logger?.debug('secured signing call failed', { method: call.method, path: call.path, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
+  } finally {
+    sent?.close(); // the file it read, if the answer came first
   }
 }

@@ -2,7 +2,7 @@
 // manager (a 401 replaces it once and the call is retried once), a per-attempt timeout that
 // covers the answer's body too, and every failure classified at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, payloadBody, type Payload } from '../../http/streamed-bodies.ts';
+import { answerChunks, payloadBody, type Payload, type RequestBody } from '../../http/streamed-bodies.ts';
 import type { TokenManager } from '../../http/token-manager.ts';
 import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 
@@ -72,7 +72,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
 async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer: string): Promise<ApiAnswer> {
   const headers: Record<string, string> = { Authorization: `Bearer ${bearer}`, Accept: 'application/json' };
   let body: RequestInit['body'];
-  let duplex: 'half' | undefined;
+  let sent: RequestBody | undefined;
   if (call.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(call.json);
@@ -80,12 +80,13 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     headers['Content-Type'] = 'application/pdf';
     const payload = payloadBody(call.pdf);
     headers['Content-Length'] = String(payload.length);
-    ({ body, duplex } = payload);
+    sent = payload;
+    body = payload.body;
   }
   const url = /^https?:\/\//.test(call.path) ? call.path : `${ctx.baseUrl}${call.path}`;
   const started = Date.now();
   try {
-    const response = await ctx.fetch(url, { method: call.method, headers, body, ...(duplex ? { duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs) });
+    const response = await ctx.fetch(url, { method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs) });
     if (call.streamed && response.ok) {
       ctx.logger?.debug('signicat call answered; its body follows', { method: call.method, endpoint: endpointOf(call), status: response.status, ms: Date.now() - started });
       const chunks = answerChunks(response.body, (err) => classifyNetworkFailure(what, err, ctx.timeoutMs / 1000));
@@ -97,5 +98,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   } catch (err) {
     ctx.logger?.debug('signicat call failed', { method: call.method, endpoint: endpointOf(call), ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
+  } finally {
+    sent?.close(); // the file it read, if the answer came first
   }
 }
