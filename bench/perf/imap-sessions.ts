@@ -5,7 +5,7 @@
 // the machine (a test suite running beside) are not ours.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentOf } from './proc-memory.ts';
+import { childrenOf } from './proc-memory.ts';
 
 export interface ImapSession {
   pid: number;
@@ -32,24 +32,16 @@ export function dovecotMaster(dovecotDir: string): number {
 
 /**
  * Reads the master's imap children as often as asked, cheaply (the poll must not take the
- * CPU the daemon starting beside it needs): a process's parent is read once per pid, only
- * the master's children have their title read each time.
+ * CPU the daemon starting beside it needs): the master's own list of children, and only
+ * their titles.
  */
 export function imapSessionReader(master: number): () => ImapSession[] {
-  const parents = new Map<number, number | undefined>();
   return () => {
     const sessions: ImapSession[] = [];
-    const seen = new Set<number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const pid = Number(entry);
-      seen.add(pid);
-      if (!parents.has(pid)) parents.set(pid, parentOf(pid));
-      if (parents.get(pid) !== master) continue;
+    for (const pid of childrenOf(master)) {
       const title = /\/imap \[(\S+) \S+ ?([^\]]*)\]/.exec(cmdline(pid));
       if (title) sessions.push({ pid, user: title[1]!, state: title[2]!.trim() });
     }
-    for (const pid of parents.keys()) if (!seen.has(pid)) parents.delete(pid);
     return sessions;
   };
 }

@@ -35,7 +35,7 @@ export async function intakeSection(ctx: BenchContext): Promise<void> {
     const uploads = uploadLatencies(world, delivered);
     book.add({ key: 'intake.upload.p50', label: 'of which delivered -> stamped PDF uploaded, p50 (the rest is the upload answer and SmartTag/Send)', value: percentile(uploads, 50), format: seconds });
     book.add({ key: 'memory.steady.rss', label: 'RSS during the warm run, sum over the tree: median (peak in the note)', value: median(samples.map((s) => s.rss)), format: megabytes, note: `peak ${megabytes(Math.max(...samples.map((s) => s.rss)))}` });
-    book.add({ key: 'memory.steady.pss', label: 'PSS during the warm run: median (shown, not judged)', value: median(samples.map((s) => s.pss)), format: megabytes });
+    book.add({ key: 'memory.steady.pss', label: 'PSS during the warm run: median (shown, not judged)', value: median(samples.map((s) => s.pss).filter((p) => !Number.isNaN(p))), format: megabytes });
 
     const cold: number[] = [];
     const kept: number[] = [];
