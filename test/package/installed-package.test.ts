@@ -20,7 +20,10 @@ beforeAll(() => {
   const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT).replace(/^[^[]*/, '')) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(dir, packed[0]!.filename);
   files = packed[0]!.files.map((f) => f.path);
-  npm(['install', '-g', '--prefix', join(dir, 'prefix'), '--no-audit', '--no-fund', tarball], dir);
+  // --prefer-offline: the dependencies come from npm's cache, where the checkout's `npm ci` put
+  // them, instead of asking the registry about each of ~100 packages (13 → 6 s here); what is
+  // not cached is still fetched.
+  npm(['install', '-g', '--prefix', join(dir, 'prefix'), '--no-audit', '--no-fund', '--prefer-offline', tarball], dir);
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
