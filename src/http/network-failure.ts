@@ -90,6 +90,35 @@ export function badAnswer(names: ServiceNames, operation: string, problem: strin
   return new SignrelayError('transient', `${names.codePrefix}_bad_response`, `${names.service} answered oddly to ${operation}: ${problem}${unknown}; will retry${hint}`, { cause, outcomeUnknown: context.effect === true });
 }
 
+/**
+ * An answer that sends the call elsewhere (3xx). signrelay's fetch never follows one
+ * (trustingFetch): following would send the credentials — a token form's client secret, a
+ * body fetch resends on a 307 — and the files to an address nobody configured, and fetch turns
+ * a redirected POST or PATCH into a GET whose answer would pass for the call's. An operator's
+ * setting, not a retry: the address moved, or the path leads to a login page.
+ */
+export function redirectRefused(names: ServiceNames, operation: string, answer: { status: number; headers: { get(name: string): string | null } }): SignrelayError | undefined {
+  if (answer.status < 300 || answer.status > 399) return undefined;
+  const target = redirectTarget(answer.headers.get('location'));
+  const fix = target === 'same address'
+    ? `the address answers with a redirect to another of its own pages (a login page?): the API must take the credentials signrelay sends without a browser; check ${names.urlSetting}`
+    : `set ${names.urlSetting} to the address ${names.service} answers on`;
+  return new SignrelayError('config', `${names.codePrefix}_redirected`,
+    `${names.service} answered the call to ${operation} with a redirect (HTTP ${answer.status}${target ? ` to ${target === 'same address' ? 'another path of the same address' : target}` : ''}); ` +
+    `signrelay does not follow redirects, which would send its credentials and files where nobody configured them: ${fix}`);
+}
+
+/** Where a Location header points, as far as is safe to print: the origin only (URL-parsed); a relative one is the same address. */
+function redirectTarget(location: string | null): string | undefined {
+  if (!location) return undefined;
+  try {
+    const url = new URL(location);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return /^[/?#.]/.test(location.trim()) || !location.includes(':') ? 'same address' : undefined;
+  }
+}
+
 /** The two classifiers bound to one service, with the signatures its client and token manager call. */
 export function failuresOf(names: ServiceNames) {
   return {

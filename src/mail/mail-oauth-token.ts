@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { MailOauth2Config } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
 import { maskSecrets } from '../http/mask-secrets.ts';
-import { badAnswer, classifyNetworkFailure, type ServiceNames } from '../http/network-failure.ts';
+import { badAnswer, classifyNetworkFailure, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { clientCredentialsGrant, refreshTokenGrant } from '../http/oauth-grants.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import type { TokenEndpoint } from '../http/token-endpoint.ts';
@@ -83,7 +83,7 @@ function mailTokenEndpoint(auth: MailOauth2Config, origin: TokenOrigin, fetchFn:
       },
       // A 4xx without an OAuth error is not the provider speaking: the URL is wrong.
       refused: (_operation, refusal, secrets) => (refusal.error ? tokenRefused(origin, refusal, secrets) : tokenEndpointFailed(origin, refusal.status, undefined)),
-      failed: (_operation, answer) => tokenEndpointFailed(origin, answer.status, parseRetryAfter(answer.headers.get('retry-after'), now())),
+      failed: (operation, answer) => redirectRefused(names, operation, answer) ?? tokenEndpointFailed(origin, answer.status, parseRetryAfter(answer.headers.get('retry-after'), now())),
       badAnswer: (operation, problem) => badAnswer(names, operation, problem),
     },
   };

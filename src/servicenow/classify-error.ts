@@ -3,7 +3,7 @@
 // the failure came from (no answer, or an HTTP status and its headers), never on message
 // text. Messages name the operation, the record and the setting or permission to fix, and
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
-import { failuresOf, type ServiceNames } from '../http/network-failure.ts';
+import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
@@ -53,6 +53,8 @@ function said(failure: HttpFailure, secrets: string[]): string {
 }
 
 export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx: ClassifyContext): SignrelayError {
+  const redirect = redirectRefused(SERVICENOW, operation, failure);
+  if (redirect) return redirect;
   const { status } = failure;
   const what = `ServiceNow refused to ${operation} (HTTP ${status}${said(failure, ctx.secrets ?? [])})`;
 

@@ -3,7 +3,7 @@
 // rests only on where the failure came from (no answer, or an HTTP status) — never on
 // guessing from message text. Messages name the operation and the remedy and never carry
 // a credential: the server's own message is masked against the known secrets.
-import { failuresOf, type ServiceNames } from '../../http/network-failure.ts';
+import { failuresOf, redirectRefused, type ServiceNames } from '../../http/network-failure.ts';
 import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
@@ -38,6 +38,8 @@ export function serverMessage(bodyText: string): { errorCode?: string; message?:
 
 
 export function classifyHttpFailure(operation: string, failure: HttpFailure, options: ClassifyOptions): SignrelayError {
+  const redirect = redirectRefused(SECURED_SIGNING, operation, failure);
+  if (redirect) return redirect;
   const { status } = failure;
   const server = serverMessage(failure.bodyText);
   const said = server.message ? `: ${mask(server.message, options.secrets ?? [])}` : '';

@@ -6,7 +6,7 @@
 import { SignrelayError } from '../../errors.ts';
 import { jsonObject, textField } from '../../http/json-fields.ts';
 import { maskSecrets } from '../../http/mask-secrets.ts';
-import { failuresOf, type ServiceNames } from '../../http/network-failure.ts';
+import { failuresOf, redirectRefused, type ServiceNames } from '../../http/network-failure.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 
 export const SIGNICAT: ServiceNames = {
@@ -38,6 +38,8 @@ export function problemWords(bodyText: string): string {
 }
 
 export function classifyHttpFailure(operation: string, failure: HttpFailure, options: { now: number; secrets: string[] }): SignrelayError {
+  const redirect = redirectRefused(SIGNICAT, operation, failure);
+  if (redirect) return redirect;
   const { status } = failure;
   const words = problemWords(failure.bodyText);
   const what = `Signicat refused to ${operation} (HTTP ${status})${words ? `: ${maskSecrets(words, options.secrets)}` : ''}`;
