@@ -16,10 +16,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const GUARD = 'read _ ; kill -"$2" "$1" 2>/dev/null';
 
+export interface GuardOptions {
+  signal?: 'KILL' | 'TERM';
+  /** Called when the guard could not be started (no shell, no process left): the process then runs unguarded. */
+  onUnguarded?: (err: Error) => void;
+  /** The shell that runs the guard (a test names one that does not exist). */
+  shell?: string;
+}
+
 /** Starts the guard of the process `pid`, named `name` in ps; kill it (SIGKILL) once that process has exited. */
-export function guardAgainstOrphan(pid: number, name: string, signal: 'KILL' | 'TERM' = 'KILL'): ChildProcess {
-  const guard = spawn('/bin/sh', ['-c', GUARD, name, String(pid), signal], { stdio: ['pipe', 'ignore', 'ignore'] });
-  guard.on('error', () => {});
+export function guardAgainstOrphan(pid: number, name: string, options: GuardOptions = {}): ChildProcess {
+  const guard = spawn(options.shell ?? '/bin/sh', ['-c', GUARD, name, String(pid), options.signal ?? 'KILL'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.on('error', (err) => options.onUnguarded?.(err));
   guard.stdin!.on('error', () => {});
   // Neither keeps this process's event loop alive: a process at its end exits, and that is the guard's cue.
   guard.unref();

@@ -111,6 +111,7 @@ function memoryFamilies(): MetricFamily[] {
       ] },
     { name: 'signrelay_pdf_workers', help: 'PDF worker processes: idle (started and ready) or busy (reading a PDF).', type: 'gauge',
       samples: [{ labels: { state: 'idle' }, value: pool.idle }, { labels: { state: 'busy' }, value: pool.busy }] },
+    { name: 'signrelay_pdf_workers_unguarded_total', help: 'PDF workers started without their orphan guard (its shell could not be started): such a worker outlives a daemon killed while it was stuck in a PDF.', type: 'counter', samples: [{ value: pool.unguarded }] },
     { name: 'signrelay_pdf_tasks_waiting', help: 'PDF tasks waiting for a worker (all concurrency.pdf_workers busy).', type: 'gauge', samples: [{ value: pool.waiting }] },
   ];
 }

@@ -64,7 +64,7 @@ export interface PdfWorkerLimits {
 }
 
 /** A task under its limit is given up as starved of CPU after this many times the limit on the clock. */
-export const STARVED_AFTER_LIMITS = 6;
+const STARVED_AFTER_LIMITS = 6;
 
 /** The limits every PDF is parsed under (measured: see the README's "Hostile input"). */
 export const PDF_WORKER_LIMITS: Readonly<PdfWorkerLimits> = Object.freeze({
@@ -174,9 +174,9 @@ export function endIdlePdfWorkers(): void {
 }
 
 /** What the pool is doing (metrics and tests). */
-export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number; tasks: number; pids: number[] } {
+export function pdfPoolStatus(): { warm: boolean; workers: number; idle: number; busy: number; waiting: number; started: number; unguarded: number; tasks: number; pids: number[] } {
   const pids = idle.map((w) => w.child.pid).filter((pid) => pid !== undefined);
-  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal, tasks: nextId - 1, pids };
+  return { warm, workers: pool.workers, idle: idle.length, busy: running, waiting: waiting.length, started: startedTotal, unguarded: unguardedTotal, tasks: nextId - 1, pids };
 }
 
 interface PooledWorker {
@@ -191,6 +191,8 @@ interface PooledWorker {
 const idle: PooledWorker[] = [];
 let running = 0;
 let startedTotal = 0;
+/** Workers whose orphan guard could not be started. */
+let unguardedTotal = 0;
 const waiting: Array<() => void> = [];
 let nextId = 1;
 /** Large byte arrays go to and from the workers as files here (spill-bytes.ts). */
@@ -235,8 +237,9 @@ function startWorker(maxHeapMb: number): PooledWorker {
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  // Killed when the daemon is gone (src/orphan-guard.ts); ended here when the worker is.
-  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid, 'signrelay-pdf-guard');
+  // Killed when the daemon is gone (src/orphan-guard.ts); ended here when the worker is. A
+  // guard that cannot start leaves the worker running unguarded: counted, for /metrics.
+  const guard = child.pid === undefined ? undefined : guardAgainstOrphan(child.pid, 'signrelay-pdf-guard', { onUnguarded: () => unguardedTotal++ });
   child.once('exit', () => guard?.kill('SIGKILL'));
   startedTotal++;
   const pooled: PooledWorker = { child, maxHeapMb, stderrTail: '', tasks: 0, startedAt: Date.now() };

@@ -96,6 +96,7 @@ describe('createDaemonMetrics', () => {
       expect(text).toContain('signrelay_pdf_workers{state="idle"} 1');
       expect(text).toContain('signrelay_pdf_workers{state="busy"} 0');
       expect(text).toContain('signrelay_pdf_tasks_waiting 0');
+      expect(text).toContain('signrelay_pdf_workers_unguarded_total 0');
     } finally {
       stopPdfPool();
       endIdlePdfWorkers();

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 function childrenOf(pid: number): number[] {
@@ -45,5 +46,16 @@ it('a PDF worker busy with a spinning PDF ends itself when its daemon is SIGKILL
     await waitFor(() => !isRunning(guard!), { timeoutMs: 5_000, what: `the guard ${guard} gone after the worker` });
   } finally {
     daemon.kill('SIGKILL');
+  }
+});
+
+it('a guard that cannot be started says so (the pool counts such workers for /metrics), and leaves the process alone', async () => {
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const unguarded = await new Promise<Error>((resolve) => guardAgainstOrphan(sleeper.pid!, 'no-guard', { shell: '/nonexistent/sh', onUnguarded: resolve }));
+    expect((unguarded as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect(isRunning(sleeper.pid!)).toBe(true);
+  } finally {
+    sleeper.kill('SIGKILL');
   }
 });

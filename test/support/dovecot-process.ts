@@ -17,7 +17,7 @@ export async function spawnDovecot(conf: string, dir: string, imapPort: number):
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // Dovecot is stopped if this process dies without stop() (a crashed test worker, a failing beforeAll).
-  const watchdog = guardAgainstOrphan(child.pid!, 'dovecot-watchdog', 'TERM');
+  const watchdog = guardAgainstOrphan(child.pid!, 'dovecot-watchdog', { signal: 'TERM' });
   child.once('exit', () => watchdog.kill('SIGKILL'));
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${output}${readFileOr(join(dir, 'dovecot.log'))}`);
