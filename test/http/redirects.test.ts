@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { SignrelayError } from '../../src/errors.ts';
 import { redirectRefused, type ServiceNames } from '../../src/http/network-failure.ts';
+import { createMailTokenSource, memoryTokenStore as mailTokenStore } from '../../src/mail/mail-oauth-token.ts';
 import { createSecuredSigningClient } from '../../src/providers/secured-signing/client.ts';
 import { createSignicatClient } from '../../src/providers/signicat/client.ts';
 import { createServiceNowClient } from '../../src/servicenow/client.ts';
@@ -115,6 +116,23 @@ describe('a provider\'s token endpoint answering with a redirect', () => {
     const error = await caught(createSignicatClient({ config }).accountInfo());
     expect(error).toMatchObject({ kind: 'config', code: 'provider_redirected' });
     expect(error.message).toContain('provider.base_url (and provider.token_url)');
+    expect(moved.seen).toHaveLength(1);
+    expect(elsewhere.seen).toEqual([]);
+  });
+});
+
+describe('a mail login\'s token endpoint answering with a redirect', () => {
+  it('Microsoft 365, 307: the client secret is not sent on; the error names the auth\'s token_url', async () => {
+    const elsewhere = await serve();
+    const moved = await serve(307, { Location: elsewhereFrom(elsewhere) });
+    const source = createMailTokenSource({
+      auth: { type: 'oauth2', provider: 'microsoft', tenant: 'contoso.example', client_id: 'app', client_secret: 'mail-secret-never-resent', token_url: `${moved.url}/token` },
+      settings: ['mailboxes.requests.auth'], name: 'mail:requests', store: mailTokenStore(),
+    });
+    const error = await caught(source.accessToken());
+    expect(error).toMatchObject({ kind: 'config', code: 'mail_oauth_redirected' });
+    expect(error.message).toContain(`(HTTP 307 to ${elsewhere.origin})`);
+    expect(error.message).toContain('set mailboxes.requests.auth.token_url to the address');
     expect(moved.seen).toHaveLength(1);
     expect(elsewhere.seen).toEqual([]);
   });
