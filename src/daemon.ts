@@ -71,6 +71,8 @@ export interface DaemonOptions {
   blobs?: BlobStore;
   /** Delays for mails the watchers retry (tests shorten them; default 30 s … 30 min). */
   messageRetry?: WatcherOptions['messageRetry'];
+  /** The watchers' reconnect delays (tests shorten the longest; default 1 s … 5 min). */
+  reconnect?: WatcherOptions['reconnect'];
 }
 
 export function startDaemon(options: DaemonOptions): Daemon {
@@ -155,6 +157,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'imap', mailbox: REQUESTS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
     messageRetry: options.messageRetry,
+    reconnect: options.reconnect,
     // As many mails in hand as PDF workers: each spends most of its time in one.
     concurrency: config.concurrency.pdf_workers,
     // Replies to acknowledgements (commands) are taken first; every other mail is a request.
@@ -183,6 +186,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'imap', mailbox: RETURNS_MAILBOX }),
     livenessIntervalMs: options.livenessIntervalMs,
     messageRetry: options.messageRetry,
+    reconnect: options.reconnect,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
     ...filingOf(RETURNS_MAILBOX),
     events,

@@ -6,6 +6,7 @@ import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld } from './world.ts';
 
 const getWorld = useWorld();
+const countBy = (values: string[]) => Object.fromEntries([...new Set(values)].map((v) => [v, values.filter((x) => x === v).length]));
 
 it('loses nothing and does nothing twice across a Dovecot restart', async () => {
   const pdf = await contractPdf();
@@ -18,7 +19,11 @@ it('loses nothing and does nothing twice across a Dovecot restart', async () => 
     if (n === 5) await getWorld().dovecot.restart();
     await getWorld().dovecot.deliver('sign@corp.example', await mail(n));
   }
-  await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === total, { timeoutMs: 60_000, what: `${total} requests sent` });
+  const progress = () => ({
+    requests: countBy(listRequests(getWorld().daemon!.db).map((r) => r.state)),
+    watcher: getWorld().daemon!.requestWatcher.status(),
+  });
+  await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).length === total, { timeoutMs: 60_000, what: `${total} requests sent`, describe: progress });
   expect(listRequests(getWorld().daemon!.db)).toHaveLength(total);
   const sends = getWorld().simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200);
   expect(sends).toHaveLength(total);

@@ -154,7 +154,9 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
       const stream = new PassThrough();
       stream.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
       const logger = createLogger({ level: 'debug', format: 'json', stream, secrets: [API_SECRET, IMAP_PASSWORD, SN_PASSWORD, SN_CLIENT_SECRET] });
-      world.daemon = startDaemon({ config: world.config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50, ...options });
+      // Reconnects wait at most 3 s (the daemon's own 5 min would leave a test that restarts
+      // Dovecot on a busy box waiting out a backoff that grew while Dovecot was down).
+      world.daemon = startDaemon({ config: world.config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50, reconnect: { maxDelayMs: 3_000 }, ...options });
       return world.daemon;
     },
     async stopDaemon() {

@@ -1,7 +1,12 @@
 // Waiting on the daemon's events (src/store/daemon-events.ts) instead of polling its
 // database: a wait looks at what it awaits once at the start — so a fact that happened
-// before the wait is not missed — and again after each event, never on a timer. The
-// deadline is wait-for.ts's: at least MIN_WAIT_MS, only to end a wait for what is not coming.
+// before the wait is not missed — and again after each event, never on a timer.
+//
+// The deadline measures progress, not the clock: it is the longest the daemon may go
+// without telling anything (an event: a request moved, a job tried, a mail filed, a
+// watcher's state, a scheduled run) — at least MIN_WAIT_MS, wait-for.ts's — and every event
+// starts it again. A busy box that makes the daemon slow, not stuck, fails no wait. In all a
+// wait lasts at most MAX_WAIT_FACTOR deadlines (a daemon busy with something else forever).
 import type { Daemon } from '../../src/daemon.ts';
 import { onAnyEvent, type DaemonEventMap, type DaemonEvents, type RequestTransition } from '../../src/store/daemon-events.ts';
 import { listEvents } from '../../src/store/events.ts';
@@ -11,18 +16,35 @@ import { MIN_WAIT_MS, type WaitOptions } from './wait-for.ts';
 
 type Waits = Omit<WaitOptions, 'intervalMs'>;
 
-/** A promise settled by `start` (given resolve and reject), failing with the awaited `what` when the deadline passes first. */
-function withDeadline<T>(options: Waits, start: (resolve: (value: T) => void, reject: (err: unknown) => void) => () => void): Promise<T> {
-  const timeoutMs = Math.max(options.timeoutMs ?? 0, MIN_WAIT_MS);
+/** A wait ends, whatever the daemon tells, after this many of its deadlines. */
+export const MAX_WAIT_FACTOR = 2;
+
+/**
+ * A promise settled by `start` (given resolve and reject), failing with the awaited `what`
+ * once the daemon told nothing for the deadline, or the wait reached MAX_WAIT_FACTOR of them.
+ */
+function withDeadline<T>(events: Pick<DaemonEvents, 'on'>, options: Waits, start: (resolve: (value: T) => void, reject: (err: unknown) => void) => () => void): Promise<T> {
+  const quietMs = Math.max(options.timeoutMs ?? 0, MIN_WAIT_MS);
+  const capMs = quietMs * MAX_WAIT_FACTOR;
+  const startedAt = Date.now();
+  let lastEventAt = startedAt;
+  let told = 0;
   return new Promise<T>((resolve, reject) => {
     let stop: (() => void) | undefined;
     let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const stopProgress = onAnyEvent(events, () => {
+      told += 1;
+      lastEventAt = Date.now();
+    });
     const end = () => {
       ended = true;
       clearTimeout(timer);
+      stopProgress();
       stop?.();
     };
-    const timer = setTimeout(() => {
+    const fail = () => {
+      const now = Date.now();
       end();
       let state = '';
       try {
@@ -30,8 +52,19 @@ function withDeadline<T>(options: Waits, start: (resolve: (value: T) => void, re
       } catch (err) {
         state = `; state: <describe failed: ${String(err)}>`;
       }
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'an event'}${state}`));
-    }, timeoutMs);
+      const why = now - lastEventAt >= quietMs
+        ? `Timed out: the daemon told nothing for ${quietMs} ms (${told} events in the ${now - startedAt} ms waited)`
+        : `Timed out after ${now - startedAt} ms, the daemon busy (${told} events) but not with it`;
+      reject(new Error(`${why}, waiting for ${options.what ?? 'an event'}${state}`));
+    };
+    // Looks again when the quiet period could have run out: at the last event's deadline.
+    const check = () => {
+      const now = Date.now();
+      const due = Math.min(lastEventAt + quietMs, startedAt + capMs);
+      if (now >= due) fail();
+      else timer = setTimeout(check, due - now);
+    };
+    timer = setTimeout(check, quietMs);
     const unsubscribe = start((value) => { end(); resolve(value); }, (err) => { end(); reject(err); });
     // Settled while starting (what was awaited had happened already): unsubscribe now.
     if (ended) unsubscribe();
@@ -49,7 +82,7 @@ export function waitForEvent<K extends keyof DaemonEventMap>(
   where: (...args: DaemonEventMap[K]) => boolean = () => true,
   options: Waits & { already?: () => boolean } = {},
 ): Promise<DaemonEventMap[K] | null> {
-  return withDeadline<DaemonEventMap[K] | null>({ what: `a "${String(name)}" event`, ...options }, (resolve) => {
+  return withDeadline<DaemonEventMap[K] | null>(events, { what: `a "${String(name)}" event`, ...options }, (resolve) => {
     const stop = events.on(name, (...args) => {
       if (where(...args)) resolve(args);
     });
@@ -65,7 +98,7 @@ export function waitForEvent<K extends keyof DaemonEventMap>(
 export function waitUntil<T>(events: Pick<DaemonEvents, 'on'>, predicate: () => T | Promise<T>, options: Waits = {}): Promise<NonNullable<T>> {
   let lastError: unknown;
   const describe = () => ({ ...(lastError !== undefined ? { lastError: String(lastError) } : {}), ...(options.describe ? { seen: options.describe() } : {}) });
-  return withDeadline<NonNullable<T>>({ what: 'a condition', ...options, describe }, (resolve) => {
+  return withDeadline<NonNullable<T>>(events, { what: 'a condition', ...options, describe }, (resolve) => {
     let again = true;
     let looking = false;
     let over = false;
@@ -106,7 +139,7 @@ export function waitUntil<T>(events: Pick<DaemonEvents, 'on'>, predicate: () => 
 export function waitForState(daemon: Pick<Daemon, 'db' | 'events'>, requestId: string, state: RequestState, options: Waits = {}): Promise<void> {
   const reached = () => listEvents(daemon.db, requestId).some((e) => e.kind === 'transition' && e.toState === state);
   const endedElsewhere = (to: RequestState) => to !== state && isFinal(to);
-  return withDeadline<void>({
+  return withDeadline<void>(daemon.events, {
     what: `request ${requestId} to be ${state}`, describe: () => getRequest(daemon.db, requestId), ...options,
   }, (resolve, reject) => {
     const fail = (to: RequestState) => reject(new Error(`request ${requestId} ended ${to}, not ${state}: ${getRequest(daemon.db, requestId)?.reason ?? 'no reason recorded'}`));
