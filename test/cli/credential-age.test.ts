@@ -4,13 +4,15 @@
 // /metrics, and mailed to the operators exactly once — a restart sends nothing more. The
 // rotation procedure — a new IMAP password in the credential file, `check`, SIGHUP — starts
 // that secret's age again. No secret and no fingerprint is printed, logged, served or mailed.
+// The daemon runs as a child process; `check` and `status` run in process (test/cli/in-process.ts).
 import Database from 'better-sqlite3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { API_SECRET, IMAP_PASSWORD, STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
-import { bareEnv, exitWithin, runCli, startCli, type RunningCli } from './helpers.ts';
+import { bareEnv, exitWithin, startCli, type RunningCli } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 
 const getWorld = useChildWorld();
 const OPERATORS = 'ops@corp.example';
@@ -50,7 +52,7 @@ credentials: {max_age_days: 30}
   const env = bareEnv({ TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: world.simulator.issueTokens().refreshToken });
   const outputs: string[] = [];
   const run = async (command: 'check' | 'status') => {
-    const result = await runCli([command, '--config', configFile], { env });
+    const result = await runInProcess([command, '--config', configFile], { env });
     outputs.push(result.stdout, result.stderr);
     return result;
   };
