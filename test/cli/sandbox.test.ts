@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { contractPdf } from '../integration/world.ts';
-import { bareEnv, exitWithin, killAll, linesOf, runCli, startCli } from './helpers.ts';
+import { bareEnv, exitWithin, killAll, linesOf, startCli } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
 
 afterAll(killAll);
@@ -72,10 +72,10 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
 });
 
 it('--provider names a provider it can simulate', async () => {
-  const unknown = await runCli(['sandbox', '--provider', 'docusign']);
+  const unknown = await runInProcess(['sandbox', '--provider', 'docusign']);
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toBe('signrelay sandbox: --provider is secured-signing or signicat, not "docusign" (see --help)\n');
-  const help = await runCli(['sandbox', '--help']);
+  const help = await runInProcess(['sandbox', '--help']);
   expect(help.stdout).toMatch(/^usage: signrelay sandbox \[--provider NAME\]/);
 });
 

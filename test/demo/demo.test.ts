@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { DEMO_TIMEOUT_MS, demoRoot, expectInOrder, expectTimesInOrder, runCli, step } from './demo-cli.ts';
+import { runInProcess } from '../cli/in-process.ts';
 
 describe('signrelay demo', () => {
   it('runs the whole loop end to end and prints each step in order, with its time', async () => {
@@ -103,16 +104,16 @@ describe('signrelay demo', () => {
   }, DEMO_TIMEOUT_MS + 5_000);
 
   it('--help explains, an unknown option or provider is a usage error', async () => {
-    const help = await runCli(['demo', '--help']);
+    const help = await runInProcess(['demo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: signrelay demo \[--clean\]/);
     expect(help.stdout).toContain('Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,\nwithin 30 s; 1 otherwise.');
-    const bad = await runCli(['demo', '--bogus']);
+    const bad = await runInProcess(['demo', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("signrelay demo: Unknown option '--bogus'");
     expect(bad.stdout).toBe('');
     expect(help.stdout).toMatch(/--provider NAME +the signing provider to simulate: secured-signing \(default\) or signicat/);
-    const unknown = await runCli(['demo', '--provider', 'docusign']);
+    const unknown = await runInProcess(['demo', '--provider', 'docusign']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('signrelay demo: --provider is secured-signing or signicat, not "docusign" (see --help)\n');
     expect(unknown.stdout).toBe('');

@@ -17,7 +17,8 @@ import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { loadToken } from '../../src/store/oauth-tokens.ts';
 import { startMailOAuthSimulator, type MailOAuthSimulator } from '../../src/sandbox/mail-oauth/server.ts';
-import { bareEnv, linesOf, runCli, STACK_FRAME } from '../cli/helpers.ts';
+import { bareEnv, linesOf, STACK_FRAME } from '../cli/helpers.ts';
+import { runInProcess } from '../cli/in-process.ts';
 import { buildMail } from '../integration/world.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
@@ -126,7 +127,7 @@ describe('the daemon with XOAUTH2 mail accounts', () => {
   });
 
   it('`signrelay check` logs in the same way and says so, using the saved Google chain', async () => {
-    const r = await runCli(['check', '--config', configFile], { env: bareEnv(env()) });
+    const r = await runInProcess(['check', '--config', configFile], { env: bareEnv(env()) });
     const lines = linesOf(r.stdout);
     expect(lines).toContain(`✓ IMAP request mailbox: logged in to 127.0.0.1:${dovecot.imapPort} as sign (XOAUTH2, microsoft)`);
     expect(lines).toContain(`✓ IMAP return mailbox: logged in to 127.0.0.1:${dovecot.imapPort} as returns (XOAUTH2, microsoft)`);
@@ -143,7 +144,7 @@ describe('the daemon with XOAUTH2 mail accounts', () => {
   it('`signrelay check` with a wrong client secret: ✗ naming the setting, nothing printed of it', async () => {
     const wrongFile = `${configFile}.wrong.yaml`;
     writeFileSync(wrongFile, configText);
-    const r = await runCli(['check', '--config', wrongFile], { env: bareEnv({ ...env(), MS_SECRET: 'wrong-ms-secret-must-not-print-77' }) });
+    const r = await runInProcess(['check', '--config', wrongFile], { env: bareEnv({ ...env(), MS_SECRET: 'wrong-ms-secret-must-not-print-77' }) });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✗ IMAP request mailbox: the Microsoft identity platform refused to issue an access token for mailboxes\.requests\.auth .*AADSTS7000215.*check mailboxes\.requests\.auth\.client_secret/m);
     expect(r.stdout).toMatch(/^✓ SMTP/m);
