@@ -96,7 +96,8 @@ describe('signrelay demo', () => {
   }, DEMO_TIMEOUT_MS + 5_000);
 
   it('--clean deletes its directory at the end', async () => {
-    const { code, stdout } = await runCli(['demo', '--clean']);
+    // In process (the same dispatch): the test above runs the demo as the user does.
+    const { code, stdout } = await runInProcess(['demo', '--clean']);
     expect(code, stdout).toBe(0);
     const root = demoRoot(stdout);
     expect(stdout).toContain(`Files: ${root} was deleted (--clean).`);
