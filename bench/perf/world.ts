@@ -15,6 +15,7 @@ import { startSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.ts';
 import { unitEnvironment } from '../../test/support/unit-environment.ts';
 import { REQUEST_ADDRESS, REQUESTER } from './corpus.ts';
 import { spawnDaemon, type Daemon } from './daemon-process.ts';
+import { observeIdle, type IdleObserver } from './idle-observer.ts';
 import { emptyObserved, pollAnswers, type Observed } from './sim-tap.ts';
 
 const IMAP_PASSWORD = 'bench-imap-pass-never-printed-5c2e';
@@ -40,6 +41,8 @@ export interface BenchWorld {
   startDaemon(name: string, metricsPort?: number, extraEnv?: Record<string, string>): Daemon;
   /** Empties the mailboxes between sections; `filedOnly`: only the folders the daemon files into (a long run's housekeeping). */
   emptyMailboxes(filedOnly?: boolean): Promise<void>;
+  /** A session of its own in IDLE on the request mailbox, noting when Dovecot tells of new mail. */
+  observeRequests(): Promise<IdleObserver>;
   /** Drops the documents' and attachments' bytes the simulators keep (a long run would hold gigabytes). */
   dropStoredBytes(): void;
   close(keepDir: boolean): Promise<void>;
@@ -126,6 +129,11 @@ export async function startWorld(): Promise<BenchWorld> {
         for (const [user, names] of Object.entries(folders)) {
           for (const folder of names.filter((f) => !filedOnly || f !== 'INBOX')) await run('doveadm', ['-c', conf, 'expunge', '-u', user, 'mailbox', folder, 'all']).catch(() => undefined);
         }
+      },
+      async observeRequests() {
+        const observer = await observeIdle({ host: '127.0.0.1', port: dovecot.imapPort, user: 'sign', password: IMAP_PASSWORD });
+        cleanups.push(() => observer.close());
+        return observer;
       },
       dropStoredBytes() {
         const empty = new Uint8Array(0);
