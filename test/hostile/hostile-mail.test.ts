@@ -83,10 +83,10 @@ const CASES: HostileCase[] = [
     folder: 'Rejected', outcome: 'rejected', reason: /^contract\.pdf has 60 pages, more than the 50 signrelay accepts/, replies: 1 },
   // PDFs crafted against the parsers
   { id: 'pdf-spins', what: 'nested forms that keep pdf.js busy for ever (time limit)', mail: (id) => requestMail({ id }, pdfPart(fixture('form-fan-out.pdf'))),
-    folder: 'Rejected', outcome: 'rejected', reason: /^contract\.pdf could not be read in time: it is too complex \(reading it takes more than 3 s\)/, replies: 1 },
+    folder: 'Rejected', outcome: 'rejected', reason: /^contract\.pdf could not be read in time: it is too complex \(reading it takes more than 5 s\)/, replies: 1 },
   { id: 'pdf-eats-heap', what: 'one array of 3 million dictionaries in 22 KB (heap limit)', mail: async (id) => requestMail({ id }, pdfPart(await hugeArrayPdf(3_000_000))),
     // The heap limit stops it in a second; on a machine busy enough the (shortened) time limit may come first.
-    folder: 'Rejected', outcome: 'rejected', reason: /^contract\.pdf could not be read in time: it is too complex \(reading it (needs more than 64 MB of memory|takes more than 3 s)\)/, replies: 1 },
+    folder: 'Rejected', outcome: 'rejected', reason: /^contract\.pdf could not be read in time: it is too complex \(reading it (needs more than 64 MB of memory|takes more than 5 s)\)/, replies: 1 },
   { id: 'pdf-page-tree-loop', what: 'a page tree that contains itself', mail: (id) => requestMail({ id }, pdfPart(fixture('page-tree-loop.pdf'))),
     folder: 'Rejected', outcome: 'rejected', reason: DAMAGED, replies: 1 },
   { id: 'pdf-nested-arrays', what: '20 000 nested arrays', mail: (id) => requestMail({ id }, pdfPart(fixture('nested-arrays.pdf'))),

@@ -18,15 +18,17 @@ import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 
 export const HOSTILE_LIMITS = { max_mail_bytes: 6_000_000, max_pdf_bytes: 3_000_000, max_pages: 50 } as const;
 /**
- * The PDF worker's limits in this world: a spinning PDF is cut off after 3 s of its own time
+ * The PDF worker's limits in this world: a spinning PDF is cut off after 5 s of its own time
  * instead of 20, and a task is never given up as starved of CPU. On a machine busy enough
  * (the suite beside another) a worker gets a fifth of a core: 10 s of its time took a minute
  * on the clock and more — past the 6× the daemon allows a starved task, tried again, and past
  * the test's wait. The heap limit is 64 MB, as in pdf-worker-limits.test.ts: filling the
  * default 256 MB costs V8's collector seconds of CPU and proves no more (the default is
- * asserted there). The small PDFs of the other cases need a fraction of either.
+ * asserted there). The small PDFs of the other cases need a fraction of either; 3 s was
+ * tried and, with two suites on the machine, cut off the bomb posing as an image (~2–3 s of
+ * inflating before the allocation cap refuses it) before the cap did.
  */
-export const HOSTILE_PDF_LIMITS: Partial<PdfWorkerLimits> = { timeoutMs: 3_000, maxHeapMb: 64, starvedAfterLimits: Number.POSITIVE_INFINITY };
+export const HOSTILE_PDF_LIMITS: Partial<PdfWorkerLimits> = { timeoutMs: 5_000, maxHeapMb: 64, starvedAfterLimits: Number.POSITIVE_INFINITY };
 
 export interface ByteCounter {
   port: number;
