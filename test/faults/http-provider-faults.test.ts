@@ -14,6 +14,7 @@ import { createSecuredSigningClient } from '../../src/providers/secured-signing/
 import { BlobStore } from '../../src/store/blobs.ts';
 import { startSecuredSigningSimulator, type SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { API_KEY, API_SECRET, REFERER, memoryTokenStore, providerConfig, sendOf, sentDoc, taggedPdf } from '../sandbox/fixtures.ts';
+import { fetchTimingOutAfter } from '../support/timeout-after.ts';
 
 let sim: SecuredSigningSimulator | undefined;
 afterEach(async () => {
@@ -33,8 +34,10 @@ async function setup(timeoutSeconds = 10) {
  * the call meant to hang meet it: the calls before it (an upload the simulator reads with
  * pdf.js, cold, on a machine running two suites) took more than 1 s there.
  */
-function clientOf(sim: SecuredSigningSimulator, store: ReturnType<typeof memoryTokenStore>, timeoutSeconds: number, refreshToken?: string) {
-  return createSecuredSigningClient({ config: providerConfig(sim, { refresh_token: refreshToken ?? store.token!.refreshToken!, timeout_seconds: timeoutSeconds }), tokenStore: store });
+function clientOf(sim: SecuredSigningSimulator, store: ReturnType<typeof memoryTokenStore>, timeoutSeconds: number, refreshToken?: string, carriedOut?: () => boolean) {
+  // `carriedOut`: the hanging call's timeout waits until it holds (test/support/timeout-after.ts).
+  const fetch = carriedOut ? fetchTimingOutAfter(carriedOut) : undefined;
+  return createSecuredSigningClient({ config: providerConfig(sim, { refresh_token: refreshToken ?? store.token!.refreshToken!, timeout_seconds: timeoutSeconds }), tokenStore: store, fetch });
 }
 
 const caught = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: SignrelayError) => err);
@@ -62,7 +65,7 @@ describe('a call that never answers', () => {
   it('SmartTag/Send: a timeout naming the endpoint and the setting; the send happened, and Document/Status tells', async () => {
     const { sim, client: patient, store } = await setup();
     const { reference } = await patient.upload({ fileName: 'contract.pdf', bytes: await taggedPdf(), clientReference: 'tok-1' });
-    const client = clientOf(sim, store, 1);
+    const client = clientOf(sim, store, 1, undefined, () => sim.documents.get(reference)?.sent === true);
     sim.failNext('/SmartTag/Send', { kind: 'hang' });
     const err = await caught(client.send(sendInput(reference)));
     expect(err).toMatchObject({ kind: 'transient', code: 'provider_timeout' });

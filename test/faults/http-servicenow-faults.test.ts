@@ -10,6 +10,7 @@ import type { SignrelayError } from '../../src/errors.ts';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
 import { createServiceNowClient } from '../../src/servicenow/client.ts';
 import { memoryTokenStore } from '../sandbox/fixtures.ts';
+import { fetchTimingOutAfter } from '../support/timeout-after.ts';
 import { basicAuth, CLIENT_ID, CLIENT_SECRET, passwordGrant, SEED, SN_PASSWORD, SN_USER, snConfig } from '../servicenow/fixtures.ts';
 
 let sim: ServiceNowSimulator | undefined;
@@ -18,11 +19,17 @@ afterEach(async () => {
   sim = undefined;
 });
 
-/** A 1 s timeout where a call is meant to hang; otherwise one an ordinary call on a busy machine never meets. */
-async function setup(auth: ServiceNowConfig['auth'] = basicAuth(), timeoutSeconds = 10) {
-  sim = await startServiceNowSimulator({ users: { [SN_USER]: SN_PASSWORD }, oauthClients: { [CLIENT_ID]: CLIENT_SECRET }, records: SEED });
-  const client = createServiceNowClient({ config: snConfig(sim.url, auth, { timeout_seconds: timeoutSeconds }), tokenStore: memoryTokenStore() });
-  return { sim, client };
+/**
+ * A 1 s timeout where a call is meant to hang; otherwise one an ordinary call on a busy
+ * machine never meets. `carriedOut`: the hanging call's timeout waits until it holds
+ * (test/support/timeout-after.ts), so that the call has reached the simulator.
+ */
+async function setup(auth: ServiceNowConfig['auth'] = basicAuth(), timeoutSeconds = 10, carriedOut?: (sim: ServiceNowSimulator) => boolean) {
+  const started = await startServiceNowSimulator({ users: { [SN_USER]: SN_PASSWORD }, oauthClients: { [CLIENT_ID]: CLIENT_SECRET }, records: SEED });
+  sim = started;
+  const fetch = carriedOut ? fetchTimingOutAfter(() => carriedOut(started)) : undefined;
+  const client = createServiceNowClient({ config: snConfig(started.url, auth, { timeout_seconds: timeoutSeconds }), tokenStore: memoryTokenStore(), fetch });
+  return { sim: started, client };
 }
 
 const RECORD = { table: 'sc_req_item', sysId: SEED[0]!.sysId };
@@ -46,7 +53,7 @@ describe('the attachment POST', () => {
     ['answers with an HTML page', { kind: 'malformed' } as const, 'servicenow_bad_response', `ServiceNow answered oddly to ${ATTACH_ENDPOINT}: the body is an HTML page, not JSON (a proxy's or login page?); whether it was done is unknown; will retry (is servicenow.instance_url the instance, and is it awake?)`],
     ['answers with truncated JSON', { kind: 'malformed', body: 'truncated' } as const, 'servicenow_bad_response', /the body is not valid JSON \(application\/json\); whether it was done is unknown/],
   ])('%s: the outcome is unknown, and the attachment list shows it was made', async (_name, fault, code, message) => {
-    const { sim, client } = await setup(basicAuth(), fault.kind === 'hang' ? 1 : 10);
+    const { sim, client } = fault.kind === 'hang' ? await setup(basicAuth(), 1, (s) => s.attachments.size === 1) : await setup();
     const bytes = signedPdf();
     sim.failNext('/api/now/attachment/file', fault);
     const err = await caught(attach(client, bytes));
@@ -93,7 +100,7 @@ describe('reads and notes', () => {
   });
 
   it('a work note whose answer never comes was added: its outcome is unknown', async () => {
-    const { sim, client } = await setup(basicAuth(), 1);
+    const { sim, client } = await setup(basicAuth(), 1, (s) => s.records[0]!.journal.length === 1);
     sim.failNext('/api/now/table/sc_req_item', { kind: 'hang' });
     const err = await caught(client.addWorkNote(RECORD.table, RECORD.sysId, 'Signed.'));
     expect(err).toMatchObject({ kind: 'transient', code: 'servicenow_timeout' });
