@@ -22,7 +22,7 @@ import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { ProviderName } from '../providers/provider.ts';
 import { FROM_SERVICENOW_TITLE, startOnRecord } from '../sandbox/demo-from-servicenow.ts';
-import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
+import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoDeadline, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import type { MailWorld } from '../sandbox/mail-world.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
 import type { ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
@@ -61,8 +61,8 @@ are kept in a new directory under ${tmpdir()} (its path is printed).
   --from-servicenow  start on the record (the update set's UI action), not with a mail
   -h, --help         this text
 
-Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,
-within 30 s; 1 otherwise.
+Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered;
+1 otherwise, or once 30 s pass without a step.
 `;
 
 const DEADLINE_MS = 30_000;
@@ -162,7 +162,7 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
   }
   out();
   if (failure) {
-    const why = failure.timedOut ? `did not complete within ${DEADLINE_MS / 1000} s` : 'went wrong';
+    const why = failure.timedOut ? `made no progress for ${DEADLINE_MS / 1000} s` : 'went wrong';
     const message = failure.message.replace(/\s*\n\s*/g, ' ');
     io.stderr.write(`signrelay demo: the loop ${why}: ${message}${clean ? '' : ` (see ${paths.log})`}\n`);
     return 1;
@@ -207,32 +207,38 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     running.log.on('error', () => undefined); // a late log line after close must not crash the demo
     running.logger = createLogger({ level: config.log.level, format: config.log.format, stream: running.log, secrets: secretsOf(config) });
     const daemon = running.daemon = startDaemon({ config, logger: running.logger });
-    const deadline = Date.now() + DEADLINE_MS;
+    // The demo gives up once DEADLINE_MS pass without a step: every step printed from here on
+    // moves the deadline, so a busy machine that makes the loop slow does not end it.
+    const deadline = { at: Date.now() + DEADLINE_MS };
+    const told: Step = (at, headline, details) => {
+      deadline.at = Date.now() + DEADLINE_MS;
+      step(at, headline, details);
+    };
     const moves: DemoSources['moves'] = [];
     // Heard before the observer hears the same event (listeners run in order).
     daemon.events.on('mail', (filed) => moves.push({ at: Date.now(), watcher: filed.mailbox === 'requests' ? 'requests' : 'returns', messageId: filed.messageId, folder: filed.folder }));
-    step(Date.now(), `daemon started with ${paths.config}`);
+    told(Date.now(), `daemon started with ${paths.config}`);
     // The request watcher's connection is the step; the completion watcher's, made at the
     // same moment, is told with it (printing it later could put the times out of order).
     const [requests, returns] = await waitForConnections(daemon, deadline);
-    step(requests.at, `daemon connected to IMAP as sign: ${mails(requests.exists)} waiting in INBOX`, [
+    told(requests.at, `daemon connected to IMAP as sign: ${mails(requests.exists)} waiting in INBOX`, [
       `its completion watcher connected ${returns.at >= requests.at ? `${returns.at - requests.at} ms later` : `${requests.at - returns.at} ms earlier`}: ${mails(returns.exists)} waiting in ${RETURNS_FOLDER}`,
     ]);
 
     const sources: DemoSources = { daemon, signing, servicenow, world, moves };
-    const print = (fact: Fact) => step(fact.at, fact.headline, fact.details);
+    const print = (fact: Fact) => told(fact.at, fact.headline, fact.details);
     const sent = await followMail(sources, good, { deadline, print });
 
     // Printed when seen, with since when: an IDLE can begin before the last step printed (the
     // watcher idles while the submit job is still talking to the simulator).
     const [inboxIdle, returnsIdle] = await waitForIdle(world, daemon, ['INBOX', RETURNS_FOLDER], deadline);
-    step(Date.now(), `daemon waiting for new mail in IMAP IDLE on INBOX (requests, since ${since(inboxIdle!)}) and ${RETURNS_FOLDER} (completions, since ${since(returnsIdle!)})`);
+    told(Date.now(), `daemon waiting for new mail in IMAP IDLE on INBOX (requests, since ${since(inboxIdle!)}) and ${RETURNS_FOLDER} (completions, since ${since(returnsIdle!)})`);
 
     out();
     const [intro, more] = signing.story.signingIntro(fromServicenow ? 'Ann' : 'Ann and Bob');
     out(`2. ${intro}`);
     out(`   ${more}`);
-    const completion = await completeAtSimulator(signing, world, daemon, sent.requestId, step);
+    const completion = await completeAtSimulator(signing, world, daemon, sent.requestId, told);
     await followCompletion(sources, { requestId: sent.requestId, messageId: completion.messageId, afterEventId: sent.lastEventId }, { deadline, print });
     if (fromServicenow) return; // the mistake below is a mail's; this loop began and ended on the record
 
@@ -240,7 +246,7 @@ async function run(running: Running, servers: SandboxServers, paths: { dataDir: 
     out('3. A mistake: the same kind of mail, but the PDF was forgotten');
     previewMail(out, 'Contractor agreement for RITM0010002', REQUEST_BODY, 'nothing');
     await waitForIdle(world, daemon, ['INBOX'], deadline);
-    const bad = await send(transport, world, step, { subject: 'Contractor agreement for RITM0010002', text: REQUEST_BODY }, 'rejected');
+    const bad = await send(transport, world, told, { subject: 'Contractor agreement for RITM0010002', text: REQUEST_BODY }, 'rejected');
     await followMail(sources, bad, { deadline, print });
   } finally {
     transport.close();
@@ -285,7 +291,7 @@ interface Connected {
 }
 
 /** Waits until both watchers have connected to IMAP: [request watcher, completion watcher]. */
-async function waitForConnections(daemon: Daemon, deadline: number): Promise<[Connected, Connected]> {
+async function waitForConnections(daemon: Daemon, deadline: DemoDeadline): Promise<[Connected, Connected]> {
   const watchers = [daemon.requestWatcher, daemon.returnWatcher] as const;
   const stops: Array<() => void> = [];
   const seen = [false, false];
@@ -300,7 +306,7 @@ async function waitForConnections(daemon: Daemon, deadline: number): Promise<[Co
     timer = setTimeout(() => {
       const waiting = watchers.map((w, i) => seen[i] ? null : `${i === 0 ? 'requests' : 'returns'}: ${w.status().lastError?.message ?? 'no error yet'}`).filter((w) => w !== null);
       reject(new DemoIncomplete(`still waiting for the daemon to connect to IMAP (${waiting.join('; ')})`, true));
-    }, Math.max(0, deadline - Date.now()));
+    }, Math.max(0, deadline.at - Date.now()));
   });
   try {
     const [requests, returns] = await Promise.race([Promise.all(connected), timeout]);
@@ -316,11 +322,11 @@ function mails(n: number): string {
 }
 
 /** Waits until the daemon's IMAP connections are in IDLE on each of `folders`, as the IMAP server sees it; returns since when each is. */
-async function waitForIdle(world: MailWorld, daemon: Daemon, folders: string[], deadline: number): Promise<Date[]> {
+async function waitForIdle(world: MailWorld, daemon: Daemon, folders: string[], deadline: DemoDeadline): Promise<Date[]> {
   for (;;) {
     const since = folders.map((f) => world.imapIdleSince(f));
     if (since.every((d) => d !== null)) return since;
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline.at) {
       const states = `requests: ${daemon.requestWatcher.status().state}, returns: ${daemon.returnWatcher.status().state}`;
       throw new DemoIncomplete(`still waiting for the daemon to enter IMAP IDLE on ${folders.filter((_, i) => !since[i]).join(' and ')} (watchers: ${states})`, true);
     }

@@ -44,8 +44,13 @@ export interface ObservedCompletion {
   afterEventId: number;
 }
 
+/** When the demo gives up: moved on by every step it prints (src/commands/demo.ts). */
+export interface DemoDeadline {
+  at: number;
+}
+
 export interface FollowOptions {
-  deadline: number;
+  deadline: DemoDeadline;
   print(fact: Fact): void;
 }
 
@@ -131,8 +136,8 @@ async function follow(sources: DemoSources, observe: (fact: FactMaker) => Observ
       }
       if (seen.failure) throw new DemoIncomplete(seen.failure, false);
       if (seen.done) return;
-      if (Date.now() > options.deadline) throw new DemoIncomplete(`still waiting for ${seen.waitingFor}`, true);
-      await events.next(before, options.deadline, seen.hold ? sources.signing.story.mailed() : undefined);
+      if (Date.now() > options.deadline.at) throw new DemoIncomplete(`still waiting for ${seen.waitingFor}`, true);
+      await events.next(before, options.deadline.at, seen.hold ? sources.signing.story.mailed() : undefined);
     }
   } finally {
     events.stop();

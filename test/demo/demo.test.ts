@@ -108,7 +108,7 @@ describe('signrelay demo', () => {
     const help = await runInProcess(['demo', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: signrelay demo \[--clean\]/);
-    expect(help.stdout).toContain('Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered,\nwithin 30 s; 1 otherwise.');
+    expect(help.stdout).toContain('Exit status: 0 when the signed PDF reached the record and the mistaken mail was answered;\n1 otherwise, or once 30 s pass without a step.');
     const bad = await runInProcess(['demo', '--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("signrelay demo: Unknown option '--bogus'");
