@@ -29,11 +29,14 @@ it('loses nothing and does nothing twice across a Dovecot restart', async () => 
   expect(sends).toHaveLength(total);
   // A MOVE the restart cut off may have been carried out unanswered: the mail is filed (and
   // told) by the catch-up pass that finds it gone (test/faults/imap-lost-move-answer.test.ts).
+  // One cut off half-way (copied, not yet expunged) is filed again, and Processed holds two
+  // copies of it (docs/reliability.md, "Known untidiness"): every mail there, none left.
   let seen = {};
   const filed = async () => {
     const [inbox, processed] = await Promise.all([getWorld().dovecot.list('sign', 'INBOX'), getWorld().dovecot.list('sign', 'Processed')]);
     seen = { inbox: inbox.map((m) => m.messageId), processed: processed.map((m) => m.messageId) };
-    return processed.length === total;
+    const there = new Set(processed.map((m) => m.messageId));
+    return inbox.length === 0 && Array.from({ length: total }, (_, i) => `<restart-${i + 1}@corp.example>`).every((id) => there.has(id));
   };
   await waitUntil(getWorld().daemon!.events, filed, { timeoutMs: 10_000, what: 'all mail in Processed', describe: () => seen });
   expect(await getWorld().dovecot.list('sign', 'INBOX')).toHaveLength(0);
