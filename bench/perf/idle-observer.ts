@@ -23,11 +23,14 @@ export async function observeIdle(options: { host: string; port: number; user: s
   await client.mailboxOpen('INBOX', { readOnly: true });
   // IDLE now (imapflow would enter it by itself only after a pause), kept until logout.
   void client.idle().catch(() => undefined);
+  // Closed by the section when it is done, and by the world's clean-up if the section failed first.
+  let closed: Promise<void> | undefined;
   return {
     toldAt,
     toldAfter: (since) => toldAt.find((at) => at >= since),
-    async close() {
-      await client.logout().catch(() => client.close());
+    close() {
+      closed ??= client.logout().catch(() => client.close());
+      return closed;
     },
   };
 }

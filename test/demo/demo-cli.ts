@@ -8,9 +8,9 @@ import { afterAll, expect } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 /**
- * A demo that prints nothing for this long is stuck and killed. Its own deadline (30 s from the
- * daemon's start) ends a slow loop first; this is measured from its last line, not its start,
- * as a busy box (two suites at once) can take longer than that to start Node and the servers.
+ * A demo that prints nothing for this long is stuck and killed. Its own deadline (30 s without
+ * a step) ends a stuck loop first; this one also covers Node's and the servers' start-up, which
+ * on a busy box (two suites at once) can take longer than that.
  */
 const DEMO_SILENT_MS = 40_000;
 /** The test's own timeout: the demo's deadline, its start-up on a busy box, and its kill. */

@@ -26,7 +26,7 @@ afterEach(async () => {
 async function setup(timeoutSeconds = 10) {
   sim = await startSecuredSigningSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER });
   const store = memoryTokenStore();
-  return { sim, client: clientOf(sim, store, timeoutSeconds, sim.issueTokens().refreshToken), store };
+  return { sim, client: clientOf(sim, store, timeoutSeconds, { refreshToken: sim.issueTokens().refreshToken }), store };
 }
 
 /**
@@ -34,7 +34,7 @@ async function setup(timeoutSeconds = 10) {
  * the call meant to hang meet it: the calls before it (an upload the simulator reads with
  * pdf.js, cold, on a machine running two suites) took more than 1 s there.
  */
-function clientOf(sim: SecuredSigningSimulator, store: ReturnType<typeof memoryTokenStore>, timeoutSeconds: number, refreshToken?: string, carriedOut?: () => boolean) {
+function clientOf(sim: SecuredSigningSimulator, store: ReturnType<typeof memoryTokenStore>, timeoutSeconds: number, { refreshToken, carriedOut }: { refreshToken?: string; carriedOut?: () => boolean } = {}) {
   // `carriedOut`: the hanging call's timeout waits until it holds (test/support/timeout-after.ts).
   const fetch = carriedOut ? fetchTimingOutAfter(carriedOut) : undefined;
   return createSecuredSigningClient({ config: providerConfig(sim, { refresh_token: refreshToken ?? store.token!.refreshToken!, timeout_seconds: timeoutSeconds }), tokenStore: store, fetch });
@@ -65,7 +65,7 @@ describe('a call that never answers', () => {
   it('SmartTag/Send: a timeout naming the endpoint and the setting; the send happened, and Document/Status tells', async () => {
     const { sim, client: patient, store } = await setup();
     const { reference } = await patient.upload({ fileName: 'contract.pdf', bytes: await taggedPdf(), clientReference: 'tok-1' });
-    const client = clientOf(sim, store, 1, undefined, () => sim.documents.get(reference)?.sent === true);
+    const client = clientOf(sim, store, 1, { carriedOut: () => sim.documents.get(reference)?.sent === true });
     sim.failNext('/SmartTag/Send', { kind: 'hang' });
     const err = await caught(client.send(sendInput(reference)));
     expect(err).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
