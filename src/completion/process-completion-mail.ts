@@ -83,7 +83,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
   const handle = async (message: WatchedMessage): Promise<WatcherOutcome> => {
     const key = { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
     const known = findMessage(deps.db, key);
-    if (known) return { moveTo: known.folder };
+    if (known) return { moveTo: known.folder, filedBefore: true };
     if (message.messageId) {
       const earlier = findMessageById(deps.db, RETURNS_MAILBOX, message.messageId);
       if (earlier) return file(message, 'duplicate', `same Message-ID as the mail of ${earlier.seenAt}`, earlier.folder, null);

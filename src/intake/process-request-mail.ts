@@ -62,7 +62,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
 
     // Seen before (a crash between commit and move, or a failed move): just move it.
     const known = findMessage(deps.db, key);
-    if (known) return { moveTo: known.folder };
+    if (known) return { moveTo: known.folder, filedBefore: true };
     const seen = duplicateOf(message, message.messageId, log);
     if (seen) return seen;
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
+import { findCopies, type CopyWanted } from './find-copies.ts';
 import { buildOutline, canOutline, otherParts, outlineParts } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
@@ -38,10 +39,18 @@ export interface PassContext {
   failed(error: SignrelayError): void;
 }
 
+/** A mail filed before (its outcome committed) that is to be filed again, once it is known whether its copy is there. */
+interface Refiling extends CopyWanted {
+  message: WatchedMessage;
+  moveTo: string;
+}
+
 export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<void> {
+  const refilings: Refiling[] = [];
   const lock = await guard(client.getMailboxLock(ctx.folder));
+  let uidValidity: string;
   try {
-    const uidValidity = ctx.noteUidValidity(client);
+    uidValidity = ctx.noteUidValidity(client);
     const count = client.mailbox ? client.mailbox.exists : 0;
     const found = count === 0 ? [] : await guard(client.fetchAll('1:*', { uid: true, size: true, envelope: true }));
     ctx.heartbeat();
@@ -56,13 +65,46 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, Date.now()));
     const lane = async () => {
       for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {
-        await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity));
+        await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity), refilings);
       }
     };
     // A lane that failed (the connection died) ends the pass once the others put down their message.
     const lanes = await Promise.allSettled(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, lane));
     const failed = lanes.find((l) => l.status === 'rejected');
     if (failed) throw failed.reason;
+  } finally {
+    lock.release();
+  }
+  if (refilings.length > 0) await refile(client, ctx, guard, uidValidity, refilings);
+}
+
+/**
+ * Files again the mails that were filed before: a mail whose copy the target folder already
+ * holds (a MOVE cut half-way) is only expunged here; the others are moved. Outside the pass's
+ * lock, as the target folders are selected to look.
+ */
+async function refile(client: ImapFlow, ctx: PassContext, guard: Guard, uidValidity: string, refilings: Refiling[]): Promise<void> {
+  const copied = new Set<number>();
+  for (const folder of new Set(refilings.map((r) => r.moveTo))) {
+    for (const uid of await findCopies(client, guard, folder, refilings.filter((r) => r.moveTo === folder))) copied.add(uid);
+  }
+  const lock = await guard(client.getMailboxLock(ctx.folder));
+  try {
+    // Another folder's UIDs now: the next pass hands its mails over afresh.
+    if (ctx.noteUidValidity(client) !== uidValidity) return;
+    for (const { message, moveTo } of refilings) {
+      const log = ctx.logger.child({ uid: message.uid, messageId: message.messageId });
+      if (!copied.has(message.uid)) {
+        if (await moveMessage(client, ctx, guard, message, moveTo)) await moved(ctx, message, moveTo, log);
+        continue;
+      }
+      if (!(await guard(client.messageDelete(String(message.uid), { uid: true })))) {
+        defer(ctx, message, `could not expunge UID ${message.uid}, whose copy is in "${moveTo}" already`);
+        continue;
+      }
+      log.info('mail was filed already (a move cut half-way): the leftover expunged', { to: moveTo });
+      await moved(ctx, message, moveTo, log);
+    }
   } finally {
     lock.release();
   }
@@ -148,7 +190,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   return { message, setInHand: (value) => (inHand = value) };
 }
 
-async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { message, setInHand }: MessageInHand): Promise<void> {
+async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { message, setInHand }: MessageInHand, refilings: Refiling[]): Promise<void> {
   const log = ctx.logger.child({ uid: message.uid, messageId: message.messageId });
   let outcome: MessageOutcome;
   setInHand(true);
@@ -172,15 +214,27 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
     defer(ctx, message, error.message);
     return;
   }
+  if (outcome.filedBefore && message.messageId !== null) {
+    const fetched = await guard(client.fetchOne(String(message.uid), { internalDate: true }, { uid: true }));
+    if (fetched && fetched.internalDate !== undefined) {
+      refilings.push({ message, moveTo: outcome.moveTo, uid: message.uid, messageId: message.messageId, size: message.size, internalDate: new Date(fetched.internalDate) });
+      return;
+    }
+  }
   if (!(await moveMessage(client, ctx, guard, message, outcome.moveTo))) return;
-  ctx.retries.forget(message.uid);
   log.info('mail moved', { to: outcome.moveTo });
+  await moved(ctx, message, outcome.moveTo, log);
+}
+
+/** The bookkeeping once a mail left the watched folder. */
+async function moved(ctx: PassContext, message: WatchedMessage, folder: string, log: Logger): Promise<void> {
+  ctx.retries.forget(message.uid);
   try {
-    await ctx.onMoved?.(message, outcome.moveTo);
+    await ctx.onMoved?.(message, folder);
   } catch (err) {
     log.warn('onMoved callback failed', { error: describeError(err) });
   }
-  ctx.processed(message, outcome.moveTo);
+  ctx.processed(message, folder);
 }
 
 /**

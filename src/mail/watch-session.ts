@@ -83,7 +83,8 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
   client.on('response', () => ctx.heartbeat());
   client.on('exists', (event) => {
     ctx.heartbeat();
-    // Only the watched folder is ever selected; its path may differ in case from the config.
+    // The watched folder, or (briefly, looking for a copy of a mail filed before) a target
+    // folder: a pass too many costs a FETCH, a pass missed would leave a mail waiting.
     if (ready && event.count > event.prevCount) requestPass();
   });
 

@@ -41,6 +41,9 @@ export interface MessageInParts {
 
 /**
  * `moveTo`: the outcome is committed (SQLite) — move the message out of the watched folder.
+ * `filedBefore`: the outcome was committed before this call (the mail came back: a crash
+ * before its move, or a move cut half-way) — the watcher looks for its copy in `moveTo`
+ * first, and expunges the leftover rather than file a second copy.
  * `retryLater`: leave it; the watcher hands it over again after a growing delay.
  */
-export type MessageOutcome = { moveTo: string } | { retryLater: string };
+export type MessageOutcome = { moveTo: string; filedBefore?: boolean } | { retryLater: string };

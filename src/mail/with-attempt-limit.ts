@@ -36,7 +36,7 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
     let attempt: AttemptRow;
     try {
       const known = findMessage(options.db, key);
-      if (known) return { moveTo: known.folder };
+      if (known) return { moveTo: known.folder, filedBefore: true };
       attempt = countAttempt(options.db, key, now());
     } catch (err) {
       // Nothing was counted: the database is failing, not this mail.

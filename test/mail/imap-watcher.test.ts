@@ -2,12 +2,14 @@
 // creation, UIDVALIDITY change, heartbeat and graceful stop. One Dovecot for the file, one
 // user per test so tests cannot see each other's mail.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectImapClient } from '../../src/mail/imap-client.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { createTestLogger } from '../support/test-logger.ts';
 import { nextEvent, waitFor } from '../support/wait-for.ts';
-import { callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
+import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful'] as const;
+const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -17,6 +19,27 @@ afterEach(stopAllWatchers);
 afterAll(async () => dovecot?.stop());
 
 const inFolder = (user: string, folder: string) => dovecot.list(user, folder);
+
+/** Appends each mail with the arrival time given, then copies the ones asked for to Processed (a MOVE that stopped after its copy). */
+async function arrange(user: string, mails: Array<{ folder: string; raw: string; at: string; copyToProcessed?: boolean }>): Promise<void> {
+  const client = await connectImapClient(account(dovecot, user, PASSWORD), 'requests', createTestLogger('info').logger);
+  try {
+    for (const { folder, raw, at, copyToProcessed } of mails) {
+      if (!(await client.list()).some((entry) => entry.path === folder)) await client.mailboxCreate(folder);
+      const appended = await client.append(folder, raw, [], new Date(at));
+      if (!copyToProcessed) continue;
+      if (!(await client.list()).some((entry) => entry.path === 'Processed')) await client.mailboxCreate('Processed');
+      const lock = await client.getMailboxLock(folder);
+      try {
+        expect(await client.messageCopy(String(appended && appended.uid), 'Processed', { uid: true })).toBeTruthy();
+      } finally {
+        lock.release();
+      }
+    }
+  } finally {
+    await client.logout();
+  }
+}
 
 describe('startImapWatcher', () => {
   it('catches up on mail delivered before it started, then moves it where the handler said', async () => {
@@ -130,6 +153,41 @@ describe('startImapWatcher', () => {
     watcher.on('heartbeat', () => (beats += 1));
     await waitFor(() => beats >= 3 && watcher.status().lastHeartbeatAt!.getTime() > first, { what: 'three more heartbeats', timeoutMs: 3_000 });
     expect(watcher.status().state).toBe('idle');
+  });
+
+  it('expunges a mail filed before whose copy the target holds (a MOVE cut half-way), instead of filing a second copy', async () => {
+    await arrange('halfmove', [
+      { folder: 'INBOX', raw: testMail('cut-move'), at: '2026-11-30T10:00:00Z', copyToProcessed: true },
+      { folder: 'INBOX', raw: testMail('crashed-before-move'), at: '2026-11-30T10:00:01Z' },
+    ]);
+    expect(messageIds(await inFolder('halfmove', 'Processed'))).toEqual(['<cut-move@test.example>']);
+    const moved: string[] = [];
+    const { watcher, log } = watch(dovecot, 'halfmove', PASSWORD, { decide: () => ({ moveTo: 'Processed', filedBefore: true }) });
+    watcher.on('processed', (message, folder) => moved.push(`${message.messageId} ${folder}`));
+    await waitFor(async () => (await inFolder('halfmove', 'INBOX')).length === 0, { what: 'INBOX emptied' });
+    // One copy each: the first was there already, the second had never been moved.
+    expect(messageIds(await inFolder('halfmove', 'Processed'))).toEqual(['<crashed-before-move@test.example>', '<cut-move@test.example>']);
+    expect(moved.sort()).toEqual(['<crashed-before-move@test.example> Processed', '<cut-move@test.example> Processed']);
+    expect(log.entries.filter((e) => /filed already/.test(e.message)).map((e) => e.messageId)).toEqual(['<cut-move@test.example>']);
+    expect(watcher.status().state).toBe('idle');
+  });
+
+  it('files again a mail filed before when the target holds only another delivery of it (other arrival time, other content), and counts each copy once', async () => {
+    const other = testMail('twin', { body: 'Another text under the same Message-ID.' });
+    await arrange('twins', [
+      { folder: 'Processed', raw: testMail('resent'), at: '2026-11-29T08:00:00Z' },
+      { folder: 'Processed', raw: other, at: '2026-11-30T09:00:00Z' },
+      { folder: 'INBOX', raw: testMail('resent'), at: '2026-11-30T09:00:00Z' },
+      // Two identical mails that arrived in the same second, and one copy of them in Processed.
+      { folder: 'INBOX', raw: testMail('twin'), at: '2026-11-30T09:00:00Z', copyToProcessed: true },
+      { folder: 'INBOX', raw: testMail('twin'), at: '2026-11-30T09:00:00Z' },
+    ]);
+    const { log } = watch(dovecot, 'twins', PASSWORD, { decide: () => ({ moveTo: 'Processed', filedBefore: true }) });
+    await waitFor(async () => (await inFolder('twins', 'INBOX')).length === 0, { what: 'INBOX emptied' });
+    expect(messageIds(await inFolder('twins', 'Processed'))).toEqual([
+      '<resent@test.example>', '<resent@test.example>', '<twin@test.example>', '<twin@test.example>', '<twin@test.example>',
+    ]);
+    expect(log.entries.filter((e) => /filed already/.test(e.message))).toHaveLength(1);
   });
 
   it('stops gracefully: finishes and moves the message in hand, then logs out', async () => {

@@ -34,8 +34,9 @@ describe('withAttemptLimit', () => {
     expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
     expect(calls()).toBe(3);
     expect(givenUp).toEqual(['it could not be processed in 3 attempts (pdf-lib: unexpected object)']);
-    // Filed: from now on the recorded outcome moves it, the handler is not called again.
-    expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
+    // Filed: from now on the recorded outcome moves it (told as filed before, so the watcher
+    // looks for its copy first), the handler is not called again.
+    expect(await handle(message)).toEqual({ moveTo: 'Rejected', filedBefore: true });
     expect(calls()).toBe(3);
   });
 
