@@ -4,7 +4,7 @@
 // Message-ID with the same size and INTERNALDATE (COPY and MOVE keep both): a second delivery
 // of one mail has its own arrival time, so it is not taken for the first one's copy.
 import type { ImapFlow } from 'imapflow';
-import type { Guard } from './watch-pass.ts';
+import type { Guard } from './imap-guard.ts';
 
 export interface CopyWanted {
   uid: number;

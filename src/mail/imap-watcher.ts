@@ -15,7 +15,7 @@ import type { MailTokenSource } from './mail-oauth-token.ts';
 import { createReconnectBackoff, type BackoffPolicy, type ReconnectBackoffOptions } from './reconnect-backoff.ts';
 import { createRetrySchedule, DEFAULT_MESSAGE_RETRY_POLICY } from './retry-schedule.ts';
 import { createTypedEvents, type Listener } from '../typed-events.ts';
-import type { Guard } from './watch-pass.ts';
+import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 

@@ -9,14 +9,13 @@ import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { SignrelayError, describeError } from '../errors.ts';
 import { findCopies, type CopyWanted } from './find-copies.ts';
+import type { Guard } from './imap-guard.ts';
 import { buildOutline, canOutline, otherParts, outlineParts } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
 
 /** How much of a part one FETCH asks for when a part is downloaded on its own. */
 const PART_CHUNK_BYTES = 1024 * 1024;
-
-export type Guard = <T>(operation: Promise<T>) => Promise<T>;
 
 export interface PassContext {
   mailbox: string;
