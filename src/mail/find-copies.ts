@@ -30,9 +30,7 @@ export async function findCopies(client: ImapFlow, guard: Guard, folder: string,
   try {
     const claimed = new Set<number>();
     for (const mail of wanted) {
-      const hits = await guard(client.search({ header: { 'message-id': mail.messageId } }, { uid: true }));
-      if (!hits || hits.length === 0) continue;
-      const copies = await guard(client.fetchAll(hits, { uid: true, size: true, internalDate: true, envelope: true }, { uid: true }));
+      const copies = await candidates(client, guard, mail.messageId);
       const copy = copies.find((c) => !claimed.has(c.uid) && isCopyOf(c, mail));
       if (!copy) continue;
       claimed.add(copy.uid);
@@ -42,6 +40,22 @@ export async function findCopies(client: ImapFlow, guard: Guard, folder: string,
     lock.release();
   }
   return found;
+}
+
+/**
+ * The mails in the selected folder under this Message-ID. The Message-ID is the sender's
+ * text: one the server cannot search for (it refused the SEARCH) has no copy found, and the
+ * mail is moved as before — a second copy at worst, never a watcher stuck on one mail.
+ */
+async function candidates(client: ImapFlow, guard: Guard, messageId: string) {
+  try {
+    const hits = await guard(client.search({ header: { 'message-id': messageId } }, { uid: true }));
+    if (!hits || hits.length === 0) return [];
+    return await guard(client.fetchAll(hits, { uid: true, size: true, internalDate: true, envelope: true }, { uid: true }));
+  } catch (err) {
+    if (!client.usable) throw err;
+    return [];
+  }
 }
 
 function isCopyOf(copy: { size?: number; internalDate?: Date | string; envelope?: { messageId?: string } }, mail: CopyWanted): boolean {

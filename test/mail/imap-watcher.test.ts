@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins'] as const;
+const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -188,6 +188,17 @@ describe('startImapWatcher', () => {
       '<resent@test.example>', '<resent@test.example>', '<twin@test.example>', '<twin@test.example>', '<twin@test.example>',
     ]);
     expect(log.entries.filter((e) => /filed already/.test(e.message))).toHaveLength(1);
+  });
+
+  it('looks up a Message-ID the sender shaped (quotes, backslashes, non-ASCII, IMAP specials) as plain text, and never sticks on one', async () => {
+    const shaped = ['<q"uo\\te(d)@x.example>', '<m\u00fcller*%{3}@x.example>', `<${'l'.repeat(900)}@x.example>`];
+    const raw = (id: string) => testMail('odd').replace('Message-ID: <odd@test.example>', `Message-ID: ${id}`);
+    await arrange('oddid', shaped.map((id, i) => ({ folder: 'INBOX', raw: raw(id), at: `2026-11-30T10:00:0${i}Z`, copyToProcessed: true })));
+    const { watcher } = watch(dovecot, 'oddid', PASSWORD, { decide: () => ({ moveTo: 'Processed', filedBefore: true }) });
+    await waitFor(async () => (await inFolder('oddid', 'INBOX')).length === 0, { what: 'INBOX emptied' });
+    const filed = await inFolder('oddid', 'Processed');
+    expect(filed).toHaveLength(shaped.length);
+    expect(watcher.status()).toMatchObject({ state: 'idle', reconnects: 0 });
   });
 
   it('stops gracefully: finishes and moves the message in hand, then logs out', async () => {
