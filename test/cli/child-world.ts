@@ -86,7 +86,11 @@ function documentReferences(body: unknown): string[] {
   return Array.isArray(references) ? references.map(String) : [];
 }
 
-/** How long a graceful stop may take: LOGOUT, the job in hand, closing the database. */
+/**
+ * How long a stopping daemon may go without a word (exitWithin): a graceful stop — LOGOUT,
+ * the job in hand, closing the database — logs as it goes, and one that waits on nothing
+ * (a retry's timer, a reconnect's backoff) falls silent.
+ */
 export const STOP_WITHIN_MS = 5_000;
 
 /** Registers a child world for the test file (children killed first); returns its accessor. */

@@ -91,6 +91,8 @@ export interface RunningCli {
   /** Resolves with the first JSON log line whose `message` is `match` (or that `match` accepts). */
   waitForLog(match: string | ((line: LogLine) => boolean), timeoutMs?: number): Promise<LogLine>;
   logLines(): LogLine[];
+  /** When the child last printed anything (Date.now()), or was started. */
+  lastOutputAt(): number;
 }
 
 const running = new Set<ChildProcess>();
@@ -105,8 +107,15 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   child.once('exit', () => watchdog.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let lastOutputAt = Date.now();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    lastOutputAt = Date.now();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    lastOutputAt = Date.now();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => {
       running.delete(child);
@@ -126,6 +135,7 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
     get stderr() { return stderr; },
     exited,
     logLines,
+    lastOutputAt: () => lastOutputAt,
     waitForLog(match, timeoutMs = 15_000) {
       const accepts = typeof match === 'string' ? (line: LogLine) => line.message === match : match;
       const what = typeof match === 'string' ? `the log line "${match}"` : 'a matching log line';
@@ -147,10 +157,32 @@ export async function killAll(): Promise<void> {
   })));
 }
 
-/** Resolves with the exit, or with 'timeout' when the child is still running after `ms`. */
-export async function exitWithin(cli: RunningCli, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+/** However busy the child keeps, a wait for its exit ends after this (systemd's TimeoutStopSec in deploy/). */
+export const EXIT_WAIT_CAP_MS = 60_000;
+
+/**
+ * Resolves with the exit, or with 'timeout' once the child went `quietMs` without printing
+ * anything and has not exited (or EXIT_WAIT_CAP_MS passed). Progress, not the clock: a
+ * stopping daemon that waits on nothing — a retry's timer, a reconnect's backoff, a call
+ * that will never answer — falls silent, while one that is slow because the machine is
+ * busy still logs what it finishes (an upload took 2 s in a loaded run, and a 5 s window
+ * from the signal failed a stop that was doing its work).
+ */
+export async function exitWithin(cli: RunningCli, quietMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+  const startedAt = Date.now();
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const timeout = new Promise<'timeout'>((resolve) => {
+    const look = () => {
+      const now = Date.now();
+      const quietUntil = Math.max(cli.lastOutputAt(), startedAt) + quietMs;
+      if (now >= quietUntil || now - startedAt >= EXIT_WAIT_CAP_MS) {
+        resolve('timeout');
+        return;
+      }
+      timer = setTimeout(look, Math.min(quietUntil, startedAt + EXIT_WAIT_CAP_MS) - now);
+    };
+    look();
+  });
   try {
     return await Promise.race([cli.exited, timeout]);
   } finally {
