@@ -17,6 +17,7 @@ import { EFFECT_KINDS, type EffectKind } from './effect-tap.ts';
 import type { KillFacts } from './provider-side.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
 import { startStallClock } from './stall-clock.ts';
+import { treeCpuMs } from '../support/child-pids.ts';
 import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, isStatusCall, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type SigningTimeline, type Tally } from './verify.ts';
 
 export interface ChaosOptions {
@@ -426,9 +427,18 @@ async function settle(world: ChaosWorld, signer: Signer, requests: number, limit
  * the effects answered, requests sent, signatures and mails (the simulators). Retries that
  * fail again move none of these. Also when the next pending job is due.
  */
+/**
+ * Each this much CPU time of the daemon and its PDF workers counts as progress: on a busy
+ * machine its start and a cold stamp can take tens of seconds without a row changing (a
+ * loaded run saw 30 s), while a daemon that waits on nothing uses a few ms a second.
+ */
+const CPU_PROGRESS_MS = 1_000;
+
 function progressMark(world: ChaosWorld, signer: Signer): { mark: string | undefined; nextDueAt?: number } {
   const effects = world.tap.counts();
-  const outside = [...EFFECT_KINDS.filter((k) => k !== 'token').map((k) => effects[k]), world.provider.sentCount(), signer.signed(), world.smtp.messages.length].join(',');
+  const daemon = world.current();
+  const working = daemon && daemon.running() ? `${daemon.index}@${Math.floor(treeCpuMs(daemon.pid) / CPU_PROGRESS_MS)}` : 'none';
+  const outside = [...EFFECT_KINDS.filter((k) => k !== 'token').map((k) => effects[k]), world.provider.sentCount(), signer.signed(), world.smtp.messages.length, working].join(',');
   const db = world.database();
   if (!db) return { mark: `no database; ${outside}` };
   try {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { treeCpuMs } from '../support/child-pids.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
@@ -47,25 +48,75 @@ function childEnv(options: CliOptions): NodeJS.ProcessEnv {
   return options.now ? { ...env, SIGNRELAY_TEST_NOW: options.now } : env;
 }
 
-/** Runs `signrelay ARGS` to completion; a child still running after the timeout is killed and fails the test. */
+/** However busy a child keeps, a wait for it ends after this (systemd's TimeoutStopSec in deploy/). */
+export const EXIT_WAIT_CAP_MS = 60_000;
+/** A one-shot command's cap: a cold stamp with a PDF worker on a loaded box is the longest. */
+const RUN_CAP_MS = 150_000;
+/** CPU time of the child and its descendants that counts as work done. */
+const CPU_PROGRESS_MS = 250;
+
+/**
+ * Resolves once a child went `quietMs` without printing anything and without using
+ * CPU_PROGRESS_MS of CPU (its PDF workers included), or `capMs` passed in all. Progress, not
+ * the clock: a child that waits on nothing — a retry's timer, a reconnect's backoff, a call
+ * that will never answer — falls silent and idle, while one a busy machine slows down still
+ * works and logs (a loaded run took 2 s for an upload during a stop, and more than 20 s for
+ * a cold `stamp`).
+ */
+function whenStuck(pid: number | undefined, lastOutputAt: () => number, quietMs: number, capMs: number): { stuck: Promise<void>; cancel(): void } {
+  const startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let cpu = pid === undefined ? 0 : treeCpuMs(pid);
+  let workedAt = startedAt;
+  const stuck = new Promise<void>((resolve) => {
+    const look = () => {
+      const now = Date.now();
+      const used = pid === undefined ? 0 : treeCpuMs(pid);
+      if (used - cpu >= CPU_PROGRESS_MS) {
+        cpu = used;
+        workedAt = now;
+      }
+      if (now - Math.max(lastOutputAt(), workedAt) >= quietMs || now - startedAt >= capMs) {
+        resolve();
+        return;
+      }
+      timer = setTimeout(look, Math.min(250, quietMs));
+    };
+    look();
+  });
+  return { stuck, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Runs `signrelay ARGS` to completion; a child that went `timeoutMs` without output or CPU
+ * work (whenStuck), or ran RUN_CAP_MS in all, is killed and fails the test.
+ */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs(args, options), { cwd: REPO, env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
+    let lastOutputAt = Date.now();
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      lastOutputAt = Date.now();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      lastOutputAt = Date.now();
+    });
+    const watch = whenStuck(child.pid, () => lastOutputAt, timeoutMs, Math.max(RUN_CAP_MS, timeoutMs));
+    void watch.stuck.then(() => {
       child.kill('SIGKILL');
-      reject(new Error(`signrelay ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
+      reject(new Error(`signrelay ${args.join(' ')} was stuck: ${timeoutMs} ms without output or work (or ${Math.max(RUN_CAP_MS, timeoutMs)} ms in all); stderr: ${stderr}`));
+    });
     child.on('error', (err) => {
-      clearTimeout(timer);
+      watch.cancel();
       reject(err);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      watch.cancel();
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -157,36 +208,16 @@ export async function killAll(): Promise<void> {
   })));
 }
 
-/** However busy the child keeps, a wait for its exit ends after this (systemd's TimeoutStopSec in deploy/). */
-export const EXIT_WAIT_CAP_MS = 60_000;
-
 /**
- * Resolves with the exit, or with 'timeout' once the child went `quietMs` without printing
- * anything and has not exited (or EXIT_WAIT_CAP_MS passed). Progress, not the clock: a
- * stopping daemon that waits on nothing — a retry's timer, a reconnect's backoff, a call
- * that will never answer — falls silent, while one that is slow because the machine is
- * busy still logs what it finishes (an upload took 2 s in a loaded run, and a 5 s window
- * from the signal failed a stop that was doing its work).
+ * Resolves with the exit, or with 'timeout' once the child went `quietMs` without output or
+ * CPU work and has not exited, or EXIT_WAIT_CAP_MS passed (whenStuck).
  */
 export async function exitWithin(cli: RunningCli, quietMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
-  const startedAt = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    const look = () => {
-      const now = Date.now();
-      const quietUntil = Math.max(cli.lastOutputAt(), startedAt) + quietMs;
-      if (now >= quietUntil || now - startedAt >= EXIT_WAIT_CAP_MS) {
-        resolve('timeout');
-        return;
-      }
-      timer = setTimeout(look, Math.min(quietUntil, startedAt + EXIT_WAIT_CAP_MS) - now);
-    };
-    look();
-  });
+  const watch = whenStuck(cli.child.pid, cli.lastOutputAt, quietMs, EXIT_WAIT_CAP_MS);
   try {
-    return await Promise.race([cli.exited, timeout]);
+    return await Promise.race([cli.exited, watch.stuck.then(() => 'timeout' as const)]);
   } finally {
-    clearTimeout(timer);
+    watch.cancel();
   }
 }
 

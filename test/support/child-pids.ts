@@ -28,3 +28,32 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, ms) used so far by a process and every live descendant (read
+ * from /proc/PID/task/TID/children), 0 when it is gone: how much work a daemon and its
+ * PDF workers got done, whatever a busy machine did to the clock.
+ */
+export function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  const pending = [pid];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    try {
+      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
+      // After the last ')': state, ppid, … utime and stime are the 12th and 13th fields.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const tid of readdirSync(`/proc/${next}/task`)) {
+        for (const child of readFileSync(`/proc/${next}/task/${tid}/children`, 'utf8').split(' ')) {
+          if (child.trim()) pending.push(Number(child));
+        }
+      }
+    } catch {
+      // exited while we looked
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
