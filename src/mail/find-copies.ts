@@ -1,8 +1,9 @@
 // Which mails already have their copy in a folder. A server stopped half-way through a MOVE
 // (the copy made, the original not yet expunged) leaves a mail in the watched folder that is
 // filed already; moving it again would leave two copies in the target. A copy is the same
-// Message-ID with the same size and INTERNALDATE (COPY and MOVE keep both): a second delivery
-// of one mail has its own arrival time, so it is not taken for the first one's copy.
+// Message-ID with the same size, INTERNALDATE and header block, byte for byte (COPY and MOVE
+// keep all three): a second delivery of one mail has its own arrival time and its own
+// Received/Delivered-To lines, so it is not taken for the first one's copy.
 import type { ImapFlow } from 'imapflow';
 import type { Guard } from './imap-guard.ts';
 
@@ -11,6 +12,8 @@ export interface CopyWanted {
   messageId: string;
   size: number;
   internalDate: Date;
+  /** The header block as the server keeps it (BODY[HEADER]). */
+  headers: Buffer;
 }
 
 /**
@@ -51,14 +54,15 @@ async function candidates(client: ImapFlow, guard: Guard, messageId: string) {
   try {
     const hits = await guard(client.search({ header: { 'message-id': messageId } }, { uid: true }));
     if (!hits || hits.length === 0) return [];
-    return await guard(client.fetchAll(hits, { uid: true, size: true, internalDate: true, envelope: true }, { uid: true }));
+    return await guard(client.fetchAll(hits, { uid: true, size: true, internalDate: true, envelope: true, headers: true }, { uid: true }));
   } catch (err) {
     if (!client.usable) throw err;
     return [];
   }
 }
 
-function isCopyOf(copy: { size?: number; internalDate?: Date | string; envelope?: { messageId?: string } }, mail: CopyWanted): boolean {
+function isCopyOf(copy: { size?: number; internalDate?: Date | string; envelope?: { messageId?: string }; headers?: Buffer }, mail: CopyWanted): boolean {
   const at = copy.internalDate === undefined ? NaN : new Date(copy.internalDate).getTime();
-  return copy.envelope?.messageId === mail.messageId && copy.size === mail.size && at === mail.internalDate.getTime();
+  return copy.envelope?.messageId === mail.messageId && copy.size === mail.size && at === mail.internalDate.getTime() &&
+    copy.headers !== undefined && copy.headers.equals(mail.headers);
 }

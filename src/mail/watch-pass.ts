@@ -214,9 +214,9 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
     return;
   }
   if (outcome.filedBefore && message.messageId !== null) {
-    const fetched = await guard(client.fetchOne(String(message.uid), { internalDate: true }, { uid: true }));
-    if (fetched && fetched.internalDate !== undefined) {
-      refilings.push({ message, moveTo: outcome.moveTo, uid: message.uid, messageId: message.messageId, size: message.size, internalDate: new Date(fetched.internalDate) });
+    const fetched = await guard(client.fetchOne(String(message.uid), { internalDate: true, headers: true }, { uid: true }));
+    if (fetched && fetched.internalDate !== undefined && fetched.headers) {
+      refilings.push({ message, moveTo: outcome.moveTo, uid: message.uid, messageId: message.messageId, size: message.size, internalDate: new Date(fetched.internalDate), headers: fetched.headers });
       return;
     }
   }

@@ -172,9 +172,13 @@ describe('startImapWatcher', () => {
     expect(watcher.status().state).toBe('idle');
   });
 
-  it('files again a mail filed before when the target holds only another delivery of it (other arrival time, other content), and counts each copy once', async () => {
+  it('files again a mail filed before when the target holds only another delivery of it (other arrival time, other content, another recipient), and counts each copy once', async () => {
     const other = testMail('twin', { body: 'Another text under the same Message-ID.' });
+    // One mail delivered to two addresses of the same length in the same second: same size, one header line apart.
+    const deliveredTo = (address: string) => `Delivered-To: ${address}\r\n${testMail('fork')}`;
     await arrange('twins', [
+      { folder: 'Processed', raw: deliveredTo('sign+hr@corp.example'), at: '2026-11-30T09:00:00Z' },
+      { folder: 'INBOX', raw: deliveredTo('sign+it@corp.example'), at: '2026-11-30T09:00:00Z' },
       { folder: 'Processed', raw: testMail('resent'), at: '2026-11-29T08:00:00Z' },
       { folder: 'Processed', raw: other, at: '2026-11-30T09:00:00Z' },
       { folder: 'INBOX', raw: testMail('resent'), at: '2026-11-30T09:00:00Z' },
@@ -185,7 +189,7 @@ describe('startImapWatcher', () => {
     const { log } = watch(dovecot, 'twins', PASSWORD, { decide: () => ({ moveTo: 'Processed', filedBefore: true }) });
     await waitFor(async () => (await inFolder('twins', 'INBOX')).length === 0, { what: 'INBOX emptied' });
     expect(messageIds(await inFolder('twins', 'Processed'))).toEqual([
-      '<resent@test.example>', '<resent@test.example>', '<twin@test.example>', '<twin@test.example>', '<twin@test.example>',
+      '<fork@test.example>', '<fork@test.example>', '<resent@test.example>', '<resent@test.example>', '<twin@test.example>', '<twin@test.example>', '<twin@test.example>',
     ]);
     expect(log.entries.filter((e) => /filed already/.test(e.message))).toHaveLength(1);
   });
