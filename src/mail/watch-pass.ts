@@ -94,7 +94,9 @@ async function refile(client: ImapFlow, ctx: PassContext, guard: Guard, uidValid
     for (const { message, moveTo } of refilings) {
       const log = ctx.logger.child({ uid: message.uid, messageId: message.messageId });
       if (!copied.has(message.uid)) {
-        if (await moveMessage(client, ctx, guard, message, moveTo)) await moved(ctx, message, moveTo, log);
+        if (!(await moveMessage(client, ctx, guard, message, moveTo))) continue;
+        log.info('mail moved', { to: moveTo });
+        await moved(ctx, message, moveTo, log);
         continue;
       }
       if (!(await guard(client.messageDelete(String(message.uid), { uid: true })))) {
