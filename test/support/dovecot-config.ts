@@ -9,6 +9,8 @@ export interface DovecotConfigInput {
   mailDir: string;
   imapPort: number;
   lmtpPort: number;
+  /** This instance's IMAP greeting: who answers on imapPort is this Dovecot, not another one (dovecot-process.ts). */
+  greeting: string;
   /** Appended verbatim (e.g. an imap_capability override). */
   extra: string;
   /** XOAUTH2 logins for these users, checked by the oauth2 passdb (see oauth2PassdbArgs). */
@@ -69,6 +71,7 @@ base_dir = ${p.dir}/run
 state_dir = ${p.dir}/state
 log_path = ${p.dir}/dovecot.log
 instance_name = signrelay-test-${process.pid}-${++instances}
+login_greeting = ${p.greeting}
 protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no

@@ -6,12 +6,19 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { childPids } from './child-pids.ts';
-import { waitFor } from './wait-for.ts';
+import { MIN_WAIT_MS } from './wait-for.ts';
 import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
 const DOVECOT = '/usr/sbin/dovecot';
 
-export async function spawnDovecot(conf: string, dir: string, imapPort: number): Promise<ChildProcess> {
+/**
+ * Starts Dovecot and waits until *this* Dovecot greets on imapPort (its own login_greeting):
+ * a port picked free may be taken by another process before Dovecot binds it (two suites at
+ * once start hundreds of servers), and then another server's greeting must not pass for its
+ * own — its master binds every listener before it greets, so the greeting also says LMTP is
+ * its. A port that was taken ends in PortTakenError.
+ */
+export async function spawnDovecot(conf: string, dir: string, imapPort: number, greetingText: string): Promise<ChildProcess> {
   const child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -19,12 +26,30 @@ export async function spawnDovecot(conf: string, dir: string, imapPort: number):
   // Dovecot is stopped if this process dies without stop() (a crashed test worker, a failing beforeAll).
   const watchdog = guardAgainstOrphan(child.pid!, 'dovecot-watchdog', { signal: 'TERM' });
   child.once('exit', () => watchdog.kill('SIGKILL'));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`dovecot exited (${child.exitCode}): ${output}${readFileOr(join(dir, 'dovecot.log'))}`);
-    return greeting(imapPort);
-  }, { timeoutMs: 10_000, intervalMs: 20, what: `the Dovecot IMAP greeting on port ${imapPort}` });
+  const failure = () => {
+    const said = `${output}${readFileOr(join(dir, 'dovecot.log'))}`.trim();
+    return /Address already in use/.test(said) ? new PortTakenError(`dovecot could not listen: ${said}`) : new Error(`dovecot exited (${child.exitCode ?? child.signalCode}): ${said}`);
+  };
+  let over = false;
+  child.once('exit', () => (over = true));
+  try {
+    // This Dovecot's greeting, or its exit (a port taken, a bad setting); a minute of neither is a hang.
+    const giveUpAt = Date.now() + MIN_WAIT_MS;
+    for (;;) {
+      if (over) throw failure();
+      if ((await greeting(imapPort)).includes(greetingText)) break;
+      if (Date.now() > giveUpAt) throw new Error(`Dovecot neither greeted on port ${imapPort} nor exited within ${MIN_WAIT_MS} ms: ${failure().message}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch (err) {
+    await terminate(child);
+    throw err;
+  }
   return child;
 }
+
+/** Dovecot could not listen on a port picked free: another process took it first. */
+export class PortTakenError extends Error {}
 
 /**
  * Stops the master, then its former children. Measured: after SIGTERM the master exits but
@@ -48,17 +73,18 @@ export async function terminate(child: ChildProcess): Promise<void> {
   }
 }
 
-/** True once the server says `* OK`. */
-function greeting(port: number): Promise<boolean> {
+/** The server's `* OK` greeting line, or '' when none came. */
+function greeting(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.setTimeout(2_000, () => socket.destroy());
     socket.once('data', (data) => {
       socket.end('x LOGOUT\r\n');
-      resolve(data.toString().startsWith('* OK'));
+      const line = data.toString();
+      resolve(line.startsWith('* OK') ? line : '');
     });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
+    socket.once('error', () => resolve(''));
+    socket.once('close', () => resolve(''));
   });
 }
 

@@ -1,13 +1,16 @@
 // A real Dovecot (IMAP + LMTP) per test file, from a config written into a fresh temp dir
 // (see shared/docs/MAIL-TESTING.md). Dovecot cannot bind port 0 and report it, so free
-// loopback ports are picked first and kept across restart(). Mail is delivered over LMTP;
+// loopback ports are picked first (again when another process took one before Dovecot bound
+// it) and kept across restart(). Mail is delivered over LMTP;
 // folders are inspected and manipulated with doveadm, which works while IMAP is down too.
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, utimesSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { gidOf, oauth2PassdbArgs, renderDovecotConfig, uidOf, type DovecotOauth2Input } from './dovecot-config.ts';
-import { freePorts, readFileOr, run, spawnDovecot, terminate } from './dovecot-process.ts';
+import { freePorts, PortTakenError, readFileOr, run, spawnDovecot, terminate } from './dovecot-process.ts';
 
 const DOVEADM = 'doveadm';
 
@@ -57,8 +60,8 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
   chmodSync(dir, 0o755);
   const mailDir = join(dir, 'mail');
   mkdirSync(mailDir);
-  const [imapPort, lmtpPort] = await freePorts(2);
   const conf = join(dir, 'dovecot.conf');
+  const greeting = `signrelay test Dovecot ${randomUUID()} ready.`;
   const users = { ...options.users };
   // Dovecot reloads a passwd-file when its mtime (whole seconds) or size changed — not its
   // inode: a new password of the same length written within the same second as the last
@@ -74,22 +77,34 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
   const oauth2Users = Object.keys(options.oauth2 ?? {});
   const argsFile = (user: string) => join(dir, `oauth2-${user}.conf.ext`);
   for (const user of oauth2Users) writeFileSync(argsFile(user), oauth2PassdbArgs(options.oauth2![user]!));
-  writeFileSync(conf, renderDovecotConfig({
-    dir, mailDir, imapPort: imapPort!, lmtpPort: lmtpPort!, extra: options.extraConfig ?? '',
-    ...(oauth2Users.length > 0 ? { oauth2: { users: oauth2Users, argsFile } } : {}),
-  }));
   if (process.getuid?.() === 0) chownSync(mailDir, uidOf('nobody'), gidOf('nogroup'));
 
-  let child = await spawnDovecot(conf, dir, imapPort!);
+  // Ports picked free can be taken before Dovecot binds them (PortTakenError): pick again.
+  let imapPort = 0;
+  let lmtpPort = 0;
+  let started: ChildProcess | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    [imapPort, lmtpPort] = (await freePorts(2)) as [number, number];
+    writeFileSync(conf, renderDovecotConfig({
+      dir, mailDir, imapPort, lmtpPort, greeting, extra: options.extraConfig ?? '',
+      ...(oauth2Users.length > 0 ? { oauth2: { users: oauth2Users, argsFile } } : {}),
+    }));
+    try {
+      started = await spawnDovecot(conf, dir, imapPort, greeting);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt === 3) throw err;
+    }
+  }
+  let child = started;
   const doveadm = (args: string[], input?: string | Buffer) => run(DOVEADM, ['-c', conf, ...args], input);
 
   const handle: DovecotHandle = {
     host: '127.0.0.1',
-    imapPort: imapPort!,
-    lmtpPort: lmtpPort!,
+    imapPort,
+    lmtpPort,
     dir,
     async deliver(rcpt, raw, from = 'sender@example.com') {
-      const transport = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: lmtpPort! });
+      const transport = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: lmtpPort });
       try {
         await transport.sendMail({ envelope: { from, to: [rcpt.includes('@') ? rcpt : `${rcpt}@localhost`] }, raw });
       } finally {
@@ -134,7 +149,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
     },
     async restart() {
       await terminate(child);
-      child = await spawnDovecot(conf, dir, imapPort!);
+      child = await spawnDovecot(conf, dir, imapPort, greeting);
     },
     async stop() {
       await terminate(child);
