@@ -38,16 +38,19 @@ export interface ThreadStat {
 /**
  * The worker's own work among its threads: its main thread, where the parser runs, and
  * libuv's pool ("libuv-worker"), where zlib inflates the large streams the main thread
- * awaits (measure-inflated-size.ts). Asleep only when all of them are: a main thread that
- * awaits an inflate still running, or still waiting for a core, is not idle — counted as
- * asleep, a busy machine's slow inflate was refused as a "too complex" PDF (the hostile
- * suite's zip bombs, with `yes` and eight test files beside it). V8's own threads (GC,
- * compiler) are left out: they work beside the main thread and would count its seconds twice.
+ * awaits (measure-inflated-size.ts). V8's own threads (GC, compiler) are left out of the
+ * CPU time: they work beside the main thread and would count its seconds twice. Asleep
+ * only when no thread of the process runs or waits for a core: a main thread that awaits
+ * an inflate in libuv's pool, or V8's GC helpers finishing a collection (a PDF that fills
+ * the heap), is not idle. Counted as asleep, a busy machine's slow inflate was refused as
+ * a "too complex" PDF (the hostile suite's zip bombs, with `yes` and eight test files
+ * beside it), and so was a zip bomb with two suites beside it, its main thread waiting on
+ * GC helpers that waited for a core.
  */
 export function workerSampleOf(pid: number, threads: readonly ThreadStat[]): WorkerSample | null {
   const own = threads.filter((t) => t.tid === pid || t.comm === 'libuv-worker');
   if (!own.some((t) => t.tid === pid)) return null;
-  return { cpuMs: own.reduce((sum, t) => sum + t.cpuMs, 0), asleep: own.every((t) => t.state !== 'R') };
+  return { cpuMs: own.reduce((sum, t) => sum + t.cpuMs, 0), asleep: threads.every((t) => t.state !== 'R') };
 }
 
 /** One thread's stat line, parsed; null when it is not one. */

@@ -89,9 +89,14 @@ describe('the worker\'s own threads (workerSampleOf, parseThreadStat)', () => {
   const PID = 4242;
   const thread = (tid: number, comm: string, state: string, cpuMs: number): ThreadStat => ({ tid, comm, state, cpuMs });
 
-  it('counts the main thread and libuv\'s pool, not V8\'s threads', () => {
-    const threads = [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'S', 1_200), thread(4244, 'libuv-worker', 'S', 0), thread(4245, 'V8Worker', 'R', 5_000), thread(4246, 'SignalInspector', 'S', 10)];
+  it('counts the CPU of the main thread and libuv\'s pool, not V8\'s threads', () => {
+    const threads = [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'S', 1_200), thread(4244, 'libuv-worker', 'S', 0), thread(4245, 'V8Worker', 'S', 5_000), thread(4246, 'SignalInspector', 'S', 10)];
     expect(workerSampleOf(PID, threads)).toEqual({ cpuMs: 1_500, asleep: true });
+  });
+
+  it('is not asleep while V8\'s threads finish a collection the main thread waits for (running, or waiting for a core)', () => {
+    const threads = [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'S', 1_200), thread(4245, 'V8Worker', 'R', 5_000), thread(4246, 'SignalInspector', 'S', 10)];
+    expect(workerSampleOf(PID, threads)).toEqual({ cpuMs: 1_500, asleep: false });
   });
 
   it('is not asleep while the main thread awaits an inflate that runs, or waits for a core, in libuv\'s pool', () => {
