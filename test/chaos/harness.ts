@@ -279,9 +279,12 @@ async function killOnce(world: ChaosWorld, daemon: DaemonProcess, prng: Prng, pl
   });
 }
 
-/** Resolves once the daemon has connected both IMAP watchers (or exited, or a minute passed: a daemon that cannot start is reported elsewhere). */
+/** How long a life's kill waits for its daemon to connect both watchers before it goes on anyway. */
+export const READY_WAIT_MS = 60_000;
+
+/** Resolves once the daemon has connected both IMAP watchers (or exited, or READY_WAIT_MS passed: a daemon that cannot start is reported elsewhere). */
 async function untilReady(daemon: DaemonProcess): Promise<void> {
-  const giveUpAt = Date.now() + 60_000;
+  const giveUpAt = Date.now() + READY_WAIT_MS;
   while (daemon.running() && watchersConnected(daemon) < 2 && Date.now() < giveUpAt) await sleep(100);
 }
 

@@ -16,7 +16,7 @@
 // (30 s), so a busy machine only makes it slower; the caps below end a run that keeps
 // moving without finishing, well inside each test's timeout.
 import { expect } from 'vitest';
-import { describeReport, runChaos, type ChaosOptions, type ChaosReport } from './harness.ts';
+import { describeReport, READY_WAIT_MS, runChaos, type ChaosOptions, type ChaosReport } from './harness.ts';
 import { randomSeed } from './prng.ts';
 
 export const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : randomSeed();
@@ -45,11 +45,20 @@ export const SUITE: ChaosOptions = {
   keepDir: 'on-failure',
   log,
 };
-/** Kill phase (≤ 10 lives of ≤ 9 s) + the settle cap + the world and the checks: only a run that keeps moving for ever reaches it. */
-export const SUITE_TIMEOUT_MS = 330_000;
 /** The cap leaves room for a send lost before Signicat made its order: the daemon waits a minute of its life for a notice (side-signicat.ts). */
 export const SIGNICAT: ChaosOptions = { ...SUITE, provider: 'signicat', requests: 24, kills: 6, targetedShare: 0.6, settleCapMs: 180_000 };
-export const SIGNICAT_TIMEOUT_MS = 300_000;
+
+/**
+ * The harness ends every run by itself: each life once its daemon is up (at most
+ * READY_WAIT_MS) and its moment came (the uptime, then a wait for the effect), the settle
+ * at its cap or a stall, the stop at a stall. The test's own timeout only ends a run that
+ * hangs outside those (a loaded box with two suites took a run past a fixed 330 s while
+ * every daemon was still starting), so it is their sum with room for the world's set-up.
+ */
+const timeoutFor = (options: ChaosOptions) =>
+  options.kills * (READY_WAIT_MS + (options.uptimeMs?.[1] ?? 6_000) + (options.effectWaitMs ?? 2_000)) + (options.settleCapMs ?? 180_000) + 3 * 60_000;
+export const SUITE_TIMEOUT_MS = timeoutFor(SUITE);
+export const SIGNICAT_TIMEOUT_MS = timeoutFor(SIGNICAT);
 
 
 /**
