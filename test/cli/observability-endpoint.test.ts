@@ -35,9 +35,15 @@ describe('observability.listen', () => {
       attachments: [{ filename: 'contract.pdf', content: await contractPdf('RITM0010009') }], messageId: '<metrics-1@corp.example>',
     }));
     await waitFor(() => world.successfulSends().length === 1, { timeoutMs: 20_000, what: 'the send' });
-    const response = await fetch(`${base}/metrics`);
-    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-    const metrics = await response.text();
+    // The simulator counts the send when it answers; the daemon records it and ends the job a
+    // moment later: the metrics are read once the job is done.
+    const response = await waitFor(async () => {
+      const answer = await fetch(`${base}/metrics`);
+      const text = await answer.text();
+      return /^signrelay_job_attempts_total\{kind="submit",outcome="done"\} 1$/m.test(text) ? { answer, text } : undefined;
+    }, { timeoutMs: 20_000, what: 'the submit job done in /metrics' });
+    expect(response.answer.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const metrics = response.text;
     expect(metrics).toMatch(/^signrelay_requests\{state="sent"\} 1$/m);
     expect(metrics).toMatch(/^signrelay_stage_duration_seconds_count\{stage="submit"\} 1$/m);
     expect(metrics).toMatch(/^signrelay_job_attempts_total\{kind="submit",outcome="done"\} 1$/m);

@@ -24,8 +24,13 @@ describe('the operator commands beside a running daemon', () => {
       messageId: '<operator-1@corp.example>',
     }));
     await waitFor(() => world.successfulSends().length === 1, { timeoutMs: 20_000, what: 'the send' });
-    // Both watchers connected and reported (the reporter writes on every connect).
-    await waitFor(async () => (await operator(['status'])).code === 0, { timeoutMs: 15_000, what: 'a healthy status' });
+    // Both watchers connected and reported (the reporter writes on every connect), and the send
+    // recorded: the simulator counts it when it answers, the daemon commits `sent` a moment later
+    // (a loaded run read "uploaded 1" in between).
+    await waitFor(async () => {
+      const status = await operator(['status', '--json']);
+      return status.code === 0 && (JSON.parse(status.stdout) as { requests: Record<string, number> }).requests.sent === 1;
+    }, { timeoutMs: 15_000, what: 'a healthy status with the request sent' });
 
     const status = await operator(['status']);
     expect(status.stderr).toBe('');
