@@ -1,6 +1,7 @@
 // The children of a process, read from Linux's /proc: what a test stops or kills after the
 // process that started them (Dovecot's imap processes, the daemon's PDF workers).
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseThreadStat } from '../../src/pdf/task-deadline.ts';
 
 /** PIDs whose parent is `pid`. */
 export function childPids(pid: number): number[] {
@@ -29,22 +30,18 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-const TICKS_PER_SECOND = 100;
-
 /**
  * CPU time (user + system, ms) used so far by a process and every live descendant (read
  * from /proc/PID/task/TID/children), 0 when it is gone: how much work a daemon and its
- * PDF workers got done, whatever a busy machine did to the clock.
+ * PDF workers got done, whatever a busy machine did to the clock. Each stat line is read
+ * as the PDF pool's task deadline reads it (parseThreadStat).
  */
 export function treeCpuMs(pid: number): number {
-  let ticks = 0;
+  let cpuMs = 0;
   const pending = [pid];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     try {
-      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
-      // After the last ')': state, ppid, … utime and stime are the 12th and 13th fields.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      cpuMs += parseThreadStat(next, readFileSync(`/proc/${next}/stat`, 'utf8'))?.cpuMs ?? 0;
       for (const tid of readdirSync(`/proc/${next}/task`)) {
         for (const child of readFileSync(`/proc/${next}/task/${tid}/children`, 'utf8').split(' ')) {
           if (child.trim()) pending.push(Number(child));
@@ -54,6 +51,5 @@ export function treeCpuMs(pid: number): number {
       // exited while we looked
     }
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  return cpuMs;
 }
-
