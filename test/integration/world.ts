@@ -6,12 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
+import { logTail } from '../support/log-tail.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
@@ -219,6 +220,9 @@ export function useWorld(options: WorldOptions = {}): () => World {
     world = await startWorld(options);
     world.startDaemon();
   }, 60_000);
+  beforeEach(({ task, onTestFailed }) => onTestFailed(() => {
+    if (world) console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
+  }));
   afterAll(async () => {
     await world?.close();
   });
