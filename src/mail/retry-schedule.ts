@@ -21,6 +21,8 @@ export interface RetrySchedule {
   defer(uid: number, now: number): number;
   /** Whether a pass may hand `uid` to the handler now (true when it was never deferred). */
   isDue(uid: number, now: number): boolean;
+  /** Counts an attempt of `uid` that a lost connection cut off, leaving it due at once. */
+  countCut(uid: number): void;
   attempts(uid: number): number;
   /** The message left the folder (moved): forget it. */
   forget(uid: number): void;
@@ -46,6 +48,11 @@ export function createRetrySchedule(
       entry.dueAt = now + delay;
       entries.set(uid, entry);
       return delay;
+    },
+    countCut(uid) {
+      const entry = entries.get(uid) ?? { attempts: 0, previousDelayMs: policy.minDelayMs, dueAt: 0 };
+      entry.attempts += 1;
+      entries.set(uid, entry);
     },
     isDue(uid, now) {
       const entry = entries.get(uid);

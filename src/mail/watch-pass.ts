@@ -198,6 +198,15 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
   try {
     outcome = await ctx.handle(message);
   } catch (err) {
+    // The connection died under the handler (a download cut off): not this mail's failure,
+    // and no reason to keep it waiting out a retry delay — the lane ends, and the next
+    // session's catch-up hands it over at once. A mail cut off before waits its turn like
+    // any failed one, so a mail that ends the connection each time cannot hold the folder.
+    if (!client.usable && ctx.retries.attempts(message.uid) === 0) {
+      log.info('mail handler cut off by the lost connection; the next connection hands it over again', { error: describeError(err) });
+      ctx.retries.countCut(message.uid);
+      throw err;
+    }
     log.warn('mail handler failed; will retry', { error: describeError(err) });
     outcome = { retryLater: `handler failed: ${describeError(err)}` };
   } finally {

@@ -221,7 +221,9 @@ export function useWorld(options: WorldOptions = {}): () => World {
     world.startDaemon();
   }, 60_000);
   beforeEach(({ task, onTestFailed }) => onTestFailed(() => {
-    if (world) console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
+    if (!world) return;
+    console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
+    console.log(`Dovecot's last log lines:\n${world.dovecot.log().split('\n').slice(-40).join('\n')}`);
   }));
   afterAll(async () => {
     await world?.close();

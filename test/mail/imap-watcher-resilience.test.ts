@@ -1,5 +1,6 @@
 // The watcher when things go wrong on a real Dovecot: a server restart in the middle of
-// deliveries, a wrong password, and a server without the MOVE extension.
+// deliveries, a connection lost under a handler, a wrong password, and a server without the
+// MOVE extension.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
@@ -10,7 +11,7 @@ const PASSWORD = 'resilience-pass-8e2a';
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
-  dovecot = await startDovecot({ users: { restart: PASSWORD, locked: PASSWORD } });
+  dovecot = await startDovecot({ users: { restart: PASSWORD, locked: PASSWORD, cutonce: PASSWORD, cuttwice: PASSWORD } });
 });
 afterEach(stopAllWatchers);
 afterAll(async () => dovecot?.stop());
@@ -57,6 +58,43 @@ describe('startImapWatcher resilience', () => {
     expect(new Set(clients).size).toBe(clients.length);
     expect(watcher.status().reconnects).toBeGreaterThanOrEqual(1);
     await waitFor(() => watcher.status().state === 'idle', { what: 'the watcher idle again' });
+  });
+
+  /** A watcher whose message retries wait 10 minutes, and whose connection is closed under the handler of `id` the first `cuts` times. */
+  function cutUnder(user: string, id: string, cuts: number) {
+    let cut = 0;
+    const harness = watch(dovecot, user, PASSWORD, {
+      messageRetry: { minDelayMs: 600_000, maxDelayMs: 600_000, jitter: 'full' },
+      async beforeFetch(message) {
+        if (message.messageId !== `<${id}@test.example>` || cut >= cuts) return;
+        cut += 1;
+        harness.clients.at(-1)!.close();
+      },
+    });
+    const deferred: string[] = [];
+    harness.watcher.on('deferred', (message) => deferred.push(message.messageId ?? ''));
+    return { ...harness, deferred };
+  }
+
+  it('hands a mail whose download a lost connection cut off to the next connection at once, not after its retry delay', async () => {
+    const { calls, clients, deferred } = cutUnder('cutonce', 'cut-once', 1);
+    await dovecot.deliver('cutonce@corp.example', testMail('cut-once'));
+    await waitFor(async () => (await dovecot.list('cutonce', 'Processed')).length === 1, { what: 'the mail in Processed', intervalMs: 250 });
+    expect(messageIds(calls)).toEqual(['<cut-once@test.example>', '<cut-once@test.example>']);
+    expect(clients.length).toBe(2);
+    expect(deferred).toEqual([]);
+  });
+
+  it('defers a mail whose handler a lost connection cut off twice, as any failed mail: it cannot hold the folder', async () => {
+    const { calls, clients, deferred } = cutUnder('cuttwice', 'cut-twice', 2);
+    await dovecot.deliver('cuttwice@corp.example', testMail('cut-twice'));
+    await waitFor(() => deferred.length === 1, { what: 'the mail deferred' });
+    expect(deferred).toEqual(['<cut-twice@test.example>']);
+    expect(messageIds(calls)).toEqual(['<cut-twice@test.example>', '<cut-twice@test.example>']);
+    await dovecot.deliver('cuttwice@corp.example', testMail('after-it'));
+    await waitFor(async () => (await dovecot.list('cuttwice', 'Processed')).length === 1, { what: 'the next mail in Processed', intervalMs: 250 });
+    expect(messageIds(await dovecot.list('cuttwice', 'INBOX'))).toEqual(['<cut-twice@test.example>']);
+    expect(clients.length).toBe(3);
   });
 
   it('reports a wrong password as auth-error and backs off instead of hammering the server', async () => {

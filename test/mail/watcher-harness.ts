@@ -45,13 +45,15 @@ export interface WatchOptions extends Partial<Omit<WatcherOptions, 'handle'>> {
   /** Decides the outcome after the default bookkeeping; default: moveTo Processed. */
   decide?: (message: WatchedMessage, source: Buffer) => MessageOutcome | Promise<MessageOutcome>;
   logLevel?: 'debug' | 'info';
+  /** Runs in the handler before it downloads the mail (e.g. to cut the connection under it). */
+  beforeFetch?: (message: WatchedMessage) => Promise<void>;
 }
 
 export function watch(dovecot: DovecotHandle, user: string, password: string, options: WatchOptions = {}): Harness {
   const log = createTestLogger(options.logLevel ?? 'info');
   const calls: WatchedMessage[] = [];
   const clients: ImapFlow[] = [];
-  const { decide, logLevel: _level, ...rest } = options;
+  const { decide, beforeFetch, logLevel: _level, ...rest } = options;
   const watcher = startImapWatcher({
     name: 'requests',
     account: account(dovecot, user, password),
@@ -69,6 +71,7 @@ export function watch(dovecot: DovecotHandle, user: string, password: string, op
     ...rest,
     async handle(message) {
       calls.push(message);
+      await beforeFetch?.(message);
       const source = await message.fetchSource();
       return decide ? decide(message, source) : { moveTo: 'Processed' };
     },
