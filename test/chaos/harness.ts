@@ -16,7 +16,7 @@ import { recordNumber, requestMail, startChaosWorld, type ChaosWorld, type Daemo
 import { EFFECT_KINDS, type EffectKind } from './effect-tap.ts';
 import type { KillFacts } from './provider-side.ts';
 import { createPrng, randomSeed, type Prng } from './prng.ts';
-import { startStallClock } from './stall-clock.ts';
+import { startStallClock } from '../support/stall-clock.ts';
 import { treeCpuMs } from '../support/child-pids.ts';
 import { DIED_WHILE_HANDLING, GIVE_UP_AFTER, isStatusCall, LOCKOUT_SUBJECT, namesLostRefresh, stalledJobs, verifyWorld, type SigningTimeline, type Tally } from './verify.ts';
 

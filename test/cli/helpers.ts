@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { treeCpuMs } from '../support/child-pids.ts';
+import { startStallClock } from '../support/stall-clock.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { guardAgainstOrphan } from '../../src/orphan-guard.ts';
 
@@ -64,19 +65,19 @@ const CPU_PROGRESS_MS = 250;
  * a cold `stamp`).
  */
 function whenStuck(pid: number | undefined, lastOutputAt: () => number, quietMs: number, capMs: number): { stuck: Promise<void>; cancel(): void } {
-  const startedAt = Date.now();
+  const clock = startStallClock(quietMs, capMs);
   let timer: NodeJS.Timeout | undefined;
   let cpu = pid === undefined ? 0 : treeCpuMs(pid);
-  let workedAt = startedAt;
+  let worked = 0;
   const stuck = new Promise<void>((resolve) => {
     const look = () => {
-      const now = Date.now();
       const used = pid === undefined ? 0 : treeCpuMs(pid);
       if (used - cpu >= CPU_PROGRESS_MS) {
         cpu = used;
-        workedAt = now;
+        worked += 1;
       }
-      if (now - Math.max(lastOutputAt(), workedAt) >= quietMs || now - startedAt >= capMs) {
+      clock.observe(`${lastOutputAt()}/${worked}`);
+      if (clock.verdict() !== 'moving') {
         resolve();
         return;
       }
