@@ -155,7 +155,8 @@ storage: {data_dir: ${dataDir}}
 schedule: {reconcile_minutes: 1}
 log: {level: info, format: json}
 `);
-    const env = bareEnv({ CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SN_PASSWORD: SN_PASSWORD, ...provider.env });
+    // The provider's part is read at each start: an operator's fix (a new refresh token) reaches the next daemon.
+    const env = () => bareEnv({ CHAOS_IMAP_PASSWORD: IMAP_PASSWORD, CHAOS_SN_PASSWORD: SN_PASSWORD, ...provider.env });
 
     const daemons: DaemonProcess[] = [];
     cleanups.push(async () => {
@@ -171,11 +172,13 @@ log: {level: info, format: json}
 
     const world: ChaosWorld = {
       dir, dataDir, configFile, dovecot, smtp, provider, servicenow, tap, records, daemons, attachCertificate: options.attachCertificate === true,
-      secrets: [IMAP_PASSWORD, SN_PASSWORD, ...provider.secrets],
+      get secrets() {
+        return [IMAP_PASSWORD, SN_PASSWORD, ...provider.secrets];
+      },
       current: () => daemons.at(-1),
       startDaemon() {
         if (daemons.some((d) => d.running())) throw new Error('a daemon is still running');
-        const daemon = spawnDaemon(daemons.length + 1, dir, dataDir, configFile, env);
+        const daemon = spawnDaemon(daemons.length + 1, dir, dataDir, configFile, env());
         daemons.push(daemon);
         return daemon;
       },

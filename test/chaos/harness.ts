@@ -33,6 +33,13 @@ export interface ChaosOptions {
   earlyShare?: number;
   /** Pause between a kill and the restart, ms (mail keeps arriving meanwhile). */
   downtimeMs?: [number, number];
+  /**
+   * Whether the operator fixes a refresh-token chain a kill cut (any kill can land between
+   * the provider's rotation and the daemon saving its answer): a new refresh token goes into
+   * the configuration before the next daemon starts, as the daemon's alert asks. Default: on,
+   * unless the run's kills are timed to token answers to show the lock-out itself.
+   */
+  reauthorize?: boolean;
   /** Share of kills timed to the answer of an external effect instead of a random moment. */
   targetedShare?: number;
   /** The effects a timed kill may pick (default: upload, send, attach). */
@@ -113,6 +120,8 @@ export interface ChaosReport extends Tally {
   durationMs: number;
   /** Error-level log lines of all daemons, by message, with counts. */
   errorLines: Record<string, number>;
+  /** Refresh-token chains a kill cut and the operator fixed (`reauthorize`). */
+  reauthorizations: number;
   dir: string | null;
 }
 
@@ -132,6 +141,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const earlyShare = options.earlyShare ?? 0.15;
   const targetedShare = options.targetedShare ?? 0.5;
   const targets = options.targets ?? ['upload', 'send', 'attach'];
+  const reauthorize = options.reauthorize ?? !targets.includes('token');
   const effectWaitMs = options.effectWaitMs ?? 2_000;
   const signDelay = options.signDelayMs ?? [0, 1_500];
   const signGap = options.signGapMs ?? [1_000, 12_000];
@@ -162,6 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     /** Where in the provider's call log each killed daemon had died. */
     const deaths: number[] = [];
     const mailDeaths: number[] = [];
+    let reauthorizations = 0;
     // A daemon that dies by itself is no kill; a crash loop still ends (after 3 K lives).
     for (let life = 1; kills < options.kills && life <= 3 * options.kills; life++) {
       const daemon = world.startDaemon();
@@ -176,6 +187,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       else kills++;
       log(`chaos: kill ${kills}/${options.kills} ${kill.mode} after ${kill.uptimeMs} ms (daemon #${daemon.index}) — ${progress(world)}`);
       await sleep(killPrng.int(downtime[0], downtime[1]));
+      // After the downtime: a token call the dead daemon made may still have been carried out meanwhile.
+      if (reauthorize && world.provider.refreshChainLost?.(storedRefreshTokens(world))) {
+        world.provider.reauthorize!();
+        reauthorizations += 1;
+        log(`chaos: kill ${kills} cut a refresh-token rotation's answer: the operator put a new refresh token in the configuration`);
+      }
       // Taken after the downtime, not at the exit: bytes the dead daemon had written may
       // still reach the SMTP sink after its exit is seen; no daemon runs in between.
       mailDeaths.push(world.smtp.messages.length);
@@ -207,7 +224,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       provider, seed, requests: options.requests, kills, killLog,
       lockTakeovers: world.daemons.filter((d) => d.foundStaleLock).length,
       unexpectedExits, settledMs, unsettled, durationMs: Date.now() - startedAt,
-      errorLines: errorLinesOf(world.daemons), dir: null,
+      errorLines: errorLinesOf(world.daemons), reauthorizations, dir: null,
     };
     return report;
   } finally {
@@ -557,7 +574,7 @@ export function describeReport(report: ChaosReport): string[] {
     `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
     `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
     `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; signer notes ${report.signerNotes}; daemon mails ${report.daemonMails}${report.repeatedMails ? ` (${report.repeatedMails} handed over again after a kill: the same message)` : ''}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
-    `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}`,
+    `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}${report.reauthorizations ? `; refresh-token chains cut by a kill and fixed by the operator ${report.reauthorizations}` : ''}`,
   ];
   if (report.lockoutAlert) lines.push(`locked out (${report.lostToLockout} request(s) waiting); the alert: ${report.lockoutAlert.replace(/\s+/g, ' ').slice(0, 700)}`);
   const errors = Object.entries(report.errorLines);
@@ -572,4 +589,11 @@ export function describeReport(report: ChaosReport): string[] {
 
 export function summaryLine(report: ChaosReport): string {
   return `requests ${report.requests}, kills ${report.kills}, lost ${report.lost}, duplicate sends ${report.duplicateSends}, duplicate attachments ${report.duplicateAttachments}`;
+}
+
+/** The refresh tokens in the daemon's database (none before its first start). */
+function storedRefreshTokens(world: ChaosWorld): string[] {
+  const db = world.database();
+  if (!db) return [];
+  return (db.prepare('SELECT refresh_token FROM oauth_tokens WHERE refresh_token IS NOT NULL').all() as Array<{ refresh_token: string }>).map((row) => row.refresh_token);
 }

@@ -63,6 +63,15 @@ export interface ProviderSide {
   /** The signed copy of the request's (only) document as the provider serves it, once signed. */
   signedCopy(request: SimulatedRequest): Promise<Uint8Array | undefined>;
   killFacts(kind: EffectKind, call: ObservedCall): KillFacts;
+  /**
+   * After a kill (a provider whose refresh tokens rotate): whether the daemon's chain is
+   * lost — the provider takes neither a refresh token the daemon stored nor the one in its
+   * configuration, because a kill cut a rotation's answer (the successor died with the
+   * daemon). Any kill can land there, not only one timed to a token answer.
+   */
+  refreshChainLost?(storedRefreshTokens: string[]): boolean;
+  /** The operator's fix for a lost chain: a new refresh token in the configuration (`env`), taken by the next daemon. */
+  reauthorize?(): void;
   /** After a kill timed to a send: the provider answers the daemon's first look at what was sent with 503, once. */
   stumbleAfterSendKill(facts: KillFacts): void;
   /** Requests sent to the provider so far (progress). */

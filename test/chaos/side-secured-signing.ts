@@ -27,6 +27,8 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds, smtp: options.smtp,
   });
   const { refreshToken } = sim.issueTokens();
+  const env = { CHAOS_SS_API_SECRET: SS_API_SECRET, CHAOS_SS_REFRESH_TOKEN: refreshToken };
+  const secrets = [SS_API_SECRET, refreshToken];
   const sendCalls = () => sim.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/SmartTag/Send'));
   const referencesOf = (body: unknown) => {
     const refs = (body as SendBody | undefined)?.DocumentReferences;
@@ -36,8 +38,8 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
   return {
     name: 'secured-signing', displayName: 'Secured Signing',
     configYaml: `{environment: "${sim.url}", oauth_url: "${sim.oauthUrl}", api_key: ${SS_API_KEY}, api_secret: "\${CHAOS_SS_API_SECRET}", refresh_token: "\${CHAOS_SS_REFRESH_TOKEN}", referer: ${SS_REFERER}}`,
-    env: { CHAOS_SS_API_SECRET: SS_API_SECRET, CHAOS_SS_REFRESH_TOKEN: refreshToken },
-    secrets: [SS_API_SECRET, refreshToken],
+    env,
+    secrets,
     calls: sim.calls,
     effectOf(call, status) {
       if (status !== 200 || call.method !== 'POST') return null;
@@ -70,6 +72,12 @@ export async function securedSigningSide(options: ProviderSideOptions): Promise<
       const spent = (call.body as { refresh_token?: unknown } | undefined)?.refresh_token;
       if (kind === 'token' && typeof spent === 'string') return { spentRefreshToken: createHash('sha256').update(spent).digest('hex') };
       return {};
+    },
+    refreshChainLost: (stored) => ![...stored, env.CHAOS_SS_REFRESH_TOKEN].some((token) => sim.oauth.isRefreshTokenValid(token)),
+    reauthorize() {
+      const { refreshToken: next } = sim.issueTokens();
+      env.CHAOS_SS_REFRESH_TOKEN = next;
+      secrets.push(next);
     },
     stumbleAfterSendKill(facts) {
       for (const ref of facts.references ?? []) sim.failNext(`/Document/Status/${ref}`, { status: 503 });
