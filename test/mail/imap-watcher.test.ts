@@ -84,11 +84,16 @@ describe('startImapWatcher', () => {
 
   it('leaves a retryLater message in the folder and retries it with growing delays, without holding up others', async () => {
     const attempts: number[] = [];
+    // The second attempt waits until the test has looked at the folder: on a loaded box the
+    // look (a doveadm process) took longer than the retries and found the mail moved already.
+    let lookedAtInbox = () => {};
+    const looked = new Promise<void>((resolve) => (lookedAtInbox = resolve));
     const { watcher, calls } = watch(dovecot, 'retry', PASSWORD, {
       messageRetry: { minDelayMs: 300, maxDelayMs: 2_000, jitter: 'full' },
-      decide: (message) => {
+      decide: async (message) => {
         if (message.messageId !== '<flaky@test.example>') return { moveTo: 'Processed' };
         attempts.push(Date.now());
+        if (attempts.length === 2) await looked;
         return attempts.length < 3 ? { retryLater: 'provider unavailable' } : { moveTo: 'Processed' };
       },
     });
@@ -98,6 +103,7 @@ describe('startImapWatcher', () => {
     expect(reason).toBe('provider unavailable');
     expect(retryInMs).toBeGreaterThanOrEqual(300);
     expect(messageIds(await inFolder('retry', 'INBOX'))).toEqual(['<flaky@test.example>']);
+    lookedAtInbox();
     // A new mail triggers a pass; the deferred one is skipped until due, the new one moves on.
     await dovecot.deliver('retry@corp.example', testMail('steady'));
     await waitFor(async () => messageIds(await inFolder('retry', 'Processed')).includes('<steady@test.example>'), { what: 'steady in Processed', timeoutMs: 3_000 });
