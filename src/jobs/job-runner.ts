@@ -79,6 +79,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   let providerPausedUntil = 0;
   let idleWaiters: Array<() => void> = [];
   let failedPasses = 0;
+  /** A poke came while a pass ran: its next look at the table, or — when it was ending — a pass after it, sees the new work. */
+  let pokedDuringPass = false;
   // Jobs whose handler succeeded but whose `done` could not be written yet.
   const unrecorded = new Set<number>();
   const storage = storageContextOf(options.db);
@@ -177,6 +179,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     try {
       while (!stopped) {
         if (tableFailure) throw tableFailure.error;
+        pokedDuringPass = false;
         const busy = new Set([...active.values()].map((a) => a.requestId).filter((id) => id !== null));
         const providerPaused = providerPausedUntil > now().getTime();
         for (const job of active.size < concurrency ? dueJobs(options.db, now(), DUE_WINDOW) : []) {
@@ -204,14 +207,20 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   function poke(): void {
     if (stopped) return;
     if (running) {
+      pokedDuringPass = true;
       wake?.();
       return;
     }
-    running = pass()
+    let failed = false;
+    // The pass starts a microtask later, once `running` is set: a handler that queues work
+    // pokes before its first await, and must find the pass that runs it — it started a second
+    // pass beside the first, which ran the same due jobs again (an answer mailed twice).
+    running = Promise.resolve().then(pass)
       .then(() => {
         failedPasses = 0;
         schedule();
       }, (err: unknown) => {
+        failed = true;
         // The table itself failed (database busy, disk full): look again after a growing pause.
         const pauseMs = Math.min(FAILED_PASS_MAX_PAUSE_MS, FAILED_PASS_PAUSE_MS * 2 ** failedPasses++);
         options.logger.error('job runner pass failed', { error: describeError(storageFailure(err, storage) ?? err), retryInMs: pauseMs, unrecordedDone: unrecorded.size || undefined });
@@ -220,6 +229,11 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       })
       .finally(() => {
         running = undefined;
+        // Poked after the pass's last look at the table: look again now, not at the next timer
+        // (which was set before that work was queued: up to idleCheckMs later).
+        const again = pokedDuringPass && !failed;
+        pokedDuringPass = false;
+        if (again) poke();
       });
   }
 

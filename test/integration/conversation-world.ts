@@ -9,7 +9,7 @@ import type { SinkMessage } from '../support/smtp-sink.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { STATUS_FIELD } from './record-world.ts';
-import { buildMail, contractPdf, startWorld, type World } from './world.ts';
+import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from './world.ts';
 
 /** The world of record-world.ts (status field set), plus a route that requires DKIM and one without acknowledgements. */
 export function useConversationWorld(provider: ProviderName): () => World {
@@ -29,6 +29,7 @@ export function useConversationWorld(provider: ProviderName): () => World {
     });
     world.startDaemon();
   }, 60_000);
+  reportOnFailure(() => world);
   afterAll(async () => {
     await world?.close();
   });

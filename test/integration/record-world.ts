@@ -9,7 +9,7 @@ import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
 import type { SimulatedRequest } from '../../src/sandbox/simulated-provider.ts';
 import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
-import { buildMail, startWorld, type World, type WorldOptions } from './world.ts';
+import { buildMail, reportOnFailure, startWorld, type World, type WorldOptions } from './world.ts';
 
 export const STATUS_FIELD = 'u_signature_status';
 
@@ -26,6 +26,7 @@ export function useRecordWorld(options: RecordWorldOptions = {}): () => World {
     world.config = configSchema.parse({ ...world.config, servicenow: { ...world.config.servicenow, status_field: STATUS_FIELD, ...options.servicenow } });
     world.startDaemon();
   }, 60_000);
+  reportOnFailure(() => world);
   afterAll(async () => {
     await world?.close();
   });

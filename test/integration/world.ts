@@ -214,17 +214,28 @@ export async function contractPdf(title = 'Contractor agreement'): Promise<Uint8
 }
 
 /** Registers a world with a running daemon for the test file; returns its accessor. */
+/**
+ * When a test of the file fails: the daemon's last log lines per mailbox (imapflow's commands
+ * and answers included), the last lines of Dovecot's log and the mails the SMTP server got —
+ * a failure seen once on a loaded box is read from the run's output instead of guessed at.
+ */
+export function reportOnFailure(getWorld: () => World | undefined): void {
+  beforeEach(({ task, onTestFailed }) => onTestFailed(() => {
+    const world = getWorld();
+    if (!world) return;
+    console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
+    console.log(`Dovecot's last log lines:\n${world.dovecot.log().split('\n').slice(-40).join('\n')}`);
+    console.log(`the mails the SMTP server got:\n${world.smtp.messages.slice(-20).map((m) => `${m.parsed?.messageId ?? '?'} to ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: ${m.parsed?.subject ?? ''} (in reply to ${m.parsed?.inReplyTo ?? '-'})`).join('\n')}`);
+  }));
+}
+
 export function useWorld(options: WorldOptions = {}): () => World {
   let world: World | undefined;
   beforeAll(async () => {
     world = await startWorld(options);
     world.startDaemon();
   }, 60_000);
-  beforeEach(({ task, onTestFailed }) => onTestFailed(() => {
-    if (!world) return;
-    console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
-    console.log(`Dovecot's last log lines:\n${world.dovecot.log().split('\n').slice(-40).join('\n')}`);
-  }));
+  reportOnFailure(() => world);
   afterAll(async () => {
     await world?.close();
   });

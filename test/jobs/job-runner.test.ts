@@ -79,6 +79,61 @@ describe('the job runner', () => {
   });
 });
 
+describe('work queued while the runner runs', () => {
+  const setUp = () => {
+    const db = openMemoryDatabase();
+    const ids = ['a', 'b'].map((token) => insertRequest(db, {
+      token, state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
+      record: null, signers: [], dueDate: '2026-12-01', documents: [],
+    }, new Date()));
+    const runs: string[] = [];
+    const done = () => ids.flatMap((id) => jobsForRequest(db, id)).filter((j) => j.state === 'done').length;
+    return { db, ids, runs, done };
+  };
+
+  it('runs each job once when a handler queues work and pokes before its first await', async () => {
+    const { db, ids, runs, done } = setUp();
+    for (const id of ids) enqueueJob(db, { kind: 'command', requestId: id }, new Date());
+    // Started on jobs already queued: its first pass runs them, and each handler pokes the runner
+    // from inside that pass's start, as the reply command's handler does when it queues its answer.
+    // Like the reply command's handler, it answers once: run again, it finds its answer queued and does nothing.
+    const answered = new Set<string | null>();
+    const runner: ReturnType<typeof startJobRunner> = startJobRunner({
+      db, logger: silentLogger(), concurrency: 4,
+      handlers: {
+        command: {
+          async run(job) {
+            runs.push(`command ${job.requestId}`);
+            if (answered.has(job.requestId)) return;
+            answered.add(job.requestId);
+            enqueueJob(db, { kind: 'mail', requestId: job.requestId }, new Date());
+            runner.poke();
+          },
+        },
+        mail: { async run(job) { runs.push(`mail ${job.requestId}`); } },
+      },
+    });
+    await expect.poll(done, { timeout: 60_000 }).toBe(4);
+    await runner.stop();
+    expect(runs.sort()).toEqual([...ids.map((id) => `command ${id}`), ...ids.map((id) => `mail ${id}`)].sort());
+  });
+
+  it('runs a job queued just as a pass ends at once, not at the next look (an hour here)', async () => {
+    const { db, ids, runs, done } = setUp();
+    const runner = startJobRunner({
+      db, logger: silentLogger(), idleCheckMs: 3_600_000,
+      handlers: { mail: { async run(job) { runs.push(`mail ${job.requestId}`); } } },
+    });
+    // idle() resolves as the pass ends, before the runner has put it down: the poke lands in between.
+    await runner.idle();
+    for (const id of ids) enqueueJob(db, { kind: 'mail', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(done, { timeout: 60_000 }).toBe(2);
+    await runner.stop();
+    expect(runs).toHaveLength(2);
+  });
+});
+
 describe('credential failures', () => {
   it('are retried slowly instead of failing the request', async () => {
     const db = openMemoryDatabase();

@@ -3,7 +3,7 @@
 // and of the rest: printed when a test of a world fails, so a hang seen once on a loaded
 // box is read from the run's output (one watcher's liveness probes do not bury another's
 // last command) instead of guessed at.
-const FIELDS = ['task', 'uid', 'to', 'kind', 'outcome', 'state', 'code', 'error'] as const;
+const FIELDS = ['task', 'job', 'jobId', 'attempt', 'purpose', 'requestId', 'uid', 'to', 'kind', 'outcome', 'state', 'code', 'error'] as const;
 
 export function logTail(chunks: readonly string[], lines = 40): string {
   const groups = new Map<string, string[]>();
