@@ -19,14 +19,16 @@ describe('retryDelayMs', () => {
   });
 });
 
+/** A request row for jobs to belong to. */
+const insertTestRequest = (db: ReturnType<typeof openMemoryDatabase>, token = 't') => insertRequest(db, {
+  token, state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
+  record: null, signers: [], dueDate: '2026-12-01', documents: [],
+}, new Date());
+
 describe('the job runner', () => {
   const request = () => {
     const db = openMemoryDatabase();
-    const id = insertRequest(db, {
-      token: 't', state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
-      record: null, signers: [], dueDate: '2026-12-01', documents: [],
-    }, new Date());
-    return { db, id };
+    return { db, id: insertTestRequest(db) };
   };
 
   it('retries transient failures and finishes the job once it succeeds', async () => {
@@ -82,10 +84,7 @@ describe('the job runner', () => {
 describe('work queued while the runner runs', () => {
   const setUp = () => {
     const db = openMemoryDatabase();
-    const ids = ['a', 'b'].map((token) => insertRequest(db, {
-      token, state: 'received', route: 'default', provider: 'p', requester: 'a@x.example', subject: '', messageId: null,
-      record: null, signers: [], dueDate: '2026-12-01', documents: [],
-    }, new Date()));
+    const ids = ['a', 'b'].map((token) => insertTestRequest(db, token));
     const runs: string[] = [];
     const done = () => ids.flatMap((id) => jobsForRequest(db, id)).filter((j) => j.state === 'done').length;
     return { db, ids, runs, done };
