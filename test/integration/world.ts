@@ -13,6 +13,7 @@ import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.t
 import { createLogger } from '../../src/log.ts';
 import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { logTail } from '../support/log-tail.ts';
+import { quoteOutside } from '../../src/outside-text.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
@@ -225,7 +226,7 @@ export function reportOnFailure(getWorld: () => World | undefined): void {
     if (!world) return;
     console.log(`the daemon's last log lines (${task.name}):\n${logTail(world.logs)}`);
     console.log(`Dovecot's last log lines:\n${world.dovecot.log().split('\n').slice(-40).join('\n')}`);
-    console.log(`the mails the SMTP server got:\n${world.smtp.messages.slice(-20).map((m) => `${m.parsed?.messageId ?? '?'} to ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: ${m.parsed?.subject ?? ''} (in reply to ${m.parsed?.inReplyTo ?? '-'})`).join('\n')}`);
+    console.log(`the mails the SMTP server got:\n${world.smtp.messages.slice(-20).map((m) => quoteOutside(`${m.parsed?.messageId ?? '?'} to ${m.envelope.rcptTo.map((r) => r.address).join(', ')}: ${m.parsed?.subject ?? ''} (in reply to ${m.parsed?.inReplyTo ?? '-'})`, 300)).join('\n')}`);
   }));
 }
 

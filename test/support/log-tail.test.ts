@@ -22,3 +22,9 @@ it("keeps each mailbox's last lines apart, so one watcher's chatter does not bur
     'not json at all',
   ]);
 });
+
+it('prints outside text on one line, without the control characters a hostile subject could carry', () => {
+  // A protocol line is printed as it came (the other fields go through JSON, escaped).
+  const tail = logTail([line({ message: 'imapflow', mailbox: 'requests', src: 's', imapMsg: '* 1 FETCH (ENVELOPE ("\u001b[31mred\u001b[0m\r\nnext"))' })]);
+  expect(tail).toBe('-- requests\n17:53:15.503 imap s * 1 FETCH (ENVELOPE (" [31mred [0m next"))');
+});
