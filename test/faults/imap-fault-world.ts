@@ -6,7 +6,7 @@ import type { LogEntry } from '../support/test-logger.ts';
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../support/tcp-proxy.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { startWorld, type World } from '../integration/world.ts';
+import { reportOnFailure, startWorld, type World } from '../integration/world.ts';
 
 /** The promised minimum pause between reconnect attempts (docs/reliability.md). */
 export const MIN_PAUSE_MS = 1_000;
@@ -37,6 +37,7 @@ export function useProxiedWorld(options: ProxiedWorldOptions = {}): () => Proxie
     options.prepare?.(world);
     if (options.startDaemon !== false) world.startDaemon();
   }, 30_000);
+  reportOnFailure(() => proxied?.world);
   afterAll(async () => {
     await proxied?.world.close();
     await proxied?.proxy.close();

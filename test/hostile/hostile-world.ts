@@ -13,7 +13,7 @@ import { setPdfWorkerLimits, type PdfWorkerLimits } from '../../src/pdf/pdf-pool
 import { countJobs } from '../../src/store/jobs.ts';
 import { findMessageById, type MessageRow } from '../../src/store/messages.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { startWorld, type World } from '../integration/world.ts';
+import { reportOnFailure, startWorld, type World } from '../integration/world.ts';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 
 export const HOSTILE_LIMITS = { max_mail_bytes: 6_000_000, max_pdf_bytes: 3_000_000, max_pages: 50 } as const;
@@ -87,6 +87,7 @@ export function useHostileWorld(): () => HostileWorld {
     world.startDaemon();
     hostile = { world, imap, dataDir: world.config.storage.data_dir };
   }, 60_000);
+  reportOnFailure(() => hostile?.world);
   afterAll(async () => {
     await hostile?.world.close();
     await hostile?.imap.close();
