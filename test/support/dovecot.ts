@@ -112,7 +112,12 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
       }
     },
     async append(user, folder, raw) {
-      if (!(await handle.folders(user)).includes(folder)) await doveadm(['mailbox', 'create', '-u', user, folder]);
+      // Created unless it exists, in one step. A look at the list before creating failed once in
+      // a loaded round: the list did not show the folder and its creation then said "already
+      // exists" (a client's session was trying to open it meanwhile; why Dovecot answered so, not found).
+      await doveadm(['mailbox', 'create', '-u', user, folder]).catch((err: unknown) => {
+        if (!/Mailbox already exists/.test(String(err))) throw err;
+      });
       await doveadm(['save', '-u', user, '-m', folder], raw);
     },
     async list(user, folder) {
