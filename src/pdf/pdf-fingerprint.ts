@@ -10,7 +10,7 @@ import {
   decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFStream, PDFString,
   type PDFContext, type PDFObject, type PDFPageLeaf,
 } from 'pdf-lib';
-import { LOAD_WITHOUT_PAUSES } from './pdf-lib-pace.ts';
+import { loadPdfDocument } from './pdf-lib-load.ts';
 import { TOKEN_INFO_KEY, TOKEN_KEYWORD_PREFIX } from './token-places.ts';
 import { isRequestToken, REQUEST_TOKEN_PATTERN } from './request-token.ts';
 import type { PageFingerprint, PdfFingerprint } from './signed-copy-check.ts';
@@ -24,7 +24,7 @@ const KEYWORD_TOKEN_RE = new RegExp(`${TOKEN_KEYWORD_PREFIX}(${REQUEST_TOKEN_PAT
 
 /** Throws on a PDF pdf-lib cannot read (encrypted ones included): such a copy cannot be checked. */
 export async function fingerprintPdf(bytes: Uint8Array): Promise<PdfFingerprint> {
-  const doc = await PDFDocument.load(bytes, { updateMetadata: false, ...LOAD_WITHOUT_PAUSES });
+  const doc = await loadPdfDocument(bytes, { updateMetadata: false });
   return {
     pages: doc.getPages().map((page) => fingerprintPage(doc.context, page.node)),
     tokens: metadataTokens(doc),

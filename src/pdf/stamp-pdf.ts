@@ -32,7 +32,7 @@ import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tag
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
-import { LOAD_WITHOUT_PAUSES, SAVE_WITHOUT_PAUSES } from './pdf-lib-pace.ts';
+import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
 import { nameInTags } from './tag-font.ts';
@@ -125,7 +125,7 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
  */
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
-    const doc = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true, ...LOAD_WITHOUT_PAUSES });
+    const doc = await loadPdfDocument(bytes, { updateMetadata: false, throwOnInvalidObject: true });
     for (const page of doc.getPages()) page.getSize();
     return doc;
   } catch (err) {

@@ -1,0 +1,41 @@
+// How signrelay has pdf-lib load and save a document.
+//
+// In one go. pdf-lib pauses for the event loop every 100 objects it parses and every 50 it
+// writes, each pause a timer of at least a millisecond. In a PDF worker, which runs one task at
+// a time and is watched from outside (pdf-pool.ts, task-deadline.ts), the pauses are only
+// waiting: a 3 MB PDF of ~30,000 objects spent ~0.5 s of its 2 s stamp asleep.
+//
+// Without copying the file's streams. pdf-lib's parser copies every stream's bytes out of the
+// file it reads (`ByteStream.slice` is `Uint8Array.slice`), so a loaded document holds the file
+// twice: a 20 MB scan cost the worker 20 MB more at its peak (measured: 81 → 61 MB of array
+// buffers for inspecting and stamping it). A view of the file's bytes serves every reader of a
+// stream — pdf-lib decodes, writes and copies them, and never writes into them — and so the
+// file must not be changed while its document is in use: its owner (the PDF worker's task, the
+// caller of a stamp) reads it once and never writes it.
+import { createRequire } from 'node:module';
+import { PDFDocument, ParseSpeeds, type LoadOptions } from 'pdf-lib';
+
+/** Spread into PDFDocument.save's options. */
+export const SAVE_WITHOUT_PAUSES = { objectsPerTick: Number.POSITIVE_INFINITY } as const;
+
+interface ByteStreamPrototype {
+  slice(this: { bytes: Uint8Array }, start: number, end: number): Uint8Array;
+}
+
+let viewsInstalled = false;
+
+/** pdf-lib's parser reads stream bytes as views of the file (once per process; pdf-lib 1.17's own module, as `import 'pdf-lib'` loads it). */
+function readStreamsAsViews(): void {
+  if (viewsInstalled) return;
+  const { default: ByteStream } = createRequire(import.meta.url)('pdf-lib/cjs/core/parser/ByteStream.js') as { default: { prototype: ByteStreamPrototype } };
+  ByteStream.prototype.slice = function slice(start, end) {
+    return this.bytes.subarray(start, end);
+  };
+  viewsInstalled = true;
+}
+
+/** PDFDocument.load in one go, its streams views of `bytes` (which must not change while the document is used). */
+export function loadPdfDocument(bytes: Uint8Array, options: Omit<LoadOptions, 'parseSpeed'> = {}): Promise<PDFDocument> {
+  readStreamsAsViews();
+  return PDFDocument.load(bytes, { ...options, parseSpeed: ParseSpeeds.Fastest });
+}
