@@ -27,9 +27,25 @@ export function canOutline(structure: MessageStructureObject | undefined): struc
   return structure !== undefined && structure.type.toLowerCase().startsWith('multipart/') && leavesOf(structure).length > 0;
 }
 
-/** The leaves that are not text/* (attachments, inline images, attached messages): their part numbers. */
-export function otherParts(structure: MessageStructureObject): string[] {
-  return leavesOf(structure).filter((leaf) => !isText(leaf)).map((leaf) => leaf.part!);
+/** A part to download on its own: its number and the most bytes its body can decode to. */
+export interface OtherPart {
+  part: string;
+  /** Undefined when the server did not say how large the part is. */
+  decodedAtMost: number | undefined;
+}
+
+/** The leaves that are not text/* (attachments, inline images, attached messages). */
+export function otherParts(structure: MessageStructureObject): OtherPart[] {
+  return leavesOf(structure).filter((leaf) => !isText(leaf)).map((leaf) => ({ part: leaf.part!, decodedAtMost: decodedAtMost(leaf) }));
+}
+
+/**
+ * Base64 carries 3 bytes in 4 characters (and its line breaks carry none); any other transfer
+ * encoding decodes to at most as many bytes as it takes.
+ */
+function decodedAtMost(leaf: MessageStructureObject): number | undefined {
+  if (leaf.size === undefined) return undefined;
+  return leaf.encoding?.toLowerCase() === 'base64' ? Math.ceil(leaf.size / 4) * 3 : leaf.size;
 }
 
 /**

@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import type { LogEntry } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
@@ -102,7 +103,8 @@ describe('fetchInParts', () => {
 
   it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
     const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
-    watch(dovecot, 'outline', PASSWORD, {
+    const { log } = watch(dovecot, 'outline', PASSWORD, {
+      logLevel: 'debug',
       decide: async (message) => {
         seen.push(await message.fetchInParts());
         return { moveTo: 'Processed' };
@@ -122,8 +124,36 @@ describe('fetchInParts', () => {
     ]);
     expect(mail.attachments[0]!.content.equals(PDF)).toBe(true);
     expect(mail.attachments[1]!.content.toString('latin1')).toBe('Jürgen: signrelay-part-00000000-0000-0000-0000-000000000000-2');
+    // The server decoded the PDF (IMAP BINARY): its base64 never came over the wire.
+    expect(partFetches(log.entries)).toEqual(['BINARY.PEEK[2]<0.1048576>']);
+  });
+
+  it('decodes a part itself when the server will not (its base64 broken): as leniently as a mail read whole', async () => {
+    const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
+    const { log } = watch(dovecot, 'outline', PASSWORD, {
+      logLevel: 'debug',
+      decide: async (message) => {
+        seen.push(await message.fetchInParts());
+        return { moveTo: 'Processed' };
+      },
+    });
+    // Characters base64 does not have, in the middle of the PDF's lines: Dovecot answers BINARY with NO [PARSE].
+    const broken = completionMail('broken').replace(/^(JVBERi0xLjc[A-Za-z0-9+/]{20})/m, '$1!!!');
+    expect(broken).toContain('!!!');
+    await dovecot.deliver('outline@corp.example', broken);
+    const { outline, parts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
+    const whole = await readRequestMail(Buffer.from(broken));
+    expect(whole.attachments[0]!.content.equals(PDF)).toBe(true);
+    expect((await readRequestMail(outline, parts)).attachments[0]!.content.equals(PDF)).toBe(true);
+    expect(partFetches(log.entries)).toEqual(['BINARY.PEEK[2]<0.1048576>', 'BODY.PEEK[2]<0.1048576>']);
   });
 });
+
+/** The partial FETCHes of part 2 the watcher sent (imapflow's protocol log at debug). */
+function partFetches(entries: LogEntry[]): string[] {
+  return entries.filter((entry) => entry.message === 'imapflow' && entry.src === 'c')
+    .flatMap((entry) => /(BINARY|BODY)\.PEEK\[2\]<[\d.]+>/.exec(String(entry.imapMsg))?.[0] ?? []);
+}
 
 describe('a watcher\'s memory', () => {
   it('holds no downloaded mail after its handler is done, with the session still open', async () => {
