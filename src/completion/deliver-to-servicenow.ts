@@ -16,7 +16,7 @@ import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { hasEffect, lastEffectPhase } from '../store/events.ts';
+import { hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
@@ -139,29 +139,40 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
   alertRefusals(deps, request, refusals);
 }
 
-/** The SMTP server refused, or was never reached: the mail did not go out, trying again is safe. */
+/**
+ * The mail did not go out: the SMTP server refused it (an answer), was never reached, or it
+ * failed before any server was asked. Only a connection that ended once open (`smtp_dropped`,
+ * classify-smtp-error.ts: its outcome unknown) or a failure of unknown origin leaves it open.
+ */
 function nothingSent(err: unknown): boolean {
-  if (!isSignrelayError(err)) return false;
-  if (err.code !== 'smtp_unavailable') return true;
-  const code = (err.cause as { code?: unknown } | undefined)?.code;
-  return code === 'ECONNECTION' || code === 'EDNS';
+  return isSignrelayError(err) && !isOutcomeUnknown(err);
+}
+
+/** Whether the operator retried the request (`signrelay retry`) after its inbound mail's outcome was found unknown. */
+function retriedSinceUnknown(deps: DeliveryDeps, requestId: string): boolean {
+  const events = listEvents(deps.db, requestId);
+  const unknown = events.findLastIndex((e) => e.kind === 'effect' && e.detail?.effect === 'inbound-email' && e.detail.phase === 'skipped');
+  return unknown >= 0 && events.slice(unknown + 1).some((e) => e.kind === 'transition' && e.fromState === 'failed');
 }
 
 /**
  * The signed PDFs mailed to the instance, at most once: a mail whose outcome was lost (the
  * process died, the connection dropped after DATA) may have reached the instance, which
- * would attach it again — it is not sent twice; the operator is asked to look instead.
+ * would attach it again — it is not sent again by itself. The delivery fails instead (the
+ * request is failed, the operator alerted with what to check), and an operator's
+ * `signrelay retry` — the record checked, the document not on it — mails it again.
  */
 async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
   const last = lastEffectPhase(deps.db, request.id, 'inbound-email');
-  if (last === 'done' || last === 'skipped') return;
-  if (last === 'intent') {
-    effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
-    raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
-      kind: 'undeliverable', requestId: request.id, subject: `check ${request.recordNumber ?? 'the record'} for the signed document of request ${request.id}`,
-      text: `The signed document of request ${request.id} was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown (the process stopped or the connection dropped). It is not sent twice: check that ${request.recordNumber ?? 'the record'} has it, and attach ${[...documents.map((d) => signedFileName(d.fileName)), ...certificatesOf(documents).map((c) => c.fileName)].join(', ')} by hand if not.`,
-    });
-    return;
+  if (last === 'done') return;
+  if (last === 'intent') effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
+  if (last === 'intent' || (last === 'skipped' && !retriedSinceUnknown(deps, request.id))) {
+    const files = [...documents.map((d) => signedFileName(d.fileName)), ...certificatesOf(documents).map((c) => c.fileName)].join(', ');
+    const record = request.recordNumber ?? 'the record';
+    throw new SignrelayError('permanent', 'delivery_outcome_unknown',
+      `the signed document was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown ` +
+      `(the process stopped or the connection dropped). It is not sent twice by itself: check that ${record} has it — ` +
+      `attach ${files} by hand if not, or run "signrelay retry ${request.id}" to mail it again.`);
   }
   const stored = (sha256: string) => {
     const file = deps.blobs.file(sha256);

@@ -147,14 +147,21 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       told('retry', code);
       return;
     }
-    failJob(options.db, job.id, verdict.reason, now());
+    // The job's failure and what giving up means for its request (a failed request, an alert)
+    // are committed together. Apart, a stop or a database error between them left a failed job
+    // beside a request in mid-flight that no job would move again, and nobody told. When the
+    // commit fails, the job stays due and gives up again on its next run.
+    try {
+      options.db.transaction(() => {
+        failJob(options.db, job.id, verdict.reason, now());
+        handler.onGiveUp?.(job, verdict.reason);
+      })();
+    } catch (err) {
+      log.error('recording the failure failed; the job runs again', { error: describeError(err) });
+      throw storageFailure(err, storage) ?? err;
+    }
     log.error('job failed for good', { attempt: job.attempts + 1, kind: isSignrelayError(failure) ? failure.kind : 'transient', error: message });
     told('failed', code);
-    try {
-      handler.onGiveUp?.(job, verdict.reason);
-    } catch (giveUpErr) {
-      log.error('recording the failure failed', { error: describeError(giveUpErr) });
-    }
   };
 
   /** The effect happened: record it, or remember it until the database takes it. */

@@ -1,7 +1,11 @@
 // Turns a nodemailer failure into a SignrelayError. Whether a failure is permanent is decided
 // by where it came from: only a real SMTP answer (5xx) is permanent; no answer at all
 // (connection, timeout) or a 4xx is transient; 535/534/530 is auth; an unverifiable
-// certificate is config. Pure; the password is scrubbed from every text as a last guard.
+// certificate is config. A failure without an answer is told apart by how far the session got:
+// `smtp_unavailable` when the server was never reached (nothing can have gone out: waiting
+// and trying again is safe), `smtp_dropped` when the connection ended or went silent once it
+// was open — after the message's last line the server may have taken it, and a mail sent
+// again may arrive twice. Pure; the password is scrubbed from every text as a last guard.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 
 export interface SmtpErrorContext {
@@ -18,8 +22,23 @@ interface NodemailerErrorFields {
   response?: unknown;
   message?: unknown;
   command?: unknown;
-  /** Node's TLS code (e.g. DEPTH_ZERO_SELF_SIGNED_CERT) under nodemailer's ESOCKET. */
+  /** Node's TLS code (e.g. DEPTH_ZERO_SELF_SIGNED_CERT) or socket code (ECONNREFUSED) under nodemailer's ESOCKET. */
   originalCode?: unknown;
+  /** Which of nodemailer's timeouts ended it (ETIMEDOUT). */
+  timeoutType?: unknown;
+}
+
+/** Socket failures of the connect itself: no session was ever open. */
+const CONNECT_FAILURE_RE = /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|EAI_AGAIN)\b/;
+/** nodemailer's timeouts before the server greeted (or finished TLS): no command was sent. */
+const SETUP_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT']);
+
+/** Whether a failure without an SMTP answer came before any session was open. */
+function neverReached(fields: NodemailerErrorFields, code: string, detail: string): boolean {
+  if (code === 'EDNS') return true;
+  if (code === 'ETIMEDOUT') return typeof fields.timeoutType === 'string' ? SETUP_TIMEOUTS.has(fields.timeoutType) : /^(Connection timeout|Greeting never received)/.test(detail);
+  const socketCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
+  return (code === 'ESOCKET' || code === 'ECONNECTION') && (CONNECT_FAILURE_RE.test(socketCode) || CONNECT_FAILURE_RE.test(detail));
 }
 
 const CERTIFICATE_RE = /certificate|self[- ]signed|unable[ _]to[ _](verify|get)|CERT|altnames/i;
@@ -77,8 +96,14 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
     return new SignrelayError('transient', 'smtp_deferred',
       `The SMTP server ${server} asked to try again later (${detail}).`, { cause: err });
   }
-  return new SignrelayError('transient', 'smtp_unavailable',
-    `The SMTP server ${server} could not be reached or dropped the connection (${code || 'error'}: ${detail}). ` +
-    'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port.',
-    { cause: err });
+  if (neverReached(fields, code, detail)) {
+    return new SignrelayError('transient', 'smtp_unavailable',
+      `The SMTP server ${server} could not be reached (${code || 'error'}: ${detail}). ` +
+      'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port.',
+      { cause: err });
+  }
+  return new SignrelayError('transient', 'smtp_dropped',
+    `The connection to the SMTP server ${server} ended before it answered (${code || 'error'}: ${detail}): ` +
+    'the mail may have gone out.',
+    { cause: err, outcomeUnknown: true });
 }

@@ -161,25 +161,44 @@ describe('the email delivery mode, at most once', () => {
   });
   const mailPhases = (s: Setup) => listEvents(s.deps.db, s.requestId)
     .filter((e) => e.kind === 'effect' && e.detail?.effect === 'inbound-email').map((e) => e.detail!.phase);
-  const smtpError = (causeCode: string) => Object.assign(new SignrelayError('transient', 'smtp_unavailable', `The SMTP server h:25 could not be reached or dropped the connection (${causeCode})`, { cause: Object.assign(new Error('x'), { code: causeCode }) }));
+  /** The sender's failure as classify-smtp-error.ts makes it: never reached, or ended once open (outcome unknown). */
+  const unreached = () => new SignrelayError('transient', 'smtp_unavailable', 'The SMTP server h:25 could not be reached (ESOCKET: connect ECONNREFUSED)');
+  const dropped = () => new SignrelayError('transient', 'smtp_dropped', 'The connection to the SMTP server h:25 ended before it answered (ECONNECTION): the mail may have gone out.', { outcomeUnknown: true });
+  const refused = () => new SignrelayError('transient', 'smtp_deferred', 'The SMTP server h:25 asked to try again later (451 busy).');
 
-  it('a server that was never reached: recorded as failed, and the retry sends it once', async () => {
-    const s = setup = await start();
-    const sent: unknown[] = [];
-    await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(smtpError('ECONNECTION'))), getRequest(s.deps.db, s.requestId)!));
-    await deliverToServiceNow(emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); }), getRequest(s.deps.db, s.requestId)!);
-    expect(sent).toHaveLength(1);
-    expect(mailPhases(s)).toEqual(['intent', 'failed', 'intent', 'done']);
+  it('a server that was never reached or refused the mail: recorded as failed, and the retry sends it once', async () => {
+    for (const error of [unreached, refused]) {
+      const s = setup = await start();
+      const sent: unknown[] = [];
+      await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(error())), getRequest(s.deps.db, s.requestId)!));
+      await deliverToServiceNow(emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); }), getRequest(s.deps.db, s.requestId)!);
+      expect(sent).toHaveLength(1);
+      expect(mailPhases(s)).toEqual(['intent', 'failed', 'intent', 'done']);
+      setup = undefined;
+      s.deps.db.close();
+      await s.sim.close();
+      rmSync(s.dataDir, { recursive: true, force: true });
+    }
   });
 
-  it('a connection that dropped after the mail may have gone: never sent again, the operator is asked to check the record', async () => {
+  it('a connection that dropped after the mail may have gone: not sent again, the delivery fails naming what to check and how to send it again', async () => {
     const s = setup = await start();
     const sent: unknown[] = [];
-    await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(smtpError('ETIMEDOUT'))), getRequest(s.deps.db, s.requestId)!));
-    await deliverToServiceNow(emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); }), getRequest(s.deps.db, s.requestId)!);
+    const mailer = emailDeps(s, (m) => { sent.push(m); return Promise.resolve({ messageId: '<x@corp.example>' }); });
+    await failure(deliverToServiceNow(emailDeps(s, () => Promise.reject(dropped())), getRequest(s.deps.db, s.requestId)!));
+    const unknown = await failure(deliverToServiceNow(mailer, getRequest(s.deps.db, s.requestId)!));
+    expect(unknown).toMatchObject({ kind: 'permanent', code: 'delivery_outcome_unknown' });
+    expect(unknown.message).toMatch(/whether the mail went out is unknown.*check that RITM0010001 has it.*signrelay retry r_/);
+    // Asked again without the operator: the same answer, nothing mailed.
+    expect(await failure(deliverToServiceNow(mailer, getRequest(s.deps.db, s.requestId)!))).toMatchObject({ code: 'delivery_outcome_unknown' });
     expect(sent).toHaveLength(0);
     expect(mailPhases(s)).toEqual(['intent', 'skipped']);
-    const alert = listEvents(s.deps.db, s.requestId).find((e) => e.detail?.alert === 'undeliverable');
-    expect(String(alert?.detail?.text)).toMatch(/whether the mail went out is unknown.*check that RITM0010001 has it/);
+    // The operator checked the record and retried the failed request (signrelay retry): mailed once.
+    transition(s.deps.db, s.requestId, 'failed', new Date(), { reason: 'delivery outcome unknown' });
+    transition(s.deps.db, s.requestId, 'completed', new Date());
+    await deliverToServiceNow(mailer, getRequest(s.deps.db, s.requestId)!);
+    await deliverToServiceNow(mailer, getRequest(s.deps.db, s.requestId)!);
+    expect(sent).toHaveLength(1);
+    expect(mailPhases(s)).toEqual(['intent', 'skipped', 'intent', 'done']);
   });
 });

@@ -14,6 +14,8 @@ describe('decideJobFailure', () => {
   it.each<[string, unknown, number, number, JobFailureVerdict]>([
     ['SMTP server down, fresh job', failure('transient', 'smtp_unavailable'), 0, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
     ['SMTP server down for an hour, many tries', failure('transient', 'smtp_unavailable'), 50, HOUR, { action: 'wait', for: 'infrastructure', delayMs: 30 * 60_000 }],
+    ['SMTP connection ended after the message may have gone: counted, so repeats are bounded', failure('transient', 'smtp_dropped'), 0, 0, { action: 'retry', delayMs: 1_000 }],
+    ['SMTP connection ended again and again: given up', failure('transient', 'smtp_dropped'), 2, 0, { action: 'fail', reason: 'gave up after 3 attempts: smtp_dropped happened' }],
     ['data dir full', failure('transient', 'storage_full'), 2, 10_000, { action: 'wait', for: 'infrastructure', delayMs: 10_000 }],
     ['database locked', failure('transient', 'storage_busy'), 2, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
     ['credentials refused', failure('auth', 'provider_auth'), 0, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],

@@ -3,6 +3,7 @@ import { SignrelayError } from '../../src/errors.ts';
 import { startJobRunner } from '../../src/jobs/job-runner.ts';
 import { retryDelayMs } from '../../src/jobs/retry-delay.ts';
 import { silentLogger } from '../../src/log.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
 import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest } from '../../src/store/requests.ts';
@@ -65,6 +66,34 @@ describe('the job runner', () => {
     await runner.stop();
     expect(givenUp).toEqual(['the provider refused the document']);
     expect(jobsForRequest(db, id)[0]?.lastError).toBe('the provider refused the document');
+  });
+
+  it('commits a job\'s failure together with what giving up does to its request, or neither', async () => {
+    const { db, id } = request();
+    let runs = 0;
+    let giveUps = 0;
+    const runner = startJobRunner({
+      db, logger: silentLogger(), retryBaseMs: 1,
+      handlers: {
+        submit: {
+          async run() { runs++; throw new SignrelayError('permanent', 'bad', 'the provider refused the document'); },
+          onGiveUp: (job) => {
+            giveUps++;
+            addEvent(db, { requestId: job.requestId, kind: 'note', detail: { gaveUp: giveUps } }, new Date());
+            // The first time, recording what giving up means fails half-way (a full disk, a lock).
+            if (giveUps === 1) throw new SignrelayError('transient', 'storage_busy', 'database is locked');
+          },
+        },
+        mail: { async run() {} },
+      },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('failed');
+    await runner.stop();
+    // The first give-up left nothing behind (neither the failed job nor its note), and the job gave up again.
+    expect({ runs, giveUps }).toEqual({ runs: 2, giveUps: 2 });
+    expect(listEvents(db, id).filter((e) => e.kind === 'note').map((e) => e.detail)).toEqual([{ gaveUp: 2 }]);
   });
 
   it('gives up on transient failures after the maximum attempts', async () => {

@@ -64,6 +64,11 @@ describe('classifySmtpError', () => {
     ['server down', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'ECONNREFUSED'],
     ['server down: the settings to check', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'smtp.host and smtp.port'],
     ['timeout', err({ code: 'ETIMEDOUT' }, 'Greeting never received'), 'transient', 'smtp_unavailable', 'Greeting'],
+    ['no route to the server', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'EHOSTUNREACH' }, 'connect EHOSTUNREACH 10.0.0.9:587'), 'transient', 'smtp_unavailable', 'could not be reached'],
+    ['connect timeout', err({ code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'CONNECT_TIMEOUT' }, 'Connection timeout'), 'transient', 'smtp_unavailable', 'could not be reached'],
+    ['closed after the message (no answer)', err({ code: 'ECONNECTION', command: 'CONN' }, 'Connection closed unexpectedly'), 'transient', 'smtp_dropped', 'may have gone out'],
+    ['silent while the message went', err({ code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'SOCKET_TIMEOUT' }, 'Timeout'), 'transient', 'smtp_dropped', 'may have gone out'],
+    ['reset once open', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'ECONNRESET' }, 'read ECONNRESET'), 'transient', 'smtp_dropped', 'ECONNRESET'],
     ['self-signed certificate', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), 'config', 'smtp_tls_verify', 'smtp.tls_verify'],
     ['self-signed certificate: the CA fix', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate'), 'config', 'smtp_tls_verify', 'NODE_EXTRA_CA_CERTS=/path/to/ca.pem'],
     ['certificate for another host', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID' }, "Hostname/IP does not match certificate's altnames: IP: 10.0.0.5 is not in the cert's list: "), 'config', 'smtp_tls_verify', 'Set smtp.host to a name the certificate is issued for'],
@@ -84,6 +89,12 @@ describe('classifySmtpError', () => {
       '(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate). If it comes from your own certificate authority, trust that CA: ' +
       'start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; or, only for a server you control, set smtp.tls_verify: false; ' +
       'then restart signrelay. Mail waits until then.');
+  });
+
+  it('says which failures leave the mail\'s outcome unknown: only a session that ended once open', () => {
+    expect(classifySmtpError(err({ code: 'ECONNECTION', command: 'CONN' }, 'Connection closed unexpectedly'), context).outcomeUnknown).toBe(true);
+    expect(classifySmtpError(err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), context).outcomeUnknown).toBe(false);
+    expect(classifySmtpError(err({ code: 'EENVELOPE', responseCode: 451, response: '451 Try later' }), context).outcomeUnknown).toBe(false);
   });
 
   it('never repeats the password, even if the server echoes it', () => {

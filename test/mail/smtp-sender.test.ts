@@ -1,7 +1,7 @@
 // The SMTP sender against real SMTP servers (smtp-server): delivery, and every failure
 // class coming from a genuine SMTP answer or socket error.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -77,8 +77,48 @@ describe('createSmtpSender', () => {
     await server.close();
     const sender = track(createSmtpSender(smtpConfig(port), createTestLogger().logger, { connectionTimeoutMs: 2_000 }));
     const error = await failure(sender.send(reply));
-    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_unavailable' });
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_unavailable', outcomeUnknown: false });
     expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('tells a connection that ended after the message went from a server never reached: the outcome is unknown', async () => {
+    // Takes the message to its last line, then hangs up without an answer.
+    let taken = 0;
+    const server = createServer((socket) => {
+      let data = false;
+      let buffered = '';
+      socket.on('error', () => {});
+      socket.write('220 test ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (;;) {
+          if (data) {
+            const end = buffered.indexOf('\r\n.\r\n');
+            if (end < 0) return;
+            taken++;
+            socket.destroy();
+            return;
+          }
+          const eol = buffered.indexOf('\r\n');
+          if (eol < 0) return;
+          const verb = buffered.slice(0, 4).toUpperCase();
+          buffered = buffered.slice(eol + 2);
+          if (verb === 'DATA') {
+            data = true;
+            socket.write('354 go ahead\r\n');
+          } else {
+            socket.write(verb === 'EHLO' ? '250-test\r\n250 8BITMIME\r\n' : '250 OK\r\n');
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const sender = track(createSmtpSender(smtpConfig((server.address() as AddressInfo).port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_dropped', outcomeUnknown: true });
+    expect(error.message).toContain('may have gone out');
+    expect(taken).toBe(1);
   });
 
   it('classifies a refused login (535) as auth without repeating the password anywhere', async () => {
