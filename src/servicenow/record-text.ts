@@ -12,6 +12,10 @@
 // - line breaks of every kind (CR, LF, NEL, U+2028/2029, VT, FF), other control and
 //   direction-override characters collapse to one space: a value cannot start a line of its
 //   own ("Signed by CEO") or add blank lines.
+// - a ServiceNow watermark (`Ref:MSG…`) loses its colon (`Ref MSG…`): the instance files an
+//   inbound mail by the last watermark in it, so a signer named "Ref:MSG0000008_…" put in
+//   the mail that delivers the signed document (delivery: email) would have it filed on
+//   whichever record that watermark belongs to.
 // - the length is bounded (with an ellipsis): a 5,000-character reason does not become a
 //   5,000-character note.
 // Our own template text around the values keeps its structure; only the values pass here.
@@ -25,12 +29,15 @@ export const MAX_RECORD_REASON_CHARS = 500;
 const BRACKETS: Record<string, string> = { '[': '(', ']': ')', '<': '(', '>': ')' };
 // An @ not preceded by a character that can stand before it in an address's local part.
 const WORD_INITIAL_AT = /(?<![\p{L}\p{N}._%+-])@/gu;
+// `Ref:MSG`, in any case and with any spaces around the colon.
+const WATERMARK_COLON = /(ref)\s*:\s*(msg)/giu;
 
 /** One inert line of at most `maxChars` characters (code points), for a note on a record. */
 export function recordValue(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
   const inert = oneLine((text ?? '').normalize('NFC'))
     .replace(/[[\]<>]/g, (bracket) => BRACKETS[bracket]!)
-    .replace(WORD_INITIAL_AT, '(at)');
+    .replace(WORD_INITIAL_AT, '(at)')
+    .replace(WATERMARK_COLON, '$1 $2');
   return cut(inert, maxChars);
 }
 

@@ -58,6 +58,20 @@ describe('watermarks', () => {
     expect(recordOf(world, 'RITM0010002').attachments).toEqual([]);
   }, 180_000);
 
+  it('a signer named after another record\'s watermark cannot carry the signed copy there: the mail to the instance holds it without its colon', async () => {
+    const world = getWorld();
+    const other = watermarkFor(world, 'RITM0010004');
+    const { row, request } = await mailRequest(world, '<watermark-as-name@corp.example>', {
+      subject: 'Contract for RITM0010006', text: `Signer: ${other} <mallory@attacker.example>`,
+    });
+    expect(row.folder).toBe('Processed');
+    expect(request!.watermark).toBeNull();
+    expect(request!.signers[0]!.firstName).toContain('Ref:MSG');
+    await signAndDeliver(world, request!.id, 'RITM0010006');
+    expect(recordOf(world, 'RITM0010006').attachments).toHaveLength(1);
+    expect(recordOf(world, 'RITM0010004').attachments).toEqual([]);
+  }, 180_000);
+
   it('the instance\'s notification naming one record with another record\'s watermark is refused before anything is sent', async () => {
     const world = getWorld();
     const uploads = world.simulator.documents.size;

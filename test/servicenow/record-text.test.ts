@@ -19,6 +19,8 @@ describe('recordValue', () => {
     ['cod\u202eexe.pdf \u200b zero', 'cod exe.pdf zero'],
     ['  padded\t\ttext  ', 'padded text'],
     ['', ''],
+    ['Ref:MSG0000008_aLJc130zDhCVuh3spXmt', 'Ref MSG0000008_aLJc130zDhCVuh3spXmt'],
+    ['xref : msg42 and REF:Msg7', 'xref msg42 and REF Msg7'],
   ])('%j → %j', (input, expected) => {
     expect(recordValue(input)).toBe(expected);
   });
