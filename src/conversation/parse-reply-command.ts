@@ -5,6 +5,7 @@
 // `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
 // above the quote). The date of `extend` is checked as a calendar date here; whether it is
 // late enough is decided against the request (decide-reply.ts).
+import { isQuoteHeader, plainLine } from '../message/quote-headers.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type ReplyCommand =
@@ -20,23 +21,13 @@ export const MAX_REASON_CHARS = 500;
 /** How much of an unknown first line an answer quotes. */
 const MAX_LINE_CHARS = 80;
 
-const QUOTE_HEADERS = [
-  /^on\s.+\bwrote\s*:?$/i, // Gmail, Apple Mail, Thunderbird
-  /^-{2,}\s*original message\s*-{2,}$/i, // Outlook
-  /^-{2,}\s*forwarded message\s*-{2,}$/i,
-  /^(from|von|de|van)\s*:\s*\S/i, // Outlook's header block
-  /^_{8,}$/, // Outlook on the web's rule above the quote
-  /^(?:wrote|schrieb|a écrit)\s*:$/i,
-];
 const SIGNATURE = /^--\s*$/;
-/** Spaces mail clients put where a space is: no-break, zero-width, byte-order mark. */
-const ODD_SPACES = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
 
 export function parseReplyCommand(text: string): ReplyCommand {
   for (const raw of text.split(/\r\n|\r|\n/)) {
-    const line = raw.replace(ODD_SPACES, ' ').trim();
+    const line = plainLine(raw);
     if (line === '') continue;
-    if (line.startsWith('>') || SIGNATURE.test(line) || QUOTE_HEADERS.some((re) => re.test(line))) return { name: 'none' };
+    if (line.startsWith('>') || SIGNATURE.test(line) || isQuoteHeader(line)) return { name: 'none' };
     return parseLine(line);
   }
   return { name: 'none' };

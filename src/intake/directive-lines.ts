@@ -2,7 +2,13 @@
 // body. Forgiving about what mail clients put around them: leading spaces, bullets, list
 // numbers, bold markers from HTML (`*Signer:*`), a full-width colon, quoting `>`.
 // Quoted lines count only when the mail has no unquoted ones for that keyword: a reply that
-// quotes an earlier request must not sign everyone twice, a forward of one still works.
+// quotes an earlier request must not sign everyone twice, a forward of one still works. A
+// line is quoted when it starts with `>`, or comes after the header a mail client puts above
+// a quote or an inline forward ("On … wrote:", "---------- Forwarded message ---------",
+// Outlook's "From: …" block): the forwarded text is someone else's, and its `Signer:` lines
+// must not join the ones the requester wrote.
+
+import { isQuoteHeader, plainLine } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -20,14 +26,16 @@ const PREFIX = `${LEAD}[*_]?`;
 export function findDirectives(text: string, keyword: string): Directive[] {
   const re = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*(?<n>\\d{1,3}))?[*_]?\\s*[:：]\\s*[*_]?\\s*(?<value>.*)$`, 'i');
   const found: Directive[] = [];
+  let belowQuoteHeader = false;
   for (const raw of text.split(/\r?\n/)) {
+    if (!belowQuoteHeader && isQuoteHeader(plainLine(raw))) belowQuoteHeader = true;
     const m = re.exec(raw);
     if (!m?.groups) continue;
     found.push({
       number: m.groups['n'] === undefined ? null : Number(m.groups['n']),
       value: cleanValue(m.groups['value'] ?? ''),
       line: raw.replace(new RegExp(LEAD), '').trim(),
-      quoted: (m.groups['lead'] ?? '').includes('>'),
+      quoted: belowQuoteHeader || (m.groups['lead'] ?? '').includes('>'),
     });
   }
   const unquoted = found.filter((d) => !d.quoted);

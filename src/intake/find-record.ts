@@ -1,6 +1,7 @@
 // Which ServiceNow record a request is for. Sources, most explicit first: a `Record:` line
 // (`Record: RITM0010001`, `Record: sc_req_item/<32-hex sys_id>`), else a record number in
-// the subject whose prefix is configured. Independently, a ServiceNow watermark in the body
+// the subject whose prefix is configured — but a Record: line in quoted or forwarded text
+// only when the subject names no record. Independently, a ServiceNow watermark in the body
 // (`Ref:MSG0000008_aLJc…`, older `Ref:MSG71528958`) is kept so the result can go back as a
 // reply the instance's inbound action files on the record; the last one counts, as there.
 // The instance files such a reply by its watermark before anything else, so a watermark is
@@ -40,9 +41,13 @@ export function findRecord(
   const known = Object.keys(records);
   const record: RecordRef = {};
 
-  const lines = findDirectives(sources.body, 'record');
-  const distinct = [...new Map(lines.map((l) => [l.value.toLowerCase(), l])).values()];
   const subjectNumbers = numbersIn(sources.subject, SUBJECT_NUMBER_RE).filter((n) => Object.hasOwn(records, prefixOf(n)));
+  // A Record: line the writer did not write (quoted, or in a forwarded text) counts only when
+  // the subject names no record: it must not carry the signed document to a record of the
+  // forwarded mail's choosing.
+  const found = findDirectives(sources.body, 'record');
+  const lines = found.every((l) => l.quoted) && subjectNumbers.length > 0 ? [] : found;
+  const distinct = [...new Map(lines.map((l) => [l.value.toLowerCase(), l])).values()];
   const unknownNumbers = numbersIn(sources.subject, UNKNOWN_NUMBER_RE).filter((n) => !Object.hasOwn(records, prefixOf(n)));
 
   if (distinct.length > 1) {
@@ -62,15 +67,15 @@ export function findRecord(
   const watermark = lastWatermark(sources);
   if (watermark && watermarkTrusted) record.watermark = watermark;
 
-  const found = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
-  if (!found && problems.length === 0 && route.require_record) {
+  const named = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
+  if (!named && problems.length === 0 && route.require_record) {
     const example = `${known[0] ?? 'RITM'}0010001`;
     const hint = unknownNumbers.length > 0 && known.length > 0
       ? ` (${unknownNumbers.join(', ')} in the subject does not start with a known prefix: ${known.join(', ')})`
       : '';
     problems.push(`name the ServiceNow record${hint}: put its number, e.g. ${example}, in the subject, or a line Record: ${example} in the body`);
   }
-  return { value: found ? record : null, problems, ...(watermark && !watermarkTrusted ? { ignoredWatermark: watermark } : {}) };
+  return { value: named ? record : null, problems, ...(watermark && !watermarkTrusted ? { ignoredWatermark: watermark } : {}) };
 }
 
 /**

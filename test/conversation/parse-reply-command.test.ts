@@ -35,6 +35,7 @@ describe('parseReplyCommand', () => {
     ['-----Original Message-----\nFrom: signrelay\nstatus', 'none'],
     ['From: signrelay <sign@corp.example>\nSent: Tuesday\nstatus', 'none'],
     ['-- \nstatus', 'none'],
+    ['Begin forwarded message:\n\nstatus', 'none'],
   ])('no command above the quote or signature: %j', (text, name) => {
     expect(parseReplyCommand(text).name).toBe(name);
   });

@@ -20,6 +20,9 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['non-breaking spaces and a trailing comma', 'Signer:\u00a0Zoë\u00a0Ångström <zoe@corp.example>,', ['Zoë|Ångström|zoe@corp.example']],
   ['quoted lines when nothing else', '> Signer: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
   ['quoted lines lose to unquoted ones', 'Signer: Bob Stone <bob@corp.example>\n\n> Signer: Ann Lee <ann@corp.example>', ['Bob|Stone|bob@corp.example']],
+  ['an inline forward\'s lines lose to the writer\'s own', 'Signer: Ann Lee <ann@corp.example>\n\n---------- Forwarded message ---------\nFrom: Bob <bob@vendor.example>\n\nSigner 1: Bob Vendor <bob@attacker.example>', ['Ann|Lee|ann@corp.example']],
+  ['lines below an Outlook header block lose too', 'Signer: Ann Lee <ann@corp.example>\n________________________________\nFrom: Bob\nSigner: Bob Vendor <bob@attacker.example>', ['Ann|Lee|ann@corp.example']],
+  ['a forwarded request alone still works', 'FYI\n\nBegin forwarded message:\n\nSigner: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
 ];
 
 describe('parseSigners: accepted forms', () => {
