@@ -17,3 +17,12 @@ export function cut(text: string, max: number): string {
 export function quoteOutside(text: string, max: number): string {
   return cut(oneLine(text), max);
 }
+
+/**
+ * Links made inert for a mail that quotes outside text back (`https://x` → `https[:]//x`,
+ * `www.` → `www[.]`): a reply whose sender may have been forged must not carry a sender's
+ * clickable link, in a mail from a trusted address, to whoever the sender named.
+ */
+export function defuseLinks(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\bwww\./gi, 'www[.]');
+}

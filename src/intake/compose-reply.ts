@@ -9,7 +9,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
-import { quoteOutside } from '../outside-text.ts';
+import { defuseLinks, quoteOutside } from '../outside-text.ts';
 
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
 
@@ -89,12 +89,12 @@ export function replySubject(subject: string): string {
 
 /** Each problem on one `- ` line, bounded, at most MAX_PROBLEMS of them. */
 function problemLines(problems: readonly string[]): string[] {
-  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `- ${quoteOutside(p, MAX_PROBLEM_CHARS)}`);
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `- ${quoteOutside(defuseLinks(p), MAX_PROBLEM_CHARS)}`);
   const rest = problems.length - shown.length;
   return rest > 0 ? [...shown, `- and ${rest} more problem${rest === 1 ? '' : 's'}: fix these first, then send the mail again`] : shown;
 }
 
 /** A subject as it may be quoted back: one line, cut, links defused (`https://x` → `https[:]//x`, `www.` → `www[.]`). */
 export function quotedSubject(subject: string): string {
-  return quoteOutside(subject.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\bwww\./gi, 'www[.]'), MAX_SUBJECT_CHARS);
+  return quoteOutside(defuseLinks(subject), MAX_SUBJECT_CHARS);
 }

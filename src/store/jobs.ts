@@ -93,10 +93,20 @@ function toJobRow(r: Record<string, unknown>): JobRow {
 
 /**
  * Automatic mails of one purpose (rejection replies by default; acknowledgements; answers to
- * reply commands) queued to this address since `since`: the limit on replies to one address.
+ * reply commands) queued to this address's mailbox since `since`: the limit on replies to one
+ * mailbox. Its subaddresses count as the mailbox (`victim+1@`, `victim+2@` … are all
+ * `victim@`): each had a budget of its own, and fifty forged requests reached one inbox.
  */
 export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): number {
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = ?
-    AND lower(json_extract(payload, '$.message.to')) = ? AND created_at >= ?`).get(purpose, address.toLowerCase(), since.toISOString()) as { n: number };
-  return row.n;
+  const rows = db.prepare(`SELECT json_extract(payload, '$.message.to') AS recipient FROM jobs WHERE kind = 'mail'
+    AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`).all(purpose, since.toISOString()) as Array<{ recipient: unknown }>;
+  const mailbox = mailboxOf(address);
+  return rows.filter((row) => typeof row.recipient === 'string' && mailboxOf(row.recipient) === mailbox).length;
+}
+
+/** An address's mailbox: the local part without its `+tag`, in lower case, as is the domain. */
+function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, Math.max(at, 0)).toLowerCase();
+  return `${local.split('+')[0]}@${address.slice(at + 1).toLowerCase()}`;
 }

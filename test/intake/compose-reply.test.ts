@@ -24,6 +24,13 @@ describe('composeRejectionReply', () => {
     expect(reply.replyTo).toBeUndefined();
   });
 
+  it('defuses the links in the problems it quotes back: a forged sender\'s text reaches its victim inert', () => {
+    const problems = ['"Signer: your payroll is blocked, verify at https://evil.example/login or www.evil.example" has no address'];
+    const text = String(composeRejectionReply({ subject: 'x', messageId: '<m@x>' }, problems, FROM, { to: 'victim@corp.example' }).text);
+    expect(text).toContain('verify at https[:]//evil.example/login or www[.]evil.example');
+    expect(text).not.toMatch(/https:\/\/evil|www\.evil/);
+  });
+
   it('threads on a mail without References', async () => {
     const mail = await readFixture('fake-pdf.eml');
     const reply = composeRejectionReply(mail, ['contract.pdf is not a PDF file: save it as PDF'], FROM, { to: 'mark.otieno@corp.example' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BlobStore, sha256 } from '../../src/store/blobs.ts';
 import { hasEffect, listEvents, addEvent, countEventsWith } from '../../src/store/events.ts';
-import { dueJobs, enqueueJob, failJob, finishJob, retryJob } from '../../src/store/jobs.ts';
+import { countRepliesTo, dueJobs, enqueueJob, failJob, finishJob, retryJob } from '../../src/store/jobs.ts';
 import { findMessage, findMessageById, markMoved, recordMessage } from '../../src/store/messages.ts';
 import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { migrate, openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
@@ -91,6 +91,22 @@ describe('repositories', () => {
     finishJob(db, b, now);
     failJob(db, a, 'gave up', now);
     expect(dueJobs(db, new Date(now.getTime() + 10 * 60_000))).toEqual([]);
+  });
+
+  it('counts the replies to a mailbox, its subaddresses and any case included, within the window', () => {
+    const db = openMemoryDatabase();
+    const reply = (to: string, at: Date, purpose = 'reply') => enqueueJob(db, { kind: 'mail', payload: { purpose, message: { to } } }, at);
+    reply('victim@corp.example', now);
+    reply('Victim+1@Corp.Example', now);
+    reply('victim+2@corp.example', now);
+    reply('victim@corp.example', now, 'acknowledgement');
+    reply('victim+3@corp.example', new Date(now.getTime() - 2 * 3_600_000));
+    reply('other.victim@corp.example', now);
+    reply('victim@other.example', now);
+    const since = new Date(now.getTime() - 3_600_000);
+    expect(countRepliesTo(db, 'victim+99@corp.example', since)).toBe(3);
+    expect(countRepliesTo(db, 'VICTIM@corp.example', since, 'acknowledgement')).toBe(1);
+    expect(countRepliesTo(db, 'other.victim@corp.example', since)).toBe(1);
   });
 
   it('finds recorded effect intents', () => {
