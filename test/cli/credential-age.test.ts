@@ -116,7 +116,7 @@ credentials: {max_age_days: 30}
 
   // The rotation: the new password at the server (the old one is still accepted by then
   // at a real provider; Dovecot keeps one), in the credential file, check, reload, status.
-  world.dovecot.setPassword('sign', ROTATED_IMAP_PASSWORD);
+  await world.dovecot.setPassword('sign', ROTATED_IMAP_PASSWORD);
   await writeFile(secretFile, `${ROTATED_IMAP_PASSWORD}\n`);
   const before = await run('check');
   expect(before.stdout).toMatch(/^✓ IMAP request mailbox: logged in/m);

@@ -35,7 +35,7 @@ it('rotates the IMAP password on SIGHUP without a restart, and refuses a broken 
 
   // The rotation: the server takes a new password, the credential file gets it, then SIGHUP.
   const rotated = 'imap-pass-rotated-must-not-leak-77';
-  world.dovecot.setPassword('sign', rotated);
+  await world.dovecot.setPassword('sign', rotated);
   await writeFile(secretFile, `${rotated}\n`);
   daemon.child.kill('SIGHUP');
   await daemon.waitForLog('configuration reloaded');

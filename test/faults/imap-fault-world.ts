@@ -20,7 +20,7 @@ export interface ProxiedWorld {
 
 export interface ProxiedWorldOptions extends Pick<TcpProxyOptions, 'tls' | 'tap'> {
   /** Changes the world (config, Dovecot) before the daemon starts. */
-  prepare?(world: World): void;
+  prepare?(world: World): void | Promise<void>;
   /** Start the daemon in beforeAll (default true). */
   startDaemon?: boolean;
 }
@@ -34,7 +34,7 @@ export function useProxiedWorld(options: ProxiedWorldOptions = {}): () => Proxie
     proxied = { world, proxy };
     world.config.mailboxes.returns.port = world.dovecot.imapPort;
     world.config.mailboxes.requests.port = proxy.port;
-    options.prepare?.(world);
+    await options.prepare?.(world);
     if (options.startDaemon !== false) world.startDaemon();
   }, 30_000);
   reportOnFailure(() => proxied?.world);

@@ -22,7 +22,7 @@ it('logs in again once the configured password is valid on the server again', as
   expect(watcher.status().lastError).toMatchObject({ code: 'imap_auth_failed' });
   // Generous: under load a failed login alone takes Dovecot up to a second or two, then the backoff.
   const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login after the fix', timeoutMs: 20_000 });
-  dovecot.setPassword('rotated', PASSWORD);
+  await dovecot.setPassword('rotated', PASSWORD);
   await connected;
   await dovecot.deliver('rotated@corp.example', testMail('after-the-fix'));
   await waitFor(async () => (await dovecot.list('rotated', 'Processed')).length === 1, { what: 'the mail in Processed' });

@@ -16,7 +16,9 @@ const cert = createSelfSignedCert('localhost');
 const certDir = mkdtempSync(join(tmpdir(), 'signrelay-ca-'));
 writeFileSync(join(certDir, 'ca.pem'), cert.cert);
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
-const get = useProxiedWorld({ tls: cert, startDaemon: false, prepare: (world) => (world.config.mailboxes.requests.tls = true) });
+const get = useProxiedWorld({ tls: cert, startDaemon: false, prepare: (world) => {
+  world.config.mailboxes.requests.tls = true;
+} });
 
 it('refuses a self-signed certificate by default, naming tls_verify and the CA fix in the daemon log', async () => {
   const { world, proxy } = get();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { gidOf, oauth2PassdbArgs, renderDovecotConfig, uidOf, type DovecotOauth2Input } from './dovecot-config.ts';
 import { freePorts, PortTakenError, readFileOr, run, spawnDovecot, terminate } from './dovecot-process.ts';
+import { waitFor } from './wait-for.ts';
 
 const DOVEADM = 'doveadm';
 
@@ -39,7 +40,11 @@ export interface DovecotHandle {
   /** Deletes and re-creates the folder (INBOX: expunges it and sets a new UIDVALIDITY). */
   recreateMailbox(user: string, folder: string): Promise<{ before: string; after: string }>;
   /** Changes a user's password; Dovecot re-reads its passwd-file on the next login. */
-  setPassword(user: string, password: string): void;
+  /**
+   * Sets a user's password; resolves once Dovecot takes it. Its passwd-file is looked at again
+   * at most once a second, so a login in the second of the last lookup met the old password.
+   */
+  setPassword(user: string, password: string): Promise<void>;
   /** SIGTERM (drops every IMAP session), wait for exit, start again on the same ports and mail. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -148,9 +153,11 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
       }
       return { before, after: await handle.uidValidity(user, folder) };
     },
-    setPassword(user, password) {
+    async setPassword(user, password) {
       users[user] = password;
       writeUsers();
+      const taken = () => doveadm(['auth', 'test', '-x', 'service=imap', user, password]).then(() => true, () => false);
+      await waitFor(async () => (await taken()) || undefined, { what: `Dovecot to take ${user}'s new password` });
     },
     async restart() {
       await terminate(child);
