@@ -3,6 +3,10 @@
 // from the configuration is masked wherever it appears in a message or field — also
 // base64-encoded (basic auth), and any Basic/Bearer credential (maskSecrets).
 import winston from 'winston';
+import { escapeForTerminal, escapeJson } from './terminal-text.ts';
+
+/** Where winston keeps the finished line (triple-beam's MESSAGE). */
+const MESSAGE = Symbol.for('message');
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|authorization|api_?key|signature|cookie/i;
 const REDACTED = '[redacted]';
@@ -24,19 +28,31 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length);
   const redact = winston.format((info) => redactRecord(info, secrets) as winston.Logform.TransformableInfo)();
   const useJson = options.format === 'json' || (options.format !== 'text' && !process.stdout.isTTY);
+  // Every line is safe on a terminal: a log line quotes outside text (a mail's subject, a
+  // rejection's reason, a server's answer), whose escape sequences could set the window's
+  // title, clear the screen or move the cursor over what was printed (terminal-text.ts).
   const format = winston.format.combine(
     redact,
     winston.format.timestamp(),
     useJson ? winston.format.json() : winston.format.printf(({ timestamp, level, message, ...rest }) => {
-      const fields = Object.entries(rest).filter(([k]) => typeof k === 'string').map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields.length ? `  ${fields.join(' ')}` : ''}`;
+      const fields = Object.entries(rest).filter(([k]) => typeof k === 'string')
+        .map(([k, v]) => `${escapeForTerminal(k)}=${typeof v === 'string' ? escapeForTerminal(v) : escapeJson(JSON.stringify(v) ?? String(v))}`);
+      return `${String(timestamp)} ${level.padEnd(5)} ${escapeForTerminal(String(message))}${fields.length ? `  ${fields.join(' ')}` : ''}`;
     }),
+    ...(useJson ? [escapeJsonLine()] : []),
   );
   const transport = options.stream
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console();
   return winston.createLogger({ level: options.level ?? 'info', format, transports: [transport], silent: options.silent ?? false });
 }
+
+/** The JSON line winston made, with what JSON leaves raw (C1 controls, bidi and other format characters) escaped. */
+const escapeJsonLine = winston.format((info) => {
+  const line = (info as Record<symbol, unknown>)[MESSAGE];
+  if (typeof line === 'string') (info as Record<symbol, unknown>)[MESSAGE] = escapeJson(line);
+  return info;
+});
 
 export function redactRecord(value: unknown, secrets: string[], key = ''): unknown {
   if (key && SECRET_KEY_RE.test(key) && value !== undefined && value !== null && value !== '') return REDACTED;

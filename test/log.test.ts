@@ -19,6 +19,34 @@ describe('the logger', () => {
   });
 });
 
+describe('the logger on a terminal', () => {
+  /** One line logged in `format`, as written. */
+  async function logged(format: 'json' | 'text', message: string, fields: Record<string, unknown>): Promise<string> {
+    const stream = new PassThrough();
+    const chunks: string[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+    createLogger({ format, stream }).warn(message, fields);
+    await new Promise((r) => setImmediate(r));
+    return chunks.join('');
+  }
+  // A rejection's reason quoting a request line: set the title, clear the screen, go up a line and overwrite it.
+  const reason = 'Signer: x\x1b]0;PWNED\x07\x1b[2J\x1b[1A Signer accepted OK\r\nforged line \u009b2J \u202egnp.exe';
+
+  it('writes outside text in a text line escaped: one line, no control or format character reaches the terminal', async () => {
+    const line = await logged('text', `request rejected: ${reason}`, { reason, detail: { said: reason } });
+    expect(line.trimEnd().split('\n')).toHaveLength(1);
+    expect(line.trimEnd()).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    expect(line).toContain('request rejected: Signer: x\\x1b]0;PWNED\\x07\\x1b[2J');
+    expect(line).toContain('reason=Signer: x\\x1b]0;PWNED');
+  });
+
+  it('writes a JSON line that parses back to what was logged, C1 and bidi characters escaped', async () => {
+    const line = await logged('json', reason, { reason });
+    expect(line.trimEnd()).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    expect(JSON.parse(line)).toMatchObject({ message: reason, reason });
+  });
+});
+
 describe('maskSecrets', () => {
   const SECRETS = ['sn-pass-91c2', 'client-secret-77'];
   const b64 = (text: string, encoding: BufferEncoding = 'base64') => Buffer.from(text).toString(encoding);

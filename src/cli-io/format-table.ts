@@ -1,7 +1,7 @@
 // Aligned plain-text tables for people (`requests`, `status`, `show`): a header row, then
 // one row per item, columns separated by two spaces and padded to the widest cell; the last
 // column is not padded, so no line ends in spaces. Pure.
-import { escapeForTerminal } from './terminal-text.ts';
+import { escapeForTerminal } from '../terminal-text.ts';
 
 /** Cells are shown as given, escaped; null and undefined as "-". */
 export type Cell = string | number | null | undefined;

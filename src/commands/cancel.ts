@@ -4,7 +4,7 @@
 import { queueCancel } from '../completion/cancel-request.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { loadOperatorConfig } from '../cli-io/open-state.ts';
-import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';

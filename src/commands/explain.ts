@@ -10,7 +10,7 @@ import { decideFromSource, decideOversize, type RequestDecision } from '../intak
 import { intakePolicyFrom } from '../intake/intake-policy.ts';
 import { planStamps } from '../intake/stamp-plan.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
-import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 import { openStateReadOnly } from '../cli-io/open-state.ts';
 import type { Config } from '../config/schema.ts';
 import { explainReply } from '../conversation/explain-reply.ts';

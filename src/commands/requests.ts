@@ -3,7 +3,7 @@
 import { parseCommand } from '../cli-io/command-args.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
-import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
 import { listRequests } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';

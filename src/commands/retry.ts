@@ -4,7 +4,7 @@
 import { parseCommand } from '../cli-io/command-args.ts';
 import { loadOperatorConfig } from '../cli-io/open-state.ts';
 import { retryPlan } from '../cli-io/retry-plan.ts';
-import { jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';

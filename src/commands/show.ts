@@ -5,7 +5,7 @@ import { parseCommand } from '../cli-io/command-args.ts';
 import { describeEvent } from '../cli-io/describe-event.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
-import { escapeForTerminal, jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';

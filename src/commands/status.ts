@@ -7,7 +7,7 @@ import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
-import { escapeForTerminal, jsonForTerminal } from '../cli-io/terminal-text.ts';
+import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
