@@ -20,13 +20,23 @@ export interface HeaderAddresses {
   problem: string | null;
 }
 
-/** `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none. */
+/**
+ * A local part as mail is routed by it: a dot-atom (RFC 5322), without the old source-routing
+ * characters `%` and `!`. A quoted local part (`"x@evil.example"@corp.example`) or
+ * `x%evil.example@corp.example` matches `*@corp.example`, and a relay that honours such
+ * routing forwards a reply to it out of the domain.
+ */
+const LOCAL_PART_RE = /^[\p{L}\p{N}#$&'*+\-/=?^_`{|}~]+(?:\.[\p{L}\p{N}#$&'*+\-/=?^_`{|}~]+)*$/u;
+
+/** `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none, or a local part that routes elsewhere. */
 export function asciiAddress(address: string): string | null {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return null;
+  const local = address.slice(0, at).trim();
+  if (!LOCAL_PART_RE.test(local)) return null;
   const domain = domainToASCII(address.slice(at + 1).trim());
   if (domain === '' || !validIdnaLabels(domain)) return null;
-  return `${address.slice(0, at).trim()}@${domain}`.toLowerCase();
+  return `${local}@${domain}`.toLowerCase();
 }
 
 /** Every `xn--` label must really be punycode, and come back the same from its Unicode form. */

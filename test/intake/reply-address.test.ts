@@ -50,6 +50,13 @@ describe('addresses as they came', () => {
     expect(headerAddresses(await raw('From: a@corp.example\r\nFrom: b@evil.example'), 'from').problem).toBe('the mail has 2 From fields');
   });
 
+  it('refuses a From whose local part routes elsewhere: no reply goes to it, and no allow-list lets it in', async () => {
+    const mail = await raw('From: "evil@attacker.example"@corp.example');
+    expect(headerAddresses(mail, 'from').problem).toMatch(/^the From address .* is not a usable address$/);
+    expect(isSenderAllowed('"evil@attacker.example"@corp.example', ['*@corp.example'])).toBe(false);
+    expect(isSenderAllowed('evil%attacker.example@corp.example', ['*@corp.example'])).toBe(false);
+  });
+
   it('keeps a real internationalised domain, compared in ASCII form on both sides', async () => {
     const mail = await raw('From: Jörg <joerg@xn--mnchen-3ya.de>\r\nReply-To: team@münchen.de');
     expect(headerAddresses(mail, 'from')).toEqual({ addresses: ['joerg@xn--mnchen-3ya.de'], problem: null });
@@ -62,6 +69,15 @@ describe('addresses as they came', () => {
     ['Ann@Corp.Example', 'ann@corp.example'],
     ['a@xn--corp-', null],
     ['no-at-sign', null],
+    ['"evil@attacker.example"@corp.example', null],
+    ['evil@attacker.example@corp.example', null],
+    ['evil%attacker.example@corp.example', null],
+    ['attacker.example!evil@corp.example', null],
+    ['.ann@corp.example', null],
+    ['ann..lee@corp.example', null],
+    ['ann.lee+hr@corp.example', 'ann.lee+hr@corp.example'],
+    ["o'brien@corp.example", "o'brien@corp.example"],
+    ['jörg@xn--mnchen-3ya.de', 'jörg@xn--mnchen-3ya.de'],
   ])('asciiAddress(%j) = %j', (address, ascii) => {
     expect(asciiAddress(address)).toBe(ascii);
   });

@@ -23,10 +23,12 @@ const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a
 
 const SUBJECT = 'Offer \x1b]0;pwned\x07 \x1b[31mRED \u009b2J RITM0010001';
 const SUBJECT_SHOWN = String.raw`Offer \x1b]0;pwned\x07 \x1b[31mRED \x9b2J RITM0010001`;
-// The address parser drops the ESC from the quoted local part but keeps the override.
-const FROM = 'Helen Officer <"helen.\x1b[31mofficer\u202e"@corp.example>';
-const REQUESTER = '"helen.[31mofficer\u202e"@corp.example';
-const REQUESTER_SHOWN = String.raw`"helen.[31mofficer\u202e"@corp.example`;
+// The requester's address carries no control: a From whose local part is not a dot-atom
+// (a quoted one could hide an ESC or an override) is refused (mail-address.ts). Its display
+// name carries them instead, which the commands never show; the address is shown as it is.
+const FROM = 'Helen \x1b[31mOfficer\u202e <helen.officer@corp.example>';
+const REQUESTER = 'helen.officer@corp.example';
+const REQUESTER_SHOWN = REQUESTER;
 const SIGNER_SHOWN = String.raw`Ann \x1b[8m\u202eLee\x9b <ann.lee@example.com>`;
 // Provider text: mail headers lose a CR on the way (the encoder folds it to a space), an
 // API answer does not.
@@ -88,7 +90,7 @@ describe('outside text in the operator commands', () => {
     expect(show.stdout).toMatch(new RegExp(`^\\d+ +submit +pending +1 +\\S+ \\S+ +.*${escapeRegExp(PROVIDER_SHOWN)}`, 'm'));
   });
 
-  it('requests keeps its table aligned with the escaped requester', async () => {
+  it('requests keeps its table aligned', async () => {
     const list = await operator(runRequestsCommand, []);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).not.toMatch(RAW_CONTROL);
