@@ -18,6 +18,32 @@ export interface PdfTextOptions {
 }
 
 export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions = {}): Promise<string[]> {
+  return (await extractPdfReadings(bytes, { ...options, otherReadings: false })).pages;
+}
+
+export interface PdfReadings {
+  /** Each page's text in the order the page draws it (pdf.js's reading, as the simulator's). */
+  pages: string[];
+  /**
+   * Other ways a reader may take the same text (with `otherReadings`, else empty): each page's
+   * text in the order it stands on the page — lines top to bottom, each left to right, as
+   * poppler's pdftotext and position-sorting extractors read — and the text its annotations
+   * show (a FreeText box, a form field's value), which such readers take too. A document can
+   * draw `Recipient.C,…]` first and `[!` to its left afterwards: in drawing order no tag, by
+   * position a tag.
+   */
+  byPosition: string[];
+  annotations: string[];
+}
+
+interface PlacedText {
+  str: string;
+  x: number;
+  y: number;
+  height: number;
+}
+
+export async function extractPdfReadings(bytes: Uint8Array, options: PdfTextOptions & { otherReadings: boolean }): Promise<PdfReadings> {
   // pdfjs takes ownership of (and detaches) the buffer it is given: pass a copy.
   const task = getDocument({
     data: new Uint8Array(bytes),
@@ -29,23 +55,48 @@ export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions 
   try {
     const doc = await task.promise;
     options.onPageCount?.(doc.numPages);
-    const pages: string[] = [];
+    const readings: PdfReadings = { pages: [], byPosition: [], annotations: [] };
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       if (options.onPageRef) options.onPageRef(page.ref ? `${page.ref.num} ${page.ref.gen}` : '');
       const content = await page.getTextContent();
       const parts: string[] = [];
+      const placed: PlacedText[] = [];
       for (const item of content.items) {
         if ('str' in item) {
           parts.push(item.str);
           if (item.hasEOL) parts.push('\n');
+          if (item.str !== '') placed.push({ str: item.str, x: item.transform[4] as number, y: item.transform[5] as number, height: Math.abs(item.height) });
         }
       }
-      pages.push(parts.join(''));
+      readings.pages.push(parts.join(''));
+      if (options.otherReadings) {
+        readings.byPosition.push(textByPosition(placed));
+        const annotations = await page.getAnnotations({ intent: 'display' }) as Array<{ textContent?: unknown }>;
+        readings.annotations.push(annotations.flatMap((a) => (Array.isArray(a.textContent) ? [a.textContent.join('\n')] : [])).join('\n'));
+      }
       page.cleanup();
     }
-    return pages;
+    return readings;
   } finally {
     await task.destroy();
   }
+}
+
+/**
+ * The page's text lines top to bottom, each left to right: pieces whose baselines are within
+ * half a line's height of each other are one line. Pieces are joined as they are (pdf.js puts
+ * the spaces a gap stands for into the pieces), so text drawn in pieces reads as it does in
+ * drawing order.
+ */
+export function textByPosition(placed: readonly PlacedText[]): string {
+  const sorted = [...placed].sort((a, b) => b.y - a.y || a.x - b.x);
+  const lines: PlacedText[][] = [];
+  for (const piece of sorted) {
+    const line = lines.at(-1);
+    const tolerance = Math.max(1, 0.5 * Math.max(piece.height, line?.[0]?.height ?? 0));
+    if (line && Math.abs(line[0]!.y - piece.y) <= tolerance) line.push(piece);
+    else lines.push([piece]);
+  }
+  return lines.map((line) => line.sort((a, b) => a.x - b.x).map((piece) => piece.str).join('')).join('\n');
 }

@@ -1,6 +1,6 @@
 // Every piece of text in a document that a signing service could take for a smart tag,
 // found as leniently as any reader might: after NFKC (fullwidth `［！` is `[!`), with
-// invisible format characters dropped, `[` and `!` apart by spaces or a line break, the
+// invisible format and other ignorable characters dropped, combining marks on `[` and `!` passed over, `[` and `!` apart by spaces or a line break, the
 // family name in any case and even spread over lines. Pure: the text comes from
 // extract-text.ts.
 //
@@ -23,8 +23,12 @@ export interface OwnSigner extends Signer {
 
 /** How far a tag may run before its `]`: an unterminated `[!` is still reported, cut here. */
 const MAX_TAG_CHARS = 300;
-const FORMAT_CHARS_RE = /\p{Cf}/gu;
-const TAG_START_RE = /\[\s*!\s*(?=\p{L})/gu;
+// Invisible format characters, and the other characters a reader may ignore (the combining
+// grapheme joiner, variation selectors, Hangul fillers): `[!\u034FRecipient` is `[!Recipient`.
+const FORMAT_CHARS_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+// A combining mark on the `[` or the `!` (which NFKC cannot compose away) is one a reader
+// that drops diacritics drops too.
+const TAG_START_RE = /\[[\s\p{M}]*![\s\p{M}]*(?=\p{L})/gu;
 const FAMILY_RE = /^\[!((?:\p{L}\s*)+)/u;
 const SIGN_RE = /^\[!sign\.(\d{1,3})(?:\.[a-z0-9]+)?,([^,\]]*),([^,\]]*),([^,\]]+)\]$/i;
 
@@ -50,7 +54,7 @@ export function findTags(text: string): FoundTag[] {
 
 /** `[ ! Sign . 1 , Ann , Lee ,\n a@b ]` → `[!Sign.1,Ann,Lee,a@b]`; spaces inside a name stay. */
 function normaliseTag(raw: string): string {
-  return raw.replace(/\s+/g, ' ').replace(/ ?([[\]!.,]) ?/g, '$1').trim();
+  return raw.replace(/([[!])[\s\p{M}]*\p{M}/gu, '$1').replace(/\s+/g, ' ').replace(/ ?([[\]!.,]) ?/g, '$1').trim();
 }
 
 /** A sign tag's signer, or undefined when it is not a well-formed `[!Sign.N,First,Last,email]`. */

@@ -27,7 +27,7 @@ import { SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
-import { extractPdfText } from './extract-text.ts';
+import { extractPdfReadings, extractPdfText, type PdfReadings } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
@@ -161,10 +161,13 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
-  const texts = await readText(stamped, fileName, (ref) => read.push(ref));
+  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref));
+  const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
-  checkTags(texts.join('\n'), [...own.map((t) => t.text), ...tags.drawn], fileName);
+  const expected = [...own.map((t) => t.text), ...tags.drawn];
+  checkTags(texts.join('\n'), expected, fileName);
+  checkOtherReadings(readings, expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -196,6 +199,28 @@ async function readText(bytes: Uint8Array, fileName: string | undefined, onPageR
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
   }
+}
+
+/** The stamped file's text read as a signing service may read it (extract-text.ts extractPdfReadings); what pdf.js cannot read is a refusal. */
+async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void): Promise<PdfReadings> {
+  try {
+    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true });
+  } catch (err) {
+    throw pdfJsRefusal(err, fileName);
+  }
+}
+
+/**
+ * Read by position on the page, or from what its annotations show, the text holds no tag
+ * but the expected ones: a tag hidden from the drawing-order reading (its `[!` drawn after
+ * the rest, to its left; or only in a FreeText annotation) is refused like any other.
+ * (Missing tags are not judged here: text drawn in an odd order may read apart by position,
+ * and the drawing-order check above already found each.)
+ */
+function checkOtherReadings(readings: PdfReadings, expected: readonly string[], fileName: string | undefined): void {
+  const known = new Set(expected);
+  const hidden = [...new Set(findTags([...readings.byPosition, ...readings.annotations].join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
+  if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page or from its annotations`);
 }
 
 /** The text holds exactly the expected tags, or the stamp is refused. */

@@ -10,6 +10,10 @@ describe('findTags', () => {
     ['split over lines', '[\n!Sign.1,Mal,\nLory,mal@x.example\n]', 'sign', '[!Sign.1,Mal,Lory,mal@x.example]'],
     ['fullwidth brackets and bang', '［！Recipient.C,Eve,Evil,eve@x.example］', 'recipient', '[!Recipient.C,Eve,Evil,eve@x.example]'],
     ['a zero-width space between [ and !', '[\u200b!Sign.1,A,B,a@x.example]', 'sign', '[!Sign.1,A,B,a@x.example]'],
+    ['a combining grapheme joiner after the !', '[!\u034fRecipient.C,E,V,e@x.example]', 'recipient', '[!Recipient.C,E,V,e@x.example]'],
+    ['a variation selector after the [', '[\ufe0f!Recipient.C,E,V,e@x.example]', 'recipient', '[!Recipient.C,E,V,e@x.example]'],
+    ['a Hangul filler between [ and !', '[\u3164!Sign.1,A,B,a@x.example]', 'sign', '[!Sign.1,A,B,a@x.example]'],
+    ['a combining accent on the [', '[\u0301!Recipient.C,E,V,e@x.example]', 'recipient', '[!Recipient.C,E,V,e@x.example]'],
     ['a family spread over lines', '[!Re\ncipient.C,E,V,e@x.example]', 'recipient', '[!Re cipient.C,E,V,e@x.example]'],
     ['another family', '[!Witness.1,W,X,w@x.example]', 'witness', '[!Witness.1,W,X,w@x.example]'],
   ])('finds a tag %s', (_, text, family, normalised) => {

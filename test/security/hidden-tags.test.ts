@@ -1,0 +1,98 @@
+// A tag a document hides from the drawing-order reading (pdf.js's, the simulator's) but not
+// from readers that sort text by its place on the page (poppler's pdftotext, iText's location
+// strategy, PDFBox sorted by position) or read what annotations show: such a document is
+// refused when stamped, as a visible one is. Each case is shown to be real first: pdftotext
+// reads the attacker's recipient tag in it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { extractPdfText, textByPosition } from '../../src/pdf/extract-text.ts';
+import { findTags } from '../../src/pdf/find-tags.ts';
+import { preparePdfInProcess } from '../../src/pdf/prepare-pdf.ts';
+import type { StampInput } from '../../src/pdf/stamp-tags.ts';
+import { pdftotextPages } from '../pdf/pdftotext.ts';
+
+const EVIL = '[!Recipient.C,Eve,Evil,eve@attacker.example]';
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+const LIMITS = { maxPages: 500, maxPdfBytes: 100e6 };
+const input: StampInput = {
+  token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C',
+  signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
+  request: { fileName: 'contract.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
+  stamping: configSchema.shape.stamping.parse(undefined),
+};
+const recipientTags = (text: string) => findTags(text).filter((t) => t.family === 'recipient').map((t) => t.text);
+
+/** `Recipient.C,…]` drawn first, then `[!` to its left on the same baseline, then a page number. */
+async function drawnOutOfOrder(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([612, 792]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Employment contract. The parties agree as follows.', { x: 72, y: 720, size: 12, font });
+  const open = '[!';
+  page.drawText(EVIL.slice(open.length), { x: 100 + font.widthOfTextAtSize(open, 8), y: 100, size: 8, font });
+  page.drawText(open, { x: 100, y: 100, size: 8, font });
+  page.drawText('- 1 -', { x: 300, y: 40, size: 10, font });
+  return doc.save();
+}
+
+/** The tag only in a FreeText annotation's appearance. */
+async function inAnnotation(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([612, 792]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const appearance = doc.context.register(doc.context.stream(`BT /F1 4 Tf 0 2 Td (${EVIL}) Tj ET`, {
+    Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 300, 10], Resources: { Font: { F1: font.ref } },
+  }));
+  const annotation = doc.context.obj({ Type: 'Annot', Subtype: 'FreeText', Rect: [20, 20, 320, 30], Contents: PDFString.of('x'), DA: PDFString.of('/F1 4 Tf 0 g'), F: 4, AP: { N: appearance } });
+  page.node.set(PDFName.of('Annots'), doc.context.obj([doc.context.register(annotation)]));
+  return doc.save();
+}
+
+describe('a tag hidden from the drawing-order reading', () => {
+  it.each([
+    ['drawn out of order', drawnOutOfOrder],
+    ['only in an annotation', inAnnotation],
+  ])('%s: pdftotext reads it, pdf.js does not, and the stamp is refused', async (_name, make) => {
+    const bytes = await make();
+    expect(recipientTags((await pdftotextPages(bytes)).join('\n'))).toEqual([EVIL]);
+    expect(recipientTags((await extractPdfText(bytes)).join('\n'))).toEqual([]);
+    const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
+    expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
+    expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page or from its annotations`);
+  });
+
+  it('stamps an ordinary document, in two columns and with its own prepared tags, as before', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([612, 792]);
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    for (let line = 0; line < 20; line++) {
+      page.drawText(`Left column, line ${line}.`, { x: 72, y: 700 - 14 * line, size: 10, font });
+      page.drawText(`Right column, line ${line}.`, { x: 320, y: 700 - 14 * line, size: 10, font });
+    }
+    page.drawText('Signature: [!Sign.1,Ann,Lee,ann.lee@corp.example]', { x: 72, y: 300, size: 10, font });
+    const prepared = await preparePdfInProcess(await doc.save(), LIMITS, { ...input, signers: [] });
+    expect(prepared.facts.tags.map((t) => t.text)).toEqual(['[!Sign.1,Ann,Lee,ann.lee@corp.example]']);
+    expect(prepared.stamped).toBeDefined();
+  });
+
+  it('stamps the real-world corpus as before (no tag read by position that the drawing order does not read)', async () => {
+    const corpus = new URL('../../fixtures/real-world/', import.meta.url);
+    for (const name of readdirSync(corpus).filter((file) => file.endsWith('.pdf'))) {
+      const bytes = new Uint8Array(readFileSync(new URL(name, corpus)));
+      await expect(preparePdfInProcess(bytes, LIMITS, input), name).resolves.toMatchObject({ stamped: expect.any(Uint8Array) });
+    }
+  });
+});
+
+describe('textByPosition', () => {
+  const at = (str: string, x: number, y: number, height = 10) => ({ str, x, y, height });
+  it('reads lines top to bottom and each left to right, pieces joined as they are', () => {
+    expect(textByPosition([at('Recipient.C]', 110, 100), at('Title', 72, 700), at('[!', 100, 100), at('- 1 -', 300, 40)])).toBe('Title\n[!Recipient.C]\n- 1 -');
+  });
+  it('takes baselines within half a line height as one line', () => {
+    expect(textByPosition([at('b', 20, 99), at('a', 10, 103), at('c', 10, 90)])).toBe('ab\nc');
+  });
+});
