@@ -43,7 +43,17 @@ interface PlacedText {
   height: number;
 }
 
-export async function extractPdfReadings(bytes: Uint8Array, options: PdfTextOptions & { otherReadings: boolean }): Promise<PdfReadings> {
+export interface ReadingOptions extends PdfTextOptions {
+  otherReadings: boolean;
+  /**
+   * The pages (from 1) whose annotations may show text (a FreeText box, a form field): only
+   * theirs are read, as reading a page's annotations parses every one of them (a LaTeX
+   * document's hundreds of links cost a third more than the text itself).
+   */
+  annotationPages?: ReadonlySet<number>;
+}
+
+export async function extractPdfReadings(bytes: Uint8Array, options: ReadingOptions): Promise<PdfReadings> {
   // pdfjs takes ownership of (and detaches) the buffer it is given: pass a copy.
   const task = getDocument({
     data: new Uint8Array(bytes),
@@ -72,7 +82,7 @@ export async function extractPdfReadings(bytes: Uint8Array, options: PdfTextOpti
       readings.pages.push(parts.join(''));
       if (options.otherReadings) {
         readings.byPosition.push(textByPosition(placed));
-        const annotations = await page.getAnnotations({ intent: 'display' }) as Array<{ textContent?: unknown }>;
+        const annotations = options.annotationPages?.has(n) === false ? [] : await page.getAnnotations({ intent: 'display' }) as Array<{ textContent?: unknown }>;
         readings.annotations.push(annotations.flatMap((a) => (Array.isArray(a.textContent) ? [a.textContent.join('\n')] : [])).join('\n'));
       }
       page.cleanup();

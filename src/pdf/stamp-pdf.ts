@@ -22,7 +22,7 @@
 //
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
-import { PDFDocument } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
@@ -161,7 +161,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
-  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref));
+  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref), pagesShowingAnnotationText(doc));
   const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
@@ -202,12 +202,31 @@ async function readText(bytes: Uint8Array, fileName: string | undefined, onPageR
 }
 
 /** The stamped file's text read as a signing service may read it (extract-text.ts extractPdfReadings); what pdf.js cannot read is a refusal. */
-async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void): Promise<PdfReadings> {
+async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void, annotationPages: ReadonlySet<number>): Promise<PdfReadings> {
   try {
-    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true });
+    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true, annotationPages });
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
   }
+}
+
+/** Annotations whose text pdf.js reads: a FreeText box's, a form field's (a widget). */
+const TEXT_ANNOTATIONS = new Set(['FreeText', 'Widget']);
+
+/** The pages (from 1) with an annotation that may show text. */
+function pagesShowingAnnotationText(doc: PDFDocument): Set<number> {
+  const pages = new Set<number>();
+  doc.getPages().forEach((page, i) => {
+    // Looked up by hand: a damaged entry (not a dict, no name) is passed over, not thrown.
+    const annots = page.node.lookup(PDFName.of('Annots'));
+    if (!(annots instanceof PDFArray)) return;
+    for (let k = 0; k < annots.size(); k++) {
+      const annotation = annots.lookup(k);
+      const subtype = annotation instanceof PDFDict ? annotation.lookup(PDFName.of('Subtype')) : undefined;
+      if (subtype instanceof PDFName && TEXT_ANNOTATIONS.has(subtype.decodeText())) pages.add(i + 1);
+    }
+  });
+  return pages;
 }
 
 /**
