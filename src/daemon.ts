@@ -125,7 +125,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
     retryBaseMs: options.retryBaseMs,
     concurrency: config.concurrency.jobs,
     handlers: {
-      submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }) }),
+      submit: createSubmitHandler({
+        db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }),
+        returnsCaughtUp: () => watchers[RETURNS_MAILBOX]?.status().state === 'idle',
+      }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
       cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider) }),

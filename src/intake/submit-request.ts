@@ -27,6 +27,11 @@ export interface SubmitDeps {
   provider: SigningProvider;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Whether the return mailbox is read to its end now (its watcher in IDLE after its
+   * catch-up): a lost send's notice, had it come, would have been read. Absent: taken as yes.
+   */
+  returnsCaughtUp?: () => boolean;
 }
 
 /**
@@ -131,10 +136,12 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     const intentAt = lastSendIntentAt(requestId);
     if (intentAt !== undefined) {
       // A send was attempted and its outcome is unknown: ask before sending again.
-      const waitingSince = Math.max(intentAt, startedAt);
-      const found = await deps.provider.findSent({
-        ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting: now().getTime() - waitingSince < sendNoticeWaitMs(deps.config),
-      });
+      const waitEnds = Math.max(intentAt, startedAt) + sendNoticeWaitMs(deps.config);
+      // Past the wait, a notice not read yet is taken as never sent only while the return
+      // mailbox is read to its end: its watcher down (or still catching up) for the whole wait
+      // would have left the notice unread, and the order would be sent twice.
+      const stillWaiting = now().getTime() < waitEnds || deps.returnsCaughtUp?.() === false;
+      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting });
       if (found) {
         deps.db.transaction(() => {
           setSendResult(deps.db, requestId, found);

@@ -89,8 +89,8 @@ function provider(asked: FindSentInput[]): SigningProvider {
 
 const job = (requestId: string) => ({ id: 1, kind: 'submit', requestId, payload: {}, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '' }) as JobRow;
 
-function handler(wait: number | undefined, asked: FindSentInput[]) {
-  return createSubmitHandler({ db, blobs: new BlobStore(dataDir), config: config(wait), provider: provider(asked), logger: silentLogger(), now });
+function handler(wait: number | undefined, asked: FindSentInput[], returnsCaughtUp?: () => boolean) {
+  return createSubmitHandler({ db, blobs: new BlobStore(dataDir), config: config(wait), provider: provider(asked), logger: silentLogger(), now, returnsCaughtUp });
 }
 
 describe('a send whose answer was lost, without a notice', () => {
@@ -118,6 +118,22 @@ describe('a send whose answer was lost, without a notice', () => {
     await submit.run(job(id));
     expect(asked.map((a) => a.stillWaiting)).toEqual([true, true, false]);
     expect(listEvents(db, id).filter((e) => e.detail?.effect === 'send' && e.detail.phase === 'done')).toHaveLength(1);
+  });
+
+  it('past the wait, keeps waiting while the return mailbox is not read to its end (its watcher down), then sends once', async () => {
+    const id = lostSend();
+    const asked: FindSentInput[] = [];
+    let caughtUp = false;
+    const submit = handler(undefined, asked, () => caughtUp);
+    clock += 16 * MINUTE;
+    await expect(submit.run(job(id))).rejects.toThrow('not known yet');
+    clock += 60 * MINUTE; // the return mailbox still unreachable an hour on: no second order
+    await expect(submit.run(job(id))).rejects.toThrow('not known yet');
+    caughtUp = true; // read to its end, and no notice in it
+    await submit.run(job(id));
+    expect(asked.map((a) => a.stillWaiting)).toEqual([true, true, false]);
+    expect(listEvents(db, id).filter((e) => e.detail?.effect === 'send' && e.detail.phase === 'intent')).toHaveLength(2);
+    expect(getRequest(db, id)?.state).toBe('sent');
   });
 
   it('takes provider.send_notice_wait_seconds', async () => {
