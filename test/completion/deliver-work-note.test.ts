@@ -89,10 +89,10 @@ function dyingAround(s: Setup, moment: 'before' | 'after'): ServiceNowApi {
 }
 
 describe('the work note of a REST delivery', () => {
-  it('a PATCH refused with 503 is recorded as failed and the retry adds the note, once', async () => {
+  it('a PATCH refused (429, rate-limited) is recorded as failed and the retry adds the note, once', async () => {
     const s = setup = await start();
-    s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 503 });
-    expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_unavailable' });
+    s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 429, retryAfter: 1 });
+    expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_rate_limited' });
     expect(notePhases(s)).toEqual(['intent', 'failed']);
     expect(notes(s)).toHaveLength(0);
 
@@ -103,6 +103,18 @@ describe('the work note of a REST delivery', () => {
     expect(notePhases(s)).toEqual(['intent', 'failed', 'intent', 'done']);
     expect(journalReads(s)).toHaveLength(0); // a refusal is no unknown: no need to look
     expect(s.sim.records[0]!.attachments).toHaveLength(1);
+  });
+
+  it('a PATCH answered 503 (a proxy may say so after the instance took it) is settled from the journal before the note is added, once', async () => {
+    const s = setup = await start();
+    s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 503 });
+    expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_unavailable' });
+    expect(notePhases(s)).toEqual(['intent']);
+    await deliver(s); // the job's retry: looks first, finds no note, adds it
+    await deliver(s);
+    expect(notes(s)).toHaveLength(1);
+    expect(journalReads(s)).toHaveLength(1);
+    expect(notePhases(s).at(-1)).toBe('done');
   });
 
   it('an intent without a result, the note already in the journal: not added again', async () => {
