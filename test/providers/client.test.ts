@@ -59,6 +59,17 @@ describe('round trip', () => {
     expect((await extractPdfText(signed)).join('\n')).toContain('Signed by Ånn Lée <ann.lee@example.com>');
   });
 
+  it('sends signers\' names as one plain line each: no control, override or zero-width character reaches the invitation', async () => {
+    const { sim, client } = await setup();
+    const { reference } = await upload(client);
+    await client.send({
+      ...sendOf([reference]), dueAt: new Date(Date.now() + 86_400_000), packageName: 'x',
+      signers: [{ firstName: 'Ann\u202e\u200b', lastName: '\x1b[8mLee\r\nCEO', email: 'ann.lee@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob.stone@example.com' }],
+    });
+    const send = sim.calls.filter((c) => c.path.endsWith('/SmartTag/Send')).at(-1)!;
+    expect((send.body as { Signers: unknown[] }).Signers[0]).toEqual({ FirstName: 'Ann', LastName: '[8mLee CEO', Email: 'ann.lee@example.com' });
+  });
+
   it('omits Signers when the request names none (the tags stand)', async () => {
     const { sim, client } = await setup();
     const { reference } = await upload(client);

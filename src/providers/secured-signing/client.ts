@@ -9,6 +9,7 @@ import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, 
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
 import { badResponse } from './classify-error.ts';
 import { isSignrelayError, SignrelayError } from '../../errors.ts';
+import { quoteOutside } from '../../outside-text.ts';
 import { isPdfContent } from '../../pdf/is-pdf.ts';
 import { jsonBody } from '../../http/network-failure.ts';
 import { nonEmpty } from '../../http/streamed-bodies.ts';
@@ -17,6 +18,9 @@ import { documentStatusFrom } from './document-status.ts';
 import { resolveEndpoints } from './endpoints.ts';
 import { createTokenManager, type TokenManager, type TokenStore } from './oauth.ts';
 import { securedSigningTraits } from './traits.ts';
+
+/** The longest a signer's first or last name is sent. */
+const MAX_NAME_CHARS = 80;
 
 export interface SecuredSigningClientOptions {
   config: SecuredSigningConfig;
@@ -104,7 +108,9 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       // transliterated name (the tag font cannot draw every script), the invitation must
       // carry the real one. With no signers the document's own tags stand as they are.
       if (input.signers.length > 0) {
-        body.Signers = input.signers.map((s) => ({ FirstName: s.firstName, LastName: s.lastName, Email: s.email }));
+        // Names came from a mail or a PDF: one line each, bounded, without control or format
+        // characters (an override or an ESC would reach the invitation and the signature).
+        body.Signers = input.signers.map((s) => ({ FirstName: quoteOutside(s.firstName, MAX_NAME_CHARS), LastName: quoteOutside(s.lastName, MAX_NAME_CHARS), Email: s.email }));
       }
       const answer = await callApi(ctx, { operation, method: 'POST', path: '/SmartTag/Send', json: body, effect: true });
       if (!Array.isArray(parseJson(answer, true))) throw badResponse(answer.what, 'expected a list of documents', undefined, { effect: true });
