@@ -27,6 +27,7 @@ import { SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
+import { actualTexts } from './actual-text.ts';
 import { extractPdfReadings, extractPdfText, type PdfReadings } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
@@ -159,6 +160,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
+  const replacements = actualTexts(doc);
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
   const readings = await readStamped(stamped, fileName, (ref) => read.push(ref), pagesShowingAnnotationText(doc));
@@ -167,7 +169,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);
-  checkOtherReadings(readings, expected, fileName);
+  checkOtherReadings({ ...readings, annotations: [...readings.annotations, ...replacements] }, expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -230,8 +232,8 @@ function pagesShowingAnnotationText(doc: PDFDocument): Set<number> {
 }
 
 /**
- * Read by position on the page, or from what its annotations show, the text holds no tag
- * but the expected ones: a tag hidden from the drawing-order reading (its `[!` drawn after
+ * Read by position on the page, from what its annotations show, or from its replacement texts
+ * (actual-text.ts), the text holds no tag but the expected ones: a tag hidden from the drawing-order reading (its `[!` drawn after
  * the rest, to its left; or only in a FreeText annotation) is refused like any other.
  * (Missing tags are not judged here: text drawn in an odd order may read apart by position,
  * and the drawing-order check above already found each.)
@@ -239,7 +241,7 @@ function pagesShowingAnnotationText(doc: PDFDocument): Set<number> {
 function checkOtherReadings(readings: PdfReadings, expected: readonly string[], fileName: string | undefined): void {
   const known = new Set(expected);
   const hidden = [...new Set(findTags([...readings.byPosition, ...readings.annotations].join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
-  if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page or from its annotations`);
+  if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
 }
 
 /** The text holds exactly the expected tags, or the stamp is refused. */

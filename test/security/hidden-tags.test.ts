@@ -51,17 +51,38 @@ async function inAnnotation(): Promise<Uint8Array> {
   return doc.save();
 }
 
+/** A dot drawn in marked content whose replacement text (/ActualText) is the tag; `hex`: as a UTF-16 hex string, inside a form. */
+async function inActualText(hex = false): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([612, 792]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const fontName = page.node.normalizedEntries().Font.keys()[0]!.asString();
+  const text = hex ? `<FEFF${Buffer.from(EVIL, 'utf16le').swap16().toString('hex')}>` : `(${EVIL})`;
+  const marked = `/Span << /ActualText ${text} >> BDC BT ${fontName} 4 Tf 20 20 Td (.) Tj ET EMC`;
+  if (!hex) {
+    page.node.addContentStream(doc.context.register(doc.context.flateStream(marked)));
+  } else {
+    const form = doc.context.register(doc.context.flateStream(marked, { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 612, 792], Resources: { Font: { [fontName.slice(1)]: font.ref } } }));
+    const name = page.node.newXObject('Fx', form);
+    page.node.addContentStream(doc.context.register(doc.context.flateStream(`q ${name.asString()} Do Q`)));
+  }
+  return doc.save();
+}
+
 describe('a tag hidden from the drawing-order reading', () => {
   it.each([
     ['drawn out of order', drawnOutOfOrder],
     ['only in an annotation', inAnnotation],
+    ['only in a replacement text (/ActualText)', () => inActualText()],
+    ['only in a replacement text in UTF-16, inside a form', () => inActualText(true)],
   ])('%s: pdftotext reads it, pdf.js does not, and the stamp is refused', async (_name, make) => {
     const bytes = await make();
     expect(recipientTags((await pdftotextPages(bytes)).join('\n'))).toEqual([EVIL]);
     expect(recipientTags((await extractPdfText(bytes)).join('\n'))).toEqual([]);
     const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
     expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
-    expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page or from its annotations`);
+    expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
   });
 
   it('stamps an ordinary document, in two columns and with its own prepared tags, as before', async () => {
