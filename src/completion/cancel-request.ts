@@ -5,6 +5,7 @@
 // queued with the transition, and the requester a notice (the reason in both is made inert
 // and bounded, like any outside text on a record: record-notes.ts). Run by the daemon's
 // serial job runner, so it never races a submit job that is uploading or sending.
+import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
@@ -14,9 +15,9 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
-import { addEvent, hasEffect } from '../store/events.ts';
+import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, setSendResult, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
@@ -36,6 +37,40 @@ export interface CancelDeps {
 export function createCancelHandler(deps: CancelDeps): JobHandler {
   const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
+
+  /**
+   * A send whose answer was lost may have created the signing order: before withdrawing, the
+   * provider is asked (with the order ids its mails to the return address named), and a send
+   * it confirms is recorded, so its order is withdrawn. True when it stays unknown: a provider
+   * that withdraws by order id (Signicat) could not withdraw it.
+   */
+  async function settleLostSend(requestId: string): Promise<boolean> {
+    if (!deps.provider.capabilities.cancel || lastEffectPhase(deps.db, requestId, 'send') !== 'intent') return false;
+    const request = getRequest(deps.db, requestId)!;
+    const documentReferences = getDocuments(deps.db, requestId).flatMap((d) => (d.providerRef ? [d.providerRef] : []));
+    const found = await deps.provider.findSent({ documentReferences, token: request.token, announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: false });
+    if (found) {
+      deps.db.transaction(() => {
+        setSendResult(deps.db, requestId, found);
+        addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: 'send', phase: 'done', resolvedBy: 'status', orderId: found.orderId ?? undefined } }, deps.now());
+      })();
+      deps.logger.info('a cancelled request\'s lost send was found at the provider: withdrawing it', { requestId });
+      return false;
+    }
+    return deps.provider.capabilities.lostSendKnownByNotice;
+  }
+
+  function raiseWithdrawUnknown(request: RequestRow): void {
+    deps.db.transaction(() => {
+      addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'withdraw', phase: 'unknown', reason: 'the send\'s answer was lost and the provider named no order' } }, deps.now());
+      raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+        kind: 'undeliverable', requestId: request.id,
+        subject: `request ${request.id} was cancelled, but its signing order may exist`,
+        text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was cancelled while the answer to its send was lost, and ${deps.provider.displayName} has named no order for it, so nothing could be withdrawn. If its signers received an invitation, withdraw the order whose client reference is ${request.token} at ${deps.provider.displayName}.`,
+      });
+    })();
+    deps.logger.warn('cancelled, but the send\'s outcome is unknown: nothing withdrawn, the operator alerted', { requestId: request.id });
+  }
 
   return {
     async run(job) {
@@ -68,15 +103,23 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         // still answered. Its own retry finds its reply answered and adds nothing.
         deps.db.transaction(() => deps.answerReply!(job.payload, request, { notCancellable: true }, deps.now()))();
       }
+      const sendUnknown = await settleLostSend(requestId);
+      const settled = getRequest(deps.db, requestId)!; // with the order a lost send turned out to have made
       for (const doc of getDocuments(deps.db, requestId)) {
         if (!doc.providerRef || hasEffect(deps.db, requestId, `withdraw-${doc.seq}`, 'done')) continue;
+        if (sendUnknown) {
+          // Whether the order exists is not known, and without its id it cannot be withdrawn:
+          // not recorded as withdrawn, and the operator is told what to look for.
+          raiseWithdrawUnknown(getRequest(deps.db, requestId)!);
+          break;
+        }
         if (!deps.provider.capabilities.cancel) {
           // The request is cancelled here and on the record; the provider cannot be told.
           deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: its signers can still sign it, and the result will not be delivered`, { requestId, reference: doc.providerRef });
           break;
         }
         effect(requestId, `withdraw-${doc.seq}`, 'intent', { reference: doc.providerRef });
-        await deps.provider.cancel(sentDocumentOf(request, doc));
+        await deps.provider.cancel(sentDocumentOf(settled, doc));
         effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
         deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
       }

@@ -13,7 +13,7 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
+import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
@@ -104,14 +104,6 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     return last?.detail?.phase === 'intent' ? Date.parse(last.at) : undefined;
   }
 
-  /** References the provider's mails to this request's return address carried (an order's notice names its id). */
-  function announcedReferences(requestId: string): string[] {
-    const words = listEvents(deps.db, requestId)
-      .filter((e) => e.kind === 'mail' && (e.detail?.received === 'notice' || e.detail?.received === 'completion') && Array.isArray(e.detail.references))
-      .flatMap((e) => e.detail!.references as string[]);
-    return [...new Set(words)];
-  }
-
   /**
    * A send confirmed after a crash may be minutes old: whoever signed meanwhile is noted now
    * (queue-signer-progress.ts), not left to a reconciliation that may come only after the
@@ -141,7 +133,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       // mailbox is read to its end: its watcher down (or still catching up) for the whole wait
       // would have left the notice unread, and the order would be sent twice.
       const stillWaiting = now().getTime() < waitEnds || deps.returnsCaughtUp?.() === false;
-      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(requestId), stillWaiting });
+      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting });
       if (found) {
         deps.db.transaction(() => {
           setSendResult(deps.db, requestId, found);

@@ -23,6 +23,12 @@ export interface ProviderCapabilities {
    * 30 minutes); null: until sent. A send resuming later uploads again first.
    */
   uploadLifetimeMs: number | null;
+  /**
+   * A send whose answer was lost can be confirmed only by the provider's own notice of it (a
+   * mail to the return address naming the order): no lookup by signrelay's reference. Until
+   * that notice, "not found" is not "not sent" (Signicat).
+   */
+  lostSendKnownByNotice: boolean;
   /** Whether the provider can remind the signers, extend the due date, withdraw a sent request. */
   remind: boolean;
   extend: boolean;

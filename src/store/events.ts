@@ -65,3 +65,11 @@ export function lastEffectPhase(db: Db, requestId: string, effect: string): stri
       AND json_extract(detail, '$.effect') = ? ORDER BY id DESC LIMIT 1`).get(requestId, effect) as { phase: string } | undefined;
   return row?.phase;
 }
+
+/** References the provider's mails to this request's return address carried (an order's notice names its id). */
+export function announcedReferences(db: Db, requestId: string): string[] {
+  const words = listEvents(db, requestId)
+    .filter((e) => e.kind === 'mail' && (e.detail?.received === 'notice' || e.detail?.received === 'completion') && Array.isArray(e.detail.references))
+    .flatMap((e) => e.detail!.references as string[]);
+  return [...new Set(words)];
+}

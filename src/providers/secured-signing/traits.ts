@@ -20,6 +20,7 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
       textTags: { recipientLetter: config.recipient_letter },
       completion: { mail: true, polling: true },
       uploadLifetimeMs: null,
+      lostSendKnownByNotice: false,
       remind: true,
       extend: true, // POST /Document/Extend (the SDK's ExtendRequest)
       cancel: true,

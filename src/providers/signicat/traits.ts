@@ -22,6 +22,7 @@ export function signicatTraits(): ProviderTraits {
       textTags: false,
       completion: { mail: true, polling: true },
       uploadLifetimeMs: 30 * 60_000,
+      lostSendKnownByNotice: true,
       remind: false,
       extend: false,
       cancel: true,
