@@ -95,13 +95,8 @@ describe('fetchOutline', () => {
 });
 
 describe('fetchInParts', () => {
-  /** The mail above, with a text file attached (in Latin-1) that names a placeholder it cannot know. */
-  const withGuess = (id: string) => completionMail(id).replace('--outer--', [
-    '--outer', 'Content-Type: text/plain; charset=iso-8859-1; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"',
-    'Content-Transfer-Encoding: quoted-printable', '', 'J=FCrgen: signrelay-part-00000000-0000-0000-0000-000000000000-2', '--outer--',
-  ].join('\r\n'));
-
-  it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
+  /** A watcher whose handler reads each mail in parts, with imapflow's protocol log kept. */
+  function readInParts() {
     const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
     const { log } = watch(dovecot, 'outline', PASSWORD, {
       logLevel: 'debug',
@@ -110,6 +105,17 @@ describe('fetchInParts', () => {
         return { moveTo: 'Processed' };
       },
     });
+    return { seen, log };
+  }
+
+  /** The mail above, with a text file attached (in Latin-1) that names a placeholder it cannot know. */
+  const withGuess = (id: string) => completionMail(id).replace('--outer--', [
+    '--outer', 'Content-Type: text/plain; charset=iso-8859-1; name="notes.txt"', 'Content-Disposition: attachment; filename="notes.txt"',
+    'Content-Transfer-Encoding: quoted-printable', '', 'J=FCrgen: signrelay-part-00000000-0000-0000-0000-000000000000-2', '--outer--',
+  ].join('\r\n'));
+
+  it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
+    const { seen, log } = readInParts();
     await dovecot.deliver('outline@corp.example', withGuess('parts'));
     const { outline, parts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
     expect(outline.length).toBeLessThan(5_000);
@@ -129,14 +135,7 @@ describe('fetchInParts', () => {
   });
 
   it('decodes a part itself when the server will not (its base64 broken): as leniently as a mail read whole', async () => {
-    const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
-    const { log } = watch(dovecot, 'outline', PASSWORD, {
-      logLevel: 'debug',
-      decide: async (message) => {
-        seen.push(await message.fetchInParts());
-        return { moveTo: 'Processed' };
-      },
-    });
+    const { seen, log } = readInParts();
     // Characters base64 does not have, in the middle of the PDF's lines: Dovecot answers BINARY with NO [PARSE].
     const broken = completionMail('broken').replace(/^(JVBERi0xLjc[A-Za-z0-9+/]{20})/m, '$1!!!');
     expect(broken).toContain('!!!');
