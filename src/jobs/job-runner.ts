@@ -14,7 +14,7 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DaemonEventSink, JobAttempt } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
-import { dueJobs, failJob, finishJob, nextJobTime, retryJob, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
+import { dueJobs, failJob, finishJob, nextJobTime, retryJob, startJobRun, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { decideJobFailure } from './job-failure-policy.ts';
 import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
@@ -52,6 +52,13 @@ const DUE_WINDOW = 200;
 
 export const AUTH_RETRY_MS = 5 * 60_000;
 /** After a pass failed (the database itself), the pause before the next doubles up to the max. */
+/**
+ * Runs of one job the process may stop under, one after another, before the job is given up.
+ * A job whose run takes the process down (a bug, memory) was run again at every restart for
+ * ever; a restart or a kill that merely lands during a run (a deploy, the OOM killer beside
+ * it, a chaos run) counts too, so the limit is well above what those make.
+ */
+export const MAX_INTERRUPTED_RUNS = 10;
 const FAILED_PASS_PAUSE_MS = 5_000;
 const FAILED_PASS_MAX_PAUSE_MS = 5 * 60_000;
 
@@ -105,10 +112,20 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     };
     const log = options.logger.child({ job: job.kind, jobId: job.id, requestId: job.requestId ?? undefined });
     let failure: unknown;
-    try {
-      await handler.run(job);
-    } catch (err) {
-      failure = storageFailure(err, storage) ?? err;
+    if (job.interrupted >= MAX_INTERRUPTED_RUNS) {
+      failure = new SignrelayError('permanent', 'job_interrupted',
+        `the process stopped ${job.interrupted} times in a row while this job ran; it is not run again (see the log before each stop)`);
+    } else {
+      try {
+        startJobRun(options.db, job.id, now());
+      } catch (err) {
+        throw storageFailure(err, storage) ?? err;
+      }
+      try {
+        await handler.run(job);
+      } catch (err) {
+        failure = storageFailure(err, storage) ?? err;
+      }
     }
     const told = (outcome: JobAttempt['outcome'], code?: string) => options.events?.emit('job', {
       jobId: job.id, kind: job.kind, requestId: job.requestId, attempt: job.attempts + 1, outcome, ...(code !== undefined ? { code } : {}),

@@ -18,6 +18,8 @@ export interface JobRow {
   runAt: string;
   lastError: string | null;
   createdAt: string;
+  /** Runs begun since its last outcome was recorded: each one the process stopped under. */
+  interrupted: number;
 }
 
 export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | null; payload?: Record<string, unknown>; runAt?: Date }, now: Date): number {
@@ -39,18 +41,23 @@ export function nextJobTime(db: Db): Date | undefined {
   return row.at ? new Date(row.at) : undefined;
 }
 
+/** A run of the job begins: counted as interrupted until its outcome is recorded. */
+export function startJobRun(db: Db, id: number, now: Date): void {
+  db.prepare('UPDATE jobs SET interrupted = interrupted + 1, updated_at = ? WHERE id = ?').run(now.toISOString(), id);
+}
+
 export function finishJob(db: Db, id: number, now: Date): void {
-  db.prepare("UPDATE jobs SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+  db.prepare("UPDATE jobs SET state = 'done', attempts = attempts + 1, interrupted = 0, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
 }
 
 export function retryJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
-  db.prepare('UPDATE jobs SET attempts = attempts + 1, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
+  db.prepare('UPDATE jobs SET attempts = attempts + 1, interrupted = 0, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
     .run(error, runAt.toISOString(), now.toISOString(), id);
 }
 
 /** Like retryJob, but the attempt is not counted: the job waits for a fix outside it. */
 export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
-  db.prepare('UPDATE jobs SET last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
+  db.prepare('UPDATE jobs SET interrupted = 0, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
     .run(error, runAt.toISOString(), now.toISOString(), id);
 }
 
@@ -62,7 +69,7 @@ export function releaseFailedJobs(db: Db, kind: JobKind, now: Date): number {
 }
 
 export function failJob(db: Db, id: number, error: string, now: Date): void {
-  db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?")
+  db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, interrupted = 0, last_error = ?, updated_at = ? WHERE id = ?")
     .run(error, now.toISOString(), id);
 }
 
@@ -88,6 +95,7 @@ function toJobRow(r: Record<string, unknown>): JobRow {
     runAt: r.run_at as string,
     lastError: (r.last_error as string | null) ?? null,
     createdAt: r.created_at as string,
+    interrupted: (r.interrupted as number | undefined) ?? 0,
   };
 }
 

@@ -59,7 +59,7 @@ function provider(asked: FindSentInput[], withdrawn: SentDocument[]): SigningPro
   } as SigningProvider;
 }
 
-const job = (requestId: string) => ({ id: 1, kind: 'cancel', requestId, payload: { reason: 'wrong file' }, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '' }) as JobRow;
+const job = (requestId: string) => ({ id: 1, kind: 'cancel', requestId, payload: { reason: 'wrong file' }, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '', interrupted: 0 }) as JobRow;
 const handler = (asked: FindSentInput[], withdrawn: SentDocument[]) =>
   createCancelHandler({ db, config, provider: provider(asked, withdrawn), logger: silentLogger(), now: () => new Date() });
 const phases = (id: string, effect: string) => listEvents(db, id).filter((e) => e.detail?.effect === effect).map((e) => e.detail!.phase);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignrelayError } from '../../src/errors.ts';
-import { startJobRunner } from '../../src/jobs/job-runner.ts';
+import { MAX_INTERRUPTED_RUNS, startJobRunner } from '../../src/jobs/job-runner.ts';
 import { retryDelayMs } from '../../src/jobs/retry-delay.ts';
 import { silentLogger } from '../../src/log.ts';
 import { addEvent, listEvents } from '../../src/store/events.ts';
@@ -94,6 +94,33 @@ describe('the job runner', () => {
     // The first give-up left nothing behind (neither the failed job nor its note), and the job gave up again.
     expect({ runs, giveUps }).toEqual({ runs: 2, giveUps: 2 });
     expect(listEvents(db, id).filter((e) => e.kind === 'note').map((e) => e.detail)).toEqual([{ gaveUp: 2 }]);
+  });
+
+  it('counts a run as interrupted until its outcome is recorded, and gives up a job the process stopped under too often in a row', async () => {
+    const { db, id } = request();
+    const interrupted = (jobId: number) => (db.prepare('SELECT interrupted FROM jobs WHERE id = ?').get(jobId) as { interrupted: number }).interrupted;
+    const during: number[] = [];
+    const givenUp: string[] = [];
+    let runs = 0;
+    const runner = startJobRunner({
+      db, logger: silentLogger(),
+      handlers: {
+        submit: { async run(job) { runs++; during.push(interrupted(job.id)); }, onGiveUp: (_job, reason) => givenUp.push(reason) },
+        mail: { async run() {} },
+      },
+    });
+    // One stopped under nine times: run once more (and its count cleared); one stopped under ten times: given up, not run.
+    const nine = enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    db.prepare('UPDATE jobs SET interrupted = ? WHERE id = ?').run(MAX_INTERRUPTED_RUNS - 1, nine);
+    const other = insertTestRequest(db, 't2');
+    const ten = enqueueJob(db, { kind: 'submit', requestId: other }, new Date());
+    db.prepare('UPDATE jobs SET interrupted = ? WHERE id = ?').run(MAX_INTERRUPTED_RUNS, ten);
+    runner.poke();
+    await expect.poll(() => [jobsForRequest(db, id)[0]?.state, jobsForRequest(db, other)[0]?.state], { timeout: 60_000 }).toEqual(['done', 'failed']);
+    await runner.stop();
+    expect({ runs, during }).toEqual({ runs: 1, during: [MAX_INTERRUPTED_RUNS] });
+    expect([interrupted(nine), interrupted(ten)]).toEqual([0, 0]);
+    expect(givenUp).toEqual([`the process stopped ${MAX_INTERRUPTED_RUNS} times in a row while this job ran; it is not run again (see the log before each stop)`]);
   });
 
   it('gives up on transient failures after the maximum attempts', async () => {
