@@ -45,7 +45,8 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
    * that withdraws by order id (Signicat) could not withdraw it.
    */
   async function settleLostSend(requestId: string): Promise<boolean> {
-    if (!deps.provider.capabilities.cancel || lastEffectPhase(deps.db, requestId, 'send') !== 'intent') return false;
+    // A provider that withdraws by the document (Secured Signing) withdraws it whether or not the send happened.
+    if (!deps.provider.capabilities.cancel || !deps.provider.capabilities.lostSendKnownByNotice || lastEffectPhase(deps.db, requestId, 'send') !== 'intent') return false;
     const request = getRequest(deps.db, requestId)!;
     const documentReferences = getDocuments(deps.db, requestId).flatMap((d) => (d.providerRef ? [d.providerRef] : []));
     const found = await deps.provider.findSent({ documentReferences, token: request.token, announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: false });
@@ -57,7 +58,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       deps.logger.info('a cancelled request\'s lost send was found at the provider: withdrawing it', { requestId });
       return false;
     }
-    return deps.provider.capabilities.lostSendKnownByNotice;
+    return true;
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {

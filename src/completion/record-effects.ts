@@ -43,10 +43,13 @@ type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused' | 'superseded'
 const OVER: ReadonlySet<string> = new Set(['done', 'skipped', 'refused', 'superseded']);
 
 /** Codes of an HTTP error answer: the instance refused the call, so nothing was applied. Anything
- *  else (no answer, a timeout, a 5xx — a 503 too: a proxy in front of the instance may answer it
- *  after the instance took the call —, a garbled 2xx) leaves the outcome unknown. */
+ *  else (no answer, a timeout, a 500, a garbled 2xx) leaves the outcome unknown. A 503 counts as
+ *  refused: the instance is unavailable (maintenance, a node restarting, hibernation) and took
+ *  nothing — taken as unknown, its retry would need the journal, which most integration users
+ *  may not read, and the note would be skipped. (A proxy that answers 503 after the instance
+ *  took the call would make the note twice: the lesser harm.) */
 const REFUSED = new Set([
-  'servicenow_rate_limited', 'servicenow_auth', 'servicenow_forbidden',
+  'servicenow_rate_limited', 'servicenow_unavailable', 'servicenow_auth', 'servicenow_forbidden',
   'servicenow_not_found', 'servicenow_bad_request', 'servicenow_rejected', 'servicenow_field_not_stored',
 ]);
 

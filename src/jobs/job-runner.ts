@@ -51,7 +51,6 @@ const RATE_LIMIT_PAUSE_MS = 5_000;
 const DUE_WINDOW = 200;
 
 export const AUTH_RETRY_MS = 5 * 60_000;
-/** After a pass failed (the database itself), the pause before the next doubles up to the max. */
 /**
  * Runs of one job the process may stop under, one after another, before the job is given up.
  * A job whose run takes the process down (a bug, memory) was run again at every restart for
@@ -59,6 +58,7 @@ export const AUTH_RETRY_MS = 5 * 60_000;
  * it, a chaos run) counts too, so the limit is well above what those make.
  */
 export const MAX_INTERRUPTED_RUNS = 10;
+/** After a pass failed (the database itself), the pause before the next doubles up to the max. */
 const FAILED_PASS_PAUSE_MS = 5_000;
 const FAILED_PASS_MAX_PAUSE_MS = 5 * 60_000;
 
@@ -167,15 +167,22 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     // The job's failure and what giving up means for its request (a failed request, an alert)
     // are committed together. Apart, a stop or a database error between them left a failed job
     // beside a request in mid-flight that no job would move again, and nobody told. When the
-    // commit fails, the job stays due and gives up again on its next run.
+    // database fails the commit, the job stays due and gives up again on its next run; when
+    // giving up itself fails (a bug, a request in a state it cannot leave), the job is failed
+    // on its own, as before — never run again and again, holding the jobs behind it.
     try {
       options.db.transaction(() => {
         failJob(options.db, job.id, verdict.reason, now());
         handler.onGiveUp?.(job, verdict.reason);
       })();
     } catch (err) {
-      log.error('recording the failure failed; the job runs again', { error: describeError(err) });
-      throw storageFailure(err, storage) ?? err;
+      const storageError = storageFailure(err, storage);
+      if (storageError) {
+        log.error('recording the failure failed; the job runs again', { error: describeError(err) });
+        throw storageError;
+      }
+      log.error('recording what giving up means for the request failed', { error: describeError(err) });
+      failJob(options.db, job.id, verdict.reason, now());
     }
     log.error('job failed for good', { attempt: job.attempts + 1, kind: isSignrelayError(failure) ? failure.kind : 'transient', error: message });
     told('failed', code);

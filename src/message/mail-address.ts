@@ -21,12 +21,13 @@ export interface HeaderAddresses {
 }
 
 /**
- * A local part as mail is routed by it: a dot-atom (RFC 5322), without the old source-routing
- * characters `%` and `!`. A quoted local part (`"x@evil.example"@corp.example`) or
+ * A local part as mail is routed by it: the characters of a dot-atom (RFC 5322; UTF-8 letters
+ * with their marks and joiners, RFC 6532; dots anywhere, as old Japanese carriers hand them
+ * out), without a quoted part and without the old source-routing characters `%` and `!`. A quoted local part (`"x@evil.example"@corp.example`) or
  * `x%evil.example@corp.example` matches `*@corp.example`, and a relay that honours such
  * routing forwards a reply to it out of the domain.
  */
-const LOCAL_PART_RE = /^[\p{L}\p{N}#$&'*+\-/=?^_`{|}~]+(?:\.[\p{L}\p{N}#$&'*+\-/=?^_`{|}~]+)*$/u;
+const LOCAL_PART_RE = /^[\p{L}\p{M}\p{N}\u200c\u200d.#$&'*+\-/=?^_`{|}~]+$/u;
 
 /** `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none, or a local part that routes elsewhere. */
 export function asciiAddress(address: string): string | null {

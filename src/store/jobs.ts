@@ -116,5 +116,6 @@ export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'r
 function mailboxOf(address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, Math.max(at, 0)).toLowerCase();
-  return `${local.split('+')[0]}@${address.slice(at + 1).toLowerCase()}`;
+  const tag = local.indexOf('+', 1); // a local part that starts with + (an SMS gateway's number) is all mailbox
+  return `${tag > 0 ? local.slice(0, tag) : local}@${address.slice(at + 1).toLowerCase()}`;
 }

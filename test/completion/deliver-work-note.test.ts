@@ -105,16 +105,15 @@ describe('the work note of a REST delivery', () => {
     expect(s.sim.records[0]!.attachments).toHaveLength(1);
   });
 
-  it('a PATCH answered 503 (a proxy may say so after the instance took it) is settled from the journal before the note is added, once', async () => {
+  it('a PATCH answered 503 (the instance unavailable) is a refusal too: recorded as failed, and the retry adds the note without reading the journal', async () => {
     const s = setup = await start();
     s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 503 });
     expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_unavailable' });
-    expect(notePhases(s)).toEqual(['intent']);
-    await deliver(s); // the job's retry: looks first, finds no note, adds it
+    expect(notePhases(s)).toEqual(['intent', 'failed']);
     await deliver(s);
     expect(notes(s)).toHaveLength(1);
-    expect(journalReads(s)).toHaveLength(1);
-    expect(notePhases(s).at(-1)).toBe('done');
+    expect(journalReads(s)).toHaveLength(0);
+    expect(notePhases(s)).toEqual(['intent', 'failed', 'intent', 'done']);
   });
 
   it('an intent without a result, the note already in the journal: not added again', async () => {

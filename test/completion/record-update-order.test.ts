@@ -67,6 +67,6 @@ it('a field update overtaken while it waited is superseded, never written over t
   expect(sim.records[0]!.fields.u_signature_status).toBe('signed');
   expect(sim.calls.filter((c) => c.method === 'PATCH').map((c) => [c.status, (c.body as Record<string, string> | undefined)?.u_signature_status])).toEqual([[503, undefined], [200, 'signed']]);
   const phases = (job: number) => listEvents(db, id).filter((e) => e.detail?.effect === `record-field-${job}`).map((e) => e.detail!.phase);
-  expect(phases(sent!.id)).toEqual(['intent', 'superseded']); // its 503 left the outcome unknown: the newer state, read back, settles it
+  expect(phases(sent!.id)).toEqual(['intent', 'failed', 'superseded']);
   expect(phases(signed!.id)).toEqual(['intent', 'done']);
 });

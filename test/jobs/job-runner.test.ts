@@ -80,8 +80,8 @@ describe('the job runner', () => {
           onGiveUp: (job) => {
             giveUps++;
             addEvent(db, { requestId: job.requestId, kind: 'note', detail: { gaveUp: giveUps } }, new Date());
-            // The first time, recording what giving up means fails half-way (a full disk, a lock).
-            if (giveUps === 1) throw new SignrelayError('transient', 'storage_busy', 'database is locked');
+            // The first time, recording what giving up means fails half-way: the database is locked.
+            if (giveUps === 1) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
           },
         },
         mail: { async run() {} },
@@ -121,6 +121,26 @@ describe('the job runner', () => {
     expect({ runs, during }).toEqual({ runs: 1, during: [MAX_INTERRUPTED_RUNS] });
     expect([interrupted(nine), interrupted(ten)]).toEqual([0, 0]);
     expect(givenUp).toEqual([`the process stopped ${MAX_INTERRUPTED_RUNS} times in a row while this job ran; it is not run again (see the log before each stop)`]);
+  });
+
+  it('fails a job whose giving up itself fails (not the database), instead of running it again and again', async () => {
+    const { db, id } = request();
+    let runs = 0;
+    let mails = 0;
+    const runner = startJobRunner({
+      db, logger: silentLogger(),
+      handlers: {
+        submit: { async run() { runs++; throw new SignrelayError('permanent', 'bad', 'refused'); }, onGiveUp: () => { throw new SignrelayError('permanent', 'bad_transition', 'cannot go from cancelled to failed'); } },
+        mail: { async run() { mails++; } },
+      },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    enqueueJob(db, { kind: 'mail' }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('failed');
+    await expect.poll(() => mails, { timeout: 60_000 }).toBe(1);
+    await runner.stop();
+    expect(runs).toBe(1);
   });
 
   it('gives up on transient failures after the maximum attempts', async () => {

@@ -107,6 +107,8 @@ describe('repositories', () => {
     expect(countRepliesTo(db, 'victim+99@corp.example', since)).toBe(3);
     expect(countRepliesTo(db, 'VICTIM@corp.example', since, 'acknowledgement')).toBe(1);
     expect(countRepliesTo(db, 'other.victim@corp.example', since)).toBe(1);
+    reply('+4790000001@sms.example', now);
+    expect(countRepliesTo(db, '+4790000002@sms.example', since)).toBe(0);
   });
 
   it('finds recorded effect intents', () => {
