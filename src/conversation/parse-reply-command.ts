@@ -5,7 +5,7 @@
 // `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
 // above the quote). The date of `extend` is checked as a calendar date here; whether it is
 // late enough is decided against the request (decide-reply.ts).
-import { isQuoteHeader, plainLine } from '../message/quote-headers.ts';
+import { plainLine, quoteStart } from '../message/quote-headers.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type ReplyCommand =
@@ -24,10 +24,12 @@ const MAX_LINE_CHARS = 80;
 const SIGNATURE = /^--\s*$/;
 
 export function parseReplyCommand(text: string): ReplyCommand {
-  for (const raw of text.split(/\r\n|\r|\n/)) {
+  const lines = text.split(/\r\n|\r|\n/);
+  const own = lines.slice(0, quoteStart(lines));
+  for (const raw of own) {
     const line = plainLine(raw);
     if (line === '') continue;
-    if (line.startsWith('>') || SIGNATURE.test(line) || isQuoteHeader(line)) return { name: 'none' };
+    if (line.startsWith('>') || SIGNATURE.test(line)) return { name: 'none' };
     return parseLine(line);
   }
   return { name: 'none' };

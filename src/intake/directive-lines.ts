@@ -5,10 +5,11 @@
 // quotes an earlier request must not sign everyone twice, a forward of one still works. A
 // line is quoted when it starts with `>`, or comes after the header a mail client puts above
 // a quote or an inline forward ("On … wrote:", "---------- Forwarded message ---------",
-// Outlook's "From: …" block): the forwarded text is someone else's, and its `Signer:` lines
-// must not join the ones the requester wrote.
+// Outlook's "From: … / Sent: …" block, in the languages clients write them: quote-headers.ts):
+// the forwarded text is someone else's, and its `Signer:` lines must not join the ones the
+// requester wrote.
 
-import { isQuoteHeader, plainLine } from '../message/quote-headers.ts';
+import { quoteStart } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -26,9 +27,10 @@ const PREFIX = `${LEAD}[*_]?`;
 export function findDirectives(text: string, keyword: string): Directive[] {
   const re = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*(?<n>\\d{1,3}))?[*_]?\\s*[:：]\\s*[*_]?\\s*(?<value>.*)$`, 'i');
   const found: Directive[] = [];
-  let belowQuoteHeader = false;
-  for (const raw of text.split(/\r?\n/)) {
-    if (!belowQuoteHeader && isQuoteHeader(plainLine(raw))) belowQuoteHeader = true;
+  const lines = text.split(/\r?\n/);
+  const quoted = quoteStart(lines);
+  for (const [i, raw] of lines.entries()) {
+    const belowQuoteHeader = i >= quoted;
     const m = re.exec(raw);
     if (!m?.groups) continue;
     found.push({

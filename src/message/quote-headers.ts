@@ -1,17 +1,33 @@
-// Where a mail's own text ends and text its writer did not write begins: the header mail
-// clients put above a quote or a forward ("On … wrote:", "-----Original Message-----",
-// "---------- Forwarded message ---------", Outlook's "From: …" block). Pure.
+// Where a mail's own text ends and text its writer did not write begins: the line a mail
+// client puts above a quote or a forward ("On … wrote:", "-----Original Message-----",
+// "---------- Forwarded message ---------", "Begin forwarded message:"), or the header block
+// of the mail it quotes (Outlook's "From: … / Sent: … / To: … / Subject: …") — in the
+// languages mail clients write them in. A `From:` line alone is not a header block: a leave
+// request's "From: 2026-07-01" is the writer's own text. Pure.
 
-const QUOTE_HEADERS = [
-  /^on\s.+\bwrote\s*:?$/i, // Gmail, Apple Mail, Thunderbird
-  /^-{2,}\s*original message\s*-{2,}$/i, // Outlook
-  /^-{2,}\s*forwarded message\s*-{2,}$/i, // Gmail
-  /^-{2,}\s*begin forwarded message\s*:?\s*-*$/i, // Apple Mail
-  /^begin forwarded message\s*:$/i,
-  /^(from|von|de|van)\s*:\s*\S/i, // Outlook's header block
-  /^_{8,}$/, // Outlook on the web's rule above the quote
-  /^(?:wrote|schrieb|a écrit)\s*:$/i,
+/** What mail clients write between dashes above a quoted or forwarded mail, lower case. */
+const DASHED = [
+  'original message', 'forwarded message', 'ursprüngliche nachricht', 'weitergeleitete nachricht', 'message d\'origine',
+  'message transféré', 'oorspronkelijk bericht', 'doorgestuurd bericht', 'opprinnelig melding', 'videresendt melding',
+  'oprindelig meddelelse', 'videresendt meddelelse', 'ursprungligt meddelande', 'vidarebefordrat meddelande',
+  'alkuperäinen viesti', 'välitetty viesti', 'messaggio originale', 'messaggio inoltrato', 'mensaje original',
+  'mensaje reenviado', 'mensagem original', 'mensagem encaminhada', 'wiadomość oryginalna', 'przekazana wiadomość',
 ];
+const DASHED_RE = /^-{2,}\s*(.+?)\s*-{2,}$/;
+const LINE_HEADERS = [
+  // "On … wrote:" (Gmail, Apple Mail, Thunderbird), and as they write it in other languages.
+  /^on\s.+\bwrote\s*:?$/i,
+  /^(?:on|am|le|el|em|il|op|den|dne|w dniu)\s.+\b(?:wrote|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|napisał)\b.*:\s*$/i,
+  /^(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié)\s*:$/i, // Apple Mail
+  /^_{8,}$/, // Outlook on the web's rule above the quote
+  /^(?:wrote|schrieb|a écrit|skrev|kirjoitti|ha scritto|escribió|escreveu|schreef|napisał)\s*:$/i,
+];
+/** The first field of a quoted mail's header block: who sent it. */
+const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差出人|发件人|寄件者)\s*:\s*\S/i;
+/** The fields that follow it in such a block. */
+const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|件名|宛先|日時|发送时间|收件人|主题)\s*:/i;
+/** How far below the sender field the block's other fields are looked for. */
+const BLOCK_LINES = 4;
 /** Spaces mail clients put where a space is: no-break, zero-width, byte-order mark. */
 const ODD_SPACES = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
 
@@ -20,7 +36,24 @@ export function plainLine(line: string): string {
   return line.replace(ODD_SPACES, ' ').trim();
 }
 
-/** Whether a (plain) line is the header above a quote or a forward. */
-export function isQuoteHeader(line: string): boolean {
-  return QUOTE_HEADERS.some((re) => re.test(line));
+/** The index of the first line of quoted or forwarded text, or `lines.length` when there is none. */
+export function quoteStart(lines: readonly string[]): number {
+  const plain = lines.map(plainLine);
+  for (let i = 0; i < plain.length; i++) {
+    const line = plain[i]!;
+    const dashed = DASHED_RE.exec(line)?.[1]?.toLowerCase();
+    if ((dashed && DASHED.includes(dashed)) || LINE_HEADERS.some((re) => re.test(line))) return i;
+    if (SENDER_FIELD.test(line) && isHeaderBlock(line, plain.slice(i + 1).filter((next) => next !== '').slice(0, BLOCK_LINES))) return i;
+  }
+  return plain.length;
+}
+
+/**
+ * A sender field starts a quoted mail's header block when the block names an address, or two
+ * more of a header's fields follow it (Outlook: Sent, To, Subject; Gmail: Date, Subject, To).
+ * "From: 2026-07-01 / To: 2026-07-14" in a leave request is neither.
+ */
+function isHeaderBlock(sender: string, following: readonly string[]): boolean {
+  const fields = new Set(following.flatMap((line) => OTHER_FIELD.exec(line)?.[0].replace(/\s*:$/, '').toLowerCase() ?? []));
+  return fields.size >= 2 || (fields.size >= 1 && /@/.test(sender));
 }

@@ -23,6 +23,8 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['an inline forward\'s lines lose to the writer\'s own', 'Signer: Ann Lee <ann@corp.example>\n\n---------- Forwarded message ---------\nFrom: Bob <bob@vendor.example>\n\nSigner 1: Bob Vendor <bob@attacker.example>', ['Ann|Lee|ann@corp.example']],
   ['lines below an Outlook header block lose too', 'Signer: Ann Lee <ann@corp.example>\n________________________________\nFrom: Bob\nSigner: Bob Vendor <bob@attacker.example>', ['Ann|Lee|ann@corp.example']],
   ['a forwarded request alone still works', 'FYI\n\nBegin forwarded message:\n\nSigner: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
+  ['a Norwegian forward\'s lines lose to the writer\'s own', 'Signer: Ann Lee <ann@corp.example>\n\n---------- Videresendt melding ---------\nFra: Eve <eve@x.example>\nSigner 1: Eve Evil <eve@attacker.example>', ['Ann|Lee|ann@corp.example']],
+  ['a writer\'s own "From:" line is not a quote', 'Signer 1: Erin Employee <erin@corp.example>\nLeave period\nFrom: 2026-07-01\nTo: 2026-07-14\nSigner 2: Mark Manager <mark@corp.example>', ['Erin|Employee|erin@corp.example', 'Mark|Manager|mark@corp.example']],
 ];
 
 describe('parseSigners: accepted forms', () => {
