@@ -6,17 +6,28 @@
 // annotations' appearances; the named property lists of their resources; and the structure
 // tree's elements. Reads the loaded document (pdf-lib); decodes only content streams.
 import {
-  decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
+  decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
 } from 'pdf-lib';
+import { SignrelayError } from '../errors.ts';
 
 const ACTUAL_TEXT = PDFName.of('ActualText');
-/** Content streams decoded at most, and their decoded bytes at most: a hostile file's forms are bounded. */
-const MAX_STREAMS = 5_000;
-const MAX_DECODED_BYTES = 64 * 1024 * 1024;
-const MAX_STRUCTURE_NODES = 100_000;
+/**
+ * Content streams decoded at most, and their decoded bytes at most: a hostile file's forms are
+ * bounded — and a file past them is refused, not half read (what is past the bound could
+ * carry a tag).
+ */
+const MAX_STREAMS = 20_000;
+const MAX_DECODED_BYTES = 128 * 1024 * 1024;
+const MAX_STRUCTURE_NODES = 200_000;
 
-/** Every /ActualText of the document, as text. */
-export function actualTexts(doc: PDFDocument): string[] {
+/** Why a document's replacement texts could not all be read: the stamp is refused. */
+function uncheckable(fileName: string | undefined, why: string): SignrelayError {
+  return new SignrelayError('input', 'pdf_content_uncheckable',
+    `${fileName ?? 'the PDF'} could not be prepared for signing safely: ${why}, so its text could not be read in full. Print or export it to PDF again and resend`);
+}
+
+/** Every /ActualText of the document, as text; throws (input) when some content cannot be read. */
+export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
   const found: string[] = [];
   const { context } = doc;
   const seen = new Set<PDFObject>();
@@ -29,16 +40,20 @@ export function actualTexts(doc: PDFDocument): string[] {
   };
 
   const content = (stream: PDFObject | undefined) => {
-    if (!(stream instanceof PDFRawStream) || seen.has(stream) || streams >= MAX_STREAMS || decoded >= MAX_DECODED_BYTES) return;
+    if (!(stream instanceof PDFRawStream) || seen.has(stream)) return;
     seen.add(stream);
-    streams++;
+    if (++streams > MAX_STREAMS) throw uncheckable(fileName, `it has more than ${MAX_STREAMS} content streams`);
+    // pdf-lib does not undo a predictor, and page content never needs one: what it would hide is not read.
+    const parms = stream.dict.lookup(PDFName.of('DecodeParms'));
+    if (parms !== undefined && hasPredictor(context, parms)) throw uncheckable(fileName, 'its page content is compressed with a predictor');
     let bytes: Uint8Array;
     try {
       bytes = decodePDFRawStream(stream).decode();
-    } catch {
-      return; // a filter pdf-lib cannot undo: no reader sees text in it either
+    } catch (err) {
+      throw uncheckable(fileName, `a content stream could not be decompressed (${err instanceof Error ? err.message : String(err)})`);
     }
     decoded += bytes.byteLength;
+    if (decoded > MAX_DECODED_BYTES) throw uncheckable(fileName, `its content is larger than ${MAX_DECODED_BYTES / 1024 / 1024} MB decompressed`);
     found.push(...inlineActualTexts(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')));
   };
 
@@ -115,9 +130,12 @@ function structure(context: PDFContext, root: PDFObject | undefined, visit: (dic
  * The /ActualText strings of a content stream's inline property lists (the stream as latin1
  * text): each a literal string, its nested parentheses and escapes undone, or a hex string.
  */
-export function inlineActualTexts(source: string): string[] {
+export function inlineActualTexts(raw: string): string[] {
   const texts: string[] = [];
-  const re = /\/ActualText\s*([(<])/g;
+  // A name may spell its characters as #xx (`/ActualT#65xt`), and a comment may stand before
+  // the value. Spelled out everywhere (in strings too, where it only errs towards finding more).
+  const source = raw.replace(/#([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const re = /\/ActualText(?:\s|%[^\r\n]*)*([(<])/g;
   for (let m = re.exec(source); m; m = re.exec(source)) {
     const start = m.index + m[0].length - 1;
     const token = m[1] === '(' ? literalAt(source, start) : hexAt(source, start);
@@ -143,4 +161,14 @@ function hexAt(source: string, start: number): { text: string; end: number } | u
   const end = source.indexOf('>', start);
   if (end < 0) return undefined;
   return { text: PDFHexString.of(source.slice(start + 1, end).replace(/\s+/g, '')).decodeText(), end: end + 1 };
+}
+
+/** Whether a DecodeParms (a dict, or an array of them per filter) asks for a predictor. */
+function hasPredictor(context: PDFContext, parms: PDFObject): boolean {
+  const one = (value: PDFObject | undefined) => {
+    const dict = value instanceof PDFRef ? context.lookup(value) : value;
+    const predictor = dict instanceof PDFDict ? dict.lookup(PDFName.of('Predictor')) : undefined;
+    return predictor instanceof PDFNumber && predictor.asNumber() > 1;
+  };
+  return parms instanceof PDFArray ? parms.asArray().some(one) : one(parms);
 }

@@ -160,7 +160,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
-  const replacements = actualTexts(doc);
+  const replacements = actualTexts(doc, fileName);
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
   const readings = await readStamped(stamped, fileName, (ref) => read.push(ref), pagesShowingAnnotationText(doc));

@@ -70,12 +70,25 @@ async function inActualText(hex = false): Promise<Uint8Array> {
   return doc.save();
 }
 
+/** A page whose content is `content` (Helvetica as /F1), compressed, with `parms` as its DecodeParms. */
+async function withContent(content: string, parms?: Record<string, number>): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([612, 792]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const fontName = page.node.normalizedEntries().Font.keys()[0]!.asString();
+  const stream = doc.context.flateStream(content.replaceAll('/F1', fontName), parms ? { DecodeParms: parms } : {});
+  page.node.addContentStream(doc.context.register(stream));
+  return doc.save();
+}
+
 describe('a tag hidden from the drawing-order reading', () => {
   it.each([
     ['drawn out of order', drawnOutOfOrder],
     ['only in an annotation', inAnnotation],
     ['only in a replacement text (/ActualText)', () => inActualText()],
     ['only in a replacement text in UTF-16, inside a form', () => inActualText(true)],
+    ['in a replacement text whose name is spelled with #xx, after a comment', () => withContent(`/Span << /ActualT#65xt % a comment\n (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
   ])('%s: pdftotext reads it, pdf.js does not, and the stamp is refused', async (_name, make) => {
     const bytes = await make();
     expect(recipientTags((await pdftotextPages(bytes)).join('\n'))).toEqual([EVIL]);
@@ -83,6 +96,11 @@ describe('a tag hidden from the drawing-order reading', () => {
     const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
     expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
     expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
+  });
+
+  it('refuses content it cannot read in full: page content compressed with a predictor', async () => {
+    const bytes = await withContent(`/Span << /ActualText (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`, { Predictor: 12, Columns: 8 });
+    await expect(preparePdfInProcess(bytes, LIMITS, input)).rejects.toMatchObject({ kind: 'input', code: 'pdf_content_uncheckable' });
   });
 
   it('stamps an ordinary document, in two columns and with its own prepared tags, as before', async () => {
