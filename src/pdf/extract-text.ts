@@ -25,15 +25,13 @@ export interface PdfReadings {
   /** Each page's text in the order the page draws it (pdf.js's reading, as the simulator's). */
   pages: string[];
   /**
-   * Other ways a reader may take the same text (with `otherReadings`, else empty): each page's
-   * text in the order it stands on the page — lines top to bottom, each left to right, as
-   * poppler's pdftotext and position-sorting extractors read — and the text its annotations
-   * show (a FreeText box, a form field's value), which such readers take too. A document can
-   * draw `Recipient.C,…]` first and `[!` to its left afterwards: in drawing order no tag, by
+   * Another way a reader may take the same text (with `otherReadings`, else empty): each
+   * page's text in the order it stands on the page — lines top to bottom, each left to right,
+   * as poppler's pdftotext and position-sorting extractors read. A document can draw
+   * `Recipient.C,…]` first and `[!` to its left afterwards: in drawing order no tag, by
    * position a tag.
    */
   byPosition: string[];
-  annotations: string[];
 }
 
 interface PlacedText {
@@ -45,12 +43,6 @@ interface PlacedText {
 
 export interface ReadingOptions extends PdfTextOptions {
   otherReadings: boolean;
-  /**
-   * The pages (from 1) whose annotations may show text (a FreeText box, a form field): only
-   * theirs are read, as reading a page's annotations parses every one of them (a LaTeX
-   * document's hundreds of links cost a third more than the text itself).
-   */
-  annotationPages?: ReadonlySet<number>;
 }
 
 export async function extractPdfReadings(bytes: Uint8Array, options: ReadingOptions): Promise<PdfReadings> {
@@ -65,7 +57,7 @@ export async function extractPdfReadings(bytes: Uint8Array, options: ReadingOpti
   try {
     const doc = await task.promise;
     options.onPageCount?.(doc.numPages);
-    const readings: PdfReadings = { pages: [], byPosition: [], annotations: [] };
+    const readings: PdfReadings = { pages: [], byPosition: [] };
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       if (options.onPageRef) options.onPageRef(page.ref ? `${page.ref.num} ${page.ref.gen}` : '');
@@ -80,11 +72,7 @@ export async function extractPdfReadings(bytes: Uint8Array, options: ReadingOpti
         }
       }
       readings.pages.push(parts.join(''));
-      if (options.otherReadings) {
-        readings.byPosition.push(textByPosition(placed));
-        const annotations = options.annotationPages?.has(n) === false ? [] : await page.getAnnotations({ intent: 'display' }) as Array<{ textContent?: unknown }>;
-        readings.annotations.push(annotations.flatMap((a) => (Array.isArray(a.textContent) ? [a.textContent.join('\n')] : [])).join('\n'));
-      }
+      if (options.otherReadings) readings.byPosition.push(textByPosition(placed));
       page.cleanup();
     }
     return readings;

@@ -22,12 +22,13 @@
 //
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
-import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
 import { actualTexts } from './actual-text.ts';
+import { annotationShows } from './appearance-text.ts';
 import { extractPdfReadings, extractPdfText, type PdfReadings } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
@@ -161,15 +162,17 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   doc.setModificationDate(input.now ?? new Date());
   // A classic cross-reference table rather than object streams: the most widely readable.
   const replacements = actualTexts(doc, fileName);
+  const shows = await annotationShows(doc);
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
-  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref), pagesShowingAnnotationText(doc));
+  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref));
   const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);
-  checkOtherReadings({ ...readings, annotations: [...readings.annotations, ...replacements] }, expected, fileName);
+  const annotations = shows.sheet ? await readStamped(shows.sheet, fileName, () => undefined) : { pages: [], byPosition: [] };
+  checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements], expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -204,43 +207,25 @@ async function readText(bytes: Uint8Array, fileName: string | undefined, onPageR
 }
 
 /** The stamped file's text read as a signing service may read it (extract-text.ts extractPdfReadings); what pdf.js cannot read is a refusal. */
-async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void, annotationPages: ReadonlySet<number>): Promise<PdfReadings> {
+async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void): Promise<PdfReadings> {
   try {
-    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true, annotationPages });
+    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true });
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
   }
 }
 
-/** Annotations whose text pdf.js reads: a FreeText box's, a form field's (a widget). */
-const TEXT_ANNOTATIONS = new Set(['FreeText', 'Widget']);
-
-/** The pages (from 1) with an annotation that may show text. */
-function pagesShowingAnnotationText(doc: PDFDocument): Set<number> {
-  const pages = new Set<number>();
-  doc.getPages().forEach((page, i) => {
-    // Looked up by hand: a damaged entry (not a dict, no name) is passed over, not thrown.
-    const annots = page.node.lookup(PDFName.of('Annots'));
-    if (!(annots instanceof PDFArray)) return;
-    for (let k = 0; k < annots.size(); k++) {
-      const annotation = annots.lookup(k);
-      const subtype = annotation instanceof PDFDict ? annotation.lookup(PDFName.of('Subtype')) : undefined;
-      if (subtype instanceof PDFName && TEXT_ANNOTATIONS.has(subtype.decodeText())) pages.add(i + 1);
-    }
-  });
-  return pages;
-}
-
 /**
- * Read by position on the page, from what its annotations show, or from its replacement texts
- * (actual-text.ts), the text holds no tag but the expected ones: a tag hidden from the drawing-order reading (its `[!` drawn after
- * the rest, to its left; or only in a FreeText annotation) is refused like any other.
- * (Missing tags are not judged here: text drawn in an odd order may read apart by position,
- * and the drawing-order check above already found each.)
+ * Read by position on the page, from what its annotations show (appearance-text.ts), or from
+ * its replacement texts (actual-text.ts), the text holds no tag but the expected ones: a tag
+ * hidden from the drawing-order reading (its `[!` drawn after the rest, to its left; only in
+ * a Stamp's appearance; only in a field's value) is refused like any other. (Missing tags are
+ * not judged here: text drawn in an odd order may read apart by position, and the
+ * drawing-order check above already found each.)
  */
-function checkOtherReadings(readings: PdfReadings, expected: readonly string[], fileName: string | undefined): void {
+function checkOtherReadings(texts: readonly string[], expected: readonly string[], fileName: string | undefined): void {
   const known = new Set(expected);
-  const hidden = [...new Set(findTags([...readings.byPosition, ...readings.annotations].join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
+  const hidden = [...new Set(findTags(texts.join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
   if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
 }
 

@@ -37,8 +37,8 @@ async function drawnOutOfOrder(): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** The tag only in a FreeText annotation's appearance. */
-async function inAnnotation(): Promise<Uint8Array> {
+/** The tag only in an annotation's appearance (a FreeText box's, or a Stamp's). */
+async function inAnnotation(subtype = 'FreeText'): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const page = doc.addPage([612, 792]);
   const font = await doc.embedFont(StandardFonts.Helvetica);
@@ -46,8 +46,22 @@ async function inAnnotation(): Promise<Uint8Array> {
   const appearance = doc.context.register(doc.context.stream(`BT /F1 4 Tf 0 2 Td (${EVIL}) Tj ET`, {
     Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 300, 10], Resources: { Font: { F1: font.ref } },
   }));
-  const annotation = doc.context.obj({ Type: 'Annot', Subtype: 'FreeText', Rect: [20, 20, 320, 30], Contents: PDFString.of('x'), DA: PDFString.of('/F1 4 Tf 0 g'), F: 4, AP: { N: appearance } });
+  const annotation = doc.context.obj({ Type: 'Annot', Subtype: subtype, Rect: [20, 20, 320, 30], Contents: PDFString.of('x'), DA: PDFString.of('/F1 4 Tf 0 g'), F: 4, AP: { N: appearance } });
   page.node.set(PDFName.of('Annots'), doc.context.obj([doc.context.register(annotation)]));
+  return doc.save();
+}
+
+/** The tag only as a text field's value, in a form that asks readers to build its appearance. */
+async function inFieldValue(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([612, 792]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const field = doc.context.register(doc.context.obj({
+    Type: 'Annot', Subtype: 'Widget', FT: 'Tx', T: PDFString.of('note'), V: PDFString.of(EVIL), Rect: [20, 20, 320, 30], DA: PDFString.of('/Helv 4 Tf 0 g'), F: 4, P: page.ref,
+  }));
+  page.node.set(PDFName.of('Annots'), doc.context.obj([field]));
+  doc.catalog.set(PDFName.of('AcroForm'), doc.context.obj({ Fields: [field], NeedAppearances: true, DR: { Font: { Helv: font.ref } }, DA: PDFString.of('/Helv 4 Tf 0 g') }));
   return doc.save();
 }
 
@@ -85,7 +99,9 @@ async function withContent(content: string, parms?: Record<string, number>): Pro
 describe('a tag hidden from the drawing-order reading', () => {
   it.each([
     ['drawn out of order', drawnOutOfOrder],
-    ['only in an annotation', inAnnotation],
+    ['only in a FreeText annotation', () => inAnnotation()],
+    ['only in a Stamp annotation\'s appearance', () => inAnnotation('Stamp')],
+    ['only as a form field\'s value', inFieldValue],
     ['only in a replacement text (/ActualText)', () => inActualText()],
     ['only in a replacement text in UTF-16, inside a form', () => inActualText(true)],
     ['in a replacement text whose name is spelled with #xx, after a comment', () => withContent(`/Span << /ActualT#65xt % a comment\n (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],

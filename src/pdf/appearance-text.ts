@@ -1,0 +1,85 @@
+// What a document's annotations show, for the stamp check (stamp-pdf.ts). A reader that draws
+// every annotation reads the text in each one's appearance — poppler's pdftotext reads a
+// Stamp's, a Square's, a push button's, a choice field's — and one that builds a form's
+// appearances from its values (`NeedAppearances`) reads each field's value. pdf.js reads
+// text only from a FreeText box's and a text field's appearance. So every appearance stream
+// is drawn on a page of a sheet made for the purpose, which pdf.js then reads like any page,
+// with the document's own fonts and their character maps; and the form's values are taken
+// as they are.
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, PDFStream, PDFString, type PDFObject } from 'pdf-lib';
+
+/** Annotations that show nothing of their own. */
+const WITHOUT_TEXT = new Set(['Link', 'Popup']);
+const MAX_APPEARANCES = 10_000;
+
+export interface AnnotationShows {
+  /** A PDF with one page per page of the document that has appearances, each drawn on it; absent when there are none. */
+  sheet?: Uint8Array;
+  /** The form's field values (text, and a choice field's chosen options), and FreeText boxes' own text. */
+  fieldValues: string[];
+}
+
+export async function annotationShows(doc: PDFDocument): Promise<AnnotationShows> {
+  const fieldValues = formValues(doc);
+  const sheet = await PDFDocument.create({ updateMetadata: false });
+  const copier = PDFObjectCopier.for(doc.context, sheet.context);
+  let drawn = 0;
+  for (const page of doc.getPages()) {
+    const annots = page.node.lookup(PDFName.of('Annots'));
+    if (!(annots instanceof PDFArray)) continue;
+    const appearances: PDFRef[] = [];
+    for (let i = 0; i < annots.size() && drawn + appearances.length < MAX_APPEARANCES; i++) {
+      const annotation = annots.lookup(i);
+      if (!(annotation instanceof PDFDict)) continue;
+      const subtype = annotation.lookup(PDFName.of('Subtype'));
+      if (subtype instanceof PDFName && WITHOUT_TEXT.has(subtype.decodeText())) continue;
+      const ap = annotation.lookup(PDFName.of('AP'));
+      if (ap instanceof PDFDict) for (const key of ['N', 'R', 'D']) appearances.push(...streamRefs(doc, ap.get(PDFName.of(key))));
+      // A FreeText box without an appearance is drawn from its text by a reader that builds one.
+      const contents = subtype instanceof PDFName && subtype.decodeText() === 'FreeText' ? annotation.lookup(PDFName.of('Contents')) : undefined;
+      if (contents instanceof PDFString || contents instanceof PDFHexString) fieldValues.push(contents.decodeText());
+    }
+    if (appearances.length === 0) continue;
+    const { width, height } = page.getSize();
+    const sheetPage = sheet.addPage([Math.max(width, 1), Math.max(height, 1)]);
+    const names = appearances.map((ref) => sheetPage.node.newXObject('Ap', copier.copy(ref)));
+    const content = names.map((name) => `q ${name.asString()} Do Q`).join('\n');
+    sheetPage.node.addContentStream(sheet.context.register(sheet.context.stream(content)));
+    drawn += appearances.length;
+  }
+  if (sheet.getPageCount() === 0) return { fieldValues };
+  return { sheet: await sheet.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY }), fieldValues };
+}
+
+/** The appearance streams an /AP entry names: one stream, or a dict of states (/On, /Off …). */
+function streamRefs(doc: PDFDocument, entry: PDFObject | undefined): PDFRef[] {
+  if (entry instanceof PDFRef) {
+    const value = doc.context.lookup(entry);
+    if (value instanceof PDFStream) return [entry];
+    return value instanceof PDFDict ? streamRefs(doc, value) : [];
+  }
+  if (entry instanceof PDFDict) return [...entry.values()].flatMap((state) => (state instanceof PDFRef && doc.context.lookup(state) instanceof PDFStream ? [state] : []));
+  return [];
+}
+
+/** Every field's value (/V: a string, or a list of them), through the field tree. */
+function formValues(doc: PDFDocument): string[] {
+  const acroForm = doc.catalog.lookup(PDFName.of('AcroForm'));
+  const fields = acroForm instanceof PDFDict ? acroForm.lookup(PDFName.of('Fields')) : undefined;
+  const values: string[] = [];
+  const seen = new Set<PDFObject>();
+  const queue: PDFObject[] = fields instanceof PDFArray ? fields.asArray() : [];
+  while (queue.length > 0 && seen.size < MAX_APPEARANCES) {
+    const item = queue.pop()!;
+    const field = item instanceof PDFRef ? doc.context.lookup(item) : item;
+    if (!(field instanceof PDFDict) || seen.has(field)) continue;
+    seen.add(field);
+    const value = field.lookup(PDFName.of('V'));
+    for (const v of value instanceof PDFArray ? value.asArray() : [value]) {
+      if (v instanceof PDFString || v instanceof PDFHexString) values.push(v.decodeText());
+    }
+    const kids = field.lookup(PDFName.of('Kids'));
+    if (kids instanceof PDFArray) queue.push(...kids.asArray());
+  }
+  return values;
+}
