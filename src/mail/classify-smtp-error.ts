@@ -33,9 +33,17 @@ const CONNECT_FAILURE_RE = /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVA
 /** nodemailer's timeouts before the server greeted (or finished TLS): no command was sent. */
 const SETUP_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT']);
 
+/**
+ * nodemailer's pool, when connections closed again and again before the message was handed to
+ * one (a server or load balancer that accepts and hangs up before its greeting): it gave the
+ * message to a new connection each time, which it does only for a message not yet sent.
+ */
+const POOL_NEVER_SENT_RE = /^Reached maximum number of retries after connection was closed/;
+
 /** Whether a failure without an SMTP answer came before any session was open. */
 function neverReached(fields: NodemailerErrorFields, code: string, detail: string): boolean {
   if (code === 'EDNS') return true;
+  if (code === 'ECONNECTION' && POOL_NEVER_SENT_RE.test(detail)) return true;
   if (code === 'ETIMEDOUT') return typeof fields.timeoutType === 'string' ? SETUP_TIMEOUTS.has(fields.timeoutType) : /^(Connection timeout|Greeting never received)/.test(detail);
   const socketCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
   return (code === 'ESOCKET' || code === 'ECONNECTION') && (CONNECT_FAILURE_RE.test(socketCode) || CONNECT_FAILURE_RE.test(detail));

@@ -67,6 +67,7 @@ describe('classifySmtpError', () => {
     ['no route to the server', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'EHOSTUNREACH' }, 'connect EHOSTUNREACH 10.0.0.9:587'), 'transient', 'smtp_unavailable', 'could not be reached'],
     ['connect timeout', err({ code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'CONNECT_TIMEOUT' }, 'Connection timeout'), 'transient', 'smtp_unavailable', 'could not be reached'],
     ['closed after the message (no answer)', err({ code: 'ECONNECTION', command: 'CONN' }, 'Connection closed unexpectedly'), 'transient', 'smtp_dropped', 'may have gone out'],
+    ['closed before the greeting, again and again (the pool gave up handing it over)', err({ code: 'ECONNECTION' }, 'Reached maximum number of retries after connection was closed'), 'transient', 'smtp_unavailable', 'could not be reached'],
     ['silent while the message went', err({ code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'SOCKET_TIMEOUT' }, 'Timeout'), 'transient', 'smtp_dropped', 'may have gone out'],
     ['reset once open', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'ECONNRESET' }, 'read ECONNRESET'), 'transient', 'smtp_dropped', 'ECONNRESET'],
     ['self-signed certificate', err({ code: 'ESOCKET', command: 'CONN', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, 'self-signed certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), 'config', 'smtp_tls_verify', 'smtp.tls_verify'],

@@ -121,6 +121,21 @@ describe('createSmtpSender', () => {
     expect(taken).toBe(1);
   });
 
+  it('tells a server that hangs up before its greeting (a load balancer without a backend) as never reached: nothing went out', async () => {
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.on('error', () => {});
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const sender = track(createSmtpSender(smtpConfig((server.address() as AddressInfo).port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_unavailable', outcomeUnknown: false });
+    expect(connections).toBeGreaterThan(1); // the pool tried new connections, as it does only for a message not handed over
+  });
+
   it('classifies a refused login (535) as auth without repeating the password anywhere', async () => {
     const server = await sink({ auth: { user: 'relay', pass: 'the-right-one' } });
     const { logger, text } = createTestLogger('debug');
