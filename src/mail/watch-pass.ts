@@ -181,7 +181,8 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     const options: DownloadOptions & Pick<FetchOptions, 'binary'> = { uid: true, chunkSize: PART_CHUNK_BYTES, binary };
     const { content } = await guard(client.download(String(meta.uid), part, options));
     if (!content) throw gone();
-    const gathered = gatherBytes(decodedAtMost);
+    // Never more than the whole message: the buffer is made before a byte came.
+    const gathered = gatherBytes(decodedAtMost === undefined ? undefined : Math.min(decodedAtMost, meta.size ?? decodedAtMost));
     await guard(new Promise<void>((resolve, reject) => {
       content.on('data', (chunk: Buffer) => gathered.add(chunk));
       content.once('end', resolve);
