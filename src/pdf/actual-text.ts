@@ -9,6 +9,7 @@ import {
   decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
 } from 'pdf-lib';
 import { SignrelayError } from '../errors.ts';
+import { appearanceStreams, pageAnnotations } from './annotations.ts';
 
 const ACTUAL_TEXT = PDFName.of('ActualText');
 /**
@@ -72,30 +73,18 @@ export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
     }
   };
 
-  const appearance = (entry: PDFObject | undefined) => {
-    const value = entry instanceof PDFRef ? context.lookup(entry) : entry;
-    if (value instanceof PDFStream) {
-      content(value);
-      const inner = value.dict.lookup(PDFName.of('Resources'));
-      resources(inner instanceof PDFDict ? inner : undefined, 1);
-    } else if (value instanceof PDFDict) {
-      for (const [, state] of value.entries()) appearance(state); // appearance states: /On, /Off …
-    }
-  };
-
   for (const page of doc.getPages()) {
     const contents = page.node.lookup(PDFName.of('Contents'));
     if (contents instanceof PDFArray) for (let i = 0; i < contents.size(); i++) content(contents.lookup(i));
     else content(contents);
     resources(page.node.Resources(), 0);
-    const annots = page.node.lookup(PDFName.of('Annots'));
-    if (!(annots instanceof PDFArray)) continue;
-    for (let i = 0; i < annots.size(); i++) {
-      const annotation = annots.lookup(i);
-      if (!(annotation instanceof PDFDict)) continue;
+    for (const annotation of pageAnnotations(page)) {
       fromDict(annotation);
-      const ap = annotation.lookup(PDFName.of('AP'));
-      if (ap instanceof PDFDict) for (const key of ['N', 'R', 'D']) appearance(ap.get(PDFName.of(key)));
+      for (const appearance of appearanceStreams(context, annotation)) {
+        content(appearance);
+        const inner = appearance.dict.lookup(PDFName.of('Resources'));
+        resources(inner instanceof PDFDict ? inner : undefined, 1);
+      }
     }
   }
   structure(context, context.lookup(doc.catalog.get(PDFName.of('StructTreeRoot'))), fromDict);

@@ -6,7 +6,8 @@
 // is drawn on a page of a sheet made for the purpose, which pdf.js then reads like any page,
 // with the document's own fonts and their character maps; and the form's values are taken
 // as they are.
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, PDFStream, PDFString, type PDFObject } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, PDFString, type PDFObject, type PDFStream } from 'pdf-lib';
+import { annotationSubtype, appearanceStreams, pageAnnotations } from './annotations.ts';
 
 /** Annotations that show nothing of their own. */
 const WITHOUT_TEXT = new Set(['Link', 'Popup']);
@@ -21,45 +22,32 @@ export interface AnnotationShows {
 
 export async function annotationShows(doc: PDFDocument): Promise<AnnotationShows> {
   const fieldValues = formValues(doc);
-  const sheet = await PDFDocument.create({ updateMetadata: false });
-  const copier = PDFObjectCopier.for(doc.context, sheet.context);
+  let sheet: { doc: PDFDocument; copier: PDFObjectCopier } | undefined;
   let drawn = 0;
   for (const page of doc.getPages()) {
-    const annots = page.node.lookup(PDFName.of('Annots'));
-    if (!(annots instanceof PDFArray)) continue;
-    const appearances: PDFRef[] = [];
-    for (let i = 0; i < annots.size() && drawn + appearances.length < MAX_APPEARANCES; i++) {
-      const annotation = annots.lookup(i);
-      if (!(annotation instanceof PDFDict)) continue;
-      const subtype = annotation.lookup(PDFName.of('Subtype'));
-      if (subtype instanceof PDFName && WITHOUT_TEXT.has(subtype.decodeText())) continue;
-      const ap = annotation.lookup(PDFName.of('AP'));
-      if (ap instanceof PDFDict) for (const key of ['N', 'R', 'D']) appearances.push(...streamRefs(doc, ap.get(PDFName.of(key))));
+    const appearances: PDFStream[] = [];
+    for (const annotation of pageAnnotations(page)) {
+      const subtype = annotationSubtype(annotation);
+      if (subtype !== undefined && WITHOUT_TEXT.has(subtype)) continue;
+      if (drawn + appearances.length < MAX_APPEARANCES) appearances.push(...appearanceStreams(doc.context, annotation));
       // A FreeText box without an appearance is drawn from its text by a reader that builds one.
-      const contents = subtype instanceof PDFName && subtype.decodeText() === 'FreeText' ? annotation.lookup(PDFName.of('Contents')) : undefined;
+      const contents = subtype === 'FreeText' ? annotation.lookup(PDFName.of('Contents')) : undefined;
       if (contents instanceof PDFString || contents instanceof PDFHexString) fieldValues.push(contents.decodeText());
     }
     if (appearances.length === 0) continue;
+    if (!sheet) {
+      const made = await PDFDocument.create({ updateMetadata: false });
+      sheet = { doc: made, copier: PDFObjectCopier.for(doc.context, made.context) };
+    }
     const { width, height } = page.getSize();
-    const sheetPage = sheet.addPage([Math.max(width, 1), Math.max(height, 1)]);
-    const names = appearances.map((ref) => sheetPage.node.newXObject('Ap', copier.copy(ref)));
+    const sheetPage = sheet.doc.addPage([Math.max(width, 1), Math.max(height, 1)]);
+    const names = appearances.map((stream) => sheetPage.node.newXObject('Ap', sheet!.doc.context.register(sheet!.copier.copy(stream))));
     const content = names.map((name) => `q ${name.asString()} Do Q`).join('\n');
-    sheetPage.node.addContentStream(sheet.context.register(sheet.context.stream(content)));
+    sheetPage.node.addContentStream(sheet.doc.context.register(sheet.doc.context.stream(content)));
     drawn += appearances.length;
   }
-  if (sheet.getPageCount() === 0) return { fieldValues };
-  return { sheet: await sheet.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY }), fieldValues };
-}
-
-/** The appearance streams an /AP entry names: one stream, or a dict of states (/On, /Off …). */
-function streamRefs(doc: PDFDocument, entry: PDFObject | undefined): PDFRef[] {
-  if (entry instanceof PDFRef) {
-    const value = doc.context.lookup(entry);
-    if (value instanceof PDFStream) return [entry];
-    return value instanceof PDFDict ? streamRefs(doc, value) : [];
-  }
-  if (entry instanceof PDFDict) return [...entry.values()].flatMap((state) => (state instanceof PDFRef && doc.context.lookup(state) instanceof PDFStream ? [state] : []));
-  return [];
+  if (!sheet) return { fieldValues };
+  return { sheet: await sheet.doc.save({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY }), fieldValues };
 }
 
 /** Every field's value (/V: a string, or a list of them), through the field tree. */
