@@ -29,7 +29,7 @@ import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
 import { actualTexts } from './actual-text.ts';
 import { annotationShows } from './appearance-text.ts';
-import { extractPdfReadings, extractPdfText, type PdfReadings } from './extract-text.ts';
+import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
@@ -49,7 +49,7 @@ function displayName(name: TagName): string {
 
 /** Stamps in this process, without limits: the PDF worker's side of pdf-tasks.ts stampPdf, and tests. */
 export async function stampPdfInProcess(bytes: Uint8Array, input: StampInput): Promise<Uint8Array> {
-  const own = input.ownText?.tags ?? findTags((await readText(bytes, input.request.fileName)).join('\n'));
+  const own = input.ownText?.tags ?? findTags((await readText(bytes, input.request.fileName)).pages.join('\n'));
   return (await stampDocument(bytes, input, own)).bytes;
 }
 
@@ -160,18 +160,19 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   if (tags.original.some((ref, i) => written[i] !== ref)) throw pagesMismatchError(fileName);
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
-  // A classic cross-reference table rather than object streams: the most widely readable.
+  // What annotations show and the replacement texts are read in the stamped document's own model.
   const replacements = actualTexts(doc, fileName);
   const shows = await annotationShows(doc);
+  // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
-  const readings = await readStamped(stamped, fileName, (ref) => read.push(ref));
+  const readings = await readText(stamped, fileName, { onPageRef: (ref) => read.push(ref), otherReadings: true });
   const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);
-  const annotations = shows.sheet ? await readStamped(shows.sheet, fileName, () => undefined) : { pages: [], byPosition: [] };
+  const annotations = shows.sheet ? await readText(shows.sheet, fileName, { otherReadings: true }) : { pages: [], byPosition: [] };
   checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements], expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
@@ -197,19 +198,13 @@ function ownTagsOf(texts: readonly string[], tags: { pages: number; drawn: reado
   return findTags(texts.slice(0, tags.pages).join('\n'));
 }
 
-/** The text of each page; what pdf.js cannot read is a refusal, never a retry. */
-async function readText(bytes: Uint8Array, fileName: string | undefined, onPageRef?: (ref: string) => void): Promise<string[]> {
+/**
+ * The text of each page (and, with `otherReadings`, by position on the page: extract-text.ts);
+ * what pdf.js cannot read is a refusal, never a retry.
+ */
+async function readText(bytes: Uint8Array, fileName: string | undefined, options: ReadingOptions = { otherReadings: false }): Promise<PdfReadings> {
   try {
-    return await extractPdfText(bytes, { onPageRef });
-  } catch (err) {
-    throw pdfJsRefusal(err, fileName);
-  }
-}
-
-/** The stamped file's text read as a signing service may read it (extract-text.ts extractPdfReadings); what pdf.js cannot read is a refusal. */
-async function readStamped(bytes: Uint8Array, fileName: string | undefined, onPageRef: (ref: string) => void): Promise<PdfReadings> {
-  try {
-    return await extractPdfReadings(bytes, { onPageRef, otherReadings: true });
+    return await extractPdfReadings(bytes, options);
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
   }
