@@ -7,7 +7,6 @@
 // done again (record-effects.ts). A note the instance refuses for good (403: no write on
 // the table) is an operator alert, and the signed document is delivered all the same.
 import type { SendMailOptions } from 'nodemailer';
-import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
