@@ -17,7 +17,7 @@ import type { Logger } from '../log.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, sentDocumentOf, setSendResult, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
@@ -51,10 +51,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     const documentReferences = getDocuments(deps.db, requestId).flatMap((d) => (d.providerRef ? [d.providerRef] : []));
     const found = await deps.provider.findSent({ documentReferences, token: request.token, announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: false });
     if (found) {
-      deps.db.transaction(() => {
-        setSendResult(deps.db, requestId, found);
-        addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: 'send', phase: 'done', resolvedBy: 'status', orderId: found.orderId ?? undefined } }, deps.now());
-      })();
+      deps.db.transaction(() => recordFoundSend(deps.db, requestId, found, deps.now()))();
       deps.logger.info('a cancelled request\'s lost send was found at the provider: withdrawing it', { requestId });
       return false;
     }
@@ -111,7 +108,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         if (sendUnknown) {
           // Whether the order exists is not known, and without its id it cannot be withdrawn:
           // not recorded as withdrawn, and the operator is told what to look for.
-          raiseWithdrawUnknown(getRequest(deps.db, requestId)!);
+          raiseWithdrawUnknown(settled);
           break;
         }
         if (!deps.provider.capabilities.cancel) {

@@ -15,7 +15,7 @@ import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
 import { queueAcknowledgement } from './queue-acknowledgement.ts';
 
@@ -136,8 +136,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting });
       if (found) {
         deps.db.transaction(() => {
-          setSendResult(deps.db, requestId, found);
-          effect(requestId, 'send', 'done', { resolvedBy: 'status', orderId: found.orderId ?? undefined });
+          recordFoundSend(deps.db, requestId, found, now());
           transition(deps.db, requestId, 'sent', now());
           queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
           queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());

@@ -185,6 +185,12 @@ export function setSendResult(db: Db, requestId: string, result: { orderId: stri
   result.documents.forEach((kept, i) => keep.run(kept ? JSON.stringify(kept) : null, requestId, i + 1));
 }
 
+/** A send whose answer was lost, found done by asking the provider: its result kept and the send recorded done. */
+export function recordFoundSend(db: Db, requestId: string, result: Parameters<typeof setSendResult>[2], now: Date): void {
+  setSendResult(db, requestId, result);
+  addEvent(db, { requestId, kind: 'effect', detail: { effect: 'send', phase: 'done', resolvedBy: 'status', orderId: result.orderId ?? undefined } }, now);
+}
+
 /** A sent document as its provider needs it (provider.ts SentDocument). */
 export function sentDocumentOf(request: Pick<RequestRow, 'providerOrderId'>, doc: Pick<DocumentRow, 'providerRef' | 'providerKept'>): { reference: string; kept: Record<string, unknown> | null; orderId: string | null } {
   return { reference: doc.providerRef ?? '', kept: doc.providerKept, orderId: request.providerOrderId };
