@@ -15,6 +15,7 @@
 //   gathers every signature into one signed PDF.
 import type { SignicatConfig } from '../../config/schema.ts';
 import type { KeptDocument, SendInput } from '../provider.ts';
+import { quoteOutside } from '../../outside-text.ts';
 
 /** What the order needs besides the send: the provider's settings. */
 export type OrderSettings = Pick<SignicatConfig, 'signature_methods' | 'language' | 'days_until_deletion' | 'packaging' | 'send_result_to_archive' | 'notification_sender'>;
@@ -35,8 +36,7 @@ const DAY_MS = 86_400_000;
 
 /** Outside text in a notification: one line, bounded, and no `${…}` for Signicat to fill in. */
 function plain(text: string, max = 120): string {
-  const line = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').replace(/\$\{/g, '$ {').trim();
-  return Array.from(line).length <= max ? line : `${Array.from(line).slice(0, max - 1).join('')}…`;
+  return quoteOutside(text.replace(/\$\{/g, '$ {'), max);
 }
 
 export function orderBody(input: SendInput, settings: OrderSettings, now: number): { body: Record<string, unknown>; documents: SignicatDocument[] } {
