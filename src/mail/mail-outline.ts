@@ -34,18 +34,19 @@ export interface OtherPart {
   decodedAtMost: number | undefined;
 }
 
-/** The leaves that are not text/* (attachments, inline images, attached messages). */
-export function otherParts(structure: MessageStructureObject): OtherPart[] {
-  return leavesOf(structure).filter((leaf) => !isText(leaf)).map((leaf) => ({ part: leaf.part!, decodedAtMost: decodedAtMost(leaf) }));
+/** The leaves that are not text/* (attachments, inline images, attached messages); `messageSize` bounds each. */
+export function otherParts(structure: MessageStructureObject, messageSize?: number): OtherPart[] {
+  return leavesOf(structure).filter((leaf) => !isText(leaf)).map((leaf) => ({ part: leaf.part!, decodedAtMost: decodedAtMost(leaf, messageSize) }));
 }
 
 /**
  * Base64 carries 3 bytes in 4 characters (and its line breaks carry none); any other transfer
- * encoding decodes to at most as many bytes as it takes.
+ * encoding decodes to at most as many bytes as it takes — and no part to more than the whole
+ * message, whatever size its structure claims.
  */
-function decodedAtMost(leaf: MessageStructureObject): number | undefined {
+function decodedAtMost(leaf: MessageStructureObject, messageSize = Number.POSITIVE_INFINITY): number | undefined {
   if (leaf.size === undefined) return undefined;
-  return leaf.encoding?.toLowerCase() === 'base64' ? Math.ceil(leaf.size / 4) * 3 : leaf.size;
+  return Math.min(leaf.encoding?.toLowerCase() === 'base64' ? Math.ceil(leaf.size / 4) * 3 : leaf.size, messageSize);
 }
 
 /**

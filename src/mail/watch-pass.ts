@@ -181,8 +181,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     const options: DownloadOptions & Pick<FetchOptions, 'binary'> = { uid: true, chunkSize: PART_CHUNK_BYTES, binary };
     const { content } = await guard(client.download(String(meta.uid), part, options));
     if (!content) throw gone();
-    // Never more than the whole message: the buffer is made before a byte came.
-    const gathered = gatherBytes(decodedAtMost === undefined ? undefined : Math.min(decodedAtMost, meta.size ?? decodedAtMost));
+    const gathered = gatherBytes(decodedAtMost);
     await guard(new Promise<void>((resolve, reject) => {
       content.on('data', (chunk: Buffer) => gathered.add(chunk));
       content.once('end', resolve);
@@ -194,7 +193,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   const inParts = async (): Promise<MessageInParts> => {
     const input = await outlineInput({ textAttachments: true });
     if (!input) return { outline: await download('source'), parts: new Map() };
-    const others = otherParts(input.bodyStructure);
+    const others = otherParts(input.bodyStructure, meta.size);
     const stand = new Map(others.map(({ part }) => [part, `signrelay-part-${input.nonce}-${part}`]));
     const parts = new Map<string, Buffer>();
     for (const other of others) parts.set(stand.get(other.part)!, await downloadPart(other));
