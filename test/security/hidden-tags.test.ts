@@ -24,12 +24,18 @@ const input: StampInput = {
 };
 const recipientTags = (text: string) => findTags(text).filter((t) => t.family === 'recipient').map((t) => t.text);
 
-/** `Recipient.C,…]` drawn first, then `[!` to its left on the same baseline, then a page number. */
-async function drawnOutOfOrder(): Promise<Uint8Array> {
+/** A one-page contract in Helvetica: what each case hides its tag in. `fontName`: the font's resource name. */
+async function contract() {
   const doc = await PDFDocument.create();
   const page = doc.addPage([612, 792]);
   const font = await doc.embedFont(StandardFonts.Helvetica);
   page.drawText('Employment contract. The parties agree as follows.', { x: 72, y: 720, size: 12, font });
+  return { doc, page, font, fontName: page.node.normalizedEntries().Font.keys()[0]!.asString() };
+}
+
+/** `Recipient.C,…]` drawn first, then `[!` to its left on the same baseline, then a page number. */
+async function drawnOutOfOrder(): Promise<Uint8Array> {
+  const { doc, page, font } = await contract();
   const open = '[!';
   page.drawText(EVIL.slice(open.length), { x: 100 + font.widthOfTextAtSize(open, 8), y: 100, size: 8, font });
   page.drawText(open, { x: 100, y: 100, size: 8, font });
@@ -39,10 +45,7 @@ async function drawnOutOfOrder(): Promise<Uint8Array> {
 
 /** The tag only in an annotation's appearance (a FreeText box's, or a Stamp's). */
 async function inAnnotation(subtype = 'FreeText'): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const page = doc.addPage([612, 792]);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const { doc, page, font } = await contract();
   const appearance = doc.context.register(doc.context.stream(`BT /F1 4 Tf 0 2 Td (${EVIL}) Tj ET`, {
     Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 300, 10], Resources: { Font: { F1: font.ref } },
   }));
@@ -53,10 +56,7 @@ async function inAnnotation(subtype = 'FreeText'): Promise<Uint8Array> {
 
 /** The tag only as a text field's value, in a form that asks readers to build its appearance. */
 async function inFieldValue(): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const page = doc.addPage([612, 792]);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
+  const { doc, page, font } = await contract();
   const field = doc.context.register(doc.context.obj({
     Type: 'Annot', Subtype: 'Widget', FT: 'Tx', T: PDFString.of('note'), V: PDFString.of(EVIL), Rect: [20, 20, 320, 30], DA: PDFString.of('/Helv 4 Tf 0 g'), F: 4, P: page.ref,
   }));
@@ -65,34 +65,21 @@ async function inFieldValue(): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** A dot drawn in marked content whose replacement text (/ActualText) is the tag; `hex`: as a UTF-16 hex string, inside a form. */
-async function inActualText(hex = false): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const page = doc.addPage([612, 792]);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
-  const fontName = page.node.normalizedEntries().Font.keys()[0]!.asString();
-  const text = hex ? `<FEFF${Buffer.from(EVIL, 'utf16le').swap16().toString('hex')}>` : `(${EVIL})`;
+/** A dot drawn in marked content whose replacement text (/ActualText) is the tag, as a UTF-16 hex string, inside a form. */
+async function inActualTextOfForm(): Promise<Uint8Array> {
+  const { doc, page, font, fontName } = await contract();
+  const text = `<FEFF${Buffer.from(EVIL, 'utf16le').swap16().toString('hex')}>`;
   const marked = `/Span << /ActualText ${text} >> BDC BT ${fontName} 4 Tf 20 20 Td (.) Tj ET EMC`;
-  if (!hex) {
-    page.node.addContentStream(doc.context.register(doc.context.flateStream(marked)));
-  } else {
-    const form = doc.context.register(doc.context.flateStream(marked, { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 612, 792], Resources: { Font: { [fontName.slice(1)]: font.ref } } }));
-    const name = page.node.newXObject('Fx', form);
-    page.node.addContentStream(doc.context.register(doc.context.flateStream(`q ${name.asString()} Do Q`)));
-  }
+  const form = doc.context.register(doc.context.flateStream(marked, { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 612, 792], Resources: { Font: { [fontName.slice(1)]: font.ref } } }));
+  const name = page.node.newXObject('Fx', form);
+  page.node.addContentStream(doc.context.register(doc.context.flateStream(`q ${name.asString()} Do Q`)));
   return doc.save();
 }
 
-/** A page whose content is `content` (Helvetica as /F1), compressed, with `parms` as its DecodeParms. */
+/** The contract with `content` added to its page (Helvetica as /F1), compressed, with `parms` as its DecodeParms. */
 async function withContent(content: string, parms?: Record<string, number>): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  const page = doc.addPage([612, 792]);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  page.drawText('Employment contract.', { x: 72, y: 720, size: 12, font });
-  const fontName = page.node.normalizedEntries().Font.keys()[0]!.asString();
-  const stream = doc.context.flateStream(content.replaceAll('/F1', fontName), parms ? { DecodeParms: parms } : {});
-  page.node.addContentStream(doc.context.register(stream));
+  const { doc, page, fontName } = await contract();
+  page.node.addContentStream(doc.context.register(doc.context.flateStream(content.replaceAll('/F1', fontName), parms ? { DecodeParms: parms } : {})));
   return doc.save();
 }
 
@@ -102,8 +89,8 @@ describe('a tag hidden from the drawing-order reading', () => {
     ['only in a FreeText annotation', () => inAnnotation()],
     ['only in a Stamp annotation\'s appearance', () => inAnnotation('Stamp')],
     ['only as a form field\'s value', inFieldValue],
-    ['only in a replacement text (/ActualText)', () => inActualText()],
-    ['only in a replacement text in UTF-16, inside a form', () => inActualText(true)],
+    ['only in a replacement text (/ActualText)', () => withContent(`/Span << /ActualText (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
+    ['only in a replacement text in UTF-16, inside a form', inActualTextOfForm],
     ['in a replacement text whose name is spelled with #xx, after a comment', () => withContent(`/Span << /ActualT#65xt % a comment\n (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
   ])('%s: pdftotext reads it, pdf.js does not, and the stamp is refused', async (_name, make) => {
     const bytes = await make();
