@@ -8,8 +8,8 @@
 import {
   decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
 } from 'pdf-lib';
-import { SignrelayError } from '../errors.ts';
 import { appearanceStreams, pageAnnotations } from './annotations.ts';
+import { uncheckableContentError } from './pdf-errors.ts';
 
 const ACTUAL_TEXT = PDFName.of('ActualText');
 /**
@@ -20,12 +20,6 @@ const ACTUAL_TEXT = PDFName.of('ActualText');
 const MAX_STREAMS = 20_000;
 const MAX_DECODED_BYTES = 128 * 1024 * 1024;
 const MAX_STRUCTURE_NODES = 200_000;
-
-/** Why a document's replacement texts could not all be read: the stamp is refused. */
-function uncheckable(fileName: string | undefined, why: string): SignrelayError {
-  return new SignrelayError('input', 'pdf_content_uncheckable',
-    `${fileName ?? 'the PDF'} could not be prepared for signing safely: ${why}, so its text could not be read in full. Print or export it to PDF again and resend`);
-}
 
 /** Every /ActualText of the document, as text; throws (input) when some content cannot be read. */
 export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
@@ -43,18 +37,18 @@ export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
   const content = (stream: PDFObject | undefined) => {
     if (!(stream instanceof PDFRawStream) || seen.has(stream)) return;
     seen.add(stream);
-    if (++streams > MAX_STREAMS) throw uncheckable(fileName, `it has more than ${MAX_STREAMS} content streams`);
+    if (++streams > MAX_STREAMS) throw uncheckableContentError(fileName, `it has more than ${MAX_STREAMS} content streams`);
     // pdf-lib does not undo a predictor, and page content never needs one: what it would hide is not read.
     const parms = stream.dict.lookup(PDFName.of('DecodeParms'));
-    if (parms !== undefined && hasPredictor(context, parms)) throw uncheckable(fileName, 'its page content is compressed with a predictor');
+    if (parms !== undefined && hasPredictor(context, parms)) throw uncheckableContentError(fileName, 'its page content is compressed with a predictor');
     let bytes: Uint8Array;
     try {
       bytes = decodePDFRawStream(stream).decode();
     } catch (err) {
-      throw uncheckable(fileName, `a content stream could not be decompressed (${err instanceof Error ? err.message : String(err)})`);
+      throw uncheckableContentError(fileName, `a content stream could not be decompressed (${err instanceof Error ? err.message : String(err)})`);
     }
     decoded += bytes.byteLength;
-    if (decoded > MAX_DECODED_BYTES) throw uncheckable(fileName, `its content is larger than ${MAX_DECODED_BYTES / 1024 / 1024} MB decompressed`);
+    if (decoded > MAX_DECODED_BYTES) throw uncheckableContentError(fileName, `its content is larger than ${MAX_DECODED_BYTES / 1024 / 1024} MB decompressed`);
     found.push(...inlineActualTexts(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')));
   };
 

@@ -20,6 +20,12 @@ export function tooComplexPdfError(fileName = 'the PDF', why: string, cause?: un
     `${fileName} could not be read in time: it is too complex (${why}); send a simpler PDF (print it to PDF again)`, { cause });
 }
 
+/** A PDF whose text could not all be read for the stamp check (a stream that will not decompress, past a bound): refused, not half read. */
+export function uncheckableContentError(fileName = 'the PDF', why: string, cause?: unknown): SignrelayError {
+  return new SignrelayError('input', 'pdf_content_uncheckable',
+    `${fileName} could not be prepared for signing safely: ${why}, so its text could not be read in full. Print or export it to PDF again and resend`, { cause });
+}
+
 /** The PDF worker got too little CPU time to finish: the machine's fault, and the mail is tried again. */
 export function starvedPdfWorkerError(fileName = 'the PDF', used: { ownMs: number; wallMs: number }): SignrelayError {
   return new SignrelayError('transient', 'pdf_worker_starved',

@@ -33,7 +33,7 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError } from './pdf-errors.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
@@ -162,7 +162,9 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   doc.setModificationDate(input.now ?? new Date());
   // What annotations show and the replacement texts are read in the stamped document's own model.
   const replacements = actualTexts(doc, fileName);
-  const shows = await annotationShows(doc);
+  const shows = await annotationShows(doc).catch((err: unknown) => {
+    throw uncheckableContentError(fileName, 'what its annotations show could not be drawn to be read', err);
+  });
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
