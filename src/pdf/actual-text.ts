@@ -71,7 +71,9 @@ export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
     const contents = page.node.lookup(PDFName.of('Contents'));
     if (contents instanceof PDFArray) for (let i = 0; i < contents.size(); i++) content(contents.lookup(i));
     else content(contents);
-    resources(page.node.Resources(), 0);
+    // Its own or inherited from the page tree, read as it is: a damaged entry holds nothing to draw.
+    const pageResources = context.lookup(page.node.getInheritableAttribute(PDFName.of('Resources')));
+    resources(pageResources instanceof PDFDict ? pageResources : undefined, 0);
     for (const annotation of pageAnnotations(page)) {
       fromDict(annotation);
       for (const appearance of appearanceStreams(context, annotation)) {

@@ -23,12 +23,12 @@
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
 import { PDFDocument } from 'pdf-lib';
-import { SignrelayError } from '../errors.ts';
+import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
 import { embedTagFonts, fontFor } from './embed-fonts.ts';
 import { actualTexts } from './actual-text.ts';
-import { annotationShows } from './appearance-text.ts';
+import { annotationShows, type AnnotationShows } from './appearance-text.ts';
 import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
@@ -160,11 +160,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   if (tags.original.some((ref, i) => written[i] !== ref)) throw pagesMismatchError(fileName);
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
-  // What annotations show and the replacement texts are read in the stamped document's own model.
-  const replacements = actualTexts(doc, fileName);
-  const shows = await annotationShows(doc).catch((err: unknown) => {
-    throw uncheckableContentError(fileName, 'what its annotations show could not be drawn to be read', err);
-  });
+  const { replacements, shows } = await readBesideText(doc, fileName);
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   const read: string[] = [];
@@ -209,6 +205,20 @@ async function readText(bytes: Uint8Array, fileName: string | undefined, options
     return await extractPdfReadings(bytes, options);
   } catch (err) {
     throw pdfJsRefusal(err, fileName);
+  }
+}
+
+/**
+ * What annotations show and the replacement texts, read in the stamped document's own model.
+ * A damaged object on the way (a resource of the wrong type) is a refusal with the answer for
+ * content that cannot be read in full — never taken for our own failure and retried.
+ */
+async function readBesideText(doc: PDFDocument, fileName: string | undefined): Promise<{ replacements: string[]; shows: AnnotationShows }> {
+  try {
+    return { replacements: actualTexts(doc, fileName), shows: await annotationShows(doc) };
+  } catch (err) {
+    if (isSignrelayError(err)) throw err;
+    throw uncheckableContentError(fileName, 'some of its content (its annotations, forms or marked content) could not be read', err);
   }
 }
 

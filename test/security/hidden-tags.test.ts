@@ -65,14 +65,22 @@ async function inFieldValue(): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** A dot drawn in marked content whose replacement text (/ActualText) is the tag, as a UTF-16 hex string, inside a form. */
-async function inActualTextOfForm(): Promise<Uint8Array> {
+/**
+ * A dot drawn in marked content whose replacement text (/ActualText) is the tag, as a UTF-16
+ * hex string, inside a form; `inherited`: the page's resources (the form's name) given by
+ * the page tree above it.
+ */
+async function inActualTextOfForm(inherited = false): Promise<Uint8Array> {
   const { doc, page, font, fontName } = await contract();
   const text = `<FEFF${Buffer.from(EVIL, 'utf16le').swap16().toString('hex')}>`;
   const marked = `/Span << /ActualText ${text} >> BDC BT ${fontName} 4 Tf 20 20 Td (.) Tj ET EMC`;
   const form = doc.context.register(doc.context.flateStream(marked, { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 612, 792], Resources: { Font: { [fontName.slice(1)]: font.ref } } }));
   const name = page.node.newXObject('Fx', form);
   page.node.addContentStream(doc.context.register(doc.context.flateStream(`q ${name.asString()} Do Q`)));
+  if (inherited) {
+    page.node.Parent()!.set(PDFName.of('Resources'), page.node.get(PDFName.of('Resources'))!);
+    page.node.delete(PDFName.of('Resources'));
+  }
   return doc.save();
 }
 
@@ -90,7 +98,8 @@ describe('a tag hidden from the drawing-order reading', () => {
     ['only in a Stamp annotation\'s appearance', () => inAnnotation('Stamp')],
     ['only as a form field\'s value', inFieldValue],
     ['only in a replacement text (/ActualText)', () => withContent(`/Span << /ActualText (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
-    ['only in a replacement text in UTF-16, inside a form', inActualTextOfForm],
+    ['only in a replacement text in UTF-16, inside a form', () => inActualTextOfForm()],
+    ['only in a replacement text inside a form named by the page tree\'s resources', () => inActualTextOfForm(true)],
     ['in a replacement text whose name is spelled with #xx, after a comment', () => withContent(`/Span << /ActualT#65xt % a comment\n (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
   ])('%s: pdftotext reads it, pdf.js does not, and the stamp is refused', async (_name, make) => {
     const bytes = await make();
@@ -104,6 +113,13 @@ describe('a tag hidden from the drawing-order reading', () => {
   it('refuses content it cannot read in full: page content compressed with a predictor', async () => {
     const bytes = await withContent(`/Span << /ActualText (${EVIL}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`, { Predictor: 12, Columns: 8 });
     await expect(preparePdfInProcess(bytes, LIMITS, input)).rejects.toMatchObject({ kind: 'input', code: 'pdf_content_uncheckable' });
+  });
+
+  it('reads a damaged resources entry (a number) as holding nothing: the document stamps', async () => {
+    const { doc, page } = await contract();
+    doc.addPage([612, 792]).node.set(PDFName.of('Resources'), doc.context.obj(3));
+    page.node.set(PDFName.of('Annots'), doc.context.obj([doc.context.register(doc.context.obj({ Type: 'Annot', Subtype: 'Stamp', Rect: [0, 0, 1, 1], AP: { N: doc.context.register(doc.context.stream('BT ET', { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 1, 1], Resources: 7 })) } }))]));
+    await expect(preparePdfInProcess(await doc.save(), LIMITS, input)).resolves.toMatchObject({ stamped: expect.any(Uint8Array) });
   });
 
   it('stamps an ordinary document, in two columns and with its own prepared tags, as before', async () => {
