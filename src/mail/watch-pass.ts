@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DownloadOptions, FetchMessageObject, FetchOptions, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
+import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import { findCopies, type CopyWanted } from './find-copies.ts';
 import type { Guard } from './imap-guard.ts';
@@ -236,6 +237,9 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
     outcome = { retryLater: `handler failed: ${describeError(err)}` };
   } finally {
     setInHand(false);
+    // What a large mail's handling left (its parts, a stamped PDF) is given back now, not
+    // when the daemon next allocates enough (collect-garbage.ts).
+    if (message.size >= COLLECT_AFTER_BYTES) collectGarbage();
   }
   if ('retryLater' in outcome) {
     defer(ctx, message, outcome.retryLater);

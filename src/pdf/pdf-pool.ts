@@ -37,6 +37,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import { guardAgainstOrphan } from '../orphan-guard.ts';
@@ -410,15 +411,19 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
     child.on('exit', onExit);
     child.on('error', onError);
     let message: PdfTaskMessage;
+    const largest = largestBytes(task);
     try {
       message = {
         id, task: spillBytes(task, spill.path, `${files}-in`), spillDir: spill.path(),
-        maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largestBytes(task)),
+        maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largest),
       };
     } catch (err) {
       settle({ error: new Error(`the PDF could not be handed to its worker: ${describeError(err)}`, { cause: err }) }, 0);
       return;
     }
+    // What reading a large PDF's mail left behind is given back before the worker's memory
+    // grows with it (collect-garbage.ts): the two peaks would otherwise add up.
+    if (largest >= COLLECT_AFTER_BYTES) collectGarbage();
     child.send(message, (err) => {
       if (err) onError(err);
     });

@@ -5,10 +5,11 @@
 // cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
 // when the daemon goes away; if a parser in a loop keeps it from noticing, its guard
 // (src/orphan-guard.ts) kills it.
+import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
 import { tooComplexPdfError } from './pdf-errors.ts';
-import { spillBytes, unspillBytes } from './spill-bytes.ts';
+import { largestBytes, spillBytes, unspillBytes } from './spill-bytes.ts';
 import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
 const cap = capAllocations(Number.POSITIVE_INFINITY);
@@ -31,22 +32,28 @@ async function drain(): Promise<void> {
   busy = true;
   try {
     for (let message = queue.shift(); message; message = queue.shift()) {
-      const reply = await run(message);
+      const { reply, large } = await run(message);
       await new Promise<void>((resolve) => process.send!(reply, undefined, {}, () => resolve()));
+      // A large PDF's buffers and parsed objects would stay resident until the worker is
+      // recycled (collect-garbage.ts): given back once it is answered, unless more work waits.
+      if (large && queue.length === 0) collectGarbage();
     }
   } finally {
     busy = false;
   }
 }
 
-async function run({ id, task, maxBufferBytes, spillDir }: PdfTaskMessage): Promise<PdfTaskReply> {
+async function run({ id, task, maxBufferBytes, spillDir }: PdfTaskMessage): Promise<{ reply: PdfTaskReply; large: boolean }> {
   cap.setMaxBytes(maxBufferBytes);
   cap.takeRefused();
   let result: unknown;
   let failure: unknown;
+  let large = false;
   try {
     // Large arrays come as files, and go back as files (spill-bytes.ts).
-    result = spillBytes(await runTask(unspillBytes(task)), () => spillDir, `task-${id}-out`);
+    const input = unspillBytes(task);
+    large = largestBytes(input) >= COLLECT_AFTER_BYTES;
+    result = spillBytes(await runTask(input), () => spillDir, `task-${id}-out`);
   } catch (err) {
     failure = err;
   }
@@ -58,8 +65,8 @@ async function run({ id, task, maxBufferBytes, spillDir }: PdfTaskMessage): Prom
     failure = tooComplexPdfError(fileName, `reading it needs more than ${Math.round(maxBufferBytes / (1024 * 1024))} MB at once`, failure);
   }
   const rss = process.memoryUsage.rss();
-  if (failure !== undefined) return { id, rss, ok: false, error: serialize(failure) };
-  return { id, rss, ok: true, value: result };
+  if (failure !== undefined) return { reply: { id, rss, ok: false, error: serialize(failure) }, large };
+  return { reply: { id, rss, ok: true, value: result }, large };
 }
 
 async function runTask(task: PdfTask): Promise<unknown> {
