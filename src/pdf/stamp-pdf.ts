@@ -81,6 +81,27 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
   const fileName = input.request.fileName;
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
+  try {
+    return await stampLoaded(doc, input, known, maxPages);
+  } catch (err) {
+    if (isFileDamage(err)) throw unreadablePdfError(fileName, 'pdf_damaged', err);
+    throw err;
+  }
+}
+
+/**
+ * pdf-lib meeting an object of the file where it needs another kind (a page tree whose count
+ * is a stream, found only when a page is added), or page counts that contradict its tree: the
+ * file's damage, refused like a file it cannot load — never taken for our own failure and
+ * retried. Told by message: pdf-lib's error classes are compiled to ES5 and are plain Errors
+ * to `instanceof` (UnexpectedObjectTypeError, CorruptPageTreeError).
+ */
+function isFileDamage(err: unknown): boolean {
+  return err instanceof Error && (/^Expected instance of .+, but got instance of /.test(err.message) || /due to corrupt page tree/.test(err.message));
+}
+
+async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[] | undefined, maxPages: number): Promise<StampedPdf> {
+  const fileName = input.request.fileName;
   const original = pageRefs(doc);
   const pages = original.length;
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');

@@ -284,4 +284,22 @@ describe('stampPdf: a file pdf.js reads but pdf-lib cannot', () => {
     expect(isSignrelayError(err) && [err.kind, err.code]).toEqual(['input', 'pdf_damaged']);
     expect((err as Error).message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
   });
+
+  it('is refused as damaged when its page tree breaks only as a page is added (a /Count that is a stream), never retried as our failure', async () => {
+    // Found in pdf.js's own test files (poppler-91414-0-53.pdf): pdf-lib loads the file and
+    // walks its pages, and fails only when the signature page is inserted.
+    const doc = await PDFDocument.load(fixture('sample-contract.pdf'));
+    doc.catalog.Pages().dict.set(PDFName.of('Count'), doc.context.register(doc.context.stream('2')));
+    const damaged = await doc.save({ useObjectStreams: false });
+    for (const mode of ['signature-page', 'overlay'] as const) {
+      const err = await stampPdf(damaged, input({}, { mode })).catch((e: unknown) => e);
+      if (mode === 'overlay') {
+        // Overlay adds no page: the same file is stamped.
+        expect(err).toBeInstanceOf(Uint8Array);
+        continue;
+      }
+      expect(isSignrelayError(err) && [err.kind, err.code]).toEqual(['input', 'pdf_damaged']);
+      expect((err as Error).message).toBe('contract.pdf could not be read as a PDF (it may be damaged): export it again and resend');
+    }
+  });
 });
