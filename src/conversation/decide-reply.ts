@@ -15,6 +15,7 @@ import type { AuthenticationVerdict } from '../intake/check-authentication.ts';
 import { classifyAutomaticMail } from '../intake/classify-automatic-mail.ts';
 import { requestBodyText } from '../intake/html-to-text.ts';
 import { mailFacts } from '../intake/mail-facts.ts';
+import { isInstanceAddress } from '../intake/intake-policy.ts';
 import { chooseReplyAddress } from '../intake/reply-address.ts';
 import { authenticateSender } from '../intake/sender-authenticated.ts';
 import type { IntakePolicy } from '../intake/types.ts';
@@ -81,8 +82,11 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
     allowed: mayAct, allowedSetting: `the requester or ${setting}`,
     authenticated,
     ownAddresses: [policy.requestAddress, ...policy.ownAddresses],
+    isInstance: (address) => isInstanceAddress(policy, address),
   });
   if (answer.to === null) return ignore(`nobody may be answered: ${answer.note ?? 'no address'}`, { sender });
+  // The instance files what it is sent on a record (reply-address.ts): it gets no answers by mail.
+  if (isInstanceAddress(policy, answer.to)) return ignore(`${answer.to} is the ServiceNow instance, which is never answered by mail: filed without an answer`, { sender });
 
   const command = parseReplyCommand(requestBodyText(mail));
   const base = { requestId: request.id, command, sender, answerTo: answer.to, ...(authentication ? { authentication: authentication.verdict } : {}) };

@@ -6,6 +6,7 @@ import type { ParsedMail } from 'mailparser';
 import { classifyAutomaticMail } from './classify-automatic-mail.ts';
 import { findDocuments } from './find-documents.ts';
 import { findRecord } from './find-record.ts';
+import { isInstanceAddress } from './intake-policy.ts';
 import { requestBodyText } from './html-to-text.ts';
 import { mailFacts } from './mail-facts.ts';
 import { parseDue } from './parse-due.ts';
@@ -40,9 +41,9 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
     // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
     const answer = chooseReplyAddress(facts, {
       allowed: (address) => isSenderAllowedAnywhere(address, policy.routes), allowedSetting: 'any route\'s allowed_senders',
-      authenticated: policy.authentication.require.length > 0, ownAddresses: ownOf(policy),
+      authenticated: policy.authentication.require.length > 0, ownAddresses: ownOf(policy), isInstance: (address) => isInstanceAddress(policy, address),
     });
-    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason));
+    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason, policy));
   }
   if (!isSenderAllowed(sender, route.allowed_senders)) {
     return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], null);
@@ -53,16 +54,17 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const answer = chooseReplyAddress(facts, {
     allowed: (address) => isSenderAllowed(address, route.allowed_senders), allowedSetting: `routes.${match.route}.allowed_senders`,
     authenticated: (route.require_authentication ?? policy.authentication.require).length > 0, ownAddresses: ownOf(policy),
+    isInstance: (address) => isInstanceAddress(policy, address),
   });
 
   const body = requestBodyText(mail);
-  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), isSenderAllowed(sender, policy.instanceSenders) && policy.instanceSenders.length > 0);
+  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), policy.instanceSenders.length > 0 && isSenderAllowed(sender, policy.instanceSenders));
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
   const problems = [...documents.problems, ...record.problems, ...signers.problems, ...due.problems];
   if (problems.length > 0 || due.value === null || answer.to === null) {
-    return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason), record.value);
+    return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason, policy), record.value);
   }
 
   return {
@@ -102,9 +104,14 @@ function unauthenticated(authentication: AuthenticationVerdict, problem: string)
   return { action: 'reject', reason: problem, problems: [problem], reply: false, authentication };
 }
 
-/** Who a rejection goes to: nobody for a mail that must not be answered automatically (RFC 3834). */
-function replyable(answer: ReplyAddress, noReplyReason: string | null): { to: string; note: string | null } | null {
-  return noReplyReason === null && answer.to !== null ? { to: answer.to, note: answer.note } : null;
+/**
+ * Who a rejection goes to: nobody for a mail that must not be answered automatically (RFC
+ * 3834), nor the ServiceNow instance — its inbound actions would file the rejection on a
+ * record; a refused request the instance sent is told on its record instead (refusal-on-record.ts).
+ */
+function replyable(answer: ReplyAddress, noReplyReason: string | null, policy: IntakePolicy): { to: string; note: string | null } | null {
+  if (noReplyReason !== null || answer.to === null || isInstanceAddress(policy, answer.to)) return null;
+  return { to: answer.to, note: answer.note };
 }
 
 /** The tables signrelay delivers to: those of `records` and every route's `table`. */

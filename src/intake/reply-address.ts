@@ -4,7 +4,11 @@
 // relay that mailed any stranger from the organisation's own address. So the Reply-To is
 // used only when it could itself have sent the request — it passes the route's
 // allow-list and, when authentication is required, lies in the authenticated From domain —
-// else the From is answered; never signrelay's own addresses. Pure.
+// else the From is answered; never signrelay's own addresses, and never the ServiceNow
+// instance's unless it is the From (a request the instance sent itself): operators list the
+// instance in allowed_senders for its "Send for signature" mails, and a Reply-To naming it
+// had a stranger's text mailed to the instance, whose inbound actions filed it on the record
+// the subject's watermark named. Pure.
 import { isAligned } from './check-authentication.ts';
 import type { MailFacts } from './mail-facts.ts';
 import { addressParts, sameMailbox } from '../message/mail-headers.ts';
@@ -18,6 +22,8 @@ export interface ReplyAddressRules {
   authenticated: boolean;
   /** signrelay's own addresses: never answered. */
   ownAddresses: readonly string[];
+  /** Whether an address is the ServiceNow instance's (intake-policy.ts isInstanceAddress): answered only as the From. */
+  isInstance(address: string): boolean;
 }
 
 export interface ReplyAddress {
@@ -37,7 +43,9 @@ export function chooseReplyAddress(facts: Pick<MailFacts, 'sender' | 'replyTo'>,
     }
     return null;
   };
-  const replyToRefused = facts.replyTo && facts.replyTo !== facts.sender ? refusal(facts.replyTo) : null;
+  const replyToRefused = facts.replyTo && facts.replyTo !== facts.sender
+    ? (rules.isInstance(facts.replyTo) ? `${facts.replyTo} is the ServiceNow instance, which files what it is sent on a record` : refusal(facts.replyTo))
+    : null;
   if (facts.replyTo && replyToRefused === null) return { to: facts.replyTo, note: null };
   const senderRefused = facts.sender ? refusal(facts.sender) : 'the mail has no From address';
   if (senderRefused === null) {

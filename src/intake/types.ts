@@ -17,6 +17,12 @@ export interface IntakePolicy {
   textTags: boolean;
   /** servicenow.senders: the instance's own notification senders, whose mail alone may carry a watermark. */
   instanceSenders: string[];
+  /**
+   * The instance's addresses: its senders and its inbound address (servicenow.inbound_address).
+   * A mail to the instance is filed on a record by its inbound actions, so a reply is never
+   * mailed to one (reply-address.ts).
+   */
+  instanceAddresses: string[];
   limits: LimitsConfig;
   /**
    * intake.authentication: the methods every request must pass (a route's

@@ -24,6 +24,7 @@ export function testPolicy(overrides: Partial<IntakePolicy> = {}): IntakePolicy 
     records: { RITM: 'sc_req_item', HRC: 'sn_hr_core_case', INC: 'incident' },
     textTags: true,
     instanceSenders: ['*@service-now.com'],
+    instanceAddresses: ['*@service-now.com'],
     limits: { max_mail_bytes: 25 * 1024 * 1024, max_pdf_bytes: 20 * 1024 * 1024, max_pages: 500, max_signers: 20, max_documents: 10, max_replies_per_hour: 5 },
     authentication: { require: [], trustedAuthservIds: [] },
     ...overrides,

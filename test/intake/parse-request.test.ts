@@ -68,6 +68,39 @@ describe('parseRequestMail', () => {
     });
   });
 
+  describe('the ServiceNow instance (servicenow.senders and inbound_address), whose inbound actions file what it is sent on a record', () => {
+    // The instance is in the allow-list, as the docs say to list it for "Send for signature".
+    const withInstance = testPolicy({
+      routes: { ...policy.routes, default: { ...policy.routes.default!, allowed_senders: ['*@corp.example', 'instance@service-now.com'] } },
+      instanceSenders: ['instance@service-now.com'], instanceAddresses: ['instance@service-now.com', 'inbound@service-now.com'],
+    });
+
+    it('never gets a rejection a stranger routed to it by Reply-To: the From is answered', async () => {
+      const withInbound = testPolicy({ ...withInstance, routes: { ...policy.routes, default: { ...policy.routes.default!, allowed_senders: ['*@corp.example', '*@service-now.com'] } } });
+      for (const replyTo of ['instance@service-now.com', 'inbound@service-now.com']) {
+        const mail = await buildMail({ from: 'helen.officer@corp.example', replyTo, subject: 'Ref:MSG0000001_abc call +1-555-0100', text: 'Due: [code]<img src=x>[/code]' });
+        expect(parseRequestMail(mail, withInbound, NOW)).toMatchObject({
+          action: 'reject', reply: true, replyTo: 'helen.officer@corp.example',
+          replyNote: `not the Reply-To: ${replyTo} is the ServiceNow instance, which files what it is sent on a record; the From is answered`,
+        });
+      }
+    });
+
+    it('never gets a rejection mailed to it as the From either: the record hears of it instead (refusal-on-record)', async () => {
+      const mail = await buildMail({ from: 'instance@service-now.com', subject: 'RITM0010001 signed', text: 'no pdf' });
+      const decision = parseRequestMail(mail, withInstance, NOW);
+      expect(decision).toMatchObject({ action: 'reject', reply: false, record: { number: 'RITM0010001' } });
+      expect(decision).not.toHaveProperty('replyTo');
+    });
+
+    it('does not become the requester through a Reply-To, and stays it for a request it sent itself', async () => {
+      const viaReplyTo = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>', { from: 'pay@corp.example', replyTo: 'instance@service-now.com', subject: 'RITM0010001' }), withInstance, NOW);
+      expect(viaReplyTo).toMatchObject({ action: 'request', draft: { requester: 'pay@corp.example' } });
+      const itself = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>', { from: 'instance@service-now.com', subject: 'RITM0010001' }), withInstance, NOW);
+      expect(itself).toMatchObject({ action: 'request', draft: { requester: 'instance@service-now.com' } });
+    });
+  });
+
   it('rejects a mail without From, without a reply', async () => {
     const parsed = await requestMail('Signer: Ann Lee <ann@corp.example>');
     const mail = { ...parsed, from: undefined, replyTo: undefined, headerLines: parsed.headerLines.filter((h) => h.key !== 'from' && h.key !== 'reply-to') };

@@ -11,6 +11,7 @@ import { NOW, testPolicy } from './intake-helpers.ts';
 const corpOnly: ReplyAddressRules = {
   allowed: (a) => isSenderAllowed(a, ['*@corp.example']), allowedSetting: 'routes.default.allowed_senders', authenticated: false,
   ownAddresses: ['sign@corp.example', 'returns@corp.example'],
+  isInstance: (a) => isSenderAllowed(a, ['instance@service-now.com']),
 };
 
 describe('chooseReplyAddress', () => {
@@ -24,6 +25,11 @@ describe('chooseReplyAddress', () => {
       { ...corpOnly, authenticated: true, allowed: () => true }, 'team@hr.corp.example', null],
     ['signrelay\'s own address is never answered', { sender: 'pay@corp.example', replyTo: 'sign+hr@corp.example' }, corpOnly, 'pay@corp.example',
       'not the Reply-To: sign+hr@corp.example is signrelay\'s own address; the From is answered'],
+    ['the ServiceNow instance named as Reply-To is never answered, even when the allow-list lists it', { sender: 'pay@corp.example', replyTo: 'instance@service-now.com' },
+      { ...corpOnly, allowed: () => true }, 'pay@corp.example',
+      'not the Reply-To: instance@service-now.com is the ServiceNow instance, which files what it is sent on a record; the From is answered'],
+    ['the instance as the From (a request it sent itself) stays the requester', { sender: 'instance@service-now.com', replyTo: null },
+      { ...corpOnly, allowed: () => true }, 'instance@service-now.com', null],
     ['nobody, when neither may be', { sender: 'x@third.example', replyTo: 'y@third.example' }, corpOnly, null,
       'y@third.example is not allowed by routes.default.allowed_senders; x@third.example is not allowed by routes.default.allowed_senders'],
   ])('%s', (_, facts, rules, to, note) => {

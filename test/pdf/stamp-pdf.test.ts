@@ -289,7 +289,7 @@ describe('stampPdf: a file pdf.js reads but pdf-lib cannot', () => {
     // Found in pdf.js's own test files (poppler-91414-0-53.pdf): pdf-lib loads the file and
     // walks its pages, and fails only when the signature page is inserted.
     const doc = await PDFDocument.load(fixture('sample-contract.pdf'));
-    doc.catalog.Pages().dict.set(PDFName.of('Count'), doc.context.register(doc.context.stream('2')));
+    doc.catalog.Pages().set(PDFName.of('Count'), doc.context.register(doc.context.stream('2')));
     const damaged = await doc.save({ useObjectStreams: false });
     for (const mode of ['signature-page', 'overlay'] as const) {
       const err = await stampPdf(damaged, input({}, { mode })).catch((e: unknown) => e);

@@ -109,6 +109,29 @@ describe('a reply without a Message-ID delivered twice', () => {
   });
 });
 
+describe('the ServiceNow instance (servicenow.senders), whose inbound actions file what it is sent on a record', () => {
+  const withInstance: Config = {
+    ...config,
+    servicenow: { ...config.servicenow, senders: ['instance@service-now.com'] },
+    routes: { ...config.routes, default: { ...config.routes.default!, reply_commands_from: ['instance@service-now.com'] } },
+  };
+
+  it('is never sent an answer: a Reply-To naming it is passed over for the From', async () => {
+    const db = openMemoryDatabase();
+    const { secret } = sentRequest(db, 'defghijklmnopqrstuvw');
+    const decision = await decide(db, mailFrom(REQUESTER, `sign+${secret}@corp.example`, 'frobnicate', 'Reply-To: instance@service-now.com\r\n'), withInstance);
+    expect(decision).toMatchObject({ action: 'answer', answerTo: REQUESTER });
+  });
+
+  it('is never sent an answer as the From either, even when reply_commands_from lists it', async () => {
+    const db = openMemoryDatabase();
+    const { secret } = sentRequest(db, 'efghijklmnopqrstuvwx');
+    const decision = await decide(db, mailFrom('instance@service-now.com', `sign+${secret}@corp.example`, 'frobnicate'), withInstance);
+    expect(decision).toMatchObject({ action: 'ignore', answerTo: null });
+    expect(decision.reason).toBe('instance@service-now.com is the ServiceNow instance, which is never answered by mail: filed without an answer');
+  });
+});
+
 describe('a reply carrying a PDF', () => {
   it('is told that a reply is never a new request and where to send the document', async () => {
     const db = openMemoryDatabase();
