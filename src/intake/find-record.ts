@@ -7,6 +7,11 @@
 // The instance files such a reply by its watermark before anything else, so a watermark is
 // kept only from the instance's own mail (`watermarkTrusted`): anyone else could paste
 // another record's.
+//
+// A number names its table by its prefix (`records`): `Record: sc_req_item/CHG0030001` is
+// refused, and with delivery by email (which the instance files by the number alone, in
+// whichever table holds it) so is a number whose prefix `records` does not know — unless
+// the instance's own watermark names the record.
 import type { RouteConfig } from '../config/schema.ts';
 import { findDirectives } from './directive-lines.ts';
 import type { Checked, RecordRef } from './types.ts';
@@ -36,6 +41,8 @@ export function findRecord(
   tables: readonly string[] = [...Object.values(records), ...(route.table ? [route.table] : [])],
   /** Whether the mail comes from the instance itself (servicenow.senders): only then is a watermark kept. */
   watermarkTrusted = true,
+  /** Whether the signed document goes back by mail to the instance (delivery: email), which files it by its number alone. */
+  byEmail = false,
 ): Checked<RecordRef | null> & { ignoredWatermark?: string } {
   const problems: string[] = [];
   const known = Object.keys(records);
@@ -66,6 +73,12 @@ export function findRecord(
 
   const watermark = lastWatermark(sources);
   if (watermark && watermarkTrusted) record.watermark = watermark;
+  if (byEmail && record.number !== undefined && record.watermark === undefined && records[prefixOf(record.number)]?.toLowerCase() !== record.table?.toLowerCase()) {
+    const { number, table } = record;
+    delete record.number;
+    delete record.table;
+    problems.push(`${number} does not start with a prefix signrelay knows for ${table ?? 'its table'} (known: ${known.join(', ') || 'none configured'}), and the signed document goes back by mail, which the instance files by the number alone: name the record by a number with a known prefix, or ask the signrelay operator to add its prefix to records`);
+  }
 
   const named = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
   if (!named && problems.length === 0 && route.require_record) {
@@ -93,7 +106,14 @@ function parseRecordLine(value: string, records: Record<string, string>, routeTa
   }
   if (second !== undefined && rest.length === 0 && TABLE_RE.test(first)) {
     if (SYS_ID_RE.test(second)) return { table: first.toLowerCase(), sysId: second.toLowerCase() };
-    if (NUMBER_RE.test(second)) return { table: first.toLowerCase(), number: second.toUpperCase() };
+    if (NUMBER_RE.test(second)) {
+      const number = second.toUpperCase();
+      const numbered = records[prefixOf(number)];
+      if (numbered !== undefined && numbered.toLowerCase() !== first.toLowerCase()) {
+        return `"Record: ${value}": ${number} is a number of ${numbered} (records.${prefixOf(number)}), not of ${first}; name the record by its number alone: Record: ${number}`;
+      }
+      return { table: first.toLowerCase(), number };
+    }
   }
   if (second === undefined && NUMBER_RE.test(first)) {
     const number = first.toUpperCase();

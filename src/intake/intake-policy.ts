@@ -16,6 +16,7 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
     textTags: providerTraits(config.provider).capabilities.textTags !== false,
     instanceSenders,
     instanceAddresses: [...instanceSenders, ...(config.servicenow.inbound_address ? [config.servicenow.inbound_address] : [])],
+    delivery: config.servicenow.delivery,
     limits: config.limits,
     authentication: {
       require: config.intake.authentication.require,

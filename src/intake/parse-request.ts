@@ -58,7 +58,8 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   });
 
   const body = requestBodyText(mail);
-  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), policy.instanceSenders.length > 0 && isSenderAllowed(sender, policy.instanceSenders));
+  const fromInstance = policy.instanceSenders.length > 0 && isSenderAllowed(sender, policy.instanceSenders);
+  const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), fromInstance, (route.delivery ?? policy.delivery) === 'email');
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);

@@ -23,6 +23,8 @@ export interface IntakePolicy {
    * mailed to one (reply-address.ts).
    */
   instanceAddresses: string[];
+  /** servicenow.delivery: how signed documents reach the record unless a route says otherwise. */
+  delivery: 'rest' | 'email';
   limits: LimitsConfig;
   /**
    * intake.authentication: the methods every request must pass (a route's

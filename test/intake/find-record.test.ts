@@ -21,6 +21,8 @@ const rows: Row[] = [
   ['a Record: table/number line on the route\'s table', { body: 'Record: x_acme_case/CASE0001234' }, { table: 'x_acme_case', require_record: true }, { table: 'x_acme_case', number: 'CASE0001234' }],
   ['a Record: line on a table signrelay does not deliver to', { body: `Record: sys_user/${SYS_ID}` }, required, null,
     /^"Record: sys_user\/9d38[0-9a-f]+": signrelay files documents only on sc_req_item, sn_hr_core_case, incident, not on sys_user; name a record of one of those$/],
+  ['a Record: table/number line whose number belongs to another table', { body: 'Record: sc_req_item/INC0012345' }, required, null,
+    /^"Record: sc_req_item\/INC0012345": INC0012345 is a number of incident \(records\.INC\), not of sc_req_item; name the record by its number alone: Record: INC0012345$/],
   ['a Record: table/number line on an unconfigured table', { body: 'Record: x_acme_case/CASE0001234' }, required, null, /only on sc_req_item, sn_hr_core_case, incident, not on x_acme_case/],
   ['a Record: line wins over the subject', { subject: 'RITM0010002', body: 'Record: RITM0010001' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
   ['a forwarded Record: line does not: the subject decides', { subject: 'Fwd: NDA for RITM0010001', body: `Please sign.\n\n---------- Forwarded message ---------\nFrom: Bob <bob@vendor.example>\n\nRecord: sc_req_item/${SYS_ID}` }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
@@ -52,6 +54,29 @@ describe('findRecord', () => {
     } else {
       expect(result.problems).toEqual([]);
     }
+  });
+
+  describe('with delivery by email, which the instance files by the number alone (in whichever table holds it)', () => {
+    const byEmail = (sources: Partial<RecordSources>, route: { table?: string; require_record: boolean } = required, trusted = true) =>
+      findRecord({ subject: '', body: '', html: false, ...sources }, RECORDS, route, undefined, trusted, true);
+
+    it.each([
+      ['a Record: line naming a number of unknown prefix on a table', { body: 'Record: x_case/CHG0030001' }, { table: 'x_case', require_record: true }],
+      ['an unknown prefix taken with the route table', { subject: 'Sign CHG0030001 please' }, { table: 'x_case', require_record: true }],
+      ['an unknown prefix on a Record: line taken with the route table', { body: 'Record: CHG0030001' }, { table: 'x_case', require_record: true }],
+    ] as const)('refuses %s', (_label, sources, route) => {
+      const result = byEmail(sources, route);
+      expect(result.value).toBeNull();
+      expect(result.problems).toEqual(['CHG0030001 does not start with a prefix signrelay knows for x_case (known: RITM, HRC, INC), and the signed document goes back by mail, which the instance files by the number alone: name the record by a number with a known prefix, or ask the signrelay operator to add its prefix to records']);
+    });
+
+    it('takes a number whose prefix names its table, and an unknown prefix the instance\'s own watermark stands for', () => {
+      expect(byEmail({ subject: 'RITM0010001' })).toEqual({ value: { number: 'RITM0010001', table: 'sc_req_item' }, problems: [] });
+      const watermarked = byEmail({ subject: 'CASE0001234', body: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }, { table: 'x_case', require_record: true });
+      expect(watermarked).toEqual({ value: { number: 'CASE0001234', table: 'x_case', watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }, problems: [] });
+      // A watermark anyone else pasted does not.
+      expect(byEmail({ subject: 'CASE0001234', body: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }, { table: 'x_case', require_record: true }, false).problems).toHaveLength(1);
+    });
   });
 
   it('keeps the watermark even when the number is ambiguous', () => {

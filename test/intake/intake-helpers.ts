@@ -25,6 +25,7 @@ export function testPolicy(overrides: Partial<IntakePolicy> = {}): IntakePolicy 
     textTags: true,
     instanceSenders: ['*@service-now.com'],
     instanceAddresses: ['*@service-now.com'],
+    delivery: 'rest',
     limits: { max_mail_bytes: 25 * 1024 * 1024, max_pdf_bytes: 20 * 1024 * 1024, max_pages: 500, max_signers: 20, max_documents: 10, max_replies_per_hour: 5 },
     authentication: { require: [], trustedAuthservIds: [] },
     ...overrides,
