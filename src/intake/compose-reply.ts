@@ -9,6 +9,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
+import { threadableId } from '../notices/compose-acknowledgement.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
 
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
@@ -49,9 +50,10 @@ export interface RejectionReplyOptions {
 
 export function composeRejectionReply(original: OriginalMail, problems: readonly string[], from: string, options: RejectionReplyOptions): SendMailOptions {
   const subject = quotedSubject(original.subject ?? '');
-  const messageId = original.messageId ?? null;
+  // Only ids that fit in a header as they are: the sender wrote them (threadableId).
+  const messageId = threadableId(original.messageId) ?? null;
   const earlier = original.references === undefined ? [] : Array.isArray(original.references) ? original.references : [original.references];
-  const references = [...new Set([...earlier, ...(messageId ? [messageId] : [])])].slice(-10);
+  const references = [...new Set([...earlier.filter((r) => threadableId(r) !== undefined), ...(messageId ? [messageId] : [])])].slice(-10);
   const text = [
     'Hello,',
     '',

@@ -37,6 +37,15 @@ describe('composeRejectionReply', () => {
     expect(reply.references).toEqual(['<a1b2c3d4-e5f6-4711-8899-aabbccddeeff@corp.example>']);
   });
 
+  it('threads only on ids that fit a header as they are: an over-long one, or one with a line break, is left out', () => {
+    const long = `<${'a'.repeat(1_200)}@corp.example>`;
+    const broken = '<a@b>\r\nBcc: victim@evil.example';
+    const reply = composeRejectionReply({ subject: 'x', messageId: long, references: [broken, '<ok@corp.example>'] }, ['p'], FROM, { to: 'a@corp.example' });
+    expect(reply.inReplyTo).toBeUndefined();
+    expect(reply.references).toEqual(['<ok@corp.example>']);
+    expect(composeRejectionReply({ subject: 'x', messageId: broken }, ['p'], FROM, { to: 'a@corp.example' })).not.toHaveProperty('inReplyTo');
+  });
+
   it('quotes nothing unbounded: the subject cut and its links defused, each problem one bounded line, at most five', () => {
     const subject = `URGENT verify your payroll at https://evil.example/login and www.evil.example ${'x'.repeat(5_000)}`;
     const problems = Array.from({ length: 12 }, (_, i) => `problem ${i + 1}: ${'y'.repeat(1_000)}\r\nInjected: line`);
