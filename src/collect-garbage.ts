@@ -16,13 +16,25 @@ export const COLLECT_AFTER_BYTES = 4 * 1024 * 1024;
 
 let collect: (() => void) | undefined;
 
-/** Runs a full garbage collection now (blocking: call it when the work it cleans up after is over). */
+/**
+ * Runs a full garbage collection now (blocking: call it when the work it cleans up after is
+ * over). Never throws: where `gc` cannot be had, it does nothing — memory is then given back
+ * as V8 decides, as before.
+ */
 export function collectGarbage(): void {
-  if (!collect) {
+  collect ??= exposedGc();
+  collect();
+}
+
+function exposedGc(): () => void {
+  try {
     // Node has no API for it: `gc` is exposed to contexts made once the flag is set, and
     // collects the whole process's heap whichever context calls it.
     setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    if (typeof gc === 'function') return gc as () => void;
+  } catch {
+    // Fall through: no collection.
   }
-  collect();
+  return () => {};
 }
