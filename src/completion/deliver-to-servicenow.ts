@@ -15,7 +15,7 @@ import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
+import { hasEffect, lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
@@ -82,11 +82,14 @@ interface FileForRecord {
 
 /**
  * One file on the record, exactly once: an upload attempted whose result is unknown is
- * looked for on the record (same name, same sha256) before it is made again. `settle`
- * runs in the transaction that records the result.
+ * looked for on the record (same name, same sha256) before it is made again — once the
+ * instance can no longer be carrying it out (servicenow.upload_settle_seconds after it
+ * began): looked for while it still ran, it was not there yet, and the upload was made a
+ * second time beside it. `settle` runs in the transaction that records the result.
  */
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
-  if (hasEffect(deps.db, request.id, file.effect, 'intent')) {
+  const began = lastEffectAt(deps.db, request.id, file.effect, 'intent');
+  if (began) {
     const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
     if (existing) {
       deps.db.transaction(() => {
@@ -94,6 +97,13 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
         effect(deps, request.id, file.effect, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
       })();
       return;
+    }
+    const settledAt = began.getTime() + deps.config.servicenow.upload_settle_seconds * 1000;
+    const waitMs = settledAt - deps.now().getTime();
+    if (waitMs > 0) {
+      throw new SignrelayError('transient', 'servicenow_upload_settling',
+        `the upload of ${recordValue(file.fileName)} to ${record.table} ${record.sysId} got no answer and is not on the record yet; the instance may still be carrying it out, so the record is looked at again in ${Math.ceil(waitMs / 1000)} s (servicenow.upload_settle_seconds) before it is uploaded again`,
+        { retryAfterSeconds: Math.ceil(waitMs / 1000) });
     }
   }
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });

@@ -184,6 +184,13 @@ const servicenow = z.strictObject({
   max_email_attachment_bytes: positiveInt().default(18874368),
   /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
   timeout_seconds: httpTimeout(),
+  /**
+   * How long after an attachment upload began the instance may still be carrying it out when
+   * its answer was lost (a timeout, a stop): the record's attachment list is looked at only
+   * after that, so a late upload is found, not made twice. ServiceNow cancels a REST
+   * Attachment API transaction after 60 s by default (its transaction quota rules).
+   */
+  upload_settle_seconds: positiveInt().max(3600, { error: 'expected at most 3600 seconds' }).default(90),
   /** Verify the instance's certificate; false only for a test instance you control (ca_file trusts a private CA instead). */
   tls_verify: z.boolean().default(true),
   /** A PEM file of CA certificates trusted for the instance besides the usual ones (a private CA, a TLS-inspecting proxy). */

@@ -133,7 +133,7 @@ export async function listenLocal(handler: RequestListener, tls?: ServeTls): Pro
 }
 
 /** The fault injected into the next call(s) to a path (`failNext`); `times` defaults to 1. */
-export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault | CutFault;
+export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault | CutFault | LateFault;
 
 /** An HTTP error answer; the call is not carried out. A 2xx status with a body injects an answer. */
 export interface StatusFault {
@@ -152,6 +152,21 @@ export interface HangFault {
   kind: 'hang';
   times?: number;
 }
+
+/**
+ * The call is carried out `afterMs` after its request arrived, and its answer never comes: a
+ * server that is slow and goes on with the work after the client has given up waiting (a
+ * ServiceNow transaction runs until its quota, whoever still listens). Carried out only by
+ * the simulators that say so (ServiceNow's); elsewhere it is a hang.
+ */
+export interface LateFault {
+  kind: 'late';
+  afterMs: number;
+  times?: number;
+}
+
+/** How long a call with this fault waits before it is carried out (0: at once). */
+export const lateBy = (fault: FaultSpec | null): number => (fault?.kind === 'late' ? fault.afterMs : 0);
 
 /** The call is carried out, and the connection is reset instead of its answer (a crashed proxy or server). */
 export interface DropFault {
@@ -221,6 +236,10 @@ export function injectFault(req: IncomingMessage, res: ServerResponse, fault: Fa
   }
   if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed' || fault.kind === 'cut') {
     spoilAnswer(res, fault);
+    return false;
+  }
+  if (fault.kind === 'late') {
+    spoilAnswer(res, { kind: 'hang' });
     return false;
   }
   const extra = { ...fault.headers, ...(fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }) };

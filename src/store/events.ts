@@ -59,6 +59,13 @@ export function hasEffect(db: Db, requestId: string, effect: string, phase: 'int
   return row !== undefined;
 }
 
+/** When the effect's `phase` was last recorded for this request, if ever. */
+export function lastEffectAt(db: Db, requestId: string, effect: string, phase: string): Date | undefined {
+  const row = db.prepare(`SELECT at FROM events WHERE request_id = ? AND kind = 'effect'
+      AND json_extract(detail, '$.effect') = ? AND json_extract(detail, '$.phase') = ? ORDER BY id DESC LIMIT 1`).get(requestId, effect, phase) as { at: string } | undefined;
+  return row ? new Date(row.at) : undefined;
+}
+
 /** The phase last recorded for an effect of this request ('intent', 'done', 'failed', …), if any. */
 export function lastEffectPhase(db: Db, requestId: string, effect: string): string | undefined {
   const row = db.prepare(`SELECT json_extract(detail, '$.phase') AS phase FROM events WHERE request_id = ? AND kind = 'effect'

@@ -139,13 +139,15 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
     const tap = tapEffects(provider, servicenow.calls, (path) => servicenow.records.find((r) => path.includes(r.sysId))?.journal.filter((j) => j.field === 'work_notes').map((j) => j.value) ?? []);
 
     const configFile = join(dir, 'signrelay.yaml');
+    // upload_settle_seconds 1: the simulator stores an upload at once (a kill between intent
+    // and answer is settled from the attachment list without waiting for a slow instance).
     writeFileSync(configFile, `
 mailboxes:
   requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${CHAOS_IMAP_PASSWORD}", address: ${REQUEST_ADDRESS}}
   returns: {address: returns@corp.example, host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: returns, password: "\${CHAOS_IMAP_PASSWORD}"}
 smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <${REQUEST_ADDRESS}>"}
 provider: ${provider.configYaml}
-servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}, attach_certificate: ${options.attachCertificate === true}}
+servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}, attach_certificate: ${options.attachCertificate === true}, upload_settle_seconds: 1}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 limits: {max_replies_per_hour: 1000}  # one requester sends every request: each acknowledgement is due, and verify.ts counts it
 routes:

@@ -126,6 +126,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     inbound: { imap: { host: '127.0.0.1', port: dovecot.imapPort, user: 'instance', password: IMAP_PASSWORD }, pollIntervalMs: 200 },
   });
   const dataDir = join(mkdtempSync(join(tmpdir(), 'signrelay-it-')), 'data');
+  // upload_settle_seconds 1: the simulator stores an upload at once, so a lost answer's retry
+  // looks at the record without waiting for a slow instance (test/faults/late-attachment.test.ts
+  // waits for one).
   const config = parseConfigText(`
 mailboxes:
   requests: {host: 127.0.0.1, port: ${dovecot.imapPort}, tls: false, user: sign, password: "\${IMAP_PW}", address: sign@corp.example}
@@ -134,7 +137,7 @@ smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <sign@c
 provider: ${signing.configYaml('"${SS_SECRET}"')}
 servicenow: {instance_url: "${servicenow.url}", auth: ${options.servicenowAuth === 'oauth'
     ? `{type: oauth, grant: password, client_id: ${SN_CLIENT_ID}, client_secret: "\${SN_SECRET}", user: ${SN_USER}, password: "\${SN_PW}"}`
-    : `{type: basic, user: ${SN_USER}, password: "\${SN_PW}"}`}, inbound_address: ${INSTANCE_ADDRESS}}
+    : `{type: basic, user: ${SN_USER}, password: "\${SN_PW}"}`}, inbound_address: ${INSTANCE_ADDRESS}, upload_settle_seconds: 1}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
 routes:
   default: {allowed_senders: ["*@corp.example"]}

@@ -8,7 +8,7 @@
 // notification it triggers is mailed as the instance would mail it.
 // Routing, auth and recording live here; the rules live in the files next to it.
 import type { IncomingMessage } from 'node:http';
-import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, readBody, recordCall, sendJson, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
+import { FaultQueue, header, HttpProblem, injectFault, lateBy, listenLocal, mediaType, readBody, recordCall, sendJson, type FaultSpec, type RecordedHttpCall, type ServeTls } from '../http-util.ts';
 import { newWatermark } from './classify-inbound.ts';
 import { startInboundProcessor, type InboundOptions, type InboundProcessor } from './inbound-email.ts';
 import { SimInstance, snError, type SeedRecord, type SimAttachment, type SimRecord } from './instance.ts';
@@ -65,8 +65,9 @@ export interface ServiceNowSimulator {
   addRecord(seed: SeedRecord): SimRecord;
   /**
    * The next call(s) whose path starts with `prefix` (e.g. /api/now/attachment) fail: with
-   * a status, or `hang` / `malformed` (carried out, answer withheld or garbled), or
-   * `reset` (connection reset mid-body, not carried out).
+   * a status, or `hang` / `malformed` (carried out, answer withheld or garbled), `late`
+   * (carried out after a while, answer withheld), or `reset` (connection reset mid-body, not
+   * carried out).
    */
   failNext(prefix: string, fault: FaultSpec): void;
   /** From now on the integration user may not touch `table` (403), as with `forbiddenTables`; `allowTable` undoes it. */
@@ -150,6 +151,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     if (fault && injectFault(req, res, fault, injectedError)) return;
     (async () => {
       const body = await readBody(req);
+      const late = lateBy(fault);
+      if (late > 0) await new Promise((resolve) => setTimeout(resolve, late));
       if (url.pathname === '/oauth_token.do' && req.method === 'POST') {
         const form = body.toString('utf8');
         call.body = mediaType(req) === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(form)) : form;
