@@ -11,6 +11,7 @@ import { createLogger, maskSecrets } from '../log.ts';
 import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../checks/checklist.ts';
 import { mailCheckItems } from '../checks/check-mail.ts';
 import { storageCheckItem } from '../checks/check-storage.ts';
+import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
 import { openDatabase } from '../store/open-database.ts';
@@ -45,7 +46,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     // Library chatter stays out of the checklist: only errors, masked, on stderr.
     const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
     const openDb = () => openDatabase(config!.storage.data_dir);
-    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger), credentialCheckItem(config!, openDb)];
+    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger), credentialCheckItem(config!, openDb)];
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;

@@ -1,4 +1,5 @@
-// Stamping: PDF bytes in, stamped PDF bytes out, no other I/O; it runs in the PDF worker
+// Stamping: PDF bytes in, stamped PDF bytes out, no other I/O but the second reader's process
+// (poppler-text.ts); it runs in the PDF worker
 // (pdf-tasks.ts stampPdf) under the same limits as inspection. Adds the smart tags the
 // signing service reads (one [!Sign.N,…] per signer and the [!Recipient.C,…] return tag),
 // and the request token in the metadata (the upload name comes from stampedFileName). The
@@ -36,6 +37,7 @@ import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError } from './pdf-errors.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
+import { readWithPoppler } from './poppler-text.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
 import { nameInTags } from './tag-font.ts';
 import { EMPTY_NAME_PART, type TagName } from './tag-name.ts';
@@ -184,6 +186,10 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   const { replacements, shows } = await readBesideText(doc, fileName);
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
+  // poppler reads beside pdf.js, in its own process (poppler-text.ts); awaited below — a
+  // refusal from the pdf.js reading first must not leave its outcome unhandled.
+  const byPoppler = readWithPoppler(stamped, fileName);
+  byPoppler.catch(() => {});
   const read: string[] = [];
   const readings = await readText(stamped, fileName, { onPageRef: (ref) => read.push(ref), otherReadings: true });
   const texts = readings.pages;
@@ -192,7 +198,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);
   const annotations = shows.sheet ? await readText(shows.sheet, fileName, { otherReadings: true }) : { pages: [], byPosition: [] };
-  checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements], expected, fileName);
+  checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements, await byPoppler], expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -244,17 +250,18 @@ async function readBesideText(doc: PDFDocument, fileName: string | undefined): P
 }
 
 /**
- * Read by position on the page, from what its annotations show (appearance-text.ts), or from
- * its replacement texts (actual-text.ts), the text holds no tag but the expected ones: a tag
- * hidden from the drawing-order reading (its `[!` drawn after the rest, to its left; only in
- * a Stamp's appearance; only in a field's value) is refused like any other. (Missing tags are
+ * Read by position on the page, from what its annotations show (appearance-text.ts), from
+ * its replacement texts (actual-text.ts), or by another reader (poppler-text.ts), the text
+ * holds no tag but the expected ones: a tag hidden from the drawing-order reading (its `[!`
+ * drawn after the rest, to its left; only in a Stamp's appearance; only in a field's value;
+ * only where poppler reads) is refused like any other. (Missing tags are
  * not judged here: text drawn in an odd order may read apart by position, and the
  * drawing-order check above already found each.)
  */
 function checkOtherReadings(texts: readonly string[], expected: readonly string[], fileName: string | undefined): void {
   const known = new Set(expected);
   const hidden = [...new Set(findTags(texts.join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
-  if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
+  if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations, from its replacement texts (/ActualText) or by another PDF reader`);
 }
 
 /** The text holds exactly the expected tags, or the stamp is refused. */

@@ -107,7 +107,7 @@ describe('a tag hidden from the drawing-order reading', () => {
     expect(recipientTags((await extractPdfText(bytes)).join('\n'))).toEqual([]);
     const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
     expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
-    expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page, from its annotations or from its replacement texts (/ActualText)`);
+    expect(String((refused as Error).message)).toContain(`tags signrelay did not write (${EVIL}) when read in the order it stands on the page, from its annotations, from its replacement texts (/ActualText) or by another PDF reader`);
   });
 
   it('refuses content it cannot read in full: page content compressed with a predictor', async () => {

@@ -1,0 +1,110 @@
+// A second, independent reading of a stamped PDF's text: poppler's pdftotext (Debian's
+// poppler-utils), the extractor behind many PDF tools. The signing service reads tags from
+// whatever text its own parser finds, and no two parsers read every file alike: pdf.js and
+// poppler differ in what they enter (a soft mask's transparency group), how they name glyphs
+// a font gives no Unicode for (`bracketleft.alt`, `uni005B0021`), what an empty ToUnicode
+// entry yields, how they join lines (a line ending in `[-` joined with `!Recipient…`) and how
+// they order rotated text — each of which carried a tag past checks that read with pdf.js
+// alone (test/security/second-reader.test.ts). So the stamped file is read by both, and a tag
+// either finds that signrelay did not write is refused (stamp-pdf.ts).
+//
+// pdftotext runs in its own process, bounded like the PDF worker: CPU time (the kernel ends it
+// past its limit: RLIMIT_CPU), address space and output size, given through util-linux's
+// prlimit. It reads the file from stdin and writes UTF-8 text to stdout, pages separated by
+// form feeds.
+import { spawn } from 'node:child_process';
+import { SignrelayError } from '../errors.ts';
+import { tooComplexPdfError, uncheckableContentError } from './pdf-errors.ts';
+
+/** CPU seconds pdftotext may use on one file (the PDF worker's own default task time). */
+export const POPPLER_CPU_SECONDS = 20;
+/** Address space it may map: poppler and its libraries take ~100 MB of it before any page. */
+export const POPPLER_ADDRESS_SPACE_BYTES = 1024 * 1024 * 1024;
+/** The most text it may print: more is a file built to exhaust the reader. */
+export const POPPLER_MAX_TEXT_BYTES = 64 * 1024 * 1024;
+/** A backstop on the clock for a reader that neither runs nor ends (CPU time does not pass). */
+const POPPLER_WALL_MS = 5 * 60_000;
+
+/** The command run: prlimit's limits, then pdftotext reading stdin. */
+export function popplerCommand(): { file: string; args: string[] } {
+  return {
+    file: 'prlimit',
+    args: [`--cpu=${POPPLER_CPU_SECONDS}`, `--as=${POPPLER_ADDRESS_SPACE_BYTES}`, '--', 'pdftotext', '-q', '-enc', 'UTF-8', '-', '-'],
+  };
+}
+
+/** What to install when pdftotext or prlimit is missing. */
+export function popplerMissingError(what: string): SignrelayError {
+  return new SignrelayError('config', 'pdftotext_missing',
+    `${what} is not installed, and signrelay reads every stamped PDF with it before sending it: install it (Debian: apt-get install poppler-utils util-linux)`);
+}
+
+/** The text poppler reads in `pdf`; a file it cannot read within its limits is refused, never sent unchecked. */
+export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined): Promise<string> {
+  const { file, args } = popplerCommand();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: POPPLER_WALL_MS, killSignal: 'SIGKILL' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooMuch = false;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > POPPLER_MAX_TEXT_BYTES) {
+        tooMuch = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => (stderr = (stderr + text).slice(-500)));
+    // A reader that dies before taking all of its input closes the pipe: its exit says why.
+    child.stdin.on('error', () => {});
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'ENOENT' ? popplerMissingError('prlimit (util-linux)') : err);
+    });
+    child.once('close', (code, signal) => {
+      if (tooMuch) return reject(tooComplexPdfError(fileName, `its text runs to more than ${POPPLER_MAX_TEXT_BYTES / (1024 * 1024)} MB`));
+      if (signal === 'SIGXCPU' || signal === 'SIGKILL') return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
+      if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
+      // prlimit says it could not run the command (127: not found, 126: not executable).
+      if (code === 127 || code === 126) return reject(popplerMissingError('pdftotext (poppler-utils)'));
+      if (signal !== null || /bad_alloc|out of memory|Cannot allocate/i.test(stderr)) {
+        return reject(tooComplexPdfError(fileName, `reading it needs more than ${POPPLER_ADDRESS_SPACE_BYTES / (1024 * 1024)} MB of memory`));
+      }
+      reject(uncheckableContentError(fileName, 'a second PDF reader (poppler) could not read it', new Error(`pdftotext exit code ${code}: ${stderr.trim()}`)));
+    });
+    child.stdin.end(pdf);
+  });
+}
+
+/** A one-page PDF reading "signrelay": what the installation is tried with. */
+const PROBE_PDF = (() => {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    '<< /Length 39 >>\nstream\nBT /F1 12 Tf 20 50 Td (signrelay) Tj ET\nendstream',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = body.length;
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  return new Uint8Array(Buffer.from(`${body}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
+})();
+
+/** Whether the second reader works here: undefined, or what is wrong and how to fix it. */
+export async function popplerProblem(): Promise<string | undefined> {
+  try {
+    const text = await readWithPoppler(PROBE_PDF, 'a test PDF');
+    return text.includes('signrelay') ? undefined : `pdftotext read a test PDF as ${JSON.stringify(text.slice(0, 40))}: reinstall poppler-utils`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
