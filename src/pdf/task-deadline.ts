@@ -8,8 +8,10 @@
 // comes), sampled every SAMPLE_MS — never the time one was runnable but waiting for a
 // core, and never more than the clock's time. A task
 // that gets too little CPU to finish within several times its limit is given up as the
-// machine's fault, and the mail tried again later. Where /proc cannot be read the clock is
-// all there is. (/proc/PID/schedstat's run-queue wait would say it directly, but the kernel
+// machine's fault, and the mail tried again later. The second PDF reader (poppler-text.ts), a
+// child process the worker awaits, is the worker's own work too: its CPU time counts, and
+// while it runs or waits for a core the worker is not asleep. Where /proc cannot be read the
+// clock is all there is. (/proc/PID/schedstat's run-queue wait would say it directly, but the kernel
 // adds a wait up only once it is over: a worker waiting still looks as if it is not.)
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -47,23 +49,44 @@ export interface ThreadStat {
  * beside it), and so was a zip bomb with two suites beside it, its main thread waiting on
  * GC helpers that waited for a core.
  */
-export function workerSampleOf(pid: number, threads: readonly ThreadStat[]): WorkerSample | null {
+export function workerSampleOf(pid: number, threads: readonly ThreadStat[], children: WorkerChildren = { running: [], reapedCpuMs: 0 }): WorkerSample | null {
   const own = threads.filter((t) => t.tid === pid || t.comm === 'libuv-worker');
   if (!own.some((t) => t.tid === pid)) return null;
-  return { cpuMs: own.reduce((sum, t) => sum + t.cpuMs, 0), asleep: threads.every((t) => t.state !== 'R') };
+  const cpuMs = [...own, ...children.running].reduce((sum, t) => sum + t.cpuMs, 0) + children.reapedCpuMs;
+  return { cpuMs, asleep: [...threads, ...children.running].every((t) => t.state !== 'R') };
+}
+
+/**
+ * The worker's child processes (pdftotext): those running, each as its stat tells it, and the
+ * CPU time of those it has reaped (its stat's cutime + cstime): together a total that does not
+ * drop when one ends.
+ */
+export interface WorkerChildren {
+  running: readonly ThreadStat[];
+  reapedCpuMs: number;
 }
 
 /** One thread's stat line, parsed; null when it is not one. */
 export function parseThreadStat(tid: number, stat: string): ThreadStat | null {
-  // "tid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the
-  // last ')' are fixed: the state first, utime and stime the 12th and 13th.
+  const fields = statFields(stat);
+  const ticks = Number(fields?.[11]) + Number(fields?.[12]);
+  if (!fields || !Number.isFinite(ticks)) return null;
+  return { tid, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), state: fields[0] ?? '', cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+/** The CPU time of a process's reaped children (cutime + cstime of its stat line), ms; 0 when it does not tell. */
+export function reapedChildrenCpuMs(stat: string): number {
+  const fields = statFields(stat);
+  const ticks = Number(fields?.[13]) + Number(fields?.[14]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/** "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the last ')' are fixed — the state first, utime and stime the 12th and 13th, cutime and cstime the 14th and 15th. */
+function statFields(stat: string): string[] | null {
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  const fields = stat.slice(close + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  if (!Number.isFinite(ticks)) return null;
-  return { tid, comm: stat.slice(open + 1, close), state: fields[0] ?? '', cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+  return stat.slice(close + 2).split(' ');
 }
 
 /** A worker process now (workerSampleOf its threads in /proc); null when /proc does not tell. */
@@ -81,10 +104,32 @@ export function sampleWorker(pid: number): WorkerSample | null {
       const thread = parseThreadStat(tid, stat);
       if (thread) threads.push(thread);
     }
-    return workerSampleOf(pid, threads);
+    return workerSampleOf(pid, threads, childrenOf(pid));
   } catch {
     return null;
   }
+}
+
+/** The worker's children now; none where /proc does not list them (the kernel's CONFIG_PROC_CHILDREN). */
+function childrenOf(pid: number): WorkerChildren {
+  const running: ThreadStat[] = [];
+  let reapedCpuMs = 0;
+  try {
+    reapedCpuMs = reapedChildrenCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+        try {
+          const stat = parseThreadStat(child, readFileSync(`/proc/${child}/stat`, 'utf8'));
+          if (stat) running.push(stat);
+        } catch {
+          // ended between the listing and the read: its time is in reapedCpuMs next time
+        }
+      }
+    }
+  } catch {
+    // not told: the threads alone
+  }
+  return { running, reapedCpuMs };
 }
 
 export interface TaskDeadline {

@@ -3,8 +3,10 @@
 // machine is not refused as "too complex", a spinning or hanging one is, and one starved of
 // CPU for several times its limit is given up as the machine's fault. Timers are faked; the
 // worker's samples are told by the test. Its own threads are its main thread and libuv's pool.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseThreadStat, SAMPLE_MS, watchTaskDeadline, workerSampleOf, type ThreadStat, type WorkerSample } from '../../src/pdf/task-deadline.ts';
+import { parseThreadStat, reapedChildrenCpuMs, sampleWorker, SAMPLE_MS, watchTaskDeadline, workerSampleOf, type ThreadStat, type WorkerSample } from '../../src/pdf/task-deadline.ts';
 
 const LIMIT = 1_000;
 const STARVED_AFTER = 6_000;
@@ -102,6 +104,37 @@ describe('the worker\'s own threads (workerSampleOf, parseThreadStat)', () => {
   it('is not asleep while the main thread awaits an inflate that runs, or waits for a core, in libuv\'s pool', () => {
     expect(workerSampleOf(PID, [thread(PID, 'MainThread', 'S', 300), thread(4243, 'libuv-worker', 'R', 1_200)])).toEqual({ cpuMs: 1_500, asleep: false });
     expect(workerSampleOf(PID, [thread(PID, 'MainThread', 'R', 300), thread(4243, 'libuv-worker', 'S', 0)])).toEqual({ cpuMs: 300, asleep: false });
+  });
+
+  it('counts its children\'s work as its own (the second PDF reader it awaits), running or reaped', () => {
+    const main = thread(PID, 'MainThread', 'S', 300);
+    const pdftotext = thread(5000, 'pdftotext', 'R', 700);
+    expect(workerSampleOf(PID, [main], { running: [pdftotext], reapedCpuMs: 0 })).toEqual({ cpuMs: 1_000, asleep: false });
+    // Once reaped, its time is the parent's cutime + cstime: the total does not drop.
+    expect(workerSampleOf(PID, [main], { running: [], reapedCpuMs: 700 })).toEqual({ cpuMs: 1_000, asleep: true });
+    expect(reapedChildrenCpuMs(`${PID} (node) S 1 2 3 4 5 6 7 8 9 10 120 35 40 30 0`)).toBe(700);
+  });
+
+  it('sees a live child process of this one: its CPU counted, and this process not asleep while it runs', async () => {
+    vi.useRealTimers();
+    const before = sampleWorker(process.pid)!;
+    const child = spawn('sh', ['-c', 'i=0; while :; do i=$((i + 1)); done']);
+    try {
+      // Once the child has used 300 ms of CPU by its own account, this process's sample holds them.
+      const childCpuMs = () => parseThreadStat(child.pid!, readFileSync(`/proc/${child.pid}/stat`, 'utf8'))!.cpuMs;
+      await new Promise<void>((resolve) => {
+        const look = () => (childCpuMs() >= 300 ? resolve() : setTimeout(look, 20));
+        look();
+      });
+      const running = sampleWorker(process.pid)!;
+      expect(running.cpuMs - before.cpuMs).toBeGreaterThanOrEqual(300);
+      expect(running.asleep).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+    // Reaped: its time stays counted.
+    expect(sampleWorker(process.pid)!.cpuMs - before.cpuMs).toBeGreaterThanOrEqual(300);
   });
 
   it('tells nothing without the main thread (the process is going away)', () => {
