@@ -17,6 +17,22 @@ const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1
 const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL_RE, { error: 'expected an email address like name@corp.example' });
 
+/**
+ * An allow-list entry: an address, or `*@domain` — all that sender-allowed.ts matches. Any
+ * other entry matched no one, and every mail it was meant to let in was filed without a
+ * reply; it is refused here with what was probably meant.
+ */
+const senderPattern = () => nonEmpty('an address or *@domain').superRefine((entry, ctx) => {
+  const text = entry.trim();
+  if (EMAIL_RE.test(text) && !text.startsWith('*')) return;
+  if (/^\*@[^\s@<>(),;:"[\]*]+\.[^\s@<>(),;:"[\]*]+$/.test(text)) return;
+  const bracketed = /<([^<>]+)>/.exec(text)?.[1];
+  const domain = /^(?:\*\.|\*)?@?([^\s@<>*]+\.[^\s@<>*]+)$/.exec(text)?.[1];
+  const meant = bracketed && EMAIL_RE.test(bracketed) ? ` — did you mean "${bracketed}" (the address alone)?`
+    : domain ? ` — did you mean "*@${domain}"?` : '';
+  ctx.addIssue({ code: 'custom', message: `"${entry}" is neither an address nor *@domain, so it matches no sender${meant}` });
+});
+
 /** `First Last <email>` as in request mails; parsed later by the intake parser. */
 const signerLine = () => nonEmpty('a signer like "First Last <first.last@corp.example>"')
   .refine((text) => !('error' in parseSigner(text)), { error: 'expected a signer like "First Last <first.last@corp.example>"' });
@@ -95,7 +111,9 @@ const requestMailbox = imapAccount.extend({
  */
 const returnMailbox = z.strictObject({
   /** Base return address; the token goes after a `+`: returns+TOKEN@corp.example. */
-  address: email(),
+  address: email().refine((address) => !address.slice(0, address.lastIndexOf('@')).includes('+'), {
+    error: 'expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself (returns@corp.example gives returns+TOKEN@corp.example)',
+  }),
   host: z.string().min(1).optional(),
   port: port().optional(),
   tls: z.boolean().optional(),
@@ -111,7 +129,7 @@ const returnMailbox = z.strictObject({
 
 const completion = z.strictObject({
   /** Who may send completion mails: addresses or *@domain; default: the provider's own senders. The document is still downloaded from the API. */
-  allowed_senders: z.array(nonEmpty('an address or *@domain')).optional(),
+  allowed_senders: z.array(senderPattern()).optional(),
   /** false (default): the signed PDF is downloaded from the provider; true: the mail's attachment is used. */
   trust_attachment: z.boolean().default(false),
 });
@@ -177,7 +195,7 @@ const servicenow = z.strictObject({
    * The addresses the instance sends its notifications from (addresses or *@domain): only a
    * request from one of them may carry a watermark. Default: inbound_address.
    */
-  senders: z.array(nonEmpty('an address or *@domain')).optional(),
+  senders: z.array(senderPattern()).optional(),
   /** First entry of glide.email.reply_subject_prefix (case-sensitive). */
   reply_prefix: z.string().min(1).default('re:'),
   /** glide.email.inbound.max_total_attachment_size_bytes: larger PDFs cannot go by mail. */
@@ -220,7 +238,9 @@ const smtp = z.strictObject({
   password: z.string().optional(),
   auth: mailAuth.default({ type: 'password' }),
   /** From address of replies; must not be the request address's own route. */
-  from: nonEmpty('a From address like "signrelay <sign@corp.example>"'),
+  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => EMAIL_RE.test(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.trim()), {
+    error: 'expected a From address like "signrelay <sign@corp.example>" or sign@corp.example: without one every mail signrelay sends would go out with no From',
+  }),
 }).superRefine((s, ctx) => {
   passwordFitsAuth('the SMTP password', true)(s, ctx);
   if (s.auth.type === 'oauth2' && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'auth type oauth2 needs user: the mailbox signrelay sends as' });
@@ -310,13 +330,13 @@ const route = z.strictObject({
   table: z.string().optional(),
   /** Signers when the mail names none, in signing order. */
   signers: z.array(signerLine()).default([]),
-  due_days: positiveInt().default(14),
+  due_days: positiveInt().max(3650, { error: 'expected at most 3650 days (ten years)' }).default(14),
   /** Who may send requests: addresses or `*@domain` patterns. Empty = anyone. */
-  allowed_senders: z.array(nonEmpty('an address or *@domain')).default([]),
+  allowed_senders: z.array(senderPattern()).default([]),
   /** Overrides intake.authentication.require for this route ([] = not checked). */
   require_authentication: authMethods().optional(),
   /** Who besides the requester may act on a request by replying to its acknowledgement: addresses or `*@domain`. Empty = the requester only. */
-  reply_commands_from: z.array(nonEmpty('an address or *@domain')).optional(),
+  reply_commands_from: z.array(senderPattern()).optional(),
   /** Whether a request must name a ServiceNow record. */
   require_record: z.boolean().default(true),
   /** Overrides servicenow.delivery for this route. */
@@ -435,6 +455,12 @@ export const configSchema = z.strictObject({
   schedule: schedule.default(schedule.parse({})),
   log: log.default(log.parse({})),
   observability: observability.default({}),
+}).superRefine((c, ctx) => {
+  // A route that delivers by mail needs the instance's inbound address as much as the default does.
+  if (c.servicenow.inbound_address) return;
+  for (const [name, r] of Object.entries(c.routes)) {
+    if (r.delivery === 'email') ctx.addIssue({ code: 'custom', path: ['routes', name, 'delivery'], message: 'delivery email needs servicenow.inbound_address (the instance\'s inbound address the signed PDF is mailed to)' });
+  }
 }).refine((c) => c.intake.authentication.trusted_authserv_ids.length > 0
   || [c.intake.authentication.require, ...Object.values(c.routes).map((r) => r.require_authentication ?? [])].every((methods) => methods.length === 0), {
   error: 'name the authserv-id your border MTA writes in Authentication-Results (e.g. mx.corp.example): without one no mail can pass intake.authentication.require or a route\'s require_authentication',

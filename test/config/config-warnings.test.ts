@@ -36,3 +36,19 @@ describe('limits.max_mail_bytes', () => {
     expect(configWarnings(configWith('{max_mail_bytes: 29746446}'))).toEqual([]);
   });
 });
+
+describe('delivery by email and limits.max_pdf_bytes', () => {
+  const withDelivery = (routes: string, servicenow = '') => parseConfigText(
+    minimalConfigYaml(routes).replace('password: not-used}}', `password: not-used}, inbound_address: acme@service-now.com${servicenow}}`), 't.yaml', { env: {} });
+
+  it('are named when the instance would discard a PDF signrelay accepts: signed, then never delivered', () => {
+    const warnings = configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}'));
+    expect(warnings).toEqual(['routes.hr.delivery mails the signed PDF to the instance, which discards attachments over servicenow.max_email_attachment_bytes (18.0 MiB), while limits.max_pdf_bytes accepts PDFs up to 20.0 MiB: a PDF between the two is signed and then cannot be delivered. Lower limits.max_pdf_bytes below it (leaving room for the signatures), or deliver by rest']);
+    expect(configWarnings(withDelivery('routes: {default: {}}', ', delivery: email'))[0]).toMatch(/^servicenow\.delivery mails the signed PDF/);
+  });
+
+  it('are not, when the PDFs fit or nothing goes by mail', () => {
+    expect(configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}\nlimits: {max_pdf_bytes: 15728640}'))).toEqual([]);
+    expect(configWarnings(withDelivery('routes: {default: {}}'))).toEqual([]);
+  });
+});

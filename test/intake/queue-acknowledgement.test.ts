@@ -17,7 +17,7 @@ const NOW = new Date('2026-11-03T10:00:00Z');
 const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const config: Config = configSchema.parse({
   ...base,
-  servicenow: { ...base.servicenow, senders: ['instance@service-now.com'] },
+  servicenow: { ...base.servicenow, senders: ['instance@service-now.com'], inbound_address: 'instance@service-now.com' },
   routes: { ...base.routes, quiet: { acknowledge: false }, mailed: { delivery: 'email' } },
   limits: { ...base.limits, max_replies_per_hour: 2 },
 });

@@ -1,0 +1,82 @@
+// Settings an operator gets wrong that used to load and fail only later, or never visibly:
+// an allow-list entry that matches no one (every mail it was meant for filed without a reply),
+// a From with no address (every mail sent without a From), a return address with its own
+// "+" (every request mail failing at stamping), a route delivering by mail with nowhere to
+// mail to (failing after the signing), a due date thousands of years away (a crash on the
+// first mail). Each is refused at load, naming the setting and what was probably meant.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load-config.ts';
+import { SignrelayError } from '../../src/errors.ts';
+
+const EXAMPLE = readFileSync('config/signrelay.example.yaml', 'utf8');
+const ENV = {
+  SIGNRELAY_IMAP_PASSWORD: 'imap-pw', SIGNRELAY_SMTP_PASSWORD: 'smtp-pw',
+  SIGNRELAY_SS_API_KEY: 'key', SIGNRELAY_SS_API_SECRET: 'secret', SIGNRELAY_SN_PASSWORD: 'sn-pw',
+};
+const ROUTE_SENDERS = '    allowed_senders: ["*@corp.example"]   #';
+
+function load(text: string): string | null {
+  try {
+    parseConfigText(text, 'test.yaml', { env: ENV });
+    return null;
+  } catch (err) {
+    expect(err).toBeInstanceOf(SignrelayError);
+    return (err as Error).message;
+  }
+}
+
+describe('settings refused at load, with what was meant', () => {
+  it('the example loads as it is', () => {
+    expect(EXAMPLE).toContain(ROUTE_SENDERS);
+    expect(load(EXAMPLE)).toBeNull();
+  });
+
+  it.each([
+    ['@corp.example', 'did you mean "*@corp.example"?'],
+    ['corp.example', 'did you mean "*@corp.example"?'],
+    ['*.corp.example', 'did you mean "*@corp.example"?'],
+    ['Ann Lee <ann.lee@corp.example>', 'did you mean "ann.lee@corp.example" (the address alone)?'],
+    ['bob', ''],
+  ])('an allow-list entry that matches no sender: %s', (entry, meant) => {
+    const problems = load(EXAMPLE.replace(ROUTE_SENDERS, `    allowed_senders: ["${entry}"]   #`));
+    expect(problems).toContain(`routes.default.allowed_senders.0: "${entry}" is neither an address nor *@domain, so it matches no sender${meant ? ` — ${meant}` : ''}`);
+  });
+
+  it.each(['ann.lee@corp.example', '*@corp.example', '*@münchen.de', 'Counsel@LawFirm.example'])('an allow-list entry that does match: %s', (entry) => {
+    expect(load(EXAMPLE.replace(ROUTE_SENDERS, `    allowed_senders: ["${entry}"]   #`))).toBeNull();
+  });
+
+  it('the same for the instance\'s senders, reply_commands_from and completion senders', () => {
+    const text = EXAMPLE.replace('  # senders: ["acme@service-now.com"]', '  senders: ["service-now.com"]\n  # was:')
+      .replace(ROUTE_SENDERS, `${ROUTE_SENDERS.replace('#', '')}\n    reply_commands_from: ["@corp.example"]   #`)
+      .replace('  # allowed_senders: ["*@securedsigning.com", "*@dsx.co.nz"]', '  allowed_senders: ["securedsigning.com"]');
+    const problems = load(text)!;
+    expect(problems).toContain('servicenow.senders.0: "service-now.com" is neither an address nor *@domain');
+    expect(problems).toContain('routes.default.reply_commands_from.0: "@corp.example" is neither an address nor *@domain');
+    expect(problems).toContain('completion.allowed_senders.0: "securedsigning.com" is neither an address nor *@domain');
+  });
+
+  it('a From with no address in it', () => {
+    const text = EXAMPLE.replace(/^ {2}from: .*$/m, '  from: "signrelay"');
+    expect(load(text)).toContain('smtp.from: expected a From address like "signrelay <sign@corp.example>" or sign@corp.example');
+    expect(load(EXAMPLE.replace(/^ {2}from: .*$/m, '  from: sign@corp.example'))).toBeNull();
+  });
+
+  it('a return address with a "+" of its own', () => {
+    expect(load(EXAMPLE.replace('address: returns@corp.example', 'address: returns+x@corp.example')))
+      .toContain('mailboxes.returns.address: expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself');
+  });
+
+  it('a route that delivers by mail while the instance\'s inbound address is not set', () => {
+    const text = EXAMPLE.replace(ROUTE_SENDERS, `${ROUTE_SENDERS.replace('#', '')}\n    delivery: email   #`);
+    expect(load(text)).toContain('routes.default.delivery: delivery email needs servicenow.inbound_address');
+    expect(load(text.replace('  # inbound_address: acme@service-now.com', '  inbound_address: acme@service-now.com\n  # was:'))).toBeNull();
+  });
+
+  it('a due date further away than ten years', () => {
+    const text = EXAMPLE.replace('    due_days: 14 ', '    due_days: 100000000 ');
+    expect(text).not.toBe(EXAMPLE);
+    expect(load(text)).toContain('routes.default.due_days: expected at most 3650 days (ten years)');
+  });
+});
