@@ -3,13 +3,13 @@
 // secrets are not resolved (an operator's shell lacks the service's credentials). Reads
 // open the database read-only; a missing or unreadable one gets a message with the fix.
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
-import type { Db } from '../store/open-database.ts';
+import { dataDirProblem, type Db } from '../store/open-database.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
   return loadConfigFile(configPath(flag), { requireSecrets: false });
@@ -18,6 +18,12 @@ export function loadOperatorConfig(flag: string | undefined): Config {
 export function openStateReadOnly(config: Config): Db {
   const dataDir = config.storage.data_dir;
   const file = join(dataDir, 'signrelay.db');
+  // A data directory this user may not enter hides the database: that is the wrong user, not no database.
+  try {
+    if (existsSync(dataDir)) accessSync(dataDir, constants.X_OK);
+  } catch (err) {
+    throw new SignrelayError('config', 'database_unreadable', dataDirProblem(dataDir, err), { cause: err });
+  }
   if (!existsSync(file)) {
     throw new SignrelayError('config', 'no_database',
       `there is no signrelay database in storage.data_dir ${dataDir}: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)`);

@@ -16,8 +16,7 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   } catch (err) {
-    throw new SignrelayError('config', 'data_dir_unwritable',
-      `storage.data_dir ${dataDir} cannot be created or used (${(err as NodeJS.ErrnoException).code}): create it and give the signrelay user write access`, { cause: err });
+    throw new SignrelayError('config', 'data_dir_unwritable', dataDirProblem(dataDir, err), { cause: err });
   }
   const file = join(dataDir, 'signrelay.db');
   try {
@@ -34,6 +33,26 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
   }
+}
+
+/** Why the data directory cannot be made or used, with the fix that goes with the cause. */
+export function dataDirProblem(dataDir: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `storage.data_dir ${dataDir}`;
+  if (code === 'EPERM' || code === 'EACCES') {
+    let owner = '';
+    try {
+      owner = ` (it belongs to uid ${statSync(dataDir).uid}; this is uid ${process.getuid?.() ?? '?'})`;
+    } catch {
+      // not there, or not even to be looked at: the parent is the one refused
+    }
+    return `${where} cannot be used by this user (${code})${owner}: run the command as the service's user (e.g. sudo -u signrelay signrelay …), or give this user the directory`;
+  }
+  if (code === 'EROFS') {
+    return `${where} is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=${dataDir} to the unit`;
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') return `${where} is, or lies under, a file, not a directory (${code}): name a directory`;
+  return `${where} cannot be created or used (${code}): create it and give the signrelay user write access`;
 }
 
 /**

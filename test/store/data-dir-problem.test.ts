@@ -1,0 +1,42 @@
+// What an operator is told when the data directory cannot be used: the fix that goes with the
+// cause — the wrong user (the usual mistake: `signrelay status` without sudo -u signrelay), a
+// read-only file system (a data_dir outside the unit's StateDirectory under ProtectSystem=
+// strict), a file where a directory should be — not "create it" for all of them.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isSignrelayError } from '../../src/errors.ts';
+import { dataDirProblem, openDatabase } from '../../src/store/open-database.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'signrelay-datadir-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const error = (code: string) => Object.assign(new Error(code), { code });
+
+describe('dataDirProblem', () => {
+  it('the wrong user: run it as the service\'s user, with both uids', () => {
+    expect(dataDirProblem(dir, error('EACCES'))).toBe(`storage.data_dir ${dir} cannot be used by this user (EACCES) (it belongs to uid ${process.getuid!()}; this is uid ${process.getuid!()}): run the command as the service's user (e.g. sudo -u signrelay signrelay …), or give this user the directory`);
+    expect(dataDirProblem(join(dir, 'absent'), error('EPERM'))).toMatch(/cannot be used by this user \(EPERM\): run the command as the service's user/);
+  });
+
+  it('a read-only file system: the unit\'s writable directory, or ReadWritePaths=', () => {
+    expect(dataDirProblem('/srv/signrelay', error('EROFS'))).toBe('storage.data_dir /srv/signrelay is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=/srv/signrelay to the unit');
+  });
+
+  it('a file where the directory should be, as openDatabase meets it', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const dataDir of [file, join(file, 'data')]) {
+      const err = (() => {
+        try {
+          openDatabase(dataDir);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(isSignrelayError(err) && err.code).toBe('data_dir_unwritable');
+      expect((err as Error).message).toMatch(new RegExp(`^storage\\.data_dir ${dataDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is, or lies under, a file, not a directory \\((ENOTDIR|EEXIST)\\): name a directory$`));
+    }
+  });
+});
