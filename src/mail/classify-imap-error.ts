@@ -92,9 +92,10 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   }
   if (IMAP_NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
     const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;
+    const noGreeting = code === 'GREETING_TIMEOUT' ? ` A port that expects TLS from the start (usually 993) sends no greeting to a plain connection: then set ${key}.tls: true.` : '';
     return new SignrelayError('transient', 'imap_unavailable',
       `The IMAP server ${server} is not reachable or dropped the connection (${code || responseCode}: ${detail}). ` +
-      'Retrying with backoff.', { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+      `Retrying with backoff.${noGreeting}`, { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
   }
   return new SignrelayError('transient', 'imap_error',
     `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });

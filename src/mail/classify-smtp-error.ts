@@ -105,9 +105,12 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
       `The SMTP server ${server} asked to try again later (${detail}).`, { cause: err });
   }
   if (neverReached(fields, code, detail)) {
+    // A port that expects TLS from the start says nothing to a plain connection: no greeting.
+    const noGreeting = fields.timeoutType === 'GREETING_TIMEOUT' || /^Greeting never received/.test(detail);
     return new SignrelayError('transient', 'smtp_unavailable',
       `The SMTP server ${server} could not be reached (${code || 'error'}: ${detail}). ` +
-      'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port.',
+      'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port' +
+      (noGreeting ? `; a port that expects TLS from the start (usually 465) sends no greeting to a plain connection: then set smtp.tls: true.` : '.'),
       { cause: err });
   }
   return new SignrelayError('transient', 'smtp_dropped',
