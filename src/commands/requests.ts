@@ -14,6 +14,9 @@ The latest requests, newest first (default: 50). STATE is one of
 ${REQUEST_STATES.join(', ')}.
 `;
 
+/** The most rows one listing prints (SQLite takes a LIMIT up to 2^63 - 1; a terminal far fewer). */
+const MAX_LIMIT = 100_000;
+
 export async function runRequestsCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand('requests', args, { state: { type: 'string' }, limit: { type: 'string' } }, USAGE, io);
   if (typeof parsed === 'number') return parsed;
@@ -23,8 +26,8 @@ export async function runRequestsCommand(args: string[], io: CommandIo): Promise
     return 2;
   }
   const max = limit === undefined ? 50 : Number(limit);
-  if (!Number.isInteger(max) || max < 1) {
-    io.stderr.write(`signrelay requests: --limit ${limit} is not a positive whole number\n`);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_LIMIT) {
+    io.stderr.write(`signrelay requests: --limit ${limit} is not a whole number from 1 to ${MAX_LIMIT}\n`);
     return 2;
   }
   const db = openStateReadOnly(loadOperatorConfig(parsed.values.config));

@@ -46,9 +46,15 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     return 2;
   }
   const dir = values.dir ? resolve(values.dir) : mkdtempSync(join(tmpdir(), 'signrelay-sandbox-'));
-  const servers = await startSandboxServers(provider.name);
   const secretsDir = join(dir, 'secrets');
-  mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  // Before any server starts: a directory that cannot be written is the operator's to fix, said in one line.
+  try {
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    io.stderr.write(`signrelay sandbox: --dir ${dir} cannot be used (${(err as NodeJS.ErrnoException).code ?? describeError(err)}): name a directory this user may write\n`);
+    return 2;
+  }
+  const servers = await startSandboxServers(provider.name);
   for (const [name, value] of Object.entries(allSecrets(servers))) writeFileSync(join(secretsDir, name), `${value}\n`, { mode: 0o600 });
   // Not signrelay's (no configuration names it): the agent's, to click "Send for signature" by hand.
   const agentPasswordFile = join(secretsDir, AGENT_PASSWORD_FILE);

@@ -79,3 +79,15 @@ it('--provider names a provider it can simulate', async () => {
   expect(help.stdout).toMatch(/^usage: signrelay sandbox \[--provider NAME\]/);
 });
 
+describe('the sandbox with a --dir it cannot use', () => {
+  it('says so in one line and starts no server (no stack trace, no hang)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'signrelay-sandbox-dir-')), 'a-file');
+    writeFileSync(file, 'x');
+    const r = await runInProcess(['sandbox', '--dir', file]);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe(`signrelay sandbox: --dir ${file} cannot be used (ENOTDIR): name a directory this user may write\n`);
+  });
+});
