@@ -9,7 +9,7 @@ import { raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
-import { returnAccountOf } from './config/return-account.ts';
+import { returnAccountOf, returnLoginSettings } from './config/return-account.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
@@ -183,6 +183,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const returnWatcher = startImapWatcher({
     name: RETURNS_MAILBOX,
     account: returnAccountOf(config),
+    loginSettings: returnLoginSettings(config),
     tokenSource: mailTokens.returns,
     folder: returns.folder,
     ensureFolders: [returns.folder, returns.processed_folder, returns.unmatched_folder],

@@ -104,7 +104,8 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
   const requests = config.mailboxes.requests;
   const returns = config.mailboxes.returns;
   const returnAccount = returnAccountOf(config);
-  const ownReturnAccount = returns.host !== undefined || returns.user !== undefined;
+  // A login of its own: another server or user, or the same user with its own password or auth.
+  const ownReturnAccount = returns.host !== undefined || returns.user !== undefined || returns.password !== undefined || returns.auth !== undefined;
   const returnFolders: FolderUse[] = [
     { folder: returns.folder, setting: 'mailboxes.returns.folder', watched: false },
     { folder: returns.processed_folder, setting: 'mailboxes.returns.processed_folder', watched: false },

@@ -17,6 +17,18 @@ export function returnAccountOf(config: Config): ImapAccountConfig {
   };
 }
 
+/**
+ * The settings the return mailbox's login comes from: its own where it has them, else the
+ * request account's it shares — what an operator must fix when that login is refused.
+ */
+export function returnLoginSettings(config: Config): { user: string; password: string } {
+  const { returns } = config.mailboxes;
+  return {
+    user: returns.user !== undefined ? 'mailboxes.returns.user' : 'mailboxes.requests.user',
+    password: returns.password !== undefined || returns.auth !== undefined ? 'mailboxes.returns.password' : 'mailboxes.requests.password',
+  };
+}
+
 /** Both watchers on one folder would take each other's mail. */
 export function sharesRequestFolder(config: Config): boolean {
   const account = returnAccountOf(config);

@@ -14,6 +14,8 @@ export interface ImapErrorContext {
   folder?: string;
   /** The setting that names `folder` when it is the watched one (e.g. `mailboxes.requests.folder`). */
   folderSetting?: string;
+  /** The settings the login comes from, when not the mailbox's own (a return mailbox sharing the request account). */
+  loginSettings?: { user: string; password: string };
 }
 
 /** The fields of imapflow / Node errors that classification reads. */
@@ -51,7 +53,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
-      `Put the account's current login and password in ${key}.user and ${key}.password and reload signrelay (systemctl reload signrelay); ` +
+      `Put the account's current login and password in ${context.loginSettings?.user ?? `${key}.user`} and ${context.loginSettings?.password ?? `${key}.password`} and reload signrelay (systemctl reload signrelay); ` +
       'until then it retries with backoff.', { cause: err });
   }
   if (responseCode === 'PRIVACYREQUIRED') {

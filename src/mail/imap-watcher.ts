@@ -41,6 +41,8 @@ export interface WatcherOptions {
   /** The key under `mailboxes` (e.g. `requests`): names log fields and config hints. */
   name: string;
   account: ImapAccountConfig;
+  /** The settings the login comes from when not `mailboxes.NAME.user`/`.password` (return-account.ts returnLoginSettings). */
+  loginSettings?: { user: string; password: string };
   folder: string;
   /** Created at every connect when missing (e.g. Processed, Rejected). */
   ensureFolders: string[];
@@ -118,7 +120,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   const uidValidities = new Map<string, string>();
   const createClient = options.createClient ?? ((account, log, clientOptions) => createImapClient(account, log, clientOptions));
   const livenessIntervalMs = options.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS;
-  const errorContext = { mailbox: options.name, host: options.account.host, port: options.account.port, user: options.account.user };
+  const errorContext = { mailbox: options.name, host: options.account.host, port: options.account.port, user: options.account.user, ...(options.loginSettings ? { loginSettings: options.loginSettings } : {}) };
   const watchedFolderContext = { ...errorContext, folder: options.folder, folderSetting: `mailboxes.${options.name}.folder` };
   const status: WatcherStatus = {
     state: 'connecting', lastHeartbeatAt: null, lastError: null, lastErrorAt: null, reconnects: 0,

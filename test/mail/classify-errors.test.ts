@@ -34,6 +34,13 @@ describe('classifyImapError', () => {
     expect(classified.cause).toBe(error);
   });
 
+  it('names the settings a shared login comes from: the return mailbox on the request account', () => {
+    const refused = err({ authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, 'Command failed');
+    const shared = classifyImapError(refused, { ...imapContext, mailbox: 'returns', loginSettings: { user: 'mailboxes.requests.user', password: 'mailboxes.requests.password' } });
+    expect(shared.message).toContain('Put the account\'s current login and password in mailboxes.requests.user and mailboxes.requests.password and reload');
+    expect(classifyImapError(refused, { ...imapContext, mailbox: 'returns' }).message).toContain('in mailboxes.returns.user and mailboxes.returns.password');
+  });
+
   it('names the setting of the watched folder when that is the one missing', () => {
     const missing = err({ mailboxMissing: true, serverResponseCode: 'NONEXISTENT' });
     const classified = classifyImapError(missing, { ...imapContext, folder: 'Sign/In', folderSetting: 'mailboxes.requests.folder' });

@@ -4,7 +4,7 @@
 // share one token source.
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
-import { returnAccountOf } from '../../src/config/return-account.ts';
+import { returnAccountOf, returnLoginSettings } from '../../src/config/return-account.ts';
 import { secretsOf } from '../../src/config/secrets-of.ts';
 import { createMailTokenSources } from '../../src/mail/mail-oauth-sources.ts';
 import { memoryTokenStore } from '../../src/mail/mail-oauth-token.ts';
@@ -31,6 +31,12 @@ describe('mail auth settings', () => {
     expect(c.mailboxes.requests.password).toBe('s-imap');
     expect(c.smtp.auth).toEqual({ type: 'password' });
     expect(returnAccountOf(c)).toMatchObject({ password: 's-imap', auth: { type: 'password' } });
+  });
+
+  it('says which settings the return mailbox logs in with: its own, or the request account\'s it shares', () => {
+    expect(returnLoginSettings(config())).toEqual({ user: 'mailboxes.requests.user', password: 'mailboxes.requests.password' });
+    expect(returnLoginSettings(config({ returns: 'folder: Returns, password: s-own' }))).toEqual({ user: 'mailboxes.requests.user', password: 'mailboxes.returns.password' });
+    expect(returnLoginSettings(config({ returns: 'folder: Returns, user: returns, password: s-own' }))).toEqual({ user: 'mailboxes.returns.user', password: 'mailboxes.returns.password' });
   });
 
   it('accepts Microsoft app-only and Google refresh-token logins', () => {
