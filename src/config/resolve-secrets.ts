@@ -33,6 +33,7 @@ export function resolveSecrets(value: unknown, options: ResolveOptions, path: st
 function substitute(text: string, options: ResolveOptions, path: string[]): string {
   return text.replace(VAR_RE, (_, name: string) => {
     const found = options.env[name];
+    if (found === '' && options.requireSecrets) options.problem(path.join('.'), `environment variable ${name} is set but empty (export its value)`);
     if (found !== undefined) return found;
     if (options.requireSecrets) {
       options.problem(path.join('.'), `environment variable ${name} is not set (export it, or put the value in the file)`);
@@ -41,19 +42,23 @@ function substitute(text: string, options: ResolveOptions, path: string[]): stri
   });
 }
 
-function readSecretFile(file: unknown, options: ResolveOptions, path: string[]): string | undefined {
+function readSecretFile(file: unknown, options: ResolveOptions, path: string[], source?: string): string | undefined {
   const where = path.join('.');
   if (typeof file !== 'string' || file === '') {
     options.problem(where, 'expected {file: PATH} with the path of a file holding the secret');
     return undefined;
   }
   const resolvedPath = substitute(file, options, path);
+  // Under systemd a credential is read from the service's copy; the file to fix is its source.
+  const fix = source && source !== resolvedPath ? ` (systemd's copy of ${source}: fix that file, then restart the service)` : '';
   try {
-    return readFileSync(resolvedPath, 'utf8').replace(/\r?\n$/, '');
+    const value = readFileSync(resolvedPath, 'utf8').replace(/\r?\n$/, '');
+    if (value.trim() === '' && options.requireSecrets) options.problem(where, `secret file ${resolvedPath} is empty${fix}: put the secret in it`);
+    return value;
   } catch (err) {
     if (options.requireSecrets) {
       const code = (err as NodeJS.ErrnoException).code;
-      options.problem(where, `cannot read secret file ${resolvedPath} (${code === 'ENOENT' ? 'no such file' : code})`);
+      options.problem(where, `cannot read secret file ${resolvedPath} (${code === 'ENOENT' ? 'no such file' : code})${fix}`);
     }
     return `unreadable-secret-file`;
   }
@@ -76,5 +81,5 @@ function readCredential(name: unknown, options: ResolveOptions, path: string[]):
     options.problem(path.join('.'), 'expected {credential: NAME} with the name of a credential file (letters, digits, ., -, _)');
     return undefined;
   }
-  return readSecretFile(credentialPath(name, options.env), options, path);
+  return readSecretFile(credentialPath(name, options.env), options, path, join(options.env.SIGNRELAY_CREDENTIALS_SOURCE ?? CREDENTIALS_SOURCE_DIR, name));
 }

@@ -243,6 +243,9 @@ const smtp = z.strictObject({
   }),
 }).superRefine((s, ctx) => {
   passwordFitsAuth('the SMTP password', true)(s, ctx);
+  if (s.user && s.auth.type === 'password' && !s.password) {
+    ctx.addIssue({ code: 'custom', path: ['password'], message: 'expected the SMTP password: smtp.user is set, so signrelay logs in (inline, ${ENV_VAR} or {file: PATH}); remove smtp.user to send without a login' });
+  }
   if (s.auth.type === 'oauth2' && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'auth type oauth2 needs user: the mailbox signrelay sends as' });
 });
 

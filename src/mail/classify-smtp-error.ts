@@ -64,6 +64,12 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
   const server = `${context.host}:${context.port}`;
   const tlsCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
 
+  if (code === 'EAUTH' && responseCode !== undefined && responseCode >= 500 && responseCode <= 504) {
+    // 500–504: the server does not know AUTH here (a relay or MX port, not the submission port).
+    return new SignrelayError('config', 'smtp_no_login',
+      `The SMTP server ${server} offers no login on port ${context.port} (${detail}), though smtp.user is set: use the mail service's submission port ` +
+      '(587, or 465 with smtp.tls: true), or remove smtp.user if this server relays without a login.', { cause: err });
+  }
   if (code === 'EAUTH' || (responseCode !== undefined && AUTH_CODES.has(responseCode))) {
     return new SignrelayError('auth', 'smtp_auth_failed',
       `The SMTP server ${server} refused the login${context.user ? ` of "${context.user}"` : ''} (${detail}). ` +

@@ -45,6 +45,10 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
     secure: smtp.tls,
     tls: { rejectUnauthorized: smtp.tls_verify },
     ...(oauth ? { auth: oauth.auth } : smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    // With a login configured, log in even where the server does not offer it: nodemailer would
+    // otherwise send without one (and check would say the login was accepted), and the relay
+    // refuse the first mail to an outside address.
+    forceAuth: Boolean(oauth || smtp.user),
     pool: true,
     maxConnections: options.maxConnections ?? 2,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,

@@ -77,6 +77,20 @@ describe('loadConfigFile', () => {
       .toThrow('mailboxes.requests.password: expected {credential: NAME} with the name of a credential file');
   });
 
+  it('says a secret is empty where it is, and under systemd which source file to fix', () => {
+    const source = mkdtempSync(join(tmpdir(), 'creds-source-'));
+    const loaded = mkdtempSync(join(tmpdir(), 'creds-loaded-'));
+    writeFileSync(join(source, 'imap-password'), '\n');
+    const text = minimal().replace('password: p', 'password: {credential: imap-password}');
+    expect(problemsOf(text, { SIGNRELAY_CREDENTIALS_SOURCE: source }))
+      .toContain(`mailboxes.requests.password: secret file ${join(source, 'imap-password')} is empty: put the secret in it`);
+    // Under the service: systemd's copy is read, the operator's file named.
+    expect(problemsOf(text, { CREDENTIALS_DIRECTORY: loaded, SIGNRELAY_CREDENTIALS_SOURCE: source }))
+      .toContain(`mailboxes.requests.password: cannot read secret file ${join(loaded, 'imap-password')} (no such file) (systemd's copy of ${join(source, 'imap-password')}: fix that file, then restart the service)`);
+    expect(problemsOf(minimal().replace('password: p', 'password: "${IMAP_PW}"'), { IMAP_PW: '' }))
+      .toContain('mailboxes.requests.password: environment variable IMAP_PW is set but empty (export its value)');
+  });
+
   it('says which file could not be read and how to choose another', () => {
     expect(() => loadConfigFile('/nonexistent/signrelay.yaml')).toThrow(/cannot read the configuration \/nonexistent\/signrelay.yaml: the file does not exist.*--config/);
   });

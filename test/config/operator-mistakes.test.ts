@@ -63,6 +63,12 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(EXAMPLE.replace(/^ {2}from: .*$/m, '  from: sign@corp.example'))).toBeNull();
   });
 
+  it('an SMTP user without a password', () => {
+    const text = EXAMPLE.replace(/^smtp:\n((?: {2}.*\n)+)/m, (block) => block.replace(/^ {2}password: .*\n/m, ''));
+    expect(text).not.toBe(EXAMPLE);
+    expect(load(text)).toContain('smtp.password: expected the SMTP password: smtp.user is set, so signrelay logs in');
+  });
+
   it('a return address with a "+" of its own', () => {
     expect(load(EXAMPLE.replace('address: returns@corp.example', 'address: returns+x@corp.example')))
       .toContain('mailboxes.returns.address: expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself');

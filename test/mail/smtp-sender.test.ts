@@ -55,6 +55,16 @@ describe('createSmtpSender', () => {
     expect(server.messages[0]!.parsed?.subject).toBe('Your request');
   });
 
+  it('with smtp.user set, against a server that offers no login: says so, naming the port and the fix — never sends without the login', async () => {
+    const server = await sink();
+    const sender = track(createSmtpSender(smtpConfig(server.port, { user: 'sign@corp.example', password: PASSWORD }), createTestLogger().logger));
+    const err = await failure(sender.verify());
+    expect([err.kind, err.code]).toEqual(['config', 'smtp_no_login']);
+    expect(err.message).toMatch(new RegExp(`^The SMTP server 127\\.0\\.0\\.1:${server.port} offers no login on port ${server.port} \\(50\\d[^)]*\\), though smtp\\.user is set: use the mail service's submission port \\(587, or 465 with smtp\\.tls: true\\), or remove smtp\\.user`));
+    expect((await failure(sender.send(reply))).code).toBe('smtp_no_login');
+    expect(server.messages).toHaveLength(0);
+  });
+
   it('classifies a refused recipient as permanent and keeps partial refusals in the result', async () => {
     const server = await sink({ refuseRecipient: (address) => (address.startsWith('gone') ? { code: 550, message: 'No such user here' } : undefined) });
     const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
