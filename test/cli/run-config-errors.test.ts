@@ -93,7 +93,7 @@ describe('signrelay run: bad settings', () => {
     const r = await runInProcess(['run', '--config', file]);
     expectConfigFailure(r);
     expect(linesOf(r.stderr)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^signrelay: storage\.data_dir \S+\/plain-file\/data cannot be created or used \(ENOTDIR\)/);
+    expect(r.stderr).toMatch(/^signrelay: storage\.data_dir \S+\/plain-file\/data is, or lies under, a file, not a directory \(ENOTDIR\): name a directory$/m);
   });
 
   it('a ${VAR} secret exported in the environment resolves: only the real problem is left, and the value is not printed', async () => {

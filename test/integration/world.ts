@@ -65,6 +65,8 @@ export interface WorldOptions {
   servicenowAuth?: 'basic' | 'oauth';
   /** The ServiceNow simulator imports deploy/servicenow's update set and mails its notifications (from INSTANCE_ADDRESS). */
   updateSet?: boolean;
+  /** The SMTP relay offers AUTH and checks this login when one is given (default: no AUTH offered); mail without a login still passes. */
+  smtpAuth?: { user: string; pass: string };
 }
 
 export const SN_CLIENT_ID = 'signrelay-oauth-client';
@@ -101,6 +103,7 @@ function localRecipient(address: string): string | undefined {
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD, instance: IMAP_PASSWORD } });
   const smtp = await startSmtpSink({
+    ...(options.smtpAuth ? { auth: options.smtpAuth, authOptional: true } : {}),
     async relay(message) {
       for (const rcpt of message.envelope.rcptTo) {
         const local = localRecipient(rcpt.address);

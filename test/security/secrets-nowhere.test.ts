@@ -53,8 +53,8 @@ function startProductionLikeDaemon(withConfig: Config): void {
 }
 
 beforeAll(async () => {
-  world = await startWorld();
-  // An SMTP login too (the sink offers no AUTH, so nodemailer keeps it to itself; it is still a configured secret).
+  // An SMTP login too, which the relay checks: the password travels in AUTH, and must appear nowhere else.
+  world = await startWorld({ smtpAuth: { user: SMTP_USER, pass: SMTP_PASSWORD } });
   startProductionLikeDaemon({ ...world.config, smtp: { ...world.config.smtp, user: SMTP_USER, password: SMTP_PASSWORD } });
 }, 180_000);
 afterAll(async () => {

@@ -18,6 +18,8 @@ export interface SmtpSinkOptions {
   refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
   /** Require AUTH with these credentials (plain text allowed, it is loopback). */
   auth?: { user: string; pass: string };
+  /** With `auth`: offer AUTH (and check the credentials given) but accept mail without it too, as a relay open to its own network. */
+  authOptional?: boolean;
   /** Parse each message with mailparser into `parsed` (default true). */
   parse?: boolean;
   /**
@@ -50,7 +52,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     secure: false,
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.auth || options.xoauth2 ? [] : ['AUTH'])],
-    authOptional: !options.auth && !options.xoauth2,
+    authOptional: options.authOptional ?? (!options.auth && !options.xoauth2),
     ...(options.xoauth2 ? { authMethods: ['XOAUTH2', ...(options.auth ? ['PLAIN', 'LOGIN'] : [])] } : {}),
     allowInsecureAuth: true,
     logger: false,
