@@ -9,13 +9,17 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
-import { dataDirProblem, type Db } from '../store/open-database.ts';
+import { dataDirProblem, openDatabase, type Db } from '../store/open-database.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
   return loadConfigFile(configPath(flag), { requireSecrets: false });
 }
 
-export function openStateReadOnly(config: Config): Db {
+/**
+ * The daemon's database file, which must exist: an operator command never makes one (a
+ * `retry` with the wrong --config made an empty data directory and said "no request").
+ */
+function existingDatabase(config: Config): string {
   const dataDir = config.storage.data_dir;
   const file = join(dataDir, 'signrelay.db');
   // A data directory this user may not enter hides the database: that is the wrong user, not no database.
@@ -28,6 +32,18 @@ export function openStateReadOnly(config: Config): Db {
     throw new SignrelayError('config', 'no_database',
       `there is no signrelay database in storage.data_dir ${dataDir}: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)`);
   }
+  return file;
+}
+
+/** The daemon's database for a command that writes to it (`retry`, `cancel`): the one the daemon made, never a new one. */
+export function openStateForWrite(config: Config): Db {
+  existingDatabase(config);
+  return openDatabase(config.storage.data_dir);
+}
+
+export function openStateReadOnly(config: Config): Db {
+  const dataDir = config.storage.data_dir;
+  const file = existingDatabase(config);
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });

@@ -3,10 +3,9 @@
 // requester — and wakes it. Refused for requests already signed or finished.
 import { queueCancel } from '../completion/cancel-request.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
-import { loadOperatorConfig } from '../cli-io/open-state.ts';
+import { loadOperatorConfig, openStateForWrite } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
-import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--json] [--config FILE]
@@ -23,7 +22,7 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   const id = parsed.positionals[0]!;
   const reason = (parsed.values as { reason?: string }).reason ?? '';
   const config = loadOperatorConfig(parsed.values.config);
-  const db = openDatabase(config.storage.data_dir);
+  const db = openStateForWrite(config);
   try {
     queueCancel(db, id, reason, new Date());
   } finally {

@@ -2,13 +2,12 @@
 // job is queued again (retry-plan.ts), in one transaction with an audit event; a running
 // daemon is told at once (SIGUSR2) instead of finding the job at its next look.
 import { parseCommand } from '../cli-io/command-args.ts';
-import { loadOperatorConfig } from '../cli-io/open-state.ts';
+import { loadOperatorConfig, openStateForWrite } from '../cli-io/open-state.ts';
 import { retryPlan } from '../cli-io/retry-plan.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
-import { openDatabase } from '../store/open-database.ts';
 import { getRequest, transition } from '../store/requests.ts';
 import type { CommandIo } from './run.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
@@ -25,7 +24,7 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   if (typeof parsed === 'number') return parsed;
   const id = parsed.positionals[0]!;
   const config = loadOperatorConfig(parsed.values.config);
-  const db = openDatabase(config.storage.data_dir);
+  const db = openStateForWrite(config);
   let plan;
   try {
     plan = db.transaction(() => {

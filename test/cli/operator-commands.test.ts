@@ -116,5 +116,13 @@ describe('operator command mistakes', () => {
     const r = await runInProcess(['status', '--config', file], { env: bareEnv() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`signrelay: there is no signrelay database in storage.data_dir ${world.dataDir}-never-used: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)\n`);
+    // The commands that write say the same, and make no database of their own there.
+    for (const command of [['retry', 'r_000000000000'], ['cancel', 'r_000000000000']]) {
+      const w = await runInProcess([...command, '--config', file], { env: bareEnv() });
+      expect(w.code).toBe(1);
+      expect(w.stderr).toBe(r.stderr);
+    }
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${world.dataDir}-never-used`)).toBe(false);
   });
 });
