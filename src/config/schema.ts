@@ -56,7 +56,7 @@ const mailOauth2 = z.strictObject({
   /** Microsoft: default https://outlook.office365.com/.default (a sovereign cloud has its own). */
   scope: nonEmpty('an OAuth scope').optional(),
   /** The token endpoint, when not the provider's public one (a sovereign cloud, a test simulator). */
-  token_url: z.url({ error: 'expected the http(s) URL of the token endpoint' }).optional(),
+  token_url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of the token endpoint' }).optional(),
   /** A PEM file of CA certificates trusted for the token endpoint besides the usual ones (a TLS-inspecting proxy). */
   ca_file: nonEmpty('the path of a PEM file').optional(),
 }).superRefine((a, ctx) => {
@@ -169,7 +169,7 @@ const servicenowAuth = z.discriminatedUnion('type', [
 
 const servicenow = z.strictObject({
   /** https://<instance>.service-now.com */
-  instance_url: z.url({ error: 'expected the instance URL, e.g. https://acme.service-now.com' }),
+  instance_url: z.url({ protocol: /^https?$/, error: 'expected the instance URL, e.g. https://acme.service-now.com' }),
   auth: servicenowAuth,
   /** rest: Attachment API (default); email: mail the signed PDF to the instance's inbound address. */
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).default('rest'),
@@ -253,11 +253,11 @@ const smtp = z.strictObject({
 const securedSigningProvider = z.strictObject({
   type: z.literal('secured-signing'),
   /** `sandbox`, `production`, or a base URL ending in /web (the API version is appended). */
-  environment: z.union([z.enum(['sandbox', 'production']), z.url({ error: 'expected sandbox, production or an http(s) URL' })], {
+  environment: z.union([z.enum(['sandbox', 'production']), z.url({ protocol: /^https?$/, error: 'expected sandbox, production or an http(s) URL' })], {
     error: 'expected sandbox, production or an http(s) URL',
   }).default('sandbox'),
   /** OAuth2 host override; derived from the API host (api. → www.) when absent. */
-  oauth_url: z.url().optional(),
+  oauth_url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of the OAuth endpoint' }).optional(),
   api_key: nonEmpty('the Secured Signing API key'),
   api_secret: nonEmpty('the Secured Signing API secret'),
   /** Keys created since 2016 use OAuth2 bearer tokens; false = the "without OAuth" variant. */
@@ -265,7 +265,7 @@ const securedSigningProvider = z.strictObject({
   /** Refresh token from the OAuth2 authorization-code flow; rotated tokens are kept in the database, and a new value here replaces them. */
   refresh_token: z.string().optional(),
   /** The domain or callback URL registered with the API key. */
-  referer: z.url({ error: 'expected the URL registered with the API key, e.g. https://corp.example' }),
+  referer: z.url({ protocol: /^https?$/, error: 'expected the URL registered with the API key, e.g. https://corp.example' }),
   /** Letter of the completion-recipient tag: [!Recipient.C,…] (C = completion, unconfirmed). */
   recipient_letter: z.string().regex(/^[A-Z]$/, { error: 'expected one capital letter, e.g. C' }).default('C'),
   /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
@@ -291,9 +291,9 @@ const signicatLanguage = () => z.enum(['ca', 'da', 'nl', 'en', 'et', 'fo', 'fi',
 const signicatProvider = z.strictObject({
   type: z.literal('signicat'),
   /** The Sign API base: new platform https://api.signicat.com/enterprise/sign, old https://<env>.signicat.com/sign. */
-  base_url: z.url({ error: 'expected the Sign API base URL, e.g. https://api.signicat.com/enterprise/sign' }).default('https://api.signicat.com/enterprise/sign'),
+  base_url: z.url({ protocol: /^https?$/, error: 'expected the Sign API base URL, e.g. https://api.signicat.com/enterprise/sign' }).default('https://api.signicat.com/enterprise/sign'),
   /** The OIDC token endpoint: new platform …/auth/open/connect/token, old https://<env>.signicat.com/oidc/token. */
-  token_url: z.url({ error: 'expected the OIDC token URL, e.g. https://api.signicat.com/auth/open/connect/token' }).default('https://api.signicat.com/auth/open/connect/token'),
+  token_url: z.url({ protocol: /^https?$/, error: 'expected the OIDC token URL, e.g. https://api.signicat.com/auth/open/connect/token' }).default('https://api.signicat.com/auth/open/connect/token'),
   client_id: nonEmpty('the Signicat client id'),
   client_secret: nonEmpty('the Signicat client secret'),
   /** How the client authenticates at the token endpoint: form (new platform) or basic (old platform). */

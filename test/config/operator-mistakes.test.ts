@@ -69,6 +69,13 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(text)).toContain('smtp.password: expected the SMTP password: smtp.user is set, so signrelay logs in');
   });
 
+  it('a service URL that is not a web address', () => {
+    for (const url of ['ftp://acme.service-now.com', 'javascript:alert(1)']) {
+      expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', `instance_url: "${url}"`)))
+        .toContain('servicenow.instance_url: expected the instance URL, e.g. https://acme.service-now.com');
+    }
+  });
+
   it('a return address with a "+" of its own', () => {
     expect(load(EXAMPLE.replace('address: returns@corp.example', 'address: returns+x@corp.example')))
       .toContain('mailboxes.returns.address: expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself');
