@@ -238,6 +238,17 @@ describe('failures', () => {
     expect(await caught(client.accountInfo())).toMatchObject({ kind: 'transient', code: 'provider_unreachable' });
   });
 
+  it('a server that answers JSON but is not Secured Signing is named as such, with the setting (no false ✓ in check)', async () => {
+    await setup({ oauth: false }, { oauth: false });
+    const other = createSecuredSigningClient({
+      config: providerConfig(sim!, { oauth: false }), tokenStore: memoryTokenStore(),
+      fetch: async () => new Response(JSON.stringify({ status: 'ok', version: 3 }), { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    });
+    const err = await caught(other.accountInfo());
+    expect(err).toMatchObject({ kind: 'config', code: 'provider_not_secured_signing' });
+    expect((err as Error).message).toBe('what answered to read the account information (GET /Account/Info) is not Secured Signing: its answer has none of PlanName, DocumentLeft, MaxUploadSize. Check provider.environment');
+  });
+
   it('a service that never answers times out (timeout_seconds)', async () => {
     await setup({ oauth: false }, { oauth: false });
     const hanging = createSecuredSigningClient({

@@ -186,7 +186,12 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       const operation = 'read the account information';
       const answer = await callApi(ctx, { operation, method: 'GET', path: '/Account/Info' });
       const raw = parseJson(answer);
-      const info = (raw ?? {}) as Record<string, unknown>;
+      const info = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+      // Any server answering JSON would do for the login's sake: the account's own fields say it is the service.
+      if (!['PlanName', 'DocumentLeft', 'MaxUploadSize'].some((field) => field in info)) {
+        throw new SignrelayError('config', 'provider_not_secured_signing',
+          `what answered to ${operation} (GET /Account/Info) is not Secured Signing: its answer has none of PlanName, DocumentLeft, MaxUploadSize. Check provider.environment`);
+      }
       const maxUpload = typeof info.MaxUploadSize === 'number' ? info.MaxUploadSize : undefined;
       return {
         ...(typeof info.PlanName === 'string' ? { plan: info.PlanName } : {}),
