@@ -1,5 +1,6 @@
 // Settings that are valid but work against each other — pure. `signrelay check` prints them
 // under the configuration line and the daemon logs them at start; neither refuses to run.
+import { isAbsolute } from 'node:path';
 import { mailBytesFor, pdfBytesFor, type Config } from './schema.ts';
 
 export function configWarnings(config: Config): string[] {
@@ -11,6 +12,17 @@ export function configWarnings(config: Config): string[] {
     warnings.push(`limits.max_mail_bytes (${mib(mailLimit)}) is less than a mail carrying one limits.max_pdf_bytes PDF needs (${mib(needed)}): ` +
       `PDFs over about ${mib(largestPdf)} are refused as too large a mail, not at ${mib(pdfLimit)}. ` +
       `Raise max_mail_bytes to at least ${needed}, or leave it out (its default follows max_pdf_bytes)`);
+  }
+  for (const [name, route] of Object.entries(config.routes)) {
+    if (route.reminder_days_before > 0 && route.reminder_days_before >= route.due_days) {
+      warnings.push(`routes.${name}.reminder_days_before (${route.reminder_days_before}) is not less than its due_days (${route.due_days}): a request whose mail gives no Due: gets its reminder on the day it is sent, or never. Lower reminder_days_before, or 0 for none`);
+    }
+    if (route.signers.length > config.limits.max_signers) {
+      warnings.push(`routes.${name}.signers lists ${route.signers.length} signers, more than limits.max_signers (${config.limits.max_signers}): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer`);
+    }
+  }
+  if (!isAbsolute(config.storage.data_dir)) {
+    warnings.push(`storage.data_dir ${config.storage.data_dir} is a relative path: it depends on the directory signrelay is started from, so the daemon and the operator commands may each find a different one. Give an absolute path`);
   }
   // A signed PDF is a little larger than the one sent (the signatures, the evidence pages).
   const byEmail = [...(config.servicenow.delivery === 'email' ? ['servicenow.delivery'] : []),

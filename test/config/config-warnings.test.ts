@@ -52,3 +52,18 @@ describe('delivery by email and limits.max_pdf_bytes', () => {
     expect(configWarnings(withDelivery('routes: {default: {}}'))).toEqual([]);
   });
 });
+
+describe('settings that defeat each other', () => {
+  const withRoutes = (extra: string, dataDir?: string) => parseConfigText(minimalConfigYaml(extra, dataDir), 't.yaml', { env: {} });
+
+  it('a reminder as early as the due date, more route signers than max_signers, a relative data_dir: each named with the fix', () => {
+    const warnings = configWarnings(withRoutes('routes: {default: {due_days: 2, reminder_days_before: 2, signers: ["A B <a@corp.example>", "C D <c@corp.example>"]}}\nlimits: {max_signers: 1}', 'var/signrelay'));
+    expect(warnings).toEqual([
+      'routes.default.reminder_days_before (2) is not less than its due_days (2): a request whose mail gives no Due: gets its reminder on the day it is sent, or never. Lower reminder_days_before, or 0 for none',
+      'routes.default.signers lists 2 signers, more than limits.max_signers (1): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer',
+      'storage.data_dir var/signrelay is a relative path: it depends on the directory signrelay is started from, so the daemon and the operator commands may each find a different one. Give an absolute path',
+    ]);
+    expect(configWarnings(withRoutes('routes: {default: {due_days: 14, reminder_days_before: 2}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {due_days: 1, reminder_days_before: 0}}'))).toEqual([]);
+  });
+});
