@@ -74,8 +74,33 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
     if (issue.code === 'invalid_key') {
       return `${path}: ${issue.issues.map((i) => i.message).join('; ')}`;
     }
-    return `${path}: ${issue.message}`;
+    return `${path}: ${plainWords(issue, valueAt(input, issue.path))}`;
   });
+}
+
+/**
+ * zod's own wording where a setting has none of ours ("Invalid input: expected boolean,
+ * received string"), said for an operator: what was expected and what the file holds.
+ */
+function plainWords(issue: z.core.$ZodIssue, value: unknown): string {
+  const own = !/^(Invalid input|Invalid option|Too small|Too big|Invalid URL|Invalid string)/.test(issue.message);
+  if (own) return issue.message;
+  const got = value === null ? 'nothing (an empty value)' : typeof value === 'string' ? `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"` : JSON.stringify(value) ?? String(value);
+  const kinds: Record<string, string> = { boolean: 'true or false', string: 'a text', number: 'a number', object: 'a mapping of settings (key: value lines)', array: 'a list ([a, b])' };
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${kinds[issue.expected] ?? issue.expected}, got ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${got}`;
+    case 'too_small':
+      return issue.origin === 'string' && Number(issue.minimum) <= 1 ? 'expected a value, got an empty one' : `expected at least ${String(issue.minimum)}, got ${got}`;
+    case 'too_big':
+      return `expected at most ${String(issue.maximum)}, got ${got}`;
+    case 'invalid_format':
+      return `expected ${issue.format === 'url' ? 'an http(s) URL' : `a ${issue.format}`}, got ${got}`;
+    default:
+      return issue.message;
+  }
 }
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

@@ -69,6 +69,16 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(text)).toContain('smtp.password: expected the SMTP password: smtp.user is set, so signrelay logs in');
   });
 
+  it.each([
+    ['a text where true or false belongs', (t: string) => t.replace('  tls_verify: true\n', '  tls_verify: "yes"\n'), 'smtp.tls_verify: expected true or false, got "yes"'],
+    ['an empty route', (t: string) => t.replace('\n  hr:\n', '\n  sales:\n  hr:\n'), 'routes.sales: expected a mapping of settings (key: value lines), got nothing (an empty value)'],
+    ['a log level that is none', (t: string) => t.replace('  level: info ', '  level: loud '), 'log.level: expected one of error, warn, info, debug, got "loud"'],
+  ])('zod\'s own wording said plainly: %s', (_label, edit, expected) => {
+    const problems = load(edit(EXAMPLE))!;
+    expect(problems).toContain(expected);
+    expect(problems).not.toMatch(/Invalid input|Invalid option|Too small/);
+  });
+
   it('a service URL that is not a web address', () => {
     for (const url of ['ftp://acme.service-now.com', 'javascript:alert(1)']) {
       expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', `instance_url: "${url}"`)))
