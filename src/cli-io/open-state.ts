@@ -22,11 +22,12 @@ export function loadOperatorConfig(flag: string | undefined): Config {
 function existingDatabase(config: Config): string {
   const dataDir = config.storage.data_dir;
   const file = join(dataDir, 'signrelay.db');
-  // A data directory this user may not enter hides the database: that is the wrong user, not no database.
+  // A data directory this user may not enter (or one under a directory it may not enter) hides
+  // the database: that is the wrong user, not no database.
   try {
-    if (existsSync(dataDir)) accessSync(dataDir, constants.X_OK);
+    accessSync(dataDir, constants.X_OK);
   } catch (err) {
-    throw new SignrelayError('config', 'database_unreadable', dataDirProblem(dataDir, err), { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SignrelayError('config', 'database_unreadable', dataDirProblem(dataDir, err), { cause: err });
   }
   if (!existsSync(file)) {
     throw new SignrelayError('config', 'no_database',

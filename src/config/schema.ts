@@ -13,6 +13,9 @@ const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).m
 const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up every job behind it' }).default(60);
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
+/** What an allow-list and a From can name: local@domain, a single-label domain too (admin@localhost). */
+const MAILBOX_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]*]+$/;
+
 /** An email address: deliberately simple, the mail server has the last word. */
 const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL_RE, { error: 'expected an email address like name@corp.example' });
@@ -24,8 +27,9 @@ const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL
  */
 const senderPattern = () => nonEmpty('an address or *@domain').superRefine((entry, ctx) => {
   const text = entry.trim();
-  if (EMAIL_RE.test(text) && !text.startsWith('*')) return;
-  if (/^\*@[^\s@<>(),;:"[\]*]+\.[^\s@<>(),;:"[\]*]+$/.test(text)) return;
+  // Single-label domains (admin@localhost, *@intranet) match too.
+  if (MAILBOX_RE.test(text) && !text.startsWith('*')) return;
+  if (/^\*@[^\s@<>(),;:"[\]*]+$/.test(text)) return;
   const bracketed = /<([^<>]+)>/.exec(text)?.[1];
   const domain = /^(?:\*\.|\*)?@?([^\s@<>*]+\.[^\s@<>*]+)$/.exec(text)?.[1];
   const meant = bracketed && EMAIL_RE.test(bracketed) ? ` — did you mean "${bracketed}" (the address alone)?`
@@ -238,7 +242,8 @@ const smtp = z.strictObject({
   password: z.string().optional(),
   auth: mailAuth.default({ type: 'password' }),
   /** From address of replies; must not be the request address's own route. */
-  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => EMAIL_RE.test(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.trim()), {
+  // "signrelay <sign@corp.example>", sign@corp.example, or the old comment form sign@corp.example (signrelay).
+  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => MAILBOX_RE.test(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '').trim()), {
     error: 'expected a From address like "signrelay <sign@corp.example>" or sign@corp.example: without one every mail signrelay sends would go out with no From',
   }),
 }).superRefine((s, ctx) => {

@@ -8,7 +8,6 @@
 // `limits.max_replies_per_hour` acknowledgements within the hour. Why none was sent is kept.
 import type { Config } from '../config/schema.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
-import { isSenderAllowed } from '../message/sender-allowed.ts';
 import { composeAcknowledgement } from '../notices/compose-acknowledgement.ts';
 import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
@@ -17,7 +16,7 @@ import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest } from '../store/requests.ts';
 import { conversationAddress, newReplySecret } from './conversation-address.ts';
-import { intakePolicyFrom } from './intake-policy.ts';
+import { intakePolicyFrom, isInstanceAddress } from './intake-policy.ts';
 
 /** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. */
 export function queueAcknowledgement(db: Db, config: Config, provider: ProviderTraits, requestId: string, now: Date): boolean {
@@ -47,7 +46,7 @@ function skipReason(db: Db, config: Config, routeName: string, requester: string
   const route = Object.hasOwn(config.routes, routeName) ? config.routes[routeName] : undefined;
   if (route && !route.acknowledge) return `routes.${routeName}.acknowledge is false`;
   const policy = intakePolicyFrom(config);
-  if (policy.instanceSenders.length > 0 && isSenderAllowed(requester, policy.instanceSenders)) return `${requester} is the ServiceNow instance (servicenow.senders)`;
+  if (isInstanceAddress(policy, requester)) return `${requester} is the ServiceNow instance (servicenow.senders or inbound_address)`;
   const limit = config.limits.max_replies_per_hour;
   if (countRepliesTo(db, requester, new Date(now.getTime() - 3_600_000), 'acknowledgement') >= limit) {
     return `${limit} acknowledgements went to ${requester} within the hour (limits.max_replies_per_hour)`;

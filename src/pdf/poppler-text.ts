@@ -39,11 +39,16 @@ export function popplerMissingError(what: string): SignrelayError {
     `${what} is not installed, and signrelay reads every stamped PDF with it before sending it: install it (Debian: apt-get install poppler-utils util-linux)`);
 }
 
-/** The text poppler reads in `pdf`; a file it cannot read within its limits is refused, never sent unchecked. */
-export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined): Promise<string> {
+/**
+ * The text poppler reads in `pdf`; a file it cannot read within its limits is refused, never
+ * sent unchecked. `signal` ends the reader when its answer is no longer wanted (the stamp was
+ * refused first): it must not run on, uncounted, beside the worker's next task.
+ */
+export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, signal?: AbortSignal): Promise<string> {
   const { file, args } = popplerCommand();
+  const options = { aborted: () => signal?.aborted === true };
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: POPPLER_WALL_MS, killSignal: 'SIGKILL' });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: POPPLER_WALL_MS, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) });
     const chunks: Buffer[] = [];
     let size = 0;
     let tooMuch = false;
@@ -62,9 +67,11 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined): 
     // A reader that dies before taking all of its input closes the pipe: its exit says why.
     child.stdin.on('error', () => {});
     child.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') return reject(err);
       reject(err.code === 'ENOENT' ? popplerMissingError('prlimit (util-linux)') : err);
     });
     child.once('close', (code, signal) => {
+      if (options.aborted()) return reject(new Error('the second reader was stopped: its answer is no longer wanted'));
       if (tooMuch) return reject(tooComplexPdfError(fileName, `its text runs to more than ${POPPLER_MAX_TEXT_BYTES / (1024 * 1024)} MB`));
       if (signal === 'SIGXCPU' || signal === 'SIGKILL') return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
       if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));

@@ -175,7 +175,6 @@ async function appendSignaturePages(doc: PDFDocument, content: SignaturePageCont
  */
 async function finish(doc: PDFDocument, input: StampInput, tags: { original: readonly string[]; known: FoundTag[] | undefined; drawn: readonly string[] }): Promise<StampedPdf> {
   const fileName = input.request.fileName;
-  const pages = tags.original.length;
   // The pages are told apart by place below, the original's first, then ours: pdf-lib must
   // have put ours at the end (it places a page by the /Count entries the file supplies), and
   // pdf.js must read the same pages in the same order.
@@ -187,9 +186,25 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
   // A classic cross-reference table rather than object streams: the most widely readable.
   const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
   // poppler reads beside pdf.js, in its own process (poppler-text.ts); awaited below — a
-  // refusal from the pdf.js reading first must not leave its outcome unhandled.
-  const byPoppler = readWithPoppler(stamped, fileName);
+  // refusal from the pdf.js reading first ends it, and leaves its outcome handled.
+  const stopPoppler = new AbortController();
+  const byPoppler = readWithPoppler(stamped, fileName, stopPoppler.signal);
   byPoppler.catch(() => {});
+  try {
+    return await readBack(stamped, byPoppler, { written, input, tags, replacements, shows });
+  } finally {
+    stopPoppler.abort();
+  }
+}
+
+/** The stamped file's readings checked against the tags written (finish), poppler's among them. */
+async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context: {
+  written: readonly string[]; input: StampInput; tags: { original: readonly string[]; known: FoundTag[] | undefined; drawn: readonly string[] };
+  replacements: string[]; shows: AnnotationShows;
+}): Promise<StampedPdf> {
+  const { written, input, tags, replacements, shows } = context;
+  const fileName = input.request.fileName;
+  const pages = tags.original.length;
   const read: string[] = [];
   const readings = await readText(stamped, fileName, { onPageRef: (ref) => read.push(ref), otherReadings: true });
   const texts = readings.pages;

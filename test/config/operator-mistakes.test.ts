@@ -43,7 +43,7 @@ describe('settings refused at load, with what was meant', () => {
     expect(problems).toContain(`routes.default.allowed_senders.0: "${entry}" is neither an address nor *@domain, so it matches no sender${meant ? ` — ${meant}` : ''}`);
   });
 
-  it.each(['ann.lee@corp.example', '*@corp.example', '*@münchen.de', 'Counsel@LawFirm.example'])('an allow-list entry that does match: %s', (entry) => {
+  it.each(['ann.lee@corp.example', '*@corp.example', '*@münchen.de', 'Counsel@LawFirm.example', 'admin@localhost', '*@intranet'])('an allow-list entry that does match: %s', (entry) => {
     expect(load(EXAMPLE.replace(ROUTE_SENDERS, `    allowed_senders: ["${entry}"]   #`))).toBeNull();
   });
 
@@ -60,7 +60,9 @@ describe('settings refused at load, with what was meant', () => {
   it('a From with no address in it', () => {
     const text = EXAMPLE.replace(/^ {2}from: .*$/m, '  from: "signrelay"');
     expect(load(text)).toContain('smtp.from: expected a From address like "signrelay <sign@corp.example>" or sign@corp.example');
-    expect(load(EXAMPLE.replace(/^ {2}from: .*$/m, '  from: sign@corp.example'))).toBeNull();
+    for (const from of ['sign@corp.example', '"sign@corp.example (signrelay)"', '"\\"Sign, Relay\\" <sign@corp.example>"']) {
+      expect(load(EXAMPLE.replace(/^ {2}from: .*$/m, `  from: ${from}`))).toBeNull();
+    }
   });
 
   it('an SMTP user without a password', () => {

@@ -17,7 +17,7 @@ const NOW = new Date('2026-11-03T10:00:00Z');
 const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const config: Config = configSchema.parse({
   ...base,
-  servicenow: { ...base.servicenow, senders: ['instance@service-now.com'], inbound_address: 'instance@service-now.com' },
+  servicenow: { ...base.servicenow, senders: ['instance@service-now.com'], inbound_address: 'inbound@service-now.com' },
   routes: { ...base.routes, quiet: { acknowledge: false }, mailed: { delivery: 'email' } },
   limits: { ...base.limits, max_replies_per_hour: 2 },
 });
@@ -55,7 +55,8 @@ describe('queueAcknowledgement', () => {
   it.each([
     ['an automatic request mail', { noReplyReason: 'machine-generated mail (Auto-Submitted: auto-generated)' }, 'the request mail is not answered automatically: machine-generated mail (Auto-Submitted: auto-generated)'],
     ['a route with acknowledge: false', { route: 'quiet' }, 'routes.quiet.acknowledge is false'],
-    ['the instance\'s own sender', { requester: 'instance@service-now.com' }, 'instance@service-now.com is the ServiceNow instance (servicenow.senders)'],
+    ['the instance\'s own sender', { requester: 'instance@service-now.com' }, 'instance@service-now.com is the ServiceNow instance (servicenow.senders or inbound_address)'],
+    ['the instance\'s inbound address, a sender it is not', { requester: 'inbound@service-now.com' }, 'inbound@service-now.com is the ServiceNow instance (servicenow.senders or inbound_address)'],
   ])('none for %s, with the reason kept', (_, options, why) => {
     const db = openMemoryDatabase();
     const id = request(db, options);

@@ -6,7 +6,7 @@
 // alone. The stamped file is now read by poppler too (src/pdf/poppler-text.ts), and each
 // case is refused. Each is shown to be real first: pdftotext reads the tag in the original,
 // pdf.js does not.
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,9 +16,11 @@ import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { findTags } from '../../src/pdf/find-tags.ts';
 import { readWithPoppler } from '../../src/pdf/poppler-text.ts';
+import { reapedChildrenCpuMs } from '../../src/pdf/task-deadline.ts';
 import { preparePdfInProcess } from '../../src/pdf/prepare-pdf.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { pdftotext } from '../pdf/pdftotext.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const EVIL = '[!Recipient.C,Eve,Evil,eve@attacker.example]';
 const EVIL_SIGNER = '[!Sign.2,Mal,Lory,mal@attacker.example]';
@@ -129,6 +131,42 @@ describe('a tag only poppler reads', () => {
     ]);
   });
 });
+
+describe('a stamp refused before poppler has read it', () => {
+  it('ends the reader at once: it does not run on beside the worker\'s next task', async () => {
+    // 20,000 rotated words: pdf.js reads them in a moment, pdftotext for seconds of CPU; the
+    // unterminated tag at the end makes the pdf.js reading refuse the stamp first.
+    // Scattered (a fixed pseudo-random sequence): pdftotext's layout work grows with it, ~9 s here.
+    let seed = 1;
+    const scatter = (span: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 * span).toFixed(1);
+    let words = 'BT /F1 3 Tf\n';
+    for (let i = 0; i < 20_000; i++) {
+      const [c, s] = [Math.cos(i).toFixed(3), Math.sin(i).toFixed(3)];
+      words += `${c} ${s} ${(-Math.sin(i)).toFixed(3)} ${c} ${scatter(600)} ${scatter(780)} Tm (${String.fromCharCode(97 + (i % 26))}${i % 7}) Tj\n`;
+    }
+    const pdf = onePage(`${words}1 0 0 1 72 40 Tm ([!Sign.2,Eve,Evil,eve@attacker.example) Tj ET`);
+    const childrenCpuBefore = reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8'));
+    const err = await preparePdfInProcess(pdf, LIMITS, input([{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }])).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && err.code).toBe('stamped_tags_mismatch');
+    // Once it is gone and reaped, its CPU time is this process's children's: killed when the
+    // refusal came, it used a fraction of a second, not the ~9 s it takes to read the file.
+    await waitFor(() => readersRunning().length === 0, { what: 'no pdftotext left running', describe: () => readersRunning() });
+    expect(reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8')) - childrenCpuBefore).toBeLessThan(4_000);
+  });
+});
+
+/** This process's children that are pdftotext. */
+function readersRunning(): string[] {
+  return readdirSync(`/proc/${process.pid}/task`)
+    .flatMap((tid) => readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'pdftotext';
+      } catch {
+        return false;
+      }
+    });
+}
 
 describe('without poppler', () => {
   it('says what to install, as an operator\'s error (the mail waits), never a stack trace', async () => {

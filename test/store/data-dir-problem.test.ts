@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSignrelayError } from '../../src/errors.ts';
+import { openStateForWrite, openStateReadOnly } from '../../src/cli-io/open-state.ts';
+import type { Config } from '../../src/config/schema.ts';
 import { dataDirProblem, openDatabase } from '../../src/store/open-database.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'signrelay-datadir-'));
@@ -37,6 +39,24 @@ describe('dataDirProblem', () => {
       })();
       expect(isSignrelayError(err) && err.code).toBe('data_dir_unwritable');
       expect((err as Error).message).toMatch(new RegExp(`^storage\\.data_dir ${dataDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is, or lies under, a file, not a directory \\((ENOTDIR|EEXIST)\\): name a directory$`));
+    }
+  });
+
+  it('is what operator commands say too, not "no database", when the data directory cannot be reached', () => {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const config = { storage: { data_dir: join(file, 'data') } } as Config;
+    for (const open of [openStateReadOnly, openStateForWrite]) {
+      const err = (() => {
+        try {
+          open(config);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(isSignrelayError(err) && err.code).toBe('database_unreadable');
+      expect((err as Error).message).toBe(`storage.data_dir ${join(file, 'data')} is, or lies under, a file, not a directory (ENOTDIR): name a directory`);
     }
   });
 });
