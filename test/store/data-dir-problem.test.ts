@@ -14,6 +14,15 @@ import { dataDirProblem, openDatabase } from '../../src/store/open-database.ts';
 const dir = mkdtempSync(join(tmpdir(), 'signrelay-datadir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const error = (code: string) => Object.assign(new Error(code), { code });
+/** What `open` throws (undefined: nothing). */
+function thrown(open: () => unknown): unknown {
+  try {
+    open();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
 
 describe('dataDirProblem', () => {
   it('the wrong user: run it as the service\'s user, with both uids', () => {
@@ -29,14 +38,7 @@ describe('dataDirProblem', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     for (const dataDir of [file, join(file, 'data')]) {
-      const err = (() => {
-        try {
-          openDatabase(dataDir);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
+      const err = thrown(() => openDatabase(dataDir));
       expect(isSignrelayError(err) && err.code).toBe('data_dir_unwritable');
       expect((err as Error).message).toMatch(new RegExp(`^storage\\.data_dir ${dataDir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is, or lies under, a file, not a directory \\((ENOTDIR|EEXIST)\\): name a directory$`));
     }
@@ -47,14 +49,7 @@ describe('dataDirProblem', () => {
     writeFileSync(file, 'x');
     const config = { storage: { data_dir: join(file, 'data') } } as Config;
     for (const open of [openStateReadOnly, openStateForWrite]) {
-      const err = (() => {
-        try {
-          open(config);
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
+      const err = thrown(() => open(config));
       expect(isSignrelayError(err) && err.code).toBe('database_unreadable');
       expect((err as Error).message).toBe(`storage.data_dir ${join(file, 'data')} is, or lies under, a file, not a directory (ENOTDIR): name a directory`);
     }
