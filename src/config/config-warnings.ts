@@ -17,6 +17,10 @@ export function configWarnings(config: Config): string[] {
     if (route.reminder_days_before > 0 && route.reminder_days_before >= route.due_days) {
       warnings.push(`routes.${name}.reminder_days_before (${route.reminder_days_before}) is not less than its due_days (${route.due_days}): a request whose mail gives no Due: gets its reminder on the day it is sent, or never. Lower reminder_days_before, or 0 for none`);
     }
+    const signicatOnly = (['signature_methods', 'language'] as const).filter((key) => route[key] !== undefined);
+    if (config.provider.type !== 'signicat' && signicatOnly.length > 0) {
+      warnings.push(`routes.${name}.${signicatOnly.join(' and ')} ${signicatOnly.length === 1 ? 'is a Signicat setting' : 'are Signicat settings'}: provider.type is ${config.provider.type}, which does not use ${signicatOnly.length === 1 ? 'it' : 'them'}. Remove ${signicatOnly.length === 1 ? 'it' : 'them'}, or switch the provider`);
+    }
     if (route.signers.length > config.limits.max_signers) {
       warnings.push(`routes.${name}.signers lists ${route.signers.length} signers, more than limits.max_signers (${config.limits.max_signers}): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer`);
     }

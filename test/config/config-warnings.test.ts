@@ -64,6 +64,9 @@ describe('settings that defeat each other', () => {
       'storage.data_dir var/signrelay is a relative path: it depends on the directory signrelay is started from, so the daemon and the operator commands may each find a different one. Give an absolute path',
     ]);
     expect(configWarnings(withRoutes('routes: {default: {due_days: 14, reminder_days_before: 2}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {language: nb}}'))).toEqual([
+      'routes.default.language is a Signicat setting: provider.type is secured-signing, which does not use it. Remove it, or switch the provider',
+    ]);
     expect(configWarnings(withRoutes('routes: {default: {due_days: 1, reminder_days_before: 0}}'))).toEqual([]);
   });
 });
