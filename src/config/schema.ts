@@ -2,6 +2,7 @@
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
 import { availableParallelism } from 'node:os';
+import { asciiAddress } from '../ascii-address.ts';
 import { z } from 'zod';
 import { AUTH_METHODS } from './auth-methods.ts';
 import { parseSigner } from '../signer.ts';
@@ -12,9 +13,6 @@ const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).m
 /** Seconds an HTTP call may take: capped, as the job runner is serial (and a huge value would overflow the timer). */
 const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up every job behind it' }).default(60);
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
-
-/** What an allow-list and a From can name: local@domain, a single-label domain too (admin@localhost). */
-const MAILBOX_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]*]+$/;
 
 /** An email address: deliberately simple, the mail server has the last word. */
 const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
@@ -27,9 +25,9 @@ const email = () => z.string({ error: 'expected an email address' }).regex(EMAIL
  */
 const senderPattern = () => nonEmpty('an address or *@domain').superRefine((entry, ctx) => {
   const text = entry.trim();
-  // Single-label domains (admin@localhost, *@intranet) match too.
-  if (MAILBOX_RE.test(text) && !text.startsWith('*')) return;
-  if (/^\*@[^\s@<>(),;:"[\]*]+$/.test(text)) return;
+  // What sender-allowed.ts can match, by the same rule (ascii-address.ts): single-label domains too.
+  if (!text.startsWith('*') && asciiAddress(text) !== null) return;
+  if (text.startsWith('*@') && asciiAddress(`x${text.slice(1)}`) !== null) return;
   const bracketed = /<([^<>]+)>/.exec(text)?.[1];
   const domain = /^(?:\*\.|\*)?@?([^\s@<>*]+\.[^\s@<>*]+)$/.exec(text)?.[1];
   const meant = bracketed && EMAIL_RE.test(bracketed) ? ` — did you mean "${bracketed}" (the address alone)?`
@@ -243,14 +241,12 @@ const smtp = z.strictObject({
   auth: mailAuth.default({ type: 'password' }),
   /** From address of replies; must not be the request address's own route. */
   // "signrelay <sign@corp.example>", sign@corp.example, or the old comment form sign@corp.example (signrelay).
-  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => MAILBOX_RE.test(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '').trim()), {
+  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => asciiAddress(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '').trim()) !== null, {
     error: 'expected a From address like "signrelay <sign@corp.example>" or sign@corp.example: without one every mail signrelay sends would go out with no From',
   }),
 }).superRefine((s, ctx) => {
-  passwordFitsAuth('the SMTP password', true)(s, ctx);
-  if (s.user && s.auth.type === 'password' && !s.password) {
-    ctx.addIssue({ code: 'custom', path: ['password'], message: 'expected the SMTP password: smtp.user is set, so signrelay logs in (inline, ${ENV_VAR} or {file: PATH}); remove smtp.user to send without a login' });
-  }
+  // Without a user signrelay sends without logging in; with one it needs the password (or oauth2).
+  passwordFitsAuth('the SMTP password: smtp.user is set, so signrelay logs in — or remove smtp.user to send without a login', s.user === undefined)(s, ctx);
   if (s.auth.type === 'oauth2' && !s.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'auth type oauth2 needs user: the mailbox signrelay sends as' });
 });
 

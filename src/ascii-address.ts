@@ -1,0 +1,34 @@
+// An address as mail is routed by it, in ASCII (IDNA) form: what allow-lists match and
+// replies go to (message/mail-address.ts, message/sender-allowed.ts), and what the
+// configuration checks an allow-list entry against (config/schema.ts) — one rule for both,
+// so an entry the schema takes is one a sender can match. Pure.
+import { domainToASCII, domainToUnicode } from 'node:url';
+
+/**
+ * A local part as mail is routed by it: the characters of a dot-atom (RFC 5322; UTF-8 letters
+ * with their marks and joiners, RFC 6532; dots anywhere, as old Japanese carriers hand them
+ * out), without a quoted part and without the old source-routing characters `%` and `!`. A quoted local part (`"x@evil.example"@corp.example`) or
+ * `x%evil.example@corp.example` matches `*@corp.example`, and a relay that honours such
+ * routing forwards a reply to it out of the domain.
+ */
+const LOCAL_PART_RE = /^[\p{L}\p{M}\p{N}\u200c\u200d.#$&'*+\-/=?^_`{|}~]+$/u;
+
+/** `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none, or a local part that routes elsewhere. */
+export function asciiAddress(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return null;
+  const local = address.slice(0, at).trim();
+  if (!LOCAL_PART_RE.test(local)) return null;
+  const domain = domainToASCII(address.slice(at + 1).trim());
+  if (domain === '' || !validIdnaLabels(domain)) return null;
+  return `${local}@${domain}`.toLowerCase();
+}
+
+/** Every `xn--` label must really be punycode, and come back the same from its Unicode form. */
+function validIdnaLabels(domain: string): boolean {
+  return domain.split('.').every((label) => {
+    if (!label.toLowerCase().startsWith('xn--')) return true;
+    const unicode = domainToUnicode(label);
+    return unicode !== '' && !unicode.toLowerCase().startsWith('xn--') && domainToASCII(unicode) === label.toLowerCase();
+  });
+}
