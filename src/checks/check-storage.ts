@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeLockProblem } from '../store/open-database.ts';
+import { dataDirProblem, writeLockProblem } from '../store/open-database.ts';
 import type { CheckItem } from './checklist.ts';
 
 export function storageCheckItem(dataDir: string): CheckItem {
@@ -22,8 +22,9 @@ export function storageCheckItem(dataDir: string): CheckItem {
       }
       try {
         accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
-      } catch {
-        return { ok: false, detail: `${dataDir} is not writable by this user`, fix: `run check as the service's user (sudo -u signrelay signrelay check), or give it ${dataDir}` };
+      } catch (err) {
+        // The same words the daemon and the operator commands use, with the fix for the cause.
+        return { ok: false, detail: dataDirProblem(dataDir, err) };
       }
       const mode = statSync(dataDir).mode & 0o777;
       const file = join(dataDir, 'signrelay.db');

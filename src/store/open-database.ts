@@ -37,8 +37,14 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
 
 /** Why the data directory cannot be made or used, with the fix that goes with the cause. */
 export function dataDirProblem(dataDir: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
+  let code = (err as NodeJS.ErrnoException).code;
   const where = `storage.data_dir ${dataDir}`;
+  // A file where the directory should be reads as EACCES to access() and EEXIST to mkdir().
+  try {
+    if (!statSync(dataDir).isDirectory()) code = 'ENOTDIR';
+  } catch {
+    // not there, or not to be looked at: the error says which
+  }
   if (code === 'EPERM' || code === 'EACCES') {
     let owner = '';
     try {

@@ -44,6 +44,14 @@ describe('dataDirProblem', () => {
     }
   });
 
+  it('a data directory that is itself a file, whatever error the call gave (access() says EACCES, mkdir() EEXIST)', () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    for (const code of ['EACCES', 'EEXIST']) expect(dataDirProblem(file, error(code))).toBe(`storage.data_dir ${file} is, or lies under, a file, not a directory (ENOTDIR): name a directory`);
+    const config = { storage: { data_dir: file } } as Config;
+    for (const open of [openStateReadOnly, openStateForWrite]) expect((thrown(() => open(config)) as Error).message).toBe(dataDirProblem(file, error('EACCES')));
+  });
+
   it('is what operator commands say too, not "no database", when the data directory cannot be reached', () => {
     const file = join(dir, 'not-a-dir');
     writeFileSync(file, 'x');
