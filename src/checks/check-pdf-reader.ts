@@ -9,7 +9,8 @@ export function pdfReaderCheckItem(): CheckItem {
     async run() {
       const problem = await popplerProblem();
       if (problem === undefined) return { ok: true, detail: 'pdftotext reads a test PDF' };
-      return { ok: false, detail: problem, fix: 'apt-get install poppler-utils util-linux: without it no request PDF is sent (its mails wait in the request folder)' };
+      // The problem says what to do; the fix says what waits meanwhile.
+      return { ok: false, detail: problem, fix: 'until it works no request PDF is sent: their mails wait in the request folder and go on once it does' };
     },
   };
 }

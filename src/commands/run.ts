@@ -9,7 +9,6 @@ import { secretsOf } from '../config/secrets-of.ts';
 import { describeError } from '../errors.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
 import { jemallocMissing } from '../native-memory.ts';
-import { popplerProblem } from '../pdf/poppler-text.ts';
 import { startService } from '../service/running-service.ts';
 import { createSystemdNotifier } from '../service/sd-notify.ts';
 import { startWatchdog } from '../service/watchdog.ts';
@@ -40,10 +39,6 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   // ld.so said so once on stderr, if at all; say it in the log, with the fix.
   const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
   if (allocator) systemdLog().warn(allocator);
-  // Without the second PDF reader no request can be sent: say so now, not at the first mail.
-  void popplerProblem().then((problem) => {
-    if (problem) service.logger.error('request PDFs cannot be checked before sending, so none is sent until this is fixed', { problem });
-  });
   const notifier = createSystemdNotifier(systemdLog());
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
   // (those of the daemon running now, across reloads), STOPPING.
