@@ -7,7 +7,7 @@ import type { ImapFlow } from 'imapflow';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ImapAccountConfig, MailAuthConfig } from '../config/schema.ts';
-import { returnAccountOf } from '../config/return-account.ts';
+import { ownReturnLogin, returnAccountOf } from '../config/return-account.ts';
 import type { Logger } from '../log.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
 import { createMailTokenSources, type MailTokenSources } from '../mail/mail-oauth-sources.ts';
@@ -104,8 +104,7 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
   const requests = config.mailboxes.requests;
   const returns = config.mailboxes.returns;
   const returnAccount = returnAccountOf(config);
-  // A login of its own: another server or user, or the same user with its own password or auth.
-  const ownReturnAccount = returns.host !== undefined || returns.user !== undefined || returns.password !== undefined || returns.auth !== undefined;
+  const ownReturnAccount = ownReturnLogin(config);
   const returnFolders: FolderUse[] = [
     { folder: returns.folder, setting: 'mailboxes.returns.folder', watched: false },
     { folder: returns.processed_folder, setting: 'mailboxes.returns.processed_folder', watched: false },

@@ -33,7 +33,10 @@ export function resolveSecrets(value: unknown, options: ResolveOptions, path: st
 function substitute(text: string, options: ResolveOptions, path: string[]): string {
   return text.replace(VAR_RE, (_, name: string) => {
     const found = options.env[name];
-    if (found === '' && options.requireSecrets) options.problem(path.join('.'), `environment variable ${name} is set but empty (export its value)`);
+    if (found === '' && options.requireSecrets) {
+      options.problem(path.join('.'), `environment variable ${name} is set but empty (export its value)`);
+      return `empty-${name.toLowerCase()}`; // a placeholder, so the schema does not report the same setting again
+    }
     if (found !== undefined) return found;
     if (options.requireSecrets) {
       options.problem(path.join('.'), `environment variable ${name} is not set (export it, or put the value in the file)`);
@@ -53,7 +56,10 @@ function readSecretFile(file: unknown, options: ResolveOptions, path: string[], 
   const fix = source && source !== resolvedPath ? ` (systemd's copy of ${source}: fix that file, then restart the service)` : '';
   try {
     const value = readFileSync(resolvedPath, 'utf8').replace(/\r?\n$/, '');
-    if (value.trim() === '' && options.requireSecrets) options.problem(where, `secret file ${resolvedPath} is empty${fix}: put the secret in it`);
+    if (value.trim() === '' && options.requireSecrets) {
+      options.problem(where, `secret file ${resolvedPath} is empty${fix}: put the secret in it`);
+      return 'empty-secret-file'; // as for an unreadable one: reported once, here
+    }
     return value;
   } catch (err) {
     if (options.requireSecrets) {

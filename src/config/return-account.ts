@@ -1,7 +1,7 @@
-// The IMAP account of the return mailbox: its own when `mailboxes.returns` names a host or
-// user, else the request mailbox's account (then `returns.folder` must be another folder).
-// Its login: `returns.auth` when given; else its own `password` when given; else whatever
-// the request account logs in with (its password, or its OAuth2 credentials).
+// The IMAP account of the return mailbox: another server or user when `mailboxes.returns`
+// names a host or user, else the request mailbox's account (then `returns.folder` must be
+// another folder). Its login: `returns.auth` when given; else its own `password` when given;
+// else whatever the request account logs in with (its password, or its OAuth2 credentials).
 import type { Config, ImapAccountConfig } from './schema.ts';
 
 export function returnAccountOf(config: Config): ImapAccountConfig {
@@ -15,6 +15,12 @@ export function returnAccountOf(config: Config): ImapAccountConfig {
     password: returns.password ?? requests.password,
     auth: returns.auth ?? (returns.password !== undefined ? { type: 'password' } : requests.auth),
   };
+}
+
+/** Whether the return mailbox logs in with anything of its own (host, user, password or auth): then it is checked as its own login. */
+export function ownReturnLogin(config: Config): boolean {
+  const { returns } = config.mailboxes;
+  return returns.host !== undefined || returns.user !== undefined || returns.password !== undefined || returns.auth !== undefined;
 }
 
 /**
