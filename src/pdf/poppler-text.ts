@@ -29,7 +29,9 @@ const POPPLER_WALL_MS = 5 * 60_000;
 export function popplerCommand(): { file: string; args: string[] } {
   return {
     file: 'prlimit',
-    args: [`--cpu=${POPPLER_CPU_SECONDS}`, `--as=${POPPLER_ADDRESS_SPACE_BYTES}`, '--', 'pdftotext', '-q', '-enc', 'UTF-8', '-', '-'],
+    // setpriv (util-linux too): killed with the worker that started it — a worker killed at its
+    // limit must not leave its reader running, uncounted, beside the next one.
+    args: [`--cpu=${POPPLER_CPU_SECONDS}`, `--as=${POPPLER_ADDRESS_SPACE_BYTES}`, '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'pdftotext', '-q', '-enc', 'UTF-8', '-', '-'],
   };
 }
 
@@ -46,7 +48,6 @@ export function popplerMissingError(what: string): SignrelayError {
  */
 export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, signal?: AbortSignal): Promise<string> {
   const { file, args } = popplerCommand();
-  const options = { aborted: () => signal?.aborted === true };
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: POPPLER_WALL_MS, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) });
     const chunks: Buffer[] = [];
@@ -70,14 +71,15 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, s
       if (err.name === 'AbortError') return reject(err);
       reject(err.code === 'ENOENT' ? popplerMissingError('prlimit (util-linux)') : err);
     });
-    child.once('close', (code, signal) => {
-      if (options.aborted()) return reject(new Error('the second reader was stopped: its answer is no longer wanted'));
+    child.once('close', (code, killedBy) => {
+      if (signal?.aborted) return reject(new Error('the second reader was stopped: its answer is no longer wanted'));
       if (tooMuch) return reject(tooComplexPdfError(fileName, `its text runs to more than ${POPPLER_MAX_TEXT_BYTES / (1024 * 1024)} MB`));
-      if (signal === 'SIGXCPU' || signal === 'SIGKILL') return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
+      if (killedBy === 'SIGXCPU' || killedBy === 'SIGKILL') return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
       if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
       // prlimit says it could not run the command (127: not found, 126: not executable).
       if (code === 127 || code === 126) return reject(popplerMissingError('pdftotext (poppler-utils)'));
-      if (signal !== null || /bad_alloc|out of memory|Cannot allocate/i.test(stderr)) {
+      // Out of address space, poppler aborts (bad_alloc); another signal (a crash) is not that.
+      if (killedBy === 'SIGABRT' || /bad_alloc|out of memory|Cannot allocate/i.test(stderr)) {
         return reject(tooComplexPdfError(fileName, `reading it needs more than ${POPPLER_ADDRESS_SPACE_BYTES / (1024 * 1024)} MB of memory`));
       }
       reject(uncheckableContentError(fileName, 'a second PDF reader (poppler) could not read it', new Error(`pdftotext exit code ${code}: ${stderr.trim()}`)));

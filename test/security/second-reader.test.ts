@@ -6,7 +6,8 @@
 // alone. The stamped file is now read by poppler too (src/pdf/poppler-text.ts), and each
 // case is refused. Each is shown to be real first: pdftotext reads the tag in the original,
 // pdf.js does not.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { findTags } from '../../src/pdf/find-tags.ts';
 import { readWithPoppler } from '../../src/pdf/poppler-text.ts';
-import { reapedChildrenCpuMs } from '../../src/pdf/task-deadline.ts';
+import { parseThreadStat, reapedChildrenCpuMs } from '../../src/pdf/task-deadline.ts';
 import { preparePdfInProcess } from '../../src/pdf/prepare-pdf.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { pdftotext } from '../pdf/pdftotext.ts';
@@ -136,15 +137,7 @@ describe('a stamp refused before poppler has read it', () => {
   it('ends the reader at once: it does not run on beside the worker\'s next task', async () => {
     // 20,000 rotated words: pdf.js reads them in a moment, pdftotext for seconds of CPU; the
     // unterminated tag at the end makes the pdf.js reading refuse the stamp first.
-    // Scattered (a fixed pseudo-random sequence): pdftotext's layout work grows with it, ~9 s here.
-    let seed = 1;
-    const scatter = (span: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 * span).toFixed(1);
-    let words = 'BT /F1 3 Tf\n';
-    for (let i = 0; i < 20_000; i++) {
-      const [c, s] = [Math.cos(i).toFixed(3), Math.sin(i).toFixed(3)];
-      words += `${c} ${s} ${(-Math.sin(i)).toFixed(3)} ${c} ${scatter(600)} ${scatter(780)} Tm (${String.fromCharCode(97 + (i % 26))}${i % 7}) Tj\n`;
-    }
-    const pdf = onePage(`${words}1 0 0 1 72 40 Tm ([!Sign.2,Eve,Evil,eve@attacker.example) Tj ET`);
+    const pdf = slowForPoppler('1 0 0 1 72 40 Tm ([!Sign.2,Eve,Evil,eve@attacker.example) Tj ');
     const childrenCpuBefore = reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8'));
     const err = await preparePdfInProcess(pdf, LIMITS, input([{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }])).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code).toBe('stamped_tags_mismatch');
@@ -154,6 +147,59 @@ describe('a stamp refused before poppler has read it', () => {
     expect(reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8')) - childrenCpuBefore).toBeLessThan(4_000);
   });
 });
+
+describe('a worker killed while poppler reads', () => {
+  it('takes its reader with it (no pdftotext left running, uncounted, beside the next worker)', async () => {
+    // The same slow file, read by a process that is then SIGKILLed, as the pool kills a worker at its limit.
+    const dir = mkdtempSync(join(tmpdir(), 'poppler-orphan-'));
+    const pdfFile = join(dir, 'slow.pdf');
+    writeFileSync(pdfFile, slowForPoppler(''));
+    const script = `import { readFileSync } from 'node:fs';
+      const { readWithPoppler } = await import('./src/pdf/poppler-text.ts');
+      readWithPoppler(new Uint8Array(readFileSync(${JSON.stringify(pdfFile)})), 'slow.pdf').catch(() => {});
+      const kids = () => readFileSync('/proc/' + process.pid + '/task/' + process.pid + '/children', 'utf8').trim();
+      const look = () => (kids() ? (process.stdout.write(kids() + '\\n'), setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50)) : setTimeout(look, 10));
+      look();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => child.once('close', resolve));
+    const reader = Number(out.trim().split(/\s+/)[0]);
+    expect(reader).toBeGreaterThan(0);
+    // Gone, or a zombie waiting for init to reap it — or, left running, a second of CPU more
+    // (it needs ~9): whichever comes first, on however busy a machine.
+    const state = () => {
+      try {
+        const stat = readFileSync(`/proc/${reader}/stat`, 'utf8');
+        return { dead: stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'), cpuMs: parseThreadStat(reader, stat)?.cpuMs ?? 0 };
+      } catch {
+        return { dead: true, cpuMs: 0 };
+      }
+    };
+    const atDeath = state().cpuMs;
+    const verdict = await waitFor(() => {
+      const now = state();
+      return now.dead ? 'ended' : now.cpuMs - atDeath >= 1_000 ? 'still reading' : undefined;
+    }, { what: `pdftotext ${reader} ended with its parent, or reading on` });
+    expect(verdict).toBe('ended');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/**
+ * 20,000 rotated words scattered by a fixed pseudo-random sequence: pdf.js reads them in a
+ * moment, pdftotext for ~9 s of CPU (its layout work grows with the scatter). `tail`: drawn last.
+ */
+function slowForPoppler(tail: string): Uint8Array {
+  let seed = 1;
+  const scatter = (span: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648 * span).toFixed(1);
+  let words = 'BT /F1 3 Tf\n';
+  for (let i = 0; i < 20_000; i++) {
+    const [c, s] = [Math.cos(i).toFixed(3), Math.sin(i).toFixed(3)];
+    words += `${c} ${s} ${(-Math.sin(i)).toFixed(3)} ${c} ${scatter(600)} ${scatter(780)} Tm (${String.fromCharCode(97 + (i % 26))}${i % 7}) Tj\n`;
+  }
+  return onePage(`${words}${tail}ET`);
+}
 
 /** This process's children that are pdftotext. */
 function readersRunning(): string[] {
