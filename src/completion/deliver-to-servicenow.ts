@@ -15,11 +15,11 @@ import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { hasEffect, lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
+import { lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
-import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, type RecordApi, type RecordRef } from './record-effects.ts';
+import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
@@ -88,7 +88,9 @@ interface FileForRecord {
  * second time beside it. `settle` runs in the transaction that records the result.
  */
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
-  const began = lastEffectAt(deps.db, request.id, file.effect, 'intent');
+  // Only an upload whose outcome is unknown (its intent the last word) is looked for; one the
+  // instance refused outright (429, 503: recorded as failed) applied nothing.
+  const began = lastEffectPhase(deps.db, request.id, file.effect) === 'intent' ? lastEffectAt(deps.db, request.id, file.effect, 'intent') : undefined;
   if (began) {
     const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
     if (existing) {
@@ -108,9 +110,15 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   }
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
-  const attachment = await deps.servicenow.uploadAttachment({
-    table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.file(file.sha256), sha256: file.sha256, contentType: file.contentType,
-  });
+  let attachment;
+  try {
+    attachment = await deps.servicenow.uploadAttachment({
+      table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.file(file.sha256), sha256: file.sha256, contentType: file.contentType,
+    });
+  } catch (err) {
+    if (wasRefused(err)) effect(deps, request.id, file.effect, 'failed', { code: (err as SignrelayError).code });
+    throw err;
+  }
   deps.db.transaction(() => {
     settle(attachment.sysId);
     effect(deps, request.id, file.effect, 'done', { attachment: attachment.sysId, hash: attachment.hash });

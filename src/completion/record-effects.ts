@@ -53,6 +53,11 @@ const REFUSED = new Set([
   'servicenow_not_found', 'servicenow_bad_request', 'servicenow_rejected', 'servicenow_field_not_stored',
 ]);
 
+/** Whether the instance refused a call outright (an HTTP error answer): it applied nothing. */
+export function wasRefused(err: unknown): boolean {
+  return isSignrelayError(err) && REFUSED.has(err.code);
+}
+
 export function recordEffect(deps: Pick<RecordDeps, 'db' | 'now'>, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}): void {
   addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
 }
@@ -75,7 +80,7 @@ async function patchOnce(deps: RecordDeps, requestId: string, name: string, deta
   try {
     await patch();
   } catch (err) {
-    if (!isSignrelayError(err) || !REFUSED.has(err.code)) throw err; // unknown: settled before the next PATCH
+    if (!isSignrelayError(err) || !wasRefused(err)) throw err; // unknown: settled before the next PATCH
     if (err.kind === 'permanent') {
       recordEffect(deps, requestId, name, 'refused', { code: err.code, error: err.message });
       return err;

@@ -34,4 +34,16 @@ describe('an attachment upload the instance carries out after its answer was giv
     // It waited for the instance, uncounted, and said why.
     expect(world.logs.join('')).toMatch(/the instance may still be carrying it out, so the record is looked at again in \d+ s \(servicenow\.upload_settle_seconds\)/);
   }, 60_000);
+
+  it('an upload the instance refused outright (503) is made again without that wait: it applied nothing', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010002');
+    const before = world.logs.join('').length;
+    world.servicenow.failNext('/api/now/attachment/file', { status: 503 });
+    await signAndDeliver(world, request);
+    expect(recordOf(world, 'RITM0010002').attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
+    const effects = listEvents(world.daemon!.db, request.id).filter((e) => e.kind === 'effect' && e.detail?.effect === 'attach-1');
+    expect(effects.map((e) => e.detail!.phase)).toEqual(['intent', 'failed', 'intent', 'done']);
+    expect(world.logs.join('').slice(before)).not.toMatch(/the instance may still be carrying it out/);
+  }, 60_000);
 });
