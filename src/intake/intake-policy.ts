@@ -15,7 +15,7 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
     records: config.records,
     textTags: providerTraits(config.provider).capabilities.textTags !== false,
     instanceSenders,
-    instanceAddresses: [...instanceSenders, ...(config.servicenow.inbound_address ? [config.servicenow.inbound_address] : [])],
+    instanceAddresses: [...new Set([...instanceSenders, ...(config.servicenow.inbound_address ? [config.servicenow.inbound_address] : [])])],
     delivery: config.servicenow.delivery,
     limits: config.limits,
     authentication: {
@@ -23,6 +23,12 @@ export function intakePolicyFrom(config: Config): IntakePolicy {
       trustedAuthservIds: config.intake.authentication.trusted_authserv_ids.map((id) => id.toLowerCase()),
     },
   };
+}
+
+/** Whether `address` is one of the instance's notification senders (IntakePolicy.instanceSenders): only their mail may carry a watermark. */
+export function isInstanceSender(policy: Pick<IntakePolicy, 'instanceSenders'>, address: string): boolean {
+  // isSenderAllowed lets anyone in on an empty list: no senders configured means none is the instance.
+  return policy.instanceSenders.length > 0 && isSenderAllowed(address, policy.instanceSenders);
 }
 
 /** Whether `address` is one of the ServiceNow instance's (IntakePolicy.instanceAddresses). */

@@ -6,7 +6,7 @@ import type { ParsedMail } from 'mailparser';
 import { classifyAutomaticMail } from './classify-automatic-mail.ts';
 import { findDocuments } from './find-documents.ts';
 import { findRecord } from './find-record.ts';
-import { isInstanceAddress } from './intake-policy.ts';
+import { isInstanceAddress, isInstanceSender } from './intake-policy.ts';
 import { requestBodyText } from './html-to-text.ts';
 import { mailFacts } from './mail-facts.ts';
 import { parseDue } from './parse-due.ts';
@@ -58,7 +58,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   });
 
   const body = requestBodyText(mail);
-  const fromInstance = policy.instanceSenders.length > 0 && isSenderAllowed(sender, policy.instanceSenders);
+  const fromInstance = isInstanceSender(policy, sender);
   const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), fromInstance, (route.delivery ?? policy.delivery) === 'email');
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);

@@ -7,7 +7,7 @@
 // exactly once. Called inside the transaction that files the rejection; nothing is sent to
 // a provider.
 import { raiseAlert, type AlertDeps } from '../alerts/raise-alert.ts';
-import { isSenderAllowed } from '../message/sender-allowed.ts';
+import { isInstanceSender } from './intake-policy.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { setRejectedRecord } from '../store/requests.ts';
 import type { RequestMail } from './parse-request.ts';
@@ -23,7 +23,7 @@ export interface RefusalOnRecordDeps extends AlertDeps {
 export function reportRefusalOnRecord(deps: RefusalOnRecordDeps, mail: RequestMail | undefined, decision: MailDecision, requestId: string | null, at: Date): boolean {
   if (decision.action !== 'reject' || !decision.record || !mail || requestId === null || decision.authentication) return false;
   const sender = mailFacts(mail).sender;
-  if (sender === null || deps.policy.instanceSenders.length === 0 || !isSenderAllowed(sender, deps.policy.instanceSenders)) return false;
+  if (sender === null || !isInstanceSender(deps.policy, sender)) return false;
   const record = decision.record;
   const route = routeFromAddress(mail, deps.policy.requestAddress).route;
   setRejectedRecord(deps.db, requestId, Object.hasOwn(deps.config.routes, route) ? route : '', record, at);

@@ -17,16 +17,16 @@ import { SignrelayError } from '../errors.ts';
 import { tooComplexPdfError, uncheckableContentError } from './pdf-errors.ts';
 
 /** CPU seconds pdftotext may use on one file (the PDF worker's own default task time). */
-export const POPPLER_CPU_SECONDS = 20;
+const POPPLER_CPU_SECONDS = 20;
 /** Address space it may map: poppler and its libraries take ~100 MB of it before any page. */
-export const POPPLER_ADDRESS_SPACE_BYTES = 1024 * 1024 * 1024;
+const POPPLER_ADDRESS_SPACE_BYTES = 1024 * 1024 * 1024;
 /** The most text it may print: more is a file built to exhaust the reader. */
-export const POPPLER_MAX_TEXT_BYTES = 64 * 1024 * 1024;
+const POPPLER_MAX_TEXT_BYTES = 64 * 1024 * 1024;
 /** A backstop on the clock for a reader that neither runs nor ends (CPU time does not pass). */
 const POPPLER_WALL_MS = 5 * 60_000;
 
 /** The command run: prlimit's limits, then pdftotext reading stdin. */
-export function popplerCommand(): { file: string; args: string[] } {
+function popplerCommand(): { file: string; args: string[] } {
   return {
     file: 'prlimit',
     // setpriv (util-linux too): killed with the worker that started it — a worker killed at its
@@ -36,7 +36,7 @@ export function popplerCommand(): { file: string; args: string[] } {
 }
 
 /** What to install when pdftotext or prlimit is missing. */
-export function popplerMissingError(what: string): SignrelayError {
+function popplerMissingError(what: string): SignrelayError {
   return new SignrelayError('config', 'pdftotext_missing',
     `${what} is not installed, and signrelay reads every stamped PDF with it before sending it: install it (Debian: apt-get install poppler-utils util-linux)`);
 }

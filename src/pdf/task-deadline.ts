@@ -116,14 +116,13 @@ function childrenOf(pid: number): WorkerChildren {
   let reapedCpuMs = 0;
   try {
     reapedCpuMs = reapedChildrenCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
-        try {
-          const stat = parseThreadStat(child, readFileSync(`/proc/${child}/stat`, 'utf8'));
-          if (stat) running.push(stat);
-        } catch {
-          // ended between the listing and the read: its time is in reapedCpuMs next time
-        }
+    // The worker starts its children from its main thread, whose list is the one that names them.
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+      try {
+        const stat = parseThreadStat(child, readFileSync(`/proc/${child}/stat`, 'utf8'));
+        if (stat) running.push(stat);
+      } catch {
+        // ended between the listing and the read: its time is in reapedCpuMs next time
       }
     }
   } catch {
