@@ -114,6 +114,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // Filled in once the watchers exist; the metrics read them only when scraped.
   const watchers: Record<string, ImapWatcher> = {};
   const metrics = createDaemonMetrics({ db, events, watchers });
+  /** A lost send's notice, had it come, would have been read (lost-send-wait.ts). */
+  const returnsCaughtUp = () => watchers[RETURNS_MAILBOX]?.status().state === 'idle';
   // Mail that waited for the SMTP server (down, or its settings being fixed) is tried at
   // once after a restart instead of at its backoff time.
   const waitingMail = releaseFailedJobs(db, 'mail', new Date());
@@ -125,13 +127,12 @@ export function startDaemon(options: DaemonOptions): Daemon {
     retryBaseMs: options.retryBaseMs,
     concurrency: config.concurrency.jobs,
     handlers: {
-      submit: createSubmitHandler({
-        db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }),
-        returnsCaughtUp: () => watchers[RETURNS_MAILBOX]?.status().state === 'idle',
-      }),
+      submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }), returnsCaughtUp }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
-      cancel: createCancelHandler({ db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider) }),
+      cancel: createCancelHandler({
+        db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider), returnsCaughtUp,
+      }),
       record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
       command: createCommandHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'conversation' }) }),
     },

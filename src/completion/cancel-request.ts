@@ -14,6 +14,7 @@ import { SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
+import { lostSendWait } from '../providers/lost-send-wait.ts';
 import type { SigningProvider } from '../providers/provider.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
@@ -30,26 +31,34 @@ export interface CancelDeps {
   provider: SigningProvider;
   logger: Logger;
   now: () => Date;
+  /** Whether the return mailbox is read to its end now (lost-send-wait.ts). */
+  returnsCaughtUp?: () => boolean;
   /** Answers a `cancel` reply inside the transaction of its outcome (the conversation is a layer above). */
   answerReply?: (payload: Record<string, unknown>, request: RequestRow, outcome: CancelOutcome, now: Date) => void;
 }
 
 export function createCancelHandler(deps: CancelDeps): JobHandler {
+  const lostSend = lostSendWait({ db: deps.db, config: deps.config, now: deps.now, returnsCaughtUp: deps.returnsCaughtUp });
   const effect = (requestId: string, name: string, phase: 'intent' | 'done', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, deps.now());
 
   /**
    * A send whose answer was lost may have created the signing order: before withdrawing, the
    * provider is asked (with the order ids its mails to the return address named), and a send
-   * it confirms is recorded, so its order is withdrawn. True when it stays unknown: a provider
-   * that withdraws by order id (Signicat) could not withdraw it.
+   * it confirms is recorded, so its order is withdrawn. While the order's notice may still
+   * come (the same wait as the submit job's, lost-send-wait.ts) the provider's "not known yet"
+   * makes the job wait and ask again: a cancel seconds after a lost send must not give up on
+   * an order created moments later. True when it stays unknown: a provider that withdraws by
+   * order id (Signicat) could not withdraw it.
    */
   async function settleLostSend(requestId: string): Promise<boolean> {
     // A provider that withdraws by the document (Secured Signing) withdraws it whether or not the send happened.
-    if (!deps.provider.capabilities.cancel || !deps.provider.capabilities.lostSendKnownByNotice || lastEffectPhase(deps.db, requestId, 'send') !== 'intent') return false;
+    if (!deps.provider.capabilities.cancel || !deps.provider.capabilities.lostSendKnownByNotice) return false;
+    const unknown = lostSend(requestId);
+    if (!unknown.unknown) return false;
     const request = getRequest(deps.db, requestId)!;
     const documentReferences = getDocuments(deps.db, requestId).flatMap((d) => (d.providerRef ? [d.providerRef] : []));
-    const found = await deps.provider.findSent({ documentReferences, token: request.token, announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: false });
+    const found = await deps.provider.findSent({ documentReferences, token: request.token, announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: unknown.stillWaiting });
     if (found) {
       deps.db.transaction(() => recordFoundSend(deps.db, requestId, found, deps.now()))();
       deps.logger.info('a cancelled request\'s lost send was found at the provider: withdrawing it', { requestId });
@@ -59,6 +68,8 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {
+    // Told once: a second cancel (a requester's reply after the operator's) or a retry after a crash adds nothing.
+    if (lastEffectPhase(deps.db, request.id, 'withdraw') === 'unknown') return;
     deps.db.transaction(() => {
       addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'withdraw', phase: 'unknown', reason: 'the send\'s answer was lost and the provider named no order' } }, deps.now());
       raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {

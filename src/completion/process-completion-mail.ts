@@ -23,7 +23,8 @@ import type { MessageOutcome as WatcherOutcome, WatchedMessage } from '../mail/i
 import { readTokenFromPdf } from '../pdf/pdf-tasks.ts';
 import { tokenFromFileName } from '../pdf/token-places.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { addEvent } from '../store/events.ts';
+import { addEvent, lastEffectPhase } from '../store/events.ts';
+import { releaseWaitingJobs } from '../store/jobs.ts';
 import { queueCompletionTrigger, type MailedPdf } from '../store/completion-triggers.ts';
 import { findMessage, findMessageById, recordMessage, type MessageOutcome } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
@@ -144,15 +145,21 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     }
     // `stamped`/`uploaded`: the send may have happened and its answer been lost in a crash;
     // the submit job is resolving it. The complete job waits for it (not_sent_yet).
-    if (request.state !== 'sent' && request.state !== 'uploaded' && request.state !== 'stamped') {
-      return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
+    const awaited = request.state === 'sent' || request.state === 'uploaded' || request.state === 'stamped';
+    if (traits.isProgressNotice(mail.subject ?? '') && (awaited || request.state === 'cancelled')) {
+      // Progress, not an end: kept for the order id it names, nothing to ask the provider yet.
+      // A send whose answer was lost is found by it: the job waiting for it (the submit job
+      // before sending again, or the cancel job of a request cancelled meanwhile, to withdraw
+      // the order) asks at once.
+      const sendUnknown = lastEffectPhase(deps.db, request.id, 'send') === 'intent';
+      const outcome = file(message, 'notice', `a progress notice of request ${request.id}, matched by ${via}`, folders.processed_folder, request, () => {
+        addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'notice', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES) } }, now());
+        if (sendUnknown) releaseWaitingJobs(deps.db, request.id, ['submit', 'cancel'], now());
+      });
+      if (sendUnknown) deps.jobsQueued?.();
+      return outcome;
     }
-
-    if (traits.isProgressNotice(mail.subject ?? '')) {
-      // Progress, not an end: kept for the order id it names (a lost send is found by it), nothing to ask the provider yet.
-      return file(message, 'notice', `a progress notice of request ${request.id}, matched by ${via}`, folders.processed_folder, request, () =>
-        addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'notice', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES) } }, now()));
-    }
+    if (!awaited) return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
     const attachments = deps.config.completion.trust_attachment && !oversize ? storeSignedAttachments(mail) : [];
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
       // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.

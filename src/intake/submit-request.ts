@@ -11,6 +11,7 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
+import { lostSendWait } from '../providers/lost-send-wait.ts';
 import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
@@ -27,23 +28,8 @@ export interface SubmitDeps {
   provider: SigningProvider;
   logger: Logger;
   now?: () => Date;
-  /**
-   * Whether the return mailbox is read to its end now (its watcher in IDLE after its
-   * catch-up): a lost send's notice, had it come, would have been read. Absent: taken as yes.
-   */
+  /** Whether the return mailbox is read to its end now (lost-send-wait.ts). */
   returnsCaughtUp?: () => boolean;
-}
-
-/**
- * How long a send whose answer was lost waits for the provider's own notice of it before it
- * is taken as not done (Signicat: the order's CREATED notice to the return address,
- * `provider.send_notice_wait_seconds`). Only time this process has been up counts: a notice
- * that arrived while signrelay was down is still unread in the return mailbox at the
- * restart, and the job runner starts before the watchers — counting from the send alone,
- * a restart after a longer outage would send a second order before reading the first one's notice.
- */
-function sendNoticeWaitMs(config: Config): number {
-  return (config.provider.type === 'signicat' ? config.provider.send_notice_wait_seconds : 15 * 60) * 1000;
 }
 
 /** An upload older than the provider's upload lifetime less this is renewed before a send. */
@@ -51,8 +37,7 @@ const UPLOAD_RENEW_MARGIN_MS = 5 * 60_000;
 
 export function createSubmitHandler(deps: SubmitDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
-  /** When this process started reading the return mailbox (about when it made this handler). */
-  const startedAt = now().getTime();
+  const lostSend = lostSendWait({ db: deps.db, config: deps.config, now, returnsCaughtUp: deps.returnsCaughtUp });
 
   const effect = (requestId: string, name: string, phase: 'intent' | 'done' | 'failed', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
@@ -97,13 +82,6 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     }
   }
 
-  /** When the last send was attempted, if one was and its outcome is unknown. */
-  function lastSendIntentAt(requestId: string): number | undefined {
-    const sends = listEvents(deps.db, requestId).filter((e) => e.kind === 'effect' && e.detail?.effect === 'send');
-    const last = sends.at(-1);
-    return last?.detail?.phase === 'intent' ? Date.parse(last.at) : undefined;
-  }
-
   /**
    * A send confirmed after a crash may be minutes old: whoever signed meanwhile is noted now
    * (queue-signer-progress.ts), not left to a reconciliation that may come only after the
@@ -125,15 +103,10 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const references = getDocuments(deps.db, requestId).map((d) => d.providerRef!);
       return { documentReferences: references, token: request.token };
     };
-    const intentAt = lastSendIntentAt(requestId);
-    if (intentAt !== undefined) {
+    const unknown = lostSend(requestId);
+    if (unknown.unknown) {
       // A send was attempted and its outcome is unknown: ask before sending again.
-      const waitEnds = Math.max(intentAt, startedAt) + sendNoticeWaitMs(deps.config);
-      // Past the wait, a notice not read yet is taken as never sent only while the return
-      // mailbox is read to its end: its watcher down (or still catching up) for the whole wait
-      // would have left the notice unread, and the order would be sent twice.
-      const stillWaiting = now().getTime() < waitEnds || deps.returnsCaughtUp?.() === false;
-      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting });
+      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: unknown.stillWaiting });
       if (found) {
         deps.db.transaction(() => {
           recordFoundSend(deps.db, requestId, found, now());

@@ -68,6 +68,13 @@ export function releaseFailedJobs(db: Db, kind: JobKind, now: Date): number {
     .run(at, at, kind, at).changes;
 }
 
+/** Makes the request's pending jobs of these kinds that have failed before due now (what they waited for came). */
+export function releaseWaitingJobs(db: Db, requestId: string, kinds: JobKind[], now: Date): number {
+  const at = now.toISOString();
+  return db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE request_id = ? AND kind IN (${kinds.map(() => '?').join(', ')})
+      AND state = 'pending' AND last_error IS NOT NULL AND run_at > ?`).run(at, at, requestId, ...kinds, at).changes;
+}
+
 export function failJob(db: Db, id: number, error: string, now: Date): void {
   db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, interrupted = 0, last_error = ?, updated_at = ? WHERE id = ?")
     .run(error, now.toISOString(), id);

@@ -23,7 +23,7 @@ import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts
 import { readUpdateSet, SHIPPED_UPDATE_SET } from '../../src/sandbox/servicenow/update-set.ts';
 import { readFileSync } from 'node:fs';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
-import { startSmtpSink } from '../support/smtp-sink.ts';
+import { startSmtpSink, type SinkMessage } from '../support/smtp-sink.ts';
 
 export const API_KEY = 'test-api-key-0001';
 export const API_SECRET = 'test-api-secret-do-not-log-7f3a';
@@ -86,6 +86,11 @@ export interface World {
   config: Config;
   daemon: Daemon | undefined;
   logs: string[];
+  /**
+   * Holds the next message the relay gets that matches, before it reaches Dovecot (its sender
+   * waits for the SMTP answer meanwhile): `arrived` resolves when it came, `release()` lets it on.
+   */
+  holdMail(match: (message: SinkMessage) => boolean): { arrived: Promise<SinkMessage>; release(): void };
   /** Starts the daemon with `world.config` (a test may replace it to restart with other settings). */
   startDaemon(options?: Partial<Omit<DaemonOptions, 'config' | 'logger'>>): Daemon;
   stopDaemon(): Promise<void>;
@@ -102,9 +107,17 @@ function localRecipient(address: string): string | undefined {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dovecot = await startDovecot({ users: { sign: IMAP_PASSWORD, returns: IMAP_PASSWORD, instance: IMAP_PASSWORD } });
+  const holds: Array<{ match: (message: SinkMessage) => boolean; arrived: (message: SinkMessage) => void; released: Promise<void> }> = [];
+  const releases: Array<() => void> = [];
   const smtp = await startSmtpSink({
     ...(options.smtpAuth ? { auth: options.smtpAuth, authOptional: true } : {}),
     async relay(message) {
+      const hold = holds.find((h) => h.match(message));
+      if (hold) {
+        holds.splice(holds.indexOf(hold), 1);
+        hold.arrived(message);
+        await hold.released;
+      }
       for (const rcpt of message.envelope.rcptTo) {
         const local = localRecipient(rcpt.address);
         if (local) await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
@@ -167,11 +180,19 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
       world.daemon = startDaemon({ config: world.config, logger, livenessIntervalMs: 2_000, retryBaseMs: 50, reconnect: { maxDelayMs: 3_000 }, ...options });
       return world.daemon;
     },
+    holdMail(match) {
+      const { promise: arrived, resolve: arrive } = Promise.withResolvers<SinkMessage>();
+      const { promise: released, resolve: release } = Promise.withResolvers<void>();
+      holds.push({ match, arrived: arrive, released });
+      releases.push(release);
+      return { arrived, release };
+    },
     async stopDaemon() {
       await world.daemon?.stop();
       world.daemon = undefined;
     },
     async close() {
+      releases.forEach((release) => release());
       await world.stopDaemon();
       await servicenow.close();
       await signing.close();
