@@ -64,7 +64,7 @@ export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRo
   if (documents.some((d) => !d.signedSha256)) {
     throw new SignrelayError('permanent', 'not_signed', `request ${request.id} has no signed copy of every document`);
   }
-  if (deliveryModeOf(deps.config, request) === 'email') return deliverByEmail(deps, request, documents);
+  if (deliveryModeOf(deps.config, request.route) === 'email') return deliverByEmail(deps, request, documents);
   return deliverByRest(deps, request, documents);
 }
 

@@ -28,6 +28,7 @@ import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
 import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
+import { deliveryModeOf } from '../notices/delivery-mode.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
@@ -117,8 +118,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
   /** A watermark that names another record than the mail does is refused; one that cannot be checked is dropped. */
   async function settleWatermark(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): Promise<RequestDecision> {
     const { draft } = decision;
-    const delivery = deps.config.routes[draft.route]?.delivery ?? deps.config.servicenow.delivery;
-    const check = await checkWatermark(draft, delivery, deps.watermarks);
+    const check = await checkWatermark(draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
     if (check.kind === 'conflict') {
       log.warn('request names one record and carries another record\'s watermark', { record: draft.record?.number ?? draft.record?.sysId, watermark: draft.record?.watermark });
       return { action: 'reject', reason: check.problem, problems: [check.problem], ...replyOf(draft) };

@@ -32,7 +32,7 @@ export function recordGetsNotes(config: Config, request: RequestRow): boolean {
 
 /** A REST route, and a record the request names well enough to be found. */
 function reachableByRest(config: Config, request: RequestRow): boolean {
-  if (deliveryModeOf(config, request) !== 'rest') return false;
+  if (deliveryModeOf(config, request.route) !== 'rest') return false;
   if (request.recordSysId && request.recordTable) return true;
   return !!request.recordNumber && !!(request.recordTable ?? config.routes[request.route]?.table);
 }

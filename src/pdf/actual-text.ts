@@ -6,10 +6,11 @@
 // annotations' appearances; the named property lists of their resources; and the structure
 // tree's elements. Reads the loaded document (pdf-lib); decodes only content streams.
 import {
-  decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
+  decodePDFRawStream, PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFStream, PDFString, type PDFContext, type PDFDocument, type PDFObject,
 } from 'pdf-lib';
 import { appearanceStreams, pageAnnotations } from './annotations.ts';
 import { uncheckableContentError } from './pdf-errors.ts';
+import { resolved, walkDicts } from './pdf-objects.ts';
 
 const ACTUAL_TEXT = PDFName.of('ActualText');
 /**
@@ -55,7 +56,12 @@ export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
   const resources = (dict: PDFDict | undefined, depth: number) => {
     if (!dict || depth > 20) return;
     const properties = dict.lookup(PDFName.of('Properties'));
-    if (properties instanceof PDFDict) for (const [, list] of properties.entries()) fromDict(lookupDict(context, list));
+    if (properties instanceof PDFDict) {
+      for (const [, list] of properties.entries()) {
+        const dict = resolved(context, list);
+        if (dict instanceof PDFDict) fromDict(dict);
+      }
+    }
     const xobjects = dict.lookup(PDFName.of('XObject'));
     if (!(xobjects instanceof PDFDict)) return;
     for (const [, ref] of xobjects.entries()) {
@@ -83,32 +89,9 @@ export function actualTexts(doc: PDFDocument, fileName?: string): string[] {
       }
     }
   }
-  structure(context, context.lookup(doc.catalog.get(PDFName.of('StructTreeRoot'))), fromDict);
+  // The structure tree's elements, through their kids.
+  walkDicts(context, doc.catalog.get(PDFName.of('StructTreeRoot')), (element) => element.get(PDFName.of('K')), fromDict, MAX_STRUCTURE_NODES);
   return found;
-}
-
-function lookupDict(context: PDFContext, value: PDFObject): PDFDict | undefined {
-  const dict = value instanceof PDFRef ? context.lookup(value) : value;
-  return dict instanceof PDFDict ? dict : undefined;
-}
-
-/** The structure tree's elements, each once, however their kids refer to each other. */
-function structure(context: PDFContext, root: PDFObject | undefined, visit: (dict: PDFDict) => void): void {
-  const queue: PDFObject[] = root ? [root] : [];
-  const seen = new Set<PDFObject>();
-  while (queue.length > 0 && seen.size < MAX_STRUCTURE_NODES) {
-    const item = queue.pop()!;
-    const value = item instanceof PDFRef ? context.lookup(item) : item;
-    if (!value || seen.has(value)) continue;
-    seen.add(value);
-    if (value instanceof PDFArray) {
-      for (let i = 0; i < value.size(); i++) queue.push(value.get(i));
-    } else if (value instanceof PDFDict) {
-      visit(value);
-      const kids = value.get(PDFName.of('K'));
-      if (kids) queue.push(kids);
-    }
-  }
 }
 
 /**
@@ -151,7 +134,7 @@ function hexAt(source: string, start: number): { text: string; end: number } | u
 /** Whether a DecodeParms (a dict, or an array of them per filter) asks for a predictor. */
 function hasPredictor(context: PDFContext, parms: PDFObject): boolean {
   const one = (value: PDFObject | undefined) => {
-    const dict = value instanceof PDFRef ? context.lookup(value) : value;
+    const dict = resolved(context, value);
     const predictor = dict instanceof PDFDict ? dict.lookup(PDFName.of('Predictor')) : undefined;
     return predictor instanceof PDFNumber && predictor.asNumber() > 1;
   };

@@ -2,14 +2,15 @@
 // damaged entry — not a dict, not a stream — is passed over, never thrown): shared by the
 // readings of what annotations show (appearance-text.ts) and of replacement texts
 // (actual-text.ts).
-import { PDFArray, PDFDict, PDFName, PDFRef, PDFStream, type PDFContext, type PDFObject, type PDFPage } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFStream, type PDFContext, type PDFPage } from 'pdf-lib';
+import { resolved } from './pdf-objects.ts';
 
 /** The page's annotation dicts, in order. */
 export function pageAnnotations(page: PDFPage): PDFDict[] {
   const annots = page.node.lookup(PDFName.of('Annots'));
   if (!(annots instanceof PDFArray)) return [];
   return annots.asArray().flatMap((entry) => {
-    const annotation = lookup(page.doc.context, entry);
+    const annotation = resolved(page.doc.context, entry);
     return annotation instanceof PDFDict ? [annotation] : [];
   });
 }
@@ -25,16 +26,12 @@ export function appearanceStreams(context: PDFContext, annotation: PDFDict): PDF
   const ap = annotation.lookup(PDFName.of('AP'));
   if (!(ap instanceof PDFDict)) return [];
   return ['N', 'R', 'D'].flatMap((key) => {
-    const entry = lookup(context, ap.get(PDFName.of(key)));
+    const entry = resolved(context, ap.get(PDFName.of(key)));
     if (entry instanceof PDFStream) return [entry];
     if (!(entry instanceof PDFDict)) return [];
     return [...entry.values()].flatMap((state) => {
-      const stream = lookup(context, state);
+      const stream = resolved(context, state);
       return stream instanceof PDFStream ? [stream] : [];
     });
   });
-}
-
-function lookup(context: PDFContext, value: PDFObject | undefined): PDFObject | undefined {
-  return value instanceof PDFRef ? context.lookup(value) : value;
 }

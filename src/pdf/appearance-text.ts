@@ -6,8 +6,9 @@
 // is drawn on a page of a sheet made for the purpose, which pdf.js then reads like any page,
 // with the document's own fonts and their character maps; and the form's values are taken
 // as they are.
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, PDFString, type PDFObject, type PDFStream } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFString, type PDFStream } from 'pdf-lib';
 import { annotationSubtype, appearanceStreams, pageAnnotations } from './annotations.ts';
+import { walkDicts } from './pdf-objects.ts';
 
 /** Annotations that show nothing of their own. */
 const WITHOUT_TEXT = new Set(['Link', 'Popup']);
@@ -53,21 +54,12 @@ export async function annotationShows(doc: PDFDocument): Promise<AnnotationShows
 /** Every field's value (/V: a string, or a list of them), through the field tree. */
 function formValues(doc: PDFDocument): string[] {
   const acroForm = doc.catalog.lookup(PDFName.of('AcroForm'));
-  const fields = acroForm instanceof PDFDict ? acroForm.lookup(PDFName.of('Fields')) : undefined;
   const values: string[] = [];
-  const seen = new Set<PDFObject>();
-  const queue: PDFObject[] = fields instanceof PDFArray ? fields.asArray() : [];
-  while (queue.length > 0 && seen.size < MAX_APPEARANCES) {
-    const item = queue.pop()!;
-    const field = item instanceof PDFRef ? doc.context.lookup(item) : item;
-    if (!(field instanceof PDFDict) || seen.has(field)) continue;
-    seen.add(field);
+  walkDicts(doc.context, acroForm instanceof PDFDict ? acroForm.get(PDFName.of('Fields')) : undefined, (field) => field.get(PDFName.of('Kids')), (field) => {
     const value = field.lookup(PDFName.of('V'));
     for (const v of value instanceof PDFArray ? value.asArray() : [value]) {
       if (v instanceof PDFString || v instanceof PDFHexString) values.push(v.decodeText());
     }
-    const kids = field.lookup(PDFName.of('Kids'));
-    if (kids instanceof PDFArray) queue.push(...kids.asArray());
-  }
+  }, MAX_APPEARANCES);
   return values;
 }
