@@ -2,6 +2,7 @@
 // under the configuration line and the daemon logs them at start; neither refuses to run.
 import { isAbsolute } from 'node:path';
 import { mailBytesFor, pdfBytesFor, type Config } from './schema.ts';
+import { secretSettings } from './secret-settings.ts';
 
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
@@ -36,6 +37,11 @@ export function configWarnings(config: Config): string[] {
     warnings.push(`${byEmail.join(' and ')} mail${byEmail.length === 1 ? 's' : ''} the signed PDF to the instance, which discards attachments over ` +
       `servicenow.max_email_attachment_bytes (${mib(mailLimitAtInstance)}), while limits.max_pdf_bytes accepts PDFs up to ${mib(pdfLimit)}: ` +
       'a PDF between the two is signed and then cannot be delivered. Lower limits.max_pdf_bytes below it (leaving room for the signatures), or deliver by rest');
+  }
+  // A space copied with a password into its file is sent as part of it: the server's "login
+  // refused" would not say why.
+  for (const { setting } of secretSettings(config).filter(({ value }) => /^\s|\s$/.test(value))) {
+    warnings.push(`${setting} begins or ends with a space, tab or line break, which signrelay sends as part of it (only a secret file's last line break is removed). If it is not part of the secret, remove it`);
   }
   return warnings;
 }

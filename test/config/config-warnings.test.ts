@@ -1,6 +1,9 @@
 // max_mail_bytes follows max_pdf_bytes: a mail carrying the largest PDF signrelay accepts is
 // never refused as too large a mail — measured on a mail composed the way mail clients do —
 // and a max_mail_bytes set below that is named, with the PDF size it really allows.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { describe, expect, it } from 'vitest';
 import { configWarnings } from '../../src/config/config-warnings.ts';
@@ -68,5 +71,25 @@ describe('settings that defeat each other', () => {
       'routes.default.language is a Signicat setting: provider.type is secured-signing, which does not use it. Remove it, or switch the provider',
     ]);
     expect(configWarnings(withRoutes('routes: {default: {due_days: 1, reminder_days_before: 0}}'))).toEqual([]);
+  });
+});
+
+describe('a secret with a space at either end', () => {
+  it('is named, as it is sent as part of the secret; a file\'s last line break is not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-spaced-secret-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return JSON.stringify({ file: join(dir, name) });
+    };
+    const config = parseConfigText(minimalConfigYaml(`routes: {default: {}}`)
+      .replace('password: not-used, address', `password: ${file('imap', 's3cret-pass \n')}, address`)
+      .replace('api_secret: not-used', `api_secret: ${file('api', 'api-secret-value\n')}`)
+      .replace('user: signrelay.integration, password: not-used', `user: signrelay.integration, password: ${file('sn', '\tsn-pass\r\n')}`), 't.yaml', { env: {} });
+    const warnings = configWarnings(config);
+    expect(warnings).toEqual([
+      'mailboxes.requests.password begins or ends with a space, tab or line break, which signrelay sends as part of it (only a secret file\'s last line break is removed). If it is not part of the secret, remove it',
+      expect.stringMatching(/^servicenow\.auth\.password begins or ends with a space/),
+    ]);
+    expect(warnings.join('\n')).not.toMatch(/s3cret|sn-pass/); // names the setting, never the secret
   });
 });
