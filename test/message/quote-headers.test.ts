@@ -27,4 +27,19 @@ describe('quoteStart', () => {
   ])('finds none in a writer\'s own text: %s', (_name, text) => {
     expect(at(text)).toBe(text.split('\n').length);
   });
+
+  it('reads hostile lines in time linear in their length (ratios against plain lines of the same size, in the same run)', () => {
+    // A line of dashes not closed by dashes, and "On … wrote" words without the colon: each
+    // pattern tried on them once backtracked for a second per 2,000 characters.
+    const sized = (line: string) => Array.from({ length: 20 }, () => line);
+    const plain = sized('a'.repeat(3_000));
+    const hostile = [sized(`${'-'.repeat(3_000)}x`), sized(`on ${'a '.repeat(1_500)}wrote x`), sized(`-- ${'-'.repeat(3_000)} x --`)];
+    const fastest = (lines: string[]) => Math.min(...Array.from({ length: 5 }, () => {
+      const start = performance.now();
+      expect(quoteStart(lines)).toBe(lines.length);
+      return performance.now() - start;
+    }));
+    const base = Math.max(fastest(plain), 0.05);
+    for (const lines of hostile) expect(fastest(lines) / base).toBeLessThan(100);
+  });
 });
