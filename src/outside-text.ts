@@ -24,5 +24,5 @@ export function quoteOutside(text: string, max: number): string {
  * clickable link, in a mail from a trusted address, to whoever the sender named.
  */
 export function defuseLinks(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\bwww\./gi, 'www[.]');
+  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\b(www)\./gi, '$1[.]');
 }

@@ -12,7 +12,7 @@ import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } fro
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
-import { recordValue } from '../servicenow/record-text.ts';
+import { recordName, recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
@@ -48,7 +48,7 @@ export function signedFileName(originalName: string): string {
 
 /** A file about a document on the record: its name (outside text, made inert) + our suffix ("-certificate.pdf"). */
 function fileNameOnRecord(originalName: string, suffix: string): string {
-  return `${recordValue(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}${suffix}`;
+  return `${recordName(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}${suffix}`;
 }
 
 /** The documents' certificates taken for the record (collect-certificates.ts), with their names there. */

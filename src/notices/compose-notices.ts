@@ -8,6 +8,7 @@
 // must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
 import { recordPeople, recordValue } from '../servicenow/record-text.ts';
+import { threadableId } from './compose-acknowledgement.ts';
 import type { RequestRow } from '../store/requests.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
@@ -37,7 +38,7 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
   const said = recordValue(detail, MAX_DETAIL_CHARS);
   const signers = recordPeople(request.signers);
   // The request mail's Message-ID is outside text too: one that could break a header is left out.
-  const inReplyTo = request.messageId && /^[^\s\p{C}]+$/u.test(request.messageId) ? request.messageId : undefined;
+  const inReplyTo = threadableId(request.messageId);
   return {
     from,
     to: request.requester,

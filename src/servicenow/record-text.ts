@@ -16,10 +16,14 @@
 //   inbound mail by the last watermark in it, so a signer named "Ref:MSG0000008_…" put in
 //   the mail that delivers the signed document (delivery: email) would have it filed on
 //   whichever record that watermark belongs to.
+// - a link is made inert (`https://x` → `https(:)//x`, `www.x` → `www(.)x`): the instance and
+//   every mail client turn a URL into a link, and a notice or note from signrelay must not
+//   carry an outsider's (a decline reason's "sign the corrected copy at https://…") as one.
+//   Names that are no links — a file's, an address — keep theirs (recordName).
 // - the length is bounded (with an ellipsis): a 5,000-character reason does not become a
 //   5,000-character note.
 // Our own template text around the values keeps its structure; only the values pass here.
-import { cut, oneLine } from '../outside-text.ts';
+import { cut, defuseLinks, oneLine } from '../outside-text.ts';
 
 /** The longest an outside value may be in a note (an ellipsis included). */
 export const MAX_RECORD_VALUE_CHARS = 200;
@@ -32,8 +36,13 @@ const WORD_INITIAL_AT = /(?<![\p{L}\p{N}._%+-])@/gu;
 // `Ref:MSG`, in any case and with any spaces around the colon.
 const WATERMARK_COLON = /(ref)\s*:\s*(msg)/giu;
 
-/** One inert line of at most `maxChars` characters (code points), for a note on a record. */
+/** One inert line of at most `maxChars` characters (code points), for a note on a record or a mail: links made inert too. */
 export function recordValue(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
+  return recordName(defuseLinks(text ?? ''), maxChars);
+}
+
+/** As recordValue, with its dots and colons as they are: for a file's name or an address, which no client takes for a link. */
+export function recordName(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
   const inert = oneLine((text ?? '').normalize('NFC'))
     .replace(/[[\]<>]/g, (bracket) => BRACKETS[bracket]!)
     .replace(WORD_INITIAL_AT, '(at)')
@@ -44,7 +53,7 @@ export function recordValue(text: string | null | undefined, maxChars = MAX_RECO
 /** "Ann Lee <ann.lee@example.com>": the name and address inert, the brackets ours. */
 export function recordPerson(person: { firstName: string; lastName: string; email: string }): string {
   const name = recordValue(`${person.firstName} ${person.lastName}`);
-  const email = recordValue(person.email);
+  const email = recordName(person.email);
   return name ? `${name} <${email}>` : email;
 }
 

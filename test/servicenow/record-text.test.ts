@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { extendedNote, notSentNote, refusalDetail, refusalNote, signedNote, withdrawnNote } from '../../src/notices/record-notes.ts';
 import { composeRequesterNotice } from '../../src/notices/compose-notices.ts';
-import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
+import { MAX_RECORD_PEOPLE, MAX_RECORD_VALUE_CHARS, recordName, recordPeople, recordValue } from '../../src/servicenow/record-text.ts';
 import type { RequestRow } from '../../src/store/requests.ts';
 
 describe('recordValue', () => {
@@ -21,6 +21,8 @@ describe('recordValue', () => {
     ['', ''],
     ['Ref:MSG0000008_aLJc130zDhCVuh3spXmt', 'Ref MSG0000008_aLJc130zDhCVuh3spXmt'],
     ['xref : msg42 and REF:Msg7', 'xref msg42 and REF Msg7'],
+    ['Sign the corrected copy at https://evil.example/resign', 'Sign the corrected copy at https(:)//evil.example/resign'],
+    ['see WWW.evil.example or HTTP://x and javascript://y', 'see WWW(.)evil.example or HTTP(:)//x and javascript(:)//y'],
   ])('%j → %j', (input, expected) => {
     expect(recordValue(input)).toBe(expected);
   });
@@ -30,6 +32,12 @@ describe('recordValue', () => {
     expect([...recordValue('😀'.repeat(300))]).toHaveLength(MAX_RECORD_VALUE_CHARS);
     expect(recordValue('short', 3)).toBe('sh…');
     expect(recordValue(null)).toBe('');
+  });
+
+  it('keeps a name\'s dots where it is no link: a file\'s, an address', () => {
+    expect(recordName('www.contract-2026')).toBe('www.contract-2026');
+    expect(recordPeople([{ firstName: 'Ann', lastName: 'Lee', email: 'ann@www.example.com' }])).toBe('Ann Lee <ann@www.example.com>');
+    expect(recordPeople([{ firstName: 'see www.evil.example', lastName: 'Lee', email: 'ann@example.com' }])).toBe('see www(.)evil.example Lee <ann@example.com>');
   });
 
   it('lists people with inert names and at most MAX_RECORD_PEOPLE of them', () => {
@@ -89,5 +97,15 @@ describe('the requester\'s notice', () => {
     expect(String(notice.subject).length).toBeLessThanOrEqual(180);
     expect(notice.inReplyTo).toBeUndefined(); // a Message-ID that could break a header is left out
     expect(notice.text).toContain('\nSigners: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.\n');
+  });
+
+  it('carries no outsider\'s link live, and threads only to a Message-ID that fits a header line', () => {
+    const linked = { ...request, subject: 'RITM0010001 urgent: review at https://evil.example/login', messageId: `<${'x'.repeat(1_500)}@corp.example>` } as RequestRow;
+    const notice = composeRequesterNotice(linked, 'declined', recordValue('Wrong amount. Sign the corrected copy at https://evil.example/resign'), 'signrelay <sign@corp.example>');
+    expect(notice.subject).toBe('Not signed (declined): RITM0010001 urgent: review at https(:)//evil.example/login');
+    expect(notice.text).toContain('Sign the corrected copy at https(:)//evil.example/resign');
+    expect(`${String(notice.subject)}\n${String(notice.text)}`).not.toMatch(/https?:\/\//);
+    expect(notice.inReplyTo).toBeUndefined(); // 1,516 characters: over a header line's 998
+    expect(composeRequesterNotice({ ...linked, messageId: '<m1@corp.example>' }, 'declined', '', 'x').inReplyTo).toBe('<m1@corp.example>');
   });
 });
