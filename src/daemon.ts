@@ -131,7 +131,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),
       complete: createCompleteHandler({ db, blobs, config, provider, servicenow, smtp, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'complete' }) }),
       cancel: createCancelHandler({
-        db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider), returnsCaughtUp,
+        db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider), returnsCaughtUp, jobsQueued,
       }),
       record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
       command: createCommandHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'conversation' }) }),

@@ -15,7 +15,9 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
 import { lostSendWait } from '../providers/lost-send-wait.ts';
-import type { SigningProvider } from '../providers/provider.ts';
+import type { DocumentPhase, SigningProvider } from '../providers/provider.ts';
+import { readStatuses } from '../notices/queue-signer-progress.ts';
+import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
@@ -23,7 +25,11 @@ import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
 /** What the request became, for the requester whose `cancel` reply queued the job (conversation/answer-cancel.ts). */
-export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { gaveUp: string };
+/** `ended`: the signers had finished at the provider (signed, declined …) before the cancel could withdraw anything. */
+export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
+
+/** What a document can no longer be withdrawn from: its signing has an outcome at the provider. */
+const ENDED_PHASES: ReadonlySet<DocumentPhase> = new Set(['completed', 'declined', 'expired', 'rejected']);
 
 export interface CancelDeps {
   db: Db;
@@ -31,6 +37,8 @@ export interface CancelDeps {
   provider: SigningProvider;
   logger: Logger;
   now: () => Date;
+  /** Pokes the job runner after queueing work (a completion found at the provider). */
+  jobsQueued?: () => void;
   /** Whether the return mailbox is read to its end now (lost-send-wait.ts). */
   returnsCaughtUp?: () => boolean;
   /** Answers a `cancel` reply inside the transaction of its outcome (the conversation is a layer above). */
@@ -67,6 +75,18 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     return true;
   }
 
+  /**
+   * The signers may have finished at the provider before signrelay read its word of it:
+   * cancelling then would tell the record and the requester "withdrawn" about a signed
+   * document, and never deliver it (a withdrawal of a completed document is refused). So a
+   * sent request's documents are asked about first; the phase of one that ended, if any.
+   */
+  async function endedAtProvider(request: RequestRow): Promise<DocumentPhase | undefined> {
+    if (request.state !== 'sent') return undefined;
+    const statuses = await readStatuses(deps.db, deps.provider, request);
+    return statuses.find((status) => ENDED_PHASES.has(status.phase))?.phase;
+  }
+
   function raiseWithdrawUnknown(request: RequestRow): void {
     // Told once: a second cancel (a requester's reply after the operator's) or a retry after a crash adds nothing.
     if (lastEffectPhase(deps.db, request.id, 'withdraw') === 'unknown') return;
@@ -99,6 +119,20 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
             return;
           }
           throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} is ${request.state} and can no longer be cancelled`);
+        }
+        const ended = await endedAtProvider(request);
+        if (ended) {
+          // The provider's word of it is on its way (a mail not read yet, a complete job between
+          // looks): the complete job, made due now, records the outcome and delivers a signed document.
+          deps.db.transaction(() => {
+            queueCompletionTrigger(deps.db, requestId, [], deps.now());
+            addEvent(deps.db, { requestId, kind: 'note', detail: { cancelTooLate: true, providerPhase: ended } }, deps.now());
+            if (answered) deps.answerReply?.(job.payload, request, { ended }, deps.now());
+          })();
+          deps.jobsQueued?.();
+          deps.logger.info('cancel refused: the signing had ended at the provider first; its outcome is recorded instead', { requestId, phase: ended });
+          if (answered) return;
+          throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} could not be withdrawn: its signing had ended at ${deps.provider.displayName} (${ended}) before the cancel; its outcome is being recorded${ended === 'completed' ? ' and the signed document delivered' : ''}`);
         }
         deps.db.transaction(() => {
           const who = by ? `by ${by} (a reply to the acknowledgement)` : 'by an operator';
@@ -137,6 +171,18 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
       if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
+      // Cancelled here, and a document the provider did not withdraw: its signers may sign it
+      // (or have, a moment before the withdrawal: a completed document cannot be withdrawn).
+      const left = request?.state === 'cancelled'
+        ? getDocuments(deps.db, request.id).filter((doc) => lastEffectPhase(deps.db, request.id, `withdraw-${doc.seq}`) === 'intent')
+        : [];
+      if (request && left.length > 0) {
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+          kind: 'undeliverable', requestId: request.id,
+          subject: `request ${request.id} was cancelled, but ${deps.provider.displayName} did not withdraw it`,
+          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) is cancelled, but withdrawing ${left.map((doc) => recordValue(doc.providerRef)).join(', ')} at ${deps.provider.displayName} failed: ${reason}. Its signers may still sign it, or signed it just before the withdrawal: look at it at ${deps.provider.displayName}; a signed document there is not delivered to the record by signrelay.`,
+        });
+      }
     },
   };
 }

@@ -14,6 +14,8 @@ import { payloadOf } from './carry-out-command.ts';
 import { stateWords } from './decide-reply.ts';
 import { queueAnswer } from './queue-answer.ts';
 
+const ENDED_WORDS: Partial<Record<string, string>> = { completed: 'every signer had signed', declined: 'a signer declined', expired: 'it expired', rejected: 'it was rejected' };
+
 /** Call inside the transaction that records the outcome; does nothing for an operator's cancel or a reply answered already. */
 export type AnswerCancelReply = (payload: Record<string, unknown>, request: RequestRow, outcome: CancelOutcome, now: Date) => void;
 
@@ -28,7 +30,9 @@ export function cancelReplyAnswerer(db: Db, config: Config, provider: Pick<Provi
       ? `Request ${request.id} is withdrawn: ${provider.displayName} is told to withdraw it, so the signers can no longer sign it${outcome.noted ? ', and the record gets a note' : ''}.${said ? ` Your reason: "${said}".` : ''}`
       : 'notCancellable' in outcome
         ? `Request ${request.id} could not be withdrawn: ${stateWords(request.state)}. Nothing was changed.`
-        : `signrelay could not withdraw request ${request.id} (${recordValue(outcome.gaveUp)}); the signrelay administrators see it among the failed jobs.`;
+        : 'ended' in outcome
+          ? `Request ${request.id} could not be withdrawn: its signing had ended at ${provider.displayName} already (${ENDED_WORDS[outcome.ended] ?? outcome.ended}). Nothing was withdrawn; you will be told the outcome${outcome.ended === 'completed' ? ' once the signed document is on the record' : ''}.`
+          : `signrelay could not withdraw request ${request.id} (${recordValue(outcome.gaveUp)}); the signrelay administrators see it among the failed jobs.`;
     const messageId = payload.answerTo === null ? null
       : queueAnswer(db, config, provider, request, { reply: payload.replyMail, to: payload.answerTo, said: text, withHelp: false }, now);
     finishReplyCommand(db, command.id, messageId, now);

@@ -18,7 +18,7 @@ import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getDocuments, getRequest } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { acknowledgementOf, acknowledgementsOf, answersTo, answerTo, buildReply, DKIM_PASS, filed, reply, REQUESTER, sendFor, stateOf, useConversationWorld } from './conversation-world.ts';
-import { dayFromNow, notesOf, signAndDeliver, signicatOf, statusValues } from './record-world.ts';
+import { dayFromNow, notesOf, recordOf, signAndDeliver, signicatOf, simulated, statusValues } from './record-world.ts';
 import type { World } from './world.ts';
 
 // A line separator (U+2028) and a vertical tab stay on the reply's first line, so they reach the reason; a CRLF ends it (the next line is not read).
@@ -225,6 +225,31 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(stateOf(world, request.id)).toBe('sent');
     expect(jobsForRequest(world.daemon!.db, request.id).filter((j) => j.kind === 'cancel')).toHaveLength(0);
     expect([...answersTo(world, stranger.messageId), ...answersTo(world, forged.messageId), ...answersTo(world, away.messageId), ...answersTo(world, byToken.messageId)]).toHaveLength(0);
+  });
+
+  it('cancel after every signer signed, before signrelay read the provider\'s word: nothing withdrawn, the signed document delivered, the requester told', async () => {
+    const world = getWorld();
+    const request = await sendFor(world, 'HRC0001236', { to: 'sign+secure@corp.example', headers: { 'Authentication-Results': DKIM_PASS } });
+    const ack = await acknowledgementOf(world, request);
+    // The provider's mails to the return address are on their way, not read yet.
+    const providerMail = world.holdMail((m) => m.envelope.rcptTo.some((r) => r.address.startsWith(`returns+${request.token}`)));
+    // Signed once the provider mails its end (the simulator's signing waits for that mail to be taken).
+    const signed = world.signing.signAll(simulated(world, request));
+    await Promise.race([signed, providerMail.arrived]);
+    const mail = await reply(world, ack, { text: 'cancel', headers: { 'Authentication-Results': DKIM_PASS } });
+    const said = (await answerTo(world, mail.messageId)).parsed!.text!;
+    expect(said).toContain(`Request ${request.id} could not be withdrawn: its signing had ended at ${display} already (every signer had signed). Nothing was withdrawn; you will be told the outcome once the signed document is on the record.`);
+    await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the signed document delivered', describe: () => jobsForRequest(world.daemon!.db, request.id) });
+    providerMail.release();
+    await signed;
+    await world.daemon!.jobs.idle();
+    expect(recordOf(world, 'HRC0001236').attachments.filter((a) => a.fileName.endsWith('.pdf'))).toHaveLength(1);
+    expect(notesStarting(world, 'HRC0001236', 'Signature request withdrawn')).toHaveLength(0);
+    const sent = simulated(world, request);
+    const calls = provider === 'signicat' ? signicatOf(world)!.calls : world.simulator.calls;
+    const ours = [sent.providerOrderId, ...sent.references].filter((id) => id !== null);
+    expect(calls.filter((c) => c.method === 'DELETE' && ours.some((id) => c.path.includes(id)))).toEqual([]); // nothing withdrawn at the provider
+    expect(world.smtp.messages.filter((m) => m.parsed?.subject?.startsWith('Signature request withdrawn'))).toHaveLength(0);
   });
 
   it('cancel after completion, and an unknown command: answered clearly, nothing changes', async () => {

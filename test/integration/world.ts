@@ -49,6 +49,7 @@ export const RECORDS = [
   { table: 'sc_req_item', number: 'RITM0010006' },
   { table: 'sn_hr_core_case', number: 'HRC0001234' },
   { table: 'sn_hr_core_case', number: 'HRC0001235' },
+  { table: 'sn_hr_core_case', number: 'HRC0001236' },
   { table: 'incident', number: 'INC0012345' },
 ];
 
@@ -87,8 +88,9 @@ export interface World {
   daemon: Daemon | undefined;
   logs: string[];
   /**
-   * Holds the next message the relay gets that matches, before it reaches Dovecot (its sender
-   * waits for the SMTP answer meanwhile): `arrived` resolves when it came, `release()` lets it on.
+   * Holds every message the relay gets that matches, before it reaches Dovecot (its sender
+   * waits for the SMTP answer meanwhile), until `release()` lets them on and the hold ends;
+   * `arrived` resolves with the first.
    */
   holdMail(match: (message: SinkMessage) => boolean): { arrived: Promise<SinkMessage>; release(): void };
   /** Starts the daemon with `world.config` (a test may replace it to restart with other settings). */
@@ -114,7 +116,6 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async relay(message) {
       const hold = holds.find((h) => h.match(message));
       if (hold) {
-        holds.splice(holds.indexOf(hold), 1);
         hold.arrived(message);
         await hold.released;
       }
@@ -182,8 +183,13 @@ ${options.configYaml ?? ''}`, 'integration.yaml', { env: { IMAP_PW: IMAP_PASSWOR
     },
     holdMail(match) {
       const { promise: arrived, resolve: arrive } = Promise.withResolvers<SinkMessage>();
-      const { promise: released, resolve: release } = Promise.withResolvers<void>();
-      holds.push({ match, arrived: arrive, released });
+      const { promise: released, resolve: resolveReleased } = Promise.withResolvers<void>();
+      const hold = { match, arrived: arrive, released };
+      const release = () => {
+        if (holds.includes(hold)) holds.splice(holds.indexOf(hold), 1);
+        resolveReleased();
+      };
+      holds.push(hold);
       releases.push(release);
       return { arrived, release };
     },
