@@ -4,6 +4,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getRequest } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { sendRequest, useWorld, type World } from './world.ts';
@@ -36,6 +37,20 @@ describe('cancelling a request', () => {
     await world.daemon!.jobs.idle();
     expect(deletes(world, reference)).toHaveLength(1);
     expect(record.journal.filter((j) => j.value.includes('withdrawn'))).toHaveLength(1);
+  });
+
+  it('signed at the provider before signrelay heard of it: not cancelled, delivered, the operator told why in the job', async () => {
+    const world = getWorld();
+    const { request, reference } = await sendRequest(world, 'RITM0010004');
+    await world.signing.signAll({ providerOrderId: null, references: [reference] }); // its completion mail not read yet (none comes here)
+    queueCancel(world.daemon!.db, request.id, 'changed my mind', new Date());
+    world.daemon!.jobs.poke();
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the signed document delivered' });
+    await world.daemon!.jobs.idle();
+    const cancel = jobsForRequest(world.daemon!.db, request.id).find((j) => j.kind === 'cancel')!;
+    expect(cancel).toMatchObject({ state: 'failed', lastError: expect.stringContaining('its signing had ended at Secured Signing (completed) before the cancel; its outcome is being recorded and the signed document delivered') });
+    expect(deletes(world, reference)).toHaveLength(0);
+    expect(world.servicenow.records.find((r) => r.number === 'RITM0010004')!.attachments.filter((a) => a.fileName.endsWith('.pdf'))).toHaveLength(1);
   });
 
   it('refuses a request that is signed already', async () => {
