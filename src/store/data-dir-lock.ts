@@ -1,41 +1,52 @@
 // One daemon per data directory: two processes on one database would both run every due
-// job (two uploads, two sends). A pid file taken with O_EXCL; a file left by a process
-// that no longer runs (a crash, SIGKILL) is taken over.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+// job (two uploads, two sends). The lock is the operating system's: an exclusive SQLite lock
+// (fcntl) on `signrelay.lock`, held for the daemon's life and dropped by the kernel when its
+// process ends however it ends — so a crash leaves nothing to take over, and two daemons
+// starting at the same moment cannot both get it. (A pid file taken with O_EXCL and taken
+// over when its process was gone let two daemons both start after a crash: each read the
+// dead pid, and the second removed the file the first had just made.) `signrelay.pid` says
+// who holds it, for `status` and the operator commands' wake-up; it decides nothing.
+import Database from 'better-sqlite3';
+import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
+import { keepOwner } from './open-database.ts';
 
 export interface DataDirLock {
   release(): void;
 }
 
 export function lockDataDir(dataDir: string): DataDirLock {
-  const file = join(dataDir, 'signrelay.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return {
-        release() {
-          try {
-            if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
-          } catch {
-            // Already gone: nothing to release.
-          }
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-        throw new SignrelayError('config', 'data_dir_in_use',
-          `another signrelay (pid ${holder}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
-      }
-      unlinkSync(file); // stale: its process is gone
-    }
+  const lockFile = join(dataDir, 'signrelay.lock');
+  const pidFile = join(dataDir, 'signrelay.pid');
+  const lock = new Database(lockFile, { timeout: 0 });
+  try {
+    chmodSync(lockFile, 0o600);
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    lock.close();
+    if (!/SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code))) throw err;
+    const holder = lockHolder(dataDir);
+    throw new SignrelayError('config', 'data_dir_in_use',
+      `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
-  throw new SignrelayError('config', 'data_dir_in_use', `cannot take the lock ${file} in storage.data_dir`);
+  // Written whole under another name, then renamed: a reader never sees half of it.
+  const written = `${pidFile}.${process.pid}`;
+  writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
+  renameSync(written, pidFile);
+  // Root's `signrelay run` must not leave the service a lock file it cannot open.
+  keepOwner(dataDir, [lockFile, pidFile]);
+  return {
+    release() {
+      try {
+        if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
+      } catch {
+        // Already gone: nothing to remove.
+      }
+      lock.close();
+    },
+  };
 }
 
 /** The pid of the running process that holds the data dir, if one does (for `status`). */
@@ -51,8 +62,8 @@ export function lockHolder(dataDir: string): number | undefined {
 
 /**
  * Whether `pid` is a live signrelay. After a crash or a reboot the pid in the file may belong
- * to an unrelated process (root's, even: kill(pid, 0) then says EPERM), which must not keep
- * the daemon from starting: its command line must be signrelay's.
+ * to an unrelated process (root's, even: kill(pid, 0) then says EPERM), which must not be
+ * taken for the daemon: its command line must be signrelay's.
  */
 function isRunning(pid: number): boolean {
   try {

@@ -27,7 +27,7 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     migrate(db);
-    keepOwner(dataDir, file);
+    keepOwner(dataDir, [file, `${file}-wal`, `${file}-shm`]);
     return db;
   } catch (err) {
     throw new SignrelayError('config', 'database_unusable',
@@ -67,11 +67,11 @@ export function dataDirProblem(dataDir: string, err: unknown): string {
  * the daemon, running as the dir's owner, could then no longer open them. They are handed
  * to the data dir's owner.
  */
-function keepOwner(dataDir: string, file: string): void {
+export function keepOwner(dataDir: string, paths: string[]): void {
   if (process.getuid?.() !== 0) return;
   const { uid, gid } = statSync(dataDir);
   if (uid === 0) return;
-  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+  for (const path of paths) {
     if (existsSync(path)) chownSync(path, uid, gid);
   }
 }

@@ -1,34 +1,74 @@
+// One daemon per data directory, held by the operating system's lock: refused while another
+// process holds it (named by its pid), free the moment that process ends however it ends,
+// never held by two processes that start together after a crash left a pid file behind.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockDataDir } from '../../src/store/data-dir-lock.ts';
+import { lockDataDir, lockHolder } from '../../src/store/data-dir-lock.ts';
+
+const LOCK_MODULE = join(import.meta.dirname, '../../src/store/data-dir-lock.ts');
+
+/** A process (its command line says signrelay) that takes the lock when `goAt` comes, says whether it got it, and holds it until killed. */
+function holder(dir: string, goAt = 0) {
+  const script = `
+    const { lockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});
+    while (Date.now() < ${goAt}) {}
+    try { lockDataDir(${JSON.stringify(dir)}); console.log('got'); } catch (err) { console.log('refused: ' + err.message); }
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'signrelay', 'run'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const said = new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const end = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+  };
+  return { child, said, end };
+}
 
 describe('the data directory lock', () => {
-  it('is taken once, refused while its holder runs, and released', async () => {
+  it('is refused while another process holds it, naming it, and free once that process is killed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
-    // Another live signrelay holds it (its command line says so).
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'signrelay', 'run']);
+    const other = holder(dir);
     try {
-      writeFileSync(join(dir, 'signrelay.pid'), `${other.pid}\n`);
-      expect(() => lockDataDir(dir)).toThrow(`another signrelay (pid ${other.pid}) is using storage.data_dir`);
+      expect(await other.said).toBe('got');
+      expect(lockHolder(dir)).toBe(other.child.pid);
+      expect(() => lockDataDir(dir)).toThrow(`another signrelay (pid ${other.child.pid}) is using storage.data_dir ${dir}: stop it first`);
     } finally {
-      other.kill();
-      await new Promise((r) => other.once('exit', r));
+      await other.end('SIGKILL'); // a crash: its pid file stays behind
     }
-    // Its holder is gone: the stale file is taken over.
+    expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(other.child.pid));
+    expect(lockHolder(dir)).toBeUndefined();
     const lock = lockDataDir(dir);
     expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(process.pid));
+    expect(lockHolder(dir)).toBe(undefined); // this test process is not signrelay by its command line
     lock.release();
     expect(existsSync(join(dir, 'signrelay.pid'))).toBe(false);
+    lockDataDir(dir).release(); // taken again after a release, in the same process (a reload)
   });
 
-  it('is taken over from a pid file naming a live process that is not signrelay (a pid reused after a reboot)', async () => {
+  it('is held by exactly one of several processes starting together after a crash left its pid file', async () => {
+    for (let round = 0; round < 5; round++) {
+      const dir = mkdtempSync(join(tmpdir(), 'sr-lock-race-'));
+      writeFileSync(join(dir, 'signrelay.pid'), '999999\n'); // a crashed daemon's
+      const goAt = Date.now() + 500;
+      const racers = [holder(dir, goAt), holder(dir, goAt), holder(dir, goAt)];
+      try {
+        const said = await Promise.all(racers.map((r) => r.said));
+        expect(said.filter((s) => s === 'got')).toHaveLength(1);
+        expect(said.filter((s) => s.startsWith('refused: another signrelay'))).toHaveLength(2);
+      } finally {
+        await Promise.all(racers.map((r) => r.end()));
+      }
+    }
+  });
+
+  it('is not blocked by a pid file naming a live process that is not signrelay (a pid reused after a reboot)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
     const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
     try {
       writeFileSync(join(dir, 'signrelay.pid'), `${unrelated.pid}\n`);
+      expect(lockHolder(dir)).toBeUndefined();
       const lock = lockDataDir(dir);
       expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(process.pid));
       lock.release();
