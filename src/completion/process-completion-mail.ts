@@ -34,6 +34,8 @@ import { candidateReferences, describeConflict, matchCompletion, recipientTokens
 export const RETURNS_MAILBOX = 'returns';
 /** PDFs kept from one completion mail (trust_attachment): a mail of a thousand PDFs is not a thousand checks. */
 const MAX_PDFS_PER_MAIL = 10;
+/** A completion mail's PDFs whose token is read, when its address carries none (the provider sends one per document). */
+const MAX_TOKEN_PDFS = 3;
 /** A completion mail larger than this is read without its attachments' bytes (fetchOutline) when they are not needed. */
 const OUTLINE_ABOVE_BYTES = 256 * 1024;
 /** Reference-like words of a mail kept with its event: how a lost send's order is found again (Signicat's order notice). */
@@ -194,10 +196,14 @@ async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern
   ].map(bareAddress);
   const byAddress = recipientTokens(recipients, returnAddress);
   const attachmentTokens: string[] = [];
+  let pdfsRead = 0;
   for (const attachment of mail.attachments) {
     const fromName = attachment.filename ? tokenFromFileName(attachment.filename) : undefined;
     if (fromName) attachmentTokens.push(fromName);
-    if (byAddress.length === 0 && isPdfContent(attachment.content)) {
+    // At most a few: a forged completion mail of thousands of small hostile PDFs would
+    // otherwise hold the return mailbox for one worker time limit each.
+    if (byAddress.length === 0 && pdfsRead < MAX_TOKEN_PDFS && isPdfContent(attachment.content)) {
+      pdfsRead++;
       const fromPdf = await readTokenFromPdf(attachment.content);
       if (fromPdf) attachmentTokens.push(fromPdf);
     }

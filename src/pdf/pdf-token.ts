@@ -17,6 +17,9 @@ const TEXT_RES = [
   new RegExp(`Reference\\s*(${REQUEST_TOKEN_PATTERN})(?![a-z2-7])`, 'i'),
 ];
 
+/** Pages read for the token at each end of a document. */
+const TOKEN_END_PAGES = 4;
+
 /** Sets the token in the Info dictionary (own key + a keyword), keeping other keywords. */
 export function writeTokenMetadata(doc: PDFDocument, token: string): void {
   if (!isRequestToken(token)) throw new RangeError(`not a request token: "${token}"`);
@@ -48,7 +51,10 @@ export async function readTokenFromPdfInProcess(bytes: Uint8Array): Promise<stri
     if ((await measureInflatedSize(bytes, MAX_INFLATED_BYTES)) > MAX_INFLATED_BYTES) return undefined;
     const fromMetadata = await tokenFromMetadata(bytes);
     if (fromMetadata) return fromMetadata;
-    const text = (await extractPdfText(bytes)).join('\n');
+    // signrelay's signature page is the last, an overlay's page the first or last few: a
+    // completion mail's PDF from outside is not read whole (a page tree naming one page a
+    // million times took the worker's whole time limit, PDF after PDF).
+    const text = (await extractPdfText(bytes, { endPages: TOKEN_END_PAGES })).join('\n');
     for (const re of TEXT_RES) {
       const found = re.exec(text)?.[1];
       if (found) return found.toLowerCase();

@@ -40,6 +40,28 @@ describe('authenticity', () => {
   });
 });
 
+describe('a completion mail whose address carries no token', () => {
+  it('is matched by the token in its first PDFs, and at most three PDFs are read for it', async () => {
+    const world = getSecuredSigningWorld();
+    const { request, reference } = await sendRequest(world, 'RITM0010006');
+    const stamped = world.simulator.documents.get(reference)!.bytes; // the upload: the token in its metadata
+    const other = await contractPdf('Another document');
+    const mail = async (pdfs: Uint8Array[]) => {
+      const raw = await buildMail({
+        from: 'Secured Signing <noreply@securedsigning.com>', to: 'returns@corp.example', subject: 'Your document has been signed', text: 'Signed.',
+        attachments: pdfs.map((content, i) => ({ filename: `signed-${i + 1}.pdf`, content })),
+      });
+      await world.dovecot.deliver('returns@corp.example', raw);
+      const messageId = /^Message-ID:\s*(\S+)/im.exec(raw.toString('latin1'))![1]!;
+      return waitUntil(world.daemon!.events, () => world.daemon!.db.prepare("SELECT outcome, reason FROM messages WHERE mailbox = 'returns' AND message_id = ?").get(messageId) as { outcome: string; reason: string } | undefined,
+        { what: 'the completion mail filed' });
+    };
+    // The token in the fourth PDF only: a mail of thousands of PDFs is not read PDF by PDF.
+    expect(await mail([other, other, other, stamped])).toMatchObject({ outcome: 'unmatched', reason: 'no request token or document reference of a known request in it' });
+    expect(await mail([other, stamped])).toMatchObject({ outcome: 'completion', reason: `matched request ${request.id} by attachment-token` });
+  });
+});
+
 /** The request as the simulator knows it (what signrelay stored when it sent it). */
 const simulated = (world: World, request: RequestRow) => ({
   providerOrderId: getRequest(world.daemon!.db, request.id)!.providerOrderId, references: getDocuments(world.daemon!.db, request.id).map((d) => d.providerRef!),

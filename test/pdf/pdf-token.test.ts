@@ -76,6 +76,19 @@ describe('readTokenFromPdf', () => {
     expect(await readTokenFromPdf(bytes)).toBe(TOKEN);
   });
 
+  it('reads only the first and last pages\' text, where a page signrelay stamped is', async () => {
+    const tagged = `[!Recipient.C,signrelay,Returns,returns+${TOKEN}@corp.example]`;
+    const pages = (at: number) => Array.from({ length: 12 }, (_, i) => (i === at ? ['Signed.', tagged] : [`Page ${i + 1}.`]));
+    expect(await readTokenFromPdf(await makePdf({ pages: pages(11) }))).toBe(TOKEN);
+    expect(await readTokenFromPdf(await makePdf({ pages: pages(0) }))).toBe(TOKEN);
+    expect(await readTokenFromPdf(await makePdf({ pages: pages(5) }))).toBeUndefined();
+  });
+
+  it('reads a page tree that names one page a million times by its ends, within the worker\'s limits', async () => {
+    // 2 KB of PDF: read whole, it ran until the worker's time limit (and again for each such PDF of a mail).
+    expect(await readTokenFromPdf(millionPagePdf(`Reference ${TOKEN}`), { timeoutMs: 10_000 })).toBe(TOKEN);
+  });
+
   it('returns undefined for an unstamped PDF, a damaged one and a non-PDF', async () => {
     const contract = new Uint8Array(readFileSync(new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url)));
     expect(await readTokenFromPdf(contract)).toBeUndefined();
@@ -83,3 +96,28 @@ describe('readTokenFromPdf', () => {
     expect(await readTokenFromPdf(new TextEncoder().encode('not a pdf'))).toBeUndefined();
   });
 });
+
+/** A page tree of 1,000 × 1,000 references to one page that shows `text`. */
+function millionPagePdf(text: string): Uint8Array {
+  const leafKids = Array.from({ length: 1000 }, () => '4 0 R').join(' ');
+  const rootKids = Array.from({ length: 1000 }, () => '3 0 R').join(' ');
+  const content = `BT /F1 11 Tf 60 700 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Count 1000000 /Kids [${rootKids}] >>`,
+    `<< /Type /Pages /Parent 2 0 R /Count 1000 /Kids [${leafKids}] >>`,
+    '<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((object, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${object}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(pdf);
+}
