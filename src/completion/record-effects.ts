@@ -12,7 +12,7 @@ import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { addEvent, lastEffectPhase, listEvents } from '../store/events.ts';
+import { addEvent, lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { setRecordResolved, type RequestRow } from '../store/requests.ts';
 
@@ -92,11 +92,31 @@ async function patchOnce(deps: RecordDeps, requestId: string, name: string, deta
   return null;
 }
 
-/** A work note, exactly once: an unknown outcome is settled from the journal before another PATCH. */
+/**
+ * A call whose answer was lost may still be carried out by the instance (a slow transaction
+ * runs on after the client gave up, until ServiceNow's quota ends it): what it would change is
+ * not looked for as settled before servicenow.upload_settle_seconds after it began. Until
+ * then the job waits (a scheduled wait, uncounted) — looked at sooner, a note not stored yet
+ * was written a second time beside it, and a field read back empty was set again.
+ */
+export function waitWhileSettling(deps: Pick<RecordDeps, 'db' | 'config' | 'now'>, requestId: string, effect: string, what: string): void {
+  const began = lastEffectAt(deps.db, requestId, effect, 'intent');
+  if (!began) return;
+  const waitMs = began.getTime() + deps.config.servicenow.upload_settle_seconds * 1000 - deps.now().getTime();
+  if (waitMs <= 0) return;
+  throw new SignrelayError('transient', 'servicenow_upload_settling',
+    `${what} got no answer and is not on the record yet; the instance may still be carrying it out, so the record is looked at again in ${Math.ceil(waitMs / 1000)} s (servicenow.upload_settle_seconds) before it is made again`,
+    { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+}
+
+/** A work note, exactly once: an unknown outcome is settled from the journal — once the instance cannot still be storing it — before another PATCH. */
 export async function addNoteOnce(deps: RecordDeps, request: Pick<RequestRow, 'id'>, record: RecordRef, note: { effect: string; marker: string; text: string }): Promise<SignrelayError | null> {
   const last = lastEffectPhase(deps.db, request.id, note.effect);
   if (last !== undefined && OVER.has(last)) return null;
-  if (last === 'intent' && (await noteSettledFromJournal(deps, request, record, note))) return null;
+  if (last === 'intent') {
+    if (await noteSettledFromJournal(deps, request, record, note)) return null;
+    waitWhileSettling(deps, request.id, note.effect, `the work note on ${record.table} ${record.sysId}`);
+  }
   return patchOnce(deps, request.id, note.effect, {}, () => deps.servicenow.addWorkNote(record.table, record.sysId, note.text));
 }
 
@@ -134,6 +154,11 @@ export async function setFieldOnce(deps: RecordDeps, request: Pick<RequestRow, '
     recordEffect(deps, request.id, change.effect, 'superseded', { by: newer });
     return null;
   }
+  // An earlier value whose PATCH got no answer could still land after this one and overwrite
+  // it (a delivered record showing "sent"): this one waits until it no longer can.
+  for (const earlier of unsettledFieldEffects(deps.db, request.id, change.effect)) {
+    waitWhileSettling(deps, request.id, earlier, `an earlier update of ${change.field} on ${record.table} ${record.sysId}`);
+  }
   if (last === 'intent') {
     let stored: string | undefined;
     try {
@@ -150,9 +175,22 @@ export async function setFieldOnce(deps: RecordDeps, request: Pick<RequestRow, '
       recordEffect(deps, request.id, change.effect, 'done', { field: change.field, value: change.value, update: change.update, resolvedBy: 'read' });
       return null;
     }
+    waitWhileSettling(deps, request.id, change.effect, `the update of ${change.field} on ${record.table} ${record.sysId}`);
   }
   return patchOnce(deps, request.id, change.effect, { field: change.field, value: change.value, update: change.update },
     () => deps.servicenow.setField(record.table, record.sysId, change.field, change.value));
+}
+
+/** The request's other field updates whose last word is their intent: their PATCH's outcome unknown. */
+function unsettledFieldEffects(db: Db, requestId: string, except: string): string[] {
+  const last = new Map<string, unknown>();
+  const fields = new Set<string>();
+  for (const { kind, detail } of listEvents(db, requestId)) {
+    if (kind !== 'effect' || typeof detail?.effect !== 'string' || detail.effect === except) continue;
+    last.set(detail.effect, detail.phase);
+    if ('field' in detail) fields.add(detail.effect);
+  }
+  return [...fields].filter((effect) => last.get(effect) === 'intent');
 }
 
 /** The number of a later update of this request whose field value is already on the record. */

@@ -22,9 +22,9 @@ export const WAIT_FOR_INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set(['smtp
  * not counted. Signicat's lost send waiting for its order's creation notice
  * (provider.send_notice_wait_seconds; the handler stops waiting once that has passed) must
  * neither back off exponentially past the wait's end nor use up the attempts the send
- * itself may need after it. Likewise an attachment upload whose answer was lost, while the
- * instance may still be carrying it out (servicenow.upload_settle_seconds): the record's
- * attachment list is looked at once that has passed.
+ * itself may need after it. Likewise an attachment upload, a work note or a status field
+ * update whose answer was lost, while the instance may still be carrying it out
+ * (servicenow.upload_settle_seconds): the record is looked at once that has passed.
  */
 export const SCHEDULED_WAIT_CODES: ReadonlySet<string> = new Set(['provider_send_unconfirmed', 'servicenow_upload_settling']);
 

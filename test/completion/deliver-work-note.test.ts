@@ -28,6 +28,8 @@ interface Setup {
   deps: DeliveryDeps;
   requestId: string;
   dataDir: string;
+  /** Moves the deps' clock on: past servicenow.upload_settle_seconds, a lost PATCH can no longer land. */
+  advance(ms: number): void;
 }
 let setup: Setup | undefined;
 
@@ -43,7 +45,8 @@ async function start(forbiddenTables: string[] = []): Promise<Setup> {
   });
   const db: Db = openDatabase(dataDir);
   const blobs = new BlobStore(dataDir);
-  const now = () => new Date();
+  let clock = Date.now();
+  const now = () => new Date(clock);
   const requestId = insertRequest(db, {
     token: 'tok-deliver-1', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
     subject: `Contract for ${RECORD}`, messageId: '<deliver-1@corp.example>', record: { number: RECORD, table: 'sc_req_item' },
@@ -55,7 +58,7 @@ async function start(forbiddenTables: string[] = []): Promise<Setup> {
   setDocumentSigned(db, requestId, 1, blobs.put(new TextEncoder().encode('%PDF-1.7 signed copy\n')));
   const servicenow = createServiceNowClient({ config: config.servicenow, tokenStore: { load: () => null, save: () => undefined } });
   const deps: DeliveryDeps = { db, blobs, config, servicenow, smtp: { send: () => Promise.reject(new Error('no mail in REST mode')) } as unknown as DeliveryDeps['smtp'], logger: silentLogger(), now };
-  return { sim, deps, requestId, dataDir };
+  return { sim, deps, requestId, dataDir, advance: (ms) => (clock += ms) };
 }
 
 beforeEach(() => {
@@ -135,10 +138,14 @@ describe('the work note of a REST delivery', () => {
     await failure(deliver(s, dyingAround(s, 'before')));
     expect(notes(s)).toHaveLength(0);
 
+    // Not in the journal yet, and the instance may still be storing it: not written again yet.
+    expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_upload_settling' });
+    expect(patches(s)).toHaveLength(0);
+    s.advance(91_000);
     await deliver(s);
     await deliver(s);
     expect(notes(s)).toHaveLength(1);
-    expect(journalReads(s)).toHaveLength(1);
+    expect(journalReads(s)).toHaveLength(2);
     expect(notePhases(s)).toEqual(['intent', 'intent', 'done']);
   });
 
@@ -147,6 +154,7 @@ describe('the work note of a REST delivery', () => {
     s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 500 });
     expect(await failure(deliver(s))).toMatchObject({ code: 'servicenow_server_error' });
     expect(notePhases(s)).toEqual(['intent']);
+    s.advance(91_000);
     await deliver(s);
     expect(notes(s)).toHaveLength(1);
     expect(journalReads(s)).toHaveLength(1);
