@@ -16,12 +16,16 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** The locks this process holds: a lock's connection must outlive whoever dropped its handle (a collected connection is closed, and its lock with it). */
+const held = new Set<Database.Database>();
+
 export function lockDataDir(dataDir: string): DataDirLock {
   const lockFile = join(dataDir, 'signrelay.lock');
   const pidFile = join(dataDir, 'signrelay.pid');
   const lock = new Database(lockFile, { timeout: 0 });
   try {
     chmodSync(lockFile, 0o600);
+    lock.pragma('journal_mode = MEMORY'); // it holds no data: no -journal file beside it
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
   } catch (err) {
@@ -31,6 +35,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
+  held.add(lock);
   // Written whole under another name, then renamed: a reader never sees half of it.
   const written = `${pidFile}.${process.pid}`;
   writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
@@ -44,6 +49,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
       } catch {
         // Already gone: nothing to remove.
       }
+      held.delete(lock);
       lock.close();
     },
   };
