@@ -572,7 +572,7 @@ export function describeReport(report: ChaosReport): string[] {
   for (const k of report.killLog) modes.set(k.mode, (modes.get(k.mode) ?? 0) + 1);
   const lines = [
     `${report.provider}, seed ${report.seed}; ${report.durationMs} ms in all; settled ${report.settledMs ?? 'never'} ms after the last start${report.unsettled ? ` (${report.unsettled})` : ''}`,
-    `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; stale pid file taken over ${report.lockTakeovers} time(s)`,
+    `kills by moment: ${[...modes].map(([m, n]) => `${m} ×${n}`).join(', ') || 'none'}; started after a crash left its pid file ${report.lockTakeovers} time(s)`,
     `delivered ${report.delivered}/${report.requests}; certificates beside them ${report.certificates} (duplicates ${report.duplicateCertificates}); duplicate work notes ${report.duplicateNotes}, status-field updates ${report.duplicateFieldUpdates}; signer notes ${report.signerNotes}; daemon mails ${report.daemonMails}${report.repeatedMails ? ` (${report.repeatedMails} handed over again after a kill: the same message)` : ''}; orphan uploads (never sent) ${report.orphanUploads}; provider mails to the return address: ${report.providerMails.completion} completion(s), ${report.providerMails.notice} notice(s)${report.lateNotices ? ` (${report.lateNotices} read after the request was delivered: filed as duplicate)` : ''}`,
     `most attempts at one mail ${report.maxMailAttempts} (given up after ${GIVE_UP_AFTER}${report.lostToAttemptLimit ? `; ${report.lostToAttemptLimit} request(s) lost that way` : ''}); provider token answers ${report.tokenRefreshes}${report.reauthorizations ? `; refresh-token chains cut by a kill and fixed by the operator ${report.reauthorizations}` : ''}`,
   ];

@@ -62,8 +62,8 @@ export const SIGNICAT_TIMEOUT_MS = timeoutFor(SIGNICAT);
 
 
 /**
- * What every crash-safety run must show: at least `minKills` kills, a dead daemon's lock taken
- * over, no problem found, nothing lost, nothing sent or attached twice, and the provider's
+ * What every crash-safety run must show: at least `minKills` kills, a daemon started after a
+ * dead one left its pid file, no problem found, nothing lost, nothing sent or attached twice, and the provider's
  * certificate beside each signed copy exactly once.
  */
 export function expectNothingLostOrDoubled(report: ChaosReport, summary: string, minKills: number): void {
