@@ -186,7 +186,16 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const command = findReplyCommand(db, { id: payload.reply });
       const request = job.requestId ? getRequest(db, job.requestId) : undefined;
       if (!command || !request || command.doneAt !== null) return;
-      finish(command, request, payload, `signrelay could not ask ${deps.provider.displayName} (${recordValue(reason)}), so nothing was done: try again later.`);
+      // A request of several documents may have had some reminded or moved before the provider refused one.
+      const kind = command.command === 'remind' ? 'reminder' : command.command === 'extend' ? 'extend' : undefined;
+      const effects = kind ? documentEffects(request, kind, command) : [];
+      const done = effects.filter((e) => e.phase === 'done').length;
+      const name = deps.provider.displayName;
+      const why = `signrelay could not ask ${name} (${recordValue(reason)})`;
+      const said = done === 0 ? `${why}, so nothing was done: try again later.`
+        : kind === 'reminder' ? `${name} reminded the signers of ${done} of the request's ${effects.length} documents; for the others ${why}: try again later.`
+          : `${name} moved the due date to ${command.argument} for ${done} of the request's ${effects.length} documents; for the others ${why}, so signrelay keeps ${request.dueDate} as the request's due date: try again later.`;
+      finish(command, request, payload, said);
       deps.logger.warn('reply command given up', { requestId: request.id, command: command.command, reason });
     },
   };

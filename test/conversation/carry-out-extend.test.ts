@@ -20,15 +20,16 @@ const NOW = new Date('2026-11-03T10:00:00Z');
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const REQUESTER = 'helen.officer@corp.example';
 
-function setUp(phase: DocumentPhase = 'in-progress') {
+function setUp(phase: DocumentPhase = 'in-progress', documents = 1) {
   const db = openMemoryDatabase();
   const id = insertRequest(db, {
     token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
     subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
-    documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
+    documents: Array.from({ length: documents }, (_, i) => ({ fileName: `contract-${i + 1}.pdf`, originalSha256: String(i + 1).repeat(64) })),
   }, NOW);
   for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
   setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
+  for (let seq = 2; seq <= documents; seq++) setDocumentReference(db, id, seq, `second-document-${seq}`);
   const calls: Array<{ reference: string; dueAt: string }> = [];
   /** Errors the next extend calls throw after they are carried out (or refused, for a refusal). */
   const failures: SignrelayError[] = [];
@@ -49,7 +50,7 @@ function setUp(phase: DocumentPhase = 'in-progress') {
       outcome: 'queued', reason: 'extend', answerTo: REQUESTER, answerMessageId: null,
     }, NOW)!;
     const job = { id: reply, kind: 'command', requestId: id, payload: { reply, answerTo: REQUESTER, subject: 'Re: Sent', messageId: '<r@corp.example>', references: [] } } as unknown as JobRow;
-    return { reply, run: () => handler.run(job) };
+    return { reply, run: () => handler.run(job), giveUp: (reason: string) => handler.onGiveUp!(job, reason) };
   };
   const answers = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => String((j.payload.message as { text: string }).text));
   const records = () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => j.payload);
@@ -121,6 +122,17 @@ describe('extend by reply (the command job)', () => {
     await run();
     expect(calls).toHaveLength(1);
     expect(answers()[0]).toContain('moved the due date');
+  });
+
+  it('given up after moving one document of two: the answer says what was moved, the request keeps its due date', async () => {
+    const { db, id, calls, failures, command, answers } = setUp('in-progress', 2);
+    const { run, giveUp } = command('2026-12-01');
+    failures.push(undefined as unknown as SignrelayError, new SignrelayError('permanent', 'provider_refused', 'Secured Signing refused the extension'));
+    await expect(run()).rejects.toMatchObject({ code: 'provider_refused' });
+    giveUp('Secured Signing refused the extension');
+    expect(calls.map((c) => c.reference)).toEqual(['gBeueUBEgsG5wnzI']);
+    expect(answers()).toEqual([expect.stringContaining('Secured Signing moved the due date to 2026-12-01 for 1 of the request\'s 2 documents; for the others signrelay could not ask Secured Signing (Secured Signing refused the extension), so signrelay keeps 2026-11-17 as the request\'s due date')]);
+    expect(getRequest(db, id)!.dueDate).toBe('2026-11-17');
   });
 
   it('changes nothing for a document no longer out for signing, or a due date already as late', async () => {
