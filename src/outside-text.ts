@@ -24,5 +24,6 @@ export function quoteOutside(text: string, max: number): string {
  * clickable link, in a mail from a trusted address, to whoever the sender named.
  */
 export function defuseLinks(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//').replace(/\b(www)\./gi, '$1[.]');
+  // Every `://` and `www.`, wherever they stand: `1https://x` and `see_www.x` are links to some clients too.
+  return text.replace(/:\/\//g, '[:]//').replace(/(www)\./gi, '$1[.]');
 }

@@ -28,8 +28,8 @@ import { enqueueJob } from '../store/jobs.ts';
 /** `ended`: the signers had finished at the provider (signed, declined …) before the cancel could withdraw anything. */
 export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
 
-/** What a document can no longer be withdrawn from: its signing has an outcome at the provider. */
-const ENDED_PHASES: ReadonlySet<DocumentPhase> = new Set(['completed', 'declined', 'expired', 'rejected']);
+/** A document's phases that end the whole request's signing, as the complete job reads them: one refused (declined, rejected, expired), or every one completed. */
+const REFUSED_PHASES: ReadonlySet<DocumentPhase> = new Set(['declined', 'expired', 'rejected']);
 
 export interface CancelDeps {
   db: Db;
@@ -84,7 +84,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
   async function endedAtProvider(request: RequestRow): Promise<DocumentPhase | undefined> {
     if (request.state !== 'sent') return undefined;
     const statuses = await readStatuses(deps.db, deps.provider, request);
-    return statuses.find((status) => ENDED_PHASES.has(status.phase))?.phase;
+    const refused = statuses.find((status) => REFUSED_PHASES.has(status.phase));
+    if (refused) return refused.phase;
+    // One document of several signed, another still open: still cancelled (the open one withdrawn).
+    return statuses.length > 0 && statuses.every((status) => status.phase === 'completed') ? 'completed' : undefined;
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {
@@ -130,9 +133,9 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
             if (answered) deps.answerReply?.(job.payload, request, { ended }, deps.now());
           })();
           deps.jobsQueued?.();
-          deps.logger.info('cancel refused: the signing had ended at the provider first; its outcome is recorded instead', { requestId, phase: ended });
-          if (answered) return;
-          throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} could not be withdrawn: its signing had ended at ${deps.provider.displayName} (${ended}) before the cancel; its outcome is being recorded${ended === 'completed' ? ' and the signed document delivered' : ''}`);
+          // Not a failed job: nothing went wrong, and the request goes on to its end (`requests`, `show` say where).
+          deps.logger.warn(`cancel not carried out: the signing had ended at ${deps.provider.displayName} (${ended}) before it; its outcome is recorded instead${ended === 'completed' ? ' and the signed document delivered' : ''}`, { requestId, phase: ended });
+          return;
         }
         deps.db.transaction(() => {
           const who = by ? `by ${by} (a reply to the acknowledgement)` : 'by an operator';

@@ -24,7 +24,7 @@ import { readTokenFromPdf } from '../pdf/pdf-tasks.ts';
 import { tokenFromFileName } from '../pdf/token-places.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, lastEffectPhase } from '../store/events.ts';
-import { releaseWaitingJobs } from '../store/jobs.ts';
+import { enqueueJob, jobsForRequest, releaseWaitingJobs } from '../store/jobs.ts';
 import { queueCompletionTrigger, type MailedPdf } from '../store/completion-triggers.ts';
 import { findMessage, findMessageById, recordMessage, type MessageOutcome } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
@@ -113,7 +113,8 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return unmatched(message, `the sender ${sender || '(none)'} is not in completion.allowed_senders`, null);
     }
 
-    let clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
+    const overlayPage = deps.config.stamping.mode === 'overlay' ? deps.config.stamping.overlay.page : undefined;
+    let clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern, overlayPage);
     const readAs = (read: 'headers' | 'outline' | 'whole') => deps.logger.debug('completion mail read', { uid: message.uid, messageId: message.messageId, size: message.size, read });
     readAs(oversize ? 'headers' : outlined ? 'outline' : 'whole');
     if (outlined && clues.recipientTokens.length === 0) {
@@ -124,7 +125,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       } catch (err) {
         return unmatched(message, `the mail could not be read (${describeError(err)})`, null);
       }
-      clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern);
+      clues = await cluesOf(mail, deps.config.mailboxes.returns.address, traits.referencePattern, overlayPage);
     }
     const match = matchCompletion(clues, {
       byToken: (token) => getRequestByToken(deps.db, token),
@@ -156,7 +157,12 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       const sendUnknown = lastEffectPhase(deps.db, request.id, 'send') === 'intent';
       const outcome = file(message, 'notice', `a progress notice of request ${request.id}, matched by ${via}`, folders.processed_folder, request, () => {
         addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'notice', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES) } }, now());
-        if (sendUnknown) releaseWaitingJobs(deps.db, request.id, ['submit', 'cancel'], now());
+        if (!sendUnknown) return;
+        const released = releaseWaitingJobs(deps.db, request.id, ['submit', 'cancel'], now());
+        // A cancel that stopped waiting for this notice (it came late) withdraws the order it names now.
+        if (released === 0 && request.state === 'cancelled' && !jobsForRequest(deps.db, request.id).some((j) => j.kind === 'cancel' && j.state === 'pending')) {
+          enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { lateNotice: true } }, now());
+        }
       });
       if (sendUnknown) deps.jobsQueued?.();
       return outcome;
@@ -188,7 +194,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
  * and reading a large signed PDF would cost more than the rest of the mail (the file names
  * and the text are still read, so a mail naming two requests is still caught).
  */
-async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern: RegExp): Promise<CompletionClues> {
+async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern: RegExp, overlayPage: number | undefined): Promise<CompletionClues> {
   const recipients = [
     ...addressesOf(mail.to), ...addressesOf(mail.cc),
     ...rawHeaderValues(mail, 'delivered-to').flatMap(addressesInText),
@@ -204,7 +210,7 @@ async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern
     // otherwise hold the return mailbox for one worker time limit each.
     if (byAddress.length === 0 && pdfsRead < MAX_TOKEN_PDFS && isPdfContent(attachment.content)) {
       pdfsRead++;
-      const fromPdf = await readTokenFromPdf(attachment.content);
+      const fromPdf = await readTokenFromPdf(attachment.content, {}, overlayPage);
       if (fromPdf) attachmentTokens.push(fromPdf);
     }
   }

@@ -6,8 +6,9 @@
 // of the instance applied nothing: a transient one (429, 503) is recorded as failed and
 // tried again with the job; a permanent one (403, 404, 400, a field not stored) is a
 // refusal for the operator, returned to the caller — never thrown, so no note or field can
-// hold up the delivery of a signed document. Shared by the delivery (its signed note) and
-// the `record` job (every other note and the field).
+// keep a signed document from being delivered. (A PATCH whose answer was lost holds its job
+// until the instance can no longer be carrying it out: waitWhileSettling.) Shared by the
+// delivery (its signed note) and the `record` job (every other note and the field).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
@@ -154,8 +155,8 @@ export async function setFieldOnce(deps: RecordDeps, request: Pick<RequestRow, '
     recordEffect(deps, request.id, change.effect, 'superseded', { by: newer });
     return null;
   }
-  // An earlier value whose PATCH got no answer could still land after this one and overwrite
-  // it (a delivered record showing "sent"): this one waits until it no longer can.
+  // Another value whose PATCH got no answer (an earlier one, as a rule) could still land after
+  // this one and overwrite it (a delivered record showing "sent"): this one waits until it no longer can.
   for (const earlier of unsettledFieldEffects(deps.db, request.id, change.effect)) {
     waitWhileSettling(deps, request.id, earlier, `an earlier update of ${change.field} on ${record.table} ${record.sysId}`);
   }

@@ -17,6 +17,20 @@ export interface PdfTextOptions {
   onPageRef?: (ref: string) => void;
   /** Only the first and the last this many pages are read, and only theirs returned: where a page stamped by signrelay is. */
   endPages?: number;
+  /** With endPages, this page too (1 = the first, -1 = the last, as stamping.overlay.page). */
+  alsoPage?: number;
+}
+
+/** The page numbers to read, in order: every one, or with `endPages` the first and last that many and `alsoPage`. */
+export function pagesToRead(count: number, options: Pick<PdfTextOptions, 'endPages' | 'alsoPage'> = {}): Iterable<number> {
+  const { endPages: ends, alsoPage } = options;
+  if (ends === undefined) return (function* every() { for (let n = 1; n <= count; n++) yield n; })();
+  const wanted = new Set<number>();
+  for (let n = 1; n <= Math.min(ends, count); n++) wanted.add(n);
+  for (let n = Math.max(1, count - ends + 1); n <= count; n++) wanted.add(n);
+  const also = alsoPage !== undefined && alsoPage < 0 ? count + alsoPage + 1 : alsoPage;
+  if (also !== undefined && also >= 1 && also <= count) wanted.add(also);
+  return [...wanted].sort((a, b) => a - b);
 }
 
 export async function extractPdfText(bytes: Uint8Array, options: PdfTextOptions = {}): Promise<string[]> {
@@ -60,10 +74,8 @@ export async function extractPdfReadings(bytes: Uint8Array, options: ReadingOpti
     const doc = await task.promise;
     options.onPageCount?.(doc.numPages);
     const readings: PdfReadings = { pages: [], byPosition: [] };
-    const ends = options.endPages;
-    for (let n = 1; n <= doc.numPages; n++) {
-      // The middle skipped at once, not page by page: a page tree may name a million pages.
-      if (ends !== undefined && n === ends + 1 && n <= doc.numPages - ends) n = doc.numPages - ends + 1;
+    // With endPages the middle is skipped at once, not page by page: a page tree may name a million pages.
+    for (const n of pagesToRead(doc.numPages, options)) {
       const page = await doc.getPage(n);
       if (options.onPageRef) options.onPageRef(page.ref ? `${page.ref.num} ${page.ref.gen}` : '');
       const content = await page.getTextContent();

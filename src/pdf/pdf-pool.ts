@@ -108,7 +108,7 @@ export type PdfTask =
   | { op: 'inspect'; bytes: Uint8Array; limits: PdfLimits }
   | { op: 'stamp'; bytes: Uint8Array; input: StampInput }
   | { op: 'prepare'; bytes: Uint8Array; limits: PdfLimits; input: StampInput }
-  | { op: 'token'; bytes: Uint8Array }
+  | { op: 'token'; bytes: Uint8Array; overlayPage?: number | undefined }
   | { op: 'verify-signed'; bytes: Uint8Array; sent: SentCopy };
 
 export interface PdfTaskMessage {

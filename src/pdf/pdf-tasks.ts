@@ -53,9 +53,9 @@ export async function stampPdf(bytes: Uint8Array, input: StampInput, worker: Par
  * (it could not be started, it crashed) is thrown: the mail is tried again, not matched
  * with a clue missing.
  */
-export async function readTokenFromPdf(bytes: Uint8Array, worker: Partial<PdfWorkerLimits> = {}): Promise<string | undefined> {
+export async function readTokenFromPdf(bytes: Uint8Array, worker: Partial<PdfWorkerLimits> = {}, overlayPage?: number): Promise<string | undefined> {
   try {
-    return await runPdfTask<string | undefined>({ op: 'token', bytes }, undefined, worker);
+    return await runPdfTask<string | undefined>({ op: 'token', bytes, overlayPage }, undefined, worker);
   } catch (err) {
     if (isSignrelayError(err) && err.kind === 'input') return undefined;
     throw err;

@@ -46,15 +46,16 @@ async function tokenFromMetadata(bytes: Uint8Array): Promise<string | undefined>
 }
 
 /** The token of a document signrelay stamped, read in this process without limits (the PDF worker's side of pdf-tasks.ts readTokenFromPdf). */
-export async function readTokenFromPdfInProcess(bytes: Uint8Array): Promise<string | undefined> {
+/** `overlayPage`: the page stamping.overlay draws the tags on (as configured: 1 = the first, -1 = the last), read too. */
+export async function readTokenFromPdfInProcess(bytes: Uint8Array, overlayPage?: number): Promise<string | undefined> {
   try {
     if ((await measureInflatedSize(bytes, MAX_INFLATED_BYTES)) > MAX_INFLATED_BYTES) return undefined;
     const fromMetadata = await tokenFromMetadata(bytes);
     if (fromMetadata) return fromMetadata;
-    // signrelay's signature page is the last, an overlay's page the first or last few: a
-    // completion mail's PDF from outside is not read whole (a page tree naming one page a
-    // million times took the worker's whole time limit, PDF after PDF).
-    const text = (await extractPdfText(bytes, { endPages: TOKEN_END_PAGES })).join('\n');
+    // signrelay's signature page is the last, an overlay's the page configured: a completion
+    // mail's PDF from outside is not read whole (a page tree naming one page a million times
+    // took the worker's whole time limit, PDF after PDF).
+    const text = (await extractPdfText(bytes, { endPages: TOKEN_END_PAGES, alsoPage: overlayPage })).join('\n');
     for (const re of TEXT_RES) {
       const found = re.exec(text)?.[1];
       if (found) return found.toLowerCase();

@@ -75,7 +75,7 @@ async function runTask(task: PdfTask): Promise<unknown> {
     case 'inspect': return inspectPdfInProcess(task.bytes, task.limits);
     case 'stamp': return stampPdfInProcess(task.bytes, task.input);
     case 'prepare': return preparePdfInProcess(task.bytes, task.limits, task.input);
-    case 'token': return readTokenFromPdfInProcess(task.bytes);
+    case 'token': return readTokenFromPdfInProcess(task.bytes, task.overlayPage);
     case 'verify-signed': return (await verifier).verifySignedCopyInProcess(task.bytes, task.sent);
   }
 }

@@ -5,7 +5,8 @@
 // starting at the same moment cannot both get it. (A pid file taken with O_EXCL and taken
 // over when its process was gone let two daemons both start after a crash: each read the
 // dead pid, and the second removed the file the first had just made.) `signrelay.pid` says
-// who holds it, for `status` and the operator commands' wake-up; it decides nothing.
+// who holds it, for `status` and the operator commands' wake-up (and keeps a signrelay of
+// the pid-file days that still runs after an upgrade from being joined by a second daemon).
 import Database from 'better-sqlite3';
 import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,14 @@ export function lockDataDir(dataDir: string): DataDirLock {
     const holder = lockHolder(dataDir);
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
+  }
+  // A signrelay from before this lock (up to 2026-12-05) holds only the pid file: one still
+  // running after an upgrade must not get a second daemon beside it.
+  const older = lockHolder(dataDir);
+  if (older !== undefined && older !== process.pid) {
+    lock.close();
+    throw new SignrelayError('config', 'data_dir_in_use',
+      `another signrelay (pid ${older}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
   held.add(lock);
   // Written whole under another name, then renamed: a reader never sees half of it.

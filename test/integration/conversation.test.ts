@@ -238,7 +238,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     await Promise.race([signed, providerMail.arrived]);
     const mail = await reply(world, ack, { text: 'cancel', headers: { 'Authentication-Results': DKIM_PASS } });
     const said = (await answerTo(world, mail.messageId)).parsed!.text!;
-    expect(said).toContain(`Request ${request.id} could not be withdrawn: its signing had ended at ${display} already (every signer had signed). Nothing was withdrawn; you will be told the outcome once the signed document is on the record.`);
+    expect(said).toContain(`Request ${request.id} could not be withdrawn: its signing had ended at ${display} already (every signer had signed). Nothing was withdrawn: the signed document goes to the record.`);
     await waitFor(() => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the signed document delivered', describe: () => jobsForRequest(world.daemon!.db, request.id) });
     providerMail.release();
     await signed;

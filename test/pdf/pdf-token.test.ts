@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { readTokenFromPdf } from '../../src/pdf/pdf-tasks.ts';
+import { pagesToRead } from '../../src/pdf/extract-text.ts';
 import { writeTokenMetadata } from '../../src/pdf/pdf-token.ts';
 import { stampedFileName, tokenFromFileName } from '../../src/pdf/token-places.ts';
+import { assemblePdf, streamObject } from '../hostile/make-hostile-pdf.ts';
 import { makePdf } from './make-pdf.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -82,6 +84,21 @@ describe('readTokenFromPdf', () => {
     expect(await readTokenFromPdf(await makePdf({ pages: pages(11) }))).toBe(TOKEN);
     expect(await readTokenFromPdf(await makePdf({ pages: pages(0) }))).toBe(TOKEN);
     expect(await readTokenFromPdf(await makePdf({ pages: pages(5) }))).toBeUndefined();
+    // …and the page stamping.overlay draws on, counted as it is configured.
+    expect(await readTokenFromPdf(await makePdf({ pages: pages(5) }), {}, 6)).toBe(TOKEN);
+    expect(await readTokenFromPdf(await makePdf({ pages: pages(5) }), {}, -7)).toBe(TOKEN);
+  });
+
+  it.each([
+    [12, {}, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    [12, { endPages: 4 }, [1, 2, 3, 4, 9, 10, 11, 12]],
+    [12, { endPages: 4, alsoPage: 6 }, [1, 2, 3, 4, 6, 9, 10, 11, 12]],
+    [12, { endPages: 4, alsoPage: -1 }, [1, 2, 3, 4, 9, 10, 11, 12]],
+    [12, { endPages: 0, alsoPage: 40 }, []],
+    [5, { endPages: 4 }, [1, 2, 3, 4, 5]],
+    [1_000_000, { endPages: 2, alsoPage: 500_000 }, [1, 2, 500_000, 999_999, 1_000_000]],
+  ])('pages read of %i with %j: %j', (count, options, expected) => {
+    expect([...pagesToRead(count, options)]).toEqual(expected);
   });
 
   it('reads a page tree that names one page a million times by its ends, within the worker\'s limits', async () => {
@@ -101,23 +118,12 @@ describe('readTokenFromPdf', () => {
 function millionPagePdf(text: string): Uint8Array {
   const leafKids = Array.from({ length: 1000 }, () => '4 0 R').join(' ');
   const rootKids = Array.from({ length: 1000 }, () => '3 0 R').join(' ');
-  const content = `BT /F1 11 Tf 60 700 Td (${text}) Tj ET`;
-  const objects = [
+  return assemblePdf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Count 1000000 /Kids [${rootKids}] >>`,
     `<< /Type /Pages /Parent 2 0 R /Count 1000 /Kids [${leafKids}] >>`,
     '<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> >> >>',
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    streamObject('', Buffer.from(`BT /F1 11 Tf 60 700 Td (${text}) Tj ET`, 'latin1')),
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let pdf = '%PDF-1.4\n';
-  const offsets = objects.map((object, i) => {
-    const at = pdf.length;
-    pdf += `${i + 1} 0 obj\n${object}\nendobj\n`;
-    return at;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new TextEncoder().encode(pdf);
+  ]);
 }

@@ -23,6 +23,7 @@ describe('recordValue', () => {
     ['xref : msg42 and REF:Msg7', 'xref msg42 and REF Msg7'],
     ['Sign the corrected copy at https://evil.example/resign', 'Sign the corrected copy at https(:)//evil.example/resign'],
     ['see WWW.evil.example or HTTP://x and javascript://y', 'see WWW(.)evil.example or HTTP(:)//x and javascript(:)//y'],
+    ['glued: 1https://evil.example see_www.evil.example x_http://y', 'glued: 1https(:)//evil.example see_www(.)evil.example x_http(:)//y'],
   ])('%j → %j', (input, expected) => {
     expect(recordValue(input)).toBe(expected);
   });

@@ -63,6 +63,19 @@ describe('the data directory lock', () => {
     }
   });
 
+  it('is refused while a signrelay of the pid-file days still runs (an upgrade): its pid file is its lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    const older = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'signrelay', 'run']);
+    try {
+      writeFileSync(join(dir, 'signrelay.pid'), `${older.pid}\n`);
+      expect(() => lockDataDir(dir)).toThrow(`another signrelay (pid ${older.pid}) is using storage.data_dir ${dir}: stop it first`);
+    } finally {
+      older.kill();
+      await new Promise((r) => older.once('exit', r));
+    }
+    lockDataDir(dir).release(); // and taken once it ended
+  });
+
   it('is not blocked by a pid file naming a live process that is not signrelay (a pid reused after a reboot)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
     const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
