@@ -30,6 +30,8 @@ import { BlobStore } from './store/blobs.ts';
 import { releaseFailedJobs } from './store/jobs.ts';
 import { createDaemonEvents, type DaemonEvents } from './store/daemon-events.ts';
 import { fileDeparted, markFiled } from './store/mail-filed.ts';
+import { placeLegacyRows } from './store/messages.ts';
+import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
@@ -152,6 +154,11 @@ export function startDaemon(options: DaemonOptions): Daemon {
       }
     },
   });
+  // Records from before mails were keyed by their account and folder take the ones watched now.
+  for (const [name, account, folder] of [[REQUESTS_MAILBOX, mailbox, mailbox.folder], [RETURNS_MAILBOX, returnAccountOf(config), config.mailboxes.returns.folder]] as const) {
+    const placed = placeLegacyRows(db, name, placePrefix(account, folder));
+    if (placed > 0) logger.info('mail records keyed by their account and folder', { mailbox: name, rows: placed });
+  }
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,
     account: mailbox,

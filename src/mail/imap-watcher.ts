@@ -18,6 +18,7 @@ import { createTypedEvents, type Listener } from '../typed-events.ts';
 import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
+import { messagePlace } from './message-place.ts';
 
 /** How long a reconnect waits for the dead session's handler to finish. */
 const HANDLER_SETTLE_LIMIT_MS = 60_000;
@@ -197,6 +198,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     return openWatchSession(client, {
       mailbox: options.name,
       folder: options.folder,
+      place: (uidValidity) => messagePlace(options.account, options.folder, uidValidity),
       ensureFolders: options.ensureFolders,
       logger,
       retries,

@@ -22,13 +22,15 @@ const PART_CHUNK_BYTES = 1024 * 1024;
 export interface PassContext {
   mailbox: string;
   folder: string;
+  /** Qualifies the folder's UIDVALIDITY with the account and folder (message-place.ts). */
+  place(uidValidity: string): string;
   logger: Logger;
   retries: RetrySchedule;
   handle(message: WatchedMessage): Promise<MessageOutcome>;
   /** Messages in hand at once. */
   concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
-  /** Told the UIDs in the folder at the start of each pass, before any is handed over. */
+  /** Told the UIDs in the folder (its place: message-place.ts) at the start of each pass, before any is handed over. */
   onListed?: ((uidValidity: string, present: ReadonlySet<number>) => void) | undefined;
   heartbeat(): void;
   isStopping(): boolean;
@@ -59,7 +61,7 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     const present = new Set(found.map((m) => m.uid));
     ctx.retries.retainOnly(present);
     try {
-      ctx.onListed?.(uidValidity, present);
+      ctx.onListed?.(ctx.place(uidValidity), present);
     } catch (err) {
       ctx.logger.warn('onListed callback failed', { error: describeError(err) });
     }
@@ -204,7 +206,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   const message: WatchedMessage = {
     mailbox: ctx.mailbox,
     folder: ctx.folder,
-    uidValidity,
+    uidValidity: ctx.place(uidValidity),
     uid: meta.uid,
     size: meta.size ?? 0,
     messageId: meta.envelope?.messageId ?? null,

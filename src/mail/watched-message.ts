@@ -6,7 +6,11 @@ export interface WatchedMessage {
   /** The watcher name = the key under `mailboxes`, e.g. `requests`. */
   mailbox: string;
   folder: string;
-  /** UIDVALIDITY of the folder (imapflow gives a BigInt; a string is JSON- and SQLite-safe). */
+  /**
+   * UIDVALIDITY of the folder, qualified by the account and folder it belongs to
+   * (message-place.ts: `imap://user@host:port/INBOX;UIDVALIDITY=1733…`): a UID is one mail only
+   * within it. What every record of the mail is keyed by, with `mailbox` and `uid`.
+   */
   uidValidity: string;
   uid: number;
   /** RFC822 size in bytes, known before download: reject oversize mail without fetchSource(). */

@@ -56,6 +56,22 @@ export function listUnmoved(db: Db, mailbox: string, uidValidity: string): Messa
   return rows.map(toRow);
 }
 
+/**
+ * Rows recorded before mails were keyed by their place (account, folder and UIDVALIDITY:
+ * mail/message-place.ts) get the place of the folder their mailbox watches now — where they
+ * came from, unless the configuration changed during the upgrade. Run once per watcher at
+ * start; rows keyed by place already are left alone.
+ */
+export function placeLegacyRows(db: Db, mailbox: string, prefix: string): number {
+  return db.transaction(() => {
+    let changed = 0;
+    for (const table of ['messages', 'message_attempts']) {
+      changed += db.prepare(`UPDATE ${table} SET uid_validity = ? || uid_validity WHERE mailbox = ? AND uid_validity NOT LIKE 'imap://%'`).run(prefix, mailbox).changes;
+    }
+    return changed;
+  })();
+}
+
 export function countMessagesByOutcome(db: Db, mailbox: string): Record<string, number> {
   const rows = db.prepare('SELECT outcome, count(*) AS n FROM messages WHERE mailbox = ? GROUP BY outcome').all(mailbox) as Array<{ outcome: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));

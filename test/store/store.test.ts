@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { BlobStore, sha256 } from '../../src/store/blobs.ts';
 import { hasEffect, listEvents, addEvent, countEventsWith } from '../../src/store/events.ts';
 import { countRepliesTo, dueJobs, enqueueJob, failJob, finishJob, retryJob } from '../../src/store/jobs.ts';
-import { findMessage, findMessageById, markMoved, recordMessage } from '../../src/store/messages.ts';
+import { placePrefix } from '../../src/mail/message-place.ts';
+import { findMessage, findMessageById, markMoved, placeLegacyRows, recordMessage } from '../../src/store/messages.ts';
 import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { migrate, openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
 import { canTransition, isFinal, REQUEST_STATES } from '../../src/store/request-states.ts';
@@ -79,6 +80,18 @@ describe('repositories', () => {
     expect(() => recordMessage(db, { ...key, messageId: null, outcome: 'ignored', reason: 'x', folder: 'Rejected', requestId: null }, now)).toThrow(/UNIQUE/);
     markMoved(db, key, now);
     expect(findMessage(db, key)?.movedAt).toBe(now.toISOString());
+  });
+
+  it('gives rows recorded before mails were keyed by place the place their mailbox watches now, once', () => {
+    const db = openMemoryDatabase();
+    const prefix = placePrefix({ user: 'sign', host: 'imap.corp.example', port: 993 }, 'INBOX');
+    expect(prefix).toBe('imap://sign@imap.corp.example:993/INBOX;UIDVALIDITY=');
+    recordMessage(db, { mailbox: 'requests', uidValidity: '17', uid: 4, messageId: '<a@x>', outcome: 'request', reason: 'r', folder: 'Processed', requestId: null }, now);
+    recordMessage(db, { mailbox: 'returns', uidValidity: '17', uid: 4, messageId: '<b@x>', outcome: 'completion', reason: 'c', folder: 'Processed', requestId: null }, now);
+    expect(placeLegacyRows(db, 'requests', prefix)).toBe(1);
+    expect(placeLegacyRows(db, 'requests', prefix)).toBe(0);
+    expect(findMessage(db, { mailbox: 'requests', uidValidity: `${prefix}17`, uid: 4 })?.messageId).toBe('<a@x>');
+    expect(findMessage(db, { mailbox: 'returns', uidValidity: '17', uid: 4 })?.messageId).toBe('<b@x>'); // another mailbox's rows are its own
   });
 
   it('hands out due jobs in order and keeps failures', () => {

@@ -37,6 +37,8 @@ export interface DovecotHandle {
   list(user: string, folder: string): Promise<StoredMessage[]>;
   folders(user: string): Promise<string[]>;
   uidValidity(user: string, folder: string): Promise<string>;
+  /** Gives a folder (made if missing) this UIDVALIDITY: another folder's, say, as a server may. */
+  setUidValidity(user: string, folder: string, value: string): Promise<void>;
   /** Deletes and re-creates the folder (INBOX: expunges it and sets a new UIDVALIDITY). */
   recreateMailbox(user: string, folder: string): Promise<{ before: string; after: string }>;
   /** Changes a user's password; Dovecot re-reads its passwd-file on the next login. */
@@ -136,6 +138,12 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
     async uidValidity(user, folder) {
       const out = await doveadm(['-f', 'json', 'mailbox', 'status', '-u', user, 'uidvalidity', folder]);
       return (JSON.parse(out) as Array<{ uidvalidity: string }>)[0]!.uidvalidity;
+    },
+    async setUidValidity(user, folder, value) {
+      await doveadm(['mailbox', 'create', '-u', user, folder]).catch((err: unknown) => {
+        if (!/Mailbox already exists/.test(String(err))) throw err;
+      });
+      await doveadm(['mailbox', 'update', '-u', user, '--uid-validity', value, folder]);
     },
     async recreateMailbox(user, folder) {
       const before = await handle.uidValidity(user, folder);
