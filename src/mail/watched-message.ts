@@ -8,7 +8,7 @@ export interface WatchedMessage {
   folder: string;
   /**
    * UIDVALIDITY of the folder, qualified by the account and folder it belongs to
-   * (message-place.ts: `imap://user@host:port/INBOX;UIDVALIDITY=1733…`): a UID is one mail only
+   * (message-place.ts: `imap://user@host/INBOX;UIDVALIDITY=1733…`): a UID is one mail only
    * within it. What every record of the mail is keyed by, with `mailbox` and `uid`.
    */
   uidValidity: string;

@@ -32,8 +32,8 @@ describe('the request mailbox pointed at another folder with the same UIDVALIDIT
       { what: 'the new folder\'s mail sent for signing', describe: () => world.daemon!.db.prepare("SELECT uid_validity, uid, outcome, reason FROM messages WHERE mailbox = 'requests'").all() });
     expect(request.subject).toBe('Contract for RITM0010002');
     expect(world.daemon!.db.prepare("SELECT uid_validity AS place, uid FROM messages WHERE mailbox = 'requests' ORDER BY seen_at").all()).toEqual([
-      { place: `imap://sign@127.0.0.1:${world.dovecot.imapPort}/INBOX;UIDVALIDITY=${inbox}`, uid: 1 },
-      { place: `imap://sign@127.0.0.1:${world.dovecot.imapPort}/Signing;UIDVALIDITY=${inbox}`, uid: 1 },
+      { place: `imap://sign@127.0.0.1/INBOX;UIDVALIDITY=${inbox}`, uid: 1 },
+      { place: `imap://sign@127.0.0.1/Signing;UIDVALIDITY=${inbox}`, uid: 1 },
     ]);
   });
 });

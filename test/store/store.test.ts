@@ -84,8 +84,8 @@ describe('repositories', () => {
 
   it('gives rows recorded before mails were keyed by place the place their mailbox watches now, once', () => {
     const db = openMemoryDatabase();
-    const prefix = placePrefix({ user: 'sign', host: 'imap.corp.example', port: 993 }, 'INBOX');
-    expect(prefix).toBe('imap://sign@imap.corp.example:993/INBOX;UIDVALIDITY=');
+    const prefix = placePrefix({ user: 'sign', host: 'imap.corp.example' }, 'INBOX');
+    expect(prefix).toBe('imap://sign@imap.corp.example/INBOX;UIDVALIDITY=');
     recordMessage(db, { mailbox: 'requests', uidValidity: '17', uid: 4, messageId: '<a@x>', outcome: 'request', reason: 'r', folder: 'Processed', requestId: null }, now);
     recordMessage(db, { mailbox: 'returns', uidValidity: '17', uid: 4, messageId: '<b@x>', outcome: 'completion', reason: 'c', folder: 'Processed', requestId: null }, now);
     expect(placeLegacyRows(db, 'requests', prefix)).toBe(1);
