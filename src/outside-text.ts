@@ -27,3 +27,15 @@ export function defuseLinks(text: string): string {
   // Every `://` and `www.`, wherever they stand: `1https://x` and `see_www.x` are links to some clients too.
   return text.replace(/:\/\//g, '[:]//').replace(/(www)\./gi, '$1[.]');
 }
+
+/**
+ * A mail's Message-ID as it may go into a header of a mail signrelay sends (In-Reply-To,
+ * References): one that could break one is left out — a line break, or more than fits one
+ * line of 998 characters beside `In-Reply-To: `.
+ */
+export function threadableId(messageId: string | null | undefined): string | undefined {
+  return messageId && messageId.length <= MAX_THREADED_ID_CHARS && /^[^\s\p{C}]+$/u.test(messageId) ? messageId : undefined;
+}
+
+/** RFC 5322's 998 characters a line, less the longest header name it goes after (`In-Reply-To: `) and a margin. */
+const MAX_THREADED_ID_CHARS = 900;

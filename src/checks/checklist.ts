@@ -2,6 +2,8 @@
 // signrelay log in to the request mailbox?"), answered ✓ or ✗ with the fix. Items run in
 // order; an item can say that later ones make no sense without it (no configuration, no
 // IMAP login → no folder checks). Never changes anything outside signrelay.
+import { escapeForTerminal } from '../terminal-text.ts';
+
 export interface CheckResult {
   ok: boolean;
   /** What was found: "logged in as sign@corp.example", "plan Business, 480 documents left". */
@@ -42,8 +44,14 @@ export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine)
   return lines;
 }
 
+/**
+ * One check as the operator reads it. Its detail may quote a server (an error answer, an
+ * account's plan): every control and invisible character in it is printed escaped, and a line
+ * it breaks onto is indented under its check, so no answer can redraw a line or forge a ✓.
+ */
 export function formatCheckLine(line: CheckLine): string {
-  const head = `${line.ok ? '✓' : '✗'} ${line.title}${line.detail ? `: ${line.detail}` : ''}`;
-  const notes = (line.warnings ?? []).map((w) => `\n    warning: ${w}`).join('');
-  return line.fix ? `${head}${notes}\n    fix: ${line.fix}` : `${head}${notes}`;
+  const shown = (text: string) => text.split('\n').map(escapeForTerminal).join('\n      ');
+  const head = `${line.ok ? '✓' : '✗'} ${line.title}${line.detail ? `: ${shown(line.detail)}` : ''}`;
+  const notes = (line.warnings ?? []).map((w) => `\n    warning: ${shown(w)}`).join('');
+  return line.fix ? `${head}${notes}\n    fix: ${shown(line.fix)}` : `${head}${notes}`;
 }

@@ -8,6 +8,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger, maskSecrets } from '../log.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../checks/checklist.ts';
 import { mailCheckItems } from '../checks/check-mail.ts';
 import { storageCheckItem } from '../checks/check-storage.ts';
@@ -50,7 +51,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;
-  if (parsed.values.json) io.stdout.write(`${mask(JSON.stringify({ ok: failures === 0, checks: lines }, null, 2))}\n`);
+  if (parsed.values.json) io.stdout.write(`${mask(jsonForTerminal({ ok: failures === 0, checks: lines }, 2))}\n`);
   else io.stdout.write(failures === 0 ? '\nall checks passed\n' : `\n${failures} check(s) failed\n`);
   return failures === 0 ? 0 : 1;
 }

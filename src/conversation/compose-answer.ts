@@ -6,7 +6,8 @@
 import type { SendMailOptions } from 'nodemailer';
 import { quotedSubject, replySubject } from '../intake/compose-reply.ts';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
-import { recordLabel, replyCommandsHelp, threadableId } from '../notices/compose-acknowledgement.ts';
+import { recordLabel, replyCommandsHelp } from '../notices/compose-acknowledgement.ts';
+import { threadableId } from '../outside-text.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';

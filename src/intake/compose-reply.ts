@@ -9,7 +9,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
-import { threadableId } from '../notices/compose-acknowledgement.ts';
+import { threadableId } from '../outside-text.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
 
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;

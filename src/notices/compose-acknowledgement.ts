@@ -8,6 +8,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { automaticReplyHeaders, automaticSignature } from './automatic-reply.ts';
+import { threadableId } from '../outside-text.ts';
 import { recordPerson, recordValue } from '../servicenow/record-text.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
@@ -38,16 +39,6 @@ export function referenceLabel(request: Pick<RequestRow, 'providerOrderId'>, doc
   return request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
 }
 
-/**
- * A request mail's Message-ID as it may go into a header: one that could break one is left
- * out — a line break, or more than fits one line of 998 characters beside `In-Reply-To: `.
- */
-export function threadableId(messageId: string | null | undefined): string | undefined {
-  return messageId && messageId.length <= MAX_THREADED_ID_CHARS && /^[^\s\p{C}]+$/u.test(messageId) ? messageId : undefined;
-}
-
-/** RFC 5322's 998 characters a line, less the longest header name it goes after (`In-Reply-To: `) and a margin. */
-const MAX_THREADED_ID_CHARS = 900;
 
 export interface AcknowledgementAddresses {
   from: string;

@@ -8,7 +8,7 @@
 // must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
 import { recordPeople, recordValue } from '../servicenow/record-text.ts';
-import { threadableId } from './compose-acknowledgement.ts';
+import { threadableId } from '../outside-text.ts';
 import type { RequestRow } from '../store/requests.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';

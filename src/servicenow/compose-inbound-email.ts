@@ -6,6 +6,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
+import { threadableId } from '../outside-text.ts';
 
 export interface InboundEmailInput {
   requestId: string;
@@ -41,8 +42,9 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
     to: servicenow.inbound_address,
     subject,
     messageId: `<delivery.${input.requestId}@${domain}>`,
-    inReplyTo: input.requestMessageId ?? undefined,
-    references: input.requestMessageId ? [input.requestMessageId] : undefined,
+    // The request mail's Message-ID is outside text: one that could break a header line is left out.
+    inReplyTo: threadableId(input.requestMessageId),
+    references: threadableId(input.requestMessageId) ? [input.requestMessageId!] : undefined,
     headers: { 'X-Signrelay': 'delivery' },
     // The watermark goes last: the instance uses the last one it finds.
     text: `${input.note}\n${input.watermark ? `\n${input.watermark}\n` : ''}`,
