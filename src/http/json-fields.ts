@@ -1,6 +1,7 @@
 // Reading a service's error body without trusting it: the JSON object, if the text is one,
 // and a field as trimmed non-empty text, if it is one. Pure; shared by the error
 // classifiers of both services.
+import { quoteOutside } from '../outside-text.ts';
 
 export function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -13,4 +14,17 @@ export function jsonObject(text: string): Record<string, unknown> | undefined {
 
 export function textField(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The longest a service's error word is quoted (a code, a message, a violation). */
+const MAX_ERROR_TEXT_CHARS = 500;
+
+/**
+ * A field of an error answer as it is quoted in signrelay's own error — on one line and
+ * bounded: it goes into a job's last error, a request's reason, an alert and the log, and a
+ * service (or whatever answers at its address) chooses how long it is.
+ */
+export function errorText(value: unknown): string | undefined {
+  const text = textField(value);
+  return text === undefined ? undefined : quoteOutside(text, MAX_ERROR_TEXT_CHARS);
 }

@@ -7,7 +7,7 @@ import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
-import { jsonObject, textField } from '../http/json-fields.ts';
+import { errorText, jsonObject } from '../http/json-fields.ts';
 
 export interface HttpFailure {
   status: number;
@@ -40,9 +40,9 @@ export function serviceNowMessage(bodyText: string): { message?: string; detail?
   if (!record) return {};
   if (record.error !== null && typeof record.error === 'object') {
     const e = record.error as Record<string, unknown>;
-    return { message: textField(e.message), detail: textField(e.detail) };
+    return { message: errorText(e.message), detail: errorText(e.detail) };
   }
-  return { message: textField(record.error), detail: textField(record.error_description) };
+  return { message: errorText(record.error), detail: errorText(record.error_description) };
 }
 
 

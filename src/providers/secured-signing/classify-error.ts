@@ -7,7 +7,7 @@ import { failuresOf, redirectRefused, type ServiceNames } from '../../http/netwo
 import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
-import { jsonObject, textField } from '../../http/json-fields.ts';
+import { errorText, jsonObject } from '../../http/json-fields.ts';
 
 export interface HttpFailure {
   status: number;
@@ -31,9 +31,9 @@ export function serverMessage(bodyText: string): { errorCode?: string; message?:
   const status = record.ResponseStatus ?? record.responseStatus;
   if (status !== null && typeof status === 'object') {
     const s = status as Record<string, unknown>;
-    return { errorCode: textField(s.ErrorCode ?? s.errorCode), message: textField(s.Message ?? s.message) };
+    return { errorCode: errorText(s.ErrorCode ?? s.errorCode), message: errorText(s.Message ?? s.message) };
   }
-  return { errorCode: textField(record.error), message: textField(record.error_description ?? record.message) };
+  return { errorCode: errorText(record.error), message: errorText(record.error_description ?? record.message) };
 }
 
 

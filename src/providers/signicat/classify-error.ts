@@ -4,7 +4,7 @@
 // `title`) and validation failures as `violations[{propertyPath, message}]` (SIGNICAT.md);
 // both are quoted, masked against the known secrets.
 import { SignrelayError } from '../../errors.ts';
-import { jsonObject, textField } from '../../http/json-fields.ts';
+import { errorText, jsonObject } from '../../http/json-fields.ts';
 import { maskSecrets } from '../../http/mask-secrets.ts';
 import { failuresOf, redirectRefused, type ServiceNames } from '../../http/network-failure.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
@@ -30,10 +30,10 @@ export function problemWords(bodyText: string): string {
   const violations = Array.isArray(body.violations) ? body.violations : [];
   const listed = violations.slice(0, MAX_VIOLATIONS_SHOWN).map((v) => {
     const record = v !== null && typeof v === 'object' ? v as Record<string, unknown> : {};
-    return `${textField(record.propertyPath) ?? '?'}: ${textField(record.message) ?? 'invalid'}`;
+    return `${errorText(record.propertyPath) ?? '?'}: ${errorText(record.message) ?? 'invalid'}`;
   });
   const more = violations.length > MAX_VIOLATIONS_SHOWN ? `; and ${violations.length - MAX_VIOLATIONS_SHOWN} more` : '';
-  const detail = textField(body.detail) ?? textField(body.title) ?? textField(body.error_description) ?? textField(body.error);
+  const detail = errorText(body.detail) ?? errorText(body.title) ?? errorText(body.error_description) ?? errorText(body.error);
   return [detail, listed.length ? `${listed.join('; ')}${more}` : undefined].filter(Boolean).join(': ');
 }
 
