@@ -1,7 +1,7 @@
 // Reading a service's error body without trusting it: the JSON object, if the text is one,
 // and a field as trimmed non-empty text, if it is one. Pure; shared by the error
 // classifiers of both services.
-import { quoteOutside } from '../outside-text.ts';
+import { cut } from '../outside-text.ts';
 
 export function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -20,11 +20,12 @@ export function textField(value: unknown): string | undefined {
 const MAX_ERROR_TEXT_CHARS = 500;
 
 /**
- * A field of an error answer as it is quoted in signrelay's own error — on one line and
- * bounded: it goes into a job's last error, a request's reason, an alert and the log, and a
- * service (or whatever answers at its address) chooses how long it is.
+ * A field of an error answer as it is quoted in signrelay's own error — bounded: it goes into
+ * a job's last error, a request's reason, an alert and the log, and a service (or whatever
+ * answers at its address) chooses how long it is. Its characters stay as they came: where it
+ * is shown, the terminal, the log and a record's note each make them harmless their own way.
  */
 export function errorText(value: unknown): string | undefined {
   const text = textField(value);
-  return text === undefined ? undefined : quoteOutside(text, MAX_ERROR_TEXT_CHARS);
+  return text === undefined ? undefined : cut(text, MAX_ERROR_TEXT_CHARS);
 }
