@@ -19,7 +19,7 @@ import { lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
-import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
+import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, waitWhileSettling, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
@@ -100,13 +100,7 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
       })();
       return;
     }
-    const settledAt = began.getTime() + deps.config.servicenow.upload_settle_seconds * 1000;
-    const waitMs = settledAt - deps.now().getTime();
-    if (waitMs > 0) {
-      throw new SignrelayError('transient', 'servicenow_upload_settling',
-        `the upload of ${recordValue(file.fileName)} to ${record.table} ${record.sysId} got no answer and is not on the record yet; the instance may still be carrying it out, so the record is looked at again in ${Math.ceil(waitMs / 1000)} s (servicenow.upload_settle_seconds) before it is uploaded again`,
-        { retryAfterSeconds: Math.ceil(waitMs / 1000) });
-    }
+    waitWhileSettling(deps, request.id, file.effect, `the upload of ${recordValue(file.fileName)} to ${record.table} ${record.sysId}`);
   }
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
