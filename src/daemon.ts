@@ -79,12 +79,13 @@ export interface DaemonOptions {
 
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
-  const db = openDatabase(config.storage.data_dir, { busyTimeoutMs: options.busyTimeoutMs });
-  let lock: DataDirLock;
+  // The lock first: a daemon refused it (another one runs) must not migrate that one's database.
+  const lock: DataDirLock = lockDataDir(config.storage.data_dir);
+  let db: Db;
   try {
-    lock = lockDataDir(config.storage.data_dir);
+    db = openDatabase(config.storage.data_dir, { busyTimeoutMs: options.busyTimeoutMs });
   } catch (err) {
-    db.close();
+    lock.release();
     throw err;
   }
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
-import { keepOwner } from './open-database.ts';
+import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
 
 export interface DataDirLock {
   release(): void;
@@ -20,21 +20,34 @@ export interface DataDirLock {
 /** The locks this process holds: a lock's connection must outlive whoever dropped its handle (a collected connection is closed, and its lock with it). */
 const held = new Set<Database.Database>();
 
+/**
+ * Taken before the database is opened, so a daemon refused here (another one runs) has not
+ * migrated the running one's database first.
+ */
 export function lockDataDir(dataDir: string): DataDirLock {
+  ensureDataDir(dataDir);
   const lockFile = join(dataDir, 'signrelay.lock');
   const pidFile = join(dataDir, 'signrelay.pid');
-  const lock = new Database(lockFile, { timeout: 0 });
+  let lock: Database.Database | undefined;
   try {
-    chmodSync(lockFile, 0o600);
+    lock = new Database(lockFile, { timeout: 0 });
     lock.pragma('journal_mode = MEMORY'); // it holds no data: no -journal file beside it
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
   } catch (err) {
-    lock.close();
-    if (!/SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code))) throw err;
-    const holder = lockHolder(dataDir);
-    throw new SignrelayError('config', 'data_dir_in_use',
-      `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
+    lock?.close();
+    if (/SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code))) {
+      const holder = lockHolder(dataDir);
+      throw new SignrelayError('config', 'data_dir_in_use',
+        `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
+    }
+    // Not the service's user, a lock file another user owns, a full or read-only disk.
+    throw new SignrelayError('config', 'data_dir_unwritable', `cannot take the lock ${lockFile}: ${dataDirProblem(dataDir, err)}`, { cause: err });
+  }
+  try {
+    chmodSync(lockFile, 0o600); // no other user's process may open it
+  } catch {
+    // Another user's file we may write to: its owner set its mode.
   }
   // A signrelay from before this lock (up to 2026-12-05) holds only the pid file: one still
   // running after an upgrade must not get a second daemon beside it.

@@ -11,13 +11,18 @@ export type Db = Database.Database;
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 const BUSY_TIMEOUT_MS = 5_000;
 
-export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number | undefined } = {}): Db {
+/** The data directory, made if missing and private (0700); what keeps it from being used, said with its fix. */
+export function ensureDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   } catch (err) {
     throw new SignrelayError('config', 'data_dir_unwritable', dataDirProblem(dataDir, err), { cause: err });
   }
+}
+
+export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number | undefined } = {}): Db {
+  ensureDataDir(dataDir);
   const file = join(dataDir, 'signrelay.db');
   try {
     const db = new Database(file);

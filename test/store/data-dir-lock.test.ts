@@ -2,7 +2,7 @@
 // process holds it (named by its pid), free the moment that process ends however it ends,
 // never held by two processes that start together after a crash left a pid file behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,15 @@ describe('the data directory lock', () => {
       await new Promise((r) => older.once('exit', r));
     }
     lockDataDir(dir).release(); // and taken once it ended
+  });
+
+  it('that cannot be taken says why, with the fix, not a stack trace; a data dir not made yet is made', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    mkdirSync(join(dir, 'signrelay.lock')); // not a file
+    expect(() => lockDataDir(dir)).toThrow(expect.objectContaining({ kind: 'config', code: 'data_dir_unwritable', message: expect.stringMatching(/^cannot take the lock .*signrelay\.lock: storage\.data_dir .* cannot be created or used \(SQLITE_CANTOPEN\)/) }));
+    const fresh = join(dir, 'not', 'made', 'yet');
+    lockDataDir(fresh).release();
+    expect(existsSync(join(fresh, 'signrelay.lock'))).toBe(true);
   });
 
   it('is not blocked by a pid file naming a live process that is not signrelay (a pid reused after a reboot)', async () => {
