@@ -10,12 +10,12 @@ import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { MAX_RECORD_REASON_CHARS, recordValue } from '../servicenow/record-text.ts';
-import { SignrelayError } from '../errors.ts';
+import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
 import { lostSendWait } from '../providers/lost-send-wait.ts';
-import type { DocumentPhase, SigningProvider } from '../providers/provider.ts';
+import { isRefusal, type DocumentPhase, type SigningProvider } from '../providers/provider.ts';
 import { readStatuses } from '../notices/queue-signer-progress.ts';
 import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
@@ -28,8 +28,6 @@ import { enqueueJob } from '../store/jobs.ts';
 /** `ended`: the signers had finished at the provider (signed, declined …) before the cancel could withdraw anything. */
 export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
 
-/** A document's phases that end the whole request's signing, as the complete job reads them: one refused (declined, rejected, expired), or every one completed. */
-const REFUSED_PHASES: ReadonlySet<DocumentPhase> = new Set(['declined', 'expired', 'rejected']);
 
 export interface CancelDeps {
   db: Db;
@@ -83,8 +81,18 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
    */
   async function endedAtProvider(request: RequestRow): Promise<DocumentPhase | undefined> {
     if (request.state !== 'sent') return undefined;
-    const statuses = await readStatuses(deps.db, deps.provider, request);
-    const refused = statuses.find((status) => REFUSED_PHASES.has(status.phase));
+    let statuses;
+    try {
+      statuses = await readStatuses(deps.db, deps.provider, request);
+    } catch (err) {
+      // Not now (an outage, credentials): asked again with the job. Never (the provider no
+      // longer knows a document): nothing there can be signed — the cancel goes on.
+      if (!isSignrelayError(err) || err.kind !== 'permanent') throw err;
+      deps.logger.warn('the provider could not say whether the signing ended; cancelling', { requestId: request.id, error: describeError(err) });
+      return undefined;
+    }
+    // As the complete job reads them: one document refused, or every one signed.
+    const refused = statuses.find((status) => isRefusal(status.phase));
     if (refused) return refused.phase;
     // One document of several signed, another still open: still cancelled (the open one withdrawn).
     return statuses.length > 0 && statuses.every((status) => status.phase === 'completed') ? 'completed' : undefined;

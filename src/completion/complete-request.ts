@@ -15,7 +15,7 @@ import { SignrelayError } from '../errors.ts';
 import { pdfChunks } from '../pdf/is-pdf.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
-import type { SigningProvider, DocumentStatus } from '../providers/provider.ts';
+import { isRefusal, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
@@ -53,7 +53,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const statuses: DocumentStatus[] = [];
     for (const doc of documents) statuses.push(await deps.provider.status(sentDocumentOf(request, doc)));
 
-    const refused = statuses.find((s) => s.phase === 'declined' || s.phase === 'rejected' || s.phase === 'expired');
+    const refused = statuses.find((s) => isRefusal(s.phase));
     if (refused) {
       const to = refused.phase === 'expired' ? 'expired' : 'declined';
       const detail = refusalDetail(refused);

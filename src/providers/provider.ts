@@ -116,6 +116,13 @@ export type DocumentPhase =
   | 'withdrawn' // deleted or cancelled at the provider
   | 'unknown';
 
+/** The phases that end a document's signing unsigned: one such document ends its whole request (declined, expired). */
+export type RefusalPhase = Extract<DocumentPhase, 'declined' | 'expired' | 'rejected'>;
+
+export function isRefusal(phase: DocumentPhase): phase is RefusalPhase {
+  return phase === 'declined' || phase === 'expired' || phase === 'rejected';
+}
+
 export interface DocumentStatus {
   reference: string;
   phase: DocumentPhase;

@@ -2,18 +2,14 @@
 // documents. Pure. The completion mail is only a trigger: a document Complete at the
 // provider with no mail after the grace period is completed anyway, and a refusal
 // (declined, expired, rejected) goes to the same `complete` job so one code path decides.
-import type { DocumentPhase, DocumentStatus } from '../providers/provider.ts';
-
-export type RefusalPhase = Extract<DocumentPhase, 'declined' | 'expired' | 'rejected'>;
+import { isRefusal, type DocumentStatus, type RefusalPhase } from '../providers/provider.ts';
 
 export type ReconcileDecision =
   | { action: 'complete'; why: 'completed' | 'withdrawn' | RefusalPhase; reference: string; raw: string }
   | { action: 'wait'; why: 'in-progress' | 'grace'; reference?: string; raw?: string };
 
-const REFUSALS: readonly DocumentPhase[] = ['declined', 'expired', 'rejected'];
-
 export function decideReconcile(statuses: readonly DocumentStatus[], sentAt: Date, graceMs: number, now: Date): ReconcileDecision {
-  const refused = statuses.find((s) => REFUSALS.includes(s.phase));
+  const refused = statuses.find((s) => isRefusal(s.phase));
   if (refused) return { action: 'complete', why: refused.phase as RefusalPhase, reference: refused.reference, raw: refused.raw };
   // Deleted at the provider: the complete job fails it with an alert, rather than waiting for ever.
   const withdrawn = statuses.find((s) => s.phase === 'withdrawn');

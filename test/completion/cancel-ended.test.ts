@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createCancelHandler } from '../../src/completion/cancel-request.ts';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
 import { loadConfigFile } from '../../src/config/load-config.ts';
+import { SignrelayError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DocumentPhase, SentDocument, SigningProvider } from '../../src/providers/provider.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
@@ -17,7 +18,7 @@ import { getRequest, insertRequest, setDocumentReference, transition } from '../
 const NOW = new Date('2026-11-03T10:00:00Z');
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 
-async function cancelWith(phases: DocumentPhase[]) {
+async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError) {
   const db = openMemoryDatabase();
   const id = insertRequest(db, {
     token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
@@ -30,6 +31,7 @@ async function cancelWith(phases: DocumentPhase[]) {
   const provider = {
     ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
     status: async (document: SentDocument) => {
+      if (statusError) throw statusError;
       const phase = phases[Number(document.reference.slice(4)) - 1]!;
       return { reference: document.reference, phase, raw: phase, sent: true, signers: [] };
     },
@@ -61,5 +63,10 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     ['one document of two signed, the other open', ['completed', 'in-progress']],
   ])('%s: cancelled and withdrawn', async (_name, phases) => {
     expect(await cancelWith(phases)).toMatchObject({ state: 'cancelled', completeQueued: false, noted: false, withdrawn: phases.map((_, i) => `doc-${i + 1}`) });
+  });
+
+  it('a provider that no longer knows the document (a permanent answer): cancelled; one that cannot answer now: asked again with the job', async () => {
+    expect(await cancelWith(['in-progress'], new SignrelayError('permanent', 'provider_not_found', 'no such document'))).toMatchObject({ state: 'cancelled', completeQueued: false });
+    await expect(cancelWith(['in-progress'], new SignrelayError('transient', 'provider_unavailable', 'HTTP 503'))).rejects.toMatchObject({ code: 'provider_unavailable' });
   });
 });
