@@ -156,7 +156,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     },
   });
   // Records from before mails were keyed by their account and folder take the ones watched now.
-  for (const [name, account, folder] of [[REQUESTS_MAILBOX, mailbox, mailbox.folder], [RETURNS_MAILBOX, returnAccountOf(config), config.mailboxes.returns.folder]] as const) {
+  const returnAccount = returnAccountOf(config);
+  for (const [name, account, folder] of [[REQUESTS_MAILBOX, mailbox, mailbox.folder], [RETURNS_MAILBOX, returnAccount, config.mailboxes.returns.folder]] as const) {
     const placed = placeLegacyRows(db, name, placePrefix(account, folder));
     if (placed > 0) logger.info('mail records keyed by their account and folder', { mailbox: name, rows: placed });
   }
@@ -191,7 +192,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const completion = createCompletionMailHandler({ db, blobs, config, logger: logger.child({ component: 'completion' }), jobsQueued });
   const returnWatcher = startImapWatcher({
     name: RETURNS_MAILBOX,
-    account: returnAccountOf(config),
+    account: returnAccount,
     loginSettings: returnLoginSettings(config),
     tokenSource: mailTokens.returns,
     folder: returns.folder,

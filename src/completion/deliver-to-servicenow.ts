@@ -15,7 +15,7 @@ import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordName, recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore } from '../store/blobs.ts';
-import { lastEffectAt, lastEffectPhase, listEvents } from '../store/events.ts';
+import { lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
@@ -90,8 +90,7 @@ interface FileForRecord {
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
   // Only an upload whose outcome is unknown (its intent the last word) is looked for; one the
   // instance refused outright (429, 503: recorded as failed) applied nothing.
-  const began = lastEffectPhase(deps.db, request.id, file.effect) === 'intent' ? lastEffectAt(deps.db, request.id, file.effect, 'intent') : undefined;
-  if (began) {
+  if (lastEffectPhase(deps.db, request.id, file.effect) === 'intent') {
     const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
     if (existing) {
       deps.db.transaction(() => {

@@ -190,11 +190,14 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const kind = command.command === 'remind' ? 'reminder' : command.command === 'extend' ? 'extend' : undefined;
       const effects = kind ? documentEffects(request, kind, command) : [];
       const done = effects.filter((e) => e.phase === 'done').length;
+      // A call whose answer was lost may have been carried out: said so, not counted as not done.
+      const unknown = effects.filter((e) => e.phase === 'intent').length;
       const name = deps.provider.displayName;
       const why = `signrelay could not ask ${name} (${recordValue(reason)})`;
-      const said = done === 0 ? `${why}, so nothing was done: try again later.`
-        : kind === 'reminder' ? `${name} reminded the signers of ${done} of the request's ${effects.length} documents; for the others ${why}: try again later.`
-          : `${name} moved the due date to ${command.argument} for ${done} of the request's ${effects.length} documents; for the others ${why}, so signrelay keeps ${request.dueDate} as the request's due date: try again later.`;
+      const maybe = unknown === 0 ? '' : ` For ${unknown} of them it is not known whether ${name} did it (its answer was lost); it is not asked again.`;
+      const said = done === 0 && unknown === 0 ? `${why}, so nothing was done: try again later.`
+        : kind === 'reminder' ? `${name} reminded the signers of ${done} of the request's ${effects.length} documents; for the others ${why}.${maybe} Try again later.`
+          : `${name} moved the due date to ${command.argument} for ${done} of the request's ${effects.length} documents; for the others ${why}.${maybe} signrelay keeps ${request.dueDate} as the request's due date: try again later.`;
       finish(command, request, payload, said);
       deps.logger.warn('reply command given up', { requestId: request.id, command: command.command, reason });
     },

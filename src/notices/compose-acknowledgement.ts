@@ -39,7 +39,6 @@ export function referenceLabel(request: Pick<RequestRow, 'providerOrderId'>, doc
   return request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
 }
 
-
 export interface AcknowledgementAddresses {
   from: string;
   /** The acknowledgement's reply address (sign+SECRET@…). */

@@ -131,8 +131,19 @@ describe('extend by reply (the command job)', () => {
     await expect(run()).rejects.toMatchObject({ code: 'provider_refused' });
     giveUp('Secured Signing refused the extension');
     expect(calls.map((c) => c.reference)).toEqual(['gBeueUBEgsG5wnzI']);
-    expect(answers()).toEqual([expect.stringContaining('Secured Signing moved the due date to 2026-12-01 for 1 of the request\'s 2 documents; for the others signrelay could not ask Secured Signing (Secured Signing refused the extension), so signrelay keeps 2026-11-17 as the request\'s due date')]);
+    expect(answers()).toEqual([expect.stringContaining('Secured Signing moved the due date to 2026-12-01 for 1 of the request\'s 2 documents; for the others signrelay could not ask Secured Signing (Secured Signing refused the extension). signrelay keeps 2026-11-17 as the request\'s due date')]);
     expect(getRequest(db, id)!.dueDate).toBe('2026-11-17');
+  });
+
+  it('given up with one document\'s outcome unknown: the answer says it is not known, not that nothing was done', async () => {
+    const { db, id, failures, command, answers } = setUp('in-progress', 2);
+    const { run, giveUp, reply } = command('2026-12-01');
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: `reply-extend-${reply}-2`, phase: 'intent', reference: 'second-document-2' } }, NOW);
+    failures.push(new SignrelayError('permanent', 'provider_refused', 'Secured Signing refused the extension'));
+    await expect(run()).rejects.toMatchObject({ code: 'provider_refused' });
+    giveUp('Secured Signing refused the extension');
+    expect(answers()).toEqual([expect.stringContaining('for 0 of the request\'s 2 documents; for the others signrelay could not ask Secured Signing (Secured Signing refused the extension). For 1 of them it is not known whether Secured Signing did it (its answer was lost); it is not asked again.')]);
+    expect(answers()[0]).not.toContain('nothing was done');
   });
 
   it('changes nothing for a document no longer out for signing, or a due date already as late', async () => {
