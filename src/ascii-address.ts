@@ -32,3 +32,13 @@ function validIdnaLabels(domain: string): boolean {
     return unicode !== '' && !unicode.toLowerCase().startsWith('xn--') && domainToASCII(unicode) === label.toLowerCase();
   });
 }
+
+/**
+ * The address of a From setting: "signrelay <sign@corp.example>", sign@corp.example, or the
+ * old comment form sign@corp.example (signrelay). One reading for the configuration's check
+ * and intake's own-address guard, which must agree: a comment left on the address made
+ * signrelay's own mail look like a stranger's.
+ */
+export function addressOfFrom(from: string): string {
+  return (/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '')).trim();
+}

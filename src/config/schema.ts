@@ -2,7 +2,7 @@
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
 import { availableParallelism } from 'node:os';
-import { asciiAddress } from '../ascii-address.ts';
+import { addressOfFrom, asciiAddress } from '../ascii-address.ts';
 import { z } from 'zod';
 import { AUTH_METHODS } from './auth-methods.ts';
 import { parseSigner } from '../signer.ts';
@@ -241,7 +241,7 @@ const smtp = z.strictObject({
   auth: mailAuth.default({ type: 'password' }),
   /** From address of replies; must not be the request address's own route. */
   // "signrelay <sign@corp.example>", sign@corp.example, or the old comment form sign@corp.example (signrelay).
-  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => asciiAddress(/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '').trim()) !== null, {
+  from: nonEmpty('a From address like "signrelay <sign@corp.example>"').refine((from) => asciiAddress(addressOfFrom(from)) !== null, {
     error: 'expected a From address like "signrelay <sign@corp.example>" or sign@corp.example: without one every mail signrelay sends would go out with no From',
   }),
 }).superRefine((s, ctx) => {

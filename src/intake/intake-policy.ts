@@ -1,12 +1,13 @@
 // The slice of the configuration the request parser needs, and the addresses signrelay
 // itself sends from (mail from those is never treated as a request).
+import { addressOfFrom } from '../ascii-address.ts';
 import type { Config } from '../config/schema.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import type { IntakePolicy } from './types.ts';
 
 export function intakePolicyFrom(config: Config): IntakePolicy {
-  const fromAddress = /<([^>]+)>/.exec(config.smtp.from)?.[1] ?? config.smtp.from;
+  const fromAddress = addressOfFrom(config.smtp.from);
   const instanceSenders = config.servicenow.senders ?? (config.servicenow.inbound_address ? [config.servicenow.inbound_address] : []);
   return {
     requestAddress: config.mailboxes.requests.address,

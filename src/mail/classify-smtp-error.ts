@@ -64,8 +64,10 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
   const server = `${context.host}:${context.port}`;
   const tlsCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
 
-  if (code === 'EAUTH' && responseCode !== undefined && responseCode >= 500 && responseCode <= 504) {
-    // 500–504: the server does not know AUTH here (a relay or MX port, not the submission port).
+  if (code === 'EAUTH' && responseCode !== undefined && responseCode >= 500 && responseCode <= 503) {
+    // 500–503: the server does not know AUTH here (a relay or MX port, not the submission port).
+    // 504 is not that: Exchange Online answers "504 5.7.4 Unrecognized authentication type"
+    // when SMTP AUTH is switched off for the tenant or the mailbox — a refused login, below.
     return new SignrelayError('config', 'smtp_no_login',
       `The SMTP server ${server} offers no login on port ${context.port} (${detail}), though smtp.user is set: use the mail service's submission port ` +
       '(587, or 465 with smtp.tls: true), or remove smtp.user if this server relays without a login.', { cause: err });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { SignrelayError } from '../../src/errors.ts';
+import { addressOfFrom } from '../../src/ascii-address.ts';
 
 const EXAMPLE = readFileSync('config/signrelay.example.yaml', 'utf8');
 const ENV = {
@@ -62,6 +63,10 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(text)).toContain('smtp.from: expected a From address like "signrelay <sign@corp.example>" or sign@corp.example');
     for (const from of ['sign@corp.example', '"sign@corp.example (signrelay)"', '"\\"Sign, Relay\\" <sign@corp.example>"']) {
       expect(load(EXAMPLE.replace(/^ {2}from: .*$/m, `  from: ${from}`))).toBeNull();
+    }
+    // Each form read the same way where intake tells signrelay's own mail from a stranger's.
+    for (const from of ['sign@corp.example', 'sign@corp.example (signrelay)', '"Sign, Relay" <sign@corp.example>']) {
+      expect(addressOfFrom(from)).toBe('sign@corp.example');
     }
   });
 

@@ -69,6 +69,8 @@ describe('classifySmtpError', () => {
     ['all recipients refused (550)', err({ code: 'EENVELOPE', responseCode: 550, response: '550 No such user' }), 'permanent', 'smtp_rejected', '550 No such user'],
     ['recipient deferred (451)', err({ code: 'EENVELOPE', responseCode: 451, response: '451 Try later' }), 'transient', 'smtp_deferred', '451'],
     ['login refused (535)', err({ code: 'EAUTH', responseCode: 535, response: '535 Authentication credentials invalid' }), 'auth', 'smtp_auth_failed', 'smtp.password'],
+    // Exchange Online with SMTP AUTH switched off for the mailbox: a refused login, not a port without one.
+    ['login method refused (504 5.7.4)', err({ code: 'EAUTH', responseCode: 504, response: '504 5.7.4 Unrecognized authentication type' }), 'auth', 'smtp_auth_failed', 'smtp.password'],
     ['server down', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'ECONNREFUSED'],
     ['server down: the settings to check', err({ code: 'ESOCKET', command: 'CONN' }, 'connect ECONNREFUSED 127.0.0.1:1'), 'transient', 'smtp_unavailable', 'smtp.host and smtp.port'],
     ['timeout', err({ code: 'ETIMEDOUT' }, 'Greeting never received'), 'transient', 'smtp_unavailable', 'Greeting'],
