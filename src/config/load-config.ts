@@ -74,9 +74,16 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
     if (issue.code === 'invalid_key') {
       return `${path}: ${issue.issues.map((i) => i.message).join('; ')}`;
     }
-    return `${path}: ${plainWords(issue, valueAt(input, issue.path))}`;
+    // A secret's value is never repeated (a numeric password fails as "expected a text"): the
+    // configuration did not load, so no mask knows it yet.
+    return `${path}: ${plainWords(issue, SECRET_KEY.test(String(issue.path.at(-1) ?? '')) ? SECRET_VALUE : valueAt(input, issue.path))}`;
   });
 }
+
+/** Settings whose value is a secret, by their key (secret-settings.ts lists them; these are their names). */
+const SECRET_KEY = /password|secret|token|api_key/i;
+/** Stands for a secret's value in a message. */
+const SECRET_VALUE = Symbol('secret');
 
 /**
  * zod's own wording where a setting has none of ours ("Invalid input: expected boolean,
@@ -85,7 +92,7 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
 function plainWords(issue: z.core.$ZodIssue, value: unknown): string {
   const own = !/^(Invalid input|Invalid option|Too small|Too big|Invalid URL|Invalid string)/.test(issue.message);
   if (own) return issue.message;
-  const got = value === null ? 'nothing (an empty value)' : typeof value === 'string' ? `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"` : JSON.stringify(value) ?? String(value);
+  const got = value === SECRET_VALUE ? 'a value of another kind (not repeated: it is a secret)' : value === null ? 'nothing (an empty value)' : typeof value === 'string' ? `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"` : JSON.stringify(value) ?? String(value);
   const kinds: Record<string, string> = { boolean: 'true or false', string: 'a text', number: 'a number', object: 'a mapping of settings (key: value lines)', array: 'a list ([a, b])' };
   switch (issue.code) {
     case 'invalid_type':

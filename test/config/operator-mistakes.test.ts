@@ -70,6 +70,13 @@ describe('settings refused at load, with what was meant', () => {
     }
   });
 
+  it('a secret of the wrong kind is named, its value never repeated (nothing masks it before the configuration loads)', () => {
+    const problem = load(EXAMPLE.replace('password: ${SIGNRELAY_SMTP_PASSWORD}', 'password: 73914682'));
+    expect(problem).toContain('smtp.password: expected a text, got a value of another kind (not repeated: it is a secret)');
+    expect(problem).not.toContain('73914682');
+    expect(load(EXAMPLE.replace('  tls: false ', '  tls: 42 '))).toContain('smtp.tls: expected true or false, got 42'); // what is no secret is still shown
+  });
+
   it('an SMTP user without a password', () => {
     const text = EXAMPLE.replace(/^smtp:\n((?: {2}.*\n)+)/m, (block) => block.replace(/^ {2}password: .*\n/m, ''));
     expect(text).not.toBe(EXAMPLE);
