@@ -49,7 +49,12 @@ function popplerMissingError(what: string): SignrelayError {
 export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, signal?: AbortSignal): Promise<string> {
   const { file, args } = popplerCommand();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: POPPLER_WALL_MS, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+    let outlasted = false;
+    const backstop = setTimeout(() => {
+      outlasted = true;
+      child.kill('SIGKILL');
+    }, POPPLER_WALL_MS);
     const chunks: Buffer[] = [];
     let size = 0;
     let tooMuch = false;
@@ -68,13 +73,18 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, s
     // A reader that dies before taking all of its input closes the pipe: its exit says why.
     child.stdin.on('error', () => {});
     child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(backstop);
       if (err.name === 'AbortError') return reject(err);
       reject(err.code === 'ENOENT' ? popplerMissingError('prlimit (util-linux)') : err);
     });
     child.once('close', (code, killedBy) => {
+      clearTimeout(backstop);
       if (signal?.aborted) return reject(new Error('the second reader was stopped: its answer is no longer wanted'));
       if (tooMuch) return reject(tooComplexPdfError(fileName, `its text runs to more than ${POPPLER_MAX_TEXT_BYTES / (1024 * 1024)} MB`));
-      if (killedBy === 'SIGXCPU' || killedBy === 'SIGKILL') return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
+      // The kernel ends it at its CPU limit with SIGXCPU; a SIGKILL not ours (the machine out of
+      // memory) says nothing about the file: the mail is tried again, not refused.
+      if (killedBy === 'SIGXCPU' || outlasted) return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
+      if (killedBy === 'SIGKILL') return reject(new SignrelayError('transient', 'pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside (the machine out of memory?): the mail is tried again'));
       if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
       // prlimit says it could not run the command (127: not found, 126: not executable).
       if (code === 127 || code === 126) return reject(popplerMissingError('pdftotext (poppler-utils)'));

@@ -1,0 +1,33 @@
+// Why pdftotext ended decides what becomes of the mail: its CPU limit (SIGXCPU, the kernel's
+// answer to a file built to keep it busy) refuses the PDF; a SIGKILL that is not signrelay's
+// own (the machine out of memory) says nothing about the file — the mail is tried again, a
+// valid PDF is never refused for it. A stand-in pdftotext ends itself each way.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readWithPoppler } from '../../src/pdf/poppler-text.ts';
+
+const PATH = process.env.PATH;
+afterEach(() => {
+  process.env.PATH = PATH;
+});
+
+function pdftotextThatDiesBy(signal: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'signrelay-fake-pdftotext-'));
+  writeFileSync(join(dir, 'pdftotext'), `#!/bin/sh\ncat >/dev/null\nkill -${signal} $$\n`);
+  chmodSync(join(dir, 'pdftotext'), 0o755);
+  process.env.PATH = `${dir}:${PATH}`;
+}
+
+describe('pdftotext ended by a signal', () => {
+  it('at its CPU limit: the PDF is refused as too complex', async () => {
+    pdftotextThatDiesBy('XCPU');
+    await expect(readWithPoppler(new Uint8Array(10), 'contract.pdf')).rejects.toMatchObject({ kind: 'input', message: expect.stringContaining('reading it takes more than 20 s') });
+  });
+
+  it('killed from outside: the mail is tried again, the PDF not refused', async () => {
+    pdftotextThatDiesBy('KILL');
+    await expect(readWithPoppler(new Uint8Array(10), 'contract.pdf')).rejects.toMatchObject({ kind: 'transient', code: 'pdftotext_killed' });
+  });
+});
