@@ -39,3 +39,12 @@ export function threadableId(messageId: string | null | undefined): string | und
 
 /** RFC 5322's 998 characters a line, less the longest header name it goes after (`In-Reply-To: `) and a margin. */
 const MAX_THREADED_ID_CHARS = 900;
+
+/**
+ * A reply's threading to the mail it answers: its In-Reply-To, and References — what the mail
+ * carried, then its own id, each once, the last ten — only ids that fit a header line (threadableId).
+ */
+export function threadTo(messageId: string | null | undefined, references: readonly string[]): { inReplyTo: string | undefined; references: string[] } {
+  const inReplyTo = threadableId(messageId);
+  return { inReplyTo, references: [...new Set([...references.filter((r) => threadableId(r) !== undefined), ...(inReplyTo ? [inReplyTo] : [])])].slice(-10) };
+}

@@ -7,7 +7,7 @@ import type { SendMailOptions } from 'nodemailer';
 import { quotedSubject, replySubject } from '../intake/compose-reply.ts';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
 import { recordLabel, replyCommandsHelp } from '../notices/compose-acknowledgement.ts';
-import { threadableId } from '../outside-text.ts';
+import { threadTo } from '../outside-text.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';
@@ -27,8 +27,7 @@ export interface AnswerAddresses {
 }
 
 export function composeAnswer(reply: AnsweredReply, said: string, request: RequestRow, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, options: AnswerAddresses & { withHelp: boolean; recordNotes: boolean }): SendMailOptions {
-  const inReplyTo = threadableId(reply.messageId);
-  const references = [...new Set([...reply.references.filter((r) => threadableId(r) !== undefined), ...(inReplyTo ? [inReplyTo] : [])])].slice(-10);
+  const { inReplyTo, references } = threadTo(reply.messageId, reply.references);
   const text = [
     'Hello,',
     '',

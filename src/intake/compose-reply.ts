@@ -9,8 +9,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { SendMailOptions } from 'nodemailer';
 import { automaticReplyHeaders, automaticSignature } from '../notices/automatic-reply.ts';
-import { threadableId } from '../outside-text.ts';
-import { defuseLinks, quoteOutside } from '../outside-text.ts';
+import { defuseLinks, quoteOutside, threadTo } from '../outside-text.ts';
 
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
 
@@ -51,9 +50,8 @@ export interface RejectionReplyOptions {
 export function composeRejectionReply(original: OriginalMail, problems: readonly string[], from: string, options: RejectionReplyOptions): SendMailOptions {
   const subject = quotedSubject(original.subject ?? '');
   // Only ids that fit in a header as they are: the sender wrote them (threadableId).
-  const messageId = threadableId(original.messageId) ?? null;
   const earlier = original.references === undefined ? [] : Array.isArray(original.references) ? original.references : [original.references];
-  const references = [...new Set([...earlier.filter((r) => threadableId(r) !== undefined), ...(messageId ? [messageId] : [])])].slice(-10);
+  const { inReplyTo, references } = threadTo(original.messageId, earlier);
   const text = [
     'Hello,',
     '',
@@ -76,7 +74,7 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
     to: options.to,
     ...(options.requestAddress ? { replyTo: options.requestAddress } : {}),
     subject: replySubject(subject),
-    ...(messageId ? { inReplyTo: messageId } : {}),
+    ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length > 0 ? { references } : {}),
     headers: automaticReplyHeaders('reply'),
     text,
