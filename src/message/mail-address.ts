@@ -11,7 +11,6 @@ import type { ParsedMail } from 'mailparser';
 import { quoteOutside } from '../outside-text.ts';
 import { addressesOf, rawHeaderValues } from './mail-headers.ts';
 
-export { asciiAddress };
 
 export type AddressedMail = Pick<ParsedMail, 'headerLines' | 'from' | 'replyTo'>;
 

@@ -4,7 +4,7 @@
 // `*@xn--mnchen-3ya.de`. An empty list lets anyone in.
 import { domainToASCII } from 'node:url';
 import type { RouteConfig } from '../config/schema.ts';
-import { asciiAddress } from './mail-address.ts';
+import { asciiAddress } from '../ascii-address.ts';
 import { bareAddress } from './mail-headers.ts';
 
 export function isSenderAllowed(sender: string, allowedSenders: readonly string[]): boolean {

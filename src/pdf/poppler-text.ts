@@ -98,8 +98,8 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, s
   });
 }
 
-/** A one-page PDF reading "signrelay": what the installation is tried with. */
-const PROBE_PDF = (() => {
+/** A one-page PDF reading "signrelay": what the installation is tried with (made when asked: every PDF worker loads this module). */
+function probePdf(): Uint8Array {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -116,12 +116,12 @@ const PROBE_PDF = (() => {
   const xref = body.length;
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   return new Uint8Array(Buffer.from(`${body}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
-})();
+}
 
 /** Whether the second reader works here: undefined, or what is wrong and how to fix it. */
 export async function popplerProblem(): Promise<string | undefined> {
   try {
-    const text = await readWithPoppler(PROBE_PDF, 'a test PDF');
+    const text = await readWithPoppler(probePdf(), 'a test PDF');
     return text.includes('signrelay') ? undefined : `pdftotext read a test PDF as ${JSON.stringify(text.slice(0, 40))}: reinstall poppler-utils`;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

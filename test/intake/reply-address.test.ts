@@ -1,7 +1,8 @@
 // Who a reply goes to: the Reply-To only when it could have sent the request itself, and
 // addresses read as they came — never what a decoder makes of them.
 import { describe, expect, it } from 'vitest';
-import { asciiAddress, headerAddresses } from '../../src/message/mail-address.ts';
+import { asciiAddress } from '../../src/ascii-address.ts';
+import { headerAddresses } from '../../src/message/mail-address.ts';
 import { parseRequestMail } from '../../src/intake/parse-request.ts';
 import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { chooseReplyAddress, type ReplyAddressRules } from '../../src/intake/reply-address.ts';
