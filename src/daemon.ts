@@ -148,9 +148,9 @@ export function startDaemon(options: DaemonOptions): Daemon {
   };
   /** A watcher's mail leaving its folder, recorded: moved, or found gone after a move whose answer was lost. */
   const filingOf = (name: string): Pick<WatcherOptions, 'onMoved' | 'onListed'> => ({
-    onMoved: (message, folder) => markFiled(db, { mailbox: name, uidValidity: message.uidValidity, uid: message.uid }, folder, new Date()),
-    onListed(uidValidity, present) {
-      for (const row of fileDeparted(db, name, uidValidity, present, new Date())) {
+    onMoved: (message, folder) => markFiled(db, { mailbox: name, place: message.place, uid: message.uid }, folder, new Date()),
+    onListed(place, present) {
+      for (const row of fileDeparted(db, name, place, present, new Date())) {
         logger.info('mail left its folder by a move whose answer was lost; recorded as filed', { mailbox: name, uid: row.uid, messageId: row.messageId, folder: row.folder });
       }
     },

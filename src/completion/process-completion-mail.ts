@@ -64,7 +64,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
   const file = (message: WatchedMessage, outcome: MessageOutcome, reason: string, folder: string, request: RequestRow | null, extra?: () => void): WatcherOutcome => {
     deps.db.transaction(() => {
       extra?.();
-      recordMessage(deps.db, { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid, messageId: message.messageId, outcome, reason, folder, requestId: request?.id ?? null }, now());
+      recordMessage(deps.db, { mailbox: RETURNS_MAILBOX, place: message.place, uid: message.uid, messageId: message.messageId, outcome, reason, folder, requestId: request?.id ?? null }, now());
     })();
     deps.logger.info('completion mail filed', { uid: message.uid, outcome, reason, requestId: request?.id });
     return { moveTo: folder };
@@ -84,7 +84,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
   };
 
   const handle = async (message: WatchedMessage): Promise<WatcherOutcome> => {
-    const key = { mailbox: RETURNS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+    const key = { mailbox: RETURNS_MAILBOX, place: message.place, uid: message.uid };
     const known = findMessage(deps.db, key);
     if (known) return { moveTo: known.folder, filedBefore: true };
     if (message.messageId) {

@@ -163,5 +163,5 @@ function addressText(field: ParsedMail['to']): string {
 }
 
 function keyOf(message: WatchedMessage) {
-  return { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+  return { mailbox: REQUESTS_MAILBOX, place: message.place, uid: message.uid };
 }

@@ -246,5 +246,5 @@ export function fileUnprocessableRequestMail(deps: RequestIntakeDeps, message: W
 }
 
 function keyOf(message: WatchedMessage) {
-  return { mailbox: REQUESTS_MAILBOX, uidValidity: message.uidValidity, uid: message.uid };
+  return { mailbox: REQUESTS_MAILBOX, place: message.place, uid: message.uid };
 }

@@ -54,10 +54,10 @@ export interface WatcherOptions {
   /**
    * The UIDs in the watched folder at the start of each pass (a reconnect's catch-up first),
    * before any of them is handed over and after every handler of an earlier pass answered: a
-   * mail handled but missing from them left by a MOVE whose answer was lost. `uidValidity`
-   * is the folder's place, as in WatchedMessage (message-place.ts).
+   * mail handled but missing from them left by a MOVE whose answer was lost. `place` is
+   * the folder's, as in WatchedMessage (message-place.ts).
    */
-  onListed?(uidValidity: string, present: ReadonlySet<number>): void;
+  onListed?(place: string, present: ReadonlySet<number>): void;
   onUidValidityChange?(folder: string, oldValue: string, newValue: string): void;
   /** NOOP probe period while idle (default 60 s). */
   livenessIntervalMs?: number;

@@ -31,7 +31,7 @@ export interface PassContext {
   concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
   /** Told the UIDs in the folder (its place: message-place.ts) at the start of each pass, before any is handed over. */
-  onListed?: ((uidValidity: string, present: ReadonlySet<number>) => void) | undefined;
+  onListed?: ((place: string, present: ReadonlySet<number>) => void) | undefined;
   heartbeat(): void;
   isStopping(): boolean;
   /** Records the selected folder's UIDVALIDITY (firing the change callback) and returns it. */
@@ -206,7 +206,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   const message: WatchedMessage = {
     mailbox: ctx.mailbox,
     folder: ctx.folder,
-    uidValidity: ctx.place(uidValidity),
+    place: ctx.place(uidValidity),
     uid: meta.uid,
     size: meta.size ?? 0,
     messageId: meta.envelope?.messageId ?? null,

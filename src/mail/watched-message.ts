@@ -7,11 +7,11 @@ export interface WatchedMessage {
   mailbox: string;
   folder: string;
   /**
-   * UIDVALIDITY of the folder, qualified by the account and folder it belongs to
+   * The folder's place: its UIDVALIDITY qualified by the account and folder it belongs to
    * (message-place.ts: `imap://user@host/INBOX;UIDVALIDITY=1733…`): a UID is one mail only
    * within it. What every record of the mail is keyed by, with `mailbox` and `uid`.
    */
-  uidValidity: string;
+  place: string;
   uid: number;
   /** RFC822 size in bytes, known before download: reject oversize mail without fetchSource(). */
   size: number;

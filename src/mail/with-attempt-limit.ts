@@ -32,7 +32,7 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
   const maxAttempts = options.maxAttempts ?? MAX_MESSAGE_ATTEMPTS;
   const storage = storageContextOf(options.db);
   return async (message) => {
-    const key = { mailbox: options.mailbox, uidValidity: message.uidValidity, uid: message.uid };
+    const key = { mailbox: options.mailbox, place: message.place, uid: message.uid };
     let attempt: AttemptRow;
     try {
       const known = findMessage(options.db, key);

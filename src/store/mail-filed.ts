@@ -23,8 +23,8 @@ export function markFiled(db: Db, key: MessageKey, folder: string, now: Date): v
  * link, a daemon killed meanwhile). It is recorded as filed where its handler sent it; the
  * rows so filed are returned.
  */
-export function fileDeparted(db: Db, mailbox: string, uidValidity: string, present: ReadonlySet<number>, now: Date): MessageRow[] {
-  const departed = listUnmoved(db, mailbox, uidValidity).filter((row) => !present.has(row.uid));
+export function fileDeparted(db: Db, mailbox: string, place: string, present: ReadonlySet<number>, now: Date): MessageRow[] {
+  const departed = listUnmoved(db, mailbox, place).filter((row) => !present.has(row.uid));
   for (const row of departed) markFiled(db, row, row.folder, now);
   return departed;
 }

@@ -15,9 +15,9 @@ export interface AttemptRow {
 /** Counts one more attempt and returns the row as it now stands. */
 export function countAttempt(db: Db, key: MessageKey, now: Date): AttemptRow {
   db.prepare(`INSERT INTO message_attempts (mailbox, uid_validity, uid, attempts, updated_at) VALUES (?, ?, ?, 1, ?)
-    ON CONFLICT DO UPDATE SET attempts = attempts + 1, updated_at = excluded.updated_at`).run(key.mailbox, key.uidValidity, key.uid, now.toISOString());
+    ON CONFLICT DO UPDATE SET attempts = attempts + 1, updated_at = excluded.updated_at`).run(key.mailbox, key.place, key.uid, now.toISOString());
   const row = db.prepare('SELECT attempts, last_error, last_error_kind FROM message_attempts WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .get(key.mailbox, key.uidValidity, key.uid) as { attempts: number; last_error: string | null; last_error_kind: FailureKind | null };
+    .get(key.mailbox, key.place, key.uid) as { attempts: number; last_error: string | null; last_error_kind: FailureKind | null };
   return { attempts: row.attempts, lastError: row.last_error, lastErrorKind: row.last_error_kind };
 }
 
@@ -26,5 +26,5 @@ export function recordAttemptFailure(db: Db, key: MessageKey, error: string, kin
   const uncount = kind === 'infrastructure' ? 1 : 0;
   db.prepare(`UPDATE message_attempts SET attempts = max(0, attempts - ?), last_error = ?, last_error_kind = ?, updated_at = ?
     WHERE mailbox = ? AND uid_validity = ? AND uid = ?`)
-    .run(uncount, error, kind, now.toISOString(), key.mailbox, key.uidValidity, key.uid);
+    .run(uncount, error, kind, now.toISOString(), key.mailbox, key.place, key.uid);
 }

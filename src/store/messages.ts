@@ -1,5 +1,7 @@
-// The mail we have dealt with, keyed by mailbox + UIDVALIDITY + UID, with the Message-ID
-// as a second key (a UIDVALIDITY change renumbers everything). A row means "outcome
+// The mail we have dealt with, keyed by mailbox + place + UID, with the Message-ID as a
+// second key (a UIDVALIDITY change renumbers everything). The place (message-place.ts) is
+// the folder's UIDVALIDITY qualified by account and folder; its column keeps the name
+// `uid_validity` it had when it held the bare number. A row means "outcome
 // committed"; `moved_at` says the mail has left the watched folder.
 import type { Db } from './open-database.ts';
 
@@ -9,7 +11,7 @@ export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 
 
 export interface MessageKey {
   mailbox: string;
-  uidValidity: string;
+  place: string;
   uid: number;
 }
 
@@ -25,7 +27,7 @@ export interface MessageRow extends MessageKey {
 
 export function findMessage(db: Db, key: MessageKey): MessageRow | undefined {
   const row = db.prepare('SELECT * FROM messages WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .get(key.mailbox, key.uidValidity, key.uid) as Record<string, unknown> | undefined;
+    .get(key.mailbox, key.place, key.uid) as Record<string, unknown> | undefined;
   return row ? toRow(row) : undefined;
 }
 
@@ -38,21 +40,21 @@ export function findMessageById(db: Db, mailbox: string, messageId: string): Mes
 
 export function recordMessage(db: Db, row: Omit<MessageRow, 'seenAt' | 'movedAt'>, now: Date): void {
   db.prepare(`INSERT INTO messages (mailbox, uid_validity, uid, message_id, outcome, reason, folder, request_id, seen_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.mailbox, row.uidValidity, row.uid, row.messageId, row.outcome,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.mailbox, row.place, row.uid, row.messageId, row.outcome,
     row.reason, row.folder, row.requestId, now.toISOString());
 }
 
 /** Records that the mail left its watched folder; returns its row (none when its outcome was never recorded). */
 export function markMoved(db: Db, key: MessageKey, now: Date): MessageRow | undefined {
   const row = db.prepare('UPDATE messages SET moved_at = ? WHERE mailbox = ? AND uid_validity = ? AND uid = ? RETURNING *')
-    .get(now.toISOString(), key.mailbox, key.uidValidity, key.uid) as Record<string, unknown> | undefined;
+    .get(now.toISOString(), key.mailbox, key.place, key.uid) as Record<string, unknown> | undefined;
   return row ? toRow(row) : undefined;
 }
 
 /** The mails of one folder generation whose outcome is committed but whose move is not confirmed. */
-export function listUnmoved(db: Db, mailbox: string, uidValidity: string): MessageRow[] {
+export function listUnmoved(db: Db, mailbox: string, place: string): MessageRow[] {
   const rows = db.prepare('SELECT * FROM messages WHERE mailbox = ? AND uid_validity = ? AND moved_at IS NULL')
-    .all(mailbox, uidValidity) as Array<Record<string, unknown>>;
+    .all(mailbox, place) as Array<Record<string, unknown>>;
   return rows.map(toRow);
 }
 
@@ -82,7 +84,7 @@ export function countMessagesByOutcome(db: Db, mailbox: string): Record<string, 
 function toRow(r: Record<string, unknown>): MessageRow {
   return {
     mailbox: r.mailbox as string,
-    uidValidity: r.uid_validity as string,
+    place: r.uid_validity as string,
     uid: r.uid as number,
     messageId: (r.message_id as string | null) ?? null,
     outcome: r.outcome as MessageOutcome,

@@ -25,7 +25,7 @@ export function sentRequest(db: Db, config: Config, token: string): { id: string
 
 /** A mail in the request mailbox as the watcher hands it over; `beforeOutline` runs during the fetch (a race). */
 export function watched(raw: Buffer, uid = 1, beforeOutline?: () => void): WatchedMessage {
-  return { mailbox: 'requests', folder: 'INBOX', uidValidity: '1', uid, size: raw.length, messageId: null,
+  return { mailbox: 'requests', folder: 'INBOX', place: '1', uid, size: raw.length, messageId: null,
     fetchSource: async () => raw, fetchHeaders: async () => raw, fetchOutline: async () => { beforeOutline?.(); return raw; },
     fetchInParts: async () => ({ outline: raw, parts: new Map() }) };
 }

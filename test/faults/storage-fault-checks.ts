@@ -66,7 +66,7 @@ export async function expectProcessedOnce(world: World, mail: { record: string; 
   const row = findMessageById(db, 'requests', mail.messageId)!;
   expect(row).toMatchObject({ outcome: 'request', folder: 'Processed' });
   expect(db.prepare('SELECT attempts FROM message_attempts WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .get('requests', row.uidValidity, row.uid)).toEqual({ attempts: 1 });
+    .get('requests', row.place, row.uid)).toEqual({ attempts: 1 });
   const reference = String(getDocuments(db, sent()[0]!.id)[0]!.providerRef);
   const sends = world.simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send') && c.status === 200 && JSON.stringify(c.body).includes(reference));
   expect(sends).toHaveLength(1);

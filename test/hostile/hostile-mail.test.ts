@@ -131,7 +131,7 @@ async function deliverAndFile(id: string, raw: Buffer, timeoutMs = 20_000) {
 
 function attemptsOf(row: MessageRow): number {
   const attempt = getHostile().world.daemon!.db.prepare('SELECT attempts FROM message_attempts WHERE mailbox = ? AND uid_validity = ? AND uid = ?')
-    .get(row.mailbox, row.uidValidity, row.uid) as { attempts: number } | undefined;
+    .get(row.mailbox, row.place, row.uid) as { attempts: number } | undefined;
   return attempt?.attempts ?? 0;
 }
 

@@ -54,7 +54,7 @@ describe('startImapWatcher', () => {
     const first = calls[0]!;
     expect(first).toMatchObject({ mailbox: 'requests', folder: 'INBOX', uid: 1, messageId: '<early-1@test.example>', envelopeFrom: 'helen.officer@corp.example' });
     // Keyed by its place: a UID is one mail only in this account's folder, for this UIDVALIDITY.
-    expect(first.uidValidity).toBe(`imap://catchup@127.0.0.1/INBOX;UIDVALIDITY=${await dovecot.uidValidity('catchup', 'INBOX')}`);
+    expect(first.place).toBe(`imap://catchup@127.0.0.1/INBOX;UIDVALIDITY=${await dovecot.uidValidity('catchup', 'INBOX')}`);
     expect(first.size).toBeGreaterThan(testMail('early-1').length); // Dovecot added Return-Path/Received
     await expect(first.fetchSource()).rejects.toMatchObject({ code: 'imap_source_outside_handler' });
     expect(watcher.status()).toMatchObject({ state: 'idle', reconnects: 0, uidValidity: await dovecot.uidValidity('catchup', 'INBOX') });
@@ -148,7 +148,7 @@ describe('startImapWatcher', () => {
     expect(changes[0]).toEqual(['INBOX', before, after]);
     await dovecot.deliver('uidv@corp.example', testMail('after-change'));
     await waitFor(() => calls.some((call) => call.messageId === '<after-change@test.example>'), { what: 'the new mail handled', timeoutMs: 5_000 });
-    expect(calls.at(-1)!.uidValidity).toBe(`imap://uidv@127.0.0.1/INBOX;UIDVALIDITY=${after}`);
+    expect(calls.at(-1)!.place).toBe(`imap://uidv@127.0.0.1/INBOX;UIDVALIDITY=${after}`);
     expect(watcher.status().uidValidity).toBe(after);
   });
 

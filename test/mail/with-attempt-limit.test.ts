@@ -10,7 +10,7 @@ import { failureKind, withAttemptLimit } from '../../src/mail/with-attempt-limit
 import { recordMessage } from '../../src/store/messages.ts';
 import { openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
 
-const message = { mailbox: 'requests', folder: 'INBOX', uidValidity: '7', uid: 42, size: 10, messageId: '<m@x>' } as unknown as WatchedMessage;
+const message = { mailbox: 'requests', folder: 'INBOX', place: '7', uid: 42, size: 10, messageId: '<m@x>' } as unknown as WatchedMessage;
 
 function setup(error: () => unknown) {
   const db = openMemoryDatabase();
@@ -20,7 +20,7 @@ function setup(error: () => unknown) {
     db, mailbox: 'requests', logger: silentLogger(), maxAttempts: 3,
     giveUp: (_m, reason) => {
       givenUp.push(reason);
-      recordMessage(db, { mailbox: 'requests', uidValidity: '7', uid: 42, messageId: null, outcome: 'rejected', reason, folder: 'Rejected', requestId: null }, new Date());
+      recordMessage(db, { mailbox: 'requests', place: '7', uid: 42, messageId: null, outcome: 'rejected', reason, folder: 'Rejected', requestId: null }, new Date());
       return { moveTo: 'Rejected' };
     },
   });

@@ -73,7 +73,7 @@ describe('the daemon events the store tells', () => {
 
   it('tells a mail filed with its folder, the outcome and reason recorded for it', () => {
     const { db, heard } = listening();
-    const key = { mailbox: 'requests', uidValidity: '7', uid: 42 };
+    const key = { mailbox: 'requests', place: '7', uid: 42 };
     recordMessage(db, { ...key, messageId: '<m1@x.example>', outcome: 'rejected', reason: 'no PDF attached', folder: 'Rejected', requestId: null }, at(0));
     markFiled(db, key, 'Rejected', at(1));
     expect(heard).toEqual([['mail', {
@@ -86,9 +86,9 @@ describe('the daemon events the store tells', () => {
 
   it('files a handled mail gone from its folder (a MOVE whose answer was lost), and no other', () => {
     const { db, heard } = listening();
-    const mail = (uid: number, uidValidity = '7') => ({ mailbox: 'requests', uidValidity, uid });
+    const mail = (uid: number, place = '7') => ({ mailbox: 'requests', place, uid });
     const record = (key: ReturnType<typeof mail>, folder: string) =>
-      recordMessage(db, { ...key, messageId: `<m${key.uid}-${key.uidValidity}@x.example>`, outcome: 'request', reason: 'ok', folder, requestId: null }, at(0));
+      recordMessage(db, { ...key, messageId: `<m${key.uid}-${key.place}@x.example>`, outcome: 'request', reason: 'ok', folder, requestId: null }, at(0));
     record(mail(1), 'Processed'); // moved, answer lost: gone
     record(mail(2), 'Rejected'); // moved, answer lost: gone
     record(mail(3), 'Processed'); // handled, not moved yet: still in the folder

@@ -72,10 +72,10 @@ describe('repositories', () => {
 
   it('keys messages by mailbox+UIDVALIDITY+UID and by Message-ID', () => {
     const db = openMemoryDatabase();
-    const key = { mailbox: 'requests', uidValidity: '17', uid: 4 };
+    const key = { mailbox: 'requests', place: '17', uid: 4 };
     recordMessage(db, { ...key, messageId: '<a@x>', outcome: 'rejected', reason: 'no PDF', folder: 'Rejected', requestId: null }, now);
     expect(findMessage(db, key)?.outcome).toBe('rejected');
-    expect(findMessage(db, { ...key, uidValidity: '18' })).toBeUndefined();
+    expect(findMessage(db, { ...key, place: '18' })).toBeUndefined();
     expect(findMessageById(db, 'requests', '<a@x>')?.uid).toBe(4);
     expect(() => recordMessage(db, { ...key, messageId: null, outcome: 'ignored', reason: 'x', folder: 'Rejected', requestId: null }, now)).toThrow(/UNIQUE/);
     markMoved(db, key, now);
@@ -86,12 +86,12 @@ describe('repositories', () => {
     const db = openMemoryDatabase();
     const prefix = placePrefix({ user: 'sign', host: 'imap.corp.example' }, 'INBOX');
     expect(prefix).toBe('imap://sign@imap.corp.example/INBOX;UIDVALIDITY=');
-    recordMessage(db, { mailbox: 'requests', uidValidity: '17', uid: 4, messageId: '<a@x>', outcome: 'request', reason: 'r', folder: 'Processed', requestId: null }, now);
-    recordMessage(db, { mailbox: 'returns', uidValidity: '17', uid: 4, messageId: '<b@x>', outcome: 'completion', reason: 'c', folder: 'Processed', requestId: null }, now);
+    recordMessage(db, { mailbox: 'requests', place: '17', uid: 4, messageId: '<a@x>', outcome: 'request', reason: 'r', folder: 'Processed', requestId: null }, now);
+    recordMessage(db, { mailbox: 'returns', place: '17', uid: 4, messageId: '<b@x>', outcome: 'completion', reason: 'c', folder: 'Processed', requestId: null }, now);
     expect(placeLegacyRows(db, 'requests', prefix)).toBe(1);
     expect(placeLegacyRows(db, 'requests', prefix)).toBe(0);
-    expect(findMessage(db, { mailbox: 'requests', uidValidity: `${prefix}17`, uid: 4 })?.messageId).toBe('<a@x>');
-    expect(findMessage(db, { mailbox: 'returns', uidValidity: '17', uid: 4 })?.messageId).toBe('<b@x>'); // another mailbox's rows are its own
+    expect(findMessage(db, { mailbox: 'requests', place: `${prefix}17`, uid: 4 })?.messageId).toBe('<a@x>');
+    expect(findMessage(db, { mailbox: 'returns', place: '17', uid: 4 })?.messageId).toBe('<b@x>'); // another mailbox's rows are its own
   });
 
   it('hands out due jobs in order and keeps failures', () => {
