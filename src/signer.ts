@@ -12,7 +12,9 @@ export interface Signer {
 /** +CC then the number: the only phone format Signicat accepts (seed 004), E.164's length. */
 const MOBILE_RE = /^\+[1-9]\d{6,14}$/;
 
-const ADDRESS_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
+/** A run of characters between dots: an address's local part and its domain are dot-separated runs (no leading, trailing or double dot). */
+const ATOM = String.raw`[^\s@<>(),;:"[\]\\.]+`;
+const ADDRESS_RE = new RegExp(`^${ATOM}(?:\\.${ATOM})*@${ATOM}(?:\\.${ATOM})+$`);
 
 export function isEmailAddress(text: string): boolean {
   return ADDRESS_RE.test(text);
@@ -37,8 +39,8 @@ export function parseSigner(text: string): Signer | { error: string } {
   }
   const trimmed = text.trim();
   const angle = /^(.*?)<([^<>]+)>\s*$/.exec(trimmed);
-  const name = (angle ? angle[1]! : '').trim().replace(/^"(.*)"$/, '$1').trim();
   const email = (angle ? angle[2]! : trimmed).trim();
+  const name = displayName(angle ? angle[1]! : '', email);
   if (!isEmailAddress(email)) {
     return { error: `"${trimmed}" has no valid email address (write it as First Last <first.last@example.com>)` };
   }
@@ -48,6 +50,27 @@ export function parseSigner(text: string): Signer | { error: string } {
   const words = name.split(/\s+/);
   if (words.length === 1) return { firstName: words[0]!, lastName: '', email };
   return { firstName: words.slice(0, -1).join(' '), lastName: words.at(-1)!, email };
+}
+
+/** Quotes of a display name, as clients write them: "Ann Lee", Outlook's 'Ann Lee', typographic ones. */
+const QUOTED_NAME = /^(?:"(.*)"|'(.*)'|“(.*)”|‘(.*)’)$/s;
+
+/**
+ * The name before `<address>` without its quotes, and without the address itself where a
+ * client wrote it there too (`"ann@x" <ann@x>`, `Ann Lee (ann@x) <ann@x>`): that is the
+ * address named twice, not a second person.
+ */
+function displayName(text: string, email: string): string {
+  const unquote = (value: string) => {
+    const m = QUOTED_NAME.exec(value.trim());
+    return (m ? m.slice(1).find((part) => part !== undefined)! : value).trim();
+  };
+  const lower = email.toLowerCase();
+  const name = unquote(text);
+  const at = name.toLowerCase().indexOf(lower);
+  if (at < 0) return name;
+  const without = `${name.slice(0, at)}${name.slice(at + email.length)}`.replace(/[(\[]\s*[)\]]/g, '');
+  return unquote(without);
 }
 
 export function formatSigner(signer: Signer): string {

@@ -1,11 +1,11 @@
-// A reply's command, pure: the first non-empty line of the reply's own text — above any
-// quoted text, a quote header ("On … wrote:", "-----Original Message-----", "From: …") or a
-// signature ("-- ") — is one of `cancel [reason]`, `remind`, `extend YYYY-MM-DD | Nd`,
+// A reply's command, pure: the first non-empty line of the reply's own text — not quoted
+// text or the header above it ("On … wrote:", "-----Original Message-----", "From: …"; a
+// writer may answer below a `>` quote), and before a signature ("-- ") — is one of `cancel [reason]`, `remind`, `extend YYYY-MM-DD | Nd`,
 // `status`, in any case, with any spacing and a trailing colon or full stop. Anything else is
 // `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
 // above the quote). The date of `extend` is checked as a calendar date here; whether it is
 // late enough is decided against the request (decide-reply.ts).
-import { plainLine, quoteStart } from '../message/quote-headers.ts';
+import { lineKinds, plainLine } from '../message/quote-headers.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type ReplyCommand =
@@ -21,15 +21,13 @@ export const MAX_REASON_CHARS = 500;
 /** How much of an unknown first line an answer quotes. */
 const MAX_LINE_CHARS = 80;
 
-const SIGNATURE = /^--\s*$/;
-
 export function parseReplyCommand(text: string): ReplyCommand {
   const lines = text.split(/\r\n|\r|\n/);
-  const own = lines.slice(0, quoteStart(lines));
-  for (const raw of own) {
+  const kinds = lineKinds(lines);
+  for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);
-    if (line === '') continue;
-    if (line.startsWith('>') || SIGNATURE.test(line)) return { name: 'none' };
+    if (line === '' || kinds[i] === 'quoted') continue;
+    if (kinds[i] === 'signature' || line.startsWith('>')) return { name: 'none' };
     return parseLine(line);
   }
   return { name: 'none' };

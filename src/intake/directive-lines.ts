@@ -1,15 +1,16 @@
 // Finds the request language's `Keyword: value` lines (Signer, Signer 2, Due, Record) in a
 // body. Forgiving about what mail clients put around them: leading spaces, bullets, list
-// numbers, bold markers from HTML (`*Signer:*`), a full-width colon, quoting `>`.
+// numbers, bold markers from HTML (`*Signer:*`), a full-width colon, quoting `>`, invisible
+// characters, a full stop at the end.
 // Quoted lines count only when the mail has no unquoted ones for that keyword: a reply that
 // quotes an earlier request must not sign everyone twice, a forward of one still works. A
-// line is quoted when it starts with `>`, or comes after the header a mail client puts above
-// a quote or an inline forward ("On … wrote:", "---------- Forwarded message ---------",
-// Outlook's "From: … / Sent: …" block, in the languages clients write them: quote-headers.ts):
-// the forwarded text is someone else's, and its `Signer:` lines must not join the ones the
-// requester wrote.
+// line is quoted when it starts with `>`, or is quoted or forwarded text below the header a
+// mail client puts above it ("On … wrote:", "---------- Forwarded message ---------",
+// Outlook's "From: … / Sent: …" block, in the languages clients write them: quote-headers.ts),
+// or is in the writer's signature (below "-- "): the forwarded text is someone else's, and
+// its `Signer:` lines must not join the ones the requester wrote.
 
-import { quoteStart } from '../message/quote-headers.ts';
+import { lineKinds, plainLine } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -27,17 +28,17 @@ const PREFIX = `${LEAD}[*_]?`;
 export function findDirectives(text: string, keyword: string): Directive[] {
   const re = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*(?<n>\\d{1,3}))?[*_]?\\s*[:：]\\s*[*_]?\\s*(?<value>.*)$`, 'i');
   const found: Directive[] = [];
-  const lines = text.split(/\r?\n/);
-  const quoted = quoteStart(lines);
+  const lines = text.split(/\r\n|\r|\n/);
+  const kinds = lineKinds(lines);
   for (const [i, raw] of lines.entries()) {
-    const belowQuoteHeader = i >= quoted;
-    const m = re.exec(raw);
+    const line = plainLine(raw);
+    const m = re.exec(line);
     if (!m?.groups) continue;
     found.push({
       number: m.groups['n'] === undefined ? null : Number(m.groups['n']),
       value: cleanValue(m.groups['value'] ?? ''),
-      line: raw.replace(new RegExp(LEAD), '').trim(),
-      quoted: belowQuoteHeader || (m.groups['lead'] ?? '').includes('>'),
+      line: line.replace(new RegExp(LEAD), '').trim(),
+      quoted: kinds[i] !== 'own' || (m.groups['lead'] ?? '').includes('>'),
     });
   }
   const unquoted = found.filter((d) => !d.quoted);
@@ -45,16 +46,54 @@ export function findDirectives(text: string, keyword: string): Directive[] {
 }
 
 /**
+ * The writer's own lines that start like the keyword's but are not in its `Keyword: value`
+ * form — `Signer 1 - Ann <a@x>`, `Signer #1: …`, `Signers: a@x, b@y` — and name an address,
+ * or are the plural alone above a list (`Signers:`). Read as nothing, they would let a
+ * route's default signers sign instead of the people the requester named. Prose that starts
+ * with the word ("Signers will get a mail from …") is not one: the word must be followed by
+ * a separator.
+ */
+export function nearMisses(text: string, keyword: string): string[] {
+  const directive = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*\\d{1,3})?[*_]?\\s*[:：]`, 'i');
+  const start = new RegExp(`${PREFIX}(?:${keyword})(?<plural>s?)(?<rest>.*)$`, 'i');
+  const lines = text.split(/\r\n|\r|\n/);
+  const kinds = lineKinds(lines);
+  const found: string[] = [];
+  for (const [i, raw] of lines.entries()) {
+    const line = plainLine(raw);
+    if (kinds[i] !== 'own' || line.startsWith('>') || directive.test(line)) continue;
+    const m = start.exec(line)?.groups;
+    const value = m && valueAfterNumber(m['rest']!);
+    if (value !== undefined && (value.includes('@') || (m!['plural'] && value === ''))) found.push(line.replace(new RegExp(LEAD), '').trim());
+  }
+  return found;
+}
+
+/**
+ * What follows `#1 -`, `2.`, `=` or nothing after the keyword, or undefined when something
+ * else does (a word: prose). Taken apart step by step: one pattern with a space run between
+ * each optional part backtracked cubically on a line of spaces.
+ */
+function valueAfterNumber(rest: string): string | undefined {
+  const tail = rest.trimStart().replace(/^#?\s*/, '').replace(/^\d{1,3}/, '').replace(/^[*_]/, '').trimStart();
+  if (tail === '') return '';
+  return /^[-–—=:：.)]/.test(tail) ? tail.slice(1).trim() : undefined;
+}
+
+/**
  * Removes what mail clients add to addresses: Outlook's text part writes an auto-linked
  * address as `ann@x.example<mailto:ann@x.example>`, HTML-to-text converters as
- * `ann@x.example [mailto:ann@x.example]`; bold/italic markers and trailing separators go too.
+ * `ann@x.example [mailto:ann@x.example]`; bold/italic markers and trailing separators and
+ * full stops go too (`Due: 2026-12-24.`, `Signer: ann@x.example.`). A mailto that is the
+ * only address on the line (`Ann Lee <mailto:ann@x.example>`) keeps its address.
  */
 function cleanValue(value: string): string {
+  const elsewhere = (link: string, offset: number, all: string) => `${all.slice(0, offset)}${all.slice(offset + link.length)}`.includes('@');
   return value
-    .replace(/<mailto:[^<>]*>/gi, '')
+    .replace(/<mailto:[^<>]*>/gi, (link: string, offset: number, all: string) => (elsewhere(link, offset, all) ? '' : link.replace(/^<mailto:/i, '<')))
     .replace(/\s*\[mailto:[^\]]*\]/gi, '')
     .replace(/[\s\u00a0]+/g, ' ')
     .replace(/[*_]+$/, '')
-    .replace(/[\s,;]+$/, '')
+    .replace(/[\s,;.]+$/, '')
     .trim();
 }

@@ -3,7 +3,7 @@
 // the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
 // command read them alike.
 import { parseSigner, type Signer } from '../signer.ts';
-import { findDirectives, type Directive } from './directive-lines.ts';
+import { findDirectives, nearMisses, type Directive } from './directive-lines.ts';
 import type { Checked, SignersFrom } from './types.ts';
 
 export interface SignerDefaults {
@@ -15,6 +15,10 @@ export interface SignerDefaults {
 
 export function parseSigners(body: string, route: SignerDefaults, maxSigners: number): Checked<{ signers: Signer[]; from: SignersFrom }> {
   const lines = findDirectives(body, 'signer');
+  // A line that means to name a signer but is not read as one would leave that signer out
+  // (or let the route's defaults sign instead): the requester is asked to write it plainly.
+  const misses = nearMisses(body, 'signer').map((line) => `the line "${line}" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …`);
+  if (misses.length > 0) return { value: { signers: [], from: lines.length > 0 ? 'mail' : 'none' }, problems: misses };
   if (lines.length > 0) return checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
   if (route.signers.length > 0) {
     const defaults = route.signers.map((value): Directive => ({ number: null, value, line: value, quoted: false }));
@@ -64,6 +68,7 @@ function parseOneSigner(value: string): Signer | string {
   if ('error' in parsed) {
     if (value === '') return 'names nobody: write Signer: First Last <first.last@example.com>';
     if (parsed.error.includes('+CC')) return `has a mobile number signrelay cannot use: ${parsed.error.replace(/^"[^"]*" /, 'it ')}`;
+    if (value.split('@').length > 2) return 'names more than one person: put each signer on a line of its own';
     return 'has no valid email address: write it as Signer: First Last <first.last@example.com>';
   }
   const name = `${parsed.firstName} ${parsed.lastName}`;
@@ -82,12 +87,15 @@ const REPLACEMENT_CHARACTER = '\ufffd';
  * Fills missing names from the address's local part: words split at `.`, `_` and `-`
  * (a `+tag` dropped), each capitalised; the last word is the last name, the rest the
  * first name. `ann.lee@` → Ann Lee; `Ann <a.lee@…>` → Ann Lee; `jdoe@` → first name
- * "Jdoe" and an empty last name (nothing to derive it from).
+ * "Jdoe" and an empty last name (nothing to derive it from). A name written in another
+ * script than the address's is whole as it is: `李雷 <li.lei@…>` is not "李雷 Lei".
  */
 export function withNames(signer: Signer): Signer {
   if (signer.firstName !== '' && signer.lastName !== '') return signer;
   const derived = nameFromAddress(signer.email);
   if (signer.firstName === '' && signer.lastName === '') return { ...signer, ...derived };
+  const written = signer.firstName || signer.lastName;
+  if (/\p{L}/u.test(written) && !/\p{Script=Latin}/u.test(written)) return signer;
   if (signer.lastName === '' && derived.lastName !== '') return { ...signer, lastName: derived.lastName };
   if (signer.firstName === '') return { ...signer, firstName: derived.firstName };
   return signer;

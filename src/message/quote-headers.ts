@@ -3,7 +3,9 @@
 // "---------- Forwarded message ---------", "Begin forwarded message:"), or the header block
 // of the mail it quotes (Outlook's "From: … / Sent: … / To: … / Subject: …") — in the
 // languages mail clients write them in. A `From:` line alone is not a header block: a leave
-// request's "From: 2026-07-01" is the writer's own text. Pure.
+// request's "From: 2026-07-01" is the writer's own text. A reply header followed by `>`
+// lines quotes only those lines: a writer who answers below the quote (bottom-posting, or
+// between quoted parts) wrote what follows them. Pure.
 
 /** What mail clients write between dashes above a quoted or forwarded mail, lower case. */
 const DASHED = [
@@ -19,13 +21,17 @@ const DASHED = [
  * line of thousands of characters.
  */
 const MAX_HEADER_LINE = 500;
-const LINE_HEADERS = [
-  // "On … wrote:" (Gmail, Apple Mail, Thunderbird), and as they write it in other languages.
+/** A reply's header ("On … wrote:", Gmail, Apple Mail, Thunderbird, in other languages too): what follows is quoted with `>`. */
+const REPLY_HEADERS = [
   /^on\s.+\bwrote\s*:?$/i,
+  /^\S.*\bwrote on\s+\d.+:$/i, // Lotus Notes: "Bob Stone <b@x> wrote on 02.11.2026 09:55:"
   /^(?:on|am|le|el|em|il|op|den|dne|w dniu)\s.+\b(?:wrote|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|napisał)\b.*:\s*$/i,
+  /^(?:wrote|schrieb|a écrit|skrev|kirjoitti|ha scritto|escribió|escreveu|schreef|napisał)\s*:$/i,
+];
+/** Headers above a quote or a forward whose text is not marked: everything below them is quoted. */
+const BLOCK_HEADERS = [
   /^(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié)\s*:$/i, // Apple Mail
   /^_{8,}$/, // Outlook on the web's rule above the quote
-  /^(?:wrote|schrieb|a écrit|skrev|kirjoitti|ha scritto|escribió|escreveu|schreef|napisał)\s*:$/i,
 ];
 /** The first field of a quoted mail's header block: who sent it. */
 const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差出人|发件人|寄件者)\s*:\s*\S/i;
@@ -35,21 +41,68 @@ const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoy
 const BLOCK_LINES = 4;
 /** Spaces mail clients put where a space is: no-break, zero-width, byte-order mark. */
 const ODD_SPACES = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
+/**
+ * Invisible characters that editors and copy-paste leave in text — direction marks and
+ * embeddings, the word joiner, the soft hyphen — and that no request line means: before a
+ * `Signer:` they hid the line, inside an address they made it invalid while the reply quoted
+ * a line that looked right. Joiners between letters (U+200C/D) are part of some scripts'
+ * spelling and are kept, except at the start of a line.
+ */
+const INVISIBLE = /[\u00ad\u061c\u180e\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]|^[\u200c\u200d]+/g;
+/** The signature's delimiter line ("-- "). */
+const SIGNATURE = /^--$/;
 
-/** A line with its odd spaces made plain and its ends trimmed, as the header patterns read it. */
+/** A line with its odd spaces made plain, its invisible characters gone and its ends trimmed, as the header patterns read it. */
 export function plainLine(line: string): string {
-  return line.replace(ODD_SPACES, ' ').trim();
+  return line.replace(ODD_SPACES, ' ').trim().replace(INVISIBLE, '').trim();
 }
 
 /** The index of the first line of quoted or forwarded text, or `lines.length` when there is none. */
 export function quoteStart(lines: readonly string[]): number {
+  return headerAt(lines.map(plainLine), 0);
+}
+
+/** Whose text a line is: the writer's own, quoted or forwarded text, or the writer's signature (from "-- " to the next quote). */
+export type LineKind = 'own' | 'quoted' | 'signature';
+
+/**
+ * The kind of every line. Below a reply header whose next line starts with `>`, the quote is
+ * the `>` lines (and blank ones) that follow it, and the writer's text resumes after them;
+ * below any other header everything is quoted. Lines with a `>` of their own outside such a
+ * block are left to the caller.
+ */
+export function lineKinds(lines: readonly string[]): LineKind[] {
   const plain = lines.map(plainLine);
-  for (let i = 0; i < plain.length; i++) {
+  const kinds: LineKind[] = plain.map(() => 'own');
+  let i = 0;
+  while (i < plain.length) {
+    const start = headerAt(plain, i);
+    const signature = plain.slice(i, start).findIndex((line) => SIGNATURE.test(line));
+    if (signature >= 0) kinds.fill('signature', i + signature, start);
+    if (start === plain.length) break;
+    const first = nonEmptyAfter(plain, start, 1)[0];
+    if (!REPLY_HEADERS.some((re) => re.test(plain[start]!)) || !first?.startsWith('>')) {
+      kinds.fill('quoted', start);
+      break;
+    }
+    let end = start + 1;
+    while (end < plain.length && (plain[end] === '' || plain[end]!.startsWith('>'))) end++;
+    kinds.fill('quoted', start, end);
+    i = end;
+  }
+  return kinds;
+}
+
+/** The first header at or after line `from`, or `plain.length`. */
+function headerAt(plain: readonly string[], from: number): number {
+  for (let i = from; i < plain.length; i++) {
     const line = plain[i]!;
     if (line.length > MAX_HEADER_LINE) continue;
     const dashed = betweenDashes(line)?.toLowerCase();
-    if ((dashed && DASHED.includes(dashed)) || LINE_HEADERS.some((re) => re.test(line))) return i;
-    if (SENDER_FIELD.test(line) && isHeaderBlock(line, nonEmptyAfter(plain, i, BLOCK_LINES))) return i;
+    if (dashed && (DASHED.includes(dashed) || dashed.startsWith('forwarded by '))) return i; // Lotus Notes: "----- Forwarded by Ann Lee/CORP on … -----"
+    if (REPLY_HEADERS.some((re) => re.test(line)) || BLOCK_HEADERS.some((re) => re.test(line))) return i;
+    const field = unbold(line);
+    if (SENDER_FIELD.test(field) && isHeaderBlock(field, nonEmptyAfter(plain, i, BLOCK_LINES).map(unbold))) return i;
   }
   return plain.length;
 }
@@ -66,6 +119,11 @@ function betweenDashes(line: string): string | undefined {
   while (end > start && line[end - 1] === '-') end--;
   if (start < 2 || line.length - end < 2 || end <= start) return undefined;
   return line.slice(start, end).trim();
+}
+
+/** A header field as a client's text part writes the HTML one's bold: `*From:* Bob` → `From: Bob` (Gmail). */
+function unbold(line: string): string {
+  return line.replace(/^[*_]+/, '').replace(/^([^:：*_]{1,40}?)[*_]+\s*([:：])/, '$1$2').replace(/^([^:：]{1,40}?[:：])[*_]+/, '$1');
 }
 
 /** The first `count` non-empty lines after line `i`: looked at one by one, never the whole rest (a body of 80,000 "From:" lines took a minute). */

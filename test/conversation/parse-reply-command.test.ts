@@ -1,5 +1,5 @@
-// The reply command parser: the first non-empty line above quoted text, in any case and
-// spacing; quoted text, quote headers and signatures are never read as a command; an HTML-only
+// The reply command parser: the first non-empty line of the reply's own text (above a quote,
+// or below a `>` quote), in any case and spacing; quoted text, quote headers and signatures are never read as a command; an HTML-only
 // reply is read through the same HTML-to-text conversion as a request.
 import { describe, expect, it } from 'vitest';
 import { requestBodyText } from '../../src/intake/html-to-text.ts';
@@ -23,6 +23,8 @@ describe('parseReplyCommand', () => {
     ['extend 7d', { name: 'extend', until: { days: 7 } }],
     ['extend 10 days', { name: 'extend', until: { days: 10 } }],
     ['extend by 2 weeks', { name: 'extend', until: { days: 14 } }],
+    ['On Tue, 3 Dec 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> Reply cancel to withdraw it.\n>\n\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
+    ['\u200bstatus', { name: 'status' }],
   ])('%j → %j', (text, expected) => {
     expect(parseReplyCommand(text)).toEqual(expected);
   });
@@ -36,6 +38,7 @@ describe('parseReplyCommand', () => {
     ['From: signrelay <sign@corp.example>\nSent: Tuesday\nstatus', 'none'],
     ['-- \nstatus', 'none'],
     ['Begin forwarded message:\n\nstatus', 'none'],
+    ['On Tue, 3 Dec 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> status\n\n-- \nstatus', 'none'],
   ])('no command above the quote or signature: %j', (text, name) => {
     expect(parseReplyCommand(text).name).toBe(name);
   });

@@ -18,6 +18,10 @@ describe('parseDue', () => {
     ['weeks', 'Due: 2w', '2026-11-17'],
     ['weeks, long', '- Due: 3 weeks', '2026-11-24'],
     ['the same line twice', 'Due: 14d\nDue: 14D', '2026-11-17'],
+    ['a date ending the sentence', 'Due: 2026-12-24.', '2026-12-24'],
+    ['days ending the sentence', 'Due: 14 days.', '2026-11-17'],
+    ['a word joiner after the value', 'Due: 14d\u2060', '2026-11-17'],
+    ['a reply written below the quote: the quoted Due: line is the earlier mail\'s', 'On 02.11.26 10:00, Carl Old wrote:\n> Due: 2026-11-05\n\nLater, please:\nDue: 2026-12-24', '2026-12-24'],
   ])('%s', (_label, body, due) => {
     expect(parseDue(body, 14, NOW)).toEqual({ value: due, problems: [] });
   });

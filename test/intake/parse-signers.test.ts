@@ -24,6 +24,21 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['lines below an Outlook header block lose too', 'Signer: Ann Lee <ann@corp.example>\n________________________________\nFrom: Bob\nSigner: Bob Vendor <bob@attacker.example>', ['Ann|Lee|ann@corp.example']],
   ['a forwarded request alone still works', 'FYI\n\nBegin forwarded message:\n\nSigner: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
   ['a Norwegian forward\'s lines lose to the writer\'s own', 'Signer: Ann Lee <ann@corp.example>\n\n---------- Videresendt melding ---------\nFra: Eve <eve@x.example>\nSigner 1: Eve Evil <eve@attacker.example>', ['Ann|Lee|ann@corp.example']],
+  ['a zero-width space before a line', 'Signer 1: Ann Lee <ann.lee@corp.example>\n\u200bSigner 2: Bob Stone <bob.stone@partner.example>', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@partner.example']],
+  ['direction marks and a word joiner around lines', '\u200eSigner 1: Ann Lee <ann.lee@corp.example>\u200b\n\u2060Signer 2: Bob Stone <bob.stone@partner.example>\u200f', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@partner.example']],
+  ['a soft hyphen in a name', 'Signer: Ann Lee-\u00adStone <ann@corp.example>', ['Ann|Lee-Stone|ann@corp.example']],
+  ['a full stop ending the line', 'Signer 1: ann.lee@corp.example.\nSigner 2: Bob Stone <bob@corp.example>.', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob@corp.example']],
+  ['Outlook\'s single-quoted display name', 'Signer 1: \'Ann Lee\' <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
+  ['typographic quotes around the name', 'Signer 1: “Ann O’Brien” <ann@corp.example>', ['Ann|O’Brien|ann@corp.example']],
+  ['the address as its own display name', 'Signer 1: "ann.lee@corp.example" <ann.lee@corp.example>\nSigner 2: \'bob.stone@corp.example\' <bob.stone@corp.example>', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@corp.example']],
+  ['the address in brackets after the name', 'Signer: Ann Lee (ann.lee@corp.example) <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
+  ['a mailto link as the only address', 'Signer: Ann Lee <mailto:ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
+  ['a name in another script keeps no derived last name', 'Signer: 李雷 <li.lei@corp.example>', ['李雷||li.lei@corp.example']],
+  ['a reply written below the quote: the quoted signer is the earlier mail\'s', 'On 02.11.26 10:00, Carl Old wrote:\n> Please have this signed by me.\n> Signer: Carl Old <carl.old@partner.example>\n\nNo - Bob signs instead of you:\nSigner: Bob Stone <bob.stone@partner.example>', ['Bob|Stone|bob.stone@partner.example']],
+  ['a reply written between quoted parts', '> Who signs?\nSigner: Bob Stone <bob@corp.example>\n\nOn Mon, 2 Nov 2026, Carl <carl@x.example> wrote:\n> Signer: Carl Old <carl@x.example>\n\nSigner 2: Dee Fox <dee@corp.example>', ['Dee|Fox|dee@corp.example', 'Bob|Stone|bob@corp.example']],
+  ['old Mac line ends (a lone CR)', 'Signer 1: Ann Lee <ann@corp.example>\rSigner 2: Bob Stone <bob@corp.example>\r', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@corp.example']],
+  ['Gmail\'s text part of a forward with Outlook\'s header in bold', 'Signer 1: Ann Lee <ann@corp.example>\n\n*From:* Bob Stone <bob@partner.example>\n*Sent:* Monday, November 2, 2026 10:00 AM\n*To:* Ann Lee <ann@corp.example>\n*Subject:* Contract\n\nSigner 2: Carl Old <carl@partner.example>', ['Ann|Lee|ann@corp.example']],
+  ['a Lotus Notes forward', 'Signer: Ann Lee <ann@corp.example>\n\n----- Forwarded by Ann Lee/CORP on 02.11.2026 10:00 -----\n\nBob Stone <bob@partner.example>\n02.11.2026 09:55\n\nSigner: Carl Old <carl@partner.example>', ['Ann|Lee|ann@corp.example']],
   ['a writer\'s own "From:" line is not a quote', 'Signer 1: Erin Employee <erin@corp.example>\nLeave period\nFrom: 2026-07-01\nTo: 2026-07-14\nSigner 2: Mark Manager <mark@corp.example>', ['Erin|Employee|erin@corp.example', 'Mark|Manager|mark@corp.example']],
 ];
 
@@ -39,8 +54,9 @@ describe('parseSigners: accepted forms', () => {
     expect(parseSigners('Signer: ann.lee@corp.example [mailto:ann.lee@corp.example]', NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Ann|Lee|ann.lee@corp.example']);
   });
 
-  it('does not read other words that end in signer, or the plural', () => {
-    expect(parseSigners('Cosigner: Ann <ann@corp.example>\nSigners: Bob <bob@corp.example>', NO_DEFAULTS, 20).value).toEqual({ signers: [], from: 'none' });
+  it('does not read other words that end in signer, or prose that starts with the word', () => {
+    expect(parseSigners('Cosigner: Ann <ann@corp.example>\nSigners will get a mail from noreply@securedsigning.com\nSigner\'s phone: ask ann@corp.example', NO_DEFAULTS, 20))
+      .toEqual({ value: { signers: [], from: 'none' }, problems: [] });
   });
 });
 
@@ -48,6 +64,9 @@ const rejected: Array<[label: string, body: string, problem: RegExp]> = [
   ['a bad address', 'Signer: Dana White <dana.white(at)partner.example>', /^the line "Signer: Dana White <dana\.white\(at\)partner\.example>" has no valid email address: write it as Signer: First Last <first\.last@example\.com>$/],
   ['an empty line', 'Signer 1:', /^the line "Signer 1:" names nobody/],
   ['two people on one line', 'Signer: Ann <ann@corp.example>, Bob <bob@corp.example>', /names more than one person: put each signer on a line of its own/],
+  ['two bare addresses on one line', 'Signer: ann@corp.example, bob@corp.example', /^the line "Signer: ann@corp\.example, bob@corp\.example" names more than one person/],
+  ['a double dot in the address', 'Signer: ann..lee@corp.example', /has no valid email address/],
+  ['a dot before the @', 'Signer: Ann <ann.@corp.example>', /has no valid email address/],
   ['a duplicate address', 'Signer: Ann Lee <ann@corp.example>\nSigner: A. Lee <ANN@corp.example>', /^ANN@corp\.example is named twice as a signer/],
   ['a duplicate number', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 1: Bob Stone <bob@corp.example>', /two lines say "Signer 1:"/],
 ];
@@ -66,6 +85,31 @@ describe('parseSigners: problems', () => {
 
   it('collects every problem, not only the first', () => {
     expect(parseSigners('Signer: x@\nSigner: y@\nSigner: Ann <ann@corp.example>\nSigner: Ann <ann@corp.example>', NO_DEFAULTS, 20).problems).toHaveLength(3);
+  });
+});
+
+describe('parseSigners: lines meant as Signer lines in another form', () => {
+  const HR = { name: 'hr', signers: ['HR Desk <hr.desk@corp.example>'] };
+  it.each([
+    ['a dash for the colon', 'Signer 1 - Ann Lee <ann.lee@corp.example>'],
+    ['a number sign', 'Signer #1: Ann Lee <ann.lee@corp.example>'],
+    ['the plural with addresses', 'Signers: ann.lee@corp.example, bob@corp.example'],
+    ['the plural above a list', 'Signers:\nAnn Lee <ann.lee@corp.example>\nBob Stone <bob@corp.example>'],
+  ])('%s: refused with the form to use, never replaced by the route\'s default signers', (_label, body) => {
+    const result = parseSigners(body, HR, 20);
+    expect(result.value.signers).toEqual([]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(/^the line "Signers?.*" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first\.last@example\.com>, Signer 2: …$/);
+  });
+
+  it('also beside lines it reads, which would otherwise sign without the one it missed', () => {
+    const result = parseSigners('Signer 1: Ann Lee <ann@corp.example>\nSigner 2 - Bob Stone <bob@corp.example>', HR, 20);
+    expect(result.problems).toEqual(['the line "Signer 2 - Bob Stone <bob@corp.example>" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …']);
+  });
+
+  it('not in quoted or forwarded text, which is someone else\'s', () => {
+    expect(parseSigners('Signer: Ann <ann@corp.example>\n> Signer 1 - Carl <carl@x.example>', HR, 20).problems).toEqual([]);
+    expect(parseSigners('Signer: Ann <ann@corp.example>\n---------- Forwarded message ---------\nSigner #1: Carl <carl@x.example>', HR, 20).problems).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 // Where quoted or forwarded text begins, in the languages mail clients write its header in —
 // and where a writer's own "From:" line is not one.
 import { describe, expect, it } from 'vitest';
-import { quoteStart } from '../../src/message/quote-headers.ts';
+import { lineKinds, quoteStart } from '../../src/message/quote-headers.ts';
 
 const at = (text: string) => quoteStart(text.split('\n'));
 
@@ -16,6 +16,9 @@ describe('quoteStart', () => {
     ['Apple Mail', 'ok\nBegin forwarded message:\n\nFrom: Bob', 1],
     ['a reply in German', 'ok\nAm 1.12.2026 schrieb Bob:\n> x', 1],
     ['On … wrote:', 'ok\nOn Mon, 1 Dec 2026, Bob <b@x> wrote:\n> x', 1],
+    ['Lotus Notes, a forward', 'ok\n\n----- Forwarded by Ann Lee/CORP on 02.11.2026 10:00 -----\n\nBob Stone <b@x>', 2],
+    ['Lotus Notes, a reply', 'ok\nBob Stone <b@x> wrote on 02.11.2026 09:55:\n> x', 1],
+    ['Gmail\'s text part of a quoted Outlook header, in bold', 'ok\n\n*From:* Bob Stone <b@x>\n*Sent:* Monday, November 2, 2026 10:00 AM\n*To:* Ann Lee <a@x>', 2],
   ])('finds the start of a quote: %s', (_name, text, line) => {
     expect(at(text)).toBe(line);
   });
@@ -24,6 +27,7 @@ describe('quoteStart', () => {
     ['a leave request\'s dates', 'Signer 1: Erin <e@x>\nLeave period\nFrom: 2026-07-01\nUntil: 2026-07-14\nSigner 2: Mark <m@x>'],
     ['a "From:" line in a letter', 'From: the HR department\n\nPlease sign the attached.'],
     ['dashes around other words', '---------- terms below ----------\nSigner: Ann <a@x>'],
+    ['"wrote on" in a sentence of the writer\'s', 'As HR wrote on the form:\nSigner: Ann <a@x>'],
   ])('finds none in a writer\'s own text: %s', (_name, text) => {
     expect(at(text)).toBe(text.split('\n').length);
   });
@@ -41,5 +45,23 @@ describe('quoteStart', () => {
     }));
     const base = Math.max(fastest(plain), 0.05);
     for (const lines of hostile) expect(fastest(lines) / base).toBeLessThan(100);
+  });
+});
+
+describe('lineKinds', () => {
+  const kinds = (text: string) => lineKinds(text.split('\n')).map((k) => k[0]).join('');
+
+  it.each([
+    ['a top-posted reply', 'ok\nOn Mon, Bob <b@x> wrote:\n> x\n> y', 'oqqq'],
+    ['a bottom-posted reply: the writer\'s text resumes after the quote', 'On Mon, Bob <b@x> wrote:\n> x\n\nmine\nmine', 'qqqoo'],
+    ['replies between quoted parts', 'On Mon, Bob <b@x> wrote:\n> x\nmine\nAm 1.12.2026 schrieb Bob:\n\n> y\nmine', 'qqoqqqo'],
+    ['a reply header whose quote is not marked: everything below', 'ok\nOn Mon, Bob <b@x> wrote:\nx\ny', 'oqqq'],
+    ['a forward: everything below, > lines or not', 'ok\n---------- Forwarded message ---------\n> x\nmine?', 'oqqq'],
+    ['an Outlook header block', 'ok\nFrom: Bob <b@x>\nSent: Monday\nTo: Ann\nx', 'oqqqq'],
+    ['a signature up to the quote below it', 'ok\n-- \nAnn Lee\n\nOn Mon, Bob <b@x> wrote:\n> x', 'osssqq'],
+    ['a signature after a bottom-posted reply', 'On Mon, Bob <b@x> wrote:\n> x\nmine\n--\nAnn', 'qqoss'],
+    ['a header hidden behind invisible characters', 'ok\n\u200eOn Mon, Bob <b@x> wrote:\n> x', 'oqq'],
+  ])('%s', (_name, text, expected) => {
+    expect(kinds(text)).toBe(expected);
   });
 });

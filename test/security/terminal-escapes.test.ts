@@ -21,15 +21,17 @@ const getWorld = useWorld();
 // is allowed only as the output's own line break, so it is checked apart (line shapes).
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
-const SUBJECT = 'Offer \x1b]0;pwned\x07 \x1b[31mRED \u009b2J RITM0010001';
-const SUBJECT_SHOWN = String.raw`Offer \x1b]0;pwned\x07 \x1b[31mRED \x9b2J RITM0010001`;
+const SUBJECT = 'Offer \x1b]0;pwned\x07 \x1b[31mRED \u009b2J \u202eRITM0010001';
+const SUBJECT_SHOWN = String.raw`Offer \x1b]0;pwned\x07 \x1b[31mRED \x9b2J \u202eRITM0010001`;
 // The requester's address carries no control: a From whose local part is not a dot-atom
 // (a quoted one could hide an ESC or an override) is refused (mail-address.ts). Its display
 // name carries them instead, which the commands never show; the address is shown as it is.
 const FROM = 'Helen \x1b[31mOfficer\u202e <helen.officer@corp.example>';
 const REQUESTER = 'helen.officer@corp.example';
 const REQUESTER_SHOWN = REQUESTER;
-const SIGNER_SHOWN = String.raw`Ann \x1b[8m\u202eLee\x9b <ann.lee@example.com>`;
+// A direction override in a request line is dropped as the line is read (directive-lines.ts);
+// the subject above carries one to the commands instead.
+const SIGNER_SHOWN = String.raw`Ann \x1b[8mLee\x9b <ann.lee@example.com>`;
 // Provider text: mail headers lose a CR on the way (the encoder folds it to a space), an
 // API answer does not.
 const PROVIDER_MESSAGE = 'busy\r\x1b[2K\x1b[32mall good\u2028\u009d';
@@ -59,7 +61,7 @@ beforeAll(async () => {
   await world.dovecot.deliver('sign@corp.example', await buildMail({
     from: FROM,
     subject: SUBJECT,
-    text: 'Signer: Ann \x1b[8m\u202eLee\u009b <ann.lee@example.com>\nDue: 30d\n',
+    text: 'Signer: Ann \x1b[8mLee\u009b <ann.lee@example.com>\nDue: 30d\n',
     attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
   }));
   request = await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, {}).find((r) => r.recordNumber === 'RITM0010001'),
@@ -76,7 +78,7 @@ describe('outside text in the operator commands', () => {
   it('reaches the database as sent (so the commands really are given hostile text)', () => {
     expect(request.subject).toBe(SUBJECT);
     expect(request.requester).toBe(REQUESTER);
-    expect(request.signers[0]).toMatchObject({ firstName: 'Ann', lastName: '\x1b[8m\u202eLee\u009b', email: 'ann.lee@example.com' });
+    expect(request.signers[0]).toMatchObject({ firstName: 'Ann', lastName: '\x1b[8mLee\u009b', email: 'ann.lee@example.com' });
   });
 
   it('show prints it escaped, each field on its own line', async () => {
