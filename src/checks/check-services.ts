@@ -3,23 +3,27 @@
 // access to every table a route or record prefix can deliver to, and to attachments.
 //
 // Tokens: an OAuth refresh at Secured Signing rotates the refresh token, so check uses the
-// daemon's token store (the database in storage.data_dir, created if the daemon has not run
-// yet — systemd's StateDirectory= hands it to the service user at start) and keeps what it
-// obtains. It reads; it never sends, attaches or notes anything.
+// daemon's token store for it (the database in storage.data_dir, created if the daemon has
+// not run yet — systemd's StateDirectory= hands it to the service user at start) and keeps
+// what it obtains. Signicat's and ServiceNow's tokens come from the configured client
+// secret, user and password, so check obtains fresh ones: a token the daemon stored with
+// the old values would pass a mistyped new secret, which is what a rotation asks check to
+// prove (credentials.md). It reads; it never sends, attaches or notes anything.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { createProvider } from '../providers/create-provider.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import { createServiceNowClient } from '../servicenow/client.ts';
-import { SERVICENOW_TOKEN_NAME } from '../servicenow/types.ts';
-import { loadToken, saveToken } from '../store/oauth-tokens.ts';
+import type { StoredToken } from '../store/oauth-tokens.ts';
 import type { Db } from '../store/open-database.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
 const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instanceof Error ? err.message : String(err) });
 
-function tokenStore(db: Db, name: string) {
-  return { load: () => loadToken(db, name), save: (token: Parameters<typeof saveToken>[2]) => saveToken(db, name, token, new Date()) };
+/** A token store that starts empty and forgets on exit: the check's own grant, never a stored token. */
+function freshTokenStore(): { load(): StoredToken | null; save(token: StoredToken): void } {
+  let kept: StoredToken | null = null;
+  return { load: () => kept, save: (token) => void (kept = token) };
 }
 
 /** The tables signrelay may deliver to: each route's `table` and every record prefix's. */
@@ -41,7 +45,7 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
       async run() {
         const db = openDb();
         try {
-          const provider = createProvider(config.provider, { db, logger });
+          const provider = createProvider(config.provider, { db, logger, ...(config.provider.type === 'signicat' ? { tokenStore: freshTokenStore() } : {}) });
           const info = await provider.accountInfo();
           const facts = [info.plan && `plan ${info.plan}`, info.documentsLeft !== undefined && `${info.documentsLeft} documents left`].filter(Boolean);
           return { ok: true, detail: `${credentialsAccepted(config)}${facts.length ? ` (${facts.join(', ')})` : ''}` };
@@ -55,30 +59,25 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
     {
       title: 'ServiceNow',
       async run() {
-        const db = openDb();
-        const client = createServiceNowClient({ config: config.servicenow, tokenStore: tokenStore(db, SERVICENOW_TOKEN_NAME), logger });
+        const client = createServiceNowClient({ config: config.servicenow, tokenStore: freshTokenStore(), logger });
         const results: CheckResult[] = [];
         const auth = config.servicenow.auth;
         const who = auth.type === 'oauth' ? `OAuth client ${auth.client_id}${auth.user ? ` as ${auth.user}` : ''}` : auth.user;
-        try {
-          for (const table of [...deliveryTables(config), 'sys_attachment']) {
-            try {
-              await client.probeRead(table);
-              results.push({
-                ok: true,
-                detail: table === 'sys_attachment'
-                  ? `${who} may read attachments (whether it may add them is only known at the first delivery: check its create ACL on sys_attachment)`
-                  : `${who} may read ${table}`,
-              });
-            } catch (err) {
-              results.push(failed(err));
-              // Only a refusal is about this table; a refused login or an unreachable
-              // instance fails every table alike: once is enough.
-              if ((err as { kind?: string }).kind !== 'permanent') break;
-            }
+        for (const table of [...deliveryTables(config), 'sys_attachment']) {
+          try {
+            await client.probeRead(table);
+            results.push({
+              ok: true,
+              detail: table === 'sys_attachment'
+                ? `${who} may read attachments (whether it may add them is only known at the first delivery: check its create ACL on sys_attachment)`
+                : `${who} may read ${table}`,
+            });
+          } catch (err) {
+            results.push(failed(err));
+            // Only a refusal is about this table; a refused login or an unreachable
+            // instance fails every table alike: once is enough.
+            if ((err as { kind?: string }).kind !== 'permanent') break;
           }
-        } finally {
-          db.close();
         }
         return results;
       },

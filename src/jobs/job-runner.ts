@@ -149,7 +149,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     const runAt = (delayMs: number) => new Date(now().getTime() + delayMs);
     if (verdict.action === 'wait') {
       const at = runAt(verdict.delayMs);
-      waitJob(options.db, job.id, message, at, now());
+      waitJob(options.db, job.id, message, at, now(), verdict.for);
       const fields = { code, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message };
       if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
       else if (verdict.for === 'scheduled') log.info('the job waits, as it asked to', fields);

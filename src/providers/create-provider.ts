@@ -4,7 +4,7 @@
 // Signicat's under its name, Secured Signing's per API key (secured-signing/token-row.ts).
 import type { ProviderConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { loadToken, saveToken } from '../store/oauth-tokens.ts';
+import { loadToken, saveToken, type StoredToken } from '../store/oauth-tokens.ts';
 import type { Db } from '../store/open-database.ts';
 import type { SigningProvider } from './provider.ts';
 import { createSecuredSigningClient } from './secured-signing/client.ts';
@@ -19,12 +19,14 @@ export interface ProviderDeps {
   lockedOut?: (notice: { subject: string; text: string }) => void;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Signicat's tokens kept elsewhere than in `db` (check: its own fresh grant). */
+  tokenStore?: { load(): StoredToken | null; save(token: StoredToken): void };
 }
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): SigningProvider {
   const common = { fetch: deps.fetch, now: deps.now };
   if (config.type === 'signicat') {
-    const tokenStore = {
+    const tokenStore = deps.tokenStore ?? {
       load: () => loadToken(deps.db, 'signicat'),
       save: (token: Parameters<typeof saveToken>[2]) => saveToken(deps.db, 'signicat', token, new Date()),
     };

@@ -47,18 +47,31 @@ export function startJobRun(db: Db, id: number, now: Date): void {
 }
 
 export function finishJob(db: Db, id: number, now: Date): void {
-  db.prepare("UPDATE jobs SET state = 'done', attempts = attempts + 1, interrupted = 0, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+  db.prepare("UPDATE jobs SET state = 'done', attempts = attempts + 1, interrupted = 0, last_error = NULL, waiting_for = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
 }
 
 export function retryJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
-  db.prepare('UPDATE jobs SET attempts = attempts + 1, interrupted = 0, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
+  db.prepare('UPDATE jobs SET attempts = attempts + 1, interrupted = 0, last_error = ?, waiting_for = NULL, run_at = ?, updated_at = ? WHERE id = ?')
     .run(error, runAt.toISOString(), now.toISOString(), id);
 }
 
+/** What a waiting job waits for (job-failure-policy.ts). */
+export type JobWait = 'operator' | 'infrastructure' | 'scheduled';
+
 /** Like retryJob, but the attempt is not counted: the job waits for a fix outside it. */
-export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Date): void {
-  db.prepare('UPDATE jobs SET interrupted = 0, last_error = ?, run_at = ?, updated_at = ? WHERE id = ?')
-    .run(error, runAt.toISOString(), now.toISOString(), id);
+export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Date, waitingFor: JobWait): void {
+  db.prepare('UPDATE jobs SET interrupted = 0, last_error = ?, waiting_for = ?, run_at = ?, updated_at = ? WHERE id = ?')
+    .run(error, waitingFor, runAt.toISOString(), now.toISOString(), id);
+}
+
+/**
+ * Makes pending jobs that wait for an operator's fix or for our own infrastructure due now:
+ * at a start or reload, which is how an operator says "fixed". A scheduled wait keeps its time.
+ */
+export function releaseJobsWaitingForFix(db: Db, now: Date): number {
+  const at = now.toISOString();
+  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND waiting_for IN ('operator', 'infrastructure') AND run_at > ?")
+    .run(at, at, at).changes;
 }
 
 /** Makes pending jobs of `kind` that have failed before due now (what they waited for is back). */
@@ -76,7 +89,7 @@ export function releaseWaitingJobs(db: Db, requestId: string, kinds: JobKind[], 
 }
 
 export function failJob(db: Db, id: number, error: string, now: Date): void {
-  db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, interrupted = 0, last_error = ?, updated_at = ? WHERE id = ?")
+  db.prepare("UPDATE jobs SET state = 'failed', attempts = attempts + 1, interrupted = 0, last_error = ?, waiting_for = NULL, updated_at = ? WHERE id = ?")
     .run(error, now.toISOString(), id);
 }
 

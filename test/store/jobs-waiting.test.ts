@@ -1,0 +1,37 @@
+// What a waiting job waits for, and which waits a start or reload cuts short: an operator's
+// fix and our own infrastructure, never a wait the handler scheduled (a Retry-After, a lost
+// send's notice, an upload settling), and never a job that is merely backing off.
+import { describe, expect, it } from 'vitest';
+import { enqueueJob, finishJob, releaseJobsWaitingForFix, retryJob, waitJob } from '../../src/store/jobs.ts';
+import { openMemoryDatabase } from '../../src/store/open-database.ts';
+
+const NOW = new Date('2026-12-05T10:00:00Z');
+const LATER = new Date('2026-12-05T10:20:00Z');
+
+describe('releaseJobsWaitingForFix', () => {
+  it('makes due the jobs waiting for an operator or for infrastructure, and no other', () => {
+    const db = openMemoryDatabase();
+    const job = () => enqueueJob(db, { kind: 'record', requestId: null }, NOW);
+    const operator = job();
+    const infrastructure = job();
+    const scheduled = job();
+    const backingOff = job();
+    const waitedThenRetried = job();
+    const waitedThenDone = job();
+    waitJob(db, operator, 'ServiceNow refused the login', LATER, NOW, 'operator');
+    waitJob(db, infrastructure, 'the SMTP server is down', LATER, NOW, 'infrastructure');
+    waitJob(db, scheduled, 'the upload may still be settling', LATER, NOW, 'scheduled');
+    retryJob(db, backingOff, 'HTTP 503', LATER, NOW);
+    waitJob(db, waitedThenRetried, 'ServiceNow refused the login', LATER, NOW, 'operator');
+    retryJob(db, waitedThenRetried, 'HTTP 503', LATER, NOW);
+    waitJob(db, waitedThenDone, 'ServiceNow refused the login', LATER, NOW, 'operator');
+    finishJob(db, waitedThenDone, NOW);
+
+    expect(releaseJobsWaitingForFix(db, NOW)).toBe(2);
+    const runAt = (id: number) => (db.prepare('SELECT run_at AS runAt FROM jobs WHERE id = ?').get(id) as { runAt: string }).runAt;
+    expect([operator, infrastructure].map(runAt)).toEqual([NOW.toISOString(), NOW.toISOString()]);
+    expect([scheduled, backingOff, waitedThenRetried].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
+    // Released once: at its own time it is not moved again.
+    expect(releaseJobsWaitingForFix(db, NOW)).toBe(0);
+  });
+});
