@@ -10,6 +10,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
 import { dataDirProblem, openDatabase, type Db } from '../store/open-database.ts';
+import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
   return loadConfigFile(configPath(flag), { requireSecrets: false });
@@ -40,6 +41,22 @@ function existingDatabase(config: Config): string {
 export function openStateForWrite(config: Config): Db {
   existingDatabase(config);
   return openDatabase(config.storage.data_dir);
+}
+
+/**
+ * An operator command's change to the daemon's database, in one immediate transaction. A
+ * database locked by another process (a backup, an sqlite3 shell), a full disk or an I/O
+ * error is told as what it is, with nothing changed — not as a bug with a stack trace.
+ */
+export function changeState<T>(config: Config, change: (db: Db) => T): T {
+  const db = openStateForWrite(config);
+  try {
+    return db.transaction(() => change(db)).immediate();
+  } catch (err) {
+    throw storageFailure(err, storageContextOf(db), 'Nothing was changed: run the command again once that is fixed.') ?? err;
+  } finally {
+    db.close();
+  }
 }
 
 export function openStateReadOnly(config: Config): Db {

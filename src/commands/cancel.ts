@@ -3,7 +3,7 @@
 // requester — and wakes it. Refused for requests already signed or finished.
 import { queueCancel } from '../completion/cancel-request.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
-import { loadOperatorConfig, openStateForWrite } from '../cli-io/open-state.ts';
+import { changeState, loadOperatorConfig } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
 import type { CommandIo } from './run.ts';
@@ -22,12 +22,7 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   const id = parsed.positionals[0]!;
   const reason = (parsed.values as { reason?: string }).reason ?? '';
   const config = loadOperatorConfig(parsed.values.config);
-  const db = openStateForWrite(config);
-  try {
-    queueCancel(db, id, reason, new Date());
-  } finally {
-    db.close();
-  }
+  changeState(config, (db) => queueCancel(db, id, reason, new Date()));
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
     ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`

@@ -3,7 +3,7 @@
 // overwrites a file without --force, never writes a secret (the file refers to credential
 // files or environment variables, and init says which to create), and never writes a file
 // the daemon would refuse.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
@@ -130,8 +130,39 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
   // What the daemon would refuse is not written (a bad answer shows up here, by its setting).
   parseConfigText(text, output, { requireSecrets: false });
   writeConfig(output, text, values.force === true);
-  io.stdout.write(nextSteps(output, secrets as InitAnswers['secrets']));
+  io.stdout.write(nextSteps(output, secrets as InitAnswers['secrets'], giveToServiceGroup(output)));
   return 0;
+}
+
+/** The group the units run the service as (deploy/signrelay.service: Group=signrelay). */
+const SERVICE_GROUP = 'signrelay';
+
+/** The id of `name` in a group file (/etc/group's format), or undefined. */
+export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(groupFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = text.split('\n').find((l) => l.split(':')[0] === name);
+  const gid = Number(line?.split(':')[2]);
+  return line && Number.isInteger(gid) ? gid : undefined;
+}
+
+/**
+ * The file is written 0640, so the service's user reads it through its group: root running
+ * init hands it to that group when it exists. Whether it did, for the next steps.
+ */
+function giveToServiceGroup(output: string): boolean {
+  const gid = groupId(SERVICE_GROUP);
+  if (process.getuid?.() !== 0 || gid === undefined) return false;
+  try {
+    chownSync(output, 0, gid);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function writeConfig(output: string, text: string, force: boolean): void {
@@ -153,15 +184,19 @@ function writeConfig(output: string, text: string, force: boolean): void {
   }
 }
 
-function nextSteps(output: string, secrets: InitAnswers['secrets']): string {
+function nextSteps(output: string, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
+  const readable = grouped
+    ? []
+    : [`0. Let the service's user read it (mode 0640): chgrp ${SERVICE_GROUP} ${output} — after useradd --system ${SERVICE_GROUP}, if that user does not exist yet`];
   const put = secrets === 'credentials'
     ? [`1. Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
     : ['1. Set these environment variables for the service:', ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`)];
   return [
-    `wrote ${output}`,
+    grouped ? `wrote ${output} (group ${SERVICE_GROUP}, mode 0640: the service's user reads it)` : `wrote ${output}`,
     '',
     'Next:',
+    ...readable,
     ...put,
     `2. Check everything: signrelay check ${chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`}`,
     `3. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,

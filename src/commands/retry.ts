@@ -2,7 +2,7 @@
 // job is queued again (retry-plan.ts), in one transaction with an audit event; a running
 // daemon is told at once (SIGUSR2) instead of finding the job at its next look.
 import { parseCommand } from '../cli-io/command-args.ts';
-import { loadOperatorConfig, openStateForWrite } from '../cli-io/open-state.ts';
+import { changeState, loadOperatorConfig } from '../cli-io/open-state.ts';
 import { retryPlan } from '../cli-io/retry-plan.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
@@ -24,23 +24,17 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   if (typeof parsed === 'number') return parsed;
   const id = parsed.positionals[0]!;
   const config = loadOperatorConfig(parsed.values.config);
-  const db = openStateForWrite(config);
-  let plan;
-  try {
-    plan = db.transaction(() => {
-      const request = getRequest(db, id);
-      if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --state failed\`)`);
-      const p = retryPlan(request, listEvents(db, id));
-      if (!p.ok) throw new SignrelayError('input', 'not_retryable', p.problem);
-      const now = new Date();
-      transition(db, id, p.backTo, now, { retriedBy: 'operator' });
-      enqueueJob(db, { kind: p.job, requestId: id, payload: p.payload }, now);
-      addEvent(db, { requestId: id, kind: 'note', detail: { retry: p.job } }, now);
-      return p;
-    }).immediate();
-  } finally {
-    db.close();
-  }
+  const plan = changeState(config, (db) => {
+    const request = getRequest(db, id);
+    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --state failed\`)`);
+    const p = retryPlan(request, listEvents(db, id));
+    if (!p.ok) throw new SignrelayError('input', 'not_retryable', p.problem);
+    const now = new Date();
+    transition(db, id, p.backTo, now, { retriedBy: 'operator' });
+    enqueueJob(db, { kind: p.job, requestId: id, payload: p.payload }, now);
+    addEvent(db, { requestId: id, kind: 'note', detail: { retry: p.job } }, now);
+    return p;
+  });
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
     ? `${jsonForTerminal({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null })}\n`

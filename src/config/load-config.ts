@@ -25,9 +25,10 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): Config 
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new SignrelayError('config', 'config_unreadable',
-      `cannot read the configuration ${path}: ${why}. Pass --config FILE or set SIGNRELAY_CONFIG.`, { cause: err });
+    const why = code === 'EACCES'
+      ? `permission denied for this user (uid ${process.getuid?.() ?? '?'}): let the service's user read it (chgrp signrelay ${path}; chmod 0640 ${path}), or run the command as a user who may`
+      : `${code === 'ENOENT' ? 'the file does not exist' : String(code)}. Pass --config FILE or set SIGNRELAY_CONFIG`;
+    throw new SignrelayError('config', 'config_unreadable', `cannot read the configuration ${path}: ${why}.`, { cause: err });
   }
   return parseConfigText(text, path, options);
 }

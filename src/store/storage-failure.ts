@@ -40,7 +40,7 @@ export function isStorageFailure(err: unknown): boolean {
 }
 
 /** The storage failure `err` is, as a SignrelayError; undefined when it is something else. */
-export function storageFailure(err: unknown, context: StorageContext): SignrelayError | undefined {
+export function storageFailure(err: unknown, context: StorageContext, then = 'The work waits and is retried.'): SignrelayError | undefined {
   const found = problemOf(err);
   if (!found) return undefined;
   const { code, problem } = found;
@@ -48,7 +48,7 @@ export function storageFailure(err: unknown, context: StorageContext): Signrelay
   // Node's own messages start with the code already ("ENOSPC: no space left on device, write").
   const cause = detail.startsWith(code) ? detail : `${code}: ${detail}`;
   return new SignrelayError('transient', problem.code,
-    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause}). The work waits and is retried.`, { cause: err });
+    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause}). ${then}`, { cause: err });
 }
 
 /** The storage context of an open database (its file lives in the data dir). */

@@ -5,6 +5,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupId } from '../../src/commands/init.ts';
 import { loadConfigFile } from '../../src/config/load-config.ts';
 import { linesOf, STACK_FRAME, tempDir } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
@@ -26,10 +27,19 @@ describe('signrelay init', () => {
     const output = join(dir.path, 'etc', 'signrelay.yaml');
     const r = await runInProcess(['init', '--output', output, ...FLAGS]);
     expect(r.code, r.stderr).toBe(0);
-    expect(linesOf(r.stdout)[0]).toBe(`wrote ${output}`);
     expect(r.stdout).toMatch(/^ {5}imap-password {9}the request mailbox password$/m);
     expect(r.stdout).toContain(`signrelay check --config ${output}`);
     expect((await stat(output)).mode & 0o777).toBe(0o640);
+    // 0640: the service's user reads it through the service's group — given to it where that
+    // group exists (and init runs as root), else the first next step says how.
+    const serviceGid = groupId('signrelay');
+    if (serviceGid !== undefined && process.getuid?.() === 0) {
+      expect(linesOf(r.stdout)[0]).toBe(`wrote ${output} (group signrelay, mode 0640: the service's user reads it)`);
+      expect((await stat(output)).gid).toBe(serviceGid);
+    } else {
+      expect(linesOf(r.stdout)[0]).toBe(`wrote ${output}`);
+      expect(r.stdout).toContain(`0. Let the service's user read it (mode 0640): chgrp signrelay ${output}`);
+    }
 
     const text = await readFile(output, 'utf8');
     expect(text).toMatch(/^# signrelay configuration for sign@acme\.example, written by `signrelay init`\.$/m);
@@ -54,6 +64,16 @@ describe('signrelay init', () => {
     expect(Object.keys(config.routes)).toEqual(['default']);
     expect(config.routes.default!.allowed_senders).toEqual(['*@acme.example']);
     expect(config.alerts.to).toEqual([]);
+  });
+
+  it('finds a group\'s id in a group file', async () => {
+    const file = join(dir.path, 'group');
+    await writeFile(file, 'root:x:0:\nsignrelayx:x:998:\nsignrelay:x:999:\nbroken\n');
+    expect(groupId('signrelay', file)).toBe(999);
+    expect(groupId('root', file)).toBe(0);
+    expect(groupId('nobody', file)).toBeUndefined();
+    expect(groupId('broken', file)).toBeUndefined();
+    expect(groupId('signrelay', join(dir.path, 'missing'))).toBeUndefined();
   });
 
   it('never overwrites without --force', async () => {
