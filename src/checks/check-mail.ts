@@ -21,6 +21,12 @@ interface FolderUse {
   setting: string;
   /** Watched folders must exist; the ones signrelay files into are created at start. */
   watched: boolean;
+  /**
+   * A folder signrelay watches but creates at start, as a mail server's rule files mail into
+   * it: how mail reaches it, said when it does not exist yet (a misspelt name would be made
+   * and watched empty for ever).
+   */
+  filledBy?: string;
 }
 
 async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckResult[]> {
@@ -33,7 +39,10 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
     } else if (use.watched) {
       results.push({ ok: false, detail: `folder ${use.folder} (${use.setting}) does not exist`, fix: `create the folder ${use.folder} in the mailbox, or set ${use.setting} to the folder mail arrives in` });
     } else {
-      results.push({ ok: true, detail: `folder ${use.folder} (${use.setting}) does not exist yet; signrelay creates it at start` });
+      results.push({
+        ok: true, detail: `folder ${use.folder} (${use.setting}) does not exist yet; signrelay creates it at start`,
+        ...(use.filledBy ? { warnings: [`no mail has reached it yet: ${use.filledBy}; if that rule files into another folder, set ${use.setting} to it`] } : {}),
+      });
     }
   }
   return results;
@@ -106,7 +115,10 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
   const returnAccount = returnAccountOf(config);
   const ownReturnAccount = ownReturnLogin(config);
   const returnFolders: FolderUse[] = [
-    { folder: returns.folder, setting: 'mailboxes.returns.folder', watched: false },
+    {
+      folder: returns.folder, setting: 'mailboxes.returns.folder', watched: false,
+      filledBy: `completion mail to ${returns.address} (and its +token addresses) arrives there only through a rule of the mail server that files it into ${returns.folder}`,
+    },
     { folder: returns.processed_folder, setting: 'mailboxes.returns.processed_folder', watched: false },
     { folder: returns.unmatched_folder, setting: 'mailboxes.returns.unmatched_folder', watched: false },
   ];

@@ -12,12 +12,15 @@ export function storageCheckItem(dataDir: string): CheckItem {
     async run() {
       const setting = 'storage.data_dir';
       if (!existsSync(dataDir)) {
-        const parent = dirname(dataDir);
+        // The directory that would hold it: the nearest one that exists (its parents may not yet).
+        let parent = dirname(dataDir);
+        while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+        const missing = parent === dirname(dataDir) ? '' : ' (and the directories above it, mode 0755)';
         try {
-          accessSync(parent, constants.W_OK);
-          return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) at start` };
+          accessSync(parent, constants.W_OK | constants.X_OK);
+          return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700)${missing} at start` };
         } catch {
-          return { ok: false, detail: `${dataDir} does not exist and ${parent} is not writable`, fix: `create ${dataDir} owned by the signrelay user (the systemd unit's StateDirectory= does), or change ${setting}` };
+          return { ok: false, detail: `${dataDir} does not exist and ${parent}, where it would be made, is not writable by this user`, fix: `create ${dataDir} owned by the signrelay user (the systemd unit's StateDirectory= does), or change ${setting}` };
         }
       }
       try {

@@ -3,7 +3,7 @@
 // in its own transaction. The data dir is private to the service (0700, files 0600).
 import Database from 'better-sqlite3';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 
 export type Db = Database.Database;
@@ -14,6 +14,10 @@ const BUSY_TIMEOUT_MS = 5_000;
 /** The data directory, made if missing and private (0700); what keeps it from being used, said with its fix. */
 export function ensureDataDir(dataDir: string): void {
   try {
+    // The directories above it are ordinary ones (0755): made 0700 too, they kept the
+    // service's user out of a StateDirectory= systemd later made inside them (`check`, run
+    // as root before the first start, makes them).
+    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   } catch (err) {

@@ -55,6 +55,13 @@ describe('signrelay check', () => {
     expect(r.stdout).toContain('✗ IMAP request mailbox: folder Incoming (mailboxes.requests.folder) does not exist\n    fix: create the folder Incoming in the mailbox, or set mailboxes.requests.folder to the folder mail arrives in');
   });
 
+  it('a return folder that does not exist: ✓ (signrelay makes it) with a warning that only the server\'s rule fills it', async () => {
+    const file = await variant('returnz', (y) => y.replace('folder: Returns}', 'folder: Returnz}'));
+    const r = await check(file);
+    expect(r.stdout).toContain('✓ IMAP request mailbox: folder Returnz (mailboxes.returns.folder) does not exist yet; signrelay creates it at start\n' +
+      '    warning: no mail has reached it yet: completion mail to returns@corp.example (and its +token addresses) arrives there only through a rule of the mail server that files it into Returnz; if that rule files into another folder, set mailboxes.returns.folder to it');
+  });
+
   it('ServiceNow refusing the login, and a table the user may not read: ✗ naming the setting and the permission', async () => {
     const wrong = await check(await variant('snpass', (y) => y.replace(/password: cli-sn-pass-plain-in-the-test-config/, 'password: wrong-sn-password-77')));
     expect(wrong.code).toBe(1);

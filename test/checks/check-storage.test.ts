@@ -1,0 +1,31 @@
+// The data directory item of `check` before the first start, when the directories above the
+// data dir do not exist yet either (`init --name hr` → /var/lib/signrelay/hr): it says the
+// daemon makes them, and the daemon makes them as ordinary directories (0755) with only the
+// data dir itself 0700 — a 0700 parent kept the service's user out of the StateDirectory=
+// systemd makes inside it.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { storageCheckItem } from '../../src/checks/check-storage.ts';
+import { ensureDataDir } from '../../src/store/open-database.ts';
+
+let root: string;
+beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'signrelay-storage-')); });
+afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+
+it('a data dir whose parents do not exist: ✓, and they are made 0755 around a 0700 data dir', async () => {
+  const dataDir = join(root, 'var', 'lib', 'signrelay', 'hr');
+  expect(await storageCheckItem(dataDir).run()).toEqual({
+    ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) (and the directories above it, mode 0755) at start`,
+  });
+  ensureDataDir(dataDir);
+  expect((await stat(join(root, 'var', 'lib', 'signrelay'))).mode & 0o777).toBe(0o755);
+  expect((await stat(join(root, 'var'))).mode & 0o777).toBe(0o755);
+  expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+});
+
+it('a data dir whose parent exists: ✓ without the note about parents', async () => {
+  const dataDir = join(root, 'plain');
+  expect(await storageCheckItem(dataDir).run()).toEqual({ ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) at start` });
+});
