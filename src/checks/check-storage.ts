@@ -43,7 +43,12 @@ export function storageCheckItem(dataDir: string): CheckItem {
         } catch (err) {
           problem = (err as Error).message;
         }
-        if (problem) return { ok: false, detail: `the database ${file} cannot be written: ${problem}`, fix: 'check the disk space and the file\'s owner (the signrelay user)' };
+        if (problem) {
+          const fix = /locked|busy/i.test(problem)
+            ? 'another process holds a write lock on it (a backup, an sqlite3 shell?): let it finish, then check again'
+            : 'check the disk space and the file\'s owner (the signrelay user)';
+          return { ok: false, detail: `the database ${file} cannot be written: ${problem}`, fix };
+        }
       }
       return {
         ok: true,

@@ -25,7 +25,8 @@ export function parseCommand<O extends ParseArgsOptionsConfig>(
 ): ParsedCommand<O> | number {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: positionals.max > 0, options: { ...COMMON, ...options } });
+    const all = { ...COMMON, ...options };
+    parsed = parseArgs({ args: withNegativeValues(args, all), allowPositionals: positionals.max > 0, options: all });
   } catch (err) {
     io.stderr.write(`signrelay ${name}: ${describeError(err)} (see --help)\n`);
     return 2;
@@ -39,4 +40,26 @@ export function parseCommand<O extends ParseArgsOptionsConfig>(
     return 2;
   }
   return parsed as unknown as ParsedCommand<O>;
+}
+
+/**
+ * ARGS with `--name -5` written `--name=-5` for a string option: parseArgs takes a value
+ * starting with "-" for a forgotten one ("argument is ambiguous … use '--limit=-XYZ'"),
+ * where the command's own check says what a good value is. Only a number: `--config -h`
+ * still asks for help.
+ */
+function withNegativeValues(args: string[], options: ParseArgsOptionsConfig): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === '--') return [...out, ...args.slice(i)];
+    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

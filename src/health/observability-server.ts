@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { parseListenAddress } from '../config/listen-address.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { writeLockProblem, type Db } from '../store/open-database.ts';
+import { readServiceStatus } from '../store/service-status.ts';
 import { queueSummary } from '../store/status-queries.ts';
 import { assessHealth, type Health } from './assess-health.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
@@ -26,10 +27,21 @@ export interface ObservabilityServer {
   close(): Promise<void>;
 }
 
+/**
+ * What this daemon wrote about itself (status-reporter.ts: pid, startedAt, version), read
+ * from service_status as `signrelay status` reads it. A row some earlier process left
+ * (its pid is another) says nothing about this one.
+ */
+function ownDaemonDetail(db: Db): Record<string, unknown> {
+  const row = readServiceStatus(db).find((r) => r.component === 'daemon');
+  return row?.detail.pid === process.pid ? row.detail : {};
+}
+
 export function healthNow(db: Db, watchers: Record<string, { status(): WatcherStatus }>, limits: HealthLimits, now = new Date()): Health & { database: { writable: boolean; error: string | null }; oldestDueJobAgeSeconds: number } {
   const queue = queueSummary(db, now);
   const rows = [
-    { component: 'daemon', state: 'running', detail: {}, updatedAt: now.toISOString() },
+    // This process answers, so it runs and its report is current; the stored row adds when it started and which version it is.
+    { component: 'daemon', state: 'running', detail: ownDaemonDetail(db), updatedAt: now.toISOString() },
     ...Object.entries(watchers).map(([name, w]) => {
       const s = w.status();
       return { component: name, state: s.state, detail: watcherDetail(s), updatedAt: now.toISOString() };

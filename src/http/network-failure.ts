@@ -46,7 +46,20 @@ function errorCode(err: unknown): { code: string; message: string } {
     if (typeof c === 'string') code = c;
     if (e instanceof Error && e.message) message = e.message;
   }
-  return { code, message: message || String(err) };
+  return { code, message: withoutLogins(message || String(err)) };
+}
+
+/** A URL's login (scheme://user:password@) up to the last "@" before the path: the host starts after it. */
+const URL_LOGIN_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
+
+/**
+ * `text` with the login taken out of every URL in it. undici quotes the URL in some errors
+ * ("Request cannot be constructed from a URL that includes credentials: http://admin:pw@…"),
+ * and the message is shown and logged; the configuration refuses such a URL, this is the
+ * second line behind it.
+ */
+export function withoutLogins(text: string): string {
+  return text.replace(URL_LOGIN_RE, '$1');
 }
 
 export function classifyNetworkFailure(names: ServiceNames, operation: string, err: unknown, context: NetworkFailureContext = {}): SignrelayError {

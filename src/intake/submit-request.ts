@@ -150,7 +150,8 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
       queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
     })();
-    deps.logger.info('request sent for signing', { requestId, references: documentReferences, orderId: result.orderId ?? undefined });
+    // Only Signicat has an order id: a Secured Signing line said orderId=undefined.
+    deps.logger.info('request sent for signing', { requestId, references: documentReferences, ...(result.orderId ? { orderId: result.orderId } : {}) });
   }
 
   return {

@@ -97,7 +97,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
     const noGreeting = code === 'GREETING_TIMEOUT' ? ` A port that expects TLS from the start (usually 993) sends no greeting to a plain connection: then set ${key}.tls: true.` : '';
     return new SignrelayError('transient', 'imap_unavailable',
       `The IMAP server ${server} is not reachable or dropped the connection (${code || responseCode}: ${detail}). ` +
-      `Retrying with backoff.${noGreeting}`, { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+      `signrelay tries again with backoff; if this lasts, check that the server is running, and ${key}.host, ${key}.port and ${key}.tls.${noGreeting}`, { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
   }
   return new SignrelayError('transient', 'imap_error',
     `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });

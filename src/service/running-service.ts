@@ -5,10 +5,11 @@
 // else is durable in the database) and starts one with the new configuration. If that
 // fails, the previous configuration is started again. The PDF workers outlive a reload's
 // stop (the new daemon takes them, parsers loaded) and end with the service.
+import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
-import { describeError } from '../errors.ts';
+import { describeError, SignrelayError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
 import { endIdlePdfWorkers } from '../pdf/pdf-pool.ts';
@@ -66,6 +67,12 @@ export async function startService(config: Config): Promise<RunningService> {
       let next: Config;
       try {
         next = load();
+        if (resolve(next.storage.data_dir) !== resolve(parts.config.storage.data_dir)) {
+          // The data dir holds this daemon's lock and its work in hand: moved on a reload, the
+          // lock went with it and a second daemon could start on the old one.
+          throw new SignrelayError('config', 'data_dir_changed',
+            `storage.data_dir cannot change on a reload (${parts.config.storage.data_dir} → ${next.storage.data_dir}): it holds the daemon's lock and its work in hand; stop the service, move the directory, then start it`);
+        }
       } catch (err) {
         parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
         return false;

@@ -70,7 +70,10 @@ function readKey(file: string): Buffer | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
+    const fix = code === 'EACCES' || code === 'EPERM'
+      ? 'run the command as the service\'s user (sudo -u signrelay …)'
+      : code === 'ENOTDIR' ? 'storage.data_dir must name a directory, not a file' : 'check the disk and the data directory';
     throw new SignrelayError('config', 'data_dir_unwritable',
-      `cannot read ${file} (${code}), the key of the credential fingerprints in storage.data_dir: run the command as the service's user (sudo -u signrelay …)`, { cause: err });
+      `cannot read ${file} (${code}), the key of the credential fingerprints in storage.data_dir: ${fix}`, { cause: err });
   }
 }

@@ -2,13 +2,14 @@
 // data dir do not exist yet either (`init --name hr` → /var/lib/signrelay/hr): it says the
 // daemon makes them, and the daemon makes them as ordinary directories (0755) with only the
 // data dir itself 0700 — a 0700 parent kept the service's user out of the StateDirectory=
-// systemd makes inside it.
+// systemd makes inside it. And a database locked by another process, named as such.
+import Database from 'better-sqlite3';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { storageCheckItem } from '../../src/checks/check-storage.ts';
-import { ensureDataDir } from '../../src/store/open-database.ts';
+import { ensureDataDir, openDatabase } from '../../src/store/open-database.ts';
 
 let root: string;
 beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'signrelay-storage-')); });
@@ -28,4 +29,19 @@ it('a data dir whose parents do not exist: ✓, and they are made 0755 around a 
 it('a data dir whose parent exists: ✓ without the note about parents', async () => {
   const dataDir = join(root, 'plain');
   expect(await storageCheckItem(dataDir).run()).toEqual({ ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) at start` });
+});
+
+it('a database another process holds a write lock on: ✗ with that cause, not the disk or the owner', async () => {
+  const dataDir = join(root, 'locked');
+  openDatabase(dataDir).close();
+  const holder = new Database(join(dataDir, 'signrelay.db'));
+  holder.exec('BEGIN EXCLUSIVE');
+  try {
+    expect(await storageCheckItem(dataDir).run()).toEqual({
+      ok: false, detail: `the database ${join(dataDir, 'signrelay.db')} cannot be written: database is locked`,
+      fix: 'another process holds a write lock on it (a backup, an sqlite3 shell?): let it finish, then check again',
+    });
+  } finally {
+    holder.close();
+  }
 });

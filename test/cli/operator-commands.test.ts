@@ -100,10 +100,13 @@ describe('operator command mistakes', () => {
     // Past what SQLite takes: one line, not its "datatype mismatch" stack.
     const hugeLimit = await operator(['requests', '--limit', '9223372036854775807']);
     expect(hugeLimit).toMatchObject({ code: 2, stderr: 'signrelay requests: --limit 9223372036854775807 is not a whole number from 1 to 100000\n' });
+    // A negative number: the same line, not parseArgs' "argument is ambiguous … use '--limit=-XYZ'".
+    const negativeLimit = await operator(['requests', '--limit', '-5']);
+    expect(negativeLimit).toMatchObject({ code: 2, stderr: 'signrelay requests: --limit -5 is not a whole number from 1 to 100000\n' });
     const noId = await operator(['show']);
     expect(noId.code).toBe(2);
     expect(noId.stderr).toMatch(/^signrelay show: expected 1 argument\(s\)\nusage: signrelay show ID/);
-    for (const r of [unknown, badState, badLimit, hugeLimit, noId]) expect(r.stderr).not.toMatch(STACK_FRAME);
+    for (const r of [unknown, badState, badLimit, hugeLimit, negativeLimit, noId]) expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
   it('a data dir the daemon never used: says so and how to fix it', async () => {

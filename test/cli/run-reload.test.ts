@@ -47,8 +47,13 @@ it('rotates the IMAP password on SIGHUP without a restart, and refuses a broken 
   daemon.child.kill('SIGHUP');
   const refused = await daemon.waitForLog('configuration reload refused; still running with the previous configuration');
   expect(String(refused.error)).toMatch(/reload\.yaml: not valid YAML at line \d+/);
+  // A moved data dir: refused too — the lock and the work in hand stay where they are.
+  await writeFile(configFile, good.replace(`data_dir: ${world.dataDir}`, `data_dir: ${world.dataDir}-moved`));
+  daemon.child.kill('SIGHUP');
+  const moved = await daemon.waitForLog((l) => l.message === 'configuration reload refused; still running with the previous configuration' && String(l.error).startsWith('storage.data_dir'));
+  expect(String(moved.error)).toBe(`storage.data_dir cannot change on a reload (${world.dataDir} → ${world.dataDir}-moved): it holds the daemon's lock and its work in hand; stop the service, move the directory, then start it`);
   await request('RITM0010013');
-  await waitFor(() => world.successfulSends().length === 3, { timeoutMs: 20_000, what: 'the send after the refused reload' });
+  await waitFor(() => world.successfulSends().length === 3, { timeoutMs: 20_000, what: 'the send after the refused reloads' });
 
   daemon.child.kill('SIGTERM');
   expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });

@@ -100,6 +100,32 @@ describe('settings refused at load, with what was meant', () => {
     }
   });
 
+  // fetch refuses such a URL, and its error quoted it, password and all, as a network fault.
+  it.each([
+    ['servicenow.instance_url', (t: string) => t.replace('instance_url: https://acme.service-now.com', 'instance_url: "http://admin:SuperSecretPw7@127.0.0.1:42125"'),
+      'put the user in servicenow.auth.user and the password in servicenow.auth.password'],
+    ['provider.environment', (t: string) => t.replace('  environment: sandbox ', '  environment: "http://u:SuperSecretPw7@127.0.0.1:3/web" '),
+      'signrelay logs in to Secured Signing with provider.api_key and provider.api_secret'],
+    ['provider.oauth_url', (t: string) => t.replace('  # oauth_url: https://www.dsx.co.nz/api/oauth2', '  oauth_url: "https://u:SuperSecretPw7@www.dsx.co.nz/api/oauth2"\n  #'),
+      'signrelay logs in to Secured Signing with provider.api_key and provider.api_secret'],
+    ['provider.referer', (t: string) => t.replace('  referer: https://corp.example ', '  referer: "https://u:SuperSecretPw7@corp.example" '),
+      'it is sent to Secured Signing as the Referer header; signrelay logs in to Secured Signing with provider.api_key and provider.api_secret'],
+    ['smtp.auth.token_url', (t: string) => t.replace(/^ {2}auth:\n {4}type: password .*$/m,
+      '  auth: {type: oauth2, provider: google, client_id: c, client_secret: s, refresh_token: r, token_url: "https://u:SuperSecretPw7@oauth2.googleapis.com/token"}'),
+      'signrelay logs in there with client_id and client_secret beside token_url'],
+  ])('a URL with a login in it: %s, refused without repeating the password', (setting, edit, fix) => {
+    const text = edit(EXAMPLE);
+    expect(text).not.toBe(EXAMPLE);
+    const problems = load(text)!;
+    expect(problems).toContain(`${setting}: remove "user:password@" from the URL; ${fix}`);
+    expect(problems).not.toContain('SuperSecretPw7');
+  });
+
+  it('a URL with a user but no password in it is refused too (fetch refuses it as well)', () => {
+    expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', 'instance_url: "https://admin@acme.service-now.com"')))
+      .toContain('servicenow.instance_url: remove "user@" from the URL; put the user in servicenow.auth.user');
+  });
+
   it('a return address with a "+" of its own', () => {
     expect(load(EXAMPLE.replace('address: returns@corp.example', 'address: returns+x@corp.example')))
       .toContain('mailboxes.returns.address: expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself');

@@ -43,6 +43,10 @@ describe('provider', () => {
       'provider.days_until_deletion: expected a number of days from 1 to 30',
     ]],
     ['{type: secured-signing, api_key: k, api_secret: s, referer: "https://corp.example", client_id: c}', ['provider: unknown setting client_id (see config/signrelay.example.yaml)']],
+    ['{type: signicat, client_id: c, client_secret: s, signature_methods: [{name: x, type: SIGNED_STATEMENT}], base_url: "https://c:Pw9@api.signicat.com/enterprise/sign", token_url: "https://c@api.signicat.com/auth/open/connect/token"}', [
+      'provider.base_url: remove "user:password@" from the URL; signrelay logs in to Signicat with provider.client_id and provider.client_secret',
+      'provider.token_url: remove "user@" from the URL; signrelay logs in to Signicat with provider.client_id and provider.client_secret',
+    ]],
   ])('%s is refused, naming each path', (provider, expected) => {
     expect(problems(provider).sort()).toEqual([...expected].sort());
   });

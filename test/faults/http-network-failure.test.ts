@@ -3,7 +3,7 @@
 // the service, the call, the setting, whether the effect may have happened; never a stack.
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
-import { classifyNetworkFailure, notJsonProblem, type ServiceNames } from '../../src/http/network-failure.ts';
+import { classifyNetworkFailure, notJsonProblem, withoutLogins, type ServiceNames } from '../../src/http/network-failure.ts';
 import { SECURED_SIGNING } from '../../src/providers/secured-signing/classify-error.ts';
 import { SERVICENOW } from '../../src/servicenow/classify-error.ts';
 
@@ -34,6 +34,14 @@ describe.each([
     expect(classified.cause).toBe(err);
   });
 
+  it('takes the login out of a URL undici quotes: the message is shown and logged', () => {
+    const url = 'http://admin:SuperSecretPw7@127.0.0.1:42125/api/now/table/sc_req_item?sysparm_limit=1';
+    const err = new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
+    const message = classifyNetworkFailure(names, OPERATION, err).message;
+    expect(message).toContain('includes credentials: http://127.0.0.1:42125/api/now/table/sc_req_item?sysparm_limit=1)');
+    expect(message).not.toMatch(/admin|SuperSecretPw7/);
+  });
+
   it('names the setting that holds the address when the fault may be in it', () => {
     expect(classifyNetworkFailure(names, OPERATION, fetchFailed('ENOTFOUND')).message).toMatch(urlSetting);
     expect(classifyNetworkFailure(names, OPERATION, fetchFailed('SELF_SIGNED_CERT_IN_CHAIN')).message).toMatch(urlSetting);
@@ -51,6 +59,19 @@ describe.each([
     expect(classifyNetworkFailure(names, OPERATION, timeout(), { effect: false }).outcomeUnknown).toBe(false);
     expect(classifyNetworkFailure(names, OPERATION, fetchFailed('ECONNREFUSED'), { effect: true }).outcomeUnknown).toBe(false);
     expect(classifyNetworkFailure(names, OPERATION, fetchFailed('DEPTH_ZERO_SELF_SIGNED_CERT'), { effect: true }).outcomeUnknown).toBe(false);
+  });
+});
+
+describe('withoutLogins', () => {
+  it.each([
+    ['http://admin:pw@host:1/a?b=c', 'http://host:1/a?b=c'],
+    ['https://user@host/x', 'https://host/x'],
+    ['https://u:p%40ss@host', 'https://host'],
+    ['a https://u:p@h1 and http://v:q@h2/', 'a https://h1 and http://h2/'],
+    ['https://host/path?mail=a@b.example', 'https://host/path?mail=a@b.example'], // an @ after the host is no login
+    ['connect ECONNREFUSED 127.0.0.1:1', 'connect ECONNREFUSED 127.0.0.1:1'],
+  ])('%s', (text, expected) => {
+    expect(withoutLogins(text)).toBe(expected);
   });
 });
 

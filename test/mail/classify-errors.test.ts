@@ -13,7 +13,7 @@ describe('classifyImapError', () => {
   it.each([
     ['login refused', err({ authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, 'Command failed'), 'auth', 'imap_auth_failed', 'mailboxes.requests.password'],
     ['expired password', err({ serverResponseCode: 'EXPIRED', responseText: 'Password expired' }), 'auth', 'imap_auth_failed', 'mailboxes.requests.user'],
-    ['refused connection', err({ code: 'ECONNREFUSED' }, 'connect ECONNREFUSED'), 'transient', 'imap_unavailable', 'Retrying'],
+    ['refused connection', err({ code: 'ECONNREFUSED' }, 'connect ECONNREFUSED'), 'transient', 'imap_unavailable', 'tries again with backoff; if this lasts, check that the server is running, and mailboxes.requests.host, mailboxes.requests.port and mailboxes.requests.tls'],
     ['greeting timeout', err({ code: 'GREETING_TIMEOUT' }), 'transient', 'imap_unavailable', 'imap.corp.example:993'],
     ['greeting timeout, as from a TLS port spoken to plainly', err({ code: 'GREETING_TIMEOUT' }), 'transient', 'imap_unavailable', 'sends no greeting to a plain connection: then set mailboxes.requests.tls: true'],
     ['connection lost', err({ code: 'NoConnection' }, 'Connection not available'), 'transient', 'imap_unavailable', 'NoConnection'],
