@@ -40,7 +40,9 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const warnings = configWarnings(config);
     lines.push({ title: 'configuration', ok: true, detail: file, ...(warnings.length > 0 ? { warnings } : {}) });
   } catch (err) {
-    lines.push({ title: 'configuration', ok: false, detail: (err as Error).message, fix: 'correct the settings named above; nothing else can be checked until the configuration is valid' });
+    // A file that could not be read names its own fix; a file that was read names its settings.
+    const unread = (err as { code?: string }).code === 'config_unreadable';
+    lines.push({ title: 'configuration', ok: false, detail: (err as Error).message, fix: `${unread ? 'as above' : 'correct the settings named above'}; nothing else can be checked until the configuration is valid` });
   }
   lines.forEach(print);
   if (lines[0]!.ok) {

@@ -64,7 +64,10 @@ function readSecretFile(file: unknown, options: ResolveOptions, path: string[], 
   } catch (err) {
     if (options.requireSecrets) {
       const code = (err as NodeJS.ErrnoException).code;
-      options.problem(where, `cannot read secret file ${resolvedPath} (${code === 'ENOENT' ? 'no such file' : code})${fix}`);
+      const why = code === 'ENOENT' ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM' ? `${code}: this user (uid ${process.getuid?.() ?? '?'}) may not read it; run the command as root or as the service's user, or make the file readable by that user`
+        : code;
+      options.problem(where, `cannot read secret file ${resolvedPath} (${why})${fix}`);
     }
     return `unreadable-secret-file`;
   }

@@ -72,7 +72,9 @@ function readKey(file: string): Buffer | undefined {
     if (code === 'ENOENT') return undefined;
     const fix = code === 'EACCES' || code === 'EPERM'
       ? 'run the command as the service\'s user (sudo -u signrelay …)'
-      : code === 'ENOTDIR' ? 'storage.data_dir must name a directory, not a file' : 'check the disk and the data directory';
+      : code === 'ENOTDIR' ? 'storage.data_dir must name a directory, not a file'
+      : code === 'EISDIR' ? 'it is a directory: remove it, and signrelay makes a new key at its next start (every secret\'s age starts again)'
+      : 'check the disk and the data directory';
     throw new SignrelayError('config', 'data_dir_unwritable',
       `cannot read ${file} (${code}), the key of the credential fingerprints in storage.data_dir: ${fix}`, { cause: err });
   }

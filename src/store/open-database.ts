@@ -17,7 +17,11 @@ export function ensureDataDir(dataDir: string): void {
     // The directories above it are ordinary ones (0755): made 0700 too, they kept the
     // service's user out of a StateDirectory= systemd later made inside them (`check`, run
     // as root before the first start, makes them).
-    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+    try {
+      mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+    } catch {
+      // The data dir's own mkdir below says why, for the data dir the setting names.
+    }
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   } catch (err) {

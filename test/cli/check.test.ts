@@ -94,6 +94,14 @@ describe('signrelay check', () => {
     expect(r.stdout).toContain('limits.max_mail_bytes: expected a positive integer');
     expect(r.stdout).not.toMatch(/IMAP|SMTP/);
     expect(lines.at(-1)).toBe('1 check(s) failed');
+    expect(r.stdout).toContain('    fix: correct the settings named above; nothing else can be checked until the configuration is valid');
+  });
+
+  it('a configuration file that is not there: ✗ with its own fix, not "the settings named above"', async () => {
+    const missing = `${getWorld().configFile}.missing.yaml`;
+    const r = await check(missing);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`✗ configuration: cannot read the configuration ${missing}: the file does not exist. Pass --config FILE or set SIGNRELAY_CONFIG.\n    fix: as above; nothing else can be checked until the configuration is valid`);
   });
 
   it('--json: the same checks for scripts', async () => {

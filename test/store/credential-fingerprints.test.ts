@@ -107,7 +107,7 @@ describe('the fingerprint key', () => {
   it('a key that cannot be read is an error naming the fix, not "no key"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'signrelay-key-'));
     mkdirSync(join(dir, FINGERPRINT_KEY_FILE)); // EISDIR: unreadable whoever runs the test (root reads a 0000 file)
-    expect(() => readFingerprintKey(dir)).toThrow(/cannot read .*credential-fingerprint\.key \(EISDIR\).*run the command as the service's user/);
+    expect(() => readFingerprintKey(dir)).toThrow(/cannot read .*credential-fingerprint\.key \(EISDIR\).*: it is a directory: remove it, and signrelay makes a new key/);
     expect(() => ensureFingerprintKey(dir)).toThrow(/cannot read .*credential-fingerprint\.key \(EISDIR\)/);
   });
 });
