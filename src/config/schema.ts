@@ -67,6 +67,9 @@ const mailOauth2 = z.strictObject({
   if (a.provider === 'google' && !a.refresh_token) ctx.addIssue({ code: 'custom', path: ['refresh_token'], message: 'provider google needs refresh_token: the mailbox user\'s refresh token with the scope https://mail.google.com/' });
   if (a.provider === 'google' && a.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'tenant is for provider microsoft: remove it' });
   if (a.provider === 'microsoft' && a.refresh_token) ctx.addIssue({ code: 'custom', path: ['refresh_token'], message: 'provider microsoft uses client credentials, not a refresh token: remove it' });
+}, {
+  // Beside the other settings' problems, not after they are fixed: every problem at once.
+  when: ({ value }) => typeof value === 'object' && value !== null && ['microsoft', 'google'].includes((value as { provider?: unknown }).provider as string),
 });
 
 const mailAuth = z.discriminatedUnion('type', [z.strictObject({ type: z.literal('password') }), mailOauth2], {

@@ -55,6 +55,10 @@ describe('mail auth settings', () => {
       .toThrow('mailboxes.requests.auth.tenant: provider microsoft needs tenant');
     expect(() => config({ requests: 'auth: {type: oauth2, provider: google, client_id: a, client_secret: b}' }))
       .toThrow('mailboxes.requests.auth.refresh_token: provider google needs refresh_token');
+    // Every problem at once: the provider's own needs beside the missing common settings.
+    for (const missing of ['mailboxes.requests.auth.client_id: ', 'mailboxes.requests.auth.client_secret: ', 'mailboxes.requests.auth.tenant: provider microsoft needs tenant']) {
+      expect(() => config({ requests: 'auth: {type: oauth2, provider: microsoft}' })).toThrow(missing);
+    }
     expect(() => config({ requests: 'auth: {type: oauth2, provider: yahoo, client_id: a, client_secret: b}' }))
       .toThrow('mailboxes.requests.auth.provider: expected microsoft or google');
     expect(() => config({ requests: 'auth: {type: kerberos}' })).toThrow('mailboxes.requests.auth.type: expected {type: password} or {type: oauth2');
