@@ -4,7 +4,7 @@
 // files or environment variables, and init says which to create), and never writes a file
 // the daemon would refuse.
 import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
 import { instanceOf, type Instance } from '../config/instance.ts';
@@ -37,8 +37,26 @@ const QUESTIONS: Question[] = [
   { flag: 'servicenow-user', ask: 'ServiceNow integration user', fallback: () => 'signrelay.integration' },
   { flag: 'allowed-senders', ask: 'Who may send requests (comma-separated addresses or *@domain)', fallback: (a) => (domainOf(a) ? `*@${domainOf(a)}` : undefined) },
   { flag: 'alerts-to', ask: 'Operator alert addresses (comma-separated, empty for none)', fallback: () => '' },
-  { flag: 'data-dir', ask: 'Data directory', fallback: () => instance()?.dataDir ?? '/var/lib/signrelay' },
+  { flag: 'data-dir', ask: 'Data directory', fallback: () => instance()?.dataDir ?? '/var/lib/signrelay', check: (v) => (isAbsolute(v) ? undefined : 'expected an absolute path like /var/lib/signrelay (the service does not start where you are)') },
 ];
+
+/** The flag each setting init writes comes from: a setting the configuration's check refuses is told as that flag's answer. */
+const FLAG_OF_SETTING: Array<[setting: string, flag: string]> = [
+  ['mailboxes.requests.address', 'request-address'], ['mailboxes.requests.user', 'request-address'], ['mailboxes.returns.address', 'request-address'],
+  ['smtp.from', 'request-address'], ['mailboxes.requests.host', 'imap-host'], ['smtp.host', 'smtp-host'],
+  ['provider.environment', 'provider-environment'], ['provider.api_key', 'provider-api-key'], ['provider.referer', 'referer'],
+  ['servicenow.instance_url', 'servicenow-instance'], ['servicenow.auth.user', 'servicenow-user'],
+  ['routes.default.allowed_senders', 'allowed-senders'], ['alerts.to', 'alerts-to'], ['storage.data_dir', 'data-dir'],
+];
+
+/** "provider.environment: expected …" → "--provider-environment prodution: expected …"; a line of no flag's setting as it is. */
+function asFlagProblem(line: string, answers: Partial<Record<string, string>>): string {
+  const found = FLAG_OF_SETTING.find(([setting]) => line === setting || line.startsWith(`${setting}:`) || line.startsWith(`${setting}.`));
+  if (!found) return line;
+  const [setting, flag] = found;
+  const message = line.slice(line.indexOf(': ', setting.length) + 2);
+  return `--${flag} ${answers[flag] ?? ''}: ${message}`;
+}
 
 /** The instance `--name NAME` chose (cli.ts): its file, data dir and credentials are the defaults. */
 function instance(): Instance | undefined {
@@ -127,8 +145,14 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
     allowedSenders: list(answers['allowed-senders']!), alertsTo: list(answers['alerts-to']!), dataDir: answers['data-dir']!,
     secrets: secrets as InitAnswers['secrets'],
   });
-  // What the daemon would refuse is not written (a bad answer shows up here, by its setting).
-  parseConfigText(text, output, { requireSecrets: false });
+  // What the daemon would refuse is not written: a bad answer is told by its flag.
+  try {
+    parseConfigText(text, output, { requireSecrets: false });
+  } catch (err) {
+    const problems = (err as Error).message.split('\n').slice(1).map((l) => asFlagProblem(l.trim(), answers));
+    io.stderr.write(`signrelay init: nothing written, ${problems.length === 1 ? 'an answer is' : 'answers are'} not accepted:\n${problems.map((p) => `  ${p}\n`).join('')}`);
+    return 2;
+  }
   writeConfig(output, text, values.force === true);
   io.stdout.write(nextSteps(output, secrets as InitAnswers['secrets'], giveToServiceGroup(output)));
   return 0;

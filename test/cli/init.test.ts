@@ -101,6 +101,20 @@ describe('signrelay init', () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it('refuses answers the configuration\'s own check refuses by their flags, not by settings of a file it did not write', async () => {
+    const output = join(dir.path, 'refused.yaml');
+    const r = await runInProcess(['init', '--output', output, ...FLAGS, '--provider-environment', 'prodution', '--allowed-senders', 'not an address']);
+    expect(r.code).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([
+      'signrelay init: nothing written, answers are not accepted:',
+      '  --provider-environment prodution: expected sandbox, production or an http(s) URL',
+      '  --allowed-senders not an address: "not an address" is neither an address nor *@domain, so it matches no sender',
+    ]);
+    await expect(stat(output)).rejects.toThrow(/ENOENT/);
+    const relative = await runInProcess(['init', '--output', output, ...FLAGS, '--data-dir', 'data']);
+    expect(relative).toMatchObject({ code: 2, stderr: 'signrelay init: --data-dir data: expected an absolute path like /var/lib/signrelay (the service does not start where you are)\n' });
+  });
+
   it('--prompt asks for what the flags left out, offers defaults, asks again after a bad answer', async () => {
     const output = join(dir.path, 'prompted.yaml');
     // address, IMAP host, SMTP (default), environment (default), API key, referer (default), a bad URL, the URL, then defaults
