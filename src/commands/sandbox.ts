@@ -96,9 +96,17 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     }
   }, SIGN_POLL_MS) : undefined;
 
+  // The first signal stops the servers; a second, while they stop or if something they left
+  // keeps the process up, ends it at once (as for `run`) instead of being swallowed.
   await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   clearInterval(signer);
   await stopSandboxServers(servers, (name, err) => io.stderr.write(`signrelay sandbox: could not stop ${name} cleanly: ${describeError(err)}\n`));
