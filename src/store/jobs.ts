@@ -81,11 +81,15 @@ export function releaseFailedJobs(db: Db, kind: JobKind, now: Date): number {
     .run(at, at, kind, at).changes;
 }
 
-/** Makes the request's pending jobs of these kinds that have failed before due now (what they waited for came). */
+/**
+ * Makes the request's pending jobs of these kinds that wait for what just came (a lost send's
+ * notice: a scheduled wait) due now. A job backing off from a refusal (a 503, a 429 with its
+ * Retry-After) keeps its time: the notice says nothing about when the service may be asked again.
+ */
 export function releaseWaitingJobs(db: Db, requestId: string, kinds: JobKind[], now: Date): number {
   const at = now.toISOString();
   return db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE request_id = ? AND kind IN (${kinds.map(() => '?').join(', ')})
-      AND state = 'pending' AND last_error IS NOT NULL AND run_at > ?`).run(at, at, requestId, ...kinds, at).changes;
+      AND state = 'pending' AND waiting_for = 'scheduled' AND run_at > ?`).run(at, at, requestId, ...kinds, at).changes;
 }
 
 export function failJob(db: Db, id: number, error: string, now: Date): void {

@@ -2,8 +2,9 @@
 // fix and our own infrastructure, never a wait the handler scheduled (a Retry-After, a lost
 // send's notice, an upload settling), and never a job that is merely backing off.
 import { describe, expect, it } from 'vitest';
-import { enqueueJob, finishJob, releaseJobsWaitingForFix, retryJob, waitJob } from '../../src/store/jobs.ts';
+import { enqueueJob, finishJob, releaseJobsWaitingForFix, releaseWaitingJobs, retryJob, waitJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
+import { insertRequest } from '../../src/store/requests.ts';
 
 const NOW = new Date('2026-12-05T10:00:00Z');
 const LATER = new Date('2026-12-05T10:20:00Z');
@@ -33,5 +34,22 @@ describe('releaseJobsWaitingForFix', () => {
     expect([scheduled, backingOff, waitedThenRetried].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
     // Released once: at its own time it is not moved again.
     expect(releaseJobsWaitingForFix(db, NOW)).toBe(0);
+  });
+});
+
+describe('releaseWaitingJobs (a lost send\'s notice came)', () => {
+  it('makes due the request\'s jobs in a scheduled wait, not one backing off from a refusal', () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, {
+      token: 'k7q2mzx4bd5fh6jn3wpa', state: 'received', route: 'default', provider: 'signicat', requester: 'a@x.example', subject: '', messageId: null,
+      record: null, signers: [], dueDate: '2026-12-31', documents: [],
+    }, NOW);
+    const waitingForNotice = enqueueJob(db, { kind: 'submit', requestId: id }, NOW);
+    const backingOff = enqueueJob(db, { kind: 'cancel', requestId: id }, NOW);
+    waitJob(db, waitingForNotice, 'the send may have happened: waiting for its notice', LATER, NOW, 'scheduled');
+    retryJob(db, backingOff, 'HTTP 503 (Retry-After 1200)', LATER, NOW);
+    expect(releaseWaitingJobs(db, id, ['submit', 'cancel'], NOW)).toBe(1);
+    const runAt = (id: number) => (db.prepare('SELECT run_at AS runAt FROM jobs WHERE id = ?').get(id) as { runAt: string }).runAt;
+    expect([runAt(waitingForNotice), runAt(backingOff)]).toEqual([NOW.toISOString(), LATER.toISOString()]);
   });
 });
