@@ -65,12 +65,18 @@ function displayName(text: string, email: string): string {
     const m = QUOTED_NAME.exec(value.trim());
     return (m ? m.slice(1).find((part) => part !== undefined)! : value).trim();
   };
-  const lower = email.toLowerCase();
   const name = unquote(text);
-  const at = name.toLowerCase().indexOf(lower);
-  if (at < 0) return name;
-  const without = `${name.slice(0, at)}${name.slice(at + email.length)}`.replace(/[(\[]\s*[)\]]/g, '');
-  return unquote(without);
+  // The address as a word of its own (not "joann@x" for ann@x), bare or in brackets.
+  const lower = name.toLowerCase();
+  const address = email.toLowerCase();
+  for (let at = lower.indexOf(address); at >= 0; at = lower.indexOf(address, at + 1)) {
+    const before = at === 0 ? '' : lower[at - 1]!;
+    const after = lower[at + address.length] ?? '';
+    if (/^[\s("'[<]?$/.test(before) && /^[\s)"'\]>]?$/.test(after)) {
+      return unquote(`${name.slice(0, at)}${name.slice(at + email.length)}`.replace(/[(\[]\s*[)\]]/g, ''));
+    }
+  }
+  return name;
 }
 
 export function formatSigner(signer: Signer): string {

@@ -5,7 +5,7 @@
 // `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
 // above the quote). The date of `extend` is checked as a calendar date here; whether it is
 // late enough is decided against the request (decide-reply.ts).
-import { lineKinds, plainLine } from '../message/quote-headers.ts';
+import { lineKinds, plainLine, splitLines } from '../message/quote-headers.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type ReplyCommand =
@@ -22,7 +22,7 @@ export const MAX_REASON_CHARS = 500;
 const MAX_LINE_CHARS = 80;
 
 export function parseReplyCommand(text: string): ReplyCommand {
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = splitLines(text);
   const kinds = lineKinds(lines);
   for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);

@@ -10,7 +10,7 @@
 // or is in the writer's signature (below "-- "): the forwarded text is someone else's, and
 // its `Signer:` lines must not join the ones the requester wrote.
 
-import { lineKinds, plainLine } from '../message/quote-headers.ts';
+import { lineKinds, plainLine, splitLines } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -22,22 +22,30 @@ export interface Directive {
 }
 
 const LEAD = String.raw`^(?<lead>[\s>]*)(?:(?:[-*•·–—◦▪]|\d{1,2}[.)])\s*)?`;
+/**
+ * How much of a value is read. No signer, date or record needs more, and the patterns that
+ * read values (trailing separators, a phone number after an address) are not linear on a
+ * line of tens of thousands of characters: a longer value is cut, and marked so that it
+ * parses as nothing and is refused, quoted.
+ */
+const MAX_VALUE = 500;
 const PREFIX = `${LEAD}[*_]?`;
 
 /** `keyword` is a regular-expression source, e.g. `due(?:\s+date)?` for "Due:" and "Due date:". */
 export function findDirectives(text: string, keyword: string): Directive[] {
   const re = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*(?<n>\\d{1,3}))?[*_]?\\s*[:：]\\s*[*_]?\\s*(?<value>.*)$`, 'i');
   const found: Directive[] = [];
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = splitLines(text);
   const kinds = lineKinds(lines);
   for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);
     const m = re.exec(line);
     if (!m?.groups) continue;
+    const value = m.groups['value'] ?? '';
     found.push({
       number: m.groups['n'] === undefined ? null : Number(m.groups['n']),
-      value: cleanValue(m.groups['value'] ?? ''),
-      line: line.replace(new RegExp(LEAD), '').trim(),
+      value: value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)} …` : cleanValue(value),
+      line: cut(line.replace(new RegExp(LEAD), '').trim()),
       quoted: kinds[i] !== 'own' || (m.groups['lead'] ?? '').includes('>'),
     });
   }
@@ -45,26 +53,37 @@ export function findDirectives(text: string, keyword: string): Directive[] {
   return unquoted.length > 0 ? unquoted : found;
 }
 
+const cut = (line: string) => (line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE)} …` : line);
+
+/** A line of the writer's that starts like the keyword's but is not in its `Keyword: value` form. */
+export interface NearMiss {
+  /** The line as written, trimmed. */
+  line: string;
+  /** What follows `Signer 1 -`, `Signer #1:`, `Signers:`; empty for the word alone. */
+  value: string;
+  /** `Signers`, not `Signer`. */
+  plural: boolean;
+}
+
 /**
- * The writer's own lines that start like the keyword's but are not in its `Keyword: value`
- * form — `Signer 1 - Ann <a@x>`, `Signer #1: …`, `Signers: a@x, b@y` — and name an address,
- * or are the plural alone above a list (`Signers:`). Read as nothing, they would let a
- * route's default signers sign instead of the people the requester named. Prose that starts
- * with the word ("Signers will get a mail from …") is not one: the word must be followed by
- * a separator.
+ * The writer's own lines that start with the keyword, or its plural, followed by a separator
+ * or nothing — `Signer 1 - Ann <a@x>`, `Signer #1: …`, `Signers: a@x, b@y`, `Signers` — but
+ * are not `Keyword: value` lines. The caller decides which of them meant to name something
+ * (parse-signers.ts). Prose that starts with the word ("Signers will get a mail from …") is
+ * not one: the word must be followed by a separator or end the line.
  */
-export function nearMisses(text: string, keyword: string): string[] {
+export function nearMisses(text: string, keyword: string): NearMiss[] {
   const directive = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*\\d{1,3})?[*_]?\\s*[:：]`, 'i');
   const start = new RegExp(`${PREFIX}(?:${keyword})(?<plural>s?)(?<rest>.*)$`, 'i');
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = splitLines(text);
   const kinds = lineKinds(lines);
-  const found: string[] = [];
+  const found: NearMiss[] = [];
   for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);
     if (kinds[i] !== 'own' || line.startsWith('>') || directive.test(line)) continue;
     const m = start.exec(line)?.groups;
     const value = m && valueAfterNumber(m['rest']!);
-    if (value !== undefined && (value.includes('@') || (m!['plural'] && value === ''))) found.push(line.replace(new RegExp(LEAD), '').trim());
+    if (value !== undefined) found.push({ line: cut(line.replace(new RegExp(LEAD), '').trim()), value: cleanValue(value.slice(0, MAX_VALUE)), plural: m!['plural'] !== '' });
   }
   return found;
 }

@@ -21,8 +21,12 @@ const TABLE_RE = /^[a-z][a-z0-9_]*$/i;
 const NUMBER_RE = /^([A-Z]{2,8})(\d{6,12})$/i;
 /** Numbers with a configured prefix; any case, but whole words (an underscore bounds one: `Contract_RITM0010001.pdf`). */
 const SUBJECT_NUMBER_RE = /(?<![\p{L}\p{N}])([A-Za-z]{2,8})(\d{6,12})(?![\p{L}\p{N}])/gu;
-/** Number-like words with an unconfigured prefix: upper case and ServiceNow's 7+ digits only. */
-const UNKNOWN_NUMBER_RE = /(?<![\p{L}\p{N}])([A-Z]{2,8})(\d{7,12})(?![\p{L}\p{N}])/gu;
+/**
+ * Number-like words with an unconfigured prefix: upper case and ServiceNow's 7+ digits only,
+ * and whole words by the stricter rule (an underscore joins): `Ref:MSG0000008_…` (a
+ * watermark) or `HR_FORM0000123_v2` names no record.
+ */
+const UNKNOWN_NUMBER_RE = /(?<![\p{L}\p{N}_])([A-Z]{2,8})(\d{7,12})(?![\p{L}\p{N}_])/gu;
 const WATERMARK_RE = /(?<![\p{L}\p{N}])Ref:MSG\d+(?:_[A-Za-z0-9]+)?(?![A-Za-z0-9])/gu;
 
 export interface RecordSources {

@@ -3,7 +3,7 @@
 // the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
 // command read them alike.
 import { parseSigner, type Signer } from '../signer.ts';
-import { findDirectives, nearMisses, type Directive } from './directive-lines.ts';
+import { findDirectives, nearMisses, type Directive, type NearMiss } from './directive-lines.ts';
 import type { Checked, SignersFrom } from './types.ts';
 
 export interface SignerDefaults {
@@ -17,7 +17,8 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
   const lines = findDirectives(body, 'signer');
   // A line that means to name a signer but is not read as one would leave that signer out
   // (or let the route's defaults sign instead): the requester is asked to write it plainly.
-  const misses = nearMisses(body, 'signer').map((line) => `the line "${line}" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …`);
+  const misses = nearMisses(body, 'signer').filter((miss) => meantAsSigners(miss, lines.length > 0))
+    .map((miss) => `the line "${miss.line}" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …`);
   if (misses.length > 0) return { value: { signers: [], from: lines.length > 0 ? 'mail' : 'none' }, problems: misses };
   if (lines.length > 0) return checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
   if (route.signers.length > 0) {
@@ -28,6 +29,18 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
     return { value: checked.value, problems };
   }
   return { value: { signers: [], from: 'none' }, problems: [] };
+}
+
+/**
+ * Whether a near miss names signers: what follows it reads as a signer, or as a list of
+ * addresses (`Signers: a@x, b@y`); or it is the plural alone, a heading above a list, in a
+ * mail without Signer lines (above `Signer 1:` lines it is only a heading). Prose that holds
+ * an address ("Signers - questions to help@…") is neither.
+ */
+function meantAsSigners(miss: NearMiss, hasSignerLines: boolean): boolean {
+  if (miss.value === '') return miss.plural && !hasSignerLines;
+  if (!('error' in parseSigner(miss.value))) return true;
+  return miss.value.split(/[,;]/).filter((part) => !('error' in parseSigner(part))).length >= 2;
 }
 
 /** Numbered lines in number order first, then unnumbered ones as written. */

@@ -14,7 +14,7 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DaemonEventSink, JobAttempt } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
-import { dueJobs, failJob, finishJob, nextJobTime, retryJob, startJobRun, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
+import { dueJobs, failJob, finishJob, nextJobTime, releaseOperatorWaits, retryJob, startJobRun, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { decideJobFailure } from './job-failure-policy.ts';
 import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
@@ -133,6 +133,11 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     if (failure === undefined) {
       recordDone(job);
       log.info('job done', { attempt: job.attempts + 1 });
+      // It had waited for an operator's fix: the fix works, the others of its kind need not wait.
+      if (job.waitingFor === 'operator') {
+        const released = releaseOperatorWaits(options.db, job.kind, now());
+        if (released > 0) log.info('the fix works: the jobs that waited for it are tried now', { jobs: released });
+      }
       told('done');
       return;
     }

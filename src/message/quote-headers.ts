@@ -39,22 +39,32 @@ const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差�
 const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|件名|宛先|日時|发送时间|收件人|主题)\s*:/i;
 /** How far below the sender field the block's other fields are looked for. */
 const BLOCK_LINES = 4;
-/** Spaces mail clients put where a space is: no-break, zero-width, byte-order mark. */
-const ODD_SPACES = /[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
+/** Spaces mail clients put where a space is: no-break, en, em, thin, ideographic. */
+const ODD_SPACES = /[\u00a0\u2000-\u200a\u202f\u205f\u3000]/g;
 /**
- * Invisible characters that editors and copy-paste leave in text — direction marks and
- * embeddings, the word joiner, the soft hyphen — and that no request line means: before a
+ * Invisible characters that editors and copy-paste leave in text — the zero-width space,
+ * direction marks and embeddings, the word joiner, the soft hyphen, a byte-order mark — and
+ * that no request line means: before a
  * `Signer:` they hid the line, inside an address they made it invalid while the reply quoted
  * a line that looked right. Joiners between letters (U+200C/D) are part of some scripts'
  * spelling and are kept, except at the start of a line.
  */
-const INVISIBLE = /[\u00ad\u061c\u180e\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]|^[\u200c\u200d]+/g;
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 /** The signature's delimiter line ("-- "). */
 const SIGNATURE = /^--$/;
 
 /** A line with its odd spaces made plain, its invisible characters gone and its ends trimmed, as the header patterns read it. */
 export function plainLine(line: string): string {
-  return line.replace(ODD_SPACES, ' ').trim().replace(INVISIBLE, '').trim();
+  return line.replace(INVISIBLE, '').replace(ODD_SPACES, ' ').trim().replace(/^[\u200c\u200d]+/, '').trim();
+}
+
+/**
+ * A body's lines. A lone CR ends a line only in a body that has no LF at all (old Mac mail):
+ * inside a `>` line of a body that has LFs, it would start a line that no `>` marks — the
+ * quoted mail's text read as the writer's own.
+ */
+export function splitLines(text: string): string[] {
+  return text.includes('\n') ? text.split(/\r?\n/) : text.split('\r');
 }
 
 /** The index of the first line of quoted or forwarded text, or `lines.length` when there is none. */

@@ -20,6 +20,8 @@ export interface JobRow {
   createdAt: string;
   /** Runs begun since its last outcome was recorded: each one the process stopped under. */
   interrupted: number;
+  /** What it waits for, when its last attempt made it wait without counting (JobWait). */
+  waitingFor: JobWait | null;
 }
 
 export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | null; payload?: Record<string, unknown>; runAt?: Date }, now: Date): number {
@@ -65,13 +67,23 @@ export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Dat
 }
 
 /**
- * Makes pending jobs that wait for an operator's fix or for our own infrastructure due now:
- * at a start or reload, which is how an operator says "fixed". A scheduled wait keeps its time.
+ * At a start or reload — how an operator says "fixed" — makes due now the pending jobs that
+ * wait for our own infrastructure, and of those that wait for an operator's fix the oldest of
+ * each kind: one try per kind, not one per job (a wrong password tried by every waiting job at
+ * once can lock the account at the service). When that try succeeds the rest of its kind
+ * follow (releaseOperatorWaits). A scheduled wait keeps its time.
  */
 export function releaseJobsWaitingForFix(db: Db, now: Date): number {
   const at = now.toISOString();
-  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND waiting_for IN ('operator', 'infrastructure') AND run_at > ?")
-    .run(at, at, at).changes;
+  return db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND run_at > ? AND (waiting_for = 'infrastructure'
+      OR id IN (SELECT min(id) FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' GROUP BY kind))`).run(at, at, at).changes;
+}
+
+/** A job of `kind` that waited for an operator's fix succeeded: the others of its kind waiting for it are due now. */
+export function releaseOperatorWaits(db: Db, kind: JobKind, now: Date): number {
+  const at = now.toISOString();
+  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator' AND run_at > ?")
+    .run(at, at, kind, at).changes;
 }
 
 /** Makes pending jobs of `kind` that have failed before due now (what they waited for is back). */
@@ -120,6 +132,7 @@ function toJobRow(r: Record<string, unknown>): JobRow {
     lastError: (r.last_error as string | null) ?? null,
     createdAt: r.created_at as string,
     interrupted: (r.interrupted as number | undefined) ?? 0,
+    waitingFor: (r.waiting_for as JobWait | null | undefined) ?? null,
   };
 }
 

@@ -18,7 +18,12 @@ export function ensureDataDir(dataDir: string): void {
     // service's user out of a StateDirectory= systemd later made inside them (`check`, run
     // as root before the first start, makes them).
     try {
-      mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+      // mkdir's mode is narrowed by the umask: the directories it made are set to 0755 after.
+      const first = mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+      for (let dir = dirname(dataDir); first !== undefined; dir = dirname(dir)) {
+        chmodSync(dir, 0o755);
+        if (dir === first || dirname(dir) === dir) break;
+      }
     } catch {
       // The data dir's own mkdir below says why, for the data dir the setting names.
     }

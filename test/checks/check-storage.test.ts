@@ -26,6 +26,18 @@ it('a data dir whose parents do not exist: ✓, and they are made 0755 around a 
   expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
 });
 
+it('parents made 0755 whatever the umask (mkdir\'s mode is narrowed by it)', async () => {
+  const dataDir = join(root, 'strict', 'lib', 'signrelay', 'hr');
+  const umask = process.umask(0o077);
+  try {
+    ensureDataDir(dataDir);
+  } finally {
+    process.umask(umask);
+  }
+  for (const dir of [join(root, 'strict'), join(root, 'strict', 'lib'), join(root, 'strict', 'lib', 'signrelay')]) expect((await stat(dir)).mode & 0o777).toBe(0o755);
+  expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+});
+
 it('a data dir whose parent exists: ✓ without the note about parents', async () => {
   const dataDir = join(root, 'plain');
   expect(await storageCheckItem(dataDir).run()).toEqual({ ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700) at start` });

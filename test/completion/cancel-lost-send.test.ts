@@ -69,7 +69,7 @@ function provider(asked: FindSentInput[], withdrawn: SentDocument[]): SigningPro
   } as SigningProvider;
 }
 
-const job = (requestId: string) => ({ id: 1, kind: 'cancel', requestId, payload: { reason: 'wrong file' }, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '', interrupted: 0 }) as JobRow;
+const job = (requestId: string) => ({ id: 1, kind: 'cancel', requestId, payload: { reason: 'wrong file' }, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '', interrupted: 0, waitingFor: null }) as JobRow;
 const handler = (asked: FindSentInput[], withdrawn: SentDocument[], returnsCaughtUp?: () => boolean) =>
   createCancelHandler({ db, config, provider: provider(asked, withdrawn), logger: silentLogger(), now, returnsCaughtUp });
 const phases = (id: string, effect: string) => listEvents(db, id).filter((e) => e.detail?.effect === effect).map((e) => e.detail!.phase);

@@ -17,6 +17,7 @@ const rows: Row[] = [
   ['two numbers', { subject: 'RITM0010001 and INC0012345' }, required, null, /^the subject names 2 records \(RITM0010001, INC0012345\): put only/],
   ['a number inside a word does not count', { subject: 'refRITM0010001 and RITM0010001b' }, required, null, /^name the ServiceNow record: put its number, e\.g\. RITM0010001, in the subject/],
   ['a number in a file name, bounded by an underscore', { subject: 'Contract_RITM0010001.pdf' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
+  ['an unknown prefix joined by an underscore is no number, even with a route table', { subject: 'HR_FORM0000123_v2 and Invoice_INV20260115.pdf' }, { table: 'x_case', require_record: true }, null, /^name the ServiceNow record: put its number/],
   ['a Record: line ending in a full stop', { body: 'Record: INC0012345.' }, required, { number: 'INC0012345', table: 'incident' }],
   ['a Record: line in the signature does not count when the subject names one', { subject: 'RITM0010001', body: 'Please sign.\n-- \nAnn Lee, HR\nRecord: keep this mail for your records' }, required, { number: 'RITM0010001', table: 'sc_req_item' }],
   ['a Record: number line', { body: 'Record: INC0012345' }, required, { number: 'INC0012345', table: 'incident' }],

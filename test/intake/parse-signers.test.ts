@@ -26,6 +26,7 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['a Norwegian forward\'s lines lose to the writer\'s own', 'Signer: Ann Lee <ann@corp.example>\n\n---------- Videresendt melding ---------\nFra: Eve <eve@x.example>\nSigner 1: Eve Evil <eve@attacker.example>', ['Ann|Lee|ann@corp.example']],
   ['a zero-width space before a line', 'Signer 1: Ann Lee <ann.lee@corp.example>\n\u200bSigner 2: Bob Stone <bob.stone@partner.example>', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@partner.example']],
   ['direction marks and a word joiner around lines', '\u200eSigner 1: Ann Lee <ann.lee@corp.example>\u200b\n\u2060Signer 2: Bob Stone <bob.stone@partner.example>\u200f', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@partner.example']],
+  ['a zero-width space inside an address', 'Signer: Ann Lee <ann.lee@corp.exa\u200bmple>', ['Ann|Lee|ann.lee@corp.example']],
   ['a soft hyphen in a name', 'Signer: Ann Lee-\u00adStone <ann@corp.example>', ['Ann|Lee-Stone|ann@corp.example']],
   ['a full stop ending the line', 'Signer 1: ann.lee@corp.example.\nSigner 2: Bob Stone <bob@corp.example>.', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob@corp.example']],
   ['Outlook\'s single-quoted display name', 'Signer 1: \'Ann Lee\' <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
@@ -67,6 +68,7 @@ const rejected: Array<[label: string, body: string, problem: RegExp]> = [
   ['two bare addresses on one line', 'Signer: ann@corp.example, bob@corp.example', /^the line "Signer: ann@corp\.example, bob@corp\.example" names more than one person/],
   ['a double dot in the address', 'Signer: ann..lee@corp.example', /has no valid email address/],
   ['a dot before the @', 'Signer: Ann <ann.@corp.example>', /has no valid email address/],
+  ['another address as the display name, the signer\'s inside it', 'Signer: "joann@corp.example" <ann@corp.example>', /names more than one person/],
   ['a duplicate address', 'Signer: Ann Lee <ann@corp.example>\nSigner: A. Lee <ANN@corp.example>', /^ANN@corp\.example is named twice as a signer/],
   ['a duplicate number', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 1: Bob Stone <bob@corp.example>', /two lines say "Signer 1:"/],
 ];

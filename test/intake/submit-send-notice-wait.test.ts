@@ -87,7 +87,7 @@ function provider(asked: FindSentInput[]): SigningProvider {
   } as SigningProvider;
 }
 
-const job = (requestId: string) => ({ id: 1, kind: 'submit', requestId, payload: {}, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '', interrupted: 0 }) as JobRow;
+const job = (requestId: string) => ({ id: 1, kind: 'submit', requestId, payload: {}, state: 'pending', attempts: 0, runAt: '', lastError: null, createdAt: '', interrupted: 0, waitingFor: null }) as JobRow;
 
 function handler(wait: number | undefined, asked: FindSentInput[], returnsCaughtUp?: () => boolean) {
   return createSubmitHandler({ db, blobs: new BlobStore(dataDir), config: config(wait), provider: provider(asked), logger: silentLogger(), now, returnsCaughtUp });

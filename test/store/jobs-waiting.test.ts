@@ -1,8 +1,10 @@
-// What a waiting job waits for, and which waits a start or reload cuts short: an operator's
-// fix and our own infrastructure, never a wait the handler scheduled (a Retry-After, a lost
-// send's notice, an upload settling), and never a job that is merely backing off.
+// What a waiting job waits for, and which waits a start or reload cuts short: our own
+// infrastructure, and an operator's fix one job of each kind at a time (the rest follow once
+// it succeeds: a wrong password tried by every waiting job at once can lock the account);
+// never a wait the handler scheduled (a Retry-After, a lost send's notice, an upload
+// settling), and never a job that is merely backing off.
 import { describe, expect, it } from 'vitest';
-import { enqueueJob, finishJob, releaseJobsWaitingForFix, releaseWaitingJobs, retryJob, waitJob } from '../../src/store/jobs.ts';
+import { enqueueJob, finishJob, releaseJobsWaitingForFix, releaseOperatorWaits, releaseWaitingJobs, retryJob, waitJob } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest } from '../../src/store/requests.ts';
 
@@ -34,6 +36,27 @@ describe('releaseJobsWaitingForFix', () => {
     expect([scheduled, backingOff, waitedThenRetried].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
     // Released once: at its own time it is not moved again.
     expect(releaseJobsWaitingForFix(db, NOW)).toBe(0);
+  });
+
+  it('tries one job of each kind waiting for an operator\'s fix; the rest of its kind follow when it succeeds', () => {
+    const db = openMemoryDatabase();
+    const waiting = (kind: 'record' | 'complete') => {
+      const id = enqueueJob(db, { kind, requestId: null }, NOW);
+      waitJob(db, id, 'ServiceNow refused the login', LATER, NOW, 'operator');
+      return id;
+    };
+    const [record1, record2, record3] = [waiting('record'), waiting('record'), waiting('record')];
+    const [complete1, complete2] = [waiting('complete'), waiting('complete')];
+    const runAt = (id: number) => (db.prepare('SELECT run_at AS runAt FROM jobs WHERE id = ?').get(id) as { runAt: string }).runAt;
+
+    expect(releaseJobsWaitingForFix(db, NOW)).toBe(2);
+    expect([record1, complete1].map(runAt)).toEqual([NOW.toISOString(), NOW.toISOString()]);
+    expect([record2, record3, complete2].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
+
+    // The record job's try succeeded: the other record jobs go now; the complete jobs wait for theirs.
+    finishJob(db, record1, NOW);
+    expect(releaseOperatorWaits(db, 'record', NOW)).toBe(2);
+    expect([record2, record3, complete2].map(runAt)).toEqual([NOW.toISOString(), NOW.toISOString(), LATER.toISOString()]);
   });
 });
 
