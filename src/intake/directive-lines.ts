@@ -68,11 +68,13 @@ export interface NearMiss {
 /**
  * The writer's own lines that start with the keyword, or its plural, followed by a separator
  * or nothing — `Signer 1 - Ann <a@x>`, `Signer #1: …`, `Signers: a@x, b@y`, `Signers` — but
- * are not `Keyword: value` lines. The caller decides which of them meant to name something
- * (parse-signers.ts). Prose that starts with the word ("Signers will get a mail from …") is
- * not one: the word must be followed by a separator or end the line.
+ * are not `Keyword: value` lines; and, with `labels`, lines `Label: value` whose label has a
+ * word the pattern knows (`Unterzeichner 1:`, `Signatory:`, `1st signer:`, `Signer name:`).
+ * The caller decides which of them meant to name something (parse-signers.ts). Prose that
+ * starts with the word ("Signers will get a mail from …") is not one: the word must be
+ * followed by a separator or end the line.
  */
-export function nearMisses(text: string, keyword: string): NearMiss[] {
+export function nearMisses(text: string, keyword: string, labels?: RegExp): NearMiss[] {
   const directive = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*\\d{1,3})?[*_]?\\s*[:：]`, 'i');
   const start = new RegExp(`${PREFIX}(?:${keyword})(?<plural>s?)(?<rest>.*)$`, 'i');
   const lines = splitLines(text);
@@ -83,9 +85,23 @@ export function nearMisses(text: string, keyword: string): NearMiss[] {
     if (kinds[i] !== 'own' || line.startsWith('>') || directive.test(line)) continue;
     const m = start.exec(line)?.groups;
     const value = m && valueAfterNumber(m['rest']!);
-    if (value !== undefined) found.push({ line: cut(line.replace(new RegExp(LEAD), '').trim()), value: cleanValue(value.slice(0, MAX_VALUE)), plural: m!['plural'] !== '' });
+    const written = cut(line.replace(new RegExp(LEAD), '').trim());
+    if (value !== undefined) {
+      found.push({ line: written, value: cleanValue(value.slice(0, MAX_VALUE)), plural: m!['plural'] !== '' });
+      continue;
+    }
+    const labelled = labels && LABELLED.exec(line.replace(new RegExp(LEAD), ''))?.groups;
+    if (labelled && labels.test(plainLetters(labelled['label']!))) found.push({ line: written, value: cleanValue(labelled['value']!.trim().slice(0, MAX_VALUE)), plural: false });
   }
   return found;
+}
+
+/** `Label: value` with a short label (a colon of any width: `:`, `：`, `﹕`). */
+const LABELLED = /^(?<label>[^:：﹕@<>]{1,40})[:：﹕](?<value>.*)$/;
+
+/** Letters without their marks, compatibility forms folded: `SİGNER` reads as SIGNER. */
+function plainLetters(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '');
 }
 
 /**

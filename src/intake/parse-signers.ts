@@ -17,7 +17,7 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
   const lines = findDirectives(body, 'signer');
   // A line that means to name a signer but is not read as one would leave that signer out
   // (or let the route's defaults sign instead): the requester is asked to write it plainly.
-  const misses = nearMisses(body, 'signer').filter((miss) => meantAsSigners(miss, lines.length > 0))
+  const misses = nearMisses(body, 'signer', SIGNER_LABELS).filter((miss) => meantAsSigners(miss, lines.length > 0))
     .map((miss) => `the line "${miss.line}" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …`);
   if (misses.length > 0) return { value: { signers: [], from: lines.length > 0 ? 'mail' : 'none' }, problems: misses };
   if (lines.length > 0) return checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
@@ -30,6 +30,14 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
   }
   return { value: { signers: [], from: 'none' }, problems: [] };
 }
+
+/**
+ * Labels that mean "signer" in other words or languages, at the start of a word: Signatory,
+ * Signee, 1st signer, Signer name; Unterzeichner, Signataire, Firmante, Ondertekenaar,
+ * Podpisujący, Allekirjoittaja, Undertecknare, Undertegner, Assinante, Firmatario.
+ * "Assigned to:" or "Design:" are not ("sign" inside a word).
+ */
+const SIGNER_LABELS = /(?<!\p{L})(?:sign|unterzeichn|firmant|firmatari|onderteken|podpis|allekirjoitta|underteckn|undertegn|assinant)/iu;
 
 /**
  * Whether a near miss names signers: what follows it reads as a signer, or as a list of

@@ -1,5 +1,6 @@
 // HTML bodies → the text the request language is read from.
 import { describe, expect, it } from 'vitest';
+import { parseSigners } from '../../src/intake/parse-signers.ts';
 import { simpleParser } from 'mailparser';
 import { htmlToPlainText, requestBodyText } from '../../src/intake/html-to-text.ts';
 import { buildRaw } from './intake-helpers.ts';
@@ -37,6 +38,28 @@ describe('requestBodyText', () => {
   });
 });
 
+describe('htmlToPlainText: quotes, preformatted text and tables', () => {
+  it('quotes a <blockquote>\'s lines with > per level, as a text part does, so its Signer lines are the quoted mail\'s', () => {
+    const html = '<div>Bob signs instead:</div><div>Signer: Bob Stone &lt;bob@corp.example&gt;</div><div>On Mon, Carl &lt;carl@x.example&gt; wrote:</div>'
+      + '<blockquote type="cite"><div>Signer: Carl Old &lt;carl@x.example&gt;</div><blockquote>older</blockquote></blockquote><p>Thanks</p>';
+    expect(htmlToPlainText(html).split('\n').filter(Boolean)).toEqual([
+      'Bob signs instead:', 'Signer: Bob Stone <bob@corp.example>', 'On Mon, Carl <carl@x.example> wrote:', '> Signer: Carl Old <carl@x.example>', '> > older', 'Thanks',
+    ]);
+    // Written below the quote (Apple Mail, Thunderbird): the writer's line is theirs, the quote's is not.
+    const below = '<div>On Mon, Carl &lt;carl@x.example&gt; wrote:</div><blockquote type="cite"><div>Signer: Carl Old &lt;carl@x.example&gt;</div></blockquote><div>Signer: Bob Stone &lt;bob@corp.example&gt;</div>';
+    expect(parseSigners(htmlToPlainText(below), { name: 'default', signers: [] }, 20).value.signers.map((x) => x.email)).toEqual(['bob@corp.example']);
+  });
+
+  it('keeps a <pre>\'s lines, and puts table cells apart', () => {
+    expect(htmlToPlainText('<pre class="moz-quote-pre">Signer 1: A &lt;a@x.example&gt;\nSigner 2: B &lt;b@x.example&gt;</pre>')).toBe('Signer 1: A <a@x.example>\nSigner 2: B <b@x.example>');
+    expect(htmlToPlainText('<table><tr><td>Signer 1:</td><td>Ann</td><td>Lee</td></tr></table>')).toBe('Signer 1: Ann Lee');
+  });
+
+  it('a control character in the HTML cannot open or close a quote', () => {
+    expect(htmlToPlainText('<p>\u0001</p><p>Signer: Ann &lt;a@x.example&gt;</p><p>\u0002</p>')).toBe('Signer: Ann <a@x.example>');
+  });
+});
+
 describe('htmlToPlainText on hostile or broken HTML', () => {
   it('keeps the body when a style element is not closed', () => {
     expect(htmlToPlainText('<style>p{}<p>Signer: Ann</p>')).toContain('Signer: Ann');
@@ -44,7 +67,7 @@ describe('htmlToPlainText on hostile or broken HTML', () => {
 
   it('stays fast on a body of unclosed tags and comments', () => {
     const started = performance.now();
-    htmlToPlainText('<a'.repeat(200_000) + '<!--'.repeat(50_000) + '<style'.repeat(50_000));
+    htmlToPlainText('<a'.repeat(200_000) + '<!--'.repeat(50_000) + '<style'.repeat(50_000) + '<pre>'.repeat(50_000) + '<blockquote>'.repeat(50_000));
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -97,16 +97,30 @@ describe('parseSigners: lines meant as Signer lines in another form', () => {
     ['a number sign', 'Signer #1: Ann Lee <ann.lee@corp.example>'],
     ['the plural with addresses', 'Signers: ann.lee@corp.example, bob@corp.example'],
     ['the plural above a list', 'Signers:\nAnn Lee <ann.lee@corp.example>\nBob Stone <bob@corp.example>'],
+    ['another word for signer', 'Signatory 1: Ann Lee <ann.lee@corp.example>'],
+    ['another language', 'Unterzeichner 1: Ann Lee <ann.lee@corp.example>'],
+    ['French spacing before the colon', 'Signataire : Ann Lee <ann.lee@corp.example>'],
+    ['the number in brackets', 'Signer (1): Ann Lee <ann.lee@corp.example>'],
+    ['an ordinal first', '1st signer: Ann Lee <ann.lee@corp.example>'],
+    ['a field name', 'Signer email: ann.lee@corp.example'],
+    ['a dotted capital I (Turkish keyboards)', 'S\u0130GNER 1: Ann Lee <ann.lee@corp.example>'],
+    ['a small colon', 'Signer\ufe55 Ann Lee <ann.lee@corp.example>'],
   ])('%s: refused with the form to use, never replaced by the route\'s default signers', (_label, body) => {
     const result = parseSigners(body, HR, 20);
     expect(result.value.signers).toEqual([]);
     expect(result.problems).toHaveLength(1);
-    expect(result.problems[0]).toMatch(/^the line "Signers?.*" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first\.last@example\.com>, Signer 2: …$/);
+    expect(result.problems[0]).toMatch(/^the line ".*" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first\.last@example\.com>, Signer 2: …$/);
   });
 
   it('also beside lines it reads, which would otherwise sign without the one it missed', () => {
     const result = parseSigners('Signer 1: Ann Lee <ann@corp.example>\nSigner 2 - Bob Stone <bob@corp.example>', HR, 20);
     expect(result.problems).toEqual(['the line "Signer 2 - Bob Stone <bob@corp.example>" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …']);
+  });
+
+  it('not for labels where "sign" is inside a word, or prose', () => {
+    for (const body of ['Assigned to: Bob Stone <bob@corp.example>', 'Design: Ann Lee <ann@corp.example>', 'Signature: see attached, questions to help@corp.example']) {
+      expect(parseSigners(body, HR, 20)).toMatchObject({ value: { from: 'route' }, problems: [] });
+    }
   });
 
   it('not in quoted or forwarded text, which is someone else\'s', () => {
