@@ -21,8 +21,8 @@ export function isEmailAddress(text: string): boolean {
 }
 
 /**
- * Parses `First Last <email>`, `"Last, First" <email>` or a bare `email`, each optionally
- * followed by a mobile number in +CC form (`Ann Lee <ann@x> +47 912 34 567`; spaces,
+ * Parses `First Last <email>` (words after it are a comment and dropped), `"Last, First"
+ * <email>` or a bare `email`, each optionally followed by a mobile number in +CC form (`Ann Lee <ann@x> +47 912 34 567`; spaces,
  * dashes and dots inside it are dropped). The last word of the name is the last name; a
  * bare address gives empty names, which the caller may fill from the address's local part.
  * Returns an error string otherwise.
@@ -38,7 +38,9 @@ export function parseSigner(text: string): Signer | { error: string } {
     return 'error' in rest ? rest : { ...rest, mobile };
   }
   const trimmed = text.trim();
-  const angle = /^(.*?)<([^<>]+)>\s*$/.exec(trimmed);
+  // Words after the address (`<ann@x> (CFO)`, `<ann@x> - Partner`) are the writer's comment,
+  // not part of the signer; another address there is another person.
+  const angle = /^(.*?)<([^<>]+)>[^<>@]*$/.exec(trimmed);
   const email = (angle ? angle[2]! : trimmed).trim();
   const name = displayName(angle ? angle[1]! : '', email);
   if (!isEmailAddress(email)) {

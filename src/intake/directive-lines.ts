@@ -19,6 +19,11 @@ export interface Directive {
   /** The line as written, trimmed, for messages that name it. */
   line: string;
   quoted: boolean;
+  /**
+   * The next line when it is of the same kind and no directive: where a client that wraps
+   * long lines (Gmail's text part, at 78 characters) put the rest of the value.
+   */
+  next?: string;
 }
 
 const LEAD = String.raw`^(?<lead>[\s>]*)(?:(?:[-*•·–—◦▪]|\d{1,2}[.)])\s*)?`;
@@ -29,6 +34,8 @@ const LEAD = String.raw`^(?<lead>[\s>]*)(?:(?:[-*•·–—◦▪]|\d{1,2}[.)])
  * parses as nothing and is refused, quoted.
  */
 const MAX_VALUE = 500;
+/** Ends a value cut at MAX_VALUE: no signer, date or record reads with it (an address that is no address). */
+const CUT_VALUE = ' <…>';
 const PREFIX = `${LEAD}[*_]?`;
 
 /** `keyword` is a regular-expression source, e.g. `due(?:\s+date)?` for "Due:" and "Due date:". */
@@ -42,11 +49,13 @@ export function findDirectives(text: string, keyword: string): Directive[] {
     const m = re.exec(line);
     if (!m?.groups) continue;
     const value = m.groups['value'] ?? '';
+    const after = i + 1 < lines.length && kinds[i + 1] === kinds[i] ? plainLine(lines[i + 1]!) : '';
     found.push({
       number: m.groups['n'] === undefined ? null : Number(m.groups['n']),
-      value: value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)} …` : cleanValue(value),
+      value: value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}${CUT_VALUE}` : cleanValue(value),
       line: cut(line.replace(new RegExp(LEAD), '').trim()),
       quoted: kinds[i] !== 'own' || (m.groups['lead'] ?? '').includes('>'),
+      ...(after !== '' && after.length <= MAX_VALUE && !re.test(after) ? { next: cleanValue(after) } : {}),
     });
   }
   const unquoted = found.filter((d) => !d.quoted);

@@ -67,7 +67,13 @@ function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom,
       if (seenNumbers.has(line.number)) problems.push(`two lines say "Signer ${line.number}:": give each signer its own number`);
       seenNumbers.add(line.number);
     }
-    const parsed = parseOneSigner(line.value);
+    let parsed = parseOneSigner(line.value);
+    // A long line wrapped by the client (Gmail's text part, at 78 characters): the rest is on
+    // the next line, and the two read as one signer.
+    if (typeof parsed === 'string' && line.next !== undefined && line.value !== '') {
+      const joined = parseOneSigner(`${line.value} ${line.next}`);
+      if (typeof joined !== 'string') parsed = joined;
+    }
     if (typeof parsed === 'string') {
       problems.push(`${describe(line)} ${parsed}`);
       continue;

@@ -14,6 +14,7 @@ const DASHED = [
   'oprindelig meddelelse', 'videresendt meddelelse', 'ursprungligt meddelande', 'vidarebefordrat meddelande',
   'alkuperäinen viesti', 'välitetty viesti', 'messaggio originale', 'messaggio inoltrato', 'mensaje original',
   'mensaje reenviado', 'mensagem original', 'mensagem encaminhada', 'wiadomość oryginalna', 'przekazana wiadomość',
+  '原始邮件', '原始郵件', '转发邮件', '轉寄郵件', '元のメッセージ', '転送メッセージ',
 ];
 /**
  * Lines longer than this are no client's quote header (the longest, "On … <address> wrote:",
@@ -24,7 +25,7 @@ const MAX_HEADER_LINE = 500;
 /** A reply's header ("On … wrote:", Gmail, Apple Mail, Thunderbird, in other languages too): what follows is quoted with `>`. */
 const REPLY_HEADERS = [
   /^on\s.+\bwrote\s*:?$/i,
-  /^\S.*\bwrote on\s+\d.+:$/i, // Lotus Notes: "Bob Stone <b@x> wrote on 02.11.2026 09:55:"
+  /^\S.*\b(?:wrote on|schrieb am|a écrit le|escribió el|schreef op|skrev den)\s+\d.+:$/i, // Lotus Notes: "Bob Stone <b@x> wrote on 02.11.2026 09:55:"
   /^(?:on|am|le|el|em|il|op|den|dne|w dniu)\s.+\b(?:wrote|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|skrev|kirjoitti|napisał)\b.*:\s*$/i,
   /^(?:wrote|schrieb|a écrit|skrev|kirjoitti|ha scritto|escribió|escreveu|schreef|napisał)\s*:$/i,
 ];
@@ -34,9 +35,9 @@ const BLOCK_HEADERS = [
   /^_{8,}$/, // Outlook on the web's rule above the quote
 ];
 /** The first field of a quoted mail's header block: who sent it. */
-const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差出人|发件人|寄件者)\s*:\s*\S/i;
+const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差出人|发件人|寄件者)\s*[:：]\s*\S/i;
 /** The fields that follow it in such a block. */
-const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|件名|宛先|日時|发送时间|收件人|主题)\s*:/i;
+const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|件名|宛先|日時|发送时间|收件人|主题)\s*[:：]/i;
 /** How far below the sender field the block's other fields are looked for. */
 const BLOCK_LINES = 4;
 /** Spaces mail clients put where a space is: no-break, en, em, thin, ideographic. */
@@ -149,6 +150,6 @@ function nonEmptyAfter(plain: readonly string[], i: number, count: number): stri
  * "From: 2026-07-01 / To: 2026-07-14" in a leave request is neither.
  */
 function isHeaderBlock(sender: string, following: readonly string[]): boolean {
-  const fields = new Set(following.flatMap((line) => OTHER_FIELD.exec(line)?.[0].replace(/\s*:$/, '').toLowerCase() ?? []));
+  const fields = new Set(following.flatMap((line) => OTHER_FIELD.exec(line)?.[0].replace(/\s*[:：]$/, '').toLowerCase() ?? []));
   return fields.size >= 2 || (fields.size >= 1 && /@/.test(sender));
 }
