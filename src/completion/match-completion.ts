@@ -59,7 +59,7 @@ const CLUE_WORDS: Record<MatchVia, string> = {
 };
 
 /**
- * Tokens from the recipient headers (To, Cc, Delivered-To, X-Original-To) whose address is
+ * Tokens from the recipient headers (To, Cc, and the envelope headers servers write: Delivered-To, X-Original-To, Envelope-To, Received … for) whose address is
  * the return address with a +TOKEN: the same local part and domain, any case.
  */
 export function recipientTokens(addresses: readonly string[], returnAddress: string): string[] {

@@ -12,7 +12,8 @@ import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
 import { isPdfContent } from '../pdf/is-pdf.ts';
-import { addressesInText, addressesOf, bareAddress, rawHeaderValues } from '../message/mail-headers.ts';
+import { addressesInText, addressesOf, addressParts, bareAddress, rawHeaderValues } from '../message/mail-headers.ts';
+import { checkAuthentication, describeFailure } from '../message/check-authentication.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import { headerAddresses } from '../message/mail-address.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
@@ -168,7 +169,12 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       return outcome;
     }
     if (!awaited) return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
-    const attachments = deps.config.completion.trust_attachment && !oversize ? storeSignedAttachments(mail) : [];
+    // A mailed PDF may stand in for the download only from mail the border MTA vouches for
+    // (DKIM or DMARC aligned with the provider's From): every signer can mail the return
+    // address from a forged provider address, with a copy they changed.
+    const vouched = deps.config.completion.trust_attachment && !oversize ? vouchedFor(mail, sender) : undefined;
+    if (vouched && !vouched.passed) deps.logger.warn('a completion mail\'s PDFs are not kept: its From is not authenticated; the signed copy is downloaded', { requestId: request.id, why: vouched.why });
+    const attachments = vouched?.passed ? storeSignedAttachments(mail) : [];
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
       // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.
       const trigger = queueCompletionTrigger(deps.db, request.id, attachments, now());
@@ -180,6 +186,16 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
 
   return { handle, giveUp: (message, reason) => unmatched(message, reason, null) };
 
+  /** Whether the border MTA's Authentication-Results show DKIM or DMARC passing for the From's domain. */
+  function vouchedFor(mail: ParsedMail, sender: string): { passed: boolean; why: string } {
+    const fromDomain = addressParts(sender)?.domain.toLowerCase() ?? null;
+    const headers = rawHeaderValues(mail, 'authentication-results');
+    const trustedAuthservIds = deps.config.intake.authentication.trusted_authserv_ids;
+    const verdicts = (['dkim', 'dmarc'] as const).map((method) => checkAuthentication(headers, fromDomain, { require: [method], trustedAuthservIds }));
+    if (verdicts.some((v) => v.passed)) return { passed: true, why: '' };
+    return { passed: false, why: describeFailure(verdicts[0]!, fromDomain) };
+  }
+
   function storeSignedAttachments(mail: ParsedMail): MailedPdf[] {
     return mail.attachments
       .filter((a) => isPdfContent(a.content))
@@ -187,6 +203,11 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       .map((a) => ({ fileName: cleanFileName(a.filename) || 'signed.pdf', sha256: deps.blobs.put(a.content) }));
   }
 }
+
+/** Headers servers on the way write the original recipient in: Postfix, Exim, qmail, resending, Exchange. */
+const ENVELOPE_RECIPIENT_HEADERS = ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'resent-to', 'x-ms-exchange-organization-originalenveloperecipients'];
+/** `Received: from … by … for <returns+TOKEN@corp.example>; date`: the recipient the hop was for. */
+const RECEIVED_FOR = /\bfor\s+<?([^\s<>;]{1,254}@[^\s<>;]{1,254})>?/i;
 
 /**
  * Every clue of the mail (match-completion.ts). A PDF is opened for the token in its
@@ -197,8 +218,10 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
 async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern: RegExp, overlayPage: number | undefined): Promise<CompletionClues> {
   const recipients = [
     ...addressesOf(mail.to), ...addressesOf(mail.cc),
-    ...rawHeaderValues(mail, 'delivered-to').flatMap(addressesInText),
-    ...rawHeaderValues(mail, 'x-original-to').flatMap(addressesInText),
+    // Where a gateway rewrote the recipient (dropped the +TOKEN), the address it was sent to
+    // survives in what the servers on the way recorded.
+    ...ENVELOPE_RECIPIENT_HEADERS.flatMap((name) => rawHeaderValues(mail, name).flatMap(addressesInText)),
+    ...rawHeaderValues(mail, 'received').flatMap((value) => RECEIVED_FOR.exec(value)?.[1] ?? []),
   ].map(bareAddress);
   const byAddress = recipientTokens(recipients, returnAddress);
   const attachmentTokens: string[] = [];

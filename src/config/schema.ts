@@ -478,6 +478,9 @@ export const configSchema = z.strictObject({
   || [c.intake.authentication.require, ...Object.values(c.routes).map((r) => r.require_authentication ?? [])].every((methods) => methods.length === 0), {
   error: 'name the authserv-id your border MTA writes in Authentication-Results (e.g. mx.corp.example): without one no mail can pass intake.authentication.require or a route\'s require_authentication',
   path: ['intake', 'authentication', 'trusted_authserv_ids'],
+}).refine((c) => !c.completion.trust_attachment || c.intake.authentication.trusted_authserv_ids.length > 0, {
+  error: 'completion.trust_attachment takes a mailed PDF only from mail your border MTA authenticates (DKIM or DMARC for the provider\'s domain): name its authserv-id in intake.authentication.trusted_authserv_ids (e.g. mx.corp.example), or leave trust_attachment off',
+  path: ['completion', 'trust_attachment'],
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,7 +11,7 @@
 // answer: what was done, or why nothing was (no command, an unknown one, a state that does
 // not allow it, a provider that cannot).
 import type { ParsedMail } from 'mailparser';
-import type { AuthenticationVerdict } from '../intake/check-authentication.ts';
+import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { classifyAutomaticMail } from '../intake/classify-automatic-mail.ts';
 import { requestBodyText } from '../intake/html-to-text.ts';
 import { mailFacts } from '../intake/mail-facts.ts';

@@ -7,7 +7,7 @@ import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, preparePdf, type PdfFacts, type PdfLimits, type PreparedPdf, type StampInput } from '../pdf/pdf-tasks.ts';
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
 import type { OwnSigner } from '../pdf/find-tags.ts';
-import type { AuthenticationVerdict } from './check-authentication.ts';
+import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { joinProblems, parseRequestMail } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';

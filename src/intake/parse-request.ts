@@ -15,7 +15,7 @@ import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
 import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
-import type { AuthenticationVerdict } from './check-authentication.ts';
+import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import type { IntakePolicy, MailDecision, RecordRef } from './types.ts';
 
 export type RequestMail = Pick<

@@ -9,7 +9,7 @@
 // instance in allowed_senders for its "Send for signature" mails, and a Reply-To naming it
 // had a stranger's text mailed to the instance, whose inbound actions filed it on the record
 // the subject's watermark named. Pure.
-import { isAligned } from './check-authentication.ts';
+import { isAligned } from '../message/check-authentication.ts';
 import type { MailFacts } from './mail-facts.ts';
 import { addressParts, sameMailbox } from '../message/mail-headers.ts';
 

@@ -3,7 +3,7 @@
 // passing for the From domain (check-authentication.ts). Beside the allow-list
 // (sender-allowed.ts): the allow-list says who may ask, this says it really is them.
 import type { RouteConfig } from '../config/schema.ts';
-import { checkAuthentication, describeFailure, type AuthenticationVerdict } from './check-authentication.ts';
+import { checkAuthentication, describeFailure, type AuthenticationVerdict } from '../message/check-authentication.ts';
 import { addressParts, rawHeaderValues, type MailHeaderLines } from '../message/mail-headers.ts';
 import type { IntakePolicy } from './types.ts';
 

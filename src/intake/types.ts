@@ -3,7 +3,7 @@
 // intake module and its callers can share them without importing each other.
 import type { RouteConfig, LimitsConfig } from '../config/schema.ts';
 import type { Signer } from '../signer.ts';
-import type { AuthenticationRequirement, AuthenticationVerdict } from './check-authentication.ts';
+import type { AuthenticationRequirement, AuthenticationVerdict } from '../message/check-authentication.ts';
 
 export interface IntakePolicy {
   /** The request address, e.g. sign@corp.example; `sign+hr@corp.example` selects route hr. */

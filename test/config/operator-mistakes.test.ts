@@ -137,6 +137,12 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(text.replace('  # inbound_address: acme@service-now.com', '  inbound_address: acme@service-now.com\n  # was:'))).toBeNull();
   });
 
+  it('trust_attachment without a border MTA to authenticate the completion mail', () => {
+    const text = EXAMPLE.replace('trust_attachment: false', 'trust_attachment: true');
+    expect(load(text)).toContain('completion.trust_attachment: completion.trust_attachment takes a mailed PDF only from mail your border MTA authenticates');
+    expect(load(text.replace(/trusted_authserv_ids: \[\]/, 'trusted_authserv_ids: [mx.corp.example]'))).toBeNull();
+  });
+
   it('a due date further away than ten years', () => {
     const text = EXAMPLE.replace('    due_days: 14 ', '    due_days: 100000000 ');
     expect(text).not.toBe(EXAMPLE);

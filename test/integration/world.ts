@@ -68,6 +68,19 @@ export interface WorldOptions {
   updateSet?: boolean;
   /** The SMTP relay offers AUTH and checks this login when one is given (default: no AUTH offered); mail without a login still passes. */
   smtpAuth?: { user: string; pass: string };
+  /**
+   * The relay is the border MTA (BORDER_AUTHSERV): mail whose From is in one of these domains
+   * gets its Authentication-Results with dkim=pass, as a border that checked the signature writes.
+   */
+  borderVouches?: string[];
+}
+
+/** The border MTA's authserv-id in the worlds that have one (intake.authentication.trusted_authserv_ids). */
+export const BORDER_AUTHSERV = 'mx.corp.example';
+
+/** The header the border MTA prepends to mail whose DKIM signature by `domain` it checked. */
+export function borderVouched(domain: string): Record<string, string> {
+  return { 'Authentication-Results': `${BORDER_AUTHSERV}; dkim=pass header.d=${domain}` };
 }
 
 export const SN_CLIENT_ID = 'signrelay-oauth-client';
@@ -119,9 +132,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         hold.arrived(message);
         await hold.released;
       }
+      const fromDomain = /^From:[^\r\n]*@([A-Za-z0-9.-]+)/im.exec(message.raw.toString('latin1'))?.[1]?.toLowerCase();
+      const raw = fromDomain && options.borderVouches?.includes(fromDomain)
+        ? Buffer.concat([Buffer.from(`Authentication-Results: ${borderVouched(fromDomain)['Authentication-Results']}\r\n`), message.raw])
+        : message.raw;
       for (const rcpt of message.envelope.rcptTo) {
         const local = localRecipient(rcpt.address);
-        if (local) await dovecot.deliver(local, message.raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
+        if (local) await dovecot.deliver(local, raw, message.envelope.mailFrom ? message.envelope.mailFrom.address : '');
       }
     },
   });

@@ -1,11 +1,14 @@
-// "With completion.trust_attachment, a mail's PDF reaches the record only if it is the
-// request's own document, signed", through the real daemon, Dovecot and both simulators.
-// A completion mail's From is forgeable and every signer has the token: a forged mail sent
-// before the genuine one must not put its PDF on the record, and neither may a forged mail
-// alone — another PDF, the stamped document with a page changed, the signed copy without the
-// request's token, the stamped document unsigned. Those lead to the provider's own copy,
-// downloaded, with the reason recorded; the simulator's genuine signed copy is taken from
-// the mail without a download.
+// "With completion.trust_attachment, a mail's PDF reaches the record only if the border MTA
+// authenticated the mail and it is the request's own document, signed", through the real
+// daemon, Dovecot and both simulators. A completion mail's From is forgeable and every
+// signer has the token: a mail the border did not authenticate is not taken, even with a
+// copy that verifies (the stamped document with a page added, mailed right after the last
+// signature). And mail the border vouches for must still verify: a forged mail sent before
+// the genuine one must not put its PDF on the record, and neither may one alone — another
+// PDF, the stamped document with a page changed, the signed copy without the request's
+// token, the stamped document unsigned. Those lead to the provider's own copy, downloaded,
+// with the reason recorded; the simulator's genuine signed copy is taken from the mail
+// without a download.
 import { createHash } from 'node:crypto';
 import { PDFDict, PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
@@ -14,18 +17,30 @@ import { TOKEN_INFO_KEY } from '../../src/pdf/token-places.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { getRequest } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { buildMail, contractPdf, sendRequest, useWorld, type World } from '../integration/world.ts';
+import { BORDER_AUTHSERV, borderVouched, buildMail, contractPdf, sendRequest, useWorld, type World } from '../integration/world.ts';
 
-const getWorld = useWorld({ completionMails: false, configYaml: 'completion: {trust_attachment: true}' });
+const getWorld = useWorld({
+  completionMails: false, borderVouches: ['securedsigning.com'],
+  configYaml: `completion: {trust_attachment: true}\nintake: {authentication: {trusted_authserv_ids: [${BORDER_AUTHSERV}]}}`,
+});
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
 const downloads = (world: World, reference: string) => world.simulator.calls.filter((c) => c.path.endsWith(`/Download/GetDocumentData/${reference}`));
 
-async function forge(world: World, token: string, name: string, pdf: Uint8Array): Promise<void> {
+/** A forged completion mail; `vouched`: as if the border MTA had authenticated it (a provider's sender misused), so only the PDF check stands. */
+async function forge(world: World, token: string, name: string, pdf: Uint8Array, vouched = true): Promise<void> {
   await world.dovecot.deliver(`returns+${token}@corp.example`, await buildMail({
     from: DEFAULT_COMPLETION_FROM, to: `returns+${token}@corp.example`, subject: 'contract has been signed', text: 'All parties have signed.',
     messageId: `<forged-${name}-${token}@securedsigning.com>`, attachments: [{ filename: `contract--signrelay-${token}.pdf`, content: pdf }],
+    ...(vouched ? { headers: borderVouched('securedsigning.com') } : {}),
   }));
+}
+
+async function withPageAdded(pdf: Uint8Array): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  doc.addPage([595, 842]).drawText('Addendum: the contractor waives every claim. Signed.', { x: 72, y: 700, size: 11, font });
+  return doc.save();
 }
 
 /** The simulator's own completion mail, as it sends it when it has an SMTP server. */
@@ -69,6 +84,22 @@ describe('completion.trust_attachment', () => {
     const chosen = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.signedCopy === 1);
     expect(chosen?.detail).toMatchObject({ source: 'mail attachment', sha256: sha256(signed) });
     expect(JSON.stringify(chosen?.detail)).toContain(sha256(forged)); // the forged copy was looked at, and refused
+  }, 180_000);
+
+  it('a mail the border MTA did not authenticate is not taken, even with a copy that verifies: the provider\'s is downloaded', async () => {
+    const world = getWorld();
+    const { request, reference } = await sendRequest(world, 'RITM0010006');
+    await world.simulator.complete(reference);
+    const doc = world.simulator.documents.get(reference)!;
+    // The last signer's race: the stamped document with a page added, from a forged provider address, at once.
+    await forge(world, request.token, 'unvouched', await withPageAdded(doc.signedBytes!), false);
+    await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 40_000, what: 'the request delivered' });
+
+    expect(recordOf(world, 'RITM0010006').attachments.map((a) => a.hash)).toEqual([sha256(doc.signedBytes!)]);
+    expect(downloads(world, reference)).toHaveLength(1);
+    const chosen = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.signedCopy === 1);
+    expect(chosen?.detail).toMatchObject({ source: 'provider download', why: 'no completion mail carried a PDF' });
+    expect(world.logs.join('')).toContain('a completion mail\'s PDFs are not kept: its From is not authenticated');
   }, 180_000);
 
   it.each([

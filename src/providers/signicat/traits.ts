@@ -11,8 +11,12 @@ export const SIGNICAT_SENDERS = ['*@signicat.com', '*@mail.signicat.com'] as con
 // digits and `-`, 8 to 64 characters.
 const ORDER_ID_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9][A-Za-z0-9_-]{7,63}(?![A-Za-z0-9_-])/g;
 
-/** The subject of the order's creation notice (order-body.ts ORDER_CREATED_HEADER, filled in). */
-const CREATED_NOTICE_RE = /^Signing order \S+ created$/;
+/**
+ * The subject of the order's creation notice (order-body.ts ORDER_CREATED_HEADER, filled in),
+ * also behind what gateways and forwarding put before it (`[EXTERNAL] `, `Fw: `): unknown,
+ * the notice of a lost send went to Unmatched and a cancelled order stayed open for signing.
+ */
+const CREATED_NOTICE_RE = /(?:^|[\s:\]])Signing order \S+ created\.?$/i;
 
 export function signicatTraits(): ProviderTraits {
   return {

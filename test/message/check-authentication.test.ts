@@ -1,7 +1,7 @@
 // Which Authentication-Results count and what passes: only the trusted authserv-id, the
 // topmost trusted header per method, and only results aligned with the From domain.
 import { describe, expect, it } from 'vitest';
-import { checkAuthentication, describeFailure, isAligned, type AuthMethod } from '../../src/intake/check-authentication.ts';
+import { checkAuthentication, describeFailure, isAligned, type AuthMethod } from '../../src/message/check-authentication.ts';
 
 const TRUSTED = ['mx.corp.example'];
 const OPENDKIM_PASS = 'mx.corp.example; dkim=pass (2048-bit key; unprotected) header.d=corp.example header.i=@corp.example header.b="AbCd"';

@@ -3,7 +3,7 @@
 // OpenDMARC and policyd-spf, Rspamd, and RFC 8601's own examples; folded lines, comments
 // with `;` and nesting inside, quoted values, method versions.
 import { describe, expect, it } from 'vitest';
-import { parseAuthenticationResults } from '../../src/intake/authentication-results.ts';
+import { parseAuthenticationResults } from '../../src/message/authentication-results.ts';
 
 const r = (method: string, result: string, properties: Record<string, string> = {}, reason?: string) =>
   (reason === undefined ? { method, result, properties } : { method, result, reason, properties });
