@@ -1,6 +1,9 @@
 // Operator alerts: always an audit event and a log line; a mail to `alerts.to` at most once
 // per kind within `alerts.min_interval_minutes` (the next one says how many were held
-// back), so an outage does not flood the operators' inbox.
+// back), so an outage does not flood the operators' inbox. Alerts held back are mailed as
+// one summary once the interval ends (sendHeldAlerts, the scheduler's `alerts` task), not
+// only when another alert of their kind comes: a junk mail's alert must not keep the
+// operators from hearing of the completion that followed it.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
@@ -79,4 +82,41 @@ function heldUntil(state: AlertState | undefined, config: Config, at: Date): Dat
   if (!state) return null;
   const until = Date.parse(state.last_sent_at) + config.alerts.min_interval_minutes * 60_000;
   return until > at.getTime() ? new Date(until) : null;
+}
+
+/** How many held-back alerts a summary lists by subject (the rest are counted). */
+const MAX_LISTED_HELD = 20;
+
+/**
+ * Mails one summary per kind whose alerts were held back and whose interval has ended:
+ * their subjects, from the audit trail. Returns how many summaries were queued.
+ */
+export function sendHeldAlerts(deps: AlertDeps): number {
+  const { db, config } = deps;
+  if (config.alerts.to.length === 0) return 0;
+  const at = deps.now();
+  const held = db.prepare('SELECT kind, last_sent_at, suppressed FROM alert_state WHERE suppressed > 0').all() as Array<AlertState & { kind: AlertKind }>;
+  let queued = 0;
+  for (const state of held) {
+    if (heldUntil(state, config, at)) continue;
+    db.transaction(() => {
+      const subjects = (db.prepare(`SELECT json_extract(detail, '$.subject') AS subject FROM events
+          WHERE kind = 'note' AND at > ? AND json_extract(detail, '$.alert') = ? ORDER BY id LIMIT ?`)
+        .all(state.last_sent_at, state.kind, MAX_LISTED_HELD) as Array<{ subject: string | null }>).map((r) => `- ${r.subject ?? '(no subject)'}`);
+      const more = state.suppressed > subjects.length ? `\n- and ${state.suppressed - subjects.length} more` : '';
+      db.prepare('UPDATE alert_state SET last_sent_at = ?, suppressed = 0 WHERE kind = ?').run(at.toISOString(), state.kind);
+      enqueueMail(db, {
+        requestId: null, purpose: 'alert',
+        message: {
+          from: config.smtp.from, to: config.alerts.to,
+          subject: `[signrelay] ${state.suppressed} ${state.kind} alert(s) held back since ${state.last_sent_at.slice(0, 16).replace('T', ' ')} UTC`,
+          text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).\n`,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
+        },
+      }, at);
+    })();
+    deps.logger.info('held-back alerts mailed as one summary', { alert: state.kind, held: state.suppressed });
+    queued++;
+  }
+  return queued;
 }

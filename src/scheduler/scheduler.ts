@@ -1,4 +1,4 @@
-// Runs the periodic tasks (reconcile, reminders, retention, credentials). node-cron is only the
+// Runs the periodic tasks (reconcile, reminders, retention, credentials, held alerts). node-cron is only the
 // heartbeat: every minute it asks "what is due?", and the answer comes from each task's
 // last run in SQLite (due-tasks.ts) — so a run missed while the daemon was down is
 // noticed at start, and intervals need not divide an hour. A task still running when the
@@ -12,7 +12,7 @@ import type { Db } from '../store/open-database.ts';
 import { listScheduleRuns, markInterruptedRuns, recordRunEnd, recordRunStart, type RunOutcome } from '../store/schedule-runs.ts';
 import { dueVerdict, type DueReason } from './due-tasks.ts';
 
-export type TaskName = 'reconcile' | 'reminders' | 'retention' | 'credentials';
+export type TaskName = 'reconcile' | 'reminders' | 'retention' | 'credentials' | 'alerts';
 
 export interface TaskContext {
   now: () => Date;

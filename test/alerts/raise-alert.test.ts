@@ -1,8 +1,10 @@
 // Operator alerts and alerts.min_interval_minutes: within the interval a raised alert is
 // counted as held back and the next mail says how many; alertMailHeldUntil tells a caller
-// that would rather wait (the credential review) when the next mail of a kind may go.
+// that would rather wait (the credential review) when the next mail of a kind may go; and
+// alerts held back go out as one summary once the interval ends, when no other alert of
+// their kind comes to carry them.
 import { describe, expect, it } from 'vitest';
-import { alertMailHeldUntil, raiseAlert } from '../../src/alerts/raise-alert.ts';
+import { alertMailHeldUntil, raiseAlert, sendHeldAlerts } from '../../src/alerts/raise-alert.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { testConfig } from '../scheduler/scheduler-world.ts';
 import { createTestLogger } from '../support/test-logger.ts';
@@ -25,5 +27,38 @@ describe('raiseAlert and the interval', () => {
     expect(alertMailHeldUntil({ db, config }, 'provider', minutes(15))).toBeNull();
     expect(raiseAlert(deps(minutes(15)), { kind: 'provider', subject: 's3', text: 'third' })).toBe(true);
     expect(mails()).toEqual(['first\n', 'third\n\n1 more alert(s) of this kind were held back since the last mail; see the audit trail.\n']);
+  });
+});
+
+describe('sendHeldAlerts', () => {
+  it('mails what was held back once the interval has passed, one summary per kind, and only once', () => {
+    const db = openMemoryDatabase();
+    const config = testConfig();
+    const deps = (at: Date) => ({ db, config, logger: createTestLogger().logger, now: () => at });
+    const mails = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message as { subject: string; text: string });
+
+    raiseAlert(deps(T0), { kind: 'unmatched', subject: 'a junk mail matched no open request', text: 'junk' });
+    raiseAlert(deps(minutes(5)), { kind: 'unmatched', subject: 'a completion mail matched no open request', text: 'the real one' });
+    raiseAlert(deps(minutes(6)), { kind: 'unmatched', subject: 'another one', text: 'x' });
+    expect(sendHeldAlerts(deps(minutes(14)))).toBe(0); // the interval has not passed
+    expect(mails()).toHaveLength(1);
+
+    expect(sendHeldAlerts(deps(minutes(15)))).toBe(1);
+    expect(mails()).toHaveLength(2);
+    expect(mails()[1]).toMatchObject({
+      subject: '[signrelay] 2 unmatched alert(s) held back since 2030-01-01 12:00 UTC',
+      text: 'These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n'
+        + '- a completion mail matched no open request\n- another one\n\nEach is in the audit trail (signrelay show ID, or the log).\n',
+    });
+    expect(sendHeldAlerts(deps(minutes(40)))).toBe(0); // nothing held any more
+    // The summary counts as the kind's mail: an alert right after it is held back in turn.
+    expect(raiseAlert(deps(minutes(16)), { kind: 'unmatched', subject: 'later', text: 'y' })).toBe(false);
+  });
+
+  it('mails nothing without alerts.to', () => {
+    const db = openMemoryDatabase();
+    const config = { ...testConfig(), alerts: { ...testConfig().alerts, to: [] } };
+    raiseAlert({ db, config, logger: createTestLogger().logger, now: () => T0 }, { kind: 'unmatched', subject: 's', text: 't' });
+    expect(sendHeldAlerts({ db, config, logger: createTestLogger().logger, now: () => minutes(60) })).toBe(0);
   });
 });
