@@ -10,7 +10,7 @@
 // or is in the writer's signature (below "-- "): the forwarded text is someone else's, and
 // its `Signer:` lines must not join the ones the requester wrote.
 
-import { lineKinds, plainLine, splitLines } from '../message/quote-headers.ts';
+import { lineKinds, plainLine, quoteDepths, splitLines } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -44,10 +44,12 @@ export function findDirectives(text: string, keyword: string): Directive[] {
   const found: Directive[] = [];
   const lines = splitLines(text);
   const kinds = lineKinds(lines);
+  const at: number[] = [];
   for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);
     const m = re.exec(line);
     if (!m?.groups) continue;
+    at.push(i);
     const value = m.groups['value'] ?? '';
     const after = i + 1 < lines.length && kinds[i + 1] === kinds[i] ? plainLine(lines[i + 1]!) : '';
     found.push({
@@ -59,7 +61,13 @@ export function findDirectives(text: string, keyword: string): Directive[] {
     });
   }
   const unquoted = found.filter((d) => !d.quoted);
-  return unquoted.length > 0 ? unquoted : found;
+  if (unquoted.length > 0 || found.length === 0) return unquoted;
+  // Only quoted text names it: the mail that was forwarded or quoted, not an older one in its
+  // thread (a signer withdrawn further down must not sign).
+  const depthOf = quoteDepths(lines);
+  const depths = at.map((i) => depthOf[i]!);
+  const shallowest = Math.min(...depths);
+  return found.filter((_d, n) => depths[n] === shallowest);
 }
 
 const cut = (line: string) => (line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE)} …` : line);

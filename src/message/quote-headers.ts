@@ -104,6 +104,29 @@ export function lineKinds(lines: readonly string[]): LineKind[] {
   return kinds;
 }
 
+/**
+ * How deep in quoted or forwarded text each line is: the quote headers above it plus the
+ * `>` it starts with. The writer's own lines are 0; a forwarded mail's own text 1; a mail
+ * it quotes or forwards in turn deeper. When only quoted text names something, the
+ * shallowest is the mail that was forwarded — not an older one in its thread.
+ */
+export function quoteDepths(lines: readonly string[]): number[] {
+  const plain = lines.map(plainLine);
+  const kinds = lineKinds(lines);
+  const depths: number[] = [];
+  let headers = 0;
+  let next = headerAt(plain, 0);
+  for (let i = 0; i < plain.length; i++) {
+    if (i === next) {
+      headers++;
+      next = headerAt(plain, i + 1);
+    }
+    const marks = /^[>\s]*/.exec(plain[i]!)![0].split('>').length - 1;
+    depths.push(kinds[i] === 'own' && marks === 0 ? 0 : Math.max(1, kinds[i] === 'own' ? marks : headers + marks));
+  }
+  return depths;
+}
+
 /** The first header at or after line `from`, or `plain.length`. */
 function headerAt(plain: readonly string[], from: number): number {
   for (let i = from; i < plain.length; i++) {
