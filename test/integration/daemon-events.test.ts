@@ -67,7 +67,7 @@ describe('daemon.events', () => {
     }
     // The catch-up at start runs every task once (never ran before) — but the credential
     // review, which the start itself made and recorded as that task's run (review-credentials.ts).
-    const tasks = ['reconcile', 'reminders', 'retention'];
+    const tasks = ['alerts', 'reconcile', 'reminders', 'retention'];
     for (const task of tasks) {
       await waitForEvent(daemon.events, 'scheduler', (run) => run.task === task, { what: `the ${task} run`, already: () => of('scheduler').some((run) => run.task === task) });
     }
