@@ -26,30 +26,51 @@ export function parseReplyCommand(text: string): ReplyCommand {
   const kinds = lineKinds(lines);
   for (const [i, raw] of lines.entries()) {
     const line = plainLine(raw);
-    if (line === '' || kinds[i] === 'quoted') continue;
-    if (kinds[i] === 'signature' || line.startsWith('>')) return { name: 'none' };
+    // A `>` line is quoted whether or not a header we know stands above it (Apple Mail puts
+    // its "On … wrote:" inside the quote): the writer's text may follow it.
+    if (line === '' || kinds[i] === 'quoted' || line.startsWith('>')) continue;
+    if (kinds[i] === 'signature') return { name: 'none' };
     return parseLine(line);
   }
   return { name: 'none' };
 }
 
-function parseLine(line: string): ReplyCommand {
+/**
+ * Words that, among the first three after `cancel`, make it a condition or a doubt rather than
+ * an order ("cancel it if Bob has not signed by Friday", "cancel or extend"): the cancel would
+ * be carried out at once all the same. Further on they are the reason's own words.
+ */
+const CONDITION = /^(?:\S+\s+){0,2}(?:or|if|unless|when|whenever|until|till|in case|maybe|perhaps)\b/i;
+/** What may follow `remind`: nothing of substance ("Remind: no need, Bob signed" is no request to remind). */
+const POLITE = /^(?:(?:please|pls|plz|now|again|them|all|thanks|thank you)[\s,.!]*)*$/i;
+
+function parseLine(written: string): ReplyCommand {
+  // Full-width forms as an East Asian keyboard writes them: ｓｔａｔｕｓ, cancel：, remind！
+  const line = written.normalize('NFKC');
   // `*cancel*` (bold from an HTML reply), `Cancel:`, `STATUS.` — the word, then the rest.
   // `s`: a line separator (U+2028) inside the line is part of the reason, not its end.
-  const m = /^[*_]*([A-Za-z]+)[*_]*(?:\s*[:.!]+)?(?:\s+(.*))?$/s.exec(line);
-  const word = m?.[1]?.toLowerCase();
-  const rest = (m?.[2] ?? '').trim();
+  const m = /^[*_]*([A-Za-z]+)[*_]*(?:\s*([:.!?。]+))?(\s*)(.*)$/s.exec(line);
+  // The word ends at punctuation or a space: "cancel2" is no command.
+  const word = m && (m[4] === '' || m[2] || m[3]) ? m[1]!.toLowerCase() : undefined;
+  const rest = (m?.[4] ?? '').trim();
+  // A question is not an order: "Cancel or extend? Bob is away" must not withdraw the request.
+  const asks = `${m?.[2] ?? ''}${rest}`.includes('?');
+  const unknown = (problem: string): ReplyCommand => ({ name: 'unknown', line: quoteOutside(written, MAX_LINE_CHARS), problem });
   switch (word) {
     case 'cancel':
-      return { name: 'cancel', reason: quoteOutside(rest, MAX_REASON_CHARS) };
+      if (asks) return unknown('it asks a question, and cancel withdraws the request at once: to withdraw it, write cancel (and a reason) on the first line');
+      if (CONDITION.test(rest)) return unknown('cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn');
+      return { name: 'cancel', reason: quoteOutside(rest.replace(/^[-–—:]\s*/, ''), MAX_REASON_CHARS) };
     case 'remind':
+      if (asks || !POLITE.test(rest)) return unknown('to remind the signers, write remind alone on the first line');
       return { name: 'remind' };
     case 'status':
       return { name: 'status' };
     case 'extend':
+      if (asks) return unknown('it asks a question: to move the due date, write extend 2026-12-24 or extend 7d on the first line');
       return parseExtend(rest, line);
     default:
-      return { name: 'unknown', line: quoteOutside(line, MAX_LINE_CHARS), problem: 'it is not a command signrelay knows' };
+      return unknown('it is not a command signrelay knows');
   }
 }
 
@@ -60,7 +81,7 @@ function parseExtend(argument: string, line: string): ReplyCommand {
     const days = Number(relative[1]) * (relative[2]!.toLowerCase().startsWith('w') ? 7 : 1);
     if (days > 0) return { name: 'extend', until: { days } };
   }
-  const date = /^(?:to\s+)?(\d{4})-(\d{1,2})-(\d{1,2})$/i.exec(value);
+  const date = /^(?:to\s+)?(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/i.exec(value);
   if (date) {
     const iso = `${date[1]}-${date[2]!.padStart(2, '0')}-${date[3]!.padStart(2, '0')}`;
     const parsed = new Date(`${iso}T00:00:00Z`);

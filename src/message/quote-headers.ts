@@ -35,9 +35,9 @@ const BLOCK_HEADERS = [
   /^_{8,}$/, // Outlook on the web's rule above the quote
 ];
 /** The first field of a quoted mail's header block: who sent it. */
-const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|差出人|发件人|寄件者)\s*[:：]\s*\S/i;
+const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|kimden|差出人|发件人|寄件者)\s*[:：]\s*\S/i;
 /** The fields that follow it in such a block. */
-const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|件名|宛先|日時|发送时间|收件人|主题)\s*[:：]/i;
+const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|отправлено|дата|кому|копия|тема|gönderildi|tarih|kime|bilgi|konu|odesláno|komu|kopie|předmět|件名|宛先|日時|发送时间|收件人|主题|寄件日期|收件者|副本|主旨)\s*[:：]/i;
 /** How far below the sender field the block's other fields are looked for. */
 const BLOCK_LINES = 4;
 /** Spaces mail clients put where a space is: no-break, en, em, thin, ideographic. */
@@ -92,13 +92,15 @@ export function lineKinds(lines: readonly string[]): LineKind[] {
     if (signature >= 0) kinds.fill('signature', i + signature, start);
     if (start === plain.length) break;
     const first = nonEmptyAfter(plain, start, 1)[0];
-    if (!REPLY_HEADERS.some((re) => re.test(plain[start]!)) || !first?.startsWith('>')) {
+    if (!isReplyHeader(plain, start) || !first?.startsWith('>')) {
       kinds.fill('quoted', start);
       break;
     }
     let end = start + 1;
     while (end < plain.length && (plain[end] === '' || plain[end]!.startsWith('>'))) end++;
-    kinds.fill('quoted', start, end);
+    // Gmail's text part wraps a long attribution inside the address: "On …, Carl Old <" / "carl@x> wrote:".
+    const from = start > i && plain[start - 1]!.endsWith('<') ? start - 1 : start;
+    kinds.fill('quoted', from, end);
     i = end;
   }
   return kinds;
@@ -127,6 +129,20 @@ export function quoteDepths(lines: readonly string[]): number[] {
   return depths;
 }
 
+/**
+ * A reply's header: one the patterns know, also between dashes (Zoho: "---- On … wrote ----");
+ * or any line that ends in a colon right above a `>` quote — the attribution of a client or
+ * language the patterns do not know ("Иван пишет:", "… napsal(a):", "2026年11月2日 … 写道：").
+ */
+function isReplyHeader(plain: readonly string[], i: number): boolean {
+  const line = plain[i]!;
+  if (line.length > MAX_HEADER_LINE) return false;
+  if (REPLY_HEADERS.some((re) => re.test(line))) return true;
+  const dashed = betweenDashes(line);
+  if (dashed && REPLY_HEADERS.some((re) => re.test(dashed))) return true;
+  return /[:：]$/.test(line) && !line.startsWith('>') && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
+}
+
 /** The first header at or after line `from`, or `plain.length`. */
 function headerAt(plain: readonly string[], from: number): number {
   for (let i = from; i < plain.length; i++) {
@@ -134,7 +150,7 @@ function headerAt(plain: readonly string[], from: number): number {
     if (line.length > MAX_HEADER_LINE) continue;
     const dashed = betweenDashes(line)?.toLowerCase();
     if (dashed && (DASHED.includes(dashed) || dashed.startsWith('forwarded by '))) return i; // Lotus Notes: "----- Forwarded by Ann Lee/CORP on … -----"
-    if (REPLY_HEADERS.some((re) => re.test(line)) || BLOCK_HEADERS.some((re) => re.test(line))) return i;
+    if (isReplyHeader(plain, i) || BLOCK_HEADERS.some((re) => re.test(line))) return i;
     const field = unbold(line);
     if (SENDER_FIELD.test(field) && isHeaderBlock(field, nonEmptyAfter(plain, i, BLOCK_LINES).map(unbold))) return i;
   }

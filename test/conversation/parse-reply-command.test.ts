@@ -25,6 +25,23 @@ describe('parseReplyCommand', () => {
     ['extend by 2 weeks', { name: 'extend', until: { days: 14 } }],
     ['On Tue, 3 Dec 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> Reply cancel to withdraw it.\n>\n\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
     ['\u200bstatus', { name: 'status' }],
+    ['Status?', { name: 'status' }],
+    ['ｓｔａｔｕｓ。', { name: 'status' }],
+    ['cancel：wrong file', { name: 'cancel', reason: 'wrong file' }],
+    ['remind！', { name: 'remind' }],
+    ['remind them please', { name: 'remind' }],
+    ['cancel - wrong version', { name: 'cancel', reason: 'wrong version' }],
+    ['cancel: wrong version, the vendor asked if we could resend', { name: 'cancel', reason: 'wrong version, the vendor asked if we could resend' }],
+    ['extend ２０２６-１２-２４', { name: 'extend', until: { date: '2026-12-24' } }],
+    ['extend 2026/12/24', { name: 'extend', until: { date: '2026-12-24' } }],
+    // Apple Mail and iPhone put their "On … wrote:" inside the quote, and the writer answers below it.
+    ['> On 3 Dec 2026, at 10:00, signrelay <sign@corp.example> wrote:\n>\n> Reply cancel to withdraw it.\n\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
+    // Below a quote whose attribution no pattern knows: the line ending in a colon above the > lines.
+    ['Иван Петров пишет:\n> Reply cancel to withdraw it.\n\nstatus', { name: 'status' }],
+    ['2026年12月3日(火) 10:00 signrelay <sign@corp.example>:\n> Reply cancel to withdraw it.\n\nremind', { name: 'remind' }],
+    ['---- On Tue, 03 Dec 2026 10:00:00 +0000 signrelay <sign@corp.example> wrote ----\n> Reply cancel to withdraw it.\n\nstatus', { name: 'status' }],
+    // Gmail's text part wraps a long attribution inside the address.
+    ['On Tue, 3 Dec 2026 at 10:00, signrelay requests desk <\nsign@corp.example> wrote:\n> Reply cancel to withdraw it.\n\nremind', { name: 'remind' }],
   ])('%j → %j', (text, expected) => {
     expect(parseReplyCommand(text)).toEqual(expected);
   });
@@ -50,6 +67,14 @@ describe('parseReplyCommand', () => {
     ['extend soon', 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)'],
     ['extend 0d', 'extend needs a date (extend 2026-12-24) or a number of days (extend 7d)'],
     ['extend 2026-02-30', '2026-02-30 is not a calendar date'],
+    // A question or a condition is no order: cancel is carried out at once and cannot be undone.
+    ['Cancel or extend? Bob is away until the 20th.', 'it asks a question, and cancel withdraws the request at once: to withdraw it, write cancel (and a reason) on the first line'],
+    ['Cancel ? Bob is away', 'it asks a question, and cancel withdraws the request at once: to withdraw it, write cancel (and a reason) on the first line'],
+    ['Cancel it if Bob hasn\'t signed by Friday.', 'cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn'],
+    ['cancel unless Ann signs today', 'cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn'],
+    ['Remind: no need, Bob signed', 'to remind the signers, write remind alone on the first line'],
+    ['Remind?', 'to remind the signers, write remind alone on the first line'],
+    ['extend? to when?', 'it asks a question: to move the due date, write extend 2026-12-24 or extend 7d on the first line'],
   ])('unknown: %j', (text, problem) => {
     expect(parseReplyCommand(text)).toMatchObject({ name: 'unknown', problem });
   });

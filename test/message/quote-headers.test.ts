@@ -18,6 +18,10 @@ describe('quoteStart', () => {
     ['On … wrote:', 'ok\nOn Mon, 1 Dec 2026, Bob <b@x> wrote:\n> x', 1],
     ['Lotus Notes, a forward', 'ok\n\n----- Forwarded by Ann Lee/CORP on 02.11.2026 10:00 -----\n\nBob Stone <b@x>', 2],
     ['Lotus Notes, a reply', 'ok\nBob Stone <b@x> wrote on 02.11.2026 09:55:\n> x', 1],
+    ['Outlook, Russian header block', 'ok\nОт: Иван Петров <ivan@x>\nОтправлено: 3 декабря 2026 г. 10:00\nКому: Ann\nТема: NDA', 1],
+    ['Outlook, Turkish header block', 'ok\nKimden: Ayşe <ayse@x>\nGönderildi: 3 Aralık 2026 Perşembe 10:00\nKime: Ann\nKonu: NDA', 1],
+    ['a Zoho reply header between dashes', 'ok\n---- On Tue, 03 Dec 2026 10:00:00 +0000 Bob <b@x> wrote ----\n> x', 1],
+    ['an attribution no pattern knows, right above a > quote', 'ok\nИван Петров пишет:\n> x', 1],
     ['Gmail\'s text part of a quoted Outlook header, in bold', 'ok\n\n*From:* Bob Stone <b@x>\n*Sent:* Monday, November 2, 2026 10:00 AM\n*To:* Ann Lee <a@x>', 2],
   ])('finds the start of a quote: %s', (_name, text, line) => {
     expect(at(text)).toBe(line);
@@ -28,6 +32,7 @@ describe('quoteStart', () => {
     ['a "From:" line in a letter', 'From: the HR department\n\nPlease sign the attached.'],
     ['dashes around other words', '---------- terms below ----------\nSigner: Ann <a@x>'],
     ['"wrote on" in a sentence of the writer\'s', 'As HR wrote on the form:\nSigner: Ann <a@x>'],
+    ['a line ending in a colon above the writer\'s own lines', 'Signers below:\nSigner: Ann <a@x>'],
   ])('finds none in a writer\'s own text: %s', (_name, text) => {
     expect(at(text)).toBe(text.split('\n').length);
   });
