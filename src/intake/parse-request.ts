@@ -13,6 +13,7 @@ import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
 import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
 import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
+import { sameMailbox } from '../message/mail-headers.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
@@ -63,7 +64,10 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
-  const problems = [...documents.problems, ...record.problems, ...signers.problems, ...due.problems];
+  // An invitation to signrelay's own mailbox would come back to it as mail, never to a person.
+  const ownSigners = signers.value.signers.filter((s) => ownOf(policy).some((own) => sameMailbox(s.email, own)))
+    .map((s) => `${s.email} is signrelay's own address, not a signer's: name the person who signs`);
+  const problems = [...documents.problems, ...record.problems, ...signers.problems, ...ownSigners, ...due.problems];
   if (problems.length > 0 || due.value === null || answer.to === null) {
     return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason, policy), record.value);
   }

@@ -25,6 +25,14 @@ describe('parseRequestMail', () => {
     expect(decision.reason).toBe(decision.problems!.map((p) => `- ${p}`).join('\n'));
   });
 
+  it('refuses signrelay\'s own addresses as signers: an invitation there would never reach a person', async () => {
+    for (const own of ['sign+hr@corp.example', 'SIGN@corp.example', 'returns@corp.example']) {
+      const decision = parseRequestMail(await requestMail(`Signer: Desk <${own}>`), policy, NOW);
+      expect(decision.action).toBe('reject');
+      expect(decision.problems).toEqual([`${own} is signrelay's own address, not a signer's: name the person who signs`]);
+    }
+  });
+
   it('gives a single problem as it is', async () => {
     const decision = parseRequestMail(await buildMail({ text: 'Signer: Ann Lee <ann@corp.example>' }), policy, NOW);
     expect(decision.reason).toBe('attach the document to be signed as a PDF file');
