@@ -106,7 +106,8 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       if (command.name === 'cancel') {
         if (!provider.capabilities.cancel) return refuse(`${provider.displayName} cannot withdraw a sent request, so signrelay does not cancel it.`);
         if (!authenticated && found.via !== 'secret') {
-          return refuse(`signrelay cancels by reply only when the reply is sent to the acknowledgement's reply address (its Reply-To), since route ${request.route} does not require authentication (routes.${request.route}.require_authentication): reply to the acknowledgement itself, or ask the signrelay administrators.`);
+          // Their client answered the From instead of the Reply-To: this answer's Reply-To is the address, so replying to it works.
+          return refuse(`signrelay cancels by reply only when the reply goes to the acknowledgement's own reply address, and yours went to another address (mail clients sometimes answer the From instead of the Reply-To). Reply "cancel REASON" to this mail — it carries that address — or ask the signrelay administrators.`);
         }
         return { ...base, action: 'carry-out', reason: `cancel request ${request.id}, asked by ${sender}`, answer: null };
       }

@@ -28,8 +28,7 @@ describe('parseRequestMail', () => {
   it('refuses signrelay\'s own addresses as signers: an invitation there would never reach a person', async () => {
     for (const own of ['sign+hr@corp.example', 'SIGN@corp.example', 'returns@corp.example']) {
       const decision = parseRequestMail(await requestMail(`Signer: Desk <${own}>`), policy, NOW);
-      expect(decision.action).toBe('reject');
-      expect(decision.problems).toEqual([`${own} is signrelay's own address, not a signer's: name the person who signs`]);
+      expect(decision).toMatchObject({ action: 'reject', problems: [`${own} is signrelay's own address, not a signer's: name the person who signs`] });
     }
   });
 

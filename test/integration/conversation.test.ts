@@ -299,4 +299,18 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(listReplyCommands(world.daemon!.db, request.id)).toHaveLength(0);
     expect(stateOf(world, request.id)).toBe('sent');
   });
+
+  it('a cancel a mail client sent to the request address instead of the reply address: refused, saying to reply to the answer, and replying to it cancels', async () => {
+    const world = getWorld();
+    const request = await sendFor(world, 'RITM0010003');
+    const ack = await acknowledgementOf(world, request);
+    const misdirected = await reply(world, ack, { text: 'cancel wrong file', to: 'sign@corp.example' });
+    const answer = await answerTo(world, misdirected.messageId);
+    expect(answer.parsed!.text).toContain('yours went to another address (mail clients sometimes answer the From instead of the Reply-To). Reply "cancel REASON" to this mail');
+    expect(answer.parsed!.text).not.toContain('require_authentication');
+    expect(stateOf(world, request.id)).toBe('sent');
+    // The answer carries the reply address: replying to it is the cancel it asked for.
+    await reply(world, answer, { text: 'cancel wrong file' });
+    await waitFor(() => stateOf(world, request.id) === 'cancelled', { timeoutMs: 20_000, what: 'the request cancelled by the reply to the answer' });
+  });
 });
