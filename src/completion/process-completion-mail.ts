@@ -14,6 +14,7 @@ import { describeError } from '../errors.ts';
 import { isPdfContent } from '../pdf/is-pdf.ts';
 import { addressesInText, addressesOf, addressParts, bareAddress, rawHeaderValues } from '../message/mail-headers.ts';
 import { checkAuthentication, describeFailure } from '../message/check-authentication.ts';
+import { requestBodyText } from '../message/html-to-text.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import { headerAddresses } from '../message/mail-address.ts';
 import { isSenderAllowed } from '../message/sender-allowed.ts';
@@ -239,7 +240,8 @@ async function cluesOf(mail: ParsedMail, returnAddress: string, referencePattern
   }
   return {
     recipientTokens: byAddress,
-    references: candidateReferences(referencePattern, mail.subject, mail.text),
+    // An HTML-only mail's text is its HTML converted (the parser is told not to): the references are in it.
+    references: candidateReferences(referencePattern, mail.subject, requestBodyText(mail)),
     attachmentTokens,
   };
 }

@@ -13,7 +13,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { classifyAutomaticMail } from '../intake/classify-automatic-mail.ts';
-import { requestBodyText } from '../intake/html-to-text.ts';
+import { requestBodyText } from '../message/html-to-text.ts';
 import { mailFacts } from '../intake/mail-facts.ts';
 import { isInstanceAddress } from '../intake/intake-policy.ts';
 import { chooseReplyAddress } from '../intake/reply-address.ts';

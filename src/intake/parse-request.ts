@@ -7,7 +7,7 @@ import { classifyAutomaticMail } from './classify-automatic-mail.ts';
 import { findDocuments } from './find-documents.ts';
 import { findRecord } from './find-record.ts';
 import { isInstanceAddress, isInstanceSender } from './intake-policy.ts';
-import { requestBodyText } from './html-to-text.ts';
+import { requestBodyText } from '../message/html-to-text.ts';
 import { mailFacts } from './mail-facts.ts';
 import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';

@@ -2,7 +2,7 @@
 // or below a `>` quote), in any case and spacing; quoted text, quote headers and signatures are never read as a command; an HTML-only
 // reply is read through the same HTML-to-text conversion as a request.
 import { describe, expect, it } from 'vitest';
-import { requestBodyText } from '../../src/intake/html-to-text.ts';
+import { requestBodyText } from '../../src/message/html-to-text.ts';
 import { parseReplyCommand, MAX_REASON_CHARS } from '../../src/conversation/parse-reply-command.ts';
 
 describe('parseReplyCommand', () => {

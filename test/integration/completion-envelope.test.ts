@@ -3,6 +3,7 @@
 // provider's notice — is still matched by the address the servers on the way recorded:
 // Envelope-To, X-Envelope-To, Resent-To, Exchange's original envelope recipients, or a
 // Received header's "for <…>". Before, it went to Unmatched and waited for reconciliation.
+// Likewise an HTML-only one that names its document's reference: its HTML is read as text.
 import { expect, it } from 'vitest';
 import { DEFAULT_COMPLETION_FROM } from '../../src/sandbox/secured-signing/completion-mail.ts';
 import { getRequest } from '../../src/store/requests.ts';
@@ -23,5 +24,17 @@ it.each([
     from: DEFAULT_COMPLETION_FROM, to: 'returns@corp.example', subject: 'contract has been signed', text: 'All parties have signed.', headers: headers(request.token),
   }));
   await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 30_000, what: `${record} delivered` });
+  expect(await world.dovecot.list('returns', 'Unmatched')).toHaveLength(0);
+}, 180_000);
+
+it('an HTML-only completion mail without a token is matched by the document reference in its HTML', async () => {
+  const world = getWorld();
+  const { request, reference } = await sendRequest(world, 'RITM0010004');
+  await world.simulator.complete(reference);
+  await world.dovecot.deliver('returns@corp.example', await buildMail({
+    from: DEFAULT_COMPLETION_FROM, to: 'returns@corp.example', subject: 'contract has been signed',
+    html: `<html><body><p>All parties have signed document <b>${reference}</b>.</p></body></html>`,
+  }));
+  await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 30_000, what: 'RITM0010004 delivered' });
   expect(await world.dovecot.list('returns', 'Unmatched')).toHaveLength(0);
 }, 180_000);

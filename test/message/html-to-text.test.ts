@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseSigners } from '../../src/intake/parse-signers.ts';
 import { simpleParser } from 'mailparser';
-import { htmlToPlainText, requestBodyText } from '../../src/intake/html-to-text.ts';
-import { buildRaw } from './intake-helpers.ts';
+import { htmlToPlainText, requestBodyText } from '../../src/message/html-to-text.ts';
+import { buildRaw } from '../intake/intake-helpers.ts';
 
 describe('htmlToPlainText', () => {
   it.each([
