@@ -21,7 +21,7 @@ export function isEmailAddress(text: string): boolean {
 }
 
 /**
- * Parses `First Last <email>` (words after it are a comment and dropped), `"Last, First"
+ * Parses `First Last <email>` (a role after it, in brackets or after a dash, is dropped), `"Last, First"
  * <email>` or a bare `email`, each optionally followed by a mobile number in +CC form (`Ann Lee <ann@x> +47 912 34 567`; spaces,
  * dashes and dots inside it are dropped). The last word of the name is the last name; a
  * bare address gives empty names, which the caller may fill from the address's local part.
@@ -38,9 +38,10 @@ export function parseSigner(text: string): Signer | { error: string } {
     return 'error' in rest ? rest : { ...rest, mobile };
   }
   const trimmed = text.trim();
-  // Words after the address (`<ann@x> (CFO)`, `<ann@x> - Partner`) are the writer's comment,
-  // not part of the signer; another address there is another person.
-  const angle = /^(.*?)<([^<>]+)>[^<>@]*$/.exec(trimmed);
+  // Words after the address — a role in brackets or after a dash (`<ann@x> (CFO)`, `<ann@x> -
+  // Partner`) — are the writer's comment, not part of the signer. Anything else there (another
+  // name after a comma, a number) is not dropped: the line is refused.
+  const angle = /^(.*?)<([^<>]+)>(?:\s*\([^()<>@+\d]*\)|\s+[-–—]\s*[^,;()<>@+\d]*)?\s*$/.exec(trimmed);
   const email = (angle ? angle[2]! : trimmed).trim();
   const name = displayName(angle ? angle[1]! : '', email);
   if (!isEmailAddress(email)) {

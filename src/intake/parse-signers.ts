@@ -33,12 +33,13 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
 }
 
 /**
- * Labels that mean "signer" in other words or languages, at the start of a word: Signatory,
+ * Labels that name a signer in other words or languages, at the start of a word: Signatory,
  * Signee, 1st signer, Signer name; Unterzeichner, Signataire, Firmante, Ondertekenaar,
- * Podpisujący, Allekirjoittaja, Undertecknare, Undertegner, Assinante, Firmatario.
- * "Assigned to:" or "Design:" are not ("sign" inside a word).
+ * Podpisujący, Allekirjoittaja, Undertecknare, Undertegner, Assinante, Firmatario. Not
+ * "signed" or "signing" ("Please send the signed copy to:", "Questions about signing:"), nor
+ * "Assigned to:" or "Design:".
  */
-const SIGNER_LABELS = /(?<!\p{L})(?:sign|unterzeichn|firmant|firmatari|onderteken|podpis|allekirjoitta|underteckn|undertegn|assinant)/iu;
+const SIGNER_LABELS = /(?<!\p{L})(?:signer|signee|signator|signatair|signatari|firmante|firmatari|unterzeichner|ondertekenaar|podpisuj|allekirjoittaja|undertecknare|undertegner|assinante)/iu;
 
 /**
  * Whether a near miss names signers: what follows it reads as a signer, or as a list of
@@ -51,6 +52,17 @@ function meantAsSigners(miss: NearMiss, hasSignerLines: boolean): boolean {
   if (!('error' in parseSigner(miss.value))) return true;
   return miss.value.split(/[,;]/).filter((part) => !('error' in parseSigner(part))).length >= 2;
 }
+
+/** Whether `next` can be the rest of `line`, wrapped by a client at ~78 characters. */
+function wrappedInto(line: string, next: string): boolean {
+  if (/^<[^<>\s]+@[^<>\s]+>/.test(next)) return true;
+  // Wrapped inside the brackets, before a long address: "… Hohenberg-Wittelsbach <" / "maximilian…@…>".
+  if (line.endsWith('<') && /^[^<>\s]+@[^<>\s]+>/.test(next)) return true;
+  return line.length >= WRAPPED_AT && !/[:：]/.test(next) && !next.startsWith('>');
+}
+
+/** A wrapped line's first part is at least this long (Gmail wraps at 78). */
+const WRAPPED_AT = 60;
 
 /** Numbered lines in number order first, then unnumbered ones as written. */
 function orderLines(lines: Directive[]): Directive[] {
@@ -70,8 +82,9 @@ function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom,
     }
     let parsed = parseOneSigner(line.value);
     // A long line wrapped by the client (Gmail's text part, at 78 characters): the rest is on
-    // the next line, and the two read as one signer.
-    if (typeof parsed === 'string' && line.next !== undefined && line.value !== '') {
+    // the next line, and the two read as one signer — only where a wrap put it: the address
+    // alone, or the end of a line long enough to have been wrapped, that is no header or label.
+    if (typeof parsed === 'string' && line.next !== undefined && line.value !== '' && wrappedInto(line.line, line.next)) {
       const joined = parseOneSigner(`${line.value} ${line.next}`);
       if (typeof joined !== 'string') parsed = joined;
     }
@@ -98,7 +111,10 @@ function parseOneSigner(value: string): Signer | string {
   if ('error' in parsed) {
     if (value === '') return 'names nobody: write Signer: First Last <first.last@example.com>';
     if (parsed.error.includes('+CC')) return `has a mobile number signrelay cannot use: ${parsed.error.replace(/^"[^"]*" /, 'it ')}`;
-    if (value.split('@').length > 2) return 'names more than one person: put each signer on a line of its own';
+    if (value.split('@').length > 2 || />\s*[,;]\s*\S/.test(value)) return 'names more than one person: put each signer on a line of its own';
+    if (/^[^<>]*<[^<>]+@[^<>]+>\s*\S/.test(value)) {
+      return 'has words after the address that signrelay cannot read: a role may follow in brackets, (CFO), a mobile number as +4791234567';
+    }
     return 'has no valid email address: write it as Signer: First Last <first.last@example.com>';
   }
   const name = `${parsed.firstName} ${parsed.lastName}`;

@@ -15,30 +15,48 @@ const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|
 // Tag patterns stop at the next `<`, and skipped sections are cut with indexOf: a hostile
 // body full of unclosed `<` or `<!--` must not make the regular expressions quadratic.
 export function htmlToPlainText(html: string): string {
-  const lines = keepPreLines(dropSections(html.replace(/[\u0001\u0002]/g, '')))
+  const lines = keepPreLines(dropSections(maskAttributeValues(html.replace(/[\u0001-\u0003]/g, ''))))
     .replace(/\s+/g, ' ')
-    .replace(/<blockquote\b[^<>]*>/gi, `\n${QUOTE_OPENS}\n`)
+    .replace(/<blockquote\b[^<>]*>/gi, (tag) => `\n${isIndent(tag) ? INDENT_OPENS : QUOTE_OPENS}\n`)
     .replace(/<\/blockquote\b[^<>]*>/gi, `\n${QUOTE_CLOSES}\n`)
     .replace(new RegExp(`<\\/?(?:${BLOCK_TAGS})\\b[^<>]*>`, 'gi'), '\n')
     .replace(/<\/t[dh]\b[^<>]*>/gi, ' ')
     .replace(/<[^<>]*>/g, '')
     .split('\n');
+  // Each open blockquote, innermost last: whether it quotes (an indent is no quote).
+  const open: boolean[] = [];
   let depth = 0;
   const out: string[] = [];
   for (const raw of lines) {
-    if (raw === QUOTE_OPENS) depth++;
-    else if (raw === QUOTE_CLOSES) depth = Math.max(0, depth - 1);
-    else {
+    if (raw === QUOTE_OPENS || raw === INDENT_OPENS) {
+      open.push(raw === QUOTE_OPENS);
+      if (raw === QUOTE_OPENS) depth++;
+    } else if (raw === QUOTE_CLOSES) {
+      if (open.pop()) depth--;
+    } else {
       const line = decodeHTML(raw).replace(/[ \t\u00a0]+/g, ' ').trim();
-      out.push(depth > 0 && line !== '' ? `${'> '.repeat(depth)}${line}` : line);
+      out.push(depth > 0 && line !== '' ? `${'> '.repeat(Math.min(depth, MAX_QUOTE_LEVELS))}${line}` : line);
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
-/** Where a <blockquote> opens and closes, on lines of their own while the text is made (control characters the input is cleared of). */
+/**
+ * Where a <blockquote> opens and closes, on lines of their own while the text is made
+ * (control characters the input is cleared of). An indent — Gmail's and Apple Mail's "indent"
+ * button writes a <blockquote> whose style says `border: none`, with no `type="cite"` and no
+ * quote class — is the writer's own text, and its Signer lines count.
+ */
 const QUOTE_OPENS = '\u0001';
 const QUOTE_CLOSES = '\u0002';
+const INDENT_OPENS = '\u0003';
+/** Quote levels marked: a thread nested hundreds deep must not make every line hundreds of `>` long (quadratic text). */
+const MAX_QUOTE_LEVELS = 8;
+
+function isIndent(tag: string): boolean {
+  if (/\btype\s*=\s*["']?cite\b/i.test(tag) || /\bclass\s*=\s*["'][^"']*quote/i.test(tag)) return false;
+  return /\bborder\s*:\s*none\b/i.test(tag);
+}
 
 /**
  * A <pre>'s line breaks as <br>, before all white space is made one space. Each closing is
@@ -63,11 +81,56 @@ function keepPreLines(html: string): string {
 }
 
 /**
- * Removes comments (Office conditionals too) and style, script and title elements. An
- * unclosed one loses only its opening: better some CSS in the text than no body at all.
+ * `<` and `>` inside a tag's quoted attribute values made spaces: `<span title="</blockquote>">`
+ * is no closing tag to a browser, and must not end a quote here either. One pass; comments
+ * are passed over whole.
+ */
+function maskAttributeValues(html: string): string {
+  const parts: string[] = [];
+  let from = 0;
+  let i = 0;
+  while (i < html.length) {
+    if (html.startsWith('<!--', i)) {
+      const end = html.indexOf('-->', i + 4);
+      i = end < 0 ? html.length : end + 3;
+      continue;
+    }
+    if (html[i] !== '<' || !/[A-Za-z/]/.test(html[i + 1] ?? '')) {
+      i++;
+      continue;
+    }
+    // In a tag: to its `>`, quoted values read past.
+    i++;
+    while (i < html.length && html[i] !== '>') {
+      const quote = html[i];
+      if (quote !== '"' && quote !== "'") {
+        i++;
+        continue;
+      }
+      const close = html.indexOf(quote, i + 1);
+      const end = close < 0 ? html.length : close;
+      const value = html.slice(i + 1, end);
+      if (/[<>]/.test(value)) {
+        parts.push(html.slice(from, i + 1), value.replace(/[<>]/g, ' '));
+        from = end;
+      }
+      i = end + 1;
+    }
+  }
+  parts.push(html.slice(from));
+  return parts.join('');
+}
+
+/**
+ * Removes comments (Office conditionals too), style, script and title elements, and the
+ * elements a browser shows as raw text (xmp, noembed, iframe, textarea, …). An unclosed
+ * style, script or title loses only its opening: better some CSS in the text than no body at
+ * all; an unclosed raw-text element takes the rest with it, as in a browser.
  */
 function dropSections(html: string): string {
-  const opening = /<!--|<(style|script|title)\b/gi;
+  // Elements whose content a browser shows as raw text, never as HTML: a `</blockquote>`
+  // inside one (a quoted mail's, copied as it is) must not end a quote here.
+  const opening = /<!--|<(style|script|title|xmp|noembed|noframes|noscript|iframe|textarea|plaintext)\b/gi;
   // A kind found unclosed once has no closing further on either: searching again would be quadratic.
   const unclosed = new Set<string>();
   let out = '';
@@ -79,11 +142,15 @@ function dropSections(html: string): string {
     const close = unclosed.has(kind) ? null : closing.exec(html);
     if (!close) unclosed.add(kind);
     out += html.slice(from, m.index);
+    // An unclosed raw-text element runs to the end in a browser: what follows is no HTML either.
+    if (!close && RAW_TEXT.has(kind)) return out;
     from = close ? close.index + close[0].length : m.index + m[0].length;
     opening.lastIndex = from;
   }
   return out + html.slice(from);
 }
+
+const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'noscript', 'iframe', 'textarea', 'plaintext']);
 
 /**
  * The text the request language is read from: the text part, else the HTML part converted.

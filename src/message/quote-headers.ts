@@ -116,15 +116,17 @@ export function quoteDepths(lines: readonly string[]): number[] {
   const plain = lines.map(plainLine);
   const kinds = lineKinds(lines);
   const depths: number[] = [];
-  let headers = 0;
+  // Headers of forwarded or unmarked quoted mail (Outlook's block, "Forwarded message") open a
+  // level for everything below; a reply header's quote is marked with `>`, which counts itself.
+  let blocks = 0;
   let next = headerAt(plain, 0);
   for (let i = 0; i < plain.length; i++) {
     if (i === next) {
-      headers++;
+      if (!isReplyHeader(plain, i)) blocks++;
       next = headerAt(plain, i + 1);
     }
     const marks = /^[>\s]*/.exec(plain[i]!)![0].split('>').length - 1;
-    depths.push(kinds[i] === 'own' && marks === 0 ? 0 : Math.max(1, kinds[i] === 'own' ? marks : headers + marks));
+    depths.push(kinds[i] === 'own' && marks === 0 ? 0 : Math.max(1, kinds[i] === 'own' ? marks : blocks + marks));
   }
   return depths;
 }
@@ -140,8 +142,15 @@ function isReplyHeader(plain: readonly string[], i: number): boolean {
   if (REPLY_HEADERS.some((re) => re.test(line))) return true;
   const dashed = betweenDashes(line);
   if (dashed && REPLY_HEADERS.some((re) => re.test(dashed))) return true;
-  return /[:：]$/.test(line) && !line.startsWith('>') && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
+  // An attribution names a date, an address or says "wrote" in some language: a writer's own
+  // "…, see his note:" above a quote is not one, nor a forward's "Begin forwarded message:".
+  return /[:：]$/.test(line) && !line.startsWith('>') && !BLOCK_HEADERS.some((re) => re.test(line))
+    && (/[\d@]/.test(line) || ATTRIBUTION_VERB.test(line))
+    && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
 }
+
+/** "wrote" as attributions end in the languages the patterns above do not spell out whole. */
+const ATTRIBUTION_VERB = /(?:пишет|написал[аи]?|napsal(?:\(a\)|a)?|napisał[a]?|pisze|kirjoitti|写道|寫道|yazdı|wrote|schrieb|escribió|escreveu|schreef|skrev|scrisse|ha scritto|a écrit)\s*[:：]$/i;
 
 /** The first header at or after line `from`, or `plain.length`. */
 function headerAt(plain: readonly string[], from: number): number {

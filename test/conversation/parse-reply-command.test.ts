@@ -25,6 +25,8 @@ describe('parseReplyCommand', () => {
     ['extend by 2 weeks', { name: 'extend', until: { days: 14 } }],
     ['On Tue, 3 Dec 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> Reply cancel to withdraw it.\n>\n\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
     ['\u200bstatus', { name: 'status' }],
+    // A line of the writer's ending in a colon above a quote is no attribution: it names no date, address or "wrote".
+    ['Cancel - wrong version, see his note:\n> The clause is wrong.', { name: 'cancel', reason: 'wrong version, see his note:' }],
     ['Status?', { name: 'status' }],
     ['ｓｔａｔｕｓ。', { name: 'status' }],
     ['cancel：wrong file', { name: 'cancel', reason: 'wrong file' }],

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDue } from '../../src/intake/parse-due.ts';
 import { parseSigners } from '../../src/intake/parse-signers.ts';
 import { findRecord } from '../../src/intake/find-record.ts';
+import { htmlToPlainText } from '../../src/message/html-to-text.ts';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 const NO_DEFAULTS = { name: 'default', signers: [] };
@@ -36,7 +37,8 @@ describe('long values', () => {
     for (const run of hostile) expect(fastest(run) / base).toBeLessThan(20);
     const line = `Signer: Ann Lee <ann@corp.example> ${'x'.repeat(size)}`;
     const refused = parseSigners(line, NO_DEFAULTS, 20);
-    expect(refused.problems).toEqual([`the line "${line.slice(0, 500)} …" has no valid email address: write it as Signer: First Last <first.last@example.com>`]);
+    expect(refused.problems).toHaveLength(1);
+    expect(refused.problems[0]!.startsWith(`the line "${line.slice(0, 500)} …" has `)).toBe(true);
   });
 });
 
@@ -60,5 +62,62 @@ describe('lines that start with "Signers"', () => {
     ['prose with an address beside them', 'Signers - questions to help@corp.example\nSigners: see attached; questions to ann@corp.example\nSigner 1: Ann Lee <ann@corp.example>\nSigner 2: Bob Stone <bob@corp.example>'],
   ])('%s: read, not refused', (_label, body) => {
     expect(parseSigners(body, HR, 20)).toEqual({ value: { signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@corp.example' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob@corp.example' }], from: 'mail' }, problems: [] });
+  });
+});
+
+describe('what a quoted mail\'s HTML cannot do', () => {
+  const reply = (escape: string) => htmlToPlainText(`<div>Signer: Bob Stone &lt;bob@partner.example&gt;</div><div>On Mon, 2 Nov 2026 at 09:55, Mallory &lt;m@evil.example&gt; wrote:</div>`
+    + `<blockquote type="cite"><div>Hi Ann, here is the contract.</div>${escape}<div>Signer: Mallory Evil &lt;m@evil.example&gt;</div></blockquote>`);
+  it.each([
+    ['<xmp>', '<xmp></blockquote></xmp>'],
+    ['<noembed>', '<noembed></blockquote></noembed>'],
+    ['<iframe>', '<iframe></blockquote></iframe>'],
+    ['an unclosed <xmp>', '<xmp></blockquote>'],
+    ['an attribute value', '<span title="</blockquote>"></span>'],
+    ['an attribute value in single quotes', '<span title=\'x</blockquote>\'></span>'],
+  ])('end the quote with a </blockquote> in %s: its signer stays quoted', (_label, escape) => {
+    expect(parseSigners(reply(escape), NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Bob|Stone|bob@partner.example']);
+  });
+
+  it('an Apple Mail forward stays quoted to its end ("Begin forwarded message:" is no reply\'s attribution)', () => {
+    const text = htmlToPlainText('<div>Signer: Bob Stone &lt;bob@partner.example&gt;</div><div>Begin forwarded message:</div><br><blockquote type="cite">'
+      + '<div><b>From: </b>Mallory &lt;m@evil.example&gt;</div><div>Hi Ann.</div></blockquote><div>Signer: Mallory Evil &lt;m@evil.example&gt;</div>');
+    expect(parseSigners(text, NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Bob|Stone|bob@partner.example']);
+  });
+
+  it('nested thousands deep, the text stays as long as the HTML, give or take (eight levels marked at most)', () => {
+    const html = `${'<blockquote>'.repeat(5_000)}<div>Signer: X &lt;x@y.example&gt;</div>${'<div>line</div>'.repeat(1_000)}`;
+    const text = htmlToPlainText(html);
+    expect(text.length).toBeLessThan(html.length);
+    expect(text.split('\n').find((l) => l.includes('Signer'))).toBe(`${'> '.repeat(8)}Signer: X <x@y.example>`);
+  });
+});
+
+describe('lines the writer meant, kept', () => {
+  it('an indent (a <blockquote> styled border: none, as Gmail\'s and Apple Mail\'s indent button writes it) is the writer\'s own text', () => {
+    const text = htmlToPlainText('<div>Signer 1: Ann Lee &lt;ann@corp.example&gt;</div><blockquote style="margin:0 0 0 40px;border:none;padding:0px"><div>Signer 2: Bob Stone &lt;bob@partner.example&gt;</div></blockquote>');
+    expect(parseSigners(text, NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@partner.example']);
+  });
+
+  it('a forwarded request\'s signers on both sides of a quoted clause with its own attribution', () => {
+    const body = 'FYI.\n\n---------- Forwarded message ---------\nFrom: Bob Stone <bob@corp.example>\nDate: Mon, 2 Nov 2026 at 10:00\nSubject: Contract\n\n'
+      + 'Signer 1: Dave Park <dave@partner.example>\nCarl asked for the clause to stay as agreed:\n> Clause 4.2 stays unchanged.\nSigner 2: Carl Old <carl@partner.example>';
+    expect(parseSigners(body, NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Dave|Park|dave@partner.example', 'Carl|Old|carl@partner.example']);
+  });
+
+  it('contact lines with "signed" or "signing" beside Signer lines are not signer lines', () => {
+    const body = 'Signer 1: Ann Lee <ann@corp.example>\nPlease send the signed copy to: legal@corp.example\nQuestions about signing: it.help@corp.example';
+    expect(parseSigners(body, HR, 20)).toMatchObject({ value: { signers: [{ email: 'ann@corp.example' }] }, problems: [] });
+  });
+});
+
+describe('a Signer line without its address is not completed by whatever follows', () => {
+  it.each([
+    ['a Cc line', 'Signer: Bob Stone\nCc: Legal Team <legal.team@corp.example>'],
+    ['a contact line', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 2: Bob Stone\nQuestions about the contract: ask Carol Diaz <carol@partner.example>.'],
+    ['a quoted mail\'s attribution', 'Please.\n\n---------- Forwarded message ---------\nFrom: Bob <bob@corp.example>\nDate: Mon, 2 Nov 2026\nSubject: C\n\nSigner: Carl Old\nOn Mon, 2 Nov 2026 at 09:55, Mallory Evil <m@evil.example> wrote:\n> Hi.'],
+  ])('%s: refused as before', (_label, body) => {
+    const result = parseSigners(body, NO_DEFAULTS, 20);
+    expect(result.problems.some((p) => /"Signer( \d)?: (Bob Stone|Carl Old)" has no valid email address/.test(p))).toBe(true);
   });
 });
