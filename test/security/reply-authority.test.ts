@@ -79,7 +79,7 @@ describe('who may act on a reply', () => {
     // By the acknowledgement's Message-ID only (a reply to the plain address): answered, refused.
     const byThread = await decide(db, mailFrom(REQUESTER, 'sign@corp.example', 'cancel', `In-Reply-To: ${ackId}\r\n`));
     expect(byThread).toMatchObject({ action: 'answer', answerTo: REQUESTER });
-    expect(byThread.answer).toContain("acknowledgement's reply address");
+    expect(byThread.answer).toContain("the reply goes to the acknowledgement's own reply address, and yours went to another address");
     // Other commands are taken by the thread.
     expect(await decide(db, mailFrom(REQUESTER, 'sign@corp.example', 'status', `In-Reply-To: ${ackId}\r\n`))).toMatchObject({ action: 'carry-out' });
   });
