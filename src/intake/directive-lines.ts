@@ -10,7 +10,7 @@
 // or is in the writer's signature (below "-- "): the forwarded text is someone else's, and
 // its `Signer:` lines must not join the ones the requester wrote.
 
-import { lineKinds, plainLine, quoteDepths, splitLines } from '../message/quote-headers.ts';
+import { lineKinds, plainLine, quoteLevels, splitLines } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -63,11 +63,15 @@ export function findDirectives(text: string, keyword: string): Directive[] {
   const unquoted = found.filter((d) => !d.quoted);
   if (unquoted.length > 0 || found.length === 0) return unquoted;
   // Only quoted text names it: the mail that was forwarded or quoted, not an older one in its
-  // thread (a signer withdrawn further down must not sign).
-  const depthOf = quoteDepths(lines);
-  const depths = at.map((i) => depthOf[i]!);
-  const shallowest = Math.min(...depths);
-  return found.filter((_d, n) => depths[n] === shallowest);
+  // thread (a signer withdrawn further down must not sign): the first quoted mail that names
+  // it, and in it the least quoted lines.
+  const levelOf = quoteLevels(lines);
+  const levels = at.map((i) => levelOf[i]!);
+  let first = levels[0]!;
+  for (const level of levels) {
+    if (level.section < first.section || (level.section === first.section && level.marks < first.marks)) first = level;
+  }
+  return found.filter((_d, n) => levels[n]!.section === first.section && levels[n]!.marks === first.marks);
 }
 
 const cut = (line: string) => (line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE)} …` : line);
@@ -127,9 +131,13 @@ function plainLetters(text: string): string {
  * each optional part backtracked cubically on a line of spaces.
  */
 function valueAfterNumber(rest: string): string | undefined {
-  const tail = rest.trimStart().replace(/^#?\s*/, '').replace(/^\d{1,3}/, '').replace(/^[*_]/, '').trimStart();
+  const numbered = rest.trimStart().replace(/^#?\s*/, '');
+  const afterNumber = numbered.replace(/^\d{1,3}/, '');
+  const tail = afterNumber.replace(/^[*_]/, '').trimStart();
   if (tail === '') return '';
-  return /^[-–—=:：.)]/.test(tail) ? tail.slice(1).trim() : undefined;
+  if (/^[-–—=:：.)]/.test(tail)) return tail.slice(1).trim();
+  // `Signer 2 Bob Stone <b@x>`: a number, then the value without a separator.
+  return afterNumber !== numbered && /^\s/.test(afterNumber) ? tail : undefined;
 }
 
 /**

@@ -34,12 +34,12 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
 
 /**
  * Labels that name a signer in other words or languages, at the start of a word: Signatory,
- * Signee, 1st signer, Signer name; Unterzeichner, Signataire, Firmante, Ondertekenaar,
+ * Signee, 1st signer, Signer name, Signed by, Signature 2; Unterzeichner, Signataire, Firmante, Ondertekenaar,
  * Podpisujący, Allekirjoittaja, Undertecknare, Undertegner, Assinante, Firmatario. Not
  * "signed" or "signing" ("Please send the signed copy to:", "Questions about signing:"), nor
  * "Assigned to:" or "Design:".
  */
-const SIGNER_LABELS = /(?<!\p{L})(?:signer|signee|signator|signatair|signatari|firmante|firmatari|unterzeichner|ondertekenaar|podpisuj|allekirjoittaja|undertecknare|undertegner|assinante)/iu;
+const SIGNER_LABELS = /(?<!\p{L})(?:signer|signee|signator|signatair|signatari|signed\s+by|signature\s*\d|firmante|firmatari|unterzeichner|ondertekenaar|podpisuj|allekirjoittaja|undertecknare|undertegner|assinante)/iu;
 
 /**
  * Whether a near miss names signers: what follows it reads as a signer, or as a list of

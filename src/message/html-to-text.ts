@@ -34,7 +34,8 @@ export function htmlToPlainText(html: string): string {
     } else if (raw === QUOTE_CLOSES) {
       if (open.pop()) depth--;
     } else {
-      const line = decodeHTML(raw).replace(/[ \t\u00a0]+/g, ' ').trim();
+      // An entity decodes to no line break (`&#10;`): the line and its quote marks are set.
+      const line = decodeHTML(raw).replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ').replace(/[ \t\u00a0]+/g, ' ').trim();
       out.push(depth > 0 && line !== '' ? `${'> '.repeat(Math.min(depth, MAX_QUOTE_LEVELS))}${line}` : line);
     }
   }
@@ -43,9 +44,10 @@ export function htmlToPlainText(html: string): string {
 
 /**
  * Where a <blockquote> opens and closes, on lines of their own while the text is made
- * (control characters the input is cleared of). An indent — Gmail's and Apple Mail's "indent"
- * button writes a <blockquote> whose style says `border: none`, with no `type="cite"` and no
- * quote class — is the writer's own text, and its Signer lines count.
+ * (control characters the input is cleared of). A quote is marked as mail clients mark
+ * theirs: `type="cite"` (Apple Mail, Thunderbird), a quote class (Gmail's `gmail_quote`) or a
+ * left border (Outlook re-rendering one). Any other <blockquote> — the indent button of
+ * Gmail, Apple Mail, Thunderbird — is the writer's own text, and its Signer lines count.
  */
 const QUOTE_OPENS = '\u0001';
 const QUOTE_CLOSES = '\u0002';
@@ -54,8 +56,7 @@ const INDENT_OPENS = '\u0003';
 const MAX_QUOTE_LEVELS = 8;
 
 function isIndent(tag: string): boolean {
-  if (/\btype\s*=\s*["']?cite\b/i.test(tag) || /\bclass\s*=\s*["'][^"']*quote/i.test(tag)) return false;
-  return /\bborder\s*:\s*none\b/i.test(tag);
+  return !/\btype\s*=\s*["']?cite\b/i.test(tag) && !/\bclass\s*=\s*["'][^"']*quote/i.test(tag) && !/\bborder-left\s*:\s*(?!none\b)/i.test(tag);
 }
 
 /**
@@ -99,14 +100,18 @@ function maskAttributeValues(html: string): string {
       i++;
       continue;
     }
-    // In a tag: to its `>`, quoted values read past.
+    // In a tag: to its `>`, quoted values read past. A quote opens a value only after `=`
+    // (`<span x"y="1">`: the first quote is part of a name, as a browser reads it).
     i++;
+    let afterEquals = false;
     while (i < html.length && html[i] !== '>') {
-      const quote = html[i];
-      if (quote !== '"' && quote !== "'") {
+      const quote = html[i]!;
+      if ((quote !== '"' && quote !== "'") || !afterEquals) {
+        if (!/\s/.test(quote)) afterEquals = quote === '=';
         i++;
         continue;
       }
+      afterEquals = false;
       const close = html.indexOf(quote, i + 1);
       const end = close < 0 ? html.length : close;
       const value = html.slice(i + 1, end);
@@ -123,9 +128,9 @@ function maskAttributeValues(html: string): string {
 
 /**
  * Removes comments (Office conditionals too), style, script and title elements, and the
- * elements a browser shows as raw text (xmp, noembed, iframe, textarea, …). An unclosed
- * style, script or title loses only its opening: better some CSS in the text than no body at
- * all; an unclosed raw-text element takes the rest with it, as in a browser.
+ * elements a browser shows as raw text (xmp, noembed, iframe, textarea, …). An unclosed one
+ * takes the rest of the body with it, as in a browser, which shows nothing after it either;
+ * an unclosed comment loses only its opening.
  */
 function dropSections(html: string): string {
   // Elements whose content a browser shows as raw text, never as HTML: a `</blockquote>`
@@ -137,20 +142,22 @@ function dropSections(html: string): string {
   let from = 0;
   for (let m = opening.exec(html); m !== null; m = opening.exec(html)) {
     const kind = m[1]?.toLowerCase() ?? '!--';
-    const closing = new RegExp(kind === '!--' ? '-->' : `</${kind}[^<>]*>`, 'gi');
+    // The closing tag by its exact name (`</style>`, not `</stylex>`): a browser ends the
+    // element there and nowhere else. A <plaintext> never ends.
+    const closing = new RegExp(kind === '!--' ? '-->' : `</${kind}(?=[\\s/>])[^<>]*>`, 'gi');
     closing.lastIndex = m.index + m[0].length;
-    const close = unclosed.has(kind) ? null : closing.exec(html);
+    const close = unclosed.has(kind) || kind === 'plaintext' ? null : closing.exec(html);
     if (!close) unclosed.add(kind);
     out += html.slice(from, m.index);
-    // An unclosed raw-text element runs to the end in a browser: what follows is no HTML either.
-    if (!close && RAW_TEXT.has(kind)) return out;
+    // An unclosed element of these runs to the end in a browser: what follows is not shown as
+    // HTML either (and inside a quote, a `</blockquote>` after it must not end the quote).
+    if (!close && kind !== '!--') return out;
     from = close ? close.index + close[0].length : m.index + m[0].length;
     opening.lastIndex = from;
   }
   return out + html.slice(from);
 }
 
-const RAW_TEXT = new Set(['xmp', 'noembed', 'noframes', 'noscript', 'iframe', 'textarea', 'plaintext']);
 
 /**
  * The text the request language is read from: the text part, else the HTML part converted.

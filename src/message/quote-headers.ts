@@ -35,9 +35,9 @@ const BLOCK_HEADERS = [
   /^_{8,}$/, // Outlook on the web's rule above the quote
 ];
 /** The first field of a quoted mail's header block: who sent it. */
-const SENDER_FIELD = /^(?:from|von|de|van|fra|från|lähettäjä|da|od|от|kimden|差出人|发件人|寄件者)\s*[:：]\s*\S/i;
+const SENDER_FIELD = /^(?:from|von|de|de la|van|fra|från|lähettäjä|da|od|от|від|kimden|feladó|από|מאת|보낸 사람|差出人|发件人|寄件者)\s*[:：]\s*\S/i;
 /** The fields that follow it in such a block. */
-const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|отправлено|дата|кому|копия|тема|gönderildi|tarih|kime|bilgi|konu|odesláno|komu|kopie|předmět|件名|宛先|日時|发送时间|收件人|主题|寄件日期|收件者|副本|主旨)\s*[:：]/i;
+const OTHER_FIELD = /^(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date d'envoi|à|objet|verzonden|aan|onderwerp|sendt|dato|til|emne|skickat|till|ämne|lähetetty|päivämäärä|vastaanottaja|aihe|inviato|data|a|oggetto|enviado|fecha|para|asunto|assunto|wysłano|do|temat|отправлено|дата|кому|копия|тема|gönderildi|tarih|kime|bilgi|konu|odesláno|komu|kopie|předmět|elküldve|címzett|tárgy|trimis|către|subiect|στάλθηκε|προς|θέμα|надіслано|נשלח|אל|נושא|보낸 날짜|받는 사람|제목|件名|宛先|日時|发送时间|收件人|主题|寄件日期|收件者|副本|主旨)\s*[:：]/i;
 /** How far below the sender field the block's other fields are looked for. */
 const BLOCK_LINES = 4;
 /** Spaces mail clients put where a space is: no-break, en, em, thin, ideographic. */
@@ -106,29 +106,34 @@ export function lineKinds(lines: readonly string[]): LineKind[] {
   return kinds;
 }
 
+/** Where a line stands in quoted or forwarded text: which quoted mail (the headers above it, also inside `>` quotes) and how many `>` mark it. */
+export interface QuoteLevel {
+  /** 0 above the first quote header; each header (a reply's, a forward's, a header block), found with the line's `>` marks set aside, starts the next. */
+  section: number;
+  marks: number;
+}
+
 /**
- * How deep in quoted or forwarded text each line is: the quote headers above it plus the
- * `>` it starts with. The writer's own lines are 0; a forwarded mail's own text 1; a mail
- * it quotes or forwards in turn deeper. When only quoted text names something, the
- * shallowest is the mail that was forwarded — not an older one in its thread.
+ * The quote level of every line. When only quoted text names something, the first quoted
+ * mail counts — the one that was forwarded or replied to — and within it the least marked
+ * lines: not an older mail in its thread, whether below its own header (inside the `>`
+ * quote or not) or quoted deeper.
  */
-export function quoteDepths(lines: readonly string[]): number[] {
+export function quoteLevels(lines: readonly string[]): QuoteLevel[] {
   const plain = lines.map(plainLine);
-  const kinds = lineKinds(lines);
-  const depths: number[] = [];
-  // Headers of forwarded or unmarked quoted mail (Outlook's block, "Forwarded message") open a
-  // level for everything below; a reply header's quote is marked with `>`, which counts itself.
-  let blocks = 0;
-  let next = headerAt(plain, 0);
+  const marks = plain.map((line) => /^[>\s]*/.exec(line)![0].split('>').length - 1);
+  const bare = plain.map((line, i) => (marks[i]! > 0 ? line.replace(/^[>\s]+/, '') : line));
+  const levels: QuoteLevel[] = [];
+  let section = 0;
+  let next = headerAt(bare, 0);
   for (let i = 0; i < plain.length; i++) {
     if (i === next) {
-      if (!isReplyHeader(plain, i)) blocks++;
-      next = headerAt(plain, i + 1);
+      section++;
+      next = headerAt(bare, i + 1);
     }
-    const marks = /^[>\s]*/.exec(plain[i]!)![0].split('>').length - 1;
-    depths.push(kinds[i] === 'own' && marks === 0 ? 0 : Math.max(1, kinds[i] === 'own' ? marks : blocks + marks));
+    levels.push({ section, marks: marks[i]! });
   }
-  return depths;
+  return levels;
 }
 
 /**
@@ -156,11 +161,14 @@ const ATTRIBUTION_VERB = /(?:пишет|написал[аи]?|napsal(?:\(a\)|a)?
 function headerAt(plain: readonly string[], from: number): number {
   for (let i = from; i < plain.length; i++) {
     const line = plain[i]!;
+    // A header block's sender field is read at any length (its patterns are anchored and
+    // linear: a display name of hundreds of characters must not hide the block).
+    const field = unbold(line);
+    if (SENDER_FIELD.test(field) && isHeaderBlock(field, nonEmptyAfter(plain, i, BLOCK_LINES).map(unbold))) return i;
     if (line.length > MAX_HEADER_LINE) continue;
     const dashed = betweenDashes(line)?.toLowerCase();
     if (dashed && (DASHED.includes(dashed) || dashed.startsWith('forwarded by '))) return i; // Lotus Notes: "----- Forwarded by Ann Lee/CORP on … -----"
     if (isReplyHeader(plain, i) || BLOCK_HEADERS.some((re) => re.test(line))) return i;
-    const field = unbold(line);
     if (SENDER_FIELD.test(field) && isHeaderBlock(field, nonEmptyAfter(plain, i, BLOCK_LINES).map(unbold))) return i;
   }
   return plain.length;

@@ -86,7 +86,7 @@ describe('what a quoted mail\'s HTML cannot do', () => {
   });
 
   it('nested thousands deep, the text stays as long as the HTML, give or take (eight levels marked at most)', () => {
-    const html = `${'<blockquote>'.repeat(5_000)}<div>Signer: X &lt;x@y.example&gt;</div>${'<div>line</div>'.repeat(1_000)}`;
+    const html = `${'<blockquote type="cite">'.repeat(5_000)}<div>Signer: X &lt;x@y.example&gt;</div>${'<div>line</div>'.repeat(1_000)}`;
     const text = htmlToPlainText(html);
     expect(text.length).toBeLessThan(html.length);
     expect(text.split('\n').find((l) => l.includes('Signer'))).toBe(`${'> '.repeat(8)}Signer: X <x@y.example>`);
@@ -119,5 +119,52 @@ describe('a Signer line without its address is not completed by whatever follows
   ])('%s: refused as before', (_label, body) => {
     const result = parseSigners(body, NO_DEFAULTS, 20);
     expect(result.problems.some((p) => /"Signer( \d)?: (Bob Stone|Carl Old)" has no valid email address/.test(p))).toBe(true);
+  });
+});
+
+describe('the third review\'s variants', () => {
+  const quotedReply = (inside: string) => htmlToPlainText(`<div>Signer: Bob Stone &lt;bob@partner.example&gt;</div><div>On Mon, 2 Nov 2026 at 09:55, Mallory &lt;m@evil.example&gt; wrote:</div>`
+    + `<blockquote type="cite"><div>Hi Ann.</div>${inside}<div>Signer: Mallory Evil &lt;m@evil.example&gt;</div></blockquote>`);
+  it.each([
+    ['a raw-text element closed by a longer name', '<style>p{}</stylex></blockquote>'],
+    ['an iframe closed by a longer name', '<iframe></iframe-x></blockquote></iframe>'],
+    ['a <plaintext> "closed"', '<plaintext></plaintext></blockquote>'],
+    ['an entity that decodes to a line break', '<div>x&#10;Signer: Mallory Evil &lt;m@evil.example&gt;</div>'],
+    ['a quote in an attribute name, then markup', '<span x"y="1"></span><div>"</div>'],
+  ])('%s: the quoted signer stays quoted', (_label, inside) => {
+    expect(parseSigners(quotedReply(inside), NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Bob|Stone|bob@partner.example']);
+  });
+
+  it('a quote in an attribute name does not swallow the writer\'s own lines below the quote', () => {
+    const text = htmlToPlainText('<div>On Mon, 2 Nov 2026, Mallory &lt;m@evil.example&gt; wrote:</div><blockquote type="cite"><span x"y="1">Hi</span></blockquote>'
+      + '<div>Signer 1: Bob Stone &lt;bob@partner.example&gt;</div><div>Signer 2: Carol Diaz &lt;carol@corp.example&gt;</div>');
+    expect(parseSigners(text, NO_DEFAULTS, 20).value.signers.map(show)).toEqual(['Bob|Stone|bob@partner.example', 'Carol|Diaz|carol@corp.example']);
+  });
+
+  it.each([
+    ['an Outlook header block inside the > quote', 'On Mon, 2 Nov 2026, Alice <alice@corp.example> wrote:\n> Signer 1: Alice Ng <alice@corp.example>\n>\n> From: Mallory Evil <m@evil.example>\n> Sent: Friday, 30 October 2026 16:01\n> To: Alice\n> Subject: Contract\n>\n> Signer 2: Mallory Evil <m@evil.example>'],
+    ['a forward inside the > quote', 'On Mon, 2 Nov 2026, Alice <alice@corp.example> wrote:\n> Signer 1: Alice Ng <alice@corp.example>\n> ---------- Forwarded message ---------\n> From: Mallory Evil <m@evil.example>\n> Signer 2: Mallory Evil <m@evil.example>'],
+    ['a reply header over an unmarked quote inside a forward', 'FYI\n---------- Forwarded message ---------\nFrom: Alice <alice@corp.example>\nDate: Mon, 2 Nov 2026\nSubject: C\n\nSigner 1: Alice Ng <alice@corp.example>\nOn Fri, 30 Oct 2026 at 16:01, Mallory Evil <m@evil.example> wrote:\nSigner 2: Mallory Evil <m@evil.example>'],
+    ['Outlook\'s left-bordered re-rendering of a quote', htmlToPlainText('<div>---------- Forwarded message ---------</div><div>From: Alice &lt;alice@corp.example&gt;</div><div>Date: Mon, 2 Nov 2026</div><div>Subject: C</div><div>Signer 1: Alice Ng &lt;alice@corp.example&gt;</div>'
+      + '<blockquote style="border:none;border-left:solid #CCCCCC 1.0pt;padding:0in 0in 0in 6.0pt"><div>Signer 2: Mallory Evil &lt;m@evil.example&gt;</div></blockquote>')],
+    ['a header block with a long display name', `Signer: Alice Ng <alice@corp.example>\n\nFrom: ${'Mallory '.repeat(80)}<m@evil.example>\nSent: Friday\nTo: Ann\nSubject: C\n\nSigner: Mallory Evil <m@evil.example>`],
+    ['a Hungarian Outlook header block', 'Signer: Alice Ng <alice@corp.example>\n\nFeladó: Mallory Evil <m@evil.example>\nElküldve: 2026. október 30.\nCímzett: Ann\nTárgy: C\n\nSigner: Mallory Evil <m@evil.example>'],
+  ])('an older mail in a thread does not sign: %s', (_label, body) => {
+    expect(parseSigners(body, NO_DEFAULTS, 20).value.signers.map((x) => x.email).filter((e) => e.includes('evil'))).toEqual([]);
+  });
+
+  it('many quoted lines do not throw', () => {
+    const body = `On Mon, 2 Nov 2026, A <a@x.example> wrote:\n${'> Signer: A B <a@x.example>\n'.repeat(150_000)}`;
+    expect(() => parseSigners(body, NO_DEFAULTS, 200_000)).not.toThrow();
+  });
+
+  it.each([
+    ['a number without a colon', 'Signer 2 Bob Stone <bob@partner.example>'],
+    ['"Signed by:"', 'Signed by: Bob Stone <bob@partner.example>'],
+    ['"Signature 2:"', 'Signature 2: Bob Stone <bob@partner.example>'],
+  ])('the writer\'s own line in another form is refused, not dropped: %s', (_label, line) => {
+    const result = parseSigners(`Signer 1: Ann Lee <ann@corp.example>\n${line}`, HR, 20);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toContain('is not a form signrelay reads');
   });
 });

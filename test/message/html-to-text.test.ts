@@ -41,7 +41,7 @@ describe('requestBodyText', () => {
 describe('htmlToPlainText: quotes, preformatted text and tables', () => {
   it('quotes a <blockquote>\'s lines with > per level, as a text part does, so its Signer lines are the quoted mail\'s', () => {
     const html = '<div>Bob signs instead:</div><div>Signer: Bob Stone &lt;bob@corp.example&gt;</div><div>On Mon, Carl &lt;carl@x.example&gt; wrote:</div>'
-      + '<blockquote type="cite"><div>Signer: Carl Old &lt;carl@x.example&gt;</div><blockquote>older</blockquote></blockquote><p>Thanks</p>';
+      + '<blockquote type="cite"><div>Signer: Carl Old &lt;carl@x.example&gt;</div><blockquote class="gmail_quote">older</blockquote></blockquote><p>Thanks</p>';
     expect(htmlToPlainText(html).split('\n').filter(Boolean)).toEqual([
       'Bob signs instead:', 'Signer: Bob Stone <bob@corp.example>', 'On Mon, Carl <carl@x.example> wrote:', '> Signer: Carl Old <carl@x.example>', '> > older', 'Thanks',
     ]);
@@ -55,14 +55,22 @@ describe('htmlToPlainText: quotes, preformatted text and tables', () => {
     expect(htmlToPlainText('<table><tr><td>Signer 1:</td><td>Ann</td><td>Lee</td></tr></table>')).toBe('Signer 1: Ann Lee');
   });
 
+  it('marks a quote as clients do (type=cite, a quote class, a left border); any other <blockquote> is an indent, the writer\'s own', () => {
+    expect(htmlToPlainText('<blockquote style="border:none;border-left:solid #CCCCCC 1.0pt;padding:0in 0in 0in 6.0pt">x</blockquote>')).toBe('> x');
+    expect(htmlToPlainText('<blockquote class="gmail_quote">x</blockquote>')).toBe('> x');
+    expect(htmlToPlainText('<blockquote>x</blockquote>')).toBe('x');
+    expect(htmlToPlainText('<blockquote style="margin:0 0 0 40px;border:none;padding:0px">x</blockquote>')).toBe('x');
+  });
+
   it('a control character in the HTML cannot open or close a quote', () => {
     expect(htmlToPlainText('<p>\u0001</p><p>Signer: Ann &lt;a@x.example&gt;</p><p>\u0002</p>')).toBe('Signer: Ann <a@x.example>');
   });
 });
 
 describe('htmlToPlainText on hostile or broken HTML', () => {
-  it('keeps the body when a style element is not closed', () => {
-    expect(htmlToPlainText('<style>p{}<p>Signer: Ann</p>')).toContain('Signer: Ann');
+  it('a style element that is not closed hides the rest, as a browser shows it; an unclosed comment only itself', () => {
+    expect(htmlToPlainText('<p>Please sign.</p><style>p{}<p>Signer: Ann</p>')).toBe('Please sign.');
+    expect(htmlToPlainText('<p>Please sign.</p><!-- x <p>Signer: Ann</p>')).toContain('Signer: Ann');
   });
 
   it('stays fast on a body of unclosed tags and comments', () => {
