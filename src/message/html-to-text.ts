@@ -8,6 +8,7 @@
 // browser decodes it (the `entities` package, which htmlparser2 — under mailparser's own
 // html-to-text — decodes with: `J&uuml;rgen` is Jürgen).
 import { decodeHTML } from 'entities';
+import { isAttributionLine } from './quote-headers.ts';
 import type { ParsedMail } from 'mailparser';
 
 const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|article|header|footer|dt|dd';
@@ -26,17 +27,21 @@ export function htmlToPlainText(html: string): string {
   // Each open blockquote, innermost last: whether it quotes (an indent is no quote).
   const open: boolean[] = [];
   let depth = 0;
+  let lastText = '';
   const out: string[] = [];
   for (const raw of lines) {
     if (raw === QUOTE_OPENS || raw === INDENT_OPENS) {
-      open.push(raw === QUOTE_OPENS);
-      if (raw === QUOTE_OPENS) depth++;
+      // A <blockquote> no client marked, right under a reply's attribution, is that reply's quote.
+      const quotes = raw === QUOTE_OPENS || isAttributionLine(lastText);
+      open.push(quotes);
+      if (quotes) depth++;
     } else if (raw === QUOTE_CLOSES) {
       if (open.pop()) depth--;
     } else {
       // An entity decodes to no line break (`&#10;`): the line and its quote marks are set.
       const line = decodeHTML(raw).replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ').replace(/[ \t\u00a0]+/g, ' ').trim();
       out.push(depth > 0 && line !== '' ? `${'> '.repeat(Math.min(depth, MAX_QUOTE_LEVELS))}${line}` : line);
+      if (line !== '') lastText = line;
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
@@ -45,9 +50,10 @@ export function htmlToPlainText(html: string): string {
 /**
  * Where a <blockquote> opens and closes, on lines of their own while the text is made
  * (control characters the input is cleared of). A quote is marked as mail clients mark
- * theirs: `type="cite"` (Apple Mail, Thunderbird), a quote class (Gmail's `gmail_quote`) or a
- * left border (Outlook re-rendering one). Any other <blockquote> — the indent button of
- * Gmail, Apple Mail, Thunderbird — is the writer's own text, and its Signer lines count.
+ * theirs: `type="cite"` or a `cite` address (Apple Mail, Thunderbird), a quote class
+ * (Gmail's `gmail_quote`), a left border (Outlook re-rendering one), or it stands right
+ * under a reply's attribution. Any other <blockquote> — the indent button of Gmail, Apple
+ * Mail, Thunderbird — is the writer's own text, and its Signer lines count.
  */
 const QUOTE_OPENS = '\u0001';
 const QUOTE_CLOSES = '\u0002';
@@ -56,7 +62,8 @@ const INDENT_OPENS = '\u0003';
 const MAX_QUOTE_LEVELS = 8;
 
 function isIndent(tag: string): boolean {
-  return !/\btype\s*=\s*["']?cite\b/i.test(tag) && !/\bclass\s*=\s*["'][^"']*quote/i.test(tag) && !/\bborder-left\s*:\s*(?!none\b)/i.test(tag);
+  return !/\btype\s*=\s*["']?cite\b/i.test(tag) && !/\bcite\s*=/i.test(tag) && !/\bclass\s*=\s*["'][^"']*quote/i.test(tag)
+    && !/\bborder-left(?:-(?:style|width|color))?\s*:\s*(?!none\b|0(?:px)?\s*[;"'])/i.test(tag);
 }
 
 /**

@@ -154,6 +154,14 @@ function isReplyHeader(plain: readonly string[], i: number): boolean {
     && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
 }
 
+/** Whether a line reads as a reply's attribution ("On … wrote:", or ending in a colon with a date, an address or "wrote"). */
+export function isAttributionLine(text: string): boolean {
+  const line = plainLine(text);
+  if (line.length > MAX_HEADER_LINE) return false;
+  if (REPLY_HEADERS.some((re) => re.test(line))) return true;
+  return /[:：]$/.test(line) && !BLOCK_HEADERS.some((re) => re.test(line)) && (/[\d@]/.test(line) || ATTRIBUTION_VERB.test(line));
+}
+
 /** "wrote" as attributions end in the languages the patterns above do not spell out whole. */
 const ATTRIBUTION_VERB = /(?:пишет|написал[аи]?|napsal(?:\(a\)|a)?|napisał[a]?|pisze|kirjoitti|写道|寫道|yazdı|wrote|schrieb|escribió|escreveu|schreef|skrev|scrisse|ha scritto|a écrit)\s*[:：]$/i;
 

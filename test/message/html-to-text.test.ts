@@ -59,6 +59,11 @@ describe('htmlToPlainText: quotes, preformatted text and tables', () => {
     expect(htmlToPlainText('<blockquote style="border:none;border-left:solid #CCCCCC 1.0pt;padding:0in 0in 0in 6.0pt">x</blockquote>')).toBe('> x');
     expect(htmlToPlainText('<blockquote class="gmail_quote">x</blockquote>')).toBe('> x');
     expect(htmlToPlainText('<blockquote>x</blockquote>')).toBe('x');
+    // Unmarked, but right under a reply's attribution; or with a cite address; or a border in longhand.
+    expect(htmlToPlainText('<div>On Fri, 30 Oct 2026, Mallory &lt;m@evil.example&gt; wrote:</div><blockquote>x</blockquote>').split('\n').at(-1)).toBe('> x');
+    expect(htmlToPlainText('<div>30.10.2026, 16:01, "Mallory" &lt;m@evil.example&gt;:</div><blockquote>x</blockquote>').split('\n').at(-1)).toBe('> x');
+    expect(htmlToPlainText('<blockquote cite="mid:abc@x">x</blockquote>')).toBe('> x');
+    expect(htmlToPlainText('<blockquote style="border-left-width:1px;border-left-style:solid">x</blockquote>')).toBe('> x');
     expect(htmlToPlainText('<blockquote style="margin:0 0 0 40px;border:none;padding:0px">x</blockquote>')).toBe('x');
   });
 
