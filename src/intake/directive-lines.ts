@@ -1,6 +1,6 @@
 // Finds the request language's `Keyword: value` lines (Signer, Signer 2, Due, Record) in a
-// body. Forgiving about what mail clients put around them: leading spaces, bullets, list
-// numbers, bold markers from HTML (`*Signer:*`), a full-width colon, quoting `>`, invisible
+// body. Forgiving about what mail clients put around them: leading spaces, bullets (Outlook's
+// nested `o` and `§` too), list numbers, bold markers from HTML (`*Signer:*`), a full-width colon, quoting `>`, invisible
 // characters, a full stop at the end.
 // Quoted lines count only when the mail has no unquoted ones for that keyword: a reply that
 // quotes an earlier request must not sign everyone twice, a forward of one still works. A
@@ -26,7 +26,7 @@ export interface Directive {
   next?: string;
 }
 
-const LEAD = String.raw`^(?<lead>[\s>]*)(?:(?:[-*•·–—◦▪]|\d{1,2}[.)])\s*)?`;
+const LEAD = String.raw`^(?<lead>[\s>]*)(?:(?:[-*•·–—◦▪§]|o(?=\s)|\d{1,2}[.)])\s*)?`;
 /**
  * How much of a value is read. No signer, date or record needs more, and the patterns that
  * read values (trailing separators, a phone number after an address) are not linear on a

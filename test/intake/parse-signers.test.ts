@@ -11,6 +11,7 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['numbered before unnumbered', 'Signer: Cy Dee <cy@corp.example>\nSigner 1: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example', 'Cy|Dee|cy@corp.example']],
   ['any case and spacing', 'SIGNER 1 : Ann Lee <ann@corp.example>\nsigner2: Bob Stone <bob@corp.example>', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@corp.example']],
   ['bullets and list numbers', '- Signer: A One <a@x.example>\n• Signer: B Two <b@x.example>\n* Signer: C Three <c@x.example>\n1. Signer: D Four <d@x.example>\n·         Signer: E Five <e@x.example>', ['A|One|a@x.example', 'B|Two|b@x.example', 'C|Three|c@x.example', 'D|Four|d@x.example', 'E|Five|e@x.example']],
+  ['Outlook\'s nested-list bullets in its text part', 'o   Signer 1: A One <a@x.example>\n§  Signer 2: B Two <b@x.example>', ['A|One|a@x.example', 'B|Two|b@x.example']],
   ['bold markers from HTML', '*Signer:* Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
   ['a full-width colon', 'Signer：山田 太郎 <taro.yamada@corp.example>', ['山田|太郎|taro.yamada@corp.example']],
   ['Outlook mailto noise', 'Signer: Ann Lee <ann@corp.example<mailto:ann@corp.example>>', ['Ann|Lee|ann@corp.example']],
