@@ -5,7 +5,7 @@
 // `unknown` (with the line, so the answer can say what was read) or `none` (nothing written
 // above the quote). The date of `extend` is checked as a calendar date here; whether it is
 // late enough is decided against the request (decide-reply.ts).
-import { lineKinds, plainLine, splitLines } from '../message/quote-headers.ts';
+import { readBody } from '../message/quote-headers.ts';
 import { quoteOutside } from '../outside-text.ts';
 
 export type ReplyCommand =
@@ -22,10 +22,8 @@ export const MAX_REASON_CHARS = 500;
 const MAX_LINE_CHARS = 80;
 
 export function parseReplyCommand(text: string): ReplyCommand {
-  const lines = splitLines(text);
-  const kinds = lineKinds(lines);
-  for (const [i, raw] of lines.entries()) {
-    const line = plainLine(raw);
+  const { plain, kinds } = readBody(text);
+  for (const [i, line] of plain.entries()) {
     // A `>` line is quoted whether or not a header we know stands above it (Apple Mail puts
     // its "On … wrote:" inside the quote): the writer's text may follow it.
     if (line === '' || kinds[i] === 'quoted' || line.startsWith('>')) continue;

@@ -10,7 +10,7 @@
 // or is in the writer's signature (below "-- "): the forwarded text is someone else's, and
 // its `Signer:` lines must not join the ones the requester wrote.
 
-import { lineKinds, plainLine, quoteLevels, splitLines } from '../message/quote-headers.ts';
+import { readBody } from '../message/quote-headers.ts';
 
 export interface Directive {
   /** `Signer 2:` → 2; null when unnumbered. */
@@ -37,25 +37,28 @@ const MAX_VALUE = 500;
 /** Ends a value cut at MAX_VALUE: no signer, date or record reads with it (an address that is no address). */
 const CUT_VALUE = ' <…>';
 const PREFIX = `${LEAD}[*_]?`;
+const LEAD_RE = new RegExp(LEAD);
+const cut = (line: string) => (line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE)} …` : line);
+/** The line as written, without what a client put before it, for messages that quote it. */
+const written = (line: string) => cut(line.replace(LEAD_RE, '').trim());
 
 /** `keyword` is a regular-expression source, e.g. `due(?:\s+date)?` for "Due:" and "Due date:". */
 export function findDirectives(text: string, keyword: string): Directive[] {
   const re = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*(?<n>\\d{1,3}))?[*_]?\\s*[:：]\\s*[*_]?\\s*(?<value>.*)$`, 'i');
   const found: Directive[] = [];
-  const lines = splitLines(text);
-  const kinds = lineKinds(lines);
+  const body = readBody(text);
+  const { plain, kinds } = body;
   const at: number[] = [];
-  for (const [i, raw] of lines.entries()) {
-    const line = plainLine(raw);
+  for (const [i, line] of plain.entries()) {
     const m = re.exec(line);
     if (!m?.groups) continue;
     at.push(i);
     const value = m.groups['value'] ?? '';
-    const after = i + 1 < lines.length && kinds[i + 1] === kinds[i] ? plainLine(lines[i + 1]!) : '';
+    const after = i + 1 < plain.length && kinds[i + 1] === kinds[i] ? plain[i + 1]! : '';
     found.push({
       number: m.groups['n'] === undefined ? null : Number(m.groups['n']),
       value: value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}${CUT_VALUE}` : cleanValue(value),
-      line: cut(line.replace(new RegExp(LEAD), '').trim()),
+      line: written(line),
       quoted: kinds[i] !== 'own' || (m.groups['lead'] ?? '').includes('>'),
       ...(after !== '' && after.length <= MAX_VALUE && !re.test(after) ? { next: cleanValue(after) } : {}),
     });
@@ -65,7 +68,7 @@ export function findDirectives(text: string, keyword: string): Directive[] {
   // Only quoted text names it: the mail that was forwarded or quoted, not an older one in its
   // thread (a signer withdrawn further down must not sign): the first quoted mail that names
   // it, and in it the least quoted lines.
-  const levelOf = quoteLevels(lines);
+  const levelOf = body.levels();
   const levels = at.map((i) => levelOf[i]!);
   let first = levels[0]!;
   for (const level of levels) {
@@ -73,8 +76,6 @@ export function findDirectives(text: string, keyword: string): Directive[] {
   }
   return found.filter((_d, n) => levels[n]!.section === first.section && levels[n]!.marks === first.marks);
 }
-
-const cut = (line: string) => (line.length > MAX_VALUE ? `${line.slice(0, MAX_VALUE)} …` : line);
 
 /** A line of the writer's that starts like the keyword's but is not in its `Keyword: value` form. */
 export interface NearMiss {
@@ -98,21 +99,18 @@ export interface NearMiss {
 export function nearMisses(text: string, keyword: string, labels?: RegExp): NearMiss[] {
   const directive = new RegExp(`${PREFIX}(?:${keyword})(?:\\s*\\d{1,3})?[*_]?\\s*[:：]`, 'i');
   const start = new RegExp(`${PREFIX}(?:${keyword})(?<plural>s?)(?<rest>.*)$`, 'i');
-  const lines = splitLines(text);
-  const kinds = lineKinds(lines);
+  const { plain, kinds } = readBody(text);
   const found: NearMiss[] = [];
-  for (const [i, raw] of lines.entries()) {
-    const line = plainLine(raw);
+  for (const [i, line] of plain.entries()) {
     if (kinds[i] !== 'own' || line.startsWith('>') || directive.test(line)) continue;
     const m = start.exec(line)?.groups;
     const value = m && valueAfterNumber(m['rest']!);
-    const written = cut(line.replace(new RegExp(LEAD), '').trim());
     if (value !== undefined) {
-      found.push({ line: written, value: cleanValue(value.slice(0, MAX_VALUE)), plural: m!['plural'] !== '' });
+      found.push({ line: written(line), value: cleanValue(value.slice(0, MAX_VALUE)), plural: m!['plural'] !== '' });
       continue;
     }
-    const labelled = labels && LABELLED.exec(line.replace(new RegExp(LEAD), ''))?.groups;
-    if (labelled && labels.test(plainLetters(labelled['label']!))) found.push({ line: written, value: cleanValue(labelled['value']!.trim().slice(0, MAX_VALUE)), plural: false });
+    const labelled = labels && LABELLED.exec(line.replace(LEAD_RE, ''))?.groups;
+    if (labelled && labels.test(plainLetters(labelled['label']!))) found.push({ line: written(line), value: cleanValue(labelled['value']!.trim().slice(0, MAX_VALUE)), plural: false });
   }
   return found;
 }

@@ -83,7 +83,29 @@ export type LineKind = 'own' | 'quoted' | 'signature';
  * block are left to the caller.
  */
 export function lineKinds(lines: readonly string[]): LineKind[] {
-  const plain = lines.map(plainLine);
+  return kindsOf(lines.map(plainLine));
+}
+
+/** A body read once for the request language: its lines made plain, whose each is, and (when asked) how deep in quoted text. */
+export interface BodyLines {
+  readonly plain: readonly string[];
+  readonly kinds: readonly LineKind[];
+  levels(): readonly QuoteLevel[];
+}
+
+/** The last body read: one mail's body is read for each of its keywords (Signer, Due, Record) and more, and made plain once. */
+let lastRead: { text: string; body: BodyLines } | undefined;
+
+export function readBody(text: string): BodyLines {
+  if (lastRead?.text === text) return lastRead.body;
+  const plain = splitLines(text).map(plainLine);
+  let levels: readonly QuoteLevel[] | undefined;
+  const body: BodyLines = { plain, kinds: kindsOf(plain), levels: () => (levels ??= levelsOf(plain)) };
+  lastRead = { text, body };
+  return body;
+}
+
+function kindsOf(plain: readonly string[]): LineKind[] {
   const kinds: LineKind[] = plain.map(() => 'own');
   let i = 0;
   while (i < plain.length) {
@@ -114,13 +136,12 @@ export interface QuoteLevel {
 }
 
 /**
- * The quote level of every line. When only quoted text names something, the first quoted
- * mail counts — the one that was forwarded or replied to — and within it the least marked
- * lines: not an older mail in its thread, whether below its own header (inside the `>`
- * quote or not) or quoted deeper.
+ * The quote level of every line (readBody's levels()). When only quoted text names something,
+ * the first quoted mail counts — the one that was forwarded or replied to — and within it the
+ * least marked lines: not an older mail in its thread, whether below its own header (inside
+ * the `>` quote or not) or quoted deeper.
  */
-export function quoteLevels(lines: readonly string[]): QuoteLevel[] {
-  const plain = lines.map(plainLine);
+function levelsOf(plain: readonly string[]): QuoteLevel[] {
   const marks = plain.map((line) => /^[>\s]*/.exec(line)![0].split('>').length - 1);
   const bare = plain.map((line, i) => (marks[i]! > 0 ? line.replace(/^[>\s]+/, '') : line));
   const levels: QuoteLevel[] = [];
@@ -147,18 +168,21 @@ function isReplyHeader(plain: readonly string[], i: number): boolean {
   if (REPLY_HEADERS.some((re) => re.test(line))) return true;
   const dashed = betweenDashes(line);
   if (dashed && REPLY_HEADERS.some((re) => re.test(dashed))) return true;
-  // An attribution names a date, an address or says "wrote" in some language: a writer's own
-  // "…, see his note:" above a quote is not one, nor a forward's "Begin forwarded message:".
-  return /[:：]$/.test(line) && !line.startsWith('>') && !BLOCK_HEADERS.some((re) => re.test(line))
-    && (/[\d@]/.test(line) || ATTRIBUTION_VERB.test(line))
-    && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
+  return !line.startsWith('>') && endsLikeAttribution(line) && (nonEmptyAfter(plain, i, 1)[0]?.startsWith('>') ?? false);
 }
 
 /** Whether a line reads as a reply's attribution ("On … wrote:", or ending in a colon with a date, an address or "wrote"). */
 export function isAttributionLine(text: string): boolean {
   const line = plainLine(text);
-  if (line.length > MAX_HEADER_LINE) return false;
-  if (REPLY_HEADERS.some((re) => re.test(line))) return true;
+  return line.length <= MAX_HEADER_LINE && (REPLY_HEADERS.some((re) => re.test(line)) || endsLikeAttribution(line));
+}
+
+/**
+ * An attribution in words the patterns do not spell out: it ends in a colon and names a date,
+ * an address or says "wrote" in some language. A writer's own "…, see his note:" above a quote
+ * is not one, nor a forward's "Begin forwarded message:".
+ */
+function endsLikeAttribution(line: string): boolean {
   return /[:：]$/.test(line) && !BLOCK_HEADERS.some((re) => re.test(line)) && (/[\d@]/.test(line) || ATTRIBUTION_VERB.test(line));
 }
 
@@ -177,7 +201,6 @@ function headerAt(plain: readonly string[], from: number): number {
     const dashed = betweenDashes(line)?.toLowerCase();
     if (dashed && (DASHED.includes(dashed) || dashed.startsWith('forwarded by '))) return i; // Lotus Notes: "----- Forwarded by Ann Lee/CORP on … -----"
     if (isReplyHeader(plain, i) || BLOCK_HEADERS.some((re) => re.test(line))) return i;
-    if (SENDER_FIELD.test(field) && isHeaderBlock(field, nonEmptyAfter(plain, i, BLOCK_LINES).map(unbold))) return i;
   }
   return plain.length;
 }
