@@ -2,7 +2,7 @@
 // by number), else the route's default signers, else none (the PDF may carry its own tags;
 // the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
 // command read them alike.
-import { addressParts } from '../message/mail-headers.ts';
+import { mailboxOf } from '../message/mail-headers.ts';
 import { parseSigner, type Signer } from '../signer.ts';
 import { findDirectives, nearMisses, type Directive, type NearMiss } from './directive-lines.ts';
 import type { Checked, SignersFrom } from './types.ts';
@@ -93,8 +93,7 @@ function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom,
       continue;
     }
     // One mailbox, however tagged: ann+x@ and ann@ are one inbox, and one person.
-    const parts = addressParts(parsed.email);
-    const key = parts ? `${parts.base}@${parts.domain}` : parsed.email.toLowerCase();
+    const key = mailboxOf(parsed.email) ?? parsed.email.toLowerCase();
     if (seenEmails.has(key)) problems.push(`${parsed.email} is named twice as a signer: name each signer once`);
     seenEmails.add(key);
     signers.push(parsed);

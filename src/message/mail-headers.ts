@@ -63,11 +63,16 @@ export function addressParts(address: string): AddressParts | null {
   };
 }
 
+/** The mailbox an address delivers to, without case or `+tag` (`Ann+x@Corp.example` → `ann@corp.example`); null when it is no address. */
+export function mailboxOf(address: string): string | null {
+  const parts = addressParts(address);
+  return parts ? `${parts.base}@${parts.domain}` : null;
+}
+
 /** True when both addresses are the same mailbox, ignoring case and any `+tag`. */
 export function sameMailbox(a: string, b: string): boolean {
-  const pa = addressParts(a);
-  const pb = addressParts(b);
-  return pa !== null && pb !== null && pa.base === pb.base && pa.domain === pb.domain;
+  const mailbox = mailboxOf(a);
+  return mailbox !== null && mailbox === mailboxOf(b);
 }
 
 /** A References/In-Reply-To list as the parser gives it (one string, or several) or as a job's payload holds it: the strings, in order. */
