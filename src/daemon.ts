@@ -27,7 +27,7 @@ import { createMailTokenSources } from './mail/mail-oauth-sources.ts';
 import type { SigningProvider } from './providers/provider.ts';
 import { createProvider } from './providers/create-provider.ts';
 import { BlobStore } from './store/blobs.ts';
-import { releaseFailedJobs, releaseJobsWaitingForFix } from './store/jobs.ts';
+import { releaseJobsWaitingForFix } from './store/jobs.ts';
 import { createDaemonEvents, type DaemonEvents } from './store/daemon-events.ts';
 import { fileDeparted, markFiled } from './store/mail-filed.ts';
 import { placeLegacyRows } from './store/messages.ts';
@@ -119,14 +119,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const metrics = createDaemonMetrics({ db, events, watchers });
   /** A lost send's notice, had it come, would have been read (lost-send-wait.ts). */
   const returnsCaughtUp = () => watchers[RETURNS_MAILBOX]?.status().state === 'idle';
-  // Mail that waited for the SMTP server (down, or its settings being fixed), and any job
-  // that waited for an operator's fix (credentials, settings) or for our own infrastructure,
-  // is tried at once after a start or reload — usually how the fix arrives — instead of at
-  // its backoff time (up to 30 minutes). A wait the handler scheduled keeps its time.
-  const waitingMail = releaseFailedJobs(db, 'mail', new Date());
-  if (waitingMail > 0) logger.info('mail that waited is tried again now', { mails: waitingMail });
-  const waitingJobs = releaseJobsWaitingForFix(db, new Date());
-  if (waitingJobs > 0) logger.info('jobs that waited for a fix are tried again now', { jobs: waitingJobs });
+  // Jobs that waited for our own infrastructure (the SMTP server down, the disk) or for an
+  // operator's fix (credentials, settings: one job of each kind, the rest when it succeeds)
+  // are tried at once after a start or reload — usually how the fix arrives — instead of at
+  // their backoff time (up to 30 minutes). A wait the handler scheduled keeps its time.
+  const released = releaseJobsWaitingForFix(db, new Date());
+  const mails = released.filter((kind) => kind === 'mail').length;
+  if (mails > 0) logger.info('mail that waited is tried again now', { mails });
+  if (released.length > 0) logger.info('jobs that waited for a fix are tried again now', { jobs: released.length });
   jobs = startJobRunner({
     db,
     events,

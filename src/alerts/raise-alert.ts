@@ -46,16 +46,8 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
       return false;
     }
     const held = state?.suppressed ?? 0;
-    db.prepare(`INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES (?, ?, 0)
-      ON CONFLICT(kind) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0`).run(alert.kind, at.toISOString());
     const footer = held > 0 ? `\n\n${held} more alert(s) of this kind were held back since the last mail; see the audit trail.` : '';
-    enqueueMail(db, {
-      requestId: alert.requestId ?? null, purpose: 'alert',
-      message: {
-        from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${alert.subject}`,
-        text: `${alert.text}${footer}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
-      },
-    }, at);
+    queueAlertMail(db, config, alert.kind, { requestId: alert.requestId ?? null, subject: alert.subject, text: `${alert.text}${footer}` }, at);
     return true;
   })();
 }
@@ -104,19 +96,27 @@ export function sendHeldAlerts(deps: AlertDeps): number {
           WHERE kind = 'note' AND at > ? AND json_extract(detail, '$.alert') = ? ORDER BY id LIMIT ?`)
         .all(state.last_sent_at, state.kind, MAX_LISTED_HELD) as Array<{ subject: string | null }>).map((r) => `- ${r.subject ?? '(no subject)'}`);
       const more = state.suppressed > subjects.length ? `\n- and ${state.suppressed - subjects.length} more` : '';
-      db.prepare('UPDATE alert_state SET last_sent_at = ?, suppressed = 0 WHERE kind = ?').run(at.toISOString(), state.kind);
-      enqueueMail(db, {
-        requestId: null, purpose: 'alert',
-        message: {
-          from: config.smtp.from, to: config.alerts.to,
-          subject: `[signrelay] ${state.suppressed} ${state.kind} alert(s) held back since ${state.last_sent_at.slice(0, 16).replace('T', ' ')} UTC`,
-          text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).\n`,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
-        },
+      queueAlertMail(db, config, state.kind, {
+        requestId: null,
+        subject: `${state.suppressed} ${state.kind} alert(s) held back since ${state.last_sent_at.slice(0, 16).replace('T', ' ')} UTC`,
+        text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).`,
       }, at);
     })();
     deps.logger.info('held-back alerts mailed as one summary', { alert: state.kind, held: state.suppressed });
     queued++;
   }
   return queued;
+}
+
+/** An alert's mail, queued, and the kind's interval started again from `at` (none held back since). */
+function queueAlertMail(db: Db, config: Config, kind: AlertKind, mail: { requestId: string | null; subject: string; text: string }, at: Date): void {
+  db.prepare(`INSERT INTO alert_state (kind, last_sent_at, suppressed) VALUES (?, ?, 0)
+    ON CONFLICT(kind) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = 0`).run(kind, at.toISOString());
+  enqueueMail(db, {
+    requestId: mail.requestId, purpose: 'alert',
+    message: {
+      from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${mail.subject}`,
+      text: `${mail.text}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
+    },
+  }, at);
 }

@@ -24,10 +24,12 @@ import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, 
 import { canTransition } from '../store/request-states.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
-/** What the request became, for the requester whose `cancel` reply queued the job (conversation/answer-cancel.ts). */
-/** `ended`: the signers had finished at the provider (signed, declined …) before the cancel could withdraw anything. */
+/**
+ * What the request became, for the requester whose `cancel` reply queued the job
+ * (conversation/answer-cancel.ts). `ended`: the signers had finished at the provider (signed,
+ * declined …) before the cancel could withdraw anything.
+ */
 export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
-
 
 export interface CancelDeps {
   db: Db;
@@ -184,8 +186,9 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
       // Cancelled here, and a document the provider did not withdraw: its signers may sign it
       // (or have, a moment before the withdrawal: a completed document cannot be withdrawn).
+      // Every document the provider has and did not withdraw: the withdrawals stop at the first that fails.
       const left = request?.state === 'cancelled'
-        ? getDocuments(deps.db, request.id).filter((doc) => lastEffectPhase(deps.db, request.id, `withdraw-${doc.seq}`) === 'intent')
+        ? getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !hasEffect(deps.db, request.id, `withdraw-${doc.seq}`, 'done'))
         : [];
       if (request && left.length > 0) {
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {

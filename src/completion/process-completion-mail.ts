@@ -163,7 +163,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
         const released = releaseWaitingJobs(deps.db, request.id, ['submit', 'cancel'], now());
         // A cancel that stopped waiting for this notice (it came late) withdraws the order it names now.
         if (released === 0 && request.state === 'cancelled' && !jobsForRequest(deps.db, request.id).some((j) => j.kind === 'cancel' && j.state === 'pending')) {
-          enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { lateNotice: true } }, now());
+          enqueueJob(deps.db, { kind: 'cancel', requestId: request.id }, now());
         }
       });
       if (sendUnknown) deps.jobsQueued?.();
@@ -192,9 +192,10 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     const fromDomain = addressParts(sender)?.domain.toLowerCase() ?? null;
     const headers = rawHeaderValues(mail, 'authentication-results');
     const trustedAuthservIds = deps.config.intake.authentication.trusted_authserv_ids;
-    const verdicts = (['dkim', 'dmarc'] as const).map((method) => checkAuthentication(headers, fromDomain, { require: [method], trustedAuthservIds }));
-    if (verdicts.some((v) => v.passed)) return { passed: true, why: '' };
-    return { passed: false, why: describeFailure(verdicts[0]!, fromDomain) };
+    // Either method vouches: read both at once, and say why neither did.
+    const verdict = checkAuthentication(headers, fromDomain, { require: ['dkim', 'dmarc'], trustedAuthservIds });
+    if (verdict.methods.some((m) => m.passed)) return { passed: true, why: '' };
+    return { passed: false, why: describeFailure(verdict, fromDomain) };
   }
 
   function storeSignedAttachments(mail: ParsedMail): MailedPdf[] {

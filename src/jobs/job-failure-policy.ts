@@ -7,6 +7,7 @@
 // - `retry`: a transient failure of the remote side; counted, with backoff.
 // - `fail`: permanent, bad input, or out of attempts.
 import { describeError, isSignrelayError } from '../errors.ts';
+import type { JobWait } from '../store/jobs.ts';
 import { STORAGE_FAILURE_CODES } from '../store/storage-failure.ts';
 import { JOB_BASE_DELAY_MS, retryDelayMs, waitDelayMs } from './retry-delay.ts';
 
@@ -29,7 +30,7 @@ export const WAIT_FOR_INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set(['smtp
 export const SCHEDULED_WAIT_CODES: ReadonlySet<string> = new Set(['provider_send_unconfirmed', 'servicenow_upload_settling']);
 
 export type JobFailureVerdict =
-  | { action: 'wait'; for: 'operator' | 'infrastructure' | 'scheduled'; delayMs: number }
+  | { action: 'wait'; for: JobWait; delayMs: number }
   | { action: 'retry'; delayMs: number }
   | { action: 'fail'; reason: string };
 

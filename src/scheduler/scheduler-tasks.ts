@@ -34,7 +34,7 @@ export function createSchedulerTasks(deps: SchedulerTaskDeps): PeriodicTask[] {
 }
 
 /** Every 5 minutes: alerts that alerts.min_interval_minutes held back go out as a summary once it ends. */
-export const HELD_ALERTS_INTERVAL_MS = 5 * 60_000;
+const HELD_ALERTS_INTERVAL_MS = 5 * 60_000;
 
 function createHeldAlertsTask(deps: Pick<SchedulerTaskDeps, 'db' | 'config' | 'logger' | 'jobsQueued'>): PeriodicTask {
   return {

@@ -57,13 +57,20 @@ export function lockDataDir(dataDir: string): DataDirLock {
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay (pid ${older}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
+  try {
+    // Written whole under another name, then renamed: a reader never sees half of it.
+    const written = `${pidFile}.${process.pid}`;
+    writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
+    renameSync(written, pidFile);
+    // Root's `signrelay run` must not leave the service a lock file it cannot open.
+    keepOwner(dataDir, [lockFile, pidFile]);
+  } catch (err) {
+    // A full disk, a read-only one: the lock is let go (a reload's restart of the previous
+    // configuration must be able to take it) and the cause named, not thrown raw.
+    lock.close();
+    throw new SignrelayError('config', 'data_dir_unwritable', `cannot write ${pidFile}: ${dataDirProblem(dataDir, err)}`, { cause: err });
+  }
   held.add(lock);
-  // Written whole under another name, then renamed: a reader never sees half of it.
-  const written = `${pidFile}.${process.pid}`;
-  writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
-  renameSync(written, pidFile);
-  // Root's `signrelay run` must not leave the service a lock file it cannot open.
-  keepOwner(dataDir, [lockFile, pidFile]);
   return {
     release() {
       try {

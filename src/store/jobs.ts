@@ -71,25 +71,19 @@ export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Dat
  * wait for our own infrastructure, and of those that wait for an operator's fix the oldest of
  * each kind: one try per kind, not one per job (a wrong password tried by every waiting job at
  * once can lock the account at the service). When that try succeeds the rest of its kind
- * follow (releaseOperatorWaits). A scheduled wait keeps its time.
+ * follow (releaseOperatorWaits). A scheduled wait keeps its time. Returns the kinds of the jobs made due.
  */
-export function releaseJobsWaitingForFix(db: Db, now: Date): number {
+export function releaseJobsWaitingForFix(db: Db, now: Date): JobKind[] {
   const at = now.toISOString();
-  return db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND run_at > ? AND (waiting_for = 'infrastructure'
-      OR id IN (SELECT min(id) FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' GROUP BY kind))`).run(at, at, at).changes;
+  const rows = db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND run_at > ? AND (waiting_for = 'infrastructure'
+      OR id IN (SELECT min(id) FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' GROUP BY kind)) RETURNING kind`).all(at, at, at) as Array<{ kind: JobKind }>;
+  return rows.map((r) => r.kind);
 }
 
 /** A job of `kind` that waited for an operator's fix succeeded: the others of its kind waiting for it are due now. */
 export function releaseOperatorWaits(db: Db, kind: JobKind, now: Date): number {
   const at = now.toISOString();
   return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator' AND run_at > ?")
-    .run(at, at, kind, at).changes;
-}
-
-/** Makes pending jobs of `kind` that have failed before due now (what they waited for is back). */
-export function releaseFailedJobs(db: Db, kind: JobKind, now: Date): number {
-  const at = now.toISOString();
-  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND state = 'pending' AND last_error IS NOT NULL AND run_at > ?")
     .run(at, at, kind, at).changes;
 }
 

@@ -30,12 +30,12 @@ describe('releaseJobsWaitingForFix', () => {
     waitJob(db, waitedThenDone, 'ServiceNow refused the login', LATER, NOW, 'operator');
     finishJob(db, waitedThenDone, NOW);
 
-    expect(releaseJobsWaitingForFix(db, NOW)).toBe(2);
+    expect(releaseJobsWaitingForFix(db, NOW)).toHaveLength(2);
     const runAt = (id: number) => (db.prepare('SELECT run_at AS runAt FROM jobs WHERE id = ?').get(id) as { runAt: string }).runAt;
     expect([operator, infrastructure].map(runAt)).toEqual([NOW.toISOString(), NOW.toISOString()]);
     expect([scheduled, backingOff, waitedThenRetried].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
     // Released once: at its own time it is not moved again.
-    expect(releaseJobsWaitingForFix(db, NOW)).toBe(0);
+    expect(releaseJobsWaitingForFix(db, NOW)).toHaveLength(0);
   });
 
   it('tries one job of each kind waiting for an operator\'s fix; the rest of its kind follow when it succeeds', () => {
@@ -49,7 +49,7 @@ describe('releaseJobsWaitingForFix', () => {
     const [complete1, complete2] = [waiting('complete'), waiting('complete')];
     const runAt = (id: number) => (db.prepare('SELECT run_at AS runAt FROM jobs WHERE id = ?').get(id) as { runAt: string }).runAt;
 
-    expect(releaseJobsWaitingForFix(db, NOW)).toBe(2);
+    expect(releaseJobsWaitingForFix(db, NOW)).toHaveLength(2);
     expect([record1, complete1].map(runAt)).toEqual([NOW.toISOString(), NOW.toISOString()]);
     expect([record2, record3, complete2].map(runAt)).toEqual([LATER.toISOString(), LATER.toISOString(), LATER.toISOString()]);
 
