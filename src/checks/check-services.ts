@@ -14,17 +14,11 @@ import type { Logger } from '../log.ts';
 import { createProvider } from '../providers/create-provider.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import { createServiceNowClient } from '../servicenow/client.ts';
-import type { StoredToken } from '../store/oauth-tokens.ts';
+import { memoryStore } from '../http/token-manager.ts';
 import type { Db } from '../store/open-database.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
 const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instanceof Error ? err.message : String(err) });
-
-/** A token store that starts empty and forgets on exit: the check's own grant, never a stored token. */
-function freshTokenStore(): { load(): StoredToken | null; save(token: StoredToken): void } {
-  let kept: StoredToken | null = null;
-  return { load: () => kept, save: (token) => void (kept = token) };
-}
 
 /** The tables signrelay may deliver to: each route's `table` and every record prefix's. */
 export function deliveryTables(config: Config): string[] {
@@ -45,7 +39,7 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
       async run() {
         const db = openDb();
         try {
-          const provider = createProvider(config.provider, { db, logger, ...(config.provider.type === 'signicat' ? { tokenStore: freshTokenStore() } : {}) });
+          const provider = createProvider(config.provider, { db, logger, tokenStore: memoryStore() });
           const info = await provider.accountInfo();
           const facts = [info.plan && `plan ${info.plan}`, info.documentsLeft !== undefined && `${info.documentsLeft} documents left`].filter(Boolean);
           return { ok: true, detail: `${credentialsAccepted(config)}${facts.length ? ` (${facts.join(', ')})` : ''}` };
@@ -59,7 +53,7 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
     {
       title: 'ServiceNow',
       async run() {
-        const client = createServiceNowClient({ config: config.servicenow, tokenStore: freshTokenStore(), logger });
+        const client = createServiceNowClient({ config: config.servicenow, tokenStore: memoryStore(), logger });
         const results: CheckResult[] = [];
         const auth = config.servicenow.auth;
         const who = auth.type === 'oauth' ? `OAuth client ${auth.client_id}${auth.user ? ` as ${auth.user}` : ''}` : auth.user;

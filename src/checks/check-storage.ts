@@ -3,7 +3,8 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { dataDirProblem, writeLockProblem } from '../store/open-database.ts';
+import { dataDirProblem, writeLockError } from '../store/open-database.ts';
+import { storageFailure } from '../store/storage-failure.ts';
 import type { CheckItem } from './checklist.ts';
 
 export function storageCheckItem(dataDir: string): CheckItem {
@@ -32,22 +33,24 @@ export function storageCheckItem(dataDir: string): CheckItem {
       const mode = statSync(dataDir).mode & 0o777;
       const file = join(dataDir, 'signrelay.db');
       if (existsSync(file)) {
-        let problem: string | null;
+        let failure: unknown = null;
         try {
           const db = new Database(file, { fileMustExist: true, timeout: 5_000 });
           try {
-            problem = writeLockProblem(db);
+            failure = writeLockError(db);
           } finally {
             db.close();
           }
         } catch (err) {
-          problem = (err as Error).message;
+          failure = err;
         }
-        if (problem) {
-          const fix = /locked|busy/i.test(problem)
+        if (failure !== null) {
+          // By SQLite's code, as the daemon tells storage failures apart (storage-failure.ts).
+          const busy = storageFailure(failure, { dataDir, busyTimeoutMs: 5_000 })?.code === 'storage_busy';
+          const fix = busy
             ? 'another process holds a write lock on it (a backup, an sqlite3 shell?): let it finish, then check again'
             : 'check the disk space and the file\'s owner (the signrelay user)';
-          return { ok: false, detail: `the database ${file} cannot be written: ${problem}`, fix };
+          return { ok: false, detail: `the database ${file} cannot be written: ${failure instanceof Error ? failure.message : String(failure)}`, fix };
         }
       }
       return {

@@ -31,9 +31,14 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   if (typeof parsed === 'number') return parsed;
   const file = configPath(parsed.values.config);
   let config: Config | undefined;
-  // A server may echo what it was sent: every configured secret is masked in the output.
+  // A server may echo what it was sent: every configured secret is masked in the output —
+  // before the text is escaped for the terminal, which would change a secret holding a `\` or
+  // a control character so that it no longer matches.
   const mask = (text: string) => maskSecrets(text, config ? secretsOf(config) : []);
-  const print = (line: CheckLine) => { if (!parsed.values.json) io.stdout.write(`${mask(formatCheckLine(line))}\n`); };
+  const masked = (line: CheckLine): CheckLine => ({
+    ...line, detail: mask(line.detail), ...(line.fix ? { fix: mask(line.fix) } : {}), ...(line.warnings ? { warnings: line.warnings.map(mask) } : {}),
+  });
+  const print = (line: CheckLine) => { if (!parsed.values.json) io.stdout.write(`${formatCheckLine(masked(line))}\n`); };
   const lines: CheckLine[] = [];
   try {
     config = loadConfigFile(file);
@@ -53,7 +58,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;
-  if (parsed.values.json) io.stdout.write(`${mask(jsonForTerminal({ ok: failures === 0, checks: lines }, 2))}\n`);
+  if (parsed.values.json) io.stdout.write(`${jsonForTerminal({ ok: failures === 0, checks: lines.map(masked) }, 2)}\n`);
   else io.stdout.write(failures === 0 ? '\nall checks passed\n' : `\n${failures} check(s) failed\n`);
   return failures === 0 ? 0 : 1;
 }

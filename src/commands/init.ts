@@ -179,8 +179,9 @@ export function groupId(name: string, groupFile = '/etc/group'): number | undefi
  * init hands it to that group when it exists. Whether it did, for the next steps.
  */
 function giveToServiceGroup(output: string): boolean {
+  if (process.getuid?.() !== 0) return false;
   const gid = groupId(SERVICE_GROUP);
-  if (process.getuid?.() !== 0 || gid === undefined) return false;
+  if (gid === undefined) return false;
   try {
     chownSync(output, 0, gid);
     return true;

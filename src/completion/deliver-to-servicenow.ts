@@ -195,7 +195,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     certificatesOf(documents).map((c) => ({ ...c, ...stored(c.sha256) })),
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
   );
-  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => c.fileName).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes): it is kept by signrelay and at the provider.`;
+  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes): it is kept by signrelay and at the provider.`;
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,

@@ -474,13 +474,24 @@ export const configSchema = z.strictObject({
   for (const [name, r] of Object.entries(c.routes)) {
     if (r.delivery === 'email') ctx.addIssue({ code: 'custom', path: ['routes', name, 'delivery'], message: 'delivery email needs servicenow.inbound_address (the instance\'s inbound address the signed PDF is mailed to)' });
   }
-}).refine((c) => c.intake.authentication.trusted_authserv_ids.length > 0
-  || [c.intake.authentication.require, ...Object.values(c.routes).map((r) => r.require_authentication ?? [])].every((methods) => methods.length === 0), {
-  error: 'name the authserv-id your border MTA writes in Authentication-Results (e.g. mx.corp.example): without one no mail can pass intake.authentication.require or a route\'s require_authentication',
-  path: ['intake', 'authentication', 'trusted_authserv_ids'],
-}).refine((c) => !c.completion.trust_attachment || c.intake.authentication.trusted_authserv_ids.length > 0, {
-  error: 'completion.trust_attachment takes a mailed PDF only from mail your border MTA authenticates (DKIM or DMARC for the provider\'s domain): name its authserv-id in intake.authentication.trusted_authserv_ids (e.g. mx.corp.example), or leave trust_attachment off',
-  path: ['completion', 'trust_attachment'],
+}).superRefine((c, ctx) => {
+  // What needs the border MTA's authserv-id: without one no mail passes an authentication.
+  if (c.intake.authentication.trusted_authserv_ids.length > 0) return;
+  // Read while other settings may still be wrong (see `when`): a route may be null, a list a string.
+  const required = [c.intake.authentication.require, ...Object.values(c.routes).map((r: { require_authentication?: unknown } | null) => r?.require_authentication)];
+  if (required.some((methods) => Array.isArray(methods) && methods.length > 0)) {
+    ctx.addIssue({ code: 'custom', path: ['intake', 'authentication', 'trusted_authserv_ids'], message: 'name the authserv-id your border MTA writes in Authentication-Results (e.g. mx.corp.example): without one no mail can pass intake.authentication.require or a route\'s require_authentication' });
+  }
+  if (c.completion.trust_attachment) {
+    ctx.addIssue({ code: 'custom', path: ['completion', 'trust_attachment'], message: 'completion.trust_attachment takes a mailed PDF only from mail your border MTA authenticates (DKIM or DMARC for the provider\'s domain): name its authserv-id in intake.authentication.trusted_authserv_ids (e.g. mx.corp.example), or leave trust_attachment off' });
+  }
+}, {
+  // Beside the other settings' problems, not after they are fixed: every problem at once.
+  when: ({ value }) => {
+    const c = value as { intake?: { authentication?: { trusted_authserv_ids?: unknown; require?: unknown } }; routes?: unknown; completion?: { trust_attachment?: unknown } };
+    return Array.isArray(c?.intake?.authentication?.trusted_authserv_ids) && Array.isArray(c.intake.authentication.require)
+      && typeof c.routes === 'object' && c.routes !== null && typeof c.completion?.trust_attachment === 'boolean';
+  },
 });
 
 export type Config = z.infer<typeof configSchema>;

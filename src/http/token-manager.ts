@@ -75,7 +75,8 @@ type Usable = StoredToken & { accessToken: string };
 const unusableToken = () => new SignrelayError('transient', 'oauth_token_unusable',
   'the token endpoint handed out an access token that cannot be used (the one just refused, or already due for renewal); will retry');
 
-function memoryStore(): TokenStore {
+/** A token store that starts empty and forgets on exit: a check's own grant, never a stored token. */
+export function memoryStore(): TokenStore & { load(): StoredToken | null } {
   let row: StoredToken | null = null;
   return { load: () => row, save: (token) => void (row = token) };
 }

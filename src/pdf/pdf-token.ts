@@ -45,8 +45,11 @@ async function tokenFromMetadata(bytes: Uint8Array): Promise<string | undefined>
   }
 }
 
-/** The token of a document signrelay stamped, read in this process without limits (the PDF worker's side of pdf-tasks.ts readTokenFromPdf). */
-/** `overlayPage`: the page stamping.overlay draws the tags on (as configured: 1 = the first, -1 = the last), read too. */
+/**
+ * The token of a document signrelay stamped, read in this process without limits (the PDF
+ * worker's side of pdf-tasks.ts readTokenFromPdf). `overlayPage`: the page stamping.overlay
+ * draws the tags on (as configured: 1 = the first, -1 = the last), read too.
+ */
 export async function readTokenFromPdfInProcess(bytes: Uint8Array, overlayPage?: number): Promise<string | undefined> {
   try {
     if ((await measureInflatedSize(bytes, MAX_INFLATED_BYTES)) > MAX_INFLATED_BYTES) return undefined;

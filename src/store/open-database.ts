@@ -122,11 +122,17 @@ export function migrate(db: Db): number {
 
 /** Why the database does not take a write lock now (a full disk, a stuck lock), or null when it does. For health checks. */
 export function writeLockProblem(db: Db): string | null {
+  const err = writeLockError(db);
+  return err === null ? null : err instanceof Error ? err.message : String(err);
+}
+
+/** What taking a write lock on the database failed with (SQLite's error, its code kept), or null. */
+export function writeLockError(db: Db): unknown {
   try {
     db.prepare('BEGIN IMMEDIATE').run();
     db.prepare('ROLLBACK').run();
     return null;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return err;
   }
 }

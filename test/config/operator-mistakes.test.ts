@@ -141,6 +141,10 @@ describe('settings refused at load, with what was meant', () => {
     const text = EXAMPLE.replace('trust_attachment: false', 'trust_attachment: true');
     expect(load(text)).toContain('completion.trust_attachment: completion.trust_attachment takes a mailed PDF only from mail your border MTA authenticates');
     expect(load(text.replace(/trusted_authserv_ids: \[\]/, 'trusted_authserv_ids: [mx.corp.example]'))).toBeNull();
+    // Reported beside another setting's problem, not only once that is fixed.
+    const both = load(text.replace(/max_signers: \d+/, 'max_signers: -1'))!;
+    expect(both).toContain('completion.trust_attachment:');
+    expect(both).toContain('limits.max_signers:');
   });
 
   it('a due date further away than ten years', () => {
