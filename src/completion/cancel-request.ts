@@ -15,7 +15,7 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
 import { lostSendWait } from '../providers/lost-send-wait.ts';
-import { isRefusal, type DocumentPhase, type SigningProvider } from '../providers/provider.ts';
+import { signingOutcome, type DocumentPhase, type SigningProvider } from '../providers/provider.ts';
 import { readStatuses } from '../notices/queue-signer-progress.ts';
 import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
@@ -93,11 +93,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       deps.logger.warn('the provider could not say whether the signing ended; cancelling', { requestId: request.id, error: describeError(err) });
       return undefined;
     }
-    // As the complete job reads them: one document refused, or every one signed.
-    const refused = statuses.find((status) => isRefusal(status.phase));
-    if (refused) return refused.phase;
-    // One document of several signed, another still open: still cancelled (the open one withdrawn).
-    return statuses.length > 0 && statuses.every((status) => status.phase === 'completed') ? 'completed' : undefined;
+    // As the complete job reads them: one document refused, or every one signed. One document
+    // of several signed, another still open: still cancelled (the open one withdrawn).
+    const outcome = signingOutcome(statuses);
+    return outcome.ended === 'refused' || outcome.ended === 'completed' ? outcome.status.phase : undefined;
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {

@@ -15,7 +15,7 @@ import { SignrelayError } from '../errors.ts';
 import { pdfChunks } from '../pdf/is-pdf.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
-import { isRefusal, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
+import { signingOutcome, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
@@ -53,8 +53,9 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const statuses: DocumentStatus[] = [];
     for (const doc of documents) statuses.push(await deps.provider.status(sentDocumentOf(request, doc)));
 
-    const refused = statuses.find((s) => isRefusal(s.phase));
-    if (refused) {
+    const outcome = signingOutcome(statuses);
+    if (outcome.ended === 'refused') {
+      const refused = outcome.status;
       const to = refused.phase === 'expired' ? 'expired' : 'declined';
       const detail = refusalDetail(refused);
       deps.db.transaction(() => {
@@ -68,13 +69,15 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     // Deleted at the provider (by hand, or after its days until deletion): nothing will be
     // signed or delivered; the request fails and an operator is told, as for a document the
     // provider no longer knows.
-    const withdrawn = statuses.find((s) => s.phase === 'withdrawn');
-    if (withdrawn) {
+    if (outcome.ended === 'withdrawn') {
+      const withdrawn = outcome.status;
       throw new SignrelayError('permanent', 'provider_withdrawn',
         `request ${request.id}: the provider reports document ${withdrawn.reference} withdrawn (${withdrawn.raw}) although signrelay did not cancel it: it was deleted at the provider, so nothing can be signed or delivered`);
     }
-    const pending = statuses.find((s) => s.phase !== 'completed');
-    if (pending) return notCompleteYet(job, request, pending);
+    if (outcome.ended === false) {
+      if (!outcome.status) throw new SignrelayError('permanent', 'no_documents', `request ${request.id} has no document recorded at the provider, so there is nothing to collect`);
+      return notCompleteYet(job, request, outcome.status);
+    }
 
     const sources: string[] = [];
     for (const doc of documents) {

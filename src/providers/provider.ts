@@ -132,6 +132,29 @@ export interface DocumentStatus {
   signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string }>;
 }
 
+/**
+ * Where a request's signing stands, from its documents' statuses — the one rule the complete
+ * job, reconciliation and a cancel share: one document refused ends the request refused; one
+ * withdrawn at the provider (not by signrelay) ends it too; it is completed only when every
+ * document is; otherwise it is open (also with no document to ask about), with the first
+ * document still open.
+ */
+export type SigningOutcome =
+  | { ended: 'refused'; status: DocumentStatus & { phase: RefusalPhase } }
+  | { ended: 'withdrawn'; status: DocumentStatus }
+  | { ended: 'completed'; status: DocumentStatus }
+  | { ended: false; status: DocumentStatus | undefined };
+
+export function signingOutcome(statuses: readonly DocumentStatus[]): SigningOutcome {
+  const refused = statuses.find((s): s is DocumentStatus & { phase: RefusalPhase } => isRefusal(s.phase));
+  if (refused) return { ended: 'refused', status: refused };
+  const withdrawn = statuses.find((s) => s.phase === 'withdrawn');
+  if (withdrawn) return { ended: 'withdrawn', status: withdrawn };
+  const open = statuses.find((s) => s.phase !== 'completed');
+  if (open || statuses.length === 0) return { ended: false, status: open };
+  return { ended: 'completed', status: statuses.at(-1)! };
+}
+
 /** A completed document's evidence as the provider offers it, to attach beside the signed copy. */
 export interface SigningCertificate {
   bytes: Uint8Array;

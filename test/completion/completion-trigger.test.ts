@@ -95,4 +95,12 @@ describe('a completion trigger the provider does not confirm', () => {
     queueCompletionTrigger(world.db, id, [pdf(1)], SENT_AT); // the first PDF again, in a later mail
     expect(mailedPdfs(world.db, id)).toEqual([pdf(2), pdf(1)]);
   });
+
+  it('a sent request with no document recorded fails at once, instead of being marked completed with nothing collected', async () => {
+    const { id } = await world.sentRequest(SENT_AT);
+    world.db.prepare('DELETE FROM documents WHERE request_id = ?').run(id);
+    queueCompletionTrigger(world.db, id, [], SENT_AT);
+    expect(await attempt(id)).toBe('permanent:no_documents');
+    expect(getRequest(world.db, id)!.state).toBe('sent');
+  });
 });
