@@ -44,7 +44,7 @@ const MAX_THREADED_ID_CHARS = 900;
  * A reply's threading to the mail it answers: its In-Reply-To, and References — what the mail
  * carried, then its own id, each once, the last ten — only ids that fit a header line (threadableId).
  */
-export function threadTo(messageId: string | null | undefined, references: readonly string[]): { inReplyTo: string | undefined; references: string[] } {
+export function threadTo(messageId: string | null | undefined, references: readonly string[] = []): { inReplyTo: string | undefined; references: string[] } {
   const inReplyTo = threadableId(messageId);
   return { inReplyTo, references: [...new Set([...references.filter((r) => threadableId(r) !== undefined), ...(inReplyTo ? [inReplyTo] : [])])].slice(-10) };
 }

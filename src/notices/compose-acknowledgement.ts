@@ -8,7 +8,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { automaticReplyHeaders, automaticSignature } from './automatic-reply.ts';
-import { threadableId } from '../outside-text.ts';
+import { threadTo } from '../outside-text.ts';
 import { recordPerson, recordValue } from '../servicenow/record-text.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 
@@ -53,7 +53,6 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || recordLabel(request);
   const signers = request.signers.slice(0, MAX_SIGNERS_LISTED).map((s, i) => `  ${i + 1}. ${recordPerson(s)}`);
   const more = request.signers.length - signers.length;
-  const inReplyTo = threadableId(request.messageId);
   const text = [
     'Hello,',
     '',
@@ -79,7 +78,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     replyTo: addresses.replyTo,
     subject: `Sent for signature: ${about}`,
     messageId: addresses.messageId,
-    ...(inReplyTo ? { inReplyTo, references: [inReplyTo] } : {}),
+    ...threadTo(request.messageId),
     headers: automaticReplyHeaders('acknowledgement'),
     text,
   };

@@ -8,7 +8,7 @@
 // must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
 import { recordPeople, recordValue } from '../servicenow/record-text.ts';
-import { threadableId } from '../outside-text.ts';
+import { threadTo } from '../outside-text.ts';
 import type { RequestRow } from '../store/requests.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
@@ -37,14 +37,11 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
   };
   const said = recordValue(detail, MAX_DETAIL_CHARS);
   const signers = recordPeople(request.signers);
-  // The request mail's Message-ID is outside text too: one that could break a header is left out.
-  const inReplyTo = threadableId(request.messageId);
   return {
     from,
     to: request.requester,
     subject: subjects[kind],
-    inReplyTo,
-    references: inReplyTo ? [inReplyTo] : undefined,
+    ...threadTo(request.messageId),
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
     text: `Hello,\n\n${bodies[kind]}\n${said ? `\n${said}\n` : ''}${signers ? `\nSigners: ${signers}.\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };

@@ -6,7 +6,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
-import { threadableId } from '../outside-text.ts';
+import { threadTo } from '../outside-text.ts';
 
 export interface InboundEmailInput {
   requestId: string;
@@ -37,15 +37,12 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
   }
   const subject = input.recordNumber ? `${servicenow.reply_prefix} ${input.recordNumber} signed` : `${servicenow.reply_prefix} signed document`;
   const domain = /@([^>\s]+)/.exec(input.from)?.[1] ?? 'signrelay.invalid';
-  // The request mail's Message-ID is outside text: one that could break a header line is left out.
-  const threadTo = threadableId(input.requestMessageId);
   return {
     from: input.from,
     to: servicenow.inbound_address,
     subject,
     messageId: `<delivery.${input.requestId}@${domain}>`,
-    inReplyTo: threadTo,
-    references: threadTo ? [threadTo] : undefined,
+    ...threadTo(input.requestMessageId),
     headers: { 'X-Signrelay': 'delivery' },
     // The watermark goes last: the instance uses the last one it finds.
     text: `${input.note}\n${input.watermark ? `\n${input.watermark}\n` : ''}`,
