@@ -9,6 +9,11 @@ import { escapeForTerminal, escapeJson } from './terminal-text.ts';
 const MESSAGE = Symbol.for('message');
 
 const SECRET_KEY_RE = /pass(word)?|secret|token|authorization|api_?key|signature|cookie/i;
+
+/** Whether a field or setting of this name holds a secret: its value is never shown (logs, configuration errors). */
+export function isSecretName(name: string): boolean {
+  return SECRET_KEY_RE.test(name);
+}
 const REDACTED = '[redacted]';
 
 export type Logger = winston.Logger;
@@ -55,7 +60,7 @@ const escapeJsonLine = winston.format((info) => {
 });
 
 export function redactRecord(value: unknown, secrets: string[], key = ''): unknown {
-  if (key && SECRET_KEY_RE.test(key) && value !== undefined && value !== null && value !== '') return REDACTED;
+  if (key && isSecretName(key) && value !== undefined && value !== null && value !== '') return REDACTED;
   if (typeof value === 'string') return maskSecrets(value, secrets);
   if (value instanceof Error) return maskSecrets(value.message, secrets);
   if (Array.isArray(value)) return value.map((v) => redactRecord(v, secrets));

@@ -8,6 +8,7 @@ import { SignrelayError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
 import { resolveSecrets } from './resolve-secrets.ts';
 import { sharesRequestFolder } from './return-account.ts';
+import { isSecretName } from '../log.ts';
 
 export interface LoadOptions {
   /** Environment for `${VAR}` substitution (default: process.env). */
@@ -77,12 +78,10 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
     }
     // A secret's value is never repeated (a numeric password fails as "expected a text"): the
     // configuration did not load, so no mask knows it yet.
-    return `${path}: ${plainWords(issue, SECRET_KEY.test(String(issue.path.at(-1) ?? '')) ? SECRET_VALUE : valueAt(input, issue.path))}`;
+    return `${path}: ${plainWords(issue, isSecretName(String(issue.path.at(-1) ?? '')) ? SECRET_VALUE : valueAt(input, issue.path))}`;
   });
 }
 
-/** Settings whose value is a secret, by their key (secret-settings.ts lists them; these are their names). */
-const SECRET_KEY = /password|secret|token|api_key/i;
 /** Stands for a secret's value in a message. */
 const SECRET_VALUE = Symbol('secret');
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { secretsOf } from '../../src/config/secrets-of.ts';
 import { secretSettings } from '../../src/config/secret-settings.ts';
+import { isSecretName } from '../../src/log.ts';
 
 const yaml = (auth: string) => `
 mailboxes:
@@ -32,7 +33,7 @@ describe('secretsOf', () => {
     const secretLooking: string[] = [];
     const walk = (value: unknown, path: string) => {
       if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
-      else if (typeof value === 'string' && /password|secret|token|api_key/.test(path)) secretLooking.push(path);
+      else if (typeof value === 'string' && isSecretName(path.split('.').at(-1)!)) secretLooking.push(path);
     };
     walk(config, '');
     expect(secretLooking.filter((path) => !listed.has(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config) as string))).toEqual([]);
