@@ -75,17 +75,26 @@ export interface DaemonOptions {
   messageRetry?: WatcherOptions['messageRetry'];
   /** The watchers' reconnect delays (tests shorten the longest; default 1 s … 5 min). */
   reconnect?: WatcherOptions['reconnect'];
+  /**
+   * The data dir's lock, when whoever starts the daemon holds it for longer (the running
+   * service, across reloads); the daemon then neither takes nor releases it. Otherwise the
+   * daemon takes it at start and lets it go when it stops.
+   */
+  lock?: DataDirLock;
 }
 
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // The lock first: a daemon refused it (another one runs) must not migrate that one's database.
-  const lock: DataDirLock = lockDataDir(config.storage.data_dir);
+  const lock: DataDirLock = options.lock ?? lockDataDir(config.storage.data_dir);
+  const releaseLock = () => {
+    if (!options.lock) lock.release();
+  };
   let db: Db;
   try {
     db = openDatabase(config.storage.data_dir, { busyTimeoutMs: options.busyTimeoutMs });
   } catch (err) {
-    lock.release();
+    releaseLock();
     throw err;
   }
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
@@ -241,7 +250,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       statusReporter.stop();
       await smtp.close();
       db.close();
-      lock.release();
+      releaseLock();
       logger.info('signrelay stopped');
     },
   };

@@ -3,12 +3,15 @@
 // reads and validates the new configuration first — a broken file changes nothing — then
 // stops the current daemon gracefully (the job and mails in hand are finished; everything
 // else is durable in the database) and starts one with the new configuration. If that
-// fails, the previous configuration is started again. The PDF workers outlive a reload's
-// stop (the new daemon takes them, parsers loaded) and end with the service.
+// fails, the previous configuration is started again. The data dir's lock is the service's,
+// held from its start to its stop: a second signrelay started while a reload is between its
+// two daemons must not get it. The PDF workers outlive a reload's stop too (the new daemon
+// takes them, parsers loaded) and end with the service.
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
+import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
@@ -36,8 +39,8 @@ function loggerFor(config: Config, earlier: string[]): { logger: Logger; secrets
   return { logger: createLogger({ level: config.log.level, format: config.log.format, secrets }), secrets };
 }
 
-async function startParts(config: Config, logger: Logger): Promise<Parts> {
-  const daemon = startDaemon({ config, logger });
+async function startParts(config: Config, logger: Logger, lock: DataDirLock): Promise<Parts> {
+  const daemon = startDaemon({ config, logger, lock });
   let endpoint: ObservabilityServer | undefined;
   if (config.observability.listen) {
     try {
@@ -59,7 +62,14 @@ async function stopParts(parts: Parts): Promise<void> {
 
 export async function startService(config: Config): Promise<RunningService> {
   let { logger, secrets } = loggerFor(config, []);
-  let parts = await startParts(config, logger);
+  const lock = lockDataDir(config.storage.data_dir);
+  let parts: Parts;
+  try {
+    parts = await startParts(config, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   return {
     get daemon() { return parts.daemon; },
     get logger() { return parts.logger; },
@@ -68,8 +78,8 @@ export async function startService(config: Config): Promise<RunningService> {
       try {
         next = load();
         if (resolve(next.storage.data_dir) !== resolve(parts.config.storage.data_dir)) {
-          // The data dir holds this daemon's lock and its work in hand: moved on a reload, the
-          // lock went with it and a second daemon could start on the old one.
+          // The data dir holds the service's lock and its work in hand: moved on a reload, a
+          // second daemon could start on the old one.
           throw new SignrelayError('config', 'data_dir_changed',
             `storage.data_dir cannot change on a reload (${parts.config.storage.data_dir} → ${next.storage.data_dir}): it holds the daemon's lock and its work in hand; stop the service, move the directory, then start it`);
         }
@@ -82,18 +92,22 @@ export async function startService(config: Config): Promise<RunningService> {
       previous.logger.info('reloading the configuration: finishing work in hand, then restarting on the new one');
       await stopParts(previous);
       try {
-        parts = await startParts(next, logger);
+        parts = await startParts(next, logger, lock);
         logger.info('configuration reloaded');
         return true;
       } catch (err) {
         logger.error('the new configuration could not start; starting the previous one again', { error: describeError(err) });
-        parts = await startParts(previous.config, previous.logger);
+        parts = await startParts(previous.config, previous.logger, lock);
         return false;
       }
     },
     async stop() {
-      await stopParts(parts);
-      endIdlePdfWorkers();
+      try {
+        await stopParts(parts);
+      } finally {
+        lock.release();
+        endIdlePdfWorkers();
+      }
     },
   };
 }
