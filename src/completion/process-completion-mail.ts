@@ -90,8 +90,11 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     const known = findMessage(deps.db, key);
     if (known) return { moveTo: known.folder, filedBefore: true };
     if (message.messageId) {
+      // A copy of a mail that was acted on is a duplicate. One filed in Unmatched changed
+      // nothing, and an operator who moved it back (after fixing completion.allowed_senders,
+      // say) means it to be read again: matching it only triggers the idempotent complete job.
       const earlier = findMessageById(deps.db, RETURNS_MAILBOX, message.messageId);
-      if (earlier) return file(message, 'duplicate', `same Message-ID as the mail of ${earlier.seenAt}`, earlier.folder, null);
+      if (earlier && earlier.outcome !== 'unmatched') return file(message, 'duplicate', `same Message-ID as the mail of ${earlier.seenAt}`, earlier.folder, null);
     }
 
     // An oversize mail is matched from its headers alone: the document comes from the API.

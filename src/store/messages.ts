@@ -32,9 +32,10 @@ export function findMessage(db: Db, key: MessageKey): MessageRow | undefined {
 }
 
 /** The first outcome recorded for this Message-ID in this mailbox, if any. */
+/** The first mail of this Message-ID that was not itself a duplicate; `unmatched` ones (which changed nothing) only when no other is. */
 export function findMessageById(db: Db, mailbox: string, messageId: string): MessageRow | undefined {
-  const row = db.prepare("SELECT * FROM messages WHERE mailbox = ? AND message_id = ? AND outcome != 'duplicate' ORDER BY seen_at LIMIT 1")
-    .get(mailbox, messageId) as Record<string, unknown> | undefined;
+  const row = db.prepare(`SELECT * FROM messages WHERE mailbox = ? AND message_id = ? AND outcome != 'duplicate'
+    ORDER BY outcome = 'unmatched', seen_at LIMIT 1`).get(mailbox, messageId) as Record<string, unknown> | undefined;
   return row ? toRow(row) : undefined;
 }
 

@@ -95,4 +95,27 @@ describe('with Secured Signing', () => {
     expect(stateOf(world, request.id)).toBe('sent');
     expect(attachmentsOf(world, 'RITM0010003')).toHaveLength(0);
   });
+
+  it('a completion mail an operator moves back from Unmatched is read again, not filed as a duplicate', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010005');
+    // The account's completion mails come from a sender the configuration does not allow.
+    const configured = world.config;
+    await world.stopDaemon();
+    world.config = { ...configured, completion: { ...configured.completion, allowed_senders: ['notifications@other.example'] } };
+    world.startDaemon();
+    const unmatched = (await world.dovecot.list('returns', 'Unmatched')).length;
+    await world.signing.signAll(simulated(world, request));
+    await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Unmatched')).length === unmatched + 1, { timeoutMs: 10_000, what: 'the completion mail in Unmatched' });
+    expect(stateOf(world, request.id)).toBe('sent');
+
+    // The operator fixes the setting, restarts, and moves the mail back.
+    await world.stopDaemon();
+    world.config = configured;
+    world.startDaemon();
+    const mail = (await world.dovecot.list('returns', 'Unmatched')).at(-1)!;
+    await world.dovecot.append('returns', 'INBOX', mail.raw);
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
+    expect(attachmentsOf(world, 'RITM0010005')).toHaveLength(1);
+  });
 });
