@@ -35,7 +35,7 @@ export function credentialCheckItem(config: Config, openDb: () => Db): CheckItem
       const oldest = ages.reduce((max, a) => Math.max(max, a.ageDays), 0);
       const facts = [
         ages.length > 0 && `${ages.length} secret(s) as the daemon recorded them, the oldest ${oldest} days old`,
-        fresh.length > 0 && `new since the daemon recorded them: ${fresh.join(', ')} (their age starts at the next \`systemctl reload signrelay\`)`,
+        fresh.length > 0 && `new since the daemon recorded them: ${fresh.join(', ')} (their age starts when the daemon next starts: \`systemctl restart signrelay\`)`,
       ].filter(Boolean);
       const warnings = ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays));
       return { ok: true, detail: `${facts.join('; ')} (${limit})`, ...(warnings.length > 0 ? { warnings } : {}) };

@@ -130,7 +130,7 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   }
   io.stdout.write([
     `authorized: scope "${token.scope ?? '(not stated)'}"; tokens stored in ${config.storage.data_dir}`,
-    'They belong to provider.api_key: a daemon running with that key uses them at its next token refresh; one still running with another key (a rotation) keeps that key\'s tokens until `systemctl reload signrelay`.',
+    'They belong to provider.api_key: a daemon running with that key uses them at its next token refresh; one still running with another key (a rotation) keeps that key\'s tokens until it is restarted on the new one (`systemctl restart signrelay`).',
     '',
   ].join('\n'));
   return 0;

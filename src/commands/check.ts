@@ -1,7 +1,7 @@
 // `signrelay check`: a checklist of everything the daemon needs — the configuration, the
 // data directory, the mailboxes and their folders, SMTP, the signing provider and ServiceNow —
 // each ✓ or ✗ with the fix. Exit 0 when all pass, 1 otherwise. Run it after every change of
-// configuration or credentials, before `systemctl reload signrelay`.
+// configuration or credentials, before the daemon is restarted on them.
 import { configPath } from '../config/config-path.ts';
 import { configWarnings } from '../config/config-warnings.ts';
 import { loadConfigFile } from '../config/load-config.ts';

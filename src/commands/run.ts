@@ -30,7 +30,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     return 2;
   }
   if (values.help) {
-    io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT; SIGHUP reloads the configuration and credentials.\n');
+    io.stdout.write('usage: signrelay run [--config FILE]\n\nRuns the daemon until SIGTERM/SIGINT; SIGHUP reloads the configuration (and its {file: …} secrets; a credential systemd passes is read again only at a start).\n');
     return 0;
   }
   const file = configPath(values.config);

@@ -83,7 +83,7 @@ export function overdueAlert(ages: readonly CredentialAge[], maxAgeDays: number)
       '',
       ...ages.map((a) => `  ${a.setting}: ${a.ageDays} days (first seen ${a.firstSeenAt})`),
       '',
-      `Rotate each: create the new one at the provider while the old one still works, put it in the credential file, run \`signrelay check\`, \`systemctl reload signrelay\`, confirm with \`signrelay status\`, then delete the old one. The steps for each credential are in ${ROTATION_DOC}.`,
+      `Rotate each: create the new one at the provider while the old one still works, put it in the credential file, run \`signrelay check\`, \`systemctl restart signrelay\`, confirm with \`signrelay status\`, then delete the old one. The steps for each credential are in ${ROTATION_DOC}.`,
       'This alert is sent once per secret value; a rotated secret that ages again is reported again.',
     ].join('\n'),
   };

@@ -11,8 +11,8 @@ import { httpUrl, noLoginIn } from './http-url.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
-/** Seconds an HTTP call may take: capped, as the job runner is serial (and a huge value would overflow the timer). */
-const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up every job behind it' }).default(60);
+/** Seconds an HTTP call may take: capped, as a hung call holds one of the job runner's few slots (and a huge value would overflow the timer). */
+const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up the jobs behind it' }).default(60);
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
 /** An email address: deliberately simple, the mail server has the last word. */
@@ -426,7 +426,7 @@ const schedule = z.strictObject({
   /** A document Complete at the provider with no completion mail this long after it was sent is delivered anyway. */
   completion_grace_minutes: positiveInt().default(30),
   retention: z.strictObject({
-    /** The PDFs of finished requests (delivered, declined, expired, rejected) are deleted after this many days; the audit trail stays. */
+    /** The PDFs of finished requests (delivered, declined, expired, rejected, cancelled) are deleted after this many days; the audit trail stays. */
     days: positiveInt().default(90),
   }).default({ days: 90 }),
 });
@@ -457,7 +457,10 @@ export const configSchema = z.strictObject({
   servicenow,
   alerts: alerts.default(alerts.parse({})),
   credentials: credentials.default(credentials.parse({})),
-  routes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'route names are lower-case letters, digits, - and _' }), route)
+  routes: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'route names are lower-case letters, digits, - and _' })
+    // The +tag of the request address is read as a request token (20 letters of base32) or a
+    // reply secret (32) before it is read as a route (intake/conversation-address.ts).
+    .refine((name) => !/^[a-z2-7]{20}$|^[a-z2-7]{32}$/.test(name), { error: 'a route name of 20 or 32 letters a-z and digits 2-7 looks like a request token or a reply secret, and mail to it would be read as one: choose another name' }), route)
     .refine((r) => 'default' in r, { error: 'expected a route named "default"' }),
   /** Record-number prefix → ServiceNow table, e.g. RITM: sc_req_item. */
   records: z.record(z.string().regex(/^[A-Z]{2,8}$/, { error: 'prefixes are 2-8 capital letters' }), nonEmpty('a table name')).default({}),

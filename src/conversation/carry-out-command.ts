@@ -56,8 +56,10 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
   function finish(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload, said: string, record?: () => void): void {
     db.transaction(() => {
       record?.();
+      // As the command left it (an extend's new due date in the answer's footer).
+      const now = getRequest(db, request.id) ?? request;
       const messageId = payload.answerTo === null ? null
-        : queueAnswer(db, deps.config, deps.provider, request, { reply: payload.replyMail, to: payload.answerTo, said, withHelp: false }, deps.now());
+        : queueAnswer(db, deps.config, deps.provider, now, { reply: payload.replyMail, to: payload.answerTo, said, withHelp: false }, deps.now());
       finishReplyCommand(db, command.id, messageId, deps.now());
     })();
     deps.jobsQueued?.();

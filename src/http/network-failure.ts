@@ -82,7 +82,7 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, e
         `(or start signrelay with NODE_EXTRA_CA_CERTS=/path/ca.pem); otherwise check ${urlSetting}`;
     return new SignrelayError('config', `${codePrefix}_tls_verify`,
       `the certificate of ${service} could not be verified (${code}) to ${operation}: ${fix}. ` +
-      'The work waits and is tried again; a changed setting takes effect when signrelay restarts', { cause: err });
+      'The work waits and is tried again; a changed setting takes effect when signrelay is reloaded or restarted (NODE_EXTRA_CA_CERTS: restarted)', { cause: err });
   }
   if (TLS_PROTOCOL_RE.test(code)) {
     return new SignrelayError('config', `${codePrefix}_tls_failed`,

@@ -53,7 +53,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
-      `Put the account's current login and password in ${context.loginSettings?.user ?? `${key}.user`} and ${context.loginSettings?.password ?? `${key}.password`} and reload signrelay (systemctl reload signrelay); ` +
+      `Put the account's current login and password in ${context.loginSettings?.user ?? `${key}.user`} and ${context.loginSettings?.password ?? `${key}.password`} and restart signrelay (systemctl restart signrelay: a credential file is read again only at a start); ` +
       'until then it retries with backoff.', { cause: err });
   }
   if (responseCode === 'PRIVACYREQUIRED') {

@@ -120,7 +120,7 @@ credentials: {max_age_days: 30}
   await writeFile(secretFile, `${ROTATED_IMAP_PASSWORD}\n`);
   const before = await run('check');
   expect(before.stdout).toMatch(/^✓ IMAP request mailbox: logged in/m);
-  expect(before.stdout).toContain('new since the daemon recorded them: mailboxes.requests.password (their age starts at the next `systemctl reload signrelay`)');
+  expect(before.stdout).toContain('new since the daemon recorded them: mailboxes.requests.password (their age starts when the daemon next starts: `systemctl restart signrelay`)');
   third.daemon.child.kill('SIGHUP');
   await third.daemon.waitForLog('configuration reloaded');
   await third.daemon.waitForLog((l) => l.message === 'credential changed: its age starts again' && l.setting === 'mailboxes.requests.password');

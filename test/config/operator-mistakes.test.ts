@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load-config.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { addressOfFrom } from '../../src/ascii-address.ts';
+import { newReplySecret } from '../../src/intake/conversation-address.ts';
+import { newRequestToken } from '../../src/pdf/request-token.ts';
 
 const EXAMPLE = readFileSync('config/signrelay.example.yaml', 'utf8');
 const ENV = {
@@ -129,6 +131,13 @@ describe('settings refused at load, with what was meant', () => {
   it('a return address with a "+" of its own', () => {
     expect(load(EXAMPLE.replace('address: returns@corp.example', 'address: returns+x@corp.example')))
       .toContain('mailboxes.returns.address: expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself');
+  });
+
+  it('a route name that a request token or a reply secret would be taken for (mail to sign+NAME@ would never reach the route)', () => {
+    for (const name of [newRequestToken(), newReplySecret()]) {
+      expect(load(EXAMPLE.replace('\n  hr:\n', `\n  ${name}:\n`))).toContain(`routes.${name}: a route name of 20 or 32 letters a-z and digits 2-7 looks like a request token or a reply secret`);
+    }
+    expect(load(EXAMPLE.replace('\n  hr:\n', '\n  procurement2026:\n'))).toBeNull();
   });
 
   it('a route that delivers by mail while the instance\'s inbound address is not set', () => {

@@ -68,6 +68,8 @@ describe('extend by reply (the command job)', () => {
     expect(findReplyCommand(db, { id: reply })!.doneAt).not.toBeNull();
     expect(answers()).toHaveLength(1);
     expect(answers()[0]).toContain(`Secured Signing moved the due date of request ${id} from 2026-11-17 to 2026-12-01.`);
+    // The answer's footer names the request as it is now.
+    expect(answers()[0]).toMatch(/, due 2026-12-01\.\n/);
     const notes = records();
     expect(notes).toHaveLength(1);
     // A moved due date leaves servicenow.status_field alone.

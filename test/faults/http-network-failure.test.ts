@@ -89,7 +89,7 @@ describe('timeout_seconds', () => {
   const provider = { api_key: 'k', api_secret: 's', referer: 'https://corp.example' };
   const servicenow = { instance_url: 'https://acme.service-now.com', auth: { type: 'basic', user: 'u', password: 'p' } };
 
-  it.each([['provider', provider], ['servicenow', servicenow]] as const)('%s: 60 s by default, and capped: a hung call holds up every job behind it', (section, base) => {
+  it.each([['provider', provider], ['servicenow', servicenow]] as const)('%s: 60 s by default, and capped: a hung call holds up the jobs behind it', (section, base) => {
     const schema = configSchema.shape[section];
     expect(schema.parse(base).timeout_seconds).toBe(60);
     expect(schema.parse({ ...base, timeout_seconds: 600 }).timeout_seconds).toBe(600);

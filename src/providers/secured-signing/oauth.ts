@@ -54,7 +54,7 @@ export interface TokenManager extends Pick<Manager, 'accessToken' | 'replaceReje
 }
 
 const REFRESH = 'refresh the OAuth2 access token';
-const FIX = 'run `signrelay authorize` (or put a new refresh token in provider.refresh_token and reload signrelay)';
+const FIX = 'run `signrelay authorize` (or put a new refresh token in provider.refresh_token and restart signrelay)';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** How a refresh token is named in messages: a prefix of its hash, never the token. */
@@ -96,7 +96,7 @@ function rotatingRefresh(options: TokenManagerOptions, endpoint: TokenEndpoint):
       const refreshToken = fromConfig ? options.initialRefreshToken : stored?.refreshToken;
       if (!refreshToken) {
         throw new SignrelayError('auth', 'provider_not_authorized',
-          'Secured Signing needs OAuth2 tokens and none are stored: run `signrelay authorize` (or set provider.refresh_token and reload signrelay)');
+          'Secured Signing needs OAuth2 tokens and none are stored: run `signrelay authorize` (or set provider.refresh_token and restart signrelay)');
       }
       const spent = sha256(refreshToken);
       // An intent for this very token with no result: an earlier refresh sent it and its answer was lost.

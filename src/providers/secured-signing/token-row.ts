@@ -1,7 +1,7 @@
 // Where Secured Signing's OAuth2 tokens are kept: one oauth_tokens row per API key. The
 // tokens belong to the key, and a rotation needs the old key's and the new key's at once:
 // `signrelay authorize` for the new key (and `check` testing it) must not replace the
-// tokens the running daemon still uses with the old key until `systemctl reload`. The row
+// tokens the running daemon still uses with the old key until it is restarted on the new one. The row
 // is named by a hash of provider.api_key — the key is the client id sent in every call's
 // header, not the secret (provider.api_secret), and the hash only tells keys apart.
 import { createHash } from 'node:crypto';
