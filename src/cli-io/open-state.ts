@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
-import { SignrelayError } from '../errors.ts';
-import { dataDirProblem, openDatabase, type Db } from '../store/open-database.ts';
+import { isSignrelayError, SignrelayError } from '../errors.ts';
+import { dataDirProblem, openDatabase, pendingMigrations, type Db } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
@@ -67,9 +67,16 @@ export function openStateReadOnly(config: Config): Db {
     db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     db.prepare('SELECT 1 FROM service_status LIMIT 1').get();
+    // Read with this version's queries, a database of an older one fails on a missing column.
+    const pending = pendingMigrations(db);
+    if (pending.length > 0) {
+      throw new SignrelayError('config', 'database_old',
+        `the database in ${dataDir} is from an older signrelay (${pending.length} upgrade${pending.length === 1 ? '' : 's'} to apply): restart the daemon on this version (it upgrades the database at start), then try again`);
+    }
     return db;
   } catch (err) {
     db?.close();
+    if (isSignrelayError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'SQLITE_CANTOPEN' || code === 'EACCES' || /permission|readonly/i.test((err as Error).message)) {
       throw new SignrelayError('config', 'database_unreadable',

@@ -104,12 +104,9 @@ export function openMemoryDatabase(): Db {
 
 export function migrate(db: Db): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
   let count = 0;
-  for (const file of files) {
+  for (const file of pendingMigrations(db)) {
     const version = Number(file.slice(0, 4));
-    if (applied.has(version)) continue;
     const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
     db.transaction(() => {
       db.exec(sql);
@@ -118,6 +115,12 @@ export function migrate(db: Db): number {
     count++;
   }
   return count;
+}
+
+/** The migrations this signrelay has that the database has not had yet (by file name, in order); the database is not written. */
+export function pendingMigrations(db: Db): string[] {
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().filter((file) => !applied.has(Number(file.slice(0, 4))));
 }
 
 /** Why the database does not take a write lock now (a full disk, a stuck lock), or null when it does. For health checks. */

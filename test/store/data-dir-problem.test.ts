@@ -63,3 +63,16 @@ describe('dataDirProblem', () => {
     }
   });
 });
+
+describe('a database from an older signrelay (the daemon not yet restarted after an upgrade)', () => {
+  it('is told to the operator commands that read it, with the fix, not as a missing column', () => {
+    const dataDir = join(dir, 'older');
+    openDatabase(dataDir).close();
+    const db = openDatabase(dataDir);
+    db.prepare('DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
+    db.close();
+    const err = thrown(() => openStateReadOnly({ storage: { data_dir: dataDir } } as Config));
+    expect(isSignrelayError(err) && err.code).toBe('database_old');
+    expect((err as Error).message).toBe(`the database in ${dataDir} is from an older signrelay (1 upgrade to apply): restart the daemon on this version (it upgrades the database at start), then try again`);
+  });
+});
