@@ -37,7 +37,7 @@ describe('classifyImapError', () => {
   it('names the settings a shared login comes from: the return mailbox on the request account', () => {
     const refused = err({ authenticationFailed: true, serverResponseCode: 'AUTHENTICATIONFAILED', responseText: 'Authentication failed.' }, 'Command failed');
     const shared = classifyImapError(refused, { ...imapContext, mailbox: 'returns', loginSettings: { user: 'mailboxes.requests.user', password: 'mailboxes.requests.password' } });
-    expect(shared.message).toContain('Put the account\'s current login and password in mailboxes.requests.user and mailboxes.requests.password and reload');
+    expect(shared.message).toContain('Put the account\'s current login and password in mailboxes.requests.user and mailboxes.requests.password and restart');
     expect(classifyImapError(refused, { ...imapContext, mailbox: 'returns' }).message).toContain('in mailboxes.returns.user and mailboxes.returns.password');
   });
 
