@@ -4,13 +4,17 @@
 // - ignore: bounces, delivery/read reports, auto-replies, mailing lists, our own mail.
 //   Never processed, never answered (answering them is how mail loops start).
 // - no-reply: machine-generated but possibly a real request (notification systems, bulk
-//   senders). Processed; a rejection is logged and moved, never mailed back.
-import type { ParsedMail } from 'mailparser';
+//   senders, mail a server rule passed on). Processed; a rejection is logged and moved, never
+//   mailed back.
+// A report or an invitation inside a message the mail forwards as an attachment is the
+// forwarder's content, not what the mail is (read-request-mail.ts marks those parts).
+import type { Attachment, ParsedMail } from 'mailparser';
 import { addressesOf, addressParts, bareAddress, hasHeader, rawHeaderValues, sameMailbox } from '../message/mail-headers.ts';
+import { fromForwardedMessage } from '../message/read-request-mail.ts';
 
 export type AutomaticMail = { kind: 'ignore' | 'no-reply'; reason: string };
 
-type ClassifiedMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'attachments'>;
+type ClassifiedMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'attachments'> & Partial<Pick<ParsedMail, 'subject'>>;
 
 /** Part types that only delivery systems send (DSN, MDN, ARF abuse reports; RFC 6533's internationalised DSN and MDN). */
 const REPORT_PART_TYPES = [
@@ -25,7 +29,33 @@ const AUTOREPLY_HEADERS = ['x-autoreply', 'x-autorespond', 'x-auto-reply', 'x-au
 /** Precedence values of lists, junk and autoresponders (`auto_reply`: Exchange and several vacation programs). */
 const IGNORED_PRECEDENCE = ['list', 'junk', 'auto_reply'];
 const DAEMON_LOCAL_PARTS = ['mailer-daemon', 'postmaster'];
-const LIST_HEADERS = ['list-id', 'list-post', 'mailing-list'];
+/**
+ * A list server's headers: RFC 2369's (List-Unsubscribe alone excepted: bulk senders set it
+ * too), RFC 2919's List-Id, qmail/ezmlm's Mailing-List, and those of list servers without
+ * either (Lyris ListManager's List-Software and X-List-Host, vger's X-Mailing-List).
+ */
+const LIST_HEADERS = ['list-id', 'list-post', 'list-help', 'list-subscribe', 'list-owner', 'list-archive', 'mailing-list', 'x-mailing-list', 'list-software', 'x-list-host'];
+/** A list's own address as its Sender or envelope sender: Majordomo's owner-LIST, LIST-owner, Mailman's LIST-bounces. */
+const LIST_SENDER_RE = /^owner-.|.-owner$|.-bounces$/;
+/**
+ * Headers of mail that a loop guard or a server rule passed on — procmail recipes and ticket
+ * systems (X-Loop), Exchange inbox rules (forwards, redirects and rule replies): a person's
+ * request may come this way, so it is processed, but never answered.
+ */
+const PASSED_ON_HEADERS = ['x-loop', 'x-ms-exchange-inbox-rules-loop', 'x-ms-exchange-generated-message-source'];
+/**
+ * Subjects that automatic replies, receipts and recalls start with where they carry no header
+ * that says so (Exchange 2003's out-of-office, vacation(1), Notes' return receipt, Outlook's
+ * recall outside Exchange), in the languages clients write them. Anchored with their colon:
+ * "Out of office coverage: please sign" is a person's.
+ */
+const AUTOMATIC_SUBJECT_RE = new RegExp(`^\\s*(?:${[
+  'out of office(?: auto ?reply)?', 'automatic reply', 'auto(?:matic)?[- ]?(?:reply|response)', 'autoreply', 'vacation reply',
+  'abwesenheitsnotiz', 'automatische antwort', 'réponse automatique(?: d.absence du bureau)?', 'absence du bureau',
+  'respuesta automática', 'fuera de la oficina', 'risposta automatica', 'fuori sede', 'automatisch antwoord', 'afwezig',
+  'resposta automática', 'odpowiedź automatyczna', 'automatická odpověď', 'automatikus válasz', 'automatiskt svar', 'automatisk svar',
+  'автоматический ответ', 'автоответ', '自動応答', '自动回复', '自動回覆', '자동 회신', 'recall', 'not read', 'read',
+].join('|')})\\s*[:：]|^\\s*return receipt\\b`, 'iu');
 
 export function classifyAutomaticMail(mail: ClassifiedMail, ownAddresses: string[], requestAddress: string): AutomaticMail | null {
   return ignoreReason(mail, ownAddresses, requestAddress) ?? noReplyReason(mail);
@@ -42,8 +72,13 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
   const contentType = mail.headers?.get('content-type');
   const rootType = typeof contentType === 'object' && contentType !== null && 'value' in contentType ? String(contentType.value).toLowerCase() : '';
   if (rootType === 'multipart/report') return ignore('a delivery or read report (multipart/report)');
-  const reportPart = (mail.attachments ?? []).find((a) => REPORT_PART_TYPES.includes(a.contentType.toLowerCase()));
+  const ownParts = (mail.attachments ?? []).filter((a) => !fromForwardedMessage(a));
+  const reportPart = ownParts.find((a) => REPORT_PART_TYPES.includes(a.contentType.toLowerCase()));
   if (reportPart) return ignore(`a delivery or read report (${reportPart.contentType} part)`);
+  // RFC 6047 (iMIP): an invitation, a response to one, a cancellation — a calendar's own mail.
+  // An .ics file merely attached has no method.
+  const invitation = ownParts.find(isCalendarMessage);
+  if (invitation) return ignore(`a calendar message (text/calendar; method=${calendarMethod(invitation)})`);
 
   if (rawHeaderValues(mail, 'return-path').some((v) => v.replace(/[<>\s]/g, '') === '')) {
     return ignore('null return path (Return-Path: <>): a bounce or other automatic notice');
@@ -59,27 +94,57 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
   for (const name of AUTOREPLY_HEADERS) {
     if (hasHeader(mail, name)) return ignore(`an automatic reply (${name} header)`);
   }
+  // qmail's autorespond marks its replies so, and answers anything without a list header.
+  if (rawHeaderValues(mail, 'delivered-to').some((v) => v.toLowerCase() === 'autoresponder')) return ignore('an automatic reply (Delivered-To: Autoresponder)');
   // Novell GroupWise marks its autoresponses in the message class.
   if (rawHeaderValues(mail, 'x-post-messageclass').some((v) => /\bautoresponder\b/i.test(v))) return ignore('an automatic reply (X-POST-MessageClass: Autoresponder)');
 
   const list = LIST_HEADERS.find((name) => hasHeader(mail, name));
   if (list) return ignore(`mailing-list mail (${list} header)`);
+  const listSender = [...rawHeaderValues(mail, 'sender'), ...rawHeaderValues(mail, 'return-path')].map(bareAddress)
+    .find((a) => LIST_SENDER_RE.test(addressParts(a)?.base ?? ''));
+  if (listSender) return ignore(`mailing-list mail (sent by the list's address ${listSender})`);
   const listy = rawHeaderValues(mail, 'precedence').map(precedenceKeyword).find((v) => IGNORED_PRECEDENCE.includes(v));
   if (listy) return ignore(`mailing-list, junk or automatic mail (Precedence: ${listy})`);
   return null;
 }
 
 function noReplyReason(mail: ClassifiedMail): AutomaticMail | null {
-  const noReply = (reason: string): AutomaticMail => ({ kind: 'no-reply', reason });
+  const machine = machineMarker(mail);
+  const subject = AUTOMATIC_SUBJECT_RE.exec(mail.subject ?? '')?.[0].trim();
+  // Machine mail under an automatic reply's subject (Exchange Online's out-of-office, a
+  // vacation program's): an automatic reply, whatever it carries.
+  if (machine && subject) return { kind: 'ignore', reason: `an automatic reply (${machine}, and the subject "${subject}")` };
+  if (machine) return { kind: 'no-reply', reason: machine };
+  const passedOn = PASSED_ON_HEADERS.find((name) => hasHeader(mail, name));
+  if (passedOn) return { kind: 'no-reply', reason: `mail a loop guard or a server rule passed on (${passedOn} header)` };
+  // No header says so: the subject is all there is. A person's mail under such a subject is
+  // still processed; it only goes without a reply.
+  if (subject) return { kind: 'no-reply', reason: `the subject of an automatic reply, receipt or recall ("${subject}")` };
+  return null;
+}
+
+/** What marks the mail as machine-generated but possibly a request (ServiceNow's notifications, bulk senders), or null. */
+function machineMarker(mail: ClassifiedMail): string | null {
   for (const value of rawHeaderValues(mail, 'auto-submitted')) {
     const keyword = autoSubmittedKeyword(value);
-    if (keyword !== 'no') return noReply(`machine-generated mail (Auto-Submitted: ${keyword})`);
+    if (keyword !== 'no') return `machine-generated mail (Auto-Submitted: ${keyword})`;
   }
-  if (rawHeaderValues(mail, 'precedence').some((v) => precedenceKeyword(v) === 'bulk')) return noReply('bulk mail (Precedence: bulk)');
-  if (hasHeader(mail, 'x-auto-response-suppress')) return noReply('the sender asked for no automatic replies (X-Auto-Response-Suppress)');
+  if (rawHeaderValues(mail, 'precedence').some((v) => precedenceKeyword(v) === 'bulk')) return 'bulk mail (Precedence: bulk)';
+  if (hasHeader(mail, 'x-auto-response-suppress')) return 'the sender asked for no automatic replies (X-Auto-Response-Suppress)';
   // Without List-Id (handled above) this is a notification system or a bulk sender, not a list.
-  if (hasHeader(mail, 'list-unsubscribe')) return noReply('bulk mail (List-Unsubscribe)');
+  if (hasHeader(mail, 'list-unsubscribe')) return 'bulk mail (List-Unsubscribe)';
   return null;
+}
+
+function calendarMethod(part: Attachment): string | undefined {
+  const type = part.headers?.get('content-type');
+  const params = typeof type === 'object' && type !== null && 'params' in type ? (type.params as Record<string, string>) : {};
+  return params['method']?.trim().toUpperCase() || undefined;
+}
+
+function isCalendarMessage(part: Attachment): boolean {
+  return part.contentType.toLowerCase() === 'text/calendar' && calendarMethod(part) !== undefined;
 }
 
 /** `auto-replied; owner-email="x@y" (comment)` → `auto-replied`. */

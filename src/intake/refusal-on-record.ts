@@ -4,10 +4,15 @@
 // the instance (servicenow.senders, or inbound_address) and names or watermarks a record,
 // the operator gets an alert and — where the route delivers by REST — the record gets one
 // work note saying why, through the record job (queue-record-update.ts), so it is written
-// exactly once. Called inside the transaction that files the rejection; nothing is sent to
-// a provider.
+// exactly once. Only a mail that asks for a signature — it carries a file, or a `Record:` or
+// `Signer` line, as the update set's notification does — is reported: the instance's other
+// notifications that reach the request address ("incident opened on your behalf") name a
+// record too, and are filed without a word. Called inside the transaction that files the
+// rejection; nothing is sent to a provider.
 import { raiseAlert, type AlertDeps } from '../alerts/raise-alert.ts';
+import { findDirectives } from './directive-lines.ts';
 import { isInstanceSender } from './intake-policy.ts';
+import { requestBodyText } from '../message/html-to-text.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { setRejectedRecord } from '../store/requests.ts';
 import type { RequestMail } from './parse-request.ts';
@@ -23,7 +28,7 @@ export interface RefusalOnRecordDeps extends AlertDeps {
 export function reportRefusalOnRecord(deps: RefusalOnRecordDeps, mail: RequestMail | undefined, decision: MailDecision, requestId: string | null, at: Date): boolean {
   if (decision.action !== 'reject' || !decision.record || !mail || requestId === null || decision.authentication) return false;
   const sender = mailFacts(mail).sender;
-  if (sender === null || !isInstanceSender(deps.policy, sender)) return false;
+  if (sender === null || !isInstanceSender(deps.policy, sender) || !asksForSignature(mail)) return false;
   const record = decision.record;
   const route = routeFromAddress(mail, deps.policy.requestAddress).route;
   setRejectedRecord(deps.db, requestId, Object.hasOwn(deps.config.routes, route) ? route : '', record, at);
@@ -36,4 +41,11 @@ export function reportRefusalOnRecord(deps: RefusalOnRecordDeps, mail: RequestMa
       (noted ? 'A work note on the record says why.' : 'The record is not told (its route does not deliver by REST, or work notes are off): tell the agent who clicked.'),
   });
   return true;
+}
+
+/** A file, or a line of the request language that names what to sign or who signs. */
+function asksForSignature(mail: RequestMail): boolean {
+  if (mail.attachments.length > 0) return true;
+  const body = requestBodyText(mail);
+  return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;
 }

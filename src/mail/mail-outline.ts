@@ -51,13 +51,15 @@ function decodedAtMost(leaf: MessageStructureObject, messageSize = Number.POSITI
 
 /**
  * The outline as a message: the header (its Content-Type replaced by a multipart/mixed of our
- * boundary), then each leaf in order — its MIME header, and its body if it is text. A leaf
+ * boundary — a multipart/report stays one, which tells a bounce: classify-automatic-mail.ts),
+ * then each leaf in order — its MIME header, and its body if it is text. A leaf
  * named in `stand` (part → text) has that text as its body, unencoded: a placeholder for
  * bytes fetched on their own, which the reader puts in its place (read-request-mail.ts).
  */
 export function buildOutline(header: Buffer, structure: MessageStructureObject, pieces: Map<string, Buffer>, boundary: string, stand = new Map<string, string>()): Buffer {
   const top = withoutHeaders(header.toString('latin1'), /^(content-type|content-transfer-encoding)\s*:/i);
-  const chunks = [`${top}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`];
+  const type = structure.type.toLowerCase() === 'multipart/report' ? 'multipart/report' : 'multipart/mixed';
+  const chunks = [`${top}Content-Type: ${type}; boundary="${boundary}"\r\n\r\n`];
   for (const leaf of leavesOf(structure)) {
     let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
     // A body fetched (outlineParts) is kept as it came; any other is left empty.

@@ -30,7 +30,18 @@ const PARSE_OPTIONS: SimpleParserOptions & { ignoreEmbedded: boolean } = {
   // mailparser, an inline message inside an inline message made it drop every part after
   // them (mailparser 3.9.31) — PDFs included.
   ignoreEmbedded: true,
+  // A delivery report's status part stays a part of its own (classify-automatic-mail.ts tells
+  // a bounce by it); by default mailparser folds it into the mail's text.
+  keepDeliveryStatus: true,
 };
+
+/** The attachments that came out of a forwarded (attached) message, not the mail's own parts. */
+const forwarded = new WeakSet<Attachment>();
+
+/** Whether this attachment was inside a message the mail carried as an attachment (a forward). */
+export function fromForwardedMessage(attachment: Attachment): boolean {
+  return forwarded.has(attachment);
+}
 
 /**
  * `parts`: a mail read in parts (WatchedMessage.fetchInParts) — each attachment whose content
@@ -71,7 +82,9 @@ async function expandAttachments(attachments: Attachment[], depth: number): Prom
     }
     try {
       const inner = await simpleParser(attachment.content, PARSE_OPTIONS);
-      out.push(...(await expandAttachments(inner.attachments, depth - 1)));
+      const opened = await expandAttachments(inner.attachments, depth - 1);
+      for (const part of opened) forwarded.add(part);
+      out.push(...opened);
     } catch {
       out.push(attachment);
     }

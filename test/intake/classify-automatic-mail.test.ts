@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SendMailOptions } from 'nodemailer';
 import { classifyAutomaticMail } from '../../src/intake/classify-automatic-mail.ts';
 import { parseRequestMail } from '../../src/intake/parse-request.ts';
-import { buildMail, NOW, requestMail, testPolicy } from './intake-helpers.ts';
+import { buildMail, buildRaw, NOW, requestMail, testPolicy } from './intake-helpers.ts';
 
 const policy = testPolicy();
 type Row = [label: string, options: SendMailOptions, kind: 'ignore' | 'no-reply' | null, reason?: RegExp];
@@ -40,6 +40,31 @@ const rows: Row[] = [
   ['Precedence: bulk', { headers: { Precedence: 'bulk' } }, 'no-reply', /bulk/],
   ['X-Auto-Response-Suppress', { headers: { 'X-Auto-Response-Suppress': 'All' } }, 'no-reply', /X-Auto-Response-Suppress/],
   ['List-Unsubscribe without List-Id', { headers: { 'List-Unsubscribe': '<https://news.example/u/1>' } }, 'no-reply', /List-Unsubscribe/],
+  // List servers without List-Id or List-Post: Lyris ListManager, LISTSERV, vger, Majordomo.
+  ...(['List-Help', 'List-Subscribe', 'List-Owner', 'List-Archive', 'X-Mailing-List', 'List-Software', 'X-List-Host'] as const)
+    .map((name): Row => [`${name} (a list server's)`, { headers: { [name]: '<mailto:legal-request@lists.corp.example>' } }, 'ignore', new RegExp(`mailing-list mail \\(${name.toLowerCase()} header\\)`)]),
+  ['Majordomo\'s Sender: owner-LIST', { headers: { Sender: 'owner-legal@lists.corp.example', Precedence: 'bulk' } }, 'ignore', /list's address owner-legal@lists\.corp\.example/],
+  ['vger\'s Sender: LIST-owner', { headers: { Sender: 'linux-kernel-owner@vger.kernel.org' } }, 'ignore', /list's address/],
+  ['Mailman\'s envelope sender LIST-bounces', { headers: { 'Return-Path': '<legal-bounces@lists.corp.example>' } }, 'ignore', /list's address/],
+  ['a person whose Sender merely contains "owner"', { headers: { Sender: 'ann.owner-lee@corp.example' } }, null],
+  ['qmail autorespond (Delivered-To: Autoresponder)', { headers: { 'Delivered-To': 'Autoresponder' } }, 'ignore', /Delivered-To: Autoresponder/],
+  ['an ordinary Delivered-To', { headers: { 'Delivered-To': 'sign@corp.example' } }, null],
+  ['procmail\'s X-Loop (a recipe\'s reply, or a forward)', { headers: { 'X-Loop': 'ann@corp.example' } }, 'no-reply', /passed on \(x-loop header\)/],
+  ['an Exchange inbox rule\'s redirect or reply', { headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'ann@corp.example' } }, 'no-reply', /x-ms-exchange-inbox-rules-loop/],
+  // Automatic replies that carry no header (Exchange 2003, vacation(1), Notes, Outlook's recall outside Exchange).
+  ...(['Out of Office AutoReply: contract', 'Abwesenheitsnotiz: Vertrag', 'Réponse automatique d\'absence du bureau : contrat', 'Automatisch antwoord: contract',
+    'Risposta automatica: contratto', '自動応答: 契約書', 'Recall: contract', 'Return Receipt', 'Automatic reply: RITM0010001']
+    .map((subject): Row => [`subject "${subject}", no header`, { subject }, 'no-reply', /the subject of an automatic reply, receipt or recall/])),
+  // A person's subjects that only look so.
+  ...(['Out of office coverage: please sign', 'RE: Automatic reply: contract', 'Réponse automatique des fournisseurs : contrat', 'Readiness: contract', 'Recalled contract']
+    .map((subject): Row => [`a person's subject "${subject}"`, { subject }, null])),
+  // Exchange Online's out-of-office: marked machine-generated, and under an automatic reply's subject.
+  ['Auto-Submitted: auto-generated under "Automatic reply:"', { subject: 'Automatic reply: contract', headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } }, 'ignore', /an automatic reply \(machine-generated mail \(Auto-Submitted: auto-generated\), and the subject "Automatic reply:"\)/],
+  ['Precedence: bulk under "Abwesenheitsnotiz:"', { subject: 'Abwesenheitsnotiz: Vertrag', headers: { Precedence: 'bulk' } }, 'ignore', /and the subject "Abwesenheitsnotiz:"/],
+  // RFC 6047: a calendar's own mail; an .ics attached beside a request is not one.
+  ['an invitation (text/calendar; method=REQUEST)', { icalEvent: { method: 'request', content: 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n' } }, 'ignore', /a calendar message \(text\/calendar; method=REQUEST\)/],
+  ['a response to an invitation (method=REPLY)', { icalEvent: { method: 'reply', content: 'BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n' } }, 'ignore', /method=REPLY/],
+  ['an .ics file attached', { attachments: [{ filename: 'meeting.ics', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', contentType: 'text/calendar' }] }, null],
 ];
 
 describe('classifyAutomaticMail', () => {
@@ -47,6 +72,27 @@ describe('classifyAutomaticMail', () => {
     const result = classifyAutomaticMail(await buildMail(options), policy.ownAddresses, policy.requestAddress);
     expect(result?.kind ?? null).toBe(kind);
     if (reason) expect(result?.reason).toMatch(reason);
+  });
+
+  it('reads a report or an invitation inside a forwarded message as the forwarder\'s content, not as what the mail is', async () => {
+    const receipt = await buildRaw({
+      from: 'ann.lee@corp.example', subject: 'Read: contract',
+      attachments: [{ content: 'Original-Recipient: rfc822;bob@partner.example\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n', contentType: 'message/disposition-notification' }],
+    });
+    const bounce = await buildRaw({ from: 'MAILER-DAEMON@mx.partner.example', attachments: [{ content: 'Reporting-MTA: dns; mx.partner.example\r\n', contentType: 'message/delivery-status' }] });
+    for (const forwarded of [receipt, bounce]) {
+      const mail = await buildMail({
+        subject: 'Fwd: please sign, and see what came back', text: 'Signer: Ann Lee <ann.lee@corp.example>',
+        attachments: [{ filename: 'contract.pdf', content: 'x', contentType: 'application/pdf' }, { content: forwarded, contentType: 'message/rfc822' }],
+      });
+      expect(mail.attachments.some((a) => /^message\/(delivery-status|disposition-notification)$/.test(a.contentType))).toBe(true);
+      expect(classifyAutomaticMail(mail, policy.ownAddresses, policy.requestAddress)).toBeNull();
+    }
+  });
+
+  it('tells a delivery report by its status part, which the parser keeps as a part', async () => {
+    const mail = await buildMail({ from: 'postoffice@partner.example', attachments: [{ content: 'Reporting-MTA: dns; mx.partner.example\r\nAction: failed\r\n', contentType: 'message/delivery-status' }] });
+    expect(classifyAutomaticMail(mail, policy.ownAddresses, policy.requestAddress)).toEqual({ kind: 'ignore', reason: 'a delivery or read report (message/delivery-status part)' });
   });
 
   it('puts a list ahead of bulk: a list mail with Precedence: bulk is ignored', async () => {

@@ -13,7 +13,7 @@ import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { AGENT_PASSWORD, AGENT_USER, ALERTS_TO, contractPdf, DELIVERY_USER, INSTANCE_ADDRESS, SN_PASSWORD, SN_USER, startWorld, type World } from './world.ts';
+import { AGENT_PASSWORD, AGENT_USER, ALERTS_TO, buildMail, contractPdf, DELIVERY_USER, INSTANCE_ADDRESS, SN_PASSWORD, SN_USER, startWorld, type World } from './world.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 let world: World;
@@ -151,6 +151,21 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     expect(listRequests(world.daemon!.db).filter((r) => r.recordNumber === 'RITM0020005').map((r) => r.state)).toEqual(['rejected']);
     expect(world.signing.counts()).toEqual(counts);
     expect(record.attachments).toHaveLength(1);
+  }, 180_000);
+
+  it('another notification of the instance that names a record (no file, no Record: or Signer line) is filed without a note on the record or an alert', async () => {
+    const record = world.servicenow.addRecord({ table: 'sc_req_item', number: 'RITM0020006' });
+    const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO) && (m.parsed?.subject ?? '').includes('RITM0020006'));
+    const rejected = (await world.dovecot.list('sign', 'Rejected')).length;
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      from: `ServiceNow <${INSTANCE_ADDRESS}>`, to: 'sign@corp.example', subject: 'Request item RITM0020006 opened on your behalf',
+      text: 'Your request item RITM0020006 has been opened on your behalf. You can view all the details of the request item by following the link below.',
+      headers: { 'Auto-Submitted': 'auto-generated', Precedence: 'bulk' },
+    }));
+    await waitFor(async () => (await world.dovecot.list('sign', 'Rejected')).length === rejected + 1, { timeoutMs: 20_000, what: 'the notification in Rejected' });
+    await world.daemon!.jobs.idle();
+    expect(record.journal).toEqual([]);
+    expect(alerts()).toEqual([]);
   }, 180_000);
 
   it('is refused as the instance refuses it: without the role, without an attachment, without credentials', async () => {

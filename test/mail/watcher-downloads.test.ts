@@ -17,6 +17,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchedMessage } from '../../src/mail/watched-message.ts';
 import { readRequestMail } from '../../src/message/read-request-mail.ts';
+import { classifyAutomaticMail } from '../../src/intake/classify-automatic-mail.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import type { LogEntry } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -83,6 +84,23 @@ describe('fetchOutline', () => {
     expect(mail.attachments.map((a) => ({ name: a.filename, type: a.contentType, bytes: a.content.length }))).toEqual([
       { name: 'contract-signed.pdf', type: 'application/pdf', bytes: 0 },
     ]);
+  });
+
+  it('keeps a delivery report one: its multipart/report and its status part, as the reply path classifies the outline', async () => {
+    const ndr = [
+      'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>', 'To: outline@corp.example',
+      'Message-ID: <ndr@test.example>', 'Subject: Undeliverable: Sent for signature: contract', 'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="r"', '',
+      '--r', 'Content-Type: text/plain; charset=utf-8', '', 'Delivery has failed to these recipients.', '',
+      '--r', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns;mx.corp.example', '', 'Final-Recipient: rfc822;ann@partner.example', 'Action: failed', 'Status: 5.1.1', '',
+      '--r', 'Content-Type: text/rfc822-headers', '', 'Subject: Sent for signature: contract', '',
+      '--r--', '',
+    ].join('\r\n');
+    const { outline } = (await outlines([ndr]))[0]!;
+    const mail = await readRequestMail(outline);
+    expect(mail.text).toContain('Delivery has failed');
+    expect(classifyAutomaticMail(mail, [], 'sign@corp.example')).toEqual({ kind: 'ignore', reason: 'a delivery or read report (multipart/report)' });
+    expect(mail.attachments.map((a) => a.contentType)).toContain('message/delivery-status');
   });
 
   it('reads a mail of one part whole', async () => {
