@@ -38,11 +38,13 @@ const LIST_HEADERS = ['list-id', 'list-post', 'list-help', 'list-subscribe', 'li
 /** A list's own address as its Sender or envelope sender: Majordomo's owner-LIST, LIST-owner, Mailman's LIST-bounces. */
 const LIST_SENDER_RE = /^owner-.|.-owner$|.-bounces$/;
 /**
- * Headers of mail that a loop guard or a server rule passed on — procmail recipes and ticket
- * systems (X-Loop), Exchange inbox rules (forwards, redirects and rule replies): a person's
- * request may come this way, so it is processed, but never answered.
+ * The header of mail a loop guard passed on — procmail's recipes (an autoreply, or a forward)
+ * and ticket systems: a person's request may come this way, so it is processed, but never
+ * answered (a recipe's autoreply would answer the answer). Exchange's inbox-rule headers are
+ * not here: a request a rule redirected is a person's and gets its acknowledgement, and a
+ * rule's own reply never answers signrelay's (X-Auto-Response-Suppress: automatic-reply.ts).
  */
-const PASSED_ON_HEADERS = ['x-loop', 'x-ms-exchange-inbox-rules-loop', 'x-ms-exchange-generated-message-source'];
+const PASSED_ON_HEADERS = ['x-loop'];
 /**
  * Subjects that automatic replies, receipts and recalls start with where they carry no header
  * that says so (Exchange 2003's out-of-office, vacation(1), Notes' return receipt, Outlook's
@@ -52,9 +54,9 @@ const PASSED_ON_HEADERS = ['x-loop', 'x-ms-exchange-inbox-rules-loop', 'x-ms-exc
 const AUTOMATIC_SUBJECT_RE = new RegExp(`^\\s*(?:${[
   'out of office(?: auto ?reply)?', 'automatic reply', 'auto(?:matic)?[- ]?(?:reply|response)', 'autoreply', 'vacation reply',
   'abwesenheitsnotiz', 'automatische antwort', 'réponse automatique(?: d.absence du bureau)?', 'absence du bureau',
-  'respuesta automática', 'fuera de la oficina', 'risposta automatica', 'fuori sede', 'automatisch antwoord', 'afwezig',
+  'respuesta automática', 'fuera de la oficina', 'risposta automatica(?: fuori sede)?', 'fuori sede', 'automatisch antwoord(?: bij afwezigheid)?', 'afwezig',
   'resposta automática', 'odpowiedź automatyczna', 'automatická odpověď', 'automatikus válasz', 'automatiskt svar', 'automatisk svar',
-  'автоматический ответ', 'автоответ', '自動応答', '自动回复', '自動回覆', '자동 회신', 'recall', 'not read', 'read',
+  'автоматический ответ', 'автоответ', '自動応答', '自动回复', '自動回覆', '자동 회신', 'recall',
 ].join('|')})\\s*[:：]|^\\s*return receipt\\b`, 'iu');
 
 export function classifyAutomaticMail(mail: ClassifiedMail, ownAddresses: string[], requestAddress: string): AutomaticMail | null {

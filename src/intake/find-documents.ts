@@ -44,6 +44,11 @@ export function findDocuments(attachments: readonly DocumentAttachment[], limits
   return { value: documents, problems };
 }
 
+/** A PDF by its content, or a part that says it is one (by its name or type). */
+export function isPdfAttachment(attachment: DocumentAttachment): boolean {
+  return isPdfContent(attachment.content) || claimsPdf(attachment);
+}
+
 function claimsPdf(attachment: DocumentAttachment): boolean {
   return /\.pdf$/i.test(attachment.filename ?? '') || PDF_TYPES.includes(attachment.contentType.toLowerCase());
 }

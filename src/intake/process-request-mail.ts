@@ -16,6 +16,7 @@ import { stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
 import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
+import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
@@ -28,6 +29,8 @@ import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
 import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
+
+const DAY_MS = 24 * 3_600_000;
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
@@ -201,6 +204,10 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
           kind: 'replies', subject: `replies to ${replyTo} held back`,
           text: `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`,
         });
+      } else if (replyTo && !asksForSignature(mail!) && countRepliesTo(deps.db, replyTo, new Date(at.getTime() - DAY_MS)) > 0) {
+        // Nothing of a request in it, and answered already today: an autoresponder that marks
+        // its mail with no header would otherwise be answered again and again (RFC 3834 §2).
+        reason = `${reason}\n(not answered: ${replyTo} was sent a reply within the day, and this mail holds nothing of a request — no PDF, no Record: or Signer line — so it gets none more today)`;
       } else {
         reply = replyTo !== undefined;
       }

@@ -4,15 +4,14 @@
 // the instance (servicenow.senders, or inbound_address) and names or watermarks a record,
 // the operator gets an alert and — where the route delivers by REST — the record gets one
 // work note saying why, through the record job (queue-record-update.ts), so it is written
-// exactly once. Only a mail that asks for a signature — it carries a file, or a `Record:` or
+// exactly once. Only a mail that asks for a signature — it carries a PDF, or a `Record:` or
 // `Signer` line, as the update set's notification does — is reported: the instance's other
 // notifications that reach the request address ("incident opened on your behalf") name a
 // record too, and are filed without a word. Called inside the transaction that files the
 // rejection; nothing is sent to a provider.
 import { raiseAlert, type AlertDeps } from '../alerts/raise-alert.ts';
-import { findDirectives } from './directive-lines.ts';
+import { asksForSignature } from './asks-for-signature.ts';
 import { isInstanceSender } from './intake-policy.ts';
-import { requestBodyText } from '../message/html-to-text.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { setRejectedRecord } from '../store/requests.ts';
 import type { RequestMail } from './parse-request.ts';
@@ -43,9 +42,3 @@ export function reportRefusalOnRecord(deps: RefusalOnRecordDeps, mail: RequestMa
   return true;
 }
 
-/** A file, or a line of the request language that names what to sign or who signs. */
-function asksForSignature(mail: RequestMail): boolean {
-  if (mail.attachments.length > 0) return true;
-  const body = requestBodyText(mail);
-  return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;
-}

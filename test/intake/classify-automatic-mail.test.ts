@@ -50,13 +50,13 @@ const rows: Row[] = [
   ['qmail autorespond (Delivered-To: Autoresponder)', { headers: { 'Delivered-To': 'Autoresponder' } }, 'ignore', /Delivered-To: Autoresponder/],
   ['an ordinary Delivered-To', { headers: { 'Delivered-To': 'sign@corp.example' } }, null],
   ['procmail\'s X-Loop (a recipe\'s reply, or a forward)', { headers: { 'X-Loop': 'ann@corp.example' } }, 'no-reply', /passed on \(x-loop header\)/],
-  ['an Exchange inbox rule\'s redirect or reply', { headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'ann@corp.example' } }, 'no-reply', /x-ms-exchange-inbox-rules-loop/],
+  ['a request an Exchange inbox rule redirected (a person\'s, acknowledged)', { headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'shared@corp.example' } }, null],
   // Automatic replies that carry no header (Exchange 2003, vacation(1), Notes, Outlook's recall outside Exchange).
   ...(['Out of Office AutoReply: contract', 'Abwesenheitsnotiz: Vertrag', 'Réponse automatique d\'absence du bureau : contrat', 'Automatisch antwoord: contract',
-    'Risposta automatica: contratto', '自動応答: 契約書', 'Recall: contract', 'Return Receipt', 'Automatic reply: RITM0010001']
+    'Risposta automatica Fuori sede: contratto', 'Automatisch antwoord bij afwezigheid: contract', '自動応答: 契約書', 'Recall: contract', 'Return Receipt', 'Automatic reply: RITM0010001']
     .map((subject): Row => [`subject "${subject}", no header`, { subject }, 'no-reply', /the subject of an automatic reply, receipt or recall/])),
   // A person's subjects that only look so.
-  ...(['Out of office coverage: please sign', 'RE: Automatic reply: contract', 'Réponse automatique des fournisseurs : contrat', 'Readiness: contract', 'Recalled contract']
+  ...(['Out of office coverage: please sign', 'RE: Automatic reply: contract', 'Réponse automatique des fournisseurs : contrat', 'Readiness: contract', 'Recalled contract', 'Read: contract before signing']
     .map((subject): Row => [`a person's subject "${subject}"`, { subject }, null])),
   // Exchange Online's out-of-office: marked machine-generated, and under an automatic reply's subject.
   ['Auto-Submitted: auto-generated under "Automatic reply:"', { subject: 'Automatic reply: contract', headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } }, 'ignore', /an automatic reply \(machine-generated mail \(Auto-Submitted: auto-generated\), and the subject "Automatic reply:"\)/],

@@ -27,7 +27,8 @@ async function filed(world: World, messageId: string, spec: MailSpec) {
 }
 
 const sentTo = (world: World, address: string) => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address.toLowerCase() === address));
-const relayAttempt = (n: number): MailSpec => ({ from: 'Payroll <payroll@corp.example>', headers: { 'Reply-To': 'victim@third.example' }, subject: PHISH, text: `no PDF here (${n})` });
+// A request without its PDF: a Signer line makes it one (a mail with nothing of a request is answered once a day at most: below).
+const relayAttempt = (n: number): MailSpec => ({ from: 'Payroll <payroll@corp.example>', headers: { 'Reply-To': 'victim@third.example' }, subject: PHISH, text: `Signer: Ann Lee <ann.lee@corp.example>\nno PDF here (${n})` });
 
 describe('replies', () => {
   it('go to the From when the Reply-To may not send requests, and quote the subject cut and defused', async () => {
@@ -61,6 +62,34 @@ describe('replies', () => {
     expect(alerts.length).toBe(held.length);
     expect(JSON.parse(alerts[0]!.detail).subject).toBe('replies to payroll@corp.example held back');
     expect(world.config.limits.max_replies_per_hour).toBe(limit);
+  }, 180_000);
+
+  it('to a mail with nothing of a request in it (no PDF, no Record: or Signer line) go once a day at most: an autoresponder without a header that says so is not answered again and again', async () => {
+    const world = getWorld();
+    const from = 'Sanne de Vries <sanne.devries@partner.example>';
+    const routes = world.config.routes;
+    expect(routes.default!.allowed_senders).not.toContain('*@partner.example');
+    await world.stopDaemon();
+    world.config = { ...world.config, routes: { ...routes, default: { ...routes.default!, allowed_senders: [...routes.default!.allowed_senders, '*@partner.example'] } } };
+    world.startDaemon();
+    try {
+      const first = await filed(world, '<oof-1@partner.example>', { from, subject: 'Re: Sent for signature: RITM0010001', text: 'Ik ben tot 16 november afwezig.' });
+      await world.daemon!.jobs.idle();
+      expect(sentTo(world, 'sanne.devries@partner.example')).toHaveLength(1);
+      expect(first.reason).not.toContain('not answered');
+      const second = await filed(world, '<oof-2@partner.example>', { from, subject: 'Re: attach the document', text: 'Ik ben tot 16 november afwezig.' });
+      await world.daemon!.jobs.idle();
+      expect(sentTo(world, 'sanne.devries@partner.example')).toHaveLength(1);
+      expect(second.reason).toContain('(not answered: sanne.devries@partner.example was sent a reply within the day, and this mail holds nothing of a request');
+      // A request that names a signer is still answered, however recently that address was.
+      await filed(world, '<oof-3@partner.example>', { from, subject: 'contract', text: 'Signer: Ann Lee <ann.lee@corp.example>' });
+      await world.daemon!.jobs.idle();
+      expect(sentTo(world, 'sanne.devries@partner.example')).toHaveLength(2);
+    } finally {
+      await world.stopDaemon();
+      world.config = { ...world.config, routes };
+      world.startDaemon();
+    }
   }, 180_000);
 
   it('explain says who a reply would go to, and why not the Reply-To', async () => {

@@ -1,0 +1,17 @@
+// Whether a mail holds anything of a request: a PDF, or a line of the request language that
+// names the record or a signer. A mail with none of it that is refused is, as like as not, a
+// machine's — an autoresponder without a header that says so, a notification — and is
+// treated more sparingly: the instance's is not reported on its record
+// (refusal-on-record.ts), and a person's address gets at most one reply a day for such mail
+// (process-request-mail.ts; RFC 3834 §2 asks responders not to answer one sender again and
+// again).
+import type { ParsedMail } from 'mailparser';
+import { requestBodyText } from '../message/html-to-text.ts';
+import { findDirectives } from './directive-lines.ts';
+import { isPdfAttachment } from './find-documents.ts';
+
+export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'html' | 'headers'>): boolean {
+  if (mail.attachments.some(isPdfAttachment)) return true;
+  const body = requestBodyText(mail);
+  return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;
+}
