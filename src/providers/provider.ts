@@ -129,7 +129,8 @@ export interface DocumentStatus {
   raw: string;
   /** True once the document was sent for signing (so a send must not be repeated). */
   sent: boolean;
-  signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string }>;
+  /** In signing order; `reference` is the provider's own id of the signer, where it has one (Secured Signing's SignerReference). */
+  signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string; reference?: string }>;
 }
 
 /**

@@ -1,5 +1,5 @@
-// Reminders against the Secured Signing simulator: one Document/SendReminder per document
-// N days before the due date — not earlier, never twice across runs and restarts, none
+// Reminders against the Secured Signing simulator: one Document/SendReminder per document —
+// to the signer whose turn it is, as the SDK's request names one — N days before the due date — not earlier, never twice across runs and restarts, none
 // for a route that turned them off; a transient failure is tried again, a call whose
 // outcome was lost in a crash is not.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,8 +35,9 @@ describe('the reminders task', () => {
 
     world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
     await scheduler.tick();
-    expect(reminderCalls().map((c) => [c.status, c.body])).toEqual([[200, { DocumentReference: reference }]]);
-    expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
+    const ann = world.simulator.documents.get(reference)!.signers[0]!;
+    expect(reminderCalls().map((c) => [c.status, c.body])).toEqual([[204, { DocumentReference: reference, SignerReference: ann.SignerReference }]]);
+    expect(world.simulator.documents.get(reference)?.reminders).toEqual([{ at: expect.any(Number), signer: 'ann@example.com' }]);
     expect(world.simulator.documents.get(quiet.reference)?.reminders).toEqual([]);
     expect(listEvents(world.db, id).filter((e) => e.detail?.effect === 'reminder').map((e) => e.detail?.phase)).toEqual(['intent', 'done']);
 
@@ -63,7 +64,18 @@ describe('the reminders task', () => {
     world.clock.now = later(REMIND_AT, 124 * MINUTE_MS);
     await scheduler.tick();
     expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
-    expect(reminderCalls().map((c) => c.status)).toEqual([503, 200]);
+    expect(reminderCalls().map((c) => c.status)).toEqual([503, 204]);
+  });
+
+  it('reminds the signer whose turn it is: the first in signing order who has not signed', async () => {
+    const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob@example.com' }];
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE, signers });
+    world.simulator.signNext(reference);
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    await world.startScheduler().idle();
+    const bob = world.simulator.documents.get(reference)!.signers[1]!;
+    expect(reminderCalls().map((c) => c.body)).toEqual([{ DocumentReference: reference, SignerReference: bob.SignerReference }]);
+    expect(world.simulator.documents.get(reference)?.reminders).toEqual([{ at: expect.any(Number), signer: 'bob@example.com' }]);
   });
 
   it('never repeats a reminder whose outcome a crash lost', async () => {
@@ -101,7 +113,8 @@ describe('the reminders task', () => {
     world.simulator.decline(reference, 'No');
     await expect(world.provider.sendReminder(sentDoc(reference))).rejects.toMatchObject({ kind: 'permanent' });
     await expect(world.provider.sendReminder(sentDoc('no-such-document'))).rejects.toMatchObject({ kind: 'permanent' });
-    expect(reminderCalls().map((c) => c.status)).toEqual([400, 404]);
+    // The unknown document is found out by its status, asked first for the signer to remind.
+    expect(reminderCalls().map((c) => c.status)).toEqual([400]);
   });
 
   it('sends no reminder when the request was sent inside the reminder window', async () => {

@@ -21,6 +21,7 @@ import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
 import { getDocuments, getRequest, insertRequest, setDocumentStamped, transition } from '../../src/store/requests.ts';
 import { contractPdf } from '../integration/world.ts';
+import type { Signer } from '../../src/signer.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
 
 const API_KEY = 'k-scheduler';
@@ -51,7 +52,7 @@ export interface SchedulerWorld {
   /** The scheduler's clock; tests move it. */
   clock: { now: Date };
   /** A request stamped, uploaded and sent by the real submit job at `at`; returns its id and provider reference. */
-  sentRequest(at: Date, options?: { route?: string; dueDate?: string }): Promise<{ id: string; reference: string }>;
+  sentRequest(at: Date, options?: { route?: string; dueDate?: string; signers?: Signer[] }): Promise<{ id: string; reference: string }>;
   /** Starts the daemon's scheduler on this world (the start-up catch-up runs at once). */
   startScheduler(): Scheduler;
   /** A restart: stops the scheduler, closes and reopens the database. */
@@ -83,7 +84,7 @@ export async function startSchedulerWorld(schedule: Record<string, unknown> = {}
     async sentRequest(at, options = {}) {
       const { db, blobs } = world;
       const token = newRequestToken();
-      const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }];
+      const signers = options.signers ?? [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }];
       const original = await contractPdf();
       const stamped = await stampPdf(original, {
         token, returnAddress: `returns+${token}@corp.example`, recipientLetter: 'C', signers,

@@ -133,10 +133,22 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
     },
 
     async sendReminder({ reference }: SentDocument) {
-      // The body is UNCONFIRMED: the endpoint is listed by the API, its fields are not
-      // documented; {"DocumentReference": …} follows the naming of the other calls. The
-      // answer's shape is unknown too, so only the status matters.
-      await callApi(ctx, { operation: `remind the signers of document ${reference}`, method: 'POST', path: '/Document/SendReminder', json: { DocumentReference: reference }, effect: true });
+      // The SDK's SendReminderRequest — "send invitation reminder to invitee" — names the
+      // document and the signer (SignerReference) and returns nothing: only the status
+      // matters. The signers sign in order (Sign.N), so the invitee is the first who has not
+      // signed; the document's status says who that is.
+      const { signers } = await status(reference);
+      const waiting = signers.filter((signer) => !signer.hasSigned);
+      if (waiting.length === 0) return; // every signature is on: nobody to remind
+      const invitee = waiting[0]!.reference;
+      if (!invitee) {
+        throw new SignrelayError('permanent', 'provider_bad_response',
+          `Secured Signing's status of document ${reference} names no SignerReference for the signer to remind, so no reminder can be sent`);
+      }
+      await callApi(ctx, {
+        operation: `remind the signer of document ${reference}`, method: 'POST', path: '/Document/SendReminder',
+        json: { DocumentReference: reference, SignerReference: invitee }, effect: true,
+      });
     },
 
     async extend({ reference }: SentDocument, dueAt: Date) {

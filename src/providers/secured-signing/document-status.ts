@@ -40,7 +40,8 @@ function signerFrom(value: unknown): DocumentStatus['signers'][number] | null {
   const signedStatus = s.SignedStatus;
   const hasSigned = s.HasSigned === true || signedStatus === 'Signed' || signedStatus === 'Complete' || signedStatus === 6 || signedStatus === 7;
   const declinedReason = text(s.DeclinedReason);
-  return { email: text(s.Email), hasSigned, ...(declinedReason ? { declinedReason } : {}) };
+  const reference = text(s.SignerReference);
+  return { email: text(s.Email), hasSigned, ...(declinedReason ? { declinedReason } : {}), ...(reference ? { reference } : {}) };
 }
 
 /**

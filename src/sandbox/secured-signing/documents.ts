@@ -36,7 +36,8 @@ export interface SimDocument {
   lastSignedDate?: string;
   signedBytes?: Uint8Array;
   /** When Document/SendReminder was answered for it (ms since the epoch). */
-  reminders: number[];
+  /** Each reminder: when, and to whom. */
+  reminders: Array<{ at: number; signer: string }>;
   /** The due dates Document/Extend set, in order (ISO 8601 UTC). */
   extensions: string[];
   /** The signing completion certificate, made when the document completes. */
@@ -152,18 +153,24 @@ export class Documents {
     return docs;
   }
 
-  /** Document/SendReminder: only a document out for signing can be reminded of. */
-  remind(body: unknown): SimDocument {
+  /**
+   * Document/SendReminder, the SDK's SendReminderRequest: the document and the invitee to
+   * remind (SignerReference); it answers nothing. Only a signer of a document out for signing
+   * who has not signed can be reminded.
+   */
+  remind(body: unknown): void {
     const request = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    if (typeof request.DocumentReference !== 'string' || request.DocumentReference === '') {
-      throw serviceStackError(400, 'ValidationException', 'DocumentReference is required');
+    for (const field of ['DocumentReference', 'SignerReference']) {
+      if (typeof request[field] !== 'string' || request[field] === '') throw serviceStackError(400, 'ValidationException', `${field} is required`);
     }
-    const doc = this.get(request.DocumentReference);
+    const doc = this.get(request.DocumentReference as string);
     if (!doc.sent || ['Complete', 'Declined', 'Expired', 'Rejected'].includes(doc.status)) {
       throw serviceStackError(400, 'InvalidOperation', `Document ${doc.reference} is not waiting for signatures (${doc.status})`);
     }
-    doc.reminders.push(this.options.now());
-    return doc;
+    const signer = doc.signers.find((s) => s.SignerReference === request.SignerReference);
+    if (!signer) throw serviceStackError(400, 'ValidationException', `SignerReference ${String(request.SignerReference)} is not a signer of document ${doc.reference}`);
+    if (signer.HasSigned) throw serviceStackError(400, 'InvalidOperation', `the signer ${signer.Email} of document ${doc.reference} has signed already`);
+    doc.reminders.push({ at: this.options.now(), signer: signer.Email });
   }
 
   /**

@@ -151,8 +151,12 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
       return call.body;
     };
     if (route === 'POST /SmartTag/Send') return json(res, 200, documents.send(jsonRequest('SmartTag/Send')).map(documentJson));
-    // The real body and answer of SendReminder are unconfirmed (see the client); this accepts what the client sends.
-    if (route === 'POST /Document/SendReminder') return json(res, 200, documentJson(documents.remind(jsonRequest('SendReminder'))));
+    // The SDK's SendReminderRequest returns nothing: 204.
+    if (route === 'POST /Document/SendReminder') {
+      documents.remind(jsonRequest('SendReminder'));
+      res.writeHead(204).end();
+      return;
+    }
     // Extend's fields are the SDK's ExtendRequest; its refusals are unconfirmed (documents.ts).
     if (route === 'POST /Document/Extend') return json(res, 200, documentJson(documents.extend(jsonRequest('Extend'))));
     if (route === 'GET /Document/Status' && third) return json(res, 200, documentJson(documents.get(third)));
