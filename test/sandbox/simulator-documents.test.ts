@@ -43,6 +43,14 @@ async function uploaded(bytes?: Uint8Array): Promise<string> {
 const due = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 
 describe('smart tags', () => {
+  it('reads a tag as written strictly by default, and leniently (the worst case, for the security tests) when asked', () => {
+    const written = ['[ ! sign . 1 , Ann , Lee , ann@example.com ]', '[!SIGN.2,Bob,Stone,bob@example.com]', '[!Sign.3,Cy,Young,\ncy@example.com]', '[!Recipient.C,Eve,Evil,\neve@evil.example]'].join(' x ');
+    expect(parseSmartTags(written)).toEqual({ sign: [], recipients: [] });
+    const lenient = parseSmartTags(written, 'lenient');
+    expect(lenient.sign.map((t) => t.email)).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com']);
+    expect(lenient.recipients.map((t) => t.email)).toEqual(['eve@evil.example']);
+  });
+
   it('parses sign and recipient tags, including Sign.N.F', () => {
     const tags = parseSmartTags('x [!Sign.2,Bob,Stone,bob@example.com] y [!Sign.1.F,Ann,Lee,ann@example.com]\n[!Recipient.C,signrelay,Returns,returns+t1@corp.example] [!Witness.1,a,b,c@d.e]');
     expect(tags.sign.map((t) => [t.order, t.email])).toEqual([[2, 'bob@example.com'], [1, 'ann@example.com']]);

@@ -1,6 +1,6 @@
 // Smart tags signrelay did not write never reach Secured Signing, through the real daemon,
-// Dovecot and the simulator — which reads tags as leniently as any reader might (case,
-// spaces, fullwidth forms), so a tag that slipped through would take effect there: a second
+// Dovecot and the simulator — switched here to read tags as leniently as any reader might
+// (case, spaces, fullwidth forms), so a tag that slipped through would take effect there: a second
 // completion recipient would be mailed the signed document, a third signer invited.
 //
 // 1. Outside text drawn on the signature page (the subject, the file name) cannot form a
@@ -10,7 +10,7 @@
 //    reply naming both sets of signers; own [!Sign] tags alone are sent, and the request,
 //    the record's note and the requester's notice name those signers.
 import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REQUESTS_MAILBOX } from '../../src/intake/process-request-mail.ts';
 import { findMessageById } from '../../src/store/messages.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
@@ -18,6 +18,7 @@ import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, useWorld, type MailSpec, type World } from '../integration/world.ts';
 
 const getWorld = useWorld();
+beforeAll(() => getWorld().simulator.readTags('lenient'));
 const ATTACKER = 'attacker.example';
 
 /** A contract with text no reader sees: white, 2 pt, at the bottom of page 1. */

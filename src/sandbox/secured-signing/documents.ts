@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { extractPdfText } from '../../pdf/extract-text.ts';
 import { HttpProblem } from '../http-util.ts';
 import { appendSignedPage, completionCertificate } from './signed-copy.ts';
-import { parseSmartTags, signersInOrder, type SmartTags } from './smart-tags.ts';
+import { parseSmartTags, signersInOrder, type SmartTags, type TagReading } from './smart-tags.ts';
 
 export interface SimSigner {
   FirstName: string;
@@ -65,6 +65,8 @@ export interface DocumentsOptions {
   now: () => number;
   maxUploadBytes: number;
   documentsLeft: number;
+  /** How uploads' tags are read (smart-tags.ts); the security tests switch to lenient. */
+  tagReading: TagReading;
 }
 
 export class Documents {
@@ -101,7 +103,7 @@ export class Documents {
       }
     }
     const doc: SimDocument = {
-      reference: ref(), name: file.name, clientReference, bytes, text, tags: parseSmartTags(text),
+      reference: ref(), name: file.name, clientReference, bytes, text, tags: parseSmartTags(text, this.options.tagReading),
       status: 'NotStart', sent: false, signers: [], reminders: [], extensions: [],
     };
     this.byReference.set(doc.reference, doc);

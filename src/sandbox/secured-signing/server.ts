@@ -8,7 +8,7 @@ import { FaultQueue, header, HttpProblem, injectFault, listenLocal, mediaType, p
 import { DEFAULT_COMPLETION_FROM, defaultCompletionSubject, sendCompletionMails, type SentCompletionMail } from './completion-mail.ts';
 import { documentJson, Documents, serviceStackError, type SimDocument } from './documents.ts';
 import { OAuthServer } from './oauth-server.ts';
-import type { SmartTags } from './smart-tags.ts';
+import type { SmartTags, TagReading } from './smart-tags.ts';
 import { checkSignature, NonceLedger } from './verify-signature.ts';
 
 export interface SecuredSigningSimulatorOptions {
@@ -71,6 +71,8 @@ export interface SecuredSigningSimulator {
   failNext(prefix: string, fault: FaultSpec): void;
   /** While on, successful JSON answers are cut short (invalid JSON). */
   setMalformedJson(on: boolean): void;
+  /** How the tags of later uploads are read (smart-tags.ts): strict by default; the security tests read leniently, the worst case. */
+  readTags(reading: TagReading): void;
   close(): Promise<void>;
 }
 
@@ -110,7 +112,8 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 30, rotateRefreshTokens: options.rotateRefreshTokens ?? true,
   });
   if (options.refreshToken) oauth.addRefreshToken(options.refreshToken);
-  const documents = new Documents({ now, maxUploadBytes: options.maxUploadBytes ?? 20 * 1024 * 1024, documentsLeft: options.documentsLeft ?? 1000 });
+  const documentsOptions = { now, maxUploadBytes: options.maxUploadBytes ?? 20 * 1024 * 1024, documentsLeft: options.documentsLeft ?? 1000, tagReading: 'strict' as TagReading };
+  const documents = new Documents(documentsOptions);
   const calls: RecordedCall[] = [];
   const mails: SentCompletionMail[] = [];
   const faults = new FaultQueue();
@@ -253,6 +256,9 @@ export async function startSecuredSigningSimulator(options: SecuredSigningSimula
     decline: (reference, reason) => documents.decline(reference, reason),
     expire: (reference) => documents.expire(reference),
     failNext: (prefix, fault) => faults.add(prefix, fault),
+    readTags(reading) {
+      documentsOptions.tagReading = reading;
+    },
     setMalformedJson(on) {
       malformedJson = on;
     },

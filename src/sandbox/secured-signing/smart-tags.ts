@@ -1,10 +1,15 @@
 // Finds Secured Signing smart tags in a document's text the way the simulator needs them
 // (SECURED-SIGNING.md "Smart tags"): `[!Sign.N,First,Last,email]` (also `Sign.N.F`) and
 // `[!Recipient.X,First,Last,email]`. Pure; other tag families are ignored. How leniently
-// the real service reads (case, spaces, line breaks, fullwidth forms) is unconfirmed: the
-// simulator assumes the worst for signrelay and reads as leniently as signrelay's own
-// scanner (find-tags.ts) — so a tag that slips into what signrelay uploads takes effect here.
+// the real service reads (case, spaces, line breaks, fullwidth forms) is unconfirmed, and
+// each way of being wrong hides a different mistake, so the simulator reads one of two ways:
+// - strict (the default): only a tag written as documented, on one line of text — so a stamp
+//   whose tags a strict reader would miss fails in the demo and the tests as it would there;
+// - lenient (the security tests): as leniently as signrelay's own scanner (find-tags.ts) —
+//   the worst case for signrelay, so a tag that slips into what it uploads takes effect.
 import { findTags } from '../../pdf/find-tags.ts';
+
+export type TagReading = 'strict' | 'lenient';
 
 export interface SignTag {
   kind: 'sign';
@@ -34,11 +39,17 @@ export interface SmartTags {
 }
 
 const TAG_RE = /^\[!(sign|recipient)\.([a-z0-9]+(?:\.[a-z0-9]+)?),([^,\]]*),([^,\]]*),([^,\]\s]+)\]$/i;
+/** The documented form, as written: `Sign.N` (or `Sign.N.F`) or `Recipient.X`, four fields, on one line. */
+const STRICT_TAG_RE = /\[!Sign\.\d+(?:\.[A-Z])?,[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]|\[!Recipient\.[A-Z],[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]/g;
 
-export function parseSmartTags(text: string): SmartTags {
+function tagTexts(text: string, reading: TagReading): string[] {
+  return reading === 'lenient' ? findTags(text).map((found) => found.text) : [...text.matchAll(STRICT_TAG_RE)].map((m) => m[0]);
+}
+
+export function parseSmartTags(text: string, reading: TagReading = 'strict'): SmartTags {
   const tags: SmartTags = { sign: [], recipients: [] };
-  for (const found of findTags(text)) {
-    const match = TAG_RE.exec(found.text);
+  for (const found of tagTexts(text, reading)) {
+    const match = TAG_RE.exec(found);
     if (!match) continue;
     const [whole, family, qualifier, first, last, email] = match as unknown as [string, string, string, string, string, string];
     const base = { firstName: first.trim(), lastName: last.trim(), email: email.trim(), text: whole };
