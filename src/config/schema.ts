@@ -274,8 +274,8 @@ const securedSigningProvider = z.strictObject({
   refresh_token: z.string().optional(),
   /** The domain or callback URL registered with the API key. */
   referer: httpUrl('expected the URL registered with the API key, e.g. https://corp.example', `it is sent to Secured Signing as the Referer header; ${SECURED_SIGNING_LOGIN}`),
-  /** Letter of the completion-recipient tag: [!Recipient.C,…] (C = completion, unconfirmed). */
-  recipient_letter: z.string().regex(/^[A-Z]$/, { error: 'expected one capital letter, e.g. C' }).default('C'),
+  /** Letter of the completion-recipient tag: [!Recipient.C,…] (C = completion, unconfirmed; N = notification, the seed's example). */
+  recipient_letter: z.enum(['C', 'N'], { error: 'expected C (a completion recipient, as signrelay reads the API) or N (a notification recipient, as the seed\'s example writes it)' }).default('C'),
   /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
   timeout_seconds: httpTimeout(),
   /** Verify the service's certificate; false only for a test service you control (ca_file trusts a private CA instead). */

@@ -25,6 +25,11 @@ describe('provider', () => {
     expect(load('{api_key: k, api_secret: s, referer: "https://corp.example"}').provider).toMatchObject({ type: 'secured-signing', environment: 'sandbox', recipient_letter: 'C' });
   });
 
+  it('takes C or N as the recipient tag\'s letter, and refuses another: no completion mail would come back', () => {
+    expect(load('{api_key: k, api_secret: s, referer: "https://corp.example", recipient_letter: N}').provider).toMatchObject({ recipient_letter: 'N' });
+    expect(problems('{api_key: k, api_secret: s, referer: "https://corp.example", recipient_letter: Z}').join('\n')).toContain('provider.recipient_letter: expected C (a completion recipient');
+  });
+
   it('signicat takes its own settings, with defaults for the new platform', () => {
     expect(load('{type: signicat, client_id: c, client_secret: s, signature_methods: [{name: nbid-sign, type: SIGNED_STATEMENT}]}').provider).toEqual({
       type: 'signicat', base_url: 'https://api.signicat.com/enterprise/sign', token_url: 'https://api.signicat.com/auth/open/connect/token',

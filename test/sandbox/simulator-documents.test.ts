@@ -44,11 +44,13 @@ const due = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 
 describe('smart tags', () => {
   it('reads a tag as written strictly by default, and leniently (the worst case, for the security tests) when asked', () => {
-    const written = ['[ ! sign . 1 , Ann , Lee , ann@example.com ]', '[!SIGN.2,Bob,Stone,bob@example.com]', '[!Sign.3,Cy,Young,\ncy@example.com]', '[!Recipient.C,Eve,Evil,\neve@evil.example]'].join(' x ');
+    const written = ['[ ! sign . 1 , Ann , Lee , ann@example.com ]', '[!SIGN.2,Bob,Stone,bob@example.com]', '[!Sign.3,Cy,Young,\ncy@example.com]', '[!Recipient.C,Eve,Evil,\neve@evil.example]', '[!Recipient.Z,Zed,Nobody,zed@evil.example]'].join(' x ');
     expect(parseSmartTags(written)).toEqual({ sign: [], recipients: [] });
     const lenient = parseSmartTags(written, 'lenient');
     expect(lenient.sign.map((t) => t.email)).toEqual(['ann@example.com', 'bob@example.com', 'cy@example.com']);
-    expect(lenient.recipients.map((t) => t.email)).toEqual(['eve@evil.example']);
+    expect(lenient.recipients.map((t) => t.email)).toEqual(['eve@evil.example', 'zed@evil.example']);
+    // Strictly, only a completion (C) or notification (N) recipient is one.
+    expect(parseSmartTags('[!Recipient.Z,Zed,Nobody,zed@x.example] [!Recipient.N,Nan,Note,nan@x.example]').recipients.map((t) => t.letter)).toEqual(['N']);
   });
 
   it('parses sign and recipient tags, including Sign.N.F', () => {

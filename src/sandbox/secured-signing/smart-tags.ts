@@ -39,8 +39,11 @@ export interface SmartTags {
 }
 
 const TAG_RE = /^\[!(sign|recipient)\.([a-z0-9]+(?:\.[a-z0-9]+)?),([^,\]]*),([^,\]]*),([^,\]\s]+)\]$/i;
-/** The documented form, as written: `Sign.N` (or `Sign.N.F`) or `Recipient.X`, four fields, on one line. */
-const STRICT_TAG_RE = /\[!Sign\.\d+(?:\.[A-Z])?,[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]|\[!Recipient\.[A-Z],[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]/g;
+/**
+ * The documented form, as written: `Sign.N` (or `Sign.N.F`), or `Recipient.C` (completion) or
+ * `Recipient.N` (notification; the seed's example), four fields, on one line.
+ */
+const STRICT_TAG_RE = /\[!Sign\.\d+(?:\.[A-Z])?,[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]|\[!Recipient\.[CN],[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]/g;
 
 function tagTexts(text: string, reading: TagReading): string[] {
   return reading === 'lenient' ? findTags(text).map((found) => found.text) : [...text.matchAll(STRICT_TAG_RE)].map((m) => m[0]);
