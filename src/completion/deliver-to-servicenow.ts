@@ -194,8 +194,9 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   const { fitting: certificates, leftOut } = certificatesThatFit(
     certificatesOf(documents).map((c) => ({ ...c, ...stored(c.sha256) })),
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
+    deps.config.servicenow.max_email_attachment_count - signed.length,
   );
-  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes): it is kept by signrelay and at the provider.`;
+  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): it is kept by signrelay and at the provider.`;
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
@@ -219,12 +220,13 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
 }
 
 /** The certificates that fit, in order, in `room` bytes of a mail to the instance; the rest left out. */
-function certificatesThatFit<T extends { sizeBytes: number }>(certificates: T[], room: number): { fitting: T[]; leftOut: T[] } {
+/** The certificates that fit in `room` bytes and `places` attachments, in order; the rest left out. */
+function certificatesThatFit<T extends { sizeBytes: number }>(certificates: T[], room: number, places: number): { fitting: T[]; leftOut: T[] } {
   const fitting: T[] = [];
   const leftOut: T[] = [];
   let left = room;
   for (const certificate of certificates) {
-    if (certificate.sizeBytes <= left) {
+    if (certificate.sizeBytes <= left && fitting.length < places) {
       fitting.push(certificate);
       left -= certificate.sizeBytes;
     } else {

@@ -38,6 +38,12 @@ export function configWarnings(config: Config): string[] {
       `servicenow.max_email_attachment_bytes (${mib(mailLimitAtInstance)}), while limits.max_pdf_bytes accepts PDFs up to ${mib(pdfLimit)}: ` +
       'a PDF between the two is signed and then cannot be delivered. Lower limits.max_pdf_bytes below it (leaving room for the signatures), or deliver by rest');
   }
+  const placesAtInstance = config.servicenow.max_email_attachment_count;
+  if (byEmail.length > 0 && config.limits.max_documents > placesAtInstance) {
+    warnings.push(`${byEmail.join(' and ')} mail${byEmail.length === 1 ? 's' : ''} the signed PDFs to the instance, which keeps at most ` +
+      `servicenow.max_email_attachment_count (${placesAtInstance}) attachments of a mail, while limits.max_documents accepts ${config.limits.max_documents} PDFs a request: ` +
+      'a request with more is signed and then cannot be delivered. Lower limits.max_documents to it, or deliver by rest');
+  }
   // A space copied with a password into its file is sent as part of it: the server's "login
   // refused" would not say why.
   for (const { setting } of secretSettings(config).filter(({ value }) => /^\s|\s$/.test(value))) {

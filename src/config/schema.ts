@@ -206,6 +206,8 @@ const servicenow = z.strictObject({
   reply_prefix: z.string().min(1).default('re:'),
   /** glide.email.inbound.max_total_attachment_size_bytes: larger PDFs cannot go by mail. */
   max_email_attachment_bytes: positiveInt().default(18874368),
+  /** glide.email.inbound.max_attachment_count: the instance keeps no more of one mail's attachments. */
+  max_email_attachment_count: positiveInt().default(30),
   /** Each HTTP call, answer included; a longer one would hold up every job queued behind it. */
   timeout_seconds: httpTimeout(),
   /**

@@ -30,6 +30,10 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
     throw new SignrelayError('permanent', 'no_record_for_email',
       `request ${input.requestId} names no record number and carries no watermark, so the instance could not tell which record the mail belongs to: use delivery: rest for this route`);
   }
+  if (input.documents.length > servicenow.max_email_attachment_count) {
+    throw new SignrelayError('permanent', 'too_many_for_email',
+      `request ${input.requestId} has ${input.documents.length} signed documents; the instance keeps at most ${servicenow.max_email_attachment_count} attachments of a mail (servicenow.max_email_attachment_count): use delivery: rest for this route`);
+  }
   const total = input.documents.reduce((sum, d) => sum + d.sizeBytes, 0);
   if (total > servicenow.max_email_attachment_bytes) {
     throw new SignrelayError('permanent', 'too_large_for_email',

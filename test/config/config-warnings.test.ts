@@ -50,6 +50,12 @@ describe('delivery by email and limits.max_pdf_bytes', () => {
     expect(configWarnings(withDelivery('routes: {default: {}}', ', delivery: email'))[0]).toMatch(/^servicenow\.delivery mails the signed PDF/);
   });
 
+  it('name more PDFs a request than the instance keeps attachments of one mail', () => {
+    expect(configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}\nlimits: {max_pdf_bytes: 15728640, max_documents: 40}'))).toEqual([
+      'routes.hr.delivery mails the signed PDFs to the instance, which keeps at most servicenow.max_email_attachment_count (30) attachments of a mail, while limits.max_documents accepts 40 PDFs a request: a request with more is signed and then cannot be delivered. Lower limits.max_documents to it, or deliver by rest',
+    ]);
+  });
+
   it('are not, when the PDFs fit or nothing goes by mail', () => {
     expect(configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}\nlimits: {max_pdf_bytes: 15728640}'))).toEqual([]);
     expect(configWarnings(withDelivery('routes: {default: {}}'))).toEqual([]);

@@ -91,7 +91,7 @@ describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (prov
     expect(toInstance).toHaveLength(1);
     const mail = await simpleParser(toInstance[0]!.raw);
     expect(mail.attachments.map((a) => a.filename)).toEqual(['contract-signed.pdf']);
-    expect(mail.text).toContain(`${certificateName} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes)`);
+    expect(mail.text).toContain(`${certificateName} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count)`);
     const intent = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.effect === 'inbound-email' && e.detail?.phase === 'intent');
     expect(intent?.detail).toMatchObject({ certificatesLeftOut: [certificateName] });
     await restartWith(world, { max_email_attachment_bytes: limit });

@@ -19,7 +19,7 @@ const USERS: Record<string, { email: string; roles: string[] }> = {
   'signrelay.delivery': { email: 'sign@corp.example', roles: ['signrelay_delivery'] },
   'mallory': { email: 'mallory@corp.example', roles: ['itil'] },
 };
-const LIMITS = { maxTotalAttachmentBytes: DEFAULT_MAX_TOTAL_ATTACHMENT_BYTES, maxBodyChars: DEFAULT_MAX_BODY_CHARS };
+const LIMITS = { maxTotalAttachmentBytes: DEFAULT_MAX_TOTAL_ATTACHMENT_BYTES, maxBodyChars: DEFAULT_MAX_BODY_CHARS, maxAttachmentCount: 30 };
 const LOOKUPS = { replyPrefixes: DEFAULT_REPLY_PREFIXES, forwardPrefixes: DEFAULT_FORWARD_PREFIXES, watermark: () => undefined, sentMail: () => undefined };
 
 function actionsOf(change: (a: InboundActionDefinition) => InboundActionDefinition = (a) => a): InboundActionsContext {

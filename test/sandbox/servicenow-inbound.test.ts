@@ -19,7 +19,7 @@ beforeAll(async () => {
   dovecot = await startDovecot({ users: { instance: PASSWORD } });
   sim = await startServiceNowSimulator({
     users: { 'signrelay.integration': 'x-pass' },
-    records: ['RITM0010001', 'RITM0010002', 'RITM0010003', 'RITM0010004', 'RITM0010005', 'RITM0010006', 'RITM0010007', 'RITM0010008'].map((number) => ({ table: 'sc_req_item', number })),
+    records: ['RITM0010001', 'RITM0010002', 'RITM0010003', 'RITM0010004', 'RITM0010005', 'RITM0010006', 'RITM0010007', 'RITM0010008', 'RITM0010009'].map((number) => ({ table: 'sc_req_item', number })),
     inbound: { imap: { host: dovecot.host, port: dovecot.imapPort, user: 'instance', password: PASSWORD }, pollIntervalMs: 100, maxTotalAttachmentBytes: SIZE_LIMIT },
   });
 });
@@ -110,6 +110,13 @@ describe('inbound email action', () => {
     expect(record('RITM0010007').attachments).toEqual([]);
     // The action still ran: the body became a comment, as the real instance does.
     expect(record('RITM0010007').journal).toHaveLength(1);
+  });
+
+  it('attachments past glide.email.inbound.max_attachment_count (30) are dropped', async () => {
+    const attachments = Array.from({ length: 31 }, (_, i) => ({ filename: `part-${String(i + 1).padStart(2, '0')}-signed.pdf`, content: pdf(`p${i}`) }));
+    const entry = await processed(await deliver({ subject: 're: RITM0010009 signed', attachments }));
+    expect(entry).toMatchObject({ attached: attachments.slice(0, 30).map((a) => a.filename), discarded: expect.stringMatching(/31 attachments exceed glide\.email\.inbound\.max_attachment_count \(30\)/) });
+    expect(record('RITM0010009').attachments).toHaveLength(30);
   });
 
   it('reconnects after the IMAP server went away and reads what arrived meanwhile', async () => {

@@ -20,4 +20,11 @@ describe('the inbound email delivery mail', () => {
       expect(mail(id)).toMatchObject({ inReplyTo: undefined, references: [] });
     }
   });
+
+  it('is refused for more signed documents than the instance keeps attachments of one mail (glide.email.inbound.max_attachment_count)', () => {
+    const documents = (n: number) => Array.from({ length: n }, (_, i) => ({ fileName: `c${i}-signed.pdf`, path: '/nonexistent.pdf', sizeBytes: 10 }));
+    const compose = (n: number) => composeInboundEmail({ requestId: 'r_0123456789ab', recordNumber: 'RITM0010001', watermark: null, requestMessageId: null, note: 'Signed.', documents: documents(n), from: 'sign@corp.example', servicenow });
+    expect(compose(30).attachments).toHaveLength(30);
+    expect(() => compose(31)).toThrow('request r_0123456789ab has 31 signed documents; the instance keeps at most 30 attachments of a mail (servicenow.max_email_attachment_count): use delivery: rest for this route');
+  });
 });

@@ -27,7 +27,7 @@ export const clientCredentials = (): Auth => ({ type: 'oauth', grant: 'client_cr
 
 export function snConfig(url: string, auth: Auth, overrides: Partial<ServiceNowConfig> = {}): ServiceNowConfig {
   return {
-    instance_url: url, auth, delivery: 'rest', work_note: true, attach_certificate: false, reply_prefix: 're:', max_email_attachment_bytes: 18_874_368, timeout_seconds: 10, upload_settle_seconds: 90, tls_verify: true,
+    instance_url: url, auth, delivery: 'rest', work_note: true, attach_certificate: false, reply_prefix: 're:', max_email_attachment_bytes: 18_874_368, max_email_attachment_count: 30, timeout_seconds: 10, upload_settle_seconds: 90, tls_verify: true,
     ...overrides,
   };
 }

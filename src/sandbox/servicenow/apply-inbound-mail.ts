@@ -34,6 +34,8 @@ export interface ProcessedMail {
 export interface ApplyLimits {
   /** glide.email.inbound.max_total_attachment_size_bytes (default 18 MiB). */
   maxTotalAttachmentBytes: number;
+  /** glide.email.inbound.max_attachment_count (default 30): the mail's attachments past it are dropped. */
+  maxAttachmentCount: number;
   /** glide.email.inbound.max_body_chars: over it, no inbound action runs. */
   maxBodyChars: number;
 }
@@ -82,7 +84,10 @@ export function applyInboundMail(
   if (total > limits.maxTotalAttachmentBytes) {
     entry.discarded = `attachments of ${total} bytes exceed glide.email.inbound.max_total_attachment_size_bytes (${limits.maxTotalAttachmentBytes}): all discarded`;
   } else {
-    for (const [i, a] of attachments.entries()) {
+    if (attachments.length > limits.maxAttachmentCount) {
+      entry.discarded = `${attachments.length} attachments exceed glide.email.inbound.max_attachment_count (${limits.maxAttachmentCount}): those past it discarded`;
+    }
+    for (const [i, a] of attachments.slice(0, limits.maxAttachmentCount).entries()) {
       const fileName = a.filename ?? `attachment-${i + 1}`;
       const hash = createHash('sha256').update(a.content).digest('hex');
       if (record.attachments.some((existing) => existing.fileName === fileName && existing.hash === hash)) {

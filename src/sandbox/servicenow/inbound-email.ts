@@ -19,6 +19,7 @@ export interface InboundOptions {
   /** glide.email.forward_subject_prefix. */
   forwardPrefixes?: string[];
   maxTotalAttachmentBytes?: number;
+  maxAttachmentCount?: number;
   maxBodyChars?: number;
   folder?: string; // default INBOX
   processedFolder?: string; // default Processed
@@ -39,6 +40,8 @@ export interface InboundProcessor {
 type Lookups = Pick<ClassifyInboundOptions, 'watermark' | 'sentMail'>;
 
 const DEFAULT_WAIT_MS = 10_000;
+/** glide.email.inbound.max_attachment_count's default. */
+const DEFAULT_MAX_ATTACHMENT_COUNT = 30;
 
 /** `actions`: the imported update set's inbound actions; without one, the default action (attach, comment). */
 export function startInboundProcessor(options: InboundOptions, instance: SimInstance, lookups: Lookups, actions?: InboundActionsContext): InboundProcessor {
@@ -46,6 +49,7 @@ export function startInboundProcessor(options: InboundOptions, instance: SimInst
   const processedFolder = options.processedFolder ?? 'Processed';
   const limits = {
     maxTotalAttachmentBytes: options.maxTotalAttachmentBytes ?? DEFAULT_MAX_TOTAL_ATTACHMENT_BYTES,
+    maxAttachmentCount: options.maxAttachmentCount ?? DEFAULT_MAX_ATTACHMENT_COUNT,
     maxBodyChars: options.maxBodyChars ?? DEFAULT_MAX_BODY_CHARS,
   };
   const classify = {
