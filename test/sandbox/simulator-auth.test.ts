@@ -141,4 +141,14 @@ describe('OAuth2 token endpoint', () => {
     expect(sim.oauth.isRefreshTokenValid(token.refreshToken!)).toBe(true);
     await expect(tokens.exchangeCode(code, redirectUri)).rejects.toMatchObject({ kind: 'auth' });
   });
+
+  it('refuses a scope it does not know, as written (scopes are case-sensitive), at the authorize step', async () => {
+    for (const scope of ['basic smarttag', 'Basic NoSuchScope']) {
+      const authorize = await fetch(`${sim.oauthUrl}/authorize?${new URLSearchParams({ response_type: 'code', client_id: API_KEY, redirect_uri: 'http://127.0.0.1:9/callback', scope })}`, { redirect: 'manual' });
+      expect(authorize.status).toBe(302);
+      const location = new URL(authorize.headers.get('location')!);
+      expect(location.searchParams.get('error')).toBe('invalid_scope');
+      expect(location.searchParams.get('code')).toBeNull();
+    }
+  });
 });

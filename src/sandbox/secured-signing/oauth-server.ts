@@ -6,6 +6,9 @@
 // SECURED-SIGNING.md says a refresh answer may carry a new refresh token, not what becomes
 // of the old one. It is the worst case, the one signrelay has to survive (and report).
 import { randomBytes } from 'node:crypto';
+
+/** The scopes Secured Signing knows (seed 001), as written: they are case-sensitive. */
+const SCOPES = ['Basic', 'ISign', 'WeSign', 'SmartTag', 'FormDirect', 'FormFiller'];
 import type { AuthRefusal } from './verify-signature.ts';
 
 export interface OAuthServerOptions {
@@ -98,6 +101,13 @@ export class OAuthServer {
     }
     const scope = query.get('scope') ?? '';
     if (scope.trim() === '') return oauthError(400, 'invalid_scope', 'scope required');
+    // Seed 001: the scopes are a fixed list, and case-sensitive.
+    const unknown = scope.trim().split(/\s+/).filter((s) => !SCOPES.includes(s));
+    if (unknown.length > 0) {
+      target.searchParams.set('error', 'invalid_scope');
+      target.searchParams.set('error_description', `unknown scope ${unknown.join(' ')} (scopes are case-sensitive: ${SCOPES.join(', ')})`);
+      return { status: 302, location: target.href };
+    }
     const code = token();
     this.codes.set(code, { redirectUri, scope, expiresAt: this.options.now() + CODE_LIFETIME_MS });
     target.searchParams.set('code', code);
