@@ -199,7 +199,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): it is kept by signrelay and at the provider.`;
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
-    requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark, requestMessageId: request.messageId,
+    requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark,
     note: `${signedNote(request, documents)}${leftOutNote}`, from: deps.config.smtp.from, servicenow: deps.config.servicenow,
     documents: [...signed, ...certificates],
   });

@@ -5,7 +5,7 @@
 // before anything is stamped or sent. When the instance cannot say (no such watermark, no
 // read access, not reachable), the watermark is dropped: the named record then decides
 // (`re: NUMBER` in the subject), which cannot be another record.
-import { describeError } from '../errors.ts';
+import { describeError, isSignrelayError } from '../errors.ts';
 import type { RecordRef as NamedRecord, RequestDraft } from './types.ts';
 
 export interface WatermarkLookup {
@@ -46,4 +46,33 @@ export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'em
 function withoutWatermark(record: NamedRecord): NamedRecord {
   const { watermark: _dropped, ...rest } = record;
   return rest;
+}
+
+/**
+ * On a route that delivers by email, the record the mail names must be one the instance
+ * holds: the instance files a reply by its subject's number only when that number matches a
+ * record, and otherwise falls through to other rules (a new incident holding the signed PDF,
+ * or a header of the mail) — while signrelay would tell the requester it is on the record.
+ * So a number the instance says it does not hold is refused before anything is sent, and so
+ * is a record named only by table/sys_id, which a mail cannot name. When the instance cannot
+ * be asked (no read access, not reachable), the number is taken as written.
+ */
+export async function checkNamedRecord(draft: RequestDraft, delivery: 'rest' | 'email', lookup: WatermarkLookup | undefined): Promise<{ problem: string } | null> {
+  const record = draft.record;
+  if (!record || delivery !== 'email' || record.watermark) return null;
+  if (!record.number) {
+    return record.sysId
+      ? { problem: `the record is named as ${record.table ?? 'table'}/${record.sysId}, but this route delivers the signed document by mail, which the instance files by the record's number: name the record by its number (e.g. "Record: RITM0010001")` }
+      : null;
+  }
+  if (!lookup || !record.table) return null;
+  try {
+    await lookup.findRecord(record.table, record.number);
+    return null;
+  } catch (err) {
+    if (isSignrelayError(err) && err.code === 'servicenow_record_not_found') {
+      return { problem: `the ServiceNow instance holds no ${record.number} (in ${record.table}): check the record number — the signed document would not reach it` };
+    }
+    return null;
+  }
 }

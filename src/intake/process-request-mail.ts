@@ -21,7 +21,7 @@ import { findMessage, findMessageById, recordMessage } from '../store/messages.t
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
 import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
-import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
+import { checkNamedRecord, checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
@@ -118,7 +118,10 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
   }
 
-  /** A watermark that names another record than the mail does is refused; one that cannot be checked is dropped. */
+  /**
+   * A watermark that names another record than the mail does is refused; one that cannot be checked is dropped.
+   * On an email route, a record the instance does not hold is refused too (checkNamedRecord).
+   */
   async function settleWatermark(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): Promise<RequestDecision> {
     const { draft } = decision;
     const check = await checkWatermark(draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
@@ -128,9 +131,11 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     }
     if (check.kind === 'dropped') {
       log.warn('watermark not used: the named record decides', { watermark: draft.record?.watermark, why: check.why });
-      return { ...decision, draft: check.draft };
     }
-    return decision;
+    const settled = check.kind === 'dropped' ? { ...decision, draft: check.draft } : decision;
+    const unknown = await checkNamedRecord(settled.draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
+    if (unknown) return { action: 'reject', reason: unknown.problem, problems: [unknown.problem], ...replyOf(draft) };
+    return settled;
   }
 
   async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>, plan: StampPlan): Promise<WatcherOutcome> {

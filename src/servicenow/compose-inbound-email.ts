@@ -2,18 +2,19 @@
 // attach the signed PDF to the record. ServiceNow treats a mail as a reply when (1) it
 // carries the record's watermark (the last one counts), else (2) its subject starts with
 // a reply prefix and holds the record number with spaces around it. It must never look
-// like a forward (no forward prefix, no "From:" lines in the body).
+// like a forward (no forward prefix, no "From:" lines in the body). It threads to nothing: when
+// neither matches a record, the instance goes on to In-Reply-To — and the request mail's
+// Message-ID is the sender's to choose (a notification the instance sent about another
+// record would have filed the signed PDF there). Intake refuses a number the instance does
+// not hold (check-watermark.ts), so the subject decides.
 import type { SendMailOptions } from 'nodemailer';
 import type { ServiceNowConfig } from '../config/schema.ts';
 import { SignrelayError } from '../errors.ts';
-import { threadTo } from '../outside-text.ts';
 
 export interface InboundEmailInput {
   requestId: string;
   recordNumber: string | null;
   watermark: string | null;
-  /** The request mail's Message-ID: a reply to a mail the instance sent also matches. */
-  requestMessageId: string | null;
   note: string;
   /** The signed PDFs, and the provider's certificates beside them (contentType: PDF unless named). */
   documents: Array<{ fileName: string; path: string; sizeBytes: number; contentType?: string }>;
@@ -46,7 +47,6 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
     to: servicenow.inbound_address,
     subject,
     messageId: `<delivery.${input.requestId}@${domain}>`,
-    ...threadTo(input.requestMessageId),
     headers: { 'X-Signrelay': 'delivery' },
     // The watermark goes last: the instance uses the last one it finds.
     text: `${input.note}\n${input.watermark ? `\n${input.watermark}\n` : ''}`,
