@@ -27,7 +27,8 @@ const SUBJECT_NUMBER_RE = /(?<![\p{L}\p{N}])([A-Za-z]{2,8})(\d{6,12})(?![\p{L}\p
  * watermark) or `HR_FORM0000123_v2` names no record.
  */
 const UNKNOWN_NUMBER_RE = /(?<![\p{L}\p{N}_])([A-Z]{2,8})(\d{7,12})(?![\p{L}\p{N}_])/gu;
-const WATERMARK_RE = /(?<![\p{L}\p{N}])Ref:MSG\d+(?:_[A-Za-z0-9]+)?(?![A-Za-z0-9])/gu;
+/** A watermark: `Ref:MSG0000008_…` by default, or with the prefix an instance set for itself (`Ref:ACME0000042_…`). */
+const WATERMARK_RE = /(?<![\p{L}\p{N}])Ref:[A-Za-z]{1,20}\d+(?:_[A-Za-z0-9]+)?(?![A-Za-z0-9])/gu;
 
 export interface RecordSources {
   subject: string;

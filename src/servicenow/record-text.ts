@@ -33,8 +33,9 @@ export const MAX_RECORD_REASON_CHARS = 500;
 const BRACKETS: Record<string, string> = { '[': '(', ']': ')', '<': '(', '>': ')' };
 // An @ not preceded by a character that can stand before it in an address's local part.
 const WORD_INITIAL_AT = /(?<![\p{L}\p{N}._%+-])@/gu;
-// `Ref:MSG`, in any case and with any spaces around the colon.
-const WATERMARK_COLON = /(ref)\s*:\s*(msg)/giu;
+// `Ref:` — the start of a watermark, whatever its prefix (`MSG` by default; an instance may
+// set its own, `Ref:ACME0000042_…`) — in any case, with any spaces around the colon.
+const WATERMARK_COLON = /(ref)\s*[:：]\s*/giu;
 
 /** One inert line of at most `maxChars` characters (code points), for a note on a record or a mail: links made inert too. */
 export function recordValue(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
@@ -46,7 +47,7 @@ export function recordName(text: string | null | undefined, maxChars = MAX_RECOR
   const inert = oneLine((text ?? '').normalize('NFC'))
     .replace(/[[\]<>]/g, (bracket) => BRACKETS[bracket]!)
     .replace(WORD_INITIAL_AT, '(at)')
-    .replace(WATERMARK_COLON, '$1 $2');
+    .replace(WATERMARK_COLON, '$1 ');
   return cut(inert, maxChars);
 }
 

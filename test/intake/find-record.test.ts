@@ -41,6 +41,7 @@ const rows: Row[] = [
   ['an unknown subject prefix named in the hint', { subject: 'Sign CASE0001234 please' }, required, null, /^name the ServiceNow record \(CASE0001234 in the subject does not start with a known prefix: RITM, HRC, INC\)/],
   ['a watermark', { body: 'Thanks\nRef:MSG0000008_aLJc130zDhCVuh3spXmt' }, required, { watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],
   ['an old-style watermark', { body: 'Ref:MSG71528958' }, required, { watermark: 'Ref:MSG71528958' }],
+  ['a watermark with the prefix the instance set for itself', { body: 'Thanks\nRef:ACME0000042_aBcDeFgHiJkLmNoPqRsT' }, required, { watermark: 'Ref:ACME0000042_aBcDeFgHiJkLmNoPqRsT' }],
   ['the last watermark counts', { body: 'Ref:MSG0000001_first\n> Ref:MSG0000002_second\nRef:MSG71528958\n' }, required, { watermark: 'Ref:MSG71528958' }],
   ['a number and a watermark', { subject: 'RITM0010003', body: '<div>Ref:MSG0000008_aLJc130zDhCVuh3spXmt</div>' }, required, { number: 'RITM0010003', table: 'sc_req_item', watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],
   ['a watermark only in the HTML part', { html: '<span style="display:none">Ref:MSG0000008_aLJc130zDhCVuh3spXmt</span>' }, required, { watermark: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }],

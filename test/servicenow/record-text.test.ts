@@ -21,6 +21,9 @@ describe('recordValue', () => {
     ['', ''],
     ['Ref:MSG0000008_aLJc130zDhCVuh3spXmt', 'Ref MSG0000008_aLJc130zDhCVuh3spXmt'],
     ['xref : msg42 and REF:Msg7', 'xref msg42 and REF Msg7'],
+    // An instance's own watermark prefix (a signer named so put the mail on another record).
+    ['Ref:ACME0000042_aBcDeFgHiJkLmNoPqRsT Lee', 'Ref ACME0000042_aBcDeFgHiJkLmNoPqRsT Lee'],
+    ['Ref：ACME42 and ref : x', 'Ref ACME42 and ref x'],
     ['Sign the corrected copy at https://evil.example/resign', 'Sign the corrected copy at https(:)//evil.example/resign'],
     ['see WWW.evil.example or HTTP://x and javascript://y', 'see WWW(.)evil.example or HTTP(:)//x and javascript(:)//y'],
     ['glued: 1https://evil.example see_www.evil.example x_http://y', 'glued: 1https(:)//evil.example see_www(.)evil.example x_http(:)//y'],
