@@ -3,7 +3,7 @@
 // cover the requester's content. They take the document's last page's size (as it is
 // displayed, i.e. rotation applied), or A4 when that page is too small to hold a readable
 // layout; when the content does not fit one page it continues on another.
-import { PageSizes, rgb, type PDFDocument, type PDFPage } from 'pdf-lib';
+import { degrees, PageSizes, type PDFDocument, type PDFPage, rgb } from 'pdf-lib';
 import type { TagFonts } from './tag-font.ts';
 import { printable } from './tag-font.ts';
 import { fitTagSize, type TagStyle } from './draw-tags.ts';
@@ -57,6 +57,11 @@ export function signaturePageSize(doc: PDFDocument): [number, number] {
 
 function newPage(layout: Layout, continued: boolean): void {
   layout.page = layout.doc.addPage(layout.size);
+  // A crop box and a rotation are inherited from the page tree: a document whose tree crops
+  // its pages to a small window (Ghostscript's extracts) or turns them would crop or turn the
+  // signature page too — its tags cut off for the signing service. The page names its own.
+  layout.page.setCropBox(0, 0, layout.size[0], layout.size[1]);
+  layout.page.setRotation(degrees(0));
   layout.y = layout.size[1] - layout.margin;
   heading(layout, continued ? 'Signatures (continued)' : 'Signatures', 1.6);
 }

@@ -31,6 +31,12 @@ describe('findTags', () => {
     expect(findTags('[1] see [Appendix A] and [ ] or [!] or [! 42]')).toEqual([]);
   });
 
+  it('takes a bare bracketed word for no tag — LaTeX, R, shell and Markdown write them — but any family with a qualifier, fields or an address for one', () => {
+    expect(findTags('\\begin{figure}[!htbp] [!h] x[!is.na(x)] case $a in [!yY]*) > [!NOTE] [!done]')).toEqual([]);
+    expect(findTags('[!Witness.1] [!F2F,Ann,Lee] [!Text.1.Required] [!note ann@x.example] [! Witness . 2 , W , X , w@x.example ] [!Sign] [!recipient]').map((t) => t.family))
+      .toEqual(['witness', 'f', 'text', 'noteann', 'witness', 'sign', 'recipient']);
+  });
+
   it('reads the signers of well-formed sign tags in order, each order once', () => {
     const tags = findTags('[!Sign.2,Bob,Stone,bob@x.example] [!Sign.1.F,Ann,Lee,ann@x.example] [!Sign.2,Bob,Stone,bob@x.example] [!Sign.x,No,Order,n@x.example]');
     expect(ownSigners(tags)).toEqual([

@@ -85,6 +85,20 @@ describe('stampPdf, signature-page mode', () => {
     }
   });
 
+  it('gives the added page its own crop box and no rotation: a page tree that crops or turns its pages does not crop or turn it', async () => {
+    const doc = await PDFDocument.load(await makePdf({ pages: [['one']], size: [612, 792] }));
+    // Inheritable, on the tree's root: Ghostscript's extracts crop every page to a small window.
+    doc.catalog.Pages().set(PDFName.of('CropBox'), doc.context.obj([0, 0, 120, 90]));
+    doc.catalog.Pages().set(PDFName.of('Rotate'), doc.context.obj(90));
+    const stamped = await stampPdf(await doc.save(), input());
+    const after = await PDFDocument.load(stamped);
+    const page = after.getPage(after.getPageCount() - 1);
+    expect(page.getCropBox()).toEqual({ x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+    expect(page.getRotation().angle).toBe(0);
+    const { pdfjs, poppler } = await texts(stamped);
+    for (const all of [pdfjs.join('\n'), poppler.join('\n')]) for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(all, tag)).toBe(1);
+  });
+
   it('continues on more pages for many signers, every tag whole and on a page', async () => {
     const signers = Array.from({ length: 20 }, (_, i) => ({ firstName: `Signer${i + 1}`, lastName: 'Example', email: `signer${i + 1}@corp.example` }));
     const stamped = await stampPdf(await makePages(1), input({ signers }));
