@@ -16,13 +16,18 @@ export function parseColor(hex: string): RGB {
 
 /** The largest size ≤ preferred at which the tag fits maxWidth; throws when under the minimum. */
 export function fitTagSize(font: PDFFont, tag: string, maxWidth: number, preferredSize: number): number {
-  const widthAtOne = font.widthOfTextAtSize(tag, 1);
-  const size = Math.min(preferredSize, Math.floor((maxWidth / widthAtOne) * 10) / 10);
-  if (size < MIN_TAG_FONT_SIZE) {
+  const size = tagSizeWithin(font, tag, maxWidth, preferredSize);
+  if (size === undefined) {
     throw new SignrelayError('input', 'tag_too_long',
       `the signature tag ${tag} is too long to fit on the page: use a shorter name or email address`);
   }
   return size;
+}
+
+/** The largest size ≤ preferred at which the tag fits maxWidth, or undefined when that is under the minimum. */
+function tagSizeWithin(font: PDFFont, tag: string, maxWidth: number, preferredSize: number): number | undefined {
+  const size = Math.min(preferredSize, Math.floor((maxWidth / font.widthOfTextAtSize(tag, 1)) * 10) / 10);
+  return size < MIN_TAG_FONT_SIZE ? undefined : size;
 }
 
 export interface TagStyle {
@@ -50,7 +55,10 @@ export function drawOverlayTags(doc: PDFDocument, tags: readonly string[], overl
   const box = page.getCropBox();
   const top = overlay.y + (tags.length - 1) * overlay.line_height + style.fontSize;
   const maxWidth = box.width - overlay.x - EDGE_POINTS;
-  if (top > box.height - EDGE_POINTS || maxWidth < box.width / 4) {
+  // Each tag at the largest size that fits the line: one that fits at no readable size on a
+  // small page (a card, a label) is the overlay not fitting this PDF, as a block too tall is.
+  const sizes = maxWidth < box.width / 4 ? [] : tags.map((tag) => tagSizeWithin(style.font, tag, maxWidth, style.fontSize));
+  if (top > box.height - EDGE_POINTS || sizes.length < tags.length || sizes.includes(undefined)) {
     throw new SignrelayError('config', 'overlay_off_page',
       `stamping.overlay puts ${tags.length} tags at x=${overlay.x}, y=${overlay.y} (line_height ${overlay.line_height}), ` +
       `which does not fit page ${index + 1} (${Math.round(box.width)}×${Math.round(box.height)} pt): lower x, y or line_height, or use mode signature-page`);
@@ -60,7 +68,7 @@ export function drawOverlayTags(doc: PDFDocument, tags: readonly string[], overl
       x: box.x + overlay.x,
       y: box.y + overlay.y + (tags.length - 1 - i) * overlay.line_height,
       font: style.font,
-      size: fitTagSize(style.font, tag, maxWidth, style.fontSize),
+      size: sizes[i]!,
       color: style.color,
     });
   });

@@ -213,6 +213,12 @@ describe('stampPdf, overlay mode', () => {
     const err = await stampPdf(await makePages(1), input({}, { mode: 'overlay', overlay: { page: 1, x: 72, y: 780, line_height: 18 } })).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.kind === 'config' && err.code === 'overlay_off_page').toBe(true);
   });
+
+  it('takes a page too narrow for a tag at any readable size for the overlay not fitting (intake then appends a signature page), not for the requester\'s mistake', async () => {
+    const card = await makePdf({ pages: [['Label']], size: [120, 250] });
+    const err = await stampPdf(card, input({}, { mode: 'overlay', overlay: { page: 1, x: 20, y: 40, line_height: 14 } })).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && { kind: err.kind, code: err.code }).toEqual({ kind: 'config', code: 'overlay_off_page' });
+  });
 });
 
 describe('stampPdf, a PDF with the requester\'s own [!Sign.] tags', () => {
