@@ -4,7 +4,13 @@
 import { SignrelayError } from '../errors.ts';
 
 export function encryptedPdfError(fileName = 'the PDF'): SignrelayError {
-  return new SignrelayError('input', 'pdf_encrypted', `${fileName} is password-protected: send an unprotected copy`);
+  return new SignrelayError('input', 'pdf_encrypted',
+    `${fileName} is protected (encrypted — also when it opens without a password, it may be locked against changes): save or print it to a PDF without protection and send that`);
+}
+
+export function signedPdfError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_signed',
+    `${fileName} already carries a digital signature, which adding the signature page would break: send the document as it was before it was signed, or have it countersigned at the signing service directly`);
 }
 
 export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {

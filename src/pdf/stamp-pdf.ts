@@ -34,7 +34,8 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError } from './pdf-errors.ts';
+import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { readWithPoppler } from './poppler-text.ts';
@@ -108,6 +109,7 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   const pages = original.length;
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
+  if (signedFieldCount(doc) > 0) throw signedPdfError(fileName);
 
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {

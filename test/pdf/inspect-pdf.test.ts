@@ -63,13 +63,13 @@ describe('inspectPdf: refusals the requester can act on', () => {
   it('a password-protected PDF (user password)', async () => {
     const err = await refusal(fixture('encrypted.pdf'), { ...LIMITS, fileName: undefined });
     expect([err.kind, err.code]).toEqual(['input', 'pdf_encrypted']);
-    expect(err.message).toBe('the PDF is password-protected: send an unprotected copy');
+    expect(err.message).toBe('the PDF is protected (encrypted — also when it opens without a password, it may be locked against changes): save or print it to a PDF without protection and send that');
   });
 
   it('an owner-password-only PDF, which opens without a password elsewhere', async () => {
     const err = await refusal(fixture('encrypted-owner-only.pdf'));
     expect(err.code).toBe('pdf_encrypted');
-    expect(err.message).toBe('contract.pdf is password-protected: send an unprotected copy');
+    expect(err.message).toBe('contract.pdf is protected (encrypted — also when it opens without a password, it may be locked against changes): save or print it to a PDF without protection and send that');
   });
 
   it.each([

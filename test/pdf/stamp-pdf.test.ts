@@ -214,6 +214,24 @@ describe('stampPdf, overlay mode', () => {
     expect(isSignrelayError(err) && err.kind === 'config' && err.code === 'overlay_off_page').toBe(true);
   });
 
+  it('refuses a PDF that already carries a digital signature, which rewriting it would break; an empty signature field is no signature', async () => {
+    const withField = async (signed: boolean) => {
+      const doc = await PDFDocument.load(await makePages(1));
+      const value = signed ? { V: doc.context.obj({ Type: 'Sig', Filter: 'Adobe.PPKLite', SubFilter: 'adbe.pkcs7.detached', ByteRange: [0, 10, 20, 30], Contents: PDFString.of('00') }) } : {};
+      const field = doc.context.register(doc.context.obj({ FT: 'Sig', T: PDFString.of('Approval'), ...value }));
+      // The field nests under a parent that names its type, as forms do.
+      const parent = doc.context.register(doc.context.obj({ T: PDFString.of('Signatures'), Kids: [field] }));
+      doc.catalog.set(PDFName.of('AcroForm'), doc.context.obj({ Fields: [parent], SigFlags: signed ? 3 : 0 }));
+      return doc.save();
+    };
+    const err = await stampPdf(await withField(true), input()).catch((e: unknown) => e);
+    expect(isSignrelayError(err) && { kind: err.kind, code: err.code, message: err.message }).toEqual({
+      kind: 'input', code: 'pdf_signed', message: 'contract.pdf already carries a digital signature, which adding the signature page would break: send the document as it was before it was signed, or have it countersigned at the signing service directly',
+    });
+    const { pdfjs } = await texts(await stampPdf(await withField(false), input()));
+    expect(count(pdfjs.join('\n'), RECIPIENT_TAG)).toBe(1);
+  });
+
   it('takes a page too narrow for a tag at any readable size for the overlay not fitting (intake then appends a signature page), not for the requester\'s mistake', async () => {
     const card = await makePdf({ pages: [['Label']], size: [120, 250] });
     const err = await stampPdf(card, input({}, { mode: 'overlay', overlay: { page: 1, x: 20, y: 40, line_height: 14 } })).catch((e: unknown) => e);
