@@ -37,5 +37,27 @@ function readStreamsAsViews(): void {
 /** PDFDocument.load in one go, its streams views of `bytes` (which must not change while the document is used). */
 export function loadPdfDocument(bytes: Uint8Array, options: Omit<LoadOptions, 'parseSpeed'> = {}): Promise<PDFDocument> {
   readStreamsAsViews();
-  return PDFDocument.load(bytes, { ...options, parseSpeed: ParseSpeeds.Fastest });
+  return PDFDocument.load(withoutNegativeStartxref(bytes), { ...options, parseSpeed: ParseSpeeds.Fastest });
+}
+
+const STARTXREF = Buffer.from('startxref');
+const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
+
+/**
+ * Some producers write `startxref -1` (an older TUGboat article's TeX tools): every reader
+ * opens such a file — the offset is only a hint, and pdf-lib never uses it — but pdf-lib
+ * fails to parse the number and the PDF was refused as damaged. Each such sign is blanked,
+ * in a copy (the caller's bytes never change); a file without one is passed on as it is.
+ */
+export function withoutNegativeStartxref(bytes: Uint8Array): Uint8Array {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let copy: Buffer | undefined;
+  for (let at = view.indexOf(STARTXREF); at >= 0; at = view.indexOf(STARTXREF, at + STARTXREF.length)) {
+    let sign = at + STARTXREF.length;
+    while (sign < view.length && WHITESPACE.has(view[sign]!)) sign++;
+    if (view[sign] !== 0x2d) continue; // '-'
+    copy ??= Buffer.from(view);
+    copy[sign] = 0x20;
+  }
+  return copy ? new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength) : bytes;
 }

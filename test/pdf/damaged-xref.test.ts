@@ -1,7 +1,7 @@
 // A PDF whose cross-reference data is wrong — the offset after `startxref` pointing into the
 // middle of the file, the classic table's entries off by some bytes, a cross-reference stream
 // that no longer says it is one — opens in every viewer, and signrelay signs it like any
-// other: pdf.js rebuilds the table when it does not fit, and pdf-lib never reads it (it parses
+// other (also one whose startxref is -1): pdf.js rebuilds the table when it does not fit, and pdf-lib never reads it (it parses
 // the file object by object). So no repair step (e.g. qpdf) is needed for these files — tried
 // by hand, qpdf 11.3 gave up on the two stream cases (exit 2). Inspected and stamped through
 // the worker pool, as the daemon does.
@@ -29,6 +29,8 @@ const CASES: Array<[string, string, (text: string) => string, number]> = [
   ['a classic table whose every entry is 7 bytes off', 'pdf/sample-contract.pdf', (t) => t.replace(/\n(\d{10}) 00000 n/g, (_m, off: string) => `\n${String(Number(off) + 7).padStart(10, '0')} 00000 n`), 2],
   ['a cross-reference stream, startxref 300 bytes early', 'real-world/lppl.pdf', (t) => moveStartxref(t, -300), 8],
   ['a cross-reference stream that no longer says /Type /XRef', 'real-world/lppl.pdf', (t) => t.replace(/\/Type\s*\/XRef/, '/Type /XRXX'), 8],
+  // An older TeX tool's: every reader opens it; pdf-lib failed to parse the number.
+  ['startxref -1', 'pdf/sample-contract.pdf', (t) => t.replace(/startxref\s+\d+(\s+%%EOF\s*)$/, 'startxref\n-1$1'), 2],
 ];
 
 describe('a PDF with broken cross-reference data', () => {
