@@ -18,6 +18,10 @@ import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents }
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
+import { defuseLinks, quoteOutside } from '../outside-text.ts';
+
+/** How much of a request's subject names its package at the provider (when no record does). */
+const MAX_PACKAGE_SUBJECT_CHARS = 120;
 import { queueAcknowledgement } from './queue-acknowledgement.ts';
 
 export interface SubmitDeps {
@@ -123,7 +127,9 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     request = getRequest(deps.db, requestId)!;
     const { documentReferences } = sendInput();
     effect(requestId, 'send', 'intent', { references: documentReferences });
-    const record = request.recordNumber ?? request.recordSysId ?? request.subject;
+    // The package's name reaches every signer in the provider's invitation: the subject, outside
+    // text, goes as one bounded line with its links made inert, as signer names do.
+    const record = request.recordNumber ?? request.recordSysId ?? quoteOutside(defuseLinks(request.subject), MAX_PACKAGE_SUBJECT_CHARS);
     const route = deps.config.routes[request.route];
     let result: SendResult;
     try {
