@@ -19,9 +19,22 @@ export function asciiAddress(address: string): string | null {
   if (at <= 0 || at === address.length - 1) return null;
   const local = address.slice(0, at).trim();
   if (!LOCAL_PART_RE.test(local)) return null;
-  const domain = domainToASCII(address.slice(at + 1).trim());
-  if (domain === '' || !validIdnaLabels(domain)) return null;
+  const written = address.slice(at + 1).trim();
+  const domain = domainToASCII(written);
+  if (domain === '' || !validIdnaLabels(domain) || !writtenAs(domain, written)) return null;
   return `${local}@${domain}`.toLowerCase();
+}
+
+/**
+ * Whether the ASCII form stands for the domain as written, case aside. domainToASCII parses
+ * a URL's host: it ends the host at `/ ? # \`, drops zero-width characters and soft hyphens,
+ * maps fullwidth and circled letters — so `y@corp.example/evil.example`, `y@ｃorp.example`
+ * and `y@corp.example` with a zero-width space all came out as `y@corp.example`.
+ */
+function writtenAs(domain: string, written: string): boolean {
+  const labels = written.normalize('NFC').toLowerCase().split('.');
+  const ascii = domain.split('.');
+  return labels.length === ascii.length && labels.every((label, i) => label === ascii[i] || label === domainToUnicode(ascii[i]!).normalize('NFC'));
 }
 
 /** Every `xn--` label must really be punycode, and come back the same from its Unicode form. */

@@ -87,6 +87,16 @@ describe('addresses as they came', () => {
     ['ann.lee+hr@corp.example', 'ann.lee+hr@corp.example'],
     ["o'brien@corp.example", "o'brien@corp.example"],
     ['jörg@xn--mnchen-3ya.de', 'jörg@xn--mnchen-3ya.de'],
+    ['joerg@München.de', 'joerg@xn--mnchen-3ya.de'],
+    // A domain the URL parser cuts or maps (security review 5): refused, not read as corp.example.
+    ['y@corp.example/evil.example', null],
+    ['y@corp.example?x', null],
+    ['y@corp.example\\x', null],
+    ['y@corp.example#x', null],
+    ['y@corp.exam\u200bple', null],
+    ['y@corp.exam\u00adple', null],
+    ['y@\uff43orp.example', null],
+    ['y@corp\u3002example', null],
   ])('asciiAddress(%j) = %j', (address, ascii) => {
     expect(asciiAddress(address)).toBe(ascii);
   });
