@@ -27,12 +27,12 @@ it('refuses an oversize mail with a reply naming the limit', async () => {
   await waitUntil(getWorld().daemon!.events, async () => (await folderCount('Rejected')) === 1, { timeoutMs: 5_000, what: 'the big mail in Rejected' });
 });
 
-it('refuses a password-protected PDF and says to send an unprotected copy', async () => {
+it('refuses a protected (encrypted) PDF and says to send one without protection', async () => {
   const text = await deliverAndGetReply(await buildMail({
     subject: 'RITM0010001 locked', text: 'Signer: Ann Lee <ann@example.com>',
     attachments: [{ filename: 'locked.pdf', content: readFileSync('fixtures/pdf/encrypted.pdf') }],
   }));
-  expect(text).toMatch(/password-protected.*send an unprotected copy/s);
+  expect(text).toMatch(/is protected \(encrypted.*save or print it to a PDF without protection and send that/s);
 });
 
 it('never processes the same mail twice, even after a UIDVALIDITY change', async () => {
