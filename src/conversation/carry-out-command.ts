@@ -14,18 +14,16 @@ import type { Logger } from '../log.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import { messageIdList } from '../message/mail-headers.ts';
-import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
+import { waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import { findReplyCommand, finishReplyCommand, type ReplyCommandRow } from '../store/conversation.ts';
-import { addEvent, listEvents, lastEffectPhase } from '../store/events.ts';
+import { addEvent, lastEffectPhase } from '../store/events.ts';
+import { lastReminderAt, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDueDate, type RequestRow } from '../store/requests.ts';
 import { dueMomentOf } from '../scheduler/reminder-due.ts';
 import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
 import { describeSignerProgress } from '../notices/signer-progress.ts';
-
-/** How long after a reminder another may go, on a reply's asking. */
-const REMIND_AGAIN_AFTER_MS = 24 * 3_600_000;
 
 /** `2026-11-03 10:00 UTC`. */
 const utcMinute = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -105,16 +103,6 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     });
   }
 
-  /** When the request's signers were last reminded (a scheduled reminder or one a reply asked for), by its intent. */
-  function lastReminderAt(requestId: string): Date | undefined {
-    let last: string | undefined;
-    for (const { kind, detail, at } of listEvents(db, requestId)) {
-      const effect = detail?.effect;
-      if (kind === 'effect' && detail?.phase === 'intent' && typeof effect === 'string' && (effect === 'reminder' || effect.startsWith('reply-reminder-'))) last = at;
-    }
-    return last === undefined ? undefined : new Date(last);
-  }
-
   async function remind(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
     if (request.state !== 'sent') {
       finish(command, request, payload, `Request ${request.id} is ${request.state} now: nobody was reminded.`);
@@ -123,7 +111,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     const effects = documentEffects(request, 'reminder', command);
     // A reminder a day at most, whoever asks: fifty `remind` replies must not mean fifty
     // reminders in a signer's inbox. (A command already under way finishes as it began.)
-    const last = effects.every((e) => e.phase === undefined) ? lastReminderAt(request.id) : undefined;
+    const last = effects.every((e) => e.phase === undefined) ? lastReminderAt(db, request.id) : undefined;
     if (last && deps.now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS) {
       const again = new Date(last.getTime() + REMIND_AGAIN_AFTER_MS);
       finish(command, request, payload, `The signers were reminded on ${utcMinute(last)}; another reminder can go from ${utcMinute(again)}: reply "remind" again then.`);
@@ -136,7 +124,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       // An intent without a result: the process died during the call, which may have gone out.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
       const current = await deps.provider.status(document);
-      if (current.phase !== 'in-progress') { outcomes.push('nobody'); continue; }
+      if (!waitingForSigners(current)) { outcomes.push('nobody'); continue; }
       waiting = [...waiting, current];
       await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
       db.transaction(() => {

@@ -53,9 +53,11 @@ function withoutWatermark(record: NamedRecord): NamedRecord {
  * holds: the instance files a reply by its subject's number only when that number matches a
  * record, and otherwise falls through to other rules (a new incident holding the signed PDF,
  * or a header of the mail) — while signrelay would tell the requester it is on the record.
- * So a number the instance says it does not hold is refused before anything is sent, and so
- * is a record named only by table/sys_id, which a mail cannot name. When the instance cannot
- * be asked (no read access, not reachable), the number is taken as written.
+ * So a number the instance does not show is refused before anything is sent, and so is a
+ * record named only by table/sys_id, which a mail cannot name. A record the integration user
+ * may not read looks the same as none (the instance filters what it answers), so the refusal
+ * says that too. When the instance cannot be asked (the table refused outright, not
+ * reachable), the number is taken as written.
  */
 export async function checkNamedRecord(draft: RequestDraft, delivery: 'rest' | 'email', lookup: WatermarkLookup | undefined): Promise<{ problem: string } | null> {
   const record = draft.record;
@@ -71,7 +73,7 @@ export async function checkNamedRecord(draft: RequestDraft, delivery: 'rest' | '
     return null;
   } catch (err) {
     if (isSignrelayError(err) && err.code === 'servicenow_record_not_found') {
-      return { problem: `the ServiceNow instance holds no ${record.number} (in ${record.table}): check the record number — the signed document would not reach it` };
+      return { problem: `the ServiceNow instance shows signrelay no ${record.number} (in ${record.table}): check the record number — the signed document would not reach it. If the number is right, signrelay's integration user may not read that record: ask the signrelay operator to give it read on ${record.table}` };
     }
     return null;
   }

@@ -57,7 +57,7 @@ const AUTOMATIC_SUBJECT_RE = new RegExp(`^\\s*(?:${[
   'respuesta automática', 'fuera de la oficina', 'risposta automatica(?: fuori sede)?', 'fuori sede', 'automatisch antwoord(?: bij afwezigheid)?', 'afwezig',
   'resposta automática', 'odpowiedź automatyczna', 'automatická odpověď', 'automatikus válasz', 'automatiskt svar', 'automatisk svar',
   'автоматический ответ', 'автоответ', '自動応答', '自动回复', '自動回覆', '자동 회신', 'recall',
-].join('|')})\\s*[:：]|^\\s*return receipt\\b`, 'iu');
+].join('|')})\\s*[:：]|^\\s*return receipt\\s*(?:[:：]|$)`, 'iu');
 
 export function classifyAutomaticMail(mail: ClassifiedMail, ownAddresses: string[], requestAddress: string): AutomaticMail | null {
   return ignoreReason(mail, ownAddresses, requestAddress) ?? noReplyReason(mail);
@@ -103,8 +103,9 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
 
   const list = LIST_HEADERS.find((name) => hasHeader(mail, name));
   if (list) return ignore(`mailing-list mail (${list} header)`);
+  // A list sends as itself for a poster: a role mailbox (product-owner@) writing as itself is no list.
   const listSender = [...rawHeaderValues(mail, 'sender'), ...rawHeaderValues(mail, 'return-path')].map(bareAddress)
-    .find((a) => LIST_SENDER_RE.test(addressParts(a)?.base ?? ''));
+    .find((a) => LIST_SENDER_RE.test(addressParts(a)?.base ?? '') && !from.some((f) => sameMailbox(f, a)));
   if (listSender) return ignore(`mailing-list mail (sent by the list's address ${listSender})`);
   const listy = rawHeaderValues(mail, 'precedence').map(precedenceKeyword).find((v) => IGNORED_PRECEDENCE.includes(v));
   if (listy) return ignore(`mailing-list, junk or automatic mail (Precedence: ${listy})`);

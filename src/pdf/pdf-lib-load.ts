@@ -53,9 +53,16 @@ export function withoutNegativeStartxref(bytes: Uint8Array): Uint8Array {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let copy: Buffer | undefined;
   for (let at = view.indexOf(STARTXREF); at >= 0; at = view.indexOf(STARTXREF, at + STARTXREF.length)) {
+    // The keyword of a trailer (at a line's start, its number and %%EOF after it), not the word in a page's text.
+    if (at > 0 && view[at - 1] !== 0x0a && view[at - 1] !== 0x0d) continue;
     let sign = at + STARTXREF.length;
     while (sign < view.length && WHITESPACE.has(view[sign]!)) sign++;
     if (view[sign] !== 0x2d) continue; // '-'
+    let digits = sign + 1;
+    while (digits < view.length && view[digits]! >= 0x30 && view[digits]! <= 0x39) digits++;
+    let end = digits;
+    while (end < view.length && WHITESPACE.has(view[end]!)) end++;
+    if (digits === sign + 1 || view.toString('latin1', end, end + 5) !== '%%EOF') continue;
     copy ??= Buffer.from(view);
     copy[sign] = 0x20;
   }

@@ -133,6 +133,11 @@ export interface DocumentStatus {
   signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string; reference?: string }>;
 }
 
+/** Whether a document waits for a signature: in progress with a signer who has not signed ("1 of 1 Signed" is in progress, but nobody is left to remind). */
+export function waitingForSigners(status: DocumentStatus): boolean {
+  return status.phase === 'in-progress' && (status.signers.length === 0 || status.signers.some((signer) => !signer.hasSigned));
+}
+
 /**
  * Where a request's signing stands, from its documents' statuses — the one rule the complete
  * job, reconciliation and a cancel share: one document refused ends the request refused; one

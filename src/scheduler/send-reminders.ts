@@ -8,9 +8,9 @@ import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isOutcomeUnknown, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { SigningProvider } from '../providers/provider.ts';
+import { waitingForSigners, type SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
-import { lastReminderState, recordReminder } from '../store/reminder-effects.ts';
+import { lastReminderAt, lastReminderState, recordReminder, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import { getDocuments, sentDocumentOf } from '../store/requests.ts';
 import { listSentRequests } from '../store/sent-requests.ts';
 import { reminderVerdict } from './reminder-due.ts';
@@ -44,6 +44,9 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
         if (signal.aborted) break;
         if (completePending) continue; // being completed: nobody needs reminding
         if (!reminderVerdict({ dueDate: request.dueDate, sentAt }, daysBeforeOf(request.route), now()).due) continue;
+        // One reminder a day at most: one a reply asked for an hour ago holds this one back a day.
+        const lastReminded = lastReminderAt(deps.db, request.id);
+        if (lastReminded && now().getTime() - lastReminded.getTime() < REMIND_AGAIN_AFTER_MS) continue;
         for (const doc of getDocuments(deps.db, request.id)) {
           if (!doc.providerRef) continue;
           const last = lastReminderState(deps.db, request.id, doc.seq);
@@ -52,7 +55,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef };
           try {
             // Signed, declined or expired since the last look: nobody to remind (reconcile takes it from here).
-            if ((await deps.provider.status(sentDocumentOf(request, doc))).phase !== 'in-progress') continue;
+            if (!waitingForSigners(await deps.provider.status(sentDocumentOf(request, doc)))) continue;
           } catch (err) {
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             continue;

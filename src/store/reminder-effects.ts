@@ -2,7 +2,7 @@
 // before the SendReminder call, `done` after, `failed` (retryable or not) when it fails.
 // An intent without a result means the process died during the call: the reminder may
 // have gone out, so it is never repeated — a missing reminder is better than two.
-import { addEvent } from './events.ts';
+import { addEvent, listEvents } from './events.ts';
 import type { Db } from './open-database.ts';
 
 export type ReminderPhase = 'intent' | 'done' | 'failed';
@@ -28,4 +28,25 @@ export function recordReminder(db: Db, input: { requestId: string; seq: number; 
       ...(input.phase === 'failed' ? { retry: input.retry ?? false, error: input.error } : {}),
     },
   }, now);
+}
+
+/** How long after one reminder the next may go, whoever asks (a reply, or the schedule). */
+export const REMIND_AGAIN_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * When the request's signers were last reminded — a scheduled reminder or one a reply asked
+ * for — by the intent of each that went out or may have (done, or no result: the process
+ * died during the call); a reminder that failed reminded nobody.
+ */
+export function lastReminderAt(db: Db, requestId: string): Date | undefined {
+  const calls = new Map<string, { at: string; phase: unknown }>();
+  for (const { kind, detail, at } of listEvents(db, requestId)) {
+    const effect = detail?.effect;
+    if (kind !== 'effect' || typeof effect !== 'string' || !(effect === 'reminder' || effect.startsWith('reply-reminder-'))) continue;
+    const key = `${effect}:${String(detail?.seq ?? '')}`;
+    if (detail?.phase === 'intent') calls.set(key, { at, phase: 'intent' });
+    else if (calls.has(key)) calls.get(key)!.phase = detail?.phase;
+  }
+  const went = [...calls.values()].filter((call) => call.phase !== 'failed').map((call) => call.at).sort();
+  return went.length > 0 ? new Date(went.at(-1)!) : undefined;
 }

@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const REQUESTER = 'helen.officer@corp.example';
 
-function setUp() {
+function setUp(signed: boolean[] = [false]) {
   const db = openMemoryDatabase();
   const id = insertRequest(db, {
     token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
@@ -32,7 +32,9 @@ function setUp() {
   const clock = { now: T0 };
   const provider = {
     ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
-    status: async (document: SentDocument) => ({ reference: document.reference, phase: 'in-progress', raw: 'InProgress', sent: true, signers: [] }),
+    status: async (document: SentDocument) => ({
+      reference: document.reference, phase: 'in-progress', raw: 'InProgress', sent: true, signers: signed.map((hasSigned, i) => ({ email: `s${i}@corp.example`, hasSigned })),
+    }),
     sendReminder: async (document: SentDocument) => { reminded.push(`${document.reference} ${clock.now.toISOString()}`); },
   } as unknown as SigningProvider;
   const handler = createCommandHandler({ db, config, provider, logger: createTestLogger().logger, now: () => clock.now });
@@ -70,5 +72,21 @@ describe('remind by reply', () => {
     await remind();
     expect(reminded).toEqual([]);
     expect(answers()[0]).toContain('The signers were reminded on 2026-11-03 10:00 UTC');
+  });
+
+  it('does not count a reminder that failed: it reminded nobody', async () => {
+    const { db, id, clock, reminded, remind } = setUp();
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: 'reply-reminder-99-1', phase: 'intent', reference: 'gBeueUBEgsG5wnzI' } }, T0);
+    addEvent(db, { requestId: id, kind: 'effect', detail: { effect: 'reply-reminder-99-1', phase: 'failed', error: 'HTTP 500' } }, T0);
+    clock.now = new Date(T0.getTime() + HOUR);
+    await remind();
+    expect(reminded).toHaveLength(1);
+  });
+
+  it('reminds nobody when every signer has signed and the provider is still finishing ("1 of 1 Signed")', async () => {
+    const { reminded, remind, answers } = setUp([true]);
+    await remind();
+    expect(reminded).toEqual([]);
+    expect(answers()[0]).toContain('Nobody was reminded');
   });
 });

@@ -47,16 +47,17 @@ const rows: Row[] = [
   ['vger\'s Sender: LIST-owner', { headers: { Sender: 'linux-kernel-owner@vger.kernel.org' } }, 'ignore', /list's address/],
   ['Mailman\'s envelope sender LIST-bounces', { headers: { 'Return-Path': '<legal-bounces@lists.corp.example>' } }, 'ignore', /list's address/],
   ['a person whose Sender merely contains "owner"', { headers: { Sender: 'ann.owner-lee@corp.example' } }, null],
+  ['a role mailbox writing as itself (product-owner@, its own Return-Path)', { from: 'Product Owner <product-owner@corp.example>', headers: { 'Return-Path': '<product-owner@corp.example>', Sender: 'product-owner@corp.example' } }, null],
   ['qmail autorespond (Delivered-To: Autoresponder)', { headers: { 'Delivered-To': 'Autoresponder' } }, 'ignore', /Delivered-To: Autoresponder/],
   ['an ordinary Delivered-To', { headers: { 'Delivered-To': 'sign@corp.example' } }, null],
   ['procmail\'s X-Loop (a recipe\'s reply, or a forward)', { headers: { 'X-Loop': 'ann@corp.example' } }, 'no-reply', /passed on \(x-loop header\)/],
   ['a request an Exchange inbox rule redirected (a person\'s, acknowledged)', { headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'shared@corp.example' } }, null],
   // Automatic replies that carry no header (Exchange 2003, vacation(1), Notes, Outlook's recall outside Exchange).
   ...(['Out of Office AutoReply: contract', 'Abwesenheitsnotiz: Vertrag', 'Réponse automatique d\'absence du bureau : contrat', 'Automatisch antwoord: contract',
-    'Risposta automatica Fuori sede: contratto', 'Automatisch antwoord bij afwezigheid: contract', '自動応答: 契約書', 'Recall: contract', 'Return Receipt', 'Automatic reply: RITM0010001']
+    'Return Receipt: contract', 'Risposta automatica Fuori sede: contratto', 'Automatisch antwoord bij afwezigheid: contract', '自動応答: 契約書', 'Recall: contract', 'Return Receipt', 'Automatic reply: RITM0010001']
     .map((subject): Row => [`subject "${subject}", no header`, { subject }, 'no-reply', /the subject of an automatic reply, receipt or recall/])),
   // A person's subjects that only look so.
-  ...(['Out of office coverage: please sign', 'RE: Automatic reply: contract', 'Réponse automatique des fournisseurs : contrat', 'Readiness: contract', 'Recalled contract', 'Read: contract before signing']
+  ...(['Out of office coverage: please sign', 'RE: Automatic reply: contract', 'Réponse automatique des fournisseurs : contrat', 'Readiness: contract', 'Recalled contract', 'Read: contract before signing', 'Return receipt for laptop RITM0010001']
     .map((subject): Row => [`a person's subject "${subject}"`, { subject }, null])),
   // Exchange Online's out-of-office: marked machine-generated, and under an automatic reply's subject.
   ['Auto-Submitted: auto-generated under "Automatic reply:"', { subject: 'Automatic reply: contract', headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } }, 'ignore', /an automatic reply \(machine-generated mail \(Auto-Submitted: auto-generated\), and the subject "Automatic reply:"\)/],

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
+import { withoutNegativeStartxref } from '../../src/pdf/pdf-lib-load.ts';
 import { inspectPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 
@@ -46,5 +47,15 @@ describe('a PDF with broken cross-reference data', () => {
     expect(text.length).toBe(pages + 1); // the signature page
     expect(text.at(-1)).toContain('[!Sign.1,Ann,Lee,ann.lee@corp.example]');
     expect(text.at(-1)).toContain(`returns+${TOKEN}@corp.example`);
+  });
+});
+
+describe('startxref -1', () => {
+  it('is blanked only where it is a trailer\'s (at a line\'s start, its number and %%EOF after it), never in a page\'s text', () => {
+    const file = Buffer.from('%PDF-1.4\n1 0 obj (startxref -250.00 EUR) endobj\nstartxref -7 % not the end\nstartxref\n-1\n%%EOF\n', 'latin1');
+    const out = Buffer.from(withoutNegativeStartxref(new Uint8Array(file))).toString('latin1');
+    expect(out).toBe('%PDF-1.4\n1 0 obj (startxref -250.00 EUR) endobj\nstartxref -7 % not the end\nstartxref\n 1\n%%EOF\n');
+    const clean = new Uint8Array(Buffer.from('%PDF-1.4\nstartxref\n9\n%%EOF\n', 'latin1'));
+    expect(withoutNegativeStartxref(clean)).toBe(clean);
   });
 });

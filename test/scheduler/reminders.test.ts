@@ -3,7 +3,7 @@
 // for a route that turned them off; a transient failure is tried again, a call whose
 // outcome was lost in a crash is not.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listEvents } from '../../src/store/events.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
 import { recordReminder } from '../../src/store/reminder-effects.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
 import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
@@ -96,6 +96,19 @@ describe('the reminders task', () => {
     world.clock.now = later(REMIND_AT, 62 * MINUTE_MS);
     await scheduler.tick();
     expect(world.simulator.documents.get(reference)?.reminders).toHaveLength(1);
+    expect(reminderCalls()).toHaveLength(1);
+  });
+
+  it('waits a day after a reminder a reply asked for: one a day at most', async () => {
+    const { id, reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    addEvent(world.db, { requestId: id, kind: 'effect', detail: { effect: 'reply-reminder-7-1', phase: 'intent', reference } }, later(REMIND_AT, -MINUTE_MS));
+    addEvent(world.db, { requestId: id, kind: 'effect', detail: { effect: 'reply-reminder-7-1', phase: 'done', reference } }, later(REMIND_AT, -MINUTE_MS));
+    world.clock.now = later(REMIND_AT, 60 * MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(reminderCalls()).toEqual([]);
+    world.clock.now = later(REMIND_AT, DAY_MS);
+    await scheduler.tick();
     expect(reminderCalls()).toHaveLength(1);
   });
 

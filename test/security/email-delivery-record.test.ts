@@ -38,9 +38,9 @@ describe('delivery: email, the record the request names', () => {
     await mailRequest(world, notificationId, 'RITM0099999');
     const row = await filed(world, notificationId);
     expect(row.folder).toBe('Rejected');
-    expect(row.reason).toContain('the ServiceNow instance holds no RITM0099999 (in sc_req_item): check the record number');
+    expect(row.reason).toContain('the ServiceNow instance shows signrelay no RITM0099999 (in sc_req_item): check the record number');
     const reply = await world.smtp.waitFor((m) => m.parsed?.inReplyTo === notificationId, 15_000);
-    expect(reply.parsed!.text).toContain('holds no RITM0099999');
+    expect(reply.parsed!.text).toContain('shows signrelay no RITM0099999');
     expect(world.signing.counts()).toEqual(uploads);
     expect(change.attachments).toEqual([]);
   });
