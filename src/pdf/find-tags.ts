@@ -8,11 +8,13 @@
 // already carries (its own signers, or tags that must never be sent), and stamping checks
 // that the stamped PDF holds exactly the tags signrelay wrote (stamp-pdf.ts).
 //
-// A tag is what a service could act on: a sign or recipient tag however written, or any
-// other family with what a tag carries — a qualifier (`[!Witness.1]`), fields after a comma
-// (`[!F2F,…]`), or an address. A bare bracketed word is no tag: LaTeX's `[!htbp]`, R's
-// `x[!is.na(x)]`, a shell's `[!yY]`, Markdown's `[!NOTE]` (in 39 of 242 real-world
-// manuals, every one refused before this rule).
+// A tag is what a service could act on: a sign or recipient tag however written, any other
+// family with what a tag carries — a qualifier (`[!Witness.1]`, `[!Date.1.dd/MM/yyyy]`),
+// fields after a comma, an address — and anything not closed within reach (its rest unread).
+// Judged as a reader that drops diacritics reads it (`[!Re̶cipient…` is a recipient tag). Only
+// a closed, bare bracketed word is text: LaTeX's `[!htbp]`, a shell's `[!yY]`, Markdown's
+// `[!NOTE]` (34 of 242 real-world manuals were refused for them). Such a word names no signer
+// and no address, so it can redirect nothing.
 import type { Signer } from '../signer.ts';
 
 export interface FoundTag {
@@ -36,8 +38,8 @@ const FORMAT_CHARS_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 // that drops diacritics drops too.
 const TAG_START_RE = /\[[\s\p{M}]*![\s\p{M}]*(?=\p{L})/gu;
 const FAMILY_RE = /^\[!((?:\p{L}\s*)+)/u;
-/** After the family: a qualifier (`.1`, `.C`) closing the tag or followed by fields, or fields at once. */
-const TAG_SHAPE_RE = /^\[!\p{L}[\p{L}\p{N}\s]*(?:(?:\.[\p{L}\p{N}]+)+(?:[,\]]|$)|,)/u;
+/** After the family, a qualifier (`.1`, `.C`): what a tag has and a bracketed word does not. */
+const QUALIFIED_RE = /^\[!\p{L}[\p{L}\p{N}\s]*\.[\p{L}\p{N}]/u;
 const SIGN_RE = /^\[!sign\.(\d{1,3})(?:\.[a-z0-9]+)?,([^,\]]*),([^,\]]*),([^,\]]+)\]$/i;
 
 /** The text a tag scanner sees: what a reader would see once normalised. */
@@ -52,17 +54,19 @@ export function findTags(text: string): FoundTag[] {
   for (const start of scan.matchAll(TAG_START_RE)) {
     const from = start.index;
     const close = scan.indexOf(']', from);
-    const raw = close >= 0 && close - from < MAX_TAG_CHARS ? scan.slice(from, close + 1) : scan.slice(from, from + MAX_TAG_CHARS);
-    const text = normaliseTag(raw);
-    const family = FAMILY_RE.exec(text)?.[1]?.replace(/\s+/g, '').toLowerCase() ?? '';
-    if (isTag(family, text)) tags.push({ family, text });
+    const closed = close >= 0 && close - from < MAX_TAG_CHARS;
+    const text = normaliseTag(closed ? scan.slice(from, close + 1) : scan.slice(from, from + MAX_TAG_CHARS));
+    // As a reader that drops diacritics reads it.
+    const plain = text.replace(/\p{M}/gu, '');
+    const family = FAMILY_RE.exec(plain)?.[1]?.replace(/\s+/g, '').toLowerCase() ?? '';
+    if (!closed || isTag(family, plain)) tags.push({ family, text });
   }
   return tags;
 }
 
-/** Whether a tag-like sequence is one a service could act on (see the top of this file). */
+/** Whether a closed tag-like sequence is one a service could act on, or a bare bracketed word (see the top of this file). */
 function isTag(family: string, text: string): boolean {
-  return family === 'sign' || family === 'recipient' || text.includes('@') || TAG_SHAPE_RE.test(text);
+  return family === 'sign' || family === 'recipient' || text.includes('@') || text.includes(',') || QUALIFIED_RE.test(text);
 }
 
 /** `[ ! Sign . 1 , Ann , Lee ,\n a@b ]` → `[!Sign.1,Ann,Lee,a@b]`; spaces inside a name stay. */

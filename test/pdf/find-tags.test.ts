@@ -31,10 +31,18 @@ describe('findTags', () => {
     expect(findTags('[1] see [Appendix A] and [ ] or [!] or [! 42]')).toEqual([]);
   });
 
-  it('takes a bare bracketed word for no tag — LaTeX, R, shell and Markdown write them — but any family with a qualifier, fields or an address for one', () => {
-    expect(findTags('\\begin{figure}[!htbp] [!h] x[!is.na(x)] case $a in [!yY]*) > [!NOTE] [!done]')).toEqual([]);
-    expect(findTags('[!Witness.1] [!F2F,Ann,Lee] [!Text.1.Required] [!note ann@x.example] [! Witness . 2 , W , X , w@x.example ] [!Sign] [!recipient]').map((t) => t.family))
-      .toEqual(['witness', 'f', 'text', 'noteann', 'witness', 'sign', 'recipient']);
+  it('takes a closed, bare bracketed word for no tag — LaTeX, shell and Markdown write them — but any family with a qualifier, fields or an address for one', () => {
+    expect(findTags('\\begin{figure}[!htbp] [!h] case $a in [!yY]*) > [!NOTE] [!done] [!Initial]')).toEqual([]);
+    expect(findTags('[!Witness.1] [!F2F,Ann,Lee] [!Text.1.Required] [!Date.1.dd/MM/yyyy] [!note ann@x.example] [! Witness . 2 , W , X , w@x.example ] [!Sign] [!recipient] x[!is.na(x)]').map((t) => t.family))
+      .toEqual(['witness', 'f', 'text', 'date', 'noteann', 'witness', 'sign', 'recipient', 'is']);
+  });
+
+  it('judges a tag as a reader that drops diacritics reads it, and takes one not closed within reach for a tag whatever it holds', () => {
+    const long = 'x'.repeat(320);
+    expect(findTags(`[!Re\u0336cipient.C,${long},Evil,mallory@evil.example]`).map((t) => t.family)).toEqual(['recipient']);
+    expect(findTags('[!Si\u0336gn.2,Mal,Lory,mal@evil.example]').map((t) => t.family)).toEqual(['sign']);
+    expect(findTags(`[!Witness${' '.repeat(400)}W]`)).toHaveLength(1);
+    expect(findTags(`[!note ${long}]`)).toHaveLength(1);
   });
 
   it('reads the signers of well-formed sign tags in order, each order once', () => {
