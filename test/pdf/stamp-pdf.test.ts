@@ -218,9 +218,9 @@ describe('stampPdf, overlay mode', () => {
     const withField = async (signed: boolean) => {
       const doc = await PDFDocument.load(await makePages(1));
       const value = signed ? { V: doc.context.obj({ Type: 'Sig', Filter: 'Adobe.PPKLite', SubFilter: 'adbe.pkcs7.detached', ByteRange: [0, 10, 20, 30], Contents: PDFString.of('00') }) } : {};
-      const field = doc.context.register(doc.context.obj({ FT: 'Sig', T: PDFString.of('Approval'), ...value }));
-      // The field nests under a parent that names its type, as forms do.
-      const parent = doc.context.register(doc.context.obj({ T: PDFString.of('Signatures'), Kids: [field] }));
+      // The field nests under a parent that names its type: the kid inherits /FT, as forms write it.
+      const field = doc.context.register(doc.context.obj({ T: PDFString.of('Approval'), ...value }));
+      const parent = doc.context.register(doc.context.obj({ FT: 'Sig', T: PDFString.of('Signatures'), Kids: [field] }));
       doc.catalog.set(PDFName.of('AcroForm'), doc.context.obj({ Fields: [parent], SigFlags: signed ? 3 : 0 }));
       return doc.save();
     };
