@@ -8,7 +8,7 @@
 // (for extend, with the last call's result and the request's new due date); a command
 // already done does nothing.
 import type { Config } from '../config/schema.ts';
-import { describeError, isOutcomeUnknown, SignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
@@ -125,8 +125,15 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
       const current = await deps.provider.status(document);
       if (!waitingForSigners(current)) { outcomes.push('nobody'); continue; }
+      try {
+        await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
+      } catch (err) {
+        // Signed in the moment between the look and the call: nobody was reminded (its effect says failed).
+        if (!isSignrelayError(err) || err.code !== 'nobody_to_remind') throw err;
+        outcomes.push('nobody');
+        continue;
+      }
       waiting = [...waiting, current];
-      await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
       db.transaction(() => {
         addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef } }, deps.now());
         queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', seq: doc.seq, by: command.sender ?? undefined }, deps.now());

@@ -35,7 +35,7 @@ const DAEMON_LOCAL_PARTS = ['mailer-daemon', 'postmaster'];
  * either (Lyris ListManager's List-Software and X-List-Host, vger's X-Mailing-List).
  */
 const LIST_HEADERS = ['list-id', 'list-post', 'list-help', 'list-subscribe', 'list-owner', 'list-archive', 'mailing-list', 'x-mailing-list', 'list-software', 'x-list-host'];
-/** A list's own address as its Sender or envelope sender: Majordomo's owner-LIST, LIST-owner, Mailman's LIST-bounces. */
+/** A list's own address as its Sender: Majordomo's owner-LIST, vger's LIST-owner, Mailman's LIST-bounces. */
 const LIST_SENDER_RE = /^owner-.|.-owner$|.-bounces$/;
 /**
  * The header of mail a loop guard passed on — procmail's recipes (an autoreply, or a forward)
@@ -104,7 +104,9 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
   const list = LIST_HEADERS.find((name) => hasHeader(mail, name));
   if (list) return ignore(`mailing-list mail (${list} header)`);
   // A list sends as itself for a poster: a role mailbox (product-owner@) writing as itself is no list.
-  const listSender = [...rawHeaderValues(mail, 'sender'), ...rawHeaderValues(mail, 'return-path')].map(bareAddress)
+  // By its Sender, which a list sets: an envelope sender can be rewritten on the way (BATV's
+  // prvs=…=product-owner@, SRS), and a role mailbox's own is its own.
+  const listSender = rawHeaderValues(mail, 'sender').map(bareAddress)
     .find((a) => LIST_SENDER_RE.test(addressParts(a)?.base ?? '') && !from.some((f) => sameMailbox(f, a)));
   if (listSender) return ignore(`mailing-list mail (sent by the list's address ${listSender})`);
   const listy = rawHeaderValues(mail, 'precedence').map(precedenceKeyword).find((v) => IGNORED_PRECEDENCE.includes(v));

@@ -42,9 +42,15 @@ const FAMILY_RE = /^\[!((?:\p{L}\s*)+)/u;
 const QUALIFIED_RE = /^\[!\p{L}[\p{L}\p{N}\s]*\.[\p{L}\p{N}]/u;
 const SIGN_RE = /^\[!sign\.(\d{1,3})(?:\.[a-z0-9]+)?,([^,\]]*),([^,\]]*),([^,\]]+)\]$/i;
 
+// Control characters a PDF's font can map a glyph to, which pdf.js and pdftotext keep but
+// another reader may drop (`[`, U+001F, `!Recipient…` is a tag to it)…
+const DROPPED_CONTROLS_RE = /[\u0000-\u0008\u000b\u000e-\u001b\u007f-\u0084\u0086-\u009f\p{Co}\p{Noncharacter_Code_Point}]/gu;
+// …or take for a space (Python's and Java's whitespace includes these).
+const SPACE_CONTROLS_RE = /[\u001c-\u001f\u0085]/g;
+
 /** The text a tag scanner sees: what a reader would see once normalised. */
 export function tagScanText(text: string): string {
-  return text.normalize('NFKC').replace(FORMAT_CHARS_RE, '');
+  return text.normalize('NFKC').replace(FORMAT_CHARS_RE, '').replace(DROPPED_CONTROLS_RE, '').replace(SPACE_CONTROLS_RE, ' ');
 }
 
 /** Every tag-like sequence, in document order. */
@@ -55,9 +61,11 @@ export function findTags(text: string): FoundTag[] {
     const from = start.index;
     const close = scan.indexOf(']', from);
     const closed = close >= 0 && close - from < MAX_TAG_CHARS;
-    const text = normaliseTag(closed ? scan.slice(from, close + 1) : scan.slice(from, from + MAX_TAG_CHARS));
-    // As a reader that drops diacritics reads it.
-    const plain = text.replace(/\p{M}/gu, '');
+    const raw = closed ? scan.slice(from, close + 1) : scan.slice(from, from + MAX_TAG_CHARS);
+    const text = normaliseTag(raw);
+    // As a reader that drops diacritics reads it: accents taken apart from their letters and
+    // dropped before the spaces around the separators are (`[!Sígn`, `[!Date.̶ 1]`).
+    const plain = normaliseTag(raw.normalize('NFKD').replace(/\p{M}/gu, ''));
     const family = FAMILY_RE.exec(plain)?.[1]?.replace(/\s+/g, '').toLowerCase() ?? '';
     if (!closed || isTag(family, plain)) tags.push({ family, text });
   }

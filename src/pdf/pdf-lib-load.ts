@@ -46,25 +46,25 @@ const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 /**
  * Some producers write `startxref -1` (an older TUGboat article's TeX tools): every reader
  * opens such a file — the offset is only a hint, and pdf-lib never uses it — but pdf-lib
- * fails to parse the number and the PDF was refused as damaged. Each such sign is blanked,
- * in a copy (the caller's bytes never change); a file without one is passed on as it is.
+ * fails to parse the number and the PDF was refused as damaged. The file's last trailer's
+ * sign is blanked (the words in a page or a stream never are: one standing as a trailer
+ * would inside a stream comes before the file's own), in a copy — the caller's bytes never
+ * change; a file without one is passed on as it is.
  */
 export function withoutNegativeStartxref(bytes: Uint8Array): Uint8Array {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let copy: Buffer | undefined;
-  for (let at = view.indexOf(STARTXREF); at >= 0; at = view.indexOf(STARTXREF, at + STARTXREF.length)) {
-    // The keyword of a trailer (at a line's start, its number and %%EOF after it), not the word in a page's text.
-    if (at > 0 && view[at - 1] !== 0x0a && view[at - 1] !== 0x0d) continue;
-    let sign = at + STARTXREF.length;
-    while (sign < view.length && WHITESPACE.has(view[sign]!)) sign++;
-    if (view[sign] !== 0x2d) continue; // '-'
-    let digits = sign + 1;
-    while (digits < view.length && view[digits]! >= 0x30 && view[digits]! <= 0x39) digits++;
-    let end = digits;
-    while (end < view.length && WHITESPACE.has(view[end]!)) end++;
-    if (digits === sign + 1 || view.toString('latin1', end, end + 5) !== '%%EOF') continue;
-    copy ??= Buffer.from(view);
-    copy[sign] = 0x20;
-  }
-  return copy ? new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength) : bytes;
+  const at = view.lastIndexOf(STARTXREF);
+  // The keyword of the file's own trailer: at a line's start, its number and %%EOF after it.
+  if (at < 0 || (at > 0 && view[at - 1] !== 0x0a && view[at - 1] !== 0x0d)) return bytes;
+  let sign = at + STARTXREF.length;
+  while (sign < view.length && WHITESPACE.has(view[sign]!)) sign++;
+  if (view[sign] !== 0x2d) return bytes; // '-'
+  let digits = sign + 1;
+  while (digits < view.length && view[digits]! >= 0x30 && view[digits]! <= 0x39) digits++;
+  let end = digits;
+  while (end < view.length && WHITESPACE.has(view[end]!)) end++;
+  if (digits === sign + 1 || view.toString('latin1', end, end + 5) !== '%%EOF') return bytes;
+  const copy = Buffer.from(view);
+  copy[sign] = 0x20;
+  return new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
 }

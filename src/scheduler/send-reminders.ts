@@ -45,7 +45,9 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
         if (completePending) continue; // being completed: nobody needs reminding
         if (!reminderVerdict({ dueDate: request.dueDate, sentAt }, daysBeforeOf(request.route), now()).due) continue;
         // One reminder a day at most: one a reply asked for an hour ago holds this one back a day.
-        const lastReminded = lastReminderAt(deps.db, request.id);
+        // (Not this task's own: it reminds once per document, and a document whose reminder
+        // failed for a moment is tried again at the next run, beside one that went.)
+        const lastReminded = lastReminderAt(deps.db, request.id, 'reply');
         if (lastReminded && now().getTime() - lastReminded.getTime() < REMIND_AGAIN_AFTER_MS) continue;
         for (const doc of getDocuments(deps.db, request.id)) {
           if (!doc.providerRef) continue;
@@ -64,6 +66,11 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           try {
             await deps.provider.sendReminder(sentDocumentOf(request, doc));
           } catch (err) {
+            if (isSignrelayError(err) && err.code === 'nobody_to_remind') {
+              // Signed in the moment between the look and the call: nobody to remind, nothing wrong.
+              recordReminder(deps.db, { ...effect, phase: 'failed', retry: false, error: describeError(err) }, now());
+              continue;
+            }
             // A reminder whose answer was lost may have gone out: not tried again (one missing beats two).
             const retry = !isOutcomeUnknown(err) && (!isSignrelayError(err) || err.kind === 'transient' || err.kind === 'auth');
             recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());

@@ -43,6 +43,13 @@ describe('findTags', () => {
     expect(findTags('[!Si\u0336gn.2,Mal,Lory,mal@evil.example]').map((t) => t.family)).toEqual(['sign']);
     expect(findTags(`[!Witness${' '.repeat(400)}W]`)).toHaveLength(1);
     expect(findTags(`[!note ${long}]`)).toHaveLength(1);
+    expect(findTags('[!S\u00edgn] [!R\u00e9cipient] [!Date.\u0336 1]').map((t) => t.family)).toEqual(['sign', 'recipient', 'date']);
+  });
+
+  it('finds a tag a control character splits, which a reader may drop or take for a space (a font can map a glyph to one)', () => {
+    for (const control of ['\u001f', '\u0001', '\u0085', '\u001c', '\ue000']) {
+      expect(findTags(`[${control}!Recipient.C,Mal,Lory,mal@evil.example]`).map((t) => t.family)).toEqual(['recipient']);
+    }
   });
 
   it('reads the signers of well-formed sign tags in order, each order once', () => {

@@ -121,6 +121,13 @@ describe('the reminders task', () => {
     expect(listScheduleRuns(world.db).find((r) => r.task === 'reminders')).toMatchObject({ outcome: 'ok' });
   });
 
+  it('the client reminds nobody, and says so, when every signer has signed by the time it asks', async () => {
+    const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    await world.simulator.complete(reference);
+    await expect(world.provider.sendReminder(sentDoc(reference))).rejects.toMatchObject({ kind: 'permanent', code: 'nobody_to_remind' });
+    expect(reminderCalls()).toEqual([]);
+  });
+
   it('the simulator refuses a reminder for a document that is not out for signing', async () => {
     const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     world.simulator.decline(reference, 'No');

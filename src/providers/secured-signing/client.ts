@@ -138,12 +138,14 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       // matters. The signers sign in order (Sign.N), so the invitee is the first who has not
       // signed; the document's status says who that is.
       const { signers } = await status(reference);
-      const waiting = signers.filter((signer) => !signer.hasSigned);
-      if (waiting.length === 0) return; // every signature is on: nobody to remind
-      const invitee = waiting[0]!.reference;
+      const invitee = signers.find((signer) => !signer.hasSigned)?.reference;
+      if (signers.length > 0 && signers.every((signer) => signer.hasSigned)) {
+        // Signed meanwhile (the caller asked a moment before): not reminded, and not recorded as if it were.
+        throw new SignrelayError('permanent', 'nobody_to_remind', `every signer of document ${reference} has signed: nobody is left to remind`);
+      }
       if (!invitee) {
         throw new SignrelayError('permanent', 'provider_bad_response',
-          `Secured Signing's status of document ${reference} names no SignerReference for the signer to remind, so no reminder can be sent`);
+          `Secured Signing's status of document ${reference} names no signer with a SignerReference to remind, so no reminder can be sent`);
       }
       await callApi(ctx, {
         operation: `remind the signer of document ${reference}`, method: 'POST', path: '/Document/SendReminder',
