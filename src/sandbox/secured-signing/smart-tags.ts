@@ -5,9 +5,10 @@
 // each way of being wrong hides a different mistake, so the simulator reads one of two ways:
 // - strict (the default): only a tag written as documented, on one line of text — so a stamp
 //   whose tags a strict reader would miss fails in the demo and the tests as it would there;
-// - lenient (the security tests): as leniently as signrelay's own scanner (find-tags.ts) —
-//   the worst case for signrelay, so a tag that slips into what it uploads takes effect.
-import { findTags } from '../../pdf/find-tags.ts';
+// - lenient (the security tests): the worst case for signrelay, so a tag that slips into what
+//   it uploads takes effect. Written apart from signrelay's own scanner (find-tags.ts), which
+//   it must not share a blind spot with: accents, control and format characters dropped, any
+//   whitespace taken for a space, compatibility forms folded, no limit on a tag's length.
 
 export type TagReading = 'strict' | 'lenient';
 
@@ -46,7 +47,22 @@ const TAG_RE = /^\[!(sign|recipient)\.([a-z0-9]+(?:\.[a-z0-9]+)?),([^,\]]*),([^,
 const STRICT_TAG_RE = /\[!Sign\.\d+(?:\.[A-Z])?,[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]|\[!Recipient\.[CN],[^,\]\n]*,[^,\]\n]*,[^,\]\s]+\]/g;
 
 function tagTexts(text: string, reading: TagReading): string[] {
-  return reading === 'lenient' ? findTags(text).map((found) => found.text) : [...text.matchAll(STRICT_TAG_RE)].map((m) => m[0]);
+  return reading === 'lenient' ? lenientTagTexts(text) : [...text.matchAll(STRICT_TAG_RE)].map((m) => m[0]);
+}
+
+/** Every `[!…]` as the most forgiving reader would take it, separators closed up. */
+function lenientTagTexts(text: string): string[] {
+  const folded = text.normalize('NFKD')
+    .replace(/[\p{M}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Co}]/gu, '')
+    .replace(/[\p{Cc}\p{Z}\s]+/gu, ' ')
+    .normalize('NFKC');
+  const found: string[] = [];
+  for (const start of folded.matchAll(/\[ ?!/g)) {
+    const close = folded.indexOf(']', start.index);
+    if (close < 0) break;
+    found.push(folded.slice(start.index, close + 1).replace(/ ?([[\]!.,]) ?/g, '$1').trim());
+  }
+  return found;
 }
 
 export function parseSmartTags(text: string, reading: TagReading = 'strict'): SmartTags {
