@@ -9,12 +9,13 @@
 // that the stamped PDF holds exactly the tags signrelay wrote (stamp-pdf.ts).
 //
 // A tag is what a service could act on: a sign or recipient tag however written, any other
-// family with what a tag carries — a qualifier (`[!Witness.1]`, `[!Date.1.dd/MM/yyyy]`),
-// fields after a comma, an address — and anything not closed within reach (its rest unread).
+// family with what a tag carries — a qualifier (`[!Witness.1]`, `[!Date.1.dd/MM/yyyy]`) or
+// fields right after it (`[!F2F,…]`), an address anywhere — and anything not closed within
+// reach (its rest unread).
 // Judged as a reader that drops diacritics reads it (`[!Re̶cipient…` is a recipient tag). Only
-// a closed, bare bracketed word is text: LaTeX's `[!htbp]`, a shell's `[!yY]`, Markdown's
-// `[!NOTE]` (34 of 242 real-world manuals were refused for them). Such a word names no signer
-// and no address, so it can redirect nothing.
+// closed text with none of that is text: LaTeX's `[!htbp]`, a shell's `[!yY]`, Markdown's
+// `[!NOTE]`, PostScript's `[!gsave newpath(20,7) …]` (35 of 242 real-world manuals were
+// refused for them). It names no signer and no address, so it can redirect nothing.
 import type { Signer } from '../signer.ts';
 
 export interface FoundTag {
@@ -38,8 +39,8 @@ const FORMAT_CHARS_RE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 // that drops diacritics drops too.
 const TAG_START_RE = /\[[\s\p{M}]*![\s\p{M}]*(?=\p{L})/gu;
 const FAMILY_RE = /^\[!((?:\p{L}\s*)+)/u;
-/** After the family, a qualifier (`.1`, `.C`): what a tag has and a bracketed word does not. */
-const QUALIFIED_RE = /^\[!\p{L}[\p{L}\p{N}\s]*\.[\p{L}\p{N}]/u;
+/** After the family, a qualifier (`.1`, `.C`) or its fields (`,`): what a tag has and a bracketed word or code does not. */
+const QUALIFIED_RE = /^\[!\p{L}[\p{L}\p{N}\s]*[.,]/u;
 const SIGN_RE = /^\[!sign\.(\d{1,3})(?:\.[a-z0-9]+)?,([^,\]]*),([^,\]]*),([^,\]]+)\]$/i;
 
 // Control characters a PDF's font can map a glyph to, which pdf.js and pdftotext keep but
@@ -74,7 +75,7 @@ export function findTags(text: string): FoundTag[] {
 
 /** Whether a closed tag-like sequence is one a service could act on, or a bare bracketed word (see the top of this file). */
 function isTag(family: string, text: string): boolean {
-  return family === 'sign' || family === 'recipient' || text.includes('@') || text.includes(',') || QUALIFIED_RE.test(text);
+  return family === 'sign' || family === 'recipient' || text.includes('@') || QUALIFIED_RE.test(text);
 }
 
 /** `[ ! Sign . 1 , Ann , Lee ,\n a@b ]` → `[!Sign.1,Ann,Lee,a@b]`; spaces inside a name stay. */

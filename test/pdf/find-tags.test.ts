@@ -32,7 +32,7 @@ describe('findTags', () => {
   });
 
   it('takes a closed, bare bracketed word for no tag — LaTeX, shell and Markdown write them — but any family with a qualifier, fields or an address for one', () => {
-    expect(findTags('\\begin{figure}[!htbp] [!h] case $a in [!yY]*) > [!NOTE] [!done] [!Initial]')).toEqual([]);
+    expect(findTags('\\begin{figure}[!htbp] [!h] case $a in [!yY]*) > [!NOTE] [!done] [!Initial] [!gsave newpath(20,7) moveto]')).toEqual([]);
     expect(findTags('[!Witness.1] [!F2F,Ann,Lee] [!Text.1.Required] [!Date.1.dd/MM/yyyy] [!note ann@x.example] [! Witness . 2 , W , X , w@x.example ] [!Sign] [!recipient] x[!is.na(x)]').map((t) => t.family))
       .toEqual(['witness', 'f', 'text', 'date', 'noteann', 'witness', 'sign', 'recipient', 'is']);
   });
