@@ -179,6 +179,28 @@ describe('the Signicat provider', () => {
     expect(await provider.findSent({ ...base, announcedOrderIds: [], stillWaiting: false })).toBeNull();
   });
 
+  it('a forged id a notice named that Signicat refuses (400, not 404) does not end the search, and is asked once', async () => {
+    const provider = client();
+    const { orderId } = await sent(provider);
+    const base = { documentReferences: ['ignored'], token: TOKEN };
+    sim.failNext('/orders/NotAGuid0001', { status: 400, body: { type: 'about:blank', title: 'Bad Request', status: 400 } });
+    expect(await provider.findSent({ ...base, announcedOrderIds: ['NotAGuid0001', orderId] })).toMatchObject({ orderId });
+    const asked = () => sim.calls.filter((c) => c.method === 'GET' && c.path.endsWith('/orders/NotAGuid0001')).length;
+    expect(asked()).toBe(1);
+    await provider.findSent({ ...base, announcedOrderIds: ['NotAGuid0001', orderId] });
+    expect(asked()).toBe(1);
+  });
+
+  it('asks about the first 20 ids its notices named, however many forged notices named more', async () => {
+    const provider = client();
+    const { orderId } = await sent(provider);
+    const forged = Array.from({ length: 60 }, (_, i) => `forged-order-${i}`);
+    const before = sim.calls.length;
+    expect(await provider.findSent({ documentReferences: ['ignored'], token: TOKEN, announcedOrderIds: [orderId, ...forged] })).toMatchObject({ orderId });
+    await provider.findSent({ documentReferences: ['ignored'], token: TOKEN, announcedOrderIds: [...forged, orderId], stillWaiting: false }).catch(() => undefined);
+    expect(sim.calls.slice(before).filter((c) => c.method === 'GET' && /\/orders\/forged-order-/.test(c.path)).length).toBeLessThanOrEqual(20);
+  });
+
   it('renews a bearer token Signicat stopped accepting, once', async () => {
     const provider = client();
     await sent(provider);

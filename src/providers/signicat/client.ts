@@ -12,7 +12,7 @@
 // orders by client reference, so without such a notice nothing is sent again until it came
 // or the wait for it ran out.
 import type { SignicatConfig } from '../../config/schema.ts';
-import { SignrelayError } from '../../errors.ts';
+import { isSignrelayError, SignrelayError } from '../../errors.ts';
 import { jsonObject, textField } from '../../http/json-fields.ts';
 import { jsonBody, notJsonProblem } from '../../http/network-failure.ts';
 import { nonEmpty } from '../../http/streamed-bodies.ts';
@@ -25,6 +25,11 @@ import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call
 import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
 import { orderBody, type SignicatDocument } from './order-body.ts';
 import { documentStatusOf, type TaskState } from './order-status.ts';
+
+/** How many of the ids a request's notices named are asked about, at most. */
+const MAX_ASKED_ORDER_IDS = 20;
+/** How many refused ids the client remembers (a bound, not a cache policy). */
+const MAX_REMEMBERED_NOT_ORDERS = 10_000;
 import { signicatTraits } from './traits.ts';
 
 export interface SignicatClientOptions {
@@ -63,6 +68,8 @@ function keptOf(document: SentDocument): SignicatDocument {
 
 export function createSignicatClient(options: SignicatClientOptions): SigningProvider {
   const { config } = options;
+  /** Order ids a notice named that Signicat refused: not this request's order, not asked again. */
+  const notOrders = new Set<string>();
   const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'provider');
   const now = options.now ?? Date.now;
   const timeoutMs = config.timeout_seconds * 1000;
@@ -155,13 +162,21 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
     },
 
     async findSent(input) {
-      for (const orderId of input.announcedOrderIds ?? []) {
+      // The ids the return address's mails named — anyone who knows the token can write one
+      // from a forged sender: the first few are asked (the order's own notice comes first,
+      // before a signer holds the token), each once — an id Signicat refused is not asked again.
+      const asked = (input.announcedOrderIds ?? []).filter((id) => !notOrders.has(id)).slice(0, MAX_ASKED_ORDER_IDS);
+      for (const orderId of asked) {
         let order: Record<string, unknown>;
         try {
           order = json(await callApi(ctx, { operation: `read signing order ${orderId}`, method: 'GET', path: `/orders/${segment(orderId)}` }));
         } catch (err) {
-          if ((err as { code?: string }).code === 'provider_not_found') continue; // a forged or mistyped notice
-          throw err;
+          // Refused for this id alone (unknown: 404; a malformed id: 400): a forged or mistyped
+          // notice, not the end of the search. A transient failure or the credentials' stop it.
+          if (!isSignrelayError(err) || err.kind !== 'permanent') throw err;
+          if (notOrders.size >= MAX_REMEMBERED_NOT_ORDERS) notOrders.clear();
+          notOrders.add(orderId);
+          continue;
         }
         // Only an order made for this request counts: a notice's order id is outside text.
         if (textField(order.clientReference) !== input.token) continue;
