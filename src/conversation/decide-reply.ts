@@ -24,6 +24,7 @@ import { isSenderAllowed } from '../message/sender-allowed.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';
+import { latestDue } from '../intake/parse-due.ts';
 import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
 
 export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'>;
@@ -119,6 +120,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       const today = now.toISOString().slice(0, 10);
       if (due <= request.dueDate) return { ...refuse(`${due} is not later than the current due date ${request.dueDate}: extend moves the due date later.`), due };
       if (due <= today) return { ...refuse(`${due} is not after today (${today}).`), due };
+      if (due > latestDue(now)) return { ...refuse(`${due} is more than ten years away: extend to a nearer date.`), due };
       // Signicat's tasks get their days to live when the order is made (provider.ts capabilities.extend).
       if (!provider.capabilities.extend) return { ...refuse(`${provider.displayName} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}.`), due };
       return { ...base, action: 'carry-out', reason: `move the due date of request ${request.id} from ${request.dueDate} to ${due}, asked by ${sender}`, answer: null, due };

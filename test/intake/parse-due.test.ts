@@ -17,6 +17,7 @@ describe('parseDue', () => {
     ['one day', 'DUE: 1 day', '2026-11-04'],
     ['weeks', 'Due: 2w', '2026-11-17'],
     ['weeks, long', '- Due: 3 weeks', '2026-11-24'],
+    ['ten years away', 'Due: 3650d', '2036-10-31'],
     ['the same line twice', 'Due: 14d\nDue: 14D', '2026-11-17'],
     ['a date ending the sentence', 'Due: 2026-12-24.', '2026-12-24'],
     ['days ending the sentence', 'Due: 14 days.', '2026-11-17'],
@@ -33,6 +34,8 @@ describe('parseDue', () => {
     ['an American date', 'Due: 12/24/2026', /is not a due date I understand/],
     ['zero days', 'Due: 0d', /leaves no time to sign/],
     ['two different lines', 'Due: 14d\nDue: 2026-12-24', /2 different Due: lines \(14d, 2026-12-24\): keep only one/],
+    ['a date more than ten years away', 'Due: 9999-12-31', /^"Due: 9999-12-31" is more than ten years away \(after 2036-10-31\): give a nearer date$/],
+    ['days more than ten years away', 'Due: 9999d', /is more than ten years away/],
   ])('refuses %s', (_label, body, problem) => {
     const result = parseDue(body, 14, NOW);
     expect(result.value).toBeNull();

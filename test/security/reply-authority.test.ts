@@ -146,3 +146,13 @@ describe('a reply carrying a PDF', () => {
     expect((await decide(db, mailFrom(REQUESTER, `sign+${secret}@corp.example`, 'hello'))).answer).not.toContain('new request');
   });
 });
+
+describe('extend by reply', () => {
+  it('moves the due date at most ten years away: a date in 9999 is refused with why', async () => {
+    const db = openMemoryDatabase();
+    const { secret } = sentRequest(db, 'abcdefghijklmnopqrst');
+    const decision = await decide(db, mailFrom(REQUESTER, `sign+${secret}@corp.example`, 'extend 9999-12-31'));
+    expect(decision).toMatchObject({ action: 'answer', due: '9999-12-31' });
+    expect(decision.answer).toContain('9999-12-31 is more than ten years away: extend to a nearer date.');
+  });
+});
