@@ -18,15 +18,17 @@ describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
 
   it('ends `sent`: uploaded and sent once, the provider asked for the signers in order and to return it to signrelay; the mail in Processed', async () => {
     const pdf = await contractPdf();
+    // A year from today: a due date may be at most ten years away.
+    const due = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
     await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       subject: 'Contract for RITM0010001',
-      text: 'Hello,\n\nSigner: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>\nDue: 2099-01-31\n',
+      text: `Hello,\n\nSigner: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>\nDue: ${due}\n`,
       attachments: [{ filename: 'contract.pdf', content: pdf }],
       messageId: '<good-1@corp.example>',
     }));
     await waitUntil(getWorld().daemon!.events, () => sentRequests().length === 1, { timeoutMs: 15_000, what: 'the request to be sent' });
     const [request] = sentRequests();
-    expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: '2099-01-31', route: 'default', provider });
+    expect(request).toMatchObject({ recordNumber: 'RITM0010001', recordTable: 'sc_req_item', dueDate: due, route: 'default', provider });
     const docs = getDocuments(getWorld().daemon!.db, request!.id);
     expect(docs[0]!.uploadName).toContain(request!.token);
     expect(getWorld().signing.asked({ providerOrderId: request!.providerOrderId, references: docs.map((d) => d.providerRef!) })).toEqual({
