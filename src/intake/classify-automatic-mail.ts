@@ -9,7 +9,7 @@
 // A report or an invitation inside a message the mail forwards as an attachment is the
 // forwarder's content, not what the mail is (read-request-mail.ts marks those parts).
 import type { Attachment, ParsedMail } from 'mailparser';
-import { addressesOf, addressParts, bareAddress, hasHeader, rawHeaderValues, sameMailbox } from '../message/mail-headers.ts';
+import { addressesOf, addressParts, bareAddress, contentTypeOf, hasHeader, rawHeaderValues, sameMailbox } from '../message/mail-headers.ts';
 import { fromForwardedMessage } from '../message/read-request-mail.ts';
 
 export type AutomaticMail = { kind: 'ignore' | 'no-reply'; reason: string };
@@ -60,7 +60,7 @@ const AUTOMATIC_SUBJECT_RE = new RegExp(`^\\s*(?:${[
 ].join('|')})\\s*[:：]|^\\s*return receipt\\s*(?:[:：]|$)`, 'iu');
 
 export function classifyAutomaticMail(mail: ClassifiedMail, ownAddresses: string[], requestAddress: string): AutomaticMail | null {
-  return ignoreReason(mail, ownAddresses, requestAddress) ?? noReplyReason(mail);
+  return ignoreReason(mail, ownAddresses, requestAddress) ?? machineMailReason(mail);
 }
 
 function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddress: string): AutomaticMail | null {
@@ -71,9 +71,7 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
   const own = from.find((a) => [requestAddress, ...ownAddresses.map(bareAddress)].some((o) => sameMailbox(a, o)));
   if (own) return ignore(`mail from signrelay's own address ${own}`);
 
-  const contentType = mail.headers?.get('content-type');
-  const rootType = typeof contentType === 'object' && contentType !== null && 'value' in contentType ? String(contentType.value).toLowerCase() : '';
-  if (rootType === 'multipart/report') return ignore('a delivery or read report (multipart/report)');
+  if (contentTypeOf(mail.headers).type === 'multipart/report') return ignore('a delivery or read report (multipart/report)');
   const ownParts = (mail.attachments ?? []).filter((a) => !fromForwardedMessage(a));
   const reportPart = ownParts.find((a) => REPORT_PART_TYPES.includes(a.contentType.toLowerCase()));
   if (reportPart) return ignore(`a delivery or read report (${reportPart.contentType} part)`);
@@ -103,9 +101,9 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
 
   const list = LIST_HEADERS.find((name) => hasHeader(mail, name));
   if (list) return ignore(`mailing-list mail (${list} header)`);
-  // A list sends as itself for a poster: a role mailbox (product-owner@) writing as itself is no list.
-  // By its Sender, which a list sets: an envelope sender can be rewritten on the way (BATV's
-  // prvs=…=product-owner@, SRS), and a role mailbox's own is its own.
+  // By the Sender a list sets when it sends for a poster: not the envelope sender, which can be
+  // rewritten on the way (BATV's prvs=…=product-owner@, SRS), and not a role mailbox
+  // (product-owner@) writing as itself.
   const listSender = rawHeaderValues(mail, 'sender').map(bareAddress)
     .find((a) => LIST_SENDER_RE.test(addressParts(a)?.base ?? '') && !from.some((f) => sameMailbox(f, a)));
   if (listSender) return ignore(`mailing-list mail (sent by the list's address ${listSender})`);
@@ -114,7 +112,8 @@ function ignoreReason(mail: ClassifiedMail, ownAddresses: string[], requestAddre
   return null;
 }
 
-function noReplyReason(mail: ClassifiedMail): AutomaticMail | null {
+/** Machine-made or passed-on mail that may still be a request (no-reply), or an automatic reply after all (ignore). */
+function machineMailReason(mail: ClassifiedMail): AutomaticMail | null {
   const machine = machineMarker(mail);
   const subject = AUTOMATIC_SUBJECT_RE.exec(mail.subject ?? '')?.[0].trim();
   // Machine mail under an automatic reply's subject (Exchange Online's out-of-office, a
@@ -122,7 +121,7 @@ function noReplyReason(mail: ClassifiedMail): AutomaticMail | null {
   if (machine && subject) return { kind: 'ignore', reason: `an automatic reply (${machine}, and the subject "${subject}")` };
   if (machine) return { kind: 'no-reply', reason: machine };
   const passedOn = PASSED_ON_HEADERS.find((name) => hasHeader(mail, name));
-  if (passedOn) return { kind: 'no-reply', reason: `mail a loop guard or a server rule passed on (${passedOn} header)` };
+  if (passedOn) return { kind: 'no-reply', reason: `mail a loop guard passed on (${passedOn} header)` };
   // No header says so: the subject is all there is. A person's mail under such a subject is
   // still processed; it only goes without a reply.
   if (subject) return { kind: 'no-reply', reason: `the subject of an automatic reply, receipt or recall ("${subject}")` };
@@ -142,10 +141,9 @@ function machineMarker(mail: ClassifiedMail): string | null {
   return null;
 }
 
+/** An iMIP part's method (REQUEST, REPLY, CANCEL…), as the sender wrote it: bounded, it stands in a reason. */
 function calendarMethod(part: Attachment): string | undefined {
-  const type = part.headers?.get('content-type');
-  const params = typeof type === 'object' && type !== null && 'params' in type ? (type.params as Record<string, string>) : {};
-  return params['method']?.trim().toUpperCase() || undefined;
+  return contentTypeOf(part.headers).params['method']?.trim().toUpperCase().slice(0, 20) || undefined;
 }
 
 function isCalendarMessage(part: Attachment): boolean {

@@ -8,6 +8,7 @@
 // browser decodes it (the `entities` package, which htmlparser2 — under mailparser's own
 // html-to-text — decodes with: `J&uuml;rgen` is Jürgen).
 import { decodeHTML } from 'entities';
+import { contentTypeOf } from './mail-headers.ts';
 import { isAttributionLine } from './quote-headers.ts';
 import type { ParsedMail } from 'mailparser';
 
@@ -172,8 +173,7 @@ function dropSections(html: string): string {
  * parsed with skipHtmlToText): its HTML is converted here instead.
  */
 export function requestBodyText(mail: Pick<ParsedMail, 'text' | 'html' | 'headers'>): string {
-  const contentType = mail.headers?.get('content-type');
-  const htmlOnly = typeof contentType === 'object' && contentType !== null && 'value' in contentType && String(contentType.value).toLowerCase() === 'text/html';
+  const htmlOnly = contentTypeOf(mail.headers).type === 'text/html';
   if (mail.text && mail.text.trim() !== '' && !(htmlOnly && mail.html)) return mail.text;
   return mail.html ? htmlToPlainText(mail.html) : '';
 }

@@ -14,6 +14,14 @@ export function rawHeaderValues(mail: MailHeaderLines, name: string): string[] {
     .map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
 }
 
+/** A Content-Type as mailparser parsed it (a mail's or a part's header map): its type in lower case and its parameters; empty for none. */
+export function contentTypeOf(headers: ReadonlyMap<string, unknown> | undefined): { type: string; params: Record<string, string> } {
+  const value = headers?.get('content-type');
+  if (typeof value !== 'object' || value === null || !('value' in value)) return { type: '', params: {} };
+  const params = 'params' in value && typeof value.params === 'object' && value.params !== null ? value.params as Record<string, string> : {};
+  return { type: String(value.value).toLowerCase(), params };
+}
+
 export function hasHeader(mail: MailHeaderLines, name: string): boolean {
   return rawHeaderValues(mail, name).length > 0;
 }
