@@ -84,6 +84,8 @@ export function findRecord(
     delete record.table;
     problems.push(`${number} does not start with a prefix signrelay knows for ${table ?? 'its table'} (known: ${known.join(', ') || 'none configured'}), and the signed document goes back by mail, which the instance files by the number alone: name the record by a number with a known prefix, or ask the signrelay operator to add its prefix to records`);
   }
+  const unnumbered = byEmail ? unnumberedForEmail(record) : null;
+  if (unnumbered) problems.push(unnumbered);
 
   const named = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
   if (!named && problems.length === 0 && route.require_record) {
@@ -94,6 +96,16 @@ export function findRecord(
     problems.push(`name the ServiceNow record${hint}: put its number, e.g. ${example}, in the subject, or a line Record: ${example} in the body`);
   }
   return { value: named ? record : null, problems, ...(watermark && !watermarkTrusted ? { ignoredWatermark: watermark } : {}) };
+}
+
+/**
+ * A record a mail to the instance cannot name: by table/sys_id alone, without the instance's
+ * watermark — the instance files a reply by its number (or watermark), so the signed document
+ * would be signed and then not delivered. Also asked once a watermark is dropped (check-named-record.ts).
+ */
+export function unnumberedForEmail(record: RecordRef): string | null {
+  if (record.sysId === undefined || record.number !== undefined || record.watermark !== undefined) return null;
+  return `the record is named as ${record.table ?? 'table'}/${record.sysId}, but this route delivers the signed document by mail, which the instance files by the record's number: name the record by its number (e.g. "Record: RITM0010001")`;
 }
 
 /**

@@ -21,7 +21,8 @@ import { findMessage, findMessageById, recordMessage } from '../store/messages.t
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
 import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
-import { checkNamedRecord, checkWatermark, type WatermarkLookup } from './check-watermark.ts';
+import { checkNamedRecord } from './check-named-record.ts';
+import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
@@ -133,8 +134,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       log.warn('watermark not used: the named record decides', { watermark: draft.record?.watermark, why: check.why });
     }
     const settled = check.kind === 'dropped' ? { ...decision, draft: check.draft } : decision;
-    const unknown = await checkNamedRecord(settled.draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
-    if (unknown) return { action: 'reject', reason: unknown.problem, problems: [unknown.problem], ...replyOf(draft) };
+    const named = await checkNamedRecord(settled.draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
+    if (named && 'problem' in named) return { action: 'reject', reason: named.problem, problems: [named.problem], ...replyOf(draft) };
+    if (named) log.warn('the named record could not be looked up at the instance; its number is taken as written', { record: draft.record?.number, why: named.unchecked });
     return settled;
   }
 

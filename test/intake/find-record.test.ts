@@ -82,6 +82,14 @@ describe('findRecord', () => {
       // A watermark anyone else pasted does not.
       expect(byEmail({ subject: 'CASE0001234', body: 'Ref:MSG0000008_aLJc130zDhCVuh3spXmt' }, { table: 'x_case', require_record: true }, false).problems).toHaveLength(1);
     });
+
+    it('refuses a record named only by table/sys_id, which a mail to the instance cannot name — unless the instance\'s watermark does', () => {
+      const sysId = '0123456789abcdef0123456789abcdef';
+      expect(byEmail({ body: `Record: sc_req_item/${sysId}` }).problems).toEqual([
+        `the record is named as sc_req_item/${sysId}, but this route delivers the signed document by mail, which the instance files by the record's number: name the record by its number (e.g. "Record: RITM0010001")`,
+      ]);
+      expect(byEmail({ body: `Record: sc_req_item/${sysId}\nRef:MSG0000008_aLJc130zDhCVuh3spXmt` }).problems).toEqual([]);
+    });
   });
 
   it('keeps the watermark even when the number is ambiguous', () => {
