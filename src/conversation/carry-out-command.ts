@@ -126,7 +126,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const current = await deps.provider.status(document);
       if (!waitingForSigners(current)) { outcomes.push('nobody'); continue; }
       try {
-        await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document));
+        await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document, current));
       } catch (err) {
         // Signed in the moment between the look and the call: nobody was reminded (its effect says failed).
         if (!isSignrelayError(err) || err.code !== 'nobody_to_remind') throw err;

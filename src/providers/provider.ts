@@ -203,7 +203,8 @@ export interface SigningProvider extends ProviderTraits {
    */
   download(document: SentDocument): Promise<AsyncIterable<Uint8Array>>;
   /** Asks the provider to remind the signers of a sent document who have not signed yet (capabilities.remind). */
-  sendReminder(document: SentDocument): Promise<void>;
+  /** `status`: the document's status as the caller just read it, so the provider need not read it again to know whom to remind. */
+  sendReminder(document: SentDocument, status?: DocumentStatus): Promise<void>;
   /**
    * Moves the due date of a sent document that is still out for signing (capabilities.extend).
    * `dueAt` is the new due moment, UTC (the end of the due day, as the send gave it).

@@ -8,7 +8,7 @@ import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isOutcomeUnknown, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { waitingForSigners, type SigningProvider } from '../providers/provider.ts';
+import { waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { lastReminderAt, lastReminderState, recordReminder, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import { getDocuments, sentDocumentOf } from '../store/requests.ts';
@@ -55,16 +55,18 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           // An intent without a result: the process died during the call. It may have gone out.
           if (last && !(last.phase === 'failed' && last.retry)) continue;
           const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef };
+          let current: DocumentStatus;
           try {
+            current = await deps.provider.status(sentDocumentOf(request, doc));
             // Signed, declined or expired since the last look: nobody to remind (reconcile takes it from here).
-            if (!waitingForSigners(await deps.provider.status(sentDocumentOf(request, doc)))) continue;
+            if (!waitingForSigners(current)) continue;
           } catch (err) {
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             continue;
           }
           recordReminder(deps.db, { ...effect, phase: 'intent' }, now());
           try {
-            await deps.provider.sendReminder(sentDocumentOf(request, doc));
+            await deps.provider.sendReminder(sentDocumentOf(request, doc), current);
           } catch (err) {
             if (isSignrelayError(err) && err.code === 'nobody_to_remind') {
               // Signed in the moment between the look and the call: nobody to remind, nothing wrong.

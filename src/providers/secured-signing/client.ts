@@ -132,12 +132,12 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
       return nonEmpty(answer.chunks!, () => badResponse(answer.what, 'the document is empty'));
     },
 
-    async sendReminder({ reference }: SentDocument) {
+    async sendReminder({ reference }: SentDocument, known?: DocumentStatus) {
       // The SDK's SendReminderRequest — "send invitation reminder to invitee" — names the
       // document and the signer (SignerReference) and returns nothing: only the status
       // matters. The signers sign in order (Sign.N), so the invitee is the first who has not
-      // signed; the document's status says who that is.
-      const { signers } = await status(reference);
+      // signed; the document's status — the caller's, just read, or read here — says who that is.
+      const { signers } = known ?? await status(reference);
       const invitee = signers.find((signer) => !signer.hasSigned)?.reference;
       if (signers.length > 0 && signers.every((signer) => signer.hasSigned)) {
         // Signed meanwhile (the caller asked a moment before): not reminded, and not recorded as if it were.
