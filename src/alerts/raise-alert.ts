@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Db } from '../store/open-database.ts';
+import { utcMinute } from '../time.ts';
 
 /**
  * `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones).
@@ -98,7 +99,7 @@ export function sendHeldAlerts(deps: AlertDeps): number {
       const more = state.suppressed > subjects.length ? `\n- and ${state.suppressed - subjects.length} more` : '';
       queueAlertMail(db, config, state.kind, {
         requestId: null,
-        subject: `${state.suppressed} ${state.kind} alert(s) held back since ${state.last_sent_at.slice(0, 16).replace('T', ' ')} UTC`,
+        subject: `${state.suppressed} ${state.kind} alert(s) held back since ${utcMinute(state.last_sent_at)}`,
         text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).`,
       }, at);
     })();

@@ -2,11 +2,11 @@
 // recorded first sightings (store/credential-fingerprints.ts), the clock and
 // credentials.max_age_days. Pure, so check, status, /metrics and the alert all judge by the
 // same rules and the rules are tested as a table.
+import { DAY_MS } from '../time.ts';
+
 export const MAX_AGE_SETTING = 'credentials.max_age_days';
 /** The rotation procedure, one section per kind of credential. */
 export const ROTATION_DOC = 'docs/credentials.md';
-
-const DAY_MS = 86_400_000;
 
 export interface CredentialSighting {
   setting: string;

@@ -25,9 +25,8 @@ import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
 import { describeSignerProgress } from '../notices/signer-progress.ts';
 
-/** `2026-11-03 10:00 UTC`. */
-const utcMinute = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 import { readStatuses } from '../notices/queue-signer-progress.ts';
+import { utcMinute } from '../time.ts';
 
 export interface CommandDeps {
   db: Db;

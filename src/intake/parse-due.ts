@@ -3,8 +3,8 @@
 // Signing requires a due date, so the result is always a date, YYYY-MM-DD in UTC, from `now`.
 import { findDirectives } from './directive-lines.ts';
 import type { Checked } from './types.ts';
+import { DAY_MS } from '../time.ts';
 
-const DAY_MS = 86_400_000;
 const ACCEPTED_FORMS = 'write Due: 2026-12-24 (a date) or Due: 14d (days from today)';
 
 export function parseDue(body: string, dueDays: number, now: Date): Checked<string | null> {

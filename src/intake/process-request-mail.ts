@@ -31,8 +31,8 @@ import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
 import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
 
-const DAY_MS = 24 * 3_600_000;
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
+import { DAY_MS } from '../time.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */

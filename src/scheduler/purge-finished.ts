@@ -11,10 +11,10 @@ import type { BlobStore } from '../store/blobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { blobNamedElsewhere, blobsOfRequest, listPurgeableRequests, recordPurged } from '../store/retention.ts';
 import type { PeriodicTask } from './scheduler.ts';
+import { DAY_MS } from '../time.ts';
 
 /** Retention is counted in days; once a day is enough. */
-export const RETENTION_INTERVAL_MS = 24 * 60 * 60_000;
-const DAY_MS = 24 * 60 * 60_000;
+export const RETENTION_INTERVAL_MS = DAY_MS;
 
 export interface RetentionDeps {
   db: Db;

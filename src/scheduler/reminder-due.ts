@@ -2,8 +2,7 @@
 // goes N days before the due moment (the route's reminder_days_before), once; not after
 // the due moment, and not at all when the invitation itself went out inside those N days
 // (a reminder right after the invitation only looks like spam).
-
-const DAY_MS = 24 * 60 * 60_000;
+import { DAY_MS } from '../time.ts';
 
 export type ReminderVerdict =
   | { due: true; remindAt: Date }

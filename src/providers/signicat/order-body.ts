@@ -16,6 +16,7 @@
 import type { SignicatConfig } from '../../config/schema.ts';
 import type { KeptDocument, SendInput } from '../provider.ts';
 import { quoteOutside } from '../../outside-text.ts';
+import { DAY_MS } from '../../time.ts';
 
 /** What the order needs besides the send: the provider's settings. */
 export type OrderSettings = Pick<SignicatConfig, 'signature_methods' | 'language' | 'days_until_deletion' | 'packaging' | 'send_result_to_archive' | 'notification_sender'>;
@@ -31,8 +32,6 @@ export interface SignicatDocument extends KeptDocument {
 export const ORDER_CREATED_HEADER = 'Signing order ${orderId} created';
 export const ORDER_ENDED_HEADER = 'Signing order ${orderId}: a task ended';
 export const ORDER_COMPLETED_HEADER = 'Signing order ${orderId} completed';
-
-const DAY_MS = 86_400_000;
 
 /** Outside text in a notification: one line, bounded, and no `${…}` for Signicat to fill in. */
 function plain(text: string, max = 120): string {
