@@ -183,6 +183,18 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
       if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
+      // Given up before the request was cancelled (the provider could not say whether the
+      // signing had ended, for the whole of the job's attempts): nothing changed, and whoever
+      // asked would otherwise learn it only from the failed jobs.
+      if (request && canTransition(request.state, 'cancelled')) {
+        const by = typeof job.payload.by === 'string' ? ` asked by ${recordValue(job.payload.by)}` : '';
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+          kind: 'provider', requestId: request.id,
+          subject: `request ${request.id} was not cancelled`,
+          text: `The cancel of request ${request.id} (${request.recordNumber ?? 'no record number'})${by} was given up: ${reason}. Nothing was withdrawn and the request is ${request.state}: its signers can still sign, and a signed document is delivered as usual. Run \`signrelay cancel ${request.id}\` again once ${deps.provider.displayName} answers.`,
+        });
+        return;
+      }
       // Cancelled here, and a document the provider did not withdraw: its signers may sign it
       // (or have, a moment before the withdrawal: a completed document cannot be withdrawn).
       // Every document the provider has and did not withdraw: the withdrawals stop at the first that fails.

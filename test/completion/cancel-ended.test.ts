@@ -12,7 +12,7 @@ import type { DocumentPhase, SentDocument, SigningProvider } from '../../src/pro
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest, type JobRow } from '../../src/store/jobs.ts';
-import { openMemoryDatabase } from '../../src/store/open-database.ts';
+import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
 import { getRequest, insertRequest, setDocumentReference, transition } from '../../src/store/requests.ts';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
@@ -41,6 +41,10 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
   } as unknown as SigningProvider;
   const handler = createCancelHandler({ db, config, provider, logger: silentLogger(), now: () => NOW });
   await handler.run({ id: 1, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' } } as unknown as JobRow);
+  return outcome(db, id, withdrawn);
+}
+
+function outcome(db: Db, id: string, withdrawn: string[]) {
   return {
     state: getRequest(db, id)!.state,
     withdrawn,
@@ -68,5 +72,24 @@ describe('a cancel of a sent request, asked of the provider first', () => {
   it('a provider that no longer knows the document (a permanent answer): cancelled; one that cannot answer now: asked again with the job', async () => {
     expect(await cancelWith(['in-progress'], new SignrelayError('permanent', 'provider_not_found', 'no such document'))).toMatchObject({ state: 'cancelled', completeQueued: false });
     await expect(cancelWith(['in-progress'], new SignrelayError('transient', 'provider_unavailable', 'HTTP 503'))).rejects.toMatchObject({ code: 'provider_unavailable' });
+  });
+
+  it('a cancel that gives up while the provider cannot answer: the request stays out for signing, and the operator is alerted', async () => {
+    const db = openMemoryDatabase();
+    const id = insertRequest(db, {
+      token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
+      subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
+      documents: [{ fileName: 'contract.pdf', originalSha256: '1'.repeat(64) }],
+    }, NOW);
+    for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
+    setDocumentReference(db, id, 1, 'doc-1');
+    const handler = createCancelHandler({ db, config, provider: providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider) as unknown as SigningProvider, logger: silentLogger(), now: () => NOW });
+    handler.onGiveUp!({ id: 1, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' } } as unknown as JobRow, 'gave up after 12 attempts: HTTP 503');
+    expect(outcome(db, id, [])).toMatchObject({ state: 'sent', completeQueued: false });
+    const alerts = listEvents(db, id).filter((e) => typeof e.detail?.alert === 'string');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.detail).toMatchObject({ alert: 'provider', subject: `request ${id} was not cancelled` });
+    expect(String(alerts[0]!.detail!.text)).toContain('gave up after 12 attempts: HTTP 503');
+    expect(String(alerts[0]!.detail!.text)).toContain(`signrelay cancel ${id}`);
   });
 });
