@@ -108,21 +108,21 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       return { documentReferences: references, token: request.token };
     };
     const unknown = lostSend(requestId);
-    if (unknown.unknown) {
-      // A send was attempted and its outcome is unknown: ask before sending again.
-      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting: unknown.stillWaiting });
-      if (found) {
-        deps.db.transaction(() => {
-          recordFoundSend(deps.db, requestId, found, now());
-          transition(deps.db, requestId, 'sent', now());
-          queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
-          queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
-        })();
-        deps.logger.info('earlier send confirmed by the provider', { requestId });
-        await noteEarlySignatures(requestId);
-        return;
-      }
-    }
+    const findEarlierSend = async (stillWaiting: boolean): Promise<boolean> => {
+      const found = await deps.provider.findSent({ ...sendInput(), announcedOrderIds: announcedReferences(deps.db, requestId), stillWaiting });
+      if (!found) return false;
+      deps.db.transaction(() => {
+        recordFoundSend(deps.db, requestId, found, now());
+        transition(deps.db, requestId, 'sent', now());
+        queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
+        queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
+      })();
+      deps.logger.info('earlier send confirmed by the provider', { requestId });
+      await noteEarlySignatures(requestId);
+      return true;
+    };
+    // A send was attempted and its outcome is unknown: ask before sending again.
+    if (unknown.unknown && await findEarlierSend(unknown.stillWaiting)) return;
     await renewExpiredUploads(request);
     request = getRequest(deps.db, requestId)!;
     const { documentReferences } = sendInput();
@@ -144,6 +144,13 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
         route: { signatureMethods: route?.signature_methods, language: route?.language },
       });
     } catch (err) {
+      // A send refused after one whose answer was lost — the provider's word that it "has
+      // already been sent", when its status had not yet shown the first — is asked about once
+      // more before it counts: a request whose signers were invited must not fail.
+      if (unknown.unknown && isSignrelayError(err) && err.kind === 'permanent' && await findEarlierSend(false)) {
+        deps.logger.warn('the send was refused, but the provider now shows the earlier one: it stands', { requestId, error: describeError(err) });
+        return;
+      }
       // An answer that refuses (or settings that never let it leave) sent nothing: the
       // outcome is known. A timeout, a dropped connection or a 5xx leaves it unknown.
       if (isSignrelayError(err) && err.kind !== 'transient') effect(requestId, 'send', 'failed', { error: err.code });

@@ -142,6 +142,35 @@ describe('the submit job', () => {
     expect(db.prepare('SELECT position FROM signer_notes WHERE request_id = ?').all(id)).toEqual([{ position: 0 }]);
   });
 
+  // Review (outside services misbehaving): after a send whose answer was lost, one status
+  // answer of the wrong shape was read as "not sent": the send went again, was refused as
+  // already sent, and the request failed although its signers were invited.
+  it.each<[string, unknown]>([
+    ['an empty object', {}],
+    ['null', null],
+    ['a ServiceStack error object', { ResponseStatus: { ErrorCode: 'Busy', Message: 'try later' } }],
+  ])('after a lost send, a status answer that is not a Document (%s) is asked again, never taken for "not sent"', async (_name, body) => {
+    const id = await stampedRequest();
+    simulator.failNext('/SmartTag/Send', { kind: 'drop' });
+    simulator.failNext('/Document/Status', { status: 200, body });
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
+    expect(simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send')).map((c) => c.status)).toEqual([0]);
+  });
+
+  it('a send refused after a lost one, because the status said "not started" a moment too early, is settled by the status, not failed', async () => {
+    const id = await stampedRequest();
+    simulator.failNext('/SmartTag/Send', { kind: 'drop' });
+    // The service's status lags its send: the first look says not started.
+    simulator.failNext('/Document/Status', { status: 200, body: { Reference: 'x', Status: 'NotStarted', Signers: [] } });
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
+    expect(simulator.calls.filter((c) => c.path.endsWith('/SmartTag/Send')).map((c) => c.status)).toEqual([0, 400]);
+    const phases = listEvents(db, id).filter((e) => e.detail?.effect === 'send').map((e) => e.detail!.phase);
+    expect(phases.at(-1)).toBe('done');
+    expect(jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => (j.payload as { purpose: string }).purpose)).not.toContain('notice');
+  });
+
   it('resumes after a restart: a pending job on disk is picked up by a new runner', async () => {
     const id = await stampedRequest();
     simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 3600, times: 1 });

@@ -191,6 +191,16 @@ describe('the Signicat provider', () => {
     expect(asked()).toBe(1);
   });
 
+  it('an order read answered 200 with something that is not an order is asked again, never taken for "not this request\'s"', async () => {
+    const provider = client();
+    const { orderId } = await sent(provider);
+    const base = { documentReferences: ['ignored'], token: TOKEN, stillWaiting: false };
+    sim.failNext(`/orders/${orderId}`, { status: 200, body: {} });
+    // Taken for another request's order, the lost send was "not sent": a second order, every signer invited twice.
+    await expect(provider.findSent({ ...base, announcedOrderIds: [orderId] })).rejects.toMatchObject({ kind: 'transient', code: 'provider_bad_response' });
+    expect(await provider.findSent({ ...base, announcedOrderIds: [orderId] })).toMatchObject({ orderId });
+  });
+
   it('asks about the first 20 ids its notices named, however many forged notices named more', async () => {
     const provider = client();
     const { orderId } = await sent(provider);

@@ -79,7 +79,14 @@ export function createSecuredSigningClient(options: SecuredSigningClientOptions)
   async function status(reference: string): Promise<DocumentStatus> {
     const operation = `read the status of document ${reference}`;
     const answer = await callApi(ctx, { operation, method: 'GET', path: `/Document/Status/${segment(reference)}` });
-    return documentStatusFrom(parseJson(answer), reference);
+    const document = parseJson(answer);
+    // An answer that is not a Document (no Status: an empty object, null, an error object sent
+    // with 200 by a gateway) says nothing about the document — least of all that it was not
+    // sent, which would send it again: asked again later, as any bad answer.
+    if (document === null || typeof document !== 'object' || typeof (document as { Status?: unknown }).Status !== 'string') {
+      throw badResponse(answer.what, 'the answer is not a Document (it has no Status)');
+    }
+    return documentStatusFrom(document, reference);
   }
 
   return {

@@ -46,8 +46,10 @@ function signerFrom(value: unknown): DocumentStatus['signers'][number] | null {
 
 /**
  * `sent` errs towards "not sent" only where the service says so explicitly (NotStart): a
- * wrong "sent" would silently never invite anyone, a wrong "not sent" makes the next
- * SmartTag/Send fail loudly instead. An unknown word counts as sent when signers exist.
+ * wrong "sent" would silently never invite anyone, a wrong "not sent" (a status that lags
+ * its send) makes the next SmartTag/Send refused, and the submit job asks again before it
+ * counts the refusal. An unknown word counts as sent when signers exist. An answer with no
+ * Status at all is not a Document: the client refuses it before it gets here.
  */
 export function documentStatusFrom(document: unknown, reference: string): DocumentStatus {
   const doc = document !== null && typeof document === 'object' ? (document as Record<string, unknown>) : {};

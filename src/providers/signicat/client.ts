@@ -167,9 +167,9 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       // before a signer holds the token), each once — an id Signicat refused is not asked again.
       const asked = (input.announcedOrderIds ?? []).filter((id) => !notOrders.has(id)).slice(0, MAX_ASKED_ORDER_IDS);
       for (const orderId of asked) {
-        let order: Record<string, unknown>;
+        let answer: ApiAnswer;
         try {
-          order = json(await callApi(ctx, { operation: `read signing order ${orderId}`, method: 'GET', path: `/orders/${segment(orderId)}` }));
+          answer = await callApi(ctx, { operation: `read signing order ${orderId}`, method: 'GET', path: `/orders/${segment(orderId)}` });
         } catch (err) {
           // Refused for this id alone (unknown: 404; a malformed id: 400): a forged or mistyped
           // notice, not the end of the search. A transient failure or the credentials' stop it.
@@ -178,6 +178,10 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
           notOrders.add(orderId);
           continue;
         }
+        // An answer without the order's id is not an order (a gateway's 200, an error object):
+        // it says nothing — least of all "not this request's", which would create a second one.
+        const order = json(answer);
+        if (!textField(order.id)) throw badResponse(answer.what, 'the answer is not an order (it has no id)');
         // Only an order made for this request counts: a notice's order id is outside text.
         if (textField(order.clientReference) !== input.token) continue;
         const tasks = (Array.isArray(order.tasks) ? order.tasks : []) as Array<Record<string, unknown>>;
