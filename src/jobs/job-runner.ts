@@ -18,6 +18,7 @@ import { dueJobs, failJob, finishJob, nextJobTime, releaseOperatorWaits, retryJo
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { decideJobFailure } from './job-failure-policy.ts';
 import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
+import { boundedRetryAfter } from '../http/retry-after.ts';
 
 export interface JobHandler {
   run(job: JobRow): Promise<void>;
@@ -144,7 +145,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     const message = describeError(failure);
     const code = isSignrelayError(failure) ? failure.code : 'unexpected';
     if (code === 'provider_rate_limited') {
-      const pauseMs = isSignrelayError(failure) && failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : RATE_LIMIT_PAUSE_MS;
+      const pauseMs = isSignrelayError(failure) && failure.retryAfterSeconds !== undefined ? boundedRetryAfter(failure.retryAfterSeconds) * 1000 : RATE_LIMIT_PAUSE_MS;
       providerPausedUntil = Math.max(providerPausedUntil, now().getTime() + pauseMs);
     }
     const verdict = decideJobFailure({

@@ -2,6 +2,7 @@
 // capped, with jitter so that jobs failing together (a provider outage) do not retry in
 // lockstep. A Retry-After from the remote side is a floor, never shortened. Jobs that wait
 // without counting attempts (see job-failure-policy.ts) back off by their age instead.
+import { boundedRetryAfter } from '../http/retry-after.ts';
 
 export const JOB_BASE_DELAY_MS = 5_000;
 export const JOB_MAX_DELAY_MS = 30 * 60_000;
@@ -35,5 +36,5 @@ export function waitDelayMs(ageMs: number, options: DelayOptions = {}): number {
 function jittered(spanMs: number, options: DelayOptions): number {
   const random = options.random ?? Math.random;
   const delay = spanMs / 2 + random() * (spanMs / 2);
-  return Math.round(Math.max(delay, (options.retryAfterSeconds ?? 0) * 1000));
+  return Math.round(Math.max(delay, boundedRetryAfter(options.retryAfterSeconds ?? 0) * 1000));
 }

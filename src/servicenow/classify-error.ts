@@ -5,7 +5,7 @@
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
 import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
-import { parseRetryAfter } from '../http/retry-after.ts';
+import { boundedRetryAfter, parseRetryAfter } from '../http/retry-after.ts';
 import { SignrelayError } from '../errors.ts';
 import { errorText, jsonObject } from '../http/json-fields.ts';
 
@@ -62,7 +62,7 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx
     const rule = failure.headers.get('x-ratelimit-rule');
     let retryAfterSeconds = parseRetryAfter(failure.headers.get('retry-after'), ctx.now);
     const reset = Number(failure.headers.get('x-ratelimit-reset') ?? NaN);
-    if (retryAfterSeconds === undefined && Number.isFinite(reset) && reset > 0) retryAfterSeconds = Math.max(0, Math.ceil(reset - ctx.now / 1000));
+    if (retryAfterSeconds === undefined && Number.isFinite(reset) && reset > 0) retryAfterSeconds = boundedRetryAfter(reset - ctx.now / 1000);
     const queueFull = status === 429 && retryAfterSeconds === undefined && rule === null;
     if (queueFull) retryAfterSeconds = QUEUE_FULL_WAIT_SECONDS;
     const why = status === 503 ? 'the instance is unavailable'

@@ -171,6 +171,16 @@ describe('the submit job', () => {
     expect(jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => (j.payload as { purpose: string }).purpose)).not.toContain('notice');
   });
 
+  it('a 429 asking to wait longer than a date can hold is recorded and asked again within the hour, not a crash of the runner (fault review F2)', async () => {
+    const id = await stampedRequest();
+    simulator.failNext('/Document/Uploader', { status: 429, headers: { 'Retry-After': '9'.repeat(400) } });
+    run(client());
+    await expect.poll(() => jobsForRequest(db, id)[0]?.attempts, { timeout: 60_000 }).toBe(1);
+    const job = jobsForRequest(db, id)[0]!;
+    expect(job).toMatchObject({ state: 'pending', lastError: expect.stringMatching(/busy, will retry in 3600 s/) });
+    expect(Date.parse(job.runAt) - Date.now()).toBeLessThanOrEqual(3_600_000);
+  });
+
   it('resumes after a restart: a pending job on disk is picked up by a new runner', async () => {
     const id = await stampedRequest();
     simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 3600, times: 1 });

@@ -55,6 +55,14 @@ describe('classifyHttpFailure', () => {
     expect(classifyHttpFailure('x', failure(429), { now: NOW }).retryAfterSeconds).toBeUndefined();
   });
 
+  it('waits at most an hour, whatever Retry-After asks (a year, more seconds than a date holds, a date far ahead)', () => {
+    for (const value of ['31536000', '99999999999999', '9'.repeat(400), new Date(NOW + 3 * 365 * 86_400_000).toUTCString()]) {
+      expect(classifyHttpFailure('x', failure(429, '', { 'Retry-After': value }), { now: NOW }).retryAfterSeconds).toBe(3600);
+    }
+    expect(parseRetryAfter('3600', NOW)).toBe(3600);
+    expect(parseRetryAfter(new Date(NOW - 60_000).toUTCString(), NOW)).toBe(0);
+  });
+
   it('ignores a body that is not JSON', () => {
     const err = classifyHttpFailure('x', failure(500, '<html>Server Error</html>'), { now: NOW });
     expect(err.message).not.toContain('<html>');
