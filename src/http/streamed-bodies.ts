@@ -119,3 +119,40 @@ export async function* nonEmpty(chunks: AsyncIterable<Uint8Array>, empty: () => 
   }
   if (bytes === 0) throw empty();
 }
+
+/**
+ * The most of an answer's body read into memory, when it is not a download streamed to disk:
+ * an API's JSON (a status, a token, a record) is kilobytes, an error page a few more. An
+ * answer is the remote side's to shape, and read whole a 300 MB one took the daemon 1.2 GB
+ * (and past V8's longest string, ServiceNow's failed as "could not reach").
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** An answer's body, read up to `maxBytes`; past that the rest is not read (cancelled), and `tooLarge` says so. */
+export async function readAnswer(response: Response, maxBytes = MAX_ANSWER_BYTES): Promise<{ bytes: Uint8Array; tooLarge: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let tooLarge = false;
+  if (response.body) {
+    const reader = response.body.getReader();
+    try {
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        if (size + next.value.byteLength > maxBytes) {
+          tooLarge = true;
+          chunks.push(next.value.subarray(0, maxBytes - size));
+          size = maxBytes;
+          await reader.cancel().catch(() => undefined);
+          break;
+        }
+        chunks.push(next.value);
+        size += next.value.byteLength;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), tooLarge };
+}
+
+/** What a too-large answer is, in a bad response's words. */
+export const answerTooLarge = (maxBytes = MAX_ANSWER_BYTES) => `the answer is larger than ${Math.round(maxBytes / (1024 * 1024))} MB, more than any answer of this API: not read`;

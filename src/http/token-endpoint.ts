@@ -5,6 +5,7 @@
 // operator, or for a strategy with another grant to try); or a failure, worded by the
 // service (`failures`), never showing a secret.
 import { badAnswer, classifyNetworkFailure, type ServiceNames } from './network-failure.ts';
+import { answerTooLarge, readAnswer } from './streamed-bodies.ts';
 import { jsonObject, textField } from './json-fields.ts';
 import { tokenFromResponse } from './oauth-token-response.ts';
 import type { StoredToken } from '../store/oauth-tokens.ts';
@@ -87,14 +88,18 @@ export async function requestToken(endpoint: TokenEndpoint, operation: string, f
     body.set('client_secret', endpoint.clientSecret);
   }
   let answer: TokenEndpointAnswer;
+  let tooLarge: boolean;
   try {
     const response = await endpoint.fetch(endpoint.url, {
       method: 'POST', headers, body: body.toString(), signal: AbortSignal.timeout(endpoint.timeoutMs),
     });
-    answer = { status: response.status, headers: response.headers, bodyText: await response.text() };
+    const read = await readAnswer(response);
+    tooLarge = read.tooLarge;
+    answer = { status: response.status, headers: response.headers, bodyText: new TextDecoder().decode(read.bytes) };
   } catch (err) {
     throw endpoint.failures.network(operation, err, secrets);
   }
+  if (tooLarge && answer.status >= 200 && answer.status <= 299) throw endpoint.failures.badAnswer(operation, answerTooLarge(), undefined);
   if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
     const said = jsonObject(answer.bodyText);
     return { ok: false, refusal: { status: answer.status, error: textField(said?.error), description: textField(said?.error_description), bodyText: answer.bodyText } };

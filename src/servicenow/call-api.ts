@@ -3,8 +3,8 @@
 // per-attempt timeout that covers the answer's body too (a hung call cannot hold the
 // serial job runner), and classification of every failure at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { payloadBody, type Payload, type RequestBody } from '../http/streamed-bodies.ts';
-import { classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
+import { answerTooLarge, payloadBody, readAnswer, type Payload, type RequestBody } from '../http/streamed-bodies.ts';
+import { badResponse, classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 import type { ServiceNowLogger } from './types.ts';
 
@@ -40,6 +40,8 @@ export interface ApiAnswer {
   status: number;
   headers: Headers;
   bodyText: string;
+  /** The body was cut at MAX_ANSWER_BYTES (streamed-bodies.ts readAnswer): a 2xx so cut is a bad response. */
+  tooLarge?: boolean;
   /** The operation and endpoint, for messages: "attach x.pdf to … (POST /api/now/attachment/file)". */
   what: string;
 }
@@ -62,6 +64,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
         ...(call.access ? { access: call.access } : {}),
       });
     }
+    if (answer.tooLarge) throw badResponse(what, answerTooLarge(), undefined, { effect: call.effect === true });
     return answer;
   }
 }
@@ -88,9 +91,9 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     const response = await ctx.fetch(`${ctx.baseUrl}${call.path}`, {
       method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
-    const bodyText = await response.text();
+    const { bytes, tooLarge } = await readAnswer(response);
     ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });
-    return { status: response.status, headers: response.headers, bodyText, what };
+    return { status: response.status, headers: response.headers, bodyText: new TextDecoder().decode(bytes), what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
     ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });

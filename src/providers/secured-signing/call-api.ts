@@ -3,9 +3,9 @@
 // call is retried once), a per-attempt timeout that covers the answer's body too (a hung
 // call cannot hold the serial job runner), and classification of every failure at this
 // boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, multipartBody, type FilePart, type RequestBody } from '../../http/streamed-bodies.ts';
+import { answerChunks, answerTooLarge, multipartBody, readAnswer, type FilePart, type RequestBody } from '../../http/streamed-bodies.ts';
 import { signatureHeaders } from './auth-headers.ts';
-import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
+import { badResponse, classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 
 export interface ApiLogger {
@@ -46,6 +46,8 @@ export interface ApiAnswer {
   /** Empty for a `streamed` call's 2xx answer: its body is `chunks`. */
   body: Uint8Array;
   chunks?: AsyncIterable<Uint8Array>;
+  /** The body was cut at MAX_ANSWER_BYTES (streamed-bodies.ts readAnswer): a 2xx so cut is a bad response. */
+  tooLarge?: boolean;
   /** The operation and endpoint, for messages: "upload the document x.pdf (POST /Document/Uploader)". */
   what: string;
 }
@@ -71,6 +73,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
       const secrets = [ctx.apiKey, ctx.apiSecret, ...(bearer ? [bearer] : [])];
       throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets });
     }
+    if (answer.tooLarge) throw badResponse(what, answerTooLarge(), undefined, { effect: call.effect === true });
     return answer;
   }
 }
@@ -103,9 +106,9 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
       const chunks = answerChunks(response.body, (err) => classifyNetworkFailure(what, err, ctx.timeoutMs / 1000));
       return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const { bytes, tooLarge } = await readAnswer(response);
     ctx.logger?.debug('secured signing call', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
-    return { status: response.status, headers: response.headers, body: bytes, what };
+    return { status: response.status, headers: response.headers, body: bytes, what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
     ctx.logger?.debug('secured signing call failed', { method: call.method, path: call.path, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });

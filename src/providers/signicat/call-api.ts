@@ -2,9 +2,9 @@
 // manager (a 401 replaces it once and the call is retried once), a per-attempt timeout that
 // covers the answer's body too, and every failure classified at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, payloadBody, type Payload, type RequestBody } from '../../http/streamed-bodies.ts';
+import { answerChunks, answerTooLarge, payloadBody, readAnswer, type Payload, type RequestBody } from '../../http/streamed-bodies.ts';
 import type { TokenManager } from '../../http/token-manager.ts';
-import { classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
+import { badResponse, classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 
 export interface ApiLogger {
   debug(message: string, fields?: Record<string, unknown>): unknown;
@@ -41,6 +41,8 @@ export interface ApiAnswer {
   /** Empty for a `streamed` call's 2xx answer: its body is `chunks`. */
   body: Uint8Array;
   chunks?: AsyncIterable<Uint8Array>;
+  /** The body was cut at MAX_ANSWER_BYTES (streamed-bodies.ts readAnswer): a 2xx so cut is a bad response. */
+  tooLarge?: boolean;
   what: string;
 }
 
@@ -65,6 +67,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
     if (answer.status < 200 || answer.status >= 300) {
       throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets: [...ctx.secrets, bearer] });
     }
+    if (answer.tooLarge) throw badResponse(what, answerTooLarge(), undefined, { effect: call.effect === true });
     return answer;
   }
 }
@@ -92,9 +95,9 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
       const chunks = answerChunks(response.body, (err) => classifyNetworkFailure(what, err, ctx.timeoutMs / 1000));
       return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const { bytes, tooLarge } = await readAnswer(response);
     ctx.logger?.debug('signicat call', { method: call.method, endpoint: endpointOf(call), status: response.status, ms: Date.now() - started });
-    return { status: response.status, headers: response.headers, body: bytes, what };
+    return { status: response.status, headers: response.headers, body: bytes, what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
     ctx.logger?.debug('signicat call failed', { method: call.method, endpoint: endpointOf(call), ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
