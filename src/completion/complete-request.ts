@@ -13,6 +13,7 @@
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
 import { pdfChunks } from '../pdf/is-pdf.ts';
+import { boundedChunks } from '../http/streamed-bodies.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { signingOutcome, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
@@ -27,6 +28,9 @@ import { composeRequesterNotice, type NoticeKind } from '../notices/compose-noti
 import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
+
+/** How much larger than limits.max_pdf_bytes a signed copy from the provider may be (signatures, their certificates, an audit page). */
+export const SIGNED_COPY_GROWTH = 4;
 
 /**
  * How often the provider is asked after a completion mail before the mail's claim counts as
@@ -112,10 +116,14 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const source = await chooseSignedCopy(deps, request, doc);
     // A mailed copy was stored when its mail was read, and verified against what was sent;
     // a download is stored as it arrives.
-    const sha256 = source.from === 'mail attachment' ? source.sha256 : await deps.blobs.putStream(pdfChunks(
+    // Bounded like a PDF coming in, with room for what signing adds: a body without end (a
+    // provider's fault, a proxy's) must not fill the data directory.
+    const maxBytes = SIGNED_COPY_GROWTH * deps.config.limits.max_pdf_bytes;
+    const sha256 = source.from === 'mail attachment' ? source.sha256 : await deps.blobs.putStream(boundedChunks(pdfChunks(
       await deps.provider.download(sentDocumentOf(request, doc)),
       () => new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`),
-    ));
+    ), maxBytes, () => new SignrelayError('permanent', 'signed_too_large',
+      `request ${request.id}: the signed copy of ${doc.fileName} from ${deps.provider.displayName} is larger than ${Math.round(maxBytes / (1024 * 1024))} MB (${SIGNED_COPY_GROWTH} × limits.max_pdf_bytes): not stored; take it from ${deps.provider.displayName} by hand, or raise limits.max_pdf_bytes and retry the request`)));
     deps.db.transaction(() => {
       setDocumentSigned(deps.db, request.id, doc.seq, sha256);
       addEvent(deps.db, {

@@ -156,3 +156,13 @@ export async function readAnswer(response: Response, maxBytes = MAX_ANSWER_BYTES
 
 /** What a too-large answer is, in a bad response's words. */
 export const answerTooLarge = (maxBytes = MAX_ANSWER_BYTES) => `the answer is larger than ${Math.round(maxBytes / (1024 * 1024))} MB, more than any answer of this API: not read`;
+
+/** The chunks as they come, until more than `maxBytes` came: then `tooLarge()` is thrown (and the rest of the body is cancelled by its reader). */
+export async function* boundedChunks(chunks: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: () => Error): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) throw tooLarge();
+    yield chunk;
+  }
+}
