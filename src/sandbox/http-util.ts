@@ -133,7 +133,7 @@ export async function listenLocal(handler: RequestListener, tls?: ServeTls): Pro
 }
 
 /** The fault injected into the next call(s) to a path (`failNext`); `times` defaults to 1. */
-export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | ResetFault | CutFault | LateFault;
+export type FaultSpec = StatusFault | HangFault | DropFault | MalformedFault | GatewayFault | ResetFault | CutFault | LateFault;
 
 /** An HTTP error answer; the call is not carried out. A 2xx status with a body injects an answer. */
 export interface StatusFault {
@@ -181,6 +181,17 @@ export interface DropFault {
 export interface MalformedFault {
   kind: 'malformed';
   body?: 'html' | 'truncated';
+  times?: number;
+}
+
+/**
+ * The call is carried out, and its answer is replaced by a gateway's error page: a 504 (or
+ * `status`) in HTML, as a proxy in front of the service sends when it gave up waiting for
+ * an answer that the service went on to give.
+ */
+export interface GatewayFault {
+  kind: 'gateway';
+  status?: 500 | 502 | 504;
   times?: number;
 }
 
@@ -234,7 +245,7 @@ export function injectFault(req: IncomingMessage, res: ServerResponse, fault: Fa
     resetMidBody(req, fault.afterBytes ?? 1);
     return true;
   }
-  if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed' || fault.kind === 'cut') {
+  if (fault.kind === 'hang' || fault.kind === 'drop' || fault.kind === 'malformed' || fault.kind === 'gateway' || fault.kind === 'cut') {
     spoilAnswer(res, fault);
     return false;
   }
@@ -263,9 +274,10 @@ function resetMidBody(req: IncomingMessage, afterBytes: number): void {
 
 /**
  * Lets the handler run, then withholds its answer (hang), resets the connection instead
- * (drop), sends a 200 that is not its JSON (malformed) or breaks its body off (cut).
+ * (drop), sends a 200 that is not its JSON (malformed), a gateway's error page (gateway) or
+ * breaks its body off (cut).
  */
-function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | MalformedFault | CutFault): void {
+function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | MalformedFault | GatewayFault | CutFault): void {
   const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string | number>) => ServerResponse;
   const write = res.write.bind(res) as (chunk: Buffer, done: () => void) => boolean;
   const end = res.end.bind(res) as (chunk?: string | Buffer) => ServerResponse;
@@ -286,6 +298,12 @@ function spoilAnswer(res: ServerResponse, fault: HangFault | DropFault | Malform
     if (fault.kind === 'drop') {
       if (!res.socket?.destroyed) res.socket?.resetAndDestroy();
       return res;
+    }
+    if (fault.kind === 'gateway') {
+      const status = fault.status ?? 504;
+      const page = `<html><head><title>${status} Gateway</title></head><body><h1>${status}</h1><p>The upstream server did not answer in time.</p></body></html>`;
+      writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });
+      return end(page);
     }
     const whole = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
     const truncated = fault.body === 'truncated';

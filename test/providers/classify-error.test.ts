@@ -63,6 +63,16 @@ describe('classifyHttpFailure', () => {
     expect(parseRetryAfter(new Date(NOW - 60_000).toUTCString(), NOW)).toBe(0);
   });
 
+  it('a server error to a call that changes something leaves its outcome unknown (a gateway may have given up after the service did it); 503 and 429 do not', () => {
+    for (const status of [500, 502, 504]) {
+      const err = classifyHttpFailure('remind the signer of document R', failure(status, '<html>Gateway Timeout</html>'), { now: NOW, effect: true });
+      expect(err).toMatchObject({ kind: 'transient', code: 'provider_server_error', outcomeUnknown: true });
+      expect(err.message).toMatch(new RegExp(`^Secured Signing failed to remind the signer of document R \\(HTTP ${status}\\); whether it was done is unknown; a fault on the service side, will retry$`));
+      expect(classifyHttpFailure('read the status of document R', failure(status), { now: NOW })).toMatchObject({ outcomeUnknown: false });
+    }
+    expect(classifyHttpFailure('x', failure(503), { now: NOW, effect: true })).toMatchObject({ code: 'provider_unavailable', outcomeUnknown: false });
+  });
+
   it('ignores a body that is not JSON', () => {
     const err = classifyHttpFailure('x', failure(500, '<html>Server Error</html>'), { now: NOW });
     expect(err.message).not.toContain('<html>');

@@ -8,6 +8,7 @@ import { recordReminder } from '../../src/store/reminder-effects.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
 import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 import { sentDoc } from '../sandbox/fixtures.ts';
+import type { FaultSpec } from '../../src/sandbox/http-util.ts';
 
 const DUE = '2030-06-30'; // due at 2030-06-30T23:59:59Z; the reminder is due from 2030-06-28T23:59:59Z
 const SENT_AT = new Date('2030-06-10T09:00:00Z');
@@ -87,9 +88,14 @@ describe('the reminders task', () => {
     expect(reminderCalls()).toEqual([]);
   });
 
-  it('never repeats a reminder whose answer was lost after the provider sent it', async () => {
+  it.each<[string, FaultSpec]>([
+    ['the connection reset', { kind: 'drop' }],
+    // Fault review F5: a 5xx was a plain transient failure, and the signer got a second reminder an hour later.
+    ['a gateway\'s 504 page', { kind: 'gateway', status: 504 }],
+    ['a gateway\'s 502 page', { kind: 'gateway', status: 502 }],
+  ])('never repeats a reminder whose answer was lost after the provider sent it: %s', async (_name, fault) => {
     const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
-    world.simulator.failNext('/Document/SendReminder', { kind: 'drop' });
+    world.simulator.failNext('/Document/SendReminder', fault);
     world.clock.now = later(REMIND_AT, MINUTE_MS);
     const scheduler = world.startScheduler();
     await scheduler.idle();

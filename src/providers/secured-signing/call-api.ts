@@ -71,7 +71,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
     }
     if (answer.status < 200 || answer.status >= 300) {
       const secrets = [ctx.apiKey, ctx.apiSecret, ...(bearer ? [bearer] : [])];
-      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets });
+      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets, effect: call.effect === true });
     }
     if (answer.tooLarge) throw badResponse(what, answerTooLarge(), undefined, { effect: call.effect === true });
     return answer;

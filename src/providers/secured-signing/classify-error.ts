@@ -21,6 +21,8 @@ export interface ClassifyOptions {
   now: number;
   /** Values to mask if the server echoes them (API secret, tokens). */
   secrets?: string[];
+  /** The call changes something: a server error leaves its outcome unknown. */
+  effect?: boolean;
 }
 
 
@@ -52,7 +54,13 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
       `${what}; the service is busy, will retry ${when}`, { retryAfterSeconds });
   }
   if (status >= 500) {
-    return new SignrelayError('transient', 'provider_server_error', `${what}; a fault on the service side, will retry`);
+    // A 500, 502 or 504 may come after the service carried the call out (a gateway gave up
+    // waiting for it): for a call that changes something its outcome is unknown, and it is
+    // not simply made again (a reminder twice in a signer's inbox).
+    const unknown = options.effect ? '; whether it was done is unknown' : '';
+    return new SignrelayError('transient', 'provider_server_error',
+      `Secured Signing failed to ${operation} (HTTP ${status}${server.errorCode ? ` ${mask(server.errorCode, options.secrets ?? [])}` : ''})${said}${unknown}; a fault on the service side, will retry`,
+      { outcomeUnknown: options.effect === true });
   }
   if (status === 403 && /scope/i.test(`${server.errorCode ?? ''} ${server.message ?? ''}`)) {
     // The token was granted fewer scopes than the call needs (a refresh token authorized by hand, or with --scope).

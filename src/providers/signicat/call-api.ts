@@ -65,7 +65,7 @@ export async function callApi(ctx: ApiContext, call: ApiCall): Promise<ApiAnswer
       continue;
     }
     if (answer.status < 200 || answer.status >= 300) {
-      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets: [...ctx.secrets, bearer] });
+      throw classifyHttpFailure(what, { status: answer.status, headers: answer.headers, bodyText: new TextDecoder().decode(answer.body) }, { now: ctx.now(), secrets: [...ctx.secrets, bearer], effect: call.effect === true });
     }
     if (answer.tooLarge) throw badResponse(what, answerTooLarge(), undefined, { effect: call.effect === true });
     return answer;

@@ -37,7 +37,7 @@ export function problemWords(bodyText: string): string {
   return [detail, listed.length ? `${listed.join('; ')}${more}` : undefined].filter(Boolean).join(': ');
 }
 
-export function classifyHttpFailure(operation: string, failure: HttpFailure, options: { now: number; secrets: string[] }): SignrelayError {
+export function classifyHttpFailure(operation: string, failure: HttpFailure, options: { now: number; secrets: string[]; effect?: boolean }): SignrelayError {
   const redirect = redirectRefused(SIGNICAT, operation, failure);
   if (redirect) return redirect;
   const { status } = failure;
@@ -48,7 +48,13 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
     return new SignrelayError('transient', status === 429 ? 'provider_rate_limited' : 'provider_unavailable',
       `${what}; the service is busy, will retry ${retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`}`, { retryAfterSeconds });
   }
-  if (status >= 500) return new SignrelayError('transient', 'provider_server_error', `${what}; a fault on the service side, will retry`);
+  if (status >= 500) {
+    // After the service carried the call out, as with Secured Signing's (classify-error.ts there).
+    const unknown = options.effect ? '; whether it was done is unknown' : '';
+    return new SignrelayError('transient', 'provider_server_error',
+      `Signicat failed to ${operation} (HTTP ${status})${words ? `: ${maskSecrets(words, options.secrets)}` : ''}${unknown}; a fault on the service side, will retry`,
+      { outcomeUnknown: options.effect === true });
+  }
   if (status === 408) return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',

@@ -65,7 +65,7 @@ export interface SecuredSigningSimulator {
   expire(reference: string): SimDocument;
   /**
    * The next call(s) whose path (below the API base, or full) starts with `prefix` fail:
-   * with a status, or `hang` / `drop` / `malformed` (carried out, answer withheld, connection reset or answer garbled), or
+   * with a status, or `hang` / `drop` / `malformed` / `gateway` (carried out, answer withheld, connection reset, answer garbled or a gateway's error page instead), or
    * `reset` (connection reset mid-body, not carried out).
    */
   failNext(prefix: string, fault: FaultSpec): void;

@@ -65,7 +65,7 @@ export interface ServiceNowSimulator {
   addRecord(seed: SeedRecord): SimRecord;
   /**
    * The next call(s) whose path starts with `prefix` (e.g. /api/now/attachment) fail: with
-   * a status, or `hang` / `malformed` (carried out, answer withheld or garbled), `late`
+   * a status, or `hang` / `malformed` / `gateway` (carried out, answer withheld, garbled or a gateway's error page instead), `late`
    * (carried out after a while, answer withheld), or `reset` (connection reset mid-body, not
    * carried out).
    */

@@ -76,7 +76,7 @@ export interface SignicatSimulator {
   settled(): Promise<void>;
   /**
    * The next call(s) whose path (below the API base, or full) starts with `prefix` fail:
-   * with a status, or `hang` / `malformed` (carried out, answer withheld or garbled), or
+   * with a status, or `hang` / `malformed` / `gateway` (carried out, answer withheld, garbled or a gateway's error page instead), or
    * `reset` (connection reset mid-body, not carried out).
    */
   failNext(prefix: string, fault: FaultSpec): void;
