@@ -85,6 +85,18 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx
       `${what}: check servicenow.auth.user and servicenow.auth.password, and that the integration user is active and not locked out` +
       (mfa ? '; the instance demands multi-factor authentication for this user (X-MFA_TOKEN: invalid): exempt the integration user from MFA or use servicenow.auth.type: oauth' : ''));
   }
+  if ((status === 403 || status === 404) && !jsonObject(failure.bodyText)) {
+    // ServiceNow's API answers its refusals in JSON ({"error": …}); a page is someone else's:
+    // an egress proxy's or a firewall's block page, a load balancer with no route, the
+    // instance's IP address access control. Not the integration user's permissions, and not
+    // for good: the work waits for the operator, as for a setting.
+    const type = (failure.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const page = failure.bodyText.trim() === '' ? 'with an empty body' : type === 'text/html' ? 'with an HTML page' : `with a body that is not JSON${type ? ` (${type})` : ''}`;
+    return new SignrelayError('config', 'servicenow_not_the_api',
+      `the answer to ${operation} was HTTP ${status} ${page}, not ServiceNow's API, which answers in JSON: something between signrelay and ` +
+      'servicenow.instance_url answered (a proxy or firewall blocking the address, a load balancer, the instance\'s IP address access control); ' +
+      'check that this host can reach the instance\'s REST API. The work waits and is tried again');
+  }
   if (status === 403) {
     const need = ctx.access
       ? `the integration user lacks ${ctx.access.permission} for ${ctx.access.subject}`
