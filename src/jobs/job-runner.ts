@@ -18,7 +18,7 @@ import { dueJobs, failJob, finishJob, nextJobTime, releaseOperatorWaits, retryJo
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { decideJobFailure } from './job-failure-policy.ts';
 import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
-import { boundedRetryAfter } from '../http/retry-after.ts';
+import { boundedRetryAfter } from '../time.ts';
 
 export interface JobHandler {
   run(job: JobRow): Promise<void>;

@@ -2,7 +2,7 @@
 // capped, with jitter so that jobs failing together (a provider outage) do not retry in
 // lockstep. A Retry-After from the remote side is a floor, never shortened. Jobs that wait
 // without counting attempts (see job-failure-policy.ts) back off by their age instead.
-import { boundedRetryAfter } from '../http/retry-after.ts';
+import { boundedRetryAfter } from '../time.ts';
 
 export const JOB_BASE_DELAY_MS = 5_000;
 export const JOB_MAX_DELAY_MS = 30 * 60_000;

@@ -5,7 +5,8 @@
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
 import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
-import { boundedRetryAfter, parseRetryAfter } from '../http/retry-after.ts';
+import { parseRetryAfter } from '../http/retry-after.ts';
+import { boundedRetryAfter } from '../time.ts';
 import { SignrelayError } from '../errors.ts';
 import { errorText, jsonObject } from '../http/json-fields.ts';
 
