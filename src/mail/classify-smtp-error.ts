@@ -1,7 +1,7 @@
 // Turns a nodemailer failure into a SignrelayError. Whether a failure is permanent is decided
 // by where it came from: only a real SMTP answer (5xx) is permanent; no answer at all
 // (connection, timeout) or a 4xx is transient; 535/534/530 is auth; an unverifiable
-// certificate is config. A failure without an answer is told apart by how far the session got:
+// certificate, or the sender address refused, is config. A failure without an answer is told apart by how far the session got:
 // `smtp_unavailable` when the server was never reached (nothing can have gone out: waiting
 // and trying again is safe), `smtp_dropped` when the connection ended or went silent once it
 // was open — after the message's last line the server may have taken it, and a mail sent
@@ -48,6 +48,11 @@ function neverReached(fields: NodemailerErrorFields, code: string, detail: strin
   const socketCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
   return (code === 'ESOCKET' || code === 'ECONNECTION') && (CONNECT_FAILURE_RE.test(socketCode) || CONNECT_FAILURE_RE.test(detail));
 }
+
+/** The SMTP steps before any recipient is named (nodemailer's `command`): a refusal there is not about the mail. */
+const BEFORE_RECIPIENTS = new Set(['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'MAIL FROM']);
+/** Exchange's refusal to send as the From address, given after the message (554 5.2.0 … SendAsDenied). */
+const SEND_AS_DENIED_RE = /SendAsDenied|SendAs[ -]?permission/i;
 
 const CERTIFICATE_RE = /certificate|self[- ]signed|unable[ _]to[ _](verify|get)|CERT|altnames/i;
 const AUTH_CODES = new Set([530, 534, 535, 538]);
@@ -101,16 +106,35 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
     return new SignrelayError('config', 'smtp_host_unknown',
       `The SMTP server name "${context.host}" does not resolve. Check smtp.host.`, { cause: err });
   }
+  const command = typeof fields.command === 'string' ? fields.command.toUpperCase() : '';
+  if (responseCode !== undefined && responseCode >= 500 && (command === 'MAIL FROM' || SEND_AS_DENIED_RE.test(detail))) {
+    // The relay will not send as smtp.from for this account: every mail meets it, so it is a
+    // setting to fix (the mail waits for it), not a mail to give up.
+    return new SignrelayError('config', 'smtp_sender_refused',
+      `The SMTP server ${server} refused signrelay's sender address (${detail}): set smtp.from to an address ` +
+      `${context.user ? `"${context.user}" (smtp.user) may send as, or give that account the right to send as it` : 'the server accepts from this host'}; ` +
+      'then reload signrelay. Mail waits until then.', { cause: err });
+  }
   if (responseCode !== undefined && responseCode >= 500) {
     return new SignrelayError('permanent', 'smtp_rejected',
       `The SMTP server ${server} refused the message for good (${detail}).`, { cause: err });
   }
-  if (code === 'EMESSAGE') {
-    return new SignrelayError('permanent', 'smtp_bad_message', `The mail could not be built: ${detail}`, { cause: err });
+  if (responseCode !== undefined && responseCode >= 400 && (responseCode === 421 || BEFORE_RECIPIENTS.has(command))) {
+    // "Service not available" (421, at any step), or a refusal before any recipient was named
+    // (its own resources: a full queue disk at MAIL FROM): the server is not taking mail, from
+    // anyone. Nothing went out; the mail waits for it as for a server that is down.
+    return new SignrelayError('transient', 'smtp_unavailable',
+      `The SMTP server ${server} is not taking mail now (${detail}). Mail waits and is retried.`, { cause: err });
   }
   if (responseCode !== undefined && responseCode >= 400) {
+    // A 4xx anywhere else — a recipient's (greylisting, a full mailbox), or the message's
+    // after its final dot (nodemailer's EMESSAGE: a busy queue, a content filter) — is "not
+    // now": nothing was accepted, and it is tried again.
     return new SignrelayError('transient', 'smtp_deferred',
       `The SMTP server ${server} asked to try again later (${detail}).`, { cause: err });
+  }
+  if (code === 'EMESSAGE') {
+    return new SignrelayError('permanent', 'smtp_bad_message', `The mail could not be built: ${detail}`, { cause: err });
   }
   if (neverReached(fields, code, detail)) {
     // A port that expects TLS from the start says nothing to a plain connection: no greeting.

@@ -81,6 +81,45 @@ describe('createSmtpSender', () => {
     expect(await failure(sender.send(reply))).toMatchObject({ kind: 'transient', code: 'smtp_deferred' });
   });
 
+  // Mail-server review F1: nodemailer reports any answer to the final dot as EMESSAGE, and a
+  // temporary 451 there was taken for "the mail could not be built" and given up at once.
+  it('classifies a 4xx after the final dot as transient, a try-again-later, not a mail that cannot be built', async () => {
+    let busy = 1;
+    const server = await sink({ refuseMessage: () => (busy-- > 0 ? { code: 451, message: '4.3.0 Error: queue file write error' } : undefined) });
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_deferred', outcomeUnknown: false });
+    expect(error.message).toMatch(/asked to try again later \(451 4\.3\.0 Error: queue file write error\)/);
+    await sender.send(reply);
+    expect(server.messages).toHaveLength(1);
+  });
+
+  // F3: a server that is up but not taking mail (421 at its greeting, 4xx before any recipient)
+  // is the SMTP server unavailable — mail waits for it uncounted, as for one that is down.
+  it.each<[string, Parameters<typeof sink>[0]]>([
+    ['421 at the greeting', { refuseConnection: () => ({ code: 421, message: '4.3.2 Service not available' }) }],
+    ['452 at MAIL FROM', { refuseSender: () => ({ code: 452, message: '4.3.1 Insufficient system storage' }) }],
+  ])('classifies a server not taking mail now (%s) as unavailable, nothing sent', async (_name, options) => {
+    const server = await sink(options);
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'transient', code: 'smtp_unavailable', outcomeUnknown: false });
+    expect(error.message).toMatch(/is not taking mail now \(4\d\d /);
+  });
+
+  // F2: the relay refusing signrelay's sender address is a setting to fix, not a mail to give up.
+  it.each<[string, Parameters<typeof sink>[0], RegExp]>([
+    ['553 at MAIL FROM', { refuseSender: () => ({ code: 553, message: '5.7.1 <sign@corp.example>: Sender address rejected: not owned by user signrelay' }) }, /553 5\.7\.1/],
+    ['Exchange\'s SendAsDenied after the message', { refuseMessage: () => ({ code: 554, message: '5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied' }) }, /SendAsDenied/],
+  ])('classifies the sender address refused (%s) as a setting to fix, naming smtp.from', async (_name, options, said) => {
+    const server = await sink(options);
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'config', code: 'smtp_sender_refused' });
+    expect(error.message).toMatch(said);
+    expect(error.message).toMatch(/refused signrelay's sender address .*smtp\.from/);
+  });
+
   it('classifies a server that is down as transient', async () => {
     const server = await startSmtpSink();
     const port = server.port;

@@ -16,6 +16,12 @@ export interface SinkMessage {
 export interface SmtpSinkOptions {
   /** Return an SMTP reply `{ code, message }` to refuse this recipient, or undefined to accept. */
   refuseRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /** Return an SMTP reply to refuse the connection at its greeting (421: not taking mail now). */
+  refuseConnection?: () => { code: number; message: string } | undefined;
+  /** Return an SMTP reply to refuse the sender at MAIL FROM. */
+  refuseSender?: (address: string) => { code: number; message: string } | undefined;
+  /** Return an SMTP reply to refuse the message after its final dot (nothing kept). */
+  refuseMessage?: () => { code: number; message: string } | undefined;
   /** Require AUTH with these credentials (plain text allowed, it is loopback). */
   auth?: { user: string; pass: string };
   /** With `auth`: offer AUTH (and check the credentials given) but accept mail without it too, as a relay open to its own network. */
@@ -72,6 +78,14 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const err = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
       callback(err);
     },
+    onConnect(_session, callback) {
+      const refusal = options.refuseConnection?.();
+      callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
+    },
+    onMailFrom(address, _session, callback) {
+      const refusal = options.refuseSender?.(address.address);
+      callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
+    },
     onRcptTo(address, _session, callback) {
       const refusal = options.refuseRecipient?.(address.address);
       if (!refusal) {
@@ -84,6 +98,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        const refusal = options.refuseMessage?.();
+        if (refusal) {
+          callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+          return;
+        }
         const raw = Buffer.concat(chunks);
         const envelope = structuredClone(session.envelope);
         const message: SinkMessage = { envelope, raw };
