@@ -15,7 +15,8 @@ import type { Db } from '../store/open-database.ts';
 export type MailPurpose = 'reply' | 'notice' | 'alert' | 'delivery' | 'acknowledgement' | 'answer';
 
 export interface MailSender {
-  send(message: SendMailOptions): Promise<{ messageId: string }>;
+  /** `rejected`: recipients the server refused while it took the mail for others; `deferred`: those of them refused for now (4xx). */
+  send(message: SendMailOptions): Promise<{ messageId: string; rejected?: string[]; deferred?: string[]; refusals?: string[] }>;
 }
 
 export interface MailJobPayload {
@@ -29,8 +30,20 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
     async run(job) {
       const { purpose, message } = job.payload as unknown as MailJobPayload;
       const result = await deps.smtp.send(message);
+      const refused = result.rejected ?? [];
+      if (refused.length > 0) {
+        // Taken for some recipients, refused for others: said where an operator looks, and a
+        // refusal for now (a full mailbox, greylisting) is tried again for those alone, as the
+        // same message.
+        deps.logger.warn('mail sent, but the SMTP server refused some of its recipients', { purpose, requestId: job.requestId ?? undefined, refused: result.refusals ?? refused });
+      }
       try {
-        addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId } }, now());
+        deps.db.transaction(() => {
+          addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId, ...(refused.length > 0 ? { refused } : {}) } }, now());
+          if (result.deferred && result.deferred.length > 0) {
+            enqueueMail(deps.db, { requestId: job.requestId, purpose, message: { ...message, to: result.deferred, cc: undefined, bcc: undefined } }, now());
+          }
+        })();
       } catch (err) {
         // The mail is out: a failed audit line (database busy or full) must not fail the job,
         // which would send it again.

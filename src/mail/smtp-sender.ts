@@ -13,6 +13,10 @@ export interface SmtpSendResult {
   accepted: string[];
   /** Recipients the server refused while it accepted others (all refused = an error). */
   rejected: string[];
+  /** Of those, the ones refused for now (a 4xx: a full mailbox, greylisting), worth another try. */
+  deferred: string[];
+  /** The server's words for each refusal, as "address: answer". */
+  refusals: string[];
   response: string;
 }
 
@@ -68,6 +72,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
           messageId: String(info.messageId),
           accepted: addresses(info.accepted),
           rejected: addresses(info.rejected),
+          ...refusalsOf((info as { rejectedErrors?: unknown }).rejectedErrors),
           response: String(info.response ?? ''),
         };
         logger.debug('smtp mail sent', { messageId: result.messageId, accepted: result.accepted.length, rejected: result.rejected });
@@ -96,4 +101,13 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
 function addresses(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
   return list.map((entry) => (typeof entry === 'string' ? entry : String((entry as { address?: unknown }).address ?? '')));
+}
+
+/** nodemailer's `rejectedErrors` (one per refused recipient, with its SMTP answer): which were temporary, and what the server said. */
+function refusalsOf(errors: unknown): { deferred: string[]; refusals: string[] } {
+  const list = Array.isArray(errors) ? errors as Array<{ recipient?: unknown; responseCode?: unknown; response?: unknown }> : [];
+  return {
+    deferred: list.filter((e) => typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500).map((e) => String(e.recipient)),
+    refusals: list.map((e) => `${String(e.recipient)}: ${typeof e.response === 'string' ? e.response : 'refused'}`),
+  };
 }
