@@ -42,13 +42,14 @@ export function createImapClient(
   const secrets = accessToken === undefined
     ? [account.password ?? '']
     : [accessToken, Buffer.from(`user=${account.user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64')];
-  return new ImapFlow({
+  const refusal: { text?: string } = {};
+  const client = new ImapFlow({
     host: account.host,
     port: account.port,
     secure: account.tls,
     tls: { rejectUnauthorized: account.tls_verify },
     auth: accessToken === undefined ? { user: account.user, pass: account.password ?? '' } : { user: account.user, accessToken },
-    logger: protocolLog ? bridgeLogger(logger, secrets) : false,
+    logger: bridgeLogger(logger, secrets, protocolLog, refusal),
     clientInfo: { name: 'signrelay' },
     connectionTimeout: IMAP_CONNECTION_TIMEOUT_MS,
     greetingTimeout: IMAP_GREETING_TIMEOUT_MS,
@@ -56,6 +57,23 @@ export function createImapClient(
     maxIdleTime: IMAP_MAX_IDLE_TIME_MS,
     autoIdleDelay: IMAP_AUTO_IDLE_DELAY_MS,
   });
+  refusals.set(client, refusal);
+  return client;
+}
+
+/** The last NO or BAD a client's server answered to a command, as imapflow logged it. */
+const refusals = new WeakMap<ImapFlow, { text?: string }>();
+
+/**
+ * What the server last refused to this client, and forgets it: `[NOPERM] Permission denied`.
+ * For a command imapflow answers with `false` instead of an error (MOVE, COPY), whose reason
+ * it passes only to its logger — an operator must see why a mail cannot be filed.
+ */
+export function takeServerRefusal(client: ImapFlow): string | undefined {
+  const holder = refusals.get(client);
+  const text = holder?.text;
+  if (holder) delete holder.text;
+  return text;
 }
 
 /**
@@ -94,9 +112,15 @@ export function classifyImapLoginError(err: unknown, context: ImapErrorContext, 
  * detail, so everything goes to winston's debug level under a fixed message. imapflow already
  * masks credentials; the password (or access token) is still scrubbed from strings in case a server echoes it.
  */
-function bridgeLogger(logger: Logger, secrets: string[]): ImapFlowLogger {
+function bridgeLogger(logger: Logger, secrets: string[], protocolLog: boolean, refusal: { text?: string }): ImapFlowLogger {
   const scrub = (value: string) => secrets.reduce((text, secret) => (secret.length >= 4 ? text.split(secret).join('[redacted]') : text), value);
   const write = (level: string) => (entry: unknown) => {
+    const err = typeof entry === 'object' && entry !== null ? (entry as { err?: { responseText?: unknown; serverResponseCode?: unknown } }).err : undefined;
+    if ((level === 'warn' || level === 'error') && err && typeof err.responseText === 'string') {
+      const code = typeof err.serverResponseCode === 'string' ? `[${err.serverResponseCode}] ` : '';
+      refusal.text = scrub(`${code}${err.responseText}`).slice(0, 300);
+    }
+    if (!protocolLog) return;
     const fields: Record<string, unknown> = { imapLevel: level };
     if (typeof entry === 'object' && entry !== null) {
       for (const [name, value] of Object.entries(entry)) {

@@ -11,6 +11,7 @@ import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import { findCopies, type CopyWanted } from './find-copies.ts';
 import type { Guard } from './imap-guard.ts';
+import { takeServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
@@ -296,10 +297,14 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
     }
   }
   if (moved) return true;
+  // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a
+  // quota) is what the operator needs to see.
+  const said = takeServerRefusal(client);
   const error = new SignrelayError('transient', 'imap_move_failed',
-    `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}".`);
+    `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}"${said ? ` (the server said: ${said})` : ''}.`);
   // A dead connection: the next session's catch-up hands the message over again at once.
   if (!client.usable) throw error;
+  ctx.logger.warn('a mail could not be filed: the IMAP server refused the move; check that the account may write to the folder (its rights, its quota)', { uid: message.uid, from: ctx.folder, to: folder, ...(said ? { server: said } : {}) });
   ctx.failed(error);
   defer(ctx, message, error.message);
   return false;
