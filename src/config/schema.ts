@@ -91,7 +91,7 @@ function passwordFitsAuth(what: string, optional = false) {
 const imapAccount = z.strictObject({
   host: nonEmpty('the IMAP server host name'),
   port: port().default(993),
-  /** true: implicit TLS (port 993); false: plain connection upgraded with STARTTLS when offered. */
+  /** true: implicit TLS (port 993); false: plain connection upgraded with STARTTLS, required before the login unless the server is on this host (mail/plain-login.ts). */
   tls: z.boolean().default(true),
   /** Verify the server certificate. Turn off only for a test server you control. */
   tls_verify: z.boolean().default(true),
@@ -238,7 +238,7 @@ const credentials = z.strictObject({
 const smtp = z.strictObject({
   host: nonEmpty('the SMTP server host name'),
   port: port().default(587),
-  /** true: implicit TLS (465); false: STARTTLS when offered (587/25). */
+  /** true: implicit TLS (465); false: STARTTLS (587/25), required before a login unless the server is on this host (mail/plain-login.ts). */
   tls: z.boolean().default(false),
   tls_verify: z.boolean().default(true),
   /** Without a user signrelay sends without logging in. */

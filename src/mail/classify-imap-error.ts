@@ -75,6 +75,13 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
       'own certificate authority, trust that CA: start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ' +
       `${optOut}.`, { cause: err });
   }
+  if (fields.tlsFailed === true && /does not support STARTTLS/i.test(detail)) {
+    // Required for a login to a server on another host (plain-login.ts): not offered, the
+    // password would cross the network in clear text.
+    return new SignrelayError('config', 'imap_starttls_missing',
+      `The IMAP server ${server} does not offer STARTTLS, and signrelay sends its login only over an encrypted connection: ` +
+      `enable STARTTLS on the server, or use its TLS port with ${key}.tls: true (port 993). (A server on this host — 127.0.0.1 — may be plain.)`, { cause: err });
+  }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || fields.tlsFailed === true) {
     return new SignrelayError('config', 'imap_tls_mismatch',
       `TLS with the IMAP server ${server} failed (${code || detail}). Check ${key}.tls and ${key}.port ` +

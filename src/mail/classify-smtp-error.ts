@@ -97,6 +97,12 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
       `The certificate of the SMTP server ${server} could not be verified (${reason}). If it comes from your own ` +
       `certificate authority, trust that CA: start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ${optOut}`, { cause: err });
   }
+  if (code === 'ETLS' && typeof fields.command === 'string' && fields.command.toUpperCase() === 'STARTTLS' && responseCode !== undefined) {
+    // Refused or not offered: the login would cross the network in clear text (plain-login.ts).
+    return new SignrelayError('config', 'smtp_starttls_missing',
+      `The SMTP server ${server} does not offer STARTTLS (${detail}), and signrelay sends its login only over an encrypted connection: ` +
+      'enable STARTTLS on the server, or use its TLS port (465) with smtp.tls: true. (A relay on this host — 127.0.0.1 — may be plain.) Mail waits until then.', { cause: err });
+  }
   if (code === 'ETLS' || /wrong version number|ssl routines/i.test(detail)) {
     return new SignrelayError('config', 'smtp_tls_mismatch',
       `TLS with the SMTP server ${server} failed (${detail}). Check smtp.tls and smtp.port ` +

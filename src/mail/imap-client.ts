@@ -7,6 +7,7 @@ import type { ImapAccountConfig } from '../config/schema.ts';
 import { describeError, type SignrelayError } from '../errors.ts';
 import { classifyImapError, type ImapErrorContext } from './classify-imap-error.ts';
 import { loginRefused } from './mail-oauth-messages.ts';
+import { mustStartTls } from './plain-login.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 
 /** No socket traffic for this long while a command is in flight = dead connection. */
@@ -27,6 +28,8 @@ export const IMAP_GREETING_TIMEOUT_MS = 16_000;
 export interface ImapClientOptions {
   /** Bridge imapflow's protocol log to winston at debug. Default: when debug is enabled. */
   protocolLog?: boolean;
+  /** Require STARTTLS before the login (default: unless `tls` or the server is on this host — plain-login.ts). */
+  requireStartTls?: boolean;
   /** An OAuth2 access token: log in with XOAUTH2 (or OAUTHBEARER, when the server prefers it) instead of the password. */
   accessToken?: string | undefined;
 }
@@ -49,6 +52,7 @@ export function createImapClient(
     secure: account.tls,
     tls: { rejectUnauthorized: account.tls_verify },
     auth: accessToken === undefined ? { user: account.user, pass: account.password ?? '' } : { user: account.user, accessToken },
+    ...(!account.tls && (options.requireStartTls ?? mustStartTls(account)) ? { doSTARTTLS: true } : {}),
     logger: bridgeLogger(logger, secrets, protocolLog, refusal),
     clientInfo: { name: 'signrelay' },
     connectionTimeout: IMAP_CONNECTION_TIMEOUT_MS,

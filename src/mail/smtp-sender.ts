@@ -5,6 +5,7 @@ import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';
 import { classifySmtpError } from './classify-smtp-error.ts';
+import { mustStartTls } from './plain-login.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 import { smtpOauth } from './smtp-oauth.ts';
 
@@ -33,6 +34,8 @@ export interface SmtpSenderOptions {
   greetingTimeoutMs?: number;
   socketTimeoutMs?: number;
   maxConnections?: number;
+  /** Require STARTTLS (default: with a login, unless the server is on this host — plain-login.ts). */
+  requireStartTls?: boolean;
   /** smtp.auth type oauth2: log in with XOAUTH2 and access tokens from here. */
   tokenSource?: MailTokenSource | undefined;
 }
@@ -45,7 +48,7 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
   const createTransport = async (): Promise<Transporter> => (await import('nodemailer')).default.createTransport({
     host: smtp.host,
     port: smtp.port,
-    // tls: false = plain connection, upgraded with STARTTLS whenever the server offers it.
+    // tls: false = plain connection, upgraded with STARTTLS (required for a login: requireTLS below).
     secure: smtp.tls,
     tls: { rejectUnauthorized: smtp.tls_verify },
     ...(oauth ? { auth: oauth.auth } : smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
@@ -53,6 +56,8 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
     // otherwise send without one (and check would say the login was accepted), and the relay
     // refuse the first mail to an outside address.
     forceAuth: Boolean(oauth || smtp.user),
+    // A login only over an encrypted connection, unless the server is on this host (plain-login.ts).
+    requireTLS: options.requireStartTls ?? (Boolean(oauth || smtp.user) && mustStartTls(smtp)),
     pool: true,
     maxConnections: options.maxConnections ?? 2,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,

@@ -42,6 +42,8 @@ export interface SmtpSinkOptions {
 export interface SmtpSink {
   port: number;
   messages: SinkMessage[];
+  /** Logins the server was sent (AUTH), with whether the connection was encrypted then. */
+  logins: Array<{ user: string; secure: boolean }>;
   /** Waits until `count` messages arrived, or one matches the predicate; returns it. */
   waitFor(countOrPredicate: number | ((message: SinkMessage) => boolean), timeoutMs?: number): Promise<SinkMessage>;
   /** The server goes down: open connections are dropped, new ones refused. */
@@ -53,6 +55,7 @@ export interface SmtpSink {
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  const logins: SmtpSink['logins'] = [];
   // A closed SMTPServer answers 421 for good: an outage ends with a fresh one on the same port.
   const createServer = () => new SMTPServer({
     secure: false,
@@ -64,7 +67,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     // Pooled clients keep their connection open; do not make close() wait 30 s for them.
     closeTimeout: 200,
-    onAuth(auth, _session, callback) {
+    onAuth(auth, session, callback) {
+      logins.push({ user: auth.username ?? '', secure: Boolean(session.secure) });
       if (auth.method === 'XOAUTH2') {
         // A refused token gets the XOAUTH2 error challenge (334 + JSON), as Gmail and Exchange answer.
         if (options.xoauth2?.(auth.username ?? '', auth.accessToken ?? '')) callback(null, { user: auth.username });
@@ -144,6 +148,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   return {
     port,
     messages,
+    logins,
     async waitFor(countOrPredicate, timeoutMs = 5_000) {
       const what = typeof countOrPredicate === 'number' ? `${countOrPredicate} message(s) at the SMTP sink` : 'a matching message at the SMTP sink';
       const found = (): SinkMessage | undefined => (typeof countOrPredicate === 'number'

@@ -1,0 +1,20 @@
+// Whether a login may cross a connection that is not encrypted. With `tls: false` (ports 587,
+// 143) signrelay upgrades with STARTTLS; a server that does not offer it — or anyone on the
+// path who strips it from the server's answer, the classic downgrade — would otherwise get
+// the password in clear text, with `tls_verify` never asked. So STARTTLS is required for a
+// login unless the server is on this host (a relay or Dovecot on loopback), where nothing
+// crosses a network.
+import { isIP } from 'node:net';
+
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  if (isIP(name) === 6) return name === '::1' || /^::ffff:127\./.test(name);
+  return false;
+}
+
+/** STARTTLS must succeed before the login: a plain connection to a server on another host. */
+export function mustStartTls(account: { host: string; tls: boolean }): boolean {
+  return !account.tls && !isLoopbackHost(account.host);
+}
