@@ -52,6 +52,8 @@ const OVER: ReadonlySet<string> = new Set(['done', 'skipped', 'refused', 'supers
 const REFUSED = new Set([
   'servicenow_rate_limited', 'servicenow_unavailable', 'servicenow_auth', 'servicenow_forbidden',
   'servicenow_not_found', 'servicenow_bad_request', 'servicenow_rejected', 'servicenow_field_not_stored',
+  // Something between signrelay and the instance answered (a proxy's block page): the call never reached it.
+  'servicenow_not_the_api',
 ]);
 
 /** Whether the instance refused a call outright (an HTTP error answer): it applied nothing. */

@@ -37,13 +37,20 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
         // same message.
         deps.logger.warn('mail sent, but the SMTP server refused some of its recipients', { purpose, requestId: job.requestId ?? undefined, refused: result.refusals ?? refused });
       }
+      const deferred = result.deferred ?? [];
+      if (deferred.length > 0) {
+        // Apart from the audit line, whose failure is forgiven below: a resend lost silently
+        // would leave a recipient without the mail and nobody told.
+        try {
+          enqueueMail(deps.db, { requestId: job.requestId, purpose, message: { ...message, to: deferred, cc: undefined, bcc: undefined } }, now());
+        } catch (err) {
+          deps.logger.error('a recipient the SMTP server refused for now will not get this mail: sending it again could not be queued', {
+            purpose, requestId: job.requestId ?? undefined, recipients: deferred, error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
       try {
-        deps.db.transaction(() => {
-          addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId, ...(refused.length > 0 ? { refused } : {}) } }, now());
-          if (result.deferred && result.deferred.length > 0) {
-            enqueueMail(deps.db, { requestId: job.requestId, purpose, message: { ...message, to: result.deferred, cc: undefined, bcc: undefined } }, now());
-          }
-        })();
+        addEvent(deps.db, { requestId: job.requestId, kind: 'mail', detail: { sent: purpose, to: message.to, messageId: result.messageId, ...(refused.length > 0 ? { refused } : {}) } }, now());
       } catch (err) {
         // The mail is out: a failed audit line (database busy or full) must not fail the job,
         // which would send it again.

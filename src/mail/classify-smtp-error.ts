@@ -69,6 +69,15 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
   const server = `${context.host}:${context.port}`;
   const tlsCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
 
+  const command = typeof fields.command === 'string' ? fields.command.toUpperCase() : '';
+  if (responseCode === 421 || (responseCode !== undefined && responseCode >= 400 && responseCode < 500 && BEFORE_RECIPIENTS.has(command))) {
+    // "Service not available" (421, at any step — the login's included), or a refusal for now
+    // before any recipient was named (its own resources: a full queue disk at MAIL FROM, TLS
+    // not available now): the server is not taking mail, from anyone. Nothing went out; the
+    // mail waits for it as for a server that is down.
+    return new SignrelayError('transient', 'smtp_unavailable',
+      `The SMTP server ${server} is not taking mail now (${detail}). Mail waits and is retried.`, { cause: err });
+  }
   if (code === 'EAUTH' && responseCode !== undefined && responseCode >= 500 && responseCode <= 503) {
     // 500–503: the server does not know AUTH here (a relay or MX port, not the submission port).
     // 504 is not that: Exchange Online answers "504 5.7.4 Unrecognized authentication type"
@@ -97,7 +106,7 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
       `The certificate of the SMTP server ${server} could not be verified (${reason}). If it comes from your own ` +
       `certificate authority, trust that CA: start signrelay with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ${optOut}`, { cause: err });
   }
-  if (code === 'ETLS' && typeof fields.command === 'string' && fields.command.toUpperCase() === 'STARTTLS' && responseCode !== undefined) {
+  if (code === 'ETLS' && command === 'STARTTLS' && responseCode !== undefined && context.user) {
     // Refused or not offered: the login would cross the network in clear text (plain-login.ts).
     return new SignrelayError('config', 'smtp_starttls_missing',
       `The SMTP server ${server} does not offer STARTTLS (${detail}), and signrelay sends its login only over an encrypted connection: ` +
@@ -112,7 +121,6 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
     return new SignrelayError('config', 'smtp_host_unknown',
       `The SMTP server name "${context.host}" does not resolve. Check smtp.host.`, { cause: err });
   }
-  const command = typeof fields.command === 'string' ? fields.command.toUpperCase() : '';
   if (responseCode !== undefined && responseCode >= 500 && (command === 'MAIL FROM' || SEND_AS_DENIED_RE.test(detail))) {
     // The relay will not send as smtp.from for this account: every mail meets it, so it is a
     // setting to fix (the mail waits for it), not a mail to give up.
@@ -121,16 +129,15 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
       `${context.user ? `"${context.user}" (smtp.user) may send as, or give that account the right to send as it` : 'the server accepts from this host'}; ` +
       'then reload signrelay. Mail waits until then.', { cause: err });
   }
+  if (responseCode !== undefined && responseCode >= 500 && BEFORE_RECIPIENTS.has(command)) {
+    // Refused before any mail was named — at the greeting or EHLO (554 "no relay for you"):
+    // the server will not take signrelay's connection at all, whatever the mail.
+    return new SignrelayError('config', 'smtp_refused_connection',
+      `The SMTP server ${server} refuses signrelay's connection (${detail}): check smtp.host and smtp.port, and that the server accepts mail from this host. Mail waits until then.`, { cause: err });
+  }
   if (responseCode !== undefined && responseCode >= 500) {
     return new SignrelayError('permanent', 'smtp_rejected',
       `The SMTP server ${server} refused the message for good (${detail}).`, { cause: err });
-  }
-  if (responseCode !== undefined && responseCode >= 400 && (responseCode === 421 || BEFORE_RECIPIENTS.has(command))) {
-    // "Service not available" (421, at any step), or a refusal before any recipient was named
-    // (its own resources: a full queue disk at MAIL FROM): the server is not taking mail, from
-    // anyone. Nothing went out; the mail waits for it as for a server that is down.
-    return new SignrelayError('transient', 'smtp_unavailable',
-      `The SMTP server ${server} is not taking mail now (${detail}). Mail waits and is retried.`, { cause: err });
   }
   if (responseCode !== undefined && responseCode >= 400) {
     // A 4xx anywhere else — a recipient's (greylisting, a full mailbox), or the message's

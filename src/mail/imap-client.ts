@@ -7,7 +7,7 @@ import type { ImapAccountConfig } from '../config/schema.ts';
 import { describeError, type SignrelayError } from '../errors.ts';
 import { classifyImapError, type ImapErrorContext } from './classify-imap-error.ts';
 import { loginRefused } from './mail-oauth-messages.ts';
-import { mustStartTls } from './plain-login.ts';
+import { mailTlsOptions } from './plain-login.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 
 /** No socket traffic for this long while a command is in flight = dead connection. */
@@ -46,13 +46,15 @@ export function createImapClient(
     ? [account.password ?? '']
     : [accessToken, Buffer.from(`user=${account.user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64')];
   const refusal: { text?: string } = {};
+  const tls = mailTlsOptions(account, true, options.requireStartTls);
   const client = new ImapFlow({
     host: account.host,
     port: account.port,
-    secure: account.tls,
-    tls: { rejectUnauthorized: account.tls_verify },
+    secure: tls.secure,
+    tls: { rejectUnauthorized: tls.rejectUnauthorized },
     auth: accessToken === undefined ? { user: account.user, pass: account.password ?? '' } : { user: account.user, accessToken },
-    ...(!account.tls && (options.requireStartTls ?? mustStartTls(account)) ? { doSTARTTLS: true } : {}),
+    // A login only over an encrypted connection, unless the server is on this host (plain-login.ts).
+    ...(tls.startTlsRequired ? { doSTARTTLS: true } : {}),
     logger: bridgeLogger(logger, secrets, protocolLog, refusal),
     clientInfo: { name: 'signrelay' },
     connectionTimeout: IMAP_CONNECTION_TIMEOUT_MS,

@@ -18,3 +18,14 @@ export function isLoopbackHost(host: string): boolean {
 export function mustStartTls(account: { host: string; tls: boolean }): boolean {
   return !account.tls && !isLoopbackHost(account.host);
 }
+
+/** The TLS options a mail client is built with (nodemailer's and imapflow's names): one rule for both, tested as a table. */
+export function mailTlsOptions(account: { host: string; tls: boolean; tls_verify: boolean }, login: boolean, requireStartTls?: boolean): {
+  secure: boolean; rejectUnauthorized: boolean; startTlsRequired: boolean;
+} {
+  return {
+    secure: account.tls,
+    rejectUnauthorized: account.tls_verify,
+    startTlsRequired: !account.tls && login && (requireStartTls ?? mustStartTls(account)),
+  };
+}

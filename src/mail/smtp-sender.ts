@@ -5,7 +5,7 @@ import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';
 import { classifySmtpError } from './classify-smtp-error.ts';
-import { mustStartTls } from './plain-login.ts';
+import { mailTlsOptions } from './plain-login.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 import { smtpOauth } from './smtp-oauth.ts';
 
@@ -44,20 +44,20 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
   const context = { host: smtp.host, port: smtp.port, user: smtp.user, password: smtp.password };
   const oauth = options.tokenSource ? smtpOauth(smtp, options.tokenSource) : undefined;
   const classify = (err: unknown) => (oauth ? oauth.classify(err, context) : classifySmtpError(err, context));
+  const tls = mailTlsOptions(smtp, Boolean(oauth || smtp.user), options.requireStartTls);
   // nodemailer is loaded with the first mail to send, not at start-up.
   const createTransport = async (): Promise<Transporter> => (await import('nodemailer')).default.createTransport({
     host: smtp.host,
     port: smtp.port,
-    // tls: false = plain connection, upgraded with STARTTLS (required for a login: requireTLS below).
-    secure: smtp.tls,
-    tls: { rejectUnauthorized: smtp.tls_verify },
+    // tls: false = plain connection, upgraded with STARTTLS — required for a login (plain-login.ts).
+    secure: tls.secure,
+    tls: { rejectUnauthorized: tls.rejectUnauthorized },
+    requireTLS: tls.startTlsRequired,
     ...(oauth ? { auth: oauth.auth } : smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
     // With a login configured, log in even where the server does not offer it: nodemailer would
     // otherwise send without one (and check would say the login was accepted), and the relay
     // refuse the first mail to an outside address.
     forceAuth: Boolean(oauth || smtp.user),
-    // A login only over an encrypted connection, unless the server is on this host (plain-login.ts).
-    requireTLS: options.requireStartTls ?? (Boolean(oauth || smtp.user) && mustStartTls(smtp)),
     pool: true,
     maxConnections: options.maxConnections ?? 2,
     connectionTimeout: options.connectionTimeoutMs ?? 30_000,

@@ -285,7 +285,11 @@ async function moved(ctx: PassContext, message: WatchedMessage, folder: string, 
  * usual cause is a missing target folder: create it and try once more.
  */
 async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, message: WatchedMessage, folder: string): Promise<boolean> {
-  const move = () => guard(client.messageMove(String(message.uid), folder, { uid: true }));
+  // What the server refused before this MOVE (another command's NO) is not its reason.
+  const move = () => {
+    takeServerRefusal(client);
+    return guard(client.messageMove(String(message.uid), folder, { uid: true }));
+  };
   let moved = await move();
   if (!moved && client.usable) {
     try {

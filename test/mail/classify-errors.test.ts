@@ -88,10 +88,24 @@ describe('classifySmtpError', () => {
     ['TLS to a plain port', err({ code: 'ESOCKET' }, 'ssl3_get_record:wrong version number'), 'config', 'smtp_tls_mismatch', 'smtp.port'],
     ['unknown host', err({ code: 'EDNS' }, 'getaddrinfo ENOTFOUND smtp.corp.example'), 'config', 'smtp_host_unknown', 'smtp.host'],
     ['message cannot be built', err({ code: 'EMESSAGE' }, 'ENOENT attachment'), 'permanent', 'smtp_bad_message', 'ENOENT'],
+    // This stop's reviews: where an answer comes decides what it means.
+    ['4xx after the final dot', err({ code: 'EMESSAGE', command: 'DATA', responseCode: 451, response: '451 4.3.0 Error: queue file write error' }), 'transient', 'smtp_deferred', 'try again later'],
+    ['421 at the greeting', err({ code: 'EPROTOCOL', command: 'CONN', responseCode: 421, response: '421 4.3.2 Service not available' }), 'transient', 'smtp_unavailable', 'not taking mail now'],
+    ['421 answered to the login: the server closing, not a wrong password', err({ code: 'EAUTH', command: 'AUTH PLAIN', responseCode: 421, response: '421 4.7.0 Too many connections' }), 'transient', 'smtp_unavailable', 'not taking mail now'],
+    ['STARTTLS not available now (454), with a login', err({ code: 'ETLS', command: 'STARTTLS', responseCode: 454, response: '454 4.7.0 TLS not available due to local problem' }), 'transient', 'smtp_unavailable', 'not taking mail now'],
+    ['STARTTLS refused (502), with a login', err({ code: 'ETLS', command: 'STARTTLS', responseCode: 502, response: '502 5.5.1 Unrecognized command' }), 'config', 'smtp_starttls_missing', 'sends its login only over an encrypted connection'],
+    ['554 at the greeting: this host refused', err({ code: 'EPROTOCOL', command: 'CONN', responseCode: 554, response: '554 5.7.1 Service unavailable; Client host [10.0.0.9] blocked' }), 'config', 'smtp_refused_connection', 'accepts mail from this host'],
+    ['the sender refused at MAIL FROM', err({ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553, response: '553 5.7.1 Sender address rejected' }), 'config', 'smtp_sender_refused', 'smtp.from'],
   ])('%s → %s', (_name, error, kind, code, mentions) => {
     const classified = classifySmtpError(error, context);
     expect(classified).toMatchObject({ kind, code });
     expect(classified.message).toContain(mentions);
+  });
+
+  it('a STARTTLS refusal without a login is not about a login', () => {
+    const refused = classifySmtpError(err({ code: 'ETLS', command: 'STARTTLS', responseCode: 502, response: '502 5.5.1 Unrecognized command' }), { host: 'relay.corp.example', port: 25 });
+    expect(refused).toMatchObject({ kind: 'config', code: 'smtp_tls_mismatch' });
+    expect(refused.message).not.toMatch(/login/);
   });
 
   it("gives our advice for an untrusted certificate, not Node's", () => {

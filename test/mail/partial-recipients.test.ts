@@ -46,3 +46,17 @@ it('warns of recipients refused while others took the mail, records them, and se
   await expect.poll(() => db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'pending'").get()).toEqual({ n: 0 });
   expect(sink.messages).toHaveLength(2);
 });
+
+it('queues the resend to a recipient refused for now even when the audit line cannot be written', async () => {
+  sink = await startSmtpSink({ refuseRecipient: (address) => (address === 'full@corp.example' ? { code: 452, message: '4.2.2 Mailbox full, try again later' } : undefined) });
+  const db = openMemoryDatabase();
+  // The database refuses the audit line, as a full disk would.
+  db.exec("CREATE TRIGGER no_mail_events BEFORE INSERT ON events WHEN NEW.kind = 'mail' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+  const log = createTestLogger('debug');
+  sender = createSmtpSender({ host: '127.0.0.1', port: sink.port, tls: false, tls_verify: true, from: 'signrelay <sign@corp.example>', auth: { type: 'password' } } as never, log.logger);
+  const handler = createMailHandler({ db, smtp: sender, logger: log.logger });
+  await handler.run({ id: 1, kind: 'mail', requestId: null, payload: { purpose: 'alert', message: { to: ['ops@corp.example', 'full@corp.example'], subject: 'alert', text: 'x', messageId: '<m1@corp.example>' } } } as never);
+  const queued = db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>;
+  expect(queued.map((j) => (JSON.parse(j.payload) as { message: { to: string[]; messageId: string } }).message)).toMatchObject([{ to: ['full@corp.example'], messageId: '<m1@corp.example>' }]);
+  expect(log.entries.map((e) => e.message)).toContain('mail sent, but its audit line could not be written');
+});

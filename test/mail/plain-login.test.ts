@@ -2,13 +2,14 @@
 // signrelay upgrades with STARTTLS, and a server that did not offer it — or anyone on the path
 // who struck it from the server's answer — got the SMTP and IMAP passwords in clear, with
 // tls_verify never asked. STARTTLS is now required for a login unless the server is on this
-// host. The rule is tested as a table; what the clients do when it applies, against a real
-// SMTP server and a real Dovecot that offer no STARTTLS (asked to require it, as the rule
-// does for another host: the test servers can only listen on loopback).
+// host. The rule and the client options it makes are tested as tables (both clients are built
+// from mailTlsOptions); what the clients do when it applies, against a real SMTP server and a
+// real Dovecot that offer no STARTTLS (asked to require it, as the rule does for another
+// host: the test servers listen on loopback only).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyImapError } from '../../src/mail/classify-imap-error.ts';
 import { createImapClient } from '../../src/mail/imap-client.ts';
-import { isLoopbackHost, mustStartTls } from '../../src/mail/plain-login.ts';
+import { isLoopbackHost, mailTlsOptions, mustStartTls } from '../../src/mail/plain-login.ts';
 import { createSmtpSender } from '../../src/mail/smtp-sender.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
@@ -33,6 +34,18 @@ describe('whether STARTTLS must come before a login', () => {
   ])('%s with tls: %s → %s', (host, tls, required) => {
     expect(mustStartTls({ host, tls })).toBe(required);
     if (!tls) expect(isLoopbackHost(host)).toBe(!required);
+  });
+});
+
+describe('the TLS options the SMTP and IMAP clients are built with', () => {
+  const account = (host: string, tls = false) => ({ host, tls, tls_verify: true });
+  it('require STARTTLS for a login to another host, not to this one, not without a login, not with implicit TLS', () => {
+    expect(mailTlsOptions(account('smtp.corp.example'), true)).toEqual({ secure: false, rejectUnauthorized: true, startTlsRequired: true });
+    expect(mailTlsOptions(account('127.0.0.1'), true)).toMatchObject({ startTlsRequired: false });
+    expect(mailTlsOptions(account('smtp.corp.example'), false)).toMatchObject({ startTlsRequired: false });
+    expect(mailTlsOptions(account('smtp.corp.example', true), true)).toEqual({ secure: true, rejectUnauthorized: true, startTlsRequired: false });
+    expect(mailTlsOptions({ ...account('imap.corp.example'), tls_verify: false }, true)).toEqual({ secure: false, rejectUnauthorized: false, startTlsRequired: true });
+    expect(mailTlsOptions(account('127.0.0.1'), true, true)).toMatchObject({ startTlsRequired: true });
   });
 });
 

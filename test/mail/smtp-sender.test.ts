@@ -120,6 +120,14 @@ describe('createSmtpSender', () => {
     expect(error.message).toMatch(/refused signrelay's sender address .*smtp\.from/);
   });
 
+  it('classifies a server that refuses this host at its greeting (554) as a setting to fix, not a mail to give up', async () => {
+    const server = await sink({ refuseConnection: () => ({ code: 554, message: '5.7.1 Client host rejected: Access denied' }) });
+    const sender = track(createSmtpSender(smtpConfig(server.port), createTestLogger().logger));
+    const error = await failure(sender.send(reply));
+    expect(error).toMatchObject({ kind: 'config', code: 'smtp_refused_connection' });
+    expect(error.message).toMatch(/refuses signrelay's connection \(554 5\.7\.1 Client host rejected: Access denied\): check smtp\.host and smtp\.port/);
+  });
+
   it('classifies a server that is down as transient', async () => {
     const server = await startSmtpSink();
     const port = server.port;
