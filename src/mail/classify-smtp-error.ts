@@ -1,7 +1,9 @@
 // Turns a nodemailer failure into a SignrelayError. Whether a failure is permanent is decided
-// by where it came from: only a real SMTP answer (5xx) is permanent; no answer at all
-// (connection, timeout) or a 4xx is transient; 535/534/530 is auth; an unverifiable
-// certificate, or the sender address refused, is config. A failure without an answer is told apart by how far the session got:
+// by where it came from: only a real SMTP answer (5xx) about the mail is permanent; no answer
+// at all (connection, timeout) or a 4xx is transient — before any recipient, or a 421, the
+// server not taking mail at all; 535/534/530 is auth; an unverifiable certificate, a 5xx
+// before any recipient (this host, the sender address) or STARTTLS missing before a login is
+// config. A failure without an answer is told apart by how far the session got:
 // `smtp_unavailable` when the server was never reached (nothing can have gone out: waiting
 // and trying again is safe), `smtp_dropped` when the connection ended or went silent once it
 // was open — after the message's last line the server may have taken it, and a mail sent
