@@ -1,7 +1,7 @@
 // Which scheduled tasks are due, from their last recorded run and the clock. Pure, so the
-// rules are tested as a table: node-cron only wakes the scheduler every minute, and this
+// rules are tested as a table: the heartbeat only wakes the scheduler every minute, and this
 // decides — which is also how runs missed while the daemon was down are noticed at start
-// (node-cron does not catch up by itself).
+// (a heartbeat does not catch up by itself).
 import type { RunOutcome } from '../store/schedule-runs.ts';
 
 /**

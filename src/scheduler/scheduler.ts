@@ -1,10 +1,9 @@
-// Runs the periodic tasks (reconcile, reminders, retention, credentials, held alerts). node-cron is only the
-// heartbeat: every minute it asks "what is due?", and the answer comes from each task's
+// Runs the periodic tasks (reconcile, reminders, retention, credentials, held alerts). A minute
+// heartbeat (minuteHeartbeat) asks "what is due?", and the answer comes from each task's
 // last run in SQLite (due-tasks.ts) — so a run missed while the daemon was down is
 // noticed at start, and intervals need not divide an hour. A task still running when the
 // next tick comes is skipped, never stacked. A failing task is logged and recorded in
 // `schedule_runs`; it never takes the daemon down.
-import cron from 'node-cron';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { createTypedEvents, type TypedEvents } from '../typed-events.ts';
@@ -32,7 +31,7 @@ export interface PeriodicTask {
   run(context: TaskContext): Promise<TaskReport>;
 }
 
-/** Calls `tick` on a schedule until stopped. The default is node-cron, every minute. */
+/** Calls `tick` on a schedule until stopped. The default is minuteHeartbeat. */
 export type Heartbeat = (tick: () => void) => { stop(): void };
 
 export interface SchedulerEvents {
@@ -133,7 +132,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return Promise.all(started).then(() => undefined);
   }
 
-  const heartbeat = (options.heartbeat ?? cronHeartbeat(logger))(() => void tick());
+  const heartbeat = (options.heartbeat ?? minuteHeartbeat())(() => void tick());
   // The catch-up: whatever is due (never ran, missed while down, interrupted) runs now.
   void tick();
 
@@ -153,18 +152,33 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 }
 
-/** node-cron, once a minute (UTC, so DST never pauses it); its own warnings go to our log. */
-export function cronHeartbeat(logger: Logger): Heartbeat {
+/**
+ * Once a minute, at the top of each minute of the epoch's own count (no calendar, no time
+ * zone). Timers run on the monotonic clock, so a wall clock stepped back or forward, or a
+ * daylight-saving change, delays a tick by a minute at most. (node-cron, which this replaced,
+ * rounded "now" in local time: in the hour repeated when clocks go back it found no minute
+ * due — the scheduler paused for that hour while its timer spun — and after the clock was
+ * stepped back it stayed silent for as long as the step.)
+ */
+export function minuteHeartbeat(): Heartbeat {
   return (tick) => {
-    const task = cron.schedule('* * * * *', () => tick(), {
-      name: 'signrelay-scheduler', timezone: 'UTC', noOverlap: true,
-      logger: {
-        info: (message) => logger.debug('node-cron', { detail: message }),
-        warn: (message) => logger.warn('node-cron warning', { detail: message }),
-        error: (message, err) => logger.error('node-cron error', { detail: describeError(message), error: err ? describeError(err) : undefined }),
-        debug: (message) => logger.debug('node-cron', { detail: describeError(message) }),
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const arm = () => {
+      timer = setTimeout(() => {
+        if (stopped) return;
+        arm();
+        tick();
+      }, MINUTE_MS - (Date.now() % MINUTE_MS));
+    };
+    arm();
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
       },
-    });
-    return { stop: () => void task.destroy() };
+    };
   };
 }
+
+const MINUTE_MS = 60_000;

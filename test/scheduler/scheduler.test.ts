@@ -1,9 +1,10 @@
 // The scheduler itself, with tasks that only count and a real SQLite: runs missed while
 // the daemon was down are caught up at start, a slow run is skipped rather than stacked,
-// a failing task is recorded and does not stop the others, and node-cron drives the ticks.
+// a failing task is recorded and does not stop the others, and the minute heartbeat drives the
+// ticks — through a daylight-saving change and a wall clock stepped back or forward.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
-import { cronHeartbeat, startScheduler, type PeriodicTask, type Scheduler, type TaskName } from '../../src/scheduler/scheduler.ts';
+import { minuteHeartbeat, startScheduler, type PeriodicTask, type Scheduler, type TaskName } from '../../src/scheduler/scheduler.ts';
 import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
 import { listScheduleRuns, recordRunEnd, recordRunStart } from '../../src/store/schedule-runs.ts';
 
@@ -173,11 +174,17 @@ describe('the scheduler', () => {
   });
 });
 
-describe('the node-cron heartbeat', () => {
+describe('the minute heartbeat', () => {
+  const savedTz = process.env.TZ;
+  afterEach(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
   it('ticks once a minute until stopped', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-03T10:00:30Z') });
     const ticks: number[] = [];
-    const heartbeat = cronHeartbeat(silentLogger())(() => ticks.push(Date.now()));
+    const heartbeat = minuteHeartbeat()(() => ticks.push(Date.now()));
     await vi.advanceTimersByTimeAsync(3 * MIN);
     expect(ticks.map((t) => new Date(t).toISOString())).toEqual([
       '2026-11-03T10:01:00.000Z', '2026-11-03T10:02:00.000Z', '2026-11-03T10:03:00.000Z',
@@ -185,5 +192,35 @@ describe('the node-cron heartbeat', () => {
     heartbeat.stop();
     await vi.advanceTimersByTimeAsync(3 * MIN);
     expect(ticks).toHaveLength(3);
+  });
+
+  // Time review: node-cron rounded "now" in local time; in the hour repeated when clocks go
+  // back it found no minute due, and the scheduler paused for the hour while its timer spun.
+  it.each([
+    ['Europe/Berlin', '2026-10-25T00:58:30Z'],
+    ['America/New_York', '2026-11-01T05:58:30Z'],
+  ])('ticks every minute through the hour repeated when clocks go back (TZ=%s), one timer a minute', async (tz, start) => {
+    process.env.TZ = tz;
+    vi.useFakeTimers({ now: new Date(start) });
+    const ticks: number[] = [];
+    const heartbeat = minuteHeartbeat()(() => ticks.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(90 * MIN);
+    heartbeat.stop();
+    expect(ticks).toHaveLength(90);
+    expect(ticks.every((t, i) => i === 0 || t - ticks[i - 1]! === MIN)).toBe(true);
+  });
+
+  it('a wall clock stepped back an hour, or forward a day, delays a tick by a minute at most', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-03T10:00:30Z') });
+    const ticks: number[] = [];
+    const heartbeat = minuteHeartbeat()(() => ticks.push(Date.now()));
+    await vi.advanceTimersByTimeAsync(2 * MIN);
+    vi.setSystemTime(Date.now() - 60 * MIN); // NTP steps the clock back
+    await vi.advanceTimersByTimeAsync(3 * MIN);
+    vi.setSystemTime(Date.now() + 24 * 60 * MIN); // and forward a day
+    await vi.advanceTimersByTimeAsync(3 * MIN);
+    heartbeat.stop();
+    // Two ticks, then one a minute after each step: no silence as long as the step, no burst of missed ones.
+    expect(ticks).toHaveLength(8);
   });
 });
