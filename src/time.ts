@@ -19,3 +19,6 @@ export const MAX_RETRY_AFTER_SECONDS = 3_600;
 export function boundedRetryAfter(seconds: number): number {
   return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil(seconds)));
 }
+
+/** The moment a due date ends, as every provider is sent it: 23:59:59 UTC of that day. */
+export const dueMoment = (dueDate: string): Date => new Date(`${dueDate}T23:59:59Z`);

@@ -20,13 +20,12 @@ import { addEvent, lastEffectPhase } from '../store/events.ts';
 import { lastReminderAt, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDueDate, type RequestRow } from '../store/requests.ts';
-import { dueMomentOf } from '../scheduler/reminder-due.ts';
 import type { AnsweredReply } from './compose-answer.ts';
 import { queueAnswer } from './queue-answer.ts';
 import { describeSignerProgress } from '../notices/signer-progress.ts';
 
 import { readStatuses } from '../notices/queue-signer-progress.ts';
-import { utcMinute } from '../time.ts';
+import { dueMoment, utcMinute } from '../time.ts';
 
 export interface CommandDeps {
   db: Db;
@@ -167,7 +166,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       // An intent without a result: the process died during the call, which may have moved it.
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
       if ((await deps.provider.status(document)).phase !== 'in-progress') { outcomes.push('nobody'); continue; }
-      await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMomentOf(due)));
+      await callOnce(request, effect, doc.providerRef, { dueDate: due }, () => deps.provider.extend(document, dueMoment(due)));
       // Recorded at once: a crash before the answer leaves every move `done`, and the retry
       // moves the request's due date and answers, as this run would have.
       addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef, dueDate: due } }, deps.now());

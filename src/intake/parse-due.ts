@@ -3,7 +3,7 @@
 // Signing requires a due date, so the result is always a date, YYYY-MM-DD in UTC, from `now`.
 import { findDirectives } from './directive-lines.ts';
 import type { Checked } from './types.ts';
-import { DAY_MS } from '../time.ts';
+import { DAY_MS, dueMoment } from '../time.ts';
 
 const ACCEPTED_FORMS = 'write Due: 2026-12-24 (a date) or Due: 14d (days from today)';
 
@@ -56,3 +56,16 @@ export function latestDue(now: Date): string {
 }
 
 export const MAX_DUE_DAYS = 3650;
+
+/** The least time to sign a request may be sent with: its due date ends at 23:59:59 UTC. */
+export const MIN_SIGNING_MS = 60 * 60_000;
+
+/**
+ * The due date a request is sent with: the one it has, or — when that ends within the hour
+ * or has passed (a `Due:` of today written late in the UTC day, an outage or an operator's
+ * fix between intake and the send, a `retry` days later) — tomorrow. A provider refuses a due
+ * date in the past, and a request that can no longer be sent as asked would fail for good.
+ */
+export function dueForSend(dueDate: string, now: Date): string {
+  return dueMoment(dueDate).getTime() - now.getTime() >= MIN_SIGNING_MS ? dueDate : addDays(now, 1);
+}

@@ -16,7 +16,9 @@ import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setDueDate, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { dueForSend } from './parse-due.ts';
+import { dueMoment } from '../time.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
 
@@ -125,6 +127,18 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     if (unknown.unknown && await findEarlierSend(unknown.stillWaiting)) return;
     await renewExpiredUploads(request);
     request = getRequest(deps.db, requestId)!;
+    const due = dueForSend(request.dueDate, now());
+    if (due !== request.dueDate) {
+      // Its date passed (or ends within the hour) before it could be sent: the signers get a
+      // day, and the acknowledgement and the record say the date they have.
+      const asked = request.dueDate;
+      deps.db.transaction(() => {
+        setDueDate(deps.db, requestId, due, now());
+        addEvent(deps.db, { requestId, kind: 'note', detail: { dueMoved: { from: asked, to: due, why: 'the due date had passed, or ended within the hour, when the request could be sent' } } }, now());
+      })();
+      deps.logger.warn('the due date had passed before the request could be sent: sent with the next day\'s', { requestId, asked, due });
+      request = getRequest(deps.db, requestId)!;
+    }
     const { documentReferences } = sendInput();
     effect(requestId, 'send', 'intent', { references: documentReferences });
     // The package's name reaches every signer in the provider's invitation: the subject, outside
@@ -137,7 +151,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
         documentReferences,
         token: request.token,
         returnAddress: returnAddress(deps.config.mailboxes.returns.address, request.token),
-        dueAt: new Date(`${request.dueDate}T23:59:59Z`),
+        dueAt: dueMoment(request.dueDate),
         // A prepared document's own tags name its signers: the provider reads them there.
         signers: request.signersFrom === 'pdf' ? [] : request.signers,
         packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,

@@ -2,20 +2,15 @@
 // goes N days before the due moment (the route's reminder_days_before), once; not after
 // the due moment, and not at all when the invitation itself went out inside those N days
 // (a reminder right after the invitation only looks like spam).
-import { DAY_MS } from '../time.ts';
+import { DAY_MS, dueMoment } from '../time.ts';
 
 export type ReminderVerdict =
   | { due: true; remindAt: Date }
   | { due: false; reason: 'off' | 'not-yet' | 'past-due' | 'sent-too-late'; remindAt?: Date };
 
-/** The due moment sent to the provider: the end of the due day, UTC (as submit-request sends it). */
-export function dueMomentOf(dueDate: string): Date {
-  return new Date(`${dueDate}T23:59:59Z`);
-}
-
 export function reminderVerdict(input: { dueDate: string; sentAt: Date }, daysBefore: number, now: Date): ReminderVerdict {
   if (daysBefore <= 0) return { due: false, reason: 'off' };
-  const dueAt = dueMomentOf(input.dueDate);
+  const dueAt = dueMoment(input.dueDate);
   const remindAt = new Date(dueAt.getTime() - daysBefore * DAY_MS);
   if (now.getTime() >= dueAt.getTime()) return { due: false, reason: 'past-due', remindAt };
   if (input.sentAt.getTime() >= remindAt.getTime()) return { due: false, reason: 'sent-too-late', remindAt };

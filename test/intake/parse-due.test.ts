@@ -1,6 +1,6 @@
 // Due dates: the accepted forms, the route default, and what is refused.
 import { describe, expect, it } from 'vitest';
-import { parseDue } from '../../src/intake/parse-due.ts';
+import { dueForSend, parseDue } from '../../src/intake/parse-due.ts';
 
 const NOW = new Date('2026-11-03T10:00:00Z');
 
@@ -48,5 +48,15 @@ describe('parseDue', () => {
     const late = new Date('2026-11-03T23:30:00-05:00');
     expect(parseDue('Due: 1d', 14, late).value).toBe('2026-11-05');
     expect(parseDue('Due: 2026-11-03', 14, late).problems[0]).toMatch(/has passed \(today is 2026-11-04\)/);
+  });
+});
+
+describe('dueForSend', () => {
+  it('keeps a due date with an hour or more left, and sends one that passed or ends within the hour with the next day', () => {
+    expect(dueForSend('2026-12-24', new Date('2026-12-10T12:00:00Z'))).toBe('2026-12-24');
+    expect(dueForSend('2026-12-10', new Date('2026-12-10T22:59:58Z'))).toBe('2026-12-10');
+    expect(dueForSend('2026-12-10', new Date('2026-12-10T23:30:00Z'))).toBe('2026-12-11');
+    expect(dueForSend('2026-12-10', new Date('2026-12-11T00:00:30Z'))).toBe('2026-12-12');
+    expect(dueForSend('2020-01-31', new Date('2026-12-10T12:00:00Z'))).toBe('2026-12-11');
   });
 });

@@ -181,6 +181,20 @@ describe('the submit job', () => {
     expect(Date.parse(job.runAt) - Date.now()).toBeLessThanOrEqual(3_600_000);
   });
 
+  // Time review: a due date checked once, at intake; a request sent after it had passed (a
+  // `Due:` of today written late in the UTC day, an outage, a retry days later) was refused by
+  // the provider, failed for good, and `signrelay retry` failed the same way.
+  it('a request whose due date passed before it could be sent goes out with the next day\'s, said in its audit trail', async () => {
+    const id = await stampedRequest();
+    db.prepare('UPDATE requests SET due_date = ? WHERE id = ?').run('2020-01-31', id);
+    run(client());
+    await expect.poll(() => getRequest(db, id)?.state, { timeout: 60_000 }).toBe('sent');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(getRequest(db, id)!.dueDate).toBe(tomorrow);
+    expect(simulator.documents.get(getDocuments(db, id)[0]!.providerRef!)!.dueDate).toBe(`${tomorrow}T23:59:59.000Z`);
+    expect(listEvents(db, id).find((e) => e.detail?.dueMoved)?.detail).toMatchObject({ dueMoved: { from: '2020-01-31', to: tomorrow } });
+  });
+
   it('resumes after a restart: a pending job on disk is picked up by a new runner', async () => {
     const id = await stampedRequest();
     simulator.failNext('/Document/Uploader', { status: 503, retryAfter: 3600, times: 1 });
