@@ -40,6 +40,9 @@ describe('reminderVerdict (due 2026-11-10, reminder 2 days before)', () => {
     ['late but before the due moment (daemon was down)', '2026-11-01T09:00:00Z', '2026-11-10T20:00:00Z', 2, { due: true, remindAt }],
     ['after the due moment', '2026-11-01T09:00:00Z', '2026-11-11T00:00:00Z', 2, { due: false, reason: 'past-due', remindAt }],
     ['sent inside the reminder window', '2026-11-09T08:00:00Z', '2026-11-09T10:00:00Z', 2, { due: false, reason: 'sent-too-late', remindAt }],
+    // Time review: sent 35 minutes before the reminder moment, reminded 35 minutes after the invitation.
+    ['sent less than a day before the reminder moment', '2026-11-08T23:25:00Z', '2026-11-09T00:00:30Z', 2, { due: false, reason: 'sent-too-late', remindAt }],
+    ['sent a day and more before it', '2026-11-07T23:59:59Z', '2026-11-09T00:00:30Z', 2, { due: true, remindAt }],
     ['reminders off', '2026-11-01T09:00:00Z', '2026-11-09T10:00:00Z', 0, { due: false, reason: 'off' }],
   ])('%s', (_what, sentAt, now, days, expected) => {
     expect(reminderVerdict({ dueDate: due, sentAt: new Date(sentAt) }, days, new Date(now))).toEqual(expected);
