@@ -52,7 +52,10 @@ export function rotationSection(setting: string): string {
 
 /** One line for check, status and the alert: which setting, how old, the limit's setting, where the procedure is. */
 export function overdueWarning(age: CredentialAge, maxAgeDays: number): string {
-  return `${age.setting} has not changed for ${age.ageDays} days, longer than ${MAX_AGE_SETTING} (${maxAgeDays}): rotate it (${rotationSection(age.setting)})`;
+  // Overdue from the first moment past the limit, while whole days still read the limit itself:
+  // "for 90 days, longer than … (90)" said both; "more than 90 days" is true all that day.
+  const days = age.ageDays > maxAgeDays ? `${age.ageDays} days` : `more than ${maxAgeDays} days`;
+  return `${age.setting} has not changed for ${days}, longer than ${MAX_AGE_SETTING} (${maxAgeDays}): rotate it (${rotationSection(age.setting)})`;
 }
 
 /** A setting's value as `check` finds it: recorded by the daemon (now or before: it keeps that age), or new. */

@@ -50,6 +50,12 @@ describe('what the operator is told', () => {
       'provider.api_secret has not changed for 120 days, longer than credentials.max_age_days (90): rotate it (docs/credentials.md#secured-signing-api-key-and-secret)');
   });
 
+  it('on the day the limit is passed, says "more than" the limit, not the limit itself (time review)', () => {
+    const [justOver] = credentialAges([sighting('provider.api_secret', daysAgo(90 + 1 / 24))], NOW, 90);
+    expect(justOver!.overdue).toBe(true);
+    expect(overdueWarning(justOver!, 90)).toMatch(/^provider\.api_secret has not changed for more than 90 days, longer than credentials\.max_age_days \(90\)/);
+  });
+
   it.each([
     ['mailboxes.requests.password', 'mail-passwords-and-oauth-client-secrets'],
     ['mailboxes.returns.auth.client_secret', 'mail-passwords-and-oauth-client-secrets'],
