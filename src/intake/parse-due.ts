@@ -30,7 +30,7 @@ export function parseDue(body: string, dueDays: number, now: Date): Checked<stri
   if (date) {
     const iso = `${date[1]}-${date[2]!.padStart(2, '0')}-${date[3]!.padStart(2, '0')}`;
     if (!isRealDate(iso)) return { value: null, problems: [`"Due: ${value}" is not a calendar date: ${ACCEPTED_FORMS}`] };
-    if (iso < today) return { value: null, problems: [`the due date ${iso} has passed (today is ${today}): give a later date, or a number of days like Due: 14d`] };
+    if (iso < today) return { value: null, problems: [`the due date ${iso} has passed (today is ${today} in UTC, the time due dates are kept in): give a later date, or a number of days like Due: 14d`] };
     if (iso > latest) return tooFar();
     return { value: iso, problems: [] };
   }

@@ -60,7 +60,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     `  Record:     ${recordLabel(request)}`,
     `  Documents:  ${documents.map((d) => recordValue(d.fileName)).join(', ')}`,
-    `  Due:        ${recordValue(request.dueDate)}`,
+    `  Due:        ${recordValue(request.dueDate)} (signing closes at 23:59 UTC that day)`,
     `  ${provider.displayName}: ${referenceLabel(request, documents)}`,
     `  Request:    ${request.id}`,
     '',

@@ -104,7 +104,7 @@ describe('explain with the example configuration (no --config, no environment)',
     expect(a.reason).toContain('2 records (RITM0010007, RITM0010008)');
     expect(a.reason).toContain('dana.white(at)partner.example');
     expect(a.reason).toContain('OWEN.PRICE@corp.example is named twice');
-    expect(a.reason).toContain('the due date 2026-10-01 has passed (today is 2026-11-20)');
+    expect(a.reason).toContain('the due date 2026-10-01 has passed (today is 2026-11-20 in UTC, the time due dates are kept in)');
   });
 
   it('uses the real clock without a fixed one: due is today + the route\'s due_days', async () => {

@@ -28,7 +28,7 @@ describe('parseDue', () => {
   });
 
   it.each([
-    ['a past date', 'Due: 2026-10-01', /^the due date 2026-10-01 has passed \(today is 2026-11-03\): give a later date, or a number of days like Due: 14d$/],
+    ['a past date', 'Due: 2026-10-01', /^the due date 2026-10-01 has passed \(today is 2026-11-03 in UTC, the time due dates are kept in\): give a later date, or a number of days like Due: 14d$/],
     ['an impossible date', 'Due: 2026-02-30', /^"Due: 2026-02-30" is not a calendar date: write Due: 2026-12-24 \(a date\) or Due: 14d \(days from today\)$/],
     ['words', 'Due: next Friday', /^"Due: next Friday" is not a due date I understand: write Due: 2026-12-24/],
     ['an American date', 'Due: 12/24/2026', /is not a due date I understand/],
@@ -47,7 +47,7 @@ describe('parseDue', () => {
     // 23:30 in New York on 3 November is already 4 November in UTC.
     const late = new Date('2026-11-03T23:30:00-05:00');
     expect(parseDue('Due: 1d', 14, late).value).toBe('2026-11-05');
-    expect(parseDue('Due: 2026-11-03', 14, late).problems[0]).toMatch(/has passed \(today is 2026-11-04\)/);
+    expect(parseDue('Due: 2026-11-03', 14, late).problems[0]).toMatch(/has passed \(today is 2026-11-04 in UTC/);
   });
 });
 

@@ -48,7 +48,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const sent = getRequest(world.daemon!.db, request.id)!;
     const reference = sent.providerOrderId ? `order ${sent.providerOrderId}` : `reference ${getDocuments(world.daemon!.db, request.id)[0]!.providerRef}`;
     expect(text).toContain('Record:     RITM0010001');
-    expect(text).toContain(`Due:        ${due}`);
+    expect(text).toContain(`Due:        ${due} (signing closes at 23:59 UTC that day)`);
     expect(text).toContain(`${display}: ${reference}`);
     expect(text).toMatch(/1\. Ann Lee <ann\.lee@example\.com>\n {2}2\. Bob Stone <bob\.stone@corp\.example>/);
     for (const command of ['cancel REASON', 'remind', 'extend DATE', 'status']) expect(text).toContain(`  ${command}`);
