@@ -14,11 +14,11 @@ import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DaemonEventSink, JobAttempt } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
-import { dueJobs, failJob, finishJob, nextJobTime, releaseOperatorWaits, retryJob, startJobRun, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
+import { dueJobs, failJob, finishJob, nextJobTime, rescheduleAfterClockStepBack, releaseOperatorWaits, retryJob, startJobRun, waitJob, type JobKind, type JobRow } from '../store/jobs.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { decideJobFailure } from './job-failure-policy.ts';
 import { JOB_MAX_ATTEMPTS } from './retry-delay.ts';
-import { boundedRetryAfter } from '../time.ts';
+import { boundedRetryAfter, MAX_RETRY_AFTER_SECONDS } from '../time.ts';
 
 export interface JobHandler {
   run(job: JobRow): Promise<void>;
@@ -93,9 +93,22 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const unrecorded = new Set<number>();
   const storage = storageContextOf(options.db);
 
+  /**
+   * The wall clock stepped back since a delay was set (an NTP step): each waiting job keeps
+   * its delay, counted from now, and a provider pause longer than a Retry-After can ask ends —
+   * as the scheduler runs a task whose last run lies in the future.
+   */
+  const undoClockStepBack = (): void => {
+    const at = now();
+    if (providerPausedUntil > at.getTime() + MAX_RETRY_AFTER_SECONDS * 1000) providerPausedUntil = 0;
+    const moved = rescheduleAfterClockStepBack(options.db, at);
+    if (moved > 0) options.logger.warn('the clock was stepped back since these jobs were scheduled: each keeps its delay, counted from now', { jobs: moved });
+  };
+
   const schedule = (): void => {
     if (stopped) return;
     clearTimeout(timer);
+    undoClockStepBack();
     const next = nextJobTime(options.db);
     const nextAt = next ? Math.max(next.getTime(), providerPausedUntil) : undefined;
     const wait = nextAt ? Math.max(0, Math.min(idleCheckMs, nextAt - now().getTime())) : idleCheckMs;

@@ -37,6 +37,23 @@ export function dueJobs(db: Db, now: Date, limit = 20): JobRow[] {
   return rows.map(toJobRow);
 }
 
+/**
+ * Pending jobs scheduled at a moment the clock has not reached again — the wall clock was
+ * stepped back since (an NTP step) — keep the delay they were given, counted from now: a
+ * retry set a second ahead would otherwise wait as long again as the step. How many.
+ */
+export function rescheduleAfterClockStepBack(db: Db, now: Date): number {
+  const at = now.toISOString();
+  const rows = db.prepare("SELECT id, run_at, updated_at FROM jobs WHERE state = 'pending' AND updated_at > ?")
+    .all(new Date(now.getTime() + 1_000).toISOString()) as Array<{ id: number; run_at: string; updated_at: string }>;
+  const update = db.prepare('UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?');
+  for (const row of rows) {
+    const delayMs = Math.max(0, Date.parse(row.run_at) - Date.parse(row.updated_at));
+    update.run(new Date(now.getTime() + delayMs).toISOString(), at, row.id);
+  }
+  return rows.length;
+}
+
 /** When the next pending job is due, to sleep until then. */
 export function nextJobTime(db: Db): Date | undefined {
   const row = db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null };

@@ -3,6 +3,7 @@ import { SignrelayError } from '../../src/errors.ts';
 import { MAX_INTERRUPTED_RUNS, startJobRunner } from '../../src/jobs/job-runner.ts';
 import { retryDelayMs } from '../../src/jobs/retry-delay.ts';
 import { silentLogger } from '../../src/log.ts';
+import { createTestLogger } from '../support/test-logger.ts';
 import { addEvent, listEvents } from '../../src/store/events.ts';
 import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
@@ -48,6 +49,35 @@ describe('the job runner', () => {
     await runner.stop();
     expect(calls).toBe(3);
     expect(jobsForRequest(db, id)[0]?.attempts).toBe(3);
+  });
+
+  // Time review: a retry set 1 s ahead waited the hour the wall clock was stepped back by
+  // (an NTP step), and a 429's pause held every provider job as long.
+  it('runs a retry at once after the wall clock was stepped back, not an hour later', async () => {
+    const { db, id } = request();
+    const clock = { offsetMs: 0 };
+    let calls = 0;
+    const log = createTestLogger('debug');
+    const runner = startJobRunner({
+      db, logger: log.logger, retryBaseMs: 1_000, idleCheckMs: 100, now: () => new Date(Date.now() + clock.offsetMs),
+      handlers: {
+        submit: { async run() {
+          calls++;
+          if (calls === 1) {
+            // Once its retry is set (a second ahead), the clock steps back an hour.
+            setTimeout(() => { clock.offsetMs = -60 * 60_000; }, 50);
+            throw new SignrelayError('transient', 'net', 'connection reset');
+          }
+        } },
+        mail: { async run() { throw new Error('unexpected'); } },
+      },
+    });
+    enqueueJob(db, { kind: 'submit', requestId: id }, new Date());
+    runner.poke();
+    await expect.poll(() => jobsForRequest(db, id)[0]?.state, { timeout: 60_000 }).toBe('done');
+    await runner.stop();
+    expect(calls).toBe(2);
+    expect(log.entries.some((e) => e.message.startsWith('the clock was stepped back since these jobs were scheduled'))).toBe(true);
   });
 
   it('gives up at once on a permanent failure and says why', async () => {
