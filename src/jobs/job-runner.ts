@@ -48,6 +48,8 @@ export interface JobRunnerOptions {
 const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel', 'command']);
 /** A 429 without a Retry-After holds provider jobs back this long. */
 const RATE_LIMIT_PAUSE_MS = 5_000;
+/** How far back the clock may seem to go between two looks before it counts as stepped back. */
+const CLOCK_STEP_SLACK_MS = 1_000;
 /** Due jobs looked at per round: enough that jobs of busy requests do not hide startable ones. */
 const DUE_WINDOW = 200;
 
@@ -93,13 +95,20 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const unrecorded = new Set<number>();
   const storage = storageContextOf(options.db);
 
+  /** The clock at the runner's last look: one earlier now means the wall clock was stepped back. */
+  let lastLook = Number.NEGATIVE_INFINITY;
   /**
    * The wall clock stepped back since a delay was set (an NTP step): each waiting job keeps
    * its delay, counted from now, and a provider pause longer than a Retry-After can ask ends —
-   * as the scheduler runs a task whose last run lies in the future.
+   * as the scheduler runs a task whose last run lies in the future. The table is looked at
+   * once at start (a step while the daemon was down) and when the clock went back since the
+   * last look, not on every pass.
    */
   const undoClockStepBack = (): void => {
     const at = now();
+    const steppedBack = at.getTime() < lastLook - CLOCK_STEP_SLACK_MS || lastLook === Number.NEGATIVE_INFINITY;
+    lastLook = at.getTime();
+    if (!steppedBack) return;
     if (providerPausedUntil > at.getTime() + MAX_RETRY_AFTER_SECONDS * 1000) providerPausedUntil = 0;
     const moved = rescheduleAfterClockStepBack(options.db, at);
     if (moved > 0) options.logger.warn('the clock was stepped back since these jobs were scheduled: each keeps its delay, counted from now', { jobs: moved });

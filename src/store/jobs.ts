@@ -45,7 +45,7 @@ export function dueJobs(db: Db, now: Date, limit = 20): JobRow[] {
 export function rescheduleAfterClockStepBack(db: Db, now: Date): number {
   const at = now.toISOString();
   const rows = db.prepare("SELECT id, run_at, updated_at FROM jobs WHERE state = 'pending' AND updated_at > ?")
-    .all(new Date(now.getTime() + 1_000).toISOString()) as Array<{ id: number; run_at: string; updated_at: string }>;
+    .all(at) as Array<{ id: number; run_at: string; updated_at: string }>;
   const update = db.prepare('UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?');
   for (const row of rows) {
     const delayMs = Math.max(0, Date.parse(row.run_at) - Date.parse(row.updated_at));
