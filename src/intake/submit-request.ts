@@ -21,10 +21,10 @@ import { dueForSend } from './parse-due.ts';
 import { dueMoment } from '../time.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
+import { queueAcknowledgement } from './queue-acknowledgement.ts';
 
 /** How much of a request's subject names its package at the provider (when no record does). */
 const MAX_PACKAGE_SUBJECT_CHARS = 120;
-import { queueAcknowledgement } from './queue-acknowledgement.ts';
 
 export interface SubmitDeps {
   db: Db;

@@ -25,12 +25,12 @@ import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call
 import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
 import { orderBody, type SignicatDocument } from './order-body.ts';
 import { documentStatusOf, type TaskState } from './order-status.ts';
+import { signicatTraits } from './traits.ts';
 
 /** How many of the ids a request's notices named are asked about, at most. */
 const MAX_ASKED_ORDER_IDS = 20;
 /** How many refused ids the client remembers (a bound, not a cache policy). */
 const MAX_REMEMBERED_NOT_ORDERS = 10_000;
-import { signicatTraits } from './traits.ts';
 
 export interface SignicatClientOptions {
   config: SignicatConfig;

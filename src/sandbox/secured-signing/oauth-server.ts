@@ -6,10 +6,10 @@
 // SECURED-SIGNING.md says a refresh answer may carry a new refresh token, not what becomes
 // of the old one. It is the worst case, the one signrelay has to survive (and report).
 import { randomBytes } from 'node:crypto';
+import type { AuthRefusal } from './verify-signature.ts';
 
 /** The scopes Secured Signing knows (seed 001), as written: they are case-sensitive. */
 const SCOPES = ['Basic', 'ISign', 'WeSign', 'SmartTag', 'FormDirect', 'FormFiller'];
-import type { AuthRefusal } from './verify-signature.ts';
 
 export interface OAuthServerOptions {
   apiKey: string;
