@@ -143,9 +143,18 @@ export function failuresOf(names: ServiceNames) {
   };
 }
 
+/**
+ * An answer's media type (`text/html`), for a message: the header is the remote side's text,
+ * so anything but a plain `type/subtype` token is not repeated (empty).
+ */
+export function answerMediaType(contentType: string | null): string {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(type) ? type : '';
+}
+
 /** What a 2xx body that should have been JSON was instead, for a bad-response message. */
 export function notJsonProblem(contentType: string | null): string {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = answerMediaType(contentType);
   if (type === 'text/html') return 'the body is an HTML page, not JSON (a proxy\'s or login page?)';
   return `the body is not valid JSON${type ? ` (${type})` : ''}`;
 }

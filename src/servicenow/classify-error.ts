@@ -3,7 +3,7 @@
 // the failure came from (no answer, or an HTTP status and its headers), never on message
 // text. Messages name the operation, the record and the setting or permission to fix, and
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
-import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
+import { answerMediaType, failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { boundedRetryAfter } from '../time.ts';
@@ -91,7 +91,7 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx
     // an egress proxy's or a firewall's block page, a load balancer with no route, the
     // instance's IP address access control. Not the integration user's permissions, and not
     // for good: the work waits for the operator, as for a setting.
-    const type = (failure.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = answerMediaType(failure.headers.get('content-type'));
     const page = failure.bodyText.trim() === '' ? 'with an empty body' : type === 'text/html' ? 'with an HTML page' : `with a body that is not JSON${type ? ` (${type})` : ''}`;
     return new SignrelayError('config', 'servicenow_not_the_api',
       `the answer to ${operation} was HTTP ${status} ${page}, not ServiceNow's API, which answers in JSON: something between signrelay and ` +
