@@ -128,30 +128,19 @@ export async function* nonEmpty(chunks: AsyncIterable<Uint8Array>, empty: () => 
  */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
-/** An answer's body, read up to `maxBytes`; past that the rest is not read (cancelled), and `tooLarge` says so. */
+/** An answer's body, read up to `maxBytes`; past that the rest is not read (cancelled: answerChunks), and `tooLarge` says so. A failure while it arrives is thrown as it came. */
 export async function readAnswer(response: Response, maxBytes = MAX_ANSWER_BYTES): Promise<{ bytes: Uint8Array; tooLarge: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let tooLarge = false;
-  if (response.body) {
-    const reader = response.body.getReader();
-    try {
-      for (let next = await reader.read(); !next.done; next = await reader.read()) {
-        if (size + next.value.byteLength > maxBytes) {
-          tooLarge = true;
-          chunks.push(next.value.subarray(0, maxBytes - size));
-          size = maxBytes;
-          await reader.cancel().catch(() => undefined);
-          break;
-        }
-        chunks.push(next.value);
-        size += next.value.byteLength;
-      }
-    } finally {
-      reader.releaseLock();
+  for await (const chunk of answerChunks(response.body, (err) => (err instanceof Error ? err : new Error(String(err))))) {
+    if (size + chunk.byteLength > maxBytes) {
+      chunks.push(chunk.subarray(0, maxBytes - size));
+      return { bytes: Buffer.concat(chunks, maxBytes), tooLarge: true };
     }
+    chunks.push(chunk);
+    size += chunk.byteLength;
   }
-  return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), tooLarge };
+  return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), tooLarge: false };
 }
 
 /** What a too-large answer is, in a bad response's words. */
