@@ -3,6 +3,12 @@
 
 export const DAY_MS = 86_400_000;
 
+/**
+ * Milliseconds on the monotonic clock, for a wait that lives only in memory (a deferred
+ * mail's next try): a wall clock stepped back by an hour must not stretch it by an hour.
+ */
+export const monotonicMs = (): number => performance.now();
+
 /** A moment to the minute, as mails and alerts show it: `2026-12-05 08:42 UTC`. */
 export const utcMinute = (at: Date | string) => `${(typeof at === 'string' ? at : at.toISOString()).slice(0, 16).replace('T', ' ')} UTC`;
 

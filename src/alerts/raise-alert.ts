@@ -38,10 +38,10 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
   const { db, config } = deps;
   const at = deps.now();
   return db.transaction(() => {
+    const state = alertState(db, alert.kind, at);
     addEvent(db, { requestId: alert.requestId ?? null, kind: 'note', detail: { alert: alert.kind, subject: alert.subject, text: alert.text } }, at);
     deps.logger.warn('operator alert', { alert: alert.kind, requestId: alert.requestId ?? undefined, subject: alert.subject });
     if (config.alerts.to.length === 0) return false;
-    const state = alertState(db, alert.kind);
     if (heldUntil(state, config, at)) {
       db.prepare('UPDATE alert_state SET suppressed = suppressed + 1 WHERE kind = ?').run(alert.kind);
       return false;
@@ -59,7 +59,7 @@ export function raiseAlert(deps: AlertDeps, alert: Alert): boolean {
  * then than have it counted as held back (the credential review: the same alert, later).
  */
 export function alertMailHeldUntil(deps: Pick<AlertDeps, 'db' | 'config'>, kind: AlertKind, at: Date): Date | null {
-  return heldUntil(alertState(deps.db, kind), deps.config, at);
+  return heldUntil(alertState(deps.db, kind, at), deps.config, at);
 }
 
 interface AlertState {
@@ -67,7 +67,14 @@ interface AlertState {
   suppressed: number;
 }
 
-function alertState(db: Db, kind: AlertKind): AlertState | undefined {
+/**
+ * The kind's state at `at`. A last mail later than `at` means the wall clock was stepped
+ * back since: it is taken as sent at `at`, so the interval ends one interval from now rather
+ * than after the step as well (held alerts would wait that long).
+ */
+function alertState(db: Db, kind: AlertKind, at: Date): AlertState | undefined {
+  db.prepare('UPDATE alert_state SET last_sent_at = ? WHERE kind = ? AND last_sent_at > ?')
+    .run(at.toISOString(), kind, at.toISOString());
   return db.prepare('SELECT last_sent_at, suppressed FROM alert_state WHERE kind = ?').get(kind) as AlertState | undefined;
 }
 
@@ -88,22 +95,24 @@ export function sendHeldAlerts(deps: AlertDeps): number {
   const { db, config } = deps;
   if (config.alerts.to.length === 0) return 0;
   const at = deps.now();
-  const held = db.prepare('SELECT kind, last_sent_at, suppressed FROM alert_state WHERE suppressed > 0').all() as Array<AlertState & { kind: AlertKind }>;
+  const kinds = db.prepare('SELECT kind FROM alert_state WHERE suppressed > 0').pluck().all() as AlertKind[];
   let queued = 0;
-  for (const state of held) {
+  for (const kind of kinds) {
+    const state = alertState(db, kind, at)!;
     if (heldUntil(state, config, at)) continue;
     db.transaction(() => {
-      const subjects = (db.prepare(`SELECT json_extract(detail, '$.subject') AS subject FROM events
-          WHERE kind = 'note' AND at > ? AND json_extract(detail, '$.alert') = ? ORDER BY id LIMIT ?`)
-        .all(state.last_sent_at, state.kind, MAX_LISTED_HELD) as Array<{ subject: string | null }>).map((r) => `- ${r.subject ?? '(no subject)'}`);
+      // The held alerts are the kind's last `suppressed` notes, in the order they came.
+      const subjects = (db.prepare(`SELECT subject FROM (SELECT id, json_extract(detail, '$.subject') AS subject FROM events
+          WHERE kind = 'note' AND json_extract(detail, '$.alert') = ? ORDER BY id DESC LIMIT ?) ORDER BY id LIMIT ?`)
+        .all(kind, state.suppressed, MAX_LISTED_HELD) as Array<{ subject: string | null }>).map((r) => `- ${r.subject ?? '(no subject)'}`);
       const more = state.suppressed > subjects.length ? `\n- and ${state.suppressed - subjects.length} more` : '';
-      queueAlertMail(db, config, state.kind, {
+      queueAlertMail(db, config, kind, {
         requestId: null,
-        subject: `${state.suppressed} ${state.kind} alert(s) held back since ${utcMinute(state.last_sent_at)}`,
+        subject: `${state.suppressed} ${kind} alert(s) held back since ${utcMinute(state.last_sent_at)}`,
         text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).`,
       }, at);
     })();
-    deps.logger.info('held-back alerts mailed as one summary', { alert: state.kind, held: state.suppressed });
+    deps.logger.info('held-back alerts mailed as one summary', { alert: kind, held: state.suppressed });
     queued++;
   }
   return queued;

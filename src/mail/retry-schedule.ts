@@ -1,7 +1,7 @@
 // When a message the handler deferred (`retryLater`) is due again. Pure bookkeeping keyed by
 // UID within one UIDVALIDITY: passes skip a message until its time, the watcher arms one
 // timer for the earliest due time, and the delay grows per message so a message that keeps
-// failing never turns into a hot loop.
+// failing never turns into a hot loop. Times are the monotonic clock's (time.ts monotonicMs).
 import { computeBackoffDelay, type BackoffPolicy } from './reconnect-backoff.ts';
 
 export const DEFAULT_MESSAGE_RETRY_POLICY: BackoffPolicy = {

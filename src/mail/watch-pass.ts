@@ -15,6 +15,7 @@ import { takeServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart } from './mail-outline.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
+import { monotonicMs } from '../time.ts';
 import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
 
 /** How much of a part one FETCH asks for when a part is downloaded on its own. */
@@ -66,7 +67,7 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     } catch (err) {
       ctx.logger.warn('onListed callback failed', { error: describeError(err) });
     }
-    const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, Date.now()));
+    const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, monotonicMs()));
     const lane = async () => {
       for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {
         await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity), refilings);
@@ -315,7 +316,7 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
 }
 
 function defer(ctx: PassContext, message: WatchedMessage, reason: string): void {
-  const retryInMs = ctx.retries.defer(message.uid, Date.now());
+  const retryInMs = ctx.retries.defer(message.uid, monotonicMs());
   ctx.logger.info('mail deferred', { uid: message.uid, reason, retryInMs, attempts: ctx.retries.attempts(message.uid) });
   ctx.deferred(message, reason, retryInMs);
 }

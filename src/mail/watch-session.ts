@@ -5,6 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
+import { monotonicMs } from '../time.ts';
 
 export interface SessionContext extends PassContext {
   ensureFolders: readonly string[];
@@ -137,7 +138,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     clearTimeout(retryTimer);
     const dueAt = ctx.retries.nextDueAt();
     if (dueAt === null || over) return;
-    retryTimer = setTimeout(requestPass, Math.max(0, dueAt - Date.now()));
+    retryTimer = setTimeout(requestPass, Math.max(0, dueAt - monotonicMs()));
   }
 
   async function setUp(): Promise<void> {

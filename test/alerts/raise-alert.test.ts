@@ -55,6 +55,25 @@ describe('sendHeldAlerts', () => {
     expect(raiseAlert(deps(minutes(16)), { kind: 'unmatched', subject: 'later', text: 'y' })).toBe(false);
   });
 
+  it('after the wall clock was stepped back, holds an alert one interval from then, not the step as well', () => {
+    const db = openMemoryDatabase();
+    const config = testConfig();
+    const deps = (at: Date) => ({ db, config, logger: createTestLogger().logger, now: () => at });
+    const subjects = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message.subject as string);
+
+    raiseAlert(deps(T0), { kind: 'provider', subject: 'before the step', text: 'a' });
+    raiseAlert(deps(minutes(1)), { kind: 'provider', subject: 'held before the step', text: 'b' });
+    // The clock goes back two hours: the next alert is held, and the interval counts from it.
+    expect(raiseAlert(deps(minutes(-120)), { kind: 'provider', subject: 'held after the step', text: 'c' })).toBe(false);
+    expect(alertMailHeldUntil({ db, config }, 'provider', minutes(-119))).toEqual(minutes(-105));
+    expect(sendHeldAlerts(deps(minutes(-106)))).toBe(0);
+    expect(sendHeldAlerts(deps(minutes(-105)))).toBe(1);
+    expect(subjects()).toEqual(['[signrelay] before the step', '[signrelay] 2 provider alert(s) held back since 2030-01-01 10:00 UTC']);
+    const summary = JSON.parse((db.prepare("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id DESC").get() as { payload: string }).payload).message.text as string;
+    expect(summary).toContain('- held before the step\n- held after the step\n\nEach');
+    expect(summary).not.toContain('- before the step');
+  });
+
   it('mails nothing without alerts.to', () => {
     const db = openMemoryDatabase();
     const config = { ...testConfig(), alerts: { ...testConfig().alerts, to: [] } };

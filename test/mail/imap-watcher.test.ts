@@ -1,7 +1,7 @@
 // The IMAP watcher on a real Dovecot: catch-up, IDLE, moves, deferred retries, folder
 // creation, UIDVALIDITY change, heartbeat and graceful stop. One Dovecot for the file, one
 // user per test so tests cannot see each other's mail.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectImapClient } from '../../src/mail/imap-client.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { createTestLogger } from '../support/test-logger.ts';
@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
+const USERS = ['stepback', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -113,6 +113,34 @@ describe('startImapWatcher', () => {
     expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(290);
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(290);
     expect(callCounts(calls).get('<steady@test.example>')).toBe(1);
+  });
+
+  it('retries a deferred mail after its delay although the wall clock was stepped back an hour', async () => {
+    const realNow = Date.now.bind(Date);
+    let secondTry = () => {};
+    const retried = new Promise<void>((resolve) => (secondTry = resolve));
+    let tries = 0;
+    const { watcher } = watch(dovecot, 'stepback', PASSWORD, {
+      messageRetry: { minDelayMs: 300, maxDelayMs: 300, jitter: 'full' },
+      decide: () => {
+        tries += 1;
+        if (tries > 1) {
+          secondTry();
+          return { moveTo: 'Processed' };
+        }
+        return { retryLater: 'provider unavailable' };
+      },
+    });
+    // An NTP step back just after the mail was deferred: its retry is an in-memory wait.
+    watcher.on('deferred', () => vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000));
+    try {
+      await dovecot.deliver('stepback@corp.example', testMail('stepped'));
+      // Its delay is 300 ms at most; counted by the wall clock it would be an hour and 300 ms.
+      await Promise.race([retried, new Promise((_, reject) => setTimeout(() => reject(new Error('the deferred mail was not tried again')), 20_000))]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(tries).toBe(2);
   });
 
   it('creates missing folders at connect, and a handler-chosen folder on first use', async () => {
