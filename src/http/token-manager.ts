@@ -21,7 +21,7 @@
 // when none), get a new token — a refresh-token grant, client credentials, a password grant
 // (http/oauth-grants.ts has them), a code exchange — and return it unsaved, or throw the
 // service's error. `record` saves a bookkeeping row before the call (Secured Signing's
-// refresh intent). `obtainWith` runs a one-off strategy (the authorization-code exchange)
+// refresh intent); `reload` reads the store again after it. `obtainWith` runs a one-off strategy (the authorization-code exchange)
 // through the same single flight and save.
 import { SignrelayError } from '../errors.ts';
 import { isUsable, MAX_EARLY_REFRESH_MS, refreshDueAt, type StoredToken } from '../store/oauth-tokens.ts';
@@ -35,6 +35,8 @@ export interface TokenStore {
 export interface StrategyIo {
   /** Saves a row now, before the token request (e.g. what is about to be spent). */
   record(row: StoredToken): Promise<void>;
+  /** The store's row now: another process (`signrelay check`, `authorize`) may have saved one while the request was out. */
+  reload(): Promise<StoredToken | null>;
 }
 
 export interface TokenStrategy {
@@ -98,7 +100,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function renew(strategy: TokenStrategy, reuseStored: boolean): Promise<StoredToken> {
     const stored = await store.load();
     if (reuseStored && usable(stored)) return (current = stored);
-    const token = await strategy.obtain(stored, { record: save });
+    const token = await strategy.obtain(stored, { record: save, reload: async () => store.load() });
     await save(token);
     current = token;
     // Neither memory nor the store holds the refused tokens any more; the set would only grow.

@@ -9,7 +9,7 @@ import type { TokenEndpoint, TokenRefusal } from '../../src/http/token-endpoint.
 import { createTokenManager } from '../../src/http/token-manager.ts';
 
 const NOW = 1_700_000_000_000;
-const noRecord = { record: async () => undefined };
+const noRecord = { record: async () => undefined, reload: async () => null };
 
 interface Sent {
   url: string;

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { SignrelayError } from '../../errors.ts';
 import { requestToken, type TokenEndpoint, type TokenRefusal } from '../../http/token-endpoint.ts';
 import { createTokenManager as createManager, type TokenManager as Manager, type TokenStore as Store, type TokenStrategy } from '../../http/token-manager.ts';
-import type { StoredToken } from '../../store/oauth-tokens.ts';
+import { isUsable, type StoredToken } from '../../store/oauth-tokens.ts';
 import { exchangeCode } from './authorization-code.ts';
 import { refusalCode, securedSigningTokenEndpoint, tokenRefused } from './token-endpoint.ts';
 
@@ -88,7 +88,7 @@ function rotatingRefresh(options: TokenManagerOptions, endpoint: TokenEndpoint):
   }
 
   return {
-    async obtain(stored, { record }) {
+    async obtain(stored, { record, reload }) {
       // A refresh token put in the configuration after the stored chain began is the
       // operator's fix for a dead chain: it wins over the stored (rotated) one.
       const seed = options.initialRefreshToken ? sha256(options.initialRefreshToken) : null;
@@ -107,6 +107,15 @@ function rotatingRefresh(options: TokenManagerOptions, endpoint: TokenEndpoint):
         fromConfig ? { accessToken: null, refreshToken, expiresAt: null, seed } : stored);
       // The answer carries no intent: saved, it clears the one recorded above.
       if (answer.ok) return answer.token;
+      // Another process renewed the chain while this request was out — `signrelay check`
+      // refreshing with the daemon's store, `signrelay authorize` storing a new chain — so the
+      // token was refused because it was spent there: the row that process saved stands.
+      const now = await reload();
+      if (now && (now.refreshToken !== before.refreshToken || now.accessToken !== before.accessToken)) {
+        if (isUsable(now, options.now())) return now;
+        throw new SignrelayError('transient', 'provider_token_renewed_elsewhere',
+          'Secured Signing\'s refresh token was renewed by another signrelay process while this one was refreshing it; the next attempt uses the renewed one');
+      }
       // A refusal spent nothing: the intent goes back to what it was (so one naming an earlier lost refresh stays).
       await record(before);
       const error = sentBefore !== null && refusalCode(answer.refusal) === 'invalid_grant'
