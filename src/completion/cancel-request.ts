@@ -4,7 +4,8 @@
 // the record gets a work note (and the status field `cancelled`) through a `record` job
 // queued with the transition, and the requester a notice (the reason in both is made inert
 // and bounded, like any outside text on a record: record-notes.ts). The job runner never runs
-// two jobs of one request at once, so it never races a submit job that is uploading or sending.
+// two jobs of one request at once, so it never races a submit job that is uploading or sending;
+// a submit job that has not sent yet sends nothing once a cancel is queued (submit-request.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';

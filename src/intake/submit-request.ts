@@ -16,6 +16,7 @@ import type { SendResult, SigningProvider } from '../providers/provider.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
+import { hasPendingJob } from '../store/jobs.ts';
 import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setDueDate, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { dueForSend } from './parse-due.ts';
 import { dueMoment } from '../time.ts';
@@ -47,6 +48,18 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
 
   const effect = (requestId: string, name: string, phase: 'intent' | 'done' | 'failed', detail: Record<string, unknown> = {}) =>
     addEvent(deps.db, { requestId, kind: 'effect', detail: { effect: name, phase, ...detail } }, now());
+
+  /**
+   * An operator cancelled the request before it was sent (`signrelay cancel`, given while
+   * this job waited its turn or uploaded): nothing more is done here — no signer is invited
+   * to withdraw a moment later — and the cancel job, next in line, ends the request and
+   * withdraws what was uploaded.
+   */
+  const cancelQueued = (requestId: string): boolean => {
+    if (!hasPendingJob(deps.db, requestId, 'cancel')) return false;
+    deps.logger.info('not sent: a cancel of the request is queued', { requestId });
+    return true;
+  };
 
   async function uploadOne(request: RequestRow, doc: DocumentRow): Promise<void> {
     if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${request.id}: document ${doc.seq} was never stamped`);
@@ -139,6 +152,8 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       deps.logger.warn('the due date had passed before the request could be sent: sent with the next day\'s', { requestId, asked, due });
       request = getRequest(deps.db, requestId)!;
     }
+    // Checked with the intent, in one synchronous step: a cancel queued while this job uploaded.
+    if (cancelQueued(requestId)) return;
     const { documentReferences } = sendInput();
     effect(requestId, 'send', 'intent', { references: documentReferences });
     // The package's name reaches every signer in the provider's invitation: the subject, outside
@@ -186,6 +201,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       const requestId = job.requestId!;
       const request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
+      if (cancelQueued(requestId)) return;
       if (request.state === 'stamped') await upload(requestId);
       if (getRequest(deps.db, requestId)!.state === 'uploaded') await send(requestId);
     },

@@ -127,6 +127,11 @@ export function countJobs(db: Db): Record<JobState, number> {
   return counts;
 }
 
+/** Whether a job of this kind waits to run for the request (a `cancel` the operator queued). */
+export function hasPendingJob(db: Db, requestId: string, kind: JobKind): boolean {
+  return db.prepare("SELECT 1 FROM jobs WHERE request_id = ? AND kind = ? AND state = 'pending' LIMIT 1").get(requestId, kind) !== undefined;
+}
+
 export function jobsForRequest(db: Db, requestId: string): JobRow[] {
   return (db.prepare('SELECT * FROM jobs WHERE request_id = ? ORDER BY id').all(requestId) as Array<Record<string, unknown>>).map(toJobRow);
 }

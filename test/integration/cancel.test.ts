@@ -4,10 +4,15 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
-import { jobsForRequest } from '../../src/store/jobs.ts';
-import { getRequest } from '../../src/store/requests.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createProvider } from '../../src/providers/create-provider.ts';
+import type { SigningProvider } from '../../src/providers/provider.ts';
+import { listEvents } from '../../src/store/events.ts';
+import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
+import { getDocuments, getRequest, listRequests } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { sendRequest, useWorld, type World } from './world.ts';
+import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
 
 const getWorld = useWorld({ completionMails: false });
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
@@ -52,6 +57,58 @@ describe('cancelling a request', () => {
     expect(world.logs.join('')).toContain('cancel not carried out: the signing had ended at Secured Signing (completed) before it; its outcome is recorded instead and the signed document delivered');
     expect(deletes(world, reference)).toHaveLength(0);
     expect(world.servicenow.records.find((r) => r.number === 'RITM0010004')!.attachments.filter((a) => a.fileName.endsWith('.pdf'))).toHaveLength(1);
+  });
+
+  it('cancelled while its upload is out, or before its submit job ran: never sent, the upload withdrawn, nobody invited', async () => {
+    const world = getWorld();
+    await world.stopDaemon();
+    // The daemon's provider, its uploads held until the test lets them go.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let uploading = () => {};
+    const uploadStarted = new Promise<void>((resolve) => (uploading = resolve));
+    const real = createProvider(world.config.provider, { db: openDatabase(world.config.storage.data_dir), logger: silentLogger() });
+    const provider: SigningProvider = Object.assign(Object.create(real) as SigningProvider, {
+      upload: async (input: Parameters<SigningProvider['upload']>[0]) => {
+        uploading();
+        await released;
+        return real.upload(input);
+      },
+    });
+    world.startDaemon({ provider });
+    const sends = () => world.simulator.calls.filter((c) => c.path.includes('/SmartTag/Send')).length;
+    const sendsBefore = sends();
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010006', text: 'Signer: Ann Lee <ann.lee@example.com>', attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+    }));
+    await uploadStarted;
+    const request = listRequests(world.daemon!.db).find((r) => r.recordNumber === 'RITM0010006')!;
+    queueCancel(world.daemon!.db, request.id, 'the wrong contract', new Date());
+    release();
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'cancelled', { what: 'the request cancelled' });
+    await world.daemon!.jobs.idle();
+    const reference = getDocuments(world.daemon!.db, request.id)[0]!.providerRef!;
+    expect(sends()).toBe(sendsBefore);
+    expect(deletes(world, reference)).toHaveLength(1); // the upload does not stay at the provider
+    const transitions = listEvents(world.daemon!.db, request.id).filter((e) => e.kind === 'transition').map((e) => e.toState);
+    expect(transitions).toEqual(['received', 'stamped', 'uploaded', 'cancelled']);
+    expect(world.logs.join('')).toContain('not sent: a cancel of the request is queued');
+
+    // The same with the daemon stopped between intake and its submit job: the cancel, younger, still wins.
+    await world.stopDaemon();
+    const db = openDatabase(world.config.storage.data_dir);
+    const again = listRequests(db).find((r) => r.recordNumber === 'RITM0010006')!;
+    db.prepare("UPDATE requests SET state = 'stamped' WHERE id = ?").run(again.id);
+    db.prepare("UPDATE documents SET provider_ref = NULL WHERE request_id = ?").run(again.id);
+    enqueueJob(db, { kind: 'submit', requestId: again.id }, new Date(Date.now() - 60_000));
+    queueCancel(db, again.id, 'asked while signrelay was stopped', new Date());
+    db.close();
+    const uploadsBefore = world.simulator.calls.filter((c) => c.path.includes('/Uploader')).length;
+    world.startDaemon();
+    await waitUntil(world.daemon!.events, () => jobsForRequest(world.daemon!.db, again.id).every((j) => j.state !== 'pending'), { what: 'the submit and cancel jobs done' });
+    expect(stateOf(world, again.id)).toBe('cancelled');
+    expect(world.simulator.calls.filter((c) => c.path.includes('/Uploader')).length).toBe(uploadsBefore);
+    expect(sends()).toBe(sendsBefore);
   });
 
   it('refuses a request that is signed already', async () => {
