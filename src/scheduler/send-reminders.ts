@@ -8,7 +8,7 @@ import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isOutcomeUnknown, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
+import { isRateLimited, waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { lastReminderAt, lastReminderState, recordReminder, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import { getDocuments, sentDocumentOf } from '../store/requests.ts';
@@ -40,7 +40,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
       const problems: string[] = [];
       // A provider that cannot remind (Signicat's reminders are notifications set at order time).
       if (!deps.provider.capabilities.remind) return { counts, problems };
-      for (const { request, sentAt, completePending } of listSentRequests(deps.db)) {
+      requests: for (const { request, sentAt, completePending } of listSentRequests(deps.db)) {
         if (signal.aborted) break;
         if (completePending) continue; // being completed: nobody needs reminding
         if (!reminderVerdict({ dueDate: request.dueDate, sentAt }, daysBeforeOf(request.route), now()).due) continue;
@@ -62,6 +62,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             if (!waitingForSigners(current)) continue;
           } catch (err) {
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
+            if (isRateLimited(err)) break requests; // the rest at the next run
             continue;
           }
           recordReminder(deps.db, { ...effect, phase: 'intent' }, now());
@@ -78,6 +79,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             deps.logger.warn('reminder failed', { requestId: request.id, reference: doc.providerRef, retry, error: describeError(err) });
+            if (isRateLimited(err)) break requests;
             continue;
           }
           deps.db.transaction(() => {

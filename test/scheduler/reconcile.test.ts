@@ -92,4 +92,15 @@ describe('the reconcile task', () => {
     expect(run).toMatchObject({ outcome: 'failed' });
     expect(run?.error).toContain(`request ${first.id}`);
   });
+  it('stops at the provider\'s 429: the other requests are asked at the next run, not into the limit', async () => {
+    const requests = [];
+    for (let n = 0; n < 4; n++) requests.push(await world.sentRequest(SENT_AT));
+    const before = world.simulator.calls.length;
+    world.simulator.failNext('/Document/Status', { status: 429, retryAfter: 3600, times: 100 });
+    world.clock.now = later(SENT_AT, 20 * MINUTE_MS);
+    await world.startScheduler().idle();
+    const asked = world.simulator.calls.slice(before).filter((c) => c.path.includes('/Document/Status'));
+    expect(asked.map((c) => c.status)).toEqual([429]);
+    expect(listScheduleRuns(world.db).find((r) => r.task === 'reconcile')?.error).toMatch(/1 problem/);
+  });
 });

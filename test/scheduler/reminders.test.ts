@@ -51,6 +51,14 @@ describe('the reminders task', () => {
     expect(reminderCalls()).toHaveLength(1);
   });
 
+  it('stops at the provider\'s 429: nobody else is reminded into the limit, the rest at the next run', async () => {
+    for (let n = 0; n < 3; n++) await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.simulator.failNext('/Document/SendReminder', { status: 429, retryAfter: 3600, times: 100 });
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    await world.startScheduler().idle();
+    expect(reminderCalls().map((c) => c.status)).toEqual([429]);
+  });
+
   it('tries a transient failure again on the next run, and sends it once', async () => {
     const { reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     world.simulator.failNext('/Document/SendReminder', { status: 503 });
