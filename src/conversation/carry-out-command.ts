@@ -109,10 +109,18 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     const effects = documentEffects(request, 'reminder', command);
     // A reminder a day at most, whoever asks: fifty `remind` replies must not mean fifty
     // reminders in a signer's inbox. (A command already under way finishes as it began.)
-    const last = effects.every((e) => e.phase === undefined) ? lastReminderAt(db, request.id) : undefined;
-    if (last && deps.now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS) {
+    /** A reminder within the day that is not this command's own (the schedule's, another reply's). */
+    const remindedElsewhere = () => {
+      const last = lastReminderAt(db, request.id, { except: `reply-reminder-${command.id}-` });
+      return last && deps.now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS ? last : undefined;
+    };
+    const remindedAlready = (last: Date) => {
       const again = new Date(last.getTime() + REMIND_AGAIN_AFTER_MS);
       finish(command, request, payload, `The signers were reminded on ${utcMinute(last)}; another reminder can go from ${utcMinute(again)}: reply "remind" again then.`);
+    };
+    const last = effects.every((e) => e.phase === undefined) ? remindedElsewhere() : undefined;
+    if (last) {
+      remindedAlready(last);
       return;
     }
     const outcomes: string[] = [];
@@ -123,6 +131,13 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       if (phase === 'intent') { outcomes.push('unknown'); continue; }
       const current = await deps.provider.status(document);
       if (!waitingForSigners(current)) { outcomes.push('nobody'); continue; }
+      // The schedule may have reminded while the status was read: looked at again with the
+      // intent (callOnce records it first), in one synchronous step.
+      const meanwhile = outcomes.length === 0 ? remindedElsewhere() : undefined;
+      if (meanwhile) {
+        remindedAlready(meanwhile);
+        return;
+      }
       try {
         await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document, current));
       } catch (err) {

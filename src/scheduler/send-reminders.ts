@@ -47,8 +47,11 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
         // One reminder a day at most: one a reply asked for an hour ago holds this one back a day.
         // (Not this task's own: it reminds once per document, and a document whose reminder
         // failed for a moment is tried again at the next run, beside one that went.)
-        const lastReminded = lastReminderAt(deps.db, request.id, 'reply');
-        if (lastReminded && now().getTime() - lastReminded.getTime() < REMIND_AGAIN_AFTER_MS) continue;
+        const remindedByReply = () => {
+          const last = lastReminderAt(deps.db, request.id, { only: 'reply' });
+          return last !== undefined && now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS;
+        };
+        if (remindedByReply()) continue;
         for (const doc of getDocuments(deps.db, request.id)) {
           if (!doc.providerRef) continue;
           const last = lastReminderState(deps.db, request.id, doc.seq);
@@ -65,6 +68,9 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             if (isRateLimited(err)) break requests; // the rest at the next run
             continue;
           }
+          // A reply's `remind` may have gone while the status was read: looked at again with the
+          // intent, in one synchronous step, so that one of the two reminds.
+          if (remindedByReply()) continue requests;
           recordReminder(deps.db, { ...effect, phase: 'intent' }, now());
           try {
             await deps.provider.sendReminder(sentDocumentOf(request, doc), current);

@@ -35,14 +35,16 @@ export const REMIND_AGAIN_AFTER_MS = 24 * 3_600_000;
 
 /**
  * When the request's signers were last reminded — a scheduled reminder or one a reply asked
- * for (`only: 'reply'`: those alone) — by the intent of each that went out or may have (done,
- * or no result: the process died during the call); a reminder that failed reminded nobody.
+ * for (`only: 'reply'`: those alone; `except`: not the effects of one reply command, its
+ * own) — by the intent of each that went out or may have (done, or no result: the process
+ * died during the call); a reminder that failed reminded nobody.
  */
-export function lastReminderAt(db: Db, requestId: string, only?: 'reply'): Date | undefined {
+export function lastReminderAt(db: Db, requestId: string, options: { only?: 'reply'; except?: string } = {}): Date | undefined {
   const calls = new Map<string, { at: string; phase: unknown }>();
   for (const { kind, detail, at } of listEvents(db, requestId)) {
     const effect = detail?.effect;
-    if (kind !== 'effect' || typeof effect !== 'string' || !((only !== 'reply' && effect === 'reminder') || effect.startsWith('reply-reminder-'))) continue;
+    if (kind !== 'effect' || typeof effect !== 'string' || !((options.only !== 'reply' && effect === 'reminder') || effect.startsWith('reply-reminder-'))) continue;
+    if (options.except !== undefined && effect.startsWith(options.except)) continue;
     const key = `${effect}:${String(detail?.seq ?? '')}`;
     if (detail?.phase === 'intent') calls.set(key, { at, phase: 'intent' });
     else if (calls.has(key)) calls.get(key)!.phase = detail?.phase;

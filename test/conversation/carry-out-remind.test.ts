@@ -12,7 +12,9 @@ import { addEvent } from '../../src/store/events.ts';
 import { jobsForRequest, type JobRow } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, setDocumentReference, transition } from '../../src/store/requests.ts';
+import { createRemindersTask } from '../../src/scheduler/send-reminders.ts';
 import { createTestLogger } from '../support/test-logger.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const T0 = new Date('2026-11-03T10:00:00Z');
 const HOUR = 3_600_000;
@@ -90,3 +92,55 @@ describe('remind by reply', () => {
     expect(answers()[0]).toContain('Nobody was reminded');
   });
 });
+
+describe('remind by reply beside the scheduled reminder', () => {
+  // Both read the status before reminding; each is held there until the other is too, then
+  // let go in either order: one reminder, and the reply is told when the next can go.
+  for (const first of ['schedule', 'reply'] as const) {
+    it(`reminds once when both ask at the same moment (${first} resumes first)`, async () => {
+      const db = openMemoryDatabase();
+      const now = new Date('2026-11-16T12:00:00Z'); // due 2026-11-17: inside the schedule's window
+      const id = insertRequest(db, {
+        token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
+        subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
+        documents: [{ fileName: 'contract.pdf', originalSha256: '1'.repeat(64) }],
+      }, T0);
+      for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, T0);
+      setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
+      const held = new Map<string, () => void>();
+      const reminded: string[] = [];
+      let asking: 'schedule' | 'reply' = 'schedule';
+      const provider = {
+        ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
+        status: async (document: SentDocument) => {
+          const who = asking;
+          await new Promise<void>((resolve) => held.set(who, resolve));
+          return { reference: document.reference, phase: 'in-progress', raw: 'InProgress', sent: true, signers: [{ email: 's0@corp.example', hasSigned: false }] };
+        },
+        sendReminder: async (document: SentDocument) => { reminded.push(document.reference); },
+      } as unknown as SigningProvider;
+      const logger = createTestLogger().logger;
+      const reply = recordReplyCommand(db, {
+        mailKey: '<remind.race@corp.example>', requestId: id, sender: REQUESTER, command: 'remind', argument: null,
+        outcome: 'queued', reason: 'remind', answerTo: REQUESTER, answerMessageId: null,
+      }, now)!;
+      const job = { id: reply, kind: 'command', requestId: id, payload: { reply, answerTo: REQUESTER, subject: 'Re: Sent', messageId: '<r.race@corp.example>', references: [] } } as unknown as JobRow;
+
+      const scheduled = createRemindersTask({ db, config, provider, logger }).run({ now: () => now, signal: new AbortController().signal });
+      await waitFor(() => held.has('schedule'), { what: 'the schedule reading the status' });
+      asking = 'reply';
+      const byReply = createCommandHandler({ db, config, provider, logger, now: () => now }).run(job);
+      await waitFor(() => held.has('reply'), { what: 'the reply reading the status' });
+      held.get(first)!();
+      await (first === 'schedule' ? scheduled : byReply);
+      held.get(first === 'schedule' ? 'reply' : 'schedule')!();
+      await Promise.all([scheduled, byReply]);
+
+      expect(reminded).toEqual(['gBeueUBEgsG5wnzI']);
+      const answer = jobsForRequest(db, id).filter((j) => j.kind === 'mail').map((j) => String((j.payload.message as { text: string }).text));
+      expect(answer).toHaveLength(1);
+      expect(answer[0]).toMatch(first === 'schedule' ? /The signers were reminded on 2026-11-16 12:00 UTC; another reminder can go from 2026-11-17 12:00 UTC/ : /reminded the signers who have not signed yet/);
+    });
+  }
+});
+
