@@ -50,17 +50,19 @@ export function lockDataDir(dataDir: string): DataDirLock {
     // Another user's file we may write to: its owner set its mode.
   }
   // A signrelay from before this lock (up to 2026-12-05) holds only the pid file: one still
-  // running after an upgrade must not get a second daemon beside it.
-  const older = lockHolder(dataDir);
-  if (older !== undefined && older !== process.pid) {
+  // running after an upgrade must not get a second daemon beside it. A pid file this lock's
+  // daemons wrote names a process that held the lock we now have: it is gone.
+  const older = readPidFile(pidFile);
+  if (older?.startTime === undefined && older !== undefined && isRunning(older) && older.pid !== process.pid) {
     lock.close();
     throw new SignrelayError('config', 'data_dir_in_use',
-      `another signrelay (pid ${older}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
+      `another signrelay (pid ${older.pid}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
   try {
-    // Written whole under another name, then renamed: a reader never sees half of it.
+    // Written whole under another name, then renamed: a reader never sees half of it. With
+    // the process's start time: after a crash the pid may be reused by another process.
     const written = `${pidFile}.${process.pid}`;
-    writeFileSync(written, `${process.pid}\n`, { mode: 0o600 });
+    writeFileSync(written, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim() + '\n', { mode: 0o600 });
     renameSync(written, pidFile);
     // Root's `signrelay run` must not leave the service a lock file it cannot open.
     keepOwner(dataDir, [lockFile, pidFile]);
@@ -74,7 +76,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
   return {
     release() {
       try {
-        if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
+        if (readPidFile(pidFile)?.pid === process.pid) unlinkSync(pidFile);
       } catch {
         // Already gone: nothing to remove.
       }
@@ -84,25 +86,51 @@ export function lockDataDir(dataDir: string): DataDirLock {
   };
 }
 
-/** The pid of the running process that holds the data dir, if one does (for `status`). */
-export function lockHolder(dataDir: string): number | undefined {
-  let holder: number;
+interface PidFile {
+  pid: number;
+  /** The process's start time (/proc/PID/stat), absent in a pid file of the pid-file days. */
+  startTime?: string | undefined;
+}
+
+function readPidFile(pidFile: string): PidFile | undefined {
+  let fields: string[];
   try {
-    holder = Number(readFileSync(join(dataDir, 'signrelay.pid'), 'utf8').trim());
+    fields = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
   } catch {
     return undefined;
   }
-  return Number.isInteger(holder) && holder > 0 && isRunning(holder) ? holder : undefined;
+  const pid = Number(fields[0]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, startTime: fields[1] } : undefined;
+}
+
+/** The pid of the running process that holds the data dir, if one does (for `status` and the operator commands' wake-up). */
+export function lockHolder(dataDir: string): number | undefined {
+  const holder = readPidFile(join(dataDir, 'signrelay.pid'));
+  return holder && isRunning(holder) ? holder.pid : undefined;
+}
+
+/** When the process started, in clock ticks since boot (field 22 of /proc/PID/stat): with the pid, it names one process. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Whether `pid` is a live signrelay. After a crash or a reboot the pid in the file may belong
- * to an unrelated process (root's, even: kill(pid, 0) then says EPERM), which must not be
- * taken for the daemon: its command line must be signrelay's.
+ * Whether the pid file's process still runs. After a crash or a reboot its pid may belong to
+ * an unrelated process — another instance's PDF worker, root's process (kill(pid, 0) says
+ * EPERM) — which must not be taken for the daemon, nor signalled: the process is the same
+ * only if it started when the one that wrote the file did. A pid file of the pid-file days
+ * has no start time: its command line must be signrelay's.
  */
-function isRunning(pid: number): boolean {
+function isRunning(holder: PidFile): boolean {
+  if (holder.startTime !== undefined) return startTimeOf(holder.pid) === holder.startTime;
   try {
-    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8'));
   } catch {
     return false;
   }

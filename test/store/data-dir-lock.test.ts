@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wakeDaemon } from '../../src/service/wake-daemon.ts';
 import { lockDataDir, lockHolder } from '../../src/store/data-dir-lock.ts';
 
 const LOCK_MODULE = join(import.meta.dirname, '../../src/store/data-dir-lock.ts');
@@ -26,6 +27,8 @@ function holder(dir: string, goAt = 0) {
   return { child, said, end };
 }
 
+const pidInFile = (dir: string) => Number(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim().split(' ')[0]);
+
 describe('the data directory lock', () => {
   it('is refused while another process holds it, naming it, and free once that process is killed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
@@ -37,11 +40,11 @@ describe('the data directory lock', () => {
     } finally {
       await other.end('SIGKILL'); // a crash: its pid file stays behind
     }
-    expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(other.child.pid));
+    expect(pidInFile(dir)).toBe(other.child.pid);
     expect(lockHolder(dir)).toBeUndefined();
     const lock = lockDataDir(dir);
-    expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(process.pid));
-    expect(lockHolder(dir)).toBe(undefined); // this test process is not signrelay by its command line
+    expect(pidInFile(dir)).toBe(process.pid);
+    expect(lockHolder(dir)).toBe(process.pid); // named by its pid and its start time, whatever its command line
     lock.release();
     expect(existsSync(join(dir, 'signrelay.pid'))).toBe(false);
     lockDataDir(dir).release(); // taken again after a release, in the same process (a reload)
@@ -92,11 +95,34 @@ describe('the data directory lock', () => {
       writeFileSync(join(dir, 'signrelay.pid'), `${unrelated.pid}\n`);
       expect(lockHolder(dir)).toBeUndefined();
       const lock = lockDataDir(dir);
-      expect(readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim()).toBe(String(process.pid));
+      expect(pidInFile(dir)).toBe(process.pid);
       lock.release();
     } finally {
       unrelated.kill();
       await new Promise((r) => unrelated.once('exit', r));
+    }
+  });
+  it('after a crash, is not blocked by its pid reused by another signrelay process, which is not woken either', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    const crashed = holder(dir);
+    expect(await crashed.said).toBe('got');
+    const [, startTime] = readFileSync(join(dir, 'signrelay.pid'), 'utf8').trim().split(' ');
+    expect(startTime).toMatch(/^\d+$/);
+    await crashed.end('SIGKILL');
+    // Its pid now belongs to another instance's PDF worker, say: what the pid file says then.
+    const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'signrelay', 'pdf-worker']);
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => unrelated.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      writeFileSync(join(dir, 'signrelay.pid'), `${unrelated.pid} ${startTime}\n`);
+      expect(lockHolder(dir)).toBeUndefined();
+      expect(wakeDaemon(dir)).toBeUndefined(); // no SIGUSR2 to it, and `retry` does not claim a daemon
+      const lock = lockDataDir(dir);
+      expect(pidInFile(dir)).toBe(process.pid);
+      lock.release();
+      expect(unrelated.exitCode).toBeNull();
+    } finally {
+      unrelated.kill();
+      expect(await exit).toBe('SIGTERM');
     }
   });
 });
