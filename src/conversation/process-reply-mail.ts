@@ -46,12 +46,16 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
   return async (message) => {
     // Seen before: the request handler moves it where its outcome said.
     if (findMessage(deps.db, keyOf(message))) return requests(message);
-    const head = await readRequestMail(await message.fetchHeaders());
-    const found = findRepliedRequest(deps.db, head, deps.config.mailboxes.requests.address);
+    // A mail the parser will not read (a header block past mailparser's 1 MB, say) is nobody's
+    // reply: the request handler files it as unreadable, unanswered — not a failure to retry
+    // and give up on with an operator alert, which any stranger could raise at will.
+    const head = await readRequestMail(await message.fetchHeaders()).catch(() => undefined);
+    const found = head && findRepliedRequest(deps.db, head, deps.config.mailboxes.requests.address);
     if (!found) return requests(message);
     // The text parts without the attachments' bytes: a command is read from the text alone.
     const outline = await message.fetchOutline();
-    const mail = await readRequestMail(outline);
+    const mail = await readRequestMail(outline).catch(() => undefined);
+    if (!mail) return requests(message);
     const mailKey = replyMailKey(mail);
     return commit(message, mail, mailKey, found);
   };

@@ -10,6 +10,7 @@ import { isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { createPerKeyLock } from '../mail/per-key-lock.ts';
+import { quoteOutside } from '../outside-text.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
@@ -251,8 +252,9 @@ export function fileUnprocessableRequestMail(deps: RequestIntakeDeps, message: W
   deps.db.transaction(() => {
     recordMessage(deps.db, { ...keyOf(message), messageId: null, outcome: 'rejected', reason, folder, requestId: null }, now());
     raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
-      kind: 'unprocessable', subject: 'a request mail could not be processed',
-      text: `A mail in the request mailbox (UID ${message.uid}, Message-ID ${message.messageId ?? 'none'}) was moved to ${folder} without a reply: ${reason}.\nLook at it there; the requester was not told.`,
+      // Who sent it in the subject: a held-back summary lists its alerts by subject alone.
+      kind: 'unprocessable', subject: `a request mail from ${quoteOutside(message.envelopeFrom || 'an unknown sender', 80)} could not be processed`,
+      text: `A mail in the request mailbox (UID ${message.uid}, Message-ID ${quoteOutside(message.messageId ?? 'none', 200)}) was moved to ${folder} without a reply: ${reason}.\nLook at it there; the requester was not told.`,
     });
   })();
   deps.jobsQueued?.();

@@ -78,7 +78,7 @@ export const GIVE_UP_AFTER = MAX_MESSAGE_ATTEMPTS * UNEXPLAINED_ATTEMPTS_FACTOR;
 /** The subject of the alert a refused Secured Signing refresh token raises (src/providers/secured-signing/oauth.ts). */
 export const LOCKOUT_SUBJECT = 'Secured Signing refused the refresh token';
 /** The alert a give-up raises, by mailbox. */
-const GIVE_UP_ALERT = { requests: 'a request mail could not be processed', returns: 'a completion mail matched no open request' } as const;
+const GIVE_UP_ALERT = { requests: /a request mail from .* could not be processed/, returns: /a completion mail matched no open request/ } as const;
 const normalizeId = (id: string | null | undefined) => (id ?? '').trim().toLowerCase();
 
 /**
@@ -232,14 +232,14 @@ export async function verifyWorld(world: ChaosWorld, requestMessageIds: string[]
 
   // --- Mail the daemon sent: replies, notices and alerts. Good requests get none but their
   // acknowledgement (docs/request-mails.md), at most once each, whatever the kills.
-  const toleratedAlerts: string[] = [...new Set(givenUpRecords.values())].map((mailbox) => GIVE_UP_ALERT[mailbox]);
-  if (lockout) toleratedAlerts.push(LOCKOUT_SUBJECT);
+  const toleratedAlerts: RegExp[] = [...new Set(givenUpRecords.values())].map((mailbox) => GIVE_UP_ALERT[mailbox]);
+  if (lockout) toleratedAlerts.push(new RegExp(LOCKOUT_SUBJECT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   const acknowledged = new Map<string, { at: number; messageId: string }>();
   let repeatedMails = 0;
   for (const m of daemonMails) {
     const head = m.raw.toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
     const subject = /^subject:\s*(.*)$/im.exec(head)?.[1] ?? '(no subject)';
-    if (toleratedAlerts.some((alert) => subject.includes(alert))) continue; // the known issue's alert
+    if (toleratedAlerts.some((alert) => alert.test(subject))) continue; // the known issue's alert
     if (/^x-signrelay:\s*acknowledgement\s*$/im.test(head)) {
       const about = normalizeId(/^in-reply-to:\s*(\S+)/im.exec(head)?.[1] ?? '(none)');
       const messageId = normalizeId(/^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '(none)');
