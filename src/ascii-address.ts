@@ -13,16 +13,25 @@ import { domainToASCII, domainToUnicode } from 'node:url';
  */
 const LOCAL_PART_RE = /^[\p{L}\p{M}\p{N}\u200c\u200d.#$&'*+\-/=?^_`{|}~]+$/u;
 
-/** `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none, or a local part that routes elsewhere. */
+/** RFC 5321's limits: a local part of 64 octets, an address (a path less its brackets) of 254. */
+const MAX_LOCAL_OCTETS = 64;
+const MAX_ADDRESS_OCTETS = 254;
+
+/**
+ * `local@domain` with the domain in ASCII (IDNA) form, lower case; null when it has none, a
+ * local part that routes elsewhere, an empty label (`gmail.com.`: one mailbox spelt twice),
+ * or more than SMTP carries.
+ */
 export function asciiAddress(address: string): string | null {
   const at = address.lastIndexOf('@');
   if (at <= 0 || at === address.length - 1) return null;
   const local = address.slice(0, at).trim();
-  if (!LOCAL_PART_RE.test(local)) return null;
+  if (Buffer.byteLength(local) > MAX_LOCAL_OCTETS || !LOCAL_PART_RE.test(local)) return null;
   const written = address.slice(at + 1).trim();
   const domain = domainToASCII(written);
-  if (domain === '' || !validIdnaLabels(domain) || !writtenAs(domain, written)) return null;
-  return `${local}@${domain}`.toLowerCase();
+  if (domain === '' || domain.split('.').includes('') || !validIdnaLabels(domain) || !writtenAs(domain, written)) return null;
+  const ascii = `${local}@${domain}`.toLowerCase();
+  return Buffer.byteLength(ascii) > MAX_ADDRESS_OCTETS ? null : ascii;
 }
 
 /**

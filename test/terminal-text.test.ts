@@ -51,4 +51,11 @@ describe('formatTable with outside text', () => {
       'plain        failed',
     ]);
   });
+
+  it('cuts a long cell of any column but the last, so one long row does not widen every line', () => {
+    const table = formatTable(['REQUESTER', 'REASON'], [[`${'a'.repeat(900_000)}@evil.example`, 'may not send requests'], ['helen@corp.example', 'sent']]);
+    const lines = table.split('\n');
+    expect(lines.map((l) => l.length)).toEqual([88, 103, 86]);
+    expect(lines[1]).toBe(`${'a'.repeat(79)}…  may not send requests`);
+  });
 });

@@ -1,6 +1,7 @@
 // Aligned plain-text tables for people (`requests`, `status`, `show`): a header row, then
 // one row per item, columns separated by two spaces and padded to the widest cell; the last
 // column is not padded, so no line ends in spaces. Pure.
+import { cut } from '../outside-text.ts';
 import { escapeForTerminal } from '../terminal-text.ts';
 
 /** Cells are shown as given, escaped; null and undefined as "-". */
@@ -11,8 +12,16 @@ export type Cell = string | number | null | undefined;
 // measured on the escaped text, so the columns stay aligned.
 const show = (cell: Cell): string => (cell === null || cell === undefined || cell === '' ? '-' : escapeForTerminal(String(cell)));
 
+/**
+ * The widest a column other than the last is shown (`…` where cut): every row is padded to
+ * its column's widest cell, so one outsider's long address made every line of `requests`
+ * as long. The last column is not padded, and shown whole; `show` and `--json` give all.
+ */
+const MAX_CELL_CHARS = 80;
+
 export function formatTable(headers: readonly string[], rows: readonly Cell[][]): string {
-  const text = [headers.map(String), ...rows.map((row) => headers.map((_, i) => show(row[i])))];
+  const last = headers.length - 1;
+  const text = [headers.map(String), ...rows.map((row) => headers.map((_, i) => (i === last ? show(row[i]) : cut(show(row[i]), MAX_CELL_CHARS))))];
   const widths = headers.map((_, i) => Math.max(...text.map((row) => [...row[i]!].length)));
   return text
     .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length))).join('  '))

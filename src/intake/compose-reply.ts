@@ -14,7 +14,7 @@ import { defuseLinks, quoteOutside, threadTo } from '../outside-text.ts';
 export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'references' | 'date'>;
 
 export const MAX_PROBLEMS = 5;
-const MAX_PROBLEM_CHARS = 1000;
+export const MAX_PROBLEM_CHARS = 1000;
 const MAX_SUBJECT_CHARS = 80;
 
 export const EXAMPLE_REQUEST_ADDRESS = 'sign@corp.example';

@@ -5,6 +5,7 @@
 import type { Attachment } from 'mailparser';
 import type { LimitsConfig } from '../config/schema.ts';
 import { cleanFileName, safePdfFileName, uniqueFileNames } from '../message/safe-file-name.ts';
+import { quoteOutside } from '../outside-text.ts';
 import { isPdfContent } from '../pdf/is-pdf.ts';
 import type { Checked, MailDocument } from './types.ts';
 
@@ -58,8 +59,14 @@ function noDocumentProblem(others: string[]): string {
   if (others.some((name) => name.toLowerCase() === 'winmail.dat')) {
     return `${base} (Outlook packed the attachments into winmail.dat: send the mail as HTML or plain text, not Rich Text)`;
   }
-  return others.length > 0 ? `${base} (the mail has no PDF, only ${others.join(', ')})` : base;
+  if (others.length === 0) return base;
+  const named = others.slice(0, MAX_NAMED_OTHERS).map((name) => quoteOutside(name, MAX_NAME_CHARS)).join(', ');
+  return `${base} (the mail has no PDF, only ${named}${others.length > MAX_NAMED_OTHERS ? ` and ${others.length - MAX_NAMED_OTHERS} more` : ''})`;
 }
+
+/** How many of the other attachments the problem names, and how much of each name. */
+const MAX_NAMED_OTHERS = 5;
+const MAX_NAME_CHARS = 80;
 
 function megabytes(bytes: number): string {
   return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);

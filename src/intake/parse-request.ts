@@ -18,6 +18,8 @@ import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allo
 import { authenticateSender } from './sender-authenticated.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import type { IntakePolicy, MailDecision, RecordRef } from './types.ts';
+import { MAX_PROBLEM_CHARS, MAX_PROBLEMS } from './compose-reply.ts';
+import { cut } from '../outside-text.ts';
 
 export type RequestMail = Pick<
   ParsedMail,
@@ -95,9 +97,16 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   };
 }
 
-/** One problem as it is; several as a short list, one a line. */
+/**
+ * The reason logged and stored: one problem as it is, several as a short list, one a line —
+ * bounded as the reply bounds them (a mail with 900 attachments that claim to be PDFs made a
+ * megabyte of reason).
+ */
 export function joinProblems(problems: readonly string[]): string {
-  return problems.length === 1 ? problems[0]! : problems.map((p) => `- ${p}`).join('\n');
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => cut(p, MAX_PROBLEM_CHARS));
+  if (problems.length === 1) return shown[0]!;
+  const more = problems.length > MAX_PROBLEMS ? `\n- and ${problems.length - MAX_PROBLEMS} more` : '';
+  return shown.map((p) => `- ${p}`).join('\n') + more;
 }
 
 /** A rejection, answered when `to` is an address that may be answered; `record`, when the mail named one. */

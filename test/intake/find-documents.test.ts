@@ -39,6 +39,13 @@ describe('findDocuments', () => {
     expect(result.problems).toEqual(['attach the document to be signed as a PDF file (the mail has no PDF, only Contract.docx)']);
   });
 
+  it('names at most five of the other files, each on a bounded line, and counts the rest', () => {
+    const many = Array.from({ length: 900 }, (_, i) => part(DOCX, `${'n'.repeat(150)}${i}.bin`, 'application/octet-stream'));
+    const [problem] = findDocuments(many, LIMITS).problems;
+    expect(problem).toMatch(/^attach the document to be signed as a PDF file \(the mail has no PDF, only n+…, n+…, n+…, n+…, n+… and 895 more\)$/);
+    expect(problem!.length).toBeLessThan(600);
+  });
+
   it('explains winmail.dat', () => {
     expect(findDocuments([part(DOCX, 'winmail.dat', 'application/ms-tnef')], LIMITS).problems[0]).toMatch(/winmail\.dat: send the mail as HTML or plain text/);
   });

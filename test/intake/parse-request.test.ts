@@ -1,7 +1,7 @@
 // How parseRequestMail puts the parts together: all problems at once, route defaults,
 // and when a rejection may be answered.
 import { describe, expect, it } from 'vitest';
-import { parseRequestMail } from '../../src/intake/parse-request.ts';
+import { joinProblems, parseRequestMail } from '../../src/intake/parse-request.ts';
 import { buildMail, NOW, requestMail, samplePdf, testPolicy } from './intake-helpers.ts';
 
 const policy = testPolicy();
@@ -137,5 +137,16 @@ describe('parseRequestMail', () => {
     const decision = parseRequestMail(mail, policy, NOW);
     if (decision.action !== 'request') throw new Error(decision.reason);
     expect(decision.draft.signers.map((s) => `${s.firstName} ${s.lastName}`)).toEqual(['Jürgen Müller', 'Élodie Façon']);
+  });
+});
+
+describe('joinProblems (the reason logged and stored)', () => {
+  it('is one problem as it is, several as a list, at most five of 1,000 characters each, with a count of the rest', () => {
+    expect(joinProblems(['add a Signer: line'])).toBe('add a Signer: line');
+    expect(joinProblems(['a', 'b'])).toBe('- a\n- b');
+    const reason = joinProblems(Array.from({ length: 900 }, (_, i) => `${'x'.repeat(2_000)}${i}.pdf is not a PDF file`));
+    expect(reason.split('\n')).toHaveLength(6);
+    expect(reason.split('\n').at(-1)).toBe('- and 895 more');
+    expect(reason.length).toBeLessThan(5 * 1_003 + 20);
   });
 });

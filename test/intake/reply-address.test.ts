@@ -97,6 +97,18 @@ describe('addresses as they came', () => {
     ['y@corp.exam\u00adple', null],
     ['y@\uff43orp.example', null],
     ['y@corp\u3002example', null],
+    // Past what SMTP carries (RFC 5321: a local part of 64 octets, an address of 254) — an
+    // outsider's 900 KB From went into log lines, rows and an alert's subject — or a domain
+    // with an empty label (a trailing root dot was a second spelling of one mailbox, with a
+    // reply budget of its own).
+    [`${'a'.repeat(64)}@corp.example`, `${'a'.repeat(64)}@corp.example`],
+    [`${'a'.repeat(65)}@corp.example`, null],
+    [`${'é'.repeat(33)}@corp.example`, null],
+    [`a@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.example`, `a@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.example`],
+    [`ab@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.exampl`, `ab@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.exampl`],
+    [`abc@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.example`, null],
+    ['victim@gmail.com.', null],
+    ['victim@gmail..com', null],
   ])('asciiAddress(%j) = %j', (address, ascii) => {
     expect(asciiAddress(address)).toBe(ascii);
   });
