@@ -87,6 +87,12 @@ function heldUntil(state: AlertState | undefined, config: Config, at: Date): Dat
 /** How many held-back alerts a summary lists by subject (the rest are counted). */
 const MAX_LISTED_HELD = 20;
 
+/** Whether an alert of this kind and subject was raised since `since` (one alert per episode, not one per mail of a flood). */
+export function alertRaisedSince(db: Db, kind: AlertKind, subject: string, since: Date): boolean {
+  return db.prepare(`SELECT 1 FROM events WHERE kind = 'note' AND at >= ? AND json_extract(detail, '$.alert') = ? AND json_extract(detail, '$.subject') = ? LIMIT 1`)
+    .get(since.toISOString(), kind, subject) !== undefined;
+}
+
 /**
  * Mails one summary per kind whose alerts were held back and whose interval has ended:
  * their subjects, from the audit trail. Returns how many summaries were queued.

@@ -22,6 +22,9 @@ export function configWarnings(config: Config): string[] {
     if (config.provider.type !== 'signicat' && signicatOnly.length > 0) {
       warnings.push(`routes.${name}.${signicatOnly.join(' and ')} ${signicatOnly.length === 1 ? 'is a Signicat setting' : 'are Signicat settings'}: provider.type is ${config.provider.type}, which does not use ${signicatOnly.length === 1 ? 'it' : 'them'}. Remove ${signicatOnly.length === 1 ? 'it' : 'them'}, or switch the provider`);
     }
+    if (route.allowed_senders.length === 0 && (route.require_authentication ?? config.intake.authentication.require).length === 0) {
+      warnings.push(`routes.${name}.allowed_senders is empty and no authentication is required: anyone can send it requests, and a From can be forged — a request is sent to the signers it names, and a refused mail's reply goes to whatever address it gave (at most limits.max_replies_per_hour to one, limits.max_replies_per_hour_total to all). List who may send (e.g. "*@corp.example"), or require dmarc in intake.authentication`);
+    }
     if (route.signers.length > config.limits.max_signers) {
       warnings.push(`routes.${name}.signers lists ${route.signers.length} signers, more than limits.max_signers (${config.limits.max_signers}): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer`);
     }

@@ -406,6 +406,8 @@ const limits = z.strictObject({
   max_documents: positiveInt().default(10),
   /** Rejection replies to one address within an hour; more are not sent (a forged From cannot make signrelay a mail cannon). */
   max_replies_per_hour: positiveInt().default(5),
+  /** Rejection replies to all addresses together within an hour: a flood of forged Froms, each new, gets no more. */
+  max_replies_per_hour_total: positiveInt().default(50),
 }).transform((l) => ({ ...l, max_mail_bytes: l.max_mail_bytes ?? mailBytesFor(l.max_pdf_bytes) }));
 
 const concurrency = z.strictObject({

@@ -5,7 +5,7 @@
 // leaves the mail to be handled again or finds its outcome already recorded.
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
-import { raiseAlert } from '../alerts/raise-alert.ts';
+import { alertRaisedSince, raiseAlert } from '../alerts/raise-alert.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
@@ -16,7 +16,7 @@ import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
-import { countRepliesTo, enqueueJob } from '../store/jobs.ts';
+import { countReplies, countRepliesTo, enqueueJob } from '../store/jobs.ts';
 import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
@@ -204,14 +204,22 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     let onRecord = false;
     let reason = decision.reason;
     deps.db.transaction(() => {
-      // Counted and queued in one transaction: the limit holds however fast the mails come.
-      const limit = deps.config.limits.max_replies_per_hour;
-      if (replyTo && countRepliesTo(deps.db, replyTo, new Date(at.getTime() - 3_600_000)) >= limit) {
+      // Counted and queued in one transaction: the limits hold however fast the mails come.
+      const { max_replies_per_hour: limit, max_replies_per_hour_total: total } = deps.config.limits;
+      const hourAgo = new Date(at.getTime() - 3_600_000);
+      /** One alert per address (or for all) and hour, however many mails the flood brings. */
+      const heldBack = (subject: string, text: string) => {
+        if (alertRaisedSince(deps.db, 'replies', subject, hourAgo)) return;
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
+      };
+      if (replyTo && countRepliesTo(deps.db, replyTo, hourAgo) >= limit) {
         reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
-        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
-          kind: 'replies', subject: `replies to ${replyTo} held back`,
-          text: `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`,
-        });
+        heldBack(`replies to ${replyTo} held back`,
+          `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`);
+      } else if (replyTo && countReplies(deps.db, hourAgo) >= total) {
+        reason = `${reason}\n(not answered: ${total} rejection replies went out within the hour, limits.max_replies_per_hour_total)`;
+        heldBack('rejection replies held back',
+          `signrelay has sent ${total} rejection replies within the hour, to different addresses (limits.max_replies_per_hour_total); until fewer went out in the last hour, rejected mails are filed in ${folders.rejected_folder} without one. Many refused mails from many senders are a flood, their From likely forged: look at ${folders.rejected_folder}, and consider routes.*.allowed_senders and intake.authentication.`);
       } else if (replyTo && !asksForSignature(mail!) && countRepliesTo(deps.db, replyTo, new Date(at.getTime() - DAY_MS)) > 0) {
         // Nothing of a request in it, and answered already today: an autoresponder that marks
         // its mail with no header would otherwise be answered again and again (RFC 3834 §2).

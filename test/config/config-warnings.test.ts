@@ -11,7 +11,7 @@ import { parseConfigText } from '../../src/config/load-config.ts';
 import { mailBytesFor } from '../../src/config/schema.ts';
 import { minimalConfigYaml } from '../cli/helpers.ts';
 
-const configWith = (limits: string) => parseConfigText(minimalConfigYaml(`routes: {default: {}}\nlimits: ${limits}`), 't.yaml', { env: {} });
+const configWith = (limits: string) => parseConfigText(minimalConfigYaml(`routes: {default: {allowed_senders: ["*@corp.example"]}}\nlimits: ${limits}`), 't.yaml', { env: {} });
 
 describe('limits.max_mail_bytes', () => {
   it('defaults to what a mail with one max_pdf_bytes PDF needs', () => {
@@ -45,20 +45,20 @@ describe('delivery by email and limits.max_pdf_bytes', () => {
     minimalConfigYaml(routes).replace('password: not-used}}', `password: not-used}, inbound_address: acme@service-now.com${servicenow}}`), 't.yaml', { env: {} });
 
   it('are named when the instance would discard a PDF signrelay accepts: signed, then never delivered', () => {
-    const warnings = configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}'));
+    const warnings = configWarnings(withDelivery('routes: {default: {allowed_senders: ["*@corp.example"]}, hr: {delivery: email, allowed_senders: ["*@corp.example"]}}'));
     expect(warnings).toEqual(['routes.hr.delivery mails the signed PDF to the instance, which discards attachments over servicenow.max_email_attachment_bytes (18.0 MiB), while limits.max_pdf_bytes accepts PDFs up to 20.0 MiB: a PDF between the two is signed and then cannot be delivered. Lower limits.max_pdf_bytes below it (leaving room for the signatures), or deliver by rest']);
-    expect(configWarnings(withDelivery('routes: {default: {}}', ', delivery: email'))[0]).toMatch(/^servicenow\.delivery mails the signed PDF/);
+    expect(configWarnings(withDelivery('routes: {default: {allowed_senders: ["*@corp.example"]}}', ', delivery: email'))[0]).toMatch(/^servicenow\.delivery mails the signed PDF/);
   });
 
   it('name more PDFs a request than the instance keeps attachments of one mail', () => {
-    expect(configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}\nlimits: {max_pdf_bytes: 15728640, max_documents: 40}'))).toEqual([
+    expect(configWarnings(withDelivery('routes: {default: {allowed_senders: ["*@corp.example"]}, hr: {delivery: email, allowed_senders: ["*@corp.example"]}}\nlimits: {max_pdf_bytes: 15728640, max_documents: 40}'))).toEqual([
       'routes.hr.delivery mails the signed PDFs to the instance, which keeps at most servicenow.max_email_attachment_count (30) attachments of a mail, while limits.max_documents accepts 40 PDFs a request: a request with more is signed and then cannot be delivered. Lower limits.max_documents to it, or deliver by rest',
     ]);
   });
 
   it('are not, when the PDFs fit or nothing goes by mail', () => {
-    expect(configWarnings(withDelivery('routes: {default: {}, hr: {delivery: email}}\nlimits: {max_pdf_bytes: 15728640}'))).toEqual([]);
-    expect(configWarnings(withDelivery('routes: {default: {}}'))).toEqual([]);
+    expect(configWarnings(withDelivery('routes: {default: {allowed_senders: ["*@corp.example"]}, hr: {delivery: email, allowed_senders: ["*@corp.example"]}}\nlimits: {max_pdf_bytes: 15728640}'))).toEqual([]);
+    expect(configWarnings(withDelivery('routes: {default: {allowed_senders: ["*@corp.example"]}}'))).toEqual([]);
   });
 });
 
@@ -66,17 +66,17 @@ describe('settings that defeat each other', () => {
   const withRoutes = (extra: string, dataDir?: string) => parseConfigText(minimalConfigYaml(extra, dataDir), 't.yaml', { env: {} });
 
   it('a reminder as early as the due date, more route signers than max_signers, a relative data_dir: each named with the fix', () => {
-    const warnings = configWarnings(withRoutes('routes: {default: {due_days: 2, reminder_days_before: 2, signers: ["A B <a@corp.example>", "C D <c@corp.example>"]}}\nlimits: {max_signers: 1}', 'var/signrelay'));
+    const warnings = configWarnings(withRoutes('routes: {default: {allowed_senders: ["*@corp.example"], due_days: 2, reminder_days_before: 2, signers: ["A B <a@corp.example>", "C D <c@corp.example>"]}}\nlimits: {max_signers: 1}', 'var/signrelay'));
     expect(warnings).toEqual([
       'routes.default.reminder_days_before (2) is not less than its due_days (2): a request whose mail gives no Due: gets its reminder on the day it is sent, or never. Lower reminder_days_before, or 0 for none',
       'routes.default.signers lists 2 signers, more than limits.max_signers (1): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer',
       'storage.data_dir var/signrelay is a relative path: it depends on the directory signrelay is started from, so the daemon and the operator commands may each find a different one. Give an absolute path',
     ]);
-    expect(configWarnings(withRoutes('routes: {default: {due_days: 14, reminder_days_before: 2}}'))).toEqual([]);
-    expect(configWarnings(withRoutes('routes: {default: {language: nb}}'))).toEqual([
+    expect(configWarnings(withRoutes('routes: {default: {allowed_senders: ["*@corp.example"], due_days: 14, reminder_days_before: 2}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {allowed_senders: ["*@corp.example"], language: nb}}'))).toEqual([
       'routes.default.language is a Signicat setting: provider.type is secured-signing, which does not use it. Remove it, or switch the provider',
     ]);
-    expect(configWarnings(withRoutes('routes: {default: {due_days: 1, reminder_days_before: 0}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {allowed_senders: ["*@corp.example"], due_days: 1, reminder_days_before: 0}}'))).toEqual([]);
   });
 });
 
@@ -87,7 +87,7 @@ describe('a secret with a space at either end', () => {
       writeFileSync(join(dir, name), text);
       return JSON.stringify({ file: join(dir, name) });
     };
-    const config = parseConfigText(minimalConfigYaml(`routes: {default: {}}`)
+    const config = parseConfigText(minimalConfigYaml(`routes: {default: {allowed_senders: ["*@corp.example"]}}`)
       .replace('password: not-used, address', `password: ${file('imap', 's3cret-pass \n')}, address`)
       .replace('api_secret: not-used', `api_secret: ${file('api', 'api-secret-value\n')}`)
       .replace('user: signrelay.integration, password: not-used', `user: signrelay.integration, password: ${file('sn', '\tsn-pass\r\n')}`), 't.yaml', { env: {} });
@@ -97,5 +97,17 @@ describe('a secret with a space at either end', () => {
       expect.stringMatching(/^servicenow\.auth\.password begins or ends with a space/),
     ]);
     expect(warnings.join('\n')).not.toMatch(/s3cret|sn-pass/); // names the setting, never the secret
+  });
+});
+
+describe('a route anyone may send to', () => {
+  const withRoutes = (extra: string) => parseConfigText(minimalConfigYaml(extra), 't.yaml', { env: {} });
+  it('is named, with who may send as the fix, unless senders are listed or authentication is required', () => {
+    expect(configWarnings(withRoutes('routes: {default: {}}'))).toEqual([
+      'routes.default.allowed_senders is empty and no authentication is required: anyone can send it requests, and a From can be forged — a request is sent to the signers it names, and a refused mail\'s reply goes to whatever address it gave (at most limits.max_replies_per_hour to one, limits.max_replies_per_hour_total to all). List who may send (e.g. "*@corp.example"), or require dmarc in intake.authentication',
+    ]);
+    expect(configWarnings(withRoutes('routes: {default: {allowed_senders: ["*@corp.example"]}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {require_authentication: [dmarc]}}\nintake: {authentication: {trusted_authserv_ids: [mx.corp.example]}}'))).toEqual([]);
+    expect(configWarnings(withRoutes('routes: {default: {}}\nintake: {authentication: {require: [dmarc], trusted_authserv_ids: [mx.corp.example]}}'))).toEqual([]);
   });
 });
