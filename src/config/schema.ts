@@ -430,7 +430,7 @@ const schedule = z.strictObject({
   /** A document Complete at the provider with no completion mail this long after it was sent is delivered anyway. */
   completion_grace_minutes: positiveInt().default(30),
   retention: z.strictObject({
-    /** The PDFs of finished requests (delivered, declined, expired, rejected, cancelled) are deleted after this many days; the audit trail stays. */
+    /** The PDFs of finished requests (delivered, declined, expired, cancelled) are deleted after this many days, the audit trail stays; mails refused at intake (rejected) are deleted whole. */
     days: positiveInt().default(90),
   }).default({ days: 90 }),
 });

@@ -10,7 +10,7 @@ import { isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { createPerKeyLock } from '../mail/per-key-lock.ts';
-import { quoteOutside } from '../outside-text.ts';
+import { cut, quoteOutside } from '../outside-text.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
@@ -38,6 +38,9 @@ import { DAY_MS } from '../time.ts';
 export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
 export const READ_IN_PARTS_ABOVE_BYTES = 4 * 1024 * 1024;
+
+/** How much of a refused mail's subject is kept (a subject may be as long as a header block: 1 MB). */
+const MAX_STORED_SUBJECT_CHARS = 1_000;
 
 export interface RequestIntakeDeps {
   /** Asks the instance which record a watermark belongs to (check-watermark.ts). */
@@ -232,7 +235,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         requestId = insertRequest(deps.db, {
           token: newRequestToken(), state: 'rejected', route: '', provider: deps.provider.name,
           requester: replyTo ?? (mail ? mailFacts(mail).sender : null) ?? message.envelopeFrom ?? '',
-          subject: mail?.subject ?? '', messageId, record: null, signers: [], dueDate: '', reason, documents: [],
+          subject: cut(mail?.subject ?? '', MAX_STORED_SUBJECT_CHARS), messageId, record: null, signers: [], dueDate: '', reason, documents: [],
         }, at);
         onRecord = reportRefusalOnRecord({ db: deps.db, config: deps.config, logger: deps.logger, now, policy: deps.policy }, mail, decision, requestId, at);
       }

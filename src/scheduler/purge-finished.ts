@@ -1,7 +1,9 @@
 // The `retention` task: deletes the PDF files (originals, stamped and signed copies, mail
 // attachments kept for trust_attachment) of finished requests older than retention.days,
-// and records a `purged` note. The request rows and the audit trail stay. Files first,
-// then the note: a crash in between only means the next run deletes nothing and notes it.
+// and records a `purged` note. The request rows and the audit trail stay — but for mail
+// refused at intake, which never became a request: its row and trail are deleted (its
+// `messages` row stays). Files first, then the note: a crash in between only means the next
+// run deletes nothing and notes it.
 // It also removes the blob store's temp files that a crash left a day ago or more.
 import { rmSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
@@ -9,7 +11,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { blobNamedElsewhere, blobsOfRequest, listPurgeableRequests, recordPurged } from '../store/retention.ts';
+import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged } from '../store/retention.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -29,7 +31,7 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
     name: 'retention',
     intervalMs: RETENTION_INTERVAL_MS,
     async run({ now, signal }) {
-      const counts = { requests: 0, files: 0, abandonedTemps: 0 };
+      const counts = { requests: 0, files: 0, refused: 0, abandonedTemps: 0 };
       const problems: string[] = [];
       const cutoff = new Date(now().getTime() - days * DAY_MS);
       for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
@@ -53,6 +55,11 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
           problems.push(`request ${requestId}: ${describeError(err)}`);
           deps.logger.warn('retention could not purge a request', { requestId, error: describeError(err) });
         }
+      }
+      try {
+        counts.refused = deleteRefusedRequests(deps.db, cutoff);
+      } catch (err) {
+        problems.push(`refused mails' rows: ${describeError(err)}`);
       }
       try {
         counts.abandonedTemps = deps.blobs.removeAbandonedTemps(new Date(now().getTime() - DAY_MS));

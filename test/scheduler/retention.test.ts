@@ -10,6 +10,8 @@ import { contractPdf } from '../integration/world.ts';
 import type { BlobStore } from '../../src/store/blobs.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
+import { recordMessage } from '../../src/store/messages.ts';
+import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
 import type { Db } from '../../src/store/open-database.ts';
 import { getRequest, insertRequest, setDocumentCertificate, setDocumentSigned, setDocumentStamped, transition } from '../../src/store/requests.ts';
 import type { RequestState } from '../../src/store/request-states.ts';
@@ -97,6 +99,40 @@ describe('the retention task', () => {
     expect(listEvents(world.db, old.id).filter((e) => e.detail?.purged)).toHaveLength(1);
     expect(existsSync(blobs.pathOf(sharedHash!))).toBe(false);
     expect(existsSync(blobs.pathOf(recent.hashes[0]!))).toBe(true);
+  });
+
+  it('deletes the rows of mails refused at intake once old — not their message rows — and adds nothing for them', async () => {
+    const { db, blobs } = world;
+    const refused = (at: Date, n: number) => {
+      const id = insertRequest(db, {
+        token: `refused${n}`, state: 'rejected', route: '', provider: 'secured-signing', requester: `stranger${n}@evil.example`,
+        subject: 'x'.repeat(8_000), messageId: `<junk${n}@evil.example>`, record: null, signers: [], dueDate: '', reason: 'may not send requests', documents: [],
+      }, at);
+      recordMessage(db, { mailbox: 'requests', place: '1', uid: n, messageId: `<junk${n}@evil.example>`, outcome: 'rejected', reason: 'may not send requests', folder: 'Rejected', requestId: id }, at);
+      enqueueJob(db, { kind: 'mail', requestId: id, payload: { purpose: 'reply' } }, at);
+      return id;
+    };
+    const old = Array.from({ length: 3 }, (_, n) => refused(T0, n + 1));
+    const recent = refused(later(T0, 60 * DAY_MS), 9);
+    db.prepare("UPDATE jobs SET state = 'done'").run();
+    const delivered = requestIn(db, blobs, 'delivered', T0, { original: await pdf('kept row'), stamped: await pdf('kept row stamped') });
+
+    world.clock.now = later(T0, 91 * DAY_MS);
+    await world.startScheduler().idle();
+
+    for (const id of old) {
+      expect(getRequest(db, id)).toBeUndefined();
+      expect(listEvents(db, id)).toEqual([]);
+    }
+    expect(db.prepare("SELECT count(*) AS n FROM jobs WHERE request_id IS NOT NULL AND request_id != ?").get(recent)).toEqual({ n: 0 });
+    expect(db.prepare('SELECT message_id, request_id FROM messages ORDER BY uid').all()).toEqual([
+      { message_id: '<junk1@evil.example>', request_id: null }, { message_id: '<junk2@evil.example>', request_id: null },
+      { message_id: '<junk3@evil.example>', request_id: null }, { message_id: '<junk9@evil.example>', request_id: recent },
+    ]);
+    expect(getRequest(db, recent)).toMatchObject({ state: 'rejected' });
+    expect(listEvents(db, recent).some((e) => e.detail?.purged)).toBe(false);
+    expect(getRequest(db, delivered.id)).toMatchObject({ state: 'delivered' }); // a request's row stays
+    expect(listScheduleRuns(db).find((r) => r.task === 'retention')).toMatchObject({ outcome: 'ok' });
   });
 
   it('leaves a finished request alone while a job of it is still pending', async () => {
