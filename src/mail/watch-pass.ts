@@ -14,6 +14,7 @@ import type { Guard } from './imap-guard.ts';
 import { takeServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart } from './mail-outline.ts';
+import { passOrder } from './pass-order.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import { monotonicMs } from '../time.ts';
 import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
@@ -50,10 +51,16 @@ interface Refiling extends CopyWanted {
   moveTo: string;
 }
 
-export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<void> {
+/** A pass hands over at most this many mails of one sender per lane before it lists the folder again. */
+const MAILS_PER_SENDER_PER_LANE = 4;
+
+/** Hands the folder's due mails over; true when some were left for the next pass (passOrder), which should follow at once. */
+export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<boolean> {
   const refilings: Refiling[] = [];
   const lock = await guard(client.getMailboxLock(ctx.folder));
   let uidValidity: string;
+  let queue: FetchMessageObject[];
+  let more: boolean;
   try {
     uidValidity = ctx.noteUidValidity(client);
     const count = client.mailbox ? client.mailbox.exists : 0;
@@ -67,7 +74,8 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     } catch (err) {
       ctx.logger.warn('onListed callback failed', { error: describeError(err) });
     }
-    const queue = found.filter((meta) => ctx.retries.isDue(meta.uid, monotonicMs()));
+    const due = found.filter((meta) => ctx.retries.isDue(meta.uid, monotonicMs()));
+    ({ queue, more } = passOrder(due, ctx.concurrency * MAILS_PER_SENDER_PER_LANE));
     const lane = async () => {
       for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {
         await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity), refilings);
@@ -81,6 +89,7 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     lock.release();
   }
   if (refilings.length > 0) await refile(client, ctx, guard, uidValidity, refilings);
+  return more;
 }
 
 /**

@@ -123,7 +123,8 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
       while (passRequested && !over && !ctx.isStopping()) {
         passRequested = false;
         ctx.setActivity('connected');
-        await runWatchPass(client, pass, guard);
+        // Mails left for the next pass (one sender's many): it follows at once.
+        if (await runWatchPass(client, pass, guard)) passRequested = true;
       }
     } catch (err) {
       end(err);

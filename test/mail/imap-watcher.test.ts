@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['stepback', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
+const USERS = ['stepback', 'fairness', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -141,6 +141,23 @@ describe('startImapWatcher', () => {
       vi.restoreAllMocks();
     }
     expect(tries).toBe(2);
+  });
+
+  it('hands one sender\'s many mails over in turn with others\', not all before them', async () => {
+    // All there when it first looks: ten of one sender, then another's.
+    for (let n = 1; n <= 10; n++) await dovecot.deliver('fairness@corp.example', testMail(`flood-${n}`, { from: 'Flow <flow@corp.example>' }));
+    await dovecot.deliver('fairness@corp.example', testMail('real'));
+    const order: string[] = [];
+    watch(dovecot, 'fairness', PASSWORD, {
+      concurrency: 1, // four of one sender per pass, then the folder is listed again
+      decide: (message) => {
+        order.push(message.messageId!);
+        return { moveTo: 'Processed' };
+      },
+    });
+    await waitFor(async () => (await inFolder('fairness', 'Processed')).length === 11, { what: 'all eleven filed', timeoutMs: 20_000 });
+    expect(order.indexOf('<real@test.example>')).toBe(1);
+    expect(order.filter((id) => id.startsWith('<flood-'))).toEqual(Array.from({ length: 10 }, (_, i) => `<flood-${i + 1}@test.example>`));
   });
 
   it('creates missing folders at connect, and a handler-chosen folder on first use', async () => {
