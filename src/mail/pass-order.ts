@@ -1,7 +1,7 @@
 // Which of a folder's mails one pass hands over, and in what order — pure. Each sender's
 // mails in the order they came (UID); the senders taken in turn; at most `perSender` of
-// each, the rest left for the pass that follows at once (listing the folder afresh, so a
-// mail that arrived meanwhile joins the turn). One sender's hundred mails — a flow gone
+// each, the rest left for when those are handed over and the folder is listed again (so a
+// mail that arrived meanwhile joins the turn: watch-pass.ts). One sender's hundred mails — a flow gone
 // wild, a colleague's From forged on a slow PDF each — no longer hold everyone else's mail
 // back until the last of them is done. (Senders as written in the envelope: what this
 // orders by is not trusted for anything else. A flood forging many addresses is stopped by
@@ -12,7 +12,7 @@ export interface ListedMail {
   envelope?: { from?: Array<{ address?: string | undefined }> | undefined } | undefined;
 }
 
-/** The pass's mails in the order to hand them over, and whether some were left for the next pass. */
+/** The mails in the order to hand them over, and whether some were left for the next listing. */
 export function passOrder<T extends ListedMail>(due: readonly T[], perSender: number): { queue: T[]; more: boolean } {
   const bySender = new Map<string, T[]>();
   for (const mail of [...due].sort((a, b) => a.uid - b.uid)) {

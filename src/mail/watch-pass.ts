@@ -54,13 +54,10 @@ interface Refiling extends CopyWanted {
 /** A pass hands over at most this many mails of one sender per lane before it lists the folder again. */
 const MAILS_PER_SENDER_PER_LANE = 4;
 
-/** Hands the folder's due mails over; true when some were left for the next pass (passOrder), which should follow at once. */
-export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<boolean> {
+export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<void> {
   const refilings: Refiling[] = [];
   const lock = await guard(client.getMailboxLock(ctx.folder));
   let uidValidity: string;
-  let queue: FetchMessageObject[];
-  let more: boolean;
   try {
     uidValidity = ctx.noteUidValidity(client);
     const count = client.mailbox ? client.mailbox.exists : 0;
@@ -74,10 +71,26 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     } catch (err) {
       ctx.logger.warn('onListed callback failed', { error: describeError(err) });
     }
-    const due = found.filter((meta) => ctx.retries.isDue(meta.uid, monotonicMs()));
-    ({ queue, more } = passOrder(due, ctx.concurrency * MAILS_PER_SENDER_PER_LANE));
+    // Senders in turn, a few mails of each (pass-order.ts); when those are handed over and a
+    // sender had more, the folder is listed again — mails handed over in this pass left out,
+    // those that arrived meanwhile taking their turn — while the other lanes carry on.
+    const perSender = ctx.concurrency * MAILS_PER_SENDER_PER_LANE;
+    const handed = new Set<number>();
+    const plan = (listed: FetchMessageObject[]) => passOrder(listed.filter((meta) => !handed.has(meta.uid) && ctx.retries.isDue(meta.uid, monotonicMs())), perSender);
+    let { queue, more } = plan(found);
+    let listing: Promise<void> | null = null;
+    const listAgain = async () => {
+      const listed = await guard(client.fetchAll('1:*', { uid: true, size: true, envelope: true }));
+      ctx.heartbeat();
+      ({ queue, more } = plan(listed));
+    };
+    const next = async (): Promise<FetchMessageObject | undefined> => {
+      if (queue.length === 0 && more) await (listing ??= listAgain().finally(() => (listing = null)));
+      return queue.shift();
+    };
     const lane = async () => {
-      for (let meta = queue.shift(); meta && !ctx.isStopping(); meta = queue.shift()) {
+      for (let meta = await next(); meta && !ctx.isStopping(); meta = await next()) {
+        handed.add(meta.uid);
         await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity), refilings);
       }
     };
@@ -89,7 +102,6 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     lock.release();
   }
   if (refilings.length > 0) await refile(client, ctx, guard, uidValidity, refilings);
-  return more;
 }
 
 /**

@@ -123,8 +123,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
       while (passRequested && !over && !ctx.isStopping()) {
         passRequested = false;
         ctx.setActivity('connected');
-        // Mails left for the next pass (one sender's many): it follows at once.
-        if (await runWatchPass(client, pass, guard)) passRequested = true;
+        await runWatchPass(client, pass, guard);
       }
     } catch (err) {
       end(err);
