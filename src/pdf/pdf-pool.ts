@@ -404,9 +404,13 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       }
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = pooled.stderrTail.trim().split('\n').slice(-3).join(' | ');
-      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${tail ? `: ${tail}` : ''}`) }, null);
+      // Killed from outside — under a memory limit, the kernel's OOM killer takes the worker
+      // first (oom_score_adj): still counted against the mail, as a PDF may be what made it grow.
+      const killed = signal === 'SIGKILL' ? ' — killed from outside, most likely for memory (MemoryMax=, dmesg): lower concurrency.pdf_workers or raise the limit' : '';
+      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`) }, null);
     };
-    const onError = (err: Error) => settle({ error: new Error(`the PDF worker failed: ${err.message}`, { cause: err }) }, null);
+    // The machine's failure, not the PDF's: the mail waits and is tried again, uncounted.
+    const onError = (err: Error) => settle({ error: workerUnavailable(`the PDF worker failed: ${err.message}`, err) }, null);
     child.on('message', onMessage);
     child.on('exit', onExit);
     child.on('error', onError);
@@ -418,7 +422,13 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
         maxBufferBytes: Math.max(limits.maxBufferBytes, 2 * largest),
       };
     } catch (err) {
-      settle({ error: new Error(`the PDF could not be handed to its worker: ${describeError(err)}`, { cause: err }) }, 0);
+      // The temp directory full, gone or not writable: the machine's failure, not the PDF's.
+      settle({ error: workerUnavailable(`the PDF could not be handed to its worker through the temp directory ${spill.root()}: ${describeError(err)}`, err) }, 0);
+      return;
+    }
+    if (!child.connected) {
+      // fork gave a child without a channel: it could not start (too many open files, no memory).
+      onError(new Error('it could not be started'));
       return;
     }
     // What reading a large PDF's mail left behind is given back before the worker's memory
@@ -428,6 +438,16 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       if (err) onError(err);
     });
   });
+}
+
+/** A failure of the machine to run a worker (not of the PDF): transient, with what to do. */
+function workerUnavailable(what: string, cause: unknown): SignrelayError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const fix = code === 'EMFILE' || code === 'ENFILE' ? ': too many open files — raise LimitNOFILE'
+    : code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full — free space (under signrelay.service the temp directory is on /)'
+      : code === 'EAGAIN' || code === 'ENOMEM' ? ': the system is out of processes or memory'
+        : '';
+  return new SignrelayError('transient', 'pdf_worker_unavailable', `${what}${fix}; the work waits and is tried again`, { cause });
 }
 
 function deserialize(error: SerializedError): Error {

@@ -5,6 +5,7 @@
 // cap (cap-allocations.ts) is installed here, before any parser is loaded. It ends itself
 // when the daemon goes away; if a parser in a loop keeps it from noticing, its guard
 // (src/orphan-guard.ts) kills it.
+import { writeFileSync } from 'node:fs';
 import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
@@ -13,6 +14,15 @@ import { largestBytes, spillBytes, unspillBytes } from './spill-bytes.ts';
 import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
 const cap = capAllocations(Number.POSITIVE_INFINITY);
+
+// Under a memory limit (systemd's MemoryMax=) the kernel's OOM killer takes the process it
+// scores highest: this one, not the daemon — a worker is replaced in a moment, a daemon
+// killed drops every mail in hand. Raising one's own score needs no privilege.
+try {
+  writeFileSync('/proc/self/oom_score_adj', '500');
+} catch {
+  // Not Linux, or /proc not mounted: the limits inside the worker still apply.
+}
 
 // Listening before the parsers load: a message that arrived with no listener would be lost.
 const queue: PdfTaskMessage[] = [];

@@ -80,10 +80,14 @@ const SPILL_DIR_RE = /^signrelay-pdf-(\d+)-/;
  * holding at most the files of the tasks then running: the next daemon to make its own
  * removes the directories of daemons no longer running. `remove` deletes one task's files.
  */
-export function spillDirectory(root?: string): { path(): string; remove(prefix: string): void; close(): void } {
+export function spillDirectory(root?: string): { path(): string; root(): string; remove(prefix: string): void; close(): void } {
   let dir: string | undefined;
   const close = () => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    try {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // the next daemon removes it
+    }
     dir = undefined;
   };
   return {
@@ -98,10 +102,16 @@ export function spillDirectory(root?: string): { path(): string; remove(prefix: 
       dir = mkdtempSync(join(parent, `signrelay-pdf-${process.pid}-`));
       return dir;
     },
+    root: () => root ?? tmpdir(),
     remove(prefix) {
       if (dir === undefined || !existsSync(dir)) return;
-      for (const file of readdirSync(dir)) {
-        if (file.startsWith(`${prefix}-`)) rmSync(join(dir, file), { force: true });
+      // Best effort: a file left (too many open files, a disk error) goes with the directory.
+      try {
+        for (const file of readdirSync(dir)) {
+          if (file.startsWith(`${prefix}-`)) rmSync(join(dir, file), { force: true });
+        }
+      } catch {
+        // removed at exit, or by the next daemon
       }
     },
     close,

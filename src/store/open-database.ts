@@ -76,6 +76,7 @@ export function dataDirProblem(dataDir: string, err: unknown): string {
     return `${where} is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=${dataDir} to the unit`;
   }
   if (code === 'ENOTDIR' || code === 'EEXIST') return `${where} is, or lies under, a file, not a directory (${code}): name a directory`;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `${where} is full (${code}): free space on its filesystem`;
   return `${where} cannot be created or used (${code}): create it and give the signrelay user write access`;
 }
 

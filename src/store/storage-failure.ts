@@ -24,14 +24,22 @@ const PROBLEMS: Array<[RegExp, StorageProblem]> = [
   [/^(SQLITE_READONLY|EROFS)/, { code: 'storage_read_only', says: () => 'cannot be written: check that its filesystem is mounted read-write and owned by the signrelay user' }],
   [/^(SQLITE_IOERR|EIO$)/, { code: 'storage_io_error', says: () => 'had an I/O error: check the disk (dmesg)' }],
   [/^(SQLITE_CANTOPEN|EMFILE|ENFILE)$/, { code: 'storage_cannot_open', says: () => 'has a file that cannot be opened: too many open files (raise LimitNOFILE), or a file was removed' }],
+  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, { code: 'storage_damaged', says: () => 'holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (or rebuild it: sqlite3 signrelay.db .recover)' }],
+  [/^(EACCES|EPERM)$/, { code: 'storage_permission', says: () => 'has a file or directory this user may not write (a command run as root made it?): give it back to the signrelay user (chown -R signrelay: DIR)' }],
 ];
 
-function problemOf(err: unknown): { code: string; problem: StorageProblem } | undefined {
-  if (isSignrelayError(err)) return undefined;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return undefined;
-  const problem = PROBLEMS.find(([pattern]) => pattern.test(code))?.[1];
-  return problem ? { code, problem } : undefined;
+/** How deep a wrapped error's causes are looked through (a wrapper's message, the file system's code). */
+const MAX_CAUSES = 4;
+
+function problemOf(err: unknown): { code: string; problem: StorageProblem; error: unknown } | undefined {
+  // A SignrelayError already says whose failure it is; a plain wrapper is looked through.
+  for (let at = err, depth = 0; at != null && depth <= MAX_CAUSES && !isSignrelayError(at); at = (at as { cause?: unknown }).cause, depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    const problem = PROBLEMS.find(([pattern]) => pattern.test(code))?.[1];
+    if (problem) return { code, problem, error: at };
+  }
+  return undefined;
 }
 
 /** Whether `err` (as thrown by SQLite or the file system) is a failure of the data dir. */
@@ -43,12 +51,12 @@ export function isStorageFailure(err: unknown): boolean {
 export function storageFailure(err: unknown, context: StorageContext, then = 'The work waits and is retried.'): SignrelayError | undefined {
   const found = problemOf(err);
   if (!found) return undefined;
-  const { code, problem } = found;
-  const detail = err instanceof Error ? err.message : String(err);
+  const { code, problem, error } = found;
+  const detail = error instanceof Error ? error.message : String(error);
   // Node's own messages start with the code already ("ENOSPC: no space left on device, write").
   const cause = detail.startsWith(code) ? detail : `${code}: ${detail}`;
   return new SignrelayError('transient', problem.code,
-    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause}). ${then}`, { cause: err });
+    `storage.data_dir ${context.dataDir} ${problem.says(context).replace('DIR', context.dataDir)} (${cause}). ${then}`, { cause: err });
 }
 
 /** The storage context of an open database (its file lives in the data dir). */

@@ -94,6 +94,9 @@ describe('the warm PDF worker pool', () => {
     expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toMatch(/libjemalloc/);
     // A young generation kept small: a burst would otherwise leave tens of MB of it resident.
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=2');
+    // Under a memory limit the OOM killer takes a worker before the daemon.
+    expect(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()).toBe('500');
+    expect(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()).toBe('0');
   });
 
   it('after the idle time ends the extra workers and replaces the one that worked by a fresh one', async () => {

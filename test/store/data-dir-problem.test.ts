@@ -30,6 +30,10 @@ describe('dataDirProblem', () => {
     expect(dataDirProblem(join(dir, 'absent'), error('EPERM'))).toMatch(/cannot be used by this user \(EPERM\): run the command as the service's user/);
   });
 
+  it('a full disk (a start, or a restart, with no space left): free space, not "create it"', () => {
+    expect(dataDirProblem('/srv/signrelay', error('ENOSPC'))).toBe('storage.data_dir /srv/signrelay is full (ENOSPC): free space on its filesystem');
+  });
+
   it('a read-only file system: the unit\'s writable directory, or ReadWritePaths=', () => {
     expect(dataDirProblem('/srv/signrelay', error('EROFS'))).toBe('storage.data_dir /srv/signrelay is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=/srv/signrelay to the unit');
   });
