@@ -32,17 +32,33 @@ export function storageCheckItem(dataDir: string): CheckItem {
       }
       const mode = statSync(dataDir).mode & 0o777;
       const file = join(dataDir, 'signrelay.db');
+      const blobs = join(dataDir, 'blobs');
+      try {
+        if (existsSync(blobs)) accessSync(blobs, constants.W_OK | constants.X_OK);
+      } catch {
+        // A command run as root before the files were given back (store/blobs.ts does now).
+        return { ok: false, detail: `${blobs} is not writable by this user: PDFs cannot be stored`, fix: `give it back to the signrelay user: chown -R signrelay: ${dataDir}` };
+      }
       if (existsSync(file)) {
         let failure: unknown = null;
+        let damage: string | null = null;
         try {
           const db = new Database(file, { fileMustExist: true, timeout: 5_000 });
           try {
             failure = writeLockError(db);
+            // A damaged page is found here, not by the first request mail that meets it.
+            if (failure === null) {
+              const found = String(db.pragma('quick_check(3)', { simple: true }));
+              if (found !== 'ok') damage = found;
+            }
           } finally {
             db.close();
           }
         } catch (err) {
           failure = err;
+        }
+        if (damage !== null || storageFailure(failure, { dataDir, busyTimeoutMs: 5_000 })?.code === 'storage_damaged') {
+          return { ok: false, detail: `the database ${file} is damaged (${damage ?? (failure instanceof Error ? failure.message : String(failure))})`, fix: `stop signrelay and restore ${file} from a backup (or rebuild it: sqlite3 signrelay.db .recover)` };
         }
         if (failure !== null) {
           // By SQLite's code, as the daemon tells storage failures apart (storage-failure.ts).

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { keepOwner } from './open-database.ts';
 
 export interface BlobStoreOptions {
   /** Opens a new temp file for writing (tests put a full device behind it). */
@@ -24,10 +25,14 @@ export class BlobStore {
   readonly dir: string;
   readonly #openForWrite: (path: string) => number;
 
+  readonly #dataDir: string;
+
   constructor(dataDir: string, options: BlobStoreOptions = {}) {
+    this.#dataDir = dataDir;
     this.dir = join(dataDir, 'blobs');
     this.#openForWrite = options.openForWrite ?? ((path) => openSync(path, 'w', 0o600));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    keepOwner(dataDir, [this.dir]);
   }
 
   pathOf(hash: string): string {
@@ -121,6 +126,8 @@ export class BlobStore {
     const dir = join(this.dir, hash.slice(0, 2));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     renameSync(temp, target);
+    // A command run as root (`signrelay run`, `stamp`) must not leave the service files it cannot write.
+    keepOwner(this.#dataDir, [dir, target]);
     const dirFd = openSync(dir, 'r');
     try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
   }

@@ -44,10 +44,12 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
+    refuseNewerSchema(db, file);
     migrate(db);
     keepOwner(dataDir, [file, `${file}-wal`, `${file}-shm`]);
     return db;
   } catch (err) {
+    if (err instanceof SignrelayError) throw err;
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
   }
@@ -118,10 +120,29 @@ export function migrate(db: Db): number {
   return count;
 }
 
+/**
+ * A database a newer signrelay migrated (a rollback to an older package) is refused: this
+ * one would run on tables it does not know, and its own writes might not be what the newer
+ * schema means.
+ */
+function refuseNewerSchema(db: Db, file: string): void {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  if (!hasTable) return;
+  const newest = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const known = Math.max(0, ...shippedMigrations().map((f) => Number(f.slice(0, 4))));
+  if (newest <= known) return;
+  throw new SignrelayError('config', 'database_newer',
+    `the database ${file} (in storage.data_dir) was migrated by a newer signrelay (schema ${newest}; this one knows up to ${known}): run that version again, or restore a backup of the database from before the upgrade`);
+}
+
+function shippedMigrations(): string[] {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+}
+
 /** The migrations this signrelay has that the database has not had yet (by file name, in order); the database is not written. */
 export function pendingMigrations(db: Db): string[] {
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().filter((file) => !applied.has(Number(file.slice(0, 4))));
+  return shippedMigrations().filter((file) => !applied.has(Number(file.slice(0, 4))));
 }
 
 /** Why the database does not take a write lock now (a full disk, a stuck lock), or null when it does. For health checks. */

@@ -2,9 +2,9 @@
 // data dir do not exist yet either (`init --name hr` → /var/lib/signrelay/hr): it says the
 // daemon makes them, and the daemon makes them as ordinary directories (0755) with only the
 // data dir itself 0700 — a 0700 parent kept the service's user out of the StateDirectory=
-// systemd makes inside it. And a database locked by another process, named as such.
+// systemd makes inside it. And a database locked by another process, or damaged, named as such.
 import Database from 'better-sqlite3';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -56,4 +56,20 @@ it('a database another process holds a write lock on: ✗ with that cause, not t
   } finally {
     holder.close();
   }
+});
+
+it('a damaged database: ✗ naming it, with the restore as the fix — before a request mail meets it', async () => {
+  const dataDir = join(root, 'damaged');
+  const db = openDatabase(dataDir);
+  for (let n = 0; n < 200; n++) db.prepare("INSERT INTO events (request_id, at, kind, detail) VALUES (NULL, 'now', 'note', ?)").run(JSON.stringify({ n, text: 'x'.repeat(200) }));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'events'").get() as { rootpage: number };
+  db.close();
+  const file = join(dataDir, 'signrelay.db');
+  const handle = await open(file, 'r+');
+  await handle.write(Buffer.alloc(pageSize, 0x5a), 0, pageSize, (rootpage - 1) * pageSize);
+  await handle.close();
+  const result = await storageCheckItem(dataDir).run();
+  expect(result).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`^the database ${file} is damaged \\(`)), fix: `stop signrelay and restore ${file} from a backup (or rebuild it: sqlite3 signrelay.db .recover)` });
 });

@@ -1,11 +1,14 @@
 // A database made by an earlier release keeps working: migrations it applied are never read
 // again, so a later change to the schema is a migration of its own. Here: a database that
 // stopped at 0012 (acknowledgements without their reply secret, as 0010 shipped) gets the
-// column and its unique index from 0013, and keeps its rows.
+// column and its unique index from 0013, and keeps its rows. One a later release migrated
+// is refused by an earlier one (a rollback), not used as it is.
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../../src/store/open-database.ts';
+import { migrate, openDatabase } from '../../src/store/open-database.ts';
 
 const DIR = new URL('../../src/store/migrations/', import.meta.url);
 
@@ -24,5 +27,18 @@ describe('migrations on a database of an earlier release', () => {
     expect(columns()).toContain('reply_secret');
     const unique = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'acknowledgements' AND sql LIKE '%reply_secret%'").get() as { sql: string } | undefined;
     expect(unique?.sql).toMatch(/UNIQUE INDEX/);
+  });
+});
+
+describe('a database a newer signrelay migrated', () => {
+  it('is refused, naming both schemas and what to do, not opened as it is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newer-schema-'));
+    const db = openDatabase(dir);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 'now')").run();
+    db.close();
+    expect(() => openDatabase(dir)).toThrow(expect.objectContaining({
+      code: 'database_newer',
+      message: expect.stringMatching(/was migrated by a newer signrelay \(schema 9999; this one knows up to \d+\): run that version again, or restore a backup of the database from before the upgrade$/),
+    }));
   });
 });
