@@ -33,7 +33,7 @@ import { fileDeparted, markFiled } from './store/mail-filed.ts';
 import { placeLegacyRows } from './store/messages.ts';
 import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
-import { openDatabase, type Db } from './store/open-database.ts';
+import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
@@ -81,7 +81,12 @@ export interface DaemonOptions {
    * daemon takes it at start and lets it go when it stops.
    */
   lock?: DataDirLock;
+  /** Told when the daemon cannot go on (its database file removed under it): whoever runs it stops it and exits non-zero. */
+  onFatal?: (reason: string) => void;
 }
+
+/** How often the daemon looks whether its database file is still the one it opened. */
+const DATABASE_LOOK_MS = 10_000;
 
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
@@ -238,12 +243,25 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'status' }),
   });
 
+  // SQLite writes on into a database file removed (or replaced) under it, and all of it is
+  // gone at the next start: no more work once that happened, and the operator told why.
+  const databaseLook = setInterval(() => {
+    const moved = databaseMoved(db);
+    if (moved === null) return;
+    clearInterval(databaseLook);
+    const reason = `the database ${db.name} (in storage.data_dir) ${moved} while signrelay ran; what signrelay recorded since is only in the old file: stop, put the right signrelay.db back (from a backup, or where it was moved), then start signrelay`;
+    logger.error('the database file is gone: stopping', { reason });
+    options.onFatal?.(reason);
+  }, DATABASE_LOOK_MS);
+  databaseLook.unref();
+
   for (const warning of configWarnings(config)) logger.warn('configuration warning', { warning });
   logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
 
   return {
     db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics, events,
     async stop() {
+      clearInterval(databaseLook);
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();
       stopPdfPool();

@@ -34,7 +34,9 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     return 0;
   }
   const file = configPath(values.config);
-  const service = await startService(loadConfigFile(file));
+  // The daemon cannot go on (its database file removed under it): stopped as on SIGTERM, exit 1.
+  let fatal: ((reason: string) => void) | undefined;
+  const service = await startService(loadConfigFile(file), { onFatal: (reason) => fatal?.(reason) });
   const systemdLog = () => service.logger.child({ component: 'systemd' });
   // ld.so said so once on stderr, if at all; say it in the log, with the fix.
   const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
@@ -89,6 +91,12 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
         service.logger.error('error while stopping', { error: String(err) });
         resolve(1);
       });
+    };
+    fatal = () => {
+      if (stopping) return;
+      stopping = true;
+      watchdog.stop();
+      Promise.resolve(reloading).then(() => service.stop()).then(() => resolve(1), () => resolve(1));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -39,8 +39,8 @@ function loggerFor(config: Config, earlier: string[]): { logger: Logger; secrets
   return { logger: createLogger({ level: config.log.level, format: config.log.format, secrets }), secrets };
 }
 
-async function startParts(config: Config, logger: Logger, lock: DataDirLock): Promise<Parts> {
-  const daemon = startDaemon({ config, logger, lock });
+async function startParts(config: Config, logger: Logger, lock: DataDirLock, onFatal?: (reason: string) => void): Promise<Parts> {
+  const daemon = startDaemon({ config, logger, lock, onFatal });
   let endpoint: ObservabilityServer | undefined;
   if (config.observability.listen) {
     try {
@@ -60,12 +60,13 @@ async function stopParts(parts: Parts): Promise<void> {
   await Promise.all([parts.endpoint?.close(), parts.daemon.stop()]);
 }
 
-export async function startService(config: Config): Promise<RunningService> {
+/** `onFatal`: the daemon cannot go on (its database file removed under it): stop the service and exit non-zero. */
+export async function startService(config: Config, options: { onFatal?: (reason: string) => void } = {}): Promise<RunningService> {
   let { logger, secrets } = loggerFor(config, []);
   const lock = lockDataDir(config.storage.data_dir);
   let parts: Parts;
   try {
-    parts = await startParts(config, logger, lock);
+    parts = await startParts(config, logger, lock, options.onFatal);
   } catch (err) {
     lock.release();
     throw err;
@@ -92,12 +93,12 @@ export async function startService(config: Config): Promise<RunningService> {
       previous.logger.info('reloading the configuration: finishing work in hand, then restarting on the new one');
       await stopParts(previous);
       try {
-        parts = await startParts(next, logger, lock);
+        parts = await startParts(next, logger, lock, options.onFatal);
         logger.info('configuration reloaded');
         return true;
       } catch (err) {
         logger.error('the new configuration could not start; starting the previous one again', { error: describeError(err) });
-        parts = await startParts(previous.config, previous.logger, lock);
+        parts = await startParts(previous.config, previous.logger, lock, options.onFatal);
         return false;
       }
     },

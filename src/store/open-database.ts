@@ -34,12 +34,18 @@ export function ensureDataDir(dataDir: string): void {
   }
 }
 
+/** The file each open database was opened on (device and inode): databaseMoved compares. */
+const openedFiles = new WeakMap<Db, { dev: number; ino: number }>();
+
 export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number | undefined } = {}): Db {
   ensureDataDir(dataDir);
   const file = join(dataDir, 'signrelay.db');
+  refuseLostDatabase(dataDir, file);
   try {
     const db = new Database(file);
     chmodSync(file, 0o600);
+    const { dev, ino } = statSync(file);
+    openedFiles.set(db, { dev, ino });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
@@ -118,6 +124,41 @@ export function migrate(db: Db): number {
     count++;
   }
   return count;
+}
+
+/**
+ * A data directory holding the PDFs of earlier requests but no database lost its database
+ * (removed, or moved away while signrelay ran): a fresh one made silently would know none of
+ * the requests out for signing, and file their signed copies as Unmatched.
+ */
+function refuseLostDatabase(dataDir: string, file: string): void {
+  if (existsSync(file)) return;
+  const blobs = join(dataDir, 'blobs');
+  let kept = false;
+  try {
+    kept = readdirSync(blobs, { withFileTypes: true }).some((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name) && readdirSync(join(blobs, entry.name)).length > 0);
+  } catch {
+    // No blob store: a first start.
+  }
+  if (!kept) return;
+  throw new SignrelayError('config', 'database_missing',
+    `the database ${file} (in storage.data_dir) is missing, though the PDFs of earlier requests are in ${blobs}: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory away first)`);
+}
+
+/**
+ * Whether the database's file is still the one it was opened on: removed, or replaced (a
+ * backup "restored" over it with mv), SQLite goes on writing into the old file, which is
+ * gone at the next start. What happened, or null.
+ */
+export function databaseMoved(db: Db): string | null {
+  const opened = openedFiles.get(db);
+  if (!opened) return null;
+  try {
+    const { dev, ino } = statSync(db.name);
+    return dev === opened.dev && ino === opened.ino ? null : 'was replaced by another file';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'was removed or moved away' : null;
+  }
 }
 
 /**

@@ -2,6 +2,8 @@
 // the Secured Signing simulator: a request goes all the way to a send, SIGTERM stops the
 // daemon cleanly, a restart on the same data dir repeats nothing and loses nothing, and no
 // secret is ever printed.
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
@@ -107,6 +109,29 @@ describe('signrelay run', () => {
     expect(getWorld().successfulSends()).toHaveLength(sendsBefore + 1);
     expect(sendsOf(getWorld().sentReferences().at(-1)!)).toBe(1);
     expect(await getWorld().folder('INBOX')).toHaveLength(0);
+  }, 180_000);
+
+  it('stops with exit 1 when its database file is moved away under it, and will not start on a data dir that lost it', async () => {
+    const { dataDir } = getWorld();
+    const before = await processedCount();
+    const daemon = await startDaemon();
+    await deliverRequest('RITM0010009');
+    await processed(before + 1);
+    renameSync(join(dataDir, 'signrelay.db'), join(dataDir, 'moved-away.db'));
+    // Noticed within the daemon's look (every 10 s); then it stops as on SIGTERM.
+    expect(await exitWithin(daemon, 30_000)).toEqual({ code: 1, signal: null });
+    const gone = daemon.logLines().find((l) => l.message === 'the database file is gone: stopping');
+    expect(gone?.reason).toMatch(/signrelay\.db \(in storage\.data_dir\) was removed or moved away while signrelay ran; .*put the right signrelay\.db back/);
+
+    // Not a fresh, empty database beside the PDFs of requests out for signing.
+    const refused = getWorld().startDaemon();
+    expect(await exitWithin(refused, 30_000)).toMatchObject({ code: 1 });
+    expect(refused.stdout + refused.stderr).not.toMatch(STACK_FRAME);
+    expect(refused.stdout + refused.stderr).toContain(`the database ${join(dataDir, 'signrelay.db')} (in storage.data_dir) is missing, though the PDFs of earlier requests are in ${join(dataDir, 'blobs')}: restore signrelay.db from a backup`);
+    expect(existsSync(join(dataDir, 'signrelay.db'))).toBe(false);
+
+    renameSync(join(dataDir, 'moved-away.db'), join(dataDir, 'signrelay.db'));
+    await stopGracefully(await startDaemon());
   }, 180_000);
 
   it('never prints a secret, and prints no stack trace', () => {
