@@ -3,6 +3,7 @@
 // from the configuration is masked wherever it appears in a message or field — also
 // base64-encoded (basic auth), and any Basic/Bearer credential (maskSecrets).
 import winston from 'winston';
+import { standardOutput } from './log-output.ts';
 import { escapeForTerminal, escapeJson } from './terminal-text.ts';
 
 /** Where winston keeps the finished line (triple-beam's MESSAGE). */
@@ -23,7 +24,7 @@ export interface LoggerOptions {
   format?: 'json' | 'text' | 'auto';
   /** Secret values to mask anywhere they appear (from the loaded config). */
   secrets?: string[];
-  /** Where to write; default stdout. Tests pass a stream to inspect output. */
+  /** Where to write; default stdout (log-output.ts: a failing output drops lines, never the daemon). Tests pass a stream to inspect output. */
   stream?: NodeJS.WritableStream;
   silent?: boolean;
 }
@@ -46,9 +47,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }),
     ...(useJson ? [escapeJsonLine()] : []),
   );
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console();
+  const transport = new winston.transports.Stream({ stream: options.stream ?? standardOutput() });
   return winston.createLogger({ level: options.level ?? 'info', format, transports: [transport], silent: options.silent ?? false });
 }
 

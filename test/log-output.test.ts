@@ -1,0 +1,59 @@
+// The log's output failing — a log file's disk full (here /dev/full, which refuses every
+// write with ENOSPC), journald gone — drops lines and says so once on stderr; it never ends
+// the daemon, as an unhandled stream error did (exit 1, Node's stack trace, a crash loop).
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resilientOutput } from '../src/log-output.ts';
+import { bareEnv, minimalConfigYaml, STACK_FRAME } from './cli/helpers.ts';
+import { waitFor } from './support/wait-for.ts';
+
+describe('resilientOutput', () => {
+  it('drops what the sink refuses, says so once, and how many when it takes lines again', async () => {
+    const written: string[] = [];
+    const told: string[] = [];
+    let full = true;
+    const out = resilientOutput({
+      write: (line) => {
+        if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        written.push(line);
+      },
+      tell: (note) => told.push(note),
+    });
+    const write = (line: string) => new Promise<void>((resolve, reject) => out.write(line, (err) => (err ? reject(err) : resolve())));
+    for (const line of ['a\n', 'b\n', 'c\n']) await write(line);
+    full = false;
+    await write('d\n');
+    await write('e\n');
+    expect(written).toEqual(['d\n', 'e\n']);
+    expect(told).toEqual([
+      'signrelay: the log output cannot be written (ENOSPC): lines are dropped until it can — free space where it goes\n',
+      'signrelay: the log output is written again; 3 line(s) were dropped while it could not be (ENOSPC)\n',
+    ]);
+  });
+});
+
+describe('signrelay run with its log on a full disk', () => {
+  it('keeps running, says once that lines are dropped, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-full-'));
+    const config = join(dir, 'signrelay.yaml');
+    writeFileSync(config, minimalConfigYaml('routes: {default: {allowed_senders: ["*@corp.example"]}}\nlog: {format: json}', join(dir, 'data')));
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../src/cli.ts'), 'run', '--config', config], { env: bareEnv(), stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes('signrelay: the log output cannot be written (ENOSPC)'), { what: 'the note on stderr', timeoutMs: 60_000 });
+      expect(child.exitCode).toBeNull(); // still running
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(STACK_FRAME);
+    expect(stderr.match(/cannot be written/g)).toHaveLength(1);
+  });
+});
