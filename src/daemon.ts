@@ -92,6 +92,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // The lock first: a daemon refused it (another one runs) must not migrate that one's database.
   const lock: DataDirLock = options.lock ?? lockDataDir(config.storage.data_dir);
+  if (lock.warning && !options.lock) logger.warn(lock.warning);
   const releaseLock = () => {
     if (!options.lock) lock.release();
   };

@@ -64,6 +64,7 @@ async function stopParts(parts: Parts): Promise<void> {
 export async function startService(config: Config, options: { onFatal?: (reason: string) => void } = {}): Promise<RunningService> {
   let { logger, secrets } = loggerFor(config, []);
   const lock = lockDataDir(config.storage.data_dir);
+  if (lock.warning) logger.warn(lock.warning);
   let parts: Parts;
   try {
     parts = await startParts(config, logger, lock, options.onFatal);

@@ -8,13 +8,15 @@
 // who holds it, for `status` and the operator commands' wake-up (and keeps a signrelay of
 // the pid-file days that still runs after an upgrade from being joined by a second daemon).
 import Database from 'better-sqlite3';
-import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
 
 export interface DataDirLock {
   release(): void;
+  /** Said when the lock was taken but its pid file could not be written (a full disk): the daemon runs, and waits for space like any write. */
+  warning?: string | undefined;
 }
 
 /** The locks this process holds: a lock's connection must outlive whoever dropped its handle (a collected connection is closed, and its lock with it). */
@@ -22,9 +24,10 @@ const held = new Set<Database.Database>();
 
 /**
  * Taken before the database is opened, so a daemon refused here (another one runs) has not
- * migrated the running one's database first.
+ * migrated the running one's database first. (`writeFile`: tests put a full disk under the pid file.)
  */
-export function lockDataDir(dataDir: string): DataDirLock {
+export function lockDataDir(dataDir: string, options: { writeFile?: typeof writeFileSync } = {}): DataDirLock {
+  const write = options.writeFile ?? writeFileSync;
   ensureDataDir(dataDir);
   const lockFile = join(dataDir, 'signrelay.lock');
   const pidFile = join(dataDir, 'signrelay.pid');
@@ -58,22 +61,33 @@ export function lockDataDir(dataDir: string): DataDirLock {
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay (pid ${older.pid}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
+  let pidWarning: string | undefined;
+  const written = `${pidFile}.${process.pid}`;
   try {
     // Written whole under another name, then renamed: a reader never sees half of it. With
     // the process's start time: after a crash the pid may be reused by another process.
-    const written = `${pidFile}.${process.pid}`;
-    writeFileSync(written, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim() + '\n', { mode: 0o600 });
+    write(written, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim() + '\n', { mode: 0o600 });
     renameSync(written, pidFile);
     // Root's `signrelay run` must not leave the service a lock file it cannot open.
     keepOwner(dataDir, [lockFile, pidFile]);
   } catch (err) {
-    // A full disk, a read-only one: the lock is let go (a reload's restart of the previous
-    // configuration must be able to take it) and the cause named, not thrown raw.
-    lock.close();
-    throw new SignrelayError('config', 'data_dir_unwritable', `cannot write ${pidFile}: ${dataDirProblem(dataDir, err)}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      // A full disk: the pid file only names the holder (the lock is the guard), and a daemon
+      // that exits here is restarted into the same refusal until systemd gives up — it starts,
+      // and its work waits for space as it would had the disk filled while it ran.
+      rmSync(written, { force: true });
+      pidWarning = `${pidFile} could not be written: ${dataDirProblem(dataDir, err)}; signrelay runs, and its work waits for space`;
+    } else {
+      // A read-only disk, another user's file: the lock is let go (a reload's restart of the
+      // previous configuration must be able to take it) and the cause named, not thrown raw.
+      lock.close();
+      throw new SignrelayError('config', 'data_dir_unwritable', `cannot write ${pidFile}: ${dataDirProblem(dataDir, err)}`, { cause: err });
+    }
   }
   held.add(lock);
   return {
+    warning: pidWarning,
     release() {
       try {
         if (readPidFile(pidFile)?.pid === process.pid) unlinkSync(pidFile);

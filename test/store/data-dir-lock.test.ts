@@ -126,3 +126,18 @@ describe('the data directory lock', () => {
     }
   });
 });
+
+describe('the data directory lock on a full disk', () => {
+  it('is taken though its pid file cannot be written, with a warning saying the disk is full; a read-only disk still refuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    const refuse = (code: string) => () => {
+      throw Object.assign(new Error(`${code}: no`), { code });
+    };
+    const lock = lockDataDir(dir, { writeFile: refuse('ENOSPC') });
+    expect(lock.warning).toBe(`${join(dir, 'signrelay.pid')} could not be written: storage.data_dir ${dir} is full (ENOSPC): free space on its filesystem; signrelay runs, and its work waits for space`);
+    expect(() => lockDataDir(dir)).toThrow(/another signrelay .*is using storage\.data_dir/); // the lock holds all the same
+    lock.release();
+    expect(() => lockDataDir(dir, { writeFile: refuse('EROFS') })).toThrow(/cannot write .*signrelay\.pid: storage\.data_dir .* is on a read-only file system/);
+    lockDataDir(dir).release(); // let go after the refusal
+  });
+});
