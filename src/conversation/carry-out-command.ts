@@ -132,12 +132,13 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const current = await deps.provider.status(document);
       if (!waitingForSigners(current)) { outcomes.push('nobody'); continue; }
       // The schedule may have reminded while the status was read: looked at again with the
-      // intent (callOnce records it first), in one synchronous step.
-      const meanwhile = outcomes.length === 0 ? remindedElsewhere() : undefined;
-      if (meanwhile) {
+      // intent (callOnce records it first), in one synchronous step — for every document.
+      const meanwhile = remindedElsewhere();
+      if (meanwhile && !outcomes.includes('sent')) {
         remindedAlready(meanwhile);
         return;
       }
+      if (meanwhile) { outcomes.push('nobody'); continue; } // this one reminded by the schedule
       try {
         await callOnce(request, effect, doc.providerRef, {}, () => deps.provider.sendReminder(document, current));
       } catch (err) {

@@ -82,9 +82,12 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, s
       if (signal?.aborted) return reject(new Error('the second reader was stopped: its answer is no longer wanted'));
       if (tooMuch) return reject(tooComplexPdfError(fileName, `its text runs to more than ${POPPLER_MAX_TEXT_BYTES / (1024 * 1024)} MB`));
       // The kernel ends it at its CPU limit with SIGXCPU; a SIGKILL not ours (the machine out of
-      // memory) says nothing about the file: the mail is tried again, not refused.
+      // memory) says little about the file: the mail is tried again, not refused — a counted
+      // attempt, as a worker killed under its task is, for the file may be what made it grow
+      // (under a memory limit it is the OOM killer's first choice: it inherits the worker's
+      // oom_score_adj), and an uncounted one would be tried for ever.
       if (killedBy === 'SIGXCPU' || outlasted) return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
-      if (killedBy === 'SIGKILL') return reject(new SignrelayError('transient', 'pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside (the machine out of memory?): the mail is tried again'));
+      if (killedBy === 'SIGKILL') return reject(new SignrelayError('permanent', 'pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside, most likely for memory (MemoryMax=, dmesg): the mail is tried again a few times'));
       if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
       // prlimit says it could not run the command (127: not found, 126: not executable).
       if (code === 127 || code === 126) return reject(popplerMissingError('pdftotext (poppler-utils)'));
