@@ -6,12 +6,13 @@
 // run deletes nothing and notes it.
 // It also removes the blob store's temp files that a crash left a day ago or more.
 import { rmSync } from 'node:fs';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged } from '../store/retention.ts';
+import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged, REFUSED_BATCH } from '../store/retention.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -57,7 +58,11 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
         }
       }
       try {
-        counts.refused = deleteRefusedRequests(deps.db, cutoff);
+        // A batch at a time, the daemon's other work let in between: a backlog of junk may be large.
+        for (let batch = REFUSED_BATCH; batch === REFUSED_BATCH && !signal.aborted; await setImmediatePromise()) {
+          batch = deleteRefusedRequests(deps.db, cutoff);
+          counts.refused += batch;
+        }
       } catch (err) {
         problems.push(`refused mails' rows: ${describeError(err)}`);
       }

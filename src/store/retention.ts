@@ -49,36 +49,31 @@ export function recordPurged(db: Db, requestId: string, detail: { deleted: strin
   addEvent(db, { requestId, kind: 'note', detail: { purged: true, ...detail } }, now);
 }
 
-/** How many refused mails' rows one retention run deletes (one transaction each batch). */
-const REFUSED_BATCH = 500;
+/** How many refused mails' rows one call deletes, in one transaction. */
+export const REFUSED_BATCH = 500;
 
 /**
  * A mail refused at intake (state `rejected`: it never became a request, and has no
  * documents) leaves a request row, its audit trail and its reply's job — a flood of junk
- * would grow the database for ever. Past the cutoff they are deleted; the mail's own row in
- * `messages` stays (it is how a copy of the mail is known), no longer naming the request.
- * Returns how many were deleted.
+ * would grow the database for ever. Past the cutoff they are deleted, up to REFUSED_BATCH
+ * a call (the caller yields between calls); the mail's own row in `messages` stays (it is
+ * how a copy of the mail is known), no longer naming the request. Returns how many.
  */
 export function deleteRefusedRequests(db: Db, cutoff: Date): number {
-  let deleted = 0;
-  for (;;) {
-    const batch = db.transaction(() => {
-      const ids = (db.prepare(`SELECT r.id FROM requests r
-        WHERE r.state = 'rejected'
-          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id)
-          AND (SELECT max(e.at) FROM events e WHERE e.request_id = r.id AND e.kind = 'transition') <= ?
-          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND j.state = 'pending')
-        LIMIT ?`).all(cutoff.toISOString(), REFUSED_BATCH) as Array<{ id: string }>).map((r) => r.id);
-      if (ids.length === 0) return 0;
-      const list = `(${ids.map(() => '?').join(', ')})`;
-      db.prepare(`UPDATE messages SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
-      db.prepare(`UPDATE reply_commands SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
-      for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'requests']) {
-        db.prepare(`DELETE FROM ${table} WHERE ${table === 'requests' ? 'id' : 'request_id'} IN ${list}`).run(...ids);
-      }
-      return ids.length;
-    })();
-    deleted += batch;
-    if (batch < REFUSED_BATCH) return deleted;
-  }
+  return db.transaction(() => {
+    const ids = (db.prepare(`SELECT r.id FROM requests r
+      WHERE r.state = 'rejected'
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id)
+        AND (SELECT max(e.at) FROM events e WHERE e.request_id = r.id AND e.kind = 'transition') <= ?
+        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND j.state = 'pending')
+      LIMIT ?`).all(cutoff.toISOString(), REFUSED_BATCH) as Array<{ id: string }>).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const list = `(${ids.map(() => '?').join(', ')})`;
+    db.prepare(`UPDATE messages SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
+    db.prepare(`UPDATE reply_commands SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
+    for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'requests']) {
+      db.prepare(`DELETE FROM ${table} WHERE ${table === 'requests' ? 'id' : 'request_id'} IN ${list}`).run(...ids);
+    }
+    return ids.length;
+  })();
 }

@@ -42,3 +42,12 @@ describe('a database a newer signrelay migrated', () => {
     }));
   });
 });
+
+describe('the indexes a request\'s rows are found by', () => {
+  it('serve the lookups of a request\'s jobs and mails, not a scan of the table', () => {
+    const db = openDatabase(mkdtempSync(join(tmpdir(), 'indexes-')));
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('r_1') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan("SELECT 1 FROM jobs WHERE request_id = ? AND state = 'pending'")).toMatch(/USING (COVERING )?INDEX jobs_request/);
+    expect(plan('SELECT 1 FROM messages WHERE request_id = ?')).toMatch(/USING (COVERING )?INDEX messages_request/);
+  });
+});

@@ -1,0 +1,7 @@
+-- A request's jobs and mails, found by the request: the job runner asks whether a request
+-- has a job waiting (a queued cancel stops its send), `show` lists them, and retention
+-- deletes a refused mail's rows by its request. Without these each was a scan of the whole
+-- table — retention's deletion of many refused mails' rows grew with the square of their
+-- number (40,000 rows: a minute, the daemon blocked).
+CREATE INDEX jobs_request ON jobs(request_id, state);
+CREATE INDEX messages_request ON messages(request_id);
