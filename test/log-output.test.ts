@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resilientOutput } from '../src/log-output.ts';
+import { resilientOutput, writeWhole } from '../src/log-output.ts';
 import { bareEnv, minimalConfigYaml, STACK_FRAME } from './cli/helpers.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -32,6 +32,27 @@ describe('resilientOutput', () => {
       'signrelay: the log output cannot be written (ENOSPC): lines are dropped until it can — free space where it goes\n',
       'signrelay: the log output is written again; 3 line(s) were dropped while it could not be (ENOSPC)\n',
     ]);
+  });
+});
+
+describe('writeWhole', () => {
+  it('writes a line in as many parts as the output takes, and ends one cut short so the next starts afresh', () => {
+    const out: string[] = [];
+    // Takes four bytes at a time; refuses the rest of a line once `full`, but a lone line break still fits.
+    let full = false;
+    const writeSome = (buffer: Buffer, offset: number) => {
+      if (full && offset > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const taken = Math.min(4, buffer.length - offset);
+      out.push(buffer.subarray(offset, offset + taken).toString());
+      return taken;
+    };
+    writeWhole('{"a":1}\n', writeSome);
+    full = true;
+    expect(() => writeWhole('{"b":2}\n', writeSome)).toThrow('ENOSPC');
+    full = false;
+    writeWhole('{"c":3}\n', writeSome);
+    expect(out.join('').split('\n')).toEqual(['{"a":1}', '{"b"', '{"c":3}', '']);
+    expect(() => writeWhole('x', () => 0)).toThrow('the output took nothing');
   });
 });
 
