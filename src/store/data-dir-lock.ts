@@ -8,7 +8,7 @@
 // who holds it, for `status` and the operator commands' wake-up (and keeps a signrelay of
 // the pid-file days that still runs after an upgrade from being joined by a second daemon).
 import Database from 'better-sqlite3';
-import { chmodSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
@@ -56,7 +56,7 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
   // running after an upgrade must not get a second daemon beside it. A pid file this lock's
   // daemons wrote names a process that held the lock we now have: it is gone.
   const older = readPidFile(pidFile);
-  if (older?.startTime === undefined && older !== undefined && isRunning(older) && older.pid !== process.pid) {
+  if (older?.startTime === undefined && older !== undefined && isRunning(older, dataDir) && older.pid !== process.pid) {
     lock.close();
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay (pid ${older.pid}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
@@ -120,7 +120,7 @@ function readPidFile(pidFile: string): PidFile | undefined {
 /** The pid of the running process that holds the data dir, if one does (for `status` and the operator commands' wake-up). */
 export function lockHolder(dataDir: string): number | undefined {
   const holder = readPidFile(join(dataDir, 'signrelay.pid'));
-  return holder && isRunning(holder) ? holder.pid : undefined;
+  return holder && isRunning(holder, dataDir) ? holder.pid : undefined;
 }
 
 /** When the process started, in clock ticks since boot (field 22 of /proc/PID/stat): with the pid, it names one process. */
@@ -139,12 +139,22 @@ function startTimeOf(pid: number): string | undefined {
  * an unrelated process — another instance's PDF worker, root's process (kill(pid, 0) says
  * EPERM) — which must not be taken for the daemon, nor signalled: the process is the same
  * only if it started when the one that wrote the file did. A pid file of the pid-file days
- * has no start time: its command line must be signrelay's.
+ * has no start time: its process must be signrelay by its command line and have this data
+ * directory's database open.
  */
-function isRunning(holder: PidFile): boolean {
+function isRunning(holder: PidFile, dataDir: string): boolean {
   if (holder.startTime !== undefined) return startTimeOf(holder.pid) === holder.startTime;
   try {
-    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8'));
+    if (!/signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8'))) return false;
+    const database = join(dataDir, 'signrelay.db');
+    const fds = `/proc/${holder.pid}/fd`;
+    return readdirSync(fds).some((fd) => {
+      try {
+        return readlinkSync(join(fds, fd)) === database;
+      } catch {
+        return false;
+      }
+    });
   } catch {
     return false;
   }

@@ -68,15 +68,36 @@ describe('the data directory lock', () => {
 
   it('is refused while a signrelay of the pid-file days still runs (an upgrade): its pid file is its lock', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
-    const older = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'signrelay', 'run']);
+    // A daemon of those days: signrelay by its command line, this data dir's database open.
+    const database = join(dir, 'signrelay.db');
+    writeFileSync(database, '');
+    const older = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(database)}, 'r'); console.log('open'); setTimeout(() => {}, 30000)`, 'signrelay', 'run'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => older.stdout!.once('data', resolve));
     try {
       writeFileSync(join(dir, 'signrelay.pid'), `${older.pid}\n`);
+      expect(lockHolder(dir)).toBe(older.pid);
       expect(() => lockDataDir(dir)).toThrow(`another signrelay (pid ${older.pid}) is using storage.data_dir ${dir}: stop it first`);
     } finally {
       older.kill();
       await new Promise((r) => older.once('exit', r));
     }
     lockDataDir(dir).release(); // and taken once it ended
+  });
+
+  it('takes a pid file of those days naming a signrelay process without this database open for a reused pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    const worker = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'signrelay', 'pdf-worker']);
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => worker.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      writeFileSync(join(dir, 'signrelay.pid'), `${worker.pid}\n`); // left by a daemon of those days, SIGKILLed
+      expect(lockHolder(dir)).toBeUndefined();
+      expect(wakeDaemon(dir)).toBeUndefined();
+      lockDataDir(dir).release();
+      expect(worker.exitCode).toBeNull();
+    } finally {
+      worker.kill();
+      expect(await exit).toBe('SIGTERM');
+    }
   });
 
   it('that cannot be taken says why, with the fix, not a stack trace; a data dir not made yet is made', () => {
