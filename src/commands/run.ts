@@ -8,9 +8,11 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { describeError } from '../errors.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { jemallocMissing } from '../native-memory.ts';
 import { startService } from '../service/running-service.ts';
-import { createSystemdNotifier } from '../service/sd-notify.ts';
+import { createSystemdNotifier, type SystemdNotifier } from '../service/sd-notify.ts';
+import { startWhenThereIsSpace } from '../service/wait-for-space.ts';
 import { startWatchdog } from '../service/watchdog.ts';
 
 /** Re-exported for the demo, which masks the same secrets. */
@@ -34,18 +36,26 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     return 0;
   }
   const file = configPath(values.config);
+  const config = loadConfigFile(file);
   // The daemon cannot go on (its database file removed under it): stopped as on SIGTERM, exit 1.
   let fatal: ((reason: string) => void) | undefined;
-  const service = await startService(loadConfigFile(file), { onFatal: (reason) => fatal?.(reason) });
+  // Made when first needed: before the service is up (a start waiting for space), or after.
+  let notifier: SystemdNotifier | undefined;
+  let bootLogger: Logger | undefined;
+  const earlyLogger = () => (bootLogger ??= createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) }));
+  const service = await startWhenThereIsSpace(() => startService(config, { onFatal: (reason) => fatal?.(reason) }), {
+    logger: earlyLogger,
+    notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
+  });
   const systemdLog = () => service.logger.child({ component: 'systemd' });
   // ld.so said so once on stderr, if at all; say it in the log, with the fix.
   const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
   if (allocator) systemdLog().warn(allocator);
-  const notifier = createSystemdNotifier(systemdLog());
+  const systemd = notifier ?? createSystemdNotifier(systemdLog());
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
   // (those of the daemon running now, across reloads), STOPPING.
   const watchdog = startWatchdog({
-    notifier,
+    notifier: systemd,
     watchers: { requests: { status: () => service.daemon.requestWatcher.status() }, returns: { status: () => service.daemon.returnWatcher.status() } },
     logger: systemdLog(),
     maxSilenceMs: HEALTH_LIMITS.heartbeatMaxAgeMs,
@@ -62,9 +72,9 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
         reloadAgain = true;
         return;
       }
-      notifier.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
+      systemd.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
       reloading = service.reload(() => loadConfigFile(file)).then(() => {
-        notifier.notify({ READY: '1', STATUS: 'running' });
+        systemd.notify({ READY: '1', STATUS: 'running' });
         reloading = undefined;
         if (reloadAgain) {
           reloadAgain = false;

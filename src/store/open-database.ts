@@ -2,7 +2,7 @@
 // applies the numbered migrations in src/store/migrations/ that it has not seen yet, each
 // in its own transaction. The data dir is private to the service (0700, files 0600).
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 
@@ -56,8 +56,19 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     return db;
   } catch (err) {
     if (err instanceof SignrelayError) throw err;
+    // SQLite says "disk I/O error" when it cannot make its -shm file on a full disk.
+    if (diskIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, Object.assign(new Error('full'), { code: 'ENOSPC' }))} (${(err as Error).message})`, { cause: err });
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
+  }
+}
+
+/** Whether the data directory's filesystem has no block left for this user. */
+function diskIsFull(dataDir: string): boolean {
+  try {
+    return statfsSync(dataDir).bavail === 0;
+  } catch {
+    return false;
   }
 }
 
