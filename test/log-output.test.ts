@@ -1,9 +1,10 @@
 // The log's output failing — a log file's disk full (here /dev/full, which refuses every
 // write with ENOSPC), journald gone — drops lines and says so once on stderr; it never ends
 // the daemon, as an unhandled stream error did (exit 1, Node's stack trace, a crash loop).
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resilientOutput, writeWhole } from '../src/log-output.ts';
@@ -56,6 +57,26 @@ describe('writeWhole', () => {
   });
 });
 
+/** The daemon's row in service_status, read as `signrelay status` does; undefined before there is one. */
+function daemonState(dataDir: string): string | undefined {
+  try {
+    const db = new Database(join(dataDir, 'signrelay.db'), { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare("SELECT state FROM service_status WHERE component = 'daemon'").get() as { state: string } | undefined)?.state;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process has a handler for the signal (SigCgt in /proc/PID/status). */
+function catches(pid: number, signal: NodeJS.Signals): boolean {
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) >> BigInt(osConstants.signals[signal] - 1)) % 2n === 1n;
+}
+
 describe('signrelay run with its log on a full disk', () => {
   it('keeps running, says once that lines are dropped, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'log-full-'));
@@ -66,14 +87,18 @@ describe('signrelay run with its log on a full disk', () => {
     closeSync(full);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
     try {
       await waitFor(() => stderr.includes('signrelay: the log output cannot be written (ENOSPC)'), { what: 'the note on stderr', timeoutMs: 60_000 });
-      expect(child.exitCode).toBeNull(); // still running
+      // Running, as its status row says (its log cannot), and its signals handled: until `run`
+      // installs its handlers a SIGTERM ends the process at once (Node's own handler re-raises
+      // it), so the handler looked for is SIGUSR2's, which `run` installs beside SIGTERM's.
+      await waitFor(() => daemonState(join(dir, 'data')) === 'running' && catches(child.pid!, 'SIGUSR2'), { what: 'the daemon running, its signals handled', timeoutMs: 60_000 });
+      expect(child.exitCode).toBeNull();
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await exited).toEqual({ code: 0, signal: null });
     expect(stderr).not.toMatch(STACK_FRAME);
     expect(stderr.match(/cannot be written/g)).toHaveLength(1);
   });
