@@ -21,7 +21,8 @@ const HOUR = 3_600_000;
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 const REQUESTER = 'helen.officer@corp.example';
 
-function setUp(signed: boolean[] = [false]) {
+/** A request of one document, sent on T0 and due 2026-11-17. */
+function sentRequest() {
   const db = openMemoryDatabase();
   const id = insertRequest(db, {
     token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
@@ -30,6 +31,11 @@ function setUp(signed: boolean[] = [false]) {
   }, T0);
   for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, T0);
   setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
+  return { db, id };
+}
+
+function setUp(signed: boolean[] = [false]) {
+  const { db, id } = sentRequest();
   const reminded: string[] = [];
   const clock = { now: T0 };
   const provider = {
@@ -98,15 +104,8 @@ describe('remind by reply beside the scheduled reminder', () => {
   // let go in either order: one reminder, and the reply is told when the next can go.
   for (const first of ['schedule', 'reply'] as const) {
     it(`reminds once when both ask at the same moment (${first} resumes first)`, async () => {
-      const db = openMemoryDatabase();
+      const { db, id } = sentRequest();
       const now = new Date('2026-11-16T12:00:00Z'); // due 2026-11-17: inside the schedule's window
-      const id = insertRequest(db, {
-        token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: REQUESTER,
-        subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
-        documents: [{ fileName: 'contract.pdf', originalSha256: '1'.repeat(64) }],
-      }, T0);
-      for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, T0);
-      setDocumentReference(db, id, 1, 'gBeueUBEgsG5wnzI');
       const held = new Map<string, () => void>();
       const reminded: string[] = [];
       let asking: 'schedule' | 'reply' = 'schedule';
