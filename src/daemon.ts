@@ -35,6 +35,8 @@ import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
+import { knownRequesters } from './store/requests.ts';
+import { DAY_MS } from './time.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 import { reviewCredentials } from './scheduler/review-credentials.ts';
@@ -84,6 +86,9 @@ export interface DaemonOptions {
   /** Told when the daemon cannot go on (its database file removed under it): whoever runs it stops it and exits non-zero. */
   onFatal?: (reason: string) => void;
 }
+
+/** A requester is known for this long after a request of theirs went out. */
+const KNOWN_REQUESTER_DAYS = 365;
 
 /** How often the daemon looks whether its database file is still the one it opened. */
 const DATABASE_LOOK_MS = 10_000;
@@ -192,6 +197,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     reconnect: options.reconnect,
     // As many mails in hand as PDF workers: each spends most of its time in one.
     concurrency: config.concurrency.pdf_workers,
+    // Those who sent requests before are taken first in each sender's turn (mail/pass-order.ts).
+    knownSenders: () => knownRequesters(db, new Date(Date.now() - KNOWN_REQUESTER_DAYS * DAY_MS)),
     // Replies to acknowledgements (commands) are taken first; every other mail is a request.
     handle: withAttemptLimit(withReplyCommands({ ...intakeDeps, logger: logger.child({ component: 'conversation' }) }, createRequestMailHandler(intakeDeps)), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,

@@ -69,6 +69,8 @@ export interface WatcherOptions {
   messageRetry?: Partial<BackoffPolicy>;
   /** Messages handled at once (default 1); the handler must then cope with two copies of one mail at once. */
   concurrency?: number;
+  /** Senders (lower case) whose mails are taken first in each sender's turn (mail/pass-order.ts). */
+  knownSenders?: () => ReadonlySet<string>;
   logger: Logger;
   /** Auth type oauth2: where the access token for each new connection comes from. */
   tokenSource?: MailTokenSource | undefined;
@@ -206,6 +208,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       handle: options.handle,
       onMoved: options.onMoved,
       onListed: options.onListed,
+      knownSenders: options.knownSenders,
       concurrency: Math.max(1, options.concurrency ?? 1),
       livenessIntervalMs,
       livenessTimeoutMs: livenessTimeoutFor(livenessIntervalMs, options.livenessTimeoutMs),

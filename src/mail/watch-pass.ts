@@ -33,6 +33,8 @@ export interface PassContext {
   /** Messages in hand at once. */
   concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
+  /** The senders to take first in each turn (pass-order.ts), asked at each listing; none when absent. */
+  knownSenders?: (() => ReadonlySet<string>) | undefined;
   /** Told the UIDs in the folder (its place: message-place.ts) at the start of each pass, before any is handed over. */
   onListed?: ((place: string, present: ReadonlySet<number>) => void) | undefined;
   heartbeat(): void;
@@ -51,7 +53,7 @@ interface Refiling extends CopyWanted {
   moveTo: string;
 }
 
-/** A pass hands over at most this many mails of one sender per lane before it lists the folder again. */
+/** A pass hands over at most this many mails per lane (and of one sender) before it lists the folder again. */
 const MAILS_PER_SENDER_PER_LANE = 4;
 
 export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Guard): Promise<void> {
@@ -76,7 +78,10 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     // those that arrived meanwhile taking their turn — while the other lanes carry on.
     const perSender = ctx.concurrency * MAILS_PER_SENDER_PER_LANE;
     const handed = new Set<number>();
-    const plan = (listed: FetchMessageObject[]) => passOrder(listed.filter((meta) => !handed.has(meta.uid) && ctx.retries.isDue(meta.uid, monotonicMs())), perSender);
+    const plan = (listed: FetchMessageObject[]) => {
+      const known = ctx.knownSenders?.() ?? new Set<string>();
+      return passOrder(listed.filter((meta) => !handed.has(meta.uid) && ctx.retries.isDue(meta.uid, monotonicMs())), perSender, (sender) => known.has(sender), perSender);
+    };
     let { queue, more } = plan(found);
     let listing: Promise<void> | null = null;
     const listAgain = async () => {

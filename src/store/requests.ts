@@ -197,6 +197,19 @@ export function sentDocumentOf(request: Pick<RequestRow, 'providerOrderId'>, doc
 }
 
 /** The request one of whose documents has this provider reference, or whose provider order it is. */
+/** States a request reaches only once it went out for signing. */
+const WENT_OUT: readonly RequestState[] = ['sent', 'completed', 'delivered', 'declined', 'expired'];
+
+/**
+ * Requesters (lower case) a request of whom went out for signing since `since`: the senders
+ * the request watcher takes first (mail/pass-order.ts).
+ */
+export function knownRequesters(db: Db, since: Date): Set<string> {
+  const rows = db.prepare(`SELECT DISTINCT lower(requester) AS requester FROM requests
+    WHERE state IN (${WENT_OUT.map(() => '?').join(', ')}) AND created_at >= ?`).all(...WENT_OUT, since.toISOString()) as Array<{ requester: string }>;
+  return new Set(rows.map((r) => r.requester));
+}
+
 export function getRequestByDocumentReference(db: Db, providerRef: string): RequestRow | undefined {
   const row = (db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef)
     ?? db.prepare('SELECT * FROM requests WHERE provider_order_id = ? LIMIT 1').get(providerRef)) as Record<string, unknown> | undefined;

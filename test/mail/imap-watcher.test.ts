@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['stepback', 'fairness', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
+const USERS = ['stepback', 'fairness', 'known', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -158,6 +158,25 @@ describe('startImapWatcher', () => {
     await waitFor(async () => (await inFolder('fairness', 'Processed')).length === 11, { what: 'all eleven filed', timeoutMs: 20_000 });
     expect(order.indexOf('<real@test.example>')).toBe(1);
     expect(order.filter((id) => id.startsWith('<flood-'))).toEqual(Array.from({ length: 10 }, (_, i) => `<flood-${i + 1}@test.example>`));
+  });
+
+  it('takes a known sender\'s mail that came during a flood of forged senders within a few mails, not after the flood', async () => {
+    // Twenty mails, each from a new address (a flood forging a colleague each time), then one
+    // from a requester the daemon knows, delivered while the first of the flood is handled.
+    for (let n = 1; n <= 20; n++) await dovecot.deliver('known@corp.example', testMail(`forged-${n}`, { from: `colleague${n}@corp.example` }));
+    const order: string[] = [];
+    watch(dovecot, 'known', PASSWORD, {
+      concurrency: 1, // four mails a listing
+      knownSenders: () => new Set(['helen.officer@corp.example']),
+      decide: async (message) => {
+        order.push(message.messageId!);
+        if (order.length === 1) await dovecot.deliver('known@corp.example', testMail('helen'));
+        return { moveTo: 'Processed' };
+      },
+    });
+    await waitFor(async () => (await inFolder('known', 'Processed')).length === 21, { what: 'all twenty-one filed', timeoutMs: 30_000 });
+    expect(order.indexOf('<helen@test.example>')).toBeLessThanOrEqual(5);
+    expect(new Set(order).size).toBe(21);
   });
 
   it('creates missing folders at connect, and a handler-chosen folder on first use', async () => {

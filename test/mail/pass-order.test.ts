@@ -19,4 +19,18 @@ describe('passOrder', () => {
     expect(passOrder([], 2)).toEqual({ queue: [], more: false });
     expect(passOrder([mail(1, 'a@x.example'), mail(2, 'a@x.example')], 2).more).toBe(false);
   });
+  it('takes the senders it knows first in each turn: a flood forging a new address each mail does not bury them', () => {
+    const flood = Array.from({ length: 50 }, (_, i) => mail(i + 1, `x${i}@corp.example`));
+    const listed = [...flood, mail(51, 'Helen@corp.example'), mail(52, 'helen@corp.example'), mail(53)];
+    const known = (sender: string) => sender === 'helen@corp.example';
+    expect(uids(passOrder(listed, 1, known).queue).slice(0, 3)).toEqual([51, 1, 2]);
+    expect(uids(passOrder(listed, 2, known).queue).slice(0, 2)).toEqual([51, 1]);
+    expect(uids(passOrder(listed, 2, known).queue).at(-1)).toBe(52); // its second mail in the second turn, the only one left
+    expect(uids(passOrder(listed, 1).queue).slice(0, 3)).toEqual([1, 2, 3]); // nobody known: the order mail came in
+  });
+  it('hands over at most maxQueue at once, saying more are left, so the folder is listed again soon', () => {
+    const listed = Array.from({ length: 30 }, (_, i) => mail(i + 1, `x${i}@corp.example`));
+    expect(passOrder(listed, 8, () => false, 8)).toEqual({ queue: listed.slice(0, 8), more: true });
+    expect(passOrder(listed.slice(0, 8), 8, () => false, 8)).toEqual({ queue: listed.slice(0, 8), more: false });
+  });
 });

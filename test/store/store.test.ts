@@ -10,7 +10,7 @@ import { findMessage, findMessageById, markMoved, placeLegacyRows, recordMessage
 import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { migrate, openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
 import { canTransition, isFinal, REQUEST_STATES } from '../../src/store/request-states.ts';
-import { getDocuments, getRequest, getRequestByToken, insertRequest, listRequests, transition, type NewRequest } from '../../src/store/requests.ts';
+import { getDocuments, getRequest, getRequestByToken, insertRequest, knownRequesters, listRequests, type NewRequest, transition } from '../../src/store/requests.ts';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const sample: NewRequest = {
@@ -163,5 +163,21 @@ describe('the data directory', () => {
     expect(blobs.get(hash).equals(bytes)).toBe(true);
     expect(statSync(blobs.pathOf(hash)).mode & 0o777).toBe(0o600);
     expect(readdirSync(join(blobs.dir, hash.slice(0, 2)))).toEqual([`${hash}.pdf`]); // no temp files left
+  });
+});
+
+describe('knownRequesters', () => {
+  it('names, in lower case, who had a request go out for signing since the date — not those only refused, nor long ago', () => {
+    const db = openMemoryDatabase();
+    const request = (requester: string, state: 'sent' | 'delivered' | 'rejected', at: Date) => {
+      const id = insertRequest(db, { token: `t${Math.random().toString(36).slice(2, 12)}`, state: 'received', route: 'default', provider: 'secured-signing', requester, subject: 's', messageId: null, record: null, signers: [], dueDate: '2030-01-01', documents: [] }, at);
+      db.prepare('UPDATE requests SET state = ? WHERE id = ?').run(state, id);
+    };
+    const now = new Date('2030-06-01T00:00:00Z');
+    request('Helen.Officer@corp.example', 'delivered', now);
+    request('ann@corp.example', 'sent', now);
+    request('stranger@corp.example', 'rejected', now);
+    request('gone@corp.example', 'delivered', new Date('2028-01-01T00:00:00Z'));
+    expect([...knownRequesters(db, new Date('2029-06-01T00:00:00Z'))].sort()).toEqual(['ann@corp.example', 'helen.officer@corp.example']);
   });
 });
