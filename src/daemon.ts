@@ -89,6 +89,7 @@ export interface DaemonOptions {
 
 /** A requester is known for this long after a request of theirs went out. */
 const KNOWN_REQUESTER_DAYS = 365;
+const KNOWN_REQUESTERS_FRESH_MS = 60_000;
 
 /** How often the daemon looks whether its database file is still the one it opened. */
 const DATABASE_LOOK_MS = 10_000;
@@ -185,6 +186,15 @@ export function startDaemon(options: DaemonOptions): Daemon {
     const placed = placeLegacyRows(db, name, placePrefix(account, folder));
     if (placed > 0) logger.info('mail records keyed by their account and folder', { mailbox: name, rows: placed });
   }
+  // Read at most once a minute: a listing comes every few mails in a backlog, and the query
+  // reads every request that went out in the year.
+  let known: { set: ReadonlySet<string>; at: number } | undefined;
+  const knownSenders = (): ReadonlySet<string> => {
+    if (!known || Date.now() - known.at > KNOWN_REQUESTERS_FRESH_MS || Date.now() < known.at) {
+      known = { set: knownRequesters(db, new Date(Date.now() - KNOWN_REQUESTER_DAYS * DAY_MS)), at: Date.now() };
+    }
+    return known.set;
+  };
   const requestWatcher = startImapWatcher({
     name: REQUESTS_MAILBOX,
     account: mailbox,
@@ -198,7 +208,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // As many mails in hand as PDF workers: each spends most of its time in one.
     concurrency: config.concurrency.pdf_workers,
     // Those who sent requests before are taken first in each sender's turn (mail/pass-order.ts).
-    knownSenders: () => knownRequesters(db, new Date(Date.now() - KNOWN_REQUESTER_DAYS * DAY_MS)),
+    knownSenders,
     // Replies to acknowledgements (commands) are taken first; every other mail is a request.
     handle: withAttemptLimit(withReplyCommands({ ...intakeDeps, logger: logger.child({ component: 'conversation' }) }, createRequestMailHandler(intakeDeps)), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,

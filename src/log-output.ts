@@ -41,29 +41,38 @@ export function resilientOutput(sink: OutputSink): Writable {
 }
 
 /**
- * Writes all of `line` through `writeSome` (which takes what it can, returning how much, or
- * throws). When it fails part way, the part written is ended with a line break, so the next
- * line starts a line of its own: a JSON line cut short is one bad line, not two glued.
+ * Writes lines whole through `writeSome` (which takes what it can, returning how much, or
+ * throws), in as many parts as it takes them. A line cut short by a failure is left open and
+ * ended first when a line is written next, so that one starts a line of its own: a JSON line
+ * cut short is one bad line, not two glued.
  */
-export function writeWhole(line: string, writeSome: (buffer: Buffer, offset: number) => number): void {
-  const buffer = Buffer.from(line);
-  let offset = 0;
-  try {
-    while (offset < buffer.length) {
-      const written = writeSome(buffer, offset);
-      if (written <= 0) throw Object.assign(new Error('the output took nothing'), { code: 'EIO' });
-      offset += written;
-    }
-  } catch (err) {
-    if (offset > 0) {
-      try {
-        writeSome(Buffer.from('\n'), 0);
-      } catch {
-        // the next line glued to it: no better to be had
+export function lineWriter(writeSome: (buffer: Buffer, offset: number) => number): (line: string) => void {
+  let open = false;
+  const writeAll = (buffer: Buffer): number => {
+    let offset = 0;
+    try {
+      while (offset < buffer.length) {
+        const written = writeSome(buffer, offset);
+        if (written <= 0) throw Object.assign(new Error('the output took nothing'), { code: 'EIO' });
+        offset += written;
       }
+    } catch (err) {
+      throw Object.assign(err as Error, { written: offset });
     }
-    throw err;
-  }
+    return offset;
+  };
+  return (line) => {
+    if (open) {
+      writeAll(Buffer.from('\n'));
+      open = false;
+    }
+    try {
+      writeAll(Buffer.from(line));
+    } catch (err) {
+      if ((err as { written?: number }).written) open = true;
+      throw err;
+    }
+  };
 }
 
 /** Standard output for the log: a file (or a device such as /dev/null) written directly; a pipe, socket or terminal through process.stdout, its errors kept from ending the process. */
@@ -82,7 +91,7 @@ export function standardOutput(): NodeJS.WritableStream {
   } catch {
     // no stdout at all: through process.stdout, which drops what it cannot write
   }
-  if (direct) return resilientOutput({ write: (line) => writeWhole(line, (buffer, offset) => writeSync(1, buffer, offset)), tell });
+  if (direct) return resilientOutput({ write: lineWriter((buffer, offset) => writeSync(1, buffer, offset)), tell });
   // A pipe or socket that breaks (EPIPE: journald restarted) must not crash the daemon.
   if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', (err: NodeJS.ErrnoException) => tell(`signrelay: the log output failed (${err.code ?? err.message}): lines are dropped\n`));
   return process.stdout;

@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'n
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resilientOutput, writeWhole } from '../src/log-output.ts';
+import { lineWriter, resilientOutput } from '../src/log-output.ts';
 import { bareEnv, minimalConfigYaml, STACK_FRAME } from './cli/helpers.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -36,24 +36,26 @@ describe('resilientOutput', () => {
   });
 });
 
-describe('writeWhole', () => {
-  it('writes a line in as many parts as the output takes, and ends one cut short so the next starts afresh', () => {
+describe('lineWriter', () => {
+  it('writes a line in as many parts as the output takes, and ends one cut short before the next, once the output takes it', () => {
     const out: string[] = [];
-    // Takes four bytes at a time; refuses the rest of a line once `full`, but a lone line break still fits.
-    let full = false;
-    const writeSome = (buffer: Buffer, offset: number) => {
-      if (full && offset > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      const taken = Math.min(4, buffer.length - offset);
+    // Takes four bytes at a time; nothing at all while `full`, after `room` more bytes.
+    let room = Number.POSITIVE_INFINITY;
+    const write = lineWriter((buffer, offset) => {
+      if (room === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const taken = Math.min(4, room, buffer.length - offset);
       out.push(buffer.subarray(offset, offset + taken).toString());
+      room -= taken;
       return taken;
-    };
-    writeWhole('{"a":1}\n', writeSome);
-    full = true;
-    expect(() => writeWhole('{"b":2}\n', writeSome)).toThrow('ENOSPC');
-    full = false;
-    writeWhole('{"c":3}\n', writeSome);
-    expect(out.join('').split('\n')).toEqual(['{"a":1}', '{"b"', '{"c":3}', '']);
-    expect(() => writeWhole('x', () => 0)).toThrow('the output took nothing');
+    });
+    write('{"a":1}\n');
+    room = 4;
+    expect(() => write('{"b":2}\n')).toThrow('ENOSPC'); // '{"b"' written, the disk then full
+    expect(() => write('{"c":3}\n')).toThrow('ENOSPC'); // nothing: not even the line break
+    room = Number.POSITIVE_INFINITY;
+    write('{"d":4}\n');
+    expect(out.join('').split('\n')).toEqual(['{"a":1}', '{"b"', '{"d":4}', '']);
+    expect(() => lineWriter(() => 0)('x')).toThrow('the output took nothing');
   });
 });
 

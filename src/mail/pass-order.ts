@@ -15,24 +15,42 @@ export interface ListedMail {
   envelope?: { from?: Array<{ address?: string | undefined }> | undefined } | undefined;
 }
 
-/** The mails in the order to hand them over, and whether some were left for the next listing. */
-export function passOrder<T extends ListedMail>(due: readonly T[], perSender: number, known: (sender: string) => boolean = () => false, maxQueue = Number.POSITIVE_INFINITY): { queue: T[]; more: boolean } {
+/** The sender a mail is ordered by: its envelope's first From, in lower case ('' for none). */
+export const senderOf = (mail: ListedMail): string => (mail.envelope?.from?.[0]?.address ?? '').toLowerCase();
+
+export interface PassOrderOptions {
+  /** Mails of one sender in one listing, at most. */
+  perSender: number;
+  /** Mails in one listing, at most (the folder is listed again for the rest). */
+  maxQueue?: number;
+  /** Senders to take first in each turn. */
+  known?: (sender: string) => boolean;
+  /** How many of the sender's mails this pass handed over already: its turn goes on from there. */
+  handed?: (sender: string) => number;
+}
+
+/**
+ * The mails in the order to hand them over, and whether some were left for the next listing.
+ * Each sender's mails in the order they came; across senders, turn by turn — a sender's
+ * next mail comes in the turn after as many mails as it had handed over this pass — and in
+ * each turn the known senders first, then the others in the order their first mail came.
+ */
+export function passOrder<T extends ListedMail>(due: readonly T[], options: PassOrderOptions): { queue: T[]; more: boolean } {
+  const { perSender, maxQueue = Number.POSITIVE_INFINITY, known = () => false, handed = () => 0 } = options;
   const bySender = new Map<string, T[]>();
   for (const mail of [...due].sort((a, b) => a.uid - b.uid)) {
-    const sender = (mail.envelope?.from?.[0]?.address ?? '').toLowerCase();
+    const sender = senderOf(mail);
     const mails = bySender.get(sender);
     if (mails) mails.push(mail);
     else bySender.set(sender, [mail]);
   }
-  // Known senders' groups first, each part in the order its first mail came.
-  const entries = [...bySender.entries()];
-  const groups = [...entries.filter(([sender]) => sender !== '' && known(sender)), ...entries.filter(([sender]) => sender === '' || !known(sender))].map(([, mails]) => mails);
-  const queue: T[] = [];
-  for (let turn = 0; turn < perSender; turn++) {
-    for (const mails of groups) if (turn < mails.length) queue.push(mails[turn]!);
-  }
-  // At most maxQueue at once: the folder listed again then lets a mail that came meanwhile —
-  // a known sender's — take its turn, whoever else is waiting.
+  const ranked = [...bySender.entries()].flatMap(([sender, mails], group) => mails.slice(0, perSender).map((mail, i) => ({
+    mail, turn: handed(sender) + i, known: sender !== '' && known(sender), group,
+  })));
+  ranked.sort((a, b) => a.turn - b.turn || Number(b.known) - Number(a.known) || a.group - b.group);
+  const queue = ranked.map((r) => r.mail);
+  // At most maxQueue at once: the folder listed again then lets a mail that came meanwhile
+  // take its turn, whoever else is waiting.
   if (queue.length > maxQueue) return { queue: queue.slice(0, maxQueue), more: true };
-  return { queue, more: groups.some((mails) => mails.length > perSender) };
+  return { queue, more: [...bySender.values()].some((mails) => mails.length > perSender) };
 }

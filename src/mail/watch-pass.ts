@@ -14,7 +14,7 @@ import type { Guard } from './imap-guard.ts';
 import { takeServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart } from './mail-outline.ts';
-import { passOrder } from './pass-order.ts';
+import { passOrder, senderOf } from './pass-order.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import { monotonicMs } from '../time.ts';
 import type { MessageInParts, MessageOutcome, WatchedMessage } from './watched-message.ts';
@@ -78,9 +78,13 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     // those that arrived meanwhile taking their turn — while the other lanes carry on.
     const perSender = ctx.concurrency * MAILS_PER_SENDER_PER_LANE;
     const handed = new Set<number>();
+    /** Mails handed over this pass, by sender: a sender's turn goes on from there at the next listing. */
+    const handedBySender = new Map<string, number>();
     const plan = (listed: FetchMessageObject[]) => {
       const known = ctx.knownSenders?.() ?? new Set<string>();
-      return passOrder(listed.filter((meta) => !handed.has(meta.uid) && ctx.retries.isDue(meta.uid, monotonicMs())), perSender, (sender) => known.has(sender), perSender);
+      return passOrder(listed.filter((meta) => !handed.has(meta.uid) && ctx.retries.isDue(meta.uid, monotonicMs())), {
+        perSender, maxQueue: perSender, known: (sender) => known.has(sender), handed: (sender) => handedBySender.get(sender) ?? 0,
+      });
     };
     let { queue, more } = plan(found);
     let listing: Promise<void> | null = null;
@@ -96,6 +100,7 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
     const lane = async () => {
       for (let meta = await next(); meta && !ctx.isStopping(); meta = await next()) {
         handed.add(meta.uid);
+        handedBySender.set(senderOf(meta), (handedBySender.get(senderOf(meta)) ?? 0) + 1);
         await handleOne(client, ctx, guard, toWatched(client, ctx, guard, meta, uidValidity), refilings);
       }
     };

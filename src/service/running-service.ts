@@ -64,7 +64,6 @@ async function stopParts(parts: Parts): Promise<void> {
 export async function startService(config: Config, options: { onFatal?: (reason: string) => void } = {}): Promise<RunningService> {
   let { logger, secrets } = loggerFor(config, []);
   const lock = lockDataDir(config.storage.data_dir);
-  if (lock.warning) logger.warn(lock.warning);
   let parts: Parts;
   try {
     parts = await startParts(config, logger, lock, options.onFatal);
@@ -72,6 +71,8 @@ export async function startService(config: Config, options: { onFatal?: (reason:
     lock.release();
     throw err;
   }
+  // Said once it runs: a start that waits for space (wait-for-space.ts) would say it at each try.
+  if (lock.warning) logger.warn(lock.warning);
   return {
     get daemon() { return parts.daemon; },
     get logger() { return parts.logger; },

@@ -8,7 +8,7 @@
 // who holds it, for `status` and the operator commands' wake-up (and keeps a signrelay of
 // the pid-file days that still runs after an upgrade from being joined by a second daemon).
 import Database from 'better-sqlite3';
-import { chmodSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
@@ -146,11 +146,14 @@ function isRunning(holder: PidFile, dataDir: string): boolean {
   if (holder.startTime !== undefined) return startTimeOf(holder.pid) === holder.startTime;
   try {
     if (!/signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8'))) return false;
-    const database = join(dataDir, 'signrelay.db');
+    // The same file by device and inode: the kernel names it by its resolved path, and the
+    // data dir may be reached through a symlink or a relative path.
+    const database = statSync(join(dataDir, 'signrelay.db'));
     const fds = `/proc/${holder.pid}/fd`;
     return readdirSync(fds).some((fd) => {
       try {
-        return readlinkSync(join(fds, fd)) === database;
+        const open = statSync(join(fds, fd));
+        return open.dev === database.dev && open.ino === database.ino;
       } catch {
         return false;
       }

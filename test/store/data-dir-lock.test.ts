@@ -2,7 +2,7 @@
 // process holds it (named by its pid), free the moment that process ends however it ends,
 // never held by two processes that start together after a crash left a pid file behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +77,11 @@ describe('the data directory lock', () => {
       writeFileSync(join(dir, 'signrelay.pid'), `${older.pid}\n`);
       expect(lockHolder(dir)).toBe(older.pid);
       expect(() => lockDataDir(dir)).toThrow(`another signrelay (pid ${older.pid}) is using storage.data_dir ${dir}: stop it first`);
+      // The same data dir reached through a symlink is the same database.
+      const link = join(mkdtempSync(join(tmpdir(), 'sr-link-')), 'data');
+      symlinkSync(dir, link);
+      expect(lockHolder(link)).toBe(older.pid);
+      expect(() => lockDataDir(link)).toThrow(`another signrelay (pid ${older.pid}) is using storage.data_dir ${link}: stop it first`);
     } finally {
       older.kill();
       await new Promise((r) => older.once('exit', r));

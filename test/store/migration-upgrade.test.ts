@@ -49,5 +49,7 @@ describe('the indexes a request\'s rows are found by', () => {
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('r_1') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     expect(plan("SELECT 1 FROM jobs WHERE request_id = ? AND state = 'pending'")).toMatch(/USING (COVERING )?INDEX jobs_request/);
     expect(plan('SELECT 1 FROM messages WHERE request_id = ?')).toMatch(/USING (COVERING )?INDEX messages_request/);
+    const known = (db.prepare("EXPLAIN QUERY PLAN SELECT DISTINCT lower(requester) FROM requests WHERE state IN ('sent', 'delivered') AND created_at >= ?").all('2030-01-01') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(known).toMatch(/INDEX requests_state_created \(state=\? AND created_at>\?\)/);
   });
 });
