@@ -43,8 +43,9 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
       throw storageFailure(err, storage) ?? err;
     }
     // An attempt that ended with no recorded error was cut short by the process dying —
-    // often for reasons that are not this mail's (OOM killer, power, deploys): those count
-    // only at a much higher limit. Infrastructure failures took their attempts back.
+    // often for reasons that are not this mail's (OOM killer, power, deploys) — and one whose
+    // worker was killed from outside: those count only at a much higher limit.
+    // Infrastructure failures took their attempts back.
     const limit = attempt.lastErrorKind === 'processing' ? maxAttempts : maxAttempts * UNEXPLAINED_ATTEMPTS_FACTOR;
     if (attempt.attempts > limit) {
       const why = attempt.lastError ?? 'the process stopped while handling it';
@@ -66,10 +67,18 @@ export function withAttemptLimit(handle: (message: WatchedMessage) => Promise<Me
 }
 
 
-/** Whose failure it was: the mail's own (`processing`), or what it needs (`infrastructure`, incl. settings an operator must fix). */
+/** Codes of a PDF worker or pdftotext killed from outside (SIGKILL: the OOM killer, most likely). */
+const KILLED_CODES: ReadonlySet<string> = new Set(['pdf_worker_killed', 'pdftotext_killed']);
+
+/**
+ * Whose failure it was: the mail's own (`processing`), what it needs (`infrastructure`, incl.
+ * settings an operator must fix), or a process of ours killed under it (`killed`: the machine
+ * short of memory, or a file that made it grow — counted, but at the higher limit).
+ */
 export function failureKind(err: unknown): FailureKind {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && KILLED_CODES.has(code)) return 'killed';
   if (isSignrelayError(err)) return err.kind === 'transient' || err.kind === 'auth' || err.kind === 'config' ? 'infrastructure' : 'processing';
   if (isStorageFailure(err)) return 'infrastructure';
-  const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && IMAP_NETWORK_CODES.has(code) ? 'infrastructure' : 'processing';
 }

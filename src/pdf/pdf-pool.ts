@@ -405,9 +405,11 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = pooled.stderrTail.trim().split('\n').slice(-3).join(' | ');
       // Killed from outside — under a memory limit, the kernel's OOM killer takes the worker
-      // first (oom_score_adj): still counted against the mail, as a PDF may be what made it grow.
+      // first (oom_score_adj): counted against the mail at the higher limit (with-attempt-limit.ts),
+      // as a PDF may be what made it grow.
       const killed = signal === 'SIGKILL' ? ' — killed from outside, most likely for memory (MemoryMax=, dmesg): lower concurrency.pdf_workers or raise the limit' : '';
-      settle({ error: new Error(`the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`) }, null);
+      const stopped = new Error(`the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`);
+      settle({ error: signal === 'SIGKILL' ? Object.assign(stopped, { code: 'pdf_worker_killed' }) : stopped }, null);
     };
     // The machine's failure, not the PDF's: the mail waits and is tried again, uncounted.
     const onError = (err: Error) => settle({ error: workerUnavailable(`the PDF worker failed: ${err.message}`, err) }, null);

@@ -4,7 +4,8 @@
 import type { Db } from './open-database.ts';
 import type { MessageKey } from './messages.ts';
 
-export type FailureKind = 'infrastructure' | 'processing';
+/** `killed`: a process of ours killed from outside under the mail (the OOM killer): counted, at the higher limit of a daemon that died under it. */
+export type FailureKind = 'infrastructure' | 'processing' | 'killed';
 
 export interface AttemptRow {
   attempts: number;

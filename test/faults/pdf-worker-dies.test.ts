@@ -1,6 +1,6 @@
 // Our own failure while stamping is retried, never refused: the PDF worker dies under a
 // request's task (killed: an OOM killer, an operator). The mail is deferred with the
-// worker's death as its reason — one attempt of its five counted, no reply to the requester
+// worker's death as its reason — one attempt counted, at the higher limit of a process killed (20), no reply to the requester
 // — and handled on its next attempt by a fresh worker: one request, one upload, one send.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ it('defers a request whose PDF worker died under its task, and handles it once o
   const deferred = daemonLog(world).filter((line) => line.message === 'mail deferred');
   expect(deferred).toEqual([expect.objectContaining({ attempts: 1, reason: expect.stringMatching(/the PDF worker stopped \(signal SIGKILL\) before it answered/) })]);
   const attempts = world.daemon!.db.prepare("SELECT attempts, last_error_kind FROM message_attempts WHERE mailbox = 'requests'").all();
-  expect(attempts).toEqual([{ attempts: 2, last_error_kind: 'processing' }]);
+  expect(attempts).toEqual([{ attempts: 2, last_error_kind: 'killed' }]); // counted, at the higher limit
   expect(world.simulator.calls.filter((c: { path: string; status: number }) => c.path.includes('/Document/Uploader/') && c.status === 200)).toHaveLength(1);
   expect(world.simulator.calls.filter((c: { path: string; status: number }) => c.path.endsWith('/SmartTag/Send') && c.status === 200)).toHaveLength(1);
   // No reply: the requester did nothing wrong (the acknowledgement of the request is the only mail to them).

@@ -40,6 +40,21 @@ describe('withAttemptLimit', () => {
     expect(calls()).toBe(3);
   });
 
+  it('counts a worker or pdftotext killed from outside at the higher limit: a few minutes short of memory do not refuse a valid PDF, a file that makes it grow is not tried for ever', async () => {
+    for (const killed of [
+      () => Object.assign(new Error('the PDF worker stopped (signal SIGKILL) before it answered — killed from outside, most likely for memory'), { code: 'pdf_worker_killed' }),
+      () => new SignrelayError('permanent', 'pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside, most likely for memory'),
+    ]) {
+      const { handle, givenUp, calls } = setup(killed);
+      expect(failureKind(killed())).toBe('killed');
+      for (let i = 0; i < 3 * 4; i++) await expect(handle(message)).rejects.toThrow('killed from outside');
+      expect(givenUp).toEqual([]); // three attempts would have refused it
+      expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
+      expect(calls()).toBe(12);
+      expect(givenUp[0]).toMatch(/^it could not be processed in 12 attempts \(.*killed from outside/);
+    }
+  });
+
   it('never gives up on infrastructure failures: the mail waits for the fix', async () => {
     const { handle, givenUp } = setup(() => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
     for (let i = 0; i < 8; i++) await expect(handle(message)).rejects.toThrow('database is locked');

@@ -32,6 +32,6 @@ describe('pdftotext ended by a signal', () => {
     pdftotextThatDiesBy('KILL');
     const killed = await readWithPoppler(new Uint8Array(10), 'contract.pdf').catch((err: unknown) => err);
     expect(killed).toMatchObject({ kind: 'permanent', code: 'pdftotext_killed' });
-    expect(failureKind(killed)).toBe('processing');
+    expect(failureKind(killed)).toBe('killed');
   });
 });
