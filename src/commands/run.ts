@@ -39,11 +39,12 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const config = loadConfigFile(file);
   // The daemon cannot go on (its database file removed under it): stopped as on SIGTERM, exit 1.
   let fatal: ((reason: string) => void) | undefined;
+  let fatalBeforeReady: string | undefined; // said while the start was still under way: acted on once it is
   // Made when first needed: before the service is up (a start waiting for space), or after.
   let notifier: SystemdNotifier | undefined;
   let bootLogger: Logger | undefined;
   const earlyLogger = () => (bootLogger ??= createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) }));
-  const service = await startWhenThereIsSpace(() => startService(config, { onFatal: (reason) => fatal?.(reason) }), {
+  const service = await startWhenThereIsSpace(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
     logger: earlyLogger,
     notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
   });
@@ -108,6 +109,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
       watchdog.stop();
       Promise.resolve(reloading).then(() => service.stop()).then(() => resolve(1), () => resolve(1));
     };
+    if (fatalBeforeReady !== undefined) fatal(fatalBeforeReady);
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     process.on('SIGHUP', reload);
