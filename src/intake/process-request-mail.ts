@@ -265,7 +265,7 @@ export function fileUnprocessableRequestMail(deps: RequestIntakeDeps, message: W
     raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
       // Who sent it in the subject: a held-back summary lists its alerts by subject alone.
       kind: 'unprocessable', subject: `a request mail from ${quoteOutside(message.envelopeFrom || 'an unknown sender', 80)} could not be processed`,
-      text: `A mail in the request mailbox (UID ${message.uid}, Message-ID ${quoteOutside(message.messageId ?? 'none', 200)}) was moved to ${folder} without a reply: ${reason}.\nLook at it there; the requester was not told.`,
+      text: `A mail in the request mailbox (UID ${message.uid}, Message-ID ${quoteOutside(message.messageId ?? 'none', 200)}) was moved to ${folder} without a reply: ${reason}.\nLook at it there; the requester was not told. Once the cause is fixed, moving it back into ${deps.config.mailboxes.requests.folder} has it read again as a request.`,
     });
   })();
   deps.jobsQueued?.();

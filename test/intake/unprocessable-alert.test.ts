@@ -23,6 +23,7 @@ describe('a request mail given up on', () => {
     expect(mail.subject).toMatch(/^\[signrelay\] a request mail from helen\.officer@corp\.example Bcc: xy+… could not be processed$/);
     expect(mail.subject.length).toBeLessThan(160);
     expect(mail.text).toContain('Message-ID <m1@corp.example>) was moved to Rejected without a reply: it could not be processed in 5 attempts (boom).');
+    expect(mail.text).toContain(`Once the cause is fixed, moving it back into ${config.mailboxes.requests.folder} has it read again as a request.`); // given-up-mail-again.test.ts
   });
 
   it('says "an unknown sender" when the envelope names none', () => {
