@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
+import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
 
 export type Db = Database.Database;
 
@@ -138,9 +139,11 @@ export function migrate(db: Db): number {
 }
 
 /**
- * A data directory holding the PDFs of earlier requests but no database lost its database
- * (removed, or moved away while signrelay ran): a fresh one made silently would know none of
- * the requests out for signing, and file their signed copies as Unmatched.
+ * A data directory that a daemon ran on — the PDFs of earlier requests are there, or the
+ * credential key a daemon makes at its first start, after its database — but no database
+ * lost its database (removed, or moved away while signrelay ran): a fresh one made silently
+ * would know none of the requests out for signing (their signed copies then Unmatched) and
+ * none of the stored OAuth tokens.
  */
 function refuseLostDatabase(dataDir: string, file: string): void {
   if (existsSync(file)) return;
@@ -149,11 +152,12 @@ function refuseLostDatabase(dataDir: string, file: string): void {
   try {
     kept = readdirSync(blobs, { withFileTypes: true }).some((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name) && readdirSync(join(blobs, entry.name)).length > 0);
   } catch {
-    // No blob store: a first start.
+    // No blob store: a first start, or none kept.
   }
-  if (!kept) return;
+  const key = join(dataDir, FINGERPRINT_KEY_FILE);
+  if (!kept && !existsSync(key)) return;
   throw new SignrelayError('config', 'database_missing',
-    `the database ${file} (in storage.data_dir) is missing, though the PDFs of earlier requests are in ${blobs}: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory away first)`);
+    `the database ${file} (in storage.data_dir) is missing, though ${kept ? `the PDFs of earlier requests are in ${blobs}` : `${key} shows a signrelay ran here`}: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory and ${FINGERPRINT_KEY_FILE} away first)`);
 }
 
 /**

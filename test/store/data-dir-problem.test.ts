@@ -2,7 +2,7 @@
 // cause — the wrong user (the usual mistake: `signrelay status` without sudo -u signrelay), a
 // read-only file system (a data_dir outside the unit's StateDirectory under ProtectSystem=
 // strict), a file where a directory should be — not "create it" for all of them.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,19 @@ describe('a database from an older signrelay (the daemon not yet restarted after
     const err = thrown(() => openStateReadOnly({ storage: { data_dir: dataDir } } as Config));
     expect(isSignrelayError(err) && err.code).toBe('database_old');
     expect((err as Error).message).toBe(`the database in ${dataDir} is from an older signrelay (1 upgrade to apply): restart the daemon on this version (it upgrades the database at start), then try again`);
+  });
+});
+
+describe('a data directory that lost its database', () => {
+  it('is refused at open when a daemon ran there, not given an empty database; a first start is not', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'signrelay-first-'));
+    openDatabase(fresh).close(); // a first start: nothing there yet
+    const ran = mkdtempSync(join(tmpdir(), 'signrelay-ran-'));
+    writeFileSync(join(ran, 'credential-fingerprint.key'), Buffer.alloc(32)); // made by a daemon's first start, after its database
+    expect(() => openDatabase(ran)).toThrow(expect.objectContaining({
+      code: 'database_missing',
+      message: `the database ${join(ran, 'signrelay.db')} (in storage.data_dir) is missing, though ${join(ran, 'credential-fingerprint.key')} shows a signrelay ran here: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory and credential-fingerprint.key away first)`,
+    }));
+    expect(existsSync(join(ran, 'signrelay.db'))).toBe(false);
   });
 });
