@@ -39,6 +39,9 @@ export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
 export const READ_IN_PARTS_ABOVE_BYTES = 4 * 1024 * 1024;
 
+/** Rejection replies to one mailbox within a day: this many hours' worth of limits.max_replies_per_hour. */
+export const REPLY_HOURS_A_DAY = 4;
+
 /** How much of a refused mail's subject is kept (a subject may be as long as a header block: 1 MB). */
 const MAX_STORED_SUBJECT_CHARS = 1_000;
 
@@ -215,15 +218,26 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         if (alertRaisedSince(deps.db, 'replies', subject, hourAgo)) return;
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
       };
+      const dayAgo = new Date(at.getTime() - DAY_MS);
+      const daily = limit * REPLY_HOURS_A_DAY;
       if (replyTo && countRepliesTo(deps.db, replyTo, hourAgo) >= limit) {
         reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
         heldBack(`replies to ${replyTo} held back`,
           `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`);
+      } else if (replyTo && countRepliesTo(deps.db, replyTo, dayAgo) >= daily) {
+        // A flood paced under the hourly limit would still fill one inbox all day.
+        reason = `${reason}\n(not answered: ${daily} replies went to ${replyTo} within the day, ${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour)`;
+        if (!alertRaisedSince(deps.db, 'replies', `replies to ${replyTo} held back for the day`, dayAgo)) {
+          raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+            kind: 'replies', subject: `replies to ${replyTo} held back for the day`,
+            text: `${replyTo} has been sent ${daily} rejection replies within the day (${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour); more rejected mails are filed in ${folders.rejected_folder} without one until the day's count falls. If it was not that address that wrote them, its From is being forged.`,
+          });
+        }
       } else if (replyTo && countReplies(deps.db, hourAgo) >= total) {
         reason = `${reason}\n(not answered: ${total} rejection replies went out within the hour, limits.max_replies_per_hour_total)`;
         heldBack('rejection replies held back',
           `signrelay has sent ${total} rejection replies within the hour, to different addresses (limits.max_replies_per_hour_total); until fewer went out in the last hour, rejected mails are filed in ${folders.rejected_folder} without one. Many refused mails from many senders are a flood, their From likely forged: look at ${folders.rejected_folder}, and consider routes.*.allowed_senders and intake.authentication.`);
-      } else if (replyTo && !asksForSignature(mail!) && countRepliesTo(deps.db, replyTo, new Date(at.getTime() - DAY_MS)) > 0) {
+      } else if (replyTo && !asksForSignature(mail!) && countRepliesTo(deps.db, replyTo, dayAgo) > 0) {
         // Nothing of a request in it, and answered already today: an autoresponder that marks
         // its mail with no header would otherwise be answered again and again (RFC 3834 §2).
         reason = `${reason}\n(not answered: ${replyTo} was sent a reply within the day, and this mail holds nothing of a request — no PDF, no Record: or Signer line — so it gets none more today)`;

@@ -52,4 +52,18 @@ describe('rejection replies to many addresses', () => {
     const alerts = db.prepare("SELECT json_extract(detail, '$.subject') AS subject FROM events WHERE json_extract(detail, '$.alert') = 'replies'").all();
     expect(alerts).toEqual([{ subject: 'replies to payroll@corp.example held back' }]);
   });
+  it('to one address paced under the hourly limit stop at four hours\' worth a day, with one alert for the day', async () => {
+    const { db, clock, mail, mails } = setUp(50);
+    // Five an hour — the hourly limit — for six hours: twenty replies, then none for the rest of the day.
+    for (let hour = 0; hour < 6; hour++) {
+      for (let n = 0; n < 5; n++) await mail('payroll@corp.example');
+      clock.now = new Date(clock.now.getTime() + 61 * 60_000);
+    }
+    expect(mails().filter((m) => m.purpose === 'reply')).toHaveLength(20);
+    const alerts = db.prepare("SELECT json_extract(detail, '$.subject') AS subject FROM events WHERE json_extract(detail, '$.alert') = 'replies'").all();
+    expect(alerts).toEqual([{ subject: 'replies to payroll@corp.example held back for the day' }]);
+    clock.now = new Date(clock.now.getTime() + 24 * 3_600_000);
+    await mail('payroll@corp.example');
+    expect(mails().filter((m) => m.purpose === 'reply')).toHaveLength(21); // a new day
+  });
 });
