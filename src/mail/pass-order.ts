@@ -1,14 +1,15 @@
-// Which of a folder's mails one pass hands over, and in what order — pure. Each sender's
-// mails in the order they came (UID); the senders taken in turn; at most `perSender` of
-// each and a few in all, the rest left for when those are handed over and the folder is
-// listed again (so a mail that arrived meanwhile joins the turn: watch-pass.ts). One sender's hundred mails — a flow gone
-// wild, a colleague's From forged on a slow PDF each — no longer hold everyone else's mail
-// back until the last of them is done. In each turn the senders the daemon knows (`known`:
-// a request of theirs went out for signing) come first: a flood that forges a new address on
-// every mail is one sender per mail, and a requester it buried would otherwise wait for all
-// of them. (Senders as written in the envelope: what this orders by is not trusted for
-// anything else — a forged known address is still one sender. A flood is stopped by
-// intake.authentication, not here.)
+// Which of a folder's mails a listing hands over, and in what order — pure. Each sender's
+// mails in the order they came (UID); the senders taken turn by turn, a sender's turn going
+// on from the mails it had handed over earlier in the pass (watch-pass.ts counts them), so
+// listing the folder again does not start everyone afresh; at most `perSender` of one
+// sender and `maxQueue` in all, the rest left for the next listing (where a mail that came
+// meanwhile takes its turn). One sender's hundred mails — a flow gone wild, a colleague's
+// From forged on a slow PDF each — no longer hold everyone else's mail back until the last
+// of them is done. In each turn the senders the daemon knows (`known`: a request of theirs
+// went out for signing) come first: a flood that forges a new address on every mail is one
+// sender per mail, and a requester it buried would otherwise wait for all of them. (Senders
+// as written in the envelope: what this orders by is not trusted for anything else — a
+// forged known address is still one sender. A flood is stopped by intake.authentication.)
 
 export interface ListedMail {
   uid: number;
