@@ -36,7 +36,7 @@ import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { knownRequesters } from './store/requests.ts';
-import { DAY_MS } from './time.ts';
+import { DAY_MS, monotonicMs } from './time.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 import { reviewCredentials } from './scheduler/review-credentials.ts';
@@ -190,8 +190,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // reads every request that went out in the year.
   let known: { set: ReadonlySet<string>; at: number } | undefined;
   const knownSenders = (): ReadonlySet<string> => {
-    if (!known || Date.now() - known.at > KNOWN_REQUESTERS_FRESH_MS || Date.now() < known.at) {
-      known = { set: knownRequesters(db, new Date(Date.now() - KNOWN_REQUESTER_DAYS * DAY_MS)), at: Date.now() };
+    if (!known || monotonicMs() - known.at > KNOWN_REQUESTERS_FRESH_MS) {
+      known = { set: knownRequesters(db, new Date(Date.now() - KNOWN_REQUESTER_DAYS * DAY_MS)), at: monotonicMs() };
     }
     return known.set;
   };

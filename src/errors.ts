@@ -43,6 +43,15 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
+/**
+ * The provider answered 429: it asked signrelay to wait (its Retry-After, bounded). The job
+ * runner pauses its provider jobs; a sweep over many requests (reconcile, reminders) stops
+ * there — the rest at its next run — rather than ask about each one into the limit.
+ */
+export function isProviderRateLimited(err: unknown): err is SignrelayError {
+  return err instanceof SignrelayError && err.code === 'provider_rate_limited';
+}
+
 /** The call may have taken effect: the caller must not repeat it, nor record it as refused. */
 export function isOutcomeUnknown(err: unknown): boolean {
   return err instanceof SignrelayError && err.outcomeUnknown;

@@ -213,31 +213,28 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       // Counted and queued in one transaction: the limits hold however fast the mails come.
       const { max_replies_per_hour: limit, max_replies_per_hour_total: total } = deps.config.limits;
       const hourAgo = new Date(at.getTime() - 3_600_000);
-      /** One alert per address (or for all) and hour, however many mails the flood brings. */
-      const heldBack = (subject: string, text: string) => {
-        if (alertRaisedSince(deps.db, 'replies', subject, hourAgo)) return;
-        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
-      };
       const dayAgo = new Date(at.getTime() - DAY_MS);
       const daily = limit * REPLY_HOURS_A_DAY;
+      /** One alert per held-back episode (an address's hour or day, or all addresses' hour), however many mails the flood brings. */
+      const heldBack = (since: Date, subject: string, text: string) => {
+        if (alertRaisedSince(deps.db, 'replies', subject, since)) return;
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
+      };
+      const today = replyTo ? countRepliesTo(deps.db, replyTo, dayAgo) : 0;
       if (replyTo && countRepliesTo(deps.db, replyTo, hourAgo) >= limit) {
         reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
-        heldBack(`replies to ${replyTo} held back`,
+        heldBack(hourAgo, `replies to ${replyTo} held back`,
           `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`);
-      } else if (replyTo && countRepliesTo(deps.db, replyTo, dayAgo) >= daily) {
+      } else if (replyTo && today >= daily) {
         // A flood paced under the hourly limit would still fill one inbox all day.
         reason = `${reason}\n(not answered: ${daily} replies went to ${replyTo} within the day, ${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour)`;
-        if (!alertRaisedSince(deps.db, 'replies', `replies to ${replyTo} held back for the day`, dayAgo)) {
-          raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
-            kind: 'replies', subject: `replies to ${replyTo} held back for the day`,
-            text: `${replyTo} has been sent ${daily} rejection replies within the day (${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour); more rejected mails are filed in ${folders.rejected_folder} without one until the day's count falls. If it was not that address that wrote them, its From is being forged.`,
-          });
-        }
+        heldBack(dayAgo, `replies to ${replyTo} held back for the day`,
+          `${replyTo} has been sent ${daily} rejection replies within the day (${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour); more rejected mails are filed in ${folders.rejected_folder} without one until the day's count falls. If it was not that address that wrote them, its From is being forged.`);
       } else if (replyTo && countReplies(deps.db, hourAgo) >= total) {
         reason = `${reason}\n(not answered: ${total} rejection replies went out within the hour, limits.max_replies_per_hour_total)`;
-        heldBack('rejection replies held back',
+        heldBack(hourAgo, 'rejection replies held back',
           `signrelay has sent ${total} rejection replies within the hour, to different addresses (limits.max_replies_per_hour_total); until fewer went out in the last hour, rejected mails are filed in ${folders.rejected_folder} without one. Many refused mails from many senders are a flood, their From likely forged: look at ${folders.rejected_folder}, and consider routes.*.allowed_senders and intake.authentication.`);
-      } else if (replyTo && !asksForSignature(mail!) && countRepliesTo(deps.db, replyTo, dayAgo) > 0) {
+      } else if (replyTo && !asksForSignature(mail!) && today > 0) {
         // Nothing of a request in it, and answered already today: an autoresponder that marks
         // its mail with no header would otherwise be answered again and again (RFC 3834 §2).
         reason = `${reason}\n(not answered: ${replyTo} was sent a reply within the day, and this mail holds nothing of a request — no PDF, no Record: or Signer line — so it gets none more today)`;

@@ -10,7 +10,7 @@
 // Up to `concurrency` jobs run at once, never two of one request: a request's effects
 // happen in the order its jobs were queued, exactly as when they ran one by one. When the
 // provider answers 429 (rate limited), no provider job starts before its Retry-After.
-import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
+import { describeError, isProviderRateLimited, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { DaemonEventSink, JobAttempt } from '../store/daemon-events.ts';
 import type { Db } from '../store/open-database.ts';
@@ -166,8 +166,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     }
     const message = describeError(failure);
     const code = isSignrelayError(failure) ? failure.code : 'unexpected';
-    if (code === 'provider_rate_limited') {
-      const pauseMs = isSignrelayError(failure) && failure.retryAfterSeconds !== undefined ? boundedRetryAfter(failure.retryAfterSeconds) * 1000 : RATE_LIMIT_PAUSE_MS;
+    if (isProviderRateLimited(failure)) {
+      const pauseMs = failure.retryAfterSeconds !== undefined ? boundedRetryAfter(failure.retryAfterSeconds) * 1000 : RATE_LIMIT_PAUSE_MS;
       providerPausedUntil = Math.max(providerPausedUntil, now().getTime() + pauseMs);
     }
     const verdict = decideJobFailure({

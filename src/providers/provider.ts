@@ -119,15 +119,6 @@ export type DocumentPhase =
 /** The phases that end a document's signing unsigned: one such document ends its whole request (declined, expired). */
 export type RefusalPhase = Extract<DocumentPhase, 'declined' | 'expired' | 'rejected'>;
 
-/**
- * The provider answered 429: it asked signrelay to wait (its Retry-After, bounded). A sweep
- * over many requests stops there — the rest at its next run — rather than ask about each
- * one into the limit (the job runner pauses its provider jobs the same way).
- */
-export function isRateLimited(err: unknown): boolean {
-  return err instanceof Error && (err as { code?: unknown }).code === 'provider_rate_limited';
-}
-
 export function isRefusal(phase: DocumentPhase): phase is RefusalPhase {
   return phase === 'declined' || phase === 'expired' || phase === 'rejected';
 }

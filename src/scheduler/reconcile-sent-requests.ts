@@ -6,9 +6,9 @@
 // (queue-signer-progress.ts). Nothing else is decided here. One request failing to answer does not stop the others;
 // the provider's 429 stops the run (the rest at the next one).
 import type { Config } from '../config/schema.ts';
-import { describeError } from '../errors.ts';
+import { describeError, isProviderRateLimited } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { isRateLimited, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
+import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { queueSignerProgress, readStatuses } from '../notices/queue-signer-progress.ts';
 import { listSentRequests, queueCompleteJob } from '../store/sent-requests.ts';
@@ -41,7 +41,7 @@ export function createReconcileTask(deps: ReconcileDeps): PeriodicTask {
         } catch (err) {
           problems.push(`request ${request.id}: ${describeError(err)}`);
           deps.logger.warn('reconcile could not read a status', { requestId: request.id, error: describeError(err) });
-          if (isRateLimited(err)) break; // the rest at the next run
+          if (isProviderRateLimited(err)) break; // the rest at the next run
           continue;
         }
         // Before the decision: a note for a signature comes before the completion it may lead to.

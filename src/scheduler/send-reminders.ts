@@ -6,9 +6,9 @@
 // its `record` job is queued with the result.
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import type { Config } from '../config/schema.ts';
-import { describeError, isOutcomeUnknown, isSignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, isProviderRateLimited, isSignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { isRateLimited, waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
+import { waitingForSigners, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
 import type { Db } from '../store/open-database.ts';
 import { lastReminderAt, lastReminderState, recordReminder, REMIND_AGAIN_AFTER_MS } from '../store/reminder-effects.ts';
 import { getDocuments, sentDocumentOf } from '../store/requests.ts';
@@ -65,7 +65,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             if (!waitingForSigners(current)) continue;
           } catch (err) {
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
-            if (isRateLimited(err)) break requests; // the rest at the next run
+            if (isProviderRateLimited(err)) break requests; // the rest at the next run
             continue;
           }
           // A reply's `remind` may have gone while the status was read: looked at again with the
@@ -85,7 +85,7 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
             recordReminder(deps.db, { ...effect, phase: 'failed', retry, error: describeError(err) }, now());
             problems.push(`request ${request.id} document ${doc.seq}: ${describeError(err)}`);
             deps.logger.warn('reminder failed', { requestId: request.id, reference: doc.providerRef, retry, error: describeError(err) });
-            if (isRateLimited(err)) break requests;
+            if (isProviderRateLimited(err)) break requests;
             continue;
           }
           deps.db.transaction(() => {

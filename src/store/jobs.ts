@@ -152,18 +152,18 @@ function toJobRow(r: Record<string, unknown>): JobRow {
   };
 }
 
-/**
- * Automatic mails of one purpose (rejection replies by default; acknowledgements; answers to
- * reply commands) queued to this address's mailbox since `since`: the limit on replies to one
- * mailbox. Its subaddresses count as the mailbox (`victim+1@`, `victim+2@` … are all
- * `victim@`): each had a budget of its own, and fifty forged requests reached one inbox.
- */
 /** Automatic mails of one purpose (rejection replies by default) queued since `since`, to anyone. */
 export function countReplies(db: Db, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): number {
   return (db.prepare(`SELECT count(*) AS n FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`)
     .get(purpose, since.toISOString()) as { n: number }).n;
 }
 
+/**
+ * Automatic mails of one purpose (rejection replies by default; acknowledgements; answers to
+ * reply commands) queued to this address's mailbox since `since`: the limit on replies to one
+ * mailbox. Its subaddresses count as the mailbox (`victim+1@`, `victim+2@` … are all
+ * `victim@`): each had a budget of its own, and fifty forged requests reached one inbox.
+ */
 export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): number {
   const rows = db.prepare(`SELECT json_extract(payload, '$.message.to') AS recipient FROM jobs WHERE kind = 'mail'
     AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`).all(purpose, since.toISOString()) as Array<{ recipient: unknown }>;

@@ -58,7 +58,7 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
   } catch (err) {
     if (err instanceof SignrelayError) throw err;
     // SQLite says "disk I/O error" when it cannot make its -shm file on a full disk.
-    if (diskIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, Object.assign(new Error('full'), { code: 'ENOSPC' }))} (${(err as Error).message})`, { cause: err });
+    if (diskIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, { code: 'ENOSPC' })} (${(err as Error).message})`, { cause: err });
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
   }

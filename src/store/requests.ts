@@ -196,7 +196,6 @@ export function sentDocumentOf(request: Pick<RequestRow, 'providerOrderId'>, doc
   return { reference: doc.providerRef ?? '', kept: doc.providerKept, orderId: request.providerOrderId };
 }
 
-/** The request one of whose documents has this provider reference, or whose provider order it is. */
 /** States a request reaches only once it went out for signing. */
 const WENT_OUT: readonly RequestState[] = ['sent', 'completed', 'delivered', 'declined', 'expired'];
 
@@ -210,6 +209,7 @@ export function knownRequesters(db: Db, since: Date): Set<string> {
   return new Set(rows.map((r) => r.requester));
 }
 
+/** The request one of whose documents has this provider reference, or whose provider order it is. */
 export function getRequestByDocumentReference(db: Db, providerRef: string): RequestRow | undefined {
   const row = (db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef)
     ?? db.prepare('SELECT * FROM requests WHERE provider_order_id = ? LIMIT 1').get(providerRef)) as Record<string, unknown> | undefined;

@@ -25,7 +25,7 @@ const PROBLEMS: Array<[RegExp, StorageProblem]> = [
   [/^(SQLITE_IOERR|EIO$)/, { code: 'storage_io_error', says: () => 'had an I/O error: check the disk (dmesg)' }],
   [/^(SQLITE_CANTOPEN|EMFILE|ENFILE)$/, { code: 'storage_cannot_open', says: () => 'has a file that cannot be opened: too many open files (raise LimitNOFILE), or a file was removed' }],
   [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, { code: 'storage_damaged', says: () => 'holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (or rebuild it: sqlite3 signrelay.db .recover)' }],
-  [/^(EACCES|EPERM)$/, { code: 'storage_permission', says: () => 'has a file or directory this user may not write (a command run as root made it?): give it back to the signrelay user (chown -R signrelay: DIR)' }],
+  [/^(EACCES|EPERM)$/, { code: 'storage_permission', says: (c) => `has a file or directory this user may not write (a command run as root made it?): give it back to the signrelay user (chown -R signrelay: ${c.dataDir})` }],
 ];
 
 /** How deep a wrapped error's causes are looked through (a wrapper's message, the file system's code). */
@@ -56,7 +56,7 @@ export function storageFailure(err: unknown, context: StorageContext, then = 'Th
   // Node's own messages start with the code already ("ENOSPC: no space left on device, write").
   const cause = detail.startsWith(code) ? detail : `${code}: ${detail}`;
   return new SignrelayError('transient', problem.code,
-    `storage.data_dir ${context.dataDir} ${problem.says(context).replace('DIR', context.dataDir)} (${cause}). ${then}`, { cause: err });
+    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause}). ${then}`, { cause: err });
 }
 
 /** The storage context of an open database (its file lives in the data dir). */
