@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
+import { isLoopbackHost } from '../loopback.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
@@ -28,8 +29,6 @@ ${DEFAULT_REDIRECT_URI}: signrelay listens there; if the browser runs elsewhere,
 address it ends on). Default scope: "${DEFAULT_SCOPE}".
 `;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 interface Waiting {
   code: Promise<string>;
   close(): void;
@@ -42,7 +41,7 @@ async function waitForCode(redirectUri: string, state: string, io: CommandIo & {
   let done!: (code: string) => void;
   let fail!: (err: Error) => void;
   const code = new Promise<string>((resolve, reject) => { done = resolve; fail = reject; });
-  if (uri.protocol === 'http:' && LOOPBACK_HOSTS.has(uri.hostname)) {
+  if (uri.protocol === 'http:' && isLoopbackHost(uri.hostname)) {
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', redirectUri);
       if (url.pathname !== uri.pathname) {
@@ -62,7 +61,7 @@ async function waitForCode(redirectUri: string, state: string, io: CommandIo & {
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (err: NodeJS.ErrnoException) => reject(new SignrelayError('config', 'authorize_listen',
         `cannot listen on ${uri.host} for the redirect (${err.code}): free the port, or pass --redirect-uri with another registered URI`)));
-      server!.listen(Number(uri.port || 80), uri.hostname === '[::1]' ? '::1' : uri.hostname, () => resolve());
+      server!.listen(Number(uri.port || 80), uri.hostname.replace(/^\[|\]$/g, ''), () => resolve());
     });
   }
   const lines = createInterface({ input: io.stdin ?? process.stdin, terminal: false });

@@ -4,15 +4,7 @@
 // the password in clear text, with `tls_verify` never asked. So STARTTLS is required for a
 // login unless the server is on this host (a relay or Dovecot on loopback), where nothing
 // crosses a network.
-import { isIP } from 'node:net';
-
-export function isLoopbackHost(host: string): boolean {
-  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  if (isIP(name) === 4) return name.startsWith('127.');
-  if (isIP(name) === 6) return name === '::1' || /^::ffff:127\./.test(name);
-  return false;
-}
+import { isLoopbackHost } from '../loopback.ts';
 
 /** STARTTLS must succeed before the login: a plain connection to a server on another host. */
 export function mustStartTls(account: { host: string; tls: boolean }): boolean {

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyImapError } from '../../src/mail/classify-imap-error.ts';
 import { createImapClient } from '../../src/mail/imap-client.ts';
-import { isLoopbackHost, mailTlsOptions, mustStartTls } from '../../src/mail/plain-login.ts';
+import { isLoopbackHost } from '../../src/loopback.ts';
+import { mailTlsOptions, mustStartTls } from '../../src/mail/plain-login.ts';
 import { createSmtpSender } from '../../src/mail/smtp-sender.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
