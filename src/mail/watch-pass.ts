@@ -87,10 +87,18 @@ export async function runWatchPass(client: ImapFlow, ctx: PassContext, guard: Gu
       });
     };
     let { queue, more } = plan(found);
+    // Listed again, only what came since (UIDs above the highest seen): a backlog of thousands
+    // is not fetched whole every few mails. A mail that left the folder meanwhile is found
+    // gone when its turn comes, as one that leaves between a listing and its handler is.
+    let listed = found;
+    let highest = found.reduce((top, meta) => Math.max(top, meta.uid), 0);
     let listing: Promise<void> | null = null;
     const listAgain = async () => {
-      const listed = await guard(client.fetchAll('1:*', { uid: true, size: true, envelope: true }));
+      const added = (await guard(client.fetchAll(`${highest + 1}:*`, { uid: true, size: true, envelope: true }, { uid: true })))
+        .filter((meta) => meta.uid > highest); // `N:*` names the last mail even when N is past it
       ctx.heartbeat();
+      listed = [...listed.filter((meta) => !handed.has(meta.uid)), ...added];
+      highest = added.reduce((top, meta) => Math.max(top, meta.uid), highest);
       ({ queue, more } = plan(listed));
     };
     const next = async (): Promise<FetchMessageObject | undefined> => {

@@ -2,7 +2,7 @@
 // creation, UIDVALIDITY change, heartbeat and graceful stop. One Dovecot for the file, one
 // user per test so tests cannot see each other's mail.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectImapClient } from '../../src/mail/imap-client.ts';
+import { connectImapClient, createImapClient } from '../../src/mail/imap-client.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 import { nextEvent, waitFor } from '../support/wait-for.ts';
@@ -148,8 +148,19 @@ describe('startImapWatcher', () => {
     for (let n = 1; n <= 10; n++) await dovecot.deliver('fairness@corp.example', testMail(`flood-${n}`, { from: 'Flow <flow@corp.example>' }));
     await dovecot.deliver('fairness@corp.example', testMail('real'));
     const order: string[] = [];
+    // The ranges the folder is listed by: whole at the pass's start, then only what came since.
+    const listings: string[] = [];
     watch(dovecot, 'fairness', PASSWORD, {
       concurrency: 1, // four of one sender per pass, then the folder is listed again
+      createClient: (config, logger) => {
+        const client = createImapClient(config, logger);
+        const fetchAll = client.fetchAll.bind(client);
+        client.fetchAll = ((range: string, query: { envelope?: boolean }, options?: { uid?: boolean }) => {
+          if (query.envelope) listings.push(`${range}${options?.uid ? ' (UIDs)' : ''}`);
+          return fetchAll(range, query, options);
+        }) as typeof client.fetchAll;
+        return client;
+      },
       decide: (message) => {
         order.push(message.messageId!);
         return { moveTo: 'Processed' };
@@ -158,6 +169,11 @@ describe('startImapWatcher', () => {
     await waitFor(async () => (await inFolder('fairness', 'Processed')).length === 11, { what: 'all eleven filed', timeoutMs: 20_000 });
     expect(order.indexOf('<real@test.example>')).toBe(1);
     expect(order.filter((id) => id.startsWith('<flood-'))).toEqual(Array.from({ length: 10 }, (_, i) => `<flood-${i + 1}@test.example>`));
+    expect(listings[0]).toBe('1:*');
+    expect(listings.length).toBeGreaterThan(1);
+    expect(listings.some((range) => range.endsWith('(UIDs)'))).toBe(true); // listed again within the pass: new UIDs only
+    expect(listings.slice(1).every((range) => range === '1:*' || /^\d+:\* \(UIDs\)$/.test(range))).toBe(true);
+    expect(listings.filter((range) => range.endsWith('(UIDs)')).every((range) => Number(range.split(':')[0]) > 11)).toBe(true);
   });
 
   it('takes a known sender\'s mail that came during a flood of forged senders within a few mails, not after the flood', async () => {
