@@ -16,7 +16,7 @@ import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
-import { countReplies, countRepliesTo, enqueueJob } from '../store/jobs.ts';
+import { countReplies, enqueueJob, repliesTo } from '../store/jobs.ts';
 import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
@@ -220,8 +220,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         if (alertRaisedSince(deps.db, 'replies', subject, since)) return;
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
       };
-      const today = replyTo ? countRepliesTo(deps.db, replyTo, dayAgo) : 0;
-      if (replyTo && countRepliesTo(deps.db, replyTo, hourAgo) >= limit) {
+      const sentToday = replyTo ? repliesTo(deps.db, replyTo, dayAgo) : [];
+      const today = sentToday.length;
+      if (replyTo && sentToday.filter((at) => at >= hourAgo.toISOString()).length >= limit) {
         reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
         heldBack(hourAgo, `replies to ${replyTo} held back`,
           `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`);

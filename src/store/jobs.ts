@@ -165,10 +165,15 @@ export function countReplies(db: Db, since: Date, purpose: 'reply' | 'acknowledg
  * `victim@`): each had a budget of its own, and fifty forged requests reached one inbox.
  */
 export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): number {
-  const rows = db.prepare(`SELECT json_extract(payload, '$.message.to') AS recipient FROM jobs WHERE kind = 'mail'
-    AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`).all(purpose, since.toISOString()) as Array<{ recipient: unknown }>;
+  return repliesTo(db, address, since, purpose).length;
+}
+
+/** When each of those mails was queued (ISO times): for limits over two windows, read once. */
+export function repliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): string[] {
+  const rows = db.prepare(`SELECT json_extract(payload, '$.message.to') AS recipient, created_at FROM jobs WHERE kind = 'mail'
+    AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`).all(purpose, since.toISOString()) as Array<{ recipient: unknown; created_at: string }>;
   const mailbox = mailboxOf(address);
-  return rows.filter((row) => typeof row.recipient === 'string' && mailboxOf(row.recipient) === mailbox).length;
+  return rows.filter((row) => typeof row.recipient === 'string' && mailboxOf(row.recipient) === mailbox).map((row) => row.created_at);
 }
 
 /** An address's mailbox: the local part without its `+tag`, in lower case, as is the domain. */

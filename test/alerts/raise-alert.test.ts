@@ -17,7 +17,7 @@ describe('raiseAlert and the interval', () => {
     const db = openMemoryDatabase();
     const config = testConfig(); // alerts.min_interval_minutes: 15 (the default)
     const deps = (at: Date) => ({ db, config, logger: createTestLogger().logger, now: () => at });
-    const mails = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message.text as string);
+    const mails = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message.text as string);
 
     expect(alertMailHeldUntil({ db, config }, 'provider', T0)).toBeNull();
     expect(raiseAlert(deps(T0), { kind: 'provider', subject: 's1', text: 'first' })).toBe(true);
@@ -35,7 +35,7 @@ describe('sendHeldAlerts', () => {
     const db = openMemoryDatabase();
     const config = testConfig();
     const deps = (at: Date) => ({ db, config, logger: createTestLogger().logger, now: () => at });
-    const mails = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message as { subject: string; text: string });
+    const mails = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message as { subject: string; text: string });
 
     raiseAlert(deps(T0), { kind: 'unmatched', subject: 'a junk mail matched no open request', text: 'junk' });
     raiseAlert(deps(minutes(5)), { kind: 'unmatched', subject: 'a completion mail matched no open request', text: 'the real one' });
@@ -59,7 +59,7 @@ describe('sendHeldAlerts', () => {
     const db = openMemoryDatabase();
     const config = testConfig();
     const deps = (at: Date) => ({ db, config, logger: createTestLogger().logger, now: () => at });
-    const subjects = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail'").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message.subject as string);
+    const subjects = () => (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message.subject as string);
 
     raiseAlert(deps(T0), { kind: 'provider', subject: 'before the step', text: 'a' });
     raiseAlert(deps(minutes(1)), { kind: 'provider', subject: 'held before the step', text: 'b' });

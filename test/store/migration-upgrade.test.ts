@@ -51,5 +51,10 @@ describe('the indexes a request\'s rows are found by', () => {
     expect(plan('SELECT 1 FROM messages WHERE request_id = ?')).toMatch(/USING (COVERING )?INDEX messages_request/);
     const known = (db.prepare("EXPLAIN QUERY PLAN SELECT DISTINCT lower(requester) FROM requests WHERE state IN ('sent', 'delivered') AND created_at >= ?").all('2030-01-01') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     expect(known).toMatch(/INDEX requests_state_created \(state=\? AND created_at>\?\)/);
+    // A refused mail's reply limits: the day's mail jobs, and alerts raised since a moment.
+    const replies = (db.prepare("EXPLAIN QUERY PLAN SELECT created_at FROM jobs WHERE kind = 'mail' AND json_extract(payload, '$.purpose') = 'reply' AND created_at >= ?").all('2030-01-01') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(replies).toMatch(/INDEX jobs_kind_created \(kind=\? AND created_at>\?\)/);
+    const alerts = (db.prepare("EXPLAIN QUERY PLAN SELECT 1 FROM events WHERE kind = 'note' AND at >= ? AND json_extract(detail, '$.alert') = 'replies'").all('2030-01-01') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(alerts).toMatch(/INDEX events_kind_at \(kind=\? AND at>\?\)/);
   });
 });
