@@ -14,6 +14,7 @@
 // clock is all there is. (/proc/PID/schedstat's run-queue wait would say it directly, but the kernel
 // adds a wait up only once it is over: a worker waiting still looks as if it is not.)
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../proc-stat.ts';
 
 /** How often a running task's worker is looked at. */
 export const SAMPLE_MS = 100;
@@ -68,7 +69,7 @@ export interface WorkerChildren {
 
 /** One thread's stat line, parsed; null when it is not one. */
 export function parseThreadStat(tid: number, stat: string): ThreadStat | null {
-  const fields = statFields(stat);
+  const fields = procStatFields(stat);
   const ticks = Number(fields?.[11]) + Number(fields?.[12]);
   if (!fields || !Number.isFinite(ticks)) return null;
   return { tid, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), state: fields[0] ?? '', cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
@@ -76,17 +77,9 @@ export function parseThreadStat(tid: number, stat: string): ThreadStat | null {
 
 /** The CPU time of a process's reaped children (cutime + cstime of its stat line), ms; 0 when it does not tell. */
 export function reapedChildrenCpuMs(stat: string): number {
-  const fields = statFields(stat);
+  const fields = procStatFields(stat);
   const ticks = Number(fields?.[13]) + Number(fields?.[14]);
   return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : 0;
-}
-
-/** "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields after the last ')' are fixed — the state first, utime and stime the 12th and 13th, cutime and cstime the 14th and 15th. */
-function statFields(stat: string): string[] | null {
-  const open = stat.indexOf('(');
-  const close = stat.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  return stat.slice(close + 2).split(' ');
 }
 
 /** A worker process now (workerSampleOf its threads in /proc); null when /proc does not tell. */

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
+import { procStatFields } from '../proc-stat.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
 
 export interface DataDirLock {
@@ -126,9 +127,7 @@ export function lockHolder(dataDir: string): number | undefined {
 /** When the process started, in clock ticks since boot (field 22 of /proc/PID/stat): with the pid, it names one process. */
 function startTimeOf(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[19];
   } catch {
     return undefined;
   }
