@@ -64,3 +64,16 @@ function validIdnaLabels(domain: string): boolean {
 export function addressOfFrom(from: string): string {
   return (/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '')).trim();
 }
+
+/**
+ * The mailbox an address delivers to, as a key: the local part without its `+tag`, in lower
+ * case, as is the domain (`Ann+x@Corp.example` → `ann@corp.example`; a local part that starts
+ * with `+`, an SMS gateway's number, is all mailbox). What the reply budget counts by and the
+ * request watcher takes senders in turn by.
+ */
+export function mailboxKey(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, Math.max(at, 0)).toLowerCase();
+  const tag = local.indexOf('+', 1);
+  return `${tag > 0 ? local.slice(0, tag) : local}@${address.slice(at + 1).toLowerCase()}`;
+}

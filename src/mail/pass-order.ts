@@ -11,13 +11,18 @@
 // as written in the envelope: what this orders by is not trusted for anything else — a
 // forged known address is still one sender. A flood is stopped by intake.authentication.)
 
+import { mailboxKey } from '../ascii-address.ts';
+
 export interface ListedMail {
   uid: number;
   envelope?: { from?: Array<{ address?: string | undefined }> | undefined } | undefined;
 }
 
-/** The sender a mail is ordered by: its envelope's first From, in lower case ('' for none). */
-export const senderOf = (mail: ListedMail): string => (mail.envelope?.from?.[0]?.address ?? '').toLowerCase();
+/** The sender a mail is ordered by: its envelope's first From, as a mailbox (mailboxKey: case and `+tag` aside; '' for none). */
+export const senderOf = (mail: ListedMail): string => {
+  const address = mail.envelope?.from?.[0]?.address;
+  return address ? mailboxKey(address) : '';
+};
 
 export interface PassOrderOptions {
   /** Mails of one sender in one listing, at most. */

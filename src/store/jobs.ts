@@ -1,6 +1,7 @@
 // Durable jobs: every external side effect (provider upload/send, delivery, any mail) is a row
 // here before it is attempted. A job is retried with backoff until it succeeds, fails
 // permanently, or runs out of attempts; a restart simply picks up the due rows.
+import { mailboxKey } from '../ascii-address.ts';
 import type { Db } from './open-database.ts';
 
 /** `record`: a note and/or the status field on the request's ServiceNow record (completion/update-record.ts). */
@@ -172,14 +173,7 @@ export function countRepliesTo(db: Db, address: string, since: Date, purpose: 'r
 export function repliesTo(db: Db, address: string, since: Date, purpose: 'reply' | 'acknowledgement' | 'answer' = 'reply'): string[] {
   const rows = db.prepare(`SELECT json_extract(payload, '$.message.to') AS recipient, created_at FROM jobs WHERE kind = 'mail'
     AND json_extract(payload, '$.purpose') = ? AND created_at >= ?`).all(purpose, since.toISOString()) as Array<{ recipient: unknown; created_at: string }>;
-  const mailbox = mailboxOf(address);
-  return rows.filter((row) => typeof row.recipient === 'string' && mailboxOf(row.recipient) === mailbox).map((row) => row.created_at);
+  const mailbox = mailboxKey(address);
+  return rows.filter((row) => typeof row.recipient === 'string' && mailboxKey(row.recipient) === mailbox).map((row) => row.created_at);
 }
 
-/** An address's mailbox: the local part without its `+tag`, in lower case, as is the domain. */
-function mailboxOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  const local = address.slice(0, Math.max(at, 0)).toLowerCase();
-  const tag = local.indexOf('+', 1); // a local part that starts with + (an SMS gateway's number) is all mailbox
-  return `${tag > 0 ? local.slice(0, tag) : local}@${address.slice(at + 1).toLowerCase()}`;
-}

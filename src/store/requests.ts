@@ -5,6 +5,7 @@ import type { Signer } from '../signer.ts';
 
 /** Where a request's signers came from: Signer lines, the route's defaults, the documents' own tags. */
 export type SignersFrom = 'mail' | 'route' | 'pdf' | 'none';
+import { mailboxKey } from '../ascii-address.ts';
 import { SignrelayError } from '../errors.ts';
 import type { Db } from './open-database.ts';
 import { canTransition, type RequestState } from './request-states.ts';
@@ -200,13 +201,13 @@ export function sentDocumentOf(request: Pick<RequestRow, 'providerOrderId'>, doc
 const WENT_OUT: readonly RequestState[] = ['sent', 'completed', 'delivered', 'declined', 'expired'];
 
 /**
- * Requesters (lower case) a request of whom went out for signing since `since`: the senders
- * the request watcher takes first (mail/pass-order.ts).
+ * The mailboxes (mailboxKey) of requesters a request of whom went out for signing since
+ * `since`: the senders the request watcher takes first (mail/pass-order.ts).
  */
 export function knownRequesters(db: Db, since: Date): Set<string> {
   const rows = db.prepare(`SELECT DISTINCT lower(requester) AS requester FROM requests
     WHERE state IN (${WENT_OUT.map(() => '?').join(', ')}) AND created_at >= ?`).all(...WENT_OUT, since.toISOString()) as Array<{ requester: string }>;
-  return new Set(rows.map((r) => r.requester));
+  return new Set(rows.map((r) => mailboxKey(r.requester)));
 }
 
 /** The request one of whose documents has this provider reference, or whose provider order it is. */

@@ -53,4 +53,8 @@ describe('passOrder', () => {
     }
     expect(order.indexOf(401)).toBe(8); // after each flooding sender's first mail
   });
+  it('takes a mailbox\'s +tag spellings for one sender, as the reply budget counts them', () => {
+    const listed = [mail(1, 'victim+1@corp.example'), mail(2, 'Victim+2@corp.example'), mail(3, 'victim@corp.example'), mail(4, 'helen@corp.example')];
+    expect(uids(passOrder(listed, { perSender: 1 }).queue)).toEqual([1, 4]);
+  });
 });
