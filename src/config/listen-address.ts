@@ -11,7 +11,7 @@ export function parseListenAddress(listen: string): ListenAddress {
   const port = Number(match?.[3]);
   if (!match || !host || !Number.isInteger(port) || port > 65535) return { problem: `"${listen}" is not HOST:PORT (e.g. 127.0.0.1:9464)` };
   if (!isLoopbackHost(host)) {
-    return { problem: `${host} is not a loopback address; the endpoint is unauthenticated, so it listens on 127.0.0.1 or ::1 only (scrape it through a local agent or a reverse proxy)` };
+    return { problem: `${host} is not a loopback address; the endpoint is unauthenticated, so it listens on a loopback address only — 127.0.0.1 or ::1 (scrape it through a local agent or a reverse proxy)` };
   }
   return { host, port };
 }

@@ -58,7 +58,7 @@ export function latestDue(now: Date): string {
 export const MAX_DUE_DAYS = 3650;
 
 /** The least time to sign a request may be sent with: its due date ends at 23:59:59 UTC. */
-export const MIN_SIGNING_MS = 60 * 60_000;
+const MIN_SIGNING_MS = 60 * 60_000;
 
 /**
  * The due date a request is sent with: the one it has, or — when that ends within the hour

@@ -40,7 +40,7 @@ export const REQUESTS_MAILBOX = 'requests';
 export const READ_IN_PARTS_ABOVE_BYTES = 4 * 1024 * 1024;
 
 /** Rejection replies to one mailbox within a day: this many hours' worth of limits.max_replies_per_hour. */
-export const REPLY_HOURS_A_DAY = 4;
+const REPLY_HOURS_A_DAY = 4;
 
 /** How much of a refused mail's subject is kept (a subject may be as long as a header block: 1 MB). */
 const MAX_STORED_SUBJECT_CHARS = 1_000;

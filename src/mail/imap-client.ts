@@ -7,6 +7,7 @@ import type { ImapAccountConfig } from '../config/schema.ts';
 import { describeError, type SignrelayError } from '../errors.ts';
 import { classifyImapError, type ImapErrorContext } from './classify-imap-error.ts';
 import { loginRefused } from './mail-oauth-messages.ts';
+import { quoteOutside } from '../outside-text.ts';
 import { mailTlsOptions } from './plain-login.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 
@@ -124,7 +125,7 @@ function bridgeLogger(logger: Logger, secrets: string[], protocolLog: boolean, r
     const err = typeof entry === 'object' && entry !== null ? (entry as { err?: { responseText?: unknown; serverResponseCode?: unknown } }).err : undefined;
     if ((level === 'warn' || level === 'error') && err && typeof err.responseText === 'string') {
       const code = typeof err.serverResponseCode === 'string' ? `[${err.serverResponseCode}] ` : '';
-      refusal.text = scrub(`${code}${err.responseText}`).slice(0, 300);
+      refusal.text = quoteOutside(scrub(`${code}${err.responseText}`), 300);
     }
     if (!protocolLog) return;
     const fields: Record<string, unknown> = { imapLevel: level };

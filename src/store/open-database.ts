@@ -64,10 +64,14 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
   }
 }
 
-/** Whether the data directory's filesystem has no block left for this user. */
+/** Less than this free for this user counts as full: SQLite's -shm file alone needs 32 KiB. */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/** Whether the data directory's filesystem has (almost) no room left for this user. */
 function diskIsFull(dataDir: string): boolean {
   try {
-    return statfsSync(dataDir).bavail === 0;
+    const { bavail, bsize } = statfsSync(dataDir);
+    return bavail * bsize < NEARLY_FULL_BYTES;
   } catch {
     return false;
   }
