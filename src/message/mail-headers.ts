@@ -3,6 +3,7 @@
 // marker fields are read from the raw header lines, the ground truth; address fields from
 // mailparser's parsed objects, which handle quoting and encoded words.
 import type { AddressObject, ParsedMail } from 'mailparser';
+import { mailboxKey } from '../ascii-address.ts';
 
 export type MailHeaderLines = Pick<ParsedMail, 'headerLines'>;
 
@@ -63,7 +64,8 @@ export function addressParts(address: string): AddressParts | null {
   const at = bare.lastIndexOf('@');
   if (at <= 0 || at === bare.length - 1) return null;
   const local = bare.slice(0, at);
-  const plus = local.indexOf('+');
+  // From the second character: a local part that starts with `+` (an SMS gateway's number) is all mailbox, as mailboxKey reads it.
+  const plus = local.indexOf('+', 1);
   return {
     base: plus < 0 ? local : local.slice(0, plus),
     tag: plus < 0 ? null : local.slice(plus + 1),
@@ -71,10 +73,10 @@ export function addressParts(address: string): AddressParts | null {
   };
 }
 
-/** The mailbox an address delivers to, without case or `+tag` (`Ann+x@Corp.example` → `ann@corp.example`); null when it is no address. */
+/** The mailbox an address delivers to, without case or `+tag` (`Ann+x@Corp.example` → `ann@corp.example`: mailboxKey); null when it is no address. */
 export function mailboxOf(address: string): string | null {
-  const parts = addressParts(address);
-  return parts ? `${parts.base}@${parts.domain}` : null;
+  const bare = bareAddress(address);
+  return addressParts(bare) ? mailboxKey(bare) : null;
 }
 
 /** True when both addresses are the same mailbox, ignoring case and any `+tag`. */
