@@ -65,15 +65,22 @@ export function addressOfFrom(from: string): string {
   return (/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from.replace(/\([^()]*\)/g, '')).trim();
 }
 
+/** Domains whose mail service ignores dots in the local part, and their canonical name (Gmail: `a.nn@googlemail.com` is `ann@gmail.com`). */
+const DOTLESS_DOMAINS: ReadonlyMap<string, string> = new Map([['gmail.com', 'gmail.com'], ['googlemail.com', 'gmail.com']]);
+
 /**
  * The mailbox an address delivers to, as a key: the local part without its `+tag`, in lower
  * case, as is the domain (`Ann+x@Corp.example` → `ann@corp.example`; a local part that starts
- * with `+`, an SMS gateway's number, is all mailbox). What the reply budget counts by and the
- * request watcher takes senders in turn by.
+ * with `+`, an SMS gateway's number, is all mailbox), and Gmail's spellings of one inbox as
+ * one (dots in the local part, googlemail.com). What the reply budget counts by, the request
+ * watcher takes senders in turn by, and a signer named twice is found by.
  */
 export function mailboxKey(address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, Math.max(at, 0)).toLowerCase();
   const tag = local.indexOf('+', 1);
-  return `${tag > 0 ? local.slice(0, tag) : local}@${address.slice(at + 1).toLowerCase()}`;
+  const base = tag > 0 ? local.slice(0, tag) : local;
+  const domain = address.slice(at + 1).toLowerCase();
+  const dotless = DOTLESS_DOMAINS.get(domain);
+  return dotless === undefined ? `${base}@${domain}` : `${base.replaceAll('.', '')}@${dotless}`;
 }

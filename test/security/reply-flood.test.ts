@@ -17,9 +17,11 @@ import { BlobStore } from '../../src/store/blobs.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import { watched } from '../conversation/sent-request.ts';
 
-function setUp(total = 3) {
+function setUp(total = 3, open = false) {
   const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
-  const config = { ...base, storage: { ...base.storage, data_dir: mkdtempSync(join(tmpdir(), 'reply-flood-')) }, alerts: { ...base.alerts, to: ['ops@corp.example'] },
+  // open: the schema's default route, which anyone may send to (and so be answered).
+  const routes = open ? { default: { ...base.routes.default!, allowed_senders: [] } } : base.routes;
+  const config = { ...base, routes, storage: { ...base.storage, data_dir: mkdtempSync(join(tmpdir(), 'reply-flood-')) }, alerts: { ...base.alerts, to: ['ops@corp.example'] },
     limits: { ...base.limits, max_replies_per_hour_total: total } };
   const db = openDatabase(config.storage.data_dir);
   const clock = { now: new Date('2026-11-03T10:00:00Z') };
@@ -51,6 +53,13 @@ describe('rejection replies to many addresses', () => {
     for (let n = 1; n <= 9; n++) await mail('payroll@corp.example');
     const alerts = db.prepare("SELECT json_extract(detail, '$.subject') AS subject FROM events WHERE json_extract(detail, '$.alert') = 'replies'").all();
     expect(alerts).toEqual([{ subject: 'replies to payroll@corp.example held back' }]);
+  });
+  it('to one Gmail inbox under its dotted and googlemail.com spellings are one budget', async () => {
+    const { mail, mails } = setUp(50, true);
+    // Gmail delivers v.ictim@, vi.ctim@ and victim@googlemail.com to victim@gmail.com: one inbox, one limit.
+    const spellings = ['victim@gmail.com', 'v.ictim@gmail.com', 'vi.ctim@gmail.com', 'vic.tim@googlemail.com', 'V.I.C.T.I.M@Gmail.com', 'victi.m+x@gmail.com', 'vict.im@googlemail.com', 'v.i.ctim@gmail.com'];
+    for (const from of spellings) await mail(from);
+    expect(mails().filter((m) => m.purpose === 'reply')).toHaveLength(5);
   });
   it('to one address paced under the hourly limit stop at four hours\' worth a day, with one alert for the day', async () => {
     const { db, clock, mail, mails } = setUp(50);
