@@ -82,6 +82,7 @@ const rejected: Array<[label: string, body: string, problem: RegExp]> = [
   ['a wrapped line whose next line is not the rest of it', 'Signer: Ann Lee\nThanks!', /^the line "Signer: Ann Lee" has no valid email address/],
   ['another address as the display name, the signer\'s inside it', 'Signer: "joann@corp.example" <ann@corp.example>', /names more than one person/],
   ['a duplicate address', 'Signer: Ann Lee <ann@corp.example>\nSigner: A. Lee <ANN@corp.example>', /^ANN@corp\.example is named twice as a signer/],
+  ['one Gmail inbox twice, dotted and at googlemail.com', 'Signer: Ann Lee <ann.lee@gmail.com>\nSigner: Ann <annlee@googlemail.com>', /^annlee@googlemail\.com is named twice as a signer/],
   ['one mailbox twice, once with a +tag', 'Signer: Ann Lee <ann.lee@corp.example>\nSigner: Ann <ann.lee+contracts@corp.example>', /^ann\.lee\+contracts@corp\.example is named twice as a signer/],
   ['a duplicate number', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 1: Bob Stone <bob@corp.example>', /two lines say "Signer 1:"/],
 ];
