@@ -8,7 +8,7 @@ import { inspectPdf, preparePdf, type PdfFacts, type PdfLimits, type PreparedPdf
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
 import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
-import { joinProblems, parseRequestMail } from './parse-request.ts';
+import { joinProblems, parseRequestMail, refusedUnread } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';
 import { onSignaturePage, type StampPlan } from './stamp-plan.ts';
@@ -143,6 +143,23 @@ export async function decideFromSource(source: Buffer, policy: IntakePolicy, now
   // Anything thrown past this point is not the mail's fault: the watcher retries it, a
   // limited number of times (with-attempt-limit).
   return { mail, decision: await decideRequest(mail, policy, now, plan) };
+}
+
+/**
+ * A large mail's outline (its attachments not downloaded yet: read-request-mail.ts) refused
+ * from its headers alone and not answered — a stranger's, a machine's, a forged one — or null
+ * when the whole mail must be read (also when the outline cannot be parsed: the whole mail's
+ * reading then decides, and says why). Nobody outside makes the daemon download 29 MB to refuse it.
+ */
+export async function refusedFromOutline(outline: Buffer, policy: IntakePolicy): Promise<{ mail: ParsedMail; decision: Exclude<RequestDecision, { action: 'request' }> } | null> {
+  let mail: ParsedMail;
+  try {
+    mail = await readRequestMail(outline);
+  } catch {
+    return null;
+  }
+  const decision = refusedUnread(mail, policy);
+  return decision && decision.action !== 'request' ? { mail, decision } : null;
 }
 
 /**

@@ -26,39 +26,73 @@ export type RequestMail = Pick<
   'headerLines' | 'headers' | 'from' | 'replyTo' | 'to' | 'cc' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'
 >;
 
-export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: Date): MailDecision {
+/** A mail its headers let through: who sent it, to which route, and who may be answered. */
+interface Screened {
+  sender: string;
+  facts: ReturnType<typeof mailFacts>;
+  match: ReturnType<typeof routeFromAddress>;
+  route: NonNullable<IntakePolicy['routes'][string]>;
+  authentication: ReturnType<typeof authenticateSender>;
+  answer: ReplyAddress;
+  noReplyReason: string | null;
+}
+
+/**
+ * The first half of the decision, from what the headers (and each part's MIME header) say:
+ * a machine's mail, a disguised or unknown sender, an unknown route, one the sender may not
+ * use, a failed authentication — decided before anything of the content is read.
+ */
+function screenRequestMail(mail: RequestMail, policy: IntakePolicy): { decided: MailDecision } | { screened: Screened } {
+  const decided = (decision: MailDecision) => ({ decided: decision });
   const automatic = classifyAutomaticMail(mail, policy.ownAddresses, policy.requestAddress);
-  if (automatic?.kind === 'ignore') return { action: 'ignore', reason: automatic.reason, reply: false };
+  if (automatic?.kind === 'ignore') return decided({ action: 'ignore', reason: automatic.reason, reply: false });
   const noReplyReason = automatic?.reason ?? null;
   const facts = mailFacts(mail);
   // An address that is not what it shows (or a second From) is a disguise: never answered.
-  if (facts.addressProblem !== null) return reject([`${facts.addressProblem}: filed without a reply`], null);
+  if (facts.addressProblem !== null) return decided(reject([`${facts.addressProblem}: filed without a reply`], null));
   const sender = facts.sender;
-  if (sender === null) return reject(['the mail has no From address: send it from a mailbox that can receive replies'], null);
+  if (sender === null) return decided(reject(['the mail has no From address: send it from a mailbox that can receive replies'], null));
 
   const match = routeFromAddress(mail, policy.requestAddress);
   const route = Object.hasOwn(policy.routes, match.route) ? policy.routes[match.route] : undefined;
   if (!route) {
     const unknownRouteAuth = authenticateSender(mail, sender, policy, match.route);
-    if (unknownRouteAuth?.problem) return unauthenticated(unknownRouteAuth.verdict, unknownRouteAuth.problem);
+    if (unknownRouteAuth?.problem) return decided(unauthenticated(unknownRouteAuth.verdict, unknownRouteAuth.problem));
     // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
     const answer = chooseReplyAddress(facts, {
       allowed: (address) => isSenderAllowedAnywhere(address, policy.routes), allowedSetting: 'any route\'s allowed_senders',
       authenticated: policy.authentication.require.length > 0, ownAddresses: ownOf(policy), isInstance: (address) => isInstanceAddress(policy, address),
     });
-    return reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason, policy));
+    return decided(reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason, policy)));
   }
   if (!isSenderAllowed(sender, route.allowed_senders)) {
-    return reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], null);
+    return decided(reject([`${sender} may not send requests to route "${match.route}": ask the signrelay operator to add it to routes.${match.route}.allowed_senders`], null));
   }
   // Never answered: a reply to a forged From would be backscatter.
   const authentication = authenticateSender(mail, sender, policy, match.route, route);
-  if (authentication?.problem) return unauthenticated(authentication.verdict, authentication.problem);
+  if (authentication?.problem) return decided(unauthenticated(authentication.verdict, authentication.problem));
   const answer = chooseReplyAddress(facts, {
     allowed: (address) => isSenderAllowed(address, route.allowed_senders), allowedSetting: `routes.${match.route}.allowed_senders`,
     authenticated: (route.require_authentication ?? policy.authentication.require).length > 0, ownAddresses: ownOf(policy),
     isInstance: (address) => isInstanceAddress(policy, address),
   });
+  return { screened: { sender, facts, match, route, authentication, answer, noReplyReason } };
+}
+
+/**
+ * A mail refused from its headers alone, and not answered — a machine's, a stranger's, a
+ * forged one — or null: the rest of the mail must be read. What the whole decision would say
+ * (the same code decides): a large mail's attachments need not be downloaded for it.
+ */
+export function refusedUnread(mail: RequestMail, policy: IntakePolicy): MailDecision | null {
+  const screen = screenRequestMail(mail, policy);
+  return 'decided' in screen && !screen.decided.reply ? screen.decided : null;
+}
+
+export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: Date): MailDecision {
+  const screen = screenRequestMail(mail, policy);
+  if ('decided' in screen) return screen.decided;
+  const { sender, facts, match, route, authentication, answer, noReplyReason } = screen.screened;
 
   const body = requestBodyText(mail);
   const fromInstance = isInstanceSender(policy, sender);

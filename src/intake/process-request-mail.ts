@@ -26,7 +26,7 @@ import { checkNamedRecord } from './check-named-record.ts';
 import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
-import { decideFromSource, decideOversize, replyOf, type RequestDecision } from './decide-request.ts';
+import { decideFromSource, decideOversize, refusedFromOutline, replyOf, type RequestDecision } from './decide-request.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
@@ -84,7 +84,11 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     // memory, nor its base64 through the parser. (A mail without a Message-ID is known by its
     // whole content — see below — so it is read whole.)
     if (!oversize && message.messageId !== null && message.size > READ_IN_PARTS_ABOVE_BYTES) {
-      const { outline, parts } = await message.fetchInParts();
+      const { outline, downloadParts } = await message.fetchInParts();
+      // A stranger's (or a machine's, or a forged) large mail is refused before its attachments come.
+      const refused = await refusedFromOutline(outline, deps.policy);
+      if (refused) return commitRejection(message, message.messageId, refused.mail, refused.decision, log);
+      const parts = await downloadParts();
       log.debug('request mail read in parts', { size: message.size, parts: parts.size });
       return decideAndCommit(message, message.messageId, { source: outline, parts }, false, log);
     }

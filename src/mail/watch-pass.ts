@@ -236,12 +236,15 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   };
   const inParts = async (): Promise<MessageInParts> => {
     const input = await outlineInput({ textAttachments: true });
-    if (!input) return { outline: await download('source'), parts: new Map() };
+    if (!input) return { outline: await download('source'), downloadParts: async () => new Map() };
     const others = otherParts(input.bodyStructure, meta.size);
     const stand = new Map(others.map(({ part }) => [part, `signrelay-part-${input.nonce}-${part}`]));
-    const parts = new Map<string, Buffer>();
-    for (const other of others) parts.set(stand.get(other.part)!, await downloadPart(other));
-    return { outline: buildOutline(input.headers, input.bodyStructure, input.pieces, `signrelay-outline-${input.nonce}`, stand), parts };
+    const downloadParts = async () => {
+      const parts = new Map<string, Buffer>();
+      for (const other of others) parts.set(stand.get(other.part)!, await downloadPart(other));
+      return parts;
+    };
+    return { outline: buildOutline(input.headers, input.bodyStructure, input.pieces, `signrelay-outline-${input.nonce}`, stand), downloadParts };
   };
   const sender = meta.envelope?.from?.[0]?.address;
   const message: WatchedMessage = {

@@ -29,18 +29,18 @@ export interface WatchedMessage {
    */
   fetchOutline(): Promise<Buffer>;
   /**
-   * Downloads the message in pieces, never whole: the outline, with each part that is not
-   * text downloaded on its own and decoded, and a placeholder standing in the outline's body
-   * of that part (a text no sender can guess). A message of one part is downloaded whole.
-   * Same validity.
+   * Downloads the message in pieces, never whole: the outline, with a placeholder (a text no
+   * sender can guess) standing in the body of each part that is not text; then, when asked,
+   * each such part on its own, decoded. A message of one part is downloaded whole, as its
+   * outline. Same validity.
    */
   fetchInParts(): Promise<MessageInParts>;
 }
 
 export interface MessageInParts {
   outline: Buffer;
-  /** Placeholder → the part's decoded bytes. */
-  parts: Map<string, Buffer>;
+  /** Downloads the parts the outline's placeholders stand for: placeholder → the part's decoded bytes. */
+  downloadParts(): Promise<Map<string, Buffer>>;
 }
 
 /**

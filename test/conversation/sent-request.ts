@@ -27,5 +27,5 @@ export function sentRequest(db: Db, config: Config, token: string): { id: string
 export function watched(raw: Buffer, uid = 1, beforeOutline?: () => void): WatchedMessage {
   return { mailbox: 'requests', folder: 'INBOX', place: '1', uid, size: raw.length, messageId: null,
     fetchSource: async () => raw, fetchHeaders: async () => raw, fetchOutline: async () => { beforeOutline?.(); return raw; },
-    fetchInParts: async () => ({ outline: raw, parts: new Map() }) };
+    fetchInParts: async () => ({ outline: raw, downloadParts: async () => new Map() }) };
 }

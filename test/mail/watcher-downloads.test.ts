@@ -115,11 +115,14 @@ describe('fetchOutline', () => {
 describe('fetchInParts', () => {
   /** A watcher whose handler reads each mail in parts, with imapflow's protocol log kept. */
   function readInParts() {
-    const seen: Awaited<ReturnType<WatchedMessage['fetchInParts']>>[] = [];
+    const seen: Array<{ outline: Buffer; parts: Map<string, Buffer>; fetchedBeforeParts: string[] }> = [];
     const { log } = watch(dovecot, 'outline', PASSWORD, {
       logLevel: 'debug',
       decide: async (message) => {
-        seen.push(await message.fetchInParts());
+        const { outline, downloadParts } = await message.fetchInParts();
+        // Nothing of an attachment comes with the outline: only when the parts are asked for.
+        const fetchedBeforeParts = partFetches(log.entries);
+        seen.push({ outline, parts: await downloadParts(), fetchedBeforeParts });
         return { moveTo: 'Processed' };
       },
     });
@@ -135,8 +138,9 @@ describe('fetchInParts', () => {
   it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
     const { seen, log } = readInParts();
     await dovecot.deliver('outline@corp.example', withGuess('parts'));
-    const { outline, parts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
+    const { outline, parts, fetchedBeforeParts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
     expect(outline.length).toBeLessThan(5_000);
+    expect(fetchedBeforeParts).toEqual([]);
     // The PDF came on its own; the text file, in the outline, as it came.
     expect([...parts.values()].map((bytes) => bytes.length)).toEqual([PDF.length]);
     const mail = await readRequestMail(outline, parts);
