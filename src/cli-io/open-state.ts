@@ -9,7 +9,7 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
-import { dataDirProblem, openDatabase, pendingMigrations, type Db } from '../store/open-database.ts';
+import { dataDirProblem, openDatabase, pendingMigrations, refuseLostDatabase, type Db } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
@@ -30,6 +30,8 @@ function existingDatabase(config: Config): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SignrelayError('config', 'database_unreadable', dataDirProblem(dataDir, err), { cause: err });
   }
+  // Lost (moved away, deleted) after a daemon ran here, not never made: say so, as the daemon does.
+  refuseLostDatabase(dataDir, file);
   if (!existsSync(file)) {
     throw new SignrelayError('config', 'no_database',
       `there is no signrelay database in storage.data_dir ${dataDir}: the daemon has not run with this configuration yet (start it, or pass the --config it runs with)`);

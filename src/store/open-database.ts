@@ -58,7 +58,7 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
   } catch (err) {
     if (err instanceof SignrelayError) throw err;
     // SQLite says "disk I/O error" when it cannot make its -shm file on a full disk.
-    if (diskIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, { code: 'ENOSPC' })} (${(err as Error).message})`, { cause: err });
+    if (dataDirIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, { code: 'ENOSPC' })} (${(err as Error).message})`, { cause: err });
     throw new SignrelayError('config', 'database_unusable',
       `the database ${file} (in storage.data_dir) cannot be opened: ${(err as Error).message}. Check that it is a signrelay database, owned by the signrelay user and on a writable disk`, { cause: err });
   }
@@ -67,8 +67,8 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
 /** Less than this free for this user counts as full: SQLite's -shm file alone needs 32 KiB. */
 const NEARLY_FULL_BYTES = 1024 * 1024;
 
-/** Whether the data directory's filesystem has (almost) no room left for this user. */
-function diskIsFull(dataDir: string): boolean {
+/** Whether the data directory's filesystem has (almost) no room left for this user (under 1 MiB). */
+export function dataDirIsFull(dataDir: string): boolean {
   try {
     const { bavail, bsize } = statfsSync(dataDir);
     return bavail * bsize < NEARLY_FULL_BYTES;
@@ -149,7 +149,7 @@ export function migrate(db: Db): number {
  * would know none of the requests out for signing (their signed copies then Unmatched) and
  * none of the stored OAuth tokens.
  */
-function refuseLostDatabase(dataDir: string, file: string): void {
+export function refuseLostDatabase(dataDir: string, file: string): void {
   if (existsSync(file)) return;
   const blobs = join(dataDir, 'blobs');
   let kept = false;
