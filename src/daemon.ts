@@ -5,7 +5,7 @@ import type { Config } from './config/schema.ts';
 import { configWarnings } from './config/config-warnings.ts';
 import { describeError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
-import { raiseAlert } from './alerts/raise-alert.ts';
+import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -18,6 +18,7 @@ import type { WatermarkLookup } from './intake/check-watermark.ts';
 import { withAttemptLimit } from './mail/with-attempt-limit.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
 import { startJobRunner, type JobRunner } from './jobs/job-runner.ts';
+import { operatorWaitAlert } from './alerts/operator-wait-alert.ts';
 import type { Logger } from './log.ts';
 import { startImapWatcher, type ImapWatcher, type WatcherOptions } from './mail/imap-watcher.ts';
 import { startPdfPool, stopPdfPool } from './pdf/pdf-pool.ts';
@@ -154,6 +155,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     concurrency: config.concurrency.jobs,
+    onOperatorWait: (job, error) => {
+      const alert = operatorWaitAlert(job, error);
+      const at = new Date();
+      // One per kind of job and hour, however many of its jobs begin to wait.
+      if (!alert || alertRaisedSince(db, alert.kind, alert.subject, new Date(at.getTime() - 3_600_000))) return;
+      raiseAlert({ db, config, logger, now: () => at }, alert);
+      jobsQueued();
+    },
     handlers: {
       submit: createSubmitHandler({ db, blobs, config, provider, jobsQueued, logger: logger.child({ component: 'submit' }), returnsCaughtUp }),
       mail: createMailHandler({ db, smtp, logger: logger.child({ component: 'mail' }) }),

@@ -9,6 +9,7 @@ import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
+import { dataDirIsFull } from '../store/open-database.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
 import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
@@ -42,7 +43,10 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   let report: StatusReport;
   try {
     const queue = queueSummary(db, now);
-    const health = assessHealth({ now, pid: lockHolder(config.storage.data_dir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS });
+    const dataDir = config.storage.data_dir;
+    const health = assessHealth({
+      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, fullDataDir: dataDirIsFull(dataDir) ? dataDir : undefined,
+    });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
     const credentials = { maxAgeDays, ages, warnings: ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays)) };
@@ -63,7 +67,7 @@ export function formatStatus(report: StatusReport, now: Date): string {
     formatTable(['WATCHER', 'STATE', 'HEARD FROM SERVER', 'RECONNECTS', 'LAST ERROR'],
       report.watchers.map((w) => [w.name, w.state, w.heartbeatAgeMs === null ? null : `${ago(w.heartbeatAgeMs)} ago`, w.reconnects, w.lastError])),
     '',
-    `queue:     ${queue.pending} pending (${queue.due} due${queue.oldestDueAt ? `, oldest for ${ago(now.getTime() - Date.parse(queue.oldestDueAt))}` : ''}), ${queue.retrying} retrying, ${queue.failed} given up`,
+    `queue:     ${queue.pending} pending (${queue.due} due${queue.oldestDueAt ? `, oldest for ${ago(now.getTime() - Date.parse(queue.oldestDueAt))}` : ''}), ${queue.retrying} retrying${queue.waitingForOperator > 0 ? ` (${queue.waitingForOperator} for an operator's fix)` : ''}, ${queue.failed} given up`,
     // Errors and problems quote servers and providers: escaped, like every table cell.
     ...(queue.lastError ? [`           latest error: ${escapeForTerminal(queue.lastError)}`] : []),
     `requests:  ${Object.entries(report.requests).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet'}`,

@@ -19,6 +19,8 @@ export interface HealthInput {
   heartbeatMaxAgeMs: number;
   /** A due job waiting longer than this means the queue is stuck. */
   queueMaxDelayMs: number;
+  /** The data dir, when its filesystem is full (dataDirIsFull): nothing can be taken or recorded. */
+  fullDataDir?: string | undefined;
 }
 
 export interface WatcherHealth {
@@ -48,9 +50,14 @@ export function assessHealth(input: HealthInput): Health {
   const daemonRow = byName.get('daemon');
   const reportAgeMs = daemonRow ? age(input.now, daemonRow.updatedAt) : null;
   const running = input.pid !== undefined;
+  if (input.fullDataDir !== undefined) {
+    problems.push(`storage.data_dir ${input.fullDataDir} is full: no request mail can be taken and no step recorded until there is room — free space on its filesystem`);
+  }
   if (!running) problems.push('the daemon is not running (no live process holds the data dir): start it with `systemctl start signrelay`');
   else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
-    problems.push(`the daemon (pid ${input.pid}) has not reported for ${reportAgeMs === null ? 'ever' : seconds(reportAgeMs)}: it may be hung; see its log`);
+    // On a full disk its report cannot be written: that is the cause, not a hang.
+    const why = input.fullDataDir !== undefined ? 'it cannot write its report to the full disk' : 'it may be hung; see its log';
+    problems.push(`the daemon (pid ${input.pid}) has not reported for ${reportAgeMs === null ? 'ever' : seconds(reportAgeMs)}: ${why}`);
   }
   const reporting = running && reportAgeMs !== null && reportAgeMs <= input.staleAfterMs;
   const watchers = input.watchers.map((name): WatcherHealth => {
@@ -64,6 +71,11 @@ export function assessHealth(input: HealthInput): Health {
     else if (reporting && !fresh) problems.push(`the ${name} watcher has heard nothing from its IMAP server for ${heartbeatAgeMs === null ? 'ever' : seconds(heartbeatAgeMs)}`);
     return { name, state: reporting ? (row?.state ?? 'unknown') : 'unknown', healthy, heartbeatAgeMs, reconnects: Number(row?.detail.reconnects ?? 0), lastError };
   });
+  // A refused credential or setting: the jobs wait (uncounted, never due for long) until an operator fixes it.
+  if (running && input.queue.waitingForOperator > 0) {
+    const jobs = input.queue.waitingForOperator === 1 ? '1 job waits' : `${input.queue.waitingForOperator} jobs wait`;
+    problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`systemctl reload signrelay\` — \`restart\` for a credential file — tries them again at once)`);
+  }
   const oldestDueMs = age(input.now, input.queue.oldestDueAt);
   if (running && oldestDueMs !== null && oldestDueMs > input.queueMaxDelayMs) {
     problems.push(`the job queue is behind: a job has been due for ${seconds(oldestDueMs)}${input.queue.lastError ? ` (latest error: ${input.queue.lastError})` : ''}`);

@@ -43,10 +43,14 @@ export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents
   const errors = new Map<string, number>();
   const stages = new Map(Object.keys(STAGES).map((s) => [s, new Histogram(STAGE_BUCKETS)]));
   let lastEventId = (db.prepare('SELECT coalesce(max(id), 0) AS id FROM events').get() as { id: number }).id;
+  // Each stage once per request, from its first start to its first end: a `retry` puts a
+  // failed request back into the state it failed from, which is no second end of the stage
+  // before it — and the outage it recovered from belongs to the stage it happened in.
   const newTransitions = db.prepare(`SELECT e.id, e.to_state AS state, e.at,
-      (SELECT max(p.at) FROM events p WHERE p.request_id = e.request_id AND p.kind = 'transition' AND p.id < e.id
+      (SELECT min(p.at) FROM events p WHERE p.request_id = e.request_id AND p.kind = 'transition' AND p.id < e.id
         AND p.to_state = CASE e.to_state ${Object.values(STAGES).map((s) => `WHEN '${s.to}' THEN '${s.from}'`).join(' ')} END) AS started
     FROM events e WHERE e.id > ? AND e.kind = 'transition' AND e.to_state IN (${Object.values(STAGES).map((s) => `'${s.to}'`).join(', ')})
+      AND NOT EXISTS (SELECT 1 FROM events q WHERE q.request_id = e.request_id AND q.kind = 'transition' AND q.to_state = e.to_state AND q.id < e.id)
     ORDER BY e.id`);
 
   const readStages = () => {
@@ -74,7 +78,8 @@ export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents
           samples: Object.entries(countRequestsByState(db)).map(([state, value]) => ({ labels: { state }, value })) },
         { name: 'signrelay_jobs_pending', help: 'Jobs not finished yet (due or waiting for a retry).', type: 'gauge', samples: [{ value: queue.pending }] },
         { name: 'signrelay_jobs_due', help: 'Jobs due now.', type: 'gauge', samples: [{ value: queue.due }] },
-        { name: 'signrelay_jobs_failed', help: 'Jobs given up (their requests are failed).', type: 'gauge', samples: [{ value: queue.failed }] },
+        { name: 'signrelay_jobs_waiting_for_operator', help: 'Jobs waiting for an operator to fix a credential or setting a service refused.', type: 'gauge', samples: [{ value: queue.waitingForOperator }] },
+        { name: 'signrelay_jobs_failed', help: 'Jobs given up that still stand, not retried since: steps of requests failed now, and other jobs (mails, record notes) given up within the last day.', type: 'gauge', samples: [{ value: queue.failed }] },
         { name: 'signrelay_oldest_due_job_age_seconds', help: 'How long the oldest due job has waited (0 when none).', type: 'gauge',
           samples: [{ value: queue.oldestDueAt ? Math.max(0, (at.getTime() - Date.parse(queue.oldestDueAt)) / 1000) : 0 }] },
         { name: 'signrelay_job_attempts_total', help: 'Job attempts by kind and outcome (done, retry, failed).', type: 'counter',

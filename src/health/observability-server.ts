@@ -7,7 +7,8 @@ import type { WatcherStatus } from '../mail/imap-watcher.ts';
 import type { Logger } from '../log.ts';
 import { parseListenAddress } from '../config/listen-address.ts';
 import { describeError, SignrelayError } from '../errors.ts';
-import { writeLockProblem, type Db } from '../store/open-database.ts';
+import { dataDirIsFull, writeLockProblem, type Db } from '../store/open-database.ts';
+import { dirname } from 'node:path';
 import { readServiceStatus } from '../store/service-status.ts';
 import { queueSummary } from '../store/status-queries.ts';
 import { assessHealth, type Health } from './assess-health.ts';
@@ -47,7 +48,8 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
       return { component: name, state: s.state, detail: watcherDetail(s), updatedAt: now.toISOString() };
     }),
   ];
-  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits });
+  const dataDir = dirname(db.name);
+  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, fullDataDir: dataDirIsFull(dataDir) ? dataDir : undefined });
   const dbError = writeLockProblem(db);
   if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
   return {

@@ -42,6 +42,8 @@ export interface JobRunnerOptions {
   events?: DaemonEventSink;
   /** Jobs at once (default 1); two jobs of one request never run together. */
   concurrency?: number;
+  /** A job began to wait for an operator's fix (it did not wait for one before): the daemon alerts. */
+  onOperatorWait?: (job: JobRow, error: string) => void;
 }
 
 /** The kinds of job that call the signing provider: a 429 from it holds them all back. */
@@ -179,7 +181,10 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       const at = runAt(verdict.delayMs);
       waitJob(options.db, job.id, message, at, now(), verdict.for);
       const fields = { code, retryInMs: verdict.delayMs, retryAt: at.toISOString(), error: message };
-      if (verdict.for === 'operator') log.error('the job waits for an operator to fix this', fields);
+      if (verdict.for === 'operator') {
+        log.error('the job waits for an operator to fix this', fields);
+        if (job.waitingFor !== 'operator') options.onOperatorWait?.(job, message);
+      }
       else if (verdict.for === 'scheduled') log.info('the job waits, as it asked to', fields);
       else log.warn('the job waits for a service it needs', fields);
       told('retry', code);

@@ -103,7 +103,9 @@ function transitionNow(db: Db, id: string, to: RequestState, now: Date, detail?:
   if (!canTransition(row.state, to)) {
     throw new SignrelayError('permanent', 'bad_transition', `request ${id} cannot go from ${row.state} to ${to}`);
   }
-  db.prepare('UPDATE requests SET state = ?, reason = COALESCE(?, reason), updated_at = ? WHERE id = ?')
+  // The reason is the new state's (or none): a failure's reason must not stand beside the
+  // `delivered` that a retry led to.
+  db.prepare('UPDATE requests SET state = ?, reason = ?, updated_at = ? WHERE id = ?')
     .run(to, detail?.reason ?? null, now.toISOString(), id);
   addEvent(db, { requestId: id, kind: 'transition', fromState: row.state, toState: to, detail }, now);
 }

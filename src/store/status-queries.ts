@@ -20,9 +20,19 @@ export interface QueueSummary {
   /** Pending jobs that have failed at least once (retrying), with the latest error. */
   retrying: number;
   lastError: string | null;
-  /** Jobs given up (their requests are `failed`). */
+  /** Pending jobs waiting for an operator's fix (a credential or setting a service refused), with the latest of their errors. */
+  waitingForOperator: number;
+  operatorError: string | null;
+  /**
+   * Jobs given up that still stand, not retried since: a step of a request that is `failed`
+   * now (a `retry` or a cancel ends it), or any other job (a mail its recipient refused, a note
+   * on the record) given up within the last day.
+   */
   failed: number;
 }
+
+/** How long a job given up apart from a failed request (a mail its recipient refused) counts in `failed`. */
+export const GIVEN_UP_COUNTS_MS = 24 * 3_600_000;
 
 export function queueSummary(db: Db, now: Date): QueueSummary {
   const at = now.toISOString();
@@ -31,16 +41,26 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
       sum(state = 'pending' AND run_at <= ?) AS due,
       min(CASE WHEN state = 'pending' AND run_at <= ? THEN run_at END) AS oldest,
       sum(state = 'pending' AND (attempts > 0 OR last_error IS NOT NULL)) AS retrying,
-      sum(state = 'failed') AS failed
+      sum(state = 'pending' AND waiting_for = 'operator') AS operator
     FROM jobs`).get(at, at) as Record<string, number | string | null>;
+  // Retried: a later job of the same kind for the same request (`signrelay retry` queues one).
+  // A mail is never retried so: a later mail of the request is another mail.
+  const failed = db.prepare(`SELECT count(*) AS n FROM jobs j LEFT JOIN requests r ON r.id = j.request_id
+    WHERE j.state = 'failed' AND (r.state = 'failed' OR j.updated_at >= ?)
+      AND NOT EXISTS (SELECT 1 FROM jobs later WHERE j.kind <> 'mail' AND later.request_id = j.request_id AND later.kind = j.kind AND later.id > j.id)`)
+    .get(new Date(now.getTime() - GIVEN_UP_COUNTS_MS).toISOString()) as { n: number };
   const last = db.prepare("SELECT last_error FROM jobs WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1")
     .get() as { last_error: string } | undefined;
+  const operator = db.prepare("SELECT last_error FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' ORDER BY updated_at DESC LIMIT 1")
+    .get() as { last_error: string | null } | undefined;
   return {
     pending: Number(row.pending ?? 0),
     due: Number(row.due ?? 0),
     oldestDueAt: (row.oldest as string | null) ?? null,
     retrying: Number(row.retrying ?? 0),
     lastError: last?.last_error ?? null,
-    failed: Number(row.failed ?? 0),
+    waitingForOperator: Number(row.operator ?? 0),
+    operatorError: operator?.last_error ?? null,
+    failed: failed.n,
   };
 }

@@ -20,6 +20,8 @@ import { daemonLog, linesWithStackTraces } from './imap-fault-world.ts';
 import { fillUp, mountTmpfs, removeFiller, unmountTmpfs } from './disk-tmpfs.ts';
 import { countedAttemptsOfWaitingMail, expectProcessedOnce, inFolder, storageFaultDaemon, useStorageFaultWorld, waitForIdle } from './storage-fault-checks.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
+import { HEALTH_LIMITS } from '../../src/health/health-limits.ts';
+import { healthNow } from '../../src/health/observability-server.ts';
 
 const CAN_MOUNT = ((): boolean => {
   const probe = mkdtempSync(join(tmpdir(), 'signrelay-tmpfs-probe-'));
@@ -112,10 +114,15 @@ it(`holds a mail while the data dir's filesystem is full (ENOSPC, ${CAN_MOUNT ? 
   const line = await storageFailure(since);
   await expectHeldBack(line, since, dataDir, /\((ENOSPC: no space left on device, write|SQLITE_FULL: database or disk is full)/);
   expect(world.daemon!.requestWatcher.status().state).not.toBe('stopped');
+  // The health views say why nothing is taken (the write-lock check writes nothing: it passes on a full disk).
+  const health = () => healthNow(world.daemon!.db, { requests: world.daemon!.requestWatcher, returns: world.daemon!.returnWatcher }, HEALTH_LIMITS);
+  const fullDisk = (problems: string[]) => problems.filter((p) => p.startsWith(`storage.data_dir ${dataDir} is full`));
+  if (CAN_MOUNT) expect({ healthy: health().healthy, fullDisk: fullDisk(health().problems).length }).toEqual({ healthy: false, fullDisk: 1 });
 
   clear();
   await expectProcessedOnce(world, { record: 'RITM0010006', messageId: '<disk-full-1@corp.example>' });
   expect(linesWithStackTraces(world)).toEqual([]);
+  expect(fullDisk(health().problems)).toEqual([]);
   // Whatever the full disk refused left no truncated or stray file among the PDFs.
   const stored = readdirSync(world.daemon!.blobs.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
   expect(stored.length).toBeGreaterThanOrEqual(2);

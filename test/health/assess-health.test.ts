@@ -15,7 +15,7 @@ const healthy = (): HealthInput => ({
     { component: 'daemon', state: 'running', updatedAt: before(3), detail: { pid: 4242, startedAt: before(600), version: '0.1.0' } },
     watcher('requests', 'idle', 20), watcher('returns', 'connected', 40),
   ],
-  queue: { pending: 2, due: 1, oldestDueAt: before(30), retrying: 0, lastError: null, failed: 0 },
+  queue: { pending: 2, due: 1, oldestDueAt: before(30), retrying: 0, lastError: null, waitingForOperator: 0, operatorError: null, failed: 0 },
   staleAfterMs: 30_000, heartbeatMaxAgeMs: 180_000, queueMaxDelayMs: 600_000,
 });
 
@@ -33,11 +33,22 @@ describe('assessHealth', () => {
     ['a deaf watcher (connected, nothing heard for too long)', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!, i.rows[1]!, watcher('returns', 'idle', 181)] }), /^the returns watcher has heard nothing from its IMAP server for 181 s$/],
     ['a watcher that never reported', (i: HealthInput) => ({ ...i, rows: i.rows.slice(0, 2) }), /^the returns watcher is not started$/],
     ['a queue that is behind', (i: HealthInput) => ({ ...i, queue: { ...i.queue, oldestDueAt: before(601), lastError: 'Secured Signing answered 503' } }), /^the job queue is behind: a job has been due for 601 s \(latest error: Secured Signing answered 503\)$/],
+    ['jobs wait for an operator\'s fix (a refused credential: never due for long, never given up)', (i: HealthInput) => ({ ...i, queue: { ...i.queue, waitingForOperator: 3, operatorError: 'ServiceNow refused the login (HTTP 401): check servicenow.auth.password' } }),
+      /^3 jobs wait for an operator's fix: ServiceNow refused the login \(HTTP 401\): check servicenow\.auth\.password \(fix it, then `systemctl reload signrelay` — `restart` for a credential file — tries them again at once\)$/],
+    ['the data dir\'s disk is full', (i: HealthInput) => ({ ...i, fullDataDir: '/var/lib/signrelay' }), /^storage\.data_dir \/var\/lib\/signrelay is full: no request mail can be taken/],
   ])('unhealthy when %s', (_, change, problem) => {
     const health = assessHealth(change(healthy()));
     expect(health.healthy).toBe(false);
     expect(health.problems).toHaveLength(1);
     expect(health.problems[0]).toMatch(problem);
+  });
+
+  it('on a full disk, a daemon whose report is stale is said to be unable to write it, not hung', () => {
+    const health = assessHealth({ ...healthy(), fullDataDir: '/var/lib/signrelay', rows: healthy().rows.map((r) => r.component === 'daemon' ? { ...r, updatedAt: before(36) } : r) });
+    expect(health.problems).toEqual([
+      expect.stringMatching(/^storage\.data_dir \/var\/lib\/signrelay is full/),
+      'the daemon (pid 4242) has not reported for 36 s: it cannot write its report to the full disk',
+    ]);
   });
 
   it('does not blame the watchers of a daemon that is not running (their last report is history)', () => {
