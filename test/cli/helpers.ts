@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { treeCpuMs } from '../support/child-pids.ts';
 import { startStallClock } from '../support/stall-clock.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -255,4 +256,20 @@ servicenow: {instance_url: "https://acme.service-now.com", auth: {type: basic, u
 records: {RITM: sc_req_item, HRC: sn_hr_core_case, INC: incident}
 storage: {data_dir: ${dataDir}}
 ${extra}`;
+}
+
+/** What an operator command run in-process (as dispatch.ts runs it) wrote, and its exit code. */
+export interface OperatorRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an operator command (`runStatusCommand`, `runShowCommand`, …) in this process with `--config configFile`, gathering its output. */
+export async function runOperator(run: (args: string[], io: { stdout: Writable; stderr: Writable }) => Promise<number>, args: string[], configFile: string): Promise<OperatorRun> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) => new Writable({ write(chunk: Buffer, _encoding, done) { append(chunk.toString()); done(); } });
+  const code = await run([...args, '--config', configFile], { stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) });
+  return { code, stdout, stderr };
 }

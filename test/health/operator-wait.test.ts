@@ -3,7 +3,6 @@
 // few minutes, never due for long, never given up. The health views must say so — `status`
 // not healthy with the error, /healthz 503, a gauge — and an alert is raised (its own mail
 // waits for the same SMTP login, and raises none of its own).
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStatusCommand } from '../../src/commands/status.ts';
 import { startObservabilityServer, type ObservabilityServer } from '../../src/health/observability-server.ts';
@@ -12,7 +11,7 @@ import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { silentLogger } from '../../src/log.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { minimalConfigYaml, tempDir, type TempDir } from '../cli/helpers.ts';
+import { minimalConfigYaml, runOperator, tempDir, type TempDir } from '../cli/helpers.ts';
 import { buildMail, contractPdf, startWorld, reportOnFailure, type World } from '../integration/world.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 
@@ -24,12 +23,7 @@ let endpoint: ObservabilityServer;
 
 reportOnFailure(() => world);
 
-async function status(args: string[] = []) {
-  let stdout = '';
-  const sink = new Writable({ write(chunk: Buffer, _e, done) { stdout += chunk.toString(); done(); } });
-  const code = await runStatusCommand([...args, '--config', configFile], { stdout: sink, stderr: sink } as never);
-  return { code, stdout };
-}
+const status = (args: string[] = []) => runOperator(runStatusCommand, args, configFile);
 
 beforeAll(async () => {
   world = await startWorld({ smtpAuth: { user: 'signrelay', pass: 'the-right-smtp-pass-5150' } });

@@ -2,7 +2,6 @@
 // and ended `delivered`: what the operator's views say about it afterwards. The failure is
 // history (the timeline), not the delivered request's reason; the job given up no longer
 // counts as standing; the stages are observed once each.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRequestsCommand } from '../../src/commands/requests.ts';
 import { runRetryCommand } from '../../src/commands/retry.ts';
@@ -11,7 +10,7 @@ import { runStatusCommand } from '../../src/commands/status.ts';
 import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
-import { minimalConfigYaml, tempDir, type TempDir } from '../cli/helpers.ts';
+import { minimalConfigYaml, runOperator, tempDir, type TempDir } from '../cli/helpers.ts';
 import { sendRequest, useWorld } from '../integration/world.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 
@@ -20,13 +19,7 @@ let dir: TempDir;
 let configFile: string;
 let request: RequestRow;
 
-async function operator(run: (args: string[], io: { stdout: Writable; stderr: Writable }) => Promise<number>, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => new Writable({ write(chunk: Buffer, _e, done) { append(chunk.toString()); done(); } });
-  const code = await run([...args, '--config', configFile], { stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) });
-  return { code, stdout, stderr };
-}
+const operator = (run: Parameters<typeof runOperator>[0], args: string[]) => runOperator(run, args, configFile);
 
 beforeAll(async () => {
   const world = getWorld();

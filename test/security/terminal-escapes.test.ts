@@ -4,14 +4,13 @@
 // and a provider error message carrying a carriage return and an escape sequence. `show`,
 // `requests` and `status` (called as the CLI calls them, on the daemon's database) must
 // print none of those characters raw, in text or in --json, and must show them as escapes.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRequestsCommand } from '../../src/commands/requests.ts';
 import { runShowCommand } from '../../src/commands/show.ts';
 import { runStatusCommand } from '../../src/commands/status.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { listRequests, type RequestRow } from '../../src/store/requests.ts';
-import { minimalConfigYaml, tempDir, type TempDir } from '../cli/helpers.ts';
+import { minimalConfigYaml, runOperator, tempDir, type TempDir } from '../cli/helpers.ts';
 import { buildMail, contractPdf, useWorld } from '../integration/world.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 
@@ -41,13 +40,7 @@ let dir: TempDir;
 let configFile: string;
 let request: RequestRow;
 
-async function operator(run: (args: string[], io: { stdout: Writable; stderr: Writable }) => Promise<number>, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) => new Writable({ write(chunk: Buffer, _encoding, done) { append(chunk.toString()); done(); } });
-  const code = await run([...args, '--config', configFile], { stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) });
-  return { code, stdout, stderr };
-}
+const operator = (run: Parameters<typeof runOperator>[0], args: string[]) => runOperator(run, args, configFile);
 
 beforeAll(async () => {
   const world = getWorld();
