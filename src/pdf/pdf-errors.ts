@@ -32,6 +32,16 @@ export function uncheckableContentError(fileName = 'the PDF', why: string, cause
     `${fileName} could not be prepared for signing safely: ${why}, so its text could not be read in full. Print or export it to PDF again and resend`, { cause });
 }
 
+/**
+ * A process of ours that read the PDF — the worker, or pdftotext — killed from outside (SIGKILL:
+ * the OOM killer, most likely). Nobody's fault yet: the work is tried again, and a mail counts
+ * it at the higher limit of a process that died under it (with-attempt-limit.ts), as the file
+ * may be what made it grow.
+ */
+export function killedFromOutsideError(code: 'pdf_worker_killed' | 'pdftotext_killed', message: string): SignrelayError {
+  return new SignrelayError('transient', code, message);
+}
+
 /** The PDF worker got too little CPU time to finish: the machine's fault, and the mail is tried again. */
 export function starvedPdfWorkerError(fileName = 'the PDF', used: { ownMs: number; wallMs: number }): SignrelayError {
   return new SignrelayError('transient', 'pdf_worker_starved',

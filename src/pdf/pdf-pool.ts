@@ -42,7 +42,7 @@ import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import { guardAgainstOrphan } from '../orphan-guard.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
-import { starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { killedFromOutsideError, starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
 import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -408,8 +408,8 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       // first (oom_score_adj): counted against the mail at the higher limit (with-attempt-limit.ts),
       // as a PDF may be what made it grow.
       const killed = signal === 'SIGKILL' ? ' — killed from outside, most likely for memory (MemoryMax=, dmesg): lower concurrency.pdf_workers or raise the limit' : '';
-      const stopped = new Error(`the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`);
-      settle({ error: signal === 'SIGKILL' ? Object.assign(stopped, { code: 'pdf_worker_killed' }) : stopped }, null);
+      const stopped = `the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`;
+      settle({ error: signal === 'SIGKILL' ? killedFromOutsideError('pdf_worker_killed', stopped) : new Error(stopped) }, null);
     };
     // The machine's failure, not the PDF's: the mail waits and is tried again, uncounted.
     const onError = (err: Error) => settle({ error: workerUnavailable(`the PDF worker failed: ${err.message}`, err) }, null);

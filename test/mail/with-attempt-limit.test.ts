@@ -9,6 +9,7 @@ import type { WatchedMessage } from '../../src/mail/imap-watcher.ts';
 import { failureKind, withAttemptLimit } from '../../src/mail/with-attempt-limit.ts';
 import { recordMessage } from '../../src/store/messages.ts';
 import { openDatabase, openMemoryDatabase } from '../../src/store/open-database.ts';
+import { killedFromOutsideError } from '../../src/pdf/pdf-errors.ts';
 
 const message = { mailbox: 'requests', folder: 'INBOX', place: '7', uid: 42, size: 10, messageId: '<m@x>' } as unknown as WatchedMessage;
 
@@ -42,8 +43,8 @@ describe('withAttemptLimit', () => {
 
   it('counts a worker or pdftotext killed from outside at the higher limit: a few minutes short of memory do not refuse a valid PDF, a file that makes it grow is not tried for ever', async () => {
     for (const killed of [
-      () => Object.assign(new Error('the PDF worker stopped (signal SIGKILL) before it answered — killed from outside, most likely for memory'), { code: 'pdf_worker_killed' }),
-      () => new SignrelayError('permanent', 'pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside, most likely for memory'),
+      () => killedFromOutsideError('pdf_worker_killed', 'the PDF worker stopped (signal SIGKILL) before it answered — killed from outside, most likely for memory'),
+      () => killedFromOutsideError('pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside, most likely for memory'),
     ]) {
       const { handle, givenUp, calls } = setup(killed);
       expect(failureKind(killed())).toBe('killed');

@@ -31,7 +31,7 @@ describe('pdftotext ended by a signal', () => {
   it('killed from outside: the mail is tried again, the PDF not refused — a counted attempt, never for ever', async () => {
     pdftotextThatDiesBy('KILL');
     const killed = await readWithPoppler(new Uint8Array(10), 'contract.pdf').catch((err: unknown) => err);
-    expect(killed).toMatchObject({ kind: 'permanent', code: 'pdftotext_killed' });
+    expect(killed).toMatchObject({ kind: 'transient', code: 'pdftotext_killed' });
     expect(failureKind(killed)).toBe('killed');
   });
 });
