@@ -136,6 +136,8 @@ describe('the warm PDF worker pool', () => {
     process.kill(worker!, 'SIGKILL');
     // Killed while reading the task or before it arrived: either way an answer, not a hang.
     await expect(task).rejects.toThrow(/^the PDF worker (stopped \(signal SIGKILL\) before it answered|failed: write EPIPE)/);
+    // Either way the machine's (or a file's that made it grow), tried again: never a refusal of the PDF.
+    await expect(task).rejects.toMatchObject({ kind: 'transient', code: expect.stringMatching(/^(pdf_worker_killed|pdf_worker_unavailable)$/) });
     expect(await inspect()).toBe(1);
     await expect.poll(() => pdfPoolStatus().idle, WAIT).toBe(1);
   });
