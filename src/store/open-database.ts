@@ -133,11 +133,15 @@ export function migrate(db: Db): number {
   for (const file of pendingMigrations(db)) {
     const version = Number(file.slice(0, 4));
     const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
-    db.transaction(() => {
+    // Under the write lock, and only if nobody applied it meanwhile: two processes opening an
+    // older database at once (a start beside an operator command) both saw it pending.
+    const applied = db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version)) return false;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, new Date().toISOString());
-    })();
-    count++;
+      return true;
+    }).immediate();
+    if (applied) count++;
   }
   return count;
 }
