@@ -9,7 +9,7 @@ import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
-import { dataDirProblem, openDatabase, pendingMigrations, refuseLostDatabase, type Db } from '../store/open-database.ts';
+import { dataDirProblem, olderDatabaseError, openDatabase, pendingMigrations, refuseLostDatabase, type Db } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
@@ -42,7 +42,7 @@ function existingDatabase(config: Config): string {
 /** The daemon's database for a command that writes to it (`retry`, `cancel`): the one the daemon made, never a new one. */
 export function openStateForWrite(config: Config): Db {
   existingDatabase(config);
-  return openDatabase(config.storage.data_dir);
+  return openDatabase(config.storage.data_dir, { upgrade: false });
 }
 
 /**
@@ -71,10 +71,7 @@ export function openStateReadOnly(config: Config): Db {
     db.prepare('SELECT 1 FROM service_status LIMIT 1').get();
     // Read with this version's queries, a database of an older one fails on a missing column.
     const pending = pendingMigrations(db);
-    if (pending.length > 0) {
-      throw new SignrelayError('config', 'database_old',
-        `the database in ${dataDir} is from an older signrelay (${pending.length} upgrade${pending.length === 1 ? '' : 's'} to apply): restart the daemon on this version (it upgrades the database at start), then try again`);
-    }
+    if (pending.length > 0) throw olderDatabaseError(dataDir, pending.length);
     return db;
   } catch (err) {
     db?.close();

@@ -121,7 +121,7 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   }
   const now = Date.now();
   const token = await flow.exchange({ code, redirectUri, now });
-  const db = openDatabase(config.storage.data_dir);
+  const db = openDatabase(config.storage.data_dir, { upgrade: false });
   try {
     saveToken(db, flow.tokenName, token, new Date(now));
   } finally {

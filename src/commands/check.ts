@@ -53,7 +53,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   if (lines[0]!.ok) {
     // Library chatter stays out of the checklist: only errors, masked, on stderr.
     const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
-    const openDb = () => openDatabase(config!.storage.data_dir);
+    // Never upgrades an older database: the daemon still running on it would be refused at its next reload.
+    const openDb = () => openDatabase(config!.storage.data_dir, { upgrade: false });
     const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger), credentialCheckItem(config!, openDb)];
     lines.push(...(await runChecklist(items, print)));
   }

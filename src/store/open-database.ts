@@ -38,10 +38,22 @@ export function ensureDataDir(dataDir: string): void {
 /** The file each open database was opened on (device and inode): databaseMoved compares. */
 const openedFiles = new WeakMap<Db, { dev: number; ino: number }>();
 
-export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number | undefined } = {}): Db {
+export interface OpenOptions {
+  busyTimeoutMs?: number | undefined;
+  /**
+   * false: an existing database of an older signrelay is refused (olderDatabaseError), not
+   * upgraded — an operator command of a newly installed version must not migrate the database
+   * under the old daemon still running on it (its next reload would be refused, and going back
+   * to it impossible). Only the daemon's start upgrades; a new database is made whole either way.
+   */
+  upgrade?: boolean;
+}
+
+export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   ensureDataDir(dataDir);
   const file = join(dataDir, 'signrelay.db');
   refuseLostDatabase(dataDir, file);
+  const existed = existsSync(file);
   try {
     const db = new Database(file);
     chmodSync(file, 0o600);
@@ -52,6 +64,13 @@ export function openDatabase(dataDir: string, options: { busyTimeoutMs?: number 
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     refuseNewerSchema(db, file);
+    if (existed && options.upgrade === false) {
+      const pending = pendingMigrations(db);
+      if (pending.length > 0) {
+        db.close();
+        throw olderDatabaseError(dataDir, pending.length);
+      }
+    }
     migrate(db);
     keepOwner(dataDir, [file, `${file}-wal`, `${file}-shm`]);
     return db;
@@ -197,6 +216,12 @@ function refuseNewerSchema(db: Db, file: string): void {
   if (newest <= known) return;
   throw new SignrelayError('config', 'database_newer',
     `the database ${file} (in storage.data_dir) was migrated by a newer signrelay (schema ${newest}; this one knows up to ${known}): run that version again, or restore a backup of the database from before the upgrade`);
+}
+
+/** A database an older signrelay left, to be upgraded by this version's daemon before an operator command uses it. */
+export function olderDatabaseError(dataDir: string, pending: number): SignrelayError {
+  return new SignrelayError('config', 'database_old',
+    `the database in ${dataDir} is from an older signrelay (${pending} upgrade${pending === 1 ? '' : 's'} to apply): restart the daemon on this version (it upgrades the database at start), then run the command again`);
 }
 
 function shippedMigrations(): string[] {

@@ -2,10 +2,12 @@
 // for what does not, exit 1 on any ✗, and no secret printed either way. Run in process
 // (in-process.ts): the servers are real, the command returns.
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, linesOf, STACK_FRAME } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
+import { NEWEST_SCHEMA, schemaOf, writeOlderDatabase } from '../support/older-database.ts';
 
 const getWorld = useChildWorld();
 const env = (imapPassword = IMAP_PASSWORD) => bareEnv({ TEST_IMAP_PASSWORD: imapPassword, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: getWorld().simulator.issueTokens().refreshToken });
@@ -35,6 +37,18 @@ describe('signrelay check', () => {
     expect(lines).toContain('✓ ServiceNow: signrelay.integration may read sc_req_item');
     expect(lines.at(-1)).toBe('all checks passed');
     expect(r.code).toBe(0);
+  });
+
+  it('a database of the older version (installed, not restarted yet): not upgraded under its daemon, the provider not checked yet, with the fix', async () => {
+    const dataDir = `${getWorld().configFile}.older-data`;
+    writeOlderDatabase(join(dataDir, 'signrelay.db'));
+    const file = await variant('older', (y) => y.replace(/data_dir: [^}\n]+/, `data_dir: ${dataDir}`));
+    const r = await check(file);
+    expect(r.stdout).toContain('✓ Secured Signing: not checked yet\n    warning: the database in');
+    expect(r.stdout).toMatch(/is from an older signrelay \(1 upgrade to apply\): restart the daemon on this version \(it upgrades the database at start\), then run the command again/);
+    expect(linesOf(r.stdout).at(-1)).toBe('all checks passed');
+    expect(r.code).toBe(0);
+    expect(schemaOf(join(dataDir, 'signrelay.db'))).toBe(NEWEST_SCHEMA - 1);
   });
 
   it('a wrong IMAP password: ✗ naming the settings, exit 1, the password never printed', async () => {

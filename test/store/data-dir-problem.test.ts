@@ -10,6 +10,7 @@ import { isSignrelayError } from '../../src/errors.ts';
 import { openStateForWrite, openStateReadOnly } from '../../src/cli-io/open-state.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { dataDirProblem, openDatabase } from '../../src/store/open-database.ts';
+import { NEWEST_SCHEMA, schemaOf, writeOlderDatabase } from '../support/older-database.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'signrelay-datadir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +78,26 @@ describe('a database from an older signrelay (the daemon not yet restarted after
     db.close();
     const err = thrown(() => openStateReadOnly({ storage: { data_dir: dataDir } } as Config));
     expect(isSignrelayError(err) && err.code).toBe('database_old');
-    expect((err as Error).message).toBe(`the database in ${dataDir} is from an older signrelay (1 upgrade to apply): restart the daemon on this version (it upgrades the database at start), then try again`);
+    expect((err as Error).message).toBe(`the database in ${dataDir} is from an older signrelay (1 upgrade to apply): restart the daemon on this version (it upgrades the database at start), then run the command again`);
+  });
+});
+
+describe('a database from an older signrelay, and the operator commands that write', () => {
+  it('is not upgraded by them (the old daemon may still run on it): refused with the fix, its schema left as it was', () => {
+    const dataDir = join(dir, 'older-for-write');
+    const file = join(dataDir, 'signrelay.db');
+    writeOlderDatabase(file);
+    for (const open of [() => openStateForWrite({ storage: { data_dir: dataDir } } as Config), () => openDatabase(dataDir, { upgrade: false })]) {
+      const err = thrown(open);
+      expect(isSignrelayError(err) && err.code).toBe('database_old');
+      expect((err as Error).message).toMatch(/restart the daemon on this version \(it upgrades the database at start\), then run the command again$/);
+    }
+    expect(schemaOf(file)).toBe(NEWEST_SCHEMA - 1);
+    // The daemon's start upgrades it; a new database is made whole by anyone.
+    openDatabase(dataDir).close();
+    expect(schemaOf(file)).toBe(NEWEST_SCHEMA);
+    openDatabase(join(dir, 'new-for-write'), { upgrade: false }).close();
+    expect(schemaOf(join(dir, 'new-for-write', 'signrelay.db'))).toBe(NEWEST_SCHEMA);
   });
 });
 
