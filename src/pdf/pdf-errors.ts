@@ -38,6 +38,9 @@ export function uncheckableContentError(fileName = 'the PDF', why: string, cause
  * it at the higher limit of a process that died under it (with-attempt-limit.ts), as the file
  * may be what made it grow.
  */
+/** Signals that end a process of ours from outside: the OOM killer's, an operator's, a stop of the whole process group or unit. */
+export const OUTSIDE_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
+
 export function killedFromOutsideError(code: 'pdf_worker_killed' | 'pdftotext_killed', message: string): SignrelayError {
   return new SignrelayError('transient', code, message);
 }

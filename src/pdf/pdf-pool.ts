@@ -42,7 +42,7 @@ import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import { guardAgainstOrphan } from '../orphan-guard.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
-import { killedFromOutsideError, starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { killedFromOutsideError, OUTSIDE_SIGNALS, starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
 import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -236,6 +236,9 @@ function startWorker(maxHeapMb: number): PooledWorker {
     env: workerEnvironment(process.env),
     serialization: 'advanced',
     // pdf-lib and pdf.js may print to the console; stderr is kept to explain a crash.
+    // Not a process group of its own (that is a session, and with the kernel's autogroup
+    // scheduling its own CPU share): a stop's SIGTERM or a terminal's SIGINT reach it, and
+    // pdf-worker.ts ignores them — the daemon finishes the task in hand, then ends it.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   // Killed when the daemon is gone (src/orphan-guard.ts); ended here when the worker is. A
@@ -407,9 +410,10 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       // Killed from outside — under a memory limit, the kernel's OOM killer takes the worker
       // first (oom_score_adj): counted against the mail at the higher limit (with-attempt-limit.ts),
       // as a PDF may be what made it grow.
-      const killed = signal === 'SIGKILL' ? ' — killed from outside, most likely for memory (MemoryMax=, dmesg): lower concurrency.pdf_workers or raise the limit' : '';
+      const killed = signal === 'SIGKILL' ? ' — killed from outside, most likely for memory (MemoryMax=, dmesg): lower concurrency.pdf_workers or raise the limit'
+        : signal !== null && OUTSIDE_SIGNALS.has(signal) ? ' — ended from outside' : '';
       const stopped = `the PDF worker stopped (${why}) before it answered${killed}${tail ? `: ${tail}` : ''}`;
-      settle({ error: signal === 'SIGKILL' ? killedFromOutsideError('pdf_worker_killed', stopped) : new Error(stopped) }, null);
+      settle({ error: signal !== null && OUTSIDE_SIGNALS.has(signal) ? killedFromOutsideError('pdf_worker_killed', stopped) : new Error(stopped) }, null);
     };
     // The machine's failure, not the PDF's: the mail waits and is tried again, uncounted.
     const onError = (err: Error) => settle({ error: workerUnavailable(`the PDF worker failed: ${err.message}`, err) }, null);

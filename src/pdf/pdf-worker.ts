@@ -32,6 +32,12 @@ process.on('message', (message: PdfTaskMessage) => {
   void drain();
 });
 process.on('disconnect', () => process.exit(0));
+// A stop is the daemon's to carry out: it finishes the task in hand, then ends its workers
+// (and a worker whose daemon died is ended by its guard). Ctrl-C at a terminal (SIGINT to the
+// whole foreground group) and a unit stopped with KillMode=control-group reach the workers
+// too: died of them, the task in hand would fail and count against its mail.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 
 // Loaded after the cap is in place, so nothing the parsers allocate escapes it.
 const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts'), import('./prepare-pdf.ts')]);

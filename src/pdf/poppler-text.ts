@@ -14,7 +14,7 @@
 // form feeds.
 import { spawn } from 'node:child_process';
 import { SignrelayError } from '../errors.ts';
-import { killedFromOutsideError, tooComplexPdfError, uncheckableContentError } from './pdf-errors.ts';
+import { killedFromOutsideError, OUTSIDE_SIGNALS, tooComplexPdfError, uncheckableContentError } from './pdf-errors.ts';
 
 /** CPU seconds pdftotext may use on one file (the PDF worker's own default task time). */
 const POPPLER_CPU_SECONDS = 20;
@@ -88,6 +88,8 @@ export function readWithPoppler(pdf: Uint8Array, fileName: string | undefined, s
       // oom_score_adj), and an uncounted one would be tried for ever.
       if (killedBy === 'SIGXCPU' || outlasted) return reject(tooComplexPdfError(fileName, `reading it takes more than ${POPPLER_CPU_SECONDS} s`));
       if (killedBy === 'SIGKILL') return reject(killedFromOutsideError('pdftotext_killed', 'the second PDF reader (pdftotext) was killed from outside, most likely for memory (MemoryMax=, dmesg): the mail is tried again a few times'));
+      // A stop's signal (a unit stopped with KillMode=control-group, an operator): nothing about the file.
+      if (killedBy !== null && OUTSIDE_SIGNALS.has(killedBy)) return reject(killedFromOutsideError('pdftotext_killed', `the second PDF reader (pdftotext) was ended from outside (${killedBy}): the mail is tried again`));
       if (code === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
       // prlimit says it could not run the command (127: not found, 126: not executable).
       if (code === 127 || code === 126) return reject(popplerMissingError('pdftotext (poppler-utils)'));

@@ -22,6 +22,8 @@ describe('deploy/signrelay.service', () => {
       Type: 'notify', NotifyAccess: 'all', User: 'signrelay', StateDirectory: 'signrelay', StateDirectoryMode: '0700', Restart: 'on-failure', UMask: '0077',
     });
     expect(s.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+    // A stop's SIGTERM to the daemon alone: it finishes the work in hand, its PDF workers with it.
+    expect(s.get('KillMode')).toBe('mixed');
     expect(s.get('WatchdogSec')).toMatch(/^\d+(min|s)$/);
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials');
   });

@@ -128,6 +128,30 @@ describe('the warm PDF worker pool', () => {
     expect(await inspect()).toBe(1);
   });
 
+  it('lives through SIGTERM and SIGINT (a whole unit or terminal group stopped): the task in hand is answered, the worker stays', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [worker] = pdfPoolStatus().pids;
+    expect(await inspect()).toBe(1); // running: its handlers are in place
+    const task = inspect();
+    await expect.poll(() => pdfPoolStatus().busy, WAIT).toBe(1);
+    process.kill(worker!, 'SIGTERM');
+    process.kill(worker!, 'SIGINT');
+    expect(await task).toBe(1);
+    expect(await inspect()).toBe(1);
+    expect(alive(worker!)).toBe(true);
+    expect(pdfPoolStatus().pids).toEqual([worker]);
+  });
+
+  it('answers a task whose worker another signal ends from outside as the machine\'s, tried again', async () => {
+    startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
+    const [worker] = pdfPoolStatus().pids;
+    const task = inspect();
+    await expect.poll(() => pdfPoolStatus().busy, WAIT).toBe(1);
+    process.kill(worker!, 'SIGHUP');
+    await expect(task).rejects.toMatchObject({ kind: 'transient', code: expect.stringMatching(/^(pdf_worker_killed|pdf_worker_unavailable)$/) });
+    expect(await inspect()).toBe(1);
+  });
+
   it('answers a task whose worker is killed under it, and the next task is read normally', async () => {
     startPdfPool({ workers: 1, minWorkers: 1, idleMs: 60_000 });
     const [worker] = pdfPoolStatus().pids;

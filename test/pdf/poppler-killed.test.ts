@@ -34,4 +34,11 @@ describe('pdftotext ended by a signal', () => {
     expect(killed).toMatchObject({ kind: 'transient', code: 'pdftotext_killed' });
     expect(failureKind(killed)).toBe('killed');
   });
+
+  it.each(['TERM', 'INT', 'HUP'])('ended by SIG%s (a stop of the whole unit or process group): tried again, the PDF never refused for it', async (signal) => {
+    pdftotextThatDiesBy(signal);
+    const ended = await readWithPoppler(new Uint8Array(10), 'contract.pdf').catch((err: unknown) => err);
+    expect(ended).toMatchObject({ kind: 'transient', code: 'pdftotext_killed', message: expect.stringContaining(`ended from outside (SIG${signal})`) });
+    expect(failureKind(ended)).toBe('killed');
+  });
 });
