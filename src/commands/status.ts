@@ -6,10 +6,9 @@ import { assessHealth, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
-import { HEALTH_LIMITS } from '../health/health-limits.ts';
+import { dataDirSpace, HEALTH_LIMITS } from '../health/health-limits.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
-import { dataDirIsFull } from '../store/open-database.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
 import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
@@ -45,7 +44,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;
     const health = assessHealth({
-      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, fullDataDir: dataDirIsFull(dataDir) ? dataDir : undefined,
+      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);

@@ -19,8 +19,28 @@ export interface HealthInput {
   heartbeatMaxAgeMs: number;
   /** A due job waiting longer than this means the queue is stuck. */
   queueMaxDelayMs: number;
-  /** The data dir, when its filesystem is full (dataDirIsFull): nothing can be taken or recorded. */
-  fullDataDir?: string | undefined;
+  /** The data dir and the room on its filesystem (dataDirFreeBytes), when it could be looked at. */
+  dataDir?: { path: string; freeBytes: number; maxPdfBytes: number } | undefined;
+}
+
+/** Under this the data dir is full: nothing can be taken or recorded (SQLite's own small writes fail). */
+export const FULL_BELOW_BYTES = 1024 * 1024;
+
+/** The room one request may need at most: its PDF of limits.max_pdf_bytes, the stamped copy, and the database's share. */
+export function roomForOneRequest(maxPdfBytes: number): number {
+  return 2 * maxPdfBytes + FULL_BELOW_BYTES;
+}
+
+const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** What the room left on the data dir's filesystem means, or null when there is enough. */
+function roomProblem(dataDir: NonNullable<HealthInput['dataDir']>): string | null {
+  if (dataDir.freeBytes < FULL_BELOW_BYTES) {
+    return `storage.data_dir ${dataDir.path} is full: no request mail can be taken and no step recorded until there is room — free space on its filesystem`;
+  }
+  const need = roomForOneRequest(dataDir.maxPdfBytes);
+  if (dataDir.freeBytes >= need) return null;
+  return `storage.data_dir ${dataDir.path} has ${mb(dataDir.freeBytes)} free, less than a request may need (${mb(need)}: a PDF of limits.max_pdf_bytes and its stamped copy): a request whose PDFs do not fit waits in the request folder until there is room — free space on its filesystem`;
 }
 
 export interface WatcherHealth {
@@ -50,13 +70,13 @@ export function assessHealth(input: HealthInput): Health {
   const daemonRow = byName.get('daemon');
   const reportAgeMs = daemonRow ? age(input.now, daemonRow.updatedAt) : null;
   const running = input.pid !== undefined;
-  if (input.fullDataDir !== undefined) {
-    problems.push(`storage.data_dir ${input.fullDataDir} is full: no request mail can be taken and no step recorded until there is room — free space on its filesystem`);
-  }
+  const room = input.dataDir ? roomProblem(input.dataDir) : null;
+  if (room !== null) problems.push(room);
+  const full = input.dataDir !== undefined && input.dataDir.freeBytes < FULL_BELOW_BYTES;
   if (!running) problems.push('the daemon is not running (no live process holds the data dir): start it with `systemctl start signrelay`');
   else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
     // On a full disk its report cannot be written: that is the cause, not a hang.
-    const why = input.fullDataDir !== undefined ? 'it cannot write its report to the full disk' : 'it may be hung; see its log';
+    const why = full ? 'it cannot write its report to the full disk' : 'it may be hung; see its log';
     problems.push(`the daemon (pid ${input.pid}) has not reported for ${reportAgeMs === null ? 'ever' : seconds(reportAgeMs)}: ${why}`);
   }
   const reporting = running && reportAgeMs !== null && reportAgeMs <= input.staleAfterMs;

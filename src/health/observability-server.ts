@@ -7,11 +7,12 @@ import type { WatcherStatus } from '../mail/imap-watcher.ts';
 import type { Logger } from '../log.ts';
 import { parseListenAddress } from '../config/listen-address.ts';
 import { describeError, SignrelayError } from '../errors.ts';
-import { dataDirIsFull, writeLockProblem, type Db } from '../store/open-database.ts';
+import { writeLockProblem, type Db } from '../store/open-database.ts';
 import { dirname } from 'node:path';
 import { readServiceStatus } from '../store/service-status.ts';
 import { queueSummary } from '../store/status-queries.ts';
 import { assessHealth, type Health } from './assess-health.ts';
+import { dataDirSpace } from './health-limits.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
 import { renderPrometheus } from './prometheus.ts';
 import { watcherDetail } from './status-reporter.ts';
@@ -20,6 +21,8 @@ export interface HealthLimits {
   staleAfterMs: number;
   heartbeatMaxAgeMs: number;
   queueMaxDelayMs: number;
+  /** limits.max_pdf_bytes: the room a request may need on the data dir follows from it. */
+  maxPdfBytes: number;
 }
 
 export interface ObservabilityServer {
@@ -48,8 +51,7 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
       return { component: name, state: s.state, detail: watcherDetail(s), updatedAt: now.toISOString() };
     }),
   ];
-  const dataDir = dirname(db.name);
-  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, fullDataDir: dataDirIsFull(dataDir) ? dataDir : undefined });
+  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, dataDir: dataDirSpace(dirname(db.name), limits.maxPdfBytes) });
   const dbError = writeLockProblem(db);
   if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
   return {

@@ -45,7 +45,7 @@ async function startParts(config: Config, logger: Logger, lock: DataDirLock, onF
   if (config.observability.listen) {
     try {
       endpoint = await startObservabilityServer({
-        listen: config.observability.listen, db: daemon.db, metrics: daemon.metrics, limits: HEALTH_LIMITS,
+        listen: config.observability.listen, db: daemon.db, metrics: daemon.metrics, limits: { ...HEALTH_LIMITS, maxPdfBytes: config.limits.max_pdf_bytes },
         watchers: { requests: daemon.requestWatcher, returns: daemon.returnWatcher }, logger: logger.child({ component: 'http' }),
       });
     } catch (err) {

@@ -84,16 +84,22 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
 }
 
 /** Less than this free for this user counts as full: SQLite's -shm file alone needs 32 KiB. */
-const NEARLY_FULL_BYTES = 1024 * 1024;
+export const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/** The bytes free for this user on the data directory's filesystem; null when it cannot be looked at. */
+export function dataDirFreeBytes(dataDir: string): number | null {
+  try {
+    const { bavail, bsize } = statfsSync(dataDir);
+    return bavail * bsize;
+  } catch {
+    return null;
+  }
+}
 
 /** Whether the data directory's filesystem has (almost) no room left for this user (under 1 MiB). */
 export function dataDirIsFull(dataDir: string): boolean {
-  try {
-    const { bavail, bsize } = statfsSync(dataDir);
-    return bavail * bsize < NEARLY_FULL_BYTES;
-  } catch {
-    return false;
-  }
+  const free = dataDirFreeBytes(dataDir);
+  return free !== null && free < NEARLY_FULL_BYTES;
 }
 
 /** Why the data directory cannot be made or used, with the fix that goes with the cause. */

@@ -19,7 +19,13 @@ const healthy = (): HealthInput => ({
   staleAfterMs: 30_000, heartbeatMaxAgeMs: 180_000, queueMaxDelayMs: 600_000,
 });
 
+const MB = 1024 * 1024;
+
 describe('assessHealth', () => {
+  it('is content with room for a request of limits.max_pdf_bytes on the data dir', () => {
+    expect(assessHealth({ ...healthy(), dataDir: { path: '/var/lib/signrelay', freeBytes: 41 * MB + 1, maxPdfBytes: 20 * MB } }).problems).toEqual([]);
+  });
+
   it('a running, reporting daemon with both watchers hearing from their servers is healthy', () => {
     const health = assessHealth(healthy());
     expect(health).toMatchObject({ healthy: true, problems: [], daemon: { running: true, pid: 4242, version: '0.1.0' } });
@@ -35,7 +41,9 @@ describe('assessHealth', () => {
     ['a queue that is behind', (i: HealthInput) => ({ ...i, queue: { ...i.queue, oldestDueAt: before(601), lastError: 'Secured Signing answered 503' } }), /^the job queue is behind: a job has been due for 601 s \(latest error: Secured Signing answered 503\)$/],
     ['jobs wait for an operator\'s fix (a refused credential: never due for long, never given up)', (i: HealthInput) => ({ ...i, queue: { ...i.queue, waitingForOperator: 3, operatorError: 'ServiceNow refused the login (HTTP 401): check servicenow.auth.password' } }),
       /^3 jobs wait for an operator's fix: ServiceNow refused the login \(HTTP 401\): check servicenow\.auth\.password \(fix it, then `systemctl reload signrelay` — `restart` for a credential file — tries them again at once\)$/],
-    ['the data dir\'s disk is full', (i: HealthInput) => ({ ...i, fullDataDir: '/var/lib/signrelay' }), /^storage\.data_dir \/var\/lib\/signrelay is full: no request mail can be taken/],
+    ['the data dir\'s disk is full', (i: HealthInput) => ({ ...i, dataDir: { path: '/var/lib/signrelay', freeBytes: 200_000, maxPdfBytes: 20 * MB } }), /^storage\.data_dir \/var\/lib\/signrelay is full: no request mail can be taken/],
+    ['the data dir has less room than a request may need', (i: HealthInput) => ({ ...i, dataDir: { path: '/var/lib/signrelay', freeBytes: 1.6 * MB, maxPdfBytes: 20 * MB } }),
+      /^storage\.data_dir \/var\/lib\/signrelay has 1\.6 MB free, less than a request may need \(41\.0 MB: a PDF of limits\.max_pdf_bytes and its stamped copy\): a request whose PDFs do not fit waits/],
   ])('unhealthy when %s', (_, change, problem) => {
     const health = assessHealth(change(healthy()));
     expect(health.healthy).toBe(false);
@@ -44,7 +52,7 @@ describe('assessHealth', () => {
   });
 
   it('on a full disk, a daemon whose report is stale is said to be unable to write it, not hung', () => {
-    const health = assessHealth({ ...healthy(), fullDataDir: '/var/lib/signrelay', rows: healthy().rows.map((r) => r.component === 'daemon' ? { ...r, updatedAt: before(36) } : r) });
+    const health = assessHealth({ ...healthy(), dataDir: { path: '/var/lib/signrelay', freeBytes: 0, maxPdfBytes: 20 * MB }, rows: healthy().rows.map((r) => r.component === 'daemon' ? { ...r, updatedAt: before(36) } : r) });
     expect(health.problems).toEqual([
       expect.stringMatching(/^storage\.data_dir \/var\/lib\/signrelay is full/),
       'the daemon (pid 4242) has not reported for 36 s: it cannot write its report to the full disk',

@@ -16,7 +16,7 @@ describe('healthNow', () => {
     const before = Date.now();
     const reporter = startStatusReporter({ db, watchers: {}, logger, version: '9.8.7' });
     try {
-      const { daemon } = healthNow(db, {}, HEALTH_LIMITS);
+      const { daemon } = healthNow(db, {}, { ...HEALTH_LIMITS, maxPdfBytes: 1024 });
       expect(daemon).toMatchObject({ running: true, pid: process.pid, version: '9.8.7' });
       expect(Date.parse(daemon.startedAt ?? '')).toBeGreaterThanOrEqual(before);
     } finally {
@@ -27,6 +27,6 @@ describe('healthNow', () => {
   it('does not take a row left by another process for this daemon\'s', () => {
     const db = openMemoryDatabase();
     writeServiceStatus(db, 'daemon', 'stopped', { pid: process.pid + 1, startedAt: '2026-01-01T00:00:00.000Z', version: '0.0.1' }, new Date());
-    expect(healthNow(db, {}, HEALTH_LIMITS).daemon).toMatchObject({ running: true, startedAt: null, version: null });
+    expect(healthNow(db, {}, { ...HEALTH_LIMITS, maxPdfBytes: 1024 }).daemon).toMatchObject({ running: true, startedAt: null, version: null });
   });
 });

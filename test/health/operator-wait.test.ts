@@ -34,7 +34,7 @@ beforeAll(async () => {
   dir = await tempDir('operator-wait-');
   configFile = await dir.file('operator.yaml', minimalConfigYaml('routes: {default: {allowed_senders: ["*@corp.example"]}}', world.config.storage.data_dir));
   endpoint = await startObservabilityServer({
-    listen: '127.0.0.1:0', db: world.daemon!.db, metrics: world.daemon!.metrics, limits: HEALTH_LIMITS,
+    listen: '127.0.0.1:0', db: world.daemon!.db, metrics: world.daemon!.metrics, limits: { ...HEALTH_LIMITS, maxPdfBytes: world.config.limits.max_pdf_bytes },
     watchers: { requests: world.daemon!.requestWatcher, returns: world.daemon!.returnWatcher }, logger: silentLogger(),
   });
   await world.dovecot.deliver('sign@corp.example', await buildMail({
