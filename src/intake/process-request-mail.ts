@@ -82,15 +82,17 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const oversize = message.size > deps.config.limits.max_mail_bytes;
     // A large mail is read in parts, each attachment on its own: never the whole mail in
     // memory, nor its base64 through the parser. (A mail without a Message-ID is known by its
-    // whole content — see below — so it is read whole.)
-    if (!oversize && message.messageId !== null && message.size > READ_IN_PARTS_ABOVE_BYTES) {
+    // whole content — see below — so it is read whole, once its outline let it through.)
+    if (!oversize && message.size > READ_IN_PARTS_ABOVE_BYTES) {
       const { outline, downloadParts } = await message.fetchInParts();
       // A stranger's (or a machine's, or a forged) large mail is refused before its attachments come.
       const refused = await refusedFromOutline(outline, deps.policy);
       if (refused) return commitRejection(message, message.messageId, refused.mail, refused.decision, log);
-      const parts = await downloadParts();
-      log.debug('request mail read in parts', { size: message.size, parts: parts.size });
-      return decideAndCommit(message, message.messageId, { source: outline, parts }, false, log);
+      if (message.messageId !== null) {
+        const parts = await downloadParts();
+        log.debug('request mail read in parts', { size: message.size, parts: parts.size });
+        return decideAndCommit(message, message.messageId, { source: outline, parts }, false, log);
+      }
     }
     const source = oversize ? await message.fetchHeaders() : await message.fetchSource();
     // A mail without a Message-ID is known by its content, so a copy of it (after a

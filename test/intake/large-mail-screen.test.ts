@@ -31,13 +31,20 @@ function setUp() {
 
 let uid = 0;
 /** The mail as the watcher hands over one of 6 MB (read in parts); its parts counted when downloaded. */
-async function largeMail(headers: Record<string, string>, from: string) {
+async function largeMail(headers: Record<string, string>, from: string, withMessageId = true) {
   const id = ++uid;
-  const raw = await buildRaw({ from, messageId: `<large-${id}@test.example>`, headers, text: 'Please sign.\nRecord: RITM0010001\nSigner: Ann Lee <ann.lee@corp.example>', attachments: [{ filename: 'contract.pdf', content: await samplePdf() }] });
-  const downloads = { count: 0 };
+  const messageId = withMessageId ? `<large-${id}@test.example>` : null;
+  let raw = await buildRaw({ from, messageId: `<large-${id}@test.example>`, headers, text: 'Please sign.\nRecord: RITM0010001\nSigner: Ann Lee <ann.lee@corp.example>', attachments: [{ filename: 'contract.pdf', content: await samplePdf() }] });
+  if (!withMessageId) raw = Buffer.from(raw.toString('latin1').replace(/^Message-ID: .*\r\n/im, ''), 'latin1');
+  const downloads = { count: 0, whole: 0 };
   const message: WatchedMessage = {
-    mailbox: 'requests', folder: 'INBOX', place: '1', uid: id, size: 6 * 1024 * 1024, messageId: `<large-${id}@test.example>`,
-    fetchSource: async () => { throw new Error('a large mail is never downloaded whole'); },
+    mailbox: 'requests', folder: 'INBOX', place: '1', uid: id, size: 6 * 1024 * 1024, messageId,
+    fetchSource: async () => {
+      // Only a mail without a Message-ID is read whole (it is known by its content), once its outline let it through.
+      if (withMessageId) throw new Error('a large mail with a Message-ID is never downloaded whole');
+      downloads.whole++;
+      return raw;
+    },
     fetchHeaders: async () => raw, fetchOutline: async () => raw,
     fetchInParts: async () => ({ outline: raw, downloadParts: async () => { downloads.count++; return new Map(); } }),
   };
@@ -49,23 +56,39 @@ describe('a large request mail', () => {
     const { db, handle } = setUp();
     const { message, downloads } = await largeMail({}, 'Mallory <mallory@elsewhere.example>');
     expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
-    expect(downloads.count).toBe(0);
+    expect(downloads).toEqual({ count: 0, whole: 0 });
     expect(db.prepare('SELECT reason FROM messages').get()).toEqual({ reason: expect.stringMatching(/^mallory@elsewhere\.example may not send requests to route "default"/) });
     expect(db.prepare("SELECT count(*) AS n FROM jobs WHERE kind = 'mail'").get()).toEqual({ n: 0 });
+  });
+
+  it('without a Message-ID, from a sender the route does not take: refused from its outline too, never downloaded whole', async () => {
+    const { db, handle } = setUp();
+    const { message, downloads } = await largeMail({}, 'Mallory <mallory@elsewhere.example>', false);
+    expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
+    expect(downloads).toEqual({ count: 0, whole: 0 });
+    expect(db.prepare('SELECT reason FROM messages').get()).toEqual({ reason: expect.stringMatching(/^mallory@elsewhere\.example may not send requests/) });
+  });
+
+  it('without a Message-ID, from a colleague: read whole (known by its content) and sent for signing', async () => {
+    const { db, handle } = setUp();
+    const { message, downloads } = await largeMail({}, 'Ann Lee <ann.lee@corp.example>', false);
+    expect(await handle(message)).toEqual({ moveTo: 'Processed' });
+    expect(downloads).toEqual({ count: 0, whole: 1 });
+    expect(db.prepare('SELECT message_id FROM messages').get()).toEqual({ message_id: expect.stringMatching(/^<sha256\.[0-9a-f]{64}@signrelay\.invalid>$/) });
   });
 
   it('from a machine (an auto-reply) is ignored from its outline', async () => {
     const { handle } = setUp();
     const { message, downloads } = await largeMail({ 'Auto-Submitted': 'auto-replied' }, 'Ann Lee <ann.lee@corp.example>');
     expect(await handle(message)).toEqual({ moveTo: 'Rejected' });
-    expect(downloads.count).toBe(0);
+    expect(downloads).toEqual({ count: 0, whole: 0 });
   });
 
   it('from a colleague comes whole and is sent for signing', async () => {
     const { db, handle } = setUp();
     const { message, downloads } = await largeMail({}, 'Ann Lee <ann.lee@corp.example>');
     expect(await handle(message)).toEqual({ moveTo: 'Processed' });
-    expect(downloads.count).toBe(1);
+    expect(downloads).toEqual({ count: 1, whole: 0 });
     expect(db.prepare('SELECT state FROM requests').get()).toEqual({ state: 'stamped' });
   });
 
@@ -74,7 +97,7 @@ describe('a large request mail', () => {
     const { message, downloads } = await largeMail({}, 'Ann Lee <ann.lee@corp.example>');
     const toUnknownRoute = { ...message, fetchInParts: async () => { const inParts = await message.fetchInParts(); return { ...inParts, outline: Buffer.from(inParts.outline.toString('latin1').replace('To: sign@corp.example', 'To: sign+payroll@corp.example'), 'latin1') }; } };
     expect(await handle(toUnknownRoute)).toEqual({ moveTo: 'Rejected' });
-    expect(downloads.count).toBe(1);
+    expect(downloads).toEqual({ count: 1, whole: 0 });
     expect(db.prepare("SELECT json_extract(payload, '$.message.to') AS \"to\" FROM jobs WHERE kind = 'mail'").get()).toEqual({ to: 'ann.lee@corp.example' });
   });
 });
