@@ -98,11 +98,15 @@ export function releaseJobsWaitingForFix(db: Db, now: Date): JobKind[] {
   return rows.map((r) => r.kind);
 }
 
-/** A job of `kind` that waited for an operator's fix succeeded: the others of its kind waiting for it are due now. */
+/**
+ * A job of `kind` that waited for an operator's fix succeeded: the others of its kind waiting
+ * for it are due now, and wait for nobody any more (the health views no longer count them as
+ * waiting for a fix that works).
+ */
 export function releaseOperatorWaits(db: Db, kind: JobKind, now: Date): number {
   const at = now.toISOString();
-  return db.prepare("UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator' AND run_at > ?")
-    .run(at, at, kind, at).changes;
+  return db.prepare("UPDATE jobs SET run_at = min(run_at, ?), waiting_for = NULL, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator'")
+    .run(at, at, kind).changes;
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { enqueueJob, failJob, waitJob } from '../../src/store/jobs.ts';
+import { enqueueJob, failJob, releaseOperatorWaits, waitJob } from '../../src/store/jobs.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
 import { queueSummary } from '../../src/store/status-queries.ts';
@@ -54,5 +54,14 @@ describe('queueSummary', () => {
     waitJob(db, second, 'ServiceNow refused the login (HTTP 401), again', later(0.1), new Date(NOW.getTime() + 1_000), 'operator');
     waitJob(db, other, 'the SMTP server is down', later(0.1), NOW, 'infrastructure');
     expect(queueSummary(db, NOW)).toMatchObject({ waitingForOperator: 2, operatorError: 'ServiceNow refused the login (HTTP 401), again' });
+  });
+
+  it('counts none once a job of their kind succeeded: the fix works, the rest are due and wait for nobody', () => {
+    const { db, request } = setUp();
+    const jobs = [1, 2, 3].map(() => enqueueJob(db, { kind: 'record', requestId: request }, NOW));
+    for (const job of jobs) waitJob(db, job, 'ServiceNow refused the login (HTTP 401)', later(0.1), NOW, 'operator');
+    expect(queueSummary(db, NOW).waitingForOperator).toBe(3);
+    expect(releaseOperatorWaits(db, 'record', later(0.01))).toBe(3);
+    expect(queueSummary(db, later(0.01))).toMatchObject({ waitingForOperator: 0, due: 3 });
   });
 });
