@@ -1,13 +1,14 @@
 // The alert for a job that began to wait for an operator's fix: a service refused a
 // credential or a setting (ServiceNow's 401, the provider's key, the SMTP login, a redirect).
 // Such a job is never counted as failing and never due for long, so without this nothing but
-// the health views would tell anyone. An alert's own mail that waits raises none: the SMTP
-// login it needs is what is refused, and it would only queue another mail that waits. Pure.
+// the health views would tell anyone. A mail that waits raises none: what it waits for is the
+// SMTP login (or TLS setting), which every alert mail needs too — one queued each hour would
+// only wait beside it, and all be mailed, stale, once the login works. Pure.
 import type { Alert } from './raise-alert.ts';
 import type { JobRow } from '../store/jobs.ts';
 
 export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' | 'payload'>, error: string): Alert | null {
-  if (job.kind === 'mail' && job.payload.purpose === 'alert') return null;
+  if (job.kind === 'mail') return null;
   return {
     kind: 'credentials',
     requestId: job.requestId,
