@@ -27,6 +27,7 @@ import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
 import { mailFacts } from './mail-facts.ts';
 import { decideFromSource, decideOversize, refusedFromOutline, replyOf, type RequestDecision } from './decide-request.ts';
+import { mailboxKey } from '../ascii-address.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
@@ -226,16 +227,17 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         if (alertRaisedSince(deps.db, 'replies', subject, since)) return;
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, { kind: 'replies', subject, text });
       };
+      // The alert names the mailbox (mailboxKey), as the budget counts by it: one alert for every spelling of one inbox.
       const sentToday = replyTo ? repliesTo(deps.db, replyTo, dayAgo) : [];
       const today = sentToday.length;
       if (replyTo && sentToday.filter((at) => at >= hourAgo.toISOString()).length >= limit) {
         reason = `${reason}\n(not answered: ${limit} replies went to ${replyTo} within the hour, limits.max_replies_per_hour)`;
-        heldBack(hourAgo, `replies to ${replyTo} held back`,
+        heldBack(hourAgo, `replies to ${mailboxKey(replyTo)} held back`,
           `${replyTo} has been sent ${limit} rejection replies within the hour; more rejected mails are filed in ${folders.rejected_folder} without one. If it was not that address that wrote them, its From is being forged.`);
       } else if (replyTo && today >= daily) {
         // A flood paced under the hourly limit would still fill one inbox all day.
         reason = `${reason}\n(not answered: ${daily} replies went to ${replyTo} within the day, ${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour)`;
-        heldBack(dayAgo, `replies to ${replyTo} held back for the day`,
+        heldBack(dayAgo, `replies to ${mailboxKey(replyTo)} held back for the day`,
           `${replyTo} has been sent ${daily} rejection replies within the day (${REPLY_HOURS_A_DAY} × limits.max_replies_per_hour); more rejected mails are filed in ${folders.rejected_folder} without one until the day's count falls. If it was not that address that wrote them, its From is being forged.`);
       } else if (replyTo && countReplies(deps.db, hourAgo) >= total) {
         reason = `${reason}\n(not answered: ${total} rejection replies went out within the hour, limits.max_replies_per_hour_total)`;

@@ -25,8 +25,8 @@ export interface QueueSummary {
   operatorError: string | null;
   /**
    * Jobs given up that still stand, not retried since: a step of a request that is `failed`
-   * now (a `retry` or a cancel ends it), or any other job (a mail its recipient refused, a note
-   * on the record) given up within the last day.
+   * now (until a `retry`), or any other job given up within the last day — a mail its recipient
+   * refused, a note on the record, the step of a request cancelled since.
    */
   failed: number;
 }

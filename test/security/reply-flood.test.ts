@@ -55,11 +55,14 @@ describe('rejection replies to many addresses', () => {
     expect(alerts).toEqual([{ subject: 'replies to payroll@corp.example held back' }]);
   });
   it('to one Gmail inbox under its dotted and googlemail.com spellings are one budget', async () => {
-    const { mail, mails } = setUp(50, true);
+    const { db, mail, mails } = setUp(50, true);
     // Gmail delivers v.ictim@, vi.ctim@ and victim@googlemail.com to victim@gmail.com: one inbox, one limit.
     const spellings = ['victim@gmail.com', 'v.ictim@gmail.com', 'vi.ctim@gmail.com', 'vic.tim@googlemail.com', 'V.I.C.T.I.M@Gmail.com', 'victi.m+x@gmail.com', 'vict.im@googlemail.com', 'v.i.ctim@gmail.com'];
     for (const from of spellings) await mail(from);
     expect(mails().filter((m) => m.purpose === 'reply')).toHaveLength(5);
+    // One alert for the inbox, not one per spelling held back.
+    const alerts = db.prepare("SELECT json_extract(detail, '$.subject') AS subject FROM events WHERE json_extract(detail, '$.alert') = 'replies'").all();
+    expect(alerts).toEqual([{ subject: 'replies to victim@gmail.com held back' }]);
   });
   it('to one address paced under the hourly limit stop at four hours\' worth a day, with one alert for the day', async () => {
     const { db, clock, mail, mails } = setUp(50);
