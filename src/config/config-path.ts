@@ -1,7 +1,10 @@
 // Where the configuration comes from: --config FILE, else $SIGNRELAY_CONFIG, else the
 // system path. One rule for every command.
+import { fileURLToPath } from 'node:url';
+
 export const DEFAULT_CONFIG_PATH = '/etc/signrelay/signrelay.yaml';
-export const EXAMPLE_CONFIG_PATH = new URL('../../config/signrelay.example.yaml', import.meta.url).pathname;
+// A path, not a URL's pathname: installed under a directory with a space (or any character a URL escapes), that kept `%20`.
+export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../config/signrelay.example.yaml', import.meta.url));
 
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag ?? env.SIGNRELAY_CONFIG ?? DEFAULT_CONFIG_PATH;
