@@ -58,5 +58,17 @@ export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPL
   // The example's first line calls it "the commented reference": this file is not.
   const [, ...rest] = (doc.commentBefore ?? '').split('\n');
   doc.commentBefore = [` signrelay configuration for ${answers.requestAddress}, written by \`signrelay init\`.`, ...rest].join('\n');
-  return doc.toString({ lineWidth: 0 });
+  return endpointLeftOut(doc.toString({ lineWidth: 0 }));
+}
+
+/**
+ * The example turns the monitoring endpoint on, at one port: every configuration init wrote
+ * would ask for that port, and of two instances on a host the second could not start. It is
+ * written commented out, as the schema's default (none); the operator turns it on with a port
+ * of the instance's own.
+ */
+function endpointLeftOut(text: string): string {
+  const endpoint = /^observability:\n {2}listen: (\S+).*$/m;
+  if (!endpoint.test(text)) throw new Error('the example configuration\'s observability section has changed: endpointLeftOut must follow it');
+  return text.replace(endpoint, '# observability:\n#   listen: $1               # a port of its own for each signrelay on the host');
 }

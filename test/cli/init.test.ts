@@ -64,6 +64,10 @@ describe('signrelay init', () => {
     expect(Object.keys(config.routes)).toEqual(['default']);
     expect(config.routes.default!.allowed_senders).toEqual(['*@acme.example']);
     expect(config.alerts.to).toEqual([]);
+    // The monitoring endpoint is left to the operator (off, the default), with its port as an example:
+    // two instances written by init must not both ask for one port.
+    expect(config.observability.listen).toBeUndefined();
+    expect(text).toMatch(/^# observability:\n# {3}listen: 127\.0\.0\.1:9464 +# a port of its own for each signrelay on the host$/m);
   });
 
   it('finds a group\'s id in a group file', async () => {
