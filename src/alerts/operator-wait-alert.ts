@@ -7,13 +7,13 @@
 import type { Alert } from './raise-alert.ts';
 import type { JobRow } from '../store/jobs.ts';
 
-export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' | 'payload'>, error: string): Alert | null {
+export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' | 'payload'>, error: string, unit = 'signrelay'): Alert | null {
   if (job.kind === 'mail') return null;
   return {
     kind: 'credentials',
     requestId: job.requestId,
     subject: `${job.kind} jobs wait for an operator's fix`,
     text: `A ${job.kind} job (id ${job.id}${job.requestId ? `, request ${job.requestId}` : ''}) was refused, and it and the jobs of its kind wait until the cause is fixed:\n${error}\n\n` +
-      'Fix the setting or credential it names, then `systemctl reload signrelay`: the oldest waiting job of each kind is tried at once, and the rest follow when it succeeds. Until then they are tried every few minutes; `signrelay status` lists them.',
+      `Fix the setting or credential it names, then \`systemctl reload ${unit}\` (\`restart\` for a credential file): the oldest waiting job of each kind is tried at once, and the rest follow when it succeeds. Until then they are tried every few minutes; \`signrelay status\` lists them.`,
   };
 }

@@ -12,6 +12,7 @@ import { listCredentialHistory } from '../store/credential-fingerprints.ts';
 import { readFingerprintKey } from '../store/fingerprint-key.ts';
 import type { Db } from '../store/open-database.ts';
 import type { CheckItem } from './checklist.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 export function credentialCheckItem(config: Config, openDb: () => Db): CheckItem {
   return {
@@ -35,7 +36,7 @@ export function credentialCheckItem(config: Config, openDb: () => Db): CheckItem
       const oldest = ages.reduce((max, a) => Math.max(max, a.ageDays), 0);
       const facts = [
         ages.length > 0 && `${ages.length} secret(s) as the daemon recorded them, the oldest ${oldest} days old`,
-        fresh.length > 0 && `new since the daemon recorded them: ${fresh.join(', ')} (their age starts when the daemon next starts: \`systemctl restart signrelay\`)`,
+        fresh.length > 0 && `new since the daemon recorded them: ${fresh.join(', ')} (their age starts when the daemon next starts: \`systemctl restart ${serviceUnit()}\`)`,
       ].filter(Boolean);
       const warnings = ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays));
       return { ok: true, detail: `${facts.join('; ')} (${limit})`, ...(warnings.length > 0 ? { warnings } : {}) };

@@ -17,6 +17,7 @@ import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEF
 import { saveToken } from '../store/oauth-tokens.ts';
 import { openDatabase } from '../store/open-database.ts';
 import type { CommandIo } from './run.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 
@@ -129,7 +130,7 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   }
   io.stdout.write([
     `authorized: scope "${token.scope ?? '(not stated)'}"; tokens stored in ${config.storage.data_dir}`,
-    'They belong to provider.api_key: a daemon running with that key uses them at its next token refresh; one still running with another key (a rotation) keeps that key\'s tokens until it is restarted on the new one (`systemctl restart signrelay`).',
+    `They belong to provider.api_key: a daemon running with that key uses them at its next token refresh; one still running with another key (a rotation) keeps that key's tokens until it is restarted on the new one (\`systemctl restart ${serviceUnit()}\`).`,
     '',
   ].join('\n'));
   return 0;

@@ -16,6 +16,7 @@ import type { RequestState } from '../store/request-states.ts';
 import { credentialAges, overdueWarning, type CredentialAge } from '../config/credential-age.ts';
 import { listCredentialRows } from '../store/credential-fingerprints.ts';
 import type { CommandIo } from './run.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 const USAGE = `usage: signrelay status [--json] [--config FILE]
 
@@ -44,7 +45,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;
     const health = assessHealth({
-      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes),
+      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);

@@ -19,6 +19,8 @@ export interface HealthInput {
   heartbeatMaxAgeMs: number;
   /** A due job waiting longer than this means the queue is stuck. */
   queueMaxDelayMs: number;
+  /** The systemd unit the fixes name (serviceUnit): `signrelay`, or `signrelay@NAME` for an instance. */
+  unit?: string | undefined;
   /** The data dir and the room on its filesystem (dataDirFreeBytes), when it could be looked at. */
   dataDir?: { path: string; freeBytes: number; maxPdfBytes: number } | undefined;
 }
@@ -73,7 +75,8 @@ export function assessHealth(input: HealthInput): Health {
   const room = input.dataDir ? roomProblem(input.dataDir) : null;
   if (room !== null) problems.push(room);
   const full = input.dataDir !== undefined && input.dataDir.freeBytes < FULL_BELOW_BYTES;
-  if (!running) problems.push('the daemon is not running (no live process holds the data dir): start it with `systemctl start signrelay`');
+  const unit = input.unit ?? 'signrelay';
+  if (!running) problems.push(`the daemon is not running (no live process holds the data dir): start it with \`systemctl start ${unit}\``);
   else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
     // On a full disk its report cannot be written: that is the cause, not a hang.
     const why = full ? 'it cannot write its report to the full disk' : 'it may be hung; see its log';
@@ -94,7 +97,7 @@ export function assessHealth(input: HealthInput): Health {
   // A refused credential or setting: the jobs wait (uncounted, never due for long) until an operator fixes it.
   if (running && input.queue.waitingForOperator > 0) {
     const jobs = input.queue.waitingForOperator === 1 ? '1 job waits' : `${input.queue.waitingForOperator} jobs wait`;
-    problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`systemctl reload signrelay\` — \`restart\` for a credential file — tries them again at once)`);
+    problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`systemctl reload ${unit}\` — \`restart\` for a credential file — tries them again at once)`);
   }
   const oldestDueMs = age(input.now, input.queue.oldestDueAt);
   if (running && oldestDueMs !== null && oldestDueMs > input.queueMaxDelayMs) {

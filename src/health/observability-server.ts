@@ -16,6 +16,7 @@ import { dataDirSpace } from './health-limits.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
 import { renderPrometheus } from './prometheus.ts';
 import { watcherDetail } from './status-reporter.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 export interface HealthLimits {
   staleAfterMs: number;
@@ -51,7 +52,7 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
       return { component: name, state: s.state, detail: watcherDetail(s), updatedAt: now.toISOString() };
     }),
   ];
-  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, dataDir: dataDirSpace(dirname(db.name), limits.maxPdfBytes) });
+  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, dataDir: dataDirSpace(dirname(db.name), limits.maxPdfBytes), unit: serviceUnit() });
   const dbError = writeLockProblem(db);
   if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
   return {

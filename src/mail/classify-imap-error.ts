@@ -3,6 +3,7 @@
 // fix. Pure, table-tested; the password never reaches a message because nothing here reads it.
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 export interface ImapErrorContext {
   /** The config key under `mailboxes`, e.g. `requests`. */
@@ -53,7 +54,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
-      `Put the account's current login and password in ${context.loginSettings?.user ?? `${key}.user`} and ${context.loginSettings?.password ?? `${key}.password`} and restart signrelay (systemctl restart signrelay: a credential file is read again only at a start); ` +
+      `Put the account's current login and password in ${context.loginSettings?.user ?? `${key}.user`} and ${context.loginSettings?.password ?? `${key}.password`} and restart signrelay (systemctl restart ${serviceUnit()}: a credential file is read again only at a start); ` +
       'until then it retries with backoff.', { cause: err });
   }
   if (responseCode === 'PRIVACYREQUIRED') {

@@ -6,6 +6,7 @@
 import { SignrelayError } from '../errors.ts';
 import { maskSecrets } from '../http/mask-secrets.ts';
 import type { TokenRefusal as EndpointRefusal } from '../http/token-endpoint.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 export type MailOauthProvider = 'microsoft' | 'google';
 
@@ -19,8 +20,8 @@ export interface TokenOrigin {
 /** What the token endpoint said when it refused (http/token-endpoint.ts reads it). */
 type TokenRefusal = Pick<EndpointRefusal, 'status' | 'error' | 'description'>;
 
-const AFTER_FIX = 'signrelay cannot log in to the mailbox until then and tries again with backoff; ' +
-  'a changed setting takes effect on restart (or systemctl reload signrelay)';
+const afterFix = () => 'signrelay cannot log in to the mailbox until then and tries again with backoff; ' +
+  `a changed setting takes effect on restart (or systemctl reload ${serviceUnit()})`;
 export const PROVIDER_NAMES: Record<MailOauthProvider, string> = { microsoft: 'the Microsoft identity platform', google: 'Google' };
 
 /** After the fix: where else the same credentials are set (they must change together). */
@@ -77,7 +78,7 @@ export function tokenRefused(origin: TokenOrigin, refusal: TokenRefusal, secrets
   const words = providerWords(refusal, secrets);
   return new SignrelayError('auth', 'mail_oauth_refused',
     `${PROVIDER_NAMES[origin.provider]} refused to issue an access token for ${s} ` +
-    `(HTTP ${refusal.status}${words ? ` ${words}` : ''}): ${fix}${shared(origin)}. ${AFTER_FIX}`);
+    `(HTTP ${refusal.status}${words ? ` ${words}` : ''}): ${fix}${shared(origin)}. ${afterFix()}`);
 }
 
 /** Any other answer that is not a token: a 5xx or 429 heals by itself, anything else is the URL. */

@@ -50,7 +50,8 @@ describe('deploy/signrelay@.service (one signrelay per mailbox: signrelay@NAME)'
 
   it('runs instance NAME from /etc/signrelay/NAME.yaml with its own state dir and credentials', () => {
     const s = serviceSettings(TEMPLATE);
-    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --config /etc/signrelay/%i.yaml');
+    // --name: /etc/signrelay/NAME.yaml, and the daemon's messages name signrelay@NAME (its secrets come from LoadCredential=).
+    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --name %i');
     expect(s.get('StateDirectory')).toBe('signrelay/%i');
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials/%i');
   });

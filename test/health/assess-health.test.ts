@@ -59,6 +59,11 @@ describe('assessHealth', () => {
     ]);
   });
 
+  it('names the instance\'s unit in its fixes (signrelay@NAME)', () => {
+    expect(assessHealth({ ...healthy(), pid: undefined, unit: 'signrelay@hr' }).problems).toEqual(['the daemon is not running (no live process holds the data dir): start it with `systemctl start signrelay@hr`']);
+    expect(assessHealth({ ...healthy(), unit: 'signrelay@hr', queue: { ...healthy().queue, waitingForOperator: 1, operatorError: 'refused' } }).problems[0]).toContain('`systemctl reload signrelay@hr`');
+  });
+
   it('does not blame the watchers of a daemon that is not running (their last report is history)', () => {
     const health = assessHealth({ ...healthy(), pid: undefined });
     expect(health.watchers.every((w) => !w.healthy && w.state === 'unknown')).toBe(true);
