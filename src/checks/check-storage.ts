@@ -7,7 +7,8 @@ import { dataDirProblem, writeLockError } from '../store/open-database.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import type { CheckItem } from './checklist.ts';
 
-export function storageCheckItem(dataDir: string): CheckItem {
+/** `keepsTokens`: the provider's check keeps the OAuth token it renews in the data dir, making it now if it is missing. */
+export function storageCheckItem(dataDir: string, keepsTokens = false): CheckItem {
   return {
     title: 'data directory',
     async run() {
@@ -19,7 +20,10 @@ export function storageCheckItem(dataDir: string): CheckItem {
         const missing = parent === dirname(dataDir) ? '' : ' (and the directories above it, mode 0755)';
         try {
           accessSync(parent, constants.W_OK | constants.X_OK);
-          return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700)${missing} at start` };
+          const now = keepsTokens
+            ? `; the Secured Signing check below makes it now, to keep the OAuth token it renews — as uid ${process.getuid?.() ?? '?'}: run check as the service's user, or let signrelay.service's StateDirectory= give it to that user at start`
+            : '';
+          return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700)${missing} at start${now}` };
         } catch {
           return { ok: false, detail: `${dataDir} does not exist and ${parent}, where it would be made, is not writable by this user`, fix: `create ${dataDir} owned by the signrelay user (the systemd unit's StateDirectory= does), or change ${setting}` };
         }

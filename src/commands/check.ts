@@ -15,7 +15,7 @@ import { storageCheckItem } from '../checks/check-storage.ts';
 import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
-import { openDatabase } from '../store/open-database.ts';
+import { openDatabase, openMemoryDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
@@ -55,7 +55,13 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const logger = createLogger({ level: 'error', format: 'text', secrets: secretsOf(config!), stream: io.stderr });
     // Never upgrades an older database: the daemon still running on it would be refused at its next reload.
     const openDb = () => openDatabase(config!.storage.data_dir, { upgrade: false });
-    const items: CheckItem[] = [storageCheckItem(config!.storage.data_dir), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, openDb, logger), credentialCheckItem(config!, openDb)];
+    // Only Secured Signing's OAuth token chain must be kept where the daemon finds it (a renewal
+    // spends the refresh token); for the rest the provider's check makes no data dir of its own.
+    const keepsTokens = config!.provider.type === 'secured-signing' && config!.provider.oauth;
+    const providerDb = keepsTokens ? openDb : openMemoryDatabase;
+    const items: CheckItem[] = [
+      storageCheckItem(config!.storage.data_dir, keepsTokens), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
+    ];
     lines.push(...(await runChecklist(items, print)));
   }
   const failures = lines.filter((l) => !l.ok).length;

@@ -30,7 +30,8 @@ describe('signrelay check', () => {
     expect(lines).toContain('✓ IMAP request mailbox: folder INBOX (mailboxes.requests.folder): 0 mail(s)');
     expect(lines).toContain('✓ IMAP request mailbox: folder Rejected (mailboxes.requests.rejected_folder) does not exist yet; signrelay creates it at start');
     expect(lines).toContain('✓ IMAP request mailbox: folder Unmatched (mailboxes.returns.unmatched_folder) does not exist yet; signrelay creates it at start');
-    expect(lines.some((l) => /^✓ data directory: .* does not exist yet; signrelay creates it \(mode 0700\) at start$/.test(l))).toBe(true);
+    // Secured Signing with OAuth: its check keeps the token it renews, so it makes the data dir now, and says so.
+    expect(lines.some((l) => /^✓ data directory: .* does not exist yet; signrelay creates it \(mode 0700\) at start; the Secured Signing check below makes it now, to keep the OAuth token it renews — as uid \d+: run check as the service's user/.test(l))).toBe(true);
     expect(lines).toContain('✓ second PDF reader (pdftotext): pdftotext reads a test PDF');
     expect(lines).toContain(`✓ SMTP: 127.0.0.1:${getWorld().smtp.port} answered (no login configured)`);
     expect(lines.some((l) => /^✓ Secured Signing: signature and OAuth token accepted/.test(l))).toBe(true);

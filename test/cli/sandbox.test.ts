@@ -5,8 +5,8 @@
 // `--provider signicat` writes Signicat's provider block (its client secret a file beside
 // the others), and check proves those credentials.
 import nodemailer from 'nodemailer';
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { contractPdf } from '../integration/world.ts';
@@ -41,6 +41,9 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     expect(asAgent.status).toBe(200);
 
     const check = await runInProcess(['check', '--config', config], { env: bareEnv() });
+    // Only Secured Signing's OAuth token chain needs the data dir before the first start; Signicat's check makes none.
+    const dataDir = /data_dir: "?([^",}\n]+)/.exec(yaml)![1]!;
+    expect(existsSync(join(dataDir, 'signrelay.db'))).toBe(provider === 'secured-signing');
     expect(check.stdout, check.stderr).toMatch(/\nall checks passed\n$/);
     expect(check.code).toBe(0);
     const lines = linesOf(check.stdout);
