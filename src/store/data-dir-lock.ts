@@ -7,11 +7,12 @@
 // dead pid, and the second removed the file the first had just made.) `signrelay.pid` says
 // who holds it, for `status` and the operator commands' wake-up (and keeps a signrelay of
 // the pid-file days that still runs after an upgrade from being joined by a second daemon).
+// It holds the pid alone, as those days' signrelay reads it (`Number(file.trim())`): a pid
+// file it cannot read it takes for stale, removes, and starts beside the running daemon.
 import Database from 'better-sqlite3';
 import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
-import { procStatFields } from '../proc-stat.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
 
 export interface DataDirLock {
@@ -54,20 +55,19 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
     // Another user's file we may write to: its owner set its mode.
   }
   // A signrelay from before this lock (up to 2026-12-05) holds only the pid file: one still
-  // running after an upgrade must not get a second daemon beside it. A pid file this lock's
-  // daemons wrote names a process that held the lock we now have: it is gone.
+  // running after an upgrade must not get a second daemon beside it. (A daemon of this lock
+  // that wrote the file held the lock we now have: it is gone, and isRunning says so.)
   const older = readPidFile(pidFile);
-  if (older?.startTime === undefined && older !== undefined && isRunning(older, dataDir) && older.pid !== process.pid) {
+  if (older !== undefined && older !== process.pid && isRunning(older, dataDir)) {
     lock.close();
     throw new SignrelayError('config', 'data_dir_in_use',
-      `another signrelay (pid ${older.pid}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
+      `another signrelay (pid ${older}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
   let pidWarning: string | undefined;
   const written = `${pidFile}.${process.pid}`;
   try {
-    // Written whole under another name, then renamed: a reader never sees half of it. With
-    // the process's start time: after a crash the pid may be reused by another process.
-    write(written, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim() + '\n', { mode: 0o600 });
+    // Written whole under another name, then renamed: a reader never sees half of it.
+    write(written, `${process.pid}\n`, { mode: 0o600 });
     renameSync(written, pidFile);
     // Root's `signrelay run` must not leave the service a lock file it cannot open.
     keepOwner(dataDir, [lockFile, pidFile]);
@@ -91,7 +91,7 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
     warning: pidWarning,
     release() {
       try {
-        if (readPidFile(pidFile)?.pid === process.pid) unlinkSync(pidFile);
+        if (readPidFile(pidFile) === process.pid) unlinkSync(pidFile);
       } catch {
         // Already gone: nothing to remove.
       }
@@ -101,63 +101,62 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
   };
 }
 
-interface PidFile {
-  pid: number;
-  /** The process's start time (/proc/PID/stat), absent in a pid file of the pid-file days. */
-  startTime?: string | undefined;
-}
-
-function readPidFile(pidFile: string): PidFile | undefined {
-  let fields: string[];
+/** The pid a pid file names (its first field: the builds of 2026-12-05 added their start time after it). */
+function readPidFile(pidFile: string): number | undefined {
+  let first: string | undefined;
   try {
-    fields = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
+    first = readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0];
   } catch {
     return undefined;
   }
-  const pid = Number(fields[0]);
-  return Number.isInteger(pid) && pid > 0 ? { pid, startTime: fields[1] } : undefined;
+  const pid = Number(first);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 /** The pid of the running process that holds the data dir, if one does (for `status` and the operator commands' wake-up). */
 export function lockHolder(dataDir: string): number | undefined {
   const holder = readPidFile(join(dataDir, 'signrelay.pid'));
-  return holder && isRunning(holder, dataDir) ? holder.pid : undefined;
+  return holder !== undefined && isRunning(holder, dataDir) ? holder : undefined;
 }
 
-/** When the process started, in clock ticks since boot (field 22 of /proc/PID/stat): with the pid, it names one process. */
-function startTimeOf(pid: number): string | undefined {
+/**
+ * Whether the pid file's process is the daemon on this data dir. After a crash or a reboot its
+ * pid may belong to an unrelated process — another instance's PDF worker, root's process —
+ * which must not be taken for the daemon, nor signalled. The daemon has this data dir's
+ * `signrelay.lock` open (from before it wrote the pid file, for its whole life); a daemon of
+ * the pid-file days, which has no lock, is signrelay by its command line and has this data
+ * dir's database open. Files are compared by device and inode: the kernel names them by their
+ * resolved paths, and the data dir may be reached through a symlink or a relative path.
+ */
+function isRunning(pid: number, dataDir: string): boolean {
+  const open = openFiles(pid);
+  if (open.size === 0) return false;
+  const lock = fileKey(join(dataDir, 'signrelay.lock'));
+  if (lock !== undefined && open.has(lock)) return true;
+  const database = fileKey(join(dataDir, 'signrelay.db'));
+  if (database === undefined || !open.has(database)) return false;
   try {
-    return procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[19];
+    return /signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function fileKey(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
   } catch {
     return undefined;
   }
 }
 
-/**
- * Whether the pid file's process still runs. After a crash or a reboot its pid may belong to
- * an unrelated process — another instance's PDF worker, root's process (kill(pid, 0) says
- * EPERM) — which must not be taken for the daemon, nor signalled: the process is the same
- * only if it started when the one that wrote the file did. A pid file of the pid-file days
- * has no start time: its process must be signrelay by its command line and have this data
- * directory's database open.
- */
-function isRunning(holder: PidFile, dataDir: string): boolean {
-  if (holder.startTime !== undefined) return startTimeOf(holder.pid) === holder.startTime;
+/** The files a process has open, by device and inode (none when it is gone or not ours to look at). */
+function openFiles(pid: number): Set<string> {
+  const fds = `/proc/${pid}/fd`;
   try {
-    if (!/signrelay|src\/cli\.ts/.test(readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8'))) return false;
-    // The same file by device and inode: the kernel names it by its resolved path, and the
-    // data dir may be reached through a symlink or a relative path.
-    const database = statSync(join(dataDir, 'signrelay.db'));
-    const fds = `/proc/${holder.pid}/fd`;
-    return readdirSync(fds).some((fd) => {
-      try {
-        const open = statSync(join(fds, fd));
-        return open.dev === database.dev && open.ino === database.ino;
-      } catch {
-        return false;
-      }
-    });
+    return new Set(readdirSync(fds).flatMap((fd) => fileKey(join(fds, fd)) ?? []));
   } catch {
-    return false;
+    return new Set();
   }
 }
