@@ -216,7 +216,10 @@ function nextSteps(output: string, secrets: InitAnswers['secrets'], grouped: boo
     : [`0. Let the service's user read it (mode 0640): chgrp ${SERVICE_GROUP} ${output} — after useradd --system ${SERVICE_GROUP}, if that user does not exist yet`];
   const put = secrets === 'credentials'
     ? [`1. Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
-    : ['1. Set these environment variables for the service:', ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`)];
+    : [
+      `1. Set these environment variables for the service — in a file of root's (mode 0600) that \`systemctl edit ${chosen?.unit ?? 'signrelay'}\` names as [Service] EnvironmentFile=FILE:`,
+      ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`),
+    ];
   return [
     grouped ? `wrote ${output} (group ${SERVICE_GROUP}, mode 0640: the service's user reads it)` : `wrote ${output}`,
     '',

@@ -128,6 +128,8 @@ describe('signrelay init', () => {
     expect(r.stderr).toContain('ServiceNow instance URL:   expected a URL like https://acme.service-now.com\nServiceNow instance URL: ');
     expect(r.stderr).not.toContain('Operator alert addresses'); // given as a flag
     expect(r.stdout).toMatch(/^ {5}SIGNRELAY_IMAP_PASSWORD {3}the request mailbox password$/m);
+    // The unit has no environment file: init says how to give it one.
+    expect(r.stdout).toContain('1. Set these environment variables for the service — in a file of root\'s (mode 0600) that `systemctl edit signrelay` names as [Service] EnvironmentFile=FILE:');
     const config = loadConfigFile(output, { requireSecrets: false });
     expect(securedSigningOf(config).api_key).toBe('KEY-9');
     expect(config.alerts.to).toEqual(['ops@acme.example']);
