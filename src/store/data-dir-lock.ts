@@ -21,6 +21,9 @@ export interface DataDirLock {
   warning?: string | undefined;
 }
 
+/** How long a start waits for the lock: long enough for a race of starts to settle, short beside a start. */
+const LOCK_WAIT_MS = 250;
+
 /** The locks this process holds: a lock's connection must outlive whoever dropped its handle (a collected connection is closed, and its lock with it). */
 const held = new Set<Database.Database>();
 
@@ -35,7 +38,12 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
   const pidFile = join(dataDir, 'signrelay.pid');
   let lock: Database.Database | undefined;
   try {
-    lock = new Database(lockFile, { timeout: 0 });
+    // A short wait, not none: processes starting at the same moment each take SQLite's shared
+    // lock on the way to the exclusive one, and with no wait at all every one of them could be
+    // refused by the others' shared locks — none started. With it, SQLite refuses at once the
+    // ones that would deadlock (they let go), and the first to reach for the exclusive lock
+    // gets it; a daemon that holds it refuses a newcomer after the wait.
+    lock = new Database(lockFile, { timeout: LOCK_WAIT_MS });
     lock.pragma('journal_mode = MEMORY'); // it holds no data: no -journal file beside it
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');

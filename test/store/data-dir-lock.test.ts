@@ -68,6 +68,30 @@ describe('the data directory lock', () => {
     }
   });
 
+  it('is not refused by another start\'s passing hold on the lock file (two starts at once must not refuse each other)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    lockDataDir(dir).release(); // the lock file exists
+    // What another starting process holds for a moment on its way to the exclusive lock: SQLite's shared lock.
+    const script = `
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(${JSON.stringify(join(dir, 'signrelay.lock'))});
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      console.log('shared');
+      setTimeout(() => { db.close(); console.log('let go'); }, 100);
+      setTimeout(() => {}, 1000);`;
+    const other = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(import.meta.dirname, '../..') });
+    try {
+      await new Promise((resolve) => other.stdout.once('data', resolve));
+      const lock = lockDataDir(dir);
+      expect(pidInFile(dir)).toBe(process.pid);
+      lock.release();
+    } finally {
+      other.kill();
+      await new Promise((r) => other.once('exit', r));
+    }
+  });
+
   it('is refused while a signrelay of the pid-file days still runs (an upgrade): its pid file is its lock', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
     // A daemon of those days: signrelay by its command line, this data dir's database open.
