@@ -36,6 +36,7 @@ import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
+import { buildVersion } from './store/schema-version.ts';
 import { knownRequesters } from './store/requests.ts';
 import { DAY_MS, monotonicMs } from './time.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
@@ -267,7 +268,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
 
   Object.assign(watchers, { [REQUESTS_MAILBOX]: requestWatcher, [RETURNS_MAILBOX]: returnWatcher });
   const statusReporter = startStatusReporter({
-    db, watchers, version: pkg.version,
+    db, watchers, version: buildVersion(pkg.version),
     logger: logger.child({ component: 'status' }),
   });
 

@@ -6,6 +6,7 @@
 import { instanceOf } from '../config/instance.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { CommandIo } from '../cli-io/command-io.ts';
+import { buildVersion } from '../store/schema-version.ts';
 
 interface Command {
   summary: string;
@@ -117,7 +118,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   }
   if (name === '--version' || name === '-V') {
     const pkg = (await import('../../package.json', { with: { type: 'json' } })).default;
-    io.stdout.write(`signrelay ${pkg.version}\n`);
+    io.stdout.write(`signrelay ${buildVersion(pkg.version)}\n`);
     return 0;
   }
   const command = COMMANDS[name];

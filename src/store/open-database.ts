@@ -6,10 +6,10 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
+import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-version.ts';
 
 export type Db = Database.Database;
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 const BUSY_TIMEOUT_MS = 5_000;
 
 /** The data directory, made if missing and private (0700); what keeps it from being used, said with its fix. */
@@ -218,7 +218,7 @@ function refuseNewerSchema(db: Db, file: string): void {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
   if (!hasTable) return;
   const newest = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  const known = Math.max(0, ...shippedMigrations().map((f) => Number(f.slice(0, 4))));
+  const known = shippedSchema();
   if (newest <= known) return;
   throw new SignrelayError('config', 'database_newer',
     `the database ${file} (in storage.data_dir) was migrated by a newer signrelay (schema ${newest}; this one knows up to ${known}): run that version again, or restore a backup of the database from before the upgrade`);
@@ -230,9 +230,6 @@ export function olderDatabaseError(dataDir: string, pending: number): SignrelayE
     `the database in ${dataDir} is from an older signrelay (${pending} upgrade${pending === 1 ? '' : 's'} to apply): restart the daemon on this version (it upgrades the database at start), then run the command again`);
 }
 
-function shippedMigrations(): string[] {
-  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
-}
 
 /** The migrations this signrelay has that the database has not had yet (by file name, in order); the database is not written. */
 export function pendingMigrations(db: Db): string[] {

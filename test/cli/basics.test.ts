@@ -1,7 +1,7 @@
 // The command line itself, run as `node src/cli.ts …`: help, usage errors, the version —
 // what reaches the shell. Each command's own --help and option errors come from the same
 // dispatch, run in process (in-process.ts): 24 child processes would prove nothing more.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { linesOf, REPO, runCli, STACK_FRAME } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
@@ -37,11 +37,12 @@ describe('signrelay (no command)', () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
-  it('--version prints the version from package.json', async () => {
+  it('--version prints the version from package.json and the database schema the build migrates to (builds are told apart by it)', async () => {
     const pkg = JSON.parse(await readFile(`${REPO}package.json`, 'utf8')) as { version: string };
+    const newest = Math.max(...(await readdir(`${REPO}src/store/migrations`)).filter((f) => /^\d{4}_/.test(f)).map((f) => Number(f.slice(0, 4))));
     for (const flag of ['--version', '-V']) {
       const r = await runCli([flag]);
-      expect(r).toEqual({ code: 0, signal: null, stdout: `signrelay ${pkg.version}\n`, stderr: '' });
+      expect(r).toEqual({ code: 0, signal: null, stdout: `signrelay ${pkg.version} (database schema ${newest})\n`, stderr: '' });
     }
   });
 });
