@@ -14,7 +14,10 @@
 // exit, far too soon for a PID to be given out again.)
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const GUARD = 'read _ ; kill -"$2" "$1" 2>/dev/null';
+// Deaf to the signals a whole process group gets (Ctrl-C at a terminal, a stop of the group):
+// the child it guards may ignore them (a PDF worker finishes its task for the daemon), and
+// the guard must outlive the parent they end. Its owner ends it with SIGKILL.
+const GUARD = 'trap "" INT TERM HUP QUIT; read _ ; kill -"$2" "$1" 2>/dev/null';
 
 export interface GuardOptions {
   signal?: 'KILL' | 'TERM';
