@@ -138,6 +138,9 @@ export function lockHolder(dataDir: string): number | undefined {
  */
 function isRunning(pid: number, dataDir: string): boolean {
   const open = openFiles(pid);
+  // Another user's process that this one may not look into (root without CAP_SYS_PTRACE, as in
+  // a container): alive, and the lock held by someone — the pid file names whoever took it.
+  if (open === 'hidden') return lockIsHeld(dataDir);
   if (open.size === 0) return false;
   const lock = fileKey(join(dataDir, 'signrelay.lock'));
   if (lock !== undefined && open.has(lock)) return true;
@@ -159,12 +162,38 @@ function fileKey(path: string): string | undefined {
   }
 }
 
-/** The files a process has open, by device and inode (none when it is gone or not ours to look at). */
-function openFiles(pid: number): Set<string> {
+/** The files a process has open, by device and inode: none when it is gone, 'hidden' when it lives but is not ours to look into. */
+function openFiles(pid: number): Set<string> | 'hidden' {
   const fds = `/proc/${pid}/fd`;
+  const denied = (err: unknown) => ['EACCES', 'EPERM'].includes(String((err as NodeJS.ErrnoException).code));
+  const open = new Set<string>();
   try {
-    return new Set(readdirSync(fds).flatMap((fd) => fileKey(join(fds, fd)) ?? []));
-  } catch {
-    return new Set();
+    for (const fd of readdirSync(fds)) {
+      try {
+        const { dev, ino } = statSync(join(fds, fd));
+        open.add(`${dev}:${ino}`);
+      } catch (err) {
+        // The list may be read where the files it names may not be followed.
+        if (denied(err)) return 'hidden';
+      }
+    }
+  } catch (err) {
+    return denied(err) ? 'hidden' : open;
+  }
+  return open;
+}
+
+/** Whether some process holds the data dir's lock: trying for it at once is refused (let go again if it was not). */
+function lockIsHeld(dataDir: string): boolean {
+  let probe: Database.Database | undefined;
+  try {
+    probe = new Database(join(dataDir, 'signrelay.lock'), { fileMustExist: true, timeout: 0 });
+    probe.exec('BEGIN EXCLUSIVE');
+    probe.exec('ROLLBACK');
+    return false;
+  } catch (err) {
+    return /SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code));
+  } finally {
+    probe?.close();
   }
 }

@@ -1,15 +1,17 @@
 // One daemon per data directory, held by the operating system's lock: refused while another
 // process holds it (named by its pid), free the moment that process ends however it ends,
 // never held by two processes that start together after a crash left a pid file behind.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wakeDaemon } from '../../src/service/wake-daemon.ts';
 import { lockDataDir, lockHolder } from '../../src/store/data-dir-lock.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const LOCK_MODULE = join(import.meta.dirname, '../../src/store/data-dir-lock.ts');
+const NOBODY = 65534;
 
 /** A process (its command line says signrelay) that takes the lock when `goAt` comes, says whether it got it, and holds it until killed. */
 function holder(dir: string, goAt = 0) {
@@ -189,6 +191,53 @@ describe('the data directory lock and a pid file of the builds of 2026-12-05 ("P
       await other.end('SIGKILL');
     }
     expect(lockHolder(dir)).toBeUndefined();
+  });
+});
+
+describe('the data directory lock seen by root that may not look into the daemon (a container\'s root, without CAP_SYS_PTRACE)', () => {
+  const ROOT = process.getuid?.() === 0;
+  it(ROOT ? 'still names the daemon of the service\'s user, by its lock, and wakes it' : 'names the holder (as root, also one that may not be looked into)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    let node = process.execPath;
+    if (ROOT) {
+      chownSync(dir, NOBODY, NOBODY);
+      // A Node binary `nobody` may run (the one here may sit in root's 0700 home).
+      node = join(mkdtempSync(join(tmpdir(), 'sr-node-')), 'node');
+      try {
+        linkSync(process.execPath, node);
+      } catch {
+        copyFileSync(process.execPath, node);
+      }
+      chmodSync(dirname(node), 0o755);
+    }
+    const script = `
+      const { lockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});
+      lockDataDir(${JSON.stringify(dir)});
+      process.on('SIGUSR2', () => console.log('woken'));
+      console.log('got');
+      setInterval(() => {}, 1000);`;
+    const daemon = ROOT
+      ? spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', node, '--input-type=module', '-e', script, 'signrelay', 'run'], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(node, ['--input-type=module', '-e', script, 'signrelay', 'run'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    daemon.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
+    try {
+      await waitFor(() => lines.includes('got'), { what: 'the lock taken' });
+      const pid = pidInFile(dir);
+      const reader = ROOT ? ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace', process.execPath] : [process.execPath];
+      const seen = spawnSync(reader[0]!, [...reader.slice(1), '--input-type=module', '-e', `
+        const { lockHolder } = await import(${JSON.stringify(LOCK_MODULE)});
+        const { wakeDaemon } = await import(${JSON.stringify(join(import.meta.dirname, '../../src/service/wake-daemon.ts'))});
+        console.log(JSON.stringify({ holder: lockHolder(${JSON.stringify(dir)}) ?? null, woke: wakeDaemon(${JSON.stringify(dir)}) ?? null }));`], { encoding: 'utf8' });
+      expect(seen.stderr).toBe('');
+      expect(JSON.parse(seen.stdout)).toEqual({ holder: pid, woke: pid });
+      await waitFor(() => lines.includes('woken'), { what: 'the SIGUSR2 wake-up received' });
+    } finally {
+      daemon.kill('SIGKILL');
+      await new Promise((r) => daemon.once('exit', r));
+    }
+    // Gone: its lock let go with it, it is named no more.
+    expect(spawnSync(process.execPath, ['--input-type=module', '-e', `const { lockHolder } = await import(${JSON.stringify(LOCK_MODULE)}); console.log(String(lockHolder(${JSON.stringify(dir)})));`], { encoding: 'utf8' }).stdout.trim()).toBe('undefined');
   });
 });
 
