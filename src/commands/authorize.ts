@@ -104,6 +104,9 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   const config = loadConfigFile(configPath(parsed.values.config));
   const flow = authorizationFlow(config.provider);
   if ('nothing' in flow) throw new SignrelayError('config', 'provider_without_oauth', flow.nothing);
+  // The database that will keep the tokens, before anyone signs in: one it may not use (an older
+  // signrelay's, the daemon not yet restarted) would throw the new tokens away after the sign-in.
+  openDatabase(config.storage.data_dir, { upgrade: false }).close();
   const state = newState();
   const waiting = await waitForCode(redirectUri, state, io, timeoutSeconds * 1000);
   let code: string;

@@ -3,12 +3,14 @@
 // redirect refused by its state, and a refused code exchange.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { securedSigningTokenName } from '../../src/providers/secured-signing/token-row.ts';
 import { loadToken } from '../../src/store/oauth-tokens.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { NEWEST_SCHEMA, schemaOf, writeOlderDatabase } from '../support/older-database.ts';
 import { API_KEY, API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, CLI, REPO, STACK_FRAME } from './helpers.ts';
 
@@ -24,8 +26,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function authorize(args: string[], apiSecret = API_SECRET) {
-  const child = spawn(process.execPath, [CLI, 'authorize', '--config', getWorld().configFile, ...args], {
+function authorize(args: string[], apiSecret = API_SECRET, configFile = getWorld().configFile) {
+  const child = spawn(process.execPath, [CLI, 'authorize', '--config', configFile, ...args], {
     cwd: REPO, env: bareEnv({ TEST_IMAP_PASSWORD: IMAP_PASSWORD, TEST_SS_API_SECRET: apiSecret, TEST_SS_REFRESH_TOKEN: 'configured-refresh-token' }),
   });
   children.push(child);
@@ -104,6 +106,18 @@ describe('signrelay authorize', () => {
     run.child.stdin.write(`${location}\n`);
     expect(await run.exited).toBe(0);
     expect(storedToken()?.accessToken).toBeTruthy();
+  });
+
+  it('on the database of an older signrelay (installed, the daemon not restarted): refused before anyone signs in', async () => {
+    const dataDir = `${getWorld().configFile}.older-data`;
+    writeOlderDatabase(join(dataDir, 'signrelay.db'));
+    const configFile = `${getWorld().configFile}.older.yaml`;
+    writeFileSync(configFile, readFileSync(getWorld().configFile, 'utf8').replace(/data_dir: [^}\n]+/, `data_dir: ${dataDir}`));
+    const run = authorize(['--redirect-uri', `http://127.0.0.1:${await freePort()}/callback`], API_SECRET, configFile);
+    expect(await run.exited).toBe(1);
+    expect(run.stdout).not.toMatch(/http/); // no address to sign in at: the sign-in would be thrown away
+    expect(run.stderr).toMatch(/^signrelay: the database in .* is from an older signrelay \(1 upgrade to apply\): restart the daemon on this version/m);
+    expect(schemaOf(join(dataDir, 'signrelay.db'))).toBe(NEWEST_SCHEMA - 1);
   });
 
   it('a refused code exchange (wrong API secret): one clear line naming the settings, exit 1', async () => {
