@@ -30,7 +30,7 @@ describe('deploy/signrelay.service', () => {
 
   it('sets the allocator as src/native-memory.ts says (jemalloc for the daemon, glibc\'s settings for its workers)', () => {
     expect(unitEnvironment(UNIT)).toEqual(SERVICE_ENVIRONMENT);
-    expect(unitEnvironment(TEMPLATE)).toEqual(SERVICE_ENVIRONMENT);
+    expect(unitEnvironment(TEMPLATE)).toEqual({ ...SERVICE_ENVIRONMENT, SIGNRELAY_INSTANCE: '%i' });
   });
 
   it('is hardened: read-only system, no new privileges, private /tmp and devices, no capabilities', () => {
@@ -50,8 +50,9 @@ describe('deploy/signrelay@.service (one signrelay per mailbox: signrelay@NAME)'
 
   it('runs instance NAME from /etc/signrelay/NAME.yaml with its own state dir and credentials', () => {
     const s = serviceSettings(TEMPLATE);
-    // --name: /etc/signrelay/NAME.yaml, and the daemon's messages name signrelay@NAME (its secrets come from LoadCredential=).
-    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --name %i');
+    expect(s.get('ExecStart')).toBe('/usr/bin/env signrelay run --config /etc/signrelay/%i.yaml');
+    // The daemon's messages name signrelay@NAME (serviceUnit) — for any name systemd takes, not only those `--name` accepts.
+    expect(unitEnvironment(TEMPLATE).SIGNRELAY_INSTANCE).toBe('%i');
     expect(s.get('StateDirectory')).toBe('signrelay/%i');
     expect(s.get('LoadCredential')).toBe('signrelay:/etc/signrelay/credentials/%i');
   });
@@ -59,7 +60,7 @@ describe('deploy/signrelay@.service (one signrelay per mailbox: signrelay@NAME)'
   it('has every other setting of signrelay.service, the hardening included', () => {
     const single = serviceSettings();
     const template = serviceSettings(TEMPLATE);
-    const differs = ['ExecStart', 'StateDirectory', 'LoadCredential'];
+    const differs = ['ExecStart', 'StateDirectory', 'LoadCredential', 'Environment'];
     expect([...template.keys()].sort()).toEqual([...single.keys()].sort());
     for (const [key, value] of single) if (!differs.includes(key)) expect(template.get(key), key).toBe(value);
   });
