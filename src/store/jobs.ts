@@ -100,12 +100,13 @@ export function releaseJobsWaitingForFix(db: Db, now: Date): JobKind[] {
 
 /**
  * A job of `kind` that waited for an operator's fix succeeded: the others of its kind waiting
- * for it are due now, and wait for nobody any more (the health views no longer count them as
- * waiting for a fix that works).
+ * for it are due now, wait for nobody any more, and no longer carry the refusal the fix
+ * answered — the health views would otherwise count them as waiting for a fix that works, or
+ * quote that refusal as the queue's latest error while the backlog runs.
  */
 export function releaseOperatorWaits(db: Db, kind: JobKind, now: Date): number {
   const at = now.toISOString();
-  return db.prepare("UPDATE jobs SET run_at = min(run_at, ?), waiting_for = NULL, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator'")
+  return db.prepare("UPDATE jobs SET run_at = min(run_at, ?), waiting_for = NULL, last_error = NULL, updated_at = ? WHERE state = 'pending' AND kind = ? AND waiting_for = 'operator'")
     .run(at, at, kind).changes;
 }
 

@@ -62,6 +62,6 @@ describe('queueSummary', () => {
     for (const job of jobs) waitJob(db, job, 'ServiceNow refused the login (HTTP 401)', later(0.1), NOW, 'operator');
     expect(queueSummary(db, NOW).waitingForOperator).toBe(3);
     expect(releaseOperatorWaits(db, 'record', later(0.01))).toBe(3);
-    expect(queueSummary(db, later(0.01))).toMatchObject({ waitingForOperator: 0, due: 3 });
+    expect(queueSummary(db, later(0.01))).toMatchObject({ waitingForOperator: 0, due: 3, retrying: 0, lastError: null });
   });
 });
