@@ -84,8 +84,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     // A large mail is read in parts, each attachment on its own: never the whole mail in
     // memory, nor its base64 through the parser. (A mail without a Message-ID is known by its
     // whole content — see below — so it is read whole, once its outline let it through.)
+    let whole: Buffer | undefined;
     if (!oversize && message.size > READ_IN_PARTS_ABOVE_BYTES) {
-      const { outline, downloadParts } = await message.fetchInParts();
+      const { outline, downloadParts, whole: isWhole } = await message.fetchInParts();
       // A stranger's (or a machine's, or a forged) large mail is refused before its attachments come.
       const refused = await refusedFromOutline(outline, deps.policy);
       if (refused) return commitRejection(message, message.messageId, refused.mail, refused.decision, log);
@@ -94,8 +95,10 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         log.debug('request mail read in parts', { size: message.size, parts: parts.size });
         return decideAndCommit(message, message.messageId, { source: outline, parts }, false, log);
       }
+      // A mail of one part came whole as its outline: not downloaded again.
+      if (isWhole) whole = outline;
     }
-    const source = oversize ? await message.fetchHeaders() : await message.fetchSource();
+    const source = whole ?? (oversize ? await message.fetchHeaders() : await message.fetchSource());
     // A mail without a Message-ID is known by its content, so a copy of it (after a
     // UIDVALIDITY change, say) is still recognised.
     const messageId = message.messageId ?? (oversize ? null : `<sha256.${sha256(source)}@signrelay.invalid>`);

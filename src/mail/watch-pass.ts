@@ -236,7 +236,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
   };
   const inParts = async (): Promise<MessageInParts> => {
     const input = await outlineInput({ textAttachments: true });
-    if (!input) return { outline: await download('source'), downloadParts: async () => new Map() };
+    if (!input) return { outline: await download('source'), whole: true, downloadParts: async () => new Map() };
     const others = otherParts(input.bodyStructure, meta.size);
     const stand = new Map(others.map(({ part }) => [part, `signrelay-part-${input.nonce}-${part}`]));
     const downloadParts = async () => {

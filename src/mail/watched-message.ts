@@ -39,6 +39,8 @@ export interface WatchedMessage {
 
 export interface MessageInParts {
   outline: Buffer;
+  /** The outline is the whole mail (one part, or nothing to leave out): it need not be downloaded again. */
+  whole?: boolean;
   /** Downloads the parts the outline's placeholders stand for: placeholder → the part's decoded bytes. */
   downloadParts(): Promise<Map<string, Buffer>>;
 }

@@ -31,7 +31,7 @@ function setUp() {
 
 let uid = 0;
 /** The mail as the watcher hands over one of 6 MB (read in parts); its parts counted when downloaded. */
-async function largeMail(headers: Record<string, string>, from: string, withMessageId = true) {
+async function largeMail(headers: Record<string, string>, from: string, withMessageId = true, onePart = false) {
   const id = ++uid;
   const messageId = withMessageId ? `<large-${id}@test.example>` : null;
   let raw = await buildRaw({ from, messageId: `<large-${id}@test.example>`, headers, text: 'Please sign.\nRecord: RITM0010001\nSigner: Ann Lee <ann.lee@corp.example>', attachments: [{ filename: 'contract.pdf', content: await samplePdf() }] });
@@ -46,7 +46,8 @@ async function largeMail(headers: Record<string, string>, from: string, withMess
       return raw;
     },
     fetchHeaders: async () => raw, fetchOutline: async () => raw,
-    fetchInParts: async () => ({ outline: raw, downloadParts: async () => { downloads.count++; return new Map(); } }),
+    // A mail of one part (or nothing to leave out) comes whole as its outline.
+    fetchInParts: async () => ({ outline: raw, ...(onePart ? { whole: true } : {}), downloadParts: async () => { downloads.count++; return new Map(); } }),
   };
   return { message, downloads };
 }
@@ -75,6 +76,14 @@ describe('a large request mail', () => {
     expect(await handle(message)).toEqual({ moveTo: 'Processed' });
     expect(downloads).toEqual({ count: 0, whole: 1 });
     expect(db.prepare('SELECT message_id FROM messages').get()).toEqual({ message_id: expect.stringMatching(/^<sha256\.[0-9a-f]{64}@signrelay\.invalid>$/) });
+  });
+
+  it('without a Message-ID, of one part (downloaded whole as its outline): not downloaded a second time', async () => {
+    const { db, handle } = setUp();
+    const { message, downloads } = await largeMail({}, 'Ann Lee <ann.lee@corp.example>', false, true);
+    expect(await handle(message)).toEqual({ moveTo: 'Processed' });
+    expect(downloads).toEqual({ count: 0, whole: 0 });
+    expect(db.prepare('SELECT state FROM requests').get()).toEqual({ state: 'stamped' });
   });
 
   it('from a machine (an auto-reply) is ignored from its outline', async () => {

@@ -115,14 +115,14 @@ describe('fetchOutline', () => {
 describe('fetchInParts', () => {
   /** A watcher whose handler reads each mail in parts, with imapflow's protocol log kept. */
   function readInParts() {
-    const seen: Array<{ outline: Buffer; parts: Map<string, Buffer>; fetchedBeforeParts: string[] }> = [];
+    const seen: Array<{ outline: Buffer; parts: Map<string, Buffer>; fetchedBeforeParts: string[]; whole: boolean }> = [];
     const { log } = watch(dovecot, 'outline', PASSWORD, {
       logLevel: 'debug',
       decide: async (message) => {
-        const { outline, downloadParts } = await message.fetchInParts();
+        const { outline, downloadParts, whole } = await message.fetchInParts();
         // Nothing of an attachment comes with the outline: only when the parts are asked for.
         const fetchedBeforeParts = partFetches(log.entries);
-        seen.push({ outline, parts: await downloadParts(), fetchedBeforeParts });
+        seen.push({ outline, parts: await downloadParts(), fetchedBeforeParts, whole: whole === true });
         return { moveTo: 'Processed' };
       },
     });
@@ -138,9 +138,10 @@ describe('fetchInParts', () => {
   it('reads a large mail in parts: an outline without any attachment\'s bytes, each attachment downloaded on its own, decoded and put back', async () => {
     const { seen, log } = readInParts();
     await dovecot.deliver('outline@corp.example', withGuess('parts'));
-    const { outline, parts, fetchedBeforeParts } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
+    const { outline, parts, fetchedBeforeParts, whole } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
     expect(outline.length).toBeLessThan(5_000);
     expect(fetchedBeforeParts).toEqual([]);
+    expect(whole).toBe(false);
     // The PDF came on its own; the text file, in the outline, as it came.
     expect([...parts.values()].map((bytes) => bytes.length)).toEqual([PDF.length]);
     const mail = await readRequestMail(outline, parts);
@@ -154,6 +155,16 @@ describe('fetchInParts', () => {
     expect(mail.attachments[1]!.content.toString('latin1')).toBe('Jürgen: signrelay-part-00000000-0000-0000-0000-000000000000-2');
     // The server decoded the PDF (IMAP BINARY): its base64 never came over the wire.
     expect(partFetches(log.entries)).toEqual(['BINARY.PEEK[2]<0.1048576>']);
+  });
+
+  it('hands a mail of one part over whole, as its outline, and says so (it need not be downloaded again)', async () => {
+    const { seen } = readInParts();
+    const plain = ['From: a@corp.example', 'To: outline@corp.example', 'Subject: one part', '', 'Just text.', ''].join('\r\n');
+    await dovecot.deliver('outline@corp.example', plain);
+    const { outline, parts, whole } = await waitFor(() => seen[0], { what: 'the mail read in parts' });
+    expect(whole).toBe(true);
+    expect(parts.size).toBe(0);
+    expect(outline.toString()).toContain('Just text.');
   });
 
   it('decodes a part itself when the server will not (its base64 broken): as leniently as a mail read whole', async () => {
