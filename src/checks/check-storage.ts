@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { dataDirProblem, writeLockError } from '../store/open-database.ts';
 import { storageFailure } from '../store/storage-failure.ts';
 import type { CheckItem } from './checklist.ts';
+import { serviceUnit } from '../service-unit.ts';
 
 /** `keepsTokens`: the provider's check keeps the OAuth token it renews in the data dir, making it now if it is missing. */
 export function storageCheckItem(dataDir: string, keepsTokens = false): CheckItem {
@@ -21,7 +22,7 @@ export function storageCheckItem(dataDir: string, keepsTokens = false): CheckIte
         try {
           accessSync(parent, constants.W_OK | constants.X_OK);
           const now = keepsTokens
-            ? `; the Secured Signing check below makes it now, to keep the OAuth token it renews — as uid ${process.getuid?.() ?? '?'}: run check as the service's user, or let signrelay.service's StateDirectory= give it to that user at start`
+            ? `; the Secured Signing check below makes it now, to keep the OAuth token it renews — as uid ${process.getuid?.() ?? '?'}: run check as the service's user, or let ${serviceUnit()}.service's StateDirectory= give it to that user at start`
             : '';
           return { ok: true, detail: `${dataDir} does not exist yet; signrelay creates it (mode 0700)${missing} at start${now}` };
         } catch {
