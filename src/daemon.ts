@@ -3,7 +3,7 @@
 // them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
 import type { Config } from './config/schema.ts';
 import { configWarnings } from './config/config-warnings.ts';
-import { describeError } from './errors.ts';
+import { describeError, SignrelayError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
@@ -37,6 +37,8 @@ import { loadToken, saveToken } from './store/oauth-tokens.ts';
 import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { buildVersion } from './store/schema-version.ts';
+import { providerSwitchProblem } from './store/provider-switch.ts';
+import { providerTraits } from './providers/provider-traits.ts';
 import { knownRequesters } from './store/requests.ts';
 import { DAY_MS, monotonicMs } from './time.ts';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.ts';
@@ -111,6 +113,13 @@ export function startDaemon(options: DaemonOptions): Daemon {
   } catch (err) {
     releaseLock();
     throw err;
+  }
+  // Requests open with another provider can only be finished by it: refused before anything runs.
+  const switched = providerSwitchProblem(db, providerTraits(config.provider).name);
+  if (switched !== null) {
+    db.close();
+    releaseLock();
+    throw new SignrelayError('config', 'provider_switched', switched);
   }
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);

@@ -12,6 +12,8 @@ import type { Config } from '../config/schema.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.ts';
+import { providerSwitchProblem } from '../store/provider-switch.ts';
+import { providerTraits } from '../providers/provider-traits.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
@@ -86,6 +88,9 @@ export async function startService(config: Config, options: { onFatal?: (reason:
           throw new SignrelayError('config', 'data_dir_changed',
             `storage.data_dir cannot change on a reload (${parts.config.storage.data_dir} → ${next.storage.data_dir}): it holds the daemon's lock and its work in hand; stop the service, move the directory, then start it`);
         }
+        // Refused before the running daemon stops: its requests open with the provider it has stay in hand.
+        const switched = providerSwitchProblem(parts.daemon.db, providerTraits(next.provider).name);
+        if (switched !== null) throw new SignrelayError('config', 'provider_switched', switched);
       } catch (err) {
         parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
         return false;

@@ -1,0 +1,25 @@
+// A request is carried to its end by the provider it went to (requests.provider): its
+// completion mail comes from that provider's senders, reconcile and cancel ask that provider
+// about its document or order, and a PDF is stamped with that provider's tags. A daemon whose
+// configuration names another provider has no client for it, so such a request would be stuck
+// for good (its completion Unmatched, every reconcile asking the wrong service). A start — and
+// a reload — is refused while any is open. Reads only.
+import type { Db } from './open-database.ts';
+
+/** States from which a request still needs its provider: not yet sent, out for signing, or signed and not yet delivered. */
+const NEEDS_ITS_PROVIDER = ['received', 'stamped', 'uploaded', 'sent', 'completed'] as const;
+
+/** The open requests of providers other than `provider`, counted by provider. */
+export function openRequestsOfOtherProviders(db: Db, provider: string): Array<{ provider: string; count: number }> {
+  return db.prepare(`SELECT provider, count(*) AS count FROM requests WHERE provider <> ? AND state IN (${NEEDS_ITS_PROVIDER.map(() => '?').join(', ')})
+    GROUP BY provider ORDER BY provider`).all(provider, ...NEEDS_ITS_PROVIDER) as Array<{ provider: string; count: number }>;
+}
+
+/** Why this data dir cannot run with `provider` now, or null when it can. */
+export function providerSwitchProblem(db: Db, provider: string): string | null {
+  const others = openRequestsOfOtherProviders(db, provider);
+  if (others.length === 0) return null;
+  const open = others.map((o) => `${o.count} with ${o.provider}`).join(' and ');
+  return `provider is ${provider}, but requests are still open ${open} (not yet sent, out for signing, or signed and not yet delivered), and only their own provider can finish them: ` +
+    `keep the provider this data directory has until they are finished or cancelled (signrelay requests; signrelay cancel ID), or run a second signrelay with its own storage.data_dir and request address for ${provider}`;
+}
