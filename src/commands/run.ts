@@ -44,6 +44,15 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   let notifier: SystemdNotifier | undefined;
   let bootLogger: Logger | undefined;
   const earlyLogger = () => (bootLogger ??= createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) }));
+  // While the service starts, the pid file already names this process: `retry` and `cancel`
+  // wake it with SIGUSR2, a reload is SIGHUP — and their default action would end it. Taken
+  // now: a reload asked for meanwhile is carried out once the service runs; a wake-up is moot
+  // (the job runner looks at its table when it starts).
+  let reloadAsked = false;
+  const reloadLater = () => { reloadAsked = true; };
+  const wakeLater = () => {};
+  process.on('SIGHUP', reloadLater);
+  process.on('SIGUSR2', wakeLater);
   const service = await startWhenThereIsSpace(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
     logger: earlyLogger,
     notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
@@ -115,5 +124,8 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     process.on('SIGHUP', reload);
     // `signrelay retry` queued work from another process: look at the job table now.
     process.on('SIGUSR2', () => service.daemon.jobs.poke());
+    process.off('SIGHUP', reloadLater);
+    process.off('SIGUSR2', wakeLater);
+    if (reloadAsked) reload();
   });
 }

@@ -9,6 +9,7 @@ import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { exitWithin, STACK_FRAME, type RunningCli } from './helpers.ts';
+import { lockHolder } from '../../src/store/data-dir-lock.ts';
 
 const getWorld = useChildWorld();
 const daemons: RunningCli[] = [];
@@ -133,6 +134,20 @@ describe('signrelay run', () => {
     renameSync(join(dataDir, 'moved-away.db'), join(dataDir, 'signrelay.db'));
     await stopGracefully(await startDaemon());
   }, 180_000);
+
+  it('takes a wake-up and a reload while it starts (its pid file already names it): it runs on, and reloads once it is up', async () => {
+    const world = getWorld();
+    const daemon = world.startDaemon();
+    daemons.push(daemon);
+    // What `signrelay retry` does (wake-daemon.ts): signal the process the pid file names, as soon as it does.
+    const pid = await waitFor(() => lockHolder(world.dataDir), { what: 'the pid file naming the starting daemon', intervalMs: 1 });
+    expect(pid).toBe(daemon.child.pid);
+    process.kill(pid, 'SIGUSR2');
+    process.kill(pid, 'SIGHUP');
+    await daemon.waitForLog('configuration reloaded');
+    expect(daemon.child.exitCode).toBeNull();
+    await stopGracefully(daemon);
+  });
 
   it('never prints a secret, and prints no stack trace', () => {
     expect(daemons.length).toBeGreaterThan(0);
