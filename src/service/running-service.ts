@@ -13,6 +13,8 @@ import { secretsOf } from '../config/secrets-of.ts';
 import { startDaemon, type Daemon } from '../daemon.ts';
 import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.ts';
 import { providerSwitchProblem } from '../store/provider-switch.ts';
+import { writeLockError } from '../store/open-database.ts';
+import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -91,6 +93,11 @@ export async function startService(config: Config, options: { onFatal?: (reason:
         // Refused before the running daemon stops: its requests open with the provider it has stay in hand.
         const switched = providerSwitchProblem(parts.daemon.db, providerTraits(next.provider).name);
         if (switched !== null) throw new SignrelayError('config', 'provider_switched', switched);
+        // A start writes to the database: with another process holding its write lock (an sqlite3
+        // shell, a stuck backup) neither the new daemon nor the previous one again could start,
+        // and the service would exit. The running daemon waits for the lock as its work does.
+        const locked = storageFailure(writeLockError(parts.daemon.db), storageContextOf(parts.daemon.db), 'Reload again once it is free.');
+        if (locked) throw locked;
       } catch (err) {
         parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
         return false;

@@ -4,6 +4,7 @@
 // secret is ever printed.
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
@@ -146,6 +147,26 @@ describe('signrelay run', () => {
     process.kill(pid, 'SIGHUP');
     await daemon.waitForLog('configuration reloaded');
     expect(daemon.child.exitCode).toBeNull();
+    await stopGracefully(daemon);
+  });
+
+  it('refuses a reload while another process holds the database\'s write lock (an sqlite3 shell): it runs on, on the previous configuration, and its work waits for the lock', async () => {
+    const world = getWorld();
+    const daemon = await startDaemon();
+    const other = new Database(join(world.dataDir, 'signrelay.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      daemon.child.kill('SIGHUP');
+      const refused = await daemon.waitForLog('configuration reload refused; still running with the previous configuration', 60_000);
+      expect(String(refused.error)).toMatch(/is locked: another process held a write lock on signrelay\.db .* Reload again once it is free\.$/);
+      expect(daemon.child.exitCode).toBeNull();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const before = await processedCount();
+    await deliverRequest('RITM0010031');
+    await processed(before + 1);
     await stopGracefully(daemon);
   });
 
