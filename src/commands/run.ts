@@ -64,11 +64,14 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const systemd = notifier ?? createSystemdNotifier(systemdLog());
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
   // (those of the daemon running now, across reloads), STOPPING.
+  // Set while a reload runs: its old watchers stop as it finishes the work in hand.
+  let reloadingSince: Date | undefined;
   const watchdog = startWatchdog({
     notifier: systemd,
     watchers: { requests: { status: () => service.daemon.requestWatcher.status() }, returns: { status: () => service.daemon.returnWatcher.status() } },
     logger: systemdLog(),
     maxSilenceMs: HEALTH_LIMITS.heartbeatMaxAgeMs,
+    reloadingSince: () => reloadingSince,
   });
 
   return new Promise<number>((resolve) => {
@@ -83,9 +86,11 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
         return;
       }
       systemd.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
+      reloadingSince = new Date();
       reloading = service.reload(() => loadConfigFile(file)).then(() => {
         systemd.notify({ READY: '1', STATUS: 'running' });
         reloading = undefined;
+        reloadingSince = undefined;
         if (reloadAgain) {
           reloadAgain = false;
           reload();

@@ -45,18 +45,31 @@ export interface Watchdog {
   stop(): void;
 }
 
+/**
+ * How long a reload may take before the watchdog judges the watchers again: the old daemon's
+ * watchers stop while it finishes the work in hand, which is a reload's progress, not a hang.
+ */
+export const RELOAD_GRACE_MS = 10 * 60_000;
+
 export function startWatchdog(options: {
   notifier: SystemdNotifier;
   watchers: Record<string, { status(): WatcherStatus }>;
   logger: Logger;
   maxSilenceMs: number;
   now?: () => Date;
+  /** When the reload under way began, if one is. */
+  reloadingSince?: () => Date | undefined;
 }): Watchdog {
   const { notifier, logger } = options;
   const now = options.now ?? (() => new Date());
   const interval = notifier.watchdogIntervalMs;
   let complained = false;
   const check = () => {
+    const reloading = options.reloadingSince?.();
+    if (reloading && now().getTime() - reloading.getTime() <= RELOAD_GRACE_MS) {
+      notifier.notify({ WATCHDOG: '1', STATUS: 'reloading the configuration' });
+      return;
+    }
     const verdicts = Object.entries(options.watchers).map(([name, w]) => ({ name, ...watcherAlive(w.status(), now(), options.maxSilenceMs) }));
     const text = verdicts.map((v) => `${v.name} ${v.summary}`).join('; ');
     if (verdicts.every((v) => v.alive)) {

@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SignrelayError } from '../../src/errors.ts';
 import type { WatcherStatus } from '../../src/mail/imap-watcher.ts';
 import type { SystemdNotifier } from '../../src/service/sd-notify.ts';
-import { startWatchdog, watcherAlive } from '../../src/service/watchdog.ts';
+import { RELOAD_GRACE_MS, startWatchdog, watcherAlive } from '../../src/service/watchdog.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -60,5 +60,25 @@ describe('startWatchdog', () => {
     const count = notifier.sent.length;
     vi.advanceTimersByTime(1_000);
     expect(notifier.sent.length).toBe(count);
+  });
+
+  it('pings while a reload finishes the work in hand (its old watchers stopped), for up to RELOAD_GRACE_MS', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const notifier = recordingNotifier(10);
+    const { logger, entries } = createTestLogger();
+    let now = NOW;
+    let reloadingSince: Date | undefined = NOW;
+    const stopped = { status: () => status({ state: 'stopped' }) };
+    const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => now, reloadingSince: () => reloadingSince, watchers: { requests: stopped, returns: stopped } });
+    vi.advanceTimersByTime(10);
+    expect(notifier.sent.at(-1)).toEqual({ WATCHDOG: '1', STATUS: 'reloading the configuration' });
+    // A reload that has not ended past its grace is judged as any other moment.
+    now = new Date(NOW.getTime() + RELOAD_GRACE_MS + 1);
+    vi.advanceTimersByTime(10);
+    expect(notifier.sent.at(-1)).toEqual({ STATUS: 'not pinging the watchdog: requests stopped; returns stopped' });
+    expect(entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    reloadingSince = undefined;
+    watchdog.stop();
   });
 });
