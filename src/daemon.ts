@@ -34,7 +34,8 @@ import { fileDeparted, markFiled } from './store/mail-filed.ts';
 import { placeLegacyRows } from './store/messages.ts';
 import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
-import { databaseMoved, openDatabase, type Db } from './store/open-database.ts';
+import { databaseMoved, openDatabase, writeLockError, type Db } from './store/open-database.ts';
+import { storageContextOf, storageFailure } from './store/storage-failure.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { buildVersion } from './store/schema-version.ts';
 import { providerSwitchProblem } from './store/provider-switch.ts';
@@ -114,12 +115,17 @@ export function startDaemon(options: DaemonOptions): Daemon {
     releaseLock();
     throw err;
   }
-  // Requests open with another provider can only be finished by it: refused before anything runs.
+  // Requests open with another provider can only be finished by it; a start writes (jobs
+  // released below): with another process holding the write lock (an sqlite3 shell, a backup)
+  // it would fail half-way. Both refused before anything runs (the service's start waits for the lock).
   const switched = providerSwitchProblem(db, providerTraits(config.provider).name);
-  if (switched !== null) {
+  const refused = switched !== null
+    ? new SignrelayError('config', 'provider_switched', switched)
+    : storageFailure(writeLockError(db), storageContextOf(db), '');
+  if (refused) {
     db.close();
     releaseLock();
-    throw new SignrelayError('config', 'provider_switched', switched);
+    throw refused;
   }
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { jemallocMissing } from '../native-memory.ts';
 import { startService } from '../service/running-service.ts';
 import { createSystemdNotifier, type SystemdNotifier } from '../service/sd-notify.ts';
-import { startWhenThereIsSpace } from '../service/wait-for-space.ts';
+import { startWhenStorageAllows } from '../service/wait-for-storage.ts';
 import { startWatchdog } from '../service/watchdog.ts';
 
 /** Re-exported for the demo, which masks the same secrets. */
@@ -53,7 +53,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   const wakeLater = () => {};
   process.on('SIGHUP', reloadLater);
   process.on('SIGUSR2', wakeLater);
-  const service = await startWhenThereIsSpace(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
+  const service = await startWhenStorageAllows(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
     logger: earlyLogger,
     notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
   });

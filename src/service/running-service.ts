@@ -75,7 +75,7 @@ export async function startService(config: Config, options: { onFatal?: (reason:
     lock.release();
     throw err;
   }
-  // Said once it runs: a start that waits for space (wait-for-space.ts) would say it at each try.
+  // Said once it runs: a start that waits for space or a lock (wait-for-storage.ts) would say it at each try.
   if (lock.warning) logger.warn(lock.warning);
   return {
     get daemon() { return parts.daemon; },

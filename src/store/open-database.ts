@@ -6,6 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
+import { storageFailure } from './storage-failure.ts';
 import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-version.ts';
 
 export type Db = Database.Database;
@@ -76,6 +77,9 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     if (err instanceof SignrelayError) throw err;
+    // A migration waits for the write lock as any write does; held longer, that is the cause.
+    const busy = storageFailure(err, { dataDir, busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS }, '');
+    if (busy?.code === 'storage_busy') throw busy;
     // SQLite says "disk I/O error" when it cannot make its -shm file on a full disk.
     if (dataDirIsFull(dataDir)) throw new SignrelayError('config', 'data_dir_full', `the database ${file} cannot be opened: ${dataDirProblem(dataDir, { code: 'ENOSPC' })} (${(err as Error).message})`, { cause: err });
     throw new SignrelayError('config', 'database_unusable',

@@ -4,7 +4,7 @@
 // waits and is retried (a mail stays in its folder, a job keeps its attempts). Pure.
 import { dirname } from 'node:path';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
-import type { Db } from './open-database.ts';
+import type Database from 'better-sqlite3';
 
 /** Where the failure happened: the data dir, and how long the database waits for a lock. */
 export interface StorageContext {
@@ -47,7 +47,7 @@ export function isStorageFailure(err: unknown): boolean {
   return problemOf(err) !== undefined;
 }
 
-/** The storage failure `err` is, as a SignrelayError; undefined when it is something else. */
+/** The storage failure `err` is, as a SignrelayError; undefined when it is something else. `then`: what happens now ('' to leave it to the caller). */
 export function storageFailure(err: unknown, context: StorageContext, then = 'The work waits and is retried.'): SignrelayError | undefined {
   const found = problemOf(err);
   if (!found) return undefined;
@@ -56,11 +56,11 @@ export function storageFailure(err: unknown, context: StorageContext, then = 'Th
   // Node's own messages start with the code already ("ENOSPC: no space left on device, write").
   const cause = detail.startsWith(code) ? detail : `${code}: ${detail}`;
   return new SignrelayError('transient', problem.code,
-    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause}). ${then}`, { cause: err });
+    `storage.data_dir ${context.dataDir} ${problem.says(context)} (${cause})${then ? `. ${then}` : ''}`, { cause: err });
 }
 
 /** The storage context of an open database (its file lives in the data dir). */
-export function storageContextOf(db: Db): StorageContext {
+export function storageContextOf(db: Database.Database): StorageContext {
   return { dataDir: dirname(db.name), busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })) };
 }
 

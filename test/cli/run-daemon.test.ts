@@ -170,6 +170,34 @@ describe('signrelay run', () => {
     await stopGracefully(daemon);
   });
 
+  it('starts while another process holds the database\'s write lock by waiting for it, said once: it does not exit into systemd\'s start limit', async () => {
+    const world = getWorld();
+    await stopGracefully(await startDaemon()); // the database exists, as on any restart
+    const other = new Database(join(world.dataDir, 'signrelay.db'));
+    other.exec('BEGIN IMMEDIATE');
+    let daemon: RunningCli;
+    try {
+      daemon = world.startDaemon();
+      daemons.push(daemon);
+      const waiting = await daemon.waitForLog((line) => line.message?.includes('waits for the lock and starts then') === true, 60_000);
+      expect(waiting.level).toBe('warn');
+      expect(waiting.message).toMatch(/is locked: another process held a write lock on signrelay\.db/);
+      // Past further tries (each waits 5 s for the lock): still running, still said once.
+      const saidAt = Date.now();
+      await waitFor(() => Date.now() - saidAt > 12_000 || daemon.child.exitCode !== null, { timeoutMs: 60_000, what: 'two more tries under the lock', intervalMs: 500 });
+      expect(daemon.child.exitCode).toBeNull();
+      expect(daemon.logLines().filter((l) => l.message?.includes('waits for the lock'))).toHaveLength(1);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await daemon.waitForLog('imap watcher connected', 60_000);
+    const before = await processedCount();
+    await deliverRequest('RITM0010041');
+    await processed(before + 1);
+    await stopGracefully(daemon);
+  }, 180_000);
+
   it('never prints a secret, and prints no stack trace', () => {
     expect(daemons.length).toBeGreaterThan(0);
     for (const daemon of daemons) {

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { migrate } from '../../src/store/open-database.ts';
-import { NEWEST_SCHEMA, writeOlderDatabase } from '../support/older-database.ts';
+import { migrate, openDatabase } from '../../src/store/open-database.ts';
+import { NEWEST_SCHEMA, schemaOf, writeOlderDatabase } from '../support/older-database.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'migrate-race-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,4 +41,26 @@ it('a migration another process applied between our reading and our transaction 
   expect(ours.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: NEWEST_SCHEMA });
   other.close();
   ours.close();
+});
+
+it('an older database whose write lock another process holds is a locked data dir (storage_busy, the start waits), not one that is not signrelay\'s', () => {
+  const dataDir = join(dir, 'locked');
+  writeOlderDatabase(join(dataDir, 'signrelay.db'));
+  const other = new Database(join(dataDir, 'signrelay.db'));
+  other.exec('BEGIN IMMEDIATE');
+  try {
+    let thrown: unknown;
+    try {
+      openDatabase(dataDir, { busyTimeoutMs: 50 }).close();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'storage_busy', message: expect.stringMatching(/^storage\.data_dir .* is locked: another process held a write lock on signrelay\.db .*\(SQLITE_BUSY: database is locked\)$/) });
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+  const db = openDatabase(dataDir);
+  db.close();
+  expect(schemaOf(join(dataDir, 'signrelay.db'))).toBe(NEWEST_SCHEMA);
 });
