@@ -18,8 +18,8 @@ import { getDocuments, getRequest } from '../store/requests.ts';
 import { conversationAddress, newReplySecret } from './conversation-address.ts';
 import { intakePolicyFrom, isInstanceAddress } from './intake-policy.ts';
 
-/** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. */
-export function queueAcknowledgement(db: Db, config: Config, provider: ProviderTraits, requestId: string, now: Date): boolean {
+/** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. `closesAt`: the send's SendResult.closesAt. */
+export function queueAcknowledgement(db: Db, config: Config, provider: ProviderTraits, requestId: string, now: Date, closesAt?: Date): boolean {
   const ack = getAcknowledgement(db, requestId);
   // A request from before the conversation existed, or one decided already (a resumed send).
   if (!ack || ack.messageId !== null || ack.skipped !== null) return false;
@@ -35,7 +35,7 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
   const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
     from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, replySecret), messageId,
     recordNotes: recordGetsNotes(config, request),
-  });
+  }, closesAt);
   enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
   settleAcknowledgement(db, requestId, { messageId, replySecret }, now);
   return true;

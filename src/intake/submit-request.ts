@@ -130,7 +130,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
         recordFoundSend(deps.db, requestId, found, now());
         transition(deps.db, requestId, 'sent', now());
         queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
-        queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
+        queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now(), found.closesAt);
       })();
       deps.logger.info('earlier send confirmed by the provider', { requestId });
       await noteEarlySignatures(requestId);
@@ -140,7 +140,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     if (unknown.unknown && await findEarlierSend(unknown.stillWaiting)) return;
     await renewExpiredUploads(request);
     request = getRequest(deps.db, requestId)!;
-    const due = dueForSend(request.dueDate, now());
+    const due = dueForSend(request.dueDate, now(), deps.provider.capabilities.leastSigningMs);
     if (due !== request.dueDate) {
       // Its date passed (or ends within the hour) before it could be sent: the signers get a
       // day, and the acknowledgement and the record say the date they have.
@@ -190,7 +190,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       effect(requestId, 'send', 'done', { references: documentReferences, orderId: result.orderId ?? undefined });
       transition(deps.db, requestId, 'sent', now());
       queueRecordUpdate(deps.db, deps.config, requestId, { event: 'sent' }, now());
-      queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now());
+      queueAcknowledgement(deps.db, deps.config, deps.provider, requestId, now(), result.closesAt);
     })();
     // Only Signicat has an order id: a Secured Signing line said orderId=undefined.
     deps.logger.info('request sent for signing', { requestId, references: documentReferences, ...(result.orderId ? { orderId: result.orderId } : {}) });

@@ -49,7 +49,14 @@ export interface AcknowledgementAddresses {
   recordNotes: boolean;
 }
 
-export function composeAcknowledgement(request: RequestRow, documents: ReadonlyArray<Pick<DocumentRow, 'providerRef' | 'fileName'>>, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, addresses: AcknowledgementAddresses): SendMailOptions {
+/** When signing closes, as the requester reads it: the due day's end, or the moment the provider said (SendResult.closesAt). */
+function closing(dueDate: string, closesAt: Date | undefined): string {
+  if (!closesAt) return 'signing closes at 23:59 UTC that day';
+  const [day, time] = [closesAt.toISOString().slice(0, 10), closesAt.toISOString().slice(11, 16)];
+  return day === dueDate ? `signing closes at ${time} UTC that day` : `signing closes on ${day} at ${time} UTC`;
+}
+
+export function composeAcknowledgement(request: RequestRow, documents: ReadonlyArray<Pick<DocumentRow, 'providerRef' | 'fileName'>>, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, addresses: AcknowledgementAddresses, closesAt?: Date): SendMailOptions {
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || recordLabel(request);
   const signers = request.signers.slice(0, MAX_SIGNERS_LISTED).map((s, i) => `  ${i + 1}. ${recordPerson(s)}`);
   const more = request.signers.length - signers.length;
@@ -60,7 +67,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     `  Record:     ${recordLabel(request)}`,
     `  Documents:  ${documents.map((d) => recordValue(d.fileName)).join(', ')}`,
-    `  Due:        ${recordValue(request.dueDate)} (signing closes at 23:59 UTC that day)`,
+    `  Due:        ${recordValue(request.dueDate)} (${closing(request.dueDate, closesAt)})`,
     `  ${provider.displayName}: ${referenceLabel(request, documents)}`,
     `  Request:    ${request.id}`,
     '',

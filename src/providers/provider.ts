@@ -29,6 +29,12 @@ export interface ProviderCapabilities {
    * that notice, "not found" is not "not sent" (Signicat).
    */
   lostSendKnownByNotice: boolean;
+  /**
+   * The least time to sign a request is sent with: a due date that ends sooner is moved to
+   * the next day. An hour where the provider closes signing at the due moment (Secured
+   * Signing's DueDate); a day where it counts whole days from the send (Signicat's daysToLive).
+   */
+  leastSigningMs: number;
   /** Whether the provider can remind the signers, extend the due date, withdraw a sent request. */
   remind: boolean;
   extend: boolean;
@@ -95,6 +101,11 @@ export interface SendResult {
   tasks: Array<{ id: string; signer: string }>;
   /** Per document, in order: what the provider needs to act on it later (null: the reference alone will do). */
   documents: Array<KeptDocument | null>;
+  /**
+   * When signing closes, where that is not the due moment (the end of the due day, UTC):
+   * Signicat's tasks live whole days from the order's creation. Told to the requester.
+   */
+  closesAt?: Date;
 }
 
 /** A sent document as the provider needs it: its reference and what its send kept. */

@@ -59,4 +59,11 @@ describe('dueForSend', () => {
     expect(dueForSend('2026-12-10', new Date('2026-12-11T00:00:30Z'))).toBe('2026-12-12');
     expect(dueForSend('2020-01-31', new Date('2026-12-10T12:00:00Z'))).toBe('2026-12-11');
   });
+
+  it('keeps a day to sign for a provider that counts whole days from the send (Signicat): under a day left, the next day', () => {
+    const day = 24 * 3_600_000;
+    expect(dueForSend('2026-12-11', new Date('2026-12-10T23:59:59Z'), day)).toBe('2026-12-11');
+    expect(dueForSend('2026-12-10', new Date('2026-12-10T05:00:00Z'), day)).toBe('2026-12-11');
+    expect(dueForSend('2026-12-11', new Date('2026-12-11T00:00:00Z'), day)).toBe('2026-12-12');
+  });
 });

@@ -48,7 +48,15 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     const sent = getRequest(world.daemon!.db, request.id)!;
     const reference = sent.providerOrderId ? `order ${sent.providerOrderId}` : `reference ${getDocuments(world.daemon!.db, request.id)[0]!.providerRef}`;
     expect(text).toContain('Record:     RITM0010001');
-    expect(text).toContain(`Due:        ${due} (signing closes at 23:59 UTC that day)`);
+    if (provider === 'signicat') {
+      // Signicat counts whole days from the order's creation: the requester is told the moment
+      // its tasks expire, and it is on the due day, never after it.
+      const expiresAt = new Date(Math.max(...signicatOf(world)!.orders.get(sent.providerOrderId!)!.tasks.map((t) => t.expiresAt)));
+      expect(expiresAt.toISOString().slice(0, 10)).toBe(due);
+      expect(text).toContain(`Due:        ${due} (signing closes at ${expiresAt.toISOString().slice(11, 16)} UTC that day)`);
+    } else {
+      expect(text).toContain(`Due:        ${due} (signing closes at 23:59 UTC that day)`);
+    }
     expect(text).toContain(`${display}: ${reference}`);
     expect(text).toMatch(/1\. Ann Lee <ann\.lee@example\.com>\n {2}2\. Bob Stone <bob\.stone@corp\.example>/);
     for (const command of ['cancel REASON', 'remind', 'extend DATE', 'status']) expect(text).toContain(`  ${command}`);

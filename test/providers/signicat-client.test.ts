@@ -37,7 +37,7 @@ const client = (overrides: Record<string, unknown> = {}): SigningProvider => cre
 
 function sendInput(references: string[], signers = [ANN, BOB]): SendInput {
   return {
-    documentReferences: references, dueAt: new Date(Date.now() + 10 * 86_400_000), signers, packageName: 'RITM0010001 (signrelay r_1)',
+    documentReferences: references, dueAt: new Date(`${new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10)}T23:59:59Z`), signers, packageName: 'RITM0010001 (signrelay r_1)',
     token: TOKEN, returnAddress: RETURN_ADDRESS, route: {},
   };
 }

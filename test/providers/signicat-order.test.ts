@@ -15,11 +15,25 @@ const input = (signers: Array<{ firstName: string; lastName: string; email: stri
 });
 
 describe('orderBody', () => {
+  it('lives whole days from the order\'s creation, and never past the due day\'s end: it ends on the due day', () => {
+    const one = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }];
+    for (const [sent, days, closes] of [
+      ['2026-12-10T22:00:00Z', 14, '2026-12-24T22:00:00.000Z'],
+      ['2026-12-02T10:00:00Z', 22, '2026-12-24T10:00:00.000Z'],
+      ['2026-12-24T00:00:01Z', 0 + 1, '2026-12-25T00:00:01.000Z'], // under a day left: the least Signicat takes (dueForSend moves such a due date)
+      ['2026-12-23T23:59:59Z', 1, '2026-12-24T23:59:59.000Z'],
+    ] as const) {
+      const { body, closesAt } = orderBody(input(one), SETTINGS, Date.parse(sent));
+      expect((body.tasks as Array<{ daysToLive: number }>)[0]!.daysToLive, sent).toBe(days);
+      expect(closesAt.toISOString(), sent).toBe(closes);
+    }
+  });
+
   it('one signer: one task signing both documents, no packaging, invitation and notices', () => {
     const { body, documents } = orderBody(input([{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }]), SETTINGS, NOW);
     expect(body.packagingTasks).toBeUndefined();
     const [task] = body.tasks as Array<Record<string, any>>;
-    expect(task).toMatchObject({ id: 'signer-1', daysToLive: 23, language: 'en', signatureMethods: [{ name: 'nbid-sign', type: 'SIGNED_STATEMENT' }] });
+    expect(task).toMatchObject({ id: 'signer-1', daysToLive: 22, language: 'en', signatureMethods: [{ name: 'nbid-sign', type: 'SIGNED_STATEMENT' }] });
     expect(task!.documents.map((d: any) => [d.id, d.documentRef])).toEqual([['doc-1', 'd1'], ['doc-2', 'd2']]);
     expect(task!.notifications.map((n: any) => [n.id, n.type, n.recipient, n.schedule.map((s: any) => s.triggerStatus)])).toEqual([
       ['invite-1', 'EMAIL', 'ann@x.example', ['CREATED']],

@@ -152,13 +152,13 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       if (input.signers.length === 0) {
         throw new SignrelayError('permanent', 'provider_no_signers', 'Signicat needs the signers named: a Signicat order has one task per signer, and Signicat reads no tags');
       }
-      const { body, documents } = orderBody(input, config, now());
+      const { body, documents, closesAt } = orderBody(input, config, now());
       const answer = await callApi(ctx, { operation: `create the signing order for ${input.packageName}`, method: 'POST', path: '/orders', json: body, effect: true });
       const order = json(answer, true);
       const orderId = textField(order.id);
       if (!orderId) throw badResponse(answer.what, 'no order id in the answer', undefined, { effect: true });
       // The signing links in the answer (tasks[].signingUrl) are the signers' secrets: not kept, not logged.
-      return { orderId, tasks: documents[0]?.tasks ?? [], documents };
+      return { orderId, tasks: documents[0]?.tasks ?? [], documents, closesAt };
     },
 
     async findSent(input) {

@@ -38,11 +38,13 @@ function plain(text: string, max = 120): string {
   return quoteOutside(text.replace(/\$\{/g, '$ {'), max);
 }
 
-export function orderBody(input: SendInput, settings: OrderSettings, now: number): { body: Record<string, unknown>; documents: SignicatDocument[] } {
+export function orderBody(input: SendInput, settings: OrderSettings, now: number): { body: Record<string, unknown>; documents: SignicatDocument[]; closesAt: Date } {
   const signers = input.signers;
   const taskIds = signers.map((_, i) => `signer-${i + 1}`);
   const documentIds = input.documentReferences.map((_, k) => `doc-${k + 1}`);
-  const daysToLive = Math.max(1, Math.ceil((input.dueAt.getTime() - now) / DAY_MS));
+  // A task lives daysToLive whole days from the order's creation: rounded down, it ends on the
+  // due day, never after the moment the requester was promised (dueForSend leaves a day at least).
+  const daysToLive = Math.max(1, Math.floor((input.dueAt.getTime() - now) / DAY_MS));
   const packaged = settings.packaging === 'pades' || signers.length > 1;
   const title = plain(input.packageName);
   const sender = settings.notification_sender ? { sender: settings.notification_sender } : {};
@@ -95,5 +97,6 @@ export function orderBody(input: SendInput, settings: OrderSettings, now: number
   return {
     body,
     documents: documentIds.map((documentId, k) => ({ documentId, tasks: taskList, ...(packaged ? { packagingTaskId: `package-${k + 1}` } : {}) })),
+    closesAt: new Date(now + daysToLive * DAY_MS),
   };
 }
