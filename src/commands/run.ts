@@ -14,6 +14,7 @@ import { startService } from '../service/running-service.ts';
 import { createSystemdNotifier, type SystemdNotifier } from '../service/sd-notify.ts';
 import { startWhenStorageAllows } from '../service/wait-for-storage.ts';
 import { startWatchdog } from '../service/watchdog.ts';
+import { monotonicMs } from '../time.ts';
 
 /** Re-exported for the demo, which masks the same secrets. */
 export { secretsOf };
@@ -65,7 +66,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   // Under systemd (Type=notify): READY, a watchdog pinged only while both watchers are alive
   // (those of the daemon running now, across reloads), STOPPING.
   // Set while a reload runs: its old watchers stop as it finishes the work in hand.
-  let reloadingSince: Date | undefined;
+  let reloadingSince: number | undefined; // monotonic (the watchdog's clock)
   const watchdog = startWatchdog({
     notifier: systemd,
     watchers: { requests: { status: () => service.daemon.requestWatcher.status() }, returns: { status: () => service.daemon.returnWatcher.status() } },
@@ -86,7 +87,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
         return;
       }
       systemd.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
-      reloadingSince = new Date();
+      reloadingSince = monotonicMs();
       reloading = service.reload(() => loadConfigFile(file)).then(() => {
         systemd.notify({ READY: '1', STATUS: 'running' });
         reloading = undefined;

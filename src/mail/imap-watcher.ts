@@ -19,6 +19,7 @@ import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 import { messagePlace } from './message-place.ts';
+import { monotonicMs } from '../time.ts';
 
 /** How long a reconnect waits for the dead session's handler to finish. */
 const HANDLER_SETTLE_LIMIT_MS = 60_000;
@@ -97,6 +98,12 @@ export interface WatcherStatus {
   /** When the next connection attempt is due (state backoff / auth-error). */
   nextAttemptAt: Date | null;
   uidValidity: string | null;
+  /**
+   * The three moments above on the monotonic clock (time.ts monotonicMs): the systemd watchdog
+   * judges silence by these, since a wall clock stepped forward (NTP, `date -s`) would make a
+   * watcher heard a minute ago look deaf for minutes, and the service be killed.
+   */
+  monotonic: { lastHeartbeat: number | null; connectedSince: number | null; nextAttempt: number | null };
 }
 
 export interface WatcherEvents {
@@ -129,6 +136,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
   const status: WatcherStatus = {
     state: 'connecting', lastHeartbeatAt: null, lastError: null, lastErrorAt: null, reconnects: 0,
     connectedSince: null, nextAttemptAt: null, uidValidity: null,
+    monotonic: { lastHeartbeat: null, connectedSince: null, nextAttempt: null },
   };
   let stopping = false;
   let session: WatchSession | null = null;
@@ -215,6 +223,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       isStopping: () => stopping,
       heartbeat() {
         status.lastHeartbeatAt = new Date();
+        status.monotonic.lastHeartbeat = monotonicMs();
         events.emit('heartbeat', status.lastHeartbeatAt);
       },
       setActivity(activity) {
@@ -223,6 +232,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       onReady(info) {
         backoff.markConnected();
         status.connectedSince = new Date();
+        status.monotonic.connectedSince = monotonicMs();
         setState('connected');
         logger.info('imap watcher connected', { ...info, reconnects: status.reconnects });
         events.emit('connected', info);
@@ -261,6 +271,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       const { endedWith, accessToken } = await connectOnce(rejected);
       const wasConnected = status.connectedSince !== null;
       status.connectedSince = null;
+      status.monotonic.connectedSince = null;
       backoff.markDisconnected();
       const error = endedWith === null ? null : classifyImapLoginError(endedWith, watchedFolderContext, options.tokenSource);
       // A token the server refused is not offered again (it may have been revoked early).
@@ -270,6 +281,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       const delay = backoff.nextDelayMs();
       setState(error?.kind === 'auth' ? 'auth-error' : 'backoff', error);
       status.nextAttemptAt = new Date(Date.now() + delay);
+      status.monotonic.nextAttempt = monotonicMs() + delay;
       if (error) {
         // Wrong settings need the operator; a dropped connection heals by itself.
         const level = error.kind === 'auth' || error.kind === 'config' ? 'error' : 'warn';
@@ -285,6 +297,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       });
       wake = null;
       status.nextAttemptAt = null;
+      status.monotonic.nextAttempt = null;
       if (!stopping) status.reconnects += 1;
     }
     setState('stopped');

@@ -7,6 +7,7 @@
 import type { WatcherStatus } from '../mail/imap-watcher.ts';
 import type { Logger } from '../log.ts';
 import type { SystemdNotifier } from './sd-notify.ts';
+import { monotonicMs } from '../time.ts';
 
 export interface AliveVerdict {
   alive: boolean;
@@ -16,13 +17,15 @@ export interface AliveVerdict {
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
-export function watcherAlive(status: WatcherStatus, now: Date, maxSilenceMs: number): AliveVerdict {
-  const since = (d: Date | null) => (d ? now.getTime() - d.getTime() : Number.POSITIVE_INFINITY);
+/** `now`: the monotonic clock (time.ts monotonicMs), as the status's `monotonic` moments are. */
+export function watcherAlive(status: WatcherStatus, now: number, maxSilenceMs: number): AliveVerdict {
+  const { monotonic } = status;
+  const since = (at: number | null) => (at === null ? Number.POSITIVE_INFINITY : now - at);
   switch (status.state) {
     case 'connected':
     case 'idle': {
       // Heard from the server (any response, a NOOP answer) — or connected only just now.
-      const silence = Math.min(since(status.lastHeartbeatAt), since(status.connectedSince));
+      const silence = Math.min(since(monotonic.lastHeartbeat), since(monotonic.connectedSince));
       return silence <= maxSilenceMs
         ? { alive: true, summary: `${status.state}, heard ${seconds(silence)} ago` }
         : { alive: false, summary: `${status.state} but nothing heard from the server for ${seconds(silence)}` };
@@ -30,7 +33,7 @@ export function watcherAlive(status: WatcherStatus, now: Date, maxSilenceMs: num
     case 'backoff':
     case 'auth-error':
     case 'connecting': {
-      const overdue = status.nextAttemptAt ? now.getTime() - status.nextAttemptAt.getTime() : 0;
+      const overdue = monotonic.nextAttempt === null ? 0 : now - monotonic.nextAttempt;
       const why = status.lastError ? `: ${status.lastError.message}` : '';
       return overdue <= maxSilenceMs
         ? { alive: true, summary: `${status.state}${why}` }
@@ -56,17 +59,18 @@ export function startWatchdog(options: {
   watchers: Record<string, { status(): WatcherStatus }>;
   logger: Logger;
   maxSilenceMs: number;
-  now?: () => Date;
-  /** When the reload under way began, if one is. */
-  reloadingSince?: () => Date | undefined;
+  /** The monotonic clock (time.ts monotonicMs; tests set it). */
+  now?: () => number;
+  /** When the reload under way began, if one is, on the monotonic clock. */
+  reloadingSince?: () => number | undefined;
 }): Watchdog {
   const { notifier, logger } = options;
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? monotonicMs;
   const interval = notifier.watchdogIntervalMs;
   let complained = false;
   const check = () => {
     const reloading = options.reloadingSince?.();
-    if (reloading && now().getTime() - reloading.getTime() <= RELOAD_GRACE_MS) {
+    if (reloading !== undefined && now() - reloading <= RELOAD_GRACE_MS) {
       notifier.notify({ WATCHDOG: '1', STATUS: 'reloading the configuration' });
       return;
     }

@@ -8,9 +8,13 @@ import { waitFor } from '../support/wait-for.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
-const status = (s: Partial<WatcherStatus>): WatcherStatus => ({
-  state: 'idle', lastHeartbeatAt: ago(5), lastError: null, lastErrorAt: null, reconnects: 0, connectedSince: ago(600), nextAttemptAt: null, uidValidity: '1', ...s,
-});
+/** The watchdog's clock: here the monotonic clock reads as the wall clock's milliseconds, unless a test steps one of them. */
+const MONO_NOW = NOW.getTime();
+const status = (s: Partial<WatcherStatus>): WatcherStatus => {
+  const wall = { state: 'idle' as const, lastHeartbeatAt: ago(5), lastError: null, lastErrorAt: null, reconnects: 0, connectedSince: ago(600), nextAttemptAt: null, uidValidity: '1', ...s };
+  const mono = (d: Date | null) => (d ? d.getTime() : null);
+  return { ...wall, monotonic: s.monotonic ?? { lastHeartbeat: mono(wall.lastHeartbeatAt), connectedSince: mono(wall.connectedSince), nextAttempt: mono(wall.nextAttemptAt) } };
+};
 const refused = new SignrelayError('auth', 'imap_auth', 'the IMAP server refused the login: check mailboxes.requests.password');
 
 describe('watcherAlive', () => {
@@ -23,7 +27,16 @@ describe('watcherAlive', () => {
     ['a backoff whose next attempt is 300 s overdue (stuck loop)', status({ state: 'backoff', nextAttemptAt: ago(300) }), false, 'backoff, its next attempt 300 s overdue'],
     ['stopped', status({ state: 'stopped' }), false, 'stopped'],
   ])('%s', (_, s, alive, summary) => {
-    expect(watcherAlive(s, NOW, 180_000)).toEqual({ alive, summary });
+    expect(watcherAlive(s, MONO_NOW, 180_000)).toEqual({ alive, summary });
+  });
+
+  it('judges silence on the monotonic clock: a wall clock stepped forward four minutes does not make a watcher heard 60 s ago deaf (time review F2)', () => {
+    // The wall clock says 300 s since the last answer and 4 min past the next attempt; 60 s passed.
+    const stepped = { lastHeartbeat: MONO_NOW - 60_000, connectedSince: MONO_NOW - 600_000, nextAttempt: null };
+    expect(watcherAlive(status({ lastHeartbeatAt: ago(300), monotonic: stepped }), MONO_NOW, 180_000)).toEqual({ alive: true, summary: 'idle, heard 60 s ago' });
+    expect(watcherAlive(status({ state: 'backoff', nextAttemptAt: ago(250), monotonic: { ...stepped, nextAttempt: MONO_NOW + 10_000 } }), MONO_NOW, 180_000).alive).toBe(true);
+    // And a wall clock stepped back hides no silence.
+    expect(watcherAlive(status({ lastHeartbeatAt: ago(1), monotonic: { ...stepped, lastHeartbeat: MONO_NOW - 400_000 } }), MONO_NOW, 180_000)).toEqual({ alive: false, summary: 'idle but nothing heard from the server for 400 s' });
   });
 });
 
@@ -40,7 +53,7 @@ describe('startWatchdog', () => {
     const notifier = recordingNotifier(10);
     const { logger, entries } = createTestLogger();
     let returns = status({});
-    const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => NOW, watchers: { requests: { status: () => status({}) }, returns: { status: () => returns } } });
+    const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => MONO_NOW, watchers: { requests: { status: () => status({}) }, returns: { status: () => returns } } });
     expect(notifier.sent[0]).toEqual({ READY: '1', STATUS: 'started' });
     vi.advanceTimersByTime(10);
     expect(notifier.sent.find((s) => s.WATCHDOG)).toEqual({ WATCHDOG: '1', STATUS: 'requests idle, heard 5 s ago; returns idle, heard 5 s ago' });
@@ -67,14 +80,14 @@ describe('startWatchdog', () => {
     onTestFinished(() => void vi.useRealTimers());
     const notifier = recordingNotifier(10);
     const { logger, entries } = createTestLogger();
-    let now = NOW;
-    let reloadingSince: Date | undefined = NOW;
+    let now = MONO_NOW;
+    let reloadingSince: number | undefined = MONO_NOW;
     const stopped = { status: () => status({ state: 'stopped' }) };
     const watchdog = startWatchdog({ notifier, logger, maxSilenceMs: 180_000, now: () => now, reloadingSince: () => reloadingSince, watchers: { requests: stopped, returns: stopped } });
     vi.advanceTimersByTime(10);
     expect(notifier.sent.at(-1)).toEqual({ WATCHDOG: '1', STATUS: 'reloading the configuration' });
     // A reload that has not ended past its grace is judged as any other moment.
-    now = new Date(NOW.getTime() + RELOAD_GRACE_MS + 1);
+    now = MONO_NOW + RELOAD_GRACE_MS + 1;
     vi.advanceTimersByTime(10);
     expect(notifier.sent.at(-1)).toEqual({ STATUS: 'not pinging the watchdog: requests stopped; returns stopped' });
     expect(entries.filter((e) => e.level === 'error')).toHaveLength(1);
