@@ -149,16 +149,19 @@ export function replyMailKey(mail: ReplyKeyFields): string {
   return mail.messageId ?? contentKey(mail);
 }
 
-type ReplyKeyFields = Pick<ParsedMail, 'messageId' | 'from' | 'to' | 'cc' | 'date' | 'subject' | 'text'>;
+type ReplyKeyFields = Pick<ParsedMail, 'messageId' | 'from' | 'to' | 'cc' | 'headerLines' | 'subject' | 'text'>;
 
 /**
  * A reply without a Message-ID is known by what its writer wrote — From, To, Cc, Date,
  * Subject and the text above any quote — never by the fetched bytes: a copy delivered twice
- * differs in its Received/Delivered-To lines, and a multipart outline in its boundary.
+ * differs in its Received/Delivered-To lines, and a multipart outline in its boundary. The
+ * Date header as written: mailparser puts the moment of parsing in for one it cannot read
+ * (`… CEST`), and every copy would have had a key of its own, each carried out.
  */
 function contentKey(mail: ReplyKeyFields): string {
   const ownText = (mail.text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('>')).slice(0, 20);
-  const fields = [mail.from?.text ?? '', addressText(mail.to), addressText(mail.cc), mail.date?.toISOString() ?? '', mail.subject ?? '', ...ownText];
+  const date = mail.headerLines.find((header) => header.key === 'date')?.line.replace(/^date:/i, '').replace(/\s+/g, ' ').trim() ?? '';
+  const fields = [mail.from?.text ?? '', addressText(mail.to), addressText(mail.cc), date, mail.subject ?? '', ...ownText];
   return `<sha256.${sha256(Buffer.from(JSON.stringify(fields)))}@signrelay.invalid>`;
 }
 

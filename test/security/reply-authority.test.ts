@@ -6,6 +6,7 @@
 // requester (or a route's explicit reply_commands_from) may act, and cancel on a route with
 // no authentication needs the secret address.
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.ts';
 import { simpleParser } from 'mailparser';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
 import { loadConfigFile } from '../../src/config/load-config.ts';
@@ -92,18 +93,22 @@ describe('who may act on a reply', () => {
 });
 
 describe('a reply without a Message-ID delivered twice', () => {
-  it('is carried out once (its key comes from stable parsed fields, not trace headers or a boundary)', async () => {
+  // A Date mailparser cannot read (a named zone) it replaces with the moment of parsing: the key must not follow it.
+  it.each(['Tue, 03 Nov 2026 10:00:00 +0000', 'Tue, 03 Nov 2026 10:00:00 CEST'])('is carried out once (its key comes from stable fields, not trace headers or a boundary): Date %s', async (date) => {
     const db = openMemoryDatabase();
     const { id, secret } = sentRequest(db, 'bcdefghijklmnopqrstu');
     const handler = withReplyCommands({ db, config, policy: intakePolicyFrom(config), provider: providerTraits(config.provider), logger: silentLogger(), now: () => NOW },
       async () => { throw new Error('taken for a request'); });
     const copy = (uid: number, hop: string, boundary: string) => {
       const raw = Buffer.from(`Received: from ${hop} by mx.corp.example\r\nDelivered-To: sign+${secret}@corp.example\r\n`
-        + `From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nDate: Tue, 03 Nov 2026 10:00:00 +0000\r\n`
+        + `From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nDate: ${date}\r\n`
         + `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n--${boundary}\r\nContent-Type: text/plain\r\n\r\nremind\r\n--${boundary}--\r\n`);
       return watched(raw, uid);
     };
     await handler(copy(1, 'relay-a', 'b1'));
+    // A parse a moment later (mailparser's stand-in for an unreadable Date moves with it).
+    const before = Date.now();
+    await waitFor(() => Date.now() > before + 2, { what: 'a later millisecond', intervalMs: 1 });
     await handler(copy(2, 'relay-b', 'b2'));
     expect(jobsForRequest(db, id).filter((j) => j.kind === 'command')).toHaveLength(1);
   });
