@@ -1,5 +1,5 @@
-// The `reminders` task: once per document, the route's reminder_days_before days before
-// the due date, ask the provider to remind the signers who have not signed yet
+// The `reminders` task: once per document and due date (an `extend` gets one for its new
+// date), the route's reminder_days_before days before the due date, ask the provider to remind the signers who have not signed yet
 // (Document/SendReminder) — if the provider still says it is being signed. Each call has an intent and a result in the audit trail, so a
 // reminder is never sent twice across runs and restarts; a transient failure is tried
 // again on the next run, a permanent one is not. A reminder sent is noted on the record:
@@ -44,20 +44,21 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
         if (signal.aborted) break;
         if (completePending) continue; // being completed: nobody needs reminding
         if (!reminderVerdict({ dueDate: request.dueDate, sentAt }, daysBeforeOf(request.route), now()).due) continue;
-        // One reminder a day at most: one a reply asked for an hour ago holds this one back a day.
-        // (Not this task's own: it reminds once per document, and a document whose reminder
+        // One reminder a day at most: one a reply asked for an hour ago, or this task's for the
+        // due date before an `extend`, holds this one back a day. (Not this task's own for this
+        // due date: it reminds once per document and due date, and a document whose reminder
         // failed for a moment is tried again at the next run, beside one that went.)
         const remindedByReply = () => {
-          const last = lastReminderAt(deps.db, request.id, { only: 'reply' });
+          const last = lastReminderAt(deps.db, request.id, { exceptDue: request.dueDate });
           return last !== undefined && now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS;
         };
         if (remindedByReply()) continue;
         for (const doc of getDocuments(deps.db, request.id)) {
           if (!doc.providerRef) continue;
-          const last = lastReminderState(deps.db, request.id, doc.seq);
+          const last = lastReminderState(deps.db, request.id, doc.seq, request.dueDate);
           // An intent without a result: the process died during the call. It may have gone out.
           if (last && !(last.phase === 'failed' && last.retry)) continue;
-          const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef };
+          const effect = { requestId: request.id, seq: doc.seq, reference: doc.providerRef, due: request.dueDate };
           let current: DocumentStatus;
           try {
             current = await deps.provider.status(sentDocumentOf(request, doc));

@@ -5,6 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addEvent, listEvents } from '../../src/store/events.ts';
 import { recordReminder } from '../../src/store/reminder-effects.ts';
+import { getDocuments, getRequest, sentDocumentOf, setDueDate } from '../../src/store/requests.ts';
+import { dueMoment } from '../../src/time.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
 import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 import { sentDoc } from '../sandbox/fixtures.ts';
@@ -90,7 +92,51 @@ describe('the reminders task', () => {
   it('never repeats a reminder whose outcome a crash lost', async () => {
     const { id, reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     // The process died after recording the intent: the reminder may have gone out.
-    recordReminder(world.db, { requestId: id, seq: 1, reference, phase: 'intent' }, later(REMIND_AT, MINUTE_MS));
+    recordReminder(world.db, { requestId: id, seq: 1, reference, due: DUE, phase: 'intent' }, later(REMIND_AT, MINUTE_MS));
+    world.clock.now = later(REMIND_AT, DAY_MS / 2);
+    await world.startScheduler().idle();
+    expect(reminderCalls()).toEqual([]);
+  });
+
+  it('reminds again before a due date an `extend` moved, once, and not within a day of the last reminder (time review F4)', async () => {
+    const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(reminderCalls()).toHaveLength(1);
+    // What carrying out "extend 2030-07-31" does: Document/Extend, then the request's new due date.
+    world.clock.now = new Date('2030-06-29T08:00:00Z');
+    const request = getRequest(world.db, id)!;
+    await world.provider.extend(sentDocumentOf(request, getDocuments(world.db, id)[0]!), dueMoment('2030-07-31'));
+    setDueDate(world.db, id, '2030-07-31', world.clock.now);
+    await scheduler.tick();
+    expect(reminderCalls()).toHaveLength(1); // the new date's reminder is not due yet
+    world.clock.now = later(new Date('2030-07-29T23:59:59Z'), 2 * MINUTE_MS);
+    await scheduler.tick();
+    world.clock.now = later(world.clock.now, 2 * 60 * MINUTE_MS);
+    await scheduler.tick();
+    expect(reminderCalls()).toHaveLength(2);
+  });
+
+  it('a due date moved by a day just after its reminder gets none within the day that follows', async () => {
+    const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    expect(reminderCalls()).toHaveLength(1);
+    setDueDate(world.db, id, '2030-07-01', later(REMIND_AT, 3 * MINUTE_MS)); // its reminder was due a day later: 2030-06-29T23:59:59Z
+    world.clock.now = new Date('2030-06-30T00:00:30Z'); // due, but under a day after the last reminder
+    await scheduler.tick();
+    expect(reminderCalls()).toHaveLength(1);
+    world.clock.now = later(REMIND_AT, DAY_MS + 2 * 60 * MINUTE_MS); // the task looks hourly
+    await scheduler.tick();
+    expect(reminderCalls()).toHaveLength(2);
+  });
+
+  it('a reminder recorded before reminders named their due date counts for any due date (no second one after an upgrade)', async () => {
+    const { id, reference } = await world.sentRequest(SENT_AT, { dueDate: DUE });
+    addEvent(world.db, { requestId: id, kind: 'effect', detail: { effect: 'reminder', phase: 'intent', seq: 1, reference } }, later(REMIND_AT, MINUTE_MS));
+    addEvent(world.db, { requestId: id, kind: 'effect', detail: { effect: 'reminder', phase: 'done', seq: 1, reference } }, later(REMIND_AT, MINUTE_MS));
     world.clock.now = later(REMIND_AT, DAY_MS / 2);
     await world.startScheduler().idle();
     expect(reminderCalls()).toEqual([]);
