@@ -12,6 +12,7 @@ import { parseConfigText } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
 import { CREDENTIALS_SOURCE_DIR } from '../config/resolve-secrets.ts';
 import { buildConfig, SECRETS, type InitAnswers } from '../cli-io/build-config.ts';
+import type { Config } from '../config/schema.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
@@ -146,15 +147,16 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
     secrets: secrets as InitAnswers['secrets'],
   });
   // What the daemon would refuse is not written: a bad answer is told by its flag.
+  let written: Config;
   try {
-    parseConfigText(text, output, { requireSecrets: false });
+    written = parseConfigText(text, output, { requireSecrets: false });
   } catch (err) {
     const problems = (err as Error).message.split('\n').slice(1).map((l) => asFlagProblem(l.trim(), answers));
     io.stderr.write(`signrelay init: nothing written, ${problems.length === 1 ? 'an answer is' : 'answers are'} not accepted:\n${problems.map((p) => `  ${p}\n`).join('')}`);
     return 2;
   }
   writeConfig(output, text, values.force === true);
-  io.stdout.write(nextSteps(output, secrets as InitAnswers['secrets'], giveToServiceGroup(output)));
+  io.stdout.write(nextSteps(output, written, secrets as InitAnswers['secrets'], giveToServiceGroup(output)));
   return 0;
 }
 
@@ -209,8 +211,19 @@ function writeConfig(output: string, text: string, force: boolean): void {
   }
 }
 
-function nextSteps(output: string, secrets: InitAnswers['secrets'], grouped: boolean): string {
+function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
+  const which = chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`;
+  const { requests, returns } = config.mailboxes;
+  const [local, domain] = [returns.address.slice(0, returns.address.lastIndexOf('@')), returns.address.slice(returns.address.lastIndexOf('@') + 1)];
+  // The return address is made up (signrelay-returns@DOMAIN) and lands in a folder of the request account.
+  const mailbox = returns.host !== undefined ? [] : [
+    `2. The mail server must deliver the return address ${returns.address} with any +tag (${local}+TOKEN@${domain}: the signed copies and the providers' notices) into the folder "${returns.folder}" of ${requests.user}'s mailbox`,
+    '   — create the address with plus addressing and a rule that files it there, or give mailboxes.returns an account of its own.',
+  ];
+  const oauth = config.provider.type === 'secured-signing' && config.provider.oauth && !config.provider.refresh_token;
+  const authorize = oauth ? [`3. Sign in to Secured Signing once (provider.oauth is true): signrelay authorize ${which} — or set provider.oauth: false for an API key without OAuth2.`] : [];
+  const step = (n: number) => n - (mailbox.length > 0 ? 0 : 1) + authorize.length;
   const readable = grouped
     ? []
     : [`0. Let the service's user read it (mode 0640): chgrp ${SERVICE_GROUP} ${output} — after useradd --system ${SERVICE_GROUP}, if that user does not exist yet`];
@@ -226,8 +239,10 @@ function nextSteps(output: string, secrets: InitAnswers['secrets'], grouped: boo
     'Next:',
     ...readable,
     ...put,
-    `2. Check everything: signrelay check ${chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`}`,
-    `3. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,
+    ...mailbox,
+    ...authorize,
+    `${step(3)}. Check everything: signrelay check ${which}`,
+    `${step(4)}. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,
     '',
   ].join('\n');
 }

@@ -28,7 +28,11 @@ describe('signrelay init', () => {
     const r = await runInProcess(['init', '--output', output, ...FLAGS]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {5}imap-password {9}the request mailbox password$/m);
-    expect(r.stdout).toContain(`signrelay check --config ${output}`);
+    // What the configuration needs outside itself before the first start, then the check and the start.
+    expect(r.stdout).toContain('2. The mail server must deliver the return address signrelay-returns@acme.example with any +tag (signrelay-returns+TOKEN@acme.example: the signed copies and the providers\' notices) into the folder "Returns" of sign@acme.example\'s mailbox');
+    expect(r.stdout).toContain(`3. Sign in to Secured Signing once (provider.oauth is true): signrelay authorize --config ${output}`);
+    expect(r.stdout).toContain(`4. Check everything: signrelay check --config ${output}`);
+    expect(r.stdout).toContain('5. Start the service: systemctl enable --now signrelay');
     expect((await stat(output)).mode & 0o777).toBe(0o640);
     // 0640: the service's user reads it through the service's group — given to it where that
     // group exists (and init runs as root), else the first next step says how.
