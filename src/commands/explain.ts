@@ -3,7 +3,7 @@
 // bad configuration is an error).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EXAMPLE_CONFIG_PATH } from '../config/config-path.ts';
+import { EXAMPLE_CONFIG_PATH, namedConfigPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { decideFromSource, decideOversize, type RequestDecision } from '../intake/decide-request.ts';
@@ -19,7 +19,7 @@ import { readRequestMail } from '../message/read-request-mail.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 
-const USAGE = 'usage: signrelay explain MAIL.eml [--config FILE]\n\nWithout --config, the example configuration\'s routes and limits are used.\nA reply to an acknowledgement is looked up in the daemon\'s database (storage.data_dir, read-only): which request, which command, allowed or not and why.\n';
+const USAGE = 'usage: signrelay explain MAIL.eml [--config FILE | --name NAME]\n\nWithout --config, --name or $SIGNRELAY_CONFIG, the example configuration\'s routes and limits are used.\nA reply to an acknowledgement is looked up in the daemon\'s database (storage.data_dir, read-only): which request, which command, allowed or not and why.\n';
 
 export async function runExplainCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
   let parsed;
@@ -40,7 +40,7 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
     return 2;
   }
   const file = positionals[0]!;
-  const config = loadConfigFile(values.config ?? EXAMPLE_CONFIG_PATH, { requireSecrets: false });
+  const config = loadConfigFile(namedConfigPath(values.config) ?? EXAMPLE_CONFIG_PATH, { requireSecrets: false });
   const policy = intakePolicyFrom(config);
   let raw: Buffer;
   try {

@@ -1,6 +1,7 @@
 // `signrelay stamp IN.pdf -o OUT.pdf --signer "First Last <email>"`: stamps a PDF exactly
 // as the daemon would (same inspection, same tags, same metadata), to try placement and
-// fonts without a mailbox. Without --config the schema's defaults are used. Every expected
+// fonts without a mailbox. Without a configuration named (--config, --name, $SIGNRELAY_CONFIG)
+// the schema's defaults are used. Every expected
 // failure is ONE line on stderr: exit 2 for a usage problem, 1 for a file that cannot be
 // stamped.
 import { defaultProviderTraits, providerTraits } from '../providers/provider-traits.ts';
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { namedConfigPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { configSchema, type StampingConfig } from '../config/schema.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
@@ -24,10 +26,10 @@ export interface StampCommandIo {
 }
 
 const USAGE = `usage: signrelay stamp IN.pdf -o OUT.pdf --signer "First Last <email>" [--signer …]
-                       [--return-address ADDR] [--mode signature-page|overlay] [--config FILE]
+                       [--return-address ADDR] [--mode signature-page|overlay] [--config FILE | --name NAME]
 
 Signers are given in signing order; none are needed when IN.pdf has its own [!Sign.] tags.
-Without --config: return address returns@corp.example, recipient letter C, default stamping.
+Without --config, --name or $SIGNRELAY_CONFIG: return address returns@corp.example, recipient letter C, default stamping.
 `;
 
 const DEFAULT_RETURN_ADDRESS = 'returns@corp.example';
@@ -131,7 +133,7 @@ function parseCommandLine(args: string[]) {
     if ('error' in signer) throw new UsageError(`--signer: ${signer.error}`);
     return signer;
   });
-  return { help: false as const, input: positionals[0]!, output: values.output, signers, mode, address, config: values.config };
+  return { help: false as const, input: positionals[0]!, output: values.output, signers, mode, address, config: namedConfigPath(values.config) };
 }
 
 export async function runStampCommand(args: string[], io: StampCommandIo): Promise<number> {

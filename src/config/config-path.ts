@@ -7,5 +7,14 @@ export const DEFAULT_CONFIG_PATH = '/etc/signrelay/signrelay.yaml';
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../config/signrelay.example.yaml', import.meta.url));
 
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return flag ?? env.SIGNRELAY_CONFIG ?? DEFAULT_CONFIG_PATH;
+  return namedConfigPath(flag, env) ?? DEFAULT_CONFIG_PATH;
+}
+
+/**
+ * The configuration named by --config or $SIGNRELAY_CONFIG (which --name sets), or none: for
+ * the commands that work without one (explain, stamp), which then use the example's or the
+ * schema's settings — never those when one was named.
+ */
+export function namedConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flag ?? env.SIGNRELAY_CONFIG;
 }
