@@ -4,6 +4,7 @@
 // configuration or credentials, before the daemon is restarted on them.
 import { configPath } from '../config/config-path.ts';
 import { configWarnings } from '../config/config-warnings.ts';
+import { readEnvironmentFile } from '../config/environment-file.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
 import type { Config } from '../config/schema.ts';
@@ -19,15 +20,17 @@ import { openDatabase, openMemoryDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
-const USAGE = `usage: signrelay check [--json] [--config FILE]
+const USAGE = `usage: signrelay check [--json] [--config FILE] [--env-file FILE]
 
 Checks the configuration, the data directory, IMAP (login and every folder), SMTP,
 the signing provider (Secured Signing or Signicat) and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
 everything passes, 1 otherwise. Warns about secrets older than credentials.max_age_days.
+--env-file FILE: the service's EnvironmentFile= — its KEY=value lines fill \${VAR} secrets
+before this shell's environment does, so the values the service will run on are the ones checked.
 `;
 
 export async function runCheckCommand(args: string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand('check', args, {}, USAGE, io);
+  const parsed = parseCommand('check', args, { 'env-file': { type: 'string' } }, USAGE, io);
   if (typeof parsed === 'number') return parsed;
   const file = configPath(parsed.values.config);
   let config: Config | undefined;
@@ -41,12 +44,13 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   const print = (line: CheckLine) => { if (!parsed.values.json) io.stdout.write(`${formatCheckLine(masked(line))}\n`); };
   const lines: CheckLine[] = [];
   try {
-    config = loadConfigFile(file);
+    const envFile = parsed.values['env-file'];
+    config = loadConfigFile(file, envFile === undefined ? {} : { env: { ...process.env, ...readEnvironmentFile(envFile) } });
     const warnings = configWarnings(config);
     lines.push({ title: 'configuration', ok: true, detail: file, ...(warnings.length > 0 ? { warnings } : {}) });
   } catch (err) {
     // A file that could not be read names its own fix; a file that was read names its settings.
-    const unread = (err as { code?: string }).code === 'config_unreadable';
+    const unread = ['config_unreadable', 'env_file_unreadable', 'env_file_invalid'].includes(String((err as { code?: unknown }).code));
     lines.push({ title: 'configuration', ok: false, detail: (err as Error).message, fix: `${unread ? 'as above' : 'correct the settings named above'}; nothing else can be checked until the configuration is valid` });
   }
   lines.forEach(print);

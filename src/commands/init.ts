@@ -4,7 +4,7 @@
 // files or environment variables, and init says which to create), and never writes a file
 // the daemon would refuse.
 import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
 import { instanceOf, type Instance } from '../config/instance.ts';
@@ -214,6 +214,7 @@ function writeConfig(output: string, text: string, force: boolean): void {
 function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
   const which = chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`;
+  const envFile = join(dirname(output), `${chosen?.name ?? 'signrelay'}.env`);
   const { requests, returns } = config.mailboxes;
   const [local, domain] = [returns.address.slice(0, returns.address.lastIndexOf('@')), returns.address.slice(returns.address.lastIndexOf('@') + 1)];
   // The return address is made up (signrelay-returns@DOMAIN) and lands in a folder of the request account.
@@ -230,7 +231,7 @@ function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets
   const put = secrets === 'credentials'
     ? [`1. Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
     : [
-      `1. Set these environment variables for the service — in a file of root's (mode 0600) that \`systemctl edit ${chosen?.unit ?? 'signrelay'}\` names as [Service] EnvironmentFile=FILE:`,
+      `1. Set these environment variables for the service — in a file of root's (mode 0600), ${envFile}, that \`systemctl edit ${chosen?.unit ?? 'signrelay'}\` names as [Service] EnvironmentFile=${envFile}:`,
       ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`),
     ];
   return [
@@ -241,7 +242,7 @@ function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets
     ...put,
     ...mailbox,
     ...authorize,
-    `${step(3)}. Check everything: signrelay check ${which}`,
+    `${step(3)}. Check everything: signrelay check ${which}${secrets === 'env' ? ` --env-file ${envFile}` : ''}`,
     `${step(4)}. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,
     '',
   ].join('\n');

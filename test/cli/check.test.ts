@@ -2,7 +2,7 @@
 // for what does not, exit 1 on any ✗, and no secret printed either way. Run in process
 // (in-process.ts): the servers are real, the command returns.
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, linesOf, STACK_FRAME } from './helpers.ts';
@@ -61,6 +61,28 @@ describe('signrelay check', () => {
     expect(linesOf(r.stdout).at(-1)).toBe('1 check(s) failed');
     expect(r.stdout + r.stderr).not.toContain(wrong);
     expect(r.stdout).not.toMatch(STACK_FRAME);
+  });
+
+  it('--env-file: the service\'s environment file fills ${VAR} secrets before the shell does — the values the service will run on are checked (docs review M2)', async () => {
+    const file = join(dirname(getWorld().configFile), 'signrelay.env');
+    const stale = 'stale-imap-pass-in-the-shell-must-not-print';
+    // The shell still holds the old password; the file, the new (working) one.
+    await writeFile(file, `# the unit's EnvironmentFile=\nTEST_IMAP_PASSWORD="${IMAP_PASSWORD}"\n\n`);
+    const fresh = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env(stale) });
+    expect(fresh.stdout).toMatch(/^✓ IMAP request mailbox: logged in/m);
+    // And the other way round: a wrong value in the file is what fails, though the shell's works.
+    const wrong = 'wrong-imap-pass-in-the-file-must-not-print';
+    await writeFile(file, `TEST_IMAP_PASSWORD='${wrong}'\n`);
+    const refused = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env() });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^✗ IMAP request mailbox: The IMAP server .* refused the login/m);
+    expect(fresh.stdout + fresh.stderr + refused.stdout + refused.stderr).not.toMatch(new RegExp(`${stale}|${wrong}`));
+    // A line the unit would not read as the file means is refused with its place, nothing checked.
+    await writeFile(file, `TEST_IMAP_PASSWORD="unclosed\n`);
+    const invalid = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env() });
+    expect(invalid.code).toBe(1);
+    expect(linesOf(invalid.stdout)[0]).toBe(`✗ configuration: ${file}, line 1: the value of TEST_IMAP_PASSWORD opens a quote it does not close; write KEY=value, KEY="value" or KEY='value', one to a line`);
+    expect(invalid.stdout).toContain('fix: as above; nothing else can be checked');
   });
 
   it('a watched folder that does not exist: ✗ with the fix', async () => {

@@ -2,7 +2,7 @@
 // file it writes is the commented example with the answers in, secrets only by reference,
 // and a file the daemon accepts. Run in process (in-process.ts): it writes a file and returns.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupId } from '../../src/commands/init.ts';
@@ -133,7 +133,9 @@ describe('signrelay init', () => {
     expect(r.stderr).not.toContain('Operator alert addresses'); // given as a flag
     expect(r.stdout).toMatch(/^ {5}SIGNRELAY_IMAP_PASSWORD {3}the request mailbox password$/m);
     // The unit has no environment file: init says how to give it one.
-    expect(r.stdout).toContain('1. Set these environment variables for the service — in a file of root\'s (mode 0600) that `systemctl edit signrelay` names as [Service] EnvironmentFile=FILE:');
+    const envFile = join(dirname(output), 'signrelay.env');
+    expect(r.stdout).toContain(`1. Set these environment variables for the service — in a file of root's (mode 0600), ${envFile}, that \`systemctl edit signrelay\` names as [Service] EnvironmentFile=${envFile}:`);
+    expect(r.stdout).toContain(`Check everything: signrelay check --config ${output} --env-file ${envFile}`);
     const config = loadConfigFile(output, { requireSecrets: false });
     expect(securedSigningOf(config).api_key).toBe('KEY-9');
     expect(config.alerts.to).toEqual(['ops@acme.example']);

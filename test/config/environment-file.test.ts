@@ -1,0 +1,24 @@
+// The systemd EnvironmentFile= subset `check --env-file` reads: what the unit reads, or a
+// refusal naming the line — never a value guessed differently from systemd's.
+import { describe, expect, it } from 'vitest';
+import { parseEnvironmentFile } from '../../src/config/environment-file.ts';
+
+describe('parseEnvironmentFile', () => {
+  it('reads KEY=value, quoted values with their escapes, and skips comments and blank lines', () => {
+    const text = [
+      '# the service\'s secrets', '; another comment', '',
+      'PLAIN=abc def  ', '  SPACED = x', 'DOUBLE="a \\"quoted\\" \\\\ value\\n"', "SINGLE='it''s'".replace("''", ''), 'EMPTY=', 'EQUALS=a=b',
+    ].join('\n');
+    expect(parseEnvironmentFile(text, 'f')).toEqual({ PLAIN: 'abc def', SPACED: 'x', DOUBLE: 'a "quoted" \\ value\n', SINGLE: 'its', EMPTY: '', EQUALS: 'a=b' });
+  });
+
+  it.each([
+    ['export KEY=value', 'not a KEY=value line'],
+    ['1KEY=value', 'not a KEY=value line'],
+    ['KEY="open', 'the value of KEY opens a quote it does not close'],
+    ["KEY='open", 'the value of KEY opens a quote it does not close'],
+    ['KEY=continued \\', 'the value of KEY ends in a backslash (a line continued is not read)'],
+  ])('refuses %s with its line', (line, why) => {
+    expect(() => parseEnvironmentFile(`# first\n${line}\n`, '/etc/signrelay/signrelay.env')).toThrow(`/etc/signrelay/signrelay.env, line 2: ${why}`);
+  });
+});
