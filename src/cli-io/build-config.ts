@@ -4,7 +4,7 @@
 // and the caller tells the operator which files to create. Pure apart from reading the
 // template.
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, stringify } from 'yaml';
 import { EXAMPLE_CONFIG_PATH } from '../config/config-path.ts';
 
 export interface InitAnswers {
@@ -33,9 +33,17 @@ export const SECRETS = [
 
 
 export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')): string {
+  // Each answer replaces the example's value in the text, where it stands: the comments stay
+  // where the example has them (re-printed by the YAML library, a comment block after a
+  // section went into it — the commented Signicat provider under `provider:`).
   const doc = parseDocument(template);
+  const edits: Array<{ from: number; to: number; text: string }> = [];
   const domain = answers.requestAddress.split('@')[1]!;
-  const set = (path: readonly string[], value: unknown) => doc.setIn(path, doc.createNode(value, { flow: Array.isArray(value) || typeof value === 'object' }));
+  const set = (path: readonly string[], value: unknown) => {
+    const node = doc.getIn(path, true);
+    if (!isNode(node) || !node.range) throw new Error(`the example configuration has no ${path.join('.')}: buildConfig must follow it`);
+    edits.push({ from: node.range[0], to: node.range[1], text: stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd() });
+  };
   set(['mailboxes', 'requests', 'host'], answers.imapHost);
   set(['mailboxes', 'requests', 'user'], answers.requestAddress);
   set(['mailboxes', 'requests', 'address'], answers.requestAddress);
@@ -50,15 +58,20 @@ export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPL
   set(['servicenow', 'auth', 'user'], answers.servicenowUser);
   set(['alerts', 'to'], answers.alertsTo);
   set(['routes', 'default', 'allowed_senders'], answers.allowedSenders);
-  doc.deleteIn(['routes', 'hr']); // the example's second route names an example person
   set(['storage', 'data_dir'], answers.dataDir);
   for (const secret of SECRETS) {
     set(secret.path, answers.secrets === 'credentials' ? { credential: secret.file } : `\${${secret.env}}`);
   }
+  // The example's second route names an example person: its lines go.
+  const routes = doc.get('routes', true);
+  const hr = isMap(routes) ? routes.items.find((pair) => isScalar(pair.key) && pair.key.value === 'hr') : undefined;
+  if (!hr || !isScalar(hr.key) || !hr.key.range || !isNode(hr.value) || !hr.value.range) throw new Error('the example configuration has no routes.hr: buildConfig must follow it');
+  edits.push({ from: template.lastIndexOf('\n', hr.key.range[0]) + 1, to: hr.value.range[1], text: '' });
+  let text = template;
+  for (const edit of edits.sort((a, b) => b.from - a.from)) text = text.slice(0, edit.from) + edit.text + text.slice(edit.to);
   // The example's first line calls it "the commented reference": this file is not.
-  const [, ...rest] = (doc.commentBefore ?? '').split('\n');
-  doc.commentBefore = [` signrelay configuration for ${answers.requestAddress}, written by \`signrelay init\`.`, ...rest].join('\n');
-  return endpointLeftOut(doc.toString({ lineWidth: 0 }));
+  text = text.replace(/^# .*\n/, `# signrelay configuration for ${answers.requestAddress}, written by \`signrelay init\`.\n`);
+  return endpointLeftOut(text);
 }
 
 /**

@@ -50,6 +50,13 @@ describe('signrelay init', () => {
     expect(text).toContain('# Routes: sign@corp.example is route "default"'); // the explanations stay
     expect(text).toContain('password: { credential: imap-password }');
     expect(text).not.toMatch(/Harriet|hr\.director/);
+    // Every comment of the example where the example has it (the YAML library re-printing the
+    // file moved the commented Signicat provider under `provider:`), its first line but retitled.
+    const commentLines = (yaml: string) => yaml.split('\n').filter((line) => /^\s*#/.test(line));
+    const example = await readFile(new URL('../../config/signrelay.example.yaml', import.meta.url), 'utf8');
+    expect(commentLines(text).slice(1).filter((l) => !l.startsWith('# observability') && !l.startsWith('#   listen')))
+      .toEqual(commentLines(example).slice(1));
+    expect(text).toMatch(/^ {4}host: imap\.acme\.example +# required$/m); // a value's own comment stays beside it
 
     const secrets = Object.fromEntries(['imap-password', 'smtp-password', 'ss-api-secret', 'servicenow-password'].map((f) => [f, `secret-${f}`]));
     // As systemd hands them to the service (LoadCredential=signrelay:DIR names them signrelay_NAME)…
