@@ -12,6 +12,7 @@ import { describeError } from '../errors.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
 import { PROVIDER_NAMES, providerOption } from '../sandbox/simulated-provider.ts';
+import { shellCommand } from '../cli-io/shell-command.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay sandbox [--provider NAME] [--dir DIR] [--sign-after SECONDS]
@@ -74,8 +75,8 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     `  configuration    ${config}`,
     '',
     'Try, in another terminal:',
-    `  signrelay check --config ${config}`,
-    `  signrelay run --config ${config}`,
+    `  ${shellCommand()} check --config ${config}`,
+    `  ${shellCommand()} run --config ${config}`,
     '',
   ].join('\n'));
 

@@ -6,11 +6,12 @@
 // the others), and check proves those credentials.
 import nodemailer from 'nodemailer';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { contractPdf } from '../integration/world.ts';
-import { bareEnv, exitWithin, killAll, linesOf, startCli } from './helpers.ts';
+import { bareEnv, exitWithin, killAll, linesOf, REPO, startCli } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
 
 afterAll(killAll);
@@ -40,6 +41,13 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     });
     expect(asAgent.status).toBe(200);
 
+    // What it says to try works as printed: here, in a checkout, `signrelay` is not on PATH.
+    const tryLines = sandbox.stdout.slice(sandbox.stdout.indexOf('Try, in another terminal:')).split('\n').slice(1, 3).map((l) => l.trim());
+    expect(tryLines).toEqual([`node ${REPO}bin/signrelay.mjs check --config ${config}`, `node ${REPO}bin/signrelay.mjs run --config ${config}`]);
+    if (provider === 'signicat') {
+      const printed = spawnSync('bash', ['-c', `${tryLines[0]} --json`], { env: bareEnv(), encoding: 'utf8' });
+      expect(JSON.parse(printed.stdout).ok, printed.stderr).toBe(true);
+    }
     const check = await runInProcess(['check', '--config', config], { env: bareEnv() });
     // Only Secured Signing's OAuth token chain needs the data dir before the first start; Signicat's check makes none.
     const dataDir = /data_dir: "?([^",}\n]+)/.exec(yaml)![1]!;
