@@ -52,12 +52,31 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   let reloadAsked = false;
   const reloadLater = () => { reloadAsked = true; };
   const wakeLater = () => {};
+  // A stop asked for while it starts (`systemctl stop` while it waits for space or the lock, or
+  // as its watchers connect) is taken too: a wait ends at once; a start under way finishes,
+  // then stops as a running daemon does. A second signal forces, as after the start.
+  let stopAsked: NodeJS.Signals | undefined;
+  const starting = new AbortController();
+  const stopLater = (signal: NodeJS.Signals) => {
+    if (stopAsked) process.exit(130);
+    stopAsked = signal;
+    starting.abort();
+  };
   process.on('SIGHUP', reloadLater);
   process.on('SIGUSR2', wakeLater);
+  process.on('SIGTERM', stopLater);
+  process.on('SIGINT', stopLater);
+  const early = [['SIGHUP', reloadLater], ['SIGUSR2', wakeLater], ['SIGTERM', stopLater], ['SIGINT', stopLater]] as const;
   const service = await startWhenStorageAllows(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
     logger: earlyLogger,
     notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
+    signal: starting.signal,
   });
+  if (service === undefined) {
+    for (const [signal, handler] of early) process.off(signal, handler);
+    earlyLogger().info('stopped while waiting to start', { signal: stopAsked });
+    return 0;
+  }
   const systemdLog = () => service.logger.child({ component: 'systemd' });
   // ld.so said so once on stderr, if at all; say it in the log, with the fix.
   const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
@@ -130,8 +149,8 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     process.on('SIGHUP', reload);
     // `signrelay retry` queued work from another process: look at the job table now.
     process.on('SIGUSR2', () => service.daemon.jobs.poke());
-    process.off('SIGHUP', reloadLater);
-    process.off('SIGUSR2', wakeLater);
-    if (reloadAsked) reload();
+    for (const [signal, handler] of early) process.off(signal, handler);
+    if (stopAsked) onSignal(stopAsked);
+    else if (reloadAsked) reload();
   });
 }

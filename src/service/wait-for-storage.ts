@@ -23,12 +23,20 @@ function waitFor(code: string): Wait | undefined {
   return undefined;
 }
 
+/** The service started, or undefined when `signal` (a stop asked for) ended a wait first. */
 export async function startWhenStorageAllows<T>(start: () => Promise<T>, deps: {
   logger: () => Logger;
   notifier: () => Pick<SystemdNotifier, 'notify'>;
-  sleep?: (ms: number) => Promise<void>;
-}): Promise<T> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal;
+}): Promise<T | undefined> {
+  const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  }));
   const told = new Set<string>();
   for (;;) {
     try {
@@ -36,10 +44,12 @@ export async function startWhenStorageAllows<T>(start: () => Promise<T>, deps: {
     } catch (err) {
       const wait = isSignrelayError(err) ? waitFor(err.code) : undefined;
       if (!wait) throw err;
+      if (deps.signal?.aborted) return undefined;
       if (!told.has(wait.status)) deps.logger().warn(`${(err as Error).message}; ${wait.says}`);
       told.add(wait.status);
       deps.notifier().notify({ STATUS: wait.status, EXTEND_TIMEOUT_USEC: String(3 * START_RETRY_MS * 1000) });
-      await sleep(START_RETRY_MS);
+      await sleep(START_RETRY_MS, deps.signal);
+      if (deps.signal?.aborted) return undefined;
     }
   }
 }

@@ -198,6 +198,24 @@ describe('signrelay run', () => {
     await stopGracefully(daemon);
   }, 180_000);
 
+  it('stops at once, exit 0, when asked to while it waits for the write lock (systemctl stop): it does not wait on', async () => {
+    const world = getWorld();
+    await stopGracefully(await startDaemon());
+    const other = new Database(join(world.dataDir, 'signrelay.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const daemon = world.startDaemon();
+      await daemon.waitForLog((line) => line.message?.includes('waits for the lock and starts then') === true, 60_000);
+      daemon.child.kill('SIGTERM');
+      expect(await exitWithin(daemon, STOP_WITHIN_MS)).toEqual({ code: 0, signal: null });
+      expect(daemon.logLines().at(-1)).toMatchObject({ message: 'stopped while waiting to start', signal: 'SIGTERM' });
+      expect(daemon.stdout + daemon.stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
   it('never prints a secret, and prints no stack trace', () => {
     expect(daemons.length).toBeGreaterThan(0);
     for (const daemon of daemons) {

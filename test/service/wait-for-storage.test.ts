@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SignrelayError } from '../../src/errors.ts';
 import { START_RETRY_MS, startWhenStorageAllows } from '../../src/service/wait-for-storage.ts';
 import { createTestLogger } from '../support/test-logger.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const full = () => new SignrelayError('config', 'data_dir_full', 'the database /var/lib/signrelay/signrelay.db cannot be opened: storage.data_dir /var/lib/signrelay is full (ENOSPC): free space on its filesystem (disk I/O error)');
 const locked = () => new SignrelayError('transient', 'storage_busy', 'storage.data_dir /var/lib/signrelay is locked: another process held a write lock on signrelay.db for longer than the 5 s signrelay waits for it (a second signrelay, a backup, an sqlite3 shell?) (SQLITE_BUSY: database is locked)');
@@ -41,6 +42,24 @@ describe('startWhenStorageAllows', () => {
       expect.stringMatching(/is locked: .* \(SQLITE_BUSY: database is locked\); signrelay waits for the lock and starts then$/),
       expect.stringMatching(/is full .*; signrelay waits for space and starts then$/),
     ]);
+  });
+
+  it('ends a wait when a stop is asked for (systemctl stop while it waits): nothing started, no try after it', async () => {
+    const stop = new AbortController();
+    let tries = 0;
+    let sleeping: (() => void) | undefined;
+    const waiting = startWhenStorageAllows(async () => {
+      tries++;
+      throw locked();
+    }, {
+      logger: () => createTestLogger('info').logger, notifier: () => ({ notify() {} }), signal: stop.signal,
+      // A wait that ends only when told: by the stop's abort, as the real one's timer would.
+      sleep: (_ms, signal) => new Promise<void>((resolve) => { sleeping = resolve; signal?.addEventListener('abort', () => resolve(), { once: true }); }),
+    });
+    await waitFor(() => sleeping !== undefined, { what: 'the first wait' });
+    stop.abort();
+    await expect(waiting).resolves.toBeUndefined();
+    expect(tries).toBe(1);
   });
 
   it('throws anything else at once', async () => {
