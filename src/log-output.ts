@@ -75,6 +75,8 @@ export function lineWriter(writeSome: (buffer: Buffer, offset: number) => number
   };
 }
 
+let pipeWatched = false;
+
 /** Standard output for the log: a file (or a device such as /dev/null) written directly; a pipe, socket or terminal through process.stdout, its errors kept from ending the process. */
 export function standardOutput(): NodeJS.WritableStream {
   const tell = (note: string) => {
@@ -92,7 +94,15 @@ export function standardOutput(): NodeJS.WritableStream {
     // no stdout at all: through process.stdout, which drops what it cannot write
   }
   if (direct) return resilientOutput({ write: lineWriter((buffer, offset) => writeSync(1, buffer, offset)), tell });
-  // A pipe or socket that breaks (EPIPE: journald restarted) must not crash the daemon.
-  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', (err: NodeJS.ErrnoException) => tell(`signrelay: the log output failed (${err.code ?? err.message}): lines are dropped\n`));
+  // A pipe or socket that breaks (EPIPE: journald restarted) must not crash the daemon; it is
+  // said once: the stream stays broken, and each line lost would have said it again.
+  if (!pipeWatched) {
+    pipeWatched = true;
+    let told = false;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (!told) tell(`signrelay: the log output failed (${err.code ?? err.message}): lines are dropped from now on (a restart opens it again)\n`);
+      told = true;
+    });
+  }
   return process.stdout;
 }
