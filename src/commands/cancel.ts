@@ -2,6 +2,7 @@
 // daemon — withdraw the documents at the provider, a note on the record, a notice to the
 // requester — and wakes it. Refused for requests already signed or finished.
 import { queueCancel } from '../completion/cancel-request.ts';
+import { providerTraits } from '../providers/provider-traits.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { changeState, loadOperatorConfig } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
@@ -22,7 +23,7 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   const id = parsed.positionals[0]!;
   const reason = (parsed.values as { reason?: string }).reason ?? '';
   const config = loadOperatorConfig(parsed.values.config);
-  changeState(config, (db) => queueCancel(db, id, reason, new Date()));
+  changeState(config, (db) => queueCancel(db, id, reason, new Date(), providerTraits(config.provider).name));
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
     ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`

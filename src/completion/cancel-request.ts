@@ -123,6 +123,17 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       const answered = job.payload.answered === true;
       const request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
+      // Queued before a switch of provider.type, or by a requester's reply: nothing is withdrawn
+      // nor called withdrawn by a provider that never had the documents.
+      const elsewhere = request.state === 'cancelled' ? null : otherProviderProblem(deps.db, request, deps.provider.name);
+      if (elsewhere) {
+        if (answered && deps.answerReply) {
+          deps.db.transaction(() => deps.answerReply!(job.payload, request, { notCancellable: true }, deps.now()))();
+          deps.logger.warn('cancel by reply refused: the request is out at another provider', { requestId, provider: request.provider });
+          return;
+        }
+        throw new SignrelayError('permanent', 'not_cancellable', elsewhere);
+      }
       if (request.state !== 'cancelled') {
         if (!canTransition(request.state, 'cancelled')) {
           // A requester's reply lost a race (a completion came first): they are told what it became.
@@ -213,8 +224,19 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
   };
 }
 
+/**
+ * Why `provider` cannot cancel `request`, or null: its documents are out at another provider
+ * (a request that failed before a switch of provider.type), which alone can withdraw them —
+ * this one would find nothing to withdraw and call it withdrawn, its signers still able to sign.
+ */
+export function otherProviderProblem(db: Db, request: RequestRow, provider: string): string | null {
+  if (request.provider === provider) return null;
+  if (!getDocuments(db, request.id).some((doc) => doc.providerRef) && !request.providerOrderId) return null; // nothing out there to withdraw
+  return `request ${request.id} went to ${request.provider}, and this signrelay's provider is ${provider}: only a signrelay with ${request.provider} can withdraw it (its signers can still sign there)`;
+}
+
 /** What `signrelay cancel` does: queue the job (refusing what cannot be cancelled), in one transaction. */
-export function queueCancel(db: Db, id: string, reason: string, now: Date): void {
+export function queueCancel(db: Db, id: string, reason: string, now: Date, provider: string): void {
   db.transaction(() => {
     const request = getRequest(db, id);
     if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests\`)`);
@@ -222,6 +244,8 @@ export function queueCancel(db: Db, id: string, reason: string, now: Date): void
       const why = request.state === 'completed' ? 'it is signed already and is being delivered' : `it is ${request.state}`;
       throw new SignrelayError('input', 'not_cancellable', `request ${id} cannot be cancelled: ${why}`);
     }
+    const elsewhere = otherProviderProblem(db, request, provider);
+    if (elsewhere) throw new SignrelayError('input', 'not_cancellable', elsewhere);
     enqueueJob(db, { kind: 'cancel', requestId: id, payload: reason ? { reason } : {} }, now);
     addEvent(db, { requestId: id, kind: 'note', detail: { cancelRequested: true, ...(reason ? { reason } : {}) } }, now);
   }).immediate();

@@ -38,7 +38,7 @@ describe('cancelled while the send\'s answer was lost', () => {
     const { signicat, db, notice, request, order } = await lostSend(world, 'RITM0010004');
     expect(signicat.orders.size).toBe(1);
 
-    queueCancel(db, request.id, 'the wrong contract version', new Date());
+    queueCancel(db, request.id, 'the wrong contract version', new Date(), request.provider);
     world.daemon!.jobs.poke();
     const waiting = () => jobsForRequest(db, request.id).find((j) => j.kind === 'cancel' && j.state === 'pending' && j.lastError?.includes('waiting for Signicat\'s order notice'));
     await waitUntil(world.daemon!.events, () => getRequest(db, request.id)?.state === 'cancelled' && waiting(), { what: 'the cancel job waiting for the order\'s notice' });
@@ -61,7 +61,7 @@ describe('cancelled while the send\'s answer was lost', () => {
     world.config = configSchema.parse({ ...world.config, provider: { ...world.config.provider, send_notice_wait_seconds: 1 } });
     world.startDaemon();
     const { signicat, db, notice, request, order } = await lostSend(world, 'RITM0010005');
-    queueCancel(db, request.id, '', new Date());
+    queueCancel(db, request.id, '', new Date(), request.provider);
     world.daemon!.jobs.poke();
     // The wait (1 s here) ends with no notice read: nothing withdrawn, the operator alerted.
     await waitUntil(world.daemon!.events, () => lastEffectPhase(db, request.id, 'withdraw') === 'unknown' && jobsForRequest(db, request.id).every((j) => j.kind !== 'cancel' || j.state === 'done'),

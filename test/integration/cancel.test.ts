@@ -23,7 +23,7 @@ describe('cancelling a request', () => {
     const world = getWorld();
     const { request, reference } = await sendRequest(world, 'RITM0010003');
     const before = world.smtp.messages.length;
-    queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date());
+    queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date(), request.provider);
     world.daemon!.jobs.poke();
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'cancelled' && deletes(world, reference).length === 1, { timeoutMs: 15_000, what: 'the withdrawal' });
     expect(world.simulator.documents.has(reference)).toBe(false); // the signers can no longer sign
@@ -35,7 +35,7 @@ describe('cancelling a request', () => {
     expect(parsed.text).toMatch(/the signers can no longer sign it.*\n*.*the wrong contract version/s);
 
     // A second cancel of a cancelled request is refused; a re-run of the job repeats nothing.
-    expect(() => queueCancel(world.daemon!.db, request.id, '', new Date())).toThrow(`request ${request.id} cannot be cancelled: it is cancelled`);
+    expect(() => queueCancel(world.daemon!.db, request.id, '', new Date(), request.provider)).toThrow(`request ${request.id} cannot be cancelled: it is cancelled`);
     world.daemon!.db.prepare("INSERT INTO jobs (kind, request_id, payload, run_at, created_at, updated_at) VALUES ('cancel', ?, '{}', ?, ?, ?)")
       .run(request.id, new Date().toISOString(), new Date().toISOString(), new Date().toISOString());
     world.daemon!.jobs.poke();
@@ -48,7 +48,7 @@ describe('cancelling a request', () => {
     const world = getWorld();
     const { request, reference } = await sendRequest(world, 'RITM0010004');
     await world.signing.signAll({ providerOrderId: null, references: [reference] }); // its completion mail not read yet (none comes here)
-    queueCancel(world.daemon!.db, request.id, 'changed my mind', new Date());
+    queueCancel(world.daemon!.db, request.id, 'changed my mind', new Date(), request.provider);
     world.daemon!.jobs.poke();
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 30_000, what: 'the signed document delivered' });
     await world.daemon!.jobs.idle();
@@ -83,7 +83,7 @@ describe('cancelling a request', () => {
     }));
     await uploadStarted;
     const request = listRequests(world.daemon!.db).find((r) => r.recordNumber === 'RITM0010006')!;
-    queueCancel(world.daemon!.db, request.id, 'the wrong contract', new Date());
+    queueCancel(world.daemon!.db, request.id, 'the wrong contract', new Date(), request.provider);
     release();
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'cancelled', { what: 'the request cancelled' });
     await world.daemon!.jobs.idle();
@@ -101,7 +101,7 @@ describe('cancelling a request', () => {
     db.prepare("UPDATE requests SET state = 'stamped' WHERE id = ?").run(again.id);
     db.prepare("UPDATE documents SET provider_ref = NULL WHERE request_id = ?").run(again.id);
     enqueueJob(db, { kind: 'submit', requestId: again.id }, new Date(Date.now() - 60_000));
-    queueCancel(db, again.id, 'asked while signrelay was stopped', new Date());
+    queueCancel(db, again.id, 'asked while signrelay was stopped', new Date(), again.provider);
     db.close();
     const uploadsBefore = world.simulator.calls.filter((c) => c.path.includes('/Uploader')).length;
     world.startDaemon();
@@ -115,6 +115,6 @@ describe('cancelling a request', () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010005');
     world.daemon!.db.prepare("UPDATE requests SET state = 'completed' WHERE id = ?").run(request.id);
-    expect(() => queueCancel(world.daemon!.db, request.id, '', new Date())).toThrow(`request ${request.id} cannot be cancelled: it is signed already and is being delivered`);
+    expect(() => queueCancel(world.daemon!.db, request.id, '', new Date(), request.provider)).toThrow(`request ${request.id} cannot be cancelled: it is signed already and is being delivered`);
   });
 });

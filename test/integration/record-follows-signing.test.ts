@@ -92,7 +92,7 @@ describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) =
   it('cancelled: the withdrawal is noted once and the field cancelled', async () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010004');
-    queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date());
+    queueCancel(world.daemon!.db, request.id, 'the wrong contract version', new Date(), request.provider);
     world.daemon!.jobs.poke();
     const note = await noteStarting(world, 'RITM0010004', 'Signature request withdrawn');
     expect(note).toContain(`(signrelay ${request.id}). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>. (signrelay ${request.id}, cancelled #`);

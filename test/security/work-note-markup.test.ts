@@ -129,7 +129,7 @@ describe('outside text on the way to a record', () => {
     const world = getWorld();
     const { request } = await requestFor(world, 'RITM0010003');
     const before = world.smtp.messages.length;
-    queueCancel(world.daemon!.db, request.id, HOSTILE_REASON, new Date());
+    queueCancel(world.daemon!.db, request.id, HOSTILE_REASON, new Date(), request.provider);
     world.daemon!.jobs.poke();
     const record = recordOf(world, 'RITM0010003');
     const note = await waitUntil(world.daemon!.events, () => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signature request withdrawn')), { timeoutMs: 15_000, what: 'the cancel note' });
