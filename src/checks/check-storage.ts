@@ -63,7 +63,7 @@ export function storageCheckItem(dataDir: string, keepsTokens = false): CheckIte
           failure = err;
         }
         if (damage !== null || storageFailure(failure, { dataDir, busyTimeoutMs: 5_000 })?.code === 'storage_damaged') {
-          return { ok: false, detail: `the database ${file} is damaged (${damage ?? (failure instanceof Error ? failure.message : String(failure))})`, fix: `stop signrelay and restore ${file} from a backup (or rebuild it: sqlite3 signrelay.db .recover)` };
+          return { ok: false, detail: `the database ${file} is damaged (${damage ?? (failure instanceof Error ? failure.message : String(failure))})`, fix: `stop signrelay and restore ${file} from a backup (docs/operations.md, Backup)` };
         }
         if (failure !== null) {
           // By SQLite's code, as the daemon tells storage failures apart (storage-failure.ts).

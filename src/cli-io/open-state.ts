@@ -61,6 +61,22 @@ export function changeState<T>(config: Config, change: (db: Db) => T): T {
   }
 }
 
+/**
+ * An operator command's reading of the daemon's database (status, requests, show): a database
+ * that fails under the reading itself — a damaged page, an I/O error — is told as what it is,
+ * with the fix, as the daemon and `retry` tell it; not as a bug with SQLite's stack trace.
+ */
+export function readState<T>(config: Config, read: (db: Db) => T): T {
+  const db = openStateReadOnly(config);
+  try {
+    return read(db);
+  } catch (err) {
+    throw storageFailure(err, storageContextOf(db), '') ?? err;
+  } finally {
+    db.close();
+  }
+}
+
 export function openStateReadOnly(config: Config): Db {
   const dataDir = config.storage.data_dir;
   const file = existingDatabase(config);

@@ -4,7 +4,7 @@
 import { parseCommand } from '../cli-io/command-args.ts';
 import { describeEvent } from '../cli-io/describe-event.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
-import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
+import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
@@ -30,8 +30,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
   const parsed = parseCommand('show', args, {}, USAGE, io, { min: 1, max: 1 });
   if (typeof parsed === 'number') return parsed;
   const id = parsed.positionals[0]!;
-  const db = openStateReadOnly(loadOperatorConfig(parsed.values.config));
-  try {
+  return readState(loadOperatorConfig(parsed.values.config), (db) => {
     const found = findRequests(db, id);
     if (found.length === 0) {
       throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number)`);
@@ -44,9 +43,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
     const details = { request, documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
     io.stdout.write(parsed.values.json ? `${jsonForTerminal(details, 2)}\n` : formatRequest(details));
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {

@@ -5,7 +5,7 @@
 import { assessHealth, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
-import { loadOperatorConfig, openStateReadOnly } from '../cli-io/open-state.ts';
+import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { dataDirSpace, HEALTH_LIMITS } from '../health/health-limits.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
@@ -39,9 +39,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   const parsed = parseCommand('status', args, {}, USAGE, io);
   if (typeof parsed === 'number') return parsed;
   const config = loadOperatorConfig(parsed.values.config);
-  const db = openStateReadOnly(config);
-  let report: StatusReport;
-  try {
+  const report: StatusReport = readState(config, (db) => {
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;
     const health = assessHealth({
@@ -50,10 +48,8 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
     const credentials = { maxAgeDays, ages, warnings: ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays)) };
-    report = { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db), credentials };
-  } finally {
-    db.close();
-  }
+    return { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db), credentials };
+  });
   io.stdout.write(parsed.values.json ? `${jsonForTerminal(report, 2)}\n` : formatStatus(report, now));
   return report.healthy ? 0 : 1;
 }

@@ -24,7 +24,7 @@ const PROBLEMS: Array<[RegExp, StorageProblem]> = [
   [/^(SQLITE_READONLY|EROFS)/, { code: 'storage_read_only', says: () => 'cannot be written: check that its filesystem is mounted read-write and owned by the signrelay user' }],
   [/^(SQLITE_IOERR|EIO$)/, { code: 'storage_io_error', says: () => 'had an I/O error: check the disk (dmesg)' }],
   [/^(SQLITE_CANTOPEN|EMFILE|ENFILE)$/, { code: 'storage_cannot_open', says: () => 'has a file that cannot be opened: too many open files (raise LimitNOFILE), or a file was removed' }],
-  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, { code: 'storage_damaged', says: () => 'holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (or rebuild it: sqlite3 signrelay.db .recover)' }],
+  [/^(SQLITE_CORRUPT|SQLITE_NOTADB)/, { code: 'storage_damaged', says: () => 'holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (docs/operations.md, Backup)' }],
   [/^(EACCES|EPERM)$/, { code: 'storage_permission', says: (c) => `has a file or directory this user may not write (a command run as root made it?): give it back to the signrelay user (chown -R signrelay: ${c.dataDir})` }],
 ];
 

@@ -71,5 +71,5 @@ it('a damaged database: ✗ naming it, with the restore as the fix — before a 
   await handle.write(Buffer.alloc(pageSize, 0x5a), 0, pageSize, (rootpage - 1) * pageSize);
   await handle.close();
   const result = await storageCheckItem(dataDir).run();
-  expect(result).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`^the database ${file} is damaged \\(`)), fix: `stop signrelay and restore ${file} from a backup (or rebuild it: sqlite3 signrelay.db .recover)` });
+  expect(result).toMatchObject({ ok: false, detail: expect.stringMatching(new RegExp(`^the database ${file} is damaged \\(`)), fix: `stop signrelay and restore ${file} from a backup (docs/operations.md, Backup)` });
 });

@@ -13,7 +13,7 @@ describe('storageFailure', () => {
   it('names a damaged database and how to restore it', () => {
     const failure = storageFailure(coded('SQLITE_CORRUPT', 'database disk image is malformed'), context)!;
     expect(failure).toMatchObject({ kind: 'transient', code: 'storage_damaged' });
-    expect(failure.message).toBe('storage.data_dir /var/lib/signrelay holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (or rebuild it: sqlite3 signrelay.db .recover) (SQLITE_CORRUPT: database disk image is malformed). The work waits and is retried.');
+    expect(failure.message).toBe('storage.data_dir /var/lib/signrelay holds a damaged database (signrelay.db): stop signrelay, and restore the file from a backup (docs/operations.md, Backup) (SQLITE_CORRUPT: database disk image is malformed). The work waits and is retried.');
     expect(storageFailure(coded('SQLITE_NOTADB'), context)?.code).toBe('storage_damaged');
   });
 
