@@ -15,11 +15,15 @@ import { isLoopbackHost } from '../loopback.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
-import { openDatabase } from '../store/open-database.ts';
+import { openDatabase, writeLockError } from '../store/open-database.ts';
+import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import type { CommandIo } from './run.ts';
 import { serviceUnit } from '../service-unit.ts';
 
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
+
+/** How long the sign-in's tokens wait for another process's write lock before they are given up. */
+const TOKEN_SAVE_WAIT_MS = 60_000;
 
 const USAGE = `usage: signrelay authorize [--redirect-uri URI] [--scope "S …"] [--timeout SECONDS] [--config FILE]
 
@@ -106,7 +110,14 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   if ('nothing' in flow) throw new SignrelayError('config', 'provider_without_oauth', flow.nothing);
   // The database that will keep the tokens, before anyone signs in: one it may not use (an older
   // signrelay's, the daemon not yet restarted) would throw the new tokens away after the sign-in.
-  openDatabase(config.storage.data_dir, { upgrade: false }).close();
+  // Nor one it cannot write now (another process's write lock, a full disk): said before the sign-in.
+  const before = openDatabase(config.storage.data_dir, { upgrade: false });
+  try {
+    const unwritable = storageFailure(writeLockError(before), storageContextOf(before), 'Nothing was signed in to: run signrelay authorize again once that is fixed.');
+    if (unwritable) throw unwritable;
+  } finally {
+    before.close();
+  }
   const state = newState();
   const waiting = await waitForCode(redirectUri, state, io, timeoutSeconds * 1000);
   let code: string;
@@ -125,9 +136,13 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   }
   const now = Date.now();
   const token = await flow.exchange({ code, redirectUri, now });
-  const db = openDatabase(config.storage.data_dir, { upgrade: false });
+  // The new tokens exist only here: a lock taken since (a backup) is waited for longer than
+  // the usual 5 s, and a save that still fails says the sign-in is to be done again.
+  const db = openDatabase(config.storage.data_dir, { upgrade: false, busyTimeoutMs: TOKEN_SAVE_WAIT_MS });
   try {
     saveToken(db, flow.tokenName, token, new Date(now));
+  } catch (err) {
+    throw storageFailure(err, storageContextOf(db), 'The tokens of this sign-in are not kept: run signrelay authorize again once that is fixed.') ?? err;
   } finally {
     db.close();
   }

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { securedSigningTokenName } from '../../src/providers/secured-signing/token-row.ts';
 import { loadToken } from '../../src/store/oauth-tokens.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { NEWEST_SCHEMA, schemaOf, writeOlderDatabase } from '../support/older-database.ts';
 import { API_KEY, API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
@@ -118,6 +119,35 @@ describe('signrelay authorize', () => {
     expect(run.stdout).not.toMatch(/http/); // no address to sign in at: the sign-in would be thrown away
     expect(run.stderr).toMatch(/^signrelay: the database in .* is from an older signrelay \(1 upgrade to apply\): restart the daemon on this version/m);
     expect(schemaOf(join(dataDir, 'signrelay.db'))).toBe(NEWEST_SCHEMA - 1);
+  });
+
+  it('another process holding the write lock: refused before anyone signs in; one taken during the sign-in is waited for, the tokens kept (operator review M2)', async () => {
+    openDatabase(getWorld().dataDir).close(); // the daemon's database, as after its first start
+    const holder = new Database(join(getWorld().dataDir, 'signrelay.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const refused = authorize(['--redirect-uri', `http://127.0.0.1:${await freePort()}/callback`]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.stdout).not.toMatch(/http/);
+      expect(refused.stderr).toMatch(/^signrelay: storage\.data_dir .* is locked: another process held a write lock on signrelay\.db .*\. Nothing was signed in to: run signrelay authorize again once that is fixed\.$/m);
+      expect(refused.stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      holder.exec('ROLLBACK');
+    }
+    const before = storedToken()?.accessToken;
+    const run = authorize(['--redirect-uri', 'https://corp.example/signrelay/callback']);
+    const location = await signIn(await run.url());
+    // A backup takes the lock as the sign-in comes back, for longer than the usual 5 s wait.
+    holder.exec('BEGIN IMMEDIATE');
+    run.child.stdin.write(`${location}\n`);
+    const heldSince = Date.now();
+    await waitFor(() => Date.now() - heldSince > 6_000, { what: 'the lock held past 5 s', intervalMs: 250 });
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toMatch(/^authorized: /m);
+    expect(storedToken()?.accessToken).toBeTruthy();
+    expect(storedToken()?.accessToken).not.toBe(before);
   });
 
   it('a refused code exchange (wrong API secret): one clear line naming the settings, exit 1', async () => {
