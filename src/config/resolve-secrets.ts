@@ -39,7 +39,7 @@ function substitute(text: string, options: ResolveOptions, path: string[]): stri
     }
     if (found !== undefined) return found;
     if (options.requireSecrets) {
-      options.problem(path.join('.'), `environment variable ${name} is not set (export it, or put the value in the file)`);
+      options.problem(path.join('.'), `environment variable ${name} is not set (export it — signrelay check --env-file FILE reads the EnvironmentFile= of the service — or refer to a file: {credential: NAME} or {file: PATH})`);
     }
     return `unset-${name.toLowerCase()}`;
   });

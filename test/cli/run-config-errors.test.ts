@@ -70,7 +70,7 @@ describe('signrelay run: bad settings', () => {
     expectConfigFailure(r);
     expect(linesOf(r.stderr)).toEqual([
       `signrelay: ${file} has 2 problems:`,
-      '  provider.api_secret: environment variable SIGNRELAY_TEST_UNSET_SECRET is not set (export it, or put the value in the file)',
+      '  provider.api_secret: environment variable SIGNRELAY_TEST_UNSET_SECRET is not set (export it — signrelay check --env-file FILE reads the EnvironmentFile= of the service — or refer to a file: {credential: NAME} or {file: PATH})',
       '  limits.max_mail_bytes: expected a positive integer',
     ]);
     expect(existsSync(dataDir)).toBe(false);
