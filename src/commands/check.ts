@@ -25,9 +25,20 @@ const USAGE = `usage: signrelay check [--json] [--config FILE] [--env-file FILE]
 Checks the configuration, the data directory, IMAP (login and every folder), SMTP,
 the signing provider (Secured Signing or Signicat) and ServiceNow, and prints ✓ or ✗ with the fix for each. Exit 0 when
 everything passes, 1 otherwise. Warns about secrets older than credentials.max_age_days.
---env-file FILE: the service's EnvironmentFile= — its KEY=value lines fill \${VAR} secrets
-before this shell's environment does, so the values the service will run on are the ones checked.
+--env-file FILE: the service's EnvironmentFile= — its KEY=value lines alone fill \${VAR}
+secrets (not this shell's environment), so the values the service will run on are the ones checked.
 `;
+
+/**
+ * The environment the service's `${VAR}` secrets come from, as far as check can know it: the
+ * environment file's values alone — a variable it lacks is unset in the service too, whatever
+ * this shell holds (during a rotation, the old value) — with where this shell finds the
+ * credential files (`{credential: NAME}`).
+ */
+function serviceEnvironment(file: Record<string, string>): NodeJS.ProcessEnv {
+  const { CREDENTIALS_DIRECTORY, SIGNRELAY_CREDENTIALS_SOURCE } = process.env;
+  return { ...(CREDENTIALS_DIRECTORY ? { CREDENTIALS_DIRECTORY } : {}), ...(SIGNRELAY_CREDENTIALS_SOURCE ? { SIGNRELAY_CREDENTIALS_SOURCE } : {}), ...file };
+}
 
 export async function runCheckCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand('check', args, { 'env-file': { type: 'string' } }, USAGE, io);
@@ -45,7 +56,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   const lines: CheckLine[] = [];
   try {
     const envFile = parsed.values['env-file'];
-    config = loadConfigFile(file, envFile === undefined ? {} : { env: { ...process.env, ...readEnvironmentFile(envFile) } });
+    config = loadConfigFile(file, envFile === undefined ? {} : { env: serviceEnvironment(readEnvironmentFile(envFile)) });
     const warnings = configWarnings(config);
     lines.push({ title: 'configuration', ok: true, detail: file, ...(warnings.length > 0 ? { warnings } : {}) });
   } catch (err) {

@@ -66,22 +66,31 @@ describe('signrelay check', () => {
   it('--env-file: the service\'s environment file fills ${VAR} secrets before the shell does — the values the service will run on are checked (docs review M2)', async () => {
     const file = join(dirname(getWorld().configFile), 'signrelay.env');
     const stale = 'stale-imap-pass-in-the-shell-must-not-print';
-    // The shell still holds the old password; the file, the new (working) one.
-    await writeFile(file, `# the unit's EnvironmentFile=\nTEST_IMAP_PASSWORD="${IMAP_PASSWORD}"\n\n`);
+    // The service's file holds every \${VAR} the configuration names; the shell still holds the old password.
+    const serviceFile = (imapPassword: string) => {
+      const { TEST_SS_API_SECRET, TEST_SS_REFRESH_TOKEN } = env();
+      return `# the unit's EnvironmentFile=\nTEST_IMAP_PASSWORD="${imapPassword}"\nTEST_SS_API_SECRET=${TEST_SS_API_SECRET}\nTEST_SS_REFRESH_TOKEN='${TEST_SS_REFRESH_TOKEN}'\n\n`;
+    };
+    await writeFile(file, serviceFile(IMAP_PASSWORD));
     const fresh = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env(stale) });
     expect(fresh.stdout).toMatch(/^✓ IMAP request mailbox: logged in/m);
     // And the other way round: a wrong value in the file is what fails, though the shell's works.
     const wrong = 'wrong-imap-pass-in-the-file-must-not-print';
-    await writeFile(file, `TEST_IMAP_PASSWORD='${wrong}'\n`);
+    await writeFile(file, serviceFile(wrong));
     const refused = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env() });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^✗ IMAP request mailbox: The IMAP server .* refused the login/m);
     expect(fresh.stdout + fresh.stderr + refused.stdout + refused.stderr).not.toMatch(new RegExp(`${stale}|${wrong}`));
+    // A variable the file lacks is unset for the service too: not taken from the shell (which has it).
+    await writeFile(file, 'OTHER=1\n');
+    const lacking = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env() });
+    expect(lacking.code).toBe(1);
+    expect(lacking.stdout).toMatch(/^✗ configuration: .* has 3 problems:\n.*mailboxes\.requests\.password: environment variable TEST_IMAP_PASSWORD is not set/m);
     // A line the unit would not read as the file means is refused with its place, nothing checked.
     await writeFile(file, `TEST_IMAP_PASSWORD="unclosed\n`);
     const invalid = await runInProcess(['check', '--config', getWorld().configFile, '--env-file', file], { env: env() });
     expect(invalid.code).toBe(1);
-    expect(linesOf(invalid.stdout)[0]).toBe(`✗ configuration: ${file}, line 1: the value of TEST_IMAP_PASSWORD opens a quote it does not close; write KEY=value, KEY="value" or KEY='value', one to a line`);
+    expect(linesOf(invalid.stdout)[0]).toBe(`✗ configuration: ${file}, line 1: the value of TEST_IMAP_PASSWORD opens a quote it does not close, or goes on after it; write KEY=value, KEY="value" or KEY='value', one to a line`);
     expect(invalid.stdout).toContain('fix: as above; nothing else can be checked');
   });
 
