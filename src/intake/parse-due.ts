@@ -65,7 +65,7 @@ export const MIN_SIGNING_MS = 60 * 60_000;
  * or has passed (a `Due:` of today written late in the UTC day, an outage or an operator's
  * fix between intake and the send, a `retry` days later) — tomorrow. A provider refuses a due
  * date in the past, and a request that can no longer be sent as asked would fail for good.
- * `leastMs`: the provider's least time to sign (capabilities.leastSigningMs), when more.
+ * `leastMs`: the provider's least time to sign, when more (a day where capabilities.closes is whole days from the send).
  */
 export function dueForSend(dueDate: string, now: Date, leastMs = MIN_SIGNING_MS): string {
   return dueMoment(dueDate).getTime() - now.getTime() >= Math.max(leastMs, MIN_SIGNING_MS) ? dueDate : addDays(now, 1);

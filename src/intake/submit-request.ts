@@ -19,7 +19,7 @@ import type { Db } from '../store/open-database.ts';
 import { hasPendingJob } from '../store/jobs.ts';
 import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setDueDate, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { dueForSend } from './parse-due.ts';
-import { dueMoment } from '../time.ts';
+import { DAY_MS, dueMoment } from '../time.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
 import { queueAcknowledgement } from './queue-acknowledgement.ts';
@@ -140,16 +140,18 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     if (unknown.unknown && await findEarlierSend(unknown.stillWaiting)) return;
     await renewExpiredUploads(request);
     request = getRequest(deps.db, requestId)!;
-    const due = dueForSend(request.dueDate, now(), deps.provider.capabilities.leastSigningMs);
+    const wholeDays = deps.provider.capabilities.closes === 'whole-days-from-send';
+    const due = dueForSend(request.dueDate, now(), wholeDays ? DAY_MS : undefined);
     if (due !== request.dueDate) {
       // Its date passed (or ends within the hour) before it could be sent: the signers get a
       // day, and the acknowledgement and the record say the date they have.
       const asked = request.dueDate;
       deps.db.transaction(() => {
         setDueDate(deps.db, requestId, due, now());
-        addEvent(deps.db, { requestId, kind: 'note', detail: { dueMoved: { from: asked, to: due, why: 'the due date had passed, or ended within the hour, when the request could be sent' } } }, now());
+        const why = `the due date had passed, or ended within ${wholeDays ? `a day (${deps.provider.displayName} needs one to sign)` : 'the hour'}, when the request could be sent`;
+        addEvent(deps.db, { requestId, kind: 'note', detail: { dueMoved: { from: asked, to: due, why } } }, now());
       })();
-      deps.logger.warn('the due date had passed before the request could be sent: sent with the next day\'s', { requestId, asked, due });
+      deps.logger.warn('the due date had passed (or left too little time to sign) before the request could be sent: sent with the next day\'s', { requestId, asked, due });
       request = getRequest(deps.db, requestId)!;
     }
     // Checked with the intent, in one synchronous step: a cancel queued while this job uploaded.

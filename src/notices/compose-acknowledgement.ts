@@ -50,8 +50,9 @@ export interface AcknowledgementAddresses {
 }
 
 /** When signing closes, as the requester reads it: the due day's end, or the moment the provider said (SendResult.closesAt). */
-function closing(dueDate: string, closesAt: Date | undefined): string {
-  if (!closesAt) return 'signing closes at 23:59 UTC that day';
+function closing(dueDate: string, closesAt: Date | undefined, closes: ProviderTraits['capabilities']['closes']): string {
+  // A send found again after its answer was lost: the provider's moment is not known here.
+  if (!closesAt) return closes === 'due-day-end' ? 'signing closes at 23:59 UTC that day' : 'signing closes that day, at the time of day it was sent';
   const [day, time] = [closesAt.toISOString().slice(0, 10), closesAt.toISOString().slice(11, 16)];
   return day === dueDate ? `signing closes at ${time} UTC that day` : `signing closes on ${day} at ${time} UTC`;
 }
@@ -67,7 +68,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     `  Record:     ${recordLabel(request)}`,
     `  Documents:  ${documents.map((d) => recordValue(d.fileName)).join(', ')}`,
-    `  Due:        ${recordValue(request.dueDate)} (${closing(request.dueDate, closesAt)})`,
+    `  Due:        ${recordValue(request.dueDate)} (${closing(request.dueDate, closesAt, provider.capabilities.closes)})`,
     `  ${provider.displayName}: ${referenceLabel(request, documents)}`,
     `  Request:    ${request.id}`,
     '',

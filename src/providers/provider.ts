@@ -30,11 +30,11 @@ export interface ProviderCapabilities {
    */
   lostSendKnownByNotice: boolean;
   /**
-   * The least time to sign a request is sent with: a due date that ends sooner is moved to
-   * the next day. An hour where the provider closes signing at the due moment (Secured
-   * Signing's DueDate); a day where it counts whole days from the send (Signicat's daysToLive).
+   * When the provider closes signing: at the due moment, the end of the due day, UTC (Secured
+   * Signing's DueDate); or a whole number of days after the send (Signicat's daysToLive) — on
+   * the due day, at the time of day the request was sent, and a request needs a day at least.
    */
-  leastSigningMs: number;
+  closes: 'due-day-end' | 'whole-days-from-send';
   /** Whether the provider can remind the signers, extend the due date, withdraw a sent request. */
   remind: boolean;
   extend: boolean;

@@ -20,7 +20,7 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
       textTags: { recipientLetter: config.recipient_letter },
       completion: { mail: true, polling: true },
       uploadLifetimeMs: null,
-      leastSigningMs: 60 * 60_000, // DueDate is the due day's end: an hour of it is enough
+      closes: 'due-day-end',
       lostSendKnownByNotice: false,
       remind: true,
       extend: true, // POST /Document/Extend (the SDK's ExtendRequest)

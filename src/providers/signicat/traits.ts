@@ -3,7 +3,6 @@
 // to the return address and from polling the tasks' status (the backstop for a lost mail);
 // order ids as they appear in its notification mails (`${orderId}`).
 import type { ProviderTraits } from '../provider.ts';
-import { DAY_MS } from '../../time.ts';
 
 /** Its notification mails' sender is unconfirmed: signicat.com and its subdomains. */
 export const SIGNICAT_SENDERS = ['*@signicat.com', '*@mail.signicat.com'] as const;
@@ -28,7 +27,7 @@ export function signicatTraits(): ProviderTraits {
       completion: { mail: true, polling: true },
       uploadLifetimeMs: 30 * 60_000,
       lostSendKnownByNotice: true,
-      leastSigningMs: DAY_MS,
+      closes: 'whole-days-from-send',
       remind: false,
       extend: false,
       cancel: true,
