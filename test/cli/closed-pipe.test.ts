@@ -24,7 +24,7 @@ afterAll(async () => { await dir?.remove(); });
 /** `COMMAND | true`: the reader is gone before the command writes; its own exit code. */
 function intoClosedPipe(command: string[]) {
   const quoted = command.map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${quoted} | true; exit \${PIPESTATUS[0]}`], { cwd: REPO, env: bareEnv(), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('bash', ['--norc', '-c', `${quoted} | true; exit \${PIPESTATUS[0]}`], { cwd: REPO, env: bareEnv(), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -38,6 +38,13 @@ it.each([
   expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
   expect(r.stderr).not.toMatch(STACK_FRAME);
   expect(r.code).toBe(code);
+});
+
+it('an output that fails otherwise (a full disk under > FILE): said once, exit 1 — the output is incomplete', () => {
+  const quoted = [process.execPath, CLI, '--help'].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('bash', ['--norc', '-c', `${quoted} > /dev/full`], { cwd: REPO, env: bareEnv(), encoding: 'utf8', timeout: 120_000 });
+  expect(r.stderr).toBe('signrelay: the output cannot be written (ENOSPC): it is incomplete\n');
+  expect(r.status).toBe(1);
 });
 
 it('a log on a pipe that broke: said once, however many lines are lost', () => {
