@@ -11,6 +11,7 @@ import { HEALTH_LIMITS } from '../health/health-limits.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { jemallocMissing } from '../native-memory.ts';
 import { startService } from '../service/running-service.ts';
+import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.ts';
 import { createSystemdNotifier, type SystemdNotifier } from '../service/sd-notify.ts';
 import { startWhenStorageAllows } from '../service/wait-for-storage.ts';
 import { startWatchdog } from '../service/watchdog.ts';
@@ -67,12 +68,19 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   process.on('SIGTERM', stopLater);
   process.on('SIGINT', stopLater);
   const early = [['SIGHUP', reloadLater], ['SIGUSR2', wakeLater], ['SIGTERM', stopLater], ['SIGINT', stopLater]] as const;
-  const service = await startWhenStorageAllows(() => startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)) }), {
+  // The data dir's lock is held across the tries: meanwhile the pid file names this process
+  // and `status` says what it waits for, not that no daemon runs (which invited a second start).
+  let lock: DataDirLock | undefined;
+  const service = await startWhenStorageAllows(() => {
+    lock ??= lockDataDir(config.storage.data_dir);
+    return startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)), lock });
+  }, {
     logger: earlyLogger,
     notifier: () => (notifier ??= createSystemdNotifier(earlyLogger().child({ component: 'systemd' }))),
     signal: starting.signal,
   });
   if (service === undefined) {
+    lock?.release();
     for (const [signal, handler] of early) process.off(signal, handler);
     earlyLogger().info('stopped while waiting to start', { signal: stopAsked });
     return 0;

@@ -48,7 +48,8 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const dataDir = config.storage.data_dir;
     const rows = readServiceStatus(db);
     const pid = lockHolder(dataDir);
-    const reportedAt = rows.find((row) => row.component === 'daemon')?.updatedAt;
+    // Its own report (one an earlier process left says nothing of it): assessHealth's reading.
+    const reportedAt = rows.find((row) => row.component === 'daemon' && (row.detail.pid === undefined || row.detail.pid === pid))?.updatedAt;
     const stale = pid !== undefined && (reportedAt === undefined || now.getTime() - Date.parse(reportedAt) > HEALTH_LIMITS.staleAfterMs);
     const health = assessHealth({
       now, pid, rows, queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),

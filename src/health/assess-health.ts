@@ -71,7 +71,10 @@ const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 export function assessHealth(input: HealthInput): Health {
   const problems: string[] = [];
   const byName = new Map(input.rows.map((r) => [r.component, r]));
-  const daemonRow = byName.get('daemon');
+  // A report some earlier process left (its pid is another) says nothing of the one running:
+  // one that starts, or waits to, has not reported yet.
+  const reported = byName.get('daemon');
+  const daemonRow = reported && (reported.detail.pid === undefined || reported.detail.pid === input.pid) ? reported : undefined;
   const reportAgeMs = daemonRow ? age(input.now, daemonRow.updatedAt) : null;
   const running = input.pid !== undefined;
   const room = input.dataDir ? roomProblem(input.dataDir) : null;
@@ -85,7 +88,7 @@ export function assessHealth(input: HealthInput): Health {
     const why = full ? 'it cannot write its report to the full disk'
       : input.writeLocked ? 'another process holds the write lock on signrelay.db (an sqlite3 shell, a backup?) — the daemon\'s work waits until it is let go'
         : 'it may be hung; see its log';
-    problems.push(`the daemon (pid ${input.pid}) has not reported for ${reportAgeMs === null ? 'ever' : seconds(reportAgeMs)}: ${why}`);
+    problems.push(`the daemon (pid ${input.pid}) has not reported ${reportAgeMs === null ? 'yet' : `for ${seconds(reportAgeMs)}`}: ${why}`);
   }
   const reporting = running && reportAgeMs !== null && reportAgeMs <= input.staleAfterMs;
   const watchers = input.watchers.map((name): WatcherHealth => {

@@ -64,15 +64,20 @@ async function stopParts(parts: Parts): Promise<void> {
   await Promise.all([parts.endpoint?.close(), parts.daemon.stop()]);
 }
 
-/** `onFatal`: the daemon cannot go on (its database file removed under it): stop the service and exit non-zero. */
-export async function startService(config: Config, options: { onFatal?: (reason: string) => void } = {}): Promise<RunningService> {
+/**
+ * `onFatal`: the daemon cannot go on (its database file removed under it): stop the service and
+ * exit non-zero. `lock`: the data dir's lock, taken by the caller (kept across a start that
+ * waits for space or the write lock, so that the pid file names it meanwhile); the service
+ * releases it when it stops. Without one the service takes it, and lets it go if it cannot start.
+ */
+export async function startService(config: Config, options: { onFatal?: (reason: string) => void; lock?: DataDirLock } = {}): Promise<RunningService> {
   let { logger, secrets } = loggerFor(config, []);
-  const lock = lockDataDir(config.storage.data_dir);
+  const lock = options.lock ?? lockDataDir(config.storage.data_dir);
   let parts: Parts;
   try {
     parts = await startParts(config, logger, lock, options.onFatal);
   } catch (err) {
-    lock.release();
+    if (!options.lock) lock.release();
     throw err;
   }
   // Said once it runs: a start that waits for space or a lock (wait-for-storage.ts) would say it at each try.

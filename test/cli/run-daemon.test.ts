@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
-import { exitWithin, STACK_FRAME, type RunningCli } from './helpers.ts';
+import { bareEnv, exitWithin, STACK_FRAME, type RunningCli } from './helpers.ts';
+import { runInProcess } from './in-process.ts';
 import { lockHolder } from '../../src/store/data-dir-lock.ts';
 
 const getWorld = useChildWorld();
@@ -182,6 +183,9 @@ describe('signrelay run', () => {
       const waiting = await daemon.waitForLog((line) => line.message?.includes('waits for the lock and starts then') === true, 60_000);
       expect(waiting.level).toBe('warn');
       expect(waiting.message).toMatch(/is locked: another process held a write lock on signrelay\.db/);
+      // Meanwhile `status` names it, and what it waits for — not "not running: start it" (a second start).
+      const status = await runInProcess(['status', '--config', world.configFile], { env: bareEnv() });
+      expect(status.stdout).toContain(`✗ the daemon (pid ${daemon.child.pid}) has not reported yet: another process holds the write lock on signrelay.db`);
       // Past further tries (each waits 5 s for the lock): still running, still said once.
       const saidAt = Date.now();
       await waitFor(() => Date.now() - saidAt > 12_000 || daemon.child.exitCode !== null, { timeoutMs: 60_000, what: 'two more tries under the lock', intervalMs: 500 });
