@@ -80,7 +80,9 @@ export async function startService(config: Config, options: { onFatal?: (reason:
     if (!options.lock) lock.release();
     throw err;
   }
-  // Said once it runs: a start that waits for space or a lock (wait-for-storage.ts) would say it at each try.
+  // Said once it runs: a start that waits for space or a lock (wait-for-storage.ts) would say it
+  // at each try — and a lock kept across a wait for space writes its pid file now, if it can.
+  lock.writePidFileAgain?.();
   if (lock.warning) logger.warn(lock.warning);
   return {
     get daemon() { return parts.daemon; },

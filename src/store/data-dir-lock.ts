@@ -18,7 +18,9 @@ import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
 export interface DataDirLock {
   release(): void;
   /** Said when the lock was taken but its pid file could not be written (a full disk): the daemon runs, and waits for space like any write. */
-  warning?: string | undefined;
+  readonly warning?: string | undefined;
+  /** Tries the pid file again if it could not be written (a lock kept across a start that waited for space). */
+  writePidFileAgain?(): void;
 }
 
 /** How long a start waits for the lock: long enough for a race of starts to settle, short beside a start. */
@@ -71,32 +73,45 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
     throw new SignrelayError('config', 'data_dir_in_use',
       `another signrelay (pid ${older}) is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
   }
-  let pidWarning: string | undefined;
+  const taken = lock;
   const written = `${pidFile}.${process.pid}`;
-  try {
-    // Written whole under another name, then renamed: a reader never sees half of it.
-    write(written, `${process.pid}\n`, { mode: 0o600 });
-    renameSync(written, pidFile);
-    // Root's `signrelay run` must not leave the service a lock file it cannot open.
-    keepOwner(dataDir, [lockFile, pidFile]);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      // A full disk: the pid file only names the holder (the lock is the guard), and a daemon
-      // that exits here is restarted into the same refusal until systemd gives up — it starts,
-      // and its work waits for space as it would had the disk filled while it ran.
-      rmSync(written, { force: true });
-      pidWarning = `${pidFile} could not be written: ${dataDirProblem(dataDir, err)}; signrelay runs, and its work waits for space`;
-    } else {
+  /** Writes the pid file: the warning when a full disk (`again`: anything) keeps it from being written, else undefined. */
+  const writePidFile = (again = false): string | undefined => {
+    try {
+      // Written whole under another name, then renamed: a reader never sees half of it.
+      write(written, `${process.pid}\n`, { mode: 0o600 });
+      renameSync(written, pidFile);
+      // Root's `signrelay run` must not leave the service a lock file it cannot open.
+      keepOwner(dataDir, [lockFile, pidFile]);
+      return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || again) {
+        // A full disk: the pid file only names the holder (the lock is the guard), and a daemon
+        // that exits here is restarted into the same refusal until systemd gives up — it starts,
+        // and its work waits for space as it would had the disk filled while it ran.
+        try {
+          rmSync(written, { force: true });
+        } catch {
+          // what is left of it is a file of its own name, read by nobody
+        }
+        return `${pidFile} could not be written: ${dataDirProblem(dataDir, err)}; signrelay runs, and its work waits for space`;
+      }
       // A read-only disk, another user's file: the lock is let go (a reload's restart of the
       // previous configuration must be able to take it) and the cause named, not thrown raw.
-      lock.close();
+      taken.close();
       throw new SignrelayError('config', 'data_dir_unwritable', `cannot write ${pidFile}: ${dataDirProblem(dataDir, err)}`, { cause: err });
     }
-  }
-  held.add(lock);
+  };
+  let pidWarning = writePidFile();
+  held.add(taken);
   return {
-    warning: pidWarning,
+    get warning() { return pidWarning; },
+    writePidFileAgain() {
+      // Kept across a start that waited for space: the file a full disk refused is written now.
+      if (pidWarning === undefined) return;
+      pidWarning = writePidFile(true); // the lock is held by a running start now: never let go here
+    },
     release() {
       try {
         if (readPidFile(pidFile) === process.pid) unlinkSync(pidFile);

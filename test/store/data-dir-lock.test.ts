@@ -254,4 +254,29 @@ describe('the data directory lock on a full disk', () => {
     expect(() => lockDataDir(dir, { writeFile: refuse('EROFS') })).toThrow(/cannot write .*signrelay\.pid: storage\.data_dir .* is on a read-only file system/);
     lockDataDir(dir).release(); // let go after the refusal
   });
+
+  it('kept across a start that waited for space, writes its pid file once there is room — and never lets go of the lock trying (diff review 16)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sr-lock-'));
+    let refused: string | undefined = 'ENOSPC';
+    const writeFile: typeof writeFileSync = (...args) => {
+      if (refused) throw Object.assign(new Error(`${refused}: no`), { code: refused });
+      return writeFileSync(...args);
+    };
+    const lock = lockDataDir(dir, { writeFile });
+    expect(lock.warning).toMatch(/signrelay\.pid could not be written: .* is full \(ENOSPC\)/);
+    expect(lockHolder(dir)).toBeUndefined(); // no pid file: nobody named
+    // Still no room, or another failure now: the warning stands, the lock is held.
+    lock.writePidFileAgain!();
+    refused = 'EROFS';
+    lock.writePidFileAgain!();
+    expect(lock.warning).toMatch(/signrelay\.pid could not be written: .* read-only file system/);
+    expect(() => lockDataDir(dir)).toThrow(/another signrelay .*is using storage\.data_dir/);
+    // Room again: written, named, the warning gone.
+    refused = undefined;
+    lock.writePidFileAgain!();
+    expect(lock.warning).toBeUndefined();
+    expect(lockHolder(dir)).toBe(process.pid);
+    lock.release();
+    expect(existsSync(join(dir, 'signrelay.pid'))).toBe(false);
+  });
 });
