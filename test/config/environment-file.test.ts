@@ -14,16 +14,20 @@ describe('parseEnvironmentFile', () => {
       'DOUBLE="a \\"quoted\\" \\\\ p\\ss \\$HOME \\n"',
       // Single-quoted, as written.
       "SINGLE='p\\ss \"x\"'",
+      // Only space, tab and CR are whitespace to systemd; an escaped space is kept.
+      'NBSP=a\u00a0', 'ESCAPED=abc\\ ', 'CRLF=x\r',
     ].join('\n');
     expect(parseEnvironmentFile(text, 'f')).toEqual({
       PLAIN: 'abc def', SPACED: 'x', EMPTY: '', EQUALS: 'a=b', UNQUOTED: 'pss\\x',
-      DOUBLE: 'a "quoted" \\ p\\ss $HOME \\n', SINGLE: 'p\\ss "x"',
+      DOUBLE: 'a "quoted" \\ p\\ss $HOME \\n', SINGLE: 'p\\ss "x"', NBSP: 'a\u00a0', ESCAPED: 'abc ', CRLF: 'x',
     });
   });
 
   it.each([
-    ['export KEY=value', 'not a KEY=value line'],
-    ['1KEY=value', 'not a KEY=value line'],
+    ['export KEY=value', 'not a KEY=value line (a name of letters, digits and _, then =)'],
+    ['1KEY=value', 'not a KEY=value line (a name of letters, digits and _, then =)'],
+    ['\uFEFFKEY=value', 'not a KEY=value line (a name of letters, digits and _, then =)'], // a byte-order mark is part of the name to systemd
+    ['# a comment \\', 'a comment ends in a backslash (the systemd of Debian 12 reads the next line as part of it)'],
     ['KEY="open', 'the value of KEY opens a quote it does not close, or goes on after it'],
     ["KEY='open", 'the value of KEY opens a quote it does not close, or goes on after it'],
     ['KEY="closed"then more', 'the value of KEY opens a quote it does not close, or goes on after it'],
