@@ -16,6 +16,7 @@ import { providerTraits } from '../providers/provider-traits.ts';
 import { createServiceNowClient } from '../servicenow/client.ts';
 import { memoryStore } from '../http/token-manager.ts';
 import type { Db } from '../store/open-database.ts';
+import { isStorageFailure } from '../store/storage-failure.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
 const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instanceof Error ? err.message : String(err) });
@@ -44,6 +45,9 @@ export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logg
           const facts = [info.plan && `plan ${info.plan}`, info.documentsLeft !== undefined && `${info.documentsLeft} documents left`].filter(Boolean);
           return { ok: true, detail: `${credentialsAccepted(config)}${facts.length ? ` (${facts.join(', ')})` : ''}` };
         } catch (err) {
+          // The database under the token's renewal (another process's write lock, a full disk):
+          // the checklist tells it as the storage failure it is, with its fix.
+          if (isStorageFailure(err)) throw err;
           return failed(err);
         } finally {
           db.close();

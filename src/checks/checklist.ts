@@ -2,6 +2,7 @@
 // signrelay log in to the request mailbox?"), answered ✓ or ✗ with the fix. Items run in
 // order; an item can say that later ones make no sense without it (no configuration, no
 // IMAP login → no folder checks). Never changes anything outside signrelay.
+import { storageFailure, type StorageContext } from '../store/storage-failure.ts';
 import { escapeForTerminal } from '../terminal-text.ts';
 import { isSignrelayError } from '../errors.ts';
 
@@ -33,7 +34,12 @@ const failed = (err: unknown): CheckResult => ({ ok: false, detail: err instance
  */
 const notYet = (err: Error): CheckResult => ({ ok: true, detail: 'not checked yet', warnings: [err.message] });
 
-export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine) => void): Promise<CheckLine[]> {
+/**
+ * `storage`: the data dir, for an item that fails on the database itself (another process's
+ * write lock, a full disk) — told as the storage failure it is, with its fix, not as SQLite's
+ * bare "database is locked".
+ */
+export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine) => void, storage?: StorageContext): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
   for (const item of items) {
     let results: CheckResult[];
@@ -41,7 +47,8 @@ export async function runChecklist(items: CheckItem[], onLine: (line: CheckLine)
       const result = await item.run();
       results = Array.isArray(result) ? result : [result];
     } catch (err) {
-      results = [isSignrelayError(err) && err.code === 'database_old' ? notYet(err) : failed(err)];
+      const told = storage ? storageFailure(err, storage, 'Check again once that is fixed.') : undefined;
+      results = [isSignrelayError(err) && err.code === 'database_old' ? notYet(err) : failed(told ?? err)];
     }
     for (const r of results) {
       const line = { title: item.title, ...r };

@@ -16,7 +16,7 @@ import { storageCheckItem } from '../checks/check-storage.ts';
 import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
-import { openDatabase, openMemoryDatabase } from '../store/open-database.ts';
+import { BUSY_TIMEOUT_MS, openDatabase, openMemoryDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
 
@@ -77,7 +77,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const items: CheckItem[] = [
       storageCheckItem(config!.storage.data_dir, keepsTokens), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
     ];
-    lines.push(...(await runChecklist(items, print)));
+    lines.push(...(await runChecklist(items, print, { dataDir: config!.storage.data_dir, busyTimeoutMs: BUSY_TIMEOUT_MS })));
   }
   const failures = lines.filter((l) => !l.ok).length;
   if (parsed.values.json) io.stdout.write(`${jsonForTerminal({ ok: failures === 0, checks: lines.map(masked) }, 2)}\n`);

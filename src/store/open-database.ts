@@ -11,7 +11,8 @@ import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-versi
 
 export type Db = Database.Database;
 
-const BUSY_TIMEOUT_MS = 5_000;
+/** How long a write waits for another process's write lock before it fails (storage_busy). */
+export const BUSY_TIMEOUT_MS = 5_000;
 
 /** The data directory, made if missing and private (0700); what keeps it from being used, said with its fix. */
 export function ensureDataDir(dataDir: string): void {

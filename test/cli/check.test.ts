@@ -3,6 +3,7 @@
 // (in-process.ts): the servers are real, the command returns.
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { API_SECRET, IMAP_PASSWORD, useChildWorld } from './child-world.ts';
 import { bareEnv, linesOf, STACK_FRAME } from './helpers.ts';
@@ -92,6 +93,24 @@ describe('signrelay check', () => {
     expect(invalid.code).toBe(1);
     expect(linesOf(invalid.stdout)[0]).toBe(`✗ configuration: ${file}, line 1: the value of TEST_IMAP_PASSWORD opens a quote it does not close, or goes on after it; write KEY=value, KEY="value" or KEY='value', one to a line`);
     expect(invalid.stdout).toContain('fix: as above; nothing else can be checked');
+  });
+
+  it('another process holding the database\'s write lock: an item that needs to write says so, with the fix — not SQLite\'s bare "database is locked" (operator review)', async () => {
+    await check(getWorld().configFile); // the data dir and its database, as a first check (Secured Signing with OAuth) makes them
+    const holder = new Database(join(getWorld().dataDir, 'signrelay.db'));
+    holder.prepare('UPDATE oauth_tokens SET expires_at = ?').run(Date.now() - 60_000); // its access token due for renewal: a write
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const r = await check(getWorld().configFile);
+      expect(r.code).toBe(1);
+      // The data directory's own item names the lock, with its fix line; the others say what it is too.
+      expect(r.stdout).toMatch(/^✗ data directory: the database .* cannot be written: database is locked\n {4}fix: another process holds a write lock on it/m);
+      for (const line of linesOf(r.stdout).filter((l) => l.startsWith('✗') && !l.startsWith('✗ data directory'))) expect(line).not.toMatch(/: database is locked$/);
+      expect(r.stdout).toMatch(/^✗ Secured Signing: storage\.data_dir .* is locked: another process held a write lock on signrelay\.db .*\. Check again once that is fixed\.$/m);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
   });
 
   it('a watched folder that does not exist: ✗ with the fix', async () => {
