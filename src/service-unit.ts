@@ -1,8 +1,7 @@
 // The systemd unit this signrelay runs as, for the commands a message tells its operator to
 // run: `signrelay@NAME` for an instance ($SIGNRELAY_INSTANCE: the template unit sets it, and
-// `--name NAME` does), else
-// `signrelay`. A message that said `systemctl restart signrelay` to the operator of
-// signrelay@hr named the wrong service.
+// `--name NAME` does), else `signrelay`. A message that said `systemctl restart signrelay` to
+// the operator of signrelay@hr named the wrong service.
 export function serviceUnit(env: NodeJS.ProcessEnv = process.env): string {
   const name = env.SIGNRELAY_INSTANCE;
   return name ? `signrelay@${name}` : 'signrelay';

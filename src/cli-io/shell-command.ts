@@ -1,6 +1,6 @@
 // How a person at a shell on this machine runs this signrelay: `signrelay` where their PATH
-// finds this copy by it (an installed package), else this copy's launcher by its path (a checkout, where
-// `signrelay` is not a command and the sandbox's "try" lines failed "command not found").
+// finds this copy by that name (an installed package), else this copy's launcher by its path
+// (a checkout, where `signrelay` is not a command: the sandbox's "try" lines failed).
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,9 +1,8 @@
 // `signrelay stamp IN.pdf -o OUT.pdf --signer "First Last <email>"`: stamps a PDF exactly
 // as the daemon would (same inspection, same tags, same metadata), to try placement and
 // fonts without a mailbox. Without a configuration named (--config, --name, $SIGNRELAY_CONFIG)
-// the schema's defaults are used. Every expected
-// failure is ONE line on stderr: exit 2 for a usage problem, 1 for a file that cannot be
-// stamped.
+// the schema's defaults are used. Every expected failure is ONE line on stderr: exit 2 for a
+// usage problem, 1 for a file that cannot be stamped.
 import { defaultProviderTraits, providerTraits } from '../providers/provider-traits.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { randomBytes } from 'node:crypto';

@@ -32,15 +32,15 @@ export function uncheckableContentError(fileName = 'the PDF', why: string, cause
     `${fileName} could not be prepared for signing safely: ${why}, so its text could not be read in full. Print or export it to PDF again and resend`, { cause });
 }
 
-/**
- * A process of ours that read the PDF — the worker, or pdftotext — killed from outside (SIGKILL:
- * the OOM killer, most likely). Nobody's fault yet: the work is tried again, and a mail counts
- * it at the higher limit of a process that died under it (with-attempt-limit.ts), as the file
- * may be what made it grow.
- */
 /** Signals that end a process of ours from outside: the OOM killer's, an operator's, a stop of the whole process group or unit. */
 export const OUTSIDE_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
+/**
+ * A process of ours that read the PDF — the worker, or pdftotext — ended from outside (one of
+ * OUTSIDE_SIGNALS; SIGKILL: the OOM killer, most likely). Nobody's fault yet: the work is tried
+ * again, and a mail counts it at the higher limit of a process that died under it
+ * (with-attempt-limit.ts), as the file may be what made it grow.
+ */
 export function killedFromOutsideError(code: 'pdf_worker_killed' | 'pdftotext_killed', message: string): SignrelayError {
   return new SignrelayError('transient', code, message);
 }

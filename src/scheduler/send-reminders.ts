@@ -1,6 +1,7 @@
 // The `reminders` task: once per document and due date (an `extend` gets one for its new
-// date), the route's reminder_days_before days before the due date, ask the provider to remind the signers who have not signed yet
-// (Document/SendReminder) — if the provider still says it is being signed. Each call has an intent and a result in the audit trail, so a
+// date), the route's reminder_days_before days before the due date, ask the provider to
+// remind the signers who have not signed yet (Document/SendReminder) — if the provider still
+// says it is being signed. Each call has an intent and a result in the audit trail, so a
 // reminder is never sent twice across runs and restarts; a transient failure is tried
 // again on the next run, a permanent one is not. A reminder sent is noted on the record:
 // its `record` job is queued with the result.

@@ -235,7 +235,6 @@ export function olderDatabaseError(dataDir: string, pending: number): SignrelayE
     `the database in ${dataDir} is from an older signrelay (${pending} upgrade${pending === 1 ? '' : 's'} to apply): restart the daemon on this version (it upgrades the database at start), then run the command again`);
 }
 
-
 /** The migrations this signrelay has that the database has not had yet (by file name, in order); the database is not written. */
 export function pendingMigrations(db: Db): string[] {
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
