@@ -34,8 +34,7 @@ import { fileDeparted, markFiled } from './store/mail-filed.ts';
 import { placeLegacyRows } from './store/messages.ts';
 import { placePrefix } from './mail/message-place.ts';
 import { loadToken, saveToken } from './store/oauth-tokens.ts';
-import { databaseMoved, openDatabase, writeLockError, type Db } from './store/open-database.ts';
-import { storageContextOf, storageFailure } from './store/storage-failure.ts';
+import { databaseMoved, openDatabase, writeLockFailure, type Db } from './store/open-database.ts';
 import { lockDataDir, type DataDirLock } from './store/data-dir-lock.ts';
 import { buildVersion } from './store/schema-version.ts';
 import { providerSwitchProblem } from './store/provider-switch.ts';
@@ -100,6 +99,17 @@ const KNOWN_REQUESTERS_FRESH_MS = 60_000;
 /** How often the daemon looks whether its database file is still the one it opened. */
 const DATABASE_LOOK_MS = 10_000;
 
+/**
+ * Why a daemon of `config` cannot start on the database now, or undefined: requests open with
+ * another provider, which only it can finish; another process's write lock (an sqlite3 shell,
+ * a backup), under which a start — it writes, releasing jobs — would fail half-way. Asked at a
+ * start, and by a reload before the running daemon stops (`then`: what happens now).
+ */
+export function startRefusal(db: Db, config: Pick<Config, 'provider'>, then: string): SignrelayError | undefined {
+  const switched = providerSwitchProblem(db, providerTraits(config.provider).name);
+  return switched !== null ? new SignrelayError('config', 'provider_switched', switched) : writeLockFailure(db, then);
+}
+
 export function startDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   // The lock first: a daemon refused it (another one runs) must not migrate that one's database.
@@ -115,13 +125,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     releaseLock();
     throw err;
   }
-  // Requests open with another provider can only be finished by it; a start writes (jobs
-  // released below): with another process holding the write lock (an sqlite3 shell, a backup)
-  // it would fail half-way. Both refused before anything runs (the service's start waits for the lock).
-  const switched = providerSwitchProblem(db, providerTraits(config.provider).name);
-  const refused = switched !== null
-    ? new SignrelayError('config', 'provider_switched', switched)
-    : storageFailure(writeLockError(db), storageContextOf(db), '');
+  // Refused before anything runs (the service's start waits for the lock).
+  const refused = startRefusal(db, config, '');
   if (refused) {
     db.close();
     releaseLock();

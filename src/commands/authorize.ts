@@ -15,7 +15,7 @@ import { isLoopbackHost } from '../loopback.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
-import { openDatabase, writeLockError } from '../store/open-database.ts';
+import { openDatabase, writeLockFailure } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import type { CommandIo } from './run.ts';
 import { serviceUnit } from '../service-unit.ts';
@@ -113,7 +113,7 @@ export async function runAuthorizeCommand(args: string[], io: CommandIo & { stdi
   // Nor one it cannot write now (another process's write lock, a full disk): said before the sign-in.
   const before = openDatabase(config.storage.data_dir, { upgrade: false });
   try {
-    const unwritable = storageFailure(writeLockError(before), storageContextOf(before), 'Nothing was signed in to: run signrelay authorize again once that is fixed.');
+    const unwritable = writeLockFailure(before, 'Nothing was signed in to: run signrelay authorize again once that is fixed.');
     if (unwritable) throw unwritable;
   } finally {
     before.close();

@@ -2,9 +2,6 @@
 // their servers, how long is the queue, how many requests are in each state, and when did
 // the scheduled tasks last run. Exit 0 when healthy, 1 when not (for scripts and
 // monitoring), 2 on a usage mistake.
-import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { assessHealth, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
@@ -12,7 +9,7 @@ import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { dataDirSpace, HEALTH_LIMITS } from '../health/health-limits.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
-import { writeLockError } from '../store/open-database.ts';
+import { writeLockHeldElsewhere } from '../store/open-database.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
 import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
@@ -53,7 +50,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const stale = pid !== undefined && (reportedAt === undefined || now.getTime() - Date.parse(reportedAt) > HEALTH_LIMITS.staleAfterMs);
     const health = assessHealth({
       now, pid, rows, queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
-      writeLocked: stale && writeLockedElsewhere(dataDir),
+      writeLocked: stale && writeLockHeldElsewhere(dataDir),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
@@ -62,25 +59,6 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   });
   io.stdout.write(parsed.values.json ? `${jsonForTerminal(report, 2)}\n` : formatStatus(report, now));
   return report.healthy ? 0 : 1;
-}
-
-/**
- * Whether another process holds the database's write lock now: tried without waiting, on a
- * connection of its own — only while the daemon has the database open (its -wal and -shm
- * files exist), so that nothing is made here under another user's data dir.
- */
-function writeLockedElsewhere(dataDir: string): boolean {
-  const file = join(dataDir, 'signrelay.db');
-  if (!existsSync(`${file}-wal`) || !existsSync(`${file}-shm`)) return false;
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(file, { fileMustExist: true, timeout: 0 });
-    return /SQLITE_BUSY|SQLITE_LOCKED/.test(String((writeLockError(db) as { code?: unknown } | null)?.code));
-  } catch {
-    return false; // not this user's to open read-write: not known
-  } finally {
-    db?.close();
-  }
 }
 
 export function formatStatus(report: StatusReport, now: Date): string {

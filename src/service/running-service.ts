@@ -10,12 +10,8 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { secretsOf } from '../config/secrets-of.ts';
-import { startDaemon, type Daemon } from '../daemon.ts';
+import { startDaemon, startRefusal, type Daemon } from '../daemon.ts';
 import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.ts';
-import { providerSwitchProblem } from '../store/provider-switch.ts';
-import { writeLockError } from '../store/open-database.ts';
-import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
-import { providerTraits } from '../providers/provider-traits.ts';
 import { describeError, SignrelayError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { HEALTH_LIMITS } from '../health/health-limits.ts';
@@ -97,14 +93,12 @@ export async function startService(config: Config, options: { onFatal?: (reason:
           throw new SignrelayError('config', 'data_dir_changed',
             `storage.data_dir cannot change on a reload (${parts.config.storage.data_dir} → ${next.storage.data_dir}): it holds the daemon's lock and its work in hand; stop the service, move the directory, then start it`);
         }
-        // Refused before the running daemon stops: its requests open with the provider it has stay in hand.
-        const switched = providerSwitchProblem(parts.daemon.db, providerTraits(next.provider).name);
-        if (switched !== null) throw new SignrelayError('config', 'provider_switched', switched);
-        // A start writes to the database: with another process holding its write lock (an sqlite3
-        // shell, a stuck backup) neither the new daemon nor the previous one again could start,
-        // and the service would exit. The running daemon waits for the lock as its work does.
-        const locked = storageFailure(writeLockError(parts.daemon.db), storageContextOf(parts.daemon.db), 'Reload again once it is free.');
-        if (locked) throw locked;
+        // What would refuse the new daemon's start is asked before the running one stops: its
+        // requests open with the provider it has stay in hand, and under another process's write
+        // lock neither the new daemon nor the previous one again could start (the service would
+        // exit); the running daemon waits for the lock as its work does.
+        const refused = startRefusal(parts.daemon.db, next, 'Reload again once it is free.');
+        if (refused) throw refused;
       } catch (err) {
         parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
         return false;

@@ -14,6 +14,7 @@ import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unl
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { dataDirProblem, ensureDataDir, keepOwner } from './open-database.ts';
+import { isLockBusy } from './storage-failure.ts';
 
 export interface DataDirLock {
   release(): void;
@@ -51,7 +52,7 @@ export function lockDataDir(dataDir: string, options: { writeFile?: typeof write
     lock.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     lock?.close();
-    if (/SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code))) {
+    if (isLockBusy(err)) {
       const holder = lockHolder(dataDir);
       throw new SignrelayError('config', 'data_dir_in_use',
         `another signrelay${holder === undefined ? '' : ` (pid ${holder})`} is using storage.data_dir ${dataDir}: stop it first, or give this one its own data_dir`);
@@ -207,7 +208,7 @@ function lockIsHeld(dataDir: string): boolean {
     probe.exec('ROLLBACK');
     return false;
   } catch (err) {
-    return /SQLITE_BUSY|SQLITE_LOCKED/.test(String((err as { code?: unknown }).code));
+    return isLockBusy(err);
   } finally {
     probe?.close();
   }

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
-import { storageFailure } from './storage-failure.ts';
+import { storageContextOf, storageFailure } from './storage-failure.ts';
 import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-version.ts';
 
 export type Db = Database.Database;
@@ -255,5 +255,34 @@ export function writeLockError(db: Db): unknown {
     return null;
   } catch (err) {
     return err;
+  }
+}
+
+/**
+ * Why the database cannot be written now — another process's write lock (after the busy
+ * timeout), a full disk — as the storage failure it is, `then` saying what happens now; or
+ * undefined when it takes a write lock.
+ */
+export function writeLockFailure(db: Db, then: string): SignrelayError | undefined {
+  return storageFailure(writeLockError(db), storageContextOf(db), then);
+}
+
+/**
+ * Whether another process holds the write lock of the database in `dataDir` now: tried without
+ * waiting, on a connection of its own — only while the daemon has the database open (its -wal
+ * and -shm files exist), so that nothing is made under another user's data dir. False when it
+ * cannot be known (not this user's to open read-write).
+ */
+export function writeLockHeldElsewhere(dataDir: string): boolean {
+  const file = join(dataDir, 'signrelay.db');
+  if (!existsSync(`${file}-wal`) || !existsSync(`${file}-shm`)) return false;
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: 0 });
+    return writeLockFailure(db, '')?.code === 'storage_busy';
+  } catch {
+    return false;
+  } finally {
+    db?.close();
   }
 }

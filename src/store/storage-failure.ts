@@ -42,6 +42,11 @@ function problemOf(err: unknown): { code: string; problem: StorageProblem; error
   return undefined;
 }
 
+/** Whether `err` is SQLite's refusal of a lock another connection holds (SQLITE_BUSY, SQLITE_LOCKED). */
+export function isLockBusy(err: unknown): boolean {
+  return problemOf(err)?.problem.code === 'storage_busy';
+}
+
 /** Whether `err` (as thrown by SQLite or the file system) is a failure of the data dir. */
 export function isStorageFailure(err: unknown): boolean {
   return problemOf(err) !== undefined;
