@@ -43,14 +43,9 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   const report: StatusReport = readState(config, (db) => {
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;
-    const rows = readServiceStatus(db);
-    const pid = lockHolder(dataDir);
-    // Its own report (one an earlier process left says nothing of it): assessHealth's reading.
-    const reportedAt = rows.find((row) => row.component === 'daemon' && (row.detail.pid === undefined || row.detail.pid === pid))?.updatedAt;
-    const stale = pid !== undefined && (reportedAt === undefined || now.getTime() - Date.parse(reportedAt) > HEALTH_LIMITS.staleAfterMs);
     const health = assessHealth({
-      now, pid, rows, queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
-      writeLocked: stale && writeLockHeldElsewhere(dataDir),
+      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
+      writeLocked: () => writeLockHeldElsewhere(dataDir),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);

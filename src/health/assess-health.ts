@@ -23,8 +23,8 @@ export interface HealthInput {
   unit?: string | undefined;
   /** The data dir and the room on its filesystem (dataDirFreeBytes), when it could be looked at. */
   dataDir?: { path: string; freeBytes: number; maxPdfBytes: number } | undefined;
-  /** Whether another process holds the database's write lock (looked at only when the report is stale). */
-  writeLocked?: boolean | undefined;
+  /** Whether another process holds the database's write lock: asked only when the daemon's report is stale. */
+  writeLocked?: (() => boolean) | undefined;
 }
 
 /** Under this the data dir is full: nothing can be taken or recorded (SQLite's own small writes fail). */
@@ -86,7 +86,7 @@ export function assessHealth(input: HealthInput): Health {
     // On a full disk its report cannot be written: that is the cause, not a hang.
     // Nor while another process holds the database's write lock: its work waits for it too.
     const why = full ? 'it cannot write its report to the full disk'
-      : input.writeLocked ? 'another process holds the write lock on signrelay.db (an sqlite3 shell, a backup?) — the daemon\'s work waits until it is let go'
+      : input.writeLocked?.() ? 'another process holds the write lock on signrelay.db (an sqlite3 shell, a backup?) — the daemon\'s work waits until it is let go'
         : 'it may be hung; see its log';
     problems.push(`the daemon (pid ${input.pid}) has not reported ${reportAgeMs === null ? 'yet' : `for ${seconds(reportAgeMs)}`}: ${why}`);
   }

@@ -35,7 +35,7 @@ describe('assessHealth', () => {
   it.each([
     ['no live process holds the data dir', (i: HealthInput) => ({ ...i, pid: undefined }), /^the daemon is not running/],
     ['the daemon stopped reporting (hung)', (i: HealthInput) => ({ ...i, rows: i.rows.map((r) => r.component === 'daemon' ? { ...r, updatedAt: before(31) } : r) }), /^the daemon \(pid 4242\) has not reported for 31 s: it may be hung/],
-    ['the report is an earlier process\'s (a start not reporting yet: waiting for the write lock)', (i: HealthInput) => ({ ...i, writeLocked: true, rows: i.rows.map((r) => r.component === 'daemon' ? { ...r, detail: { ...r.detail, pid: 4141 } } : r) }),
+    ['the report is an earlier process\'s (a start not reporting yet: waiting for the write lock)', (i: HealthInput) => ({ ...i, writeLocked: () => true, rows: i.rows.map((r) => r.component === 'daemon' ? { ...r, detail: { ...r.detail, pid: 4141 } } : r) }),
       /^the daemon \(pid 4242\) has not reported yet: another process holds the write lock on signrelay\.db/],
     ['a watcher in auth-error', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!, watcher('requests', 'auth-error', 20, { lastError: 'IMAP login refused: check mailboxes.requests.password' }), i.rows[2]!] }), /^the requests watcher is auth-error: IMAP login refused: check mailboxes\.requests\.password$/],
     ['a deaf watcher (connected, nothing heard for too long)', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!, i.rows[1]!, watcher('returns', 'idle', 181)] }), /^the returns watcher has heard nothing from its IMAP server for 181 s$/],
