@@ -2,6 +2,7 @@
 // pid file and the job queue. Pure: `status`, the health endpoint and the systemd watchdog
 // all judge by these rules. A watcher is healthy when it is connected and has heard from
 // its server recently; a daemon whose reports stopped is hung even if its pid lives.
+import { NEARLY_FULL_BYTES } from '../store/open-database.ts';
 import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 
@@ -27,8 +28,8 @@ export interface HealthInput {
   writeLocked?: (() => boolean) | undefined;
 }
 
-/** Under this the data dir is full: nothing can be taken or recorded (SQLite's own small writes fail). */
-export const FULL_BELOW_BYTES = 1024 * 1024;
+/** Under this the data dir is full: nothing can be taken or recorded (SQLite's own small writes fail) — the store's own line. */
+const FULL_BELOW_BYTES = NEARLY_FULL_BYTES;
 
 /** The room one request may need at most: its PDF of limits.max_pdf_bytes, the stamped copy, and the database's share. */
 export function roomForOneRequest(maxPdfBytes: number): number {
