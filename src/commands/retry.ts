@@ -10,6 +10,7 @@ import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { getRequest, transition } from '../store/requests.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
+import { otherProvidersRequest } from '../store/provider-switch.ts';
 import type { CommandIo } from './run.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
 
@@ -29,10 +30,8 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
     const request = getRequest(db, id);
     if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --state failed\`)`);
     // Its step would go to the provider configured now, which knows nothing of it.
-    const provider = providerTraits(config.provider).name;
-    if (request.provider !== provider) {
-      throw new SignrelayError('input', 'not_retryable', `request ${id} went to ${request.provider}, and this signrelay's provider is ${provider}: only a signrelay with ${request.provider} can retry it`);
-    }
+    const elsewhere = otherProvidersRequest(request, providerTraits(config.provider).name, 'retry it');
+    if (elsewhere) throw new SignrelayError('input', 'not_retryable', elsewhere);
     const p = retryPlan(request, listEvents(db, id));
     if (!p.ok) throw new SignrelayError('input', 'not_retryable', p.problem);
     const now = new Date();

@@ -23,6 +23,7 @@ import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../st
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
+import { otherProvidersRequest } from '../store/provider-switch.ts';
 import { enqueueJob } from '../store/jobs.ts';
 
 /**
@@ -230,9 +231,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
  * this one would find nothing to withdraw and call it withdrawn, its signers still able to sign.
  */
 export function otherProviderProblem(db: Db, request: RequestRow, provider: string): string | null {
-  if (request.provider === provider) return null;
-  if (!getDocuments(db, request.id).some((doc) => doc.providerRef) && !request.providerOrderId) return null; // nothing out there to withdraw
-  return `request ${request.id} went to ${request.provider}, and this signrelay's provider is ${provider}: only a signrelay with ${request.provider} can withdraw it (its signers can still sign there)`;
+  const refused = otherProvidersRequest(request, provider, 'withdraw it (its signers can still sign there)');
+  if (refused === null) return null;
+  // Nothing out there to withdraw (it failed before its upload): the cancel is its own to do.
+  return getDocuments(db, request.id).some((doc) => doc.providerRef) || request.providerOrderId ? refused : null;
 }
 
 /** What `signrelay cancel` does: queue the job (refusing what cannot be cancelled), in one transaction. */

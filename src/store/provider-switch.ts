@@ -15,6 +15,12 @@ export function openRequestsOfOtherProviders(db: Db, provider: string): Array<{ 
     GROUP BY provider ORDER BY provider`).all(provider, ...NEEDS_ITS_PROVIDER) as Array<{ provider: string; count: number }>;
 }
 
+/** Why a signrelay with `provider` may not `act` on `request`, one that went to another provider (`act`: "retry it"), or null. */
+export function otherProvidersRequest(request: { id: string; provider: string }, provider: string, act: string): string | null {
+  if (request.provider === provider) return null;
+  return `request ${request.id} went to ${request.provider}, and this signrelay's provider is ${provider}: only a signrelay with ${request.provider} can ${act}`;
+}
+
 /** Why this data dir cannot run with `provider` now, or null when it can. */
 export function providerSwitchProblem(db: Db, provider: string): string | null {
   const others = openRequestsOfOtherProviders(db, provider);
