@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dataDirProblem, writeLockError } from '../store/open-database.ts';
-import { storageFailure } from '../store/storage-failure.ts';
+import { isLockBusy, storageProblemCode } from '../store/storage-failure.ts';
 import type { CheckItem } from './checklist.ts';
 import { serviceUnit } from '../service-unit.ts';
 
@@ -62,13 +62,12 @@ export function storageCheckItem(dataDir: string, keepsTokens = false): CheckIte
         } catch (err) {
           failure = err;
         }
-        if (damage !== null || storageFailure(failure, { dataDir, busyTimeoutMs: 5_000 })?.code === 'storage_damaged') {
+        if (damage !== null || storageProblemCode(failure) === 'storage_damaged') {
           return { ok: false, detail: `the database ${file} is damaged (${damage ?? (failure instanceof Error ? failure.message : String(failure))})`, fix: `stop signrelay and restore ${file} from a backup (docs/operations.md, Backup)` };
         }
         if (failure !== null) {
           // By SQLite's code, as the daemon tells storage failures apart (storage-failure.ts).
-          const busy = storageFailure(failure, { dataDir, busyTimeoutMs: 5_000 })?.code === 'storage_busy';
-          const fix = busy
+          const fix = isLockBusy(failure)
             ? 'another process holds a write lock on it (a backup, an sqlite3 shell?): let it finish, then check again'
             : 'check the disk space and the file\'s owner (the signrelay user)';
           return { ok: false, detail: `the database ${file} cannot be written: ${failure instanceof Error ? failure.message : String(failure)}`, fix };

@@ -42,9 +42,14 @@ function problemOf(err: unknown): { code: string; problem: StorageProblem; error
   return undefined;
 }
 
+/** Which failure of the data dir `err` is ('storage_busy', 'storage_damaged', …), or undefined when it is none. */
+export function storageProblemCode(err: unknown): string | undefined {
+  return problemOf(err)?.problem.code;
+}
+
 /** Whether `err` is SQLite's refusal of a lock another connection holds (SQLITE_BUSY, SQLITE_LOCKED). */
 export function isLockBusy(err: unknown): boolean {
-  return problemOf(err)?.problem.code === 'storage_busy';
+  return storageProblemCode(err) === 'storage_busy';
 }
 
 /** Whether `err` (as thrown by SQLite or the file system) is a failure of the data dir. */
