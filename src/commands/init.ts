@@ -214,36 +214,33 @@ function writeConfig(output: string, text: string, force: boolean): void {
 function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
   const which = chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`;
+  const unit = chosen?.unit ?? 'signrelay';
   const envFile = join(dirname(output), `${chosen?.name ?? 'signrelay'}.env`);
   const { requests, returns } = config.mailboxes;
-  const [local, domain] = [returns.address.slice(0, returns.address.lastIndexOf('@')), returns.address.slice(returns.address.lastIndexOf('@') + 1)];
+  const at = returns.address.lastIndexOf('@');
+  const put = secrets === 'credentials'
+    ? [`Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
+    : [
+      `Set these environment variables for the service — in a file of root's (mode 0600), ${envFile}, that \`systemctl edit ${unit}\` names as [Service] EnvironmentFile=${envFile}:`,
+      ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`),
+    ];
   // The return address is made up (signrelay-returns@DOMAIN) and lands in a folder of the request account.
   const mailbox = returns.host !== undefined ? [] : [
-    `2. The mail server must deliver the return address ${returns.address} with any +tag (${local}+TOKEN@${domain}: the signed copies and the providers' notices) into the folder "${returns.folder}" of ${requests.user}'s mailbox`,
+    `The mail server must deliver the return address ${returns.address} with any +tag (${returns.address.slice(0, at)}+TOKEN@${returns.address.slice(at + 1)}: the signed copies and the providers' notices) into the folder "${returns.folder}" of ${requests.user}'s mailbox`,
     '   — create the address with plus addressing and a rule that files it there, or give mailboxes.returns an account of its own.',
   ];
   const oauth = config.provider.type === 'secured-signing' && config.provider.oauth && !config.provider.refresh_token;
-  const authorize = oauth ? [`3. Sign in to Secured Signing once (provider.oauth is true): signrelay authorize ${which} — or set provider.oauth: false for an API key without OAuth2.`] : [];
-  const step = (n: number) => n - (mailbox.length > 0 ? 0 : 1) + authorize.length;
-  const readable = grouped
-    ? []
-    : [`0. Let the service's user read it (mode 0640): chgrp ${SERVICE_GROUP} ${output} — after useradd --system ${SERVICE_GROUP}, if that user does not exist yet`];
-  const put = secrets === 'credentials'
-    ? [`1. Put each secret in its own file in ${chosen?.credentialsDir ?? CREDENTIALS_SOURCE_DIR}/ (root-owned, mode 0600):`, ...SECRETS.map((s) => `     ${s.file.padEnd(22)}${s.what}`)]
-    : [
-      `1. Set these environment variables for the service — in a file of root's (mode 0600), ${envFile}, that \`systemctl edit ${chosen?.unit ?? 'signrelay'}\` names as [Service] EnvironmentFile=${envFile}:`,
-      ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`),
-    ];
+  const authorize = oauth ? [`Sign in to Secured Signing once (provider.oauth is true): signrelay authorize ${which} — or set provider.oauth: false for an API key without OAuth2.`] : [];
+  const steps = [put, mailbox, authorize,
+    [`Check everything: signrelay check ${which}${secrets === 'env' ? ` --env-file ${envFile}` : ''}`],
+    [`Start the service: systemctl enable --now ${unit}`]].filter((step) => step.length > 0);
   return [
     grouped ? `wrote ${output} (group ${SERVICE_GROUP}, mode 0640: the service's user reads it)` : `wrote ${output}`,
     '',
     'Next:',
-    ...readable,
-    ...put,
-    ...mailbox,
-    ...authorize,
-    `${step(3)}. Check everything: signrelay check ${which}${secrets === 'env' ? ` --env-file ${envFile}` : ''}`,
-    `${step(4)}. Start the service: systemctl enable --now ${chosen?.unit ?? 'signrelay'}`,
+    // Before the steps, where init could not do it itself.
+    ...(grouped ? [] : [`0. Let the service's user read it (mode 0640): chgrp ${SERVICE_GROUP} ${output} — after useradd --system ${SERVICE_GROUP}, if that user does not exist yet`]),
+    ...steps.flatMap(([first, ...more], i) => [`${i + 1}. ${first}`, ...more]),
     '',
   ].join('\n');
 }

@@ -63,11 +63,8 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     stopAsked = signal;
     starting.abort();
   };
-  process.on('SIGHUP', reloadLater);
-  process.on('SIGUSR2', wakeLater);
-  process.on('SIGTERM', stopLater);
-  process.on('SIGINT', stopLater);
   const early = [['SIGHUP', reloadLater], ['SIGUSR2', wakeLater], ['SIGTERM', stopLater], ['SIGINT', stopLater]] as const;
+  for (const [signal, handler] of early) process.on(signal, handler);
   // The data dir's lock is held across the tries: meanwhile the pid file names this process
   // and `status` says what it waits for, not that no daemon runs (which invited a second start).
   let lock: DataDirLock | undefined;
