@@ -58,15 +58,15 @@ export function latestDue(now: Date): string {
 export const MAX_DUE_DAYS = 3650;
 
 /** The least time to sign a request may be sent with (its due date ends at 23:59:59 UTC), unless the provider needs more. */
-export const MIN_SIGNING_MS = 60 * 60_000;
+const MIN_SIGNING_MS = 60 * 60_000;
 
 /**
  * The due date a request is sent with: the one it has, or — when that ends within the hour
  * or has passed (a `Due:` of today written late in the UTC day, an outage or an operator's
  * fix between intake and the send, a `retry` days later) — tomorrow. A provider refuses a due
  * date in the past, and a request that can no longer be sent as asked would fail for good.
- * `leastMs`: the provider's least time to sign, when more (a day where capabilities.closes is whole days from the send).
+ * `leastMs`: the provider's least time to sign where it needs more (a day where capabilities.closes is whole days from the send).
  */
 export function dueForSend(dueDate: string, now: Date, leastMs = MIN_SIGNING_MS): string {
-  return dueMoment(dueDate).getTime() - now.getTime() >= Math.max(leastMs, MIN_SIGNING_MS) ? dueDate : addDays(now, 1);
+  return dueMoment(dueDate).getTime() - now.getTime() >= leastMs ? dueDate : addDays(now, 1);
 }
