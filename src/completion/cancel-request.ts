@@ -230,7 +230,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
  * (a request that failed before a switch of provider.type), which alone can withdraw them —
  * this one would find nothing to withdraw and call it withdrawn, its signers still able to sign.
  */
-export function otherProviderProblem(db: Db, request: RequestRow, provider: string): string | null {
+function otherProviderProblem(db: Db, request: RequestRow, provider: string): string | null {
   const refused = otherProvidersRequest(request, provider, 'withdraw it (its signers can still sign there)');
   if (refused === null) return null;
   // Nothing out there to withdraw (it failed before its upload): the cancel is its own to do.

@@ -32,7 +32,7 @@ export interface HealthInput {
 const FULL_BELOW_BYTES = NEARLY_FULL_BYTES;
 
 /** The room one request may need at most: its PDF of limits.max_pdf_bytes, the stamped copy, and the database's share. */
-export function roomForOneRequest(maxPdfBytes: number): number {
+function roomForOneRequest(maxPdfBytes: number): number {
   return 2 * maxPdfBytes + FULL_BELOW_BYTES;
 }
 

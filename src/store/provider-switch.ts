@@ -10,7 +10,7 @@ import type { Db } from './open-database.ts';
 const NEEDS_ITS_PROVIDER = ['received', 'stamped', 'uploaded', 'sent', 'completed'] as const;
 
 /** The open requests of providers other than `provider`, counted by provider. */
-export function openRequestsOfOtherProviders(db: Db, provider: string): Array<{ provider: string; count: number }> {
+function openRequestsOfOtherProviders(db: Db, provider: string): Array<{ provider: string; count: number }> {
   return db.prepare(`SELECT provider, count(*) AS count FROM requests WHERE provider <> ? AND state IN (${NEEDS_ITS_PROVIDER.map(() => '?').join(', ')})
     GROUP BY provider ORDER BY provider`).all(provider, ...NEEDS_ITS_PROVIDER) as Array<{ provider: string; count: number }>;
 }
