@@ -98,12 +98,18 @@ describe('the reminders task', () => {
     expect(reminderCalls()).toEqual([]);
   });
 
-  it('reminds again before a due date an `extend` moved, once, and not within a day of the last reminder (time review F4)', async () => {
+  /** A request reminded at its reminder moment, with the scheduler that did it. */
+  async function remindedOnce() {
     const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE });
     world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
     const scheduler = world.startScheduler();
     await scheduler.idle();
     expect(reminderCalls()).toHaveLength(1);
+    return { id, scheduler };
+  }
+
+  it('reminds again before a due date an `extend` moved, once, and not within a day of the last reminder (time review F4)', async () => {
+    const { id, scheduler } = await remindedOnce();
     // What carrying out "extend 2030-07-31" does: Document/Extend, then the request's new due date.
     world.clock.now = new Date('2030-06-29T08:00:00Z');
     const request = getRequest(world.db, id)!;
@@ -119,11 +125,7 @@ describe('the reminders task', () => {
   });
 
   it('a due date moved by a day just after its reminder gets none within the day that follows', async () => {
-    const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE });
-    world.clock.now = later(REMIND_AT, 2 * MINUTE_MS);
-    const scheduler = world.startScheduler();
-    await scheduler.idle();
-    expect(reminderCalls()).toHaveLength(1);
+    const { id, scheduler } = await remindedOnce();
     setDueDate(world.db, id, '2030-07-01', later(REMIND_AT, 3 * MINUTE_MS)); // its reminder was due a day later: 2030-06-29T23:59:59Z
     world.clock.now = new Date('2030-06-30T00:00:30Z'); // due, but under a day after the last reminder
     await scheduler.tick();
