@@ -1,6 +1,7 @@
 // Wires the daemon together: database, provider and ServiceNow clients, SMTP, the job
 // runner, the scheduler and the two watchers (requests, returns). Nothing here decides anything; it only connects the parts and stops
 // them in order (watchers and scheduler first, so no new work starts; then jobs; then the database).
+import { describeProxies, proxySettingsFrom } from './http/proxy-route.ts';
 import type { Config } from './config/schema.ts';
 import { configWarnings } from './config/config-warnings.ts';
 import { describeError, SignrelayError } from './errors.ts';
@@ -305,7 +306,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
   databaseLook.unref();
 
   for (const warning of configWarnings(config)) logger.warn('configuration warning', { warning });
-  logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir });
+  const proxies = describeProxies(proxySettingsFrom(process.env));
+  logger.info('signrelay started', { requests: `${mailbox.user}@${mailbox.host}/${mailbox.folder}`, dataDir: config.storage.data_dir, ...(proxies ? { proxies } : {}) });
 
   return {
     db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics, events,

@@ -14,6 +14,7 @@ import type { Logger } from '../log.ts';
 import { createProvider } from '../providers/create-provider.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import { createServiceNowClient } from '../servicenow/client.ts';
+import { describeProxies, proxySettingsFrom } from '../http/proxy-route.ts';
 import { memoryStore } from '../http/token-manager.ts';
 import type { Db } from '../store/open-database.ts';
 import { isStorageFailure } from '../store/storage-failure.ts';
@@ -33,8 +34,29 @@ function credentialsAccepted(config: Config): string {
   return config.provider.oauth ? 'signature and OAuth token accepted' : 'signature accepted';
 }
 
-export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logger): CheckItem[] {
+/**
+ * The HTTP proxy the services are reached through, when check's environment names one
+ * (HTTPS_PROXY, NO_PROXY: proxy-route.ts) — the service's comes from its unit, so check is to
+ * be run with the same variables. A value that cannot be used fails here, and each service's
+ * item with it.
+ */
+function proxyCheckItem(env: NodeJS.ProcessEnv): CheckItem[] {
+  if (!['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]?.trim())) return [];
+  return [{
+    title: 'HTTP proxy',
+    async run() {
+      try {
+        return { ok: true, detail: describeProxies(proxySettingsFrom(env)) ?? 'none' };
+      } catch (err) {
+        return { ...failed(err), fix: 'correct the variable (in the unit: Environment= or its EnvironmentFile=) or unset it, then restart signrelay' };
+      }
+    },
+  }];
+}
+
+export function serviceCheckItems(config: Config, openDb: () => Db, logger: Logger, env: NodeJS.ProcessEnv = process.env): CheckItem[] {
   return [
+    ...proxyCheckItem(env),
     {
       title: providerTraits(config.provider).displayName,
       async run() {

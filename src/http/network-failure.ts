@@ -6,6 +6,7 @@
 // service, the call and the setting to look at; never a secret, never a stack.
 import { SignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
+import { ProxiedCallFailure, type HttpProxy } from './proxy-route.ts';
 
 /** How one service is named in messages, codes and settings. */
 export interface ServiceNames {
@@ -62,8 +63,11 @@ export function withoutLogins(text: string): string {
   return text.replace(URL_LOGIN_RE, '$1');
 }
 
-export function classifyNetworkFailure(names: ServiceNames, operation: string, err: unknown, context: NetworkFailureContext = {}): SignrelayError {
+export function classifyNetworkFailure(names: ServiceNames, operation: string, failure: unknown, context: NetworkFailureContext = {}): SignrelayError {
   const { service, codePrefix, section, urlSetting } = names;
+  const proxy = failure instanceof ProxiedCallFailure ? failure.proxy : undefined;
+  const err = failure instanceof ProxiedCallFailure ? failure.cause : failure;
+  const via = proxy ? ` through the proxy ${proxy.shown}` : '';
   const unknown = context.effect ? '; whether it was done is unknown' : '';
   // Only a timeout or a broken connection can lose the answer to a request that arrived; a
   // refused connection, DNS or TLS failure means it never reached the service.
@@ -71,9 +75,11 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, e
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
     const within = context.timeoutSeconds === undefined ? '' : ` within ${context.timeoutSeconds} s (${section}.timeout_seconds)`;
-    return new SignrelayError('transient', `${codePrefix}_timeout`, `${service} did not answer to ${operation}${within}${unknown}; will retry`, lost);
+    return new SignrelayError('transient', `${codePrefix}_timeout`, `${service} did not answer${via} to ${operation}${within}${unknown}; will retry`, lost);
   }
   const { code, message } = errorCode(err);
+  const atProxy = proxy && proxyFailure(names, operation, proxy, code, message, err);
+  if (atProxy) return atProxy;
   if (CERTIFICATE_CODES.has(code)) {
     const hostWrong = code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH';
     const fix = hostWrong
@@ -81,19 +87,53 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, e
       : `if a private CA signs it (an internal CA, a TLS-inspecting proxy), trust that CA with ${section}.ca_file: /path/ca.pem ` +
         `(or start signrelay with NODE_EXTRA_CA_CERTS=/path/ca.pem); otherwise check ${urlSetting}`;
     return new SignrelayError('config', `${codePrefix}_tls_verify`,
-      `the certificate of ${service} could not be verified (${code}) to ${operation}: ${fix}. ` +
+      `the certificate of ${service} could not be verified (${code})${via} to ${operation}: ${fix}. ` +
       'The work waits and is tried again; a changed setting takes effect when signrelay is reloaded or restarted (NODE_EXTRA_CA_CERTS: restarted)', { cause: err });
   }
   if (TLS_PROTOCOL_RE.test(code)) {
     return new SignrelayError('config', `${codePrefix}_tls_failed`,
-      `TLS with ${service} failed (${code}) to ${operation}: check that ${urlSetting} has the right scheme (https) and port`, { cause: err });
+      `TLS with ${service} failed (${code})${via} to ${operation}: check that ${urlSetting} has the right scheme (https) and port`, { cause: err });
   }
   if (CONNECTION_LOST_CODES.has(code)) {
     return new SignrelayError('transient', `${codePrefix}_connection_lost`,
-      `the connection to ${service} broke (${code}) while trying to ${operation}${unknown}; will retry`, lost);
+      `the connection to ${service}${via} broke (${code}) while trying to ${operation}${unknown}; will retry`, lost);
   }
   return new SignrelayError('transient', `${codePrefix}_unreachable`,
-    `could not reach ${service} (${code || message}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause: err });
+    `could not reach ${service}${via} (${code || message}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause: err });
+}
+
+/** Failures to open a connection: through a proxy, the only connection signrelay opens is the proxy's. */
+const CONNECT_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** undici's words when the proxy answers the tunnel's CONNECT with another status than 200. */
+const TUNNEL_REFUSED_RE = /Proxy response \((\d{3})\) !== 200/;
+
+/** A failure of the proxy itself, told with the variable to fix; undefined: the service's, behind it. */
+function proxyFailure(names: ServiceNames, operation: string, proxy: HttpProxy, code: string, message: string, cause: unknown): SignrelayError | undefined {
+  const { service, codePrefix, urlSetting } = names;
+  const theProxy = `the proxy ${proxy.shown} (${proxy.variable})`;
+  const later = `The work waits and is tried again; a changed ${proxy.variable} takes effect when signrelay is restarted`;
+  if (CONNECT_CODES.has(code)) {
+    return new SignrelayError('transient', `${codePrefix}_proxy_unreachable`,
+      `could not reach ${theProxy} (${code}) to ${operation} at ${service}; will retry — check ${proxy.variable} and that the proxy runs`, { cause });
+  }
+  const status = Number(TUNNEL_REFUSED_RE.exec(message)?.[1] ?? 0);
+  if (status === 407) {
+    const fix = proxy.url.username
+      ? `it refused the login in ${proxy.variable}: check the user and password there (special characters %-encoded)`
+      : `give the login in ${proxy.variable} as http://USER:PASSWORD@HOST:PORT (special characters %-encoded)`;
+    return new SignrelayError('config', `${codePrefix}_proxy_login`, `${theProxy} asks for a login (HTTP 407) to ${operation} at ${service}: ${fix}. ${later}`, { cause });
+  }
+  if (status === 401 || status === 403) {
+    return new SignrelayError('config', `${codePrefix}_proxy_refused`,
+      `${theProxy} refused to connect to ${service} (HTTP ${status}) to ${operation}: ask the proxy's operator to let through the address in ${urlSetting} on its port, ` +
+      `or name that host in NO_PROXY if this machine reaches it directly. ${later}`, { cause });
+  }
+  if (status) {
+    return new SignrelayError('transient', `${codePrefix}_unreachable`,
+      `${theProxy} could not connect to ${service} (HTTP ${status}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause });
+  }
+  return undefined;
 }
 
 /** A 2xx whose body is not what the API documents; for an `effect` call, its outcome is unknown. */

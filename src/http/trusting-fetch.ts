@@ -6,6 +6,11 @@
 // setting undici is not even loaded: loading it installs its own Agent as the process's
 // default dispatcher when none is set yet.
 //
+// A call goes through the HTTP proxy the environment names for its URL (proxy-route.ts:
+// HTTPS_PROXY, NO_PROXY), tunnelled with CONNECT, the service's certificate verified as
+// without one; a failure on that road carries the proxy (ProxiedCallFailure), so its message
+// names the variable to fix instead of the service's address.
+//
 // It never follows a redirect (`redirect: 'manual'`): the 3xx is the answer, and each
 // service's classifier names the setting to fix (redirectRefused, network-failure.ts).
 // Followed, a 307 would resend a token form's client secret to another address, a 303 turn
@@ -14,8 +19,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tls from 'node:tls';
-import type { Agent as UndiciAgent } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher, ProxyAgent as UndiciProxyAgent } from 'undici';
 import { SignrelayError } from '../errors.ts';
+import { ProxiedCallFailure, proxyFor, proxySettingsFrom, type HttpProxy } from './proxy-route.ts';
 
 const load = createRequire(import.meta.url);
 
@@ -24,12 +30,38 @@ export interface TlsSettings {
   ca_file?: string | undefined;
 }
 
-export function trustingFetch(base: typeof fetch, settings: TlsSettings, section: string): typeof fetch {
-  if (settings.tls_verify && settings.ca_file === undefined) return (input, init) => base(input, { ...init, redirect: 'manual' });
+export function trustingFetch(base: typeof fetch, settings: TlsSettings, section: string, env: Readonly<Record<string, string | undefined>> = process.env): typeof fetch {
+  const proxies = proxySettingsFrom(env);
+  const tls = tlsOptions(settings, section);
+  if (!tls && !proxies.https && !proxies.http) return (input, init) => base(input, { ...init, redirect: 'manual' });
+  const undici = load('undici') as { Agent: typeof UndiciAgent; ProxyAgent: typeof UndiciProxyAgent };
+  const direct = tls ? new undici.Agent({ connect: tls }) : undefined;
+  const tunnels = new Map<HttpProxy, Dispatcher>();
+  const tunnel = (proxy: HttpProxy) => {
+    let agent = tunnels.get(proxy);
+    if (!agent) {
+      // requestTls: the service's certificate through the tunnel; proxyTls: an https:// proxy's own.
+      agent = new undici.ProxyAgent({ uri: proxy.url.href, ...(tls ? { requestTls: tls, proxyTls: tls } : {}) });
+      tunnels.set(proxy, agent);
+    }
+    return agent;
+  };
+  return async (input, init) => {
+    const proxy = proxyFor(new URL(input instanceof Request ? input.url : String(input)), proxies);
+    if (!proxy) return base(input, { ...init, redirect: 'manual', ...(direct ? { dispatcher: direct } : {}) } as RequestInit);
+    try {
+      return await base(input, { ...init, redirect: 'manual', dispatcher: tunnel(proxy) } as RequestInit);
+    } catch (err) {
+      throw new ProxiedCallFailure(proxy, err);
+    }
+  };
+}
+
+/** The TLS options the operator's settings ask for; undefined: Node's defaults. */
+function tlsOptions(settings: TlsSettings, section: string): { rejectUnauthorized: boolean; ca?: string[] } | undefined {
+  if (settings.tls_verify && settings.ca_file === undefined) return undefined;
   const ca = settings.ca_file === undefined ? undefined : [...defaultCertificates(), readCaFile(settings.ca_file, section)];
-  const { Agent } = load('undici') as { Agent: typeof UndiciAgent };
-  const dispatcher = new Agent({ connect: { rejectUnauthorized: settings.tls_verify, ...(ca ? { ca } : {}) } });
-  return (input, init) => base(input, { ...init, redirect: 'manual', dispatcher } as RequestInit);
+  return { rejectUnauthorized: settings.tls_verify, ...(ca ? { ca } : {}) };
 }
 
 /** What Node trusts by default (its bundle, plus NODE_EXTRA_CA_CERTS): `ca` replaces it, so it is added back. */

@@ -87,3 +87,21 @@ describe('check obtains its own Signicat and ServiceNow tokens', () => {
     expect((await run(config(CLIENT_SECRET, passwordGrant()), 'ServiceNow')).every((r) => r.ok)).toBe(true);
   });
 });
+
+describe('check names the HTTP proxy its environment sets', () => {
+  const items = (env: NodeJS.ProcessEnv) => serviceCheckItems(config(CLIENT_SECRET, passwordGrant()), () => openDatabase(dir), createTestLogger().logger, env);
+
+  it('no line without one', () => {
+    expect(items({}).map((i) => i.title)).not.toContain('HTTP proxy');
+  });
+
+  it('where the calls go, the login left out', async () => {
+    const proxy = items({ HTTPS_PROXY: 'http://me:hidden-pw@proxy.corp.example:3128', NO_PROXY: '.corp.example' }).find((i) => i.title === 'HTTP proxy')!;
+    expect(await proxy.run()).toEqual({ ok: true, detail: 'https through http://proxy.corp.example:3128 (HTTPS_PROXY); this machine and the hosts in NO_PROXY directly' });
+  });
+
+  it('a value it cannot use: ✗ naming the variable and where to fix it', async () => {
+    const proxy = items({ https_proxy: 'socks5://127.0.0.1:1080' }).find((i) => i.title === 'HTTP proxy')!;
+    expect(await proxy.run()).toMatchObject({ ok: false, detail: expect.stringContaining('https_proxy names a socks5 proxy'), fix: expect.stringContaining('Environment=') });
+  });
+});
