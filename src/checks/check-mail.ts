@@ -2,6 +2,7 @@
 // request account and (when it has its own) the return account; SMTP login. OAuth2
 // accounts log in with a token obtained for the check itself, so new credentials are
 // really tried before a reload (a refresh token Google renews is saved for the daemon).
+import { hostAndPort } from '../loopback.ts';
 import Database from 'better-sqlite3';
 import type { ImapFlow } from 'imapflow';
 import { existsSync } from 'node:fs';
@@ -64,7 +65,7 @@ function imapItem(title: string, key: string, account: ImapAccountConfig, uses: 
         return { ok: false, detail: (err as Error).message };
       }
       try {
-        const login = { ok: true, detail: `logged in to ${account.host}:${account.port} as ${account.user}${howLoggedIn(account.auth)}` };
+        const login = { ok: true, detail: `logged in to ${hostAndPort(account.host, account.port)} as ${account.user}${howLoggedIn(account.auth)}` };
         return [login, ...(await folderResults(client, uses))];
       } finally {
         await client.logout().catch(() => client.close());
@@ -137,7 +138,7 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
       try {
         await smtp.verify();
         const login = config.smtp.user ? ` accepted the login of ${config.smtp.user}${howLoggedIn(config.smtp.auth)}` : ' answered (no login configured)';
-        return { ok: true, detail: `${config.smtp.host}:${config.smtp.port}${login}` };
+        return { ok: true, detail: `${hostAndPort(config.smtp.host, config.smtp.port)}${login}` };
       } catch (err) {
         return { ok: false, detail: (err as Error).message };
       } finally {

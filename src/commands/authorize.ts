@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { SignrelayError } from '../errors.ts';
-import { isLoopbackHost } from '../loopback.ts';
+import { isLoopbackHost, loopbackAddress } from '../loopback.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { authorizationFlow, codeFromRedirect, DEFAULT_AUTHORIZATION_SCOPE as DEFAULT_SCOPE, newState } from '../providers/authorization.ts';
 import { saveToken } from '../store/oauth-tokens.ts';
@@ -66,7 +66,7 @@ async function waitForCode(redirectUri: string, state: string, io: CommandIo & {
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (err: NodeJS.ErrnoException) => reject(new SignrelayError('config', 'authorize_listen',
         `cannot listen on ${uri.host} for the redirect (${err.code}): free the port, or pass --redirect-uri with another registered URI`)));
-      server!.listen(Number(uri.port || 80), uri.hostname.replace(/^\[|\]$/g, ''), () => resolve());
+      server!.listen(Number(uri.port || 80), loopbackAddress(uri.hostname), () => resolve());
     });
   }
   const lines = createInterface({ input: io.stdin ?? process.stdin, terminal: false });

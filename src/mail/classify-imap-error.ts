@@ -1,6 +1,7 @@
 // Turns whatever imapflow or Node's socket/TLS layer threw into a SignrelayError whose kind
 // decides what happens next (retry, operator alert) and whose message names the setting to
 // fix. Pure, table-tested; the password never reaches a message because nothing here reads it.
+import { hostAndPort } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
 import { serviceUnit } from '../service-unit.ts';
@@ -48,7 +49,7 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   const responseCode = typeof fields.serverResponseCode === 'string' ? fields.serverResponseCode.toUpperCase() : '';
   const serverText = typeof fields.responseText === 'string' ? fields.responseText : '';
   const detail = serverText || (typeof fields.message === 'string' ? fields.message.trim() : String(err));
-  const server = `${context.host}:${context.port}`;
+  const server = hostAndPort(context.host, context.port);
   const key = `mailboxes.${context.mailbox}`;
 
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {

@@ -8,6 +8,7 @@
 // and trying again is safe), `smtp_dropped` when the connection ended or went silent once it
 // was open — after the message's last line the server may have taken it, and a mail sent
 // again may arrive twice. Pure; the password is scrubbed from every text as a last guard.
+import { hostAndPort } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 
 export interface SmtpErrorContext {
@@ -68,7 +69,7 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
     context.password && context.password.length >= 4 ? text.split(context.password).join('[redacted]') : text;
   const answer = scrub(typeof fields.response === 'string' ? fields.response : '');
   const detail = scrub(answer || (typeof fields.message === 'string' ? fields.message : String(err)));
-  const server = `${context.host}:${context.port}`;
+  const server = hostAndPort(context.host, context.port);
   const tlsCode = typeof fields.originalCode === 'string' ? fields.originalCode : '';
 
   const command = typeof fields.command === 'string' ? fields.command.toUpperCase() : '';

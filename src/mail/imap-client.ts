@@ -1,6 +1,7 @@
 // Builds imapflow clients from the account config. A closed ImapFlow cannot be reused, so
 // every (re)connect asks for a NEW client here; the settings that keep a long-lived IDLE
 // connection honest (socket timeout, IDLE restart, auto-IDLE delay) live in one place.
+import { certificateName, hostAndPort, loopbackAddress } from '../loopback.ts';
 import { ImapFlow, type Logger as ImapFlowLogger } from 'imapflow';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
@@ -49,10 +50,12 @@ export function createImapClient(
   const refusal: { text?: string } = {};
   const tls = mailTlsOptions(account, true, options.requireStartTls);
   const client = new ImapFlow({
-    host: account.host,
+    // `localhost` is connected to as 127.0.0.1, never looked up (loopback.ts), its certificate checked for the name.
+    host: loopbackAddress(account.host),
     port: account.port,
     secure: tls.secure,
     tls: { rejectUnauthorized: tls.rejectUnauthorized },
+    ...(certificateName(account.host) ? { servername: certificateName(account.host) } : {}),
     auth: accessToken === undefined ? { user: account.user, pass: account.password ?? '' } : { user: account.user, accessToken },
     // A login only over an encrypted connection, unless the server is on this host (plain-login.ts).
     ...(tls.startTlsRequired ? { doSTARTTLS: true } : {}),
@@ -111,7 +114,7 @@ export async function connectImapClient(
 export function classifyImapLoginError(err: unknown, context: ImapErrorContext, tokenSource: MailTokenSource | undefined): SignrelayError {
   const error = classifyImapError(err, context);
   if (!tokenSource || error.code !== 'imap_auth_failed') return error;
-  return loginRefused(tokenSource, { protocol: 'IMAP', server: `${context.host}:${context.port}`, user: context.user }, err);
+  return loginRefused(tokenSource, { protocol: 'IMAP', server: hostAndPort(context.host, context.port), user: context.user }, err);
 }
 
 /**

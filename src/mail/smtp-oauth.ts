@@ -5,6 +5,7 @@
 // failure to get a token reaches the caller as the token source's own error (nodemailer
 // would otherwise overwrite its code with EAUTH), a refused login as an explanation of the
 // provider's admin steps.
+import { hostAndPort } from '../loopback.ts';
 import type { SmtpConfig } from '../config/schema.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { classifySmtpError, type SmtpErrorContext } from './classify-smtp-error.ts';
@@ -46,7 +47,7 @@ export function smtpOauth(smtp: SmtpConfig, source: MailTokenSource): SmtpOauth 
       if (err instanceof TokenUnavailable) return err.failure;
       const error = classifySmtpError(err, context);
       if (error.code !== 'smtp_auth_failed') return error;
-      return loginRefused(source, { protocol: 'SMTP', server: `${context.host}:${context.port}`, user: smtp.user ?? '' }, err);
+      return loginRefused(source, { protocol: 'SMTP', server: hostAndPort(context.host, context.port), user: smtp.user ?? '' }, err);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Sends signrelay's own mail (replies, notices, alerts, deliveries) through the configured SMTP server.
 // Pooled, because smtp-server-like peers pause before their greeting; failures leave here
 // already classified (transient / permanent / auth / config) so the mail job can decide.
+import { certificateName, loopbackAddress } from '../loopback.ts';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Logger } from 'winston';
 import type { SmtpConfig } from '../config/schema.ts';
@@ -47,11 +48,12 @@ export function createSmtpSender(smtp: SmtpConfig, logger: Logger, options: Smtp
   const tls = mailTlsOptions(smtp, Boolean(oauth || smtp.user), options.requireStartTls);
   // nodemailer is loaded with the first mail to send, not at start-up.
   const createTransport = async (): Promise<Transporter> => (await import('nodemailer')).default.createTransport({
-    host: smtp.host,
+    // `localhost` is connected to as 127.0.0.1: nodemailer would ask the DNS servers first (loopback.ts).
+    host: loopbackAddress(smtp.host),
     port: smtp.port,
     // tls: false = plain connection, upgraded with STARTTLS — required for a login (plain-login.ts).
     secure: tls.secure,
-    tls: { rejectUnauthorized: tls.rejectUnauthorized },
+    tls: { rejectUnauthorized: tls.rejectUnauthorized, ...(certificateName(smtp.host) ? { servername: certificateName(smtp.host) } : {}) },
     requireTLS: tls.startTlsRequired,
     ...(oauth ? { auth: oauth.auth } : smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
     // With a login configured, log in even where the server does not offer it: nodemailer would

@@ -40,7 +40,7 @@ describe('parseListenAddress', () => {
   it.each([
     ['127.0.0.1:9464', { host: '127.0.0.1', port: 9464 }],
     ['[::1]:9464', { host: '::1', port: 9464 }],
-    ['localhost:0', { host: 'localhost', port: 0 }],
+    ['localhost:0', { host: '127.0.0.1', port: 0 }],
     ['0.0.0.0:9464', { problem: expect.stringMatching(/^0\.0\.0\.0 is not a loopback address/) }],
     ['10.1.2.3:80', { problem: expect.stringMatching(/^10\.1\.2\.3 is not a loopback address/) }],
     ['127.0.0.1', { problem: '"127.0.0.1" is not HOST:PORT (e.g. 127.0.0.1:9464)' }],
