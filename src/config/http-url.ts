@@ -3,11 +3,36 @@
 // load: fetch then refused to build the request, and its error — quoted as "could not reach
 // …, check the network" — carried the URL, password and all, to the terminal and the log.
 // It is refused at load instead, saying where the login belongs, and never repeating it.
+//
+// A service signrelay calls is called over https: an http:// address sends the password, the
+// client secret, the tokens and the documents in clear text across the network. Plain http is
+// for a service on this host only (the simulators, a local relay), named by its loopback
+// address or `localhost` — which the hosts file answers; `x.localhost` could be asked of DNS.
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isLoopbackHost } from '../loopback.ts';
 
 /** An http(s) URL setting: `expected` is the message for anything else, `loginGoesTo` where a login belongs instead. */
 export function httpUrl(expected: string, loginGoesTo: string) {
   return z.url({ protocol: /^https?$/, error: expected }).superRefine(noLoginIn(loginGoesTo));
+}
+
+/** The URL of a service signrelay calls with its credentials: an http(s) URL, and https unless the service is on this host. */
+export function serviceUrl(expected: string, loginGoesTo: string) {
+  return httpUrl(expected, loginGoesTo).superRefine(noClearText);
+}
+
+/** Refuses http:// to another host; the message says what to write instead. */
+export function noClearText(text: string, ctx: z.RefinementCtx): void {
+  const url = URL.parse(text);
+  if (!url || url.protocol !== 'http:') return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isLoopbackHost(host) && (isIP(host) !== 0 || host.toLowerCase() === 'localhost')) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `http:// would send the credentials and documents in clear text across the network: write https://${url.host}${url.pathname === '/' ? '' : url.pathname} ` +
+      '(plain http only for a service on this host: 127.0.0.1, ::1 or localhost; a test service with a self-signed certificate: https with tls_verify: false)',
+  });
 }
 
 /** Refuses a URL with a user or password in it; the message names neither (a configuration error never repeats a secret). */

@@ -2,6 +2,8 @@
 // names a host or user, else the request mailbox's account (then `returns.folder` must be
 // another folder). Its login: `returns.auth` when given; else its own `password` when given;
 // else whatever the request account logs in with (its password, or its OAuth2 credentials).
+import { isIP } from 'node:net';
+import { isLoopbackHost } from '../loopback.ts';
 import type { Config, ImapAccountConfig } from './schema.ts';
 
 export function returnAccountOf(config: Config): ImapAccountConfig {
@@ -35,9 +37,25 @@ export function returnLoginSettings(config: Config): { user: string; password: s
   };
 }
 
-/** Both watchers on one folder would take each other's mail. */
+/**
+ * Both watchers on one folder would take each other's mail — however the server and the folder
+ * are spelt: a host's case and final dot, every name of this machine, and INBOX, whose name
+ * IMAP takes in any case (RFC 3501 5.1): `folder: inbox` beside the requests' INBOX filed every
+ * request mail in Unmatched (ipv6 review M2).
+ */
 export function sharesRequestFolder(config: Config): boolean {
   const account = returnAccountOf(config);
   const { requests, returns } = config.mailboxes;
-  return account.host === requests.host && account.user === requests.user && returns.folder === requests.folder;
+  return serverKey(account.host) === serverKey(requests.host) && account.user.toLowerCase() === requests.user.toLowerCase() &&
+    folderKey(returns.folder) === folderKey(requests.folder);
+}
+
+function serverKey(host: string): string {
+  if (isLoopbackHost(host)) return 'this machine';
+  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return isIP(name) === 6 ? new URL(`http://[${name}]`).hostname : name;
+}
+
+function folderKey(folder: string): string {
+  return /^inbox$/i.test(folder) ? 'INBOX' : folder;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AUTH_METHODS } from './auth-methods.ts';
 import { parseSigner } from '../signer.ts';
 import { parseListenAddress } from './listen-address.ts';
-import { httpUrl, noLoginIn } from './http-url.ts';
+import { httpUrl, noClearText, noLoginIn, serviceUrl } from './http-url.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
@@ -59,7 +59,7 @@ const mailOauth2 = z.strictObject({
   /** Microsoft: default https://outlook.office365.com/.default (a sovereign cloud has its own). */
   scope: nonEmpty('an OAuth scope').optional(),
   /** The token endpoint, when not the provider's public one (a sovereign cloud, a test simulator). */
-  token_url: httpUrl('expected the http(s) URL of the token endpoint', 'signrelay logs in there with client_id and client_secret beside token_url').optional(),
+  token_url: serviceUrl('expected the http(s) URL of the token endpoint', 'signrelay logs in there with client_id and client_secret beside token_url').optional(),
   /** A PEM file of CA certificates trusted for the token endpoint besides the usual ones (a TLS-inspecting proxy). */
   ca_file: nonEmpty('the path of a PEM file').optional(),
 }).superRefine((a, ctx) => {
@@ -175,7 +175,7 @@ const servicenowAuth = z.discriminatedUnion('type', [
 
 const servicenow = z.strictObject({
   /** https://<instance>.service-now.com */
-  instance_url: httpUrl('expected the instance URL, e.g. https://acme.service-now.com', 'put the user in servicenow.auth.user and the password in servicenow.auth.password'),
+  instance_url: serviceUrl('expected the instance URL, e.g. https://acme.service-now.com', 'put the user in servicenow.auth.user and the password in servicenow.auth.password'),
   auth: servicenowAuth,
   /** rest: Attachment API (default); email: mail the signed PDF to the instance's inbound address. */
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).default('rest'),
@@ -265,9 +265,9 @@ const securedSigningProvider = z.strictObject({
   /** `sandbox`, `production`, or a base URL ending in /web (the API version is appended). */
   environment: z.union([z.enum(['sandbox', 'production']), z.url({ protocol: /^https?$/, error: 'expected sandbox, production or an http(s) URL' })], {
     error: 'expected sandbox, production or an http(s) URL',
-  }).superRefine(noLoginIn(SECURED_SIGNING_LOGIN)).default('sandbox'),
+  }).superRefine(noLoginIn(SECURED_SIGNING_LOGIN)).superRefine((value, ctx) => noClearText(value, ctx)).default('sandbox'),
   /** OAuth2 host override; derived from the API host (api. → www.) when absent. */
-  oauth_url: httpUrl('expected the http(s) URL of the OAuth endpoint', SECURED_SIGNING_LOGIN).optional(),
+  oauth_url: serviceUrl('expected the http(s) URL of the OAuth endpoint', SECURED_SIGNING_LOGIN).optional(),
   api_key: nonEmpty('the Secured Signing API key'),
   api_secret: nonEmpty('the Secured Signing API secret'),
   /** Keys created since 2016 use OAuth2 bearer tokens; false = the "without OAuth" variant. */
@@ -303,9 +303,9 @@ const SIGNICAT_LOGIN = 'signrelay logs in to Signicat with provider.client_id an
 const signicatProvider = z.strictObject({
   type: z.literal('signicat'),
   /** The Sign API base: new platform https://api.signicat.com/enterprise/sign, old https://<env>.signicat.com/sign. */
-  base_url: httpUrl('expected the Sign API base URL, e.g. https://api.signicat.com/enterprise/sign', SIGNICAT_LOGIN).default('https://api.signicat.com/enterprise/sign'),
+  base_url: serviceUrl('expected the Sign API base URL, e.g. https://api.signicat.com/enterprise/sign', SIGNICAT_LOGIN).default('https://api.signicat.com/enterprise/sign'),
   /** The OIDC token endpoint: new platform …/auth/open/connect/token, old https://<env>.signicat.com/oidc/token. */
-  token_url: httpUrl('expected the OIDC token URL, e.g. https://api.signicat.com/auth/open/connect/token', SIGNICAT_LOGIN).default('https://api.signicat.com/auth/open/connect/token'),
+  token_url: serviceUrl('expected the OIDC token URL, e.g. https://api.signicat.com/auth/open/connect/token', SIGNICAT_LOGIN).default('https://api.signicat.com/auth/open/connect/token'),
   client_id: nonEmpty('the Signicat client id'),
   client_secret: nonEmpty('the Signicat client secret'),
   /** How the client authenticates at the token endpoint: form (new platform) or basic (old platform). */

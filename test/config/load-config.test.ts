@@ -126,6 +126,29 @@ describe('loadConfigFile', () => {
     expect(() => parseConfigText(minimal().replace('returns: {address: returns@corp.example, folder: Returns}', 'returns: {address: returns@corp.example, user: returns, password: p}'), 't.yaml', { env: {} })).not.toThrow();
   });
 
+  // ipv6 review M2: another spelling of the same server or of INBOX loaded, and in a real run
+  // every request mail was taken by the return watcher and filed in Unmatched.
+  it.each([
+    ['host: imap.example.com', 'folder: inbox'],
+    ['host: imap.example.com', 'folder: Inbox'],
+    ['host: 127.0.0.1, port: 143, tls: false', 'host: localhost, folder: INBOX'],
+    ['host: imap.example.com', 'host: IMAP.Example.com, folder: INBOX'],
+    ['host: imap.example.com', 'host: "imap.example.com.", folder: INBOX'],
+    ['host: "2001:db8::5"', 'host: "2001:DB8:0:0::5", folder: INBOX'],
+    ['host: imap.example.com', 'user: U, folder: INBOX'],
+  ])('refuses the same request folder spelt otherwise: requests {%s}, returns {%s}', (requests, returns) => {
+    const text = minimal()
+      .replace('requests: {host: imap.example.com, ', `requests: {${requests}, `)
+      .replace('returns: {address: returns@corp.example, folder: Returns}', `returns: {address: returns@corp.example, ${returns}}`);
+    expect(problemsOf(text)).toContain('is the request folder of the same account');
+  });
+
+  it('another folder of the same account, or the same folder name on another server, loads', () => {
+    for (const returns of ['folder: INBOX/Returns', 'host: imap2.example.com, folder: INBOX', 'user: returns, folder: INBOX']) {
+      expect(() => parseConfigText(minimal().replace('returns: {address: returns@corp.example, folder: Returns}', `returns: {address: returns@corp.example, ${returns}}`), 't.yaml', { env: {} }), returns).not.toThrow();
+    }
+  });
+
   it('requires a default route', () => {
     expect(problemsOf(minimal().replace('routes: {default: {}}', 'routes: {hr: {}}'))).toContain('routes: expected a route named "default"');
   });

@@ -123,6 +123,38 @@ describe('settings refused at load, with what was meant', () => {
     expect(problems).not.toContain('SuperSecretPw7');
   });
 
+  // ipv6 review H2: http:// loaded for any host, and the ServiceNow password, the provider's secret
+  // and the tokens crossed the network in clear text.
+  it.each([
+    ['servicenow.instance_url', (url: string) => EXAMPLE.replace('instance_url: https://acme.service-now.com', `instance_url: "${url}"`)],
+    ['provider.environment', (url: string) => EXAMPLE.replace('  environment: sandbox ', `  environment: "${url}" `)],
+    ['provider.oauth_url', (url: string) => EXAMPLE.replace('  # oauth_url: https://www.dsx.co.nz/api/oauth2', `  oauth_url: "${url}"\n  #`)],
+    ['smtp.auth.token_url', (url: string) => EXAMPLE.replace(/^ {2}auth:\n {4}type: password .*$/m,
+      `  auth: {type: oauth2, provider: google, client_id: c, client_secret: s, refresh_token: r, token_url: "${url}"}`)],
+  ])('%s over http:// to another host is refused, saying what to write', (setting, withUrl) => {
+    for (const url of ['http://acme.service-now.com/api', 'http://[2001:db8::5]/', 'http://mail.localhost:8080/', 'http://10.0.0.8/']) {
+      const text = withUrl(url);
+      expect(text).not.toBe(EXAMPLE);
+      expect(load(text), url).toContain(`${setting}: http:// would send the credentials and documents in clear text across the network: write https://`);
+    }
+    expect(load(withUrl('http://acme.service-now.com/api'))).toContain('write https://acme.service-now.com/api (plain http only for a service on this host');
+    for (const url of ['http://127.0.0.1:8080/', 'http://[::1]:8080/', 'http://localhost:8080/', 'https://10.0.0.8/']) expect(load(withUrl(url)) ?? '', url).not.toContain(setting);
+  });
+
+  it('Signicat\'s base_url and token_url over http:// to another host are refused', () => {
+    const signicat = EXAMPLE.replace(/^provider:\n(?: {2}.*\n|\s*#.*\n)*/m, [
+      'provider:', '  type: signicat', '  base_url: "http://api.signicat.com/enterprise/sign"', '  token_url: "http://api.signicat.com/auth/open/connect/token"',
+      '  client_id: c', '  client_secret: s', '  signature_methods: [{name: nbid-sign, type: SIGNED_STATEMENT}]', '',
+    ].join('\n'));
+    const problems = load(signicat)!;
+    expect(problems).toContain('provider.base_url: http:// would send');
+    expect(problems).toContain('provider.token_url: http:// would send');
+  });
+
+  it('provider.referer is only a header: an http:// one loads', () => {
+    expect(load(EXAMPLE.replace('  referer: https://corp.example ', '  referer: http://corp.example '))).toBeNull();
+  });
+
   it('a URL with a user but no password in it is refused too (fetch refuses it as well)', () => {
     expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', 'instance_url: "https://admin@acme.service-now.com"')))
       .toContain('servicenow.instance_url: remove "user@" from the URL; put the user in servicenow.auth.user');
