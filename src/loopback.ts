@@ -11,8 +11,19 @@ export function isLoopbackHost(host: string): boolean {
   const name = bare(host);
   if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (isIP(name) === 4) return name.startsWith('127.');
-  if (isIP(name) === 6) return /^::1$|^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(new URL(`http://[${name}]`).hostname.slice(1, -1));
+  if (isIP(name) === 6) return /^::1$|^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(canonicalHost(name));
   return false;
+}
+
+/**
+ * One spelling for one host: lower case, no brackets, no final dot, an IPv6 address in its
+ * shortest form (`0:0:0:0:0:0:0:1` is `::1`; a zone index, `fe80::1%eth0`, kept as written).
+ */
+export function canonicalHost(host: string): string {
+  const name = bare(host);
+  if (isIP(name) !== 6) return name;
+  const zone = /%.*$/.exec(name)?.[0] ?? '';
+  return `${new URL(`http://[${name.slice(0, name.length - zone.length)}]`).hostname.slice(1, -1)}${zone}`;
 }
 
 /**
@@ -36,6 +47,11 @@ export function loopbackAddress(host: string): string {
 export function certificateName(host: string): string | undefined {
   const name = bare(host);
   return loopbackAddress(host) !== host && !isIP(name) ? name : undefined;
+}
+
+/** Said when nothing answers on a `localhost` name: it was 127.0.0.1, not ::1, that was tried. */
+export function localhostNote(host: string, setting: string): string {
+  return certificateName(host) ? ` (${setting} "${host}" is taken as 127.0.0.1, never looked up: a server listening on ::1 only needs ${setting}: "::1")` : '';
 }
 
 /** HOST:PORT as a message shows it: an IPv6 address in brackets, so the port can be told apart. */

@@ -41,12 +41,17 @@ function credentialsAccepted(config: Config): string {
  * item with it.
  */
 function proxyCheckItem(env: NodeJS.ProcessEnv): CheckItem[] {
-  if (!['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]?.trim())) return [];
+  const set = (names: string[]) => names.find((name) => env[name]?.trim());
+  const https = set(['https_proxy', 'HTTPS_PROXY']);
+  const http = set(['http_proxy', 'HTTP_PROXY']);
+  if (!https && !http) return [];
+  const unread = http ? [`${http} is not read: every service is called over https, through the proxy in HTTPS_PROXY — set that one`] : [];
   return [{
     title: 'HTTP proxy',
     async run() {
       try {
-        return { ok: true, detail: describeProxies(proxySettingsFrom(env)) ?? 'none' };
+        const detail = describeProxies(proxySettingsFrom(env)) ?? 'none: the services are reached directly';
+        return { ok: true, detail, ...(unread.length > 0 ? { warnings: unread } : {}) };
       } catch (err) {
         return { ...failed(err), fix: 'correct the variable (in the unit: Environment= or its EnvironmentFile=) or unset it, then restart signrelay' };
       }

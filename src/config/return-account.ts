@@ -2,8 +2,7 @@
 // names a host or user, else the request mailbox's account (then `returns.folder` must be
 // another folder). Its login: `returns.auth` when given; else its own `password` when given;
 // else whatever the request account logs in with (its password, or its OAuth2 credentials).
-import { isIP } from 'node:net';
-import { isLoopbackHost } from '../loopback.ts';
+import { canonicalHost, loopbackAddress } from '../loopback.ts';
 import type { Config, ImapAccountConfig } from './schema.ts';
 
 export function returnAccountOf(config: Config): ImapAccountConfig {
@@ -39,21 +38,20 @@ export function returnLoginSettings(config: Config): { user: string; password: s
 
 /**
  * Both watchers on one folder would take each other's mail — however the server and the folder
- * are spelt: a host's case and final dot, every name of this machine, and INBOX, whose name
+ * are spelt: a host's case and final dot, `localhost` for 127.0.0.1, and INBOX, whose name
  * IMAP takes in any case (RFC 3501 5.1): `folder: inbox` beside the requests' INBOX filed every
  * request mail in Unmatched (ipv6 review M2).
  */
 export function sharesRequestFolder(config: Config): boolean {
   const account = returnAccountOf(config);
   const { requests, returns } = config.mailboxes;
-  return serverKey(account.host) === serverKey(requests.host) && account.user.toLowerCase() === requests.user.toLowerCase() &&
-    folderKey(returns.folder) === folderKey(requests.folder);
+  return serverKey(account.host) === serverKey(requests.host) && account.port === requests.port &&
+    account.user.toLowerCase() === requests.user.toLowerCase() && folderKey(returns.folder) === folderKey(requests.folder);
 }
 
+/** `localhost` names are 127.0.0.1, as they are connected to (loopback.ts); other spellings of one host are one. */
 function serverKey(host: string): string {
-  if (isLoopbackHost(host)) return 'this machine';
-  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  return isIP(name) === 6 ? new URL(`http://[${name}]`).hostname : name;
+  return canonicalHost(loopbackAddress(host));
 }
 
 function folderKey(folder: string): string {

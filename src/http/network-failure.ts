@@ -6,7 +6,7 @@
 // service, the call and the setting to look at; never a secret, never a stack.
 import { SignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
-import { ProxiedCallFailure, type HttpProxy } from './proxy-route.ts';
+import { failedAtProxy, ProxiedCallFailure, type HttpProxy } from './proxy-route.ts';
 
 /** How one service is named in messages, codes and settings. */
 export interface ServiceNames {
@@ -102,20 +102,23 @@ export function classifyNetworkFailure(names: ServiceNames, operation: string, f
     `could not reach ${service}${via} (${code || message}) to ${operation}; will retry — check the network and ${urlSetting}`, { cause: err });
 }
 
-/** Failures to open a connection: through a proxy, the only connection signrelay opens is the proxy's. */
-const CONNECT_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /** undici's words when the proxy answers the tunnel's CONNECT with another status than 200. */
 const TUNNEL_REFUSED_RE = /Proxy response \((\d{3})\) !== 200/;
 
 /** A failure of the proxy itself, told with the variable to fix; undefined: the service's, behind it. */
 function proxyFailure(names: ServiceNames, operation: string, proxy: HttpProxy, code: string, message: string, cause: unknown): SignrelayError | undefined {
-  const { service, codePrefix, urlSetting } = names;
+  const { service, codePrefix, section, urlSetting } = names;
   const theProxy = `the proxy ${proxy.shown} (${proxy.variable})`;
   const later = `The work waits and is tried again; a changed ${proxy.variable} takes effect when signrelay is restarted`;
-  if (CONNECT_CODES.has(code)) {
+  if (failedAtProxy(cause)) {
+    if (CERTIFICATE_CODES.has(code)) {
+      return new SignrelayError('config', `${codePrefix}_proxy_tls_verify`,
+        `the certificate of ${theProxy} could not be verified (${code}) to ${operation} at ${service}: if a private CA signs it, trust that CA with ` +
+        `${section}.ca_file: /path/ca.pem (or start signrelay with NODE_EXTRA_CA_CERTS=/path/ca.pem); otherwise check the host in ${proxy.variable}. ${later}`, { cause });
+    }
+    // Nothing reached the service: the work waits for the proxy, as for the SMTP server (job-failure-policy.ts).
     return new SignrelayError('transient', `${codePrefix}_proxy_unreachable`,
-      `could not reach ${theProxy} (${code}) to ${operation} at ${service}; will retry — check ${proxy.variable} and that the proxy runs`, { cause });
+      `could not reach ${theProxy} (${code || message}) to ${operation} at ${service}; will retry — check ${proxy.variable} and that the proxy runs`, { cause });
   }
   const status = Number(TUNNEL_REFUSED_RE.exec(message)?.[1] ?? 0);
   if (status === 407) {

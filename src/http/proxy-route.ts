@@ -1,14 +1,15 @@
 // Which HTTP proxy a call to an outside service goes through. A server in a company network
 // often reaches the internet only through one, and every Unix tool finds it the same way:
-// `https_proxy` / `HTTPS_PROXY` for https URLs, `http_proxy` / `HTTP_PROXY` for http ones
-// (the lower-case spelling first, as curl reads them), `no_proxy` / `NO_PROXY` for the hosts
-// that are reached directly. signrelay reads them as curl does — a host name matches itself
+// `https_proxy` / `HTTPS_PROXY` (the lower-case spelling first, as curl reads it) and
+// `no_proxy` / `NO_PROXY` for the hosts reached directly. Every service signrelay calls with
+// its credentials is https (config/http-url.ts), so `HTTP_PROXY` has nothing to carry and is
+// not read, nor is `ALL_PROXY`. no_proxy is read as curl reads it — a host name matches itself
 // and its subdomains (`corp.example`, `.corp.example`, `*.corp.example`), `*` alone means
-// every host, `host:port` only that port, and an address or an address range
-// (`10.0.0.0/8`, `2001:db8::/32`) a URL that names an address — with one rule of its own:
-// this machine's loopback is always reached directly (the demo's simulators, a relay on the
-// host). Only HTTP calls go through it: the IMAP and SMTP servers are reached directly.
-// Pure: the caller passes the environment.
+// every host, `host:port` only that port, and an address or an address range (`10.0.0.0/8`,
+// `2001:db8::/32`) a URL that names an address — with one rule of its own: this machine's
+// loopback is always reached directly (the demo's simulators, a relay on the host). Only
+// HTTP calls go through it: the IMAP and SMTP servers are reached directly. Pure: the caller
+// passes the environment.
 import { BlockList, isIP } from 'node:net';
 import { SignrelayError } from '../errors.ts';
 import { isLoopbackHost } from '../loopback.ts';
@@ -24,7 +25,6 @@ export interface HttpProxy {
 
 export interface ProxySettings {
   https?: HttpProxy | undefined;
-  http?: HttpProxy | undefined;
   /** Whether a host (as in a URL: `[::1]` bracketed) on a port is reached directly (no_proxy). */
   bypass: (host: string, port: number) => boolean;
   /** The no_proxy variable as spelled, when set: "NO_PROXY". */
@@ -38,27 +38,23 @@ const NO_PROXY: ProxySettings = { bypass: () => false };
 /** The proxies the environment names; a value signrelay cannot use is an operator's error naming its variable. */
 export function proxySettingsFrom(env: Environment): ProxySettings {
   const https = proxyVariable(env, 'https_proxy');
-  const http = proxyVariable(env, 'http_proxy');
-  if (!https && !http) return NO_PROXY;
+  if (!https) return NO_PROXY;
   const bypass = firstSet(env, 'no_proxy');
-  return { https, http, bypass: bypassRule(bypass?.value ?? ''), bypassVariable: bypass?.name };
+  return { https, bypass: bypassRule(bypass?.value ?? ''), bypassVariable: bypass?.name };
 }
 
 /** The proxy a call to `target` goes through, or undefined: directly. */
 export function proxyFor(target: URL, settings: ProxySettings): HttpProxy | undefined {
-  const proxy = target.protocol === 'https:' ? settings.https : target.protocol === 'http:' ? settings.http : undefined;
+  const proxy = target.protocol === 'https:' ? settings.https : undefined;
   if (!proxy || isLoopbackHost(target.hostname)) return undefined;
-  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
-  return settings.bypass(target.hostname.toLowerCase(), port) ? undefined : proxy;
+  return settings.bypass(target.hostname.toLowerCase(), Number(target.port) || 443) ? undefined : proxy;
 }
 
 /** For `check` and the start-up log: where calls go; undefined when no proxy is set. */
 export function describeProxies(settings: ProxySettings): string | undefined {
-  const routes = [settings.https && `https through ${settings.https.shown} (${settings.https.variable})`, settings.http && `http through ${settings.http.shown} (${settings.http.variable})`]
-    .filter(Boolean);
-  if (routes.length === 0) return undefined;
+  if (!settings.https) return undefined;
   const direct = settings.bypassVariable ? `this machine and the hosts in ${settings.bypassVariable} directly` : 'this machine directly';
-  return `${routes.join(', ')}; ${direct}`;
+  return `https through ${settings.https.shown} (${settings.https.variable}); ${direct}`;
 }
 
 function firstSet(env: Environment, lower: string): { name: string; value: string } | undefined {
@@ -87,6 +83,14 @@ function proxyVariable(env: Environment, lower: string): HttpProxy | undefined {
     throw new SignrelayError('config', 'proxy_invalid', `${name} names a ${url.protocol.slice(0, -1)} proxy; signrelay goes through an HTTP proxy only (http:// or https://): ${fix}`);
   }
   if (!url.hostname) throw new SignrelayError('config', 'proxy_invalid', `${name} names no proxy host: ${fix}`);
+  // curl takes 1080 for a proxy without one, the URL's scheme 80 or 443: neither is a guess to make.
+  if (!url.port) throw new SignrelayError('config', 'proxy_invalid', `${name} names no port (the proxy's, e.g. 3128 or 8080): ${fix}`);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new SignrelayError('config', 'proxy_invalid', `${name}'s login has a % that is not %-encoded (write it %25, and every special character %-encoded): ${fix}`);
+  }
   return { url, shown: `${url.protocol}//${url.host}`, variable: name };
 }
 
@@ -117,6 +121,22 @@ function bypassRule(value: string): (host: string, port: number) => boolean {
     if (family && ranges.check(bare, family === 4 ? 'ipv4' : 'ipv6')) return true;
     return names.some((e) => (e.port === 0 || e.port === port) && (bare === e.name || (!family && bare.endsWith(`.${e.name}`))));
   };
+}
+
+/** Errors of the connection to the proxy itself (trusting-fetch.ts marks them): nothing reached the service. */
+const atProxy = new WeakSet<object>();
+
+/** Marks `err` as the proxy's own: its connection, its TLS, its CONNECT — before any tunnel to the service. */
+export function markProxyConnectionFailure(err: unknown): void {
+  if (typeof err === 'object' && err !== null) atProxy.add(err);
+}
+
+/** Whether `err` (or its cause) failed at the proxy, before the tunnel to the service was up. */
+export function failedAtProxy(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (atProxy.has(e)) return true;
+  }
+  return false;
 }
 
 /**

@@ -19,9 +19,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tls from 'node:tls';
-import type { Agent as UndiciAgent, Dispatcher, ProxyAgent as UndiciProxyAgent } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher, Pool as UndiciPool, ProxyAgent as UndiciProxyAgent } from 'undici';
 import { SignrelayError } from '../errors.ts';
-import { ProxiedCallFailure, proxyFor, proxySettingsFrom, type HttpProxy } from './proxy-route.ts';
+import { markProxyConnectionFailure, ProxiedCallFailure, proxyFor, proxySettingsFrom, type HttpProxy } from './proxy-route.ts';
 
 const load = createRequire(import.meta.url);
 
@@ -33,24 +33,33 @@ export interface TlsSettings {
 export function trustingFetch(base: typeof fetch, settings: TlsSettings, section: string, env: Readonly<Record<string, string | undefined>> = process.env): typeof fetch {
   const proxies = proxySettingsFrom(env);
   const tls = tlsOptions(settings, section);
-  if (!tls && !proxies.https && !proxies.http) return (input, init) => base(input, { ...init, redirect: 'manual' });
-  const undici = load('undici') as { Agent: typeof UndiciAgent; ProxyAgent: typeof UndiciProxyAgent };
+  if (!tls && !proxies.https) return (input, init) => base(input, { ...init, redirect: 'manual' });
+  const undici = load('undici') as { Agent: typeof UndiciAgent; Pool: typeof UndiciPool; ProxyAgent: typeof UndiciProxyAgent };
   const direct = tls ? new undici.Agent({ connect: tls }) : undefined;
-  const tunnels = new Map<HttpProxy, Dispatcher>();
-  const tunnel = (proxy: HttpProxy) => {
-    let agent = tunnels.get(proxy);
-    if (!agent) {
-      // requestTls: the service's certificate through the tunnel; proxyTls: an https:// proxy's own.
-      agent = new undici.ProxyAgent({ uri: proxy.url.href, ...(tls ? { requestTls: tls, proxyTls: tls } : {}) });
-      tunnels.set(proxy, agent);
-    }
-    return agent;
-  };
+  // Made now, not at the first call: whatever undici refuses in the variable is refused at start.
+  const tunnel = proxies.https && new undici.ProxyAgent({
+    uri: proxies.https.url.href,
+    // The service's certificate, through the tunnel, as the service's settings say; an https://
+    // proxy's own always verified (tls_verify: false is for a test service, not for the proxy
+    // that gets the proxy's login), with the CAs of ca_file.
+    ...(tls ? { requestTls: tls } : {}),
+    ...(tls?.ca ? { proxyTls: { ca: tls.ca } } : {}),
+    // The connection to the proxy — its TCP, its TLS, its CONNECT — failed: nothing reached the service.
+    clientFactory: (origin, options) => {
+      const pool = new undici.Pool(origin, options);
+      const connect = pool.connect.bind(pool) as (params: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
+      (pool as { connect: unknown }).connect = (params: Dispatcher.ConnectOptions) => connect(params).catch((err: unknown) => {
+        markProxyConnectionFailure(err);
+        throw err;
+      });
+      return pool;
+    },
+  });
   return async (input, init) => {
     const proxy = proxyFor(new URL(input instanceof Request ? input.url : String(input)), proxies);
     if (!proxy) return base(input, { ...init, redirect: 'manual', ...(direct ? { dispatcher: direct } : {}) } as RequestInit);
     try {
-      return await base(input, { ...init, redirect: 'manual', dispatcher: tunnel(proxy) } as RequestInit);
+      return await base(input, { ...init, redirect: 'manual', dispatcher: tunnel } as RequestInit);
     } catch (err) {
       throw new ProxiedCallFailure(proxy, err);
     }

@@ -18,6 +18,15 @@ import { JOB_BASE_DELAY_MS, retryDelayMs, waitDelayMs } from './retry-delay.ts';
 export const WAIT_FOR_INFRASTRUCTURE_CODES: ReadonlySet<string> = new Set(['smtp_unavailable', ...STORAGE_FAILURE_CODES]);
 
 /**
+ * The company's HTTP proxy that cannot be reached (`provider_proxy_unreachable`,
+ * `servicenow_proxy_unreachable`, `mail_oauth_proxy_unreachable`, …) is our own
+ * infrastructure too, and nothing reached the service behind it: waiting is safe.
+ */
+function waitsForInfrastructure(code: string): boolean {
+  return WAIT_FOR_INFRASTRUCTURE_CODES.has(code) || code.endsWith('_proxy_unreachable');
+}
+
+/**
  * Transient failures that are a wait with an end the handler knows, not a fault: the job
  * asks again when the error says (its Retry-After, else the base delay), and the attempt is
  * not counted. Signicat's lost send waiting for its order's creation notice
@@ -57,7 +66,7 @@ export function decideJobFailure(input: JobFailureInput): JobFailureVerdict {
   if (isSignrelayError(error) && SCHEDULED_WAIT_CODES.has(error.code)) {
     return { action: 'wait', for: 'scheduled', delayMs: error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : input.retryBaseMs ?? JOB_BASE_DELAY_MS };
   }
-  if (isSignrelayError(error) && WAIT_FOR_INFRASTRUCTURE_CODES.has(error.code)) {
+  if (isSignrelayError(error) && waitsForInfrastructure(error.code)) {
     return { action: 'wait', for: 'infrastructure', delayMs: waitDelayMs(input.ageMs, delay) };
   }
   const attempt = input.attempts + 1;

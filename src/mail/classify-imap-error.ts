@@ -1,7 +1,7 @@
 // Turns whatever imapflow or Node's socket/TLS layer threw into a SignrelayError whose kind
 // decides what happens next (retry, operator alert) and whose message names the setting to
 // fix. Pure, table-tested; the password never reaches a message because nothing here reads it.
-import { hostAndPort } from '../loopback.ts';
+import { hostAndPort, localhostNote } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
 import { serviceUnit } from '../service-unit.ts';
@@ -106,7 +106,8 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
     const noGreeting = code === 'GREETING_TIMEOUT' ? ` A port that expects TLS from the start (usually 993) sends no greeting to a plain connection: then set ${key}.tls: true.` : '';
     return new SignrelayError('transient', 'imap_unavailable',
       `The IMAP server ${server} is not reachable or dropped the connection (${code || responseCode}: ${detail}). ` +
-      `signrelay tries again with backoff; if this lasts, check that the server is running, and ${key}.host, ${key}.port and ${key}.tls.${noGreeting}`, { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+      `signrelay tries again with backoff; if this lasts, check that the server is running, and ${key}.host, ${key}.port and ${key}.tls.${noGreeting}` +
+      (code === 'ECONNREFUSED' ? localhostNote(context.host, `${key}.host`) : ''), { cause: err, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
   }
   return new SignrelayError('transient', 'imap_error',
     `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });

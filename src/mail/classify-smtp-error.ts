@@ -8,7 +8,7 @@
 // and trying again is safe), `smtp_dropped` when the connection ended or went silent once it
 // was open — after the message's last line the server may have taken it, and a mail sent
 // again may arrive twice. Pure; the password is scrubbed from every text as a last guard.
-import { hostAndPort } from '../loopback.ts';
+import { hostAndPort, localhostNote } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 
 export interface SmtpErrorContext {
@@ -158,7 +158,8 @@ export function classifySmtpError(err: unknown, context: SmtpErrorContext): Sign
     return new SignrelayError('transient', 'smtp_unavailable',
       `The SMTP server ${server} could not be reached (${code || 'error'}: ${detail}). ` +
       'Mail waits and is retried; if this lasts, check that the server is running, and smtp.host and smtp.port' +
-      (noGreeting ? `; a port that expects TLS from the start (usually 465) sends no greeting to a plain connection: then set smtp.tls: true.` : '.'),
+      (noGreeting ? `; a port that expects TLS from the start (usually 465) sends no greeting to a plain connection: then set smtp.tls: true.` : '.') +
+      (/ECONNREFUSED/.test(`${code} ${detail}`) ? localhostNote(context.host, 'smtp.host') : ''),
       { cause: err });
   }
   return new SignrelayError('transient', 'smtp_dropped',

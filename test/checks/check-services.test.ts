@@ -100,6 +100,14 @@ describe('check names the HTTP proxy its environment sets', () => {
     expect(await proxy.run()).toEqual({ ok: true, detail: 'https through http://proxy.corp.example:3128 (HTTPS_PROXY); this machine and the hosts in NO_PROXY directly' });
   });
 
+  it('HTTP_PROXY alone: said to be unread, since every service is https', async () => {
+    const proxy = items({ HTTP_PROXY: 'http://proxy.corp.example:3128' }).find((i) => i.title === 'HTTP proxy')!;
+    expect(await proxy.run()).toEqual({
+      ok: true, detail: 'none: the services are reached directly',
+      warnings: ['HTTP_PROXY is not read: every service is called over https, through the proxy in HTTPS_PROXY — set that one'],
+    });
+  });
+
   it('a value it cannot use: ✗ naming the variable and where to fix it', async () => {
     const proxy = items({ https_proxy: 'socks5://127.0.0.1:1080' }).find((i) => i.title === 'HTTP proxy')!;
     expect(await proxy.run()).toMatchObject({ ok: false, detail: expect.stringContaining('https_proxy names a socks5 proxy'), fix: expect.stringContaining('Environment=') });

@@ -131,7 +131,8 @@ describe('loadConfigFile', () => {
   it.each([
     ['host: imap.example.com', 'folder: inbox'],
     ['host: imap.example.com', 'folder: Inbox'],
-    ['host: 127.0.0.1, port: 143, tls: false', 'host: localhost, folder: INBOX'],
+    ['host: 127.0.0.1, port: 143, tls: false', 'host: localhost, port: 143, tls: false, folder: INBOX'],
+    ['host: "::1", port: 143, tls: false', 'host: "[0:0:0:0:0:0:0:1]", port: 143, tls: false, folder: INBOX'],
     ['host: imap.example.com', 'host: IMAP.Example.com, folder: INBOX'],
     ['host: imap.example.com', 'host: "imap.example.com.", folder: INBOX'],
     ['host: "2001:db8::5"', 'host: "2001:DB8:0:0::5", folder: INBOX'],
@@ -143,8 +144,22 @@ describe('loadConfigFile', () => {
     expect(problemsOf(text)).toContain('is the request folder of the same account');
   });
 
+  it('two servers on this machine, on their own ports or addresses, are two servers (diff review 17 L5)', () => {
+    for (const [requests, returns] of [['host: 127.0.0.1, port: 1143', 'host: localhost, port: 2143, folder: INBOX'], ['host: 127.0.0.1, port: 143', 'host: 127.0.0.2, port: 143, folder: INBOX']]) {
+      const text = minimal()
+        .replace('requests: {host: imap.example.com, ', `requests: {${requests}, tls: false, `)
+        .replace('returns: {address: returns@corp.example, folder: Returns}', `returns: {address: returns@corp.example, ${returns}, tls: false}`);
+      expect(() => parseConfigText(text, 't.yaml', { env: {} }), returns).not.toThrow();
+    }
+  });
+
+  it('a zone-indexed IPv6 server loads (diff review 17 L3: "Invalid URL")', () => {
+    const text = minimal().replace('requests: {host: imap.example.com, ', 'requests: {host: "fe80::1%eth0", ');
+    expect(() => parseConfigText(text, 't.yaml', { env: {} })).not.toThrow();
+  });
+
   it('another folder of the same account, or the same folder name on another server, loads', () => {
-    for (const returns of ['folder: INBOX/Returns', 'host: imap2.example.com, folder: INBOX', 'user: returns, folder: INBOX']) {
+    for (const returns of ['folder: INBOX/Returns', 'host: imap2.example.com, folder: INBOX', 'user: returns, folder: INBOX', 'host: imap.example.com, port: 1993, folder: INBOX']) {
       expect(() => parseConfigText(minimal().replace('returns: {address: returns@corp.example, folder: Returns}', `returns: {address: returns@corp.example, ${returns}}`), 't.yaml', { env: {} }), returns).not.toThrow();
     }
   });

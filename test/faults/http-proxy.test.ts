@@ -183,13 +183,49 @@ describe('the simulators on this machine', () => {
   });
 });
 
+describe('an https:// proxy (TLS to the proxy itself)', () => {
+  const proxyCert = createSelfSignedCert('proxy.corp.test', '127.0.0.1');
+  const withProxyCa = join(dir, 'with-proxy-ca.pem');
+  writeFileSync(withProxyCa, `${certs[SN_HOST].cert}\n${proxyCert.cert}`);
+  let tlsProxy: ConnectProxy;
+  beforeAll(async () => {
+    tlsProxy = await startConnectProxy({ hosts: { [SN_HOST]: portOf(servicenow.url) }, tls: proxyCert });
+  });
+  afterAll(async () => tlsProxy?.close());
+  const call = (settings: { ca_file?: string; tls_verify?: boolean }) =>
+    createServiceNowClient({ config: snConfig(named(servicenow.url, SN_HOST), basicAuth(), settings), tokenStore: memoryTokenStore() }).findRecord('incident', 'INC0012345');
+
+  it('is used when ca_file trusts it and the service', async () => {
+    environment({ HTTPS_PROXY: tlsProxy.url });
+    expect(await call({ ca_file: withProxyCa })).toBeTruthy();
+  });
+
+  it('a proxy certificate nothing trusts is the proxy\'s problem, named so (not the service\'s address)', async () => {
+    environment({ HTTPS_PROXY: tlsProxy.url });
+    const err = await caught(call({ ca_file: caFile }));
+    expect(err).toMatchObject({ kind: 'config', code: 'servicenow_proxy_tls_verify' });
+    expect(err.message).toContain(`the certificate of the proxy ${tlsProxy.url} (HTTPS_PROXY) could not be verified`);
+    expect(err.message).not.toContain('check servicenow.instance_url');
+  });
+
+  it('tls_verify: false for the service still verifies the proxy, which gets the proxy\'s login', async () => {
+    environment({ HTTPS_PROXY: tlsProxy.url.replace('//', '//signrelay:secret-proxy-pw@') });
+    const before = tlsProxy.tunnels.length;
+    expect(await caught(call({ tls_verify: false }))).toMatchObject({ kind: 'config', code: 'servicenow_proxy_tls_verify' });
+    expect(tlsProxy.tunnels.length).toBe(before);
+  });
+});
+
 describe('a proxy variable signrelay cannot use', () => {
   it.each([
     ['socks5://127.0.0.1:1080', 'names a socks5 proxy; signrelay goes through an HTTP proxy only'],
     ['http://', 'is not a proxy address ("http://")'],
     ['http://user:pa ss@proxy host:3128', 'is not a proxy address (its value holds a login, not shown)'],
+    ['http://proxy.corp.example', 'names no port'],
+    ['http://signrelay:50%off!@proxy.corp.example:3128', "'s login has a % that is not %-encoded"],
   ])('%s stops the client being made, naming the variable', (value, said) => {
     environment({ HTTPS_PROXY: value });
-    expect(() => services[1]!.call()).toThrow(expect.objectContaining({ kind: 'config', code: 'proxy_invalid', message: expect.stringContaining(`HTTPS_PROXY ${said}`) }));
+    expect(() => services[1]!.call()).toThrow(expect.objectContaining({ kind: 'config', code: 'proxy_invalid', message: expect.stringContaining(`HTTPS_PROXY${said.startsWith("'") ? '' : ' '}${said}`) }));
+    expect(() => services[1]!.call()).not.toThrow(/off!/);
   });
 });

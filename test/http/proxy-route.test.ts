@@ -6,12 +6,10 @@ const route = (url: string, env: Record<string, string>) => proxyFor(new URL(url
 const PROXY = 'http://proxy.corp.example:3128';
 
 describe('proxyFor', () => {
-  it('takes HTTPS_PROXY for https and HTTP_PROXY for http, each alone', () => {
-    const env = { HTTPS_PROXY: PROXY, HTTP_PROXY: 'http://plain.corp.example:8080' };
-    expect(route('https://api.securedsigning.com/x', env)).toBe(PROXY);
-    expect(route('http://api.example.com/x', env)).toBe('http://plain.corp.example:8080');
+  it('takes HTTPS_PROXY for https; HTTP_PROXY is not read (every service is https)', () => {
+    expect(route('https://api.securedsigning.com/x', { HTTPS_PROXY: PROXY })).toBe(PROXY);
+    expect(route('https://api.example.com/x', { HTTP_PROXY: PROXY, http_proxy: PROXY, ALL_PROXY: PROXY })).toBeUndefined();
     expect(route('http://api.example.com/x', { HTTPS_PROXY: PROXY })).toBeUndefined();
-    expect(route('https://api.example.com/x', { HTTP_PROXY: PROXY })).toBeUndefined();
   });
 
   it('reads the lower-case spelling first, as curl does, and takes an empty one for unset', () => {
@@ -28,8 +26,8 @@ describe('proxyFor', () => {
   });
 
   it('never sends this machine\'s loopback through a proxy', () => {
-    for (const url of ['https://localhost:8443/', 'https://sim.localhost/', 'http://127.0.0.1:9000/', 'https://[::1]:8443/', 'http://127.1.2.3/']) {
-      expect(route(url, { HTTPS_PROXY: PROXY, HTTP_PROXY: PROXY }), url).toBeUndefined();
+    for (const url of ['https://localhost:8443/', 'https://sim.localhost/', 'https://127.0.0.1:9000/', 'https://[::1]:8443/', 'https://127.1.2.3/']) {
+      expect(route(url, { HTTPS_PROXY: PROXY }), url).toBeUndefined();
     }
   });
 
@@ -74,6 +72,8 @@ describe('a value signrelay cannot use', () => {
     ['socks5h://127.0.0.1:1080', 'HTTPS_PROXY names a socks5h proxy'],
     ['http://:3128', 'HTTPS_PROXY is not a proxy address'],
     ['ftp://proxy.corp.example', 'HTTPS_PROXY names a ftp proxy'],
+    ['http://proxy.corp.example', 'HTTPS_PROXY names no port'],
+    ['http://me:100%sure@proxy.corp.example:3128', "HTTPS_PROXY's login has a % that is not %-encoded"],
   ])('%s is a config error naming the variable', (value, said) => {
     expect(() => proxySettingsFrom({ HTTPS_PROXY: value })).toThrow(expect.objectContaining({ kind: 'config', code: 'proxy_invalid', message: expect.stringContaining(said) }));
   });

@@ -7,9 +7,11 @@
 // a real Dovecot on 127.0.0.1, and a DNS server on loopback that lies.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../src/config/listen-address.ts';
 import { certificateName, hostAndPort, isLoopbackHost, loopbackAddress } from '../../src/loopback.ts';
+import { classifyImapError } from '../../src/mail/classify-imap-error.ts';
 import { createImapClient } from '../../src/mail/imap-client.ts';
 import { createSmtpSender } from '../../src/mail/smtp-sender.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
@@ -140,5 +142,40 @@ describe('IMAP on this host, named localhost', () => {
     await client.connect();
     expect(client.authenticated).toBeTruthy();
     await client.logout();
+  });
+});
+
+describe('nothing listening on 127.0.0.1 for a localhost name (diff review 17 L4)', () => {
+  async function closedPort(): Promise<number> {
+    const server = createNetServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it('SMTP: the message says localhost was 127.0.0.1 and how to name a server on ::1', async () => {
+    const port = await closedPort();
+    const sender = createSmtpSender({ host: 'localhost', port, tls: false, tls_verify: true, from: 'signrelay <sign@corp.example>' } as never, createTestLogger().logger);
+    try {
+      const err = await sender.send({ to: 'helen.officer@corp.example', subject: 's', text: 't' }).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'smtp_unavailable', message: expect.stringContaining('smtp.host "localhost" is taken as 127.0.0.1, never looked up: a server listening on ::1 only needs smtp.host: "::1"') });
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('IMAP: the same, naming the mailbox\'s setting; a server named by its address gets no such note', async () => {
+    const port = await closedPort();
+    for (const host of ['localhost', '127.0.0.1']) {
+      const client = createImapClient({ host, port, tls: false, tls_verify: true, user: 'sign', password: PASSWORD } as never, createTestLogger().logger);
+      client.on('error', () => undefined);
+      const err = await client.connect().then(() => undefined, (e: unknown) => e);
+      client.close();
+      const message = classifyImapError(err, { mailbox: 'requests', host, port, user: 'sign' }).message;
+      expect(message).toContain('ECONNREFUSED');
+      if (host === 'localhost') expect(message).toContain('mailboxes.requests.host "localhost" is taken as 127.0.0.1');
+      else expect(message).not.toContain('taken as 127.0.0.1');
+    }
   });
 });

@@ -4,6 +4,7 @@
 // mapped to loopback ports, so a test can name a service the machine cannot resolve
 // (`api.signing.test`): the call reaches it only through the proxy.
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface ConnectProxyOptions {
@@ -11,10 +12,12 @@ export interface ConnectProxyOptions {
   hosts: Record<string, number>;
   /** "user:password" the proxy asks for (Basic), if any. */
   login?: string;
+  /** An https:// proxy: TLS to the proxy itself, with this certificate (issued for 127.0.0.1). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface ConnectProxy {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https:// with `tls`) */
   url: string;
   port: number;
   /** Every CONNECT target seen, with the login it came with (decoded), in order. */
@@ -25,7 +28,8 @@ export interface ConnectProxy {
 export async function startConnectProxy(options: ConnectProxyOptions): Promise<ConnectProxy> {
   const tunnels: ConnectProxy['tunnels'] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => res.writeHead(405).end('only CONNECT\n'));
+  const refuse = (_req: IncomingMessage, res: import('node:http').ServerResponse) => res.writeHead(405).end('only CONNECT\n');
+  const server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, refuse) : createServer(refuse);
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -55,7 +59,7 @@ export async function startConnectProxy(options: ConnectProxyOptions): Promise<C
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     tunnels,
     close: () => new Promise<void>((resolve) => {
