@@ -2,8 +2,8 @@
 // applies the numbered migrations in src/store/migrations/ that it has not seen yet, each
 // in its own transaction. The data dir is private to the service (0700, files 0600).
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
 import { storageContextOf, storageFailure } from './storage-failure.ts';
@@ -111,6 +111,7 @@ export function dataDirIsFull(dataDir: string): boolean {
 export function dataDirProblem(dataDir: string, err: unknown): string {
   let code = (err as NodeJS.ErrnoException).code;
   const where = `storage.data_dir ${dataDir}`;
+  if (code === 'ENOENT') code = firstMissingCause(dataDir) ?? code;
   // A file where the directory should be reads as EACCES to access() and EEXIST to mkdir().
   try {
     if (!statSync(dataDir).isDirectory()) code = 'ENOTDIR';
@@ -132,6 +133,23 @@ export function dataDirProblem(dataDir: string, err: unknown): string {
   if (code === 'ENOTDIR' || code === 'EEXIST') return `${where} is, or lies under, a file, not a directory (${code}): name a directory`;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `${where} is full (${code}): free space on its filesystem`;
   return `${where} cannot be created or used (${code}): create it and give the signrelay user write access`;
+}
+
+/**
+ * Node's recursive mkdir says ENOENT whatever stopped it — a read-only file system (EROFS), a
+ * directory this user may not write to: the first missing directory, made alone, says which.
+ * Made, it is removed again (the error being explained stands; the probe leaves nothing).
+ */
+function firstMissingCause(dir: string): string | undefined {
+  let missing = resolve(dir);
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmdirSync(missing);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code;
+  }
 }
 
 /**

@@ -2,9 +2,11 @@
 // cause — the wrong user (the usual mistake: `signrelay status` without sudo -u signrelay), a
 // read-only file system (a data_dir outside the unit's StateDirectory under ProtectSystem=
 // strict), a file where a directory should be — not "create it" for all of them.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSignrelayError } from '../../src/errors.ts';
 import { openStateForWrite, openStateReadOnly } from '../../src/cli-io/open-state.ts';
@@ -37,6 +39,21 @@ describe('dataDirProblem', () => {
 
   it('a read-only file system: the unit\'s writable directory, or ReadWritePaths=', () => {
     expect(dataDirProblem('/srv/signrelay', error('EROFS'))).toBe('storage.data_dir /srv/signrelay is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=/srv/signrelay to the unit');
+  });
+
+  // Node's recursive mkdir says ENOENT for a read-only file system, and "create it" was the
+  // advice (operator review L4). A real read-only mount, in a mount namespace of its own
+  // (unshare: no change to the machine; a user namespace maps this user to root in it).
+  it('a data dir to be made on a read-only file system is told as one, as openDatabase meets it', () => {
+    const mount = join(dir, 'read-only');
+    mkdirSync(mount);
+    const dataDir = join(mount, 'signrelay', 'data');
+    const script = `import('${pathToFileURL(join(process.cwd(), 'src/store/open-database.ts')).href}').then((m) => { ` +
+      `try { m.openDatabase(${JSON.stringify(dataDir)}); console.log('opened'); } catch (e) { console.log(e.message); } })`;
+    const answer = spawnSync('unshare', ['--map-root-user', '--mount', 'sh', '-c', `mount -t tmpfs -o ro tmpfs "$1" && exec "$2" -e "$3"`, 'sh', mount, process.execPath, script], { encoding: 'utf8' });
+    expect(answer.stderr).toBe('');
+    expect(answer.stdout.trim()).toBe(`storage.data_dir ${dataDir} is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=${dataDir} to the unit`);
+    expect(readdirSync(mount)).toEqual([]);
   });
 
   it('a file where the directory should be, as openDatabase meets it', () => {
