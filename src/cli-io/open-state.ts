@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPath } from '../config/config-path.ts';
-import { loadConfigFile } from '../config/load-config.ts';
+import { loadConfigFile, loadReadingConfig, type ReadingConfig } from '../config/load-config.ts';
 import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { dataDirProblem, olderDatabaseError, openDatabase, pendingMigrations, refuseLostDatabase, type Db } from '../store/open-database.ts';
@@ -17,10 +17,25 @@ export function loadOperatorConfig(flag: string | undefined): Config {
 }
 
 /**
+ * The configuration of a command that only reads (status, requests, show): a configuration
+ * the daemon would refuse still names the data dir, and the operator is told, on stderr, that
+ * it has problems — a reload refused for a typo is when `status` is asked how the daemon is.
+ */
+export function loadReadingOperatorConfig(flag: string | undefined, stderr: { write(text: string): unknown }): ReadingConfig {
+  const path = configPath(flag);
+  const { config, problems } = loadReadingConfig(path);
+  if (problems) {
+    const what = problems.message.split('\n')[0]!.replace(/:$/, '');
+    stderr.write(`signrelay: ${what}; the daemon refuses to start or reload with it (signrelay check names them). Read from the data dir it names, ${config.storage.data_dir}\n`);
+  }
+  return config;
+}
+
+/**
  * The daemon's database file, which must exist: an operator command never makes one (a
  * `retry` with the wrong --config made an empty data directory and said "no request").
  */
-function existingDatabase(config: Config): string {
+function existingDatabase(config: Pick<Config, 'storage'>): string {
   const dataDir = config.storage.data_dir;
   const file = join(dataDir, 'signrelay.db');
   // A data directory this user may not enter (or one under a directory it may not enter) hides
@@ -66,7 +81,7 @@ export function changeState<T>(config: Config, change: (db: Db) => T): T {
  * that fails under the reading itself — a damaged page, an I/O error — is told as what it is,
  * with the fix, as the daemon and `retry` tell it; not as a bug with SQLite's stack trace.
  */
-export function readState<T>(config: Config, read: (db: Db) => T): T {
+export function readState<T>(config: Pick<Config, 'storage'>, read: (db: Db) => T): T {
   const db = openStateReadOnly(config);
   try {
     return read(db);
@@ -77,7 +92,7 @@ export function readState<T>(config: Config, read: (db: Db) => T): T {
   }
 }
 
-export function openStateReadOnly(config: Config): Db {
+export function openStateReadOnly(config: Pick<Config, 'storage'>): Db {
   const dataDir = config.storage.data_dir;
   const file = existingDatabase(config);
   let db: Db | undefined;

@@ -2,7 +2,7 @@
 // (or JSON lines' worth of objects with --json).
 import { parseCommand } from '../cli-io/command-args.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
-import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
+import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
 import { listRequests } from '../store/requests.ts';
@@ -30,7 +30,7 @@ export async function runRequestsCommand(args: string[], io: CommandIo): Promise
     io.stderr.write(`signrelay requests: --limit ${limit} is not a whole number from 1 to ${MAX_LIMIT}\n`);
     return 2;
   }
-  readState(loadOperatorConfig(parsed.values.config), (db) => {
+  readState(loadReadingOperatorConfig(parsed.values.config, io.stderr), (db) => {
     const rows = listRequests(db, { state: state as RequestState | undefined, limit: max });
     if (parsed.values.json) {
       io.stdout.write(`${jsonForTerminal(rows.map(({ token: _token, ...row }) => row), 2)}\n`);

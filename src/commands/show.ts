@@ -4,7 +4,7 @@
 import { parseCommand } from '../cli-io/command-args.ts';
 import { describeEvent } from '../cli-io/describe-event.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
-import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
+import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
@@ -30,7 +30,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
   const parsed = parseCommand('show', args, {}, USAGE, io, { min: 1, max: 1 });
   if (typeof parsed === 'number') return parsed;
   const id = parsed.positionals[0]!;
-  return readState(loadOperatorConfig(parsed.values.config), (db) => {
+  return readState(loadReadingOperatorConfig(parsed.values.config, io.stderr), (db) => {
     const found = findRequests(db, id);
     if (found.length === 0) {
       throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number)`);

@@ -5,7 +5,7 @@
 import { assessHealth, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
-import { loadOperatorConfig, readState } from '../cli-io/open-state.ts';
+import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { dataDirSpace, HEALTH_LIMITS } from '../health/health-limits.ts';
 import { escapeForTerminal, jsonForTerminal } from '../terminal-text.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
@@ -39,7 +39,7 @@ export interface StatusReport extends Health {
 export async function runStatusCommand(args: string[], io: CommandIo, now = new Date()): Promise<number> {
   const parsed = parseCommand('status', args, {}, USAGE, io);
   if (typeof parsed === 'number') return parsed;
-  const config = loadOperatorConfig(parsed.values.config);
+  const config = loadReadingOperatorConfig(parsed.values.config, io.stderr);
   const report: StatusReport = readState(config, (db) => {
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;

@@ -21,6 +21,33 @@ export interface LoadOptions {
 }
 
 export function loadConfigFile(path: string, options: LoadOptions = {}): Config {
+  return parseConfigText(readConfigText(path), path, options);
+}
+
+/** What the reading operator commands (status, requests, show) need of a configuration. */
+export type ReadingConfig = Pick<Config, 'storage' | 'limits' | 'credentials'>;
+
+/**
+ * A configuration for the commands that only read the daemon's state: the whole of it when it
+ * is valid; else, when the sections they need are (`storage`, `limits`, `credentials`), those —
+ * with `problems`, the error the daemon would refuse it with. Right after a reload refused for
+ * a typo in a route is when the operator asks `status` how the daemon is.
+ */
+export function loadReadingConfig(path: string): { config: ReadingConfig; problems?: SignrelayError } {
+  const text = readConfigText(path);
+  try {
+    return { config: parseConfigText(text, path, { requireSecrets: false }) };
+  } catch (err) {
+    if (!(err instanceof SignrelayError) || err.code !== 'config_invalid') throw err;
+    const raw = resolveSecrets(parseYaml(text), { env: process.env, requireSecrets: false, problem: () => undefined }) as Record<string, unknown>;
+    const { storage, limits, credentials } = configSchema.shape;
+    const parts = { storage: storage.safeParse(raw.storage), limits: limits.safeParse(raw.limits), credentials: credentials.safeParse(raw.credentials) };
+    if (!parts.storage.success || !parts.limits.success || !parts.credentials.success) throw err;
+    return { config: { storage: parts.storage.data, limits: parts.limits.data, credentials: parts.credentials.data }, problems: err };
+  }
+}
+
+function readConfigText(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -31,7 +58,7 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): Config 
       : `${code === 'ENOENT' ? 'the file does not exist' : String(code)}. Pass --config FILE or set SIGNRELAY_CONFIG`;
     throw new SignrelayError('config', 'config_unreadable', `cannot read the configuration ${path}: ${why}.`, { cause: err });
   }
-  return parseConfigText(text, path, options);
+  return text;
 }
 
 export function parseConfigText(text: string, source: string, options: LoadOptions = {}): Config {
