@@ -50,13 +50,47 @@ const FLAG_OF_SETTING: Array<[setting: string, flag: string]> = [
   ['routes.default.allowed_senders', 'allowed-senders'], ['alerts.to', 'alerts-to'], ['storage.data_dir', 'data-dir'],
 ];
 
-/** "provider.environment: expected …" → "--provider-environment prodution: expected …"; a line of no flag's setting as it is. */
-function asFlagProblem(line: string, answers: Partial<Record<string, string>>): string {
+/** "provider.environment: expected …" → the flag whose answer it is and what is wrong; a line of no flag's setting has none. */
+function problemOf(line: string): { flag?: string; message: string } {
   const found = FLAG_OF_SETTING.find(([setting]) => line === setting || line.startsWith(`${setting}:`) || line.startsWith(`${setting}.`));
-  if (!found) return line;
+  if (!found) return { message: line };
   const [setting, flag] = found;
-  const message = line.slice(line.indexOf(': ', setting.length) + 2);
-  return `--${flag} ${answers[flag] ?? ''}: ${message}`;
+  return { flag, message: line.slice(line.indexOf(': ', setting.length) + 2) };
+}
+
+type Answers = Partial<Record<string, string>>;
+
+/** The configuration init writes from complete answers. */
+function configText(answers: Answers, secrets: InitAnswers['secrets']): string {
+  return buildConfig({
+    requestAddress: answers['request-address']!, imapHost: answers['imap-host']!, smtpHost: answers['smtp-host']!,
+    servicenowInstance: answers['servicenow-instance']!.replace(/\/$/, ''), servicenowUser: answers['servicenow-user']!,
+    providerEnvironment: answers['provider-environment']!, providerApiKey: answers['provider-api-key']!, referer: answers.referer!,
+    allowedSenders: list(answers['allowed-senders']!), alertsTo: list(answers['alerts-to']!), dataDir: answers['data-dir']!,
+    secrets,
+  });
+}
+
+/** What the configuration's own check refuses in `text`, each with the flag whose answer it is. */
+function configProblems(text: string, output: string): { flag?: string; message: string }[] {
+  try {
+    parseConfigText(text, output, { requireSecrets: false });
+    return [];
+  } catch (err) {
+    return (err as Error).message.split('\n').slice(1).map((l) => problemOf(l.trim()));
+  }
+}
+
+/** Answers that pass, standing in for those not given yet, so one answer can be checked as it is typed. */
+const STAND_IN: Record<string, string> = {
+  'request-address': 'sign@corp.example', 'imap-host': 'imap.corp.example', 'provider-api-key': 'key', 'servicenow-instance': 'https://acme.service-now.com',
+};
+
+/** What the configuration's check says of one answer, the others as given so far or standing in. */
+function answerProblem(flag: string, answers: Answers, secrets: InitAnswers['secrets']): string | undefined {
+  const filled: Answers = { ...answers };
+  for (const q of QUESTIONS) filled[q.flag] ??= q.fallback?.(filled) ?? STAND_IN[q.flag];
+  return configProblems(configText(filled, secrets), 'answers').find((p) => p.flag === flag)?.message;
 }
 
 /** The instance `--name NAME` chose (cli.ts): its file, data dir and credentials are the defaults. */
@@ -117,7 +151,8 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
         }
         const typed = next.value.trim();
         const candidate = typed === '' ? fallback : typed;
-        const problem = candidate === undefined ? 'an answer is needed' : q.check?.(candidate);
+        // Asked again at once, with what the configuration's check says, not after every question.
+        const problem = candidate === undefined ? 'an answer is needed' : q.check?.(candidate) ?? answerProblem(q.flag, { ...answers, [q.flag]: candidate }, secrets as InitAnswers['secrets']);
         if (problem) io.stderr.write(`  ${problem}\n`);
         else value = candidate;
       }
@@ -139,22 +174,15 @@ export async function runInitCommand(args: string[], io: CommandIo & { stdin?: N
     return 2;
   }
   const output = (values.output as string | undefined) ?? instance()?.configPath ?? DEFAULT_CONFIG_PATH;
-  const text = buildConfig({
-    requestAddress: answers['request-address']!, imapHost: answers['imap-host']!, smtpHost: answers['smtp-host']!,
-    servicenowInstance: answers['servicenow-instance']!.replace(/\/$/, ''), servicenowUser: answers['servicenow-user']!,
-    providerEnvironment: answers['provider-environment']!, providerApiKey: answers['provider-api-key']!, referer: answers.referer!,
-    allowedSenders: list(answers['allowed-senders']!), alertsTo: list(answers['alerts-to']!), dataDir: answers['data-dir']!,
-    secrets: secrets as InitAnswers['secrets'],
-  });
+  const text = configText(answers, secrets as InitAnswers['secrets']);
   // What the daemon would refuse is not written: a bad answer is told by its flag.
-  let written: Config;
-  try {
-    written = parseConfigText(text, output, { requireSecrets: false });
-  } catch (err) {
-    const problems = (err as Error).message.split('\n').slice(1).map((l) => asFlagProblem(l.trim(), answers));
-    io.stderr.write(`signrelay init: nothing written, ${problems.length === 1 ? 'an answer is' : 'answers are'} not accepted:\n${problems.map((p) => `  ${p}\n`).join('')}`);
+  const problems = configProblems(text, output);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => (p.flag ? `--${p.flag} ${answers[p.flag] ?? ''}: ${p.message}` : p.message));
+    io.stderr.write(`signrelay init: nothing written, ${lines.length === 1 ? 'an answer is' : 'answers are'} not accepted:\n${lines.map((l) => `  ${l}\n`).join('')}`);
     return 2;
   }
+  const written = parseConfigText(text, output, { requireSecrets: false });
   writeConfig(output, text, values.force === true);
   io.stdout.write(nextSteps(output, written, secrets as InitAnswers['secrets'], giveToServiceGroup(output)));
   return 0;

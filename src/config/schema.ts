@@ -1,6 +1,7 @@
 // The configuration schema: the single source of truth for what signrelay.yaml may hold,
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { addressOfFrom, asciiAddress } from '../ascii-address.ts';
 import { z } from 'zod';
@@ -14,6 +15,20 @@ const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).m
 /** Seconds an HTTP call may take: capped, as a hung call holds one of the job runner's few slots (and a huge value would overflow the timer). */
 const httpTimeout = () => positiveInt().max(600, { error: 'expected at most 600 seconds: a call hanging longer holds up the jobs behind it' }).default(60);
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/**
+ * A mail server's host: a name or an address, alone. A scheme or a port written into it, or a
+ * space, loaded and failed only at the first connection ("does not resolve").
+ */
+const hostName = (what: string) => nonEmpty(what).superRefine((host, ctx) => {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare.replace(/%.*$/, '')) !== 0) return;
+  const problem = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? `write the host alone, without ${host.slice(0, host.indexOf('//') + 2)} (tls says how to connect)`
+    : /^[^:]+:\d+$/.test(host) ? `write the host alone, and its port (${host.replace(/^[^:]+:/, '')}) in the port setting beside it`
+      : !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host) ? `expected ${what}, not ${JSON.stringify(host)}`
+        : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** An email address: deliberately simple, the mail server has the last word. */
 const EMAIL_RE = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
@@ -89,7 +104,7 @@ function passwordFitsAuth(what: string, optional = false) {
 }
 
 const imapAccount = z.strictObject({
-  host: nonEmpty('the IMAP server host name'),
+  host: hostName('the IMAP server host name'),
   port: port().default(993),
   /** true: implicit TLS (port 993); false: plain connection upgraded with STARTTLS, required before the login unless the server is on this host (mail/plain-login.ts). */
   tls: z.boolean().default(true),
@@ -120,7 +135,7 @@ const returnMailbox = z.strictObject({
   address: email().refine((address) => !address.slice(0, address.lastIndexOf('@')).includes('+'), {
     error: 'expected the return mailbox\'s own address, without a "+": signrelay adds +TOKEN itself (returns@corp.example gives returns+TOKEN@corp.example)',
   }),
-  host: z.string().min(1).optional(),
+  host: hostName('the IMAP server host name').optional(),
   port: port().optional(),
   tls: z.boolean().optional(),
   tls_verify: z.boolean().optional(),
@@ -236,7 +251,7 @@ const credentials = z.strictObject({
 });
 
 const smtp = z.strictObject({
-  host: nonEmpty('the SMTP server host name'),
+  host: hostName('the SMTP server host name'),
   port: port().default(587),
   /** true: implicit TLS (465); false: STARTTLS (587/25), required before a login unless the server is on this host (mail/plain-login.ts). */
   tls: z.boolean().default(false),

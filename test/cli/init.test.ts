@@ -149,6 +149,25 @@ describe('signrelay init', () => {
     expect(await readFile(output, 'utf8')).toContain('password: ${SIGNRELAY_IMAP_PASSWORD}');
   });
 
+  // operator review L7: an answer the configuration's check refuses (an IMAP host with a space,
+  // allowed senders without "*@", an http:// instance) was told only after all eleven questions,
+  // as a flag ("--imap-host imap corp: …"), and nothing written: every answer to type again.
+  it('--prompt asks again at once for an answer the configuration\'s check refuses, saying why', async () => {
+    const output = join(dir.path, 'asked-again.yaml');
+    const r = await initWithInput(['--prompt', '--output', output, '--alerts-to', ''], [
+      'sign@acme.example', 'imap acme', 'imap.acme.example', '', '', 'KEY-9', '',
+      'http://acme.service-now.com', 'https://acme.service-now.com', '', 'acme.example', '*@acme.example', '', '',
+    ].join('\n'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/IMAP server of that mailbox: {3}[^\n]+\nIMAP server of that mailbox: /);
+    expect(r.stderr).toContain('ServiceNow instance URL:   http:// would send the credentials and documents in clear text across the network: write https://acme.service-now.com');
+    expect(r.stderr).toMatch(/Who may send requests \(comma-separated addresses or \*@domain\) \[\*@acme\.example\]: {3}[^\n]*did you mean "\*@acme\.example"\?/);
+    expect(r.stderr).not.toContain('signrelay init: --');
+    const config = loadConfigFile(output, { requireSecrets: false });
+    expect(config.mailboxes.requests.host).toBe('imap.acme.example');
+    expect(config.routes.default!.allowed_senders).toEqual(['*@acme.example']);
+  });
+
   it('--prompt whose input ends early: says what is missing, exit 2, nothing written', async () => {
     const output = join(dir.path, 'ended.yaml');
     const r = await initWithInput(['--prompt', '--output', output], 'sign@acme.example\n');

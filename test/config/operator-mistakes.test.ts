@@ -155,6 +155,21 @@ describe('settings refused at load, with what was meant', () => {
     expect(load(EXAMPLE.replace('  referer: https://corp.example ', '  referer: http://corp.example '))).toBeNull();
   });
 
+  // A host with a scheme, a port or a space in it loaded, and failed at the first connection as "does not resolve".
+  it.each([
+    ['imaps://imap.corp.example', 'write the host alone, without imaps:// (tls says how to connect)'],
+    ['imap.corp.example:993', 'write the host alone, and its port (993) in the port setting beside it'],
+    ['imap corp', 'expected the IMAP server host name, not "imap corp"'],
+  ])('mailboxes.requests.host: %s is refused, saying what to write', (host, said) => {
+    expect(load(EXAMPLE.replace(/^( {4}host: )imap\.corp\.example/m, `$1"${host}"`))).toContain(`mailboxes.requests.host: ${said}`);
+  });
+
+  it('a host name, an address, a bracketed or zone-indexed IPv6 address loads', () => {
+    for (const host of ['imap.corp.example', 'mail', '10.0.0.5', '::1', '[::1]', 'fe80::1%eth0', 'imap-1.corp.example.', 'mail_relay.corp']) {
+      expect(load(EXAMPLE.replace(/^( {4}host: )imap\.corp\.example/m, `$1"${host}"`)), host).toBeNull();
+    }
+  });
+
   it('a URL with a user but no password in it is refused too (fetch refuses it as well)', () => {
     expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', 'instance_url: "https://admin@acme.service-now.com"')))
       .toContain('servicenow.instance_url: remove "user@" from the URL; put the user in servicenow.auth.user');
