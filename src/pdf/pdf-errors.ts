@@ -65,3 +65,26 @@ export function tooManyPagesError(fileName = 'the PDF', pages: number, maxPages:
 function megabytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
+
+/**
+ * A failure of the machine to run a worker or its reader, not of the PDF: transient, with what
+ * to do; the mail waits and is tried again, uncounted. The temp directory full or gone, too many
+ * open files, no process or memory to start pdftotext — in the daemon or inside the worker.
+ */
+export function workerUnavailable(what: string, cause: unknown): SignrelayError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const fix = code === 'EMFILE' || code === 'ENFILE' ? ': too many open files — raise LimitNOFILE'
+    : code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full — free space (under signrelay.service the temp directory is on /)'
+      : code === 'EAGAIN' || code === 'ENOMEM' ? ': the system is out of processes or memory (TasksMax=, MemoryMax=)'
+        : code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' ? ': the temp directory (TMPDIR) must exist and be writable by the service\'s user'
+          : '';
+  return new SignrelayError('transient', 'pdf_worker_unavailable', `${what}${fix}; the work waits and is tried again`, { cause });
+}
+
+/** An errno code (ENOSPC, EMFILE, …): only the machine's calls — files, processes — fail with one, never a PDF parser. */
+export function isErrnoCode(code: unknown): code is string {
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+}
+
+/** Exit code of a PDF worker that could not load its PDF readers (a broken install, a NODE_OPTIONS they do not survive). */
+export const WORKER_CANNOT_LOAD_EXIT = 78;

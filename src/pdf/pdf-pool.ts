@@ -42,7 +42,7 @@ import { SignrelayError, describeError, type ErrorKind } from '../errors.ts';
 import { workerEnvironment } from '../native-memory.ts';
 import { guardAgainstOrphan } from '../orphan-guard.ts';
 import type { PdfLimits } from './inspect-pdf.ts';
-import { killedFromOutsideError, OUTSIDE_SIGNALS, starvedPdfWorkerError, tooComplexPdfError } from './pdf-errors.ts';
+import { isErrnoCode, killedFromOutsideError, OUTSIDE_SIGNALS, starvedPdfWorkerError, tooComplexPdfError, WORKER_CANNOT_LOAD_EXIT, workerUnavailable } from './pdf-errors.ts';
 import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-bytes.ts';
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
@@ -407,6 +407,11 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       }
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = pooled.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      // It could not start its readers (or Node refused its options, exit code 9): no PDF was read.
+      if (code === WORKER_CANNOT_LOAD_EXIT || code === 9) {
+        settle({ error: workerUnavailable(`the PDF worker could not start its PDF readers (${why}): ${errorLine(pooled.stderrTail) ?? 'it said nothing'} — check NODE_OPTIONS and the installation`, undefined) }, null);
+        return;
+      }
       // Killed from outside — under a memory limit, the kernel's OOM killer takes the worker
       // first (oom_score_adj): counted against the mail at the higher limit (with-attempt-limit.ts),
       // as a PDF may be what made it grow.
@@ -446,24 +451,22 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
   });
 }
 
-/** A failure of the machine to run a worker (not of the PDF): transient, with what to do. */
-function workerUnavailable(what: string, cause: unknown): SignrelayError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  const fix = code === 'EMFILE' || code === 'ENFILE' ? ': too many open files — raise LimitNOFILE'
-    : code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full — free space (under signrelay.service the temp directory is on /)'
-      : code === 'EAGAIN' || code === 'ENOMEM' ? ': the system is out of processes or memory'
-        : '';
-  return new SignrelayError('transient', 'pdf_worker_unavailable', `${what}${fix}; the work waits and is tried again`, { cause });
-}
-
 function deserialize(error: SerializedError): Error {
   if (error.kind !== undefined && error.code !== undefined) {
     return new SignrelayError(error.kind, error.code, error.message, error.cause === undefined ? {} : { cause: new Error(error.cause) });
   }
   const Type = ({ RangeError, TypeError, SyntaxError } as Record<string, ErrorConstructor>)[error.name] ?? Error;
-  const err = new Type(error.message);
+  const err = Object.assign(new Type(error.message), error.code === undefined ? {} : { code: error.code });
   if (error.stack) err.stack = error.stack;
-  return err;
+  // A call of the machine's that failed in the worker (its temp directory full, pdftotext not
+  // started for want of processes): never the PDF's fault, so not counted against the mail.
+  return isErrnoCode(error.code) ? workerUnavailable(`the PDF worker failed: ${error.message}`, err) : err;
+}
+
+/** The line of a worker's stderr that says what went wrong, not the stack under it. */
+function errorLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^signrelay-pdf-worker:|^[A-Za-z]*Error\b|^node:|: (bad|invalid|unknown) option/i.test(l)) ?? lines.at(-1);
 }
 
 function seconds(ms: number): string {

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { capAllocations } from './cap-allocations.ts';
-import { tooComplexPdfError } from './pdf-errors.ts';
+import { tooComplexPdfError, WORKER_CANNOT_LOAD_EXIT, workerUnavailable } from './pdf-errors.ts';
 import { largestBytes, spillBytes, unspillBytes } from './spill-bytes.ts';
 import type { PdfTask, PdfTaskMessage, PdfTaskReply, SerializedError } from './pdf-pool.ts';
 
@@ -42,6 +42,14 @@ process.on('SIGTERM', () => {});
 // Loaded after the cap is in place, so nothing the parsers allocate escapes it.
 const parsers = Promise.all([import('./inspect-pdf.ts'), import('./stamp-pdf.ts'), import('./pdf-token.ts'), import('./prepare-pdf.ts')]);
 const verifier = import('./verify-signed-copy.ts');
+// Readers that cannot be loaded (a broken install, a NODE_OPTIONS they do not survive) are the
+// machine's failure, not a PDF's: said on stderr and by an exit code of its own (pdf-pool.ts).
+for (const loading of [parsers, verifier]) {
+  loading.catch((err: unknown) => {
+    process.stderr.write(`signrelay-pdf-worker: could not load the PDF readers: ${describeError(err)}\n`);
+    process.exit(WORKER_CANNOT_LOAD_EXIT);
+  });
+}
 
 async function drain(): Promise<void> {
   if (busy) return;
@@ -67,9 +75,10 @@ async function run({ id, task, maxBufferBytes, spillDir }: PdfTaskMessage): Prom
   let large = false;
   try {
     // Large arrays come as files, and go back as files (spill-bytes.ts).
-    const input = unspillBytes(task);
+    const input = throughTempDirectory('read the PDF from', spillDir, () => unspillBytes(task));
     large = largestBytes(input) >= COLLECT_AFTER_BYTES;
-    result = spillBytes(await runTask(input), () => spillDir, `task-${id}-out`);
+    const value = await runTask(input);
+    result = throughTempDirectory('write its answer to', spillDir, () => spillBytes(value, () => spillDir, `task-${id}-out`));
   } catch (err) {
     failure = err;
   }
@@ -96,8 +105,19 @@ async function runTask(task: PdfTask): Promise<unknown> {
   }
 }
 
+/** The spill files are the machine's: failing them (a full or missing TMPDIR) is not the PDF's failure. */
+function throughTempDirectory<T>(what: string, spillDir: string, io: () => T): T {
+  try {
+    return io();
+  } catch (err) {
+    throw workerUnavailable(`the PDF worker could not ${what} the temp directory ${spillDir}: ${describeError(err)}`, err);
+  }
+}
+
 function serialize(err: unknown): SerializedError {
   if (isSignrelayError(err)) return { name: err.name, message: err.message, kind: err.kind, code: err.code, cause: err.cause === undefined ? undefined : describeError(err.cause) };
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  // An errno code (a spawn or a file that failed) goes along: it says the machine failed (pdf-pool.ts).
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack, ...(typeof code === 'string' ? { code } : {}) };
   return { name: 'Error', message: String(err) };
 }
