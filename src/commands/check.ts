@@ -13,7 +13,7 @@ import { jsonForTerminal } from '../terminal-text.ts';
 import { formatCheckLine, runChecklist, type CheckItem, type CheckLine } from '../checks/checklist.ts';
 import { mailCheckItems } from '../checks/check-mail.ts';
 import { storageCheckItem } from '../checks/check-storage.ts';
-import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
+import { pdfReaderCheckItem, tempDirCheckItem } from '../checks/check-pdf-reader.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
 import { BUSY_TIMEOUT_MS, openDatabase, openMemoryDatabase } from '../store/open-database.ts';
@@ -75,7 +75,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const keepsTokens = config!.provider.type === 'secured-signing' && config!.provider.oauth;
     const providerDb = keepsTokens ? openDb : openMemoryDatabase;
     const items: CheckItem[] = [
-      storageCheckItem(config!.storage.data_dir, keepsTokens), pdfReaderCheckItem(), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
+      storageCheckItem(config!.storage.data_dir, keepsTokens), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
     ];
     lines.push(...(await runChecklist(items, print, { dataDir: config!.storage.data_dir, busyTimeoutMs: BUSY_TIMEOUT_MS })));
   }

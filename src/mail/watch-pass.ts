@@ -357,8 +357,14 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
   return false;
 }
 
+/** Deferred this often in a row, a mail is a warning: what holds it back (a full temp directory, a service down) is not a blip. */
+const WARN_AFTER_DEFERRALS = 3;
+
 function defer(ctx: PassContext, message: WatchedMessage, reason: string): void {
   const retryInMs = ctx.retries.defer(message.uid, monotonicMs());
-  ctx.logger.info('mail deferred', { uid: message.uid, reason, retryInMs, attempts: ctx.retries.attempts(message.uid) });
+  const attempts = ctx.retries.attempts(message.uid);
+  const fields = { uid: message.uid, reason, retryInMs, attempts };
+  if (attempts >= WARN_AFTER_DEFERRALS) ctx.logger.warn('mail deferred', fields);
+  else ctx.logger.info('mail deferred', fields);
   ctx.deferred(message, reason, retryInMs);
 }

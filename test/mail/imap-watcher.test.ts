@@ -115,6 +115,18 @@ describe('startImapWatcher', () => {
     expect(callCounts(calls).get('<steady@test.example>')).toBe(1);
   });
 
+  it('a mail deferred again and again is logged as a warning from the third time (env review M2: a full temp directory showed only at info)', async () => {
+    let attempts = 0;
+    const { log } = watch(dovecot, 'retry', PASSWORD, {
+      messageRetry: { minDelayMs: 50, maxDelayMs: 100, jitter: 'full' },
+      decide: async (message) => (message.messageId === '<stuck@test.example>' && ++attempts <= 3 ? { retryLater: 'the temp directory is full' } : { moveTo: 'Processed' }),
+    });
+    await dovecot.deliver('retry@corp.example', testMail('stuck'));
+    await waitFor(async () => messageIds(await inFolder('retry', 'Processed')).includes('<stuck@test.example>'), { what: 'stuck moved at its fourth attempt' });
+    const deferrals = log.entries.filter((e) => e.message === 'mail deferred').map((e) => e.level);
+    expect(deferrals).toEqual(['info', 'info', 'warn']);
+  });
+
   it('retries a deferred mail after its delay although the wall clock was stepped back an hour', async () => {
     const realNow = Date.now.bind(Date);
     let secondTry = () => {};
