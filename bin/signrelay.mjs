@@ -6,10 +6,10 @@
 // again with the flag. An installed package has no src/ but the JavaScript built from it
 // (dist/, made by `npm pack`): that runs as it is.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -24,18 +24,25 @@ if (major < 22 || (major === 22 && minor < 12)) {
 
 // V8's compiled code kept across starts (Node 22.1+): the daemon and its PDF workers (which
 // inherit NODE_COMPILE_CACHE) start faster from the second time. In the user's own cache
-// directory, never a shared /tmp where another user could plant code; if it cannot be
-// written, nothing is cached and nothing else changes.
+// directory, never a shared /tmp where another user could plant code — and made 0700 by us,
+// used only if it is this user's and nobody else may write to it (Node makes it with the
+// umask: 0777 under umask 000); if it cannot be, nothing is cached and nothing else changes.
 if (typeof module.enableCompileCache === 'function' && !process.env.NODE_COMPILE_CACHE) {
   const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'signrelay', 'compile');
-  if (module.enableCompileCache(cacheDir).directory) process.env.NODE_COMPILE_CACHE = cacheDir;
+  if (privateDirectory(cacheDir) && module.enableCompileCache(cacheDir).directory) process.env.NODE_COMPILE_CACHE = cacheDir;
 }
 
-if (!existsSync(cli)) {
-  await import(built.href);
-} else if (process.features.typescript) {
-  await import(cli);
-} else {
-  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(run.status ?? 1);
+/** Whether `dir` is (made, if missing) this user's own, it and its parent writable by no one else. */
+function privateDirectory(dir) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const made of [dirname(dir), dir]) {
+      const { uid, mode } = statSync(made);
+      if (uid !== process.getuid?.()) return false;
+      if ((mode & 0o022) !== 0) chmodSync(made, 0o700);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,9 +8,10 @@
 // the daemon and the simulators record it (see sandbox/demo-observer.ts: nothing is
 // scripted, and what is the provider's own is told in its words by the simulated
 // provider's story). Everything it wrote stays in a temporary directory unless --clean.
+import { makeTempDir } from '../cli-io/temp-dir.ts';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -124,7 +125,7 @@ export async function runDemoCommand(args: string[], io: CommandIo): Promise<num
     out(`${seconds(at).padStart(7)}  ${headline}`);
     for (const d of details) out(`${DETAIL_INDENT}${d}`);
   };
-  const root = mkdtempSync(join(tmpdir(), 'signrelay-demo-'));
+  const root = makeTempDir('signrelay-demo-');
   const paths = { root, dataDir: join(root, 'data'), config: join(root, 'signrelay.yaml'), log: join(root, 'signrelay.log') };
   const running: Running = {};
   let failure: DemoIncomplete | null = null;

@@ -3,7 +3,7 @@
 // overwrites a file without --force, never writes a secret (the file refers to credential
 // files or environment variables, and init says which to create), and never writes a file
 // the daemon would refuse.
-import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
@@ -222,13 +222,21 @@ function giveToServiceGroup(output: string): boolean {
 
 function writeConfig(output: string, text: string, force: boolean): void {
   try {
-    mkdirSync(dirname(output), { recursive: true });
+    // Modes are narrowed by the umask (077 on a hardened root: a 0600 file in a 0700 directory the
+    // service's user cannot read): the directories made and the file are set as meant (env review L1).
+    const first = mkdirSync(dirname(output), { recursive: true, mode: 0o755 });
+    for (let dir = dirname(output); first !== undefined; dir = dirname(dir)) {
+      chmodSync(dir, 0o755);
+      if (dir === first || dirname(dir) === dir) break;
+    }
     if (force) {
       const temp = `${output}.${process.pid}.tmp`;
       writeFileSync(temp, text, { mode: 0o640 });
+      chmodSync(temp, 0o640);
       renameSync(temp, output);
     } else {
       writeFileSync(output, text, { mode: 0o640, flag: 'wx' });
+      chmodSync(output, 0o640);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -5,7 +5,8 @@
 // requests are signed by the simulator after a while (the provider then mails the return
 // address: Secured Signing its completion mail, Signicat its notice of the completed
 // order), so the whole loop runs. Ctrl-C stops it.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { makeTempDir } from '../cli-io/temp-dir.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeError } from '../errors.ts';
@@ -46,7 +47,7 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     io.stderr.write('signrelay sandbox: --sign-after is a number of seconds (0 = never)\n');
     return 2;
   }
-  const dir = values.dir ? resolve(values.dir) : mkdtempSync(join(tmpdir(), 'signrelay-sandbox-'));
+  const dir = values.dir ? resolve(values.dir) : makeTempDir('signrelay-sandbox-', '; or pass --dir DIR');
   const secretsDir = join(dir, 'secrets');
   // Before any server starts: a directory that cannot be written is the operator's to fix, said in one line.
   try {

@@ -1,7 +1,8 @@
 // Reads signrelay.yaml: YAML → secret substitution → schema validation. Every problem is
 // reported by its path in the file (`limits.max_mail_bytes: expected a positive integer`),
 // all of them at once, so an operator fixes the file in one go.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { SignrelayError } from '../errors.ts';
@@ -53,12 +54,31 @@ function readConfigText(path: string): string {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES'
+    const closed = code === 'EACCES' ? closedDirectory(path) : undefined;
+    const why = closed !== undefined
+      ? `permission denied for this user (uid ${process.getuid?.() ?? '?'}) on the directory ${closed}: let the service's user enter it (chmod 0755 ${closed}, or chgrp signrelay ${closed}; chmod 0750 ${closed}), or run the command as a user who may`
+      : code === 'EACCES'
       ? `permission denied for this user (uid ${process.getuid?.() ?? '?'}): let the service's user read it (chgrp signrelay ${path}; chmod 0640 ${path}), or run the command as a user who may`
       : `${code === 'ENOENT' ? 'the file does not exist' : String(code)}. Pass --config FILE or set SIGNRELAY_CONFIG`;
     throw new SignrelayError('config', 'config_unreadable', `cannot read the configuration ${path}: ${why}.`, { cause: err });
   }
   return text;
+}
+
+/** The first directory on the way to `path` this user may not enter, if one is what refused it (env review L1: the file was told to be chmod'ed, which it was). */
+export function closedDirectory(path: string, mayEnter = (dir: string) => canEnter(dir)): string | undefined {
+  const dirs: string[] = [];
+  for (let dir = dirname(resolve(path)); dirname(dir) !== dir; dir = dirname(dir)) dirs.unshift(dir);
+  return dirs.find((dir) => !mayEnter(dir));
+}
+
+function canEnter(dir: string): boolean {
+  try {
+    accessSync(dir, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function parseConfigText(text: string, source: string, options: LoadOptions = {}): Config {

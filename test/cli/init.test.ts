@@ -168,6 +168,20 @@ describe('signrelay init', () => {
     expect(config.routes.default!.allowed_senders).toEqual(['*@acme.example']);
   });
 
+  // env review L1: under umask 077 the file was 0600 in a 0700 directory, and init said "mode 0640: the service's user reads it".
+  it('writes the file 0640 and the directories it makes 0755 whatever the umask', async () => {
+    const output = join(dir.path, 'umask', 'etc', 'signrelay.yaml');
+    const before = process.umask(0o077);
+    try {
+      const r = await runInProcess(['init', '--output', output, ...FLAGS]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      process.umask(before);
+    }
+    expect((await stat(output)).mode & 0o777).toBe(0o640);
+    for (const made of [dirname(output), dirname(dirname(output))]) expect((await stat(made)).mode & 0o777, made).toBe(0o755);
+  });
+
   it('--prompt whose input ends early: says what is missing, exit 2, nothing written', async () => {
     const output = join(dir.path, 'ended.yaml');
     const r = await initWithInput(['--prompt', '--output', output], 'sign@acme.example\n');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
+import { closedDirectory, loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
 import { mailBytesFor } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
@@ -170,5 +170,13 @@ describe('loadConfigFile', () => {
 
   it('reports YAML syntax errors with a line number', () => {
     expect(problemsOf('mailboxes:\n  requests: [\n')).toMatch(/not valid YAML at line \d+/);
+  });
+});
+
+describe('a configuration this user may not read', () => {
+  it('names the directory on the way that it may not enter, not the file (env review L1)', () => {
+    expect(closedDirectory('/etc/signrelay/hr.yaml', (dir) => dir !== '/etc/signrelay')).toBe('/etc/signrelay');
+    expect(closedDirectory('/etc/signrelay/hr.yaml', () => true)).toBeUndefined();
+    expect(closedDirectory('/srv/a/b/c.yaml', (dir) => !dir.startsWith('/srv/a'))).toBe('/srv/a');
   });
 });
