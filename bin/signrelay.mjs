@@ -46,3 +46,12 @@ function privateDirectory(dir) {
     return false;
   }
 }
+
+if (!existsSync(cli)) {
+  await import(built.href);
+} else if (process.features.typescript) {
+  await import(cli);
+} else {
+  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}

@@ -36,6 +36,8 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
       const problems: string[] = [];
       const cutoff = new Date(now().getTime() - days * DAY_MS);
       for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
+        // The daemon's other work — its mail, its jobs, /healthz, the watchdog, a stop — in between.
+        await setImmediatePromise();
         if (signal.aborted) break;
         try {
           const deleted: string[] = [];

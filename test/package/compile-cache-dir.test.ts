@@ -17,6 +17,7 @@ function launch(cacheHome: string): string {
   delete env.NODE_COMPILE_CACHE;
   const run = spawnSync('sh', ['-c', 'umask 000; exec "$0" bin/signrelay.mjs --version', process.execPath], { encoding: 'utf8', env });
   expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/^signrelay \d+\.\d+\.\d+ /);
   return run.stdout;
 }
 
