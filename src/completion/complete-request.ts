@@ -12,6 +12,7 @@
 // the provider's evidence is taken before delivery too (collect-certificates.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
+import { BLOB_MISSING } from '../store/blobs.ts';
 import { pdfChunks } from '../pdf/is-pdf.ts';
 import { boundedChunks } from '../http/streamed-bodies.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -146,6 +147,11 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       if (request.state === 'sent' && (await collectSigned(job, request)) !== 'completed') return;
       request = getRequest(deps.db, requestId)!;
       if (request.state !== 'completed') return;
+      // A signed copy recorded but gone from blobs/ (deleted by hand, an older blobs/ restored):
+      // downloaded again, the provider still holds it — a retry's delivery has it (lifecycle review M1).
+      for (const doc of getDocuments(deps.db, requestId)) {
+        if (doc.signedSha256 && !deps.blobs.has(doc.signedSha256)) await takeSignedCopy(request, doc);
+      }
       await collectCertificates(deps, job, request);
       await deliverToServiceNow(deps, request);
       deps.db.transaction(() => {
@@ -167,7 +173,8 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
         raiseAlert(alertDeps, {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} could not be delivered to ${request.recordNumber ?? 'its record'}`,
-          text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\nThe signed document, if downloaded, is kept; fix the cause and retry the request.`,
+          text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\n` +
+            (reason.includes(BLOB_MISSING) ? `\`signrelay retry ${request.id}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

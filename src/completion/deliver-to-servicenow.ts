@@ -14,7 +14,7 @@ import type { MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordName, recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
-import type { BlobStore } from '../store/blobs.ts';
+import type { BlobStore, StoredFile } from '../store/blobs.ts';
 import { lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
@@ -87,6 +87,19 @@ interface FileForRecord {
  * began): looked for while it still ran, it was not there yet, and the upload was made a
  * second time beside it. `settle` runs in the transaction that records the result.
  */
+/**
+ * A signed copy (or certificate) to deliver. One gone from blobs/ is no blip to retry twelve
+ * times: the request fails at once, and a retry downloads it again (complete-request.ts).
+ */
+function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string): StoredFile {
+  try {
+    return deps.blobs.file(sha256);
+  } catch (err) {
+    if (!isSignrelayError(err) || err.code !== 'blob_missing') throw err;
+    throw new SignrelayError('permanent', 'blob_missing', `the signed document ${err.message}: \`signrelay retry ${request.id}\` downloads it again from the provider`);
+  }
+}
+
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
   // Only an upload whose outcome is unknown (its intent the last word) is looked for; one the
   // instance refused outright (429, 503: recorded as failed) applied nothing.
@@ -101,12 +114,14 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
     }
     waitWhileSettling(deps, request.id, file.effect, `the upload of ${recordValue(file.fileName)} to ${record.table} ${record.sysId}`);
   }
+  // Sent from the blob store's file as it is read (and named by its hash): never held whole for
+  // it. Found before the intent is recorded: a file that is gone starts no upload.
+  const bytes = storedFile(deps, request, file.sha256);
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
-  // Sent from the blob store's file as it is read (and named by its hash): never held whole for it.
   let attachment;
   try {
     attachment = await deps.servicenow.uploadAttachment({
-      table: record.table, sysId: record.sysId, fileName: file.fileName, bytes: deps.blobs.file(file.sha256), sha256: file.sha256, contentType: file.contentType,
+      table: record.table, sysId: record.sysId, fileName: file.fileName, bytes, sha256: file.sha256, contentType: file.contentType,
     });
   } catch (err) {
     if (wasRefused(err)) effect(deps, request.id, file.effect, 'failed', { code: (err as SignrelayError).code });
@@ -185,7 +200,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
       `attach ${files} by hand if not, or run "signrelay retry ${request.id}" to mail it again.`);
   }
   const stored = (sha256: string) => {
-    const file = deps.blobs.file(sha256);
+    const file = storedFile(deps, request, sha256);
     return { path: file.path, sizeBytes: file.size };
   };
   const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), ...stored(d.signedSha256!) }));

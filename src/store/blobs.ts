@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { SignrelayError } from '../errors.ts';
 import { keepOwner } from './open-database.ts';
 
 export interface BlobStoreOptions {
@@ -20,6 +21,9 @@ export interface StoredFile {
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/** Said of a stored file the database names that is gone; alerts look for it to tell what a retry can do. */
+export const BLOB_MISSING = "is missing from the data dir's blobs/";
 
 export class BlobStore {
   readonly dir: string;
@@ -88,10 +92,18 @@ export class BlobStore {
     return readFileSync(this.pathOf(hash));
   }
 
-  /** The stored file, to be read as it is sent (an upload, an attachment): never held whole. */
+  /**
+   * The stored file, to be read as it is sent (an upload, an attachment): never held whole. A
+   * file the database names that is gone is no blip to retry twelve times (lifecycle review
+   * M1, M2): a permanent failure saying so, to which the caller adds what can be done.
+   */
   file(hash: string): StoredFile {
     const path = this.pathOf(hash);
-    return { path, size: statSync(path).size };
+    const found = statSync(path, { throwIfNoEntry: false });
+    if (!found) {
+      throw new SignrelayError('permanent', 'blob_missing', `${path} ${BLOB_MISSING} (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`);
+    }
+    return { path, size: found.size };
   }
 
   has(hash: string): boolean {

@@ -91,3 +91,16 @@ describe('BlobStore.putStream', () => {
     expect(filesIn(store)).toEqual([]);
   });
 });
+
+describe('BlobStore.file of a file that is gone', () => {
+  it('is a permanent failure naming the file and how it can go (not ENOENT, tried twelve times)', () => {
+    const store = new BlobStore(mkdtempSync(join(tmpdir(), 'signrelay-blob-gone-')));
+    const hash = store.put(Buffer.from('%PDF-1.7\n'));
+    expect(store.file(hash).size).toBe(9);
+    rmSync(store.pathOf(hash));
+    expect(() => store.file(hash)).toThrow(expect.objectContaining({
+      kind: 'permanent', code: 'blob_missing',
+      message: `${store.pathOf(hash)} is missing from the data dir's blobs/ (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`,
+    }));
+  });
+});
