@@ -36,5 +36,12 @@ export function describeEvent(event: EventRow): TimelineLine {
     default:
       what = `${event.kind}${reason}`;
   }
+  // Retention's purge says in words what it did: a list of hashes did not (lifecycle review L4).
+  if (event.kind === 'note' && d.purged === true) {
+    const deleted = Array.isArray(d.deleted) ? d.deleted.length : 0;
+    const kept = Array.isArray(d.kept) ? d.kept.length : 0;
+    what = `files deleted by retention after ${String(d.retentionDays)} days (${deleted}${kept ? `; ${kept} kept for another request` : ''})`;
+    return { at: event.at, what, detail: 'the PDFs can no longer be sent or delivered' };
+  }
   return { at: event.at, what, detail: rest(d) };
 }

@@ -47,6 +47,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
 }
 
 function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
+  const purgedAt = d.events.find((e) => e.kind === 'note' && e.detail?.purged === true)?.at;
   const r = d.request;
   // Values are the mail's and the provider's words: escaped, so each stays on its line.
   const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value === null ? '-' : escapeForTerminal(value)}`;
@@ -63,7 +64,7 @@ function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof ge
     field('created', `${shortTime(r.createdAt)} UTC, updated ${shortTime(r.updatedAt)} UTC`),
     '',
     formatTable(['DOC', 'FILE', 'PROVIDER REF', 'SIGNED', 'ATTACHMENT'],
-      d.documents.map((doc) => [doc.seq, doc.fileName, doc.providerRef, doc.signedSha256 ? 'yes' : 'no', doc.attachmentSysId])),
+      d.documents.map((doc) => [doc.seq, doc.fileName, doc.providerRef, doc.signedSha256 ? (purgedAt ? `yes (file deleted ${purgedAt.slice(0, 10)})` : 'yes') : 'no', doc.attachmentSysId])),
   ];
   if (d.jobs.length > 0) {
     lines.push('', formatTable(['JOB', 'KIND', 'STATE', 'ATTEMPTS', 'NEXT RUN (UTC)', 'LAST ERROR'],

@@ -94,7 +94,10 @@ describe('describeEvent', () => {
     [{ kind: 'transition' as const, fromState: 'sent' as const, toState: 'failed' as const, detail: { reason: 'ServiceNow refused: 403' } }, 'sent → failed: ServiceNow refused: 403', ''],
     [{ kind: 'effect' as const, detail: { effect: 'attachment', phase: 'done', sysId: 'abc' } }, 'attachment done', 'sysId=abc'],
     [{ kind: 'mail' as const, detail: { sent: 'reply', to: ['a@corp.example'] } }, 'mail sent (reply)', 'to=["a@corp.example"]'],
-    [{ kind: 'note' as const, detail: { purged: true } }, 'note', 'purged=true'],
+    [{ kind: 'note' as const, detail: { purged: true, deleted: ['a'.repeat(64), 'b'.repeat(64)], kept: [], retentionDays: 90 } },
+      'files deleted by retention after 90 days (2)', 'the PDFs can no longer be sent or delivered'],
+    [{ kind: 'note' as const, detail: { purged: true, deleted: [], kept: ['a'.repeat(64)], retentionDays: 30 } },
+      'files deleted by retention after 30 days (0; 1 kept for another request)', 'the PDFs can no longer be sent or delivered'],
   ])('%o → %s', (e, what, detail) => {
     expect(event(e)).toMatchObject({ what, detail });
   });

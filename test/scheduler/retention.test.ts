@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contractPdf } from '../integration/world.ts';
+import { runShowCommand } from '../../src/commands/show.ts';
+import { minimalConfigYaml, runOperator } from '../cli/helpers.ts';
 import type { BlobStore } from '../../src/store/blobs.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
@@ -99,6 +101,19 @@ describe('the retention task', () => {
     expect(listEvents(world.db, old.id).filter((e) => e.detail?.purged)).toHaveLength(1);
     expect(existsSync(blobs.pathOf(sharedHash!))).toBe(false);
     expect(existsSync(blobs.pathOf(recent.hashes[0]!))).toBe(true);
+  });
+
+  it('`show` says a purged request\'s files are gone, in words (lifecycle review L4: SIGNED "yes" and a list of hashes)', async () => {
+    const { db, blobs } = world;
+    const old = requestIn(db, blobs, 'delivered', T0, { original: await pdf('shown'), stamped: await pdf('shown stamped'), signed: await pdf('shown signed') });
+    world.clock.now = later(T0, 91 * DAY_MS);
+    await world.startScheduler().idle();
+    const config = join(world.dataDir, 'show.yaml');
+    writeFileSync(config, minimalConfigYaml('routes: {default: {}}', world.dataDir));
+    const shown = await runOperator(runShowCommand, [old.id], config);
+    expect(shown.stdout).toMatch(/^1 +contract\.pdf +- +yes \(file deleted 2030-04-02\)/m);
+    expect(shown.stdout).toMatch(/files deleted by retention after 90 days \(3\) +the PDFs can no longer be sent or delivered/);
+    expect(shown.stdout).not.toMatch(/purged=true|deleted=\[/);
   });
 
   it('deletes the rows of mails refused at intake once old — not their message rows — and adds nothing for them', async () => {
