@@ -12,7 +12,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged, REFUSED_BATCH } from '../store/retention.ts';
+import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged, REFUSED_BATCH, deleteUnattachedRows } from '../store/retention.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -32,7 +32,7 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
     name: 'retention',
     intervalMs: RETENTION_INTERVAL_MS,
     async run({ now, signal }) {
-      const counts = { requests: 0, files: 0, refused: 0, abandonedTemps: 0 };
+      const counts = { requests: 0, files: 0, refused: 0, unattached: 0, abandonedTemps: 0 };
       const problems: string[] = [];
       const cutoff = new Date(now().getTime() - days * DAY_MS);
       for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
@@ -67,6 +67,12 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
         }
       } catch (err) {
         problems.push(`refused mails' rows: ${describeError(err)}`);
+      }
+      try {
+        const unattached = deleteUnattachedRows(deps.db, cutoff);
+        counts.unattached = unattached.attempts + unattached.notes + unattached.jobs;
+      } catch (err) {
+        problems.push(`rows of no request: ${describeError(err)}`);
       }
       try {
         counts.abandonedTemps = deps.blobs.removeAbandonedTemps(new Date(now().getTime() - DAY_MS));

@@ -77,3 +77,19 @@ export function deleteRefusedRequests(db: Db, cutoff: Date): number {
     return ids.length;
   })();
 }
+
+/**
+ * Rows no request keeps, past the cutoff, that nothing else deletes (lifecycle review L2): a
+ * filed mail's count of attempts, an alert's note that names no request (a completion mail
+ * matching none — the return address is printed on every signing page, so it gets spam), and
+ * a mail job of no request no longer pending (an alert, a summary of held-back alerts). A mail's
+ * own row in `messages` stays: it is how a copy of the mail is known.
+ */
+export function deleteUnattachedRows(db: Db, cutoff: Date): { attempts: number; notes: number; jobs: number } {
+  const at = cutoff.toISOString();
+  return db.transaction(() => ({
+    attempts: db.prepare('DELETE FROM message_attempts WHERE updated_at < ?').run(at).changes,
+    notes: db.prepare('DELETE FROM events WHERE request_id IS NULL AND at < ?').run(at).changes,
+    jobs: db.prepare("DELETE FROM jobs WHERE request_id IS NULL AND state <> 'pending' AND updated_at < ?").run(at).changes,
+  }))();
+}

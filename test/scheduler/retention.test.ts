@@ -10,7 +10,8 @@ import { contractPdf } from '../integration/world.ts';
 import { runShowCommand } from '../../src/commands/show.ts';
 import { minimalConfigYaml, runOperator } from '../cli/helpers.ts';
 import type { BlobStore } from '../../src/store/blobs.ts';
-import { listEvents } from '../../src/store/events.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
+import { countAttempt } from '../../src/store/message-attempts.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
 import { recordMessage } from '../../src/store/messages.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
@@ -148,6 +149,29 @@ describe('the retention task', () => {
     expect(listEvents(db, recent).some((e) => e.detail?.purged)).toBe(false);
     expect(getRequest(db, delivered.id)).toMatchObject({ state: 'delivered' }); // a request's row stays
     expect(listScheduleRuns(db).find((r) => r.task === 'retention')).toMatchObject({ outcome: 'ok' });
+  });
+
+  // lifecycle review L2: every junk mail left its attempt count, and every completion mail
+  // matching no request its alert note and alert mail job, for ever.
+  it('deletes, once old, rows no request keeps: mail attempt counts, alert notes and alert mails of no request', async () => {
+    const { db } = world;
+    const junk = (at: Date, uid: number) => {
+      countAttempt(db, { mailbox: 'returns', place: '1', uid }, at);
+      addEvent(db, { requestId: null, kind: 'note', detail: { alert: 'unmatched', subject: `a completion mail matched no open request (${uid})` } }, at);
+      enqueueJob(db, { kind: 'mail', requestId: null, payload: { purpose: 'alert' } }, at);
+    };
+    junk(T0, 1);
+    junk(T0, 2);
+    junk(later(T0, 60 * DAY_MS), 3);
+    db.prepare("UPDATE jobs SET state = 'done', updated_at = created_at").run();
+    enqueueJob(db, { kind: 'mail', requestId: null, payload: { purpose: 'alert' } }, T0); // still pending: kept
+
+    world.clock.now = later(T0, 91 * DAY_MS);
+    await world.startScheduler().idle();
+
+    expect(db.prepare('SELECT uid FROM message_attempts').pluck().all()).toEqual([3]);
+    expect(db.prepare("SELECT json_extract(detail, '$.subject') FROM events WHERE request_id IS NULL").pluck().all()).toEqual(['a completion mail matched no open request (3)']);
+    expect(db.prepare('SELECT state FROM jobs WHERE request_id IS NULL ORDER BY id').pluck().all()).toEqual(['done', 'pending']);
   });
 
   it('leaves a finished request alone while a job of it is still pending', async () => {
