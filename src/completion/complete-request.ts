@@ -149,8 +149,9 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       if (request.state !== 'completed') return;
       // A signed copy recorded but gone from blobs/ (deleted by hand, an older blobs/ restored):
       // downloaded again, the provider still holds it — a retry's delivery has it (lifecycle review M1).
+      // One already on the record is not needed again (diff review 18 M2: the provider may have deleted it since).
       for (const doc of getDocuments(deps.db, requestId)) {
-        if (doc.signedSha256 && !deps.blobs.has(doc.signedSha256)) await takeSignedCopy(request, doc);
+        if (doc.signedSha256 && !doc.attachmentSysId && !deps.blobs.has(doc.signedSha256)) await takeSignedCopy(request, doc);
       }
       await collectCertificates(deps, job, request);
       await deliverToServiceNow(deps, request);

@@ -91,16 +91,30 @@ interface FileForRecord {
  * A signed copy (or certificate) to deliver. One gone from blobs/ is no blip to retry twelve
  * times: the request fails at once, and a retry downloads it again (complete-request.ts).
  */
-function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string): StoredFile {
+function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string, what: 'signed' | 'certificate' = 'signed'): StoredFile {
   try {
     return deps.blobs.file(sha256);
   } catch (err) {
     if (!isSignrelayError(err) || err.code !== 'blob_missing') throw err;
-    throw new SignrelayError('permanent', 'blob_missing', `the signed document ${err.message}: \`signrelay retry ${request.id}\` downloads it again from the provider`);
+    throw new SignrelayError('permanent', 'blob_missing', what === 'signed'
+      ? `the signed document ${err.message}: \`signrelay retry ${request.id}\` downloads it again from the provider`
+      : `the certificate ${err.message}: it is left out (take it from the provider by hand); the signed document is delivered without it`);
   }
 }
 
-async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined): Promise<void> {
+/** The certificates whose files are there; one gone from blobs/ is left out, never holding the signed copy back (diff review 18 M1). */
+function presentCertificates(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): { present: ReturnType<typeof certificatesOf>; missing: string[] } {
+  const present: ReturnType<typeof certificatesOf> = [];
+  const missing: string[] = [];
+  for (const certificate of certificatesOf(documents)) {
+    if (deps.blobs.has(certificate.sha256)) present.push(certificate);
+    else missing.push(certificate.fileName);
+  }
+  if (missing.length > 0) deps.logger.warn('certificate left out: its file is gone from the data dir\'s blobs/', { requestId: request.id, missing });
+  return { present, missing };
+}
+
+async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined, what: 'signed' | 'certificate' = 'signed'): Promise<void> {
   // Only an upload whose outcome is unknown (its intent the last word) is looked for; one the
   // instance refused outright (429, 503: recorded as failed) applied nothing.
   if (lastEffectPhase(deps.db, request.id, file.effect) === 'intent') {
@@ -116,7 +130,7 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   }
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for
   // it. Found before the intent is recorded: a file that is gone starts no upload.
-  const bytes = storedFile(deps, request, file.sha256);
+  const bytes = storedFile(deps, request, file.sha256, what);
   effect(deps, request.id, file.effect, 'intent', { table: record.table, record: record.sysId, fileName: file.fileName });
   let attachment;
   try {
@@ -150,7 +164,7 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     const last = lastEffectPhase(deps.db, request.id, name);
     if (last === 'done' || last === 'refused') continue;
     try {
-      await attachOnce(deps, request, record, { ...certificate, effect: name });
+      await attachOnce(deps, request, record, { ...certificate, effect: name }, undefined, 'certificate');
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'permanent' || isOutcomeUnknown(err)) throw err;
       effect(deps, request.id, name, 'refused', { code: err.code, error: err.message });
@@ -206,12 +220,14 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), ...stored(d.signedSha256!) }));
   // The certificates ride in the same mail (one mail, one outcome, attached together) — those
   // that fit beside the signed copies: a certificate never costs the record its signed PDF.
+  const { present, missing } = presentCertificates(deps, request, documents);
   const { fitting: certificates, leftOut } = certificatesThatFit(
-    certificatesOf(documents).map((c) => ({ ...c, ...stored(c.sha256) })),
+    present.map((c) => ({ ...c, ...stored(c.sha256) })),
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
     deps.config.servicenow.max_email_attachment_count - signed.length,
   );
-  const leftOutNote = leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): it is kept by signrelay and at the provider.`;
+  const leftOutNote = (leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): it is kept by signrelay and at the provider.`) +
+    (missing.length === 0 ? '' : `\n${missing.map((name) => recordValue(name)).join(', ')}: not attached, its file is gone from signrelay's store; the provider keeps it.`);
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark,
@@ -221,7 +237,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   effect(deps, request.id, 'inbound-email', 'intent', {
     to: message.to,
     ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
-    ...(leftOut.length > 0 ? { certificatesLeftOut: leftOut.map((c) => c.fileName) } : {}),
+    ...(leftOut.length > 0 || missing.length > 0 ? { certificatesLeftOut: [...leftOut.map((c) => c.fileName), ...missing] } : {}),
   });
   let sent;
   try {

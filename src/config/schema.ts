@@ -2,6 +2,7 @@
 // its defaults and the wording of validation errors. Keys mirror the YAML (snake_case) so
 // an error path printed to the operator is exactly the path they edit.
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { addressOfFrom, asciiAddress } from '../ascii-address.ts';
 import { z } from 'zod';
@@ -23,9 +24,11 @@ const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1
 const hostName = (what: string) => nonEmpty(what).superRefine((host, ctx) => {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (isIP(bare.replace(/%.*$/, '')) !== 0) return;
+  // A name in Unicode (mail.bücher.example) is checked in the form it is looked up in (xn--…).
+  const ascii = /^[\x21-\x7e]*$/.test(host) ? host : domainToASCII(host) || host;
   const problem = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? `write the host alone, without ${host.slice(0, host.indexOf('//') + 2)} (tls says how to connect)`
     : /^[^:]+:\d+$/.test(host) ? `write the host alone, and its port (${host.replace(/^[^:]+:/, '')}) in the port setting beside it`
-      : !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(host) ? `expected ${what}, not ${JSON.stringify(host)}`
+      : !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(ascii) ? `expected ${what}, not ${JSON.stringify(host)}`
         : undefined;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });

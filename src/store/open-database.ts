@@ -148,7 +148,9 @@ function firstMissingCause(dir: string): string | undefined {
     rmdirSync(missing);
     return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code;
+    // EEXIST: something is there after all (a symlink to a disk not mounted): ENOENT says that better.
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EEXIST' ? undefined : code;
   }
 }
 

@@ -165,7 +165,7 @@ describe('settings refused at load, with what was meant', () => {
   });
 
   it('a host name, an address, a bracketed or zone-indexed IPv6 address loads', () => {
-    for (const host of ['imap.corp.example', 'mail', '10.0.0.5', '::1', '[::1]', 'fe80::1%eth0', 'imap-1.corp.example.', 'mail_relay.corp']) {
+    for (const host of ['imap.corp.example', 'mail', '10.0.0.5', '::1', '[::1]', 'fe80::1%eth0', 'imap-1.corp.example.', 'mail_relay.corp', 'mail.bücher.example', 'mail.xn--bcher-kva.example']) {
       expect(load(EXAMPLE.replace(/^( {4}host: )imap\.corp\.example/m, `$1"${host}"`)), host).toBeNull();
     }
   });

@@ -7,29 +7,14 @@
 // what is gone and what can be done, and a retry downloads the signed copy again.
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { retryPlan } from '../../src/cli-io/retry-plan.ts';
 import { addEvent, listEvents } from '../../src/store/events.ts';
-import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
-import { getDocuments, getRequest, listRequests, transition } from '../../src/store/requests.ts';
-import { buildMail, contractPdf, sendRequest, useWorld, type World } from '../integration/world.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { getDocuments, getRequest, listRequests } from '../../src/store/requests.ts';
+import { buildMail, contractPdf, operatorRetry, sendRequest, useWorld, type World } from '../integration/world.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 
 const getWorld = useWorld();
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
-
-/** What `signrelay retry ID` does to the database (src/commands/retry.ts), then the daemon woken. */
-function retry(world: World, id: string): void {
-  const db = world.daemon!.db;
-  const plan = retryPlan(getRequest(db, id)!, listEvents(db, id));
-  if (!plan.ok) throw new Error(plan.problem);
-  const now = new Date();
-  db.transaction(() => {
-    transition(db, id, plan.backTo, now, { retriedBy: 'operator' });
-    enqueueJob(db, { kind: plan.job, requestId: id, payload: plan.payload }, now);
-    addEvent(db, { requestId: id, kind: 'note', detail: { retry: plan.job } }, now);
-  })();
-  world.daemon!.jobs.poke();
-}
 
 const alertTexts = (world: World, id: string, kind: string) =>
   (world.daemon!.db.prepare("SELECT json_extract(detail, '$.text') AS text FROM events WHERE request_id = ? AND json_extract(detail, '$.alert') = ?").all(id, kind) as Array<{ text: string }>).map((r) => r.text);
@@ -47,10 +32,31 @@ describe('a PDF missing from the blob store', () => {
     const downloads = () => world.simulator.calls.filter((c) => /download/i.test(c.path)).length;
     const before = downloads();
 
-    retry(world, request.id);
+    operatorRetry(world, request.id);
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { what: 'the retried request to be delivered' });
     expect(downloads()).toBe(before + 1);
     expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.attachments.map((a) => a.fileName)).toContain('contract-signed.pdf');
+  });
+
+  it('a signed copy already on the record is not downloaded again at a retry (diff review 18 M2: the provider may have deleted it)', async () => {
+    const world = getWorld();
+    const db = world.daemon!.db;
+    const { request, reference } = await sendRequest(world, 'RITM0010003');
+    await world.simulator.complete(reference);
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { what: 'the request delivered' });
+    const [doc] = getDocuments(db, request.id);
+    expect(doc!.attachmentSysId).toBeTruthy();
+    // As a delivery that failed after its attachment was made (a later step refused): failed from completed, the copy on the record.
+    db.prepare("UPDATE requests SET state = 'failed' WHERE id = ?").run(request.id);
+    addEvent(db, { requestId: request.id, kind: 'transition', fromState: 'completed', toState: 'failed', detail: { reason: 'a later step refused' } }, new Date());
+    rmSync(world.daemon!.blobs.pathOf(doc!.signedSha256!));
+    // The provider deleted the document since (days until deletion).
+    world.simulator.failNext(`/Download/GetDocumentData/${reference}`, { status: 404, times: 50 });
+    const downloads = () => world.simulator.calls.filter((c) => /download/i.test(c.path)).length;
+    const before = downloads();
+    operatorRetry(world, request.id);
+    await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { what: 'the retried request delivered' });
+    expect(downloads()).toBe(before);
   });
 
   it('a stamped copy that is gone: the send fails at its next attempt, and the alert says a retry cannot send it', async () => {

@@ -11,11 +11,13 @@ import { parseConfigText } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { createLogger } from '../../src/log.ts';
-import { getDocuments, listRequests, type RequestRow } from '../../src/store/requests.ts';
+import { getDocuments, getRequest, listRequests, transition, type RequestRow } from '../../src/store/requests.ts';
+import { retryPlan } from '../../src/cli-io/retry-plan.ts';
+import { addEvent, listEvents } from '../../src/store/events.ts';
 import { logTail } from '../support/log-tail.ts';
 import { quoteOutside } from '../../src/outside-text.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { jobsForRequest } from '../../src/store/jobs.ts';
+import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
 import type { ProviderName } from '../../src/providers/provider.ts';
 import type { SecuredSigningSimulator } from '../../src/sandbox/secured-signing/server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../../src/sandbox/simulated-provider.ts';
@@ -308,3 +310,17 @@ export async function sendRequest(world: World, record: string, extra: { to?: st
   return { request, reference: getDocuments(world.daemon!.db, request.id)[0]!.providerRef! };
 }
 
+
+/** What `signrelay retry ID` does to the database (src/commands/retry.ts), then the daemon woken, as its SIGUSR2 does. */
+export function operatorRetry(world: World, id: string): void {
+  const db = world.daemon!.db;
+  const plan = retryPlan(getRequest(db, id)!, listEvents(db, id));
+  if (!plan.ok) throw new Error(plan.problem);
+  const now = new Date();
+  db.transaction(() => {
+    transition(db, id, plan.backTo, now, { retriedBy: 'operator' });
+    enqueueJob(db, { kind: plan.job, requestId: id, payload: plan.payload }, now);
+    addEvent(db, { requestId: id, kind: 'note', detail: { retry: plan.job } }, now);
+  })();
+  world.daemon!.jobs.poke();
+}

@@ -3,7 +3,7 @@
 // read-only file system (a data_dir outside the unit's StateDirectory under ProtectSystem=
 // strict), a file where a directory should be — not "create it" for all of them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +54,12 @@ describe('dataDirProblem', () => {
     expect(answer.stderr).toBe('');
     expect(answer.stdout.trim()).toBe(`storage.data_dir ${dataDir} is on a read-only file system (EROFS): under signrelay.service only /var/lib/signrelay is writable (ProtectSystem=strict) — use it, or add ReadWritePaths=${dataDir} to the unit`);
     expect(readdirSync(mount)).toEqual([]);
+  });
+
+  it('a data dir that is a symlink to a directory not there (a disk not mounted): not told as a file (diff review 18 L2)', () => {
+    const dataDir = join(dir, 'symlinked');
+    symlinkSync(join(dir, 'mnt', 'data'), dataDir);
+    expect(dataDirProblem(dataDir, error('ENOENT'))).toBe(`storage.data_dir ${dataDir} cannot be created or used (ENOENT): create it and give the signrelay user write access`);
   });
 
   it('a file where the directory should be, as openDatabase meets it', () => {
