@@ -101,6 +101,13 @@ export function assessHealth(input: HealthInput): Health {
     const healthy = reporting && connected && fresh;
     if (reporting && !connected) problems.push(`the ${name} watcher is ${row?.state ?? 'not started'}${lastError ? `: ${lastError}` : ''}`);
     else if (reporting && !fresh) problems.push(`the ${name} watcher has heard nothing from its IMAP server for ${heartbeatAgeMs === null ? 'ever' : seconds(heartbeatAgeMs)}`);
+    // Mails held in the folder past the queue's limit (a temp directory full, a service down): jobs do not show them.
+    const waitingMs = row ? age(input.now, row.detail.deferredSince) : null;
+    const mails = Number(row?.detail.deferredMails ?? 0);
+    if (reporting && mails > 0 && waitingMs !== null && waitingMs > input.queueMaxDelayMs) {
+      const reason = typeof row?.detail.deferredReason === 'string' ? ` (latest: ${row.detail.deferredReason})` : '';
+      problems.push(`${mails === 1 ? '1 mail has' : `${mails} mails have`} waited in the ${name} folder for ${seconds(waitingMs)} to be tried again${reason}`);
+    }
     return { name, state: reporting ? (row?.state ?? 'unknown') : 'unknown', healthy, heartbeatAgeMs, reconnects: Number(row?.detail.reconnects ?? 0), lastError };
   });
   // A refused credential or setting: the jobs wait (uncounted, never due for long) until an operator fixes it.

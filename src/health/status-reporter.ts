@@ -24,6 +24,9 @@ export function watcherDetail(status: WatcherStatus): Record<string, unknown> {
     nextAttemptAt: iso(status.nextAttemptAt),
     lastError: status.lastError?.message ?? null,
     lastErrorAt: iso(status.lastErrorAt),
+    deferredMails: status.deferred.mails,
+    deferredSince: iso(status.deferred.since),
+    deferredReason: status.deferred.reason,
   };
 }
 

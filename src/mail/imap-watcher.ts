@@ -104,6 +104,12 @@ export interface WatcherStatus {
    * watcher heard a minute ago look deaf for minutes, and the service be killed.
    */
   monotonic: { lastHeartbeat: number | null; connectedSince: number | null; nextAttempt: number | null };
+  /**
+   * Mails left in the folder to be tried again (a worker's temp directory full, a service
+   * down): how many, since when the oldest has waited, and why the latest was — for status and
+   * /healthz, which count jobs, not mails (env review M2).
+   */
+  deferred: { mails: number; since: Date | null; reason: string | null };
 }
 
 export interface WatcherEvents {
@@ -137,7 +143,9 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     state: 'connecting', lastHeartbeatAt: null, lastError: null, lastErrorAt: null, reconnects: 0,
     connectedSince: null, nextAttemptAt: null, uidValidity: null,
     monotonic: { lastHeartbeat: null, connectedSince: null, nextAttempt: null },
+    deferred: { mails: 0, since: null, reason: null },
   };
+  let lastDeferReason: string | null = null;
   let stopping = false;
   let session: WatchSession | null = null;
   let wake: (() => void) | null = null;
@@ -240,7 +248,10 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       noteUidValidity,
       createFolder,
       processed: (message, folder) => events.emit('processed', message, folder),
-      deferred: (message, reason, retryInMs) => events.emit('deferred', message, reason, retryInMs),
+      deferred: (message, reason, retryInMs) => {
+        lastDeferReason = reason;
+        events.emit('deferred', message, reason, retryInMs);
+      },
       failed: report,
     });
   }
@@ -319,7 +330,11 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       await running;
       logger.info('imap watcher stopped');
     },
-    status: () => ({ ...status }),
+    status: () => {
+      const { mails, since } = retries.waiting();
+      const deferred = { mails, since: since === null ? null : new Date(Date.now() - (monotonicMs() - since)), reason: mails > 0 ? lastDeferReason : null };
+      return { ...status, deferred };
+    },
     on: (event, listener) => events.on(event, listener),
   };
 }

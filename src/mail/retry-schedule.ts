@@ -14,6 +14,8 @@ interface Entry {
   attempts: number;
   previousDelayMs: number;
   dueAt: number;
+  /** When it was first deferred (its clock's ms); undefined for a fetch counted as cut only. */
+  firstDeferredAt?: number;
 }
 
 export interface RetrySchedule {
@@ -32,6 +34,8 @@ export interface RetrySchedule {
   clear(): void;
   /** The earliest due time, or null when nothing is deferred. */
   nextDueAt(): number | null;
+  /** The mails deferred now, and since when the oldest of them has waited (`now`'s clock). */
+  waiting(): { mails: number; since: number | null };
 }
 
 export function createRetrySchedule(
@@ -42,6 +46,7 @@ export function createRetrySchedule(
   return {
     defer(uid, now) {
       const entry = entries.get(uid) ?? { attempts: 0, previousDelayMs: policy.minDelayMs, dueAt: now };
+      entry.firstDeferredAt ??= now;
       entry.attempts += 1;
       const delay = computeBackoffDelay(policy, entry.attempts, entry.previousDelayMs, random);
       entry.previousDelayMs = delay;
@@ -69,6 +74,16 @@ export function createRetrySchedule(
     },
     clear() {
       entries.clear();
+    },
+    waiting() {
+      let mails = 0;
+      let since: number | null = null;
+      for (const entry of entries.values()) {
+        if (entry.firstDeferredAt === undefined) continue;
+        mails++;
+        if (since === null || entry.firstDeferredAt < since) since = entry.firstDeferredAt;
+      }
+      return { mails, since };
     },
     nextDueAt() {
       let earliest: number | null = null;

@@ -46,11 +46,19 @@ describe('assessHealth', () => {
     ['the data dir\'s disk is full', (i: HealthInput) => ({ ...i, dataDir: { path: '/var/lib/signrelay', freeBytes: 200_000, maxPdfBytes: 20 * MB } }), /^storage\.data_dir \/var\/lib\/signrelay is full: no request mail can be taken/],
     ['the data dir has less room than a request may need', (i: HealthInput) => ({ ...i, dataDir: { path: '/var/lib/signrelay', freeBytes: 1.6 * MB, maxPdfBytes: 20 * MB } }),
       /^storage\.data_dir \/var\/lib\/signrelay has 1\.6 MB free, less than a request may need \(41\.0 MB: a PDF of limits\.max_pdf_bytes and its stamped copy\): a request whose PDFs do not fit waits/],
+    ['mails have waited in the request folder past the queue\'s limit (env review M2: a temp directory gone held them while jobs looked fine)', (i: HealthInput) => ({ ...i, rows: [i.rows[0]!,
+      watcher('requests', 'idle', 20, { deferredMails: 3, deferredSince: before(601), deferredReason: 'the PDF could not be handed to its worker through the temp directory /var/tmp/x: ENOENT' }), i.rows[2]!] }),
+      /^3 mails have waited in the requests folder for 601 s to be tried again \(latest: the PDF could not be handed to its worker through the temp directory \/var\/tmp\/x: ENOENT\)$/],
   ])('unhealthy when %s', (_, change, problem) => {
     const health = assessHealth(change(healthy()));
     expect(health.healthy).toBe(false);
     expect(health.problems).toHaveLength(1);
     expect(health.problems[0]).toMatch(problem);
+  });
+
+  it('a mail deferred for less than the queue\'s limit is no problem yet', () => {
+    const rows = healthy().rows.map((r) => (r.component === 'requests' ? watcher('requests', 'idle', 20, { deferredMails: 1, deferredSince: before(30), deferredReason: 'Secured Signing answered 503' }) : r));
+    expect(assessHealth({ ...healthy(), rows }).problems).toEqual([]);
   });
 
   it('on a full disk, a daemon whose report is stale is said to be unable to write it, not hung', () => {

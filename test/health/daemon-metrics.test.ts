@@ -21,7 +21,7 @@ function newRequest(db: ReturnType<typeof openMemoryDatabase>, token: string, cr
 
 const eventsOf = (db: ReturnType<typeof openMemoryDatabase>) => createDaemonEvents(db, (_event, err) => { throw err; });
 
-const idle: WatcherStatus = { state: 'idle', lastHeartbeatAt: at(95), lastError: null, lastErrorAt: null, reconnects: 2, connectedSince: at(0), nextAttemptAt: null, uidValidity: '1', monotonic: { lastHeartbeat: 95_000, connectedSince: 0, nextAttempt: null } };
+const idle: WatcherStatus = { state: 'idle', lastHeartbeatAt: at(95), lastError: null, lastErrorAt: null, reconnects: 2, connectedSince: at(0), nextAttemptAt: null, uidValidity: '1', monotonic: { lastHeartbeat: 95_000, connectedSince: 0, nextAttempt: null }, deferred: { mails: 0, since: null, reason: null } };
 
 describe('createDaemonMetrics', () => {
   it('times each stage from the audit trail, counting only transitions written since the process started', () => {

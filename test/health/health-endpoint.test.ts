@@ -39,6 +39,7 @@ describe('healthNow', () => {
         state: 'idle', lastHeartbeatAt: new Date(Date.now() - wallAgoMs), lastError: null, lastErrorAt: null, reconnects: 0,
         connectedSince: new Date(Date.now() - wallAgoMs - 600_000), nextAttemptAt: null, uidValidity: '1',
         monotonic: { lastHeartbeat: monotonicMs() - monoAgoMs, connectedSince: monotonicMs() - monoAgoMs - 600_000, nextAttempt: null },
+        deferred: { mails: 0, since: null, reason: null },
       }),
     });
     const limits = { ...HEALTH_LIMITS, maxPdfBytes: 1024 };

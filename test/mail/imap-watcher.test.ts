@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['stepback', 'fairness', 'known', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid'] as const;
+const USERS = ['stepback', 'fairness', 'known', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid', 'waiting'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -329,5 +329,26 @@ describe('startImapWatcher', () => {
     expect(watcher.status().state).toBe('stopped');
     expect(messageIds(await inFolder('graceful', 'Processed'))).toEqual(['<in-hand@test.example>']);
     await waitFor(() => /imap\(graceful\).*Disconnected: Logged out/.test(dovecot.log()), { what: 'a LOGOUT in the Dovecot log', timeoutMs: 2_000 });
+  });
+});
+
+describe('what the watcher reports of the mails it holds back', () => {
+  it('how many wait, since when, and why the latest did; nothing once they are filed', async () => {
+    let attempts = 0;
+    let release = false;
+    const { watcher } = watch(dovecot, 'waiting', PASSWORD, {
+      messageRetry: { minDelayMs: 50, maxDelayMs: 100, jitter: 'full' },
+      decide: async () => (release ? { moveTo: 'Processed' } : (attempts++, { retryLater: 'the temp directory is full' })),
+    });
+    const before = Date.now();
+    await dovecot.deliver('waiting@corp.example', testMail('held'));
+    await waitFor(() => attempts >= 2, { what: 'the mail deferred twice' });
+    const held = watcher.status().deferred;
+    expect(held).toMatchObject({ mails: 1, reason: 'the temp directory is full' });
+    expect(held.since!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    release = true;
+    await waitFor(async () => messageIds(await inFolder('waiting', 'Processed')).includes('<held@test.example>'), { what: 'the mail filed' });
+    await waitFor(() => watcher.status().deferred.mails === 0, { what: 'nothing held back' });
+    expect(watcher.status().deferred).toEqual({ mails: 0, since: null, reason: null });
   });
 });

@@ -11,7 +11,7 @@ const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
 /** The watchdog's clock: here the monotonic clock reads as the wall clock's milliseconds, unless a test steps one of them. */
 const MONO_NOW = NOW.getTime();
 const status = (s: Partial<WatcherStatus>): WatcherStatus => {
-  const wall = { state: 'idle' as const, lastHeartbeatAt: ago(5), lastError: null, lastErrorAt: null, reconnects: 0, connectedSince: ago(600), nextAttemptAt: null, uidValidity: '1', ...s };
+  const wall = { state: 'idle' as const, lastHeartbeatAt: ago(5), lastError: null, lastErrorAt: null, reconnects: 0, connectedSince: ago(600), nextAttemptAt: null, uidValidity: '1', deferred: { mails: 0, since: null, reason: null }, ...s };
   const mono = (d: Date | null) => (d ? d.getTime() : null);
   return { ...wall, monotonic: s.monotonic ?? { lastHeartbeat: mono(wall.lastHeartbeatAt), connectedSince: mono(wall.connectedSince), nextAttempt: mono(wall.nextAttemptAt) } };
 };
