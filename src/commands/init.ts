@@ -3,7 +3,8 @@
 // overwrites a file without --force, never writes a secret (the file refers to credential
 // files or environment variables, and init says which to create), and never writes a file
 // the daemon would refuse.
-import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { makeDirectories } from '../make-directories.ts';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
@@ -224,11 +225,7 @@ function writeConfig(output: string, text: string, force: boolean): void {
   try {
     // Modes are narrowed by the umask (077 on a hardened root: a 0600 file in a 0700 directory the
     // service's user cannot read): the directories made and the file are set as meant (env review L1).
-    const first = mkdirSync(dirname(output), { recursive: true, mode: 0o755 });
-    for (let dir = dirname(output); first !== undefined; dir = dirname(dir)) {
-      chmodSync(dir, 0o755);
-      if (dir === first || dirname(dir) === dir) break;
-    }
+    makeDirectories(dirname(output), 0o755);
     if (force) {
       const temp = `${output}.${process.pid}.tmp`;
       writeFileSync(temp, text, { mode: 0o640 });

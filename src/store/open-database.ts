@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SignrelayError } from '../errors.ts';
+import { makeDirectories } from '../make-directories.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
 import { storageContextOf, storageFailure } from './storage-failure.ts';
 import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-version.ts';
@@ -21,12 +22,7 @@ export function ensureDataDir(dataDir: string): void {
     // service's user out of a StateDirectory= systemd later made inside them (`check`, run
     // as root before the first start, makes them).
     try {
-      // mkdir's mode is narrowed by the umask: the directories it made are set to 0755 after.
-      const first = mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-      for (let dir = dirname(dataDir); first !== undefined; dir = dirname(dir)) {
-        chmodSync(dir, 0o755);
-        if (dir === first || dirname(dir) === dir) break;
-      }
+      makeDirectories(dirname(dataDir), 0o755);
     } catch {
       // The data dir's own mkdir below says why, for the data dir the setting names.
     }
