@@ -9,6 +9,9 @@ export const DAY_MS = 86_400_000;
  */
 export const monotonicMs = (): number => performance.now();
 
+/** The wall-clock moment of `at` on the monotonic clock, as of `now`: how long ago it was, told as a date. */
+export const wallClockOf = (at: number, now: Date = new Date()): Date => new Date(now.getTime() - (monotonicMs() - at));
+
 /** A moment to the minute, as mails and alerts show it: `2026-12-05 08:42 UTC`. */
 export const utcMinute = (at: Date | string) => `${(typeof at === 'string' ? at : at.toISOString()).slice(0, 16).replace('T', ' ')} UTC`;
 

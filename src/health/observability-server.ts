@@ -16,7 +16,7 @@ import { dataDirSpace } from './health-limits.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
 import { renderPrometheus } from './prometheus.ts';
 import { watcherDetail } from './status-reporter.ts';
-import { monotonicMs } from '../time.ts';
+import { wallClockOf } from '../time.ts';
 import { serviceUnit } from '../service-unit.ts';
 
 export interface HealthLimits {
@@ -52,7 +52,7 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
       const s = w.status();
       // Its ages on the monotonic clock, as the watchdog judges them: a wall clock stepped
       // forward made a watcher heard a minute ago deaf here (503), one stepped back a deaf one fresh.
-      const asOfNow = (at: number | null) => (at === null ? null : new Date(now.getTime() - (monotonicMs() - at)));
+      const asOfNow = (at: number | null) => (at === null ? null : wallClockOf(at, now));
       const seen = { ...s, lastHeartbeatAt: asOfNow(s.monotonic.lastHeartbeat), connectedSince: asOfNow(s.monotonic.connectedSince) };
       return { component: name, state: s.state, detail: watcherDetail(seen), updatedAt: now.toISOString() };
     }),

@@ -19,7 +19,7 @@ import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 import { messagePlace } from './message-place.ts';
-import { monotonicMs } from '../time.ts';
+import { monotonicMs, wallClockOf } from '../time.ts';
 
 /** How long a reconnect waits for the dead session's handler to finish. */
 const HANDLER_SETTLE_LIMIT_MS = 60_000;
@@ -332,7 +332,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     },
     status: () => {
       const { mails, since } = retries.waiting();
-      const deferred = { mails, since: since === null ? null : new Date(Date.now() - (monotonicMs() - since)), reason: mails > 0 ? lastDeferReason : null };
+      const deferred = { mails, since: since === null ? null : wallClockOf(since), reason: mails > 0 ? lastDeferReason : null };
       return { ...status, deferred };
     },
     on: (event, listener) => events.on(event, listener),
