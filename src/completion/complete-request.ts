@@ -12,7 +12,6 @@
 // the provider's evidence is taken before delivery too (collect-certificates.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { SignrelayError } from '../errors.ts';
-import { BLOB_MISSING } from '../store/blobs.ts';
 import { pdfChunks } from '../pdf/is-pdf.ts';
 import { boundedChunks } from '../http/streamed-bodies.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -163,7 +162,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       deps.jobsQueued?.();
       deps.logger.info('request delivered', { requestId });
     },
-    onGiveUp(job, reason) {
+    onGiveUp(job, reason, code) {
       const request = getRequest(deps.db, job.requestId!);
       if (!request || request.state === 'failed' || request.state === 'delivered') return;
       deps.db.transaction(() => {
@@ -175,7 +174,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} could not be delivered to ${request.recordNumber ?? 'its record'}`,
           text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\n` +
-            (reason.includes(BLOB_MISSING) ? `\`signrelay retry ${request.id}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
+            (code === 'blob_missing' ? `\`signrelay retry ${request.id}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

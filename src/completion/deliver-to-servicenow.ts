@@ -92,14 +92,9 @@ interface FileForRecord {
  * times: the request fails at once, and a retry downloads it again (complete-request.ts).
  */
 function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string, what: 'signed' | 'certificate' = 'signed'): StoredFile {
-  try {
-    return deps.blobs.file(sha256);
-  } catch (err) {
-    if (!isSignrelayError(err) || err.code !== 'blob_missing') throw err;
-    throw new SignrelayError('permanent', 'blob_missing', what === 'signed'
-      ? `the signed document ${err.message}: \`signrelay retry ${request.id}\` downloads it again from the provider`
-      : `the certificate ${err.message}: it is left out (take it from the provider by hand); the signed document is delivered without it`);
-  }
+  return deps.blobs.file(sha256, (missing) => (what === 'signed'
+    ? `the signed document ${missing}: \`signrelay retry ${request.id}\` downloads it again from the provider`
+    : `the certificate ${missing}: it is left out (take it from the provider by hand); the signed document is delivered without it`));
 }
 
 /** The certificates whose files are there; one gone from blobs/ is left out, never holding the signed copy back (diff review 18 M1). */

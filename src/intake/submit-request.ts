@@ -13,7 +13,7 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
 import { lostSendWait } from '../providers/lost-send-wait.ts';
 import type { SendResult, SigningProvider } from '../providers/provider.ts';
-import { BLOB_MISSING, type BlobStore, type StoredFile } from '../store/blobs.ts';
+import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { hasPendingJob } from '../store/jobs.ts';
@@ -61,21 +61,12 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
     return true;
   };
 
-  /** The stamped PDF to upload; one that is gone cannot be made again here: only a new request mail can. */
-  function stampedFile(request: RequestRow, sha256: string): StoredFile {
-    try {
-      return deps.blobs.file(sha256);
-    } catch (err) {
-      if (!isSignrelayError(err) || err.code !== 'blob_missing') throw err;
-      throw new SignrelayError('permanent', 'blob_missing', `the stamped PDF ${err.message}: request ${request.id} cannot be sent — restore the file, or ask ${request.requester} to send the mail again`);
-    }
-  }
-
   async function uploadOne(request: RequestRow, doc: DocumentRow): Promise<void> {
     if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${request.id}: document ${doc.seq} was never stamped`);
     // Sent from the blob store's file as it is read: a 20 MB PDF is never in memory for it. Found
     // before the intent is recorded: a file that is gone starts no upload.
-    const bytes = stampedFile(request, doc.stampedSha256);
+    const bytes = deps.blobs.file(doc.stampedSha256, (missing) =>
+      `the stamped PDF ${missing}: request ${request.id} cannot be sent — restore the file, or ask ${request.requester} to send the mail again`);
     effect(request.id, 'upload', 'intent', { seq: doc.seq });
     const { reference } = await deps.provider.upload({ fileName: doc.uploadName, bytes, clientReference: `${request.token}-${doc.seq}` });
     deps.db.transaction(() => {
@@ -217,7 +208,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       if (request.state === 'stamped') await upload(requestId);
       if (getRequest(deps.db, requestId)!.state === 'uploaded') await send(requestId);
     },
-    onGiveUp(job, reason) {
+    onGiveUp(job, reason, code) {
       const requestId = job.requestId!;
       const request = getRequest(deps.db, requestId);
       if (!request || request.state === 'sent' || request.state === 'failed') return;
@@ -234,7 +225,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to ${deps.provider.displayName}: ${reason}\n` +
             (sendUnknown
               ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`signrelay retry\` asks ${deps.provider.displayName} before sending again.`
-              : reason.includes(BLOB_MISSING) ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
+              : code === 'blob_missing' ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

@@ -22,8 +22,8 @@ import { boundedRetryAfter, MAX_RETRY_AFTER_SECONDS } from '../time.ts';
 
 export interface JobHandler {
   run(job: JobRow): Promise<void>;
-  /** Called once when the job is given up; records the failure on the request. */
-  onGiveUp?(job: JobRow, reason: string): void;
+  /** Called once when the job is given up; records the failure on the request. `code`: the last failure's (`unexpected` for a bare error). */
+  onGiveUp?(job: JobRow, reason: string, code?: string): void;
 }
 
 export interface JobRunnerOptions {
@@ -206,7 +206,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     try {
       options.db.transaction(() => {
         failJob(options.db, job.id, verdict.reason, now());
-        handler.onGiveUp?.(job, verdict.reason);
+        handler.onGiveUp?.(job, verdict.reason, code);
       })();
     } catch (err) {
       const storageError = storageFailure(err, storage);

@@ -22,9 +22,6 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Said of a stored file the database names that is gone; alerts look for it to tell what a retry can do. */
-export const BLOB_MISSING = "is missing from the data dir's blobs/";
-
 export class BlobStore {
   readonly dir: string;
   readonly #openForWrite: (path: string) => number;
@@ -95,13 +92,14 @@ export class BlobStore {
   /**
    * The stored file, to be read as it is sent (an upload, an attachment): never held whole. A
    * file the database names that is gone is no blip to retry twelve times (lifecycle review
-   * M1, M2): a permanent failure saying so, to which the caller adds what can be done.
+   * M1, M2): a permanent failure (blob_missing) saying so — `gone` tells it as the caller
+   * knows the file, with what can be done.
    */
-  file(hash: string): StoredFile {
+  file(hash: string, gone: (missing: string) => string = (missing) => missing): StoredFile {
     const path = this.pathOf(hash);
     const found = statSync(path, { throwIfNoEntry: false });
     if (!found) {
-      throw new SignrelayError('permanent', 'blob_missing', `${path} ${BLOB_MISSING} (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`);
+      throw new SignrelayError('permanent', 'blob_missing', gone(`${path} is missing from the data dir's blobs/ (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`));
     }
     return { path, size: found.size };
   }
