@@ -22,7 +22,7 @@ export interface HealthInput {
   queueMaxDelayMs: number;
   /** The systemd unit the fixes name (serviceUnit): `signrelay`, or `signrelay@NAME` for an instance. */
   unit?: string | undefined;
-  /** The data dir and the room on its filesystem (dataDirFreeBytes), when it could be looked at. */
+  /** The data dir and the room on its filesystem (freeBytesAt), when it could be looked at. */
   dataDir?: { path: string; freeBytes: number; maxPdfBytes: number } | undefined;
   /** Whether another process holds the database's write lock: asked only when the daemon's report is stale. */
   writeLocked?: (() => boolean) | undefined;

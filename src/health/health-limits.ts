@@ -1,7 +1,7 @@
 // The limits signrelay judges its own health by — one set for `signrelay status`, /healthz
 // and the watchdog, so they never disagree.
 import { DEFAULT_LIVENESS_INTERVAL_MS } from '../mail/imap-watcher.ts';
-import { dataDirFreeBytes } from '../store/open-database.ts';
+import { freeBytesAt } from '../store/open-database.ts';
 import type { HealthInput } from './assess-health.ts';
 import { STATUS_INTERVAL_MS } from './status-reporter.ts';
 
@@ -16,6 +16,6 @@ export const HEALTH_LIMITS = {
 
 /** The data dir's room, as the health verdict takes it; undefined when its filesystem cannot be looked at. */
 export function dataDirSpace(path: string, maxPdfBytes: number): HealthInput['dataDir'] {
-  const freeBytes = dataDirFreeBytes(path);
+  const freeBytes = freeBytesAt(path);
   return freeBytes === null ? undefined : { path, freeBytes, maxPdfBytes };
 }

@@ -87,10 +87,10 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
 /** Less than this free for this user counts as full: SQLite's -shm file alone needs 32 KiB. */
 export const NEARLY_FULL_BYTES = 1024 * 1024;
 
-/** The bytes free for this user on the data directory's filesystem; null when it cannot be looked at. */
-export function dataDirFreeBytes(dataDir: string): number | null {
+/** The bytes free for this user on the filesystem of `path` (the data dir, the temp directory); null when it cannot be looked at. */
+export function freeBytesAt(path: string): number | null {
   try {
-    const { bavail, bsize } = statfsSync(dataDir);
+    const { bavail, bsize } = statfsSync(path);
     return bavail * bsize;
   } catch {
     return null;
@@ -99,7 +99,7 @@ export function dataDirFreeBytes(dataDir: string): number | null {
 
 /** Whether the data directory's filesystem has (almost) no room left for this user (under 1 MiB). */
 export function dataDirIsFull(dataDir: string): boolean {
-  const free = dataDirFreeBytes(dataDir);
+  const free = freeBytesAt(dataDir);
   return free !== null && free < NEARLY_FULL_BYTES;
 }
 

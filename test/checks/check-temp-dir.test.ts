@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDirCheckItem } from '../../src/checks/check-pdf-reader.ts';
+import { tempDirCheckItem } from '../../src/checks/check-temp-dir.ts';
 
 const saved = process.env.TMPDIR;
 afterEach(() => {
