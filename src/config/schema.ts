@@ -283,7 +283,7 @@ const securedSigningProvider = z.strictObject({
   /** `sandbox`, `production`, or a base URL ending in /web (the API version is appended). */
   environment: z.union([z.enum(['sandbox', 'production']), z.url({ protocol: /^https?$/, error: 'expected sandbox, production or an http(s) URL' })], {
     error: 'expected sandbox, production or an http(s) URL',
-  }).superRefine(noLoginIn(SECURED_SIGNING_LOGIN)).superRefine((value, ctx) => noClearText(value, ctx)).default('sandbox'),
+  }).superRefine(noLoginIn(SECURED_SIGNING_LOGIN)).superRefine(noClearText).default('sandbox'),
   /** OAuth2 host override; derived from the API host (api. → www.) when absent. */
   oauth_url: serviceUrl('expected the http(s) URL of the OAuth endpoint', SECURED_SIGNING_LOGIN).optional(),
   api_key: nonEmpty('the Secured Signing API key'),
