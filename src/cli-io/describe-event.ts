@@ -1,6 +1,7 @@
 // One audit event as a line of a request's timeline (`signrelay show`): what happened, in
 // words, and the rest of its detail. Pure.
 import type { EventRow } from '../store/events.ts';
+import { isPurgeNote } from '../store/retention.ts';
 
 export interface TimelineLine {
   at: string;
@@ -37,7 +38,7 @@ export function describeEvent(event: EventRow): TimelineLine {
       what = `${event.kind}${reason}`;
   }
   // Retention's purge says in words what it did: a list of hashes did not (lifecycle review L4).
-  if (event.kind === 'note' && d.purged === true) {
+  if (isPurgeNote(event)) {
     const deleted = Array.isArray(d.deleted) ? d.deleted.length : 0;
     const kept = Array.isArray(d.kept) ? d.kept.length : 0;
     what = `files deleted by retention after ${String(d.retentionDays)} days (${deleted}${kept ? `; ${kept} kept for another request` : ''})`;

@@ -1,6 +1,7 @@
 // `signrelay show ID`: one request — who asked, for which record, its documents, its jobs
 // and its timeline from the audit trail. ID is a request id (r_…) or a record number; a
 // record with several requests lists them.
+import { isPurgeNote } from '../store/retention.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { describeEvent } from '../cli-io/describe-event.ts';
 import { formatTable, shortTime } from '../cli-io/format-table.ts';
@@ -47,7 +48,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
 }
 
 function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
-  const purgedAt = d.events.find((e) => e.kind === 'note' && e.detail?.purged === true)?.at;
+  const purgedAt = d.events.find(isPurgeNote)?.at;
   const r = d.request;
   // Values are the mail's and the provider's words: escaped, so each stays on its line.
   const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value === null ? '-' : escapeForTerminal(value)}`;

@@ -2,7 +2,7 @@
 // rejected, cancelled) whose last transition is older than the cutoff, not purged yet, with no job
 // still pending. Blobs are content-addressed, so one file can belong to several requests
 // (the same PDF sent twice): a blob another unpurged request still names is kept.
-import { addEvent } from './events.ts';
+import { addEvent, type EventRow } from './events.ts';
 import type { Db } from './open-database.ts';
 import { isFinal, REQUEST_STATES } from './request-states.ts';
 
@@ -42,6 +42,11 @@ export function blobNamedElsewhere(db: Db, hash: string, requestId: string): boo
         OR EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = r.id AND instr(j.payload, ?) > 0))
     LIMIT 1`).get(requestId, hash, hash);
   return row !== undefined;
+}
+
+/** Whether `event` is the one recordPurged writes: the request's files are gone. */
+export function isPurgeNote(event: Pick<EventRow, 'kind' | 'detail'>): boolean {
+  return event.kind === 'note' && event.detail?.purged === true;
 }
 
 /** The audit event that says the request's files are gone (the request and its trail stay). */
