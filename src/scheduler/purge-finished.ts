@@ -4,7 +4,8 @@
 // refused at intake, which never became a request: its row and trail are deleted (its
 // `messages` row stays). Files first, then the note: a crash in between only means the next
 // run deletes nothing and notes it.
-// It also removes the blob store's temp files that a crash left a day ago or more.
+// It also removes the blob store's temp files that a crash left a day ago or more, and the
+// stored files no request names that were not written for a day (orphans: see namedBlobs).
 import { rmSync } from 'node:fs';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
@@ -12,7 +13,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BlobStore } from '../store/blobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { blobNamedElsewhere, blobsOfRequest, deleteRefusedRequests, listPurgeableRequests, recordPurged, REFUSED_BATCH, deleteUnattachedRows } from '../store/retention.ts';
+import { blobNamedElsewhere, blobsOfRequest, databaseMadeAt, deleteRefusedRequests, listPurgeableRequests, namedBlobs, recordPurged, REFUSED_BATCH, deleteUnattachedRows } from '../store/retention.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -32,7 +33,7 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
     name: 'retention',
     intervalMs: RETENTION_INTERVAL_MS,
     async run({ now, signal }) {
-      const counts = { requests: 0, files: 0, refused: 0, unattached: 0, abandonedTemps: 0 };
+      const counts = { requests: 0, files: 0, refused: 0, unattached: 0, abandonedTemps: 0, orphans: 0 };
       const problems: string[] = [];
       const cutoff = new Date(now().getTime() - days * DAY_MS);
       for (const requestId of listPurgeableRequests(deps.db, cutoff)) {
@@ -78,6 +79,14 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
         counts.abandonedTemps = deps.blobs.removeAbandonedTemps(new Date(now().getTime() - DAY_MS));
       } catch (err) {
         problems.push(`abandoned temp files: ${describeError(err)}`);
+      }
+      try {
+        if (!signal.aborted) {
+          const window = { from: databaseMadeAt(deps.db), before: new Date(now().getTime() - DAY_MS) };
+          counts.orphans = await deps.blobs.removeUnnamed(namedBlobs(deps.db), window, signal);
+        }
+      } catch (err) {
+        problems.push(`files no request names: ${describeError(err)}`);
       }
       return { counts, problems };
     },

@@ -1,8 +1,10 @@
 // PDF files in the data directory, named by their sha256 (content-addressed: writing the
-// same bytes twice is a no-op). Written atomically: temp file, fsync, rename, fsync dir —
+// same bytes twice only marks the file as just written, so the sweep of files no request
+// names, which spares a day's writes, never takes one about to be committed). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
 import { keepOwner } from './open-database.ts';
@@ -44,7 +46,7 @@ export class BlobStore {
   /** Stores the bytes and returns their sha256. */
   put(bytes: Uint8Array): string {
     const hash = sha256(bytes);
-    if (this.has(hash)) return hash;
+    if (this.#refresh(hash)) return hash;
     const temp = this.#tempFile(join(this.dir, hash.slice(0, 2)), hash);
     const fd = this.#openForWrite(temp);
     try {
@@ -80,7 +82,7 @@ export class BlobStore {
     }
     closeSync(fd);
     const hash = hasher.digest('hex');
-    if (this.has(hash)) rmSync(temp, { force: true });
+    if (this.#refresh(hash)) rmSync(temp, { force: true });
     else this.#commit(temp, hash);
     return hash;
   }
@@ -125,6 +127,44 @@ export class BlobStore {
     return removed;
   }
 
+  /**
+   * Removes the stored files `named` lacks that were last written between `from` and
+   * `before` (lifecycle review L1): a crash between storing and committing, a commit that
+   * failed, an older database restored beside a newer blobs/ — nothing else would ever delete
+   * them. A file written since `before` may belong to a commit on its way; one written before
+   * `from` (the database's making) is not the database's to judge. The daemon's other work
+   * goes on between batches. Returns how many.
+   */
+  async removeUnnamed(named: ReadonlySet<string>, window: { from: Date; before: Date }, signal?: AbortSignal): Promise<number> {
+    let removed = 0;
+    let seen = 0;
+    for (const entry of readdirSync(this.dir, { recursive: true, withFileTypes: true })) {
+      if (++seen % 500 === 0) await setImmediatePromise();
+      if (signal?.aborted) break;
+      const hash = STORED_NAME.exec(entry.name)?.[1];
+      if (!entry.isFile() || !hash || named.has(hash) || entry.parentPath !== join(this.dir, hash.slice(0, 2))) continue;
+      const path = this.pathOf(hash);
+      const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+      if (modified === undefined || modified < window.from.getTime() || modified >= window.before.getTime()) continue;
+      rmSync(path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Whether the hash is stored; if so, marks it as just written (see removeUnnamed). */
+  #refresh(hash: string): boolean {
+    const path = this.pathOf(hash);
+    if (!existsSync(path)) return false;
+    const now = new Date();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      // A file of another owner (EPERM): the bytes are there all the same.
+    }
+    return true;
+  }
+
   #tempFile(dir: string, name: string): string {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
@@ -142,6 +182,9 @@ export class BlobStore {
     try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
   }
 }
+
+/** A stored file's name: its sha256 and `.pdf` (temp files start with a dot). */
+const STORED_NAME = /^([0-9a-f]{64})\.pdf$/;
 
 /** A write failed (ENOSPC: a full disk): the temp file goes, so no truncated blob is left behind. */
 function discard(fd: number, temp: string): void {

@@ -44,6 +44,34 @@ export function blobNamedElsewhere(db: Db, hash: string, requestId: string): boo
   return row !== undefined;
 }
 
+/**
+ * Every blob the database still needs: the files of requests not purged (documents and
+ * job payloads alike) and any a job of no request, or a pending one, names. A file in
+ * `blobs/` outside this set is an orphan (a crash between storing and committing, a commit
+ * that failed, an older database restored): BlobStore.removeUnnamed sweeps it.
+ */
+export function namedBlobs(db: Db): Set<string> {
+  const named = new Set<string>();
+  const unpurged = `NOT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'note' AND ${PURGED})`;
+  const docs = db.prepare(`SELECT d.original_sha256, d.stamped_sha256, d.signed_sha256, json_extract(d.certificate, '$.sha256') AS certificate_sha256
+    FROM documents d JOIN requests r ON r.id = d.request_id WHERE ${unpurged}`).raw().iterate() as Iterable<Array<string | null>>;
+  for (const row of docs) for (const hash of row) if (hash) named.add(hash);
+  const jobs = db.prepare(`SELECT j.payload FROM jobs j LEFT JOIN requests r ON r.id = j.request_id
+    WHERE j.request_id IS NULL OR r.id IS NULL OR j.state = 'pending' OR ${unpurged}`).pluck().iterate() as Iterable<string>;
+  for (const payload of jobs) for (const match of payload.matchAll(SHA256_RE)) named.add(match[0]);
+  return named;
+}
+
+/**
+ * When this database was made (its first migration, at the machine's time). A file in
+ * `blobs/` older than that is not this database's to judge — a database made afresh, or
+ * the wrong one opened, beside an older blobs/ — and is never swept.
+ */
+export function databaseMadeAt(db: Db): Date {
+  const first = db.prepare('SELECT applied_at FROM schema_migrations ORDER BY version LIMIT 1').pluck().get() as string | undefined;
+  return first ? new Date(first) : new Date();
+}
+
 /** Whether `event` is the one recordPurged writes: the request's files are gone. */
 export function isPurgeNote(event: Pick<EventRow, 'kind' | 'detail'>): boolean {
   return event.kind === 'note' && event.detail?.purged === true;

@@ -199,12 +199,76 @@ describe('the retention task and the temp files a crash left', () => {
     };
     const abandoned = [temp('.incoming.0a1b2c3d.tmp', DAY_MS + 60_000), temp(`ab/.${'ab'.repeat(32)}.01234567.tmp`, 3 * DAY_MS)];
     const current = temp('.incoming.89abcdef.tmp', 60 * 60_000);
-    const kept = blobs.put(await pdf('kept'));
-    utimesSync(blobs.pathOf(kept), T0, T0);
+    const kept = requestIn(world.db, blobs, 'sent', T0, { original: await pdf('kept'), stamped: await pdf('kept stamped') });
+    for (const hash of kept.hashes) utimesSync(blobs.pathOf(hash), T0, T0);
 
     await world.startScheduler().idle();
     for (const path of abandoned) expect(existsSync(path), path).toBe(false);
     expect(existsSync(current)).toBe(true);
-    expect(existsSync(blobs.pathOf(kept))).toBe(true);
+    for (const hash of kept.hashes) expect(existsSync(blobs.pathOf(hash))).toBe(true);
+  });
+});
+
+// lifecycle review L1: a file stored before a commit that never came (a crash in between, a
+// commit that failed) or kept by a database restored from an older backup stayed for ever.
+describe('the retention task and files no request names', () => {
+  const aged = (blobs: BlobStore, hash: string, at: Date) => utimesSync(blobs.pathOf(hash), at, at);
+  // Files are written at the machine's time: the clock is set to it, the old ones dated back.
+  const twoDaysAgo = () => later(new Date(), -2 * DAY_MS);
+  /** The database made `days` ago: files older than it are not its to judge. */
+  const databaseMade = (db: Db, days: number) => db.prepare('UPDATE schema_migrations SET applied_at = ?').run(later(new Date(), -days * DAY_MS).toISOString());
+
+  it('removes those not written for a day, and keeps every file a request or a job still names', async () => {
+    const { db, blobs } = world;
+    world.clock.now = new Date();
+    databaseMade(db, 3);
+    const orphans = [blobs.put(await pdf('crash before commit')), blobs.put(await pdf('restored older database'))];
+    const fresh = blobs.put(await pdf('commit on its way'));
+    const open = requestIn(db, blobs, 'sent', T0, { original: await pdf('open'), stamped: await pdf('open stamped') });
+    const recent = requestIn(db, blobs, 'delivered', T0, { original: await pdf('recent'), stamped: await pdf('recent stamped'), signed: await pdf('recent signed'), certificate: await pdf('recent certificate') });
+    const attachment = blobs.put(await pdf('trusted attachment'));
+    enqueueJob(db, { kind: 'complete', requestId: null, payload: { attachments: [{ fileName: 'signed.pdf', sha256: attachment }] } }, T0);
+    for (const hash of [...orphans, ...open.hashes, ...recent.hashes, attachment]) aged(blobs, hash, twoDaysAgo());
+
+    await world.startScheduler().idle();
+    for (const hash of orphans) expect(existsSync(blobs.pathOf(hash)), hash).toBe(false);
+    for (const hash of [fresh, ...open.hashes, ...recent.hashes, attachment]) expect(existsSync(blobs.pathOf(hash)), hash).toBe(true);
+    expect(listScheduleRuns(db).find((r) => r.task === 'retention')).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('counts a file stored again as just written: the same bytes of an old orphan, mailed again, survive until committed', async () => {
+    const { blobs } = world;
+    world.clock.now = new Date();
+    databaseMade(world.db, 3);
+    const bytes = await pdf('mailed again');
+    const hash = blobs.put(bytes);
+    aged(blobs, hash, twoDaysAgo());
+    expect(blobs.put(bytes)).toBe(hash);
+    await world.startScheduler().idle();
+    expect(existsSync(blobs.pathOf(hash))).toBe(true);
+  });
+
+  it('keeps the files older than the database: a database made afresh beside an older blobs/ judges none of them', async () => {
+    const { blobs } = world;
+    world.clock.now = new Date();
+    const older = blobs.put(await pdf('before this database'));
+    aged(blobs, older, twoDaysAgo());
+    await world.startScheduler().idle();
+    expect(existsSync(blobs.pathOf(older))).toBe(true);
+  });
+
+  it('keeps the files of a purged request a newer request names again', async () => {
+    const { db, blobs } = world;
+    const shared = await pdf('sent twice');
+    const old = requestIn(db, blobs, 'delivered', T0, { original: shared, stamped: await pdf('first stamped') });
+    world.clock.now = later(T0, 91 * DAY_MS);
+    await world.startScheduler().idle();
+    expect(existsSync(blobs.pathOf(old.hashes[0]!))).toBe(false);
+    const again = requestIn(db, blobs, 'sent', later(T0, 91 * DAY_MS), { original: shared, stamped: await pdf('second stamped') });
+    for (const hash of again.hashes) aged(blobs, hash, T0);
+    world.clock.now = later(T0, 93 * DAY_MS);
+    await world.restart();
+    await world.startScheduler().idle();
+    for (const hash of again.hashes) expect(existsSync(world.blobs.pathOf(hash)), hash).toBe(true);
   });
 });
