@@ -43,12 +43,15 @@ export const REQUEST_LANGUAGE_HELP = requestLanguageHelp();
 export interface RejectionReplyOptions {
   /** Who the reply goes to (reply-address.ts decided). */
   to: string;
-  /** The request address to name in the help text and to set as Reply-To, so a reply with the fix arrives. */
+  /** The request address to name in the help text. */
   requestAddress?: string;
+  /** Where to send the fixed mail, set as Reply-To so a Reply arrives there: the route's address (default: requestAddress). */
+  sendAgainTo?: string;
 }
 
 export function composeRejectionReply(original: OriginalMail, problems: readonly string[], from: string, options: RejectionReplyOptions): SendMailOptions {
   const subject = quotedSubject(original.subject ?? '');
+  const sendAgainTo = options.sendAgainTo ?? options.requestAddress;
   // Only ids that fit in a header as they are: the sender wrote them (threadableId).
   const earlier = original.references === undefined ? [] : Array.isArray(original.references) ? original.references : [original.references];
   const { inReplyTo, references } = threadTo(original.messageId, earlier);
@@ -59,7 +62,7 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
     '',
     ...problemLines(problems),
     '',
-    `Please fix this and send the mail again${options.requestAddress ? ` to ${options.requestAddress}` : ''}, with the PDF attached.`,
+    `Please fix this and send the mail again${sendAgainTo ? ` to ${sendAgainTo}` : ''}, with the PDF attached.`,
     '',
     requestLanguageHelp(options.requestAddress),
     '',
@@ -72,7 +75,7 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
   return {
     from,
     to: options.to,
-    ...(options.requestAddress ? { replyTo: options.requestAddress } : {}),
+    ...(sendAgainTo ? { replyTo: sendAgainTo } : {}),
     subject: replySubject(subject),
     ...(inReplyTo ? { inReplyTo } : {}),
     ...(references.length > 0 ? { references } : {}),

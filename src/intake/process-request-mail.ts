@@ -31,6 +31,7 @@ import { mailboxKey } from '../ascii-address.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
+import { routeAddress, routeFromAddress } from './route-from-address.ts';
 import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
 
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
@@ -263,7 +264,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         onRecord = reportRefusalOnRecord({ db: deps.db, config: deps.config, logger: deps.logger, now, policy: deps.policy }, mail, decision, requestId, at);
       }
       if (reply) {
-        const composed = composeRejectionReply(mail!, (decision.action === 'reject' && decision.problems) || [decision.reason], deps.config.smtp.from, { to: replyTo!, requestAddress: deps.config.mailboxes.requests.address });
+        const composed = composeRejectionReply(mail!, (decision.action === 'reject' && decision.problems) || [decision.reason], deps.config.smtp.from, { to: replyTo!, requestAddress: deps.policy.requestAddress, sendAgainTo: answerAddress(mail!, deps.policy) });
         enqueueMail(deps.db, { requestId, purpose: 'reply', message: composed }, at);
       }
       recordMessage(deps.db, { ...keyOf(message), messageId, outcome: decision.action === 'reject' ? 'rejected' : 'ignored', reason, folder: folders.rejected_folder, requestId }, at);
@@ -277,6 +278,17 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     if (reply || onRecord) deps.jobsQueued?.();
     return { moveTo: folders.rejected_folder };
   }
+}
+
+/**
+ * Where the requester is asked to send the mail again (the text and the Reply-To a client's
+ * Reply takes): the route's own address when the mail came by a route there is, so the fixed
+ * request keeps its route — its signers, allow-list, record table and delivery (outgoing
+ * review M2: `sign+hr@`'s answer named `sign@`, and a Reply landed on the default route).
+ */
+function answerAddress(mail: ParsedMail, policy: IntakePolicy): string {
+  const { route } = routeFromAddress(mail, policy.requestAddress);
+  return Object.hasOwn(policy.routes, route) ? routeAddress(policy.requestAddress, route) : policy.requestAddress;
 }
 
 /** Files a request mail that could not be processed (see with-attempt-limit): Rejected, no reply, an alert. */

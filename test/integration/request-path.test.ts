@@ -95,6 +95,31 @@ describe('with Secured Signing', () => {
     expect(getWorld().smtp.messages.length).toBe(before + 1);
   });
 
+  // outgoing review M2: the answer named sign@ and set it as Reply-To, so a requester's Reply
+  // with the PDF became a default-route request — other signers, allow-list and record table.
+  it('asks for a mail to a route\'s address again at that address, so a Reply with the fix keeps its route', async () => {
+    await getWorld().daemon!.jobs.idle();
+    const before = getWorld().smtp.messages.length;
+    await getWorld().dovecot.deliver('sign+hr@corp.example', await buildMail({
+      // Another requester: the tests above used up Helen's rejection replies of the hour.
+      from: 'Omar Hill <omar.hill@corp.example>', to: 'sign+hr@corp.example', subject: 'Offer letter HRC0001240', text: 'Please sign.', messageId: '<forgot-pdf@corp.example>',
+    }));
+    await getWorld().smtp.waitFor(before + 1, 15_000);
+    const answer = await simpleParser(getWorld().smtp.messages[before]!.raw);
+    expect(answer.replyTo?.value.map((a) => a.address)).toEqual(['sign+hr@corp.example']);
+    expect(answer.text).toContain('send the mail again to sign+hr@corp.example');
+    expect(answer.text).toContain('To:         sign@corp.example, or sign+ROUTE@corp.example');
+
+    await getWorld().dovecot.deliver('sign+hr@corp.example', await buildMail({
+      from: 'Omar Hill <omar.hill@corp.example>', to: 'sign+hr@corp.example', subject: 'Re: Offer letter HRC0001240', text: 'Here it is.',
+      headers: { 'In-Reply-To': answer.messageId!, References: `<forgot-pdf@corp.example> ${answer.messageId!}` },
+      attachments: [{ filename: 'offer.pdf', content: await contractPdf('Offer letter') }],
+    }));
+    const fixed = await waitUntil(getWorld().daemon!.events, () => listRequests(getWorld().daemon!.db, { state: 'sent' }).find((r) => r.subject === 'Re: Offer letter HRC0001240'),
+      { timeoutMs: 15_000, what: 'the fixed request to be sent' });
+    expect(fixed).toMatchObject({ route: 'hr', signers: [{ email: 'hr.director@corp.example' }] });
+  });
+
   it('a bounce ends in Rejected without any reply', async () => {
     await getWorld().daemon!.jobs.idle();
     const before = getWorld().smtp.messages.length;
