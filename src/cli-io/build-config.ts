@@ -21,6 +21,17 @@ export interface InitAnswers {
   dataDir: string;
   /** credentials: systemd LoadCredential files; env: environment variables. */
   secrets: 'credentials' | 'env';
+  /** The instance (`init --name NAME`): its return address is its own. */
+  instanceName?: string;
+}
+
+/**
+ * The return address init makes up: one per instance (instances review H2: every instance of
+ * a domain got signrelay-returns@, which one mail server cannot deliver into two mailboxes —
+ * the other instance took the signed copies and filed them in Unmatched).
+ */
+export function madeUpReturnAddress(domain: string, instanceName?: string): string {
+  return `signrelay-${instanceName ? `${instanceName}-` : ''}returns@${domain}`;
 }
 
 /** The secrets the configuration refers to: its path, the credential file name, the variable. */
@@ -47,7 +58,7 @@ export function buildConfig(answers: InitAnswers, template = readFileSync(EXAMPL
   set(['mailboxes', 'requests', 'host'], answers.imapHost);
   set(['mailboxes', 'requests', 'user'], answers.requestAddress);
   set(['mailboxes', 'requests', 'address'], answers.requestAddress);
-  set(['mailboxes', 'returns', 'address'], `signrelay-returns@${domain}`);
+  set(['mailboxes', 'returns', 'address'], madeUpReturnAddress(domain, answers.instanceName));
   set(['smtp', 'host'], answers.smtpHost);
   set(['smtp', 'user'], answers.requestAddress);
   set(['smtp', 'from'], `signrelay <${answers.requestAddress}>`);

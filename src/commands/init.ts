@@ -68,7 +68,7 @@ function configText(answers: Answers, secrets: InitAnswers['secrets']): string {
     servicenowInstance: answers['servicenow-instance']!.replace(/\/$/, ''), servicenowUser: answers['servicenow-user']!,
     providerEnvironment: answers['provider-environment']!, providerApiKey: answers['provider-api-key']!, referer: answers.referer!,
     allowedSenders: list(answers['allowed-senders']!), alertsTo: list(answers['alerts-to']!), dataDir: answers['data-dir']!,
-    secrets,
+    secrets, instanceName: instance()?.name,
   });
 }
 
@@ -257,7 +257,7 @@ function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets
       `Set these environment variables for the service — in a file of root's (mode 0600), ${envFile}, that \`systemctl edit ${unit}\` names as [Service] EnvironmentFile=${envFile}:`,
       ...SECRETS.map((s) => `     ${s.env.padEnd(26)}${s.what}`),
     ];
-  // The return address is made up (signrelay-returns@DOMAIN) and lands in a folder of the request account.
+  // The return address is made up (signrelay-returns@DOMAIN, signrelay-NAME-returns@ for an instance) and lands in a folder of the request account.
   const mailbox = returns.host !== undefined ? [] : [
     `The mail server must deliver the return address ${returns.address} with any +tag (${returns.address.slice(0, at)}+TOKEN@${returns.address.slice(at + 1)}: the signed copies and the providers' notices) into the folder "${returns.folder}" of ${requests.user}'s mailbox`,
     '   — create the address with plus addressing and a rule that files it there, or give mailboxes.returns an account of its own.',

@@ -203,6 +203,20 @@ describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () =
     expect(r.stdout).toContain('systemctl enable --now signrelay@hr');
   });
 
+  // instances review H2: every instance of a domain got signrelay-returns@, and each was told
+  // to have it delivered into its own mailbox — one address cannot go to two.
+  it('gives each instance a return address of its own, and says where it must be delivered', async () => {
+    const configs = [];
+    for (const name of ['hr', 'legal']) { // one after the other: --name is read from the process's environment
+      const output = join(dir.path, 'own-returns', `${name}.yaml`);
+      const r = await runInProcess(['init', '--name', name, '--output', output, ...FLAGS]);
+      expect(r.code).toBe(0);
+      configs.push({ returns: loadConfigFile(output, { requireSecrets: false }).mailboxes.returns.address, stdout: r.stdout });
+    }
+    expect(configs.map((c) => c.returns)).toEqual(['signrelay-hr-returns@acme.example', 'signrelay-legal-returns@acme.example']);
+    expect(configs[1]!.stdout).toContain('deliver the return address signrelay-legal-returns@acme.example with any +tag (signrelay-legal-returns+TOKEN@acme.example');
+  });
+
   it.each(['status', 'check', 'requests'])('%s --name hr reads /etc/signrelay/hr.yaml; an explicit --config still wins', async (command) => {
     const byName = await runInProcess([command, '--name', 'hr']);
     expect(byName.code).not.toBe(0);
