@@ -15,6 +15,7 @@ import { mailCheckItems } from '../checks/check-mail.ts';
 import { storageCheckItem } from '../checks/check-storage.ts';
 import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
 import { tempDirCheckItem } from '../checks/check-temp-dir.ts';
+import { otherInstancesCheckItem } from '../checks/other-instances.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
 import { BUSY_TIMEOUT_MS, openDatabase, openMemoryDatabase } from '../store/open-database.ts';
@@ -76,7 +77,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const keepsTokens = config!.provider.type === 'secured-signing' && config!.provider.oauth;
     const providerDb = keepsTokens ? openDb : openMemoryDatabase;
     const items: CheckItem[] = [
-      storageCheckItem(config!.storage.data_dir, keepsTokens), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
+      storageCheckItem(config!.storage.data_dir, keepsTokens), otherInstancesCheckItem(file, config!), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
     ];
     lines.push(...(await runChecklist(items, print, { dataDir: config!.storage.data_dir, busyTimeoutMs: BUSY_TIMEOUT_MS })));
   }

@@ -3,6 +3,7 @@
 // SIGHUP reloads the configuration and its credentials (running-service.ts).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { refuseSharedWithRunning } from '../checks/other-instances.ts';
 import { configPath } from '../config/config-path.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import { secretsOf } from '../config/secrets-of.ts';
@@ -68,8 +69,12 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
   // The data dir's lock is held across the tries: meanwhile the pid file names this process
   // and `status` says what it waits for, not that no daemon runs (which invited a second start).
   let lock: DataDirLock | undefined;
+  let sharing: string[] = [];
   const service = await startWhenStorageAllows(() => {
     lock ??= lockDataDir(config.storage.data_dir);
+    // Once this daemon holds its own lock: of two instances started at once on one folder, the
+    // later to look sees the other's lock and refuses.
+    sharing = refuseSharedWithRunning(file, config);
     return startService(config, { onFatal: (reason) => (fatal ? fatal(reason) : (fatalBeforeReady = reason)), lock });
   }, {
     logger: earlyLogger,
@@ -82,6 +87,10 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
     earlyLogger().info('stopped while waiting to start', { signal: stopAsked });
     return 0;
   }
+  const warnShared = (warnings: string[]) => {
+    for (const detail of warnings) service.logger.warn('another configuration beside this one shares a mailbox with it', { detail });
+  };
+  warnShared(sharing);
   const systemdLog = () => service.logger.child({ component: 'systemd' });
   // ld.so said so once on stderr, if at all; say it in the log, with the fix.
   const allocator = process.env.LD_PRELOAD ? jemallocMissing(process.env, readFileSync('/proc/self/maps', 'utf8')) : undefined;
@@ -112,7 +121,11 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
       }
       systemd.notify({ RELOADING: '1', STATUS: 'reloading the configuration' });
       reloadingSince = monotonicMs();
-      reloading = service.reload(() => loadConfigFile(file)).then(() => {
+      reloading = service.reload(() => {
+        const next = loadConfigFile(file);
+        warnShared(refuseSharedWithRunning(file, next));
+        return next;
+      }).then(() => {
         systemd.notify({ READY: '1', STATUS: 'running' });
         reloading = undefined;
         reloadingSince = undefined;

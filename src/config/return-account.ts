@@ -43,10 +43,26 @@ export function returnLoginSettings(config: Config): { user: string; password: s
  * request mail in Unmatched (ipv6 review M2).
  */
 export function sharesRequestFolder(config: Config): boolean {
-  const account = returnAccountOf(config);
+  const [requests, returns] = watchedFolders(config);
+  return requests!.key === returns!.key;
+}
+
+/** A folder a watcher takes mail from, and one key for every spelling of it. */
+export interface WatchedFolder {
+  role: 'requests' | 'returns';
+  /** `user@host:port/folder`, as an operator reads it. */
+  name: string;
+  key: string;
+}
+
+/** The two folders the configuration's watchers take mail from. */
+export function watchedFolders(config: Config): WatchedFolder[] {
   const { requests, returns } = config.mailboxes;
-  return serverKey(account.host) === serverKey(requests.host) && account.port === requests.port &&
-    account.user.toLowerCase() === requests.user.toLowerCase() && folderKey(returns.folder) === folderKey(requests.folder);
+  const account = returnAccountOf(config);
+  const folder = (role: WatchedFolder['role'], host: string, port: number, user: string, name: string): WatchedFolder => ({
+    role, name: `${user}@${host}:${port}/${name}`, key: `${user.toLowerCase()}@${serverKey(host)}:${port}/${folderKey(name)}`,
+  });
+  return [folder('requests', requests.host, requests.port, requests.user, requests.folder), folder('returns', account.host, account.port, account.user, returns.folder)];
 }
 
 /** `localhost` names are 127.0.0.1, as they are connected to (loopback.ts); other spellings of one host are one. */
