@@ -6,3 +6,13 @@ export function serviceUnit(env: NodeJS.ProcessEnv = process.env): string {
   const name = env.SIGNRELAY_INSTANCE;
   return name ? `signrelay@${name}` : 'signrelay';
 }
+
+/**
+ * A signrelay command as this instance's operator must type it: `signrelay retry r_1 --name hr`
+ * for an instance (instances review M1: a hint without `--name` acted on another
+ * configuration, or failed for want of /etc/signrelay/signrelay.yaml).
+ */
+export function operatorCommand(command: string, env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.SIGNRELAY_INSTANCE;
+  return name ? `signrelay ${command} --name ${name}` : `signrelay ${command}`;
+}

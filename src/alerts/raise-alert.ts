@@ -10,6 +10,7 @@ import { addEvent } from '../store/events.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Db } from '../store/open-database.ts';
 import { utcMinute } from '../time.ts';
+import { operatorCommand, serviceUnit } from '../service-unit.ts';
 
 /**
  * `credentials`: a service refused signrelay's credentials or tokens for good (an operator must supply new ones).
@@ -115,7 +116,7 @@ export function sendHeldAlerts(deps: AlertDeps): number {
       queueAlertMail(db, config, kind, {
         requestId: null,
         subject: `${state.suppressed} ${kind} alert(s) held back since ${utcMinute(state.last_sent_at)}`,
-        text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (signrelay show ID, or the log).`,
+        text: `These alerts were not mailed, as alerts.min_interval_minutes had not passed since the last one of their kind:\n\n${subjects.join('\n')}${more}\n\nEach is in the audit trail (${operatorCommand('show ID')}, or the log).`,
       }, at);
     })();
     deps.logger.info('held-back alerts mailed as one summary', { alert: kind, held: state.suppressed });
@@ -131,7 +132,7 @@ function queueAlertMail(db: Db, config: Config, kind: AlertKind, mail: { request
   enqueueMail(db, {
     requestId: mail.requestId, purpose: 'alert',
     message: {
-      from: config.smtp.from, to: config.alerts.to, subject: `[signrelay] ${mail.subject}`,
+      from: config.smtp.from, to: config.alerts.to, subject: `[${serviceUnit()}] ${mail.subject}`,
       text: `${mail.text}\n`, headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'alert' },
     },
   }, at);

@@ -25,6 +25,7 @@ import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, 
 import { canTransition } from '../store/request-states.ts';
 import { otherProvidersRequest } from '../store/provider-switch.ts';
 import { enqueueJob } from '../store/jobs.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /**
  * What the request became, for the requester whose `cancel` reply queued the job
@@ -204,7 +205,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
           kind: 'provider', requestId: request.id,
           subject: `request ${request.id} was not cancelled`,
-          text: `The cancel of request ${request.id} (${request.recordNumber ?? 'no record number'})${by} was given up: ${reason}. Nothing was withdrawn and the request is ${request.state}: its signers can still sign, and a signed document is delivered as usual. Run \`signrelay cancel ${request.id}\` again once ${deps.provider.displayName} answers.`,
+          text: `The cancel of request ${request.id} (${request.recordNumber ?? 'no record number'})${by} was given up: ${reason}. Nothing was withdrawn and the request is ${request.state}: its signers can still sign, and a signed document is delivered as usual. Run \`${operatorCommand(`cancel ${request.id}`)}\` again once ${deps.provider.displayName} answers.`,
         });
         return;
       }

@@ -28,6 +28,7 @@ import { composeRequesterNotice, type NoticeKind } from '../notices/compose-noti
 import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /** How much larger than limits.max_pdf_bytes a signed copy from the provider may be (signatures, their certificates, an audit page). */
 export const SIGNED_COPY_GROWTH = 4;
@@ -174,7 +175,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} could not be delivered to ${request.recordNumber ?? 'its record'}`,
           text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\n` +
-            (code === 'blob_missing' ? `\`signrelay retry ${request.id}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
+            (code === 'blob_missing' ? `\`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

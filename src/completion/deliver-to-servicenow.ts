@@ -21,6 +21,7 @@ import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow 
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, waitWhileSettling, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
@@ -93,7 +94,7 @@ interface FileForRecord {
  */
 function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string, what: 'signed' | 'certificate' = 'signed'): StoredFile {
   return deps.blobs.file(sha256, (missing) => (what === 'signed'
-    ? `the signed document ${missing}: \`signrelay retry ${request.id}\` downloads it again from the provider`
+    ? `the signed document ${missing}: \`${operatorCommand(`retry ${request.id}`)}\` downloads it again from the provider`
     : `the certificate ${missing}: it is left out (take it from the provider by hand); the signed document is delivered without it`));
 }
 
@@ -206,7 +207,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     throw new SignrelayError('permanent', 'delivery_outcome_unknown',
       `the signed document was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown ` +
       `(the process stopped or the connection dropped). It is not sent twice by itself: check that ${record} has it — ` +
-      `attach ${files} by hand if not, or run "signrelay retry ${request.id}" to mail it again.`);
+      `attach ${files} by hand if not, or run "${operatorCommand(`retry ${request.id}`)}" to mail it again.`);
   }
   const stored = (sha256: string) => {
     const file = storedFile(deps, request, sha256);

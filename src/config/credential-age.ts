@@ -3,7 +3,7 @@
 // credentials.max_age_days. Pure, so check, status, /metrics and the alert all judge by the
 // same rules and the rules are tested as a table.
 import { DAY_MS } from '../time.ts';
-import { serviceUnit } from '../service-unit.ts';
+import { operatorCommand, serviceUnit } from '../service-unit.ts';
 
 export const MAX_AGE_SETTING = 'credentials.max_age_days';
 /** The rotation procedure, one section per kind of credential. */
@@ -87,7 +87,7 @@ export function overdueAlert(ages: readonly CredentialAge[], maxAgeDays: number)
       '',
       ...ages.map((a) => `  ${a.setting}: ${a.ageDays} days (first seen ${a.firstSeenAt})`),
       '',
-      `Rotate each: create the new one at the provider while the old one still works, put it in the credential file, run \`signrelay check\`, \`systemctl restart ${serviceUnit()}\`, confirm with \`signrelay status\`, then delete the old one. The steps for each credential are in ${ROTATION_DOC}.`,
+      `Rotate each: create the new one at the provider while the old one still works, put it in the credential file, run \`${operatorCommand('check')}\`, \`systemctl restart ${serviceUnit()}\`, confirm with \`${operatorCommand('status')}\`, then delete the old one. The steps for each credential are in ${ROTATION_DOC}.`,
       'This alert is sent once per secret value; a rotated secret that ages again is reported again.',
     ].join('\n'),
   };

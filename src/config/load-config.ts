@@ -1,7 +1,7 @@
 // Reads signrelay.yaml: YAML → secret substitution → schema validation. Every problem is
 // reported by its path in the file (`limits.max_mail_bytes: expected a positive integer`),
 // all of them at once, so an operator fixes the file in one go.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
@@ -10,6 +10,8 @@ import { configSchema, type Config } from './schema.ts';
 import { resolveSecrets } from './resolve-secrets.ts';
 import { sharesRequestFolder } from './return-account.ts';
 import { isSecretName } from '../log.ts';
+import { DEFAULT_CONFIG_PATH } from './config-path.ts';
+import { instanceOf } from './instance.ts';
 
 export interface LoadOptions {
   /** Environment for `${VAR}` substitution (default: process.env). */
@@ -59,10 +61,31 @@ function readConfigText(path: string): string {
       ? `permission denied for this user (uid ${process.getuid?.() ?? '?'}) on the directory ${closed}: let the service's user enter it (chmod 0755 ${closed}, or chgrp signrelay ${closed}; chmod 0750 ${closed}), or run the command as a user who may`
       : code === 'EACCES'
       ? `permission denied for this user (uid ${process.getuid?.() ?? '?'}): let the service's user read it (chgrp signrelay ${path}; chmod 0640 ${path}), or run the command as a user who may`
-      : `${code === 'ENOENT' ? 'the file does not exist' : String(code)}. Pass --config FILE or set SIGNRELAY_CONFIG`;
+      : code === 'ENOENT' ? `the file does not exist${missingFileHint(path)}` : `${String(code)}. Pass --config FILE or set SIGNRELAY_CONFIG`;
     throw new SignrelayError('config', 'config_unreadable', `cannot read the configuration ${path}: ${why}.`, { cause: err });
   }
   return text;
+}
+
+/**
+ * What to do about a configuration file that is not there (instances review L2): an instance
+ * `--name` chose is made by `init --name`; beside the default file, the instances there are
+ * named, as `--name` finds them; else a file is passed.
+ */
+export function missingFileHint(path: string, env: NodeJS.ProcessEnv = process.env, list = (dir: string) => readdirSync(dir)): string {
+  const name = env.SIGNRELAY_INSTANCE;
+  const chosen = name ? instanceOf(name) : undefined;
+  if (chosen && 'configPath' in chosen && chosen.configPath === path) return `: there is no instance ${name} on this host — \`signrelay init --name ${name}\` writes its configuration`;
+  if (path === DEFAULT_CONFIG_PATH) {
+    let instances: string[] = [];
+    try {
+      instances = list(dirname(path)).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).filter((n) => 'configPath' in instanceOf(n)).sort();
+    } catch {
+      // No /etc/signrelay at all.
+    }
+    if (instances.length > 0) return `; this host runs instances: pass --name ${instances.join(', --name ')} (or --config FILE)`;
+  }
+  return '. Pass --config FILE or set SIGNRELAY_CONFIG';
 }
 
 /** The first directory on the way to `path` this user may not enter, if one is what refused it (env review L1: the file was told to be chmod'ed, which it was). */

@@ -23,6 +23,7 @@ import { DAY_MS, dueMoment } from '../time.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
 import { defuseLinks, quoteOutside } from '../outside-text.ts';
 import { queueAcknowledgement } from './queue-acknowledgement.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /** How much of a request's subject names its package at the provider (when no record does). */
 const MAX_PACKAGE_SUBJECT_CHARS = 120;
@@ -224,7 +225,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,
           text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to ${deps.provider.displayName}: ${reason}\n` +
             (sendUnknown
-              ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`signrelay retry\` asks ${deps.provider.displayName} before sending again.`
+              ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`${operatorCommand(`retry ${request.id}`)}\` asks ${deps.provider.displayName} before sending again.`
               : code === 'blob_missing' ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
         });
       })();

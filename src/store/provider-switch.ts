@@ -5,6 +5,7 @@
 // for good (its completion Unmatched, every reconcile asking the wrong service). A start — and
 // a reload — is refused while any is open. Reads only.
 import type { Db } from './open-database.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /** States from which a request still needs its provider: not yet sent, out for signing, or signed and not yet delivered. */
 const NEEDS_ITS_PROVIDER = ['received', 'stamped', 'uploaded', 'sent', 'completed'] as const;
@@ -27,5 +28,5 @@ export function providerSwitchProblem(db: Db, provider: string): string | null {
   if (others.length === 0) return null;
   const open = others.map((o) => `${o.count} with ${o.provider}`).join(' and ');
   return `provider is ${provider}, but requests are still open ${open} (not yet sent, out for signing, or signed and not yet delivered), and only their own provider can finish them: ` +
-    `keep the provider this data directory has until they are finished or cancelled (signrelay requests; signrelay cancel ID), or run a second signrelay with its own storage.data_dir and request address for ${provider}`;
+    `keep the provider this data directory has until they are finished or cancelled (${operatorCommand('requests')}; ${operatorCommand('cancel ID')}), or run a second signrelay with its own storage.data_dir and request address for ${provider}`;
 }

@@ -3,7 +3,7 @@
 // that would rather wait (the credential review) when the next mail of a kind may go; and
 // alerts held back go out as one summary once the interval ends, when no other alert of
 // their kind comes to carry them.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alertMailHeldUntil, raiseAlert, sendHeldAlerts } from '../../src/alerts/raise-alert.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { testConfig } from '../scheduler/scheduler-world.ts';
@@ -53,6 +53,21 @@ describe('sendHeldAlerts', () => {
     expect(sendHeldAlerts(deps(minutes(40)))).toBe(0); // nothing held any more
     // The summary counts as the kind's mail: an alert right after it is held back in turn.
     expect(raiseAlert(deps(minutes(16)), { kind: 'unmatched', subject: 'later', text: 'y' })).toBe(false);
+  });
+
+  afterEach(() => vi.unstubAllEnvs());
+
+  // instances review M1: one alerts.to for every instance, and no alert said which one wrote.
+  it('names the instance in the subject and in the commands it gives', () => {
+    vi.stubEnv('SIGNRELAY_INSTANCE', 'legal');
+    const db = openMemoryDatabase();
+    const deps = (at: Date) => ({ db, config: testConfig(), logger: createTestLogger().logger, now: () => at });
+    raiseAlert(deps(T0), { kind: 'unmatched', subject: 'a completion mail matched no open request', text: 'first' });
+    raiseAlert(deps(minutes(1)), { kind: 'unmatched', subject: 'another one', text: 'x' });
+    sendHeldAlerts(deps(minutes(15)));
+    const mails = (db.prepare("SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload).message as { subject: string; text: string });
+    expect(mails.map((m) => m.subject)).toEqual(['[signrelay@legal] a completion mail matched no open request', '[signrelay@legal] 1 unmatched alert(s) held back since 2030-01-01 12:00 UTC']);
+    expect(mails[1]!.text).toContain('(signrelay show ID --name legal, or the log)');
   });
 
   it('after the wall clock was stepped back, holds an alert one interval from then, not the step as well', () => {

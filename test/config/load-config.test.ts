@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closedDirectory, loadConfigFile, parseConfigText } from '../../src/config/load-config.ts';
+import { closedDirectory, loadConfigFile, missingFileHint, parseConfigText } from '../../src/config/load-config.ts';
 import { mailBytesFor } from '../../src/config/schema.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { securedSigningOf } from '../support/provider-config.ts';
@@ -93,6 +93,16 @@ describe('loadConfigFile', () => {
 
   it('says which file could not be read and how to choose another', () => {
     expect(() => loadConfigFile('/nonexistent/signrelay.yaml')).toThrow(/cannot read the configuration \/nonexistent\/signrelay.yaml: the file does not exist.*--config/);
+  });
+
+  // instances review L2: beside instances, the advice was --config, never --name; for a --name
+  // not set up, "pass --config" — which --name had just done.
+  it('on a host of instances, names them; for an instance not set up, says how to make it', () => {
+    const etc = () => ['legal.yaml', 'hr.yaml', 'hr.env', 'Not A Name.yaml'];
+    expect(missingFileHint('/etc/signrelay/signrelay.yaml', {}, etc)).toBe('; this host runs instances: pass --name hr, --name legal (or --config FILE)');
+    expect(missingFileHint('/etc/signrelay/signrelay.yaml', {}, () => [])).toBe('. Pass --config FILE or set SIGNRELAY_CONFIG');
+    expect(missingFileHint('/etc/signrelay/legal.yaml', { SIGNRELAY_INSTANCE: 'legal' }, etc)).toBe(': there is no instance legal on this host — `signrelay init --name legal` writes its configuration');
+    expect(missingFileHint('/srv/other.yaml', { SIGNRELAY_INSTANCE: 'legal' }, etc)).toBe('. Pass --config FILE or set SIGNRELAY_CONFIG');
   });
 
   it.each([

@@ -112,7 +112,7 @@ describe('a refresh whose answer was lost', () => {
     expect(err).toMatchObject({ kind: 'auth', code: 'provider_refresh_lost' });
     expect(err.message).toContain(`sha256 ${sha256(initial.refreshToken).slice(0, 12)}`);
     expect(err.message).toContain(new Date(sentAt).toISOString());
-    expect(err.message).toMatch(/never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and restart signrelay\)/);
+    expect(err.message).toMatch(/never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/);
     expect(err.message).not.toContain(initial.refreshToken);
     expect(store.notices).toHaveLength(1);
     expect(store.notices[0]!.text).toContain(err.message);

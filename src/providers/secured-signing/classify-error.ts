@@ -8,6 +8,7 @@ import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
 import { errorText, jsonObject } from '../../http/json-fields.ts';
+import { operatorCommand } from '../../service-unit.ts';
 
 export interface HttpFailure {
   status: number;
@@ -65,12 +66,12 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
   if (status === 403 && /scope/i.test(`${server.errorCode ?? ''} ${server.message ?? ''}`)) {
     // The token was granted fewer scopes than the call needs (a refresh token authorized by hand, or with --scope).
     return new SignrelayError('auth', 'provider_auth',
-      `${what}; the authorization lacks a scope signrelay needs: run \`signrelay authorize\` again (it asks for Basic SmartTag)`);
+      `${what}; the authorization lacks a scope signrelay needs: run \`${operatorCommand('authorize')}\` again (it asks for Basic SmartTag)`);
   }
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +
-      'and the server clock; if the refresh token expired or was revoked, run `signrelay authorize`');
+      `and the server clock; if the refresh token expired or was revoked, run \`${operatorCommand('authorize')}\``);
   }
   if (status === 408) {
     return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);

@@ -22,6 +22,7 @@ import { createTokenManager as createManager, type TokenManager as Manager, type
 import { isUsable, type StoredToken } from '../../store/oauth-tokens.ts';
 import { exchangeCode } from './authorization-code.ts';
 import { refusalCode, securedSigningTokenEndpoint, tokenRefused } from './token-endpoint.ts';
+import { operatorCommand, serviceUnit } from '../../service-unit.ts';
 
 export type { StoredToken };
 
@@ -54,7 +55,7 @@ export interface TokenManager extends Pick<Manager, 'accessToken' | 'replaceReje
 }
 
 const REFRESH = 'refresh the OAuth2 access token';
-const FIX = 'run `signrelay authorize` (or put a new refresh token in provider.refresh_token and restart signrelay)';
+const fix = () => `run \`${operatorCommand('authorize')}\` (or put a new refresh token in provider.refresh_token and \`systemctl restart ${serviceUnit()}\`)`;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** How a refresh token is named in messages: a prefix of its hash, never the token. */
@@ -66,7 +67,7 @@ function lostRotation(refusal: TokenRefusal, spent: string, sentAt: number): Sig
     `Secured Signing refused to ${REFRESH} (HTTP ${refusal.status} invalid_grant): its refresh token (${named(spent)}) had already been sent to ` +
     `Secured Signing at ${new Date(sentAt).toISOString()} by a refresh whose answer — with the next refresh token — was never saved ` +
     '(signrelay stopped, or the connection broke, before it could save it); Secured Signing no longer accepts the old token and the new one ' +
-    `is lost, so signrelay cannot get an access token by itself: ${FIX}`);
+    `is lost, so signrelay cannot get an access token by itself: ${fix()}`);
 }
 
 /** The refresh-token grant with rotation: the strategy the manager runs when a token is due. */
@@ -96,7 +97,7 @@ function rotatingRefresh(options: TokenManagerOptions, endpoint: TokenEndpoint):
       const refreshToken = fromConfig ? options.initialRefreshToken : stored?.refreshToken;
       if (!refreshToken) {
         throw new SignrelayError('auth', 'provider_not_authorized',
-          'Secured Signing needs OAuth2 tokens and none are stored: run `signrelay authorize` (or set provider.refresh_token and restart signrelay)');
+          `Secured Signing needs OAuth2 tokens and none are stored: ${fix()}`);
       }
       const spent = sha256(refreshToken);
       // An intent for this very token with no result: an earlier refresh sent it and its answer was lost.

@@ -4,6 +4,7 @@
 import { SignrelayError } from '../../errors.ts';
 import { namedFailures, type TokenEndpoint, type TokenRefusal } from '../../http/token-endpoint.ts';
 import { classifyHttpFailure, SECURED_SIGNING, serverMessage } from './classify-error.ts';
+import { operatorCommand } from '../../service-unit.ts';
 
 export interface SecuredSigningTokenOptions {
   oauthBase: string;
@@ -24,7 +25,7 @@ export function tokenRefused(operation: string, refusal: TokenRefusal): Signrela
   const code = refusalCode(refusal);
   return new SignrelayError('auth', 'provider_token_refused',
     `Secured Signing refused to ${operation} (HTTP ${refusal.status}${code ? ` ${code}` : ''}): ` +
-    'check provider.api_key and provider.api_secret; if the refresh token expired or was revoked, run `signrelay authorize`');
+    `check provider.api_key and provider.api_secret; if the refresh token expired or was revoked, run \`${operatorCommand('authorize')}\``);
 }
 
 export function securedSigningTokenEndpoint(options: SecuredSigningTokenOptions): TokenEndpoint {
