@@ -204,8 +204,18 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'intake' }), jobsQueued, watermarks: servicenow,
   };
   /** A watcher's mail leaving its folder, recorded: moved, or found gone after a move whose answer was lost. */
-  const filingOf = (name: string): Pick<WatcherOptions, 'onMoved' | 'onListed'> => ({
+  const filingOf = (name: string, account: { user: string; host: string }, watched: string): Pick<WatcherOptions, 'onMoved' | 'onListed' | 'onTakenElsewhere'> => ({
     onMoved: (message, folder) => markFiled(db, { mailbox: name, place: message.place, uid: message.uid }, folder, new Date()),
+    // Instances review H1: two signrelays on one folder (a copied configuration, a test
+    // instance on a laptop) both take every mail, and each request goes out twice.
+    onTakenElsewhere(message) {
+      const where = `the folder ${watched} of ${account.user} on ${account.host}`;
+      logger.error('a mail was gone when signrelay filed it: another program takes mail from this folder', { mailbox: name, uid: message.uid, messageId: message.messageId, folder: watched });
+      raiseAlert({ db, config, logger, now: () => new Date() }, {
+        kind: 'mailbox-shared', subject: `another program takes mail from ${watched} (mailboxes.${name})`,
+        text: `signrelay handled a mail in ${where} (UID ${message.uid}${message.messageId ? `, ${message.messageId}` : ''}), and when it filed it the mail was gone: another program or person took it meanwhile. If that is another signrelay — a copy of this configuration, a test instance — each mail is handled by both, and each request goes to its signers twice (and each signed copy to one of them only). Stop the other one, or give each its own mailbox or folder.`,
+      });
+    },
     onListed(place, present) {
       for (const row of fileDeparted(db, name, place, present, new Date())) {
         logger.info('mail left its folder by a move whose answer was lost; recorded as filed', { mailbox: name, uid: row.uid, messageId: row.messageId, folder: row.folder });
@@ -246,7 +256,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
-    ...filingOf(REQUESTS_MAILBOX),
+    ...filingOf(REQUESTS_MAILBOX, mailbox, mailbox.folder),
     events,
   });
 
@@ -270,7 +280,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     messageRetry: options.messageRetry,
     reconnect: options.reconnect,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
-    ...filingOf(RETURNS_MAILBOX),
+    ...filingOf(RETURNS_MAILBOX, returnAccount, config.mailboxes.returns.folder),
     events,
   });
 

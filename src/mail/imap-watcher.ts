@@ -52,6 +52,8 @@ export interface WatcherOptions {
    *  message it already finished (a MOVE whose answer was lost): dedupe. */
   handle(message: WatchedMessage): Promise<MessageOutcome>;
   onMoved?(message: WatchedMessage, folder: string): void | Promise<void>;
+  /** A mail that was gone from the folder when it was moved: another program took it meanwhile (see watch-pass.ts takenElsewhere). */
+  onTakenElsewhere?(message: WatchedMessage): void;
   /**
    * The UIDs in the watched folder at the start of each pass (a reconnect's catch-up first),
    * before any of them is handed over and after every handler of an earlier pass answered: a
@@ -223,6 +225,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       retries,
       handle: options.handle,
       onMoved: options.onMoved,
+      onTakenElsewhere: options.onTakenElsewhere,
       onListed: options.onListed,
       knownSenders: options.knownSenders,
       concurrency: Math.max(1, options.concurrency ?? 1),

@@ -5,7 +5,7 @@
 // Metadata is fetched into an array first because running an IMAP command inside a fetch()
 // iteration deadlocks imapflow.
 import { randomUUID } from 'node:crypto';
-import type { DownloadOptions, FetchMessageObject, FetchOptions, FetchQueryObject, ImapFlow } from 'imapflow';
+import type { CopyResponseObject, DownloadOptions, FetchMessageObject, FetchOptions, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError } from '../errors.ts';
@@ -33,6 +33,8 @@ export interface PassContext {
   /** Messages in hand at once. */
   concurrency: number;
   onMoved?: ((message: WatchedMessage, folder: string) => void | Promise<void>) | undefined;
+  /** A mail that was gone when it was moved: another program (another signrelay?) took it meanwhile. */
+  onTakenElsewhere?: ((message: WatchedMessage) => void) | undefined;
   /** The senders to take first in each turn (pass-order.ts), asked at each listing; none when absent. */
   knownSenders?: (() => ReadonlySet<string>) | undefined;
   /** Told the UIDs in the folder (its place: message-place.ts) at the start of each pass, before any is handed over. */
@@ -343,7 +345,10 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
       ctx.logger.warn('could not create target folder', { to: folder, error: describeError(err) });
     }
   }
-  if (moved) return true;
+  if (moved) {
+    if (takenElsewhere(client, moved, message.uid)) ctx.onTakenElsewhere?.(message);
+    return true;
+  }
   // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a
   // quota) is what the operator needs to see.
   const said = takeServerRefusal(client);
@@ -355,6 +360,16 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
   ctx.failed(error);
   defer(ctx, message, error.message);
   return false;
+}
+
+/**
+ * Whether the server answered a MOVE without moving the mail: under UIDPLUS its answer names
+ * every mail it moved (COPYUID), and a mail already gone — taken by another program between
+ * the listing and the move — is not among them (Dovecot answers OK all the same). Without
+ * UIDPLUS nothing tells, and nothing is said.
+ */
+function takenElsewhere(client: ImapFlow, moved: CopyResponseObject, uid: number): boolean {
+  return client.capabilities.has('UIDPLUS') && !moved.uidMap?.has(uid);
 }
 
 /** Deferred this often in a row, a mail is a warning: what holds it back (a full temp directory, a service down) is not a blip. */

@@ -9,7 +9,7 @@ import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { account, callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'watcher-pass-4c1d';
-const USERS = ['stepback', 'fairness', 'known', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid', 'waiting'] as const;
+const USERS = ['stepback', 'fairness', 'known', 'catchup', 'idle', 'retry', 'folders', 'selfmove', 'uidv', 'heartbeat', 'graceful', 'halfmove', 'twins', 'oddid', 'waiting', 'shared'] as const;
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
@@ -205,6 +205,39 @@ describe('startImapWatcher', () => {
     await waitFor(async () => (await inFolder('known', 'Processed')).length === 21, { what: 'all twenty-one filed', timeoutMs: 30_000 });
     expect(order.indexOf('<helen@test.example>')).toBeLessThanOrEqual(5);
     expect(new Set(order).size).toBe(21);
+  });
+
+  // instances review H1: another signrelay on the same folder took every mail too, and both
+  // MOVEs answered OK — nothing told that each request went out twice.
+  it('tells when a mail was gone as it was filed: another program took it meanwhile', async () => {
+    await dovecot.deliver('shared@corp.example', testMail('taken-1'));
+    const taken: Array<string | null> = [];
+    const { watcher } = watch(dovecot, 'shared', PASSWORD, {
+      onTakenElsewhere: (message) => taken.push(message.messageId),
+      // Once this watcher has read it, "another signrelay" files the same mail.
+      decide: async (message) => {
+        const other = await connectImapClient(account(dovecot, 'shared', PASSWORD), 'requests', createTestLogger('info').logger);
+        try {
+          const lock = await other.getMailboxLock('INBOX');
+          try {
+            if (message.messageId === '<taken-1@test.example>') expect(await other.messageMove(String(message.uid), 'Processed', { uid: true })).toMatchObject({ uidMap: new Map([[message.uid, 1]]) });
+          } finally {
+            lock.release();
+          }
+        } finally {
+          await other.logout();
+        }
+        return { moveTo: 'Processed' };
+      },
+    });
+    await nextEvent((fn) => watcher.on('processed', fn), { what: 'the mail filed' });
+    expect(taken).toEqual(['<taken-1@test.example>']);
+    expect(messageIds(await inFolder('shared', 'Processed'))).toEqual(['<taken-1@test.example>']);
+
+    // A mail nobody else took is filed without a word.
+    await dovecot.deliver('shared@corp.example', testMail('mine-1'));
+    await waitFor(async () => (await inFolder('shared', 'Processed')).length === 2, { what: 'the second mail filed', timeoutMs: 10_000 });
+    expect(taken).toEqual(['<taken-1@test.example>']);
   });
 
   it('creates missing folders at connect, and a handler-chosen folder on first use', async () => {
