@@ -27,7 +27,7 @@ import type { RequestRow } from '../store/requests.ts';
 import { latestDue } from '../intake/parse-due.ts';
 import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
 
-export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'>;
+export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'textAsHtml' | 'html' | 'attachments'>;
 
 /** The request a reply was matched to, and how (process-reply-mail.ts findRepliedRequest). */
 export interface RepliedRequest {

@@ -10,7 +10,7 @@ import { requestBodyText } from '../message/html-to-text.ts';
 import { findDirectives } from './directive-lines.ts';
 import { isPdfAttachment } from './find-documents.ts';
 
-export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'html' | 'headers'>): boolean {
+export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'textAsHtml' | 'html' | 'headers'>): boolean {
   if (mail.attachments.some(isPdfAttachment)) return true;
   const body = requestBodyText(mail);
   return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;

@@ -23,7 +23,7 @@ import { cut } from '../outside-text.ts';
 
 export type RequestMail = Pick<
   ParsedMail,
-  'headerLines' | 'headers' | 'from' | 'replyTo' | 'to' | 'cc' | 'subject' | 'messageId' | 'references' | 'text' | 'html' | 'attachments'
+  'headerLines' | 'headers' | 'from' | 'replyTo' | 'to' | 'cc' | 'subject' | 'messageId' | 'references' | 'text' | 'textAsHtml' | 'html' | 'attachments'
 >;
 
 /** A mail its headers let through: who sent it, to which route, and who may be answered. */

@@ -50,34 +50,58 @@ function decodedAtMost(leaf: MessageStructureObject, messageSize = Number.POSITI
 }
 
 /**
- * The outline as a message: the header (its Content-Type replaced by a multipart/mixed of our
- * boundary — a multipart/report stays one, which tells a bounce: classify-automatic-mail.ts),
- * then each leaf in order — its MIME header, and its body if it is text. A leaf
- * named in `stand` (part → text) has that text as its body, unencoded: a placeholder for
- * bytes fetched on their own, which the reader puts in its place (read-request-mail.ts).
+ * The outline as a message: the header (its Content-Type replaced by one of our boundary),
+ * then the structure's parts in order — each leaf's MIME header, and its body if it is text.
+ * Multiparts keep their nesting, as multipart/mixed with a boundary of ours, but for two kinds
+ * the reader tells apart: a multipart/report (a bounce: classify-automatic-mail.ts) and a
+ * multipart/alternative (its text and HTML leaves are one body twice, not two bodies:
+ * html-to-text.ts requestBodyText). A leaf named in `stand` (part → text) has that text as its
+ * body, unencoded: a placeholder for bytes fetched on their own, which the reader puts in its
+ * place (read-request-mail.ts).
  */
 export function buildOutline(header: Buffer, structure: MessageStructureObject, pieces: Map<string, Buffer>, boundary: string, stand = new Map<string, string>()): Buffer {
   const top = withoutHeaders(header.toString('latin1'), /^(content-type|content-transfer-encoding)\s*:/i);
-  const type = structure.type.toLowerCase() === 'multipart/report' ? 'multipart/report' : 'multipart/mixed';
-  const chunks = [`${top}Content-Type: ${type}; boundary="${boundary}"\r\n\r\n`];
-  for (const leaf of leavesOf(structure)) {
-    let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
-    // A body fetched (outlineParts) is kept as it came; any other is left empty.
-    let body = pieces.get(leaf.part!)?.toString('latin1') ?? '';
-    const placeholder = stand.get(leaf.part!);
-    if (placeholder !== undefined) {
-      mime = `${withoutHeaders(mime, /^content-transfer-encoding\s*:/i)}Content-Transfer-Encoding: 7bit\r\n`;
-      body = placeholder;
+  const chunks = [top];
+  let multiparts = 0;
+  const write = (node: MessageStructureObject, own: string) => {
+    chunks.push(`Content-Type: ${outlineType(node)}; boundary="${own}"\r\n\r\n`);
+    for (const child of node.childNodes!) {
+      if (!isMultipart(child) && !child.part) continue;
+      chunks.push(`--${own}\r\n`);
+      if (isMultipart(child)) write(child, `${boundary}.${++multiparts}`);
+      else chunks.push(leafOf(child, pieces, stand));
+      chunks.push('\r\n');
     }
-    chunks.push(`--${boundary}\r\n${mime.replace(/(\r?\n)*$/, '\r\n\r\n')}${body}\r\n`);
-  }
-  chunks.push(`--${boundary}--\r\n`);
+    chunks.push(`--${own}--\r\n`);
+  };
+  write(structure, boundary);
   return Buffer.from(chunks.join(''), 'latin1');
+}
+
+function outlineType(node: MessageStructureObject): string {
+  const type = node.type.toLowerCase();
+  return type === 'multipart/report' || type === 'multipart/alternative' ? type : 'multipart/mixed';
+}
+
+/** A leaf as the outline writes it: its MIME header, then the body fetched (outlineParts) as it came, its placeholder, or nothing. */
+function leafOf(leaf: MessageStructureObject, pieces: Map<string, Buffer>, stand: Map<string, string>): string {
+  let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
+  let body = pieces.get(leaf.part!)?.toString('latin1') ?? '';
+  const placeholder = stand.get(leaf.part!);
+  if (placeholder !== undefined) {
+    mime = `${withoutHeaders(mime, /^content-transfer-encoding\s*:/i)}Content-Transfer-Encoding: 7bit\r\n`;
+    body = placeholder;
+  }
+  return `${mime.replace(/(\r?\n)*$/, '\r\n\r\n')}${body}`;
+}
+
+function isMultipart(node: MessageStructureObject): boolean {
+  return node.childNodes !== undefined && node.type.toLowerCase().startsWith('multipart/');
 }
 
 /** The parts with content of their own, in order (multiparts opened; an attached message is one leaf). */
 function leavesOf(node: MessageStructureObject): MessageStructureObject[] {
-  if (node.childNodes && node.type.toLowerCase().startsWith('multipart/')) return node.childNodes.flatMap(leavesOf);
+  if (isMultipart(node)) return node.childNodes!.flatMap(leavesOf);
   return node.part ? [node] : [];
 }
 

@@ -167,13 +167,33 @@ function dropSections(html: string): string {
 }
 
 
+/** What of a parsed mail its body is read from. */
+export type BodyParts = Pick<ParsedMail, 'text' | 'html' | 'headers'> & Partial<Pick<ParsedMail, 'textAsHtml'>>;
+
 /**
  * The text the request language is read from: the text part, else the HTML part converted.
  * A mail that is nothing but HTML gets mailparser's wrapped conversion as `text` (unless
- * parsed with skipHtmlToText): its HTML is converted here instead.
+ * parsed with skipHtmlToText): its HTML is converted here instead. So is a mail with an HTML
+ * leaf that has no text/plain alternative — an HTML body beside a text part a gateway
+ * appended (a disclaimer, "scanned by …"), an HTML-only mail with an inline .txt: its `text`
+ * holds only the plain leaves, and the writer's lines in the HTML would go unread, while its
+ * `html` holds every leaf in MIME order (mailparser writes each plain leaf outside an
+ * alternative into it as HTML).
  */
-export function requestBodyText(mail: Pick<ParsedMail, 'text' | 'html' | 'headers'>): string {
+export function requestBodyText(mail: BodyParts): string {
   const htmlOnly = contentTypeOf(mail.headers).type === 'text/html';
-  if (mail.text && mail.text.trim() !== '' && !(htmlOnly && mail.html)) return mail.text;
-  return mail.html ? htmlToPlainText(mail.html) : '';
+  const hasText = mail.text !== undefined && mail.text.trim() !== '';
+  if (mail.html && (!hasText || htmlOnly || hasLoneHtml(mail))) return htmlToPlainText(mail.html);
+  return hasText ? mail.text! : '';
+}
+
+/**
+ * Whether the mail has an HTML leaf without a text/plain alternative. Parsed with
+ * skipHtmlToText, mailparser gives such a leaf an empty text of its own, which shows in
+ * `textAsHtml` as a part `<p></p>` (its parts are joined by `<br/>\n`; a part's own text is
+ * escaped, so no text writes that). A plain leaf of nothing but white space looks the same:
+ * reading the HTML then loses nothing.
+ */
+function hasLoneHtml(mail: BodyParts): boolean {
+  return mail.textAsHtml?.split('<br/>\n').includes('<p></p>') ?? false;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSigners } from '../../src/intake/parse-signers.ts';
 import { simpleParser } from 'mailparser';
+import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { htmlToPlainText, requestBodyText } from '../../src/message/html-to-text.ts';
 import { buildRaw } from '../intake/intake-helpers.ts';
 
@@ -35,6 +36,32 @@ describe('requestBodyText', () => {
     const mail = await simpleParser(raw); // default options: mailparser converts and wraps
     expect(mail.text).not.toContain(longLine);
     expect(requestBodyText(mail).split('\n')).toContain(longLine);
+  });
+});
+
+/** A mail of the given MIME body (a Content-Type line, a blank line, the body), read as intake reads one. */
+const mimeMail = (entity: string) => readRequestMail(`From: a@corp.example\r\nTo: sign@corp.example\r\nSubject: t\r\nMIME-Version: 1.0\r\n${entity}`);
+const leaf = (type: string, body: string) => `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${body}\r\n`;
+const multipart = (type: string, parts: string[]) => `Content-Type: multipart/${type}; boundary="b-${type}"\r\n\r\n${parts.map((p) => `--b-${type}\r\n${p}`).join('')}--b-${type}--\r\n`;
+
+describe('requestBodyText: an HTML leaf without a text/plain alternative', () => {
+  const html = leaf('text/html', '<p>Please sign.</p><p>Signer 1: Bob Stone &lt;bob.stone@corp.example&gt;</p>');
+  const footer = leaf('text/plain', 'This e-mail has been scanned by MailGuard.');
+
+  it('is read, in MIME order with the plain leaves: an HTML body beside a footer part a gateway appended', async () => {
+    const text = requestBodyText(await mimeMail(multipart('mixed', [html, footer])));
+    expect(text.split('\n').filter(Boolean)).toEqual(['Please sign.', 'Signer 1: Bob Stone <bob.stone@corp.example>', 'This e-mail has been scanned by MailGuard.']);
+  });
+
+  it('is read after a plain leaf that comes first (an HTML-only mail with an inline .txt ahead of it)', async () => {
+    const text = requestBodyText(await mimeMail(multipart('mixed', [leaf('text/plain', 'notes first'), html])));
+    expect(text.split('\n').filter(Boolean)).toEqual(['notes first', 'Please sign.', 'Signer 1: Bob Stone <bob.stone@corp.example>']);
+  });
+
+  it('is not read twice where it is an alternative of a text part: the text part is read, once', async () => {
+    const alternative = multipart('alternative', [leaf('text/plain', 'Signer 1: Ann Lee <ann@corp.example>'), leaf('text/html', '<p>Signer 1: Ann Lee &lt;ann@corp.example&gt;</p>')]);
+    expect(requestBodyText(await mimeMail(multipart('mixed', [alternative, footer])))).toBe('Signer 1: Ann Lee <ann@corp.example>\nThis e-mail has been scanned by MailGuard.');
+    expect(requestBodyText(await mimeMail(alternative))).toBe('Signer 1: Ann Lee <ann@corp.example>');
   });
 });
 
