@@ -55,8 +55,19 @@ export function parseSigner(text: string): Signer | { error: string } {
   return { firstName: words.slice(0, -1).join(' '), lastName: words.at(-1)!, email };
 }
 
-/** Quotes of a display name, as clients write them: "Ann Lee", Outlook's 'Ann Lee', typographic ones. */
-const QUOTED_NAME = /^(?:"(.*)"|'(.*)'|“(.*)”|‘(.*)’)$/s;
+/**
+ * Quotes of a display name, as clients write them: "Ann Lee", Outlook's 'Ann Lee', and the
+ * typographic pairs autocorrect makes of straight quotes as they are typed, in each locale's
+ * way — English “…” ‘…’, German and Czech „…“ ‚…‘, Polish and Hungarian „…”, Swedish and
+ * Finnish ”…” ’…’, French and Swiss «…» ‹…›, Danish »…« ›…‹, Japanese and Chinese 「…」
+ * 『…』. Left in, they became part of the signer's names: `„van der Berg, Pieter“` signed as
+ * Pieter“ „van der Berg. The no-break spaces French puts inside are trimmed with the name.
+ */
+const QUOTE_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['"', '"'], ["'", "'"], ['“', '”'], ['‘', '’'], ['„', '“'], ['„', '”'], ['‚', '‘'], ['‚', '’'], ['”', '”'], ['’', '’'],
+  ['«', '»'], ['»', '«'], ['»', '»'], ['‹', '›'], ['›', '‹'], ['「', '」'], ['『', '』'],
+];
+const QUOTED_NAME = new RegExp(`^(?:${QUOTE_PAIRS.map(([open, close]) => `${open}(.*)${close}`).join('|')})$`, 's');
 
 /**
  * The name before `<address>` without its quotes, and without the address itself where a
