@@ -138,16 +138,22 @@ function valueAfterNumber(rest: string): string | undefined {
   return afterNumber !== numbered && /^\s/.test(afterNumber) ? tail : undefined;
 }
 
+/** The mark a mail client puts before a name it links to a contact (an @mention), at the start of a value. */
+const MENTION = /^@(?=\p{L})/u;
+
 /**
  * Removes what mail clients add to addresses: Outlook's text part writes an auto-linked
  * address as `ann@x.example<mailto:ann@x.example>`, HTML-to-text converters as
  * `ann@x.example [mailto:ann@x.example]`; bold/italic markers and trailing separators and
  * full stops go too (`Due: 2026-12-24.`, `Signer: ann@x.example.`). A mailto that is the
- * only address on the line (`Ann Lee <mailto:ann@x.example>`) keeps its address.
+ * only address on the line (`Ann Lee <mailto:ann@x.example>`) keeps its address. An
+ * Outlook/OWA @mention (`@Ann Lee<mailto:ann@x.example>`) is a name: its `@` goes, and is not
+ * taken for an address elsewhere on the line.
  */
 function cleanValue(value: string): string {
   const elsewhere = (link: string, offset: number, all: string) => `${all.slice(0, offset)}${all.slice(offset + link.length)}`.includes('@');
   return value
+    .replace(MENTION, '')
     .replace(/<mailto:[^<>]*>/gi, (link: string, offset: number, all: string) => (elsewhere(link, offset, all) ? '' : link.replace(/^<mailto:/i, '<')))
     .replace(/\s*\[mailto:[^\]]*\]/gi, '')
     .replace(/[\s\u00a0]+/g, ' ')

@@ -10,6 +10,7 @@
 import { decodeHTML } from 'entities';
 import { contentTypeOf } from './mail-headers.ts';
 import { isAttributionLine } from './quote-headers.ts';
+import { isEmailAddress } from '../signer.ts';
 import type { ParsedMail } from 'mailparser';
 
 const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|article|header|footer|dt|dd';
@@ -18,6 +19,7 @@ const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr|section|
 // body full of unclosed `<` or `<!--` must not make the regular expressions quadratic.
 export function htmlToPlainText(html: string): string {
   const lines = keepPreLines(dropSections(maskAttributeValues(html.replace(/[\u0001-\u0003]/g, ''))))
+    .replace(MAILTO_LINK, withLinkAddress)
     .replace(/\s+/g, ' ')
     .replace(/<blockquote\b[^<>]*>/gi, (tag) => `\n${isIndent(tag) ? INDENT_OPENS : QUOTE_OPENS}\n`)
     .replace(/<\/blockquote\b[^<>]*>/gi, `\n${QUOTE_CLOSES}\n`)
@@ -46,6 +48,30 @@ export function htmlToPlainText(html: string): string {
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/**
+ * A mailto link, its address (up to a `?subject=`) and its text. The text is bounded, so a
+ * body of unclosed links is not searched to its end from each of them.
+ */
+const MAILTO_LINK = /<a\b[^<>]*?\bhref\s*=\s*["']?mailto:([^"'\s<>?]{1,254})[^<>]*>((?:[^<]|<(?!\/a\b)){0,300}?)<\/a\s*>/gi;
+
+/**
+ * A mailto link whose text does not show its address — Outlook's @mention (`<a
+ * href="mailto:ann@x">@Ann Lee</a>`), a name linked to a contact — keeps the address after
+ * its text, `@Ann Lee <ann@x>`, as the client's own text part writes it: the address is what
+ * the line names, and removing the tags lost it. A link that shows its address is left as it is.
+ */
+function withLinkAddress(link: string, href: string, text: string): string {
+  let address = decodeHTML(href);
+  try {
+    address = decodeURIComponent(address);
+  } catch {
+    // A stray `%` is the address's own.
+  }
+  const shown = decodeHTML(text.replace(/<[^<>]*>/g, '')).toLowerCase();
+  if (!isEmailAddress(address) || shown.includes(address.toLowerCase())) return link;
+  return `${link} &lt;${address.replace(/&/g, '&amp;')}&gt;`;
 }
 
 /**
