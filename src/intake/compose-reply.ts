@@ -84,11 +84,33 @@ export function composeRejectionReply(original: OriginalMail, problems: readonly
   };
 }
 
-/** `Re: <subject>` without stacking prefixes (`RE: Re: AW:` → `Re:`). */
+/**
+ * `Re: <subject>` without stacking prefixes, whatever language the client writes them in: the
+ * reply prefixes go (`RE: VS: Odp: AW:` → `Re:`), and of the forward prefixes among them the
+ * first stays (`Fwd: Lease` → `Re: Fwd: Lease`, `Re: WG: Re: WG: Vertrag` → `Re: WG: Vertrag`):
+ * the subject still says the request was forwarded, once.
+ */
 export function replySubject(subject: string): string {
-  const bare = subject.replace(/^(?:\s*(?:re|aw|sv|antw)(?:\[\d+\])?\s*:\s*)+/i, '').trim();
-  return `Re: ${bare || 'your signature request'}`;
+  const prefixes = SUBJECT_PREFIXES.exec(subject)![0];
+  const forward = [...prefixes.matchAll(PREFIX)].map((m) => m[1]!).find((word) => FORWARD_WORDS.test(word));
+  const bare = subject.slice(prefixes.length).trim();
+  return `Re: ${forward ? `${forward}: ` : ''}${bare || 'your signature request'}`;
 }
+
+/**
+ * Reply prefixes mail clients write: Re, AW (German), SV (Nordic), Antw (Dutch), VS/Vs
+ * (Finnish), Odp (Polish), RIF (Italian), YNT (Turkish), Vá (Hungarian), Odg (Croatian,
+ * Serbian), Ats (Lithuanian), Atb (Latvian), Отв (Russian), ΑΠ/ΣΧΕΤ (Greek), 回复/回覆/答复
+ * (Chinese), 返信 (Japanese).
+ */
+const REPLY_WORDS = String.raw`re|aw|sv|antw|vs|odp|rif|ynt|vá|odg|ats|atb|отв|απ|σχετ|回复|回覆|答复|答覆|返信`;
+/** Forward prefixes: Fwd/Fw, WG (German), TR (French), Doorst (Dutch), VB (Swedish), VL (Finnish), RV (Spanish), ENC (Portuguese), PD (Polish), Пересл (Russian), ΠΡΘ (Greek), 转发/轉寄 (Chinese), 転送 (Japanese). */
+const FORWARD_WORDS_SOURCE = String.raw`fwd?|wg|tr|doorst|vb|vl|rv|enc|pd|пересл|πρθ|转发|轉寄|転送`;
+const FORWARD_WORDS = new RegExp(`^(?:${FORWARD_WORDS_SOURCE})$`, 'iu');
+/** One prefix: the word, a counter some clients add (`Re[2]:`), a colon of either width. */
+const PREFIX_SOURCE = String.raw`\s*(${REPLY_WORDS}|${FORWARD_WORDS_SOURCE})(?:\[\d+\])?\s*[:：]`;
+const PREFIX = new RegExp(PREFIX_SOURCE, 'giu');
+const SUBJECT_PREFIXES = new RegExp(`^(?:${PREFIX_SOURCE})*`, 'iu');
 
 /** Each problem on one `- ` line, bounded, at most MAX_PROBLEMS of them. */
 function problemLines(problems: readonly string[]): string[] {

@@ -138,8 +138,10 @@ function valueAfterNumber(rest: string): string | undefined {
   return afterNumber !== numbered && /^\s/.test(afterNumber) ? tail : undefined;
 }
 
-/** The mark a mail client puts before a name it links to a contact (an @mention), at the start of a value. */
-const MENTION = /^@(?=\p{L})/u;
+/** The mark a mail client puts before a name it links to a contact (Outlook's @mention, Gmail's +mention), at the start of a value. */
+const MENTION = /^[@+](?=\p{L})/u;
+/** Full-width brackets and at sign, as a Japanese or Chinese input method writes them: `Ann Lee ＜ann@x＞`. */
+const FULL_WIDTH_ADDRESS_MARKS = /[＜＞＠]/g;
 
 /**
  * Removes what mail clients add to addresses: Outlook's text part writes an auto-linked
@@ -147,12 +149,14 @@ const MENTION = /^@(?=\p{L})/u;
  * `ann@x.example [mailto:ann@x.example]`; bold/italic markers and trailing separators and
  * full stops go too (`Due: 2026-12-24.`, `Signer: ann@x.example.`). A mailto that is the
  * only address on the line (`Ann Lee <mailto:ann@x.example>`) keeps its address. An
- * Outlook/OWA @mention (`@Ann Lee<mailto:ann@x.example>`) is a name: its `@` goes, and is not
- * taken for an address elsewhere on the line.
+ * Outlook/OWA @mention (`@Ann Lee<mailto:ann@x.example>`) or a Gmail +mention is a name: its
+ * mark goes, and an `@` is not taken for an address elsewhere on the line. Full-width `＜＞＠`
+ * are read as `<>@`, as the full-width colon is.
  */
 function cleanValue(value: string): string {
   const elsewhere = (link: string, offset: number, all: string) => `${all.slice(0, offset)}${all.slice(offset + link.length)}`.includes('@');
   return value
+    .replace(FULL_WIDTH_ADDRESS_MARKS, (mark) => mark.normalize('NFKC'))
     .replace(MENTION, '')
     .replace(/<mailto:[^<>]*>/gi, (link: string, offset: number, all: string) => (elsewhere(link, offset, all) ? '' : link.replace(/^<mailto:/i, '<')))
     .replace(/\s*\[mailto:[^\]]*\]/gi, '')

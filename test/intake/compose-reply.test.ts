@@ -95,6 +95,14 @@ describe('replySubject', () => {
     ['Fwd: Lease', 'Re: Fwd: Lease'],
     ['Regarding the contract', 'Re: Regarding the contract'],
     ['', 'Re: your signature request'],
+    ['VS: Re: VS: Sent for signature: X', 'Re: Sent for signature: X'],
+    ['Odp: RIF: SV: Vs: Sent for signature: X', 'Re: Sent for signature: X'],
+    ['ΑΠ: Sent for signature: X', 'Re: Sent for signature: X'],
+    ['回复：Sent for signature: X', 'Re: Sent for signature: X'],
+    ['RE: TR : Contrat', 'Re: TR: Contrat'],
+    ['Re: WG: Re: WG: Vertrag', 'Re: WG: Vertrag'],
+    ['Fw: Re: Fwd: Lease', 'Re: Fw: Lease'],
+    ['Trade agreement: review', 'Re: Trade agreement: review'],
   ])('%j → %j', (subject, reply) => {
     expect(replySubject(subject)).toBe(reply);
   });

@@ -40,6 +40,8 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['French « … » with no-break spaces inside, Danish »…«', 'Signer 1: «\u00a0Dupont, Jean\u00a0» <jean.dupont@corp.example>\nSigner 2: »Nielsen, Mette« <mette.nielsen@corp.example>', ['Jean|Dupont|jean.dupont@corp.example', 'Mette|Nielsen|mette.nielsen@corp.example']],
   ['Japanese 「…」 and 『…』', 'Signer 1: 「山田 太郎」 <taro.yamada@corp.example>\nSigner 2: 『佐藤 花子』 <hanako.sato@corp.example>', ['山田|太郎|taro.yamada@corp.example', '佐藤|花子|hanako.sato@corp.example']],
   ['an Outlook/OWA @mention in the text part: its @ is no address', 'Signer 1: @Ann Lee<mailto:ann.lee@corp.example>\nSigner 2: @Bob Stone <bob.stone@corp.example>', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@corp.example']],
+  ['a Japanese input method\'s full-width ＜…＞ and ＠', 'Signer 1: Ann Lee ＜ann.lee@corp.example＞\nSigner 2: 山田 太郎 ＜taro.yamada＠corp.example＞', ['Ann|Lee|ann.lee@corp.example', '山田|太郎|taro.yamada@corp.example']],
+  ['a Gmail +mention: its + is no part of the name', 'Signer 1: +Ann Lee <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
   ['the address as its own display name', 'Signer 1: "ann.lee@corp.example" <ann.lee@corp.example>\nSigner 2: \'bob.stone@corp.example\' <bob.stone@corp.example>', ['Ann|Lee|ann.lee@corp.example', 'Bob|Stone|bob.stone@corp.example']],
   ['the address in brackets after the name', 'Signer: Ann Lee (ann.lee@corp.example) <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
   ['a mailto link as the only address', 'Signer: Ann Lee <mailto:ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
