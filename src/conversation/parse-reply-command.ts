@@ -23,15 +23,45 @@ const MAX_LINE_CHARS = 80;
 
 export function parseReplyCommand(text: string): ReplyCommand {
   const { plain, kinds } = readBody(text);
+  let banners = 0;
   for (const [i, line] of plain.entries()) {
     // A `>` line is quoted whether or not a header we know stands above it (Apple Mail puts
     // its "On … wrote:" inside the quote): the writer's text may follow it.
     if (line === '' || kinds[i] === 'quoted' || line.startsWith('>')) continue;
     if (kinds[i] === 'signature') return { name: 'none' };
+    // A gateway's warning put on top of the body, after the writer sent it: not their first line.
+    if (banners < MAX_BANNER_LINES && isExternalSenderBanner(line)) {
+      banners++;
+      continue;
+    }
     return parseLine(line);
   }
   return { name: 'none' };
 }
+
+/** How many banner lines are passed over at the top of a reply (one gateway's, and a second's). */
+const MAX_BANNER_LINES = 3;
+
+/**
+ * The "external sender" banner a mail gateway (Microsoft 365 transport rules, Mimecast,
+ * Proofpoint) puts above the body of mail from outside the organisation: `[EXTERNAL]`,
+ * `EXTERNAL EMAIL: …`, `CAUTION: This email originated from outside of the organization. …`,
+ * Microsoft's first-contact tip "You don't often get email from … Learn why this is
+ * important". Only whole lines of that shape: a tag alone, or a warning that says where the
+ * mail came from — never a line that starts with a command word.
+ */
+function isExternalSenderBanner(line: string): boolean {
+  const plain = line.normalize('NFKC').replace(/^[\s*_#!]+/, '');
+  if (/^you don'?t often get e-?mail from\b.*\blearn why this is important/i.test(plain)) return true;
+  const tag = BANNER_TAG.exec(plain)?.[0];
+  // `[EXTERNAL]`, `EXTERNAL EMAIL: Use caution …`: the tag says it all.
+  if (tag !== undefined && /\bext/i.test(tag)) return true;
+  const rest = plain.slice(tag?.length ?? 0);
+  return (tag !== undefined || /^this\s+(?:e-?mail|message|mail)\b/i.test(rest)) && /\b(?:outside|external)\b/i.test(rest);
+}
+
+/** The tag a banner starts with: `[EXTERNAL]`, `EXTERNAL EMAIL:`, `CAUTION:`, `WARNING -`, a whole word each. */
+const BANNER_TAG = /^[[(]?\s*(?:external(?:\s+(?:e-?mail|message|sender))?|ext|caution|warning|attention|notice)\b\s*[\])]?\s*[:!.-]*\s*/i;
 
 /**
  * Words that, among the first three after `cancel`, make it a condition or a doubt rather than

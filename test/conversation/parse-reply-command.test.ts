@@ -81,6 +81,28 @@ describe('parseReplyCommand', () => {
     expect(parseReplyCommand(text)).toMatchObject({ name: 'unknown', problem });
   });
 
+  describe('an "external sender" banner a gateway put on top of the reply', () => {
+    const caution = 'CAUTION: This email originated from outside of the organization. Do not click links or open attachments unless you recognize the sender and know the content is safe.';
+    it.each([
+      ['Microsoft 365 transport rule', `${caution}\n\nstatus\n\nOn Tue, 3 Nov 2026 at 10:00, signrelay <sign@corp.example> wrote:\n> Hello,`, { name: 'status' }],
+      ['[EXTERNAL] tag alone', '[EXTERNAL]\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
+      ['EXTERNAL EMAIL: warning', 'EXTERNAL EMAIL: Use caution with links and attachments.\nremind', { name: 'remind' }],
+      ['a bold banner in an HTML reply', '**EXTERNAL SENDER**\nextend 7d', { name: 'extend', until: { days: 7 } }],
+      ['Microsoft\'s first-contact tip under a second gateway\'s tag', "[EXT]\nYou don't often get email from helen@partner.example. Learn why this is important<https://aka.ms/LearnAboutSenderIdentification>\nstatus", { name: 'status' }],
+      ['This message came from outside …', 'This message came from outside your organization.\n\nstatus', { name: 'status' }],
+    ])('is passed over: %s', (_what, text, command) => {
+      expect(parseReplyCommand(text)).toEqual(command);
+    });
+
+    it('never lets a quoted line be the command, nor a line below the writer\'s own first', () => {
+      expect(parseReplyCommand(`${caution}\n\nOn Tue, 3 Nov 2026, signrelay <sign@corp.example> wrote:\n> cancel`)).toEqual({ name: 'none' });
+      expect(parseReplyCommand('[EXTERNAL]\nThanks!\ncancel')).toMatchObject({ name: 'unknown', line: 'Thanks!' });
+      // A command word is never a banner, whatever follows it.
+      expect(parseReplyCommand('cancel: this email is from external counsel')).toEqual({ name: 'cancel', reason: 'this email is from external counsel' });
+      expect(parseReplyCommand('Warning: the signer is on leave\ncancel')).toMatchObject({ name: 'unknown' });
+    });
+  });
+
   it('quotes an unknown line on one bounded line, and bounds a reason', () => {
     const unknown = parseReplyCommand(`${'x'.repeat(500)}`);
     expect(unknown.name === 'unknown' && Array.from(unknown.line).length).toBe(80);
