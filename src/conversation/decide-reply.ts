@@ -14,6 +14,7 @@ import type { ParsedMail } from 'mailparser';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { classifyAutomaticMail } from '../intake/classify-automatic-mail.ts';
 import { requestBodyText } from '../message/html-to-text.ts';
+import { isSmimePackage, smimeProblem } from '../message/smime.ts';
 import { mailFacts } from '../intake/mail-facts.ts';
 import { isInstanceAddress } from '../intake/intake-policy.ts';
 import { chooseReplyAddress } from '../intake/reply-address.ts';
@@ -93,6 +94,10 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
   const base = { requestId: request.id, command, sender, answerTo: answer.to, ...(authentication ? { authentication: authentication.verdict } : {}) };
   const refuse = (why: string): ReplyDecision => ({ ...base, action: 'answer', reason: why, answer: `${why} Nothing was changed.` });
   const state = request.state;
+  // Opaque-signed or encrypted: the first line the writer wrote is inside smime.p7m.
+  if ((command.name === 'none' || command.name === 'unknown') && (mail.attachments ?? []).some(isSmimePackage)) {
+    return refuse(`signrelay cannot read your reply: ${smimeProblem('reply')}.`);
+  }
   switch (command.name) {
     case 'none':
       return refuse(`signrelay found no command on the first line of your reply.${newRequestHint(mail, policy)}`);

@@ -1,4 +1,4 @@
-// Whether a mail holds anything of a request: a PDF, or a line of the request language that
+// Whether a mail holds anything of a request: a PDF (or an S/MIME package that may hold one), or a line of the request language that
 // names the record or a signer. A mail with none of it that is refused is, as like as not, a
 // machine's — an autoresponder without a header that says so, a notification — and is
 // treated more sparingly: the instance's is not reported on its record
@@ -9,9 +9,12 @@ import type { ParsedMail } from 'mailparser';
 import { requestBodyText } from '../message/html-to-text.ts';
 import { findDirectives } from './directive-lines.ts';
 import { isPdfAttachment } from './find-documents.ts';
+import { isSmimePackage } from '../message/smime.ts';
 
 export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'textAsHtml' | 'html' | 'headers'>): boolean {
-  if (mail.attachments.some(isPdfAttachment)) return true;
+  // An S/MIME package holds the request where it cannot be seen: its writer did ask, and a
+  // second try (their client signs every mail) must be answered too.
+  if (mail.attachments.some((a) => isPdfAttachment(a) || isSmimePackage(a))) return true;
   const body = requestBodyText(mail);
   return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;
 }

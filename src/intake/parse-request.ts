@@ -4,7 +4,8 @@
 // collected, so one reply lists them all.
 import type { ParsedMail } from 'mailparser';
 import { classifyAutomaticMail } from './classify-automatic-mail.ts';
-import { findDocuments } from './find-documents.ts';
+import { findDocuments, isPdfAttachment } from './find-documents.ts';
+import { isSmimePackage, smimeProblem } from '../message/smime.ts';
 import { findRecord } from './find-record.ts';
 import { isInstanceAddress, isInstanceSender } from './intake-policy.ts';
 import { requestBodyText } from '../message/html-to-text.ts';
@@ -94,6 +95,11 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   if ('decided' in screen) return screen.decided;
   const { sender, facts, match, route, authentication, answer, noReplyReason } = screen.screened;
 
+  // Opaque-signed or encrypted: the PDF and the lines are inside smime.p7m, and any other
+  // problem named (no PDF, no signer) would send the requester looking for the wrong mistake.
+  if (mail.attachments.some(isSmimePackage) && !mail.attachments.some(isPdfAttachment)) {
+    return reject([smimeProblem('request')], replyable(answer, noReplyReason, policy));
+  }
   const body = requestBodyText(mail);
   const fromInstance = isInstanceSender(policy, sender);
   const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), fromInstance, (route.delivery ?? policy.delivery) === 'email');

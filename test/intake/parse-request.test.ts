@@ -2,6 +2,8 @@
 // and when a rejection may be answered.
 import { describe, expect, it } from 'vitest';
 import { joinProblems, parseRequestMail } from '../../src/intake/parse-request.ts';
+import { asksForSignature } from '../../src/intake/asks-for-signature.ts';
+import { readRequestMail } from '../../src/message/read-request-mail.ts';
 import { buildMail, NOW, requestMail, samplePdf, testPolicy } from './intake-helpers.ts';
 
 const policy = testPolicy();
@@ -29,6 +31,19 @@ describe('parseRequestMail', () => {
     for (const own of ['sign+hr@corp.example', 'SIGN@corp.example', 'returns@corp.example']) {
       const decision = parseRequestMail(await requestMail(`Signer: Desk <${own}>`), policy, NOW);
       expect(decision).toMatchObject({ action: 'reject', problems: [`${own} is signrelay's own address, not a signer's: name the person who signs`] });
+    }
+  });
+
+  it('answers an S/MIME opaque-signed or encrypted mail that it is one, and nothing else: its PDF and lines are inside smime.p7m', async () => {
+    for (const smimeType of ['signed-data', 'enveloped-data']) {
+      const raw = 'From: Sam Signed <sam.signed@corp.example>\r\nTo: sign@corp.example\r\nSubject: Contract RITM0010005\r\nMIME-Version: 1.0\r\n'
+        + `Content-Type: application/x-pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\nContent-Disposition: attachment; filename="smime.p7m"\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n`;
+      const mail = await readRequestMail(raw);
+      expect(parseRequestMail(mail, policy, NOW)).toMatchObject({ action: 'reject', reply: true, problems: [
+        'your mail is S/MIME signed or encrypted (smime.p7m), which packs its PDF and its Signer lines where signrelay cannot read them: send it again without signing or encrypting it (a clear-signed mail works too)',
+      ] });
+      // It asked for a signature: a second try the same day is answered too (process-request-mail.ts).
+      expect(asksForSignature(mail)).toBe(true);
     }
   });
 
