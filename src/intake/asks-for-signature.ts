@@ -6,15 +6,15 @@
 // (process-request-mail.ts; RFC 3834 §2 asks responders not to answer one sender again and
 // again).
 import type { ParsedMail } from 'mailparser';
-import { requestBodyText } from '../message/html-to-text.ts';
+import { requestText, type ForwardedText } from '../message/read-request-mail.ts';
 import { findDirectives } from './directive-lines.ts';
 import { isPdfAttachment } from './find-documents.ts';
 import { isSmimePackage } from '../message/smime.ts';
 
-export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'textAsHtml' | 'html' | 'headers'>): boolean {
+export function asksForSignature(mail: Pick<ParsedMail, 'attachments' | 'text' | 'textAsHtml' | 'html' | 'headers'> & ForwardedText): boolean {
   // An S/MIME package holds the request where it cannot be seen: its writer did ask, and a
   // second try (their client signs every mail) must be answered too.
   if (mail.attachments.some((a) => isPdfAttachment(a) || isSmimePackage(a))) return true;
-  const body = requestBodyText(mail);
+  const body = requestText(mail);
   return findDirectives(body, 'record').length > 0 || findDirectives(body, 'signer').length > 0;
 }

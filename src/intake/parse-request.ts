@@ -8,7 +8,7 @@ import { findDocuments, isPdfAttachment } from './find-documents.ts';
 import { isSmimePackage, smimeProblem } from '../message/smime.ts';
 import { findRecord } from './find-record.ts';
 import { isInstanceAddress, isInstanceSender } from './intake-policy.ts';
-import { requestBodyText } from '../message/html-to-text.ts';
+import { requestText, type ForwardedText } from '../message/read-request-mail.ts';
 import { mailFacts } from './mail-facts.ts';
 import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
@@ -25,7 +25,7 @@ import { cut } from '../outside-text.ts';
 export type RequestMail = Pick<
   ParsedMail,
   'headerLines' | 'headers' | 'from' | 'replyTo' | 'to' | 'cc' | 'subject' | 'messageId' | 'references' | 'text' | 'textAsHtml' | 'html' | 'attachments'
->;
+> & ForwardedText;
 
 /** A mail its headers let through: who sent it, to which route, and who may be answered. */
 interface Screened {
@@ -100,7 +100,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   if (mail.attachments.some(isSmimePackage) && !mail.attachments.some(isPdfAttachment)) {
     return reject([smimeProblem('request')], replyable(answer, noReplyReason, policy));
   }
-  const body = requestBodyText(mail);
+  const body = requestText(mail);
   const fromInstance = isInstanceSender(policy, sender);
   const record = findRecord({ subject: facts.subject, body, html: mail.html }, policy.records, route, deliveryTables(policy), fromInstance, (route.delivery ?? policy.delivery) === 'email');
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);

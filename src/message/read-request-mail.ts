@@ -3,6 +3,7 @@
 // its PDFs inside a message/rfc822 part. Unpacking it here keeps `parseRequestMail`
 // synchronous and pure.
 import type { Attachment, ParsedMail, SimpleParserOptions } from 'mailparser';
+import { requestBodyText, type BodyParts } from './html-to-text.ts';
 
 // mailparser (with its HTML and charset tables) is loaded on first use, not at start-up:
 // the daemon is in IDLE sooner, and `warmMailParser()` loads it once it is.
@@ -43,15 +44,41 @@ export function fromForwardedMessage(attachment: Attachment): boolean {
   return forwarded.has(attachment);
 }
 
+/** A mail as intake reads it: mailparser's, with the text of the messages it forwarded as attachments. */
+export type ReadMail = ParsedMail & ForwardedText;
+
+export interface ForwardedText {
+  /**
+   * The text of each message attached to the mail (message/rfc822: "Forward as attachment"),
+   * each below the line a client writes above an inline forward; empty when there is none.
+   */
+  forwardedText?: string;
+}
+
 /**
  * `parts`: a mail read in parts (WatchedMessage.fetchInParts) — each attachment whose content
  * is one of its placeholders gets the part's bytes instead, before forwarded messages are
  * opened.
  */
-export async function readRequestMail(raw: Buffer | string, parts?: ReadonlyMap<string, Buffer>): Promise<ParsedMail> {
+export async function readRequestMail(raw: Buffer | string, parts?: ReadonlyMap<string, Buffer>): Promise<ReadMail> {
   const mail = await simpleParser(raw, PARSE_OPTIONS);
   return expandForwardedMessages(parts && parts.size > 0 ? withParts(mail, parts) : mail);
 }
+
+/**
+ * The text the request language is read from: the body, then the messages the mail forwarded
+ * as attachments, as an inline forward writes them. So a request forwarded as an attachment
+ * reads as one forwarded inline: its Signer, Record and Due lines are quoted text, which
+ * counts only where the forwarder wrote no line of that kind (directive-lines.ts), and of
+ * several forwarded messages the first that names it.
+ */
+export function requestText(mail: BodyParts & ForwardedText): string {
+  const body = requestBodyText(mail);
+  return mail.forwardedText ? `${body}\n\n${mail.forwardedText}` : body;
+}
+
+/** The line Gmail writes above an inline forward: everything below it is quoted (quote-headers.ts). */
+const FORWARD_LINE = '---------- Forwarded message ---------';
 
 function withParts(mail: ParsedMail, parts: ReadonlyMap<string, Buffer>): ParsedMail {
   // Only content as short as a placeholder can be one: a large attachment is never made a string.
@@ -65,15 +92,17 @@ function withParts(mail: ParsedMail, parts: ReadonlyMap<string, Buffer>): Parsed
 
 /**
  * Replaces each attached message/rfc822 part by the attachments inside it (recursively),
- * so PDFs in a forwarded mail count as the mail's own. The forwarded text is not used:
- * the request language is read from what the forwarder wrote.
- * A part mailparser cannot read stays as it was.
+ * so PDFs in a forwarded mail count as the mail's own; the text of each message the mail
+ * itself attached is kept as `forwardedText` (not that of a message attached to one of them:
+ * an older mail in its thread). A part mailparser cannot read stays as it was.
  */
-export async function expandForwardedMessages(mail: ParsedMail, depth = MAX_FORWARD_DEPTH): Promise<ParsedMail> {
-  return { ...mail, attachments: await expandAttachments(mail.attachments, depth) };
+export async function expandForwardedMessages(mail: ParsedMail, depth = MAX_FORWARD_DEPTH): Promise<ReadMail> {
+  const texts: string[] = [];
+  const attachments = await expandAttachments(mail.attachments, depth, (inner) => texts.push(`${FORWARD_LINE}\n${requestBodyText(inner)}`));
+  return { ...mail, attachments, forwardedText: texts.join('\n\n') };
 }
 
-async function expandAttachments(attachments: Attachment[], depth: number): Promise<Attachment[]> {
+async function expandAttachments(attachments: Attachment[], depth: number, opened?: (inner: ParsedMail) => void): Promise<Attachment[]> {
   const out: Attachment[] = [];
   for (const attachment of attachments) {
     if (depth <= 0 || attachment.contentType.toLowerCase() !== 'message/rfc822') {
@@ -82,9 +111,10 @@ async function expandAttachments(attachments: Attachment[], depth: number): Prom
     }
     try {
       const inner = await simpleParser(attachment.content, PARSE_OPTIONS);
-      const opened = await expandAttachments(inner.attachments, depth - 1);
-      for (const part of opened) forwarded.add(part);
-      out.push(...opened);
+      const inside = await expandAttachments(inner.attachments, depth - 1);
+      for (const part of inside) forwarded.add(part);
+      out.push(...inside);
+      opened?.(inner);
     } catch {
       out.push(attachment);
     }
