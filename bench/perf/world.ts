@@ -172,6 +172,7 @@ routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: ${RECORD_TABLE}}
 storage: {data_dir: ${w.dataDir}}
+limits: {max_requests_per_sender_per_day: 1000000}  # one requester sends every mail of the bench
 log: {level: info, format: json}
 ${w.metricsPort === undefined ? '' : `observability: {listen: "127.0.0.1:${w.metricsPort}"}\n`}`;
 }

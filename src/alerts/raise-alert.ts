@@ -18,7 +18,7 @@ import { operatorCommand, serviceUnit } from '../service-unit.ts';
  * `record`: the instance refused a work note or the status field for good (a permission to grant).
  * `credential-age`: a secret is unchanged for longer than credentials.max_age_days (once per value; a kind of its own so a lockout's alert never holds it back).
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'mailbox-shared';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'mailbox-shared' | 'sender-limit';
 
 export interface Alert {
   kind: AlertKind;

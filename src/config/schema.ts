@@ -426,6 +426,12 @@ const limits = z.strictObject({
   max_replies_per_hour: positiveInt().default(5),
   /** Rejection replies to all addresses together within an hour: a flood of forged Froms, each new, gets no more. */
   max_replies_per_hour_total: positiveInt().default(50),
+  /**
+   * Requests taken from one sender's mailbox within 24 hours; more are refused with an answer
+   * and an alert: a ServiceNow flow mailing in a loop, or a mailbox in the wrong hands, would
+   * otherwise send a document to its signers (and spend the plan's credits) with every mail.
+   */
+  max_requests_per_sender_per_day: positiveInt().default(100),
 }).transform((l) => ({ ...l, max_mail_bytes: l.max_mail_bytes ?? mailBytesFor(l.max_pdf_bytes) }));
 
 const concurrency = z.strictObject({

@@ -21,7 +21,7 @@ import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
-import { insertRequest, setDocumentStamped, transition } from '../store/requests.ts';
+import { insertRequest, requestsTakenFrom, setDocumentStamped, transition } from '../store/requests.ts';
 import { checkNamedRecord } from './check-named-record.ts';
 import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
@@ -124,6 +124,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const mail = decided.mail;
     let decision = decided.decision;
     if (decision.action === 'request') decision = await settleWatermark(decision, log);
+    if (decision.action === 'request') decision = withinSenderLimit(decision, log);
 
     if (decision.action === 'request' && mail) {
       try {
@@ -135,6 +136,26 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       }
     }
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
+  }
+
+  /**
+   * A sender past limits.max_requests_per_sender_per_day within 24 hours is refused, told why,
+   * and the operator alerted (kind sender-limit, held back as every kind is): a flow mailing in
+   * a loop, or a mailbox in the wrong hands, is stopped at the limit instead of sending every
+   * mail's document to its signers. Mails in hand at once may pass it by as many.
+   */
+  function withinSenderLimit(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): RequestDecision {
+    const limit = deps.config.limits.max_requests_per_sender_per_day;
+    const { requester } = decision.draft;
+    const taken = requestsTakenFrom(deps.db, requester, new Date(now().getTime() - DAY_MS));
+    if (taken < limit) return decision;
+    log.warn('request refused: its sender reached limits.max_requests_per_sender_per_day', { requester, taken, limit });
+    raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
+      kind: 'sender-limit', subject: `${requester} reached limits.max_requests_per_sender_per_day`,
+      text: `signrelay took ${taken} requests from ${requester} within 24 hours, limits.max_requests_per_sender_per_day (${limit}); more of its mails are refused with an answer saying so until the day's count falls below the limit. If that is a ServiceNow flow or a script mailing in a loop, stop it; if the mailbox is not in its owner's hands, lock it. If the volume is real, raise the limit and reload.`,
+    });
+    const problem = `signrelay has taken ${taken} requests from ${requester} within 24 hours, the most it takes from one sender: send this one again tomorrow, or ask signrelay's operator to raise the limit`;
+    return { action: 'reject', reason: `${problem} (limits.max_requests_per_sender_per_day)`, problems: [problem], ...replyOf(decision.draft) };
   }
 
   /**

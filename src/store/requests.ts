@@ -8,7 +8,7 @@ export type SignersFrom = 'mail' | 'route' | 'pdf' | 'none';
 import { mailboxKey } from '../ascii-address.ts';
 import { SignrelayError } from '../errors.ts';
 import type { Db } from './open-database.ts';
-import { canTransition, type RequestState } from './request-states.ts';
+import { canTransition, REQUEST_STATES, type RequestState } from './request-states.ts';
 import { addEvent } from './events.ts';
 
 export interface RequestRow {
@@ -210,6 +210,19 @@ export function knownRequesters(db: Db, since: Date): Set<string> {
   const rows = db.prepare(`SELECT DISTINCT lower(requester) AS requester FROM requests
     WHERE state IN (${WENT_OUT.map(() => '?').join(', ')}) AND created_at >= ?`).all(...WENT_OUT, since.toISOString()) as Array<{ requester: string }>;
   return new Set(rows.map((r) => mailboxKey(r.requester)));
+}
+
+/**
+ * How many requests signrelay took from `requester`'s mailbox (mailboxKey: its `+` subaddresses
+ * and spellings with it) since `since` — every state but `rejected` (a refused mail was never
+ * taken). For limits.max_requests_per_sender_per_day.
+ */
+export function requestsTakenFrom(db: Db, requester: string, since: Date): number {
+  const states = REQUEST_STATES.filter((state) => state !== 'rejected');
+  const rows = db.prepare(`SELECT requester FROM requests WHERE state IN (${states.map(() => '?').join(', ')}) AND created_at >= ?`)
+    .pluck().all(...states, since.toISOString()) as string[];
+  const key = mailboxKey(requester);
+  return rows.filter((r) => mailboxKey(r) === key).length;
 }
 
 /** The request one of whose documents has this provider reference, or whose provider order it is. */

@@ -149,7 +149,7 @@ smtp: {host: 127.0.0.1, port: ${smtp.port}, tls: false, from: "signrelay <${REQU
 provider: ${provider.configYaml}
 servicenow: {instance_url: "${servicenow.url}", auth: {type: basic, user: ${SN_USER}, password: "\${CHAOS_SN_PASSWORD}"}, status_field: ${STATUS_FIELD}, attach_certificate: ${options.attachCertificate === true}, upload_settle_seconds: 1}
 alerts: {to: [${ALERTS_TO}], min_interval_minutes: 1}
-limits: {max_replies_per_hour: 1000}  # one requester sends every request: each acknowledgement is due, and verify.ts counts it
+limits: {max_replies_per_hour: 1000, max_requests_per_sender_per_day: 100000}  # one requester sends every request: each acknowledgement is due, and verify.ts counts it
 routes:
   default: {allowed_senders: ["*@corp.example"]}
 records: {RITM: ${RECORD_TABLE}}

@@ -26,7 +26,7 @@ export function testPolicy(overrides: Partial<IntakePolicy> = {}): IntakePolicy 
     instanceSenders: ['*@service-now.com'],
     instanceAddresses: ['*@service-now.com'],
     delivery: 'rest',
-    limits: { max_mail_bytes: 25 * 1024 * 1024, max_pdf_bytes: 20 * 1024 * 1024, max_pages: 500, max_signers: 20, max_documents: 10, max_replies_per_hour: 5, max_replies_per_hour_total: 50 },
+    limits: { max_mail_bytes: 25 * 1024 * 1024, max_pdf_bytes: 20 * 1024 * 1024, max_pages: 500, max_signers: 20, max_documents: 10, max_replies_per_hour: 5, max_replies_per_hour_total: 50, max_requests_per_sender_per_day: 100 },
     authentication: { require: [], trustedAuthservIds: [] },
     ...overrides,
   };
