@@ -16,6 +16,7 @@ import { storageCheckItem } from '../checks/check-storage.ts';
 import { pdfReaderCheckItem } from '../checks/check-pdf-reader.ts';
 import { tempDirCheckItem } from '../checks/check-temp-dir.ts';
 import { otherInstancesCheckItem } from '../checks/other-instances.ts';
+import { observabilityCheckItem } from '../checks/check-observability.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
 import { BUSY_TIMEOUT_MS, openDatabase, openMemoryDatabase } from '../store/open-database.ts';
@@ -77,7 +78,7 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const keepsTokens = config!.provider.type === 'secured-signing' && config!.provider.oauth;
     const providerDb = keepsTokens ? openDb : openMemoryDatabase;
     const items: CheckItem[] = [
-      storageCheckItem(config!.storage.data_dir, keepsTokens), otherInstancesCheckItem(file, config!), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb),
+      storageCheckItem(config!.storage.data_dir, keepsTokens), otherInstancesCheckItem(file, config!), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb), observabilityCheckItem(config!),
     ];
     lines.push(...(await runChecklist(items, print, { dataDir: config!.storage.data_dir, busyTimeoutMs: BUSY_TIMEOUT_MS })));
   }
