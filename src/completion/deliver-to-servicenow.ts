@@ -10,7 +10,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/schema.ts';
 import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { MailSender } from '../jobs/send-mail.ts';
+import { newMessageId, recipientsOf, type MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordName, recordValue } from '../servicenow/record-text.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
@@ -18,6 +18,7 @@ import type { BlobStore, StoredFile } from '../store/blobs.ts';
 import { lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, setDocumentAttachment, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { recordSentMail } from '../store/sent-mails.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, waitWhileSettling, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
@@ -228,13 +229,17 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark,
     note: `${signedNote(request, documents)}${leftOutNote}`, from: deps.config.smtp.from, servicenow: deps.config.servicenow,
-    documents: [...signed, ...certificates],
+    documents: [...signed, ...certificates], messageId: newMessageId('delivery', deps.config.smtp.from),
   });
-  effect(deps, request.id, 'inbound-email', 'intent', {
-    to: message.to,
-    ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
-    ...(leftOut.length > 0 || missing.length > 0 ? { certificatesLeftOut: [...leftOut.map((c) => c.fileName), ...missing] } : {}),
-  });
+  // Its Message-ID recorded with the intent: a bounce naming it fails this attempt, not a later one (intake/process-bounce.ts).
+  deps.db.transaction(() => {
+    recordSentMail(deps.db, { messageId: message.messageId!, purpose: 'delivery', requestId: request.id, recipients: recipientsOf(message) }, deps.now());
+    effect(deps, request.id, 'inbound-email', 'intent', {
+      to: message.to, messageId: message.messageId,
+      ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
+      ...(leftOut.length > 0 || missing.length > 0 ? { certificatesLeftOut: [...leftOut.map((c) => c.fileName), ...missing] } : {}),
+    });
+  })();
   let sent;
   try {
     sent = await deps.smtp.send(message);

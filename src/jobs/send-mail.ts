@@ -10,6 +10,7 @@ import type { JobHandler } from './job-runner.ts';
 import type { Logger } from '../log.ts';
 import { addEvent } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
+import { recordSentMail } from '../store/sent-mails.ts';
 
 /** `acknowledgement`: a sent request's acknowledgement; `answer`: the answer to a reply command (docs/request-mails.md). */
 export type MailPurpose = 'reply' | 'notice' | 'alert' | 'delivery' | 'acknowledgement' | 'answer';
@@ -68,7 +69,19 @@ export function createMailHandler(deps: { db: Db; smtp: MailSender; logger: Logg
 export function enqueueMail(db: Db, input: { requestId: string | null; purpose: MailPurpose; message: SendMailOptions }, now: Date): number {
   const message = { ...input.message, messageId: input.message.messageId ?? newMessageId(input.purpose, input.message.from) };
   const payload: MailJobPayload = { purpose: input.purpose, message };
+  // Recorded with the job: a bounce that comes back naming this Message-ID is known as ours (intake/process-bounce.ts).
+  recordSentMail(db, { messageId: message.messageId, purpose: input.purpose, requestId: input.requestId, recipients: recipientsOf(message) }, now);
   return enqueueJob(db, { kind: 'mail', requestId: input.requestId, payload: payload as unknown as Record<string, unknown> }, now);
+}
+
+/** Who a mail goes to, as one line for people (To, then Cc). */
+export function recipientsOf(message: Pick<SendMailOptions, 'to' | 'cc'>): string {
+  const list = (field: SendMailOptions['to']): string[] => {
+    if (field === undefined || field === null) return [];
+    if (Array.isArray(field)) return field.flatMap((f) => list(f));
+    return [typeof field === 'string' ? field : field.address ?? ''];
+  };
+  return [...list(message.to), ...list(message.cc)].join(', ');
 }
 
 /** A fresh Message-ID in the sender's domain, for a mail whose Message-ID must be known before it is queued (a reply finds it by it). */

@@ -16,6 +16,12 @@ export interface InboundEmailInput {
   recordNumber: string | null;
   watermark: string | null;
   note: string;
+  /**
+   * A fresh one for each attempt (deliver-to-servicenow.ts): random, so only the instance
+   * and the relay know it — a bounce naming it is trusted — and a resend after a bounce is
+   * no duplicate a hop could drop.
+   */
+  messageId: string;
   /** The signed PDFs, and the provider's certificates beside them (contentType: PDF unless named). */
   documents: Array<{ fileName: string; path: string; sizeBytes: number; contentType?: string }>;
   from: string;
@@ -41,12 +47,11 @@ export function composeInboundEmail(input: InboundEmailInput): SendMailOptions {
       `the signed documents of request ${input.requestId} are ${total} bytes; the instance discards mail attachments over ${servicenow.max_email_attachment_bytes} bytes (servicenow.max_email_attachment_bytes): use delivery: rest for this route`);
   }
   const subject = input.recordNumber ? `${servicenow.reply_prefix} ${input.recordNumber} signed` : `${servicenow.reply_prefix} signed document`;
-  const domain = /@([^>\s]+)/.exec(input.from)?.[1] ?? 'signrelay.invalid';
   return {
     from: input.from,
     to: servicenow.inbound_address,
     subject,
-    messageId: `<delivery.${input.requestId}@${domain}>`,
+    messageId: input.messageId,
     headers: { 'X-Signrelay': 'delivery' },
     // The watermark goes last: the instance uses the last one it finds.
     text: `${input.note}\n${input.watermark ? `\n${input.watermark}\n` : ''}`,

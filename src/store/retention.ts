@@ -104,7 +104,7 @@ export function deleteRefusedRequests(db: Db, cutoff: Date): number {
     const list = `(${ids.map(() => '?').join(', ')})`;
     db.prepare(`UPDATE messages SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
     db.prepare(`UPDATE reply_commands SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
-    for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'requests']) {
+    for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'sent_mails', 'requests']) {
       db.prepare(`DELETE FROM ${table} WHERE ${table === 'requests' ? 'id' : 'request_id'} IN ${list}`).run(...ids);
     }
     return ids.length;
@@ -123,6 +123,8 @@ export function deleteUnattachedRows(db: Db, cutoff: Date): { attempts: number; 
   return db.transaction(() => ({
     attempts: db.prepare('DELETE FROM message_attempts WHERE updated_at < ?').run(at).changes,
     notes: db.prepare('DELETE FROM events WHERE request_id IS NULL AND at < ?').run(at).changes,
-    jobs: db.prepare("DELETE FROM jobs WHERE request_id IS NULL AND state <> 'pending' AND updated_at < ?").run(at).changes,
+    // An alert's Message-ID goes with its job: a bounce that late is filed as nobody's.
+    jobs: db.prepare("DELETE FROM jobs WHERE request_id IS NULL AND state <> 'pending' AND updated_at < ?").run(at).changes
+      + db.prepare('DELETE FROM sent_mails WHERE request_id IS NULL AND created_at < ?').run(at).changes,
   }))();
 }
