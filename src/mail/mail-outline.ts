@@ -5,21 +5,46 @@
 // parts' BODY[n]). The completion watcher reads a mail with a 20 MB signed PDF this way when
 // the PDF's bytes are not needed; the request watcher reads a large request this way with
 // each attachment downloaded on its own and a placeholder in its place. Pure: the structure
-// and the fetched pieces in, bytes out.
+// and the fetched pieces in, bytes out. A bounce is read this way too (`report`): its report
+// part and the header of the message it returns, never that message's attachments.
 import type { MessageStructureObject } from 'imapflow';
+
+/** What a delivery report's parts are: its status part, and the original's header or whole message. */
+const REPORT_STATUS_TYPES = ['message/delivery-status', 'message/global-delivery-status', 'message/global-headers'];
+const ATTACHED_MESSAGE_TYPES = ['message/rfc822', 'message/global'];
+/** A report's status part larger than this is no mail system's (a line per recipient): not fetched. */
+export const MAX_REPORT_PART_BYTES = 256 * 1024;
+
+export interface OutlineOptions {
+  /** The body of every text/* leaf, attached or not. */
+  textAttachments?: boolean;
+  /**
+   * A bounce's parts (process-bounce.ts): every text/* leaf (text/rfc822-headers), each report
+   * status part up to MAX_REPORT_PART_BYTES, and of an attached message only its header
+   * (BODY[n.HEADER]) — a bounce that returns a 20 MB signed PDF is read without it.
+   */
+  report?: boolean;
+}
 
 /**
  * The pieces to fetch: each leaf's MIME header, and the body of each text leaf — with
  * `textAttachments`, of every text/* leaf, attached or not (read in parts: a text file keeps
  * its bytes as they came, where a part downloaded on its own would be converted to UTF-8).
  */
-export function outlineParts(structure: MessageStructureObject, options: { textAttachments?: boolean } = {}): { mime: string[]; bodies: string[] } {
+export function outlineParts(structure: MessageStructureObject, options: OutlineOptions = {}): { mime: string[]; bodies: string[] } {
   const leaves = leavesOf(structure);
-  const withBody = options.textAttachments ? isText : isTextLeaf;
+  const withBody = options.report ? isReportBody : options.textAttachments ? isText : isTextLeaf;
   return {
     mime: leaves.map((leaf) => `${leaf.part}.MIME`),
-    bodies: leaves.filter(withBody).map((leaf) => leaf.part!),
+    bodies: [
+      ...leaves.filter(withBody).map((leaf) => leaf.part!),
+      ...(options.report ? leaves.filter((leaf) => ATTACHED_MESSAGE_TYPES.includes(leaf.type.toLowerCase())).map((leaf) => `${leaf.part}.HEADER`) : []),
+    ],
   };
+}
+
+function isReportBody(leaf: MessageStructureObject): boolean {
+  return isText(leaf) || (REPORT_STATUS_TYPES.includes(leaf.type.toLowerCase()) && (leaf.size ?? 0) <= MAX_REPORT_PART_BYTES);
 }
 
 /** Whether the structure is one the outline can stand for (a multipart; a single part is fetched whole). */
@@ -86,7 +111,8 @@ function outlineType(node: MessageStructureObject): string {
 /** A leaf as the outline writes it: its MIME header, then the body fetched (outlineParts) as it came, its placeholder, or nothing. */
 function leafOf(leaf: MessageStructureObject, pieces: Map<string, Buffer>, stand: Map<string, string>): string {
   let mime = pieces.get(`${leaf.part}.MIME`)?.toString('latin1') ?? `Content-Type: ${leaf.type}\r\n\r\n`;
-  let body = pieces.get(leaf.part!)?.toString('latin1') ?? '';
+  // Of an attached message, its header when only that was fetched (a bounce's returned mail).
+  let body = (pieces.get(leaf.part!) ?? pieces.get(`${leaf.part}.HEADER`))?.toString('latin1') ?? '';
   const placeholder = stand.get(leaf.part!);
   if (placeholder !== undefined) {
     mime = `${withoutHeaders(mime, /^content-transfer-encoding\s*:/i)}Content-Transfer-Encoding: 7bit\r\n`;

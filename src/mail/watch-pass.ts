@@ -13,7 +13,7 @@ import { findCopies, type CopyWanted } from './find-copies.ts';
 import type { Guard } from './imap-guard.ts';
 import { takeServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
-import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart } from './mail-outline.ts';
+import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart, type OutlineOptions } from './mail-outline.ts';
 import { passOrder, senderOf } from './pass-order.ts';
 import type { RetrySchedule } from './retry-schedule.ts';
 import { monotonicMs } from '../time.ts';
@@ -188,7 +188,7 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     return content;
   };
   /** What an outline is built from; null for a message of one part (or nothing to leave out), read whole. */
-  const outlineInput = async (options: { textAttachments?: boolean } = {}) => {
+  const outlineInput = async (options: OutlineOptions = {}) => {
     const { headers, bodyStructure } = await fetch({ headers: true, bodyStructure: true });
     if (!headers || !canOutline(bodyStructure)) return null;
     const { mime, bodies } = outlineParts(bodyStructure, options);
@@ -197,8 +197,8 @@ function toWatched(client: ImapFlow, ctx: PassContext, guard: Guard, meta: Fetch
     // A nonce the sender cannot know: no line of a text part can end a part early or start one, nor name a placeholder.
     return { headers, bodyStructure, pieces, nonce: randomUUID() };
   };
-  const outline = async (): Promise<Buffer> => {
-    const input = await outlineInput();
+  const outline = async (options: Pick<OutlineOptions, 'report'> = {}): Promise<Buffer> => {
+    const input = await outlineInput(options);
     if (!input) return download('source');
     return buildOutline(input.headers, input.bodyStructure, input.pieces, `signrelay-outline-${input.nonce}`);
   };

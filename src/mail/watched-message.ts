@@ -25,9 +25,10 @@ export interface WatchedMessage {
   /**
    * Downloads the message without its attachments' bytes (mail-outline.ts): the header, the
    * text parts, and each other part's MIME header with an empty body. A message of one part
-   * is downloaded whole. Same validity.
+   * is downloaded whole. Same validity. `report`: a bounce's outline (mail-outline.ts) — its
+   * text parts, its report part and the returned message's header too.
    */
-  fetchOutline(): Promise<Buffer>;
+  fetchOutline(options?: { report?: boolean }): Promise<Buffer>;
   /**
    * Downloads the message in pieces, never whole: the outline, with a placeholder (a text no
    * sender can guess) standing in the body of each part that is not text; then, when asked,

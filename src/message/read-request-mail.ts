@@ -80,6 +80,14 @@ export function requestText(mail: BodyParts & ForwardedText): string {
 /** The line Gmail writes above an inline forward: everything below it is quoted (quote-headers.ts). */
 const FORWARD_LINE = '---------- Forwarded message ---------';
 
+/**
+ * A mail as it came, its attached messages left packed: a bounce's returned message is read
+ * for its header (read-bounce.ts), not opened as a forward.
+ */
+export async function readPackedMail(raw: Buffer | string): Promise<ParsedMail> {
+  return simpleParser(raw, PARSE_OPTIONS);
+}
+
 function withParts(mail: ParsedMail, parts: ReadonlyMap<string, Buffer>): ParsedMail {
   // Only content as short as a placeholder can be one: a large attachment is never made a string.
   const longest = Math.max(...[...parts.keys()].map((placeholder) => placeholder.length));
