@@ -24,7 +24,9 @@ const NEXT: Record<RequestState, readonly RequestState[]> = {
   uploaded: ['sent', 'failed', 'cancelled'],
   sent: ['completed', 'declined', 'expired', 'failed', 'cancelled'],
   completed: ['delivered', 'failed'],
-  delivered: [],
+  // The mail that delivered it (delivery: email) bounced: the record has nothing after all
+  // (intake/process-bounce.ts). An operator's retry mails it again.
+  delivered: ['failed'],
   rejected: [],
   declined: [],
   expired: [],
@@ -42,6 +44,13 @@ export function isOpen(state: RequestState): boolean {
   return state === 'sent' || state === 'completed';
 }
 
+/**
+ * The states whose work is done: nothing more is sent or delivered (retention may delete
+ * their files). Not the states without a way out: `delivered` can still turn `failed` when
+ * the mail that delivered it bounces — a rare correction, not work in hand.
+ */
+const FINAL: readonly RequestState[] = ['delivered', 'rejected', 'declined', 'expired', 'cancelled'];
+
 export function isFinal(state: RequestState): boolean {
-  return NEXT[state].length === 0;
+  return FINAL.includes(state);
 }
