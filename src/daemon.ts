@@ -15,6 +15,7 @@ import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
 import { createRequestMailHandler, fileUnprocessableRequestMail, REQUESTS_MAILBOX } from './intake/process-request-mail.ts';
+import { withBounces } from './intake/process-bounce.ts';
 import type { WatermarkLookup } from './intake/check-watermark.ts';
 import { withAttemptLimit } from './mail/with-attempt-limit.ts';
 import { intakePolicyFrom } from './intake/intake-policy.ts';
@@ -251,8 +252,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
     concurrency: config.concurrency.pdf_workers,
     // Those who sent requests before are taken first in each sender's turn (mail/pass-order.ts).
     knownSenders,
-    // Replies to acknowledgements (commands) are taken first; every other mail is a request.
-    handle: withAttemptLimit(withReplyCommands({ ...intakeDeps, logger: logger.child({ component: 'conversation' }) }, createRequestMailHandler(intakeDeps)), {
+    // Bounces of signrelay's own mail first, then replies to acknowledgements (commands); every other mail is a request.
+    handle: withAttemptLimit(withBounces(intakeDeps, withReplyCommands({ ...intakeDeps, logger: logger.child({ component: 'conversation' }) }, createRequestMailHandler(intakeDeps))), {
       db, mailbox: REQUESTS_MAILBOX, logger: intakeDeps.logger,
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),

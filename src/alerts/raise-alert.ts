@@ -17,8 +17,11 @@ import { operatorCommand, serviceUnit } from '../service-unit.ts';
  * `replies`: rejection replies to one address hit limits.max_replies_per_hour (a flood, perhaps forged).
  * `record`: the instance refused a work note or the status field for good (a permission to grant).
  * `credential-age`: a secret is unchanged for longer than credentials.max_age_days (once per value; a kind of its own so a lockout's alert never holds it back).
+ * `bounced`: the signed document mailed to the instance came back (intake/process-bounce.ts): the record does not have it.
+ * `mailbox-shared`: a mail was gone when a watcher filed it — another program takes mail from its folder.
+ * `sender-limit`: a sender reached limits.max_requests_per_sender_per_day.
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'mailbox-shared' | 'sender-limit';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'bounced' | 'mailbox-shared' | 'sender-limit';
 
 export interface Alert {
   kind: AlertKind;

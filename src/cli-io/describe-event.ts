@@ -10,7 +10,7 @@ export interface TimelineLine {
 }
 
 /** Detail fields already said in `what`. */
-const SAID = new Set(['effect', 'phase', 'reason', 'sent', 'received']);
+const SAID = new Set(['effect', 'phase', 'reason', 'sent', 'received', 'bounced']);
 
 function rest(detail: Record<string, unknown> | undefined): string {
   if (!detail) return '';
@@ -32,7 +32,8 @@ export function describeEvent(event: EventRow): TimelineLine {
       what = `${String(d.effect ?? 'effect')} ${String(d.phase ?? '')}`.trim() + reason;
       break;
     case 'mail':
-      what = d.sent ? `mail sent (${String(d.sent)})` : d.received ? `mail received (${String(d.received)})` : 'mail';
+      what = d.sent ? `mail sent (${String(d.sent)})` : d.received ? `mail received (${String(d.received)})`
+        : d.bounced ? `mail bounced (${String(d.bounced)})${reason}` : 'mail';
       break;
     default:
       what = `${event.kind}${reason}`;

@@ -7,7 +7,8 @@ import type { Db } from './open-database.ts';
 
 /** `notice`: a provider's mail about progress (Signicat's "order created"), kept for what it names, no trigger. */
 /** `reply`: a reply to an acknowledgement that carried a command or was answered (conversation/). */
-export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'notice' | 'unmatched' | 'reply';
+/** `bounce`: a bounce of a mail signrelay sent, recorded on its request (intake/process-bounce.ts). */
+export type MessageOutcome = 'request' | 'rejected' | 'ignored' | 'duplicate' | 'completion' | 'notice' | 'unmatched' | 'reply' | 'bounce';
 
 export interface MessageKey {
   mailbox: string;
