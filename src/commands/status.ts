@@ -2,7 +2,7 @@
 // their servers, how long is the queue, how many requests are in each state, and when did
 // the scheduled tasks last run. Exit 0 when healthy, 1 when not (for scripts and
 // monitoring), 2 on a usage mistake.
-import { assessHealth, type Health } from '../health/assess-health.ts';
+import { ALERT_BOUNCE_SHOWN_MS, assessHealth, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
@@ -13,6 +13,7 @@ import { writeLockHeldElsewhere } from '../store/open-database.ts';
 import { listScheduleRuns, type ScheduleRunRow } from '../store/schedule-runs.ts';
 import { readServiceStatus } from '../store/service-status.ts';
 import { countRequestsByState, queueSummary, type QueueSummary } from '../store/status-queries.ts';
+import { alertBouncesSince } from '../store/sent-mails.ts';
 import type { RequestState } from '../store/request-states.ts';
 import { credentialAges, overdueWarning, type CredentialAge } from '../config/credential-age.ts';
 import { listCredentialRows } from '../store/credential-fingerprints.ts';
@@ -45,7 +46,7 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
     const dataDir = config.storage.data_dir;
     const health = assessHealth({
       now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
-      writeLocked: () => writeLockHeldElsewhere(dataDir),
+      writeLocked: () => writeLockHeldElsewhere(dataDir), alertBounces: alertBouncesSince(db, new Date(now.getTime() - ALERT_BOUNCE_SHOWN_MS)),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);

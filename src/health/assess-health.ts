@@ -5,6 +5,7 @@
 import { NEARLY_FULL_BYTES } from '../store/open-database.ts';
 import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
+import type { AlertBounce } from '../store/sent-mails.ts';
 
 export interface HealthInput {
   now: Date;
@@ -24,6 +25,8 @@ export interface HealthInput {
   unit?: string | undefined;
   /** The data dir and the room on its filesystem (freeBytesAt), when it could be looked at. */
   dataDir?: { path: string; freeBytes: number; maxPdfBytes: number } | undefined;
+  /** Operator alerts that bounced within ALERT_BOUNCE_SHOWN_MS (store/sent-mails.ts alertBouncesSince): the alert channel is broken. */
+  alertBounces?: { count: number; latest: AlertBounce | null } | undefined;
   /** Whether another process holds the database's write lock: asked only when the daemon's report is stale. */
   writeLocked?: (() => boolean) | undefined;
 }
@@ -34,6 +37,20 @@ const FULL_BELOW_BYTES = NEARLY_FULL_BYTES;
 /** The room one request may need at most: its PDF of limits.max_pdf_bytes, the stamped copy, and the database's share. */
 function roomForOneRequest(maxPdfBytes: number): number {
   return 2 * maxPdfBytes + FULL_BELOW_BYTES;
+}
+
+/**
+ * How long a bounced operator alert stays a problem: nothing tells signrelay that alerts.to
+ * takes mail again (a mail accepted is no mail delivered), so it says so for a day after the
+ * last bounce — where the operators look when no mail can reach them.
+ */
+export const ALERT_BOUNCE_SHOWN_MS = 24 * 3_600_000;
+
+/** A bounced operator alert, for the operator: who, when, the mail system's words and the fix. */
+function alertBounceProblem(bounces: NonNullable<HealthInput['alertBounces']>, unit: string): string | null {
+  const { latest, count } = bounces;
+  if (!latest) return null;
+  return `${count === 1 ? 'an operator alert' : `${count} operator alerts`} bounced within the day, the latest (to ${latest.to}, ${latest.at}): ${latest.reason} — alerts do not reach the operators by mail: fix alerts.to and \`systemctl reload ${unit}\`, and read the log's alerts meanwhile`;
 }
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -82,6 +99,8 @@ export function assessHealth(input: HealthInput): Health {
   if (room !== null) problems.push(room);
   const full = input.dataDir !== undefined && input.dataDir.freeBytes < FULL_BELOW_BYTES;
   const unit = input.unit ?? 'signrelay';
+  const bounced = input.alertBounces ? alertBounceProblem(input.alertBounces, unit) : null;
+  if (bounced !== null) problems.push(bounced);
   if (!running) problems.push(`the daemon is not running (no live process holds the data dir): start it with \`systemctl start ${unit}\``);
   else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
     // On a full disk its report cannot be written: that is the cause, not a hang.

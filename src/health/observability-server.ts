@@ -11,7 +11,8 @@ import { writeLockProblem, type Db } from '../store/open-database.ts';
 import { dirname } from 'node:path';
 import { readServiceStatus } from '../store/service-status.ts';
 import { queueSummary } from '../store/status-queries.ts';
-import { assessHealth, type Health } from './assess-health.ts';
+import { alertBouncesSince } from '../store/sent-mails.ts';
+import { ALERT_BOUNCE_SHOWN_MS, assessHealth, type Health } from './assess-health.ts';
 import { dataDirSpace } from './health-limits.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
 import { renderPrometheus } from './prometheus.ts';
@@ -57,7 +58,8 @@ export function healthNow(db: Db, watchers: Record<string, { status(): WatcherSt
       return { component: name, state: s.state, detail: watcherDetail(seen), updatedAt: now.toISOString() };
     }),
   ];
-  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, dataDir: dataDirSpace(dirname(db.name), limits.maxPdfBytes), unit: serviceUnit() });
+  const health = assessHealth({ now, pid: process.pid, rows, queue, watchers: Object.keys(watchers), ...limits, dataDir: dataDirSpace(dirname(db.name), limits.maxPdfBytes), unit: serviceUnit(),
+    alertBounces: alertBouncesSince(db, new Date(now.getTime() - ALERT_BOUNCE_SHOWN_MS)) });
   const dbError = writeLockProblem(db);
   if (dbError) health.problems.push(`the database is not writable: ${dbError}`);
   return {

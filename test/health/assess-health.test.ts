@@ -110,3 +110,13 @@ describe('describeEvent', () => {
     expect(event(e)).toMatchObject({ what, detail });
   });
 });
+
+describe('a bounced operator alert', () => {
+  it('is a problem, with who, when, the mail system\'s words and the fix: the alert channel cannot say it', () => {
+    const latest = { at: '2026-12-05T21:00:00.000Z', to: 'ops@corp.example', reason: 'ops@corp.example: Status 5.2.2: 552 mailbox full' };
+    expect(assessHealth({ ...healthy(), alertBounces: { count: 2, latest } }).problems).toEqual([
+      '2 operator alerts bounced within the day, the latest (to ops@corp.example, 2026-12-05T21:00:00.000Z): ops@corp.example: Status 5.2.2: 552 mailbox full — alerts do not reach the operators by mail: fix alerts.to and `systemctl reload signrelay`, and read the log\'s alerts meanwhile',
+    ]);
+    expect(assessHealth({ ...healthy(), alertBounces: { count: 0, latest: null } }).healthy).toBe(true);
+  });
+});
