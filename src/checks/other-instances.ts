@@ -36,7 +36,8 @@ export function sharedSettings(mine: Config, other: Config): string[] {
  * The configurations in the same directory as `file` that share something with `config`:
  * each read as the daemon would read it (a file that is not a valid signrelay configuration,
  * or cannot be read, is passed over — it runs nothing), with whether its daemon runs now. A
- * configuration on the same data dir is left out: its lock already keeps the two apart.
+ * configuration on the same data dir, or on the one this process holds, is left out: its lock
+ * already keeps the two apart.
  */
 export function othersSharing(file: string, config: Config): SharedWithInstance[] {
   const dir = dirname(file);
@@ -58,8 +59,11 @@ export function othersSharing(file: string, config: Config): SharedWithInstance[
       continue;
     }
     if (realPath(other.storage.data_dir) === realPath(config.storage.data_dir)) continue;
+    const holder = lockHolder(other.storage.data_dir);
+    // This process's own data dir: a reload onto another one (refused for that) is not a second instance.
+    if (holder === process.pid) continue;
     const shared = sharedSettings(config, other);
-    if (shared.length > 0) found.push({ file: path, running: lockHolder(other.storage.data_dir) !== undefined, shared });
+    if (shared.length > 0) found.push({ file: path, running: holder !== undefined, shared });
   }
   return found;
 }
