@@ -5,7 +5,7 @@
 // `messages` row stays). Files first, then the note: a crash in between only means the next
 // run deletes nothing and notes it.
 // It also removes the blob store's temp files that a crash left a day ago or more, and the
-// stored files no request names that were not written for a day (orphans: see namedBlobs).
+// stored files no request names that were not written for retention.days (orphans: see namedBlobs).
 import { rmSync } from 'node:fs';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
@@ -82,7 +82,10 @@ export function createRetentionTask(deps: RetentionDeps): PeriodicTask {
       }
       try {
         if (!signal.aborted) {
-          const window = { from: databaseMadeAt(deps.db), before: new Date(now().getTime() - DAY_MS) };
+          // Kept as long as a request's files are: a database restored from a backup names none
+          // of the requests made since, whose PDFs are then the evidence of what went out
+          // (restore review M1) — never a day-old sweep's to delete.
+          const window = { from: databaseMadeAt(deps.db), before: cutoff };
           counts.orphans = await deps.blobs.removeUnnamed(namedBlobs(deps.db), window, signal);
         }
       } catch (err) {

@@ -213,36 +213,41 @@ describe('the retention task and the temp files a crash left', () => {
 // commit that failed) or kept by a database restored from an older backup stayed for ever.
 describe('the retention task and files no request names', () => {
   const aged = (blobs: BlobStore, hash: string, at: Date) => utimesSync(blobs.pathOf(hash), at, at);
-  // Files are written at the machine's time: the clock is set to it, the old ones dated back.
-  const twoDaysAgo = () => later(new Date(), -2 * DAY_MS);
+  // Files are written at the machine's time: the clock is set to it, the old ones dated back
+  // past retention.days (90 here), as long as a request's own files are kept.
+  const longAgo = () => later(new Date(), -91 * DAY_MS);
   /** The database made `days` ago: files older than it are not its to judge. */
   const databaseMade = (db: Db, days: number) => db.prepare('UPDATE schema_migrations SET applied_at = ?').run(later(new Date(), -days * DAY_MS).toISOString());
 
-  it('removes those not written for a day, and keeps every file a request or a job still names', async () => {
+  it('removes those not written for retention.days, and keeps every file a request or a job still names', async () => {
     const { db, blobs } = world;
     world.clock.now = new Date();
-    databaseMade(db, 3);
+    databaseMade(db, 100);
     const orphans = [blobs.put(await pdf('crash before commit')), blobs.put(await pdf('restored older database'))];
     const fresh = blobs.put(await pdf('commit on its way'));
+    // restore review M1: a database restored from last week's backup names none of the week's
+    // requests; their PDFs are the evidence of what went out, kept as long as a request's are.
+    const sinceBackup = blobs.put(await pdf('sent after the backup'));
+    aged(blobs, sinceBackup, later(new Date(), -10 * DAY_MS));
     const open = requestIn(db, blobs, 'sent', T0, { original: await pdf('open'), stamped: await pdf('open stamped') });
     const recent = requestIn(db, blobs, 'delivered', T0, { original: await pdf('recent'), stamped: await pdf('recent stamped'), signed: await pdf('recent signed'), certificate: await pdf('recent certificate') });
     const attachment = blobs.put(await pdf('trusted attachment'));
     enqueueJob(db, { kind: 'complete', requestId: null, payload: { attachments: [{ fileName: 'signed.pdf', sha256: attachment }] } }, T0);
-    for (const hash of [...orphans, ...open.hashes, ...recent.hashes, attachment]) aged(blobs, hash, twoDaysAgo());
+    for (const hash of [...orphans, ...open.hashes, ...recent.hashes, attachment]) aged(blobs, hash, longAgo());
 
     await world.startScheduler().idle();
     for (const hash of orphans) expect(existsSync(blobs.pathOf(hash)), hash).toBe(false);
-    for (const hash of [fresh, ...open.hashes, ...recent.hashes, attachment]) expect(existsSync(blobs.pathOf(hash)), hash).toBe(true);
+    for (const hash of [fresh, sinceBackup, ...open.hashes, ...recent.hashes, attachment]) expect(existsSync(blobs.pathOf(hash)), hash).toBe(true);
     expect(listScheduleRuns(db).find((r) => r.task === 'retention')).toMatchObject({ outcome: 'ok' });
   });
 
   it('counts a file stored again as just written: the same bytes of an old orphan, mailed again, survive until committed', async () => {
     const { blobs } = world;
     world.clock.now = new Date();
-    databaseMade(world.db, 3);
+    databaseMade(world.db, 100);
     const bytes = await pdf('mailed again');
     const hash = blobs.put(bytes);
-    aged(blobs, hash, twoDaysAgo());
+    aged(blobs, hash, longAgo());
     expect(blobs.put(bytes)).toBe(hash);
     await world.startScheduler().idle();
     expect(existsSync(blobs.pathOf(hash))).toBe(true);
@@ -252,7 +257,7 @@ describe('the retention task and files no request names', () => {
     const { blobs } = world;
     world.clock.now = new Date();
     const older = blobs.put(await pdf('before this database'));
-    aged(blobs, older, twoDaysAgo());
+    aged(blobs, older, longAgo());
     await world.startScheduler().idle();
     expect(existsSync(blobs.pathOf(older))).toBe(true);
   });
