@@ -112,17 +112,21 @@ function presentCertificates(deps: DeliveryDeps, request: RequestRow, documents:
 }
 
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined, what: 'signed' | 'certificate' = 'signed'): Promise<void> {
-  // Only an upload whose outcome is unknown (its intent the last word) is looked for; one the
-  // instance refused outright (429, 503: recorded as failed) applied nothing.
+  // The record is asked first, whatever this database remembers: an upload whose outcome is
+  // unknown (its intent the last word) may have landed — and a database restored from a
+  // backup remembers no upload made after it (restore review H1: the reconcile delivered
+  // every request completed since the backup a second time).
+  const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
+  if (existing) {
+    deps.db.transaction(() => {
+      settle(existing.sysId);
+      effect(deps, request.id, file.effect, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
+    })();
+    return;
+  }
+  // One the instance refused outright (429, 503: recorded as failed) applied nothing; one whose
+  // outcome is unknown may still be being stored.
   if (lastEffectPhase(deps.db, request.id, file.effect) === 'intent') {
-    const existing = (await deps.servicenow.listAttachments(record.table, record.sysId, file.fileName)).find((a) => a.hash === file.sha256);
-    if (existing) {
-      deps.db.transaction(() => {
-        settle(existing.sysId);
-        effect(deps, request.id, file.effect, 'done', { attachment: existing.sysId, resolvedBy: 'attachment list' });
-      })();
-      return;
-    }
     waitWhileSettling(deps, request.id, file.effect, `the upload of ${recordValue(file.fileName)} to ${record.table} ${record.sysId}`);
   }
   // Sent from the blob store's file as it is read (and named by its hash): never held whole for

@@ -92,6 +92,23 @@ function dyingAround(s: Setup, moment: 'before' | 'after'): ServiceNowApi {
 }
 
 describe('the work note of a REST delivery', () => {
+  // restore review H1: a database restored from a backup taken before the delivery remembers no
+  // upload; the record was asked only after an upload whose outcome was unknown, so the reconcile
+  // attached every signed copy delivered since the backup a second time.
+  it('a signed copy already on the record, though this database remembers no upload of it: not attached again', async () => {
+    const s = (setup = await start());
+    await deliver(s);
+    expect(s.sim.records[0]!.attachments).toHaveLength(1);
+    // What a restore from the backup taken before it leaves: completed, no attachment, no effect recorded.
+    s.deps.db.prepare("DELETE FROM events WHERE request_id = ? AND (kind = 'effect' OR to_state = 'delivered')").run(s.requestId);
+    s.deps.db.prepare("UPDATE requests SET state = 'completed' WHERE id = ?").run(s.requestId);
+    s.deps.db.prepare('UPDATE documents SET attachment_sys_id = NULL WHERE request_id = ?').run(s.requestId);
+    await deliver(s);
+    expect(s.sim.records[0]!.attachments).toHaveLength(1);
+    const attach = listEvents(s.deps.db, s.requestId).filter((e) => e.kind === 'effect' && e.detail?.effect === 'attach-1');
+    expect(attach.map((e) => e.detail)).toMatchObject([{ phase: 'done', resolvedBy: 'attachment list' }]);
+  });
+
   it('a PATCH refused (429, rate-limited) is recorded as failed and the retry adds the note, once', async () => {
     const s = setup = await start();
     s.sim.failNext(`/api/now/table/sc_req_item/${s.sim.records[0]!.sysId}`, { status: 429, retryAfter: 1 });
