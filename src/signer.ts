@@ -49,10 +49,26 @@ export function parseSigner(text: string): Signer | { error: string } {
   }
   if (name === '') return { firstName: '', lastName: '', email };
   const comma = /^([^,]+),\s*(.+)$/.exec(name);
-  if (comma) return { firstName: comma[2]!.trim(), lastName: comma[1]!.trim(), email };
+  if (comma && !isNameSuffix(comma[2]!)) return { firstName: comma[2]!.trim(), lastName: comma[1]!.trim(), email };
+  if (comma) {
+    // `Martin Luther King, Jr.`: a suffix, not "Last, First" (names review M1: signed as "Jr. Martin Luther King").
+    const words = comma[1]!.trim().split(/\s+/);
+    const suffix = comma[2]!.split(',').map((part) => part.trim()).join(' ');
+    return words.length === 1 ? { firstName: words[0]!, lastName: suffix, email } : { firstName: words.slice(0, -1).join(' '), lastName: `${words.at(-1)!} ${suffix}`, email };
+  }
   const words = name.split(/\s+/);
   if (words.length === 1) return { firstName: words[0]!, lastName: '', email };
   return { firstName: words.slice(0, -1).join(' '), lastName: words.at(-1)!, email };
+}
+
+/**
+ * What follows a name after a comma without being a first name: a generational suffix or a
+ * degree or title (`King, Jr.`, `Smith, III`, `Lee, PhD`, `Doe, MD, MBA`). Each part must be one.
+ */
+const NAME_SUFFIX = /^(?:jr|sr|ii|iii|iv|v|vi|phd|ph\.?\s?d|md|m\.?\s?d|dds|do|rn|jd|llm|ll\.?m|esq|cpa|mba|msc|bsc|ma|ba|dphil|qc|kc|obe|mbe|cbe)\.?$/i;
+
+function isNameSuffix(text: string): boolean {
+  return text.split(',').every((part) => NAME_SUFFIX.test(part.trim()));
 }
 
 /**

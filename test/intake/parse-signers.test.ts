@@ -46,6 +46,9 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['the address in brackets after the name', 'Signer: Ann Lee (ann.lee@corp.example) <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
   ['a mailto link as the only address', 'Signer: Ann Lee <mailto:ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
   ['two SMS gateways\' numbers: a local part that starts with + is all mailbox, not a tag', 'Signer 1: Ann Lee <+4791234567@sms.corp.example>\nSigner 2: Bob Stone <+4798765432@sms.corp.example>', ['Ann|Lee|+4791234567@sms.corp.example', 'Bob|Stone|+4798765432@sms.corp.example']],
+  // names review M1: any comma was "Last, First" — the signature read "Jr. Martin Luther King".
+  ['a generational suffix or a degree after a comma stays with the last name', 'Signer 1: Martin Luther King, Jr. <mlk@corp.example>\nSigner 2: "Doe, Jane" <jane.doe@corp.example>\nSigner 3: "Ann Lee, PhD" <ann.lee@corp.example>\nSigner 4: John Smith, III, MBA <john.smith@corp.example>',
+    ['Martin Luther|King Jr.|mlk@corp.example', 'Jane|Doe|jane.doe@corp.example', 'Ann|Lee PhD|ann.lee@corp.example', 'John|Smith III MBA|john.smith@corp.example']],
   ['a name in another script keeps no derived last name', 'Signer: 李雷 <li.lei@corp.example>', ['李雷||li.lei@corp.example']],
   ['a reply written below the quote: the quoted signer is the earlier mail\'s', 'On 02.11.26 10:00, Carl Old wrote:\n> Please have this signed by me.\n> Signer: Carl Old <carl.old@partner.example>\n\nNo - Bob signs instead of you:\nSigner: Bob Stone <bob.stone@partner.example>', ['Bob|Stone|bob.stone@partner.example']],
   ['a reply written between quoted parts', '> Who signs?\nSigner: Bob Stone <bob@corp.example>\n\nOn Mon, 2 Nov 2026, Carl <carl@x.example> wrote:\n> Signer: Carl Old <carl@x.example>\n\nSigner 2: Dee Fox <dee@corp.example>', ['Dee|Fox|dee@corp.example', 'Bob|Stone|bob@corp.example']],
