@@ -11,6 +11,7 @@ import type { ParsedMail } from 'mailparser';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
+import { defuseLinks, quoteOutside } from '../outside-text.ts';
 import { isPdfContent } from '../pdf/is-pdf.ts';
 import { addressesInText, addressesOf, addressParts, bareAddress, rawHeaderValues } from '../message/mail-headers.ts';
 import { checkAuthentication, describeFailure } from '../message/check-authentication.ts';
@@ -72,13 +73,13 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     return { moveTo: folder };
   };
 
-  const unmatched = (message: WatchedMessage, reason: string, request: RequestRow | null, also?: { subject: string; record: () => void }): WatcherOutcome => {
+  const unmatched = (message: WatchedMessage, reason: string, request: RequestRow | null, also?: { subject?: string; record?: () => void; carries?: string }): WatcherOutcome => {
     const outcome = file(message, 'unmatched', reason, folders.unmatched_folder, request, () => {
-      also?.record();
+      also?.record?.();
       raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
         kind: 'unmatched', requestId: request?.id,
         subject: also?.subject ?? 'a completion mail matched no open request',
-        text: `A mail in the return mailbox was filed in ${folders.unmatched_folder}: ${reason}.\nMessage-ID: ${message.messageId ?? '(none)'}\nNothing was delivered. If it belongs to a request, look it up with its token or reference.`,
+        text: `A mail in the return mailbox was filed in ${folders.unmatched_folder}: ${reason}.\nMessage-ID: ${message.messageId ?? '(none)'}\n${also?.carries ?? ''}Nothing was delivered. If it belongs to a request, look it up with its token or reference.`,
       });
     });
     deps.jobsQueued?.();
@@ -136,7 +137,7 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       byToken: (token) => getRequestByToken(deps.db, token),
       byReference: (reference) => getRequestByDocumentReference(deps.db, reference),
     });
-    if (match.kind === 'none') return unmatched(message, 'no request token or document reference of a known request in it', null);
+    if (match.kind === 'none') return unmatched(message, 'no request token or document reference of a known request in it', null, { carries: whatItCarries(mail, clues) });
     if (match.kind === 'conflict') {
       // Forged or garbled: whichever clue came first must not decide which record gets a document.
       const reason = describeConflict(match.hits);
@@ -207,6 +208,24 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       .slice(0, MAX_PDFS_PER_MAIL)
       .map((a) => ({ fileName: cleanFileName(a.filename) || 'signed.pdf', sha256: deps.blobs.put(a.content) }));
   }
+}
+
+/**
+ * What an unmatched completion mail from the provider says of itself, for the operator to find
+ * its record by hand (restore review H3: a request sent after the backup a restored database
+ * was taken from is unknown to it, and the alert named nothing but a Message-ID). Outside text,
+ * each on one bounded line with its links defused.
+ */
+function whatItCarries(mail: ParsedMail, clues: CompletionClues): string {
+  const line = (label: string, values: string[]) => (values.length > 0 ? `${label}: ${defuseLinks(quoteOutside(values.join(', '), 300))}\n` : '');
+  const tokens = [...new Set([...clues.recipientTokens, ...clues.attachmentTokens])];
+  return [
+    line('Subject', mail.subject ? [mail.subject] : []),
+    line('Request token(s) this database does not know', tokens),
+    line('Document reference(s) this database does not know', clues.references),
+    line('Attachments', mail.attachments.map((a) => a.filename ?? '(unnamed)').slice(0, 10)),
+    tokens.length > 0 ? 'A request token signrelay made that its database does not know is what a database restored from a backup shows (a request sent after the backup was taken): find the record from the subject, attach the signed PDF in this mail by hand (see "Backup and upgrades" in docs/operations.md).\n' : '',
+  ].join('');
 }
 
 /** Headers servers on the way write the original recipient in: Postfix, Exim, qmail, resending, Exchange. */

@@ -74,13 +74,21 @@ describe('with Secured Signing', () => {
     const world = getWorld();
     const alertsBefore = world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO)).length;
     await world.dovecot.deliver('returns+aaaaaaaaaaaaaaaaaaaa@corp.example', await buildMail({
-      from: 'Secured Signing <noreply@securedsigning.com>', to: 'returns+aaaaaaaaaaaaaaaaaaaa@corp.example', subject: 'something has been signed', text: 'signed',
+      from: 'Secured Signing <noreply@securedsigning.com>', to: 'returns+aaaaaaaaaaaaaaaaaaaa@corp.example', subject: 'Contract RITM0010099 has been signed, see https://x.example', text: 'signed',
+      attachments: [{ filename: 'contract-signed.pdf', content: await contractPdf('Unknown') }],
     }));
     await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Unmatched')).length === 1, { timeoutMs: 10_000, what: 'the mail in Unmatched' });
     const alerts = () => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
     await waitUntil(world.daemon!.events, () => alerts().length === alertsBefore + 1, { timeoutMs: 10_000, what: 'one alert mail' });
     const alert = alerts().at(-1)!;
-    expect((await simpleParser(alert.raw)).text).toMatch(/no request token or document reference/);
+    const text = (await simpleParser(alert.raw)).text!;
+    expect(text).toMatch(/no request token or document reference/);
+    // restore review H3: what the mail carries, so its record can be found by hand — a token the
+    // database does not know is what a database restored from a backup shows.
+    expect(text).toContain('Subject: Contract RITM0010099 has been signed, see https[:]//x.example');
+    expect(text).toContain('Request token(s) this database does not know: aaaaaaaaaaaaaaaaaaaa');
+    expect(text).toContain('Attachments: contract-signed.pdf');
+    expect(text).toContain('is what a database restored from a backup shows');
   });
 
   it('a completion mail from a sender outside the allow-list goes to Unmatched and delivers nothing', async () => {
