@@ -76,7 +76,10 @@ const COMMANDS: Record<string, Command> = {
  */
 function selectInstance(args: string[]): { args: string[] } | { problem: string } {
   const at = args.findIndex((a) => a === '--name' || a.startsWith('--name='));
-  if (at < 0) return { args };
+  if (at < 0) {
+    instanceOfConfigPath(args);
+    return { args };
+  }
   const value = args[at] === '--name' ? args[at + 1] : args[at]!.slice('--name='.length);
   if (value === undefined) return { problem: '--name needs an instance name, e.g. --name hr' };
   const instance = instanceOf(value);
@@ -85,6 +88,23 @@ function selectInstance(args: string[]): { args: string[] } | { problem: string 
   process.env.SIGNRELAY_CREDENTIALS_SOURCE ??= instance.credentialsDir;
   process.env.SIGNRELAY_INSTANCE = instance.name;
   return { args: args.filter((_, i) => i !== at && !(args[at] === '--name' && i === at + 1)) };
+}
+
+/**
+ * An instance's configuration named by its path (`--config /etc/signrelay/hr.yaml`) is that
+ * instance, as `--name hr` is (instances review L3: the hints named the single unit, and its
+ * credentials were read from the single unit's directory). Only the instances' own place counts.
+ */
+function instanceOfConfigPath(args: string[]): void {
+  if (process.env.SIGNRELAY_INSTANCE) return;
+  const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const path = at < 0 ? undefined : args[at] === '--config' ? args[at + 1] : args[at]!.slice('--config='.length);
+  const name = path === undefined ? undefined : /^\/etc\/signrelay\/([^/]+)\.yaml$/.exec(path)?.[1];
+  if (name === undefined || name === 'signrelay') return;
+  const instance = instanceOf(name);
+  if ('problem' in instance) return;
+  process.env.SIGNRELAY_CREDENTIALS_SOURCE ??= instance.credentialsDir;
+  process.env.SIGNRELAY_INSTANCE = instance.name;
 }
 
 function usage(): string {

@@ -226,6 +226,14 @@ describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () =
     expect(`${explicit.stdout}${explicit.stderr}`).not.toContain('/etc/signrelay/hr.yaml');
   });
 
+  // instances review L3: --config /etc/signrelay/legal.yaml named the single unit and read the single unit's credentials.
+  it('--config of an instance\'s own file is that instance, as --name is', async () => {
+    const r = await runInProcess(['status', '--config', '/etc/signrelay/legal.yaml']);
+    expect(r.stderr).toContain('/etc/signrelay/legal.yaml: the file does not exist: there is no instance legal on this host — `signrelay init --name legal` writes its configuration');
+    const single = await runInProcess(['status', '--config', '/etc/signrelay/signrelay.yaml']);
+    expect(single.stderr).not.toContain('instance');
+  });
+
   it('refuses a name systemd or a file name could not carry, in one line', async () => {
     const r = await runInProcess(['status', '--name', '../etc']);
     expect(r.code).toBe(2);
