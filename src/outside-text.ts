@@ -2,9 +2,15 @@
 // a reply, a problem message, a log line — is quoted on one line and cut to a bound, so no
 // sender decides how much of their text signrelay repeats or how it is laid out.
 
-/** Line breaks and other control or format characters become one space; trimmed. */
+/**
+ * Line breaks and other control or format characters become one space; trimmed. A joiner
+ * (U+200C ZWNJ, U+200D ZWJ) between two letters or marks stays: it is spelling in Persian and
+ * Indic scripts, and turned into a space it split `علی‌رضا` into two names (names review L2).
+ * Direction overrides, isolates and marks are format characters too, and go.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, (run, at: number, all: string) =>
+    (/^[\u200c\u200d]$/.test(run) && /[\p{L}\p{M}]$/u.test(all.slice(Math.max(0, at - 2), at)) && /^[\p{L}\p{M}]/u.test(all.slice(at + 1, at + 3)) ? run : ' ')).trim();
 }
 
 /** At most `max` characters (code points), with `…` when cut. */
