@@ -51,17 +51,23 @@ const MAX_BANNER_LINES = 3;
  * mail came from — never a line that starts with a command word.
  */
 function isExternalSenderBanner(line: string): boolean {
-  const plain = line.normalize('NFKC').replace(/^[\s*_#!]+/, '');
+  const plain = line.normalize('NFKC').replace(/^[\s*_#!]+/, '').replace(/[\s*_#!]+$/, '');
   if (/^you don'?t often get e-?mail from\b.*\blearn why this is important/i.test(plain)) return true;
+  // `[EXTERNAL]`, `[EXT]`, `EXTERNAL SENDER` alone on the line; `EXTERNAL EMAIL: Use caution …`.
+  if (/^[[(]?\s*(?:external(?:\s+(?:e-?mail|message|sender))?|ext)\s*[\])]?$/i.test(plain)) return true;
+  if (/^[[(]?\s*external\s+(?:e-?mail|message|sender)\s*[\])]?\s*[:!.-]/i.test(plain)) return true;
+  // A warning that says where the mail came from: a tag or "This email …", and the words of it —
+  // not any line that mentions something external (diff review 19 L1: "Warning: the external
+  // signer is on leave." was passed over, and the writer's second line taken as the command).
   const tag = BANNER_TAG.exec(plain)?.[0];
-  // `[EXTERNAL]`, `EXTERNAL EMAIL: Use caution …`: the tag says it all.
-  if (tag !== undefined && /\bext/i.test(tag)) return true;
   const rest = plain.slice(tag?.length ?? 0);
-  return (tag !== undefined || /^this\s+(?:e-?mail|message|mail)\b/i.test(rest)) && /\b(?:outside|external)\b/i.test(rest);
+  return (tag !== undefined || /^this\s+(?:e-?mail|message|mail)\b/i.test(rest)) && CAME_FROM_OUTSIDE.test(rest);
 }
 
-/** The tag a banner starts with: `[EXTERNAL]`, `EXTERNAL EMAIL:`, `CAUTION:`, `WARNING -`, a whole word each. */
-const BANNER_TAG = /^[[(]?\s*(?:external(?:\s+(?:e-?mail|message|sender))?|ext|caution|warning|attention|notice)\b\s*[\])]?\s*[:!.-]*\s*/i;
+/** The tag a banner starts with: `CAUTION:`, `WARNING -`, `[NOTICE]`, a whole word each. */
+const BANNER_TAG = /^[[(]?\s*(?:caution|warning|attention|notice)\b\s*[\])]?\s*[:!.-]*\s*/i;
+/** "… originated from outside of the organization", "… came from an external sender", "… is from outside your company". */
+const CAME_FROM_OUTSIDE = /\b(?:originated|originates|came|comes|was\s+sent|is|arrived)\s+from\s+(?:an?\s+)?(?:outside|external)\b|\boutside\s+(?:of\s+)?(?:the|your|our)\s+(?:organi[sz]ation|company|network|firm)\b/i;
 
 /**
  * Words that, among the first three after `cancel`, make it a condition or a doubt rather than

@@ -346,7 +346,7 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
     }
   }
   if (moved) {
-    if (takenElsewhere(client, moved, message.uid)) ctx.onTakenElsewhere?.(message);
+    if (takenElsewhere(client, client.capabilities.has('UIDPLUS'), moved, message.uid)) ctx.onTakenElsewhere?.(message);
     return true;
   }
   // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a
@@ -365,12 +365,22 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
 /**
  * Whether the server answered a MOVE without moving the mail: under UIDPLUS its answer names
  * every mail it moved (COPYUID), and a mail already gone — taken by another program between
- * the listing and the move — is not among them (Dovecot answers OK all the same). Without
- * UIDPLUS nothing tells, and nothing is said.
+ * the listing and the move — is not among them (Dovecot answers OK all the same). Only a
+ * server seen to name what it moved on this connection is believed when it names nothing: RFC
+ * 6851 says SHOULD, and one that never sends COPYUID would have every mail reported taken
+ * (diff review 19 M2). Without UIDPLUS nothing tells, and nothing is said.
  */
-function takenElsewhere(client: ImapFlow, moved: CopyResponseObject, uid: number): boolean {
-  return client.capabilities.has('UIDPLUS') && !moved.uidMap?.has(uid);
+export function takenElsewhere(connection: object, uidPlus: boolean, moved: Pick<CopyResponseObject, 'uidMap'>, uid: number): boolean {
+  if (!uidPlus) return false;
+  if (moved.uidMap && moved.uidMap.size > 0) {
+    namesWhatItMoves.add(connection);
+    return !moved.uidMap.has(uid);
+  }
+  return namesWhatItMoves.has(connection);
 }
+
+/** The connections whose server answered a MOVE with COPYUID. */
+const namesWhatItMoves = new WeakSet<object>();
 
 /** Deferred this often in a row, a mail is a warning: what holds it back (a full temp directory, a service down) is not a blip. */
 const WARN_AFTER_DEFERRALS = 3;

@@ -214,11 +214,12 @@ export function knownRequesters(db: Db, since: Date): Set<string> {
 
 /**
  * How many requests signrelay took from `requester`'s mailbox (mailboxKey: its `+` subaddresses
- * and spellings with it) since `since` — every state but `rejected` (a refused mail was never
- * taken). For limits.max_requests_per_sender_per_day.
+ * and spellings with it) since `since` and did not give up: not `rejected` (a refused mail was
+ * never taken), not `cancelled` or `failed` — so an operator who cancels forged requests gives
+ * the sender's day back (diff review 19 M1). For limits.max_requests_per_sender_per_day.
  */
 export function requestsTakenFrom(db: Db, requester: string, since: Date): number {
-  const states = REQUEST_STATES.filter((state) => state !== 'rejected');
+  const states = REQUEST_STATES.filter((state) => state !== 'rejected' && state !== 'cancelled' && state !== 'failed');
   const rows = db.prepare(`SELECT requester FROM requests WHERE state IN (${states.map(() => '?').join(', ')}) AND created_at >= ?`)
     .pluck().all(...states, since.toISOString()) as string[];
   const key = mailboxKey(requester);

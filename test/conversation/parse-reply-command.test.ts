@@ -100,6 +100,10 @@ describe('parseReplyCommand', () => {
       // A command word is never a banner, whatever follows it.
       expect(parseReplyCommand('cancel: this email is from external counsel')).toEqual({ name: 'cancel', reason: 'this email is from external counsel' });
       expect(parseReplyCommand('Warning: the signer is on leave\ncancel')).toMatchObject({ name: 'unknown' });
+      // diff review 19 L1: a writer's own line that mentions something external is no banner.
+      expect(parseReplyCommand('Warning: the external signer is on leave.\ncancel')).toMatchObject({ name: 'unknown', line: 'Warning: the external signer is on leave.' });
+      expect(parseReplyCommand('This message is for the external lawyer too.\ncancel')).toMatchObject({ name: 'unknown' });
+      expect(parseReplyCommand('Notice: external review pending\ncancel')).toMatchObject({ name: 'unknown' });
     });
   });
 

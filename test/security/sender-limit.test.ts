@@ -50,6 +50,11 @@ describe('limits.max_requests_per_sender_per_day', () => {
     expect(alerts.map((a) => a.subject)).toEqual(['[signrelay] flow@corp.example reached limits.max_requests_per_sender_per_day']);
     expect(alerts[0]!.text).toContain('If that is a ServiceNow flow or a script mailing in a loop, stop it');
 
+    // Forged in its name (intake.authentication off): the operator cancels them, and the day is the sender's again.
+    db.prepare("UPDATE requests SET state = 'cancelled' WHERE requester = 'flow+hr@corp.example'").run();
+    expect(await mail('flow@corp.example')).toEqual({ moveTo: 'Processed' });
+    expect(await mail('flow@corp.example')).toEqual({ moveTo: 'Rejected' });
+
     clock.now = new Date(clock.now.getTime() + 24 * 3_600_000 + 60_000);
     expect(await mail('flow@corp.example')).toEqual({ moveTo: 'Processed' });
     db.close();
