@@ -15,7 +15,9 @@ import { openStateReadOnly } from '../cli-io/open-state.ts';
 import type { Config } from '../config/schema.ts';
 import { explainReply } from '../conversation/explain-reply.ts';
 import { replyKeys } from '../intake/conversation-address.ts';
-import { readRequestMail } from '../message/read-request-mail.ts';
+import { readPackedMail, readRequestMail } from '../message/read-request-mail.ts';
+import { mailSystemSender, readBounce } from '../message/read-bounce.ts';
+import { findSentMail } from '../store/sent-mails.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 
@@ -48,6 +50,12 @@ export async function runExplainCommand(args: string[], io: CommandIo, now = new
     raw = readFileSync(file);
   } catch (err) {
     throw new SignrelayError('input', 'mail_unreadable', `cannot read ${file}: ${readProblem(err)}`, { cause: err });
+  }
+  // A bounce of a mail signrelay sent is taken before anything else (intake/process-bounce.ts), on the daemon's database.
+  const bounce = await explainAsBounce(raw, config);
+  if (bounce) {
+    io.stdout.write(`${jsonForTerminal(bounce, 2)}\n`);
+    return 0;
   }
   // A reply to an acknowledgement is explained as the daemon would take it (its command), on the daemon's database.
   const reply = await explainAsReply(raw, config, now);
@@ -111,6 +119,42 @@ async function explainAsReply(raw: Buffer, config: Config, now: Date): Promise<R
   }
   try {
     return explainReply(db, config, await readRequestMail(raw), now);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A mail system's bounce naming a mail signrelay recorded sending: what the daemon does with
+ * it. Undefined for any other mail — a bounce naming no mail of signrelay's is explained as
+ * the automatic mail intake files it.
+ */
+async function explainAsBounce(raw: Buffer, config: Config): Promise<Record<string, unknown> | undefined> {
+  let bounce;
+  try {
+    const mail = await readPackedMail(raw);
+    bounce = mailSystemSender(mail) ? readBounce(mail) : null;
+  } catch {
+    return undefined; // unreadable: the request explanation says so
+  }
+  if (!bounce) return undefined;
+  const said = { verdict: bounce.verdict, reason: bounce.reason, returns: bounce.originalIds };
+  let db;
+  try {
+    db = openStateReadOnly(config);
+  } catch (err) {
+    return { action: 'bounce', reason: `a bounce of a mail whose Message-ID is ${bounce.originalIds.join(', ') || '(none)'}; whether signrelay sent it is in its database, which cannot be read: ${describeError(err)}`, reply: false, bounce: said };
+  }
+  try {
+    const sent = findSentMail(db, bounce.originalIds);
+    if (!sent) return undefined;
+    const what = `signrelay's ${sent.purpose} mail to ${sent.recipients}${sent.requestId ? ` for ${sent.requestId}` : ''}`;
+    const does = bounce.verdict !== 'failed' ? 'recorded on its request; nothing changes'
+      : sent.bouncedAt ? 'it bounced before: nothing changes again'
+      : sent.purpose === 'delivery' ? 'if it is the latest attempt of a delivered request, the delivery to the instance is recorded as failed, the request fails (signrelay retry mails it again) and a bounced alert goes out'
+      : sent.purpose === 'alert' ? 'an error in the log and a problem in status: alerts.to does not take mail'
+      : 'recorded on its request, not answered';
+    return { action: 'bounce', reason: `returns ${what}: ${does}; filed in ${config.mailboxes.requests.processed_folder}`, reply: false, bounce: said };
   } finally {
     db.close();
   }
