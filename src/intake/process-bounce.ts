@@ -22,6 +22,7 @@ import { contentTypeOf } from '../message/mail-headers.ts';
 import { mailSystemSender, readBounce, type Bounce } from '../message/read-bounce.ts';
 import { readPackedMail } from '../message/read-request-mail.ts';
 import { defuseLinks } from '../outside-text.ts';
+import { operatorCommand } from '../service-unit.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
@@ -99,7 +100,7 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
   function takeFirstBounce(sent: SentMail, bounce: Bounce, what: string, at: Date): Taken {
     if (sent.purpose === 'alert') {
       return {
-        reason: `${what} bounced (${bounce.reason}): the operators did not get it, and alerts.to cannot be told by mail — see signrelay status`,
+        reason: `${what} bounced (${bounce.reason}): the operators did not get it, and alerts.to cannot be told by mail — see ${operatorCommand('status')}`,
         log: { level: 'error', text: `an operator alert to ${sent.recipients} bounced: alerts.to does not take mail, so no alert reaches the operators — fix alerts.to (${bounce.reason})` },
         alerted: false,
       };
@@ -139,7 +140,7 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
         `The mail system said: ${defuseLinks(bounce.reason)}\n\n` +
         `${record} does not have the document. The request was delivered and is failed now.\n` +
         `Fix what the bounce says — servicenow.inbound_address, the instance's inbound email, or its size limit (then deliver that route by REST: routes.${request.route}.delivery: rest) — ` +
-        `and run \`signrelay retry ${request.id}\`: it mails the signed document again. Or attach it to ${record} by hand.\n` +
+        `and run \`${operatorCommand(`retry ${request.id}`)}\`: it mails the signed document again. Or attach it to ${record} by hand.\n` +
         `The bounce is filed in ${folders.processed_folder}.`,
     });
     return {
