@@ -15,7 +15,12 @@ export type OriginalMail = Pick<ParsedMail, 'subject' | 'messageId' | 'reference
 
 export const MAX_PROBLEMS = 5;
 export const MAX_PROBLEM_CHARS = 1000;
-const MAX_SUBJECT_CHARS = 80;
+/**
+ * The original subject repeated in the answer, at most this long: bounded, and long enough that
+ * the answer's subject is the request's own behind `Re:` — Gmail threads a reply only then
+ * (outgoing review L1: cut at 80, a longer subject's answer started a conversation of its own).
+ */
+const MAX_SUBJECT_CHARS = 200;
 
 export const EXAMPLE_REQUEST_ADDRESS = 'sign@corp.example';
 

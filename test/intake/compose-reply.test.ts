@@ -51,7 +51,7 @@ describe('composeRejectionReply', () => {
     const problems = Array.from({ length: 12 }, (_, i) => `problem ${i + 1}: ${'y'.repeat(1_000)}\r\nInjected: line`);
     const reply = composeRejectionReply({ subject, messageId: '<m@x>' }, problems, FROM, { to: 'a@corp.example' });
     const text = String(reply.text);
-    expect(String(reply.subject).length).toBeLessThanOrEqual(84);
+    expect(String(reply.subject).length).toBeLessThanOrEqual(204);
     expect(reply.subject).toContain('https[:]//evil.example');
     expect(text).not.toContain('https://evil');
     expect(text).not.toContain('www.evil');
@@ -61,6 +61,12 @@ describe('composeRejectionReply', () => {
     expect(listed.at(-1)).toBe('- and 7 more problems: fix these first, then send the mail again');
     expect(Math.max(...listed.map((l) => l.length))).toBeLessThanOrEqual(1002);
     expect(text.length).toBeLessThan(7_000);
+  });
+
+  // outgoing review L1: Gmail threads the answer with the request only when its subject is the request's behind Re:.
+  it('repeats a long subject whole behind Re:, so a client that threads by subject threads the answer', () => {
+    const subject = 'Employment contract for Maria Fernanda Gonzalez-Rodriguez, Senior Platform Engineer, Oslo office, RITM0010005';
+    expect(composeRejectionReply({ subject, messageId: '<m@x>' }, ['no PDF'], FROM, { to: 'a@corp.example' }).subject).toBe(`Re: ${subject}`);
   });
 
   it('says what was wrong, how to write a request, and which mail it answers', async () => {
