@@ -3,7 +3,9 @@
 // (SignrelayError) print one clear line and give exit code 1; only a bug prints a stack
 // trace. src/cli.ts binds it to the process; tests call it in process where a child
 // process would prove nothing more (test/cli/in-process.ts).
-import { instanceOf } from '../config/instance.ts';
+import { basename } from 'node:path';
+import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
+import { instanceOf, type Instance } from '../config/instance.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { CommandIo } from '../cli-io/command-io.ts';
 import { buildVersion } from '../store/schema-version.ts';
@@ -85,9 +87,14 @@ function selectInstance(args: string[]): { args: string[] } | { problem: string 
   const instance = instanceOf(value);
   if ('problem' in instance) return instance;
   process.env.SIGNRELAY_CONFIG = instance.configPath;
+  becomeInstance(instance);
+  return { args: args.filter((_, i) => i !== at && !(args[at] === '--name' && i === at + 1)) };
+}
+
+/** The instance's credentials become the default, and $SIGNRELAY_INSTANCE names it (its unit, its commands, init's file). */
+function becomeInstance(instance: Instance): void {
   process.env.SIGNRELAY_CREDENTIALS_SOURCE ??= instance.credentialsDir;
   process.env.SIGNRELAY_INSTANCE = instance.name;
-  return { args: args.filter((_, i) => i !== at && !(args[at] === '--name' && i === at + 1)) };
 }
 
 /**
@@ -99,12 +106,9 @@ function instanceOfConfigPath(args: string[]): void {
   if (process.env.SIGNRELAY_INSTANCE) return;
   const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
   const path = at < 0 ? undefined : args[at] === '--config' ? args[at + 1] : args[at]!.slice('--config='.length);
-  const name = path === undefined ? undefined : /^\/etc\/signrelay\/([^/]+)\.yaml$/.exec(path)?.[1];
-  if (name === undefined || name === 'signrelay') return;
-  const instance = instanceOf(name);
-  if ('problem' in instance) return;
-  process.env.SIGNRELAY_CREDENTIALS_SOURCE ??= instance.credentialsDir;
-  process.env.SIGNRELAY_INSTANCE = instance.name;
+  const name = path === undefined ? undefined : /^([^/]+)\.yaml$/.exec(basename(path))?.[1];
+  const instance = name === undefined || path === DEFAULT_CONFIG_PATH ? undefined : instanceOf(name);
+  if (instance && 'configPath' in instance && instance.configPath === path) becomeInstance(instance);
 }
 
 function usage(): string {
