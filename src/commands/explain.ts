@@ -17,7 +17,7 @@ import { explainReply } from '../conversation/explain-reply.ts';
 import { replyKeys } from '../intake/conversation-address.ts';
 import { readPackedMail, readRequestMail } from '../message/read-request-mail.ts';
 import { mailSystemSender, readBounce } from '../message/read-bounce.ts';
-import { findSentMail } from '../store/sent-mails.ts';
+import { sentMailOf } from '../intake/process-bounce.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 
@@ -146,7 +146,7 @@ async function explainAsBounce(raw: Buffer, config: Config): Promise<Record<stri
     return { action: 'bounce', reason: `a bounce of a mail whose Message-ID is ${bounce.originalIds.join(', ') || '(none)'}; whether signrelay sent it is in its database, which cannot be read: ${describeError(err)}`, reply: false, bounce: said };
   }
   try {
-    const sent = findSentMail(db, bounce.originalIds);
+    const sent = sentMailOf(db, bounce);
     if (!sent) return undefined;
     const what = `signrelay's ${sent.purpose} mail to ${sent.recipients}${sent.requestId ? ` for ${sent.requestId}` : ''}`;
     const does = bounce.verdict !== 'failed' ? 'recorded on its request; nothing changes'

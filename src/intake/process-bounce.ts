@@ -64,9 +64,8 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
     // Its report and the returned mail's header, never the returned mail's attachments (a 20 MB signed PDF).
     const mail = await readPackedMail(await message.fetchOutline({ report: true })).catch(() => undefined);
     const bounce = mail ? readBounce(mail) : null;
-    const sent = bounce ? findSentMail(deps.db, bounce.originalIds) : undefined;
-    // The returned header says it was another kind of our mail: not the mail recorded under that Message-ID.
-    if (!bounce || !sent || (bounce.signrelayKind !== null && bounce.signrelayKind !== sent.purpose)) {
+    const sent = bounce ? sentMailOf(deps.db, bounce) : undefined;
+    if (!bounce || !sent) {
       if (bounce) deps.logger.info('a bounce naming no mail signrelay sent: filed as automatic mail', { uid: message.uid, originals: bounce.originalIds });
       return next(message);
     }
@@ -149,6 +148,16 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
       alerted: true,
     };
   }
+}
+
+/**
+ * The mail of signrelay's a bounce returns: recorded under a Message-ID it quotes, and of the
+ * kind its returned header says (else it is not the mail recorded under that Message-ID).
+ * The daemon and `explain` decide alike by it.
+ */
+export function sentMailOf(db: Db, bounce: Bounce): SentMail | undefined {
+  const sent = findSentMail(db, bounce.originalIds);
+  return sent && (bounce.signrelayKind === null || bounce.signrelayKind === sent.purpose) ? sent : undefined;
 }
 
 /** The bounced mail, for the filing's reason: what it was and for whom. */

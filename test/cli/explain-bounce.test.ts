@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => dir.remove());
 
 /** A Postfix report of the mail whose Message-ID is `original`. */
-function dsn(original: string): string {
+function dsn(original: string, kind = 'delivery'): string {
   const path = join(dir.path, `dsn-${original.length}-${Math.random().toString(36).slice(2)}.eml`);
   writeFileSync(path, [
     'Return-Path: <>', 'From: MAILER-DAEMON@relay.corp.example (Mail Delivery System)', 'To: sign@corp.example',
@@ -32,7 +32,7 @@ function dsn(original: string): string {
     'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '',
     '--B', 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
     '--B', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; relay.corp.example', '', 'Final-Recipient: rfc822; instance@service-now.com', 'Action: failed', 'Status: 5.3.4', 'Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed limit', '',
-    '--B', 'Content-Type: text/rfc822-headers', '', 'From: signrelay <sign@corp.example>', 'To: instance@service-now.com', `Message-ID: ${original}`, 'X-Signrelay: delivery', '',
+    '--B', 'Content-Type: text/rfc822-headers', '', 'From: signrelay <sign@corp.example>', 'To: instance@service-now.com', `Message-ID: ${original}`, `X-Signrelay: ${kind}`, '',
     '--B--', '',
   ].join('\r\n'));
   return path;
@@ -46,6 +46,11 @@ describe('explain of a bounce', () => {
     expect(answer).toMatchObject({ action: 'bounce', reply: false, bounce: { verdict: 'failed' } });
     expect(answer.reason).toContain('returns signrelay\'s delivery mail to instance@service-now.com: if it is the latest attempt of a delivered request');
     expect(answer.reason).toContain('filed in Processed');
+  });
+
+  it('whose returned header says another kind of mail than the one recorded: ignored, as the daemon ignores it', async () => {
+    const r = await runInProcess(['explain', dsn(SENT, 'alert'), '--config', config]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'ignore', reply: false });
   });
 
   it('naming no mail signrelay sent: ignored as automatic mail, as before', async () => {
