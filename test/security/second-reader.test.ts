@@ -139,12 +139,28 @@ describe('a stamp refused before poppler has read it', () => {
     // unterminated tag at the end makes the pdf.js reading refuse the stamp first.
     const pdf = slowForPoppler('1 0 0 1 72 40 Tm ([!Sign.2,Eve,Evil,eve@attacker.example) Tj ');
     const childrenCpuBefore = reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8'));
+    const started = performance.now();
     const err = await preparePdfInProcess(pdf, LIMITS, input([{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }])).catch((e: unknown) => e);
+    const callMs = performance.now() - started;
     expect(isSignrelayError(err) && err.code).toBe('stamped_tags_mismatch');
-    // Once it is gone and reaped, its CPU time is this process's children's: killed when the
-    // refusal came, it used a fraction of a second, not the ~9 s it takes to read the file.
-    await waitFor(() => readersRunning().length === 0, { what: 'no pdftotext left running', describe: () => readersRunning() });
-    expect(reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8')) - childrenCpuBefore).toBeLessThan(4_000);
+    // Once it is gone and reaped, its CPU time is this process's children's. pdftotext has one
+    // thread: killed when the refusal came, it cannot have used more CPU than the call lasted
+    // (however busy the machine, which only stretches both); left reading, it uses the ~9 s the
+    // file takes, while pdf.js refuses the stamp in a fraction of that.
+    const cpuMs = (pid: string) => {
+      try {
+        return parseThreadStat(Number(pid), readFileSync(`/proc/${pid}/stat`, 'utf8'))?.cpuMs ?? 0;
+      } catch {
+        return 0;
+      }
+    };
+    const verdict = await waitFor(() => {
+      const readers = readersRunning();
+      return readers.length === 0 ? 'ended' : readers.some((pid) => cpuMs(pid) > callMs + 250) ? 'reading on' : undefined;
+    }, { what: 'no pdftotext left running', describe: () => readersRunning() });
+    expect(verdict).toBe('ended');
+    const readerCpuMs = reapedChildrenCpuMs(readFileSync('/proc/self/stat', 'utf8')) - childrenCpuBefore;
+    expect(readerCpuMs, `pdftotext used ${readerCpuMs} ms of CPU; the call lasted ${Math.round(callMs)} ms`).toBeLessThanOrEqual(callMs + 250);
   });
 });
 
