@@ -7,6 +7,8 @@ import { configWarnings } from './config/config-warnings.ts';
 import { describeError, SignrelayError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
+import { checkForRestore, markHistory } from './alerts/restore-alert.ts';
+import { databaseHistory } from './store/history-mark.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -134,6 +136,29 @@ export function startDaemon(options: DaemonOptions): Daemon {
     releaseLock();
     throw refused;
   }
+  // Before any job runs: a database behind this data dir's history (a restored backup) has
+  // its requests with work left held, and the operators told (alerts/restore-alert.ts).
+  let markedSeq: number;
+  try {
+    checkForRestore({ db, config, logger, now: () => new Date(), dataDir: config.storage.data_dir });
+    markedSeq = databaseHistory(db).seq;
+  } catch (err) {
+    db.close();
+    releaseLock();
+    throw err;
+  }
+  // The mark follows the database every DATABASE_LOOK_MS and at the stop: a kill leaves it
+  // a few seconds behind, which is never taken for a restore (only a database behind its mark is).
+  const markHistoryIfMoved = () => {
+    try {
+      const history = databaseHistory(db);
+      if (history.seq === markedSeq) return;
+      markHistory(config.storage.data_dir, history, new Date(), logger);
+      markedSeq = history.seq;
+    } catch (err) {
+      logger.warn('the history mark could not be brought up to date', { error: describeError(err) });
+    }
+  };
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
   // Warm PDF workers from the start: the first mail of a quiet day is as fast as any other.
@@ -308,7 +333,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // gone at the next start: no more work once that happened, and the operator told why.
   const databaseLook = setInterval(() => {
     const moved = databaseMoved(db);
-    if (moved === null) return;
+    if (moved === null) return markHistoryIfMoved();
     clearInterval(databaseLook);
     const reason = `the database ${db.name} (in storage.data_dir) ${moved} while signrelay ran; what signrelay recorded since is only in the old file: stop, put the right signrelay.db back (from a backup, or where it was moved), then start signrelay`;
     logger.error('the database file is gone: stopping', { reason });
@@ -329,6 +354,8 @@ export function startDaemon(options: DaemonOptions): Daemon {
       stopPdfPool();
       statusReporter.stop();
       await smtp.close();
+      // Even from a file removed under it: what it recorded is the history the data dir saw.
+      markHistoryIfMoved();
       db.close();
       releaseLock();
       logger.info('signrelay stopped');

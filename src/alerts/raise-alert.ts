@@ -20,8 +20,9 @@ import { operatorCommand, serviceUnit } from '../service-unit.ts';
  * `bounced`: the signed document mailed to the instance came back (intake/process-bounce.ts): the record does not have it.
  * `mailbox-shared`: a mail was gone when a watcher filed it — another program takes mail from its folder.
  * `sender-limit`: a sender reached limits.max_requests_per_sender_per_day.
+ * `restored`: the database was found behind this data dir's history at a start (restore-alert.ts): requests held.
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'bounced' | 'mailbox-shared' | 'sender-limit';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'bounced' | 'mailbox-shared' | 'sender-limit' | 'restored';
 
 export interface Alert {
   kind: AlertKind;

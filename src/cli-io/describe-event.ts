@@ -38,6 +38,9 @@ export function describeEvent(event: EventRow): TimelineLine {
     default:
       what = `${event.kind}${reason}`;
   }
+  // A restore found at a start (alerts/restore-alert.ts), and the operator's release.
+  if (event.kind === 'note' && d.held === 'restore') return { at: event.at, what: 'held: the database was found behind this data dir (a restored backup?)', detail: 'nothing runs until `signrelay release`' };
+  if (event.kind === 'note' && d.released === 'restore') return { at: event.at, what: 'released by an operator after a restore', detail: '' };
   // Retention's purge says in words what it did: a list of hashes did not (lifecycle review L4).
   if (isPurgeNote(event)) {
     const deleted = Array.isArray(d.deleted) ? d.deleted.length : 0;

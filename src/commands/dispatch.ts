@@ -56,6 +56,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'withdraw a request that is not signed yet (at the provider, with a note on the record)',
     run: async (args, io) => (await import('./cancel.ts')).runCancelCommand(args, io),
   },
+  release: {
+    summary: 'let requests held after a restore was found go on (after checking them)',
+    run: async (args, io) => (await import('./release.ts')).runReleaseCommand(args, io),
+  },
   status: {
     summary: 'is the daemon healthy: watchers, queue, requests by state (exit 1 when not)',
     run: async (args, io) => (await import('./status.ts')).runStatusCommand(args, io),

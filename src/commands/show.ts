@@ -14,6 +14,7 @@ import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
+import { isHeld } from '../store/restore-holds.ts';
 
 const USAGE = `usage: signrelay show ID [--json] [--config FILE]
 
@@ -41,13 +42,13 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
       return 0;
     }
     const request = found[0]!;
-    const details = { request, documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
+    const details = { request, held: isHeld(db, request.id), documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
     io.stdout.write(parsed.values.json ? `${jsonForTerminal(details, 2)}\n` : formatRequest(details));
     return 0;
   });
 }
 
-function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
+function formatRequest(d: { request: RequestRow; held: boolean; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
   const purgedAt = d.events.find(isPurgeNote)?.at;
   const r = d.request;
   // Values are the mail's and the provider's words: escaped, so each stays on its line.
@@ -55,6 +56,7 @@ function formatRequest(d: { request: RequestRow; documents: ReturnType<typeof ge
   const lines = [
     field('request', r.id),
     field('state', r.reason ? `${r.state} (${r.reason})` : r.state),
+    ...(d.held ? [field('held', 'since a restore was found: nothing of it runs until `signrelay release` (check it at the provider and on its record first)')] : []),
     field('record', [r.recordTable, r.recordNumber].filter(Boolean).join(' ') || null),
     field('requester', r.requester),
     field('subject', r.subject || null),

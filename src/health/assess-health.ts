@@ -6,6 +6,7 @@ import { NEARLY_FULL_BYTES } from '../store/open-database.ts';
 import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 import type { AlertBounce } from '../store/sent-mails.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 export interface HealthInput {
   now: Date;
@@ -133,6 +134,11 @@ export function assessHealth(input: HealthInput): Health {
   if (running && input.queue.waitingForOperator > 0) {
     const jobs = input.queue.waitingForOperator === 1 ? '1 job waits' : `${input.queue.waitingForOperator} jobs wait`;
     problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`systemctl reload ${unit}\` — \`restart\` for a credential file — tries them again at once)`);
+  }
+  // Held after a restore was found: nothing of theirs runs until the operator has looked.
+  if (input.queue.held > 0) {
+    const requests = input.queue.held === 1 ? '1 request is' : `${input.queue.held} requests are`;
+    problems.push(`${requests} held since ${input.queue.heldSince ?? 'a start'}: signrelay.db was found behind what the data dir had seen of it (a restored backup, or another database), and their work would repeat what was done after it — check each (\`${operatorCommand('requests --held')}\`), cancel what already went out, then \`${operatorCommand('release --all')}\``);
   }
   const oldestDueMs = age(input.now, input.queue.oldestDueAt);
   if (running && oldestDueMs !== null && oldestDueMs > input.queueMaxDelayMs) {

@@ -32,8 +32,11 @@ export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | nu
   return Number(result.lastInsertRowid);
 }
 
+/** A job of a request held after a restore (restore-holds.ts) is not run until the operator releases it. */
+const NOT_HELD = 'NOT EXISTS (SELECT 1 FROM restore_holds h WHERE h.request_id = jobs.request_id)';
+
 export function dueJobs(db: Db, now: Date, limit = 20): JobRow[] {
-  const rows = db.prepare("SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?")
+  const rows = db.prepare(`SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? AND ${NOT_HELD} ORDER BY run_at, id LIMIT ?`)
     .all(now.toISOString(), limit) as Array<Record<string, unknown>>;
   return rows.map(toJobRow);
 }
@@ -57,7 +60,7 @@ export function rescheduleAfterClockStepBack(db: Db, now: Date): number {
 
 /** When the next pending job is due, to sleep until then. */
 export function nextJobTime(db: Db): Date | undefined {
-  const row = db.prepare("SELECT min(run_at) AS at FROM jobs WHERE state = 'pending'").get() as { at: string | null };
+  const row = db.prepare(`SELECT min(run_at) AS at FROM jobs WHERE state = 'pending' AND ${NOT_HELD}`).get() as { at: string | null };
   return row.at ? new Date(row.at) : undefined;
 }
 

@@ -120,10 +120,14 @@ export function getRequestByToken(db: Db, token: string): RequestRow | undefined
   return row ? toRequestRow(row) : undefined;
 }
 
-export function listRequests(db: Db, filter: { state?: RequestState; limit?: number } = {}): RequestRow[] {
-  const rows = filter.state
-    ? db.prepare('SELECT * FROM requests WHERE state = ? ORDER BY created_at DESC LIMIT ?').all(filter.state, filter.limit ?? 1000)
-    : db.prepare('SELECT * FROM requests ORDER BY created_at DESC LIMIT ?').all(filter.limit ?? 1000);
+/** `held`: only requests held after a restore (restore-holds.ts). */
+export function listRequests(db: Db, filter: { state?: RequestState; limit?: number; held?: boolean } = {}): RequestRow[] {
+  const where = [
+    ...(filter.state ? ['state = @state'] : []),
+    ...(filter.held ? ['id IN (SELECT request_id FROM restore_holds)'] : []),
+  ];
+  const rows = db.prepare(`SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT @limit`)
+    .all({ limit: filter.limit ?? 1000, ...(filter.state ? { state: filter.state } : {}) });
   return (rows as Array<Record<string, unknown>>).map(toRequestRow);
 }
 

@@ -104,7 +104,7 @@ export function deleteRefusedRequests(db: Db, cutoff: Date): number {
     const list = `(${ids.map(() => '?').join(', ')})`;
     db.prepare(`UPDATE messages SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
     db.prepare(`UPDATE reply_commands SET request_id = NULL WHERE request_id IN ${list}`).run(...ids);
-    for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'sent_mails', 'requests']) {
+    for (const table of ['events', 'jobs', 'acknowledgements', 'signer_notes', 'sent_mails', 'restore_holds', 'requests']) {
       db.prepare(`DELETE FROM ${table} WHERE ${table === 'requests' ? 'id' : 'request_id'} IN ${list}`).run(...ids);
     }
     return ids.length;

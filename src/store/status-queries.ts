@@ -29,6 +29,10 @@ export interface QueueSummary {
    * refused, a note on the record, the step of a request cancelled since.
    */
   failed: number;
+  /** Requests held after a restore was found (restore-holds.ts): their jobs wait for `signrelay release`, not counted as due. */
+  held: number;
+  /** When the first of them was held. */
+  heldSince: string | null;
 }
 
 /** How long a job given up apart from a failed request (a mail its recipient refused) counts in `failed`. */
@@ -39,11 +43,11 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
   // The pending jobs only (jobs_due): done jobs stay for ever, and /healthz and /metrics ask often.
   const row = db.prepare(`SELECT
       count(*) AS pending,
-      sum(run_at <= ?) AS due,
-      min(CASE WHEN run_at <= ? THEN run_at END) AS oldest,
+      sum(run_at <= ? AND NOT held) AS due,
+      min(CASE WHEN run_at <= ? AND NOT held THEN run_at END) AS oldest,
       sum(attempts > 0 OR last_error IS NOT NULL) AS retrying,
       sum(waiting_for = 'operator') AS operator
-    FROM jobs WHERE state = 'pending'`).get(at, at) as Record<string, number | string | null>;
+    FROM (SELECT *, EXISTS (SELECT 1 FROM restore_holds h WHERE h.request_id = jobs.request_id) AS held FROM jobs WHERE state = 'pending')`).get(at, at) as Record<string, number | string | null>;
   // Retried: a later job of the same kind for the same request (`signrelay retry` queues one).
   // A mail is never retried so: a later mail of the request is another mail.
   const failed = db.prepare(`SELECT count(*) AS n FROM jobs j LEFT JOIN requests r ON r.id = j.request_id
@@ -63,5 +67,11 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
     waitingForOperator: Number(row.operator ?? 0),
     operatorError: operator?.last_error ?? null,
     failed: failed.n,
+    ...heldSummary(db),
   };
+}
+
+function heldSummary(db: Db): Pick<QueueSummary, 'held' | 'heldSince'> {
+  const row = db.prepare('SELECT count(*) AS n, min(held_at) AS since FROM restore_holds').get() as { n: number; since: string | null };
+  return { held: Number(row.n), heldSince: row.since };
 }

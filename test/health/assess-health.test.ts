@@ -15,7 +15,7 @@ const healthy = (): HealthInput => ({
     { component: 'daemon', state: 'running', updatedAt: before(3), detail: { pid: 4242, startedAt: before(600), version: '0.1.0' } },
     watcher('requests', 'idle', 20), watcher('returns', 'connected', 40),
   ],
-  queue: { pending: 2, due: 1, oldestDueAt: before(30), retrying: 0, lastError: null, waitingForOperator: 0, operatorError: null, failed: 0 },
+  queue: { pending: 2, due: 1, oldestDueAt: before(30), retrying: 0, lastError: null, waitingForOperator: 0, operatorError: null, failed: 0, held: 0, heldSince: null },
   staleAfterMs: 30_000, heartbeatMaxAgeMs: 180_000, queueMaxDelayMs: 600_000,
 });
 

@@ -1,0 +1,51 @@
+// The database's history as the data dir last saw it: `history-mark.json` beside
+// signrelay.db holds the database's id and how many rows it had ever added (the `history`
+// row, migration 0021) when the daemon last wrote it — every few seconds while it runs, and
+// when it stops. A database that starts behind its mark is an older copy of itself (a
+// restored backup) or another database (historyVerdict). The mark is not part of a backup
+// (operations.md): restored with the database, it would agree with it.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from './open-database.ts';
+
+export interface History {
+  /** Made once, when the database got its history (migration 0021). */
+  database: string;
+  /** Rows ever added to events, jobs and messages: it only grows. */
+  seq: number;
+}
+
+export const HISTORY_MARK_FILE = 'history-mark.json';
+
+export function databaseHistory(db: Db): History {
+  const row = db.prepare('SELECT database_id, seq FROM history WHERE id = 1').get() as { database_id: string; seq: number };
+  return { database: row.database_id, seq: Number(row.seq) };
+}
+
+/** The mark the data dir holds; undefined when there is none or it cannot be read as one (then nothing can be said). */
+export function readHistoryMark(dataDir: string): History | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, HISTORY_MARK_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    return typeof value.database === 'string' && Number.isSafeInteger(value.seq) ? { database: value.database, seq: value.seq as number } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the mark whole or not at all (a crash mid-write leaves the previous one). */
+export function writeHistoryMark(dataDir: string, history: History, now: Date): void {
+  const file = join(dataDir, HISTORY_MARK_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, `${JSON.stringify({ ...history, at: now.toISOString() })}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
