@@ -8,7 +8,7 @@ import { describeError, SignrelayError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
 import { checkForRestore, markHistory } from './alerts/restore-alert.ts';
-import { databaseHistory } from './store/history-mark.ts';
+import { databaseHistory } from './store/database-history.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';

@@ -6,7 +6,8 @@
 // which (Secured Signing cannot look an upload up by our reference), so the requests with
 // work left are held (store/restore-holds.ts) and the operators told what to check.
 import type { Logger } from '../log.ts';
-import { databaseHistory, readHistoryMark, writeHistoryMark } from '../store/history-mark.ts';
+import { databaseHistory } from '../store/database-history.ts';
+import { readHistoryMark, writeHistoryMark } from '../store/history-mark.ts';
 import { historyVerdict } from '../store/history-verdict.ts';
 import { countHeld, heldRequests, holdOpenRequests, type HeldRequest } from '../store/restore-holds.ts';
 import { operatorCommand } from '../service-unit.ts';

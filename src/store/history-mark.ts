@@ -6,7 +6,6 @@
 // (operations.md): restored with the database, it would agree with it.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from './open-database.ts';
 
 export interface History {
   /** Made once, when the database got its history (migration 0021). */
@@ -16,11 +15,6 @@ export interface History {
 }
 
 export const HISTORY_MARK_FILE = 'history-mark.json';
-
-export function databaseHistory(db: Db): History {
-  const row = db.prepare('SELECT database_id, seq FROM history WHERE id = 1').get() as { database_id: string; seq: number };
-  return { database: row.database_id, seq: Number(row.seq) };
-}
 
 /** The mark the data dir holds; undefined when there is none or it cannot be read as one (then nothing can be said). */
 export function readHistoryMark(dataDir: string): History | undefined {

@@ -9,6 +9,7 @@ import { makeDirectories } from '../make-directories.ts';
 import { FINGERPRINT_KEY_FILE } from './fingerprint-key.ts';
 import { storageContextOf, storageFailure } from './storage-failure.ts';
 import { MIGRATIONS_DIR, shippedMigrations, shippedSchema } from './schema-version.ts';
+import { HISTORY_MARK_FILE } from './history-mark.ts';
 
 export type Db = Database.Database;
 
@@ -211,7 +212,7 @@ export function refuseLostDatabase(dataDir: string, file: string): void {
   const key = join(dataDir, FINGERPRINT_KEY_FILE);
   if (!kept && !existsSync(key)) return;
   throw new SignrelayError('config', 'database_missing',
-    `the database ${file} (in storage.data_dir) is missing, though ${kept ? `the PDFs of earlier requests are in ${blobs}` : `${key} shows a signrelay ran here`}: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory and ${FINGERPRINT_KEY_FILE} away first)`);
+    `the database ${file} (in storage.data_dir) is missing, though ${kept ? `the PDFs of earlier requests are in ${blobs}` : `${key} shows a signrelay ran here`}: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory, ${FINGERPRINT_KEY_FILE} and ${HISTORY_MARK_FILE} away first)`);
 }
 
 /**

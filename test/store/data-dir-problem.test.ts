@@ -132,7 +132,7 @@ describe('a data directory that lost its database', () => {
     writeFileSync(join(ran, 'credential-fingerprint.key'), Buffer.alloc(32)); // made by a daemon's first start, after its database
     expect(() => openDatabase(ran)).toThrow(expect.objectContaining({
       code: 'database_missing',
-      message: `the database ${join(ran, 'signrelay.db')} (in storage.data_dir) is missing, though ${join(ran, 'credential-fingerprint.key')} shows a signrelay ran here: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory and credential-fingerprint.key away first)`,
+      message: `the database ${join(ran, 'signrelay.db')} (in storage.data_dir) is missing, though ${join(ran, 'credential-fingerprint.key')} shows a signrelay ran here: restore signrelay.db from a backup (to start afresh on purpose, move the blobs directory, credential-fingerprint.key and history-mark.json away first)`,
     }));
     expect(existsSync(join(ran, 'signrelay.db'))).toBe(false);
   });

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databaseHistory, HISTORY_MARK_FILE, readHistoryMark, writeHistoryMark } from '../../src/store/history-mark.ts';
+import { databaseHistory } from '../../src/store/database-history.ts';
+import { HISTORY_MARK_FILE, readHistoryMark, writeHistoryMark } from '../../src/store/history-mark.ts';
 import { historyVerdict } from '../../src/store/history-verdict.ts';
 import { dueJobs, enqueueJob, finishJob, nextJobTime } from '../../src/store/jobs.ts';
 import { openDatabase, openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
@@ -22,10 +23,10 @@ const NOW = new Date('2026-12-06T10:00:00Z');
 const LATER = new Date('2026-12-06T11:00:00Z');
 
 let tokens = 0;
-function request(db: Db, path: RequestState[]): string {
+function request(db: Db, path: ['received' | 'rejected', ...RequestState[]]): string {
   const id = insertRequest(db, {
     token: `tok-restore-${++tokens}`, state: path[0]!, route: 'default', provider: 'secured-signing', requester: 'ann@corp.example',
-    subject: `Contract ${tokens}`, messageId: null, record: { number: `RITM00${tokens}`, table: 'sc_req_item', sysId: null, watermark: null }, signers: [], dueDate: '2026-12-31', documents: [],
+    subject: `Contract ${tokens}`, messageId: null, record: { number: `RITM00${tokens}`, table: 'sc_req_item' }, signers: [], dueDate: '2026-12-31', documents: [],
   }, NOW);
   for (const to of path.slice(1)) transition(db, id, to, NOW);
   return id;

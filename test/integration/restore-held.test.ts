@@ -1,0 +1,169 @@
+// A backup restored (restore review H2, M2): the documented online backup of signrelay.db
+// and blobs/ is taken while a request waits to be sent; the request is sent afterwards;
+// then the backup is restored, with the daemon stopped, as operations.md says. The restored
+// database still holds the request as stamped, its submit job pending: started on it as if
+// nothing happened, the daemon uploaded and sent it again — Ann Lee invited twice, the
+// requester acknowledged twice, nobody told. The daemon now finds the database behind the
+// history it marked in the data dir, holds the request and alerts; the operator cancels
+// what already went out and releases the rest. A stop and start is no restore.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { queueCancel } from '../../src/completion/cancel-request.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { getRequest, listRequests } from '../../src/store/requests.ts';
+import { countHeld, isHeld, releaseHolds } from '../../src/store/restore-holds.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
+import { ALERTS_TO, buildMail, contractPdf, sendRequest, startWorld, type World } from './world.ts';
+
+const dataDirOf = (world: World) => world.config.storage.data_dir;
+
+/** The documented online backup: the database through SQLite's backup, then blobs/ and the fingerprint key. */
+async function backup(world: World): Promise<string> {
+  const to = mkdtempSync(join(tmpdir(), 'signrelay-backup-'));
+  const dir = dataDirOf(world);
+  await world.daemon!.db.backup(join(to, 'signrelay.db'));
+  cpSync(join(dir, 'blobs'), join(to, 'blobs'), { recursive: true });
+  cpSync(join(dir, 'credential-fingerprint.key'), join(to, 'credential-fingerprint.key'));
+  return to;
+}
+
+/** Restore with the daemon stopped: the three together, as operations.md says. */
+function restore(world: World, from: string): void {
+  const dir = dataDirOf(world);
+  for (const f of ['signrelay.db', 'signrelay.db-wal', 'signrelay.db-shm']) rmSync(join(dir, f), { force: true });
+  rmSync(join(dir, 'blobs'), { recursive: true, force: true });
+  cpSync(join(from, 'signrelay.db'), join(dir, 'signrelay.db'));
+  cpSync(join(from, 'blobs'), join(dir, 'blobs'), { recursive: true });
+  cpSync(join(from, 'credential-fingerprint.key'), join(dir, 'credential-fingerprint.key'));
+}
+
+/** Secured Signing rotates refresh tokens: after a restore the operator gives a new one (operations.md). */
+function newRefreshToken(world: World, base: World['config']): void {
+  world.config = { ...base, provider: { ...base.provider, refresh_token: world.simulator.issueTokens().refreshToken } as typeof base.provider };
+}
+
+const alerts = (world: World) => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
+const mailsTo = (world: World, address: string) => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === address));
+
+describe('a restored backup', () => {
+  it('holds the request it would send a second time, alerts, and sends nothing once the operator cancels it and releases', async () => {
+    const world = await startWorld();
+    try {
+      const base = world.config;
+      // The provider refuses the login for a while (a secret being rotated): the request waits, stamped.
+      world.config = { ...base, provider: { ...base.provider, api_secret: 'not-the-secret' } as typeof base.provider };
+      world.startDaemon();
+      await world.dovecot.deliver('sign@corp.example', await buildMail({
+        subject: 'Contract for RITM0010001', text: 'Signer: Ann Lee <ann.lee@example.com>',
+        attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+      }));
+      const db = () => world.daemon!.db;
+      const request = await waitUntil(world.daemon!.events, () => listRequests(db()).find((r) => r.recordNumber === 'RITM0010001'
+        && jobsForRequest(db(), r.id).some((j) => j.kind === 'submit' && j.lastError !== null)), { what: 'the submit job waiting' });
+      const saved = await backup(world); // the nightly backup, the daemon running
+
+      // The operator fixes the secret and restarts: the request is sent, Ann Lee invited.
+      await world.stopDaemon();
+      world.config = base;
+      world.startDaemon();
+      await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'sent', { what: 'sent' });
+      await world.daemon!.jobs.idle();
+      expect(countHeld(db())).toBe(0); // a stop and a start is no restore
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+      const acks = () => mailsTo(world, 'helen.officer@corp.example').length;
+      await waitUntil(world.daemon!.events, () => acks() === 1, { what: 'the acknowledgement' });
+      const alertsBefore = alerts(world).length;
+
+      await world.stopDaemon();
+      restore(world, saved);
+      newRefreshToken(world, base);
+      world.startDaemon();
+      // Held at the start, before any job ran; the operators told what to do.
+      expect(getRequest(db(), request.id)?.state).toBe('stamped');
+      expect(isHeld(db(), request.id)).toBe(true);
+      const alert = await waitUntil(world.daemon!.events, () => alerts(world).slice(alertsBefore).find((m) => /behind this data dir/.test(m.parsed?.subject ?? '')),
+        { what: 'the restore alert' });
+      expect(alert.parsed?.subject).toMatch(/1 request\(s\) held/);
+      const text = alert.parsed?.text ?? '';
+      expect(text).toContain('older than the one signrelay last ran with in this data dir');
+      expect(text).toMatch(new RegExp(`^ +${request.id} +stamped +RITM0010001$`, 'm'));
+      expect(text).toContain('signrelay release --all');
+      await world.daemon!.jobs.idle();
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+      expect(acks()).toBe(1);
+
+      // The operator finds the contract already out at the provider: cancels the copy, releases.
+      queueCancel(db(), request.id, 'sent before the restore', new Date(), 'secured-signing');
+      expect(releaseHolds(db(), undefined, new Date())).toEqual([request.id]);
+      world.daemon!.jobs.poke();
+      await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'cancelled', { what: 'cancelled' });
+      await world.daemon!.jobs.idle();
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+
+      // The next start finds the database where the data dir last saw it: nothing is held again.
+      await world.stopDaemon();
+      world.startDaemon();
+      expect(countHeld(db())).toBe(0);
+    } finally {
+      await world.close();
+    }
+  }, 180_000);
+
+  it('released without a cancel, the held request goes on: the hold is what kept it back', async () => {
+    const world = await startWorld();
+    try {
+      const base = world.config;
+      world.config = { ...base, provider: { ...base.provider, api_secret: 'not-the-secret' } as typeof base.provider };
+      world.startDaemon();
+      await world.dovecot.deliver('sign@corp.example', await buildMail({
+        subject: 'Contract for RITM0010002', text: 'Signer: Ann Lee <ann.lee@example.com>',
+        attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+      }));
+      const db = () => world.daemon!.db;
+      const request = await waitUntil(world.daemon!.events, () => listRequests(db()).find((r) => r.recordNumber === 'RITM0010002'
+        && jobsForRequest(db(), r.id).some((j) => j.kind === 'submit' && j.lastError !== null)), { what: 'the submit job waiting' });
+      const saved = await backup(world);
+      // Another request afterwards: the database moves on past the backup.
+      world.config = base;
+      await world.stopDaemon();
+      world.startDaemon();
+      await sendRequest(world, 'RITM0010003');
+      await world.stopDaemon();
+      restore(world, saved);
+      newRefreshToken(world, base);
+      world.startDaemon();
+      expect(isHeld(db(), request.id)).toBe(true);
+      await world.daemon!.jobs.idle();
+      const sendsHeld = world.signing.counts().sends;
+      releaseHolds(db(), [request.id], new Date());
+      world.daemon!.jobs.poke();
+      await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'sent', { what: 'sent once released' });
+      expect(world.signing.counts().sends).toBe(sendsHeld + 1);
+    } finally {
+      await world.close();
+    }
+  }, 180_000);
+
+  it('a new database in the old one\'s place is told, with nothing to hold', async () => {
+    const world = await startWorld();
+    try {
+      world.startDaemon();
+      await sendRequest(world, 'RITM0010004');
+      await world.stopDaemon();
+      // Started afresh as the missing database's message says, but the history mark left behind
+      // (as a database of another instance copied in would find it).
+      for (const f of ['signrelay.db', 'signrelay.db-wal', 'signrelay.db-shm', 'blobs', 'credential-fingerprint.key']) rmSync(join(dataDirOf(world), f), { force: true, recursive: true });
+      const alertsBefore = alerts(world).length;
+      world.startDaemon();
+      const alert = await waitUntil(world.daemon!.events, () => alerts(world).slice(alertsBefore).find((m) => /behind this data dir/.test(m.parsed?.subject ?? '')),
+        { what: 'the alert' });
+      expect(alert.parsed?.subject).toMatch(/a backup restored\?$/);
+      expect(alert.parsed?.text).toContain('not the database signrelay last ran with in this data dir');
+      expect(alert.parsed?.text).toContain('nothing is held');
+    } finally {
+      await world.close();
+    }
+  }, 120_000);
+});
