@@ -35,7 +35,8 @@ export function readHistoryMark(dataDir: string): History | undefined {
 /** Writes the mark whole or not at all (a crash mid-write leaves the previous one). */
 export function writeHistoryMark(dataDir: string, history: History, now: Date): void {
   const file = join(dataDir, HISTORY_MARK_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
+  // One daemon per data dir (its lock): one temporary name, so a kill mid-write leaves no litter that grows.
+  const temporary = `${file}.tmp`;
   try {
     writeFileSync(temporary, `${JSON.stringify({ ...history, at: now.toISOString() })}\n`, { mode: 0o600 });
     renameSync(temporary, file);
