@@ -203,7 +203,7 @@ describe('after all of it', () => {
     // The data dir's parent was created empty for this world.
     expect(readdirSync(dirname(dataDir))).toEqual(['data']);
     for (const file of filesUnder(dataDir)) {
-      expect(file).toMatch(/^(signrelay\.db(-wal|-shm)?|signrelay\.pid|signrelay\.lock|credential-fingerprint\.key|blobs\/|blobs\/[0-9a-f]{2}\/|blobs\/[0-9a-f]{2}\/[0-9a-f]{64}\.pdf)$/);
+      expect(file).toMatch(/^(signrelay\.db(-wal|-shm)?|signrelay\.pid|signrelay\.lock|credential-fingerprint\.key|history-mark\.json|blobs\/|blobs\/[0-9a-f]{2}\/|blobs\/[0-9a-f]{2}\/[0-9a-f]{64}\.pdf)$/);
     }
     for (const base of [dataDir, resolve(dataDir, 'blobs'), process.cwd(), '/']) {
       expect(existsSync(resolve(base, '../../etc/passwd.pdf'))).toBe(false);
