@@ -112,6 +112,7 @@ describe('a refresh whose answer was lost', () => {
     expect(err).toMatchObject({ kind: 'auth', code: 'provider_refresh_lost' });
     expect(err.message).toContain(`sha256 ${sha256(initial.refreshToken).slice(0, 12)}`);
     expect(err.message).toContain(new Date(sentAt).toISOString());
+    expect(err.message).toContain('or a backup of signrelay.db from before that refresh was restored');
     expect(err.message).toMatch(/never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/);
     expect(err.message).not.toContain(initial.refreshToken);
     expect(store.notices).toHaveLength(1);
@@ -132,6 +133,8 @@ describe('a refresh whose answer was lost', () => {
     const err = await caught(start().accountInfo());
     expect(err).toMatchObject({ kind: 'auth', code: 'provider_token_refused' });
     expect(err.message).toContain('run `signrelay authorize`');
+    // Restore review L2: a restored database holds a token spent since; the text says so.
+    expect(err.message).toContain('or a backup of signrelay.db was restored: the token it holds was spent since');
     expect(store.notices).toHaveLength(1);
     expect(store.notices[0]!.text).not.toMatch(/never saved/);
     // A refusal spent nothing: no intent is left behind to be mistaken for a lost answer later.

@@ -66,7 +66,7 @@ function lostRotation(refusal: TokenRefusal, spent: string, sentAt: number): Sig
   return new SignrelayError('auth', 'provider_refresh_lost',
     `Secured Signing refused to ${REFRESH} (HTTP ${refusal.status} invalid_grant): its refresh token (${named(spent)}) had already been sent to ` +
     `Secured Signing at ${new Date(sentAt).toISOString()} by a refresh whose answer — with the next refresh token — was never saved ` +
-    '(signrelay stopped, or the connection broke, before it could save it); Secured Signing no longer accepts the old token and the new one ' +
+    '(signrelay stopped, or the connection broke, before it could save it — or a backup of signrelay.db from before that refresh was restored); Secured Signing no longer accepts the old token and the new one ' +
     `is lost, so signrelay cannot get an access token by itself: ${fix()}`);
 }
 

@@ -25,7 +25,7 @@ export function tokenRefused(operation: string, refusal: TokenRefusal): Signrela
   const code = refusalCode(refusal);
   return new SignrelayError('auth', 'provider_token_refused',
     `Secured Signing refused to ${operation} (HTTP ${refusal.status}${code ? ` ${code}` : ''}): ` +
-    `check provider.api_key and provider.api_secret; if the refresh token expired or was revoked, run \`${operatorCommand('authorize')}\``);
+    `check provider.api_key and provider.api_secret; if the refresh token expired or was revoked (or a backup of signrelay.db was restored: the token it holds was spent since), run \`${operatorCommand('authorize')}\``);
 }
 
 export function securedSigningTokenEndpoint(options: SecuredSigningTokenOptions): TokenEndpoint {
