@@ -35,6 +35,21 @@ export function asciiAddress(address: string): string | null {
 }
 
 /**
+ * The address with an internationalised domain in its ASCII (IDNA) form and the local part
+ * as written (`lilei@例子.广告` → `lilei@xn--fsqu00a.xn--4rr70v`): one address, the form a
+ * smart tag can carry and mail is routed by. As written when the domain is ASCII already, or
+ * when no ASCII form stands for it as written (what it is then refused for is said later).
+ */
+export function withAsciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const written = address.slice(at + 1);
+  if (at <= 0 || /^[\x21-\x7e]*$/.test(written)) return address;
+  const domain = domainToASCII(written);
+  if (domain === '' || domain.split('.').includes('') || !validIdnaLabels(domain) || !writtenAs(domain, written)) return address;
+  return `${address.slice(0, at)}@${domain}`;
+}
+
+/**
  * Whether the ASCII form stands for the domain as written, case aside. domainToASCII parses
  * a URL's host: it ends the host at `/ ? # \`, drops zero-width characters and soft hyphens,
  * maps fullwidth and circled letters — so `y@corp.example/evil.example`, `y@ｃorp.example`

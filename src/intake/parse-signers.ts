@@ -2,6 +2,7 @@
 // by number), else the route's default signers, else none (the PDF may carry its own tags;
 // the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
 // command read them alike.
+import { withAsciiDomain } from '../ascii-address.ts';
 import { mailboxOf } from '../message/mail-headers.ts';
 import { parseSigner, type Signer } from '../signer.ts';
 import { findDirectives, nearMisses, type Directive, type NearMiss } from './directive-lines.ts';
@@ -106,7 +107,10 @@ function checkSigners(lines: Directive[], maxSigners: number, from: SignersFrom,
 
 /** A signer, or what is wrong with the line (completing "the line "…" …"). */
 function parseOneSigner(value: string): Signer | string {
-  const parsed = parseSigner(value);
+  const read = parseSigner(value);
+  // An internationalised domain in its ASCII form: the tag can carry it (names review M4), and
+  // the provider's Send call, the acknowledgement and the record name the same address.
+  const parsed = 'error' in read ? read : { ...read, email: withAsciiDomain(read.email) };
   if ('error' in parsed) {
     if (value === '') return 'names nobody: write Signer: First Last <first.last@example.com>';
     if (parsed.error.includes('+CC')) return `has a mobile number signrelay cannot use: ${parsed.error.replace(/^"[^"]*" /, 'it ')}`;

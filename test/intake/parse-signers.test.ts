@@ -17,6 +17,11 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['Outlook mailto noise', 'Signer: Ann Lee <ann@corp.example<mailto:ann@corp.example>>', ['Ann|Lee|ann@corp.example']],
   ['"Last, First" form', 'Signer: "Lee, Ann" <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
   ['a bare address', 'Signer: ann.lee@corp.example', ['Ann|Lee|ann.lee@corp.example']],
+  // Names review M4: an internationalised domain in its ASCII (IDNA) form, which a tag can carry; the local part as written.
+  ['a CJK domain, in its ASCII form', 'Signer: Li Lei <lilei@例子.广告>', ['Li|Lei|lilei@xn--fsqu00a.xn--4rr70v']],
+  ['a Latin IDN domain, in its ASCII form', 'Signer: Jörg Müller <jörg@bücher.example>', ['Jörg|Müller|jörg@xn--bcher-kva.example']],
+  ['a domain in ASCII form already, as written', 'Signer: Li Lei <lilei@xn--fsqu00a.xn--4rr70v>', ['Li|Lei|lilei@xn--fsqu00a.xn--4rr70v']],
+  ['a full-width letter in the domain, not mapped to another domain', 'Signer: Ann Lee <ann@ｃorp.example>', ['Ann|Lee|ann@ｃorp.example']],
   ['a first name only', 'Signer: Ann <a.lee@corp.example>', ['Ann|Lee|a.lee@corp.example']],
   ['non-breaking spaces and a trailing comma', 'Signer:\u00a0Zoë\u00a0Ångström <zoe@corp.example>,', ['Zoë|Ångström|zoe@corp.example']],
   ['quoted lines when nothing else', '> Signer: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
