@@ -24,6 +24,7 @@ import { readPackedMail } from '../message/read-request-mail.ts';
 import { defuseLinks } from '../outside-text.ts';
 import { operatorCommand } from '../service-unit.ts';
 import { addEvent, listEvents } from '../store/events.ts';
+import { isPurgeNote } from '../store/retention.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequest, transition, type RequestRow } from '../store/requests.ts';
@@ -130,6 +131,12 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
     }
     const record = request.recordNumber ?? 'the record';
     const failure = `the mail with the signed document to ${sent.recipients} bounced: ${bounce.reason}`;
+    // A bounce can come days late (mail systems retry for up to five): retention may have
+    // deleted the request's files meanwhile, and the retry then has to fetch the copy again.
+    const purged = listEvents(deps.db, request.id).some(isPurgeNote);
+    const retry = purged
+      ? `and run \`${operatorCommand(`retry ${request.id}`)}\`: its files were deleted by retention meanwhile, so it downloads the signed document from the provider again and mails it — if the provider no longer holds it, attach the document to ${record} by hand (the signers have their copies).`
+      : `and run \`${operatorCommand(`retry ${request.id}`)}\`: it mails the signed document again. Or attach it to ${record} by hand.`;
     addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'inbound-email', phase: 'failed', bounced: true, messageId: sent.messageId, error: bounce.reason } }, at);
     transition(deps.db, request.id, 'failed', at, { reason: failure });
     raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: () => at }, {
@@ -139,7 +146,7 @@ export function withBounces(deps: BounceDeps, next: MailHandler): MailHandler {
         `The mail system said: ${defuseLinks(bounce.reason)}\n\n` +
         `${record} does not have the document. The request was delivered and is failed now.\n` +
         `Fix what the bounce says — servicenow.inbound_address, the instance's inbound email, or its size limit (then deliver that route by REST: routes.${request.route}.delivery: rest) — ` +
-        `and run \`${operatorCommand(`retry ${request.id}`)}\`: it mails the signed document again. Or attach it to ${record} by hand.\n` +
+        `${retry}\n` +
         `The bounce is filed in ${folders.processed_folder}.`,
     });
     return {

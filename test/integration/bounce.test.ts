@@ -7,8 +7,10 @@
 // retry mails the document again; a second bounce of the same mail, a forged one naming no mail
 // signrelay sent, and a person's mail quoting ours change nothing; a bounced operator alert is
 // an error where the operators look, never another alert.
+import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { listEvents } from '../../src/store/events.ts';
+import { recordPurged } from '../../src/store/retention.ts';
 import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
 import { alertBouncesSince } from '../../src/store/sent-mails.ts';
 import type { SinkMessage } from '../support/smtp-sink.ts';
@@ -122,3 +124,35 @@ it('a bounced operator alert is an error where the operators look, and no alert 
   expect(listEvents(db, request.id).some((e) => e.kind === 'mail' && e.detail?.bounced === 'acknowledgement')).toBe(true);
   expect(getRequest(db, request.id)!.state).toBe('sent');
 }, 120_000);
+
+it('a bounce that comes after retention deleted the files says so, and retry downloads the signed copy again (diff review 19 L2)', async () => {
+  const world = getWorld();
+  const db = world.daemon!.db;
+  const { request } = await sendRequest(world, 'RITM0010006', { to: 'sign+mail@corp.example' });
+  await world.signing.signAll(simulated(world, request));
+  await world.dovecot.deliver(`returns+${request.token}@corp.example`, await buildMail({
+    from: 'Secured Signing <noreply@securedsigning.com>', to: `returns+${request.token}@corp.example`, subject: 'contract has been signed', text: 'signed',
+  }));
+  await waitForState(world.daemon!, request.id, 'delivered', { timeoutMs: 20_000 });
+  const delivery = await world.smtp.waitFor((m) => /^X-Signrelay: delivery/im.test(m.raw.toString('latin1')) && m.raw.includes('RITM0010006'), 10_000);
+  // Retention's purge, days before the late bounce: the files gone, the note in the trail.
+  const files = getDocuments(db, request.id).flatMap((d) => [d.originalSha256, d.stampedSha256, d.signedSha256]).filter((h): h is string => typeof h === 'string');
+  for (const hash of files) rmSync(world.daemon!.blobs.pathOf(hash), { force: true });
+  recordPurged(db, request.id, { deleted: files, kept: [], retentionDays: 1 }, new Date());
+
+  await fileMail(world, dsn('<dsn-late@relay.corp.example>', { messageId: messageIdOf(delivery), kind: 'delivery', to: 'instance@service-now.com' }), '<dsn-late@relay.corp.example>', '');
+  expect(getRequest(db, request.id)!.state).toBe('failed');
+  // The alert as recorded on the request (its mail may be held back behind the first test's of its kind: alerts.min_interval_minutes).
+  const alert = listEvents(db, request.id).find((e) => e.kind === 'note' && e.detail?.alert === 'bounced')!.detail as { subject: string; text: string };
+  expect(alert.subject).toBe(`the signed document of request ${request.id} bounced: RITM0010006 does not have it`);
+  expect(alert.text).toContain('its files were deleted by retention meanwhile, so it downloads the signed document from the provider again');
+  expect(alert.text).not.toContain('it mails the signed document again. Or attach');
+
+  const downloads = world.signing.counts().downloads;
+  operatorRetry(world, request.id);
+  // Its `delivered` of before counts for waitForState: the new mail is what shows the retry done.
+  const resent = await world.smtp.waitFor((m) => /^X-Signrelay: delivery/im.test(m.raw.toString('latin1')) && m.raw.includes('RITM0010006') && messageIdOf(m) !== messageIdOf(delivery), 20_000);
+  expect(resent.parsed!.attachments.map((a) => a.filename)).toEqual(['contract-signed.pdf']);
+  expect(world.signing.counts().downloads).toBeGreaterThan(downloads);
+  await waitUntil(world.daemon!.events, () => getRequest(db, request.id)!.state === 'delivered', { what: 'delivered again' });
+}, 180_000);
