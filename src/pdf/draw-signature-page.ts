@@ -8,6 +8,7 @@ import type { TagFonts } from './tag-font.ts';
 import { printable } from './tag-font.ts';
 import { fitTagSize, type TagStyle } from './draw-tags.ts';
 import { pageText } from './page-text.ts';
+import { visualUnits } from './bidi-runs.ts';
 
 /** Every value here is outside text: drawn only through pageText, never able to form a tag. */
 export interface SignaturePageDetails {
@@ -113,7 +114,12 @@ function paragraph(layout: Layout, text: string, options: { indent?: number; sca
   const x = layout.margin + (options.indent ?? 0);
   for (const line of wrap(layout, text, layout.size[0] - layout.margin - x, size)) {
     advance(layout, size * 1.45);
-    layout.page.drawText(line, { x, y: layout.y, size, font: layout.fonts.regular, color: options.color ?? TEXT });
+    // Right-to-left text beside left-to-right: each unit drawn on its own, in the order seen (bidi-runs.ts).
+    let at = x;
+    for (const unit of visualUnits(line)) {
+      layout.page.drawText(unit.text, { x: at, y: layout.y, size, font: layout.fonts.regular, color: options.color ?? TEXT });
+      at += layout.fonts.regular.widthOfTextAtSize(unit.text, size);
+    }
   }
 }
 
