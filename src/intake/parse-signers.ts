@@ -145,7 +145,11 @@ export function withNames(signer: Signer): Signer {
   if (signer.firstName === '' && signer.lastName === '') return { ...signer, ...derived };
   const written = signer.firstName || signer.lastName;
   if (/\p{L}/u.test(written) && !/\p{Script=Latin}/u.test(written)) return signer;
-  if (signer.lastName === '' && derived.lastName !== '') return { ...signer, lastName: derived.lastName };
+  // A one-word name the address only spells again (`Sukarno <president.sukarno@…>`,
+  // `d'Artagnan <d.artagnan@…>`) is a name of one word, not a first name (names review M2).
+  const letters = (text: string) => text.toLocaleLowerCase().replace(/[^\p{L}\p{M}]/gu, '');
+  const spelt = [derived.lastName, `${derived.firstName}${derived.lastName}`].some((part) => letters(part) === letters(written));
+  if (signer.lastName === '' && derived.lastName !== '' && !spelt) return { ...signer, lastName: derived.lastName };
   if (signer.firstName === '') return { ...signer, firstName: derived.firstName };
   return signer;
 }

@@ -23,6 +23,10 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['a domain in ASCII form already, as written', 'Signer: Li Lei <lilei@xn--fsqu00a.xn--4rr70v>', ['Li|Lei|lilei@xn--fsqu00a.xn--4rr70v']],
   ['a full-width letter in the domain, not mapped to another domain', 'Signer: Ann Lee <ann@ｃorp.example>', ['Ann|Lee|ann@ｃorp.example']],
   ['a first name only', 'Signer: Ann <a.lee@corp.example>', ['Ann|Lee|a.lee@corp.example']],
+  ['a first name the address begins with', 'Signer: Ann <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
+  // Names review M2: a name of one word that the address only spells again gets no surname made of it.
+  ['a one-word name the address ends with', 'Signer: Sukarno <president.sukarno@example.id>', ['Sukarno||president.sukarno@example.id']],
+  ['a one-word name the address spells whole', "Signer: d'Artagnan <d.artagnan@example.fr>", ["d'Artagnan||d.artagnan@example.fr"]],
   ['non-breaking spaces and a trailing comma', 'Signer:\u00a0Zoë\u00a0Ångström <zoe@corp.example>,', ['Zoë|Ångström|zoe@corp.example']],
   ['quoted lines when nothing else', '> Signer: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example']],
   ['quoted lines lose to unquoted ones', 'Signer: Bob Stone <bob@corp.example>\n\n> Signer: Ann Lee <ann@corp.example>', ['Bob|Stone|bob@corp.example']],
