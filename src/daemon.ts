@@ -9,6 +9,7 @@ import { createMailHandler } from './jobs/send-mail.ts';
 import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
 import { checkForRestore, markHistory } from './alerts/restore-alert.ts';
 import { databaseHistory } from './store/database-history.ts';
+import type { History } from './store/history-mark.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -138,23 +139,45 @@ export function startDaemon(options: DaemonOptions): Daemon {
   }
   // Before any job runs: a database behind this data dir's history (a restored backup) has
   // its requests with work left held, and the operators told (alerts/restore-alert.ts).
-  let markedSeq: number;
+  /** The furthest history of the database this daemon has seen, and the seq last written to the mark. */
+  let highest: History;
+  let written: number;
   try {
     checkForRestore({ db, config, logger, now: () => new Date(), dataDir: config.storage.data_dir });
-    markedSeq = databaseHistory(db).seq;
+    highest = databaseHistory(db);
+    written = highest.seq;
   } catch (err) {
     db.close();
     releaseLock();
     throw err;
   }
   // The mark follows the database every DATABASE_LOOK_MS and at the stop: a kill leaves it
-  // a few seconds behind, which is never taken for a restore (only a database behind its mark is).
-  const markHistoryIfMoved = () => {
+  // a few seconds behind, which is never taken for a restore (only a database behind its mark
+  // is). A database that went back under the running daemon — a backup restored into the
+  // file (`sqlite3 … .restore`), which the file's identity does not show — is found before
+  // each round of jobs and at each look: no job starts again, the mark keeps the furthest
+  // history seen (so the next start finds the database behind it and holds), and the daemon
+  // stops (diff review 20 H1).
+  let wentBack: string | undefined;
+  let stopping = false;
+  /** Why the database is behind what this daemon saw of it, once it is; undefined while it is not. */
+  const historyWentBack = (history = databaseHistory(db)): string | undefined => {
+    if (wentBack !== undefined) return wentBack;
+    if (history.database === highest.database && history.seq >= highest.seq) {
+      highest = history;
+      return undefined;
+    }
+    wentBack = `the database ${db.name} (in storage.data_dir) went back while signrelay ran — a backup restored into it? — and what was done after that backup would be done again: stopping. Start signrelay again: the requests with work left are held until you check and release them (docs/operations.md, "Backup and upgrades")`;
+    logger.error('the database went back while signrelay ran: stopping', { reason: wentBack });
+    markHistory(config.storage.data_dir, highest, new Date(), logger);
+    if (!stopping) options.onFatal?.(wentBack);
+    return wentBack;
+  };
+  const markHistoryIfMoved = (): void => {
     try {
       const history = databaseHistory(db);
-      if (history.seq === markedSeq) return;
-      markHistory(config.storage.data_dir, history, new Date(), logger);
-      markedSeq = history.seq;
+      if (historyWentBack(history) !== undefined || history.seq === written) return;
+      if (markHistory(config.storage.data_dir, history, new Date(), logger)) written = history.seq;
     } catch (err) {
       logger.warn('the history mark could not be brought up to date', { error: describeError(err) });
     }
@@ -204,6 +227,14 @@ export function startDaemon(options: DaemonOptions): Daemon {
     logger: logger.child({ component: 'jobs' }),
     retryBaseMs: options.retryBaseMs,
     concurrency: config.concurrency.jobs,
+    // A backup restored into the file under the daemon: nothing more is done on it.
+    mayStart: () => {
+      try {
+        return historyWentBack() === undefined;
+      } catch {
+        return true;
+      }
+    },
     onOperatorWait: (job, error) => {
       const alert = operatorWaitAlert(job, error, serviceUnit());
       const at = new Date();
@@ -348,6 +379,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   return {
     db, blobs, jobs: jobs!, requestWatcher, returnWatcher, scheduler, metrics, events,
     async stop() {
+      stopping = true;
       clearInterval(databaseLook);
       await Promise.all([requestWatcher.stop(), returnWatcher.stop(), scheduler.stop()]);
       await jobs!.stop();

@@ -6,8 +6,8 @@
 // which (Secured Signing cannot look an upload up by our reference), so the requests with
 // work left are held (store/restore-holds.ts) and the operators told what to check.
 import type { Logger } from '../log.ts';
-import { databaseHistory } from '../store/database-history.ts';
-import { readHistoryMark, writeHistoryMark } from '../store/history-mark.ts';
+import { databaseHistory, noteMarked } from '../store/database-history.ts';
+import { readHistoryMark, writeHistoryMark, type History } from '../store/history-mark.ts';
 import { historyVerdict } from '../store/history-verdict.ts';
 import { countHeld, heldRequests, holdOpenRequests, type HeldRequest } from '../store/restore-holds.ts';
 import { operatorCommand } from '../service-unit.ts';
@@ -36,16 +36,19 @@ export function checkForRestore(deps: AlertDeps & { dataDir: string }): RestoreC
     logger.error('the database is behind what this data dir saw of it: the requests with work left are held', { why: verdict.why, held, release: operatorCommand('release --all') });
     raiseAlert(deps, restoreAlert(verdict.why, heldRequests(db, LISTED), countHeld(db)));
   }
-  markHistory(deps.dataDir, history, now, logger);
+  // Marked in the data dir, then in the database: from now on a data dir without the mark is not this database's.
+  if (markHistory(deps.dataDir, history, now, logger)) noteMarked(db, now);
   return result;
 }
 
 /** The database's history as the data dir's mark; a mark that cannot be written is worth a warning, not a stop. */
-export function markHistory(dataDir: string, history: ReturnType<typeof databaseHistory>, now: Date, logger: Logger): void {
+export function markHistory(dataDir: string, history: History, now: Date, logger: Logger): boolean {
   try {
     writeHistoryMark(dataDir, history, now);
+    return true;
   } catch (err) {
     logger.warn('the history mark could not be written: a restored backup would not be noticed at the next start', { error: err instanceof Error ? err.message : String(err) });
+    return false;
   }
 }
 
@@ -56,9 +59,12 @@ function restoreAlert(why: string, listed: readonly HeldRequest[], total: number
     ? 'No request in it has work left, so nothing is held.'
     : `${total === 1 ? 'The 1 request' : `The ${total} requests`} in it with work left ${total === 1 ? 'is' : 'are'} held — nothing of theirs is sent, delivered or mailed — until you release them:\n\n${lines.join('\n')}\n\n`
       + 'For each, look at the provider and on its record what was done after the backup was taken '
-      + `(${operatorCommand('show ID')}): a request held as stamped or uploaded that went out since would invite its signers a second time — `
-      + `cancel it (${operatorCommand('cancel ID')}; it sends nothing once a cancel is queued). Then ${operatorCommand('release --all')} `
-      + `(or ${operatorCommand('release ID')} one by one) lets the rest go on.`;
+      + `(${operatorCommand('show ID')}; at the provider its package is named "RECORD (signrelay ID)"). A request held as stamped or uploaded `
+      + 'that went out since would invite its signers a second time, and this database has no reference to the copy that went out: '
+      + `withdraw that copy at the provider yourself, then cancel the request here (${operatorCommand('cancel ID')}; it sends nothing once a cancel is queued, `
+      + 'and its requester is told it was withdrawn) — or, to let the signers sign the copy that went out, cancel it here all the same and attach '
+      + 'the signed copy to the record by hand when it comes (it is filed in Unmatched, with an alert). '
+      + `Then ${operatorCommand('release --all')} (or ${operatorCommand('release ID')} one by one) lets the rest go on.`;
   return {
     kind: 'restored',
     subject: total === 0 ? 'signrelay.db is behind this data dir: a backup restored?' : `signrelay.db is behind this data dir: ${total} request(s) held`,

@@ -7,6 +7,7 @@ import { parseCommand } from '../cli-io/command-args.ts';
 import { changeState, loadOperatorConfig } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
+import { isHeld } from '../store/restore-holds.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--json] [--config FILE]
@@ -23,10 +24,13 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   const id = parsed.positionals[0]!;
   const reason = (parsed.values as { reason?: string }).reason ?? '';
   const config = loadOperatorConfig(parsed.values.config);
-  changeState(config, (db) => queueCancel(db, id, reason, new Date(), providerTraits(config.provider).name));
+  const held = changeState(config, (db) => {
+    queueCancel(db, id, reason, new Date(), providerTraits(config.provider).name);
+    return isHeld(db, id);
+  });
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
-    ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null })}\n`
-    : `request ${id}: cancellation queued${pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+    ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null, held })}\n`
+    : `request ${id}: cancellation queued${held ? ` — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`signrelay release ${id}\`)` : pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

@@ -9,6 +9,7 @@ import { SignrelayError } from '../errors.ts';
 import { addEvent, listEvents } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { getRequest, transition } from '../store/requests.ts';
+import { isHeld } from '../store/restore-holds.ts';
 import { providerTraits } from '../providers/provider-traits.ts';
 import { otherProvidersRequest } from '../store/provider-switch.ts';
 import type { CommandIo } from './run.ts';
@@ -38,11 +39,11 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
     transition(db, id, p.backTo, now, { retriedBy: 'operator' });
     enqueueJob(db, { kind: p.job, requestId: id, payload: p.payload }, now);
     addEvent(db, { requestId: id, kind: 'note', detail: { retry: p.job } }, now);
-    return p;
+    return { ...p, held: isHeld(db, id) };
   });
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
-    ? `${jsonForTerminal({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null })}\n`
-    : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+    ? `${jsonForTerminal({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null, held: plan.held })}\n`
+    : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${plan.held ? ` — held since a restore was found: it runs once released (\`signrelay release ${id}\`)` : pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

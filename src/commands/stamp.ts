@@ -18,6 +18,7 @@ import { preparePdf, stampPdf } from '../pdf/pdf-tasks.ts';
 import { stampTags } from '../pdf/stamp-tags.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { isEmailAddress, parseSigner, type Signer } from '../signer.ts';
+import { withAsciiDomain } from '../ascii-address.ts';
 
 export interface StampCommandIo {
   stdout: { write(text: string): unknown };
@@ -130,7 +131,8 @@ function parseCommandLine(args: string[]) {
   const signers: Signer[] = values.signer.map((text) => {
     const signer = parseSigner(text);
     if ('error' in signer) throw new UsageError(`--signer: ${signer.error}`);
-    return signer;
+    // As the daemon takes it (intake/parse-signers.ts): an internationalised domain in its ASCII form.
+    return { ...signer, email: withAsciiDomain(signer.email) };
   });
   return { help: false as const, input: positionals[0]!, output: values.output, signers, mode, address, config: namedConfigPath(values.config) };
 }

@@ -44,6 +44,12 @@ export interface JobRunnerOptions {
   concurrency?: number;
   /** A job began to wait for an operator's fix (it did not wait for one before): the daemon alerts. */
   onOperatorWait?: (job: JobRow, error: string) => void;
+  /**
+   * Asked before each round of jobs is started: false, and no job starts again in this runner
+   * (the daemon's database went back under it — a backup restored into the file — and the
+   * daemon stops; its next start holds what would be done twice).
+   */
+  mayStart?: () => boolean;
 }
 
 /** The kinds of job that call the signing provider: a 429 from it holds them all back. */
@@ -83,6 +89,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   const authRetryMs = options.authRetryMs ?? AUTH_RETRY_MS;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   let stopped = false;
+  /** mayStart said no: no job starts again (the jobs in hand finish). */
+  let halted = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   /** Wakes a pass that waits on its jobs: something was enqueued. */
@@ -118,6 +126,13 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
 
   const schedule = (): void => {
     if (stopped) return;
+    if (halted) {
+      // Nothing will run: whoever waits for the queue to be idle is told now.
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      waiters.forEach((w) => w());
+      return;
+    }
     clearTimeout(timer);
     undoClockStepBack();
     const next = nextJobTime(options.db);
@@ -244,6 +259,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
       while (!stopped) {
         if (tableFailure) throw tableFailure.error;
         pokedDuringPass = false;
+        if (!halted && options.mayStart && !options.mayStart()) halted = true;
+        if (halted) break;
         const busy = new Set([...active.values()].map((a) => a.requestId).filter((id) => id !== null));
         const providerPaused = providerPausedUntil > now().getTime();
         for (const job of active.size < concurrency ? dueJobs(options.db, now(), DUE_WINDOW) : []) {
@@ -269,7 +286,7 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
   };
 
   function poke(): void {
-    if (stopped) return;
+    if (stopped || halted) return;
     if (running) {
       pokedDuringPass = true;
       wake?.();
@@ -319,6 +336,8 @@ export function startJobRunner(options: JobRunnerOptions): JobRunner {
     },
     idle() {
       return new Promise((resolve) => {
+        // Halted: nothing will run again, so the queue is as idle as it gets.
+        if (halted) return resolve();
         idleWaiters.push(resolve);
         poke();
       });

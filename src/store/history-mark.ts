@@ -4,7 +4,7 @@
 // when it stops. A database that starts behind its mark is an older copy of itself (a
 // restored backup) or another database (historyVerdict). The mark is not part of a backup
 // (operations.md): restored with the database, it would agree with it.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface History {
@@ -38,7 +38,14 @@ export function writeHistoryMark(dataDir: string, history: History, now: Date): 
   // One daemon per data dir (its lock): one temporary name, so a kill mid-write leaves no litter that grows.
   const temporary = `${file}.tmp`;
   try {
-    writeFileSync(temporary, `${JSON.stringify({ ...history, at: now.toISOString() })}\n`, { mode: 0o600 });
+    // On disk before it replaces the last one: a power cut must not leave an empty mark.
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify({ database: history.database, seq: history.seq, at: now.toISOString() })}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
   } finally {
     rmSync(temporary, { force: true });

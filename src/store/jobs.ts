@@ -32,8 +32,13 @@ export function enqueueJob(db: Db, job: { kind: JobKind; requestId?: string | nu
   return Number(result.lastInsertRowid);
 }
 
-/** A job of a request held after a restore (restore-holds.ts) is not run until the operator releases it. */
-const NOT_HELD = 'NOT EXISTS (SELECT 1 FROM restore_holds h WHERE h.request_id = jobs.request_id)';
+/**
+ * A job of a request held after a restore (restore-holds.ts) is not run until the operator
+ * releases it — but an operator alert about the request is mailed: the operators checking
+ * held requests need it (diff review 20 L1).
+ */
+export const NOT_HELD = `(NOT EXISTS (SELECT 1 FROM restore_holds h WHERE h.request_id = jobs.request_id)
+  OR (jobs.kind = 'mail' AND json_extract(jobs.payload, '$.purpose') = 'alert'))`;
 
 export function dueJobs(db: Db, now: Date, limit = 20): JobRow[] {
   const rows = db.prepare(`SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? AND ${NOT_HELD} ORDER BY run_at, id LIMIT ?`)
@@ -97,7 +102,7 @@ export function waitJob(db: Db, id: number, error: string, runAt: Date, now: Dat
 export function releaseJobsWaitingForFix(db: Db, now: Date): JobKind[] {
   const at = now.toISOString();
   const rows = db.prepare(`UPDATE jobs SET run_at = ?, updated_at = ? WHERE state = 'pending' AND run_at > ? AND (waiting_for = 'infrastructure'
-      OR id IN (SELECT min(id) FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' GROUP BY kind)) RETURNING kind`).all(at, at, at) as Array<{ kind: JobKind }>;
+      OR id IN (SELECT min(id) FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' AND ${NOT_HELD} GROUP BY kind)) RETURNING kind`).all(at, at, at) as Array<{ kind: JobKind }>;
   return rows.map((r) => r.kind);
 }
 

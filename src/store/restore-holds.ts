@@ -56,6 +56,10 @@ export function releaseHolds(db: Db, ids: readonly string[] | undefined, now: Da
       : ids.filter((id) => isHeld(db, id));
     for (const id of held) {
       db.prepare('DELETE FROM restore_holds WHERE request_id = ?').run(id);
+      // What a start does for jobs waiting for a fix (jobs.ts releaseJobsWaitingForFix), which
+      // a held job missed: the operator's fix of the restore (a new token) is usually there.
+      db.prepare(`UPDATE jobs SET run_at = min(run_at, ?), updated_at = ? WHERE request_id = ? AND state = 'pending'
+        AND waiting_for IN ('operator', 'infrastructure')`).run(now.toISOString(), now.toISOString(), id);
       addEvent(db, { requestId: id, kind: 'note', detail: { released: 'restore' } }, now);
     }
     return held;

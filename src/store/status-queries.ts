@@ -1,5 +1,6 @@
 // Read-only summaries for `signrelay status` and the health endpoint: requests by state and
 // the job queue. Cheap aggregate queries; never secrets (jobs.last_error is redacted text).
+import { NOT_HELD } from './jobs.ts';
 import type { Db } from './open-database.ts';
 import { REQUEST_STATES, type RequestState } from './request-states.ts';
 
@@ -46,8 +47,8 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
       sum(run_at <= ? AND NOT held) AS due,
       min(CASE WHEN run_at <= ? AND NOT held THEN run_at END) AS oldest,
       sum(attempts > 0 OR last_error IS NOT NULL) AS retrying,
-      sum(waiting_for = 'operator') AS operator
-    FROM (SELECT *, EXISTS (SELECT 1 FROM restore_holds h WHERE h.request_id = jobs.request_id) AS held FROM jobs WHERE state = 'pending')`).get(at, at) as Record<string, number | string | null>;
+      sum(waiting_for = 'operator' AND NOT held) AS operator
+    FROM (SELECT *, NOT ${NOT_HELD} AS held FROM jobs WHERE state = 'pending')`).get(at, at) as Record<string, number | string | null>;
   // Retried: a later job of the same kind for the same request (`signrelay retry` queues one).
   // A mail is never retried so: a later mail of the request is another mail.
   const failed = db.prepare(`SELECT count(*) AS n FROM jobs j LEFT JOIN requests r ON r.id = j.request_id
@@ -56,7 +57,7 @@ export function queueSummary(db: Db, now: Date): QueueSummary {
     .get(new Date(now.getTime() - GIVEN_UP_COUNTS_MS).toISOString()) as { n: number };
   const last = db.prepare("SELECT last_error FROM jobs WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1")
     .get() as { last_error: string } | undefined;
-  const operator = db.prepare("SELECT last_error FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' ORDER BY updated_at DESC LIMIT 1")
+  const operator = db.prepare(`SELECT last_error FROM jobs WHERE state = 'pending' AND waiting_for = 'operator' AND ${NOT_HELD} ORDER BY updated_at DESC LIMIT 1`)
     .get() as { last_error: string | null } | undefined;
   return {
     pending: Number(row.pending ?? 0),

@@ -57,6 +57,10 @@ describe('held requests, as the operator sees and releases them', () => {
     expect(list.slice(1).every((line) => / received \(held\) /.test(line))).toBe(true);
     expect(JSON.parse((await operator(['requests', '--json'])).stdout).map((r: { held: boolean }) => r.held)).toEqual([true, true, true]);
     expect((await operator(['show', ids[0]!])).stdout).toMatch(/^held: +since a restore was found: nothing of it runs until `signrelay release`/m);
+    // A cancel of a held request says when it is carried out (diff review 20 L5).
+    const cancel = await operator(['cancel', ids[2]!]);
+    expect(cancel).toMatchObject({ code: 0, stderr: '' });
+    expect(cancel.stdout).toBe(`request ${ids[2]}: cancellation queued — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`signrelay release ${ids[2]}\`)\n`);
   });
 
   it('release refuses what it cannot do, in one line each', async () => {

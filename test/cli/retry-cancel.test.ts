@@ -57,7 +57,7 @@ describe('signrelay retry and cancel', () => {
     // Now withdraw it: the daemon does it at once (SIGUSR2), the provider forgets the document.
     const reference = world.sentReferences()[0]!;
     const cancel = await operator(['cancel', id, '--reason', 'sent by mistake', '--json']);
-    expect(JSON.parse(cancel.stdout)).toEqual({ request: id, job: 'cancel', daemonPid: daemon.child.pid });
+    expect(JSON.parse(cancel.stdout)).toEqual({ request: id, job: 'cancel', daemonPid: daemon.child.pid, held: false });
     await waitFor(() => stateOf(id) === 'cancelled', { timeoutMs: 10_000, what: 'the cancellation' });
     await waitFor(() => !world.simulator.documents.has(reference), { timeoutMs: 10_000, what: 'the withdrawal at the provider' });
     expect((await operator(['show', id])).stdout).toMatch(/^state: +cancelled \(cancelled by an operator: sent by mistake\)$/m);

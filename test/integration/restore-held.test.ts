@@ -6,6 +6,7 @@
 // requester acknowledged twice, nobody told. The daemon now finds the database behind the
 // history it marked in the data dir, holds the request and alerts; the operator cancels
 // what already went out and releases the rest. A stop and start is no restore.
+import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { getRequest, listRequests } from '../../src/store/requests.ts';
+import { HISTORY_MARK_FILE } from '../../src/store/history-mark.ts';
 import { countHeld, isHeld, releaseHolds } from '../../src/store/restore-holds.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { ALERTS_TO, buildMail, contractPdf, sendRequest, startWorld, type World } from './world.ts';
 
@@ -46,6 +49,27 @@ function newRefreshToken(world: World, base: World['config']): void {
 
 const alerts = (world: World) => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === ALERTS_TO));
 const mailsTo = (world: World, address: string) => world.smtp.messages.filter((m) => m.envelope.rcptTo.some((r) => r.address === address));
+
+/** A request held stamped by a refused login when the backup is taken, then sent after a fix and a restart. */
+async function sentAfterBackup(world: World, base: World['config'], record: string): Promise<{ id: string; saved: string }> {
+  world.config = { ...base, provider: { ...base.provider, api_secret: 'not-the-secret' } as typeof base.provider };
+  world.startDaemon();
+  await world.dovecot.deliver('sign@corp.example', await buildMail({
+    subject: `Contract for ${record}`, text: 'Signer: Ann Lee <ann.lee@example.com>',
+    attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+  }));
+  const db = () => world.daemon!.db;
+  const request = await waitUntil(world.daemon!.events, () => listRequests(db()).find((r) => r.recordNumber === record
+    && jobsForRequest(db(), r.id).some((j) => j.kind === 'submit' && j.lastError !== null)), { what: 'the submit job waiting' });
+  const saved = await backup(world);
+  await world.stopDaemon();
+  world.config = base;
+  world.startDaemon();
+  await waitUntil(world.daemon!.events, () => getRequest(db(), request.id)?.state === 'sent', { what: 'sent' });
+  await world.daemon!.jobs.idle();
+  expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+  return { id: request.id, saved };
+}
 
 describe('a restored backup', () => {
   it('holds the request it would send a second time, alerts, and sends nothing once the operator cancels it and releases', async () => {
@@ -146,24 +170,52 @@ describe('a restored backup', () => {
     }
   }, 180_000);
 
-  it('a new database in the old one\'s place is told, with nothing to hold', async () => {
+  it('restored into a new data dir — the old one lost with its mark — holds as well (diff review 20 M1)', async () => {
     const world = await startWorld();
     try {
-      world.startDaemon();
-      await sendRequest(world, 'RITM0010004');
+      const base = world.config;
+      const { id, saved } = await sentAfterBackup(world, base, 'RITM0010004');
       await world.stopDaemon();
-      // Started afresh as the missing database's message says, but the history mark left behind
-      // (as a database of another instance copied in would find it).
-      for (const f of ['signrelay.db', 'signrelay.db-wal', 'signrelay.db-shm', 'blobs', 'credential-fingerprint.key']) rmSync(join(dataDirOf(world), f), { force: true, recursive: true });
+      restore(world, saved);
+      // The disk died: the data dir the backup is restored into has no history-mark.json.
+      rmSync(join(dataDirOf(world), HISTORY_MARK_FILE));
+      newRefreshToken(world, base);
       const alertsBefore = alerts(world).length;
       world.startDaemon();
+      expect(isHeld(world.daemon!.db, id)).toBe(true);
       const alert = await waitUntil(world.daemon!.events, () => alerts(world).slice(alertsBefore).find((m) => /behind this data dir/.test(m.parsed?.subject ?? '')),
-        { what: 'the alert' });
-      expect(alert.parsed?.subject).toMatch(/a backup restored\?$/);
-      expect(alert.parsed?.text).toContain('not the database signrelay last ran with in this data dir');
-      expect(alert.parsed?.text).toContain('nothing is held');
+        { what: 'the restore alert' });
+      expect(alert.parsed?.text).toContain('but this data dir has no history-mark.json: it was restored from a backup into a new data dir');
+      await world.daemon!.jobs.idle();
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
     } finally {
       await world.close();
     }
-  }, 120_000);
+  }, 180_000);
+
+  it('restored into the running daemon\'s file (SQLite\'s own restore): no job starts on it, and the next start holds (diff review 20 H1)', async () => {
+    const world = await startWorld();
+    try {
+      const base = world.config;
+      const { id, saved } = await sentAfterBackup(world, base, 'RITM0010005');
+      const db = world.daemon!.db;
+      // `sqlite3 signrelay.db ".restore BACKUP"`: the backup's pages written into the live file, through SQLite's locks.
+      const backup = new Database(join(saved, 'signrelay.db'), { readonly: true });
+      await backup.backup(join(dataDirOf(world), 'signrelay.db'));
+      backup.close();
+      expect(getRequest(db, id)?.state).toBe('stamped');
+      world.daemon!.jobs.poke();
+      await waitFor(() => world.logs.some((l) => l.includes('the database went back while signrelay ran: stopping')), { what: 'the daemon to see it' });
+      await world.daemon!.jobs.idle();
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+      await world.stopDaemon();
+      newRefreshToken(world, base);
+      world.startDaemon();
+      expect(isHeld(world.daemon!.db, id)).toBe(true);
+      await world.daemon!.jobs.idle();
+      expect(world.signing.counts()).toMatchObject({ uploads: 1, sends: 1 });
+    } finally {
+      await world.close();
+    }
+  }, 180_000);
 });

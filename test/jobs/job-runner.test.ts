@@ -51,6 +51,28 @@ describe('the job runner', () => {
     expect(jobsForRequest(db, id)[0]?.attempts).toBe(3);
   });
 
+  it('starts no job again once mayStart says no (the database went back under the daemon), and says it is idle', async () => {
+    const { db, id } = request();
+    let allowed = true;
+    const ran: string[] = [];
+    const runner = startJobRunner({
+      db, logger: silentLogger(), mayStart: () => allowed,
+      handlers: { mail: { async run(job) { ran.push(String(job.payload.n)); } } },
+    });
+    enqueueJob(db, { kind: 'mail', requestId: id, payload: { n: 1 } }, new Date());
+    await runner.idle();
+    expect(ran).toEqual(['1']);
+    allowed = false;
+    enqueueJob(db, { kind: 'mail', requestId: id, payload: { n: 2 } }, new Date());
+    await runner.idle();
+    allowed = true; // too late: a runner that stopped starting jobs does not start again
+    runner.poke();
+    await runner.idle();
+    await runner.stop();
+    expect(ran).toEqual(['1']);
+    expect(jobsForRequest(db, id).map((j) => j.state)).toEqual(['done', 'pending']);
+  });
+
   // Time review: a retry set 1 s ahead waited the hour the wall clock was stepped back by
   // (an NTP step), and a 429's pause held every provider job as long.
   it('runs a retry at once after the wall clock was stepped back, not an hour later', async () => {

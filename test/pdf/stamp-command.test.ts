@@ -57,6 +57,13 @@ describe('signrelay stamp', () => {
     expect(pages[1]).toContain(`signed+${token}@corp.example]`);
   });
 
+  it('takes a signer of an internationalised domain as the daemon does, in its ASCII form (diff review 20 L4)', async () => {
+    const r = await stamp(at('sample-contract.pdf'), '-o', at('out.pdf'), '--signer', 'Li Lei <lilei@例子.广告>');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const pages = await extractPdfText(new Uint8Array(await readFile(at('out.pdf'))));
+    expect(pages.at(-1)).toContain('[!Sign.1,Li,Lei,lilei@xn--fsqu00a.xn--4rr70v]');
+  });
+
   it('needs no --signer for a PDF with its own tags, and adds only the recipient tag', async () => {
     const r = await stamp(at('with-tags.pdf'), '-o', at('with-tags.pdf'));
     expect(r.code).toBe(0);

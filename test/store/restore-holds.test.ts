@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { databaseHistory } from '../../src/store/database-history.ts';
 import { HISTORY_MARK_FILE, readHistoryMark, writeHistoryMark } from '../../src/store/history-mark.ts';
 import { historyVerdict } from '../../src/store/history-verdict.ts';
-import { dueJobs, enqueueJob, finishJob, nextJobTime } from '../../src/store/jobs.ts';
+import { dueJobs, enqueueJob, finishJob, nextJobTime, releaseJobsWaitingForFix, waitJob } from '../../src/store/jobs.ts';
 import { openDatabase, openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
 import type { RequestState } from '../../src/store/request-states.ts';
@@ -46,6 +46,12 @@ describe('the database\'s history', () => {
     expect(databaseHistory(db)).toEqual(grown);
   });
 
+  it('is kept by the three triggers a table rebuild in a later migration must make again', () => {
+    const db = openMemoryDatabase();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'history_%' ORDER BY name").pluck().all())
+      .toEqual(['history_events', 'history_jobs', 'history_messages']);
+  });
+
   it('is another database\'s in another database', () => {
     expect(databaseHistory(openMemoryDatabase()).database).not.toBe(databaseHistory(openMemoryDatabase()).database);
   });
@@ -64,9 +70,8 @@ describe('the database\'s history', () => {
 });
 
 describe('historyVerdict', () => {
-  const now = { database: 'd1', seq: 100 };
-  it('finds nothing without a mark, or with the database at or past its mark (a kill leaves the mark behind)', () => {
-    expect(historyVerdict(undefined, now).behind).toBe(false);
+  const now = { database: 'd1', seq: 100, markedAt: '2026-12-01T08:00:00.000Z' };
+  it('finds nothing with the database at or past its mark (a kill leaves the mark behind)', () => {
     expect(historyVerdict({ database: 'd1', seq: 100 }, now).behind).toBe(false);
     expect(historyVerdict({ database: 'd1', seq: 90 }, now).behind).toBe(false);
   });
@@ -76,6 +81,16 @@ describe('historyVerdict', () => {
   });
   it('finds another database in the mark\'s place, however long its history', () => {
     expect(historyVerdict({ database: 'd0', seq: 5 }, now)).toEqual({ behind: true, why: expect.stringContaining('not the database signrelay last ran with') });
+  });
+  it('finds a database marked before in a data dir without a mark: restored into a new one (diff review 20 M1)', () => {
+    expect(historyVerdict(undefined, now)).toEqual({ behind: true, why: expect.stringContaining('ran before (its history was first marked on 2026-12-01), but this data dir has no history-mark.json') });
+  });
+  it('says nothing of a database never marked: a new data dir, or one from before the mark upgraded again (diff review 20 L3)', () => {
+    const unmarked = { ...now, markedAt: null };
+    expect(historyVerdict(undefined, unmarked).behind).toBe(false);
+    expect(historyVerdict({ database: 'd0', seq: 5000 }, unmarked).behind).toBe(false);
+    // Its own mark ahead of it is still a restore of itself.
+    expect(historyVerdict({ database: 'd1', seq: 130 }, unmarked).behind).toBe(true);
   });
 });
 
@@ -114,6 +129,34 @@ describe('restore holds', () => {
     expect(dueJobs(db, LATER).map((j) => j.id)).toEqual([submit, other, alert]);
     expect(countHeld(db)).toBe(0);
     expect(listEvents(db, held).at(-1)?.detail).toEqual({ released: 'restore' });
+  });
+
+  it('let an operator alert about a held request be mailed: the operators checking it need it (diff review 20 L1)', () => {
+    const db = openMemoryDatabase();
+    const held = request(db, ['received', 'stamped']);
+    holdOpenRequests(db, NOW);
+    const notice = enqueueJob(db, { kind: 'mail', requestId: held, payload: { purpose: 'notice' } }, NOW);
+    const alert = enqueueJob(db, { kind: 'mail', requestId: held, payload: { purpose: 'alert' } }, NOW);
+    expect(dueJobs(db, LATER).map((j) => j.id)).toEqual([alert]);
+    releaseHolds(db, undefined, LATER);
+    expect(dueJobs(db, LATER).map((j) => j.id)).toEqual([notice, alert]);
+  });
+
+  it('leave a held job out of the waits a start cuts short, and make a released one due at once (diff review 20 L2)', () => {
+    const db = openMemoryDatabase();
+    const held = request(db, ['received', 'stamped']);
+    const heldSubmit = enqueueJob(db, { kind: 'submit', requestId: held }, NOW);
+    waitJob(db, heldSubmit, 'Secured Signing refused the refresh token', LATER, NOW, 'operator');
+    holdOpenRequests(db, NOW);
+    const fresh = request(db, ['received', 'stamped']);
+    const freshSubmit = enqueueJob(db, { kind: 'submit', requestId: fresh }, NOW);
+    waitJob(db, freshSubmit, 'Secured Signing refused the refresh token', LATER, NOW, 'operator');
+    // The oldest unheld job of the kind is the one tried at a start; the held one is not counted as waiting for a fix.
+    expect(releaseJobsWaitingForFix(db, NOW)).toEqual(['submit']);
+    expect(dueJobs(db, NOW).map((j) => j.id)).toEqual([freshSubmit]);
+    expect(queueSummary(db, NOW).waitingForOperator).toBe(1);
+    releaseHolds(db, [held], NOW);
+    expect(dueJobs(db, NOW).map((j) => j.id)).toEqual([heldSubmit, freshSubmit]);
   });
 
   it('keep a held request from the scheduler\'s reconcile and reminders', () => {
