@@ -79,6 +79,7 @@ export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents
         { name: 'signrelay_jobs_pending', help: 'Jobs not finished yet (due or waiting for a retry).', type: 'gauge', samples: [{ value: queue.pending }] },
         { name: 'signrelay_jobs_due', help: 'Jobs due now.', type: 'gauge', samples: [{ value: queue.due }] },
         { name: 'signrelay_jobs_waiting_for_operator', help: 'Jobs waiting for an operator to fix a credential or setting a service refused.', type: 'gauge', samples: [{ value: queue.waitingForOperator }] },
+        { name: 'signrelay_requests_held', help: 'Requests held since the database was found behind its data dir (a restored backup): their work waits for `signrelay release`.', type: 'gauge', samples: [{ value: queue.held }] },
         { name: 'signrelay_jobs_failed', help: 'Jobs given up that still stand, not retried since: steps of requests failed now, and other jobs (mails, record notes) given up within the last day.', type: 'gauge', samples: [{ value: queue.failed }] },
         { name: 'signrelay_oldest_due_job_age_seconds', help: 'How long the oldest due job has waited (0 when none).', type: 'gauge',
           samples: [{ value: queue.oldestDueAt ? Math.max(0, (at.getTime() - Date.parse(queue.oldestDueAt)) / 1000) : 0 }] },

@@ -4,6 +4,7 @@ import { renderPrometheus } from '../../src/health/prometheus.ts';
 import { endIdlePdfWorkers, startPdfPool, stopPdfPool } from '../../src/pdf/pdf-pool.ts';
 import { createDaemonEvents, type JobAttempt } from '../../src/store/daemon-events.ts';
 import { enqueueJob } from '../../src/store/jobs.ts';
+import { holdOpenRequests } from '../../src/store/restore-holds.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
 import type { WatcherStatus } from '../../src/mail/imap-watcher.ts';
@@ -77,6 +78,14 @@ describe('createDaemonMetrics', () => {
     expect(text).toContain('signrelay_jobs_pending 2');
     expect(text).toContain('signrelay_jobs_due 1');
     expect(text).toContain('signrelay_oldest_due_job_age_seconds 60');
+    expect(text).toContain('signrelay_requests_held 0');
+    // A restore found at a start: the request's jobs are held, counted apart from the queue.
+    const held = newRequest(db, 'held', at(10));
+    enqueueJob(db, { kind: 'submit', requestId: held, runAt: at(20) }, at(20));
+    holdOpenRequests(db, at(30));
+    const after = renderPrometheus(metrics.collect());
+    expect(after).toContain('signrelay_requests_held 1');
+    expect(after).toContain('signrelay_jobs_due 1');
   });
 
   it('reports the main process\'s memory and the PDF pool\'s workers as they are', async () => {
