@@ -75,7 +75,7 @@ describe('documentStatusOf', () => {
   it.each([
     [tasks('CREATED', 'CREATED'), null, 'in-progress', '0 of 2 tasks COMPLETED'],
     [tasks('COMPLETED', 'CREATED'), null, 'in-progress', '1 of 2 tasks COMPLETED'],
-    [tasks('COMPLETED', 'COMPLETED'), 'CREATED', 'in-progress', 'signed; packaging CREATED'],
+    [tasks('COMPLETED', 'COMPLETED'), 'CREATED', 'completed', 'signed; packaging CREATED'],
     [tasks('COMPLETED', 'COMPLETED'), 'COMPLETED', 'completed', 'COMPLETED'],
     [tasks('COMPLETED'), null, 'completed', 'COMPLETED'],
     [tasks('COMPLETED', 'COMPLETED'), 'FAILED', 'rejected', 'signed, but the PAdES packaging FAILED'],

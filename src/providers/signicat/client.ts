@@ -269,6 +269,14 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
 
     async cancel(document: SentDocument) {
       if (!document.orderId) return; // never sent: nothing to withdraw
+      // Signicat deletes any order, a signed one too (Secured Signing refuses to withdraw a
+      // completed document): an order every signer signed since the cancel looked — or signed
+      // while its package is still being made — is not deleted (Signicat review H1).
+      const tasks = await taskStates(document.orderId, keptOf(document));
+      if (tasks.length > 0 && tasks.every((t) => t.status === 'COMPLETED')) {
+        throw new SignrelayError('permanent', 'provider_signed_before_withdrawal',
+          `every signer of signing order ${document.orderId} had signed before signrelay could withdraw it: it was not deleted, and its signed document stays at Signicat`);
+      }
       try {
         await callApi(ctx, { operation: `withdraw signing order ${document.orderId}`, method: 'DELETE', path: `/orders/${segment(document.orderId)}`, effect: true });
       } catch (err) {

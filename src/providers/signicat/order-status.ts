@@ -21,6 +21,9 @@ export function documentStatusOf(reference: string, tasks: readonly TaskState[],
   if (expired) return { ...base, phase: 'expired', raw: 'EXPIRED' };
   if (done < tasks.length) return { ...base, phase: 'in-progress', raw: `${done} of ${tasks.length} tasks COMPLETED` };
   if (packaging === 'FAILED') return { ...base, phase: 'rejected', raw: 'signed, but the PAdES packaging FAILED' };
-  if (packaging !== null && packaging !== 'COMPLETED') return { ...base, phase: 'in-progress', raw: `signed; packaging ${packaging}` };
+  // Every signer signed: the signing has ended, though the package may still be in the making
+  // (Signicat makes it after the last signature) — the download waits for it. As in progress,
+  // a cancel in that moment deleted a signed order (Signicat review H1).
+  if (packaging !== null && packaging !== 'COMPLETED') return { ...base, phase: 'completed', raw: `signed; packaging ${packaging}` };
   return { ...base, phase: 'completed', raw: 'COMPLETED' };
 }
