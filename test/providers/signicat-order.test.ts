@@ -78,7 +78,7 @@ describe('documentStatusOf', () => {
     [tasks('COMPLETED', 'COMPLETED'), 'CREATED', 'completed', 'signed; packaging CREATED'],
     [tasks('COMPLETED', 'COMPLETED'), 'COMPLETED', 'completed', 'COMPLETED'],
     [tasks('COMPLETED'), null, 'completed', 'COMPLETED'],
-    [tasks('COMPLETED', 'COMPLETED'), 'FAILED', 'rejected', 'signed, but the PAdES packaging FAILED'],
+    [tasks('COMPLETED', 'COMPLETED'), 'FAILED', 'completed', 'signed, but the PAdES packaging FAILED'],
     [tasks('COMPLETED', 'REJECTED'), null, 'declined', 'REJECTED by s2@x.example'],
     [tasks('EXPIRED', 'CREATED'), null, 'expired', 'EXPIRED'],
     [tasks('COMPLETED', 'DELETED'), null, 'withdrawn', 'DELETED'],

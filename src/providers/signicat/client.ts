@@ -223,6 +223,10 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       if (kept.packagingTaskId) {
         const packaging = await packagingStatus(orderId, kept.packagingTaskId);
         const uri = textField(packaging.packagingTaskResultUri);
+        if (textField(packaging.packagingTaskStatus) === 'FAILED') {
+          throw new SignrelayError('permanent', 'provider_packaging_failed',
+            `every signer of order ${orderId} signed, but Signicat failed to make its PAdES package (packaging FAILED), so there is no signed document to deliver: ask Signicat's support, or take the signed document from Signicat by hand; \`signrelay retry\` asks again`);
+        }
         if (textField(packaging.packagingTaskStatus) !== 'COMPLETED' || !uri) {
           throw new SignrelayError('transient', 'not_complete_yet', `the PAdES package of order ${orderId} is ${textField(packaging.packagingTaskStatus) ?? 'not ready'}; checking again later`, { retryAfterSeconds: 60 });
         }

@@ -20,7 +20,10 @@ export function documentStatusOf(reference: string, tasks: readonly TaskState[],
   const expired = withStatus('EXPIRED');
   if (expired) return { ...base, phase: 'expired', raw: 'EXPIRED' };
   if (done < tasks.length) return { ...base, phase: 'in-progress', raw: `${done} of ${tasks.length} tasks COMPLETED` };
-  if (packaging === 'FAILED') return { ...base, phase: 'rejected', raw: 'signed, but the PAdES packaging FAILED' };
+  // Every signer signed, and Signicat failed to make the package: a fault at Signicat, not a
+  // refusal — the signing ended, and the download fails the request, which can be retried
+  // (as a refusal it was declined: the requester and the record told so; Signicat review M4).
+  if (packaging === 'FAILED') return { ...base, phase: 'completed', raw: 'signed, but the PAdES packaging FAILED' };
   // Every signer signed: the signing has ended, though the package may still be in the making
   // (Signicat makes it after the last signature) — the download waits for it. As in progress,
   // a cancel in that moment deleted a signed order (Signicat review H1).
