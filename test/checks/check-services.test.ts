@@ -18,6 +18,8 @@ import { loadToken, saveToken } from '../../src/store/oauth-tokens.ts';
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
 import { CLIENT_ID as SN_CLIENT_ID, CLIENT_SECRET as SN_CLIENT_SECRET, passwordGrant, SEED, SN_PASSWORD, SN_USER, snConfig } from '../servicenow/fixtures.ts';
 import { createTestLogger } from '../support/test-logger.ts';
+import { signicatTokenName } from '../../src/providers/signicat/token-row.ts';
+import type { SignicatConfig } from '../../src/config/schema.ts';
 
 const CLIENT_ID = 'signrelay-client';
 const CLIENT_SECRET = 'signicat-secret-right-5e1';
@@ -59,7 +61,8 @@ describe('check obtains its own Signicat and ServiceNow tokens', () => {
   it('a mistyped Signicat client secret fails although the daemon holds a token from the right one', async () => {
     // The daemon's provider, with the right secret, stores its token in the data dir.
     await createProvider(config(CLIENT_SECRET, passwordGrant()).provider, { db, logger: createTestLogger().logger }).accountInfo();
-    const stored = loadToken(db, 'signicat');
+    const row = signicatTokenName(config(CLIENT_SECRET, passwordGrant()).provider as SignicatConfig);
+    const stored = loadToken(db, row);
     expect(stored?.accessToken).toBeTruthy();
 
     const wrong = await run(config(WRONG, passwordGrant()), 'Signicat');
@@ -69,7 +72,7 @@ describe('check obtains its own Signicat and ServiceNow tokens', () => {
     expect(wrong[0]!.detail).not.toContain(WRONG);
     // The right one passes, and the daemon's token is left as it was.
     expect(await run(config(CLIENT_SECRET, passwordGrant()), 'Signicat')).toMatchObject([{ ok: true, detail: 'client credentials and token accepted' }]);
-    expect(loadToken(db, 'signicat')).toEqual(stored);
+    expect(loadToken(db, row)).toEqual(stored);
   });
 
   it('a mistyped ServiceNow client secret or password fails although the daemon holds a token from the right ones', async () => {
