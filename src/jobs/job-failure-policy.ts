@@ -4,7 +4,10 @@
 //   server). It waits without limit and the attempt is not counted, so a long outage
 //   never uses up the attempts a later, real failure is entitled to. Also a wait the
 //   handler itself schedules (SCHEDULED_WAIT_CODES): asked again when it says, uncounted.
-// - `retry`: a transient failure of the remote side; counted, with backoff.
+// - `retry`: a transient failure of the remote side; counted, with backoff. A service that is
+//   down (OUTAGE_CODES: unavailable, unreachable, failing) is retried past the attempts, every
+//   half hour or so, until the job is OUTAGE_PATIENCE_MS old: a maintenance window of a few
+//   hours must not fail a signed document's delivery (ServiceNow review M3).
 // - `fail`: permanent, bad input, or out of attempts.
 import { describeError, isSignrelayError } from '../errors.ts';
 import type { JobWait } from '../store/jobs.ts';
@@ -38,6 +41,13 @@ function waitsForInfrastructure(code: string): boolean {
  */
 export const SCHEDULED_WAIT_CODES: ReadonlySet<string> = new Set(['provider_send_unconfirmed', 'servicenow_upload_settling']);
 
+/** A service outage: the signing provider's or the instance's, whatever the call. */
+const OUTAGE_CODES: ReadonlySet<string> = new Set(['provider', 'servicenow'].flatMap((service) =>
+  ['unavailable', 'unreachable', 'server_error', 'timeout', 'rate_limited'].map((what) => `${service}_${what}`)));
+
+/** How long a job is retried through an outage before it is given up (and the operators told). */
+export const OUTAGE_PATIENCE_MS = 24 * 3_600_000;
+
 export type JobFailureVerdict =
   | { action: 'wait'; for: JobWait; delayMs: number }
   | { action: 'retry'; delayMs: number }
@@ -70,9 +80,11 @@ export function decideJobFailure(input: JobFailureInput): JobFailureVerdict {
     return { action: 'wait', for: 'infrastructure', delayMs: waitDelayMs(input.ageMs, delay) };
   }
   const attempt = input.attempts + 1;
-  if (kind === 'transient' && attempt < input.maxAttempts) {
-    return { action: 'retry', delayMs: retryDelayMs(attempt, delay) };
+  const outage = isSignrelayError(error) && OUTAGE_CODES.has(error.code) && input.ageMs < OUTAGE_PATIENCE_MS;
+  if (kind === 'transient' && (attempt < input.maxAttempts || outage)) {
+    return { action: 'retry', delayMs: retryDelayMs(Math.min(attempt, input.maxAttempts), delay) };
   }
   const message = describeError(error);
-  return { action: 'fail', reason: kind === 'transient' ? `gave up after ${attempt} attempts: ${message}` : message };
+  const over = input.ageMs >= 3_600_000 ? ` over ${Math.round(input.ageMs / 3_600_000)} h` : '';
+  return { action: 'fail', reason: kind === 'transient' ? `gave up after ${attempt} attempts${over}: ${message}` : message };
 }

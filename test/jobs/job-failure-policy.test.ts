@@ -20,7 +20,7 @@ describe('decideJobFailure', () => {
     ['database locked', failure('transient', 'storage_busy'), 2, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
     ['the company\'s HTTP proxy down, however long: nothing reached the service', failure('transient', 'servicenow_proxy_unreachable'), 2, HOUR, { action: 'wait', for: 'infrastructure', delayMs: 30 * 60_000 }],
     ['the proxy down under the SMTP login\'s OAuth2 token', failure('transient', 'mail_oauth_proxy_unreachable'), 2, 0, { action: 'wait', for: 'infrastructure', delayMs: 1_000 }],
-    ['the proxy could not reach the service (502): the service\'s outage, counted', failure('transient', 'provider_unreachable'), 2, 0, { action: 'fail', reason: 'gave up after 3 attempts: provider_unreachable happened' }],
+    ['the proxy could not reach the service (502): the service\'s outage, counted, and given up after a day', failure('transient', 'provider_unreachable'), 2, 25 * HOUR, { action: 'fail', reason: 'gave up after 3 attempts over 25 h: provider_unreachable happened' }],
     ['credentials refused', failure('auth', 'provider_auth'), 0, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
     ['certificate not trusted', failure('config', 'smtp_tls_verify'), 7, 0, { action: 'wait', for: 'operator', delayMs: 300_000 }],
     ['operator fix pending for hours', failure('config', 'smtp_tls_verify'), 7, 4 * HOUR, { action: 'wait', for: 'operator', delayMs: 30 * 60_000 }],
@@ -29,7 +29,11 @@ describe('decideJobFailure', () => {
     ['provider 503, first time', failure('transient', 'provider_unavailable'), 0, 0, { action: 'retry', delayMs: 1_000 }],
     ['provider 429 with Retry-After', failure('transient', 'provider_throttled', 90), 1, 0, { action: 'retry', delayMs: 90_000 }],
     ['an unexpected throw counts as transient', new TypeError('x is undefined'), 0, 0, { action: 'retry', delayMs: 1_000 }],
-    ['provider 503, out of attempts', failure('transient', 'provider_unavailable'), 2, 0, { action: 'fail', reason: 'gave up after 3 attempts: provider_unavailable happened' }],
+    ['provider 503, out of attempts after a day', failure('transient', 'provider_unavailable'), 2, 25 * HOUR, { action: 'fail', reason: 'gave up after 3 attempts over 25 h: provider_unavailable happened' }],
+    // ServiceNow review M3: a maintenance window of a few hours used up the attempts in one, and failed signed deliveries.
+    ['the instance down for two hours, out of attempts: retried on, at the longest backoff', failure('transient', 'servicenow_unavailable'), 20, 2 * HOUR, { action: 'retry', delayMs: 4_000 }],
+    ['the instance unreachable, out of attempts, the job a day old: given up', failure('transient', 'servicenow_unreachable'), 40, 24 * HOUR, { action: 'fail', reason: 'gave up after 41 attempts over 24 h: servicenow_unreachable happened' }],
+    ['another transient failure out of attempts is given up at once', failure('transient', 'servicenow_bad_answer'), 2, 2 * HOUR, { action: 'fail', reason: 'gave up after 3 attempts over 2 h: servicenow_bad_answer happened' }],
     ['refused for good', failure('permanent', 'provider_rejected'), 0, 0, { action: 'fail', reason: 'provider_rejected happened' }],
     ['bad input', failure('input', 'pdf_damaged'), 0, 0, { action: 'fail', reason: 'pdf_damaged happened' }],
   ])('%s', (_name, error, attempts, ageMs, verdict) => {
