@@ -173,6 +173,13 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
       if (sendUnknown) deps.jobsQueued?.();
       return outcome;
     }
+    // The other signers' tasks of an order a refusal or expiry ended: Signicat mails one end
+    // notice per task, days apart (a task after a rejected one expires): none says anything
+    // new, and each was an operator alert (Signicat review M5).
+    if ((request.state === 'declined' || request.state === 'expired') && traits.isTaskEndNotice(mail.subject ?? '')) {
+      return file(message, 'duplicate', `a later task's end notice of request ${request.id}, which is ${request.state} already`, folders.processed_folder, request, () =>
+        addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'notice', duplicate: true, via } }, now()));
+    }
     if (!awaited) return unmatched(message, `it matches request ${request.id}, which is ${request.state}, not waiting for signatures`, request);
     // A mailed PDF may stand in for the download only from mail the border MTA vouches for
     // (DKIM or DMARC aligned with the provider's From): every signer can mail the return

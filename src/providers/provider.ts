@@ -62,6 +62,11 @@ export interface ProviderTraits {
    * it names (how a lost send is found again) and triggers nothing.
    */
   isProgressNotice(subject: string): boolean;
+  /**
+   * Whether a mail reports a signer's task ending by refusal or expiry (Signicat's "a task
+   * ended", one per task): after the first, the others of an ended order say nothing new.
+   */
+  isTaskEndNotice(subject: string): boolean;
 }
 
 export interface UploadInput {

@@ -24,3 +24,13 @@ describe('Signicat\'s order-created notice', () => {
     expect(isProgressNotice(subject)).toBe(false);
   });
 });
+
+describe('Signicat\'s task-ended notice', () => {
+  const { isTaskEndNotice } = signicatTraits();
+  it.each(['Signing order ord_7Hk2mQ: a task ended', '[EXTERNAL] Signing order ord_7Hk2mQ: a task ended.'])('is recognised: %s', (subject) => {
+    expect(isTaskEndNotice(subject)).toBe(true);
+  });
+  it.each(['Signing order ord_7Hk2mQ created', 'Signing order ord_7Hk2mQ completed', 'Re: Signing order ord_7Hk2mQ: a task ended yesterday'])('is not: %s', (subject) => {
+    expect(isTaskEndNotice(subject)).toBe(false);
+  });
+});

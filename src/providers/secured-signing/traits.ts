@@ -31,5 +31,6 @@ export function securedSigningTraits(config: Pick<SecuredSigningConfig, 'recipie
     referencePattern: REFERENCE_RE,
     // Its only mail to the return address is the completed document.
     isProgressNotice: () => false,
+    isTaskEndNotice: () => false,
   };
 }

@@ -17,6 +17,8 @@ const ORDER_ID_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9][A-Za-z0-9_-]{7,63}(?![A-Za-z0
  * the notice of a lost send went to Unmatched and a cancelled order stayed open for signing.
  */
 const CREATED_NOTICE_RE = /(?:^|[\s:\]])Signing order \S+ created\.?$/i;
+/** The subject of a task's end notice (order-body.ts ORDER_ENDED_HEADER, filled in), likewise. */
+const TASK_ENDED_RE = /(?:^|[\s:\]])Signing order \S+: a task ended\.?$/i;
 
 export function signicatTraits(): ProviderTraits {
   return {
@@ -36,5 +38,6 @@ export function signicatTraits(): ProviderTraits {
     defaultCompletionSenders: SIGNICAT_SENDERS,
     referencePattern: ORDER_ID_RE,
     isProgressNotice: (subject) => CREATED_NOTICE_RE.test(subject.trim()),
+    isTaskEndNotice: (subject) => TASK_ENDED_RE.test(subject.trim()),
   };
 }
