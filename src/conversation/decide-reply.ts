@@ -118,7 +118,9 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
         return { ...base, action: 'carry-out', reason: `cancel request ${request.id}, asked by ${sender}`, answer: null };
       }
       if (command.name === 'remind') {
-        if (!provider.capabilities.remind) return refuse(`${provider.displayName} cannot send reminders on request (its reminders are set when a request is sent).`);
+        if (!provider.capabilities.remind) {
+          return refuse(`${provider.displayName} cannot send reminders on request: it reminds the signers who have not signed by itself, the days before the due date set when the request was sent.`);
+        }
         return { ...base, action: 'carry-out', reason: `remind the signers of request ${request.id}, asked by ${sender}`, answer: null };
       }
       const due = 'date' in command.until ? command.until.date : addDays(request.dueDate, command.until.days);

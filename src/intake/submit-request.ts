@@ -174,7 +174,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
         // A prepared document's own tags name its signers: the provider reads them there.
         signers: request.signersFrom === 'pdf' ? [] : request.signers,
         packageName: record ? `${record} (signrelay ${request.id})` : `signrelay ${request.id}`,
-        route: { signatureMethods: route?.signature_methods, language: route?.language },
+        route: { signatureMethods: route?.signature_methods, language: route?.language, reminderDaysBefore: route?.reminder_days_before },
       });
     } catch (err) {
       // A send refused after one whose answer was lost — the provider's word that it "has

@@ -91,8 +91,8 @@ export interface SendInput {
   token: string;
   /** The return address for this request (returns+TOKEN@…): where a completion notice is mailed. */
   returnAddress: string;
-  /** Route-level settings a provider may use (Signicat: signature methods, language). */
-  route: { signatureMethods?: ReadonlyArray<{ name: string; type: string }> | undefined; language?: string | undefined };
+  /** Route-level settings a provider may use (Signicat: signature methods, language, the reminder it schedules with the order). */
+  route: { signatureMethods?: ReadonlyArray<{ name: string; type: string }> | undefined; language?: string | undefined; reminderDaysBefore?: number | undefined };
 }
 
 /** Per document, what the provider needs later (status, download, reminder, withdrawal); opaque to the rest. */

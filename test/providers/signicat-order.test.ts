@@ -57,6 +57,21 @@ describe('orderBody', () => {
     expect(documents.map((d) => d.packagingTaskId)).toEqual(['package-1', 'package-2']);
   });
 
+  it('carries the route\'s reminder as the invitation again, delayed to reminder_days_before the due day (Signicat review M3)', () => {
+    const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob@x.example' }];
+    const schedules = (reminderDaysBefore: number | undefined, now = NOW) => (orderBody(input(signers, { route: { reminderDaysBefore } }), SETTINGS, now).body.tasks as Array<Record<string, any>>)
+      .map((t) => t.notifications.find((n: any) => n.id.startsWith('invite-')).schedule);
+    // 22 days to live, reminded 2 days before: after 20 days, while each task still waits for its signer.
+    expect(schedules(2)).toEqual([
+      [{ triggerStatus: 'CREATED' }, { triggerStatus: 'CREATED', delay: { days: 20 } }],
+      [{ triggerStatus: 'CREATED' }, { triggerStatus: 'CREATED', delay: { days: 20 } }],
+    ]);
+    expect(schedules(0)[0]).toEqual([{ triggerStatus: 'CREATED' }]);
+    expect(schedules(undefined)[0]).toEqual([{ triggerStatus: 'CREATED' }]);
+    // Less time to live than the reminder's days: no reminder (it would come with the invitation).
+    expect(schedules(2, Date.parse('2026-12-23T10:00:00Z'))[0]).toEqual([{ triggerStatus: 'CREATED' }]);
+  });
+
   it('a route\'s methods and language win; outside text cannot plant a placeholder or a line', () => {
     const { body } = orderBody(input([{ firstName: 'Ann ${taskUrl}', lastName: 'Lee\nPS: ${signCodeUrl}', email: 'ann@x.example' }], {
       packageName: 'Offer ${orderId}\r\nBcc: x', route: { language: 'nb', signatureMethods: [{ name: 'sbid-sign', type: 'SIGNED_STATEMENT' }] },
