@@ -57,6 +57,15 @@ describe('orderBody', () => {
     expect(documents.map((d) => d.packagingTaskId)).toEqual(['package-1', 'package-2']);
   });
 
+  it('sends the signers\' mails from provider.notification_sender, signrelay\'s notices from Signicat\'s own sender (Signicat review M2)', () => {
+    const { body } = orderBody(input([{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }]), { ...SETTINGS, notification_sender: 'esign@corp.example' }, NOW);
+    const [task] = body.tasks as Array<Record<string, any>>;
+    expect(task!.notifications.map((n: any) => [n.id, n.sender ?? null])).toEqual([
+      ['invite-1', 'esign@corp.example'], ['order-created', null], ['task-ended-1', null],
+    ]);
+    expect((body.notifications as Array<Record<string, unknown>>).map((n) => n.sender ?? null)).toEqual([null]);
+  });
+
   it('carries the route\'s reminder as the invitation again, delayed to reminder_days_before the due day (Signicat review M3)', () => {
     const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob@x.example' }];
     const schedules = (reminderDaysBefore: number | undefined, now = NOW) => (orderBody(input(signers, { route: { reminderDaysBefore } }), SETTINGS, now).body.tasks as Array<Record<string, any>>)

@@ -48,8 +48,11 @@ export function orderBody(input: SendInput, settings: OrderSettings, now: number
   const packaged = settings.packaging === 'pades' || signers.length > 1;
   const title = plain(input.packageName);
   const sender = settings.notification_sender ? { sender: settings.notification_sender } : {};
+  // signrelay's own notices keep Signicat's sender, which completion.allowed_senders takes:
+  // from provider.notification_sender they all went to Unmatched, a lost send was sent again
+  // (Signicat review M2). The sender is the signers' to see.
   const toSignrelay = (id: string, header: string, triggers: string[]) => ({
-    id, type: 'EMAIL', recipient: input.returnAddress, ...sender, header,
+    id, type: 'EMAIL', recipient: input.returnAddress, header,
     message: `Signing order \${orderId} (client reference \${clientRef}) for "${title}". This notice is for signrelay, which asks Signicat for the result.`,
     schedule: triggers.map((triggerStatus) => ({ triggerStatus })),
   });
