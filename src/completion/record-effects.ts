@@ -10,6 +10,7 @@
 // until the instance can no longer be carrying it out: waitWhileSettling.) Shared by the
 // delivery (its signed note) and the `record` job (every other note and the field).
 import { raiseAlert } from '../alerts/raise-alert.ts';
+import { operatorCommand } from '../service-unit.ts';
 import type { Config } from '../config/schema.ts';
 import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -208,9 +209,25 @@ function newerFieldUpdate(db: Db, requestId: string, update: number): number | u
  * permission: write on the table's work_notes, on the status field, read on the table).
  * The work goes on without it: nothing waits for a note or a field.
  */
+/** Codes of a record that cannot be found or read (client.ts resolve): nothing reaches it. */
+const RECORD_NOT_FOUND_CODES: ReadonlySet<string> = new Set(['servicenow_record_not_found', 'servicenow_record_ambiguous', 'servicenow_number_mismatch']);
+
 export function alertRefusals(deps: Pick<RecordDeps, 'db' | 'config' | 'logger' | 'now'>, request: Pick<RequestRow, 'id' | 'recordNumber'>, refusals: SignrelayError[]): void {
   if (refusals.length === 0) return;
   const record = request.recordNumber ?? 'its record';
+  // The record itself not found or not readable: the signed document cannot reach it either
+  // (the alert promised it would; ServiceNow review M1).
+  if (refusals.some((r) => RECORD_NOT_FOUND_CODES.has(r.code))) {
+    raiseAlert(deps, {
+      kind: 'record', requestId: request.id,
+      subject: `ServiceNow shows signrelay no record ${record} (request ${request.id})`,
+      text: `signrelay could not find ${record} for request ${request.id} at the instance:\n${refusals.map((r) => `- ${r.message}`).join('\n')}\n` +
+        'The signed document cannot be attached to it either: once signed, the request fails unless the record is found by then. ' +
+        `Check the record number (\`${operatorCommand(`show ${request.id}`)}\`); if it is right, give the integration user read on its table. ` +
+        `To stop the signing instead, \`${operatorCommand(`cancel ${request.id}`)}\`.`,
+    });
+    return;
+  }
   raiseAlert(deps, {
     kind: 'record', requestId: request.id,
     subject: `ServiceNow refused signrelay's update of ${record} (request ${request.id})`,
