@@ -22,6 +22,22 @@ export function serviceUrl(expected: string, loginGoesTo: string) {
   return httpUrl(expected, loginGoesTo).superRefine(noClearText);
 }
 
+/**
+ * Refuses a base URL with a query or a fragment, or that names a page of the instance's UI
+ * (`/now/nav/…`, `…/navpage.do`): the browser's address pasted in. Every call is made by
+ * appending its path, so `…/navpage.do?x=1/api/now/table/…` went to the UI, and the errors
+ * pointed at proxies and firewalls (ServiceNow review L1). A plain path stays: a gateway may
+ * serve the API under one.
+ */
+export function noPageAddress(example: string) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const url = URL.parse(text);
+    if (!url) return;
+    const page = url.search !== '' || url.hash !== '' || /\.do$/i.test(url.pathname) || /^\/now(\/|$)/i.test(url.pathname);
+    if (page) ctx.addIssue({ code: 'custom', message: `this is the address of a page, not of the instance: write its address alone, like ${example} (${url.origin})` });
+  };
+}
+
 /** Refuses http:// to another host; the message says what to write instead. */
 export function noClearText(text: string, ctx: z.RefinementCtx): void {
   const url = URL.parse(text);

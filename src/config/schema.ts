@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { AUTH_METHODS } from './auth-methods.ts';
 import { parseSigner } from '../signer.ts';
 import { parseListenAddress } from './listen-address.ts';
-import { httpUrl, noClearText, noLoginIn, serviceUrl } from './http-url.ts';
+import { httpUrl, noClearText, noLoginIn, noPageAddress, serviceUrl } from './http-url.ts';
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const port = () => z.int({ error: 'expected a port number (1-65535)' }).min(1).max(65535, { error: 'expected a port number (1-65535)' });
@@ -193,7 +193,8 @@ const servicenowAuth = z.discriminatedUnion('type', [
 
 const servicenow = z.strictObject({
   /** https://<instance>.service-now.com */
-  instance_url: serviceUrl('expected the instance URL, e.g. https://acme.service-now.com', 'put the user in servicenow.auth.user and the password in servicenow.auth.password'),
+  instance_url: serviceUrl('expected the instance URL, e.g. https://acme.service-now.com', 'put the user in servicenow.auth.user and the password in servicenow.auth.password')
+    .superRefine(noPageAddress('https://acme.service-now.com')),
   auth: servicenowAuth,
   /** rest: Attachment API (default); email: mail the signed PDF to the instance's inbound address. */
   delivery: z.enum(['rest', 'email'], { error: 'expected rest or email' }).default('rest'),

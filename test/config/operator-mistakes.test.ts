@@ -102,6 +102,19 @@ describe('settings refused at load, with what was meant', () => {
     }
   });
 
+  // ServiceNow review L1: the browser's address pasted in; every call was appended to it.
+  it.each([
+    'https://acme.service-now.com/now/nav/ui/home', 'https://acme.service-now.com/navpage.do?sysparm_x=1', 'https://acme.service-now.com/#home',
+    'https://acme.service-now.com/?id=1',
+  ])('an instance URL that is a page of it: %s', (url) => {
+    expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', `instance_url: "${url}"`)))
+      .toContain('servicenow.instance_url: this is the address of a page, not of the instance: write its address alone, like https://acme.service-now.com (https://acme.service-now.com)');
+  });
+
+  it('an instance URL under a gateway\'s path stays as written', () => {
+    expect(load(EXAMPLE.replace('instance_url: https://acme.service-now.com', 'instance_url: "https://gateway.corp.example/servicenow/"'))).toBeNull();
+  });
+
   // fetch refuses such a URL, and its error quoted it, password and all, as a network fault.
   it.each([
     ['servicenow.instance_url', (t: string) => t.replace('instance_url: https://acme.service-now.com', 'instance_url: "http://admin:SuperSecretPw7@127.0.0.1:42125"'),
