@@ -3,6 +3,7 @@
 // request, its documents, the submit or reply job and the mail's key. Only after that
 // commit does the watcher move the mail out of the folder, so a crash at any point either
 // leaves the mail to be handled again or finds its outcome already recorded.
+import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { alertRaisedSince, raiseAlert } from '../alerts/raise-alert.ts';
@@ -21,7 +22,7 @@ import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
-import { insertRequest, requestsTakenFrom, setDocumentStamped, transition } from '../store/requests.ts';
+import { insertRequest, openRequestWithDocument, requestsTakenFrom, setDocumentStamped, transition } from '../store/requests.ts';
 import { checkNamedRecord } from './check-named-record.ts';
 import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
@@ -125,6 +126,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     let decision = decided.decision;
     if (decision.action === 'request') decision = await settleWatermark(decision, log);
     if (decision.action === 'request') decision = withinSenderLimit(decision, log);
+    if (decision.action === 'request') decision = notOutAlready(decision, log);
 
     if (decision.action === 'request' && mail) {
       try {
@@ -136,6 +138,25 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       }
     }
     return commitRejection(message, messageId, mail, decision as Exclude<RequestDecision, { action: 'request' }>, log);
+  }
+
+  /**
+   * The same PDF for the same record while a request of it is still at work is refused: a
+   * "Send for signature" clicked twice (two agents, one impatient one) sent the signers the
+   * same document twice, and on an email route the instance's status field, which the
+   * button's condition reads, is never set (ServiceNow review M4). Sent again on purpose, the
+   * first is cancelled first.
+   */
+  function notOutAlready(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): RequestDecision {
+    const { draft } = decision;
+    if (!draft.record) return decision;
+    const originals = draft.documents.map((d) => createHash('sha256').update(d.bytes).digest('hex'));
+    const earlier = openRequestWithDocument(deps.db, draft.record, originals);
+    if (!earlier) return decision;
+    const record = draft.record.number ?? draft.record.sysId ?? 'this record';
+    log.info('request refused: the same document is out for signing for the record already', { record, earlier: earlier.id, state: earlier.state });
+    const problem = `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`;
+    return { action: 'reject', reason: problem, problems: [problem], ...replyOf(draft) };
   }
 
   /**

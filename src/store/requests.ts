@@ -230,6 +230,21 @@ export function requestsTakenFrom(db: Db, requester: string, since: Date): numbe
   return rows.filter((r) => mailboxKey(r) === key).length;
 }
 
+/**
+ * The newest request still at work (not finished, failed or refused) for the same record —
+ * by number or sys_id — with one of these original PDFs, if any: the same document already
+ * out for signing for that record.
+ */
+export function openRequestWithDocument(db: Db, record: { number?: string | null; sysId?: string | null }, originals: readonly string[]): RequestRow | undefined {
+  if ((!record.number && !record.sysId) || originals.length === 0) return undefined;
+  const row = db.prepare(`SELECT r.* FROM requests r
+    WHERE r.state IN ('received', 'stamped', 'uploaded', 'sent', 'completed')
+      AND ((? IS NOT NULL AND r.record_number = ? COLLATE NOCASE) OR (? IS NOT NULL AND r.record_sys_id = ?))
+      AND EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id AND d.original_sha256 IN (${originals.map(() => '?').join(', ')}))
+    ORDER BY r.created_at DESC LIMIT 1`).get(record.number ?? null, record.number ?? null, record.sysId ?? null, record.sysId ?? null, ...originals) as Record<string, unknown> | undefined;
+  return row ? toRequestRow(row) : undefined;
+}
+
 /** The request one of whose documents has this provider reference, or whose provider order it is. */
 export function getRequestByDocumentReference(db: Db, providerRef: string): RequestRow | undefined {
   const row = (db.prepare('SELECT r.* FROM requests r JOIN documents d ON d.request_id = r.id WHERE d.provider_ref = ? LIMIT 1').get(providerRef)
