@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { alertRaisedSince, raiseAlert } from '../alerts/raise-alert.ts';
-import { isSignrelayError } from '../errors.ts';
+import { isSignrelayError, SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { createPerKeyLock } from '../mail/per-key-lock.ts';
@@ -148,15 +148,19 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
    * first is cancelled first.
    */
   function notOutAlready(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): RequestDecision {
-    const { draft } = decision;
-    if (!draft.record) return decision;
-    const originals = draft.documents.map((d) => createHash('sha256').update(d.bytes).digest('hex'));
+    const problem = outAlready(decision.draft, decision.draft.documents.map((d) => createHash('sha256').update(d.bytes).digest('hex')));
+    if (problem === null) return decision;
+    log.info('request refused: the same document is out for signing for the record already', { record: decision.draft.record?.number ?? decision.draft.record?.sysId });
+    return { action: 'reject', reason: problem, problems: [problem], ...replyOf(decision.draft) };
+  }
+
+  /** Why the draft's document is out for signing for its record already, or null. Asked again in the commit's transaction: two clicks' mails may be in hand at once. */
+  function outAlready(draft: Extract<RequestDecision, { action: 'request' }>['draft'], originals: readonly string[]): string | null {
+    if (!draft.record) return null;
     const earlier = openRequestWithDocument(deps.db, draft.record, originals);
-    if (!earlier) return decision;
+    if (!earlier) return null;
     const record = draft.record.number ?? draft.record.sysId ?? 'this record';
-    log.info('request refused: the same document is out for signing for the record already', { record, earlier: earlier.id, state: earlier.state });
-    const problem = `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`;
-    return { action: 'reject', reason: problem, problems: [problem], ...replyOf(draft) };
+    return `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`;
   }
 
   /**
@@ -209,6 +213,8 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const stampedHashes = stamped.map((s) => deps.blobs.put(s.bytes));
     const at = now();
     const requestId = deps.db.transaction(() => {
+      const out = outAlready(draft, originals);
+      if (out !== null) throw new SignrelayError('input', 'document_out_already', out);
       const id = insertRequest(deps.db, {
         token, state: 'received', route: draft.route, provider: deps.provider.name, requester: draft.requester,
         subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due,

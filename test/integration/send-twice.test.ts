@@ -1,0 +1,60 @@
+// "Send for signature" clicked twice — two agents, or one who clicks again before the record
+// shows the request sent — started two signing rounds of the same PDF on the same record,
+// the signers invited twice; on an email route (HR cases) the status field the button's
+// condition reads is never set, so every click did (ServiceNow review M4). The same document
+// for the same record, while a request of it is at work, is refused now.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import type { SimRecord } from '../../src/sandbox/servicenow/instance.ts';
+import { listRequests } from '../../src/store/requests.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { AGENT_PASSWORD, AGENT_USER, contractPdf, INSTANCE_ADDRESS, startWorld, type World } from './world.ts';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ updateSet: true });
+  const routes = world.config.routes;
+  world.config = configSchema.parse({
+    ...world.config,
+    servicenow: { ...world.config.servicenow, status_field: 'u_signature_status' },
+    routes: { ...routes, default: { ...routes.default!, allowed_senders: ['*@corp.example', INSTANCE_ADDRESS] }, hr: { ...routes.hr!, allowed_senders: [INSTANCE_ADDRESS], delivery: 'email', notify_requester: false } },
+  });
+  world.startDaemon();
+}, 60_000);
+afterAll(async () => {
+  await world?.close();
+});
+
+async function click(record: SimRecord) {
+  const action = world.servicenow.updateSet!.uiActions.find((a) => a.table === record.table)!;
+  const url = `${world.servicenow.url}/api/now/ui/ui_action/${action.sysId}?sysparm_table=${record.table}&sysparm_sys_id=${record.sysId}`;
+  return fetch(url, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${AGENT_USER}:${AGENT_PASSWORD}`).toString('base64')}`, Accept: 'application/json' } });
+}
+
+const requestsFor = (number: string) => listRequests(world.daemon!.db).filter((r) => r.recordNumber === number);
+/** The click's mail refused at intake, as filed: its outcome and reason. */
+const refusedMails = (number: string) => (world.daemon!.db.prepare("SELECT reason FROM messages WHERE outcome = 'rejected' AND reason LIKE ?").pluck().all(`%already out for signing for ${number}%`) as string[]);
+
+describe('Send for signature clicked twice', () => {
+  it('back to back on a requested item: one request goes to the signers, the other is refused', async () => {
+    const record = world.servicenow.addRecord({ table: 'sc_req_item', number: 'RITM0030001', fields: { requested_for: 'a1', 'requested_for.name': 'Ann Lee', 'requested_for.email': 'ann.lee@example.com' } });
+    world.servicenow.attachFile('sc_req_item', record.sysId, { fileName: 'agreement.pdf', contentType: 'application/pdf', bytes: Buffer.from(await contractPdf('Agreement RITM0030001')) });
+    expect((await click(record)).status).toBe(200);
+    expect((await click(record)).status).toBe(200);
+    const refused = await waitFor(() => refusedMails('RITM0030001')[0], { what: 'the second click refused', describe: () => requestsFor('RITM0030001').map((r) => [r.state, r.reason]) });
+    const sent = await waitFor(() => requestsFor('RITM0030001').find((r) => r.state === 'sent'), { what: 'the first sent' });
+    expect(refused).toContain(`this document is already out for signing for RITM0030001 (request ${sent.id},`);
+    expect(requestsFor('RITM0030001').filter((r) => r.state !== 'rejected')).toHaveLength(1);
+  });
+
+  it('an HR case on an email route, clicked again while out for signature: refused', async () => {
+    const record = world.servicenow.addRecord({ table: 'sn_hr_core_case', number: 'HRC0030001', fields: { subject_person: 'b2', 'subject_person.name': 'Bob Stone', 'subject_person.email': 'bob.stone@corp.example' } });
+    world.servicenow.attachFile('sn_hr_core_case', record.sysId, { fileName: 'offer.pdf', contentType: 'application/pdf', bytes: Buffer.from(await contractPdf('Offer HRC0030001')) });
+    expect((await click(record)).status).toBe(200);
+    await waitFor(() => requestsFor('HRC0030001').find((r) => r.state === 'sent'), { what: 'the first request sent' });
+    expect((await click(record)).status).toBe(200);
+    const refused = await waitFor(() => refusedMails('HRC0030001')[0], { what: 'the second refused' });
+    expect(refused).toContain('this document is already out for signing for HRC0030001');
+    expect(requestsFor('HRC0030001').filter((r) => r.state === 'sent')).toHaveLength(1);
+  });
+});
