@@ -9,7 +9,7 @@ import type { MessageRow } from '../../src/store/messages.ts';
 import { getDocuments, getRequest } from '../../src/store/requests.ts';
 import { makePages } from '../pdf/make-pdf.ts';
 import {
-  brokenBoundaryMail, composedMail, messageIdOf, nestedMultipartMail, pdfPart, rawMail, requestMail, senderOf, textPart, multipart,
+  brokenBoundaryMail, composedMail, messageIdOf, nestedMultipartMail, recordOf, pdfPart, rawMail, requestMail, senderOf, textPart, multipart,
 } from './hostile-mails.ts';
 import { flateBombPdf, hugeArrayPdf, plainPdf } from './make-hostile-pdf.ts';
 import { filesUnder, foldersHolding, HOSTILE_LIMITS, useHostileWorld, waitUntilFiled, waitUntilJobsSettle } from './hostile-world.ts';
@@ -20,7 +20,7 @@ const contract = plainPdf('Contract to be signed');
 const executable = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00', 'latin1'), Buffer.alloc(4_000, 0x90)]);
 const crowd = (n: number, domain: string) => Array.from({ length: n }, (_, i) => `Person ${i} <person${i}@${domain}>`).join(', ');
 const header = (id: string, extra: string[] = []) => [
-  `From: Hostile Case <${senderOf(id)}>`, 'To: sign@corp.example', `Subject: Please sign RITM0010001 (${id})`,
+  `From: Hostile Case <${senderOf(id)}>`, 'To: sign@corp.example', `Subject: Please sign ${recordOf(id)} (${id})`,
   `Message-ID: ${messageIdOf(id)}`, 'MIME-Version: 1.0', ...extra,
 ];
 

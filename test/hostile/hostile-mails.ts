@@ -23,6 +23,17 @@ export function senderOf(id: string): string {
   return `hostile.${id}@corp.example`;
 }
 
+const records = new Map<string, string>();
+/**
+ * Each case's own record number: the cases send one contract, and signrelay refuses the same
+ * document for a record that has a request of it at work (process-request-mail.ts outAlready).
+ */
+export function recordOf(id: string): string {
+  let record = records.get(id);
+  if (record === undefined) records.set(id, (record = `RITM${String(10_101 + records.size).padStart(7, '0')}`));
+  return record;
+}
+
 export function messageIdOf(id: string): string {
   return `<hostile-${id}@corp.example>`;
 }
@@ -31,7 +42,7 @@ function standardHeaders(env: Envelope): string[] {
   return [
     `From: ${env.from ?? `Hostile Case <${senderOf(env.id)}>`}`,
     `To: ${env.to ?? 'sign@corp.example'}`,
-    `Subject: ${env.subject ?? `Please sign RITM0010001 (${env.id})`}`,
+    `Subject: ${env.subject ?? `Please sign ${recordOf(env.id)} (${env.id})`}`,
     `Message-ID: ${messageIdOf(env.id)}`,
     'Date: Tue, 03 Nov 2026 10:00:00 +0000',
     'MIME-Version: 1.0',
@@ -109,7 +120,7 @@ export async function composedMail(env: Envelope, spec: { text?: string; html?: 
     from: env.from ?? `Hostile Case <${senderOf(env.id)}>`,
     to: spec.to ?? env.to ?? 'sign@corp.example',
     cc: spec.cc,
-    subject: env.subject ?? `Please sign RITM0010001 (${env.id})`,
+    subject: env.subject ?? `Please sign ${recordOf(env.id)} (${env.id})`,
     messageId: messageIdOf(env.id),
     text: spec.text,
     html: spec.html,
