@@ -132,8 +132,8 @@ describe('the Signicat provider', () => {
     const certificate = await provider.downloadCertificate(documents[0]!);
     expect(certificate).toMatchObject({ contentType: 'application/json', fileSuffix: '-signing-events.json' });
     const text = new TextDecoder().decode(certificate.bytes);
-    const evidence = JSON.parse(text) as { orderId: string; documentId: string; tasks: Array<{ taskId: string; signer: string; status: string; events: Array<Record<string, unknown>> }> };
-    expect(evidence).toMatchObject({ orderId, documentId: 'doc-1', tasks: [{ taskId: 'signer-1', signer: ANN.email, status: 'COMPLETED' }, { taskId: 'signer-2', signer: BOB.email, status: 'COMPLETED' }] });
+    const evidence = JSON.parse(text) as { orderId: string; documentId: string; tasks: Array<{ taskId: string; invited: string; status: string; events: Array<Record<string, unknown>> }> };
+    expect(evidence).toMatchObject({ orderId, documentId: 'doc-1', tasks: [{ taskId: 'signer-1', invited: ANN.email, status: 'COMPLETED' }, { taskId: 'signer-2', invited: BOB.email, status: 'COMPLETED' }] });
     expect(evidence.tasks[0]!.events.map((e) => e.eventType)).toEqual(expect.arrayContaining(['TASK_CREATED', 'DOCUMENT_SIGNED', 'TASK_COMPLETED']));
     for (const e of evidence.tasks.flatMap((t) => t.events)) expect(Object.keys(e).every((k) => ['eventType', 'eventTime', 'data'].includes(k))).toBe(true);
     expect(text).not.toMatch(/doc-9|secret-link|onerror|not an event/);

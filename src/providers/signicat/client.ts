@@ -254,7 +254,9 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       for (const task of tasks) {
         const answer = await callApi(ctx, { operation: `read the events of task ${task.taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.taskId)}/events` });
         const events = jsonList(answer, 'expected a list of events');
-        evidence.push({ taskId: task.taskId, signer: task.signer, status: task.status, events: events.flatMap((e) => eventOf(e, kept.documentId)) });
+        // `invited`: whom signrelay asked to sign; the events say what happened to the task, not who
+        // opened its link (a forwarded invitation is signed by someone else): not called the signer (Signicat review L1).
+        evidence.push({ taskId: task.taskId, invited: task.signer, status: task.status, events: events.flatMap((e) => eventOf(e, kept.documentId)) });
       }
       const json = JSON.stringify({ provider: 'Signicat', orderId, documentId: kept.documentId, tasks: evidence }, null, 2);
       return { bytes: new TextEncoder().encode(`${json}\n`), contentType: 'application/json', fileSuffix: '-signing-events.json' };
