@@ -59,8 +59,9 @@ describe('the shipped update set', () => {
     expect(set.uiActions.map((a) => a.condition)).toEqual(['itil', 'sn_hr_core.case_writer'].map((role) =>
       `gs.hasRole('${role}') && signrelay.onePdf(current) && signrelay.notInSigning(current)`));
     expect([...set.scriptIncludes.keys()]).toEqual(['signrelay']);
-    // signrelay notes a refused request on the record (refusal-on-record.ts): the agent is told where to look.
-    expect(xml.match(/if it cannot be sent, a work note here says why\./g)).toHaveLength(2);
+    // signrelay notes a refused request on the record (refusal-on-record.ts) on a REST route; on
+    // a route that delivers by mail it cannot, and alerts the operators: the agent is told both (ServiceNow review M4).
+    expect(xml.match(/if it cannot be sent, a work note here says why, or — where the signed document goes back by mail — the signrelay administrators are told\./g)).toHaveLength(2);
     expect(set.notifications.map((n) => [n.table, n.recipients])).toEqual([['sc_req_item', ['sign@corp.example']], ['sn_hr_core_case', ['sign+hr@corp.example']]]);
     for (const n of set.notifications) {
       expect(n).toMatchObject({ active: true, includeAttachments: true, event: 'signrelay.send_for_signature', omitWatermark: false });
