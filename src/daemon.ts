@@ -7,9 +7,7 @@ import { configWarnings } from './config/config-warnings.ts';
 import { describeError, SignrelayError } from './errors.ts';
 import { createMailHandler } from './jobs/send-mail.ts';
 import { alertRaisedSince, raiseAlert } from './alerts/raise-alert.ts';
-import { checkForRestore, markHistory } from './alerts/restore-alert.ts';
-import { databaseHistory } from './store/database-history.ts';
-import type { History } from './store/history-mark.ts';
+import { checkForRestore, type HistoryWatch } from './alerts/restore-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
@@ -138,50 +136,22 @@ export function startDaemon(options: DaemonOptions): Daemon {
     throw refused;
   }
   // Before any job runs: a database behind this data dir's history (a restored backup) has
-  // its requests with work left held, and the operators told (alerts/restore-alert.ts).
-  /** The furthest history of the database this daemon has seen, and the seq last written to the mark. */
-  let highest: History;
-  let written: number;
+  // its requests with work left held, and the operators told (alerts/restore-alert.ts); the
+  // mark follows the database every DATABASE_LOOK_MS and at the stop.
+  let stopping = false;
+  let history: HistoryWatch;
   try {
-    checkForRestore({ db, config, logger, now: () => new Date(), dataDir: config.storage.data_dir });
-    highest = databaseHistory(db);
-    written = highest.seq;
+    history = checkForRestore({
+      db, config, logger, now: () => new Date(), dataDir: config.storage.data_dir,
+      onWentBack: (reason) => {
+        if (!stopping) options.onFatal?.(reason);
+      },
+    });
   } catch (err) {
     db.close();
     releaseLock();
     throw err;
   }
-  // The mark follows the database every DATABASE_LOOK_MS and at the stop: a kill leaves it
-  // a few seconds behind, which is never taken for a restore (only a database behind its mark
-  // is). A database that went back under the running daemon — a backup restored into the
-  // file (`sqlite3 … .restore`), which the file's identity does not show — is found before
-  // each round of jobs and at each look: no job starts again, the mark keeps the furthest
-  // history seen (so the next start finds the database behind it and holds), and the daemon
-  // stops (diff review 20 H1).
-  let wentBack: string | undefined;
-  let stopping = false;
-  /** Why the database is behind what this daemon saw of it, once it is; undefined while it is not. */
-  const historyWentBack = (history = databaseHistory(db)): string | undefined => {
-    if (wentBack !== undefined) return wentBack;
-    if (history.database === highest.database && history.seq >= highest.seq) {
-      highest = history;
-      return undefined;
-    }
-    wentBack = `the database ${db.name} (in storage.data_dir) went back while signrelay ran — a backup restored into it? — and what was done after that backup would be done again: stopping. Start signrelay again: the requests with work left are held until you check and release them (docs/operations.md, "Backup and upgrades")`;
-    logger.error('the database went back while signrelay ran: stopping', { reason: wentBack });
-    markHistory(config.storage.data_dir, highest, new Date(), logger);
-    if (!stopping) options.onFatal?.(wentBack);
-    return wentBack;
-  };
-  const markHistoryIfMoved = (): void => {
-    try {
-      const history = databaseHistory(db);
-      if (historyWentBack(history) !== undefined || history.seq === written) return;
-      if (markHistory(config.storage.data_dir, history, new Date(), logger)) written = history.seq;
-    } catch (err) {
-      logger.warn('the history mark could not be brought up to date', { error: describeError(err) });
-    }
-  };
   const events = createDaemonEvents(db, (event, err) => logger.warn('daemon event listener failed', { event, error: describeError(err) }));
   const blobs = options.blobs ?? new BlobStore(config.storage.data_dir);
   // Warm PDF workers from the start: the first mail of a quiet day is as fast as any other.
@@ -230,7 +200,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // A backup restored into the file under the daemon: nothing more is done on it.
     mayStart: () => {
       try {
-        return historyWentBack() === undefined;
+        return history.wentBack() === undefined;
       } catch {
         return true;
       }
@@ -364,7 +334,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // gone at the next start: no more work once that happened, and the operator told why.
   const databaseLook = setInterval(() => {
     const moved = databaseMoved(db);
-    if (moved === null) return markHistoryIfMoved();
+    if (moved === null) return history.mark();
     clearInterval(databaseLook);
     const reason = `the database ${db.name} (in storage.data_dir) ${moved} while signrelay ran; what signrelay recorded since is only in the old file: stop, put the right signrelay.db back (from a backup, or where it was moved), then start signrelay`;
     logger.error('the database file is gone: stopping', { reason });
@@ -387,7 +357,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       statusReporter.stop();
       await smtp.close();
       // Even from a file removed under it: what it recorded is the history the data dir saw.
-      markHistoryIfMoved();
+      history.mark();
       db.close();
       releaseLock();
       logger.info('signrelay stopped');

@@ -6,7 +6,7 @@
 // which (Secured Signing cannot look an upload up by our reference), so the requests with
 // work left are held (store/restore-holds.ts) and the operators told what to check.
 import type { Logger } from '../log.ts';
-import { databaseHistory, noteMarked } from '../store/database-history.ts';
+import { databaseHistory, noteMarked, type DatabaseHistory } from '../store/database-history.ts';
 import { readHistoryMark, writeHistoryMark, type History } from '../store/history-mark.ts';
 import { historyVerdict } from '../store/history-verdict.ts';
 import { countHeld, heldRequests, holdOpenRequests, type HeldRequest } from '../store/restore-holds.ts';
@@ -16,33 +16,71 @@ import { raiseAlert, type AlertDeps } from './raise-alert.ts';
 /** Requests an alert names one by one; the rest are counted. */
 const LISTED = 20;
 
-export interface RestoreCheck {
-  /** What was found, when the database is behind; undefined when it is not. */
-  why?: string;
-  /** Requests held now. */
-  held: number;
+/**
+ * The database's history as a running daemon follows it (after checkForRestore): the mark
+ * moves with it, and a database gone back under the daemon — a backup restored into the file
+ * (`sqlite3 … .restore`), which the file's identity does not show — is found (diff review 20 H1).
+ */
+export interface HistoryWatch {
+  /**
+   * Why the database went back under the daemon, once it has (it stays so); undefined while it
+   * has not. Reads one row: asked before each round of jobs. The first time, the mark keeps
+   * the furthest history seen, so the next start finds the database behind it and holds.
+   */
+  wentBack(): string | undefined;
+  /** Brings the mark up to the database when it moved; a database gone back is never marked. */
+  mark(): void;
 }
 
-/** Compares, holds and alerts when behind, then marks the database's history as now seen. */
-export function checkForRestore(deps: AlertDeps & { dataDir: string }): RestoreCheck {
-  const { db, logger } = deps;
+/**
+ * At a start, before any job runs: compares, holds and alerts when behind, marks the
+ * database's history as now seen, and returns the watch the daemon follows it with.
+ */
+export function checkForRestore(deps: AlertDeps & { dataDir: string; onWentBack: (reason: string) => void }): HistoryWatch {
+  const { db, logger, dataDir } = deps;
   const now = deps.now();
   const history = databaseHistory(db);
-  const verdict = historyVerdict(readHistoryMark(deps.dataDir), history);
-  let result: RestoreCheck = { held: 0 };
+  const verdict = historyVerdict(readHistoryMark(dataDir), history);
   if (verdict.behind) {
     const held = holdOpenRequests(db, now);
-    result = { why: verdict.why, held };
     logger.error('the database is behind what this data dir saw of it: the requests with work left are held', { why: verdict.why, held, release: operatorCommand('release --all') });
     raiseAlert(deps, restoreAlert(verdict.why, heldRequests(db, LISTED), countHeld(db)));
   }
   // Marked in the data dir, then in the database: from now on a data dir without the mark is not this database's.
-  if (markHistory(deps.dataDir, history, now, logger)) noteMarked(db, now);
-  return result;
+  if (markHistory(dataDir, history, now, logger)) noteMarked(db, now);
+
+  /** The furthest history seen, and the count last written to the mark (a kill leaves it behind, which is never taken for a restore). */
+  let highest = databaseHistory(db);
+  let written = highest.seq;
+  let wentBack: string | undefined;
+  const check = (seen: DatabaseHistory): string | undefined => {
+    if (wentBack !== undefined) return wentBack;
+    if (seen.database === highest.database && seen.seq >= highest.seq) {
+      highest = seen;
+      return undefined;
+    }
+    wentBack = `the database ${db.name} (in storage.data_dir) went back while signrelay ran — a backup restored into it? — and what was done after that backup would be done again: stopping. Start signrelay again: the requests with work left are held until you check and release them (docs/operations.md, "Backup and upgrades")`;
+    logger.error('the database went back while signrelay ran: stopping', { reason: wentBack });
+    markHistory(dataDir, highest, deps.now(), logger);
+    deps.onWentBack(wentBack);
+    return wentBack;
+  };
+  return {
+    wentBack: () => check(databaseHistory(db)),
+    mark() {
+      try {
+        const seen = databaseHistory(db);
+        if (check(seen) !== undefined || seen.seq === written) return;
+        if (markHistory(dataDir, seen, deps.now(), logger)) written = seen.seq;
+      } catch (err) {
+        logger.warn('the history mark could not be brought up to date', { error: err instanceof Error ? err.message : String(err) });
+      }
+    },
+  };
 }
 
 /** The database's history as the data dir's mark; a mark that cannot be written is worth a warning, not a stop. */
-export function markHistory(dataDir: string, history: History, now: Date, logger: Logger): boolean {
+function markHistory(dataDir: string, history: History, now: Date, logger: Logger): boolean {
   try {
     writeHistoryMark(dataDir, history, now);
     return true;
