@@ -3,7 +3,6 @@
 // request, its documents, the submit or reply job and the mail's key. Only after that
 // commit does the watcher move the mail out of the folder, so a crash at any point either
 // leaves the mail to be handled again or finds its outcome already recorded.
-import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { alertRaisedSince, raiseAlert } from '../alerts/raise-alert.ts';
@@ -126,7 +125,6 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     let decision = decided.decision;
     if (decision.action === 'request') decision = await settleWatermark(decision, log);
     if (decision.action === 'request') decision = withinSenderLimit(decision, log);
-    if (decision.action === 'request') decision = notOutAlready(decision, log);
 
     if (decision.action === 'request' && mail) {
       try {
@@ -141,26 +139,18 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
   }
 
   /**
-   * The same PDF for the same record while a request of it is still at work is refused: a
-   * "Send for signature" clicked twice (two agents, one impatient one) sent the signers the
-   * same document twice, and on an email route the instance's status field, which the
-   * button's condition reads, is never set (ServiceNow review M4). Sent again on purpose, the
-   * first is cancelled first.
+   * Refuses (an input error: the requester is answered) the same PDF for the same record
+   * while a request of it is still at work — a "Send for signature" clicked twice (two agents, one impatient one) sent the signers the same
+   * document twice, and on an email route the instance's status field, which the button's
+   * condition reads, is never set (ServiceNow review M4). Sent again on purpose, the first is
+   * cancelled first. `originals`: the PDFs' hashes, as the blob store names them.
    */
-  function notOutAlready(decision: Extract<RequestDecision, { action: 'request' }>, log: Logger): RequestDecision {
-    const problem = outAlready(decision.draft, decision.draft.documents.map((d) => createHash('sha256').update(d.bytes).digest('hex')));
-    if (problem === null) return decision;
-    log.info('request refused: the same document is out for signing for the record already', { record: decision.draft.record?.number ?? decision.draft.record?.sysId });
-    return { action: 'reject', reason: problem, problems: [problem], ...replyOf(decision.draft) };
-  }
-
-  /** Why the draft's document is out for signing for its record already, or null. Asked again in the commit's transaction: two clicks' mails may be in hand at once. */
-  function outAlready(draft: Extract<RequestDecision, { action: 'request' }>['draft'], originals: readonly string[]): string | null {
-    if (!draft.record) return null;
+  function notOutAlready(draft: Extract<RequestDecision, { action: 'request' }>['draft'], originals: readonly string[]): void {
+    if (!draft.record) return;
     const earlier = openRequestWithDocument(deps.db, draft.record, originals);
-    if (!earlier) return null;
+    if (!earlier) return;
     const record = draft.record.number ?? draft.record.sysId ?? 'this record';
-    return `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`;
+    throw new SignrelayError('input', 'document_out_already', `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`);
   }
 
   /**
@@ -207,14 +197,16 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
   async function commitRequest(message: WatchedMessage, messageId: string | null, decision: Extract<RequestDecision, { action: 'request' }>, plan: StampPlan): Promise<WatcherOutcome> {
     const { draft } = decision;
     const { token } = plan;
-    const stamped = await stampAll(decision, plan);
     // Blobs first: content-addressed, so a crash before the commit leaves only an orphan file.
     const originals = draft.documents.map((d) => deps.blobs.put(d.bytes));
+    // Refused (an input error: the requester is answered) before a stamp is made or stored;
+    // asked again in the commit's transaction, as two clicks' mails may be in hand at once.
+    notOutAlready(draft, originals);
+    const stamped = await stampAll(decision, plan);
     const stampedHashes = stamped.map((s) => deps.blobs.put(s.bytes));
     const at = now();
     const requestId = deps.db.transaction(() => {
-      const out = outAlready(draft, originals);
-      if (out !== null) throw new SignrelayError('input', 'document_out_already', out);
+      notOutAlready(draft, originals);
       const id = insertRequest(deps.db, {
         token, state: 'received', route: draft.route, provider: deps.provider.name, requester: draft.requester,
         subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due,
