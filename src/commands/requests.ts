@@ -6,7 +6,7 @@ import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 import { REQUEST_STATES, type RequestState } from '../store/request-states.ts';
 import { listRequests } from '../store/requests.ts';
-import { heldRequests } from '../store/restore-holds.ts';
+import { isHeld } from '../store/restore-holds.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay requests [--state STATE] [--held] [--limit N] [--json] [--config FILE]
@@ -35,7 +35,7 @@ export async function runRequestsCommand(args: string[], io: CommandIo): Promise
   readState(loadReadingOperatorConfig(parsed.values.config, io.stderr), (db) => {
     const held = parsed.values.held === true;
     const rows = listRequests(db, { state: state as RequestState | undefined, limit: max, held });
-    const heldIds = new Set(heldRequests(db).map((r) => r.id));
+    const heldIds = new Set(rows.filter((r) => isHeld(db, r.id)).map((r) => r.id));
     if (parsed.values.json) {
       io.stdout.write(`${jsonForTerminal(rows.map(({ token: _token, ...row }) => ({ ...row, held: heldIds.has(row.id) })), 2)}\n`);
     } else if (rows.length === 0) {
