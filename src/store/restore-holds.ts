@@ -15,7 +15,6 @@ export interface HeldRequest {
   id: string;
   state: RequestState;
   recordNumber: string | null;
-  subject: string;
   heldAt: string;
 }
 
@@ -35,9 +34,9 @@ export function holdOpenRequests(db: Db, now: Date): number {
 }
 
 export function heldRequests(db: Db, limit = 1000): HeldRequest[] {
-  const rows = db.prepare(`SELECT r.id, r.state, r.record_number, r.subject, h.held_at FROM restore_holds h JOIN requests r ON r.id = h.request_id
+  const rows = db.prepare(`SELECT r.id, r.state, r.record_number, h.held_at FROM restore_holds h JOIN requests r ON r.id = h.request_id
     ORDER BY r.created_at, r.id LIMIT ?`).all(limit) as Array<Record<string, string | null>>;
-  return rows.map((r) => ({ id: r.id!, state: r.state as RequestState, recordNumber: r.record_number ?? null, subject: r.subject ?? '', heldAt: r.held_at! }));
+  return rows.map((r) => ({ id: r.id!, state: r.state as RequestState, recordNumber: r.record_number ?? null, heldAt: r.held_at! }));
 }
 
 export function countHeld(db: Db): number {
