@@ -11,6 +11,7 @@ import type { RecordRef as NamedRecord, RequestDraft } from './types.ts';
 export interface WatermarkLookup {
   findWatermark(watermark: string): Promise<{ table: string; sysId: string } | null>;
   findRecord(table: string, number: string): Promise<{ table: string; sysId: string }>;
+  getRecord(table: string, sysId: string): Promise<{ table: string; sysId: string }>;
 }
 
 export type WatermarkCheck =

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { startSecuredSigningSimulator, type RecordedCall } from '../../src/sandbox/secured-signing/server.ts';
 import { startServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { RECORDS } from '../support/instance-records.ts';
 import { startDovecot } from '../support/dovecot.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -38,7 +39,7 @@ export async function startChildWorld() {
   const dovecot = await started(startDovecot({ users: { sign: IMAP_PASSWORD } }), (d) => d.stop());
   const smtp = await started(startSmtpSink(), (s) => s.close());
   const simulator = await started(startSecuredSigningSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, referer: REFERER, oauth: true }), (s) => s.close());
-  const servicenow = await started(startServiceNowSimulator({ users: { 'signrelay.integration': SN_PASSWORD } }), (s) => s.close());
+  const servicenow = await started(startServiceNowSimulator({ users: { 'signrelay.integration': SN_PASSWORD }, records: [...RECORDS, { table: 'sc_req_item', number: 'RITM0030001' }] }), (s) => s.close());
   const { refreshToken } = simulator.issueTokens();
   const dataDir = join(dir.path, 'data');
   const configYaml = (imapPort: number) => `

@@ -26,6 +26,7 @@ import { readUpdateSet, SHIPPED_UPDATE_SET } from '../../src/sandbox/servicenow/
 import { readFileSync } from 'node:fs';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { startSmtpSink, type SinkMessage } from '../support/smtp-sink.ts';
+import { RECORDS } from '../support/instance-records.ts';
 
 export const API_KEY = 'test-api-key-0001';
 export const API_SECRET = 'test-api-secret-do-not-log-7f3a';
@@ -41,19 +42,8 @@ export const AGENT_PASSWORD = 'agent-pass-do-not-log-5e11';
 /** The sys_user whose email is signrelay's From address (sign@corp.example): role signrelay_delivery. */
 export const DELIVERY_USER = 'signrelay.delivery';
 
-/** Records the ServiceNow simulator holds in every world. */
-export const RECORDS = [
-  { table: 'sc_req_item', number: 'RITM0010001' },
-  { table: 'sc_req_item', number: 'RITM0010002' },
-  { table: 'sc_req_item', number: 'RITM0010003' },
-  { table: 'sc_req_item', number: 'RITM0010004' },
-  { table: 'sc_req_item', number: 'RITM0010005' },
-  { table: 'sc_req_item', number: 'RITM0010006' },
-  { table: 'sn_hr_core_case', number: 'HRC0001234' },
-  { table: 'sn_hr_core_case', number: 'HRC0001235' },
-  { table: 'sn_hr_core_case', number: 'HRC0001236' },
-  { table: 'incident', number: 'INC0012345' },
-];
+/** Records the ServiceNow simulator holds in every world (instance-records.ts). */
+export { RECORDS };
 
 export interface WorldOptions {
   /** Which provider's simulator signrelay is configured for (default secured-signing). */
