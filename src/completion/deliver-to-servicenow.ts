@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { newMessageId, recipientsOf, type MailSender } from '../jobs/send-mail.ts';
 import { composeInboundEmail } from '../servicenow/compose-inbound-email.ts';
 import { recordName, recordValue } from '../servicenow/record-text.ts';
+import { uniqueFileNames } from '../message/safe-file-name.ts';
 import type { UploadAttachmentInput } from '../servicenow/types.ts';
 import type { BlobStore, StoredFile } from '../store/blobs.ts';
 import { lastEffectPhase, listEvents } from '../store/events.ts';
@@ -43,23 +44,29 @@ export interface DeliveryDeps {
   now: () => Date;
 }
 
-/** The signed copy's name on the record: the request's file name (outside text, made inert) + "-signed". */
-export function signedFileName(originalName: string): string {
-  return fileNameOnRecord(originalName, '-signed.pdf');
+/**
+ * Each document's name on the record, without ".pdf": its file name (outside text, made
+ * inert). Two names intake told apart may read alike once inert — `offer [v2].pdf` and
+ * `offer (v2).pdf` — and are told apart again with " (2)", so no two signed copies (nor their
+ * certificates) share a name on the record. In the documents' order: the same every time.
+ */
+function stemsOnRecord(documents: ReadonlyArray<Pick<DocumentRow, 'fileName'>>): string[] {
+  const inert = documents.map((d) => `${recordName(d.fileName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}.pdf`);
+  return uniqueFileNames(inert).map((name) => name.slice(0, -'.pdf'.length));
 }
 
-/** A file about a document on the record: its name (outside text, made inert) + our suffix ("-certificate.pdf"). */
-function fileNameOnRecord(originalName: string, suffix: string): string {
-  return `${recordName(originalName.replace(/\.pdf$/i, ''), MAX_FILE_NAME_CHARS)}${suffix}`;
+/** The signed copies' names on the record: each document's name + "-signed.pdf". */
+export function signedFileNames(documents: ReadonlyArray<Pick<DocumentRow, 'fileName'>>): string[] {
+  return stemsOnRecord(documents).map((stem) => `${stem}-signed.pdf`);
 }
 
-/** The documents' certificates taken for the record (collect-certificates.ts), with their names there. */
+/** The documents' certificates taken for the record (collect-certificates.ts), with their names there (the document's + our suffix). */
 function certificatesOf(documents: DocumentRow[]): Array<{ seq: number; fileName: string; sha256: string; contentType: string }> {
-  return documents.flatMap((d) => (d.certificate && 'sha256' in d.certificate
-    ? [{ seq: d.seq, fileName: fileNameOnRecord(d.fileName, d.certificate.fileSuffix), sha256: d.certificate.sha256, contentType: d.certificate.contentType }]
+  const stems = stemsOnRecord(documents);
+  return documents.flatMap((d, i) => (d.certificate && 'sha256' in d.certificate
+    ? [{ seq: d.seq, fileName: `${stems[i]}${d.certificate.fileSuffix}`, sha256: d.certificate.sha256, contentType: d.certificate.contentType }]
     : []));
 }
-
 
 export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
   const documents = getDocuments(deps.db, request.id);
@@ -151,9 +158,10 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
 
 async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
   const record = await resolveRecord(deps, request);
-  for (const doc of documents) {
+  const names = signedFileNames(documents);
+  for (const [i, doc] of documents.entries()) {
     if (doc.attachmentSysId) continue;
-    await attachOnce(deps, request, record, { effect: `attach-${doc.seq}`, fileName: signedFileName(doc.fileName), sha256: doc.signedSha256!, contentType: 'application/pdf' },
+    await attachOnce(deps, request, record, { effect: `attach-${doc.seq}`, fileName: names[i]!, sha256: doc.signedSha256!, contentType: 'application/pdf' },
       (sysId) => setDocumentAttachment(deps.db, request.id, doc.seq, sysId));
   }
   // Beside each signed copy, its certificate when one was taken (servicenow.attach_certificate).
@@ -207,7 +215,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   if (last === 'done') return;
   if (last === 'intent') effect(deps, request.id, 'inbound-email', 'skipped', { reason: 'outcome of an earlier send unknown' });
   if (last === 'intent' || (last === 'skipped' && !retriedSinceUnknown(deps, request.id))) {
-    const files = [...documents.map((d) => signedFileName(d.fileName)), ...certificatesOf(documents).map((c) => c.fileName)].join(', ');
+    const files = [...signedFileNames(documents), ...certificatesOf(documents).map((c) => c.fileName)].join(', ');
     const record = request.recordNumber ?? 'the record';
     throw new SignrelayError('permanent', 'delivery_outcome_unknown',
       `the signed document was mailed to ${deps.config.servicenow.inbound_address}, but whether the mail went out is unknown ` +
@@ -218,7 +226,8 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     const file = storedFile(deps, request, sha256);
     return { path: file.path, sizeBytes: file.size };
   };
-  const signed = documents.map((d) => ({ fileName: signedFileName(d.fileName), ...stored(d.signedSha256!) }));
+  const names = signedFileNames(documents);
+  const signed = documents.map((d, i) => ({ fileName: names[i]!, ...stored(d.signedSha256!) }));
   // The certificates ride in the same mail (one mail, one outcome, attached together) — those
   // that fit beside the signed copies: a certificate never costs the record its signed PDF.
   const { present, missing } = presentCertificates(deps, request, documents);

@@ -13,9 +13,10 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { RecordedCall } from '../../src/sandbox/servicenow/server.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { lastEffectPhase, listEvents } from '../../src/store/events.ts';
-import { getRequest } from '../../src/store/requests.ts';
+import { getRequest, listRequests } from '../../src/store/requests.ts';
+import { waitUntil } from '../support/wait-for-event.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { ALERTS_TO, INSTANCE_ADDRESS, sendRequest, type World } from './world.ts';
+import { ALERTS_TO, buildMail, contractPdf, INSTANCE_ADDRESS, sendRequest, type World } from './world.ts';
 import { providerNotice, recordOf, signAndDeliver, signicatOf, simulated, useRecordWorld } from './record-world.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -61,6 +62,19 @@ describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (prov
     expect(attachments[1]!.contentType).toBe(provider === 'signicat' ? 'application/json' : 'application/pdf');
     const phases = listEvents(world.daemon!.db, request.id).filter((e) => e.detail?.effect === 'certificate-1').map((e) => e.detail?.phase);
     expect(phases).toEqual(['intent', 'done']);
+  });
+
+  it('two documents whose names read alike on the record (brackets made parentheses there) keep apart, and so do their certificates', async () => {
+    const world = getWorld();
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Offers for RITM0010051', text: 'Signer: Ann Lee <ann.lee@example.com>',
+      attachments: [{ filename: 'offer [v2].pdf', content: await contractPdf('Offer draft') }, { filename: 'offer (v2).pdf', content: await contractPdf('Offer final') }],
+    }));
+    const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === 'RITM0010051'), { what: 'the request sent' });
+    await signAndDeliver(world, request);
+    const suffix = certificateName.slice('contract'.length);
+    expect(recordOf(world, 'RITM0010051').attachments.map((a) => a.fileName).sort()).toEqual(
+      ['offer (v2) (2)-signed.pdf', `offer (v2) (2)${suffix}`, 'offer (v2)-signed.pdf', `offer (v2)${suffix}`].sort());
   });
 
   it('by inbound email: one mail to the instance carries both, and its inbound action attaches both', async () => {
