@@ -21,7 +21,7 @@ import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
 import { noteReplyPolicy } from '../store/conversation.ts';
 import type { Db } from '../store/open-database.ts';
-import { insertRequest, openRequestWithDocument, requestsTakenFrom, setDocumentStamped, transition } from '../store/requests.ts';
+import { getDocuments, insertRequest, openRequestWithDocument, requestsTakenFrom, setDocumentStamped, transition } from '../store/requests.ts';
 import { checkNamedRecord } from './check-named-record.ts';
 import { checkWatermark, type WatermarkLookup } from './check-watermark.ts';
 import { composeRejectionReply } from './compose-reply.ts';
@@ -150,7 +150,12 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const earlier = openRequestWithDocument(deps.db, draft.record, originals);
     if (!earlier) return;
     const record = draft.record.number ?? draft.record.sysId ?? 'this record';
-    throw new SignrelayError('input', 'document_out_already', `this document is already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again`);
+    // Of several documents, the requester is told which one is out (multidoc review L3).
+    const sentBefore = new Set(getDocuments(deps.db, earlier.id).map((d) => d.originalSha256));
+    const out = draft.documents.filter((_, i) => sentBefore.has(originals[i]!)).map((d) => d.fileName);
+    const what = draft.documents.length === 1 ? 'this document is' : `${out.join(', ')} ${out.length === 1 ? 'is' : 'are'}`;
+    const others = draft.documents.length > out.length ? ' (or send the others in a mail without it)' : '';
+    throw new SignrelayError('input', 'document_out_already', `${what} already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again${others}`);
   }
 
   /**

@@ -8,7 +8,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { SimRecord } from '../../src/sandbox/servicenow/instance.ts';
 import { listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { AGENT_PASSWORD, AGENT_USER, contractPdf, INSTANCE_ADDRESS, startWorld, type World } from './world.ts';
+import { AGENT_PASSWORD, AGENT_USER, buildMail, contractPdf, INSTANCE_ADDRESS, startWorld, type World } from './world.ts';
 
 let world: World;
 beforeAll(async () => {
@@ -56,5 +56,18 @@ describe('Send for signature clicked twice', () => {
     const refused = await waitFor(() => refusedMails('HRC0030001')[0], { what: 'the second refused' });
     expect(refused).toContain('this document is already out for signing for HRC0030001');
     expect(requestsFor('HRC0030001').filter((r) => r.state === 'sent')).toHaveLength(1);
+  });
+
+  it('a mail of two PDFs, one of them out already: the refusal names that one and says the other may go on its own', async () => {
+    world.servicenow.addRecord({ table: 'sc_req_item', number: 'RITM0030002' });
+    const contract = await contractPdf('Contract RITM0030002');
+    const mail = (messageId: string, attachments: Array<{ filename: string; content: Uint8Array }>) => buildMail({ subject: 'Contract for RITM0030002', text: 'Signer: Ann Lee <ann.lee@example.com>', messageId, attachments });
+    await world.dovecot.deliver('sign@corp.example', await mail('<first-30002@corp.example>', [{ filename: 'contract.pdf', content: contract }]));
+    const sent = await waitFor(() => requestsFor('RITM0030002').find((r) => r.state === 'sent'), { what: 'the first request sent' });
+    await world.dovecot.deliver('sign@corp.example', await mail('<second-30002@corp.example>', [{ filename: 'annex.pdf', content: await contractPdf('Annex RITM0030002') }, { filename: 'contract-final.pdf', content: contract }]));
+    const refused = await waitFor(() => refusedMails('RITM0030002')[0], { what: 'the second mail refused' });
+    expect(refused).toContain(`contract-final.pdf is already out for signing for RITM0030002 (request ${sent.id},`);
+    expect(refused).toContain('or send the others in a mail without it');
+    expect(refused).not.toContain('annex.pdf');
   });
 });
