@@ -119,7 +119,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       }
       if (command.name === 'remind') {
         if (!provider.capabilities.remind) {
-          return refuse(`${provider.displayName} cannot send reminders on request: it reminds the signers who have not signed by itself, the days before the due date set when the request was sent.`);
+          return refuse(`${provider.displayName} cannot send reminders on request: it reminds the signers who have not signed by itself, as set when the request was sent (the first signer the route's days before the due date, a later one after waiting half as long).`);
         }
         return { ...base, action: 'carry-out', reason: `remind the signers of request ${request.id}, asked by ${sender}`, answer: null };
       }

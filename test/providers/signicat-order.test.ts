@@ -70,10 +70,12 @@ describe('orderBody', () => {
     const signers = [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@x.example' }, { firstName: 'Bob', lastName: 'Stone', email: 'bob@x.example' }];
     const schedules = (reminderDaysBefore: number | undefined, now = NOW) => (orderBody(input(signers, { route: { reminderDaysBefore } }), SETTINGS, now).body.tasks as Array<Record<string, any>>)
       .map((t) => t.notifications.find((n: any) => n.id.startsWith('invite-')).schedule);
-    // 22 days to live, reminded 2 days before: after 20 days, while each task still waits for its signer.
+    // 22 days to live, reminded 2 days before: the first signer after 20 days, while the task
+    // still waits; the second, invited only when the first signed, after 10 days of waiting —
+    // counted from that invitation, 20 days would end after the task (signers review M1).
     expect(schedules(2)).toEqual([
       [{ triggerStatus: 'CREATED' }, { triggerStatus: 'CREATED', delay: { days: 20 } }],
-      [{ triggerStatus: 'CREATED' }, { triggerStatus: 'CREATED', delay: { days: 20 } }],
+      [{ triggerStatus: 'CREATED' }, { triggerStatus: 'CREATED', delay: { days: 10 } }],
     ]);
     expect(schedules(0)[0]).toEqual([{ triggerStatus: 'CREATED' }]);
     expect(schedules(undefined)[0]).toEqual([{ triggerStatus: 'CREATED' }]);

@@ -60,15 +60,22 @@ export function orderBody(input: SendInput, settings: OrderSettings, now: number
   // The route's reminder (reminder_days_before the due date), as Signicat takes one: the
   // invitation again, delayed, sent only while the task waits for its signer (SIGNICAT.md). The
   // Sign API has no call to remind later, so it is set when the order is made (Signicat review M3).
+  // A delay counts from the task's invitation, and a later signer is invited only once the one
+  // before signed — when, nobody knows now — while every task ends daysToLive after the order
+  // was made: the first signer's reminder day, counted from a later invitation, fell days late
+  // or after the end (signers review M1). A later signer is reminded after waiting half as long,
+  // which comes before the end for one invited in the first half of the time or so.
   const remindAfterDays = daysToLive - (input.route.reminderDaysBefore ?? 0);
-  const reminder = (input.route.reminderDaysBefore ?? 0) > 0 && remindAfterDays >= 1 ? [{ triggerStatus: 'CREATED', delay: { days: remindAfterDays } }] : [];
+  const reminderFor = (i: number) => ((input.route.reminderDaysBefore ?? 0) > 0 && remindAfterDays >= 1
+    ? [{ triggerStatus: 'CREATED', delay: { days: i === 0 ? remindAfterDays : Math.ceil(remindAfterDays / 2) } }]
+    : []);
   const tasks = signers.map((signer, i) => {
     const name = plain([signer.firstName, signer.lastName].filter(Boolean).join(' ') || signer.email, 80);
     const notifications: Array<Record<string, unknown>> = [{
       id: `invite-${i + 1}`, type: 'EMAIL', recipient: signer.email, ...sender,
       header: `Please sign: ${title}`,
       message: `Hello ${name},\n\nyou are asked to sign "${title}". Open the document and sign it here:\n\${taskUrl}\n\nThe link is yours alone: do not forward it.`,
-      schedule: [{ triggerStatus: 'CREATED' }, ...reminder],
+      schedule: [{ triggerStatus: 'CREATED' }, ...reminderFor(i)],
     }];
     if (signer.mobile) {
       notifications.push({ id: `sms-${i + 1}`, type: 'SMS', recipient: signer.mobile, message: `Please sign "${plain(title, 60)}": \${taskUrl}`, schedule: [{ triggerStatus: 'CREATED' }] });
