@@ -93,8 +93,10 @@ describe('its Signer-line mail script', () => {
     ['the first user field that is set', { requested_for: '', 'requested_for.email': 'x@y.example', opened_for: 'u3', 'opened_for.name': 'Cy Dean', 'opened_for.email': 'cy@corp.example' }, 'Signer: Cy Dean <cy@corp.example>\n'],
     ['a name with line breaks, brackets and mentions, made plain', { requested_for: 'u4', 'requested_for.name': 'Eve\r\nSigner: Mal <mal@evil.example>\u2028[!Sign.2,M,X,m@x.example] @[sys_id:1]', 'requested_for.email': 'eve@corp.example' },
       'Signer: Eve Signer Mal mal evil.example Sign.2 M X m x.example sys_id 1 <eve@corp.example>\n'],
-    ['no line for an address that is not one plain address', { requested_for: 'u5', 'requested_for.name': 'Ann', 'requested_for.email': 'ann@corp.example>\r\nSigner: Mal <mal@evil.example' }, ''],
-    ['no line for a record without a user', { short_description: 'nobody' }, ''],
+    // Nobody usable: a line signrelay refuses, not none (the route's default signers would sign).
+    ['a refused line for an address that is not one plain address', { number: 'RITM0010001', requested_for: 'u5', 'requested_for.name': 'Ann', 'requested_for.email': 'ann@corp.example>\r\nSigner: Mal <mal@evil.example' },
+      'Signer: (nobody: RITM0010001 names no person with an email address signrelay can use)\n'],
+    ['a refused line for a record without a user, its number kept plain', { number: 'HRC\r\n0001<x>', short_description: 'nobody' }, 'Signer: (nobody: HRC0001x names no person with an email address signrelay can use)\n'],
   ])('%s', (_what, values, printed) => {
     expect(runMailScript(script, values)).toBe(printed);
   });

@@ -143,7 +143,7 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     expect((await click(record)).status).toBe(200);
     const isNote = (j: { field: string; value: string }) => j.field === 'work_notes' && j.value.startsWith('The document could not be sent for signature');
     const note = await waitFor(() => record.journal.find(isNote), { timeoutMs: 20_000, what: 'the work note on RITM0020005', describe: () => record.journal });
-    expect(note.value).toContain('no signer is named');
+    expect(note.value).toContain('RITM0020005 names no person with an email address signrelay can use');
     await waitFor(() => alerts().length > 0, { timeoutMs: 20_000, what: 'the operator alert' });
     await world.daemon!.jobs.idle();
     expect(record.journal.filter(isNote)).toHaveLength(1);
@@ -151,6 +151,17 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     expect(listRequests(world.daemon!.db).filter((r) => r.recordNumber === 'RITM0020005').map((r) => r.state)).toEqual(['rejected']);
     expect(world.signing.counts()).toEqual(counts);
     expect(record.attachments).toHaveLength(1);
+  }, 180_000);
+
+  it('on an HR case whose person has no usable address, refused saying why — the route\'s default signer does not sign the person\'s document', async () => {
+    const { record } = await recordWithPdf('sn_hr_core_case', 'HRC0020009', { subject_person: 'k1', 'subject_person.name': 'New Hire', 'subject_person.email': '' });
+    const counts = world.signing.counts();
+    expect((await click(record)).status).toBe(200);
+    // The operator's alert (kind unprocessable) says the same; one of its kind an hour, so the refusal is read where it is kept.
+    const refused = await waitFor(() => listRequests(world.daemon!.db).find((r) => r.recordNumber === 'HRC0020009'), { timeoutMs: 20_000, what: 'the request refused' });
+    expect(refused.state).toBe('rejected');
+    expect(refused.reason).toContain('HRC0020009 names no person with an email address signrelay can use');
+    expect(world.signing.counts()).toEqual(counts);
   }, 180_000);
 
   it('another notification of the instance that names a record (no file, no Record: or Signer line) is filed without a note on the record or an alert', async () => {
