@@ -157,6 +157,15 @@ describe('the Signicat provider', () => {
     expect(sim.calls.filter((c) => c.method === 'DELETE' && c.path.endsWith(`/orders/${orderId}`)).map((c) => c.status)).toEqual([204, 404]);
   });
 
+  it('an order deleted already (the first document of a request withdrew it) counts as withdrawn, also where its tasks\' status answers 404', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await provider.cancel(documents[0]!);
+    // The simulator answers DELETED for a deleted order's task; the real service may answer 404 there, as it does for the order.
+    sim.failNext(`/orders/${orderId}/tasks/signer-1/status`, { status: 404, body: { title: 'Not Found', status: 404 } });
+    await expect(provider.cancel(documents[0]!)).resolves.toBeUndefined();
+  });
+
   it('cannot move a due date: capabilities.extend is off, and a call anyway is a clear programming error that asks Signicat nothing', async () => {
     const provider = client();
     expect(provider.capabilities.extend).toBe(false);

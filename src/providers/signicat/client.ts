@@ -278,12 +278,16 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       // Signicat deletes any order, a signed one too (Secured Signing refuses to withdraw a
       // completed document): an order every signer signed since the cancel looked — or signed
       // while its package is still being made — is not deleted (Signicat review H1).
-      const tasks = await taskStates(document.orderId, keptOf(document));
-      if (tasks.length > 0 && tasks.every((t) => t.status === 'COMPLETED')) {
-        throw new SignrelayError('permanent', 'provider_signed_before_withdrawal',
-          `every signer of signing order ${document.orderId} had signed before signrelay could withdraw it: it was not deleted, and its signed document stays at Signicat`);
-      }
+      // Every document of a request shares its one order: the second document's withdrawal
+      // finds the order the first deleted. Gone (a 404, to the status read or the DELETE) is
+      // withdrawn, whichever call meets it first (multidoc review: the status read was outside
+      // this guard, and a 404 there would have failed the cancel of an order already deleted).
       try {
+        const tasks = await taskStates(document.orderId, keptOf(document));
+        if (tasks.length > 0 && tasks.every((t) => t.status === 'COMPLETED')) {
+          throw new SignrelayError('permanent', 'provider_signed_before_withdrawal',
+            `every signer of signing order ${document.orderId} had signed before signrelay could withdraw it: it was not deleted, and its signed document stays at Signicat`);
+        }
         await callApi(ctx, { operation: `withdraw signing order ${document.orderId}`, method: 'DELETE', path: `/orders/${segment(document.orderId)}`, effect: true });
       } catch (err) {
         // Deleted already (another document of the order, or by its days until deletion).
