@@ -49,6 +49,7 @@ import { createSchedulerTasks } from './scheduler/scheduler-tasks.ts';
 import { reviewCredentials } from './scheduler/review-credentials.ts';
 import { startStatusReporter } from './health/status-reporter.ts';
 import { createDaemonMetrics, type DaemonMetrics } from './health/daemon-metrics.ts';
+import { createWithdrawHandler } from './completion/withdraw-after-refusal.ts';
 import { createCancelHandler } from './completion/cancel-request.ts';
 import { cancelReplyAnswerer } from './conversation/answer-cancel.ts';
 import { createCommandHandler } from './conversation/carry-out-command.ts';
@@ -220,6 +221,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       cancel: createCancelHandler({
         db, config, provider, now: () => new Date(), logger: logger.child({ component: 'cancel' }), answerReply: cancelReplyAnswerer(db, config, provider), returnsCaughtUp, jobsQueued,
       }),
+      withdraw: createWithdrawHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'withdraw' }) }),
       record: createRecordUpdateHandler({ db, config, servicenow, now: () => new Date(), logger: logger.child({ component: 'record' }) }),
       command: createCommandHandler({ db, config, provider, jobsQueued, now: () => new Date(), logger: logger.child({ component: 'conversation' }) }),
     },

@@ -1,11 +1,14 @@
-// The `cancel` job, queued by `signrelay cancel`: the request becomes `cancelled` (so no
-// later job sends, delivers or reminds), every document at the provider is withdrawn (an
-// intent and a result per document, so a restart never withdraws twice or forgets one),
-// the record gets a work note (and the status field `cancelled`) through a `record` job
-// queued with the transition, and the requester a notice (the reason in both is made inert
-// and bounded, like any outside text on a record: record-notes.ts). The job runner never runs
-// two jobs of one request at once, so it never races a submit job that is uploading or sending;
-// a submit job that has not sent yet sends nothing once a cancel is queued (submit-request.ts).
+// The `cancel` job, queued by `signrelay cancel` or a requester's `cancel` reply: the request
+// becomes `cancelled` (so no later job sends, delivers or reminds), then every document at
+// the provider is withdrawn (withdraw-documents.ts: an intent and a result per document, every
+// one tried, a signed one left at the provider), and only then are the requester, the record
+// (a work note and the status field `cancelled`, through a `record` job) and a replying
+// requester told — once, in one transaction, with what really became of each document: "the
+// signers can no longer sign it" only when every document still out was withdrawn (multidoc
+// review M1). The reason in both is made inert and bounded, like any outside text on a record
+// (record-notes.ts). The job runner never runs two jobs of one request at once, so it never
+// races a submit job that is uploading or sending; a submit job that has not sent yet sends
+// nothing once a cancel is queued (submit-request.ts).
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import type { Config } from '../config/schema.ts';
 import { composeRequesterNotice } from '../notices/compose-notices.ts';
@@ -19,12 +22,16 @@ import { lostSendWait } from '../providers/lost-send-wait.ts';
 import { signingOutcome, type DocumentPhase, type SigningProvider } from '../providers/provider.ts';
 import { readStatuses } from '../notices/queue-signer-progress.ts';
 import { queueCompletionTrigger } from '../store/completion-triggers.ts';
-import { addEvent, announcedReferences, hasEffect, lastEffectPhase } from '../store/events.ts';
+import { addEvent, announcedReferences, countEventsWith, hasEffect, lastEffectPhase } from '../store/events.ts';
+import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
+import type { DocumentStatus } from '../providers/provider.ts';
+import { withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+import { tellLeftAtProvider } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, recordFoundSend, sentDocumentOf, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { otherProvidersRequest } from '../store/provider-switch.ts';
-import { enqueueJob } from '../store/jobs.ts';
+import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import { operatorCommand } from '../service-unit.ts';
 
 /**
@@ -32,7 +39,7 @@ import { operatorCommand } from '../service-unit.ts';
  * (conversation/answer-cancel.ts). `ended`: the signers had finished at the provider (signed,
  * declined …) before the cancel could withdraw anything.
  */
-export type CancelOutcome = { cancelled: true; noted: boolean } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
+export type CancelOutcome = { cancelled: true; noted: boolean; documents: WithdrawalSummary } | { notCancellable: true } | { ended: DocumentPhase } | { gaveUp: string };
 
 export interface CancelDeps {
   db: Db;
@@ -82,10 +89,12 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
    * The signers may have finished at the provider before signrelay read its word of it:
    * cancelling then would tell the record and the requester "withdrawn" about a signed
    * document, and never deliver it (a withdrawal of a completed document is refused). So a
-   * sent request's documents are asked about first; the phase of one that ended, if any.
+   * sent request's documents are asked about first: the phase of one that ended, if any, and
+   * what each showed (a completed one is not withdrawn, withdraw-documents.ts).
    */
-  async function endedAtProvider(request: RequestRow): Promise<DocumentPhase | undefined> {
-    if (request.state !== 'sent') return undefined;
+  async function endedAtProvider(request: RequestRow): Promise<{ ended?: DocumentPhase; known: Map<string, DocumentStatus> }> {
+    const known = new Map<string, DocumentStatus>();
+    if (request.state !== 'sent') return { known };
     let statuses;
     try {
       statuses = await readStatuses(deps.db, deps.provider, request);
@@ -94,12 +103,37 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       // longer knows a document): nothing there can be signed — the cancel goes on.
       if (!isSignrelayError(err) || err.kind !== 'permanent') throw err;
       deps.logger.warn('the provider could not say whether the signing ended; cancelling', { requestId: request.id, error: describeError(err) });
-      return undefined;
+      return { known };
     }
+    for (const status of statuses) known.set(status.reference, status);
     // As the complete job reads them: one document refused, or every one signed. One document
-    // of several signed, another still open: still cancelled (the open one withdrawn).
+    // of several signed, another still open: still cancelled — the open one withdrawn, the
+    // signed one left at the provider, and everyone told which is which.
     const outcome = signingOutcome(statuses);
-    return outcome.ended === 'refused' || outcome.ended === 'completed' ? outcome.status.phase : undefined;
+    return outcome.ended === 'refused' || outcome.ended === 'completed' ? { ended: outcome.status.phase, known } : { known };
+  }
+
+  /** Whether this job cancelled the request (and so tells of it): marked in the transaction of the transition. */
+  const cancelledBy = (requestId: string, job: JobRow) => countEventsWith(deps.db, requestId, 'effect', 'tellsJob', job.id) > 0;
+
+  /**
+   * The requester (a notice, or the answer to their reply), the record and, for a signed
+   * document left at the provider, the operator: told once what the cancel did, after the
+   * withdrawals (or when the job gave up on some).
+   */
+  function tellCancelled(job: JobRow, requestId: string): void {
+    const reason = typeof job.payload.reason === 'string' ? job.payload.reason : '';
+    const by = typeof job.payload.by === 'string' ? job.payload.by : undefined;
+    deps.db.transaction(() => {
+      const request = getRequest(deps.db, requestId)!;
+      if (!cancelledBy(requestId, job) || hasEffect(deps.db, requestId, 'ending-told', 'done')) return;
+      const documents = withdrawalSummary(deps.db, requestId, getDocuments(deps.db, requestId));
+      effect(requestId, 'ending-told', 'done');
+      if (job.payload.answered !== true) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from, documents) }, deps.now());
+      const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by, documents }, deps.now());
+      deps.answerReply?.(job.payload, request, { cancelled: true, noted, documents }, deps.now());
+      tellLeftAtProvider({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, documents, 'cancelled');
+    })();
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {
@@ -123,6 +157,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       // Set by a requester's `cancel` reply (conversation/): who asked, and that they were answered already.
       const by = typeof job.payload.by === 'string' ? job.payload.by : undefined;
       const answered = job.payload.answered === true;
+      let known = new Map<string, DocumentStatus>();
       const request = getRequest(deps.db, requestId);
       if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${requestId} does not exist`);
       // Queued before a switch of provider.type, or by a requester's reply: nothing is withdrawn
@@ -146,7 +181,8 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
           }
           throw new SignrelayError('permanent', 'not_cancellable', `request ${requestId} is ${request.state} and can no longer be cancelled`);
         }
-        const ended = await endedAtProvider(request);
+        const { ended, known: read } = await endedAtProvider(request);
+        known = read;
         if (ended) {
           // The provider's word of it is on its way (a mail not read yet, a complete job between
           // looks): the complete job, made due now, records the outcome and delivers a signed document.
@@ -163,39 +199,35 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         deps.db.transaction(() => {
           const who = by ? `by ${by} (a reply to the acknowledgement)` : 'by an operator';
           transition(deps.db, requestId, 'cancelled', deps.now(), { reason: reason ? `cancelled ${who}: ${reason}` : `cancelled ${who}` });
-          if (!answered) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from) }, deps.now());
-          const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by }, deps.now());
-          deps.answerReply?.(job.payload, getRequest(deps.db, requestId)!, { cancelled: true, noted }, deps.now());
+          // Who tells of it, once the withdrawals are done: this job (a retry after a crash too).
+          effect(requestId, 'ending-told', 'intent', { tellsJob: job.id });
         })();
-      } else if (answered && deps.answerReply) {
+      } else if (answered && deps.answerReply && !cancelledBy(requestId, job)) {
         // Cancelled already by someone else (an operator, an earlier reply): this reply is
         // still answered. Its own retry finds its reply answered and adds nothing.
         deps.db.transaction(() => deps.answerReply!(job.payload, request, { notCancellable: true }, deps.now()))();
       }
       const sendUnknown = await settleLostSend(requestId);
       const settled = getRequest(deps.db, requestId)!; // with the order a lost send turned out to have made
-      for (const doc of getDocuments(deps.db, requestId)) {
-        if (!doc.providerRef || hasEffect(deps.db, requestId, `withdraw-${doc.seq}`, 'done')) continue;
-        if (sendUnknown) {
-          // Whether the order exists is not known, and without its id it cannot be withdrawn:
-          // not recorded as withdrawn, and the operator is told what to look for.
-          raiseWithdrawUnknown(settled);
-          break;
-        }
-        if (!deps.provider.capabilities.cancel) {
-          // The request is cancelled here and on the record; the provider cannot be told.
-          deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: its signers can still sign it, and the result will not be delivered`, { requestId, reference: doc.providerRef });
-          break;
-        }
-        effect(requestId, `withdraw-${doc.seq}`, 'intent', { reference: doc.providerRef });
-        await deps.provider.cancel(sentDocumentOf(settled, doc));
-        effect(requestId, `withdraw-${doc.seq}`, 'done', { reference: doc.providerRef });
-        deps.logger.info('document withdrawn at the provider', { requestId, reference: doc.providerRef });
+      const documents = getDocuments(deps.db, requestId);
+      const out = documents.filter((doc) => doc.providerRef && !withdrawalResult(deps.db, requestId, doc.seq));
+      if (out.length > 0 && sendUnknown) {
+        // Whether the order exists is not known, and without its id it cannot be withdrawn:
+        // not recorded as withdrawn, and the operator is told what to look for.
+        raiseWithdrawUnknown(settled);
+      } else if (out.length > 0 && !deps.provider.capabilities.cancel) {
+        // The request is cancelled here and on the record; the provider cannot be told.
+        deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: its signers can still sign it, and the result will not be delivered`, { requestId });
+      } else {
+        await withdrawDocuments(deps, settled, out, known);
       }
+      tellCancelled(job, requestId);
     },
     onGiveUp(job, reason) {
-      // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
+      // Cancelled by this job, some documents not withdrawn: everyone is told which (the reply answered with it).
+      if (request?.state === 'cancelled') tellCancelled(job, request.id);
+      // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
       if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
       // Given up before the request was cancelled (the provider could not say whether the
       // signing had ended, for the whole of the job's attempts): nothing changed, and whoever
@@ -209,11 +241,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         });
         return;
       }
-      // Cancelled here, and a document the provider did not withdraw: its signers may sign it
-      // (or have, a moment before the withdrawal: a completed document cannot be withdrawn).
-      // Every document the provider has and did not withdraw: the withdrawals stop at the first that fails.
+      // Cancelled here, and a document the provider did not withdraw: its signers may sign it.
+      // Every document was tried; those without a result (withdrawn, or found signed) are listed.
       const left = request?.state === 'cancelled'
-        ? getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !hasEffect(deps.db, request.id, `withdraw-${doc.seq}`, 'done'))
+        ? getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq))
         : [];
       if (request && left.length > 0) {
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {

@@ -1,8 +1,8 @@
 // The `complete` job: what the provider says decides the outcome, not the mail. Complete →
 // the signed copy of every document (downloaded, or with completion.trust_attachment a
 // mailed PDF that verifies against what was sent: choose-signed-copy.ts), then delivery to
-// ServiceNow. Declined, expired or rejected → one mail to the requester and a note on the
-// record. Still being signed → a few rechecks (a genuine mail may come a moment before the
+// ServiceNow. Declined, expired or rejected → the documents still out withdrawn, then one
+// mail to the requester and a note on the record (withdraw-after-refusal.ts). Still being signed → a few rechecks (a genuine mail may come a moment before the
 // provider's status turns), then the job ends with the request still `sent`: a completion
 // mail's From is forgeable and every signer can read the token, so a trigger the provider
 // does not confirm must never fail the request — reconciliation carries it, and a later
@@ -27,7 +27,7 @@ import { collectCertificates } from './collect-certificates.ts';
 import { composeRequesterNotice, type NoticeKind } from '../notices/compose-notices.ts';
 import { deliverToServiceNow, type DeliveryDeps } from './deliver-to-servicenow.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
-import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
+import { recordRefusal } from './withdraw-after-refusal.ts';
 import { operatorCommand } from '../service-unit.ts';
 
 /** How much larger than limits.max_pdf_bytes a signed copy from the provider may be (signatures, their certificates, an audit page). */
@@ -60,15 +60,8 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
 
     const outcome = signingOutcome(statuses);
     if (outcome.ended === 'refused') {
-      const refused = outcome.status;
-      const to = refused.phase === 'expired' ? 'expired' : 'declined';
-      const detail = refusalDetail(refused);
-      deps.db.transaction(() => {
-        transition(deps.db, request.id, to, deps.now(), { reason: detail });
-        notify(request, to, detail);
-        raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${to}`, text: detail });
-        queueRecordUpdate(deps.db, deps.config, request.id, { event: to, detail, by: declinedBy(request, refused) }, deps.now());
-      })();
+      // The state now; the other documents still out are withdrawn by a `withdraw` job, which then tells everyone.
+      recordRefusal(deps, request, documents, statuses, outcome.status);
       return 'refused';
     }
     // Deleted at the provider (by hand, or after its days until deletion): nothing will be

@@ -13,11 +13,16 @@ import type { RequestRow } from '../store/requests.ts';
 import { payloadOf } from './carry-out-command.ts';
 import { stateWords } from './decide-reply.ts';
 import { queueAnswer } from './queue-answer.ts';
+import { everyOpenWithdrawn, withdrawalSentences } from '../notices/withdrawal-words.ts';
 
 const ENDED_WORDS: Partial<Record<string, string>> = { completed: 'every signer had signed', declined: 'a signer declined', expired: 'it expired', rejected: 'it was rejected' };
 
 /** Call inside the transaction that records the outcome; does nothing for an operator's cancel or a reply answered already. */
 export type AnswerCancelReply = (payload: Record<string, unknown>, request: RequestRow, outcome: CancelOutcome, now: Date) => void;
+
+function prefixed(sentences: string): string {
+  return sentences ? ` ${sentences}` : '';
+}
 
 export function cancelReplyAnswerer(db: Db, config: Config, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>): AnswerCancelReply {
   return (raw, request, outcome, now) => {
@@ -26,8 +31,12 @@ export function cancelReplyAnswerer(db: Db, config: Config, provider: Pick<Provi
     const command = findReplyCommand(db, { id: payload.reply });
     if (!command || command.doneAt !== null) return;
     const said = recordValue(command.argument, MAX_RECORD_REASON_CHARS);
+    // Answered once the withdrawals are done: "can no longer sign" only when every document still out was withdrawn.
     const text = 'cancelled' in outcome
-      ? `Request ${request.id} is withdrawn: ${provider.displayName} is told to withdraw it, so the signers can no longer sign it${outcome.noted ? ', and the record gets a note' : ''}.${said ? ` Your reason: "${said}".` : ''}`
+      ? (everyOpenWithdrawn(outcome.documents)
+        ? `Request ${request.id} is withdrawn: ${provider.displayName} withdrew it, so the signers can no longer sign ${outcome.documents.signed.length > 0 ? 'what was still open' : 'it'}${outcome.noted ? ', and the record gets a note' : ''}.`
+        : `Request ${request.id} is cancelled: nothing will be attached to the record${outcome.noted ? ', and the record gets a note' : ''}.`)
+        + `${prefixed(withdrawalSentences(outcome.documents, provider.displayName, 'cancelled'))}${said ? ` Your reason: "${said}".` : ''}`
       : 'notCancellable' in outcome
         ? `Request ${request.id} could not be withdrawn: ${stateWords(request.state)}. Nothing was changed.`
         : 'ended' in outcome

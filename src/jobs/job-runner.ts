@@ -53,7 +53,7 @@ export interface JobRunnerOptions {
 }
 
 /** The kinds of job that call the signing provider: a 429 from it holds them all back. */
-const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel', 'command']);
+const PROVIDER_JOBS: ReadonlySet<JobKind> = new Set(['submit', 'complete', 'cancel', 'withdraw', 'command']);
 /** A 429 without a Retry-After holds provider jobs back this long. */
 const RATE_LIMIT_PAUSE_MS = 5_000;
 /** How far back the clock may seem to go between two looks before it counts as stepped back. */

@@ -9,7 +9,9 @@
 import type { SendMailOptions } from 'nodemailer';
 import { recordPeople, recordValue } from '../servicenow/record-text.ts';
 import { threadTo } from '../outside-text.ts';
+import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { RequestRow } from '../store/requests.ts';
+import { everyOpenWithdrawn, NOTHING_OUT, withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
 
@@ -18,7 +20,12 @@ const MAX_SUBJECT_CHARS = 150;
 /** The detail is our own sentence with bounded values in it (a reason of up to 500 characters). */
 const MAX_DETAIL_CHARS = 1_000;
 
-export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string): SendMailOptions {
+/**
+ * `documents`: for a request that ended before all its documents were signed (cancelled,
+ * declined, expired), what became of each at the provider — the cancel notice says the
+ * signers can no longer sign only when every document still out was withdrawn.
+ */
+export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string, documents: WithdrawalSummary = NOTHING_OUT): SendMailOptions {
   const record = recordValue(request.recordNumber ?? (request.recordSysId ? `${request.recordTable}/${request.recordSysId}` : 'the record'));
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || record;
   const subjects: Record<NoticeKind, string> = {
@@ -33,9 +40,12 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
     declined: `The document you sent for signature was declined, so nothing was attached to ${record}.`,
     expired: `The document you sent for signature was not signed by its due date (${recordValue(request.dueDate)}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
     failed: `Your request could not be sent for signature; the signrelay administrators have been told and can retry it.`,
-    cancelled: `The signrelay administrators withdrew your signature request: the signers can no longer sign it, and nothing will be attached to ${record}.`,
+    cancelled: !everyOpenWithdrawn(documents)
+      ? `The signrelay administrators withdrew your signature request, and nothing will be attached to ${record}.`
+      : `The signrelay administrators withdrew your signature request: the signers can no longer sign ${documents.signed.length > 0 ? 'what was still open' : 'it'}, and nothing will be attached to ${record}.`,
   };
-  const said = recordValue(detail, MAX_DETAIL_CHARS);
+  const after = kind === 'cancelled' || kind === 'declined' || kind === 'expired' ? withdrawalSentences(documents, providerDisplayName(request.provider), kind) : '';
+  const said = [recordValue(detail, MAX_DETAIL_CHARS), after].filter((s) => s !== '').join('\n\n');
   const signers = recordPeople(request.signers);
   return {
     from,

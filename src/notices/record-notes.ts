@@ -10,6 +10,7 @@ import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { Signer } from '../signer.ts';
 import { signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
+import { withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
 export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'extended' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent';
@@ -47,9 +48,10 @@ export type RecordUpdate =
   | { event: 'reminded'; seq: number; by?: string }
   /** The provider moved the due date `from` → `to` (YYYY-MM-DD), as `by` asked by a reply. */
   | { event: 'extended'; from: string; to: string; by: string }
-  | { event: 'declined' | 'expired'; detail: string; by?: Signer[] }
+  /** `documents`: what became of the request's other documents (withdrawal-words.ts). */
+  | { event: 'declined' | 'expired'; detail: string; by?: Signer[]; documents?: WithdrawalSummary }
   /** `by`: the address that cancelled by a reply; an operator's `signrelay cancel` otherwise. */
-  | { event: 'cancelled'; reason: string; by?: string }
+  | { event: 'cancelled'; reason: string; by?: string; documents?: WithdrawalSummary }
   | { event: 'failed' | 'not-sent'; reason: string }
   /** A requester asked by reply (`status`): who asked, and what they were told (our sentence with inert values). */
   | { event: 'asked'; by: string; said: string };
@@ -62,8 +64,8 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null }, update.by);
     case 'extended': return extendedNote(request, documents, update.from, update.to, update.by);
     case 'declined':
-    case 'expired': return refusalNote(request, update.event, update.detail, update.by);
-    case 'cancelled': return withdrawnNote(request, update.reason, update.by);
+    case 'expired': return refusalNote(request, update.event, update.detail, update.by, update.documents);
+    case 'cancelled': return withdrawnNote(request, update.reason, update.by, update.documents);
     case 'asked': return `Status asked by ${recordValue(update.by)} by a reply to the acknowledgement (signrelay ${request.id}): ${update.said}`;
     case 'failed': return failedNote(request, update.reason);
     case 'not-sent': return notSentNote(request, update.reason);
@@ -72,6 +74,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
 }
 
 type NamedRequest = Pick<RequestRow, 'id' | 'signers'>;
+type EndedRequest = NamedRequest & Pick<RequestRow, 'provider'>;
 type SentRequest = Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrderId'>;
 
 export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
@@ -132,15 +135,21 @@ export function declinedBy(request: Pick<RequestRow, 'signers'>, status: { signe
     .map((s) => request.signers.find((r) => r.email.toLowerCase() === s.email.toLowerCase()) ?? { firstName: '', lastName: '', email: s.email });
 }
 
-export function refusalNote(request: NamedRequest, outcome: 'declined' | 'expired', detail: string, by: Signer[] = []): string {
+export function refusalNote(request: EndedRequest, outcome: 'declined' | 'expired', detail: string, by: Signer[] = [], documents?: WithdrawalSummary): string {
   const who = by.length ? ` Declined by ${recordPeople(by)}.` : '';
-  return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${who}${signersSentence(request)}`;
+  return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${who}${documentsSentences(request, documents, outcome)}${signersSentence(request)}`;
 }
 
-export function withdrawnNote(request: NamedRequest, reason: string, by?: string): string {
+export function withdrawnNote(request: EndedRequest, reason: string, by?: string, documents?: WithdrawalSummary): string {
   const said = recordValue(reason, MAX_RECORD_REASON_CHARS);
   const who = by ? `${recordValue(by)} by a reply to the acknowledgement` : 'the signrelay administrators';
-  return `Signature request withdrawn by ${who} (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${signersSentence(request)}`;
+  return `Signature request withdrawn by ${who} (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${documentsSentences(request, documents, 'cancelled')}${signersSentence(request)}`;
+}
+
+/** " Withdrawn from signing …. Signed by every signer before …." or nothing (withdrawal-words.ts). */
+function documentsSentences(request: Pick<RequestRow, 'provider'>, documents: WithdrawalSummary | undefined, after: 'cancelled' | 'declined' | 'expired'): string {
+  const said = documents ? withdrawalSentences(documents, providerDisplayName(request.provider), after) : '';
+  return said ? ` ${said}` : '';
 }
 
 /** signrelay gave up: `reason` is ours, but quotes what a service answered — made inert like any outside value. */

@@ -6,7 +6,8 @@ import type { Db } from './open-database.ts';
 
 /** `record`: a note and/or the status field on the request's ServiceNow record (completion/update-record.ts). */
 /** `command`: a requester's reply command that asks the provider (conversation/carry-out-command.ts). */
-export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel' | 'record' | 'command';
+/** `withdraw`: the documents still out of a request one refusal or expiry ended (completion/withdraw-after-refusal.ts). */
+export type JobKind = 'submit' | 'complete' | 'mail' | 'cancel' | 'withdraw' | 'record' | 'command';
 export type JobState = 'pending' | 'done' | 'failed';
 
 export interface JobRow {

@@ -1,7 +1,10 @@
 // A cancel asks the provider first, and reads its answer as the complete job does: a signing
 // that ended there (one document declined, rejected or expired, or every one signed) before
 // signrelay heard of it is not cancelled — its complete job records the outcome — while one
-// document of several signed, another still open, is cancelled.
+// document of several signed, another still open, is cancelled: the open one withdrawn, the
+// signed one left at the provider and named to everyone (multidoc review M1). Every document
+// is tried, the failures raised once at the end; the requester and the record are told after
+// the withdrawals, once, and "can no longer sign" only when every open document was withdrawn.
 import { describe, expect, it } from 'vitest';
 import { createCancelHandler } from '../../src/completion/cancel-request.ts';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
@@ -44,6 +47,48 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
   return outcome(db, id, withdrawn);
 }
 
+/** A cancel of a sent request whose documents show `phases`, its provider refusing (or failing) withdrawals as told. */
+function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string } = {}) {
+  const db = openMemoryDatabase();
+  const id = insertRequest(db, {
+    token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
+    subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
+    documents: phases.map((_, i) => ({ fileName: `contract-${i + 1}.pdf`, originalSha256: String(i + 1).repeat(64) })),
+  }, NOW);
+  for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
+  phases.forEach((_, i) => setDocumentReference(db, id, i + 1, `doc-${i + 1}`));
+  const asked: string[] = [];
+  let failed = false;
+  const phaseOf = (reference: string) => phases[Number(reference.slice(4)) - 1]!;
+  const provider = {
+    ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
+    status: async (document: SentDocument) => ({ reference: document.reference, phase: phaseOf(document.reference), raw: phaseOf(document.reference), sent: true, signers: [] }),
+    cancel: async (document: SentDocument) => {
+      asked.push(document.reference);
+      // As Secured Signing: a completed document cannot be deleted.
+      if (faults.refuseCompleted && phaseOf(document.reference) === 'completed') throw new SignrelayError('permanent', 'provider_refused', 'Document is complete and cannot be deleted');
+      if (faults.failOnce === document.reference && !failed) {
+        failed = true;
+        throw new SignrelayError('transient', 'provider_unavailable', 'HTTP 503');
+      }
+      if (faults.refuse === document.reference) throw new SignrelayError('permanent', 'provider_refused', 'HTTP 400 InvalidOperation');
+    },
+  } as unknown as SigningProvider;
+  const handler = createCancelHandler({ db, config, provider, logger: silentLogger(), now: () => NOW });
+  const job = { id: 7, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' } } as unknown as JobRow;
+  const mails = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail');
+  return {
+    id, asked,
+    run: () => handler.run(job),
+    giveUp: (reason: string) => handler.onGiveUp!(job, reason),
+    state: () => getRequest(db, id)!.state,
+    phases: (effect: string) => listEvents(db, id).filter((e) => e.kind === 'effect' && e.detail?.effect === effect).map((e) => e.detail!.phase),
+    notices: () => mails().filter((j) => j.payload.purpose === 'notice').map((j) => String((j.payload.message as { text: string }).text)),
+    note: () => String(jobsForRequest(db, id).find((j) => j.kind === 'record')?.payload.note ?? ''),
+    alerts: () => listEvents(db, id).filter((e) => typeof e.detail?.alert === 'string').map((e) => e.detail as { subject: string; text: string }),
+  };
+}
+
 function outcome(db: Db, id: string, withdrawn: string[]) {
   return {
     state: getRequest(db, id)!.state,
@@ -62,11 +107,56 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     expect(await cancelWith(phases)).toEqual({ state: 'sent', withdrawn: [], completeQueued: true, noted: true });
   });
 
-  it.each<[string, DocumentPhase[]]>([
-    ['still out for signing', ['in-progress']],
-    ['one document of two signed, the other open', ['completed', 'in-progress']],
-  ])('%s: cancelled and withdrawn', async (_name, phases) => {
-    expect(await cancelWith(phases)).toMatchObject({ state: 'cancelled', completeQueued: false, noted: false, withdrawn: phases.map((_, i) => `doc-${i + 1}`) });
+  it('still out for signing: cancelled and withdrawn', async () => {
+    expect(await cancelWith(['in-progress'])).toMatchObject({ state: 'cancelled', completeQueued: false, noted: false, withdrawn: ['doc-1'] });
+  });
+
+  it('one document of two signed, the other open: the open one withdrawn, the signed one left at the provider and named to the requester, the record and the operator', async () => {
+    const t = world(['completed', 'in-progress'], { refuseCompleted: true });
+    await t.run();
+    expect(t.state()).toBe('cancelled');
+    expect(t.asked).toEqual(['doc-2']); // never asked to withdraw the signed one
+    expect(t.phases('withdraw-1')).toEqual(['signed']);
+    expect(t.phases('withdraw-2')).toEqual(['intent', 'done']);
+    const notice = t.notices();
+    expect(notice).toHaveLength(1);
+    expect(notice[0]).toContain('the signers can no longer sign what was still open');
+    expect(notice[0]).toContain('Signed by every signer before the withdrawal: contract-1.pdf (reference doc-1). It was not attached to the record');
+    expect(notice[0]).toContain('Withdrawn from signing at Secured Signing: contract-2.pdf.');
+    expect(t.note()).toContain('Signed by every signer before the withdrawal: contract-1.pdf (reference doc-1)');
+    expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled with a signed document left at Secured Signing`]);
+  });
+
+  it('one withdrawal fails: the others are still withdrawn, the job is retried on that one alone, and everyone is told once, after it', async () => {
+    const t = world(['in-progress', 'in-progress', 'in-progress'], { failOnce: 'doc-1' });
+    await expect(t.run()).rejects.toMatchObject({ kind: 'transient', code: 'provider_unavailable' });
+    expect(t.asked).toEqual(['doc-1', 'doc-2', 'doc-3']);
+    expect(t.state()).toBe('cancelled');
+    expect(t.notices()).toHaveLength(0); // nothing said "withdrawn" while a document is still out
+    await t.run();
+    expect(t.asked).toEqual(['doc-1', 'doc-2', 'doc-3', 'doc-1']);
+    expect(t.notices()).toHaveLength(1);
+    expect(t.notices()[0]).toContain('the signers can no longer sign it');
+    await t.run(); // a third run (a restart after the tell) repeats nothing
+    expect(t.asked).toHaveLength(4);
+    expect(t.notices()).toHaveLength(1);
+    expect(t.alerts()).toHaveLength(0);
+  });
+
+  it('withdrawals given up on: the requester and the record are told which document is still out, never "can no longer sign"', async () => {
+    const t = world(['in-progress', 'in-progress'], { refuse: 'doc-2' });
+    const err = await t.run().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'permanent', code: 'provider_refused' });
+    expect(t.asked).toEqual(['doc-1', 'doc-2']);
+    t.giveUp(String((err as Error).message));
+    const notice = t.notices();
+    expect(notice).toHaveLength(1);
+    expect(notice[0]).not.toContain('can no longer sign');
+    expect(notice[0]).toContain('Secured Signing did not withdraw contract-2.pdf: its signers may still be able to sign it');
+    expect(notice[0]).toContain('Withdrawn from signing at Secured Signing: contract-1.pdf.');
+    expect(t.note()).toContain('Secured Signing did not withdraw contract-2.pdf');
+    expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled, but Secured Signing did not withdraw it`]);
+    expect(String(t.alerts()[0]!.text)).toContain('withdrawing doc-2 at Secured Signing failed');
   });
 
   it('a provider that no longer knows the document (a permanent answer): cancelled; one that cannot answer now: asked again with the job', async () => {

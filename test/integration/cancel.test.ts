@@ -1,6 +1,7 @@
 // The `cancel` job through the whole daemon (Dovecot, both simulators): a sent request is
 // withdrawn at Secured Signing once, noted on its record, its requester told; a retried
-// cancel withdraws nothing twice; a signed request cannot be cancelled.
+// cancel withdraws nothing twice; a signed request cannot be cancelled; one of two documents
+// signed: the other is still withdrawn, and everyone is told which is which.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { queueCancel } from '../../src/completion/cancel-request.ts';
@@ -109,6 +110,39 @@ describe('cancelling a request', () => {
     expect(stateOf(world, again.id)).toBe('cancelled');
     expect(world.simulator.calls.filter((c) => c.path.includes('/Uploader')).length).toBe(uploadsBefore);
     expect(sends()).toBe(sendsBefore);
+  });
+
+  it('one document of two signed, the other open: the open one withdrawn, the signed one left at the provider and named (multidoc review M1)', async () => {
+    const world = getWorld();
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010007', text: 'Signer: Ann Lee <ann.lee@example.com>',
+      attachments: [{ filename: 'contract.pdf', content: await contractPdf('Contract') }, { filename: 'annex.pdf', content: await contractPdf('Annex') }],
+    }));
+    const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === 'RITM0010007'), { what: 'sent' });
+    await waitUntil(world.daemon!.events, () => !jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'mail' && j.state === 'pending'), { what: 'the acknowledgement out' });
+    const [contract, annex] = getDocuments(world.daemon!.db, request.id).map((d) => d.providerRef!);
+    await world.simulator.complete(contract!); // the signer went through the package in order: the contract signed, the annex not yet
+    const before = world.smtp.messages.length;
+    queueCancel(world.daemon!.db, request.id, 'wrong annex', new Date(), request.provider);
+    world.daemon!.jobs.poke();
+    await waitUntil(world.daemon!.events, () => jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'cancel' && j.state !== 'pending'), { timeoutMs: 20_000, what: 'the cancel job ended' });
+    expect(jobsForRequest(world.daemon!.db, request.id).find((j) => j.kind === 'cancel')).toMatchObject({ state: 'done' });
+    expect(stateOf(world, request.id)).toBe('cancelled');
+    expect(deletes(world, contract!)).toHaveLength(0);
+    expect(deletes(world, annex!)).toHaveLength(1);
+    expect(world.simulator.documents.has(annex!)).toBe(false); // nobody can sign the annex any more
+    expect(world.simulator.documents.get(contract!)!.status).toBe('Complete');
+
+    const notice = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === request.requester), 10_000);
+    const text = (await simpleParser(notice.raw)).text!;
+    expect(text).toContain('the signers can no longer sign what was still open');
+    expect(text).toContain(`Signed by every signer before the withdrawal: contract.pdf (reference ${contract}).`);
+    expect(text).toContain('stays at Secured Signing');
+    const record = world.servicenow.records.find((r) => r.number === 'RITM0010007')!;
+    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.value.includes('Signature request withdrawn') && j.value.includes('Withdrawn from signing at Secured Signing: annex.pdf.') && j.value.includes('contract.pdf')), { timeoutMs: 10_000, what: 'the note naming both' });
+    expect(record.attachments).toHaveLength(0);
+    const alerts = listEvents(world.daemon!.db, request.id).filter((e) => e.detail?.alert === 'undeliverable');
+    expect(alerts.map((e) => e.detail!.subject)).toEqual([`request ${request.id} was cancelled with a signed document left at Secured Signing`]);
   });
 
   it('refuses a request that is signed already', async () => {

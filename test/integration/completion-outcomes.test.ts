@@ -1,14 +1,17 @@
 // What the provider says decides the outcome, not the mail: a forged attachment loses to
 // the API's copy; declined and expired documents tell the requester and note the record;
-// the email delivery mode reaches the record through the instance's inbound email.
+// the email delivery mode reaches the record through the instance's inbound email; one
+// document of several declined or expired: the others still out are withdrawn, and the
+// notice and the note say which, and which had been signed.
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
+import { queueCompleteJob } from '../../src/store/sent-requests.ts';
 import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
-import { getDocuments, getRequest, type RequestRow } from '../../src/store/requests.ts';
+import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
 import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
@@ -59,6 +62,64 @@ describe('a completion mail whose address carries no token', () => {
     // The token in the fourth PDF only: a mail of thousands of PDFs is not read PDF by PDF.
     expect(await mail([other, other, other, stamped])).toMatchObject({ outcome: 'unmatched', reason: 'no request token or document reference of a known request in it' });
     expect(await mail([other, stamped])).toMatchObject({ outcome: 'completion', reason: `matched request ${request.id} by attachment-token` });
+  });
+});
+
+describe('one document of several declined or expired (Secured Signing keeps a status per document)', () => {
+  async function sendThree(world: World, record: string) {
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: `Contract for ${record}`, text: 'Signer: Ann Lee <ann.lee@example.com>',
+      attachments: [{ filename: 'contract.pdf', content: await contractPdf('Contract') }, { filename: 'nda.pdf', content: await contractPdf('NDA') }, { filename: 'annex.pdf', content: await contractPdf('Annex') }],
+    }));
+    const request = await waitUntil(world.daemon!.events, () => listRequests(world.daemon!.db, { state: 'sent' }).find((r) => r.recordNumber === record), { what: 'sent' });
+    await waitUntil(world.daemon!.events, () => !jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'mail' && j.state === 'pending'), { what: 'the acknowledgement out' });
+    return { request, refs: getDocuments(world.daemon!.db, request.id).map((d) => d.providerRef!) };
+  }
+  const deletes = (world: World, reference: string) => world.simulator.calls.filter((c) => c.method === 'DELETE' && c.path.includes(`/Document/${reference}`));
+
+  it('the contract signed, the NDA declined: the annex withdrawn once, the signed contract named as left at the provider, nothing attached (multidoc review M2)', async () => {
+    const world = getSecuredSigningWorld();
+    const { request, refs } = await sendThree(world, 'RITM0010008');
+    const [contract, nda, annex] = refs as [string, string, string];
+    await world.simulator.complete(contract);
+    world.simulator.decline(nda, 'I will not sign the NDA');
+    const before = world.smtp.messages.length;
+    queueCompleteJob(world.daemon!.db, request.id, { reconcile: 'declined' }, new Date()); // what reconciliation queues
+    world.daemon!.jobs.poke();
+    await waitUntil(world.daemon!.events, () => jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'withdraw' && j.state === 'done'), { timeoutMs: 20_000, what: 'the withdraw job done' });
+    expect(stateOf(world, request.id)).toBe('declined');
+    expect(deletes(world, annex)).toHaveLength(1);
+    expect(deletes(world, contract)).toHaveLength(0);
+    expect(deletes(world, nda)).toHaveLength(0);
+    expect(world.simulator.documents.has(annex)).toBe(false); // nobody can sign it now: no completion of a declined request to lose
+
+    const notices = () => world.smtp.messages.filter((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === request.requester));
+    await world.smtp.waitFor((m) => notices().includes(m), 10_000);
+    const text = (await simpleParser(notices()[0]!.raw)).text!;
+    expect(text).toMatch(/was declined, so nothing was attached/);
+    expect(text).toContain('I will not sign the NDA');
+    expect(text).toContain('Withdrawn from signing at Secured Signing: annex.pdf.');
+    expect(text).toContain(`Signed by every signer before the decline: contract.pdf (reference ${contract}).`);
+    const record = recordOf(world, 'RITM0010008');
+    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.value.includes('Signature request declined') && j.value.includes('annex.pdf') && j.value.includes('contract.pdf')), { timeoutMs: 10_000, what: 'the note naming them' });
+    expect(record.attachments).toHaveLength(0);
+    await world.daemon!.jobs.idle();
+    expect(notices()).toHaveLength(1); // told once
+    const effects = (name: string) => listEvents(world.daemon!.db, request.id).filter((e) => e.kind === 'effect' && e.detail?.effect === name).map((e) => e.detail!.phase);
+    expect([effects('withdraw-1'), effects('withdraw-2'), effects('withdraw-3')]).toEqual([['signed'], [], ['intent', 'done']]);
+  });
+
+  it('one document expired: the others withdrawn, and the expiry told with them', async () => {
+    const world = getSecuredSigningWorld();
+    const { request, refs } = await sendThree(world, 'RITM0010009');
+    world.simulator.expire(refs[0]!);
+    queueCompleteJob(world.daemon!.db, request.id, { reconcile: 'expired' }, new Date());
+    world.daemon!.jobs.poke();
+    await waitUntil(world.daemon!.events, () => jobsForRequest(world.daemon!.db, request.id).some((j) => j.kind === 'withdraw' && j.state === 'done'), { timeoutMs: 20_000, what: 'the withdraw job done' });
+    expect(stateOf(world, request.id)).toBe('expired');
+    expect(refs.slice(1).map((ref) => world.simulator.documents.has(ref))).toEqual([false, false]);
+    const record = recordOf(world, 'RITM0010009');
+    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.value.includes('Signature request expired') && j.value.includes('Withdrawn from signing at Secured Signing: nda.pdf, annex.pdf.')), { timeoutMs: 10_000, what: 'the note' });
   });
 });
 

@@ -1,0 +1,143 @@
+// A request of several documents that one refusal or expiry ended (the provider keeps a
+// status per document): the others still out for signing are withdrawn, as a cancel
+// withdraws them (withdraw-documents.ts), so nobody signs a document of a request that is
+// over — its completion would find the request declined and go to Unmatched, the signed copy
+// reaching no record (multidoc review M2). A document signed before the refusal is left at
+// the provider. The complete job records the refusal (the `declined`/`expired` state) and,
+// in the same transaction, queues the `withdraw` job; that job tells the requester, the record
+// and the operator once the withdrawals are done (or given up), naming what was withdrawn and
+// what had been signed. With nothing else out (one document, or the others ended too), the
+// refusal is told at once, as before.
+import { raiseAlert, type AlertDeps } from '../alerts/raise-alert.ts';
+import type { Config } from '../config/schema.ts';
+import { SignrelayError } from '../errors.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import { enqueueMail } from '../jobs/send-mail.ts';
+import type { Logger } from '../log.ts';
+import { composeRequesterNotice } from '../notices/compose-notices.ts';
+import { queueRecordUpdate } from '../notices/queue-record-update.ts';
+import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
+import { withdrawalSentences, type WithdrawalSummary } from '../notices/withdrawal-words.ts';
+import { isRefusal, type DocumentStatus, type RefusalPhase, type SigningProvider } from '../providers/provider.ts';
+import { recordValue } from '../servicenow/record-text.ts';
+import type { Signer } from '../signer.ts';
+import { addEvent, hasEffect } from '../store/events.ts';
+import { enqueueJob, type JobRow } from '../store/jobs.ts';
+import type { Db } from '../store/open-database.ts';
+import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { recordSignedNotWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+
+export interface WithdrawAfterRefusalDeps {
+  db: Db;
+  config: Config;
+  provider: SigningProvider;
+  logger: Logger;
+  now: () => Date;
+  jobsQueued?: () => void;
+}
+
+/** What the refusal was, carried by the `withdraw` job to the words it tells. */
+interface Ending {
+  event: 'declined' | 'expired';
+  detail: string;
+  by: Signer[];
+  /** The documents (seq) the job withdraws or found signed: every one but those the provider ended itself. */
+  documents: number[];
+}
+
+/**
+ * Records a refusal the provider reports (`statuses` in the order of `documents`): the state,
+ * and either the `withdraw` job for the documents still out or, with none, what everyone is
+ * told. Call outside a transaction: it is one.
+ */
+export function recordRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, documents: readonly DocumentRow[], statuses: readonly DocumentStatus[], refused: DocumentStatus & { phase: RefusalPhase }): void {
+  const event = refused.phase === 'expired' ? 'expired' : 'declined';
+  const detail = refusalDetail(refused);
+  const signed = documents.filter((_, i) => statuses[i]?.phase === 'completed');
+  const open = documents.filter((doc, i) => doc.providerRef && statuses[i] && statuses[i].phase !== 'completed' && statuses[i].phase !== 'withdrawn' && !isRefusal(statuses[i].phase));
+  const ending: Ending = { event, detail, by: declinedBy(request, refused), documents: [...signed, ...open].map((doc) => doc.seq) };
+  deps.db.transaction(() => {
+    transition(deps.db, request.id, event, deps.now(), { reason: detail });
+    for (const doc of signed) recordSignedNotWithdrawn(deps.db, doc, deps.now());
+    if (open.length > 0) {
+      enqueueJob(deps.db, { kind: 'withdraw', requestId: request.id, payload: { ...ending } }, deps.now());
+    } else {
+      tellRefusal(deps, request, ending);
+    }
+  })();
+  deps.jobsQueued?.();
+}
+
+/**
+ * A signed document a request's end left at the provider (a request is attached only when
+ * all its documents are signed): the operator is told where it is, to take it by hand if the
+ * record needs it. Call inside the transaction that tells the rest.
+ */
+export function tellLeftAtProvider(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, documents: WithdrawalSummary, after: 'cancelled' | 'declined' | 'expired'): void {
+  if (documents.signed.length === 0) return;
+  const provider = deps.provider.displayName;
+  raiseAlert(deps, {
+    kind: 'undeliverable', requestId: request.id,
+    subject: `request ${request.id} was ${after} with a signed document left at ${provider}`,
+    text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${after} after some of its documents had been signed by every signer: ${documents.signed.map((s) => `${recordValue(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ')}. signrelay attaches a request only when all its documents are signed, so ${documents.signed.length === 1 ? 'it stays' : 'they stay'} at ${provider}, not on the record: take ${documents.signed.length === 1 ? 'it' : 'them'} from ${provider} by hand if the record needs ${documents.signed.length === 1 ? 'it' : 'them'}. The requester and the record were told the same.`,
+  });
+}
+
+/** The requester, the record and the operator told of the refusal and what became of the other documents — once. */
+function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending): void {
+  if (hasEffect(deps.db, request.id, 'ending-told', 'done')) return;
+  addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'ending-told', phase: 'done' } }, deps.now());
+  const considered = new Set(ending.documents);
+  const documents = withdrawalSummary(deps.db, request.id, getDocuments(deps.db, request.id).filter((doc) => considered.has(doc.seq)));
+  const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
+  const sentences = withdrawalSentences(documents, deps.provider.displayName, ending.event);
+  enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, ending.event, ending.detail, deps.config.smtp.from, documents) }, deps.now());
+  raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${ending.event}`, text: sentences ? `${ending.detail} ${sentences}` : ending.detail });
+  queueRecordUpdate(deps.db, deps.config, request.id, { event: ending.event, detail: ending.detail, by: ending.by, documents }, deps.now());
+  tellLeftAtProvider({ ...alertDeps, provider: deps.provider }, request, documents, ending.event);
+}
+
+function endingOf(job: JobRow): Ending {
+  const p = job.payload;
+  return {
+    event: p.event === 'expired' ? 'expired' : 'declined',
+    detail: typeof p.detail === 'string' ? p.detail : '',
+    by: Array.isArray(p.by) ? (p.by as Signer[]) : [],
+    documents: Array.isArray(p.documents) ? (p.documents as unknown[]).filter((n): n is number => typeof n === 'number') : [],
+  };
+}
+
+/** The `withdraw` job: the documents still out of a refused or expired request withdrawn, then everyone told. */
+export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandler {
+  return {
+    async run(job) {
+      const request = getRequest(deps.db, job.requestId!);
+      if (!request) throw new SignrelayError('permanent', 'request_unknown', `request ${job.requestId} does not exist`);
+      const ending = endingOf(job);
+      const documents = getDocuments(deps.db, request.id).filter((doc) => ending.documents.includes(doc.seq));
+      if (deps.provider.capabilities.cancel) {
+        await withdrawDocuments(deps, request, documents, new Map());
+      } else {
+        deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: the other documents of a ${ending.event} request stay out for signing`, { requestId: request.id });
+      }
+      deps.db.transaction(() => tellRefusal(deps, request, ending))();
+      deps.jobsQueued?.();
+    },
+    onGiveUp(job, reason) {
+      const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
+      if (!request) return;
+      const ending = endingOf(job);
+      const left = getDocuments(deps.db, request.id).filter((doc) => ending.documents.includes(doc.seq) && doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq));
+      deps.db.transaction(() => {
+        tellRefusal(deps, request, ending);
+        if (left.length === 0) return;
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+          kind: 'undeliverable', requestId: request.id,
+          subject: `request ${request.id} was ${ending.event}, but ${deps.provider.displayName} did not withdraw its other documents`,
+          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${ending.event}, and withdrawing its documents still out for signing — ${left.map((doc) => `${recordValue(doc.fileName)} (reference ${recordValue(doc.providerRef)})`).join(', ')} — at ${deps.provider.displayName} failed: ${reason}. Their signers may still sign them, and a signature there is not delivered to the record: withdraw them at ${deps.provider.displayName} by hand.`,
+        });
+      })();
+      deps.jobsQueued?.();
+    },
+  };
+}

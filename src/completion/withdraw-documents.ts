@@ -1,0 +1,118 @@
+// Withdrawing a request's documents at the provider, for the two ends that leave documents
+// out for signing: a cancel (cancel-request.ts) and one document declined or expired
+// (withdraw-after-refusal.ts). Its own file because both need the same rules:
+// - every document is tried: a refusal of one (Secured Signing refuses to withdraw a
+//   completed document) never leaves the others out for signing — the failures are
+//   collected and raised once at the end, so the job retries (or gives up) on them alone;
+// - one effect per document, `withdraw-N`: the intent before the call, then its result —
+//   `done` (withdrawn, or the provider no longer has it) or `signed` (every signer had
+//   signed it: a completed document is left at the provider, never withdrawn). A retry or a
+//   restart skips a document with a result and never withdraws one twice;
+// - a document the status shows completed is not asked to be withdrawn, and one whose
+//   withdrawal failed is asked about once: signed a moment before (the race with the last
+//   signature), or gone already, it is that, not a failure.
+// withdrawalSummary turns the results into what the requester, the record and the operator
+// are told (notices/withdrawal-words.ts).
+import { describeError, isSignrelayError, SignrelayError, type ErrorKind } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
+import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
+import { addEvent, lastEffectPhase } from '../store/events.ts';
+import type { Db } from '../store/open-database.ts';
+import { sentDocumentOf, type DocumentRow, type RequestRow } from '../store/requests.ts';
+
+export interface WithdrawDeps {
+  db: Db;
+  provider: SigningProvider;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** What a document's withdrawal came to: withdrawn (or gone), or found signed and left at the provider. */
+export type WithdrawalResult = 'done' | 'signed';
+
+export function withdrawalResult(db: Db, requestId: string, seq: number): WithdrawalResult | undefined {
+  const phase = lastEffectPhase(db, requestId, `withdraw-${seq}`);
+  return phase === 'done' || phase === 'signed' ? phase : undefined;
+}
+
+/** Records that a document was signed by every signer, so it is not withdrawn. Call inside the caller's transaction, or alone. */
+export function recordSignedNotWithdrawn(db: Db, doc: DocumentRow, now: Date): void {
+  addEvent(db, { requestId: doc.requestId, kind: 'effect', detail: { effect: `withdraw-${doc.seq}`, phase: 'signed', reference: doc.providerRef } }, now);
+}
+
+/**
+ * Withdraws each of `documents` that is at the provider and has no result yet. `known`: the
+ * statuses read a moment ago, by provider reference (a completed one is skipped). Throws
+ * once, after every document was tried, when some could not be withdrawn.
+ */
+export async function withdrawDocuments(deps: WithdrawDeps, request: RequestRow, documents: readonly DocumentRow[], known: ReadonlyMap<string, DocumentStatus>): Promise<void> {
+  const effect = (doc: DocumentRow, phase: 'intent' | 'done') =>
+    addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: `withdraw-${doc.seq}`, phase, reference: doc.providerRef } }, deps.now());
+  const failures: Array<{ doc: DocumentRow; err: unknown }> = [];
+  for (const doc of documents) {
+    if (!doc.providerRef || withdrawalResult(deps.db, request.id, doc.seq)) continue;
+    if (known.get(doc.providerRef)?.phase === 'completed') {
+      recordSignedNotWithdrawn(deps.db, doc, deps.now());
+      deps.logger.info('a signed document is not withdrawn: it stays at the provider', { requestId: request.id, reference: doc.providerRef });
+      continue;
+    }
+    effect(doc, 'intent');
+    try {
+      await deps.provider.cancel(sentDocumentOf(request, doc));
+    } catch (err) {
+      const found = await foundAfterFailure(deps, request, doc);
+      if (found === 'signed') {
+        recordSignedNotWithdrawn(deps.db, doc, deps.now());
+        deps.logger.warn('a document was signed before it could be withdrawn: it stays at the provider', { requestId: request.id, reference: doc.providerRef, error: describeError(err) });
+        continue;
+      }
+      if (found !== 'done') {
+        deps.logger.warn('a document could not be withdrawn at the provider; the others are tried', { requestId: request.id, reference: doc.providerRef, error: describeError(err) });
+        failures.push({ doc, err });
+        continue;
+      }
+    }
+    effect(doc, 'done');
+    deps.logger.info('document withdrawn at the provider', { requestId: request.id, reference: doc.providerRef });
+  }
+  if (failures.length > 0) throw oneError(request, failures);
+}
+
+/** After a failed withdrawal: the document signed meanwhile, gone already (withdrawn), or neither (a real failure). */
+async function foundAfterFailure(deps: WithdrawDeps, request: RequestRow, doc: DocumentRow): Promise<WithdrawalResult | undefined> {
+  try {
+    const status = await deps.provider.status(sentDocumentOf(request, doc));
+    if (status.phase === 'completed') return 'signed';
+    return status.phase === 'withdrawn' ? 'done' : undefined;
+  } catch (err) {
+    // The provider no longer knows it: nobody can sign it (as a withdrawal's own 404).
+    return isSignrelayError(err) && err.code === 'provider_not_found' ? 'done' : undefined;
+  }
+}
+
+/** Whose need decides the job's next step: an operator's (credentials, settings) first, then a retry's, then a refusal's. */
+const KIND_ORDER: readonly ErrorKind[] = ['auth', 'config', 'transient', 'permanent', 'input'];
+
+function oneError(request: RequestRow, failures: ReadonlyArray<{ doc: DocumentRow; err: unknown }>): unknown {
+  if (failures.length === 1) return failures[0]!.err;
+  const kinds = failures.map(({ err }) => (isSignrelayError(err) ? err.kind : 'transient'));
+  const kind = KIND_ORDER.find((k) => kinds.includes(k)) ?? 'transient';
+  const waits = failures.flatMap(({ err }) => (isSignrelayError(err) && err.retryAfterSeconds !== undefined ? [err.retryAfterSeconds] : []));
+  return new SignrelayError(kind, 'withdraw_failed',
+    `request ${request.id}: ${failures.length} documents were not withdrawn — ${failures.map(({ doc, err }) => `${doc.providerRef}: ${describeError(err)}`).join('; ')}`,
+    { cause: failures[0]!.err, ...(waits.length ? { retryAfterSeconds: Math.max(...waits) } : {}) });
+}
+
+/** What became of `documents` (those at the provider), from their recorded results. */
+export function withdrawalSummary(db: Db, requestId: string, documents: readonly DocumentRow[]): WithdrawalSummary {
+  const summary: WithdrawalSummary = { withdrawn: [], signed: [], left: [] };
+  for (const doc of documents) {
+    if (!doc.providerRef) continue;
+    const result = withdrawalResult(db, requestId, doc.seq);
+    if (result === 'done') summary.withdrawn.push(doc.fileName);
+    else if (result === 'signed') summary.signed.push({ fileName: doc.fileName, reference: doc.providerRef });
+    else summary.left.push(doc.fileName);
+  }
+  return summary;
+}
