@@ -22,6 +22,7 @@ import { monotonicMs } from '../time.ts';
 export { secretsOf };
 
 import type { CommandIo } from '../cli-io/command-io.ts';
+import { changedMailRefusal } from '../checks/reload-mail-check.ts';
 
 export type { CommandIo };
 
@@ -125,7 +126,7 @@ export async function runDaemonCommand(args: string[], io: CommandIo): Promise<n
         const next = loadConfigFile(file);
         warnShared(refuseSharedWithRunning(file, next));
         return next;
-      }).then(() => {
+      }, (previous, next) => changedMailRefusal(previous, next, service.logger.child({ component: 'reload' }))).then(() => {
         systemd.notify({ READY: '1', STATUS: 'running' });
         reloading = undefined;
         reloadingSince = undefined;

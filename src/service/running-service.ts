@@ -1,6 +1,7 @@
 // The running service behind `signrelay run`: the daemon and its optional HTTP endpoint,
 // started from one configuration, and replaced as a whole on a reload (SIGHUP). A reload
-// reads and validates the new configuration first — a broken file changes nothing — then
+// reads and validates the new configuration first — a broken file changes nothing, nor mail
+// settings that do not work (the caller's `vet`: reload-mail-check.ts) — then
 // stops the current daemon gracefully (the job and mails in hand are finished; everything
 // else is durable in the database) and starts one with the new configuration. If that
 // fails, the previous configuration is started again. The data dir's lock is the service's,
@@ -21,8 +22,12 @@ import { startObservabilityServer, type ObservabilityServer } from '../health/ob
 export interface RunningService {
   readonly daemon: Daemon;
   readonly logger: Logger;
-  /** Loads the configuration again and restarts on it; resolves false when it was refused. */
-  reload(load: () => Config): Promise<boolean>;
+  /**
+   * Loads the configuration again and restarts on it; resolves false when it was refused.
+   * `vet`: asked before the running daemon stops — why the new configuration would not work
+   * (its changed mail settings tried, reload-mail-check.ts), or null.
+   */
+  reload(load: () => Config, vet?: (previous: Config, next: Config) => Promise<Error | null>): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +88,7 @@ export async function startService(config: Config, options: { onFatal?: (reason:
   return {
     get daemon() { return parts.daemon; },
     get logger() { return parts.logger; },
-    async reload(load) {
+    async reload(load, vet) {
       let next: Config;
       try {
         next = load();
@@ -99,6 +104,8 @@ export async function startService(config: Config, options: { onFatal?: (reason:
         // exit); the running daemon waits for the lock as its work does.
         const refused = startRefusal(parts.daemon.db, next, 'Reload again once it is free.');
         if (refused) throw refused;
+        const unusable = await vet?.(parts.config, next);
+        if (unusable) throw unusable;
       } catch (err) {
         parts.logger.error('configuration reload refused; still running with the previous configuration', { error: describeError(err) });
         return false;

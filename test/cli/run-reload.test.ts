@@ -1,6 +1,6 @@
 // SIGHUP: `signrelay run` reloads its configuration and credentials without dropping work —
 // the rotation practice (a new IMAP password in the credential file, then a reload) — and a
-// broken configuration changes nothing.
+// broken configuration changes nothing, nor mail settings that do not work.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -47,6 +47,16 @@ it('rotates the IMAP password on SIGHUP without a restart, and refuses a broken 
   daemon.child.kill('SIGHUP');
   const refused = await daemon.waitForLog('configuration reload refused; still running with the previous configuration');
   expect(String(refused.error)).toMatch(/reload\.yaml: not valid YAML at line \d+/);
+  // A password the server does not take (written to the file before the server had it):
+  // refused before the running daemon stops, which reads on with the one that works.
+  const mistyped = 'imap-pass-mistyped-must-not-leak-58';
+  await writeFile(configFile, good);
+  await writeFile(secretFile, `${mistyped}\n`);
+  daemon.child.kill('SIGHUP');
+  const unusable = await daemon.waitForLog((l) => l.message === 'configuration reload refused; still running with the previous configuration' && String(l.error).includes('mail settings'));
+  expect(String(unusable.error)).toMatch(/^the new configuration's mail settings do not work — IMAP request mailbox \(mailboxes\.requests\): .+\. Fix them \(`signrelay check` tries them all\) and reload again$/);
+  await writeFile(secretFile, `${rotated}\n`);
+
   // A moved data dir: refused too — the lock and the work in hand stay where they are.
   await writeFile(configFile, good.replace(`data_dir: ${world.dataDir}`, `data_dir: ${world.dataDir}-moved`));
   daemon.child.kill('SIGHUP');
@@ -62,5 +72,5 @@ it('rotates the IMAP password on SIGHUP without a restart, and refuses a broken 
   expect(daemon.logLines().filter((l) => l.message === 'signrelay started')).toHaveLength(2);
   expect(new Set(world.sentReferences()).size).toBe(3);
   expect(world.sentReferences()).toHaveLength(3);
-  for (const secret of [...world.secrets, rotated]) expect(daemon.stdout).not.toContain(secret);
+  for (const secret of [...world.secrets, rotated, mistyped]) expect(daemon.stdout).not.toContain(secret);
 }, 180_000);
