@@ -115,6 +115,15 @@ export function nearMisses(text: string, keyword: string, labels?: RegExp): Near
   return found;
 }
 
+/**
+ * The writer's own lines (not quoted, forwarded or in the signature), without what a client
+ * put before them: for near misses a keyword's pattern cannot describe (parse-due.ts).
+ */
+export function ownLines(text: string): string[] {
+  const { plain, kinds } = readBody(text);
+  return plain.filter((line, i) => kinds[i] === 'own' && !line.startsWith('>')).map(written);
+}
+
 /** `Label: value` with a short label (a colon of any width: `:`, `：`, `﹕`). */
 const LABELLED = /^(?<label>[^:：﹕@<>]{1,40})[:：﹕](?<value>.*)$/;
 

@@ -1,7 +1,9 @@
 // When signing must be done: a `Due:` line (`Due: 2026-12-24`, `Due: 14d`, `14 days`,
 // `2w`, `2 weeks`; also "Due date:" and 2026/12/24), else the route's `due_days`. Secured
 // Signing requires a due date, so the result is always a date, YYYY-MM-DD in UTC, from `now`.
-import { findDirectives } from './directive-lines.ts';
+// A due date written another way (`Due by: …`, `Deadline: …`) is refused, not left for the
+// route's default to stand in for.
+import { findDirectives, ownLines } from './directive-lines.ts';
 import type { Checked } from './types.ts';
 import { DAY_MS, dueMoment } from '../time.ts';
 
@@ -13,7 +15,10 @@ export function parseDue(body: string, dueDays: number, now: Date): Checked<stri
   if (distinct.length > 1) {
     return { value: null, problems: [`the mail has ${distinct.length} different Due: lines (${distinct.join(', ')}): keep only one`] };
   }
-  if (lines.length === 0) return { value: addDays(now, dueDays), problems: [] };
+  if (lines.length === 0) {
+    const misses = dueNearMisses(body);
+    return misses.length > 0 ? { value: null, problems: misses } : { value: addDays(now, dueDays), problems: [] };
+  }
 
   const value = lines[0]!.value;
   const today = isoDate(now);
@@ -35,6 +40,37 @@ export function parseDue(body: string, dueDays: number, now: Date): Checked<stri
     return { value: iso, problems: [] };
   }
   return { value: null, problems: [`"Due: ${value}" is not a due date I understand: ${ACCEPTED_FORMS}`] };
+}
+
+/**
+ * A line that starts with a due date's label in another form — `Due by:`, `Due on`, `Due date
+ * 2027-01-29`, `Due - …`, `Sign by:`, `Please sign by …`, `Signing due:`, `Deadline:`,
+ * `Expires:`, `Frist:` … — and gives a date or a number of days: with a separator anywhere
+ * after it, without one right after it (`Due 2027-01-29`, `Deadline is Friday`). Prose that
+ * only mentions a deadline ("The deadline for the offer is Friday.", "Due to the holidays …
+ * 2027-01-29") is none: the line does not start with the label, or no date follows it.
+ */
+const DUE_LABEL = new RegExp(String.raw`^[*_]*(?<label>(?:(?:please|kindly|pls)\s+)?(?:due(?:\s+(?:by|on|before|within|in|date))?|sign(?:ed|ing)?\s+(?:by|before|within|until|no\s+later\s+than)|signing\s+(?:due|deadline)(?:\s+date)?|(?:signing\s+)?deadline|expir(?:es|y|ation)(?:\s+(?:on|date))?|frist|fällig(?:\s+(?:am|bis))?|échéance|date\s+limite|fecha\s+l[ií]mite|scadenza))(?![\p{L}\d])[*_]*\s*(?<separator>[:：﹕=\-–—])?[*_]*\s*(?<value>.*)$`, 'iu');
+
+const MONTH = String.raw`(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\p{L}*\.?`;
+/** A date in any common form, a number of days or weeks, a weekday, today or tomorrow. */
+const DATE_LIKE = String.raw`(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}\.?\s*${MONTH}|${MONTH}\s*\d{1,2}(?!\d)|\d{1,4}\s*(?:d|days?|w|weeks?)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tomorrow)(?![\p{L}\d])`;
+const HAS_DATE = new RegExp(String.raw`(?<![\p{L}\d])${DATE_LIKE}`, 'iu');
+const STARTS_WITH_DATE = new RegExp(String.raw`^(?:(?:is|on|by|the)\s+)*${DATE_LIKE}`, 'iu');
+
+/** What a due-date near miss is answered with, one per line (no Due: line was read). */
+function dueNearMisses(body: string): string[] {
+  return ownLines(body).flatMap((line) => {
+    const m = DUE_LABEL.exec(line)?.groups;
+    if (!m) return [];
+    const value = m['value']!;
+    if (!(m['separator'] ? HAS_DATE : STARTS_WITH_DATE).test(value)) return [];
+    const iso = /(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)/.exec(value)?.[0];
+    const fix = iso ? `write it as Due: ${iso}` : ACCEPTED_FORMS;
+    // Deadline:, Expires: may be about the document (an offer's, a contract's), not its signing.
+    const other = /^[*_]*(?:please\s+|kindly\s+|pls\s+)?(?:due|sign)/i.test(line) ? '' : ' (if that line is not about when signing must be done, reword it)';
+    return [`the line "${line}" is not a form signrelay reads, so the route's default due date would be used instead: ${fix}${other}`];
+  });
 }
 
 function isoDate(date: Date): string {

@@ -51,6 +51,57 @@ describe('parseDue', () => {
   });
 });
 
+describe('parseDue: a due date written in another form (signers review M2)', () => {
+  // Each would have gone out with the route's 14 days, and nothing told the requester.
+  it.each([
+    'Due by: 2027-01-29',
+    'Due on: 2027-01-29',
+    'Due date 2027-01-29',
+    'Due - 2027-01-29',
+    'Due 2027-01-29',
+    'Due by 2027-01-29',
+    'Signing due: 2027-01-29',
+    'Sign by: 2027-01-29',
+    'Please sign by: 2027-01-29',
+    'Deadline: 2027-01-29',
+    'Expires: 2027-01-29',
+    '- **Due by:** 29.01.2027',
+    'Due in 14 days',
+    'Please sign by Friday.',
+    'Deadline is 24 December',
+  ])('refuses "%s", saying how to write it', (line) => {
+    const result = parseDue(`Please sign the attached.\n${line}\n`, 14, NOW);
+    expect(result.value).toBeNull();
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(/^the line ".+" is not a form signrelay reads, so the route's default due date would be used instead: write (it as Due: 2027-01-29|Due: 2026-12-24 \(a date\) or Due: 14d \(days from today\))/);
+  });
+
+  it('answers with the date the line gave, and asks to reword a line that may be about the document', () => {
+    expect(parseDue('Due by: 2027-01-29', 14, NOW).problems).toEqual([
+      'the line "Due by: 2027-01-29" is not a form signrelay reads, so the route\'s default due date would be used instead: write it as Due: 2027-01-29',
+    ]);
+    expect(parseDue('Expires: 2030-12-31', 14, NOW).problems).toEqual([
+      'the line "Expires: 2030-12-31" is not a form signrelay reads, so the route\'s default due date would be used instead: write it as Due: 2030-12-31 (if that line is not about when signing must be done, reword it)',
+    ]);
+  });
+
+  it.each([
+    ['a sentence that mentions a deadline', 'The deadline for the offer is Friday.'],
+    ['a sentence that starts with "Due to" and holds a date', 'Due to the holidays, we need this by 2027-01-29.'],
+    ['a deadline without a date', 'Deadline is tight, sorry.'],
+    ['a deadline in words', 'Deadline: end of month'],
+    ['"please sign by" without a date', 'Please sign by the end of the week.'],
+    ['another label that starts with Due', 'Due diligence: 2027-01-29 report attached'],
+    ['a quoted line (someone else\'s mail)', 'On 02.11.26 10:00, Carl Old wrote:\n> Due by: 2027-01-29'],
+  ])('takes the route default for %s', (_label, body) => {
+    expect(parseDue(body, 14, NOW)).toEqual({ value: '2026-11-17', problems: [] });
+  });
+
+  it('lets a Due: line decide beside one in another form (the due date was given)', () => {
+    expect(parseDue('Due: 2027-01-29\nExpires: 2030-12-31', 14, NOW)).toEqual({ value: '2027-01-29', problems: [] });
+  });
+});
+
 describe('dueForSend', () => {
   it('keeps a due date with an hour or more left, and sends one that passed or ends within the hour with the next day', () => {
     expect(dueForSend('2026-12-24', new Date('2026-12-10T12:00:00Z'))).toBe('2026-12-24');
