@@ -3,14 +3,19 @@
 // Signing requires a due date, so the result is always a date, YYYY-MM-DD in UTC, from `now`.
 // A due date written another way (`Due by: …`, `Deadline: …`) is refused, not left for the
 // route's default to stand in for.
-import { findDirectives, ownLines } from './directive-lines.ts';
-import type { Checked } from './types.ts';
+import { findDirectives, ownLines, type Directive } from './directive-lines.ts';
+import type { Checked, DueFrom } from './types.ts';
 import { DAY_MS, dueMoment } from '../time.ts';
 
 const ACCEPTED_FORMS = 'write Due: 2026-12-24 (a date) or Due: 14d (days from today)';
 
-export function parseDue(body: string, dueDays: number, now: Date): Checked<string | null> {
+/** The due date (null with problems), and whether the mail gave it or the route's `due_days` did. */
+export function parseDue(body: string, dueDays: number, now: Date): Checked<string | null> & { from: DueFrom } {
   const lines = findDirectives(body, String.raw`due(?:\s+date)?`);
+  return { ...readDue(lines, body, dueDays, now), from: lines.length > 0 ? 'mail' : 'route' };
+}
+
+function readDue(lines: Directive[], body: string, dueDays: number, now: Date): Checked<string | null> {
   const distinct = [...new Set(lines.map((l) => l.value.toLowerCase()))];
   if (distinct.length > 1) {
     return { value: null, problems: [`the mail has ${distinct.length} different Due: lines (${distinct.join(', ')}): keep only one`] };

@@ -125,6 +125,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
       signers: signers.value.signers,
       signersFrom: signers.value.from,
       due: due.value,
+      dueFrom: due.from,
       documents: documents.value,
       requester: answer.to,
       requesterNote: answer.note,

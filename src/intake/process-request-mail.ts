@@ -214,7 +214,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       notOutAlready(draft, originals);
       const id = insertRequest(deps.db, {
         token, state: 'received', route: draft.route, provider: deps.provider.name, requester: draft.requester,
-        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due,
+        subject: draft.subject, messageId: draft.messageId, record: draft.record, signers: draft.signers, signersFrom: draft.signersFrom, dueDate: draft.due, dueFrom: draft.dueFrom,
         documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
       }, at);
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));

@@ -50,8 +50,8 @@ export interface MailDocument {
   bytes: Buffer;
 }
 
-export type { SignersFrom } from '../store/requests.ts';
-import type { SignersFrom } from '../store/requests.ts';
+export type { DueFrom, SignersFrom } from '../store/requests.ts';
+import type { DueFrom, SignersFrom } from '../store/requests.ts';
 
 export interface RequestDraft {
   route: string;
@@ -61,6 +61,8 @@ export interface RequestDraft {
   signersFrom: SignersFrom;
   /** YYYY-MM-DD, UTC. */
   due: string;
+  /** Whether the mail gave the due date or the route's `due_days` did (the acknowledgement says which). */
+  dueFrom: DueFrom;
   documents: MailDocument[];
   /** Where replies and notices go: the Reply-To when it may send requests itself, else the From (reply-address.ts). */
   requester: string;

@@ -68,7 +68,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     `  Record:     ${recordLabel(request)}`,
     `  Documents:  ${documents.map((d) => recordValue(d.fileName)).join(', ')}`,
-    `  Due:        ${recordValue(request.dueDate)} (${closing(request.dueDate, closesAt, provider.capabilities.closes)})`,
+    `  Due:        ${recordValue(request.dueDate)} (${request.dueFrom === 'route' ? 'the route\'s default: none was given; ' : ''}${closing(request.dueDate, closesAt, provider.capabilities.closes)})`,
     `  ${provider.displayName}: ${referenceLabel(request, documents)}`,
     `  Request:    ${request.id}`,
     '',

@@ -5,6 +5,8 @@ import type { Signer } from '../signer.ts';
 
 /** Where a request's signers came from: Signer lines, the route's defaults, the documents' own tags. */
 export type SignersFrom = 'mail' | 'route' | 'pdf' | 'none';
+/** Where a request's due date came from: a Due: line, or the route's `due_days`. */
+export type DueFrom = 'mail' | 'route';
 import { mailboxKey } from '../ascii-address.ts';
 import { SignrelayError } from '../errors.ts';
 import type { Db } from './open-database.ts';
@@ -32,6 +34,8 @@ export interface RequestRow {
   /** Where the signers came from; 'pdf': the documents' own tags (the provider reads them there). */
   signersFrom: SignersFrom;
   dueDate: string;
+  /** Whether the requester gave the due date or the route's default did ('mail' for rows older than migration 0022). */
+  dueFrom: DueFrom;
   reason: string | null;
   createdAt: string;
   updatedAt: string;
@@ -68,6 +72,7 @@ export interface NewRequest {
   signers: Signer[];
   signersFrom?: SignersFrom;
   dueDate: string;
+  dueFrom?: DueFrom;
   reason?: string;
   documents: Array<{ fileName: string; originalSha256: string }>;
 }
@@ -80,11 +85,11 @@ export function insertRequest(db: Db, input: NewRequest, now: Date): string {
   const id = newRequestId();
   const at = now.toISOString();
   db.prepare(`INSERT INTO requests (id, token, state, route, provider, requester, subject, message_id,
-      record_number, record_table, record_sys_id, watermark, signers_json, signers_from, due_date, reason, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      record_number, record_table, record_sys_id, watermark, signers_json, signers_from, due_date, due_from, reason, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
     id, input.token, input.state, input.route, input.provider, input.requester, input.subject, input.messageId,
     input.record?.number ?? null, input.record?.table ?? null, input.record?.sysId ?? null, input.record?.watermark ?? null,
-    JSON.stringify(input.signers), input.signersFrom ?? 'none', input.dueDate, input.reason ?? null, at, at);
+    JSON.stringify(input.signers), input.signersFrom ?? 'none', input.dueDate, input.dueFrom ?? 'mail', input.reason ?? null, at, at);
   const insertDoc = db.prepare('INSERT INTO documents (request_id, seq, file_name, original_sha256) VALUES (?, ?, ?, ?)');
   input.documents.forEach((doc, i) => insertDoc.run(id, i + 1, doc.fileName, doc.originalSha256));
   addEvent(db, { requestId: id, kind: 'transition', toState: input.state, detail: input.reason ? { reason: input.reason } : undefined }, now);
@@ -271,6 +276,7 @@ function toRequestRow(r: Record<string, unknown>): RequestRow {
     signers: JSON.parse(r.signers_json as string) as Signer[],
     signersFrom: r.signers_from as SignersFrom,
     dueDate: r.due_date as string,
+    dueFrom: r.due_from as DueFrom,
     reason: (r.reason as string | null) ?? null,
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,

@@ -24,7 +24,12 @@ describe('parseDue', () => {
     ['a word joiner after the value', 'Due: 14d\u2060', '2026-11-17'],
     ['a reply written below the quote: the quoted Due: line is the earlier mail\'s', 'On 02.11.26 10:00, Carl Old wrote:\n> Due: 2026-11-05\n\nLater, please:\nDue: 2026-12-24', '2026-12-24'],
   ])('%s', (_label, body, due) => {
-    expect(parseDue(body, 14, NOW)).toEqual({ value: due, problems: [] });
+    expect(parseDue(body, 14, NOW)).toMatchObject({ value: due, problems: [] });
+  });
+
+  it('says whether the mail gave the due date or the route\'s due_days did', () => {
+    expect(parseDue('Please sign', 14, NOW)).toEqual({ value: '2026-11-17', problems: [], from: 'route' });
+    expect(parseDue('Due: 14d', 14, NOW)).toEqual({ value: '2026-11-17', problems: [], from: 'mail' });
   });
 
   it.each([
@@ -94,11 +99,11 @@ describe('parseDue: a due date written in another form (signers review M2)', () 
     ['another label that starts with Due', 'Due diligence: 2027-01-29 report attached'],
     ['a quoted line (someone else\'s mail)', 'On 02.11.26 10:00, Carl Old wrote:\n> Due by: 2027-01-29'],
   ])('takes the route default for %s', (_label, body) => {
-    expect(parseDue(body, 14, NOW)).toEqual({ value: '2026-11-17', problems: [] });
+    expect(parseDue(body, 14, NOW)).toEqual({ value: '2026-11-17', problems: [], from: 'route' });
   });
 
   it('lets a Due: line decide beside one in another form (the due date was given)', () => {
-    expect(parseDue('Due: 2027-01-29\nExpires: 2030-12-31', 14, NOW)).toEqual({ value: '2027-01-29', problems: [] });
+    expect(parseDue('Due: 2027-01-29\nExpires: 2030-12-31', 14, NOW)).toEqual({ value: '2027-01-29', problems: [], from: 'mail' });
   });
 });
 

@@ -34,6 +34,15 @@ describe('parseRequestMail', () => {
     }
   });
 
+  it('keeps whether the due date was given or is the route\'s default, and refuses one written in another form', async () => {
+    const given = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>\nDue: 2027-01-29'), policy, NOW);
+    expect(given).toMatchObject({ action: 'request', draft: { due: '2027-01-29', dueFrom: 'mail' } });
+    const none = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>'), policy, NOW);
+    expect(none).toMatchObject({ action: 'request', draft: { due: '2026-11-17', dueFrom: 'route' } });
+    const byOtherForm = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>\nDue by: 2027-01-29'), policy, NOW);
+    expect(byOtherForm).toMatchObject({ action: 'reject', reply: true, problems: [expect.stringMatching(/^the line "Due by: 2027-01-29" is not a form signrelay reads/)] });
+  });
+
   it('answers an S/MIME opaque-signed or encrypted mail that it is one, and nothing else: its PDF and lines are inside smime.p7m', async () => {
     for (const smimeType of ['signed-data', 'enveloped-data']) {
       const raw = 'From: Sam Signed <sam.signed@corp.example>\r\nTo: sign@corp.example\r\nSubject: Contract RITM0010005\r\nMIME-Version: 1.0\r\n'

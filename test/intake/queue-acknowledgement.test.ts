@@ -24,11 +24,12 @@ const config: Config = configSchema.parse({
 const traits = providerTraits(config.provider);
 
 let n = 0;
-function request(db: Db, options: { requester?: string; route?: string; noReplyReason?: string | null } = {}): string {
+function request(db: Db, options: { requester?: string; route?: string; noReplyReason?: string | null; dueFrom?: 'mail' | 'route' } = {}): string {
   const id = insertRequest(db, {
     token: `${'a'.repeat(19)}${'bcdefghijklmnopqrstuvwxyz'[n++]}`, state: 'received', route: options.route ?? 'default', provider: traits.name,
     requester: options.requester ?? 'helen.officer@corp.example', subject: 'Contract for RITM0010001', messageId: `<req.${n}@corp.example>`,
     record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2026-11-17', documents: [],
+    ...(options.dueFrom ? { dueFrom: options.dueFrom } : {}),
   }, NOW);
   noteReplyPolicy(db, id, options.noReplyReason ?? null);
   return id;
@@ -50,6 +51,16 @@ describe('queueAcknowledgement', () => {
     expect(ack.replySecret).toMatch(/^[a-z2-7]{32}$/);
     expect(message.replyTo).toBe(`sign+${ack.replySecret}@corp.example`);
     expect(ack.messageId).toBe(message.messageId);
+  });
+
+  it('says when the due date is the route\'s default, none having been given (signers review M2)', () => {
+    const db = openMemoryDatabase();
+    const dueLine = (id: string) => {
+      queueAcknowledgement(db, config, traits, id, NOW);
+      return String((acknowledgementJobs(db, id)[0]!.payload.message as { text: string }).text).split('\n').find((l) => l.trimStart().startsWith('Due:'))?.trim();
+    };
+    expect(dueLine(request(db, { dueFrom: 'route' }))).toBe('Due:        2026-11-17 (the route\'s default: none was given; signing closes at 23:59 UTC that day)');
+    expect(dueLine(request(db, { dueFrom: 'mail' }))).toBe('Due:        2026-11-17 (signing closes at 23:59 UTC that day)');
   });
 
   it.each([

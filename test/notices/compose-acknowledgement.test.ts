@@ -25,4 +25,10 @@ describe('the acknowledgement\'s closing time', () => {
   ])('%s', (_, provider, closesAt, line) => {
     expect(due(String(composeAcknowledgement(request, [{ providerRef: 'doc-1', fileName: 'contract.pdf' }], provider, addresses, closesAt).text))).toBe(line);
   });
+
+  it('says when the due date is the route\'s default, none having been given', () => {
+    const byRoute = { ...request, dueFrom: 'route' } as RequestRow;
+    expect(due(String(composeAcknowledgement(byRoute, [{ providerRef: 'doc-1', fileName: 'contract.pdf' }], secured, addresses).text)))
+      .toBe('Due:        2026-12-24 (the route\'s default: none was given; signing closes at 23:59 UTC that day)');
+  });
 });
