@@ -1,5 +1,5 @@
 // Who signs, in which order: `Signer:` lines in the mail (`Signer 1:`, `Signer 2:` ordered
-// by number), else the route's default signers, else none (the PDF may carry its own tags;
+// by number; numbered and unnumbered lines together are refused), else the route's default signers, else none (the PDF may carry its own tags;
 // the caller decides). Names follow `parseSigner` so the mail, the config and the `stamp`
 // command read them alike.
 import { withAsciiDomain } from '../ascii-address.ts';
@@ -22,7 +22,10 @@ export function parseSigners(body: string, route: SignerDefaults, maxSigners: nu
   const misses = nearMisses(body, 'signer', SIGNER_LABELS).filter((miss) => meantAsSigners(miss, lines.length > 0))
     .map((miss) => `the line "${miss.line}" is not a form signrelay reads: write each signer on a line of its own as Signer 1: First Last <first.last@example.com>, Signer 2: …`);
   if (misses.length > 0) return { value: { signers: [], from: lines.length > 0 ? 'mail' : 'none' }, problems: misses };
-  if (lines.length > 0) return checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
+  if (lines.length > 0) {
+    const checked = checkSigners(orderLines(lines), maxSigners, 'mail', (d) => `the line "${d.line}"`);
+    return { value: checked.value, problems: [...mixedNumbering(lines), ...checked.problems] };
+  }
   if (route.signers.length > 0) {
     const defaults = route.signers.map((value): Directive => ({ number: null, value, line: value, quoted: false }));
     const checked = checkSigners(defaults, maxSigners, 'route', (d) => `default signer "${d.value}" of route "${route.name}"`);
@@ -65,7 +68,18 @@ function wrappedInto(line: string, next: string): boolean {
 /** A wrapped line's first part is at least this long (Gmail wraps at 78). */
 const WRAPPED_AT = 60;
 
-/** Numbered lines in number order first, then unnumbered ones as written. */
+/**
+ * `Signer:` beside `Signer 2:`: where the unnumbered one signs is a guess either way (the
+ * numbered ones went first, and the signer labelled 2 signed before the one written first).
+ */
+function mixedNumbering(lines: Directive[]): string[] {
+  const unnumbered = lines.find((l) => l.number === null);
+  const numbered = lines.find((l) => l.number !== null);
+  if (!unnumbered || !numbered) return [];
+  return [`the lines "${unnumbered.line}" and "${numbered.line}" mix numbered and unnumbered signers, so the signing order is unclear: number every signer (Signer 1:, Signer 2: …, in signing order), or none (Signer: lines, signing in the order written)`];
+}
+
+/** Numbered lines in number order, or unnumbered ones as written (a mix is refused: mixedNumbering). */
 function orderLines(lines: Directive[]): Directive[] {
   const numbered = lines.filter((l) => l.number !== null).sort((a, b) => a.number! - b.number!);
   return [...numbered, ...lines.filter((l) => l.number === null)];

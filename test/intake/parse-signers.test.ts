@@ -8,7 +8,7 @@ const show = (s: { firstName: string; lastName: string; email: string }) => `${s
 const accepted: Array<[label: string, body: string, signers: string[]]> = [
   ['one line', 'Signer: Ann Lee <ann.lee@corp.example>', ['Ann|Lee|ann.lee@corp.example']],
   ['numbered lines in number order', 'Signer 2: Bob Stone <bob@partner.example>\nSigner 1: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@partner.example']],
-  ['numbered before unnumbered', 'Signer: Cy Dee <cy@corp.example>\nSigner 1: Ann Lee <ann@corp.example>', ['Ann|Lee|ann@corp.example', 'Cy|Dee|cy@corp.example']],
+  ['unnumbered lines in the order written', 'Signer: Cy Dee <cy@corp.example>\nSigner: Ann Lee <ann@corp.example>', ['Cy|Dee|cy@corp.example', 'Ann|Lee|ann@corp.example']],
   ['any case and spacing', 'SIGNER 1 : Ann Lee <ann@corp.example>\nsigner2: Bob Stone <bob@corp.example>', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@corp.example']],
   ['bullets and list numbers', '- Signer: A One <a@x.example>\n• Signer: B Two <b@x.example>\n* Signer: C Three <c@x.example>\n1. Signer: D Four <d@x.example>\n·         Signer: E Five <e@x.example>', ['A|One|a@x.example', 'B|Two|b@x.example', 'C|Three|c@x.example', 'D|Four|d@x.example', 'E|Five|e@x.example']],
   ['Outlook\'s nested-list bullets in its text part', 'o   Signer 1: A One <a@x.example>\n§  Signer 2: B Two <b@x.example>', ['A|One|a@x.example', 'B|Two|b@x.example']],
@@ -60,7 +60,7 @@ const accepted: Array<[label: string, body: string, signers: string[]]> = [
     ['Martin Luther|King Jr.|mlk@corp.example', 'Jane|Doe|jane.doe@corp.example', 'Ann|Lee PhD|ann.lee@corp.example', 'John|Smith III MBA|john.smith@corp.example']],
   ['a name in another script keeps no derived last name', 'Signer: 李雷 <li.lei@corp.example>', ['李雷||li.lei@corp.example']],
   ['a reply written below the quote: the quoted signer is the earlier mail\'s', 'On 02.11.26 10:00, Carl Old wrote:\n> Please have this signed by me.\n> Signer: Carl Old <carl.old@partner.example>\n\nNo - Bob signs instead of you:\nSigner: Bob Stone <bob.stone@partner.example>', ['Bob|Stone|bob.stone@partner.example']],
-  ['a reply written between quoted parts', '> Who signs?\nSigner: Bob Stone <bob@corp.example>\n\nOn Mon, 2 Nov 2026, Carl <carl@x.example> wrote:\n> Signer: Carl Old <carl@x.example>\n\nSigner 2: Dee Fox <dee@corp.example>', ['Dee|Fox|dee@corp.example', 'Bob|Stone|bob@corp.example']],
+  ['a reply written between quoted parts', '> Who signs?\nSigner 2: Bob Stone <bob@corp.example>\n\nOn Mon, 2 Nov 2026, Carl <carl@x.example> wrote:\n> Signer: Carl Old <carl@x.example>\n\nSigner 1: Dee Fox <dee@corp.example>', ['Dee|Fox|dee@corp.example', 'Bob|Stone|bob@corp.example']],
   ['words after the address: a comment', 'Signer 1: Ann Lee <ann@corp.example> (CFO)\nSigner 2: Bob Stone <bob@corp.example> - Partner', ['Ann|Lee|ann@corp.example', 'Bob|Stone|bob@corp.example']],
   ['a long line wrapped by Gmail\'s text part before the address', 'Signer 1: Bartholomew Featherstonehaugh-Smythe\n<bartholomew.featherstonehaugh-smythe@partner.example>\nSigner 2: Bob Stone <bob@corp.example>', ['Bartholomew|Featherstonehaugh-Smythe|bartholomew.featherstonehaugh-smythe@partner.example', 'Bob|Stone|bob@corp.example']],
   ['a long line wrapped inside the brackets before a long address', 'Signer 1: Ann Lee <ann@corp.example>\nSigner 2: Maximilian Hohenberg-Wittelsbach <\nmaximilian.hohenberg-wittelsbach@partner.example>', ['Ann|Lee|ann@corp.example', 'Maximilian|Hohenberg-Wittelsbach|maximilian.hohenberg-wittelsbach@partner.example']],
@@ -117,6 +117,16 @@ describe('parseSigners: problems', () => {
   it('refuses more signers than the limit', () => {
     const body = ['a', 'b', 'c'].map((n) => `Signer: ${n.toUpperCase()} Person <${n}@corp.example>`).join('\n');
     expect(parseSigners(body, NO_DEFAULTS, 2).problems).toEqual(['3 signers are named but a request may have at most 2: split the signing into several requests']);
+  });
+
+  // Signers review L1: "Signer:" then "Signer 2:" had the signer labelled 2 sign first.
+  it.each([
+    ['"Signer:" then "Signer 2:"', 'Signer: Ann Lee <ann.lee@corp.example>\nSigner 2: Bob Stone <bob.stone@corp.example>', 'Signer: Ann Lee <ann.lee@corp.example>', 'Signer 2: Bob Stone <bob.stone@corp.example>'],
+    ['"Signer 1:", "Signer:", "Signer 2:"', 'Signer 1: Ann Lee <ann@x.example>\nSigner: Bob Stone <bob@x.example>\nSigner 2: Carl Cole <carl@x.example>', 'Signer: Bob Stone <bob@x.example>', 'Signer 1: Ann Lee <ann@x.example>'],
+  ])('refuses numbered and unnumbered lines together: %s', (_label, body, unnumbered, numbered) => {
+    expect(parseSigners(body, NO_DEFAULTS, 20).problems).toEqual([
+      `the lines "${unnumbered}" and "${numbered}" mix numbered and unnumbered signers, so the signing order is unclear: number every signer (Signer 1:, Signer 2: …, in signing order), or none (Signer: lines, signing in the order written)`,
+    ]);
   });
 
   it('collects every problem, not only the first', () => {
