@@ -14,9 +14,9 @@ import { parseDue } from './parse-due.ts';
 import { parseSigners } from './parse-signers.ts';
 import { routeFromAddress, unknownRouteProblem } from './route-from-address.ts';
 import { chooseReplyAddress, type ReplyAddress } from './reply-address.ts';
-import { sameMailbox } from '../message/mail-headers.ts';
 import { isSenderAllowed, isSenderAllowedAnywhere } from '../message/sender-allowed.ts';
 import { authenticateSender } from './sender-authenticated.ts';
+import { ownAddressesOf, signerAddressProblems } from './signer-address-problems.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import type { IntakePolicy, MailDecision, RecordRef } from './types.ts';
 import { MAX_PROBLEM_CHARS, MAX_PROBLEMS } from './compose-reply.ts';
@@ -62,7 +62,7 @@ function screenRequestMail(mail: RequestMail, policy: IntakePolicy): { decided: 
     // Answer only someone who may use signrelay at all: a guessed address is no reason to reply.
     const answer = chooseReplyAddress(facts, {
       allowed: (address) => isSenderAllowedAnywhere(address, policy.routes), allowedSetting: 'any route\'s allowed_senders',
-      authenticated: policy.authentication.require.length > 0, ownAddresses: ownOf(policy), isInstance: (address) => isInstanceAddress(policy, address),
+      authenticated: policy.authentication.require.length > 0, ownAddresses: ownAddressesOf(policy), isInstance: (address) => isInstanceAddress(policy, address),
     });
     return decided(reject([unknownRouteProblem(match, policy.requestAddress, Object.keys(policy.routes))], replyable(answer, noReplyReason, policy)));
   }
@@ -74,7 +74,7 @@ function screenRequestMail(mail: RequestMail, policy: IntakePolicy): { decided: 
   if (authentication?.problem) return decided(unauthenticated(authentication.verdict, authentication.problem));
   const answer = chooseReplyAddress(facts, {
     allowed: (address) => isSenderAllowed(address, route.allowed_senders), allowedSetting: `routes.${match.route}.allowed_senders`,
-    authenticated: (route.require_authentication ?? policy.authentication.require).length > 0, ownAddresses: ownOf(policy),
+    authenticated: (route.require_authentication ?? policy.authentication.require).length > 0, ownAddresses: ownAddressesOf(policy),
     isInstance: (address) => isInstanceAddress(policy, address),
   });
   return { screened: { sender, facts, match, route, authentication, answer, noReplyReason } };
@@ -106,10 +106,8 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
   const signers = parseSigners(body, { name: match.route, signers: route.signers }, policy.limits.max_signers);
   const due = parseDue(body, route.due_days, now);
   const documents = findDocuments(mail.attachments ?? [], policy.limits);
-  // An invitation to signrelay's own mailbox would come back to it as mail, never to a person.
-  const ownSigners = signers.value.signers.filter((s) => ownOf(policy).some((own) => sameMailbox(s.email, own)))
-    .map((s) => `${s.email} is signrelay's own address, not a signer's: name the person who signs`);
-  const problems = [...documents.problems, ...record.problems, ...signers.problems, ...ownSigners, ...due.problems];
+  const addressProblems = signerAddressProblems(signers.value.signers.map((s) => s.email), policy);
+  const problems = [...documents.problems, ...record.problems, ...signers.problems, ...addressProblems, ...due.problems];
   if (problems.length > 0 || due.value === null || answer.to === null) {
     return reject(problems.length > 0 ? problems : [answer.note ?? 'nobody may be answered'], replyable(answer, noReplyReason, policy), record.value);
   }
@@ -174,6 +172,3 @@ function deliveryTables(policy: IntakePolicy): string[] {
   return [...Object.values(policy.records), ...Object.values(policy.routes).flatMap((r) => (r.table ? [r.table] : []))].map((t) => t.toLowerCase());
 }
 
-function ownOf(policy: IntakePolicy): string[] {
-  return [policy.requestAddress, ...policy.ownAddresses];
-}

@@ -34,6 +34,14 @@ describe('parseRequestMail', () => {
     }
   });
 
+  it('refuses the ServiceNow instance\'s address as a signer, from the mail or the route: it files what it is sent on a record (signers review L4)', async () => {
+    const fromMail = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>\nSigner: Service Desk <corp@service-now.com>'), policy, NOW);
+    expect(fromMail).toMatchObject({ action: 'reject', reply: true, problems: ['corp@service-now.com is the ServiceNow instance\'s address, not a signer\'s (it files what it is sent on a record): name the person who signs'] });
+    const byRoute = testPolicy({ routes: { ...policy.routes, default: { ...policy.routes.default!, signers: ['Desk <instance@service-now.com>'] } } });
+    const fromRoute = parseRequestMail(await requestMail('Please sign.'), byRoute, NOW);
+    expect(fromRoute).toMatchObject({ action: 'reject', problems: ['instance@service-now.com is the ServiceNow instance\'s address, not a signer\'s (it files what it is sent on a record): name the person who signs'] });
+  });
+
   it('keeps whether the due date was given or is the route\'s default, and refuses one written in another form', async () => {
     const given = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>\nDue: 2027-01-29'), policy, NOW);
     expect(given).toMatchObject({ action: 'request', draft: { due: '2027-01-29', dueFrom: 'mail' } });
