@@ -11,6 +11,7 @@ import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { joinProblems, parseRequestMail, refusedUnread } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
 import type { Signer } from '../signer.ts';
+import { preparedSignerProblems } from './prepared-signer-problems.ts';
 import { onSignaturePage, type StampPlan } from './stamp-plan.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
@@ -104,6 +105,8 @@ function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePol
   if (draft.signers.length === 0 && tagged.length === 0) {
     return [NO_SIGNER];
   }
+  const prepared = preparedSignerProblems(draft.documents.flatMap((doc, i) => (pdfs[i]?.hasSignTags ? [{ fileName: doc.fileName, signers: pdfs[i]!.ownSigners }] : [])), policy);
+  if (prepared.length > 0) return prepared;
   const own = distinctSigners(pdfs.flatMap((p) => p.ownSigners));
   if (own.length > policy.limits.max_signers) {
     return [`the documents name ${own.length} signers in their tags but a request may have at most ${policy.limits.max_signers}: split the signing into several requests`];
