@@ -6,12 +6,10 @@ import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, preparePdf, type PdfFacts, type PdfLimits, type PreparedPdf, type StampInput } from '../pdf/pdf-tasks.ts';
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
-import type { OwnSigner } from '../pdf/find-tags.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { joinProblems, parseRequestMail, refusedUnread } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
-import type { Signer } from '../signer.ts';
-import { preparedSignerProblems } from './prepared-signer-problems.ts';
+import { preparedSignerProblems, signingOrder, type PreparedDocument } from './prepared-signer-problems.ts';
 import { onSignaturePage, type StampPlan } from './stamp-plan.ts';
 import type { IntakePolicy, MailDecision, RequestDraft } from './types.ts';
 
@@ -58,9 +56,9 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   }
   if (problems.length === 0) problems.push(...signerProblems(draft, pdfs, policy));
   if (problems.length > 0) return { action: 'reject', reason: joinProblems(problems), problems, ...replyOf(draft), record: draft.record };
-  const own = policy.textTags ? pdfs.flatMap((p) => p.ownSigners) : [];
+  const own = policy.textTags ? signingOrder(preparedDocuments(draft, pdfs)) ?? [] : [];
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
-  const signed = own.length > 0 ? { ...draft, signers: distinctSigners(own), signersFrom: 'pdf' as const } : draft;
+  const signed = own.length > 0 ? { ...draft, signers: own.map(({ firstName, lastName, email }) => ({ firstName, lastName, email })), signersFrom: 'pdf' as const } : draft;
   return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, prepared, authentication: decision.authentication };
 }
 
@@ -105,9 +103,9 @@ function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePol
   if (draft.signers.length === 0 && tagged.length === 0) {
     return [NO_SIGNER];
   }
-  const prepared = preparedSignerProblems(draft.documents.flatMap((doc, i) => (pdfs[i]?.hasSignTags ? [{ fileName: doc.fileName, signers: pdfs[i]!.ownSigners }] : [])), policy);
+  const prepared = preparedSignerProblems(preparedDocuments(draft, pdfs), policy);
   if (prepared.length > 0) return prepared;
-  const own = distinctSigners(pdfs.flatMap((p) => p.ownSigners));
+  const own = signingOrder(preparedDocuments(draft, pdfs)) ?? [];
   if (own.length > policy.limits.max_signers) {
     return [`the documents name ${own.length} signers in their tags but a request may have at most ${policy.limits.max_signers}: split the signing into several requests`];
   }
@@ -124,11 +122,9 @@ function otherSigners(draft: RequestDraft): OtherSigners | null {
   return null;
 }
 
-/** Signers in order, each address once (several documents may name the same people). */
-function distinctSigners(signers: OwnSigner[]): Signer[] {
-  const seen = new Set<string>();
-  return signers.filter((s) => !seen.has(s.email.toLowerCase()) && seen.add(s.email.toLowerCase()))
-    .map(({ firstName, lastName, email }) => ({ firstName, lastName, email }));
+/** The documents that name their own signers, with those signers in signing order. */
+function preparedDocuments(draft: RequestDraft, pdfs: readonly PdfFacts[]): PreparedDocument[] {
+  return draft.documents.flatMap((doc, i) => (pdfs[i]?.hasSignTags ? [{ fileName: doc.fileName, signers: pdfs[i]!.ownSigners }] : []));
 }
 
 /**

@@ -35,12 +35,30 @@ export function ownTagProblems(fileName: string, tags: readonly FoundTag[], othe
     problems.push(`${fileName} contains a signature tag signrelay cannot read (${shown(unreadable)}): write it as [!Sign.1,First,Last,first.last@example.com] on one line, or remove it`);
   }
   const own = tags.filter((t) => t.family === 'sign');
+  problems.push(...sharedOrders(fileName, ownSignersOf(own)));
   if (own.length > 0 && other && other.signers.length > 0) {
     const signers = ownSignersOf(own);
     problems.push(`${fileName} names its own signers in signature tags (${listSigners(signers)}) and ${other.source} names signers too (${listSigners(other.signers)}): ` +
       `signrelay will not choose between them. ${other.useTagsFix}; to have the other signers sign, send a copy of the document without the tags (${HIDDEN})`);
   }
   return problems;
+}
+
+/**
+ * `[!Sign.1,Ann…]` beside `[!Sign.1,Bob…]`: how parallel signing is meant is not confirmed
+ * with the provider, and signrelay's request (its acknowledgement, notes, status) would name
+ * only the first. The same address at one number twice is one signer signing in two places.
+ */
+function sharedOrders(fileName: string, signers: readonly OwnSigner[]): string[] {
+  const byOrder = new Map<number, string[]>();
+  for (const signer of signers) {
+    const emails = byOrder.get(signer.order) ?? [];
+    if (!emails.some((e) => e.toLowerCase() === signer.email.toLowerCase())) emails.push(signer.email);
+    byOrder.set(signer.order, emails);
+  }
+  return [...byOrder.entries()].filter(([, emails]) => emails.length > 1).map(([order, emails]) =>
+    `${fileName} gives signing order ${order} to ${emails.length} signers (${emails.slice(0, 3).map((e) => quoteOutside(e, SHOWN_TAG_CHARS)).join(', ')}${emails.length > 3 ? ', …' : ''}): ` +
+    'signrelay sends one signer per number — give each signer their own number ([!Sign.1,…], [!Sign.2,…]) in the order they sign');
 }
 
 function ownSignersOf(tags: readonly FoundTag[]): OwnSigner[] {

@@ -1,6 +1,7 @@
 // A prepared document's own [!Sign] tags get the checks a mail's signers get (signers review
 // L2): one mailbox twice, signrelay's own address, the ServiceNow instance's — refused with
-// the same words, naming the document. On real PDFs, read by the same inspection the daemon runs.
+// the same words, naming the document; and one signer per number, in one order across the
+// documents (L3). On real PDFs, read by the same inspection the daemon runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideRequest } from '../../src/intake/decide-request.ts';
 import { stopPdfPool } from '../../src/pdf/pdf-pool.ts';
@@ -38,5 +39,48 @@ describe('a prepared document\'s own signers', () => {
     expect(twice).toMatchObject({ action: 'reject', problems: ['b.pdf: Ann.Lee+b@example.com is named twice as a signer: name each signer once'] });
     const same = await decide([['a.pdf', ['[!Sign.1,Ann,Lee,ann.lee@example.com]']], ['b.pdf', ['[!Sign.1,Ann,Lee,ann.lee@example.com]']]]);
     expect(same).toMatchObject({ action: 'request', draft: { signersFrom: 'pdf', signers: [{ email: 'ann.lee@example.com' }] } });
+  });
+});
+
+describe('a prepared document\'s signing order (signers review L3)', () => {
+  it('refuses two addresses at one order number: the request would name only the first', async () => {
+    const decision = await decide([['offer.pdf', ['[!Sign.1,Ann,Lee,ann.lee@example.com]', '[!Sign.1,Bob,Stone,bob.stone@example.com]']]]);
+    expect(decision).toMatchObject({ action: 'reject', reply: true, problems: [
+      'offer.pdf gives signing order 1 to 2 signers (ann.lee@example.com, bob.stone@example.com): signrelay sends one signer per number — give each signer their own number ([!Sign.1,…], [!Sign.2,…]) in the order they sign',
+    ] });
+  });
+
+  it('takes one signer at one number twice (two places to sign) as one signer', async () => {
+    const decision = await decide([['offer.pdf', ['[!Sign.1,Ann,Lee,ann.lee@example.com]', '[!Sign.2,Bob,Stone,bob.stone@example.com]', '[!Sign.1,Ann,Lee,Ann.Lee@example.com]']]]);
+    expect(decision).toMatchObject({ action: 'request', draft: { signers: [{ email: 'ann.lee@example.com' }, { email: 'bob.stone@example.com' }] } });
+  });
+
+  it('refuses documents that have the same people sign in different orders, naming them', async () => {
+    const decision = await decide([
+      ['a.pdf', ['[!Sign.1,Ann,Lee,ann.lee@example.com]', '[!Sign.2,Bob,Stone,bob.stone@example.com]']],
+      ['b.pdf', ['[!Sign.1,Bob,Stone,bob.stone@example.com]', '[!Sign.2,Ann,Lee,ann.lee@example.com]']],
+    ]);
+    expect(decision).toMatchObject({ action: 'reject', problems: [
+      'a.pdf and b.pdf have the same people sign in different orders (a.pdf: 1. Ann Lee <ann.lee@example.com>, 2. Bob Stone <bob.stone@example.com>; b.pdf: 1. Bob Stone <bob.stone@example.com>, 2. Ann Lee <ann.lee@example.com>): give the documents the same signing order, or send each in a mail of its own',
+    ] });
+  });
+
+  it('refuses three documents whose orders disagree only together', async () => {
+    const decision = await decide([
+      ['a.pdf', ['[!Sign.1,Ann,Lee,ann@example.com]', '[!Sign.2,Bob,Stone,bob@example.com]']],
+      ['b.pdf', ['[!Sign.1,Bob,Stone,bob@example.com]', '[!Sign.2,Cy,Dee,cy@example.com]']],
+      ['c.pdf', ['[!Sign.1,Cy,Dee,cy@example.com]', '[!Sign.2,Ann,Lee,ann@example.com]']],
+    ]);
+    expect(decision).toMatchObject({ action: 'reject', problems: ['a.pdf, b.pdf, c.pdf have the same people sign in orders that do not agree: give the documents the same signing order, or send each in a mail of its own'] });
+  });
+
+  it('lists the signers of documents that agree in an order each of them keeps', async () => {
+    const decision = await decide([
+      ['a.pdf', ['[!Sign.1,Ann,Lee,ann@example.com]', '[!Sign.2,Bob,Stone,bob@example.com]']],
+      ['b.pdf', ['[!Sign.1,Cy,Dee,cy@example.com]', '[!Sign.2,Ann,Lee,ann@example.com]']],
+    ]);
+    expect(decision).toMatchObject({ action: 'request', draft: { signersFrom: 'pdf' } });
+    if (decision.action !== 'request') return;
+    expect(decision.draft.signers.map((s) => s.firstName)).toEqual(['Cy', 'Ann', 'Bob']);
   });
 });
