@@ -77,7 +77,7 @@ export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRo
   return deliverByRest(deps, request, documents);
 }
 
-type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused';
+type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused' | 'altered';
 const effect = (deps: DeliveryDeps, requestId: string, name: string, phase: Phase, detail: Record<string, unknown> = {}) =>
   recordEffect(deps, requestId, name, phase, detail);
 
@@ -148,6 +148,17 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   } catch (err) {
     if (wasRefused(err)) effect(deps, request.id, file.effect, 'failed', { code: (err as SignrelayError).code });
     throw err;
+  }
+  if (attachment.hash !== '' && attachment.hash !== file.sha256) {
+    // Stored other than sent (a proxy or a scanner in front of the instance cut or rewrote it):
+    // the file on the record is not the signed document, and nothing may say it is — no
+    // `delivered`, no "attached by signrelay", no `signed` (audit review H1). Not uploaded again
+    // by itself: each try would leave one more such file on the record.
+    effect(deps, request.id, file.effect, 'altered', { attachment: attachment.sysId, ours: file.sha256, instance: attachment.hash });
+    throw new SignrelayError('permanent', 'servicenow_attachment_altered',
+      `ServiceNow stored ${recordValue(file.fileName)} on ${record.table} ${record.sysId} with SHA-256 ${attachment.hash}, but the file signrelay sent has ${file.sha256}: ` +
+      'something between signrelay and the instance (a proxy, a scanner) or the instance itself changed it, so the file on the record is not the signed document. ' +
+      `Delete that attachment (${attachment.sysId}) from the record, find what changed it, then \`${operatorCommand(`retry ${request.id}`)}\``);
   }
   deps.db.transaction(() => {
     settle(attachment.sysId);

@@ -40,7 +40,7 @@ export interface RecordRef {
   sysId: string;
 }
 
-type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused' | 'superseded';
+type Phase = 'intent' | 'done' | 'failed' | 'skipped' | 'refused' | 'superseded' | 'altered';
 /** Phases after which an effect is over: nothing is PATCHed for it again. */
 const OVER: ReadonlySet<string> = new Set(['done', 'skipped', 'refused', 'superseded']);
 

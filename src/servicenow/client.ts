@@ -193,7 +193,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     const info = attachmentInfo(operation, parseResult(answer, true));
     const local = input.sha256 ?? (input.bytes instanceof Uint8Array ? createHash('sha256').update(input.bytes).digest('hex') : undefined);
     if (info.hash !== '' && local !== undefined && info.hash !== local) {
-      // Not thrown: the attachment exists now, and a retry would only add another copy.
+      // Logged here, judged by the caller (deliver-to-servicenow.ts: the delivery fails, not retried by itself).
       options.logger?.warn?.('servicenow stored an attachment whose hash differs from ours', { attachment: info.sysId, ours: local, theirs: info.hash });
     }
     return info;
