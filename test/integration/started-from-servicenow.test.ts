@@ -73,6 +73,8 @@ describe.each(PROVIDER_NAMES)('%s: started from ServiceNow, the update set\'s UI
     const { record, pdf } = await recordWithPdf('sc_req_item', 'RITM0020001', { requested_for: 'a1b2', 'requested_for.name': 'Ann Lee', 'requested_for.email': 'ann.lee@example.com' });
     const answer = await click(record);
     expect(answer.status).toBe(200);
+    // The record keeps who started the signing (signrelay hears only of the instance: audit review M2).
+    expect(record.journal.filter((j) => j.by === AGENT_USER).map((j) => [j.field, j.value])).toEqual([['work_notes', `Sent for signature through signrelay by ${AGENT_USER} (${AGENT_USER}).`]]);
 
     const [mail] = world.servicenow.notifications.filter((n) => n.record.number === 'RITM0020001');
     expect(mail).toMatchObject({ from: `ServiceNow <${INSTANCE_ADDRESS}>`, to: ['sign@corp.example'], subject: 'Signature request RITM0020001', attachments: ['agreement.pdf'] });

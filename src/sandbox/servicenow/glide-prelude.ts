@@ -5,8 +5,10 @@
 //   tables  rows of other tables (sys_attachment), for GlideAggregate
 //   email   origemail, subject, body_text, for an inbound action's `email` (its `logger`
 //           and `classifier` exist and do nothing)
+//   user    the agent a UI action runs for (id, name, displayName), for gs.getUser…
 // and what a script leaves behind: `__printed` (template.print), `__journal` (work_notes
-// and comments written by current.update()), `__missingRoles` (roles gs.hasRole lacked).
+// and comments written by current.update()), `__missingRoles` (roles gs.hasRole lacked),
+// `__events` (gs.eventQueue: name, parm1, parm2).
 // Only what the shipped scripts call exists: a script calling anything else fails here as it
 // would not on an instance, which is the safe side for a simulator.
 export const GLIDE_PRELUDE = String.raw`
@@ -28,14 +30,22 @@ var current = {
     });
   }
 };
+var __events = [];
+var __user = __input.user || {};
 var gs = {
   hasRole: function (role) {
     var roles = __input.roles || [];
     if (roles.indexOf(role) >= 0 || roles.indexOf('admin') >= 0) return true;
     __missingRoles.push(String(role));
     return false;
-  }
+  },
+  getUserID: function () { return __user.id || ''; },
+  getUserName: function () { return __user.name || ''; },
+  getUserDisplayName: function () { return __user.displayName || ''; },
+  eventQueue: function (name, record, parm1, parm2) { __events.push([String(name), parm1 == null ? '' : String(parm1), parm2 == null ? '' : String(parm2)]); },
+  addInfoMessage: function () {}
 };
+var action = { setRedirectURL: function () {} };
 var template = { print: function (text) { __printed += String(text); } };
 var email = __input.email || {};
 var email_action = {};

@@ -78,9 +78,17 @@ export async function invokeUiAction(ctx: UiActionContext, actionSysId: string, 
   const record = ctx.instance.bySysId(sysId);
   if (!record || !SimInstance.inTable(record, table)) throw snError(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
   refuseUnlessShown(action, record, ctx);
+  // The action's script, as the instance runs it for the agent: the events it queues (each
+  // sends its notifications), and the work notes it writes, in the agent's name.
+  const includes = [...ctx.definitions.scriptIncludes.values()].join('\n');
+  const input = { values: recordValuesOf(record), roles: ctx.roles, user: { id: ctx.user, name: ctx.user, displayName: ctx.user } };
+  const [events, journal] = runGlideScript(`${includes}\n${action.script}`, input, '[__events, __journal]') as [Array<[string, string, string]>, Array<['work_notes' | 'comments', string]>];
+  for (const [field, value] of journal) ctx.instance.addJournal(record, field, value, ctx.user);
   const mails: SentNotification[] = [];
-  for (const notification of ctx.definitions.notifications) {
-    if (notification.active && notification.event === action.event && onTable(record, notification.table)) mails.push(await send(notification, record, ctx));
+  for (const [event] of events) {
+    for (const notification of ctx.definitions.notifications) {
+      if (notification.active && notification.event === event && onTable(record, notification.table)) mails.push(await send(notification, record, ctx));
+    }
   }
   return mails;
 }

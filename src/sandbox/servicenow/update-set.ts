@@ -19,6 +19,8 @@ export interface UiActionDefinition {
   condition: string;
   /** The event its script queues (gs.eventQueue). */
   event: string;
+  /** Server-side JavaScript, run when the agent clicks (ui-action.ts): it queues the event and may write a work note. */
+  script: string;
 }
 
 export interface NotificationDefinition {
@@ -110,7 +112,7 @@ function uiAction(rowName: string, record: XmlElement): UiActionDefinition {
   if (bool(record, 'client')) throw new UpdateSetError(`${rowName} is a client-side UI action: the simulator runs server-side ones only`);
   return {
     sysId: childText(record, 'sys_id'), name: childText(record, 'name'), actionName: childText(record, 'action_name'), table: childText(record, 'table'),
-    active: bool(record, 'active'), condition, event: events[0]!,
+    active: bool(record, 'active'), condition, event: events[0]!, script,
   };
 }
 
