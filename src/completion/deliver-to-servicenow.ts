@@ -24,6 +24,7 @@ import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, waitWhileSettling, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
 import { operatorCommand } from '../service-unit.ts';
+import { DAY_MS } from '../time.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
@@ -167,6 +168,11 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
   deps.logger.info('file attached to the record', { requestId: request.id, table: record.table, record: record.sysId, fileName: file.fileName });
 }
 
+/** The day signrelay's copy of a delivered request's files is deleted (schedule.retention.days after it ends): a note on the record says when (audit review L2). */
+function keptUntil(deps: Pick<DeliveryDeps, 'config' | 'now'>): string {
+  return new Date(deps.now().getTime() + deps.config.schedule.retention.days * DAY_MS).toISOString().slice(0, 10);
+}
+
 async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): Promise<void> {
   const record = await resolveRecord(deps, request);
   const names = signedFileNames(documents);
@@ -247,7 +253,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
     deps.config.servicenow.max_email_attachment_count - signed.length,
   );
-  const leftOutNote = (leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): it is kept by signrelay and at the provider.`) +
+  const leftOutNote = (leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): signrelay keeps it until ${keptUntil(deps)} (schedule.retention.days), the provider as long as it keeps its documents.`) +
     (missing.length === 0 ? '' : `\n${missing.map((name) => recordValue(name)).join(', ')}: not attached, its file is gone from signrelay's store; the provider keeps it.`);
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({

@@ -106,6 +106,8 @@ describe.each(PROVIDER_NAMES)('%s: the certificate beside the signed PDF', (prov
     const mail = await simpleParser(toInstance[0]!.raw);
     expect(mail.attachments.map((a) => a.filename)).toEqual(['contract-signed.pdf']);
     expect(mail.text).toContain(`${certificateName} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count)`);
+    // Retention deletes signrelay's copy: the record is told until when it is kept (audit review L2).
+    expect(mail.text).toContain(`signrelay keeps it until ${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)} (schedule.retention.days)`);
     const intent = listEvents(world.daemon!.db, request.id).find((e) => e.detail?.effect === 'inbound-email' && e.detail?.phase === 'intent');
     expect(intent?.detail).toMatchObject({ certificatesLeftOut: [certificateName] });
     await restartWith(world, { max_email_attachment_bytes: limit });
