@@ -7,7 +7,7 @@
 // ServiceNow instance, where the notice becomes a comment on the record, and a subject
 // must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
-import { recordPeople, recordValue } from '../servicenow/record-text.ts';
+import { recordName, recordPeople, recordValue } from '../servicenow/record-text.ts';
 import { threadTo } from '../outside-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { RequestRow } from '../store/requests.ts';
@@ -21,11 +21,13 @@ const MAX_SUBJECT_CHARS = 150;
 const MAX_DETAIL_CHARS = 1_000;
 
 /**
- * `documents`: for a request that ended before all its documents were signed (cancelled,
- * declined, expired), what became of each at the provider — the cancel notice says the
- * signers can no longer sign only when every document still out was withdrawn.
+ * `fileNames`: the request's documents, named in the notice (a requester with three PDFs out
+ * learns which request this is about: multidoc review L2). `documents`: for a request that
+ * ended before all its documents were signed (cancelled, declined, expired), what became of
+ * each at the provider — the cancel notice says the signers can no longer sign only when
+ * every document still out was withdrawn.
  */
-export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string, documents: WithdrawalSummary = NOTHING_OUT): SendMailOptions {
+export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, detail: string, from: string, fileNames: readonly string[], documents: WithdrawalSummary = NOTHING_OUT): SendMailOptions {
   const record = recordValue(request.recordNumber ?? (request.recordSysId ? `${request.recordTable}/${request.recordSysId}` : 'the record'));
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || record;
   const subjects: Record<NoticeKind, string> = {
@@ -35,10 +37,11 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
     failed: `Not sent for signature: ${about}`,
     cancelled: `Signature request withdrawn: ${about}`,
   };
+  const one = fileNames.length <= 1;
   const bodies: Record<NoticeKind, string> = {
-    delivered: `The document you sent for signature is signed and attached to ${record}.`,
-    declined: `The document you sent for signature was declined, so nothing was attached to ${record}.`,
-    expired: `The document you sent for signature was not signed by its due date (${recordValue(request.dueDate)}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
+    delivered: one ? `The document you sent for signature is signed and attached to ${record}.` : `The ${fileNames.length} documents you sent for signature are signed and attached to ${record}.`,
+    declined: `${one ? 'The document you sent for signature' : 'Your signature request'} was declined, so nothing was attached to ${record}.`,
+    expired: `${one ? 'The document you sent for signature was' : 'Your signature request was'} not signed by its due date (${recordValue(request.dueDate)}), so nothing was attached to ${record}. Send it again with a later "Due:" date if it is still needed.`,
     failed: `Your request could not be sent for signature; the signrelay administrators have been told and can retry it.`,
     cancelled: !everyOpenWithdrawn(documents)
       ? `The signrelay administrators withdrew your signature request, and nothing will be attached to ${record}.`
@@ -47,12 +50,13 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
   const after = kind === 'cancelled' || kind === 'declined' || kind === 'expired' ? withdrawalSentences(documents, providerDisplayName(request.provider), kind) : '';
   const said = [recordValue(detail, MAX_DETAIL_CHARS), after].filter((s) => s !== '').join('\n\n');
   const signers = recordPeople(request.signers);
+  const named = fileNames.map((name) => recordName(name)).join(', ');
   return {
     from,
     to: request.requester,
     subject: subjects[kind],
     ...threadTo(request.messageId),
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
-    text: `Hello,\n\n${bodies[kind]}\n${said ? `\n${said}\n` : ''}${signers ? `\nSigners: ${signers}.\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
+    text: `Hello,\n\n${bodies[kind]}\n${said ? `\n${said}\n` : ''}${named ? `\n${one ? 'Document' : 'Documents'}: ${named}.\n` : ''}${signers ? `${named ? '' : '\n'}Signers: ${signers}.\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };
 }

@@ -96,7 +96,7 @@ describe('the requester\'s notice', () => {
   } as RequestRow;
 
   it('cuts the subject, keeps header values on one line and lists the signers', () => {
-    const notice = composeRequesterNotice(request, 'declined', 'The provider reports "Declined".', 'signrelay <sign@corp.example>');
+    const notice = composeRequesterNotice(request, 'declined', 'The provider reports "Declined".', 'signrelay <sign@corp.example>', ['contract.pdf']);
     expect(notice.subject).toMatch(/^Not signed \(declined\): \(code\)x\(\/code\) Offer Bcc: victim@example\.com B+…$/);
     expect(String(notice.subject).length).toBeLessThanOrEqual(180);
     expect(notice.inReplyTo).toBeUndefined(); // a Message-ID that could break a header is left out
@@ -105,11 +105,11 @@ describe('the requester\'s notice', () => {
 
   it('carries no outsider\'s link live, and threads only to a Message-ID that fits a header line', () => {
     const linked = { ...request, subject: 'RITM0010001 urgent: review at https://evil.example/login', messageId: `<${'x'.repeat(1_500)}@corp.example>` } as RequestRow;
-    const notice = composeRequesterNotice(linked, 'declined', recordValue('Wrong amount. Sign the corrected copy at https://evil.example/resign'), 'signrelay <sign@corp.example>');
+    const notice = composeRequesterNotice(linked, 'declined', recordValue('Wrong amount. Sign the corrected copy at https://evil.example/resign'), 'signrelay <sign@corp.example>', ['contract.pdf']);
     expect(notice.subject).toBe('Not signed (declined): RITM0010001 urgent: review at https(:)//evil.example/login');
     expect(notice.text).toContain('Sign the corrected copy at https(:)//evil.example/resign');
     expect(`${String(notice.subject)}\n${String(notice.text)}`).not.toMatch(/https?:\/\//);
     expect(notice.inReplyTo).toBeUndefined(); // 1,516 characters: over a header line's 998
-    expect(composeRequesterNotice({ ...linked, messageId: '<m1@corp.example>' }, 'declined', '', 'x').inReplyTo).toBe('<m1@corp.example>');
+    expect(composeRequesterNotice({ ...linked, messageId: '<m1@corp.example>' }, 'declined', '', 'x', []).inReplyTo).toBe('<m1@corp.example>');
   });
 });
