@@ -145,8 +145,18 @@ export interface DocumentStatus {
   raw: string;
   /** True once the document was sent for signing (so a send must not be repeated). */
   sent: boolean;
-  /** In signing order; `reference` is the provider's own id of the signer, where it has one (Secured Signing's SignerReference). */
-  signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string; reference?: string }>;
+  /**
+   * In signing order; `reference` is the provider's own id of the signer, where it has one
+   * (Secured Signing's SignerReference); `signedAt` when the provider reports this signer's
+   * signature made (Signicat: the task's TASK_COMPLETED event).
+   */
+  signers: Array<{ email: string; hasSigned: boolean; declinedReason?: string; reference?: string; signedAt?: Date }>;
+  /**
+   * When the latest signature on the document was made, as the provider reports it (Secured
+   * Signing's LastSignedDate; Signicat: the latest task completion). Absent where the provider
+   * says nothing readable (provider-time.ts): a note then says no time, nothing fails.
+   */
+  lastSignedAt?: Date;
 }
 
 /** Whether a document waits for a signature: in progress with a signer who has not signed ("1 of 1 Signed" is in progress, but nobody is left to remind). */

@@ -100,6 +100,45 @@ describe('the Signicat provider', () => {
     expect(text).toContain(BOB.email);
   });
 
+  it('each signature\'s time is its task\'s TASK_COMPLETED event, read once per task; events that cannot be read or name no readable time give none', async () => {
+    const provider = client();
+    const { orderId, documents } = await sent(provider);
+    await sim.signTask(orderId, 'signer-1');
+    const events = sim.orders.get(orderId)!.tasks[0]!.events as unknown as Array<Record<string, unknown>>;
+    const completed = events.find((e) => e.eventType === 'TASK_COMPLETED')!;
+    completed.eventTime = '2026-12-05T16:03:27+02:00';
+    const first = await provider.status(documents[0]!);
+    expect(first.signers).toEqual([{ email: ANN.email, hasSigned: true, signedAt: new Date('2026-12-05T14:03:27Z') }, { email: BOB.email, hasSigned: false }]);
+    expect(first.lastSignedAt).toEqual(new Date('2026-12-05T14:03:27Z'));
+    const eventReads = () => sim.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/orders/${orderId}/tasks/signer-1/events`)).length;
+    const before = eventReads();
+    await provider.status(documents[0]!);
+    expect(eventReads()).toBe(before); // a completed task's events do not change: not read again
+
+    // Bob's events cannot be read at first: no time, the status stands; the next read has it.
+    await sim.signTask(orderId, 'signer-2');
+    sim.failNext(`/orders/${orderId}/tasks/signer-2/events`, { kind: 'malformed' });
+    const unread = await provider.status(documents[0]!);
+    expect(unread).toMatchObject({ phase: 'completed' });
+    expect(unread.signers[1]).toEqual({ email: BOB.email, hasSigned: true });
+    expect(unread).not.toHaveProperty('lastSignedAt'); // Bob's unknown time may be the latest
+    expect((await provider.status(documents[0]!)).signers[1]!.signedAt).toBeInstanceOf(Date);
+  });
+
+  it('a TASK_COMPLETED time that is no time — no zone, junk, markup — is no time, never copied', async () => {
+    for (const eventTime of ['2026-12-05T14:03:27', 'yesterday', '<img src=x onerror=alert(1)>', '2026-02-30T10:00:00Z', 42]) {
+      const provider = client();
+      const { orderId, documents } = await sent(provider, [BOB]);
+      await sim.signAll(orderId);
+      const events = sim.orders.get(orderId)!.tasks[0]!.events as unknown as Array<Record<string, unknown>>;
+      events.find((e) => e.eventType === 'TASK_COMPLETED')!.eventTime = eventTime;
+      const status = await provider.status(documents[0]!);
+      expect(status).toMatchObject({ phase: 'completed', signers: [{ email: BOB.email, hasSigned: true }] });
+      expect(status.signers[0]).not.toHaveProperty('signedAt');
+      expect(status).not.toHaveProperty('lastSignedAt');
+    }
+  });
+
   it('a single signer without packaging: the task\'s own result', async () => {
     const provider = client();
     const { orderId, documents } = await sent(provider, [BOB]);

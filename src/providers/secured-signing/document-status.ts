@@ -2,6 +2,7 @@
 // reconcile sweep and the submit job's "did that send happen?" check both rest on it, so
 // the Status words (SECURED-SIGNING.md "Endpoints used") are mapped in one table here.
 import type { DocumentPhase, DocumentStatus } from '../provider.ts';
+import { providerTime } from '../provider-time.ts';
 
 const PHASE_BY_STATUS: Record<string, DocumentPhase> = {
   notstart: 'uploaded',
@@ -57,5 +58,8 @@ export function documentStatusFrom(document: unknown, reference: string): Docume
   const phase = phaseFromStatus(raw);
   const signers = (Array.isArray(doc.Signers) ? doc.Signers : []).map(signerFrom).filter((s) => s !== null);
   const sent = phase === 'uploaded' ? false : phase === 'unknown' ? signers.length > 0 : true;
-  return { reference: text(doc.Reference) || reference, phase, raw, sent, signers };
+  // LastSignedDate: the one signing time the Document carries (its Signers have none); when
+  // nobody signed yet, whatever it says is no signature's time.
+  const lastSignedAt = phase === 'completed' || signers.some((s) => s.hasSigned) ? providerTime(doc.LastSignedDate) : undefined;
+  return { reference: text(doc.Reference) || reference, phase, raw, sent, signers, ...(lastSignedAt ? { lastSignedAt } : {}) };
 }

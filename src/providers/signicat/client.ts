@@ -25,12 +25,15 @@ import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call
 import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
 import { orderBody, type SignicatDocument } from './order-body.ts';
 import { documentStatusOf, type TaskState } from './order-status.ts';
+import { latest, providerTime } from '../provider-time.ts';
 import { signicatTraits } from './traits.ts';
 
 /** How many of the ids a request's notices named are asked about, at most. */
 const MAX_ASKED_ORDER_IDS = 20;
 /** How many refused ids the client remembers (a bound, not a cache policy). */
 const MAX_REMEMBERED_NOT_ORDERS = 10_000;
+/** How many completed tasks' times the client remembers (a completed task's events do not change). */
+const MAX_REMEMBERED_COMPLETIONS = 10_000;
 
 export interface SignicatClientOptions {
   config: SignicatConfig;
@@ -70,6 +73,8 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
   const { config } = options;
   /** Order ids a notice named that Signicat refused: not this request's order, not asked again. */
   const notOrders = new Set<string>();
+  /** Per completed task (order/task), when it completed — null: its events name no time. Read once, not at every status read. */
+  const completions = new Map<string, Date | null>();
   const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'provider');
   const now = options.now ?? Date.now;
   const timeoutMs = config.timeout_seconds * 1000;
@@ -119,6 +124,27 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       path: `/orders/${segment(orderId)}/packaging-tasks/${segment(packagingTaskId)}/status`,
     });
     return json(answer);
+  }
+
+  /**
+   * When a completed task completed: its TASK_COMPLETED event's time (the latest, should there
+   * be several), read into a Date (provider-time.ts). Unknown — the events cannot be read now,
+   * or name no readable time — is no time: the status stands without it (audit review M3).
+   */
+  async function completedAt(orderId: string, taskId: string): Promise<Date | undefined> {
+    const key = `${orderId}/${taskId}`;
+    if (completions.has(key)) return completions.get(key) ?? undefined;
+    let at: Date | undefined;
+    try {
+      const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
+      const events = jsonList(answer, 'expected a list of events') as Array<{ eventType?: unknown; eventTime?: unknown } | null>;
+      at = latest(events.filter((e) => e?.eventType === 'TASK_COMPLETED').map((e) => providerTime(e?.eventTime)));
+    } catch {
+      return undefined; // asked again at the next status read
+    }
+    if (completions.size >= MAX_REMEMBERED_COMPLETIONS) completions.clear();
+    completions.set(key, at ?? null);
+    return at;
   }
 
   /** The reason a signer gave, from the task's events (TASK_REJECTED carries it), when Signicat keeps one. */
@@ -204,7 +230,11 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
     async status(document: SentDocument): Promise<DocumentStatus> {
       const kept = keptOf(document);
       const orderId = document.orderId!;
-      const tasks = await taskStates(orderId, kept);
+      const tasks: TaskState[] = await taskStates(orderId, kept);
+      for (const [i, task] of tasks.entries()) {
+        const at = task.status === 'COMPLETED' ? await completedAt(orderId, task.taskId) : undefined;
+        if (at) tasks[i] = { ...task, completedAt: at };
+      }
       const packaging = kept.packagingTaskId && tasks.every((t) => t.status === 'COMPLETED')
         ? textField((await packagingStatus(orderId, kept.packagingTaskId)).packagingTaskStatus) ?? 'UNKNOWN'
         : kept.packagingTaskId ? 'CREATED' : null;

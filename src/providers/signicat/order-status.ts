@@ -2,17 +2,23 @@
 // API reports per task (one per signer): CREATED, COMPLETED, REJECTED, EXPIRED, DELETED;
 // a PAdES package: CREATED, COMPLETED, FAILED.
 import type { DocumentStatus } from '../provider.ts';
+import { latest } from '../provider-time.ts';
 
 export interface TaskState {
   taskId: string;
   signer: string;
   status: string;
+  /** When the task completed, from its TASK_COMPLETED event (the status answer has no time); absent when unknown. */
+  completedAt?: Date;
 }
 
 export function documentStatusOf(reference: string, tasks: readonly TaskState[], packaging: string | null): DocumentStatus {
-  const signers = tasks.map((t) => ({ email: t.signer, hasSigned: t.status === 'COMPLETED' }));
-  const done = tasks.filter((t) => t.status === 'COMPLETED').length;
-  const base = { reference, sent: true, signers };
+  const signers = tasks.map((t) => ({ email: t.signer, hasSigned: t.status === 'COMPLETED', ...(t.status === 'COMPLETED' && t.completedAt ? { signedAt: t.completedAt } : {}) }));
+  const completed = tasks.filter((t) => t.status === 'COMPLETED');
+  const done = completed.length;
+  // The latest signature is known only when every completed task's time is: one unknown may be the latest.
+  const lastSignedAt = done > 0 && completed.every((t) => t.completedAt) ? latest(completed.map((t) => t.completedAt)) : undefined;
+  const base = { reference, sent: true, signers, ...(lastSignedAt ? { lastSignedAt } : {}) };
   const withStatus = (status: string) => tasks.find((t) => t.status === status);
   if (withStatus('DELETED')) return { ...base, phase: 'withdrawn', raw: 'DELETED' };
   const rejected = withStatus('REJECTED');
