@@ -17,6 +17,7 @@ import { boundedChunks } from '../http/streamed-bodies.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { signingOutcome, type DocumentStatus, type SigningProvider } from '../providers/provider.ts';
+import { latest } from '../providers/provider-time.ts';
 import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
@@ -38,6 +39,11 @@ export const SIGNED_COPY_GROWTH = 4;
  * unconfirmed. With the job runner's backoff (5 s base, doubling) that is about two minutes.
  */
 export const NOT_COMPLETE_CHECKS = 6;
+
+/** The request's last signature as the provider reports it: known only when every document's last one is. */
+function lastSignatureOf(statuses: readonly DocumentStatus[]): Date | undefined {
+  return statuses.length > 0 && statuses.every((s) => s.lastSignedAt) ? latest(statuses.map((s) => s.lastSignedAt)) : undefined;
+}
 
 export interface CompleteDeps extends DeliveryDeps {
   provider: SigningProvider;
@@ -82,7 +88,12 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
       if (doc.signedSha256) continue;
       sources.push(await takeSignedCopy(request, doc));
     }
-    transition(deps.db, request.id, 'completed', deps.now(), { source: [...new Set(sources)].join(', ') || 'earlier run' });
+    // When the provider says it was signed, beside when signrelay took the copies (the event's
+    // own time): the signed note gives it (audit review M3).
+    const lastSignedAt = lastSignatureOf(statuses);
+    transition(deps.db, request.id, 'completed', deps.now(), {
+      source: [...new Set(sources)].join(', ') || 'earlier run', ...(lastSignedAt ? { lastSignedAt: lastSignedAt.toISOString() } : {}),
+    });
     return 'completed';
   }
 

@@ -23,6 +23,7 @@ import { recordSentMail } from '../store/sent-mails.ts';
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, waitWhileSettling, wasRefused, type RecordApi, type RecordRef } from './record-effects.ts';
 import { noteMarker, signedNote } from '../notices/record-notes.ts';
+import { providerTime } from '../providers/provider-time.ts';
 import { operatorCommand } from '../service-unit.ts';
 import { DAY_MS } from '../time.ts';
 
@@ -67,6 +68,12 @@ function certificatesOf(documents: DocumentRow[]): Array<{ seq: number; fileName
   return documents.flatMap((d, i) => (d.certificate && 'sha256' in d.certificate
     ? [{ seq: d.seq, fileName: `${stems[i]}${d.certificate.fileSuffix}`, sha256: d.certificate.sha256, contentType: d.certificate.contentType }]
     : []));
+}
+
+/** The signed note, with the last signature's time the `completed` transition kept (complete-request.ts), if the provider gave one. */
+function signedNoteOf(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): string {
+  const completed = listEvents(deps.db, request.id).findLast((e) => e.kind === 'transition' && e.toState === 'completed');
+  return signedNote(request, documents, providerTime(completed?.detail?.lastSignedAt));
 }
 
 export async function deliverToServiceNow(deps: DeliveryDeps, request: RequestRow): Promise<void> {
@@ -198,7 +205,7 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     }
   }
   if (deps.config.servicenow.work_note) {
-    const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNote(request, documents) });
+    const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNoteOf(deps, request, documents) });
     if (refused) refusals.push(refused);
   }
   alertRefusals(deps, request, refusals);
@@ -258,7 +265,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark,
-    note: `${signedNote(request, documents)}${leftOutNote}`, from: deps.config.smtp.from, servicenow: deps.config.servicenow,
+    note: `${signedNoteOf(deps, request, documents)}${leftOutNote}`, from: deps.config.smtp.from, servicenow: deps.config.servicenow,
     documents: [...signed, ...certificates], messageId: newMessageId('delivery', deps.config.smtp.from),
   });
   // Its Message-ID recorded with the intent: a bounce naming it fails this attempt, not a later one (intake/process-bounce.ts).

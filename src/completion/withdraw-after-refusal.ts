@@ -52,7 +52,7 @@ interface Ending {
  */
 export function recordRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, documents: readonly DocumentRow[], statuses: readonly DocumentStatus[], refused: DocumentStatus & { phase: RefusalPhase }): void {
   const event = refused.phase === 'expired' ? 'expired' : 'declined';
-  const detail = refusalDetail(refused);
+  const detail = refusalDetail(refused, request.signers);
   const signed = documents.filter((_, i) => statuses[i]?.phase === 'completed');
   const open = documents.filter((doc, i) => doc.providerRef && statuses[i] && statuses[i].phase !== 'completed' && statuses[i].phase !== 'withdrawn' && !isRefusal(statuses[i].phase));
   const ending: Ending = { event, detail, by: declinedBy(request, refused), documents: [...signed, ...open].map((doc) => doc.seq) };

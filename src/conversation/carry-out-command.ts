@@ -240,7 +240,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
   };
 }
 
-/** The same lines as reconciliation's notes (signer-progress.ts), as one sentence: "Ann Lee signed, 1 of 2; Bob Stone has not signed yet." */
+/** The same lines as reconciliation's notes (signer-progress.ts), as one sentence: "Ann Lee's invitation signed, 1 of 2; Bob Stone has not signed yet." */
 function progressSentence(signers: RequestRow['signers'], statuses: DocumentStatus[]): string {
   const lines = describeSignerProgress(signers, statuses);
   return lines.length === 0 ? 'The request names no signers.' : `${lines.join('; ')}.`;

@@ -3,12 +3,20 @@
 // email mode), and a request started from the record that signrelay refused (not sent). Each names its request and the request's signers. Every outside value in
 // them — signer names and addresses, provider references and words, reasons — goes through
 // record-text.ts, so a note is our own sentence with inert, bounded values in it, never
-// markup, a mention or a line someone else wrote. A signing link never appears: it is the
+// markup, a mention or a line someone else wrote; words someone else wrote (a decline or
+// cancel reason) are quoted and named as theirs. A signing link never appears: it is the
 // signer's secret, and signrelay does not keep one.
-import { MAX_RECORD_REASON_CHARS, recordPeople, recordValue } from '../servicenow/record-text.ts';
+//
+// What signrelay knows of a signature is that the invitation it asked the provider to send a
+// signer was signed — not who signed it (an invitation can be forwarded; the signed PDF names
+// the real signer): the notes say "Ann Lee's invitation signed", never "signed by Ann Lee"
+// (audit review M4). When it was signed is the provider's word, read into a Date and written
+// in UTC with the provider named (audit review M3); unknown, the note has no time.
+import { MAX_RECORD_REASON_CHARS, recordPeople, recordQuote, recordValue } from '../servicenow/record-text.ts';
+import { utcMinute } from '../time.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { Signer } from '../signer.ts';
-import { signedLine } from './signer-progress.ts';
+import { possessive, signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 import { withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
@@ -42,8 +50,8 @@ export function updateMarker(requestId: string, event: RecordEvent, update: numb
 /** What happened, with what its note says beyond the request itself. */
 export type RecordUpdate =
   | { event: 'sent' | 'signed' }
-  /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far. */
-  | { event: 'progress'; position: number; count: number }
+  /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far; `signedAt` as the provider reports it. */
+  | { event: 'progress'; position: number; count: number; signedAt?: Date | undefined }
   /** `by`: the address that asked for it by a reply (reply commands), not the schedule. */
   | { event: 'reminded'; seq: number; by?: string }
   /** The provider moved the due date `from` → `to` (YYYY-MM-DD), as `by` asked by a reply. */
@@ -60,7 +68,7 @@ export type RecordUpdate =
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
   switch (update.event) {
     case 'sent': return sentNote(request, documents);
-    case 'progress': return progressNote(request, update.position, update.count);
+    case 'progress': return progressNote(request, update.position, update.count, update.signedAt);
     case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null }, update.by);
     case 'extended': return extendedNote(request, documents, update.from, update.to, update.by);
     case 'declined':
@@ -83,15 +91,21 @@ export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate'>, doc
 }
 
 /**
- * "Ann Lee signed, 1 of 2 (ann.lee@example.com)." — the person is the request's stored
- * signer (never the provider's text), inert; no signer at that place: no note.
+ * "Ann Lee's invitation signed, 1 of 2 (ann.lee@example.com), at 2026-12-05 14:03 UTC as
+ * Secured Signing reports." — the person is the request's stored signer (never the provider's
+ * text), inert; the time only when the provider gave one; no signer at that place: no note.
  */
-export function progressNote(request: Pick<RequestRow, 'signers'>, position: number, count: number): string | null {
+export function progressNote(request: Pick<RequestRow, 'signers' | 'provider'>, position: number, count: number, signedAt?: Date): string | null {
   const signer = request.signers[position];
   if (!signer) return null;
   const line = signedLine(signer, count, request.signers.length);
   const named = recordValue(`${signer.firstName} ${signer.lastName}`) !== '';
-  return named ? `${line} (${recordValue(signer.email)}).` : `${line}.`;
+  return `${line}${named ? ` (${recordValue(signer.email)})` : ''}${providerTimeWords(request, signedAt)}.`;
+}
+
+/** ", at 2026-12-05 14:03 UTC as Signicat reports", or nothing: the provider's time, written by signrelay. */
+function providerTimeWords(request: Pick<RequestRow, 'provider'>, at: Date | undefined): string {
+  return at && Number.isFinite(at.getTime()) ? `, at ${utcMinute(at)} as ${providerDisplayName(request.provider)} reports` : '';
 }
 
 export function reminderNote(request: SentRequest, document: Pick<DocumentRow, 'providerRef'>, by?: string): string {
@@ -104,9 +118,15 @@ export function extendedNote(request: SentRequest, documents: Array<Pick<Documen
   return `Due date moved from ${recordValue(from)} to ${recordValue(to)}, as ${recordValue(by)} asked by a reply (${providerDisplayName(request.provider)}, ${providerReferences(request, documents)}; signrelay ${request.id}).${signersSentence(request)}`;
 }
 
-export function signedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+/**
+ * "Signed via Signicat (order …): every invitation signed, the last at 2026-12-05 14:03 UTC as
+ * Signicat reports (invited: Ann Lee <…>); attached by signrelay, request r_…". `lastSignedAt`:
+ * the latest signature of the request's documents, as the provider reported it at completion.
+ */
+export function signedNote(request: SentRequest, documents: Array<Pick<DocumentRow, 'providerRef'>>, lastSignedAt?: Date): string {
   const signers = recordPeople(request.signers);
-  return `Signed${signers ? ` by ${signers}` : ''} via ${providerDisplayName(request.provider)} (${providerReferences(request, documents)}); attached by ${noteMarker(request)}.`;
+  const when = providerTimeWords(request, lastSignedAt).replace(/^, at /, ', the last at ');
+  return `Signed via ${providerDisplayName(request.provider)} (${providerReferences(request, documents)}): every invitation signed${when}${signers ? ` (invited: ${signers})` : ''}; attached by ${noteMarker(request)}.`;
 }
 
 /** "order 123…" (a provider that makes one) or "reference A, B" (one per document). */
@@ -116,14 +136,29 @@ function providerReferences(request: Pick<RequestRow, 'providerOrderId'>, docume
 
 /**
  * Why a document was not signed, as the provider put it: its status word, the document and
- * the signers' decline reasons — each value inert and bounded. Goes to the request's
- * reason, the requester's notice, the operator's alert and the note.
+ * each decline reason, quoted as its signer's ("Ann Lee's reason: “…”") — each value inert,
+ * bounded and unable to close its quote: a reason is the signer's words, never a sentence of
+ * signrelay's (audit review L1). The signer is named as the request names them (`signers`),
+ * else by the address the provider gives. Goes to the request's reason, the requester's
+ * notice, the operator's alert and the note.
  */
-export function refusalDetail(status: { raw: string; reference: string; signers: ReadonlyArray<{ declinedReason?: string | undefined }> }): string {
-  const reasons = status.signers.map((s) => s.declinedReason).filter((r): r is string => !!r && r.trim() !== '');
-  const said = reasons.length ? `: ${recordValue(reasons.join('; '), MAX_RECORD_REASON_CHARS)}` : '';
-  return `The provider reports "${recordValue(status.raw)}" for document ${recordValue(status.reference)}${said}.`;
+export function refusalDetail(
+  status: { raw: string; reference: string; signers: ReadonlyArray<{ email: string; declinedReason?: string | undefined }> },
+  signers: readonly Signer[] = [],
+): string {
+  const reasons = status.signers.filter((s): s is typeof s & { declinedReason: string } => !!s.declinedReason && s.declinedReason.trim() !== '');
+  const room = Math.max(50, Math.floor(MAX_RECORD_REASON_CHARS / Math.max(1, reasons.length)));
+  const said = reasons.map((s) => ` ${whose(signers, s.email)} reason: ${recordQuote(s.declinedReason, room)}.`).join('');
+  return `The provider reports ${recordQuote(status.raw)} for document ${recordValue(status.reference)}.${said}`;
 }
+
+/** "Ann Lee's", "ann.lee@example.com's": the signer at that address as the request names them. */
+function whose(signers: readonly Signer[], email: string): string {
+  const signer = signers.find((s) => s.email.toLowerCase() === email.toLowerCase());
+  const name = signer ? recordValue(`${signer.firstName} ${signer.lastName}`) : '';
+  return possessive(name || recordValue(email) || 'A signer');
+}
+
 
 /**
  * The signers who declined, as the provider names them (those who gave a reason): by the
@@ -140,10 +175,11 @@ export function refusalNote(request: EndedRequest, outcome: 'declined' | 'expire
   return `Signature request ${outcome} (signrelay ${request.id}). ${detail}${who}${documentsSentences(request, documents, outcome)}${signersSentence(request)}`;
 }
 
+/** The cancel reason quoted as whoever gave it: "The signrelay administrators' reason: “…”." (audit review L1). */
 export function withdrawnNote(request: EndedRequest, reason: string, by?: string, documents?: WithdrawalSummary): string {
-  const said = recordValue(reason, MAX_RECORD_REASON_CHARS);
   const who = by ? `${recordValue(by)} by a reply to the acknowledgement` : 'the signrelay administrators';
-  return `Signature request withdrawn by ${who} (signrelay ${request.id}).${said ? ` ${sentence(said)}` : ''}${documentsSentences(request, documents, 'cancelled')}${signersSentence(request)}`;
+  const said = recordValue(reason) !== '' ? ` ${by ? possessive(recordValue(by)) : "The signrelay administrators'"} reason: ${recordQuote(reason, MAX_RECORD_REASON_CHARS)}.` : '';
+  return `Signature request withdrawn by ${who} (signrelay ${request.id}).${said}${documentsSentences(request, documents, 'cancelled')}${signersSentence(request)}`;
 }
 
 /** " Withdrawn from signing …. Signed by every signer before …." or nothing (withdrawal-words.ts). */

@@ -5,8 +5,10 @@
 // route's defaults or the PDF's own [!Sign] tags); the provider only says *whether* each
 // signed, matched by address — a name or address the provider sends never reaches a line.
 // Every line is inert and bounded (record-text.ts): it goes to a work note on a record
-// (reconciliation's "Ann Lee signed, 1 of 2") and to the requester's `status` answer.
+// (reconciliation's "Ann Lee's invitation signed, 1 of 2") and to the requester's `status`
+// answer. When each newly found signature was made is the provider's word (signingTimes).
 import type { DocumentStatus } from '../providers/provider.ts';
+import { latest } from '../providers/provider-time.ts';
 import { recordValue } from '../servicenow/record-text.ts';
 import type { Signer } from '../signer.ts';
 
@@ -20,8 +22,8 @@ export interface SignerProgress {
   state: SignerState;
 }
 
-/** What describeSignerProgress and signerProgress read of a provider status: its signers, per document. */
-export type ProviderSigners = ReadonlyArray<Pick<DocumentStatus, 'signers'>>;
+/** What describeSignerProgress and signerProgress read of a provider status: its signers, per document (and when it was last signed). */
+export type ProviderSigners = ReadonlyArray<Pick<DocumentStatus, 'signers'> & Partial<Pick<DocumentStatus, 'lastSignedAt'>>>;
 
 /**
  * Each stored signer's state, in signing order. A signer is matched in each document's
@@ -41,8 +43,8 @@ export function signerProgress(signers: readonly Signer[], statuses: ProviderSig
 }
 
 /**
- * The progress as lines for people, one per signer in signing order: "Ann Lee signed, 1 of
- * 2", "Bob Ray has not signed yet", "Bob Ray declined", or — where the provider lists no
+ * The progress as lines for people, one per signer in signing order: "Ann Lee's invitation
+ * signed, 1 of 2", "Bob Ray has not signed yet", "Bob Ray declined", or — where the provider lists no
  * one — "Bob Ray: the provider does not say". `k of n` counts the signers who have signed,
  * in signing order. Names and addresses are the stored signers', made inert.
  */
@@ -68,9 +70,47 @@ export function newlySigned(progress: readonly SignerProgress[], noted: Readonly
   return progress.filter((p) => p.state === 'signed' && !noted.has(p.position)).map((p) => ({ ...p, count: ++count }));
 }
 
-/** "Ann Lee signed, 1 of 2": the line a note and a status answer share. */
+/**
+ * When each of the newly signed signers (`fresh`, positions) signed, as the provider reports
+ * it; a signer whose time it does not tell is left out. Their own time where every document
+ * that lists them gives one (Signicat's tasks), the latest of them. Else a document's latest
+ * signature (Secured Signing's LastSignedDate, the only time it gives) — theirs only when they
+ * are the one signer newly found signed and everyone else a document lists as signed was noted
+ * before (`noted`): those were seen signed at an earlier look, when this signer was not, so
+ * signed before them. Two found at once: the document's time is one of theirs, nobody knows whose.
+ */
+export function signingTimes(signers: readonly Signer[], statuses: ProviderSigners, fresh: readonly number[], noted: ReadonlySet<number>): Map<number, Date> {
+  const matches = statuses.map((status) => matchSigners(signers, status.signers));
+  const times = new Map<number, Date>();
+  for (const position of fresh) {
+    const listing = statuses.flatMap((status, d) => (matches[d]![position] ? [{ status, entry: matches[d]![position]!, matched: matches[d]! }] : []));
+    if (listing.length === 0) continue;
+    if (listing.every((l) => l.entry.signedAt !== undefined)) {
+      times.set(position, latest(listing.map((l) => l.entry.signedAt))!);
+      continue;
+    }
+    if (fresh.length !== 1) continue;
+    const theLast = listing.every(({ status, matched }) => {
+      const accounted = new Set(matched.filter((entry, p) => entry !== undefined && (p === position || noted.has(p))));
+      return status.lastSignedAt !== undefined && status.signers.every((s) => !s.hasSigned || accounted.has(s));
+    });
+    if (theLast) times.set(position, latest(listing.map((l) => l.status.lastSignedAt))!);
+  }
+  return times;
+}
+
+/**
+ * "Ann Lee's invitation signed, 1 of 2": the line a note and a status answer share. What the
+ * provider reports is that the invitation sent to Ann Lee was signed, not who signed it (it
+ * can be forwarded; the signed PDF names the real signer): never "Ann Lee signed" (audit review M4).
+ */
 export function signedLine(signer: Signer, count: number, of: number): string {
-  return `${signerName(signer)} signed, ${count} of ${of}`;
+  return `${possessive(signerName(signer))} invitation signed, ${count} of ${of}`;
+}
+
+/** "Ann Lee's", "James'". */
+export function possessive(name: string): string {
+  return /s$/i.test(name) ? `${name}'` : `${name}'s`;
 }
 
 /** The signer's name made inert, or their address when the request has no name for them. */

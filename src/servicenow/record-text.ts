@@ -51,6 +51,19 @@ export function recordName(text: string | null | undefined, maxChars = MAX_RECOR
   return cut(inert, maxChars);
 }
 
+// Every quotation mark a value could close our quotes with, or open one that reads as ours:
+// straight, curly, low, guillemets, CJK, full-width.
+const QUOTE_MARKS = /["\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u301d\u301e\u301f\uff02]/g;
+
+/**
+ * Outside words quoted as someone else's: “…” around the inert value, every quotation mark in
+ * it made an apostrophe — a decline reason cannot close the quote and go on in signrelay's
+ * voice ("…”. Declined by Bob Ray") (audit review L1).
+ */
+export function recordQuote(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
+  return `\u201c${recordValue(text, maxChars).replace(QUOTE_MARKS, "'")}\u201d`;
+}
+
 /** "Ann Lee <ann.lee@example.com>": the name and address inert, the brackets ours. */
 export function recordPerson(person: { firstName: string; lastName: string; email: string }): string {
   const name = recordValue(`${person.firstName} ${person.lastName}`);

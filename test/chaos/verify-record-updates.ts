@@ -3,7 +3,7 @@
 // PATCH carried out — answered, or answered to a daemon that was killed before it could
 // read it). A delivered request's record must have exactly one `sent` note and one `signed`
 // note, and the field set to `sent` then `signed`, once each; a note or a field update
-// missing or doubled is a problem. Each signer's "signed, k of n" note (reconciliation)
+// missing or doubled is a problem. Each signer's "invitation signed, k of n" note (reconciliation)
 // comes at most once, in signing order, before the signed note — exactly as many as the
 // daemon queued (one per signer it recorded in signer_notes), less those it folded into
 // the signed note (`superseded`): none lost, none doubled — and, by name, every signer it
@@ -20,14 +20,14 @@ import type { Signer } from '../../src/signer.ts';
 export const STATUS_FIELD = 'u_signature_status';
 
 /** A note's event, by the words it starts with (src/completion/record-notes.ts). */
-const NOTE_EVENTS: Array<[string, RegExp]> = [['sent', /^Sent for signature /], ['signed', /^Signed by /]];
+const NOTE_EVENTS: Array<[string, RegExp]> = [['sent', /^Sent for signature /], ['signed', /^Signed via /]];
 
 export interface RecordUpdateTally {
   /** Notes beyond one per event. */
   duplicateNotes: number;
   /** Field updates beyond one per transition. */
   duplicateFieldUpdates: number;
-  /** Per-signer "signed, k of n" notes on the record. */
+  /** Per-signer "invitation signed, k of n" notes on the record. */
   signerNotes: number;
   problems: string[];
 }
@@ -100,8 +100,8 @@ function whyMissing(record: SimRecord, calls: readonly RecordedCall[], db: Datab
   return phases.length > 0 ? ` (the daemon recorded: ${phases.map((p) => p.phase).join(' → ')})` : '';
 }
 
-/** A signer's note (record-notes.ts progressNote + the update marker): who, k of n. */
-const PROGRESS_NOTE = /^(.*) signed, (\d+) of (\d+) .*\(signrelay \S+, progress #\d+\)$/;
+/** A signer's note (record-notes.ts progressNote + the update marker): whose invitation, k of n. */
+const PROGRESS_NOTE = /^(.*?)(?:'s|') invitation signed, (\d+) of (\d+)\b.*\(signrelay \S+, progress #\d+\)$/;
 
 /**
  * The per-signer notes of one record: each signer (by the words before "signed") at most
@@ -119,7 +119,7 @@ function verifyProgressNotes(record: SimRecord, notes: readonly string[], calls:
   }
   const counts = progress.map((p) => Number(p.match![2]));
   if (counts.some((k, i) => k !== i + 1)) problems.push(`${record.number}: signer notes count ${counts.join(', ')}, not 1, 2, … in order`);
-  const signedAt = notes.findIndex((note) => /^Signed by /.test(note));
+  const signedAt = notes.findIndex((note) => /^Signed via /.test(note));
   if (signedAt >= 0 && progress.some((p) => p.at > signedAt)) problems.push(`${record.number}: a signer's note after the signed note`);
   if (db && delivered) {
     const jobs = db.prepare(`SELECT EXISTS (SELECT 1 FROM events e WHERE e.request_id = r.id AND e.kind = 'effect'

@@ -66,7 +66,7 @@ it('runs the whole loop with Signicat and tells it in Signicat\'s words', async 
     /page 4 {2}Signing certificate \(Signicat simulator\)\n +page 4 {2}Signed by ann\.lee@example\.com via Signicat \(simulated\)\n +page 4 {2}Signed by bob\.stone@corp\.example via Signicat \(simulated\)/,
     step(String.raw`attached to RITM0010001 \(sc_req_item\): sample-contract-signed\.pdf$`),
     /^ +sha256 [0-9a-f]{64} \(= the API's signed copy\)$/m,
-    step(String.raw`work note on RITM0010001 by signrelay\.integration:\n +\| Signed by Ann Lee <ann\.lee@example\.com>, Bob Stone <bob\.stone@corp\.example> via Signicat \(order ${order}\)`),
+    step(String.raw`work note on RITM0010001 by signrelay\.integration:\n +\| Signed via Signicat \(order ${order}\): every invitation signed, the last at \d{4}-\d\d-\d\d \d\d:\d\d UTC as Signicat reports \(invited: Ann Lee <ann\.lee@example\.com>, Bob Stone <bob\.stone@corp\.example>\)`),
     step(String.raw`delivered: request r_[0-9a-f]+ is done, the signed PDF is on RITM0010001$`),
   ]);
   expect(stdout.slice(signing, mistake)).toMatch(step('completion mail moved to Completed$'));

@@ -42,7 +42,7 @@ describe('signrelay demo', () => {
       step(String.raw`attached to RITM0010001 \(sc_req_item\): sample-contract-signed\.pdf$`),
       /ServiceNow simulator: POST \/api\/now\/attachment\/file → 201 as signrelay\.integration/,
       /^ +sha256 [0-9a-f]{64} \(= the API's signed copy\)$/m,
-      step(String.raw`work note on RITM0010001 by signrelay\.integration:\n +\| Signed by Ann Lee <ann\.lee@example\.com>, Bob Stone <bob\.stone@corp\.example> via Secured Signing \(reference \S+\); attached by signrelay, request r_[0-9a-f]+\.$`),
+      step(String.raw`work note on RITM0010001 by signrelay\.integration:\n +\| Signed via Secured Signing \(reference \S+\): every invitation signed, the last at \d{4}-\d\d-\d\d \d\d:\d\d UTC as Secured Signing reports \(invited: Ann Lee <ann\.lee@example\.com>, Bob Stone <bob\.stone@corp\.example>\); attached by signrelay, request r_[0-9a-f]+\.$`),
       step(String.raw`delivered: request r_[0-9a-f]+ is done, the signed PDF is on RITM0010001$`),
       // 3. the mistake
       step(String.raw`request mail delivered to sign@corp\.example \(IMAP INBOX, UID 2\)$`),

@@ -56,7 +56,7 @@ function expectOnceEach(record: string, token: string, uploads: number): void {
   expect(recordOf(record).attachments).toHaveLength(1);
   // One note per event: sent (its own update, which may still be on its way) and signed.
   const notes = recordOf(record).journal.filter((j) => j.field === 'work_notes').map((j) => j.value);
-  expect(notes.filter((n) => n.startsWith('Signed by'))).toHaveLength(1);
+  expect(notes.filter((n) => n.startsWith('Signed via'))).toHaveLength(1);
   expect(notes.filter((n) => n.startsWith('Sent for signature'))).toHaveLength(notes.length - 1);
   expect(notes.length).toBeLessThanOrEqual(2);
 }

@@ -29,7 +29,7 @@ describe('cancelling a request', () => {
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'cancelled' && deletes(world, reference).length === 1, { timeoutMs: 15_000, what: 'the withdrawal' });
     expect(world.simulator.documents.has(reference)).toBe(false); // the signers can no longer sign
     const record = world.servicenow.records.find((r) => r.number === 'RITM0010003')!;
-    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.field === 'work_notes' && j.value.includes(`Signature request withdrawn by the signrelay administrators (signrelay ${request.id}). the wrong contract version`)), { timeoutMs: 10_000, what: 'the note' });
+    await waitUntil(world.daemon!.events, () => record.journal.some((j) => j.field === 'work_notes' && j.value.includes(`Signature request withdrawn by the signrelay administrators (signrelay ${request.id}). The signrelay administrators' reason: \u201cthe wrong contract version\u201d.`)), { timeoutMs: 10_000, what: 'the note' });
     const notice = await world.smtp.waitFor((m) => world.smtp.messages.indexOf(m) >= before && m.envelope.rcptTo.some((r) => r.address === request.requester), 10_000);
     const parsed = await simpleParser(notice.raw);
     expect(parsed.subject).toMatch(/^Signature request withdrawn: /);

@@ -36,7 +36,7 @@ describe.each(PROVIDER_NAMES)('%s: a completed document', (provider) => {
     expect(attachments[0]!.hash).toBe(sha256(await world.signing.signedCopy(simulated(world, request), 0)));
     expect(world.signing.counts().downloads).toBeGreaterThan(downloads);
     expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n'))
-      .toMatch(new RegExp(`Signed by Ann Lee <ann\\.lee@example\\.com> via ${world.signing.displayName}`));
+      .toMatch(new RegExp(`Signed via ${world.signing.displayName} \\([^)]+\\): every invitation signed, the last at [0-9: -]+ UTC as ${world.signing.displayName} reports \\(invited: Ann Lee <ann\\.lee@example\\.com>\\)`));
     await waitUntil(world.daemon!.events, async () => (await world.dovecot.list('returns', 'Completed')).length >= 1, { timeoutMs: 5_000, what: 'the completion mail in Completed' });
   });
 

@@ -91,11 +91,11 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     else world.simulator.signNext(getDocuments(world.daemon!.db, request.id)[0]!.providerRef!);
     const { messageId } = await reply(world, ack, { text: '  STATUS \n\n> Sent for signature: quoted text\n' });
     const answer = await answerTo(world, messageId);
-    expect(answer.parsed!.text).toContain('Ann Lee signed, 1 of 2; Bob Stone has not signed yet.');
+    expect(answer.parsed!.text).toContain("Ann Lee's invitation signed, 1 of 2; Bob Stone has not signed yet.");
     expect(answer.parsed!.headers.get('auto-submitted')).toBe('auto-replied');
     expect(answer.parsed!.replyTo!.value[0]!.address).toBe(ack.parsed!.replyTo!.value[0]!.address);
     await waitFor(() => notesStarting(world, 'RITM0010004', 'Status asked by').length === 1, { timeoutMs: 15_000, what: 'the status note', describe: () => notesOf(world, 'RITM0010004') });
-    expect(notesStarting(world, 'RITM0010004', 'Status asked by')[0]).toContain(`Status asked by ${REQUESTER} by a reply to the acknowledgement (signrelay ${request.id}): Ann Lee signed, 1 of 2; Bob Stone has not signed yet.`);
+    expect(notesStarting(world, 'RITM0010004', 'Status asked by')[0]).toContain(`Status asked by ${REQUESTER} by a reply to the acknowledgement (signrelay ${request.id}): Ann Lee's invitation signed, 1 of 2; Bob Stone has not signed yet.`);
     expect((await filed(world, messageId)).folder).toBe('Processed');
     // A question changes nothing about the state: the status field was set once, at the send.
     await world.daemon!.jobs.idle();
@@ -189,7 +189,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     await waitFor(() => stateOf(world, request.id) === 'cancelled', { timeoutMs: 15_000, what: 'the request cancelled', describe: () => [answer.parsed!.text, jobsForRequest(world.daemon!.db, request.id)] });
     const note = await waitFor(() => notesStarting(world, 'HRC0001234', 'Signature request withdrawn')[0], { timeoutMs: 15_000, what: 'the withdrawal note', describe: () => notesOf(world, 'HRC0001234') });
     expect(note).toContain(`withdrawn by ${REQUESTER} by a reply to the acknowledgement`);
-    expect(note).toContain('(code)(img src=x onerror=alert(1))(/code) (at)(sys_id:abc) (!Recipient.C,Eve,Bad,eve@evil.example) Signed by CEO');
+    expect(note).toContain(`${REQUESTER}'s reason: \u201c(code)(img src=x onerror=alert(1))(/code) (at)(sys_id:abc) (!Recipient.C,Eve,Bad,eve@evil.example) Signed by CEO`);
     expect(note).not.toMatch(/[[\]\r\n\u2028\v]|<img|second-line/);
     const said = answer.parsed!.text!;
     expect(said).toContain(`Request ${request.id} is withdrawn`);

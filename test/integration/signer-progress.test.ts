@@ -2,9 +2,10 @@
 // simulator), once per provider: the simulator lets one signer sign at a time (Secured
 // Signing's "1 of 2 Signed", Signicat's task by task), reconciliation — the daemon's own
 // reconcile task on its database — notes each signature on the record once, in signing
-// order, and never twice: not when a pass sees no change, not across a restart. A completion
-// that comes first is the signed note naming everyone (no "signed" note after it). A
-// hostile name from a PDF's own tags reaches the note inert.
+// order, and never twice: not when a pass sees no change, not across a restart. Each note
+// says whose invitation was signed (not who signed it) and when, as the provider reports it,
+// in UTC. A completion that comes first is the signed note naming everyone invited (no
+// "signed" note after it). A hostile name from a PDF's own tags reaches the note inert.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { createProvider } from '../../src/providers/create-provider.ts';
@@ -13,6 +14,7 @@ import { createReconcileTask } from '../../src/scheduler/reconcile-sent-requests
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
 import { getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { pdfWithLines } from '../sandbox/fixtures.ts';
+import { utcMinute } from '../../src/time.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { buildMail, sendRequest, type World } from './world.ts';
 import { notesOf, providerNotice, signAndDeliver, simulated, statusValues, useRecordWorld } from './record-world.ts';
@@ -30,7 +32,17 @@ async function reconcile(world: World, db: Db): Promise<Record<string, number>> 
   return report.counts;
 }
 
-const progressNotes = (world: World, record: string) => notesOf(world, record).filter((n) => / signed, \d+ of \d+/.test(n));
+const progressNotes = (world: World, record: string) => notesOf(world, record).filter((n) => / invitation signed, \d+ of \d+/.test(n));
+
+/** Runs `sign` and gives the minutes (UTC, as notes write them) a signature made during it can carry. */
+async function signingMinutes(sign: () => Promise<unknown>): Promise<string[]> {
+  const before = new Date();
+  await sign();
+  return [...new Set([utcMinute(before), utcMinute(new Date())])];
+}
+
+/** The time a note gives for a signature "as <provider> reports", or null. */
+const reportedMinute = (note: string | undefined, display: string) => new RegExp(`at (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC) as ${display} reports`).exec(note ?? '')?.[1] ?? null;
 
 async function notesBecome(world: World, record: string, count: number): Promise<string[]> {
   await waitFor(() => notesOf(world, record).length >= count, { timeoutMs: 15_000, what: `${count} notes on ${record}`, describe: () => notesOf(world, record) });
@@ -48,14 +60,16 @@ describe.each(PROVIDER_NAMES)('%s: each signer\'s signature on the record', (pro
   it('two signers one after the other: two notes in signing order, each once — no new note without a change, none doubled by a restart', async () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010001', { text: TWO_SIGNERS });
-    const marker = (n: number) => new RegExp(`^Ann Lee signed, 1 of 2 \\(ann\\.lee@example\\.com\\)\\. \\(signrelay ${request.id}, progress #\\d+\\)$`).test(notesOf(world, 'RITM0010001')[n] ?? '');
+    const display = world.signing.displayName;
+    const marker = (n: number) => new RegExp(`^Ann Lee's invitation signed, 1 of 2 \\(ann\\.lee@example\\.com\\), at [0-9: -]+ UTC as ${display} reports\\. \\(signrelay ${request.id}, progress #\\d+\\)$`).test(notesOf(world, 'RITM0010001')[n] ?? '');
     await notesBecome(world, 'RITM0010001', 1); // the sent note
     const atProvider = simulated(world, request);
 
-    expect(await world.signing.signNext(atProvider)).toBe(1);
+    const annSigned = await signingMinutes(async () => expect(await world.signing.signNext(atProvider)).toBe(1));
     expect(await reconcile(world, world.daemon!.db)).toMatchObject({ checked: 1, signersNoted: 1, queued: 0 });
     await notesBecome(world, 'RITM0010001', 2);
     expect(marker(1)).toBe(true);
+    expect(annSigned).toContain(reportedMinute(notesOf(world, 'RITM0010001')[1], display)); // the provider's time, not the pass's
 
     // No change at the provider: nothing new, however often reconciliation looks.
     expect(await reconcile(world, world.daemon!.db)).toMatchObject({ checked: 1, signersNoted: 0 });
@@ -67,8 +81,9 @@ describe.each(PROVIDER_NAMES)('%s: each signer\'s signature on the record', (pro
     // so the provider completes (Signicat mails its notice now; it waits in the mailbox).
     await world.stopDaemon();
     const db = openDatabase(world.config.storage.data_dir);
+    let bobSigned: string[] = [];
     try {
-      expect(await world.signing.signNext(atProvider)).toBe(2);
+      bobSigned = await signingMinutes(async () => expect(await world.signing.signNext(atProvider)).toBe(2));
       expect(await reconcile(world, db)).toMatchObject({ checked: 1, signersNoted: 1 });
       expect(await reconcile(world, db)).toMatchObject({ signersNoted: 0 });
     } finally {
@@ -80,10 +95,12 @@ describe.each(PROVIDER_NAMES)('%s: each signer\'s signature on the record', (pro
     const notes = await notesBecome(world, 'RITM0010001', 4);
     expect(notes.map((n) => n.replace(/ \(signrelay r_\w+, \w+ #\d+\)$/, ''))).toEqual([
       expect.stringMatching(/^Sent for signature to Ann Lee <ann\.lee@example\.com>, Bob Ray <bob\.ray@corp\.example> via /),
-      'Ann Lee signed, 1 of 2 (ann.lee@example.com).',
-      'Bob Ray signed, 2 of 2 (bob.ray@corp.example).',
-      expect.stringMatching(/^Signed by Ann Lee <ann\.lee@example\.com>, Bob Ray <bob\.ray@corp\.example> via /),
+      `Ann Lee's invitation signed, 1 of 2 (ann.lee@example.com), at ${reportedMinute(notes[1], display)} as ${display} reports.`,
+      `Bob Ray's invitation signed, 2 of 2 (bob.ray@corp.example), at ${reportedMinute(notes[2], display)} as ${display} reports.`,
+      expect.stringMatching(new RegExp(`^Signed via ${display} \\(\\w+ [^)]+\\): every invitation signed, the last at [0-9: -]+ UTC as ${display} reports \\(invited: Ann Lee <ann\\.lee@example\\.com>, Bob Ray <bob\\.ray@corp\\.example>\\); attached by signrelay, request ${request.id}\\.$`)),
     ]);
+    expect(bobSigned).toContain(reportedMinute(notes[2], display));
+    expect(bobSigned).toContain(reportedMinute(notes[3], display)); // the last signature is Bob's
     expect(notes[2]).toMatch(new RegExp(`\\(signrelay ${request.id}, progress #\\d+\\)$`));
     // A pass after the delivery: nothing to note. The status field never heard of the progress.
     expect(await reconcile(world, world.daemon!.db)).toMatchObject({ checked: 0, signersNoted: 0 });
@@ -98,7 +115,7 @@ describe.each(PROVIDER_NAMES)('%s: each signer\'s signature on the record', (pro
     expect(await reconcile(world, world.daemon!.db)).toMatchObject({ signersNoted: 0 });
     const notes = await notesBecome(world, 'RITM0010002', 2);
     expect(notes).toHaveLength(2);
-    expect(notes[1]).toMatch(/^Signed by Ann Lee <ann\.lee@example\.com>, Bob Ray <bob\.ray@corp\.example> via /);
+    expect(notes[1]).toMatch(/^Signed via [^:]+: every invitation signed, the last at [0-9: -]+ UTC as [\w ]+ reports \(invited: Ann Lee <ann\.lee@example\.com>, Bob Ray <bob\.ray@corp\.example>\); attached by signrelay, request /);
   });
 });
 
@@ -123,7 +140,7 @@ describe('secured-signing: a hostile signer name from a PDF\'s own tags', () => 
     expect(await reconcile(world, world.daemon!.db)).toMatchObject({ signersNoted: 1 });
     await notesBecome(world, 'RITM0010003', 2);
     const [note] = progressNotes(world, 'RITM0010003');
-    expect(note).toMatch(new RegExp(`^\\(code\\(img src=x onerror=alert\\(1\\)\\) \\(at\\)\\(sys_id:6816f79c:Admin signed, 1 of 2 \\(ann\\.lee@example\\.com\\)\\. \\(signrelay ${request.id}, progress #\\d+\\)$`));
+    expect(note).toMatch(new RegExp(`^\\(code\\(img src=x onerror=alert\\(1\\)\\) \\(at\\)\\(sys_id:6816f79c:Admin's invitation signed, 1 of 2 \\(ann\\.lee@example\\.com\\), at [0-9: -]+ UTC as Secured Signing reports\\. \\(signrelay ${request.id}, progress #\\d+\\)$`));
     expect(note).not.toMatch(/[[\]<>\r\n]|@\[|(^|\s)@/);
   });
 });

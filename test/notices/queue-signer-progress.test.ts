@@ -51,9 +51,23 @@ describe('queueSignerProgress', () => {
     expect(queueSignerProgress(db, config, id, status(true, true, true), now)).toBe(0);
     expect([...notedSigners(db, id)].sort()).toEqual([0, 1, 2]);
     expect(progressJobs(db, id).map((j) => j.payload)).toEqual([
-      { event: 'progress', note: 'Ann Lee signed, 1 of 3 (ann.lee@example.com).' },
-      { event: 'progress', note: 'Bob Ray signed, 2 of 3 (bob.ray@corp.example).' },
-      { event: 'progress', note: 'Cy Dee signed, 3 of 3 (cy@corp.example).' },
+      { event: 'progress', note: "Ann Lee's invitation signed, 1 of 3 (ann.lee@example.com)." },
+      { event: 'progress', note: "Bob Ray's invitation signed, 2 of 3 (bob.ray@corp.example)." },
+      { event: 'progress', note: "Cy Dee's invitation signed, 3 of 3 (cy@corp.example)." },
+    ]);
+  });
+
+  it('writes the time the provider reports for a signature into its note, in UTC: the one newly signed gets the document\'s last signing time', () => {
+    const db = openMemoryDatabase();
+    const id = sentRequest(db);
+    const at = (lastSignedAt: string, ...signed: boolean[]) => [{ ...status(...signed)[0]!, lastSignedAt: new Date(lastSignedAt) }];
+    queueSignerProgress(db, config, id, at('2030-01-01T22:15:40+01:00', true), now);
+    // Two found at once: the document's last signature is one of theirs, nobody knows whose — no time.
+    queueSignerProgress(db, config, id, at('2030-01-02T01:00:00Z', true, true, true), now);
+    expect(progressJobs(db, id).map((j) => j.payload.note)).toEqual([
+      "Ann Lee's invitation signed, 1 of 3 (ann.lee@example.com), at 2030-01-01 21:15 UTC as Secured Signing reports.",
+      "Bob Ray's invitation signed, 2 of 3 (bob.ray@corp.example).",
+      "Cy Dee's invitation signed, 3 of 3 (cy@corp.example).",
     ]);
   });
 

@@ -87,7 +87,7 @@ describe('outside text on the way to a record', () => {
     expectInert(note.value);
     expect(note.value.length).toBeLessThanOrEqual(MAX_NOTE_CHARS);
     expect(note.value).toMatch(/^Signature request declined/);
-    expect(note.value).toContain('Signed by CEO'); // the reason is still there to read, as text inside the line
+    expect(note.value).toMatch(/\(CODE\)Lee's reason: \u201c[^\u201d]*Signed by CEO[^\u201d]*\u201d/); // the reason is still there to read, quoted as the signer's, inside the line
     expect(note.value).toContain('ann.lee@example.com'); // the signers are named
     expect(note.value).toContain('…');
     for (const other of recordOf(world, 'RITM0010001').journal) expectInert(other.value); // the sent note names the hostile signer too
@@ -104,10 +104,10 @@ describe('outside text on the way to a record', () => {
     await mailCompletion(world, request);
     await waitUntil(world.daemon!.events, () => getRequest(world.daemon!.db, request.id)?.state === 'delivered', { timeoutMs: 20_000, what: 'the request delivered' });
     const record = recordOf(world, 'RITM0010002');
-    const note = await waitUntil(world.daemon!.events, () => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signed by')), { timeoutMs: 10_000, what: 'the work note' });
+    const note = await waitUntil(world.daemon!.events, () => record.journal.find((j) => j.field === 'work_notes' && j.value.startsWith('Signed via')), { timeoutMs: 10_000, what: 'the work note' });
 
     expectInert(note.value);
-    expect(note.value).toMatch(/^Signed by .*ann\.lee@example\.com.* via Secured Signing/);
+    expect(note.value).toMatch(/^Signed via Secured Signing .*\(invited: .*ann\.lee@example\.com.*\); attached by signrelay/);
     expect(record.attachments).toHaveLength(1);
     expectInert(record.attachments[0]!.fileName);
     expect(record.attachments[0]!.fileName).toMatch(/-signed\.pdf$/);

@@ -58,11 +58,25 @@ const REQUEST = {
 
 describe('the notes on a record', () => {
   it('name the signers and keep their own structure', () => {
-    expect(signedNote(REQUEST, [{ providerRef: 'gBeueUBEgsG5wnzI' }])).toBe(
-      'Signed by Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example> via Secured Signing (reference gBeueUBEgsG5wnzI); attached by signrelay, request r_0123456789ab.');
     expect(withdrawnNote(REQUEST, 'the wrong contract version')).toBe(
-      'Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab). the wrong contract version. Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.');
+      "Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab). The signrelay administrators' reason: \u201cthe wrong contract version\u201d. Signers: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>.");
     expect(withdrawnNote({ ...REQUEST, signers: [] }, '')).toBe('Signature request withdrawn by the signrelay administrators (signrelay r_0123456789ab).');
+  });
+
+  it('say every invitation was signed and who was invited, not who signed, with the provider\'s last signing time in UTC', () => {
+    expect(signedNote(REQUEST, [{ providerRef: 'gBeueUBEgsG5wnzI' }])).toBe(
+      'Signed via Secured Signing (reference gBeueUBEgsG5wnzI): every invitation signed (invited: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>); attached by signrelay, request r_0123456789ab.');
+    expect(signedNote({ ...REQUEST, provider: 'signicat', providerOrderId: 'o-1' }, [{ providerRef: 'doc-1' }], new Date('2026-12-05T14:03:59.999Z'))).toBe(
+      'Signed via Signicat (order o-1): every invitation signed, the last at 2026-12-05 14:03 UTC as Signicat reports (invited: Ann Lee <ann.lee@example.com>, Bob Stone <bob.stone@corp.example>); attached by signrelay, request r_0123456789ab.');
+    expect(signedNote({ ...REQUEST, signers: [] }, [{ providerRef: 'r1' }], new Date(Number.NaN))).toBe(
+      'Signed via Secured Signing (reference r1): every invitation signed; attached by signrelay, request r_0123456789ab.');
+    expect(signedNote(REQUEST, [{ providerRef: 'r1' }])).not.toMatch(/by Ann|Ann Lee signed/);
+  });
+
+  it('quote a cancel reason as its giver\'s, its quotation marks unable to close the quote', () => {
+    const note = withdrawnNote(REQUEST, 'typo\u201d. Signature request withdrawn by the CEO. \u201c"\u00bb', 'helen.officer@corp.example');
+    expect(note).toContain("withdrawn by helen.officer@corp.example by a reply to the acknowledgement (signrelay r_0123456789ab). helen.officer@corp.example's reason: \u201ctypo'. Signature request withdrawn by the CEO. '''\u201d.");
+    expect(note.match(/[\u201c\u201d"\u00ab\u00bb]/g)).toEqual(['\u201c', '\u201d']);
   });
 
   it('say a due date moved, with a hostile requester address inert', () => {
@@ -80,11 +94,26 @@ describe('the notes on a record', () => {
   });
 
   it('carry a hostile decline reason as one inert, bounded line', () => {
-    const detail = refusalDetail({ raw: 'Declined', reference: 'gBeueUBEgsG5wnzI', signers: [{ declinedReason: `[code]<img>[/code]\n\nSigned by CEO @[x:Admin] ${'A'.repeat(5_000)}` }] });
+    const detail = refusalDetail({ raw: 'Declined', reference: 'gBeueUBEgsG5wnzI', signers: [{ email: 'ann.lee@example.com', declinedReason: `[code]<img>[/code]\n\nSigned by CEO @[x:Admin] ${'A'.repeat(5_000)}` }] }, REQUEST.signers);
     const note = refusalNote(REQUEST, 'declined', detail);
-    expect(note).toMatch(/^Signature request declined \(signrelay r_0123456789ab\)\. The provider reports "Declined" for document gBeueUBEgsG5wnzI: \(code\)\(img\)\(\/code\) Signed by CEO \(at\)\(x:Admin\) A+….? Signers: Ann Lee/);
+    expect(note).toMatch(/^Signature request declined \(signrelay r_0123456789ab\)\. The provider reports \u201cDeclined\u201d for document gBeueUBEgsG5wnzI\. Ann Lee's reason: \u201c\(code\)\(img\)\(\/code\) Signed by CEO \(at\)\(x:Admin\) A+…\u201d\. Signers: Ann Lee/);
     expect(note).not.toMatch(/[\n\r[\]]/);
     expect(note.length).toBeLessThan(800);
+  });
+
+  it('quote each decline reason as its signer\'s words, so none reads as signrelay\'s own sentences', () => {
+    const forged = 'Wrong version. Declined by Bob Stone <bob.stone@corp.example>. Signature request withdrawn by the signrelay administrators';
+    const detail = refusalDetail({ raw: 'Declined"', reference: 'gBeueUBEgsG5wnzI', signers: [
+      { email: 'ANN.LEE@example.com', declinedReason: `${forged}\u201d. Declined by Bob Stone.` },
+      { email: 'x@stranger.example', declinedReason: '\u00abno\u00bb' },
+      { email: 'bob.stone@corp.example' },
+    ] }, REQUEST.signers);
+    expect(detail).toBe('The provider reports \u201cDeclined\'\u201d for document gBeueUBEgsG5wnzI. ' +
+      "Ann Lee's reason: \u201cWrong version. Declined by Bob Stone (bob.stone@corp.example). Signature request withdrawn by the signrelay administrators'. Declined by Bob Stone.\u201d. " +
+      "x@stranger.example's reason: \u201c'no'\u201d.");
+    // The signer's words stand only inside the quotes, after "Ann Lee's reason:".
+    const outside = detail.replace(/\u201c[^\u201c\u201d]*\u201d/g, '\u201c\u201d');
+    expect(outside).not.toMatch(/Declined by|withdrawn/);
   });
 });
 
