@@ -25,14 +25,10 @@ import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { fileNamesOf, getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
-import { recordSignedNotWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+import { recordSignedNotWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
-export interface WithdrawAfterRefusalDeps {
-  db: Db;
+export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
   config: Config;
-  provider: SigningProvider;
-  logger: Logger;
-  now: () => Date;
   jobsQueued?: () => void;
 }
 

@@ -21,7 +21,8 @@ import { getRequest, insertRequest, setDocumentReference, transition } from '../
 const NOW = new Date('2026-11-03T10:00:00Z');
 const config = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
 
-async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError) {
+/** A sent request of one document per phase, its references doc-1, doc-2 … */
+function sentRequest(phases: DocumentPhase[]) {
   const db = openMemoryDatabase();
   const id = insertRequest(db, {
     token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
@@ -30,6 +31,11 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
   }, NOW);
   for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
   phases.forEach((_, i) => setDocumentReference(db, id, i + 1, `doc-${i + 1}`));
+  return { db, id };
+}
+
+async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError) {
+  const { db, id } = sentRequest(phases);
   const withdrawn: string[] = [];
   const provider = {
     ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
@@ -49,14 +55,7 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
 
 /** A cancel of a sent request whose documents show `phases`, its provider refusing (or failing) withdrawals as told. */
 function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string } = {}) {
-  const db = openMemoryDatabase();
-  const id = insertRequest(db, {
-    token: 'abcdefghijklmnopqrst', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
-    subject: 'Contract', messageId: '<req@corp.example>', record: { number: 'RITM0010001', table: 'sc_req_item' }, signers: [], dueDate: '2026-11-17',
-    documents: phases.map((_, i) => ({ fileName: `contract-${i + 1}.pdf`, originalSha256: String(i + 1).repeat(64) })),
-  }, NOW);
-  for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, NOW);
-  phases.forEach((_, i) => setDocumentReference(db, id, i + 1, `doc-${i + 1}`));
+  const { db, id } = sentRequest(phases);
   const asked: string[] = [];
   let failed = false;
   const phaseOf = (reference: string) => phases[Number(reference.slice(4)) - 1]!;
