@@ -179,7 +179,9 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} could not be delivered to ${request.recordNumber ?? 'its record'}`,
           text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\n` +
-            (code === 'blob_missing' ? `\`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.` : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
+            (code === 'blob_missing' ? `\`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.`
+              : code === 'blob_altered' ? `Once the damaged file is out of blobs/, \`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.`
+                : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

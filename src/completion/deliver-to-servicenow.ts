@@ -109,9 +109,13 @@ interface FileForRecord {
  * times: the request fails at once, and a retry downloads it again (complete-request.ts).
  */
 function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string, what: 'signed' | 'certificate' = 'signed'): StoredFile {
-  return deps.blobs.file(sha256, (missing) => (what === 'signed'
-    ? `the signed document ${missing}: \`${operatorCommand(`retry ${request.id}`)}\` downloads it again from the provider`
-    : `the certificate ${missing}: it is left out (take it from the provider by hand); the signed document is delivered without it`));
+  return deps.blobs.file(sha256, (problem, how) => {
+    if (what === 'certificate') return `the certificate ${problem}: it is left out (take it from the provider by hand); the signed document is delivered without it`;
+    // One that is not the signed copy is never attached as it (audit review L3); the provider still holds the real one.
+    return how === 'missing'
+      ? `the signed document ${problem}: \`${operatorCommand(`retry ${request.id}`)}\` downloads it again from the provider`
+      : `the signed document ${problem}. It was not attached. Move that file out of blobs/ (keep it, if the change needs looking into) and \`${operatorCommand(`retry ${request.id}`)}\`: it downloads the signed document again from the provider; and check the disk`;
+  });
 }
 
 /** The certificates whose files are there; one gone from blobs/ is left out, never holding the signed copy back (diff review 18 M1). */
@@ -154,7 +158,8 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
       table: record.table, sysId: record.sysId, fileName: file.fileName, bytes, sha256: file.sha256, contentType: file.contentType,
     });
   } catch (err) {
-    if (wasRefused(err)) effect(deps, request.id, file.effect, 'failed', { code: (err as SignrelayError).code });
+    // Refused by the instance, or stopped by the file's check before its end (blob_altered): nothing was stored.
+    if (wasRefused(err) || (isSignrelayError(err) && err.code === 'blob_altered')) effect(deps, request.id, file.effect, 'failed', { code: (err as SignrelayError).code });
     throw err;
   }
   if (attachment.hash !== '' && attachment.hash !== file.sha256) {

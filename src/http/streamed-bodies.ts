@@ -2,14 +2,23 @@
 // as it is read, and an answer's body taken as it arrives. For a 20 MB signed copy that is
 // 20–40 MB less at the peak, and less time: undici sends a file-backed Blob 64 KiB at a
 // time through a web stream, and gathers an answer into one buffer before it is stored.
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
 /** A file on disk to send as a request's body (a blob store file). */
 export interface FileOnDisk {
   path: string;
   size: number;
+  /**
+   * What the file must hold (a blob store file is named by its SHA-256): its bytes are hashed
+   * as they are read, and the last of them is held back until the hash is known. A file that
+   * differs is never sent whole — the body ends in an error, the service has less than the
+   * Content-Length it was told, stores nothing — and the call fails with `altered`'s error
+   * (RequestBody.failure). A changed file went to the signers while the request's recorded
+   * hash said otherwise (audit review L3).
+   */
+  expected?: { sha256: string; altered(found: { sha256: string; bytes: number }): Error };
 }
 
 /** What a request sends: bytes in memory, or a file read as it is sent. */
@@ -29,13 +38,63 @@ export interface RequestBody {
    * descriptor of the daemon's.
    */
   close(): void;
+  /** The error that stopped the body: its file was not what it must hold (FileOnDisk.expected). The call fails with it. */
+  failure(): Error | undefined;
 }
 
 /** A file is opened anew for each call, so a retried call sends it whole again. */
 export function payloadBody(payload: Payload): RequestBody {
-  if (payload instanceof Uint8Array) return { body: payload as Uint8Array<ArrayBuffer>, length: payload.byteLength, close: () => undefined };
+  if (payload instanceof Uint8Array) return { body: payload as Uint8Array<ArrayBuffer>, length: payload.byteLength, close: () => undefined, failure: () => undefined };
+  const read = readFile(payload);
+  const body = Readable.from(read.chunks, { objectMode: false });
+  return {
+    body: Readable.toWeb(body) as ReadableStream<Uint8Array>, length: payload.size, duplex: 'half', failure: read.failure,
+    close: () => {
+      body.destroy();
+      read.file.destroy();
+    },
+  };
+}
+
+/**
+ * Throws the error that stopped a call's body — its file was not what it must hold — if one
+ * did: in place of the network failure that ended the call (the service never got the whole
+ * file), and after an answer, which a service may give before it read the body's end.
+ */
+export function throwIfAltered(body: RequestBody | undefined): void {
+  const failure = body?.failure();
+  if (failure) throw failure;
+}
+
+/** A file's chunks as it is read, checked against what it must hold when that is known (FileOnDisk.expected). */
+function readFile(payload: FileOnDisk): { file: ReadStream; chunks: AsyncGenerator<Uint8Array>; failure: () => Error | undefined } {
   const file = createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
-  return { body: Readable.toWeb(file) as ReadableStream<Uint8Array>, length: payload.size, duplex: 'half', close: () => file.destroy() };
+  let failure: Error | undefined;
+  const { expected } = payload;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (!expected) {
+      yield* file;
+      return;
+    }
+    const hasher = createHash('sha256');
+    let bytes = 0;
+    let held: Uint8Array | undefined;
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      hasher.update(chunk);
+      bytes += chunk.byteLength;
+      // Grown since its size was taken: nothing more goes out, the rest is only hashed.
+      if (bytes > payload.size) continue;
+      if (held) yield held;
+      held = chunk;
+    }
+    const sha256 = hasher.digest('hex');
+    if (bytes !== payload.size || sha256 !== expected.sha256) {
+      failure = expected.altered({ sha256, bytes });
+      throw failure;
+    }
+    if (held) yield held;
+  }
+  return { file, chunks: chunks(), failure: () => failure };
 }
 
 /** One file of a multipart/form-data upload. */
@@ -60,11 +119,11 @@ export function multipartBody(part: FilePart): RequestBody & { contentType: stri
     + `Content-Type: ${part.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const { payload } = part;
-  const file = payload instanceof Uint8Array ? null : createReadStream(payload.path, { highWaterMark: READ_CHUNK_BYTES });
+  const read = payload instanceof Uint8Array ? null : readFile(payload);
   async function* chunks(): AsyncGenerator<Uint8Array> {
     yield head;
     if (payload instanceof Uint8Array) yield payload;
-    else yield* file!;
+    else yield* read!.chunks;
     yield tail;
   }
   const size = payload instanceof Uint8Array ? payload.byteLength : payload.size;
@@ -74,9 +133,10 @@ export function multipartBody(part: FilePart): RequestBody & { contentType: stri
     length: head.length + size + tail.length,
     duplex: 'half',
     contentType: `multipart/form-data; boundary=${boundary}`,
+    failure: () => read?.failure(),
     close: () => {
       body.destroy();
-      file?.destroy();
+      read?.file.destroy();
     },
   };
 }

@@ -7,7 +7,7 @@ import { composeRequesterNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { queueSignerProgress, readStatuses } from '../notices/queue-signer-progress.ts';
 import type { Config } from '../config/schema.ts';
-import { describeError, isSignrelayError, SignrelayError } from '../errors.ts';
+import { describeError, isOutcomeUnknown, isSignrelayError, SignrelayError } from '../errors.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import type { Logger } from '../log.ts';
@@ -64,12 +64,24 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
 
   async function uploadOne(request: RequestRow, doc: DocumentRow): Promise<void> {
     if (!doc.stampedSha256 || !doc.uploadName) throw new SignrelayError('permanent', 'not_stamped', `request ${request.id}: document ${doc.seq} was never stamped`);
-    // Sent from the blob store's file as it is read: a 20 MB PDF is never in memory for it. Found
-    // before the intent is recorded: a file that is gone starts no upload.
-    const bytes = deps.blobs.file(doc.stampedSha256, (missing) =>
-      `the stamped PDF ${missing}: request ${request.id} cannot be sent — restore the file, or ask ${request.requester} to send the mail again`);
+    // Sent from the blob store's file as it is read: a 20 MB PDF is never in memory for it, and
+    // hashed as it goes — a file changed on disk is not sent as the recorded stamped copy
+    // (audit review L3). Found before the intent is recorded: a file that is gone starts no upload.
+    const bytes = deps.blobs.file(doc.stampedSha256, (problem, what) => (what === 'missing'
+      ? `the stamped PDF ${problem}: request ${request.id} cannot be sent — restore the file, or ask ${request.requester} to send the mail again`
+      : `the stamped PDF ${problem}. It was not sent: the signers would have been sent another file than the one request ${request.id} records. ` +
+        `Copy that file back from a backup of the data dir's blobs/ (\`sha256sum\` of it must print its name) and \`${operatorCommand(`retry ${request.id}`)}\`, ` +
+        `or ask ${request.requester} to send the mail again (a new request is stamped anew); and check the disk`));
     effect(request.id, 'upload', 'intent', { seq: doc.seq });
-    const { reference } = await deps.provider.upload({ fileName: doc.uploadName, bytes, clientReference: `${request.token}-${doc.seq}` });
+    let reference: string;
+    try {
+      ({ reference } = await deps.provider.upload({ fileName: doc.uploadName, bytes, clientReference: `${request.token}-${doc.seq}` }));
+    } catch (err) {
+      // Known not to be stored — refused by the provider, or stopped by the file's check before
+      // its end — it is recorded as failed, as a refused send is; a lost answer keeps its intent.
+      if (isSignrelayError(err) && err.kind !== 'transient' && !isOutcomeUnknown(err)) effect(request.id, 'upload', 'failed', { seq: doc.seq, error: err.code });
+      throw err;
+    }
     deps.db.transaction(() => {
       setDocumentReference(deps.db, request.id, doc.seq, reference);
       effect(request.id, 'upload', 'done', { seq: doc.seq, reference });
@@ -226,7 +238,8 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
           text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to ${deps.provider.displayName}: ${reason}\n` +
             (sendUnknown
               ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`${operatorCommand(`retry ${request.id}`)}\` asks ${deps.provider.displayName} before sending again.`
-              : code === 'blob_missing' ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
+              : code === 'blob_missing' ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.'
+                : code === 'blob_altered' ? 'A retry cannot send it as it is: restore the stamped PDF from a backup of blobs/, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
         });
       })();
       deps.jobsQueued?.();

@@ -3,7 +3,7 @@
 // per-attempt timeout that covers the answer's body too (a hung call cannot hold the
 // serial job runner), and classification of every failure at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { answerTooLarge, payloadBody, readAnswer, type Payload, type RequestBody } from '../http/streamed-bodies.ts';
+import { answerTooLarge, payloadBody, readAnswer, throwIfAltered, type Payload, type RequestBody } from '../http/streamed-bodies.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure, type AccessNeed } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
 import type { ServiceNowLogger } from './types.ts';
@@ -92,9 +92,11 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
       method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     const { bytes, tooLarge } = await readAnswer(response);
+    throwIfAltered(sent);
     ctx.logger?.debug('servicenow call', { ...fields, status: response.status, ms: Date.now() - started });
     return { status: response.status, headers: response.headers, bodyText: new TextDecoder().decode(bytes), what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
+    throwIfAltered(sent);
     ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
   } finally {

@@ -14,11 +14,19 @@ export interface BlobStoreOptions {
   openForWrite?: (path: string) => number;
 }
 
-/** A stored file, to send as it is read (src/http/file-body.ts): never held whole. */
+/**
+ * A stored file, to send as it is read (src/http/streamed-bodies.ts): never held whole. Its
+ * bytes are hashed as they are sent and checked against its name (`expected`): a file changed
+ * on disk fails the call instead of going out as the recorded copy (audit review L3).
+ */
 export interface StoredFile {
   path: string;
   size: number;
+  expected: { sha256: string; altered(found: { sha256: string; bytes: number }): SignrelayError };
 }
+
+/** What is wrong with a stored file: gone, or holding other bytes than its name says. */
+export type BlobProblem = 'missing' | 'altered';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -94,16 +102,19 @@ export class BlobStore {
   /**
    * The stored file, to be read as it is sent (an upload, an attachment): never held whole. A
    * file the database names that is gone is no blip to retry twelve times (lifecycle review
-   * M1, M2): a permanent failure (blob_missing) saying so — `gone` tells it as the caller
-   * knows the file, with what can be done.
+   * M1, M2): a permanent failure (blob_missing) saying so. One that holds other bytes than its
+   * hash fails the call that sends it (blob_altered, streamed-bodies.ts). `tell` says it as the
+   * caller knows the file, with what can be done.
    */
-  file(hash: string, gone: (missing: string) => string = (missing) => missing): StoredFile {
+  file(hash: string, tell: (problem: string, what: BlobProblem) => string = (problem) => problem): StoredFile {
     const path = this.pathOf(hash);
     const found = statSync(path, { throwIfNoEntry: false });
     if (!found) {
-      throw new SignrelayError('permanent', 'blob_missing', gone(`${path} is missing from the data dir's blobs/ (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`));
+      throw new SignrelayError('permanent', 'blob_missing', tell(`${path} is missing from the data dir's blobs/ (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`, 'missing'));
     }
-    return { path, size: found.size };
+    const altered = ({ sha256: actual, bytes }: { sha256: string; bytes: number }) => new SignrelayError('permanent', 'blob_altered', tell(
+      `${path} is not the file signrelay stored under that name: it holds ${bytes} bytes with SHA-256 ${actual} (the disk or the data dir's blobs/ is damaged, another blobs/ was restored, or someone changed the file)`, 'altered'));
+    return { path, size: found.size, expected: { sha256: hash, altered } };
   }
 
   has(hash: string): boolean {

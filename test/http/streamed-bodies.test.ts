@@ -2,13 +2,14 @@
 // loopback: a file sent as it is read, with its length told up front and whole again on a
 // retry, alone or as the one file of a form; an answer taken as it arrives, its failure classified, the rest cancelled when
 // the consumer stops.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answerChunks, multipartBody, payloadBody } from '../../src/http/streamed-bodies.ts';
+import { answerChunks, multipartBody, payloadBody, throwIfAltered, type FileOnDisk, type RequestBody } from '../../src/http/streamed-bodies.ts';
 
 let server: Server | undefined;
 const dirs: string[] = [];
@@ -88,6 +89,80 @@ describe('multipartBody', () => {
       { length: expect.any(Number), declared: String(received[0]!.length), ...expected },
       { length: received[0]!.length, declared: String(received[0]!.length), ...expected },
     ]);
+  });
+});
+
+describe('a file that is not what its name says (audit review L3: the stamped copy in blobs/ changed on disk)', () => {
+  const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+  /** A server that records how much of each body came, and whether it came whole. */
+  async function counting(): Promise<{ url: string; bodies: Array<{ declared: number; got: number; whole: boolean }> }> {
+    const bodies: Array<{ declared: number; got: number; whole: boolean }> = [];
+    const url = await serve((req, res) => {
+      const body = { declared: Number(req.headers['content-length']), got: 0, whole: false };
+      bodies.push(body);
+      req.on('data', (c: Buffer) => { body.got += c.length; });
+      req.on('end', () => { body.whole = true; res.end('stored'); });
+      req.on('error', () => undefined);
+    });
+    return { url, bodies };
+  }
+
+  const send = (url: string, made: RequestBody & { contentType?: string }) => fetch(url, {
+    method: 'POST', body: made.body, ...(made.duplex ? { duplex: made.duplex } : {}),
+    headers: { 'Content-Length': String(made.length), ...(made.contentType ? { 'Content-Type': made.contentType } : {}) },
+  });
+
+  for (const change of ['bytes changed in place', 'bytes added at the end', 'a small file, of one chunk'] as const) {
+    it(`never sends it whole, and the call fails with the file's own error — ${change}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'signrelay-altered-'));
+      dirs.push(dir);
+      const path = join(dir, 'stamped.pdf');
+      const original = change === 'a small file, of one chunk' ? bytes.subarray(0, 5000) : bytes;
+      const changed = Buffer.from(original);
+      changed[changed.length - 10]! ^= 0xff;
+      writeFileSync(path, change === 'bytes changed in place' || change === 'a small file, of one chunk' ? changed : original);
+      if (change === 'bytes added at the end') appendFileSync(path, '\n% not the stamped copy\n');
+      const altered = new Error('the stored file was changed');
+      const found: Array<{ sha256: string; bytes: number }> = [];
+      const { url, bodies } = await counting();
+      for (const make of ['raw', 'multipart'] as const) {
+        // The size is taken as blobs.file() takes it: from the file as it is now.
+        const file: FileOnDisk = {
+          path, size: original.length + (change === 'bytes added at the end' ? 24 : 0),
+          expected: { sha256: sha256(original), altered: (f) => (found.push(f), altered) },
+        };
+        const made = make === 'raw' ? payloadBody(file) : multipartBody({ field: 'file', fileName: 'x.pdf', contentType: 'application/pdf', payload: file });
+        const call = send(url, made);
+        await expect(call).rejects.toThrow();
+        expect(made.failure()).toBe(altered);
+        expect(() => throwIfAltered(made)).toThrow(altered);
+        made.close();
+      }
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      // A raw body of one chunk may not reach the server at all: nothing of it went out.
+      expect(bodies.length).toBeGreaterThanOrEqual(1);
+      for (const body of bodies) {
+        expect(body.whole).toBe(false);
+        expect(body.got).toBeLessThan(body.declared);
+      }
+      const onDisk = change === 'bytes added at the end' ? Buffer.concat([original, Buffer.from('\n% not the stamped copy\n')]) : changed;
+      expect(found).toEqual([{ sha256: sha256(onDisk), bytes: onDisk.length }, { sha256: sha256(onDisk), bytes: onDisk.length }]);
+    });
+  }
+
+  it('sends the file whole when it is what it must be, and no failure is told', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signrelay-intact-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'stamped.pdf'), bytes);
+    const { url, bodies } = await counting();
+    const file: FileOnDisk = { path: join(dir, 'stamped.pdf'), size: bytes.length, expected: { sha256: sha256(bytes), altered: () => new Error('not expected') } };
+    for (const made of [payloadBody(file), multipartBody({ field: 'file', fileName: 'x.pdf', contentType: 'application/pdf', payload: file })]) {
+      expect(await (await send(url, made)).text()).toBe('stored');
+      expect(made.failure()).toBeUndefined();
+      made.close();
+    }
+    expect(bodies.map((b) => b.whole && b.got === b.declared)).toEqual([true, true]);
   });
 });
 

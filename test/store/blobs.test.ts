@@ -71,7 +71,7 @@ describe('BlobStore.putStream', () => {
     const hash = await store.putStream(chunked(bytes, 64 * 1024));
     expect(hash).toBe(sha256(bytes));
     expect(store.get(hash).equals(bytes)).toBe(true);
-    expect(store.file(hash)).toEqual({ path: store.pathOf(hash), size: bytes.length });
+    expect(store.file(hash)).toEqual({ path: store.pathOf(hash), size: bytes.length, expected: { sha256: hash, altered: expect.any(Function) } });
     expect(await store.putStream(chunked(bytes, 1000))).toBe(hash);
     expect(store.put(bytes)).toBe(hash);
     expect(filesIn(store)).toEqual([`${hash}.pdf`]);
@@ -102,5 +102,20 @@ describe('BlobStore.file of a file that is gone', () => {
       kind: 'permanent', code: 'blob_missing',
       message: `${store.pathOf(hash)} is missing from the data dir's blobs/ (deleted by hand, or signrelay.db restored from a backup without the blobs/ copied after it)`,
     }));
+  });
+});
+
+describe('BlobStore.file of a file that holds other bytes than its name says', () => {
+  it('is checked as it is sent (streamed-bodies.ts): its error is permanent, names the file, what it holds, and says it as the caller tells it', () => {
+    const store = new BlobStore(mkdtempSync(join(tmpdir(), 'signrelay-blob-altered-')));
+    const hash = store.put(Buffer.from('%PDF-1.7\n'));
+    const told: string[] = [];
+    const file = store.file(hash, (problem, what) => (told.push(what), `the stamped PDF ${problem}: do this`));
+    expect(file.expected.sha256).toBe(hash);
+    expect(file.expected.altered({ sha256: 'ab'.repeat(32), bytes: 12 })).toEqual(expect.objectContaining({
+      kind: 'permanent', code: 'blob_altered',
+      message: `the stamped PDF ${store.pathOf(hash)} is not the file signrelay stored under that name: it holds 12 bytes with SHA-256 ${'ab'.repeat(32)} (the disk or the data dir's blobs/ is damaged, another blobs/ was restored, or someone changed the file): do this`,
+    }));
+    expect(told).toEqual(['altered']);
   });
 });

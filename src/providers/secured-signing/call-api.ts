@@ -3,7 +3,7 @@
 // call is retried once), a per-attempt timeout that covers the answer's body too (a hung
 // call cannot hold the serial job runner), and classification of every failure at this
 // boundary, naming the endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, answerTooLarge, multipartBody, readAnswer, type FilePart, type RequestBody } from '../../http/streamed-bodies.ts';
+import { answerChunks, answerTooLarge, multipartBody, readAnswer, throwIfAltered, type FilePart, type RequestBody } from '../../http/streamed-bodies.ts';
 import { signatureHeaders } from './auth-headers.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 import type { TokenManager } from './oauth.ts';
@@ -107,9 +107,11 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
       return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
     }
     const { bytes, tooLarge } = await readAnswer(response);
+    throwIfAltered(sent);
     ctx.logger?.debug('secured signing call', { method: call.method, path: call.path, status: response.status, ms: Date.now() - started });
     return { status: response.status, headers: response.headers, body: bytes, what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
+    throwIfAltered(sent);
     ctx.logger?.debug('secured signing call failed', { method: call.method, path: call.path, ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
   } finally {

@@ -2,7 +2,7 @@
 // manager (a 401 replaces it once and the call is retried once), a per-attempt timeout that
 // covers the answer's body too, and every failure classified at this boundary, naming the
 // endpoint. client.ts says *what* to call; this file says *how*.
-import { answerChunks, answerTooLarge, payloadBody, readAnswer, type Payload, type RequestBody } from '../../http/streamed-bodies.ts';
+import { answerChunks, answerTooLarge, payloadBody, readAnswer, throwIfAltered, type Payload, type RequestBody } from '../../http/streamed-bodies.ts';
 import type { TokenManager } from '../../http/token-manager.ts';
 import { badResponse, classifyHttpFailure, classifyNetworkFailure } from './classify-error.ts';
 
@@ -96,9 +96,11 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
       return { status: response.status, headers: response.headers, body: new Uint8Array(0), chunks, what };
     }
     const { bytes, tooLarge } = await readAnswer(response);
+    throwIfAltered(sent);
     ctx.logger?.debug('signicat call', { method: call.method, endpoint: endpointOf(call), status: response.status, ms: Date.now() - started });
     return { status: response.status, headers: response.headers, body: bytes, what, ...(tooLarge ? { tooLarge } : {}) };
   } catch (err) {
+    throwIfAltered(sent);
     ctx.logger?.debug('signicat call failed', { method: call.method, endpoint: endpointOf(call), ms: Date.now() - started });
     throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
   } finally {
