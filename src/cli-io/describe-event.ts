@@ -2,6 +2,7 @@
 // words, and the rest of its detail. Pure.
 import type { EventRow } from '../store/events.ts';
 import { isPurgeNote } from '../store/retention.ts';
+import { authenticationWords, requestMailIn } from '../store/request-mail-event.ts';
 
 export interface TimelineLine {
   at: string;
@@ -37,6 +38,11 @@ export function describeEvent(event: EventRow): TimelineLine {
       break;
     default:
       what = `${event.kind}${reason}`;
+  }
+  // The request mail: who sent it and how intake authenticated them (store/request-mail-event.ts).
+  const requestMail = requestMailIn([event]);
+  if (requestMail) {
+    return { at: event.at, what: 'mail received (request)', detail: `from ${requestMail.from}, ${authenticationWords(requestMail.authenticated)}; Message-ID ${requestMail.messageId ?? 'none'}` };
   }
   // A restore found at a start (alerts/restore-alert.ts), and the operator's release.
   if (event.kind === 'note' && d.held === 'restore') return { at: event.at, what: 'held: the database was found behind this data dir (a restored backup?)', detail: 'nothing runs until `signrelay release`' };

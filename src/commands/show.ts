@@ -11,7 +11,8 @@ import { SignrelayError } from '../errors.ts';
 import { listEvents } from '../store/events.ts';
 import { jobsForRequest } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, type RequestRow, type SignersFrom } from '../store/requests.ts';
+import { authenticationWords, requestMailIn, type RequestMail } from '../store/request-mail-event.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
 import { isHeld } from '../store/restore-holds.ts';
@@ -42,26 +43,48 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
       return 0;
     }
     const request = found[0]!;
-    const details = { request, held: isHeld(db, request.id), documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events: listEvents(db, request.id) };
+    const events = listEvents(db, request.id);
+    // The request mail's event (its sender and how intake authenticated them) named on its own: an auditor starts there.
+    const details = { request, requestMail: requestMailIn(events) ?? null, held: isHeld(db, request.id), documents: getDocuments(db, request.id), jobs: jobsForRequest(db, request.id), events };
     io.stdout.write(parsed.values.json ? `${jsonForTerminal(details, 2)}\n` : formatRequest(details));
     return 0;
   });
 }
 
-function formatRequest(d: { request: RequestRow; held: boolean; documents: ReturnType<typeof getDocuments>; jobs: ReturnType<typeof jobsForRequest>; events: ReturnType<typeof listEvents> }): string {
+/** Where the signers came from (requests.signers_from), in words. */
+const SIGNERS_FROM: Record<SignersFrom, string> = {
+  mail: 'the request mail\'s Signer lines',
+  route: 'the route\'s default signers (routes.NAME.signers)',
+  pdf: 'the PDF\'s own signature tags',
+  none: 'nowhere: none were named',
+};
+
+interface Details {
+  request: RequestRow;
+  requestMail: RequestMail | null;
+  held: boolean;
+  documents: ReturnType<typeof getDocuments>;
+  jobs: ReturnType<typeof jobsForRequest>;
+  events: ReturnType<typeof listEvents>;
+}
+
+function formatRequest(d: Details): string {
   const purgedAt = d.events.find(isPurgeNote)?.at;
   const r = d.request;
   // Values are the mail's and the provider's words: escaped, so each stays on its line.
-  const field = (name: string, value: string | null) => `${`${name}:`.padEnd(11)}${value === null ? '-' : escapeForTerminal(value)}`;
+  const field = (name: string, value: string | null) => `${`${name}:`.padEnd(15)}${value === null ? '-' : escapeForTerminal(value)}`;
   const lines = [
     field('request', r.id),
     field('state', r.reason ? `${r.state} (${r.reason})` : r.state),
     ...(d.held ? [field('held', 'since a restore was found: nothing of it runs until `signrelay release` (check it at the provider and on its record first)')] : []),
     field('record', [r.recordTable, r.recordNumber].filter(Boolean).join(' ') || null),
     field('requester', r.requester),
+    ...(r.state === 'rejected' ? [] : [field('authenticated', authenticatedLine(r, d.requestMail))]),
+    field('mail', r.messageId),
     field('subject', r.subject || null),
     field('route', `${r.route} (provider ${r.provider})`),
     field('signers', r.signers.map(formatSigner).join('; ')),
+    ...(r.state === 'rejected' ? [] : [field('signers from', SIGNERS_FROM[r.signersFrom].replace('NAME', r.route))]),
     field('due', r.dueDate),
     field('token', r.token),
     field('created', `${shortTime(r.createdAt)} UTC, updated ${shortTime(r.updatedAt)} UTC`),
@@ -69,6 +92,14 @@ function formatRequest(d: { request: RequestRow; held: boolean; documents: Retur
     formatTable(['DOC', 'FILE', 'PROVIDER REF', 'SIGNED', 'ATTACHMENT'],
       d.documents.map((doc) => [doc.seq, doc.fileName, doc.providerRef, doc.signedSha256 ? (purgedAt ? `yes (file deleted ${purgedAt.slice(0, 10)})` : 'yes') : 'no', doc.attachmentSysId])),
   ];
+  // In full: they are what an auditor compares with the files (the mail's attachment, the provider's, the record's).
+  if (d.documents.length > 0) {
+    lines.push('', formatTable(['DOC', 'COPY', 'SHA-256'], d.documents.flatMap((doc) => [
+      [doc.seq, 'original', doc.originalSha256],
+      [doc.seq, 'stamped', doc.stampedSha256],
+      [doc.seq, 'signed', doc.signedSha256],
+    ])));
+  }
   if (d.jobs.length > 0) {
     lines.push('', formatTable(['JOB', 'KIND', 'STATE', 'ATTEMPTS', 'NEXT RUN (UTC)', 'LAST ERROR'],
       d.jobs.map((j) => [j.id, j.kind, j.state, j.attempts, j.state === 'pending' ? shortTime(j.runAt) : null, j.lastError])));
@@ -78,4 +109,11 @@ function formatRequest(d: { request: RequestRow; held: boolean; documents: Retur
     return [shortTime(line.at), line.what, line.detail];
   })));
   return `${lines.join('\n')}\n`;
+}
+
+/** How intake authenticated the request mail's sender, and which address that was when the requester is its Reply-To. */
+function authenticatedLine(r: RequestRow, mail: RequestMail | null): string {
+  if (!mail) return 'not recorded (accepted before signrelay kept it)';
+  const from = mail.from.toLowerCase() === r.requester.toLowerCase() ? '' : ` — the From ${mail.from}`;
+  return `${authenticationWords(mail.authenticated)}${mail.required && mail.authenticated !== 'not required' ? `, as ${mail.required} requires` : ''}${from}`;
 }

@@ -24,7 +24,7 @@ export interface PreparedStamp {
 export type RequestDecision =
   | Exclude<MailDecision, { action: 'request' }>
   | {
-    action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[]; authentication?: AuthenticationVerdict;
+    action: 'request'; reason: string; reply: false; draft: RequestDraft; pdfs: PdfFacts[]; sender: string; authentication?: AuthenticationVerdict;
     /** Per document, the stamp made while deciding (with a plan), if any. */
     prepared: Array<PreparedStamp | undefined>;
   };
@@ -59,7 +59,7 @@ export async function decideRequest(mail: ParsedMail, policy: IntakePolicy, now:
   const own = policy.textTags ? signingOrder(preparedDocuments(draft, pdfs)) ?? [] : [];
   // The document's own tags decide: the request lists (and every notice and note names) those signers.
   const signed = own.length > 0 ? { ...draft, signers: own.map(({ firstName, lastName, email }) => ({ firstName, lastName, email })), signersFrom: 'pdf' as const } : draft;
-  return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, prepared, authentication: decision.authentication };
+  return { action: 'request', reason: decision.reason, reply: false, draft: signed, pdfs, prepared, sender: decision.sender, authentication: decision.authentication };
 }
 
 /**

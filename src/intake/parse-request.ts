@@ -116,6 +116,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
     action: 'request',
     reason: `request for route "${match.route}" with ${documents.value.length} document(s)`,
     reply: false,
+    sender,
     authentication: authentication?.verdict,
     draft: {
       route: match.route,

@@ -32,6 +32,8 @@ import type { ProviderTraits } from '../providers/provider.ts';
 import type { IntakePolicy } from './types.ts';
 import { reportRefusalOnRecord } from './refusal-on-record.ts';
 import { routeAddress, routeFromAddress } from './route-from-address.ts';
+import { requesterAuthentication } from './sender-authenticated.ts';
+import { addRequestMailEvent, authenticationWords } from '../store/request-mail-event.ts';
 import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stamp-plan.ts';
 
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
@@ -210,6 +212,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const stamped = await stampAll(decision, plan);
     const stampedHashes = stamped.map((s) => deps.blobs.put(s.bytes));
     const at = now();
+    const authenticated = requesterAuthentication(decision.authentication, draft.route, deps.policy.routes[draft.route]);
     const requestId = deps.db.transaction(() => {
       notOutAlready(draft, originals);
       const id = insertRequest(deps.db, {
@@ -218,6 +221,8 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         documents: draft.documents.map((d, i) => ({ fileName: d.fileName, originalSha256: originals[i]! })),
       }, at);
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
+      // How the requester was authenticated, beside the request it made (audit review M1).
+      addRequestMailEvent(deps.db, id, { messageId: draft.messageId, from: decision.sender, ...authenticated }, at);
       transition(deps.db, id, 'stamped', at);
       enqueueJob(deps.db, { kind: 'submit', requestId: id }, at);
       // Whether the requester may get the acknowledgement when it is sent: known only here (RFC 3834 headers).
@@ -225,7 +230,10 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       recordMessage(deps.db, { ...keyOf(message), messageId: messageId ?? draft.messageId, outcome: 'request', reason: decision.reason, folder: folders.processed_folder, requestId: id }, at);
       return id;
     })();
-    deps.logger.info('request accepted', { uid: message.uid, requestId, route: draft.route, record: draft.record?.number, signers: draft.signers.length, documents: draft.documents.length });
+    deps.logger.info('request accepted', {
+      uid: message.uid, requestId, route: draft.route, record: draft.record?.number, signers: draft.signers.length, documents: draft.documents.length,
+      authenticated: authenticationWords(authenticated.authenticated),
+    });
     deps.jobsQueued?.();
     return { moveTo: folders.processed_folder };
   }

@@ -5,6 +5,7 @@
 import type { RouteConfig } from '../config/schema.ts';
 import { checkAuthentication, describeFailure, type AuthenticationVerdict } from '../message/check-authentication.ts';
 import { addressParts, rawHeaderValues, type MailHeaderLines } from '../message/mail-headers.ts';
+import type { PassedMethod, RequestMail } from '../store/request-mail-event.ts';
 import type { IntakePolicy } from './types.ts';
 
 export interface SenderAuthentication {
@@ -20,9 +21,25 @@ export function authenticateSender(mail: MailHeaderLines, sender: string, policy
   const fromDomain = addressParts(sender)?.domain.toLowerCase() ?? null;
   const verdict = checkAuthentication(rawHeaderValues(mail, 'authentication-results'), fromDomain, { ...policy.authentication, require });
   if (verdict.passed) return { verdict, problem: null };
-  const setting = route?.require_authentication ? `routes.${routeName}.require_authentication` : 'intake.authentication.require';
+  const setting = authenticationSetting(routeName, route);
   return {
     verdict,
     problem: `${sender} is not authenticated as ${setting} (${require.join(', ')}) requires: ${describeFailure(verdict, fromDomain)}; filed without a reply, since the From may be forged`,
   };
+}
+
+/** The setting that asks for authentication on this route: its own, else the global one. */
+export function authenticationSetting(routeName: string, route?: RouteConfig): string {
+  return route?.require_authentication ? `routes.${routeName}.require_authentication` : 'intake.authentication.require';
+}
+
+/**
+ * What the audit trail keeps of an accepted request's sender check (store/request-mail-event.ts):
+ * each required method that passed, for which domain, as which authserv-id said — or that none
+ * was required.
+ */
+export function requesterAuthentication(verdict: AuthenticationVerdict | undefined, routeName: string, route?: RouteConfig): Pick<RequestMail, 'authenticated' | 'required'> {
+  if (!verdict) return { authenticated: 'not required' };
+  const passed = verdict.methods.flatMap((m): PassedMethod[] => (m.passed && m.domain && m.authservId ? [{ method: m.method, domain: m.domain, authservId: m.authservId }] : []));
+  return { authenticated: passed, required: authenticationSetting(routeName, route) };
 }

@@ -96,7 +96,8 @@ export type MailDecision =
     /** The record the mail names, when it got that far (refusal-on-record.ts notes the refusal there). */
     record?: RecordRef | null;
   }
-  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; authentication?: AuthenticationVerdict };
+  /** `sender`: the From address, whose domain `authentication` (when a setting asked for it) vouches for. */
+  | { action: 'request'; reason: string; reply: false; draft: RequestDraft; sender: string; authentication?: AuthenticationVerdict };
 
 /** A parsing step's result: a value plus the problems the requester must fix. */
 export interface Checked<T> {

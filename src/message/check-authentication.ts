@@ -33,6 +33,9 @@ export interface MethodVerdict {
   passed: boolean;
   /** What was found, e.g. `dkim=pass header.d=corp.example` or `no dmarc result`. */
   detail: string;
+  /** When it passed: the domain it passed for (aligned with From's) and the authserv-id of the header that said so — what the audit trail keeps. */
+  domain?: string;
+  authservId?: string;
 }
 
 export interface AuthenticationVerdict {
@@ -43,20 +46,21 @@ export interface AuthenticationVerdict {
 }
 
 export function checkAuthentication(headerValues: readonly string[], fromDomain: string | null, requirement: AuthenticationRequirement): AuthenticationVerdict {
-  const trusted: AuthResult[][] = [];
+  const trusted: Array<{ authservId: string; results: AuthResult[] }> = [];
   const ignored: string[] = [];
   for (const value of headerValues) {
     const header = parseAuthenticationResults(value);
     if (!header) continue;
-    if (header.authservId !== null && requirement.trustedAuthservIds.includes(header.authservId)) trusted.push(header.results);
+    if (header.authservId !== null && requirement.trustedAuthservIds.includes(header.authservId)) trusted.push({ authservId: header.authservId, results: header.results });
     else ignored.push(header.authservId ?? '(none)');
   }
   const methods = requirement.require.map((method): MethodVerdict => {
-    const results = trusted.find((r) => r.some((x) => x.method === method))?.filter((x) => x.method === method);
-    if (!results) return { method, passed: false, detail: `no ${method} result from ${requirement.trustedAuthservIds.join(' or ')}` };
+    const header = trusted.find((h) => h.results.some((x) => x.method === method));
+    const results = header?.results.filter((x) => x.method === method);
+    if (!header || !results) return { method, passed: false, detail: `no ${method} result from ${requirement.trustedAuthservIds.join(' or ')}` };
     const passes = results.filter((r) => r.result === 'pass');
     const aligned = passes.find((r) => fromDomain !== null && isAligned(domainOf(r), fromDomain));
-    if (aligned) return { method, passed: true, detail: describe(aligned) };
+    if (aligned) return { method, passed: true, detail: describe(aligned), domain: domainOf(aligned)!, authservId: header.authservId };
     return { method, passed: false, detail: passes[0] ? `${describe(passes[0])}, not aligned with the From domain` : describe(results[0]!) };
   });
   return { passed: methods.every((m) => m.passed), methods, ignored };

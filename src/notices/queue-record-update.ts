@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, type RequestRow } from '../store/requests.ts';
+import { requestMailOf } from '../store/request-mail-event.ts';
 import { deliveryModeOf } from './delivery-mode.ts';
 import { noteFor, STATELESS_EVENTS, type RecordUpdate } from './record-notes.ts';
 
@@ -17,7 +18,9 @@ import { noteFor, STATELESS_EVENTS, type RecordUpdate } from './record-notes.ts'
 export function queueRecordUpdate(db: Db, config: Config, requestId: string, update: RecordUpdate, now: Date): boolean {
   const request = getRequest(db, requestId);
   if (!request || !reachableByRest(config, request)) return false;
-  const note = config.servicenow.work_note ? noteFor(update, request, getDocuments(db, requestId)) : null;
+  // The sent note names the requester and how intake authenticated them (the request mail's event).
+  const told = update.event === 'sent' ? { ...update, requestMail: requestMailOf(db, requestId) } : update;
+  const note = config.servicenow.work_note ? noteFor(told, request, getDocuments(db, requestId)) : null;
   // A reminder, one signer's signature or a requester's question changes nothing about the request's state.
   const status = config.servicenow.status_field && !STATELESS_EVENTS.has(update.event) ? update.event : null;
   if (note === null && status === null) return false;

@@ -18,6 +18,7 @@ import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { Signer } from '../signer.ts';
 import { possessive, signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
+import { authenticationWords, type RequestMail } from '../store/request-mail-event.ts';
 import { withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
@@ -49,7 +50,9 @@ export function updateMarker(requestId: string, event: RecordEvent, update: numb
 
 /** What happened, with what its note says beyond the request itself. */
 export type RecordUpdate =
-  | { event: 'sent' | 'signed' }
+  /** `requestMail`: the request mail's audit event — who sent it and how they were authenticated — when it was recorded. */
+  | { event: 'sent'; requestMail?: RequestMail }
+  | { event: 'signed' }
   /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far; `signedAt` as the provider reports it. */
   | { event: 'progress'; position: number; count: number; signedAt?: Date | undefined }
   /** `by`: the address that asked for it by a reply (reply commands), not the schedule. */
@@ -67,7 +70,7 @@ export type RecordUpdate =
 /** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
   switch (update.event) {
-    case 'sent': return sentNote(request, documents);
+    case 'sent': return sentNote(request, documents, update.requestMail);
     case 'progress': return progressNote(request, update.position, update.count, update.signedAt);
     case 'reminded': return reminderNote(request, documents.find((d) => d.seq === update.seq) ?? { providerRef: null }, update.by);
     case 'extended': return extendedNote(request, documents, update.from, update.to, update.by);
@@ -85,9 +88,22 @@ type NamedRequest = Pick<RequestRow, 'id' | 'signers'>;
 type EndedRequest = NamedRequest & Pick<RequestRow, 'provider'>;
 type SentRequest = Pick<RequestRow, 'id' | 'signers' | 'provider' | 'providerOrderId'>;
 
-export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
+export function sentNote(request: SentRequest & Pick<RequestRow, 'dueDate' | 'requester'>, documents: Array<Pick<DocumentRow, 'providerRef'>>, mail?: RequestMail): string {
   const signers = recordPeople(request.signers);
-  return `Sent for signature${signers ? ` to ${signers}` : ''} via ${providerDisplayName(request.provider)}, due ${recordValue(request.dueDate)}, ${providerReferences(request, documents)}.`;
+  return `Sent for signature${signers ? ` to ${signers}` : ''} via ${providerDisplayName(request.provider)}, due ${recordValue(request.dueDate)}, ${providerReferences(request, documents)}.${requestedBy(request.requester, mail)}`;
+}
+
+/**
+ * " Requested by X, authenticated by DKIM pass for corp.example (authserv-id …)." — who asked,
+ * and what vouched for them at intake, so the record answers "who sent it for signing, and how
+ * do we know?" (audit review M1). Nothing more said of a request older than that record.
+ */
+function requestedBy(requester: string, mail: RequestMail | undefined): string {
+  if (recordValue(requester) === '') return '';
+  const from = mail && mail.from.toLowerCase() !== requester.toLowerCase() ? `, by a mail from ${recordValue(mail.from)}` : '';
+  const how = !mail ? '' : mail.authenticated === 'not required' ? ' (not authenticated: none was required)'
+    : `, authenticated by ${authenticationWords(mail.authenticated, (text) => recordValue(text))}`;
+  return ` Requested by ${recordValue(requester)}${from}${how}.`;
 }
 
 /**

@@ -1,9 +1,9 @@
 // The record follows the signing, once per provider, through the whole daemon (Dovecot,
 // the provider's and the ServiceNow simulator): a work note naming the signers in order,
-// the due date, the provider and its reference when the request is sent; the signed note
-// saying every invitation was signed (not by whom: a forwarded invitation is signed by
-// someone else) and when, as the provider reports it; a note for a decline (who, and their
-// reason quoted as theirs, made inert), an expiry, a withdrawal, a failure given up on,
+// the due date, the provider and its reference, and the requester, when the request is sent;
+// the signed note saying every invitation was signed (not by whom: a forwarded invitation is
+// signed by someone else) and when, as the provider reports it; a note for a decline (who,
+// and their reason quoted as theirs, made inert), an expiry, a withdrawal, a failure given up on,
 // a reminder (where the provider reminds); the status field set at each transition — each
 // exactly once; no signing link on the record or in the log. A route that delivers by
 // email makes no REST call for the record.
@@ -47,7 +47,8 @@ describe.each(PROVIDER_NAMES)('%s: the record follows the signing', (provider) =
     const orderId = getRequest(world.daemon!.db, request.id)!.providerOrderId;
     const note = await noteStarting(world, 'RITM0010001', 'Sent for signature');
     const ref = orderId ? `order ${orderId}` : `reference ${reference}`;
-    expect(note).toMatch(new RegExp(`^Sent for signature to ${escape(SIGNERS_NAMED)} via ${display}, due ${due}, ${escape(ref)}\\. \\(signrelay ${request.id}, sent #\\d+\\)$`));
+    // Who asked, and that nothing vouched for them — no authentication is required here (audit review M1).
+    expect(note).toMatch(new RegExp(`^Sent for signature to ${escape(SIGNERS_NAMED)} via ${display}, due ${due}, ${escape(ref)}\\. Requested by helen\\.officer@corp\\.example \\(not authenticated: none was required\\)\\. \\(signrelay ${request.id}, sent #\\d+\\)$`));
     await statusBecomes(world, 'RITM0010001', 'sent');
 
     await signAndDeliver(world, request);

@@ -50,6 +50,16 @@ describe('checkAuthentication', () => {
     expect(describeFailure(verdict, 'corp.example')).toBe('spf=fail smtp.mailfrom=corp.example; From domain corp.example (ignored Authentication-Results of untrusted authserv-id mx.evil.example)');
   });
 
+  it('keeps, for each method that passed, the domain it passed for and the authserv-id that said so (the audit trail keeps them: audit review M1)', () => {
+    const spf = 'MX.CORP.EXAMPLE; spf=pass smtp.mailfrom=bounce@Mail.Corp.Example.';
+    const verdict = check([OPENDKIM_PASS, spf, 'mx.corp.example; dmarc=fail header.from=corp.example'], ['dkim', 'spf', 'dmarc']);
+    expect(verdict.methods).toEqual([
+      { method: 'dkim', passed: true, detail: 'dkim=pass header.d=corp.example', domain: 'corp.example', authservId: 'mx.corp.example' },
+      { method: 'spf', passed: true, detail: 'spf=pass smtp.mailfrom=bounce@Mail.Corp.Example.', domain: 'mail.corp.example', authservId: 'mx.corp.example' },
+      { method: 'dmarc', passed: false, detail: 'dmarc=fail header.from=corp.example' },
+    ]);
+  });
+
   it('keeps the reason short however many and however long the forged headers are', () => {
     const forged = Array.from({ length: 500 }, (_, i) => `mx${i}.evil.example; dmarc=pass header.from=corp.example`);
     const long = `mx.corp.example; dmarc=fail header.from=${'x'.repeat(5000)}.example`;
