@@ -15,7 +15,12 @@ const PDF_TYPES = ['application/pdf', 'application/x-pdf', 'application/acrobat'
 
 export type DocumentAttachment = Pick<Attachment, 'content' | 'contentType' | 'filename' | 'related'>;
 
-export function findDocuments(attachments: readonly DocumentAttachment[], limits: Pick<LimitsConfig, 'max_pdf_bytes' | 'max_documents'>): Checked<MailDocument[]> {
+/**
+ * The PDFs to sign, with what is wrong with them; `others`: the mail's other attachments (not
+ * inline images), named in the acknowledgement as not sent — a Word file beside the PDF went
+ * unmentioned (multidoc review L4).
+ */
+export function findDocuments(attachments: readonly DocumentAttachment[], limits: Pick<LimitsConfig, 'max_pdf_bytes' | 'max_documents'>): Checked<MailDocument[]> & { others: string[] } {
   const problems: string[] = [];
   const pdfs: DocumentAttachment[] = [];
   const others: string[] = [];
@@ -42,8 +47,11 @@ export function findDocuments(attachments: readonly DocumentAttachment[], limits
     problems.push(`${documents.length} PDFs are attached but a request may have at most ${limits.max_documents}: send the others in another mail`);
   }
   if (documents.length === 0 && problems.length === 0) problems.push(noDocumentProblem(others));
-  return { value: documents, problems };
+  return { value: documents, problems, others: attachments.filter((a) => !a.related && a.filename && !isPdfContent(a.content) && !claimsPdf(a) && !SIGNATURE_TYPES.includes(a.contentType.toLowerCase())).map((a) => cleanFileName(a.filename)) };
 }
+
+/** A mail's own signature (S/MIME, OpenPGP): part of how it was sent, not something sent to be signed. */
+const SIGNATURE_TYPES = ['application/pkcs7-signature', 'application/x-pkcs7-signature', 'application/pgp-signature'];
 
 /** A PDF by its content, or a part that says it is one (by its name or type). */
 export function isPdfAttachment(attachment: DocumentAttachment): boolean {
@@ -60,8 +68,13 @@ function noDocumentProblem(others: string[]): string {
     return `${base} (Outlook packed the attachments into winmail.dat: send the mail as HTML or plain text, not Rich Text)`;
   }
   if (others.length === 0) return base;
-  const named = others.slice(0, MAX_NAMED_OTHERS).map((name) => quoteOutside(name, MAX_NAME_CHARS)).join(', ');
-  return `${base} (the mail has no PDF, only ${named}${others.length > MAX_NAMED_OTHERS ? ` and ${others.length - MAX_NAMED_OTHERS} more` : ''})`;
+  return `${base} (the mail has no PDF, only ${namedFiles(others)})`;
+}
+
+/** "a.docx, b.xlsx and 3 more": at most five names, each on a bounded line. */
+export function namedFiles(names: readonly string[]): string {
+  const named = names.slice(0, MAX_NAMED_OTHERS).map((name) => quoteOutside(name, MAX_NAME_CHARS)).join(', ');
+  return `${named}${names.length > MAX_NAMED_OTHERS ? ` and ${names.length - MAX_NAMED_OTHERS} more` : ''}`;
 }
 
 /** How many of the other attachments the problem names, and how much of each name. */

@@ -126,6 +126,7 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
       due: due.value,
       dueFrom: due.from,
       documents: documents.value,
+      notDocuments: documents.others,
       requester: answer.to,
       requesterNote: answer.note,
       ignoredWatermark: record.ignoredWatermark ?? null,

@@ -38,6 +38,7 @@ import { onSignaturePage, planStamps, stampServes, type StampPlan } from './stam
 
 import { deliveryModeOf } from '../notices/delivery-mode.ts';
 import { DAY_MS } from '../time.ts';
+import { namedFiles } from './find-documents.ts';
 
 export const REQUESTS_MAILBOX = 'requests';
 /** A request mail larger than this is read in parts (WatchedMessage.fetchInParts). */
@@ -222,7 +223,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       }, at);
       stamped.forEach((s, i) => setDocumentStamped(deps.db, id, i + 1, stampedHashes[i]!, s.uploadName));
       // How the requester was authenticated, beside the request it made (audit review M1).
-      addRequestMailEvent(deps.db, id, { messageId: draft.messageId, from: decision.sender, ...authenticated }, at);
+      addRequestMailEvent(deps.db, id, { messageId: draft.messageId, from: decision.sender, ...authenticated, ...(draft.notDocuments.length > 0 ? { notDocuments: namedFiles(draft.notDocuments) } : {}) }, at);
       transition(deps.db, id, 'stamped', at);
       enqueueJob(deps.db, { kind: 'submit', requestId: id }, at);
       // Whether the requester may get the acknowledgement when it is sent: known only here (RFC 3834 headers).

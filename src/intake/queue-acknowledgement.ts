@@ -17,6 +17,7 @@ import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest } from '../store/requests.ts';
 import { conversationAddress, newReplySecret } from './conversation-address.ts';
 import { intakePolicyFrom, isInstanceAddress } from './intake-policy.ts';
+import { requestMailOf } from '../store/request-mail-event.ts';
 
 /** Call inside the transaction that records the `sent` state. Returns whether a mail was queued. `closesAt`: the send's SendResult.closesAt. */
 export function queueAcknowledgement(db: Db, config: Config, provider: ProviderTraits, requestId: string, now: Date, closesAt?: Date): boolean {
@@ -34,7 +35,7 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
   const replySecret = newReplySecret();
   const message = composeAcknowledgement(request, getDocuments(db, requestId), provider, {
     from: config.smtp.from, replyTo: conversationAddress(config.mailboxes.requests.address, replySecret), messageId,
-    recordNotes: recordGetsNotes(config, request),
+    recordNotes: recordGetsNotes(config, request), notDocuments: requestMailOf(db, requestId)?.notDocuments,
   }, closesAt);
   enqueueMail(db, { requestId, purpose: 'acknowledgement', message }, now);
   settleAcknowledgement(db, requestId, { messageId, replySecret }, now);

@@ -64,6 +64,8 @@ export interface RequestDraft {
   /** Whether the mail gave the due date or the route's `due_days` did (the acknowledgement says which). */
   dueFrom: DueFrom;
   documents: MailDocument[];
+  /** The mail's other attachments, not sent for signing (not PDFs): named in the acknowledgement. */
+  notDocuments: string[];
   /** Where replies and notices go: the Reply-To when it may send requests itself, else the From (reply-address.ts). */
   requester: string;
   /** Why the Reply-To was not taken, when there was one; null otherwise. */

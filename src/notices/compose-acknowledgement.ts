@@ -47,6 +47,8 @@ export interface AcknowledgementAddresses {
   messageId: string;
   /** Whether signrelay writes notes on the request's record (queue-record-update.ts recordGetsNotes). */
   recordNotes: boolean;
+  /** The mail's attachments that are not PDFs, so not sent for signing, named (request-mail-event.ts). */
+  notDocuments?: string;
 }
 
 /** When signing closes, as the requester reads it: the due day's end, or the moment the provider said (SendResult.closesAt). */
@@ -68,6 +70,7 @@ export function composeAcknowledgement(request: RequestRow, documents: ReadonlyA
     '',
     `  Record:     ${recordLabel(request)}`,
     `  Documents:  ${documents.map((d) => recordValue(d.fileName)).join(', ')}`,
+    ...(addresses.notDocuments ? [`  Not sent:   ${recordValue(addresses.notDocuments, 500)} (not PDFs: only PDFs are sent for signature)`] : []),
     `  Due:        ${recordValue(request.dueDate)} (${request.dueFrom === 'route' ? 'the route\'s default: none was given; ' : ''}${closing(request.dueDate, closesAt, provider.capabilities.closes)})`,
     `  ${provider.displayName}: ${referenceLabel(request, documents)}`,
     `  Request:    ${request.id}`,

@@ -23,6 +23,8 @@ export interface RequestMail {
   authenticated: PassedMethod[] | 'not required';
   /** The setting that asked for it (`intake.authentication.require`, `routes.NAME.require_authentication`). */
   required?: string;
+  /** The mail's attachments that were not sent for signing (not PDFs): "a.docx and 2 more". */
+  notDocuments?: string;
 }
 
 export function addRequestMailEvent(db: Db, requestId: string, mail: Omit<RequestMail, 'received'>, now: Date): void {

@@ -39,6 +39,15 @@ describe('findDocuments', () => {
     expect(result.problems).toEqual(['attach the document to be signed as a PDF file (the mail has no PDF, only Contract.docx)']);
   });
 
+  it('gives the other files beside a PDF, not inline images nor the mail\'s own signature, to be named as not sent', async () => {
+    const result = findDocuments([
+      part(await samplePdf(), 'contract.pdf'), part(DOCX, 'appendix.docx', 'application/msword'),
+      part(PNG, 'image001.png', 'image/png', true), part(Buffer.from('0\u0082'), 'smime.p7s', 'application/pkcs7-signature'),
+    ], LIMITS);
+    expect(result.problems).toEqual([]);
+    expect(result.others).toEqual(['appendix.docx']);
+  });
+
   it('names at most five of the other files, each on a bounded line, and counts the rest', () => {
     const many = Array.from({ length: 900 }, (_, i) => part(DOCX, `${'n'.repeat(150)}${i}.bin`, 'application/octet-stream'));
     const [problem] = findDocuments(many, LIMITS).problems;

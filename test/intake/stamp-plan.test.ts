@@ -15,7 +15,7 @@ const ANN = { firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }
 function draft(over: Partial<RequestDraft> = {}): RequestDraft {
   return {
     route: 'default', record: { number: 'RITM0010001' }, signers: [ANN], signersFrom: 'mail', due: '2026-12-17', dueFrom: 'mail',
-    documents: [{ fileName: 'contract.pdf', bytes: new Uint8Array(0) }] as RequestDraft['documents'],
+    documents: [{ fileName: 'contract.pdf', bytes: new Uint8Array(0) }] as RequestDraft['documents'], notDocuments: [],
     requester: 'hr@corp.example', requesterNote: null, ignoredWatermark: null, messageId: '<m@corp>', subject: 'Contract',
     references: [], noReplyReason: null, ...over,
   };
