@@ -125,6 +125,8 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const outcomes: string[] = [];
     let waiting: DocumentStatus[] = [];
+    // One note on the record for the reminder, however many documents it took (multidoc review L5).
+    let noted = false;
     for (const { doc, effect, phase, document } of effects) {
       if (phase === 'done') { outcomes.push('sent'); continue; }
       // An intent without a result: the process died during the call, which may have gone out.
@@ -150,8 +152,9 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       waiting = [...waiting, current];
       db.transaction(() => {
         addEvent(db, { requestId: request.id, kind: 'effect', detail: { effect, phase: 'done', reference: doc.providerRef } }, deps.now());
-        queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', seq: doc.seq, by: command.sender ?? undefined }, deps.now());
+        if (!noted) queueRecordUpdate(db, deps.config, request.id, { event: 'reminded', by: command.sender ?? undefined }, deps.now());
       })();
+      noted = true;
       outcomes.push('sent');
       deps.logger.info('reminder sent on request by reply', { requestId: request.id, reference: doc.providerRef });
     }

@@ -54,6 +54,8 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           return last !== undefined && now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS;
         };
         if (remindedByReply()) continue;
+        // One note on the record for the reminder, however many documents it took (multidoc review L5).
+        let noted = false;
         for (const doc of getDocuments(deps.db, request.id)) {
           if (!doc.providerRef) continue;
           const last = lastReminderState(deps.db, request.id, doc.seq, request.dueDate);
@@ -92,8 +94,9 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           }
           deps.db.transaction(() => {
             recordReminder(deps.db, { ...effect, phase: 'done' }, now());
-            queueRecordUpdate(deps.db, deps.config, request.id, { event: 'reminded', seq: doc.seq }, now());
+            if (!noted) queueRecordUpdate(deps.db, deps.config, request.id, { event: 'reminded' }, now());
           })();
+          noted = true;
           deps.jobsQueued?.();
           counts.sent++;
           deps.logger.info('reminder sent', { requestId: request.id, reference: doc.providerRef });

@@ -8,6 +8,8 @@ import { recordReminder } from '../../src/store/reminder-effects.ts';
 import { getDocuments, getRequest, sentDocumentOf, setDueDate } from '../../src/store/requests.ts';
 import { dueMoment } from '../../src/time.ts';
 import { listScheduleRuns } from '../../src/store/schedule-runs.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { reminderNote } from '../../src/notices/record-notes.ts';
 import { DAY_MS, later, MINUTE_MS, startSchedulerWorld, type SchedulerWorld } from './scheduler-world.ts';
 import { sentDoc } from '../sandbox/fixtures.ts';
 import type { FaultSpec } from '../../src/sandbox/http-util.ts';
@@ -51,6 +53,17 @@ describe('the reminders task', () => {
     await world.startScheduler().idle();
     expect(listScheduleRuns(world.db).find((r) => r.task === 'reminders')).toMatchObject({ outcome: 'ok', startedAt: world.clock.now.toISOString() });
     expect(reminderCalls()).toHaveLength(1);
+  });
+
+  it('a request of two documents: each document reminded, one note on the record naming both (multidoc review L5)', async () => {
+    const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE, documents: 2, recordTable: 'sc_req_item' });
+    const references = getDocuments(world.db, id).map((d) => d.providerRef!);
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    await world.startScheduler().idle();
+    expect(reminderCalls().map((c) => (c.body as { DocumentReference: string }).DocumentReference).sort()).toEqual([...references].sort());
+    const notes = jobsForRequest(world.db, id).filter((j) => j.kind === 'record' && j.payload.event === 'reminded').map((j) => j.payload);
+    expect(notes).toEqual([expect.objectContaining({ event: 'reminded' })]);
+    expect(reminderNote(getRequest(world.db, id)!, getDocuments(world.db, id))).toContain(`(reference ${references.join(', ')})`);
   });
 
   it('stops at the provider\'s 429: nobody else is reminded into the limit, the rest at the next run', async () => {

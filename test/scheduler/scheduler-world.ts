@@ -52,7 +52,8 @@ export interface SchedulerWorld {
   /** The scheduler's clock; tests move it. */
   clock: { now: Date };
   /** A request stamped, uploaded and sent by the real submit job at `at`; returns its id and provider reference. */
-  sentRequest(at: Date, options?: { route?: string; dueDate?: string; signers?: Signer[] }): Promise<{ id: string; reference: string }>;
+  /** `documents`: how many PDFs the request has (default 1). */
+  sentRequest(at: Date, options?: { route?: string; dueDate?: string; signers?: Signer[]; documents?: number; recordTable?: string }): Promise<{ id: string; reference: string }>;
   /** Starts the daemon's scheduler on this world (the start-up catch-up runs at once). */
   startScheduler(): Scheduler;
   /** A restart: stops the scheduler, closes and reopens the database. */
@@ -85,17 +86,21 @@ export async function startSchedulerWorld(schedule: Record<string, unknown> = {}
       const { db, blobs } = world;
       const token = newRequestToken();
       const signers = options.signers ?? [{ firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' }];
-      const original = await contractPdf();
-      const stamped = await stampPdf(original, {
-        token, returnAddress: `returns+${token}@corp.example`, recipientLetter: 'C', signers,
-        request: { record: 'RITM0010001' }, stamping: config.stamping,
-      });
+      const count = options.documents ?? 1;
+      const originals = await Promise.all(Array.from({ length: count }, (_, i) => contractPdf(i === 0 ? undefined : `Annex ${i}`)));
+      const names = originals.map((_, i) => (i === 0 ? 'contract' : `annex-${i}`));
       const id = insertRequest(db, {
         token, state: 'received', route: options.route ?? 'default', provider: 'secured-signing', requester: 'helen@corp.example',
-        subject: 'RITM0010001', messageId: null, record: { number: 'RITM0010001' }, signers, dueDate: options.dueDate ?? '2099-01-31',
-        documents: [{ fileName: 'contract.pdf', originalSha256: blobs.put(original) }],
+        subject: 'RITM0010001', messageId: null, record: { number: 'RITM0010001', ...(options.recordTable ? { table: options.recordTable } : {}) }, signers, dueDate: options.dueDate ?? '2099-01-31',
+        documents: originals.map((original, i) => ({ fileName: `${names[i]}.pdf`, originalSha256: blobs.put(original) })),
       }, at);
-      setDocumentStamped(db, id, 1, blobs.put(stamped), `contract--signrelay-${token}.pdf`);
+      for (const [i, original] of originals.entries()) {
+        const stamped = await stampPdf(original, {
+          token, returnAddress: `returns+${token}@corp.example`, recipientLetter: 'C', signers,
+          request: { record: 'RITM0010001' }, stamping: config.stamping,
+        });
+        setDocumentStamped(db, id, i + 1, blobs.put(stamped), `${names[i]}--signrelay-${token}.pdf`);
+      }
       transition(db, id, 'stamped', at);
       enqueueJob(db, { kind: 'submit', requestId: id }, at);
       const submit = createSubmitHandler({ db, blobs, config, provider: world.provider, logger: silentLogger(), now: () => at });
