@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Config, ImapAccountConfig, MailAuthConfig } from '../config/schema.ts';
 import { ownReturnLogin, returnAccountOf } from '../config/return-account.ts';
 import type { Logger } from '../log.ts';
+import { isSignrelayError, type ErrorKind } from '../errors.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
 import { createMailTokenSources, type MailTokenSources } from '../mail/mail-oauth-sources.ts';
 import { memoryTokenStore, type MailTokenSource, type MailTokenStore } from '../mail/mail-oauth-token.ts';
@@ -50,6 +51,11 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
 }
 
 /** " (XOAUTH2, microsoft)" for an OAuth2 login; nothing for a password. */
+/** The error's kind, when it has one: a server that could not be reached is `transient`. */
+function kindOf(err: unknown): { kind?: ErrorKind } {
+  return isSignrelayError(err) ? { kind: err.kind } : {};
+}
+
 function howLoggedIn(auth: MailAuthConfig | undefined): string {
   return auth?.type === 'oauth2' ? ` (XOAUTH2, ${auth.provider})` : '';
 }
@@ -62,7 +68,7 @@ function imapItem(title: string, key: string, account: ImapAccountConfig, uses: 
       try {
         client = await connectImapClient(account, key, logger, tokenSource);
       } catch (err) {
-        return { ok: false, detail: (err as Error).message };
+        return { ok: false, detail: (err as Error).message, ...kindOf(err) };
       }
       try {
         const login = { ok: true, detail: `logged in to ${hostAndPort(account.host, account.port)} as ${account.user}${howLoggedIn(account.auth)}` };
@@ -140,7 +146,7 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
         const login = config.smtp.user ? ` accepted the login of ${config.smtp.user}${howLoggedIn(config.smtp.auth)}` : ' answered (no login configured)';
         return { ok: true, detail: `${hostAndPort(config.smtp.host, config.smtp.port)}${login}` };
       } catch (err) {
-        return { ok: false, detail: (err as Error).message };
+        return { ok: false, detail: (err as Error).message, ...kindOf(err) };
       } finally {
         await smtp.close();
       }

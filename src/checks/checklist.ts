@@ -5,6 +5,7 @@
 import { storageFailure, type StorageContext } from '../store/storage-failure.ts';
 import { escapeForTerminal } from '../terminal-text.ts';
 import { isSignrelayError } from '../errors.ts';
+import type { ErrorKind } from '../errors.ts';
 
 export interface CheckResult {
   ok: boolean;
@@ -14,6 +15,8 @@ export interface CheckResult {
   fix?: string;
   /** For ✓: something that works but should be looked at (settings that work against each other). */
   warnings?: string[];
+  /** For ✗ from a call: the error's kind — `transient` when the server could not be reached (a reload goes on then: reload-mail-check.ts). */
+  kind?: ErrorKind;
 }
 
 export interface CheckItem {
