@@ -55,23 +55,6 @@ describe.each(PROVIDER_NAMES)('%s: a good request', (provider) => {
 describe('with Secured Signing', () => {
   const getWorld = useWorld();
 
-  it('names in the acknowledgement an attachment that is not a PDF, which was not sent (multidoc review L4)', async () => {
-    const world = getWorld();
-    const before = world.smtp.messages.length;
-    await world.dovecot.deliver('sign@corp.example', await buildMail({
-      subject: 'Contract for RITM0010009', text: 'Signer: Ann Lee <ann.lee@example.com>',
-      attachments: [
-        { filename: 'contract.pdf', content: await contractPdf() },
-        { filename: 'appendix.docx', content: Buffer.from('PK\u0003\u0004 word document', 'latin1'), contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
-      ],
-    }));
-    const ack = await waitUntil(world.daemon!.events, () => world.smtp.messages.slice(before).find((m) => /^X-Signrelay: acknowledgement/im.test(m.raw.toString('latin1'))),
-      { what: 'the acknowledgement' });
-    const text = (await simpleParser(ack.raw)).text ?? '';
-    expect(text).toContain('Documents:  contract.pdf');
-    expect(text).toContain('Not sent:   appendix.docx (not PDFs: only PDFs are sent for signature)');
-  });
-
   it('stamps one [!Sign] tag per signer and the return tag with the token, as the simulator reads them', async () => {
     await getWorld().dovecot.deliver('sign@corp.example', await buildMail({
       subject: 'Contract for RITM0010002', text: 'Signer: Ann Lee <ann.lee@example.com>\nSigner: Bob Stone <bob.stone@example.com>',
@@ -147,6 +130,23 @@ describe('with Secured Signing', () => {
     await waitUntil(getWorld().daemon!.events, async () => (await getWorld().dovecot.list('sign', 'Rejected')).length === rejectedBefore + 1, { timeoutMs: 15_000, what: 'the bounce in Rejected' });
     await getWorld().daemon!.jobs.idle();
     expect(getWorld().smtp.messages.length).toBe(before);
+  });
+
+  it('names in the acknowledgement an attachment that is not a PDF, which was not sent (multidoc review L4)', async () => {
+    const world = getWorld();
+    const before = world.smtp.messages.length;
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010009', text: 'Signer: Ann Lee <ann.lee@example.com>',
+      attachments: [
+        { filename: 'contract.pdf', content: await contractPdf() },
+        { filename: 'appendix.docx', content: Buffer.from('PK\u0003\u0004 word document', 'latin1'), contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
+      ],
+    }));
+    const ack = await waitUntil(world.daemon!.events, () => world.smtp.messages.slice(before).find((m) => /^X-Signrelay: acknowledgement/im.test(m.raw.toString('latin1'))),
+      { what: 'the acknowledgement' });
+    const text = (await simpleParser(ack.raw)).text ?? '';
+    expect(text).toContain('Documents:  contract.pdf');
+    expect(text).toContain('Not sent:   appendix.docx (not PDFs: only PDFs are sent for signature)');
   });
 
   it('never writes a secret to the logs', () => {
