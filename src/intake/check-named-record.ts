@@ -14,7 +14,7 @@
 // A record named only by table/sys_id is refused for email routes when the mail is read
 // (find-record.ts), and here again when the watermark that named it too was dropped.
 import { describeError, isSignrelayError } from '../errors.ts';
-import type { WatermarkLookup } from './check-watermark.ts';
+import { INTAKE_LOOKUP_TIMEOUT_MS, type WatermarkLookup } from './check-watermark.ts';
 import { unnumberedForEmail } from './find-record.ts';
 import type { RequestDraft } from './types.ts';
 
@@ -32,8 +32,8 @@ export async function checkNamedRecord(draft: RequestDraft, delivery: 'rest' | '
   if (!record.table || !lookup) return null;
   const named = record.number ?? `${record.table}/${record.sysId}`;
   try {
-    if (record.number) await lookup.findRecord(record.table, record.number);
-    else if (record.sysId) await lookup.getRecord(record.table, record.sysId);
+    if (record.number) await lookup.findRecord(record.table, record.number, { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS });
+    else if (record.sysId) await lookup.getRecord(record.table, record.sysId, { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS });
     return null;
   } catch (err) {
     if (isSignrelayError(err) && (err.code === 'servicenow_record_not_found' || err.code === 'servicenow_not_found')) {

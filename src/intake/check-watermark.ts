@@ -9,10 +9,19 @@ import { describeError } from '../errors.ts';
 import type { RecordRef as NamedRecord, RequestDraft } from './types.ts';
 
 export interface WatermarkLookup {
-  findWatermark(watermark: string): Promise<{ table: string; sysId: string } | null>;
-  findRecord(table: string, number: string): Promise<{ table: string; sysId: string }>;
-  getRecord(table: string, sysId: string): Promise<{ table: string; sysId: string }>;
+  findWatermark(watermark: string, options?: { timeoutMs?: number }): Promise<{ table: string; sysId: string } | null>;
+  findRecord(table: string, number: string, options?: { timeoutMs?: number }): Promise<{ table: string; sysId: string }>;
+  getRecord(table: string, sysId: string, options?: { timeoutMs?: number }): Promise<{ table: string; sysId: string }>;
 }
+
+/**
+ * How long intake waits for the instance to answer a lookup: a mail waits on it, and with a
+ * hung instance every request mail waited servicenow.timeout_seconds (60 s by default) before
+ * it was taken as written (diff review 21, suspected). An answer later than this is taken as
+ * none: the number is taken as written and completion looks again.
+ */
+export const INTAKE_LOOKUP_TIMEOUT_MS = 10_000;
+const WAIT = { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS };
 
 export type WatermarkCheck =
   | { kind: 'kept' | 'not-needed' }
@@ -30,9 +39,9 @@ export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'em
   let marked: { table: string; sysId: string } | null;
   let target: { table: string; sysId: string };
   try {
-    marked = await lookup.findWatermark(mark);
+    marked = await lookup.findWatermark(mark, WAIT);
     if (marked === null) return drop('the instance knows no such watermark');
-    target = record.sysId ? { table: record.table ?? marked.table, sysId: record.sysId } : await lookup.findRecord(record.table!, record.number!);
+    target = record.sysId ? { table: record.table ?? marked.table, sysId: record.sysId } : await lookup.findRecord(record.table!, record.number!, WAIT);
   } catch (err) {
     return drop(`it could not be checked with the instance (${describeError(err)})`);
   }

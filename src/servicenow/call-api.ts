@@ -34,6 +34,8 @@ export interface ApiCall {
   access?: AccessNeed;
   /** The call changes something (attachment, note): a lost answer leaves its outcome unknown. */
   effect?: boolean;
+  /** Less than servicenow.timeout_seconds, for a call something waits on (intake's record lookup). */
+  timeoutMs?: number;
 }
 
 export interface ApiAnswer {
@@ -86,10 +88,11 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
     body = payload.body;
   }
   const started = Date.now();
+  const timeoutMs = Math.min(call.timeoutMs ?? ctx.timeoutMs, ctx.timeoutMs);
   const fields = { method: call.method, path: call.path.split('?')[0] };
   try {
     const response = await ctx.fetch(`${ctx.baseUrl}${call.path}`, {
-      method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(ctx.timeoutMs),
+      method: call.method, headers, body, ...(sent?.duplex ? { duplex: sent.duplex } : {}), signal: AbortSignal.timeout(timeoutMs),
     });
     const { bytes, tooLarge } = await readAnswer(response);
     throwIfAltered(sent);
@@ -98,7 +101,7 @@ async function attemptOnce(ctx: ApiContext, call: ApiCall, what: string, bearer:
   } catch (err) {
     throwIfAltered(sent);
     ctx.logger?.debug('servicenow call failed', { ...fields, ms: Date.now() - started });
-    throw classifyNetworkFailure(what, err, ctx.timeoutMs / 1000, { effect: call.effect });
+    throw classifyNetworkFailure(what, err, timeoutMs / 1000, { effect: call.effect });
   } finally {
     sent?.close(); // the file it read, if the answer came first
   }

@@ -14,7 +14,7 @@ import { jsonBody } from '../http/network-failure.ts';
 import { trustingFetch } from '../http/trusting-fetch.ts';
 import { badResponse } from './classify-error.ts';
 import { createTokenManager } from './oauth.ts';
-import type { AttachmentInfo, JournalEntryInfo, JournalField, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore, UploadAttachmentInput, WatermarkInfo } from './types.ts';
+import type { AttachmentInfo, JournalEntryInfo, JournalField, LookupOptions, RecordRef, ServiceNowClient, ServiceNowLogger, ServiceNowTokenStore, UploadAttachmentInput, WatermarkInfo } from './types.ts';
 
 export interface ServiceNowClientOptions {
   config: ServiceNowConfig;
@@ -89,7 +89,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
   };
   const cache = new Map<string, RecordRef>();
 
-  async function findRecord(table: string, number: string): Promise<RecordRef> {
+  async function findRecord(table: string, number: string, options: LookupOptions = {}): Promise<RecordRef> {
     const key = `${table}\u0000${number}`;
     const cached = cache.get(key);
     if (cached) return cached;
@@ -101,7 +101,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     const query = `sysparm_query=${enc(`number=${number}`)}&sysparm_fields=${enc(RECORD_FIELDS)}&sysparm_limit=2&sysparm_exclude_reference_link=true`;
     const answer = await callApi(ctx, {
       operation, method: 'GET', path: `/api/now/table/${enc(table)}?${query}`,
-      access: { subject: `table ${table}`, permission: `read on ${table}` },
+      access: { subject: `table ${table}`, permission: `read on ${table}` }, timeoutMs: options.timeoutMs,
     });
     const result = parseResult(answer);
     if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
@@ -132,16 +132,16 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     if (!Array.isArray(parseResult(answer))) throw badResponse(`read ${table}`, '"result" is not a list');
   }
 
-  async function getRecord(table: string, sysId: string): Promise<RecordRef> {
+  async function getRecord(table: string, sysId: string, options: LookupOptions = {}): Promise<RecordRef> {
     const operation = `read record ${table}/${sysId}`;
     const answer = await callApi(ctx, {
       operation, method: 'GET', path: `/api/now/table/${enc(table)}/${enc(sysId)}?sysparm_fields=${enc(RECORD_FIELDS)}&sysparm_exclude_reference_link=true`,
-      access: { subject: `record ${table}/${sysId}`, permission: `read on ${table}` },
+      access: { subject: `record ${table}/${sysId}`, permission: `read on ${table}` }, timeoutMs: options.timeoutMs,
     });
     return recordRef(operation, parseResult(answer), table);
   }
 
-  async function findWatermark(watermark: string): Promise<WatermarkInfo | null> {
+  async function findWatermark(watermark: string, options: LookupOptions = {}): Promise<WatermarkInfo | null> {
     const number = watermark.replace(/^Ref:/, '');
     const operation = `look up the watermark ${watermark}`;
     if (QUERY_UNSAFE.test(number) || number.trim() === '') {
@@ -150,7 +150,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     const query = `sysparm_query=${enc(`number=${number}`)}&sysparm_fields=${enc('number,source_table,source_id')}&sysparm_limit=2&sysparm_exclude_reference_link=true`;
     const answer = await callApi(ctx, {
       operation, method: 'GET', path: `/api/now/table/sys_watermark?${query}`,
-      access: { subject: 'table sys_watermark', permission: 'read on sys_watermark' },
+      access: { subject: 'table sys_watermark', permission: 'read on sys_watermark' }, timeoutMs: options.timeoutMs,
     });
     const result = parseResult(answer);
     if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');

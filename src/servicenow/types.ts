@@ -15,6 +15,11 @@ export interface RecordRef {
   number: string;
 }
 
+/** A lookup something waits on (intake) may give up sooner than servicenow.timeout_seconds. */
+export interface LookupOptions {
+  timeoutMs?: number | undefined;
+}
+
 export interface AttachmentInfo {
   sysId: string;
   fileName: string;
@@ -55,14 +60,14 @@ export interface WatermarkInfo {
 
 export interface ServiceNowClient {
   /** number → record on `table` (or `task`); cached in memory. Not found / ambiguous = permanent. */
-  findRecord(table: string, number: string): Promise<RecordRef>;
+  findRecord(table: string, number: string, options?: LookupOptions): Promise<RecordRef>;
   /** For `Record: table/sys_id` requests. */
-  getRecord(table: string, sysId: string): Promise<RecordRef>;
+  getRecord(table: string, sysId: string, options?: LookupOptions): Promise<RecordRef>;
   /**
    * The record a watermark (`Ref:MSG…`) was issued for, from sys_watermark; null when the
    * instance knows no such watermark (or not exactly one). Access refused = permanent.
    */
-  findWatermark(watermark: string): Promise<WatermarkInfo | null>;
+  findWatermark(watermark: string, options?: LookupOptions): Promise<WatermarkInfo | null>;
   /** Attachments of a record, optionally only those named `fileName`. */
   listAttachments(table: string, sysId: string, fileName?: string): Promise<AttachmentInfo[]>;
   uploadAttachment(input: UploadAttachmentInput): Promise<AttachmentInfo>;

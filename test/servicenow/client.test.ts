@@ -241,6 +241,17 @@ describe('failures', () => {
     expect(error.message).toMatch(/within 1 s \(servicenow\.timeout_seconds\)/);
   });
 
+  it('a lookup something waits on gives up at its own, shorter timeout (intake: a hung instance held every request mail for timeout_seconds)', async () => {
+    const { sim } = await setup();
+    const hanging: typeof fetch = (_url, init) => new Promise((_resolve, reject) => {
+      init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason));
+    });
+    const client = createServiceNowClient({ config: snConfig(sim.url, basicAuth(), { timeout_seconds: 600 }), tokenStore: memoryTokenStore(), fetch: hanging });
+    for (const lookup of [client.findRecord('incident', 'INC0012345', { timeoutMs: 100 }), client.getRecord('incident', 'a'.repeat(32), { timeoutMs: 100 }), client.findWatermark('Ref:MSG0001', { timeoutMs: 100 })]) {
+      expect(await caught(lookup)).toMatchObject({ kind: 'transient', code: 'servicenow_timeout' });
+    }
+  });
+
   it('an instance that is not there is transient', async () => {
     const { sim, client } = await setup();
     await sim.close();

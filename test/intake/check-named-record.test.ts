@@ -1,0 +1,38 @@
+// Intake's lookups of the named record wait at most INTAKE_LOOKUP_TIMEOUT_MS, not
+// servicenow.timeout_seconds: a mail waits on them, and a hung instance held every request
+// mail of a REST route for a minute before its number was taken as written.
+import { describe, expect, it } from 'vitest';
+import { checkNamedRecord } from '../../src/intake/check-named-record.ts';
+import { INTAKE_LOOKUP_TIMEOUT_MS, type WatermarkLookup } from '../../src/intake/check-watermark.ts';
+import { SignrelayError } from '../../src/errors.ts';
+import type { RequestDraft } from '../../src/intake/types.ts';
+
+const draft = (record: RequestDraft['record']) => ({ record }) as RequestDraft;
+
+function lookupAnswering(answer: () => Promise<{ table: string; sysId: string }>) {
+  const asked: Array<{ call: string; options: unknown }> = [];
+  const lookup: WatermarkLookup = {
+    findWatermark: async () => null,
+    findRecord: (_table, _number, options) => (asked.push({ call: 'findRecord', options }), answer()),
+    getRecord: (_table, _sysId, options) => (asked.push({ call: 'getRecord', options }), answer()),
+  };
+  return { lookup, asked };
+}
+
+describe('the named record at intake', () => {
+  it('is looked up with intake\'s own, shorter timeout, by number or by sys_id', async () => {
+    const { lookup, asked } = lookupAnswering(async () => ({ table: 'sc_req_item', sysId: 'a'.repeat(32) }));
+    expect(await checkNamedRecord(draft({ number: 'RITM0010001', table: 'sc_req_item' }), 'rest', lookup)).toBeNull();
+    expect(await checkNamedRecord(draft({ sysId: 'b'.repeat(32), table: 'sc_req_item' }), 'rest', lookup)).toBeNull();
+    expect(asked).toEqual([
+      { call: 'findRecord', options: { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS } },
+      { call: 'getRecord', options: { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS } },
+    ]);
+    expect(INTAKE_LOOKUP_TIMEOUT_MS).toBeLessThan(60_000);
+  });
+
+  it('an instance that did not answer in time: the number is taken as written, said as unchecked', async () => {
+    const { lookup } = lookupAnswering(async () => { throw new SignrelayError('transient', 'servicenow_timeout', 'ServiceNow did not answer'); });
+    expect(await checkNamedRecord(draft({ number: 'RITM0010001', table: 'sc_req_item' }), 'rest', lookup)).toEqual({ unchecked: 'ServiceNow did not answer' });
+  });
+});
