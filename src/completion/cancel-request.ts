@@ -28,7 +28,7 @@ import type { DocumentStatus } from '../providers/provider.ts';
 import { withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
 import { tellLeftAtProvider } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
-import { fileNamesOf, getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
 import { otherProvidersRequest } from '../store/provider-switch.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
@@ -127,9 +127,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     deps.db.transaction(() => {
       const request = getRequest(deps.db, requestId)!;
       if (!cancelledBy(requestId, job) || hasEffect(deps.db, requestId, 'ending-told', 'done')) return;
-      const documents = withdrawalSummary(deps.db, requestId, getDocuments(deps.db, requestId));
+      const rows = getDocuments(deps.db, requestId);
+      const documents = withdrawalSummary(deps.db, requestId, rows);
       effect(requestId, 'ending-told', 'done');
-      if (job.payload.answered !== true) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from, fileNamesOf(deps.db, requestId), documents) }, deps.now());
+      if (job.payload.answered !== true) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from, rows.map((d) => d.fileName), documents) }, deps.now());
       const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by, documents }, deps.now());
       deps.answerReply?.(job.payload, request, { cancelled: true, noted, documents }, deps.now());
       tellLeftAtProvider({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, documents, 'cancelled');

@@ -22,7 +22,7 @@ import { JOB_MAX_ATTEMPTS } from '../jobs/retry-delay.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { checksSinceTrigger } from '../store/completion-triggers.ts';
 import { addEvent } from '../store/events.ts';
-import { fileNamesOf, getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, sentDocumentOf, setDocumentSigned, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { chooseSignedCopy } from './choose-signed-copy.ts';
 import { collectCertificates } from './collect-certificates.ts';
 import { composeRequesterNotice, type NoticeKind } from '../notices/compose-notices.ts';
@@ -56,7 +56,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
   const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
 
   function notify(request: RequestRow, kind: NoticeKind, detail: string): void {
-    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from, fileNamesOf(deps.db, request.id)) }, deps.now());
+    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, kind, detail, deps.config.smtp.from, getDocuments(deps.db, request.id).map((d) => d.fileName)) }, deps.now());
   }
 
   async function collectSigned(job: JobRow, request: RequestRow): Promise<Collected> {

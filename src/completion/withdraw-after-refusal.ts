@@ -24,7 +24,7 @@ import type { Signer } from '../signer.ts';
 import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
-import { fileNamesOf, getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { recordSignedNotWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
 export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
@@ -84,10 +84,11 @@ function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending
   if (hasEffect(deps.db, request.id, 'ending-told', 'done')) return;
   addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'ending-told', phase: 'done' } }, deps.now());
   const considered = new Set(ending.documents);
-  const documents = withdrawalSummary(deps.db, request.id, getDocuments(deps.db, request.id).filter((doc) => considered.has(doc.seq)));
+  const rows = getDocuments(deps.db, request.id);
+  const documents = withdrawalSummary(deps.db, request.id, rows.filter((doc) => considered.has(doc.seq)));
   const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
   const sentences = withdrawalSentences(documents, deps.provider.displayName, ending.event);
-  enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, ending.event, ending.detail, deps.config.smtp.from, fileNamesOf(deps.db, request.id), documents) }, deps.now());
+  enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, ending.event, ending.detail, deps.config.smtp.from, rows.map((d) => d.fileName), documents) }, deps.now());
   raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${ending.event}`, text: sentences ? `${ending.detail} ${sentences}` : ending.detail });
   queueRecordUpdate(deps.db, deps.config, request.id, { event: ending.event, detail: ending.detail, by: ending.by, documents }, deps.now());
   tellLeftAtProvider({ ...alertDeps, provider: deps.provider }, request, documents, ending.event);

@@ -17,7 +17,7 @@ import type { BlobStore } from '../store/blobs.ts';
 import { addEvent, announcedReferences, hasEffect, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { hasPendingJob } from '../store/jobs.ts';
-import { fileNamesOf, getDocuments, getRequest, recordFoundSend, setDocumentReference, setDueDate, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
+import { getDocuments, getRequest, recordFoundSend, setDocumentReference, setDueDate, setSendResult, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
 import { dueForSend } from './parse-due.ts';
 import { DAY_MS, dueMoment } from '../time.ts';
 import { returnAddress } from '../pdf/build-tags.ts';
@@ -232,7 +232,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
       deps.db.transaction(() => {
         transition(deps.db, requestId, 'failed', now(), { reason: why });
         queueRecordUpdate(deps.db, deps.config, requestId, { event: 'failed', reason: why }, now());
-        if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from, fileNamesOf(deps.db, requestId)) }, now());
+        if (!sendUnknown) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'failed', '', deps.config.smtp.from, getDocuments(deps.db, requestId).map((d) => d.fileName)) }, now());
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now }, {
           kind: 'provider', requestId, subject: `request ${requestId} could not be sent for signature`,
           text: `signrelay gave up sending request ${requestId} (${request.recordNumber ?? 'no record'}, from ${request.requester}) to ${deps.provider.displayName}: ${reason}\n` +

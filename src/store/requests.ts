@@ -136,11 +136,6 @@ export function listRequests(db: Db, filter: { state?: RequestState; limit?: num
   return (rows as Array<Record<string, unknown>>).map(toRequestRow);
 }
 
-/** The request's documents' file names, in their order. */
-export function fileNamesOf(db: Db, requestId: string): string[] {
-  return db.prepare('SELECT file_name FROM documents WHERE request_id = ? ORDER BY seq').pluck().all(requestId) as string[];
-}
-
 export function getDocuments(db: Db, requestId: string): DocumentRow[] {
   const rows = db.prepare('SELECT * FROM documents WHERE request_id = ? ORDER BY seq').all(requestId) as Array<Record<string, unknown>>;
   return rows.map((r) => ({
