@@ -67,6 +67,9 @@ function attachmentInfo(operation: string, row: unknown): AttachmentInfo {
 
 const enc = encodeURIComponent;
 
+/** How many number → record answers the client keeps (a bound, not a cache policy). */
+const MAX_CACHED_RECORDS = 10_000;
+
 export function createServiceNowClient(options: ServiceNowClientOptions): ServiceNowClient {
   const { config } = options;
   const baseUrl = config.instance_url.replace(/\/+$/, '');
@@ -122,6 +125,8 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       }
       throw new SignrelayError('permanent', 'servicenow_record_not_found', `no record ${number} in ${table} (or the integration user cannot read it)`);
     }
+    // Every request's number passes here (intake and delivery): bounded, as the daemon runs for months.
+    if (cache.size >= MAX_CACHED_RECORDS) cache.clear();
     cache.set(key, matches[0]!);
     return matches[0]!;
   }

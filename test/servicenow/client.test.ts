@@ -252,6 +252,23 @@ describe('failures', () => {
     }
   });
 
+  it('keeps a bounded number of looked-up records: every request\'s number passes through it for months', async () => {
+    let asked = 0;
+    const answering: typeof fetch = async (url) => {
+      asked++;
+      const number = decodeURIComponent(/number%3D([^&]+)|number=([^&]+)/.exec(String(url))!.slice(1).find(Boolean)!);
+      return new Response(JSON.stringify({ result: [{ sys_id: 'a'.repeat(32), number, sys_class_name: 'incident' }] }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const client = createServiceNowClient({ config: snConfig('https://acme.service-now.com', basicAuth()), tokenStore: memoryTokenStore(), fetch: answering });
+    await client.findRecord('incident', 'INC0000000');
+    await client.findRecord('incident', 'INC0000000');
+    expect(asked).toBe(1); // a number looked up is kept
+    for (let n = 1; n <= 10_000; n++) await client.findRecord('incident', `INC${String(n).padStart(7, '0')}`);
+    const before = asked;
+    await client.findRecord('incident', 'INC0000000');
+    expect(asked).toBe(before + 1); // not for ever: the first one was let go
+  }, 60_000);
+
   it('an instance that is not there is transient', async () => {
     const { sim, client } = await setup();
     await sim.close();
