@@ -25,7 +25,8 @@ const WAIT = { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS };
 
 export type WatermarkCheck =
   | { kind: 'kept' | 'not-needed' }
-  | { kind: 'dropped'; draft: RequestDraft; why: string }
+  /** `unanswered`: the instance did not answer (so the named record is not asked about again: it would wait as long). */
+  | { kind: 'dropped'; draft: RequestDraft; why: string; unanswered?: boolean }
   | { kind: 'conflict'; problem: string };
 
 export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'email', lookup: WatermarkLookup | undefined): Promise<WatermarkCheck> {
@@ -43,7 +44,7 @@ export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'em
     if (marked === null) return drop('the instance knows no such watermark');
     target = record.sysId ? { table: record.table ?? marked.table, sysId: record.sysId } : await lookup.findRecord(record.table!, record.number!, WAIT);
   } catch (err) {
-    return drop(`it could not be checked with the instance (${describeError(err)})`);
+    return { ...drop(`it could not be checked with the instance (${describeError(err)})`), unanswered: true } as WatermarkCheck;
   }
   if (marked.sysId === target.sysId) return { kind: 'kept' };
   return {

@@ -196,7 +196,8 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       log.warn('watermark not used: the named record decides', { watermark: draft.record?.watermark, why: check.why });
     }
     const settled = check.kind === 'dropped' ? { ...decision, draft: check.draft } : decision;
-    const named = await checkNamedRecord(settled.draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
+    // An instance that did not answer the watermark's lookup is not asked the same again (each waits up to INTAKE_LOOKUP_TIMEOUT_MS).
+    const named = check.kind === 'dropped' && check.unanswered ? { unchecked: check.why } : await checkNamedRecord(settled.draft, deliveryModeOf(deps.config, draft.route), deps.watermarks);
     if (named && 'problem' in named) return { action: 'reject', reason: named.problem, problems: [named.problem], ...replyOf(draft) };
     if (named) log.warn('the named record could not be looked up at the instance; its number is taken as written', { record: draft.record?.number, why: named.unchecked });
     return settled;

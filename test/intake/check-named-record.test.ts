@@ -3,7 +3,7 @@
 // mail of a REST route for a minute before its number was taken as written.
 import { describe, expect, it } from 'vitest';
 import { checkNamedRecord } from '../../src/intake/check-named-record.ts';
-import { INTAKE_LOOKUP_TIMEOUT_MS, type WatermarkLookup } from '../../src/intake/check-watermark.ts';
+import { checkWatermark, INTAKE_LOOKUP_TIMEOUT_MS, type WatermarkLookup } from '../../src/intake/check-watermark.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import type { RequestDraft } from '../../src/intake/types.ts';
 
@@ -34,5 +34,14 @@ describe('the named record at intake', () => {
   it('an instance that did not answer in time: the number is taken as written, said as unchecked', async () => {
     const { lookup } = lookupAnswering(async () => { throw new SignrelayError('transient', 'servicenow_timeout', 'ServiceNow did not answer'); });
     expect(await checkNamedRecord(draft({ number: 'RITM0010001', table: 'sc_req_item' }), 'rest', lookup)).toEqual({ unchecked: 'ServiceNow did not answer' });
+  });
+
+  it('a watermark the instance did not answer for is dropped as unanswered: intake asks it nothing more for that mail', async () => {
+    const { lookup } = lookupAnswering(async () => { throw new SignrelayError('transient', 'servicenow_timeout', 'ServiceNow did not answer'); });
+    const check = await checkWatermark(draft({ number: 'RITM0010001', table: 'sc_req_item', watermark: 'Ref:MSG0001' }), 'email', { ...lookup, findWatermark: async () => { throw new SignrelayError('transient', 'servicenow_timeout', 'ServiceNow did not answer'); } });
+    expect(check).toMatchObject({ kind: 'dropped', unanswered: true });
+    const known = await checkWatermark(draft({ number: 'RITM0010001', table: 'sc_req_item', watermark: 'Ref:MSG0001' }), 'email', { ...lookup, findWatermark: async () => null });
+    expect(known).toMatchObject({ kind: 'dropped' });
+    expect(known).not.toHaveProperty('unanswered');
   });
 });
