@@ -31,7 +31,7 @@ export function findDocuments(attachments: readonly DocumentAttachment[], limits
       if (!pdfs.some((p) => p.content.equals(content))) pdfs.push(attachment);
     } else if (claimsPdf(attachment)) {
       problems.push(`${cleanFileName(attachment.filename) || 'the PDF attachment'} is not a PDF file: save or export the document as PDF and attach that`);
-    } else if (!attachment.related && attachment.filename) {
+    } else if (!attachment.related && attachment.filename && !SIGNATURE_TYPES.includes(attachment.contentType.toLowerCase())) {
       others.push(cleanFileName(attachment.filename));
     }
   }
@@ -47,7 +47,7 @@ export function findDocuments(attachments: readonly DocumentAttachment[], limits
     problems.push(`${documents.length} PDFs are attached but a request may have at most ${limits.max_documents}: send the others in another mail`);
   }
   if (documents.length === 0 && problems.length === 0) problems.push(noDocumentProblem(others));
-  return { value: documents, problems, others: attachments.filter((a) => !a.related && a.filename && !isPdfContent(a.content) && !claimsPdf(a) && !SIGNATURE_TYPES.includes(a.contentType.toLowerCase())).map((a) => cleanFileName(a.filename)) };
+  return { value: documents, problems, others };
 }
 
 /** A mail's own signature (S/MIME, OpenPGP): part of how it was sent, not something sent to be signed. */

@@ -46,6 +46,8 @@ describe('findDocuments', () => {
     ], LIMITS);
     expect(result.problems).toEqual([]);
     expect(result.others).toEqual(['appendix.docx']);
+    // The same list names what a mail without a PDF has: not its own signature.
+    expect(findDocuments([part(Buffer.from('0\u0082'), 'smime.p7s', 'application/pkcs7-signature')], LIMITS).problems).toEqual(['attach the document to be signed as a PDF file']);
   });
 
   it('names at most five of the other files, each on a bounded line, and counts the rest', () => {
