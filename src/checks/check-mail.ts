@@ -50,12 +50,12 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
   return results;
 }
 
-/** " (XOAUTH2, microsoft)" for an OAuth2 login; nothing for a password. */
 /** The error's kind, when it has one: a server that could not be reached is `transient`. */
 function kindOf(err: unknown): { kind?: ErrorKind } {
   return isSignrelayError(err) ? { kind: err.kind } : {};
 }
 
+/** " (XOAUTH2, microsoft)" for an OAuth2 login; nothing for a password. */
 function howLoggedIn(auth: MailAuthConfig | undefined): string {
   return auth?.type === 'oauth2' ? ` (XOAUTH2, ${auth.provider})` : '';
 }

@@ -4,8 +4,7 @@
 // IMAP login → no folder checks). Never changes anything outside signrelay.
 import { storageFailure, type StorageContext } from '../store/storage-failure.ts';
 import { escapeForTerminal } from '../terminal-text.ts';
-import { isSignrelayError } from '../errors.ts';
-import type { ErrorKind } from '../errors.ts';
+import { isSignrelayError, type ErrorKind } from '../errors.ts';
 
 export interface CheckResult {
   ok: boolean;

@@ -27,6 +27,7 @@ import { recordValue } from '../servicenow/record-text.ts';
 import type { RequestRow } from '../store/requests.ts';
 import { latestDue } from '../intake/parse-due.ts';
 import { parseReplyCommand, type ReplyCommand } from './parse-reply-command.ts';
+import { ownAddressesOf } from '../intake/signer-address-problems.ts';
 
 export type ReplyMail = Pick<ParsedMail, 'headerLines' | 'headers' | 'from' | 'replyTo' | 'subject' | 'messageId' | 'references' | 'text' | 'textAsHtml' | 'html' | 'attachments'>;
 
@@ -83,7 +84,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
   const answer = chooseReplyAddress(facts, {
     allowed: mayAct, allowedSetting: `the requester or ${setting}`,
     authenticated,
-    ownAddresses: [policy.requestAddress, ...policy.ownAddresses],
+    ownAddresses: ownAddressesOf(policy),
     isInstance: (address) => isInstanceAddress(policy, address),
   });
   if (answer.to === null) return ignore(`nobody may be answered: ${answer.note ?? 'no address'}`, { sender });

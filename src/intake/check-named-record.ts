@@ -36,7 +36,7 @@ export async function checkNamedRecord(draft: RequestDraft, delivery: 'rest' | '
     else if (record.sysId) await lookup.getRecord(record.table, record.sysId, { timeoutMs: INTAKE_LOOKUP_TIMEOUT_MS });
     return null;
   } catch (err) {
-    if (isSignrelayError(err) && (err.code === 'servicenow_record_not_found' || err.code === 'servicenow_not_found')) {
+    if (isSignrelayError(err) && (err.code === 'servicenow_record_not_found' || (err.code === 'servicenow_not_found' && !record.number))) {
       return { problem: `the ServiceNow instance shows signrelay no ${named} (in ${record.table}): check the record ${record.number ? 'number' : 'named'} — the signed document would not reach it. If it is right, signrelay's integration user may not read that record: ask the signrelay operator to give it read on ${record.table}` };
     }
     // Two records of one number (an import, a clone, a counter reset): the instance files the

@@ -24,7 +24,7 @@ export function preparedSignerProblems(documents: readonly PreparedDocument[], p
   for (const doc of documents) {
     const inDocument = new Set<string>();
     for (const signer of doc.signers) {
-      const key = mailboxOf(signer.email) ?? signer.email.toLowerCase();
+      const key = keyOf(signer);
       const written = spelling.get(key);
       if (inDocument.has(key) || (written !== undefined && written !== signer.email.toLowerCase())) {
         problems.push(`${doc.fileName}: ${signer.email} is named twice as a signer: name each signer once`);

@@ -29,7 +29,7 @@ export function authenticateSender(mail: MailHeaderLines, sender: string, policy
 }
 
 /** The setting that asks for authentication on this route: its own, else the global one. */
-export function authenticationSetting(routeName: string, route?: RouteConfig): string {
+function authenticationSetting(routeName: string, route?: RouteConfig): string {
   return route?.require_authentication ? `routes.${routeName}.require_authentication` : 'intake.authentication.require';
 }
 

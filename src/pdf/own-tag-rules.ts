@@ -35,9 +35,9 @@ export function ownTagProblems(fileName: string, tags: readonly FoundTag[], othe
     problems.push(`${fileName} contains a signature tag signrelay cannot read (${shown(unreadable)}): write it as [!Sign.1,First,Last,first.last@example.com] on one line, or remove it`);
   }
   const own = tags.filter((t) => t.family === 'sign');
-  problems.push(...sharedOrders(fileName, ownSignersOf(own)));
+  const signers = ownSignersOf(own);
+  problems.push(...sharedOrders(fileName, signers));
   if (own.length > 0 && other && other.signers.length > 0) {
-    const signers = ownSignersOf(own);
     problems.push(`${fileName} names its own signers in signature tags (${listSigners(signers)}) and ${other.source} names signers too (${listSigners(other.signers)}): ` +
       `signrelay will not choose between them. ${other.useTagsFix}; to have the other signers sign, send a copy of the document without the tags (${HIDDEN})`);
   }

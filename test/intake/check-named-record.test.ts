@@ -44,4 +44,10 @@ describe('the named record at intake', () => {
     expect(known).toMatchObject({ kind: 'dropped' });
     expect(known).not.toHaveProperty('unanswered');
   });
+
+  it('a 404 for the table (not the record) is no verdict on the number: taken as written; for a sys_id read it is the record missing', async () => {
+    const { lookup } = lookupAnswering(async () => { throw new SignrelayError('permanent', 'servicenow_not_found', 'ServiceNow answered 404'); });
+    expect(await checkNamedRecord(draft({ number: 'RITM0010001', table: 'sc_req_item' }), 'rest', lookup)).toEqual({ unchecked: 'ServiceNow answered 404' });
+    expect(await checkNamedRecord(draft({ sysId: 'b'.repeat(32), table: 'sc_req_item' }), 'rest', lookup)).toHaveProperty('problem');
+  });
 });
