@@ -56,7 +56,7 @@ export type RecordUpdate =
   /** The signer at `position` (0-based, in the request's signers) signed; `count` signatures so far; `signedAt` as the provider reports it. */
   | { event: 'progress'; position: number; count: number; signedAt?: Date | undefined }
   /** `by`: the address that asked for it by a reply (reply commands), not the schedule. */
-  | { event: 'reminded'; seq?: number; by?: string }
+  | { event: 'reminded'; by?: string }
   /** The provider moved the due date `from` → `to` (YYYY-MM-DD), as `by` asked by a reply. */
   | { event: 'extended'; from: string; to: string; by: string }
   /** `documents`: what became of the request's other documents (withdrawal-words.ts). */
@@ -73,7 +73,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'sent': return sentNote(request, documents, update.requestMail);
     case 'progress': return progressNote(request, update.position, update.count, update.signedAt);
     // One note per reminder, naming every document's reference (one per document before: multidoc review L5).
-    case 'reminded': return reminderNote(request, update.seq === undefined ? documents : documents.filter((d) => d.seq === update.seq), update.by);
+    case 'reminded': return reminderNote(request, documents, update.by);
     case 'extended': return extendedNote(request, documents, update.from, update.to, update.by);
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by, update.documents);
