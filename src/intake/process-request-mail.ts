@@ -158,7 +158,11 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const out = draft.documents.filter((_, i) => sentBefore.has(originals[i]!)).map((d) => d.fileName);
     const what = draft.documents.length === 1 ? 'this document is' : `${out.join(', ')} ${out.length === 1 ? 'is' : 'are'}`;
     const others = draft.documents.length > out.length ? ' (or send the others in a mail without it)' : '';
-    throw new SignrelayError('input', 'document_out_already', `${what} already out for signing for ${record} (request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again${others}`);
+    const first = `request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}`;
+    // A failed one's signers were, or may have been, invited: only its operator can cancel it (a reply cannot).
+    throw new SignrelayError('input', 'document_out_already', earlier.state === 'failed'
+      ? `${what} already sent to its signers for ${record} (${first}), and that request failed afterwards and waits for the signrelay administrators. signrelay does not send the same document for one record twice. To send it again, ask the signrelay administrators to cancel the first, then send this mail again${others}`
+      : `${what} already out for signing for ${record} (${first}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again${others}`);
   }
 
   /**

@@ -6,14 +6,12 @@
 // a reload — is refused while any is open. Reads only.
 import type { Db } from './open-database.ts';
 import { operatorCommand } from '../service-unit.ts';
-
-/** States from which a request still needs its provider: not yet sent, out for signing, or signed and not yet delivered. */
-const NEEDS_ITS_PROVIDER = ['received', 'stamped', 'uploaded', 'sent', 'completed'] as const;
+import { AT_WORK } from './request-states.ts';
 
 /** The open requests of providers other than `provider`, counted by provider. */
 function openRequestsOfOtherProviders(db: Db, provider: string): Array<{ provider: string; count: number }> {
-  return db.prepare(`SELECT provider, count(*) AS count FROM requests WHERE provider <> ? AND state IN (${NEEDS_ITS_PROVIDER.map(() => '?').join(', ')})
-    GROUP BY provider ORDER BY provider`).all(provider, ...NEEDS_ITS_PROVIDER) as Array<{ provider: string; count: number }>;
+  return db.prepare(`SELECT provider, count(*) AS count FROM requests WHERE provider <> ? AND state IN (${AT_WORK.map(() => '?').join(', ')})
+    GROUP BY provider ORDER BY provider`).all(provider, ...AT_WORK) as Array<{ provider: string; count: number }>;
 }
 
 /** Why a signrelay with `provider` may not `act` on `request`, one that went to another provider (`act`: "retry it"), or null. */

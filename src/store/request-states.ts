@@ -39,6 +39,9 @@ export function canTransition(from: RequestState, to: RequestState): boolean {
   return NEXT[from].includes(to);
 }
 
+/** States from which a request still needs its provider: not yet sent, out for signing, or signed and not yet delivered. */
+export const AT_WORK: readonly RequestState[] = ['received', 'stamped', 'uploaded', 'sent', 'completed'];
+
 /** States in which the request is still waiting for the provider or for delivery. */
 export function isOpen(state: RequestState): boolean {
   return state === 'sent' || state === 'completed';

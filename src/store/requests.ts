@@ -10,7 +10,7 @@ export type DueFrom = 'mail' | 'route';
 import { mailboxKey } from '../ascii-address.ts';
 import { SignrelayError } from '../errors.ts';
 import type { Db } from './open-database.ts';
-import { canTransition, REQUEST_STATES, type RequestState } from './request-states.ts';
+import { AT_WORK, canTransition, REQUEST_STATES, type RequestState } from './request-states.ts';
 import { addEvent } from './events.ts';
 
 export interface RequestRow {
@@ -236,17 +236,20 @@ export function requestsTakenFrom(db: Db, requester: string, since: Date): numbe
 }
 
 /**
- * The newest request still at work (not finished, failed or refused) for the same record —
- * by number or sys_id — with one of these original PDFs, if any: the same document already
- * out for signing for that record.
+ * The newest request still at work (not finished or refused; failed only once its signers
+ * were, or may have been, invited) for the same record — by number or sys_id — with one of
+ * these original PDFs, if any: the same document already out for signing for that record.
  */
 export function openRequestWithDocument(db: Db, record: { number?: string | null; sysId?: string | null }, originals: readonly string[]): RequestRow | undefined {
   if ((!record.number && !record.sysId) || originals.length === 0) return undefined;
+  // A failed request counts when its signers were invited or may have been (its send's
+  // answer lost): a second request of the PDF would invite them again.
   const row = db.prepare(`SELECT r.* FROM requests r
-    WHERE r.state IN ('received', 'stamped', 'uploaded', 'sent', 'completed')
+    WHERE (r.state IN (${AT_WORK.map(() => '?').join(', ')}) OR (r.state = 'failed' AND (SELECT json_extract(e.detail, '$.phase') FROM events e
+        WHERE e.request_id = r.id AND e.kind = 'effect' AND json_extract(e.detail, '$.effect') = 'send' ORDER BY e.id DESC LIMIT 1) IN ('intent', 'done')))
       AND ((? IS NOT NULL AND r.record_number = ? COLLATE NOCASE) OR (? IS NOT NULL AND r.record_sys_id = ?))
       AND EXISTS (SELECT 1 FROM documents d WHERE d.request_id = r.id AND d.original_sha256 IN (${originals.map(() => '?').join(', ')}))
-    ORDER BY r.created_at DESC LIMIT 1`).get(record.number ?? null, record.number ?? null, record.sysId ?? null, record.sysId ?? null, ...originals) as Record<string, unknown> | undefined;
+    ORDER BY r.created_at DESC LIMIT 1`).get(...AT_WORK, record.number ?? null, record.number ?? null, record.sysId ?? null, record.sysId ?? null, ...originals) as Record<string, unknown> | undefined;
   return row ? toRequestRow(row) : undefined;
 }
 
