@@ -26,6 +26,7 @@ import { noteMarker, signedNote } from '../notices/record-notes.ts';
 import { providerTime } from '../providers/provider-time.ts';
 import { operatorCommand } from '../service-unit.ts';
 import { DAY_MS } from '../time.ts';
+import { raiseAlert } from '../alerts/raise-alert.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
@@ -118,16 +119,40 @@ function storedFile(deps: DeliveryDeps, request: RequestRow, sha256: string, wha
   });
 }
 
-/** The certificates whose files are there; one gone from blobs/ is left out, never holding the signed copy back (diff review 18 M1). */
-function presentCertificates(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]): { present: ReturnType<typeof certificatesOf>; missing: string[] } {
-  const present: ReturnType<typeof certificatesOf> = [];
-  const missing: string[] = [];
+/** A stored file's problems that leave a certificate out: gone, or not the file it was (BlobStore.file). */
+const BLOB_PROBLEMS: ReadonlySet<string> = new Set(['blob_missing', 'blob_altered']);
+
+/**
+ * The certificates whose files are there and hold what they held — handed to the mail by
+ * path, so checked here. One gone from blobs/ (or changed there) is left out, never holding
+ * the signed copy back (diff review 18 M1).
+ */
+async function usableCertificates(deps: DeliveryDeps, request: RequestRow, documents: DocumentRow[]) {
+  const present: Array<ReturnType<typeof certificatesOf>[number] & { path: string; sizeBytes: number }> = [];
+  const leftOut: Array<{ fileName: string; code: string; error: string }> = [];
   for (const certificate of certificatesOf(documents)) {
-    if (deps.blobs.has(certificate.sha256)) present.push(certificate);
-    else missing.push(certificate.fileName);
+    try {
+      const file = storedFile(deps, request, certificate.sha256, 'certificate');
+      await deps.blobs.check(file);
+      present.push({ ...certificate, path: file.path, sizeBytes: file.size });
+    } catch (err) {
+      if (!isSignrelayError(err) || !BLOB_PROBLEMS.has(err.code)) throw err;
+      leftOut.push({ fileName: certificate.fileName, code: err.code, error: err.message });
+    }
   }
-  if (missing.length > 0) deps.logger.warn('certificate left out: its file is gone from the data dir\'s blobs/', { requestId: request.id, missing });
-  return { present, missing };
+  return { present, leftOut };
+}
+
+/** Certificates whose files signrelay no longer has as it took them: left out, the operator told (a kind of its own, as a certificate the provider did not give). */
+function alertCertificatesLeftOut(deps: DeliveryDeps, request: RequestRow, problems: string[]): void {
+  if (problems.length === 0) return;
+  deps.logger.warn('certificate left out: its file in the data dir\'s blobs/ is gone or changed', { requestId: request.id, count: problems.length });
+  raiseAlert(deps, {
+    kind: 'certificate', requestId: request.id,
+    subject: `certificate left out of ${request.recordNumber ?? 'the record'} (request ${request.id})`,
+    text: `The signed document of request ${request.id} goes to ${request.recordNumber ?? 'its record'} without its certificate:\n${problems.map((p) => `- ${p}`).join('\n')}\n` +
+      'Nothing waits for it. Check the disk and the data dir\'s blobs/; download the certificate from the provider by hand if the record needs it.',
+  });
 }
 
 async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: RecordRef, file: FileForRecord, settle: (sysId: string) => void = () => undefined, what: 'signed' | 'certificate' = 'signed'): Promise<void> {
@@ -197,6 +222,7 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
   // The evidence never holds the signed copy back: an upload the instance refuses for good
   // (a file type it does not take) is recorded, told to the operator, and not tried again.
   const refusals: SignrelayError[] = [];
+  const leftOut: string[] = [];
   for (const certificate of certificatesOf(documents)) {
     const name = `certificate-${certificate.seq}`;
     const last = lastEffectPhase(deps.db, request.id, name);
@@ -206,9 +232,12 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'permanent' || isOutcomeUnknown(err)) throw err;
       effect(deps, request.id, name, 'refused', { code: err.code, error: err.message });
-      refusals.push(err);
+      // Its own file gone or changed: signrelay's to tell, not the instance's refusal.
+      if (BLOB_PROBLEMS.has(err.code)) leftOut.push(err.message);
+      else refusals.push(err);
     }
   }
+  alertCertificatesLeftOut(deps, request, leftOut);
   if (deps.config.servicenow.work_note) {
     const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNoteOf(deps, request, documents) });
     if (refused) refusals.push(refused);
@@ -251,22 +280,21 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
       `(the process stopped or the connection dropped). It is not sent twice by itself: check that ${record} has it — ` +
       `attach ${files} by hand if not, or run "${operatorCommand(`retry ${request.id}`)}" to mail it again.`);
   }
-  const stored = (sha256: string) => {
-    const file = storedFile(deps, request, sha256);
-    return { path: file.path, sizeBytes: file.size };
-  };
   const names = signedFileNames(documents);
-  const signed = documents.map((d, i) => ({ fileName: names[i]!, ...stored(d.signedSha256!) }));
+  const signedFiles = documents.map((d) => storedFile(deps, request, d.signedSha256!));
+  // Handed to the mail by path, so checked first: a changed file is never mailed as the signed copy.
+  for (const file of signedFiles) await deps.blobs.check(file);
+  const signed = signedFiles.map((file, i) => ({ fileName: names[i]!, path: file.path, sizeBytes: file.size }));
   // The certificates ride in the same mail (one mail, one outcome, attached together) — those
   // that fit beside the signed copies: a certificate never costs the record its signed PDF.
-  const { present, missing } = presentCertificates(deps, request, documents);
+  const { present, leftOut: unusable } = await usableCertificates(deps, request, documents);
   const { fitting: certificates, leftOut } = certificatesThatFit(
-    present.map((c) => ({ ...c, ...stored(c.sha256) })),
+    present,
     deps.config.servicenow.max_email_attachment_bytes - signed.reduce((sum, d) => sum + d.sizeBytes, 0),
     deps.config.servicenow.max_email_attachment_count - signed.length,
   );
   const leftOutNote = (leftOut.length === 0 ? '' : `\n${leftOut.map((c) => recordValue(c.fileName)).join(', ')} did not fit in the mail beside the signed document (servicenow.max_email_attachment_bytes and max_email_attachment_count): signrelay keeps it until ${keptUntil(deps)} (schedule.retention.days), the provider as long as it keeps its documents.`) +
-    (missing.length === 0 ? '' : `\n${missing.map((name) => recordValue(name)).join(', ')}: not attached, its file is gone from signrelay's store; the provider keeps it.`);
+    unusable.map((c) => `\n${recordValue(c.fileName)}: not attached, ${c.code === 'blob_missing' ? 'its file is gone from signrelay\'s store' : 'its file in signrelay\'s store is damaged'}; the provider keeps it.`).join('');
   if (leftOut.length > 0) deps.logger.warn('certificate left out of the mail to the instance: too large', { requestId: request.id, leftOut: leftOut.map((c) => c.fileName) });
   const message: SendMailOptions = composeInboundEmail({
     requestId: request.id, recordNumber: request.recordNumber, watermark: request.watermark,
@@ -279,8 +307,9 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
     effect(deps, request.id, 'inbound-email', 'intent', {
       to: message.to, messageId: message.messageId,
       ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
-      ...(leftOut.length > 0 || missing.length > 0 ? { certificatesLeftOut: [...leftOut.map((c) => c.fileName), ...missing] } : {}),
+      ...(leftOut.length > 0 || unusable.length > 0 ? { certificatesLeftOut: [...leftOut, ...unusable].map((c) => c.fileName) } : {}),
     });
+    alertCertificatesLeftOut(deps, request, unusable.map((c) => c.error));
   })();
   let sent;
   try {

@@ -3,7 +3,7 @@
 // names, which spares a day's writes, never takes one about to be committed). Written atomically: temp file, fsync, rename, fsync dir —
 // a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { join } from 'node:path';
 import { SignrelayError } from '../errors.ts';
@@ -115,6 +115,22 @@ export class BlobStore {
     const altered = ({ sha256: actual, bytes }: { sha256: string; bytes: number }) => new SignrelayError('permanent', 'blob_altered', tell(
       `${path} is not the file signrelay stored under that name: it holds ${bytes} bytes with SHA-256 ${actual} (the disk or the data dir's blobs/ is damaged, another blobs/ was restored, or someone changed the file)`, 'altered'));
     return { path, size: found.size, expected: { sha256: hash, altered } };
+  }
+
+  /**
+   * Reads a stored file whole and throws its `altered` error when it does not hold what its
+   * name says: for a file handed on by path (a mail's attachment), not sent through a checked
+   * body (streamed-bodies.ts) that would stop it on the way.
+   */
+  async check(file: StoredFile): Promise<void> {
+    const hasher = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(file.path) as AsyncIterable<Buffer>) {
+      hasher.update(chunk);
+      bytes += chunk.length;
+    }
+    const found = hasher.digest('hex');
+    if (found !== file.expected.sha256) throw file.expected.altered({ sha256: found, bytes });
   }
 
   has(hash: string): boolean {
