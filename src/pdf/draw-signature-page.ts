@@ -9,6 +9,7 @@ import { printable } from './tag-font.ts';
 import { fitTagSize, type TagStyle } from './draw-tags.ts';
 import { pageText } from './page-text.ts';
 import { visualUnits } from './bidi-runs.ts';
+import { cut } from '../outside-text.ts';
 
 /** Every value here is outside text: drawn only through pageText, never able to form a tag. */
 export interface SignaturePageDetails {
@@ -95,15 +96,21 @@ function wrap(layout: Layout, text: string, width: number, size: number): string
     }
   }
   if (line) lines.push(line);
-  // A single word wider than the page: cut it by characters.
+  // A single word wider than the page: cut it by characters, each cut found by halving (a
+  // character at a time, a 3,000-character word took seconds).
   return lines.flatMap((l) => {
     const parts: string[] = [];
     let rest = l;
     while (font.widthOfTextAtSize(rest, size) > width && rest.length > 1) {
-      let cut = rest.length - 1;
-      while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) cut--;
-      parts.push(rest.slice(0, cut));
-      rest = rest.slice(cut);
+      let fits = 1;
+      let over = rest.length;
+      while (over - fits > 1) {
+        const mid = (fits + over) >> 1;
+        if (font.widthOfTextAtSize(rest.slice(0, mid), size) > width) over = mid;
+        else fits = mid;
+      }
+      parts.push(rest.slice(0, fits));
+      rest = rest.slice(fits);
     }
     return [...parts, rest];
   });
@@ -130,15 +137,23 @@ function tagLine(layout: Layout, tag: string, style: TagStyle, indent: number): 
   layout.page.drawText(tag, { x, y: layout.y, size, font: style.font, color: style.color });
 }
 
-function details(layout: Layout, content: SignaturePageContent): void {
+/** A detail's most characters on the page: a subject may be as long as a header block, and the page shows its start. */
+const MAX_DETAIL_CHARS = 300;
+
+/** The details the page lists, label and value, each cut to its bound. */
+function detailRows(content: SignaturePageContent): Array<[string, string]> {
   const d = content.details;
   const rows: Array<[string, string | undefined]> = [
     ['Document', d.fileName], ['Title', d.title], ['Subject', d.subject], ['Record', d.record], ['Requested by', d.requester],
     ['Route', d.route], ['Sign by', d.due], ['Reference', content.token],
   ];
+  return rows.flatMap(([label, value]) => (value ? [[label, cut(value, MAX_DETAIL_CHARS)] as [string, string]] : []));
+}
+
+function details(layout: Layout, content: SignaturePageContent): void {
+  const rows = detailRows(content);
   const labelWidth = Math.max(...rows.map(([label]) => layout.fonts.bold.widthOfTextAtSize(label, layout.fontSize))) + layout.fontSize;
   for (const [label, value] of rows) {
-    if (!value) continue;
     advance(layout, layout.fontSize * 1.45);
     layout.page.drawText(label, { x: layout.margin, y: layout.y, size: layout.fontSize, font: layout.fonts.bold, color: TEXT });
     layout.y += layout.fontSize * 1.45; // the value's first line shares the label's baseline
@@ -151,8 +166,7 @@ function details(layout: Layout, content: SignaturePageContent): void {
  * a font must be able to draw (embed-fonts.ts fontFor).
  */
 export function signaturePageTexts(content: SignaturePageContent): string[] {
-  const shown = [...Object.values(content.details), content.token, ...content.signers.map((s) => `${s.name} <${s.email}>`)]
-    .filter((value): value is string => typeof value === 'string')
+  const shown = [...detailRows(content).map(([, value]) => value), ...content.signers.map((s) => `${s.name} <${s.email}>`)]
     .map((value) => printable(pageText(value)));
   const tags = [...content.signers.flatMap((s) => (s.tag ? [s.tag] : [])), ...(content.recipientTag ? [content.recipientTag] : [])];
   return [...shown, ...tags];

@@ -73,6 +73,18 @@ describe('preparePdf: inspection and stamp in one task', () => {
     expect(await tagsIn(prepared.stamped!)).toEqual([RECIPIENT_TAG]);
   });
 
+  it('draws a long subject cut to a bound, and a word wider than the page over several lines whole', async () => {
+    // A 3,000-character subject took seconds to lay out, a longer one past the task's time
+    // limit, failing the request for its subject: it is cut, and a long word is split by halving.
+    const word = `W${'x'.repeat(180)}Z`;
+    const subject = `${word} ${'y'.repeat(20_000)}`;
+    const prepared = await preparePdf(await makeContract(), LIMITS, input({ request: { fileName: 'contract.pdf', subject } }));
+    const page = (await extractPdfText(prepared.stamped!)).at(-1)!.replace(/\s+/g, '');
+    expect(page).toContain(word);
+    expect(page).toMatch(/y{100,}(…|\.\.\.)Reference/);
+    expect(page).not.toMatch(/y{600}/);
+  });
+
   it('in overlay mode counts a document tag identical to a drawn one as the document\'s', async () => {
     const bytes = await makePdf({ pages: [['Agreement', REQUESTER_TAGS[0]!]] });
     const prepared = await preparePdf(bytes, LIMITS, input({ stamping: { ...stamping, mode: 'overlay' } }));
