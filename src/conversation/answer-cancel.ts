@@ -43,7 +43,7 @@ export function cancelReplyAnswerer(db: Db, config: Config, provider: Pick<Provi
           ? `Request ${request.id} could not be withdrawn: its signing had ended at ${provider.displayName} already (${ENDED_WORDS[outcome.ended] ?? outcome.ended}). Nothing was withdrawn${outcome.ended === 'completed' ? ': the signed document goes to the record' : ''}.`
           : `signrelay could not withdraw request ${request.id} (${recordValue(outcome.gaveUp)}); the signrelay administrators see it among the failed jobs.`;
     const messageId = payload.answerTo === null ? null
-      : queueAnswer(db, config, provider, request, { reply: payload.replyMail, to: payload.answerTo, said: text, withHelp: false }, now);
+      : queueAnswer(db, config, provider, request, { reply: payload.replyMail, to: payload.answerTo, said: text, withHelp: false, changed: 'cancelled' in outcome }, now);
     finishReplyCommand(db, command.id, messageId, now);
   };
 }

@@ -54,14 +54,17 @@ export function payloadOf(payload: Record<string, unknown>): CommandPayload {
 export function createCommandHandler(deps: CommandDeps): JobHandler {
   const { db } = deps;
 
-  /** The answer and the command's end, in one transaction (with the record's note when given). */
-  function finish(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload, said: string, record?: () => void): void {
+  /**
+   * The answer and the command's end, in one transaction (with the record's note when given).
+   * `changed`: the provider did (or may have done) what was asked, so the answer is never held back.
+   */
+  function finish(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload, said: string, done: { record?: () => void; changed?: boolean } = {}): void {
     db.transaction(() => {
-      record?.();
+      done.record?.();
       // As the command left it (an extend's new due date in the answer's footer).
       const now = getRequest(db, request.id) ?? request;
       const messageId = payload.answerTo === null ? null
-        : queueAnswer(db, deps.config, deps.provider, now, { reply: payload.replyMail, to: payload.answerTo, said, withHelp: false }, deps.now());
+        : queueAnswer(db, deps.config, deps.provider, now, { reply: payload.replyMail, to: payload.answerTo, said, withHelp: false, changed: done.changed }, deps.now());
       finishReplyCommand(db, command.id, messageId, deps.now());
     })();
     deps.jobsQueued?.();
@@ -96,8 +99,8 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       return;
     }
     const progress = progressSentence(request.signers, await readStatuses(db, deps.provider, request));
-    finish(command, request, payload, progress, () => {
-      queueRecordUpdate(db, deps.config, request.id, { event: 'asked', by: command.sender ?? payload.answerTo ?? '', said: progress }, deps.now());
+    finish(command, request, payload, progress, {
+      record: () => queueRecordUpdate(db, deps.config, request.id, { event: 'asked', by: command.sender ?? payload.answerTo ?? '', said: progress }, deps.now()),
     });
   }
 
@@ -164,7 +167,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       : outcomes.includes('unknown')
         ? `Whether ${deps.provider.displayName} sent the reminder is not known (its answer was lost, or signrelay stopped during the call); it is not sent twice.`
         : 'Nobody was reminded: the provider no longer has the document out for signature.';
-    finish(command, request, payload, said);
+    finish(command, request, payload, said, { changed: outcomes.includes('sent') || outcomes.includes('unknown') });
   }
 
   async function extend(command: ReplyCommandRow, request: RequestRow, payload: CommandPayload): Promise<void> {
@@ -194,16 +197,19 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const name = deps.provider.displayName;
     if (outcomes.includes('unknown')) {
-      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (its answer was lost, or signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`);
+      finish(command, request, payload, `Whether ${name} moved the due date to ${due} is not known (its answer was lost, or signrelay stopped during the call); it is not asked again, and signrelay keeps ${request.dueDate} as the due date.`, { changed: true });
       return;
     }
     if (!outcomes.includes('moved')) {
       finish(command, request, payload, `The due date stays ${request.dueDate}: ${name} no longer has the document out for signature.`);
       return;
     }
-    finish(command, request, payload, `${name} moved the due date of request ${request.id} from ${request.dueDate} to ${due}.`, () => {
-      setDueDate(db, request.id, due, deps.now());
-      queueRecordUpdate(db, deps.config, request.id, { event: 'extended', from: request.dueDate, to: due, by: command.sender ?? payload.answerTo ?? '' }, deps.now());
+    finish(command, request, payload, `${name} moved the due date of request ${request.id} from ${request.dueDate} to ${due}.`, {
+      changed: true,
+      record: () => {
+        setDueDate(db, request.id, due, deps.now());
+        queueRecordUpdate(db, deps.config, request.id, { event: 'extended', from: request.dueDate, to: due, by: command.sender ?? payload.answerTo ?? '' }, deps.now());
+      },
     });
   }
 
@@ -237,7 +243,7 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
       const said = done === 0 && unknown === 0 ? `${why}, so nothing was done: try again later.`
         : kind === 'reminder' ? `${name} reminded the signers of ${done} of the request's ${effects.length} documents; for the others ${why}.${maybe} Try again later.`
           : `${name} moved the due date to ${command.argument} for ${done} of the request's ${effects.length} documents; for the others ${why}.${maybe} signrelay keeps ${request.dueDate} as the request's due date: try again later.`;
-      finish(command, request, payload, said);
+      finish(command, request, payload, said, { changed: done > 0 || unknown > 0 });
       deps.logger.warn('reply command given up', { requestId: request.id, command: command.command, reason });
     },
   };

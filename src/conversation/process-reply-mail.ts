@@ -77,7 +77,11 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
       }
       let answerTo = decision.answerTo;
       let reason = decision.reason;
-      if (answerTo !== null && answersHeldBack(deps.db, deps.config, answerTo, at)) {
+      // A command that may change something keeps its answer: the job answers with what it did,
+      // and that answer is never held back (queue-answer.ts) — a cancel carried out in silence
+      // left the requester unable to tell whether it worked (conversation review M3).
+      const mayChange = decision.action === 'carry-out' && decision.command.name !== 'status';
+      if (answerTo !== null && !mayChange && answersHeldBack(deps.db, deps.config, answerTo, at)) {
         reason = `${reason} (not answered: ${deps.config.limits.max_replies_per_hour} answers went to ${answerTo} within the hour, limits.max_replies_per_hour)`;
         answerTo = null;
       }
@@ -115,7 +119,7 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     if (command.name === 'cancel') {
       // The operator's cancel job (cancel-request.ts) withdraws it; `by` words the note, `answered` spares a second mail.
       // It answers in the transaction of what really happened (answer-cancel.ts): withdrawn, or what the request became first.
-      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: true, ...answerLater } }, at);
+      enqueueJob(deps.db, { kind: 'cancel', requestId: request.id, payload: { reason: command.reason, by: decision.sender, answered: answerTo !== null, ...answerLater } }, at);
       addEvent(deps.db, { requestId: request.id, kind: 'note', detail: { cancelRequested: true, by: decision.sender, reply: id, ...(command.reason ? { reason: command.reason } : {}) } }, at);
       return;
     }

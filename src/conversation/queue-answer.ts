@@ -1,8 +1,11 @@
 // Queues the answer to a reply command, inside the transaction that records what the command
 // did: at most `limits.max_replies_per_hour` answers go to one address within the hour (a
-// flood of replies, forged or not, cannot make signrelay a mail cannon). Returns the
-// answer's Message-ID (a reply to the answer finds the request by it), or null when the
-// limit held it back.
+// flood of replies, forged or not, cannot make signrelay a mail cannon) — except the answer
+// to a command that changed something (a request withdrawn, signers reminded, a due date
+// moved): that one always goes, or the requester could not tell whether an irreversible
+// cancel worked (conversation review M3). Those are bounded without the limit: a request is
+// withdrawn once, reminded once a day. Returns the answer's Message-ID (a reply to the
+// answer finds the request by it), or null when the limit held it back.
 import type { Config } from '../config/schema.ts';
 import { conversationAddress } from '../intake/conversation-address.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
@@ -19,10 +22,12 @@ export interface AnswerInput {
   to: string;
   said: string;
   withHelp: boolean;
+  /** The command changed something: its answer is never held back. */
+  changed?: boolean;
 }
 
 export function queueAnswer(db: Db, config: Config, provider: Pick<ProviderTraits, 'displayName' | 'capabilities'>, request: RequestRow, input: AnswerInput, now: Date): string | null {
-  if (answersHeldBack(db, config, input.to, now)) return null;
+  if (input.changed !== true && answersHeldBack(db, config, input.to, now)) return null;
   const messageId = newMessageId('answer', config.smtp.from);
   // The conversation's secret address; without one (never acknowledged) a reply finds the request by this answer's Message-ID.
   const secret = getAcknowledgement(db, request.id)?.replySecret;

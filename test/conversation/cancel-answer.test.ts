@@ -14,6 +14,7 @@ import { providerTraits } from '../../src/providers/provider-traits.ts';
 import type { SigningProvider } from '../../src/providers/provider.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { listReplyCommands } from '../../src/store/conversation.ts';
+import { queueAnswer } from '../../src/conversation/queue-answer.ts';
 import { openMemoryDatabase, type Db } from '../../src/store/open-database.ts';
 import { getRequest, transition } from '../../src/store/requests.ts';
 import { NOW, REQUESTER, sentRequest, watched } from './sent-request.ts';
@@ -83,5 +84,31 @@ describe('the answer to a cancel reply', () => {
     await t.run();
     t.cancel.onGiveUp!(t.cancelJob()!, 'the provider refused');
     expect(t.answers()).toEqual([expect.stringContaining(`signrelay could not withdraw request ${t.id} (the provider refused)`)]);
+  });
+
+  it('goes past the hourly answer limit when the request was withdrawn: five answers this hour, then cancel — she is told it is withdrawn (conversation review M3)', async () => {
+    const t = setUp();
+    const other = sentRequest(t.db, config, 'bcdefghijklmnopqrstu');
+    for (let i = 0; i < config.limits.max_replies_per_hour; i++) {
+      queueAnswer(t.db, config, traits, getRequest(t.db, other.id)!, { reply: { subject: 'Re: x', messageId: `<s${i}@corp.example>`, references: [] }, to: REQUESTER, said: 'status', withHelp: false }, NOW);
+    }
+    await t.run();
+    expect(listReplyCommands(t.db, t.id)[0]).toMatchObject({ command: 'cancel', outcome: 'queued', answerTo: REQUESTER });
+    await t.cancel.run(t.cancelJob()!);
+    expect(getRequest(t.db, t.id)!.state).toBe('cancelled');
+    expect(t.answers()).toEqual([expect.stringContaining(`Request ${t.id} is withdrawn`)]);
+  });
+
+  it('past the limit, a cancel that changed nothing stays unanswered, and the limit still counts it', async () => {
+    const t = setUp();
+    const other = sentRequest(t.db, config, 'bcdefghijklmnopqrstu');
+    for (let i = 0; i < config.limits.max_replies_per_hour; i++) {
+      queueAnswer(t.db, config, traits, getRequest(t.db, other.id)!, { reply: { subject: 'Re: x', messageId: `<s${i}@corp.example>`, references: [] }, to: REQUESTER, said: 'status', withHelp: false }, NOW);
+    }
+    await t.run();
+    transition(t.db, t.id, 'completed', NOW);
+    await t.cancel.run(t.cancelJob()!);
+    expect(t.answers()).toEqual([]);
+    expect(listReplyCommands(t.db, t.id)[0]!.doneAt).not.toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import { createCommandHandler } from '../../src/conversation/carry-out-command.t
 import type { DocumentPhase, SentDocument, SigningProvider } from '../../src/providers/provider.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import { findReplyCommand, recordReplyCommand } from '../../src/store/conversation.ts';
+import { queueAnswer } from '../../src/conversation/queue-answer.ts';
 import { SignrelayError } from '../../src/errors.ts';
 import { addEvent, listEvents } from '../../src/store/events.ts';
 import { jobsForRequest, type JobRow } from '../../src/store/jobs.ts';
@@ -58,6 +59,19 @@ function setUp(phase: DocumentPhase = 'in-progress', documents = 1) {
 }
 
 describe('extend by reply (the command job)', () => {
+  it('answers a due date it moved even past limits.max_replies_per_hour; one it did not move stays held back (conversation review M3)', async () => {
+    const { db, id, command, answers } = setUp();
+    for (let i = 0; i < config.limits.max_replies_per_hour; i++) {
+      queueAnswer(db, config, providerTraits(config.provider), getRequest(db, id)!, { reply: { subject: 'Re: x', messageId: `<s${i}@corp.example>`, references: [] }, to: REQUESTER, said: 'status', withHelp: false }, NOW);
+    }
+    await command('2026-12-01').run();
+    expect(getRequest(db, id)!.dueDate).toBe('2026-12-01');
+    expect(answers().at(-1)).toContain(`moved the due date of request ${id} from 2026-11-17 to 2026-12-01.`);
+    const before = answers().length;
+    await command('2026-11-20').run(); // not later: nothing changed
+    expect(answers()).toHaveLength(before);
+  });
+
   it('asks the provider once, moves the due date, queues one note and one answer; a second run does nothing', async () => {
     const { db, id, calls, command, answers, records } = setUp();
     const { reply, run } = command('2026-12-01');
