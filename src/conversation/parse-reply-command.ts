@@ -75,6 +75,16 @@ const CAME_FROM_OUTSIDE = /\b(?:originated|originates|came|comes|was\s+sent|is|a
  * be carried out at once all the same. Further on they are the reason's own words.
  */
 const CONDITION = /^(?:\S+\s+){0,2}(?:or|if|unless|when|whenever|until|till|in case|maybe|perhaps)\b/i;
+/**
+ * A negation right after `cancel` (after its `:` or `-`, and a filler word such as "it",
+ * "that", "oh", "actually"): "Cancel: no need, Bob signed", "Cancel not needed", "cancel - no,
+ * wait", "cancel nothing yet", "cancel, please don't". Each may mean "do not cancel", and a
+ * cancel cannot be undone — it was carried out, the words taken for its reason (conversation
+ * review M1). "cancel no longer needed" is refused with them: "Cancel not needed" reads both
+ * ways too, and a refusal costs one more mail, a withdrawal cannot be taken back. Only the
+ * first words count: "cancel: the signer is not available" is a reason.
+ */
+const NEGATED = /^(?:(?:it|that|this|please|pls|plz|oh|um+|uh+|ok|okay|actually|sorry|er+|hm+)[\s,.!;:–—-]+)*(?:no|not|nope|nah|don'?t|do\s+not|doesn'?t|does\s+not|nothing|never|nevermind|wait|hold\s+(?:on|off)|ignore|disregard|scratch\s+that)(?![\w'’-])/i;
 /** What may follow `remind`: nothing of substance ("Remind: no need, Bob signed" is no request to remind). */
 const POLITE = /^(?:(?:please|pls|plz|now|again|them|all|thanks|thank you)[\s,.!]*)*$/i;
 
@@ -94,6 +104,9 @@ function parseLine(written: string): ReplyCommand {
     case 'cancel':
       if (asks) return unknown('it asks a question, and cancel withdraws the request at once: to withdraw it, write cancel (and a reason) on the first line');
       if (CONDITION.test(rest)) return unknown('cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn');
+      if (NEGATED.test(rest.replace(/^[-–—:,]\s*/, '').replace(/[’]/g, "'"))) {
+        return unknown('the words after cancel may say not to cancel, and cancel withdraws the request at once: to withdraw it, write cancel and a reason that does not start with no, not, wait or the like (cancel: HR no longer needs it)');
+      }
       return { name: 'cancel', reason: quoteOutside(rest.replace(/^[-–—:]\s*/, ''), MAX_REASON_CHARS) };
     case 'remind':
       if (asks || !POLITE.test(rest)) return unknown('to remind the signers, write remind alone on the first line');

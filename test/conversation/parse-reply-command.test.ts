@@ -75,6 +75,44 @@ describe('parseReplyCommand', () => {
     ['Cancel it if Bob hasn\'t signed by Friday.', 'cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn'],
     ['cancel unless Ann signs today', 'cancel withdraws the request at once, never on a condition: write cancel on the first line when you want it withdrawn'],
     ['Remind: no need, Bob signed', 'to remind the signers, write remind alone on the first line'],
+  ])('unknown: %j', (text, problem) => {
+    expect(parseReplyCommand(text)).toMatchObject({ name: 'unknown', problem });
+  });
+
+  // A cancel cannot be undone: words right after it that may say "do not cancel" are refused (conversation review M1).
+  it.each([
+    'Cancel: no need, Bob signed already.',
+    'Cancel not needed, Bob signed already.',
+    'cancel - no, wait, ignore my last mail',
+    'Cancel nothing yet please',
+    'cancel no longer needed by HR',
+    'Cancel — never mind',
+    'cancel it, no wait',
+    'cancel: don\u2019t, Bob is signing now',
+    'Cancel: please don\'t',
+    'cancel: do not',
+    'CANCEL NOPE',
+    'cancel - ignore that',
+    'cancel: hold on',
+    'cancel: oh wait',
+  ])('a negated cancel is refused: %j', (text) => {
+    expect(parseReplyCommand(text)).toMatchObject({ name: 'unknown', problem: expect.stringContaining('may say not to cancel') });
+  });
+
+  it.each([
+    ['cancel: wrong version', 'wrong version'],
+    ['cancel - the signer is not available', 'the signer is not available'],
+    ['Cancel: Bob has no access to the portal', 'Bob has no access to the portal'],
+    ['cancel: notary needed instead', 'notary needed instead'],
+    ['cancel no-show signer', 'no-show signer'],
+    ['cancel: nobody needs it now', 'nobody needs it now'],
+    ['cancel it, HR no longer needs it', 'it, HR no longer needs it'],
+    ['Cancel: northern office signs on paper', 'northern office signs on paper'],
+  ])('a reason with a negation further on is still a cancel: %j', (text, reason) => {
+    expect(parseReplyCommand(text)).toEqual({ name: 'cancel', reason });
+  });
+
+  it.each([
     ['Remind?', 'to remind the signers, write remind alone on the first line'],
     ['extend? to when?', 'it asks a question: to move the due date, write extend 2026-12-24 or extend 7d on the first line'],
   ])('unknown: %j', (text, problem) => {
