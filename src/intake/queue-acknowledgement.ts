@@ -4,15 +4,18 @@
 // and restart. Nobody is acknowledged who must not be mailed automatically: a request mail
 // that was itself automatic (RFC 3834 — a ServiceNow notification carries
 // `Auto-Submitted: auto-generated`, decided at intake), the instance's own senders
-// (servicenow.senders), a route with `acknowledge: false`, or an address that had
-// `limits.max_replies_per_hour` acknowledgements within the hour. Why none was sent is kept.
+// (servicenow.senders), or a route with `acknowledge: false`. Why none was sent is kept.
+// `limits.max_replies_per_hour` (rejection replies) does not cover acknowledgements: they go
+// only to requesters who passed the allow-list, already limited per day
+// (`max_requests_per_sender_per_day`), and an acknowledgement held back was skipped for good —
+// that request's requester could never cancel, remind, extend or ask by reply
+// (conversation review M2: six offer letters in one batch, five acknowledged).
 import type { Config } from '../config/schema.ts';
 import { enqueueMail, newMessageId } from '../jobs/send-mail.ts';
 import { composeAcknowledgement } from '../notices/compose-acknowledgement.ts';
 import { recordGetsNotes } from '../notices/queue-record-update.ts';
 import type { ProviderTraits } from '../providers/provider.ts';
 import { getAcknowledgement, settleAcknowledgement } from '../store/conversation.ts';
-import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest } from '../store/requests.ts';
 import { conversationAddress, newReplySecret } from './conversation-address.ts';
@@ -25,7 +28,7 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
   // A request from before the conversation existed, or one decided already (a resumed send).
   if (!ack || ack.messageId !== null || ack.skipped !== null) return false;
   const request = getRequest(db, requestId)!;
-  const why = skipReason(db, config, request.route, request.requester, ack.noReplyReason, now);
+  const why = skipReason(config, request.route, request.requester, ack.noReplyReason);
   if (why !== null) {
     settleAcknowledgement(db, requestId, { skipped: why }, now);
     return false;
@@ -42,15 +45,11 @@ export function queueAcknowledgement(db: Db, config: Config, provider: ProviderT
   return true;
 }
 
-function skipReason(db: Db, config: Config, routeName: string, requester: string, noReplyReason: string | null, now: Date): string | null {
+function skipReason(config: Config, routeName: string, requester: string, noReplyReason: string | null): string | null {
   if (noReplyReason !== null) return `the request mail is not answered automatically: ${noReplyReason}`;
   const route = Object.hasOwn(config.routes, routeName) ? config.routes[routeName] : undefined;
   if (route && !route.acknowledge) return `routes.${routeName}.acknowledge is false`;
   const policy = intakePolicyFrom(config);
   if (isInstanceAddress(policy, requester)) return `${requester} is the ServiceNow instance (servicenow.senders or inbound_address)`;
-  const limit = config.limits.max_replies_per_hour;
-  if (countRepliesTo(db, requester, new Date(now.getTime() - 3_600_000), 'acknowledgement') >= limit) {
-    return `${limit} acknowledgements went to ${requester} within the hour (limits.max_replies_per_hour)`;
-  }
   return null;
 }

@@ -1,7 +1,7 @@
 // The acknowledgement is decided once per request, inside the `sent` transaction: a second
 // call (a resumed send, a restart) queues nothing more; a request mail that was automatic, a
-// route with acknowledge: false, the instance's own sender and the hourly limit get none,
-// each with its reason recorded. On the real migrations, in memory.
+// route with acknowledge: false and the instance's own sender get none, each with its reason
+// recorded; the hourly limit on rejection replies does not hold any back. On the real migrations, in memory.
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
 import { loadConfigFile } from '../../src/config/load-config.ts';
@@ -76,11 +76,14 @@ describe('queueAcknowledgement', () => {
     expect(getAcknowledgement(db, id)).toMatchObject({ messageId: null, skipped: why });
   });
 
-  it('at most limits.max_replies_per_hour to one address within the hour', () => {
+  it('every request of a batch is acknowledged, past limits.max_replies_per_hour (rejection replies): each can be acted on by reply (conversation review M2)', () => {
     const db = openMemoryDatabase();
-    const ids = [request(db), request(db), request(db)];
-    expect(ids.map((id) => queueAcknowledgement(db, config, traits, id, NOW))).toEqual([true, true, false]);
-    expect(getAcknowledgement(db, ids[2]!)!.skipped).toBe('2 acknowledgements went to helen.officer@corp.example within the hour (limits.max_replies_per_hour)');
+    const ids = Array.from({ length: config.limits.max_replies_per_hour + 4 }, () => request(db));
+    expect(ids.map((id) => queueAcknowledgement(db, config, traits, id, NOW))).toEqual(ids.map(() => true));
+    for (const id of ids) {
+      expect(getAcknowledgement(db, id)).toMatchObject({ messageId: expect.stringMatching(/^<signrelay\.acknowledgement\./), replySecret: expect.any(String), skipped: null });
+      expect(acknowledgementJobs(db, id)).toHaveLength(1);
+    }
   });
 
   it('nothing for a request from before acknowledgements existed (no row)', () => {

@@ -19,7 +19,7 @@ export function useConversationWorld(provider: ProviderName): () => World {
     world.config = configSchema.parse({
       ...world.config,
       servicenow: { ...world.config.servicenow, status_field: STATUS_FIELD },
-      // One requester writes every test's mails: the hourly limit on acknowledgements and answers must not be what a test meets.
+      // One requester writes every test's mails: the hourly limit on answers must not be what a test meets.
       limits: { ...world.config.limits, max_replies_per_hour: 100 },
       routes: {
         ...world.config.routes,
