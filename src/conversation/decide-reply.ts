@@ -36,6 +36,8 @@ export interface RepliedRequest {
   request: RequestRow | undefined;
   via: 'secret' | 'message-id' | 'token';
   by: string;
+  /** Found by a References entry alone, the mail sent to the plain request address (findReply decides whether it is a reply). */
+  referencesOnly?: boolean;
 }
 
 export interface ReplyDecision {
@@ -73,7 +75,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
 
   const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
   const routeList = route?.reply_commands_from ?? [];
-  const mayAct = (address: string) => bareAddress(address) === bareAddress(request.requester) || (routeList.length > 0 && isSenderAllowed(address, routeList));
+  const mayAct = (address: string) => mayActOn(request, address, policy);
   const setting = `routes.${request.route}.reply_commands_from`;
   if (!mayAct(sender)) {
     return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester}) or an address ${setting} lists may${routeList.length === 0 ? ` (it lists none)` : ''}; filed without an answer`, { sender });
@@ -134,6 +136,13 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       return { ...base, action: 'carry-out', reason: `move the due date of request ${request.id} from ${request.dueDate} to ${due}, asked by ${sender}`, answer: null, due };
     }
   }
+}
+
+/** Whether an address may act on a request by reply: its requester, or one the route's `reply_commands_from` lists. */
+export function mayActOn(request: Pick<RequestRow, 'requester' | 'route'>, address: string, policy: Pick<IntakePolicy, 'routes'>): boolean {
+  const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
+  const routeList = route?.reply_commands_from ?? [];
+  return bareAddress(address) === bareAddress(request.requester) || (routeList.length > 0 && isSenderAllowed(address, routeList));
 }
 
 /** A reply that carries a PDF was most likely meant as a new request: say where one goes. */

@@ -11,13 +11,14 @@ import { providerTraits } from '../providers/provider-traits.ts';
 import type { Db } from '../store/open-database.ts';
 import { findReplyCommand } from '../store/conversation.ts';
 import { decideReply } from './decide-reply.ts';
-import { findRepliedRequest, replyMailKey } from './process-reply-mail.ts';
+import { findReply, replyMailKey } from './process-reply-mail.ts';
 import { answersHeldBack } from './queue-answer.ts';
 
 export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date): Record<string, unknown> | undefined {
-  const found = findRepliedRequest(db, mail, config.mailboxes.requests.address);
+  const policy = intakePolicyFrom(config);
+  const found = findReply(db, mail, policy, config.mailboxes.requests.address);
   if (!found) return undefined;
-  const decision = decideReply(mail, found, intakePolicyFrom(config), providerTraits(config.provider), now);
+  const decision = decideReply(mail, found, policy, providerTraits(config.provider), now);
   const { command } = decision;
   const earlier = findReplyCommand(db, { mailKey: replyMailKey(mail) });
   const heldBack = !earlier && decision.answerTo !== null && answersHeldBack(db, config, decision.answerTo, now);

@@ -1,6 +1,6 @@
 // The request mailbox's replies to acknowledgements: a mail sent to an acknowledgement's reply
 // address (sign+SECRET@…), or whose In-Reply-To/References name an acknowledgement or an
-// answer, is a reply; so, to be filed and never taken for a request, is a mail to a request's
+// answer (References alone: only from a sender who may act on that request), is a reply; so, to be filed and never taken for a request, is a mail to a request's
 // token address (sign+TOKEN@…, no reply: decide-reply.ts). Every other mail goes on to
 // request intake unchanged. One reply, one
 // committed outcome: the reply's row (keyed on its Message-ID, else a hash of what its writer wrote)
@@ -24,7 +24,8 @@ import { enqueueJob } from '../store/jobs.ts';
 import { findMessage, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
-import { decideReply, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
+import { decideReply, mayActOn, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
+import { mailFacts, type FactsMail } from '../intake/mail-facts.ts';
 import { answersHeldBack, queueAnswer } from './queue-answer.ts';
 
 export interface ReplyDeps {
@@ -50,7 +51,7 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
     // reply: the request handler files it as unreadable, unanswered — not a failure to retry
     // and give up on with an operator alert, which any stranger could raise at will.
     const head = await readRequestMail(await message.fetchHeaders()).catch(() => undefined);
-    const found = head && findRepliedRequest(deps.db, head, deps.config.mailboxes.requests.address);
+    const found = head && findReply(deps.db, head, deps.policy, deps.config.mailboxes.requests.address);
     if (!found) return requests(message);
     // The text parts without the attachments' bytes: a command is read from the text alone.
     const outline = await message.fetchOutline();
@@ -129,6 +130,22 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
 }
 
 /**
+ * The request a mail in the request mailbox replies to, as the daemon and `explain` take it:
+ * findRepliedRequest's, except a mail to the plain request address that names an
+ * acknowledgement or answer only among its References — not in In-Reply-To — from a sender
+ * who may not act on that request. That is no reply to signrelay but a mail in a thread that
+ * once held one (a colleague's new request from the forwarded acknowledgement: Gmail and
+ * Thunderbird keep the thread in References): request intake takes it, applies the
+ * allow-list and answers. It was filed in Rejected, unanswered (conversation review M4).
+ */
+export function findReply(db: Db, mail: Parameters<typeof replyKeys>[0] & FactsMail, policy: IntakePolicy, requestAddress: string): RepliedRequest | undefined {
+  const found = findRepliedRequest(db, mail, requestAddress);
+  if (!found?.referencesOnly || !found.request) return found;
+  const sender = mailFacts(mail).sender;
+  return sender !== null && mayActOn(found.request, sender, policy) ? found : undefined;
+}
+
+/**
  * The request a mail replies to: by the reply secret of its address, else by the
  * acknowledgement or answer its In-Reply-To/References name — never by the request token,
  * which every signer sees: a mail to sign+TOKEN@ is found as `via: 'token'` only to be
@@ -141,7 +158,11 @@ export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0]
     if (requestId) return { request: getRequest(db, requestId), via: 'secret', by: 'the reply secret in its address (the acknowledgement\'s Reply-To)' };
   }
   const requestId = requestOfMessageIds(db, keys.messageIds);
-  if (requestId) return { request: getRequest(db, requestId), via: 'message-id', by: 'In-Reply-To/References naming the acknowledgement or an answer' };
+  if (requestId) {
+    // Sent to the plain request address, and In-Reply-To names none of ours: found by References alone.
+    const referencesOnly = keys.secrets.length === 0 && keys.tokens.length === 0 && (mail.inReplyTo === undefined || requestOfMessageIds(db, [mail.inReplyTo]) === undefined);
+    return { request: getRequest(db, requestId), via: 'message-id', by: `${referencesOnly ? 'References' : 'In-Reply-To/References'} naming the acknowledgement or an answer`, ...(referencesOnly ? { referencesOnly } : {}) };
+  }
   // Written to a reply address that no acknowledgement has: a reply still, never a request.
   if (keys.secrets.length > 0) return { request: undefined, via: 'secret', by: 'a reply secret in its address that no acknowledgement has' };
   if (keys.tokens.length > 0) return { request: getRequestByToken(db, keys.tokens[0]!), via: 'token', by: `the request token in its address (${keys.tokens[0]})` };
