@@ -12,7 +12,7 @@ import type { Db } from '../store/open-database.ts';
 import { findReplyCommand } from '../store/conversation.ts';
 import { decideReply } from './decide-reply.ts';
 import { findReply, replyMailKey } from './process-reply-mail.ts';
-import { answersHeldBack } from './queue-answer.ts';
+import { replyAnswerHeldBack } from './queue-answer.ts';
 
 export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date): Record<string, unknown> | undefined {
   const policy = intakePolicyFrom(config);
@@ -21,12 +21,14 @@ export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date
   const decision = decideReply(mail, found, policy, providerTraits(config.provider), now);
   const { command } = decision;
   const earlier = findReplyCommand(db, { mailKey: replyMailKey(mail) });
-  const heldBack = !earlier && decision.answerTo !== null && answersHeldBack(db, config, decision.answerTo, now);
+  const heldBack = !earlier && replyAnswerHeldBack(db, config, decision, now);
+  // As the daemon takes it (process-reply-mail.ts): a `status` whose answer is held back is not carried out.
+  const idle = heldBack && decision.action === 'carry-out';
   return {
     action: 'reply',
     reason: earlier
       ? `this reply was recorded already (${earlier.createdAt}, ${earlier.outcome}: ${earlier.reason}): the daemon does nothing again and does not answer again`
-      : heldBack ? `${decision.reason} (not answered: ${config.limits.max_replies_per_hour} answers went to ${decision.answerTo} within the hour, limits.max_replies_per_hour)` : decision.reason,
+      : heldBack ? `${decision.reason} (${idle ? 'not carried out and ' : ''}not answered: ${config.limits.max_replies_per_hour} answers went to ${decision.answerTo} within the hour, limits.max_replies_per_hour)` : decision.reason,
     reply: {
       request: found.request ? { id: found.request.id, state: found.request.state, record: found.request.recordNumber ?? found.request.recordSysId, requester: found.request.requester } : null,
       matchedBy: found.by,
@@ -36,7 +38,8 @@ export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date
       ...(decision.due ? { due: decision.due } : {}),
       sender: decision.sender,
       allowed: decision.action !== 'ignore',
-      decision: { 'carry-out': 'carried out and answered', answer: 'answered, nothing changed', ignore: 'filed without an answer, nothing changed' }[decision.action],
+      decision: idle ? 'not carried out and not answered (its answer would be held back), nothing changed'
+        : { 'carry-out': 'carried out and answered', answer: 'answered, nothing changed', ignore: 'filed without an answer, nothing changed' }[decision.action],
       answerTo: earlier || heldBack ? null : decision.answerTo,
       ...(earlier ? { recorded: { at: earlier.createdAt, outcome: earlier.outcome, command: earlier.command, answered: earlier.answerMessageId !== null } } : {}),
       ...(heldBack ? { answerHeldBack: `limits.max_replies_per_hour (${config.limits.max_replies_per_hour}) answers went to ${decision.answerTo} within the hour` } : {}),

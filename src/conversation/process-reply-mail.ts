@@ -26,7 +26,7 @@ import type { Db } from '../store/open-database.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
 import { decideReply, mayActOn, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
 import { mailFacts, type FactsMail } from '../intake/mail-facts.ts';
-import { answersHeldBack, queueAnswer } from './queue-answer.ts';
+import { queueAnswer, replyAnswerHeldBack } from './queue-answer.ts';
 
 export interface ReplyDeps {
   db: Db;
@@ -80,19 +80,23 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
       let reason = decision.reason;
       // A command that may change something keeps its answer: the job answers with what it did,
       // and that answer is never held back (queue-answer.ts) — a cancel carried out in silence
-      // left the requester unable to tell whether it worked (conversation review M3).
-      const mayChange = decision.action === 'carry-out' && decision.command.name !== 'status';
-      if (answerTo !== null && !mayChange && answersHeldBack(deps.db, deps.config, answerTo, at)) {
-        reason = `${reason} (not answered: ${deps.config.limits.max_replies_per_hour} answers went to ${answerTo} within the hour, limits.max_replies_per_hour)`;
+      // left the requester unable to tell whether it worked (conversation review M3). A `status`
+      // whose answer is held back is not carried out: a provider read and a work note for an
+      // answer nobody gets (fifty replies, fifty notes; conversation review L4).
+      const heldBack = replyAnswerHeldBack(deps.db, deps.config, decision, at);
+      const idle = heldBack && decision.action === 'carry-out';
+      if (heldBack) {
+        reason = `${reason} (${idle ? 'not carried out and ' : ''}not answered: ${deps.config.limits.max_replies_per_hour} answers went to ${answerTo} within the hour, limits.max_replies_per_hour)`;
         answerTo = null;
       }
       const outcomeOf = { 'carry-out': 'queued', answer: 'refused', ignore: 'ignored' } as const;
       const argument = decision.command.name === 'cancel' ? decision.command.reason : decision.due ?? null;
       const id = recordReplyCommand(deps.db, {
         mailKey, requestId: request?.id ?? null, sender: decision.sender, command: decision.command.name, argument,
-        outcome: outcomeOf[decision.action], reason, answerTo, answerMessageId: null,
+        outcome: idle ? 'refused' : outcomeOf[decision.action], reason, answerTo, answerMessageId: null,
       }, at)!;
-      if (request && decision.action !== 'ignore') carryOut(id, mail, request, decision, answerTo, at);
+      if (request && idle) finishReplyCommand(deps.db, id, null, at);
+      else if (request && decision.action !== 'ignore') carryOut(id, mail, request, decision, answerTo, at);
       recordMessage(deps.db, { ...keyOf(message), messageId: mailKey, outcome: decision.action === 'ignore' ? 'rejected' : 'reply', reason, folder, requestId: request?.id ?? null }, at);
       return { folder, duplicate: false, reason };
     })();

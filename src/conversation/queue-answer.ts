@@ -16,6 +16,7 @@ import { countRepliesTo } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import type { RequestRow } from '../store/requests.ts';
 import { composeAnswer, type AnsweredReply } from './compose-answer.ts';
+import type { ReplyDecision } from './decide-reply.ts';
 
 export interface AnswerInput {
   reply: AnsweredReply;
@@ -41,4 +42,15 @@ export function queueAnswer(db: Db, config: Config, provider: Pick<ProviderTrait
 
 export function answersHeldBack(db: Db, config: Config, to: string, now: Date): boolean {
   return countRepliesTo(db, to, new Date(now.getTime() - 3_600_000), 'answer') >= config.limits.max_replies_per_hour;
+}
+
+/**
+ * Whether a reply's answer is held back, decided when the reply is taken (the daemon and
+ * `explain` alike). Never for a command that may change something: its job answers with what
+ * it did (queueAnswer). A held-back `status` is not carried out at all (process-reply-mail.ts).
+ */
+export function replyAnswerHeldBack(db: Db, config: Config, decision: Pick<ReplyDecision, 'action' | 'command' | 'answerTo'>, now: Date): boolean {
+  if (decision.answerTo === null) return false;
+  if (decision.action === 'carry-out' && decision.command.name !== 'status') return false;
+  return answersHeldBack(db, config, decision.answerTo, now);
 }

@@ -1,6 +1,7 @@
 // `signrelay explain` for a reply reports what the daemon would really do (review finding 9):
 // a reply it recorded already is done nothing with again, and an answer over the hourly
-// limit (limits.max_replies_per_hour) is held back.
+// limit (limits.max_replies_per_hour) is held back — a `status` then not carried out at all,
+// a command that may change something answered all the same (conversation review L4, M3).
 import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { EXAMPLE_CONFIG_PATH } from '../../src/config/config-path.ts';
@@ -14,6 +15,8 @@ import { silentLogger } from '../../src/log.ts';
 import { providerTraits } from '../../src/providers/provider-traits.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
 import { getRequest } from '../../src/store/requests.ts';
+import { listReplyCommands } from '../../src/store/conversation.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
 import { NOW, REQUESTER, sentRequest, watched } from './sent-request.ts';
 
 const base = loadConfigFile(EXAMPLE_CONFIG_PATH, { env: {}, requireSecrets: false });
@@ -23,7 +26,7 @@ const traits = providerTraits(config.provider);
 function setUp() {
   const db = openMemoryDatabase();
   const { id, secret } = sentRequest(db, config, 'abcdefghijklmnopqrst');
-  const raw = (messageId: string) => Buffer.from(`From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nMessage-ID: ${messageId}\r\n\r\nstatus\r\n`);
+  const raw = (messageId: string, command = 'status') => Buffer.from(`From: Helen <${REQUESTER}>\r\nTo: sign+${secret}@corp.example\r\nSubject: Re: x\r\nMessage-ID: ${messageId}\r\n\r\n${command}\r\n`);
   return { db, id, raw };
 }
 
@@ -43,7 +46,27 @@ describe('explain for a reply', () => {
     const { db, id, raw } = setUp();
     queueAnswer(db, config, traits, getRequest(db, id)!, { reply: { subject: 'Re: x', messageId: '<earlier@corp.example>', references: [] }, to: REQUESTER, said: 'Done.', withHelp: false }, NOW);
     const explained = explainReply(db, config, await simpleParser(raw('<new@corp.example>')), NOW)!;
-    expect(explained.reason).toContain(`(not answered: 1 answers went to ${REQUESTER} within the hour, limits.max_replies_per_hour)`);
+    expect(explained.reason).toContain(`(not carried out and not answered: 1 answers went to ${REQUESTER} within the hour, limits.max_replies_per_hour)`);
     expect(explained).toMatchObject({ reply: { answerTo: null, answerHeldBack: expect.stringContaining('limits.max_replies_per_hour') } });
+  });
+
+  it('past the limit a status is not carried out: no provider read, no work note, its row done unanswered — and explain says so', async () => {
+    const { db, id, raw } = setUp();
+    queueAnswer(db, config, traits, getRequest(db, id)!, { reply: { subject: 'Re: x', messageId: '<earlier@corp.example>', references: [] }, to: REQUESTER, said: 'Done.', withHelp: false }, NOW);
+    const bytes = raw('<status-late@corp.example>');
+    expect(explainReply(db, config, await simpleParser(bytes), NOW)).toMatchObject({ reply: { decision: expect.stringContaining('not carried out'), answerTo: null } });
+    const handler = withReplyCommands({ db, config, policy: intakePolicyFrom(config), provider: traits, logger: silentLogger(), now: () => NOW }, async () => { throw new Error('taken for a request'); });
+    await expect(handler(watched(bytes))).resolves.toEqual({ moveTo: 'Processed' });
+    expect(jobsForRequest(db, id).filter((j) => j.kind !== 'mail')).toEqual([]); // no command job (the provider read), no record job
+    expect(listReplyCommands(db, id)[0]).toMatchObject({ command: 'status', outcome: 'refused', answerTo: null, doneAt: expect.any(String) });
+    expect(listReplyCommands(db, id)[0]!.reason).toContain('not carried out and not answered');
+  });
+
+  it('past the limit a cancel is still carried out and answered: explain names who gets the answer', async () => {
+    const { db, id, raw } = setUp();
+    queueAnswer(db, config, traits, getRequest(db, id)!, { reply: { subject: 'Re: x', messageId: '<earlier@corp.example>', references: [] }, to: REQUESTER, said: 'Done.', withHelp: false }, NOW);
+    const explained = explainReply(db, config, await simpleParser(raw('<cancel@corp.example>', 'cancel wrong version')), NOW)!;
+    expect(explained).toMatchObject({ reply: { command: 'cancel', decision: 'carried out and answered', answerTo: REQUESTER } });
+    expect(explained.reply).not.toHaveProperty('answerHeldBack');
   });
 });
