@@ -29,8 +29,9 @@ export function parseReplyCommand(text: string): ReplyCommand {
     // its "On … wrote:" inside the quote): the writer's text may follow it.
     if (line === '' || kinds[i] === 'quoted' || line.startsWith('>')) continue;
     if (kinds[i] === 'signature') return { name: 'none' };
-    // A gateway's warning put on top of the body, after the writer sent it: not their first line.
-    if (banners < MAX_BANNER_LINES && isExternalSenderBanner(line)) {
+    // A gateway's warning put on top of the body after the writer sent it, or the marking
+    // their client puts on every mail: not their first line.
+    if (banners < MAX_BANNER_LINES && (isExternalSenderBanner(line) || isClassificationMarking(line))) {
       banners++;
       continue;
     }
@@ -39,7 +40,7 @@ export function parseReplyCommand(text: string): ReplyCommand {
   return { name: 'none' };
 }
 
-/** How many banner lines are passed over at the top of a reply (one gateway's, and a second's). */
+/** How many banner or marking lines are passed over at the top of a reply (one gateway's, a second's, the client's marking). */
 const MAX_BANNER_LINES = 3;
 
 /**
@@ -63,6 +64,24 @@ function isExternalSenderBanner(line: string): boolean {
   const rest = plain.slice(tag?.length ?? 0);
   return (tag !== undefined || /^this\s+(?:e-?mail|message|mail)\b/i.test(rest)) && CAME_FROM_OUTSIDE.test(rest);
 }
+
+/**
+ * A classification marking the writer's mail client puts on top of every mail, which the writer
+ * cannot take off (Microsoft Purview's sensitivity-label header text, government marking
+ * rules): `OFFICIAL`, `OFFICIAL: Sensitive`, `PROTECTED`, `Classification: Internal`,
+ * `Sensitivity: Confidential`, `[SEC=OFFICIAL]`. Every command was "unknown" for those
+ * writers (conversation review L3). Only a whole line of that shape: a marking word alone,
+ * a `Classification:`/`Sensitivity:` label with one to three words, a `[SEC=…]` tag.
+ */
+function isClassificationMarking(line: string): boolean {
+  const plain = line.normalize('NFKC').replace(/^[\s*_#!]+/, '').replace(/[\s*_#!]+$/, '');
+  if (MARKING_LINE.test(plain)) return true;
+  if (/^(?:(?:security|data|information)\s+)?(?:classification|sensitivity)\s*[:=-]\s*[\w-]+(?:[\s:/-]+[\w-]+){0,2}\s*$/i.test(plain)) return true;
+  return /^\[\s*(?:sec|dlm)\s*=[^\]\n]{1,120}\]$/i.test(plain);
+}
+
+/** A marking alone on its line: `OFFICIAL`, `OFFICIAL: Sensitive`, `[PROTECTED]`, `TOP SECRET`, `Internal use only`, `Highly Confidential`. */
+const MARKING_LINE = /^[[(]?\s*(?:unofficial|official(?:[\s:-]+sensitive)?|protected|(?:top\s+)?secret|unclassified|(?:strictly\s+|highly\s+)?confidential|internal(?:\s+(?:use\s+)?only)?|public|restricted|sensitive|general|limited)\s*[\])]?$/i;
 
 /** The tag a banner starts with: `CAUTION:`, `WARNING -`, `[NOTICE]`, a whole word each. */
 const BANNER_TAG = /^[[(]?\s*(?:caution|warning|attention|notice)\b\s*[\])]?\s*[:!.-]*\s*/i;

@@ -145,6 +145,29 @@ describe('parseReplyCommand', () => {
     });
   });
 
+  describe('a classification marking the writer\'s mail client puts on top of every mail (conversation review L3)', () => {
+    it.each([
+      ['OFFICIAL\n\ncancel wrong file', { name: 'cancel', reason: 'wrong file' }],
+      ['OFFICIAL: Sensitive\nstatus', { name: 'status' }],
+      ['Classification: Internal\n\nstatus', { name: 'status' }],
+      ['Sensitivity: Confidential\nremind', { name: 'remind' }],
+      ['[SEC=OFFICIAL]\nextend 7d', { name: 'extend', until: { days: 7 } }],
+      ['[SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege]\nstatus', { name: 'status' }],
+      ['**PROTECTED**\nstatus', { name: 'status' }],
+      ['Security Classification: Highly Confidential\nstatus', { name: 'status' }],
+      ['[EXTERNAL]\nOFFICIAL\nstatus', { name: 'status' }],
+    ])('is passed over: %j', (text, command) => {
+      expect(parseReplyCommand(text)).toEqual(command);
+    });
+
+    it('only a whole marking line, within the banners\' cap of three', () => {
+      expect(parseReplyCommand('Official reply: please cancel\nstatus')).toMatchObject({ name: 'unknown', line: 'Official reply: please cancel' });
+      expect(parseReplyCommand('Classification: this one is wrong, the vendor said so\ncancel')).toMatchObject({ name: 'unknown' });
+      expect(parseReplyCommand('cancel: confidential')).toEqual({ name: 'cancel', reason: 'confidential' });
+      expect(parseReplyCommand('[EXTERNAL]\n[EXT]\nOFFICIAL\nOFFICIAL\nstatus')).toMatchObject({ name: 'unknown', line: 'OFFICIAL' });
+    });
+  });
+
   it('quotes an unknown line on one bounded line, and bounds a reason', () => {
     const unknown = parseReplyCommand(`${'x'.repeat(500)}`);
     expect(unknown.name === 'unknown' && Array.from(unknown.line).length).toBe(80);
