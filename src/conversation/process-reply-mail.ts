@@ -1,6 +1,6 @@
 // The request mailbox's replies to acknowledgements: a mail sent to an acknowledgement's reply
-// address (sign+SECRET@…), or whose In-Reply-To/References name an acknowledgement or an
-// answer (References alone: only from a sender who may act on that request), is a reply; so, to be filed and never taken for a request, is a mail to a request's
+// address (sign+SECRET@…), or whose In-Reply-To/References name an acknowledgement, an
+// answer or a notice (References alone: only from a sender who may act on that request), is a reply; so, to be filed and never taken for a request, is a mail to a request's
 // token address (sign+TOKEN@…, no reply: decide-reply.ts). Every other mail goes on to
 // request intake unchanged. One reply, one
 // committed outcome: the reply's row (keyed on its Message-ID, else a hash of what its writer wrote)
@@ -151,7 +151,7 @@ export function findReply(db: Db, mail: Parameters<typeof replyKeys>[0] & FactsM
 
 /**
  * The request a mail replies to: by the reply secret of its address, else by the
- * acknowledgement or answer its In-Reply-To/References name — never by the request token,
+ * acknowledgement, answer or notice its In-Reply-To/References name — never by the request token,
  * which every signer sees: a mail to sign+TOKEN@ is found as `via: 'token'` only to be
  * filed (never a request, never a command).
  */
@@ -165,7 +165,7 @@ export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0]
   if (requestId) {
     // Sent to the plain request address, and In-Reply-To names none of ours: found by References alone.
     const referencesOnly = keys.secrets.length === 0 && keys.tokens.length === 0 && (mail.inReplyTo === undefined || requestOfMessageIds(db, [mail.inReplyTo]) === undefined);
-    return { request: getRequest(db, requestId), via: 'message-id', by: `${referencesOnly ? 'References' : 'In-Reply-To/References'} naming the acknowledgement or an answer`, ...(referencesOnly ? { referencesOnly } : {}) };
+    return { request: getRequest(db, requestId), via: 'message-id', by: `${referencesOnly ? 'References' : 'In-Reply-To/References'} naming the acknowledgement, an answer or a notice`, ...(referencesOnly ? { referencesOnly } : {}) };
   }
   // Written to a reply address that no acknowledgement has: a reply still, never a request.
   if (keys.secrets.length > 0) return { request: undefined, via: 'secret', by: 'a reply secret in its address that no acknowledgement has' };

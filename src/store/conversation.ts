@@ -34,13 +34,20 @@ export function requestOfReplySecret(db: Db, secret: string): string | undefined
   return (db.prepare('SELECT request_id FROM acknowledgements WHERE reply_secret = ?').get(secret) as { request_id: string } | undefined)?.request_id;
 }
 
-/** The request whose acknowledgement, or an answer to one of its replies, has one of these Message-IDs. */
+/**
+ * The request whose acknowledgement, an answer to one of its replies, or a notice to its
+ * requester (signed, withdrawn, expired, not sent: sent_mails keeps its random Message-ID) has
+ * one of these Message-IDs. A reply to a notice was taken for a new request and answered
+ * "attach the document as a PDF" (conversation review L2).
+ */
 export function requestOfMessageIds(db: Db, messageIds: readonly string[]): string | undefined {
   for (const id of messageIds) {
     const ack = db.prepare('SELECT request_id FROM acknowledgements WHERE message_id = ?').get(id) as { request_id: string } | undefined;
     if (ack) return ack.request_id;
     const answer = db.prepare('SELECT request_id FROM reply_commands WHERE answer_message_id = ? AND request_id IS NOT NULL').get(id) as { request_id: string } | undefined;
     if (answer) return answer.request_id;
+    const notice = db.prepare("SELECT request_id FROM sent_mails WHERE message_id = ? AND purpose = 'notice' AND request_id IS NOT NULL").get(id) as { request_id: string } | undefined;
+    if (notice) return notice.request_id;
   }
   return undefined;
 }
