@@ -101,7 +101,8 @@ describe('the Signicat provider', () => {
   });
 
   it('each signature\'s time is its task\'s TASK_COMPLETED event, read once per task; events that cannot be read or name no readable time give none', async () => {
-    const provider = client();
+    let clock = Date.now();
+    const provider = createSignicatClient({ config: config(), now: () => clock });
     const { orderId, documents } = await sent(provider);
     await sim.signTask(orderId, 'signer-1');
     const events = sim.orders.get(orderId)!.tasks[0]!.events as unknown as Array<Record<string, unknown>>;
@@ -115,14 +116,21 @@ describe('the Signicat provider', () => {
     await provider.status(documents[0]!);
     expect(eventReads()).toBe(before); // a completed task's events do not change: not read again
 
-    // Bob's events cannot be read at first: no time, the status stands; the next read has it.
+    // Bob's events cannot be read at first: no time, the status stands; they are not asked for
+    // at every status read after (diff review 21: each read paid a failing call), but again a while later.
     await sim.signTask(orderId, 'signer-2');
     sim.failNext(`/orders/${orderId}/tasks/signer-2/events`, { kind: 'malformed' });
+    const bobReads = () => sim.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/orders/${orderId}/tasks/signer-2/events`)).length;
     const unread = await provider.status(documents[0]!);
     expect(unread).toMatchObject({ phase: 'completed' });
     expect(unread.signers[1]).toEqual({ email: BOB.email, hasSigned: true });
     expect(unread).not.toHaveProperty('lastSignedAt'); // Bob's unknown time may be the latest
+    const failedReads = bobReads();
+    expect((await provider.status(documents[0]!)).signers[1]).toEqual({ email: BOB.email, hasSigned: true });
+    expect(bobReads()).toBe(failedReads);
+    clock += 16 * 60_000;
     expect((await provider.status(documents[0]!)).signers[1]!.signedAt).toBeInstanceOf(Date);
+    expect(bobReads()).toBe(failedReads + 1);
   });
 
   it('a TASK_COMPLETED time that is no time — no zone, junk, markup — is no time, never copied', async () => {

@@ -34,6 +34,8 @@ const MAX_ASKED_ORDER_IDS = 20;
 const MAX_REMEMBERED_NOT_ORDERS = 10_000;
 /** How many completed tasks' times the client remembers (a completed task's events do not change). */
 const MAX_REMEMBERED_COMPLETIONS = 10_000;
+/** How long a completed task whose events could not be read is not asked about again: its time is a courtesy, the status read goes on without it. */
+const UNREAD_EVENTS_PAUSE_MS = 15 * 60_000;
 
 export interface SignicatClientOptions {
   config: SignicatConfig;
@@ -75,6 +77,8 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
   const notOrders = new Set<string>();
   /** Per completed task (order/task), when it completed — null: its events name no time. Read once, not at every status read. */
   const completions = new Map<string, Date | null>();
+  /** Per completed task whose events could not be read, when they may be asked for again (not at every status read). */
+  const unreadUntil = new Map<string, number>();
   const fetchFn = trustingFetch(options.fetch ?? globalThis.fetch, config, 'provider');
   const now = options.now ?? Date.now;
   const timeoutMs = config.timeout_seconds * 1000;
@@ -134,14 +138,17 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
   async function completedAt(orderId: string, taskId: string): Promise<Date | undefined> {
     const key = `${orderId}/${taskId}`;
     if (completions.has(key)) return completions.get(key) ?? undefined;
+    if ((unreadUntil.get(key) ?? 0) > now()) return undefined;
     let at: Date | undefined;
     try {
-      const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
-      const events = jsonList(answer, 'expected a list of events') as Array<{ eventType?: unknown; eventTime?: unknown } | null>;
+      const events = await taskEvents(orderId, taskId) as Array<{ eventType?: unknown; eventTime?: unknown } | null>;
       at = latest(events.filter((e) => e?.eventType === 'TASK_COMPLETED').map((e) => providerTime(e?.eventTime)));
     } catch {
-      return undefined; // asked again at the next status read
+      if (unreadUntil.size >= MAX_REMEMBERED_COMPLETIONS) unreadUntil.clear();
+      unreadUntil.set(key, now() + UNREAD_EVENTS_PAUSE_MS);
+      return undefined;
     }
+    unreadUntil.delete(key);
     if (completions.size >= MAX_REMEMBERED_COMPLETIONS) completions.clear();
     completions.set(key, at ?? null);
     return at;
@@ -150,13 +157,17 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
   /** The reason a signer gave, from the task's events (TASK_REJECTED carries it), when Signicat keeps one. */
   async function rejectionReason(orderId: string, taskId: string): Promise<string | undefined> {
     try {
-      const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
-      const events = jsonList(answer, 'expected a list of events');
-      const rejected = events.find((e) => (e as { eventType?: unknown })?.eventType === 'TASK_REJECTED') as { data?: unknown } | undefined;
+      const rejected = (await taskEvents(orderId, taskId)).find((e) => (e as { eventType?: unknown })?.eventType === 'TASK_REJECTED') as { data?: unknown } | undefined;
       return typeof rejected?.data === 'string' ? rejected.data : undefined;
     } catch {
       return undefined; // the reason is a courtesy; the status is what counts
     }
+  }
+
+  /** A task's events (created, notified, viewed, signed, completed, rejected …), as the service lists them: outside data. */
+  async function taskEvents(orderId: string, taskId: string): Promise<unknown[]> {
+    const answer = await callApi(ctx, { operation: `read the events of task ${taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(taskId)}/events` });
+    return jsonList(answer, 'expected a list of events');
   }
 
   async function download(bytesAt: string, what: string): Promise<AsyncIterable<Uint8Array>> {
@@ -282,8 +293,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
       if (open) throw new SignrelayError('transient', 'certificate_not_ready', `task ${open.taskId} of order ${orderId} is ${open.status}: its signing events are not complete yet`);
       const evidence = [];
       for (const task of tasks) {
-        const answer = await callApi(ctx, { operation: `read the events of task ${task.taskId}`, method: 'GET', path: `/orders/${segment(orderId)}/tasks/${segment(task.taskId)}/events` });
-        const events = jsonList(answer, 'expected a list of events');
+        const events = await taskEvents(orderId, task.taskId);
         // `invited`: whom signrelay asked to sign; the events say what happened to the task, not who
         // opened its link (a forwarded invitation is signed by someone else): not called the signer (Signicat review L1).
         evidence.push({ taskId: task.taskId, invited: task.signer, status: task.status, events: events.flatMap((e) => eventOf(e, kept.documentId)) });
