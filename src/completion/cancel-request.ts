@@ -25,7 +25,7 @@ import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, countEventsWith, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus } from '../providers/provider.ts';
-import { withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+import { tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
 import { tellLeftAtProvider } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
@@ -220,38 +220,44 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         // The request is cancelled here and on the record; the provider cannot be told.
         deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: its signers can still sign it, and the result will not be delivered`, { requestId });
       } else {
-        await withdrawDocuments(deps, settled, out, known);
+        try {
+          await withdrawDocuments(deps, settled, out, known);
+        } catch (err) {
+          if (tellBeforeWithdrawn(job, deps.now())) tellCancelled(job, requestId);
+          throw err;
+        }
       }
       tellCancelled(job, requestId);
     },
     onGiveUp(job, reason) {
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
-      // Cancelled by this job, some documents not withdrawn: everyone is told which (the reply answered with it).
-      if (request?.state === 'cancelled') tellCancelled(job, request.id);
+      if (!request) return;
+      if (request.state === 'cancelled') {
+        // Cancelled here, and a document the provider did not withdraw: its signers may sign it.
+        // Every document was tried; those without a result (withdrawn, or found signed) are
+        // listed — first: a signed document's alert (tellCancelled) would hold it back.
+        const left = getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq));
+        if (left.length > 0) {
+          raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
+            kind: 'undeliverable', requestId: request.id,
+            subject: `request ${request.id} was cancelled, but ${deps.provider.displayName} did not withdraw it`,
+            text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) is cancelled, but withdrawing ${left.map((doc) => recordValue(doc.providerRef)).join(', ')} at ${deps.provider.displayName} failed: ${reason}. Its signers may still sign it, or signed it just before the withdrawal: look at it at ${deps.provider.displayName}; a signed document there is not delivered to the record by signrelay.`,
+          });
+        }
+        // Cancelled by this job, some documents not withdrawn: everyone is told which (the reply answered with it).
+        tellCancelled(job, request.id);
+      }
       // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
-      if (request && deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
+      if (deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();
       // Given up before the request was cancelled (the provider could not say whether the
       // signing had ended, for the whole of the job's attempts): nothing changed, and whoever
       // asked would otherwise learn it only from the failed jobs.
-      if (request && canTransition(request.state, 'cancelled')) {
+      if (canTransition(request.state, 'cancelled')) {
         const by = typeof job.payload.by === 'string' ? ` asked by ${recordValue(job.payload.by)}` : '';
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
           kind: 'provider', requestId: request.id,
           subject: `request ${request.id} was not cancelled`,
           text: `The cancel of request ${request.id} (${request.recordNumber ?? 'no record number'})${by} was given up: ${reason}. Nothing was withdrawn and the request is ${request.state}: its signers can still sign, and a signed document is delivered as usual. Run \`${operatorCommand(`cancel ${request.id}`)}\` again once ${deps.provider.displayName} answers.`,
-        });
-        return;
-      }
-      // Cancelled here, and a document the provider did not withdraw: its signers may sign it.
-      // Every document was tried; those without a result (withdrawn, or found signed) are listed.
-      const left = request?.state === 'cancelled'
-        ? getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq))
-        : [];
-      if (request && left.length > 0) {
-        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
-          kind: 'undeliverable', requestId: request.id,
-          subject: `request ${request.id} was cancelled, but ${deps.provider.displayName} did not withdraw it`,
-          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) is cancelled, but withdrawing ${left.map((doc) => recordValue(doc.providerRef)).join(', ')} at ${deps.provider.displayName} failed: ${reason}. Its signers may still sign it, or signed it just before the withdrawal: look at it at ${deps.provider.displayName}; a signed document there is not delivered to the record by signrelay.`,
         });
       }
     },

@@ -25,7 +25,7 @@ import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
-import { recordSignedNotWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
+import { recordSignedNotWithdrawn, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
 export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
   config: Config;
@@ -71,28 +71,53 @@ export function recordRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRo
  */
 export function tellLeftAtProvider(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, documents: WithdrawalSummary, after: 'cancelled' | 'declined' | 'expired'): void {
   if (documents.signed.length === 0) return;
-  const provider = deps.provider.displayName;
   raiseAlert(deps, {
     kind: 'undeliverable', requestId: request.id,
-    subject: `request ${request.id} was ${after} with a signed document left at ${provider}`,
-    text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${after} after some of its documents had been signed by every signer: ${documents.signed.map((s) => `${recordValue(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ')}. signrelay attaches a request only when all its documents are signed, so ${documents.signed.length === 1 ? 'it stays' : 'they stay'} at ${provider}, not on the record: take ${documents.signed.length === 1 ? 'it' : 'them'} from ${provider} by hand if the record needs ${documents.signed.length === 1 ? 'it' : 'them'}. The requester and the record were told the same.`,
+    subject: `request ${request.id} was ${after} with a signed document left at ${deps.provider.displayName}`,
+    text: leftAtProviderText(request, documents, after, deps.provider.displayName),
   });
 }
 
-/** The requester, the record and the operator told of the refusal and what became of the other documents — once. */
-function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending): void {
-  if (hasEffect(deps.db, request.id, 'ending-told', 'done')) return;
+function leftAtProviderText(request: RequestRow, documents: WithdrawalSummary, after: 'cancelled' | 'declined' | 'expired', provider: string): string {
+  const one = documents.signed.length === 1;
+  return `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${after} after some of its documents had been signed by every signer: ${documents.signed.map((s) => `${recordValue(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ')}. signrelay attaches a request only when all its documents are signed, so ${one ? 'it stays' : 'they stay'} at ${provider}, not on the record: take ${one ? 'it' : 'them'} from ${provider} by hand if the record needs ${one ? 'it' : 'them'}. The requester and the record were told the same.`;
+}
+
+/**
+ * The requester, the record and the operator told of the refusal and what became of the
+ * other documents — once; `gaveUp`: the job's last failure, when it gave up on some. The
+ * operator gets one alert for it: of the refusal alone, or — a signed document left at the
+ * provider, or documents not withdrawn — of what they have to look at, the refusal in it (two
+ * alerts of one ending held the second back for the kind's interval). Returns whether it told now.
+ */
+function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending, gaveUp?: string): boolean {
+  if (hasEffect(deps.db, request.id, 'ending-told', 'done')) return false;
   addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'ending-told', phase: 'done' } }, deps.now());
   const considered = new Set(ending.documents);
   const rows = getDocuments(deps.db, request.id);
   const documents = withdrawalSummary(deps.db, request.id, rows.filter((doc) => considered.has(doc.seq)));
-  const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
-  const sentences = withdrawalSentences(documents, deps.provider.displayName, ending.event);
+  const provider = deps.provider.displayName;
+  const sentences = withdrawalSentences(documents, provider, ending.event);
   enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeRequesterNotice(request, ending.event, ending.detail, deps.config.smtp.from, rows.map((d) => d.fileName), documents) }, deps.now());
-  raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${ending.event}`, text: sentences ? `${ending.detail} ${sentences}` : ending.detail });
   queueRecordUpdate(deps.db, deps.config, request.id, { event: ending.event, detail: ending.detail, by: ending.by, documents }, deps.now());
-  tellLeftAtProvider({ ...alertDeps, provider: deps.provider }, request, documents, ending.event);
+  const refusal = sentences ? `${ending.detail} ${sentences}` : ending.detail;
+  const alertDeps = { db: deps.db, config: deps.config, logger: deps.logger, now: deps.now };
+  if (documents.left.length === 0 && documents.signed.length === 0) {
+    raiseAlert(alertDeps, { kind: 'declined', requestId: request.id, subject: `request ${request.id} was ${ending.event}`, text: refusal });
+    return true;
+  }
+  const notWithdrawn = documents.left.length === 0 ? ''
+    : `\n${gaveUp ? `Withdrawing them failed: ${gaveUp}. Their signers may still sign them, and a signature there is not delivered to the record: ${notWithdrawnAdvice(provider)}` : 'signrelay goes on trying to withdraw them, and alerts again if it gives up.'}`;
+  raiseAlert(alertDeps, {
+    kind: 'undeliverable', requestId: request.id,
+    subject: documents.left.length > 0 ? `request ${request.id} was ${ending.event}, and ${provider} has not withdrawn its other documents${gaveUp ? '' : ' yet'}`
+      : `request ${request.id} was ${ending.event} with a signed document left at ${provider}`,
+    text: `${refusal}${notWithdrawn}${documents.signed.length > 0 ? `\n${leftAtProviderText(request, documents, ending.event, provider)}` : ''}`,
+  });
+  return true;
 }
+
+const notWithdrawnAdvice = (provider: string) => `withdraw them at ${provider} by hand.`;
 
 function endingOf(job: JobRow): Ending {
   const p = job.payload;
@@ -113,7 +138,12 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
       const ending = endingOf(job);
       const documents = getDocuments(deps.db, request.id).filter((doc) => ending.documents.includes(doc.seq));
       if (deps.provider.capabilities.cancel) {
-        await withdrawDocuments(deps, request, documents, new Map());
+        try {
+          await withdrawDocuments(deps, request, documents, new Map());
+        } catch (err) {
+          if (tellBeforeWithdrawn(job, deps.now())) deps.db.transaction(() => tellRefusal(deps, request, ending))();
+          throw err;
+        }
       } else {
         deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: the other documents of a ${ending.event} request stay out for signing`, { requestId: request.id });
       }
@@ -126,12 +156,12 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
       const ending = endingOf(job);
       const left = getDocuments(deps.db, request.id).filter((doc) => ending.documents.includes(doc.seq) && doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq));
       deps.db.transaction(() => {
-        tellRefusal(deps, request, ending);
-        if (left.length === 0) return;
+        // Told now, its one alert says it all; told before (ten minutes into the failures), this says how it ended.
+        if (tellRefusal(deps, request, ending, reason) || left.length === 0) return;
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} was ${ending.event}, but ${deps.provider.displayName} did not withdraw its other documents`,
-          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${ending.event}, and withdrawing its documents still out for signing — ${left.map((doc) => `${recordValue(doc.fileName)} (reference ${recordValue(doc.providerRef)})`).join(', ')} — at ${deps.provider.displayName} failed: ${reason}. Their signers may still sign them, and a signature there is not delivered to the record: withdraw them at ${deps.provider.displayName} by hand.`,
+          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${ending.event}, and withdrawing its documents still out for signing — ${left.map((doc) => `${recordValue(doc.fileName)} (reference ${recordValue(doc.providerRef)})`).join(', ')} — at ${deps.provider.displayName} failed: ${reason}. Their signers may still sign them, and a signature there is not delivered to the record: ${notWithdrawnAdvice(deps.provider.displayName)}`,
         });
       })();
       deps.jobsQueued?.();

@@ -21,6 +21,19 @@ import { addEvent, lastEffectPhase } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { sentDocumentOf, type DocumentRow, type RequestRow } from '../store/requests.ts';
 
+/**
+ * How long an ended request's withdrawals may go on failing before the requester, the record
+ * and the operator are told what became of its documents as it stands — those not withdrawn
+ * named as ones their signers may still sign — while the job goes on trying: a blip is
+ * retried unsaid, an outage no longer keeps everyone waiting for as long as the job tries.
+ */
+export const TELL_WITHDRAWALS_AFTER_MS = 10 * 60_000;
+
+/** Whether a job withdrawing an ended request's documents (queued at `createdAt`) has failed long enough to tell without waiting for them. */
+export function tellBeforeWithdrawn(job: { createdAt: string }, now: Date): boolean {
+  return now.getTime() - Date.parse(job.createdAt) >= TELL_WITHDRAWALS_AFTER_MS;
+}
+
 export interface WithdrawDeps {
   db: Db;
   provider: SigningProvider;

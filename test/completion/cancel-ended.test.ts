@@ -54,10 +54,11 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
 }
 
 /** A cancel of a sent request whose documents show `phases`, its provider refusing (or failing) withdrawals as told. */
-function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string } = {}) {
+function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string; outage?: string } = {}) {
   const { db, id } = sentRequest(phases);
   const asked: string[] = [];
   let failed = false;
+  let clock = NOW;
   const phaseOf = (reference: string) => phases[Number(reference.slice(4)) - 1]!;
   const provider = {
     ...providerTraits({ ...config.provider, type: 'secured-signing' } as typeof config.provider),
@@ -71,13 +72,15 @@ function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; fai
         throw new SignrelayError('transient', 'provider_unavailable', 'HTTP 503');
       }
       if (faults.refuse === document.reference) throw new SignrelayError('permanent', 'provider_refused', 'HTTP 400 InvalidOperation');
+      if (faults.outage === document.reference) throw new SignrelayError('transient', 'provider_unavailable', 'HTTP 503');
     },
   } as unknown as SigningProvider;
-  const handler = createCancelHandler({ db, config, provider, logger: silentLogger(), now: () => NOW });
-  const job = { id: 7, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' } } as unknown as JobRow;
+  const handler = createCancelHandler({ db, config, provider, logger: silentLogger(), now: () => clock });
+  const job = { id: 7, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' }, createdAt: NOW.toISOString() } as unknown as JobRow;
   const mails = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail');
   return {
     id, asked,
+    at: (minutes: number) => { clock = new Date(NOW.getTime() + minutes * 60_000); },
     run: () => handler.run(job),
     giveUp: (reason: string) => handler.onGiveUp!(job, reason),
     state: () => getRequest(db, id)!.state,
@@ -140,6 +143,33 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     expect(t.asked).toHaveLength(4);
     expect(t.notices()).toHaveLength(1);
     expect(t.alerts()).toHaveLength(0);
+  });
+
+  it('a withdrawal still failing ten minutes after the cancel: told as it stands, once, the job going on; given up, the operator alerted of that', async () => {
+    const t = world(['in-progress', 'in-progress'], { outage: 'doc-2' });
+    await expect(t.run()).rejects.toMatchObject({ kind: 'transient' });
+    expect(t.notices()).toHaveLength(0);
+    t.at(11);
+    await expect(t.run()).rejects.toMatchObject({ kind: 'transient' });
+    expect(t.notices()).toHaveLength(1);
+    expect(t.notices()[0]).toContain('Secured Signing did not withdraw contract-2.pdf: its signers may still be able to sign it');
+    expect(t.note()).toContain('Secured Signing did not withdraw contract-2.pdf');
+    t.at(30);
+    await expect(t.run()).rejects.toMatchObject({ kind: 'transient' });
+    expect(t.notices()).toHaveLength(1);
+    t.giveUp('HTTP 503');
+    expect(t.notices()).toHaveLength(1);
+    expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled, but Secured Signing did not withdraw it`]);
+  });
+
+  it('given up with a signed document left and one not withdrawn: the alert that its signers may still sign comes first (a second of a kind waits its interval)', async () => {
+    const t = world(['completed', 'in-progress'], { refuseCompleted: true, refuse: 'doc-2' });
+    const err = await t.run().catch((e: unknown) => e);
+    t.giveUp(String((err as Error).message));
+    expect(t.alerts().map((a) => a.subject)).toEqual([
+      `request ${t.id} was cancelled, but Secured Signing did not withdraw it`,
+      `request ${t.id} was cancelled with a signed document left at Secured Signing`,
+    ]);
   });
 
   it('withdrawals given up on: the requester and the record are told which document is still out, never "can no longer sign"', async () => {
