@@ -103,9 +103,10 @@ function signerProblems(draft: RequestDraft, pdfs: PdfFacts[], policy: IntakePol
   if (draft.signers.length === 0 && tagged.length === 0) {
     return [NO_SIGNER];
   }
-  const prepared = preparedSignerProblems(preparedDocuments(draft, pdfs), policy);
-  if (prepared.length > 0) return prepared;
-  const own = signingOrder(preparedDocuments(draft, pdfs)) ?? [];
+  const prepared = preparedDocuments(draft, pdfs);
+  const preparedProblems = preparedSignerProblems(prepared, policy);
+  if (preparedProblems.length > 0) return preparedProblems;
+  const own = signingOrder(prepared) ?? [];
   if (own.length > policy.limits.max_signers) {
     return [`the documents name ${own.length} signers in their tags but a request may have at most ${policy.limits.max_signers}: split the signing into several requests`];
   }
