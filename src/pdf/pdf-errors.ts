@@ -13,6 +13,13 @@ export function signedPdfError(fileName = 'the PDF'): SignrelayError {
     `${fileName} already carries a digital signature, which adding the signature page would break: send the document as it was before it was signed, or have it countersigned at the signing service directly`);
 }
 
+/** A dynamic XFA form (document-shape.ts): its page is only a placeholder, the form is drawn from XML few viewers read. */
+export function xfaFormError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_xfa_form',
+    `${fileName} is an XFA form (made with Adobe LiveCycle or AEM Designer): its page holds only a "Please wait..." placeholder, so the signers would not see the form. ` +
+    'Fill it in, then print it to PDF (Microsoft Print to PDF, or Save as PDF) and send that');
+}
+
 export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {
   return new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
 }

@@ -34,7 +34,8 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, xfaFormError } from './pdf-errors.ts';
+import { dropXfa, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
@@ -110,6 +111,12 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
   if (signedFieldCount(doc) > 0) throw signedPdfError(fileName);
+  const xfa = xfaKind(doc);
+  if (xfa === 'dynamic') throw xfaFormError(fileName);
+  // A static form's pages are what is signed; its text, read back, tells a dynamic one that
+  // does not say so (finish).
+  if (xfa === 'static') dropXfa(doc);
+  const shape = { original, known, xfa: xfa === 'static' };
 
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {
@@ -120,7 +127,7 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
     // text (the provider reads none): the check proves nothing was added.
     const signers = input.signers.map((signer) => ({ name: displayName(nameInTags(signer)), email: signer.email }));
     await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: null }, style);
-    return finish(doc, input, { original, known, drawn: [] });
+    return finish(doc, input, { ...shape, drawn: [] });
   }
 
   if (known !== undefined) {
@@ -138,11 +145,11 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   if (input.stamping.mode === 'overlay') {
     const fonts = await embedTagFonts(doc, await fontFor(drawn));
     drawOverlayTags(doc, drawn, input.stamping.overlay, { ...style, font: fonts.regular });
-    return finish(doc, input, { original, known, drawn: drawnTexts });
+    return finish(doc, input, { ...shape, drawn: drawnTexts });
   }
   const signers = tags.signTags.map((tag, i) => ({ tag, name: displayName(tags.names[i]!), email: input.signers[i]!.email }));
   await appendSignaturePages(doc, { details: input.request, token: input.token, signers, recipientTag: tags.recipientTag }, style);
-  return finish(doc, input, { original, known, drawn: drawnTexts });
+  return finish(doc, input, { ...shape, drawn: drawnTexts });
 }
 
 /**
@@ -167,6 +174,15 @@ async function appendSignaturePages(doc: PDFDocument, content: SignaturePageCont
   drawSignaturePages(doc, content, fonts, { ...style, font: fonts.regular }, size);
 }
 
+/** What finish checks the stamped file against: the original's pages, its own tags when known, ours, and whether it had XFA. */
+interface StampedTags {
+  original: readonly string[];
+  known: FoundTag[] | undefined;
+  drawn: readonly string[];
+  /** A form with XFA (its XFA removed): one whose pages read as Designer's placeholder is refused. */
+  xfa: boolean;
+}
+
 /**
  * The token in the metadata, saved, and the whole stamped text read back: it must hold exactly
  * the document's own tags and ours. Always — inspection read the original with pdf.js, but the
@@ -175,7 +191,7 @@ async function appendSignaturePages(doc: PDFDocument, content: SignaturePageCont
  * last), so only the bytes that are sent can be trusted. When the document's own tags are not
  * known yet they are read here, in the pages that are the document's (stampUnreadPdfInProcess).
  */
-async function finish(doc: PDFDocument, input: StampInput, tags: { original: readonly string[]; known: FoundTag[] | undefined; drawn: readonly string[] }): Promise<StampedPdf> {
+async function finish(doc: PDFDocument, input: StampInput, tags: StampedTags): Promise<StampedPdf> {
   const fileName = input.request.fileName;
   // The pages are told apart by place below, the original's first, then ours: pdf-lib must
   // have put ours at the end (it places a page by the /Count entries the file supplies), and
@@ -201,7 +217,7 @@ async function finish(doc: PDFDocument, input: StampInput, tags: { original: rea
 
 /** The stamped file's readings checked against the tags written (finish), poppler's among them. */
 async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context: {
-  written: readonly string[]; input: StampInput; tags: { original: readonly string[]; known: FoundTag[] | undefined; drawn: readonly string[] };
+  written: readonly string[]; input: StampInput; tags: StampedTags;
   replacements: string[]; shows: AnnotationShows;
 }): Promise<StampedPdf> {
   const { written, input, tags, replacements, shows } = context;
@@ -211,6 +227,7 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
   const readings = await readText(stamped, fileName, { onPageRef: (ref) => read.push(ref), otherReadings: true });
   const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
+  if (tags.xfa && showsXfaPlaceholder(texts.slice(0, pages))) throw xfaFormError(fileName);
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);

@@ -1,0 +1,22 @@
+// PDFs in the shapes real people send that are not plain pages (real-pdf-shapes.test.ts,
+// test/integration/real-pdf-refusals.test.ts): built with pdf-lib as their producers write them.
+import { PDFDocument, PDFName } from 'pdf-lib';
+import { makePdf } from './make-pdf.ts';
+
+const XFA_PLACEHOLDER = ['Please wait...', 'If this message is not eventually replaced by the proper contents of the document,', 'your PDF viewer may not be able to display this type of document.'];
+const XFA_PACKET = '<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"><subform name="form1"><field name="EmployeeName"/></subform></template>' +
+  '<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data><form1><EmployeeName>Maria Gonzalez</EmployeeName></form1></xfa:data></xfa:datasets></xdp:xdp>';
+
+/**
+ * An XFA form as LiveCycle/AEM Designer saves it: dynamic (the page only the placeholder,
+ * /NeedsRendering true — or, as some savers leave it, the placeholder without the flag), or
+ * static (its pages real, the XFA beside them).
+ */
+export async function xfaForm(kind: 'dynamic' | 'placeholder-only' | 'static' = 'dynamic'): Promise<Uint8Array> {
+  const lines = kind === 'static' ? ['Employee details form', 'Name: Maria Gonzalez'] : XFA_PLACEHOLDER;
+  const doc = await PDFDocument.load(await makePdf({ pages: [lines] }));
+  const xfa = doc.context.flateStream(XFA_PACKET);
+  doc.catalog.set(PDFName.of('AcroForm'), doc.context.obj({ Fields: [], XFA: doc.context.register(xfa) }));
+  if (kind === 'dynamic') doc.catalog.set(PDFName.of('NeedsRendering'), doc.context.obj(true));
+  return doc.save();
+}

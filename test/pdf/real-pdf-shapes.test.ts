@@ -1,0 +1,53 @@
+// PDFs in the shapes real people send beyond plain pages: forms drawn from XFA, portfolios,
+// stamped copies sent again, odd boxes and sizes. Each is either stamped so that what the
+// signers see is what is signed, or refused with one reply saying what to send instead.
+import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { describe, expect, it } from 'vitest';
+import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
+import { isSignrelayError } from '../../src/errors.ts';
+import { extractPdfText } from '../../src/pdf/extract-text.ts';
+import { preparePdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import type { StampInput } from '../../src/pdf/stamp-tags.ts';
+import { xfaForm } from './real-pdf-fixtures.ts';
+
+const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
+const DEFAULT_STAMPING: StampingConfig = configSchema.shape.stamping.parse(undefined);
+const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'form.pdf' };
+const SIGN_TAG = '[!Sign.1,Ann,Lee,ann.lee@corp.example]';
+
+function input(stamping: Partial<StampingConfig> = {}, overrides: Partial<StampInput> = {}): StampInput {
+  return {
+    token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C',
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
+    request: { fileName: 'form.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
+    stamping: { ...DEFAULT_STAMPING, ...stamping }, now: new Date('2026-02-01T10:00:00Z'), ...overrides,
+  };
+}
+
+/** The refusal a call ends in, as kind, code and message. */
+async function refusal(work: Promise<unknown>): Promise<{ kind: string; code: string; message: string } | 'stamped'> {
+  const err = await work.then(() => 'stamped' as const, (e: unknown) => e);
+  if (err === 'stamped') return err;
+  if (!isSignrelayError(err)) throw err;
+  return { kind: err.kind, code: err.code, message: err.message };
+}
+
+describe('XFA forms', () => {
+  it.each(['dynamic', 'placeholder-only'] as const)('refuses a %s XFA form (its page only the "Please wait..." placeholder), saying to print it to PDF', async (kind) => {
+    for (const mode of ['signature-page', 'overlay'] as const) {
+      const refused = await refusal(preparePdf(await xfaForm(kind), LIMITS, input({ mode })));
+      expect(refused).toMatchObject({ kind: 'input', code: 'pdf_xfa_form' });
+      expect((refused as { message: string }).message).toMatch(/^form\.pdf is an XFA form .*Fill it in, then print it to PDF \(Microsoft Print to PDF, or Save as PDF\) and send that$/);
+    }
+  });
+
+  it('stamps a static XFA form without its XFA, so viewers show the pages that were signed', async () => {
+    const stamped = await stampPdf(await xfaForm('static'), input());
+    const doc = await PDFDocument.load(stamped);
+    expect(doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).has(PDFName.of('XFA'))).toBe(false);
+    expect(doc.catalog.has(PDFName.of('NeedsRendering'))).toBe(false);
+    const pages = await extractPdfText(stamped);
+    expect(pages[0]).toContain('Maria Gonzalez');
+    expect(pages[1]).toContain(SIGN_TAG);
+  });
+});
