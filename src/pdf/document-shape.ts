@@ -4,12 +4,19 @@
 // "Please wait..." placeholder; the signers would sign the placeholder, and Acrobat, which
 // draws the form (/NeedsRendering), would never show the signature page. Such a document
 // is refused with what to send instead (pdf-errors.ts). A static XFA form has real pages —
-// what is signed — and only loses its XFA, so that viewers show those pages.
+// what is signed — and only loses its XFA, so that viewers show those pages. A portfolio
+// (/Collection) is a cover sheet over embedded documents: the signers would sign the cover,
+// and Acrobat would show the unsigned documents in front of it; it is refused too.
 import { PDFBool, PDFDict, PDFName, type PDFDocument } from 'pdf-lib';
 
 const ACRO_FORM = PDFName.of('AcroForm');
 const XFA = PDFName.of('XFA');
 const NEEDS_RENDERING = PDFName.of('NeedsRendering');
+
+/** A PDF portfolio (Acrobat's "Combine files → PDF Portfolio"): its documents are embedded files, not pages. */
+export function isPortfolio(doc: PDFDocument): boolean {
+  return doc.catalog.has(PDFName.of('Collection'));
+}
 
 /** Dynamic: drawn from its XFA (/NeedsRendering true); static: XFA beside real pages; none: no XFA at all. */
 export type XfaKind = 'dynamic' | 'static' | 'none';

@@ -20,6 +20,13 @@ export function xfaFormError(fileName = 'the PDF'): SignrelayError {
     'Fill it in, then print it to PDF (Microsoft Print to PDF, or Save as PDF) and send that');
 }
 
+/** A PDF portfolio (document-shape.ts): only its cover sheet is a page, the documents are embedded files. */
+export function portfolioPdfError(fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_portfolio',
+    `${fileName} is a PDF portfolio: the documents in it are files inside it, not its pages, so the signers would see only its cover sheet. ` +
+    'Attach the documents in it as separate PDFs, or combine them into one ordinary PDF (Acrobat: Combine Files, not PDF Portfolio) and send that');
+}
+
 export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', cause?: unknown): SignrelayError {
   return new SignrelayError('input', code, `${fileName} could not be read as a PDF (it may be damaged): export it again and resend`, { cause });
 }

@@ -34,8 +34,8 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, xfaFormError } from './pdf-errors.ts';
-import { dropXfa, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
+import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
+import { dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
@@ -111,6 +111,7 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
   if (signedFieldCount(doc) > 0) throw signedPdfError(fileName);
+  if (isPortfolio(doc)) throw portfolioPdfError(fileName);
   const xfa = xfaKind(doc);
   if (xfa === 'dynamic') throw xfaFormError(fileName);
   // A static form's pages are what is signed; its text, read back, tells a dynamic one that

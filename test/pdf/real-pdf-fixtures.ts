@@ -20,3 +20,19 @@ export async function xfaForm(kind: 'dynamic' | 'placeholder-only' | 'static' = 
   if (kind === 'dynamic') doc.catalog.set(PDFName.of('NeedsRendering'), doc.context.obj(true));
   return doc.save();
 }
+
+/** A PDF portfolio (Acrobat "Combine files → PDF Portfolio"): a cover sheet page, the documents as embedded files under /Collection. */
+export async function portfolio(): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(await makePdf({ pages: [['For the best experience, open this PDF portfolio in Acrobat X or Adobe Reader X, or later.']] }));
+  await doc.attach(await makePdf({ pages: [['EMPLOYMENT CONTRACT between Corp Example Ltd and Ann Lee']] }), 'employment-contract.pdf', { mimeType: 'application/pdf' });
+  await doc.attach(await makePdf({ pages: [['Annex A: salary']] }), 'annex-a.pdf', { mimeType: 'application/pdf' });
+  doc.catalog.set(PDFName.of('Collection'), doc.context.obj({ Type: 'Collection', View: 'D' }));
+  return doc.save();
+}
+
+/** An ordinary PDF with a PDF attached inside it (not a portfolio): its pages are the document. */
+export async function withAttachment(): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(await makePdf({ pages: [['SERVICES AGREEMENT', 'Annex attached to this file.']] }));
+  await doc.attach(await makePdf({ pages: [['Annex A: prices']] }), 'annex-a.pdf', { mimeType: 'application/pdf' });
+  return doc.save();
+}

@@ -8,7 +8,7 @@ import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { preparePdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
-import { xfaForm } from './real-pdf-fixtures.ts';
+import { portfolio, withAttachment, xfaForm } from './real-pdf-fixtures.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
 const DEFAULT_STAMPING: StampingConfig = configSchema.shape.stamping.parse(undefined);
@@ -49,5 +49,20 @@ describe('XFA forms', () => {
     const pages = await extractPdfText(stamped);
     expect(pages[0]).toContain('Maria Gonzalez');
     expect(pages[1]).toContain(SIGN_TAG);
+  });
+});
+
+describe('PDF portfolios', () => {
+  it('refuses a portfolio (only its cover sheet is a page), saying to send the documents in it as PDFs of their own or combined into one', async () => {
+    const refused = await refusal(preparePdf(await portfolio(), LIMITS, input()));
+    expect(refused).toMatchObject({ kind: 'input', code: 'pdf_portfolio' });
+    expect((refused as { message: string }).message).toMatch(/^form\.pdf is a PDF portfolio: .*Attach the documents in it as separate PDFs, or combine them into one ordinary PDF .*and send that$/);
+  });
+
+  it('stamps an ordinary PDF with a file attached inside it, keeping the attachment', async () => {
+    const stamped = await stampPdf(await withAttachment(), input());
+    const doc = await PDFDocument.load(stamped);
+    expect(doc.catalog.lookup(PDFName.of('Names'), PDFDict).has(PDFName.of('EmbeddedFiles'))).toBe(true);
+    expect((await extractPdfText(stamped))[1]).toContain(SIGN_TAG);
   });
 });
