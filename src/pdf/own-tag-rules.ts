@@ -2,9 +2,12 @@
 // Pure. A document prepared with its own [!Sign.N,…] tags is sent as prepared — when nobody
 // else names signers; a completion-recipient tag or any other tag family in it never is:
 // the signed copy would go to, or the signing involve, someone signrelay did not choose.
-// Such text is often hidden (white, 2 pt): the messages say so.
+// Such text is often hidden (white, 2 pt): the messages say so. A copy signrelay stamped
+// itself, sent in again (after a decline or an expiry, the copy the signers got), carries
+// signrelay's own return tag: it is told so, not told to look for a hidden tag.
 import { quoteOutside } from '../outside-text.ts';
 import { formatSigner, type Signer } from '../signer.ts';
+import { RETURN_RECIPIENT_NAME, tokenFromReturnAddress } from './build-tags.ts';
 import { signTagSigner, type FoundTag, type OwnSigner } from './find-tags.ts';
 
 const SHOWN_TAG_CHARS = 80;
@@ -21,6 +24,11 @@ export interface OtherSigners {
 export function ownTagProblems(fileName: string, tags: readonly FoundTag[], other: OtherSigners | null): string[] {
   const problems: string[] = [];
   const recipients = tags.filter((t) => t.family === 'recipient');
+  // Its signature page's tags are signrelay's: the one thing to fix is sending the original.
+  const stampedBefore = recipients.map(signrelayToken).find((token) => token !== undefined);
+  if (stampedBefore !== undefined) {
+    return [`${fileName}: this copy was already prepared for signing (reference ${stampedBefore}) and carries the signature page signrelay added: send the original document without the signature page`];
+  }
   if (recipients.length > 0) {
     problems.push(`${fileName} contains its own completion-recipient tag (${shown(recipients)}), which would send the signed copy to an address signrelay did not choose: ` +
       `signrelay never sends such a document. Remove the tag (${HIDDEN}) and send the document again`);
@@ -42,6 +50,17 @@ export function ownTagProblems(fileName: string, tags: readonly FoundTag[], othe
       `signrelay will not choose between them. ${other.useTagsFix}; to have the other signers sign, send a copy of the document without the tags (${HIDDEN})`);
   }
   return problems;
+}
+
+const OWN_RECIPIENT_RE = new RegExp(`^\\[!recipient\\.[a-z],${RETURN_RECIPIENT_NAME.firstName},${RETURN_RECIPIENT_NAME.lastName},([^,\\]]+)\\]$`, 'i');
+
+/**
+ * The token of a return tag as signrelay writes it (build-tags.ts: its own name, a return
+ * address with +TOKEN). Whoever wrote it, the document is refused all the same: only the words differ.
+ */
+function signrelayToken(tag: FoundTag): string | undefined {
+  const address = OWN_RECIPIENT_RE.exec(tag.text)?.[1];
+  return address === undefined ? undefined : tokenFromReturnAddress(address);
 }
 
 /**

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
 import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
+import { ownTagProblems } from '../../src/pdf/own-tag-rules.ts';
 import { preparePdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
+import { makePdf } from './make-pdf.ts';
 import { portfolio, withAttachment, xfaForm } from './real-pdf-fixtures.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -64,5 +66,30 @@ describe('PDF portfolios', () => {
     const doc = await PDFDocument.load(stamped);
     expect(doc.catalog.lookup(PDFName.of('Names'), PDFDict).has(PDFName.of('EmbeddedFiles'))).toBe(true);
     expect((await extractPdfText(stamped))[1]).toContain(SIGN_TAG);
+  });
+});
+
+describe('a copy signrelay stamped, sent in again', () => {
+  const again = 'form.pdf: this copy was already prepared for signing (reference k7q2mzx4bd5fh6jn3wpa) and carries the signature page signrelay added: send the original document without the signature page';
+
+  it('is answered that the copy was prepared already, with signers in the mail or without, not told to look for a hidden tag', async () => {
+    const once = await stampPdf(await makePdf({ pages: [['Contract']] }), input());
+    const mailSigners = { source: 'your mail', signers: [{ firstName: 'Bo', lastName: 'Ek', email: 'bo.ek@corp.example' }], useTagsFix: 'To have the document\'s signers sign, send it again without Signer: lines' };
+    const withSigners = await preparePdf(once, LIMITS, { ...input(), token: 'aaaabbbbccccddddeeee', returnAddress: 'returns+aaaabbbbccccddddeeee@corp.example' });
+    expect(ownTagProblems('form.pdf', withSigners.facts.tags, mailSigners)).toEqual([again]);
+    const without = await preparePdf(once, LIMITS, { ...input(), signers: [] });
+    expect(ownTagProblems('form.pdf', without.facts.tags, null)).toEqual([again]);
+  });
+
+  it('is refused as such when the stamp itself judges the document\'s tags', async () => {
+    const once = await stampPdf(await makePdf({ pages: [['Contract']] }), input());
+    const tags = (await preparePdf(once, LIMITS, { ...input(), signers: [] })).facts.tags;
+    expect(await refusal(stampPdf(once, input({}, { ownText: { tags } })))).toEqual({ kind: 'input', code: 'pdf_own_tags', message: again });
+  });
+
+  it('a return tag in another name is still a foreign recipient tag, possibly hidden', () => {
+    const problems = ownTagProblems('form.pdf', [{ family: 'recipient', text: '[!Recipient.C,Eve,Evil,returns+k7q2mzx4bd5fh6jn3wpa@corp.example]' }], null);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/contains its own completion-recipient tag .*an address signrelay did not choose.*it may be hidden, as white or tiny text/);
   });
 });
