@@ -23,7 +23,7 @@
 //
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument, PDFName } from 'pdf-lib';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
@@ -153,6 +153,9 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   return finish(doc, input, { ...shape, drawn: drawnTexts });
 }
 
+const MEDIA_BOX = PDFName.of('MediaBox');
+const LETTER_BOX = [0, 0, 612, 792] as const;
+
 /**
  * The document, its page tree walked: pdf-lib may be the first parser to see the file
  * (prepare-pdf.ts), and what it cannot load or walk (a page tree that contains itself
@@ -161,7 +164,12 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
     const doc = await loadPdfDocument(bytes, { updateMetadata: false, throwOnInvalidObject: true });
-    for (const page of doc.getPages()) page.getSize();
+    for (const page of doc.getPages()) {
+      // A page without a media box, on it or up its tree, is Letter to every reader (pdf.js,
+      // poppler, Acrobat); pdf-lib cannot size it, and the file was refused as damaged.
+      if (page.node.getInheritableAttribute(MEDIA_BOX) === undefined) page.node.set(MEDIA_BOX, doc.context.obj([...LETTER_BOX]));
+      page.getSize();
+    }
     return doc;
   } catch (err) {
     throw unreadablePdfError(fileName, 'pdf_damaged', err);

@@ -93,3 +93,27 @@ describe('a copy signrelay stamped, sent in again', () => {
     expect(problems[0]).toMatch(/contains its own completion-recipient tag .*an address signrelay did not choose.*it may be hidden, as white or tiny text/);
   });
 });
+
+describe('a page without a media box', () => {
+  it('is read as Letter, as every viewer reads it, not refused as damaged; one the page tree gives its size keeps it', async () => {
+    const doc = await PDFDocument.load(await makePdf({ pages: [['No media box'], ['Inherited A4']], size: [595, 842] }));
+    doc.getPage(0).node.delete(PDFName.of('MediaBox'));
+    doc.getPage(1).node.delete(PDFName.of('MediaBox'));
+    doc.catalog.Pages().set(PDFName.of('MediaBox'), doc.context.obj([0, 0, 595, 842]));
+    const inherited = await doc.save();
+    doc.catalog.Pages().delete(PDFName.of('MediaBox'));
+    const missing = await doc.save();
+
+    const prepared = await preparePdf(missing, LIMITS, input());
+    const stamped = await PDFDocument.load(prepared.stamped!);
+    expect(stamped.getPage(0).getSize()).toEqual({ width: 612, height: 792 });
+    expect(stamped.getPage(2).getSize()).toEqual({ width: 612, height: 792 });
+    const pages = await extractPdfText(prepared.stamped!);
+    expect(pages[0]).toContain('No media box');
+    expect(pages[2]).toContain(SIGN_TAG);
+
+    const kept = await PDFDocument.load(await stampPdf(inherited, input()));
+    expect(kept.getPage(0).getSize()).toEqual({ width: 595, height: 842 });
+    expect(kept.getPage(0).node.has(PDFName.of('MediaBox'))).toBe(false);
+  });
+});
