@@ -6,12 +6,17 @@
 // is refused with what to send instead (pdf-errors.ts). A static XFA form has real pages —
 // what is signed — and only loses its XFA, so that viewers show those pages. A portfolio
 // (/Collection) is a cover sheet over embedded documents: the signers would sign the cover,
-// and Acrobat would show the unsigned documents in front of it; it is refused too.
+// and Acrobat would show the unsigned documents in front of it; it is refused too. A
+// Reader-extended form's usage rights (/Perms /UR3) are a signature over the file's bytes,
+// which stamping rewrites: kept, Reader warns the signed copy "has been changed since it was
+// created"; they are removed, as Acrobat's own "Save a Copy" does. (A certification, /Perms
+// /DocMDP, is a signature field too: the document is refused as signed, signature-fields.ts.)
 import { PDFBool, PDFDict, PDFName, type PDFDocument } from 'pdf-lib';
 
 const ACRO_FORM = PDFName.of('AcroForm');
 const XFA = PDFName.of('XFA');
 const NEEDS_RENDERING = PDFName.of('NeedsRendering');
+const PERMS = PDFName.of('Perms');
 
 /** A PDF portfolio (Acrobat's "Combine files → PDF Portfolio"): its documents are embedded files, not pages. */
 export function isPortfolio(doc: PDFDocument): boolean {
@@ -41,4 +46,13 @@ const PLACEHOLDER_RE = /not\s+eventually\s+replaced\s+by\s+the\s+proper\s+conten
 /** A form with XFA whose pages are Designer's placeholder: dynamic, whatever its /NeedsRendering says. */
 export function showsXfaPlaceholder(pageTexts: readonly string[]): boolean {
   return pageTexts.some((text) => PLACEHOLDER_RE.test(text));
+}
+
+/** The stamped copy without the usage rights its rewrite breaks (/Perms /UR3, /UR), nor a /Perms left empty. */
+export function dropUsageRights(doc: PDFDocument): void {
+  const perms = doc.catalog.lookup(PERMS);
+  if (!(perms instanceof PDFDict)) return;
+  perms.delete(PDFName.of('UR3'));
+  perms.delete(PDFName.of('UR'));
+  if (perms.keys().length === 0) doc.catalog.delete(PERMS);
 }

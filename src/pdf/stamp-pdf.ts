@@ -35,7 +35,7 @@ import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tag
 import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
-import { dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
+import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
@@ -117,6 +117,7 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   // A static form's pages are what is signed; its text, read back, tells a dynamic one that
   // does not say so (finish).
   if (xfa === 'static') dropXfa(doc);
+  dropUsageRights(doc);
   const shape = { original, known, xfa: xfa === 'static' };
 
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };

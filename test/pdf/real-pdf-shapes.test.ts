@@ -1,7 +1,7 @@
 // PDFs in the shapes real people send beyond plain pages: forms drawn from XFA, portfolios,
 // stamped copies sent again, odd boxes and sizes. Each is either stamped so that what the
 // signers see is what is signed, or refused with one reply saying what to send instead.
-import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
 import { isSignrelayError } from '../../src/errors.ts';
@@ -115,5 +115,25 @@ describe('a page without a media box', () => {
     const kept = await PDFDocument.load(await stampPdf(inherited, input()));
     expect(kept.getPage(0).getSize()).toEqual({ width: 595, height: 842 });
     expect(kept.getPage(0).node.has(PDFName.of('MediaBox'))).toBe(false);
+  });
+});
+
+describe('a Reader-extended form', () => {
+  async function readerExtended(alsoCertified: boolean): Promise<Uint8Array> {
+    const doc = await PDFDocument.load(await makePdf({ pages: [['Government form']] }));
+    const signature = (method: string) => doc.context.register(doc.context.obj({
+      Type: 'Sig', Filter: 'Adobe.PPKLite', SubFilter: 'adbe.pkcs7.detached', ByteRange: [0, 100, 200, 300], Contents: PDFHexString.of('00'),
+      Reference: [{ Type: 'SigRef', TransformMethod: method, TransformParams: { Type: 'TransformParams', V: '2.2', Form: ['FillIn', 'Export'] } }],
+    }));
+    const docMdp = alsoCertified ? { DocMDP: signature('DocMDP') } : {};
+    doc.catalog.set(PDFName.of('Perms'), doc.context.obj({ UR3: signature('UR3'), UR: signature('UR'), ...docMdp }));
+    return doc.save();
+  }
+
+  it('loses its usage rights (/Perms /UR3, /UR), which the rewrite breaks, and /Perms when nothing else is left in it', async () => {
+    const stamped = await PDFDocument.load(await stampPdf(await readerExtended(false), input()));
+    expect(stamped.catalog.has(PDFName.of('Perms'))).toBe(false);
+    const certified = await PDFDocument.load(await stampPdf(await readerExtended(true), input()));
+    expect(certified.catalog.lookup(PDFName.of('Perms'), PDFDict).keys().map(String)).toEqual(['/DocMDP']);
   });
 });
