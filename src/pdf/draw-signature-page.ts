@@ -1,8 +1,10 @@
 // Signature-page mode: pages appended after the document listing the request, each signer
 // with their tag and room to sign, and the completion-recipient tag. Appended pages never
-// cover the requester's content. They take the document's last page's size (as it is
-// displayed, i.e. rotation applied), or A4 when that page is too small to hold a readable
-// layout; when the content does not fit one page it continues on another.
+// cover the requester's content. They take the size the document's last page is displayed
+// at (its crop box, rotation applied), or A4 portrait when that is no size to sign on: too
+// small for a readable layout, too short for a signer's block (a wide slide strip), or past
+// 1.5 × A3 (a phone photo exported to PDF is 3024×4032 pt: its 10 pt tags were 0.2 % of the
+// page, under 3 px in a browser pane). When the content does not fit one page it continues on another.
 import { degrees, PageSizes, type PDFDocument, type PDFPage, rgb } from 'pdf-lib';
 import type { TagFonts } from './tag-font.ts';
 import { printable } from './tag-font.ts';
@@ -35,6 +37,10 @@ export interface SignaturePageContent {
 }
 
 const MIN_PAGE_SIDE = 300;
+/** 1.5 × A3's long side: past it a page is a poster or a photo, and 10 pt tags on it a speck. */
+const MAX_PAGE_SIDE = 1.5 * PageSizes.A3[1];
+/** What a page no size to sign on gives way to. */
+const FALLBACK_SIZE: [number, number] = [...PageSizes.A4];
 const TEXT = rgb(0, 0, 0);
 const MUTED = rgb(0.35, 0.35, 0.35);
 
@@ -48,13 +54,48 @@ interface Layout {
   y: number;
 }
 
-/** The appended pages' size: the document's last page as displayed, or A4 when that is too small. */
-export function signaturePageSize(doc: PDFDocument): [number, number] {
+/**
+ * The appended pages' size: the document's last page as displayed (signature-page mode), or
+ * A4 portrait when that is too small, too short for one signer's block, or too large.
+ * `fontSize`: stamping.font_size.
+ */
+export function signaturePageSize(doc: PDFDocument, fontSize: number): [number, number] {
   const last = doc.getPage(doc.getPageCount() - 1);
-  const { width, height } = last.getSize();
+  const { width, height } = displayedBox(last);
   const quarterTurn = Math.abs(last.getRotation().angle) % 180 === 90;
   const [w, h] = quarterTurn ? [height, width] : [width, height];
-  return w < MIN_PAGE_SIDE || h < MIN_PAGE_SIDE ? PageSizes.A4 : [w, h];
+  if (Math.min(w, h) < MIN_PAGE_SIDE || Math.max(w, h) > MAX_PAGE_SIDE || h < firstSignerHeight(w, fontSize)) return FALLBACK_SIZE;
+  return [w, h];
+}
+
+/** The part of the media box the crop box shows: what a viewer displays (a crop box past the media box is cut to it). */
+function displayedBox(page: PDFPage): { width: number; height: number } {
+  const media = page.getMediaBox();
+  const crop = page.getCropBox();
+  const span = (a: number, aLength: number, b: number, bLength: number) =>
+    Math.max(0, Math.min(Math.max(a, a + aLength), Math.max(b, b + bLength)) - Math.max(Math.min(a, a + aLength), Math.min(b, b + bLength)));
+  return { width: span(media.x, media.width, crop.x, crop.width), height: span(media.y, media.height, crop.y, crop.height) };
+}
+
+/** A page `width` wide is margined like this (drawSignaturePages). */
+function marginFor(width: number): number {
+  return Math.min(72, Math.max(36, width * 0.1));
+}
+
+/** The size the pages' own text is drawn at (tags may be smaller to fit). */
+function textSizeFor(fontSize: number): number {
+  return Math.min(fontSize, 14);
+}
+
+/** The room below a signer's tag to sign in. */
+function signatureRoomFor(textSize: number): number {
+  return Math.max(48, textSize * 4);
+}
+
+/** The height a page needs to hold its heading, the Signers heading and one signer's block, margins included (drawSignaturePages). */
+function firstSignerHeight(width: number, fontSize: number): number {
+  const size = textSizeFor(fontSize);
+  return 2 * marginFor(width) + size * 1.6 * 1.6 + (size * 1.2 * 1.6 + size) + size * 4 + signatureRoomFor(size);
 }
 
 function newPage(layout: Layout, continued: boolean): void {
@@ -174,7 +215,7 @@ export function signaturePageTexts(content: SignaturePageContent): string[] {
 
 /** Adds the signature pages to `doc`, `size` each (signaturePageSize). */
 export function drawSignaturePages(doc: PDFDocument, content: SignaturePageContent, fonts: TagFonts, tagStyle: TagStyle, size: [number, number]): void {
-  const layout: Layout = { doc, fonts, size, margin: Math.min(72, Math.max(36, size[0] * 0.1)), fontSize: Math.min(tagStyle.fontSize, 14), page: undefined!, y: 0 };
+  const layout: Layout = { doc, fonts, size, margin: marginFor(size[0]), fontSize: textSizeFor(tagStyle.fontSize), page: undefined!, y: 0 };
   newPage(layout, false);
   paragraph(layout, content.recipientTag
     ? 'This page was added for electronic signing. The signing service turns each bracketed tag into a place to sign; please leave the tags as they are.'
@@ -184,7 +225,7 @@ export function drawSignaturePages(doc: PDFDocument, content: SignaturePageConte
 
   heading(layout, 'Signers');
   if (content.signers.length === 0) paragraph(layout, 'The places to sign are marked in the document itself.');
-  const signatureRoom = Math.max(48, layout.fontSize * 4);
+  const signatureRoom = signatureRoomFor(layout.fontSize);
   content.signers.forEach((signer, i) => {
     // Keep a signer's line, tag and signing room together on one page.
     if (layout.y - (layout.fontSize * 4 + signatureRoom) < layout.margin) newPage(layout, true);

@@ -179,7 +179,7 @@ async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Pr
 
 /** Draws the signature pages in Helvetica when it can draw every text on them, in DejaVu Sans otherwise. */
 async function appendSignaturePages(doc: PDFDocument, content: SignaturePageContent, style: Omit<TagStyle, 'font'>): Promise<void> {
-  const size = signaturePageSize(doc);
+  const size = signaturePageSize(doc, style.fontSize);
   const fonts = await embedTagFonts(doc, await fontFor(signaturePageTexts(content)));
   drawSignaturePages(doc, content, fonts, { ...style, font: fonts.regular }, size);
 }

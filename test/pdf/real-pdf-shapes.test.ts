@@ -10,6 +10,7 @@ import { ownTagProblems } from '../../src/pdf/own-tag-rules.ts';
 import { preparePdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { makePdf } from './make-pdf.ts';
+import { pdftotextBoxes } from './pdftotext.ts';
 import { portfolio, withAttachment, xfaForm } from './real-pdf-fixtures.ts';
 
 const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
@@ -135,5 +136,41 @@ describe('a Reader-extended form', () => {
     expect(stamped.catalog.has(PDFName.of('Perms'))).toBe(false);
     const certified = await PDFDocument.load(await stampPdf(await readerExtended(true), input()));
     expect(certified.catalog.lookup(PDFName.of('Perms'), PDFDict).keys().map(String)).toEqual(['/DocMDP']);
+  });
+});
+
+describe('the signature page\'s size', () => {
+  const A4 = { width: 595.28, height: 841.89 };
+  const lastPageSize = async (bytes: Uint8Array) => {
+    const doc = await PDFDocument.load(bytes);
+    return doc.getPage(doc.getPageCount() - 1).getSize();
+  };
+
+  it('is A4 portrait for a photo-sized page (3024×4032 pt from an image-to-PDF export): its tags are readable, not a speck', async () => {
+    const stamped = await stampPdf(await makePdf({ pages: [['Scanned contract']], size: [3024, 4032] }), input());
+    expect(await lastPageSize(stamped)).toEqual(A4);
+    const tag = (await pdftotextBoxes(stamped)).find((b) => b.word.startsWith('[!Sign.1'))!;
+    expect((tag.yMax - tag.yMin) / tag.pageHeight).toBeGreaterThan(0.01);
+  });
+
+  it('is A4 portrait for a page past 1.5 × A3 on one side or too short for a signer\'s block; a landscape slide or an A3 page keeps its size', async () => {
+    expect(await lastPageSize(await stampPdf(await makePdf({ pages: [['Strip']], size: [2000, 300] }), input()))).toEqual(A4);
+    expect(await lastPageSize(await stampPdf(await makePdf({ pages: [['Banner']], size: [1000, 2000] }), input()))).toEqual(A4);
+    // 320 pt holds one signer's block at 10 pt, not at 24 pt (stamping.font_size; the page's own text is drawn at 14 at most).
+    const short = await makePdf({ pages: [['Short']], size: [700, 320] });
+    expect(await lastPageSize(await stampPdf(short, input()))).toEqual({ width: 700, height: 320 });
+    expect(await lastPageSize(await stampPdf(short, input({ font_size: 24 })))).toEqual(A4);
+    expect(await lastPageSize(await stampPdf(await makePdf({ pages: [['Slide']], size: [720, 405] }), input()))).toEqual({ width: 720, height: 405 });
+    expect(await lastPageSize(await stampPdf(await makePdf({ pages: [['A3']], size: [1191, 842] }), input()))).toEqual({ width: 1191, height: 842 });
+  });
+
+  it('is the size the page is displayed at: its crop box, cut to its media box', async () => {
+    const doc = await PDFDocument.load(await makePdf({ pages: [['Cropped']], size: [2000, 2000] }));
+    doc.getPage(0).setCropBox(100, 100, 612, 792);
+    const stamped = await stampPdf(await doc.save(), input());
+    expect(await lastPageSize(stamped)).toEqual({ width: 612, height: 792 });
+    const past = await PDFDocument.load(await makePdf({ pages: [['Crop past the page']], size: [612, 792] }));
+    past.getPage(0).setCropBox(-50, 0, 800, 900);
+    expect(await lastPageSize(await stampPdf(await past.save(), input()))).toEqual({ width: 612, height: 792 });
   });
 });
