@@ -46,6 +46,14 @@ export function hasEncryptEntry(bytes: Uint8Array): boolean {
   return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }
 
+// A cross-reference stream's dictionary, never compressed itself: the file was written for
+// PDF 1.5 readers, which read object streams.
+const XREF_STREAM_RE = /\/Type\s*\/XRef\b/;
+
+export function hasXrefStream(bytes: Uint8Array): boolean {
+  return XREF_STREAM_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+}
+
 /**
  * The checks made before any parser sees the file, cheapest first: its size, that it is a
  * PDF, that it is not encrypted, what its streams unpack to. Shared with preparation

@@ -71,6 +71,13 @@ export function tooLargePdfError(bytes: number, maxPdfBytes: number, fileName = 
     `${fileName} is ${megabytes(bytes)} MB, more than the ${megabytes(maxPdfBytes)} MB signrelay accepts: send a smaller file or split the document`);
 }
 
+/** A PDF within the limit as sent that its stamp takes past it (prepare-pdf.ts): refused before the request is accepted, not at upload. */
+export function stampedTooLargeError(bytes: number, maxPdfBytes: number, fileName = 'the PDF'): SignrelayError {
+  return new SignrelayError('input', 'pdf_stamped_too_large',
+    `${fileName} would be ${megabytes(bytes)} MB once prepared for signing, more than the ${megabytes(maxPdfBytes)} MB signrelay accepts: ` +
+    'send a smaller file (save it optimised or with a reduced file size) or split the document');
+}
+
 export function tooManyPagesError(fileName = 'the PDF', pages: number, maxPages: number): SignrelayError {
   return new SignrelayError('input', 'pdf_too_many_pages',
     `${fileName} has ${pages} pages, more than the ${maxPages} signrelay accepts: split it into smaller documents and resend`);

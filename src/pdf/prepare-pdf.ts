@@ -6,6 +6,7 @@
 // wrong guess about them (signers named and sign tags found, say) is never used. Runs in
 // the PDF worker (pdf-tasks.ts preparePdf).
 import { inspectPdfInProcess, checkBeforeParsing, tagFacts, type PdfFacts, type PdfLimits } from './inspect-pdf.ts';
+import { stampedTooLargeError } from './pdf-errors.ts';
 import { stampUnreadPdfInProcess } from './stamp-pdf.ts';
 import type { StampInput } from './stamp-tags.ts';
 
@@ -21,5 +22,8 @@ export async function preparePdfInProcess(bytes: Uint8Array, limits: PdfLimits, 
   if (input.textTags === false && input.signers.length === 0) return { facts: await inspectPdfInProcess(bytes, limits) };
   await checkBeforeParsing(bytes, limits);
   const stamped = await stampUnreadPdfInProcess(bytes, input, limits.maxPages);
+  // What is uploaded is the stamped copy: over the limit it is refused now, with a reply, not
+  // by the service after the request was accepted and acknowledged.
+  if (stamped.bytes.byteLength > limits.maxPdfBytes) throw stampedTooLargeError(stamped.bytes.byteLength, limits.maxPdfBytes, limits.fileName);
   return { facts: { pages: stamped.pages, encrypted: false, ...tagFacts(stamped.ownTags) }, stamped: stamped.bytes };
 }

@@ -32,7 +32,7 @@ import { actualTexts } from './actual-text.ts';
 import { annotationShows, type AnnotationShows } from './appearance-text.ts';
 import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
-import { hasEncryptEntry, pdfJsRefusal } from './inspect-pdf.ts';
+import { hasEncryptEntry, hasXrefStream, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
@@ -86,7 +86,7 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
   if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
   try {
-    return await stampLoaded(doc, input, known, maxPages);
+    return await stampLoaded(doc, input, { known, maxPages, objectStreams: hasXrefStream(bytes) });
   } catch (err) {
     if (isFileDamage(err)) throw unreadablePdfError(fileName, 'pdf_damaged', err);
     throw err;
@@ -104,10 +104,11 @@ function isFileDamage(err: unknown): boolean {
   return err instanceof Error && (/^Expected instance of .+, but got instance of /.test(err.message) || /due to corrupt page tree/.test(err.message));
 }
 
-async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[] | undefined, maxPages: number): Promise<StampedPdf> {
+async function stampLoaded(doc: PDFDocument, input: StampInput, original: { known: FoundTag[] | undefined; maxPages: number; objectStreams: boolean }): Promise<StampedPdf> {
+  const { known, maxPages, objectStreams } = original;
   const fileName = input.request.fileName;
-  const original = pageRefs(doc);
-  const pages = original.length;
+  const pageList = pageRefs(doc);
+  const pages = pageList.length;
   if (pages === 0) throw unreadablePdfError(fileName, 'pdf_no_pages');
   if (pages > maxPages) throw tooManyPagesError(fileName, pages, maxPages);
   if (signedFieldCount(doc) > 0) throw signedPdfError(fileName);
@@ -118,7 +119,7 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, known: FoundTag[
   // does not say so (finish).
   if (xfa === 'static') dropXfa(doc);
   dropUsageRights(doc);
-  const shape = { original, known, xfa: xfa === 'static' };
+  const shape = { original: pageList, known, xfa: xfa === 'static', objectStreams };
 
   const style = { fontSize: input.stamping.font_size, color: parseColor(input.stamping.color) };
   if (input.textTags === false) {
@@ -191,6 +192,8 @@ interface StampedTags {
   drawn: readonly string[];
   /** A form with XFA (its XFA removed): one whose pages read as Designer's placeholder is refused. */
   xfa: boolean;
+  /** The original had a cross-reference stream: the stamped copy is saved with object streams. */
+  objectStreams: boolean;
 }
 
 /**
@@ -211,8 +214,11 @@ async function finish(doc: PDFDocument, input: StampInput, tags: StampedTags): P
   writeTokenMetadata(doc, input.token);
   doc.setModificationDate(input.now ?? new Date());
   const { replacements, shows } = await readBesideText(doc, fileName);
-  // A classic cross-reference table rather than object streams: the most widely readable.
-  const stamped = await doc.save({ useObjectStreams: false, ...SAVE_WITHOUT_PAUSES });
+  // Object streams when the original had them (a cross-reference stream): every reader that
+  // read it reads them, and written without, a tagged PDF's thousands of small structure
+  // objects grew it up to 1.9 times (fixtures/real-world), at no measurable cost in stamp
+  // time. A classic cross-reference table otherwise: the most widely readable.
+  const stamped = await doc.save({ useObjectStreams: tags.objectStreams, ...SAVE_WITHOUT_PAUSES });
   // poppler reads beside pdf.js, in its own process (poppler-text.ts); awaited below — a
   // refusal from the pdf.js reading first ends it, and leaves its outcome handled.
   const stopPoppler = new AbortController();

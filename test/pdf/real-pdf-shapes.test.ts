@@ -174,3 +174,33 @@ describe('the signature page\'s size', () => {
     expect(await lastPageSize(await stampPdf(await past.save(), input()))).toEqual({ width: 612, height: 792 });
   });
 });
+
+describe('the stamped copy\'s size', () => {
+  /** A tagged PDF as Word or LibreOffice exports it for accessibility: thousands of small structure objects. */
+  async function tagged(objectStreams: boolean): Promise<Uint8Array> {
+    const doc = await PDFDocument.load(await makePdf({ pages: Array.from({ length: 20 }, (_, i) => [`Page ${i + 1}`]) }));
+    const elements = Array.from({ length: 4_000 }, (_, i) => doc.context.register(doc.context.obj({ Type: 'StructElem', S: 'P', K: i % 100, Pg: doc.getPage(i % 20).ref })));
+    doc.catalog.set(PDFName.of('StructTreeRoot'), doc.context.obj({ Type: 'StructTreeRoot', K: elements }));
+    doc.catalog.set(PDFName.of('MarkInfo'), doc.context.obj({ Marked: true }));
+    return doc.save({ useObjectStreams: objectStreams });
+  }
+  const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+  it('keeps object streams when the original had a cross-reference stream, so a tagged PDF does not grow several times over; a classic table stays one', async () => {
+    const modern = await tagged(true);
+    const stamped = await stampPdf(modern, input());
+    expect(latin1(stamped)).toContain('/ObjStm');
+    expect(stamped.length / modern.length).toBeLessThan(1.3);
+    expect((await extractPdfText(stamped))[20]).toContain(SIGN_TAG);
+    const classic = await stampPdf(await makePdf({ pages: [['Classic']] }), input());
+    expect(latin1(classic)).not.toContain('/ObjStm');
+    expect(latin1(classic)).toMatch(/\nxref\n/);
+  });
+
+  it('refuses a PDF within limits.max_pdf_bytes as sent that its stamp takes past it, before the request is accepted', async () => {
+    const original = await makePdf({ pages: [['Contract']] });
+    const refused = await refusal(preparePdf(original, { ...LIMITS, maxPdfBytes: original.length + 1_000 }, input()));
+    expect(refused).toMatchObject({ kind: 'input', code: 'pdf_stamped_too_large' });
+    expect((refused as { message: string }).message).toMatch(/^form\.pdf would be \d+\.\d MB once prepared for signing, more than the \d+\.\d MB signrelay accepts: send a smaller file .*or split the document$/);
+  });
+});
