@@ -1,11 +1,13 @@
 // What the provider says decides the outcome, not the mail: a forged attachment loses to
 // the API's copy; declined and expired documents tell the requester and note the record;
-// the email delivery mode reaches the record through the instance's inbound email; one
-// document of several declined or expired: the others still out are withdrawn, and the
-// notice and the note say which, and which had been signed.
+// the email delivery mode reaches the record through the instance's inbound email, and mails
+// it nothing the instance would discard; one document of several declined or expired: the
+// others still out are withdrawn, and the notice and the note say which, and which had been
+// signed.
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
 import { PROVIDER_NAMES } from '../../src/sandbox/simulated-provider.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
@@ -14,13 +16,20 @@ import type { SignicatSimulator } from '../../src/sandbox/signicat/server.ts';
 import { getDocuments, getRequest, listRequests, type RequestRow } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { buildMail, contractPdf, sendRequest, useWorld, type World } from './world.ts';
+import { buildMail, contractPdf, INSTANCE_ADDRESS, sendRequest, useWorld, type World } from './world.ts';
 
 // The simulator completes documents without mailing: each test sends the mail it needs.
 const getSecuredSigningWorld = useWorld({ completionMails: false });
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const stateOf = (world: World, id: string) => getRequest(world.daemon!.db, id)?.state;
 const recordOf = (world: World, number: string) => world.servicenow.records.find((r) => r.number === number)!;
+
+/** The daemon stopped and started again with `servicenow` laid over its settings. */
+async function restartWith(world: World, servicenow: Record<string, unknown>): Promise<void> {
+  await world.stopDaemon();
+  world.config = configSchema.parse({ ...world.config, servicenow: { ...world.config.servicenow, ...servicenow } });
+  world.startDaemon();
+}
 
 async function mailReturn(world: World, token: string, subject: string, attachment?: Uint8Array): Promise<void> {
   await world.dovecot.deliver(`returns+${token}@corp.example`, await buildMail({
@@ -177,6 +186,32 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
     expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)) });
     const processed = await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'RITM0010005', 10_000);
     expect(processed.classification).toBe('reply');
+  });
+
+  // The instance discards a mail's attachments past its limit without a word (SERVICENOW.md), and
+  // a signed copy can outgrow the PDF that was sent: mailed anyway, the request was told delivered
+  // and the record never had it (tests review M1).
+  it('the email delivery mode does not mail a signed PDF over servicenow.max_email_attachment_bytes: the request fails with an alert, nothing reaches the instance', async () => {
+    const world = getWorld();
+    const { request } = await sendRequest(world, 'RITM0010010', { to: 'sign+mail@corp.example' });
+    const limit = world.config.servicenow.max_email_attachment_bytes;
+    // Less than any signed copy: set before the signing, as Signicat mails its notice at once.
+    await restartWith(world, { max_email_attachment_bytes: 1_024 });
+    try {
+      const before = world.smtp.messages.length;
+      await world.signing.signAll(simulated(world, request));
+      await notice(world, request.token, 'contract has been signed');
+      await waitUntil(world.daemon!.events, () => ['failed', 'delivered'].includes(stateOf(world, request.id)!), { timeoutMs: 20_000, what: 'the request failed (or delivered)' });
+      expect(stateOf(world, request.id)).toBe('failed');
+      expect(getRequest(world.daemon!.db, request.id)!.reason).toMatch(new RegExp(`^the signed documents of request ${request.id} are \\d+ bytes; the instance discards mail attachments over 1024 bytes \\(servicenow\\.max_email_attachment_bytes\\): use delivery: rest for this route$`));
+      expect(world.smtp.messages.slice(before).filter((m) => m.envelope.rcptTo.some((r) => r.address === INSTANCE_ADDRESS))).toEqual([]);
+      const events = listEvents(world.daemon!.db, request.id);
+      expect(events.filter((e) => e.detail?.effect === 'inbound-email')).toEqual([]);
+      expect(events.filter((e) => e.detail?.alert !== undefined).map((e) => e.detail!.alert)).toEqual(['undeliverable']);
+      expect(recordOf(world, 'RITM0010010').attachments).toEqual([]);
+    } finally {
+      await restartWith(world, { max_email_attachment_bytes: limit });
+    }
   });
 });
 
