@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema, type StampingConfig } from '../../src/config/schema.ts';
 import { isSignrelayError } from '../../src/errors.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
-import { inspectPdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
+import { inspectPdf, preparePdf, readTokenFromPdf, stampPdf } from '../../src/pdf/pdf-tasks.ts';
 import { stampTags, type StampInput } from '../../src/pdf/stamp-tags.ts';
 import type { Signer } from '../../src/signer.ts';
 import { makePages, makePdf, REQUESTER_TAGS } from './make-pdf.ts';
@@ -309,6 +309,54 @@ describe('stampPdf, tags it did not write', () => {
     const err = await stampPdf(fixture('with-tags.pdf'), input()).catch((e: unknown) => e);
     expect(isSignrelayError(err) && err.code === 'pdf_own_tags').toBe(true);
     expect((err as Error).message).toContain('names its own signers in signature tags');
+  });
+});
+
+// The other half of the read-back: every tag signrelay drew must be read in the stamped file.
+// A tag that does not read back is one the signing service cannot find either — a [!Sign…]
+// nobody is invited by, a return tag no completion mail comes to — so the stamp is refused.
+describe('stampPdf, tags it wrote that do not read back', () => {
+  /**
+   * A page whose last content stream ends inside a string, as a cut-off producer leaves it:
+   * the streams of a page are read as one, so what the overlay draws after it is read as that
+   * string's text, not shown — to pdf.js and to poppler alike.
+   */
+  async function endsInsideString(): Promise<Uint8Array> {
+    const doc = await PDFDocument.load(await makePages(1));
+    doc.getPage(0).node.addContentStream(doc.context.register(doc.context.stream('BT /F1 11 Tf 60 600 Td (Terms continue')));
+    return doc.save();
+  }
+  const overlay = { mode: 'overlay', overlay: { page: 1, x: 72, y: 72, line_height: 18 } } as const;
+  const notEveryTag = (unreadable: number) => ({
+    kind: 'input', code: 'stamped_tags_mismatch',
+    message: `contract.pdf could not be prepared for signing safely: once stamped, its text would hold not every tag signrelay wrote (${unreadable} unreadable), so it was not sent. Check the document for text that looks like a signing tag, remove it, and send it again`,
+  });
+  const refusal = async (stamping: Promise<unknown>) => {
+    const err = await stamping.then(() => undefined, (e: unknown) => e);
+    return isSignrelayError(err) ? { kind: err.kind, code: err.code, message: err.message } : err;
+  };
+
+  it('refuses an overlay none of whose tags reads back, the document\'s text read first or only in the stamped file', async () => {
+    const pdf = await endsInsideString();
+    expect((await extractPdfText(pdf))[0]).toContain('Page 1');
+    // Its text read before the stamp (stampPdfInProcess), then held against the stamped file's.
+    expect(await refusal(stampPdf(pdf, input({}, overlay)))).toEqual(notEveryTag(3));
+    // Its own tags read only in the stamped file, as intake does (prepare-pdf.ts): ours must each be found there.
+    expect(await refusal(preparePdf(pdf, { maxPages: 10, maxPdfBytes: 1e7, fileName: 'contract.pdf' }, input({}, overlay)))).toEqual(notEveryTag(3));
+    // On a signature page of their own the same tags read back whole.
+    const { pdfjs, poppler } = await texts(await stampPdf(pdf, input()));
+    for (const all of [pdfjs.join('\n'), poppler.join('\n')]) {
+      for (const tag of [...SIGN_TAGS, RECIPIENT_TAG]) expect(count(all, tag)).toBe(1);
+    }
+  });
+
+  it('refuses a stamped file that lacks a tag of the document\'s own that inspection named', async () => {
+    // As for a tag inspection did not name (above): the caller's facts stand for a file the
+    // parsers read apart (two-readings.test.ts), here one whose sign tag the rewrite lost.
+    const plain = await makePages(1);
+    const own = { family: 'sign', text: REQUESTER_TAGS[0]! };
+    expect(await refusal(stampPdf(plain, input({ signers: [], ownText: { tags: [own] } })))).toEqual(notEveryTag(1));
+    expect(await refusal(stampPdf(plain, input({ signers: [], ownText: { tags: [own] } }, overlay)))).toEqual(notEveryTag(1));
   });
 });
 
