@@ -179,11 +179,15 @@ describe.each(PROVIDER_NAMES)('%s: what the provider says decides', (provider) =
   it('the email delivery mode mails the signed PDF to the instance, whose inbound action attaches it to the record', async () => {
     const world = getWorld();
     const { request } = await sendRequest(world, 'RITM0010005', { to: 'sign+mail@corp.example' });
+    const before = world.smtp.messages.length;
     await world.signing.signAll(simulated(world, request));
     await notice(world, request.token, 'contract has been signed');
     await waitUntil(world.daemon!.events, () => stateOf(world, request.id) === 'delivered', { timeoutMs: 20_000, what: 'the request delivered by mail' });
     await waitFor(() => recordOf(world, 'RITM0010005').attachments.length === 1, { timeoutMs: 15_000, what: 'the inbound action to attach it' });
-    expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)) });
+    expect(recordOf(world, 'RITM0010005').attachments[0]).toMatchObject({ fileName: 'contract-signed.pdf', hash: sha256(await world.signing.signedCopy(simulated(world, request), 0)), contentType: 'application/pdf' });
+    // Its part says it is a PDF: read as the mail carries it (a parser guesses application/octet-stream by the name).
+    const mailed = world.smtp.messages.slice(before).filter((m) => m.envelope.rcptTo.some((r) => r.address === INSTANCE_ADDRESS));
+    expect(mailed.map((m) => /^Content-Type: ([^;\r\n]+); name="?contract-signed\.pdf"?\r?$/m.exec(m.raw.toString('latin1'))?.[1])).toEqual(['application/pdf']);
     const processed = await world.servicenow.inbound!.waitFor((p) => p.record?.number === 'RITM0010005', 10_000);
     expect(processed.classification).toBe('reply');
   });

@@ -34,6 +34,12 @@ describe.each(PROVIDER_NAMES)('%s: a completed document', (provider) => {
     const attachments = attachmentsOf(world, 'RITM0010001');
     expect(attachments.map((a) => a.fileName)).toEqual(['contract-signed.pdf']);
     expect(attachments[0]!.hash).toBe(sha256(await world.signing.signedCopy(simulated(world, request), 0)));
+    // Sent as a PDF: the instance stores whatever type it is sent (refusing it only where MIME
+    // sniffing is on), and a PDF stored as another type opens as a download, not in the viewer.
+    const { sysId } = world.servicenow.records.find((r) => r.number === 'RITM0010001')!;
+    const uploads = world.servicenow.calls.filter((c) => c.method === 'POST' && c.path === '/api/now/attachment/file' && c.query.table_sys_id === sysId);
+    expect(uploads.map((c) => c.headers['content-type'])).toEqual(['application/pdf']);
+    expect(attachments[0]!.contentType).toBe('application/pdf');
     expect(world.signing.counts().downloads).toBeGreaterThan(downloads);
     expect(world.servicenow.records.find((r) => r.number === 'RITM0010001')!.journal.map((j) => j.value).join('\n'))
       .toMatch(new RegExp(`Signed via ${world.signing.displayName} \\([^)]+\\): every invitation signed, the last at [0-9: -]+ UTC as ${world.signing.displayName} reports \\(invited: Ann Lee <ann\\.lee@example\\.com>\\)`));
