@@ -61,13 +61,18 @@ describe('who may act on a reply', () => {
     expect(await decide(db, mailFrom(REQUESTER, `sign+${token}@corp.example`, 'cancel'))).toMatchObject({ action: 'ignore', answerTo: null });
   });
 
-  it('a colleague the request allow-list admits may not act by the secret address either, unless reply_commands_from opts in', async () => {
+  // The refusal is the "who may act" check's own: with it gone, the colleague was still turned
+  // away by another (nobody left to answer) whose note names the same setting (tests review L2).
+  it.each([
+    ['its From', ''],
+    ['its From, though its Reply-To is the requester', `Reply-To: ${REQUESTER}\r\n`],
+  ])('a colleague the request allow-list admits may not act by the secret address either, unless reply_commands_from opts in (%s)', async (_, replyTo) => {
     const db = openMemoryDatabase();
-    const { secret } = sentRequest(db, 'abcdefghijklmnopqrst');
-    const raw = mailFrom('Colleague <colleague@corp.example>', `sign+${secret}@corp.example`, 'remind');
+    const { id, secret } = sentRequest(db, 'abcdefghijklmnopqrst');
+    const raw = mailFrom('Colleague <colleague@corp.example>', `sign+${secret}@corp.example`, 'remind', replyTo);
     const refused = await decide(db, raw);
-    expect(refused).toMatchObject({ action: 'ignore', answerTo: null });
-    expect(refused.reason).toContain('routes.default.reply_commands_from');
+    expect(refused).toMatchObject({ action: 'ignore', answerTo: null, sender: 'colleague@corp.example' });
+    expect(refused.reason).toBe(`colleague@corp.example may not act on request ${id}: only its requester (${REQUESTER}) or an address routes.default.reply_commands_from lists may (it lists none); filed without an answer`);
     const optedIn = { ...config, routes: { ...config.routes, default: { ...config.routes.default!, reply_commands_from: ['colleague@corp.example'] } } };
     expect(await decide(db, raw, optedIn)).toMatchObject({ action: 'carry-out', command: { name: 'remind' } });
   });
