@@ -4,6 +4,7 @@ import { MAX_INTERRUPTED_RUNS, startJobRunner } from '../../src/jobs/job-runner.
 import { retryDelayMs } from '../../src/jobs/retry-delay.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createTestLogger } from '../support/test-logger.ts';
+import { createDaemonEvents } from '../../src/store/daemon-events.ts';
 import { addEvent, listEvents } from '../../src/store/events.ts';
 import { enqueueJob, jobsForRequest } from '../../src/store/jobs.ts';
 import { openMemoryDatabase } from '../../src/store/open-database.ts';
@@ -80,16 +81,18 @@ describe('the job runner', () => {
     const clock = { offsetMs: 0 };
     let calls = 0;
     const log = createTestLogger('debug');
+    // Once its retry is recorded (about a second ahead), the clock steps back an hour: on the
+    // runner's own event, not on a timer — a timer raced the retry on a stalled machine.
+    const events = createDaemonEvents(db, (_event, err) => { throw err; });
+    events.on('job', (attempt) => {
+      if (attempt.outcome === 'retry' && attempt.attempt === 1) clock.offsetMs = -60 * 60_000;
+    });
     const runner = startJobRunner({
-      db, logger: log.logger, retryBaseMs: 1_000, idleCheckMs: 100, now: () => new Date(Date.now() + clock.offsetMs),
+      db, logger: log.logger, retryBaseMs: 1_000, idleCheckMs: 100, now: () => new Date(Date.now() + clock.offsetMs), events,
       handlers: {
         submit: { async run() {
           calls++;
-          if (calls === 1) {
-            // Once its retry is set (a second ahead), the clock steps back an hour.
-            setTimeout(() => { clock.offsetMs = -60 * 60_000; }, 50);
-            throw new SignrelayError('transient', 'net', 'connection reset');
-          }
+          if (calls === 1) throw new SignrelayError('transient', 'net', 'connection reset');
         } },
         mail: { async run() { throw new Error('unexpected'); } },
       },
