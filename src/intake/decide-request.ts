@@ -6,6 +6,7 @@ import type { ParsedMail } from 'mailparser';
 import { describeError, isSignrelayError } from '../errors.ts';
 import { inspectPdf, preparePdf, type PdfFacts, type PdfLimits, type PreparedPdf, type StampInput } from '../pdf/pdf-tasks.ts';
 import { ownTagProblems, type OtherSigners } from '../pdf/own-tag-rules.ts';
+import { isOverlayMisfit } from '../pdf/pdf-errors.ts';
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import { joinProblems, parseRequestMail, refusedUnread } from './parse-request.ts';
 import { readRequestMail } from '../message/read-request-mail.ts';
@@ -71,7 +72,7 @@ async function prepareOrFallBack(bytes: Uint8Array, limits: PdfLimits, input: St
   try {
     return { ...(await preparePdf(bytes, limits, input)), input };
   } catch (err) {
-    if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
+    if (!isOverlayMisfit(err)) throw err;
     const fallback = onSignaturePage(input);
     return { ...(await preparePdf(bytes, limits, fallback)), input: fallback, overlayRefused: err.message };
   }

@@ -14,6 +14,7 @@ import { cut, quoteOutside } from '../outside-text.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
+import { isOverlayMisfit } from '../pdf/pdf-errors.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
 import { countReplies, enqueueJob, repliesTo } from '../store/jobs.ts';
@@ -262,7 +263,7 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
         try {
           bytes = await stampPdf(doc.bytes, input);
         } catch (err) {
-          if (!isSignrelayError(err) || err.code !== 'overlay_off_page') throw err;
+          if (!isOverlayMisfit(err)) throw err;
           overlayRefused(err.message);
           bytes = await stampPdf(doc.bytes, onSignaturePage(input));
         }

@@ -1,7 +1,7 @@
 // The requester-facing refusals of a PDF, shared by inspection, stamping and the worker
 // that runs them: each is a SignrelayError of kind 'input' whose message says what to do.
 // Their own file so the worker runner can raise them without importing the parsers.
-import { SignrelayError } from '../errors.ts';
+import { isSignrelayError, SignrelayError } from '../errors.ts';
 
 export function encryptedPdfError(fileName = 'the PDF'): SignrelayError {
   return new SignrelayError('input', 'pdf_encrypted',
@@ -109,3 +109,18 @@ export function isErrnoCode(code: unknown): code is string {
 
 /** Exit code of a PDF worker that could not load its PDF readers (a broken install, a NODE_OPTIONS they do not survive). */
 export const WORKER_CANNOT_LOAD_EXIT = 78;
+
+/**
+ * The overlay does not serve this PDF: it does not fit the page (overlay_off_page), or the
+ * tags it drew do not read back (overlay_unreadable: the page's content leaves a string or a
+ * transform open, and what is drawn after it is read as part of it). Intake appends a
+ * signature page instead — it always serves — and the requester does not pay for the setting.
+ */
+export function isOverlayMisfit(err: unknown): err is SignrelayError {
+  return isSignrelayError(err) && (err.code === 'overlay_off_page' || err.code === 'overlay_unreadable');
+}
+
+export function overlayUnreadableError(fileName = 'the PDF', unreadable: number): SignrelayError {
+  return new SignrelayError('config', 'overlay_unreadable',
+    `${unreadable} of the tags stamping.overlay drew on ${fileName} do not read back (its page leaves text or a transform open, which what is drawn after it joins): use mode signature-page for such documents`);
+}

@@ -34,7 +34,7 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { hasEncryptEntry, hasXrefStream, pdfJsRefusal } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
+import { encryptedPdfError, overlayUnreadableError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
@@ -244,6 +244,12 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
   const texts = readings.pages;
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   if (tags.xfa && showsXfaPlaceholder(texts.slice(0, pages))) throw xfaFormError(fileName);
+  if (input.stamping.mode === 'overlay') {
+    // Drawn on the document's own page, our tags joined what its content left open: the
+    // overlay does not serve this PDF (intake appends a signature page), the document is not at fault.
+    const { missing } = subtractTags(findTags(texts.join('\n')), tags.drawn);
+    if (missing.length > 0) throw overlayUnreadableError(fileName, missing.length);
+  }
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);

@@ -33,3 +33,19 @@ it('stamps a signature page in place of an overlay off the page, in two PDF task
   const pages = async (bytes: Uint8Array) => (await PDFDocument.load(bytes)).getPageCount();
   expect(await pages(made.bytes)).toBe((await pages(await samplePdf())) + 1);
 });
+
+it('stamps a signature page in place of an overlay whose tags do not read back (the page ends inside a string), and says why', async () => {
+  // What the overlay draws after an unclosed string is read as part of it, by pdf.js and poppler
+  // alike: not the requester's to fix — the document has no tag-like text to remove.
+  const doc = await PDFDocument.load(await samplePdf());
+  doc.getPage(doc.getPageCount() - 1).node.addContentStream(doc.context.register(doc.context.stream('BT /F1 11 Tf 60 600 Td (Terms continue')));
+  const pdf = await doc.save();
+  const fitting = { mailboxes: { returns: { address: 'returns@corp.example' } }, stamping: configSchema.shape.stamping.parse({ mode: 'overlay', overlay: { page: -1, x: 72, y: 72 } }) } as Parameters<typeof planStamps>[0];
+  const mail = await requestMail('Signer: Ann Lee <ann.lee@example.com>', { attachments: [{ filename: 'contract.pdf', content: Buffer.from(pdf) }] });
+  const decision = await decideRequest(mail, testPolicy(), NOW, planStamps(fitting, { recipientLetter: 'C' }));
+  expect(decision.action === 'reject' ? decision.reason : decision.action).toBe('request');
+  if (decision.action !== 'request') return;
+  const made = decision.prepared[0]!;
+  expect(made.overlayRefused).toContain('do not read back');
+  expect(made.input.stamping.mode).toBe('signature-page');
+});
