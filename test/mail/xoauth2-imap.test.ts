@@ -23,6 +23,9 @@ const USERS = ['sign', 'expiry', 'revoked', 'denied', 'refused', 'guser', 'hangi
 
 let sim: MailOAuthSimulator;
 let dovecot: DovecotHandle;
+/** The moment the identity provider and every token source read, while a test holds the clock still (else the real time). */
+let frozenAt: number | null = null;
+const clock = () => frozenAt ?? Date.now();
 
 beforeAll(async () => {
   sim = await startMailOAuthSimulator({
@@ -34,6 +37,7 @@ beforeAll(async () => {
       ],
     },
     google: { clients: { 'google-client': GOOGLE_SECRET }, rotateRefreshTokens: true },
+    now: clock,
   });
   const { clientId, clientSecret } = sim.introspectionClient;
   dovecot = await startDovecot({
@@ -44,6 +48,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await stopAllWatchers();
   sim.provider.lifetimeSeconds = 3599;
+  frozenAt = null;
 });
 afterAll(async () => {
   await dovecot?.stop();
@@ -55,7 +60,7 @@ function microsoft(overrides: Partial<MailOauth2Config> = {}): MailOauth2Config 
 }
 
 function source(auth: MailOauth2Config, store: MailTokenStore = memoryTokenStore()) {
-  return createMailTokenSource({ auth, settings: ['mailboxes.requests.auth'], name: 'mail:requests', store });
+  return createMailTokenSource({ auth, settings: ['mailboxes.requests.auth'], name: 'mail:requests', store, now: clock });
 }
 
 /** A watcher on `user` logging in with tokens from `auth`; records the token each new client was given. */
@@ -103,14 +108,19 @@ describe('XOAUTH2 login to IMAP (Dovecot oauth2 passdb + the mail-oauth simulato
   });
 
   it('reuses a token for a reconnect while it is fresh, and gets a new one once it is due (before it expires)', async () => {
-    sim.provider.lifetimeSeconds = 5; // due for renewal after 3.75 s (a quarter of the lifetime early)
+    // The clock stands still but where the test moves it: however slow the box, "fresh" and
+    // "due" are the moments the test picks (a token living 5 real seconds was used up by a
+    // loaded box's Dovecot restart, and renewed where reuse was expected).
+    frozenAt = Date.now();
     const before = grantsFor('imap-app').length;
     const { watcher, tokensUsed } = watchWithToken('expiry', microsoft());
     await nextEvent((fn) => watcher.on('connected', fn), { what: 'the first login' });
-    const obtainedAt = Date.now();
     const first = tokensUsed[0]!;
+    const expiresAt = frozenAt + sim.provider.lifetimeSeconds * 1_000;
 
-    // Reconnect at once (every attempt while Dovecot restarts included): the token is fresh, no new grant.
+    // 61 s before it expires (renewal is due 60 s before): fresh — every attempt while
+    // Dovecot restarts carries it, and the provider is not asked again.
+    frozenAt = expiresAt - 61_000;
     let reconnected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the second login', timeoutMs: 8_000 });
     await dovecot.restart();
     await reconnected;
@@ -118,11 +128,11 @@ describe('XOAUTH2 login to IMAP (Dovecot oauth2 passdb + the mail-oauth simulato
     expect(tokensUsed.every((token) => token === first)).toBe(true);
     expect(grantsFor('imap-app').length - before).toBe(1);
 
-    // Past the renewal time (and then the expiry): the next connect must not carry the old token.
-    await waitFor(() => Date.now() - obtainedAt > 5_000, { what: 'the first token to expire', timeoutMs: 7_000 });
-    expect(sim.provider.refusal('imap', 'expiry', first)).toMatch(/expired/);
+    // 59 s before it expires: due. The server would still take it, yet the next connect must not carry it.
+    frozenAt = expiresAt - 59_000;
+    expect(sim.provider.refusal('imap', 'expiry', first)).toBeNull();
     const reused = tokensUsed.length;
-    reconnected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login after expiry', timeoutMs: 8_000 });
+    reconnected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login once the token is due', timeoutMs: 8_000 });
     await dovecot.restart();
     await reconnected;
     expect(tokensUsed.slice(reused).length).toBeGreaterThanOrEqual(1);
