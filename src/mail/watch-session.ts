@@ -5,6 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
+import { startRunningDeadline } from './running-deadline.ts';
 import { monotonicMs } from '../time.ts';
 
 export interface SessionContext extends PassContext {
@@ -93,10 +94,11 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
   async function probe(): Promise<void> {
     if (!ready || over || passLoop || probing) return;
     probing = true;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
+    // Counted in this process's running time: a stall of the daemon is not the server's silence.
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SignrelayError('transient', 'imap_liveness_timeout',
-        `The IMAP server did not answer a NOOP within ${ctx.livenessTimeoutMs} ms; reconnecting.`)), ctx.livenessTimeoutMs);
+      cancelDeadline = startRunningDeadline(ctx.livenessTimeoutMs, () => reject(new SignrelayError('transient', 'imap_liveness_timeout',
+        `The IMAP server did not answer a NOOP within ${ctx.livenessTimeoutMs} ms; reconnecting.`)));
     });
     try {
       await Promise.race([guard(client.noop()), timeout]);
@@ -106,7 +108,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
       ctx.logger.warn('imap liveness probe failed', { error: describeError(err) });
       end(err);
     } finally {
-      clearTimeout(timer);
+      cancelDeadline?.();
       probing = false;
     }
   }

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { createImapClient } from '../../src/mail/imap-client.ts';
 import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
@@ -11,7 +12,7 @@ const PASSWORD = 'resilience-pass-8e2a';
 let dovecot: DovecotHandle;
 
 beforeAll(async () => {
-  dovecot = await startDovecot({ users: { restart: PASSWORD, locked: PASSWORD, cutonce: PASSWORD, cuttwice: PASSWORD } });
+  dovecot = await startDovecot({ users: { restart: PASSWORD, locked: PASSWORD, cutonce: PASSWORD, cuttwice: PASSWORD, stalled: PASSWORD } });
 });
 afterEach(stopAllWatchers);
 afterAll(async () => dovecot?.stop());
@@ -60,10 +61,16 @@ describe('startImapWatcher resilience', () => {
     await waitFor(() => watcher.status().state === 'idle', { what: 'the watcher idle again' });
   });
 
-  /** A watcher whose message retries wait 10 minutes, and whose connection is closed under the handler of `id` the first `cuts` times. */
+  /**
+   * A watcher whose message retries wait 10 minutes, and whose connection is closed under the
+   * handler of `id` the first `cuts` times. No liveness probe (the default 60 s interval): the
+   * harness's 1 s interval allows a NOOP 500 ms, which a loaded box's Dovecot can miss — one
+   * connection more than the cuts made, counted as the mail holding the folder.
+   */
   function cutUnder(user: string, id: string, cuts: number) {
     let cut = 0;
     const harness = watch(dovecot, user, PASSWORD, {
+      livenessIntervalMs: 60_000,
       messageRetry: { minDelayMs: 600_000, maxDelayMs: 600_000, jitter: 'full' },
       async beforeFetch(message) {
         if (message.messageId !== `<${id}@test.example>` || cut >= cuts) return;
@@ -95,6 +102,35 @@ describe('startImapWatcher resilience', () => {
     await waitFor(async () => (await dovecot.list('cuttwice', 'Processed')).length === 1, { what: 'the next mail in Processed', intervalMs: 250 });
     expect(messageIds(await dovecot.list('cuttwice', 'INBOX'))).toEqual(['<cut-twice@test.example>']);
     expect(clients.length).toBe(3);
+  });
+
+  it('keeps a connection whose NOOP answer came while its own process stood still, instead of taking the server for dead', async () => {
+    // The NOOP may take 1 s (half the 2 s interval); right after sending it the process stands
+    // still for 1.5 s, as on a loaded box. The answer is there when it runs again — a plain
+    // timer, due at the same time, dropped the connection before it was read.
+    const answered: boolean[] = [];
+    const harness = watch(dovecot, 'stalled', PASSWORD, {
+      livenessIntervalMs: 2_000,
+      createClient: (config, logger) => {
+        const client = createImapClient(config, logger);
+        harness.clients.push(client);
+        const noop = client.noop.bind(client);
+        client.noop = () => {
+          const answer = noop();
+          answer.then(() => answered.push(true), () => answered.push(false));
+          standStill(1_500);
+          return answer;
+        };
+        return client;
+      },
+    });
+    const { watcher, clients, log } = harness;
+    const probeFailed = () => log.entries.some((entry) => entry.message === 'imap liveness probe failed');
+    await waitFor(() => answered.length >= 2 || probeFailed(), { what: 'two stalled probes answered, or one taken as failed', timeoutMs: 20_000 });
+    expect(probeFailed()).toBe(false);
+    expect(answered).toEqual([true, true]);
+    expect(clients).toHaveLength(1);
+    expect(watcher.status().reconnects).toBe(0);
   });
 
   it('reports a wrong password as auth-error and backs off instead of hammering the server', async () => {
@@ -159,3 +195,11 @@ describe('startImapWatcher without the MOVE extension', () => {
     expect(sent.some((line) => /UID MOVE/.test(line))).toBe(false);
   });
 });
+
+/** Blocks this process's event loop, as a box too loaded to run it does. */
+function standStill(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: nothing else of this process runs
+  }
+}
