@@ -25,6 +25,9 @@ export function configWarnings(config: Config): string[] {
     if (route.allowed_senders.length === 0 && (route.require_authentication ?? config.intake.authentication.require).length === 0) {
       warnings.push(`routes.${name}.allowed_senders is empty and no authentication is required: anyone can send it requests, and a From can be forged — a request is sent to the signers it names, and a refused mail's reply goes to whatever address it gave (at most limits.max_replies_per_hour to one, limits.max_replies_per_hour_total to all). List who may send (e.g. "*@corp.example"), or require dmarc in intake.authentication`);
     }
+    if (Object.keys(config.records).length === 0 && route.require_record && !route.table) {
+      warnings.push(`records is empty and routes.${name} requires a record (require_record) and names no table: signrelay knows no record number, so every request on it without a Record: TABLE/SYS_ID line is refused. Add the prefixes your records carry (e.g. records: {RITM: sc_req_item}), or give the route a table`);
+    }
     if (route.signers.length > config.limits.max_signers) {
       warnings.push(`routes.${name}.signers lists ${route.signers.length} signers, more than limits.max_signers (${config.limits.max_signers}): every request on it without Signer: lines is refused. Raise limits.max_signers or list fewer`);
     }

@@ -88,7 +88,11 @@ export function findRecord(
   if (unnumbered) problems.push(unnumbered);
 
   const named = record.number !== undefined || record.sysId !== undefined || record.watermark !== undefined;
-  if (!named && problems.length === 0 && route.require_record) {
+  if (!named && problems.length === 0 && route.require_record && known.length === 0 && !route.table) {
+    // Not the requester's to fix: signrelay is set up to know no record number (configWarnings says so at start).
+    const given = unknownNumbers.length > 0 ? `which ServiceNow record ${unknownNumbers.join(', ')} in the subject is` : 'which ServiceNow record your mail is for';
+    problems.push(`signrelay cannot tell ${given}: it is set up with no record-number prefixes (its records setting is empty) and this route names no table. Ask the signrelay operator to add the prefix to records, or name the record as a line Record: TABLE/SYS_ID in the body`);
+  } else if (!named && problems.length === 0 && route.require_record) {
     const example = `${known[0] ?? 'RITM'}0010001`;
     const hint = unknownNumbers.length > 0 && known.length > 0
       ? ` (${unknownNumbers.join(', ')} in the subject does not start with a known prefix: ${known.join(', ')})`

@@ -111,3 +111,13 @@ describe('a route anyone may send to', () => {
     expect(configWarnings(withRoutes('routes: {default: {}}\nintake: {authentication: {require: [dmarc], trusted_authserv_ids: [mx.corp.example]}}'))).toEqual([]);
   });
 });
+
+describe('records', () => {
+  it('left empty while a route requires a record and names no table: warned, naming the route and the fix', () => {
+    const config = parseConfigText(minimalConfigYaml('routes: {default: {allowed_senders: ["*@corp.example"]}, hr: {allowed_senders: ["*@corp.example"], table: sn_hr_core_case}, open: {allowed_senders: ["*@corp.example"], require_record: false}}').replace(/^records: .*$/m, ''), 't.yaml', { env: {} });
+    expect(config.records).toEqual({});
+    expect(configWarnings(config)).toEqual([
+      'records is empty and routes.default requires a record (require_record) and names no table: signrelay knows no record number, so every request on it without a Record: TABLE/SYS_ID line is refused. Add the prefixes your records carry (e.g. records: {RITM: sc_req_item}), or give the route a table',
+    ]);
+  });
+});

@@ -49,6 +49,14 @@ const rows: Row[] = [
   ['nothing, record optional', { subject: 'Please sign' }, { require_record: false }, null],
 ];
 
+describe('findRecord with no record prefixes configured (records left empty)', () => {
+  it('tells the requester it is signrelay\'s setting, not their mail — the number they gave is named', () => {
+    const result = findRecord({ subject: 'Offer letter for RITM0010001', body: '', html: false }, {}, required);
+    expect(result.value).toBeNull();
+    expect(result.problems).toEqual(['signrelay cannot tell which ServiceNow record RITM0010001 in the subject is: it is set up with no record-number prefixes (its records setting is empty) and this route names no table. Ask the signrelay operator to add the prefix to records, or name the record as a line Record: TABLE/SYS_ID in the body']);
+  });
+});
+
 describe('findRecord', () => {
   it.each(rows)('%s', (_label, sources, route, value, problem) => {
     const result = findRecord({ subject: '', body: '', html: false, ...sources }, RECORDS, route);
