@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The `signrelay` launcher: plain JavaScript, so it runs on any Node and can say in one
 // line what is missing instead of a stack trace. signrelay is TypeScript run directly by
 // Node (type stripping: on by default since Node 22.18 and in Node 24; behind a flag from
@@ -52,6 +52,6 @@ if (!existsSync(cli)) {
 } else if (process.features.typescript) {
   await import(cli);
 } else {
-  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', '--', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(run.status ?? 1);
 }

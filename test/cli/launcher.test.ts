@@ -4,6 +4,7 @@
 // old Node used when it is there; elsewhere the current Node is made to report 20.11.0.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const LAUNCHER = new URL('../../bin/signrelay.mjs', import.meta.url).pathname;
@@ -15,6 +16,20 @@ describe('the signrelay launcher', () => {
     const run = spawnSync(process.execPath, [LAUNCHER, '--help'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^usage: signrelay /m);
+  });
+
+  it('run as a program (its shebang) or as npm runs it, reads --env-file itself: a missing file is its own answer, not Node\'s "node: FILE: not found", exit 9', () => {
+    // Node takes --env-file anywhere on its command line, the script's arguments too, unless a `--` ends its own (nodejs/node#54232).
+    const missing = '/nonexistent/signrelay.env';
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+    for (const run of [
+      spawnSync(LAUNCHER, ['check', '--config', '/nonexistent/signrelay.yaml', '--env-file', missing], { encoding: 'utf8', env }),
+      spawnSync('npm', ['run', '-s', 'signrelay', '--', 'check', '--config', '/nonexistent/signrelay.yaml', '--env-file', missing], { encoding: 'utf8', env, cwd: new URL('../..', import.meta.url).pathname }),
+    ]) {
+      expect(run.stderr).not.toContain('node: ');
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain(`cannot read the environment file ${missing} (--env-file)`);
+    }
   });
 
   it(`on an old Node (${OLD_NODE ?? 'the current one, reporting 20.11.0'}) says in one line what to install`, () => {
