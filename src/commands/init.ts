@@ -246,8 +246,10 @@ function writeConfig(output: string, text: string, force: boolean): void {
 
 function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
-  const which = chosen && output === chosen.configPath ? `--name ${chosen.name}` : `--config ${output}`;
+  // Both for an instance's file written elsewhere: its secrets are the instance's, its settings this file's.
+  const which = !chosen ? `--config ${output}` : output === chosen.configPath ? `--name ${chosen.name}` : `--name ${chosen.name} --config ${output}`;
   const unit = chosen?.unit ?? 'signrelay';
+  const runs = chosen?.configPath ?? DEFAULT_CONFIG_PATH;
   const envFile = join(dirname(output), `${chosen?.name ?? 'signrelay'}.env`);
   const { requests, returns } = config.mailboxes;
   const at = returns.address.lastIndexOf('@');
@@ -266,7 +268,7 @@ function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets
   const authorize = oauth ? [`Sign in to Secured Signing once (provider.oauth is true): signrelay authorize ${which} — or set provider.oauth: false for an API key without OAuth2.`] : [];
   const steps = [put, mailbox, authorize,
     [`Check everything: signrelay check ${which}${secrets === 'env' ? ` --env-file ${envFile}` : ''}`],
-    [`Start the service: systemctl enable --now ${unit}`]].filter((step) => step.length > 0);
+    [`Start the service: ${output === runs ? '' : `it runs ${runs} — move ${output} there, then: `}systemctl enable --now ${unit}`]].filter((step) => step.length > 0);
   return [
     grouped ? `wrote ${output} (group ${SERVICE_GROUP}, mode 0640: the service's user reads it)` : `wrote ${output}`,
     '',

@@ -32,7 +32,8 @@ describe('signrelay init', () => {
     expect(r.stdout).toContain('2. The mail server must deliver the return address signrelay-returns@acme.example with any +tag (signrelay-returns+TOKEN@acme.example: the signed copies and the providers\' notices) into the folder "Returns" of sign@acme.example\'s mailbox');
     expect(r.stdout).toContain(`3. Sign in to Secured Signing once (provider.oauth is true): signrelay authorize --config ${output}`);
     expect(r.stdout).toContain(`4. Check everything: signrelay check --config ${output}`);
-    expect(r.stdout).toContain('5. Start the service: systemctl enable --now signrelay');
+    // Written elsewhere than the unit reads: the start says so (newcomer review L3).
+    expect(r.stdout).toContain(`5. Start the service: it runs /etc/signrelay/signrelay.yaml — move ${output} there, then: systemctl enable --now signrelay`);
     expect((await stat(output)).mode & 0o777).toBe(0o640);
     // 0640: the service's user reads it through the service's group — given to it where that
     // group exists (and init runs as root), else the first next step says how.
@@ -200,7 +201,9 @@ describe('--name NAME: one signrelay per mailbox (signrelay@NAME.service)', () =
     expect(securedSigningOf(loadConfigFile(output, { requireSecrets: false })).api_key).toBe('KEY-123');
     expect(loadConfigFile(output, { requireSecrets: false }).storage.data_dir).toBe('/var/lib/signrelay/hr');
     expect(r.stdout).toContain('Put each secret in its own file in /etc/signrelay/credentials/hr/');
-    expect(r.stdout).toContain('systemctl enable --now signrelay@hr');
+    // The check reads the instance's secrets and this file; the unit runs the instance's own file (newcomer review L3).
+    expect(r.stdout).toContain(`Check everything: signrelay check --name hr --config ${output}`);
+    expect(r.stdout).toContain(`Start the service: it runs /etc/signrelay/hr.yaml — move ${output} there, then: systemctl enable --now signrelay@hr`);
   });
 
   // instances review H2: every instance of a domain got signrelay-returns@, and each was told
