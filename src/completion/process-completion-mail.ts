@@ -190,7 +190,9 @@ export function createCompletionMailHandler(deps: CompletionIntakeDeps): Complet
     const outcome = file(message, 'completion', `matched request ${request.id} by ${via}`, folders.processed_folder, request, () => {
       // A job already pending takes this mail's PDFs and is due now: a later mail is never lost behind an earlier one.
       const trigger = queueCompletionTrigger(deps.db, request.id, attachments, now());
-      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES), attachments: attachments.length, pdfs: attachments, trigger } }, now());
+      // The PDFs the mail carried, and those kept as candidates for the signed copy (none when its From is not vouched for: the copy is downloaded) — `attachments=0` read as a mail without one (newcomer review L5).
+      const carried = mail.attachments.filter((a) => isPdfContent(a.content)).length;
+      addEvent(deps.db, { requestId: request.id, kind: 'mail', detail: { received: 'completion', via, references: clues.references.slice(0, MAX_KEPT_REFERENCES), pdfsInMail: carried, keptPdfs: attachments, trigger } }, now());
     });
     deps.jobsQueued?.();
     return outcome;

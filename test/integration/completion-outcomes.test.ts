@@ -49,6 +49,9 @@ describe('authenticity', () => {
     const [attachment] = recordOf(world, 'RITM0010004').attachments;
     expect(attachment!.hash).toBe(sha256(world.simulator.documents.get(reference)!.signedBytes!));
     expect(attachment!.hash).not.toBe(sha256(forged));
+    // The trail says the mail carried a PDF, and that none was kept (its From is not vouched for): not "no attachment".
+    const received = listEvents(world.daemon!.db, request.id).find((e) => e.kind === 'mail' && e.detail?.received === 'completion')!;
+    expect(received.detail).toMatchObject({ pdfsInMail: 1, keptPdfs: [] });
   });
 });
 
