@@ -280,7 +280,7 @@ function writeConfig(paths: { dataDir: string; config: string }, servers: Sandbo
   // Secrets stay out of the file, as in production: `${VAR}` resolved from the environment.
   const variable = (name: string) => `DEMO_${name.toUpperCase().replace(/-/g, '_')}`;
   const text = sandboxConfigText(servers, paths.dataDir, (name) => `"\${${variable(name)}}"`,
-    '# Written by `signrelay demo` for its embedded servers; the secrets came from its environment.');
+    '# Written by `signrelay demo` for its embedded servers; the secrets came from its environment.', '{level: debug, format: json}');
   writeFileSync(paths.config, text, { mode: 0o600 });
   const env = Object.fromEntries(Object.entries(allSecrets(servers)).map(([name, value]) => [variable(name), value]));
   return parseConfigText(text, paths.config, { env });

@@ -15,6 +15,7 @@ import { getDocuments, getRequest, type RequestRow, type SignersFrom } from '../
 import { authenticationWords, requestMailIn, type RequestMail } from '../store/request-mail-event.ts';
 import { formatSigner } from '../signer.ts';
 import type { CommandIo } from './run.ts';
+import { operatorCommand } from '../service-unit.ts';
 import { isHeld } from '../store/restore-holds.ts';
 
 const USAGE = `usage: signrelay show ID [--json] [--config FILE]
@@ -36,7 +37,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
   return readState(loadReadingOperatorConfig(parsed.values.config, io.stderr), (db) => {
     const found = findRequests(db, id);
     if (found.length === 0) {
-      throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number)`);
+      throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number; a mail refused at intake keeps no record number: \`${operatorCommand('requests --state rejected')}\` lists them with their subjects and reasons)`);
     }
     if (found.length > 1) {
       io.stdout.write(`${found.length} requests for ${id}; show one by its id:\n${formatTable(['ID', 'STATE', 'CREATED (UTC)'], found.map((r) => [r.id, r.state, shortTime(r.createdAt)]))}\n`);

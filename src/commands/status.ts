@@ -30,6 +30,8 @@ credentials.max_age_days; not a health problem). Exit 0 when healthy, 1 when not
 export const WATCHERS = ['requests', 'returns'] as const;
 
 export interface StatusReport extends Health {
+  /** The data dir and its filesystem's free room (null: it could not be read). */
+  dataDir: { path: string; freeBytes: number } | null;
   queue: QueueSummary;
   requests: Record<RequestState, number>;
   scheduler: ScheduleRunRow[];
@@ -44,14 +46,15 @@ export async function runStatusCommand(args: string[], io: CommandIo, now = new 
   const report: StatusReport = readState(config, (db) => {
     const queue = queueSummary(db, now);
     const dataDir = config.storage.data_dir;
+    const space = dataDirSpace(dataDir, config.limits.max_pdf_bytes);
     const health = assessHealth({
-      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: dataDirSpace(dataDir, config.limits.max_pdf_bytes), unit: serviceUnit(),
+      now, pid: lockHolder(dataDir), rows: readServiceStatus(db), queue, watchers: WATCHERS, ...HEALTH_LIMITS, dataDir: space, unit: serviceUnit(),
       writeLocked: () => writeLockHeldElsewhere(dataDir), alertBounces: alertBouncesSince(db, new Date(now.getTime() - ALERT_BOUNCE_SHOWN_MS)),
     });
     const maxAgeDays = config.credentials.max_age_days;
     const ages = credentialAges(listCredentialRows(db), now, maxAgeDays);
     const credentials = { maxAgeDays, ages, warnings: ages.filter((a) => a.overdue).map((a) => overdueWarning(a, maxAgeDays)) };
-    return { ...health, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db), credentials };
+    return { ...health, dataDir: space ? { path: space.path, freeBytes: space.freeBytes } : null, queue, requests: countRequestsByState(db), scheduler: listScheduleRuns(db), credentials };
   });
   io.stdout.write(parsed.values.json ? `${jsonForTerminal(report, 2)}\n` : formatStatus(report, now));
   return report.healthy ? 0 : 1;
@@ -70,6 +73,7 @@ export function formatStatus(report: StatusReport, now: Date): string {
     // Errors and problems quote servers and providers: escaped, like every table cell.
     ...(queue.lastError ? [`           latest error: ${escapeForTerminal(queue.lastError)}`] : []),
     `requests:  ${Object.entries(report.requests).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet'}`,
+    `data dir:  ${report.dataDir ? `${escapeForTerminal(report.dataDir.path)}, ${freeSpace(report.dataDir.freeBytes)} free` : 'its free room could not be read'}`,
   ];
   if (report.scheduler.length > 0) {
     lines.push('', formatTable(['TASK', 'LAST RUN (UTC)', 'OUTCOME', 'ERROR'],
@@ -83,4 +87,11 @@ export function formatStatus(report: StatusReport, now: Date): string {
   if (credentials.warnings.length > 0) lines.push('', 'warnings:', ...credentials.warnings.map((w) => `  ! ${w}`));
   if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${escapeForTerminal(p)}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Free room in the unit that reads best: 850 MB, 12.3 GB. */
+function freeSpace(bytes: number): string {
+  const units: Array<[string, number]> = [['TB', 1e12], ['GB', 1e9], ['MB', 1e6]];
+  const [unit, size] = units.find(([, size]) => bytes >= size) ?? ['MB', 1e6];
+  return `${(bytes / size).toFixed(1)} ${unit}`;
 }

@@ -78,7 +78,12 @@ export async function startSandboxServers(provider: ProviderName): Promise<Sandb
  * The configuration for the servers; `ref(name)` says how each secret (named as in
  * allSecrets) is written: `"${VAR}"` (demo) or `{file: …}` (sandbox).
  */
-export function sandboxConfigText(servers: SandboxServers, dataDir: string, ref: (name: string) => string, header: string): string {
+/**
+ * The configuration of the embedded servers. `log`: the demo keeps everything, as JSON, in its
+ * log file; the sandbox's `run` is for a person at a terminal — info, as text there (debug
+ * wrote some 700 lines of IMAP traffic for one request: newcomer review L7).
+ */
+export function sandboxConfigText(servers: SandboxServers, dataDir: string, ref: (name: string) => string, header: string, log = '{level: info, format: auto}'): string {
   const q = (value: string | number) => JSON.stringify(String(value));
   const { world, signing, servicenow } = servers;
   return `${header}
@@ -93,7 +98,7 @@ routes:
   default: {allowed_senders: ["*@corp.example", ${SANDBOX.instanceAddress}]}
 records: {RITM: ${SANDBOX.recordTable}}
 storage: {data_dir: ${q(dataDir)}}
-log: {level: debug, format: json}
+log: ${log}
 `;
 }
 

@@ -39,6 +39,8 @@ describe('the operator commands beside a running daemon', () => {
     expect(status.stdout).toMatch(/^requests +(connected|idle) +\d+ s ago +0/m);
     expect(status.stdout).toMatch(/^returns +(connected|idle) +\d+ s ago +0/m);
     expect(status.stdout).toMatch(/^requests: +sent 1$/m);
+    // The data dir's room, as the README says status shows it — not only once it is short (newcomer review L8).
+    expect(status.stdout).toMatch(/^data dir: +\/\S+, [\d.]+ (MB|GB|TB) free$/m);
     expect(status.stdout).not.toMatch(/problems:/);
 
     const statusJson = JSON.parse((await operator(['status', '--json'])).stdout) as {
@@ -48,6 +50,7 @@ describe('the operator commands beside a running daemon', () => {
     expect(statusJson.daemon.pid).toBe(daemon.child.pid);
     expect(statusJson.watchers.map((w) => [w.name, w.healthy])).toEqual([['requests', true], ['returns', true]]);
     expect(statusJson.requests).toMatchObject({ sent: 1, delivered: 0 });
+    expect((statusJson as unknown as { dataDir: { freeBytes: number } }).dataDir.freeBytes).toBeGreaterThan(0);
 
     const list = await operator(['requests']);
     expect(list.code).toBe(0);
@@ -92,6 +95,8 @@ describe('operator command mistakes', () => {
     const unknown = await operator(['show', 'r_000000000000']);
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toMatch(/^signrelay: no request r_000000000000 \(give a request id/);
+    // A record number a refused mail named is kept by no request: where such mails are listed (newcomer review L6).
+    expect((await operator(['show', 'RITM0099999'])).stderr).toContain('a mail refused at intake keeps no record number: `signrelay requests --state rejected` lists them with their subjects and reasons');
     const badState = await operator(['requests', '--state', 'lost']);
     expect(badState).toMatchObject({ code: 2, stdout: '' });
     expect(badState.stderr).toBe('signrelay requests: --state lost is not a state; use one of received, stamped, uploaded, sent, completed, delivered, rejected, declined, expired, failed, cancelled\n');

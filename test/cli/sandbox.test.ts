@@ -32,6 +32,8 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     const secretFile = `${dirname(config)}/secrets/${secret}`;
     expect(yaml).toContain(`{file: ${JSON.stringify(secretFile)}}`);
     expect(/^provider: \{type: signicat,/m.test(yaml)).toBe(provider === 'signicat');
+    // For a person at a terminal: not the demo's debug JSON (some 700 lines for one request).
+    expect(yaml).toContain('\nlog: {level: info, format: auto}\n');
     // The agent who clicks "Send for signature" by hand: the password file it names is the simulator's.
     const agentFile = /^ {2}agent +agent\.alice, password in (\S+) /m.exec(sandbox.stdout)?.[1];
     expect(agentFile).toBe(`${dirname(config)}/secrets/servicenow-agent-password`);
