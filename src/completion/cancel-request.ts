@@ -25,8 +25,8 @@ import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, countEventsWith, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus } from '../providers/provider.ts';
-import { tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
-import { tellLeftAtProvider } from './withdraw-after-refusal.ts';
+import { recordEndingTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+import { tellLeftAtProvider, tellSignedSinceTold } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
@@ -129,7 +129,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       if (!cancelledBy(requestId, job) || hasEffect(deps.db, requestId, 'ending-told', 'done')) return;
       const rows = getDocuments(deps.db, requestId);
       const documents = withdrawalSummary(deps.db, requestId, rows);
-      effect(requestId, 'ending-told', 'done');
+      recordEndingTold(deps.db, requestId, rows, deps.now());
       if (job.payload.answered !== true) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from, rows.map((d) => d.fileName), documents) }, deps.now());
       const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by, documents }, deps.now());
       deps.answerReply?.(job.payload, request, { cancelled: true, noted, documents }, deps.now());
@@ -228,6 +228,8 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         }
       }
       tellCancelled(job, requestId);
+      // Told early, and a document named then as still out found signed since: the operator is told where it is.
+      deps.db.transaction(() => tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, settled, 'cancelled'))();
     },
     onGiveUp(job, reason) {
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;

@@ -25,7 +25,7 @@ import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
-import { recordSignedNotWithdrawn, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
+import { recordEndingTold, recordSignedNotWithdrawn, settledSinceTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
 export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
   config: Config;
@@ -92,9 +92,9 @@ function leftAtProviderText(request: RequestRow, documents: WithdrawalSummary, a
  */
 function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending, gaveUp?: string): boolean {
   if (hasEffect(deps.db, request.id, 'ending-told', 'done')) return false;
-  addEvent(deps.db, { requestId: request.id, kind: 'effect', detail: { effect: 'ending-told', phase: 'done' } }, deps.now());
   const considered = new Set(ending.documents);
   const rows = getDocuments(deps.db, request.id);
+  recordEndingTold(deps.db, request.id, rows.filter((doc) => considered.has(doc.seq)), deps.now());
   const documents = withdrawalSummary(deps.db, request.id, rows.filter((doc) => considered.has(doc.seq)));
   const provider = deps.provider.displayName;
   const sentences = withdrawalSentences(documents, provider, ending.event);
@@ -118,6 +118,20 @@ function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending
 }
 
 const notWithdrawnAdvice = (provider: string) => `withdraw them at ${provider} by hand.`;
+
+/**
+ * Told early (the withdrawals failing for ten minutes), a document named then as still out
+ * that a later attempt found signed stays at the provider, not on the record: the operator is
+ * told where it is, once (diff review 22 M1: nobody was — the job then succeeded quietly).
+ * One withdrawn since is logged. Call inside a transaction.
+ */
+export function tellSignedSinceTold(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, after: 'cancelled' | 'declined' | 'expired'): void {
+  const settled = settledSinceTold(deps.db, request.id, getDocuments(deps.db, request.id), deps.now());
+  if (settled.length === 0) return;
+  const summary = withdrawalSummary(deps.db, request.id, settled);
+  if (summary.withdrawn.length > 0) deps.logger.info('documents withdrawn after the ending was told', { requestId: request.id, documents: summary.withdrawn });
+  tellLeftAtProvider(deps, request, summary, after);
+}
 
 function endingOf(job: JobRow): Ending {
   const p = job.payload;
@@ -147,7 +161,9 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
       } else {
         deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: the other documents of a ${ending.event} request stay out for signing`, { requestId: request.id });
       }
-      deps.db.transaction(() => tellRefusal(deps, request, ending))();
+      deps.db.transaction(() => {
+        if (!tellRefusal(deps, request, ending)) tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, ending.event);
+      })();
       deps.jobsQueued?.();
     },
     onGiveUp(job, reason) {

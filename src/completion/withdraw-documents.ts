@@ -17,7 +17,7 @@ import { describeError, isSignrelayError, SignrelayError, type ErrorKind } from 
 import type { Logger } from '../log.ts';
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
-import { addEvent, lastEffectPhase } from '../store/events.ts';
+import { addEvent, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { sentDocumentOf, type DocumentRow, type RequestRow } from '../store/requests.ts';
 
@@ -47,6 +47,31 @@ export type WithdrawalResult = 'done' | 'signed';
 export function withdrawalResult(db: Db, requestId: string, seq: number): WithdrawalResult | undefined {
   const phase = lastEffectPhase(db, requestId, `withdraw-${seq}`);
   return phase === 'done' || phase === 'signed' ? phase : undefined;
+}
+
+/**
+ * Records that an ended request was told (`ending-told`), with the documents still out then —
+ * named to everyone as ones their signers may still sign. Told early (the withdrawals failing
+ * for ten minutes), a later attempt may find one of them signed: tellSignedSinceTold's to say.
+ * Call inside the transaction that tells.
+ */
+export function recordEndingTold(db: Db, requestId: string, documents: readonly DocumentRow[], now: Date): void {
+  const out = documents.filter((doc) => doc.providerRef && !withdrawalResult(db, requestId, doc.seq)).map((doc) => doc.seq);
+  addEvent(db, { requestId, kind: 'effect', detail: { effect: 'ending-told', phase: 'done', ...(out.length > 0 ? { stillOut: out } : {}) } }, now);
+}
+
+/**
+ * The documents the ending's telling named as still out that have a result since (withdrawn,
+ * or found signed), each once: the record of what was told moves on with them.
+ */
+export function settledSinceTold(db: Db, requestId: string, documents: readonly DocumentRow[], now: Date): DocumentRow[] {
+  const told = listEvents(db, requestId).findLast((e) => e.kind === 'effect' && e.detail?.effect === 'ending-told' && (e.detail.phase === 'done' || e.detail.phase === 'followed'));
+  const named = Array.isArray(told?.detail?.stillOut) ? (told.detail.stillOut as unknown[]).filter((n): n is number => typeof n === 'number') : [];
+  const settled = documents.filter((doc) => named.includes(doc.seq) && withdrawalResult(db, requestId, doc.seq) !== undefined);
+  if (settled.length === 0) return [];
+  const left = named.filter((seq) => !settled.some((doc) => doc.seq === seq));
+  addEvent(db, { requestId, kind: 'effect', detail: { effect: 'ending-told', phase: 'followed', ...(left.length > 0 ? { stillOut: left } : {}) } }, now);
+  return settled;
 }
 
 /** Records that a document was signed by every signer, so it is not withdrawn. Call inside the caller's transaction, or alone. */

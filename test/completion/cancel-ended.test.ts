@@ -162,6 +162,23 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled, but Secured Signing did not withdraw it`]);
   });
 
+  it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {
+    const phases: DocumentPhase[] = ['in-progress', 'in-progress'];
+    const t = world(phases, { outage: 'doc-2' });
+    await expect(t.run()).rejects.toBeDefined();
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    expect([t.notices().length, t.alerts().length]).toEqual([1, 0]);
+    phases[1] = 'completed';
+    t.at(30);
+    await t.run();
+    expect(t.phases('withdraw-2')).toContain('signed');
+    expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled with a signed document left at Secured Signing`]);
+    await t.run();
+    expect(t.alerts()).toHaveLength(1);
+    expect(t.notices()).toHaveLength(1);
+  });
+
   it('given up with a signed document left and one not withdrawn: the alert that its signers may still sign comes first (a second of a kind waits its interval)', async () => {
     const t = world(['completed', 'in-progress'], { refuseCompleted: true, refuse: 'doc-2' });
     const err = await t.run().catch((e: unknown) => e);

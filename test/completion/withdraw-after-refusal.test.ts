@@ -94,6 +94,26 @@ describe('the withdrawals after one document of several was declined', () => {
     expect(t.alerts()[1]!.text).toContain('withdraw them at Secured Signing by hand');
   });
 
+  it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {
+    const phases: DocumentPhase[] = ['declined', 'in-progress'];
+    const t = refused(phases);
+    t.state.outage = true;
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    expect(t.alerts()).toHaveLength(1);
+    phases[1] = 'completed'; // its signer signs meanwhile: the next withdrawal fails, the status says signed
+    t.at(30);
+    await t.run();
+    expect(t.alerts().map((a) => a.subject)).toEqual([
+      `request ${t.id} was declined, and Secured Signing has not withdrawn its other documents yet`,
+      `request ${t.id} was declined with a signed document left at Secured Signing`,
+    ]);
+    expect(t.alerts()[1]!.text).toContain('doc-2.pdf (reference doc-2)');
+    await t.run(); // a restart's run repeats nothing
+    expect(t.alerts()).toHaveLength(2);
+    expect(t.notices()).toHaveLength(1);
+  });
+
   it('given up before anyone was told: told once, with one alert naming what to withdraw by hand', async () => {
     const t = refused(['declined', 'in-progress']);
     t.state.outage = true;
