@@ -99,11 +99,12 @@ const CONDITION = /^(?:\S+\s+){0,2}(?:or|if|unless|when|whenever|until|till|in c
  * "that", "oh", "actually"): "Cancel: no need, Bob signed", "Cancel not needed", "cancel - no,
  * wait", "cancel nothing yet", "cancel, please don't". Each may mean "do not cancel", and a
  * cancel cannot be undone — it was carried out, the words taken for its reason (conversation
- * review M1). "cancel no longer needed" is refused with them: "Cancel not needed" reads both
- * ways too, and a refusal costs one more mail, a withdrawal cannot be taken back. Only the
- * first words count: "cancel: the signer is not available" is a reason.
+ * review M1). "Cancel not needed" reads both ways, and a refusal costs one more mail, a
+ * withdrawal cannot be taken back. The commonest reasons are not negations: "no longer
+ * required", "no show", "not the final version" (diff review 22 L2). Only the first words
+ * count: "cancel: the signer is not available" is a reason.
  */
-const NEGATED = /^(?:(?:it|that|this|please|pls|plz|oh|um+|uh+|ok|okay|actually|sorry|er+|hm+)[\s,.!;:–—-]+)*(?:no|not|nope|nah|don'?t|do\s+not|doesn'?t|does\s+not|nothing|never|nevermind|wait|hold\s+(?:on|off)|ignore|disregard|scratch\s+that)(?![\w'’-])/i;
+const NEGATED = /^(?:(?:it|that|this|please|pls|plz|oh|um+|uh+|ok|okay|actually|sorry|er+|hm+)[\s,.!;:–—-]+)*(?:no(?![\s-]+(?:longer|show)\b)|not(?!\s+(?:the|a|an|this|that|my|our|his|her|their|your)\b)|nope|nah|don'?t|do\s+not|doesn'?t|does\s+not|nothing|never|nevermind|wait|hold\s+(?:on|off)|ignore|disregard|scratch\s+that)(?![\w'’-])/i;
 /** What may follow `remind`: nothing of substance ("Remind: no need, Bob signed" is no request to remind). */
 const POLITE = /^(?:(?:please|pls|plz|now|again|them|all|thanks|thank you)[\s,.!]*)*$/i;
 
