@@ -26,7 +26,7 @@ import { noteMarker, signedNote } from '../notices/record-notes.ts';
 import { providerTime } from '../providers/provider-time.ts';
 import { operatorCommand } from '../service-unit.ts';
 import { DAY_MS } from '../time.ts';
-import { raiseAlert } from '../alerts/raise-alert.ts';
+import { alertRaisedSince, raiseAlert } from '../alerts/raise-alert.ts';
 
 /** As long as a stored file name may be (intake's safe-file-name). */
 const MAX_FILE_NAME_CHARS = 120;
@@ -143,14 +143,19 @@ async function usableCertificates(deps: DeliveryDeps, request: RequestRow, docum
   return { present, leftOut };
 }
 
-/** Certificates whose files signrelay no longer has as it took them: left out, the operator told (a kind of its own, as a certificate the provider did not give). */
-function alertCertificatesLeftOut(deps: DeliveryDeps, request: RequestRow, problems: string[]): void {
-  if (problems.length === 0) return;
-  deps.logger.warn('certificate left out: its file in the data dir\'s blobs/ is gone or changed', { requestId: request.id, count: problems.length });
+/**
+ * Certificates whose files signrelay no longer has as it took them: left out, the operator told
+ * (a kind of its own, as a certificate the provider did not give) — once per file, whatever
+ * retries follow (diff review 22 L4: a mail retried raised it again; a later upload's failure
+ * lost it). `left`: each file's name and what is wrong with it. Call inside the transaction that records it.
+ */
+function alertCertificatesLeftOut(deps: DeliveryDeps, request: RequestRow, left: Array<{ fileName: string; error: string }>): void {
+  const subject = `certificate ${left.map((c) => recordValue(c.fileName)).join(', ')} left out of ${request.recordNumber ?? 'the record'} (request ${request.id})`;
+  if (left.length === 0 || alertRaisedSince(deps.db, 'certificate', subject, new Date(0))) return;
+  deps.logger.warn('certificate left out: its file in the data dir\'s blobs/ is gone or changed', { requestId: request.id, count: left.length });
   raiseAlert(deps, {
-    kind: 'certificate', requestId: request.id,
-    subject: `certificate left out of ${request.recordNumber ?? 'the record'} (request ${request.id})`,
-    text: `The signed document of request ${request.id} goes to ${request.recordNumber ?? 'its record'} without its certificate:\n${problems.map((p) => `- ${p}`).join('\n')}\n` +
+    kind: 'certificate', requestId: request.id, subject,
+    text: `The signed document of request ${request.id} goes to ${request.recordNumber ?? 'its record'} without its certificate:\n${left.map((c) => `- ${c.error}`).join('\n')}\n` +
       'Nothing waits for it. Check the disk and the data dir\'s blobs/; download the certificate from the provider by hand if the record needs it.',
   });
 }
@@ -222,7 +227,6 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
   // The evidence never holds the signed copy back: an upload the instance refuses for good
   // (a file type it does not take) is recorded, told to the operator, and not tried again.
   const refusals: SignrelayError[] = [];
-  const leftOut: string[] = [];
   for (const certificate of certificatesOf(documents)) {
     const name = `certificate-${certificate.seq}`;
     const last = lastEffectPhase(deps.db, request.id, name);
@@ -231,13 +235,14 @@ async function deliverByRest(deps: DeliveryDeps, request: RequestRow, documents:
       await attachOnce(deps, request, record, { ...certificate, effect: name }, undefined, 'certificate');
     } catch (err) {
       if (!isSignrelayError(err) || err.kind !== 'permanent' || isOutcomeUnknown(err)) throw err;
-      effect(deps, request.id, name, 'refused', { code: err.code, error: err.message });
-      // Its own file gone or changed: signrelay's to tell, not the instance's refusal.
-      if (BLOB_PROBLEMS.has(err.code)) leftOut.push(err.message);
-      else refusals.push(err);
+      // Its own file gone or changed: signrelay's to tell, with the record of it (a later failure must not lose it) — not the instance's refusal.
+      deps.db.transaction(() => {
+        effect(deps, request.id, name, 'refused', { code: err.code, error: err.message });
+        if (BLOB_PROBLEMS.has(err.code)) alertCertificatesLeftOut(deps, request, [{ fileName: certificate.fileName, error: err.message }]);
+      })();
+      if (!BLOB_PROBLEMS.has(err.code)) refusals.push(err);
     }
   }
-  alertCertificatesLeftOut(deps, request, leftOut);
   if (deps.config.servicenow.work_note) {
     const refused = await addNoteOnce(deps, request, record, { effect: 'work-note', marker: noteMarker(request), text: signedNoteOf(deps, request, documents) });
     if (refused) refusals.push(refused);
@@ -309,7 +314,7 @@ async function deliverByEmail(deps: DeliveryDeps, request: RequestRow, documents
       ...(certificates.length > 0 ? { certificates: certificates.map((c) => c.fileName) } : {}),
       ...(leftOut.length > 0 || unusable.length > 0 ? { certificatesLeftOut: [...leftOut, ...unusable].map((c) => c.fileName) } : {}),
     });
-    alertCertificatesLeftOut(deps, request, unusable.map((c) => c.error));
+    alertCertificatesLeftOut(deps, request, unusable);
   })();
   let sent;
   try {
