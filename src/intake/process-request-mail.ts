@@ -161,7 +161,11 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     const others = draft.documents.length > out.length ? ' (or send the others in a mail without it)' : '';
     const first = `request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}`;
     // A failed one's signers were, or may have been, invited: only its operator can cancel it (a reply cannot).
-    throw new SignrelayError('input', 'document_out_already', earlier.state === 'failed'
+    const signedBefore = earlier.state === 'failed' && getDocuments(deps.db, earlier.id).every((d) => d.signedSha256);
+    throw new SignrelayError('input', 'document_out_already', signedBefore
+      // Signed, and failed on its way to the record: a retry delivers it; sending it again would have it signed twice (diff review 22 L3).
+      ? `${what} already signed for ${record} (${first}), and that request failed on its way to the record: the signrelay administrators were told, and their retry delivers the signed copy — it need not be sent again. If it must be signed anew, ask them to cancel the first, then send this mail again${others}`
+      : earlier.state === 'failed'
       ? `${what} already sent to its signers for ${record} (${first}), and that request failed afterwards and waits for the signrelay administrators. signrelay does not send the same document for one record twice. To send it again, ask the signrelay administrators to cancel the first, then send this mail again${others}`
       : `${what} already out for signing for ${record} (${first}): signrelay does not send the same document for one record twice. To send it again, cancel the first (reply "cancel" to its acknowledgement, or ask signrelay's operator), then send this mail again${others}`);
   }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
 import type { SimRecord } from '../../src/sandbox/servicenow/instance.ts';
-import { listRequests } from '../../src/store/requests.ts';
+import { getDocuments, listRequests } from '../../src/store/requests.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { AGENT_PASSWORD, AGENT_USER, buildMail, contractPdf, INSTANCE_ADDRESS, startWorld, type World } from './world.ts';
 
@@ -56,6 +56,25 @@ describe('Send for signature clicked twice', () => {
     const refused = await waitFor(() => refusedMails('HRC0030001')[0], { what: 'the second refused' });
     expect(refused).toContain('this document is already out for signing for HRC0030001');
     expect(requestsFor('HRC0030001').filter((r) => r.state === 'sent')).toHaveLength(1);
+  });
+
+  it('sent again after its first request was signed and failed on its way to the record: refused, told a retry delivers it (diff review 22 L3)', async () => {
+    world.servicenow.addRecord({ table: 'sc_req_item', number: 'RITM0030003' });
+    world.servicenow.forbidTable('sc_req_item');
+    const contract = await contractPdf('Contract RITM0030003');
+    const mail = (messageId: string) => buildMail({ subject: 'Contract for RITM0030003', text: 'Signer: Ann Lee <ann.lee@example.com>', messageId, attachments: [{ filename: 'contract.pdf', content: contract }] });
+    try {
+      await world.dovecot.deliver('sign@corp.example', await mail('<first-30003@corp.example>'));
+      const sent = await waitFor(() => requestsFor('RITM0030003').find((r) => r.state === 'sent'), { what: 'the first request sent' });
+      await world.simulator.complete(getDocuments(world.daemon!.db, sent.id)[0]!.providerRef!);
+      await waitFor(() => requestsFor('RITM0030003').find((r) => r.id === sent.id && r.state === 'failed'), { what: 'the delivery to fail on the forbidden table' });
+    } finally {
+      world.servicenow.allowTable('sc_req_item');
+    }
+    await world.dovecot.deliver('sign@corp.example', await mail('<again-30003@corp.example>'));
+    const refused = await waitFor(() => (world.daemon!.db.prepare("SELECT reason FROM messages WHERE outcome = 'rejected' AND reason LIKE ?").pluck().all('%RITM0030003%') as string[])[0], { what: 'the second mail refused' });
+    expect(refused).toContain('this document is already signed for RITM0030003');
+    expect(refused).toContain('their retry delivers the signed copy');
   });
 
   it('a mail of two PDFs, one of them out already: the refusal names that one and says the other may go on its own', async () => {
