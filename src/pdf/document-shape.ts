@@ -18,9 +18,16 @@ const XFA = PDFName.of('XFA');
 const NEEDS_RENDERING = PDFName.of('NeedsRendering');
 const PERMS = PDFName.of('Perms');
 
-/** A PDF portfolio (Acrobat's "Combine files → PDF Portfolio"): its documents are embedded files, not pages. */
+/**
+ * A PDF portfolio (Acrobat's "Combine files → PDF Portfolio"): its documents are embedded
+ * files, not pages. One whose collection view is hidden (`/View /H`) opens on its own pages,
+ * which are then the document, its files attachments beside it (diff review 22 L7).
+ */
 export function isPortfolio(doc: PDFDocument): boolean {
-  return doc.catalog.has(PDFName.of('Collection'));
+  const collection = doc.catalog.lookup(PDFName.of('Collection'));
+  if (collection === undefined) return false;
+  const view = collection instanceof PDFDict ? collection.lookup(PDFName.of('View')) : undefined;
+  return view !== PDFName.of('H'); // names are interned: one object per name
 }
 
 /** Dynamic: drawn from its XFA (/NeedsRendering true); static: XFA beside real pages; none: no XFA at all. */

@@ -22,11 +22,11 @@ export async function xfaForm(kind: 'dynamic' | 'placeholder-only' | 'static' = 
 }
 
 /** A PDF portfolio (Acrobat "Combine files → PDF Portfolio"): a cover sheet page, the documents as embedded files under /Collection. */
-export async function portfolio(): Promise<Uint8Array> {
-  const doc = await PDFDocument.load(await makePdf({ pages: [['For the best experience, open this PDF portfolio in Acrobat X or Adobe Reader X, or later.']] }));
+export async function portfolio(view = 'D'): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(await makePdf({ pages: [[view === 'H' ? 'SERVICES AGREEMENT between Corp Example Ltd and Northwind' : 'For the best experience, open this PDF portfolio in Acrobat X or Adobe Reader X, or later.']] }));
   await doc.attach(await makePdf({ pages: [['EMPLOYMENT CONTRACT between Corp Example Ltd and Ann Lee']] }), 'employment-contract.pdf', { mimeType: 'application/pdf' });
   await doc.attach(await makePdf({ pages: [['Annex A: salary']] }), 'annex-a.pdf', { mimeType: 'application/pdf' });
-  doc.catalog.set(PDFName.of('Collection'), doc.context.obj({ Type: 'Collection', View: 'D' }));
+  doc.catalog.set(PDFName.of('Collection'), doc.context.obj({ Type: 'Collection', View: view }));
   return doc.save();
 }
 

@@ -62,6 +62,13 @@ describe('PDF portfolios', () => {
     expect((refused as { message: string }).message).toMatch(/^form\.pdf is a PDF portfolio: .*Attach the documents in it as separate PDFs, or combine them into one ordinary PDF .*and send that$/);
   });
 
+  it('stamps one whose collection view is hidden (/View /H): viewers open it on its own pages, which are the document (diff review 22 L7)', async () => {
+    const stamped = await stampPdf(await portfolio('H'), input());
+    const pages = await extractPdfText(stamped);
+    expect(pages[0]).toContain('SERVICES AGREEMENT');
+    expect(pages[1]).toContain(SIGN_TAG);
+  });
+
   it('stamps an ordinary PDF with a file attached inside it, keeping the attachment', async () => {
     const stamped = await stampPdf(await withAttachment(), input());
     const doc = await PDFDocument.load(stamped);
