@@ -155,13 +155,14 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     if (!earlier) return;
     const record = draft.record.number ?? draft.record.sysId ?? 'this record';
     // Of several documents, the requester is told which one is out (multidoc review L3).
-    const sentBefore = new Set(getDocuments(deps.db, earlier.id).map((d) => d.originalSha256));
+    const earlierDocuments = getDocuments(deps.db, earlier.id);
+    const sentBefore = new Set(earlierDocuments.map((d) => d.originalSha256));
     const out = draft.documents.filter((_, i) => sentBefore.has(originals[i]!)).map((d) => d.fileName);
     const what = draft.documents.length === 1 ? 'this document is' : `${out.join(', ')} ${out.length === 1 ? 'is' : 'are'}`;
     const others = draft.documents.length > out.length ? ' (or send the others in a mail without it)' : '';
     const first = `request ${earlier.id}, taken on ${earlier.createdAt.slice(0, 10)}`;
     // A failed one's signers were, or may have been, invited: only its operator can cancel it (a reply cannot).
-    const signedBefore = earlier.state === 'failed' && getDocuments(deps.db, earlier.id).every((d) => d.signedSha256);
+    const signedBefore = earlier.state === 'failed' && earlierDocuments.every((d) => d.signedSha256);
     throw new SignrelayError('input', 'document_out_already', signedBefore
       // Signed, and failed on its way to the record: a retry delivers it; sending it again would have it signed twice (diff review 22 L3).
       ? `${what} already signed for ${record} (${first}), and that request failed on its way to the record: the signrelay administrators were told, and their retry delivers the signed copy — it need not be sent again. If it must be signed anew, ask them to cancel the first, then send this mail again${others}`
