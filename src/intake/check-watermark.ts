@@ -5,7 +5,7 @@
 // before anything is stamped or sent. When the instance cannot say (no such watermark, no
 // read access, not reachable), the watermark is dropped: the named record then decides
 // (`re: NUMBER` in the subject), which cannot be another record.
-import { describeError } from '../errors.ts';
+import { describeError, isSignrelayError } from '../errors.ts';
 import type { RecordRef as NamedRecord, RequestDraft } from './types.ts';
 
 export interface WatermarkLookup {
@@ -44,7 +44,10 @@ export async function checkWatermark(draft: RequestDraft, delivery: 'rest' | 'em
     if (marked === null) return drop('the instance knows no such watermark');
     target = record.sysId ? { table: record.table ?? marked.table, sysId: record.sysId } : await lookup.findRecord(record.table!, record.number!, WAIT);
   } catch (err) {
-    return { ...drop(`it could not be checked with the instance (${describeError(err)})`), unanswered: true } as WatermarkCheck;
+    const dropped = drop(`it could not be checked with the instance (${describeError(err)})`);
+    // Not answered (a timeout, an outage): not asked again for this mail. An answer — no such
+    // record, no access — lets the named record's own check refuse a mistyped number (re-read B 1).
+    return isSignrelayError(err) && err.kind !== 'transient' ? dropped : { ...dropped, unanswered: true } as WatermarkCheck;
   }
   if (marked.sysId === target.sysId) return { kind: 'kept' };
   return {

@@ -45,6 +45,13 @@ describe('the named record at intake', () => {
     expect(known).not.toHaveProperty('unanswered');
   });
 
+  it('a watermark whose named record the instance answers it does not have is not "unanswered": the named record is asked about, and refused (re-read B 1)', async () => {
+    const { lookup } = lookupAnswering(async () => { throw new SignrelayError('permanent', 'servicenow_record_not_found', 'no record RITM0099997 in sc_req_item'); });
+    const check = await checkWatermark(draft({ number: 'RITM0099997', table: 'sc_req_item', watermark: 'Ref:MSG0001' }), 'email', { ...lookup, findWatermark: async () => ({ table: 'sc_req_item', sysId: 'a'.repeat(32) }) });
+    expect(check).toMatchObject({ kind: 'dropped' });
+    expect(check).not.toHaveProperty('unanswered');
+  });
+
   it('a 404 for the table (not the record) is no verdict on the number: taken as written; for a sys_id read it is the record missing', async () => {
     const { lookup } = lookupAnswering(async () => { throw new SignrelayError('permanent', 'servicenow_not_found', 'ServiceNow answered 404'); });
     expect(await checkNamedRecord(draft({ number: 'RITM0010001', table: 'sc_req_item' }), 'rest', lookup)).toEqual({ unchecked: 'ServiceNow answered 404' });
