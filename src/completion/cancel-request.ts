@@ -137,6 +137,12 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
     })();
   }
 
+  /** Told now, or — told before (early, its withdrawals failing) — what an attempt since found signed told to the operator. */
+  function tellCancelledOrFollowUp(job: JobRow, request: RequestRow): void {
+    tellCancelled(job, request.id);
+    deps.db.transaction(() => tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, 'cancelled'))();
+  }
+
   function raiseWithdrawUnknown(request: RequestRow): void {
     // Told once: a second cancel (a requester's reply after the operator's) or a retry after a crash adds nothing.
     if (lastEffectPhase(deps.db, request.id, 'withdraw') === 'unknown') return;
@@ -223,13 +229,11 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         try {
           await withdrawDocuments(deps, settled, out, known);
         } catch (err) {
-          if (tellBeforeWithdrawn(job, deps.now())) tellCancelled(job, requestId);
+          if (tellBeforeWithdrawn(job, deps.now())) tellCancelledOrFollowUp(job, settled);
           throw err;
         }
       }
-      tellCancelled(job, requestId);
-      // Told early, and a document named then as still out found signed since: the operator is told where it is.
-      deps.db.transaction(() => tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, settled, 'cancelled'))();
+      tellCancelledOrFollowUp(job, settled);
     },
     onGiveUp(job, reason) {
       const request = job.requestId ? getRequest(deps.db, job.requestId) : undefined;
@@ -247,7 +251,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
           });
         }
         // Cancelled by this job, some documents not withdrawn: everyone is told which (the reply answered with it).
-        tellCancelled(job, request.id);
+        tellCancelledOrFollowUp(job, request);
       }
       // A reply answered already (its request cancelled) is not answered again: answerReply checks the reply's row.
       if (deps.answerReply) deps.db.transaction(() => deps.answerReply!(job.payload, request, { gaveUp: reason }, deps.now()))();

@@ -133,6 +133,16 @@ export function tellSignedSinceTold(deps: AlertDeps & { provider: Pick<SigningPr
   tellLeftAtProvider(deps, request, summary, after);
 }
 
+/**
+ * The refusal told now, or — told before (early, its withdrawals failing) — what an attempt
+ * since found signed told to the operator (tellSignedSinceTold). Returns whether it told now.
+ */
+function tellOrFollowUp(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending, gaveUp?: string): boolean {
+  if (tellRefusal(deps, request, ending, gaveUp)) return true;
+  tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, ending.event);
+  return false;
+}
+
 function endingOf(job: JobRow): Ending {
   const p = job.payload;
   return {
@@ -155,14 +165,14 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
         try {
           await withdrawDocuments(deps, request, documents, new Map());
         } catch (err) {
-          if (tellBeforeWithdrawn(job, deps.now())) deps.db.transaction(() => tellRefusal(deps, request, ending))();
+          if (tellBeforeWithdrawn(job, deps.now())) deps.db.transaction(() => tellOrFollowUp(deps, request, ending))();
           throw err;
         }
       } else {
         deps.logger.warn(`${deps.provider.displayName} cannot withdraw a document: the other documents of a ${ending.event} request stay out for signing`, { requestId: request.id });
       }
       deps.db.transaction(() => {
-        if (!tellRefusal(deps, request, ending)) tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, ending.event);
+        tellOrFollowUp(deps, request, ending);
       })();
       deps.jobsQueued?.();
     },
@@ -173,7 +183,7 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
       const left = getDocuments(deps.db, request.id).filter((doc) => ending.documents.includes(doc.seq) && doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq));
       deps.db.transaction(() => {
         // Told now, its one alert says it all; told before (ten minutes into the failures), this says how it ended.
-        if (tellRefusal(deps, request, ending, reason) || left.length === 0) return;
+        if (tellOrFollowUp(deps, request, ending, reason) || left.length === 0) return;
         raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
           kind: 'undeliverable', requestId: request.id,
           subject: `request ${request.id} was ${ending.event}, but ${deps.provider.displayName} did not withdraw its other documents`,

@@ -114,6 +114,20 @@ describe('the withdrawals after one document of several was declined', () => {
     expect(t.notices()).toHaveLength(1);
   });
 
+  it('told early, a document found signed by an attempt that still fails on another: the operator told where it is, then (re-read A 1)', async () => {
+    const phases: DocumentPhase[] = ['declined', 'in-progress', 'in-progress'];
+    const t = refused(phases);
+    t.state.outage = true;
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    phases[1] = 'completed';
+    t.at(30);
+    await expect(t.run()).rejects.toBeDefined(); // doc-3 still not withdrawn
+    expect(t.alerts().map((a) => a.subject)).toContain(`request ${t.id} was declined with a signed document left at Secured Signing`);
+    t.giveUp('HTTP 503');
+    expect(t.alerts().filter((a) => a.subject.includes('signed document left'))).toHaveLength(1);
+  });
+
   it('given up before anyone was told: told once, with one alert naming what to withdraw by hand', async () => {
     const t = refused(['declined', 'in-progress']);
     t.state.outage = true;
