@@ -2,7 +2,7 @@
 // their servers, how long is the queue, how many requests are in each state, and when did
 // the scheduled tasks last run. Exit 0 when healthy, 1 when not (for scripts and
 // monitoring), 2 on a usage mistake.
-import { ALERT_BOUNCE_SHOWN_MS, assessHealth, type Health } from '../health/assess-health.ts';
+import { ALERT_BOUNCE_SHOWN_MS, assessHealth, mb, type Health } from '../health/assess-health.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { ago, formatTable, shortTime } from '../cli-io/format-table.ts';
 import { loadReadingOperatorConfig, readState } from '../cli-io/open-state.ts';
@@ -73,7 +73,7 @@ export function formatStatus(report: StatusReport, now: Date): string {
     // Errors and problems quote servers and providers: escaped, like every table cell.
     ...(queue.lastError ? [`           latest error: ${escapeForTerminal(queue.lastError)}`] : []),
     `requests:  ${Object.entries(report.requests).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet'}`,
-    `data dir:  ${report.dataDir ? `${escapeForTerminal(report.dataDir.path)}, ${freeSpace(report.dataDir.freeBytes)} free` : 'its free room could not be read'}`,
+    `data dir:  ${report.dataDir ? `${escapeForTerminal(report.dataDir.path)}, ${mb(report.dataDir.freeBytes)} free` : 'its free room could not be read'}`,
   ];
   if (report.scheduler.length > 0) {
     lines.push('', formatTable(['TASK', 'LAST RUN (UTC)', 'OUTCOME', 'ERROR'],
@@ -87,11 +87,4 @@ export function formatStatus(report: StatusReport, now: Date): string {
   if (credentials.warnings.length > 0) lines.push('', 'warnings:', ...credentials.warnings.map((w) => `  ! ${w}`));
   if (report.problems.length > 0) lines.push('', 'problems:', ...report.problems.map((p) => `  ✗ ${escapeForTerminal(p)}`));
   return `${lines.join('\n')}\n`;
-}
-
-/** Free room in the unit that reads best: 850 MB, 12.3 GB. */
-function freeSpace(bytes: number): string {
-  const units: Array<[string, number]> = [['TB', 1e12], ['GB', 1e9], ['MB', 1e6]];
-  const [unit, size] = units.find(([, size]) => bytes >= size) ?? ['MB', 1e6];
-  return `${(bytes / size).toFixed(1)} ${unit}`;
 }

@@ -54,7 +54,8 @@ function alertBounceProblem(bounces: NonNullable<HealthInput['alertBounces']>, u
   return `${count === 1 ? 'an operator alert' : `${count} operator alerts`} bounced within the day, the latest (to ${latest.to}, ${latest.at}): ${latest.reason} — alerts do not reach the operators by mail: fix alerts.to and \`systemctl reload ${unit}\`, and read the log's alerts meanwhile`;
 }
 
-const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+/** A size as the health report says it, `850.0 MB` (also status's data dir line: one number, one way). */
+export const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 /** What the room left on the data dir's filesystem means, or null when there is enough. */
 function roomProblem(dataDir: NonNullable<HealthInput['dataDir']>): string | null {
