@@ -42,16 +42,22 @@ export interface PdfFacts {
 const ENCRYPT_ENTRY_RE = /\/Encrypt\s*(?:\d+\s+\d+\s+R|<<)/;
 
 export function hasEncryptEntry(bytes: Uint8Array): boolean {
-  // latin1 keeps one character per byte, so the regex sees the raw syntax.
-  return ENCRYPT_ENTRY_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  return ENCRYPT_ENTRY_RE.test(rawSyntax(bytes));
+}
+
+/** The file as text, one character per byte (latin1), so a regex sees the raw syntax: a copy of the file — made once per use. */
+function rawSyntax(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 // A cross-reference stream's dictionary, never compressed itself: the file was written for
 // PDF 1.5 readers, which read object streams.
 const XREF_STREAM_RE = /\/Type\s*\/XRef\b/;
 
-export function hasXrefStream(bytes: Uint8Array): boolean {
-  return XREF_STREAM_RE.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+/** Whether the file is encrypted, and whether it was written with a cross-reference stream: one copy of it read for both (the stamp asks both). */
+export function syntaxFacts(bytes: Uint8Array): { encrypted: boolean; xrefStream: boolean } {
+  const text = rawSyntax(bytes);
+  return { encrypted: ENCRYPT_ENTRY_RE.test(text), xrefStream: XREF_STREAM_RE.test(text) };
 }
 
 /**

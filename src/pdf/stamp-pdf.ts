@@ -32,7 +32,7 @@ import { actualTexts } from './actual-text.ts';
 import { annotationShows, type AnnotationShows } from './appearance-text.ts';
 import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './extract-text.ts';
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
-import { hasEncryptEntry, hasXrefStream, pdfJsRefusal } from './inspect-pdf.ts';
+import { pdfJsRefusal, syntaxFacts } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
 import { encryptedPdfError, overlayUnreadableError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
@@ -83,10 +83,11 @@ export async function stampUnreadPdfInProcess(bytes: Uint8Array, input: StampInp
 async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundTag[] | undefined, maxPages = Number.POSITIVE_INFINITY): Promise<StampedPdf> {
   checkStampToken(input);
   const fileName = input.request.fileName;
-  if (hasEncryptEntry(bytes)) throw encryptedPdfError(fileName);
+  const syntax = syntaxFacts(bytes);
+  if (syntax.encrypted) throw encryptedPdfError(fileName);
   const doc = await loadDocument(bytes, fileName);
   try {
-    return await stampLoaded(doc, input, { known, maxPages, objectStreams: hasXrefStream(bytes) });
+    return await stampLoaded(doc, input, { known, maxPages, objectStreams: syntax.xrefStream });
   } catch (err) {
     if (isFileDamage(err)) throw unreadablePdfError(fileName, 'pdf_damaged', err);
     throw err;
