@@ -14,7 +14,7 @@ import { cut, quoteOutside } from '../outside-text.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
-import { isOverlayMisfit } from '../pdf/pdf-errors.ts';
+import { isOverlayMisfit, stampedTooLargeError } from '../pdf/pdf-errors.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
 import { sha256, type BlobStore } from '../store/blobs.ts';
 import { countReplies, enqueueJob, repliesTo } from '../store/jobs.ts';
@@ -273,6 +273,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
           bytes = await stampPdf(doc.bytes, onSignaturePage(input));
         }
       }
+      // Stamped again here (the decision's stamp no longer the one wanted): held to the same limit as the decision's.
+      const limit = deps.config.limits.max_pdf_bytes;
+      if (bytes.byteLength > limit) throw stampedTooLargeError(bytes.byteLength, limit, doc.fileName);
       stamped.push({ bytes, uploadName: stampedFileName(doc.fileName, plan.token) });
     }
     return stamped;
