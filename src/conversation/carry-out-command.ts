@@ -128,8 +128,9 @@ export function createCommandHandler(deps: CommandDeps): JobHandler {
     }
     const outcomes: string[] = [];
     let waiting: DocumentStatus[] = [];
-    // One note on the record for the reminder, however many documents it took (multidoc review L5).
-    let noted = false;
+    // One note on the record for the reminder, however many documents it took (multidoc review
+    // L5) — also across a retry of this job: a document reminded by an earlier attempt noted it (re-read A 2).
+    let noted = effects.some((e) => e.phase === 'done');
     for (const { doc, effect, phase, document } of effects) {
       if (phase === 'done') { outcomes.push('sent'); continue; }
       // An intent without a result: the process died during the call, which may have gone out.

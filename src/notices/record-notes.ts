@@ -148,7 +148,7 @@ export function signedNote(request: SentRequest, documents: Array<Pick<DocumentR
 
 /** "order 123…" (a provider that makes one) or "reference A, B" (one per document). */
 function providerReferences(request: Pick<RequestRow, 'providerOrderId'>, documents: Array<Pick<DocumentRow, 'providerRef'>>): string {
-  return request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.map((d) => recordValue(d.providerRef)).join(', ')}`;
+  return request.providerOrderId ? `order ${recordValue(request.providerOrderId)}` : `reference ${documents.filter((d) => d.providerRef).map((d) => recordValue(d.providerRef)).join(', ')}`;
 }
 
 /**

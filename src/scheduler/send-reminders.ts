@@ -54,9 +54,12 @@ export function createRemindersTask(deps: RemindersDeps): PeriodicTask {
           return last !== undefined && now().getTime() - last.getTime() < REMIND_AGAIN_AFTER_MS;
         };
         if (remindedByReply()) continue;
-        // One note on the record for the reminder, however many documents it took (multidoc review L5).
-        let noted = false;
-        for (const doc of getDocuments(deps.db, request.id)) {
+        // One note on the record for the reminder, however many documents it took (multidoc review
+        // L5) — also when a document whose reminder failed for a moment goes at a later run: one
+        // reminded before, for this due date, noted it (re-read A 2).
+        const documents = getDocuments(deps.db, request.id);
+        let noted = documents.some((d) => lastReminderState(deps.db, request.id, d.seq, request.dueDate)?.phase === 'done');
+        for (const doc of documents) {
           if (!doc.providerRef) continue;
           const last = lastReminderState(deps.db, request.id, doc.seq, request.dueDate);
           // An intent without a result: the process died during the call. It may have gone out.

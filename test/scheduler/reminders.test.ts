@@ -66,6 +66,21 @@ describe('the reminders task', () => {
     expect(reminderNote(getRequest(world.db, id)!, getDocuments(world.db, id))).toContain(`(reference ${references.join(', ')})`);
   });
 
+  it('a request of two documents, one reminder failing for a moment: it goes at a later run, and the record still gets one note (re-read A 2)', async () => {
+    const { id } = await world.sentRequest(SENT_AT, { dueDate: DUE, documents: 2, recordTable: 'sc_req_item' });
+    world.simulator.failNext('/Document/SendReminder', { status: 503 });
+    world.clock.now = later(REMIND_AT, MINUTE_MS);
+    const scheduler = world.startScheduler();
+    await scheduler.idle();
+    world.clock.now = later(REMIND_AT, 62 * MINUTE_MS);
+    await scheduler.tick();
+    world.clock.now = later(REMIND_AT, 124 * MINUTE_MS);
+    await scheduler.tick();
+    expect(reminderCalls().map((c) => c.status)).toEqual([503, 204, 204]);
+    const notes = jobsForRequest(world.db, id).filter((j) => j.kind === 'record' && j.payload.event === 'reminded');
+    expect(notes).toHaveLength(1);
+  });
+
   it('stops at the provider\'s 429: nobody else is reminded into the limit, the rest at the next run', async () => {
     for (let n = 0; n < 3; n++) await world.sentRequest(SENT_AT, { dueDate: DUE });
     world.simulator.failNext('/Document/SendReminder', { status: 429, retryAfter: 3600, times: 100 });
