@@ -200,8 +200,11 @@ async function attachOnce(deps: DeliveryDeps, request: RequestRow, record: Recor
     effect(deps, request.id, file.effect, 'altered', { attachment: attachment.sysId, ours: file.sha256, instance: attachment.hash });
     throw new SignrelayError('permanent', 'servicenow_attachment_altered',
       `ServiceNow stored ${recordValue(file.fileName)} on ${record.table} ${record.sysId} with SHA-256 ${attachment.hash}, but the file signrelay sent has ${file.sha256}: ` +
-      'something between signrelay and the instance (a proxy, a scanner) or the instance itself changed it, so the file on the record is not the signed document. ' +
-      `Delete that attachment (${attachment.sysId}) from the record, find what changed it, then \`${operatorCommand(`retry ${request.id}`)}\``);
+      `something between signrelay and the instance (a proxy, a scanner) or the instance itself changed it, so the file on the record is not the ${what === 'certificate' ? 'certificate' : 'signed document'}. ` +
+      // A certificate never holds the delivery back: the request is delivered, no retry comes — its fix is by hand (re-read A 6).
+      (what === 'certificate'
+        ? `Delete that attachment (${attachment.sysId}) from the record, find what changed it, and attach the certificate from the provider by hand if the record needs it`
+        : `Delete that attachment (${attachment.sysId}) from the record, find what changed it, then \`${operatorCommand(`retry ${request.id}`)}\``));
   }
   deps.db.transaction(() => {
     settle(attachment.sysId);

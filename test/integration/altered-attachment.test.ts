@@ -58,3 +58,30 @@ describe('a signed copy the instance stored other than it was sent', () => {
     expect(recordOf(world, 'RITM0010001').attachments.filter((a) => a.fileName === 'contract-signed.pdf')).toHaveLength(1);
   });
 });
+
+describe('a certificate the instance stored other than it was sent', () => {
+  const getWorld = useRecordWorld({ provider: 'secured-signing', servicenow: { attach_certificate: true } });
+
+  it('never holds the signed copy back, and the alert says to fix it by hand — no retry comes for a delivered request (re-read A 6)', async () => {
+    const world = getWorld();
+    const store = world.servicenow.attachments;
+    const set = store.set.bind(store);
+    store.set = (key, a) => {
+      if (!a.fileName.endsWith('-signed.pdf')) {
+        a.bytes = a.bytes.subarray(0, a.bytes.length - 100);
+        a.sizeBytes = a.bytes.length;
+        a.hash = sha256(a.bytes);
+      }
+      return set(key, a);
+    };
+    const { request } = await sendRequest(world, 'RITM0010002');
+    await world.signing.signAll(simulated(world, request));
+    await providerNotice(world, request.token, 'contract has been signed');
+    const db = world.daemon!.db;
+    await waitUntil(world.daemon!.events, () => getRequest(db, request.id)?.state === 'delivered', { what: 'the request delivered', describe: () => getRequest(db, request.id)?.state });
+    const alert = listEvents(db, request.id).map((e) => e.detail).find((d) => d?.alert === 'record');
+    expect(String(alert?.text)).toContain('so the file on the record is not the certificate');
+    expect(String(alert?.text)).toContain('attach the certificate from the provider by hand if the record needs it');
+    expect(String(alert?.text)).not.toContain('retry');
+  });
+});
