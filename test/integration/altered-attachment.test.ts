@@ -10,27 +10,31 @@ import { describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/store/events.ts';
 import { getDocuments, getRequest } from '../../src/store/requests.ts';
 import { waitUntil } from '../support/wait-for-event.ts';
-import { ALERTS_TO, sendRequest } from './world.ts';
+import { ALERTS_TO, sendRequest, type World } from './world.ts';
 import { notesOf, providerNotice, recordOf, simulated, statusOf, useRecordWorld } from './record-world.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The instance stores the files `which` picks cut short by their last 100 bytes, as a proxy that truncates bodies would leave them. */
+function cutShortOnStore(world: World, which: (fileName: string) => boolean): void {
+  const store = world.servicenow.attachments;
+  const set = store.set.bind(store);
+  store.set = (key, a) => {
+    if (which(a.fileName)) {
+      a.bytes = a.bytes.subarray(0, a.bytes.length - 100);
+      a.sizeBytes = a.bytes.length;
+      a.hash = sha256(a.bytes);
+    }
+    return set(key, a);
+  };
+}
 
 describe('a signed copy the instance stored other than it was sent', () => {
   const getWorld = useRecordWorld();
 
   it('fails the delivery, with both hashes in the trail and an alert naming the attachment to delete', async () => {
     const world = getWorld();
-    // Stored cut short by its last 100 bytes, as a proxy that truncates bodies would leave it.
-    const store = world.servicenow.attachments;
-    const set = store.set.bind(store);
-    store.set = (key, a) => {
-      if (a.fileName.endsWith('-signed.pdf')) {
-        a.bytes = a.bytes.subarray(0, a.bytes.length - 100);
-        a.sizeBytes = a.bytes.length;
-        a.hash = sha256(a.bytes);
-      }
-      return set(key, a);
-    };
+    cutShortOnStore(world, (fileName) => fileName.endsWith('-signed.pdf'));
     const { request } = await sendRequest(world, 'RITM0010001');
     await world.signing.signAll(simulated(world, request));
     await providerNotice(world, request.token, 'contract has been signed');
@@ -64,16 +68,7 @@ describe('a certificate the instance stored other than it was sent', () => {
 
   it('never holds the signed copy back, and the alert says to fix it by hand — no retry comes for a delivered request (re-read A 6)', async () => {
     const world = getWorld();
-    const store = world.servicenow.attachments;
-    const set = store.set.bind(store);
-    store.set = (key, a) => {
-      if (!a.fileName.endsWith('-signed.pdf')) {
-        a.bytes = a.bytes.subarray(0, a.bytes.length - 100);
-        a.sizeBytes = a.bytes.length;
-        a.hash = sha256(a.bytes);
-      }
-      return set(key, a);
-    };
+    cutShortOnStore(world, (fileName) => !fileName.endsWith('-signed.pdf'));
     const { request } = await sendRequest(world, 'RITM0010002');
     await world.signing.signAll(simulated(world, request));
     await providerNotice(world, request.token, 'contract has been signed');
