@@ -112,12 +112,15 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
     case 'remind':
     case 'extend': {
       if (state !== 'sent') return refuse(`Request ${request.id} cannot be ${PAST[command.name]}: ${stateWords(state)}.`);
+      // Where no authentication is required a From proves nothing, and a thread's Message-IDs are
+      // no secret (a forwarded acknowledgement shows them): what a reply cannot undo — a
+      // withdrawal, a later due date — is taken only from a reply to the secret address. The
+      // writer's client most likely answered the From instead of the Reply-To: this answer's
+      // Reply-To is the secret address, so replying to it works.
+      const bySecretOnly = (does: string, write: string) => refuse(`signrelay ${does} by reply only when the reply goes to the acknowledgement's own reply address, and yours went to another address (mail clients sometimes answer the From instead of the Reply-To). Reply "${write}" to this mail — it carries that address — or ask the signrelay administrators.`);
       if (command.name === 'cancel') {
         if (!provider.capabilities.cancel) return refuse(`${provider.displayName} cannot withdraw a sent request, so signrelay does not cancel it.`);
-        if (!authenticated && found.via !== 'secret') {
-          // Their client answered the From instead of the Reply-To: this answer's Reply-To is the address, so replying to it works.
-          return refuse(`signrelay cancels by reply only when the reply goes to the acknowledgement's own reply address, and yours went to another address (mail clients sometimes answer the From instead of the Reply-To). Reply "cancel REASON" to this mail — it carries that address — or ask the signrelay administrators.`);
-        }
+        if (!authenticated && found.via !== 'secret') return bySecretOnly('cancels', 'cancel REASON');
         return { ...base, action: 'carry-out', reason: `cancel request ${request.id}, asked by ${sender}`, answer: null };
       }
       if (command.name === 'remind') {
@@ -133,6 +136,7 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
       if (due > latestDue(now)) return { ...refuse(`${due} is more than ten years away: extend to a nearer date.`), due };
       // Signicat's tasks get their days to live when the order is made (provider.ts capabilities.extend).
       if (!provider.capabilities.extend) return { ...refuse(`${provider.displayName} cannot move the due date of a sent request through its API, so it stays ${request.dueDate}.`), due };
+      if (!authenticated && found.via !== 'secret') return { ...bySecretOnly('moves a due date', `extend ${due}`), due };
       return { ...base, action: 'carry-out', reason: `move the due date of request ${request.id} from ${request.dueDate} to ${due}, asked by ${sender}`, answer: null, due };
     }
   }

@@ -145,8 +145,12 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
       expect(world.simulator.documents.get(reference)!.dueDate).toBe(`${later}T23:59:59.000Z`);
       const note = await waitFor(() => movedNotes()[0], { timeoutMs: 15_000, what: 'the due date note', describe: () => notesOf(world, 'RITM0010006') });
       expect(note).toContain(`Due date moved from ${request.dueDate} to ${later}, as ${REQUESTER} asked by a reply (Secured Signing, reference ${reference}; signrelay ${request.id}).`);
-      // Written to the plain request address: found by its In-Reply-To, the acknowledgement's Message-ID.
-      const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
+      // Written to the plain request address: found by its In-Reply-To, the acknowledgement's
+      // Message-ID — no secret on a route without authentication, so the due date stays.
+      const byThread = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });
+      expect((await answerTo(world, byThread.messageId)).parsed!.text).toContain(`signrelay moves a due date by reply only when the reply goes to the acknowledgement's own reply address, and yours went to another address`);
+      expect(getRequest(db, request.id)!.dueDate).toBe(later);
+      const byDays = await reply(world, ack, { text: 'extend 7d' });
       expect((await answerTo(world, byDays.messageId)).parsed!.text).toContain(`from ${later} to ${weekAfter}.`);
       expect(world.simulator.documents.get(reference)!.dueDate).toBe(`${weekAfter}T23:59:59.000Z`);
       await waitFor(() => movedNotes().length === 2, { timeoutMs: 15_000, what: 'the second due date note', describe: () => notesOf(world, 'RITM0010006') });
@@ -161,7 +165,7 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
       expect(getRequest(db, request.id)!.dueDate).toBe(weekAfter);
       expect(movedNotes()).toHaveLength(2);
       expect(listReplyCommands(db, request.id).map((c) => [c.command, c.outcome, c.argument])).toEqual([
-        ['extend', 'queued', later], ['extend', 'queued', weekAfter], ['extend', 'refused', later], ['extend', 'refused', '2020-01-01']]);
+        ['extend', 'queued', later], ['extend', 'refused', weekAfter], ['extend', 'queued', weekAfter], ['extend', 'refused', later], ['extend', 'refused', '2020-01-01']]);
     } else {
       expect(first).toContain(`Signicat cannot move the due date of a sent request through its API, so it stays ${request.dueDate}. Nothing was changed.`);
       const byDays = await reply(world, ack, { text: 'extend 7d', to: 'sign@corp.example' });

@@ -90,6 +90,21 @@ describe('who may act on a reply', () => {
     expect(await decide(db, mailFrom(REQUESTER, 'sign@corp.example', 'status', `In-Reply-To: ${ackId}\r\n`))).toMatchObject({ action: 'carry-out' });
   });
 
+  // A forwarded acknowledgement shows its Message-ID: with it and the requester's From, a forged
+  // `extend` moved the due date later at every mail, up to ten years (conversation review, left).
+  it('extend without authentication is carried out only from a reply to the secret address; with authentication the thread is enough', async () => {
+    const db = openMemoryDatabase();
+    const { secret, ackId } = sentRequest(db, 'abcdefghijklmnopqrst');
+    expect(await decide(db, mailFrom(REQUESTER, `sign+${secret}@corp.example`, 'extend 2027-01-20'))).toMatchObject({ action: 'carry-out', command: { name: 'extend' }, due: '2027-01-20' });
+    const byThread = await decide(db, mailFrom(REQUESTER, 'sign@corp.example', 'extend 2036-01-20', `In-Reply-To: ${ackId}\r\n`));
+    expect(byThread).toMatchObject({ action: 'answer', answerTo: REQUESTER, due: '2036-01-20' });
+    expect(byThread.answer).toBe(`signrelay moves a due date by reply only when the reply goes to the acknowledgement's own reply address, and yours went to another address (mail clients sometimes answer the From instead of the Reply-To). Reply "extend 2036-01-20" to this mail — it carries that address — or ask the signrelay administrators. Nothing was changed.`);
+    // Where the route requires authentication, the verdict is what proves the sender.
+    const authenticated = { ...config, intake: { ...config.intake, authentication: { ...config.intake.authentication, require: ['dkim' as const], trusted_authserv_ids: ['mx.corp.example'] } } };
+    const signed = mailFrom(REQUESTER, 'sign@corp.example', 'extend 2027-01-20', `In-Reply-To: ${ackId}\r\nAuthentication-Results: mx.corp.example; dkim=pass header.d=corp.example\r\n`);
+    expect(await decide(db, signed, authenticated)).toMatchObject({ action: 'carry-out', command: { name: 'extend' } });
+  });
+
   it('an unknown reply secret is filed as a reply to nothing, not taken as a request', async () => {
     const db = openMemoryDatabase();
     sentRequest(db, 'abcdefghijklmnopqrst');
