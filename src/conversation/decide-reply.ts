@@ -38,6 +38,12 @@ export interface RepliedRequest {
   by: string;
   /** Found by a References entry alone, the mail sent to the plain request address (findReply decides whether it is a reply). */
   referencesOnly?: boolean;
+  /**
+   * Who sent the request mail (its From), when that is not the requester: a mail with a
+   * Reply-To (a shared mailbox) made that address the requester, and the person who sent it
+   * may act too. Absent for requests recorded before their request mail's event was.
+   */
+  sentBy?: string;
 }
 
 export interface ReplyDecision {
@@ -75,10 +81,11 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
 
   const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
   const routeList = route?.reply_commands_from ?? [];
-  const mayAct = (address: string) => mayActOn(request, address, policy);
+  const mayAct = (address: string) => mayActOn(request, address, policy, found.sentBy);
   const setting = `routes.${request.route}.reply_commands_from`;
   if (!mayAct(sender)) {
-    return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester}) or an address ${setting} lists may${routeList.length === 0 ? ` (it lists none)` : ''}; filed without an answer`, { sender });
+    const sentBy = found.sentBy === undefined ? '' : `, who sent it (${found.sentBy}),`;
+    return ignore(`${sender} may not act on request ${request.id}: only its requester (${request.requester})${sentBy} or an address ${setting} lists may${routeList.length === 0 ? ` (it lists none)` : ''}; filed without an answer`, { sender });
   }
   const authentication = authenticateSender(mail, sender, policy, request.route, route);
   if (authentication?.problem) return ignore(authentication.problem, { sender, authentication: authentication.verdict });
@@ -142,11 +149,16 @@ export function decideReply(mail: ReplyMail, found: RepliedRequest, policy: Inta
   }
 }
 
-/** Whether an address may act on a request by reply: its requester, or one the route's `reply_commands_from` lists. */
-export function mayActOn(request: Pick<RequestRow, 'requester' | 'route'>, address: string, policy: Pick<IntakePolicy, 'routes'>): boolean {
+/**
+ * Whether an address may act on a request by reply: its requester, whoever sent the request
+ * mail (`sentBy`, when that was another address), or one the route's `reply_commands_from` lists.
+ */
+export function mayActOn(request: Pick<RequestRow, 'requester' | 'route'>, address: string, policy: Pick<IntakePolicy, 'routes'>, sentBy?: string): boolean {
   const route = Object.hasOwn(policy.routes, request.route) ? policy.routes[request.route] : undefined;
   const routeList = route?.reply_commands_from ?? [];
-  return bareAddress(address) === bareAddress(request.requester) || (routeList.length > 0 && isSenderAllowed(address, routeList));
+  const bare = bareAddress(address);
+  return bare === bareAddress(request.requester) || (sentBy !== undefined && bare === bareAddress(sentBy))
+    || (routeList.length > 0 && isSenderAllowed(address, routeList));
 }
 
 /** A reply that carries a PDF was most likely meant as a new request: say where one goes. */

@@ -10,7 +10,7 @@
 import type { ParsedMail } from 'mailparser';
 import type { Config } from '../config/schema.ts';
 import { replyKeys } from '../intake/conversation-address.ts';
-import { messageIdList } from '../message/mail-headers.ts';
+import { bareAddress, messageIdList } from '../message/mail-headers.ts';
 import { REQUESTS_MAILBOX } from '../intake/process-request-mail.ts';
 import type { IntakePolicy } from '../intake/types.ts';
 import type { Logger } from '../log.ts';
@@ -23,6 +23,7 @@ import { addEvent } from '../store/events.ts';
 import { enqueueJob } from '../store/jobs.ts';
 import { findMessage, recordMessage } from '../store/messages.ts';
 import type { Db } from '../store/open-database.ts';
+import { requestMailOf } from '../store/request-mail-event.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
 import { decideReply, mayActOn, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
 import { mailFacts, type FactsMail } from '../intake/mail-facts.ts';
@@ -146,7 +147,7 @@ export function findReply(db: Db, mail: Parameters<typeof replyKeys>[0] & FactsM
   const found = findRepliedRequest(db, mail, requestAddress);
   if (!found?.referencesOnly || !found.request) return found;
   const sender = mailFacts(mail).sender;
-  return sender !== null && mayActOn(found.request, sender, policy) ? found : undefined;
+  return sender !== null && mayActOn(found.request, sender, policy, found.sentBy) ? found : undefined;
 }
 
 /**
@@ -159,18 +160,25 @@ export function findRepliedRequest(db: Db, mail: Parameters<typeof replyKeys>[0]
   const keys = replyKeys(mail, requestAddress);
   for (const secret of keys.secrets) {
     const requestId = requestOfReplySecret(db, secret);
-    if (requestId) return { request: getRequest(db, requestId), via: 'secret', by: 'the reply secret in its address (the acknowledgement\'s Reply-To)' };
+    if (requestId) return { ...requestAndSender(db, requestId), via: 'secret', by: 'the reply secret in its address (the acknowledgement\'s Reply-To)' };
   }
   const requestId = requestOfMessageIds(db, keys.messageIds);
   if (requestId) {
     // Sent to the plain request address, and In-Reply-To names none of ours: found by References alone.
     const referencesOnly = keys.secrets.length === 0 && keys.tokens.length === 0 && (mail.inReplyTo === undefined || requestOfMessageIds(db, [mail.inReplyTo]) === undefined);
-    return { request: getRequest(db, requestId), via: 'message-id', by: `${referencesOnly ? 'References' : 'In-Reply-To/References'} naming the acknowledgement, an answer or a notice`, ...(referencesOnly ? { referencesOnly } : {}) };
+    return { ...requestAndSender(db, requestId), via: 'message-id', by: `${referencesOnly ? 'References' : 'In-Reply-To/References'} naming the acknowledgement, an answer or a notice`, ...(referencesOnly ? { referencesOnly } : {}) };
   }
   // Written to a reply address that no acknowledgement has: a reply still, never a request.
   if (keys.secrets.length > 0) return { request: undefined, via: 'secret', by: 'a reply secret in its address that no acknowledgement has' };
   if (keys.tokens.length > 0) return { request: getRequestByToken(db, keys.tokens[0]!), via: 'token', by: `the request token in its address (${keys.tokens[0]})` };
   return undefined;
+}
+
+/** The request, and who sent its request mail when that was not the requester (its Reply-To was). */
+function requestAndSender(db: Db, requestId: string): Pick<RepliedRequest, 'request' | 'sentBy'> {
+  const request = getRequest(db, requestId);
+  const from = request ? requestMailOf(db, request.id)?.from : undefined;
+  return from !== undefined && request && bareAddress(from) !== bareAddress(request.requester) ? { request, sentBy: from } : { request };
 }
 
 /** The key a reply is recorded under (its row in reply_commands): its Message-ID, else what its writer wrote. */

@@ -1,8 +1,8 @@
 // The request mail in a request's audit trail: its Message-ID, who it was from, and how that
 // sender was authenticated at intake — which method passed, for which domain, as which
 // authserv-id (the border MTA) reported it — or that nothing was required. Written in the
-// transaction that inserts the request (intake/process-request-mail.ts); read by `show` and
-// the `sent` work note. The verdict was computed and thrown away, so months later "how do you
+// transaction that inserts the request (intake/process-request-mail.ts); read by `show`, the
+// `sent` work note, and the reply commands (its sender may act, conversation/). The verdict was computed and thrown away, so months later "how do you
 // know she sent it?" had only a From address to answer with (audit review M1).
 import { addEvent, type EventRow } from './events.ts';
 import type { Db } from './open-database.ts';
@@ -33,14 +33,18 @@ export function addRequestMailEvent(db: Db, requestId: string, mail: Omit<Reques
 
 /** The request mail's event among a request's events, if it was recorded (requests accepted before 2026-12-06 have none). */
 export function requestMailIn(events: readonly EventRow[]): RequestMail | undefined {
-  const found = events.find((e) => e.kind === 'mail' && e.detail?.received === 'request' && typeof e.detail.from === 'string');
-  return found?.detail as RequestMail | undefined;
+  return events.filter((e) => e.kind === 'mail').map((e) => asRequestMail(e.detail)).find((mail) => mail !== undefined);
 }
 
 export function requestMailOf(db: Db, requestId: string): RequestMail | undefined {
   const row = db.prepare("SELECT detail FROM events WHERE request_id = ? AND kind = 'mail' AND json_extract(detail, '$.received') = 'request' ORDER BY id LIMIT 1")
     .get(requestId) as { detail: string } | undefined;
-  return row ? requestMailIn([{ id: 0, at: '', requestId, kind: 'mail', detail: JSON.parse(row.detail) as Record<string, unknown> }]) : undefined;
+  return row ? asRequestMail(JSON.parse(row.detail) as Record<string, unknown>) : undefined;
+}
+
+/** A mail event's detail, when it is a request mail's. */
+function asRequestMail(detail: Record<string, unknown> | undefined): RequestMail | undefined {
+  return detail?.received === 'request' && typeof detail.from === 'string' ? detail as unknown as RequestMail : undefined;
 }
 
 /**

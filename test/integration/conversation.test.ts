@@ -103,6 +103,28 @@ describe.each(PROVIDER_NAMES)('%s: the requester\'s conversation', (provider) =>
     expect(answersTo(world, messageId)).toHaveLength(1);
   });
 
+  // A request mail with a Reply-To (a shared mailbox) makes that mailbox the requester; the
+  // person who sent it saw the acknowledgement there and replied from her own address: filed
+  // unanswered, as a stranger's (conversation review L1).
+  it('a request mail with a Reply-To: the shared mailbox is acknowledged, and both it and the person who sent the request may act; nobody else', async () => {
+    const world = getWorld();
+    const request = await sendFor(world, 'RITM0010014', { headers: { 'Reply-To': 'HR Team <hr-team@corp.example>' } });
+    expect(request.requester).toBe('hr-team@corp.example');
+    const ack = await acknowledgementOf(world, request);
+    expect(ack.parsed!.to).toMatchObject({ value: [{ address: 'hr-team@corp.example' }] });
+    const bySender = await reply(world, ack, { text: 'status' });
+    const answer = await answerTo(world, bySender.messageId);
+    expect(answer.parsed!.to).toMatchObject({ value: [{ address: REQUESTER }] });
+    expect(answer.parsed!.text).toContain('Bob Stone has not signed yet.');
+    const byMailbox = await reply(world, ack, { from: 'HR Team <hr-team@corp.example>', text: 'status' });
+    expect((await answerTo(world, byMailbox.messageId)).parsed!.to).toMatchObject({ value: [{ address: 'hr-team@corp.example' }] });
+    const colleague = await reply(world, ack, { from: 'Tom Manager <tom.manager@corp.example>', text: 'status' });
+    expect(await filed(world, colleague.messageId)).toMatchObject({ outcome: 'rejected', folder: 'Rejected',
+      reason: `tom.manager@corp.example may not act on request ${request.id}: only its requester (hr-team@corp.example), who sent it (${REQUESTER}), or an address routes.default.reply_commands_from lists may (it lists none); filed without an answer` });
+    await world.daemon!.jobs.idle();
+    expect(answersTo(world, colleague.messageId)).toHaveLength(0);
+  });
+
   it('remind: carried out where the provider reminds, refused clearly where it cannot', async () => {
     const world = getWorld();
     const request = await sendFor(world, 'RITM0010005');
