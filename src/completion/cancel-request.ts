@@ -229,7 +229,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         try {
           await withdrawDocuments(deps, settled, out, known);
         } catch (err) {
-          if (tellBeforeWithdrawn(job, deps.now())) tellCancelledOrFollowUp(job, settled);
+          if (tellBeforeWithdrawn(deps.db, job, deps.now())) tellCancelledOrFollowUp(job, settled);
           throw err;
         }
       }

@@ -165,7 +165,7 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
         try {
           await withdrawDocuments(deps, request, documents, new Map());
         } catch (err) {
-          if (tellBeforeWithdrawn(job, deps.now())) deps.db.transaction(() => tellOrFollowUp(deps, request, ending))();
+          if (tellBeforeWithdrawn(deps.db, job, deps.now())) deps.db.transaction(() => tellOrFollowUp(deps, request, ending))();
           throw err;
         }
       } else {

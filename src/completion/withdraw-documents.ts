@@ -22,16 +22,24 @@ import type { Db } from '../store/open-database.ts';
 import { sentDocumentOf, type DocumentRow, type RequestRow } from '../store/requests.ts';
 
 /**
- * How long an ended request's withdrawals may go on failing before the requester, the record
- * and the operator are told what became of its documents as it stands — those not withdrawn
- * named as ones their signers may still sign — while the job goes on trying: a blip is
- * retried unsaid, an outage no longer keeps everyone waiting for as long as the job tries.
+ * How long an ended request's withdrawals may go on failing (from the first) before the
+ * requester, the record and the operator are told what became of its documents as it stands —
+ * those not withdrawn named as ones their signers may still sign — while the job goes on
+ * trying: a blip is retried unsaid, an outage no longer keeps everyone waiting for as long as
+ * the job tries.
  */
 export const TELL_WITHDRAWALS_AFTER_MS = 10 * 60_000;
 
-/** Whether a job withdrawing an ended request's documents (queued at `createdAt`) has failed long enough to tell without waiting for them. */
-export function tellBeforeWithdrawn(job: { createdAt: string }, now: Date): boolean {
-  return now.getTime() - Date.parse(job.createdAt) >= TELL_WITHDRAWALS_AFTER_MS;
+/**
+ * Whether a job withdrawing an ended request's documents has failed long enough to tell
+ * without waiting for them: counted from its first withdrawal (the earliest `withdraw-N`
+ * intent since the job was queued), not from its queueing — a job that waited (a stopped
+ * daemon, a provider's Retry-After) has not been failing meanwhile.
+ */
+export function tellBeforeWithdrawn(db: Db, job: { requestId: string | null; createdAt: string }, now: Date): boolean {
+  const first = db.prepare(`SELECT min(at) FROM events WHERE request_id = ? AND kind = 'effect' AND at >= ?
+      AND json_extract(detail, '$.effect') LIKE 'withdraw-%' AND json_extract(detail, '$.phase') = 'intent'`).pluck().get(job.requestId, job.createdAt) as string | null;
+  return first !== null && now.getTime() - Date.parse(first) >= TELL_WITHDRAWALS_AFTER_MS;
 }
 
 export interface WithdrawDeps {

@@ -94,10 +94,27 @@ describe('the withdrawals after one document of several was declined', () => {
     expect(t.alerts()[1]!.text).toContain('withdraw them at Secured Signing by hand');
   });
 
+  // Counted from the job's queueing, a withdraw job that first ran half an hour late (the
+  // daemon stopped, a provider's Retry-After) told everyone at its first failure — a blip.
+  it('the ten minutes count from the first failed withdrawal, not from when the job was queued', async () => {
+    const t = refused(['declined', 'in-progress']);
+    t.state.outage = true;
+    t.at(30);
+    await expect(t.run()).rejects.toBeDefined();
+    t.at(39);
+    await expect(t.run()).rejects.toBeDefined();
+    expect([t.notices().length, t.alerts().length]).toEqual([0, 0]);
+    t.at(40);
+    await expect(t.run()).rejects.toBeDefined();
+    expect([t.notices().length, t.alerts().length]).toEqual([1, 1]);
+  });
+
   it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {
     const phases: DocumentPhase[] = ['declined', 'in-progress'];
     const t = refused(phases);
     t.state.outage = true;
+    t.at(1);
+    await expect(t.run()).rejects.toBeDefined();
     t.at(11);
     await expect(t.run()).rejects.toBeDefined();
     expect(t.alerts()).toHaveLength(1);
@@ -118,6 +135,8 @@ describe('the withdrawals after one document of several was declined', () => {
     const phases: DocumentPhase[] = ['declined', 'in-progress', 'in-progress'];
     const t = refused(phases);
     t.state.outage = true;
+    t.at(1);
+    await expect(t.run()).rejects.toBeDefined();
     t.at(11);
     await expect(t.run()).rejects.toBeDefined();
     phases[1] = 'completed';
