@@ -26,7 +26,7 @@ import { addEvent, announcedReferences, countEventsWith, hasEffect, lastEffectPh
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus } from '../providers/provider.ts';
 import { recordEndingTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
-import { tellLeftAtProvider, tellSignedSinceTold } from './withdraw-after-refusal.ts';
+import { tellLeftAtProvider, tellSettledSinceTold } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
 import { canTransition } from '../store/request-states.ts';
@@ -140,7 +140,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
   /** Told now, or — told before (early, its withdrawals failing) — what an attempt since found signed told to the operator. */
   function tellCancelledOrFollowUp(job: JobRow, request: RequestRow): void {
     tellCancelled(job, request.id);
-    deps.db.transaction(() => tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, 'cancelled'))();
+    deps.db.transaction(() => tellSettledSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, 'cancelled'))();
   }
 
   function raiseWithdrawUnknown(request: RequestRow): void {

@@ -14,7 +14,7 @@ import { SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
-import { composeRequesterNotice } from '../notices/compose-notices.ts';
+import { composeRequesterNotice, composeWithdrawnSinceNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
 import { withdrawalSentences, type WithdrawalSummary } from '../notices/withdrawal-words.ts';
@@ -123,23 +123,29 @@ const notWithdrawnAdvice = (provider: string) => `withdraw them at ${provider} b
  * Told early (the withdrawals failing for ten minutes), a document named then as still out
  * that a later attempt found signed stays at the provider, not on the record: the operator is
  * told where it is, once (diff review 22 M1: nobody was — the job then succeeded quietly).
- * One withdrawn since is logged. Call inside a transaction.
+ * One withdrawn since is told to the requester and the record, who heard "its signers may
+ * still be able to sign it" (a notice, a work note). Call inside a transaction.
  */
-export function tellSignedSinceTold(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, after: 'cancelled' | 'declined' | 'expired'): void {
+export function tellSettledSinceTold(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, after: 'cancelled' | 'declined' | 'expired'): void {
   const settled = settledSinceTold(deps.db, request.id, getDocuments(deps.db, request.id), deps.now());
   if (settled.length === 0) return;
   const summary = withdrawalSummary(deps.db, request.id, settled);
-  if (summary.withdrawn.length > 0) deps.logger.info('documents withdrawn after the ending was told', { requestId: request.id, documents: summary.withdrawn });
+  if (summary.withdrawn.length > 0) {
+    // Told "its signers may still be able to sign it": the requester and the record learn it is over.
+    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeWithdrawnSinceNotice(request, after, summary.withdrawn, deps.config.smtp.from) }, deps.now());
+    queueRecordUpdate(deps.db, deps.config, request.id, { event: 'withdrawn-since', after, fileNames: summary.withdrawn }, deps.now());
+    deps.logger.info('documents withdrawn after the ending was told: the requester and the record are told', { requestId: request.id, documents: summary.withdrawn });
+  }
   tellLeftAtProvider(deps, request, summary, after);
 }
 
 /**
  * The refusal told now, or — told before (early, its withdrawals failing) — what an attempt
- * since found signed told to the operator (tellSignedSinceTold). Returns whether it told now.
+ * since found signed told to the operator (tellSettledSinceTold). Returns whether it told now.
  */
 function tellOrFollowUp(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending: Ending, gaveUp?: string): boolean {
   if (tellRefusal(deps, request, ending, gaveUp)) return true;
-  tellSignedSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, ending.event);
+  tellSettledSinceTold({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now, provider: deps.provider }, request, ending.event);
   return false;
 }
 

@@ -60,7 +60,7 @@ export function withdrawalResult(db: Db, requestId: string, seq: number): Withdr
 /**
  * Records that an ended request was told (`ending-told`), with the documents still out then —
  * named to everyone as ones their signers may still sign. Told early (the withdrawals failing
- * for ten minutes), a later attempt may find one of them signed: tellSignedSinceTold's to say.
+ * for ten minutes), a later attempt may find one of them signed: tellSettledSinceTold's to say.
  * Call inside the transaction that tells.
  */
 export function recordEndingTold(db: Db, requestId: string, documents: readonly DocumentRow[], now: Date): void {

@@ -11,7 +11,7 @@ import { recordName, recordPeople, recordValue } from '../servicenow/record-text
 import { threadTo } from '../outside-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { RequestRow } from '../store/requests.ts';
-import { everyOpenWithdrawn, NOTHING_OUT, withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
+import { everyOpenWithdrawn, NOTHING_OUT, withdrawalSentences, withdrawnSinceSentence, type WithdrawalSummary } from './withdrawal-words.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
 
@@ -58,5 +58,23 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
     ...threadTo(request.messageId),
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
     text: `Hello,\n\n${bodies[kind]}\n${said ? `\n${said}\n` : ''}${named ? `\n${one ? 'Document' : 'Documents'}: ${named}.\n` : ''}${signers ? `${named ? '' : '\n'}Signers: ${signers}.\n` : ''}\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
+  };
+}
+
+/**
+ * The requester was told the request ended with documents its signers might still sign (the
+ * withdrawals failing for ten minutes); a later attempt withdrew them: said, so they need not
+ * chase those signers. Threaded to the request like the notice it follows.
+ */
+export function composeWithdrawnSinceNotice(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', fileNames: readonly string[], from: string): SendMailOptions {
+  const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || recordValue(request.recordNumber ?? 'the record');
+  const told = { cancelled: 'withdrawn', declined: 'declined', expired: 'expired' }[after];
+  return {
+    from,
+    to: request.requester,
+    subject: `Withdrawn since: ${about}`,
+    ...threadTo(request.messageId),
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
+    text: `Hello,\n\nWhen signrelay told you your signature request was ${told}, some of its documents were still out for signing. ${withdrawnSinceSentence(fileNames, providerDisplayName(request.provider))}\n\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };
 }

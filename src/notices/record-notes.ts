@@ -19,20 +19,21 @@ import type { Signer } from '../signer.ts';
 import { possessive, signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 import { authenticationWords, type RequestMail } from '../store/request-mail-event.ts';
-import { withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
+import { withdrawalSentences, withdrawnSinceSentence, type WithdrawalSummary } from './withdrawal-words.ts';
 
 /** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'extended' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent';
+export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'extended' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent' | 'withdrawn-since';
 
 /**
  * Events that change nothing about the request's state, so they leave `servicenow.status_field`
  * alone: a reminder, a moved due date, one signer's signature, a requester's question by reply
- * (`asked`), and a request refused before it was sent (`not-sent`: it never started).
+ * (`asked`), a request refused before it was sent (`not-sent`: it never started), and a
+ * document of an ended request withdrawn after the ending was told (`withdrawn-since`).
  */
-export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'extended', 'progress', 'asked', 'not-sent']);
+export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'extended', 'progress', 'asked', 'not-sent', 'withdrawn-since']);
 
 /** The value `servicenow.status_field` takes at each transition. */
-export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'extended' | 'progress' | 'asked' | 'not-sent'>;
+export type RecordStatus = Exclude<RecordEvent, 'reminded' | 'extended' | 'progress' | 'asked' | 'not-sent' | 'withdrawn-since'>;
 
 /** The words in the signed note that name its request: how that note is found in the journal again. */
 export function noteMarker(request: Pick<RequestRow, 'id'>): string {
@@ -65,7 +66,9 @@ export type RecordUpdate =
   | { event: 'cancelled'; reason: string; by?: string; documents?: WithdrawalSummary }
   | { event: 'failed' | 'not-sent'; reason: string }
   /** A requester asked by reply (`status`): who asked, and what they were told (our sentence with inert values). */
-  | { event: 'asked'; by: string; said: string };
+  | { event: 'asked'; by: string; said: string }
+  /** Documents the ending's note named as still out, withdrawn since (the withdrawals had been failing). */
+  | { event: 'withdrawn-since'; after: 'cancelled' | 'declined' | 'expired'; fileNames: string[] };
 
 /** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
@@ -78,6 +81,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by, update.documents);
     case 'cancelled': return withdrawnNote(request, update.reason, update.by, update.documents);
+    case 'withdrawn-since': return `Signature request ${update.after}, its documents withdrawn since (signrelay ${request.id}). ${withdrawnSinceSentence(update.fileNames, providerDisplayName(request.provider))}`;
     case 'asked': return `Status asked by ${recordValue(update.by)} by a reply to the acknowledgement (signrelay ${request.id}): ${update.said}`;
     case 'failed': return failedNote(request, update.reason);
     case 'not-sent': return notSentNote(request, update.reason);

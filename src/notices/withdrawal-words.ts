@@ -53,6 +53,16 @@ export function withdrawalSentences(summary: WithdrawalSummary, provider: string
 
 const ENDINGS = { cancelled: 'the withdrawal', declined: 'the decline', expired: 'the expiry' } as const;
 
+/**
+ * Documents named when the request ended as ones their signers might still sign, withdrawn
+ * since (a later attempt of the withdrawals that had been failing): "Secured Signing has
+ * withdrawn a.pdf since: its signers can no longer sign it."
+ */
+export function withdrawnSinceSentence(fileNames: readonly string[], provider: string): string {
+  const one = fileNames.length === 1;
+  return `${provider} has withdrawn ${names(fileNames)} since: ${one ? 'its' : 'their'} signers can no longer sign ${one ? 'it' : 'them'}.`;
+}
+
 function names(fileNames: readonly string[]): string {
   return fileNames.map((name) => recordName(name)).join(', ');
 }

@@ -87,6 +87,7 @@ function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; fai
     phases: (effect: string) => listEvents(db, id).filter((e) => e.kind === 'effect' && e.detail?.effect === effect).map((e) => e.detail!.phase),
     notices: () => mails().filter((j) => j.payload.purpose === 'notice').map((j) => String((j.payload.message as { text: string }).text)),
     note: () => String(jobsForRequest(db, id).find((j) => j.kind === 'record')?.payload.note ?? ''),
+    notes: () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => String(j.payload.note ?? '')),
     alerts: () => listEvents(db, id).filter((e) => typeof e.detail?.alert === 'string').map((e) => e.detail as { subject: string; text: string }),
   };
 }
@@ -160,6 +161,26 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     t.giveUp('HTTP 503');
     expect(t.notices()).toHaveLength(1);
     expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled, but Secured Signing did not withdraw it`]);
+  });
+
+  // Told "its signers may still be able to sign it", the requester and the record heard nothing
+  // more when a later attempt withdrew it — only the log did (diff review 22 L1).
+  it('told early, a document withdrawn by a later attempt: the requester and the record told it is withdrawn since, once; no alert', async () => {
+    const faults: { outage?: string } = { outage: 'doc-2' };
+    const t = world(['in-progress', 'in-progress'], faults);
+    await expect(t.run()).rejects.toBeDefined();
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    expect([t.notices().length, t.notes().length]).toEqual([1, 1]);
+    delete faults.outage;
+    t.at(30);
+    await t.run();
+    expect(t.notices()).toHaveLength(2);
+    expect(t.notices()[1]).toBe(`Hello,\n\nWhen signrelay told you your signature request was withdrawn, some of its documents were still out for signing. Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.\n\nRequest ${t.id}.\n\n-- \nsignrelay\n`);
+    expect(t.notes()).toEqual([expect.any(String), `Signature request cancelled, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.`]);
+    expect(t.alerts()).toEqual([]);
+    await t.run(); // a restart's run repeats nothing
+    expect([t.notices().length, t.notes().length, t.alerts().length]).toEqual([2, 2, 0]);
   });
 
   it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {

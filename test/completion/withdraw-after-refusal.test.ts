@@ -69,7 +69,7 @@ describe('the withdrawals after one document of several was declined', () => {
     expect(t.alerts()).toEqual([]);
   });
 
-  it('still failing ten minutes after the decline: told once as it stands, the job going on; withdrawn later, nobody told again; given up, the operator alerted once more', async () => {
+  it('still failing ten minutes after the decline: told once as it stands, the job going on; failing on, nobody told again; given up, the operator alerted once more', async () => {
     const t = refused(['declined', 'in-progress', 'in-progress']);
     t.state.outage = true;
     t.at(1);
@@ -145,6 +145,24 @@ describe('the withdrawals after one document of several was declined', () => {
     expect(t.alerts().map((a) => a.subject)).toContain(`request ${t.id} was declined with a signed document left at Secured Signing`);
     t.giveUp('HTTP 503');
     expect(t.alerts().filter((a) => a.subject.includes('signed document left'))).toHaveLength(1);
+  });
+
+  it('told early, the outage over: the documents withdrawn since are told to the requester and the record, once; the operator, told they were not withdrawn yet, is not alerted again', async () => {
+    const t = refused(['declined', 'in-progress', 'in-progress']);
+    t.state.outage = true;
+    t.at(1);
+    await expect(t.run()).rejects.toBeDefined();
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    t.state.outage = false;
+    t.at(20);
+    await t.run();
+    expect(t.notices()).toHaveLength(2);
+    expect(t.notices()[1]).toContain('When signrelay told you your signature request was declined, some of its documents were still out for signing. Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.');
+    expect(t.notes()[1]).toBe(`Signature request declined, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.`);
+    expect(t.alerts()).toHaveLength(1);
+    await t.run();
+    expect([t.notices().length, t.notes().length, t.alerts().length]).toEqual([2, 2, 1]);
   });
 
   it('given up before anyone was told: told once, with one alert naming what to withdraw by hand', async () => {
