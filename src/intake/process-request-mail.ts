@@ -11,12 +11,13 @@ import type { Logger } from '../log.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import { createPerKeyLock } from '../mail/per-key-lock.ts';
 import { cut, quoteOutside } from '../outside-text.ts';
+import { writtenKey } from '../message/written-key.ts';
 import type { WatchedMessage, MessageOutcome as WatcherOutcome } from '../mail/imap-watcher.ts';
 import { newRequestToken } from '../pdf/build-tags.ts';
 import { stampPdf } from '../pdf/pdf-tasks.ts';
 import { isOverlayMisfit, stampedTooLargeError } from '../pdf/pdf-errors.ts';
 import { stampedFileName } from '../pdf/token-places.ts';
-import { sha256, type BlobStore } from '../store/blobs.ts';
+import type { BlobStore } from '../store/blobs.ts';
 import { countReplies, enqueueJob, repliesTo } from '../store/jobs.ts';
 import { asksForSignature } from './asks-for-signature.ts';
 import { findMessage, findMessageById, recordMessage } from '../store/messages.ts';
@@ -87,8 +88,8 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
     // Never download an oversize mail: decide from its headers alone.
     const oversize = message.size > deps.config.limits.max_mail_bytes;
     // A large mail is read in parts, each attachment on its own: never the whole mail in
-    // memory, nor its base64 through the parser. (A mail without a Message-ID is known by its
-    // whole content — see below — so it is read whole, once its outline let it through.)
+    // memory, nor its base64 through the parser. (A mail without a Message-ID is known by what
+    // its sender wrote, body included — see below — so it is read whole, once its outline let it through.)
     let whole: Buffer | undefined;
     if (!oversize && message.size > READ_IN_PARTS_ABOVE_BYTES) {
       const { outline, downloadParts, whole: isWhole } = await message.fetchInParts();
@@ -104,9 +105,9 @@ export function createRequestMailHandler(deps: RequestIntakeDeps): (message: Wat
       if (isWhole) whole = outline;
     }
     const source = whole ?? (oversize ? await message.fetchHeaders() : await message.fetchSource());
-    // A mail without a Message-ID is known by its content, so a copy of it (after a
-    // UIDVALIDITY change, say) is still recognised.
-    const messageId = message.messageId ?? (oversize ? null : `<sha256.${sha256(source)}@signrelay.invalid>`);
+    // A mail without a Message-ID is known by what its sender wrote, so a copy of it (delivered
+    // twice, with other Received lines; seen again after a UIDVALIDITY change) is recognised.
+    const messageId = message.messageId ?? (oversize ? null : writtenKey(source));
     if (message.messageId) return decideAndCommit(message, messageId, { source }, oversize, log);
     return sameMail.run(messageId, async () => duplicateOf(message, messageId, log) ?? decideAndCommit(message, messageId, { source }, oversize, log));
   }
