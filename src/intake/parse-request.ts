@@ -20,7 +20,7 @@ import { ownAddressesOf, signerAddressProblems } from './signer-address-problems
 import type { AuthenticationVerdict } from '../message/check-authentication.ts';
 import type { IntakePolicy, MailDecision, RecordRef } from './types.ts';
 import { MAX_PROBLEM_CHARS, MAX_PROBLEMS } from './compose-reply.ts';
-import { cut } from '../outside-text.ts';
+import { quoteOutside } from '../outside-text.ts';
 
 export type RequestMail = Pick<
   ParsedMail,
@@ -144,7 +144,10 @@ export function parseRequestMail(mail: RequestMail, policy: IntakePolicy, now: D
  * megabyte of reason).
  */
 export function joinProblems(problems: readonly string[]): string {
-  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => cut(p, MAX_PROBLEM_CHARS));
+  // Each on one line, its control characters spaces: a problem quotes the mail's own line
+  // (`"Due: …" is not a due date`), and the reason is stored and quoted in the operators'
+  // alert mail as it is — a terminal escape in a Due: line reached it raw (fuzz review L1).
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => quoteOutside(p, MAX_PROBLEM_CHARS));
   if (problems.length === 1) return shown[0]!;
   const more = problems.length > MAX_PROBLEMS ? `\n- and ${problems.length - MAX_PROBLEMS} more` : '';
   return shown.map((p) => `- ${p}`).join('\n') + more;
