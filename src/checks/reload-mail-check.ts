@@ -14,6 +14,7 @@ import { returnAccountOf } from '../config/return-account.ts';
 import { SignrelayError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { mailCheckItems } from './check-mail.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 /** What an account logs in with: where, how, as whom (not its address or From name). */
 const login = (account: { host: string; port: number; tls: boolean; tls_verify: boolean; user?: string | undefined; password?: string | undefined; auth?: unknown }) =>
@@ -52,5 +53,5 @@ export async function changedMailRefusal(previous: Config, next: Config, logger:
   }
   if (failures.length === 0) return null;
   return new SignrelayError('config', 'reload_mail_unusable',
-    `the new configuration's mail settings do not work — ${failures.join('; ')}. Fix them (\`signrelay check\` tries them all) and reload again`);
+    `the new configuration's mail settings do not work — ${failures.join('; ')}. Fix them (\`${operatorCommand('check')}\` tries them all) and reload again`);
 }

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { dataDirProblem, olderDatabaseError, openDatabase, pendingMigrations, refuseLostDatabase, type Db } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 export function loadOperatorConfig(flag: string | undefined): Config {
   return loadConfigFile(configPath(flag), { requireSecrets: false });
@@ -26,7 +27,7 @@ export function loadReadingOperatorConfig(flag: string | undefined, stderr: { wr
   const { config, problems } = loadReadingConfig(path);
   if (problems) {
     const what = problems.message.split('\n')[0]!.replace(/:$/, '');
-    stderr.write(`signrelay: ${what}; the daemon refuses to start or reload with it (signrelay check names them). Read from the data dir it names, ${config.storage.data_dir}\n`);
+    stderr.write(`signrelay: ${what}; the daemon refuses to start or reload with it (\`${operatorCommand('check')}\` names them). Read from the data dir it names, ${config.storage.data_dir}\n`);
   }
   return config;
 }

@@ -4,6 +4,7 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shellWord } from '../service-unit.ts';
 
 /** The launcher of this copy: bin/signrelay.mjs, beside src/ and dist/ alike. */
 const LAUNCHER = fileURLToPath(new URL('../../bin/signrelay.mjs', import.meta.url));
@@ -28,5 +29,5 @@ function thisCopyOnPath(command: string, path: string): boolean {
 
 export function shellCommand(env: NodeJS.ProcessEnv = process.env): string {
   if (thisCopyOnPath('signrelay', env.PATH ?? '')) return 'signrelay';
-  return `node ${/[^\w./-]/.test(LAUNCHER) ? `'${LAUNCHER.replace(/'/g, `'\\''`)}'` : LAUNCHER}`;
+  return `node ${shellWord(LAUNCHER)}`;
 }

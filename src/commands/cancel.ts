@@ -9,6 +9,7 @@ import { jsonForTerminal } from '../terminal-text.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
 import { isHeld } from '../store/restore-holds.ts';
 import type { CommandIo } from './run.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 const USAGE = `usage: signrelay cancel ID [--reason TEXT] [--json] [--config FILE]
 
@@ -31,6 +32,6 @@ export async function runCancelCommand(args: string[], io: CommandIo): Promise<n
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
     ? `${jsonForTerminal({ request: id, job: 'cancel', daemonPid: pid ?? null, held })}\n`
-    : `request ${id}: cancellation queued${held ? ` — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`signrelay release ${id}\`)` : pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+    : `request ${id}: cancellation queued${held ? ` — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`${operatorCommand(`release ${id}`)}\`)` : pid === undefined ? ' (the daemon is not running: it happens when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

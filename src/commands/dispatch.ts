@@ -3,8 +3,8 @@
 // (SignrelayError) print one clear line and give exit code 1; only a bug prints a stack
 // trace. src/cli.ts binds it to the process; tests call it in process where a child
 // process would prove nothing more (test/cli/in-process.ts).
-import { basename } from 'node:path';
-import { DEFAULT_CONFIG_PATH } from '../config/config-path.ts';
+import { basename, resolve } from 'node:path';
+import { DEFAULT_CONFIG_PATH, namedConfigPath } from '../config/config-path.ts';
 import { instanceOf, type Instance } from '../config/instance.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { CommandIo } from '../cli-io/command-io.ts';
@@ -108,11 +108,28 @@ function becomeInstance(instance: Instance): void {
  */
 function instanceOfConfigPath(args: string[]): void {
   if (process.env.SIGNRELAY_INSTANCE) return;
-  const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
-  const path = at < 0 ? undefined : args[at] === '--config' ? args[at + 1] : args[at]!.slice('--config='.length);
+  const path = configFlag(args);
   const name = path === undefined ? undefined : /^([^/]+)\.yaml$/.exec(basename(path))?.[1];
   const instance = name === undefined || path === DEFAULT_CONFIG_PATH ? undefined : instanceOf(name);
   if (instance && 'configPath' in instance && instance.configPath === path) becomeInstance(instance);
+}
+
+/** The value of `--config FILE` (or `--config=FILE`), if given. */
+function configFlag(args: string[]): string | undefined {
+  const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  return at < 0 ? undefined : args[at] === '--config' ? args[at + 1] : args[at]!.slice('--config='.length);
+}
+
+/**
+ * The configuration the command reads, made absolute, becomes $SIGNRELAY_CONFIG — `--config
+ * FILE`'s too — for the commands its messages tell the operator to run (operatorCommand):
+ * a daemon started with `--config /tmp/x/signrelay.yaml` told its operator `signrelay retry
+ * 42`, which read the default configuration (newcomer review L4). The command itself still
+ * reads its --config: the same file.
+ */
+function recordConfigPath(args: string[]): void {
+  const path = namedConfigPath(configFlag(args));
+  if (path) process.env.SIGNRELAY_CONFIG = resolve(path);
 }
 
 function usage(): string {
@@ -159,6 +176,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`signrelay ${name}: ${selected.problem}\n`);
     return 2;
   }
+  recordConfigPath(selected.args);
   return command.run(selected.args, io);
 }
 

@@ -9,6 +9,7 @@ import { countHeld, isHeld, releaseHolds } from '../store/restore-holds.ts';
 import { getRequest } from '../store/requests.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
 import type { CommandIo } from './run.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 const USAGE = `usage: signrelay release (ID … | --all) [--json] [--config FILE]
 
@@ -30,8 +31,8 @@ export async function runReleaseCommand(args: string[], io: CommandIo): Promise<
   const config = loadOperatorConfig(parsed.values.config);
   const { released, left } = changeState(config, (db) => {
     for (const id of ids) {
-      if (!getRequest(db, id)) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --held\`)`);
-      if (!isHeld(db, id)) throw new SignrelayError('input', 'not_held', `request ${id} is not held (see \`signrelay requests --held\`)`);
+      if (!getRequest(db, id)) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`${operatorCommand('requests --held')}\`)`);
+      if (!isHeld(db, id)) throw new SignrelayError('input', 'not_held', `request ${id} is not held (see \`${operatorCommand('requests --held')}\`)`);
     }
     const done = releaseHolds(db, all ? undefined : ids, new Date());
     return { released: done, left: countHeld(db) };

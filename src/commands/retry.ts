@@ -14,6 +14,7 @@ import { providerTraits } from '../providers/provider-traits.ts';
 import { otherProvidersRequest } from '../store/provider-switch.ts';
 import type { CommandIo } from './run.ts';
 import { wakeDaemon } from '../service/wake-daemon.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 const USAGE = `usage: signrelay retry ID [--json] [--config FILE]
 
@@ -29,7 +30,7 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   const config = loadOperatorConfig(parsed.values.config);
   const plan = changeState(config, (db) => {
     const request = getRequest(db, id);
-    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests --state failed\`)`);
+    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`${operatorCommand('requests --state failed')}\`)`);
     // Its step would go to the provider configured now, which knows nothing of it.
     const elsewhere = otherProvidersRequest(request, providerTraits(config.provider).name, 'retry it');
     if (elsewhere) throw new SignrelayError('input', 'not_retryable', elsewhere);
@@ -44,6 +45,6 @@ export async function runRetryCommand(args: string[], io: CommandIo): Promise<nu
   const pid = wakeDaemon(config.storage.data_dir);
   io.stdout.write(parsed.values.json
     ? `${jsonForTerminal({ request: id, state: plan.backTo, job: plan.job, daemonPid: pid ?? null, held: plan.held })}\n`
-    : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${plan.held ? ` — held since a restore was found: it runs once released (\`signrelay release ${id}\`)` : pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
+    : `request ${id} is ${plan.backTo} again; its ${plan.job} job is queued${plan.held ? ` — held since a restore was found: it runs once released (\`${operatorCommand(`release ${id}`)}\`)` : pid === undefined ? ' (the daemon is not running: it runs when the daemon starts)' : ` for the daemon (pid ${pid})`}\n`);
   return 0;
 }

@@ -14,6 +14,7 @@ import { parseCommand } from '../cli-io/command-args.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
 import { PROVIDER_NAMES, providerOption } from '../sandbox/simulated-provider.ts';
 import { shellCommand } from '../cli-io/shell-command.ts';
+import { shellWord } from '../service-unit.ts';
 import type { CommandIo } from './run.ts';
 
 const USAGE = `usage: signrelay sandbox [--provider NAME] [--dir DIR] [--sign-after SECONDS]
@@ -76,8 +77,8 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     `  configuration    ${config}`,
     '',
     'Try, in another terminal:',
-    `  ${shellCommand()} check --config ${config}`,
-    `  ${shellCommand()} run --config ${config}`,
+    `  ${shellCommand()} check --config ${shellWord(config)}`,
+    `  ${shellCommand()} run --config ${shellWord(config)}`,
     '',
   ].join('\n'));
 

@@ -37,7 +37,7 @@ export async function runShowCommand(args: string[], io: CommandIo): Promise<num
   return readState(loadReadingOperatorConfig(parsed.values.config, io.stderr), (db) => {
     const found = findRequests(db, id);
     if (found.length === 0) {
-      throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`signrelay requests\`, or a record number; a mail refused at intake keeps no record number: \`${operatorCommand('requests --state rejected')}\` lists them with their subjects and reasons)`);
+      throw new SignrelayError('input', 'request_unknown', `no request ${id} (give a request id like r_… from \`${operatorCommand('requests')}\`, or a record number; a mail refused at intake keeps no record number: \`${operatorCommand('requests --state rejected')}\` lists them with their subjects and reasons)`);
     }
     if (found.length > 1) {
       io.stdout.write(`${found.length} requests for ${id}; show one by its id:\n${formatTable(['ID', 'STATE', 'CREATED (UTC)'], found.map((r) => [r.id, r.state, shortTime(r.createdAt)]))}\n`);
@@ -77,7 +77,7 @@ function formatRequest(d: Details): string {
   const lines = [
     field('request', r.id),
     field('state', r.reason ? `${r.state} (${r.reason})` : r.state),
-    ...(d.held ? [field('held', 'since a restore was found: nothing of it runs until `signrelay release` (check it at the provider and on its record first)')] : []),
+    ...(d.held ? [field('held', `since a restore was found: nothing of it runs until \`${operatorCommand(`release ${r.id}`)}\` (check it at the provider and on its record first)`)] : []),
     field('record', [r.recordTable, r.recordNumber].filter(Boolean).join(' ') || null),
     field('requester', r.requester),
     ...(r.state === 'rejected' ? [] : [field('authenticated', authenticatedLine(r, d.requestMail))]),

@@ -286,7 +286,7 @@ function otherProviderProblem(db: Db, request: RequestRow, provider: string): st
 export function queueCancel(db: Db, id: string, reason: string, now: Date, provider: string): void {
   db.transaction(() => {
     const request = getRequest(db, id);
-    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`signrelay requests\`)`);
+    if (!request) throw new SignrelayError('input', 'request_unknown', `no request ${id} (see \`${operatorCommand('requests')}\`)`);
     if (!canTransition(request.state, 'cancelled')) {
       const why = request.state === 'completed' ? 'it is signed already and is being delivered' : `it is ${request.state}`;
       throw new SignrelayError('input', 'not_cancellable', `request ${id} cannot be cancelled: ${why}`);

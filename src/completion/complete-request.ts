@@ -181,7 +181,7 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
           text: `signrelay gave up on request ${request.id} (${request.recordNumber ?? 'no record number'}): ${reason}\n` +
             (code === 'blob_missing' ? `\`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.`
               : code === 'blob_altered' ? `Once the damaged file is out of blobs/, \`${operatorCommand(`retry ${request.id}`)}\` downloads the signed document again from the provider.`
-                : 'The signed document, if downloaded, is kept; fix the cause and retry the request.'),
+                : `The signed document, if downloaded, is kept: fix the cause, then \`${operatorCommand(`retry ${request.id}`)}\`.`),
         });
       })();
       deps.jobsQueued?.();

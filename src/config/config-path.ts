@@ -1,8 +1,10 @@
 // Where the configuration comes from: --config FILE, else $SIGNRELAY_CONFIG, else the
 // system path. One rule for every command.
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG_PATH } from '../service-unit.ts';
 
-export const DEFAULT_CONFIG_PATH = '/etc/signrelay/signrelay.yaml';
+// Defined beside operatorCommand, whose hints name a configuration only when it is not this one.
+export { DEFAULT_CONFIG_PATH };
 // A path, not a URL's pathname: installed under a directory with a space (or any character a URL escapes), that kept `%20`.
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../config/signrelay.example.yaml', import.meta.url));
 

@@ -2,6 +2,7 @@
 // signrelay@NAME.service (deploy/signrelay@.service) runs instance NAME with its
 // configuration, state and secrets at fixed places, which `--name NAME` finds for every
 // command and `init --name NAME` fills in. Pure.
+import { instanceConfigPath } from '../service-unit.ts';
 
 export interface Instance {
   name: string;
@@ -22,7 +23,7 @@ export function instanceOf(name: string): Instance | { problem: string } {
   if (!NAME_RE.test(name)) return { problem: `--name ${JSON.stringify(name)}: an instance name is lower-case letters, digits, - and _ (e.g. hr, procurement)` };
   return {
     name,
-    configPath: `/etc/signrelay/${name}.yaml`,
+    configPath: instanceConfigPath(name),
     dataDir: `/var/lib/signrelay/${name}`,
     credentialsDir: `/etc/signrelay/credentials/${name}`,
     unit: `signrelay@${name}`,

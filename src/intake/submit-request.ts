@@ -239,7 +239,7 @@ export function createSubmitHandler(deps: SubmitDeps): JobHandler {
             (sendUnknown
               ? `Whether the send went through is unknown (its answer was lost): the signers may have been invited. The requester was not told. \`${operatorCommand(`retry ${request.id}`)}\` asks ${deps.provider.displayName} before sending again.`
               : code === 'blob_missing' ? 'A retry cannot send it: restore the stamped PDF, or have the request mailed again.'
-                : code === 'blob_altered' ? 'A retry cannot send it as it is: restore the stamped PDF from a backup of blobs/, or have the request mailed again.' : 'The stamped PDF is kept; fix the cause and retry the request.'),
+                : code === 'blob_altered' ? 'A retry cannot send it as it is: restore the stamped PDF from a backup of blobs/, or have the request mailed again.' : `The stamped PDF is kept: fix the cause, then \`${operatorCommand(`retry ${request.id}`)}\`.`),
         });
       })();
       deps.jobsQueued?.();

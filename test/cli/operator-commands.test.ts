@@ -8,6 +8,7 @@ import { buildMail, contractPdf } from '../integration/world.ts';
 import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { bareEnv, exitWithin, linesOf, STACK_FRAME } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
+import { shellWord } from '../../src/service-unit.ts';
 
 const getWorld = useChildWorld();
 const operator = (args: string[]) => runInProcess([...args, '--config', getWorld().configFile], { env: bareEnv() });
@@ -96,7 +97,9 @@ describe('operator command mistakes', () => {
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toMatch(/^signrelay: no request r_000000000000 \(give a request id/);
     // A record number a refused mail named is kept by no request: where such mails are listed (newcomer review L6).
-    expect((await operator(['show', 'RITM0099999'])).stderr).toContain('a mail refused at intake keeps no record number: `signrelay requests --state rejected` lists them with their subjects and reasons');
+    // Both commands named as this configuration's operator must type them (newcomer review L4).
+    const config = shellWord(getWorld().configFile);
+    expect((await operator(['show', 'RITM0099999'])).stderr).toBe(`signrelay: no request RITM0099999 (give a request id like r_… from \`signrelay requests --config ${config}\`, or a record number; a mail refused at intake keeps no record number: \`signrelay requests --state rejected --config ${config}\` lists them with their subjects and reasons)\n`);
     const badState = await operator(['requests', '--state', 'lost']);
     expect(badState).toMatchObject({ code: 2, stdout: '' });
     expect(badState.stderr).toBe('signrelay requests: --state lost is not a state; use one of received, stamped, uploaded, sent, completed, delivered, rejected, declined, expired, failed, cancelled\n');

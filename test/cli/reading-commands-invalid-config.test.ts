@@ -39,7 +39,7 @@ describe('the reading commands on a configuration with a typo outside what they 
     const { out, io } = capture();
     await runStatusCommand(['--config', config], io);
     expect(out.stdout).toContain('daemon:    not running');
-    expect(out.stderr).toBe(`signrelay: ${config} has a problem; the daemon refuses to start or reload with it (signrelay check names them). Read from the data dir it names, ${dataDir}\n`);
+    expect(out.stderr).toBe(`signrelay: ${config} has a problem; the daemon refuses to start or reload with it (\`signrelay check\` names them). Read from the data dir it names, ${dataDir}\n`);
   });
 
   it('requests and show read it too', async () => {

@@ -7,6 +7,7 @@ import { enqueueJob } from '../../src/store/jobs.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import { insertRequest } from '../../src/store/requests.ts';
 import { holdOpenRequests, isHeld } from '../../src/store/restore-holds.ts';
+import { shellWord } from '../../src/service-unit.ts';
 import { linesOf, minimalConfigYaml, STACK_FRAME, tempDir, type TempDir } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
 
@@ -48,26 +49,26 @@ describe('held requests, as the operator sees and releases them', () => {
     const status = await operator(['status']);
     expect(status.code).toBe(1);
     expect(status.stdout).toContain('3 requests are held since 2026-12-06T09:00:00.000Z: signrelay.db was found behind what the data dir had seen of it');
-    expect(status.stdout).toContain('`signrelay requests --held`');
-    expect(status.stdout).toContain('`signrelay release --all`');
+    // The commands name the configuration status was given (newcomer review L4).
+    expect(status.stdout).toContain(`check each (\`signrelay requests --held --config ${shellWord(configFile)}\`), cancel what already went out, then \`signrelay release --all --config ${shellWord(configFile)}\`\n`);
     // Held jobs are not "the queue behind".
     expect(status.stdout).not.toMatch(/job queue is behind/);
     const list = linesOf((await operator(['requests', '--held'])).stdout);
     expect(list).toHaveLength(4);
     expect(list.slice(1).every((line) => / received \(held\) /.test(line))).toBe(true);
     expect(JSON.parse((await operator(['requests', '--json'])).stdout).map((r: { held: boolean }) => r.held)).toEqual([true, true, true]);
-    expect((await operator(['show', ids[0]!])).stdout).toMatch(/^held: +since a restore was found: nothing of it runs until `signrelay release`/m);
+    expect(linesOf((await operator(['show', ids[0]!])).stdout)).toContain(`held:          since a restore was found: nothing of it runs until \`signrelay release ${ids[0]} --config ${shellWord(configFile)}\` (check it at the provider and on its record first)`);
     // A cancel of a held request says when it is carried out (diff review 20 L5).
     const cancel = await operator(['cancel', ids[2]!]);
     expect(cancel).toMatchObject({ code: 0, stderr: '' });
-    expect(cancel.stdout).toBe(`request ${ids[2]}: cancellation queued — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`signrelay release ${ids[2]}\`)\n`);
+    expect(cancel.stdout).toBe(`request ${ids[2]}: cancellation queued — held since a restore was found: nothing of it is sent meanwhile, and the cancel is carried out once released (\`signrelay release ${ids[2]} --config ${shellWord(configFile)}\`)\n`);
   });
 
   it('release refuses what it cannot do, in one line each', async () => {
     expect(await operator(['release'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^signrelay release: name the requests to release, or --all \(not both\)\n/) });
     expect(await operator(['release', ids[0]!, '--all'])).toMatchObject({ code: 2 });
     const unknown = await operator(['release', 'r_000000000000']);
-    expect(unknown).toMatchObject({ code: 1, stderr: 'signrelay: no request r_000000000000 (see `signrelay requests --held`)\n' });
+    expect(unknown).toMatchObject({ code: 1, stderr: `signrelay: no request r_000000000000 (see \`signrelay requests --held --config ${shellWord(configFile)}\`)\n` });
     expect(unknown.stderr).not.toMatch(STACK_FRAME);
     expect(held(ids[0]!)).toBe(true);
   });
@@ -77,7 +78,7 @@ describe('held requests, as the operator sees and releases them', () => {
     expect(one).toMatchObject({ code: 0, stderr: '' });
     expect(one.stdout).toBe(`request ${ids[0]} is released (the daemon is not running: their work goes on when it starts); 2 still held\n`);
     expect(held(ids[0]!)).toBe(false);
-    expect((await operator(['release', ids[0]!])).stderr).toBe(`signrelay: request ${ids[0]} is not held (see \`signrelay requests --held\`)\n`);
+    expect((await operator(['release', ids[0]!])).stderr).toBe(`signrelay: request ${ids[0]} is not held (see \`signrelay requests --held --config ${shellWord(configFile)}\`)\n`);
     const rest = JSON.parse((await operator(['release', '--all', '--json'])).stdout) as { released: string[]; held: number };
     expect(rest.released.sort()).toEqual(ids.slice(1).sort());
     expect(rest.held).toBe(0);

@@ -11,6 +11,7 @@ import { STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { bareEnv, exitWithin, linesOf, runCli } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
 import { retryPlan } from '../../src/cli-io/retry-plan.ts';
+import { shellWord } from '../../src/service-unit.ts';
 
 const getWorld = useChildWorld();
 const operator = (args: string[]) => runInProcess([...args, '--config', getWorld().configFile], { env: bareEnv() });
@@ -19,6 +20,16 @@ function stateOf(id: string): string {
   const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });
   try {
     return (db.prepare('SELECT state FROM requests WHERE id = ?').get(id) as { state: string }).state;
+  } finally {
+    db.close();
+  }
+}
+
+/** The text of the request's alert of this kind, as the daemon recorded (and would mail) it. */
+function alertText(id: string, kind: string): string {
+  const db = new Database(join(getWorld().dataDir, 'signrelay.db'), { readonly: true });
+  try {
+    return (db.prepare("SELECT json_extract(detail, '$.text') AS text FROM events WHERE request_id = ? AND json_extract(detail, '$.alert') = ?").get(id, kind) as { text: string }).text;
   } finally {
     db.close();
   }
@@ -38,6 +49,9 @@ describe('signrelay retry and cancel', () => {
     await waitFor(async () => (await failed()).length === 2, { timeoutMs: 20_000, what: 'a failed request' });
     const id = (await failed())[1]!.split(/\s+/)[0]!;
     expect((await operator(['show', id])).stdout).toMatch(/^state: +failed \(submitting to the provider failed: .*signer limit reached/m);
+    // The daemon's alert names the retry as its operator must type it: with the --config it was started with (newcomer review L4).
+    expect(alertText(id, 'provider')).toMatch(/^signrelay gave up sending request r_\w+ \(RITM0010021, from .+\) to Secured Signing: .*signer limit reached.*\n/);
+    expect(alertText(id, 'provider').split('\n').at(-1)).toBe(`The stamped PDF is kept: fix the cause, then \`signrelay retry ${id} --config ${shellWord(world.configFile)}\`.`);
     const uploads = () => world.simulator.calls.filter((c) => c.path.includes('/Document/Uploader') && c.status === 200).length;
     expect(uploads()).toBe(1);
 

@@ -8,6 +8,7 @@ import { waitFor } from '../support/wait-for.ts';
 import { buildMail, contractPdf } from '../integration/world.ts';
 import { API_SECRET, IMAP_PASSWORD, STOP_WITHIN_MS, useChildWorld } from './child-world.ts';
 import { bareEnv, exitWithin, startCli } from './helpers.ts';
+import { shellWord } from '../../src/service-unit.ts';
 
 const getWorld = useChildWorld();
 
@@ -54,7 +55,9 @@ it('rotates the IMAP password on SIGHUP without a restart, and refuses a broken 
   await writeFile(secretFile, `${mistyped}\n`);
   daemon.child.kill('SIGHUP');
   const unusable = await daemon.waitForLog((l) => l.message === 'configuration reload refused; still running with the previous configuration' && String(l.error).includes('mail settings'));
-  expect(String(unusable.error)).toMatch(/^the new configuration's mail settings do not work — IMAP request mailbox \(mailboxes\.requests\): .+\. Fix them \(`signrelay check` tries them all\) and reload again$/);
+  // `check` named with the configuration the daemon was started with (newcomer review L4).
+  expect(String(unusable.error)).toMatch(/^the new configuration's mail settings do not work — IMAP request mailbox \(mailboxes\.requests\): .+\. Fix them \(`signrelay check --config [^`]+` tries them all\) and reload again$/);
+  expect(String(unusable.error).endsWith(`. Fix them (\`signrelay check --config ${shellWord(configFile)}\` tries them all) and reload again`)).toBe(true);
   await writeFile(secretFile, `${rotated}\n`);
 
   // A moved data dir: refused too — the lock and the work in hand stay where they are.

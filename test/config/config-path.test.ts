@@ -14,6 +14,7 @@ it('is a file path under an install directory with a space and a percent sign in
   mkdirSync(join(install, 'src', 'config'), { recursive: true });
   mkdirSync(join(install, 'config'), { recursive: true });
   cpSync(new URL('../../src/config/config-path.ts', import.meta.url), join(install, 'src', 'config', 'config-path.ts'));
+  cpSync(new URL('../../src/service-unit.ts', import.meta.url), join(install, 'src', 'service-unit.ts')); // where DEFAULT_CONFIG_PATH is defined
   cpSync(new URL('../../config/signrelay.example.yaml', import.meta.url), join(install, 'config', 'signrelay.example.yaml'));
   const { EXAMPLE_CONFIG_PATH } = await import(pathToFileURL(join(install, 'src', 'config', 'config-path.ts')).href) as { EXAMPLE_CONFIG_PATH: string };
   expect(EXAMPLE_CONFIG_PATH).toBe(join(install, 'config', 'signrelay.example.yaml'));

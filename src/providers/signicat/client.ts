@@ -27,6 +27,7 @@ import { orderBody, type SignicatDocument } from './order-body.ts';
 import { documentStatusOf, type TaskState } from './order-status.ts';
 import { latest, providerTime } from '../provider-time.ts';
 import { signicatTraits } from './traits.ts';
+import { operatorCommand } from '../../service-unit.ts';
 
 /** How many of the ids a request's notices named are asked about, at most. */
 const MAX_ASKED_ORDER_IDS = 20;
@@ -266,7 +267,7 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
         const uri = textField(packaging.packagingTaskResultUri);
         if (textField(packaging.packagingTaskStatus) === 'FAILED') {
           throw new SignrelayError('permanent', 'provider_packaging_failed',
-            `every signer of order ${orderId} signed, but Signicat failed to make its PAdES package (packaging FAILED), so there is no signed document to deliver: ask Signicat's support, or take the signed document from Signicat by hand; \`signrelay retry\` asks again`);
+            `every signer of order ${orderId} signed, but Signicat failed to make its PAdES package (packaging FAILED), so there is no signed document to deliver: ask Signicat's support, or take the signed document from Signicat by hand; \`${operatorCommand('retry ID')}\` asks again`);
         }
         if (textField(packaging.packagingTaskStatus) !== 'COMPLETED' || !uri) {
           throw new SignrelayError('transient', 'not_complete_yet', `the PAdES package of order ${orderId} is ${textField(packaging.packagingTaskStatus) ?? 'not ready'}; checking again later`, { retryAfterSeconds: 60 });
