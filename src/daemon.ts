@@ -55,7 +55,6 @@ import { cancelReplyAnswerer } from './conversation/answer-cancel.ts';
 import { createCommandHandler } from './conversation/carry-out-command.ts';
 import { withReplyCommands } from './conversation/process-reply-mail.ts';
 import pkg from '../package.json' with { type: 'json' };
-import { serviceUnit } from './service-unit.ts';
 
 export interface Daemon {
   db: Db;
@@ -207,7 +206,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       }
     },
     onOperatorWait: (job, error) => {
-      const alert = operatorWaitAlert(job, error, serviceUnit());
+      const alert = operatorWaitAlert(job, error);
       const at = new Date();
       // One per kind of job and hour, however many of its jobs begin to wait.
       if (!alert || alertRaisedSince(db, alert.kind, alert.subject, new Date(at.getTime() - 3_600_000))) return;

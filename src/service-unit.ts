@@ -17,6 +17,21 @@ export function serviceUnit(env: NodeJS.ProcessEnv = process.env): string {
   return name ? `signrelay@${name}` : 'signrelay';
 }
 
+/** Whether this process runs as a systemd service: systemd sets $INVOCATION_ID for each (and $NOTIFY_SOCKET for a Type=notify one). */
+export function underSystemd(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.INVOCATION_ID || env.NOTIFY_SOCKET);
+}
+
+/**
+ * What makes this daemon (process `pid`) read its configuration again, for the messages it
+ * sends itself: `systemctl reload UNIT` as a service, else `kill -HUP PID` (what the units'
+ * ExecReload= does) — a daemon started by hand, as the sandbox's `signrelay run --config …`
+ * is, is no unit: `systemctl reload signrelay` acted on another signrelay, or on none.
+ */
+export function reloadCommand(env: NodeJS.ProcessEnv = process.env, pid = process.pid): string {
+  return underSystemd(env) ? `systemctl reload ${serviceUnit(env)}` : `kill -HUP ${pid}`;
+}
+
 /** One word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
 export function shellWord(word: string): string {
   return /^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

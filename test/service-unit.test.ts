@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH } from '../src/config/config-path.ts';
 import { instanceOf } from '../src/config/instance.ts';
-import { operatorCommand, serviceUnit, shellWord } from '../src/service-unit.ts';
+import { operatorCommand, reloadCommand, serviceUnit, shellWord } from '../src/service-unit.ts';
 
 describe('serviceUnit', () => {
   it('is signrelay@NAME for an instance (--name NAME), signrelay otherwise', () => {
@@ -38,5 +38,13 @@ describe('shellWord', () => {
     ['', "''"],
   ])('%j → %s', (word, quoted) => {
     expect(shellWord(word)).toBe(quoted);
+  });
+});
+
+describe('reloadCommand', () => {
+  it('is systemctl reload of the unit under systemd, kill -HUP of the process otherwise (a daemon run by hand is no unit)', () => {
+    expect(reloadCommand({ INVOCATION_ID: 'abc', SIGNRELAY_INSTANCE: 'hr' }, 42)).toBe('systemctl reload signrelay@hr');
+    expect(reloadCommand({ NOTIFY_SOCKET: '/run/systemd/notify' }, 42)).toBe('systemctl reload signrelay');
+    expect(reloadCommand({}, 42)).toBe('kill -HUP 42');
   });
 });
