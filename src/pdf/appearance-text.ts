@@ -9,10 +9,17 @@
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFString, type PDFStream } from 'pdf-lib';
 import { annotationSubtype, appearanceStreams, pageAnnotations } from './annotations.ts';
 import { walkDicts } from './pdf-objects.ts';
+import { uncheckableContentError } from './pdf-errors.ts';
 
 /** Annotations that show nothing of their own. */
 const WITHOUT_TEXT = new Set(['Link', 'Popup']);
-const MAX_APPEARANCES = 10_000;
+/**
+ * More appearances than a document of people's needs: drawing them is work an attacker sets,
+ * and a page with more annotations than this is one poppler will not read at all. A document
+ * over it is refused as uncheckable — skipping the rest let a tag in the 10,001st appearance
+ * through unread (fuzz review M1).
+ */
+export const MAX_APPEARANCES = 10_000;
 
 export interface AnnotationShows {
   /** A PDF with one page per page of the document that has appearances, each drawn on it; absent when there are none. */
@@ -21,7 +28,7 @@ export interface AnnotationShows {
   fieldValues: string[];
 }
 
-export async function annotationShows(doc: PDFDocument): Promise<AnnotationShows> {
+export async function annotationShows(doc: PDFDocument, fileName?: string): Promise<AnnotationShows> {
   const fieldValues = formValues(doc);
   let sheet: { doc: PDFDocument; copier: PDFObjectCopier } | undefined;
   let drawn = 0;
@@ -30,7 +37,8 @@ export async function annotationShows(doc: PDFDocument): Promise<AnnotationShows
     for (const annotation of pageAnnotations(page)) {
       const subtype = annotationSubtype(annotation);
       if (subtype !== undefined && WITHOUT_TEXT.has(subtype)) continue;
-      if (drawn + appearances.length < MAX_APPEARANCES) appearances.push(...appearanceStreams(doc.context, annotation));
+      appearances.push(...appearanceStreams(doc.context, annotation));
+      if (drawn + appearances.length > MAX_APPEARANCES) throw uncheckableContentError(fileName, `it has more than ${MAX_APPEARANCES.toLocaleString('en')} annotation appearances`);
       // A FreeText box without an appearance is drawn from its text by a reader that builds one.
       const contents = subtype === 'FreeText' ? annotation.lookup(PDFName.of('Contents')) : undefined;
       if (contents instanceof PDFString || contents instanceof PDFHexString) fieldValues.push(contents.decodeText());

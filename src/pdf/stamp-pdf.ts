@@ -255,7 +255,16 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
   const expected = [...own.map((t) => t.text), ...tags.drawn];
   checkTags(texts.join('\n'), expected, fileName);
   const annotations = shows.sheet ? await readText(shows.sheet, fileName, { otherReadings: true }) : { pages: [], byPosition: [] };
-  checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements, await byPoppler], expected, fileName);
+  const popplerText = await byPoppler;
+  checkPopplerPages(popplerText, written.length, fileName);
+  // Our own signature pages are drawn plainly: the second reader must find every tag on them
+  // too — a file whose objects it cannot follow (an object number past what readers keep)
+  // left it reading none of ours, and only extras were judged (fuzz review L1).
+  if (input.stamping.mode !== 'overlay') {
+    const { missing } = subtractTags(findTags(popplerText), tags.drawn);
+    if (missing.length > 0) throw mismatchError(fileName, `not every tag signrelay wrote (${missing.length} unreadable by a second PDF reader)`);
+  }
+  checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements, popplerText], expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -299,7 +308,7 @@ async function readText(bytes: Uint8Array, fileName: string | undefined, options
  */
 async function readBesideText(doc: PDFDocument, fileName: string | undefined): Promise<{ replacements: string[]; shows: AnnotationShows }> {
   try {
-    return { replacements: actualTexts(doc, fileName), shows: await annotationShows(doc) };
+    return { replacements: actualTexts(doc, fileName), shows: await annotationShows(doc, fileName) };
   } catch (err) {
     if (isSignrelayError(err)) throw err;
     throw uncheckableContentError(fileName, 'some of its content (its annotations, forms or marked content) could not be read', err);
@@ -319,6 +328,17 @@ function checkOtherReadings(texts: readonly string[], expected: readonly string[
   const known = new Set(expected);
   const hidden = [...new Set(findTags(texts.join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
   if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations, from its replacement texts (/ActualText) or by another PDF reader`);
+}
+
+/**
+ * poppler ends each page it read with a form feed: fewer than the pages means it left some out
+ * — their text unread by the second reader (a page it could not build; its message is watched
+ * for too, poppler-text.ts). More is text that maps a glyph to a form feed, and harmless.
+ */
+export function checkPopplerPages(text: string, pages: number, fileName: string | undefined): void {
+  let read = 0;
+  for (let at = text.indexOf('\f'); at !== -1; at = text.indexOf('\f', at + 1)) read++;
+  if (read < pages) throw uncheckableContentError(fileName, `a second PDF reader (poppler) read ${read} of its ${pages} pages`);
 }
 
 /** The text holds exactly the expected tags, or the stamp is refused. */
