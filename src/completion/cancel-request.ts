@@ -25,7 +25,7 @@ import { queueCompletionTrigger } from '../store/completion-triggers.ts';
 import { addEvent, announcedReferences, countEventsWith, hasEffect, lastEffectPhase } from '../store/events.ts';
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus } from '../providers/provider.ts';
-import { recordEndingTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
+import { notWithdrawnAlert, recordEndingTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments } from './withdraw-documents.ts';
 import { tellLeftAtProvider, tellSettledSinceTold } from './withdraw-after-refusal.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, recordFoundSend, transition, type RequestRow } from '../store/requests.ts';
@@ -243,13 +243,7 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
         // Every document was tried; those without a result (withdrawn, or found signed) are
         // listed — first: a signed document's alert (tellCancelled) would hold it back.
         const left = getDocuments(deps.db, request.id).filter((doc) => doc.providerRef && !withdrawalResult(deps.db, request.id, doc.seq));
-        if (left.length > 0) {
-          raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
-            kind: 'undeliverable', requestId: request.id,
-            subject: `request ${request.id} was cancelled, but ${deps.provider.displayName} did not withdraw it`,
-            text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) is cancelled, but withdrawing ${left.map((doc) => recordValue(doc.providerRef)).join(', ')} at ${deps.provider.displayName} failed: ${reason}. Its signers may still sign it, or signed it just before the withdrawal: look at it at ${deps.provider.displayName}; a signed document there is not delivered to the record by signrelay.`,
-          });
-        }
+        if (left.length > 0) raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, notWithdrawnAlert(request, 'cancelled', left, reason, deps.provider.displayName));
         // Cancelled by this job, some documents not withdrawn: everyone is told which (the reply answered with it).
         tellCancelledOrFollowUp(job, request);
       }

@@ -25,7 +25,7 @@ import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
-import { recordEndingTold, recordSignedNotWithdrawn, settledSinceTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
+import { notWithdrawnAdvice, notWithdrawnAlert, recordEndingTold, recordSignedNotWithdrawn, settledSinceTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
 export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
   config: Config;
@@ -107,7 +107,7 @@ function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending
     return true;
   }
   const notWithdrawn = documents.left.length === 0 ? ''
-    : `\n${gaveUp ? `Withdrawing them failed: ${gaveUp}. Their signers may still sign them, and a signature there is not delivered to the record: ${notWithdrawnAdvice(provider)}` : 'signrelay goes on trying to withdraw them, and alerts again if it gives up.'}`;
+    : `\n${gaveUp ? `Withdrawing ${documents.left.length === 1 ? 'it' : 'them'} failed: ${gaveUp}. ${notWithdrawnAdvice(documents.left.length, provider)}` : 'signrelay goes on trying to withdraw them, and alerts again if it gives up.'}`;
   raiseAlert(alertDeps, {
     kind: 'undeliverable', requestId: request.id,
     subject: documents.left.length > 0 ? `request ${request.id} was ${ending.event}, and ${provider} has not withdrawn its other documents${gaveUp ? '' : ' yet'}`
@@ -116,8 +116,6 @@ function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending
   });
   return true;
 }
-
-const notWithdrawnAdvice = (provider: string) => `withdraw them at ${provider} by hand.`;
 
 /**
  * Told early (the withdrawals failing for ten minutes), a document named then as still out
@@ -190,11 +188,7 @@ export function createWithdrawHandler(deps: WithdrawAfterRefusalDeps): JobHandle
       deps.db.transaction(() => {
         // Told now, its one alert says it all; told before (ten minutes into the failures), this says how it ended.
         if (tellOrFollowUp(deps, request, ending, reason) || left.length === 0) return;
-        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, {
-          kind: 'undeliverable', requestId: request.id,
-          subject: `request ${request.id} was ${ending.event}, but ${deps.provider.displayName} did not withdraw its other documents`,
-          text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${ending.event}, and withdrawing its documents still out for signing — ${left.map((doc) => `${recordValue(doc.fileName)} (reference ${recordValue(doc.providerRef)})`).join(', ')} — at ${deps.provider.displayName} failed: ${reason}. Their signers may still sign them, and a signature there is not delivered to the record: ${notWithdrawnAdvice(deps.provider.displayName)}`,
-        });
+        raiseAlert({ db: deps.db, config: deps.config, logger: deps.logger, now: deps.now }, notWithdrawnAlert(request, ending.event, left, reason, deps.provider.displayName));
       })();
       deps.jobsQueued?.();
     },

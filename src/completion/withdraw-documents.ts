@@ -13,10 +13,12 @@
 //   signature), or gone already, it is that, not a failure.
 // withdrawalSummary turns the results into what the requester, the record and the operator
 // are told (notices/withdrawal-words.ts).
+import type { Alert } from '../alerts/raise-alert.ts';
 import { describeError, isSignrelayError, SignrelayError, type ErrorKind } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WithdrawalSummary } from '../notices/withdrawal-words.ts';
 import type { DocumentStatus, SigningProvider } from '../providers/provider.ts';
+import { recordValue } from '../servicenow/record-text.ts';
 import { addEvent, lastEffectPhase, listEvents } from '../store/events.ts';
 import type { Db } from '../store/open-database.ts';
 import { sentDocumentOf, type DocumentRow, type RequestRow } from '../store/requests.ts';
@@ -161,4 +163,23 @@ export function withdrawalSummary(db: Db, requestId: string, documents: readonly
     else summary.left.push(doc.fileName);
   }
   return summary;
+}
+
+/** What the operator does about documents whose withdrawal failed for good — in every alert that names them. */
+export function notWithdrawnAdvice(count: number, provider: string): string {
+  const [its, it] = count === 1 ? ['Its', 'it'] : ['Their', 'them'];
+  return `${its} signers may still sign ${it}, and a signature there is not delivered to the record: look at ${it} at ${provider} and withdraw ${it} by hand.`;
+}
+
+/**
+ * The operator's alert when an ended request's withdrawals were given up on: which documents
+ * are still out, why, and what to do — one builder for a cancel and a refusal's ending.
+ */
+export function notWithdrawnAlert(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', left: readonly DocumentRow[], reason: string, provider: string): Alert {
+  const named = left.map((doc) => `${recordValue(doc.fileName)} (reference ${recordValue(doc.providerRef)})`).join(', ');
+  return {
+    kind: 'undeliverable', requestId: request.id,
+    subject: `request ${request.id} was ${after}, but ${provider} did not withdraw ${after === 'cancelled' ? 'it' : 'its other documents'}`,
+    text: `Request ${request.id} (${request.recordNumber ?? 'no record number'}) was ${after}, but withdrawing ${named} at ${provider} failed: ${reason}. ${notWithdrawnAdvice(left.length, provider)}`,
+  };
 }

@@ -223,7 +223,7 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     expect(notice[0]).toContain('Withdrawn from signing at Secured Signing: contract-1.pdf.');
     expect(t.note()).toContain('Secured Signing did not withdraw contract-2.pdf');
     expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled, but Secured Signing did not withdraw it`]);
-    expect(String(t.alerts()[0]!.text)).toContain('withdrawing doc-2 at Secured Signing failed');
+    expect(String(t.alerts()[0]!.text)).toBe(`Request ${t.id} (RITM0010001) was cancelled, but withdrawing contract-2.pdf (reference doc-2) at Secured Signing failed: ${String((err as Error).message)}. Its signers may still sign it, and a signature there is not delivered to the record: look at it at Secured Signing and withdraw it by hand.`);
   });
 
   it('a provider that no longer knows the document (a permanent answer): cancelled; one that cannot answer now: asked again with the job', async () => {

@@ -91,7 +91,7 @@ describe('the withdrawals after one document of several was declined', () => {
     t.giveUp('HTTP 503');
     expect(t.notices()).toHaveLength(1);
     expect(t.alerts()).toHaveLength(2);
-    expect(t.alerts()[1]!.text).toContain('withdraw them at Secured Signing by hand');
+    expect(t.alerts()[1]!.text).toBe(`Request ${t.id} (RITM0010001) was declined, but withdrawing doc-2.pdf (reference doc-2), doc-3.pdf (reference doc-3) at Secured Signing failed: HTTP 503. Their signers may still sign them, and a signature there is not delivered to the record: look at them at Secured Signing and withdraw them by hand.`);
   });
 
   // Counted from the job's queueing, a withdraw job that first ran half an hour late (the
@@ -173,7 +173,7 @@ describe('the withdrawals after one document of several was declined', () => {
     t.giveUp('HTTP 503');
     expect(t.notices()).toHaveLength(1);
     expect(t.alerts()).toHaveLength(1);
-    expect(t.alerts()[0]!.text).toContain('withdraw them at Secured Signing by hand');
+    expect(t.alerts()[0]!.text).toContain('\nWithdrawing it failed: HTTP 503. Its signers may still sign it, and a signature there is not delivered to the record: look at it at Secured Signing and withdraw it by hand.');
   });
 
   it('with a document signed before the decline: one alert, naming the document left at the provider', async () => {
