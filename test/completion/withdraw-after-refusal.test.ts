@@ -52,6 +52,14 @@ function refused(phases: DocumentPhase[]) {
     id, state,
     at: (minutes: number) => { clock = new Date(START.getTime() + minutes * 60_000); },
     run: () => handler.run(job()),
+    /** The withdrawals failing at minute 1 and again at 11: everyone told as it stands. */
+    async toldEarly() {
+      state.outage = true;
+      for (const minutes of [1, 11]) {
+        clock = new Date(START.getTime() + minutes * 60_000);
+        await expect(handler.run(job())).rejects.toBeDefined();
+      }
+    },
     giveUp: (reason: string) => handler.onGiveUp!(job(), reason),
     notices: () => mails().map((j) => String((j.payload.message as { text: string }).text)),
     notes: () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => String(j.payload.note ?? '')),
@@ -71,11 +79,7 @@ describe('the withdrawals after one document of several was declined', () => {
 
   it('still failing ten minutes after the decline: told once as it stands, the job going on; failing on, nobody told again; given up, the operator alerted once more', async () => {
     const t = refused(['declined', 'in-progress', 'in-progress']);
-    t.state.outage = true;
-    t.at(1);
-    await expect(t.run()).rejects.toBeDefined();
-    t.at(11);
-    await expect(t.run()).rejects.toBeDefined();
+    await t.toldEarly();
     expect(t.notices()).toHaveLength(1);
     expect(t.notices()[0]).toContain('wrong salary');
     expect(t.notices()[0]).toContain('Secured Signing did not withdraw doc-2.pdf, doc-3.pdf: their signers may still be able to sign them');
@@ -112,11 +116,7 @@ describe('the withdrawals after one document of several was declined', () => {
   it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {
     const phases: DocumentPhase[] = ['declined', 'in-progress'];
     const t = refused(phases);
-    t.state.outage = true;
-    t.at(1);
-    await expect(t.run()).rejects.toBeDefined();
-    t.at(11);
-    await expect(t.run()).rejects.toBeDefined();
+    await t.toldEarly();
     expect(t.alerts()).toHaveLength(1);
     phases[1] = 'completed'; // its signer signs meanwhile: the next withdrawal fails, the status says signed
     t.at(30);
@@ -134,11 +134,7 @@ describe('the withdrawals after one document of several was declined', () => {
   it('told early, a document found signed by an attempt that still fails on another: the operator told where it is, then (re-read A 1)', async () => {
     const phases: DocumentPhase[] = ['declined', 'in-progress', 'in-progress'];
     const t = refused(phases);
-    t.state.outage = true;
-    t.at(1);
-    await expect(t.run()).rejects.toBeDefined();
-    t.at(11);
-    await expect(t.run()).rejects.toBeDefined();
+    await t.toldEarly();
     phases[1] = 'completed';
     t.at(30);
     await expect(t.run()).rejects.toBeDefined(); // doc-3 still not withdrawn
@@ -149,11 +145,7 @@ describe('the withdrawals after one document of several was declined', () => {
 
   it('told early, the outage over: the documents withdrawn since are told to the requester and the record, once; the operator, told they were not withdrawn yet, is not alerted again', async () => {
     const t = refused(['declined', 'in-progress', 'in-progress']);
-    t.state.outage = true;
-    t.at(1);
-    await expect(t.run()).rejects.toBeDefined();
-    t.at(11);
-    await expect(t.run()).rejects.toBeDefined();
+    await t.toldEarly();
     t.state.outage = false;
     t.at(20);
     await t.run();
