@@ -12,7 +12,7 @@ import type { Db } from '../store/open-database.ts';
 import { findReplyCommand } from '../store/conversation.ts';
 import { decideReply } from './decide-reply.ts';
 import { findReply, replyMailKey } from './process-reply-mail.ts';
-import { replyAnswerHeldBack } from './queue-answer.ts';
+import { heldBackReason, replyAnswerHeldBack } from './queue-answer.ts';
 
 export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date): Record<string, unknown> | undefined {
   const policy = intakePolicyFrom(config);
@@ -28,7 +28,7 @@ export function explainReply(db: Db, config: Config, mail: ParsedMail, now: Date
     action: 'reply',
     reason: earlier
       ? `this reply was recorded already (${earlier.createdAt}, ${earlier.outcome}: ${earlier.reason}): the daemon does nothing again and does not answer again`
-      : heldBack ? `${decision.reason} (${idle ? 'not carried out and ' : ''}not answered: ${config.limits.max_replies_per_hour} answers went to ${decision.answerTo} within the hour, limits.max_replies_per_hour)` : decision.reason,
+      : heldBack ? heldBackReason(config, decision) : decision.reason,
     reply: {
       request: found.request ? { id: found.request.id, state: found.request.state, record: found.request.recordNumber ?? found.request.recordSysId, requester: found.request.requester } : null,
       matchedBy: found.by,

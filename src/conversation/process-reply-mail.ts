@@ -27,7 +27,7 @@ import { requestMailOf } from '../store/request-mail-event.ts';
 import { getRequest, getRequestByToken, type RequestRow } from '../store/requests.ts';
 import { decideReply, mayActOn, type RepliedRequest, type ReplyDecision, type ReplyMail } from './decide-reply.ts';
 import { mailFacts, type FactsMail } from '../intake/mail-facts.ts';
-import { queueAnswer, replyAnswerHeldBack } from './queue-answer.ts';
+import { heldBackReason, queueAnswer, replyAnswerHeldBack } from './queue-answer.ts';
 
 export interface ReplyDeps {
   db: Db;
@@ -77,8 +77,6 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
         recordMessage(deps.db, { ...keyOf(message), messageId: mailKey, outcome: 'duplicate', reason: `same reply (${mailKey}) as the one of ${earlier.createdAt}: nothing done again`, folder: firstFolder, requestId: earlier.requestId }, at);
         return { folder: firstFolder, duplicate: true, reason: earlier.reason };
       }
-      let answerTo = decision.answerTo;
-      let reason = decision.reason;
       // A command that may change something keeps its answer: the job answers with what it did,
       // and that answer is never held back (queue-answer.ts) — a cancel carried out in silence
       // left the requester unable to tell whether it worked (conversation review M3). A `status`
@@ -86,10 +84,8 @@ export function withReplyCommands(deps: ReplyDeps, requests: MailHandler): MailH
       // answer nobody gets (fifty replies, fifty notes; conversation review L4).
       const heldBack = replyAnswerHeldBack(deps.db, deps.config, decision, at);
       const idle = heldBack && decision.action === 'carry-out';
-      if (heldBack) {
-        reason = `${reason} (${idle ? 'not carried out and ' : ''}not answered: ${deps.config.limits.max_replies_per_hour} answers went to ${answerTo} within the hour, limits.max_replies_per_hour)`;
-        answerTo = null;
-      }
+      const reason = heldBack ? heldBackReason(deps.config, decision) : decision.reason;
+      const answerTo = heldBack ? null : decision.answerTo;
       const outcomeOf = { 'carry-out': 'queued', answer: 'refused', ignore: 'ignored' } as const;
       const argument = decision.command.name === 'cancel' ? decision.command.reason : decision.due ?? null;
       const id = recordReplyCommand(deps.db, {

@@ -54,3 +54,12 @@ export function replyAnswerHeldBack(db: Db, config: Config, decision: Pick<Reply
   if (decision.action === 'carry-out' && decision.command.name !== 'status') return false;
   return answersHeldBack(db, config, decision.answerTo, now);
 }
+
+/**
+ * What a reply whose answer is held back is filed with (the daemon and `explain` alike): its
+ * decision's reason, and that it is not answered — nor carried out, a `status`.
+ */
+export function heldBackReason(config: Config, decision: Pick<ReplyDecision, 'action' | 'reason' | 'answerTo'>): string {
+  const idle = decision.action === 'carry-out';
+  return `${decision.reason} (${idle ? 'not carried out and ' : ''}not answered: ${config.limits.max_replies_per_hour} answers went to ${decision.answerTo} within the hour, limits.max_replies_per_hour)`;
+}
