@@ -12,9 +12,8 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { getRequest } from '../store/requests.ts';
 import { addNoteOnce, alertRefusals, recordEffect, resolveRecord, setFieldOnce, type RecordDeps, type RecordRef } from './record-effects.ts';
-import { updateMarker, type RecordEvent } from '../notices/record-notes.ts';
+import { RECORD_EVENTS, updateMarker, type RecordEvent } from '../notices/record-notes.ts';
 
-const EVENTS: readonly RecordEvent[] = ['sent', 'progress', 'reminded', 'extended', 'declined', 'expired', 'cancelled', 'failed', 'signed', 'asked', 'not-sent'];
 
 interface Payload {
   event: RecordEvent;
@@ -24,7 +23,7 @@ interface Payload {
 
 function payloadOf(job: JobRow): Payload {
   const { event, note, status } = job.payload;
-  if (typeof event !== 'string' || !EVENTS.includes(event as RecordEvent)) {
+  if (typeof event !== 'string' || !(RECORD_EVENTS as readonly string[]).includes(event)) {
     throw new SignrelayError('permanent', 'bad_record_update', `record update ${job.id} names no known event (${String(event)})`);
   }
   return { event: event as RecordEvent, note: typeof note === 'string' ? note : null, status: typeof status === 'string' ? status : null };

@@ -21,8 +21,13 @@ import type { DocumentRow, RequestRow } from '../store/requests.ts';
 import { authenticationWords, type RequestMail } from '../store/request-mail-event.ts';
 import { withdrawalSentences, withdrawnSinceSentence, type WithdrawalSummary } from './withdrawal-words.ts';
 
-/** What a record update reports: one per transition (or reminder) the record hears of. */
-export type RecordEvent = 'sent' | 'progress' | 'reminded' | 'extended' | 'declined' | 'expired' | 'cancelled' | 'failed' | 'signed' | 'asked' | 'not-sent' | 'withdrawn-since';
+/**
+ * What a record update reports: one per transition (or reminder) the record hears of. One list,
+ * which the `record` job checks its payload against: an event added to the type alone was
+ * queued and then refused by the job for good (diff review 23 M1).
+ */
+export const RECORD_EVENTS = ['sent', 'progress', 'reminded', 'extended', 'declined', 'expired', 'cancelled', 'failed', 'signed', 'asked', 'not-sent', 'withdrawn-since'] as const;
+export type RecordEvent = typeof RECORD_EVENTS[number];
 
 /**
  * Events that change nothing about the request's state, so they leave `servicenow.status_field`

@@ -1,0 +1,60 @@
+// The `withdrawn-since` work note reaches the record: the record job checked its payload
+// against a list of events the new one was not in, and failed for good — the operator alerted
+// that signrelay "could not update" the record (diff review 23 M1).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { queueRecordUpdate } from '../../src/notices/queue-record-update.ts';
+import { createRecordUpdateHandler } from '../../src/completion/update-record.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { silentLogger } from '../../src/log.ts';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '../../src/sandbox/servicenow/server.ts';
+import { createServiceNowClient } from '../../src/servicenow/client.ts';
+import { jobsForRequest } from '../../src/store/jobs.ts';
+import { openDatabase, type Db } from '../../src/store/open-database.ts';
+import { insertRequest, transition } from '../../src/store/requests.ts';
+
+const USER = 'signrelay.integration';
+const PASSWORD = 'sn-order-pass-51b7';
+let sim: ServiceNowSimulator;
+let db: Db;
+let dataDir: string;
+
+beforeEach(async () => {
+  sim = await startServiceNowSimulator({ users: { [USER]: PASSWORD }, records: [{ table: 'sc_req_item', number: 'RITM0010001' }] });
+  dataDir = mkdtempSync(join(tmpdir(), 'signrelay-review23-'));
+  db = openDatabase(dataDir);
+});
+afterEach(async () => {
+  db.close();
+  await sim.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('a withdrawn-since note queued is written to the record', async () => {
+  const config = configSchema.parse({
+    mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
+    smtp: { host: 'h', from: 'signrelay <sign@corp.example>' },
+    provider: { api_key: 'k', api_secret: 's', referer: 'https://corp.example' },
+    servicenow: { instance_url: sim.url, auth: { type: 'basic', user: USER, password: PASSWORD }, work_note: true },
+    routes: { default: {} },
+  });
+  const now = () => new Date();
+  const id = insertRequest(db, {
+    token: 'tok-r23-1', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
+    subject: 'Contract for RITM0010001', messageId: null, record: { number: 'RITM0010001', table: 'sc_req_item' },
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2099-12-31',
+    documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
+  }, now());
+  for (const state of ['stamped', 'uploaded', 'sent', 'cancelled'] as const) transition(db, id, state, now());
+  const queued = db.transaction(() => queueRecordUpdate(db, config, id, { event: 'withdrawn-since', after: 'cancelled', fileNames: ['contract.pdf'] }, now()))();
+  expect(queued).toBe(true);
+  const [job] = jobsForRequest(db, id).filter((j) => j.kind === 'record');
+  expect(job!.payload.note).toContain('its documents withdrawn since');
+
+  const handler = createRecordUpdateHandler({ db, config, logger: silentLogger(), now, servicenow: createServiceNowClient({ config: config.servicenow, tokenStore: { load: () => null, save: () => undefined } }) });
+  await handler.run(job!);
+  // The note is on the record's journal, as queued.
+  expect(JSON.stringify(sim.calls.filter((c) => c.method === 'PATCH').map((c) => c.body))).toContain('its documents withdrawn since');
+});
