@@ -14,12 +14,13 @@ import { uncheckableContentError } from './pdf-errors.ts';
 /** Annotations that show nothing of their own. */
 const WITHOUT_TEXT = new Set(['Link', 'Popup']);
 /**
- * More appearances than a document of people's needs: drawing them is work an attacker sets,
- * and a page with more annotations than this is one poppler will not read at all. A document
- * over it is refused as uncheckable — skipping the rest let a tag in the 10,001st appearance
- * through unread (fuzz review M1).
+ * More appearance streams than a document of people's needs — a checkbox has four (on and
+ * off, normal and pressed): a 50-page questionnaire of 2,550 boxes has 10,200 — while drawing
+ * them is work an attacker sets. A document over it is refused as uncheckable: skipping the
+ * rest let a tag in the 10,001st appearance through unread (fuzz review M1); a cap of 10,000
+ * refused that questionnaire (diff review 23 M2).
  */
-export const MAX_APPEARANCES = 10_000;
+export const MAX_APPEARANCES = 50_000;
 
 export interface AnnotationShows {
   /** A PDF with one page per page of the document that has appearances, each drawn on it; absent when there are none. */
