@@ -129,7 +129,10 @@ export function createCancelHandler(deps: CancelDeps): JobHandler {
       if (!cancelledBy(requestId, job) || hasEffect(deps.db, requestId, 'ending-told', 'done')) return;
       const rows = getDocuments(deps.db, requestId);
       const documents = withdrawalSummary(deps.db, requestId, rows);
-      recordEndingTold(deps.db, requestId, rows, deps.now());
+      // Answered by reply (the requester gets no notice then): the one answered is who was told.
+      const answeredTo = job.payload.answered === true && typeof job.payload.answerTo === 'string'
+        ? { address: job.payload.answerTo, messageId: typeof job.payload.messageId === 'string' ? job.payload.messageId : null } : undefined;
+      recordEndingTold(deps.db, requestId, rows, deps.now(), answeredTo);
       if (job.payload.answered !== true) enqueueMail(deps.db, { requestId, purpose: 'notice', message: composeRequesterNotice(request, 'cancelled', recordValue(reason, MAX_RECORD_REASON_CHARS), deps.config.smtp.from, rows.map((d) => d.fileName), documents) }, deps.now());
       const noted = queueRecordUpdate(deps.db, deps.config, requestId, { event: 'cancelled', reason, by, documents }, deps.now());
       deps.answerReply?.(job.payload, request, { cancelled: true, noted, documents }, deps.now());

@@ -25,7 +25,7 @@ import { addEvent, hasEffect } from '../store/events.ts';
 import { enqueueJob, type JobRow } from '../store/jobs.ts';
 import type { Db } from '../store/open-database.ts';
 import { getDocuments, getRequest, transition, type DocumentRow, type RequestRow } from '../store/requests.ts';
-import { notWithdrawnAdvice, notWithdrawnAlert, recordEndingTold, recordSignedNotWithdrawn, settledSinceTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
+import { endingToldTo, notWithdrawnAdvice, notWithdrawnAlert, recordEndingTold, recordSignedNotWithdrawn, settledSinceTold, tellBeforeWithdrawn, withdrawalResult, withdrawalSummary, withdrawDocuments, type WithdrawDeps } from './withdraw-documents.ts';
 
 export interface WithdrawAfterRefusalDeps extends WithdrawDeps {
   config: Config;
@@ -130,7 +130,7 @@ export function tellSettledSinceTold(deps: AlertDeps & { provider: Pick<SigningP
   const summary = withdrawalSummary(deps.db, request.id, settled);
   if (summary.withdrawn.length > 0) {
     // Told "its signers may still be able to sign it": the requester and the record learn it is over.
-    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeWithdrawnSinceNotice(request, after, summary.withdrawn, deps.config.smtp.from) }, deps.now());
+    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeWithdrawnSinceNotice(request, after, summary.withdrawn, deps.config.smtp.from, endingToldTo(deps.db, request.id)) }, deps.now());
     queueRecordUpdate(deps.db, deps.config, request.id, { event: 'withdrawn-since', after, fileNames: summary.withdrawn }, deps.now());
     deps.logger.info('documents withdrawn after the ending was told: the requester and the record are told', { requestId: request.id, documents: summary.withdrawn });
   }

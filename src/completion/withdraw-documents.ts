@@ -65,9 +65,27 @@ export function withdrawalResult(db: Db, requestId: string, seq: number): Withdr
  * for ten minutes), a later attempt may find one of them signed: tellSettledSinceTold's to say.
  * Call inside the transaction that tells.
  */
-export function recordEndingTold(db: Db, requestId: string, documents: readonly DocumentRow[], now: Date): void {
+export function recordEndingTold(db: Db, requestId: string, documents: readonly DocumentRow[], now: Date, toldTo?: ToldTo): void {
   const out = documents.filter((doc) => doc.providerRef && !withdrawalResult(db, requestId, doc.seq)).map((doc) => doc.seq);
-  addEvent(db, { requestId, kind: 'effect', detail: { effect: 'ending-told', phase: 'done', ...(out.length > 0 ? { stillOut: out } : {}) } }, now);
+  addEvent(db, { requestId, kind: 'effect', detail: { effect: 'ending-told', phase: 'done', ...(out.length > 0 ? { stillOut: out } : {}), ...(toldTo ? { toldTo } : {}) } }, now);
+}
+
+/**
+ * Who was told of an ending by mail when it was not the requester's notice: the person whose
+ * cancel by reply was answered instead (the requester got no notice then), and the reply
+ * that answer went to — what was told later goes to them, in that thread.
+ */
+export interface ToldTo {
+  address: string;
+  /** The reply's Message-ID, to thread a later mail to. */
+  messageId: string | null;
+}
+
+/** Who an ending was told to (recordEndingTold), when it was someone other than the requester. */
+export function endingToldTo(db: Db, requestId: string): ToldTo | undefined {
+  const told = listEvents(db, requestId).find((e) => e.kind === 'effect' && e.detail?.effect === 'ending-told' && e.detail.phase === 'done');
+  const to = told?.detail?.toldTo as Partial<ToldTo> | undefined;
+  return typeof to?.address === 'string' ? { address: to.address, messageId: typeof to.messageId === 'string' ? to.messageId : null } : undefined;
 }
 
 /**

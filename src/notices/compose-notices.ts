@@ -64,17 +64,19 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
 /**
  * The requester was told the request ended with documents its signers might still sign (the
  * withdrawals failing for ten minutes); a later attempt withdrew them: said, so they need not
- * chase those signers. Threaded to the request like the notice it follows.
+ * chase those signers. Threaded to the request like the notice it follows — or, `told`, to
+ * the one whose cancel by reply was answered instead (the requester got no notice then), in
+ * that reply's thread.
  */
-export function composeWithdrawnSinceNotice(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', fileNames: readonly string[], from: string): SendMailOptions {
+export function composeWithdrawnSinceNotice(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', fileNames: readonly string[], from: string, told?: { address: string; messageId: string | null }): SendMailOptions {
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || recordValue(request.recordNumber ?? 'the record');
-  const told = { cancelled: 'withdrawn', declined: 'declined', expired: 'expired' }[after];
+  const ended = { cancelled: 'withdrawn', declined: 'declined', expired: 'expired' }[after];
   return {
     from,
-    to: request.requester,
+    to: told?.address ?? request.requester,
     subject: `Withdrawn since: ${about}`,
-    ...threadTo(request.messageId),
+    ...threadTo(told ? told.messageId : request.messageId),
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
-    text: `Hello,\n\nWhen signrelay told you your signature request was ${told}, some of its documents were still out for signing. ${withdrawnSinceSentence(fileNames, providerDisplayName(request.provider))}\n\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
+    text: `Hello,\n\nWhen signrelay told you the signature request was ${ended}, some of its documents were still out for signing. ${withdrawnSinceSentence(fileNames, providerDisplayName(request.provider))}\n\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };
 }

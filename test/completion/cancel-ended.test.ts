@@ -54,7 +54,7 @@ async function cancelWith(phases: DocumentPhase[], statusError?: SignrelayError)
 }
 
 /** A cancel of a sent request whose documents show `phases`, its provider refusing (or failing) withdrawals as told. */
-function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string; outage?: string } = {}) {
+function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; failOnce?: string; refuse?: string; outage?: string } = {}, payload: Record<string, unknown> = {}) {
   const { db, id } = sentRequest(phases);
   const asked: string[] = [];
   let failed = false;
@@ -76,7 +76,7 @@ function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; fai
     },
   } as unknown as SigningProvider;
   const handler = createCancelHandler({ db, config, provider, logger: silentLogger(), now: () => clock });
-  const job = { id: 7, kind: 'cancel', requestId: id, payload: { reason: 'wrong file' }, createdAt: NOW.toISOString() } as unknown as JobRow;
+  const job = { id: 7, kind: 'cancel', requestId: id, payload: { reason: 'wrong file', ...payload }, createdAt: NOW.toISOString() } as unknown as JobRow;
   const mails = () => jobsForRequest(db, id).filter((j) => j.kind === 'mail');
   return {
     id, asked,
@@ -86,6 +86,7 @@ function world(phases: DocumentPhase[], faults: { refuseCompleted?: boolean; fai
     state: () => getRequest(db, id)!.state,
     phases: (effect: string) => listEvents(db, id).filter((e) => e.kind === 'effect' && e.detail?.effect === effect).map((e) => e.detail!.phase),
     notices: () => mails().filter((j) => j.payload.purpose === 'notice').map((j) => String((j.payload.message as { text: string }).text)),
+    noticeHeads: () => mails().filter((j) => j.payload.purpose === 'notice').map((j) => { const m = j.payload.message as { to: string; inReplyTo?: string }; return { to: m.to, inReplyTo: m.inReplyTo }; }),
     note: () => String(jobsForRequest(db, id).find((j) => j.kind === 'record')?.payload.note ?? ''),
     notes: () => jobsForRequest(db, id).filter((j) => j.kind === 'record').map((j) => String(j.payload.note ?? '')),
     alerts: () => listEvents(db, id).filter((e) => typeof e.detail?.alert === 'string').map((e) => e.detail as { subject: string; text: string }),
@@ -176,11 +177,28 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     t.at(30);
     await t.run();
     expect(t.notices()).toHaveLength(2);
-    expect(t.notices()[1]).toBe(`Hello,\n\nWhen signrelay told you your signature request was withdrawn, some of its documents were still out for signing. Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.\n\nRequest ${t.id}.\n\n-- \nsignrelay\n`);
+    expect(t.notices()[1]).toBe(`Hello,\n\nWhen signrelay told you the signature request was withdrawn, some of its documents were still out for signing. Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.\n\nRequest ${t.id}.\n\n-- \nsignrelay\n`);
     expect(t.notes()).toEqual([expect.any(String), `Signature request cancelled, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.`]);
     expect(t.alerts()).toEqual([]);
     await t.run(); // a restart's run repeats nothing
     expect([t.notices().length, t.notes().length, t.alerts().length]).toEqual([2, 2, 0]);
+  });
+
+  // A cancel by someone's reply is answered to them, and the requester gets no notice: what
+  // the withdrawals did since goes to the one who was told, in their reply's thread — not to a
+  // requester who never heard of the cancel (diff review 23 L2).
+  it('cancelled by a reply answered to its writer: the withdrawn-since notice goes to that writer, in their thread', async () => {
+    const faults: { outage?: string } = { outage: 'doc-2' };
+    const t = world(['in-progress', 'in-progress'], faults, { by: 'alice@corp.example', answered: true, answerTo: 'alice@corp.example', messageId: '<cancel-reply@corp.example>' });
+    await expect(t.run()).rejects.toBeDefined();
+    t.at(11);
+    await expect(t.run()).rejects.toBeDefined();
+    expect(t.notices()).toEqual([]); // told by the answer to her reply, not by a notice
+    delete faults.outage;
+    t.at(30);
+    await t.run();
+    expect(t.noticeHeads()).toEqual([{ to: 'alice@corp.example', inReplyTo: '<cancel-reply@corp.example>' }]);
+    expect(t.notices()[0]).toContain('When signrelay told you the signature request was withdrawn, some of its documents were still out for signing.');
   });
 
   it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {

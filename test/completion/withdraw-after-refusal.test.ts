@@ -150,7 +150,7 @@ describe('the withdrawals after one document of several was declined', () => {
     t.at(20);
     await t.run();
     expect(t.notices()).toHaveLength(2);
-    expect(t.notices()[1]).toContain('When signrelay told you your signature request was declined, some of its documents were still out for signing. Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.');
+    expect(t.notices()[1]).toContain('When signrelay told you the signature request was declined, some of its documents were still out for signing. Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.');
     expect(t.notes()[1]).toBe(`Signature request declined, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.`);
     expect(t.alerts()).toHaveLength(1);
     await t.run();
