@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 
 /** The fields a sender writes and no server on the way rewrites. */
-const WRITTEN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references', 'content-type', 'mime-version']);
+const WRITTEN_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'reply-to', 'to', 'cc', 'date', 'subject', 'message-id', 'in-reply-to', 'references', 'content-type', 'mime-version']);
 
 /**
  * `<sha256.HEX@signrelay.invalid>` of the written fields (in the order they come, unfolded,

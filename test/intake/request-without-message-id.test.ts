@@ -86,6 +86,8 @@ describe('writtenKey', () => {
     expect(writtenKey(raw(base.replace('To: sign@', 'To: sign+legal@')))).not.toBe(key);
     expect(writtenKey(raw(base, 'other text\r\n'))).not.toBe(key);
     expect(writtenKey(raw(`${base}\r\nCc: b@corp.example`))).not.toBe(key);
+    // Another Reply-To is another requester (diff review 23 L3).
+    expect(writtenKey(raw(`${base}\r\nReply-To: hr-team@corp.example`))).not.toBe(writtenKey(raw(`${base}\r\nReply-To: legal-team@corp.example`)));
     // A Message-ID the watcher could not read from the envelope still tells two mails apart.
     expect(writtenKey(raw(`${base}\r\nMessage-ID: <m1@corp.example>`))).not.toBe(writtenKey(raw(`${base}\r\nMessage-ID: <m2@corp.example>`)));
   });
