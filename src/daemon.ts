@@ -206,7 +206,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
       }
     },
     onOperatorWait: (job, error) => {
-      const alert = operatorWaitAlert(job, error);
+      const alert = operatorWaitAlert(job, error, config.storage.data_dir);
       const at = new Date();
       // One per kind of job and hour, however many of its jobs begin to wait.
       if (!alert || alertRaisedSince(db, alert.kind, alert.subject, new Date(at.getTime() - 3_600_000))) return;

@@ -23,13 +23,17 @@ export function underSystemd(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * What makes this daemon (process `pid`) read its configuration again, for the messages it
- * sends itself: `systemctl reload UNIT` as a service, else `kill -HUP PID` (what the units'
- * ExecReload= does) — a daemon started by hand, as the sandbox's `signrelay run --config …`
- * is, is no unit: `systemctl reload signrelay` acted on another signrelay, or on none.
+ * What makes this daemon read its configuration again, for the messages it sends: `systemctl
+ * reload UNIT` as a service, else a SIGHUP to the process named by its data dir's pid file
+ * (what the units' ExecReload= does) — a daemon started by hand, as the sandbox's `signrelay run
+ * --config …` is, is no unit: `systemctl reload signrelay` acted on another signrelay, or on
+ * none. The pid file, not the pid: an alert is read later, when the pid may be another
+ * process's, and inside a container the daemon's own pid (often 1) is not the host's (diff
+ * review 23 L4).
  */
-export function reloadCommand(env: NodeJS.ProcessEnv = process.env, pid = process.pid): string {
-  return underSystemd(env) ? `systemctl reload ${serviceUnit(env)}` : `kill -HUP ${pid}`;
+export function reloadCommand(env: NodeJS.ProcessEnv = process.env, dataDir?: string): string {
+  if (underSystemd(env) || dataDir === undefined) return `systemctl reload ${serviceUnit(env)}`;
+  return `kill -HUP "$(cat ${shellWord(`${dataDir.replace(/\/+$/, '')}/signrelay.pid`)})"`;
 }
 
 /** One word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */

@@ -43,8 +43,10 @@ describe('shellWord', () => {
 
 describe('reloadCommand', () => {
   it('is systemctl reload of the unit under systemd, kill -HUP of the process otherwise (a daemon run by hand is no unit)', () => {
-    expect(reloadCommand({ INVOCATION_ID: 'abc', SIGNRELAY_INSTANCE: 'hr' }, 42)).toBe('systemctl reload signrelay@hr');
-    expect(reloadCommand({ NOTIFY_SOCKET: '/run/systemd/notify' }, 42)).toBe('systemctl reload signrelay');
-    expect(reloadCommand({}, 42)).toBe('kill -HUP 42');
+    expect(reloadCommand({ INVOCATION_ID: 'abc', SIGNRELAY_INSTANCE: 'hr' }, '/var/lib/signrelay-hr')).toBe('systemctl reload signrelay@hr');
+    expect(reloadCommand({ NOTIFY_SOCKET: '/run/systemd/notify' }, '/var/lib/signrelay')).toBe('systemctl reload signrelay');
+    // By hand: the pid file, not a pid an alert read later may find on another process (diff review 23 L4).
+    expect(reloadCommand({}, '/tmp/sandbox/data/')).toBe('kill -HUP "$(cat /tmp/sandbox/data/signrelay.pid)"');
+    expect(reloadCommand({}, "/tmp/Sam's data")).toBe(`kill -HUP "$(cat '/tmp/Sam'\\''s data/signrelay.pid')"`);
   });
 });

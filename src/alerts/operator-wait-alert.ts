@@ -8,8 +8,8 @@ import type { Alert } from './raise-alert.ts';
 import type { JobRow } from '../store/jobs.ts';
 import { operatorCommand, reloadCommand, underSystemd } from '../service-unit.ts';
 
-/** `env` and `pid`: the daemon's own, which name its unit or its process (a daemon run by hand is no unit). */
-export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' | 'payload'>, error: string, env: NodeJS.ProcessEnv = process.env, pid = process.pid): Alert | null {
+/** `env` and `dataDir`: the daemon's own, which name its unit or its pid file (a daemon run by hand is no unit). */
+export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' | 'payload'>, error: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): Alert | null {
   if (job.kind === 'mail') return null;
   const restart = underSystemd(env) ? '(`restart` for a credential file)' : '(for a credential file, stop it and start it again)';
   return {
@@ -17,6 +17,6 @@ export function operatorWaitAlert(job: Pick<JobRow, 'id' | 'kind' | 'requestId' 
     requestId: job.requestId,
     subject: `${job.kind} jobs wait for an operator's fix`,
     text: `A ${job.kind} job (id ${job.id}${job.requestId ? `, request ${job.requestId}` : ''}) was refused, and it and the jobs of its kind wait until the cause is fixed:\n${error}\n\n` +
-      `Fix the setting or credential it names, then \`${reloadCommand(env, pid)}\` ${restart}: the oldest waiting job of each kind is tried at once, and the rest follow when it succeeds. Until then they are tried every few minutes; \`${operatorCommand('status', env)}\` lists them.`,
+      `Fix the setting or credential it names, then \`${reloadCommand(env, dataDir)}\` ${restart}: the oldest waiting job of each kind is tried at once, and the rest follow when it succeeds. Until then they are tried every few minutes; \`${operatorCommand('status', env)}\` lists them.`,
   };
 }

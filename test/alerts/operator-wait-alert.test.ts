@@ -8,7 +8,7 @@ const job = (kind: 'record' | 'complete' | 'mail', payload: Record<string, unkno
 
 describe('operatorWaitAlert', () => {
   it('names the kind, the job, the refusal and the fix: the unit to reload under systemd', () => {
-    const alert = operatorWaitAlert(job('record'), 'ServiceNow refused the login (HTTP 401): check servicenow.auth.password', { INVOCATION_ID: 'abc' }, 4242);
+    const alert = operatorWaitAlert(job('record'), 'ServiceNow refused the login (HTTP 401): check servicenow.auth.password', '/var/lib/signrelay', { INVOCATION_ID: 'abc' });
     expect(alert).toMatchObject({ kind: 'credentials', requestId: 'r_1', subject: 'record jobs wait for an operator\'s fix' });
     expect(alert!.text).toBe('A record job (id 7, request r_1) was refused, and it and the jobs of its kind wait until the cause is fixed:\n' +
       'ServiceNow refused the login (HTTP 401): check servicenow.auth.password\n\n' +
@@ -17,14 +17,14 @@ describe('operatorWaitAlert', () => {
   });
 
   it('run by hand with --config (no systemd): the process to signal and the configuration the status command reads (newcomer review L4)', () => {
-    const alert = operatorWaitAlert(job('record'), 'refused', { SIGNRELAY_CONFIG: '/tmp/sandbox/signrelay.yaml' }, 4242);
+    const alert = operatorWaitAlert(job('record'), 'refused', '/tmp/sandbox/data', { SIGNRELAY_CONFIG: '/tmp/sandbox/signrelay.yaml' });
     expect(alert!.text).toBe('A record job (id 7, request r_1) was refused, and it and the jobs of its kind wait until the cause is fixed:\nrefused\n\n' +
-      'Fix the setting or credential it names, then `kill -HUP 4242` (for a credential file, stop it and start it again): the oldest waiting job of each kind is tried at once, ' +
+      'Fix the setting or credential it names, then `kill -HUP "$(cat /tmp/sandbox/data/signrelay.pid)"` (for a credential file, stop it and start it again): the oldest waiting job of each kind is tried at once, ' +
       'and the rest follow when it succeeds. Until then they are tried every few minutes; `signrelay status --config /tmp/sandbox/signrelay.yaml` lists them.');
   });
 
   it('raises none for a mail (an acknowledgement or an alert alike): the SMTP login it waits for is what an alert needs', () => {
-    expect(operatorWaitAlert(job('mail', { purpose: 'acknowledgement' }), 'the SMTP server refused the login')).toBeNull();
-    expect(operatorWaitAlert(job('mail', { purpose: 'alert' }), 'the SMTP server refused the login')).toBeNull();
+    expect(operatorWaitAlert(job('mail', { purpose: 'acknowledgement' }), 'the SMTP server refused the login', '/var/lib/signrelay')).toBeNull();
+    expect(operatorWaitAlert(job('mail', { purpose: 'alert' }), 'the SMTP server refused the login', '/var/lib/signrelay')).toBeNull();
   });
 });
