@@ -23,7 +23,7 @@
 //
 // Text is drawn in Helvetica when it is all Latin-1 and in DejaVu Sans otherwise
 // (embed-fonts.ts): the Unicode font costs more than the rest of a short stamp.
-import { PDFDocument, PDFName } from 'pdf-lib';
+import { PDFArray, PDFDocument, PDFName, PDFNumber, PDFRef, type PDFObject } from 'pdf-lib';
 import { isSignrelayError, SignrelayError } from '../errors.ts';
 import { drawSignaturePages, signaturePageSize, signaturePageTexts, type SignaturePageContent } from './draw-signature-page.ts';
 import { drawOverlayTags, parseColor, type TagStyle } from './draw-tags.ts';
@@ -38,6 +38,8 @@ import { encryptedPdfError, overlayUnreadableError, signedPdfError, tooManyPages
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
+import { settlePageTree } from './page-tree.ts';
+import { isFileDamage } from './file-damage.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { readWithPoppler } from './poppler-text.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
@@ -94,17 +96,6 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
   }
 }
 
-/**
- * pdf-lib meeting an object of the file where it needs another kind (a page tree whose count
- * is a stream, found only when a page is added), or page counts that contradict its tree: the
- * file's damage, refused like a file it cannot load — never taken for our own failure and
- * retried. Told by message: pdf-lib's error classes are compiled to ES5 and are plain Errors
- * to `instanceof` (UnexpectedObjectTypeError, CorruptPageTreeError).
- */
-function isFileDamage(err: unknown): boolean {
-  return err instanceof Error && (/^Expected instance of .+, but got instance of /.test(err.message) || /due to corrupt page tree/.test(err.message));
-}
-
 async function stampLoaded(doc: PDFDocument, input: StampInput, original: { known: FoundTag[] | undefined; maxPages: number; objectStreams: boolean }): Promise<StampedPdf> {
   const { known, maxPages, objectStreams } = original;
   const fileName = input.request.fileName;
@@ -157,26 +148,46 @@ async function stampLoaded(doc: PDFDocument, input: StampInput, original: { know
 }
 
 const MEDIA_BOX = PDFName.of('MediaBox');
+const CROP_BOX = PDFName.of('CropBox');
 const LETTER_BOX = [0, 0, 612, 792] as const;
+/** PDF's largest object number (ISO 32000-1 Annex C): past it pdf-lib numbers what it adds past 2^31, which qpdf and poppler cannot read. */
+const MAX_OBJECT_NUMBER = 8_388_607;
 
 /**
- * The document, its page tree walked: pdf-lib may be the first parser to see the file
- * (prepare-pdf.ts), and what it cannot load or walk (a page tree that contains itself
- * overflows its stack) is the file's fault. Past this point a failure is ours, and retried.
+ * The document, its page tree walked and settled (page-tree.ts): pdf-lib may be the first
+ * parser to see the file (prepare-pdf.ts), and what it cannot load or walk is the file's
+ * fault. So is one whose object numbers pass PDF's limit (pdf-lib would number the signature page and the token's Info
+ * past 2^31, where poppler read neither of our tags and qpdf failed: fuzz review L1). Past
+ * this point a failure pdf-lib throws is still the file's (isFileDamage); any other is ours.
  */
 async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
   try {
     const doc = await loadPdfDocument(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    if (doc.context.largestObjectNumber > MAX_OBJECT_NUMBER) throw new Error(`object number ${doc.context.largestObjectNumber} past ${MAX_OBJECT_NUMBER}`);
+    const tree = settlePageTree(doc);
+    if (tree !== undefined) throw new Error(tree);
     for (const page of doc.getPages()) {
-      // A page without a media box, on it or up its tree, is Letter to every reader (pdf.js,
-      // poppler, Acrobat); pdf-lib cannot size it, and the file was refused as damaged.
-      if (page.node.getInheritableAttribute(MEDIA_BOX) === undefined) page.node.set(MEDIA_BOX, doc.context.obj([...LETTER_BOX]));
+      // A page without a media box, on it or up its tree, or with one that is not four
+      // numbers, is Letter to every reader (pdf.js, poppler, Acrobat); pdf-lib cannot size it,
+      // and the file was refused as damaged. A crop box that is not four numbers is no crop
+      // box to them (the media box shows): pdf-lib threw sizing the signature page on it.
+      if (!isRectangle(doc, page.node.getInheritableAttribute(MEDIA_BOX))) page.node.set(MEDIA_BOX, doc.context.obj([...LETTER_BOX]));
+      const crop = page.node.getInheritableAttribute(CROP_BOX);
+      if (crop !== undefined && !isRectangle(doc, crop)) page.node.set(CROP_BOX, page.node.get(MEDIA_BOX) ?? page.node.getInheritableAttribute(MEDIA_BOX)!);
       page.getSize();
     }
     return doc;
   } catch (err) {
     throw unreadablePdfError(fileName, 'pdf_damaged', err);
   }
+}
+
+/** Four numbers, as every reader takes a page box (anything else is no box to them). */
+function isRectangle(doc: PDFDocument, value: PDFObject | undefined): boolean {
+  const box = value instanceof PDFRef ? doc.context.lookup(value) : value;
+  if (!(box instanceof PDFArray) || box.size() !== 4) return false;
+  for (let i = 0; i < 4; i++) if (!(box.lookup(i) instanceof PDFNumber)) return false;
+  return true;
 }
 
 /** Draws the signature pages in Helvetica when it can draw every text on them, in DejaVu Sans otherwise. */

@@ -164,3 +164,19 @@ export async function hugeArrayPdf(count: number, element = '<<>>'): Promise<Buf
   await done;
   return onePagePdf(Buffer.concat(chunks), '/Filter /FlateDecode');
 }
+
+/** A PDF of numbered objects ([number, body]; the first must be the catalog), its table one range per object. */
+export function assembleNumberedPdf(objects: ReadonlyArray<readonly [number, PdfObject]>): Buffer {
+  const parts: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  let offset = parts[0]!.length;
+  const ranges = ['0 1\n0000000000 65535 f \n'];
+  for (const [number, body] of objects) {
+    ranges.push(`${number} 1\n${String(offset).padStart(10, '0')} 00000 n \n`);
+    const chunk = Buffer.concat([Buffer.from(`${number} 0 obj\n`, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'), Buffer.from('\nendobj\n', 'latin1')]);
+    parts.push(chunk);
+    offset += chunk.length;
+  }
+  const size = Math.max(...objects.map(([number]) => number)) + 1;
+  parts.push(Buffer.from(`xref\n${ranges.join('')}trailer\n<< /Size ${size} /Root ${objects[0]![0]} 0 R >>\nstartxref\n${offset}\n%%EOF\n`, 'latin1'));
+  return Buffer.concat(parts);
+}
