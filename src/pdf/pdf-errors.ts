@@ -32,6 +32,17 @@ export function unreadablePdfError(fileName = 'the PDF', code = 'pdf_damaged', c
 }
 
 /**
+ * A file changed after it was saved in a way PDF readers disagree on (xref-disagreement.ts):
+ * an object defined again where the cross-reference table does not lead. The requester's
+ * viewer showed one document, and the signers would have signed another.
+ */
+export function changedAfterSaveError(fileName = 'the PDF', cause?: unknown): SignrelayError {
+  return new SignrelayError('input', 'pdf_changed_after_save',
+    `${fileName} was changed after it was saved, in a way PDF readers disagree on: what your PDF viewer shows may not be what the signers would get. ` +
+    'Open it, save or print it to PDF again, check that it reads as you expect, and send that', { cause });
+}
+
+/**
  * A PDF that would take the parsers too long or too much memory: a hostile file, or a
  * pathological export. `why` names the limit that was hit ("more than 20 s to read").
  */

@@ -13,7 +13,8 @@
 // file must not be changed while its document is in use: its owner (the PDF worker's task, the
 // caller of a stamp) reads it once and never writes it.
 import { createRequire } from 'node:module';
-import { PDFDocument, ParseSpeeds, type LoadOptions } from 'pdf-lib';
+import { PDFDocument, PDFParser, ParseSpeeds, type LoadOptions, type PDFContext, type PDFCrossRefSection, type PDFRef } from 'pdf-lib';
+import type { FileSection } from './xref-disagreement.ts';
 
 /** Spread into PDFDocument.save's options. */
 export const SAVE_WITHOUT_PAUSES = { objectsPerTick: Number.POSITIVE_INFINITY } as const;
@@ -38,6 +39,82 @@ function readStreamsAsViews(): void {
 export function loadPdfDocument(bytes: Uint8Array, options: Omit<LoadOptions, 'parseSpeed'> = {}): Promise<PDFDocument> {
   readStreamsAsViews();
   return PDFDocument.load(withoutNegativeStartxref(bytes), { ...options, parseSpeed: ParseSpeeds.Fastest });
+}
+
+interface CrossRefEntries {
+  /** pdf-lib 1.17's private list of a table's entries, in ranges. */
+  subsections: ReadonlyArray<ReadonlyArray<{ ref: PDFRef; offset: number; deleted: boolean }>>;
+}
+
+/** What pdf-lib's parser met at the file's top level, in order (xref-disagreement.ts). */
+interface RecordingParser {
+  bytes: { offset(): number };
+  parseIndirectObject(): Promise<PDFRef>;
+  parseIndirectObjectHeader(): PDFRef;
+  maybeParseCrossRefSection(): PDFCrossRefSection | undefined;
+  maybeParseTrailer(): unknown;
+  parseDocument(): Promise<PDFContext>;
+}
+
+type DocumentConstructor = new (context: PDFContext, ignoreEncryption: boolean, updateMetadata: boolean) => PDFDocument;
+
+/**
+ * loadPdfDocument, and the sections pdf-lib parsed the file into, in its order: each object
+ * defined at the top level (where), each cross-reference table (what it names) and each
+ * `startxref`. pdf-lib keeps the last definition of an object; readers follow the tables,
+ * and the two are compared (xref-disagreement.ts). PDFDocument.load's two steps taken
+ * here, its parser's methods wrapped on the instance: nothing else is changed.
+ */
+export async function loadPdfDocumentWithSections(bytes: Uint8Array, options: Pick<LoadOptions, 'throwOnInvalidObject' | 'updateMetadata'> = {}): Promise<{ doc: PDFDocument; sections: FileSection[] }> {
+  readStreamsAsViews();
+  const parser = PDFParser.forBytesWithOptions(withoutNegativeStartxref(bytes), Number.POSITIVE_INFINITY, options.throwOnInvalidObject ?? false) as unknown as RecordingParser;
+  const sections: FileSection[] = [];
+  // An object is recorded as its header is parsed, synchronously at the start of its
+  // definition (a header parsed while skipping junk, a probe, is not one).
+  const parseObject = parser.parseIndirectObject.bind(parser);
+  const parseHeader = parser.parseIndirectObjectHeader.bind(parser);
+  let definitionAt: number | undefined;
+  parser.parseIndirectObject = () => {
+    definitionAt = parser.bytes.offset();
+    try {
+      return parseObject();
+    } finally {
+      definitionAt = undefined;
+    }
+  };
+  parser.parseIndirectObjectHeader = () => {
+    const ref = parseHeader();
+    if (definitionAt !== undefined) {
+      sections.push({ kind: 'object', number: ref.objectNumber, generation: ref.generationNumber, offset: definitionAt });
+      definitionAt = undefined;
+    }
+    return ref;
+  };
+  const parseTable = parser.maybeParseCrossRefSection.bind(parser);
+  parser.maybeParseCrossRefSection = () => {
+    const table = parseTable();
+    // What a table names is read only when an object is defined twice (most files: never).
+    if (table) sections.push({ kind: 'xref', offsets: () => inUseOffsets(table as unknown as CrossRefEntries) });
+    return table;
+  };
+  const parseTrailer = parser.maybeParseTrailer.bind(parser);
+  parser.maybeParseTrailer = () => {
+    const trailer = parseTrailer();
+    if (trailer !== undefined) sections.push({ kind: 'startxref' });
+    return trailer;
+  };
+  const context = await parser.parseDocument();
+  const doc = new (PDFDocument as unknown as DocumentConstructor)(context, false, options.updateMetadata ?? true);
+  return { doc, sections };
+}
+
+/** A table's in-use entries: "12 0" → the offset it names. */
+function inUseOffsets(table: CrossRefEntries): Map<string, number> {
+  const offsets = new Map<string, number>();
+  for (const range of table.subsections) {
+    for (const entry of range) if (!entry.deleted) offsets.set(`${entry.ref.objectNumber} ${entry.ref.generationNumber}`, entry.offset);
+  }
+  return offsets;
 }
 
 const STARTXREF = Buffer.from('startxref');

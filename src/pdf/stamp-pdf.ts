@@ -34,12 +34,13 @@ import { extractPdfReadings, type PdfReadings, type ReadingOptions } from './ext
 import { findTags, subtractTags, tagDifference, type FoundTag } from './find-tags.ts';
 import { pdfJsRefusal, syntaxFacts } from './inspect-pdf.ts';
 import { ownTagProblems } from './own-tag-rules.ts';
-import { encryptedPdfError, overlayUnreadableError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
+import { changedAfterSaveError, encryptedPdfError, overlayUnreadableError, signedPdfError, tooManyPagesError, uncheckableContentError, unreadablePdfError, portfolioPdfError, xfaFormError } from './pdf-errors.ts';
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
-import { loadPdfDocument, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
+import { loadPdfDocumentWithSections, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
 import { settlePageTree } from './page-tree.ts';
 import { isFileDamage } from './file-damage.ts';
+import { xrefDisagreement } from './xref-disagreement.ts';
 import { writeTokenMetadata } from './pdf-token.ts';
 import { readWithPoppler } from './poppler-text.ts';
 import { checkStampToken, stampTags, type StampInput } from './stamp-tags.ts';
@@ -87,7 +88,7 @@ async function stampDocument(bytes: Uint8Array, input: StampInput, known: FoundT
   const fileName = input.request.fileName;
   const syntax = syntaxFacts(bytes);
   if (syntax.encrypted) throw encryptedPdfError(fileName);
-  const doc = await loadDocument(bytes, fileName);
+  const doc = await loadDocument(bytes, fileName, { tablesOnly: !syntax.xrefStream });
   try {
     return await stampLoaded(doc, input, { known, maxPages, objectStreams: syntax.xrefStream });
   } catch (err) {
@@ -156,13 +157,23 @@ const MAX_OBJECT_NUMBER = 8_388_607;
 /**
  * The document, its page tree walked and settled (page-tree.ts): pdf-lib may be the first
  * parser to see the file (prepare-pdf.ts), and what it cannot load or walk is the file's
- * fault. So is one whose object numbers pass PDF's limit (pdf-lib would number the signature page and the token's Info
+ * fault. So is a file pdf-lib reads otherwise than a viewer (xref-disagreement.ts: the
+ * requester would see one document and the signers sign another), and one whose object
+ * numbers pass PDF's limit (pdf-lib would number the signature page and the token's Info
  * past 2^31, where poppler read neither of our tags and qpdf failed: fuzz review L1). Past
  * this point a failure pdf-lib throws is still the file's (isFileDamage); any other is ours.
  */
-async function loadDocument(bytes: Uint8Array, fileName: string | undefined): Promise<PDFDocument> {
+async function loadDocument(bytes: Uint8Array, fileName: string | undefined, xref: { tablesOnly: boolean }): Promise<PDFDocument> {
+  let loaded;
   try {
-    const doc = await loadPdfDocument(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    loaded = await loadPdfDocumentWithSections(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+  } catch (err) {
+    throw unreadablePdfError(fileName, 'pdf_damaged', err);
+  }
+  const disagreement = xrefDisagreement(loaded.sections, xref);
+  if (disagreement !== undefined) throw changedAfterSaveError(fileName, new Error(disagreement));
+  const doc = loaded.doc;
+  try {
     if (doc.context.largestObjectNumber > MAX_OBJECT_NUMBER) throw new Error(`object number ${doc.context.largestObjectNumber} past ${MAX_OBJECT_NUMBER}`);
     const tree = settlePageTree(doc);
     if (tree !== undefined) throw new Error(tree);
