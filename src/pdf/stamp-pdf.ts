@@ -38,6 +38,7 @@ import { changedAfterSaveError, encryptedPdfError, overlayUnreadableError, signe
 import { dropUsageRights, dropXfa, isPortfolio, showsXfaPlaceholder, xfaKind } from './document-shape.ts';
 import { signedFieldCount } from './signature-fields.ts';
 import { loadPdfDocumentWithSections, SAVE_WITHOUT_PAUSES } from './pdf-lib-load.ts';
+import { nullDanglingRefs } from './dangling-refs.ts';
 import { settlePageTree } from './page-tree.ts';
 import { isFileDamage } from './file-damage.ts';
 import { xrefDisagreement } from './xref-disagreement.ts';
@@ -177,6 +178,7 @@ async function loadDocument(bytes: Uint8Array, fileName: string | undefined, xre
     if (doc.context.largestObjectNumber > MAX_OBJECT_NUMBER) throw new Error(`object number ${doc.context.largestObjectNumber} past ${MAX_OBJECT_NUMBER}`);
     const tree = settlePageTree(doc);
     if (tree !== undefined) throw new Error(tree);
+    nullDanglingRefs(doc);
     for (const page of doc.getPages()) {
       // A page without a media box, on it or up its tree, or with one that is not four
       // numbers, is Letter to every reader (pdf.js, poppler, Acrobat); pdf-lib cannot size it,

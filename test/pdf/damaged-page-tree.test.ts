@@ -156,3 +156,21 @@ describe('an object number past PDF\'s limit (8,388,607)', () => {
     expect(prepared.facts.pages).toBe(1);
   });
 });
+
+// A reference to an object the file lacks named, once stamped, an object signrelay added (pdf-lib
+// numbers them from the largest number the file defines): a page's dangling /Annots became
+// signrelay's Info dictionary, poppler gave the page up, and a file every reader shows was
+// refused (diff review 23 L1). It is the null the standard says it means.
+describe('a reference to a missing object', () => {
+  it('is null in the copy sent: a page whose /Annots names a missing object is stamped and read whole by both readers', async () => {
+    const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+    const original = assemblePdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 ${FONT} >> >> /Contents 4 0 R /Annots 9 0 R >>`,
+      streamObject('', Buffer.from('BT /F1 12 Tf 72 760 Td (The agreement.) Tj ET', 'latin1'))]);
+    const prepared = await preparePdf(original, LIMITS, input());
+    const text = await pdftotext(prepared.stamped!, []);
+    expect(text).toContain('The agreement.');
+    expect(text).toContain(`[!Recipient.C,signrelay,Returns,returns+${TOKEN}@corp.example]`);
+    expect(Buffer.from(prepared.stamped!).toString('latin1')).toMatch(/\/Annots null/);
+  });
+});
