@@ -3,6 +3,7 @@
 import type { EventRow } from '../store/events.ts';
 import { isPurgeNote } from '../store/retention.ts';
 import { authenticationWords, requestMailIn } from '../store/request-mail-event.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 export interface TimelineLine {
   at: string;
@@ -45,7 +46,7 @@ export function describeEvent(event: EventRow): TimelineLine {
     return { at: event.at, what: 'mail received (request)', detail: `from ${requestMail.from}, ${authenticationWords(requestMail.authenticated)}; Message-ID ${requestMail.messageId ?? 'none'}` };
   }
   // A restore found at a start (alerts/restore-alert.ts), and the operator's release.
-  if (event.kind === 'note' && d.held === 'restore') return { at: event.at, what: 'held: the database was found behind this data dir (a restored backup?)', detail: 'nothing runs until `signrelay release`' };
+  if (event.kind === 'note' && d.held === 'restore') return { at: event.at, what: 'held: the database was found behind this data dir (a restored backup?)', detail: `nothing runs until \`${operatorCommand('release')}\`` };
   if (event.kind === 'note' && d.released === 'restore') return { at: event.at, what: 'released by an operator after a restore', detail: '' };
   // Retention's purge says in words what it did: a list of hashes did not (lifecycle review L4).
   if (isPurgeNote(event)) {

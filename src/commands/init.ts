@@ -16,6 +16,7 @@ import { buildConfig, SECRETS, type InitAnswers } from '../cli-io/build-config.t
 import type { Config } from '../config/schema.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
+import { shellWord } from '../service-unit.ts';
 
 interface Question {
   flag: string;
@@ -247,7 +248,7 @@ function writeConfig(output: string, text: string, force: boolean): void {
 function nextSteps(output: string, config: Config, secrets: InitAnswers['secrets'], grouped: boolean): string {
   const chosen = instance();
   // Both for an instance's file written elsewhere: its secrets are the instance's, its settings this file's.
-  const which = !chosen ? `--config ${output}` : output === chosen.configPath ? `--name ${chosen.name}` : `--name ${chosen.name} --config ${output}`;
+  const which = !chosen ? `--config ${shellWord(output)}` : output === chosen.configPath ? `--name ${chosen.name}` : `--name ${chosen.name} --config ${shellWord(output)}`;
   const unit = chosen?.unit ?? 'signrelay';
   const runs = chosen?.configPath ?? DEFAULT_CONFIG_PATH;
   const envFile = join(dirname(output), `${chosen?.name ?? 'signrelay'}.env`);

@@ -9,6 +9,7 @@ import type { StoredToken } from '../store/oauth-tokens.ts';
 import { authorizeUrl, codeFromRedirect, DEFAULT_SCOPE, exchangeCode, newState, type RedirectResult } from './secured-signing/authorization-code.ts';
 import { oauthBaseUrl } from './secured-signing/endpoints.ts';
 import { securedSigningTokenName } from './secured-signing/token-row.ts';
+import { operatorCommand } from '../service-unit.ts';
 
 export { codeFromRedirect, DEFAULT_SCOPE as DEFAULT_AUTHORIZATION_SCOPE, newState, type RedirectResult };
 
@@ -25,7 +26,7 @@ export interface AuthorizationFlow {
 /** The flow, or why there is nothing to authorize (an operator's message naming the setting). */
 export function authorizationFlow(config: ProviderConfig): AuthorizationFlow | { nothing: string } {
   if (config.type === 'signicat') {
-    return { nothing: 'provider.type is signicat, which signs in with client credentials (provider.client_id, provider.client_secret): there is nothing to authorize; `signrelay check` tests them' };
+    return { nothing: `provider.type is signicat, which signs in with client credentials (provider.client_id, provider.client_secret): there is nothing to authorize; \`${operatorCommand('check')}\` tests them` };
   }
   if (!config.oauth) return { nothing: 'provider.oauth is false (an API key without OAuth2): there is nothing to authorize' };
   const oauthBase = oauthBaseUrl(config);

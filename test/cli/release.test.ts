@@ -57,7 +57,10 @@ describe('held requests, as the operator sees and releases them', () => {
     expect(list).toHaveLength(4);
     expect(list.slice(1).every((line) => / received \(held\) /.test(line))).toBe(true);
     expect(JSON.parse((await operator(['requests', '--json'])).stdout).map((r: { held: boolean }) => r.held)).toEqual([true, true, true]);
-    expect(linesOf((await operator(['show', ids[0]!])).stdout)).toContain(`held:          since a restore was found: nothing of it runs until \`signrelay release ${ids[0]} --config ${shellWord(configFile)}\` (check it at the provider and on its record first)`);
+    const shown = (await operator(['show', ids[0]!])).stdout;
+    expect(linesOf(shown)).toContain(`held:          since a restore was found: nothing of it runs until \`signrelay release ${ids[0]} --config ${shellWord(configFile)}\` (check it at the provider and on its record first)`);
+    // Its timeline's line names the configuration too (diff review 23 L5).
+    expect(shown).toContain(`nothing runs until \`signrelay release --config ${shellWord(configFile)}\``);
     // A cancel of a held request says when it is carried out (diff review 20 L5).
     const cancel = await operator(['cancel', ids[2]!]);
     expect(cancel).toMatchObject({ code: 0, stderr: '' });
