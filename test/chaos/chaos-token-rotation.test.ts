@@ -13,7 +13,7 @@ describe('crash safety under SIGKILL', () => {
     expect(report.killLog.map((k) => k.mode), summary).toEqual(['effect:token']);
     expect(report.problems, summary).toEqual([]);
     // verify.ts recognised the lock-out only because the alert named the spent token (sha256 prefix), what was lost and provider.refresh_token.
-    expect(report.lockoutAlert, summary).toMatch(/sha256 [0-9a-f]{12}….*was never saved.*run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/s);
+    expect(report.lockoutAlert, summary).toMatch(/sha256 [0-9a-f]{12}….*was never saved.*run `signrelay authorize --config [^`]+` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/s);
     expect({ lost: report.lost, lostToLockout: report.lostToLockout, duplicateSends: report.duplicateSends }, summary).toEqual({ lost: 2, lostToLockout: 2, duplicateSends: 0 });
     // One life (up within READY_WAIT_MS, then the token answer while anything moves), the settle's 60 s cap, the stop and the world's set-up: room for a loaded box.
   }, 300_000);

@@ -87,7 +87,7 @@ const normalizeId = (id: string | null | undefined) => (id ?? '').trim().toLower
  */
 export function namesLostRefresh(text: string, lostRefreshes: readonly string[]): boolean {
   return lostRefreshes.some((hash) => text.includes(`sha256 ${hash.slice(0, 12)}`))
-    && /was never saved/.test(text) && /run `signrelay authorize` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/.test(text);
+    && /was never saved/.test(text) && /run `signrelay authorize(?: --config [^`]+)?` \(or put a new refresh token in provider\.refresh_token and `systemctl restart signrelay`\)/.test(text);
 }
 
 /**
