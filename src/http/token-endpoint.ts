@@ -8,6 +8,7 @@ import { badAnswer, classifyNetworkFailure, type ServiceNames } from './network-
 import { answerTooLarge, readAnswer } from './streamed-bodies.ts';
 import { jsonObject, textField } from './json-fields.ts';
 import { tokenFromResponse } from './oauth-token-response.ts';
+import { classifyTokenEndpointFailure } from './token-endpoint-failure.ts';
 import type { StoredToken } from '../store/oauth-tokens.ts';
 
 export interface TokenEndpointAnswer {
@@ -30,7 +31,7 @@ export interface TokenEndpointFailures {
   network(operation: string, err: unknown, secrets: string[]): Error;
   /** 400/401/403, for a grant with no other way out. */
   refused(operation: string, refusal: TokenRefusal, secrets: string[]): Error;
-  /** Any other status that is not 2xx. */
+  /** Any other status that is not 2xx: never a verdict on the request being worked on (token-endpoint-failure.ts). */
   failed(operation: string, answer: TokenEndpointAnswer, secrets: string[]): Error;
   /** A 2xx that is not a token. */
   badAnswer(operation: string, problem: string, cause: unknown): Error;
@@ -54,11 +55,16 @@ export interface TokenEndpoint {
 
 export type TokenAnswer = { ok: true; token: StoredToken } | { ok: false; refusal: TokenRefusal };
 
-/** Network failures and odd answers worded by http/network-failure.ts, for a service named `names`. */
-export function namedFailures(names: ServiceNames, timeoutSeconds?: number): Pick<TokenEndpointFailures, 'network' | 'badAnswer'> {
+/**
+ * Network failures, odd answers and statuses other than a refusal, worded by
+ * http/network-failure.ts and token-endpoint-failure.ts for a service named `names` whose
+ * token endpoint's address is in `tokenSetting`: one rule for every service (fuzz review M2).
+ */
+export function namedFailures(names: ServiceNames, options: { timeoutSeconds?: number; tokenSetting: string; now: () => number }): Omit<TokenEndpointFailures, 'refused'> {
   return {
-    network: (operation, err) => classifyNetworkFailure(names, operation, err, { timeoutSeconds }),
+    network: (operation, err) => classifyNetworkFailure(names, operation, err, { timeoutSeconds: options.timeoutSeconds }),
     badAnswer: (operation, problem, cause) => badAnswer(names, operation, problem, cause),
+    failed: (operation, answer, secrets) => classifyTokenEndpointFailure(names, operation, answer, { now: options.now(), secrets, tokenSetting: options.tokenSetting }),
   };
 }
 

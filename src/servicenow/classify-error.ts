@@ -3,12 +3,13 @@
 // the failure came from (no answer, or an HTTP status and its headers), never on message
 // text. Messages name the operation, the record and the setting or permission to fix, and
 // never carry a credential: ServiceNow's own words are masked against the known secrets.
-import { answerMediaType, failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
+import { failuresOf, redirectRefused, type ServiceNames } from '../http/network-failure.ts';
 import { maskSecrets as mask } from '../http/mask-secrets.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 import { boundedRetryAfter } from '../time.ts';
 import { SignrelayError } from '../errors.ts';
 import { errorText, jsonObject } from '../http/json-fields.ts';
+import { notTheApi } from '../http/not-the-api.ts';
 
 export interface HttpFailure {
   status: number;
@@ -46,6 +47,12 @@ export function serviceNowMessage(bodyText: string): { message?: string; detail?
   return { message: errorText(record.error), detail: errorText(record.error_description) };
 }
 
+
+/** ServiceNow's own error answer: `{"error": {…}}` (the REST APIs) or `{"error": "…"}`. Anything else is not the API's. */
+export function isServiceNowError(bodyText: string): boolean {
+  const error = jsonObject(bodyText)?.error;
+  return (error !== null && typeof error === 'object' && !Array.isArray(error)) || errorText(error) !== undefined;
+}
 
 function said(failure: HttpFailure, secrets: string[]): string {
   const { message, detail } = serviceNowMessage(failure.bodyText);
@@ -86,17 +93,13 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, ctx
       `${what}: check servicenow.auth.user and servicenow.auth.password, and that the integration user is active and not locked out` +
       (mfa ? '; the instance demands multi-factor authentication for this user (X-MFA_TOKEN: invalid): exempt the integration user from MFA or use servicenow.auth.type: oauth' : ''));
   }
-  if ((status === 403 || status === 404) && !jsonObject(failure.bodyText)) {
-    // ServiceNow's API answers its refusals in JSON ({"error": …}); a page is someone else's:
-    // an egress proxy's or a firewall's block page, a load balancer with no route, the
-    // instance's IP address access control. Not the integration user's permissions, and not
-    // for good: the work waits for the operator, as for a setting.
-    const type = answerMediaType(failure.headers.get('content-type'));
-    const page = failure.bodyText.trim() === '' ? 'with an empty body' : type === 'text/html' ? 'with an HTML page' : `with a body that is not JSON${type ? ` (${type})` : ''}`;
-    return new SignrelayError('config', 'servicenow_not_the_api',
-      `the answer to ${operation} was HTTP ${status} ${page}, not ServiceNow's API, which answers in JSON: something between signrelay and ` +
-      'servicenow.instance_url answered (a proxy or firewall blocking the address, a load balancer, the instance\'s IP address access control); ' +
-      'check that this host can reach the instance\'s REST API. The work waits and is tried again');
+  if (!isServiceNowError(failure.bodyText)) {
+    // ServiceNow's API answers its refusals in JSON ({"error": …}); any other 4xx is someone
+    // else's: an egress proxy's or a firewall's block page, a load balancer with no route, a
+    // WAF's 400 or 418, the instance's IP address access control. Not the integration user's
+    // permissions, not the record's absence, and not for good: the work waits for the
+    // operator, as for a setting (fuzz review L1: a WAF's 418 failed signed deliveries).
+    return notTheApi(SERVICENOW, operation, failure, { apiAnswers: 'in JSON', alsoAnswering: 'the instance\'s IP address access control' });
   }
   if (status === 403) {
     const need = ctx.access

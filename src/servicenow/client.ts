@@ -258,6 +258,9 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     });
     const result = parseResult(answer);
     if (!Array.isArray(result)) throw badResponse(operation, '"result" is not a list');
+    // A row that is not an object is a garbled answer, not an entry to skip: it settles whether
+    // a note was stored, and a row left out could be the note (fuzz review L2: a raw TypeError).
+    if (!result.every((row) => row !== null && typeof row === 'object' && !Array.isArray(row))) throw badResponse(operation, 'a row of "result" is not an object');
     const entries = result.map((row: Record<string, unknown>) => ({ sysId: field(row, 'sys_id'), element: field(row, 'element'), elementId: field(row, 'element_id'), value: field(row, 'value') }));
     // Filtered here too: a query part the instance ignores must not pass another entry off as ours.
     return entries.filter((e) => e.elementId === sysId && e.element === journal && e.value.includes(containing));

@@ -9,7 +9,7 @@ import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { clientCredentialsGrant, passwordGrant, refreshTokenGrant } from '../http/oauth-grants.ts';
 import { namedFailures, type TokenEndpoint, type TokenRefusal } from '../http/token-endpoint.ts';
 import { createTokenManager as createManager, type TokenManager as Manager, type TokenStrategy } from '../http/token-manager.ts';
-import { classifyHttpFailure, mask, SERVICENOW, serviceNowMessage } from './classify-error.ts';
+import { mask, SERVICENOW, serviceNowMessage } from './classify-error.ts';
 import type { ServiceNowTokenStore } from './types.ts';
 
 export interface TokenManagerOptions {
@@ -50,9 +50,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     fetch: options.fetch, timeoutMs: options.timeoutMs, now: options.now, defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
     secrets: [options.password].filter((v): v is string => !!v),
     failures: {
-      ...namedFailures(SERVICENOW, options.timeoutMs / 1000),
+      ...namedFailures(SERVICENOW, { timeoutSeconds: options.timeoutMs / 1000, tokenSetting: 'servicenow.instance_url (its /oauth_token.do)', now: options.now }),
       refused: (operation, refusal, secrets) => refused(options.grant, operation, refusal, secrets),
-      failed: (operation, answer, secrets) => classifyHttpFailure(operation, answer, { now: options.now(), secrets, auth: 'oauth' }),
     },
   };
   const configured = options.grant === 'client_credentials'

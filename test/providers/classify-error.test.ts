@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyHttpFailure, classifyNetworkFailure, parseRetryAfter } from '../../src/providers/secured-signing/classify-error.ts';
+import { classifyHttpFailure as classifySignicat } from '../../src/providers/signicat/classify-error.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const failure = (status: number, body: unknown = '', headers: Record<string, string> = {}) => ({
@@ -23,11 +24,35 @@ describe('classifyHttpFailure', () => {
     [413, 'permanent', 'provider_rejected'],
   ];
   it.each(cases)('HTTP %i → %s (%s)', (status, kind, code) => {
-    const err = classifyHttpFailure('send doc1 for signing', failure(status), { now: NOW });
+    const err = classifyHttpFailure('send doc1 for signing', failure(status, ss('Refused', `Http${status}`)), { now: NOW });
     expect(err.kind).toBe(kind);
     expect(err.code).toBe(code);
     expect(err.message).toContain('send doc1 for signing');
     expect(err.message).toContain(`HTTP ${status}`);
+  });
+
+  // Fuzz review M1, L1: a proxy's 404 page to a DELETE was "withdrawn already", a WAF's 418 a refusal for good.
+  const pages: Array<[number, unknown, Record<string, string>, RegExp]> = [
+    [404, '<html><body><h1>404 Not Found</h1>nginx</body></html>', { 'Content-Type': 'text/html' }, /HTTP 404 with an HTML page, not Secured Signing's API/],
+    [404, '', {}, /HTTP 404 with an empty body/],
+    [404, { timestamp: 1, status: 404, error: 'Not Found', path: '/Document/R' }, {}, /HTTP 404 with a JSON body that is not Secured Signing's error/],
+    [400, '<html>Request Header Or Cookie Too Large</html>', { 'Content-Type': 'text/html' }, /HTTP 400 with an HTML page/],
+    [403, '<html>Blocked by policy</html>', { 'Content-Type': 'text/html' }, /HTTP 403 with an HTML page/],
+    [409, 'conflict', { 'Content-Type': 'text/plain' }, /HTTP 409 with a body that is not JSON \(text\/plain\)/],
+    [418, '<html>teapot</html>', {}, /HTTP 418/],
+    [422, { message: 'no Route matched with those values' }, {}, /HTTP 422 with a JSON body/],
+    [451, '<html>Unavailable For Legal Reasons</html>', {}, /HTTP 451/],
+  ];
+  it.each(pages)('HTTP %i without a ResponseStatus is not the API\'s word: the work waits for the operator', (status, body, headers, message) => {
+    const err = classifyHttpFailure('withdraw document R from signing', failure(status, body, headers), { now: NOW, effect: true });
+    expect(err).toMatchObject({ kind: 'config', code: 'provider_not_the_api', outcomeUnknown: false });
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/^the answer to withdraw document R from signing was HTTP \d+ .*provider\.environment.*The work waits and is tried again$/);
+  });
+
+  it('a 403 in the OAuth shape (a bearer token refused) is still the credentials\'', () => {
+    expect(classifyHttpFailure('x', failure(403, { error: 'insufficient_scope', error_description: 'scope missing' }), { now: NOW })).toMatchObject({ kind: 'auth', code: 'provider_auth' });
+    expect(classifyHttpFailure('x', failure(401, '<html>401</html>'), { now: NOW })).toMatchObject({ kind: 'auth', code: 'provider_auth' });
   });
 
   it('carries the ServiceStack message of a 4xx', () => {
@@ -99,5 +124,30 @@ describe('classifyNetworkFailure', () => {
     const err = classifyNetworkFailure('download document r1', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 60);
     expect(err).toMatchObject({ kind: 'transient', code: 'provider_timeout' });
     expect(err.message).toContain('provider.timeout_seconds');
+  });
+});
+
+describe('Signicat classifyHttpFailure', () => {
+  const problem = (status: number, detail: string) => ({ type: 'about:blank', title: 'Not Found', status, detail, code: 'NOT_FOUND' });
+  it('a problem document is the API\'s word: a 404 is gone, a 400 a refusal', () => {
+    expect(classifySignicat('withdraw signing order O', failure(404, problem(404, 'Order O was not found')), { now: NOW, secrets: [] }))
+      .toMatchObject({ kind: 'permanent', code: 'provider_not_found' });
+    expect(classifySignicat('create the order', failure(400, { title: 'Constraint Violation', violations: [{ propertyPath: 'x', message: 'bad' }] }), { now: NOW, secrets: [] }))
+      .toMatchObject({ kind: 'permanent', code: 'provider_rejected' });
+  });
+
+  // Fuzz review M1, L1: a 404 page answering the status read before the DELETE was "withdrawn already".
+  it.each([
+    [404, '<html><h1>404 Not Found</h1></html>', /HTTP 404 with a body that is not JSON, not Signicat's API/],
+    [404, { message: 'no Route matched with those values' }, /HTTP 404 with a JSON body that is not Signicat's error/],
+    [400, '', /HTTP 400 with an empty body/],
+    [403, '<html>blocked</html>', /HTTP 403/],
+    [418, '<html>teapot</html>', /HTTP 418/],
+    [451, 'Unavailable For Legal Reasons', /HTTP 451 with a body that is not JSON/],
+  ])('HTTP %i without a problem document is not the API\'s word', (status, body, message) => {
+    const err = classifySignicat('read the status of task T of order O', failure(status, body), { now: NOW, secrets: [] });
+    expect(err).toMatchObject({ kind: 'config', code: 'provider_not_the_api' });
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/provider\.base_url/);
   });
 });

@@ -66,7 +66,19 @@ describe('classifyHttpFailure', () => {
       { kind: 'permanent', code: 'servicenow_not_found', message: /record incident\/xyz does not exist or the integration user cannot see it/ }],
     ['400 carries ServiceNow\'s message and detail', failure(400, snBody('Invalid parameter', 'Missing parameter: table_name')), {},
       { kind: 'permanent', code: 'servicenow_bad_request', message: /Invalid parameter — Missing parameter: table_name/ }],
-    ['415', failure(415), {}, { kind: 'permanent', code: 'servicenow_rejected', message: /HTTP 415/ }],
+    ['415', failure(415, snBody('Unsupported Media Type')), {}, { kind: 'permanent', code: 'servicenow_rejected', message: /HTTP 415/ }],
+    // Fuzz review L1: a WAF's 400, a 418 or 451 block page, a 409 page failed the request for good.
+    ['400 from a WAF ("Request Header Or Cookie Too Large") is not the instance\'s refusal',
+      failure(400, '<html><head><title>400 Request Header Or Cookie Too Large</title></head></html>', { 'Content-Type': 'text/html' }), {},
+      { kind: 'config', code: 'servicenow_not_the_api', message: /HTTP 400 with an HTML page, not ServiceNow's API/ }],
+    ['418 and 451 block pages, the same', failure(418, '<html>I\'m a teapot</html>', { 'Content-Type': 'text/html' }), {},
+      { kind: 'config', code: 'servicenow_not_the_api', message: /HTTP 418 with an HTML page/ }],
+    ['451', failure(451, 'Unavailable For Legal Reasons', { 'Content-Type': 'text/plain' }), {},
+      { kind: 'config', code: 'servicenow_not_the_api', message: /HTTP 451 with a body that is not JSON \(text\/plain\)/ }],
+    ['409 with JSON that is not ServiceNow\'s error (a gateway\'s)', failure(409, { message: 'conflict' }), {},
+      { kind: 'config', code: 'servicenow_not_the_api', message: /HTTP 409 with a JSON body that is not ServiceNow's error/ }],
+    ['404 with a gateway\'s JSON is not "the record does not exist"', failure(404, { timestamp: 1, status: 404, path: '/api/now/table/x' }), {},
+      { kind: 'config', code: 'servicenow_not_the_api', message: /HTTP 404 with a JSON body that is not ServiceNow's error/ }],
   ];
   it.each(cases)('%s', (_name, input, extra, expected) => {
     const error = classifyHttpFailure('attach contract-signed.pdf to sc_req_item/abc', input, ctx(extra));

@@ -8,6 +8,7 @@ import { maskSecrets as mask } from '../../http/mask-secrets.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
 import { SignrelayError } from '../../errors.ts';
 import { errorText, jsonObject } from '../../http/json-fields.ts';
+import { notTheApi } from '../../http/not-the-api.ts';
 import { operatorCommand } from '../../service-unit.ts';
 
 export interface HttpFailure {
@@ -40,6 +41,19 @@ export function serverMessage(bodyText: string): { errorCode?: string; message?:
 }
 
 
+/**
+ * The API's own error answer: a ServiceStack `ResponseStatus` object — or, to a 401/403, an
+ * OAuth `{error}` (a bearer token refused). Anything else answering a 4xx is not the API's
+ * word (a proxy's page, a load balancer's JSON 404): see http/not-the-api.ts.
+ */
+export function isSecuredSigningError(status: number, bodyText: string): boolean {
+  const record = jsonObject(bodyText);
+  if (!record) return false;
+  const responseStatus = record.ResponseStatus ?? record.responseStatus;
+  if (responseStatus !== null && typeof responseStatus === 'object' && !Array.isArray(responseStatus)) return true;
+  return (status === 401 || status === 403) && errorText(record.error) !== undefined;
+}
+
 export function classifyHttpFailure(operation: string, failure: HttpFailure, options: ClassifyOptions): SignrelayError {
   const redirect = redirectRefused(SECURED_SIGNING, operation, failure);
   if (redirect) return redirect;
@@ -63,6 +77,14 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
       `Secured Signing failed to ${operation} (HTTP ${status}${server.errorCode ? ` ${mask(server.errorCode, options.secrets ?? [])}` : ''})${said}${unknown}; a fault on the service side, will retry`,
       { outcomeUnknown: options.effect === true });
   }
+  if (status === 408) {
+    return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
+  }
+  if (status !== 401 && !isSecuredSigningError(status, failure.bodyText)) {
+    // Not a refusal of the request, nor "the document is gone": something else answered
+    // (fuzz review M1, L1). A 401 stays the credentials' (a proxy asks with 407).
+    return notTheApi(SECURED_SIGNING, operation, failure, { apiAnswers: 'with a JSON ResponseStatus' });
+  }
   if (status === 403 && /scope/i.test(`${server.errorCode ?? ''} ${server.message ?? ''}`)) {
     // The token was granted fewer scopes than the call needs (a refresh token authorized by hand, or with --scope).
     return new SignrelayError('auth', 'provider_auth',
@@ -72,9 +94,6 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.api_key, provider.api_secret and provider.referer (the URL registered with the key), ` +
       `and the server clock; if the refresh token expired or was revoked, run \`${operatorCommand('authorize')}\``);
-  }
-  if (status === 408) {
-    return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
   }
   if (status === 404) {
     return new SignrelayError('permanent', 'provider_not_found', `${what}; the document is unknown to the service (deleted by its retention policy, or a wrong reference)`);

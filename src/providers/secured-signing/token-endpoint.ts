@@ -3,7 +3,7 @@
 // worded. Shared by the refresh (oauth.ts) and the code exchange (authorization-code.ts).
 import { SignrelayError } from '../../errors.ts';
 import { namedFailures, type TokenEndpoint, type TokenRefusal } from '../../http/token-endpoint.ts';
-import { classifyHttpFailure, SECURED_SIGNING, serverMessage } from './classify-error.ts';
+import { SECURED_SIGNING, serverMessage } from './classify-error.ts';
 import { operatorCommand } from '../../service-unit.ts';
 
 export interface SecuredSigningTokenOptions {
@@ -39,9 +39,8 @@ export function securedSigningTokenEndpoint(options: SecuredSigningTokenOptions)
     now: options.now,
     defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
     failures: {
-      ...namedFailures(SECURED_SIGNING, options.timeoutMs / 1000),
+      ...namedFailures(SECURED_SIGNING, { timeoutSeconds: options.timeoutMs / 1000, tokenSetting: 'provider.oauth_url (and provider.environment)', now: options.now }),
       refused: tokenRefused,
-      failed: (operation, answer, secrets) => classifyHttpFailure(operation, answer, { now: options.now(), secrets }),
     },
   };
 }

@@ -8,6 +8,7 @@ import { errorText, jsonObject } from '../../http/json-fields.ts';
 import { maskSecrets } from '../../http/mask-secrets.ts';
 import { failuresOf, redirectRefused, type ServiceNames } from '../../http/network-failure.ts';
 import { parseRetryAfter } from '../../http/retry-after.ts';
+import { notTheApi } from '../../http/not-the-api.ts';
 
 export const SIGNICAT: ServiceNames = {
   service: 'Signicat', codePrefix: 'provider', section: 'provider', urlSetting: 'provider.base_url (and provider.token_url)',
@@ -37,6 +38,17 @@ export function problemWords(bodyText: string): string {
   return [detail, listed.length ? `${listed.join('; ')}${more}` : undefined].filter(Boolean).join(': ');
 }
 
+/**
+ * The Sign API's own error answer: a problem document (`title` or `detail`) or a validation
+ * failure (`violations`). Anything else answering a 4xx — a proxy's page, a gateway's
+ * `{"message":"no Route matched"}` — is not the API's word: see http/not-the-api.ts.
+ */
+export function isSignicatProblem(bodyText: string): boolean {
+  const body = jsonObject(bodyText);
+  if (!body) return false;
+  return Array.isArray(body.violations) || errorText(body.title) !== undefined || errorText(body.detail) !== undefined;
+}
+
 export function classifyHttpFailure(operation: string, failure: HttpFailure, options: { now: number; secrets: string[]; effect?: boolean }): SignrelayError {
   const redirect = redirectRefused(SIGNICAT, operation, failure);
   if (redirect) return redirect;
@@ -56,6 +68,11 @@ export function classifyHttpFailure(operation: string, failure: HttpFailure, opt
       { outcomeUnknown: options.effect === true });
   }
   if (status === 408) return new SignrelayError('transient', 'provider_timeout', `${what}; will retry`);
+  if (status !== 401 && !isSignicatProblem(failure.bodyText)) {
+    // Not a refusal of the request, nor "the order is gone": something else answered (fuzz
+    // review M1, L1). A 401 stays the credentials' (a proxy asks with 407).
+    return notTheApi(SIGNICAT, operation, failure, { apiAnswers: 'with a JSON problem (title, detail or violations)' });
+  }
   if (status === 401 || status === 403) {
     return new SignrelayError('auth', 'provider_auth',
       `${what}; check provider.client_id and provider.client_secret, provider.scope (the Sign API scope, e.g. signicat-api) and that the client may use the Sign API`);

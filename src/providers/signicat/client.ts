@@ -22,7 +22,7 @@ import { createTokenManager, type TokenStore } from '../../http/token-manager.ts
 import { trustingFetch } from '../../http/trusting-fetch.ts';
 import type { AccountInfo, DocumentStatus, SendInput, SendResult, SentDocument, SigningCertificate, SigningProvider, UploadInput } from '../provider.ts';
 import { callApi, type ApiAnswer, type ApiContext, type ApiLogger } from './call-api.ts';
-import { badResponse, classifyHttpFailure, SIGNICAT, tokenRefused } from './classify-error.ts';
+import { badResponse, SIGNICAT, tokenRefused } from './classify-error.ts';
 import { orderBody, type SignicatDocument } from './order-body.ts';
 import { documentStatusOf, type TaskState } from './order-status.ts';
 import { latest, providerTime } from '../provider-time.ts';
@@ -87,9 +87,8 @@ export function createSignicatClient(options: SignicatClientOptions): SigningPro
     url: config.token_url, clientId: config.client_id, clientSecret: config.client_secret, clientAuth: config.client_auth,
     fetch: fetchFn, timeoutMs, now, defaultLifetimeSeconds: DEFAULT_LIFETIME_SECONDS,
     failures: {
-      ...namedFailures(SIGNICAT, config.timeout_seconds),
+      ...namedFailures(SIGNICAT, { timeoutSeconds: config.timeout_seconds, tokenSetting: 'provider.token_url', now }),
       refused: (operation, refusal, secrets) => tokenRefused(operation, refusal, secrets),
-      failed: (operation, answer, secrets) => classifyHttpFailure(operation, answer, { now: now(), secrets }),
     },
   };
   const tokens = createTokenManager({
