@@ -126,7 +126,11 @@ export function createCompleteHandler(deps: CompleteDeps): JobHandler {
     const maxBytes = SIGNED_COPY_GROWTH * deps.config.limits.max_pdf_bytes;
     const sha256 = source.from === 'mail attachment' ? source.sha256 : await deps.blobs.putStream(boundedChunks(pdfChunks(
       await deps.provider.download(sentDocumentOf(request, doc)),
-      () => new SignrelayError('permanent', 'signed_not_pdf', `request ${request.id}: the signed copy of ${doc.fileName} from the provider is not a PDF`),
+      // A page where the PDF should be (a proxy's, a gateway's) is one bad answer, retried with
+      // the job's backoff and limit as any other call's: the signed document is still at the
+      // provider. Permanent, one such page failed the delivery for good (fuzz review M3).
+      () => new SignrelayError('transient', 'provider_bad_response',
+        `request ${request.id}: what ${deps.provider.displayName} answered to the download of the signed copy of ${doc.fileName} is not a PDF (a proxy's page?); will retry`),
     ), maxBytes, () => new SignrelayError('permanent', 'signed_too_large',
       `request ${request.id}: the signed copy of ${doc.fileName} from ${deps.provider.displayName} is larger than ${Math.round(maxBytes / (1024 * 1024))} MB (${SIGNED_COPY_GROWTH} × limits.max_pdf_bytes): not stored; take it from ${deps.provider.displayName} by hand, or raise limits.max_pdf_bytes and retry the request`)));
     deps.db.transaction(() => {
