@@ -75,6 +75,15 @@ describe('check obtains its own Signicat and ServiceNow tokens', () => {
     expect(loadToken(db, row)).toEqual(stored);
   });
 
+  // Fuzz review M1: the token URL's 404 was taken for the Sign API's "no such document", the access check's proof.
+  it('a Signicat token_url that answers 404 (a wrong path) fails, naming provider.token_url', async () => {
+    const cfg = config(CLIENT_SECRET, passwordGrant());
+    const wrongPath = { ...cfg, provider: { ...cfg.provider, token_url: `${new URL(signicat.tokenUrl).origin}/wrong/token` } } as Config;
+    const [result] = await run(wrongPath, 'Signicat');
+    expect(result).toMatchObject({ ok: false });
+    expect(result!.detail).toMatch(/token endpoint answered HTTP 404 .*provider\.token_url/);
+  });
+
   it('a mistyped ServiceNow client secret or password fails although the daemon holds a token from the right ones', async () => {
     const store = { load: () => loadToken(db, SERVICENOW_TOKEN_NAME), save: (t: Parameters<typeof saveToken>[2]) => saveToken(db, SERVICENOW_TOKEN_NAME, t, new Date()) };
     await createServiceNowClient({ config: snConfig(servicenow.url, passwordGrant()), tokenStore: store }).probeRead('incident');
