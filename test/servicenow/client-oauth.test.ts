@@ -113,6 +113,20 @@ describe('password grant', () => {
   });
 });
 
+// Fuzz review M2: the token endpoint's odd status was read by the API's classifier — a JSON 404
+// was "the record does not exist", a 422 the request refused for good.
+it('a token endpoint\'s odd status is the operator\'s, never a verdict on the record', async () => {
+  const { sim, client } = await setup();
+  sim.failNext('/oauth_token.do', { status: 404 });
+  expect(await caught(find(client))).toMatchObject({ kind: 'config', code: 'servicenow_token_endpoint', message: expect.stringMatching(/^ServiceNow's token endpoint answered HTTP 404 .*servicenow\.instance_url/) });
+  sim.failNext('/oauth_token.do', { status: 422, body: '<html>blocked</html>', headers: { 'Content-Type': 'text/html' } });
+  expect(await caught(find(client))).toMatchObject({ kind: 'config', code: 'servicenow_token_endpoint' });
+  sim.failNext('/oauth_token.do', { status: 503 });
+  expect(await caught(find(client))).toMatchObject({ kind: 'transient', code: 'servicenow_unavailable' });
+  expect(sim.calls.filter((c) => c.path.startsWith('/api/'))).toHaveLength(0);
+  await find(client);
+});
+
 describe('client_credentials grant', () => {
   it('gets a token without a refresh token and runs the grant again on expiry', async () => {
     const { sim, client, store, clock } = await setup(clientCredentials());
