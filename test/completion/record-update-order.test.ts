@@ -1,7 +1,7 @@
 // The `record` job's updates of the status field stay in the order of the request's
 // transitions, against the ServiceNow simulator and the real client: an update that waits
 // out a retry while a later one is written does not overwrite the newer state, and a job
-// run again after it was done PATCHes nothing.
+// run again after it was done PATCHes nothing; and every event's note is one the job takes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,4 +69,33 @@ it('a field update overtaken while it waited is superseded, never written over t
   const phases = (job: number) => listEvents(db, id).filter((e) => e.detail?.effect === `record-field-${job}`).map((e) => e.detail!.phase);
   expect(phases(sent!.id)).toEqual(['intent', 'failed', 'superseded']);
   expect(phases(signed!.id)).toEqual(['intent', 'done']);
+});
+
+// The `withdrawn-since` work note reaches the record: the job checked its payload against a
+// list of events the new one was not in, and failed for good (diff review 23 M1).
+it('a withdrawn-since note queued is written to the record', async () => {
+  const config = configSchema.parse({
+    mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
+    smtp: { host: 'h', from: 'signrelay <sign@corp.example>' },
+    provider: { api_key: 'k', api_secret: 's', referer: 'https://corp.example' },
+    servicenow: { instance_url: sim.url, auth: { type: 'basic', user: USER, password: PASSWORD }, work_note: true },
+    routes: { default: {} },
+  });
+  const now = () => new Date();
+  const id = insertRequest(db, {
+    token: 'tok-r23-1', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
+    subject: 'Contract for RITM0010001', messageId: null, record: { number: 'RITM0010001', table: 'sc_req_item' },
+    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2099-12-31',
+    documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
+  }, now());
+  for (const state of ['stamped', 'uploaded', 'sent', 'cancelled'] as const) transition(db, id, state, now());
+  const queued = db.transaction(() => queueRecordUpdate(db, config, id, { event: 'withdrawn-since', after: 'cancelled', fileNames: ['contract.pdf'] }, now()))();
+  expect(queued).toBe(true);
+  const [job] = jobsForRequest(db, id).filter((j) => j.kind === 'record');
+  expect(job!.payload.note).toContain('its documents withdrawn since');
+
+  const handler = createRecordUpdateHandler({ db, config, logger: silentLogger(), now, servicenow: createServiceNowClient({ config: config.servicenow, tokenStore: { load: () => null, save: () => undefined } }) });
+  await handler.run(job!);
+  // The note is on the record's journal, as queued.
+  expect(JSON.stringify(sim.calls.filter((c) => c.method === 'PATCH').map((c) => c.body))).toContain('its documents withdrawn since');
 });

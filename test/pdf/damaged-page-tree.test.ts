@@ -11,22 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { preparePdf } from '../../src/pdf/pdf-tasks.ts';
-import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { assembleNumberedPdf, assemblePdf, streamObject } from '../hostile/make-hostile-pdf.ts';
 import { pdftotext } from './pdftotext.ts';
+import { ANN, HELVETICA, LIMITS, stampInput, textStream, TOKEN } from './stamp-input.ts';
 
-const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
-const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
-const ANN = { firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' };
-const input = (signers = [ANN]): StampInput => ({
-  token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C', signers,
-  request: { fileName: 'contract.pdf', subject: 'Services agreement' }, stamping: configSchema.shape.stamping.parse(undefined),
-});
-const FONT = '/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>';
-const text = (words: string) => streamObject('', Buffer.from(`BT /F1 12 Tf 72 760 Td (${words}) Tj ET`, 'latin1'));
+const input = stampInput;
+const FONT = HELVETICA;
+const text = textStream;
 const page = (content: number, extra = '') => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${FONT} /Contents ${content} 0 R ${extra}>>`;
 
 /** Pages from `kids` (object numbers; 3 and 5 are pages) under a root saying `count`. */

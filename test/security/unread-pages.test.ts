@@ -6,20 +6,14 @@
 // file whose objects it cannot follow left it reading none of what signrelay drew.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
 import { preparePdf } from '../../src/pdf/pdf-tasks.ts';
 import { checkPopplerPages } from '../../src/pdf/stamp-pdf.ts';
-import type { StampInput } from '../../src/pdf/stamp-tags.ts';
 import { assemblePdf, streamObject } from '../hostile/make-hostile-pdf.ts';
+import { LIMITS, stampInput, textStream } from '../pdf/stamp-input.ts';
 
-const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
-const LIMITS = { maxPages: 500, maxPdfBytes: 20 * 1024 * 1024, fileName: 'contract.pdf' };
-const input: StampInput = {
-  token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C', signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
-  request: { fileName: 'contract.pdf', subject: 'Services agreement' }, stamping: configSchema.shape.stamping.parse(undefined),
-};
+const input = stampInput();
 const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-const text = (words: string) => streamObject('', Buffer.from(`BT /F1 12 Tf 72 760 Td (${words}) Tj ET`, 'latin1'));
+const text = textStream;
 
 /** A page whose /Annots lists annotation 5 `blank` times, then a Stamp (6) whose appearance reads a recipient tag. */
 function annotatedPdf(blank: number, filler: 'Square' | 'Link'): Buffer {
