@@ -14,7 +14,7 @@ import { SignrelayError } from '../errors.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueMail } from '../jobs/send-mail.ts';
 import type { Logger } from '../log.ts';
-import { composeRequesterNotice, composeWithdrawnSinceNotice } from '../notices/compose-notices.ts';
+import { composeRequesterNotice, composeSettledSinceNotice } from '../notices/compose-notices.ts';
 import { queueRecordUpdate } from '../notices/queue-record-update.ts';
 import { declinedBy, refusalDetail } from '../notices/record-notes.ts';
 import { withdrawalSentences, type WithdrawalSummary } from '../notices/withdrawal-words.ts';
@@ -121,19 +121,19 @@ function tellRefusal(deps: WithdrawAfterRefusalDeps, request: RequestRow, ending
  * Told early (the withdrawals failing for ten minutes), a document named then as still out
  * that a later attempt found signed stays at the provider, not on the record: the operator is
  * told where it is, once (diff review 22 M1: nobody was — the job then succeeded quietly).
- * One withdrawn since is told to the requester and the record, who heard "its signers may
- * still be able to sign it" (a notice, a work note). Call inside a transaction.
+ * Either way whoever was told and the record, who heard "its signers may still be able to
+ * sign it", learn what became of it (a notice, a work note). Call inside a transaction.
  */
 export function tellSettledSinceTold(deps: AlertDeps & { provider: Pick<SigningProvider, 'displayName'> }, request: RequestRow, after: 'cancelled' | 'declined' | 'expired'): void {
   const settled = settledSinceTold(deps.db, request.id, getDocuments(deps.db, request.id), deps.now());
   if (settled.length === 0) return;
   const summary = withdrawalSummary(deps.db, request.id, settled);
-  if (summary.withdrawn.length > 0) {
-    // Told "its signers may still be able to sign it": the requester and the record learn it is over.
-    enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeWithdrawnSinceNotice(request, after, summary.withdrawn, deps.config.smtp.from, endingToldTo(deps.db, request.id)) }, deps.now());
-    queueRecordUpdate(deps.db, deps.config, request.id, { event: 'withdrawn-since', after, fileNames: summary.withdrawn }, deps.now());
-    deps.logger.info('documents withdrawn after the ending was told: the requester and the record are told', { requestId: request.id, documents: summary.withdrawn });
-  }
+  // Told "its signers may still be able to sign it": whoever was told and the record learn
+  // it is over — withdrawn, or signed and left at the provider (the operator's alert says where).
+  const settledNow = { withdrawn: summary.withdrawn, signed: summary.signed };
+  enqueueMail(deps.db, { requestId: request.id, purpose: 'notice', message: composeSettledSinceNotice(request, after, settledNow, deps.config.smtp.from, endingToldTo(deps.db, request.id)) }, deps.now());
+  queueRecordUpdate(deps.db, deps.config, request.id, { event: 'withdrawn-since', after, settled: settledNow }, deps.now());
+  deps.logger.info('documents settled after the ending was told: the requester and the record are told', { requestId: request.id, withdrawn: summary.withdrawn, signed: summary.signed.map((s) => s.fileName) });
   tellLeftAtProvider(deps, request, summary, after);
 }
 

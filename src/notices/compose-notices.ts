@@ -11,7 +11,7 @@ import { recordName, recordPeople, recordValue } from '../servicenow/record-text
 import { threadTo } from '../outside-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { RequestRow } from '../store/requests.ts';
-import { everyOpenWithdrawn, NOTHING_OUT, withdrawalSentences, withdrawnSinceSentence, type WithdrawalSummary } from './withdrawal-words.ts';
+import { everyOpenWithdrawn, NOTHING_OUT, settledSinceSentences, withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
 export type NoticeKind = 'delivered' | 'declined' | 'expired' | 'failed' | 'cancelled';
 
@@ -63,20 +63,20 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
 
 /**
  * The requester was told the request ended with documents its signers might still sign (the
- * withdrawals failing for ten minutes); a later attempt withdrew them: said, so they need not
- * chase those signers. Threaded to the request like the notice it follows — or, `told`, to
- * the one whose cancel by reply was answered instead (the requester got no notice then), in
- * that reply's thread.
+ * withdrawals failing for ten minutes); a later attempt withdrew them, or found them signed:
+ * said, so they need not chase those signers, and know where a signed one is. Threaded to the
+ * request like the notice it follows — or, `told`, to the one whose cancel by reply was
+ * answered instead (the requester got no notice then), in that reply's thread.
  */
-export function composeWithdrawnSinceNotice(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', fileNames: readonly string[], from: string, told?: { address: string; messageId: string | null }): SendMailOptions {
+export function composeSettledSinceNotice(request: RequestRow, after: 'cancelled' | 'declined' | 'expired', settled: Pick<WithdrawalSummary, 'withdrawn' | 'signed'>, from: string, told?: { address: string; messageId: string | null }): SendMailOptions {
   const about = recordValue(request.subject, MAX_SUBJECT_CHARS) || recordValue(request.recordNumber ?? 'the record');
   const ended = { cancelled: 'withdrawn', declined: 'declined', expired: 'expired' }[after];
   return {
     from,
     to: told?.address ?? request.requester,
-    subject: `Withdrawn since: ${about}`,
+    subject: `${settled.signed.length > 0 ? 'Signed before its withdrawal' : 'Withdrawn since'}: ${about}`,
     ...threadTo(told ? told.messageId : request.messageId),
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Signrelay': 'notice' },
-    text: `Hello,\n\nWhen signrelay told you the signature request was ${ended}, some of its documents were still out for signing. ${withdrawnSinceSentence(fileNames, providerDisplayName(request.provider))}\n\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
+    text: `Hello,\n\nWhen signrelay told you the signature request was ${ended}, some of its documents were still out for signing. ${settledSinceSentences(settled, providerDisplayName(request.provider))}\n\nRequest ${request.id}.\n\n-- \nsignrelay\n`,
   };
 }

@@ -19,7 +19,7 @@ import type { Signer } from '../signer.ts';
 import { possessive, signedLine } from './signer-progress.ts';
 import type { DocumentRow, RequestRow } from '../store/requests.ts';
 import { authenticationWords, type RequestMail } from '../store/request-mail-event.ts';
-import { withdrawalSentences, withdrawnSinceSentence, type WithdrawalSummary } from './withdrawal-words.ts';
+import { settledSinceSentences, withdrawalSentences, type WithdrawalSummary } from './withdrawal-words.ts';
 
 /**
  * What a record update reports: one per transition (or reminder) the record hears of. One list,
@@ -33,7 +33,7 @@ export type RecordEvent = typeof RECORD_EVENTS[number];
  * Events that change nothing about the request's state, so they leave `servicenow.status_field`
  * alone: a reminder, a moved due date, one signer's signature, a requester's question by reply
  * (`asked`), a request refused before it was sent (`not-sent`: it never started), and a
- * document of an ended request withdrawn after the ending was told (`withdrawn-since`).
+ * document of an ended request withdrawn or found signed after the ending was told (`withdrawn-since`).
  */
 export const STATELESS_EVENTS: ReadonlySet<RecordEvent> = new Set(['reminded', 'extended', 'progress', 'asked', 'not-sent', 'withdrawn-since']);
 
@@ -72,8 +72,8 @@ export type RecordUpdate =
   | { event: 'failed' | 'not-sent'; reason: string }
   /** A requester asked by reply (`status`): who asked, and what they were told (our sentence with inert values). */
   | { event: 'asked'; by: string; said: string }
-  /** Documents the ending's note named as still out, withdrawn since (the withdrawals had been failing). */
-  | { event: 'withdrawn-since'; after: 'cancelled' | 'declined' | 'expired'; fileNames: string[] };
+  /** Documents the ending's note named as still out, withdrawn or found signed since (the withdrawals had been failing). */
+  | { event: 'withdrawn-since'; after: 'cancelled' | 'declined' | 'expired'; settled: Pick<WithdrawalSummary, 'withdrawn' | 'signed'> };
 
 /** The note an update adds to the record; none for `signed` (the delivery writes that note, with the attachment). */
 export function noteFor(update: RecordUpdate, request: RequestRow, documents: Array<Pick<DocumentRow, 'seq' | 'providerRef'>>): string | null {
@@ -86,7 +86,7 @@ export function noteFor(update: RecordUpdate, request: RequestRow, documents: Ar
     case 'declined':
     case 'expired': return refusalNote(request, update.event, update.detail, update.by, update.documents);
     case 'cancelled': return withdrawnNote(request, update.reason, update.by, update.documents);
-    case 'withdrawn-since': return `Signature request ${update.after}, its documents withdrawn since (signrelay ${request.id}). ${withdrawnSinceSentence(update.fileNames, providerDisplayName(request.provider))}`;
+    case 'withdrawn-since': return `Signature request ${update.after} (signrelay ${request.id}): what became since of its documents still out then. ${settledSinceSentences(update.settled, providerDisplayName(request.provider))}`;
     case 'asked': return `Status asked by ${recordValue(update.by)} by a reply to the acknowledgement (signrelay ${request.id}): ${update.said}`;
     case 'failed': return failedNote(request, update.reason);
     case 'not-sent': return notSentNote(request, update.reason);

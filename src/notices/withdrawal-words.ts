@@ -54,13 +54,23 @@ export function withdrawalSentences(summary: WithdrawalSummary, provider: string
 const ENDINGS = { cancelled: 'the withdrawal', declined: 'the decline', expired: 'the expiry' } as const;
 
 /**
- * Documents named when the request ended as ones their signers might still sign, withdrawn
- * since (a later attempt of the withdrawals that had been failing): "Secured Signing has
- * withdrawn a.pdf since: its signers can no longer sign it."
+ * What became, since, of documents named when the request ended as ones their signers might
+ * still sign (a later attempt of the withdrawals that had been failing): "Secured Signing has
+ * withdrawn a.pdf since: its signers can no longer sign it." and "b.pdf was signed by every
+ * signer before it could be withdrawn: …".
  */
-export function withdrawnSinceSentence(fileNames: readonly string[], provider: string): string {
-  const one = fileNames.length === 1;
-  return `${provider} has withdrawn ${names(fileNames)} since: ${one ? 'its' : 'their'} signers can no longer sign ${one ? 'it' : 'them'}.`;
+export function settledSinceSentences(settled: Pick<WithdrawalSummary, 'withdrawn' | 'signed'>, provider: string): string {
+  const sentences: string[] = [];
+  if (settled.withdrawn.length > 0) {
+    const one = settled.withdrawn.length === 1;
+    sentences.push(`${provider} has withdrawn ${names(settled.withdrawn)} since: ${one ? 'its' : 'their'} signers can no longer sign ${one ? 'it' : 'them'}.`);
+  }
+  if (settled.signed.length > 0) {
+    const one = settled.signed.length === 1;
+    const refs = settled.signed.map((s) => `${recordName(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
+    sentences.push(`${refs} ${one ? 'was' : 'were'} signed by every signer before ${one ? 'it' : 'they'} could be withdrawn: ${one ? 'it stays' : 'they stay'} at ${provider}, not attached to the record (a request is attached only when all its documents are signed); the signrelay administrators can take ${one ? 'it' : 'them'} from there.`);
+  }
+  return sentences.join(' ');
 }
 
 function names(fileNames: readonly string[]): string {

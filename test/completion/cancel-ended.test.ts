@@ -178,7 +178,7 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     await t.run();
     expect(t.notices()).toHaveLength(2);
     expect(t.notices()[1]).toBe(`Hello,\n\nWhen signrelay told you the signature request was withdrawn, some of its documents were still out for signing. Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.\n\nRequest ${t.id}.\n\n-- \nsignrelay\n`);
-    expect(t.notes()).toEqual([expect.any(String), `Signature request cancelled, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.`]);
+    expect(t.notes()).toEqual([expect.any(String), `Signature request cancelled (signrelay ${t.id}): what became since of its documents still out then. Secured Signing has withdrawn contract-2.pdf since: its signers can no longer sign it.`]);
     expect(t.alerts()).toEqual([]);
     await t.run(); // a restart's run repeats nothing
     expect([t.notices().length, t.notes().length, t.alerts().length]).toEqual([2, 2, 0]);
@@ -213,9 +213,10 @@ describe('a cancel of a sent request, asked of the provider first', () => {
     await t.run();
     expect(t.phases('withdraw-2')).toContain('signed');
     expect(t.alerts().map((a) => a.subject)).toEqual([`request ${t.id} was cancelled with a signed document left at Secured Signing`]);
+    expect(t.notices()[1]).toContain('contract-2.pdf (reference doc-2) was signed by every signer before it could be withdrawn: it stays at Secured Signing');
     await t.run();
     expect(t.alerts()).toHaveLength(1);
-    expect(t.notices()).toHaveLength(1);
+    expect(t.notices()).toHaveLength(2);
   });
 
   it('given up with a signed document left and one not withdrawn: the alert that its signers may still sign comes first (a second of a kind waits its interval)', async () => {

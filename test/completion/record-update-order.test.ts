@@ -89,13 +89,13 @@ it('a withdrawn-since note queued is written to the record', async () => {
     documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
   }, now());
   for (const state of ['stamped', 'uploaded', 'sent', 'cancelled'] as const) transition(db, id, state, now());
-  const queued = db.transaction(() => queueRecordUpdate(db, config, id, { event: 'withdrawn-since', after: 'cancelled', fileNames: ['contract.pdf'] }, now()))();
+  const queued = db.transaction(() => queueRecordUpdate(db, config, id, { event: 'withdrawn-since', after: 'cancelled', settled: { withdrawn: ['contract.pdf'], signed: [] } }, now()))();
   expect(queued).toBe(true);
   const [job] = jobsForRequest(db, id).filter((j) => j.kind === 'record');
-  expect(job!.payload.note).toContain('its documents withdrawn since');
+  expect(job!.payload.note).toContain('what became since of its documents still out then');
 
   const handler = createRecordUpdateHandler({ db, config, logger: silentLogger(), now, servicenow: createServiceNowClient({ config: config.servicenow, tokenStore: { load: () => null, save: () => undefined } }) });
   await handler.run(job!);
   // The note is on the record's journal, as queued.
-  expect(JSON.stringify(sim.calls.filter((c) => c.method === 'PATCH').map((c) => c.body))).toContain('its documents withdrawn since');
+  expect(JSON.stringify(sim.calls.filter((c) => c.method === 'PATCH').map((c) => c.body))).toContain('what became since of its documents still out then');
 });

@@ -113,7 +113,7 @@ describe('the withdrawals after one document of several was declined', () => {
     expect([t.notices().length, t.alerts().length]).toEqual([1, 1]);
   });
 
-  it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, once (diff review 22 M1)', async () => {
+  it('told early, a document named then as still out found signed by a later attempt: the operator told where it is, the requester and the record what became of it, once (diff review 22 M1)', async () => {
     const phases: DocumentPhase[] = ['declined', 'in-progress'];
     const t = refused(phases);
     await t.toldEarly();
@@ -126,9 +126,12 @@ describe('the withdrawals after one document of several was declined', () => {
       `request ${t.id} was declined with a signed document left at Secured Signing`,
     ]);
     expect(t.alerts()[1]!.text).toContain('doc-2.pdf (reference doc-2)');
+    // The requester had heard its signers might still sign it (left, last stop: only the operator heard more).
+    expect(t.notices()[1]).toContain('doc-2.pdf (reference doc-2) was signed by every signer before it could be withdrawn: it stays at Secured Signing, not attached to the record');
+    expect(t.notes()[1]).toContain('doc-2.pdf (reference doc-2) was signed by every signer before it could be withdrawn');
     await t.run(); // a restart's run repeats nothing
     expect(t.alerts()).toHaveLength(2);
-    expect(t.notices()).toHaveLength(1);
+    expect([t.notices().length, t.notes().length]).toEqual([2, 2]);
   });
 
   it('told early, a document found signed by an attempt that still fails on another: the operator told where it is, then (re-read A 1)', async () => {
@@ -151,7 +154,7 @@ describe('the withdrawals after one document of several was declined', () => {
     await t.run();
     expect(t.notices()).toHaveLength(2);
     expect(t.notices()[1]).toContain('When signrelay told you the signature request was declined, some of its documents were still out for signing. Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.');
-    expect(t.notes()[1]).toBe(`Signature request declined, its documents withdrawn since (signrelay ${t.id}). Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.`);
+    expect(t.notes()[1]).toBe(`Signature request declined (signrelay ${t.id}): what became since of its documents still out then. Secured Signing has withdrawn doc-2.pdf, doc-3.pdf since: their signers can no longer sign them.`);
     expect(t.alerts()).toHaveLength(1);
     await t.run();
     expect([t.notices().length, t.notes().length, t.alerts().length]).toEqual([2, 2, 1]);
