@@ -6,7 +6,7 @@ import { NEARLY_FULL_BYTES } from '../store/open-database.ts';
 import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 import type { AlertBounce } from '../store/sent-mails.ts';
-import { operatorCommand } from '../service-unit.ts';
+import { operatorCommand, reloadCommand } from '../service-unit.ts';
 
 export interface HealthInput {
   now: Date;
@@ -48,10 +48,31 @@ function roomForOneRequest(maxPdfBytes: number): number {
 export const ALERT_BOUNCE_SHOWN_MS = 24 * 3_600_000;
 
 /** A bounced operator alert, for the operator: who, when, the mail system's words and the fix. */
-function alertBounceProblem(bounces: NonNullable<HealthInput['alertBounces']>, unit: string): string | null {
+function alertBounceProblem(bounces: NonNullable<HealthInput['alertBounces']>, fixes: DaemonFixes): string | null {
   const { latest, count } = bounces;
   if (!latest) return null;
-  return `${count === 1 ? 'an operator alert' : `${count} operator alerts`} bounced within the day, the latest (to ${latest.to}, ${latest.at}): ${latest.reason} — alerts do not reach the operators by mail: fix alerts.to and \`systemctl reload ${unit}\`, and read the log's alerts meanwhile`;
+  return `${count === 1 ? 'an operator alert' : `${count} operator alerts`} bounced within the day, the latest (to ${latest.to}, ${latest.at}): ${latest.reason} — alerts do not reach the operators by mail: fix alerts.to and \`${fixes.reload}\`, and read the log's alerts meanwhile`;
+}
+
+/** The commands the fixes name: the unit's, or — the daemon last ran by hand, not under systemd — its own. */
+interface DaemonFixes {
+  start: string;
+  reload: string;
+  /** What reads a credential file again. */
+  restart: string;
+}
+
+/**
+ * The daemon's last report says whether it ran under systemd (status-reporter.ts): a daemon
+ * run by hand (the sandbox's `signrelay run --config …`, a container's) is started with
+ * `signrelay run` and reloaded by a SIGHUP to the process its pid file names —
+ * `systemctl … signrelay` acted on another signrelay, or on none (newcomer review L4).
+ */
+function daemonFixes(daemonReport: ServiceStatusRow | undefined, unit: string, dataDir: string | undefined): DaemonFixes {
+  if (daemonReport?.detail.underSystemd !== false || dataDir === undefined) {
+    return { start: `systemctl start ${unit}`, reload: `systemctl reload ${unit}`, restart: '`restart`' };
+  }
+  return { start: operatorCommand('run'), reload: reloadCommand({}, dataDir), restart: 'a stop and a start' };
 }
 
 /** A size as the health report says it, `850.0 MB` (also status's data dir line: one number, one way). */
@@ -100,10 +121,10 @@ export function assessHealth(input: HealthInput): Health {
   const room = input.dataDir ? roomProblem(input.dataDir) : null;
   if (room !== null) problems.push(room);
   const full = input.dataDir !== undefined && input.dataDir.freeBytes < FULL_BELOW_BYTES;
-  const unit = input.unit ?? 'signrelay';
-  const bounced = input.alertBounces ? alertBounceProblem(input.alertBounces, unit) : null;
+  const fixes = daemonFixes(reported, input.unit ?? 'signrelay', input.dataDir?.path);
+  const bounced = input.alertBounces ? alertBounceProblem(input.alertBounces, fixes) : null;
   if (bounced !== null) problems.push(bounced);
-  if (!running) problems.push(`the daemon is not running (no live process holds the data dir): start it with \`systemctl start ${unit}\``);
+  if (!running) problems.push(`the daemon is not running (no live process holds the data dir): start it with \`${fixes.start}\``);
   else if (reportAgeMs === null || reportAgeMs > input.staleAfterMs) {
     // On a full disk its report cannot be written: that is the cause, not a hang.
     // Nor while another process holds the database's write lock: its work waits for it too.
@@ -134,7 +155,7 @@ export function assessHealth(input: HealthInput): Health {
   // A refused credential or setting: the jobs wait (uncounted, never due for long) until an operator fixes it.
   if (running && input.queue.waitingForOperator > 0) {
     const jobs = input.queue.waitingForOperator === 1 ? '1 job waits' : `${input.queue.waitingForOperator} jobs wait`;
-    problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`systemctl reload ${unit}\` — \`restart\` for a credential file — tries them again at once)`);
+    problems.push(`${jobs} for an operator's fix${input.queue.operatorError ? `: ${input.queue.operatorError}` : ''} (fix it, then \`${fixes.reload}\` — ${fixes.restart} for a credential file — tries them again at once)`);
   }
   // Held after a restore was found: nothing of theirs runs until the operator has looked.
   if (input.queue.held > 0) {

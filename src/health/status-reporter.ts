@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { describeError } from '../errors.ts';
 import type { Db } from '../store/open-database.ts';
 import { writeServiceStatus } from '../store/service-status.ts';
+import { underSystemd } from '../service-unit.ts';
 
 export const STATUS_INTERVAL_MS = 10_000;
 
@@ -43,7 +44,8 @@ export function startStatusReporter(options: {
     try {
       const now = new Date();
       options.db.transaction(() => {
-        writeServiceStatus(options.db, 'daemon', daemonState, { pid: process.pid, startedAt: startedAt.toISOString(), version: options.version }, now);
+        // How it runs, for the fixes `status` (another process) names: systemctl, or its pid file.
+        writeServiceStatus(options.db, 'daemon', daemonState, { pid: process.pid, startedAt: startedAt.toISOString(), version: options.version, underSystemd: underSystemd() }, now);
         for (const [name, watcher] of Object.entries(options.watchers)) {
           const status = watcher.status();
           writeServiceStatus(options.db, name, daemonState === 'stopped' ? 'stopped' : status.state, watcherDetail(status), now);

@@ -74,6 +74,18 @@ describe('assessHealth', () => {
     expect(assessHealth({ ...healthy(), unit: 'signrelay@hr', queue: { ...healthy().queue, waitingForOperator: 1, operatorError: 'refused' } }).problems[0]).toContain('`systemctl reload signrelay@hr`');
   });
 
+  // A daemon run by hand (the sandbox's, a container's) is no unit: `systemctl … signrelay`
+  // acted on another signrelay, or on none (newcomer review L4, left last stop).
+  it('names a daemon\'s own commands when its last report says it ran by hand: `signrelay run`, a SIGHUP by its pid file, a stop and a start', () => {
+    const byHand = (i: HealthInput): HealthInput => ({ ...i, dataDir: { path: '/tmp/sandbox/data', freeBytes: 100 * MB, maxPdfBytes: 20 * MB },
+      rows: i.rows.map((r) => r.component === 'daemon' ? { ...r, detail: { ...r.detail, underSystemd: false } } : r) });
+    expect(assessHealth(byHand({ ...healthy(), pid: undefined })).problems).toEqual(['the daemon is not running (no live process holds the data dir): start it with `signrelay run`']);
+    expect(assessHealth(byHand({ ...healthy(), queue: { ...healthy().queue, waitingForOperator: 1, operatorError: 'refused' } })).problems).toEqual([
+      '1 job waits for an operator\'s fix: refused (fix it, then `kill -HUP "$(cat /tmp/sandbox/data/signrelay.pid)"` — a stop and a start for a credential file — tries them again at once)']);
+    // Under systemd, or a report from before it said: the unit's.
+    expect(assessHealth({ ...healthy(), pid: undefined, rows: healthy().rows.map((r) => r.component === 'daemon' ? { ...r, detail: { ...r.detail, underSystemd: true } } : r) }).problems[0]).toContain('`systemctl start signrelay`');
+  });
+
   it('does not blame the watchers of a daemon that is not running (their last report is history)', () => {
     const health = assessHealth({ ...healthy(), pid: undefined });
     expect(health.watchers.every((w) => !w.healthy && w.state === 'unknown')).toBe(true);
