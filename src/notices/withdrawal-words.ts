@@ -68,7 +68,7 @@ export function settledSinceSentences(settled: Pick<WithdrawalSummary, 'withdraw
   if (settled.signed.length > 0) {
     const one = settled.signed.length === 1;
     const refs = settled.signed.map((s) => `${recordName(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
-    sentences.push(`${refs} ${one ? 'was' : 'were'} signed by every signer before ${one ? 'it' : 'they'} could be withdrawn: ${one ? 'it stays' : 'they stay'} at ${provider}, not attached to the record (a request is attached only when all its documents are signed); the signrelay administrators can take ${one ? 'it' : 'them'} from there.`);
+    sentences.push(`${refs} ${one ? 'was' : 'were'} signed by every signer before ${one ? 'it' : 'they'} could be withdrawn: ${one ? 'it stays' : 'they stay'} at ${provider}, not attached to the record (the request ended first); the signrelay administrators can take ${one ? 'it' : 'them'} from there.`);
   }
   return sentences.join(' ');
 }
