@@ -15,6 +15,7 @@ import { createServiceNowClient } from '../../src/servicenow/client.ts';
 import { listEvents } from '../../src/store/events.ts';
 import { jobsForRequest } from '../../src/store/jobs.ts';
 import { openDatabase, type Db } from '../../src/store/open-database.ts';
+import type { RequestState } from '../../src/store/request-states.ts';
 import { insertRequest, transition } from '../../src/store/requests.ts';
 
 const USER = 'signrelay.integration';
@@ -34,22 +35,33 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('a field update overtaken while it waited is superseded, never written over the newer state', async () => {
-  const config = configSchema.parse({
+/** The example's mailboxes, SMTP and provider, and the simulator's instance with these settings. */
+function configWith(servicenow: { work_note: boolean; status_field?: string }) {
+  return configSchema.parse({
     mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
     smtp: { host: 'h', from: 'signrelay <sign@corp.example>' },
     provider: { api_key: 'k', api_secret: 's', referer: 'https://corp.example' },
-    servicenow: { instance_url: sim.url, auth: { type: 'basic', user: USER, password: PASSWORD }, work_note: false, status_field: 'u_signature_status' },
+    servicenow: { instance_url: sim.url, auth: { type: 'basic', user: USER, password: PASSWORD }, ...servicenow },
     routes: { default: {} },
   });
-  const now = () => new Date();
+}
+
+/** A request for RITM0010001 taken through `states`. */
+function sentRequest(token: string, states: readonly RequestState[], at: Date): string {
   const id = insertRequest(db, {
-    token: 'tok-order-1', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
+    token, state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
     subject: 'Contract for RITM0010001', messageId: null, record: { number: 'RITM0010001', table: 'sc_req_item' },
     signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2099-12-31',
     documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
-  }, now());
-  for (const state of ['stamped', 'uploaded', 'sent'] as const) transition(db, id, state, now());
+  }, at);
+  for (const state of states) transition(db, id, state, at);
+  return id;
+}
+
+it('a field update overtaken while it waited is superseded, never written over the newer state', async () => {
+  const config = configWith({ work_note: false, status_field: 'u_signature_status' });
+  const now = () => new Date();
+  const id = sentRequest('tok-order-1', ['stamped', 'uploaded', 'sent'], now());
   db.transaction(() => queueRecordUpdate(db, config, id, { event: 'sent' }, now()))();
   for (const state of ['completed', 'delivered'] as const) transition(db, id, state, now());
   db.transaction(() => queueRecordUpdate(db, config, id, { event: 'signed' }, now()))();
@@ -74,21 +86,9 @@ it('a field update overtaken while it waited is superseded, never written over t
 // The `withdrawn-since` work note reaches the record: the job checked its payload against a
 // list of events the new one was not in, and failed for good (diff review 23 M1).
 it('a withdrawn-since note queued is written to the record', async () => {
-  const config = configSchema.parse({
-    mailboxes: { requests: { host: 'h', user: 'u', password: 'p', address: 'sign@corp.example' }, returns: { address: 'returns@corp.example', folder: 'Returns' } },
-    smtp: { host: 'h', from: 'signrelay <sign@corp.example>' },
-    provider: { api_key: 'k', api_secret: 's', referer: 'https://corp.example' },
-    servicenow: { instance_url: sim.url, auth: { type: 'basic', user: USER, password: PASSWORD }, work_note: true },
-    routes: { default: {} },
-  });
+  const config = configWith({ work_note: true });
   const now = () => new Date();
-  const id = insertRequest(db, {
-    token: 'tok-r23-1', state: 'received', route: 'default', provider: 'secured-signing', requester: 'helen.officer@corp.example',
-    subject: 'Contract for RITM0010001', messageId: null, record: { number: 'RITM0010001', table: 'sc_req_item' },
-    signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@example.com' }], dueDate: '2099-12-31',
-    documents: [{ fileName: 'contract.pdf', originalSha256: 'a'.repeat(64) }],
-  }, now());
-  for (const state of ['stamped', 'uploaded', 'sent', 'cancelled'] as const) transition(db, id, state, now());
+  const id = sentRequest('tok-r23-1', ['stamped', 'uploaded', 'sent', 'cancelled'], now());
   const queued = db.transaction(() => queueRecordUpdate(db, config, id, { event: 'withdrawn-since', after: 'cancelled', settled: { withdrawn: ['contract.pdf'], signed: [] } }, now()))();
   expect(queued).toBe(true);
   const [job] = jobsForRequest(db, id).filter((j) => j.kind === 'record');
