@@ -55,5 +55,11 @@ if (!existsSync(cli)) {
   await import(cli);
 } else {
   const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', '--', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Ended by a signal (a crash, a kill): ended by the same one, so the shell or systemd sees
+  // what happened ("Segmentation fault") instead of a silent exit 1.
+  if (run.signal) {
+    process.removeAllListeners(run.signal);
+    process.kill(process.pid, run.signal);
+  }
   process.exit(run.status ?? 1);
 }

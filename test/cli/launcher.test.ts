@@ -48,6 +48,16 @@ describe('the signrelay launcher', () => {
     expect(floor.stdout).toMatch(/^usage: signrelay /m);
   });
 
+  it('on a Node that needs the type-stripping flag (22.14–22.17) runs itself again with it, and a child that dies of a signal ends the launcher with the same signal, not a silent exit 1', () => {
+    // This Node made to say it cannot strip types by default; the child it starts (with the flag) crashes at once.
+    const hook = 'Object.defineProperty(process.features,"typescript",{value:false});if(process.execArgv.includes("--experimental-strip-types"))process.kill(process.pid,"SIGSEGV")';
+    const run = spawnSync(process.execPath, [LAUNCHER, '--help'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: `--import "data:text/javascript,${hook.replaceAll('"', '\\"')}"` } });
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBeNull();
+    expect(run.signal).toBe('SIGSEGV');
+  });
+
   it(`on an old Node (${OLD_NODE ?? 'the current one, reporting 20.11.0'}) says in one line what to install`, () => {
     const [node, flags] = OLD_NODE ? [OLD_NODE, []] : [process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})']];
     const run = spawnSync(node, [...flags, LAUNCHER, 'demo'], { encoding: 'utf8' });
