@@ -7,7 +7,7 @@
 // SQLite binding (better-sqlite3 13.2.0) crashes the process with a segmentation fault the
 // moment it opens a database. An installed package has no src/ but the JavaScript built from it
 // (dist/, made by `npm pack`): that runs as it is.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
@@ -54,12 +54,26 @@ if (!existsSync(cli)) {
 } else if (process.features.typescript) {
   await import(cli);
 } else {
-  const run = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', '--', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', '--', cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The signals systemd or an operator sends this process (the service's main PID: stop,
+  // reload, `retry`'s wake-up) are the command's: passed on, never this launcher's end. Ctrl-C
+  // reaches the command itself (the terminal signals the whole process group): passed on too
+  // it would be a second one, which forces the daemon's stop.
+  const forwarded = ['SIGTERM', 'SIGHUP', 'SIGUSR2'];
+  for (const signal of forwarded) process.on(signal, () => child.kill(signal));
+  process.on('SIGINT', () => {});
+  const [code, signal] = await new Promise((resolve) => {
+    child.once('exit', (...ended) => resolve(ended));
+    child.once('error', (err) => {
+      process.stderr.write(`signrelay: cannot start ${process.execPath}: ${err.message}\n`);
+      resolve([1, null]);
+    });
+  });
   // Ended by a signal (a crash, a kill): ended by the same one, so the shell or systemd sees
   // what happened ("Segmentation fault") instead of a silent exit 1.
-  if (run.signal) {
-    process.removeAllListeners(run.signal);
-    process.kill(process.pid, run.signal);
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
   }
-  process.exit(run.status ?? 1);
+  process.exit(code ?? 1);
 }

@@ -2,7 +2,8 @@
 // signrelay it says in one line what to install — never a stack trace; on a current one it
 // runs the command line. This machine kind's system Node (/usr/bin/node) is 20: that is the
 // old Node used when it is there; elsewhere the current Node is made to report 20.11.0.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +57,19 @@ describe('the signrelay launcher', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBeNull();
     expect(run.signal).toBe('SIGSEGV');
+  });
+
+  it('on a Node that needs the type-stripping flag passes SIGTERM (systemd\'s stop, sent to the main PID) on to the command it runs, and ends with its exit code', async () => {
+    const hook = 'Object.defineProperty(process.features,"typescript",{value:false});if(process.execArgv.includes("--experimental-strip-types")){process.on("SIGTERM",()=>{process.stdout.write("child stopped");process.exit(7)});setInterval(()=>{},1000);process.stdout.write("child running")}';
+    const launcher = spawn(process.execPath, [LAUNCHER, '--help'], { env: { ...process.env, NODE_OPTIONS: `--import "data:text/javascript,${hook.replaceAll('"', '\\"')}"` } });
+    let out = '';
+    launcher.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      if (text.includes('child running')) launcher.kill('SIGTERM');
+    });
+    const [code, signal] = await once(launcher, 'exit');
+    expect(out).toContain('child stopped');
+    expect([code, signal]).toEqual([7, null]);
   });
 
   it(`on an old Node (${OLD_NODE ?? 'the current one, reporting 20.11.0'}) says in one line what to install`, () => {
