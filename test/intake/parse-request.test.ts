@@ -37,6 +37,13 @@ describe('parseRequestMail', () => {
   it('refuses the ServiceNow instance\'s address as a signer, from the mail or the route: it files what it is sent on a record (signers review L4)', async () => {
     const fromMail = parseRequestMail(await requestMail('Signer: Ann Lee <ann@corp.example>\nSigner: Service Desk <corp@service-now.com>'), policy, NOW);
     expect(fromMail).toMatchObject({ action: 'reject', reply: true, problems: ['corp@service-now.com is the ServiceNow instance\'s address, not a signer\'s (it files what it is sent on a record): name the person who signs'] });
+    // Its mailbox by another spelling a mail server delivers there too: a +tag, another case —
+    // the instance named by its exact address, not a domain (variants review M1).
+    const exactInstance = testPolicy({ instanceSenders: ['corp@service-now.com'], instanceAddresses: ['corp@service-now.com'] });
+    for (const spelling of ['corp+desk@service-now.com', 'Corp+Desk@Service-Now.com']) {
+      const tagged = parseRequestMail(await requestMail(`Signer: Ann Lee <ann@corp.example>\nSigner: Service Desk <${spelling}>`), exactInstance, NOW);
+      expect(tagged).toMatchObject({ action: 'reject', reply: true, problems: [`${spelling} is the ServiceNow instance's address, not a signer's (it files what it is sent on a record): name the person who signs`] });
+    }
     const byRoute = testPolicy({ routes: { ...policy.routes, default: { ...policy.routes.default!, signers: ['Desk <instance@service-now.com>'] } } });
     const fromRoute = parseRequestMail(await requestMail('Please sign.'), byRoute, NOW);
     expect(fromRoute).toMatchObject({ action: 'reject', problems: ['instance@service-now.com is the ServiceNow instance\'s address, not a signer\'s (it files what it is sent on a record): name the person who signs'] });
@@ -116,11 +123,11 @@ describe('parseRequestMail', () => {
 
     it('never gets a rejection a stranger routed to it by Reply-To: the From is answered', async () => {
       const withInbound = testPolicy({ ...withInstance, routes: { ...policy.routes, default: { ...policy.routes.default!, allowed_senders: ['*@corp.example', '*@service-now.com'] } } });
-      for (const replyTo of ['instance@service-now.com', 'inbound@service-now.com']) {
+      for (const replyTo of ['instance@service-now.com', 'inbound@service-now.com', 'instance+desk@service-now.com', 'Inbound+x@Service-Now.com']) {
         const mail = await buildMail({ from: 'helen.officer@corp.example', replyTo, subject: 'Ref:MSG0000001_abc call +1-555-0100', text: 'Due: [code]<img src=x>[/code]' });
         expect(parseRequestMail(mail, withInbound, NOW)).toMatchObject({
           action: 'reject', reply: true, replyTo: 'helen.officer@corp.example',
-          replyNote: `not the Reply-To: ${replyTo} is the ServiceNow instance, which files what it is sent on a record; the From is answered`,
+          replyNote: `not the Reply-To: ${replyTo.toLowerCase()} is the ServiceNow instance, which files what it is sent on a record; the From is answered`,
         });
       }
     });
@@ -130,6 +137,11 @@ describe('parseRequestMail', () => {
       const decision = parseRequestMail(mail, withInstance, NOW);
       expect(decision).toMatchObject({ action: 'reject', reply: false, record: { number: 'RITM0010001' } });
       expect(decision).not.toHaveProperty('replyTo');
+      // Its mailbox with a +tag is not mailed either; but only a configured sender's mail is the instance's to note on a record.
+      const tagged = parseRequestMail(await buildMail({ from: 'instance+desk@service-now.com', subject: 'RITM0010001 signed', text: 'no pdf' }), withInstance, NOW);
+      expect(tagged).toMatchObject({ action: 'reject', reply: false });
+      expect(tagged).not.toHaveProperty('replyTo');
+      expect(tagged).not.toHaveProperty('record');
     });
 
     it('does not become the requester through a Reply-To, and stays it for a request it sent itself', async () => {
