@@ -289,6 +289,12 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
     if (missing.length > 0) throw mismatchError(fileName, `not every tag signrelay wrote (${missing.length} unreadable by a second PDF reader)`);
   }
   checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements, popplerText], expected, fileName);
+  // As many times each, too: a copy of one of our own tags hidden where only another reading
+  // sees it is a second signing place for that signer (variants review L1). Each reading that
+  // stands for the whole document counts for itself; what annotations and fields show is
+  // shown beside the page's text, so it counts with it.
+  checkTagCounts([texts.join('\n'), ...annotations.pages, ...shows.fieldValues], expected, fileName);
+  for (const reading of [readings.byPosition, replacements, [popplerText]]) checkTagCounts(reading, expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -352,6 +358,14 @@ function checkOtherReadings(texts: readonly string[], expected: readonly string[
   const known = new Set(expected);
   const hidden = [...new Set(findTags(texts.join('\n')).map((t) => t.text).filter((t) => !known.has(t)))];
   if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations, from its replacement texts (/ActualText) or by another PDF reader`);
+}
+
+/** The readings, taken as one text, hold none of the expected tags more often than written. */
+function checkTagCounts(texts: readonly string[], expected: readonly string[], fileName: string | undefined): void {
+  const { unexpected } = tagDifference(texts.flatMap((text) => findTags(text).map((t) => t.text)), expected);
+  if (unexpected.length > 0) {
+    throw mismatchError(fileName, `a second copy of a tag signrelay wrote (${unexpected.slice(0, 3).map((t) => quoteOutside(t, 80)).join(', ')}), hidden where another PDF reader, its annotations or its replacement texts (/ActualText) show it`);
+  }
 }
 
 /**

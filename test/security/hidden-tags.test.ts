@@ -34,19 +34,19 @@ async function contract() {
 }
 
 /** `Recipient.C,…]` drawn first, then `[!` to its left on the same baseline, then a page number. */
-async function drawnOutOfOrder(): Promise<Uint8Array> {
+async function drawnOutOfOrder(tag = EVIL): Promise<Uint8Array> {
   const { doc, page, font } = await contract();
   const open = '[!';
-  page.drawText(EVIL.slice(open.length), { x: 100 + font.widthOfTextAtSize(open, 8), y: 100, size: 8, font });
+  page.drawText(tag.slice(open.length), { x: 100 + font.widthOfTextAtSize(open, 8), y: 100, size: 8, font });
   page.drawText(open, { x: 100, y: 100, size: 8, font });
   page.drawText('- 1 -', { x: 300, y: 40, size: 10, font });
   return doc.save();
 }
 
 /** The tag only in an annotation's appearance (a FreeText box's, or a Stamp's). */
-async function inAnnotation(subtype = 'FreeText'): Promise<Uint8Array> {
+async function inAnnotation(subtype = 'FreeText', tag = EVIL): Promise<Uint8Array> {
   const { doc, page, font } = await contract();
-  const appearance = doc.context.register(doc.context.stream(`BT /F1 4 Tf 0 2 Td (${EVIL}) Tj ET`, {
+  const appearance = doc.context.register(doc.context.stream(`BT /F1 4 Tf 0 2 Td (${tag}) Tj ET`, {
     Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 300, 10], Resources: { Font: { F1: font.ref } },
   }));
   const annotation = doc.context.obj({ Type: 'Annot', Subtype: subtype, Rect: [20, 20, 320, 30], Contents: PDFString.of('x'), DA: PDFString.of('/F1 4 Tf 0 g'), F: 4, AP: { N: appearance } });
@@ -55,10 +55,10 @@ async function inAnnotation(subtype = 'FreeText'): Promise<Uint8Array> {
 }
 
 /** The tag only as a text field's value, in a form that asks readers to build its appearance. */
-async function inFieldValue(): Promise<Uint8Array> {
+async function inFieldValue(tag = EVIL): Promise<Uint8Array> {
   const { doc, page, font } = await contract();
   const field = doc.context.register(doc.context.obj({
-    Type: 'Annot', Subtype: 'Widget', FT: 'Tx', T: PDFString.of('note'), V: PDFString.of(EVIL), Rect: [20, 20, 320, 30], DA: PDFString.of('/Helv 4 Tf 0 g'), F: 4, P: page.ref,
+    Type: 'Annot', Subtype: 'Widget', FT: 'Tx', T: PDFString.of('note'), V: PDFString.of(tag), Rect: [20, 20, 320, 30], DA: PDFString.of('/Helv 4 Tf 0 g'), F: 4, P: page.ref,
   }));
   page.node.set(PDFName.of('Annots'), doc.context.obj([field]));
   doc.catalog.set(PDFName.of('AcroForm'), doc.context.obj({ Fields: [field], NeedAppearances: true, DR: { Font: { Helv: font.ref } }, DA: PDFString.of('/Helv 4 Tf 0 g') }));
@@ -70,9 +70,9 @@ async function inFieldValue(): Promise<Uint8Array> {
  * hex string, inside a form; `inherited`: the page's resources (the form's name) given by
  * the page tree above it.
  */
-async function inActualTextOfForm(inherited = false): Promise<Uint8Array> {
+async function inActualTextOfForm(inherited = false, tag = EVIL): Promise<Uint8Array> {
   const { doc, page, font, fontName } = await contract();
-  const text = `<FEFF${Buffer.from(EVIL, 'utf16le').swap16().toString('hex')}>`;
+  const text = `<FEFF${Buffer.from(tag, 'utf16le').swap16().toString('hex')}>`;
   const marked = `/Span << /ActualText ${text} >> BDC BT ${fontName} 4 Tf 20 20 Td (.) Tj ET EMC`;
   const form = doc.context.register(doc.context.flateStream(marked, { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 612, 792], Resources: { Font: { [fontName.slice(1)]: font.ref } } }));
   const name = page.node.newXObject('Fx', form);
@@ -142,6 +142,35 @@ describe('a tag hidden from the drawing-order reading', () => {
       const bytes = new Uint8Array(readFileSync(new URL(name, corpus)));
       await expect(preparePdfInProcess(bytes, LIMITS, input), name).resolves.toMatchObject({ stamped: expect.any(Uint8Array) });
     }
+  });
+});
+
+describe('a second copy of a tag signrelay writes, hidden where only another reading sees it (variants review L1)', () => {
+  // What signrelay draws for Ann: a copy on the requester's page, hidden from the drawing
+  // order, is a second signing place for her that whoever wrote the document placed.
+  const SIGN1 = '[!Sign.1,Ann,Lee,ann.lee@corp.example]';
+  const signTags = (text: string) => findTags(text).filter((t) => t.family === 'sign').map((t) => t.text);
+
+  it('a visible copy is the document\'s own tag (intake refuses the signer named twice)', async () => {
+    const { doc, page, font } = await contract();
+    page.drawText(SIGN1, { x: 72, y: 700, size: 4, font });
+    const prepared = await preparePdfInProcess(await doc.save(), LIMITS, input);
+    expect(prepared.facts.tags.map((t) => t.text)).toEqual([SIGN1]);
+  });
+
+  it.each([
+    ['drawn out of order', () => drawnOutOfOrder(SIGN1)],
+    ['in a FreeText annotation', () => inAnnotation('FreeText', SIGN1)],
+    ['in a Stamp annotation\'s appearance', () => inAnnotation('Stamp', SIGN1)],
+    ['as a form field\'s value', () => inFieldValue(SIGN1)],
+    ['in a replacement text (/ActualText)', () => withContent(`/Span << /ActualText (${SIGN1}) >> BDC BT /F1 4 Tf 20 20 Td (.) Tj ET EMC`)],
+    ['in a replacement text in UTF-16, inside a form', () => inActualTextOfForm(false, SIGN1)],
+  ])('%s: the stamp is refused', async (_name, make) => {
+    const bytes = await make();
+    expect(signTags((await extractPdfText(bytes)).join('\n'))).toEqual([]);
+    const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
+    expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
+    expect(String((refused as Error).message)).toContain(`a second copy of a tag signrelay wrote (${SIGN1}), hidden where another PDF reader, its annotations or its replacement texts (/ActualText) show it`);
   });
 });
 
