@@ -39,6 +39,18 @@ export function escapeForTerminal(text: string): string {
   return text.replace(TEXT_UNSAFE, escapeChar);
 }
 
+const MESSAGE_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * One of signrelay's own messages (an error, which may quote what a server or a file said),
+ * for the terminal: its lines kept, each line's controls and invisible characters escaped as
+ * escapeForTerminal does — but its backslashes kept, so a command it gives (a shell-quoted
+ * path, `'\''`) can be copied as it is printed.
+ */
+export function messageForTerminal(text: string): string {
+  return text.split('\n').map((line) => line.replace(MESSAGE_UNSAFE, escapeChar)).join('\n');
+}
+
 /** JSON.stringify(VALUE), with what it leaves raw (C1, DEL, U+2028/9, format characters) as \uXXXX. */
 export function jsonForTerminal(value: unknown, indent?: number): string {
   return escapeJson(JSON.stringify(value, null, indent));

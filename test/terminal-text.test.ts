@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTable } from '../src/cli-io/format-table.ts';
-import { escapeForTerminal, jsonForTerminal } from '../src/terminal-text.ts';
+import { escapeForTerminal, jsonForTerminal, messageForTerminal } from '../src/terminal-text.ts';
 
 describe('escapeForTerminal', () => {
   it.each([
@@ -57,5 +57,12 @@ describe('formatTable with outside text', () => {
     const lines = table.split('\n');
     expect(lines.map((l) => l.length)).toEqual([88, 103, 86]);
     expect(lines[1]).toBe(`${'a'.repeat(79)}…  may not send requests`);
+  });
+});
+
+describe('messageForTerminal (an error message, which may quote what a server said)', () => {
+  it('keeps its lines and its backslashes (a shell-quoted hint stays copyable), escapes controls and invisible characters in each line', () => {
+    const message = "config has 2 problems:\n  a: wrong\n  run `signrelay check --config '/tmp/it'\\''s.yaml'` (server said: \x1b]52;c;eA==\x07\r\u202eok)";
+    expect(messageForTerminal(message)).toBe("config has 2 problems:\n  a: wrong\n  run `signrelay check --config '/tmp/it'\\''s.yaml'` (server said: \\x1b]52;c;eA==\\x07\\r\\u202eok)");
   });
 });

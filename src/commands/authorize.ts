@@ -19,6 +19,7 @@ import { openDatabase, writeLockFailure } from '../store/open-database.ts';
 import { storageContextOf, storageFailure } from '../store/storage-failure.ts';
 import type { CommandIo } from './run.ts';
 import { serviceUnit } from '../service-unit.ts';
+import { escapeForTerminal } from '../terminal-text.ts';
 
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 
@@ -57,7 +58,7 @@ async function waitForCode(redirectUri: string, state: string, io: CommandIo & {
       if ('problem' in result) {
         // A stray or forged redirect: refused, and we keep waiting for ours.
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`signrelay: ${result.problem}\n`);
-        io.stderr.write(`refused a redirect: ${result.problem}\n`);
+        io.stderr.write(`refused a redirect: ${escapeForTerminal(result.problem)}\n`);
         return;
       }
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('signrelay is authorized. You can close this tab.\n');
@@ -73,7 +74,7 @@ async function waitForCode(redirectUri: string, state: string, io: CommandIo & {
   lines.on('line', (line) => {
     if (line.trim() === '') return;
     const result = codeFromRedirect(line, state);
-    if ('problem' in result) io.stderr.write(`${result.problem}\n`);
+    if ('problem' in result) io.stderr.write(`${escapeForTerminal(result.problem)}\n`);
     else done(result.code);
   });
   const timer = setTimeout(() => fail(new SignrelayError('input', 'authorize_timeout',

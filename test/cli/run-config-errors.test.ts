@@ -51,6 +51,14 @@ describe('signrelay run: a configuration file that cannot be read', () => {
     expect(r.stderr).not.toContain('env.yaml');
   });
 
+  it('prints a message\'s controls escaped (what it quotes — a path, a server\'s words — cannot retitle or clear the terminal), its lines kept (variants review L2)', async () => {
+    const missing = join(dir.path, '\x1b]0;pwned\x07\x1b[2J\rsigned.yaml');
+    const r = await runInProcess(['run', '--config', missing]);
+    expectConfigFailure(r);
+    expect(r.stderr).not.toMatch(/[\x07\x1b\r]/);
+    expect(linesOf(r.stderr)).toEqual([`signrelay: cannot read the configuration ${join(dir.path, '\\x1b]0;pwned\\x07\\x1b[2J\\rsigned.yaml')}: the file does not exist. Pass --config FILE or set SIGNRELAY_CONFIG.`]);
+  });
+
   it('a file that is not YAML names the line', async () => {
     const file = await dir.file('broken.yaml', 'mailboxes:\n  requests: {host: [unclosed\n');
     const r = await runInProcess(['run', '--config', file]);

@@ -38,11 +38,14 @@ export function codeFromRedirect(redirected: string, expectedState: string): Red
   } catch {
     return { problem: 'that is not a URL: paste the whole address from the browser\'s address bar' };
   }
-  const error = url.searchParams.get('error');
-  if (error) return { problem: `Secured Signing refused the authorization: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}` };
+  // The state first: any web page open in the browser can send the loopback listener an
+  // `error=` with text of its choosing (variants review L2); only the provider's own redirect
+  // carries the state, and only its error is told.
   if (url.searchParams.get('state') !== expectedState) {
     return { problem: 'the redirect does not carry the state of this authorization (an old or forged link): open the URL printed above and try again' };
   }
+  const error = url.searchParams.get('error');
+  if (error) return { problem: `Secured Signing refused the authorization: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}` };
   const code = url.searchParams.get('code');
   return code ? { code } : { problem: 'the redirect carries no code' };
 }
