@@ -7,7 +7,7 @@
 // ServiceNow instance, where the notice becomes a comment on the record, and a subject
 // must never carry a line break into a header.
 import type { SendMailOptions } from 'nodemailer';
-import { recordName, recordPeople, recordValue } from '../servicenow/record-text.ts';
+import { recordPeople, recordValue } from '../servicenow/record-text.ts';
 import { threadTo } from '../outside-text.ts';
 import { providerDisplayName } from '../providers/provider-traits.ts';
 import type { RequestRow } from '../store/requests.ts';
@@ -50,7 +50,7 @@ export function composeRequesterNotice(request: RequestRow, kind: NoticeKind, de
   const after = kind === 'cancelled' || kind === 'declined' || kind === 'expired' ? withdrawalSentences(documents, providerDisplayName(request.provider), kind) : '';
   const said = [recordValue(detail, MAX_DETAIL_CHARS), after].filter((s) => s !== '').join('\n\n');
   const signers = recordPeople(request.signers);
-  const named = fileNames.map((name) => recordName(name)).join(', ');
+  const named = fileNames.map((name) => recordValue(name)).join(', ');
   return {
     from,
     to: request.requester,

@@ -4,7 +4,7 @@
 // says "the signers can no longer sign it" of a document that is still out (multidoc review
 // M1), or "nothing was signed" of one that was (M2). File names and references are outside
 // values: each passes through record-text.ts.
-import { recordName, recordValue } from '../servicenow/record-text.ts';
+import { recordValue } from '../servicenow/record-text.ts';
 
 /** A request's documents at the provider, by what the withdrawal made of them. */
 export interface WithdrawalSummary {
@@ -41,7 +41,7 @@ export function withdrawalSentences(summary: WithdrawalSummary, provider: string
   }
   if (summary.signed.length > 0) {
     const one = summary.signed.length === 1;
-    const refs = summary.signed.map((s) => `${recordName(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
+    const refs = summary.signed.map((s) => `${recordValue(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
     sentences.push(`Signed by every signer before ${ending}: ${refs}. ${one ? 'It was' : 'They were'} not attached to the record (a request is attached only when all its documents are signed) and ${one ? 'stays' : 'stay'} at ${provider}; the signrelay administrators can take ${one ? 'it' : 'them'} from there.`);
   }
   if (summary.left.length > 0) {
@@ -67,12 +67,12 @@ export function settledSinceSentences(settled: Pick<WithdrawalSummary, 'withdraw
   }
   if (settled.signed.length > 0) {
     const one = settled.signed.length === 1;
-    const refs = settled.signed.map((s) => `${recordName(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
+    const refs = settled.signed.map((s) => `${recordValue(s.fileName)} (reference ${recordValue(s.reference)})`).join(', ');
     sentences.push(`${refs} ${one ? 'was' : 'were'} signed by every signer before ${one ? 'it' : 'they'} could be withdrawn: ${one ? 'it stays' : 'they stay'} at ${provider}, not attached to the record (the request ended first); the signrelay administrators can take ${one ? 'it' : 'them'} from there.`);
   }
   return sentences.join(' ');
 }
 
 function names(fileNames: readonly string[]): string {
-  return fileNames.map((name) => recordName(name)).join(', ');
+  return fileNames.map((name) => recordValue(name)).join(', ');
 }

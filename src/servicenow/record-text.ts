@@ -42,7 +42,11 @@ export function recordValue(text: string | null | undefined, maxChars = MAX_RECO
   return recordName(defuseLinks(text ?? ''), maxChars);
 }
 
-/** As recordValue, with its dots and colons as they are: for a file's name or an address, which no client takes for a link. */
+/**
+ * As recordValue, with its dots and colons as they are: for an attachment's own name, which
+ * no client takes for a link. A file's name quoted in prose (a note, a notice) is a
+ * recordValue: `Pay at www.evil.example.pdf` reads as a link there (variants review L3).
+ */
 export function recordName(text: string | null | undefined, maxChars = MAX_RECORD_VALUE_CHARS): string {
   const inert = oneLine((text ?? '').normalize('NFC'))
     .replace(/[[\]<>]/g, (bracket) => BRACKETS[bracket]!)

@@ -3,6 +3,7 @@
 // read as one (multidoc review L2).
 import { describe, expect, it } from 'vitest';
 import { composeRequesterNotice } from '../../src/notices/compose-notices.ts';
+import { withdrawalSentences } from '../../src/notices/withdrawal-words.ts';
 import type { RequestRow } from '../../src/store/requests.ts';
 
 const request = {
@@ -33,5 +34,21 @@ describe('a notice names the request\'s documents', () => {
     expect(text).toContain(sentence);
     expect(text).not.toContain('The document you sent');
     expect(text).toContain('Documents: contract.pdf, nda.pdf.');
+  });
+});
+
+describe('a link in a document\'s name (a forwarded supplier PDF) is quoted inert in prose, as the acknowledgement quotes it (variants review L3)', () => {
+  const name = 'Pay the deposit at www.evil-payroll.example now.pdf';
+
+  it('in the requester\'s notice', () => {
+    const text = textOf('delivered', [name]);
+    expect(text).toContain('Document: Pay the deposit at www(.)evil-payroll.example now.pdf.');
+    expect(text).not.toContain('www.evil');
+  });
+
+  it('in the record\'s note of what was withdrawn and what was signed', () => {
+    const note = withdrawalSentences({ withdrawn: [name], signed: [{ fileName: name, reference: 'ref-www.x' }], left: ['other.pdf'] } as never, 'Secured Signing', 'declined');
+    expect(note).toContain('www(.)evil-payroll.example');
+    expect(note).not.toContain('www.');
   });
 });
