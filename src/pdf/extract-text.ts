@@ -1,12 +1,16 @@
 // Reads a PDF's text layer the way a signing service does (pdfjs-dist, pure JS, no system
 // packages), one string per page. Used to find smart tags in PDFs we receive and by the
 // Secured Signing simulator to find the tags in what we upload.
-import { getDocument, GlobalWorkerOptions } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { createRequire } from 'node:module';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import * as pdfjsWorker from 'pdfjs-dist/legacy/build/pdf.worker.mjs';
 
-// pdfjs runs its parser in a "fake worker" on the main thread in Node; it needs to know
-// where the worker module is.
-GlobalWorkerOptions.workerSrc = createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.worker.mjs');
+// pdf.js runs its parser in a "fake worker" on this thread in Node. Handed its module here:
+// told the module's file instead (GlobalWorkerOptions.workerSrc), pdf.js imports it as a URL
+// at the first PDF — under an install path holding `#`, `%` or `?` that named another file,
+// and every PDF was refused to its requester as damaged (install review M1). A module that
+// cannot be loaded now fails this import, which the PDF worker reports as the machine's
+// failure (pdf-worker.ts), not a PDF's.
+(globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = pdfjsWorker;
 
 export interface PdfTextOptions {
   /** Password for encrypted PDFs; absent = fail on encryption. */

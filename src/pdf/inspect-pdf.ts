@@ -7,7 +7,7 @@ import { SignrelayError } from '../errors.ts';
 import { extractPdfText } from './extract-text.ts';
 import { findTags, ownSigners, type FoundTag, type OwnSigner } from './find-tags.ts';
 import { MAX_INFLATED_BYTES, measureInflatedSize } from './measure-inflated-size.ts';
-import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, tooManyPagesError, unreadablePdfError } from './pdf-errors.ts';
+import { encryptedPdfError, tooComplexPdfError, tooLargePdfError, tooManyPagesError, unreadablePdfError, workerUnavailable } from './pdf-errors.ts';
 import { isPdfContent } from './is-pdf.ts';
 
 export { encryptedPdfError, tooComplexPdfError, unreadablePdfError } from './pdf-errors.ts';
@@ -105,6 +105,8 @@ export function pdfJsRefusal(err: unknown, fileName: string | undefined): Signre
   if (err instanceof SignrelayError) return err;
   // pdf.js names a password it was not given: encrypted (the trailer check saw no /Encrypt entry it recognised).
   if (err instanceof Error && err.name === 'PasswordException') return encryptedPdfError(fileName);
+  // pdf.js without its parser module (an installation it cannot read): the machine's failure, not the file's.
+  if (err instanceof Error && err.message.startsWith('Setting up fake worker failed')) return workerUnavailable(`pdf.js could not set up its parser (${err.message})`, err);
   return unreadablePdfError(fileName, 'pdf_damaged', err);
 }
 
