@@ -78,13 +78,18 @@ describe('signrelay authorize', () => {
     const forged = await fetch(`${redirectUri}?code=stolen&state=0123`);
     expect(forged.status).toBe(400);
     expect(await forged.text()).toMatch(/does not carry the state of this authorization/);
-    // Any page open in the browser can send an error of its choosing: without this
-    // authorization's state it is a forged redirect, its words not told; with it (the
-    // provider's own), told with its controls escaped (variants review L2).
+    // Any page open in the browser can send an error of its choosing: with another state it
+    // is a forged redirect, its words not told; without one (as Secured Signing's refusals
+    // come) told as unverified, and with this authorization's state as the provider's — its
+    // controls escaped either way (variants review L2, diff review 24 M1).
     const evil = '\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07\x1b[2J\rauthorized';
-    const forgedError = await fetch(`${redirectUri}?error=access_denied&error_description=${encodeURIComponent(evil)}`);
-    expect(forgedError.status).toBe(400);
-    expect(await forgedError.text()).toMatch(/does not carry the state of this authorization/);
+    const otherState = await fetch(`${redirectUri}?error=access_denied&state=0123&error_description=${encodeURIComponent(evil)}`);
+    expect(otherState.status).toBe(400);
+    expect(await otherState.text()).toMatch(/does not carry the state of this authorization/);
+    const noState = await fetch(`${redirectUri}?error=access_denied&error_description=${encodeURIComponent(evil)}`);
+    expect(noState.status).toBe(400);
+    await waitFor(() => run.stderr.includes('without this authorization\'s state'), { timeoutMs: 10_000, what: 'the stateless refusal told' });
+    expect(run.stderr).toContain('refused a redirect: a refusal came back without this authorization\'s state (Secured Signing\'s, if nothing else sent it): access_denied (\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x1b[2J\\rauthorized)');
     const withState = await fetch(`${redirectUri}?error=access_denied&state=${url.searchParams.get('state')}&error_description=${encodeURIComponent(evil)}`);
     expect(withState.status).toBe(400);
     await waitFor(() => run.stderr.includes('refused the authorization'), { timeoutMs: 10_000, what: 'the provider\'s refusal told' });
@@ -108,6 +113,22 @@ describe('signrelay authorize', () => {
     // Started from the configured refresh token, so the daemon keeps this chain.
     expect(token!.seed).toMatch(/^[0-9a-f]{64}$/);
     for (const secret of [API_SECRET, token!.refreshToken!, token!.accessToken!]) expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+
+  it('a mis-cased --scope: Secured Signing\'s own refusal, which carries no state, is told with its explanation (diff review 24 M1)', async () => {
+    const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+    const run = authorize(['--redirect-uri', redirectUri, '--scope', 'basic smarttag']);
+    const answer = await fetch(await run.url(), { redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    const location = new URL(answer.headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('invalid_scope');
+    expect(location.searchParams.has('state')).toBe(false);
+    const landing = await fetch(location);
+    expect(landing.status).toBe(400);
+    expect(await landing.text()).toContain('invalid_scope');
+    await waitFor(() => run.stderr.includes('case-sensitive'), { timeoutMs: 10_000, what: 'the scope refusal told', describe: () => run.stderr });
+    expect(run.stderr).toMatch(/refused a redirect: a refusal came back without this authorization's state \(Secured Signing's, if nothing else sent it\): invalid_scope \(.*case-sensitive/);
+    run.child.kill('SIGTERM');
   });
 
   it('takes the redirect address pasted from a browser elsewhere (a registered https callback)', async () => {

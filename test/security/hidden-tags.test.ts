@@ -170,7 +170,7 @@ describe('a second copy of a tag signrelay writes, hidden where only another rea
     expect(signTags((await extractPdfText(bytes)).join('\n'))).toEqual([]);
     const refused = await preparePdfInProcess(bytes, LIMITS, input).then(() => undefined, (err: unknown) => err);
     expect(refused).toMatchObject({ kind: 'input', code: 'stamped_tags_mismatch' });
-    expect(String((refused as Error).message)).toContain(`a second copy of a tag signrelay wrote (${SIGN1}), hidden where another PDF reader, its annotations or its replacement texts (/ActualText) show it`);
+    expect(String((refused as Error).message)).toContain(`a tag more often than it is drawn (${SIGN1}): a copy hidden where another PDF reader, its annotations or its replacement texts (/ActualText) show it`);
   });
 });
 

@@ -38,14 +38,19 @@ export function codeFromRedirect(redirected: string, expectedState: string): Red
   } catch {
     return { problem: 'that is not a URL: paste the whole address from the browser\'s address bar' };
   }
-  // The state first: any web page open in the browser can send the loopback listener an
-  // `error=` with text of its choosing (variants review L2); only the provider's own redirect
-  // carries the state, and only its error is told.
-  if (url.searchParams.get('state') !== expectedState) {
+  // A redirect with another state is an old or forged one: its words are not told. Secured
+  // Signing's refusals (an unknown scope) carry no state, so one without a state is told as
+  // what it says, unverified — any web page open in the browser can send such a redirect, and
+  // its text is printed escaped (variants review L2, diff review 24 M1).
+  const state = url.searchParams.get('state');
+  const error = url.searchParams.get('error');
+  if (state !== expectedState && (state !== null || !error)) {
     return { problem: 'the redirect does not carry the state of this authorization (an old or forged link): open the URL printed above and try again' };
   }
-  const error = url.searchParams.get('error');
-  if (error) return { problem: `Secured Signing refused the authorization: ${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}` };
+  if (error) {
+    const said = `${error}${url.searchParams.get('error_description') ? ` (${url.searchParams.get('error_description')})` : ''}`;
+    return { problem: state === null ? `a refusal came back without this authorization's state (Secured Signing's, if nothing else sent it): ${said}` : `Secured Signing refused the authorization: ${said}` };
+  }
   const code = url.searchParams.get('code');
   return code ? { code } : { problem: 'the redirect carries no code' };
 }
