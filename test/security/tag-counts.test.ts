@@ -6,21 +6,13 @@
 // draw is refused, as a stranger's tag there is.
 import { PDFDict, PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
 import { extractPdfText } from '../../src/pdf/extract-text.ts';
 import { findTags } from '../../src/pdf/find-tags.ts';
 import { preparePdfInProcess } from '../../src/pdf/prepare-pdf.ts';
 import type { StampInput } from '../../src/pdf/stamp-tags.ts';
+import { input, LIMITS } from './stamp-input.ts';
 import { pdftotext } from '../pdf/pdftotext.ts';
 
-const TOKEN = 'k7q2mzx4bd5fh6jn3wpa';
-const LIMITS = { maxPages: 500, maxPdfBytes: 100e6 };
-const input: StampInput = {
-  token: TOKEN, returnAddress: `returns+${TOKEN}@corp.example`, recipientLetter: 'C',
-  signers: [{ firstName: 'Ann', lastName: 'Lee', email: 'ann.lee@corp.example' }],
-  request: { fileName: 'contract.pdf', subject: 'Please sign RITM0010001', record: 'RITM0010001', due: '2026-12-24', requester: 'pat@corp.example', route: 'default' },
-  stamping: configSchema.shape.stamping.parse(undefined),
-};
 /** The document's own signer (the requester names no other: signrelay draws no tags for it). */
 const OWN = '[!Sign.1,Bob,Roe,bob.roe@corp.example]';
 const ownOnly: StampInput = { ...input, signers: [] };
