@@ -6,7 +6,8 @@
 // address: Secured Signing its completion mail, Signicat its notice of the completed
 // order), so the whole loop runs. Ctrl-C stops it.
 import { makeTempDir } from '../cli-io/temp-dir.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeError } from '../errors.ts';
@@ -31,6 +32,9 @@ ready for \`signrelay check --config DIR/signrelay.yaml\` and \`signrelay run â€
 `;
 
 const SIGN_POLL_MS = 500;
+/** The request the sandbox writes as DIR/request.eml, for its printed curl line to mail: the sample contract, one signer. */
+const REQUEST_SENDER = 'helen.officer@corp.example';
+const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 /** In DIR/secrets/: the ServiceNow simulator's agent (SANDBOX.agentUser), who may click "Send for signature". */
 const AGENT_PASSWORD_FILE = 'servicenow-agent-password';
 
@@ -67,6 +71,12 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
   writeFileSync(config, sandboxConfigText(servers, join(dir, 'data'), fileRef, '# Written by `signrelay sandbox` for its embedded servers (secrets in secrets/).'), { mode: 0o600 });
 
   const { world, signing, servicenow } = servers;
+  // A request to mail in, ready: curl speaks SMTP, and Debian has no other mail client by default (install review L5).
+  const requestFile = join(dir, 'request.eml');
+  writeFileSync(requestFile, await new MailComposer({
+    from: `Helen Officer <${REQUEST_SENDER}>`, to: SANDBOX.requestAddress, subject: `Contract for ${SANDBOX.recordNumber}`,
+    text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'sample-contract.pdf', content: readFileSync(SAMPLE_PDF), contentType: 'application/pdf' }],
+  }).compile().build());
   io.stdout.write([
     'signrelay sandbox: running on 127.0.0.1 until Ctrl-C',
     `  IMAP             ${world.imap.host}:${world.imap.port} (user sign; INBOX = requests, ${SANDBOX.returnsFolder} = returns)`,
@@ -79,6 +89,8 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     'Try, in another terminal:',
     `  ${shellCommand()} check --config ${shellWord(config)}`,
     `  ${shellCommand()} run --config ${shellWord(config)}`,
+    `  curl -sS smtp://${world.smtp.host}:${world.smtp.port} --mail-from ${REQUEST_SENDER} --mail-rcpt ${SANDBOX.requestAddress} --upload-file ${shellWord(requestFile)}`,
+    `  (the last mails ${requestFile}: a request for ${SANDBOX.recordNumber}, the sample contract, one signer)`,
     '',
   ].join('\n'));
 

@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait-for.ts';
-import { contractPdf } from '../integration/world.ts';
 import { bareEnv, exitWithin, killAll, linesOf, REPO, startCli } from './helpers.ts';
 import { runInProcess } from './in-process.ts';
 
@@ -44,8 +43,13 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
     expect(asAgent.status).toBe(200);
 
     // What it says to try works as printed: here, in a checkout, `signrelay` is not on PATH.
-    const tryLines = sandbox.stdout.slice(sandbox.stdout.indexOf('Try, in another terminal:')).split('\n').slice(1, 3).map((l) => l.trim());
-    expect(tryLines).toEqual([`node ${REPO}bin/signrelay.mjs check --config ${config}`, `node ${REPO}bin/signrelay.mjs run --config ${config}`]);
+    const tryLines = sandbox.stdout.slice(sandbox.stdout.indexOf('Try, in another terminal:')).split('\n').slice(1, 4).map((l) => l.trim());
+    const requestFile = `${dirname(config)}/request.eml`;
+    expect(tryLines).toEqual([
+      `node ${REPO}bin/signrelay.mjs check --config ${config}`, `node ${REPO}bin/signrelay.mjs run --config ${config}`,
+      // A request ready to mail in (install review L5): the file it names is what the daemon delivers below.
+      `curl -sS smtp://127.0.0.1:${smtpPort} --mail-from helen.officer@corp.example --mail-rcpt sign@corp.example --upload-file ${requestFile}`,
+    ]);
     if (provider === 'signicat') {
       const printed = spawnSync('bash', ['-c', `${tryLines[0]} --json`], { env: bareEnv(), encoding: 'utf8' });
       expect(JSON.parse(printed.stdout).ok, printed.stderr).toBe(true);
@@ -64,11 +68,9 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
 
     const daemon = startCli(['run', '--config', config], { env: bareEnv() });
     await daemon.waitForLog('imap watcher connected');
+    // The written request, mailed as it is (what the printed curl line sends).
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
-    await transport.sendMail({
-      from: 'Helen Officer <helen.officer@corp.example>', to: 'sign@corp.example', subject: 'Contract RITM0010001',
-      text: 'Signer: Ann Lee <ann.lee@example.com>\n', attachments: [{ filename: 'contract.pdf', content: Buffer.from(await contractPdf('RITM0010001')) }],
-    });
+    await transport.sendMail({ envelope: { from: 'helen.officer@corp.example', to: ['sign@corp.example'] }, raw: readFileSync(requestFile) });
     transport.close();
     const delivered = async () => (await runInProcess(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
     await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
