@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describeError } from '../errors.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
@@ -37,6 +38,25 @@ const REQUEST_SENDER = 'helen.officer@corp.example';
 const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 /** In DIR/secrets/: the ServiceNow simulator's agent (SANDBOX.agentUser), who may click "Send for signature". */
 const AGENT_PASSWORD_FILE = 'servicenow-agent-password';
+
+/**
+ * Or from the record, as the agent (docs/servicenow.md): attach the sample contract to the
+ * record, then click "Send for signature" — the simulator's stand-in for the click, whose
+ * UI action sys_id nothing else shows (install review L5).
+ */
+function clickLines(servicenow: Awaited<ReturnType<typeof startSandboxServers>>['servicenow'], agentPasswordFile: string): string[] {
+  const record = servicenow.records.find((r) => r.number === SANDBOX.recordNumber && r.table === SANDBOX.recordTable);
+  const action = servicenow.updateSet?.uiActions.find((a) => a.table === SANDBOX.recordTable);
+  if (!record || !action) return [];
+  const agent = `-u "${SANDBOX.agentUser}:$(cat ${shellWord(agentPasswordFile)})"`;
+  const attach = `${servicenow.url}/api/now/attachment/file?${new URLSearchParams({ table_name: record.table, table_sys_id: record.sysId, file_name: 'sample-contract.pdf' })}`;
+  const click = `${servicenow.url}/api/now/ui/ui_action/${action.sysId}?${new URLSearchParams({ sysparm_table: record.table, sysparm_sys_id: record.sysId })}`;
+  return [
+    `Or start from the record, as the agent ("${action.name}"):`,
+    `  curl -sS ${agent} -H 'Content-Type: application/pdf' --data-binary @${shellWord(fileURLToPath(SAMPLE_PDF))} '${attach}'`,
+    `  curl -sS ${agent} -X POST '${click}'`,
+  ];
+}
 
 export async function runSandboxCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand('sandbox', args, { provider: { type: 'string' }, dir: { type: 'string' }, 'sign-after': { type: 'string' } }, USAGE, io);
@@ -91,6 +111,7 @@ export async function runSandboxCommand(args: string[], io: CommandIo): Promise<
     `  ${shellCommand()} run --config ${shellWord(config)}`,
     `  curl -sS smtp://${world.smtp.host}:${world.smtp.port} --mail-from ${REQUEST_SENDER} --mail-rcpt ${SANDBOX.requestAddress} --upload-file ${shellWord(requestFile)}`,
     `  (the last mails ${requestFile}: a request for ${SANDBOX.recordNumber}, the sample contract, one signer)`,
+    ...clickLines(servicenow, agentPasswordFile),
     '',
   ].join('\n'));
 

@@ -68,10 +68,25 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
 
     const daemon = startCli(['run', '--config', config], { env: bareEnv() });
     await daemon.waitForLog('imap watcher connected');
-    // The written request, mailed as it is (what the printed curl line sends).
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
-    await transport.sendMail({ envelope: { from: 'helen.officer@corp.example', to: ['sign@corp.example'] }, raw: readFileSync(requestFile) });
-    transport.close();
+    // Each way the sandbox prints to start a request, one per provider.
+    if (provider === 'secured-signing') {
+      // The written request, mailed as it is (what the printed curl line sends).
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+      await transport.sendMail({ envelope: { from: 'helen.officer@corp.example', to: ['sign@corp.example'] }, raw: readFileSync(requestFile) });
+      transport.close();
+    } else {
+      // Or from the record: the printed calls, as the agent — the PDF attached, "Send for signature" clicked.
+      const onRecord = sandbox.stdout.slice(sandbox.stdout.indexOf('Or start from the record')).split('\n').slice(1, 3).map((l) => l.trim());
+      const agentAuth = { Authorization: `Basic ${Buffer.from(`agent.alice:${readFileSync(agentFile!, 'utf8').trim()}`).toString('base64')}` };
+      const [, pdfPath, attachUrl] = /^curl -sS -u "agent\.alice:\$\(cat \S+\)" -H 'Content-Type: application\/pdf' --data-binary @(\S+) '(\S+)'$/.exec(onRecord[0]!) ?? [];
+      expect(pdfPath).toBe(`${REPO}fixtures/pdf/sample-contract.pdf`);
+      const attached = await fetch(attachUrl!, { method: 'POST', headers: { ...agentAuth, 'Content-Type': 'application/pdf' }, body: readFileSync(pdfPath!) });
+      expect(attached.status).toBe(201);
+      const [, clickUrl] = /^curl -sS -u "agent\.alice:\$\(cat \S+\)" -X POST '(\S+)'$/.exec(onRecord[1]!) ?? [];
+      expect(clickUrl).toMatch(new RegExp(`^${snUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/api/now/ui/ui_action/\\w+\\?sysparm_table=sc_req_item&sysparm_sys_id=\\w+$`));
+      const clicked = await fetch(clickUrl!, { method: 'POST', headers: { ...agentAuth, Accept: 'application/json' } });
+      expect(clicked.status, await clicked.clone().text()).toBe(200);
+    }
     const delivered = async () => (await runInProcess(['requests', '--state', 'delivered', '--config', config], { env: bareEnv() })).stdout;
     await waitFor(async () => /RITM0010001/.test(await delivered()), { timeoutMs: 30_000, what: 'the request delivered' });
     const status = await runInProcess(['status', '--config', config], { env: bareEnv() });
@@ -80,6 +95,7 @@ describe.each(PROVIDERS)('the sandbox with $provider', ({ provider, args, accept
 
     daemon.child.kill('SIGTERM');
     expect(await exitWithin(daemon, 10_000)).toEqual({ code: 0, signal: null });
+
     sandbox.child.kill('SIGINT');
     expect(await exitWithin(sandbox, 10_000)).toEqual({ code: 0, signal: null });
     expect(sandbox.stdout).toMatch(/^signed \S+ at the simulator; its completion mail went to the return address$/m);
