@@ -267,25 +267,29 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
   const read: string[] = [];
   const readings = await readText(stamped, fileName, { onPageRef: (ref) => read.push(ref), otherReadings: true });
   const texts = readings.pages;
+  // Each reading's tags found once, for the checks below.
+  const pageFound = findTags(texts.join('\n'));
+  const pageTags = pageFound.map((t) => t.text);
   if (read.length !== written.length || read.some((ref, i) => ref !== written[i])) throw pagesMismatchError(fileName);
   if (tags.xfa && showsXfaPlaceholder(texts.slice(0, pages))) throw xfaFormError(fileName);
   if (input.stamping.mode === 'overlay') {
     // Drawn on the document's own page, our tags joined what its content left open: the
     // overlay does not serve this PDF (intake appends a signature page), the document is not at fault.
-    const { missing } = subtractTags(findTags(texts.join('\n')), tags.drawn);
+    const { missing } = subtractTags(pageFound, tags.drawn);
     if (missing.length > 0) throw overlayUnreadableError(fileName, missing.length);
   }
   const own = tags.known ?? ownTagsOf(texts, { pages, drawn: tags.drawn }, fileName);
   const expected = [...own.map((t) => t.text), ...tags.drawn];
-  checkTags(texts.join('\n'), expected, fileName);
+  checkTags(pageTags, expected, fileName);
   const annotations = shows.sheet ? await readText(shows.sheet, fileName, { otherReadings: true }) : { pages: [], byPosition: [] };
   const popplerText = await byPoppler;
   checkPopplerPages(popplerText, written.length, fileName);
+  const popplerFound = findTags(popplerText);
   // Our own signature pages are drawn plainly: the second reader must find every tag on them
   // too — a file whose objects it cannot follow (an object number past what readers keep)
   // left it reading none of ours, and only extras were judged (fuzz review L1).
   if (input.stamping.mode !== 'overlay') {
-    const { missing } = subtractTags(findTags(popplerText), tags.drawn);
+    const { missing } = subtractTags(popplerFound, tags.drawn);
     if (missing.length > 0) throw mismatchError(fileName, `not every tag signrelay wrote (${missing.length} unreadable by a second PDF reader)`);
   }
   checkOtherReadings([...readings.byPosition, ...annotations.pages, ...annotations.byPosition, ...shows.fieldValues, ...replacements, popplerText], expected, fileName);
@@ -295,9 +299,11 @@ async function readBack(stamped: Uint8Array, byPoppler: Promise<string>, context
   // it counts with it, in either order. The replacement texts are not counted: one can be
   // listed several times (shared resources, a structure element marking its span again:
   // diff review 24 M2) — poppler, counted, reads them in place.
-  checkTagCounts([texts.join('\n'), ...annotations.pages, ...shows.fieldValues], expected, fileName);
-  checkTagCounts([texts.join('\n'), ...annotations.byPosition, ...shows.fieldValues], expected, fileName);
-  for (const reading of [readings.byPosition, [popplerText]]) checkTagCounts(reading, expected, fileName);
+  const fieldTags = tagTexts(shows.fieldValues);
+  checkTagCounts([...pageTags, ...tagTexts(annotations.pages), ...fieldTags], expected, fileName);
+  checkTagCounts([...pageTags, ...tagTexts(annotations.byPosition), ...fieldTags], expected, fileName);
+  checkTagCounts(tagTexts(readings.byPosition), expected, fileName);
+  checkTagCounts(popplerFound.map((t) => t.text), expected, fileName);
   return { bytes: stamped, pages, ownTags: own };
 }
 
@@ -363,9 +369,14 @@ function checkOtherReadings(texts: readonly string[], expected: readonly string[
   if (hidden.length > 0) throw mismatchError(fileName, `${describeDifference(hidden, [])} when read in the order it stands on the page, from its annotations, from its replacement texts (/ActualText) or by another PDF reader`);
 }
 
-/** The readings, taken as one text, hold none of the expected tags more often than written. */
-function checkTagCounts(texts: readonly string[], expected: readonly string[], fileName: string | undefined): void {
-  const { unexpected } = tagDifference(texts.flatMap((text) => findTags(text).map((t) => t.text)), expected);
+/** The tags each of `texts` holds, one after another. */
+function tagTexts(texts: readonly string[]): string[] {
+  return texts.flatMap((text) => findTags(text).map((t) => t.text));
+}
+
+/** The tags found, together, hold none of the expected ones more often than written. */
+function checkTagCounts(found: readonly string[], expected: readonly string[], fileName: string | undefined): void {
+  const { unexpected } = tagDifference(found, expected);
   if (unexpected.length > 0) {
     throw mismatchError(fileName, `a tag more often than it is drawn (${unexpected.slice(0, 3).map((t) => quoteOutside(t, 80)).join(', ')}): a copy hidden where another PDF reader, its annotations or its replacement texts (/ActualText) show it`);
   }
@@ -382,9 +393,8 @@ export function checkPopplerPages(text: string, pages: number, fileName: string 
   if (read < pages) throw uncheckableContentError(fileName, `a second PDF reader (poppler) read ${read} of its ${pages} pages`);
 }
 
-/** The text holds exactly the expected tags, or the stamp is refused. */
-function checkTags(text: string, expected: readonly string[], fileName: string | undefined): void {
-  const found = findTags(text).map((t) => t.text);
+/** The tags found are exactly the expected ones, or the stamp is refused. */
+function checkTags(found: readonly string[], expected: readonly string[], fileName: string | undefined): void {
   const { unexpected, missing } = tagDifference(found, expected);
   if (unexpected.length > 0 || missing.length > 0) throw mismatchError(fileName, describeDifference(unexpected, missing));
 }
