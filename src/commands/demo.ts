@@ -25,7 +25,7 @@ import type { ProviderName } from '../providers/provider.ts';
 import { FROM_SERVICENOW_TITLE, startOnRecord } from '../sandbox/demo-from-servicenow.ts';
 import { DemoIncomplete, followCompletion, followMail, simulatedRequest, type DemoDeadline, type DemoSources, type Fact, type ObservedMail } from '../sandbox/demo-observer.ts';
 import type { MailWorld } from '../sandbox/mail-world.ts';
-import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
+import { allSecrets, SAMPLE_PDF, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers, type SandboxServers } from '../sandbox/sandbox-servers.ts';
 import type { ServiceNowSimulator } from '../sandbox/servicenow/server.ts';
 import { PROVIDER_NAMES, providerOption, type SimulatedProvider } from '../sandbox/simulated-provider.ts';
 import { getDocuments, getRequest, listRequests } from '../store/requests.ts';
@@ -68,7 +68,6 @@ Exit status: 0 when the signed PDF reached the record and the mistaken mail was 
 
 const DEADLINE_MS = 30_000;
 const RETURNS_FOLDER = SANDBOX.returnsFolder;
-const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 const REQUESTER = 'Helen Officer <helen.officer@corp.example>';
 const REQUEST_ADDRESS = SANDBOX.requestAddress;
 const DETAIL_INDENT = ' '.repeat(11);

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeError } from '../errors.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
-import { allSecrets, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
+import { allSecrets, SAMPLE_PDF, SANDBOX, sandboxConfigText, startSandboxServers, stopSandboxServers } from '../sandbox/sandbox-servers.ts';
 import { PROVIDER_NAMES, providerOption } from '../sandbox/simulated-provider.ts';
 import { shellCommand } from '../cli-io/shell-command.ts';
 import { shellWord } from '../service-unit.ts';
@@ -35,7 +35,6 @@ ready for \`signrelay check --config DIR/signrelay.yaml\` and \`signrelay run â€
 const SIGN_POLL_MS = 500;
 /** The request the sandbox writes as DIR/request.eml, for its printed curl line to mail: the sample contract, one signer. */
 const REQUEST_SENDER = 'helen.officer@corp.example';
-const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
 /** In DIR/secrets/: the ServiceNow simulator's agent (SANDBOX.agentUser), who may click "Send for signature". */
 const AGENT_PASSWORD_FILE = 'servicenow-agent-password';
 

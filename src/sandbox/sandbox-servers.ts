@@ -12,6 +12,9 @@ import { readUpdateSet, SHIPPED_UPDATE_SET } from './servicenow/update-set.ts';
 import { readFileSync } from 'node:fs';
 import { startSimulatedProvider, type SimulatedProvider } from './simulated-provider.ts';
 
+/** The contract the demo mails and the sandbox offers to mail: in the package too (package.json files). */
+export const SAMPLE_PDF = new URL('../../fixtures/pdf/sample-contract.pdf', import.meta.url);
+
 export const SANDBOX = {
   requestAddress: 'sign@corp.example',
   returnAddress: 'returns@corp.example',
