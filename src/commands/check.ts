@@ -19,6 +19,7 @@ import { otherInstancesCheckItem } from '../checks/other-instances.ts';
 import { observabilityCheckItem } from '../checks/check-observability.ts';
 import { serviceCheckItems } from '../checks/check-services.ts';
 import { credentialCheckItem } from '../checks/check-credentials.ts';
+import { serviceUserCheckItem } from '../checks/check-service-user.ts';
 import { BUSY_TIMEOUT_MS, openDatabase, openMemoryDatabase } from '../store/open-database.ts';
 import { parseCommand } from '../cli-io/command-args.ts';
 import type { CommandIo } from './run.ts';
@@ -80,6 +81,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     const items: CheckItem[] = [
       storageCheckItem(config!.storage.data_dir, keepsTokens), otherInstancesCheckItem(file, config!), pdfReaderCheckItem(), tempDirCheckItem(config!.limits.max_pdf_bytes), ...mailCheckItems(config!, logger), ...serviceCheckItems(config!, providerDb, logger), credentialCheckItem(config!, openDb), observabilityCheckItem(config!),
     ];
+    const serviceUser = serviceUserCheckItem(file);
+    if (serviceUser) items.splice(1, 0, serviceUser);
     lines.push(...(await runChecklist(items, print, { dataDir: config!.storage.data_dir, busyTimeoutMs: BUSY_TIMEOUT_MS })));
   }
   const failures = lines.filter((l) => !l.ok).length;
