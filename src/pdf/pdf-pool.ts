@@ -47,6 +47,7 @@ import { largestBytes, spillBytes, spillDirectory, unspillBytes } from './spill-
 import { sampleWorker, watchTaskDeadline } from './task-deadline.ts';
 import type { StampInput } from './stamp-tags.ts';
 import type { SentCopy } from './verify-signed-copy.ts';
+import { sameFileAs } from './worker-release.ts';
 
 export interface PdfWorkerLimits {
   /**
@@ -133,6 +134,8 @@ export type PdfTaskReply = { id: number; rss: number } & ({ ok: true; value: unk
 
 // pdf-worker.ts beside this file in the sources, pdf-worker.js in the built package (dist/).
 const WORKER_PATH = fileURLToPath(new URL(`./pdf-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+/** Whether the worker's module is still the one this process started with: no worker of another release is started (worker-release.ts). */
+const sameRelease = sameFileAs(WORKER_PATH);
 
 let defaults: PdfWorkerLimits = { ...PDF_WORKER_LIMITS };
 let pool: PdfPoolSettings = { ...DEFAULT_POOL };
@@ -228,6 +231,9 @@ export async function runPdfTask<T>(task: PdfTask, fileName: string | undefined,
 }
 
 function startWorker(maxHeapMb: number): PooledWorker {
+  if (!sameRelease()) {
+    throw workerUnavailable(`signrelay's files changed under the running daemon (${WORKER_PATH}: a new release installed before its restart?), and a PDF worker started now would run other code than the daemon's — restart signrelay to run the new release`, undefined);
+  }
   // Type stripping must be on in the worker as it is here (Node 22 needs the flag).
   const inherited = process.execArgv.filter((flag) => /^--(experimental-strip-types|experimental-transform-types|no-warnings)$/.test(flag));
   const child = fork(WORKER_PATH, [], {
@@ -283,7 +289,8 @@ function replenish(): void {
     }
   }
   const wanted = Math.min(pool.workers, Math.max(pool.minWorkers, running));
-  while (warm && idle.length + running < wanted) {
+  // After an upgrade under the daemon, a task finds none and is told why (startWorker).
+  while (warm && idle.length + running < wanted && sameRelease()) {
     const worker = startWorker(defaults.maxHeapMb);
     setRef(worker, false);
     idle.push(worker);
