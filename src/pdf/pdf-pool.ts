@@ -379,9 +379,16 @@ function runInWorker<T>(task: PdfTask, fileName: string | undefined, limits: Pdf
       child.off('message', onMessage);
       child.off('exit', onExit);
       child.off('error', onError);
-      spill.remove(files);
-      if (rss !== null) returnWorker(pooled, rss);
-      else child.kill('SIGKILL');
+      if (rss !== null) {
+        spill.remove(files);
+        returnWorker(pooled, rss);
+      } else {
+        // A worker killed while it wrote its answer's files could leave one behind the removal
+        // (leaks review): they go once it is gone.
+        if (child.exitCode !== null || child.signalCode !== null) spill.remove(files);
+        else child.once('exit', () => spill.remove(files));
+        child.kill('SIGKILL');
+      }
       if ('value' in outcome) resolve(outcome.value);
       else reject(outcome.error);
     };
