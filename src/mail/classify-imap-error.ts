@@ -4,7 +4,7 @@
 import { hostAndPort, localhostNote } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
-import { serviceUnit } from '../service-unit.ts';
+import { operatorCommand, serviceUnit } from '../service-unit.ts';
 
 export interface ImapErrorContext {
   /** The config key under `mailboxes`, e.g. `requests`. */
@@ -41,6 +41,8 @@ export const IMAP_NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
+/** A login refused for the account's connections (Gmail says so without RFC 5530's [LIMIT]). */
+const CONNECTION_LIMIT_TEXT = /too many (simultaneous |concurrent )?connections|maximum number of connections|connection limit/i;
 
 export function classifyImapError(err: unknown, context: ImapErrorContext): SignrelayError {
   if (isSignrelayError(err)) return err;
@@ -52,6 +54,15 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   const server = hostAndPort(context.host, context.port);
   const key = `mailboxes.${context.mailbox}`;
 
+  if (fields.authenticationFailed === true && (responseCode === 'LIMIT' || CONNECTION_LIMIT_TEXT.test(detail))) {
+    // imapflow marks every refused LOGIN/AUTHENTICATE as an authentication failure: this one
+    // is not the password's, and clears when a connection closes (imap-variants review M1).
+    return new SignrelayError('transient', 'imap_connection_limit',
+      `The IMAP server ${server} refused the login of "${context.user}": the account's connection limit on that server is reached (server said: ${detail}). ` +
+      'signrelay keeps one connection open per watched mailbox — two on one account when the return mailbox shares the request account — ' +
+      `and \`${operatorCommand('check')}\`, or a reload that changes the mail settings, opens one more while it runs; the account's other clients (mail programs, phones) count too. ` +
+      "Close the clients the mailbox does not need, or raise the server's limit for the account; until then signrelay tries again with backoff.", { cause: err });
+  }
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
