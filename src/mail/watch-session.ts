@@ -5,6 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
+import { listedFolder } from './listed-folder.ts';
 import { startRunningDeadline } from './running-deadline.ts';
 import { monotonicMs } from '../time.ts';
 
@@ -165,11 +166,8 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     if (wanted.length === 0) return;
     const listed = await guard(client.list());
     const prefix = client.namespace?.prefix ?? '';
-    const exists = (folder: string) =>
-      listed.some((entry) => entry.path === folder || entry.path === prefix + folder ||
-        (folder.toUpperCase() === 'INBOX' && entry.path.toUpperCase() === 'INBOX'));
     for (const folder of wanted) {
-      if (exists(folder)) continue;
+      if (listedFolder(listed, folder, prefix)) continue;
       await ctx.createFolder(client, folder, guard);
     }
   }
