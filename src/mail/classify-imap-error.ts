@@ -28,6 +28,8 @@ interface ErrorFields {
   serverResponseCode?: unknown;
   responseText?: unknown;
   mailboxMissing?: unknown;
+  responseStatus?: unknown;
+  executedCommand?: unknown;
   throttleReset?: unknown;
   tlsFailed?: unknown;
 }
@@ -104,13 +106,16 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
     return new SignrelayError('config', 'imap_host_unknown',
       `The IMAP server name "${context.host}" does not resolve. Check ${key}.host.`, { cause: err });
   }
-  if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT') {
+  const unopened = fields.mailboxMissing !== true && responseCode === '' && watchedFolderRefused(fields, context);
+  if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT' || unopened) {
     const folder = context.folder ?? 'the folder';
     const fix = context.folderSetting
       ? `Create it on the server, or set ${context.folderSetting} to a folder that exists (e.g. INBOX).`
       : `Create it, or fix the folder names under ${key}.`;
-    return new SignrelayError('config', 'imap_folder_missing',
-      `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. ${fix}`, { cause: err });
+    const what = unopened
+      ? `cannot be opened for ${context.user} on ${server} (server said: ${detail}): it does not exist, or is only a parent of other folders`
+      : `does not exist for ${context.user} on ${server}`;
+    return new SignrelayError('config', 'imap_folder_missing', `The IMAP folder "${folder}" ${what}. ${fix}`, { cause: err });
   }
   if (IMAP_NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
     const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;
@@ -122,4 +127,16 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   }
   return new SignrelayError('transient', 'imap_error',
     `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });
+}
+
+/**
+ * The server answered NO, without a code, to the SELECT or EXAMINE of the watched folder: it
+ * cannot be opened — a parent listed `\Noselect` (Dovecot: "Mailbox doesn't exist"), or gone
+ * with the server not saying so. Told as a generic transient error it was logged at warn on
+ * every reconnect without naming the setting, and the folder was never read (imap-variants
+ * review M3). Only the watched folder is selected by a watcher (find-copies.ts swallows its own).
+ */
+function watchedFolderRefused(fields: ErrorFields, context: ImapErrorContext): boolean {
+  const command = typeof fields.executedCommand === 'string' ? fields.executedCommand : '';
+  return context.folderSetting !== undefined && fields.responseStatus === 'NO' && /^\S+ (SELECT|EXAMINE) /i.test(command);
 }

@@ -5,7 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
-import { listedFolder } from './listed-folder.ts';
+import { isNameOnly, listedFolder } from './listed-folder.ts';
 import { startRunningDeadline } from './running-deadline.ts';
 import { monotonicMs } from '../time.ts';
 
@@ -167,7 +167,9 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     const listed = await guard(client.list());
     const prefix = client.namespace?.prefix ?? '';
     for (const folder of wanted) {
-      if (listedFolder(listed, folder, prefix)) continue;
+      // A name listed only as the parent of other folders (\NonExistent) is not there: made too.
+      const entry = listedFolder(listed, folder, prefix);
+      if (entry && !isNameOnly(entry)) continue;
       await ctx.createFolder(client, folder, guard);
     }
   }
