@@ -14,6 +14,7 @@ import { isSignrelayError, type ErrorKind } from '../errors.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
 import { createMailTokenSources, type MailTokenSources } from '../mail/mail-oauth-sources.ts';
 import { memoryTokenStore, type MailTokenSource, type MailTokenStore } from '../mail/mail-oauth-token.ts';
+import { childrenOf, holdsNoMail, isNameOnly, listedFolder } from '../mail/listed-folder.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
 import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
@@ -32,12 +33,24 @@ interface FolderUse {
 }
 
 async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckResult[]> {
-  const existing = new Set((await client.list()).map((m) => m.path));
+  const listed = await client.list();
+  const prefix = client.namespace?.prefix ?? '';
   const results: CheckResult[] = [];
   for (const use of uses) {
-    if (existing.has(use.folder)) {
-      const status = await client.status(use.folder, { messages: true });
+    // Found as the watcher finds it (listed-folder.ts): with or without the namespace's prefix, INBOX in any case.
+    const entry = listedFolder(listed, use.folder, prefix);
+    if (entry && !holdsNoMail(entry)) {
+      const status = await client.status(entry.path, { messages: true });
       results.push({ ok: true, detail: `folder ${use.folder} (${use.setting}): ${status ? status.messages ?? 0 : '?'} mail(s)` });
+    } else if (entry && (use.watched || !isNameOnly(entry))) {
+      // A parent the server lists for its children (a mail program made Signing/Incoming): it
+      // cannot be opened, and the watcher would never read it — check said ✓ "? mail(s)" (imap-variants review M3).
+      const children = childrenOf(listed, entry, use.folder, prefix);
+      const guess = children.length > 0 ? ` (${children.slice(0, 3).join(' or ')}?)` : '';
+      results.push({
+        ok: false, detail: `folder ${use.folder} (${use.setting}) is only a parent of other folders: it cannot hold mail`,
+        fix: `set ${use.setting} to the folder mail arrives in${guess}${isNameOnly(entry) ? `, or create the folder ${use.folder} itself` : ''}`,
+      });
     } else if (use.watched) {
       results.push({ ok: false, detail: `folder ${use.folder} (${use.setting}) does not exist`, fix: `create the folder ${use.folder} in the mailbox, or set ${use.setting} to the folder mail arrives in` });
     } else {

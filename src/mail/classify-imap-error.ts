@@ -4,7 +4,7 @@
 import { hostAndPort, localhostNote } from '../loopback.ts';
 import { SignrelayError, isSignrelayError } from '../errors.ts';
 import { CERTIFICATE_CODES } from '../tls-errors.ts';
-import { serviceUnit } from '../service-unit.ts';
+import { operatorCommand, serviceUnit } from '../service-unit.ts';
 
 export interface ImapErrorContext {
   /** The config key under `mailboxes`, e.g. `requests`. */
@@ -28,6 +28,8 @@ interface ErrorFields {
   serverResponseCode?: unknown;
   responseText?: unknown;
   mailboxMissing?: unknown;
+  responseStatus?: unknown;
+  executedCommand?: unknown;
   throttleReset?: unknown;
   tlsFailed?: unknown;
 }
@@ -41,6 +43,8 @@ export const IMAP_NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 const AUTH_RESPONSE_CODES = new Set(['AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED', 'EXPIRED']);
+/** A login refused for the account's connections (Gmail says so without RFC 5530's [LIMIT]). */
+const CONNECTION_LIMIT_TEXT = /too many (simultaneous |concurrent )?connections|maximum number of connections|connection limit/i;
 
 export function classifyImapError(err: unknown, context: ImapErrorContext): SignrelayError {
   if (isSignrelayError(err)) return err;
@@ -52,6 +56,15 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   const server = hostAndPort(context.host, context.port);
   const key = `mailboxes.${context.mailbox}`;
 
+  if (fields.authenticationFailed === true && (responseCode === 'LIMIT' || CONNECTION_LIMIT_TEXT.test(detail))) {
+    // imapflow marks every refused LOGIN/AUTHENTICATE as an authentication failure: this one
+    // is not the password's, and clears when a connection closes (imap-variants review M1).
+    return new SignrelayError('transient', 'imap_connection_limit',
+      `The IMAP server ${server} refused the login of "${context.user}": the account's connection limit on that server is reached (server said: ${detail}). ` +
+      'signrelay keeps one connection open per watched mailbox — two on one account when the return mailbox shares the request account — ' +
+      `and \`${operatorCommand('check')}\`, or a reload that changes the mail settings, opens one more while it runs; the account's other clients (mail programs, phones) count too. ` +
+      "Close the clients the mailbox does not need, or raise the server's limit for the account; until then signrelay tries again with backoff.", { cause: err });
+  }
   if (fields.authenticationFailed === true || AUTH_RESPONSE_CODES.has(responseCode)) {
     return new SignrelayError('auth', 'imap_auth_failed',
       `The IMAP server ${server} refused the login of "${context.user}" (server said: ${detail}). ` +
@@ -93,13 +106,16 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
     return new SignrelayError('config', 'imap_host_unknown',
       `The IMAP server name "${context.host}" does not resolve. Check ${key}.host.`, { cause: err });
   }
-  if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT') {
+  const unopened = fields.mailboxMissing !== true && responseCode === '' && watchedFolderRefused(fields, context);
+  if (fields.mailboxMissing === true || responseCode === 'NONEXISTENT' || unopened) {
     const folder = context.folder ?? 'the folder';
     const fix = context.folderSetting
       ? `Create it on the server, or set ${context.folderSetting} to a folder that exists (e.g. INBOX).`
       : `Create it, or fix the folder names under ${key}.`;
-    return new SignrelayError('config', 'imap_folder_missing',
-      `The IMAP folder "${folder}" does not exist for ${context.user} on ${server}. ${fix}`, { cause: err });
+    const what = unopened
+      ? `cannot be opened for ${context.user} on ${server} (server said: ${detail}): it does not exist, or is only a parent of other folders`
+      : `does not exist for ${context.user} on ${server}`;
+    return new SignrelayError('config', 'imap_folder_missing', `The IMAP folder "${folder}" ${what}. ${fix}`, { cause: err });
   }
   if (IMAP_NETWORK_CODES.has(code) || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') {
     const retryAfterSeconds = typeof fields.throttleReset === 'number' ? Math.ceil(fields.throttleReset / 1000) : undefined;
@@ -111,4 +127,16 @@ export function classifyImapError(err: unknown, context: ImapErrorContext): Sign
   }
   return new SignrelayError('transient', 'imap_error',
     `IMAP error with ${server}${context.folder ? ` in folder "${context.folder}"` : ''}: ${detail}`, { cause: err });
+}
+
+/**
+ * The server answered NO, without a code, to the SELECT or EXAMINE of the watched folder: it
+ * cannot be opened — a parent listed `\Noselect` (Dovecot: "Mailbox doesn't exist"), or gone
+ * with the server not saying so. Told as a generic transient error it was logged at warn on
+ * every reconnect without naming the setting, and the folder was never read (imap-variants
+ * review M3). Only the watched folder is selected by a watcher (find-copies.ts swallows its own).
+ */
+function watchedFolderRefused(fields: ErrorFields, context: ImapErrorContext): boolean {
+  const command = typeof fields.executedCommand === 'string' ? fields.executedCommand : '';
+  return context.folderSetting !== undefined && fields.responseStatus === 'NO' && /^\S+ (SELECT|EXAMINE) /i.test(command);
 }

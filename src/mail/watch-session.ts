@@ -5,6 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
+import { isNameOnly, listedFolder } from './listed-folder.ts';
 import { startRunningDeadline } from './running-deadline.ts';
 import { monotonicMs } from '../time.ts';
 
@@ -165,11 +166,10 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     if (wanted.length === 0) return;
     const listed = await guard(client.list());
     const prefix = client.namespace?.prefix ?? '';
-    const exists = (folder: string) =>
-      listed.some((entry) => entry.path === folder || entry.path === prefix + folder ||
-        (folder.toUpperCase() === 'INBOX' && entry.path.toUpperCase() === 'INBOX'));
     for (const folder of wanted) {
-      if (exists(folder)) continue;
+      // A name listed only as the parent of other folders (\NonExistent) is not there: made too.
+      const entry = listedFolder(listed, folder, prefix);
+      if (entry && !isNameOnly(entry)) continue;
       await ctx.createFolder(client, folder, guard);
     }
   }

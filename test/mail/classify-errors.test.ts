@@ -25,6 +25,10 @@ describe('classifyImapError', () => {
     ['unknown host', err({ code: 'ENOTFOUND' }), 'config', 'imap_host_unknown', 'mailboxes.requests.host'],
     ['login needs TLS', err({ serverResponseCode: 'PRIVACYREQUIRED' }), 'config', 'imap_tls_required', 'mailboxes.requests.tls'],
     ['missing folder', err({ mailboxMissing: true, serverResponseCode: 'NONEXISTENT' }), 'config', 'imap_folder_missing', '"INBOX"'],
+    // Dovecot's mail_max_userip_connections (RFC 5530 LIMIT); Gmail says it in words. imapflow marks both authenticationFailed.
+    ['connection limit (LIMIT)', err({ authenticationFailed: true, serverResponseCode: 'LIMIT', responseText: 'Maximum number of connections from user+IP exceeded (mail_max_userip_connections=3)' }, 'Command failed'), 'transient', 'imap_connection_limit', "the account's connection limit on that server is reached"],
+    ['connection limit (Gmail)', err({ authenticationFailed: true, serverResponseCode: 'ALERT', responseText: 'Too many simultaneous connections. (Failure)' }, 'Command failed'), 'transient', 'imap_connection_limit', "Close the clients the mailbox does not need, or raise the server's limit for the account"],
+    ['a NO without a code to SELECT of a folder that is not the watched one', err({ responseStatus: 'NO', responseText: "Mailbox doesn't exist: INBOX", executedCommand: '4 SELECT INBOX' }, 'Command failed'), 'transient', 'imap_error', "Mailbox doesn't exist"],
     ['anything else', new Error('odd'), 'transient', 'imap_error', 'odd'],
   ])('%s → %s', (_name, error, kind, code, mentions) => {
     const classified = classifyImapError(error, { ...imapContext, folder: 'INBOX' });
@@ -47,6 +51,29 @@ describe('classifyImapError', () => {
     expect(classified).toMatchObject({ kind: 'config', code: 'imap_folder_missing' });
     expect(classified.message).toBe('The IMAP folder "Sign/In" does not exist for sign on imap.corp.example:993. ' +
       'Create it on the server, or set mailboxes.requests.folder to a folder that exists (e.g. INBOX).');
+  });
+
+  it('says how many connections signrelay holds when the login is refused for the limit: not the password', () => {
+    const limit = err({ authenticationFailed: true, serverResponseCode: 'LIMIT', responseText: 'Maximum number of connections from user+IP exceeded (mail_max_userip_connections=3)' }, 'Command failed');
+    const classified = classifyImapError(limit, { ...imapContext, folder: 'INBOX', folderSetting: 'mailboxes.requests.folder' });
+    expect(classified).toMatchObject({ kind: 'transient', code: 'imap_connection_limit' });
+    expect(classified.message).toContain('(server said: Maximum number of connections from user+IP exceeded (mail_max_userip_connections=3))');
+    expect(classified.message).toContain('signrelay keeps one connection open per watched mailbox — two on one account when the return mailbox shares the request account — ' +
+      'and `signrelay check`, or a reload that changes the mail settings, opens one more while it runs');
+    expect(classified.message).not.toContain('password');
+  });
+
+  it('takes a NO without a code to the SELECT or EXAMINE of the watched folder for the folder setting: a \\Noselect parent', () => {
+    for (const command of ['7 SELECT Signing', '8 EXAMINE Signing']) {
+      const refused = err({ responseStatus: 'NO', responseText: "Mailbox doesn't exist: Signing", executedCommand: command }, 'Command failed');
+      const classified = classifyImapError(refused, { ...imapContext, folder: 'Signing', folderSetting: 'mailboxes.requests.folder' });
+      expect(classified).toMatchObject({ kind: 'config', code: 'imap_folder_missing' });
+      expect(classified.message).toBe('The IMAP folder "Signing" cannot be opened for sign on imap.corp.example:993 (server said: Mailbox doesn\'t exist: Signing): ' +
+        'it does not exist, or is only a parent of other folders. Create it on the server, or set mailboxes.requests.folder to a folder that exists (e.g. INBOX).');
+    }
+    // Another NO (a right missing, [NOPERM]) keeps its own words.
+    const noPermission = err({ responseStatus: 'NO', serverResponseCode: 'NOPERM', responseText: 'Permission denied', executedCommand: '7 SELECT Signing' }, 'Command failed');
+    expect(classifyImapError(noPermission, { ...imapContext, folder: 'Signing', folderSetting: 'mailboxes.requests.folder' })).toMatchObject({ code: 'imap_error' });
   });
 
   it("keeps Node's own hint out of a certificate error: the fix it names is ours", () => {

@@ -3,6 +3,8 @@
 // real Dovecot, whose oauth2 passdb asks the simulator whether the token is good for that
 // mailbox. Expiry, early revocation, a refused grant and a missing mailbox permission.
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailOauth2Config } from '../../src/config/schema.ts';
 import type { SignrelayError } from '../../src/errors.ts';
@@ -19,7 +21,7 @@ const GOOGLE_SECRET = 'google-secret-do-not-log-a7c3';
 /** The accounts' passwords at Dovecot are unknown to the watcher: only XOAUTH2 can get in. */
 const DOVECOT_PASSWORD = randomBytes(12).toString('hex');
 const NOT_THE_PASSWORD = 'not-the-password-31';
-const USERS = ['sign', 'expiry', 'revoked', 'denied', 'refused', 'guser', 'hanging'];
+const USERS = ['sign', 'expiry', 'revoked', 'denied', 'refused', 'guser', 'hanging', 'crowded'];
 
 let sim: MailOAuthSimulator;
 let dovecot: DovecotHandle;
@@ -32,7 +34,7 @@ beforeAll(async () => {
     microsoft: {
       tenant: TENANT,
       apps: [
-        { clientId: 'imap-app', clientSecret: APP_SECRET, roles: ['IMAP.AccessAsApp'], mailboxes: ['sign', 'expiry', 'revoked', 'refused', 'hanging'] },
+        { clientId: 'imap-app', clientSecret: APP_SECRET, roles: ['IMAP.AccessAsApp'], mailboxes: ['sign', 'expiry', 'revoked', 'refused', 'hanging', 'crowded'] },
         { clientId: 'no-mailbox-app', clientSecret: APP_SECRET, roles: ['IMAP.AccessAsApp'], mailboxes: [] },
       ],
     },
@@ -222,5 +224,30 @@ describe('XOAUTH2 login to IMAP (Dovecot oauth2 passdb + the mail-oauth simulato
     await watcher.stop();
     expect(watcher.status().state).toBe('stopped');
     expect(tokensUsed).toEqual([]);
+  });
+
+  // Last: it leaves Dovecot with a connection limit.
+  it('a login refused for the account\'s connection limit is told as that, and the token is not taken for revoked (imap-variants review M1)', async () => {
+    appendFileSync(`${dovecot.dir}/dovecot.conf`, '\nprotocol imap {\n  mail_max_userip_connections = 1\n}\n');
+    await dovecot.restart();
+    // Another client of the mailbox (a person's mail program) holds its one connection.
+    const other = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, auth: { user: 'crowded', pass: DOVECOT_PASSWORD }, logger: false });
+    await other.connect();
+    const errors: SignrelayError[] = [];
+    const { watcher, tokensUsed } = watchWithToken('crowded', microsoft(), { reconnect: { minDelayMs: 100, maxDelayMs: 300 } });
+    watcher.on('error', (error) => errors.push(error));
+    await waitFor(() => errors.length >= 2, { what: 'two logins refused for the limit', timeoutMs: 8_000 });
+    for (const error of errors) {
+      expect(error).toMatchObject({ kind: 'transient', code: 'imap_connection_limit' });
+      expect(error.message).toContain('Maximum number of connections');
+      expect(error.message).not.toContain('Add-MailboxPermission');
+    }
+    expect(watcher.status().state).toBe('backoff');
+    // The token was good: offered again, not replaced as one the server refused.
+    expect(tokensUsed.length).toBeGreaterThanOrEqual(2);
+    expect(tokensUsed.every((token) => token === tokensUsed[0])).toBe(true);
+    const connected = nextEvent((fn) => watcher.on('connected', fn), { what: 'the login once the other client left', timeoutMs: 8_000 });
+    await other.logout();
+    await connected;
   });
 });
