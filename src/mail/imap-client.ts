@@ -47,7 +47,7 @@ export function createImapClient(
   const secrets = accessToken === undefined
     ? [account.password ?? '']
     : [accessToken, Buffer.from(`user=${account.user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64')];
-  const refusal: { text?: string } = {};
+  const refusal: Refusal = {};
   const tls = mailTlsOptions(account, true, options.requireStartTls);
   const client = new ImapFlow({
     // `localhost` is connected to as 127.0.0.1, never looked up (loopback.ts), its certificate checked for the name.
@@ -71,19 +71,27 @@ export function createImapClient(
   return client;
 }
 
+/** A NO or BAD the server answered: its text (quoted, for logs and messages) and its response code (`TRYCREATE`). */
+export interface ServerRefusal {
+  text: string;
+  code: string | undefined;
+}
+
+type Refusal = { last?: ServerRefusal };
+
 /** The last NO or BAD a client's server answered to a command, as imapflow logged it. */
-const refusals = new WeakMap<ImapFlow, { text?: string }>();
+const refusals = new WeakMap<ImapFlow, Refusal>();
 
 /**
  * What the server last refused to this client, and forgets it: `[NOPERM] Permission denied`.
  * For a command imapflow answers with `false` instead of an error (MOVE, COPY), whose reason
  * it passes only to its logger — an operator must see why a mail cannot be filed.
  */
-export function takeServerRefusal(client: ImapFlow): string | undefined {
+export function takeServerRefusal(client: ImapFlow): ServerRefusal | undefined {
   const holder = refusals.get(client);
-  const text = holder?.text;
-  if (holder) delete holder.text;
-  return text;
+  const last = holder?.last;
+  if (holder) delete holder.last;
+  return last;
 }
 
 /**
@@ -122,13 +130,13 @@ export function classifyImapLoginError(err: unknown, context: ImapErrorContext, 
  * detail, so everything goes to winston's debug level under a fixed message. imapflow already
  * masks credentials; the password (or access token) is still scrubbed from strings in case a server echoes it.
  */
-function bridgeLogger(logger: Logger, secrets: string[], protocolLog: boolean, refusal: { text?: string }): ImapFlowLogger {
+function bridgeLogger(logger: Logger, secrets: string[], protocolLog: boolean, refusal: Refusal): ImapFlowLogger {
   const scrub = (value: string) => secrets.reduce((text, secret) => (secret.length >= 4 ? text.split(secret).join('[redacted]') : text), value);
   const write = (level: string) => (entry: unknown) => {
     const err = typeof entry === 'object' && entry !== null ? (entry as { err?: { responseText?: unknown; serverResponseCode?: unknown } }).err : undefined;
     if ((level === 'warn' || level === 'error') && err && typeof err.responseText === 'string') {
-      const code = typeof err.serverResponseCode === 'string' ? `[${err.serverResponseCode}] ` : '';
-      refusal.text = quoteOutside(scrub(`${code}${err.responseText}`), 300);
+      const code = typeof err.serverResponseCode === 'string' ? err.serverResponseCode.toUpperCase() : undefined;
+      refusal.last = { text: quoteOutside(scrub(`${code ? `[${code}] ` : ''}${err.responseText}`), 300), code };
     }
     if (!protocolLog) return;
     const fields: Record<string, unknown> = { imapLevel: level };
