@@ -10,7 +10,7 @@ import type { ImapAccountConfig } from '../config/schema.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import type { DaemonEventSink, WatcherPhase } from '../store/daemon-events.ts';
 import { classifyImapError } from './classify-imap-error.ts';
-import { classifyImapLoginError, createImapClient, type ImapClientOptions } from './imap-client.ts';
+import { classifyImapLoginError, createImapClient, IMAP_NO_IDLE_POLL_MS, pollWithoutIdle, type ImapClientOptions } from './imap-client.ts';
 import type { MailTokenSource } from './mail-oauth-token.ts';
 import { createReconnectBackoff, type BackoffPolicy, type ReconnectBackoffOptions } from './reconnect-backoff.ts';
 import { createRetrySchedule, DEFAULT_MESSAGE_RETRY_POLICY } from './retry-schedule.ts';
@@ -148,6 +148,8 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     deferred: { mails: 0, since: null, reason: null },
   };
   let lastDeferReason: string | null = null;
+  /** Whether the server's lack of IDLE was logged: once per watcher, not at every reconnect. */
+  let toldNoIdle = false;
   let stopping = false;
   let session: WatchSession | null = null;
   let wake: (() => void) | null = null;
@@ -241,6 +243,10 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
         if (!stopping) setState(activity);
       },
       onReady(info) {
+        if (pollWithoutIdle(client) && !toldNoIdle) {
+          toldNoIdle = true;
+          logger.info('the IMAP server does not offer IDLE: signrelay polls the folder for new mail (every pollIntervalMs) instead of being told of it at once', { pollIntervalMs: IMAP_NO_IDLE_POLL_MS });
+        }
         backoff.markConnected();
         status.connectedSince = new Date();
         status.monotonic.connectedSince = monotonicMs();

@@ -2,6 +2,8 @@
 // UID within one UIDVALIDITY: passes skip a message until its time, the watcher arms one
 // timer for the earliest due time, and the delay grows per message so a message that keeps
 // failing never turns into a hot loop. Times are the monotonic clock's (time.ts monotonicMs).
+// It also keeps where a mail was copied whose original the server kept (a move without MOVE):
+// the same UIDs, forgotten when they are.
 import { computeBackoffDelay, type BackoffPolicy } from './reconnect-backoff.ts';
 
 export const DEFAULT_MESSAGE_RETRY_POLICY: BackoffPolicy = {
@@ -16,6 +18,8 @@ interface Entry {
   dueAt: number;
   /** When it was first deferred (its clock's ms); undefined for a fetch counted as cut only. */
   firstDeferredAt?: number;
+  /** The folder its copy was made in, its original not expunged yet. */
+  copiedTo?: string;
 }
 
 export interface RetrySchedule {
@@ -26,6 +30,10 @@ export interface RetrySchedule {
   /** Counts an attempt of `uid` that a lost connection cut off, leaving it due at once. */
   countCut(uid: number): void;
   attempts(uid: number): number;
+  /** `uid` was copied to `folder` and is still to be expunged: it is not to be copied again. */
+  noteCopied(uid: number, folder: string): void;
+  /** The folder `uid` was copied to (noteCopied) while it stayed here. */
+  copiedTo(uid: number): string | undefined;
   /** The message left the folder (moved): forget it. */
   forget(uid: number): void;
   /** Forget every message that is no longer in the folder. */
@@ -65,6 +73,14 @@ export function createRetrySchedule(
     },
     attempts(uid) {
       return entries.get(uid)?.attempts ?? 0;
+    },
+    noteCopied(uid, folder) {
+      const entry = entries.get(uid) ?? { attempts: 0, previousDelayMs: policy.minDelayMs, dueAt: 0 };
+      entry.copiedTo = folder;
+      entries.set(uid, entry);
+    },
+    copiedTo(uid) {
+      return entries.get(uid)?.copiedTo;
     },
     forget(uid) {
       entries.delete(uid);

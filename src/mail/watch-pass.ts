@@ -11,7 +11,7 @@ import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import { findCopies, type CopyWanted } from './find-copies.ts';
 import type { Guard } from './imap-guard.ts';
-import { takeServerRefusal } from './imap-client.ts';
+import { takeServerRefusal, type ServerRefusal } from './imap-client.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart, type OutlineOptions } from './mail-outline.ts';
 import { passOrder, senderOf } from './pass-order.ts';
@@ -146,10 +146,7 @@ async function refile(client: ImapFlow, ctx: PassContext, guard: Guard, uidValid
         await moved(ctx, message, moveTo, log);
         continue;
       }
-      if (!(await guard(client.messageDelete(String(message.uid), { uid: true })))) {
-        defer(ctx, message, `could not expunge UID ${message.uid}, whose copy is in "${moveTo}" already`);
-        continue;
-      }
+      if (!(await expungeCopied(client, ctx, guard, message, moveTo))) continue;
       log.info('mail was filed already (a move cut half-way): the leftover expunged', { to: moveTo });
       await moved(ctx, message, moveTo, log);
     }
@@ -301,6 +298,14 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
     defer(ctx, message, error.message);
     return;
   }
+  if (outcome.filedBefore && ctx.retries.copiedTo(message.uid) === outcome.moveTo) {
+    // Copied before, and the server kept the original (a move without MOVE): only its delete
+    // is tried again, never a second copy — a mail without a Message-ID has no copy to find.
+    if (!(await expungeCopied(client, ctx, guard, message, outcome.moveTo))) return;
+    log.info('mail moved', { to: outcome.moveTo });
+    await moved(ctx, message, outcome.moveTo, log);
+    return;
+  }
   if (outcome.filedBefore && message.messageId !== null) {
     const fetched = await guard(client.fetchOne(String(message.uid), { internalDate: true, headers: true }, { uid: true }));
     if (fetched && fetched.internalDate !== undefined && fetched.headers) {
@@ -325,38 +330,94 @@ async function moved(ctx: PassContext, message: WatchedMessage, folder: string, 
 }
 
 /**
- * UID MOVE; imapflow itself falls back to UID COPY + \Deleted + UID EXPUNGE (plain EXPUNGE
- * without UIDPLUS) when MOVE is not advertised. It answers false instead of throwing, and the
- * usual cause is a missing target folder: create it and try once more.
+ * UID MOVE; on a server without MOVE, UID COPY, then \Deleted and UID EXPUNGE (plain EXPUNGE
+ * without UIDPLUS) — done here, not by imapflow's own fallback, whose `false` does not tell a
+ * refused copy from a refused delete (a retry then copied the mail twice), and whose `true`
+ * does not tell whether the server removed the mail (RFC 4314 lets it answer OK and keep a
+ * mail the account may not expunge). A MOVE or COPY refused for a missing target folder is
+ * tried once more after creating it; nothing else is repeated.
  */
 async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, message: WatchedMessage, folder: string): Promise<boolean> {
-  // What the server refused before this MOVE (another command's NO) is not its reason.
-  const move = () => {
+  const hasMove = client.capabilities.has('MOVE');
+  // What the server refused before this command (another command's NO) is not its reason.
+  const place = () => {
     takeServerRefusal(client);
-    return guard(client.messageMove(String(message.uid), folder, { uid: true }));
+    const uid = String(message.uid);
+    return guard(hasMove ? client.messageMove(uid, folder, { uid: true }) : client.messageCopy(uid, folder, { uid: true }));
   };
-  let moved = await move();
-  if (!moved && client.usable) {
+  let placed = await place();
+  let said = placed ? undefined : takeServerRefusal(client);
+  if (!placed && client.usable && targetMissing(said?.code)) {
     try {
       await ctx.createFolder(client, folder, guard);
-      moved = await move();
+      placed = await place();
+      said = placed ? undefined : takeServerRefusal(client);
     } catch (err) {
       if (!client.usable) throw err;
       ctx.logger.warn('could not create target folder', { to: folder, error: describeError(err) });
     }
   }
-  if (moved) {
-    if (takenElsewhere(client, client.capabilities.has('UIDPLUS'), moved, message.uid)) ctx.onTakenElsewhere?.(message);
-    return true;
+  if (!placed) {
+    // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a
+    // quota) is what the operator needs to see.
+    return notFiled(client, ctx, message, new SignrelayError('transient', 'imap_move_failed',
+      `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}"${said ? ` (the server said: ${said.text})` : ''}.`),
+    'a mail could not be filed: the IMAP server refused the move; check that the account may write to the folder (its rights, its quota)', folder, said);
   }
-  // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a
-  // quota) is what the operator needs to see.
-  const said = takeServerRefusal(client);
-  const error = new SignrelayError('transient', 'imap_move_failed',
-    `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}"${said ? ` (the server said: ${said})` : ''}.`);
+  if (!hasMove) {
+    // Noted before the delete: a mail the server keeps, or a connection lost meanwhile, is not copied again.
+    ctx.retries.noteCopied(message.uid, folder);
+    if (!(await expungeCopied(client, ctx, guard, message, folder))) return false;
+  }
+  if (takenElsewhere(client, client.capabilities.has('UIDPLUS'), placed, message.uid)) ctx.onTakenElsewhere?.(message);
+  return true;
+}
+
+/**
+ * Whether a refused MOVE or COPY is to be tried again once its target folder is created: when
+ * the server said the target does not exist (RFC 3501 TRYCREATE, RFC 5530 NONEXISTENT), or
+ * gave no code at all (a server that leaves TRYCREATE out would otherwise keep the mail until
+ * its next connect makes the folder) — not for a right missing or a quota. A refused command
+ * placed nothing, so its retry cannot make a second copy.
+ */
+export function targetMissing(code: string | undefined): boolean {
+  return code === undefined || code === 'TRYCREATE' || code === 'NONEXISTENT';
+}
+
+/**
+ * Deletes a mail whose copy is in `folder`, and looks whether it is gone: a server may answer
+ * the STORE and the EXPUNGE OK and keep a mail the account may not delete or expunge (the ACL
+ * rights t and e, RFC 4314) — signrelay said "mail moved" and handed it over at every pass.
+ * A mail kept is a refused move. A server that will not search is believed on its EXPUNGE.
+ */
+async function expungeCopied(client: ImapFlow, ctx: PassContext, guard: Guard, message: WatchedMessage, folder: string): Promise<boolean> {
+  // imapflow sends no STORE of a flag the folder's PERMANENTFLAGS leave out, and those are
+  // learnt at SELECT: rights given since show only at a new one.
+  const flags = client.mailbox ? client.mailbox.permanentFlags : undefined;
+  if (flags && !flags.has('\\*') && !flags.has('\\Deleted')) {
+    await guard(client.mailboxOpen(ctx.folder));
+    // Another folder under that name now: its UID is another mail's. The next session starts afresh.
+    if (ctx.place(ctx.noteUidValidity(client)) !== message.place) {
+      throw new SignrelayError('transient', 'imap_uidvalidity_changed', `The IMAP folder "${ctx.folder}" was replaced while a mail was filed; reconnecting.`);
+    }
+  }
+  takeServerRefusal(client);
+  const deleted = await guard(client.messageDelete(String(message.uid), { uid: true }));
+  const said = deleted ? undefined : takeServerRefusal(client);
+  const left = await guard(client.search({ uid: String(message.uid) }, { uid: true }));
+  if (left ? !left.includes(message.uid) : deleted) return true;
+  return notFiled(client, ctx, message, new SignrelayError('transient', 'imap_move_failed',
+    `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}": its copy is there, but the server kept it in ` +
+    `"${ctx.folder}"${said ? ` (the server said: ${said.text})` : ''}. The account needs the rights to delete and expunge mail in ` +
+    `"${ctx.folder}" (IMAP ACL rights t and e).`),
+  'a mail could not be filed: the IMAP server kept it in the watched folder after copying it; check that the account may delete and expunge there (IMAP ACL rights t and e)', folder, said);
+}
+
+/** A mail the server would not file: warned, the watcher's error, and tried again later. Always false. */
+function notFiled(client: ImapFlow, ctx: PassContext, message: WatchedMessage, error: SignrelayError, warning: string, folder: string, said: ServerRefusal | undefined): false {
   // A dead connection: the next session's catch-up hands the message over again at once.
   if (!client.usable) throw error;
-  ctx.logger.warn('a mail could not be filed: the IMAP server refused the move; check that the account may write to the folder (its rights, its quota)', { uid: message.uid, from: ctx.folder, to: folder, ...(said ? { server: said } : {}) });
+  ctx.logger.warn(warning, { uid: message.uid, from: ctx.folder, to: folder, ...(said ? { server: said.text } : {}) });
   ctx.failed(error);
   defer(ctx, message, error.message);
   return false;

@@ -1,6 +1,7 @@
 // The watcher when things go wrong on a real Dovecot: a server restart in the middle of
 // deliveries, a connection lost under a handler, a wrong password, and a server without the
-// MOVE extension.
+// MOVE extension (one of them keeping the mail it was told to expunge).
+import { chownSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
@@ -178,7 +179,7 @@ describe('startImapWatcher without the MOVE extension', () => {
   });
   afterAll(async () => noMove?.stop());
 
-  it('moves by UID COPY + \\Deleted + UID EXPUNGE (imapflow\'s fallback) and touches no other message', async () => {
+  it('moves by UID COPY + \\Deleted + UID EXPUNGE and touches no other message', async () => {
     await noMove.deliver('oldschool@corp.example', testMail('keep-me'));
     await noMove.deliver('oldschool@corp.example', testMail('move-me'));
     const { calls, log } = watch(noMove, 'oldschool', PASSWORD, {
@@ -193,6 +194,42 @@ describe('startImapWatcher without the MOVE extension', () => {
     expect(sent.some((line) => /UID STORE 2 \+FLAGS.*\\Deleted/.test(line))).toBe(true);
     expect(sent.some((line) => /UID EXPUNGE 2/.test(line))).toBe(true);
     expect(sent.some((line) => /UID MOVE/.test(line))).toBe(false);
+  });
+});
+
+describe('startImapWatcher without MOVE, on a server that keeps the mail (the account may not expunge)', () => {
+  let keeps: DovecotHandle;
+  beforeAll(async () => {
+    keeps = await startDovecot({
+      users: { shared: PASSWORD },
+      extraConfig: `imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN
+mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile:cache_secs=0
+}`,
+    });
+  });
+  afterAll(async () => keeps?.stop());
+
+  it('copies a mail without a Message-ID once, however often its delete is tried again', async () => {
+    // No Message-ID: a copy made before cannot be looked for in Processed; only the watcher's memory keeps it from a second.
+    await keeps.deliver('shared@corp.example', 'From: helen.officer@corp.example\r\nSubject: no id\r\n\r\nbody\r\n');
+    await keeps.append('shared', 'Processed', testMail('seed'));
+    const acl = `${keeps.dir}/mail/shared/dovecot-acl`;
+    writeFileSync(acl, 'owner lrswitkx\n'); // every right but expunge (e)
+    if (process.getuid?.() === 0) chownSync(acl, 65534, 65534);
+    const filed = new Set<number>();
+    const { watcher, calls } = watch(keeps, 'shared', PASSWORD, {
+      // As the intake answers: a mail it committed before is "filed before".
+      decide: (message) => (filed.has(message.uid) ? { moveTo: 'Processed', filedBefore: true } : (filed.add(message.uid), { moveTo: 'Processed' })),
+    });
+    await waitFor(() => calls.length >= 3, { what: 'three attempts', timeoutMs: 15_000 });
+    expect((await keeps.list('shared', 'Processed')).map((m) => m.subject)).toEqual(['request seed', 'no id']);
+    expect((await keeps.list('shared', 'INBOX')).map((m) => m.subject)).toEqual(['no id']);
+    expect(watcher.status().lastError).toMatchObject({ code: 'imap_move_failed', message: expect.stringMatching(/kept it in "INBOX"/) });
   });
 });
 

@@ -103,4 +103,19 @@ describe('createRetrySchedule', () => {
     schedule.clear();
     expect(schedule.nextDueAt()).toBeNull();
   });
+
+  it('keeps where a mail was copied while it stays, without delaying it, and forgets it with the mail', () => {
+    const schedule = createRetrySchedule(full, () => 0);
+    schedule.noteCopied(1, 'Processed');
+    expect(schedule.copiedTo(1)).toBe('Processed');
+    expect(schedule.isDue(1, 0)).toBe(true);
+    expect(schedule.waiting()).toEqual({ mails: 0, since: null });
+    schedule.defer(1, 0);
+    expect(schedule.copiedTo(1)).toBe('Processed');
+    schedule.forget(1);
+    expect(schedule.copiedTo(1)).toBeUndefined();
+    schedule.noteCopied(2, 'Rejected');
+    schedule.retainOnly(new Set());
+    expect(schedule.copiedTo(2)).toBeUndefined();
+  });
 });

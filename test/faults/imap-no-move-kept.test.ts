@@ -1,0 +1,78 @@
+// A server without MOVE, where the account may not delete or expunge mail in the request
+// folder (its ACL lacks t or e: a shared or managed mailbox). signrelay files such a mail by
+// UID COPY, \Deleted and UID EXPUNGE. Dovecot answers the STORE and EXPUNGE OK and keeps the
+// mail (RFC 4314 allows it): signrelay said "mail moved" and handed it over again at every pass
+// (imap variants review L1). Without the right to change flags at all, imapflow's own fallback
+// answered false after its COPY, and signrelay copied the mail a second time (review L3). Now
+// the mail kept is a refused move — a warning naming the rights, the watcher's error, retried
+// later — its copy is made once, and it is filed once the rights are given. Whole daemon, real Dovecot.
+import { appendFileSync, chownSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRequests } from '../../src/store/requests.ts';
+import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from '../integration/world.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const NO_MOVE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN';
+
+describe.each([
+  // Every right but expunge: the server answers the delete OK and keeps the mail, flagged \Deleted.
+  { rights: 'lrswitkx', case: 'may flag it deleted, not expunge it' },
+  // Read and mark seen only: no \Deleted can be set, imapflow's fallback answered false after its COPY.
+  { rights: 'lrs', case: 'may not even flag it deleted' },
+])('a server without MOVE whose account $case (ACL $rights on INBOX)', ({ rights }) => {
+  let world: World;
+  const aclFile = () => `${world.dovecot.dir}/mail/sign/dovecot-acl`;
+  beforeAll(async () => {
+    world = await startWorld();
+    appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `
+imap_capability = ${NO_MOVE}
+mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile:cache_secs=0
+}
+`);
+    await world.dovecot.restart();
+    await world.dovecot.append('sign', 'Processed', 'Subject: seed\r\nMessage-ID: <seed@x>\r\n\r\nseed\r\n');
+    writeFileSync(aclFile(), `owner ${rights}\n`);
+    if (process.getuid?.() === 0) chownSync(aclFile(), 65534, 65534);
+    world.startDaemon({ messageRetry: { minDelayMs: 300, maxDelayMs: 1_000 } });
+  }, 60_000);
+  reportOnFailure(() => world);
+  afterAll(async () => world?.close());
+
+  it('a mail the server keeps is a refused move, copied once, and filed once the rights are given', async () => {
+    await world.dovecot.deliver('sign@corp.example', await buildMail({
+      subject: 'Contract for RITM0010001', text: 'Signer: Ann Lee <ann.lee@example.com>', messageId: '<kept@corp.example>',
+      attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
+    }));
+    const entries = () => world.logs.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const notFiled = () => entries().filter((e) => e.message?.toString().startsWith('a mail could not be filed:'));
+    const copies = async () => (await world.dovecot.list('sign', 'Processed')).filter((m) => m.messageId === '<kept@corp.example>').length;
+    const deferrals = () => entries().filter((e) => e.mailbox === 'requests' && e.message === 'mail deferred');
+    await waitFor(() => deferrals().length >= 3 || undefined, { what: 'the mail deferred three times', timeoutMs: 60_000 });
+
+    // One copy, however often it was tried; the mail still in INBOX; nothing said moved; one request.
+    expect(await copies()).toBe(1);
+    expect((await world.dovecot.list('sign', 'INBOX')).map((m) => m.messageId)).toEqual(['<kept@corp.example>']);
+    expect(entries().filter((e) => e.mailbox === 'requests' && (e.message === 'mail moved' || e.message?.toString().startsWith('mail was filed already')))).toEqual([]);
+    expect(notFiled()).toHaveLength(deferrals().length);
+    expect(notFiled()[0]).toMatchObject({
+      level: 'warn', from: 'INBOX', to: 'Processed',
+      message: 'a mail could not be filed: the IMAP server kept it in the watched folder after copying it; check that the account may delete and expunge there (IMAP ACL rights t and e)',
+    });
+    expect(world.daemon!.requestWatcher.status().lastError).toMatchObject({
+      code: 'imap_move_failed',
+      message: expect.stringMatching(/^Could not move message UID 1 from "INBOX" to "Processed": its copy is there, but the server kept it in "INBOX".*IMAP ACL rights t and e/),
+    });
+    expect(listRequests(world.daemon!.db, {}).length).toBe(1);
+
+    rmSync(aclFile());
+    await waitFor(async () => ((await world.dovecot.list('sign', 'INBOX')).length === 0) || undefined, { what: 'the mail to leave INBOX', timeoutMs: 30_000 });
+    expect(await copies()).toBe(1);
+    expect(entries().filter((e) => e.mailbox === 'requests' && e.message === 'mail moved')).toHaveLength(1);
+    expect(listRequests(world.daemon!.db, {}).length).toBe(1);
+  }, 90_000);
+});
