@@ -4,30 +4,22 @@
 // and gives the server's reason only to its logger: the operator read "Could not move message
 // UID 1 …" again and again, with no cause (mail-server review F6). Now the reason is in a
 // warning naming both folders, and in the watcher's error. Whole daemon, real Dovecot.
-import { appendFileSync, chownSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listRequests } from '../../src/store/requests.ts';
 import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from '../integration/world.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { ACL_PLUGIN, writeAcl } from '../support/dovecot-config.ts';
 
 let world: World;
 const aclFile = () => `${world.dovecot.dir}/mail/sign/.Processed/dovecot-acl`;
 
 beforeAll(async () => {
   world = await startWorld();
-  appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `
-mail_plugins = $mail_plugins acl
-protocol imap {
-  mail_plugins = $mail_plugins imap_acl
-}
-plugin {
-  acl = vfile:cache_secs=0
-}
-`);
+  appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `\n${ACL_PLUGIN}\n`);
   await world.dovecot.restart();
   await world.dovecot.append('sign', 'Processed', 'Subject: seed\r\nMessage-ID: <seed@x>\r\n\r\nseed\r\n');
-  writeFileSync(aclFile(), 'owner lrswtekx\n'); // every right but insert (i)
-  chownSync(aclFile(), 65534, 65534);
+  writeAcl(aclFile(), 'lrswtekx'); // every right but insert (i)
   world.startDaemon({ messageRetry: { minDelayMs: 300, maxDelayMs: 1_000 } });
 }, 60_000);
 reportOnFailure(() => world);

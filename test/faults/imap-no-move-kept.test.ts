@@ -6,13 +6,12 @@
 // answered false after its COPY, and signrelay copied the mail a second time (review L3). Now
 // the mail kept is a refused move — a warning naming the rights, the watcher's error, retried
 // later — its copy is made once, and it is filed once the rights are given. Whole daemon, real Dovecot.
-import { appendFileSync, chownSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequests } from '../../src/store/requests.ts';
 import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from '../integration/world.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const NO_MOVE = 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN';
+import { ACL_PLUGIN, capabilitiesWithout, writeAcl } from '../support/dovecot-config.ts';
 
 describe.each([
   // Every right but expunge: the server answers the delete OK and keeps the mail, flagged \Deleted.
@@ -24,22 +23,12 @@ describe.each([
   const aclFile = () => `${world.dovecot.dir}/mail/sign/dovecot-acl`;
   beforeAll(async () => {
     world = await startWorld();
-    appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `
-imap_capability = ${NO_MOVE}
-mail_plugins = $mail_plugins acl
-protocol imap {
-  mail_plugins = $mail_plugins imap_acl
-}
-plugin {
-  acl = vfile:cache_secs=0
-}
-`);
+    appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `\n${capabilitiesWithout('MOVE')}\n${ACL_PLUGIN}\n`);
     await world.dovecot.restart();
     await world.dovecot.append('sign', 'Processed', 'Subject: seed\r\nMessage-ID: <seed@x>\r\n\r\nseed\r\n');
-    writeFileSync(aclFile(), `owner ${rights}\n`);
-    if (process.getuid?.() === 0) chownSync(aclFile(), 65534, 65534);
+    writeAcl(aclFile(), rights);
     world.startDaemon({ messageRetry: { minDelayMs: 300, maxDelayMs: 1_000 } });
-  }, 60_000);
+  });
   reportOnFailure(() => world);
   afterAll(async () => world?.close());
 
@@ -74,5 +63,5 @@ plugin {
     expect(await copies()).toBe(1);
     expect(entries().filter((e) => e.mailbox === 'requests' && e.message === 'mail moved')).toHaveLength(1);
     expect(listRequests(world.daemon!.db, {}).length).toBe(1);
-  }, 90_000);
+  });
 });

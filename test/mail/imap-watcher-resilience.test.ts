@@ -1,10 +1,10 @@
 // The watcher when things go wrong on a real Dovecot: a server restart in the middle of
 // deliveries, a connection lost under a handler, a wrong password, and a server without the
 // MOVE extension (one of them keeping the mail it was told to expunge).
-import { chownSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignrelayError } from '../../src/errors.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
+import { ACL_PLUGIN, capabilitiesWithout, writeAcl } from '../support/dovecot-config.ts';
 import { createImapClient } from '../../src/mail/imap-client.ts';
 import { nextEvent, waitFor } from '../support/wait-for.ts';
 import { callCounts, messageIds, stopAllWatchers, testMail, watch } from './watcher-harness.ts';
@@ -174,7 +174,7 @@ describe('startImapWatcher without the MOVE extension', () => {
   beforeAll(async () => {
     noMove = await startDovecot({
       users: { oldschool: PASSWORD },
-      extraConfig: 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN',
+      extraConfig: capabilitiesWithout('MOVE'),
     });
   });
   afterAll(async () => noMove?.stop());
@@ -202,14 +202,7 @@ describe('startImapWatcher without MOVE, on a server that keeps the mail (the ac
   beforeAll(async () => {
     keeps = await startDovecot({
       users: { shared: PASSWORD },
-      extraConfig: `imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE UNSELECT CHILDREN
-mail_plugins = $mail_plugins acl
-protocol imap {
-  mail_plugins = $mail_plugins imap_acl
-}
-plugin {
-  acl = vfile:cache_secs=0
-}`,
+      extraConfig: `${capabilitiesWithout('MOVE')}\n${ACL_PLUGIN}`,
     });
   });
   afterAll(async () => keeps?.stop());
@@ -219,8 +212,7 @@ plugin {
     await keeps.deliver('shared@corp.example', 'From: helen.officer@corp.example\r\nSubject: no id\r\n\r\nbody\r\n');
     await keeps.append('shared', 'Processed', testMail('seed'));
     const acl = `${keeps.dir}/mail/shared/dovecot-acl`;
-    writeFileSync(acl, 'owner lrswitkx\n'); // every right but expunge (e)
-    if (process.getuid?.() === 0) chownSync(acl, 65534, 65534);
+    writeAcl(acl, 'lrswitkx'); // every right but expunge (e)
     const filed = new Set<number>();
     const { watcher, calls } = watch(keeps, 'shared', PASSWORD, {
       // As the intake answers: a mail it committed before is "filed before".

@@ -8,10 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAP_NO_IDLE_POLL_MS } from '../../src/mail/imap-client.ts';
 import { startDovecot, type DovecotHandle } from '../support/dovecot.ts';
 import { nextEvent, waitFor } from '../support/wait-for.ts';
+import { capabilitiesWithout } from '../support/dovecot-config.ts';
 import { stopAllWatchers, testMail, watch } from './watcher-harness.ts';
 
 const PASSWORD = 'no-idle-pass-4411';
-const NO_IDLE = 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE NAMESPACE UNSELECT CHILDREN';
+const NO_IDLE = capabilitiesWithout('IDLE');
 const TOLD = 'the IMAP server does not offer IDLE: signrelay polls the folder for new mail (every pollIntervalMs) instead of being told of it at once';
 let withIdle: DovecotHandle;
 let noIdle: DovecotHandle;

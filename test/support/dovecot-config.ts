@@ -2,6 +2,7 @@
 // for paths and cannot bind port 0, so the temp dir and the pre-picked ports are written in.
 // Root and non-root runs differ only in which user the mail processes run as.
 import { execFileSync } from 'node:child_process';
+import { chownSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 
 export interface DovecotConfigInput {
@@ -124,3 +125,24 @@ ${p.extra}
 export const uidOf = (name: string) => Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
 export const gidOf = (group: string) => Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
 const groupName = () => execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+
+/** Dovecot's usual capabilities, less those named: `imap_capability = …` for a server without MOVE, or without IDLE. */
+export function capabilitiesWithout(...left: string[]): string {
+  const all = ['IMAP4rev1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'LITERAL+', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'UNSELECT', 'CHILDREN'];
+  return `imap_capability = ${all.filter((c) => !left.includes(c)).join(' ')}`;
+}
+
+/** Dovecot's ACL plugin, its rights read from a `dovecot-acl` file in each folder (writeAcl), never cached. */
+export const ACL_PLUGIN = `mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile:cache_secs=0
+}`;
+
+/** A folder's `dovecot-acl`: `rights` for the owner (`lrswitkx`: all but expunge), readable by the mail processes when run as root. */
+export function writeAcl(file: string, rights: string): void {
+  writeFileSync(file, `owner ${rights}\n`);
+  if (process.getuid?.() === 0) chownSync(file, uidOf('nobody'), gidOf('nogroup'));
+}
