@@ -113,7 +113,13 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotHand
     async deliver(rcpt, raw, from = 'sender@example.com') {
       const transport = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: lmtpPort });
       try {
-        await transport.sendMail({ envelope: { from, to: [rcpt.includes('@') ? rcpt : `${rcpt}@localhost`] }, raw });
+        // nodemailer reports an LMTP recipient's refusal (552 over quota, 550 no such user) in
+        // `rejected` and resolves: a test would believe a refused mail arrived (quota review L2).
+        const info = await transport.sendMail({ envelope: { from, to: [rcpt.includes('@') ? rcpt : `${rcpt}@localhost`] }, raw });
+        if (info.rejected.length > 0) {
+          const why = (info as { rejectedErrors?: Array<{ response?: string }> }).rejectedErrors?.map((e) => e.response).join('; ');
+          throw new Error(`Dovecot refused the delivery to ${info.rejected.join(', ')}: ${why ?? 'no reason given'}`);
+        }
       } finally {
         transport.close();
       }
