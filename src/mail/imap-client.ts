@@ -3,6 +3,8 @@
 // connection honest (socket timeout, IDLE restart, auto-IDLE delay) live in one place.
 import { certificateName, hostAndPort, loopbackAddress } from '../loopback.ts';
 import { ImapFlow, type Logger as ImapFlowLogger } from 'imapflow';
+// RFC 9051 folds IDLE (MOVE, UIDPLUS) into IMAP4rev2: a rev2-only server lists none of them (diff review 25 L2).
+import { hasCapability } from 'imapflow/lib/tools.js';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
 import { describeError, type SignrelayError } from '../errors.ts';
@@ -85,7 +87,7 @@ export function createImapClient(
  * each IDLE it starts, the poll included; its typings leave the field out.
  */
 export function pollWithoutIdle(client: ImapFlow): boolean {
-  if (client.capabilities.has('IDLE')) return false;
+  if (hasCapability(client, 'IDLE')) return false;
   (client as unknown as { maxIdleTime: number }).maxIdleTime = IMAP_NO_IDLE_POLL_MS;
   return true;
 }

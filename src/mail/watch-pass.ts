@@ -6,6 +6,8 @@
 // iteration deadlocks imapflow.
 import { randomUUID } from 'node:crypto';
 import type { CopyResponseObject, DownloadOptions, FetchMessageObject, FetchOptions, FetchQueryObject, ImapFlow } from 'imapflow';
+// RFC 9051 folds MOVE, IDLE and UIDPLUS into IMAP4rev2: a rev2-only server lists none of them (diff review 25 L2).
+import { hasCapability } from 'imapflow/lib/tools.js';
 import type { Logger } from 'winston';
 import { collectGarbage, COLLECT_AFTER_BYTES } from '../collect-garbage.ts';
 import { SignrelayError, describeError } from '../errors.ts';
@@ -338,7 +340,7 @@ async function moved(ctx: PassContext, message: WatchedMessage, folder: string, 
  * tried once more after creating it; nothing else is repeated.
  */
 async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, message: WatchedMessage, folder: string): Promise<boolean> {
-  const hasMove = client.capabilities.has('MOVE');
+  const hasMove = hasCapability(client, 'MOVE');
   // What the server refused before this command (another command's NO) is not its reason.
   const place = () => {
     takeServerRefusal(client);
@@ -369,7 +371,7 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
     ctx.retries.noteCopied(message.uid, folder);
     if (!(await expungeCopied(client, ctx, guard, message, folder))) return false;
   }
-  if (takenElsewhere(client, client.capabilities.has('UIDPLUS'), placed, message.uid)) ctx.onTakenElsewhere?.(message);
+  if (takenElsewhere(client, hasCapability(client, 'UIDPLUS'), placed, message.uid)) ctx.onTakenElsewhere?.(message);
   return true;
 }
 
