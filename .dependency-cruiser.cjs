@@ -82,5 +82,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // Packages' subpath exports, as Node resolves them (imapflow/lib/tools.js).
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'node', 'default'] },
   },
 };

@@ -19,6 +19,7 @@ async function violations(baseDir: string, atLeastModules = 1): Promise<string[]
     const result = await cruise(['src'], {
       validate: true, ruleSet: { forbidden: config.forbidden ?? [] }, tsPreCompilationDeps: true,
       doNotFollow: { path: 'node_modules' }, exclude: { path: 'node_modules' },
+      ...(config.options?.enhancedResolveOptions ? { enhancedResolveOptions: config.options.enhancedResolveOptions } : {}),
     });
     const output = result.output as ICruiseResult;
     // Every module was read (an import the cruiser cannot resolve would hide what is behind it).
