@@ -4,7 +4,7 @@
 // (`npx depcruise src` prints the same verdict). docs/development.md draws them.
 const LAYERS = [
   ['terminal-text.ts', 'log-output.ts'], // outside text made safe to print: the logger's and the commands'; where the log goes
-  ['errors.ts', 'log.ts', 'signer.ts', 'outside-text.ts', 'tls-errors.ts', 'typed-events.ts', 'native-memory.ts', 'collect-garbage.ts', 'orphan-guard.ts', 'ascii-address.ts', 'time.ts', 'loopback.ts', 'proc-stat.ts', 'service-unit.ts', 'make-directories.ts'], // shared words
+  ['errors.ts', 'log.ts', 'signer.ts', 'outside-text.ts', 'tls-errors.ts', 'typed-events.ts', 'native-memory.ts', 'collect-garbage.ts', 'orphan-guard.ts', 'ascii-address.ts', 'time.ts', 'loopback.ts', 'proc-stat.ts', 'service-unit.ts', 'make-directories.ts', 'mail-quota.ts'], // shared words
   ['config', 'store'], // settings; the database and blob store
   ['http', 'jobs', 'pdf'], // HTTP clients' plumbing; the job runner; PDF work (the pool and its worker)
   ['alerts', 'mail', 'providers', 'servicenow'], // one module per outside system, and operator alerts

@@ -11,7 +11,8 @@ import { checkForRestore, type HistoryWatch } from './alerts/restore-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
-import { returnAccountOf, returnLoginSettings } from './config/return-account.ts';
+import { ownReturnLogin, returnAccountOf, returnLoginSettings } from './config/return-account.ts';
+import { mailboxFullAlert, raiseMailboxFullAlert } from './alerts/mailbox-full-alert.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
 import { createSubmitHandler } from './intake/submit-request.ts';
@@ -252,6 +253,28 @@ export function startDaemon(options: DaemonOptions): Daemon {
   });
   // Records from before mails were keyed by their account and folder take the ones watched now.
   const returnAccount = returnAccountOf(config);
+  // The folders signrelay files into, per account — all of them when the two watchers share one:
+  // what a full account's problem and alert tell the operator to expire mail from.
+  const requestFiling = [mailbox.processed_folder, mailbox.rejected_folder];
+  const returnFiling = [config.mailboxes.returns.processed_folder, config.mailboxes.returns.unmatched_folder];
+  const sharedAccount = !ownReturnLogin(config);
+  const filingFolders = { requests: sharedAccount ? [...requestFiling, ...returnFiling] : requestFiling, returns: sharedAccount ? [...requestFiling, ...returnFiling] : returnFiling };
+  /** A watcher's account past its quota's warning threshold, or refusing to file a mail for it: the operators told, once a day (mailbox-full-alert.ts). */
+  const alertWhenFull = (watcher: ImapWatcher, account: { user: string; host: string }, folders: readonly string[]) => {
+    const name = `${account.user} on ${account.host}`;
+    const raise = (cause: Parameters<typeof mailboxFullAlert>[2]) => {
+      const alert = mailboxFullAlert(name, folders, cause);
+      try {
+        if (alert) raiseMailboxFullAlert({ db, config, logger, now: () => new Date() }, alert);
+      } catch (err) {
+        logger.warn('the mailbox-full alert could not be raised', { error: describeError(err) });
+      }
+    };
+    watcher.on('quota', (quota) => raise({ kind: 'quota', usage: quota }));
+    watcher.on('error', (error) => {
+      if (error.code === 'imap_over_quota') raise({ kind: 'refused', error: error.message });
+    });
+  };
   for (const [name, account, folder] of [[REQUESTS_MAILBOX, mailbox, mailbox.folder], [RETURNS_MAILBOX, returnAccount, config.mailboxes.returns.folder]] as const) {
     const placed = placeLegacyRows(db, name, placePrefix(account, folder));
     if (placed > 0) logger.info('mail records keyed by their account and folder', { mailbox: name, rows: placed });
@@ -285,8 +308,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
       giveUp: (message, reason) => fileUnprocessableRequestMail(intakeDeps, message, reason),
     }),
     ...filingOf(REQUESTS_MAILBOX, mailbox, mailbox.folder),
+    filingFolders: filingFolders.requests,
     events,
   });
+  alertWhenFull(requestWatcher, mailbox, filingFolders.requests);
 
   // The mail parser is loaded just after the first login, once IDLE is under way, not before it.
   const stopWarming = requestWatcher.on('connected', () => {
@@ -309,8 +334,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
     reconnect: options.reconnect,
     handle: withAttemptLimit(completion.handle, { db, mailbox: RETURNS_MAILBOX, logger: logger.child({ component: 'completion' }), giveUp: completion.giveUp }),
     ...filingOf(RETURNS_MAILBOX, returnAccount, config.mailboxes.returns.folder),
+    filingFolders: filingFolders.returns,
     events,
   });
+  alertWhenFull(returnWatcher, returnAccount, filingFolders.returns);
 
   // Every start (a reload too) records the secrets it was given: a rotated one starts its age
   // again. A failure here is worth a log line, not a daemon that does not start.

@@ -19,10 +19,11 @@ import { operatorCommand, serviceUnit } from '../service-unit.ts';
  * `credential-age`: a secret is unchanged for longer than credentials.max_age_days (once per value; a kind of its own so a lockout's alert never holds it back).
  * `bounced`: the signed document mailed to the instance came back (intake/process-bounce.ts): the record does not have it.
  * `mailbox-shared`: a mail was gone when a watcher filed it — another program takes mail from its folder.
+ * `mailbox-full`: an IMAP account at 80 % of its quota or more, or its server refused to file a mail for the quota (mailbox-full-alert.ts): request mails bounce.
  * `sender-limit`: a sender reached limits.max_requests_per_sender_per_day.
  * `restored`: the database was found behind this data dir's history at a start (restore-alert.ts): requests held.
  */
-export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'bounced' | 'mailbox-shared' | 'sender-limit' | 'restored';
+export type AlertKind = 'unmatched' | 'undeliverable' | 'declined' | 'provider' | 'unprocessable' | 'credentials' | 'replies' | 'record' | 'credential-age' | 'certificate' | 'bounced' | 'mailbox-shared' | 'mailbox-full' | 'sender-limit' | 'restored';
 
 export interface Alert {
   kind: AlertKind;

@@ -16,6 +16,8 @@ import { createMailTokenSources, type MailTokenSources } from '../mail/mail-oaut
 import { memoryTokenStore, type MailTokenSource, type MailTokenStore } from '../mail/mail-oauth-token.ts';
 import { childrenOf, holdsNoMail, isNameOnly, listedFolder } from '../mail/listed-folder.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
+import { readQuota } from '../mail/read-quota.ts';
+import { describeStorage, quotaConsequence, quotaFix, quotaLevel } from '../mail-quota.ts';
 import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
@@ -63,6 +65,25 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
   return results;
 }
 
+/**
+ * How full the account is, where its server reports a quota (GETQUOTAROOT of INBOX, where
+ * mail is delivered): a warning from 80 %, ✗ from 95 % (mail-quota.ts) — at its quota every
+ * new request mail bounces, and nothing else signrelay looks at tells (quota review H1).
+ * Nothing is said of a server that reports none (Exchange, most hosted servers).
+ */
+async function quotaResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckResult[]> {
+  const reading = await readQuota(client, 'INBOX');
+  if (reading.kind !== 'usage') return [];
+  // The folders signrelay files into; a watched one is emptied by it.
+  const folders = uses.filter((u) => !u.watched && !u.filledBy).map((u) => u.folder);
+  const { usage } = reading;
+  const detail = `account ${describeStorage(usage)}`;
+  const level = quotaLevel(usage);
+  if (level === 'ok') return [{ ok: true, detail }];
+  if (level === 'nearly-full') return [{ ok: true, detail, warnings: [`the account is nearly full: ${quotaConsequence(level)} — ${quotaFix(folders)}`] }];
+  return [{ ok: false, advisory: true, detail: `${detail}: the account is full — ${quotaConsequence(level)}`, fix: quotaFix(folders) }];
+}
+
 /** The error's kind, when it has one: a server that could not be reached is `transient`. */
 function kindOf(err: unknown): { kind?: ErrorKind } {
   return isSignrelayError(err) ? { kind: err.kind } : {};
@@ -85,7 +106,7 @@ function imapItem(title: string, key: string, account: ImapAccountConfig, uses: 
       }
       try {
         const login = { ok: true, detail: `logged in to ${hostAndPort(account.host, account.port)} as ${account.user}${howLoggedIn(account.auth)}` };
-        return [login, ...(await folderResults(client, uses))];
+        return [login, ...(await folderResults(client, uses)), ...(await quotaResults(client, uses))];
       } finally {
         await client.logout().catch(() => client.close());
       }

@@ -14,6 +14,8 @@ export interface CheckResult {
   fix?: string;
   /** For ✓: something that works but should be looked at (settings that work against each other). */
   warnings?: string[];
+  /** For ✗: the settings work, the account needs the operator (a full mailbox) — a reload is not refused for it (reload-mail-check.ts). */
+  advisory?: boolean;
   /** For ✗ from a call: the error's kind — `transient` when the server could not be reached (a reload goes on then: reload-mail-check.ts). */
   kind?: ErrorKind;
 }

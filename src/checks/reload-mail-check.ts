@@ -43,7 +43,8 @@ export async function changedMailRefusal(previous: Config, next: Config, logger:
   for (const item of items) {
     const setting = changed.find((c) => c.title === item.title)!.setting;
     for (const result of [await item.run()].flat()) {
-      if (result.ok) continue;
+      // A full account is no setting to fix: the running daemon has it as full.
+      if (result.ok || result.advisory) continue;
       if (result.kind === 'transient') {
         logger.warn('reloading with mail settings that could not be tried: the server did not answer', { setting, error: result.detail });
         continue;

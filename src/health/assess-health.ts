@@ -7,6 +7,7 @@ import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 import type { AlertBounce } from '../store/sent-mails.ts';
 import { operatorCommand, reloadCommand } from '../service-unit.ts';
+import { describeStorage, quotaConsequence, quotaFix, quotaLevel } from '../mail-quota.ts';
 
 export interface HealthInput {
   now: Date;
@@ -88,6 +89,35 @@ function roomProblem(dataDir: NonNullable<HealthInput['dataDir']>): string | nul
   return `storage.data_dir ${dataDir.path} has ${mb(dataDir.freeBytes)} free, less than a request may need (${mb(need)}: a PDF of limits.max_pdf_bytes and its stamped copy): a request whose PDFs do not fit waits in the request folder until there is room — free space on its filesystem`;
 }
 
+/** A watcher's report of its account's quota (status-reporter.ts watcherDetail), when it is sound. */
+function reportedQuota(detail: Record<string, unknown> | undefined): { account: string; usedBytes: number; limitBytes: number; folders: string[] } | null {
+  const quota = detail?.quota as Record<string, unknown> | null | undefined;
+  if (!quota || typeof quota !== 'object') return null;
+  const { account, usedBytes, limitBytes, folders } = quota;
+  if (typeof account !== 'string' || typeof usedBytes !== 'number' || typeof limitBytes !== 'number' || !(limitBytes > 0)) return null;
+  return { account, usedBytes, limitBytes, folders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [] };
+}
+
+/**
+ * Accounts at or past the quota's warning threshold (mail-quota.ts), once each: the request
+ * and return watchers share an account unless mailboxes.returns has its own login — the fix
+ * then names the folders of both (quota review H1).
+ */
+function quotaProblems(rows: Array<ServiceStatusRow | undefined>): string[] {
+  const byAccount = new Map<string, NonNullable<ReturnType<typeof reportedQuota>>>();
+  for (const row of rows) {
+    const quota = reportedQuota(row?.detail);
+    if (!quota) continue;
+    const seen = byAccount.get(quota.account);
+    byAccount.set(quota.account, seen ? { ...quota, folders: [...new Set([...seen.folders, ...quota.folders])] } : quota);
+  }
+  return [...byAccount.values()].flatMap((quota) => {
+    const level = quotaLevel(quota);
+    if (level === 'ok') return [];
+    return [`the IMAP account ${quota.account} is ${level === 'full' ? 'full' : 'nearly full'} (${describeStorage(quota)}): ${quotaConsequence(level)} — ${quotaFix(quota.folders)}`];
+  });
+}
+
 export interface WatcherHealth {
   name: string;
   state: string;
@@ -152,6 +182,7 @@ export function assessHealth(input: HealthInput): Health {
     }
     return { name, state: reporting ? (row?.state ?? 'unknown') : 'unknown', healthy, heartbeatAgeMs, reconnects: Number(row?.detail.reconnects ?? 0), lastError };
   });
+  if (reporting) problems.push(...quotaProblems(input.watchers.map((name) => byName.get(name))));
   // A refused credential or setting: the jobs wait (uncounted, never due for long) until an operator fixes it.
   if (running && input.queue.waitingForOperator > 0) {
     const jobs = input.queue.waitingForOperator === 1 ? '1 job waits' : `${input.queue.waitingForOperator} jobs wait`;

@@ -1,5 +1,5 @@
 // What `/metrics` reports. Gauges are read from the database at scrape time (requests by
-// state, the queue) and from the watchers (connected, heartbeat age, reconnects); counters
+// state, the queue) and from the watchers (connected, heartbeat age, reconnects, quota); counters
 // live in this process (job outcomes, errors by service) and, like every Prometheus
 // counter, start again at zero when the process does; job outcomes are heard from the
 // daemon's events (`job`). Stage latencies are histograms fed from the audit trail: each
@@ -93,6 +93,11 @@ export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents
           samples: watchers.filter((w) => w.status.lastHeartbeatAt).map((w) => ({ labels: { mailbox: w.mailbox }, value: (at.getTime() - w.status.lastHeartbeatAt!.getTime()) / 1000 })) },
         { name: 'signrelay_imap_reconnects_total', help: 'IMAP connection attempts after the first.', type: 'counter',
           samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.reconnects })) },
+        // Only where the server reports a quota (GETQUOTAROOT, read every 15 min): used / limit ≥ 0.8 is the warning of status.
+        { name: 'signrelay_imap_quota_used_bytes', help: 'Storage the IMAP account uses, as its server last reported it (accounts whose server reports a quota only).', type: 'gauge',
+          samples: watchers.filter((w) => w.status.quota).map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.usedBytes })) },
+        { name: 'signrelay_imap_quota_limit_bytes', help: 'The IMAP account\'s storage quota: at it the server refuses new mail, and request mails bounce to their requesters.', type: 'gauge',
+          samples: watchers.filter((w) => w.status.quota).map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.limitBytes })) },
         // Labelled by setting only: a fingerprint would tell a watcher when a secret changed hands.
         { name: 'signrelay_credential_age_seconds', help: 'Seconds since signrelay first saw the current value of each secret setting (a rotation starts it again); due for rotation past credentials.max_age_days.', type: 'gauge',
           samples: listCredentialRows(db).map((r) => ({ labels: { setting: r.setting }, value: Math.floor(ageMsOf(r.firstSeenAt, at) / 1000) })) },

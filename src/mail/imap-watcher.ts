@@ -19,6 +19,8 @@ import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 import { messagePlace } from './message-place.ts';
+import { describeStorage, quotaConsequence, quotaFix, quotaLevel, type QuotaLevel, type QuotaUsage } from '../mail-quota.ts';
+import type { QuotaReading } from './read-quota.ts';
 import { monotonicMs, wallClockOf } from '../time.ts';
 
 /** How long a reconnect waits for the dead session's handler to finish. */
@@ -27,6 +29,12 @@ const HANDLER_SETTLE_LIMIT_MS = 60_000;
 export type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 
 export const DEFAULT_LIVENESS_INTERVAL_MS = 60_000;
+/**
+ * How often each watcher asks how full its account is (GETQUOTAROOT), besides once after
+ * connecting: an account fills over weeks, and a reading a quarter of an hour old tells in
+ * time — one small command per connection, not one per pass.
+ */
+export const QUOTA_READ_INTERVAL_MS = 15 * 60_000;
 export const MAX_LIVENESS_TIMEOUT_MS = 15_000;
 
 /**
@@ -80,6 +88,14 @@ export interface WatcherOptions {
   createClient?: (account: ImapAccountConfig, logger: Logger, options?: ImapClientOptions) => ImapFlow;
   /** Told each change of state (`watcher`, as `name`). */
   events?: DaemonEventSink;
+  /**
+   * The folders signrelay files into in this account, which only grow — what a full account's
+   * fix names (default: ensureFolders but the watched one). The daemon names those of both
+   * watchers when they share the account.
+   */
+  filingFolders?: readonly string[];
+  /** How often the account's quota is read (default QUOTA_READ_INTERVAL_MS), the read after each connect aside. */
+  quotaIntervalMs?: number;
 }
 
 export type WatcherState = 'connecting' | 'connected' | 'idle' | 'backoff' | 'stopped' | 'auth-error';
@@ -112,6 +128,18 @@ export interface WatcherStatus {
    * /healthz, which count jobs, not mails (env review M2).
    */
   deferred: { mails: number; since: Date | null; reason: string | null };
+  /**
+   * How full the account is, as its server last said (GETQUOTAROOT): null when it offers no
+   * QUOTA or gave no storage limit. `account` (`sign on imap.corp.example`) and `folders` are
+   * what a problem names. Optional for the status of a watcher from before.
+   */
+  quota?: WatcherQuota | null;
+}
+
+export interface WatcherQuota extends QuotaUsage {
+  account: string;
+  folders: readonly string[];
+  readAt: Date;
 }
 
 export interface WatcherEvents {
@@ -121,6 +149,8 @@ export interface WatcherEvents {
   deferred: [message: WatchedMessage, reason: string, retryInMs: number];
   heartbeat: [at: Date];
   error: [error: SignrelayError];
+  /** A quota reading at or past the warning threshold (mail-quota.ts), at each read while it lasts. */
+  quota: [quota: WatcherQuota, level: Exclude<QuotaLevel, 'ok'>];
 }
 
 export interface ImapWatcher {
@@ -146,7 +176,13 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     connectedSince: null, nextAttemptAt: null, uidValidity: null,
     monotonic: { lastHeartbeat: null, connectedSince: null, nextAttempt: null },
     deferred: { mails: 0, since: null, reason: null },
+    quota: null,
   };
+  const accountName = `${options.account.user} on ${options.account.host}`;
+  const filingFolders = options.filingFolders ?? options.ensureFolders.filter((f) => f !== options.folder);
+  const quotaIntervalMs = options.quotaIntervalMs ?? QUOTA_READ_INTERVAL_MS;
+  /** The last quota read: when it started (monotonic), whether it was answered, the level it found. */
+  const quotaRead: { startedAt: number | null; answered: boolean; level: QuotaLevel; toldUnsupported: boolean } = { startedAt: null, answered: true, level: 'ok', toldUnsupported: false };
   let lastDeferReason: string | null = null;
   /** Whether the server's lack of IDLE was logged: once per watcher, not at every reconnect. */
   let toldNoIdle = false;
@@ -216,6 +252,32 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     return token === null ? null : token.value;
   }
 
+  function noteQuota(reading: QuotaReading): void {
+    quotaRead.answered = true;
+    if (reading.kind !== 'usage') {
+      status.quota = null;
+      if (reading.kind === 'unsupported' && !quotaRead.toldUnsupported) {
+        quotaRead.toldUnsupported = true;
+        logger.info('the IMAP server does not report the account\'s quota: signrelay cannot tell when it fills up; watch it on the mail server');
+      }
+      return;
+    }
+    const quota: WatcherQuota = { ...reading.usage, account: accountName, folders: filingFolders, readAt: new Date() };
+    status.quota = quota;
+    const level = quotaLevel(quota);
+    const previous = quotaRead.level;
+    quotaRead.level = level;
+    const fields = { account: accountName, storage: describeStorage(quota), quotaRoot: quota.root ?? undefined };
+    if (level === 'ok') {
+      if (previous !== 'ok') logger.info('the IMAP account has room again', fields);
+      return;
+    }
+    if (level !== previous) {
+      logger.log(level === 'full' ? 'error' : 'warn', `the IMAP account is ${level === 'full' ? 'full' : 'nearly full'}: ${quotaConsequence(level)}; ${quotaFix(filingFolders)}`, fields);
+    }
+    events.emit('quota', quota, level);
+  }
+
   function startSession(accessToken: string | undefined): WatchSession {
     const client = createClient(options.account, logger, { accessToken });
     return openWatchSession(client, {
@@ -262,6 +324,18 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
         events.emit('deferred', message, reason, retryInMs);
       },
       failed: report,
+      account: accountName,
+      filingFolders,
+      quota: {
+        // After a connect, unless the last read never came back (the connection died under it: a
+        // read too slow for the connection would otherwise start every reconnect); then every interval.
+        due: (atConnect) => quotaRead.startedAt === null || monotonicMs() - quotaRead.startedAt >= quotaIntervalMs || (atConnect && quotaRead.answered),
+        started() {
+          quotaRead.startedAt = monotonicMs();
+          quotaRead.answered = false;
+        },
+        answered: noteQuota,
+      },
     });
   }
 

@@ -14,6 +14,7 @@ import { SignrelayError, describeError } from '../errors.ts';
 import { findCopies, type CopyWanted } from './find-copies.ts';
 import type { Guard } from './imap-guard.ts';
 import { takeServerRefusal, type ServerRefusal } from './imap-client.ts';
+import { quotaFix } from '../mail-quota.ts';
 import { gatherBytes } from './gather-bytes.ts';
 import { buildOutline, canOutline, otherParts, outlineParts, type OtherPart, type OutlineOptions } from './mail-outline.ts';
 import { passOrder, senderOf } from './pass-order.ts';
@@ -49,6 +50,9 @@ export interface PassContext {
   processed(message: WatchedMessage, folder: string): void;
   deferred(message: WatchedMessage, reason: string, retryInMs: number): void;
   failed(error: SignrelayError): void;
+  /** The account, as an operator names it (`sign on imap.corp.example`), and the folders signrelay files its mail into: a refusal for the quota names both. */
+  account: string;
+  filingFolders: readonly string[];
 }
 
 /** A mail filed before (its outcome committed) that is to be filed again, once it is known whether its copy is there. */
@@ -358,6 +362,15 @@ async function moveMessage(client: ImapFlow, ctx: PassContext, guard: Guard, mes
       if (!client.usable) throw err;
       ctx.logger.warn('could not create target folder', { to: folder, error: describeError(err) });
     }
+  }
+  if (!placed && said?.code === 'OVERQUOTA') {
+    // RFC 5530: the account is full. The mail waits until there is room, and what makes room
+    // is said — the server's "Quota exceeded" alone named no fix (quota review L1). The
+    // watcher's error with this code raises the mailbox-full alert.
+    return notFiled(client, ctx, message, new SignrelayError('transient', 'imap_over_quota',
+      `Could not move message UID ${message.uid} from "${ctx.folder}" to "${folder}": the account ${ctx.account} is over its quota ` +
+      `(the server said: ${said.text}). Make room: ${quotaFix(ctx.filingFolders)}; the mail waits in "${ctx.folder}" until then.`),
+    'a mail could not be filed: the IMAP account is over its quota; expire old mail from the folders signrelay files into, or raise the quota', folder, said);
   }
   if (!placed) {
     // imapflow answers a refused MOVE with `false`; the server's reason (a right missing, a

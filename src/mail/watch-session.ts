@@ -7,6 +7,7 @@ import { SignrelayError, describeError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
 import { isNameOnly, listedFolder } from './listed-folder.ts';
 import { startRunningDeadline } from './running-deadline.ts';
+import { readQuota, type QuotaReading } from './read-quota.ts';
 import { monotonicMs } from '../time.ts';
 
 export interface SessionContext extends PassContext {
@@ -16,6 +17,15 @@ export interface SessionContext extends PassContext {
   isStopping(): boolean;
   setActivity(activity: 'connected' | 'idle'): void;
   onReady(info: { uidValidity: string; exists: number }): void;
+  /** When the account's quota is read (after connecting, then every few minutes: the watcher decides) and what it read. */
+  quota: QuotaSchedule;
+}
+
+export interface QuotaSchedule {
+  /** Whether a read is due now; `atConnect` for the one after connecting. */
+  due(atConnect: boolean): boolean;
+  started(): void;
+  answered(reading: QuotaReading): void;
 }
 
 export interface WatchSession {
@@ -40,6 +50,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
   let passRequested = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let probing = false;
+  let readingQuota = false;
   let resolveEnded: (value: unknown) => void = () => {};
   const ended = new Promise<unknown>((resolve) => (resolveEnded = resolve));
   /** Why the connection went away, once it has; and the guarded calls still waiting, to be told. */
@@ -61,7 +72,10 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     });
   };
   const pass: PassContext = { ...ctx, isStopping: () => over || ctx.isStopping() };
-  const livenessTimer = setInterval(() => void probe(), ctx.livenessIntervalMs);
+  const livenessTimer = setInterval(() => {
+    void probe();
+    void readQuotaIfDue(false);
+  }, ctx.livenessIntervalMs);
 
   function end(err: unknown): void {
     if (over) return;
@@ -93,7 +107,9 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
 
   /** NOOP while idle: an IDLE connection can die silently and a deaf watcher is the worst failure. */
   async function probe(): Promise<void> {
-    if (!ready || over || passLoop || probing) return;
+    // Not behind a quota read either: a slow one (Dovecot's dirsize backend counts the whole
+    // account) is no dead connection — and one that never answers meets imapflow's socket timeout.
+    if (!ready || over || passLoop || probing || readingQuota) return;
     probing = true;
     let cancelDeadline: (() => void) | undefined;
     // Counted in this process's running time: a stall of the daemon is not the server's silence.
@@ -111,6 +127,24 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     } finally {
       cancelDeadline?.();
       probing = false;
+    }
+  }
+
+  /**
+   * GETQUOTAROOT, when due: one command on this connection, queued by imapflow between the
+   * pass's (it selects nothing). Whatever it answers, the session goes on.
+   */
+  async function readQuotaIfDue(atConnect: boolean): Promise<void> {
+    if (!ready || over || readingQuota || !ctx.quota.due(atConnect)) return;
+    readingQuota = true;
+    ctx.quota.started();
+    try {
+      const reading = await readQuota(client, ctx.folder, guard);
+      if (!over) ctx.quota.answered(reading);
+    } catch {
+      // The connection went away under it: the session ends by its own error.
+    } finally {
+      readingQuota = false;
     }
   }
 
@@ -159,6 +193,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     ctx.onReady(info);
     // Catch-up: mail that arrived while we were away raised no `exists` event.
     requestPass();
+    void readQuotaIfDue(true);
   }
 
   async function ensureFolders(): Promise<void> {

@@ -57,6 +57,17 @@ describe('createDaemonMetrics', () => {
     expect(text).toContain('signrelay_imap_reconnects_total{mailbox="requests"} 2');
   });
 
+  it('gauges each account\'s quota where its server reports one, and leaves out a watcher whose server reports none', () => {
+    const db = openMemoryDatabase();
+    const quota = { usedBytes: 870_000, limitBytes: 1_048_576, root: 'User quota', account: 'sign on imap.corp.example', folders: ['Processed'], readAt: at(90) };
+    const metrics = createDaemonMetrics({ db, events: eventsOf(db), watchers: { requests: { status: () => ({ ...idle, quota }) }, returns: { status: () => ({ ...idle, quota: null }) } }, now: () => at(100) });
+    const text = renderPrometheus(metrics.collect());
+    expect(text).toContain('# TYPE signrelay_imap_quota_used_bytes gauge');
+    expect(text).toContain('signrelay_imap_quota_used_bytes{mailbox="requests"} 870000');
+    expect(text).toContain('signrelay_imap_quota_limit_bytes{mailbox="requests"} 1048576');
+    expect(text).not.toContain('signrelay_imap_quota_used_bytes{mailbox="returns"}');
+  });
+
   it('counts job attempts by outcome and errors by outside system, and reads the queue', () => {
     const db = openMemoryDatabase();
     const events = eventsOf(db);

@@ -126,7 +126,11 @@ export const uidOf = (name: string) => Number(execFileSync('id', ['-u', name], {
 export const gidOf = (group: string) => Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
 const groupName = () => execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
 
-/** Dovecot's usual capabilities, less those named: `imap_capability = …` for a server without MOVE, or without IDLE. */
+/**
+ * Dovecot's usual capabilities, less those named: `imap_capability = …` for a server without
+ * MOVE, or without IDLE. A plugin's capability (QUOTA, ACL) is left out of such a list too:
+ * name it after (`${capabilitiesWithout('MOVE')} QUOTA`).
+ */
 export function capabilitiesWithout(...left: string[]): string {
   const all = ['IMAP4rev1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'LITERAL+', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'UNSELECT', 'CHILDREN'];
   return `imap_capability = ${all.filter((c) => !left.includes(c)).join(' ')}`;
@@ -146,3 +150,22 @@ export function writeAcl(file: string, rights: string): void {
   writeFileSync(file, `owner ${rights}\n`);
   if (process.getuid?.() === 0) chownSync(file, uidOf('nobody'), gidOf('nogroup'));
 }
+
+/**
+ * Dovecot's quota plugin as Debian 12's dovecot-core and dovecot-imapd set it up: `limit` of
+ * storage (`300K`, `1M`), GETQUOTAROOT answered (QUOTA). A mail that would take the account
+ * more than 10 % (quota_grace) past it is refused at LMTP delivery (552 5.2.2), a COPY or
+ * APPEND past it with NO [OVERQUOTA]; a MOVE within the account is not charged. Mail saved by
+ * doveadm is charged too: an account is filled past its limit before the block is added
+ * (append to `${dir}/dovecot.conf` and restart()).
+ */
+export const quotaPlugin = (limit: string) => `mail_plugins = $mail_plugins quota
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+}
+plugin {
+  quota = count:User quota
+  quota_rule = *:storage=${limit}
+  quota_vsizes = yes
+}
+`;
