@@ -410,7 +410,14 @@ async function expungeCopied(client: ImapFlow, ctx: PassContext, guard: Guard, m
   // learnt at SELECT: rights given since show only at a new one.
   const flags = client.mailbox ? client.mailbox.permanentFlags : undefined;
   if (flags && !flags.has('\\*') && !flags.has('\\Deleted')) {
-    await guard(client.mailboxOpen(ctx.folder));
+    try {
+      await guard(client.mailboxOpen(ctx.folder));
+    } catch (err) {
+      if (!client.usable) throw err;
+      // Not the watched folder's setting (it was opened at the session's start): a passing refusal, not
+      // a "folder missing" for the operator to fix (diff review 25 L4). The next session starts afresh.
+      throw new SignrelayError('transient', 'imap_error', `The IMAP folder "${ctx.folder}" could not be opened again to delete a filed mail: ${describeError(err)}`, { cause: err });
+    }
     // Another folder under that name now: its UID is another mail's. The next session starts afresh.
     if (ctx.place(ctx.noteUidValidity(client)) !== message.place) {
       throw new SignrelayError('transient', 'imap_uidvalidity_changed', `The IMAP folder "${ctx.folder}" was replaced while a mail was filed; reconnecting.`);

@@ -2,12 +2,14 @@
 // UIDPLUS of their own: RFC 9051 folds them into IMAP4rev2, and imapflow counts them so
 // (its hasCapability). signrelay read the tokens as listed: it filed by COPY, \Deleted,
 // EXPUNGE and SEARCH instead of one MOVE, said the server had no IDLE and cut imapflow's IDLE
-// to 10 s, and could never see a mail another program took (diff review 25 L2). The client
+// to 10 s, and could never see a mail another program took (diff review 25 L2). And a watched
+// folder refused when opened again mid-pass is no "folder missing" (L4). The client
 // stands in for imapflow after such a login: what the watcher asks of it, it records.
 import { describe, expect, it } from 'vitest';
 import winston from 'winston';
 import type { ImapFlow } from 'imapflow';
 import { pollWithoutIdle } from '../../src/mail/imap-client.ts';
+import { classifyImapError } from '../../src/mail/classify-imap-error.ts';
 import { runWatchPass, type PassContext } from '../../src/mail/watch-pass.ts';
 import { createRetrySchedule } from '../../src/mail/retry-schedule.ts';
 
@@ -33,7 +35,7 @@ function rev2Client(sent: string[]) {
 
 function context(client: ReturnType<typeof rev2Client>, taken: number[]): PassContext {
   return {
-    mailbox: 'requests', folder: 'INBOX', place: (v) => `a/INBOX/${v}`,
+    mailbox: 'requests', folder: 'INBOX', place: (v) => `a/INBOX/${v}`, account: 'sign on imap.corp.example', filingFolders: ['Processed', 'Rejected'],
     logger: winston.createLogger({ silent: true }),
     retries: createRetrySchedule(),
     handle: async () => ({ moveTo: 'Processed' }),
@@ -70,5 +72,20 @@ describe('a server that speaks IMAP4rev2 only', () => {
     await runWatchPass(client as unknown as ImapFlow, context(client, taken), guard);
     expect(sent).toEqual(['UID MOVE 5 Processed', 'UID MOVE 5 Processed']);
     expect(taken).toEqual([5]);
+  });
+});
+
+describe('a watched folder opened again mid-pass (no MOVE; \\Deleted not allowed at the last SELECT)', () => {
+  it('a refusal without a code is a passing error of that step, not "the folder does not exist" for the operator to fix', async () => {
+    const client = rev2Client([]);
+    client.capabilities = new Map([['IMAP4rev1', true], ['UIDPLUS', true]]);
+    client.mailbox.permanentFlags = new Set(['\\Seen']);
+    Object.assign(client, {
+      async mailboxOpen() { throw Object.assign(new Error('Command failed'), { responseStatus: 'NO', responseText: 'Mailbox is busy', executedCommand: '7 SELECT INBOX' }); },
+    });
+    const error = await runWatchPass(client as unknown as ImapFlow, context(client, []), guard).then(() => null, (err: unknown) => err);
+    const told = classifyImapError(error, { mailbox: 'requests', host: 'imap.corp.example', port: 993, user: 'sign', folder: 'INBOX', folderSetting: 'mailboxes.requests.folder' });
+    expect(told).toMatchObject({ kind: 'transient', code: 'imap_error' });
+    expect(told.message).toMatch(/^The IMAP folder "INBOX" could not be opened again to delete a filed mail: .*Command failed/);
   });
 });
