@@ -35,6 +35,11 @@ export const DEFAULT_LIVENESS_INTERVAL_MS = 60_000;
  * time — one small command per connection, not one per pass.
  */
 export const QUOTA_READ_INTERVAL_MS = 15 * 60_000;
+/**
+ * A quota read unanswered this long ends the connection: mail waits behind it, and the liveness
+ * probe does not run meanwhile (a slow dirsize count is no dead connection; diff review 26 L2).
+ */
+export const QUOTA_READ_TIMEOUT_MS = 60_000;
 export const MAX_LIVENESS_TIMEOUT_MS = 15_000;
 
 /**
@@ -74,6 +79,8 @@ export interface WatcherOptions {
   livenessIntervalMs?: number;
   /** How long the probe NOOP may take (default 15 s; never more than half the interval, see livenessTimeoutFor). */
   livenessTimeoutMs?: number;
+  /** How long a quota read may take before the connection is given up as the liveness probe would (default QUOTA_READ_TIMEOUT_MS). */
+  quotaTimeoutMs?: number;
   /** Reconnect delays (default 1 s … 5 min, decorrelated jitter, reset after STABLE_CONNECTION_MS). */
   reconnect?: ReconnectBackoffOptions;
   /** Delays for messages answered with `retryLater` (default 30 s … 30 min, full jitter). */
@@ -295,6 +302,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
       concurrency: Math.max(1, options.concurrency ?? 1),
       livenessIntervalMs,
       livenessTimeoutMs: livenessTimeoutFor(livenessIntervalMs, options.livenessTimeoutMs),
+      quotaTimeoutMs: options.quotaTimeoutMs ?? QUOTA_READ_TIMEOUT_MS,
       isStopping: () => stopping,
       heartbeat() {
         status.lastHeartbeatAt = new Date();

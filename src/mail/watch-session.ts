@@ -3,7 +3,7 @@
 // connection dies or the watcher stops. The supervisor (imap-watcher.ts) owns reconnects; this
 // file owns everything that happens on a single ImapFlow, which is never reused.
 import type { ImapFlow } from 'imapflow';
-import { SignrelayError, describeError } from '../errors.ts';
+import { SignrelayError, describeError, isSignrelayError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
 import { isNameOnly, listedFolder } from './listed-folder.ts';
 import { startRunningDeadline } from './running-deadline.ts';
@@ -14,6 +14,8 @@ export interface SessionContext extends PassContext {
   ensureFolders: readonly string[];
   livenessIntervalMs: number;
   livenessTimeoutMs: number;
+  /** A quota read unanswered this long ends the session, as a failed liveness probe does. */
+  quotaTimeoutMs: number;
   isStopping(): boolean;
   setActivity(activity: 'connected' | 'idle'): void;
   onReady(info: { uidValidity: string; exists: number }): void;
@@ -132,18 +134,31 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
 
   /**
    * GETQUOTAROOT, when due: one command on this connection, queued by imapflow between the
-   * pass's (it selects nothing). Whatever it answers, the session goes on.
+   * pass's (it selects nothing). Whatever it answers, the session goes on — unless it does not
+   * answer in time: the pass commands queue behind it and the probe waits for it, so the
+   * connection is ended as a failed probe would (diff review 26 L2). The watcher reads again
+   * only at its next interval, not at each reconnect.
    */
   async function readQuotaIfDue(atConnect: boolean): Promise<void> {
     if (!ready || over || readingQuota || !ctx.quota.due(atConnect)) return;
     readingQuota = true;
     ctx.quota.started();
+    let cancelDeadline: (() => void) | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      cancelDeadline = startRunningDeadline(ctx.quotaTimeoutMs, () => reject(new SignrelayError('transient', 'imap_quota_timeout',
+        `The IMAP server did not answer GETQUOTAROOT (how full the account is) within ${ctx.quotaTimeoutMs} ms; reconnecting, and reading it again in the next interval.`)));
+    });
     try {
-      const reading = await readQuota(client, ctx.folder, guard);
+      const reading = await Promise.race([readQuota(client, ctx.folder, guard), timeout]);
       if (!over) ctx.quota.answered(reading);
-    } catch {
-      // The connection went away under it: the session ends by its own error.
+    } catch (err) {
+      // The connection went away under it (the session ends by its own error), or it took too long.
+      if (isSignrelayError(err) && err.code === 'imap_quota_timeout' && !over) {
+        ctx.logger.warn('imap quota read timed out', { error: describeError(err) });
+        end(err);
+      }
     } finally {
+      cancelDeadline?.();
       readingQuota = false;
     }
   }
