@@ -17,7 +17,7 @@ import { memoryTokenStore, type MailTokenSource, type MailTokenStore } from '../
 import { childrenOf, holdsNoMail, isNameOnly, listedFolder } from '../mail/listed-folder.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
 import { readQuota } from '../mail/read-quota.ts';
-import { describeStorage, quotaConsequence, quotaFix, quotaLevel } from '../mail-quota.ts';
+import { describeQuota, quotaConsequence, quotaFix, quotaLevel, quotaRatio } from '../mail-quota.ts';
 import { loadToken, saveToken } from '../store/oauth-tokens.ts';
 import type { CheckItem, CheckResult } from './checklist.ts';
 
@@ -67,8 +67,9 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
 
 /**
  * How full the account is, where its server reports a quota (GETQUOTAROOT of INBOX, where
- * mail is delivered): a warning from 80 %, ✗ from 95 % (mail-quota.ts) — at its quota every
- * new request mail bounces, and nothing else signrelay looks at tells (quota review H1).
+ * mail is delivered; the fullest limit of every root): a warning from 80 %, ✗ from 95 %
+ * (mail-quota.ts) — near its quota the larger request mails bounce, at it every one, and
+ * nothing else signrelay looks at tells (quota review H1).
  * Nothing is said of a server that reports none (Exchange, most hosted servers).
  */
 async function quotaResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckResult[]> {
@@ -77,11 +78,11 @@ async function quotaResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckR
   // The folders signrelay files into; a watched one is emptied by it.
   const folders = uses.filter((u) => !u.watched && !u.filledBy).map((u) => u.folder);
   const { usage } = reading;
-  const detail = `account ${describeStorage(usage)}`;
+  const detail = `account ${describeQuota(usage)}`;
   const level = quotaLevel(usage);
   if (level === 'ok') return [{ ok: true, detail }];
-  if (level === 'nearly-full') return [{ ok: true, detail, warnings: [`the account is nearly full: ${quotaConsequence(level)} — ${quotaFix(folders)}`] }];
-  return [{ ok: false, advisory: true, detail: `${detail}: the account is full — ${quotaConsequence(level)}`, fix: quotaFix(folders) }];
+  if (level === 'nearly-full') return [{ ok: true, detail, warnings: [`the account is nearly full: ${quotaConsequence(quotaRatio(usage))} — ${quotaFix(folders)}`] }];
+  return [{ ok: false, advisory: true, detail: `${detail}: the account is full — ${quotaConsequence(quotaRatio(usage))}`, fix: quotaFix(folders) }];
 }
 
 /** The error's kind, when it has one: a server that could not be reached is `transient`. */

@@ -7,7 +7,7 @@ import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 import type { AlertBounce } from '../store/sent-mails.ts';
 import { operatorCommand, reloadCommand } from '../service-unit.ts';
-import { describeStorage, quotaConsequence, quotaFix, quotaLevel } from '../mail-quota.ts';
+import { describeQuota, quotaConsequence, quotaFix, quotaLevel, quotaRatio, type QuotaUsage } from '../mail-quota.ts';
 
 export interface HealthInput {
   now: Date;
@@ -90,12 +90,16 @@ function roomProblem(dataDir: NonNullable<HealthInput['dataDir']>): string | nul
 }
 
 /** A watcher's report of its account's quota (status-reporter.ts watcherDetail), when it is sound. */
-function reportedQuota(detail: Record<string, unknown> | undefined): { account: string; usedBytes: number; limitBytes: number; folders: string[] } | null {
+function reportedQuota(detail: Record<string, unknown> | undefined): (Pick<QuotaUsage, 'resource' | 'used' | 'limit'> & { account: string; folders: string[] }) | null {
   const quota = detail?.quota as Record<string, unknown> | null | undefined;
   if (!quota || typeof quota !== 'object') return null;
-  const { account, usedBytes, limitBytes, folders } = quota;
-  if (typeof account !== 'string' || typeof usedBytes !== 'number' || typeof limitBytes !== 'number' || !(limitBytes > 0)) return null;
-  return { account, usedBytes, limitBytes, folders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [] };
+  const { account, folders } = quota;
+  // A daemon from before wrote storage only, as usedBytes and limitBytes.
+  const used = quota.used ?? quota.usedBytes;
+  const limit = quota.limit ?? quota.limitBytes;
+  const resource = quota.resource === 'messages' ? 'messages' : 'storage';
+  if (typeof account !== 'string' || typeof used !== 'number' || typeof limit !== 'number' || !(limit > 0)) return null;
+  return { account, resource, used, limit, folders: Array.isArray(folders) ? folders.filter((f): f is string => typeof f === 'string') : [] };
 }
 
 /**
@@ -109,12 +113,14 @@ function quotaProblems(rows: Array<ServiceStatusRow | undefined>): string[] {
     const quota = reportedQuota(row?.detail);
     if (!quota) continue;
     const seen = byAccount.get(quota.account);
-    byAccount.set(quota.account, seen ? { ...quota, folders: [...new Set([...seen.folders, ...quota.folders])] } : quota);
+    // The two watchers read at their own times: the fuller reading is the account's (diff review 26 L3).
+    const fuller = seen && quotaRatio(seen) > quotaRatio(quota) ? seen : quota;
+    byAccount.set(quota.account, seen ? { ...fuller, folders: [...new Set([...seen.folders, ...quota.folders])] } : quota);
   }
   return [...byAccount.values()].flatMap((quota) => {
     const level = quotaLevel(quota);
     if (level === 'ok') return [];
-    return [`the IMAP account ${quota.account} is ${level === 'full' ? 'full' : 'nearly full'} (${describeStorage(quota)}): ${quotaConsequence(level)} — ${quotaFix(quota.folders)}`];
+    return [`the IMAP account ${quota.account} is ${level === 'full' ? 'full' : 'nearly full'} (${describeQuota(quota)}): ${quotaConsequence(quotaRatio(quota))} — ${quotaFix(quota.folders)}`];
   });
 }
 

@@ -93,11 +93,11 @@ export function createDaemonMetrics(options: { db: Db; events: Pick<DaemonEvents
           samples: watchers.filter((w) => w.status.lastHeartbeatAt).map((w) => ({ labels: { mailbox: w.mailbox }, value: (at.getTime() - w.status.lastHeartbeatAt!.getTime()) / 1000 })) },
         { name: 'signrelay_imap_reconnects_total', help: 'IMAP connection attempts after the first.', type: 'counter',
           samples: watchers.map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.reconnects })) },
-        // Only where the server reports a quota (GETQUOTAROOT, read every 15 min): used / limit ≥ 0.8 is the warning of status.
+        // Only where the server reports a quota (GETQUOTAROOT, read every 15 min) and storage is its fullest limit: used / limit ≥ 0.8 is the warning of status.
         { name: 'signrelay_imap_quota_used_bytes', help: 'Storage the IMAP account uses, as its server last reported it (accounts whose server reports a quota only).', type: 'gauge',
-          samples: watchers.filter((w) => w.status.quota).map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.usedBytes })) },
+          samples: watchers.filter((w) => w.status.quota?.resource === 'storage').map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.used })) },
         { name: 'signrelay_imap_quota_limit_bytes', help: 'The IMAP account\'s storage quota: at it the server refuses new mail, and request mails bounce to their requesters.', type: 'gauge',
-          samples: watchers.filter((w) => w.status.quota).map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.limitBytes })) },
+          samples: watchers.filter((w) => w.status.quota?.resource === 'storage').map((w) => ({ labels: { mailbox: w.mailbox }, value: w.status.quota!.limit })) },
         // Labelled by setting only: a fingerprint would tell a watcher when a secret changed hands.
         { name: 'signrelay_credential_age_seconds', help: 'Seconds since signrelay first saw the current value of each secret setting (a rotation starts it again); due for rotation past credentials.max_age_days.', type: 'gauge',
           samples: listCredentialRows(db).map((r) => ({ labels: { setting: r.setting }, value: Math.floor(ageMsOf(r.firstSeenAt, at) / 1000) })) },

@@ -29,7 +29,7 @@ export function watcherDetail(status: WatcherStatus): Record<string, unknown> {
     deferredSince: iso(status.deferred.since),
     deferredReason: status.deferred.reason,
     // How full its account is (GETQUOTAROOT): status and /healthz judge it (assess-health.ts).
-    quota: status.quota ? { account: status.quota.account, usedBytes: status.quota.usedBytes, limitBytes: status.quota.limitBytes, folders: status.quota.folders, readAt: status.quota.readAt.toISOString() } : null,
+    quota: status.quota ? { account: status.quota.account, resource: status.quota.resource, used: status.quota.used, limit: status.quota.limit, folders: status.quota.folders, readAt: status.quota.readAt.toISOString() } : null,
   };
 }
 

@@ -19,7 +19,7 @@ import type { Guard } from './imap-guard.ts';
 import { openWatchSession, type WatchSession } from './watch-session.ts';
 import type { MessageOutcome, WatchedMessage } from './watched-message.ts';
 import { messagePlace } from './message-place.ts';
-import { describeStorage, quotaConsequence, quotaFix, quotaLevel, type QuotaLevel, type QuotaUsage } from '../mail-quota.ts';
+import { describeQuota, quotaConsequence, quotaFix, quotaLevel, quotaRatio, type QuotaLevel, type QuotaUsage } from '../mail-quota.ts';
 import type { QuotaReading } from './read-quota.ts';
 import { monotonicMs, wallClockOf } from '../time.ts';
 
@@ -137,7 +137,7 @@ export interface WatcherStatus {
   deferred: { mails: number; since: Date | null; reason: string | null };
   /**
    * How full the account is, as its server last said (GETQUOTAROOT): null when it offers no
-   * QUOTA or gave no storage limit. `account` (`sign on imap.corp.example`) and `folders` are
+   * QUOTA or gave no limit; else the fullest limit of all its quota roots. `account` (`sign on imap.corp.example`) and `folders` are
    * what a problem names. Optional for the status of a watcher from before.
    */
   quota?: WatcherQuota | null;
@@ -274,13 +274,13 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     const level = quotaLevel(quota);
     const previous = quotaRead.level;
     quotaRead.level = level;
-    const fields = { account: accountName, storage: describeStorage(quota), quotaRoot: quota.root ?? undefined };
+    const fields = { account: accountName, quota: describeQuota(quota), quotaRoot: quota.root ?? undefined };
     if (level === 'ok') {
       if (previous !== 'ok') logger.info('the IMAP account has room again', fields);
       return;
     }
     if (level !== previous) {
-      logger.log(level === 'full' ? 'error' : 'warn', `the IMAP account is ${level === 'full' ? 'full' : 'nearly full'}: ${quotaConsequence(level)}; ${quotaFix(filingFolders)}`, fields);
+      logger.log(level === 'full' ? 'error' : 'warn', `the IMAP account is ${level === 'full' ? 'full' : 'nearly full'}: ${quotaConsequence(quotaRatio(quota))}; ${quotaFix(filingFolders)}`, fields);
     }
     events.emit('quota', quota, level);
   }

@@ -110,7 +110,7 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
   /** NOOP while idle: an IDLE connection can die silently and a deaf watcher is the worst failure. */
   async function probe(): Promise<void> {
     // Not behind a quota read either: a slow one (Dovecot's dirsize backend counts the whole
-    // account) is no dead connection — and one that never answers meets imapflow's socket timeout.
+    // account) is no dead connection — and one that never answers meets its own deadline.
     if (!ready || over || passLoop || probing || readingQuota) return;
     probing = true;
     let cancelDeadline: (() => void) | undefined;

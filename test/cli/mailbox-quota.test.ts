@@ -1,4 +1,4 @@
-// A full request account, end to end (quota review H1, L1): at its quota the mail server
+// A full request account, end to end (quota review H1, L1): past its quota the mail server
 // refuses every new request mail at delivery — the requester gets a bounce, signrelay never
 // sees it — while the daemon goes on filing what it has. The daemon reads the quota
 // (GETQUOTAROOT) and says so: `status` is unhealthy with the fix, `check` is ✗ with it, and one
@@ -33,11 +33,11 @@ describe('a full request account', () => {
     const health = JSON.parse(status.stdout) as { healthy: boolean; problems: string[] };
     expect(status.code).toBe(1);
     expect(health.healthy).toBe(false);
-    expect(health.problems).toEqual([expect.stringMatching(new RegExp(`^the IMAP account sign on 127\\.0\\.0\\.1 is full \\(storage 0\\.3 MB of 0\\.3 MB \\(1\\d\\d %\\)\\): the mail server refuses new mail to it: each request mail bounces back to its requester, and signrelay never sees it — expire old mail from ${FOLDERS} .*or raise the account's quota`))]);
+    expect(health.problems).toEqual([expect.stringMatching(new RegExp(`^the IMAP account sign on 127\\.0\\.0\\.1 is full \\(storage 0\\.3 MB of 0\\.3 MB \\(1\\d\\d %\\)\\): the account is at its quota: the mail server refuses new mail to it, so request mails bounce back to their requesters .*, and signrelay never sees them — expire old mail from ${FOLDERS} .*or raise the account's quota`))]);
 
     const env = bareEnv({ TEST_IMAP_PASSWORD: IMAP_PASSWORD, TEST_SS_API_SECRET: API_SECRET, TEST_SS_REFRESH_TOKEN: world.simulator.issueTokens().refreshToken });
     const check = await runInProcess(['check', '--config', world.configFile], { env });
-    expect(check.stdout).toMatch(/^✗ IMAP request mailbox: account storage 0\.\d MB of 0\.3 MB \(1\d\d %\): the account is full — the mail server refuses new mail to it/m);
+    expect(check.stdout).toMatch(/^✗ IMAP request mailbox: account storage 0\.\d MB of 0\.3 MB \(1\d\d %\): the account is full — the account is at its quota: the mail server refuses new mail to it/m);
     expect(check.stdout).toContain(`    fix: expire old mail from ${FOLDERS} (signrelay keeps every mail it files there), or raise the account's quota on the mail server`);
   }, 150_000);
 });

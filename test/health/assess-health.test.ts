@@ -132,3 +132,23 @@ describe('a bounced operator alert', () => {
     expect(assessHealth({ ...healthy(), alertBounces: { count: 0, latest: null } }).healthy).toBe(true);
   });
 });
+
+describe('the quota of an account both watchers share (diff review 26 L3)', () => {
+  const reading = (used: number, folders: string[]) => ({ quota: { account: 'sign on imap.corp.example', resource: 'storage', used, limit: 1_000_000, folders, readAt: before(60) } });
+  const withQuotas = (requests: number, returns: number, order: 'requests first' | 'returns first') => {
+    const rows = [watcher('requests', 'idle', 20, reading(requests, ['Processed', 'Rejected'])), watcher('returns', 'idle', 20, reading(returns, ['Completed', 'Unmatched']))];
+    const input = healthy();
+    return assessHealth({ ...input, rows: [input.rows[0]!, ...(order === 'requests first' ? rows : rows.reverse())] }).problems;
+  };
+
+  it.each(['requests first', 'returns first'] as const)('is judged by the fuller reading, whichever row comes last (%s)', (order) => {
+    expect(withQuotas(970_000, 500_000, order)).toEqual([expect.stringMatching(/^the IMAP account sign on imap\.corp\.example is full \(storage 0\.9 MB of 1\.0 MB \(97 %\)\): .* — expire old mail from (Processed, Rejected, Completed, Unmatched|Completed, Unmatched, Processed, Rejected) /)]);
+    expect(withQuotas(500_000, 970_000, order)).toEqual([expect.stringMatching(/is full \(storage 0\.9 MB of 1\.0 MB \(97 %\)\)/)]);
+  });
+
+  it('reads the storage fields of a status written by a daemon from before', () => {
+    const input = healthy();
+    const old = watcher('requests', 'idle', 20, { quota: { account: 'sign on imap.corp.example', usedBytes: 970_000, limitBytes: 1_000_000, folders: ['Processed'], readAt: before(60) } });
+    expect(assessHealth({ ...input, rows: [input.rows[0]!, old, input.rows[2]!] }).problems).toEqual([expect.stringMatching(/^the IMAP account sign on imap\.corp\.example is full \(storage 0\.9 MB of 1\.0 MB \(97 %\)\)/)]);
+  });
+});

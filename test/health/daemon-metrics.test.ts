@@ -59,7 +59,7 @@ describe('createDaemonMetrics', () => {
 
   it('gauges each account\'s quota where its server reports one, and leaves out a watcher whose server reports none', () => {
     const db = openMemoryDatabase();
-    const quota = { usedBytes: 870_000, limitBytes: 1_048_576, root: 'User quota', account: 'sign on imap.corp.example', folders: ['Processed'], readAt: at(90) };
+    const quota = { resource: 'storage' as const, used: 870_000, limit: 1_048_576, root: 'User quota', account: 'sign on imap.corp.example', folders: ['Processed'], readAt: at(90) };
     const metrics = createDaemonMetrics({ db, events: eventsOf(db), watchers: { requests: { status: () => ({ ...idle, quota }) }, returns: { status: () => ({ ...idle, quota: null }) } }, now: () => at(100) });
     const text = renderPrometheus(metrics.collect());
     expect(text).toContain('# TYPE signrelay_imap_quota_used_bytes gauge');

@@ -39,16 +39,16 @@ describe('the account quota, read by the watcher', () => {
     const harness = watch(quota, 'nearly', PASSWORD, { filingFolders: ['Processed', 'Rejected'] });
     const [read, level] = await nextEvent<[WatcherQuota, string]>((fn) => harness.watcher.on('quota', fn), { what: 'the quota read' });
     expect(level).toBe('nearly-full');
-    expect(read).toMatchObject({ account: `nearly on ${quota.host}`, limitBytes: 1024 * 1024, folders: ['Processed', 'Rejected'] });
-    expect(read.usedBytes / read.limitBytes).toBeGreaterThan(0.8);
+    expect(read).toMatchObject({ account: `nearly on ${quota.host}`, resource: 'storage', limit: 1024 * 1024, folders: ['Processed', 'Rejected'] });
+    expect(read.used / read.limit).toBeGreaterThan(0.8);
     expect(harness.watcher.status().quota).toEqual(read);
     const warned = harness.log.entries.filter((e) => String(e.message).startsWith('the IMAP account is nearly full'));
-    expect(warned).toEqual([expect.objectContaining({ level: 'warn', account: `nearly on ${quota.host}`, storage: expect.stringMatching(/^storage 0\.8 MB of 1\.0 MB \(8\d %\)$/) })]);
-    expect(String(warned[0]!.message)).toMatch(/bounces back to its requester.*expire old mail from Processed, Rejected .*or raise the account's quota/);
+    expect(warned).toEqual([expect.objectContaining({ level: 'warn', account: `nearly on ${quota.host}`, quota: expect.stringMatching(/^storage 0\.8 MB of 1\.0 MB \(8\d %\)$/) })]);
+    expect(String(warned[0]!.message)).toMatch(/the larger request mails may already bounce back to their requesters.*expire old mail from Processed, Rejected .*or raise the account's quota/);
 
     const report = health([{ component: 'requests', state: 'idle', detail: watcherDetail(harness.watcher.status()) }]);
     expect(report.healthy).toBe(false);
-    expect(report.problems).toEqual([expect.stringMatching(/^the IMAP account nearly on 127\.0\.0\.1 is nearly full \(storage 0\.8 MB of 1\.0 MB \(8\d %\)\): .*bounces.* — expire old mail from Processed, Rejected/)]);
+    expect(report.problems).toEqual([expect.stringMatching(/^the IMAP account nearly on 127\.0\.0\.1 is nearly full \(storage 0\.8 MB of 1\.0 MB \(8\d %\)\): the larger request mails may already bounce.* — expire old mail from Processed, Rejected/)]);
   });
 
   it('an account 97 % full is full: an error, and the request and return watchers of one account are one problem naming the folders of both', async () => {
@@ -63,7 +63,7 @@ describe('the account quota, read by the watcher', () => {
       { component: 'requests', state: 'idle', detail: watcherDetail(requests.watcher.status()) },
       { component: 'returns', state: 'idle', detail: watcherDetail(returns.watcher.status()) },
     ]);
-    expect(report.problems).toEqual([expect.stringMatching(/^the IMAP account full on 127\.0\.0\.1 is full \(storage \d\.\d MB of 1\.0 MB \(9\d %\)\): the mail server refuses new mail to it.* — expire old mail from Processed, Rejected, Completed, Unmatched /)]);
+    expect(report.problems).toEqual([expect.stringMatching(/^the IMAP account full on 127\.0\.0\.1 is full \(storage \d\.\d MB of 1\.0 MB \(9\d %\)\): request mails will bounce back to their requesters, and signrelay never sees them: the larger ones first .*every one once the account reaches it — expire old mail from Processed, Rejected, Completed, Unmatched /)]);
   });
 
   it('is read again every quotaIntervalMs, not at every pass', async () => {
@@ -71,7 +71,7 @@ describe('the account quota, read by the watcher', () => {
     const slow = watch(quota, 'roomy', PASSWORD);
     await waitFor(() => slow.watcher.status().quota, { what: 'the first read' });
     const first = slow.watcher.status().quota!.readAt;
-    expect(slow.watcher.status().quota!.usedBytes / slow.watcher.status().quota!.limitBytes).toBeLessThan(0.8);
+    expect(slow.watcher.status().quota!.used / slow.watcher.status().quota!.limit).toBeLessThan(0.8);
     for (const id of ['p1', 'p2', 'p3']) {
       await quota.deliver('roomy@corp.example', testMail(id));
       await waitFor(() => slow.calls.some((c) => c.messageId === `<${id}@test.example>`) && slow.watcher.status().state === 'idle', { what: `the pass of ${id}` });

@@ -159,7 +159,7 @@ export function writeAcl(file: string, rights: string): void {
  * doveadm is charged too: an account is filled past its limit before the block is added
  * (append to `${dir}/dovecot.conf` and restart()).
  */
-export const quotaPlugin = (limit: string) => `mail_plugins = $mail_plugins quota
+export const quotaPlugin = (limit: string, morePluginSettings = '') => `mail_plugins = $mail_plugins quota
 protocol imap {
   mail_plugins = $mail_plugins imap_quota
 }
@@ -167,5 +167,5 @@ plugin {
   quota = count:User quota
   quota_rule = *:storage=${limit}
   quota_vsizes = yes
-}
+${morePluginSettings}}
 `;
