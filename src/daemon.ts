@@ -11,7 +11,7 @@ import { checkForRestore, type HistoryWatch } from './alerts/restore-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
-import { ownReturnLogin, returnAccountOf, returnLoginSettings } from './config/return-account.ts';
+import { returnAccountOf, returnLoginSettings, sharesRequestAccount } from './config/return-account.ts';
 import { mailboxFullAlert, raiseMailboxFullAlert } from './alerts/mailbox-full-alert.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
@@ -257,7 +257,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   // what a full account's problem and alert tell the operator to expire mail from.
   const requestFiling = [mailbox.processed_folder, mailbox.rejected_folder];
   const returnFiling = [config.mailboxes.returns.processed_folder, config.mailboxes.returns.unmatched_folder];
-  const sharedAccount = !ownReturnLogin(config);
+  const sharedAccount = sharesRequestAccount(config);
   const filingFolders = { requests: sharedAccount ? [...requestFiling, ...returnFiling] : requestFiling, returns: sharedAccount ? [...requestFiling, ...returnFiling] : returnFiling };
   /** A watcher's account past its quota's warning threshold, or refusing to file a mail for it: the operators told, once a day (mailbox-full-alert.ts). */
   const alertWhenFull = (watcher: ImapWatcher, account: { user: string; host: string }, folders: readonly string[]) => {

@@ -8,7 +8,7 @@ import type { ImapFlow } from 'imapflow';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ImapAccountConfig, MailAuthConfig } from '../config/schema.ts';
-import { ownReturnLogin, returnAccountOf } from '../config/return-account.ts';
+import { ownReturnLogin, returnAccountOf, sharesRequestAccount } from '../config/return-account.ts';
 import type { Logger } from '../log.ts';
 import { isSignrelayError, type ErrorKind } from '../errors.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
@@ -72,11 +72,9 @@ async function folderResults(client: ImapFlow, uses: FolderUse[]): Promise<Check
  * nothing else signrelay looks at tells (quota review H1).
  * Nothing is said of a server that reports none (Exchange, most hosted servers).
  */
-async function quotaResults(client: ImapFlow, uses: FolderUse[]): Promise<CheckResult[]> {
+async function quotaResults(client: ImapFlow, folders: readonly string[]): Promise<CheckResult[]> {
   const reading = await readQuota(client, 'INBOX');
   if (reading.kind !== 'usage') return [];
-  // The folders signrelay files into; a watched one is emptied by it.
-  const folders = uses.filter((u) => !u.watched && !u.filledBy).map((u) => u.folder);
   const { usage } = reading;
   const detail = `account ${describeQuota(usage)}`;
   const level = quotaLevel(usage);
@@ -95,7 +93,11 @@ function howLoggedIn(auth: MailAuthConfig | undefined): string {
   return auth?.type === 'oauth2' ? ` (XOAUTH2, ${auth.provider})` : '';
 }
 
-function imapItem(title: string, key: string, account: ImapAccountConfig, uses: FolderUse[], logger: Logger, tokenSource: MailTokenSource | undefined): CheckItem {
+/** The folders signrelay files into; a watched one is emptied by it. */
+const filingOf = (uses: readonly FolderUse[]) => uses.filter((u) => !u.watched && !u.filledBy).map((u) => u.folder);
+
+/** `quotaFolders`: what a full account's fix names; null: the quota is read by another item (the same account). */
+function imapItem(title: string, key: string, account: ImapAccountConfig, uses: FolderUse[], logger: Logger, tokenSource: MailTokenSource | undefined, quotaFolders: string[] | null): CheckItem {
   return {
     title,
     async run() {
@@ -107,7 +109,7 @@ function imapItem(title: string, key: string, account: ImapAccountConfig, uses: 
       }
       try {
         const login = { ok: true, detail: `logged in to ${hostAndPort(account.host, account.port)} as ${account.user}${howLoggedIn(account.auth)}` };
-        return [login, ...(await folderResults(client, uses)), ...(await quotaResults(client, uses))];
+        return [login, ...(await folderResults(client, uses)), ...(quotaFolders ? await quotaResults(client, quotaFolders) : [])];
       } finally {
         await client.logout().catch(() => client.close());
       }
@@ -170,8 +172,10 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
     { folder: requests.rejected_folder, setting: 'mailboxes.requests.rejected_folder', watched: false },
     ...(ownReturnAccount ? [] : returnFolders),
   ];
-  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger, tokens.requests)];
-  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger, tokens.returns));
+  // One account under two logins has one quota: read by the request item, naming the folders of both.
+  const oneAccount = ownReturnAccount && sharesRequestAccount(config);
+  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger, tokens.requests, oneAccount ? filingOf([...requestFolders, ...returnFolders]) : filingOf(requestFolders))];
+  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger, tokens.returns, oneAccount ? null : filingOf(returnFolders)));
   items.push({
     title: 'SMTP',
     async run() {

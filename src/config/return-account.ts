@@ -25,6 +25,19 @@ export function ownReturnLogin(config: Config): boolean {
 }
 
 /**
+ * Whether the return mailbox is the request mailbox's account — the same user on the same
+ * server, however spelt and whatever login it is given: one quota, whose filing folders are
+ * all of both (diff review 26 L4: a login of its own made it two accounts, each half full).
+ */
+export function sharesRequestAccount(config: Config): boolean {
+  const { requests } = config.mailboxes;
+  const account = returnAccountOf(config);
+  return accountKey(requests.host, requests.port, requests.user) === accountKey(account.host, account.port, account.user);
+}
+
+const accountKey = (host: string, port: number, user: string) => `${user.toLowerCase()}@${serverKey(host)}:${port}`;
+
+/**
  * The settings the return mailbox's login comes from: its own where it has them, else the
  * request account's it shares — what an operator must fix when that login is refused.
  */
@@ -60,7 +73,7 @@ export function watchedFolders(config: Config): WatchedFolder[] {
   const { requests, returns } = config.mailboxes;
   const account = returnAccountOf(config);
   const folder = (role: WatchedFolder['role'], host: string, port: number, user: string, name: string): WatchedFolder => ({
-    role, name: `${user}@${host}:${port}/${name}`, key: `${user.toLowerCase()}@${serverKey(host)}:${port}/${folderKey(name)}`,
+    role, name: `${user}@${host}:${port}/${name}`, key: `${accountKey(host, port, user)}/${folderKey(name)}`,
   });
   return [folder('requests', requests.host, requests.port, requests.user, requests.folder), folder('returns', account.host, account.port, account.user, returns.folder)];
 }
