@@ -312,7 +312,10 @@ async function handleOne(client: ImapFlow, ctx: PassContext, guard: Guard, { mes
     await moved(ctx, message, outcome.moveTo, log);
     return;
   }
-  if (outcome.filedBefore && message.messageId !== null) {
+  // Without MOVE a copy may be there from before the folder's UIDVALIDITY changed (the mail kept
+  // by a server that would not expunge it, met again as a duplicate): looked for as a refiling is,
+  // so it is not copied a second time (diff review 25 L1).
+  if ((outcome.filedBefore || !hasCapability(client, 'MOVE')) && message.messageId !== null) {
     const fetched = await guard(client.fetchOne(String(message.uid), { internalDate: true, headers: true }, { uid: true }));
     if (fetched && fetched.internalDate !== undefined && fetched.headers) {
       refilings.push({ message, moveTo: outcome.moveTo, uid: message.uid, messageId: message.messageId, size: message.size, internalDate: new Date(fetched.internalDate), headers: fetched.headers });

@@ -30,6 +30,7 @@ function rev2Client(sent: string[]) {
     async messageCopy(uid: string, folder: string) { sent.push(`UID COPY ${uid} ${folder}`); return { path: 'INBOX', destination: folder, uidMap: new Map([[5, 1]]) }; },
     async messageDelete(uid: string) { sent.push(`STORE+EXPUNGE ${uid}`); return true; },
     async search() { sent.push('UID SEARCH'); return []; },
+    async fetchOne() { return { internalDate: new Date('2026-12-06T10:00:00Z'), headers: Buffer.from('Message-ID: <m@x>\r\n\r\n') }; },
   };
 }
 
