@@ -32,3 +32,20 @@ export function startRunningDeadline(limitMs: number, expired: () => void, now: 
   timer = setTimeout(look, stepMs);
   return () => clearTimeout(timer);
 }
+
+/**
+ * `work`, or `expired()`'s error once `limitMs` of this process's running time passed without
+ * its answer — the deadline of a command the watcher waits on (the liveness NOOP, a quota read).
+ * The deadline ends with the race either way; `work` itself is not cancelled.
+ */
+export async function withinRunningTime<T>(work: Promise<T>, limitMs: number, expired: () => Error): Promise<T> {
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = startRunningDeadline(limitMs, () => reject(expired()));
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    cancel?.();
+  }
+}

@@ -6,7 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import { SignrelayError, describeError, isSignrelayError } from '../errors.ts';
 import { runWatchPass, type PassContext } from './watch-pass.ts';
 import { isNameOnly, listedFolder } from './listed-folder.ts';
-import { startRunningDeadline } from './running-deadline.ts';
+import { withinRunningTime } from './running-deadline.ts';
 import { readQuota, type QuotaReading } from './read-quota.ts';
 import { monotonicMs } from '../time.ts';
 
@@ -113,21 +113,16 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     // account) is no dead connection — and one that never answers meets its own deadline.
     if (!ready || over || passLoop || probing || readingQuota) return;
     probing = true;
-    let cancelDeadline: (() => void) | undefined;
-    // Counted in this process's running time: a stall of the daemon is not the server's silence.
-    const timeout = new Promise<never>((_, reject) => {
-      cancelDeadline = startRunningDeadline(ctx.livenessTimeoutMs, () => reject(new SignrelayError('transient', 'imap_liveness_timeout',
-        `The IMAP server did not answer a NOOP within ${ctx.livenessTimeoutMs} ms; reconnecting.`)));
-    });
     try {
-      await Promise.race([guard(client.noop()), timeout]);
+      // Counted in this process's running time: a stall of the daemon is not the server's silence.
+      await withinRunningTime(guard(client.noop()), ctx.livenessTimeoutMs, () => new SignrelayError('transient', 'imap_liveness_timeout',
+        `The IMAP server did not answer a NOOP within ${ctx.livenessTimeoutMs} ms; reconnecting.`));
       if (!client.usable) throw closedError();
       ctx.heartbeat();
     } catch (err) {
       ctx.logger.warn('imap liveness probe failed', { error: describeError(err) });
       end(err);
     } finally {
-      cancelDeadline?.();
       probing = false;
     }
   }
@@ -143,13 +138,9 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
     if (!ready || over || readingQuota || !ctx.quota.due(atConnect)) return;
     readingQuota = true;
     ctx.quota.started();
-    let cancelDeadline: (() => void) | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      cancelDeadline = startRunningDeadline(ctx.quotaTimeoutMs, () => reject(new SignrelayError('transient', 'imap_quota_timeout',
-        `The IMAP server did not answer GETQUOTAROOT (how full the account is) within ${ctx.quotaTimeoutMs} ms; reconnecting, and reading it again in the next interval.`)));
-    });
     try {
-      const reading = await Promise.race([readQuota(client, ctx.folder, guard), timeout]);
+      const reading = await withinRunningTime(readQuota(client, ctx.folder, guard), ctx.quotaTimeoutMs, () => new SignrelayError('transient', 'imap_quota_timeout',
+        `The IMAP server did not answer GETQUOTAROOT (how full the account is) within ${ctx.quotaTimeoutMs} ms; reconnecting, and reading it again in the next interval.`));
       if (!over) ctx.quota.answered(reading);
     } catch (err) {
       // The connection went away under it (the session ends by its own error), or it took too long.
@@ -158,7 +149,6 @@ export function openWatchSession(client: ImapFlow, ctx: SessionContext): WatchSe
         end(err);
       }
     } finally {
-      cancelDeadline?.();
       readingQuota = false;
     }
   }

@@ -1,7 +1,8 @@
 // The liveness NOOP's deadline counts the time the daemon ran, not wall time: a stall of the
-// process itself (a loaded box) is not the server's silence (load flake 2).
+// process itself (a loaded box) is not the server's silence (load flake 2). withinRunningTime
+// races a command against it (the probe, a quota read).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startRunningDeadline } from '../../src/mail/running-deadline.ts';
+import { startRunningDeadline, withinRunningTime } from '../../src/mail/running-deadline.ts';
 
 describe('startRunningDeadline', () => {
   let clock = 0;
@@ -45,5 +46,19 @@ describe('startRunningDeadline', () => {
     cancel();
     run(1_000);
     expect(expired).not.toHaveBeenCalled();
+  });
+});
+
+describe('withinRunningTime', () => {
+  it('answers what the work answers, and its deadline ends with it', async () => {
+    const expired = vi.fn(() => new Error('too late'));
+    await expect(withinRunningTime(Promise.resolve('noop answered'), 50, expired)).resolves.toBe('noop answered');
+    await expect(withinRunningTime(Promise.reject(new Error('connection closed')), 50, expired)).rejects.toThrow('connection closed');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(expired).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the expired error when the work never answers', async () => {
+    await expect(withinRunningTime(new Promise(() => {}), 50, () => new Error('no answer within 50 ms'))).rejects.toThrow('no answer within 50 ms');
   });
 });
