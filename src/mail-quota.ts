@@ -44,7 +44,7 @@ const COUNT = /^\d{1,15}$/;
  * a limit (0: none). Other resources are not signrelay's concern.
  */
 export function fullestQuota(lines: readonly QuotaLine[]): QuotaUsage | null {
-  let fullest: QuotaUsage | null = null;
+  const usages: QuotaUsage[] = [];
   for (const line of lines) {
     for (let i = 0; i + 2 < line.values.length; i += 3) {
       const text = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : '');
@@ -52,11 +52,10 @@ export function fullestQuota(lines: readonly QuotaLine[]): QuotaUsage | null {
       const resource = name === 'STORAGE' ? 'storage' : name === 'MESSAGE' ? 'messages' : null;
       if (!resource || !COUNT.test(used) || !COUNT.test(limit) || Number(limit) === 0) continue;
       const unit = resource === 'storage' ? 1024 : 1;
-      const usage: QuotaUsage = { resource, used: Number(used) * unit, limit: Number(limit) * unit, root: line.root };
-      if (!fullest || usage.used / usage.limit > fullest.used / fullest.limit) fullest = usage;
+      usages.push({ resource, used: Number(used) * unit, limit: Number(limit) * unit, root: line.root });
     }
   }
-  return fullest;
+  return fullestOf(usages);
 }
 
 /**
@@ -74,11 +73,16 @@ export function quotaUsageOf(answer: QuotaResponse | false | undefined): QuotaUs
     if (typeof usage !== 'number' || typeof limit !== 'number' || !(limit > 0) || !(usage >= 0)) continue;
     candidates.push({ resource, used: usage, limit, root });
   }
-  return candidates.reduce<QuotaUsage | null>((fullest, u) => (!fullest || u.used / u.limit > fullest.used / fullest.limit ? u : fullest), null);
+  return fullestOf(candidates);
 }
 
 /** How full, as a share of the limit (1: at it). */
 export const quotaRatio = (usage: Pick<QuotaUsage, 'used' | 'limit'>) => usage.used / usage.limit;
+
+/** The fullest of several readings — of an account's limits, or of the two watchers of one account; the first of equals; null for none. */
+export function fullestOf<T extends Pick<QuotaUsage, 'used' | 'limit'>>(usages: readonly T[]): T | null {
+  return usages.reduce<T | null>((fullest, u) => (!fullest || quotaRatio(u) > quotaRatio(fullest) ? u : fullest), null);
+}
 
 export function quotaLevel(usage: Pick<QuotaUsage, 'used' | 'limit'>): QuotaLevel {
   const ratio = quotaRatio(usage);

@@ -7,7 +7,7 @@ import type { QueueSummary } from '../store/status-queries.ts';
 import type { ServiceStatusRow } from '../store/service-status.ts';
 import type { AlertBounce } from '../store/sent-mails.ts';
 import { operatorCommand, reloadCommand } from '../service-unit.ts';
-import { describeQuota, quotaConsequence, quotaFix, quotaLevel, quotaRatio, type QuotaUsage } from '../mail-quota.ts';
+import { describeQuota, fullestOf, quotaConsequence, quotaFix, quotaLevel, quotaRatio, type QuotaUsage } from '../mail-quota.ts';
 
 export interface HealthInput {
   now: Date;
@@ -114,7 +114,7 @@ function quotaProblems(rows: Array<ServiceStatusRow | undefined>): string[] {
     if (!quota) continue;
     const seen = byAccount.get(quota.account);
     // The two watchers read at their own times: the fuller reading is the account's (diff review 26 L3).
-    const fuller = seen && quotaRatio(seen) > quotaRatio(quota) ? seen : quota;
+    const fuller = seen ? fullestOf([quota, seen])! : quota;
     byAccount.set(quota.account, seen ? { ...fuller, folders: [...new Set([...seen.folders, ...quota.folders])] } : quota);
   }
   return [...byAccount.values()].flatMap((quota) => {
