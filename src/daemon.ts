@@ -11,7 +11,7 @@ import { checkForRestore, type HistoryWatch } from './alerts/restore-alert.ts';
 import { createCompleteHandler } from './completion/complete-request.ts';
 import { createRecordUpdateHandler } from './completion/update-record.ts';
 import { createCompletionMailHandler, RETURNS_MAILBOX } from './completion/process-completion-mail.ts';
-import { returnAccountOf, returnLoginSettings, sharesRequestAccount } from './config/return-account.ts';
+import { accountLabel, filingFoldersOf, returnAccountOf, returnLoginSettings } from './config/return-account.ts';
 import { mailboxFullAlert, raiseMailboxFullAlert } from './alerts/mailbox-full-alert.ts';
 import { createServiceNowClient } from './servicenow/client.ts';
 import type { ServiceNowApi } from './completion/deliver-to-servicenow.ts';
@@ -238,7 +238,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
     // Instances review H1: two signrelays on one folder (a copied configuration, a test
     // instance on a laptop) both take every mail, and each request goes out twice.
     onTakenElsewhere(message) {
-      const where = `the folder ${watched} of ${account.user} on ${account.host}`;
+      const where = `the folder ${watched} of ${accountLabel(account)}`;
       logger.error('a mail was gone when signrelay filed it: another program takes mail from this folder', { mailbox: name, uid: message.uid, messageId: message.messageId, folder: watched });
       raiseAlert({ db, config, logger, now: () => new Date() }, {
         kind: 'mailbox-shared', subject: `another program takes mail from ${watched} (mailboxes.${name})`,
@@ -253,15 +253,10 @@ export function startDaemon(options: DaemonOptions): Daemon {
   });
   // Records from before mails were keyed by their account and folder take the ones watched now.
   const returnAccount = returnAccountOf(config);
-  // The folders signrelay files into, per account — all of them when the two watchers share one:
-  // what a full account's problem and alert tell the operator to expire mail from.
-  const requestFiling = [mailbox.processed_folder, mailbox.rejected_folder];
-  const returnFiling = [config.mailboxes.returns.processed_folder, config.mailboxes.returns.unmatched_folder];
-  const sharedAccount = sharesRequestAccount(config);
-  const filingFolders = { requests: sharedAccount ? [...requestFiling, ...returnFiling] : requestFiling, returns: sharedAccount ? [...requestFiling, ...returnFiling] : returnFiling };
+  const filingFolders = filingFoldersOf(config);
   /** A watcher's account past its quota's warning threshold, or refusing to file a mail for it: the operators told, once a day (mailbox-full-alert.ts). */
   const alertWhenFull = (watcher: ImapWatcher, account: { user: string; host: string }, folders: readonly string[]) => {
-    const name = `${account.user} on ${account.host}`;
+    const name = accountLabel(account);
     const raise = (cause: Parameters<typeof mailboxFullAlert>[2]) => {
       const alert = mailboxFullAlert(name, folders, cause);
       try {

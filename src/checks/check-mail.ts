@@ -8,7 +8,7 @@ import type { ImapFlow } from 'imapflow';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ImapAccountConfig, MailAuthConfig } from '../config/schema.ts';
-import { ownReturnLogin, returnAccountOf, sharesRequestAccount } from '../config/return-account.ts';
+import { filingFoldersOf, ownReturnLogin, returnAccountOf, sharesRequestAccount } from '../config/return-account.ts';
 import type { Logger } from '../log.ts';
 import { isSignrelayError, type ErrorKind } from '../errors.ts';
 import { connectImapClient } from '../mail/imap-client.ts';
@@ -93,9 +93,6 @@ function howLoggedIn(auth: MailAuthConfig | undefined): string {
   return auth?.type === 'oauth2' ? ` (XOAUTH2, ${auth.provider})` : '';
 }
 
-/** The folders signrelay files into; a watched one is emptied by it. */
-const filingOf = (uses: readonly FolderUse[]) => uses.filter((u) => !u.watched && !u.filledBy).map((u) => u.folder);
-
 /** `quotaFolders`: what a full account's fix names; null: the quota is read by another item (the same account). */
 function imapItem(title: string, key: string, account: ImapAccountConfig, uses: FolderUse[], logger: Logger, tokenSource: MailTokenSource | undefined, quotaFolders: string[] | null): CheckItem {
   return {
@@ -172,10 +169,10 @@ export function mailCheckItems(config: Config, logger: Logger, tokens: MailToken
     { folder: requests.rejected_folder, setting: 'mailboxes.requests.rejected_folder', watched: false },
     ...(ownReturnAccount ? [] : returnFolders),
   ];
-  // One account under two logins has one quota: read by the request item, naming the folders of both.
-  const oneAccount = ownReturnAccount && sharesRequestAccount(config);
-  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger, tokens.requests, oneAccount ? filingOf([...requestFolders, ...returnFolders]) : filingOf(requestFolders))];
-  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger, tokens.returns, oneAccount ? null : filingOf(returnFolders)));
+  // One account has one quota, read by the request item — under two logins too — naming the folders of both.
+  const filing = filingFoldersOf(config);
+  const items = [imapItem('IMAP request mailbox', 'requests', requests, requestFolders, logger, tokens.requests, filing.requests)];
+  if (ownReturnAccount) items.push(imapItem('IMAP return mailbox', 'returns', returnAccount, returnFolders, logger, tokens.returns, sharesRequestAccount(config) ? null : filing.returns));
   items.push({
     title: 'SMTP',
     async run() {

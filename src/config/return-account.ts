@@ -37,6 +37,23 @@ export function sharesRequestAccount(config: Config): boolean {
 
 const accountKey = (host: string, port: number, user: string) => `${user.toLowerCase()}@${serverKey(host)}:${port}`;
 
+/** An IMAP account as messages and alerts name it: `sign on imap.corp.example`. */
+export const accountLabel = (account: Pick<ImapAccountConfig, 'user' | 'host'>) => `${account.user} on ${account.host}`;
+
+/**
+ * The folders signrelay files into on each watcher's account, which only grow — what a full
+ * account's problem, alert and `check` tell the operator to expire mail from: those of both
+ * watchers when they share the account.
+ */
+export function filingFoldersOf(config: Config): { requests: string[]; returns: string[] } {
+  const { requests, returns } = config.mailboxes;
+  const requestFiling = [requests.processed_folder, requests.rejected_folder];
+  const returnFiling = [returns.processed_folder, returns.unmatched_folder];
+  if (!sharesRequestAccount(config)) return { requests: requestFiling, returns: returnFiling };
+  const all = [...requestFiling, ...returnFiling];
+  return { requests: all, returns: all };
+}
+
 /**
  * The settings the return mailbox's login comes from: its own where it has them, else the
  * request account's it shares — what an operator must fix when that login is refused.

@@ -7,6 +7,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'winston';
 import type { ImapAccountConfig } from '../config/schema.ts';
+import { accountLabel } from '../config/return-account.ts';
 import { SignrelayError, describeError } from '../errors.ts';
 import type { DaemonEventSink, WatcherPhase } from '../store/daemon-events.ts';
 import { classifyImapError } from './classify-imap-error.ts';
@@ -185,7 +186,7 @@ export function startImapWatcher(options: WatcherOptions): ImapWatcher {
     deferred: { mails: 0, since: null, reason: null },
     quota: null,
   };
-  const accountName = `${options.account.user} on ${options.account.host}`;
+  const accountName = accountLabel(options.account);
   const filingFolders = options.filingFolders ?? options.ensureFolders.filter((f) => f !== options.folder);
   const quotaIntervalMs = options.quotaIntervalMs ?? QUOTA_READ_INTERVAL_MS;
   /** The last quota read: when it started (monotonic), whether it was answered, the level it found. */

@@ -2,11 +2,11 @@
 // has one quota, so its problem, alert and check name the filing folders of both watchers —
 // however the return login is given (its own user, password or auth), and the host spelt.
 import { describe, expect, it } from 'vitest';
-import { sharesRequestAccount } from '../../src/config/return-account.ts';
+import { filingFoldersOf, sharesRequestAccount } from '../../src/config/return-account.ts';
 import type { Config } from '../../src/config/schema.ts';
 
-const requests = { host: 'imap.corp.example', port: 993, tls: true, tls_verify: true, user: 'sign', password: 'p1', folder: 'INBOX' };
-const configWith = (returns: Record<string, unknown>) => ({ mailboxes: { requests, returns: { folder: 'Returns', ...returns } } }) as unknown as Config;
+const requests = { host: 'imap.corp.example', port: 993, tls: true, tls_verify: true, user: 'sign', password: 'p1', folder: 'INBOX', processed_folder: 'Processed', rejected_folder: 'Rejected' };
+const configWith = (returns: Record<string, unknown>) => ({ mailboxes: { requests, returns: { folder: 'Returns', processed_folder: 'Completed', unmatched_folder: 'Unmatched', ...returns } } }) as unknown as Config;
 
 describe('sharesRequestAccount', () => {
   it.each([
@@ -24,5 +24,14 @@ describe('sharesRequestAccount', () => {
     ['another port', { port: 1993 }],
   ])('two accounts: %s', (_what, returns) => {
     expect(sharesRequestAccount(configWith(returns))).toBe(false);
+  });
+});
+
+describe('filingFoldersOf', () => {
+  it('names, for a watcher\'s account, the folders signrelay files into there: both watchers\' on one account', () => {
+    const all = ['Processed', 'Rejected', 'Completed', 'Unmatched'];
+    expect(filingFoldersOf(configWith({}))).toEqual({ requests: all, returns: all });
+    expect(filingFoldersOf(configWith({ user: 'Sign', password: 'app-password' }))).toEqual({ requests: all, returns: all });
+    expect(filingFoldersOf(configWith({ user: 'returns' }))).toEqual({ requests: ['Processed', 'Rejected'], returns: ['Completed', 'Unmatched'] });
   });
 });
