@@ -4,34 +4,27 @@
 // a new place, the intake answered it as a duplicate (no "filed before"), and signrelay copied
 // it a second time — a copy flagged \Deleted beside the first (diff review 25 L1). Without MOVE a
 // mail with a Message-ID is looked for in its target before it is copied. Whole daemon, real Dovecot.
-import { appendFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listRequests } from '../../src/store/requests.ts';
-import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from '../integration/world.ts';
+import { reportOnFailure, type World } from '../integration/world.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { ACL_PLUGIN, capabilitiesWithout, writeAcl } from '../support/dovecot-config.ts';
+import { copiesIn, deliverRequest, logEntries, startAclWorld } from './acl-world.ts';
 
 let world: World;
-const aclFile = () => `${world.dovecot.dir}/mail/sign/dovecot-acl`;
+let aclFile: string;
 beforeAll(async () => {
-  world = await startWorld();
-  appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `\n${capabilitiesWithout('MOVE')}\n${ACL_PLUGIN}\n`);
-  await world.dovecot.restart();
-  await world.dovecot.append('sign', 'Processed', 'Subject: seed\r\nMessage-ID: <seed@x>\r\n\r\nseed\r\n');
-  writeAcl(aclFile(), 'lrswitkxa'); // every right but expunge (a: doveadm may change the folder's UIDVALIDITY)
-  world.startDaemon({ messageRetry: { minDelayMs: 300, maxDelayMs: 1_000 } });
+  // Every right but expunge (a: doveadm may change the folder's UIDVALIDITY).
+  ({ world, aclFile } = await startAclWorld({ folder: 'INBOX', rights: 'lrswitkxa', withoutMove: true }));
 });
 reportOnFailure(() => world);
 afterAll(async () => world?.close());
 
 it('a kept mail met again after INBOX\'s UIDVALIDITY changed is not copied again, and is filed once the right is given', async () => {
-  await world.dovecot.deliver('sign@corp.example', await buildMail({
-    subject: 'Contract for RITM0010001', text: 'Signer: Ann Lee <ann.lee@example.com>', messageId: '<kept-uv@corp.example>',
-    attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
-  }));
-  const entries = () => world.logs.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await deliverRequest(world, '<kept-uv@corp.example>');
+  const entries = () => logEntries(world);
   const kept = () => entries().filter((e) => String(e.message).startsWith('a mail could not be filed: the IMAP server kept it'));
-  const copies = async () => (await world.dovecot.list('sign', 'Processed')).filter((m) => m.messageId === '<kept-uv@corp.example>').length;
+  const copies = () => copiesIn(world, '<kept-uv@corp.example>');
   await waitFor(() => kept().length >= 2 || undefined, { what: 'the mail kept twice' });
   expect(await copies()).toBe(1);
 
@@ -45,7 +38,7 @@ it('a kept mail met again after INBOX\'s UIDVALIDITY changed is not copied again
   expect(await copies()).toBe(1);
   expect(listRequests(world.daemon!.db, {}).length).toBe(1);
 
-  rmSync(aclFile());
+  rmSync(aclFile);
   await waitFor(async () => ((await world.dovecot.list('sign', 'INBOX')).length === 0) || undefined, { what: 'the mail to leave INBOX' });
   expect(await copies()).toBe(1);
   expect(listRequests(world.daemon!.db, {}).length).toBe(1);

@@ -6,12 +6,12 @@
 // answered false after its COPY, and signrelay copied the mail a second time (review L3). Now
 // the mail kept is a refused move — a warning naming the rights, the watcher's error, retried
 // later — its copy is made once, and it is filed once the rights are given. Whole daemon, real Dovecot.
-import { appendFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRequests } from '../../src/store/requests.ts';
-import { buildMail, contractPdf, reportOnFailure, startWorld, type World } from '../integration/world.ts';
+import { reportOnFailure, type World } from '../integration/world.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { ACL_PLUGIN, capabilitiesWithout, writeAcl } from '../support/dovecot-config.ts';
+import { copiesIn, deliverRequest, logEntries, startAclWorld } from './acl-world.ts';
 
 describe.each([
   // Every right but expunge: the server answers the delete OK and keeps the mail, flagged \Deleted.
@@ -20,26 +20,18 @@ describe.each([
   { rights: 'lrs', case: 'may not even flag it deleted' },
 ])('a server without MOVE whose account $case (ACL $rights on INBOX)', ({ rights }) => {
   let world: World;
-  const aclFile = () => `${world.dovecot.dir}/mail/sign/dovecot-acl`;
+  let aclFile: string;
   beforeAll(async () => {
-    world = await startWorld();
-    appendFileSync(`${world.dovecot.dir}/dovecot.conf`, `\n${capabilitiesWithout('MOVE')}\n${ACL_PLUGIN}\n`);
-    await world.dovecot.restart();
-    await world.dovecot.append('sign', 'Processed', 'Subject: seed\r\nMessage-ID: <seed@x>\r\n\r\nseed\r\n');
-    writeAcl(aclFile(), rights);
-    world.startDaemon({ messageRetry: { minDelayMs: 300, maxDelayMs: 1_000 } });
+    ({ world, aclFile } = await startAclWorld({ folder: 'INBOX', rights, withoutMove: true }));
   });
   reportOnFailure(() => world);
   afterAll(async () => world?.close());
 
   it('a mail the server keeps is a refused move, copied once, and filed once the rights are given', async () => {
-    await world.dovecot.deliver('sign@corp.example', await buildMail({
-      subject: 'Contract for RITM0010001', text: 'Signer: Ann Lee <ann.lee@example.com>', messageId: '<kept@corp.example>',
-      attachments: [{ filename: 'contract.pdf', content: await contractPdf() }],
-    }));
-    const entries = () => world.logs.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await deliverRequest(world, '<kept@corp.example>');
+    const entries = () => logEntries(world);
     const notFiled = () => entries().filter((e) => e.message?.toString().startsWith('a mail could not be filed:'));
-    const copies = async () => (await world.dovecot.list('sign', 'Processed')).filter((m) => m.messageId === '<kept@corp.example>').length;
+    const copies = () => copiesIn(world, '<kept@corp.example>');
     const deferrals = () => entries().filter((e) => e.mailbox === 'requests' && e.message === 'mail deferred');
     await waitFor(() => deferrals().length >= 3 || undefined, { what: 'the mail deferred three times', timeoutMs: 60_000 });
 
@@ -58,7 +50,7 @@ describe.each([
     });
     expect(listRequests(world.daemon!.db, {}).length).toBe(1);
 
-    rmSync(aclFile());
+    rmSync(aclFile);
     await waitFor(async () => ((await world.dovecot.list('sign', 'INBOX')).length === 0) || undefined, { what: 'the mail to leave INBOX', timeoutMs: 30_000 });
     expect(await copies()).toBe(1);
     expect(entries().filter((e) => e.mailbox === 'requests' && e.message === 'mail moved')).toHaveLength(1);
