@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 
 /** The file as the file system knows it: a file replaced (a new inode) or rewritten (size, time) reads otherwise; a missing one, null. */
-export function fileIdentity(path: string): string | null {
+function fileIdentity(path: string): string | null {
   try {
     const stats = statSync(path);
     return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
